@@ -78,17 +78,29 @@ class BufferFile final : public RandomAccessFile {
 }  // namespace
 
 Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path) {
+  return OpenLocalFile(path, path);
+}
+
+Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path,
+                                                        std::string display_name) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return NotFound("File '{}' does not exist", path);
-    return Errorf(ErrorCode::kUnavailable, "Failed to open '{}': {}", path, std::strerror(errno));
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return NotFound("File '{}' does not exist", display_name);
+    }
+    if (errno == EACCES || errno == EPERM) {
+      return Errorf(ErrorCode::kPermissionDenied, "Failed to open '{}': {}", display_name,
+                    std::strerror(errno));
+    }
+    return Errorf(ErrorCode::kUnavailable, "Failed to open '{}': {}", display_name,
+                  std::strerror(errno));
   }
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return InvalidArgument("'{}' is not a regular file", path);
+    return InvalidArgument("'{}' is not a regular file", display_name);
   }
-  return std::unique_ptr<RandomAccessFile>(new LocalFile(fd, st.st_size, path));
+  return std::unique_ptr<RandomAccessFile>(new LocalFile(fd, st.st_size, std::move(display_name)));
 }
 
 std::unique_ptr<RandomAccessFile> MakeBufferFile(std::string bytes, std::string display_name) {

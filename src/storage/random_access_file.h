@@ -30,6 +30,11 @@ class RandomAccessFile {
 /// Open a local file for positional reads.
 Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path);
 
+/// Open a local file for positional reads; `display_name` (e.g. the path relative to a store
+/// root) replaces `path` in name() and in every error message, so server paths stay private.
+Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path,
+                                                        std::string display_name);
+
 /// Wrap bytes held in memory (tests, fuzzers, small downloaded objects). `display_name` is used
 /// in error messages.
 std::unique_ptr<RandomAccessFile> MakeBufferFile(std::string bytes,

@@ -1,0 +1,63 @@
+# lakeshare_add_module(name SOURCES ... DEPS ...): one static library per src/ folder, exported as
+# lakeshare::name. Includes are rooted at src/.
+function(lakeshare_add_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  if(NOT ARG_SOURCES)
+    # A module whose code does not exist yet: an interface target so the dependency graph of
+    # DESIGN.md is already wired. It provides nothing.
+    add_library(lakeshare_${name} INTERFACE)
+    add_library(lakeshare::${name} ALIAS lakeshare_${name})
+    target_include_directories(lakeshare_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(lakeshare_${name} INTERFACE ${ARG_DEPS})
+    return()
+  endif()
+  add_library(lakeshare_${name} STATIC ${ARG_SOURCES})
+  add_library(lakeshare::${name} ALIAS lakeshare_${name})
+  target_include_directories(lakeshare_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(lakeshare_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# lakeshare_add_test(name SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary registered with
+# ctest; tests are discovered so each TEST is its own ctest entry. Default label: unit.
+function(lakeshare_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    LAKESHARE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    LAKESHARE_CORPUS_DIR="${LAKESHARE_CORPUS}")
+  include(GoogleTest)
+  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# lakeshare_add_benchmark(name SOURCES ... DEPS ...): a Google Benchmark binary (not a test).
+function(lakeshare_add_benchmark name)
+  if(NOT LAKESHARE_BENCH)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+endfunction()
+
+# lakeshare_add_fuzzer(name SOURCES ... DEPS ... SEEDS dir): a libFuzzer target when
+# LAKESHARE_FUZZ is on (clang); otherwise a plain replay binary that runs every seed once, so each
+# build still exercises the seeds under ctest (label unit).
+function(lakeshare_add_fuzzer name)
+  cmake_parse_arguments(ARG "" "SEEDS" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  if(LAKESHARE_FUZZ)
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  else()
+    target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src/common/fuzz_replay_main.cc)
+  endif()
+  if(ARG_SEEDS)
+    add_test(NAME ${name}_seeds COMMAND ${name} ${ARG_SEEDS})
+    set_tests_properties(${name}_seeds PROPERTIES LABELS unit)
+  endif()
+endfunction()

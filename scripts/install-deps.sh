@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install the Debian packages (and test-only npm packages) Lakeshare needs to build and test.
+# Idempotent: it installs only what is missing and prints nothing when nothing is.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config clang libclang-rt-14-dev clang-format clang-tidy
+  # libraries (see docs/DESIGN: one Debian package per dependency, nothing vendored)
+  libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libexpected-dev
+  libthrift-dev thrift-compiler libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev
+  libsqlite3-dev libpq-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # test-only tools
+  zstd python3 python3-requests nodejs npm postgresql nginx-light wrk
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    # A package may be satisfied by an alternative already on the machine (e.g. node from elsewhere).
+    case "$p" in
+      nodejs) command -v node >/dev/null 2>&1 && continue ;;
+      npm) command -v npm >/dev/null 2>&1 && continue ;;
+      python3) command -v python3 >/dev/null 2>&1 && continue ;;
+      python3-requests) python3 -c 'import requests' >/dev/null 2>&1 && continue ;;
+    esac
+    missing+=("$p")
+  fi
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${#missing[@]} missing Debian package(s): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: done"
+fi
+
+# Test-only: DuckDB as an independent Parquet/JSON reader, from the npm registry.
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -d "$here/tools/duckdb/node_modules/@duckdb/node-api" ]; then
+  echo "install-deps: installing DuckDB (test-only) from npm into tools/duckdb"
+  (cd "$here/tools/duckdb" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 \
+     || npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "install-deps: DuckDB ready"
+fi

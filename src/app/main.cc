@@ -1,0 +1,16 @@
+// lakeshare: the single binary. Subcommands are registered by the modules' command files; main
+// only parses and dispatches.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/parquet_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Lakeshare: self-hosted Delta Sharing and partner data-sharing platform"};
+  app.set_version_flag("--version", "lakeshare 0.1.0");
+  app.require_subcommand(1);
+  lakeshare::app::AddParquetCommands(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,0 +1,26 @@
+// Small string helpers used across modules: splitting, hex and base64, JSON string escaping and
+// shortest round-trip number formatting for hand-written JSON output. Pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lakeshare {
+
+std::vector<std::string_view> Split(std::string_view s, char sep);
+std::string ToLower(std::string_view s);
+
+std::string HexEncode(std::string_view bytes);
+std::string Base64Encode(std::string_view bytes);
+/// Decode standard or URL-safe base64, padding optional; nullopt when not base64.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+/// Append `s` to `out` as a quoted JSON string. Invalid UTF-8 bytes become U+FFFD.
+void AppendJsonString(std::string& out, std::string_view s);
+/// Append the shortest text that reads back as exactly `v` ("NaN"/"Infinity" quoted).
+void AppendJsonDouble(std::string& out, double v);
+
+}  // namespace lakeshare

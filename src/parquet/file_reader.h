@@ -1,0 +1,77 @@
+// FileReader: opens one Parquet file through a RandomAccessFile, validates and decodes its footer
+// once, and decodes column chunks on request (one leaf of one row group at a time, so memory is
+// bounded by a row group's columns that are asked for). Errors name the file and the reason.
+// Thread-safety: after Open, all const methods may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "parquet/column_reader.h"
+#include "parquet/schema.h"
+#include "storage/random_access_file.h"
+
+namespace lakeshare::parquet {
+
+namespace format {
+class FileMetaData;
+}
+
+/// Row-group statistics of one column, with min/max in the column's PLAIN encoding.
+struct ColumnStatistics {
+  std::optional<std::string> min;
+  std::optional<std::string> max;
+  std::optional<int64_t> null_count;
+  std::optional<int64_t> distinct_count;
+};
+
+/// Metadata of one column chunk for display and planning.
+struct ColumnChunkInfo {
+  Compression codec = Compression::kUncompressed;
+  std::vector<Encoding> encodings;
+  int64_t num_values = 0;
+  int64_t compressed_size = 0;
+  int64_t uncompressed_size = 0;
+};
+
+class FileReader {
+ public:
+  /// Read and validate the footer. `file` must outlive nothing: the reader shares ownership.
+  static Result<std::unique_ptr<FileReader>> Open(std::shared_ptr<storage::RandomAccessFile> file);
+  /// Convenience: open a local file by path.
+  static Result<std::unique_ptr<FileReader>> OpenPath(const std::string& path);
+
+  ~FileReader();
+
+  const Schema& schema() const { return schema_; }
+  const std::string& name() const { return file_->name(); }
+  int num_row_groups() const;
+  int64_t num_rows() const;
+  int64_t row_group_num_rows(int row_group) const;
+  std::string created_by() const;
+  std::vector<std::pair<std::string, std::string>> key_value_metadata() const;
+  ColumnChunkInfo column_chunk_info(int row_group, int leaf) const;
+  std::optional<ColumnStatistics> column_statistics(int row_group, int leaf) const;
+
+  /// Decode one leaf column of one row group.
+  Result<ColumnData> ReadColumn(int row_group, int leaf) const;
+
+  /// The decoded footer, for code inside src/parquet (see thrift_internal.h).
+  const format::FileMetaData& metadata() const { return *metadata_; }
+
+ private:
+  FileReader() = default;
+  Status ValidateRowGroups() const;
+
+  std::shared_ptr<storage::RandomAccessFile> file_;
+  std::unique_ptr<format::FileMetaData> metadata_;
+  Schema schema_;
+  int64_t footer_start_ = 0;
+};
+
+}  // namespace lakeshare::parquet

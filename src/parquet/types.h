@@ -1,0 +1,96 @@
+// Parquet's type vocabulary as plain enums and structs, independent of the Thrift-generated code
+// (which stays inside the module's .cc files). Value types, thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lakeshare::parquet {
+
+enum class PhysicalType : uint8_t {
+  kBoolean = 0,
+  kInt32 = 1,
+  kInt64 = 2,
+  kInt96 = 3,
+  kFloat = 4,
+  kDouble = 5,
+  kByteArray = 6,
+  kFixedLenByteArray = 7,
+};
+
+enum class Repetition : uint8_t { kRequired = 0, kOptional = 1, kRepeated = 2 };
+
+enum class Compression : uint8_t {
+  kUncompressed = 0,
+  kSnappy = 1,
+  kGzip = 2,
+  kLzo = 3,
+  kBrotli = 4,
+  kLz4Hadoop = 5,
+  kZstd = 6,
+  kLz4Raw = 7,
+};
+
+enum class Encoding : uint8_t {
+  kPlain = 0,
+  kPlainDictionary = 2,
+  kRle = 3,
+  kBitPacked = 4,
+  kDeltaBinaryPacked = 5,
+  kDeltaLengthByteArray = 6,
+  kDeltaByteArray = 7,
+  kRleDictionary = 8,
+  kByteStreamSplit = 9,
+};
+
+enum class TimeUnit : uint8_t { kMillis, kMicros, kNanos };
+
+/// The logical annotation of a column, merged from LogicalType and the legacy ConvertedType.
+enum class LogicalKind : uint8_t {
+  kNone,
+  kString,
+  kEnum,
+  kJson,
+  kBson,
+  kUuid,
+  kInteger,
+  kDecimal,
+  kDate,
+  kTime,
+  kTimestamp,
+  kFloat16,
+  kInterval,
+  kList,
+  kMap,
+  kNull,
+  kVariant,
+  kGeometry,
+  kGeography,
+};
+
+struct LogicalType {
+  LogicalKind kind = LogicalKind::kNone;
+  // kInteger
+  int bit_width = 0;
+  bool is_signed = true;
+  // kDecimal
+  int precision = 0;
+  int scale = 0;
+  // kTime, kTimestamp
+  TimeUnit unit = TimeUnit::kMicros;
+  bool adjusted_to_utc = false;
+};
+
+/// A 96-bit Impala/Hive timestamp: nanoseconds of the day, then the Julian day number.
+struct Int96 {
+  uint32_t words[3];
+};
+
+std::string_view PhysicalTypeName(PhysicalType t);
+std::string_view CompressionName(Compression c);
+std::string_view EncodingName(Encoding e);
+/// "STRING", "DECIMAL(10,2)", "TIMESTAMP(MICROS,UTC)", ...
+std::string LogicalTypeToString(const LogicalType& t);
+
+}  // namespace lakeshare::parquet
