@@ -1,0 +1,61 @@
+// HttpClient: the small blocking HTTP/1.1 client behind the S3 store, a libcurl wrapper kept out
+// of public headers. One request per Send, no retries (the caller decides), redirects not
+// followed, TLS verified. Easy handles are pooled so connections are reused across calls.
+// Thread-safe: concurrent Sends use different handles. Error messages never contain the URL's
+// query (pre-signed URLs carry signatures there).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "storage/sigv4.h"
+
+namespace lakeshare::storage::internal {
+
+struct HttpClientOptions {
+  int64_t connect_timeout_ms = 5000;
+  int64_t request_timeout_ms = 120000;
+  std::string ca_bundle;  // empty: libcurl's default store
+};
+
+struct HttpRequest {
+  std::string method = "GET";  // GET, HEAD, PUT, DELETE
+  std::string url;             // already encoded
+  HeaderList headers;
+  std::string_view body;        // sent for PUT; must outlive Send
+  int64_t max_body_bytes = -1;  // abort when the response body grows past this; -1: no limit
+};
+
+struct HttpResponse {
+  long status = 0;
+  HeaderList headers;  // names lower-cased, in arrival order
+  std::string body;
+
+  /// The value of the first header named `name` (lower case), or null.
+  const std::string* Header(std::string_view name) const;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  /// Perform one request. Any HTTP status is a successful Result; transport failures (connect,
+  /// timeout, reset, TLS) are kUnavailable, a body over max_body_bytes is kResourceExhausted.
+  Result<HttpResponse> Send(const HttpRequest& request) const;
+
+ private:
+  struct Pool;
+  HttpClientOptions options_;
+  std::unique_ptr<Pool> pool_;
+};
+
+/// The "scheme://host[:port]" part of a URL, for messages that must not show path or query.
+std::string_view UrlOrigin(std::string_view url);
+
+}  // namespace lakeshare::storage::internal

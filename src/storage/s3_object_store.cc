@@ -1,0 +1,834 @@
+#include "storage/s3_object_store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "common/strings.h"
+#include "storage/http_client_internal.h"
+#include "storage/xml_internal.h"
+
+namespace lakeshare::storage {
+
+using internal::HttpClient;
+using internal::HttpRequest;
+using internal::HttpResponse;
+using internal::XmlElement;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Small parsers.
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::optional<int64_t> ParseInt64(std::string_view s) {
+  s = Trim(s);
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || ptr != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+std::optional<int> Digits(std::string_view s, size_t pos, size_t count) {
+  if (pos + count > s.size()) return std::nullopt;
+  int value = 0;
+  for (size_t i = pos; i < pos + count; ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    value = value * 10 + (s[i] - '0');
+  }
+  return value;
+}
+
+std::optional<int64_t> ToEpochMs(int year, int month, int day, int hour, int minute, int second,
+                                 int millis) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return ((days * 24 + hour) * 60 + minute) * 60000 + second * 1000LL + millis;
+}
+
+// ListObjectsV2 <LastModified>: ISO 8601, "2009-10-12T17:50:30.000Z".
+std::optional<int64_t> ParseIso8601Ms(std::string_view s) {
+  auto y = Digits(s, 0, 4), mo = Digits(s, 5, 2), d = Digits(s, 8, 2), h = Digits(s, 11, 2),
+       mi = Digits(s, 14, 2), se = Digits(s, 17, 2);
+  if (!y || !mo || !d || !h || !mi || !se || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  int millis = 0;
+  size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    int scale = 100;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      millis += (s[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+  }
+  std::string_view zone = s.substr(pos);
+  if (zone != "Z" && zone != "z" && zone != "+00:00" && !zone.empty()) {
+    return std::nullopt;
+  }
+  return ToEpochMs(*y, *mo, *d, *h, *mi, *se, millis);
+}
+
+// HEAD Last-Modified: RFC 9110 IMF-fixdate, "Wed, 21 Oct 2015 07:28:00 GMT".
+std::optional<int64_t> ParseHttpDateMs(std::string_view s) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  size_t comma = s.find(", ");
+  if (comma == std::string_view::npos) return std::nullopt;
+  s = s.substr(comma + 2);  // "21 Oct 2015 07:28:00 GMT"
+  if (s.size() < 24) return std::nullopt;
+  auto d = Digits(s, 0, 2), y = Digits(s, 7, 4), h = Digits(s, 12, 2), mi = Digits(s, 15, 2),
+       se = Digits(s, 18, 2);
+  int month = 0;
+  for (int i = 0; i < 12; ++i) {
+    if (s.substr(3, 3) == kMonths[i]) month = i + 1;
+  }
+  if (!d || !y || !h || !mi || !se || month == 0 || s.substr(20, 3) != "GMT") {
+    return std::nullopt;
+  }
+  return ToEpochMs(*y, month, *d, *h, *mi, *se, 0);
+}
+
+// Shared config/credentials files: "[section]" headers, "key = value" lines, '#'/';' comments.
+// Indented lines continue a nested block (e.g. "s3 =") and are skipped.
+using IniFile = std::map<std::string, std::map<std::string, std::string>>;
+
+std::optional<IniFile> ReadIniFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return std::nullopt;
+  }
+  IniFile out;
+  std::string section;
+  bool in_section = false;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string_view view = line;
+    bool indented = !view.empty() && (view.front() == ' ' || view.front() == '\t');
+    view = Trim(view);
+    if (view.empty() || view.front() == '#' || view.front() == ';') continue;
+    if (view.front() == '[' && view.back() == ']') {
+      section = std::string(Trim(view.substr(1, view.size() - 2)));
+      in_section = true;
+      out[section];
+      continue;
+    }
+    if (!in_section || indented) continue;
+    size_t eq = view.find('=');
+    if (eq == std::string_view::npos) continue;
+    out[section][ToLower(Trim(view.substr(0, eq)))] = std::string(Trim(view.substr(eq + 1)));
+  }
+  return out;
+}
+
+struct Endpoint {
+  std::string scheme;
+  std::string host;  // host[:port], default port dropped
+};
+
+Result<Endpoint> ParseEndpoint(std::string_view endpoint) {
+  Endpoint out;
+  std::string_view rest = endpoint;
+  size_t sep = rest.find("://");
+  if (sep == std::string_view::npos) {
+    out.scheme = "https";
+  } else {
+    out.scheme = ToLower(rest.substr(0, sep));
+    rest.remove_prefix(sep + 3);
+  }
+  if (out.scheme != "http" && out.scheme != "https") {
+    return InvalidArgument("S3 endpoint '{}' must use http or https", endpoint);
+  }
+  size_t slash = rest.find_first_of("/?#");
+  std::string_view host = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (host.empty() || host.find('@') != std::string_view::npos ||
+      host.find(' ') != std::string_view::npos) {
+    return InvalidArgument("S3 endpoint '{}' has no valid host", endpoint);
+  }
+  if (!path.empty() && path != "/") {
+    return InvalidArgument("S3 endpoint '{}' must not have a path", endpoint);
+  }
+  std::string host_str = ToLower(host);
+  // Host header rule (RFC 9110 §7.2): the port is omitted when it is the scheme's default.
+  std::string_view default_port = out.scheme == "https" ? ":443" : ":80";
+  if (host_str.ends_with(default_port) && host_str.back() != ']') {
+    host_str.resize(host_str.size() - default_port.size());
+  }
+  out.host = std::move(host_str);
+  return out;
+}
+
+bool IsValidBucketName(std::string_view bucket) {
+  if (bucket.empty() || bucket.size() > 255) return false;
+  for (char c : bucket) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Virtual-hosted addressing needs a bucket that is a single DNS label (dots would break TLS
+// wildcard certificates).
+bool IsDnsLabelBucket(std::string_view bucket) {
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  for (char c : bucket) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return bucket.front() != '-' && bucket.back() != '-';
+}
+
+std::optional<std::string> FirstSet(const EnvLookup& env, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    std::optional<std::string> value = env(name);
+    if (value && !value->empty()) return value;
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request plumbing.
+
+struct S3Call {
+  std::string method = "GET";
+  std::string key;            // full key below the bucket
+  bool bucket_level = false;  // a request on the bucket (ListObjectsV2)
+  QueryList query;
+  HeaderList headers;
+  std::string_view body;
+  int64_t max_body_bytes = -1;
+};
+
+std::string ErrorCodeOf(const HttpResponse& response) {
+  if (response.body.empty()) return {};
+  auto root = internal::ParseXml(response.body);
+  if (!root || root->name != "Error") return {};
+  std::optional<std::string_view> code = root->ChildText("Code");
+  if (!code) return {};
+  // Codes are identifiers; anything else is not echoed into a message.
+  for (char c : *code) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.')) {
+      return {};
+    }
+  }
+  return std::string(code->substr(0, 64));
+}
+
+bool IsRetryable(const HttpResponse& response) {
+  if (response.status == 429 || response.status == 408 ||
+      (response.status >= 500 && response.status != 501)) {
+    return true;
+  }
+  return response.status == 400 && ErrorCodeOf(response) == "RequestTimeout";
+}
+
+int64_t BackoffMs(int attempt, const StoreOptions& options) {
+  // "Full jitter": a uniform delay in [0, min(cap, base * 2^attempt)].
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  int64_t ceiling = std::max<int64_t>(0, options.retry_base_delay_ms);
+  for (int i = 1; i < attempt && ceiling < options.retry_max_delay_ms; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, std::max<int64_t>(0, options.retry_max_delay_ms));
+  if (ceiling <= 0) return 0;
+  return std::uniform_int_distribution<int64_t>(0, ceiling)(rng);
+}
+
+}  // namespace
+
+EnvLookup ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+Result<S3Config> ResolveS3Config(std::string_view uri, const StoreOptions& options,
+                                 const EnvLookup& env_in) {
+  S3Config config;
+  config.options = options;
+
+  // s3://bucket/prefix: keys are taken literally (no percent-decoding), as the AWS CLI does.
+  size_t sep = uri.find("://");
+  std::string scheme = sep == std::string_view::npos ? "" : ToLower(uri.substr(0, sep));
+  if (scheme != "s3" && scheme != "s3a" && scheme != "s3n") {
+    return InvalidArgument("'{}' is not an s3:// location", uri);
+  }
+  std::string_view rest = uri.substr(sep + 3);
+  size_t slash = rest.find('/');
+  std::string_view bucket = rest.substr(0, slash);
+  if (!IsValidBucketName(bucket)) {
+    return InvalidArgument("S3 location '{}' has an invalid bucket name", uri);
+  }
+  config.bucket = std::string(bucket);
+  std::string_view prefix = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  if (!prefix.empty()) {
+    LS_RETURN_IF_ERROR(ValidateObjectPath(prefix));
+    config.prefix = std::string(prefix) + "/";
+  }
+
+  EnvLookup env = options.use_environment
+                      ? env_in
+                      : EnvLookup([](const std::string&) { return std::optional<std::string>(); });
+
+  // Shared files and the selected profile.
+  std::optional<std::string> home = env("HOME");
+  std::string credentials_path = FirstSet(env, {"AWS_SHARED_CREDENTIALS_FILE"})
+                                     .value_or(home ? *home + "/.aws/credentials" : "");
+  std::string config_path =
+      FirstSet(env, {"AWS_CONFIG_FILE"}).value_or(home ? *home + "/.aws/config" : "");
+  std::string profile = options.profile;
+  bool explicit_profile = !profile.empty();
+  if (profile.empty()) {
+    std::optional<std::string> from_env = FirstSet(env, {"AWS_PROFILE"});
+    explicit_profile = from_env.has_value();
+    profile = from_env.value_or("default");
+  }
+  std::map<std::string, std::string> profile_credentials;
+  std::map<std::string, std::string> profile_config;
+  bool profile_found = false;
+  if (options.use_environment) {
+    if (auto file = credentials_path.empty() ? std::nullopt : ReadIniFile(credentials_path)) {
+      if (auto it = file->find(profile); it != file->end()) {
+        profile_credentials = it->second;
+        profile_found = true;
+      }
+    }
+    if (auto file = config_path.empty() ? std::nullopt : ReadIniFile(config_path)) {
+      std::string section = profile == "default" ? "default" : "profile " + profile;
+      auto it = file->find(section);
+      if (it == file->end() && profile == "default") it = file->find("profile default");
+      if (it != file->end()) {
+        profile_config = it->second;
+        profile_found = true;
+      }
+    }
+  }
+  if (explicit_profile && !profile_found && !options.anonymous &&
+      options.credentials.empty()) {
+    return InvalidArgument("AWS profile '{}' was not found in the shared credentials or config "
+                           "file",
+                           profile);
+  }
+  auto profile_value = [&](const std::string& key) -> std::string {
+    if (auto it = profile_credentials.find(key); it != profile_credentials.end()) {
+      return it->second;
+    }
+    if (auto it = profile_config.find(key); it != profile_config.end()) return it->second;
+    return {};
+  };
+
+  // Credentials.
+  if (options.anonymous) {
+    config.credentials = {};
+  } else if (!options.credentials.empty()) {
+    config.credentials = options.credentials;
+  } else {
+    std::optional<std::string> key_id = FirstSet(env, {"AWS_ACCESS_KEY_ID"});
+    std::optional<std::string> secret = FirstSet(env, {"AWS_SECRET_ACCESS_KEY"});
+    if (!options.profile.empty() || !key_id || !secret) {
+      config.credentials.access_key_id = profile_value("aws_access_key_id");
+      config.credentials.secret_access_key = profile_value("aws_secret_access_key");
+      config.credentials.session_token = profile_value("aws_session_token");
+    } else {
+      config.credentials.access_key_id = *key_id;
+      config.credentials.secret_access_key = *secret;
+      config.credentials.session_token = FirstSet(env, {"AWS_SESSION_TOKEN"}).value_or("");
+    }
+    if (config.credentials.empty()) config.credentials = {};
+  }
+
+  // Region.
+  config.region = options.region;
+  if (config.region.empty()) {
+    config.region = FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"}).value_or("");
+  }
+  if (config.region.empty()) config.region = profile_value("region");
+  if (config.region.empty()) config.region = "us-east-1";
+
+  // Endpoint and addressing.
+  std::string endpoint = options.endpoint;
+  if (endpoint.empty()) {
+    endpoint = FirstSet(env, {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}).value_or("");
+  }
+  if (endpoint.empty()) endpoint = profile_value("endpoint_url");
+  bool custom_endpoint = !endpoint.empty();
+  if (!custom_endpoint) {
+    endpoint = "https://s3." + config.region + ".amazonaws.com";
+    if (config.region.starts_with("cn-")) endpoint += ".cn";
+  }
+  LS_ASSIGN_OR_RETURN(Endpoint parsed, ParseEndpoint(endpoint));
+  config.scheme = parsed.scheme;
+  config.endpoint_host = parsed.host;
+  switch (options.addressing) {
+    case S3Addressing::kPathStyle:
+      config.path_style = true;
+      break;
+    case S3Addressing::kVirtualHosted:
+      config.path_style = false;
+      break;
+    case S3Addressing::kAuto:
+      config.path_style = custom_endpoint || !IsDnsLabelBucket(config.bucket);
+      break;
+  }
+
+  config.ca_bundle = options.ca_bundle;
+  if (config.ca_bundle.empty()) config.ca_bundle = FirstSet(env, {"AWS_CA_BUNDLE"}).value_or("");
+  if (config.ca_bundle.empty()) config.ca_bundle = profile_value("ca_bundle");
+
+  config.options.list_page_size = std::clamp(options.list_page_size, 1, 1000);
+  config.options.max_attempts = std::max(1, options.max_attempts);
+  if (!config.options.clock) {
+    config.options.clock = [] { return std::chrono::system_clock::now(); };
+  }
+  return config;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared client: configuration, connection pool, signer.
+
+struct S3ObjectStore::Client {
+  explicit Client(S3Config c)
+      : config(std::move(c)),
+        http(internal::HttpClientOptions{config.options.connect_timeout_ms,
+                                         config.options.request_timeout_ms, config.ca_bundle}) {
+    uri = "s3://" + config.bucket;
+    if (!config.prefix.empty()) {
+      uri += "/" + config.prefix.substr(0, config.prefix.size() - 1);
+    }
+    if (!config.credentials.empty()) {
+      signer.emplace(config.credentials, config.region, "s3");
+    }
+  }
+
+  std::string Host() const {
+    return config.path_style ? config.endpoint_host : config.bucket + "." + config.endpoint_host;
+  }
+
+  std::string RawPath(std::string_view key, bool bucket_level) const {
+    std::string path = "/";
+    if (config.path_style) {
+      path += config.bucket;
+      if (bucket_level) return path;
+      path += "/";
+    }
+    if (!bucket_level) path += key;
+    return path;
+  }
+
+  std::string Key(std::string_view path) const { return config.prefix + std::string(path); }
+
+  Result<HttpResponse> Execute(const S3Call& call) const {
+    const std::string host = Host();
+    const std::string raw_path = RawPath(call.key, call.bucket_level);
+    std::string url = config.scheme + "://" + host + CanonicalUri(raw_path);
+    if (!call.query.empty()) {
+      url += "?" + CanonicalQueryString(call.query);
+    }
+    const std::string payload_hash =
+        call.body.empty() ? std::string(kEmptyPayloadSha256) : Sha256Hex(call.body);
+    const int attempts = config.options.max_attempts;
+    Error last_error{ErrorCode::kUnavailable, "no attempt made"};
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+      if (attempt > 0) {
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(BackoffMs(attempt, config.options)));
+      }
+      HttpRequest request;
+      request.method = call.method;
+      request.url = url;
+      request.body = call.body;
+      request.max_body_bytes = call.max_body_bytes;
+      request.headers = call.headers;
+      request.headers.emplace_back("Host", host);
+      if (signer) {
+        SigV4Request to_sign;
+        to_sign.method = call.method;
+        to_sign.host = host;
+        to_sign.path = raw_path;
+        to_sign.query = call.query;
+        to_sign.headers = call.headers;
+        to_sign.payload_sha256 = payload_hash;
+        // Signed afresh on every attempt: x-amz-date must be close to the server's clock.
+        LS_ASSIGN_OR_RETURN(SigV4Signature signature,
+                            signer->Sign(to_sign, config.options.clock()));
+        for (auto& header : signature.headers) request.headers.push_back(std::move(header));
+      }
+      Result<HttpResponse> response = http.Send(request);
+      if (!response) {
+        if (response.error().code != ErrorCode::kUnavailable) return response;
+        last_error = std::move(response).error();
+        continue;
+      }
+      if (IsRetryable(*response) && attempt + 1 < attempts) {
+        continue;
+      }
+      return response;
+    }
+    return Errorf(ErrorCode::kUnavailable, "{} (after {} attempts)", last_error.message,
+                  attempts);
+  }
+
+  // Map a failed response to an Error whose message names the object relative to the store.
+  Error MapError(const HttpResponse& response, std::string_view action,
+                 std::string_view path) const {
+    std::string code = ErrorCodeOf(response);
+    std::string detail = code.empty() ? fmt::format("HTTP {}", response.status)
+                                      : fmt::format("HTTP {} {}", response.status, code);
+    if (response.status == 404) {
+      if (code == "NoSuchBucket") {
+        return Error{ErrorCode::kNotFound,
+                     fmt::format("Failed to {} '{}': the bucket does not exist ({})", action, path,
+                                 detail)};
+      }
+      return Error{ErrorCode::kNotFound, fmt::format("Object '{}' does not exist", path)};
+    }
+    if (response.status == 403 || response.status == 401) {
+      return Error{ErrorCode::kPermissionDenied,
+                   fmt::format("Access denied to {} '{}' ({}){}", action, path, detail,
+                               signer ? "" : "; no AWS credentials are configured")};
+    }
+    if (response.status == 301 || response.status == 307) {
+      const std::string* region = response.Header("x-amz-bucket-region");
+      return Error{ErrorCode::kUnavailable,
+                   fmt::format("Failed to {} '{}': {}; the bucket is in region '{}', not '{}'",
+                               action, path, detail, region ? *region : "?", config.region)};
+    }
+    return Error{ErrorCode::kUnavailable,
+                 fmt::format("Failed to {} '{}' in S3: {}", action, path, detail)};
+  }
+
+  Result<ObjectInfo> Head(std::string_view path, std::string* etag) const {
+    S3Call call;
+    call.method = "HEAD";
+    call.key = Key(path);
+    LS_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+    if (response.status != 200) {
+      return tl::unexpected(MapError(response, "stat", path));
+    }
+    const std::string* length = response.Header("content-length");
+    std::optional<int64_t> size = length ? ParseInt64(*length) : std::nullopt;
+    if (!size || *size < 0) {
+      return CorruptError("S3 HEAD of '{}' returned no valid Content-Length", path);
+    }
+    ObjectInfo info{std::string(path), *size, 0};
+    if (const std::string* modified = response.Header("last-modified")) {
+      info.last_modified_ms = ParseHttpDateMs(*modified).value_or(0);
+    }
+    if (etag != nullptr) {
+      const std::string* value = response.Header("etag");
+      *etag = value ? *value : "";
+    }
+    return info;
+  }
+
+  // GET exactly [offset, offset + length) of `path` into `out`; length > 0.
+  Status GetRange(std::string_view path, int64_t offset, int64_t length, const std::string& etag,
+                  char* out) const {
+    S3Call call;
+    call.key = Key(path);
+    call.headers.emplace_back("Range", fmt::format("bytes={}-{}", offset, offset + length - 1));
+    if (!etag.empty()) call.headers.emplace_back("If-Match", etag);
+    call.max_body_bytes = length;
+    Result<HttpResponse> result = Execute(call);
+    if (!result) {
+      if (result.error().code == ErrorCode::kResourceExhausted) {
+        return Errorf(ErrorCode::kUnavailable,
+                      "Failed to read '{}': the server ignored the byte range", path);
+      }
+      return tl::unexpected(std::move(result).error());
+    }
+    const HttpResponse& response = *result;
+    const int64_t got = static_cast<int64_t>(response.body.size());
+    if (response.status == 206) {
+      if (got != length) {
+        return CorruptError(
+            "Failed to read '{}': range [{}, +{}) is outside the object (got {} bytes)", path,
+            offset, length, got);
+      }
+      std::memcpy(out, response.body.data(), static_cast<size_t>(length));
+      return OkStatus();
+    }
+    if (response.status == 200) {  // Range ignored, but the whole object fitted.
+      if (offset > got || length > got - offset) {
+        return CorruptError(
+            "Failed to read '{}': range [{}, +{}) is outside the object of {} bytes", path,
+            offset, length, got);
+      }
+      std::memcpy(out, response.body.data() + offset, static_cast<size_t>(length));
+      return OkStatus();
+    }
+    if (response.status == 416) {
+      return CorruptError("Failed to read '{}': range [{}, +{}) is outside the object", path,
+                          offset, length);
+    }
+    if (response.status == 412) {
+      return CorruptError("Failed to read '{}': the object changed while it was being read",
+                          path);
+    }
+    return tl::unexpected(MapError(response, "read", path));
+  }
+
+  S3Config config;
+  std::string uri;
+  HttpClient http;
+  std::optional<SigV4Signer> signer;  // absent for anonymous access
+};
+
+namespace {
+
+// A RandomAccessFile over one S3 object: ranged GETs pinned to the ETag seen when opened.
+class S3File final : public RandomAccessFile {
+ public:
+  S3File(std::shared_ptr<const S3ObjectStore::Client> client, std::string path, int64_t size,
+         std::string etag)
+      : client_(std::move(client)), path_(std::move(path)), size_(size), etag_(std::move(etag)) {}
+
+  int64_t size() const override { return size_; }
+  const std::string& name() const override { return path_; }
+  Status ReadAt(int64_t offset, int64_t length, char* out) const override;
+
+ private:
+  std::shared_ptr<const S3ObjectStore::Client> client_;
+  std::string path_;
+  int64_t size_;
+  std::string etag_;
+};
+
+}  // namespace
+
+S3ObjectStore::S3ObjectStore(std::shared_ptr<Client> client) : client_(std::move(client)) {}
+S3ObjectStore::~S3ObjectStore() = default;
+
+Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(std::string_view uri,
+                                                           const StoreOptions& options) {
+  LS_ASSIGN_OR_RETURN(S3Config config, ResolveS3Config(uri, options, ProcessEnvironment()));
+  return Open(std::move(config));
+}
+
+Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(S3Config config) {
+  if (!config.options.clock) {
+    config.options.clock = [] { return std::chrono::system_clock::now(); };
+  }
+  config.options.max_attempts = std::max(1, config.options.max_attempts);
+  config.options.list_page_size = std::clamp(config.options.list_page_size, 1, 1000);
+  return std::unique_ptr<S3ObjectStore>(
+      new S3ObjectStore(std::make_shared<Client>(std::move(config))));
+}
+
+const std::string& S3ObjectStore::uri() const { return client_->uri; }
+
+std::string S3ObjectStore::ObjectUrl(std::string_view path) const {
+  return client_->config.scheme + "://" + client_->Host() +
+         CanonicalUri(client_->RawPath(client_->Key(path), false));
+}
+
+Result<std::vector<ObjectInfo>> S3ObjectStore::List(std::string_view prefix,
+                                                    std::string_view start_after) const {
+  LS_RETURN_IF_ERROR(ValidateListPrefix(prefix));
+  const S3Config& config = client_->config;
+  const std::string full_prefix = config.prefix + std::string(prefix);
+  std::vector<ObjectInfo> out;
+  std::string token;
+  for (int page = 0;; ++page) {
+    S3Call call;
+    call.bucket_level = true;
+    call.query = {{"list-type", "2"},
+                  {"max-keys", std::to_string(config.options.list_page_size)},
+                  {"encoding-type", "url"}};
+    if (!full_prefix.empty()) call.query.emplace_back("prefix", full_prefix);
+    if (page == 0 && !start_after.empty()) {
+      call.query.emplace_back("start-after", config.prefix + std::string(start_after));
+    }
+    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    LS_ASSIGN_OR_RETURN(HttpResponse response, client_->Execute(call));
+    if (response.status != 200) {
+      return tl::unexpected(client_->MapError(response, "list", prefix));
+    }
+    auto root = internal::ParseXml(response.body);
+    if (!root || root->name != "ListBucketResult") {
+      return CorruptError("Failed to list '{}': S3 returned a malformed listing{}", prefix,
+                          root ? "" : " (" + root.error().message + ")");
+    }
+    const bool url_encoded = root->ChildText("EncodingType").value_or("") == "url";
+    for (const XmlElement& entry : root->children) {
+      if (entry.name != "Contents") continue;
+      std::optional<std::string_view> raw_key = entry.ChildText("Key");
+      std::optional<std::string> key;
+      if (raw_key) {
+        // encoding-type=url: keys come as application/x-www-form-urlencoded ('+' is a space).
+        key = url_encoded ? PercentDecode(*raw_key, /*plus_is_space=*/true)
+                          : std::optional<std::string>(std::string(*raw_key));
+      }
+      std::optional<int64_t> size = ParseInt64(entry.ChildText("Size").value_or(""));
+      if (!key || !size || *size < 0) {
+        return CorruptError("Failed to list '{}': S3 returned an entry without a valid key or "
+                            "size",
+                            prefix);
+      }
+      if (!key->starts_with(config.prefix)) continue;
+      std::string path = key->substr(config.prefix.size());
+      // Folder markers and keys our path rules cannot address are not objects of this store.
+      if (path.empty() || path.back() == '/' || !ValidateObjectPath(path) ||
+          !std::string_view(path).starts_with(prefix) || path <= start_after) {
+        continue;
+      }
+      int64_t modified =
+          ParseIso8601Ms(entry.ChildText("LastModified").value_or("")).value_or(0);
+      out.push_back(ObjectInfo{std::move(path), *size, modified});
+    }
+    if (root->ChildText("IsTruncated").value_or("false") != "true") break;
+    std::string next(root->ChildText("NextContinuationToken").value_or(""));
+    if (next.empty() || next == token) {
+      return CorruptError("Failed to list '{}': S3 returned a truncated listing without a new "
+                          "continuation token",
+                          prefix);
+    }
+    token = std::move(next);
+  }
+  // S3 lists in UTF-8 binary order already; some compatible stores do not.
+  std::sort(out.begin(), out.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
+  return out;
+}
+
+Result<std::string> S3ObjectStore::Read(std::string_view path) const {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  S3Call call;
+  call.key = client_->Key(path);
+  LS_ASSIGN_OR_RETURN(HttpResponse response, client_->Execute(call));
+  if (response.status != 200) {
+    return tl::unexpected(client_->MapError(response, "read", path));
+  }
+  return std::move(response.body);
+}
+
+Result<std::string> S3ObjectStore::ReadRange(std::string_view path, int64_t offset,
+                                             int64_t length) const {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  if (offset < 0 || length < 0) {
+    return InvalidArgument("Invalid range [{}, +{}) for '{}'", offset, length, path);
+  }
+  if (length == 0) {
+    LS_ASSIGN_OR_RETURN(ObjectInfo info, client_->Head(path, nullptr));
+    if (offset > info.size) {
+      return CorruptError("Failed to read '{}': range [{}, +0) is outside the object of {} bytes",
+                          path, offset, info.size);
+    }
+    return std::string();
+  }
+  std::string out(static_cast<size_t>(length), '\0');
+  LS_RETURN_IF_ERROR(client_->GetRange(path, offset, length, "", out.data()));
+  return out;
+}
+
+Result<ObjectInfo> S3ObjectStore::Stat(std::string_view path) const {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  return client_->Head(path, nullptr);
+}
+
+Result<std::unique_ptr<RandomAccessFile>> S3ObjectStore::OpenFile(std::string_view path) const {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  std::string etag;
+  LS_ASSIGN_OR_RETURN(ObjectInfo info, client_->Head(path, &etag));
+  return std::unique_ptr<RandomAccessFile>(
+      new S3File(client_, std::string(path), info.size, std::move(etag)));
+}
+
+Status S3File::ReadAt(int64_t offset, int64_t length, char* out) const {
+  if (offset < 0 || length < 0 || offset > size_ || length > size_ - offset) {
+    return CorruptError("Failed to read '{}': range [{}, +{}) is outside the file of {} bytes",
+                        path_, offset, length, size_);
+  }
+  if (length == 0) {
+    return OkStatus();
+  }
+  return client_->GetRange(path_, offset, length, etag_, out);
+}
+
+Status S3ObjectStore::Put(std::string_view path, std::string_view bytes, PutMode mode) {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  S3Call call;
+  call.method = "PUT";
+  call.key = client_->Key(path);
+  call.body = bytes;
+  call.headers.emplace_back("Content-Type", "application/octet-stream");
+  if (mode == PutMode::kCreateOnly) {
+    // S3 conditional writes: "If-None-Match: *" fails with 412 when the key exists.
+    call.headers.emplace_back("If-None-Match", "*");
+  }
+  LS_ASSIGN_OR_RETURN(HttpResponse response, client_->Execute(call));
+  if (response.status == 200 || response.status == 201 || response.status == 204) {
+    return OkStatus();
+  }
+  if (response.status == 412 && mode == PutMode::kCreateOnly) {
+    return Errorf(ErrorCode::kAlreadyExists, "Object '{}' already exists", path);
+  }
+  return tl::unexpected(client_->MapError(response, "write", path));
+}
+
+Status S3ObjectStore::Delete(std::string_view path) {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  S3Call call;
+  call.method = "DELETE";
+  call.key = client_->Key(path);
+  LS_ASSIGN_OR_RETURN(HttpResponse response, client_->Execute(call));
+  if (response.status == 200 || response.status == 204 || response.status == 404) {
+    return OkStatus();
+  }
+  return tl::unexpected(client_->MapError(response, "delete", path));
+}
+
+Result<std::string> S3ObjectStore::PresignGet(std::string_view path,
+                                              int64_t expires_seconds) const {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  if (!client_->signer) {
+    return Unsupported("Cannot pre-sign '{}': no AWS credentials are configured", path);
+  }
+  SigV4Request request;
+  request.method = "GET";
+  request.host = client_->Host();
+  request.path = client_->RawPath(client_->Key(path), false);
+  LS_ASSIGN_OR_RETURN(SigV4Presigned presigned,
+                      client_->signer->Presign(request, client_->config.options.clock(),
+                                               expires_seconds));
+  return client_->config.scheme + "://" + request.host + CanonicalUri(request.path) + "?" +
+         presigned.query;
+}
+
+}  // namespace lakeshare::storage

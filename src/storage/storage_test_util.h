@@ -1,0 +1,43 @@
+// Test-only helpers for the storage tests: temporary directories, running python3 helper
+// scripts from src/storage/testdata/, and checking that python modules (botocore, moto) exist
+// so tests can skip with a visible message when they do not. Not part of the library.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace lakeshare::storage::testing_util {
+
+/// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// Absolute path of a file in src/storage/testdata/.
+std::string TestdataPath(const std::string& name);
+
+/// Quote `arg` for /bin/sh.
+std::string ShellQuote(const std::string& arg);
+
+/// Run a shell command and return its standard output; non-zero exit is kUnavailable with the
+/// tail of the output.
+Result<std::string> RunCommand(const std::string& command);
+
+/// OK when `python3 -c 'import <m>'` works for every module; otherwise the reason, for
+/// GTEST_SKIP.
+Status CheckPythonModules(const std::vector<std::string>& modules);
+
+/// Write `contents` to `path`.
+Status WriteFile(const std::string& path, const std::string& contents);
+
+}  // namespace lakeshare::storage::testing_util
