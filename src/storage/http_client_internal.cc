@@ -14,6 +14,7 @@ namespace lakeshare::storage::internal {
 namespace {
 
 constexpr size_t kMaxPooledHandles = 16;
+constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
 
 void GlobalInitOnce() {
   static std::once_flag once;
@@ -21,19 +22,29 @@ void GlobalInitOnce() {
 }
 
 struct TransferState {
+  CURL* curl = nullptr;
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
   size_t upload_offset = 0;
-  bool body_too_large = false;
 };
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<TransferState*>(user);
   size_t n = size * count;
-  int64_t limit = state->request->max_body_bytes;
-  if (limit >= 0 && static_cast<int64_t>(state->response->body.size() + n) > limit) {
-    state->body_too_large = true;
-    return 0;  // makes libcurl abort with CURLE_WRITE_ERROR
+  if (state->request->on_body) {
+    long status = 0;
+    curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      if (!state->request->on_body(status, std::string_view(data, n))) {
+        state->response->stopped = true;
+        return 0;  // makes libcurl abort with CURLE_WRITE_ERROR
+      }
+      return n;
+    }
+    // Error bodies are small XML documents; keep a bounded prefix for the error code.
+    size_t room = kMaxErrorBodyBytes - std::min(kMaxErrorBodyBytes, state->response->body.size());
+    state->response->body.append(data, std::min(n, room));
+    return n;
   }
   state->response->body.append(data, n);
   return n;
@@ -143,6 +154,7 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) const {
 
   HttpResponse response;
   TransferState state;
+  state.curl = curl;
   state.request = &request;
   state.response = &response;
   char error_buffer[CURL_ERROR_SIZE] = {0};
@@ -190,12 +202,10 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) const {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, releaser.headers);
 
   CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_WRITE_ERROR && response.stopped) {
+    code = CURLE_OK;  // stopped on purpose by on_body
+  }
   if (code != CURLE_OK) {
-    if (state.body_too_large) {
-      return Errorf(ErrorCode::kResourceExhausted,
-                    "HTTP {} to {} returned more than the expected {} bytes", request.method,
-                    UrlOrigin(request.url), request.max_body_bytes);
-    }
     std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     // libcurl's messages name host and port, not the URL; drop anything that looks otherwise.
     if (detail.find('?') != std::string::npos || detail.find("X-Amz") != std::string::npos) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,14 +26,18 @@ struct HttpRequest {
   std::string method = "GET";  // GET, HEAD, PUT, DELETE
   std::string url;             // already encoded
   HeaderList headers;
-  std::string_view body;        // sent for PUT; must outlive Send
-  int64_t max_body_bytes = -1;  // abort when the response body grows past this; -1: no limit
+  std::string_view body;  // sent for PUT; must outlive Send
+  /// When set, response body chunks of 2xx responses go here instead of into
+  /// HttpResponse::body (error bodies are still collected, up to 64 KiB). Returning false stops
+  /// the transfer early; Send then returns the response normally with `stopped` set.
+  std::function<bool(long status, std::string_view chunk)> on_body;
 };
 
 struct HttpResponse {
   long status = 0;
   HeaderList headers;  // names lower-cased, in arrival order
   std::string body;
+  bool stopped = false;  // on_body ended the transfer early
 
   /// The value of the first header named `name` (lower case), or null.
   const std::string* Header(std::string_view name) const;
@@ -46,7 +51,7 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   /// Perform one request. Any HTTP status is a successful Result; transport failures (connect,
-  /// timeout, reset, TLS) are kUnavailable, a body over max_body_bytes is kResourceExhausted.
+  /// timeout, reset, TLS) are kUnavailable.
   Result<HttpResponse> Send(const HttpRequest& request) const;
 
  private:

@@ -116,7 +116,7 @@ std::optional<int64_t> ParseHttpDateMs(std::string_view s) {
   for (int i = 0; i < 12; ++i) {
     if (s.substr(3, 3) == kMonths[i]) month = i + 1;
   }
-  if (!d || !y || !h || !mi || !se || month == 0 || s.substr(20, 3) != "GMT") {
+  if (!d || !y || !h || !mi || !se || month == 0 || s.substr(21, 3) != "GMT") {
     return std::nullopt;
   }
   return ToEpochMs(*y, month, *d, *h, *mi, *se, 0);
@@ -175,8 +175,11 @@ Result<Endpoint> ParseEndpoint(std::string_view endpoint) {
   size_t slash = rest.find_first_of("/?#");
   std::string_view host = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-  if (host.empty() || host.find('@') != std::string_view::npos ||
-      host.find(' ') != std::string_view::npos) {
+  if (host.find('@') != std::string_view::npos) {
+    // Do not echo it: the user-info part may hold a password.
+    return InvalidArgument("S3 endpoint must not contain user information");
+  }
+  if (host.empty() || host.find(' ') != std::string_view::npos) {
     return InvalidArgument("S3 endpoint '{}' has no valid host", endpoint);
   }
   if (!path.empty() && path != "/") {
@@ -230,7 +233,10 @@ struct S3Call {
   QueryList query;
   HeaderList headers;
   std::string_view body;
-  int64_t max_body_bytes = -1;
+  // Streams the response body (see HttpRequest::on_body); null: collect it in the response.
+  std::function<bool(long status, std::string_view chunk)> on_body;
+  // Called before every attempt, so a streaming consumer can start over.
+  std::function<void()> on_attempt;
 };
 
 std::string ErrorCodeOf(const HttpResponse& response) {
@@ -473,7 +479,8 @@ struct S3ObjectStore::Client {
       request.method = call.method;
       request.url = url;
       request.body = call.body;
-      request.max_body_bytes = call.max_body_bytes;
+      request.on_body = call.on_body;
+      if (call.on_attempt) call.on_attempt();
       request.headers = call.headers;
       request.headers.emplace_back("Host", host);
       if (signer) {
@@ -557,40 +564,50 @@ struct S3ObjectStore::Client {
     return info;
   }
 
-  // GET exactly [offset, offset + length) of `path` into `out`; length > 0.
+  // GET exactly [offset, offset + length) of `path` into `out`; length > 0. The body streams
+  // straight into `out`. A server that ignores Range (200 with the whole object) still works:
+  // the bytes before `offset` are skipped and the transfer stops once the range is complete.
   Status GetRange(std::string_view path, int64_t offset, int64_t length, const std::string& etag,
                   char* out) const {
     S3Call call;
     call.key = Key(path);
     call.headers.emplace_back("Range", fmt::format("bytes={}-{}", offset, offset + length - 1));
     if (!etag.empty()) call.headers.emplace_back("If-Match", etag);
-    call.max_body_bytes = length;
-    Result<HttpResponse> result = Execute(call);
-    if (!result) {
-      if (result.error().code == ErrorCode::kResourceExhausted) {
-        return Errorf(ErrorCode::kUnavailable,
-                      "Failed to read '{}': the server ignored the byte range", path);
+    int64_t received = 0;  // bytes of the response body seen so far (reset per attempt)
+    int64_t copied = 0;    // bytes of the range written to `out`
+    bool overflow = false;
+    call.on_body = [&](long status, std::string_view chunk) {
+      if (status != 200 && status != 206) {
+        return true;  // an error body: HttpClient keeps it (bounded) for the error code
       }
-      return tl::unexpected(std::move(result).error());
-    }
-    const HttpResponse& response = *result;
-    const int64_t got = static_cast<int64_t>(response.body.size());
-    if (response.status == 206) {
-      if (got != length) {
+      const int64_t skip = status == 206 ? 0 : offset;
+      const int64_t begin = std::max<int64_t>(received, skip);
+      const int64_t end = std::min<int64_t>(received + static_cast<int64_t>(chunk.size()),
+                                            skip + length);
+      if (status == 206 && received + static_cast<int64_t>(chunk.size()) > length) {
+        overflow = true;
+        return false;
+      }
+      if (end > begin) {
+        std::memcpy(out + (begin - skip), chunk.data() + (begin - received),
+                    static_cast<size_t>(end - begin));
+        copied = end - skip;
+      }
+      received += static_cast<int64_t>(chunk.size());
+      return copied < length;  // stop a whole-object reply once the range is complete
+    };
+    call.on_attempt = [&] {
+      received = 0;
+      copied = 0;
+      overflow = false;
+    };
+    LS_ASSIGN_OR_RETURN(HttpResponse response, Execute(call));
+    if (response.status == 206 || response.status == 200) {
+      if (overflow || copied != length) {
         return CorruptError(
             "Failed to read '{}': range [{}, +{}) is outside the object (got {} bytes)", path,
-            offset, length, got);
+            offset, length, overflow ? received : copied);
       }
-      std::memcpy(out, response.body.data(), static_cast<size_t>(length));
-      return OkStatus();
-    }
-    if (response.status == 200) {  // Range ignored, but the whole object fitted.
-      if (offset > got || length > got - offset) {
-        return CorruptError(
-            "Failed to read '{}': range [{}, +{}) is outside the object of {} bytes", path,
-            offset, length, got);
-      }
-      std::memcpy(out, response.body.data() + offset, static_cast<size_t>(length));
       return OkStatus();
     }
     if (response.status == 416) {

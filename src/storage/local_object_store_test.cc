@@ -1,0 +1,251 @@
+#include "storage/local_object_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "storage/memory_object_store.h"
+#include "storage/object_store_contract_test.h"
+#include "storage/s3_object_store.h"
+#include "storage/storage_test_util.h"
+
+namespace lakeshare::storage {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing_util::TempDir;
+using testing_util::WriteFile;
+
+// Local stores get a fresh temporary root each; the TempDirs live until the binary exits.
+std::unique_ptr<ObjectStore> MakeLocalStore() {
+  static std::vector<std::unique_ptr<TempDir>>* dirs = new std::vector<std::unique_ptr<TempDir>>;
+  dirs->push_back(std::make_unique<TempDir>());
+  auto store = LocalObjectStore::Open(dirs->back()->path() + "/root");
+  return store ? std::move(*store) : nullptr;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, ObjectStoreContractTest,
+    ::testing::Values(StoreFactory{"Local", &MakeLocalStore},
+                      StoreFactory{"Memory",
+                                   [] { return std::make_unique<MemoryObjectStore>(); }}),
+    StoreFactoryName);
+
+std::vector<std::string> Paths(const std::vector<ObjectInfo>& infos) {
+  std::vector<std::string> out;
+  for (const ObjectInfo& info : infos) out.push_back(info.path);
+  return out;
+}
+
+class LocalObjectStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = dir_.path() + "/table";
+    ASSERT_TRUE(std::filesystem::create_directories(root_));
+    auto store = LocalObjectStore::Open(root_);
+    ASSERT_TRUE(store.has_value());
+    store_ = std::move(*store);
+  }
+
+  TempDir dir_;
+  std::string root_;
+  std::unique_ptr<LocalObjectStore> store_;
+};
+
+TEST_F(LocalObjectStoreTest, ReadsFilesWrittenByOthers) {
+  std::filesystem::create_directories(root_ + "/_delta_log");
+  ASSERT_TRUE(WriteFile(root_ + "/_delta_log/00000000000000000000.json", "{\"protocol\":{}}"));
+  EXPECT_EQ(store_->Read("_delta_log/00000000000000000000.json").value(), "{\"protocol\":{}}");
+  EXPECT_THAT(Paths(store_->List("_delta_log/").value()),
+              ElementsAre("_delta_log/00000000000000000000.json"));
+}
+
+TEST_F(LocalObjectStoreTest, CannotEscapeTheRoot) {
+  ASSERT_TRUE(WriteFile(dir_.path() + "/secret.txt", "secret"));
+  for (const char* path : {"../secret.txt", "_delta_log/../../secret.txt"}) {
+    auto read = store_->Read(path);
+    ASSERT_FALSE(read.has_value());
+    EXPECT_EQ(read.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_THAT(read.error().message, HasSubstr("'..'"));
+  }
+  EXPECT_EQ(store_->Put("../evil", "x").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/evil"));
+  EXPECT_EQ(store_->List("..").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(LocalObjectStoreTest, ErrorMessagesDoNotRevealTheServerPath) {
+  auto read = store_->Read("missing/file.parquet");
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().code, ErrorCode::kNotFound);
+  EXPECT_THAT(read.error().message, HasSubstr("missing/file.parquet"));
+  EXPECT_THAT(read.error().message, Not(HasSubstr(dir_.path())));
+  EXPECT_THAT(store_->Stat("missing").error().message, Not(HasSubstr(dir_.path())));
+  EXPECT_THAT(store_->OpenFile("missing").error().message, Not(HasSubstr(dir_.path())));
+}
+
+TEST_F(LocalObjectStoreTest, DirectoriesAndTemporaryFilesAreNotObjects) {
+  std::filesystem::create_directories(root_ + "/empty_dir");
+  std::filesystem::create_directories(root_ + "/d/sub");
+  ASSERT_TRUE(WriteFile(root_ + "/d/" + std::string(LocalObjectStore::kTempPrefix) + "abc", "t"));
+  ASSERT_TRUE(WriteFile(root_ + "/d/sub/f", "f"));
+  EXPECT_THAT(Paths(store_->List("").value()), ElementsAre("d/sub/f"));
+  EXPECT_EQ(store_->Stat("d").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Read("d/sub").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->OpenFile("empty_dir").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(LocalObjectStoreTest, PutLeavesNoTemporaryFilesBehind) {
+  ASSERT_TRUE(store_->Put("a/b/c", "1"));
+  ASSERT_TRUE(store_->Put("a/b/c", "2"));
+  EXPECT_FALSE(store_->Put("a/b/c", "3", PutMode::kCreateOnly).has_value());
+  int entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root_ + "/a/b")) {
+    (void)entry;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
+  struct stat st;
+  ASSERT_EQ(::stat((root_ + "/a/b/c").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+TEST_F(LocalObjectStoreTest, PutIntoAPathBlockedByAFileFails) {
+  ASSERT_TRUE(store_->Put("file", "x"));
+  auto status = store_->Put("file/child", "y");
+  ASSERT_FALSE(status.has_value());
+  EXPECT_THAT(status.error().message, Not(HasSubstr(dir_.path())));
+}
+
+TEST_F(LocalObjectStoreTest, SymlinkedFilesAreListedButSymlinkedDirectoriesAreNot) {
+  ASSERT_TRUE(WriteFile(dir_.path() + "/outside.txt", "o"));
+  std::filesystem::create_directories(dir_.path() + "/outside_dir");
+  ASSERT_TRUE(WriteFile(dir_.path() + "/outside_dir/x", "x"));
+  std::filesystem::create_symlink(dir_.path() + "/outside.txt", root_ + "/link.txt");
+  std::filesystem::create_directory_symlink(dir_.path() + "/outside_dir", root_ + "/link_dir");
+  std::filesystem::create_directory_symlink(root_, root_ + "/loop");
+  EXPECT_THAT(Paths(store_->List("").value()), ElementsAre("link.txt"));
+  EXPECT_EQ(store_->Read("link.txt").value(), "o");
+}
+
+TEST_F(LocalObjectStoreTest, ConcurrentCreateOnlyPutsHaveExactlyOneWinner) {
+  std::vector<std::thread> threads;
+  std::atomic<int> winners{0};
+  std::atomic<int> losers{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto status = store_->Put("_delta_log/00000000000000000007.json", std::to_string(t),
+                                PutMode::kCreateOnly);
+      if (status) {
+        ++winners;
+      } else if (status.error().code == ErrorCode::kAlreadyExists) {
+        ++losers;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(losers.load(), 7);
+}
+
+TEST_F(LocalObjectStoreTest, ModificationTimeComesFromTheFilesystem) {
+  ASSERT_TRUE(store_->Put("f", "x"));
+  std::filesystem::last_write_time(
+      root_ + "/f", std::filesystem::file_time_type::clock::now() - std::chrono::hours(48));
+  auto info = store_->Stat("f").value();
+  auto listed = store_->List("f").value();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0], info);
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  EXPECT_NEAR(static_cast<double>(now_ms - info.last_modified_ms), 48 * 3600 * 1000.0, 60000.0);
+}
+
+TEST_F(LocalObjectStoreTest, PresignIsUnsupported) {
+  ASSERT_TRUE(store_->Put("f", "x"));
+  EXPECT_EQ(store_->PresignGet("f", 60).error().code, ErrorCode::kUnsupported);
+}
+
+TEST(OpenObjectStoreTest, AcceptsFileUrisAndPlainPaths) {
+  TempDir dir;
+  ASSERT_TRUE(WriteFile(dir.path() + "/x.json", "x"));
+  for (const std::string& uri : {"file://" + dir.path(), "file:" + dir.path(),
+                                 "file://localhost" + dir.path(), dir.path(), dir.path() + "/",
+                                 "FILE://" + dir.path() + "/./"}) {
+    SCOPED_TRACE(uri);
+    auto store = OpenObjectStore(uri);
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    EXPECT_EQ((*store)->Read("x.json").value_or(""), "x");
+    EXPECT_EQ((*store)->uri(), "file://" + dir.path());
+  }
+}
+
+TEST(OpenObjectStoreTest, DecodesPercentEscapesInFileUris) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/my table");
+  ASSERT_TRUE(WriteFile(dir.path() + "/my table/x", "y"));
+  auto store = OpenObjectStore("file://" + dir.path() + "/my%20table");
+  ASSERT_TRUE(store.has_value());
+  EXPECT_EQ((*store)->Read("x").value_or(""), "y");
+  EXPECT_EQ((*store)->uri(), "file://" + dir.path() + "/my%20table");
+  EXPECT_EQ(OpenObjectStore("file:///tmp/%zz").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(OpenObjectStoreTest, ResolvesRelativePathsAgainstTheWorkingDirectory) {
+  auto store = OpenObjectStore("some/relative/dir");
+  ASSERT_TRUE(store.has_value());
+  auto* local = dynamic_cast<LocalObjectStore*>(store->get());
+  ASSERT_NE(local, nullptr);
+  EXPECT_EQ(local->root(), std::filesystem::current_path().string() + "/some/relative/dir");
+}
+
+TEST(OpenObjectStoreTest, OpensS3Locations) {
+  StoreOptions options;
+  options.use_environment = false;
+  for (const char* uri : {"s3://bucket/path/to/table", "s3a://bucket/path/to/table/",
+                          "S3://bucket/path/to/table"}) {
+    auto store = OpenObjectStore(uri, options);
+    ASSERT_TRUE(store.has_value()) << store.error().ToString();
+    EXPECT_NE(dynamic_cast<S3ObjectStore*>(store->get()), nullptr);
+    EXPECT_EQ((*store)->uri(), "s3://bucket/path/to/table");
+  }
+}
+
+TEST(OpenObjectStoreTest, RejectsUnsupportedAndMalformedLocations) {
+  EXPECT_EQ(OpenObjectStore("").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(OpenObjectStore("gs://bucket/x").error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(OpenObjectStore("abfss://c@a.dfs.core.windows.net/x").error().code,
+            ErrorCode::kUnsupported);
+  EXPECT_EQ(OpenObjectStore("file://otherhost/x").error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(OpenObjectStore("file:relative").error().code, ErrorCode::kInvalidArgument);
+  StoreOptions options;
+  options.use_environment = false;
+  EXPECT_EQ(OpenObjectStore("s3://", options).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(OpenObjectStore("s3://bad bucket/x", options).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(OpenObjectStore("s3://bucket/a/../b", options).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
+TEST(PathRulesTest, ValidateAndDecode) {
+  EXPECT_TRUE(ValidateObjectPath("a/b.c"));
+  EXPECT_TRUE(ValidateObjectPath("...hidden/..x/x.."));
+  EXPECT_FALSE(ValidateObjectPath("a/"));
+  EXPECT_TRUE(ValidateListPrefix(""));
+  EXPECT_TRUE(ValidateListPrefix("a/"));
+  EXPECT_TRUE(ValidateListPrefix("a/b"));
+  EXPECT_FALSE(ValidateListPrefix("a//"));
+  EXPECT_EQ(PercentDecode("a%20b+c%2B%c3%bc").value(), "a b+c+\xc3\xbc");
+  EXPECT_EQ(PercentDecode("a+b", true).value(), "a b");
+  EXPECT_FALSE(PercentDecode("%2").has_value());
+  EXPECT_FALSE(PercentDecode("%g0").has_value());
+}
+
+}  // namespace
+}  // namespace lakeshare::storage
