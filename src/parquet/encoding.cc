@@ -1,5 +1,7 @@
 #include "parquet/encoding_internal.h"
 
+#include <algorithm>
+
 namespace lakeshare::parquet {
 
 namespace {
@@ -181,5 +183,79 @@ Status DeltaBinaryPackedDecoder::DecodeAll(std::vector<int64_t>* out) {
   }
   return OkStatus();
 }
+
+}  // namespace lakeshare::parquet
+
+namespace lakeshare::parquet {
+
+namespace {
+
+// Bit-pack `count` values (count is a multiple of 8, or the final group) LSB-first.
+template <typename T>
+void PackBits(const T* values, size_t count, int bit_width, std::string* out) {
+  const size_t padded = (count + 7) / 8 * 8;
+  const size_t bytes = padded * static_cast<size_t>(bit_width) / 8;
+  const size_t base = out->size();
+  out->resize(base + bytes, '\0');
+  auto* dst = reinterpret_cast<uint8_t*>(out->data() + base);
+  uint64_t bit = 0;
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t v = static_cast<uint64_t>(static_cast<uint32_t>(values[i]));
+    int left = bit_width;
+    while (left > 0) {
+      const size_t byte = static_cast<size_t>(bit >> 3);
+      const int shift = static_cast<int>(bit & 7);
+      const int take = std::min(left, 8 - shift);
+      dst[byte] = static_cast<uint8_t>(dst[byte] | ((v & ((1u << take) - 1)) << shift));
+      v >>= take;
+      left -= take;
+      bit += static_cast<uint64_t>(take);
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void EncodeRleBitPacked(const T* values, size_t n, int bit_width, std::string* out) {
+  const size_t width_bytes = static_cast<size_t>((bit_width + 7) / 8);
+  // Literal values not yet written start at `literal`; they are flushed as one bit-packed run
+  // whose length is a multiple of 8 (the final run may be padded).
+  size_t literal = 0;
+  size_t pos = 0;
+  auto flush_literals = [&](size_t end) {
+    if (end == literal) return;
+    const size_t groups = (end - literal + 7) / 8;
+    AppendUleb128((static_cast<uint64_t>(groups) << 1) | 1, out);
+    PackBits(values + literal, end - literal, bit_width, out);
+    literal = end;
+  };
+  while (pos < n) {
+    size_t run = 1;
+    while (pos + run < n && values[pos + run] == values[pos]) ++run;
+    if (run < 8) {
+      pos += run;
+      continue;
+    }
+    // Borrow values from the run so the pending literals fill whole groups of 8.
+    const size_t need = (8 - (pos - literal) % 8) % 8;
+    if (run - need < 8) {
+      pos += run;
+      continue;
+    }
+    flush_literals(pos + need);
+    const size_t rle = run - need;
+    AppendUleb128(static_cast<uint64_t>(rle) << 1, out);
+    uint32_t v = static_cast<uint32_t>(values[pos]);
+    for (size_t k = 0; k < width_bytes; ++k) out->push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+    pos += run;
+    literal = pos;
+  }
+  flush_literals(n);
+}
+
+template void EncodeRleBitPacked<int16_t>(const int16_t*, size_t, int, std::string*);
+template void EncodeRleBitPacked<uint32_t>(const uint32_t*, size_t, int, std::string*);
+template void EncodeRleBitPacked<uint8_t>(const uint8_t*, size_t, int, std::string*);
 
 }  // namespace lakeshare::parquet

@@ -66,6 +66,22 @@ class RleBitPackedDecoder {
 void UnpackBits(const uint8_t* in, size_t in_len, uint64_t bit_offset, int bit_width,
                 uint32_t* out, size_t n);
 
+/// The writer's side of the RLE / bit-packing hybrid: append the encoding of `values[0, n)`
+/// (without the length prefix) to `out`. Runs of 8 or more equal values become RLE runs; the rest
+/// are bit-packed in groups of 8 (only the final group is padded, with zeros). Values must fit
+/// in `bit_width` bits (0..32).
+template <typename T>
+void EncodeRleBitPacked(const T* values, size_t n, int bit_width, std::string* out);
+
+/// Append `v` as a ULEB128 varint.
+inline void AppendUleb128(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
 /// DELTA_BINARY_PACKED (Encodings.md, "Delta Encoding"): values are returned as int64; INT32
 /// columns truncate (the wrap-around arithmetic agrees modulo 2^32).
 class DeltaBinaryPackedDecoder {
