@@ -1,0 +1,112 @@
+// Request: one parsed HTTP request as handlers see it. The server builds it from the wire
+// (Request::Create), the router fills in the request id, the matched route and its path
+// parameters, and the authentication hook may attach the caller's identity. A Request is a plain
+// value owned by the connection for the duration of one exchange: handlers get it by reference
+// and must not keep references into it after they return (streaming producers included: copy
+// what they need into the producer). Thread-compatible: one thread at a time.
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace lakeshare::http {
+
+/// A header or query parameter as (name, value), in arrival order.
+using Field = std::pair<std::string, std::string>;
+
+class Request {
+ public:
+  Request() = default;
+
+  /// Parse `target` (origin-form "/path?query") and build a request. Path segments and query
+  /// names/values are percent-decoded ('+' is a space in the query only); a target that is not
+  /// origin-form, a bad %-escape or an encoded NUL is kMalformedRequest.
+  static Result<Request> Create(std::string method, std::string_view target,
+                                std::vector<Field> headers = {}, std::string body = {},
+                                std::string remote_address = {});
+
+  /// "GET", "POST", ... exactly as sent (methods are case-sensitive, RFC 9110 §9.1).
+  const std::string& method() const { return method_; }
+  /// The raw request target as sent, query included.
+  const std::string& target() const { return target_; }
+  /// The raw (still percent-encoded) path, without the query.
+  const std::string& path() const { return path_; }
+  /// The path split on '/' and percent-decoded; "/a/b%2Fc" is {"a", "b/c"}.
+  const std::vector<std::string>& path_segments() const { return segments_; }
+
+  /// The first value of query parameter `name` (case-sensitive), or null when absent.
+  const std::string* QueryParam(std::string_view name) const;
+  /// Every value of query parameter `name`, in order.
+  std::vector<std::string_view> QueryParams(std::string_view name) const;
+  /// All decoded query parameters in order.
+  const std::vector<Field>& query_params() const { return query_; }
+
+  /// The first value of header `name` (case-insensitive), or null when absent.
+  const std::string* Header(std::string_view name) const;
+  const std::vector<Field>& headers() const { return headers_; }
+
+  const std::string& body() const { return body_; }
+  /// Peer IP address as text: "127.0.0.1" or "::1" (no brackets, no port).
+  const std::string& remote_address() const { return remote_address_; }
+
+  /// Set by the router: the client's sane X-Request-Id or a generated one.
+  const std::string& request_id() const { return request_id_; }
+  void set_request_id(std::string id) { request_id_ = std::move(id); }
+
+  /// Set by the router: the pattern of the matched route ("/shares/{share}"), empty if none.
+  const std::string& route() const { return route_; }
+  /// The value of path parameter `{name}` of the matched route, or null.
+  const std::string* PathParam(std::string_view name) const;
+  const std::vector<Field>& path_params() const { return path_params_; }
+  void SetRouteForTest(std::string route, std::vector<Field> params) {
+    SetRoute(std::move(route), std::move(params));
+  }
+
+  /// Set by the authentication hook: who is calling, for logs and audit ("recipient:acme").
+  /// Never a secret.
+  const std::string& principal() const { return principal_; }
+  void set_principal(std::string principal) { principal_ = std::move(principal); }
+  /// Set by the authentication hook: an identity object of the auth module's choosing; handlers
+  /// read it with std::any_cast<const T>(&request.identity()).
+  const std::any& identity() const { return identity_; }
+  void set_identity(std::any identity) { identity_ = std::move(identity); }
+
+ private:
+  friend class Router;
+  void SetRoute(std::string route, std::vector<Field> params, bool log_path = true) {
+    route_ = std::move(route);
+    path_params_ = std::move(params);
+    log_path_ = log_path;
+  }
+
+  std::string method_;
+  std::string target_;
+  std::string path_;
+  std::vector<std::string> segments_;
+  std::vector<Field> query_;
+  std::vector<Field> headers_;
+  std::string body_;
+  std::string remote_address_;
+  std::string request_id_;
+  std::string route_;
+  std::vector<Field> path_params_;
+  bool log_path_ = true;
+  std::string principal_;
+  std::any identity_;
+};
+
+/// Percent-decode `text`; with `plus_is_space` a '+' becomes ' ' (query strings). Null on a
+/// malformed escape or an encoded NUL.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+
+/// ASCII case-insensitive equality, for header names and case-insensitive routes.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+}  // namespace lakeshare::http

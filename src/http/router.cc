@@ -1,0 +1,310 @@
+#include "http/router.h"
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "common/strings.h"
+#include "http/error_response.h"
+
+namespace lakeshare::http {
+namespace {
+
+enum class SegmentKind { kLiteral = 0, kParam = 1, kTail = 2 };
+
+struct PatternSegment {
+  SegmentKind kind = SegmentKind::kLiteral;
+  std::string text;  // the literal, or the parameter name
+};
+
+Result<std::vector<PatternSegment>> ParsePattern(std::string_view pattern) {
+  if (pattern.empty() || pattern.front() != '/') {
+    return InvalidArgument("Route pattern '{}' must start with '/'", pattern);
+  }
+  std::vector<PatternSegment> segments;
+  std::string_view rest = pattern.substr(1);
+  if (!rest.empty() && rest.back() == '/') {
+    rest.remove_suffix(1);
+  }
+  if (rest.empty()) {
+    return segments;
+  }
+  std::set<std::string, std::less<>> names;
+  for (std::string_view part : Split(rest, '/')) {
+    if (part.empty()) {
+      return InvalidArgument("Route pattern '{}' has an empty segment", pattern);
+    }
+    if (!segments.empty() && segments.back().kind == SegmentKind::kTail) {
+      return InvalidArgument("Route pattern '{}': '{{name...}}' must be the last segment",
+                             pattern);
+    }
+    PatternSegment segment;
+    if (part.front() == '{') {
+      if (part.size() < 3 || part.back() != '}') {
+        return InvalidArgument("Route pattern '{}' has a malformed parameter '{}'", pattern,
+                               part);
+      }
+      std::string_view name = part.substr(1, part.size() - 2);
+      segment.kind = SegmentKind::kParam;
+      if (name.size() > 3 && name.substr(name.size() - 3) == "...") {
+        name.remove_suffix(3);
+        segment.kind = SegmentKind::kTail;
+      }
+      if (name.empty() || name.find_first_of("{}/.") != std::string_view::npos) {
+        return InvalidArgument("Route pattern '{}' has a malformed parameter '{}'", pattern,
+                               part);
+      }
+      if (!names.emplace(name).second) {
+        return InvalidArgument("Route pattern '{}' repeats parameter '{}'", pattern, name);
+      }
+      segment.text = std::string(name);
+    } else {
+      if (part.find_first_of("{}") != std::string_view::npos) {
+        return InvalidArgument("Route pattern '{}' has a malformed segment '{}'", pattern, part);
+      }
+      // Literals are compared with decoded request segments.
+      std::optional<std::string> decoded = PercentDecode(part, false);
+      if (!decoded) {
+        return InvalidArgument("Route pattern '{}' has a malformed escape", pattern);
+      }
+      segment.text = std::move(*decoded);
+    }
+    segments.push_back(std::move(segment));
+  }
+  return segments;
+}
+
+std::mt19937_64& ThreadRandom() {
+  thread_local std::mt19937_64 engine([] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }());
+  return engine;
+}
+
+}  // namespace
+
+struct Router::Route {
+  std::string method;
+  std::string pattern;
+  std::vector<PatternSegment> segments;
+  Handler handler;
+  RouteOptions options;
+
+  /// Match decoded request segments; fills `params` on success.
+  bool Match(const std::vector<std::string>& request_segments, size_t count,
+             std::vector<Field>* params) const {
+    params->clear();
+    size_t i = 0;
+    for (const PatternSegment& segment : segments) {
+      if (segment.kind == SegmentKind::kTail) {
+        if (i >= count) {
+          return false;
+        }
+        std::string tail;
+        for (size_t j = i; j < count; ++j) {
+          if (j > i) {
+            tail += '/';
+          }
+          tail += request_segments[j];
+        }
+        params->emplace_back(segment.text, std::move(tail));
+        return true;
+      }
+      if (i >= count) {
+        return false;
+      }
+      const std::string& value = request_segments[i];
+      if (segment.kind == SegmentKind::kLiteral) {
+        bool same = options.case_insensitive ? EqualsIgnoreCase(segment.text, value)
+                                             : segment.text == value;
+        if (!same) {
+          return false;
+        }
+      } else {
+        if (value.empty()) {
+          return false;
+        }
+        params->emplace_back(segment.text, value);
+      }
+      ++i;
+    }
+    return i == count;
+  }
+
+  /// True when this route is more specific than `other` (literal beats parameter at the first
+  /// segment where they differ; a parameter beats a tail).
+  bool MoreSpecificThan(const Route& other) const {
+    size_t n = std::min(segments.size(), other.segments.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (segments[i].kind != other.segments[i].kind) {
+        return segments[i].kind < other.segments[i].kind;
+      }
+    }
+    return segments.size() > other.segments.size();
+  }
+};
+
+std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kComplete:
+      return "complete";
+    case Outcome::kStreamAborted:
+      return "stream_aborted";
+    case Outcome::kConnectionLost:
+      return "connection_lost";
+  }
+  return "unknown";
+}
+
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == ':';
+  });
+}
+
+std::string NewRequestId() {
+  std::mt19937_64& engine = ThreadRandom();
+  uint64_t words[2] = {engine(), engine()};
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(words), sizeof(words)));
+}
+
+Router::Router() = default;
+Router::~Router() = default;
+
+Status Router::Handle(std::string_view method, std::string_view pattern, Handler handler,
+                      RouteOptions options) {
+  if (method.empty()) {
+    return InvalidArgument("Route method must not be empty");
+  }
+  LS_ASSIGN_OR_RETURN(std::vector<PatternSegment> segments, ParsePattern(pattern));
+  if (HasRoute(method, pattern)) {
+    return MakeError(ErrorCode::kAlreadyExists,
+                     fmt::format("Route {} {} is already registered", method, pattern));
+  }
+  Route route;
+  route.method = std::string(method);
+  route.pattern = std::string(pattern);
+  route.segments = std::move(segments);
+  route.handler = std::move(handler);
+  route.options = options;
+  routes_.push_back(std::move(route));
+  return OkStatus();
+}
+
+bool Router::HasRoute(std::string_view method, std::string_view pattern) const {
+  return std::any_of(routes_.begin(), routes_.end(), [&](const Route& route) {
+    return route.method == method && route.pattern == pattern;
+  });
+}
+
+void Router::Use(Middleware middleware) { middlewares_.push_back(std::move(middleware)); }
+
+void Router::SetAuthenticator(Authenticator authenticator) {
+  authenticator_ = std::move(authenticator);
+}
+
+void Router::AddCompletionHook(CompletionHook hook) {
+  completion_hooks_.push_back(std::move(hook));
+}
+
+bool Router::LogPathOf(const Request& request) { return request.log_path_; }
+
+Result<Response> Router::RunChain(size_t index, Request& request, const Handler& handler) const {
+  if (index == middlewares_.size()) {
+    return handler(request);
+  }
+  Handler next = [this, index, &handler](Request& r) { return RunChain(index + 1, r, handler); };
+  return middlewares_[index](request, next);
+}
+
+Response Router::Dispatch(Request& request) const {
+  // 1. Request id.
+  const std::string* client_id = request.Header("X-Request-Id");
+  request.set_request_id(client_id != nullptr && IsSaneRequestId(*client_id) ? *client_id
+                                                                             : NewRequestId());
+
+  Result<Response> result = [&]() -> Result<Response> {
+    // 2. Routing.
+    const std::vector<std::string>& segments = request.path_segments();
+    size_t count = segments.size();
+    if (count > 0 && segments.back().empty()) {
+      --count;  // trailing '/'
+    }
+    const bool is_head = request.method() == "HEAD";
+    const Route* best = nullptr;         // exact method
+    const Route* best_get = nullptr;     // GET, for HEAD
+    std::vector<Field> best_params;
+    std::vector<Field> best_get_params;
+    std::set<std::string> allowed;
+    std::vector<Field> params;
+    for (const Route& route : routes_) {
+      if (!route.Match(segments, count, &params)) {
+        continue;
+      }
+      allowed.insert(route.method);
+      if (route.method == request.method()) {
+        if (best == nullptr || route.MoreSpecificThan(*best)) {
+          best = &route;
+          best_params = params;
+        }
+      } else if (is_head && route.method == "GET") {
+        if (best_get == nullptr || route.MoreSpecificThan(*best_get)) {
+          best_get = &route;
+          best_get_params = params;
+        }
+      }
+    }
+    if (best == nullptr && best_get != nullptr) {
+      best = best_get;
+      best_params = std::move(best_get_params);
+    }
+    if (best == nullptr) {
+      if (allowed.empty()) {
+        return NotFound("No endpoint at '{}'", request.path());
+      }
+      if (allowed.count("GET") > 0) {
+        allowed.insert("HEAD");
+      }
+      std::string allow;
+      for (const std::string& method : allowed) {
+        if (!allow.empty()) {
+          allow += ", ";
+        }
+        allow += method;
+      }
+      Response response = StatusErrorResponse(
+          405, "METHOD_NOT_ALLOWED",
+          fmt::format("Method {} is not allowed on '{}'", request.method(), request.path()));
+      response.SetHeader("Allow", std::move(allow));
+      return response;
+    }
+    request.SetRoute(best->pattern, std::move(best_params), best->options.log_path);
+
+    // 3. Authentication.
+    if (best->options.authenticate && authenticator_) {
+      LS_RETURN_IF_ERROR(authenticator_(request));
+    }
+    // 4-5. Middlewares and handler.
+    return RunChain(0, request, best->handler);
+  }();
+
+  // 6. Error mapping.
+  Response response =
+      result ? std::move(*result) : ErrorResponse(result.error(), request.request_id());
+  response.SetHeader("X-Request-Id", request.request_id());
+  return response;
+}
+
+void Router::Complete(const Completion& completion) const {
+  for (const CompletionHook& hook : completion_hooks_) {
+    hook(completion);
+  }
+}
+
+}  // namespace lakeshare::http

@@ -1,0 +1,141 @@
+// Router: maps (method, path) to handlers and runs the per-request pipeline. sharing/, admin/ and
+// web/ register their endpoints on it; app/ wires the authentication and audit hooks and hands
+// it to the Server. Pipeline, outermost first:
+//
+//   1. request id: a sane client X-Request-Id is kept, otherwise one is generated; it is echoed
+//      in the X-Request-Id response header and names the request in every log line;
+//   2. routing: no pattern matches -> 404, a pattern matches but not the method -> 405 + Allow;
+//      HEAD runs the HEAD route if there is one, otherwise the GET route (the server drops the
+//      body);
+//   3. authentication hook, for routes with RouteOptions::authenticate (the default);
+//   4. middlewares in the order of Use() (the first is outermost);
+//   5. the handler;
+//   6. error mapping: any Error returned by 2-5 becomes the protocol's JSON error reply
+//      (error_response.h);
+//   7. after the response went out (or failed), the server logs one JSON access line, updates
+//      the metrics and calls the completion hooks (audit) with the final status and outcome.
+//
+// Patterns are absolute paths whose segments are literals, "{name}" (one segment) or, last only,
+// "{name...}" (the rest of the path). Literal beats parameter at the first segment where two
+// matching patterns differ. Parameters are percent-decoded and passed as sent; the protocol's
+// case-insensitive names are compared by whoever looks them up. A trailing '/' is ignored.
+//
+// Thread-safety: register everything before the server starts; Dispatch and Complete are then
+// safe to call concurrently. Handlers, middlewares and hooks must be thread-safe themselves.
+// Completion hooks run on a network thread: they must be quick and must not block (queue work).
+//
+// Example: how sharing/ and admin/ plug in (app/ owns the router and the server):
+//
+//   http::Router router;
+//   LS_RETURN_IF_ERROR(router.Handle("GET", "/delta-sharing/shares/{share}",
+//       [&service](http::Request& request) -> Result<http::Response> {
+//         LS_ASSIGN_OR_RETURN(std::string json, service.GetShare(*request.PathParam("share")));
+//         return http::Response::Json(std::move(json));
+//       }, {.case_insensitive = true}));
+//   LS_RETURN_IF_ERROR(router.Handle("POST", ".../tables/{table}/query",
+//       [&service](http::Request& request) -> Result<http::Response> {
+//         LS_ASSIGN_OR_RETURN(auto lines, service.Query(request));  // validates, may fail: 4xx
+//         return http::Response::Ndjson([lines]() { return lines->Next(); });  // lazy lines
+//       }));
+//   router.SetAuthenticator([&auth](http::Request& request) -> Status {
+//     LS_ASSIGN_OR_RETURN(auto recipient, auth.Authenticate(request.Header("Authorization")));
+//     request.set_principal(recipient.name);
+//     request.set_identity(recipient);
+//     return OkStatus();
+//   });
+//   router.AddCompletionHook([&audit](const http::Completion& c) { audit.Enqueue(c); });
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace lakeshare::http {
+
+using Handler = std::function<Result<Response>(Request& request)>;
+/// Wraps the rest of the pipeline: call `next(request)` to continue, or answer directly.
+using Middleware = std::function<Result<Response>(Request& request, const Handler& next)>;
+/// Checks credentials; on success may set the request's principal and identity. Its Error
+/// (normally kUnauthenticated or kPermissionDenied) is the reply.
+using Authenticator = std::function<Status(Request& request)>;
+
+struct RouteOptions {
+  /// Run the authentication hook before the handler (public endpoints set this to false).
+  bool authenticate = true;
+  /// Match literal segments ignoring ASCII case ("/Shares/x" matches "/shares/{share}").
+  bool case_insensitive = false;
+  /// Log the request path; false logs the route pattern instead (paths that carry secrets).
+  bool log_path = true;
+};
+
+/// How an exchange ended.
+enum class Outcome {
+  kComplete,        // the whole response was sent
+  kStreamAborted,   // the producer failed after the headers were sent; connection closed
+  kConnectionLost,  // the client went away or a write timed out before the end
+};
+
+std::string_view OutcomeName(Outcome outcome);
+
+/// One finished exchange, as the completion (audit) hooks see it.
+struct Completion {
+  const Request& request;
+  int status = 0;
+  int64_t body_bytes = 0;  // body bytes written (chunk framing excluded)
+  double duration_seconds = 0;
+  Outcome outcome = Outcome::kComplete;
+  const Error* error = nullptr;  // of an error reply or an aborted stream; null otherwise
+};
+
+using CompletionHook = std::function<void(const Completion& completion)>;
+
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  /// Register `handler` for `method` on `pattern`. kInvalidArgument for a malformed pattern,
+  /// kAlreadyExists when the same method and pattern are already registered.
+  Status Handle(std::string_view method, std::string_view pattern, Handler handler,
+                RouteOptions options = {});
+  /// True when `method` is registered on exactly `pattern`.
+  bool HasRoute(std::string_view method, std::string_view pattern) const;
+
+  void Use(Middleware middleware);
+  void SetAuthenticator(Authenticator authenticator);
+  void AddCompletionHook(CompletionHook hook);
+
+  /// Run steps 1-6 of the pipeline. Never returns an error: errors come back as error replies.
+  /// Exceptions thrown by handlers propagate (the server catches them).
+  Response Dispatch(Request& request) const;
+  /// Run the completion hooks (step 7). Exceptions propagate (the server logs them).
+  void Complete(const Completion& completion) const;
+
+  /// Whether the matched route of `request` allows logging its path (RouteOptions::log_path).
+  static bool LogPathOf(const Request& request);
+
+ private:
+  struct Route;
+  std::vector<Route> routes_;
+  std::vector<Middleware> middlewares_;
+  Authenticator authenticator_;
+  std::vector<CompletionHook> completion_hooks_;
+
+  Result<Response> RunChain(size_t index, Request& request, const Handler& handler) const;
+};
+
+/// Whether a client-supplied request id is safe to adopt and log: 1-128 characters of
+/// [A-Za-z0-9._:-].
+bool IsSaneRequestId(std::string_view id);
+/// A fresh random request id (32 hex digits).
+std::string NewRequestId();
+
+}  // namespace lakeshare::http
