@@ -1,0 +1,378 @@
+#include "http/router.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "http/error_response.h"
+
+namespace lakeshare::http {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Pair;
+
+Request MakeRequest(std::string method, std::string_view target, std::vector<Field> headers = {}) {
+  Result<Request> request = Request::Create(std::move(method), target, std::move(headers));
+  EXPECT_TRUE(request.has_value()) << target;
+  return std::move(*request);
+}
+
+Handler Echo(std::string name) {
+  return [name](Request& request) -> Result<Response> {
+    std::string body = name;
+    for (const Field& param : request.path_params()) {
+      body += " " + param.first + "=" + param.second;
+    }
+    return Response::Text(body);
+  };
+}
+
+TEST(RequestTest, ParsesPathSegmentsAndDecodesThem) {
+  Request request = MakeRequest("GET", "/shares/my%20share/schemas/a%2Fb?x=1");
+  EXPECT_EQ(request.path(), "/shares/my%20share/schemas/a%2Fb");
+  EXPECT_THAT(request.path_segments(), ElementsAre("shares", "my share", "schemas", "a/b"));
+  // '+' is a space in queries only.
+  EXPECT_THAT(MakeRequest("GET", "/a+b").path_segments(), ElementsAre("a+b"));
+  EXPECT_TRUE(MakeRequest("GET", "/").path_segments().empty());
+}
+
+TEST(RequestTest, DecodesQueryParametersWithCaseSensitiveLookup) {
+  Request request =
+      MakeRequest("GET", "/t?maxResults=10&pageToken=a%2Bb%3D&q=hello+world&flag&q=2&&=x");
+  ASSERT_NE(request.QueryParam("maxResults"), nullptr);
+  EXPECT_EQ(*request.QueryParam("maxResults"), "10");
+  EXPECT_EQ(request.QueryParam("maxresults"), nullptr);
+  EXPECT_EQ(*request.QueryParam("pageToken"), "a+b=");
+  EXPECT_EQ(*request.QueryParam("q"), "hello world");
+  EXPECT_THAT(request.QueryParams("q"), ElementsAre("hello world", "2"));
+  EXPECT_EQ(*request.QueryParam("flag"), "");
+  EXPECT_EQ(*request.QueryParam(""), "x");
+}
+
+TEST(RequestTest, LooksUpHeadersIgnoringCase) {
+  Request request = MakeRequest("GET", "/", {{"Authorization", "Bearer x"}, {"X-A", "1"}});
+  ASSERT_NE(request.Header("authorization"), nullptr);
+  EXPECT_EQ(*request.Header("AUTHORIZATION"), "Bearer x");
+  EXPECT_EQ(request.Header("X-B"), nullptr);
+}
+
+TEST(RequestTest, RejectsMalformedTargets) {
+  for (std::string_view target : {"", "http://host/x", "*", "/a%2", "/a%zz", "/a%00b",
+                                  "/x?a=%G1", "/x?%00=1"}) {
+    Result<Request> request = Request::Create("GET", target);
+    ASSERT_FALSE(request.has_value()) << target;
+    EXPECT_EQ(request.error().code, ErrorCode::kMalformedRequest) << target;
+  }
+}
+
+TEST(RouterTest, MatchesLiteralAndParameterSegments) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/shares", Echo("list")));
+  ASSERT_TRUE(router.Handle("GET", "/shares/{share}", Echo("get")));
+  ASSERT_TRUE(router.Handle("GET", "/shares/{share}/schemas/{schema}/tables", Echo("tables")));
+  ASSERT_TRUE(router.Handle("GET", "/shares/{share}/all-tables", Echo("all")));
+
+  Request request = MakeRequest("GET", "/shares/s%201/schemas/sc/tables");
+  Response response = router.Dispatch(request);
+  EXPECT_EQ(response.status(), 200);
+  EXPECT_EQ(response.body(), "tables share=s 1 schema=sc");
+  EXPECT_EQ(request.route(), "/shares/{share}/schemas/{schema}/tables");
+  ASSERT_NE(request.PathParam("schema"), nullptr);
+  EXPECT_EQ(*request.PathParam("schema"), "sc");
+
+  Request list = MakeRequest("GET", "/shares");
+  EXPECT_EQ(router.Dispatch(list).body(), "list");
+  Request trailing = MakeRequest("GET", "/shares/");
+  EXPECT_EQ(router.Dispatch(trailing).body(), "list");
+  Request all = MakeRequest("GET", "/shares/x/all-tables");
+  EXPECT_EQ(router.Dispatch(all).body(), "all share=x");
+}
+
+TEST(RouterTest, LiteralBeatsParameterWhateverTheRegistrationOrder) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/a/{x}/c", Echo("param")));
+  ASSERT_TRUE(router.Handle("GET", "/a/b/{y}", Echo("literal")));
+  ASSERT_TRUE(router.Handle("GET", "/files/{path...}", Echo("tail")));
+  ASSERT_TRUE(router.Handle("GET", "/files/special", Echo("special")));
+  Request request = MakeRequest("GET", "/a/b/c");
+  EXPECT_EQ(router.Dispatch(request).body(), "literal y=c");
+  Request other = MakeRequest("GET", "/a/z/c");
+  EXPECT_EQ(router.Dispatch(other).body(), "param x=z");
+  Request tail = MakeRequest("GET", "/files/t1/part%2D0.parquet");
+  EXPECT_EQ(router.Dispatch(tail).body(), "tail path=t1/part-0.parquet");
+  Request special = MakeRequest("GET", "/files/special");
+  EXPECT_EQ(router.Dispatch(special).body(), "special");
+  Request empty_tail = MakeRequest("GET", "/files");
+  EXPECT_EQ(router.Dispatch(empty_tail).status(), 404);
+}
+
+TEST(RouterTest, CaseInsensitiveRoutesIgnoreCaseOfLiterals) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/shares/{share}/schemas", Echo("ci"),
+                            {.case_insensitive = true}));
+  ASSERT_TRUE(router.Handle("GET", "/exact", Echo("exact")));
+  Request request = MakeRequest("GET", "/SHARES/MyShare/Schemas");
+  Response response = router.Dispatch(request);
+  EXPECT_EQ(response.status(), 200);
+  EXPECT_EQ(response.body(), "ci share=MyShare");  // values are passed as sent
+  Request exact = MakeRequest("GET", "/EXACT");
+  EXPECT_EQ(router.Dispatch(exact).status(), 404);
+}
+
+TEST(RouterTest, UnknownPathIs404WithProtocolErrorBody) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/shares", Echo("list")));
+  Request request = MakeRequest("GET", "/nope");
+  Response response = router.Dispatch(request);
+  EXPECT_EQ(response.status(), 404);
+  EXPECT_THAT(response.body(), HasSubstr("\"errorCode\":\"RESOURCE_DOES_NOT_EXIST\""));
+  ASSERT_NE(response.Header("Content-Type"), nullptr);
+  EXPECT_THAT(*response.Header("Content-Type"), HasSubstr("application/json"));
+  Request empty_segment = MakeRequest("GET", "/shares//x");
+  EXPECT_EQ(router.Dispatch(empty_segment).status(), 404);
+}
+
+TEST(RouterTest, WrongMethodIs405WithAllowHeader) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/t/{x}", Echo("get")));
+  ASSERT_TRUE(router.Handle("POST", "/t/{x}", Echo("post")));
+  Request request = MakeRequest("DELETE", "/t/1");
+  Response response = router.Dispatch(request);
+  EXPECT_EQ(response.status(), 405);
+  ASSERT_NE(response.Header("Allow"), nullptr);
+  EXPECT_EQ(*response.Header("Allow"), "GET, HEAD, POST");
+  EXPECT_THAT(response.body(), HasSubstr("\"errorCode\":\"METHOD_NOT_ALLOWED\""));
+}
+
+TEST(RouterTest, HeadFallsBackToGetUnlessHeadIsRegistered) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/a", Echo("get-a")));
+  ASSERT_TRUE(router.Handle("GET", "/b", Echo("get-b")));
+  ASSERT_TRUE(router.Handle("HEAD", "/b", Echo("head-b")));
+  Request a = MakeRequest("HEAD", "/a");
+  EXPECT_EQ(router.Dispatch(a).body(), "get-a");
+  Request b = MakeRequest("HEAD", "/b");
+  EXPECT_EQ(router.Dispatch(b).body(), "head-b");
+  Request post = MakeRequest("POST", "/a");
+  EXPECT_EQ(router.Dispatch(post).status(), 405);
+}
+
+TEST(RouterTest, RejectsBadPatternsAndDuplicates) {
+  Router router;
+  EXPECT_EQ(router.Handle("GET", "no-slash", Echo("x")).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(router.Handle("GET", "/a/{", Echo("x")));
+  EXPECT_FALSE(router.Handle("GET", "/a/{}", Echo("x")));
+  EXPECT_FALSE(router.Handle("GET", "/a/{x}/{x}", Echo("x")));
+  EXPECT_FALSE(router.Handle("GET", "/a/{rest...}/b", Echo("x")));
+  EXPECT_FALSE(router.Handle("GET", "/a//b", Echo("x")));
+  EXPECT_FALSE(router.Handle("GET", "/a/b{x}", Echo("x")));
+  ASSERT_TRUE(router.Handle("GET", "/a/{x}", Echo("x")));
+  EXPECT_EQ(router.Handle("GET", "/a/{x}", Echo("x")).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(router.HasRoute("GET", "/a/{x}"));
+  EXPECT_FALSE(router.HasRoute("POST", "/a/{x}"));
+}
+
+TEST(RouterTest, HandlerErrorsBecomeMappedReplies) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/bad", [](Request&) -> Result<Response> {
+    return InvalidArgument("maxResults must be positive, got -1");
+  }));
+  ASSERT_TRUE(router.Handle("GET", "/broken", [](Request&) -> Result<Response> {
+    return CorruptError("checkpoint /secret/path/00010.checkpoint.parquet: footer length 0");
+  }));
+  Request bad = MakeRequest("GET", "/bad");
+  Response response = router.Dispatch(bad);
+  EXPECT_EQ(response.status(), 400);
+  EXPECT_EQ(response.body(),
+            "{\"errorCode\":\"INVALID_PARAMETER_VALUE\",\"message\":\"maxResults must be "
+            "positive, got -1\"}");
+  Request broken = MakeRequest("GET", "/broken");
+  Response internal = router.Dispatch(broken);
+  EXPECT_EQ(internal.status(), 500);
+  EXPECT_THAT(internal.body(), Not(HasSubstr("secret")));
+  EXPECT_THAT(internal.body(), HasSubstr(broken.request_id()));
+  ASSERT_TRUE(internal.error().has_value());
+  EXPECT_THAT(internal.error()->message, HasSubstr("footer length 0"));
+}
+
+TEST(RouterTest, KeepsSaneRequestIdsAndReplacesOthers) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/x", Echo("x")));
+  Request sane = MakeRequest("GET", "/x", {{"x-request-id", "abc-123_4.5:6"}});
+  Response response = router.Dispatch(sane);
+  EXPECT_EQ(sane.request_id(), "abc-123_4.5:6");
+  EXPECT_EQ(*response.Header("X-Request-Id"), "abc-123_4.5:6");
+
+  Request insane = MakeRequest("GET", "/x", {{"X-Request-Id", "a\"b\nc"}});
+  router.Dispatch(insane);
+  EXPECT_NE(insane.request_id(), "a\"b\nc");
+  EXPECT_TRUE(IsSaneRequestId(insane.request_id()));
+  EXPECT_EQ(insane.request_id().size(), 32u);
+
+  Request missing = MakeRequest("GET", "/nowhere");
+  Response not_found = router.Dispatch(missing);
+  EXPECT_EQ(*not_found.Header("X-Request-Id"), missing.request_id());
+  EXPECT_FALSE(IsSaneRequestId(std::string(129, 'a')));
+  EXPECT_NE(NewRequestId(), NewRequestId());
+}
+
+TEST(RouterTest, RunsAuthenticationThenMiddlewaresInOrderThenHandler) {
+  Router router;
+  std::vector<std::string> calls;
+  router.SetAuthenticator([&calls](Request& request) -> Status {
+    calls.push_back("auth");
+    const std::string* header = request.Header("Authorization");
+    if (header == nullptr || *header != "Bearer good") {
+      return MakeError(ErrorCode::kUnauthenticated, "Missing or invalid bearer token");
+    }
+    request.set_principal("recipient:acme");
+    request.set_identity(std::string("acme"));
+    return OkStatus();
+  });
+  router.Use([&calls](Request& request, const Handler& next) -> Result<Response> {
+    calls.push_back("first:" + request.principal());
+    Result<Response> response = next(request);
+    calls.push_back("first-after");
+    if (response) {
+      response->SetHeader("X-First", "1");
+    }
+    return response;
+  });
+  router.Use([&calls](Request& request, const Handler& next) -> Result<Response> {
+    calls.push_back("second");
+    return next(request);
+  });
+  ASSERT_TRUE(router.Handle("GET", "/private", [&calls](Request& request) -> Result<Response> {
+    calls.push_back("handler:" + *std::any_cast<std::string>(&request.identity()));
+    return Response::Text("secret");
+  }));
+  ASSERT_TRUE(router.Handle(
+      "GET", "/public",
+      [&calls](Request&) -> Result<Response> {
+        calls.push_back("public");
+        return Response::Text("hello");
+      },
+      {.authenticate = false}));
+
+  Request ok = MakeRequest("GET", "/private", {{"Authorization", "Bearer good"}});
+  Response response = router.Dispatch(ok);
+  EXPECT_EQ(response.status(), 200);
+  EXPECT_EQ(*response.Header("X-First"), "1");
+  EXPECT_THAT(calls, ElementsAre("auth", "first:recipient:acme", "second", "handler:acme",
+                                 "first-after"));
+
+  calls.clear();
+  Request denied = MakeRequest("GET", "/private");
+  Response unauthorized = router.Dispatch(denied);
+  EXPECT_EQ(unauthorized.status(), 401);
+  EXPECT_THAT(unauthorized.body(), HasSubstr("UNAUTHENTICATED"));
+  EXPECT_EQ(*unauthorized.Header("WWW-Authenticate"), "Bearer");
+  EXPECT_THAT(calls, ElementsAre("auth"));
+
+  calls.clear();
+  Request open = MakeRequest("GET", "/public");
+  EXPECT_EQ(router.Dispatch(open).status(), 200);
+  EXPECT_THAT(calls, ElementsAre("first:", "second", "public", "first-after"));
+
+  calls.clear();
+  Request unknown = MakeRequest("GET", "/unknown");
+  EXPECT_EQ(router.Dispatch(unknown).status(), 404);
+  EXPECT_TRUE(calls.empty());  // routing precedes authentication
+}
+
+TEST(RouterTest, MiddlewareCanAnswerWithoutCallingNext) {
+  Router router;
+  router.Use([](Request&, const Handler&) -> Result<Response> {
+    return MakeError(ErrorCode::kResourceExhausted, "Too many requests");
+  });
+  bool called = false;
+  ASSERT_TRUE(router.Handle("GET", "/x", [&called](Request&) -> Result<Response> {
+    called = true;
+    return Response();
+  }));
+  Request request = MakeRequest("GET", "/x");
+  EXPECT_EQ(router.Dispatch(request).status(), 429);
+  EXPECT_FALSE(called);
+}
+
+TEST(RouterTest, CompletionHooksSeeTheFinalOutcome) {
+  Router router;
+  std::vector<std::string> seen;
+  router.AddCompletionHook([&seen](const Completion& completion) {
+    seen.push_back(completion.request.route() + " " + std::to_string(completion.status) + " " +
+                   std::string(OutcomeName(completion.outcome)) + " " +
+                   (completion.error ? completion.error->message : "-"));
+  });
+  ASSERT_TRUE(router.Handle("GET", "/x/{id}", Echo("x")));
+  Request request = MakeRequest("GET", "/x/1");
+  Response response = router.Dispatch(request);
+  Error error{ErrorCode::kCorrupt, "bad file"};
+  router.Complete(Completion{request, 200, 5, 0.1, Outcome::kStreamAborted, &error});
+  EXPECT_THAT(seen, ElementsAre("/x/{id} 200 stream_aborted bad file"));
+}
+
+TEST(RouterTest, LogPathOptionIsCarriedToTheRequest) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/activate/{token}", Echo("a"), {.log_path = false}));
+  ASSERT_TRUE(router.Handle("GET", "/plain", Echo("p")));
+  Request secret = MakeRequest("GET", "/activate/abcdef");
+  router.Dispatch(secret);
+  EXPECT_FALSE(Router::LogPathOf(secret));
+  Request plain = MakeRequest("GET", "/plain");
+  router.Dispatch(plain);
+  EXPECT_TRUE(Router::LogPathOf(plain));
+}
+
+TEST(ResponseTest, HeadersAreCaseInsensitiveAndReplaceable) {
+  Response response = Response::Json("{}", 201);
+  EXPECT_EQ(response.status(), 201);
+  EXPECT_EQ(*response.Header("content-type"), "application/json; charset=utf-8");
+  response.SetHeader("Delta-Table-Version", "3");
+  response.SetHeader("delta-table-version", "4");
+  response.AddHeader("Vary", "a");
+  response.AddHeader("Vary", "b");
+  EXPECT_EQ(*response.Header("Delta-Table-Version"), "4");
+  int vary = 0;
+  for (const Field& header : response.headers()) {
+    vary += EqualsIgnoreCase(header.first, "vary") ? 1 : 0;
+  }
+  EXPECT_EQ(vary, 2);
+  response.RemoveHeader("VARY");
+  EXPECT_EQ(response.Header("Vary"), nullptr);
+  EXPECT_FALSE(response.is_streaming());
+}
+
+class StringWriter : public StreamWriter {
+ public:
+  Status Write(std::string_view data) override {
+    out += data;
+    return OkStatus();
+  }
+  Status Flush() override { return OkStatus(); }
+  std::string out;
+};
+
+TEST(ResponseTest, NdjsonPullsLinesLazilyAndStopsAtTheFirstError) {
+  int produced = 0;
+  Response response = Response::Ndjson([&produced]() -> Result<std::optional<std::string>> {
+    ++produced;
+    if (produced <= 2) {
+      return std::optional<std::string>("{\"n\":" + std::to_string(produced) + "}");
+    }
+    return CorruptError("log truncated");
+  });
+  EXPECT_TRUE(response.is_streaming());
+  EXPECT_EQ(produced, 0);  // nothing before the server drives the producer
+  EXPECT_EQ(*response.Header("Content-Type"), "application/x-ndjson; charset=utf-8");
+  StringWriter writer;
+  Status status = response.producer()(writer);
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(writer.out, "{\"n\":1}\n{\"n\":2}\n");
+}
+
+}  // namespace
+}  // namespace lakeshare::http
