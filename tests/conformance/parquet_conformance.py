@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""Parquet reader conformance: `lakeshare parquet cat` against DuckDB, file by file, row by row.
+
+For every .parquet file of the shared corpus (those inside its .tar.zst archives too, unpacked once
+into --scratch), this runs
+
+    lakeshare parquet cat FILE                     (our reader)
+    node tools/duckdb/parquet_dump.mjs FILE         (DuckDB, an independent reader)
+
+and compares the two JSON-lines outputs row by row. Both print the canonical form of
+docs/parquet.md, so the comparison is equality of parsed JSON values, with these normalizations
+and no others. Each one bridges a representation gap; none lets a different value through:
+
+  1. Numbers are compared as numbers, not as text: "1e+21" and "1e21", "1.0" and "1", are the same
+     double; the shortest round-trip texts of C++ and JavaScript differ in spelling only. The
+     comparison stays exact: an integer equals a float only if they are the same number, a boolean
+     never equals a number, and -0.0 differs from 0.0.
+  2. Timestamps DuckDB holds at a coarser resolution than the canonical form are compared at
+     DuckDB's resolution: INT96 timestamps carry nanoseconds, DuckDB keeps microseconds, so our
+     nine fraction digits are cut to six. This is applied only at the leaves parquet_dump.mjs marks
+     ("truncate_fraction_to" in its --types-out description), never by guessing from the text.
+
+Objects (rows, structs, string-keyed maps) must have the same keys in the same order.
+
+A file DuckDB cannot read passes only if lakeshare refuses it too, with an error exit (a crash is
+a failure). A file in KNOWN_DIFFERENCES whose comparison fails is reported as XFAIL and does not
+fail the run; one that passes is reported as XPASS so that the entry gets removed.
+
+Exit status: 0 all passed, 1 some file failed, 2 bad setup (no lakeshare binary), 77 skipped
+(corpus folder or DuckDB's node package absent; ctest's SKIP_RETURN_CODE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import dataclasses
+import fnmatch
+import json
+import math
+import os
+import re
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402  (beside this script)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DUCKDB_TOOL_DIR = REPO_ROOT / "tools" / "duckdb"
+DUMP_SCRIPT = DUCKDB_TOOL_DIR / "parquet_dump.mjs"
+DUCKDB_PACKAGE = DUCKDB_TOOL_DIR / "node_modules" / "@duckdb" / "node-api"
+
+# Files whose comparison is allowed to fail, each with the reason. Patterns are fnmatch patterns
+# over corpus names (see corpus.py: "kernel/x.tar.zst!/x/part-0.parquet"). An entry must describe
+# a difference that is not a bug of ours (DuckDB cannot read the file, or DuckDB is wrong and we
+# are right, with the evidence); a bug of ours gets fixed, not listed.
+KNOWN_DIFFERENCES: dict[str, str] = {
+    # (none yet)
+}
+
+MAX_SHOWN = 300  # characters of a value shown in a failure line
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing and comparison.
+
+
+class Obj(list):
+    """A JSON object as its ordered (key, value) pairs: keeps order and duplicate keys."""
+
+
+def _parse_int(text: str):
+    # "-0" is how a C++ shortest round-trip prints negative zero; json would make it int 0.
+    return -0.0 if text == "-0" else int(text)
+
+
+def parse_line(line: str):
+    return json.loads(line, object_pairs_hook=Obj, parse_int=_parse_int)
+
+
+def _show(value) -> str:
+    def plain(v):
+        if isinstance(v, Obj):
+            return {k: plain(x) for k, x in v}
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        return v
+
+    text = json.dumps(plain(value), ensure_ascii=False)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
+
+
+_TS = re.compile(r"^(.*[T ]?\d\d:\d\d:\d\d)\.(\d+)(Z?)$")
+
+
+class Mismatch(Exception):
+    def __init__(self, where: str, ours, duck, note: str = ""):
+        super().__init__(where)
+        self.where, self.ours, self.duck, self.note = where, ours, duck, note
+
+    def describe(self) -> str:
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.where or '<row>'}: ours {_show(self.ours)} vs DuckDB {_show(self.duck)}{note}"
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _same_scalar(ours, duck, node) -> bool:
+    if _is_number(ours) and _is_number(duck):
+        if isinstance(ours, float) and math.isnan(ours) or isinstance(duck, float) and math.isnan(duck):
+            return False  # NaN is spelled "NaN" in the canonical form, never a number
+        return ours == duck and (ours != 0 or math.copysign(1, ours) == math.copysign(1, duck))
+    if type(ours) is not type(duck):
+        return False
+    if ours == duck:
+        return True
+    digits = node.get("truncate_fraction_to") if node else None
+    if digits is not None and isinstance(ours, str):
+        # Normalization 2: compare at the resolution DuckDB exposes.
+        o, d = _TS.match(ours), _TS.match(duck)
+        if o and d and len(d.group(2)) == digits and len(o.group(2)) > digits:
+            return (o.group(1), o.group(2)[:digits], o.group(3)) == d.groups()
+    return False
+
+
+def compare(ours, duck, node, where: str) -> None:
+    """Raise Mismatch at the first difference; `node` is the dump's description of this value."""
+    kind = node.get("kind") if node else None
+    if isinstance(duck, Obj):
+        if not isinstance(ours, Obj):
+            raise Mismatch(where, ours, duck, "not an object")
+        ours_keys, duck_keys = [k for k, _ in ours], [k for k, _ in duck]
+        if ours_keys != duck_keys:
+            raise Mismatch(where, ours_keys, duck_keys, "keys differ")
+        for i, ((key, o), (_, d)) in enumerate(zip(ours, duck)):
+            if kind == "struct":
+                child = node["fields"][i][1] if i < len(node["fields"]) else None
+            elif kind == "map" and node.get("object"):
+                child = node["value"]
+            elif kind == "row":
+                child = node["columns"][i][1] if i < len(node["columns"]) else None
+            elif kind == "entry":  # {"key": k, "value": v} of a map with non-string keys
+                child = node.get(key)
+            else:
+                child = None
+            compare(o, d, child, f"{where}.{key}" if kind != "map" else f"{where}[{json.dumps(key)}]")
+        return
+    if isinstance(duck, list):
+        if not isinstance(ours, list) or isinstance(ours, Obj):
+            raise Mismatch(where, ours, duck, "not an array")
+        if len(ours) != len(duck):
+            raise Mismatch(where, ours, duck, f"{len(ours)} items vs {len(duck)}")
+        if kind == "list":
+            child = node["element"]
+        elif kind == "map":
+            child = {"kind": "entry", "key": node["key"], "value": node["value"]}
+        else:
+            child = None
+        for i, (o, d) in enumerate(zip(ours, duck)):
+            compare(o, d, child, f"{where}[{i}]")
+        return
+    if not _same_scalar(ours, duck, node):
+        raise Mismatch(where, ours, duck)
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers: each owns one long-lived `parquet_dump.mjs --batch` process (loading DuckDB costs more
+# than dumping a small file) and runs lakeshare once per file.
+
+
+@dataclasses.dataclass
+class Outcome:
+    name: str
+    status: str  # PASS, FAIL
+    rows: int = 0
+    detail: str = ""
+    verbose: str = ""
+    seconds: float = 0.0
+
+
+_config: dict = {}
+_dumper: "Dumper | None" = None
+
+
+class Dumper:
+    def __init__(self, node: str, work: Path):
+        self.proc = subprocess.Popen(
+            [node, str(DUMP_SCRIPT), "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=open(work / f"dump-{os.getpid()}.stderr", "wb"),
+            cwd=str(DUCKDB_TOOL_DIR),
+        )
+        self.buffer = b""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def dump(self, file: Path, out: Path, types_out: Path, timeout: float) -> dict:
+        request = {"file": str(file), "out": str(out), "types_out": str(types_out)}
+        self.proc.stdin.write((json.dumps(request) + "\n").encode())
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.proc.stdout, selectors.EVENT_READ)
+            while b"\n" not in self.buffer:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    self.proc.kill()
+                    raise TimeoutError(f"DuckDB dump took longer than {timeout:.0f} s")
+                data = os.read(self.proc.stdout.fileno(), 65536)
+                if not data:
+                    raise RuntimeError(f"parquet_dump.mjs exited ({self.proc.wait()})")
+                self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+
+def _init_worker(config: dict) -> None:
+    _config.update(config)
+
+
+def _get_dumper() -> Dumper:
+    global _dumper
+    if _dumper is None or not _dumper.alive():
+        _dumper = Dumper(_config["node"], Path(_config["work"]))
+    return _dumper
+
+
+def _read_err(path: Path, limit: int = 500) -> str:
+    try:
+        text = path.read_text(errors="replace").strip()
+    except OSError:
+        return ""
+    text = " | ".join(line for line in text.splitlines() if line.strip())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _exit_text(code: int) -> str:
+    return f"killed by signal {-code}" if code < 0 else f"exit {code}"
+
+
+def check_file(name: str, path: str) -> Outcome:
+    start = time.monotonic()
+    outcome = _check_file(name, Path(path))
+    outcome.seconds = time.monotonic() - start
+    return outcome
+
+
+def _check_file(name: str, path: Path) -> Outcome:
+    work = Path(_config["work"])
+    timeout = _config["timeout"]
+    stem = f"w{os.getpid()}"
+    duck_out, types_out, err = work / f"{stem}.jsonl", work / f"{stem}.types", work / f"{stem}.err"
+    try:
+        answer = _get_dumper().dump(path, duck_out, types_out, timeout)
+    except Exception as e:  # noqa: BLE001  (report, and let the next file start a fresh dumper)
+        return Outcome(name, "FAIL", detail=f"DuckDB side failed: {e}")
+
+    cmd = [_config["lakeshare"], "parquet", "cat", str(path)]
+    with open(err, "wb") as errf:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            if answer["status"] != "ok":
+                # DuckDB cannot read it (or cannot print a type): we must refuse it as well.
+                ours_rows = sum(1 for _ in proc.stdout)
+                code = proc.wait()
+                why = f"DuckDB: {answer['status']}: {answer['message'][:200]}"
+                if code == 0:
+                    return Outcome(name, "FAIL", ours_rows, f"we printed {ours_rows} rows; {why}")
+                if code < 0:
+                    return Outcome(name, "FAIL", 0, f"lakeshare {_exit_text(code)}; {why}")
+                return Outcome(name, "PASS", 0, f"both refuse it ({why}; ours: {_read_err(err, 200)})")
+            return _compare_streams(name, proc, duck_out, types_out, err, answer["rows"])
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            if proc.stdout:
+                proc.stdout.close()
+
+
+def _compare_streams(name, proc, duck_out: Path, types_out: Path, err: Path, duck_rows: int) -> Outcome:
+    types = json.loads(types_out.read_text())
+    row_node = {"kind": "row", "columns": types["columns"]}
+    rows = 0
+    with open(duck_out, "rb") as duck:
+        while True:
+            ours_line, duck_line = proc.stdout.readline(), duck.readline()
+            if not ours_line or not duck_line:
+                break
+            rows += 1
+            try:
+                ours = parse_line(ours_line)
+            except ValueError as e:
+                return Outcome(name, "FAIL", rows, f"row {rows}: our output is not JSON ({e}): {ours_line[:MAX_SHOWN]!r}")
+            try:
+                compare(ours, parse_line(duck_line), row_node, "")
+            except Mismatch as m:
+                verbose = (
+                    f"    ours:   {ours_line.decode(errors='replace').rstrip()[:4000]}\n"
+                    f"    DuckDB: {duck_line.decode(errors='replace').rstrip()[:4000]}"
+                )
+                return Outcome(name, "FAIL", rows, f"row {rows}: {m.describe()}", verbose)
+        ours_total = rows + (1 if ours_line else 0) + sum(1 for _ in proc.stdout)
+    code = proc.wait()
+    if code != 0:
+        return Outcome(name, "FAIL", rows, f"lakeshare {_exit_text(code)} after {ours_total} rows: {_read_err(err)}")
+    if ours_total != duck_rows:
+        return Outcome(name, "FAIL", rows, f"row count: ours {ours_total}, DuckDB {duck_rows}")
+    return Outcome(name, "PASS", rows)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def known_difference(name: str) -> str | None:
+    for pattern, reason in KNOWN_DIFFERENCES.items():
+        if fnmatch.fnmatchcase(name, pattern):
+            return reason
+    return None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lakeshare", default=str(REPO_ROOT / "build" / "lakeshare"), help="lakeshare binary")
+    parser.add_argument("--corpus", default=None, help=f"corpus folder (default {corpus.DEFAULT_CORPUS})")
+    parser.add_argument(
+        "--scratch",
+        default=str(Path(tempfile.gettempdir()) / "lakeshare-corpus-scratch"),
+        help="folder for unpacked archives and temporary outputs (reused between runs)",
+    )
+    parser.add_argument("--filter", default=None, help="only files whose corpus name contains SUBSTR")
+    parser.add_argument("--jobs", type=int, default=2, help="files checked in parallel (default 2)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per file and reader (default 300)")
+    parser.add_argument("--verbose", action="store_true", help="show both full rows at the first difference")
+    args = parser.parse_args(argv)
+
+    root = corpus.find_corpus(args.corpus)
+    if root is None:
+        print(f"corpus not found at {Path(args.corpus or corpus.DEFAULT_CORPUS)}: skipping", flush=True)
+        return 77
+    node = shutil.which("node")
+    if node is None or not DUCKDB_PACKAGE.is_dir():
+        missing = "node is not on PATH" if node is None else f"{DUCKDB_PACKAGE} is missing"
+        print(f"DuckDB's node package is not installed ({missing}; run `npm ci` in {DUCKDB_TOOL_DIR}): skipping",
+              flush=True)
+        return 77
+    lakeshare = Path(args.lakeshare)
+    if not (lakeshare.is_file() and os.access(lakeshare, os.X_OK)):
+        print(f"lakeshare binary not found at {lakeshare} (build it, or pass --lakeshare)", file=sys.stderr)
+        return 2
+
+    scratch = Path(args.scratch).resolve()
+    print(f"corpus {root}; unpacking archives into {scratch} ...", flush=True)
+    files = corpus.parquet_files(root, scratch)
+    if args.filter:
+        files = [f for f in files if args.filter in f.name]
+    if not files:
+        print(f"no .parquet file matches filter {args.filter!r}", flush=True)
+        return 1
+    unused = [p for p in KNOWN_DIFFERENCES if not any(fnmatch.fnmatchcase(f.name, p) for f in files)]
+
+    work = Path(tempfile.mkdtemp(prefix="parquet-conformance-", dir=scratch))
+    config = {"node": node, "work": str(work), "lakeshare": str(lakeshare.resolve()), "timeout": args.timeout}
+    total = len(files)
+    width = len(str(total))
+    counts = {"PASS": 0, "FAIL": 0, "XFAIL": 0, "XPASS": 0}
+    refused = 0
+    failures: list[str] = []
+    started = time.monotonic()
+    print(f"comparing {total} files: lakeshare {lakeshare} vs DuckDB ({args.jobs} jobs)", flush=True)
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=max(1, args.jobs), initializer=_init_worker, initargs=(config,)
+        ) as pool:
+            futures = [pool.submit(check_file, f.name, str(f.path)) for f in files]
+            for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+                o = future.result()
+                reason = known_difference(o.name)
+                status = o.status
+                if reason is not None:
+                    status = "XFAIL" if o.status == "FAIL" else "XPASS"
+                counts[status] += 1
+                if status == "PASS" and o.detail.startswith("both refuse"):
+                    refused += 1
+                rows = f"{o.rows} rows" if o.rows != 1 else "1 row"
+                line = f"[{done:>{width}}/{total}] {status:<5} {o.name} ({rows}, {o.seconds:.1f} s)"
+                if o.detail and (status != "PASS" or args.verbose or o.detail.startswith("both refuse")):
+                    line += f"\n        {o.detail}"
+                if status == "XFAIL":
+                    line += f"\n        known difference: {reason}"
+                if status == "XPASS":
+                    line += "\n        listed in KNOWN_DIFFERENCES but passes now: remove the entry"
+                if status == "FAIL" and args.verbose and o.verbose:
+                    line += "\n" + o.verbose
+                print(line, flush=True)
+                if status == "FAIL":
+                    failures.append(f"  {o.name}\n      {o.detail}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    elapsed = time.monotonic() - started
+    print(
+        f"\nsummary: {total} files in {elapsed:.0f} s: {counts['PASS']} passed"
+        f" ({refused} refused by both readers), {counts['FAIL']} failed,"
+        f" {counts['XFAIL']} known differences, {counts['XPASS']} known differences now passing",
+        flush=True,
+    )
+    for p in unused:
+        if not args.filter:
+            print(f"note: KNOWN_DIFFERENCES entry {p!r} matches no file", flush=True)
+    if failures:
+        print("failed files:\n" + "\n".join(failures), flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
