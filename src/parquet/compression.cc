@@ -85,7 +85,7 @@ Status Decompress(Compression codec, std::string_view input, char* out, size_t s
       if (input.size() != size) {
         return CorruptError("uncompressed page has {} bytes, header says {}", input.size(), size);
       }
-      std::memcpy(out, input.data(), size);
+      if (size > 0) std::memcpy(out, input.data(), size);
       return OkStatus();
     case Compression::kSnappy: {
       size_t len = 0;

@@ -26,6 +26,12 @@ int BitWidth(uint32_t max_value) {
   return w;
 }
 
+// Unknown encodings map to a value no decoder accepts, so they fail with a named error.
+Encoding ToEncoding(const format::Encoding::type& e) {
+  int32_t v = RawEnum(e);
+  return static_cast<Encoding>(v >= 0 && v <= 9 ? v : 1);
+}
+
 uint32_t LoadLe32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
@@ -99,6 +105,7 @@ class ChunkDecoder {
 
 Status ChunkDecoder::DecodePlain(Cursor c, size_t n, ColumnData* dst,
                                  const std::shared_ptr<const std::string>& owner) {
+  if (n == 0) return OkStatus();
   switch (leaf_.physical) {
     case PhysicalType::kBoolean: {
       if (c.left() * 8 < n) return Corrupt("PLAIN booleans truncated");
@@ -307,8 +314,8 @@ Status ChunkDecoder::DecodeDeltaByteArray(Cursor c, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     size_t pl = static_cast<size_t>(pre[i]);
     size_t sl = static_cast<size_t>(suf[i]);
-    std::memcpy(dst, prev.data(), pl);
-    std::memcpy(dst + pl, p, sl);
+    if (pl > 0) std::memcpy(dst, prev.data(), pl);
+    if (sl > 0) std::memcpy(dst + pl, p, sl);
     p += sl;
     prev = std::string_view(dst, pl + sl);
     if (leaf_.physical == PhysicalType::kFixedLenByteArray &&
@@ -559,8 +566,8 @@ ColumnChunkInfo FileReader::column_chunk_info(int rg, int leaf) const {
   const auto& cc = metadata_->row_groups[static_cast<size_t>(rg)].columns[static_cast<size_t>(leaf)];
   ColumnChunkInfo info;
   if (!cc.__isset.meta_data) return info;
-  info.codec = static_cast<Compression>(cc.meta_data.codec);
-  for (auto e : cc.meta_data.encodings) info.encodings.push_back(static_cast<Encoding>(e));
+  info.codec = static_cast<Compression>(RawEnum(cc.meta_data.codec));
+  for (const auto& e : cc.meta_data.encodings) info.encodings.push_back(static_cast<Encoding>(RawEnum(e)));
   info.num_values = cc.meta_data.num_values;
   info.compressed_size = cc.meta_data.total_compressed_size;
   info.uncompressed_size = cc.meta_data.total_uncompressed_size;
@@ -604,9 +611,8 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
                        node.name, name(), cc.file_path);
   }
   const auto& md = cc.meta_data;
-  if (static_cast<PhysicalType>(md.type) != node.physical) {
-    return fail(fmt::format("chunk type {} differs from schema type {}",
-                            PhysicalTypeName(static_cast<PhysicalType>(md.type)),
+  if (RawEnum(md.type) != static_cast<int32_t>(node.physical)) {
+    return fail(fmt::format("chunk type {} differs from schema type {}", RawEnum(md.type),
                             PhysicalTypeName(node.physical)));
   }
   int64_t start = md.data_page_offset;
@@ -630,7 +636,9 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
   try {
     std::string chunk(static_cast<size_t>(length), '\0');
     LS_RETURN_IF_ERROR(file_->ReadAt(start, length, chunk.data()));
-    const auto codec = static_cast<Compression>(md.codec);
+    const int32_t raw_codec = RawEnum(md.codec);
+    if (raw_codec < 0 || raw_codec > 7) return fail(fmt::format("unknown compression codec {}", raw_codec));
+    const auto codec = static_cast<Compression>(raw_codec);
     ChunkDecoder decoder(name(), node, &out);
     const uint8_t* base = reinterpret_cast<const uint8_t*>(chunk.data());
     size_t pos = 0;
@@ -683,13 +691,13 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
         }
         return std::shared_ptr<const std::string>(std::move(buf));
       };
-      switch (header.type) {
+      switch (RawEnum(header.type)) {
         case format::PageType::DICTIONARY_PAGE: {
           if (!header.__isset.dictionary_page_header) return fail("dictionary page without its header");
           const auto& dh = header.dictionary_page_header;
           LS_ASSIGN_OR_RETURN(auto page, decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
           LS_RETURN_IF_ERROR(decoder.DecodeDictionary(std::move(page), dh.num_values,
-                                                      static_cast<Encoding>(dh.encoding)));
+                                                      ToEncoding(dh.encoding)));
           break;
         }
         case format::PageType::DATA_PAGE: {
@@ -701,9 +709,9 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
           LS_ASSIGN_OR_RETURN(auto page, decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
           PageLevels levels;
           levels.num_entries = dh.num_values;
-          levels.encoding = static_cast<Encoding>(dh.encoding);
-          levels.def_encoding = static_cast<Encoding>(dh.definition_level_encoding);
-          levels.rep_encoding = static_cast<Encoding>(dh.repetition_level_encoding);
+          levels.encoding = ToEncoding(dh.encoding);
+          levels.def_encoding = ToEncoding(dh.definition_level_encoding);
+          levels.rep_encoding = ToEncoding(dh.repetition_level_encoding);
           LS_RETURN_IF_ERROR(decoder.DecodeDataPage(levels, std::move(page)));
           entries_left -= dh.num_values;
           break;
@@ -722,7 +730,7 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
           PageLevels levels;
           levels.v2 = true;
           levels.num_entries = dh.num_values;
-          levels.encoding = static_cast<Encoding>(dh.encoding);
+          levels.encoding = ToEncoding(dh.encoding);
           size_t rl = static_cast<size_t>(dh.repetition_levels_byte_length);
           size_t dl = static_cast<size_t>(dh.definition_levels_byte_length);
           levels.rep_raw = body.substr(0, rl);

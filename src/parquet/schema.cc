@@ -51,7 +51,7 @@ LogicalType FromThriftLogical(const format::SchemaElement& e) {
     if (t.kind != LogicalKind::kNone) return t;
   }
   if (!e.__isset.converted_type) return t;
-  switch (e.converted_type) {
+  switch (RawEnum(e.converted_type)) {
     case format::ConvertedType::UTF8: t.kind = LogicalKind::kString; break;
     case format::ConvertedType::MAP:
     case format::ConvertedType::MAP_KEY_VALUE: t.kind = LogicalKind::kMap; break;
@@ -114,12 +114,11 @@ Result<Schema> Schema::FromThrift(const std::vector<format::SchemaElement>& elem
     const auto& e = elements[i];
     SchemaNode n;
     n.name = e.name;
-    n.repetition = e.__isset.repetition_type ? static_cast<Repetition>(e.repetition_type)
-                                             : Repetition::kRequired;
-    if (static_cast<int>(n.repetition) > 2) {
-      return CorruptError("schema element '{}' has invalid repetition {}", e.name,
-                          static_cast<int>(e.repetition_type));
+    const int32_t repetition = e.__isset.repetition_type ? RawEnum(e.repetition_type) : 0;
+    if (repetition < 0 || repetition > 2) {
+      return CorruptError("schema element '{}' has invalid repetition {}", e.name, repetition);
     }
+    n.repetition = static_cast<Repetition>(repetition);
     n.logical = FromThriftLogical(e);
     n.field_id = e.__isset.field_id ? e.field_id : -1;
     bool is_group = e.__isset.num_children && (e.num_children > 0 || !e.__isset.type);
@@ -142,12 +141,12 @@ Result<Schema> Schema::FromThrift(const std::vector<format::SchemaElement>& elem
       n.shape = NodeShape::kStruct;
     } else {
       if (!e.__isset.type) return CorruptError("schema leaf '{}' has no physical type", e.name);
-      if (static_cast<int>(e.type) < 0 || static_cast<int>(e.type) > 7) {
-        return CorruptError("schema leaf '{}' has unknown physical type {}", e.name,
-                            static_cast<int>(e.type));
+      const int32_t physical = RawEnum(e.type);
+      if (physical < 0 || physical > 7) {
+        return CorruptError("schema leaf '{}' has unknown physical type {}", e.name, physical);
       }
       n.shape = NodeShape::kPrimitive;
-      n.physical = static_cast<PhysicalType>(e.type);
+      n.physical = static_cast<PhysicalType>(physical);
       n.type_length = e.__isset.type_length ? e.type_length : 0;
       if (n.physical == PhysicalType::kFixedLenByteArray && n.type_length <= 0) {
         return CorruptError("FIXED_LEN_BYTE_ARRAY column '{}' has type_length {}", e.name,

@@ -4,12 +4,24 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "common/result.h"
 #include "parquet/parquet_types.h"  // generated from parquet.thrift at build time
 
 namespace lakeshare::parquet {
+
+/// The integer a Thrift enum field holds. The generated enums have no fixed underlying type, so a
+/// hostile file can store a value outside the enumeration; reading it through the enum type is
+/// undefined behaviour. Read the bytes instead, then range-check the integer.
+template <typename E>
+int32_t RawEnum(const E& value) {
+  static_assert(sizeof(E) == sizeof(int32_t), "Thrift enums are 32-bit");
+  int32_t v;
+  std::memcpy(&v, &value, sizeof(v));
+  return v;
+}
 
 /// Decode one Thrift compact-protocol struct from `data[0, *len)`. On success `*len` becomes the
 /// number of bytes consumed. Strings and containers are capped at what the buffer can hold, so a
