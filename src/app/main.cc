@@ -4,13 +4,17 @@
 
 #include <cstdio>
 
+#include "app/delta_commands.h"
 #include "app/parquet_commands.h"
+#include "app/parquet_write_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Lakeshare: self-hosted Delta Sharing and partner data-sharing platform"};
   app.set_version_flag("--version", "lakeshare 0.1.0");
   app.require_subcommand(1);
   lakeshare::app::AddParquetCommands(app);
+  lakeshare::app::AddParquetWriteCommands(app);
+  lakeshare::app::AddDeltaCommands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

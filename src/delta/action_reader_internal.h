@@ -1,0 +1,79 @@
+// Readers of log files into a stream of actions: newline-delimited JSON (commits, log compaction
+// files, UUID-named JSON checkpoints) with simdjson on-demand, and Parquet checkpoints (classic,
+// multi-part, v2, sidecars) reading only the needed leaf columns. Both feed an ActionSink.
+// Internal to src/delta; a reader is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "delta/actions.h"
+#include "delta/file_set.h"
+#include "storage/object_store.h"
+
+namespace lakeshare::delta {
+
+/// Delta protocol, *Sidecar File Information*.
+struct SidecarInfo {
+  std::string path;  // as in the action (URI-encoded file name or path)
+  int64_t size_in_bytes = 0;
+  int64_t modification_time = 0;
+};
+
+/// Receives actions in file order. Views in AddInput / remove keys are valid only during the call.
+class ActionSink {
+ public:
+  virtual ~ActionSink() = default;
+  virtual Status OnProtocol(Protocol p) = 0;
+  virtual Status OnMetadata(Metadata m) = 0;
+  virtual Status OnTxn(Txn) { return OkStatus(); }
+  virtual Status OnDomainMetadata(DomainMetadata) { return OkStatus(); }
+  virtual Status OnCommitInfo(CommitInfo) { return OkStatus(); }
+  virtual Status OnSidecar(SidecarInfo) { return OkStatus(); }
+  virtual Status OnCheckpointMetadata(int64_t /*version*/) { return OkStatus(); }
+  /// Compact path (snapshot replay): called when !wants_owned_file_actions().
+  virtual Status OnAdd(const AddInput&) { return OkStatus(); }
+  virtual Status OnRemove(std::string_view /*path*/, std::string_view /*dv_unique_id*/) {
+    return OkStatus();
+  }
+  /// False when add/remove actions can be skipped (metadata-only loads).
+  virtual bool wants_file_actions() const { return true; }
+  /// Owning path (change feeds): add, remove and cdc with their JSON text.
+  virtual bool wants_owned_file_actions() const { return false; }
+  virtual Status OnFileAction(FileAction) { return OkStatus(); }
+};
+
+/// A file's bytes followed by zero padding, as simdjson requires.
+struct PaddedBuffer {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+  std::string_view view() const { return std::string_view(data.get(), size); }
+};
+
+/// Read a whole object into a padded buffer.
+Result<PaddedBuffer> ReadPadded(const storage::ObjectStore& store, std::string_view path);
+PaddedBuffer MakePadded(std::string_view bytes);
+
+/// Parse newline-delimited JSON actions. `name` appears in error messages.
+Status ParseJsonActions(const PaddedBuffer& buffer, std::string_view name, ActionSink& sink);
+
+/// Parse only the first action line that is a commitInfo (in-commit timestamps are in the first
+/// line); nullopt when the file has none.
+Result<std::optional<CommitInfo>> ParseFirstCommitInfo(const PaddedBuffer& buffer,
+                                                       std::string_view name);
+
+/// Single-action parsers from a JSON object's text (used for checkpoint-embedded JSON too).
+Result<Protocol> ParseProtocolJson(std::string_view json);
+Result<Metadata> ParseMetadataJson(std::string_view json);
+
+/// Read a Parquet checkpoint part or sidecar. `file_version` is the version recorded on adds.
+/// `sidecars_allowed` is false for sidecars themselves.
+Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view path,
+                             ActionSink& sink);
+
+}  // namespace lakeshare::delta

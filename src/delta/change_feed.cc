@@ -1,0 +1,152 @@
+#include "delta/change_feed.h"
+
+#include <charconv>
+
+#include "delta/action_reader_internal.h"
+#include "delta/log_segment.h"
+#include "delta/snapshot.h"
+#include "delta/table_features.h"
+
+namespace lakeshare::delta {
+
+namespace {
+
+class CommitCollector : public ActionSink {
+ public:
+  bool wants_owned_file_actions() const override { return true; }
+  Status OnProtocol(Protocol p) override {
+    protocol = std::move(p);
+    return OkStatus();
+  }
+  Status OnMetadata(Metadata m) override {
+    metadata = std::move(m);
+    return OkStatus();
+  }
+  Status OnCommitInfo(CommitInfo c) override {
+    if (!commit_info) commit_info = std::move(c);
+    return OkStatus();
+  }
+  Status OnFileAction(FileAction a) override {
+    if (a.type == FileActionType::kCdc) {
+      cdc.push_back(std::move(a));
+    } else {
+      data.push_back(std::move(a));
+    }
+    return OkStatus();
+  }
+
+  std::optional<Protocol> protocol;
+  std::optional<Metadata> metadata;
+  std::optional<CommitInfo> commit_info;
+  std::vector<FileAction> cdc;
+  std::vector<FileAction> data;
+};
+
+std::optional<int64_t> ConfigInt(const Metadata& m, std::string_view key) {
+  auto s = m.Config(key);
+  if (!s) return std::nullopt;
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc() || p != s->data() + s->size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
+                      const ChangeFeedOptions& options,
+                      const std::function<Status(CommitChanges&&)>& fn) {
+  const Version start = options.start;
+  if (start < 0) return InvalidArgument("Invalid starting version {}", start);
+  if (options.end && *options.end < 0) return InvalidArgument("Invalid ending version {}", *options.end);
+  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store));
+  const Version latest = listing.latest();
+  if (latest < 0) return NotFound("No Delta table found: _delta_log has no commit files");
+  const Version end = options.end.value_or(latest);
+  if (start > end) {
+    return InvalidArgument("The starting version {} is after the ending version {}", start, end);
+  }
+  if (start > latest) {
+    return InvalidArgument("The starting version {} is after the latest table version {}", start,
+                           latest);
+  }
+  if (end > latest) {
+    return InvalidArgument("The ending version {} is after the latest table version {}", end,
+                           latest);
+  }
+  // Every commit of the range must still be in the log.
+  std::vector<const CommitRef*> range;
+  auto it = std::lower_bound(listing.commits.begin(), listing.commits.end(), start,
+                             [](const CommitRef& c, Version v) { return c.version < v; });
+  for (Version v = start; v <= end; ++v, ++it) {
+    if (it == listing.commits.end() || it->version != v) {
+      if (listing.commits.empty() || v < listing.commits.front().version) {
+        return NotFound(
+            "Changes from version {} are no longer available: the log's earliest commit is {}",
+            start, listing.commits.empty() ? -1 : listing.commits.front().version);
+      }
+      return CorruptError("Delta log is missing commit {} (_delta_log/{}.json)", v,
+                          VersionPrefix(v));
+    }
+    range.push_back(&*it);
+  }
+  // The metadata in effect at the start of the range.
+  SnapshotOptions snap_options;
+  snap_options.version = start;
+  snap_options.load_files = false;
+  snap_options.check_protocol = options.check_protocol;
+  LS_ASSIGN_OR_RETURN(auto snapshot, Snapshot::Load(store, snap_options));
+  Protocol protocol = snapshot->protocol();
+  Metadata metadata = snapshot->metadata();
+  for (const CommitRef* c : range) {
+    LS_ASSIGN_OR_RETURN(PaddedBuffer buffer, ReadPadded(*store, c->file.path));
+    CommitCollector collector;
+    LS_RETURN_IF_ERROR(ParseJsonActions(buffer, c->file.path, collector));
+    if (collector.protocol) {
+      protocol = *collector.protocol;
+      if (options.check_protocol) LS_RETURN_IF_ERROR(CheckReadable(protocol));
+    }
+    if (collector.metadata) metadata = *collector.metadata;
+    if (options.require_cdf_enabled && !metadata.ConfigBool("delta.enableChangeDataFeed")) {
+      return Unsupported(
+          "Change data feed is not enabled for table version {} (delta.enableChangeDataFeed is "
+          "not true), so changes between versions {} and {} cannot be read",
+          c->version, start, end);
+    }
+    CommitChanges changes;
+    changes.version = c->version;
+    changes.timestamp_ms = c->file.last_modified_ms;
+    TableFeatures features = ComputeTableFeatures(protocol, metadata);
+    if (features.in_commit_timestamps_enabled) {
+      auto from = ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion").value_or(0);
+      if (c->version >= from && collector.commit_info &&
+          collector.commit_info->in_commit_timestamp) {
+        changes.timestamp_ms = *collector.commit_info->in_commit_timestamp;
+      }
+    }
+    changes.protocol = std::move(collector.protocol);
+    changes.metadata = std::move(collector.metadata);
+    if (!collector.cdc.empty()) {
+      changes.from_cdc_files = true;
+      changes.actions = std::move(collector.cdc);
+    } else {
+      for (auto& a : collector.data) {
+        if (a.data_change) changes.actions.push_back(std::move(a));
+      }
+    }
+    LS_RETURN_IF_ERROR(fn(std::move(changes)));
+  }
+  return OkStatus();
+}
+
+Result<std::vector<CommitChanges>> ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
+                                                  const ChangeFeedOptions& options) {
+  std::vector<CommitChanges> out;
+  LS_RETURN_IF_ERROR(ReadChangeFeed(std::move(store), options, [&](CommitChanges&& c) {
+    out.push_back(std::move(c));
+    return OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace lakeshare::delta

@@ -1,0 +1,724 @@
+// Parquet checkpoint reading: the leaf columns of the actions a snapshot needs are decoded
+// directly with their definition/repetition levels (no row assembly into JSON), one row group at
+// a time. Delta protocol, *Checkpoints*: "All of these actions are stored as their individual
+// columns in parquet as struct fields. Any missing column should be treated as null."
+#include <fmt/format.h>
+
+#include <cmath>
+#include <unordered_map>
+
+#include "common/strings.h"
+#include "delta/action_reader_internal.h"
+#include "delta/time_util.h"
+#include "parquet/file_reader.h"
+
+namespace lakeshare::delta {
+
+namespace {
+
+using parquet::ColumnData;
+using parquet::FileReader;
+using parquet::LogicalKind;
+using parquet::NodeShape;
+using parquet::PhysicalType;
+using parquet::Schema;
+using parquet::SchemaNode;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// A leaf column without repetition, read row by row.
+class FlatColumn {
+ public:
+  Status Load(const FileReader& reader, int row_group, int node) {
+    node_ = node >= 0 ? &reader.schema().node(node) : nullptr;
+    if (node_ == nullptr || node_->shape != NodeShape::kPrimitive || node_->max_rep != 0) {
+      node_ = nullptr;
+      return OkStatus();
+    }
+    LS_ASSIGN_OR_RETURN(data_, reader.ReadColumn(row_group, node_->leaf_index));
+    entry_ = 0;
+    value_ = 0;
+    return OkStatus();
+  }
+  bool present() const { return node_ != nullptr; }
+  const SchemaNode* node() const { return node_; }
+  const ColumnData& data() const { return data_; }
+
+  /// Advance one row; true when the leaf value is defined.
+  bool Next() {
+    if (node_ == nullptr || entry_ >= data_.num_entries) {
+      def_ = 0;
+      return false;
+    }
+    def_ = data_.def_levels.empty() ? data_.max_def
+                                     : data_.def_levels[static_cast<size_t>(entry_)];
+    ++entry_;
+    if (def_ == data_.max_def) {
+      cur_ = value_++;
+      return true;
+    }
+    return false;
+  }
+  int16_t def() const { return def_; }
+  int64_t cur() const { return cur_; }
+  std::string_view bytes() const {
+    return data_.type == PhysicalType::kByteArray || data_.type == PhysicalType::kFixedLenByteArray
+               ? data_.bytes[static_cast<size_t>(cur_)]
+               : std::string_view();
+  }
+  int64_t integer() const {
+    switch (data_.type) {
+      case PhysicalType::kInt32:
+        return data_.i32[static_cast<size_t>(cur_)];
+      case PhysicalType::kInt64:
+        return data_.i64[static_cast<size_t>(cur_)];
+      case PhysicalType::kBoolean:
+        return data_.bools[static_cast<size_t>(cur_)];
+      case PhysicalType::kDouble:
+        return static_cast<int64_t>(data_.f64[static_cast<size_t>(cur_)]);
+      case PhysicalType::kFloat:
+        return static_cast<int64_t>(data_.f32[static_cast<size_t>(cur_)]);
+      default:
+        return 0;
+    }
+  }
+  bool boolean() const {
+    return data_.type == PhysicalType::kBoolean ? data_.bools[static_cast<size_t>(cur_)] != 0
+                                                : integer() != 0;
+  }
+
+ private:
+  const SchemaNode* node_ = nullptr;
+  ColumnData data_;
+  int64_t entry_ = 0;
+  int64_t value_ = 0;
+  int64_t cur_ = 0;
+  int16_t def_ = 0;
+};
+
+// The leaf of a list element or a map key/value, read one row (one collection) at a time.
+class RepeatedColumn {
+ public:
+  // `collection` is the list or map node; `leaf_node` the element, key or value leaf.
+  Status Load(const FileReader& reader, int row_group, int collection, int leaf_node) {
+    present_ = false;
+    if (collection < 0 || leaf_node < 0) return OkStatus();
+    const Schema& s = reader.schema();
+    const SchemaNode& leaf = s.node(leaf_node);
+    if (leaf.shape != NodeShape::kPrimitive) return OkStatus();
+    element_def_ = s.node(s.node(collection).list_repeated).max_def;
+    LS_ASSIGN_OR_RETURN(data_, reader.ReadColumn(row_group, leaf.leaf_index));
+    entry_ = 0;
+    value_ = 0;
+    present_ = true;
+    return OkStatus();
+  }
+  bool present() const { return present_; }
+  const ColumnData& data() const { return data_; }
+
+  /// Advance one row; `out` gets the value index of each element (-1 for a null element).
+  /// Returns the definition level of the row's first entry (to tell null from empty).
+  int16_t NextRow(std::vector<int64_t>& out) {
+    out.clear();
+    if (!present_ || entry_ >= data_.num_entries) return 0;
+    int16_t first_def = 0;
+    bool first = true;
+    while (entry_ < data_.num_entries) {
+      int16_t rep = data_.rep_levels.empty() ? 0 : data_.rep_levels[static_cast<size_t>(entry_)];
+      if (!first && rep == 0) break;
+      int16_t def =
+          data_.def_levels.empty() ? data_.max_def : data_.def_levels[static_cast<size_t>(entry_)];
+      if (first) first_def = def;
+      first = false;
+      ++entry_;
+      if (def >= element_def_) {
+        out.push_back(def == data_.max_def ? value_++ : -1);
+      }
+    }
+    return first_def;
+  }
+
+ private:
+  bool present_ = false;
+  ColumnData data_;
+  int16_t element_def_ = 0;
+  int64_t entry_ = 0;
+  int64_t value_ = 0;
+};
+
+std::string_view BytesAt(const ColumnData& c, int64_t i) {
+  return c.bytes[static_cast<size_t>(i)];
+}
+
+// A map<string,string> column pair.
+class MapColumn {
+ public:
+  Status Load(const FileReader& reader, int row_group, int node) {
+    key_ = RepeatedColumn();
+    value_ = RepeatedColumn();
+    if (node < 0) return OkStatus();
+    const SchemaNode& n = reader.schema().node(node);
+    if (n.shape != NodeShape::kMap) return OkStatus();
+    LS_RETURN_IF_ERROR(key_.Load(reader, row_group, node, n.map_key));
+    LS_RETURN_IF_ERROR(value_.Load(reader, row_group, node, n.map_value));
+    return OkStatus();
+  }
+  bool present() const { return key_.present(); }
+  /// Advance one row; fills `out` with views valid until the next Load.
+  Status NextRow(std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& out,
+                 std::string_view what) {
+    out.clear();
+    if (!key_.present()) return OkStatus();
+    key_.NextRow(keys_);
+    value_.NextRow(values_);
+    if (value_.present() && values_.size() != keys_.size()) {
+      return CorruptError("map column '{}' has {} keys but {} values in one row", what,
+                          keys_.size(), values_.size());
+    }
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] < 0) return CorruptError("map column '{}' has a null key", what);
+      std::optional<std::string_view> v;
+      if (value_.present() && values_[i] >= 0) v = BytesAt(value_.data(), values_[i]);
+      out.emplace_back(BytesAt(key_.data(), keys_[i]), v);
+    }
+    return OkStatus();
+  }
+
+ private:
+  RepeatedColumn key_;
+  RepeatedColumn value_;
+  std::vector<int64_t> keys_;
+  std::vector<int64_t> values_;
+};
+
+// A list<string> column.
+class ListColumn {
+ public:
+  Status Load(const FileReader& reader, int row_group, int node) {
+    col_ = RepeatedColumn();
+    node_def_ = 0;
+    if (node < 0) return OkStatus();
+    const SchemaNode& n = reader.schema().node(node);
+    if (n.shape != NodeShape::kList) return OkStatus();
+    node_def_ = n.max_def;
+    return col_.Load(reader, row_group, node, n.list_element);
+  }
+  /// Advance one row; nullopt when the list itself is null.
+  std::optional<std::vector<std::string>> NextRow() {
+    if (!col_.present()) return std::nullopt;
+    int16_t def = col_.NextRow(idx_);
+    if (def < node_def_) return std::nullopt;
+    std::vector<std::string> out;
+    for (int64_t i : idx_) {
+      if (i >= 0) out.emplace_back(BytesAt(col_.data(), i));
+    }
+    return out;
+  }
+
+ private:
+  RepeatedColumn col_;
+  std::vector<int64_t> idx_;
+  int16_t node_def_ = 0;
+};
+
+void AppendMapJson(std::string& out,
+                   const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& m) {
+  out.push_back('{');
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(out, m[i].first);
+    out.push_back(':');
+    if (m[i].second) {
+      AppendJsonString(out, *m[i].second);
+    } else {
+      out += "null";
+    }
+  }
+  out.push_back('}');
+}
+
+StringMap ToStringMap(
+    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& m) {
+  StringMap out;
+  out.reserve(m.size());
+  for (const auto& [k, v] : m) {
+    out.emplace_back(std::string(k), v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
+  }
+  return out;
+}
+
+// Decimal unscaled value (big-endian two's complement bytes or an integer) as plain text.
+void AppendDecimal(std::string& out, std::string_view be, int scale) {
+  bool negative = !be.empty() && (static_cast<unsigned char>(be[0]) & 0x80);
+  std::vector<uint8_t> mag(be.begin(), be.end());
+  if (negative) {
+    for (auto& b : mag) b = static_cast<uint8_t>(~b);
+    for (size_t i = mag.size(); i-- > 0;) {
+      if (++mag[i] != 0) break;
+    }
+  }
+  std::string digits;
+  size_t start = 0;
+  while (start < mag.size()) {
+    unsigned rem = 0;
+    for (size_t i = start; i < mag.size(); ++i) {
+      unsigned cur = (rem << 8) | mag[i];
+      mag[i] = static_cast<uint8_t>(cur / 10);
+      rem = cur % 10;
+    }
+    digits.push_back(static_cast<char>('0' + rem));
+    while (start < mag.size() && mag[start] == 0) ++start;
+  }
+  if (digits.empty()) digits = "0";
+  while (scale > 0 && digits.size() <= static_cast<size_t>(scale)) digits.push_back('0');
+  std::string text(digits.rbegin(), digits.rend());
+  if (negative && text.find_first_not_of('0') != std::string::npos) out.push_back('-');
+  if (scale > 0) {
+    out.append(text, 0, text.size() - static_cast<size_t>(scale));
+    out.push_back('.');
+    out.append(text, text.size() - static_cast<size_t>(scale), std::string::npos);
+  } else {
+    out += text;
+  }
+}
+
+void AppendDecimalInt(std::string& out, int64_t v, int scale) {
+  char be[8];
+  uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 7; i >= 0; --i) {
+    be[i] = static_cast<char>(u & 0xff);
+    u >>= 8;
+  }
+  AppendDecimal(out, std::string_view(be, 8), scale);
+}
+
+void AppendTimestamp(std::string& out, int64_t v, parquet::TimeUnit unit, bool utc) {
+  int64_t millis = unit == parquet::TimeUnit::kMillis   ? v
+                   : unit == parquet::TimeUnit::kMicros ? FloorDiv(v, 1000)
+                                                        : FloorDiv(v, 1000000);
+  out.push_back('"');
+  AppendIsoMillis(out, millis);
+  if (!utc) out.pop_back();  // timestamp_ntz: no zone
+  out.push_back('"');
+}
+
+// One statistics value in the form Delta writes in JSON stats.
+void AppendStatValue(std::string& out, const SchemaNode& leaf, const ColumnData& c, int64_t i) {
+  const size_t k = static_cast<size_t>(i);
+  const auto& lt = leaf.logical;
+  switch (c.type) {
+    case PhysicalType::kBoolean:
+      out += c.bools[k] ? "true" : "false";
+      return;
+    case PhysicalType::kInt32:
+      if (lt.kind == LogicalKind::kDate) {
+        out.push_back('"');
+        AppendDate(out, c.i32[k]);
+        out.push_back('"');
+      } else if (lt.kind == LogicalKind::kDecimal) {
+        AppendDecimalInt(out, c.i32[k], lt.scale);
+      } else {
+        fmt::format_to(std::back_inserter(out), "{}", c.i32[k]);
+      }
+      return;
+    case PhysicalType::kInt64:
+      if (lt.kind == LogicalKind::kTimestamp) {
+        AppendTimestamp(out, c.i64[k], lt.unit, lt.adjusted_to_utc);
+      } else if (lt.kind == LogicalKind::kDecimal) {
+        AppendDecimalInt(out, c.i64[k], lt.scale);
+      } else {
+        fmt::format_to(std::back_inserter(out), "{}", c.i64[k]);
+      }
+      return;
+    case PhysicalType::kInt96: {
+      const auto& t = c.i96[k];
+      uint64_t nanos = (uint64_t(t.words[1]) << 32) | t.words[0];
+      int64_t days = static_cast<int64_t>(t.words[2]) - 2440588;
+      int64_t micros = days * 86400000000LL + static_cast<int64_t>(nanos / 1000);
+      AppendTimestamp(out, micros, parquet::TimeUnit::kMicros, true);
+      return;
+    }
+    case PhysicalType::kFloat:
+      AppendJsonDouble(out, static_cast<double>(c.f32[k]));
+      return;
+    case PhysicalType::kDouble:
+      AppendJsonDouble(out, c.f64[k]);
+      return;
+    case PhysicalType::kByteArray:
+    case PhysicalType::kFixedLenByteArray:
+      if (lt.kind == LogicalKind::kDecimal) {
+        AppendDecimal(out, c.bytes[k], lt.scale);
+      } else {
+        AppendJsonString(out, c.bytes[k]);
+      }
+      return;
+  }
+}
+
+// Rebuilds the JSON statistics of a row from the `add.stats_parsed` struct columns.
+class ParsedStats {
+ public:
+  Status Load(const FileReader& reader, int row_group, int node) {
+    root_ = node;
+    columns_.clear();
+    column_of_.clear();
+    if (node < 0 || reader.schema().node(node).shape != NodeShape::kStruct) {
+      root_ = -1;
+      return OkStatus();
+    }
+    schema_ = &reader.schema();
+    for (int leaf : schema_->LeavesUnder(node)) {
+      int n = schema_->leaf_node(leaf);
+      if (schema_->node(n).max_rep != 0) continue;  // stats never repeat
+      column_of_[n] = columns_.size();
+      columns_.emplace_back();
+      LS_RETURN_IF_ERROR(columns_.back().Load(reader, row_group, n));
+    }
+    return OkStatus();
+  }
+  bool present() const { return root_ >= 0; }
+  /// Advance every column one row (call once per row).
+  void Next() {
+    for (auto& c : columns_) c.Next();
+  }
+  /// Append the current row's stats as JSON; false when the struct is null.
+  bool AppendJson(std::string& out) {
+    if (root_ < 0) return false;
+    if (!AnyDefinedAtOrAbove(root_)) return false;
+    AppendStruct(root_, out);
+    return true;
+  }
+
+ private:
+  bool AnyDefinedAtOrAbove(int node) {
+    const SchemaNode& n = schema_->node(node);
+    for (int leaf : schema_->LeavesUnder(node)) {
+      auto it = column_of_.find(schema_->leaf_node(leaf));
+      if (it != column_of_.end() && columns_[it->second].def() >= n.max_def) return true;
+    }
+    return false;
+  }
+  void AppendStruct(int node, std::string& out) {
+    out.push_back('{');
+    bool first = true;
+    for (int child : schema_->node(node).children) {
+      const SchemaNode& c = schema_->node(child);
+      size_t mark = out.size();
+      if (!first) out.push_back(',');
+      AppendJsonString(out, c.name);
+      out.push_back(':');
+      bool wrote = false;
+      if (c.shape == NodeShape::kPrimitive) {
+        auto it = column_of_.find(child);
+        if (it != column_of_.end()) {
+          FlatColumn& col = columns_[it->second];
+          if (col.def() == col.data().max_def) {
+            AppendStatValue(out, c, col.data(), col.cur());
+            wrote = true;
+          }
+        }
+      } else if (c.shape == NodeShape::kStruct && AnyDefinedAtOrAbove(child)) {
+        AppendStruct(child, out);
+        wrote = true;
+      }
+      if (wrote) {
+        first = false;
+      } else {
+        out.resize(mark);
+      }
+    }
+    out.push_back('}');
+  }
+
+  const Schema* schema_ = nullptr;
+  int root_ = -1;
+  std::vector<FlatColumn> columns_;
+  std::unordered_map<int, size_t> column_of_;
+};
+
+class CheckpointFileReader {
+ public:
+  CheckpointFileReader(const FileReader& reader, std::string_view name, ActionSink& sink)
+      : r_(reader), s_(reader.schema()), name_(name), sink_(sink) {}
+
+  Status Run() {
+    for (int rg = 0; rg < r_.num_row_groups(); ++rg) {
+      LS_RETURN_IF_ERROR(ReadNonFileActions(rg));
+      if (sink_.wants_file_actions()) LS_RETURN_IF_ERROR(ReadAdds(rg));
+    }
+    return OkStatus();
+  }
+
+ private:
+  int Path(std::string_view p) const { return s_.FindPath(p); }
+
+  Status ReadNonFileActions(int rg) {
+    const int64_t rows = r_.row_group_num_rows(rg);
+    // protocol
+    if (Path("protocol") >= 0) {
+      FlatColumn reader_v, writer_v;
+      ListColumn rf, wf;
+      LS_RETURN_IF_ERROR(reader_v.Load(r_, rg, Path("protocol.minReaderVersion")));
+      LS_RETURN_IF_ERROR(writer_v.Load(r_, rg, Path("protocol.minWriterVersion")));
+      LS_RETURN_IF_ERROR(rf.Load(r_, rg, Path("protocol.readerFeatures")));
+      LS_RETURN_IF_ERROR(wf.Load(r_, rg, Path("protocol.writerFeatures")));
+      for (int64_t row = 0; row < rows; ++row) {
+        bool has_r = reader_v.Next();
+        bool has_w = writer_v.Next();
+        auto rfl = rf.NextRow();
+        auto wfl = wf.NextRow();
+        if (!has_r && !has_w) continue;
+        Protocol p;
+        p.min_reader_version = has_r ? static_cast<int32_t>(reader_v.integer()) : 1;
+        p.min_writer_version = has_w ? static_cast<int32_t>(writer_v.integer()) : 1;
+        p.reader_features = std::move(rfl);
+        p.writer_features = std::move(wfl);
+        p.RebuildJson();
+        LS_RETURN_IF_ERROR(sink_.OnProtocol(std::move(p)));
+      }
+    }
+    // metaData
+    if (Path("metaData") >= 0) {
+      FlatColumn id, name, desc, provider, schema, created;
+      MapColumn options, config;
+      ListColumn parts;
+      LS_RETURN_IF_ERROR(id.Load(r_, rg, Path("metaData.id")));
+      LS_RETURN_IF_ERROR(name.Load(r_, rg, Path("metaData.name")));
+      LS_RETURN_IF_ERROR(desc.Load(r_, rg, Path("metaData.description")));
+      LS_RETURN_IF_ERROR(provider.Load(r_, rg, Path("metaData.format.provider")));
+      LS_RETURN_IF_ERROR(options.Load(r_, rg, Path("metaData.format.options")));
+      LS_RETURN_IF_ERROR(schema.Load(r_, rg, Path("metaData.schemaString")));
+      LS_RETURN_IF_ERROR(parts.Load(r_, rg, Path("metaData.partitionColumns")));
+      LS_RETURN_IF_ERROR(created.Load(r_, rg, Path("metaData.createdTime")));
+      LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("metaData.configuration")));
+      std::vector<std::pair<std::string_view, std::optional<std::string_view>>> opt_map, cfg_map;
+      for (int64_t row = 0; row < rows; ++row) {
+        bool has_id = id.Next();
+        bool has_name = name.Next();
+        bool has_desc = desc.Next();
+        bool has_provider = provider.Next();
+        bool has_schema = schema.Next();
+        bool has_created = created.Next();
+        auto part_list = parts.NextRow();
+        LS_RETURN_IF_ERROR(options.NextRow(opt_map, "metaData.format.options"));
+        LS_RETURN_IF_ERROR(config.NextRow(cfg_map, "metaData.configuration"));
+        if (!has_id && !has_schema) continue;
+        Metadata m;
+        if (has_id) m.id = std::string(id.bytes());
+        if (has_name) m.name = std::string(name.bytes());
+        if (has_desc) m.description = std::string(desc.bytes());
+        if (has_provider) m.format_provider = std::string(provider.bytes());
+        m.format_options = ToStringMap(opt_map);
+        if (!has_schema) return CorruptError("metaData action without schemaString");
+        m.schema_string = std::string(schema.bytes());
+        if (part_list) m.partition_columns = std::move(*part_list);
+        if (has_created) m.created_time = created.integer();
+        m.configuration = ToStringMap(cfg_map);
+        m.RebuildJson();
+        LS_RETURN_IF_ERROR(sink_.OnMetadata(std::move(m)));
+      }
+    }
+    // txn
+    if (Path("txn") >= 0) {
+      FlatColumn app, version, updated;
+      LS_RETURN_IF_ERROR(app.Load(r_, rg, Path("txn.appId")));
+      LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("txn.version")));
+      LS_RETURN_IF_ERROR(updated.Load(r_, rg, Path("txn.lastUpdated")));
+      for (int64_t row = 0; row < rows; ++row) {
+        bool has_app = app.Next();
+        bool has_version = version.Next();
+        bool has_updated = updated.Next();
+        if (!has_app) continue;
+        Txn t;
+        t.app_id = std::string(app.bytes());
+        t.version = has_version ? version.integer() : 0;
+        if (has_updated) t.last_updated = updated.integer();
+        t.RebuildJson();
+        LS_RETURN_IF_ERROR(sink_.OnTxn(std::move(t)));
+      }
+    }
+    // domainMetadata
+    if (Path("domainMetadata") >= 0) {
+      FlatColumn domain, config, removed;
+      LS_RETURN_IF_ERROR(domain.Load(r_, rg, Path("domainMetadata.domain")));
+      LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("domainMetadata.configuration")));
+      LS_RETURN_IF_ERROR(removed.Load(r_, rg, Path("domainMetadata.removed")));
+      for (int64_t row = 0; row < rows; ++row) {
+        bool has_domain = domain.Next();
+        bool has_config = config.Next();
+        bool has_removed = removed.Next();
+        if (!has_domain) continue;
+        DomainMetadata d;
+        d.domain = std::string(domain.bytes());
+        if (has_config) d.configuration = std::string(config.bytes());
+        d.removed = has_removed && removed.boolean();
+        d.RebuildJson();
+        LS_RETURN_IF_ERROR(sink_.OnDomainMetadata(std::move(d)));
+      }
+    }
+    // checkpointMetadata (v2 spec)
+    if (Path("checkpointMetadata") >= 0) {
+      FlatColumn version;
+      LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("checkpointMetadata.version")));
+      for (int64_t row = 0; row < rows; ++row) {
+        if (version.Next()) LS_RETURN_IF_ERROR(sink_.OnCheckpointMetadata(version.integer()));
+      }
+    }
+    // sidecar (v2 spec)
+    if (Path("sidecar") >= 0) {
+      FlatColumn path, size, mtime;
+      LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("sidecar.path")));
+      LS_RETURN_IF_ERROR(size.Load(r_, rg, Path("sidecar.sizeInBytes")));
+      LS_RETURN_IF_ERROR(mtime.Load(r_, rg, Path("sidecar.modificationTime")));
+      for (int64_t row = 0; row < rows; ++row) {
+        bool has_path = path.Next();
+        bool has_size = size.Next();
+        bool has_mtime = mtime.Next();
+        if (!has_path) continue;
+        SidecarInfo sc;
+        sc.path = std::string(path.bytes());
+        if (has_size) sc.size_in_bytes = size.integer();
+        if (has_mtime) sc.modification_time = mtime.integer();
+        LS_RETURN_IF_ERROR(sink_.OnSidecar(std::move(sc)));
+      }
+    }
+    return OkStatus();
+  }
+
+  Status ReadAdds(int rg) {
+    if (Path("add") < 0 || Path("add.path") < 0) return OkStatus();
+    const int64_t rows = r_.row_group_num_rows(rg);
+    FlatColumn path, size, mtime, change, stats, base_row_id, default_rcv, clustering;
+    FlatColumn dv_type, dv_path, dv_offset, dv_size, dv_card;
+    MapColumn partition, tags;
+    ParsedStats parsed;
+    LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("add.path")));
+    LS_RETURN_IF_ERROR(partition.Load(r_, rg, Path("add.partitionValues")));
+    LS_RETURN_IF_ERROR(size.Load(r_, rg, Path("add.size")));
+    LS_RETURN_IF_ERROR(mtime.Load(r_, rg, Path("add.modificationTime")));
+    LS_RETURN_IF_ERROR(change.Load(r_, rg, Path("add.dataChange")));
+    LS_RETURN_IF_ERROR(stats.Load(r_, rg, Path("add.stats")));
+    LS_RETURN_IF_ERROR(tags.Load(r_, rg, Path("add.tags")));
+    LS_RETURN_IF_ERROR(dv_type.Load(r_, rg, Path("add.deletionVector.storageType")));
+    LS_RETURN_IF_ERROR(dv_path.Load(r_, rg, Path("add.deletionVector.pathOrInlineDv")));
+    LS_RETURN_IF_ERROR(dv_offset.Load(r_, rg, Path("add.deletionVector.offset")));
+    LS_RETURN_IF_ERROR(dv_size.Load(r_, rg, Path("add.deletionVector.sizeInBytes")));
+    LS_RETURN_IF_ERROR(dv_card.Load(r_, rg, Path("add.deletionVector.cardinality")));
+    LS_RETURN_IF_ERROR(base_row_id.Load(r_, rg, Path("add.baseRowId")));
+    LS_RETURN_IF_ERROR(default_rcv.Load(r_, rg, Path("add.defaultRowCommitVersion")));
+    LS_RETURN_IF_ERROR(clustering.Load(r_, rg, Path("add.clusteringProvider")));
+    if (!path.present()) return OkStatus();
+    // stats_parsed only matters for rows without JSON stats.
+    const int64_t adds = path.data().num_values();
+    if (Path("add.stats_parsed") >= 0 && (!stats.present() || stats.data().num_values() < adds)) {
+      LS_RETURN_IF_ERROR(parsed.Load(r_, rg, Path("add.stats_parsed")));
+    }
+    AddInput in;
+    std::string extra;
+    std::string stats_text;
+    DeletionVectorDescriptor dv;
+    for (int64_t row = 0; row < rows; ++row) {
+      bool has_path = path.Next();
+      LS_RETURN_IF_ERROR(partition.NextRow(in.partition_values, "add.partitionValues"));
+      in.has_size = size.Next();
+      in.has_modification_time = mtime.Next();
+      bool has_change = change.Next();
+      bool has_stats = stats.Next();
+      std::vector<std::pair<std::string_view, std::optional<std::string_view>>> tag_map;
+      LS_RETURN_IF_ERROR(tags.NextRow(tag_map, "add.tags"));
+      bool has_dv_type = dv_type.Next();
+      bool has_dv_path = dv_path.Next();
+      bool has_dv_offset = dv_offset.Next();
+      bool has_dv_size = dv_size.Next();
+      bool has_dv_card = dv_card.Next();
+      bool has_brid = base_row_id.Next();
+      bool has_drcv = default_rcv.Next();
+      bool has_cp = clustering.Next();
+      if (parsed.present()) parsed.Next();
+      if (!has_path) continue;
+      in.path = path.bytes();
+      in.size = in.has_size ? size.integer() : 0;
+      in.modification_time = in.has_modification_time ? mtime.integer() : 0;
+      in.data_change = has_change && change.boolean();
+      in.has_stats = false;
+      if (has_stats) {
+        in.stats = stats.bytes();
+        in.has_stats = true;
+        in.stats_escaped = false;
+      } else if (parsed.present()) {
+        stats_text.clear();
+        if (parsed.AppendJson(stats_text)) {
+          in.stats = stats_text;
+          in.has_stats = true;
+          in.stats_escaped = false;
+        }
+      }
+      extra.clear();
+      if (tags.present() && !tag_map.empty()) {
+        extra += ",\"tags\":";
+        AppendMapJson(extra, tag_map);
+      }
+      in.deletion_vector = nullptr;
+      if (has_dv_type && has_dv_path) {
+        dv = DeletionVectorDescriptor{};
+        std::string_view t = dv_type.bytes();
+        if (t.size() != 1) {
+          return CorruptError("deletion vector of '{}' has storage type '{}'", in.path, t);
+        }
+        dv.storage_type = t[0];
+        dv.path_or_inline_dv = std::string(dv_path.bytes());
+        if (has_dv_offset) dv.offset = static_cast<int32_t>(dv_offset.integer());
+        if (has_dv_size) dv.size_in_bytes = static_cast<int32_t>(dv_size.integer());
+        if (has_dv_card) dv.cardinality = dv_card.integer();
+        in.deletion_vector = &dv;
+        extra += ",\"deletionVector\":";
+        dv.AppendJson(extra);
+      }
+      if (has_brid) fmt::format_to(std::back_inserter(extra), ",\"baseRowId\":{}", base_row_id.integer());
+      if (has_drcv) {
+        fmt::format_to(std::back_inserter(extra), ",\"defaultRowCommitVersion\":{}",
+                       default_rcv.integer());
+      }
+      if (has_cp) {
+        extra += ",\"clusteringProvider\":";
+        AppendJsonString(extra, clustering.bytes());
+      }
+      in.extra_json = extra.empty() ? std::string_view() : std::string_view(extra).substr(1);
+      LS_RETURN_IF_ERROR(sink_.OnAdd(in));
+    }
+    return OkStatus();
+  }
+
+  const FileReader& r_;
+  const Schema& s_;
+  std::string_view name_;
+  ActionSink& sink_;
+};
+
+}  // namespace
+
+Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view path,
+                             ActionSink& sink) {
+  auto opened = store.OpenFile(path);
+  if (!opened) {
+    return MakeError(opened.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt
+                                                                 : opened.error().code,
+                     fmt::format("Failed to read checkpoint '{}': {}", path,
+                                 opened.error().message));
+  }
+  std::shared_ptr<storage::RandomAccessFile> file(std::move(*opened));
+  auto reader = FileReader::Open(file);
+  if (!reader) {
+    return MakeError(reader.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
+                                                      reader.error().message));
+  }
+  CheckpointFileReader cr(**reader, path, sink);
+  Status st = cr.Run();
+  if (!st) {
+    return MakeError(st.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
+                                                  st.error().message));
+  }
+  return OkStatus();
+}
+
+}  // namespace lakeshare::delta

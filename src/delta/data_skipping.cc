@@ -1,0 +1,405 @@
+#include "delta/data_skipping.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "common/strings.h"
+
+namespace lakeshare::delta {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// Where a logical column lives in partition values and statistics.
+struct ColumnRef {
+  bool partition = false;
+  std::string partition_key;               // key in partitionValues (physical name)
+  std::vector<std::string> physical_path;  // path under minValues/maxValues/nullCount
+};
+
+std::string PhysicalName(const Json& field, bool mapped) {
+  std::string name = field.value("name", "");
+  if (!mapped) return name;
+  auto md = field.find("metadata");
+  if (md != field.end() && md->is_object()) {
+    auto it = md->find("delta.columnMapping.physicalName");
+    if (it != md->end() && it->is_string()) return it->get<std::string>();
+  }
+  return name;
+}
+
+void WalkSchema(const Json& type, const std::string& logical_prefix,
+                const std::vector<std::string>& physical_prefix, bool mapped,
+                std::map<std::string, ColumnRef>& out) {
+  if (!type.is_object() || type.value("type", "") != "struct") return;
+  auto fields = type.find("fields");
+  if (fields == type.end() || !fields->is_array()) return;
+  for (const auto& f : *fields) {
+    if (!f.is_object()) continue;
+    std::string name = f.value("name", "");
+    std::string logical = logical_prefix.empty() ? name : logical_prefix + "." + name;
+    std::vector<std::string> physical = physical_prefix;
+    physical.push_back(PhysicalName(f, mapped));
+    ColumnRef ref;
+    ref.physical_path = physical;
+    out[ToLower(logical)] = ref;
+    auto t = f.find("type");
+    if (t != f.end() && t->is_object()) WalkSchema(*t, logical, physical, mapped, out);
+  }
+}
+
+// What a leaf of the predicate can be over a file's rows.
+struct Bounds {
+  bool can_be_null = true;
+  bool can_be_value = true;
+  std::optional<TypedValue> min;
+  std::optional<TypedValue> max;
+};
+
+Bounds Unknown() { return Bounds{}; }
+
+Bounds Exact(TypedValue v) {
+  Bounds b;
+  b.can_be_null = false;
+  b.min = v;
+  b.max = std::move(v);
+  return b;
+}
+
+Bounds NullOnly() {
+  Bounds b;
+  b.can_be_value = false;
+  return b;
+}
+
+// A statistics value as a TypedValue of the predicate's type.
+std::optional<TypedValue> FromStat(simdjson::dom::element e, ValueType type) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::STRING: {
+      std::string_view s = e.get_string().value_unsafe();
+      if (type == ValueType::kFloat || type == ValueType::kDouble || type == ValueType::kInt ||
+          type == ValueType::kLong || type == ValueType::kBool) {
+        return ParseTypedValue(type, s);  // "NaN", decimals written as strings
+      }
+      return ParseTypedValue(type, s);
+    }
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE: {
+      double d = e.get_double().value_unsafe();
+      TypedValue v;
+      v.type = type;
+      if (type == ValueType::kInt || type == ValueType::kLong) {
+        if (e.type() == simdjson::dom::element_type::INT64) {
+          v.v = e.get_int64().value_unsafe();
+        } else if (d == std::floor(d) && std::fabs(d) < 9.2e18) {
+          v.v = static_cast<int64_t>(d);
+        } else {
+          return std::nullopt;
+        }
+        return v;
+      }
+      if (type == ValueType::kFloat || type == ValueType::kDouble) {
+        if (std::isnan(d)) return std::nullopt;
+        v.v = d;
+        return v;
+      }
+      return std::nullopt;
+    }
+    case simdjson::dom::element_type::BOOL:
+      if (type != ValueType::kBool) return std::nullopt;
+      {
+        TypedValue v;
+        v.type = type;
+        v.v = e.get_bool().value_unsafe();
+        return v;
+      }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<simdjson::dom::element> Navigate(simdjson::dom::element root, std::string_view key,
+                                               const std::vector<std::string>& path) {
+  simdjson::dom::element cur;
+  if (root.at_key(key).get(cur)) return std::nullopt;
+  for (const auto& p : path) {
+    if (cur.at_key(p).get(cur)) return std::nullopt;
+  }
+  return cur;
+}
+
+std::optional<int64_t> AsInt(std::optional<simdjson::dom::element> e) {
+  if (!e) return std::nullopt;
+  int64_t v;
+  if (!e->get_int64().get(v)) return v;
+  double d;
+  if (!e->get_double().get(d) && d == std::floor(d)) return static_cast<int64_t>(d);
+  return std::nullopt;
+}
+
+// Outcome combinators over sets of {T, F, N}.
+uint8_t Not(uint8_t a) {
+  uint8_t r = 0;
+  if (a & kMayBeTrue) r |= kMayBeFalse;
+  if (a & kMayBeFalse) r |= kMayBeTrue;
+  if (a & kMayBeNull) r |= kMayBeNull;
+  return r;
+}
+
+uint8_t And2(uint8_t a, uint8_t b) {
+  uint8_t r = 0;
+  for (uint8_t x : {kMayBeTrue, kMayBeFalse, kMayBeNull}) {
+    if (!(a & x)) continue;
+    for (uint8_t y : {kMayBeTrue, kMayBeFalse, kMayBeNull}) {
+      if (!(b & y)) continue;
+      if (x == kMayBeFalse || y == kMayBeFalse) {
+        r |= kMayBeFalse;
+      } else if (x == kMayBeNull || y == kMayBeNull) {
+        r |= kMayBeNull;
+      } else {
+        r |= kMayBeTrue;
+      }
+    }
+  }
+  return r;
+}
+
+uint8_t Or2(uint8_t a, uint8_t b) { return Not(And2(Not(a), Not(b))); }
+
+// Can `a op b` be true / false for some values within the bounds?
+uint8_t Compare(PredicateOp op, const Bounds& l, const Bounds& r) {
+  uint8_t out = 0;
+  if (l.can_be_null || r.can_be_null) out |= kMayBeNull;
+  if (!l.can_be_value || !r.can_be_value) return out;
+  // cmp(x, y) with missing bounds: unknown.
+  auto cmp = [](const std::optional<TypedValue>& x,
+                const std::optional<TypedValue>& y) -> std::optional<int> {
+    if (!x || !y) return std::nullopt;
+    return CompareValues(*x, *y);
+  };
+  auto lt = [&](const std::optional<TypedValue>& x, const std::optional<TypedValue>& y) {
+    auto c = cmp(x, y);
+    return !c || *c < 0;  // possibly x < y
+  };
+  auto le = [&](const std::optional<TypedValue>& x, const std::optional<TypedValue>& y) {
+    auto c = cmp(x, y);
+    return !c || *c <= 0;
+  };
+  bool may_true = true, may_false = true;
+  switch (op) {
+    case PredicateOp::kLessThan:  // T possible iff min(l) < max(r); F iff max(l) >= min(r)
+      may_true = lt(l.min, r.max);
+      may_false = le(r.min, l.max);
+      break;
+    case PredicateOp::kLessThanOrEqual:
+      may_true = le(l.min, r.max);
+      may_false = lt(r.min, l.max);
+      break;
+    case PredicateOp::kGreaterThan:
+      may_true = lt(r.min, l.max);
+      may_false = le(l.min, r.max);
+      break;
+    case PredicateOp::kGreaterThanOrEqual:
+      may_true = le(r.min, l.max);
+      may_false = lt(l.min, r.max);
+      break;
+    case PredicateOp::kEqual: {
+      may_true = le(l.min, r.max) && le(r.min, l.max);
+      // False is impossible only when both sides are the same single value.
+      auto a = cmp(l.min, l.max), b = cmp(r.min, r.max), c = cmp(l.min, r.min);
+      may_false = !(a && *a == 0 && b && *b == 0 && c && *c == 0);
+      break;
+    }
+    default:
+      return kAnyOutcome;
+  }
+  if (may_true) out |= kMayBeTrue;
+  if (may_false) out |= kMayBeFalse;
+  return out;
+}
+
+}  // namespace
+
+struct FileFilter::Impl {
+  Predicate predicate;
+  std::map<std::string, ColumnRef> columns;  // lower-cased logical path -> location
+  simdjson::dom::parser parser;
+  // Per-file state.
+  const AddFile* file = nullptr;
+  bool stats_parsed = false;
+  bool stats_ok = false;
+  std::string stats_text;
+  simdjson::dom::element stats;
+  std::optional<int64_t> num_records;
+  bool tight_bounds = true;
+
+  bool ParseStats() {
+    if (stats_parsed) return stats_ok;
+    stats_parsed = true;
+    stats_ok = false;
+    if (!file->has_stats) return false;
+    stats_text = file->StatsJson();
+    if (stats_text.empty()) return false;
+    if (parser.parse(stats_text).get(stats)) return false;
+    if (!stats.is_object()) return false;
+    stats_ok = true;
+    num_records = AsInt(Navigate(stats, "numRecords", {}));
+    bool tb = true;
+    simdjson::dom::element e;
+    if (!stats.at_key("tightBounds").get(e) && !e.get_bool().get(tb)) tight_bounds = tb;
+    return true;
+  }
+
+  Bounds Leaf(const PredicateNode& n) {
+    if (n.op == PredicateOp::kLiteral) return Exact(*n.literal);
+    auto it = columns.find(ToLower(n.name));
+    if (it == columns.end()) return Unknown();
+    const ColumnRef& col = it->second;
+    if (col.partition) {
+      // Delta protocol, *Partition Value Serialization*: "An empty string for any type
+      // translates to a null partition value."
+      const auto* v = file->partition_values->Find(col.partition_key);
+      if (v == nullptr) return Unknown();
+      if (!v->has_value() || (*v)->empty()) return NullOnly();
+      auto parsed = ParseTypedValue(n.value_type, **v);
+      if (!parsed) return Unknown();
+      return Exact(std::move(*parsed));
+    }
+    if (!ParseStats()) return Unknown();
+    Bounds b;
+    auto null_count = AsInt(Navigate(stats, "nullCount", col.physical_path));
+    if (null_count) {
+      b.can_be_null = *null_count > 0;
+      if (num_records && *null_count >= *num_records) b.can_be_value = false;
+      // Wide bounds: "If the nullCount ... is any value other than these two special cases,
+      // the value carries no information" -- both outcomes stay possible, as above.
+    }
+    if (auto e = Navigate(stats, "minValues", col.physical_path)) b.min = FromStat(*e, n.value_type);
+    if (auto e = Navigate(stats, "maxValues", col.physical_path)) {
+      b.max = FromStat(*e, n.value_type);
+      if (b.max && n.value_type == ValueType::kTimestamp) {
+        // "Timestamp columns are truncated down to milliseconds": widen the max.
+        std::get<int64_t>(b.max->v) += 999;
+      }
+      if (b.max && n.value_type == ValueType::kString &&
+          std::get<std::string>(b.max->v).size() >= 32) {
+        b.max.reset();  // "String columns are cut off at a fixed prefix length"
+      }
+    }
+    return b;
+  }
+
+  uint8_t Eval(const PredicateNode& n) {
+    switch (n.op) {
+      case PredicateOp::kColumn:
+      case PredicateOp::kLiteral: {
+        // A boolean leaf used as a condition: true when the value is true.
+        if (n.value_type != ValueType::kBool) return kAnyOutcome;
+        TypedValue t{ValueType::kBool, true};
+        return Compare(PredicateOp::kEqual, Leaf(n), Exact(t));
+      }
+      case PredicateOp::kIsNull: {
+        Bounds b = Leaf(n.children[0]);
+        uint8_t out = 0;
+        if (b.can_be_null) out |= kMayBeTrue;
+        if (b.can_be_value) out |= kMayBeFalse;
+        return out;
+      }
+      case PredicateOp::kNot:
+        return Not(Eval(n.children[0]));
+      case PredicateOp::kAnd: {
+        uint8_t acc = Eval(n.children[0]);
+        for (size_t i = 1; i < n.children.size(); ++i) acc = And2(acc, Eval(n.children[i]));
+        return acc;
+      }
+      case PredicateOp::kOr: {
+        uint8_t acc = Eval(n.children[0]);
+        for (size_t i = 1; i < n.children.size(); ++i) acc = Or2(acc, Eval(n.children[i]));
+        return acc;
+      }
+      default:
+        return Compare(n.op, Leaf(n.children[0]), Leaf(n.children[1]));
+    }
+  }
+};
+
+FileFilter::FileFilter(Predicate predicate, const Metadata& metadata,
+                       const TableFeatures& features)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->predicate = std::move(predicate);
+  bool mapped = features.column_mapping_mode != "none";
+  Json schema = Json::parse(metadata.schema_string, nullptr, /*allow_exceptions=*/false);
+  if (!schema.is_discarded()) WalkSchema(schema, "", {}, mapped, impl_->columns);
+  for (const auto& pc : metadata.partition_columns) {
+    auto it = impl_->columns.find(ToLower(pc));
+    ColumnRef ref;
+    ref.partition = true;
+    ref.partition_key = it != impl_->columns.end() && !it->second.physical_path.empty()
+                            ? it->second.physical_path.back()
+                            : pc;
+    impl_->columns[ToLower(pc)] = ref;
+  }
+}
+
+FileFilter::~FileFilter() = default;
+
+uint8_t FileFilter::Evaluate(const AddFile& file) {
+  Impl& m = *impl_;
+  m.file = &file;
+  m.stats_parsed = false;
+  m.num_records.reset();
+  m.tight_bounds = true;
+  return m.Eval(m.predicate.root());
+}
+
+std::optional<int64_t> NumRecords(const AddFile& file) {
+  if (!file.has_stats) return std::nullopt;
+  std::string text = file.StatsJson();
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(text).get(doc)) return std::nullopt;
+  return AsInt(Navigate(doc, "numRecords", {}));
+}
+
+FileSelection SelectFiles(const Snapshot& snapshot, const FileQuery& query) {
+  FileSelection out;
+  std::optional<FileFilter> filter;
+  if (!query.json_predicate.empty()) {
+    auto parsed = Predicate::Parse(query.json_predicate);
+    if (parsed) {
+      filter.emplace(std::move(*parsed), snapshot.metadata(), snapshot.features());
+      out.predicate_used = true;
+    } else {
+      out.predicate_error = parsed.error().message;
+    }
+  }
+  const bool use_limit = query.limit_hint && *query.limit_hint >= 0;
+  int64_t rows = 0;
+  snapshot.files().ForEach([&](const AddFile& f) {
+    uint8_t outcome = kMayBeTrue;  // no predicate: every row matches
+    if (filter) {
+      outcome = filter->Evaluate(f);
+      if (!(outcome & kMayBeTrue)) {
+        ++out.files_pruned;
+        return true;
+      }
+    }
+    if (use_limit && rows >= *query.limit_hint) {
+      out.limit_applied = true;
+      return true;  // keep counting pruned files? no: stop adding
+    }
+    out.files.push_back(&f);
+    if (use_limit && outcome == kMayBeTrue) {
+      if (auto n = NumRecords(f)) rows += std::max<int64_t>(0, *n - f.deleted_rows());
+    }
+    return true;
+  });
+  return out;
+}
+
+}  // namespace lakeshare::delta

@@ -1,0 +1,66 @@
+// Data skipping: evaluate a Delta Sharing predicate (delta/predicate.h) over each file's partition
+// values and min/max/nullCount statistics, with three-valued logic, and keep every file that may
+// hold a matching row. For each file the evaluator computes the set of outcomes the predicate can
+// have over the file's rows ({true, false, null}); a file is pruned only when `true` is
+// impossible. Anything it cannot decide (a column without statistics, a value that does not parse
+// in the predicate's type, an unknown column) counts as "any outcome", so pruning is always safe:
+// "an unknown result keeps the file; AND(false, unknown) = false; OR(true, unknown) = true".
+// Statistics follow Delta protocol, *Per-file Statistics* (physical names under column mapping;
+// timestamps truncated to milliseconds; tightBounds=false keeps only the nullCount special
+// cases). A FileFilter is not thread-safe (it reuses a parser); SelectFiles is.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "delta/predicate.h"
+#include "delta/snapshot.h"
+
+namespace lakeshare::delta {
+
+/// Bits of the outcome set.
+inline constexpr uint8_t kMayBeTrue = 1;
+inline constexpr uint8_t kMayBeFalse = 2;
+inline constexpr uint8_t kMayBeNull = 4;
+inline constexpr uint8_t kAnyOutcome = 7;
+
+class FileFilter {
+ public:
+  /// `metadata` gives the schema (column mapping, partition columns); it must outlive the filter.
+  FileFilter(Predicate predicate, const Metadata& metadata, const TableFeatures& features);
+  ~FileFilter();
+
+  /// The possible outcomes of the predicate over the file's rows.
+  uint8_t Evaluate(const AddFile& file);
+  bool MayMatch(const AddFile& file) { return (Evaluate(file) & kMayBeTrue) != 0; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The number of records of a file from its statistics (numRecords), nullopt when unknown.
+std::optional<int64_t> NumRecords(const AddFile& file);
+
+struct FileQuery {
+  std::string json_predicate;         // jsonPredicateHints text; empty for none
+  std::optional<int64_t> limit_hint;  // rows the client plans to read
+};
+
+struct FileSelection {
+  std::vector<const AddFile*> files;  // valid while the snapshot lives
+  bool predicate_used = false;
+  std::string predicate_error;        // why the predicate was ignored (it never fails a query)
+  int64_t files_pruned = 0;
+  bool limit_applied = false;         // files were cut by limitHint
+};
+
+/// Choose the files of a snapshot for a query: predicate pruning, then the limitHint cut
+/// ("best effort using numRecords stats; apply after predicates"): files are taken in order
+/// until the rows of files that match entirely (numRecords minus deleted rows) reach the limit.
+FileSelection SelectFiles(const Snapshot& snapshot, const FileQuery& query);
+
+}  // namespace lakeshare::delta

@@ -1,0 +1,166 @@
+// FileSet: the active `add` actions of one snapshot, stored compactly so that a log of a million
+// adds fits in little memory and can be refreshed cheaply:
+//  - strings (paths, raw stats text, other fields as raw JSON) live in append-only arenas;
+//  - partition value maps are interned (a table has few distinct ones);
+//  - stats stay as the raw text of the log (escaped JSON-in-JSON) and are decoded on demand;
+//  - the set is made of at most two immutable layers (a large base and a small tail), each with
+//    a "dead" bitmap owned by the FileSet, so that applying one new commit copies only the tail.
+// Reconciliation follows the Delta protocol, *Action Reconciliation*: "Logical files in a table
+// are identified by their (path, deletionVector.uniqueId) primary key ... keep only the newest
+// reference for each logical file"; an `add` replaces the entry with the same key, a `remove`
+// deletes it.
+// A FileSet is immutable and safe to share between threads; FileSetBuilder is single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "delta/actions.h"
+
+namespace lakeshare::delta {
+
+/// Append-only storage for strings; views stay valid for the arena's lifetime.
+class Arena {
+ public:
+  std::string_view Copy(std::string_view s);
+  size_t bytes_allocated() const { return allocated_; }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* cursor_ = nullptr;
+  size_t left_ = 0;
+  size_t allocated_ = 0;
+};
+
+/// One interned partitionValues map, in the order of the log.
+struct PartitionValues {
+  StringMap values;
+  /// The value of a partition column; nullptr when absent, an empty optional when null.
+  const std::optional<std::string>* Find(std::string_view column) const {
+    return FindInMap(values, column);
+  }
+};
+
+/// A deletion vector attached to a stored file, with its precomputed unique id.
+struct StoredDeletionVector {
+  DeletionVectorDescriptor descriptor;
+  std::string unique_id;
+};
+
+/// One active logical file, as stored. Views point into arenas kept alive by the FileSet.
+struct AddFile {
+  std::string_view path;  // as in the log (URI-encoded)
+  const PartitionValues* partition_values = nullptr;  // never null
+  const StoredDeletionVector* deletion_vector = nullptr;
+  std::string_view stats;       // raw text; see stats_escaped
+  std::string_view extra_json;  // other members as raw JSON: "tags":{...},"baseRowId":1
+  int64_t size = 0;
+  int64_t modification_time = 0;
+  Version version = 0;  // the commit that added it (the checkpoint version for checkpoint adds)
+  bool data_change = false;
+  bool has_stats = false;
+  bool stats_escaped = false;  // stats is the escaped text between the quotes of a JSON string
+  bool has_size = true;
+  bool has_modification_time = true;
+
+  /// The statistics JSON text (unescaped); empty when there are none or they are malformed.
+  std::string StatsJson() const;
+  /// Append the action object as in the log: {"path":...,"partitionValues":...,...}.
+  void AppendJson(std::string& out) const;
+  /// Append the stats as a JSON string literal ("\"{...}\""), or nothing when absent.
+  void AppendStatsLiteral(std::string& out) const;
+  std::string_view dv_unique_id() const {
+    return deletion_vector ? std::string_view(deletion_vector->unique_id) : std::string_view();
+  }
+  /// Number of rows the DV removes (0 without a DV).
+  int64_t deleted_rows() const {
+    return deletion_vector ? deletion_vector->descriptor.cardinality : 0;
+  }
+};
+
+/// An add as produced by a parser: views valid only during the call that receives it.
+struct AddInput {
+  std::string_view path;
+  // The partitionValues map; value nullopt for JSON null.
+  std::vector<std::pair<std::string_view, std::optional<std::string_view>>> partition_values;
+  const DeletionVectorDescriptor* deletion_vector = nullptr;
+  std::string_view stats;
+  std::string_view extra_json;
+  int64_t size = 0;
+  int64_t modification_time = 0;
+  bool data_change = false;
+  bool has_stats = false;
+  bool stats_escaped = false;
+  bool has_size = false;
+  bool has_modification_time = false;
+};
+
+class FileSegment;
+
+/// The immutable set of active files of one snapshot.
+class FileSet {
+ public:
+  FileSet();
+  ~FileSet();
+  FileSet(const FileSet&);
+  FileSet& operator=(const FileSet&);
+  FileSet(FileSet&&) noexcept;
+  FileSet& operator=(FileSet&&) noexcept;
+
+  size_t size() const { return num_files_; }
+  int64_t total_bytes() const { return total_bytes_; }
+
+  /// Call `fn` for every active file, base layer first, each layer in insertion order. Stops
+  /// early when `fn` returns false.
+  void ForEach(const std::function<bool(const AddFile&)>& fn) const;
+  /// All active files (pointers stay valid while this FileSet lives).
+  std::vector<const AddFile*> Files() const;
+  /// Find the active file with this key; nullptr when none.
+  const AddFile* Find(std::string_view path, std::string_view dv_unique_id) const;
+  /// Approximate heap bytes held (shared layers counted in full).
+  size_t MemoryUsage() const;
+  int num_layers() const;
+
+ private:
+  friend class FileSetBuilder;
+  struct Layer {
+    std::shared_ptr<const FileSegment> segment;
+    std::shared_ptr<const std::vector<uint64_t>> dead;  // bit i set: entry i is not active
+  };
+  std::vector<Layer> layers_;
+  size_t num_files_ = 0;
+  int64_t total_bytes_ = 0;
+};
+
+/// Applies add/remove actions in log order on top of a starting FileSet.
+class FileSetBuilder {
+ public:
+  /// Start from `base` (empty by default). The builder copies only what it must change.
+  explicit FileSetBuilder(const FileSet& base = FileSet());
+  ~FileSetBuilder();
+
+  /// "an add replaces the entry with the same (path, dvId)".
+  void Add(const AddInput& add, Version version);
+  /// "a remove deletes the entry with the same (path, dvId)".
+  void Remove(std::string_view path, std::string_view dv_unique_id);
+  /// Number of active files so far.
+  size_t size() const;
+
+  /// Produce the FileSet. `compact` forces one layer; otherwise a large base is kept and the
+  /// tail merged into it only when it grows past a fraction of the base.
+  FileSet Finish(bool compact = false);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lakeshare::delta

@@ -1,0 +1,594 @@
+// Newline-delimited JSON action parsing with simdjson on-demand (one document per line, no copy
+// of the file; strings are only materialised for the fields we keep), plus nlohmann-based
+// parsing for the rare, small actions (protocol, metaData, txn, ...).
+#include <simdjson.h>
+
+#include <charconv>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "common/strings.h"
+#include "delta/action_reader_internal.h"
+#include "delta/json_util_internal.h"
+
+namespace lakeshare::delta {
+
+namespace ondemand = simdjson::ondemand;
+
+namespace {
+
+using Json = nlohmann::json;
+
+// ---- small nlohmann helpers -----------------------------------------------------------------
+
+std::optional<int64_t> JsonInt(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && p == s.data() + s.size()) return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> JsonStr(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+StringMap JsonStringMap(const Json& j, const char* key) {
+  StringMap out;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_object()) return out;
+  for (auto kv = it->begin(); kv != it->end(); ++kv) {
+    if (kv.value().is_string()) {
+      out.emplace_back(kv.key(), kv.value().get<std::string>());
+    } else if (kv.value().is_null()) {
+      out.emplace_back(kv.key(), std::nullopt);
+    } else {
+      out.emplace_back(kv.key(), kv.value().dump());
+    }
+  }
+  return out;
+}
+
+std::optional<std::vector<std::string>> JsonStrList(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& e : *it) {
+    if (e.is_string()) out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+Result<Json> ParseObject(std::string_view text, std::string_view what) {
+  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return CorruptError("{} action is not a valid JSON object", what);
+  }
+  return j;
+}
+
+// ---- simdjson helpers -----------------------------------------------------------------------
+
+// Raw text of any value (objects and arrays are consumed).
+simdjson::error_code RawValue(ondemand::value v, std::string_view* out) {
+  ondemand::json_type t;
+  if (auto e = v.type().get(t)) return e;
+  if (t == ondemand::json_type::object) {
+    ondemand::object o;
+    if (auto e = v.get_object().get(o)) return e;
+    return o.raw_json().get(*out);
+  }
+  if (t == ondemand::json_type::array) {
+    ondemand::array a;
+    if (auto e = v.get_array().get(a)) return e;
+    return a.raw_json().get(*out);
+  }
+  *out = TrimRight(v.raw_json_token());
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code GetInt(ondemand::value v, int64_t* out, bool* is_null) {
+  std::string_view tok = TrimRight(v.raw_json_token());
+  *is_null = tok == "null";
+  if (*is_null) return simdjson::SUCCESS;
+  auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), *out);
+  if (ec == std::errc() && p == tok.data() + tok.size()) return simdjson::SUCCESS;
+  double d = 0;
+  auto [p2, ec2] = std::from_chars(tok.data(), tok.data() + tok.size(), d);
+  if (ec2 == std::errc() && p2 == tok.data() + tok.size()) {
+    *out = static_cast<int64_t>(d);
+    return simdjson::SUCCESS;
+  }
+  // A quoted number ("123") from lenient writers.
+  if (tok.size() >= 2 && tok.front() == '"') {
+    auto inner = tok.substr(1, tok.size() - 2);
+    auto [p3, ec3] = std::from_chars(inner.data(), inner.data() + inner.size(), *out);
+    if (ec3 == std::errc() && p3 == inner.data() + inner.size()) return simdjson::SUCCESS;
+  }
+  return simdjson::NUMBER_ERROR;
+}
+
+simdjson::error_code GetBool(ondemand::value v, bool* out, bool* is_null) {
+  std::string_view tok = TrimRight(v.raw_json_token());
+  *is_null = tok == "null";
+  if (tok == "true") *out = true;
+  else if (tok == "false") *out = false;
+  else if (!*is_null) return simdjson::INCORRECT_TYPE;
+  return simdjson::SUCCESS;
+}
+
+// The fields of an add / remove / cdc action.
+struct FileFields {
+  std::string_view path;
+  bool has_path = false;
+  std::vector<std::pair<std::string_view, std::optional<std::string_view>>> partition_values;
+  int64_t size = 0;
+  bool has_size = false;
+  int64_t modification_time = 0;
+  bool has_modification_time = false;
+  int64_t deletion_timestamp = 0;
+  bool has_deletion_timestamp = false;
+  bool data_change = false;
+  std::string_view stats;
+  bool has_stats = false;
+  bool stats_escaped = false;
+  bool has_dv = false;
+  DeletionVectorDescriptor dv;
+  std::string extra;  // ",\"key\":raw" members other than the core fields
+
+  void Reset() {
+    has_path = has_size = has_modification_time = has_deletion_timestamp = false;
+    data_change = has_stats = stats_escaped = has_dv = false;
+    partition_values.clear();
+    extra.clear();
+  }
+};
+
+class JsonActionParser {
+ public:
+  Status Parse(const PaddedBuffer& buffer, std::string_view name, ActionSink& sink);
+  Result<std::optional<CommitInfo>> FirstCommitInfo(const PaddedBuffer& buffer,
+                                                    std::string_view name);
+
+ private:
+  Status ParseLine(const char* line, size_t len, size_t capacity, ActionSink& sink);
+  simdjson::error_code WalkFileAction(ondemand::object obj, FileFields& f, bool collect_extra,
+                                      std::string* error);
+  simdjson::error_code ParseDv(std::string_view raw, DeletionVectorDescriptor& dv);
+  Status HandleFileAction(std::string_view key, ondemand::value v, ActionSink& sink);
+  Status HandleOwnedFileAction(FileActionType type, std::string_view raw, ActionSink& sink);
+
+  ondemand::parser parser_;
+  ondemand::parser owned_parser_;
+  ondemand::parser dv_parser_;
+  FileFields fields_;
+  std::string line_error_;
+};
+
+simdjson::error_code JsonActionParser::ParseDv(std::string_view raw,
+                                               DeletionVectorDescriptor& dv) {
+  simdjson::padded_string padded(raw);
+  ondemand::document doc;
+  if (auto e = dv_parser_.iterate(padded).get(doc)) return e;
+  ondemand::object o;
+  if (auto e = doc.get_object().get(o)) return e;
+  dv = DeletionVectorDescriptor{};
+  for (auto field_result : o) {
+    ondemand::field field;
+    if (auto e = std::move(field_result).get(field)) return e;
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return e;
+    ondemand::value v = field.value();
+    int64_t n = 0;
+    bool is_null = false;
+    if (key == "storageType") {
+      std::string_view s;
+      if (auto e = v.get_string().get(s)) return e;
+      if (s.size() != 1) return simdjson::INCORRECT_TYPE;
+      dv.storage_type = s[0];
+    } else if (key == "pathOrInlineDv") {
+      std::string_view s;
+      if (auto e = v.get_string().get(s)) return e;
+      dv.path_or_inline_dv = std::string(s);
+    } else if (key == "offset") {
+      if (auto e = GetInt(v, &n, &is_null)) return e;
+      if (!is_null) dv.offset = static_cast<int32_t>(n);
+    } else if (key == "sizeInBytes") {
+      if (auto e = GetInt(v, &n, &is_null)) return e;
+      dv.size_in_bytes = static_cast<int32_t>(n);
+    } else if (key == "cardinality") {
+      if (auto e = GetInt(v, &n, &is_null)) return e;
+      dv.cardinality = n;
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, FileFields& f,
+                                                      bool collect_extra, std::string* error) {
+  for (auto field_result : obj) {
+    ondemand::field field;
+    if (auto e = std::move(field_result).get(field)) return e;
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return e;
+    ondemand::value v = field.value();
+    bool is_null = false;
+    if (key == "path") {
+      if (auto e = v.get_string().get(f.path)) return e;
+      f.has_path = true;
+    } else if (key == "partitionValues") {
+      ondemand::json_type t;
+      if (auto e = v.type().get(t)) return e;
+      if (t == ondemand::json_type::null) continue;
+      ondemand::object pv;
+      if (auto e = v.get_object().get(pv)) return e;
+      for (auto kv_result : pv) {
+        ondemand::field kv;
+        if (auto e = std::move(kv_result).get(kv)) return e;
+        std::string_view k;
+        if (auto e = kv.unescaped_key().get(k)) return e;
+        ondemand::value pvv = kv.value();
+        ondemand::json_type pt;
+        if (auto e = pvv.type().get(pt)) return e;
+        if (pt == ondemand::json_type::null) {
+          f.partition_values.emplace_back(k, std::nullopt);
+        } else if (pt == ondemand::json_type::string) {
+          std::string_view s;
+          if (auto e = pvv.get_string().get(s)) return e;
+          f.partition_values.emplace_back(k, s);
+        } else {
+          std::string_view raw;
+          if (auto e = RawValue(pvv, &raw)) return e;
+          f.partition_values.emplace_back(k, raw);
+        }
+      }
+    } else if (key == "size") {
+      if (auto e = GetInt(v, &f.size, &is_null)) return e;
+      f.has_size = !is_null;
+    } else if (key == "modificationTime") {
+      if (auto e = GetInt(v, &f.modification_time, &is_null)) return e;
+      f.has_modification_time = !is_null;
+    } else if (key == "deletionTimestamp") {
+      if (auto e = GetInt(v, &f.deletion_timestamp, &is_null)) return e;
+      f.has_deletion_timestamp = !is_null;
+    } else if (key == "dataChange") {
+      if (auto e = GetBool(v, &f.data_change, &is_null)) return e;
+    } else if (key == "stats") {
+      ondemand::json_type t;
+      if (auto e = v.type().get(t)) return e;
+      if (t == ondemand::json_type::null) continue;
+      if (t == ondemand::json_type::string) {
+        std::string_view tok = TrimRight(v.raw_json_token());
+        if (tok.size() < 2) return simdjson::STRING_ERROR;
+        f.stats = tok.substr(1, tok.size() - 2);
+        f.stats_escaped = true;
+      } else {
+        // Some writers put the statistics object itself in the log.
+        if (auto e = RawValue(v, &f.stats)) return e;
+        f.stats_escaped = false;
+      }
+      f.has_stats = true;
+    } else if (key == "deletionVector") {
+      ondemand::json_type t;
+      if (auto e = v.type().get(t)) return e;
+      if (t == ondemand::json_type::null) continue;
+      std::string_view raw;
+      if (auto e = RawValue(v, &raw)) return e;
+      if (auto e = ParseDv(raw, f.dv)) {
+        *error = "malformed deletionVector";
+        return e;
+      }
+      f.has_dv = true;
+      if (collect_extra) {
+        f.extra += ",\"deletionVector\":";
+        f.extra.append(raw);
+      }
+    } else if (collect_extra) {
+      std::string_view raw;
+      if (auto e = RawValue(v, &raw)) return e;
+      f.extra.push_back(',');
+      AppendJsonString(f.extra, key);
+      f.extra.push_back(':');
+      f.extra.append(raw);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+Status JsonActionParser::HandleOwnedFileAction(FileActionType type, std::string_view raw,
+                                               ActionSink& sink) {
+  simdjson::padded_string padded(raw);
+  ondemand::document doc;
+  ondemand::object obj;
+  FileFields& f = fields_;
+  f.Reset();
+  std::string err;
+  simdjson::error_code e = owned_parser_.iterate(padded).get(doc);
+  if (!e) e = doc.get_object().get(obj);
+  if (!e) e = WalkFileAction(obj, f, /*collect_extra=*/false, &err);
+  if (e) {
+    line_error_ = err.empty() ? simdjson::error_message(e) : err;
+    return CorruptError("{}", line_error_);
+  }
+  if (!f.has_path) {
+    return CorruptError("{} action without a path", FileActionTypeName(type));
+  }
+  FileAction a;
+  a.type = type;
+  a.path = std::string(f.path);
+  for (const auto& [k, v] : f.partition_values) {
+    a.partition_values.emplace_back(std::string(k),
+                                    v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
+  }
+  if (f.has_size) a.size = f.size;
+  if (f.has_modification_time) a.modification_time = f.modification_time;
+  if (f.has_deletion_timestamp) a.deletion_timestamp = f.deletion_timestamp;
+  a.data_change = f.data_change;
+  if (f.has_stats) {
+    if (f.stats_escaped) {
+      std::string s;
+      if (UnescapeJsonString(f.stats, s)) a.stats = std::move(s);
+    } else {
+      a.stats = std::string(f.stats);
+    }
+  }
+  if (f.has_dv) a.deletion_vector = f.dv;
+  a.json = std::string(raw);
+  return sink.OnFileAction(std::move(a));
+}
+
+Status JsonActionParser::HandleFileAction(std::string_view key, ondemand::value v,
+                                          ActionSink& sink) {
+  FileActionType type = key == "add"      ? FileActionType::kAdd
+                        : key == "remove" ? FileActionType::kRemove
+                                          : FileActionType::kCdc;
+  if (sink.wants_owned_file_actions()) {
+    std::string_view raw;
+    if (auto e = RawValue(v, &raw)) return CorruptError("{}", simdjson::error_message(e));
+    return HandleOwnedFileAction(type, raw, sink);
+  }
+  if (type == FileActionType::kCdc || !sink.wants_file_actions()) {
+    return OkStatus();  // not part of a snapshot / not wanted
+  }
+  ondemand::object obj;
+  if (auto e = v.get_object().get(obj)) return CorruptError("{}", simdjson::error_message(e));
+  FileFields& f = fields_;
+  f.Reset();
+  std::string err;
+  if (auto e = WalkFileAction(obj, f, type == FileActionType::kAdd, &err)) {
+    return CorruptError("{}", err.empty() ? simdjson::error_message(e) : err.c_str());
+  }
+  if (!f.has_path) return CorruptError("{} action without a path", key);
+  if (type == FileActionType::kRemove) {
+    if (!f.has_dv) return sink.OnRemove(f.path, std::string_view());
+    return sink.OnRemove(f.path, f.dv.UniqueId());
+  }
+  AddInput in;
+  in.path = f.path;
+  in.partition_values = std::move(f.partition_values);
+  in.deletion_vector = f.has_dv ? &f.dv : nullptr;
+  in.stats = f.stats;
+  in.has_stats = f.has_stats;
+  in.stats_escaped = f.stats_escaped;
+  in.extra_json = f.extra.empty() ? std::string_view() : std::string_view(f.extra).substr(1);
+  in.size = f.size;
+  in.has_size = f.has_size;
+  in.modification_time = f.modification_time;
+  in.has_modification_time = f.has_modification_time;
+  in.data_change = f.data_change;
+  Status st = sink.OnAdd(in);
+  f.partition_values = std::move(in.partition_values);  // keep the capacity
+  return st;
+}
+
+Status JsonActionParser::ParseLine(const char* line, size_t len, size_t capacity,
+                                   ActionSink& sink) {
+  ondemand::document doc;
+  if (auto e = parser_.iterate(line, len, capacity).get(doc)) {
+    return CorruptError("{}", simdjson::error_message(e));
+  }
+  ondemand::object top;
+  if (auto e = doc.get_object().get(top)) return CorruptError("{}", simdjson::error_message(e));
+  for (auto field_result : top) {
+    ondemand::field field;
+    if (auto e = std::move(field_result).get(field)) return CorruptError("{}", simdjson::error_message(e));
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) {
+      return CorruptError("{}", simdjson::error_message(e));
+    }
+    ondemand::value v = field.value();
+    ondemand::json_type t;
+    if (auto e = v.type().get(t)) return CorruptError("{}", simdjson::error_message(e));
+    if (t == ondemand::json_type::null) continue;
+    if (key == "add" || key == "remove" || key == "cdc") {
+      LS_RETURN_IF_ERROR(HandleFileAction(key, v, sink));
+      continue;
+    }
+    static constexpr std::string_view kKnown[] = {"protocol", "metaData",   "txn",
+                                                  "commitInfo", "domainMetadata", "sidecar",
+                                                  "checkpointMetadata"};
+    bool known = false;
+    for (auto k : kKnown) known |= key == k;
+    if (!known) continue;  // "Clients must ignore such unrecognized fields" (and actions)
+    std::string_view raw;
+    if (auto e = RawValue(v, &raw)) return CorruptError("{}", simdjson::error_message(e));
+    LS_ASSIGN_OR_RETURN(Json j, ParseObject(raw, key));
+    if (key == "protocol") {
+      LS_ASSIGN_OR_RETURN(Protocol p, ParseProtocolJson(raw));
+      LS_RETURN_IF_ERROR(sink.OnProtocol(std::move(p)));
+    } else if (key == "metaData") {
+      LS_ASSIGN_OR_RETURN(Metadata m, ParseMetadataJson(raw));
+      LS_RETURN_IF_ERROR(sink.OnMetadata(std::move(m)));
+    } else if (key == "txn") {
+      Txn x;
+      x.app_id = JsonStr(j, "appId").value_or("");
+      x.version = JsonInt(j, "version").value_or(0);
+      x.last_updated = JsonInt(j, "lastUpdated");
+      x.json = std::string(raw);
+      LS_RETURN_IF_ERROR(sink.OnTxn(std::move(x)));
+    } else if (key == "commitInfo") {
+      CommitInfo c;
+      c.in_commit_timestamp = JsonInt(j, "inCommitTimestamp");
+      c.timestamp = JsonInt(j, "timestamp");
+      c.operation = JsonStr(j, "operation");
+      c.json = std::string(raw);
+      LS_RETURN_IF_ERROR(sink.OnCommitInfo(std::move(c)));
+    } else if (key == "domainMetadata") {
+      DomainMetadata d;
+      d.domain = JsonStr(j, "domain").value_or("");
+      d.configuration = JsonStr(j, "configuration").value_or("");
+      auto it = j.find("removed");
+      d.removed = it != j.end() && it->is_boolean() && it->get<bool>();
+      d.json = std::string(raw);
+      LS_RETURN_IF_ERROR(sink.OnDomainMetadata(std::move(d)));
+    } else if (key == "sidecar") {
+      SidecarInfo s;
+      auto path = JsonStr(j, "path");
+      if (!path) return CorruptError("sidecar action without a path");
+      s.path = *path;
+      s.size_in_bytes = JsonInt(j, "sizeInBytes").value_or(0);
+      s.modification_time = JsonInt(j, "modificationTime").value_or(0);
+      LS_RETURN_IF_ERROR(sink.OnSidecar(std::move(s)));
+    } else if (key == "checkpointMetadata") {
+      LS_RETURN_IF_ERROR(sink.OnCheckpointMetadata(JsonInt(j, "version").value_or(-1)));
+    }
+  }
+  return OkStatus();
+}
+
+Status JsonActionParser::Parse(const PaddedBuffer& buffer, std::string_view name,
+                               ActionSink& sink) {
+  const char* data = buffer.data.get();
+  const char* end = data + buffer.size;
+  const char* padded_end = end + simdjson::SIMDJSON_PADDING;
+  int64_t line_no = 0;
+  for (const char* p = data; p < end;) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    const char* line_end = nl ? nl : end;
+    ++line_no;
+    const char* s = p;
+    while (s < line_end && (*s == ' ' || *s == '\t' || *s == '\r')) ++s;
+    if (s < line_end) {
+      Status st = ParseLine(s, static_cast<size_t>(line_end - s),
+                            static_cast<size_t>(padded_end - s), sink);
+      if (!st) {
+        return MakeError(st.error().code, fmt::format("Failed to read '{}' line {}: {}", name,
+                                                      line_no, st.error().message));
+      }
+    }
+    p = nl ? nl + 1 : end;
+  }
+  return OkStatus();
+}
+
+// A sink that only keeps the first commitInfo.
+class CommitInfoSink : public ActionSink {
+ public:
+  Status OnProtocol(Protocol) override { return OkStatus(); }
+  Status OnMetadata(Metadata) override { return OkStatus(); }
+  Status OnCommitInfo(CommitInfo c) override {
+    if (!info) info = std::move(c);
+    return OkStatus();
+  }
+  std::optional<CommitInfo> info;
+};
+
+Result<std::optional<CommitInfo>> JsonActionParser::FirstCommitInfo(const PaddedBuffer& buffer,
+                                                                    std::string_view name) {
+  // "The commitInfo action must be the first action in the commit" (In-Commit Timestamps).
+  const char* data = buffer.data.get();
+  const char* end = data + buffer.size;
+  const char* nl = static_cast<const char*>(std::memchr(data, '\n', buffer.size));
+  const char* line_end = nl ? nl : end;
+  std::string_view first(data, static_cast<size_t>(line_end - data));
+  if (first.find("\"commitInfo\"") == std::string_view::npos) return std::optional<CommitInfo>();
+  CommitInfoSink sink;
+  Status st = ParseLine(data, first.size(), buffer.size + simdjson::SIMDJSON_PADDING, sink);
+  if (!st) {
+    return MakeError(st.error().code,
+                     fmt::format("Failed to read '{}' line 1: {}", name, st.error().message));
+  }
+  return sink.info;
+}
+
+}  // namespace
+
+Result<PaddedBuffer> ReadPadded(const storage::ObjectStore& store, std::string_view path) {
+  LS_ASSIGN_OR_RETURN(auto file, store.OpenFile(path));
+  const int64_t size = file->size();
+  if (size < 0 || size > (int64_t{1} << 34)) {
+    return CorruptError("'{}' has an implausible size {}", path, size);
+  }
+  PaddedBuffer b;
+  b.size = static_cast<size_t>(size);
+  b.data.reset(new char[b.size + simdjson::SIMDJSON_PADDING]);
+  std::memset(b.data.get() + b.size, 0, simdjson::SIMDJSON_PADDING);
+  if (size > 0) LS_RETURN_IF_ERROR(file->ReadAt(0, size, b.data.get()));
+  return b;
+}
+
+PaddedBuffer MakePadded(std::string_view bytes) {
+  PaddedBuffer b;
+  b.size = bytes.size();
+  b.data.reset(new char[b.size + simdjson::SIMDJSON_PADDING]);
+  if (!bytes.empty()) std::memcpy(b.data.get(), bytes.data(), bytes.size());
+  std::memset(b.data.get() + b.size, 0, simdjson::SIMDJSON_PADDING);
+  return b;
+}
+
+Status ParseJsonActions(const PaddedBuffer& buffer, std::string_view name, ActionSink& sink) {
+  // One parser per thread: its buffers are reused across files.
+  thread_local JsonActionParser parser;
+  return parser.Parse(buffer, name, sink);
+}
+
+Result<std::optional<CommitInfo>> ParseFirstCommitInfo(const PaddedBuffer& buffer,
+                                                       std::string_view name) {
+  thread_local JsonActionParser parser;
+  return parser.FirstCommitInfo(buffer, name);
+}
+
+Result<Protocol> ParseProtocolJson(std::string_view raw) {
+  LS_ASSIGN_OR_RETURN(Json j, ParseObject(raw, "protocol"));
+  Protocol p;
+  auto r = JsonInt(j, "minReaderVersion");
+  auto w = JsonInt(j, "minWriterVersion");
+  if (!r || !w) return CorruptError("protocol action without minReaderVersion/minWriterVersion");
+  p.min_reader_version = static_cast<int32_t>(*r);
+  p.min_writer_version = static_cast<int32_t>(*w);
+  p.reader_features = JsonStrList(j, "readerFeatures");
+  p.writer_features = JsonStrList(j, "writerFeatures");
+  p.json = std::string(raw);
+  return p;
+}
+
+Result<Metadata> ParseMetadataJson(std::string_view raw) {
+  LS_ASSIGN_OR_RETURN(Json j, ParseObject(raw, "metaData"));
+  Metadata m;
+  m.id = JsonStr(j, "id").value_or("");
+  m.name = JsonStr(j, "name");
+  m.description = JsonStr(j, "description");
+  auto fmt_it = j.find("format");
+  if (fmt_it != j.end() && fmt_it->is_object()) {
+    m.format_provider = JsonStr(*fmt_it, "provider").value_or("parquet");
+    m.format_options = JsonStringMap(*fmt_it, "options");
+  }
+  auto schema = JsonStr(j, "schemaString");
+  if (!schema) return CorruptError("metaData action without schemaString");
+  m.schema_string = std::move(*schema);
+  m.partition_columns = JsonStrList(j, "partitionColumns").value_or(std::vector<std::string>{});
+  m.created_time = JsonInt(j, "createdTime");
+  m.configuration = JsonStringMap(j, "configuration");
+  m.json = std::string(raw);
+  return m;
+}
+
+}  // namespace lakeshare::delta

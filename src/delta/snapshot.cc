@@ -1,0 +1,336 @@
+#include "delta/snapshot.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "delta/action_reader_internal.h"
+
+namespace lakeshare::delta {
+
+// Replays actions into snapshot state (the ActionSink of a load or refresh).
+class SnapshotBuilder : public ActionSink {
+ public:
+  explicit SnapshotBuilder(const FileSet& start = FileSet()) : files_(start) {}
+
+  void StartCheckpoint(Version v, bool top_level) {
+    current_ = v;
+    in_checkpoint_ = true;
+    checkpoint_top_ = top_level;
+  }
+  void StartCommit(Version v, Version end, bool compaction) {
+    current_ = end;
+    in_checkpoint_ = false;
+    in_compaction_ = compaction;
+    commit_start_ = v;
+  }
+
+  Status OnProtocol(Protocol p) override {
+    protocol_ = std::move(p);
+    ++actions_;
+    return OkStatus();
+  }
+  Status OnMetadata(Metadata m) override {
+    metadata_ = std::move(m);
+    ++actions_;
+    return OkStatus();
+  }
+  Status OnTxn(Txn t) override {
+    std::string key = t.app_id;
+    txns_[key] = std::move(t);
+    ++actions_;
+    return OkStatus();
+  }
+  Status OnDomainMetadata(DomainMetadata d) override {
+    ++actions_;
+    if (d.removed) {
+      domains_.erase(d.domain);
+    } else {
+      std::string key = d.domain;
+      domains_[key] = std::move(d);
+    }
+    return OkStatus();
+  }
+  Status OnCommitInfo(CommitInfo c) override {
+    // "only the commitInfo from the commit at the snapshot version is included in the snapshot"
+    if (!in_checkpoint_ && !in_compaction_ && current_ == target_) commit_info_ = std::move(c);
+    return OkStatus();
+  }
+  Status OnSidecar(SidecarInfo s) override {
+    // "v2 checkpoint spec actions are not allowed in normal commit files, and do not participate
+    // in log replay."
+    if (in_checkpoint_ && checkpoint_top_) sidecars_.push_back(std::move(s));
+    return OkStatus();
+  }
+  bool wants_file_actions() const override { return load_files_; }
+  Status OnAdd(const AddInput& in) override {
+    ++actions_;
+    files_.Add(in, current_);
+    return OkStatus();
+  }
+  Status OnRemove(std::string_view path, std::string_view dv_id) override {
+    ++actions_;
+    // Removes in a checkpoint are VACUUM tombstones only.
+    if (!in_checkpoint_) files_.Remove(path, dv_id);
+    return OkStatus();
+  }
+
+  bool load_files_ = true;
+  Version target_ = -1;
+  Version current_ = -1;
+  Version commit_start_ = -1;
+  bool in_checkpoint_ = false;
+  bool checkpoint_top_ = false;
+  bool in_compaction_ = false;
+  std::optional<Protocol> protocol_;
+  std::optional<Metadata> metadata_;
+  std::map<std::string, Txn> txns_;
+  std::map<std::string, DomainMetadata> domains_;
+  std::optional<CommitInfo> commit_info_;
+  std::vector<SidecarInfo> sidecars_;
+  FileSetBuilder files_;
+  int64_t actions_ = 0;
+};
+
+namespace {
+
+std::optional<int64_t> ParseInt(std::optional<std::string> s) {
+  if (!s) return std::nullopt;
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc() || p != s->data() + s->size()) return std::nullopt;
+  return v;
+}
+
+Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp,
+                      SnapshotBuilder& b, LoadStats& stats) {
+  b.sidecars_.clear();
+  for (const auto& file : cp.files) {
+    b.StartCheckpoint(cp.version, /*top_level=*/true);
+    ++stats.checkpoint_files_read;
+    stats.bytes_read += file.size;
+    if (cp.kind == CheckpointKind::kUuidJson) {
+      auto buffer = ReadPadded(store, file.path);
+      if (!buffer) {
+        return MakeError(buffer.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt
+                                                                      : buffer.error().code,
+                         fmt::format("Failed to read checkpoint '{}': {}", file.path,
+                                     buffer.error().message));
+      }
+      LS_RETURN_IF_ERROR(ParseJsonActions(*buffer, file.path, b));
+    } else {
+      LS_RETURN_IF_ERROR(ReadParquetCheckpoint(store, file.path, b));
+    }
+  }
+  // Delta protocol, *V2 Spec*: file actions may live in sidecar files referenced by the
+  // checkpoint ("All sidecar files reside in the _delta_log/_sidecars directory").
+  std::vector<SidecarInfo> sidecars = std::move(b.sidecars_);
+  for (const auto& sc : sidecars) {
+    LS_ASSIGN_OR_RETURN(std::string path, SidecarStoragePath(sc.path));
+    b.StartCheckpoint(cp.version, /*top_level=*/false);
+    ++stats.checkpoint_files_read;
+    stats.bytes_read += sc.size_in_bytes;
+    Status st = ReadParquetCheckpoint(store, path, b);
+    if (!st) {
+      return MakeError(st.error().code,
+                       fmt::format("Failed to read sidecar of checkpoint {}: {}", cp.version,
+                                   st.error().message));
+    }
+  }
+  return OkStatus();
+}
+
+Status ReplayCommit(const storage::ObjectStore& store, const CommitRef& c, SnapshotBuilder& b,
+                    LoadStats& stats) {
+  auto buffer = ReadPadded(store, c.file.path);
+  if (!buffer) {
+    return MakeError(buffer.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt
+                                                                  : buffer.error().code,
+                     fmt::format("Failed to read '{}': {}", c.file.path, buffer.error().message));
+  }
+  stats.bytes_read += static_cast<int64_t>(buffer->size);
+  if (c.is_compaction()) {
+    ++stats.compactions_read;
+  } else {
+    ++stats.commits_read;
+  }
+  b.StartCommit(c.version, c.end_version, c.is_compaction());
+  return ParseJsonActions(*buffer, c.file.path, b);
+}
+
+// The commit timestamp of `version` for a snapshot whose state is in `b`.
+Result<int64_t> CommitTimestamp(const storage::ObjectStore& store, const TableFeatures& features,
+                                const Metadata& metadata, Version version,
+                                const std::optional<CommitInfo>& commit_info,
+                                const LogSegment& segment) {
+  if (features.in_commit_timestamps_enabled) {
+    // *In-Commit Timestamps*: "For commits with version >= delta.inCommitTimestampEnablementVersion,
+    // readers should use the inCommitTimestamp field of the commitInfo action."
+    auto enabled_at = ParseInt(metadata.Config("delta.inCommitTimestampEnablementVersion"));
+    if (!enabled_at || version >= *enabled_at) {
+      if (commit_info && commit_info->in_commit_timestamp) return *commit_info->in_commit_timestamp;
+      if (segment.last_commit) {
+        LS_ASSIGN_OR_RETURN(PaddedBuffer buf, ReadPadded(store, segment.last_commit->path));
+        LS_ASSIGN_OR_RETURN(auto info, ParseFirstCommitInfo(buf, segment.last_commit->path));
+        if (info && info->in_commit_timestamp) return *info->in_commit_timestamp;
+        return CorruptError(
+            "Commit {} has no inCommitTimestamp although the table enables in-commit timestamps",
+            version);
+      }
+    }
+  }
+  if (segment.last_commit) return segment.last_commit->last_modified_ms;
+  if (segment.checkpoint && !segment.checkpoint->files.empty()) {
+    return segment.checkpoint->files.front().last_modified_ms;
+  }
+  return 0;
+}
+
+Status Finish(SnapshotBuilder& b, Snapshot& s, bool check_protocol) {
+  if (!b.protocol_) {
+    return CorruptError("Delta log has no protocol action at or before version {}", s.version());
+  }
+  if (!b.metadata_) {
+    return CorruptError("Delta log has no metaData action at or before version {}", s.version());
+  }
+  if (check_protocol) LS_RETURN_IF_ERROR(CheckReadable(*b.protocol_));
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::string> SidecarStoragePath(std::string_view action_path) {
+  LS_ASSIGN_OR_RETURN(std::string decoded, DecodeActionPath(action_path));
+  std::string_view name(decoded);
+  size_t slash = name.rfind('/');
+  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  if (name.empty() || name == "." || name == "..") {
+    return CorruptError("sidecar path '{}' does not name a file", action_path);
+  }
+  return std::string(kSidecarDir) + std::string(name);
+}
+
+size_t Snapshot::MemoryUsage() const {
+  size_t bytes = sizeof(Snapshot) + files_.MemoryUsage() + metadata_.json.capacity() * 2 +
+                 protocol_.json.capacity();
+  for (const auto& [k, t] : txns_) bytes += k.size() + t.json.size() + 96;
+  for (const auto& [k, d] : domains_) bytes += k.size() + d.json.size() + d.configuration.size() + 96;
+  bytes += segment_.replay.size() * (sizeof(CommitRef) + 48);
+  return bytes;
+}
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::LoadSegment(
+    std::shared_ptr<const storage::ObjectStore> store, LogSegment segment,
+    const SnapshotOptions& options) {
+  auto snap = std::shared_ptr<Snapshot>(new Snapshot());
+  snap->store_ = store;
+  snap->version_ = segment.version;
+  SnapshotBuilder b;
+  b.target_ = segment.version;
+  b.load_files_ = options.load_files;
+  if (segment.checkpoint) {
+    LS_RETURN_IF_ERROR(ReadCheckpoint(*store, *segment.checkpoint, b, snap->stats_));
+  }
+  for (const auto& c : segment.replay) {
+    LS_RETURN_IF_ERROR(ReplayCommit(*store, c, b, snap->stats_));
+  }
+  LS_RETURN_IF_ERROR(Finish(b, *snap, options.check_protocol));
+  snap->protocol_ = std::move(*b.protocol_);
+  snap->metadata_ = std::move(*b.metadata_);
+  snap->features_ = ComputeTableFeatures(snap->protocol_, snap->metadata_);
+  snap->txns_ = std::move(b.txns_);
+  snap->domains_ = std::move(b.domains_);
+  snap->commit_info_ = std::move(b.commit_info_);
+  snap->stats_.actions = b.actions_;
+  snap->files_ = b.files_.Finish();
+  LS_ASSIGN_OR_RETURN(snap->timestamp_ms_,
+                      CommitTimestamp(*store, snap->features_, snap->metadata_, snap->version_,
+                                      snap->commit_info_, segment));
+  snap->segment_ = std::move(segment);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::Load(
+    std::shared_ptr<const storage::ObjectStore> store, const SnapshotOptions& options) {
+  LS_ASSIGN_OR_RETURN(LogSegment segment, BuildLogSegment(*store, options.version));
+  if (!options.use_compactions) {
+    LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store));
+    LS_ASSIGN_OR_RETURN(segment, SelectSegment(listing, options.version, false));
+  }
+  auto loaded = LoadSegment(store, segment, options);
+  if (loaded || loaded.error().code != ErrorCode::kCorrupt || !segment.checkpoint) return loaded;
+  // An unreadable checkpoint: try older checkpoints (their commits must still be there).
+  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store));
+  Error first_error = loaded.error();
+  std::vector<Version> bad = {segment.checkpoint->version};
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    LogListing pruned = listing;
+    std::erase_if(pruned.checkpoints, [&](const CheckpointRef& c) {
+      return std::find(bad.begin(), bad.end(), c.version) != bad.end();
+    });
+    auto seg = SelectSegment(pruned, segment.version, options.use_compactions);
+    if (!seg) break;
+    auto retry = LoadSegment(store, *seg, options);
+    if (retry || retry.error().code != ErrorCode::kCorrupt || !seg->checkpoint) {
+      return retry ? retry : tl::unexpected(first_error);
+    }
+    bad.push_back(seg->checkpoint->version);
+  }
+  return tl::unexpected(first_error);
+}
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::Refresh(
+    const std::shared_ptr<const Snapshot>& previous, bool check_protocol) {
+  const auto& store = previous->store_;
+  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store, previous->version_ + 1));
+  if (listing.commits.empty()) {
+    if (listing.checkpoints.empty()) return previous;  // unchanged
+    SnapshotOptions full;
+    full.check_protocol = check_protocol;
+    return Load(store, full);
+  }
+  // New commits must continue the log right after the previous version.
+  Version next = previous->version_ + 1;
+  size_t run = 0;
+  while (run < listing.commits.size() && listing.commits[run].version == next + static_cast<Version>(run)) {
+    ++run;
+  }
+  if (run == 0) {
+    SnapshotOptions full;
+    full.check_protocol = check_protocol;
+    return Load(store, full);
+  }
+  auto snap = std::shared_ptr<Snapshot>(new Snapshot());
+  snap->store_ = store;
+  snap->version_ = next + static_cast<Version>(run) - 1;
+  SnapshotBuilder b(previous->files_);
+  b.target_ = snap->version_;
+  b.protocol_ = previous->protocol_;
+  b.metadata_ = previous->metadata_;
+  b.txns_ = previous->txns_;
+  b.domains_ = previous->domains_;
+  LogSegment segment = previous->segment_;
+  segment.version = snap->version_;
+  segment.older_checkpoints.clear();
+  for (size_t i = 0; i < run; ++i) {
+    LS_RETURN_IF_ERROR(ReplayCommit(*store, listing.commits[i], b, snap->stats_));
+    segment.replay.push_back(listing.commits[i]);
+  }
+  segment.last_commit = listing.commits[run - 1].file;
+  LS_RETURN_IF_ERROR(Finish(b, *snap, check_protocol));
+  snap->protocol_ = std::move(*b.protocol_);
+  snap->metadata_ = std::move(*b.metadata_);
+  snap->features_ = ComputeTableFeatures(snap->protocol_, snap->metadata_);
+  snap->txns_ = std::move(b.txns_);
+  snap->domains_ = std::move(b.domains_);
+  snap->commit_info_ = std::move(b.commit_info_);
+  snap->stats_.actions = b.actions_;
+  snap->files_ = b.files_.Finish();
+  LS_ASSIGN_OR_RETURN(snap->timestamp_ms_,
+                      CommitTimestamp(*store, snap->features_, snap->metadata_, snap->version_,
+                                      snap->commit_info_, segment));
+  snap->segment_ = std::move(segment);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+}  // namespace lakeshare::delta

@@ -1,0 +1,172 @@
+#include "delta/snapshot_cache.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace lakeshare::delta {
+
+struct SnapshotCache::Slot {
+  std::mutex mu;  // serializes loads and refreshes of this entry
+  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<const storage::ObjectStore> store;
+  int64_t checked_ms = 0;
+  size_t bytes = 0;              // guarded by SnapshotCache::mu_
+  Lru::iterator lru_position;    // guarded by SnapshotCache::mu_
+  bool in_lru = false;           // guarded by SnapshotCache::mu_
+};
+
+namespace {
+
+std::string VersionKey(const std::string& location, Version v) {
+  return fmt::format("{}\n@{}", location, v);
+}
+
+}  // namespace
+
+SnapshotCache::SnapshotCache(SnapshotCacheOptions options) : options_(std::move(options)) {}
+SnapshotCache::~SnapshotCache() = default;
+
+int64_t SnapshotCache::Now() const {
+  if (options_.clock_ms) return options_.clock_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::shared_ptr<const storage::ObjectStore>> SnapshotCache::OpenStore(
+    const std::string& location) {
+  if (options_.open_store) return options_.open_store(location);
+  LS_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(location, options_.store_options));
+  return std::shared_ptr<const storage::ObjectStore>(std::move(store));
+}
+
+std::shared_ptr<SnapshotCache::Slot> SnapshotCache::Acquire(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = slots_[key];
+  if (!slot) slot = std::make_shared<Slot>();
+  if (slot->in_lru) lru_.erase(slot->lru_position);
+  lru_.push_front(key);
+  slot->lru_position = lru_.begin();
+  slot->in_lru = true;
+  return slot;
+}
+
+void SnapshotCache::Account(const std::string& key, const std::shared_ptr<Slot>& slot,
+                            size_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = slots_.find(key);
+  if (it == slots_.end() || it->second != slot) return;  // invalidated meanwhile
+  total_bytes_ = total_bytes_ - slot->bytes + bytes;
+  slot->bytes = bytes;
+  // Evict least recently used entries (never the one just filled).
+  while (total_bytes_ > options_.memory_budget_bytes && lru_.size() > 1) {
+    const std::string victim = lru_.back();
+    if (victim == key) break;
+    auto v = slots_.find(victim);
+    lru_.pop_back();
+    if (v != slots_.end()) {
+      total_bytes_ -= v->second->bytes;
+      v->second->in_lru = false;
+      slots_.erase(v);
+      ++stats_.evictions;
+    }
+  }
+}
+
+Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetLatest(const std::string& location) {
+  auto slot = Acquire(location);
+  std::unique_lock<std::mutex> slot_lock(slot->mu);
+  const int64_t now = Now();
+  if (slot->snapshot && now - slot->checked_ms < options_.refresh_interval_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.hits;
+    return slot->snapshot;
+  }
+  std::shared_ptr<const Snapshot> result;
+  bool full = false;
+  if (slot->snapshot) {
+    LS_ASSIGN_OR_RETURN(result, Snapshot::Refresh(slot->snapshot, options_.check_protocol));
+  } else {
+    if (!slot->store) {
+      LS_ASSIGN_OR_RETURN(slot->store, OpenStore(location));
+    }
+    SnapshotOptions so;
+    so.check_protocol = options_.check_protocol;
+    LS_ASSIGN_OR_RETURN(result, Snapshot::Load(slot->store, so));
+    full = true;
+  }
+  slot->snapshot = result;
+  slot->checked_ms = now;
+  size_t bytes = result->MemoryUsage();
+  slot_lock.unlock();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++(full ? stats_.full_loads : stats_.refreshes);
+  }
+  Account(location, slot, bytes);
+  return result;
+}
+
+Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetVersion(const std::string& location,
+                                                                  Version version) {
+  if (version < 0) return InvalidArgument("Invalid table version {}", version);
+  LS_ASSIGN_OR_RETURN(auto latest, GetLatest(location));
+  if (latest->version() == version) return latest;
+  if (version > latest->version()) {
+    return NotFound("Table version {} does not exist: the latest version is {}", version,
+                    latest->version());
+  }
+  const std::string key = VersionKey(location, version);
+  auto slot = Acquire(key);
+  std::unique_lock<std::mutex> slot_lock(slot->mu);
+  if (slot->snapshot) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.hits;
+    return slot->snapshot;
+  }
+  SnapshotOptions so;
+  so.version = version;
+  so.check_protocol = options_.check_protocol;
+  LS_ASSIGN_OR_RETURN(auto snap, Snapshot::Load(latest->store(), so));
+  slot->snapshot = snap;
+  size_t bytes = snap->MemoryUsage();
+  slot_lock.unlock();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.full_loads;
+  }
+  Account(key, slot, bytes);
+  return snap;
+}
+
+void SnapshotCache::Invalidate(const std::string& location) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string prefix = location + "\n@";
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    if (it->first == location || it->first.compare(0, prefix.size(), prefix) == 0) {
+      total_bytes_ -= it->second->bytes;
+      if (it->second->in_lru) lru_.erase(it->second->lru_position);
+      it = slots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+size_t SnapshotCache::memory_usage() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return total_bytes_;
+}
+
+size_t SnapshotCache::num_entries() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return slots_.size();
+}
+
+SnapshotCacheStats SnapshotCache::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+}  // namespace lakeshare::delta
