@@ -71,7 +71,8 @@ def _unpacked_dir(corpus: Path, scratch: Path, archive: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _locked(scratch: Path):
+def scratch_lock(scratch: Path):
+    """Hold an exclusive lock on the scratch folder (one writer at a time across processes)."""
     scratch.mkdir(parents=True, exist_ok=True)
     with open(scratch / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -116,7 +117,7 @@ def unpack_archive(corpus: Path, scratch: Path, archive: Path) -> Path:
 def unpack_archives(corpus: Path, scratch: Path) -> dict[Path, Path]:
     """Unpack every archive of the corpus into scratch once; {archive: unpacked folder}."""
     scratch = Path(scratch).resolve()
-    with _locked(scratch):
+    with scratch_lock(scratch):
         return {a: unpack_archive(corpus, scratch, a) for a in archives(corpus)}
 
 

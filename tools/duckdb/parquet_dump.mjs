@@ -251,6 +251,11 @@ function makeColumn(type, node, where) {
     desc: { kind: 'leaf', duckdb: type.toString(), parquet: node?.type ?? null, ...extra },
   });
   const id = type.typeId;
+  const declaredDecimal = node && (node.converted === 'DECIMAL' || /^DecimalType\(/.test(node.logical ?? ''));
+  if (declaredDecimal && id !== DuckDBTypeId.DECIMAL) {
+    // DuckDB reads a DECIMAL wider than 38 digits as DOUBLE: the exact value is gone.
+    throw new UnsupportedError(`${where}: DECIMAL read by DuckDB as ${type.toString()}`);
+  }
   switch (id) {
     case DuckDBTypeId.BOOLEAN:
       return leaf((v) => (v ? 'true' : 'false'));
@@ -319,17 +324,12 @@ function makeColumn(type, node, where) {
               : [(v) => v.micros, 6];
       const [get, exposed] = ticks;
       const wanted = info && info.unit !== 'INT96' ? DIGITS[info.unit] : info?.unit === 'INT96' ? 9 : exposed;
-      if (wanted >= exposed) {
-        const scaleUp = 10n ** BigInt(wanted - exposed);
-        if (wanted === exposed) return leaf((v) => JSON.stringify(formatTimestamp(get(v), exposed) + z));
-        if (info?.unit === 'INT96') {
-          // INT96 holds nanoseconds; DuckDB keeps microseconds. Print what DuckDB exposes and let
-          // the comparison cut the other side to the same resolution.
-          return leaf((v) => JSON.stringify(formatTimestamp(get(v), exposed) + z), { truncate_fraction_to: exposed });
-        }
-        return leaf((v) => JSON.stringify(formatTimestamp(get(v) * scaleUp, wanted) + z), {
-          truncate_fraction_to: exposed,
-        });
+      if (wanted === exposed) return leaf((v) => JSON.stringify(formatTimestamp(get(v), exposed) + z));
+      if (wanted > exposed) {
+        // The file holds finer ticks than DuckDB keeps (INT96 nanoseconds read as microseconds):
+        // print what DuckDB exposes and mark the leaf, so that the comparison cuts the other side
+        // to the same resolution.
+        return leaf((v) => JSON.stringify(formatTimestamp(get(v), exposed) + z), { truncate_fraction_to: exposed });
       }
       // The file's unit is coarser than DuckDB's (MILLIS read as microseconds): divide exactly,
       // or print DuckDB's full value so that a mismatch shows.
