@@ -39,7 +39,7 @@ enum class PutMode {
 /// S3 URL style: https://bucket.host/key (virtual-hosted) or https://host/bucket/key (path).
 enum class S3Addressing { kAuto, kVirtualHosted, kPathStyle };
 
-/// Settings for opening a store. Local stores ignore everything but `clock`. For S3, empty fields
+/// Settings for opening a store. Local stores ignore them all. For S3, empty fields
 /// are filled from the environment (AWS_* variables, ~/.aws/credentials, ~/.aws/config) unless
 /// `use_environment` is false; see s3_object_store.h for the precedence.
 struct StoreOptions {

@@ -178,11 +178,25 @@ class MotoServer {
   AwsCredentials credentials_{"testing", "testing", ""};
 };
 
-// The server shared by all tests of this process, started on first use.
+// The server shared by all tests of this process: started on first use, stopped by the
+// global environment's TearDown (or, if the process dies, by its stdin closing).
+MotoServer* shared_moto = nullptr;
+
 MotoServer& SharedMoto() {
-  static MotoServer* server = new MotoServer(/*auth=*/false);
-  return *server;
+  if (shared_moto == nullptr) shared_moto = new MotoServer(/*auth=*/false);
+  return *shared_moto;
 }
+
+class MotoEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    delete shared_moto;
+    shared_moto = nullptr;
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const kMotoEnvironment =
+    ::testing::AddGlobalTestEnvironment(new MotoEnvironment);
 
 std::string UniqueBucket(const std::string& stem) {
   static std::atomic<int> counter{0};
