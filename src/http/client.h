@@ -26,7 +26,7 @@ struct ClientOptions {
   int64_t connect_timeout_ms = 5'000;
   int64_t timeout_ms = 30'000;  // whole request, body included; 0: none
   /// PEM bundle of trusted CAs; empty: the system store.
-  std::string ca_file;
+  std::string ca_file{};
   /// Skip certificate and host name checks (tests with self-signed certificates only).
   bool insecure_skip_verify = false;
   int64_t max_body_bytes = -1;  // -1: no limit
@@ -40,10 +40,10 @@ struct ByteRange {
 
 struct ClientRequest {
   std::string method = "GET";
-  std::string url;
-  std::vector<Field> headers;
-  std::string body;
-  std::optional<ByteRange> range;
+  std::string url{};
+  std::vector<Field> headers{};
+  std::string body{};
+  std::optional<ByteRange> range{};
   int64_t timeout_ms = -1;  // -1: ClientOptions::timeout_ms
 };
 

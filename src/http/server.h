@@ -54,13 +54,13 @@ struct ServerOptions {
   /// Further connections are closed right after accept.
   size_t max_connections = 10'000;
   /// PEM files; when both are set the server speaks HTTPS only.
-  std::string tls_cert_file;
-  std::string tls_key_file;
+  std::string tls_cert_file{};
+  std::string tls_key_file{};
   /// Where access and error lines go; null: stderr.
-  LogSink log_sink;
+  LogSink log_sink{};
   bool access_log = true;
   /// /readyz answers 200 while this returns true (null: always) and 503 once Stop has begun.
-  std::function<bool()> readiness;
+  std::function<bool()> readiness{};
   /// Register /healthz, /readyz and /metrics on the router (unless already registered).
   bool builtin_routes = true;
 };
