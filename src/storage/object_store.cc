@@ -1,7 +1,5 @@
 #include "storage/object_store.h"
 
-#include <filesystem>
-
 #include "common/strings.h"
 #include "storage/local_object_store.h"
 #include "storage/s3_object_store.h"
