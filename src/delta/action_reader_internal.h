@@ -52,15 +52,24 @@ class ActionSink {
 struct PaddedBuffer {
   std::unique_ptr<char[]> data;
   size_t size = 0;
+  size_t capacity = 0;  // bytes usable before the padding
   std::string_view view() const { return std::string_view(data.get(), size); }
 };
 
 /// Read a whole object into a padded buffer.
 Result<PaddedBuffer> ReadPadded(const storage::ObjectStore& store, std::string_view path);
+/// Same, reusing `buffer`'s allocation when it is large enough (replaying many commits).
+Status ReadPaddedInto(const storage::ObjectStore& store, std::string_view path,
+                      PaddedBuffer& buffer);
 PaddedBuffer MakePadded(std::string_view bytes);
 
 /// Parse newline-delimited JSON actions. `name` appears in error messages.
 Status ParseJsonActions(const PaddedBuffer& buffer, std::string_view name, ActionSink& sink);
+
+/// Parse a newline-delimited JSON file, streaming it in blocks (memory bounded by the longest
+/// line). Adds the file size to `*bytes_read` when given.
+Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view path,
+                            ActionSink& sink, int64_t* bytes_read = nullptr);
 
 /// Parse only the first action line that is a commitInfo (in-commit timestamps are in the first
 /// line); nullopt when the file has none.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "common/strings.h"
 #include "delta/json_util_internal.h"
@@ -40,7 +42,7 @@ std::string_view Arena::Copy(std::string_view s) {
   if (s.empty()) return std::string_view();
   if (s.size() > left_) {
     size_t size = std::max(kArenaBlock, s.size());
-    blocks_.push_back(std::make_unique<char[]>(size));
+    blocks_.push_back(std::unique_ptr<char[]>(new char[size]));
     cursor_ = blocks_.back().get();
     left_ = size;
     allocated_ += size;
@@ -51,6 +53,45 @@ std::string_view Arena::Copy(std::string_view s) {
   left_ -= s.size();
   return out;
 }
+
+// A vector of fixed-size chunks: appending never moves elements (no reallocation copies of
+// hundreds of thousands of entries) and pointers stay valid.
+template <typename T, size_t kChunkBits = 12>
+class ChunkedVector {
+ public:
+  static constexpr size_t kChunk = size_t{1} << kChunkBits;
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return chunks_[i >> kChunkBits].get()[i & (kChunk - 1)]; }
+  const T& operator[](size_t i) const { return chunks_[i >> kChunkBits].get()[i & (kChunk - 1)]; }
+  void push_back(const T& v) {
+    if ((size_ & (kChunk - 1)) == 0 && (size_ >> kChunkBits) == chunks_.size()) {
+      // Uninitialized storage: elements are constructed on push_back only.
+      chunks_.emplace_back(static_cast<T*>(::operator new(kChunk * sizeof(T))));
+    }
+    new (&(*this)[size_]) T(v);
+    ++size_;
+  }
+  size_t capacity() const { return chunks_.size() * kChunk; }
+  template <typename Fn>
+  bool ForEachIndexed(Fn&& fn) const {
+    for (size_t c = 0; c < chunks_.size(); ++c) {
+      const T* chunk = chunks_[c].get();
+      size_t n = std::min(kChunk, size_ - c * kChunk);
+      for (size_t j = 0; j < n; ++j) {
+        if (!fn(c * kChunk + j, chunk[j])) return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  static_assert(std::is_trivially_destructible_v<T>, "chunks are freed without destructors");
+  struct Free {
+    void operator()(T* p) const { ::operator delete(p); }
+  };
+  std::vector<std::unique_ptr<T, Free>> chunks_;
+  size_t size_ = 0;
+};
 
 // ---------------------------------------------------------------------------------------------
 // FileSegment: one immutable layer of files with its arena, interned partitions and key index.
@@ -63,7 +104,7 @@ class FileSegment {
   };
   static constexpr uint32_t kTombstone = UINT32_MAX;
 
-  std::vector<AddFile> files;
+  ChunkedVector<AddFile> files;
   Arena arena;
   std::deque<PartitionValues> partitions;
   std::unordered_map<std::string, const PartitionValues*, TransparentHash, std::equal_to<>>
@@ -82,7 +123,7 @@ class FileSegment {
       if (s.idx == 0) return -1;
       if (s.idx != kTombstone && s.hash == hash) {
         const AddFile& f = files[s.idx - 1];
-        if (f.path == path && f.dv_unique_id() == dv_id) return s.idx - 1;
+        if (f.path() == path && f.dv_unique_id() == dv_id) return s.idx - 1;
       }
     }
   }
@@ -179,14 +220,14 @@ class FileSegment {
   /// Append a copy of `f` (strings re-copied into this segment) and index it.
   uint32_t AppendCopy(const AddFile& f) {
     AddFile c = f;
-    c.path = arena.Copy(f.path);
-    c.stats = arena.Copy(f.stats);
-    c.extra_json = arena.Copy(f.extra_json);
+    c.path_data = arena.Copy(f.path()).data();
+    c.stats_data = arena.Copy(f.stats()).data();
+    c.extra_data = arena.Copy(f.extra_json()).data();
     c.partition_values = Intern(*f.partition_values);
     c.deletion_vector = f.deletion_vector ? StoreDv(f.deletion_vector->descriptor) : nullptr;
     uint32_t idx = static_cast<uint32_t>(files.size());
     files.push_back(c);
-    Insert(idx, KeyHash(c.path, c.dv_unique_id()));
+    Insert(idx, KeyHash(c.path(), c.dv_unique_id()));
     return idx;
   }
 
@@ -207,9 +248,9 @@ class FileSegment {
 
 std::string AddFile::StatsJson() const {
   if (!has_stats) return std::string();
-  if (!stats_escaped) return std::string(stats);
+  if (!stats_escaped) return std::string(stats());
   std::string out;
-  if (!UnescapeJsonString(stats, out)) return std::string();
+  if (!UnescapeJsonString(stats(), out)) return std::string();
   return out;
 }
 
@@ -217,16 +258,16 @@ void AddFile::AppendStatsLiteral(std::string& out) const {
   if (!has_stats) return;
   if (stats_escaped) {
     out.push_back('"');
-    out.append(stats);
+    out.append(stats());
     out.push_back('"');
   } else {
-    AppendJsonString(out, stats);
+    AppendJsonString(out, stats());
   }
 }
 
 void AddFile::AppendJson(std::string& out) const {
   out += "{\"path\":";
-  AppendJsonString(out, path);
+  AppendJsonString(out, path());
   out += ",\"partitionValues\":";
   AppendStringMapJson(out, partition_values->values);
   if (has_size) fmt::format_to(std::back_inserter(out), ",\"size\":{}", size);
@@ -238,9 +279,9 @@ void AddFile::AppendJson(std::string& out) const {
     out += ",\"stats\":";
     AppendStatsLiteral(out);
   }
-  if (!extra_json.empty()) {
+  if (extra_size > 0) {
     out.push_back(',');
-    out.append(extra_json);
+    out.append(extra_json());
   }
   out.push_back('}');
 }
@@ -257,12 +298,11 @@ FileSet& FileSet::operator=(FileSet&&) noexcept = default;
 
 void FileSet::ForEach(const std::function<bool(const AddFile&)>& fn) const {
   for (const Layer& layer : layers_) {
-    const auto& files = layer.segment->files;
     const std::vector<uint64_t>* dead = layer.dead.get();
-    for (size_t i = 0; i < files.size(); ++i) {
-      if (TestBit(dead, i)) continue;
-      if (!fn(files[i])) return;
-    }
+    bool go_on = layer.segment->files.ForEachIndexed([&](size_t i, const AddFile& f) {
+      return TestBit(dead, i) || fn(f);
+    });
+    if (!go_on) return;
   }
 }
 
@@ -374,12 +414,21 @@ size_t FileSetBuilder::size() const { return impl_->base_live + impl_->tail_live
 void FileSetBuilder::Add(const AddInput& in, Version version) {
   Impl& m = *impl_;
   FileSegment& seg = *m.tail;
+  if (in.path.size() > UINT32_MAX || in.stats.size() > UINT32_MAX ||
+      in.extra_json.size() > UINT32_MAX) {
+    return;  // cannot happen for files read into memory; keeps the casts below exact
+  }
   AddFile f;
-  f.path = seg.arena.Copy(in.path);
+  f.path_data = seg.arena.Copy(in.path).data();
+  f.path_size = static_cast<uint32_t>(in.path.size());
   f.partition_values = seg.Intern(in.partition_values);
   f.deletion_vector = in.deletion_vector ? seg.StoreDv(*in.deletion_vector) : nullptr;
-  f.stats = in.has_stats ? seg.arena.Copy(in.stats) : std::string_view();
-  f.extra_json = seg.arena.Copy(in.extra_json);
+  if (in.has_stats) {
+    f.stats_data = seg.arena.Copy(in.stats).data();
+    f.stats_size = static_cast<uint32_t>(in.stats.size());
+  }
+  f.extra_data = seg.arena.Copy(in.extra_json).data();
+  f.extra_size = static_cast<uint32_t>(in.extra_json.size());
   f.size = in.size;
   f.modification_time = in.modification_time;
   f.version = version;
@@ -389,8 +438,8 @@ void FileSetBuilder::Add(const AddInput& in, Version version) {
   f.has_size = in.has_size;
   f.has_modification_time = in.has_modification_time;
   std::string_view dv_id = f.dv_unique_id();
-  uint32_t h = KeyHash(f.path, dv_id);
-  m.Kill(f.path, dv_id, h);
+  uint32_t h = KeyHash(f.path(), dv_id);
+  m.Kill(f.path(), dv_id, h);
   uint32_t idx = static_cast<uint32_t>(seg.files.size());
   seg.files.push_back(f);
   seg.Insert(idx, h);
@@ -420,7 +469,6 @@ FileSet FileSetBuilder::Finish(bool compact) {
     if (tail_dead > tail_entries / 4 + 1024) {
       merge = true;
     } else {
-      m.tail->files.shrink_to_fit();
       FileSet::Layer layer;
       layer.segment = m.tail;
       if (tail_dead) layer.dead = std::make_shared<const std::vector<uint64_t>>(m.tail_dead);
@@ -430,7 +478,6 @@ FileSet FileSetBuilder::Finish(bool compact) {
   }
   if (merge) {
     auto seg = std::make_shared<FileSegment>();
-    seg->files.reserve(out.num_files_);
     if (m.base) {
       const auto* dead = m.BaseDead();
       for (size_t i = 0; i < base_entries; ++i) {

@@ -55,21 +55,32 @@ struct StoredDeletionVector {
   std::string unique_id;
 };
 
-/// One active logical file, as stored. Views point into arenas kept alive by the FileSet.
+/// One active logical file, as stored (72 bytes plus its strings in the arena). Views point into
+/// arenas kept alive by the FileSet.
 struct AddFile {
-  std::string_view path;  // as in the log (URI-encoded)
   const PartitionValues* partition_values = nullptr;  // never null
   const StoredDeletionVector* deletion_vector = nullptr;
-  std::string_view stats;       // raw text; see stats_escaped
-  std::string_view extra_json;  // other members as raw JSON: "tags":{...},"baseRowId":1
   int64_t size = 0;
   int64_t modification_time = 0;
   Version version = 0;  // the commit that added it (the checkpoint version for checkpoint adds)
+  const char* path_data = nullptr;
+  const char* stats_data = nullptr;
+  const char* extra_data = nullptr;
+  uint32_t path_size = 0;
+  uint32_t stats_size = 0;
+  uint32_t extra_size = 0;
   bool data_change = false;
   bool has_stats = false;
   bool stats_escaped = false;  // stats is the escaped text between the quotes of a JSON string
   bool has_size = true;
   bool has_modification_time = true;
+
+  /// The path as in the log (URI-encoded).
+  std::string_view path() const { return std::string_view(path_data, path_size); }
+  /// Raw statistics text; see stats_escaped.
+  std::string_view stats() const { return std::string_view(stats_data, stats_size); }
+  /// Other members as raw JSON: "tags":{...},"baseRowId":1 (no braces).
+  std::string_view extra_json() const { return std::string_view(extra_data, extra_size); }
 
   /// The statistics JSON text (unescaped); empty when there are none or they are malformed.
   std::string StatsJson() const;

@@ -155,11 +155,15 @@ struct FileFields {
 class JsonActionParser {
  public:
   Status Parse(const PaddedBuffer& buffer, std::string_view name, ActionSink& sink);
+  Status ParseStream(const storage::RandomAccessFile& file, std::string_view name,
+                     int64_t block_size, ActionSink& sink);
   Result<std::optional<CommitInfo>> FirstCommitInfo(const PaddedBuffer& buffer,
                                                     std::string_view name);
 
  private:
   Status ParseLine(const char* line, size_t len, size_t capacity, ActionSink& sink);
+  Status ParseLines(const char* data, size_t size, const char* padded_end, std::string_view name,
+                    int64_t& line_no, ActionSink& sink);
   simdjson::error_code WalkFileAction(ondemand::object obj, FileFields& f, bool collect_extra,
                                       std::string* error);
   simdjson::error_code ParseDv(std::string_view raw, DeletionVectorDescriptor& dv);
@@ -171,6 +175,7 @@ class JsonActionParser {
   ondemand::parser dv_parser_;
   FileFields fields_;
   std::string line_error_;
+  PaddedBuffer stream_;  // block buffer of ParseStream, reused
 };
 
 simdjson::error_code JsonActionParser::ParseDv(std::string_view raw,
@@ -464,12 +469,9 @@ Status JsonActionParser::ParseLine(const char* line, size_t len, size_t capacity
   return OkStatus();
 }
 
-Status JsonActionParser::Parse(const PaddedBuffer& buffer, std::string_view name,
-                               ActionSink& sink) {
-  const char* data = buffer.data.get();
-  const char* end = data + buffer.size;
-  const char* padded_end = end + simdjson::SIMDJSON_PADDING;
-  int64_t line_no = 0;
+Status JsonActionParser::ParseLines(const char* data, size_t size, const char* padded_end,
+                                    std::string_view name, int64_t& line_no, ActionSink& sink) {
+  const char* end = data + size;
   for (const char* p = data; p < end;) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
     const char* line_end = nl ? nl : end;
@@ -485,6 +487,50 @@ Status JsonActionParser::Parse(const PaddedBuffer& buffer, std::string_view name
       }
     }
     p = nl ? nl + 1 : end;
+  }
+  return OkStatus();
+}
+
+Status JsonActionParser::Parse(const PaddedBuffer& buffer, std::string_view name,
+                               ActionSink& sink) {
+  int64_t line_no = 0;
+  return ParseLines(buffer.data.get(), buffer.size,
+                    buffer.data.get() + buffer.size + simdjson::SIMDJSON_PADDING, name, line_no,
+                    sink);
+}
+
+Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std::string_view name,
+                                     int64_t block_size, ActionSink& sink) {
+  const int64_t size = file.size();
+  int64_t offset = 0;
+  size_t have = 0;  // unparsed bytes at the start of the buffer
+  int64_t line_no = 0;
+  while (offset < size) {
+    const size_t want = static_cast<size_t>(std::min<int64_t>(block_size, size - offset));
+    if (stream_.capacity < have + want) {
+      // Grow (a line longer than a block, or the first use).
+      size_t cap = std::max(have + want, stream_.capacity * 2);
+      std::unique_ptr<char[]> bigger(new char[cap + simdjson::SIMDJSON_PADDING]);
+      if (have) std::memcpy(bigger.get(), stream_.data.get(), have);
+      stream_.data = std::move(bigger);
+      stream_.capacity = cap;
+    }
+    char* buf = stream_.data.get();
+    LS_RETURN_IF_ERROR(file.ReadAt(offset, static_cast<int64_t>(want), buf + have));
+    offset += static_cast<int64_t>(want);
+    have += want;
+    std::memset(buf + have, 0, simdjson::SIMDJSON_PADDING);
+    // Parse the complete lines; keep a partial last line for the next block.
+    size_t complete = have;
+    if (offset < size) {
+      const void* last = memrchr(buf, '\n', have);
+      if (last == nullptr) continue;  // no complete line yet: read more
+      complete = static_cast<size_t>(static_cast<const char*>(last) - buf) + 1;
+    }
+    LS_RETURN_IF_ERROR(ParseLines(buf, complete, buf + stream_.capacity + simdjson::SIMDJSON_PADDING,
+                                  name, line_no, sink));
+    if (complete < have) std::memmove(buf, buf + complete, have - complete);
+    have -= complete;
   }
   return OkStatus();
 }
@@ -521,23 +567,35 @@ Result<std::optional<CommitInfo>> JsonActionParser::FirstCommitInfo(const Padded
 
 }  // namespace
 
-Result<PaddedBuffer> ReadPadded(const storage::ObjectStore& store, std::string_view path) {
+Status ReadPaddedInto(const storage::ObjectStore& store, std::string_view path,
+                      PaddedBuffer& b) {
   LS_ASSIGN_OR_RETURN(auto file, store.OpenFile(path));
   const int64_t size = file->size();
   if (size < 0 || size > (int64_t{1} << 34)) {
     return CorruptError("'{}' has an implausible size {}", path, size);
   }
-  PaddedBuffer b;
+  if (!b.data || b.capacity < static_cast<size_t>(size)) {
+    b.capacity = static_cast<size_t>(size);
+    b.data.reset(new char[b.capacity + simdjson::SIMDJSON_PADDING]);
+  }
   b.size = static_cast<size_t>(size);
-  b.data.reset(new char[b.size + simdjson::SIMDJSON_PADDING]);
   std::memset(b.data.get() + b.size, 0, simdjson::SIMDJSON_PADDING);
-  if (size > 0) LS_RETURN_IF_ERROR(file->ReadAt(0, size, b.data.get()));
+  if (size > 0) {
+    LS_RETURN_IF_ERROR(file->ReadAt(0, size, b.data.get()));
+  }
+  return OkStatus();
+}
+
+Result<PaddedBuffer> ReadPadded(const storage::ObjectStore& store, std::string_view path) {
+  PaddedBuffer b;
+  LS_RETURN_IF_ERROR(ReadPaddedInto(store, path, b));
   return b;
 }
 
 PaddedBuffer MakePadded(std::string_view bytes) {
   PaddedBuffer b;
   b.size = bytes.size();
+  b.capacity = bytes.size();
   b.data.reset(new char[b.size + simdjson::SIMDJSON_PADDING]);
   if (!bytes.empty()) std::memcpy(b.data.get(), bytes.data(), bytes.size());
   std::memset(b.data.get() + b.size, 0, simdjson::SIMDJSON_PADDING);
@@ -548,6 +606,20 @@ Status ParseJsonActions(const PaddedBuffer& buffer, std::string_view name, Actio
   // One parser per thread: its buffers are reused across files.
   thread_local JsonActionParser parser;
   return parser.Parse(buffer, name, sink);
+}
+
+Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view path,
+                            ActionSink& sink, int64_t* bytes_read) {
+  auto file = store.OpenFile(path);
+  if (!file) {
+    return MakeError(file.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt
+                                                                : file.error().code,
+                     fmt::format("Failed to read '{}': {}", path, file.error().message));
+  }
+  if (bytes_read) *bytes_read += (*file)->size();
+  thread_local JsonActionParser parser;
+  // 1 MiB blocks stay in cache between the read and the parse.
+  return parser.ParseStream(**file, path, int64_t{1} << 20, sink);
 }
 
 Result<std::optional<CommitInfo>> ParseFirstCommitInfo(const PaddedBuffer& buffer,

@@ -142,20 +142,13 @@ Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp
 
 Status ReplayCommit(const storage::ObjectStore& store, const CommitRef& c, SnapshotBuilder& b,
                     LoadStats& stats) {
-  auto buffer = ReadPadded(store, c.file.path);
-  if (!buffer) {
-    return MakeError(buffer.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt
-                                                                  : buffer.error().code,
-                     fmt::format("Failed to read '{}': {}", c.file.path, buffer.error().message));
-  }
-  stats.bytes_read += static_cast<int64_t>(buffer->size);
   if (c.is_compaction()) {
     ++stats.compactions_read;
   } else {
     ++stats.commits_read;
   }
   b.StartCommit(c.version, c.end_version, c.is_compaction());
-  return ParseJsonActions(*buffer, c.file.path, b);
+  return ParseJsonActionsFile(store, c.file.path, b, &stats.bytes_read);
 }
 
 // The commit timestamp of `version` for a snapshot whose state is in `b`.
