@@ -366,6 +366,116 @@ int RunGenCheckpoint(const std::string& out, int64_t rows, uint64_t seed, int pa
   return 0;
 }
 
+// ----- gen-types --------------------------------------------------------------------------------
+
+// Every physical and logical type the writer supports, and structs, lists and maps nested in each
+// other with nulls and empty containers at every level: a sample of what the writer can produce,
+// for round-trip tests against other readers.
+std::vector<WriterField> TypesFields() {
+  using parquet::DateType;
+  using parquet::DecimalType;
+  using parquet::IntType;
+  using parquet::LogicalKind;
+  using parquet::LogicalOf;
+  using parquet::TimeType;
+  using parquet::TimestampType;
+  using parquet::TimeUnit;
+  using P = PhysicalType;
+  using R = Repetition;
+  return {
+      Primitive("id", P::kInt64, {}, R::kRequired),
+      Primitive("b", P::kBoolean),
+      Primitive("i32", P::kInt32),
+      Primitive("i64", P::kInt64),
+      Primitive("f32", P::kFloat),
+      Primitive("f64", P::kDouble),
+      Primitive("bin", P::kByteArray),
+      Primitive("flba", P::kFixedLenByteArray, {}, R::kOptional, 3),
+      Primitive("i96", P::kInt96),
+      Str("s"),
+      Primitive("e", P::kByteArray, LogicalOf(LogicalKind::kEnum)),
+      Primitive("j", P::kByteArray, parquet::JsonType()),
+      Primitive("uuid", P::kFixedLenByteArray, parquet::UuidType(), R::kOptional, 16),
+      Primitive("i8", P::kInt32, IntType(8)),
+      Primitive("u8", P::kInt32, IntType(8, false)),
+      Primitive("i16", P::kInt32, IntType(16)),
+      Primitive("u16", P::kInt32, IntType(16, false)),
+      Primitive("u32", P::kInt32, IntType(32, false)),
+      Primitive("u64", P::kInt64, IntType(64, false)),
+      Primitive("d32", P::kInt32, DecimalType(9, 2)),
+      Primitive("d64", P::kInt64, DecimalType(18, 4)),
+      Primitive("dflba", P::kFixedLenByteArray, DecimalType(38, 10), R::kOptional, 16),
+      Primitive("dbin", P::kByteArray, DecimalType(30, 5)),
+      Primitive("date", P::kInt32, DateType()),
+      Primitive("tms", P::kInt32, TimeType(TimeUnit::kMillis)),
+      Primitive("tus", P::kInt64, TimeType(TimeUnit::kMicros, false)),
+      Primitive("tns", P::kInt64, TimeType(TimeUnit::kNanos, false)),
+      Primitive("ts_ms", P::kInt64, TimestampType(TimeUnit::kMillis)),
+      Primitive("ts_us", P::kInt64, TimestampType(TimeUnit::kMicros, false)),
+      Primitive("ts_ns", P::kInt64, TimestampType(TimeUnit::kNanos)),
+      Primitive("f16", P::kFixedLenByteArray, LogicalOf(LogicalKind::kFloat16), R::kOptional, 2),
+      Primitive("iv", P::kFixedLenByteArray, LogicalOf(LogicalKind::kInterval), R::kOptional, 12),
+      Primitive("req", P::kInt32, {}, R::kRequired),
+      Struct("st", {I32("a"), Struct("inner", {Str("x"), Primitive("y", P::kDouble, {}, R::kRequired)})}),
+      List("l", I32("e")),
+      List("lreq", Primitive("e", P::kByteArray, parquet::StringType(), R::kRequired), R::kRequired),
+      List("ls", Struct("e", {Str("k"), I64("v")})),
+      List("ll", List("e", I32("e"))),
+      Map("m", Str("k"), I32("v")),
+      Map("mi", I32("k"), Struct("v", {Bool("p"), List("q", Primitive("e", P::kDouble))})),
+      Map("mm", Str("k"), Map("v", Str("k"), Str("v"))),
+      Struct("deep", {List("a", Struct("e", {Map("m", Str("k"), List("v", I64("e")))}))}),
+  };
+}
+
+// Edge rows (extremes, zeros, empty strings, nulls at every level); row i of the output is edge
+// row i % 5 with a few values varied by i, so chunks see both repeats and distinct values.
+constexpr const char* kTypesRows[] = {
+    R"({"b":true,"i32":-2147483648,"i64":-9223372036854775808,"f32":0.10000000149011612,"f64":0.1,"bin":"AAEC/w==","flba":"YWJj","i96":"2024-02-29T23:59:59.123456789","s":"héllo \"w\"","e":"RED","j":"{\"a\":1}","uuid":"123e4567-e89b-12d3-a456-426614174000","i8":-128,"u8":255,"i16":-32768,"u16":65535,"u32":4294967295,"u64":18446744073709551615,"d32":"-9999999.99","d64":"99999999999999.9999","dflba":"-1234567890123456789012345678.0123456789","dbin":"-9999999999999999999999999.99999","date":"1970-01-01","tms":"23:59:59.999","tus":"00:00:00.000001","tns":"12:34:56.123456789","ts_ms":"1969-12-31T23:59:59.999Z","ts_us":"2024-01-01T00:00:00.000000","ts_ns":"2262-04-11T23:47:16.854775806Z","f16":-65504,"iv":{"months":1,"days":2,"millis":3},"req":1,
+        "st":{"a":1,"inner":{"x":"x","y":1.5}},"l":[1,null,3],"lreq":["a","b"],"ls":[{"k":"a","v":1},null,{"k":null,"v":null}],"ll":[[1,2],[],null,[null]],"m":{"a":1,"b":null},"mi":[{"key":1,"value":{"p":true,"q":[1.5,null]}},{"key":2,"value":null}],"mm":{"x":{"y":"z"},"e":{},"n":null},"deep":{"a":[{"m":{"k":[1,2],"k2":[]}},{"m":null},null,{"m":{}}]}})",
+    R"({"b":false,"i32":2147483647,"i64":9223372036854775807,"f32":"NaN","f64":"-Infinity","bin":"","flba":"AAAA","i96":"1970-01-01T00:00:00.000000000","s":"","e":"","j":"[]","uuid":"00000000-0000-0000-0000-000000000000","i8":127,"u8":0,"i16":32767,"u16":0,"u32":0,"u64":0,"d32":"0.00","d64":"-0.0001","dflba":"0.0000000000","dbin":"0.00000","date":"0001-01-01","tms":"00:00:00.000","tus":"23:59:59.999999","tns":"00:00:00.000000000","ts_ms":"0001-01-01T00:00:00.000Z","ts_us":"9999-12-31T23:59:59.999999","ts_ns":"1677-09-21T00:12:43.145224192Z","f16":0.0009765625,"iv":{"months":0,"days":0,"millis":4294967295},"req":-1,
+        "st":null,"l":null,"lreq":[],"ls":null,"ll":null,"m":null,"mi":null,"mm":null,"deep":null})",
+    R"({"b":null,"i32":null,"i64":null,"f32":null,"f64":null,"bin":null,"flba":null,"i96":null,"s":null,"e":null,"j":null,"uuid":null,"i8":null,"u8":null,"i16":null,"u16":null,"u32":null,"u64":null,"d32":null,"d64":null,"dflba":null,"dbin":null,"date":null,"tms":null,"tus":null,"tns":null,"ts_ms":null,"ts_us":null,"ts_ns":null,"f16":null,"iv":null,"req":0,
+        "st":{"a":null,"inner":null},"l":[],"lreq":["only"],"ls":[],"ll":[],"m":{},"mi":[],"mm":{},"deep":{"a":null}})",
+    R"({"b":true,"i32":0,"i64":1,"f32":-0.0,"f64":1e+300,"bin":"/w==","flba":"////","i96":"1900-01-01T12:00:00.000000001","s":"日本語","e":"GREEN","j":"null","uuid":"ffffffff-ffff-ffff-ffff-ffffffffffff","i8":0,"u8":128,"i16":1,"u16":32768,"u32":2147483648,"u64":9223372036854775808,"d32":"0.01","d64":"1.0000","dflba":"99999999999999999999999999.9999999999","dbin":"12345678901234567890.12345","date":"1900-02-28","tms":"12:00:00.500","tus":"12:00:00.000000","tns":"23:59:59.999999999","ts_ms":"2024-06-30T12:34:56.789Z","ts_us":"1900-01-01T00:00:00.000001","ts_ns":"1970-01-01T00:00:00.000000001Z","f16":"Infinity","iv":{"months":2147483647,"days":1,"millis":0},"req":42,
+        "st":{"a":null,"inner":{"x":null,"y":-0.0}},"l":[null],"lreq":[""],"ls":[null],"ll":[[null,null]],"m":{"":0},"mi":[{"key":-5,"value":{"p":null,"q":null}}],"mm":{"a":{"b":null}},"deep":{"a":[]}})",
+    R"({"b":false,"i32":-1,"i64":-1,"f32":"-Infinity","f64":"NaN","bin":"AA==","flba":"AQID","i96":"2262-04-11T23:47:16.854775807","s":"z","e":"BLUE","j":"\"x\"","uuid":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","i8":-1,"u8":1,"i16":-1,"u16":1,"u32":1,"u64":1,"d32":"0.10","d64":"-99999999999999.9999","dflba":"-0.0000000001","dbin":"-1.00000","date":"9999-12-31","tms":"00:00:00.001","tus":"00:00:00.000000","tns":"00:00:00.000000001","ts_ms":"1970-01-01T00:00:00.000Z","ts_us":"1970-01-01T00:00:00.000000","ts_ns":"2000-02-29T00:00:00.000000000Z","f16":-0.0,"iv":{"months":0,"days":2147483647,"millis":0},"req":7,
+        "st":{"a":7,"inner":{"x":"","y":0.0}},"l":[4,5,6,7,8,9,10,11,12,13],"lreq":["a","a","a","a","a","a","a","a","a","a"],"ls":[{"k":"z","v":9}],"ll":[[1],[2],[3]],"m":{"z":1,"y":2,"x":3},"mi":[{"key":3,"value":{"p":false,"q":[]}}],"mm":{"k":{"a":"1","b":"2"}},"deep":{"a":[{"m":{"q":null}}]}})",
+};
+
+int RunGenTypes(const std::string& out, int64_t rows, const WriteFlags& flags) {
+  auto schema = OrFail(parquet::WriterSchema::Make(TypesFields()));
+  auto writer = OrFail(parquet::FileWriter::Open(OpenOutput(out), std::move(schema), flags.Options()));
+  RowSink sink(*writer);
+  std::vector<nlohmann::ordered_json> templates;
+  for (const char* t : kTypesRows) templates.push_back(nlohmann::ordered_json::parse(t));
+  for (int64_t i = 0; i < rows; ++i) {
+    const size_t k = static_cast<size_t>(i % 5);
+    nlohmann::ordered_json row = templates[k];
+    row["id"] = i;
+    // Vary a few columns so they hold many distinct values next to the repeated edges.
+    if (k == 0 && i >= 5) {
+      row["i64"] = i * 7919;
+      row["s"] = fmt::format("value-{}", i % 101);
+      row["f64"] = static_cast<double>(i) / 8.0;
+      row["d64"] = fmt::format("{}.{:04d}", i, i % 10000);
+      row["l"] = nlohmann::ordered_json::array({i, nullptr, i % 3});
+      row["m"] = {{"a", i % 7}, {fmt::format("k{}", i % 13), nullptr}};
+    }
+    nlohmann::ordered_json ordered;
+    ordered["id"] = row["id"];
+    for (auto it = row.begin(); it != row.end(); ++it) {
+      if (it.key() != "id") ordered[it.key()] = it.value();
+    }
+    OrFail(sink.shredder().AddRow(ordered));
+    OrFail(sink.MaybeFlush());
+  }
+  OrFail(sink.Flush());
+  OrFail(writer->Close());
+  Summary(out, *writer);
+  return 0;
+}
+
 }  // namespace
 
 void AddParquetWriteCommands(CLI::App& root) {
@@ -412,6 +522,18 @@ void AddParquetWriteCommands(CLI::App& root) {
   gen->callback([=] {
     std::exit(RunGenCheckpoint(*gen_out, *gen_rows, *gen_seed, *gen_partitions, *gen_flags));
   });
+
+  auto* types = pq->add_subcommand(
+      "gen-types", "Write a sample file with every type and nesting the writer supports");
+  auto* types_out = new std::string;
+  auto* types_rows = new int64_t(1000);
+  auto* types_flags = new WriteFlags;
+  types->add_option("out", *types_out, "File to write")->required();
+  types->add_option("--rows", *types_rows, "Rows (default 1000)")->check(CLI::NonNegativeNumber);
+  types_flags->Add(types);
+  types->add_option("--row-group-rows", types_flags->row_group_rows, "Rows per row group")
+      ->check(CLI::PositiveNumber);
+  types->callback([=] { std::exit(RunGenTypes(*types_out, *types_rows, *types_flags)); });
 }
 
 }  // namespace lakeshare::app
