@@ -24,7 +24,8 @@
 //
 // --types-out PATH writes, before any row is printed, a JSON description of the columns:
 //   {"columns": [[name, node], ...]} with node one of
-//   {"kind": "leaf", "duckdb": "TIMESTAMP", "parquet": "INT96", "truncate_fraction_to": 6}
+//   {"kind": "leaf", "duckdb": "TIMESTAMP", "parquet": "INT96", "truncate_fraction_to": 6,
+//    "rounding": "floor"|"toward_zero"}
 //   {"kind": "struct", "fields": [[name, node], ...]}   {"kind": "list", "element": node}
 //   {"kind": "map", "object": true|false, "key": node, "value": node}
 //
@@ -120,6 +121,9 @@ function listElementNode(node) {
   if (repeated.children.length === 0) return { ...repeated, repetition: 'REQUIRED' };
   // "If the repeated field is a group with multiple fields, then its type is the element type."
   if (repeated.children.length > 1) return { ...repeated, repetition: 'REQUIRED' };
+  // "If the repeated field is a group with one field with repeated repetition, then its type is
+  // the element type and elements are required."
+  if (repeated.children[0].repetition === 'REPEATED') return { ...repeated, repetition: 'REQUIRED' };
   // "If the repeated field is a group with one field and is named either array or uses the
   // LIST-annotated group's name with _tuple appended then the repeated type is the element type."
   if (repeated.name === 'array' || repeated.name === `${node.name}_tuple`) {
@@ -301,7 +305,7 @@ function makeColumn(type, node, where) {
         return leaf((v) => JSON.stringify(v.micros % 1000n === 0n ? formatTime(v.micros / 1000n, 3) : formatTime(v.micros, 6)));
       }
       if (info?.unit === 'NANOS') {
-        return leaf((v) => JSON.stringify(formatTime(v.micros, 6)), { truncate_fraction_to: 6 });
+        return leaf((v) => JSON.stringify(formatTime(v.micros, 6)), { truncate_fraction_to: 6, rounding: 'floor' });
       }
       return leaf((v) => JSON.stringify(formatTime(v.micros, 6)));
     }
@@ -326,10 +330,16 @@ function makeColumn(type, node, where) {
       const wanted = info && info.unit !== 'INT96' ? DIGITS[info.unit] : info?.unit === 'INT96' ? 9 : exposed;
       if (wanted === exposed) return leaf((v) => JSON.stringify(formatTimestamp(get(v), exposed) + z));
       if (wanted > exposed) {
-        // The file holds finer ticks than DuckDB keeps (INT96 nanoseconds read as microseconds):
+        // The file holds finer ticks than DuckDB keeps (INT96 or NANOS read as microseconds):
         // print what DuckDB exposes and mark the leaf, so that the comparison cuts the other side
-        // to the same resolution.
-        return leaf((v) => JSON.stringify(formatTimestamp(get(v), exposed) + z), { truncate_fraction_to: exposed });
+        // to the same resolution the way DuckDB did: INT96 nanoseconds of the day divided down
+        // (a floor, they are never negative), an epoch count in nanoseconds divided by C++ integer
+        // division (toward zero: -1 ns becomes 0, i.e. 1970-01-01T00:00:00.000000).
+        const rounding = info?.unit === 'INT96' ? 'floor' : 'toward_zero';
+        return leaf((v) => JSON.stringify(formatTimestamp(get(v), exposed) + z), {
+          truncate_fraction_to: exposed,
+          rounding,
+        });
       }
       // The file's unit is coarser than DuckDB's (MILLIS read as microseconds): divide exactly,
       // or print DuckDB's full value so that a mismatch shows.
