@@ -369,6 +369,13 @@ class Session final : public SessionBase {
   }
 
   ~Session() override {
+    if (exchange_open_) {
+      // Only when the io_context is torn down with this exchange still pending.
+      try {
+        Complete(Outcome::kConnectionLost, nullptr);
+      } catch (...) {
+      }
+    }
     server_.connections_open.Add({}, -1);
     server_.Unregister(this);
   }
@@ -473,7 +480,7 @@ class Session final : public SessionBase {
       return;
     }
     if (server_.draining) {
-      GracefulClose();
+      CloseAfterResponse();
       return;
     }
     parser_.emplace();
@@ -763,10 +770,20 @@ class Session final : public SessionBase {
 
   void AfterResponse() {
     if (!keep_alive_) {
-      GracefulClose();
+      CloseAfterResponse();
       return;
     }
     ReadRequest();
+  }
+
+  void CloseAfterResponse() {
+    // While the server drains nobody should wait out the linger: close at once unless the
+    // client already sent more (closing on unread bytes would reset the connection).
+    if (server_.draining && buffer_.size() == 0) {
+      CloseNow();
+    } else {
+      GracefulClose();
+    }
   }
 
   void WriteChunk(bool head) {

@@ -696,7 +696,8 @@ TEST_F(ServerTest, StreamsAMillionLinesPacedByTheSocket) {
     EXPECT_LT(peak_rss - baseline_rss, 48 << 20) << "streaming grew memory";
   }
 
-  // Metrics saw the bytes of the body.
+  // Metrics saw the bytes of the body (recorded once the last write completed: Stop waits).
+  server_->Stop(5s);
   std::string metrics = metrics_.Render();
   EXPECT_THAT(metrics, HasSubstr(fmt::format(
                            "lakeshare_http_response_body_bytes_total{{method=\"GET\","
@@ -944,6 +945,7 @@ TEST_F(ServerTest, ServesManyConcurrentKeepAliveClients) {
   }
   EXPECT_EQ(ok.load(), kClients * kRequests);
   EXPECT_EQ(wrong.load(), 0);
+  server_->Stop(5s);  // every exchange is recorded once Stop returns
   Counter& requests = metrics_.AddCounter("lakeshare_http_requests_total", "",
                                           {"method", "route", "status"});
   EXPECT_EQ(requests.Value({"GET", "/hello/{name}", "200"}), kClients * kRequests);
