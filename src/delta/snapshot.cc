@@ -166,9 +166,7 @@ Result<int64_t> CommitTimestamp(const storage::ObjectStore& store, const TableFe
         LS_ASSIGN_OR_RETURN(PaddedBuffer buf, ReadPadded(store, segment.last_commit->path));
         LS_ASSIGN_OR_RETURN(auto info, ParseFirstCommitInfo(buf, segment.last_commit->path));
         if (info && info->in_commit_timestamp) return *info->in_commit_timestamp;
-        return CorruptError(
-            "Commit {} has no inCommitTimestamp although the table enables in-commit timestamps",
-            version);
+        // A writer that broke the rule: fall back to the file time rather than refuse the table.
       }
     }
   }

@@ -1,0 +1,235 @@
+#include "delta/data_skipping.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "delta/delta_test_util.h"
+
+namespace lakeshare::delta {
+namespace {
+
+using testing::AddLine;
+using testing::MetadataLine;
+using testing::ProtocolLine;
+using testing::SchemaString;
+using testing::TestTable;
+
+std::string Col(const std::string& name, const std::string& type) {
+  return R"({"op":"column","name":")" + name + R"(","valueType":")" + type + R"("})";
+}
+std::string Lit(const std::string& value, const std::string& type) {
+  return R"({"op":"literal","value":")" + value + R"(","valueType":")" + type + R"("})";
+}
+std::string Op(const std::string& op, const std::vector<std::string>& children) {
+  std::string out = R"({"op":")" + op + R"(","children":[)";
+  for (size_t i = 0; i < children.size(); ++i) out += (i ? "," : "") + children[i];
+  return out + "]}";
+}
+std::string Cmp(const std::string& op, const std::string& col, const std::string& type,
+                const std::string& value) {
+  return Op(op, {Col(col, type), Lit(value, type)});
+}
+
+// ---- Parsing ------------------------------------------------------------------------------------
+
+TEST(PredicateParseTest, AcceptsEveryOpAndValueType) {
+  for (const char* type : {"bool", "int", "long", "string", "date", "float", "double", "timestamp"}) {
+    std::string value = std::string(type) == "bool"        ? "true"
+                        : std::string(type) == "date"      ? "2024-01-02"
+                        : std::string(type) == "timestamp" ? "2024-01-02T03:04:05Z"
+                        : std::string(type) == "string"    ? "x"
+                                                           : "7";
+    for (const char* op : {"equal", "lessThan", "lessThanOrEqual", "greaterThan",
+                           "greaterThanOrEqual"}) {
+      auto p = Predicate::Parse(Cmp(op, "c", type, value));
+      EXPECT_TRUE(p) << op << " " << type << ": " << p.error().message;
+    }
+  }
+  EXPECT_TRUE(Predicate::Parse(Op("isNull", {Col("c", "int")})));
+  EXPECT_TRUE(Predicate::Parse(Op("not", {Op("isNull", {Col("c", "int")})})));
+  EXPECT_TRUE(Predicate::Parse(Op("and", {Cmp("equal", "a", "int", "1"), Cmp("equal", "b", "int", "2"),
+                                          Cmp("equal", "c", "int", "3")})));
+  EXPECT_TRUE(Predicate::Parse(Op("or", {Cmp("equal", "a", "int", "1"), Cmp("equal", "b", "int", "2")})));
+}
+
+TEST(PredicateParseTest, RejectsMalformedTrees) {
+  auto bad = [](const std::string& json) {
+    auto p = Predicate::Parse(json);
+    EXPECT_FALSE(p) << json;
+    if (!p) EXPECT_EQ(p.error().code, ErrorCode::kMalformedRequest);
+  };
+  bad("not json");
+  bad(R"({"op":"="})");                                         // issue #606: SQL ops
+  bad(Cmp("equal", "c", "integer", "1"));                       // issue #744: bad valueType
+  bad(Op("and", {Cmp("equal", "a", "int", "1")}));              // and needs two children
+  bad(Op("not", {}));
+  bad(Op("isNull", {Lit("1", "int")}));                         // isNull takes a column
+  bad(Op("equal", {Col("a", "int")}));                          // binary op with one child
+  bad(Op("equal", {Col("a", "int"), Lit("x", "int")}));         // literal not an int
+  bad(Op("equal", {Col("a", "int"), Lit("1", "long")}));        // mixed types
+  bad(Op("equal", {Col("a", "date"), Lit("2024-13-01", "date")}));
+  bad(R"({"op":"column","valueType":"int"})");                  // column without a name
+  std::string deep = Cmp("equal", "a", "int", "1");
+  for (int i = 0; i < 120; ++i) deep = Op("not", {deep});
+  bad(deep);
+}
+
+// ---- Evaluation -------------------------------------------------------------------------------
+
+class SkippingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string schema =
+        SchemaString({{"part", "string"}, {"ipart", "integer"}, {"id", "long"}, {"name", "string"},
+                      {"score", "double"}, {"day", "date"}, {"ts", "timestamp"}, {"flag", "boolean"}});
+    t.Commit(0, {ProtocolLine(), MetadataLine(schema, {"part", "ipart"})});
+    // f1: ids 1..10, no nulls.  f2: ids 20..30 with 5 null names.  f3: all-null id, null part.
+    t.Commit(1, {AddLine("f1", {{"part", "a"}, {"ipart", "1"}}, 1,
+                         R"({"numRecords":10,"minValues":{"id":1,"name":"alice","score":0.5,"day":"2024-01-01","ts":"2024-01-01T00:00:00.000Z","flag":false},"maxValues":{"id":10,"name":"bob","score":9.5,"day":"2024-01-31","ts":"2024-01-01T10:00:00.123Z","flag":false},"nullCount":{"id":0,"name":0,"score":0,"day":0,"ts":0,"flag":0}})"),
+                 AddLine("f2", {{"part", "b"}, {"ipart", "2"}}, 1,
+                         R"({"numRecords":10,"minValues":{"id":20,"name":"carol","score":-1.0,"day":"2024-02-01","ts":"2024-02-01T00:00:00.000Z","flag":true},"maxValues":{"id":30,"name":"dave","score":1.0,"day":"2024-02-28","ts":"2024-02-02T00:00:00.000Z","flag":true},"nullCount":{"id":0,"name":5,"score":0,"day":0,"ts":0,"flag":0}})"),
+                 AddLine("f3", {{"part", ""}, {"ipart", ""}}, 1,
+                         R"({"numRecords":4,"minValues":{},"maxValues":{},"nullCount":{"id":4,"name":4}})"),
+                 AddLine("f4", {{"part", "c"}, {"ipart", "3"}})});  // no stats at all
+    auto s = t.Load();
+    ASSERT_TRUE(s) << s.error().message;
+    snapshot = *s;
+  }
+
+  std::vector<std::string> Select(const std::string& predicate) {
+    FileQuery q;
+    q.json_predicate = predicate;
+    auto sel = SelectFiles(*snapshot, q);
+    EXPECT_TRUE(sel.predicate_error.empty()) << sel.predicate_error;
+    std::vector<std::string> out;
+    for (const auto* f : sel.files) out.emplace_back(f->path());
+    return out;
+  }
+
+  TestTable t;
+  std::shared_ptr<const Snapshot> snapshot;
+};
+
+using Files = std::vector<std::string>;
+
+TEST_F(SkippingTest, PartitionComparisons) {
+  EXPECT_EQ(Select(Cmp("equal", "part", "string", "a")), (Files{"f1"}));
+  EXPECT_EQ(Select(Cmp("lessThan", "part", "string", "b")), (Files{"f1"}));
+  EXPECT_EQ(Select(Cmp("lessThanOrEqual", "part", "string", "b")), (Files{"f1", "f2"}));
+  EXPECT_EQ(Select(Cmp("greaterThan", "ipart", "int", "2")), (Files{"f4"}));
+  EXPECT_EQ(Select(Cmp("greaterThanOrEqual", "ipart", "int", "2")), (Files{"f2", "f4"}));
+  // Null partition values never compare true; isNull finds them.
+  EXPECT_EQ(Select(Op("isNull", {Col("part", "string")})), (Files{"f3"}));
+  EXPECT_EQ(Select(Op("not", {Op("isNull", {Col("part", "string")})})), (Files{"f1", "f2", "f4"}));
+  EXPECT_EQ(Select(Op("not", {Cmp("equal", "part", "string", "a")})), (Files{"f2", "f4"}));
+}
+
+TEST_F(SkippingTest, StatisticsComparisonsPerType) {
+  EXPECT_EQ(Select(Cmp("equal", "id", "long", "5")), (Files{"f1", "f4"}));
+  EXPECT_EQ(Select(Cmp("greaterThan", "id", "long", "10")), (Files{"f2", "f4"}));
+  EXPECT_EQ(Select(Cmp("greaterThanOrEqual", "id", "long", "10")), (Files{"f1", "f2", "f4"}));
+  EXPECT_EQ(Select(Cmp("lessThan", "id", "long", "20")), (Files{"f1", "f4"}));
+  EXPECT_EQ(Select(Cmp("lessThanOrEqual", "id", "long", "20")), (Files{"f1", "f2", "f4"}));
+  EXPECT_EQ(Select(Cmp("equal", "name", "string", "b")), (Files{"f1", "f4"}));
+  EXPECT_EQ(Select(Cmp("equal", "name", "string", "bz")), (Files{"f4"}));
+  // f3 has no statistics for score, day, ts or flag: kept.
+  EXPECT_EQ(Select(Cmp("greaterThan", "score", "double", "5")), (Files{"f1", "f3", "f4"}));
+  EXPECT_EQ(Select(Cmp("lessThan", "score", "float", "-0.5")), (Files{"f2", "f3", "f4"}));
+  EXPECT_EQ(Select(Cmp("equal", "day", "date", "2024-02-10")), (Files{"f2", "f3", "f4"}));
+  EXPECT_EQ(Select(Cmp("equal", "flag", "bool", "true")), (Files{"f2", "f3", "f4"}));
+  // Timestamps: max 10:00:00.123 is truncated to ms, so .123456 may still be in f1.
+  EXPECT_EQ(Select(Cmp("equal", "ts", "timestamp", "2024-01-01T10:00:00.123456Z")),
+            (Files{"f1", "f3", "f4"}));
+  EXPECT_EQ(Select(Cmp("greaterThan", "ts", "timestamp", "2024-01-01T10:00:01Z")),
+            (Files{"f2", "f3", "f4"}));
+}
+
+TEST_F(SkippingTest, NullCountsDecideIsNull) {
+  EXPECT_EQ(Select(Op("isNull", {Col("name", "string")})), (Files{"f2", "f3", "f4"}));
+  EXPECT_EQ(Select(Op("not", {Op("isNull", {Col("id", "long")})})), (Files{"f1", "f2", "f4"}));
+  // All-null column: no value can compare true.
+  EXPECT_EQ(Select(Cmp("equal", "id", "long", "0")), (Files{"f4"}));
+}
+
+TEST_F(SkippingTest, ThreeValuedLogicKeepsUnknowns) {
+  // AND(false, unknown) = false; OR(true, unknown) = true.
+  EXPECT_EQ(Select(Op("and", {Cmp("equal", "part", "string", "a"), Cmp("equal", "nosuch", "int", "1")})),
+            (Files{"f1"}));
+  EXPECT_EQ(Select(Op("or", {Cmp("equal", "part", "string", "a"), Cmp("equal", "nosuch", "int", "1")})),
+            (Files{"f1", "f2", "f3", "f4"}));
+  // NOT of a comparison with nulls: null rows satisfy neither.
+  EXPECT_EQ(Select(Op("not", {Cmp("lessThan", "id", "long", "100")})), (Files{"f4"}));
+  // Column against column: both partition values are known exactly.
+  EXPECT_EQ(Select(Op("equal", {Col("part", "string"), Col("part", "string")})),
+            (Files{"f1", "f2", "f4"}));
+  // A partition value that does not parse in the predicate's type is unknown: kept.
+  EXPECT_EQ(Select(Cmp("equal", "part", "int", "1")), (Files{"f1", "f2", "f4"}));
+}
+
+TEST_F(SkippingTest, BadPredicatesNeverFailTheyOnlyStopPruning) {
+  FileQuery q;
+  q.json_predicate = R"({"op":"equal","children":"oops"})";
+  auto sel = SelectFiles(*snapshot, q);
+  EXPECT_EQ(sel.files.size(), 4u);
+  EXPECT_FALSE(sel.predicate_used);
+  EXPECT_FALSE(sel.predicate_error.empty());
+}
+
+TEST_F(SkippingTest, LimitHintCountsOnlyFilesThatMatchEntirely) {
+  FileQuery q;
+  q.limit_hint = 5;
+  auto sel = SelectFiles(*snapshot, q);
+  EXPECT_EQ(sel.files.size(), 1u);  // f1 has 10 records
+  EXPECT_TRUE(sel.limit_applied);
+  q.limit_hint = 15;
+  EXPECT_EQ(SelectFiles(*snapshot, q).files.size(), 2u);
+  // f1 matches part = 'a' entirely (partition), so one file is enough.
+  q.json_predicate = Cmp("equal", "part", "string", "a");
+  q.limit_hint = 1;
+  EXPECT_EQ(SelectFiles(*snapshot, q).files.size(), 1u);
+  // f1 matches id < 25 entirely by its statistics (max 10, no nulls).
+  q.json_predicate = Cmp("lessThan", "id", "long", "25");
+  q.limit_hint = 1;
+  EXPECT_EQ(SelectFiles(*snapshot, q).files.size(), 1u);
+  // Partial matches (id < 5 in 1..10) do not count toward the limit: nothing is cut.
+  q.json_predicate = Cmp("lessThan", "id", "long", "5");
+  EXPECT_EQ(SelectFiles(*snapshot, q).files.size(), 2u);
+}
+
+TEST(ColumnMappingSkippingTest, PartitionValuesAndStatsUsePhysicalNames) {
+  TestTable t;
+  const std::string schema =
+      R"({"type":"struct","fields":[{"name":"Region","type":"string","nullable":true,"metadata":{"delta.columnMapping.id":1,"delta.columnMapping.physicalName":"col-1"}},{"name":"v","type":"long","nullable":true,"metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":"col-2"}}]})";
+  t.Commit(0, {ProtocolLine(2, 5), MetadataLine(schema, {"Region"}, {{"delta.columnMapping.mode", "name"}}),
+               AddLine("a", {{"col-1", "eu"}}, 1, R"({"numRecords":1,"minValues":{"col-2":1},"maxValues":{"col-2":2},"nullCount":{"col-2":0}})"),
+               AddLine("b", {{"col-1", "us"}}, 1, R"({"numRecords":1,"minValues":{"col-2":5},"maxValues":{"col-2":6},"nullCount":{"col-2":0}})")});
+  auto s = t.Load();
+  ASSERT_TRUE(s);
+  FileQuery q;
+  q.json_predicate = Cmp("equal", "region", "string", "us");  // names match case-insensitively
+  auto sel = SelectFiles(**s, q);
+  ASSERT_EQ(sel.files.size(), 1u);
+  EXPECT_EQ(sel.files[0]->path(), "b");
+  q.json_predicate = Cmp("lessThan", "v", "long", "3");
+  sel = SelectFiles(**s, q);
+  ASSERT_EQ(sel.files.size(), 1u);
+  EXPECT_EQ(sel.files[0]->path(), "a");
+}
+
+TEST(TypedValueTest, ParsesTheProtocolForms) {
+  EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kDate, "1970-01-02")->v), 1);
+  EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kTimestamp, "1970-01-01T00:00:01Z")->v),
+            1000000);
+  EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kTimestamp, "1970-01-01 00:00:01.5")->v),
+            1500000);
+  EXPECT_EQ(
+      std::get<int64_t>(ParseTypedValue(ValueType::kTimestamp, "1970-01-01T01:00:00+01:00")->v), 0);
+  EXPECT_FALSE(ParseTypedValue(ValueType::kInt, "3000000000"));
+  EXPECT_TRUE(ParseTypedValue(ValueType::kLong, "3000000000"));
+  EXPECT_FALSE(ParseTypedValue(ValueType::kBool, "yes"));
+  EXPECT_TRUE(std::isnan(std::get<double>(ParseTypedValue(ValueType::kDouble, "NaN")->v)));
+}
+
+}  // namespace
+}  // namespace lakeshare::delta

@@ -1,0 +1,230 @@
+#include "delta/history.h"
+
+#include <gtest/gtest.h>
+
+#include "delta/change_feed.h"
+#include "delta/delta_test_util.h"
+
+namespace lakeshare::delta {
+namespace {
+
+using testing::AddLine;
+using testing::CdcLine;
+using testing::CommitInfoLine;
+using testing::MetadataLine;
+using testing::ProtocolLine;
+using testing::RemoveLine;
+using testing::SchemaString;
+using testing::TestTable;
+
+const std::string kSchema = SchemaString({{"id", "long"}});
+
+std::shared_ptr<const Snapshot> Latest(const TestTable& t) {
+  auto s = t.Load();
+  EXPECT_TRUE(s) << (s ? "" : s.error().message);
+  return *s;
+}
+
+// ---- Timestamp resolution -----------------------------------------------------------------------
+
+class FileTimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    t.Commit(0, {ProtocolLine(), MetadataLine(kSchema), AddLine("a")}, 1000);
+    t.Commit(1, {AddLine("b")}, 2000);
+    t.Commit(2, {AddLine("c")}, 3000);
+  }
+  Result<Version> At(int64_t ts, TimestampBound b) {
+    return VersionAtTimestamp(*Latest(t), ts, b);
+  }
+  TestTable t;
+};
+
+TEST_F(FileTimeTest, LatestCommitAtOrBefore) {
+  EXPECT_EQ(*At(1000, TimestampBound::kLatestAtOrBefore), 0);
+  EXPECT_EQ(*At(1999, TimestampBound::kLatestAtOrBefore), 0);
+  EXPECT_EQ(*At(2000, TimestampBound::kLatestAtOrBefore), 1);
+  EXPECT_EQ(*At(99999, TimestampBound::kLatestAtOrBefore), 2);
+  auto before = At(999, TimestampBound::kLatestAtOrBefore);
+  ASSERT_FALSE(before);
+  EXPECT_EQ(before.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(before.error().message.find("before the earliest available table version 0"),
+            std::string::npos)
+      << before.error().message;
+}
+
+TEST_F(FileTimeTest, EarliestCommitAtOrAfter) {
+  EXPECT_EQ(*At(0, TimestampBound::kEarliestAtOrAfter), 0);
+  EXPECT_EQ(*At(1000, TimestampBound::kEarliestAtOrAfter), 0);
+  EXPECT_EQ(*At(1001, TimestampBound::kEarliestAtOrAfter), 1);
+  EXPECT_EQ(*At(3000, TimestampBound::kEarliestAtOrAfter), 2);
+  auto after = At(3001, TimestampBound::kEarliestAtOrAfter);
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(after.error().message.find("after the latest table version 2"), std::string::npos);
+}
+
+TEST_F(FileTimeTest, FileTimesAreMadeIncreasing) {
+  // Commit 1 written with a clock that went backwards: it counts as 1 ms after commit 0.
+  t.Commit(1, {AddLine("b")}, 500);
+  auto times = CommitTimestamps(*Latest(t), 0, 2);
+  ASSERT_TRUE(times);
+  ASSERT_EQ(times->size(), 3u);
+  EXPECT_EQ((*times)[0].timestamp_ms, 1000);
+  EXPECT_EQ((*times)[1].timestamp_ms, 1001);
+  EXPECT_EQ((*times)[2].timestamp_ms, 3000);
+  EXPECT_EQ(*At(1001, TimestampBound::kLatestAtOrBefore), 1);
+}
+
+TEST_F(FileTimeTest, SnapshotTimestampIsTheCommitFileTime) {
+  EXPECT_EQ(Latest(t)->timestamp_ms(), 3000);
+  EXPECT_EQ((*t.Load(1))->timestamp_ms(), 2000);
+}
+
+class InCommitTimestampTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Versions 0-1 without ICT; ICT enabled at version 2 with timestamp 50000. File times are
+    // deliberately unrelated to the in-commit timestamps.
+    t.Commit(0, {ProtocolLine(1, 7, std::nullopt, std::vector<std::string>{"inCommitTimestamp"}),
+                 MetadataLine(kSchema), AddLine("a")},
+             1000);
+    t.Commit(1, {AddLine("b")}, 2000);
+    t.Commit(2, {CommitInfoLine(50000),
+                 MetadataLine(kSchema, {},
+                              {{"delta.enableInCommitTimestamps", "true"},
+                               {"delta.inCommitTimestampEnablementVersion", "2"},
+                               {"delta.inCommitTimestampEnablementTimestamp", "50000"}})},
+             9999999);
+    t.Commit(3, {CommitInfoLine(60000), AddLine("c")}, 5);
+    t.Commit(4, {CommitInfoLine(70000), AddLine("d")}, 6);
+  }
+  TestTable t;
+};
+
+TEST_F(InCommitTimestampTest, SnapshotUsesTheInCommitTimestamp) {
+  EXPECT_EQ(Latest(t)->timestamp_ms(), 70000);
+  EXPECT_EQ((*t.Load(3))->timestamp_ms(), 60000);
+  EXPECT_EQ((*t.Load(1))->timestamp_ms(), 2000);  // before enablement: file time
+}
+
+TEST_F(InCommitTimestampTest, TimeTravelSearchesTheRightRange) {
+  auto s = Latest(t);
+  EXPECT_EQ(*VersionAtTimestamp(*s, 65000, TimestampBound::kLatestAtOrBefore), 3);
+  EXPECT_EQ(*VersionAtTimestamp(*s, 70000, TimestampBound::kLatestAtOrBefore), 4);
+  EXPECT_EQ(*VersionAtTimestamp(*s, 50000, TimestampBound::kLatestAtOrBefore), 2);
+  EXPECT_EQ(*VersionAtTimestamp(*s, 1500, TimestampBound::kLatestAtOrBefore), 0);
+  // Before the enablement timestamp: only versions before 2, by file time.
+  EXPECT_EQ(*VersionAtTimestamp(*s, 49999, TimestampBound::kLatestAtOrBefore), 1);
+  EXPECT_EQ(*VersionAtTimestamp(*s, 55000, TimestampBound::kEarliestAtOrAfter), 3);
+  EXPECT_EQ(*VersionAtTimestamp(*s, 1500, TimestampBound::kEarliestAtOrAfter), 1);
+  EXPECT_EQ(*VersionAtTimestamp(*s, 2500, TimestampBound::kEarliestAtOrAfter), 2);
+  auto times = CommitTimestamps(*s, 0, 4);
+  ASSERT_TRUE(times);
+  EXPECT_TRUE((*times)[3].in_commit);
+  EXPECT_EQ((*times)[3].timestamp_ms, 60000);
+  EXPECT_FALSE((*times)[1].in_commit);
+}
+
+// ---- Change data feed ---------------------------------------------------------------------------
+
+std::map<std::string, std::string> Cdf() { return {{"delta.enableChangeDataFeed", "true"}}; }
+
+std::vector<std::string> Describe(const std::vector<CommitChanges>& changes) {
+  std::vector<std::string> out;
+  for (const auto& c : changes) {
+    std::string line = std::to_string(c.version) + "@" + std::to_string(c.timestamp_ms) + ":";
+    if (c.metadata) line += " metaData";
+    if (c.protocol) line += " protocol";
+    for (const auto& a : c.actions) {
+      line += " " + std::string(FileActionTypeName(a.type)) + "(" + a.path + ")";
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST(ChangeFeedTest, CdcFilesWinOverAddAndRemove) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf()), AddLine("a"), AddLine("b")});
+  t.Commit(1, {RemoveLine("a"), AddLine("a2"), CdcLine("_change_data/c1")});
+  t.Commit(2, {RemoveLine("b")});
+  t.Commit(3, {RemoveLine("a2", "", false), AddLine("a3", {}, 1, "", "", false)});  // OPTIMIZE
+  auto changes = ReadChangeFeed(t.store(), ChangeFeedOptions{0, std::nullopt});
+  ASSERT_TRUE(changes) << changes.error().message;
+  EXPECT_EQ(Describe(*changes),
+            (std::vector<std::string>{"0@1000: metaData protocol add(a) add(b)",
+                                      "1@2000: cdc(_change_data/c1)", "2@3000: remove(b)",
+                                      "3@4000:"}));
+  EXPECT_TRUE((*changes)[1].from_cdc_files);
+  EXPECT_FALSE((*changes)[2].from_cdc_files);
+  // The JSON text of each action is kept for re-emission.
+  EXPECT_EQ((*changes)[2].actions[0].json,
+            R"({"path":"b","deletionTimestamp":5,"dataChange":true})");
+  auto middle = ReadChangeFeed(t.store(), ChangeFeedOptions{1, 2});
+  ASSERT_TRUE(middle);
+  EXPECT_EQ(middle->size(), 2u);
+}
+
+TEST(ChangeFeedTest, CdfMustBeEnabledForTheWholeRange) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema), AddLine("a")});
+  t.Commit(1, {MetadataLine(kSchema, {}, Cdf())});
+  t.Commit(2, {AddLine("b")});
+  t.Commit(3, {MetadataLine(kSchema, {}, {{"delta.enableChangeDataFeed", "false"}})});
+  t.Commit(4, {AddLine("c")});
+  auto from0 = ReadChangeFeed(t.store(), ChangeFeedOptions{0, 2});
+  ASSERT_FALSE(from0);
+  EXPECT_EQ(from0.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(from0.error().message.find("not enabled for table version 0"), std::string::npos)
+      << from0.error().message;
+  auto ok = ReadChangeFeed(t.store(), ChangeFeedOptions{1, 2});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(Describe(*ok), (std::vector<std::string>{"1@2000: metaData", "2@3000: add(b)"}));
+  auto past = ReadChangeFeed(t.store(), ChangeFeedOptions{2, 4});
+  ASSERT_FALSE(past);
+  EXPECT_NE(past.error().message.find("not enabled for table version 3"), std::string::npos);
+  ChangeFeedOptions raw{0, 4};
+  raw.require_cdf_enabled = false;
+  EXPECT_TRUE(ReadChangeFeed(t.store(), raw));
+}
+
+TEST(ChangeFeedTest, RangeErrors) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf())});
+  t.Commit(1, {AddLine("a")});
+  EXPECT_EQ(ReadChangeFeed(t.store(), ChangeFeedOptions{1, 0}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ReadChangeFeed(t.store(), ChangeFeedOptions{2, std::nullopt}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ReadChangeFeed(t.store(), ChangeFeedOptions{0, 5}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ReadChangeFeed(t.store(), ChangeFeedOptions{-1, 1}).error().code,
+            ErrorCode::kInvalidArgument);
+  t.WriteParquetCheckpoint("_delta_log/00000000000000000001.checkpoint.parquet",
+                           {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf()), AddLine("a")});
+  t.Delete(testing::CommitName(0));
+  auto gone = ReadChangeFeed(t.store(), ChangeFeedOptions{0, 1});
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(ReadChangeFeed(t.store(), ChangeFeedOptions{1, 1}));
+}
+
+TEST(ChangeFeedTest, InCommitTimestampsAreTheCommitTimes) {
+  TestTable t;
+  t.Commit(0, {CommitInfoLine(500),
+               ProtocolLine(1, 7, std::nullopt, std::vector<std::string>{"inCommitTimestamp"}),
+               MetadataLine(kSchema, {},
+                            {{"delta.enableChangeDataFeed", "true"},
+                             {"delta.enableInCommitTimestamps", "true"}}),
+               AddLine("a")},
+           77);
+  t.Commit(1, {CommitInfoLine(600), AddLine("b")}, 78);
+  auto changes = ReadChangeFeed(t.store(), ChangeFeedOptions{0, std::nullopt});
+  ASSERT_TRUE(changes);
+  EXPECT_EQ((*changes)[0].timestamp_ms, 500);
+  EXPECT_EQ((*changes)[1].timestamp_ms, 600);
+}
+
+}  // namespace
+}  // namespace lakeshare::delta

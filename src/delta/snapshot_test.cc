@@ -1,0 +1,435 @@
+#include "delta/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "delta/delta_test_util.h"
+#include "delta/log_files.h"
+
+namespace lakeshare::delta {
+namespace {
+
+using testing::AddLine;
+using testing::CommitInfoLine;
+using testing::DomainLine;
+using testing::DvJson;
+using testing::MetadataLine;
+using testing::ProtocolLine;
+using testing::RemoveLine;
+using testing::SchemaString;
+using testing::TestTable;
+using testing::TxnLine;
+using Keys = std::vector<std::string>;
+
+const std::string kSchema = SchemaString({{"id", "long"}, {"p", "string"}});
+
+std::string Head() { return ProtocolLine() + "\n" + MetadataLine(kSchema); }
+
+std::shared_ptr<const Snapshot> MustLoad(const TestTable& t,
+                                         std::optional<Version> v = std::nullopt) {
+  auto s = t.Load(v);
+  EXPECT_TRUE(s) << (s ? "" : s.error().message);
+  return s ? *s : nullptr;
+}
+
+// ---- Action reconciliation ---------------------------------------------------------------------
+
+TEST(ReconciliationTest, RemoveCancelsAnEarlierAdd) {
+  TestTable t;
+  t.Commit(0, {Head(), AddLine("a"), AddLine("b")});
+  t.Commit(1, {RemoveLine("a")});
+  auto s = MustLoad(t);
+  EXPECT_EQ(TestTable::Keys(*s), (Keys{"b"}));
+  EXPECT_EQ(TestTable::Keys(*MustLoad(t, 0)), (Keys{"a", "b"}));
+}
+
+TEST(ReconciliationTest, ReAddingAPathReplacesItsStatistics) {
+  TestTable t;
+  t.Commit(0, {Head(), AddLine("a", {}, 10, R"({"numRecords":1})")});
+  t.Commit(1, {AddLine("a", {}, 20, R"({"numRecords":2})", "", false)});
+  auto s = MustLoad(t);
+  ASSERT_EQ(s->files().size(), 1u);
+  const AddFile* f = s->files().Find("a", "");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->size, 20);
+  EXPECT_EQ(f->StatsJson(), R"({"numRecords":2})");
+  EXPECT_EQ(f->version, 1);
+  EXPECT_EQ(s->files().total_bytes(), 20);
+}
+
+TEST(ReconciliationTest, FilesAreKeyedByPathAndDeletionVector) {
+  TestTable t;
+  const std::string dv1 = DvJson("vBn[lx{q8@P<9BNH/isA", 2);
+  const std::string dv2 = DvJson("ab^-aqEH.-t@S}K{vb[*k^", 3, 4);
+  t.Commit(0, {Head(), AddLine("a"), AddLine("b")});
+  // Delete rows of a: remove (a, NULL), add (a, dv1).
+  t.Commit(1, {RemoveLine("a"), AddLine("a", {}, 100, R"({"numRecords":10})", dv1)});
+  // More deletes: remove (a, dv1), add (a, dv2).
+  t.Commit(2, {AddLine("a", {}, 100, R"({"numRecords":10})", dv2), RemoveLine("a", dv1)});
+  auto s = MustLoad(t);
+  EXPECT_EQ(TestTable::Keys(*s), (Keys{"a#uab^-aqEH.-t@S}K{vb[*k^@4", "b"}));
+  const AddFile* f = s->files().Find("a", "uab^-aqEH.-t@S}K{vb[*k^@4");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->deleted_rows(), 3);
+  EXPECT_EQ(TestTable::Keys(*MustLoad(t, 1)), (Keys{"a#uvBn[lx{q8@P<9BNH/isA@1", "b"}));
+}
+
+TEST(ReconciliationTest, RemoveWithAnotherDeletionVectorKeepsTheFile) {
+  TestTable t;
+  t.Commit(0, {Head(), AddLine("a", {}, 1, "", DvJson("vBn[lx{q8@P<9BNH/isA", 1))});
+  t.Commit(1, {RemoveLine("a")});  // (a, NULL) is not the active logical file
+  EXPECT_EQ(MustLoad(t)->files().size(), 1u);
+}
+
+TEST(ReconciliationTest, LatestProtocolAndMetadataWin) {
+  TestTable t;
+  t.Commit(0, {Head(), AddLine("a")});
+  t.Commit(1, {ProtocolLine(1, 4), MetadataLine(kSchema, {}, {{"delta.appendOnly", "true"}})});
+  auto s = MustLoad(t);
+  EXPECT_EQ(s->protocol().min_writer_version, 4);
+  EXPECT_EQ(s->metadata().Config("delta.appendOnly"), "true");
+  EXPECT_EQ(MustLoad(t, 0)->protocol().min_writer_version, 2);
+}
+
+TEST(ReconciliationTest, LatestTxnVersionPerAppWins) {
+  TestTable t;
+  t.Commit(0, {Head(), TxnLine("app1", 1), TxnLine("app2", 7)});
+  t.Commit(1, {TxnLine("app1", 3)});
+  t.Commit(2, {TxnLine("app1", 2)});  // versions may go down ("rollback")
+  auto s = MustLoad(t);
+  ASSERT_EQ(s->txns().size(), 2u);
+  EXPECT_EQ(s->txns().at("app1").version, 2);
+  EXPECT_EQ(s->txns().at("app2").version, 7);
+}
+
+TEST(ReconciliationTest, RemovedDomainMetadataIsATombstone) {
+  TestTable t;
+  t.Commit(0, {Head(), DomainLine("d1", "{\"a\":1}", false), DomainLine("d2", "x", false)});
+  t.Commit(1, {DomainLine("d1", "{\"a\":2}", false), DomainLine("d2", "x", true)});
+  auto s = MustLoad(t);
+  ASSERT_EQ(s->domain_metadata().size(), 1u);
+  EXPECT_EQ(s->domain_metadata().at("d1").configuration, "{\"a\":2}");
+}
+
+TEST(ReconciliationTest, OnlyTheCommitInfoOfTheSnapshotVersionIsKept) {
+  TestTable t;
+  t.Commit(0, {CommitInfoLine(111), Head()});
+  t.Commit(1, {AddLine("a")});
+  EXPECT_FALSE(MustLoad(t)->commit_info());
+  ASSERT_TRUE(MustLoad(t, 0)->commit_info());
+  EXPECT_EQ(*MustLoad(t, 0)->commit_info()->in_commit_timestamp, 111);
+}
+
+TEST(ReconciliationTest, UnknownActionsAndFieldsAreIgnoredButKeptForReemission) {
+  TestTable t;
+  t.Commit(0, {Head(), R"({"someFutureAction":{"x":1}})",
+               AddLine("a", {}, 5, "", "", true, R"("tags":{"k":"v"},"baseRowId":4,"zzz":[1,2])")});
+  auto s = MustLoad(t);
+  ASSERT_EQ(s->files().size(), 1u);
+  std::string json;
+  s->files().Find("a", "")->AppendJson(json);
+  EXPECT_EQ(json,
+            R"({"path":"a","partitionValues":{},"size":5,"modificationTime":1,"dataChange":true,)"
+            R"("tags":{"k":"v"},"baseRowId":4,"zzz":[1,2]})");
+}
+
+TEST(ReconciliationTest, StatsAndPartitionValuesAreReemittedAsInTheLog) {
+  TestTable t;
+  const std::string stats = R"({"numRecords":3,"minValues":{"id":1,"s":"a\"b"}})";
+  nlohmann::ordered_json add = {{"path", "p=x%20y/f"},
+                                {"partitionValues", {{"p", "x y"}, {"q", nullptr}}},
+                                {"size", 1},
+                                {"modificationTime", 2},
+                                {"dataChange", true},
+                                {"stats", stats}};
+  t.Commit(0, {Head(), nlohmann::ordered_json{{"add", add}}.dump()});
+  auto s = MustLoad(t);
+  const AddFile* f = s->files().Find("p=x%20y/f", "");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->StatsJson(), stats);
+  ASSERT_EQ(f->partition_values->values.size(), 2u);
+  EXPECT_EQ(*f->partition_values->Find("p"), "x y");
+  EXPECT_FALSE(f->partition_values->Find("q")->has_value());
+  std::string json;
+  f->AppendJson(json);
+  EXPECT_EQ(nlohmann::ordered_json::parse(json), add) << json;
+}
+
+TEST(ReconciliationTest, MalformedCommitIsCorruptWithFileAndLine) {
+  TestTable t;
+  t.Commit(0, {Head(), AddLine("a"), "{\"add\":{\"path\":"});
+  auto s = t.Load();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(s.error().message.find("00000000000000000000.json' line 4"), std::string::npos)
+      << s.error().message;
+}
+
+TEST(ReconciliationTest, MissingMetadataIsCorrupt) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(), AddLine("a")});
+  auto s = t.Load();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kCorrupt);
+}
+
+// ---- Protocol and table features ----------------------------------------------------------------
+
+TEST(ProtocolTest, UnsupportedReaderFeatureIsNamed) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(3, 7, std::vector<std::string>{"deletionVectors", "catalogManaged"},
+                            std::vector<std::string>{"deletionVectors", "catalogManaged"}),
+               MetadataLine(kSchema)});
+  auto s = t.Load();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(s.error().message,
+            "Unsupported Delta table: reader feature(s) not supported: catalogManaged");
+  SnapshotOptions lenient;
+  lenient.check_protocol = false;
+  auto loaded = Snapshot::Load(t.store(), lenient);
+  ASSERT_TRUE(loaded);
+  EXPECT_FALSE((*loaded)->CheckReadable());
+}
+
+TEST(ProtocolTest, ReaderVersionAboveThreeIsUnsupported) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(4, 7), MetadataLine(kSchema)});
+  auto s = t.Load();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message,
+            "Unsupported Delta table: it requires reader version 4, this server implements reader "
+            "versions up to 3");
+}
+
+TEST(ProtocolTest, FeaturesAndActiveProperties) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(3, 7,
+                            std::vector<std::string>{"columnMapping", "deletionVectors",
+                                                     "timestampNtz", "v2Checkpoint",
+                                                     "vacuumProtocolCheck", "typeWidening",
+                                                     "variantType-preview"},
+                            std::vector<std::string>{"columnMapping", "deletionVectors",
+                                                     "inCommitTimestamp", "domainMetadata"}),
+               MetadataLine(kSchema, {},
+                            {{"delta.columnMapping.mode", "name"},
+                             {"delta.enableDeletionVectors", "true"},
+                             {"delta.enableChangeDataFeed", "true"},
+                             {"delta.enableInCommitTimestamps", "true"}})});
+  auto s = MustLoad(t);
+  const TableFeatures& f = s->features();
+  EXPECT_EQ(f.column_mapping_mode, "name");
+  EXPECT_TRUE(f.deletion_vectors_enabled);
+  EXPECT_TRUE(f.change_data_feed_enabled);
+  EXPECT_TRUE(f.in_commit_timestamps_enabled);
+  EXPECT_TRUE(f.v2_checkpoints);
+  EXPECT_TRUE(f.HasReaderFeature("timestampNtz"));
+}
+
+TEST(ProtocolTest, ReaderVersionTwoImpliesColumnMapping) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(2, 5), MetadataLine(kSchema, {}, {{"delta.columnMapping.mode", "id"}})});
+  auto s = MustLoad(t);
+  EXPECT_EQ(s->features().reader_features, (std::vector<std::string>{"columnMapping"}));
+  EXPECT_EQ(s->features().column_mapping_mode, "id");
+}
+
+// ---- Checkpoints --------------------------------------------------------------------------------
+
+class CheckpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    t.Commit(0, {Head(), AddLine("a"), AddLine("b"), TxnLine("app", 1)});
+    t.Commit(1, {RemoveLine("a"), AddLine("c"), DomainLine("d", "cfg", false)});
+    t.Commit(2, {AddLine("d")});
+  }
+  // The state at version 1 as checkpoint rows (with a tombstone for `a`).
+  std::vector<std::string> RowsAt1() {
+    return {ProtocolLine(), MetadataLine(kSchema), TxnLine("app", 1), DomainLine("d", "cfg", false),
+            AddLine("b"), AddLine("c"), RemoveLine("a")};
+  }
+  void DropCommits0And1() {
+    t.Delete(testing::CommitName(0));
+    t.Delete(testing::CommitName(1));
+  }
+  void ExpectState() {
+    auto s = MustLoad(t);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(TestTable::Keys(*s), (Keys{"b", "c", "d"}));
+    EXPECT_EQ(s->txns().at("app").version, 1);
+    EXPECT_EQ(s->domain_metadata().at("d").configuration, "cfg");
+    EXPECT_EQ(s->metadata().schema_string, kSchema);
+    ASSERT_TRUE(s->segment().checkpoint);
+  }
+  TestTable t;
+};
+
+TEST_F(CheckpointTest, ClassicParquet) {
+  t.WriteParquetCheckpoint("_delta_log/00000000000000000001.checkpoint.parquet", RowsAt1());
+  DropCommits0And1();
+  ExpectState();
+  EXPECT_EQ(MustLoad(t)->segment().checkpoint->kind, CheckpointKind::kClassic);
+}
+
+TEST_F(CheckpointTest, MultiPart) {
+  auto rows = RowsAt1();
+  t.WriteParquetCheckpoint(
+      "_delta_log/00000000000000000001.checkpoint.0000000001.0000000002.parquet",
+      {rows[0], rows[1], rows[2], rows[3]});
+  t.WriteParquetCheckpoint(
+      "_delta_log/00000000000000000001.checkpoint.0000000002.0000000002.parquet",
+      {rows[4], rows[5], rows[6]});
+  DropCommits0And1();
+  ExpectState();
+}
+
+TEST_F(CheckpointTest, V2JsonWithSidecars) {
+  std::vector<std::string> sidecar_rows = {AddLine("b"), AddLine("c"), RemoveLine("a")};
+  t.WriteParquetCheckpoint("_delta_log/_sidecars/016ae953-37a9-438e-8683-9a9a4a79a395.parquet",
+                           sidecar_rows);
+  auto rows = RowsAt1();
+  std::string text = R"({"checkpointMetadata":{"version":1,"tags":{}}})" "\n";
+  for (int i = 0; i < 4; ++i) text += rows[i] + "\n";
+  text += R"({"sidecar":{"path":"016ae953-37a9-438e-8683-9a9a4a79a395.parquet","sizeInBytes":1,"modificationTime":1}})" "\n";
+  t.Put("_delta_log/00000000000000000001.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json",
+        text);
+  DropCommits0And1();
+  ExpectState();
+  EXPECT_EQ(MustLoad(t)->segment().checkpoint->kind, CheckpointKind::kUuidJson);
+}
+
+TEST_F(CheckpointTest, V2ParquetWithSidecarsAndMissingSidecarIsCorrupt) {
+  t.WriteParquetCheckpoint("_delta_log/_sidecars/s1.parquet", {AddLine("b")});
+  t.WriteParquetCheckpoint("_delta_log/_sidecars/s2.parquet", {AddLine("c"), RemoveLine("a")});
+  auto rows = RowsAt1();
+  std::vector<std::string> top = {rows[0], rows[1], rows[2], rows[3],
+                                  R"({"checkpointMetadata":{"version":1,"tags":{}}})",
+                                  R"({"sidecar":{"path":"s1.parquet","sizeInBytes":1,"modificationTime":1,"tags":{}}})",
+                                  R"({"sidecar":{"path":"s2.parquet","sizeInBytes":1,"modificationTime":1,"tags":{}}})"};
+  t.WriteParquetCheckpoint(
+      "_delta_log/00000000000000000001.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.parquet",
+      top, {}, true, /*v2_columns=*/true);
+  DropCommits0And1();
+  ExpectState();
+  t.Delete("_delta_log/_sidecars/s2.parquet");
+  auto s = t.Load();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(s.error().message.find("_sidecars/s2.parquet"), std::string::npos) << s.error().message;
+}
+
+TEST_F(CheckpointTest, StatsParsedBecomeJsonStatsWhenTheStringIsAbsent) {
+  std::vector<std::string> rows = {
+      ProtocolLine(), MetadataLine(kSchema),
+      R"({"add":{"path":"b","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"stats_parsed":{"numRecords":4,"minValues":{"id":1,"day":"2024-01-02"},"maxValues":{"id":9,"day":"2024-03-04"},"nullCount":{"id":0,"day":2}}}})",
+      R"({"add":{"path":"c","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true}})"};
+  t.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.parquet", rows,
+                           {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
+  auto s = MustLoad(t, 2);
+  ASSERT_EQ(s->files().size(), 2u);
+  EXPECT_EQ(s->files().Find("b", "")->StatsJson(),
+            R"({"numRecords":4,"minValues":{"id":1,"day":"2024-01-02"},"maxValues":{"id":9,"day":"2024-03-04"},"nullCount":{"id":0,"day":2}})");
+  EXPECT_FALSE(s->files().Find("c", "")->has_stats);
+}
+
+TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {
+  t.Put("_delta_log/00000000000000000001.checkpoint.parquet", "PAR1 definitely not parquet");
+  auto s = MustLoad(t);  // commits 0 and 1 are still there
+  ASSERT_TRUE(s);
+  EXPECT_EQ(TestTable::Keys(*s), (Keys{"b", "c", "d"}));
+  DropCommits0And1();
+  auto broken = t.Load();
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(broken.error().message.find("00000000000000000001.checkpoint.parquet"),
+            std::string::npos)
+      << broken.error().message;
+}
+
+// ---- Incremental refresh ----------------------------------------------------------------------
+
+TEST(RefreshTest, ReadsOnlyNewCommitsAndMatchesAFullLoad) {
+  TestTable t;
+  std::vector<std::string> first = {Head()};
+  for (int i = 0; i < 50; ++i) first.push_back(AddLine("f" + std::to_string(i)));
+  t.Commit(0, first);
+  auto s0 = MustLoad(t);
+  auto same = Snapshot::Refresh(s0);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->get(), s0.get());  // unchanged table: same snapshot
+  t.Commit(1, {RemoveLine("f3"), AddLine("g1"), TxnLine("x", 1)});
+  t.Commit(2, {AddLine("f4", {}, 999), RemoveLine("g1"), AddLine("g2")});
+  auto s2 = Snapshot::Refresh(s0);
+  ASSERT_TRUE(s2) << s2.error().message;
+  EXPECT_EQ((*s2)->version(), 2);
+  EXPECT_EQ((*s2)->load_stats().commits_read, 2);
+  auto full = MustLoad(t);
+  EXPECT_EQ(TestTable::Keys(**s2), TestTable::Keys(*full));
+  EXPECT_EQ((*s2)->files().size(), 50u);
+  EXPECT_EQ((*s2)->files().Find("f4", "")->size, 999);
+  EXPECT_EQ((*s2)->txns().at("x").version, 1);
+  EXPECT_EQ((*s2)->files().total_bytes(), full->files().total_bytes());
+  // The old snapshot is untouched.
+  EXPECT_EQ(TestTable::Keys(*s0).size(), 50u);
+  EXPECT_NE(s0->files().Find("f3", ""), nullptr);
+  // Refresh again on top of a refreshed snapshot.
+  t.Commit(3, {RemoveLine("g2"), RemoveLine("f0")});
+  auto s3 = Snapshot::Refresh(*s2);
+  ASSERT_TRUE(s3);
+  EXPECT_EQ(TestTable::Keys(**s3), TestTable::Keys(*MustLoad(t)));
+  EXPECT_EQ((*s3)->files().size(), 48u);
+}
+
+TEST(RefreshTest, ProtocolUpgradeToAnUnsupportedFeatureFailsTheRefresh) {
+  TestTable t;
+  t.Commit(0, {Head()});
+  auto s0 = MustLoad(t);
+  t.Commit(1, {ProtocolLine(3, 7, std::vector<std::string>{"futureFeature"},
+                            std::vector<std::string>{"futureFeature"})});
+  auto s1 = Snapshot::Refresh(s0);
+  ASSERT_FALSE(s1);
+  EXPECT_EQ(s1.error().code, ErrorCode::kUnsupported);
+}
+
+// ---- FileSet layering ---------------------------------------------------------------------------
+
+TEST(FileSetTest, LayersShareTheBaseAndMergeWhenTheTailGrows) {
+  FileSetBuilder b;
+  AddInput in;
+  std::vector<std::string> paths;
+  for (int i = 0; i < 10000; ++i) paths.push_back("file-" + std::to_string(i));
+  for (const auto& p : paths) {
+    in.path = p;
+    in.size = 1;
+    b.Add(in, 0);
+  }
+  FileSet base = b.Finish();
+  EXPECT_EQ(base.num_layers(), 1);
+  FileSetBuilder b2(base);
+  b2.Remove("file-5", "");
+  in.path = "new";
+  b2.Add(in, 1);
+  FileSet next = b2.Finish();
+  EXPECT_EQ(next.num_layers(), 2);
+  EXPECT_EQ(next.size(), 10000u);
+  EXPECT_EQ(next.Find("file-5", ""), nullptr);
+  EXPECT_NE(base.Find("file-5", ""), nullptr);
+  EXPECT_NE(next.Find("new", ""), nullptr);
+  // A tail larger than max(4096, base/32) is merged into one layer.
+  FileSetBuilder b3(next);
+  std::vector<std::string> more;
+  for (int i = 0; i < 5000; ++i) more.push_back("more-" + std::to_string(i));
+  for (const auto& p : more) {
+    in.path = p;
+    b3.Add(in, 2);
+  }
+  FileSet merged = b3.Finish();
+  EXPECT_EQ(merged.num_layers(), 1);
+  EXPECT_EQ(merged.size(), 15000u);
+  EXPECT_EQ(merged.Find("file-5", ""), nullptr);
+  EXPECT_EQ(merged.total_bytes(), 15000);
+}
+
+}  // namespace
+}  // namespace lakeshare::delta
