@@ -4,10 +4,12 @@ Legacy converted types without logical types, unsigned values above the signed r
 sub-microsecond parts, FLOAT16, decimals on variable-length BYTE_ARRAY, millisecond and
 nanosecond units, UUID, INTERVAL, BSON, JSON and ENUM annotations, the Parquet format's
 backward-compatible list and map shapes (2-level lists, `array` and `<name>_tuple` groups, bare
-repeated fields, MAP_KEY_VALUE), and strings that are not valid UTF-8.
+repeated fields, MAP_KEY_VALUE), strings that are not valid UTF-8, and the DELTA_* encodings at
+their edges (wrapping deltas, empty miniblocks, shared prefixes; no writer at hand produces
+DELTA_BYTE_ARRAY).
 
-The writer is deliberately minimal: one row group, one PLAIN data page (v1) per column, no
-compression, no statistics. Field ids and enum values follow the format's parquet.thrift
+The writer is deliberately minimal: one row group, one data page (v1) per column, PLAIN or a
+DELTA_* encoding, no compression, no statistics. Field ids and enum values follow the format's parquet.thrift
 (src/parquet/parquet.thrift has the same ones).
 
     python3 handmade_parquet.py OUTDIR      # or: import handmade_parquet; handmade_parquet.write_all(dir)
@@ -166,6 +168,7 @@ class Node:
     max_def: int = 0
     max_rep: int = 0
     path: tuple = ()
+    encoding: int = 0  # PLAIN; or DELTA_BINARY_PACKED (5), DELTA_LENGTH_BYTE_ARRAY (6), DELTA_BYTE_ARRAY (7)
 
     def element(self) -> list[F]:
         fields = [F(4, T_BINARY, self.name)]
@@ -295,6 +298,72 @@ def _plain(node: Node, values: list) -> bytes:
     raise ValueError(t)
 
 
+PLAIN, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY = 0, 5, 6, 7
+
+
+def _bitpack(values: list[int], width: int) -> bytes:
+    acc = 0
+    for i, v in enumerate(values):
+        acc |= v << (i * width)
+    return acc.to_bytes((len(values) * width + 7) // 8, "little")
+
+
+def _delta_binary_packed(values: list[int], bits: int) -> bytes:
+    """Encodings.md, DELTA_BINARY_PACKED: blocks of 128 values in 4 miniblocks of 32; deltas
+    wrap around in the column's bit width, as the format asks."""
+    mask = (1 << bits) - 1
+
+    def signed(v: int) -> int:
+        v &= mask
+        return v - (1 << bits) if v >> (bits - 1) else v
+
+    first = signed(values[0]) if values else 0
+    out = bytearray(_varint(128) + _varint(4) + _varint(len(values)) + _varint(_zigzag(first)))
+    deltas = [signed(values[i] - values[i - 1]) for i in range(1, len(values))]
+    for b in range(0, len(deltas), 128):
+        block = deltas[b:b + 128]
+        smallest = min(block)
+        out += _varint(_zigzag(smallest))
+        adjusted = [(d - smallest) & mask for d in block]
+        widths, bodies = [], []
+        for m in range(4):
+            part = adjusted[m * 32:(m + 1) * 32]
+            if not part:
+                widths.append(0)  # miniblocks past the last value: width present, body absent
+                continue
+            width = max(part).bit_length()
+            widths.append(width)
+            bodies.append(_bitpack(part + [0] * (32 - len(part)), width))
+        out += bytes(widths) + b"".join(bodies)
+    return bytes(out)
+
+
+def _as_bytes(values: list) -> list[bytes]:
+    return [v.encode() if isinstance(v, str) else v for v in values]
+
+
+def _encode(node: Node, values: list) -> bytes:
+    if node.encoding == PLAIN:
+        return _plain(node, values)
+    if node.encoding == DELTA_BINARY_PACKED:
+        return _delta_binary_packed(values, 32 if node.ptype == INT32 else 64)
+    data = _as_bytes(values)
+    if node.encoding == DELTA_LENGTH_BYTE_ARRAY:
+        return _delta_binary_packed([len(v) for v in data], 32) + b"".join(data)
+    if node.encoding == DELTA_BYTE_ARRAY:
+        prefixes, suffixes, previous = [], [], b""
+        for v in data:
+            n = 0
+            while n < min(len(v), len(previous)) and v[n] == previous[n]:
+                n += 1
+            prefixes.append(n)
+            suffixes.append(v[n:])
+            previous = v
+        return (_delta_binary_packed(prefixes, 32) + _delta_binary_packed([len(x) for x in suffixes], 32)
+                + b"".join(suffixes))
+    raise ValueError(node.encoding)
+
+
 def write_file(path: Path, schema: list[Node], rows: list[dict]) -> None:
     leaves: list[Node] = []
     for n in schema:
@@ -314,12 +383,12 @@ def write_file(path: Path, schema: list[Node], rows: list[dict]) -> None:
             data += _rle_levels([t[0] for t in triples], lf.max_rep)
         if lf.max_def > 0:
             data += _rle_levels([t[1] for t in triples], lf.max_def)
-        data += _plain(lf, [t[2] for t in triples if t[1] == lf.max_def])
+        data += _encode(lf, [t[2] for t in triples if t[1] == lf.max_def])
         header = encode_struct([
             F(1, T_I32, 0),  # DATA_PAGE
             F(2, T_I32, len(data)),
             F(3, T_I32, len(data)),
-            F(5, T_STRUCT, [F(1, T_I32, len(triples)), F(2, T_I32, 0), F(3, T_I32, 3), F(4, T_I32, 3)]),
+            F(5, T_STRUCT, [F(1, T_I32, len(triples)), F(2, T_I32, lf.encoding), F(3, T_I32, 3), F(4, T_I32, 3)]),
         ])
         offset = len(body)
         body += header + data
@@ -327,7 +396,7 @@ def write_file(path: Path, schema: list[Node], rows: list[dict]) -> None:
         total += size
         meta = [
             F(1, T_I32, lf.ptype),
-            F(2, T_LIST, (T_I32, [0, 3])),  # PLAIN, RLE
+            F(2, T_LIST, (T_I32, sorted({lf.encoding, 3}))),  # the values' encoding, RLE levels
             F(3, T_LIST, (T_BINARY, list(lf.path))),
             F(4, T_I32, 0),  # UNCOMPRESSED
             F(5, T_I64, len(triples)),
@@ -553,6 +622,42 @@ def _invalid_utf8():
     return schema, rows
 
 
+def _delta_encodings():
+    # Values chosen for the decoders' edges: deltas that wrap around the type's range, a first
+    # value at the minimum, runs of equal values (width 0), more than one block of 128, a last
+    # block with empty miniblocks, nulls between values; strings sharing prefixes, empty ones.
+    n = 300
+    i64 = [-(2**63), 2**63 - 1, -1, 0, 1, 2**62, -(2**62)] + [(i * 7919) ** 3 % (2**40) - 2**39 for i in range(n - 7)]
+    i32 = [-(2**31), 2**31 - 1, 0, -1] + [5] * 40 + [(i * 104729) % (2**31) - 2**30 for i in range(n - 44)]
+    words = ["", "a", "ab", "abc", "abd", "b", "", "prefix-long-" * 5, "prefix-long-x", "ünï", "ünö"]
+    strings = [words[i % len(words)] + ("" if i % 3 else str(i)) for i in range(n)]
+    schema = [
+        leaf("i64", INT64, encoding=DELTA_BINARY_PACKED),
+        leaf("i32", INT32, encoding=DELTA_BINARY_PACKED),
+        leaf("u32", INT32, converted=UINT_32, encoding=DELTA_BINARY_PACKED),
+        leaf("ts", INT64, logical=lt_timestamp(True, "MICROS"), encoding=DELTA_BINARY_PACKED),
+        leaf("dlba", BYTE_ARRAY, converted=UTF8, encoding=DELTA_LENGTH_BYTE_ARRAY),
+        leaf("dba", BYTE_ARRAY, converted=UTF8, encoding=DELTA_BYTE_ARRAY),
+        leaf("dba_bin", BYTE_ARRAY, encoding=DELTA_BYTE_ARRAY),
+        leaf("dba_dec", FLBA, type_length=4, converted=DECIMAL, scale=2, precision=9, encoding=DELTA_BYTE_ARRAY),
+        leaf("one", INT64, encoding=DELTA_BINARY_PACKED),
+    ]
+    rows = []
+    for i in range(n):
+        rows.append({
+            "i64": None if i % 11 == 5 else i64[i],
+            "i32": None if i % 13 == 7 else i32[i],
+            "u32": (i32[i] * 3) % 2**32,
+            "ts": 1_700_000_000_000_000 + i * 1_000_003 - (i % 5) * 10**12,
+            "dlba": None if i % 17 == 3 else strings[i],
+            "dba": None if i % 19 == 4 else strings[i],
+            "dba_bin": bytes([i % 256, (i * 7) % 256]) * (i % 4),
+            "dba_dec": None if i % 23 == 0 else be_twos((i * 4099) % 2**31 - 2**30, 4),
+            "one": 42 if i == 0 else None,  # a single value: header only, no block
+        })
+    return schema, rows
+
+
 def _bson():
     # Alone in its file: DuckDB refuses the whole file for a BSON column.
     schema = [leaf("bson", BYTE_ARRAY, converted=BSON, logical=lt_bson())]
@@ -577,6 +682,7 @@ def files() -> dict[str, tuple[list[Node], list[dict]]]:
         "legacy_types.parquet": _legacy_types(),
         "bson.parquet": _bson(),
         "interval_unsigned.parquet": _interval_unsigned(),
+        "delta_encodings.parquet": _delta_encodings(),
         "invalid_utf8.parquet": _invalid_utf8(),
     }
     for column, content in _split(_legacy_nesting).items():

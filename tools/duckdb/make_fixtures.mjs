@@ -86,6 +86,10 @@ const CASES = {
       (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
       ([NULL], [[NULL, NULL]], {'a': -1, 'b': ''}, NULL, MAP {'': 0}, MAP {0: ''}, [NULL], [NULL])
     ) t(ints, int_lists, st, st_nested, str_map, int_map, structs, maps)`,
+  // No rows at all, and columns that are NULL in every row.
+  empty: `SELECT 1::INTEGER AS a, 'x' AS s, [1] AS l WHERE false`,
+  all_null: `SELECT NULL::INTEGER AS a, NULL::VARCHAR AS s, NULL::INTEGER[] AS l, NULL::STRUCT(x INT) AS st
+             FROM range(3000)`,
   // Enough rows for several pages and row groups, dictionaries that overflow, and runs that
   // exercise RLE and bit-packing.
   bulk: `
