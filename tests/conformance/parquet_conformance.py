@@ -82,6 +82,9 @@ class Known:
     # a failing comparison is reported as XFAIL; with them, the file is still fully checked.
     expected: list[dict] | None = None
 
+    def __str__(self) -> str:
+        return self.reason
+
 
 # Files where DuckDB cannot be the reference, each with the reason. Keys are fnmatch patterns over
 # file names (corpus.py: "kernel/x.tar.zst!/x/part-0.parquet"; "generated/..." and "handmade/..."
