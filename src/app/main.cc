@@ -7,6 +7,7 @@
 #include "app/delta_commands.h"
 #include "app/parquet_commands.h"
 #include "app/parquet_write_commands.h"
+#include "app/serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Lakeshare: self-hosted Delta Sharing and partner data-sharing platform"};
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   lakeshare::app::AddParquetCommands(app);
   lakeshare::app::AddParquetWriteCommands(app);
   lakeshare::app::AddDeltaCommands(app);
+  lakeshare::app::AddServeCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

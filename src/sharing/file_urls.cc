@@ -1,0 +1,311 @@
+#include "sharing/file_urls.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/strings.h"
+#include "delta/actions.h"
+#include "storage/random_access_file.h"
+
+namespace lakeshare::sharing {
+
+namespace {
+
+// Bodies up to this size are read into memory and sent with Content-Length (also what a HEAD
+// request needs to announce the size); larger ones are streamed.
+constexpr int64_t kWholeBodyLimit = 8 << 20;
+constexpr int64_t kStreamPiece = 1 << 20;
+
+bool IsUnreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+std::string PercentEncode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() + s.size() / 4);
+  for (unsigned char c : s) {
+    if (IsUnreserved(c) || (keep_slash && c == '/') || (keep_slash && c == '=')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+tl::unexpected<Error> Denied(std::string_view why) {
+  return MakeError(ErrorCode::kPermissionDenied, std::string(why));
+}
+
+std::string_view StripScheme(std::string_view uri, std::string* scheme) {
+  size_t p = uri.find("://");
+  if (p != std::string_view::npos) {
+    *scheme = ToLower(uri.substr(0, p));
+    return uri.substr(p + 3);
+  }
+  if (uri.rfind("file:", 0) == 0) {
+    *scheme = "file";
+    uri.remove_prefix(5);
+    // file:/abs and file:///abs both name /abs.
+    return uri;
+  }
+  scheme->clear();
+  return uri;
+}
+
+struct ByteRange {
+  int64_t first = 0;
+  int64_t length = 0;
+};
+
+// RFC 9110 §14.1.2: one range-spec of the "bytes" unit. nullopt: ignore the header (serve
+// everything); an empty range: unsatisfiable.
+std::optional<std::optional<ByteRange>> ParseRange(std::string_view header, int64_t size) {
+  std::string value = ToLower(header);
+  std::string_view v = value;
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  if (v.rfind("bytes=", 0) != 0) return std::nullopt;
+  v.remove_prefix(6);
+  if (v.find(',') != std::string_view::npos) return std::nullopt;  // several ranges: send all
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  size_t dash = v.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto parse = [](std::string_view s, int64_t* out) {
+    if (s.empty()) return false;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+    return ec == std::errc() && p == s.data() + s.size() && *out >= 0;
+  };
+  std::string_view a = v.substr(0, dash), b = v.substr(dash + 1);
+  int64_t first = 0, last = 0;
+  if (a.empty()) {
+    int64_t suffix = 0;
+    if (!parse(b, &suffix)) return std::nullopt;
+    if (suffix == 0 || size == 0) return std::optional<ByteRange>();  // unsatisfiable
+    int64_t n = std::min(suffix, size);
+    return std::optional<ByteRange>(ByteRange{size - n, n});
+  }
+  if (!parse(a, &first)) return std::nullopt;
+  if (b.empty()) {
+    last = size - 1;
+  } else if (!parse(b, &last) || last < first) {
+    return std::nullopt;
+  }
+  if (first >= size) return std::optional<ByteRange>();
+  last = std::min(last, size - 1);
+  return std::optional<ByteRange>(ByteRange{first, last - first + 1});
+}
+
+}  // namespace
+
+std::string EncodeUrlPath(std::string_view path) { return PercentEncode(path, true); }
+
+Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const std::string& location) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = stores_.find(location);
+  if (it != stores_.end()) return it->second;
+  auto store = storage::OpenObjectStore(location, options_);
+  if (!store) {
+    // Locations come from the provider, never from clients; do not echo them back.
+    Error e = store.error();
+    if (e.code == ErrorCode::kInvalidArgument || e.code == ErrorCode::kNotFound ||
+        e.code == ErrorCode::kUnsupported) {
+      e.code = ErrorCode::kInternal;
+    }
+    return tl::unexpected<Error>(std::move(e));
+  }
+  std::shared_ptr<const storage::ObjectStore> shared(std::move(*store));
+  stores_.emplace(location, shared);
+  return shared;
+}
+
+bool IsLocalStore(const storage::ObjectStore& store) {
+  return store.uri().rfind("file:", 0) == 0;
+}
+
+Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string_view action_path) {
+  LS_ASSIGN_OR_RETURN(std::string decoded, delta::DecodeActionPath(action_path));
+  if (!delta::IsAbsoluteUri(action_path)) return decoded;
+  std::string root_scheme, file_scheme;
+  std::string_view root = StripScheme(store.uri(), &root_scheme);
+  std::string_view file = StripScheme(decoded, &file_scheme);
+  if (root_scheme == "s3a") root_scheme = "s3";
+  if (file_scheme == "s3a") file_scheme = "s3";
+  if (root_scheme == "file") {
+    while (root.size() > 1 && root.substr(0, 2) == "//") root.remove_prefix(1);
+  }
+  if (file_scheme == "file") {
+    while (file.size() > 1 && file.substr(0, 2) == "//") file.remove_prefix(1);
+  }
+  std::string prefix(root);
+  if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
+  if (root_scheme != file_scheme || file.substr(0, prefix.size()) != prefix) {
+    return Unsupported(
+        "The table references a data file outside its location (an absolute path, e.g. from a "
+        "shallow clone); such tables cannot be shared");
+  }
+  return std::string(file.substr(prefix.size()));
+}
+
+std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view table_id,
+                                    std::string_view path, std::string_view expires,
+                                    std::string_view recipient) const {
+  std::string in;
+  in.reserve(share_id.size() + table_id.size() + path.size() + expires.size() +
+             recipient.size() + 4);
+  in.append(share_id);
+  in.push_back('\0');
+  in.append(table_id);
+  in.push_back('\0');
+  in.append(path);
+  in.push_back('\0');
+  in.append(expires);
+  in.push_back('\0');
+  in.append(recipient);
+  return in;
+}
+
+Result<SignedUrl> FileUrlSigner::Sign(const storage::ObjectStore& store, const UrlScope& scope,
+                                      std::string_view storage_path) const {
+  SignedUrl out;
+  out.expiration_ms = scope.expires_s * 1000;
+  if (!IsLocalStore(store)) {
+    LS_ASSIGN_OR_RETURN(out.url, store.PresignGet(storage_path, scope.expiry_seconds));
+    return out;
+  }
+  std::string expires = std::to_string(scope.expires_s);
+  std::string mac = Base64UrlEncode(signer_.Mac(
+      "file", MacInput(scope.share_id, scope.table_id, storage_path, expires, scope.recipient)));
+  out.url.reserve(scope.base_url.size() + storage_path.size() + 200);
+  out.url += scope.base_url;
+  out.url += "/files/";
+  out.url += scope.share_id;
+  out.url.push_back('/');
+  out.url += scope.table_id;
+  out.url.push_back('/');
+  out.url += EncodeUrlPath(storage_path);
+  out.url += "?expires=";
+  out.url += expires;
+  out.url += "&recipient=";
+  out.url += PercentEncode(scope.recipient, false);
+  out.url += "&signature=";
+  out.url += mac;
+  return out;
+}
+
+Status FileUrlSigner::Verify(std::string_view share_id, std::string_view table_id,
+                             std::string_view path, std::string_view expires,
+                             std::string_view recipient, std::string_view signature,
+                             int64_t now_ms) const {
+  if (!signer_.Verify("file", MacInput(share_id, table_id, path, expires, recipient), signature)) {
+    return Denied("The signature of this URL does not match (was the URL altered?)");
+  }
+  int64_t expires_s = 0;
+  auto [p, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), expires_s);
+  if (ec != std::errc() || p != expires.data() + expires.size()) {
+    return Denied("Malformed expiry");
+  }
+  if (expires_s * 1000 <= now_ms) {
+    return Denied("This URL has expired; query the table again for a fresh one");
+  }
+  return OkStatus();
+}
+
+Result<http::Response> ServeSignedFile(const http::Request& request, const ShareProvider& provider,
+                                       StoreCache& stores, const FileUrlSigner& signer,
+                                       int64_t now_ms) {
+  const std::string* share_id = request.PathParam("share");
+  const std::string* table_id = request.PathParam("table");
+  const std::string* path = request.PathParam("path");
+  const std::string* expires = request.QueryParam("expires");
+  const std::string* recipient = request.QueryParam("recipient");
+  const std::string* signature = request.QueryParam("signature");
+  if (!share_id || !table_id || !path || !expires || !recipient || !signature) {
+    return Denied("Not a signed file URL (expires, recipient and signature are required)");
+  }
+  LS_RETURN_IF_ERROR(
+      signer.Verify(*share_id, *table_id, *path, *expires, *recipient, *signature, now_ms));
+  LS_RETURN_IF_ERROR(storage::ValidateObjectPath(*path));
+  LS_ASSIGN_OR_RETURN(TableInfo table, provider.GetTableById(*recipient, *share_id, *table_id));
+  LS_ASSIGN_OR_RETURN(auto store, stores.Get(table.location));
+  if (!IsLocalStore(*store)) return NotFound("No such file");
+  auto opened = store->OpenFile(*path);
+  auto info = opened ? store->Stat(*path) : Result<storage::ObjectInfo>();
+  if (!opened || !info) {
+    const Error& e = !opened ? opened.error() : info.error();
+    if (e.code == ErrorCode::kNotFound) return NotFound("The file no longer exists");
+    return tl::unexpected<Error>(e);
+  }
+  std::shared_ptr<storage::RandomAccessFile> file = std::move(*opened);
+  const int64_t size = file->size();
+  std::string etag = fmt::format("\"{:x}-{:x}\"", size, info->last_modified_ms);
+
+  if (const std::string* inm = request.Header("If-None-Match")) {
+    if (*inm == etag || *inm == "*") {
+      http::Response r(304);
+      r.SetHeader("ETag", etag);
+      return r;
+    }
+  }
+  std::optional<std::optional<ByteRange>> range;
+  if (const std::string* rh = request.Header("Range")) {
+    range = ParseRange(*rh, size);
+    // RFC 9110 §13.1.5: with If-Range, a range applies only while the representation matches.
+    if (const std::string* if_range = request.Header("If-Range"); if_range && *if_range != etag) {
+      range.reset();
+    }
+  }
+  if (range && !*range) {
+    http::Response r = http::Response::Text("", 416);
+    r.SetHeader("Content-Range", fmt::format("bytes */{}", size));
+    r.SetHeader("ETag", etag);
+    return r;
+  }
+  int64_t first = 0, length = size;
+  int status = 200;
+  if (range) {
+    first = (*range)->first;
+    length = (*range)->length;
+    status = 206;
+  }
+  http::Response response;
+  constexpr std::string_view kType = "application/octet-stream";
+  if (length <= kWholeBodyLimit) {
+    std::string body;
+    if (request.method() == "HEAD") {
+      body.assign(static_cast<size_t>(length), '\0');  // only its size is sent
+    } else {
+      LS_ASSIGN_OR_RETURN(body, file->Read(first, length));
+    }
+    response = http::Response::Text(std::move(body), status, kType);
+  } else {
+    response = http::Response::Stream(
+        kType,
+        [file, first, length](http::StreamWriter& writer) -> Status {
+          std::string buffer;
+          for (int64_t off = 0; off < length; off += kStreamPiece) {
+            int64_t n = std::min(kStreamPiece, length - off);
+            buffer.resize(static_cast<size_t>(n));
+            LS_RETURN_IF_ERROR(file->ReadAt(first + off, n, buffer.data()));
+            LS_RETURN_IF_ERROR(writer.Write(buffer));
+          }
+          return OkStatus();
+        },
+        status);
+  }
+  response.SetHeader("Accept-Ranges", "bytes");
+  response.SetHeader("ETag", etag);
+  response.SetHeader("Cache-Control", "private, no-transform");
+  if (status == 206) {
+    response.SetHeader("Content-Range",
+                       fmt::format("bytes {}-{}/{}", first, first + length - 1, size));
+  }
+  return response;
+}
+
+}  // namespace lakeshare::sharing

@@ -1,0 +1,103 @@
+// Giving out data files: every file line carries a URL the client can GET without credentials
+// until `expirationTimestamp` (PROTOCOL.md, "File": "url: An https url that a client can use to
+// read the file directly ... expirationTimestamp: The unix timestamp corresponding to the
+// expiration of the url").
+// - Tables on S3 (and S3-compatible stores): SigV4 pre-signed GET URLs from the table's store
+//   (storage/object_store.h, PresignGet), custom endpoints and path-style honoured there.
+// - Local tables: the server signs its own URLs,
+//     {base}/files/{shareId}/{tableId}/{path}?expires={unix s}&recipient={name}&signature={mac}
+//   where mac = HMAC-SHA256 over (shareId, tableId, path, expires, recipient) under the server
+//   secret (tokens.h), and serves them itself (ServeSignedFile) with Range and ETag support. A
+//   URL stops working when it expires, when any part of it is altered, and when the recipient no
+//   longer sees the table; paths are checked by storage::ValidateObjectPath and resolved inside
+//   the table's store, so nothing outside the table can be named.
+// StoreCache and FileUrlSigner are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "sharing/share_provider.h"
+#include "sharing/tokens.h"
+#include "storage/object_store.h"
+
+namespace lakeshare::sharing {
+
+/// One ObjectStore per table location, opened once and shared (with the snapshot cache too).
+class StoreCache {
+ public:
+  explicit StoreCache(storage::StoreOptions options) : options_(std::move(options)) {}
+  Result<std::shared_ptr<const storage::ObjectStore>> Get(const std::string& location);
+
+ private:
+  storage::StoreOptions options_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const storage::ObjectStore>> stores_;  // guarded by mu_
+};
+
+/// True for stores of the local filesystem (the server signs and serves their files itself).
+bool IsLocalStore(const storage::ObjectStore& store);
+
+/// The storage path (relative to the table root, decoded) of a file action's `path`. Absolute
+/// URIs are accepted only inside the table's location; others are kUnsupported, as the
+/// reference server refuses "table containing absolute paths".
+Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string_view action_path);
+
+/// What every URL of one response shares.
+struct UrlScope {
+  std::string base_url;   // "http://host:port", for self-signed URLs
+  std::string share_id;
+  std::string table_id;
+  std::string recipient;
+  int64_t expires_s = 0;  // unix seconds, the same for every URL of the response
+  int64_t expiry_seconds = 3600;  // for pre-signed URLs
+};
+
+struct SignedUrl {
+  std::string url;
+  int64_t expiration_ms = 0;
+};
+
+class FileUrlSigner {
+ public:
+  /// `signer` must outlive this object.
+  explicit FileUrlSigner(const TokenSigner& signer) : signer_(signer) {}
+
+  /// A URL for `storage_path` of the table in `scope`, whose files live in `store`.
+  Result<SignedUrl> Sign(const storage::ObjectStore& store, const UrlScope& scope,
+                         std::string_view storage_path) const;
+
+  /// Check the signature of a self-signed URL (constant time) and its expiry:
+  /// kPermissionDenied when altered or expired.
+  Status Verify(std::string_view share_id, std::string_view table_id, std::string_view path,
+                std::string_view expires, std::string_view recipient, std::string_view signature,
+                int64_t now_ms) const;
+
+ private:
+  std::string MacInput(std::string_view share_id, std::string_view table_id,
+                       std::string_view path, std::string_view expires,
+                       std::string_view recipient) const;
+  const TokenSigner& signer_;
+};
+
+/// Serve GET/HEAD {base}/files/{shareId}/{tableId}/{path...}: verify the URL, ask `provider`
+/// whether the recipient still sees the table, then answer with the bytes. Single byte ranges
+/// (RFC 9110 §14: "bytes=a-b", "bytes=a-", "bytes=-n") get 206 with Content-Range; a range past
+/// the end 416; several ranges the whole file. ETag from size and modification time; a matching
+/// If-None-Match gets 304.
+Result<http::Response> ServeSignedFile(const http::Request& request, const ShareProvider& provider,
+                                       StoreCache& stores, const FileUrlSigner& signer,
+                                       int64_t now_ms);
+
+/// Percent-encode a storage path for a URL path (segments kept, '/' kept).
+std::string EncodeUrlPath(std::string_view path);
+
+}  // namespace lakeshare::sharing

@@ -1,0 +1,117 @@
+#include "sharing/file_urls.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sharing/yaml_share_provider.h"
+
+namespace lakeshare::sharing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileUrlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("lakeshare_file_urls_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_ / "t" / "p=a b");
+    std::ofstream(dir_ / "t" / "p=a b" / "f.parquet") << "0123456789";
+    std::ofstream(dir_ / "secret.txt") << "outside";
+    auto config = ParseSharingConfig("version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n"
+                                     "    tables:\n    - {name: t, location: '" +
+                                     (dir_ / "t").string() + "'}\n");
+    ASSERT_TRUE(config) << config.error().message;
+    provider_ = std::move(*YamlShareProvider::Create(*config));
+    table_ = *provider_->GetTable(Recipient{"anonymous", true}, "s", "d", "t");
+    store_ = *stores_.Get(table_.location);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  UrlScope Scope(int64_t expires_s) {
+    return UrlScope{"http://h:1", table_.share_id, table_.id, "anonymous", expires_s, 3600};
+  }
+
+  Result<http::Response> Get(const std::string& url, std::vector<http::Field> headers = {},
+                             int64_t now_ms = 1000) {
+    std::string target = url.substr(std::string("http://h:1").size());
+    auto request = http::Request::Create("GET", target, std::move(headers));
+    EXPECT_TRUE(request) << request.error().message;
+    // The router would match /files/{share}/{table}/{path...}.
+    auto segs = request->path_segments();
+    std::string rest;
+    for (size_t i = 3; i < segs.size(); ++i) rest += (i > 3 ? "/" : "") + segs[i];
+    request->SetRouteForTest("/files/{share}/{table}/{path...}",
+                             {{"share", segs[1]}, {"table", segs[2]}, {"path", rest}});
+    return ServeSignedFile(*request, *provider_, stores_, signer_, now_ms);
+  }
+
+  fs::path dir_;
+  StoreCache stores_{storage::StoreOptions{}};
+  std::unique_ptr<YamlShareProvider> provider_;
+  TableInfo table_;
+  std::shared_ptr<const storage::ObjectStore> store_;
+  TokenSigner secret_{"0123456789abcdef0123"};
+  FileUrlSigner signer_{secret_};
+};
+
+TEST_F(FileUrlsTest, SignedUrlServesTheFileWithRanges) {
+  auto url = signer_.Sign(*store_, Scope(100), "p=a b/f.parquet");
+  ASSERT_TRUE(url) << url.error().message;
+  EXPECT_EQ(url->expiration_ms, 100000);
+  EXPECT_NE(url->url.find("/p=a%20b/f.parquet?expires=100&"), std::string::npos) << url->url;
+  auto whole = Get(url->url);
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(whole->status(), 200);
+  EXPECT_EQ(whole->body(), "0123456789");
+  ASSERT_NE(whole->Header("ETag"), nullptr);
+  auto part = Get(url->url, {{"Range", "bytes=2-4"}});
+  EXPECT_EQ(part->status(), 206);
+  EXPECT_EQ(part->body(), "234");
+  EXPECT_EQ(*part->Header("Content-Range"), "bytes 2-4/10");
+  EXPECT_EQ(Get(url->url, {{"Range", "bytes=-3"}})->body(), "789");
+  EXPECT_EQ(Get(url->url, {{"Range", "bytes=8-"}})->body(), "89");
+  EXPECT_EQ(Get(url->url, {{"Range", "bytes=10-"}})->status(), 416);
+  EXPECT_EQ(Get(url->url, {{"Range", "bytes=0-1,3-4"}})->status(), 200);
+  EXPECT_EQ(Get(url->url, {{"If-None-Match", *whole->Header("ETag")}})->status(), 304);
+}
+
+TEST_F(FileUrlsTest, ExpiredOrAlteredUrlsAreRefused) {
+  auto url = signer_.Sign(*store_, Scope(100), "p=a b/f.parquet");
+  EXPECT_EQ(Get(url->url, {}, 100000).error().code, ErrorCode::kPermissionDenied);
+  std::string other = url->url;
+  other.replace(other.find("expires=100"), 11, "expires=999");
+  EXPECT_EQ(Get(other).error().code, ErrorCode::kPermissionDenied);
+  std::string path = url->url;
+  path.replace(path.find("f.parquet"), 9, "g.parquet");
+  EXPECT_EQ(Get(path).error().code, ErrorCode::kPermissionDenied);
+  std::string who = url->url;
+  who.replace(who.find("recipient=anonymous"), 19, "recipient=anonymouz");
+  EXPECT_EQ(Get(who).error().code, ErrorCode::kPermissionDenied);
+}
+
+TEST_F(FileUrlsTest, PathsOutsideTheTableCannotBeNamed) {
+  // Even a correctly signed URL for "../secret.txt" is refused.
+  auto url = signer_.Sign(*store_, Scope(100), "../secret.txt");
+  ASSERT_TRUE(url);
+  auto r = Get(url->url);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().code, ErrorCode::kInternal);
+}
+
+TEST(StoragePathTest, AbsolutePathsOnlyInsideTheTable) {
+  auto store = storage::OpenObjectStore("/tmp/lakeshare-t");
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*StoragePathOf(**store, "a%20b/c.parquet"), "a b/c.parquet");
+  EXPECT_EQ(*StoragePathOf(**store, "file:///tmp/lakeshare-t/x.parquet"), "x.parquet");
+  EXPECT_EQ(*StoragePathOf(**store, "file:/tmp/lakeshare-t/x.parquet"), "x.parquet");
+  EXPECT_EQ(StoragePathOf(**store, "file:///tmp/other/x.parquet").error().code,
+            ErrorCode::kUnsupported);
+  EXPECT_EQ(StoragePathOf(**store, "s3://b/x.parquet").error().code, ErrorCode::kUnsupported);
+}
+
+}  // namespace
+}  // namespace lakeshare::sharing

@@ -1,0 +1,96 @@
+// SharingService: the Delta Sharing REST endpoints (PROTOCOL.md, "REST APIs") under a
+// configurable prefix ("/delta-sharing" by default), registered on the http Router:
+//
+//   GET  {prefix}/shares                                  list shares (maxResults, pageToken)
+//   GET  {prefix}/shares/{share}                          get share
+//   GET  {prefix}/shares/{share}/schemas                  list schemas
+//   GET  {prefix}/shares/{share}/schemas/{schema}/tables  list tables
+//   GET  {prefix}/shares/{share}/all-tables               list all tables
+//   GET  {prefix}/shares/{share}/schemas/{schema}/tables/{table}/version   (startingTimestamp)
+//   HEAD {prefix}/shares/{share}/schemas/{schema}/tables/{table}           legacy version
+//   GET  .../tables/{table}/metadata                       (version | timestamp)
+//   POST .../tables/{table}/query                          snapshot, time travel, streaming
+//   GET  .../tables/{table}/changes                        change data feed
+//   GET  /files/{shareId}/{tableId}/{path...}              self-signed local files (no bearer)
+//
+// Visibility comes from a ShareProvider only; table data from the Delta log reader through a
+// snapshot cache. Responses with table data are NDJSON streamed through the http layer while
+// they are produced (a million-file snapshot is never rendered in memory), in the parquet or
+// delta format chosen from the `delta-sharing-capabilities` header and the table's features,
+// with `Delta-Table-Version`, the chosen format echoed in the capabilities response header and
+// the `fileidhash` echo. Page and refresh tokens are HMAC-signed and bound to the request.
+//
+// Thread-safety: all handlers may run concurrently. SetBaseUrl may be called at any time.
+// The provider must outlive the service; the service must outlive the router's server.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "http/metrics.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "sharing/server_config.h"
+#include "sharing/share_provider.h"
+#include "storage/object_store.h"
+
+namespace lakeshare::sharing {
+
+struct SharingOptions {
+  /// The protocol prefix: "" or "/delta-sharing"-like (no trailing '/').
+  std::string endpoint = "/delta-sharing";
+  /// scheme://host:port for self-signed file URLs; empty: the request's Host header, else the
+  /// base URL given to SetBaseUrl.
+  std::string public_url;
+  bool tls = false;
+  /// Secret for page tokens and file URLs; empty: random per process.
+  std::string signing_key;
+  int64_t url_expiry_seconds = 3600;
+  int query_page_size_limit = 10000;
+  int list_page_size_limit = 500;
+  int64_t page_token_ttl_ms = 259'200'000;
+  int64_t refresh_token_ttl_ms = 3'600'000;
+  bool evaluate_predicate_hints = true;
+  bool evaluate_json_predicate_hints = true;
+  storage::StoreOptions store_options;
+  size_t snapshot_cache_bytes = size_t{1} << 30;
+  /// A cached latest snapshot younger than this is served without listing the log
+  /// (stalenessAcceptable). 0: every request sees the newest commit.
+  int64_t snapshot_refresh_interval_ms = 0;
+  /// Wall clock in ms (URL expiry, token expiry); null: the system clock.
+  std::function<int64_t()> clock_ms;
+};
+
+/// Options from a parsed configuration file.
+SharingOptions SharingOptionsFromConfig(const SharingConfig& config);
+
+class SharingService {
+ public:
+  /// `metrics` may be null; when given, it must outlive the service.
+  static Result<std::unique_ptr<SharingService>> Create(
+      std::shared_ptr<const ShareProvider> provider, SharingOptions options,
+      http::MetricsRegistry* metrics = nullptr);
+  ~SharingService();
+  SharingService(const SharingService&) = delete;
+  SharingService& operator=(const SharingService&) = delete;
+
+  /// Register every route (see the file comment). The router's authenticator must be
+  /// MakeAuthenticator() (or call Authenticate) for the protocol routes.
+  Status RegisterRoutes(http::Router& router);
+  /// Check the bearer token and attach the Recipient as the request identity.
+  Status Authenticate(http::Request& request) const;
+  http::Authenticator MakeAuthenticator() const;
+  /// The base URL of self-signed file URLs when neither public_url nor a Host header gives one.
+  void SetBaseUrl(std::string base_url);
+
+  struct Impl;
+
+ private:
+  explicit SharingService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lakeshare::sharing

@@ -1,0 +1,130 @@
+#include "sharing/yaml_share_provider.h"
+
+#include <gtest/gtest.h>
+
+namespace lakeshare::sharing {
+namespace {
+
+std::unique_ptr<YamlShareProvider> Make(const char* yaml) {
+  auto c = ParseSharingConfig(yaml);
+  EXPECT_TRUE(c) << c.error().message;
+  auto p = YamlShareProvider::Create(*c);
+  EXPECT_TRUE(p) << p.error().message;
+  return std::move(*p);
+}
+
+constexpr const char* kConfig = R"(
+version: 1
+shares:
+- name: Sales
+  schemas:
+  - name: eu
+    tables:
+    - {name: Orders, location: /t/o, id: fixed-id}
+    - {name: items, location: /t/i, historyShared: true}
+  - name: us
+    tables:
+    - {name: orders, location: /t/uo}
+- name: hr
+  schemas:
+  - name: people
+    tables:
+    - {name: staff, location: /t/s}
+authorization:
+  bearerToken: global-token
+recipients:
+- name: acme
+  bearerToken: acme-token-0123456789
+  shares: [sales]
+)";
+
+std::string Bearer(const char* t) { return std::string("Bearer ") + t; }
+
+TEST(YamlShareProviderTest, TokensIdentifyRecipients) {
+  auto p = Make(kConfig);
+  std::string g = Bearer("global-token"), a = Bearer("acme-token-0123456789"),
+              lower = "bearer acme-token-0123456789", bad = Bearer("nope"), basic = "Basic x";
+  EXPECT_EQ(p->Authenticate(&g)->name, "default");
+  EXPECT_EQ(p->Authenticate(&a)->name, "acme");
+  EXPECT_EQ(p->Authenticate(&lower)->name, "acme");
+  EXPECT_EQ(p->Authenticate(&bad).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(p->Authenticate(&basic).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(p->Authenticate(nullptr).error().code, ErrorCode::kUnauthenticated);
+}
+
+TEST(YamlShareProviderTest, RecipientsSeeOnlyTheirShares) {
+  auto p = Make(kConfig);
+  Recipient acme{"acme"}, global{"default"};
+  auto shares = p->ListShares(acme, {});
+  ASSERT_EQ(shares->items.size(), 1u);
+  EXPECT_EQ(shares->items[0].name, "Sales");
+  EXPECT_EQ(p->ListShares(global, {})->items.size(), 2u);
+  // Unknown and invisible look the same.
+  auto hidden = p->GetShare(acme, "hr");
+  auto unknown = p->GetShare(acme, "nothing");
+  EXPECT_EQ(hidden.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(p->GetTable(acme, "hr", "people", "staff").error().message.find("hr.people.staff") !=
+                std::string::npos,
+            true);
+  EXPECT_FALSE(p->GetTable(acme, "hr", "people", "staff"));
+  EXPECT_TRUE(p->GetTable(global, "hr", "people", "staff"));
+}
+
+TEST(YamlShareProviderTest, NamesAreCaseInsensitiveAndIdsStable) {
+  auto p = Make(kConfig);
+  Recipient acme{"acme"};
+  auto t = p->GetTable(acme, "SALES", "EU", "orders");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->name, "Orders");
+  EXPECT_EQ(t->id, "fixed-id");
+  auto items = p->GetTable(acme, "sales", "eu", "ITEMS");
+  ASSERT_TRUE(items);
+  EXPECT_EQ(items->id.size(), 36u);
+  EXPECT_EQ(items->id, Make(kConfig)->GetTable(acme, "sales", "eu", "items")->id);
+  EXPECT_TRUE(items->history_shared);
+  EXPECT_TRUE(items->cdf_shared);
+  EXPECT_TRUE(p->GetTableById("acme", items->share_id, items->id));
+  EXPECT_FALSE(p->GetTableById("acme", items->share_id, "fixed-id-x"));
+  auto staff = p->GetTable(Recipient{"default"}, "hr", "people", "staff");
+  EXPECT_FALSE(p->GetTableById("acme", staff->share_id, staff->id));
+}
+
+TEST(YamlShareProviderTest, PagesByKey) {
+  auto p = Make(kConfig);
+  Recipient global{"default"};
+  auto first = p->ListAllTables(global, "sales", {"", 2});
+  ASSERT_EQ(first->items.size(), 2u);
+  EXPECT_TRUE(first->more);
+  EXPECT_EQ(first->items[0].name, "items");
+  EXPECT_EQ(first->items[1].name, "Orders");
+  auto second = p->ListAllTables(global, "sales", {"eu\x1forders", 2});
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_FALSE(second->more);
+  EXPECT_EQ(second->items[0].schema, "us");
+  auto none = p->ListShares(global, {"", 0});
+  EXPECT_TRUE(none->items.empty());
+  EXPECT_TRUE(none->more);
+}
+
+TEST(YamlShareProviderTest, OpenAccessWithoutTokens) {
+  auto p = Make("version: 1\nshares:\n- name: s\n");
+  auto r = p->Authenticate(nullptr);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->anonymous);
+  EXPECT_EQ(p->ListShares(*r, {})->items.size(), 1u);
+}
+
+TEST(ShareProviderTest, NameRules) {
+  EXPECT_TRUE(ValidateObjectName("share", "a.b"));
+  EXPECT_FALSE(ValidateObjectName("schema", "a.b"));
+  EXPECT_FALSE(ValidateObjectName("table", "a b"));
+  EXPECT_FALSE(ValidateObjectName("table", "a/b"));
+  EXPECT_FALSE(ValidateObjectName("table", std::string(256, 'a')));
+  EXPECT_FALSE(ValidateObjectName("table", "a\x7f"));
+  EXPECT_NE(NameBasedUuid("x", "a"), NameBasedUuid("x", "b"));
+  EXPECT_EQ(NameBasedUuid("x", "a")[14], '8');
+}
+
+}  // namespace
+}  // namespace lakeshare::sharing
