@@ -30,7 +30,7 @@ function(lakeshare_add_test name)
     LAKESHARE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     LAKESHARE_CORPUS_DIR="${LAKESHARE_CORPUS}")
   include(GoogleTest)
-  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # lakeshare_add_benchmark(name SOURCES ... DEPS ...): a Google Benchmark binary (not a test).

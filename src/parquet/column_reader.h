@@ -35,8 +35,8 @@ struct ColumnData {
   std::vector<float> f32;
   std::vector<double> f64;
   std::vector<std::string_view> bytes;
-  // Keeps the page buffers the `bytes` views point into alive.
-  std::vector<std::shared_ptr<const std::string>> buffers;
+  // Keeps the buffers the `bytes` views point into alive (page buffers, arenas: any owner).
+  std::vector<std::shared_ptr<const void>> buffers;
 
   int64_t num_values() const;
   bool is_defined(int64_t entry) const {

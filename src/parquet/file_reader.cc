@@ -4,6 +4,8 @@
 #include <cstring>
 #include <new>
 
+#include <sys/mman.h>
+
 #include "parquet/compression.h"
 #include "parquet/encoding_internal.h"
 #include "parquet/thrift_internal.h"
@@ -45,6 +47,55 @@ struct Cursor {
   size_t left() const { return static_cast<size_t>(end - p); }
 };
 
+// Bytes of one (decompressed) page: a view plus whatever keeps it alive. Uncompressed pages are
+// views into the column chunk buffer; decompressed ones own an uninitialized buffer (zero-filling
+// it first was a third of the decode time).
+struct PageRef {
+  const char* ptr = nullptr;
+  size_t len = 0;
+  std::shared_ptr<const void> owner;
+  const char* data() const { return ptr; }
+  size_t size() const { return len; }
+};
+
+// Large buffers are 2 MiB aligned and marked for transparent huge pages: first-touch page faults
+// on hundreds of MB of decompressed pages otherwise cost as much as the decompression itself.
+std::shared_ptr<char[]> AllocateUninitialized(size_t n) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  if (n >= 2 * kHuge) {
+    size_t rounded = (n + kHuge - 1) / kHuge * kHuge;
+    void* p = nullptr;
+    if (posix_memalign(&p, kHuge, rounded) == 0) {
+      madvise(p, rounded, MADV_HUGEPAGE);
+      return std::shared_ptr<char[]>(static_cast<char*>(p), [](char* q) { std::free(q); });
+    }
+  }
+  return std::shared_ptr<char[]>(new char[n == 0 ? 1 : n]);
+}
+
+// One allocation for all decompressed pages of a column chunk, sized from the chunk's
+// total_uncompressed_size (capped, since the footer may lie); pages past it get their own buffer.
+class PageArena {
+ public:
+  explicit PageArena(size_t capacity) : capacity_(capacity) {}
+  // A buffer of n bytes and its owner.
+  std::pair<char*, std::shared_ptr<const void>> Take(size_t n) {
+    if (capacity_ > 0 && !block_) block_ = AllocateUninitialized(capacity_);
+    if (block_ && capacity_ - used_ >= n) {
+      char* p = block_.get() + used_;
+      used_ += n;
+      return {p, block_};
+    }
+    auto own = AllocateUninitialized(n);
+    return {own.get(), own};
+  }
+
+ private:
+  size_t capacity_;
+  size_t used_ = 0;
+  std::shared_ptr<char[]> block_;
+};
+
 // How one data page lays out its levels. For v2 pages the levels sit uncompressed before the
 // values and are passed as raw views; for v1 they are inside the (decompressed) page.
 struct PageLevels {
@@ -62,9 +113,9 @@ class ChunkDecoder {
   ChunkDecoder(const std::string& file, const SchemaNode& leaf, ColumnData* out)
       : file_(file), leaf_(leaf), out_(out) {}
 
-  Status DecodeDictionary(std::shared_ptr<const std::string> page, int32_t num_values,
+  Status DecodeDictionary(const PageRef& page, int32_t num_values,
                           Encoding encoding);
-  Status DecodeDataPage(const PageLevels& levels, std::shared_ptr<const std::string> page);
+  Status DecodeDataPage(const PageLevels& levels, const PageRef& page);
   Status DecodeLevelsV1(const uint8_t*& p, const uint8_t* end, int16_t max_level,
                         Encoding encoding, int64_t n, std::vector<int16_t>* out);
 
@@ -76,12 +127,12 @@ class ChunkDecoder {
   }
 
   Status DecodePlain(Cursor c, size_t n, ColumnData* dst,
-                     const std::shared_ptr<const std::string>& owner);
+                     const std::shared_ptr<const void>& owner);
   Status DecodeValues(Cursor c, size_t n, Encoding encoding,
-                      const std::shared_ptr<const std::string>& owner);
+                      const std::shared_ptr<const void>& owner);
   Status DecodeDictionaryIndices(Cursor c, size_t n);
-  Status DecodeByteStreamSplit(Cursor c, size_t n, const std::shared_ptr<const std::string>& owner);
-  Status DecodeDeltaLength(Cursor c, size_t n, const std::shared_ptr<const std::string>& owner);
+  Status DecodeByteStreamSplit(Cursor c, size_t n, const std::shared_ptr<const void>& owner);
+  Status DecodeDeltaLength(Cursor c, size_t n, const std::shared_ptr<const void>& owner);
   Status DecodeDeltaByteArray(Cursor c, size_t n);
 
   size_t ValueWidth() const {
@@ -104,7 +155,7 @@ class ChunkDecoder {
 };
 
 Status ChunkDecoder::DecodePlain(Cursor c, size_t n, ColumnData* dst,
-                                 const std::shared_ptr<const std::string>& owner) {
+                                 const std::shared_ptr<const void>& owner) {
   if (n == 0) return OkStatus();
   switch (leaf_.physical) {
     case PhysicalType::kBoolean: {
@@ -165,7 +216,7 @@ Status ChunkDecoder::DecodePlain(Cursor c, size_t n, ColumnData* dst,
   return Corrupt("unknown physical type");
 }
 
-Status ChunkDecoder::DecodeDictionary(std::shared_ptr<const std::string> page, int32_t num_values,
+Status ChunkDecoder::DecodeDictionary(const PageRef& page, int32_t num_values,
                                       Encoding encoding) {
   if (encoding != Encoding::kPlain && encoding != Encoding::kPlainDictionary) {
     return Corrupt("dictionary page has encoding {}", EncodingName(encoding));
@@ -173,12 +224,12 @@ Status ChunkDecoder::DecodeDictionary(std::shared_ptr<const std::string> page, i
   if (num_values < 0) return Corrupt("dictionary page has {} values", num_values);
   dict_ = ColumnData{};
   dict_.type = leaf_.physical;
-  Cursor c{reinterpret_cast<const uint8_t*>(page->data()),
-           reinterpret_cast<const uint8_t*>(page->data()) + page->size()};
+  Cursor c{reinterpret_cast<const uint8_t*>(page.data()),
+           reinterpret_cast<const uint8_t*>(page.data()) + page.size()};
   if (leaf_.physical == PhysicalType::kByteArray && c.left() / 4 < static_cast<size_t>(num_values)) {
     return Corrupt("dictionary of {} values cannot fit in {} bytes", num_values, c.left());
   }
-  LS_RETURN_IF_ERROR(DecodePlain(c, static_cast<size_t>(num_values), &dict_, page));
+  LS_RETURN_IF_ERROR(DecodePlain(c, static_cast<size_t>(num_values), &dict_, page.owner));
   has_dictionary_ = true;
   return OkStatus();
 }
@@ -220,7 +271,7 @@ Status ChunkDecoder::DecodeDictionaryIndices(Cursor c, size_t n) {
 }
 
 Status ChunkDecoder::DecodeByteStreamSplit(Cursor c, size_t n,
-                                           const std::shared_ptr<const std::string>& owner) {
+                                           const std::shared_ptr<const void>& owner) {
   size_t w = ValueWidth();
   if (w == 0) return Corrupt("BYTE_STREAM_SPLIT is not defined for {}", PhysicalTypeName(leaf_.physical));
   if (c.left() / w < n) return Corrupt("BYTE_STREAM_SPLIT data truncated");
@@ -241,11 +292,11 @@ Status ChunkDecoder::DecodeByteStreamSplit(Cursor c, size_t n,
     case PhysicalType::kFloat: fixed(out_->f32); return OkStatus();
     case PhysicalType::kDouble: fixed(out_->f64); return OkStatus();
     case PhysicalType::kFixedLenByteArray: {
-      auto buf = std::make_shared<std::string>(n * w, '\0');
-      shuffle(reinterpret_cast<uint8_t*>(buf->data()));
+      auto buf = AllocateUninitialized(n * w);
+      shuffle(reinterpret_cast<uint8_t*>(buf.get()));
       size_t base = out_->bytes.size();
       out_->bytes.resize(base + n);
-      for (size_t i = 0; i < n; ++i) out_->bytes[base + i] = std::string_view(buf->data() + i * w, w);
+      for (size_t i = 0; i < n; ++i) out_->bytes[base + i] = std::string_view(buf.get() + i * w, w);
       out_->buffers.push_back(std::move(buf));
       return OkStatus();
     }
@@ -256,7 +307,7 @@ Status ChunkDecoder::DecodeByteStreamSplit(Cursor c, size_t n,
 }
 
 Status ChunkDecoder::DecodeDeltaLength(Cursor c, size_t n,
-                                       const std::shared_ptr<const std::string>& owner) {
+                                       const std::shared_ptr<const void>& owner) {
   DeltaBinaryPackedDecoder lengths;
   LS_RETURN_IF_ERROR(lengths.Init(c.p, c.left()));
   if (lengths.total_values() != n) {
@@ -306,8 +357,8 @@ Status ChunkDecoder::DecodeDeltaByteArray(Cursor c, size_t n) {
     total += prev_len;
     if (total > static_cast<uint64_t>(kMaxPageBytes)) return Corrupt("DELTA_BYTE_ARRAY values exceed 1 GiB");
   }
-  auto buf = std::make_shared<std::string>(static_cast<size_t>(total), '\0');
-  char* dst = buf->data();
+  auto buf = AllocateUninitialized(static_cast<size_t>(total));
+  char* dst = buf.get();
   size_t base = out_->bytes.size();
   out_->bytes.resize(base + n);
   std::string_view prev;
@@ -331,7 +382,7 @@ Status ChunkDecoder::DecodeDeltaByteArray(Cursor c, size_t n) {
 }
 
 Status ChunkDecoder::DecodeValues(Cursor c, size_t n, Encoding encoding,
-                                  const std::shared_ptr<const std::string>& owner) {
+                                  const std::shared_ptr<const void>& owner) {
   switch (encoding) {
     case Encoding::kPlain:
       return DecodePlain(c, n, out_, owner);
@@ -426,9 +477,9 @@ Status ChunkDecoder::DecodeLevelsV1(const uint8_t*& p, const uint8_t* end, int16
   return OkStatus();
 }
 
-Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, std::shared_ptr<const std::string> page) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(page->data());
-  const uint8_t* end = p + page->size();
+Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, const PageRef& page) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(page.data());
+  const uint8_t* end = p + page.size();
   const int64_t n = levels.num_entries;
   size_t def_base = out_->def_levels.size();
   size_t rep_base = out_->rep_levels.size();
@@ -466,7 +517,7 @@ Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, std::shared_ptr<co
                                               out_->def_levels.end(), leaf_.max_def));
   }
   out_->num_entries += n;
-  return DecodeValues(Cursor{p, end}, non_null, levels.encoding, page);
+  return DecodeValues(Cursor{p, end}, non_null, levels.encoding, page.owner);
 }
 
 }  // namespace
@@ -634,33 +685,41 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
   out.max_def = node.max_def;
   out.max_rep = node.max_rep;
   try {
-    std::string chunk(static_cast<size_t>(length), '\0');
-    LS_RETURN_IF_ERROR(file_->ReadAt(start, length, chunk.data()));
+    // The chunk is one uninitialized buffer; pages of UNCOMPRESSED chunks are views into it.
+    std::shared_ptr<char[]> chunk = AllocateUninitialized(static_cast<size_t>(length));
+    size_t chunk_size = static_cast<size_t>(length);
+    LS_RETURN_IF_ERROR(file_->ReadAt(start, length, chunk.get()));
     const int32_t raw_codec = RawEnum(md.codec);
     if (raw_codec < 0 || raw_codec > 7) return fail(fmt::format("unknown compression codec {}", raw_codec));
     const auto codec = static_cast<Compression>(raw_codec);
     ChunkDecoder decoder(name(), node, &out);
-    const uint8_t* base = reinterpret_cast<const uint8_t*>(chunk.data());
+    PageArena arena(codec == Compression::kUncompressed
+                        ? 0
+                        : static_cast<size_t>(std::clamp<int64_t>(
+                              md.total_uncompressed_size, 0,
+                              std::min<int64_t>(kMaxPageBytes, length * 1024 + (1 << 20)))));
     size_t pos = 0;
     int64_t entries_left = md.num_values;
     auto extend = [&]() -> Status {
       // The chunk ran out before num_values entries: the size was under-reported.
       int64_t more = std::min<int64_t>(footer_start_ - (start + length), int64_t{64} << 20);
       if (more <= 0) return fail("column chunk ends before all values were read");
-      std::string extra(static_cast<size_t>(more), '\0');
-      LS_RETURN_IF_ERROR(file_->ReadAt(start + length, more, extra.data()));
-      chunk += extra;
+      auto bigger = AllocateUninitialized(chunk_size + static_cast<size_t>(more));
+      std::memcpy(bigger.get(), chunk.get(), chunk_size);
+      LS_RETURN_IF_ERROR(file_->ReadAt(start + length, more, bigger.get() + chunk_size));
+      chunk = std::move(bigger);  // pages already decoded keep the old buffer alive
+      chunk_size += static_cast<size_t>(more);
       length += more;
-      base = reinterpret_cast<const uint8_t*>(chunk.data());
       return OkStatus();
     };
     while (entries_left > 0) {
-      if (pos >= chunk.size()) LS_RETURN_IF_ERROR(extend());
+      if (pos >= chunk_size) LS_RETURN_IF_ERROR(extend());
       format::PageHeader header;
-      uint32_t header_len = static_cast<uint32_t>(std::min<size_t>(chunk.size() - pos, 0xffffffffu));
-      auto hs = DeserializeThrift(base + pos, &header_len, &header, "page header");
+      uint32_t header_len = static_cast<uint32_t>(std::min<size_t>(chunk_size - pos, 0xffffffffu));
+      auto hs = DeserializeThrift(reinterpret_cast<const uint8_t*>(chunk.get()) + pos, &header_len,
+                                  &header, "page header");
       if (!hs) {
-        if (chunk.size() - pos < 256 && start + length < footer_start_) {
+        if (chunk_size - pos < 256 && start + length < footer_start_) {
           LS_RETURN_IF_ERROR(extend());
           continue;
         }
@@ -672,31 +731,36 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
         return fail(fmt::format("page sizes {} / {} are invalid", header.compressed_page_size,
                                 header.uncompressed_page_size));
       }
-      while (static_cast<size_t>(header.compressed_page_size) > chunk.size() - pos) {
+      while (static_cast<size_t>(header.compressed_page_size) > chunk_size - pos) {
         LS_RETURN_IF_ERROR(extend());
       }
-      std::string_view body(chunk.data() + pos, static_cast<size_t>(header.compressed_page_size));
+      std::string_view body(chunk.get() + pos, static_cast<size_t>(header.compressed_page_size));
       pos += static_cast<size_t>(header.compressed_page_size);
-      auto decompress = [&](std::string_view in, size_t out_size) -> Result<std::shared_ptr<const std::string>> {
-        if (codec != Compression::kUncompressed &&
-            out_size > in.size() * 65536 + (size_t{1} << 20)) {
+      auto decompress = [&](std::string_view in, size_t out_size) -> Result<PageRef> {
+        if (codec == Compression::kUncompressed) {
+          if (in.size() != out_size) {
+            return fail(fmt::format("uncompressed page has {} bytes, header says {}", in.size(), out_size));
+          }
+          return PageRef{in.data(), in.size(), chunk};
+        }
+        if (out_size > in.size() * 65536 + (size_t{1} << 20)) {
           return fail(fmt::format("page claims to inflate {} bytes to {}", in.size(), out_size));
         }
-        auto buf = std::make_shared<std::string>(out_size, '\0');
-        if (auto st = Decompress(codec, in, buf->data(), out_size); !st) {
+        auto [buf, owner] = arena.Take(out_size);
+        if (auto st = Decompress(codec, in, buf, out_size); !st) {
           if (st.error().code == ErrorCode::kUnsupported) {
             return MakeError(ErrorCode::kUnsupported, fmt::format("Failed to read '{}': {}", name(), st.error().message));
           }
           return fail(st.error().message);
         }
-        return std::shared_ptr<const std::string>(std::move(buf));
+        return PageRef{buf, out_size, std::move(owner)};
       };
       switch (RawEnum(header.type)) {
         case format::PageType::DICTIONARY_PAGE: {
           if (!header.__isset.dictionary_page_header) return fail("dictionary page without its header");
           const auto& dh = header.dictionary_page_header;
           LS_ASSIGN_OR_RETURN(auto page, decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
-          LS_RETURN_IF_ERROR(decoder.DecodeDictionary(std::move(page), dh.num_values,
+          LS_RETURN_IF_ERROR(decoder.DecodeDictionary(page, dh.num_values,
                                                       ToEncoding(dh.encoding)));
           break;
         }
@@ -712,7 +776,7 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
           levels.encoding = ToEncoding(dh.encoding);
           levels.def_encoding = ToEncoding(dh.definition_level_encoding);
           levels.rep_encoding = ToEncoding(dh.repetition_level_encoding);
-          LS_RETURN_IF_ERROR(decoder.DecodeDataPage(levels, std::move(page)));
+          LS_RETURN_IF_ERROR(decoder.DecodeDataPage(levels, page));
           entries_left -= dh.num_values;
           break;
         }
@@ -738,13 +802,11 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
           std::string_view values = body.substr(rl + dl);
           int64_t values_size = static_cast<int64_t>(header.uncompressed_page_size) - static_cast<int64_t>(rl + dl);
           if (values_size < 0) return fail("data page v2 uncompressed size is smaller than its levels");
-          std::shared_ptr<const std::string> page;
+          PageRef page{values.data(), values.size(), chunk};
           if (dh.is_compressed && codec != Compression::kUncompressed) {
             LS_ASSIGN_OR_RETURN(page, decompress(values, static_cast<size_t>(values_size)));
-          } else {
-            page = std::make_shared<const std::string>(values);
           }
-          LS_RETURN_IF_ERROR(decoder.DecodeDataPage(levels, std::move(page)));
+          LS_RETURN_IF_ERROR(decoder.DecodeDataPage(levels, page));
           entries_left -= dh.num_values;
           break;
         }

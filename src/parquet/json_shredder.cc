@@ -298,7 +298,7 @@ std::optional<std::string> SpellNegativeZeros(std::string_view line) {
 }
 
 std::string Describe(const auto& v) {
-  std::string text = v.dump();
+  std::string text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return fmt::format("{} {}", v.type_name(), text);
 }
@@ -803,20 +803,42 @@ RowShredder::~RowShredder() = default;
 RowShredder::RowShredder(RowShredder&&) noexcept = default;
 RowShredder& RowShredder::operator=(RowShredder&&) noexcept = default;
 
-Status RowShredder::AddRow(const nlohmann::ordered_json& row) { return impl_->AddRow(row); }
-Status RowShredder::AddRow(const nlohmann::json& row) { return impl_->AddRow(row); }
+namespace {
+
+// The seam where nlohmann's and the allocator's exceptions become Errors.
+template <typename F>
+Status Guard(F&& f) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return MakeError(ErrorCode::kResourceExhausted, "out of memory while shredding rows");
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kInvalidArgument, fmt::format("cannot shred the row: {}", e.what()));
+  }
+}
+
+}  // namespace
+
+Status RowShredder::AddRow(const nlohmann::ordered_json& row) {
+  return Guard([&] { return impl_->AddRow(row); });
+}
+Status RowShredder::AddRow(const nlohmann::json& row) {
+  return Guard([&] { return impl_->AddRow(row); });
+}
 
 Status RowShredder::AddJsonLine(std::string_view line) {
-  nlohmann::ordered_json row;
-  try {
-    auto fixed = SpellNegativeZeros(line);
-    row = fixed ? nlohmann::ordered_json::parse(*fixed) : nlohmann::ordered_json::parse(line);
-  } catch (const nlohmann::json::exception& e) {
-    const int64_t row_index = impl_->rows_seen++;
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("row {}: not valid JSON: {}", row_index, e.what()));
-  }
-  return impl_->AddRow(row);
+  return Guard([&]() -> Status {
+    nlohmann::ordered_json row;
+    try {
+      auto fixed = SpellNegativeZeros(line);
+      row = fixed ? nlohmann::ordered_json::parse(*fixed) : nlohmann::ordered_json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      const int64_t row_index = impl_->rows_seen++;
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("row {}: not valid JSON: {}", row_index, e.what()));
+    }
+    return impl_->AddRow(row);
+  });
 }
 
 int64_t RowShredder::num_rows() const { return impl_->rows; }
@@ -837,7 +859,7 @@ std::vector<ColumnData> RowShredder::TakeColumns() {
   std::vector<ColumnData> out = std::move(impl_->columns);
   for (auto& c : out) {
     if (c.type == PhysicalType::kByteArray || c.type == PhysicalType::kFixedLenByteArray) {
-      c.buffers = impl_->arena.blocks();
+      c.buffers.assign(impl_->arena.blocks().begin(), impl_->arena.blocks().end());
     }
   }
   impl_->columns = std::vector<ColumnData>(out.size());
