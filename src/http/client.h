@@ -35,7 +35,7 @@ struct ClientOptions {
 /// Bytes first..last (inclusive) of the body; no `last`: to the end (RFC 9110 §14.1.2).
 struct ByteRange {
   int64_t first = 0;
-  std::optional<int64_t> last;
+  std::optional<int64_t> last{};
 };
 
 struct ClientRequest {

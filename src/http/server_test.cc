@@ -378,6 +378,63 @@ TEST_F(ServerTest, AnswersOnAFreePortWithTheClient) {
   EXPECT_NE(response->Header("Date"), nullptr);
 }
 
+TEST_F(ServerTest, ListensOnIpv6LoopbackWhenTheMachineHasIt) {
+  std::vector<std::string> seen;
+  std::mutex mu;
+  router_.AddCompletionHook([&](const Completion& completion) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(completion.request.remote_address());
+  });
+  Server server(ServerOptions{.listen = "[::1]:0", .io_threads = 1, .handler_threads = 2,
+                              .log_sink = [](std::string_view) {}},
+                router_, metrics_);
+  Status started = server.Start();
+  if (!started) {
+    GTEST_SKIP() << "no IPv6 loopback: " << started.error().ToString();
+  }
+  Client client;
+  Result<ClientResponse> response =
+      client.Get(fmt::format("http://[::1]:{}/hello/six", server.port()));
+  ASSERT_TRUE(response) << response.error().ToString();
+  EXPECT_EQ(response->status, 200);
+  server.Stop(5s);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_THAT(seen, ::testing::ElementsAre("::1"));
+}
+
+TEST_F(ServerTest, TheClientSendsHeadersRangesAndCustomMethods) {
+  ASSERT_TRUE(router_.Handle("GET", "/headers", [](Request& request) -> Result<Response> {
+    const std::string* range = request.Header("Range");
+    const std::string* custom = request.Header("X-Custom");
+    return Response::Text(fmt::format("{}|{}", range ? *range : "-", custom ? *custom : "-"));
+  }));
+  ASSERT_TRUE(router_.Handle("DELETE", "/headers", [](Request& request) -> Result<Response> {
+    return Response::Text("deleted " + request.body(), 202);
+  }));
+  StartServer();
+  Client client;
+  ClientRequest request{.url = Url("/headers"), .headers = {{"X-Custom", "yes"}},
+                        .range = ByteRange{.first = 2, .last = 5}};
+  EXPECT_EQ(client.Send(request)->body, "bytes=2-5|yes");
+  request.range = ByteRange{.first = 7};
+  EXPECT_EQ(client.Send(request)->body, "bytes=7-|yes");
+  ClientRequest remove{.method = "DELETE", .url = Url("/headers"), .body = "it"};
+  Result<ClientResponse> removed = client.Send(remove);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status, 202);
+  EXPECT_EQ(removed->body, "deleted it");
+
+  Client limited(ClientOptions{.max_body_bytes = 4});
+  Result<ClientResponse> too_big = limited.Get(Url("/hello/long-name"));
+  ASSERT_FALSE(too_big);
+  EXPECT_EQ(too_big.error().code, ErrorCode::kResourceExhausted);
+
+  Result<ClientResponse> refused = client.Get("http://127.0.0.1:1/x?token=SECRET");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(refused.error().message, Not(HasSubstr("SECRET")));
+}
+
 TEST_F(ServerTest, BindingATakenPortFails) {
   StartServer();
   Server second(ServerOptions{.listen = fmt::format("127.0.0.1:{}", server_->port()),
@@ -738,6 +795,15 @@ TEST_F(ServerTest, TheClientConsumesAStreamIncrementally) {
   EXPECT_EQ(small->body, "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n");
   EXPECT_EQ(HeaderOf(*small, "Content-Length"), std::to_string(small->body.size()));
   EXPECT_EQ(client.connections_opened(), 1);
+
+  // HTTP/1.0 has no chunked encoding: the body is raw and ends when the server closes.
+  RawConnection old(server_->port());
+  ASSERT_TRUE(old.Send("GET /lines/50000 HTTP/1.0\r\n\r\n"));
+  std::optional<RawResponse> raw = old.ReadResponse();
+  ASSERT_TRUE(raw);
+  EXPECT_FALSE(raw->chunked);
+  EXPECT_EQ(raw->Header("Content-Length"), nullptr);
+  EXPECT_EQ(std::count(raw->body.begin(), raw->body.end(), '\n'), 50000);
 }
 
 TEST_F(ServerTest, AStreamFailingMidwayIsTruncatedNotEnded) {
