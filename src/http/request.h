@@ -32,6 +32,14 @@ class Request {
                                 std::vector<Field> headers = {}, std::string body = {},
                                 std::string remote_address = {});
 
+  /// A stand-in for bytes that could not be parsed as a request: only the peer is known. Lets
+  /// refusals (400, 413, 431) be logged and audited like any other exchange.
+  static Request ForPeer(std::string remote_address) {
+    Request request;
+    request.remote_address_ = std::move(remote_address);
+    return request;
+  }
+
   /// "GET", "POST", ... exactly as sent (methods are case-sensitive, RFC 9110 §9.1).
   const std::string& method() const { return method_; }
   /// The raw request target as sent, query included.

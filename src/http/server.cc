@@ -594,7 +594,7 @@ class Session final : public SessionBase {
         std::move(headers), std::move(message.body()), remote_);
     BeginExchange();
     if (!created) {
-      request_ = std::make_shared<Request>();
+      request_ = std::make_shared<Request>(Request::ForPeer(remote_));
       request_->set_request_id(NewRequestId());
       Response response = ErrorResponse(created.error(), request_->request_id());
       response.SetHeader("X-Request-Id", request_->request_id());
@@ -872,7 +872,7 @@ class Session final : public SessionBase {
 
   /// Answer a request that could not be read (431, 413, 400) and close.
   void Reject(int status, std::string message) {
-    request_ = std::make_shared<Request>();
+    request_ = std::make_shared<Request>(Request::ForPeer(remote_));
     request_->set_request_id(NewRequestId());
     BeginExchange();
     close_after_ = true;

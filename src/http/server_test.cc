@@ -648,6 +648,8 @@ TEST_F(ServerTest, MalformedHttpGets400AndOthersAreStillServed) {
   }
   ASSERT_TRUE(healthy.Send(Get("/hello/after")));
   EXPECT_EQ(healthy.ReadResponse()->body, "{\"hello\":\"after\"}");
+  // Refusals are logged like any exchange, with the peer.
+  EXPECT_THAT(LogsContaining("\"status\":400"), HasSubstr("\"remote\":\"127.0.0.1\""));
 }
 
 TEST_F(ServerTest, AThrowingHandlerGets500AndTheServerLives) {
