@@ -67,8 +67,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
     value.remove_prefix(1);
   }
-  transfer->response->headers.emplace_back(std::string(line.substr(0, colon)),
-                                           std::string(value));
+  transfer->response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   return n;
 }
 
@@ -100,9 +99,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
 
 Client::~Client() = default;
 
-Result<ClientResponse> Client::Send(const ClientRequest& request) {
-  return Send(request, nullptr);
-}
+Result<ClientResponse> Client::Send(const ClientRequest& request) { return Send(request, nullptr); }
 
 Result<ClientResponse> Client::Send(const ClientRequest& request, const BodyCallback& on_body) {
   CURL* easy = handle_->easy;
@@ -174,8 +171,8 @@ Result<ClientResponse> Client::Send(const ClientRequest& request, const BodyCall
   if (code != CURLE_OK) {
     if (transfer.too_large) {
       return MakeError(ErrorCode::kResourceExhausted,
-                       fmt::format("Response body from {} exceeds {} bytes",
-                                   Origin(request.url), options_.max_body_bytes));
+                       fmt::format("Response body from {} exceeds {} bytes", Origin(request.url),
+                                   options_.max_body_bytes));
     }
     if (transfer.aborted) {
       return MakeError(ErrorCode::kUnavailable,
@@ -207,8 +204,7 @@ Result<ClientResponse> Client::Head(std::string url, std::vector<Field> headers)
   return Send(request);
 }
 
-Result<ClientResponse> Client::Post(std::string url, std::string body,
-                                    std::vector<Field> headers) {
+Result<ClientResponse> Client::Post(std::string url, std::string body, std::vector<Field> headers) {
   ClientRequest request;
   request.method = "POST";
   request.url = std::move(url);

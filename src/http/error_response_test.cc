@@ -75,8 +75,7 @@ TEST(ErrorResponseTest, InternalErrorsHideTheDetailAndNameTheRequest) {
 }
 
 TEST(ErrorResponseTest, EscapesMessagesAsJson) {
-  Response response =
-      ErrorResponse(InvalidArgument("bad \"predicate\"\n\\ \x01").value());
+  Response response = ErrorResponse(InvalidArgument("bad \"predicate\"\n\\ \x01").value());
   EXPECT_EQ(response.body(),
             "{\"errorCode\":\"INVALID_PARAMETER_VALUE\",\"message\":\"bad \\\"predicate\\\"\\n\\\\ "
             "\\u0001\"}");
@@ -89,7 +88,8 @@ TEST(ErrorResponseTest, UnauthenticatedCarriesABearerChallenge) {
 }
 
 TEST(ErrorResponseTest, TransportRefusalsUseTheSameShape) {
-  Response response = StatusErrorResponse(413, "MALFORMED_REQUEST", "Request body exceeds 10 bytes");
+  Response response =
+      StatusErrorResponse(413, "MALFORMED_REQUEST", "Request body exceeds 10 bytes");
   EXPECT_EQ(response.status(), 413);
   EXPECT_EQ(response.body(),
             "{\"errorCode\":\"MALFORMED_REQUEST\",\"message\":\"Request body exceeds 10 bytes\"}");

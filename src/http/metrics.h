@@ -40,8 +40,7 @@ class MetricFamily {
   virtual void Render(std::string& out) const = 0;
 
  protected:
-  MetricFamily(Type type, std::string name, std::string help,
-               std::vector<std::string> label_names);
+  MetricFamily(Type type, std::string name, std::string help, std::vector<std::string> label_names);
   void CheckLabelCount(size_t count) const;
 
  private:
@@ -114,8 +113,7 @@ class MetricsRegistry {
   Counter& AddCounter(std::string name, std::string help,
                       std::vector<std::string> label_names = {});
   Gauge& AddGauge(std::string name, std::string help, std::vector<std::string> label_names = {});
-  Histogram& AddHistogram(std::string name, std::string help,
-                          std::vector<std::string> label_names,
+  Histogram& AddHistogram(std::string name, std::string help, std::vector<std::string> label_names,
                           std::vector<double> bounds = DefaultLatencyBounds());
 
   /// Every family, in registration order, in text format 0.0.4.

@@ -113,9 +113,9 @@ Result<Request> Request::Create(std::string method, std::string_view target,
     }
     size_t eq = pair.find('=');
     std::optional<std::string> name = PercentDecode(pair.substr(0, eq), true);
-    std::optional<std::string> value =
-        eq == std::string_view::npos ? std::optional<std::string>(std::string())
-                                     : PercentDecode(pair.substr(eq + 1), true);
+    std::optional<std::string> value = eq == std::string_view::npos
+                                           ? std::optional<std::string>(std::string())
+                                           : PercentDecode(pair.substr(eq + 1), true);
     if (!name || !value) {
       return MakeError(ErrorCode::kMalformedRequest, "Malformed percent-encoding in query string");
     }

@@ -52,7 +52,8 @@ void Response::AddHeader(std::string name, std::string value) {
 }
 
 void Response::RemoveHeader(std::string_view name) {
-  std::erase_if(headers_, [name](const Field& field) { return EqualsIgnoreCase(field.first, name); });
+  std::erase_if(headers_,
+                [name](const Field& field) { return EqualsIgnoreCase(field.first, name); });
 }
 
 const std::string* Response::Header(std::string_view name) const {

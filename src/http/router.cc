@@ -35,14 +35,12 @@ Result<std::vector<PatternSegment>> ParsePattern(std::string_view pattern) {
       return InvalidArgument("Route pattern '{}' has an empty segment", pattern);
     }
     if (!segments.empty() && segments.back().kind == SegmentKind::kTail) {
-      return InvalidArgument("Route pattern '{}': '{{name...}}' must be the last segment",
-                             pattern);
+      return InvalidArgument("Route pattern '{}': '{{name...}}' must be the last segment", pattern);
     }
     PatternSegment segment;
     if (part.front() == '{') {
       if (part.size() < 3 || part.back() != '}') {
-        return InvalidArgument("Route pattern '{}' has a malformed parameter '{}'", pattern,
-                               part);
+        return InvalidArgument("Route pattern '{}' has a malformed parameter '{}'", pattern, part);
       }
       std::string_view name = part.substr(1, part.size() - 2);
       segment.kind = SegmentKind::kParam;
@@ -51,8 +49,7 @@ Result<std::vector<PatternSegment>> ParsePattern(std::string_view pattern) {
         segment.kind = SegmentKind::kTail;
       }
       if (name.empty() || name.find_first_of("{}/.") != std::string_view::npos) {
-        return InvalidArgument("Route pattern '{}' has a malformed parameter '{}'", pattern,
-                               part);
+        return InvalidArgument("Route pattern '{}' has a malformed parameter '{}'", pattern, part);
       }
       if (!names.emplace(name).second) {
         return InvalidArgument("Route pattern '{}' repeats parameter '{}'", pattern, name);
@@ -163,8 +160,8 @@ bool IsSaneRequestId(std::string_view id) {
     return false;
   }
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':';
   });
 }
 
@@ -237,8 +234,8 @@ Response Router::Dispatch(Request& request) const {
       --count;  // trailing '/'
     }
     const bool is_head = request.method() == "HEAD";
-    const Route* best = nullptr;         // exact method
-    const Route* best_get = nullptr;     // GET, for HEAD
+    const Route* best = nullptr;      // exact method
+    const Route* best_get = nullptr;  // GET, for HEAD
     std::vector<Field> best_params;
     std::vector<Field> best_get_params;
     std::set<std::string> allowed;

@@ -59,8 +59,8 @@ TEST(RequestTest, LooksUpHeadersIgnoringCase) {
 }
 
 TEST(RequestTest, RejectsMalformedTargets) {
-  for (std::string_view target : {"", "http://host/x", "*", "/a%2", "/a%zz", "/a%00b",
-                                  "/x?a=%G1", "/x?%00=1"}) {
+  for (std::string_view target :
+       {"", "http://host/x", "*", "/a%2", "/a%zz", "/a%00b", "/x?a=%G1", "/x?%00=1"}) {
     Result<Request> request = Request::Create("GET", target);
     ASSERT_FALSE(request.has_value()) << target;
     EXPECT_EQ(request.error().code, ErrorCode::kMalformedRequest) << target;
@@ -110,8 +110,8 @@ TEST(RouterTest, LiteralBeatsParameterWhateverTheRegistrationOrder) {
 
 TEST(RouterTest, CaseInsensitiveRoutesIgnoreCaseOfLiterals) {
   Router router;
-  ASSERT_TRUE(router.Handle("GET", "/shares/{share}/schemas", Echo("ci"),
-                            {.case_insensitive = true}));
+  ASSERT_TRUE(
+      router.Handle("GET", "/shares/{share}/schemas", Echo("ci"), {.case_insensitive = true}));
   ASSERT_TRUE(router.Handle("GET", "/exact", Echo("exact")));
   Request request = MakeRequest("GET", "/SHARES/MyShare/Schemas");
   Response response = router.Dispatch(request);
@@ -161,8 +161,7 @@ TEST(RouterTest, HeadFallsBackToGetUnlessHeadIsRegistered) {
 
 TEST(RouterTest, RejectsBadPatternsAndDuplicates) {
   Router router;
-  EXPECT_EQ(router.Handle("GET", "no-slash", Echo("x")).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(router.Handle("GET", "no-slash", Echo("x")).error().code, ErrorCode::kInvalidArgument);
   EXPECT_FALSE(router.Handle("GET", "/a/{", Echo("x")));
   EXPECT_FALSE(router.Handle("GET", "/a/{}", Echo("x")));
   EXPECT_FALSE(router.Handle("GET", "/a/{x}/{x}", Echo("x")));
@@ -249,20 +248,19 @@ TEST(RouterTest, RunsAuthenticationThenMiddlewaresInOrderThenHandler) {
     calls.push_back("handler:" + *std::any_cast<std::string>(&request.identity()));
     return Response::Text("secret");
   }));
-  ASSERT_TRUE(router.Handle(
-      "GET", "/public",
-      [&calls](Request&) -> Result<Response> {
-        calls.push_back("public");
-        return Response::Text("hello");
-      },
-      {.authenticate = false}));
+  ASSERT_TRUE(router.Handle("GET", "/public",
+                            [&calls](Request&) -> Result<Response> {
+                              calls.push_back("public");
+                              return Response::Text("hello");
+                            },
+                            {.authenticate = false}));
 
   Request ok = MakeRequest("GET", "/private", {{"Authorization", "Bearer good"}});
   Response response = router.Dispatch(ok);
   EXPECT_EQ(response.status(), 200);
   EXPECT_EQ(*response.Header("X-First"), "1");
-  EXPECT_THAT(calls, ElementsAre("auth", "first:recipient:acme", "second", "handler:acme",
-                                 "first-after"));
+  EXPECT_THAT(calls,
+              ElementsAre("auth", "first:recipient:acme", "second", "handler:acme", "first-after"));
 
   calls.clear();
   Request denied = MakeRequest("GET", "/private");

@@ -58,8 +58,8 @@ std::string NowIso8601() {
   time_t seconds = static_cast<time_t>(ms / 1000);
   struct tm tm {};
   gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
 }
 
 /// RFC 9110 §5.6.7 IMF-fixdate, cached per thread and second.
@@ -180,8 +180,7 @@ Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen) {
   std::string_view port;
   if (!listen.empty() && listen.front() == '[') {
     size_t close = listen.find(']');
-    if (close == std::string_view::npos || close + 1 >= listen.size() ||
-        listen[close + 1] != ':') {
+    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
       return InvalidArgument("Listen address '{}' is not [host]:port", listen);
     }
     host = listen.substr(1, close - 1);
@@ -202,8 +201,7 @@ Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen) {
   if (value > 65535) {
     return InvalidArgument("Listen address '{}' has a bad port", listen);
   }
-  return std::make_pair(std::string(host.empty() ? "0.0.0.0" : host),
-                        static_cast<uint16_t>(value));
+  return std::make_pair(std::string(host.empty() ? "0.0.0.0" : host), static_cast<uint16_t>(value));
 }
 
 // ---- Streaming hand-off ----
@@ -381,9 +379,8 @@ class Session final : public SessionBase {
   }
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = Self()] {
-      self->Guard([&] { self->DoStart(); });
-    });
+    net::dispatch(stream_.get_executor(),
+                  [self = Self()] { self->Guard([&] { self->DoStart(); }); });
   }
 
   void BeginDrain() override {
@@ -399,9 +396,8 @@ class Session final : public SessionBase {
   }
 
   void PostWriteChunk(bool head) override {
-    net::post(stream_.get_executor(), [self = Self(), head] {
-      self->Guard([&] { self->WriteChunk(head); });
-    });
+    net::post(stream_.get_executor(),
+              [self = Self(), head] { self->Guard([&] { self->WriteChunk(head); }); });
   }
 
  private:
@@ -416,9 +412,7 @@ class Session final : public SessionBase {
     }
   }
 
-  std::shared_ptr<Session> Self() {
-    return std::static_pointer_cast<Session>(shared_from_this());
-  }
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
   beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
 
   /// The last-resort catch of this connection (STYLE.md §3): log, answer 500 if nothing of the
@@ -458,16 +452,15 @@ class Session final : public SessionBase {
     }
     if constexpr (kTls) {
       Tcp().expires_after(server_.options.read_timeout);
-      stream_.async_handshake(net::ssl::stream_base::server,
-                              [self = Self()](beast::error_code ec) {
-                                self->Guard([&] {
-                                  if (ec) {
-                                    self->CloseNow();
-                                    return;
-                                  }
-                                  self->ReadRequest();
-                                });
-                              });
+      stream_.async_handshake(net::ssl::stream_base::server, [self = Self()](beast::error_code ec) {
+        self->Guard([&] {
+          if (ec) {
+            self->CloseNow();
+            return;
+          }
+          self->ReadRequest();
+        });
+      });
     } else {
       ReadRequest();
     }
@@ -484,8 +477,8 @@ class Session final : public SessionBase {
       return;
     }
     parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(
-        std::min<size_t>(server_.options.max_header_bytes, UINT32_MAX)));
+    parser_->header_limit(
+        static_cast<uint32_t>(std::min<size_t>(server_.options.max_header_bytes, UINT32_MAX)));
     parser_->body_limit(static_cast<uint64_t>(server_.options.max_body_bytes));
     continue_sent_ = false;
     if (buffer_.size() > 0) {
@@ -498,8 +491,7 @@ class Session final : public SessionBase {
     // Wait for the first byte under the idle timeout, then give the whole request read_timeout.
     phase_ = Phase::kIdle;
     Tcp().expires_after(server_.options.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(8192), [self = Self()](beast::error_code ec,
-                                                                    size_t n) {
+    stream_.async_read_some(buffer_.prepare(8192), [self = Self()](beast::error_code ec, size_t n) {
       self->Guard([&] {
         self->buffer_.commit(n);
         if (ec) {
@@ -514,20 +506,18 @@ class Session final : public SessionBase {
   }
 
   void ReadMore() {
-    bhttp::async_read_some(stream_, buffer_, *parser_,
-                           [self = Self()](beast::error_code ec, size_t) {
-                             self->Guard([&] { self->OnRead(ec); });
-                           });
+    bhttp::async_read_some(
+        stream_, buffer_, *parser_,
+        [self = Self()](beast::error_code ec, size_t) { self->Guard([&] { self->OnRead(ec); }); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec) {
       if (ec == bhttp::error::header_limit) {
-        Reject(431, fmt::format("Request header exceeds {} bytes",
-                                server_.options.max_header_bytes));
+        Reject(431,
+               fmt::format("Request header exceeds {} bytes", server_.options.max_header_bytes));
       } else if (ec == bhttp::error::body_limit) {
-        Reject(413,
-               fmt::format("Request body exceeds {} bytes", server_.options.max_body_bytes));
+        Reject(413, fmt::format("Request body exceeds {} bytes", server_.options.max_body_bytes));
       } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                  ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
         Reject(400, "Malformed HTTP request");
@@ -629,9 +619,9 @@ class Session final : public SessionBase {
       request_->set_request_id(NewRequestId());
     }
     server_.LogError("handler_exception", request_->request_id(), what);
-    Response response = ErrorResponse(
-        Error{ErrorCode::kInternal, fmt::format("Handler threw: {}", what)},
-        request_->request_id());
+    Response response =
+        ErrorResponse(Error{ErrorCode::kInternal, fmt::format("Handler threw: {}", what)},
+                      request_->request_id());
     response.SetHeader("X-Request-Id", request_->request_id());
     return response;
   }
@@ -691,8 +681,7 @@ class Session final : public SessionBase {
     bool connection_ok = writer.WaitIdle();
     net::post(stream_.get_executor(), [self = Self(), connection_ok, error = status.error()] {
       self->Guard([&] {
-        self->Complete(connection_ok ? Outcome::kStreamAborted : Outcome::kConnectionLost,
-                       &error);
+        self->Complete(connection_ok ? Outcome::kStreamAborted : Outcome::kConnectionLost, &error);
         self->CloseNow();
       });
     });
@@ -752,10 +741,9 @@ class Session final : public SessionBase {
     }
     message->prepare_payload();
     body_bytes_ = static_cast<int64_t>(message->body().size());
-    bhttp::async_write(stream_, *message,
-                       [self = Self(), message](beast::error_code ec, size_t) {
-                         self->Guard([&] { self->OnResponseWritten(ec); });
-                       });
+    bhttp::async_write(stream_, *message, [self = Self(), message](beast::error_code ec, size_t) {
+      self->Guard([&] { self->OnResponseWritten(ec); });
+    });
   }
 
   void OnResponseWritten(beast::error_code ec) {
@@ -996,10 +984,10 @@ internal::ServerCore::ServerCore(ServerOptions opts, Router& r, MetricsRegistry&
       response_bytes(m.AddCounter("lakeshare_http_response_body_bytes_total",
                                   "Response body bytes written, by method and route pattern.",
                                   {"method", "route"})),
-      incomplete_total(m.AddCounter(
-          "lakeshare_http_responses_incomplete_total",
-          "Responses that did not end normally: stream_aborted or connection_lost.",
-          {"route", "outcome"})),
+      incomplete_total(
+          m.AddCounter("lakeshare_http_responses_incomplete_total",
+                       "Responses that did not end normally: stream_aborted or connection_lost.",
+                       {"route", "outcome"})),
       in_flight(m.AddGauge("lakeshare_http_requests_in_flight",
                            "Requests read and not yet fully answered.")),
       connections_open(
@@ -1032,7 +1020,7 @@ std::vector<std::shared_ptr<SessionBase>> internal::ServerCore::Sessions() {
 }
 
 void internal::ServerCore::RecordExchange(const Request& request, int status, int64_t bytes,
-                                  double seconds, Outcome outcome, const Error* error) {
+                                          double seconds, Outcome outcome, const Error* error) {
   std::string route = request.route().empty() ? "unmatched" : request.route();
   std::string method(MethodLabel(request.method()));
   std::string status_text = std::to_string(status);
@@ -1078,8 +1066,7 @@ void internal::ServerCore::RecordExchange(const Request& request, int status, in
 }
 
 void internal::ServerCore::DoAccept() {
-  acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec,
-                                                         tcp::socket socket) {
+  acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
     OnAccept(ec, std::move(socket));
   });
 }
@@ -1188,8 +1175,8 @@ Status Server::Start() {
   }
   LS_ASSIGN_OR_RETURN(auto host_port, ParseListen(impl.options.listen));
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  impl.io_thread_count = impl.options.io_threads > 0 ? impl.options.io_threads
-                                                     : static_cast<int>(cores);
+  impl.io_thread_count =
+      impl.options.io_threads > 0 ? impl.options.io_threads : static_cast<int>(cores);
   int handler_threads = impl.options.handler_threads > 0
                             ? impl.options.handler_threads
                             : static_cast<int>(std::max(8u, 4 * cores));
@@ -1232,8 +1219,8 @@ Status Server::Start() {
   }
   impl.acceptor = std::make_unique<tcp::acceptor>(net::make_strand(*impl.ioc));
   auto fail = [&](std::string_view step) {
-    return MakeError(ErrorCode::kUnavailable, fmt::format("Cannot {} {}: {}", step,
-                                                          impl.options.listen, ec.message()));
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("Cannot {} {}: {}", step, impl.options.listen, ec.message()));
   };
   impl.acceptor->open(endpoint.protocol(), ec);
   if (ec) {

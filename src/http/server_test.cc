@@ -1,6 +1,8 @@
 // Integration tests: the real Server on 127.0.0.1:0, driven by http::Client and by raw sockets.
 // No timing assertions: waits exist only to give a broken implementation the chance to show
 // itself (e.g. a producer running ahead), and every check is about behaviour.
+#include "http/server.h"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -30,7 +32,6 @@
 
 #include "http/client.h"
 #include "http/error_response.h"
-#include "http/server.h"
 
 namespace lakeshare::http {
 namespace {
@@ -385,7 +386,9 @@ TEST_F(ServerTest, ListensOnIpv6LoopbackWhenTheMachineHasIt) {
     std::lock_guard<std::mutex> lock(mu);
     seen.push_back(completion.request.remote_address());
   });
-  Server server(ServerOptions{.listen = "[::1]:0", .io_threads = 1, .handler_threads = 2,
+  Server server(ServerOptions{.listen = "[::1]:0",
+                              .io_threads = 1,
+                              .handler_threads = 2,
                               .log_sink = [](std::string_view) {}},
                 router_, metrics_);
   Status started = server.Start();
@@ -413,7 +416,8 @@ TEST_F(ServerTest, TheClientSendsHeadersRangesAndCustomMethods) {
   }));
   StartServer();
   Client client;
-  ClientRequest request{.url = Url("/headers"), .headers = {{"X-Custom", "yes"}},
+  ClientRequest request{.url = Url("/headers"),
+                        .headers = {{"X-Custom", "yes"}},
                         .range = ByteRange{.first = 2, .last = 5}};
   EXPECT_EQ(client.Send(request)->body, "bytes=2-5|yes");
   request.range = ByteRange{.first = 7};
@@ -537,9 +541,9 @@ TEST_F(ServerTest, PostBodiesArriveWithContentLengthChunkedAndExpectContinue) {
   EXPECT_EQ(echoed->body, body);
 
   RawConnection chunked(server_->port());
-  ASSERT_TRUE(chunked.Send(
-      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      chunked.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   EXPECT_EQ(chunked.ReadResponse()->body, "hello world");
 
   RawConnection expecting(server_->port());
@@ -704,8 +708,8 @@ TEST_F(ServerTest, StreamsAMillionLinesPacedByTheSocket) {
   // What may be in flight between the producer and us: the server's send buffer (autotuned up
   // to tcp_wmem's max), our fixed receive buffer (the kernel doubles it), two 64 KiB chunks
   // and slack. The body is 100 MB, so a producer that is not paced blows through this.
-  const int64_t bound = ReadSysctlMax("/proc/sys/net/ipv4/tcp_wmem", 4 << 20) +
-                        2 * kReceiveBuffer + (2 << 20);
+  const int64_t bound =
+      ReadSysctlMax("/proc/sys/net/ipv4/tcp_wmem", 4 << 20) + 2 * kReceiveBuffer + (2 << 20);
   ASSERT_LT(bound * 4, kLines * 100);
 
   // Stop reading and give the producer every chance to run ahead; it must stall instead.
@@ -758,10 +762,10 @@ TEST_F(ServerTest, StreamsAMillionLinesPacedByTheSocket) {
   // Metrics saw the bytes of the body (recorded once the last write completed: Stop waits).
   server_->Stop(5s);
   std::string metrics = metrics_.Render();
-  EXPECT_THAT(metrics, HasSubstr(fmt::format(
-                           "lakeshare_http_response_body_bytes_total{{method=\"GET\","
-                           "route=\"/stream\"}} {}",
-                           kLines * 100)));
+  EXPECT_THAT(metrics,
+              HasSubstr(fmt::format("lakeshare_http_response_body_bytes_total{{method=\"GET\","
+                                    "route=\"/stream\"}} {}",
+                                    kLines * 100)));
 }
 
 TEST_F(ServerTest, TheClientConsumesAStreamIncrementally) {
@@ -779,8 +783,8 @@ TEST_F(ServerTest, TheClientConsumesAStreamIncrementally) {
   Client client;
   int64_t lines = 0;
   int64_t bytes = 0;
-  Result<ClientResponse> response = client.Send(
-      ClientRequest{.url = Url("/lines/100000")}, [&](std::string_view data) {
+  Result<ClientResponse> response =
+      client.Send(ClientRequest{.url = Url("/lines/100000")}, [&](std::string_view data) {
         bytes += static_cast<int64_t>(data.size());
         lines += std::count(data.begin(), data.end(), '\n');
         return true;
@@ -1014,8 +1018,8 @@ TEST_F(ServerTest, ServesManyConcurrentKeepAliveClients) {
   EXPECT_EQ(ok.load(), kClients * kRequests);
   EXPECT_EQ(wrong.load(), 0);
   server_->Stop(5s);  // every exchange is recorded once Stop returns
-  Counter& requests = metrics_.AddCounter("lakeshare_http_requests_total", "",
-                                          {"method", "route", "status"});
+  Counter& requests =
+      metrics_.AddCounter("lakeshare_http_requests_total", "", {"method", "route", "status"});
   EXPECT_EQ(requests.Value({"GET", "/hello/{name}", "200"}), kClients * kRequests);
 }
 
@@ -1066,7 +1070,8 @@ TEST_F(ServerTest, AccessLogIsJsonAndNeverShowsSecrets) {
   Client client;
   Result<ClientResponse> response =
       client.Get(Url("/hello/x?maxResults=5&pageToken=PAGE-SECRET&token=T-SECRET"),
-                 {{"Authorization", "Bearer s3cr3t-t0ken"}, {"X-Request-Id", "trace-1"},
+                 {{"Authorization", "Bearer s3cr3t-t0ken"},
+                  {"X-Request-Id", "trace-1"},
                   {"User-Agent", "delta-sharing/1.1"}});
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
@@ -1094,8 +1099,8 @@ TEST_F(ServerTest, AccessLogIsJsonAndNeverShowsSecrets) {
   }
   server_->Stop(5s);  // completion hooks have all run once Stop returns
   std::lock_guard<std::mutex> lock(audit_mu);
-  EXPECT_THAT(audited, ::testing::ElementsAre("recipient:acme 200 /hello/{name}",
-                                              " 401 /hello/{name}"));
+  EXPECT_THAT(audited,
+              ::testing::ElementsAre("recipient:acme 200 /hello/{name}", " 401 /hello/{name}"));
 }
 
 // ---- TLS ----
@@ -1133,8 +1138,8 @@ bool WriteSelfSignedCertificate(const std::string& cert_path, const std::string&
 }
 
 TEST_F(ServerTest, ServesHttpsWithCertificateFiles) {
-  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                              fmt::format("lakeshare_tls_{}", getpid());
+  std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / fmt::format("lakeshare_tls_{}", getpid());
   std::filesystem::create_directories(dir);
   std::string cert = (dir / "cert.pem").string();
   std::string key = (dir / "key.pem").string();
@@ -1162,11 +1167,12 @@ TEST_F(ServerTest, ServesHttpsWithCertificateFiles) {
 
   // Plain HTTP to the TLS port is not served.
   Client plain;
-  Result<ClientResponse> refused = plain.Get(fmt::format("http://127.0.0.1:{}/hello/x",
-                                                         server_->port()));
+  Result<ClientResponse> refused =
+      plain.Get(fmt::format("http://127.0.0.1:{}/hello/x", server_->port()));
   EXPECT_TRUE(!refused || refused->status != 200);
 
-  Server bad(ServerOptions{.tls_cert_file = cert, .tls_key_file = cert + ".missing",
+  Server bad(ServerOptions{.tls_cert_file = cert,
+                           .tls_key_file = cert + ".missing",
                            .log_sink = [](std::string_view) {}},
              router_, metrics_);
   EXPECT_EQ(bad.Start().error().code, ErrorCode::kInvalidArgument);
