@@ -139,8 +139,9 @@ def _encode_path(rel: str) -> str:
 class Server:
     """`lakeshare serve` on a free loopback port, for the duration of a `with` block."""
 
-    def __init__(self, lakeshare: str, config: str, workdir: Path):
+    def __init__(self, lakeshare: str, config: str, workdir: Path, env: dict | None = None):
         self.lakeshare = lakeshare
+        self.env = env
         self.config_text = config
         self.workdir = Path(workdir)
         self.proc = None
@@ -155,7 +156,8 @@ class Server:
         self.log = open(self.workdir / f"server-{os.getpid()}-{time.time_ns()}.log", "w")
         self.proc = subprocess.Popen(
             [self.lakeshare, "serve", "--config", cfg, "--listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
+            stdout=subprocess.PIPE, stderr=self.log, text=True,
+            env={**os.environ, **(self.env or {})})
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening on "):
             self.proc.wait(timeout=10)
