@@ -509,8 +509,7 @@ class CheckpointFileReader {
         if (has_desc) m.description = std::string(desc.bytes());
         if (has_provider) m.format_provider = std::string(provider.bytes());
         m.format_options = ToStringMap(opt_map);
-        if (!has_schema) return CorruptError("metaData action without schemaString");
-        m.schema_string = std::string(schema.bytes());
+        if (has_schema) m.schema_string = std::string(schema.bytes());
         if (part_list) m.partition_columns = std::move(*part_list);
         if (has_created) m.created_time = created.integer();
         m.configuration = ToStringMap(cfg_map);

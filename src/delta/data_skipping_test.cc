@@ -57,7 +57,9 @@ TEST(PredicateParseTest, RejectsMalformedTrees) {
   auto bad = [](const std::string& json) {
     auto p = Predicate::Parse(json);
     EXPECT_FALSE(p) << json;
-    if (!p) EXPECT_EQ(p.error().code, ErrorCode::kMalformedRequest);
+    if (!p) {
+      EXPECT_EQ(p.error().code, ErrorCode::kMalformedRequest);
+    }
   };
   bad("not json");
   bad(R"({"op":"="})");                                         // issue #606: SQL ops

@@ -653,9 +653,9 @@ Result<Metadata> ParseMetadataJson(std::string_view raw) {
     m.format_provider = JsonStr(*fmt_it, "provider").value_or("parquet");
     m.format_options = JsonStringMap(*fmt_it, "options");
   }
-  auto schema = JsonStr(j, "schemaString");
-  if (!schema) return CorruptError("metaData action without schemaString");
-  m.schema_string = std::move(*schema);
+  // schemaString is required, but placeholder commits (Delta Live Tables) omit it; an empty
+  // schema is served rather than the table refused.
+  m.schema_string = JsonStr(j, "schemaString").value_or("");
   m.partition_columns = JsonStrList(j, "partitionColumns").value_or(std::vector<std::string>{});
   m.created_time = JsonInt(j, "createdTime");
   m.configuration = JsonStringMap(j, "configuration");

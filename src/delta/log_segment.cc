@@ -217,18 +217,18 @@ Result<LogSegment> SelectSegment(const LogListing& listing, std::optional<Versio
 }
 
 Result<LogSegment> BuildLogSegment(const storage::ObjectStore& store,
-                                   std::optional<Version> version) {
+                                   std::optional<Version> version, bool use_compactions) {
   std::optional<Version> hint = ReadLastCheckpointVersion(store);
   if (hint && (!version || *version >= *hint)) {
     auto listing = ListLog(store, *hint);
     if (listing) {
-      auto seg = SelectSegment(*listing, version);
+      auto seg = SelectSegment(*listing, version, use_compactions);
       // A hint pointing at a missing or incomplete checkpoint: fall back to a full listing.
       if (seg && seg->checkpoint) return seg;
     }
   }
   LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(store));
-  return SelectSegment(listing, version);
+  return SelectSegment(listing, version, use_compactions);
 }
 
 }  // namespace lakeshare::delta

@@ -72,10 +72,11 @@ Result<LogListing> ListLog(const storage::ObjectStore& store,
 /// reconstructable one, kCorrupt when a commit between the checkpoint and `version` is missing.
 /// `use_compactions` lets log compaction files replace runs of commits.
 Result<LogSegment> SelectSegment(const LogListing& listing, std::optional<Version> version,
-                                 bool use_compactions = true);
+                                 bool use_compactions = false);
 
 /// ListLog (starting from the `_last_checkpoint` hint when it can) + SelectSegment.
 Result<LogSegment> BuildLogSegment(const storage::ObjectStore& store,
-                                   std::optional<Version> version = std::nullopt);
+                                   std::optional<Version> version = std::nullopt,
+                                   bool use_compactions = false);
 
 }  // namespace lakeshare::delta

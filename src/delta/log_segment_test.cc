@@ -212,20 +212,27 @@ TEST_F(LogSegmentTest, CompactionFileReplacesItsCommits) {
   table.Commit(3, {testing::RemoveLine("f2"), AddLine("f3")});
   table.Put("_delta_log/00000000000000000001.00000000000000000003.compacted.json",
             AddLine("f1") + "\n" + AddLine("f3") + "\n" + testing::RemoveLine("f2") + "\n");
-  auto seg = BuildLogSegment(*table.store());
+  auto seg = BuildLogSegment(*table.store(), std::nullopt, /*use_compactions=*/true);
   ASSERT_TRUE(seg);
   ASSERT_EQ(seg->replay.size(), 3u);  // 0, [1..3], 4
   EXPECT_TRUE(seg->replay[1].is_compaction());
-  auto with = table.Load();
+  SnapshotOptions compaction;
+  compaction.use_compactions = true;
+  auto with = Snapshot::Load(table.store(), compaction);
   ASSERT_TRUE(with);
-  SnapshotOptions no_compaction;
-  no_compaction.use_compactions = false;
-  auto without = Snapshot::Load(table.store(), no_compaction);
+  auto without = table.Load();
   ASSERT_TRUE(without);
   EXPECT_EQ(TestTable::Keys(**with), TestTable::Keys(**without));
   EXPECT_EQ(TestTable::Keys(**with), (std::vector<std::string>{"f0", "f1", "f3", "f4"}));
+  // Compactions that concatenate commits newest first (duplicated keys): first action wins.
+  table.Put("_delta_log/00000000000000000001.00000000000000000003.compacted.json",
+            testing::RemoveLine("f2") + "\n" + AddLine("f3") + "\n" + AddLine("f2") + "\n" +
+                AddLine("f1") + "\n");
+  with = Snapshot::Load(table.store(), compaction);
+  ASSERT_TRUE(with);
+  EXPECT_EQ(TestTable::Keys(**with), (std::vector<std::string>{"f0", "f1", "f3", "f4"}));
   // A compaction reaching past the requested version is not used.
-  seg = BuildLogSegment(*table.store(), 2);
+  seg = BuildLogSegment(*table.store(), 2, true);
   ASSERT_TRUE(seg);
   for (const auto& c : seg->replay) EXPECT_FALSE(c.is_compaction());
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <unordered_set>
 
 #include "delta/action_reader_internal.h"
 
@@ -23,19 +24,40 @@ class SnapshotBuilder : public ActionSink {
     in_checkpoint_ = false;
     in_compaction_ = compaction;
     commit_start_ = v;
+    compaction_seen_.clear();
+  }
+
+  // Delta protocol, *Log Compaction Files*: a compaction holds "the aggregated actions for commit
+  // range [x, y]" after reconciliation, i.e. one action per key. Some writers instead concatenate
+  // the commits newest first; taking only the first action per key within the file is right for
+  // both layouts.
+  bool FirstInCompaction(std::string key) {
+    if (!in_compaction_) return true;
+    return compaction_seen_.insert(std::move(key)).second;
+  }
+  bool FirstFileInCompaction(std::string_view path, std::string_view dv_id) {
+    if (!in_compaction_) return true;
+    std::string key = "f:";
+    key.append(path);
+    key.push_back('\0');
+    key.append(dv_id);
+    return FirstInCompaction(std::move(key));
   }
 
   Status OnProtocol(Protocol p) override {
+    if (!FirstInCompaction("protocol")) return OkStatus();
     protocol_ = std::move(p);
     ++actions_;
     return OkStatus();
   }
   Status OnMetadata(Metadata m) override {
+    if (!FirstInCompaction("metaData")) return OkStatus();
     metadata_ = std::move(m);
     ++actions_;
     return OkStatus();
   }
   Status OnTxn(Txn t) override {
+    if (!FirstInCompaction("txn:" + t.app_id)) return OkStatus();
     std::string key = t.app_id;
     txns_[key] = std::move(t);
     ++actions_;
@@ -43,6 +65,7 @@ class SnapshotBuilder : public ActionSink {
   }
   Status OnDomainMetadata(DomainMetadata d) override {
     ++actions_;
+    if (!FirstInCompaction("domain:" + d.domain)) return OkStatus();
     if (d.removed) {
       domains_.erase(d.domain);
     } else {
@@ -65,13 +88,18 @@ class SnapshotBuilder : public ActionSink {
   bool wants_file_actions() const override { return load_files_; }
   Status OnAdd(const AddInput& in) override {
     ++actions_;
+    if (in_compaction_ &&
+        !FirstFileInCompaction(in.path, in.deletion_vector ? in.deletion_vector->UniqueId() : "")) {
+      return OkStatus();
+    }
     files_.Add(in, current_);
     return OkStatus();
   }
   Status OnRemove(std::string_view path, std::string_view dv_id) override {
     ++actions_;
     // Removes in a checkpoint are VACUUM tombstones only.
-    if (!in_checkpoint_) files_.Remove(path, dv_id);
+    if (in_checkpoint_ || !FirstFileInCompaction(path, dv_id)) return OkStatus();
+    files_.Remove(path, dv_id);
     return OkStatus();
   }
 
@@ -82,6 +110,7 @@ class SnapshotBuilder : public ActionSink {
   bool in_checkpoint_ = false;
   bool checkpoint_top_ = false;
   bool in_compaction_ = false;
+  std::unordered_set<std::string> compaction_seen_;
   std::optional<Protocol> protocol_;
   std::optional<Metadata> metadata_;
   std::map<std::string, Txn> txns_;
@@ -243,11 +272,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::LoadSegment(
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::Load(
     std::shared_ptr<const storage::ObjectStore> store, const SnapshotOptions& options) {
-  LS_ASSIGN_OR_RETURN(LogSegment segment, BuildLogSegment(*store, options.version));
-  if (!options.use_compactions) {
-    LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store));
-    LS_ASSIGN_OR_RETURN(segment, SelectSegment(listing, options.version, false));
-  }
+  LS_ASSIGN_OR_RETURN(LogSegment segment,
+                      BuildLogSegment(*store, options.version, options.use_compactions));
   auto loaded = LoadSegment(store, segment, options);
   if (loaded || loaded.error().code != ErrorCode::kCorrupt || !segment.checkpoint) return loaded;
   // An unreadable checkpoint: try older checkpoints (their commits must still be there).

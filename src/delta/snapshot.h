@@ -28,8 +28,9 @@ struct SnapshotOptions {
   std::optional<Version> version;
   /// Fail with kUnsupported when the protocol needs a reader feature this reader lacks.
   bool check_protocol = true;
-  /// Let log compaction files replace runs of commits.
-  bool use_compactions = true;
+  /// Let log compaction files replace runs of commits. Off by default: every commit must exist
+  /// anyway, compactions in the wild differ in layout, and reading them saves little.
+  bool use_compactions = false;
   /// False: protocol, metadata, txns and domains only; files() stays empty (cheap).
   bool load_files = true;
 };
