@@ -1,0 +1,218 @@
+#include "catalog/sqlite_catalog.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "catalog/sql_catalog_internal.h"
+
+namespace lakeshare::catalog {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  int extended = db ? sqlite3_extended_errcode(db) : rc;
+  std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+    if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return Error{ErrorCode::kAlreadyExists, "The object already exists"};
+    }
+    if (extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return Error{ErrorCode::kNotFound, "A referenced object does not exist"};
+    }
+  }
+  if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+    return Error{ErrorCode::kUnavailable, "The metastore is busy: " + detail};
+  }
+  return Error{ErrorCode::kInternal, std::string(what) + ": " + detail};
+}
+
+/// One SQLite connection with its prepared statements. Used by one thread at a time.
+class SqliteConn final : public SqlConn {
+ public:
+  explicit SqliteConn(sqlite3* db) : db_(db) {}
+  ~SqliteConn() override {
+    for (auto& [sql, stmt] : statements_) {
+      sqlite3_finalize(stmt);
+    }
+    sqlite3_close_v2(db_);
+  }
+  SqliteConn(const SqliteConn&) = delete;
+  SqliteConn& operator=(const SqliteConn&) = delete;
+
+  static Result<std::unique_ptr<SqliteConn>> Open(const std::string& path) {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    auto conn = std::make_unique<SqliteConn>(db);
+    if (rc != SQLITE_OK) {
+      return MakeError(ErrorCode::kUnavailable,
+                       std::string("Cannot open the SQLite metastore: ") + sqlite3_errstr(rc));
+    }
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    sqlite3_extended_result_codes(db, 1);
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
+                               "PRAGMA synchronous=NORMAL"}) {
+      LS_RETURN_IF_ERROR(conn->Simple(pragma));
+    }
+    return conn;
+  }
+
+  Status Simple(const char* sql) {
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      return tl::unexpected(SqliteError(db_, rc, sql));
+    }
+    return OkStatus();
+  }
+
+  Result<SqlRows> Query(std::string_view sql, const std::vector<SqlValue>& params) override {
+    SqlRows rows;
+    LS_RETURN_IF_ERROR(Step(sql, params, &rows));
+    return rows;
+  }
+
+  Result<int64_t> Exec(std::string_view sql, const std::vector<SqlValue>& params) override {
+    LS_RETURN_IF_ERROR(Step(sql, params, nullptr));
+    return static_cast<int64_t>(sqlite3_changes64(db_));
+  }
+
+ private:
+  Status Step(std::string_view sql, const std::vector<SqlValue>& params, SqlRows* rows) {
+    sqlite3_stmt* stmt = nullptr;
+    auto it = statements_.find(std::string(sql));
+    if (it != statements_.end()) {
+      stmt = it->second;
+    } else {
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) {
+        return tl::unexpected(SqliteError(db_, rc, "Failed to prepare a metastore statement"));
+      }
+      statements_.emplace(std::string(sql), stmt);
+    }
+    // Reset on every exit so the statement releases its read lock.
+    struct Reset {
+      sqlite3_stmt* s;
+      ~Reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+    } reset{stmt};
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i + 1);
+      int rc = SQLITE_OK;
+      if (const auto* v = std::get_if<int64_t>(&params[i])) {
+        rc = sqlite3_bind_int64(stmt, idx, *v);
+      } else if (const auto* s = std::get_if<std::string>(&params[i])) {
+        rc = sqlite3_bind_text64(stmt, idx, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      } else {
+        rc = sqlite3_bind_null(stmt, idx);
+      }
+      if (rc != SQLITE_OK) {
+        return tl::unexpected(SqliteError(db_, rc, "Failed to bind a metastore parameter"));
+      }
+    }
+    while (true) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) {
+        return OkStatus();
+      }
+      if (rc != SQLITE_ROW) {
+        return tl::unexpected(SqliteError(db_, rc, "Metastore statement failed"));
+      }
+      if (rows == nullptr) {
+        continue;
+      }
+      int n = sqlite3_column_count(stmt);
+      SqlRow row(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        if (sqlite3_column_type(stmt, i) != SQLITE_NULL) {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+          row[static_cast<size_t>(i)] =
+              std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
+        }
+      }
+      rows->push_back(std::move(row));
+    }
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+class SqliteDatabase final : public SqlDatabase {
+ public:
+  SqliteDatabase(std::string path, std::unique_ptr<SqliteConn> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+
+  Status Run(TxKind kind, const std::function<Status(SqlConn&)>& fn) override {
+    if (kind == TxKind::kRead) {
+      LS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> conn, TakeReader());
+      Status st = Transaction(*conn, "BEGIN", fn);
+      GiveBackReader(std::move(conn));
+      return st;
+    }
+    std::lock_guard<std::mutex> lock(writer_mu_);
+    return Transaction(*writer_, "BEGIN IMMEDIATE", fn);
+  }
+
+  std::string_view AutoIdType() const override { return "INTEGER PRIMARY KEY AUTOINCREMENT"; }
+  std::string_view KeyTextType() const override { return "TEXT"; }
+
+ private:
+  static Status Transaction(SqliteConn& conn, const char* begin,
+                            const std::function<Status(SqlConn&)>& fn) {
+    LS_RETURN_IF_ERROR(conn.Simple(begin));
+    Status st = fn(conn);
+    if (!st) {
+      (void)conn.Simple("ROLLBACK");
+      return st;
+    }
+    Status commit = conn.Simple("COMMIT");
+    if (!commit) {
+      (void)conn.Simple("ROLLBACK");
+    }
+    return commit;
+  }
+
+  Result<std::unique_ptr<SqliteConn>> TakeReader() {
+    {
+      std::lock_guard<std::mutex> lock(readers_mu_);
+      if (!readers_.empty()) {
+        std::unique_ptr<SqliteConn> conn = std::move(readers_.back());
+        readers_.pop_back();
+        return conn;
+      }
+    }
+    return SqliteConn::Open(path_);
+  }
+
+  void GiveBackReader(std::unique_ptr<SqliteConn> conn) {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (readers_.size() < kMaxIdleReaders) {
+      readers_.push_back(std::move(conn));
+    }
+  }
+
+  static constexpr size_t kMaxIdleReaders = 8;
+  const std::string path_;
+  std::mutex writer_mu_;
+  std::unique_ptr<SqliteConn> writer_;  // guarded by writer_mu_
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConn>> readers_;  // guarded by readers_mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Catalog>> SqliteCatalog::Open(const std::string& path) {
+  LS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> writer, SqliteConn::Open(path));
+  return OpenSqlCatalog(std::make_unique<SqliteDatabase>(path, std::move(writer)));
+}
+
+}  // namespace lakeshare::catalog
