@@ -1242,7 +1242,7 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
   MinMax chunk_mm;
   int64_t chunk_nulls = 0;
   std::vector<uint32_t> indices;
-  std::string body, values, levels_rep, levels_def, compressed, header_bytes;
+  std::string body, values, levels_rep, levels_def, compressed;
 
   for (size_t p = 0; p < pages.size(); ++p) {
     const PageSpan& pg = pages[p];
@@ -1250,7 +1250,9 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
     const size_t nentries = pg.entry_end - pg.entry_begin;
     // Values: dictionary indices while the dictionary lasts, PLAIN afterwards.
     bool use_dict = false;
-    if (dict_active) {
+    // A page without values needs no dictionary (and must not depend on one that a later
+    // fallback could leave out).
+    if (dict_active && nvalues > 0) {
       const size_t before = dict->size();
       indices.resize(nvalues);
       for (size_t k = 0; k < nvalues; ++k) indices[k] = dict->Insert(pg.value_begin + k);
@@ -1261,7 +1263,7 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
       if (dict->plain_bytes() > opt.dictionary_page_size_limit) {
         dict->Truncate(before);
         dict_active = false;
-      } else if (p == 0 && nvalues > 0 && dict->plain_bytes() + index_bytes >= plain_bytes) {
+      } else if (before == 0 && dict->plain_bytes() + index_bytes >= plain_bytes) {
         dict->Truncate(0);  // the dictionary does not pay for itself
         dict_active = false;
       } else {
