@@ -1,7 +1,6 @@
 #include "app/serve_command.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <memory>
 #include <string>

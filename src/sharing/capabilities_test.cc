@@ -14,8 +14,9 @@ TEST(CapabilitiesTest, AbsentHeaderMeansParquetOnly) {
 }
 
 TEST(CapabilitiesTest, ParsesKeysAndValuesCaseInsensitively) {
-  std::string h = "ResponseFormat=Delta,Parquet; ReaderFeatures=DeletionVectors,columnMapping;"
-                  "includeEndStreamAction=TRUE";
+  std::string h =
+      "ResponseFormat=Delta,Parquet; ReaderFeatures=DeletionVectors,columnMapping;"
+      "includeEndStreamAction=TRUE";
   auto caps = ParseCapabilities(&h);
   ASSERT_TRUE(caps);
   ASSERT_EQ(caps->formats.size(), 2u);

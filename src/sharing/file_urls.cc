@@ -124,9 +124,7 @@ Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const std::s
   return shared;
 }
 
-bool IsLocalStore(const storage::ObjectStore& store) {
-  return store.uri().rfind("file:", 0) == 0;
-}
+bool IsLocalStore(const storage::ObjectStore& store) { return store.uri().rfind("file:", 0) == 0; }
 
 Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string_view action_path) {
   LS_ASSIGN_OR_RETURN(std::string decoded, delta::DecodeActionPath(action_path));
@@ -156,8 +154,8 @@ std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view 
                                     std::string_view path, std::string_view expires,
                                     std::string_view recipient) const {
   std::string in;
-  in.reserve(share_id.size() + table_id.size() + path.size() + expires.size() +
-             recipient.size() + 4);
+  in.reserve(share_id.size() + table_id.size() + path.size() + expires.size() + recipient.size() +
+             4);
   in.append(share_id);
   in.push_back('\0');
   in.append(table_id);

@@ -53,11 +53,11 @@ Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string
 
 /// What every URL of one response shares.
 struct UrlScope {
-  std::string base_url;   // "http://host:port", for self-signed URLs
+  std::string base_url;  // "http://host:port", for self-signed URLs
   std::string share_id;
   std::string table_id;
   std::string recipient;
-  int64_t expires_s = 0;  // unix seconds, the same for every URL of the response
+  int64_t expires_s = 0;          // unix seconds, the same for every URL of the response
   int64_t expiry_seconds = 3600;  // for pre-signed URLs
 };
 
@@ -82,9 +82,8 @@ class FileUrlSigner {
                 int64_t now_ms) const;
 
  private:
-  std::string MacInput(std::string_view share_id, std::string_view table_id,
-                       std::string_view path, std::string_view expires,
-                       std::string_view recipient) const;
+  std::string MacInput(std::string_view share_id, std::string_view table_id, std::string_view path,
+                       std::string_view expires, std::string_view recipient) const;
   const TokenSigner& signer_;
 };
 

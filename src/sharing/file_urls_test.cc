@@ -16,14 +16,16 @@ class FileUrlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("lakeshare_file_urls_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("lakeshare_file_urls_" +
+            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_ / "t" / "p=a b");
     std::ofstream(dir_ / "t" / "p=a b" / "f.parquet") << "0123456789";
     std::ofstream(dir_ / "secret.txt") << "outside";
-    auto config = ParseSharingConfig("version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n"
-                                     "    tables:\n    - {name: t, location: '" +
-                                     (dir_ / "t").string() + "'}\n");
+    auto config = ParseSharingConfig(
+        "version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n"
+        "    tables:\n    - {name: t, location: '" +
+        (dir_ / "t").string() + "'}\n");
     ASSERT_TRUE(config) << config.error().message;
     provider_ = std::move(*YamlShareProvider::Create(*config));
     table_ = *provider_->GetTable(Recipient{"anonymous", true}, "s", "d", "t");

@@ -1,9 +1,9 @@
 #include "sharing/ndjson_lines.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "common/strings.h"

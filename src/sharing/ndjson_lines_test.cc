@@ -1,6 +1,7 @@
 #include "sharing/ndjson_lines.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace lakeshare::sharing {

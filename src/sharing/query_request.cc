@@ -1,11 +1,10 @@
 #include "sharing/query_request.h"
 
-#include <nlohmann/json.hpp>
-
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "common/strings.h"
 #include "delta/time_util.h"
@@ -109,8 +108,7 @@ Result<std::optional<int64_t>> VersionParam(const http::Request& request, std::s
   return std::optional<int64_t>(n);
 }
 
-Result<std::optional<int64_t>> TimestampParam(const http::Request& request,
-                                              std::string_view name) {
+Result<std::optional<int64_t>> TimestampParam(const http::Request& request, std::string_view name) {
   LS_RETURN_IF_ERROR(CheckSingle(request, name));
   auto v = Param(request, name);
   if (!v) return std::optional<int64_t>();

@@ -79,7 +79,8 @@ TEST(ChangesRequestTest, BooleansAreCaseInsensitive) {
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_TRUE(c->include_historical_metadata);
   EXPECT_EQ(*c->ending_version, 2);
-  EXPECT_FALSE(ParseChangesRequest(MakeRequest("/c?startingVersion=1&includeHistoricalMetadata=yes")));
+  EXPECT_FALSE(
+      ParseChangesRequest(MakeRequest("/c?startingVersion=1&includeHistoricalMetadata=yes")));
 }
 
 TEST(ChangesRequestTest, StartIsRequiredAndBoundsAreExclusive) {

@@ -62,7 +62,8 @@ std::string Key(const std::string& prefix, std::string_view key) {
 // Warn about keys of a mapping outside `known`.
 void CheckKeys(const YAML::Node& map, const std::string& where,
                std::initializer_list<std::string_view> known,
-               std::initializer_list<std::string_view> ignored, std::vector<std::string>& warnings) {
+               std::initializer_list<std::string_view> ignored,
+               std::vector<std::string>& warnings) {
   for (const auto& kv : map) {
     std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
     bool is_known = false;
@@ -91,8 +92,8 @@ std::string NameOf(const YAML::Node& node, const std::string& where, std::string
 void CheckUnique(std::set<std::string>& seen, const std::string& name, const std::string& where,
                  std::string_view kind) {
   if (!seen.insert(ToLower(name)).second) {
-    Fail(where, "duplicate " + std::string(kind) + " name '" + name +
-                    "' (names are case-insensitive)");
+    Fail(where,
+         "duplicate " + std::string(kind) + " name '" + name + "' (names are case-insensitive)");
   }
 }
 
@@ -110,7 +111,8 @@ TableConfig ParseTable(const YAML::Node& node, const std::string& where,
   t.location = Scalar(loc, Key(where, "location"));
   if (t.location.empty()) Fail(Key(where, "location"), "must not be empty");
   if (auto n = Child(node, "id")) t.id = Scalar(n, Key(where, "id"));
-  if (auto n = Child(node, "historyShared")) t.history_shared = Bool(n, Key(where, "historyShared"));
+  if (auto n = Child(node, "historyShared"))
+    t.history_shared = Bool(n, Key(where, "historyShared"));
   if (auto n = Child(node, "startVersion")) {
     t.start_version = Int(n, Key(where, "startVersion"), 0, INT64_MAX);
   }
@@ -145,11 +147,27 @@ SharingConfig ParseRoot(const YAML::Node& root) {
   SharingConfig c;
   if (!root.IsMap()) Fail("<root>", "expected a mapping");
   CheckKeys(root, "",
-            {"version", "shares", "authorization", "recipients", "host", "port", "endpoint", "ssl",
-             "preSignedUrlTimeoutSeconds", "evaluatePredicateHints", "evaluateJsonPredicateHints",
-             "queryTablePageSizeLimit", "queryTablePageTokenTtlMs", "refreshTokenTtlMs",
-             "stalenessAcceptable", "requestTimeoutSeconds", "signingKey", "publicUrl", "s3",
-             "snapshotCacheBytes", "maxRequestBodyBytes"},
+            {"version",
+             "shares",
+             "authorization",
+             "recipients",
+             "host",
+             "port",
+             "endpoint",
+             "ssl",
+             "preSignedUrlTimeoutSeconds",
+             "evaluatePredicateHints",
+             "evaluateJsonPredicateHints",
+             "queryTablePageSizeLimit",
+             "queryTablePageTokenTtlMs",
+             "refreshTokenTtlMs",
+             "stalenessAcceptable",
+             "requestTimeoutSeconds",
+             "signingKey",
+             "publicUrl",
+             "s3",
+             "snapshotCacheBytes",
+             "maxRequestBodyBytes"},
             {"deltaTableCacheSize", "evaluateJsonPredicateHintsV2",
              "temporaryCredentialValiditySeconds", "useAsyncQuery"},
             c.warnings);
@@ -172,7 +190,8 @@ SharingConfig ParseRoot(const YAML::Node& root) {
       if (auto n = Child(sn, "comment")) share.comment = Scalar(n, Key(where, "comment"));
       std::set<std::string> schema_names;
       if (YAML::Node schemas = Child(sn, "schemas")) {
-        if (!schemas.IsSequence() && !schemas.IsNull()) Fail(Key(where, "schemas"), "expected a list");
+        if (!schemas.IsSequence() && !schemas.IsNull())
+          Fail(Key(where, "schemas"), "expected a list");
         for (size_t j = 0; j < schemas.size(); ++j) {
           std::string swhere = where + ".schemas[" + std::to_string(j) + "]";
           const YAML::Node& scn = schemas[j];
@@ -183,7 +202,8 @@ SharingConfig ParseRoot(const YAML::Node& root) {
           CheckUnique(schema_names, schema.name, Key(swhere, "name"), "schema");
           std::set<std::string> table_names;
           if (YAML::Node tables = Child(scn, "tables")) {
-            if (!tables.IsSequence() && !tables.IsNull()) Fail(Key(swhere, "tables"), "expected a list");
+            if (!tables.IsSequence() && !tables.IsNull())
+              Fail(Key(swhere, "tables"), "expected a list");
             for (size_t k = 0; k < tables.size(); ++k) {
               std::string twhere = swhere + ".tables[" + std::to_string(k) + "]";
               TableConfig t = ParseTable(tables[k], twhere, c.warnings);
@@ -207,9 +227,8 @@ SharingConfig ParseRoot(const YAML::Node& root) {
       c.global_token_sha256 = DigestToken(token);
       OPENSSL_cleanse(token.data(), token.size());
     } else if (auto h = Child(auth, "bearerTokenSha256")) {
-      c.global_token_sha256 =
-          ParseHexDigest(ToLower(Scalar(h, "authorization.bearerTokenSha256")),
-                         "authorization.bearerTokenSha256");
+      c.global_token_sha256 = ParseHexDigest(ToLower(Scalar(h, "authorization.bearerTokenSha256")),
+                                             "authorization.bearerTokenSha256");
     }
   }
 
@@ -281,7 +300,8 @@ SharingConfig ParseRoot(const YAML::Node& root) {
               {"certificatePasswordFile"}, c.warnings);
     c.ssl = true;
     if (auto n = Child(ssl, "selfSigned")) c.ssl_self_signed = Bool(n, "ssl.selfSigned");
-    if (auto n = Child(ssl, "certificateFile")) c.ssl_certificate_file = Scalar(n, "ssl.certificateFile");
+    if (auto n = Child(ssl, "certificateFile"))
+      c.ssl_certificate_file = Scalar(n, "ssl.certificateFile");
     if (auto n = Child(ssl, "certificateKeyFile")) {
       c.ssl_key_file = Scalar(n, "ssl.certificateKeyFile");
     }
@@ -302,7 +322,8 @@ SharingConfig ParseRoot(const YAML::Node& root) {
     c.evaluate_json_predicate_hints = Bool(n, "evaluateJsonPredicateHints");
   }
   if (auto n = Child(root, "queryTablePageSizeLimit")) {
-    c.query_table_page_size_limit = static_cast<int>(Int(n, "queryTablePageSizeLimit", 1, 10'000'000));
+    c.query_table_page_size_limit =
+        static_cast<int>(Int(n, "queryTablePageSizeLimit", 1, 10'000'000));
   }
   if (auto n = Child(root, "queryTablePageTokenTtlMs")) {
     c.query_table_page_token_ttl_ms = Int(n, "queryTablePageTokenTtlMs", 1, INT64_MAX / 4);

@@ -1,8 +1,7 @@
 #include "sharing/share_provider.h"
 
-#include <openssl/sha.h>
-
 #include <fmt/format.h>
+#include <openssl/sha.h>
 
 namespace lakeshare::sharing {
 
@@ -14,9 +13,8 @@ Status ValidateObjectName(std::string_view kind, std::string_view name) {
   const bool no_period = kind != "share";
   for (unsigned char c : name) {
     if (c == ' ' || c == '/' || c < 0x20 || c == 0x7f || (no_period && c == '.')) {
-      return InvalidArgument(
-          "Invalid {} name: spaces, '/', control characters{} are not allowed", kind,
-          no_period ? " and '.'" : "");
+      return InvalidArgument("Invalid {} name: spaces, '/', control characters{} are not allowed",
+                             kind, no_period ? " and '.'" : "");
     }
   }
   return OkStatus();

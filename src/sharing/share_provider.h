@@ -49,11 +49,11 @@ struct SchemaInfo {
 
 /// A table as one recipient sees it.
 struct TableInfo {
-  std::string name;    // the shared name (an alias when it differs from the source table)
+  std::string name;  // the shared name (an alias when it differs from the source table)
   std::string schema;
   std::string share;
   std::string share_id;
-  std::string id;      // stable UUID, unique within the share
+  std::string id;  // stable UUID, unique within the share
   /// Where the Delta table lives: a local path, file:// or s3:// URI. Never sent to clients.
   std::string location;
   /// The provider-side name when the table is shared under an alias (informational).
@@ -101,8 +101,8 @@ class ShareProvider {
   virtual Result<ListPage<SchemaInfo>> ListSchemas(const Recipient& recipient,
                                                    std::string_view share,
                                                    const ListOptions& options) const = 0;
-  virtual Result<ListPage<TableInfo>> ListTables(const Recipient& recipient,
-                                                 std::string_view share, std::string_view schema,
+  virtual Result<ListPage<TableInfo>> ListTables(const Recipient& recipient, std::string_view share,
+                                                 std::string_view schema,
                                                  const ListOptions& options) const = 0;
   virtual Result<ListPage<TableInfo>> ListAllTables(const Recipient& recipient,
                                                     std::string_view share,
@@ -112,8 +112,7 @@ class ShareProvider {
                                      std::string_view schema, std::string_view table) const = 0;
   /// The table with these ids if the recipient named `recipient_name` may still read it (used
   /// to serve signed file URLs, which carry no bearer token). kNotFound otherwise.
-  virtual Result<TableInfo> GetTableById(std::string_view recipient_name,
-                                         std::string_view share_id,
+  virtual Result<TableInfo> GetTableById(std::string_view recipient_name, std::string_view share_id,
                                          std::string_view table_id) const = 0;
 };
 

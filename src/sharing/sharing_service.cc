@@ -1,14 +1,13 @@
 #include "sharing/sharing_service.h"
 
-#include <openssl/evp.h>
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <any>
 #include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -124,9 +123,7 @@ struct Filters {
     }
     if (spec.hints) hints = std::make_unique<delta::FileFilter>(*spec.hints, metadata, features);
   }
-  bool Shared(const delta::AddFile& f) {
-    return !share || share->Evaluate(f) == delta::kMayBeTrue;
-  }
+  bool Shared(const delta::AddFile& f) { return !share || share->Evaluate(f) == delta::kMayBeTrue; }
   // The hint outcome set (kMayBeTrue alone: the whole file matches).
   uint8_t Hinted(const delta::AddFile& f) { return hints ? hints->Evaluate(f) : delta::kMayBeTrue; }
 };
@@ -189,7 +186,8 @@ Result<std::vector<delta::FileAction>> ReadDataChangeActions(const storage::Obje
               k, v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt);
         }
       }
-      if (auto s = a.find("size"); s != a.end() && s->is_number_integer()) f.size = s->get<int64_t>();
+      if (auto s = a.find("size"); s != a.end() && s->is_number_integer())
+        f.size = s->get<int64_t>();
       if (auto s = a.find("stats"); s != a.end() && s->is_string()) f.stats = s->get<std::string>();
       if (auto dv = a.find("deletionVector"); dv != a.end() && dv->is_object()) {
         delta::DeletionVectorDescriptor d;
@@ -257,9 +255,9 @@ struct SharingService::Impl {
   Result<TableContext> ResolveTable(const http::Request& request) const {
     TableContext ctx;
     LS_ASSIGN_OR_RETURN(ctx.recipient, Caller(request));
-    LS_ASSIGN_OR_RETURN(ctx.table, provider->GetTable(ctx.recipient, Param(request, "share"),
-                                                      Param(request, "schema"),
-                                                      Param(request, "table")));
+    LS_ASSIGN_OR_RETURN(ctx.table,
+                        provider->GetTable(ctx.recipient, Param(request, "share"),
+                                           Param(request, "schema"), Param(request, "table")));
     LS_ASSIGN_OR_RETURN(ctx.store, const_cast<StoreCache&>(stores).Get(ctx.table.location));
     return ctx;
   }
@@ -278,9 +276,8 @@ struct SharingService::Impl {
                              version, ctx.table.name, latest->version());
     }
     if (version < ctx.table.start_version) {
-      return InvalidArgument(
-          "Version {} is before the first version shared for table '{}' ({})", version,
-          ctx.table.name, ctx.table.start_version);
+      return InvalidArgument("Version {} is before the first version shared for table '{}' ({})",
+                             version, ctx.table.name, ctx.table.start_version);
     }
     if (version == latest->version()) return latest;
     auto snapshot = snapshots->GetVersion(ctx.table.location, version);
@@ -363,10 +360,10 @@ struct SharingService::Impl {
                                                                      : ResponseFormat::kDelta;
     }
     if (format == ResponseFormat::kParquet && advanced) {
-      std::string what = features.reader_features.empty()
-                             ? fmt::format("reader version {}", features.min_reader_version)
-                             : fmt::format("reader features {}",
-                                           fmt::join(features.reader_features, ", "));
+      std::string what =
+          features.reader_features.empty()
+              ? fmt::format("reader version {}", features.min_reader_version)
+              : fmt::format("reader features {}", fmt::join(features.reader_features, ", "));
       return Unsupported(
           "Table '{}' needs {} and cannot be served in the parquet response format; request "
           "'responseformat=delta' in the delta-sharing-capabilities header",
@@ -559,8 +556,11 @@ struct SharingService::Impl {
   }
 
   static OrderedJson TableItem(const TableInfo& t) {
-    return {{"name", t.name}, {"schema", t.schema}, {"share", t.share},
-            {"shareId", t.share_id}, {"id", t.id}};
+    return {{"name", t.name},
+            {"schema", t.schema},
+            {"share", t.share},
+            {"shareId", t.share_id},
+            {"id", t.id}};
   }
 
   Result<http::Response> ListTables(http::Request& request) const {
@@ -568,8 +568,8 @@ struct SharingService::Impl {
     LS_ASSIGN_OR_RETURN(ListParams params, ParseListParams(request, options.list_page_size_limit));
     const std::string& share = Param(request, "share");
     const std::string& schema = Param(request, "schema");
-    std::string binding = ShortDigest(r.name + '\0' + "tables" + '\0' + ToLower(share) + '\0' +
-                                      ToLower(schema));
+    std::string binding =
+        ShortDigest(r.name + '\0' + "tables" + '\0' + ToLower(share) + '\0' + ToLower(schema));
     LS_ASSIGN_OR_RETURN(ListOptions lo, ListStart(params, "tables", binding));
     LS_ASSIGN_OR_RETURN(auto page, provider->ListTables(r, share, schema, lo));
     OrderedJson items = OrderedJson::array();
@@ -587,10 +587,9 @@ struct SharingService::Impl {
     LS_ASSIGN_OR_RETURN(auto page, provider->ListAllTables(r, share, lo));
     OrderedJson items = OrderedJson::array();
     for (const TableInfo& t : page.items) items.push_back(TableItem(t));
-    std::string last = page.items.empty()
-                           ? lo.after
-                           : ToLower(page.items.back().schema) + '\x1f' +
-                                 ToLower(page.items.back().name);
+    std::string last = page.items.empty() ? lo.after
+                                          : ToLower(page.items.back().schema) + '\x1f' +
+                                                ToLower(page.items.back().name);
     return ListReply(std::move(items), page.more, "all-tables", binding, last);
   }
 
@@ -774,9 +773,8 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
     int64_t now;
   };
   auto state = std::make_shared<State>(State{this, s, ctx.store, Scope(request, ctx), format,
-                                             id_scheme, time_travel, end_stream,
-                                             std::move(filters), max_files,
-                                             page ? page->after : std::string(), binding,
+                                             id_scheme, time_travel, end_stream, std::move(filters),
+                                             max_files, page ? page->after : std::string(), binding,
                                              std::move(refresh_token), std::move(head), now});
 
   http::Response response = http::Response::Stream(
@@ -823,8 +821,8 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
             if (sf.dv_url) dv_url = *sf.dv_url;
             AppendDeltaAddFile(sink.buffer(), f, sf.url.url, dv_url, w);
           }
-          min_expiration = std::min(min_expiration.value_or(sf.url.expiration_ms),
-                                    sf.url.expiration_ms);
+          min_expiration =
+              std::min(min_expiration.value_or(sf.url.expiration_ms), sf.url.expiration_ms);
           ++emitted;
           return sink.MaybeFlush();
         };
@@ -863,12 +861,11 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
           selected.resize(taken);
           size_t pos = 0;
           if (!st.after.empty()) {
-            pos = static_cast<size_t>(
-                std::upper_bound(selected.begin(), selected.end(), st.after,
-                                 [](const std::string& key, const auto& e) {
-                                   return key < FileKey(*e.first);
-                                 }) -
-                selected.begin());
+            pos = static_cast<size_t>(std::upper_bound(selected.begin(), selected.end(), st.after,
+                                                       [](const std::string& key, const auto& e) {
+                                                         return key < FileKey(*e.first);
+                                                       }) -
+                                      selected.begin());
           }
           size_t stop = std::min(selected.size(), pos + static_cast<size_t>(*st.max_files));
           for (size_t i = pos; i < stop && status; ++i) status = emit(*selected[i].first);
@@ -911,9 +908,10 @@ Result<http::Response> SharingService::Impl::StreamingQuery(
   ChangeRange range;
   range.start = *q.starting_version;
   if (range.start < ctx.table.start_version) {
-    return InvalidArgument("'startingVersion' {} is before the first version shared for table "
-                           "'{}' ({})",
-                           range.start, ctx.table.name, ctx.table.start_version);
+    return InvalidArgument(
+        "'startingVersion' {} is before the first version shared for table "
+        "'{}' ({})",
+        range.start, ctx.table.name, ctx.table.start_version);
   }
   if (range.start > latest->version()) {
     return InvalidArgument("'startingVersion' {} is after the latest version of table '{}' ({})",
@@ -932,8 +930,8 @@ Result<http::Response> SharingService::Impl::StreamingQuery(
   if (q.max_files) range.max_files = std::min<int64_t>(*q.max_files, options.query_page_size_limit);
   if (q.page_token) {
     if (!q.max_files) return InvalidArgument("'pageToken' requires 'maxFiles'");
-    LS_ASSIGN_OR_RETURN(PageToken t, DecodePageToken(signer, *q.page_token, "query",
-                                                     range.binding, NowMs()));
+    LS_ASSIGN_OR_RETURN(PageToken t,
+                        DecodePageToken(signer, *q.page_token, "query", range.binding, NowMs()));
     range.resume_version = t.version;
     range.resume_index = t.index;
     if (t.end_version >= 0) range.end = t.end_version;
@@ -945,9 +943,9 @@ Result<http::Response> SharingService::Impl::StreamingQuery(
   if (format == ResponseFormat::kParquet) {
     AppendParquetProtocol(head);
   } else {
-    AppendDeltaProtocol(head, start_snapshot->protocol(),
-                        range.historical_protocol ? std::optional<int64_t>(range.start)
-                                                  : std::nullopt);
+    AppendDeltaProtocol(
+        head, start_snapshot->protocol(),
+        range.historical_protocol ? std::optional<int64_t>(range.start) : std::nullopt);
   }
   MetadataExtras extras = Extras(ctx, *start_snapshot, range.start, /*with_size=*/false);
   if (format == ResponseFormat::kParquet) {
@@ -995,9 +993,10 @@ Result<http::Response> SharingService::Impl::Changes(http::Request& request) con
     range.end = latest->version();
   }
   if (range.start < ctx.table.start_version) {
-    return InvalidArgument("The starting version {} is before the first version shared for table "
-                           "'{}' ({})",
-                           range.start, ctx.table.name, ctx.table.start_version);
+    return InvalidArgument(
+        "The starting version {} is before the first version shared for table "
+        "'{}' ({})",
+        range.start, ctx.table.name, ctx.table.start_version);
   }
   if (range.start > latest->version()) {
     return InvalidArgument("The starting version {} is after the latest version of table '{}' ({})",
@@ -1022,8 +1021,8 @@ Result<http::Response> SharingService::Impl::Changes(http::Request& request) con
   }
   if (c.page_token) {
     if (!c.max_files) return InvalidArgument("'pageToken' requires 'maxFiles'");
-    LS_ASSIGN_OR_RETURN(PageToken t, DecodePageToken(signer, *c.page_token, "changes",
-                                                     range.binding, NowMs()));
+    LS_ASSIGN_OR_RETURN(PageToken t,
+                        DecodePageToken(signer, *c.page_token, "changes", range.binding, NowMs()));
     range.resume_version = t.version;
     range.resume_index = t.index;
     if (t.end_version >= 0) range.end = t.end_version;
@@ -1042,9 +1041,8 @@ Result<http::Response> SharingService::Impl::Changes(http::Request& request) con
                           Extras(ctx, *head_snapshot, head_snapshot->version(), false));
   } else {
     AppendDeltaProtocol(head, head_snapshot->protocol(),
-                        range.historical_protocol
-                            ? std::optional<int64_t>(head_snapshot->version())
-                            : std::nullopt);
+                        range.historical_protocol ? std::optional<int64_t>(head_snapshot->version())
+                                                  : std::nullopt);
     AppendDeltaMetadata(head, head_snapshot->metadata(),
                         Extras(ctx, *head_snapshot, head_snapshot->version(), false));
   }
@@ -1055,9 +1053,9 @@ Result<http::Response> SharingService::Impl::Changes(http::Request& request) con
 
 Result<http::Response> SharingService::Impl::StreamChanges(
     const http::Request& request, const TableContext& ctx,
-    std::shared_ptr<const delta::Snapshot> latest, ResponseFormat format,
-    ResponseFormat id_scheme, std::optional<ResponseFormat> fileidhash, bool end_stream,
-    ChangeRange range, std::string head) const {
+    std::shared_ptr<const delta::Snapshot> latest, ResponseFormat format, ResponseFormat id_scheme,
+    std::optional<ResponseFormat> fileidhash, bool end_stream, ChangeRange range,
+    std::string head) const {
   LS_ASSIGN_OR_RETURN(FilterSpec filters, BuildFilters(ctx, *latest, nullptr));
   struct State {
     const Impl* impl;
@@ -1073,10 +1071,9 @@ Result<http::Response> SharingService::Impl::StreamChanges(
     int64_t now;
   };
   const int64_t start = range.start;
-  auto state = std::make_shared<State>(State{this, std::move(latest), ctx.store,
-                                             Scope(request, ctx), format, id_scheme, end_stream,
-                                             ctx.table.cdf_shared, std::move(range), std::move(filters),
-                                             std::move(head), NowMs()});
+  auto state = std::make_shared<State>(
+      State{this, std::move(latest), ctx.store, Scope(request, ctx), format, id_scheme, end_stream,
+            ctx.table.cdf_shared, std::move(range), std::move(filters), std::move(head), NowMs()});
   http::Response response = http::Response::Stream(
       http::kNdjsonContentType, [state](http::StreamWriter& writer) -> Status {
         const State& st = *state;
@@ -1122,8 +1119,8 @@ Result<http::Response> SharingService::Impl::StreamChanges(
             if (sf.dv_url) dv_url = *sf.dv_url;
             LS_RETURN_IF_ERROR(AppendDeltaFileAction(sink.buffer(), a, sf.url.url, dv_url, w));
           }
-          min_expiration = std::min(min_expiration.value_or(sf.url.expiration_ms),
-                                    sf.url.expiration_ms);
+          min_expiration =
+              std::min(min_expiration.value_or(sf.url.expiration_ms), sf.url.expiration_ms);
           ++emitted;
           return sink.MaybeFlush();
         };
@@ -1153,8 +1150,8 @@ Result<http::Response> SharingService::Impl::StreamChanges(
         options.start = r.resume_version >= 0 ? r.resume_version : r.start;
         options.end = r.end;
         options.require_cdf_enabled = r.cdf;
-        Status status = delta::ReadChangeFeed(
-            st.store, options, [&](delta::CommitChanges&& c) -> Status {
+        Status status =
+            delta::ReadChangeFeed(st.store, options, [&](delta::CommitChanges&& c) -> Status {
               std::vector<delta::FileAction> data_actions;
               const std::vector<delta::FileAction>* actions = &c.actions;
               if (!r.cdf && c.from_cdc_files) {
@@ -1240,9 +1237,10 @@ SharingOptions SharingOptionsFromConfig(const SharingConfig& config) {
   o.store_options.endpoint = config.s3.endpoint;
   o.store_options.region = config.s3.region;
   o.store_options.anonymous = config.s3.anonymous;
-  o.store_options.addressing = config.s3.addressing == "path"      ? storage::S3Addressing::kPathStyle
-                               : config.s3.addressing == "virtual" ? storage::S3Addressing::kVirtualHosted
-                                                                   : storage::S3Addressing::kAuto;
+  o.store_options.addressing = config.s3.addressing == "path" ? storage::S3Addressing::kPathStyle
+                               : config.s3.addressing == "virtual"
+                                   ? storage::S3Addressing::kVirtualHosted
+                                   : storage::S3Addressing::kAuto;
   return o;
 }
 

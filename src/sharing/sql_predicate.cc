@@ -1,8 +1,7 @@
 #include "sharing/sql_predicate.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
@@ -22,7 +21,8 @@ struct Token {
 };
 
 tl::unexpected<Error> Bad(std::string_view why) {
-  return MakeError(ErrorCode::kMalformedRequest, fmt::format("Unsupported predicate hint: {}", why));
+  return MakeError(ErrorCode::kMalformedRequest,
+                   fmt::format("Unsupported predicate hint: {}", why));
 }
 
 Result<std::vector<Token>> Tokenize(std::string_view s) {
@@ -70,13 +70,14 @@ Result<std::vector<Token>> Tokenize(std::string_view s) {
         text.push_back(s[i++]);
       }
       out.push_back({Tok::kString, std::move(text)});
-    } else if (std::isdigit(c) || ((c == '-' || c == '+' || c == '.') && i + 1 < s.size() &&
-                                   (std::isdigit(static_cast<unsigned char>(s[i + 1])) ||
-                                    s[i + 1] == '.'))) {
+    } else if (std::isdigit(c) ||
+               ((c == '-' || c == '+' || c == '.') && i + 1 < s.size() &&
+                (std::isdigit(static_cast<unsigned char>(s[i + 1])) || s[i + 1] == '.'))) {
       size_t b = i;
       ++i;
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
-                              ((s[i] == '-' || s[i] == '+') && (s[i - 1] == 'e' || s[i - 1] == 'E')))) {
+      while (i < s.size() &&
+             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
+              ((s[i] == '-' || s[i] == '+') && (s[i - 1] == 'e' || s[i - 1] == 'E')))) {
         ++i;
       }
       out.push_back({Tok::kNumber, std::string(s.substr(b, i - b))});
@@ -85,7 +86,7 @@ Result<std::vector<Token>> Tokenize(std::string_view s) {
       ++i;
       if (i < s.size() && (s[i] == '=' || (c == '<' && s[i] == '>'))) ++i;
       std::string op(s.substr(b, i - b));
-      if (op == "!" ) return Bad("unexpected '!'");
+      if (op == "!") return Bad("unexpected '!'");
       if (op == "==") op = "=";
       out.push_back({Tok::kOp, std::move(op)});
     } else {
@@ -232,9 +233,8 @@ Result<std::string> SqlHintToJsonPredicate(std::string_view sql,
       return Bad(fmt::format("'{}' is not a valid {} value for column '{}'", right.text,
                              delta::ValueTypeName(col->type), col->name));
     }
-    Json literal = {{"op", "literal"},
-                    {"value", right.text},
-                    {"valueType", delta::ValueTypeName(col->type)}};
+    Json literal = {
+        {"op", "literal"}, {"value", right.text}, {"valueType", delta::ValueTypeName(col->type)}};
     auto binary = [&](std::string_view name) {
       return Json{{"op", name}, {"children", Json::array({ColumnNode(*col), literal})}};
     };

@@ -1,6 +1,7 @@
 #include "sharing/sql_predicate.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace lakeshare::sharing {
@@ -46,9 +47,9 @@ TEST(SqlPredicateTest, NotEqualAndNullChecks) {
 
 TEST(SqlPredicateTest, UnsupportedHintsAreRefused) {
   auto cols = PredicateColumns(kSchema);
-  for (const char* sql : {"", "date", "date > ", "a = b", "1 = 2", "missing = 1", "raw = 'x'",
-                          "n = 'abc'", "date = '2021-13-45'", "n = 1 AND n = 2", "n IS 5",
-                          "country = 'open"}) {
+  for (const char* sql :
+       {"", "date", "date > ", "a = b", "1 = 2", "missing = 1", "raw = 'x'", "n = 'abc'",
+        "date = '2021-13-45'", "n = 1 AND n = 2", "n IS 5", "country = 'open"}) {
     EXPECT_FALSE(SqlHintToJsonPredicate(sql, cols)) << sql;
   }
 }

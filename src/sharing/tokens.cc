@@ -94,8 +94,7 @@ std::string EncodePageToken(const TokenSigner& signer, const PageToken& token) {
 }
 
 Result<PageToken> DecodePageToken(const TokenSigner& signer, std::string_view text,
-                                  std::string_view kind, std::string_view binding,
-                                  int64_t now_ms) {
+                                  std::string_view kind, std::string_view binding, int64_t now_ms) {
   auto payload = signer.Open("page", text);
   if (!payload) return BadPageToken(payload.error().message);
   PageToken t;

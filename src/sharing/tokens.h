@@ -49,10 +49,10 @@ struct PageToken {
   std::string kind;     // "shares", "schemas", "tables", "all-tables", "query", "changes"
   std::string binding;  // ShortDigest of what the token is bound to
   int64_t expires_ms = 0;
-  std::string after;          // listings: key of the last item; query: key of the last file
-  int64_t version = -1;       // query: pinned snapshot version; changes: resume commit
-  int64_t index = 0;          // changes: actions of `version` already sent
-  int64_t end_version = -1;   // changes / streaming query: pinned end of the range
+  std::string after;         // listings: key of the last item; query: key of the last file
+  int64_t version = -1;      // query: pinned snapshot version; changes: resume commit
+  int64_t index = 0;         // changes: actions of `version` already sent
+  int64_t end_version = -1;  // changes / streaming query: pinned end of the range
 };
 
 std::string EncodePageToken(const TokenSigner& signer, const PageToken& token);

@@ -15,7 +15,8 @@ namespace {
 // name probing.
 tl::unexpected<Error> TableNotFound(std::string_view share, std::string_view schema,
                                     std::string_view table) {
-  return NotFound("Table '{}.{}.{}' does not exist or is not shared with you", share, schema, table);
+  return NotFound("Table '{}.{}.{}' does not exist or is not shared with you", share, schema,
+                  table);
 }
 
 template <typename Map, typename T, typename Fn>
@@ -56,10 +57,10 @@ Result<std::unique_ptr<YamlShareProvider>> YamlShareProvider::Create(const Shari
         t.schema = schc.name;
         t.share = sc.name;
         t.share_id = share.info.id;
-        t.id = tc.id.empty() ? NameBasedUuid("lakeshare/table", ToLower(sc.name) + "." +
-                                                                   ToLower(schc.name) + "." +
-                                                                   ToLower(tc.name))
-                             : tc.id;
+        t.id = tc.id.empty()
+                   ? NameBasedUuid("lakeshare/table", ToLower(sc.name) + "." + ToLower(schc.name) +
+                                                          "." + ToLower(tc.name))
+                   : tc.id;
         t.location = tc.location;
         t.source_name = tc.source_name;
         t.history_shared = tc.history_shared;

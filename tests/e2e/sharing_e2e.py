@@ -14,7 +14,6 @@ Exit status: 0 passed, 1 failed, 77 skipped (no `requests`).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
@@ -863,6 +862,41 @@ class SignedUrlTest(Base):
             expired = self.download(f["url"])
             self.assertEqual(expired.status_code, 403)
             self.assertEqual(expired.json()["errorCode"], "PERMISSION_DENIED")
+
+
+class TlsTest(Base):
+    """ssl.certificateFile / certificateKeyFile: HTTPS only, file URLs in https too."""
+
+    def test_https(self):
+        import subprocess
+        import warnings
+        openssl = shutil.which("openssl")
+        if not openssl:
+            self.skipTest("no openssl command to make a certificate")
+        d = ENV["scratch"] / "tls"
+        d.mkdir(parents=True, exist_ok=True)
+        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(d / "key.pem"),
+                        "-out", str(d / "cert.pem")], check=True, capture_output=True)
+        cfg = config(ENV["scratch"] / "tables") + (
+            f"ssl:\n  certificateFile: \"{d / 'cert.pem'}\"\n"
+            f"  certificateKeyFile: \"{d / 'key.pem'}\"\n")
+        with Server(ARGS.lakeshare, cfg, ENV["scratch"] / "logs-tls") as s:
+            self.assertTrue(s.endpoint.startswith("https://"), s.endpoint)
+            client = Client(s.endpoint, GLOBAL_TOKEN)
+            client.session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides `verify`
+            client.session.verify = str(d / "cert.pem")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.assertEqual(client.get("/shares").status_code, 200)
+                lines = ndjson(client.post(PEOPLE + "/query", {}))
+                url = lines[2]["file"]["url"]
+                self.assertTrue(url.startswith("https://"), url)
+                r = client.session.get(url, timeout=60)  # no bearer needed, but harmless
+                self.assertEqual(r.status_code, 200)
+                self.assertEqual(r.content[:4], b"PAR1")
+                with self.assertRaises(requests.exceptions.ConnectionError):
+                    requests.get(s.endpoint.replace("https://", "http://") + "/shares", timeout=5)
 
 
 class MetricsTest(Base):
