@@ -313,6 +313,7 @@ class Catalog {
                                                    std::string_view token,
                                                    std::optional<int64_t> expires_at,
                                                    std::string_view comment) = 0;
+  /// Every API token of `principal`, live or not, oldest first.
   virtual Result<std::vector<PrincipalToken>> ListPrincipalTokens(std::string_view principal) = 0;
   virtual Status RevokePrincipalToken(std::string_view token_id) = 0;
   /// The principal owning the live API token `token`; kUnauthenticated otherwise.
@@ -377,6 +378,7 @@ class Catalog {
                                                       std::string_view created_by) = 0;
   /// Revoke every live token of a recipient now.
   virtual Status RevokeRecipientTokens(std::string_view recipient) = 0;
+  /// Every token of `recipient`, live or not, oldest first.
   virtual Result<std::vector<RecipientToken>> ListRecipientTokens(std::string_view recipient) = 0;
   /// The recipient of the live bearer token `token` (recipient not expired); else kUnauthenticated.
   virtual Result<RecipientAuth> AuthenticateRecipient(std::string_view token) = 0;
