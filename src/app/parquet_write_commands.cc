@@ -1,10 +1,9 @@
 #include "app/parquet_write_commands.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -24,19 +23,16 @@ namespace {
 using parquet::PhysicalType;
 using parquet::Repetition;
 
-[[noreturn]] void Fail(const Error& e) {
-  std::fprintf(stderr, "error: %s\n", e.message.c_str());
-  std::exit(e.code == ErrorCode::kNotFound || e.code == ErrorCode::kInvalidArgument ? 2 : 1);
-}
-
-template <typename T>
-T OrFail(Result<T> r) {
-  if (!r) Fail(r.error());
-  return std::move(*r);
-}
-
-void OrFail(Status st) {
-  if (!st) Fail(st.error());
+// Print the error of a command and give its exit code (2 for bad input, 1 otherwise). The
+// commands return their Status rather than exiting, so that an unfinished output file is removed
+// by its sink's destructor before the process ends.
+int ExitCode(const Status& st) {
+  if (st) {
+    return 0;
+  }
+  std::fprintf(stderr, "error: %s\n", st.error().message.c_str());
+  const ErrorCode c = st.error().code;
+  return c == ErrorCode::kNotFound || c == ErrorCode::kInvalidArgument ? 2 : 1;
 }
 
 // Writer options shared by the commands, as flags.
@@ -56,9 +52,9 @@ struct WriteFlags {
         ->check(CLI::PositiveNumber);
   }
 
-  parquet::WriterOptions Options() const {
+  Result<parquet::WriterOptions> Options() const {
     parquet::WriterOptions o;
-    o.compression = OrFail(parquet::ParseCompression(compression));
+    LS_ASSIGN_OR_RETURN(o.compression, parquet::ParseCompression(compression));
     o.dictionary = !no_dictionary;
     o.data_page_version = page_version;
     o.data_page_size = page_size;
@@ -67,14 +63,15 @@ struct WriteFlags {
   }
 };
 
-std::unique_ptr<parquet::WritableSink> OpenOutput(const std::string& path) {
+Result<std::unique_ptr<parquet::WritableSink>> OpenOutput(const std::string& path) {
   if (path == "-") {
     if (isatty(STDOUT_FILENO)) {
-      Fail(Error{ErrorCode::kInvalidArgument, "refusing to write Parquet to a terminal; redirect it or name an OUT file"});
+      return InvalidArgument(
+          "refusing to write Parquet to a terminal; redirect it or name an OUT file");
     }
     return parquet::MakeStdoutSink();
   }
-  return OrFail(parquet::OpenLocalFileSink(path));
+  return parquet::OpenLocalFileSink(path);
 }
 
 void Summary(const std::string& out, const parquet::FileWriter& w) {
@@ -87,27 +84,31 @@ bool ShowProgress() { return isatty(STDERR_FILENO) != 0; }
 
 // ----- copy -------------------------------------------------------------------------------------
 
-int RunCopy(const std::string& in, const std::string& out, const WriteFlags& flags) {
-  auto reader = OrFail(parquet::FileReader::OpenPath(in));
-  auto schema = OrFail(parquet::WriterSchema::FromSchema(reader->schema()));
-  parquet::WriterOptions options = flags.Options();
+Status RunCopy(const std::string& in, const std::string& out, const WriteFlags& flags) {
+  LS_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenPath(in));
+  LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::FromSchema(reader->schema()));
+  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
   options.key_value_metadata = reader->key_value_metadata();
-  auto writer = OrFail(parquet::FileWriter::Open(OpenOutput(out), std::move(schema), options));
+  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
+  LS_ASSIGN_OR_RETURN(auto writer,
+                      parquet::FileWriter::Open(std::move(output), std::move(schema), options));
   const int leaves = reader->schema().num_leaves();
   for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
     for (int leaf = 0; leaf < leaves; ++leaf) {
-      auto column = OrFail(reader->ReadColumn(rg, leaf));
-      OrFail(writer->WriteColumn(leaf, column));
+      LS_ASSIGN_OR_RETURN(auto column, reader->ReadColumn(rg, leaf));
+      LS_RETURN_IF_ERROR(writer->WriteColumn(leaf, column));
     }
-    OrFail(writer->EndRowGroup());
+    LS_RETURN_IF_ERROR(writer->EndRowGroup());
     if (ShowProgress()) {
       std::fprintf(stderr, "\rrow group %d/%d", rg + 1, reader->num_row_groups());
     }
   }
-  if (ShowProgress()) std::fputc('\n', stderr);
-  OrFail(writer->Close());
+  if (ShowProgress()) {
+    std::fputc('\n', stderr);
+  }
+  LS_RETURN_IF_ERROR(writer->Close());
   Summary(out, *writer);
-  return 0;
+  return OkStatus();
 }
 
 // ----- write ------------------------------------------------------------------------------------
@@ -120,13 +121,16 @@ class RowSink {
 
   Status MaybeFlush() {
     const auto& o = writer_.options();
-    if (shredder_.num_rows() >= o.row_group_rows || shredder_.buffered_bytes() >= o.row_group_bytes) {
+    if (shredder_.num_rows() >= o.row_group_rows ||
+        shredder_.buffered_bytes() >= o.row_group_bytes) {
       return Flush();
     }
     return OkStatus();
   }
   Status Flush() {
-    if (shredder_.num_rows() == 0) return OkStatus();
+    if (shredder_.num_rows() == 0) {
+      return OkStatus();
+    }
     auto columns = shredder_.TakeColumns();
     LS_RETURN_IF_ERROR(writer_.WriteRowGroup(columns));
     if (ShowProgress()) {
@@ -140,26 +144,34 @@ class RowSink {
   parquet::RowShredder shredder_;
 };
 
-int RunWrite(const std::string& schema_from, const std::string& out, const WriteFlags& flags) {
-  auto reader = OrFail(parquet::FileReader::OpenPath(schema_from));
-  auto schema = OrFail(parquet::WriterSchema::FromSchema(reader->schema()));
-  auto writer = OrFail(parquet::FileWriter::Open(OpenOutput(out), std::move(schema), flags.Options()));
+Status RunWrite(const std::string& schema_from, const std::string& out, const WriteFlags& flags) {
+  LS_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenPath(schema_from));
+  LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::FromSchema(reader->schema()));
+  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
+  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
+  LS_ASSIGN_OR_RETURN(auto writer,
+                      parquet::FileWriter::Open(std::move(output), std::move(schema), options));
   RowSink rows(*writer);
   std::string line;
   int64_t line_no = 0;
   while (std::getline(std::cin, line)) {
     ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    if (auto st = rows.shredder().AddJsonLine(line); !st) {
-      Fail(Error{st.error().code, fmt::format("stdin line {}: {}", line_no, st.error().message)});
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
     }
-    OrFail(rows.MaybeFlush());
+    if (auto st = rows.shredder().AddJsonLine(line); !st) {
+      return MakeError(st.error().code,
+                       fmt::format("stdin line {}: {}", line_no, st.error().message));
+    }
+    LS_RETURN_IF_ERROR(rows.MaybeFlush());
   }
-  OrFail(rows.Flush());
-  if (ShowProgress()) std::fputc('\n', stderr);
-  OrFail(writer->Close());
+  LS_RETURN_IF_ERROR(rows.Flush());
+  if (ShowProgress()) {
+    std::fputc('\n', stderr);
+  }
+  LS_RETURN_IF_ERROR(writer->Close());
   Summary(out, *writer);
-  return 0;
+  return OkStatus();
 }
 
 // ----- gen-checkpoint ---------------------------------------------------------------------------
@@ -192,11 +204,12 @@ std::vector<WriterField> CheckpointFields() {
                         Bool("extendedFileMetadata"), StrMap("partitionValues"), I64("size"),
                         StrMap("tags"), DeletionVector()}),
       Struct("metaData", {Str("id"), Str("name"), Str("description"),
-                          Struct("format", {Str("provider"), StrMap("options")}), Str("schemaString"),
-                          List("partitionColumns", Str("element")), StrMap("configuration"),
-                          I64("createdTime")}),
-      Struct("protocol", {I32("minReaderVersion"), I32("minWriterVersion"),
-                          List("readerFeatures", Str("element")), List("writerFeatures", Str("element"))}),
+                          Struct("format", {Str("provider"), StrMap("options")}),
+                          Str("schemaString"), List("partitionColumns", Str("element")),
+                          StrMap("configuration"), I64("createdTime")}),
+      Struct("protocol",
+             {I32("minReaderVersion"), I32("minWriterVersion"),
+              List("readerFeatures", Str("element")), List("writerFeatures", Str("element"))}),
   };
 }
 
@@ -210,10 +223,10 @@ class Gen {
   bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
   std::string Uuid() {
     uint64_t a = rng_(), b = rng_();
-    a = (a & 0xffffffffffff0fffull) | 0x4000ull;                  // version 4
-    b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;      // RFC 4122 variant
-    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff,
-                       b >> 48, b & 0xffffffffffffull);
+    a = (a & 0xffffffffffff0fffull) | 0x4000ull;              // version 4
+    b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // RFC 4122 variant
+    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
+                       a & 0xffff, b >> 48, b & 0xffffffffffffull);
   }
 
  private:
@@ -236,12 +249,13 @@ std::string Date(int64_t days) {
 std::string IsoMillis(int64_t ms) {
   const int64_t days = ms / 86400000;
   const int64_t rest = ms % 86400000;
-  return fmt::format("{}T{:02d}:{:02d}:{:02d}.{:03d}Z", Date(days), rest / 3600000, (rest / 60000) % 60,
-                     (rest / 1000) % 60, rest % 1000);
+  return fmt::format("{}T{:02d}:{:02d}:{:02d}.{:03d}Z", Date(days), rest / 3600000,
+                     (rest / 60000) % 60, (rest / 1000) % 60, rest % 1000);
 }
 
 constexpr int64_t kStartMillis = 1704067200000;  // 2024-01-01T00:00:00Z
-constexpr const char* kRegions[] = {"us-east-1", "us-west-2", "eu-central-1", "ap-south-1", "sa-east-1"};
+constexpr const char* kRegions[] = {"us-east-1", "us-west-2", "eu-central-1", "ap-south-1",
+                                    "sa-east-1"};
 
 nlohmann::ordered_json ProtocolRow() {
   nlohmann::ordered_json p;
@@ -252,16 +266,18 @@ nlohmann::ordered_json ProtocolRow() {
 
 nlohmann::ordered_json MetaDataRow(Gen& g, int partition_columns) {
   static const char* kNames[] = {"date", "region", "bucket"};
-  std::string fields =
-      R"({"name":"id","type":"long","nullable":false,"metadata":{}},)"
-      R"({"name":"ts","type":"timestamp","nullable":true,"metadata":{}},)"
-      R"({"name":"name","type":"string","nullable":true,"metadata":{}},)"
-      R"({"name":"amount","type":"double","nullable":true,"metadata":{}},)"
-      R"({"name":"flag","type":"boolean","nullable":true,"metadata":{}})";
+  std::string fields = R"({"name":"id","type":"long","nullable":false,"metadata":{}},)"
+                       R"({"name":"ts","type":"timestamp","nullable":true,"metadata":{}},)"
+                       R"({"name":"name","type":"string","nullable":true,"metadata":{}},)"
+                       R"({"name":"amount","type":"double","nullable":true,"metadata":{}},)"
+                       R"({"name":"flag","type":"boolean","nullable":true,"metadata":{}})";
   nlohmann::ordered_json cols = nlohmann::ordered_json::array();
   for (int i = 0; i < partition_columns; ++i) {
-    fields += fmt::format(R"(,{{"name":"{}","type":"{}","nullable":true,"metadata":{{}}}})", kNames[i],
-                          i == 0 ? "date" : i == 1 ? "string" : "integer");
+    fields +=
+        fmt::format(R"(,{{"name":"{}","type":"{}","nullable":true,"metadata":{{}}}})", kNames[i],
+                    i == 0   ? "date"
+                    : i == 1 ? "string"
+                             : "integer");
     cols.push_back(kNames[i]);
   }
   nlohmann::ordered_json m;
@@ -271,7 +287,8 @@ nlohmann::ordered_json MetaDataRow(Gen& g, int partition_columns) {
   m["format"] = {{"provider", "parquet"}, {"options", nlohmann::ordered_json::object()}};
   m["schemaString"] = R"({"type":"struct","fields":[)" + fields + "]}";
   m["partitionColumns"] = cols;
-  m["configuration"] = {{"delta.checkpointInterval", "10"}, {"delta.logRetentionDuration", "interval 30 days"}};
+  m["configuration"] = {{"delta.checkpointInterval", "10"},
+                        {"delta.logRetentionDuration", "interval 30 days"}};
   m["createdTime"] = kStartMillis - 86400000;
   return {{"metaData", m}};
 }
@@ -310,13 +327,17 @@ nlohmann::ordered_json AddRow(Gen& g, int64_t file, int partition_columns) {
   const int64_t mod_time = kStartMillis + file * 43200 + static_cast<int64_t>(g.Below(43200));
   const int64_t id_lo = file * 1000000 + static_cast<int64_t>(g.Below(1000));
   const int64_t id_hi = id_lo + records - 1;
-  const int64_t ts_lo = (day - 19723) * 86400000 + kStartMillis + static_cast<int64_t>(g.Below(3600000));
+  const int64_t ts_lo =
+      (day - 19723) * 86400000 + kStartMillis + static_cast<int64_t>(g.Below(3600000));
   const int64_t ts_hi = ts_lo + static_cast<int64_t>(g.Below(80000000));
-  const int64_t name_nulls = g.Chance(30) ? static_cast<int64_t>(g.Below(static_cast<uint64_t>(records) / 10 + 1)) : 0;
-  const int64_t amount_nulls = g.Chance(10) ? static_cast<int64_t>(g.Below(static_cast<uint64_t>(records) + 1)) : 0;
+  const int64_t name_nulls =
+      g.Chance(30) ? static_cast<int64_t>(g.Below(static_cast<uint64_t>(records) / 10 + 1)) : 0;
+  const int64_t amount_nulls =
+      g.Chance(10) ? static_cast<int64_t>(g.Below(static_cast<uint64_t>(records) + 1)) : 0;
   const double amount_lo = -static_cast<double>(g.Below(100000) + 1) / 100.0;
   const double amount_hi = static_cast<double>(g.Below(10000000)) / 100.0;
-  static const char* kFirst[] = {"Alice", "Bob", "Chen", "Dana", "Emeka", "Fatima", "Giulia", "Hiro"};
+  static const char* kFirst[] = {"Alice", "Bob",    "Chen",   "Dana",
+                                 "Emeka", "Fatima", "Giulia", "Hiro"};
   const std::string stats = fmt::format(
       R"({{"numRecords":{},"minValues":{{"id":{},"ts":"{}","name":"{}","amount":{}}},)"
       R"("maxValues":{{"id":{},"ts":"{}","name":"{}","amount":{}}},)"
@@ -332,7 +353,9 @@ nlohmann::ordered_json AddRow(Gen& g, int64_t file, int partition_columns) {
   add["stats"] = stats;
   if (g.Chance(5)) {
     const std::string t = std::to_string(mod_time * 1000);
-    add["tags"] = {{"INSERTION_TIME", t}, {"MIN_INSERTION_TIME", t}, {"MAX_INSERTION_TIME", t},
+    add["tags"] = {{"INSERTION_TIME", t},
+                   {"MIN_INSERTION_TIME", t},
+                   {"MAX_INSERTION_TIME", t},
                    {"OPTIMIZE_TARGET_SIZE", "268435456"}};
   } else {
     add["tags"] = nullptr;
@@ -341,10 +364,13 @@ nlohmann::ordered_json AddRow(Gen& g, int64_t file, int partition_columns) {
   return {{"add", add}};
 }
 
-int RunGenCheckpoint(const std::string& out, int64_t rows, uint64_t seed, int partition_columns,
-                     const WriteFlags& flags) {
-  auto schema = OrFail(parquet::WriterSchema::Make(CheckpointFields(), "spark_schema"));
-  auto writer = OrFail(parquet::FileWriter::Open(OpenOutput(out), std::move(schema), flags.Options()));
+Status RunGenCheckpoint(const std::string& out, int64_t rows, uint64_t seed, int partition_columns,
+                        const WriteFlags& flags) {
+  LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::Make(CheckpointFields(), "spark_schema"));
+  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
+  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
+  LS_ASSIGN_OR_RETURN(auto writer,
+                      parquet::FileWriter::Open(std::move(output), std::move(schema), options));
   RowSink sink(*writer);
   Gen g(seed);
   for (int64_t i = 0; i < rows; ++i) {
@@ -356,14 +382,16 @@ int RunGenCheckpoint(const std::string& out, int64_t rows, uint64_t seed, int pa
     } else {
       row = AddRow(g, i - 2, partition_columns);
     }
-    OrFail(sink.shredder().AddRow(row));
-    OrFail(sink.MaybeFlush());
+    LS_RETURN_IF_ERROR(sink.shredder().AddRow(row));
+    LS_RETURN_IF_ERROR(sink.MaybeFlush());
   }
-  OrFail(sink.Flush());
-  if (ShowProgress()) std::fputc('\n', stderr);
-  OrFail(writer->Close());
+  LS_RETURN_IF_ERROR(sink.Flush());
+  if (ShowProgress()) {
+    std::fputc('\n', stderr);
+  }
+  LS_RETURN_IF_ERROR(writer->Close());
   Summary(out, *writer);
-  return 0;
+  return OkStatus();
 }
 
 // ----- gen-types --------------------------------------------------------------------------------
@@ -377,8 +405,8 @@ std::vector<WriterField> TypesFields() {
   using parquet::IntType;
   using parquet::LogicalKind;
   using parquet::LogicalOf;
-  using parquet::TimeType;
   using parquet::TimestampType;
+  using parquet::TimeType;
   using parquet::TimeUnit;
   using P = PhysicalType;
   using R = Repetition;
@@ -416,9 +444,11 @@ std::vector<WriterField> TypesFields() {
       Primitive("f16", P::kFixedLenByteArray, LogicalOf(LogicalKind::kFloat16), R::kOptional, 2),
       Primitive("iv", P::kFixedLenByteArray, LogicalOf(LogicalKind::kInterval), R::kOptional, 12),
       Primitive("req", P::kInt32, {}, R::kRequired),
-      Struct("st", {I32("a"), Struct("inner", {Str("x"), Primitive("y", P::kDouble, {}, R::kRequired)})}),
+      Struct("st",
+             {I32("a"), Struct("inner", {Str("x"), Primitive("y", P::kDouble, {}, R::kRequired)})}),
       List("l", I32("e")),
-      List("lreq", Primitive("e", P::kByteArray, parquet::StringType(), R::kRequired), R::kRequired),
+      List("lreq", Primitive("e", P::kByteArray, parquet::StringType(), R::kRequired),
+           R::kRequired),
       List("ls", Struct("e", {Str("k"), I64("v")})),
       List("ll", List("e", I32("e"))),
       Map("m", Str("k"), I32("v")),
@@ -443,12 +473,17 @@ constexpr const char* kTypesRows[] = {
         "st":{"a":7,"inner":{"x":"","y":0.0}},"l":[4,5,6,7,8,9,10,11,12,13],"lreq":["a","a","a","a","a","a","a","a","a","a"],"ls":[{"k":"z","v":9}],"ll":[[1],[2],[3]],"m":{"z":1,"y":2,"x":3},"mi":[{"key":3,"value":{"p":false,"q":[]}}],"mm":{"k":{"a":"1","b":"2"}},"deep":{"a":[{"m":{"q":null}}]}})",
 };
 
-int RunGenTypes(const std::string& out, int64_t rows, const WriteFlags& flags) {
-  auto schema = OrFail(parquet::WriterSchema::Make(TypesFields()));
-  auto writer = OrFail(parquet::FileWriter::Open(OpenOutput(out), std::move(schema), flags.Options()));
+Status RunGenTypes(const std::string& out, int64_t rows, const WriteFlags& flags) {
+  LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::Make(TypesFields()));
+  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
+  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
+  LS_ASSIGN_OR_RETURN(auto writer,
+                      parquet::FileWriter::Open(std::move(output), std::move(schema), options));
   RowSink sink(*writer);
   std::vector<nlohmann::ordered_json> templates;
-  for (const char* t : kTypesRows) templates.push_back(nlohmann::ordered_json::parse(t));
+  for (const char* t : kTypesRows) {
+    templates.push_back(nlohmann::ordered_json::parse(t));
+  }
   for (int64_t i = 0; i < rows; ++i) {
     const size_t k = static_cast<size_t>(i % 5);
     nlohmann::ordered_json row = templates[k];
@@ -465,15 +500,17 @@ int RunGenTypes(const std::string& out, int64_t rows, const WriteFlags& flags) {
     nlohmann::ordered_json ordered;
     ordered["id"] = row["id"];
     for (auto it = row.begin(); it != row.end(); ++it) {
-      if (it.key() != "id") ordered[it.key()] = it.value();
+      if (it.key() != "id") {
+        ordered[it.key()] = it.value();
+      }
     }
-    OrFail(sink.shredder().AddRow(ordered));
-    OrFail(sink.MaybeFlush());
+    LS_RETURN_IF_ERROR(sink.shredder().AddRow(ordered));
+    LS_RETURN_IF_ERROR(sink.MaybeFlush());
   }
-  OrFail(sink.Flush());
-  OrFail(writer->Close());
+  LS_RETURN_IF_ERROR(sink.Flush());
+  LS_RETURN_IF_ERROR(writer->Close());
   Summary(out, *writer);
-  return 0;
+  return OkStatus();
 }
 
 }  // namespace
@@ -488,7 +525,7 @@ void AddParquetWriteCommands(CLI::App& root) {
   copy->add_option("in", *copy_in, "Parquet file to read")->required();
   copy->add_option("out", *copy_out, "File to write ('-' for standard output)")->required();
   copy_flags->Add(copy);
-  copy->callback([=] { std::exit(RunCopy(*copy_in, *copy_out, *copy_flags)); });
+  copy->callback([=] { std::exit(ExitCode(RunCopy(*copy_in, *copy_out, *copy_flags))); });
 
   auto* write = pq->add_subcommand(
       "write", "Write JSON lines (the canonical form of `parquet cat`) from stdin as Parquet");
@@ -500,17 +537,19 @@ void AddParquetWriteCommands(CLI::App& root) {
   write_flags->Add(write);
   write->add_option("--row-group-rows", write_flags->row_group_rows, "Rows per row group")
       ->check(CLI::PositiveNumber);
-  write->callback([=] { std::exit(RunWrite(*write_schema, *write_out, *write_flags)); });
+  write->callback([=] { std::exit(ExitCode(RunWrite(*write_schema, *write_out, *write_flags))); });
 
   auto* gen = pq->add_subcommand(
-      "gen-checkpoint", "Generate a Delta-checkpoint-shaped Parquet file (deterministic, for benchmarks)");
+      "gen-checkpoint",
+      "Generate a Delta-checkpoint-shaped Parquet file (deterministic, for benchmarks)");
   auto* gen_out = new std::string;
   auto* gen_rows = new int64_t(1000000);
   auto* gen_seed = new uint64_t(42);
   auto* gen_partitions = new int(2);
   auto* gen_flags = new WriteFlags;
   gen->add_option("out", *gen_out, "File to write")->required();
-  gen->add_option("--rows", *gen_rows, "Rows (a protocol, a metaData, then add actions; default 1000000)")
+  gen->add_option("--rows", *gen_rows,
+                  "Rows (a protocol, a metaData, then add actions; default 1000000)")
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 40));
   gen->add_option("--seed", *gen_seed, "Random seed (default 42)");
   gen->add_option("--partition-columns", *gen_partitions,
@@ -520,7 +559,8 @@ void AddParquetWriteCommands(CLI::App& root) {
   gen->add_option("--row-group-rows", gen_flags->row_group_rows, "Rows per row group")
       ->check(CLI::PositiveNumber);
   gen->callback([=] {
-    std::exit(RunGenCheckpoint(*gen_out, *gen_rows, *gen_seed, *gen_partitions, *gen_flags));
+    std::exit(
+        ExitCode(RunGenCheckpoint(*gen_out, *gen_rows, *gen_seed, *gen_partitions, *gen_flags)));
   });
 
   auto* types = pq->add_subcommand(
@@ -533,7 +573,7 @@ void AddParquetWriteCommands(CLI::App& root) {
   types_flags->Add(types);
   types->add_option("--row-group-rows", types_flags->row_group_rows, "Rows per row group")
       ->check(CLI::PositiveNumber);
-  types->callback([=] { std::exit(RunGenTypes(*types_out, *types_rows, *types_flags)); });
+  types->callback([=] { std::exit(ExitCode(RunGenTypes(*types_out, *types_rows, *types_flags))); });
 }
 
 }  // namespace lakeshare::app

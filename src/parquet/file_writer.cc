@@ -30,7 +30,9 @@ std::string DefaultCreatedBy() { return "lakeshare version " LAKESHARE_VERSION; 
 // Sinks
 
 Status StringSink::Append(std::string_view bytes) {
-  if (closed_) return MakeError(ErrorCode::kInternal, "append to a closed sink");
+  if (closed_) {
+    return MakeError(ErrorCode::kInternal, "append to a closed sink");
+  }
   out_->append(bytes);
   return OkStatus();
 }
@@ -66,11 +68,15 @@ class FdSink : public WritableSink {
   }
 
   Status Append(std::string_view bytes) override {
-    if (closed_) return MakeError(ErrorCode::kInternal, "append to a closed sink");
+    if (closed_) {
+      return MakeError(ErrorCode::kInternal, "append to a closed sink");
+    }
     position_ += static_cast<int64_t>(bytes.size());
     if (buffer_.size() + bytes.size() > kBufferSize) {
       LS_RETURN_IF_ERROR(Flush());
-      if (bytes.size() >= kBufferSize) return WriteAll(bytes);
+      if (bytes.size() >= kBufferSize) {
+        return WriteAll(bytes);
+      }
     }
     buffer_.append(bytes);
     return OkStatus();
@@ -79,21 +85,29 @@ class FdSink : public WritableSink {
   int64_t position() const override { return position_; }
 
   Status Close() override {
-    if (closed_) return OkStatus();
+    if (closed_) {
+      return OkStatus();
+    }
     closed_ = true;
     Status st = Flush();
-    if (temp_path_.empty()) return st;  // stdout stays open
+    if (temp_path_.empty()) {
+      return st;  // stdout stays open
+    }
     if (st && ::fsync(fd_) != 0 && errno != EINVAL) {
-      st = Errorf(ErrorCode::kUnavailable, "Failed to write '{}': {}", display_, std::strerror(errno));
+      st = Errorf(ErrorCode::kUnavailable, "Failed to write '{}': {}", display_,
+                  std::strerror(errno));
     }
     if (::close(fd_) != 0 && st) {
-      st = Errorf(ErrorCode::kUnavailable, "Failed to write '{}': {}", display_, std::strerror(errno));
+      st = Errorf(ErrorCode::kUnavailable, "Failed to write '{}': {}", display_,
+                  std::strerror(errno));
     }
     if (st && ::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
       st = Errorf(ErrorCode::kUnavailable, "Failed to write '{}': rename: {}", display_,
                   std::strerror(errno));
     }
-    if (!st) ::unlink(temp_path_.c_str());
+    if (!st) {
+      ::unlink(temp_path_.c_str());
+    }
     return st;
   }
 
@@ -110,7 +124,9 @@ class FdSink : public WritableSink {
     while (!bytes.empty()) {
       ssize_t n = ::write(fd_, bytes.data(), bytes.size());
       if (n < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR) {
+          continue;
+        }
         return Errorf(ErrorCode::kUnavailable, "Failed to write '{}': {}", display_,
                       std::strerror(errno));
       }
@@ -249,9 +265,15 @@ struct FlatElement {
 format::TimeUnit ThriftUnit(TimeUnit u) {
   format::TimeUnit out;
   switch (u) {
-    case TimeUnit::kMillis: out.__set_MILLIS(format::MilliSeconds()); break;
-    case TimeUnit::kMicros: out.__set_MICROS(format::MicroSeconds()); break;
-    case TimeUnit::kNanos: out.__set_NANOS(format::NanoSeconds()); break;
+    case TimeUnit::kMillis:
+      out.__set_MILLIS(format::MilliSeconds());
+      break;
+    case TimeUnit::kMicros:
+      out.__set_MICROS(format::MicroSeconds());
+      break;
+    case TimeUnit::kNanos:
+      out.__set_NANOS(format::NanoSeconds());
+      break;
   }
   return out;
 }
@@ -264,7 +286,9 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
   bool has_logical = true;
   auto converted = [&](format::ConvertedType::type c) { e->__set_converted_type(c); };
   switch (t.kind) {
-    case LogicalKind::kNone: has_logical = false; break;
+    case LogicalKind::kNone:
+      has_logical = false;
+      break;
     case LogicalKind::kString:
       lt.__set_STRING(format::StringType());
       converted(format::ConvertedType::UTF8);
@@ -281,7 +305,9 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
       lt.__set_BSON(format::BsonType());
       converted(format::ConvertedType::BSON);
       break;
-    case LogicalKind::kUuid: lt.__set_UUID(format::UUIDType()); break;
+    case LogicalKind::kUuid:
+      lt.__set_UUID(format::UUIDType());
+      break;
     case LogicalKind::kInteger: {
       format::IntType it;
       it.__set_bitWidth(static_cast<int8_t>(t.bit_width));
@@ -289,11 +315,20 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
       lt.__set_INTEGER(it);
       using C = format::ConvertedType;
       switch (t.bit_width) {
-        case 8: converted(t.is_signed ? C::INT_8 : C::UINT_8); break;
-        case 16: converted(t.is_signed ? C::INT_16 : C::UINT_16); break;
-        case 32: converted(t.is_signed ? C::INT_32 : C::UINT_32); break;
-        case 64: converted(t.is_signed ? C::INT_64 : C::UINT_64); break;
-        default: break;
+        case 8:
+          converted(t.is_signed ? C::INT_8 : C::UINT_8);
+          break;
+        case 16:
+          converted(t.is_signed ? C::INT_16 : C::UINT_16);
+          break;
+        case 32:
+          converted(t.is_signed ? C::INT_32 : C::UINT_32);
+          break;
+        case 64:
+          converted(t.is_signed ? C::INT_64 : C::UINT_64);
+          break;
+        default:
+          break;
       }
       break;
     }
@@ -317,8 +352,12 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
       tt.__set_unit(ThriftUnit(t.unit));
       lt.__set_TIME(tt);
       // "TIME_MILLIS/TIME_MICROS ... compatible with isAdjustedToUTC = true" only.
-      if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) converted(format::ConvertedType::TIME_MILLIS);
-      if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) converted(format::ConvertedType::TIME_MICROS);
+      if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) {
+        converted(format::ConvertedType::TIME_MILLIS);
+      }
+      if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) {
+        converted(format::ConvertedType::TIME_MICROS);
+      }
       break;
     }
     case LogicalKind::kTimestamp: {
@@ -334,7 +373,9 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
       }
       break;
     }
-    case LogicalKind::kFloat16: lt.__set_FLOAT16(format::Float16Type()); break;
+    case LogicalKind::kFloat16:
+      lt.__set_FLOAT16(format::Float16Type());
+      break;
     case LogicalKind::kInterval:
       // INTERVAL has no LogicalType counterpart; only the converted type exists.
       has_logical = false;
@@ -353,12 +394,22 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
         converted(format::ConvertedType::MAP);
       }
       break;
-    case LogicalKind::kNull: lt.__set_UNKNOWN(format::NullType()); break;
-    case LogicalKind::kVariant: lt.__set_VARIANT(format::VariantType()); break;
-    case LogicalKind::kGeometry: lt.__set_GEOMETRY(format::GeometryType()); break;
-    case LogicalKind::kGeography: lt.__set_GEOGRAPHY(format::GeographyType()); break;
+    case LogicalKind::kNull:
+      lt.__set_UNKNOWN(format::NullType());
+      break;
+    case LogicalKind::kVariant:
+      lt.__set_VARIANT(format::VariantType());
+      break;
+    case LogicalKind::kGeometry:
+      lt.__set_GEOMETRY(format::GeometryType());
+      break;
+    case LogicalKind::kGeography:
+      lt.__set_GEOGRAPHY(format::GeographyType());
+      break;
   }
-  if (has_logical) e->__set_logicalType(lt);
+  if (has_logical) {
+    e->__set_logicalType(lt);
+  }
 }
 
 format::SchemaElement ToThrift(const FlatElement& f) {
@@ -371,9 +422,13 @@ format::SchemaElement ToThrift(const FlatElement& f) {
     e.__set_num_children(f.num_children);
   } else {
     e.__set_type(static_cast<format::Type::type>(f.physical));
-    if (f.physical == PhysicalType::kFixedLenByteArray) e.__set_type_length(f.type_length);
+    if (f.physical == PhysicalType::kFixedLenByteArray) {
+      e.__set_type_length(f.type_length);
+    }
   }
-  if (f.field_id >= 0) e.__set_field_id(f.field_id);
+  if (f.field_id >= 0) {
+    e.__set_field_id(f.field_id);
+  }
   SetLogical(f, &e);
   return e;
 }
@@ -412,45 +467,60 @@ Status CheckLogical(const std::string& path, const WriterField& f) {
                            PhysicalTypeName(p), why);
   };
   switch (t.kind) {
-    case LogicalKind::kNone: return OkStatus();
+    case LogicalKind::kNone:
+      return OkStatus();
     case LogicalKind::kString:
     case LogicalKind::kEnum:
     case LogicalKind::kJson:
     case LogicalKind::kBson:
       return p == PhysicalType::kByteArray ? OkStatus() : bad("");
     case LogicalKind::kUuid:
-      return p == PhysicalType::kFixedLenByteArray && f.type_length == 16 ? OkStatus()
-                                                                          : bad(" (needs FIXED_LEN_BYTE_ARRAY(16))");
+      return p == PhysicalType::kFixedLenByteArray && f.type_length == 16
+                 ? OkStatus()
+                 : bad(" (needs FIXED_LEN_BYTE_ARRAY(16))");
     case LogicalKind::kFloat16:
-      return p == PhysicalType::kFixedLenByteArray && f.type_length == 2 ? OkStatus()
-                                                                         : bad(" (needs FIXED_LEN_BYTE_ARRAY(2))");
+      return p == PhysicalType::kFixedLenByteArray && f.type_length == 2
+                 ? OkStatus()
+                 : bad(" (needs FIXED_LEN_BYTE_ARRAY(2))");
     case LogicalKind::kInterval:
-      return p == PhysicalType::kFixedLenByteArray && f.type_length == 12 ? OkStatus()
-                                                                          : bad(" (needs FIXED_LEN_BYTE_ARRAY(12))");
+      return p == PhysicalType::kFixedLenByteArray && f.type_length == 12
+                 ? OkStatus()
+                 : bad(" (needs FIXED_LEN_BYTE_ARRAY(12))");
     case LogicalKind::kInteger:
       if (t.bit_width != 8 && t.bit_width != 16 && t.bit_width != 32 && t.bit_width != 64) {
         return bad(" (bit width must be 8, 16, 32 or 64)");
       }
-      if (t.bit_width == 64) return p == PhysicalType::kInt64 ? OkStatus() : bad("");
+      if (t.bit_width == 64) {
+        return p == PhysicalType::kInt64 ? OkStatus() : bad("");
+      }
       return p == PhysicalType::kInt32 ? OkStatus() : bad("");
     case LogicalKind::kDecimal: {
       if (t.precision < 1 || t.scale < 0 || t.scale > t.precision) {
         return bad(" (need 0 <= scale <= precision, precision >= 1)");
       }
-      if (p == PhysicalType::kInt32) return t.precision <= 9 ? OkStatus() : bad(" (precision > 9)");
-      if (p == PhysicalType::kInt64) return t.precision <= 18 ? OkStatus() : bad(" (precision > 18)");
-      if (p == PhysicalType::kByteArray) return OkStatus();
+      if (p == PhysicalType::kInt32) {
+        return t.precision <= 9 ? OkStatus() : bad(" (precision > 9)");
+      }
+      if (p == PhysicalType::kInt64) {
+        return t.precision <= 18 ? OkStatus() : bad(" (precision > 18)");
+      }
+      if (p == PhysicalType::kByteArray) {
+        return OkStatus();
+      }
       if (p == PhysicalType::kFixedLenByteArray) {
         // precision <= floor(log10(2^(8n-1) - 1))
         const double max_digits = std::floor(std::log10(2.0) * (8.0 * f.type_length - 1));
-        return t.precision <= max_digits ? OkStatus() : bad(" (precision too large for the length)");
+        return t.precision <= max_digits ? OkStatus()
+                                         : bad(" (precision too large for the length)");
       }
       return bad("");
     }
     case LogicalKind::kDate:
       return p == PhysicalType::kInt32 ? OkStatus() : bad("");
     case LogicalKind::kTime:
-      if (t.unit == TimeUnit::kMillis) return p == PhysicalType::kInt32 ? OkStatus() : bad("");
+      if (t.unit == TimeUnit::kMillis) {
+        return p == PhysicalType::kInt32 ? OkStatus() : bad("");
+      }
       return p == PhysicalType::kInt64 ? OkStatus() : bad("");
     case LogicalKind::kTimestamp:
       return p == PhysicalType::kInt64 ? OkStatus() : bad("");
@@ -467,19 +537,27 @@ Status CheckLogical(const std::string& path, const WriterField& f) {
   return OkStatus();
 }
 
-Status Flatten(const WriterField& f, const std::string& parent_path, std::vector<FlatElement>* out) {
+Status Flatten(const WriterField& f, const std::string& parent_path,
+               std::vector<FlatElement>* out) {
   const std::string path = parent_path.empty() ? f.name : parent_path + "." + f.name;
-  if (f.name.empty()) return InvalidArgument("a field under '{}' has no name", parent_path);
-  if (static_cast<int>(f.repetition) > 2) return InvalidArgument("field '{}': bad repetition", path);
+  if (f.name.empty()) {
+    return InvalidArgument("a field under '{}' has no name", parent_path);
+  }
+  if (static_cast<int>(f.repetition) > 2) {
+    return InvalidArgument("field '{}': bad repetition", path);
+  }
   FlatElement e;
   e.name = f.name;
   e.repetition = f.repetition;
   e.field_id = f.field_id;
   switch (f.kind) {
     case WriterField::Kind::kPrimitive: {
-      if (static_cast<int>(f.physical) > 7) return InvalidArgument("field '{}': bad physical type", path);
+      if (static_cast<int>(f.physical) > 7) {
+        return InvalidArgument("field '{}': bad physical type", path);
+      }
       if (f.physical == PhysicalType::kFixedLenByteArray && f.type_length <= 0) {
-        return InvalidArgument("field '{}': FIXED_LEN_BYTE_ARRAY needs a positive type_length", path);
+        return InvalidArgument("field '{}': FIXED_LEN_BYTE_ARRAY needs a positive type_length",
+                               path);
       }
       LS_RETURN_IF_ERROR(CheckLogical(path, f));
       e.physical = f.physical;
@@ -489,22 +567,29 @@ Status Flatten(const WriterField& f, const std::string& parent_path, std::vector
       return OkStatus();
     }
     case WriterField::Kind::kStruct: {
-      if (f.children.empty()) return InvalidArgument("struct '{}' has no fields", path);
+      if (f.children.empty()) {
+        return InvalidArgument("struct '{}' has no fields", path);
+      }
       for (size_t i = 0; i < f.children.size(); ++i) {
         for (size_t j = 0; j < i; ++j) {
           if (f.children[i].name == f.children[j].name) {
-            return InvalidArgument("struct '{}' has two fields named '{}'", path, f.children[i].name);
+            return InvalidArgument("struct '{}' has two fields named '{}'", path,
+                                   f.children[i].name);
           }
         }
       }
       e.is_group = true;
       e.num_children = static_cast<int>(f.children.size());
       out->push_back(std::move(e));
-      for (const auto& c : f.children) LS_RETURN_IF_ERROR(Flatten(c, path, out));
+      for (const auto& c : f.children) {
+        LS_RETURN_IF_ERROR(Flatten(c, path, out));
+      }
       return OkStatus();
     }
     case WriterField::Kind::kList: {
-      if (f.children.size() != 1) return InvalidArgument("list '{}' needs exactly one element", path);
+      if (f.children.size() != 1) {
+        return InvalidArgument("list '{}' needs exactly one element", path);
+      }
       if (f.repetition == Repetition::kRepeated) {
         return InvalidArgument("list '{}' cannot itself be repeated", path);
       }
@@ -524,7 +609,9 @@ Status Flatten(const WriterField& f, const std::string& parent_path, std::vector
       return Flatten(f.children[0], path + ".list", out);
     }
     case WriterField::Kind::kMap: {
-      if (f.children.size() != 2) return InvalidArgument("map '{}' needs a key and a value", path);
+      if (f.children.size() != 2) {
+        return InvalidArgument("map '{}' needs a key and a value", path);
+      }
       if (f.repetition == Repetition::kRepeated) {
         return InvalidArgument("map '{}' cannot itself be repeated", path);
       }
@@ -572,9 +659,13 @@ Result<WriterSchema> WriterSchema::Make(const std::vector<WriterField>& fields,
   }
   std::vector<format::SchemaElement> elements;
   elements.reserve(flat.size());
-  for (const auto& f : flat) elements.push_back(ToThrift(f));
+  for (const auto& f : flat) {
+    elements.push_back(ToThrift(f));
+  }
   auto schema = Schema::FromThrift(elements);
-  if (!schema) return InvalidArgument("invalid schema: {}", schema.error().message);
+  if (!schema) {
+    return InvalidArgument("invalid schema: {}", schema.error().message);
+  }
   WriterSchema out;
   out.schema_ = std::move(*schema);
   return out;
@@ -582,7 +673,9 @@ Result<WriterSchema> WriterSchema::Make(const std::vector<WriterField>& fields,
 
 Result<WriterSchema> WriterSchema::FromSchema(const Schema& schema) {
   auto copy = Schema::FromThrift(ElementsOf(schema));
-  if (!copy) return InvalidArgument("invalid schema: {}", copy.error().message);
+  if (!copy) {
+    return InvalidArgument("invalid schema: {}", copy.error().message);
+  }
   WriterSchema out;
   out.schema_ = std::move(*copy);
   return out;
@@ -590,16 +683,28 @@ Result<WriterSchema> WriterSchema::FromSchema(const Schema& schema) {
 
 Result<Compression> ParseCompression(std::string_view name) {
   const std::string n = ToLower(name);
-  if (n == "snappy") return Compression::kSnappy;
-  if (n == "zstd") return Compression::kZstd;
-  if (n == "gzip") return Compression::kGzip;
-  if (n == "lz4_raw" || n == "lz4raw") return Compression::kLz4Raw;
-  if (n == "none" || n == "uncompressed") return Compression::kUncompressed;
+  if (n == "snappy") {
+    return Compression::kSnappy;
+  }
+  if (n == "zstd") {
+    return Compression::kZstd;
+  }
+  if (n == "gzip") {
+    return Compression::kGzip;
+  }
+  if (n == "lz4_raw" || n == "lz4raw") {
+    return Compression::kLz4Raw;
+  }
+  if (n == "none" || n == "uncompressed") {
+    return Compression::kUncompressed;
+  }
   return InvalidArgument("unknown compression '{}' (snappy, zstd, gzip, lz4_raw or none)", name);
 }
 
 int64_t CountRows(const ColumnData& c) {
-  if (c.rep_levels.empty()) return c.num_entries;
+  if (c.rep_levels.empty()) {
+    return c.num_entries;
+  }
   return std::count(c.rep_levels.begin(), c.rep_levels.end(), int16_t{0});
 }
 
@@ -626,14 +731,20 @@ void AppendLe32(uint32_t v, std::string* out) {
 // Fixed byte width of a value (0 for BYTE_ARRAY).
 size_t FixedWidth(const SchemaNode& leaf) {
   switch (leaf.physical) {
-    case PhysicalType::kBoolean: return 1;
+    case PhysicalType::kBoolean:
+      return 1;
     case PhysicalType::kInt32:
-    case PhysicalType::kFloat: return 4;
+    case PhysicalType::kFloat:
+      return 4;
     case PhysicalType::kInt64:
-    case PhysicalType::kDouble: return 8;
-    case PhysicalType::kInt96: return 12;
-    case PhysicalType::kFixedLenByteArray: return static_cast<size_t>(leaf.type_length);
-    case PhysicalType::kByteArray: return 0;
+    case PhysicalType::kDouble:
+      return 8;
+    case PhysicalType::kInt96:
+      return 12;
+    case PhysicalType::kFixedLenByteArray:
+      return static_cast<size_t>(leaf.type_length);
+    case PhysicalType::kByteArray:
+      return 0;
   }
   return 0;
 }
@@ -642,21 +753,32 @@ size_t FixedWidth(const SchemaNode& leaf) {
 // widths, the statistics' bytes).
 std::string_view ValueBytes(const ColumnData& c, size_t i) {
   switch (c.type) {
-    case PhysicalType::kBoolean: return {reinterpret_cast<const char*>(&c.bools[i]), 1};
-    case PhysicalType::kInt32: return {reinterpret_cast<const char*>(&c.i32[i]), 4};
-    case PhysicalType::kInt64: return {reinterpret_cast<const char*>(&c.i64[i]), 8};
-    case PhysicalType::kInt96: return {reinterpret_cast<const char*>(&c.i96[i]), 12};
-    case PhysicalType::kFloat: return {reinterpret_cast<const char*>(&c.f32[i]), 4};
-    case PhysicalType::kDouble: return {reinterpret_cast<const char*>(&c.f64[i]), 8};
+    case PhysicalType::kBoolean:
+      return {reinterpret_cast<const char*>(&c.bools[i]), 1};
+    case PhysicalType::kInt32:
+      return {reinterpret_cast<const char*>(&c.i32[i]), 4};
+    case PhysicalType::kInt64:
+      return {reinterpret_cast<const char*>(&c.i64[i]), 8};
+    case PhysicalType::kInt96:
+      return {reinterpret_cast<const char*>(&c.i96[i]), 12};
+    case PhysicalType::kFloat:
+      return {reinterpret_cast<const char*>(&c.f32[i]), 4};
+    case PhysicalType::kDouble:
+      return {reinterpret_cast<const char*>(&c.f64[i]), 8};
     case PhysicalType::kByteArray:
-    case PhysicalType::kFixedLenByteArray: return c.bytes[i];
+    case PhysicalType::kFixedLenByteArray:
+      return c.bytes[i];
   }
   return {};
 }
 
 int64_t PlainSize(const ColumnData& c, size_t i) {
-  if (c.type == PhysicalType::kByteArray) return 4 + static_cast<int64_t>(c.bytes[i].size());
-  if (c.type == PhysicalType::kBoolean) return 1;  // an upper bound (bit-packed)
+  if (c.type == PhysicalType::kByteArray) {
+    return 4 + static_cast<int64_t>(c.bytes[i].size());
+  }
+  if (c.type == PhysicalType::kBoolean) {
+    return 1;  // an upper bound (bit-packed)
+  }
   return static_cast<int64_t>(ValueBytes(c, i).size());
 }
 
@@ -666,7 +788,9 @@ void AppendPlainRange(const ColumnData& c, size_t begin, size_t end, std::string
     const size_t base = out->size();
     out->resize(base + (end - begin + 7) / 8, '\0');
     for (size_t i = begin; i < end; ++i) {
-      if (c.bools[i]) (*out)[base + (i - begin) / 8] |= static_cast<char>(1u << ((i - begin) % 8));
+      if (c.bools[i]) {
+        (*out)[base + (i - begin) / 8] |= static_cast<char>(1u << ((i - begin) % 8));
+      }
     }
     return;
   }
@@ -678,16 +802,22 @@ void AppendPlainRange(const ColumnData& c, size_t begin, size_t end, std::string
     return;
   }
   if (c.type == PhysicalType::kFixedLenByteArray) {
-    for (size_t i = begin; i < end; ++i) out->append(c.bytes[i]);
+    for (size_t i = begin; i < end; ++i) {
+      out->append(c.bytes[i]);
+    }
     return;
   }
-  if (begin == end) return;
+  if (begin == end) {
+    return;
+  }
   const std::string_view first = ValueBytes(c, begin);
   out->append(first.data(), first.size() * (end - begin));
 }
 
 void AppendPlainValue(const ColumnData& c, size_t i, std::string* out) {
-  if (c.type == PhysicalType::kByteArray) AppendLe32(static_cast<uint32_t>(c.bytes[i].size()), out);
+  if (c.type == PhysicalType::kByteArray) {
+    AppendLe32(static_cast<uint32_t>(c.bytes[i].size()), out);
+  }
   out->append(ValueBytes(c, i));
 }
 
@@ -695,31 +825,41 @@ void AppendPlainValue(const ColumnData& c, size_t i, std::string* out) {
 
 // The type-defined sort order of a column (parquet.thrift, ColumnOrder / TypeDefinedOrder).
 enum class Order : uint8_t {
-  kNone,           // undefined (INT96, INTERVAL): no min/max
-  kSigned,         // signed integers
-  kUnsigned,       // booleans, unsigned integers
-  kFloat,          // IEEE 754 ignoring NaN
-  kBytes,          // unsigned byte-wise lexicographic
-  kDecimalBytes,   // big-endian two's complement
-  kHalf,           // FLOAT16 in a FIXED_LEN_BYTE_ARRAY(2)
+  kNone,          // undefined (INT96, INTERVAL): no min/max
+  kSigned,        // signed integers
+  kUnsigned,      // booleans, unsigned integers
+  kFloat,         // IEEE 754 ignoring NaN
+  kBytes,         // unsigned byte-wise lexicographic
+  kDecimalBytes,  // big-endian two's complement
+  kHalf,          // FLOAT16 in a FIXED_LEN_BYTE_ARRAY(2)
 };
 
 Order OrderOf(const SchemaNode& leaf) {
   const LogicalKind k = leaf.logical.kind;
   switch (leaf.physical) {
-    case PhysicalType::kBoolean: return Order::kUnsigned;
+    case PhysicalType::kBoolean:
+      return Order::kUnsigned;
     case PhysicalType::kInt32:
     case PhysicalType::kInt64:
-      return k == LogicalKind::kInteger && !leaf.logical.is_signed ? Order::kUnsigned : Order::kSigned;
-    case PhysicalType::kInt96: return Order::kNone;
+      return k == LogicalKind::kInteger && !leaf.logical.is_signed ? Order::kUnsigned
+                                                                   : Order::kSigned;
+    case PhysicalType::kInt96:
+      return Order::kNone;
     case PhysicalType::kFloat:
-    case PhysicalType::kDouble: return Order::kFloat;
+    case PhysicalType::kDouble:
+      return Order::kFloat;
     case PhysicalType::kByteArray:
       return k == LogicalKind::kDecimal ? Order::kDecimalBytes : Order::kBytes;
     case PhysicalType::kFixedLenByteArray:
-      if (k == LogicalKind::kDecimal) return Order::kDecimalBytes;
-      if (k == LogicalKind::kFloat16) return Order::kHalf;
-      if (k == LogicalKind::kInterval) return Order::kNone;
+      if (k == LogicalKind::kDecimal) {
+        return Order::kDecimalBytes;
+      }
+      if (k == LogicalKind::kFloat16) {
+        return Order::kHalf;
+      }
+      if (k == LogicalKind::kInterval) {
+        return Order::kNone;
+      }
       return Order::kBytes;
   }
   return Order::kNone;
@@ -728,14 +868,18 @@ Order OrderOf(const SchemaNode& leaf) {
 int CompareBytes(std::string_view a, std::string_view b) {
   const size_t n = std::min(a.size(), b.size());
   int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
-  if (c != 0) return c;
+  if (c != 0) {
+    return c;
+  }
   return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
 }
 
 int CompareDecimalBytes(std::string_view a, std::string_view b) {
   const bool na = !a.empty() && (static_cast<uint8_t>(a[0]) & 0x80);
   const bool nb = !b.empty() && (static_cast<uint8_t>(b[0]) & 0x80);
-  if (na != nb) return na ? -1 : 1;
+  if (na != nb) {
+    return na ? -1 : 1;
+  }
   // Same sign: sign-extend to one length, then the unsigned byte order is the numeric order.
   const size_t n = std::max(a.size(), b.size());
   const uint8_t fill = na ? 0xff : 0x00;
@@ -743,19 +887,26 @@ int CompareDecimalBytes(std::string_view a, std::string_view b) {
     const size_t pa = n - a.size(), pb = n - b.size();
     uint8_t x = k < pa ? fill : static_cast<uint8_t>(a[k - pa]);
     uint8_t y = k < pb ? fill : static_cast<uint8_t>(b[k - pb]);
-    if (x != y) return x < y ? -1 : 1;
+    if (x != y) {
+      return x < y ? -1 : 1;
+    }
   }
   return 0;
 }
 
 double HalfBytesToDouble(std::string_view b) {
-  const uint16_t h = static_cast<uint16_t>(static_cast<uint8_t>(b[0]) | (static_cast<uint8_t>(b[1]) << 8));
+  const uint16_t h =
+      static_cast<uint16_t>(static_cast<uint8_t>(b[0]) | (static_cast<uint8_t>(b[1]) << 8));
   const int exp = (h >> 10) & 0x1f;
   const int mant = h & 0x3ff;
   double v;
-  if (exp == 0) v = std::ldexp(mant, -24);
-  else if (exp == 31) v = mant ? std::nan("") : INFINITY;
-  else v = std::ldexp(mant + 1024, exp - 25);
+  if (exp == 0) {
+    v = std::ldexp(mant, -24);
+  } else if (exp == 31) {
+    v = mant ? std::nan("") : INFINITY;
+  } else {
+    v = std::ldexp(mant + 1024, exp - 25);
+  }
   return (h & 0x8000) ? -v : v;
 }
 
@@ -774,22 +925,32 @@ class StatsComputer {
   // Negative when value a sorts before value b.
   int Compare(size_t a, size_t b) const {
     switch (order_) {
-      case Order::kNone: return 0;
+      case Order::kNone:
+        return 0;
       case Order::kSigned:
-        if (c_.type == PhysicalType::kInt32) return Cmp(c_.i32[a], c_.i32[b]);
+        if (c_.type == PhysicalType::kInt32) {
+          return Cmp(c_.i32[a], c_.i32[b]);
+        }
         return Cmp(c_.i64[a], c_.i64[b]);
       case Order::kUnsigned:
-        if (c_.type == PhysicalType::kBoolean) return Cmp(c_.bools[a] != 0, c_.bools[b] != 0);
+        if (c_.type == PhysicalType::kBoolean) {
+          return Cmp(c_.bools[a] != 0, c_.bools[b] != 0);
+        }
         if (c_.type == PhysicalType::kInt32) {
           return Cmp(static_cast<uint32_t>(c_.i32[a]), static_cast<uint32_t>(c_.i32[b]));
         }
         return Cmp(static_cast<uint64_t>(c_.i64[a]), static_cast<uint64_t>(c_.i64[b]));
       case Order::kFloat:
-        if (c_.type == PhysicalType::kFloat) return Cmp(c_.f32[a], c_.f32[b]);
+        if (c_.type == PhysicalType::kFloat) {
+          return Cmp(c_.f32[a], c_.f32[b]);
+        }
         return Cmp(c_.f64[a], c_.f64[b]);
-      case Order::kBytes: return CompareBytes(c_.bytes[a], c_.bytes[b]);
-      case Order::kDecimalBytes: return CompareDecimalBytes(c_.bytes[a], c_.bytes[b]);
-      case Order::kHalf: return Cmp(HalfBytesToDouble(c_.bytes[a]), HalfBytesToDouble(c_.bytes[b]));
+      case Order::kBytes:
+        return CompareBytes(c_.bytes[a], c_.bytes[b]);
+      case Order::kDecimalBytes:
+        return CompareDecimalBytes(c_.bytes[a], c_.bytes[b]);
+      case Order::kHalf:
+        return Cmp(HalfBytesToDouble(c_.bytes[a]), HalfBytesToDouble(c_.bytes[b]));
     }
     return 0;
   }
@@ -799,31 +960,49 @@ class StatsComputer {
     if (order_ == Order::kFloat) {
       return c_.type == PhysicalType::kFloat ? std::isnan(c_.f32[i]) : std::isnan(c_.f64[i]);
     }
-    if (order_ == Order::kHalf) return std::isnan(HalfBytesToDouble(c_.bytes[i]));
+    if (order_ == Order::kHalf) {
+      return std::isnan(HalfBytesToDouble(c_.bytes[i]));
+    }
     return false;
   }
 
   MinMax Range(size_t begin, size_t end) const {
     MinMax mm;
-    if (order_ == Order::kNone) return mm;
+    if (order_ == Order::kNone) {
+      return mm;
+    }
     for (size_t i = begin; i < end; ++i) {
-      if (Skip(i)) continue;
+      if (Skip(i)) {
+        continue;
+      }
       if (mm.min < 0) {
         mm.min = mm.max = static_cast<int64_t>(i);
         continue;
       }
-      if (Compare(i, static_cast<size_t>(mm.min)) < 0) mm.min = static_cast<int64_t>(i);
-      if (Compare(i, static_cast<size_t>(mm.max)) > 0) mm.max = static_cast<int64_t>(i);
+      if (Compare(i, static_cast<size_t>(mm.min)) < 0) {
+        mm.min = static_cast<int64_t>(i);
+      }
+      if (Compare(i, static_cast<size_t>(mm.max)) > 0) {
+        mm.max = static_cast<int64_t>(i);
+      }
     }
     return mm;
   }
 
   MinMax Merge(MinMax a, MinMax b) const {
-    if (a.min < 0) return b;
-    if (b.min < 0) return a;
+    if (a.min < 0) {
+      return b;
+    }
+    if (b.min < 0) {
+      return a;
+    }
     MinMax out = a;
-    if (Compare(static_cast<size_t>(b.min), static_cast<size_t>(a.min)) < 0) out.min = b.min;
-    if (Compare(static_cast<size_t>(b.max), static_cast<size_t>(a.max)) > 0) out.max = b.max;
+    if (Compare(static_cast<size_t>(b.min), static_cast<size_t>(a.min)) < 0) {
+      out.min = b.min;
+    }
+    if (Compare(static_cast<size_t>(b.max), static_cast<size_t>(a.max)) > 0) {
+      out.max = b.max;
+    }
     return out;
   }
 
@@ -846,10 +1025,14 @@ bool IsContinuation(char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; }
 
 // Largest prefix of at most `limit` bytes that ends on a character boundary (for UTF-8).
 std::string_view TruncatePrefix(std::string_view s, size_t limit, bool utf8) {
-  if (s.size() <= limit) return s;
+  if (s.size() <= limit) {
+    return s;
+  }
   size_t n = limit;
   if (utf8) {
-    while (n > 0 && IsContinuation(s[n])) --n;
+    while (n > 0 && IsContinuation(s[n])) {
+      --n;
+    }
   }
   return s.substr(0, n);
 }
@@ -857,20 +1040,38 @@ std::string_view TruncatePrefix(std::string_view s, size_t limit, bool utf8) {
 // Decode the last UTF-8 character of `s` (valid or not: nullopt when not decodable).
 bool PopLastCodePoint(std::string* s, uint32_t* cp) {
   size_t start = s->size();
-  while (start > 0 && IsContinuation((*s)[start - 1])) --start;
-  if (start == 0) return false;
+  while (start > 0 && IsContinuation((*s)[start - 1])) {
+    --start;
+  }
+  if (start == 0) {
+    return false;
+  }
   --start;
   const auto lead = static_cast<uint8_t>((*s)[start]);
   const size_t len = s->size() - start;
   size_t want;
   uint32_t v;
-  if (lead < 0x80) { want = 1; v = lead; }
-  else if ((lead & 0xE0) == 0xC0) { want = 2; v = lead & 0x1F; }
-  else if ((lead & 0xF0) == 0xE0) { want = 3; v = lead & 0x0F; }
-  else if ((lead & 0xF8) == 0xF0) { want = 4; v = lead & 0x07; }
-  else return false;
-  if (len != want) return false;
-  for (size_t k = 1; k < len; ++k) v = (v << 6) | (static_cast<uint8_t>((*s)[start + k]) & 0x3F);
+  if (lead < 0x80) {
+    want = 1;
+    v = lead;
+  } else if ((lead & 0xE0) == 0xC0) {
+    want = 2;
+    v = lead & 0x1F;
+  } else if ((lead & 0xF0) == 0xE0) {
+    want = 3;
+    v = lead & 0x0F;
+  } else if ((lead & 0xF8) == 0xF0) {
+    want = 4;
+    v = lead & 0x07;
+  } else {
+    return false;
+  }
+  if (len != want) {
+    return false;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    v = (v << 6) | (static_cast<uint8_t>((*s)[start + k]) & 0x3F);
+  }
   s->resize(start);
   *cp = v;
   return true;
@@ -907,15 +1108,21 @@ std::optional<std::string> TruncateUpper(std::string_view s, size_t limit, bool 
         break;  // not valid UTF-8: fall back to bytes
       }
       uint32_t next = cp + 1;
-      if (next >= 0xD800 && next <= 0xDFFF) next = 0xE000;
+      if (next >= 0xD800 && next <= 0xDFFF) {
+        next = 0xE000;
+      }
       if (next <= 0x10FFFF) {
         AppendUtf8(next, &out);
-        if (out.size() <= limit) return out;
+        if (out.size() <= limit) {
+          return out;
+        }
         out.resize(out.size() - (next < 0x80 ? 1 : next < 0x800 ? 2 : next < 0x10000 ? 3 : 4));
       }
       // This character cannot grow within the limit: drop it and increment the one before.
     }
-    if (out.empty()) return std::nullopt;
+    if (out.empty()) {
+      return std::nullopt;
+    }
   }
   while (!out.empty()) {
     auto& b = reinterpret_cast<uint8_t&>(out.back());
@@ -928,16 +1135,17 @@ std::optional<std::string> TruncateUpper(std::string_view s, size_t limit, bool 
   return std::nullopt;
 }
 
-std::string StatBytes(const ColumnData& c, size_t i) {
-  return std::string(ValueBytes(c, i));
-}
+std::string StatBytes(const ColumnData& c, size_t i) { return std::string(ValueBytes(c, i)); }
 
 // Statistics of a page or chunk as Thrift, from min/max indices and a null count.
-format::Statistics MakeStatistics(const SchemaNode& leaf, const ColumnData& c, const StatsComputer& sc,
-                                  MinMax mm, int64_t null_count, int64_t truncate_length) {
+format::Statistics MakeStatistics(const SchemaNode& leaf, const ColumnData& c,
+                                  const StatsComputer& sc, MinMax mm, int64_t null_count,
+                                  int64_t truncate_length) {
   format::Statistics s;
   s.__set_null_count(null_count);
-  if (mm.min < 0) return s;
+  if (mm.min < 0) {
+    return s;
+  }
   std::string min = StatBytes(c, static_cast<size_t>(mm.min));
   std::string max = StatBytes(c, static_cast<size_t>(mm.max));
   bool min_exact = true;
@@ -947,14 +1155,22 @@ format::Statistics MakeStatistics(const SchemaNode& leaf, const ColumnData& c, c
     // (parquet.thrift, ColumnOrder notes on floating point).
     if (c.type == PhysicalType::kFloat) {
       float lo = c.f32[static_cast<size_t>(mm.min)], hi = c.f32[static_cast<size_t>(mm.max)];
-      if (lo == 0.0f) lo = -0.0f;
-      if (hi == 0.0f) hi = +0.0f;
+      if (lo == 0.0f) {
+        lo = -0.0f;
+      }
+      if (hi == 0.0f) {
+        hi = +0.0f;
+      }
       std::memcpy(min.data(), &lo, 4);
       std::memcpy(max.data(), &hi, 4);
     } else {
       double lo = c.f64[static_cast<size_t>(mm.min)], hi = c.f64[static_cast<size_t>(mm.max)];
-      if (lo == 0.0) lo = -0.0;
-      if (hi == 0.0) hi = +0.0;
+      if (lo == 0.0) {
+        lo = -0.0;
+      }
+      if (hi == 0.0) {
+        hi = +0.0;
+      }
       std::memcpy(min.data(), &lo, 8);
       std::memcpy(max.data(), &hi, 8);
     }
@@ -1012,7 +1228,9 @@ Status ValidateColumn(const Schema& schema, int leaf_idx, const ColumnData& c) {
     return bad(fmt::format("data has max levels def {} rep {}, the schema def {} rep {}", c.max_def,
                            c.max_rep, leaf.max_def, leaf.max_rep));
   }
-  if (c.num_entries < 0) return bad("negative entry count");
+  if (c.num_entries < 0) {
+    return bad("negative entry count");
+  }
   const size_t n = static_cast<size_t>(c.num_entries);
   if (!c.def_levels.empty() && c.def_levels.size() != n) {
     return bad(fmt::format("{} definition levels for {} entries", c.def_levels.size(), n));
@@ -1025,20 +1243,30 @@ Status ValidateColumn(const Schema& schema, int leaf_idx, const ColumnData& c) {
   std::vector<int16_t> rep_def(static_cast<size_t>(leaf.max_rep) + 1, 0);
   for (int i = node_idx; i > 0; i = schema.node(i).parent) {
     const SchemaNode& a = schema.node(i);
-    if (a.repetition == Repetition::kRepeated) rep_def[static_cast<size_t>(a.max_rep)] = a.max_def;
+    if (a.repetition == Repetition::kRepeated) {
+      rep_def[static_cast<size_t>(a.max_rep)] = a.max_def;
+    }
   }
   int64_t defined = 0;
   for (size_t i = 0; i < n; ++i) {
     const int16_t d = c.def_levels.empty() ? leaf.max_def : c.def_levels[i];
     const int16_t r = c.rep_levels.empty() ? 0 : c.rep_levels[i];
-    if (d < 0 || d > leaf.max_def) return bad(fmt::format("definition level {} at entry {}", d, i));
-    if (r < 0 || r > leaf.max_rep) return bad(fmt::format("repetition level {} at entry {}", r, i));
-    if (i == 0 && r != 0) return bad("the first entry does not start a row");
+    if (d < 0 || d > leaf.max_def) {
+      return bad(fmt::format("definition level {} at entry {}", d, i));
+    }
+    if (r < 0 || r > leaf.max_rep) {
+      return bad(fmt::format("repetition level {} at entry {}", r, i));
+    }
+    if (i == 0 && r != 0) {
+      return bad("the first entry does not start a row");
+    }
     if (r > 0 && d < rep_def[static_cast<size_t>(r)]) {
       return bad(fmt::format("entry {} repeats level {} but its definition level {} is below {}", i,
                              r, d, rep_def[static_cast<size_t>(r)]));
     }
-    if (d == leaf.max_def) ++defined;
+    if (d == leaf.max_def) {
+      ++defined;
+    }
   }
   if (c.num_values() != defined) {
     return bad(fmt::format("{} values for {} defined entries", c.num_values(), defined));
@@ -1089,10 +1317,13 @@ std::vector<PageSpan> SplitPages(const ColumnData& c, const SchemaNode& leaf,
       cur = PageSpan{i, 0, value, 0, 0};
       bytes = 0;
     }
-    if (new_row) ++cur.rows;
+    if (new_row) {
+      ++cur.rows;
+    }
     const bool defined = c.def_levels.empty() || c.def_levels[i] == leaf.max_def;
     if (defined) {
-      bytes += fixed != 0 ? static_cast<int64_t>(fixed) : 4 + static_cast<int64_t>(c.bytes[value].size());
+      bytes += fixed != 0 ? static_cast<int64_t>(fixed)
+                          : 4 + static_cast<int64_t>(c.bytes[value].size());
       ++value;
     }
   }
@@ -1108,7 +1339,8 @@ class Dictionary {
   explicit Dictionary(const ColumnData& c) : c_(c) {}
 
   uint32_t Insert(size_t value) {
-    auto [it, inserted] = index_.try_emplace(ValueBytes(c_, value), static_cast<uint32_t>(entries_.size()));
+    auto [it, inserted] =
+        index_.try_emplace(ValueBytes(c_, value), static_cast<uint32_t>(entries_.size()));
     if (inserted) {
       entries_.push_back(value);
       plain_bytes_ += PlainSize(c_, value);
@@ -1128,7 +1360,9 @@ class Dictionary {
   std::string EncodePlain() const {
     std::string out;
     out.reserve(static_cast<size_t>(plain_bytes_));
-    for (size_t v : entries_) AppendPlainValue(c_, v, &out);
+    for (size_t v : entries_) {
+      AppendPlainValue(c_, v, &out);
+    }
     return out;
   }
 
@@ -1152,7 +1386,7 @@ void EncodeLevels(const std::vector<int16_t>& levels, int16_t fill, size_t begin
 }
 
 struct EncodedPage {
-  std::string bytes;  // header + body
+  std::string bytes;               // header + body
   int64_t uncompressed_total = 0;  // header + uncompressed body
   format::PageType::type type = format::PageType::DATA_PAGE;
   format::Encoding::type encoding = format::Encoding::PLAIN;
@@ -1160,7 +1394,8 @@ struct EncodedPage {
 
 Result<int32_t> CheckedInt32(size_t v, const std::string& path) {
   if (v > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return InvalidArgument("column '{}': a page of {} bytes is larger than Parquet allows", path, v);
+    return InvalidArgument("column '{}': a page of {} bytes is larger than Parquet allows", path,
+                           v);
   }
   return static_cast<int32_t>(v);
 }
@@ -1183,7 +1418,9 @@ struct FileWriter::Impl {
 FileWriter::~FileWriter() = default;
 
 Status FileWriter::Fail(Error e) {
-  if (!failed_) failed_ = e;
+  if (!failed_) {
+    failed_ = e;
+  }
   return tl::unexpected(std::move(e));
 }
 
@@ -1200,11 +1437,15 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(std::unique_ptr<WritableSin
     case Compression::kSnappy:
     case Compression::kGzip:
     case Compression::kZstd:
-    case Compression::kLz4Raw: break;
+    case Compression::kLz4Raw:
+      break;
     default:
-      return Unsupported("writing {} compression is not supported", CompressionName(options.compression));
+      return Unsupported("writing {} compression is not supported",
+                         CompressionName(options.compression));
   }
-  if (schema.num_leaves() == 0) return InvalidArgument("cannot write a schema without columns");
+  if (schema.num_leaves() == 0) {
+    return InvalidArgument("cannot write a schema without columns");
+  }
   auto w = std::unique_ptr<FileWriter>(new FileWriter());
   w->sink_ = std::move(sink);
   w->schema_ = std::move(schema);
@@ -1214,7 +1455,9 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(std::unique_ptr<WritableSin
   w->impl_->chunks.resize(static_cast<size_t>(s.num_leaves()));
   for (int leaf = 0; leaf < s.num_leaves(); ++leaf) {
     std::vector<std::string> parts;
-    for (int i = s.leaf_node(leaf); i > 0; i = s.node(i).parent) parts.push_back(s.node(i).name);
+    for (int i = s.leaf_node(leaf); i > 0; i = s.node(i).parent) {
+      parts.push_back(s.node(i).name);
+    }
     std::reverse(parts.begin(), parts.end());
     w->impl_->paths.push_back(std::move(parts));
   }
@@ -1233,7 +1476,9 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
   const bool v2 = opt.data_page_version == 2;
 
   std::optional<Dictionary> dict;
-  if (opt.dictionary && leaf.physical != PhysicalType::kBoolean && c.num_values() > 0) dict.emplace(c);
+  if (opt.dictionary && leaf.physical != PhysicalType::kBoolean && c.num_values() > 0) {
+    dict.emplace(c);
+  }
   bool dict_active = dict.has_value();
   bool any_plain = false;
 
@@ -1255,9 +1500,13 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
     if (dict_active && nvalues > 0) {
       const size_t before = dict->size();
       indices.resize(nvalues);
-      for (size_t k = 0; k < nvalues; ++k) indices[k] = dict->Insert(pg.value_begin + k);
+      for (size_t k = 0; k < nvalues; ++k) {
+        indices[k] = dict->Insert(pg.value_begin + k);
+      }
       int64_t plain_bytes = 0;
-      for (size_t k = pg.value_begin; k < pg.value_end; ++k) plain_bytes += PlainSize(c, k);
+      for (size_t k = pg.value_begin; k < pg.value_end; ++k) {
+        plain_bytes += PlainSize(c, k);
+      }
       const int bw = std::max(1, BitWidth(dict->size() > 0 ? dict->size() - 1 : 0));
       const int64_t index_bytes = static_cast<int64_t>(nvalues) * bw / 8 + 1;
       if (dict->plain_bytes() > opt.dictionary_page_size_limit) {
@@ -1281,9 +1530,12 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
     }
     levels_rep.clear();
     levels_def.clear();
-    if (leaf.max_rep > 0) EncodeLevels(c.rep_levels, 0, pg.entry_begin, pg.entry_end, leaf.max_rep, &levels_rep);
+    if (leaf.max_rep > 0) {
+      EncodeLevels(c.rep_levels, 0, pg.entry_begin, pg.entry_end, leaf.max_rep, &levels_rep);
+    }
     if (leaf.max_def > 0) {
-      EncodeLevels(c.def_levels, leaf.max_def, pg.entry_begin, pg.entry_end, leaf.max_def, &levels_def);
+      EncodeLevels(c.def_levels, leaf.max_def, pg.entry_begin, pg.entry_end, leaf.max_def,
+                   &levels_def);
     }
     const int64_t nulls = static_cast<int64_t>(nentries - nvalues);
     chunk_nulls += nulls;
@@ -1313,7 +1565,8 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
       dh.__set_definition_level_encoding(format::Encoding::RLE);
       dh.__set_repetition_level_encoding(format::Encoding::RLE);
       if (opt.write_statistics) {
-        dh.__set_statistics(MakeStatistics(leaf, c, stats, mm, nulls, opt.statistics_truncate_length));
+        dh.__set_statistics(
+            MakeStatistics(leaf, c, stats, mm, nulls, opt.statistics_truncate_length));
       }
       header.__set_type(format::PageType::DATA_PAGE);
       LS_ASSIGN_OR_RETURN(int32_t usize, CheckedInt32(body.size(), path));
@@ -1338,11 +1591,12 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
       dh.__set_repetition_levels_byte_length(static_cast<int32_t>(levels_rep.size()));
       dh.__set_is_compressed(opt.compression != Compression::kUncompressed);
       if (opt.write_statistics) {
-        dh.__set_statistics(MakeStatistics(leaf, c, stats, mm, nulls, opt.statistics_truncate_length));
+        dh.__set_statistics(
+            MakeStatistics(leaf, c, stats, mm, nulls, opt.statistics_truncate_length));
       }
       header.__set_type(format::PageType::DATA_PAGE_V2);
-      LS_ASSIGN_OR_RETURN(int32_t usize,
-                          CheckedInt32(levels_rep.size() + levels_def.size() + values.size(), path));
+      LS_ASSIGN_OR_RETURN(
+          int32_t usize, CheckedInt32(levels_rep.size() + levels_def.size() + values.size(), path));
       LS_ASSIGN_OR_RETURN(int32_t csize, CheckedInt32(compressed.size(), path));
       header.__set_uncompressed_page_size(usize);
       header.__set_compressed_page_size(csize);
@@ -1418,16 +1672,25 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
     count_page(page.type, page.encoding);
   }
   std::vector<format::Encoding::type> encodings;
-  if (dict_page) encodings.push_back(format::Encoding::PLAIN);  // the dictionary page
-  if (leaf.max_def > 0 || leaf.max_rep > 0) encodings.push_back(format::Encoding::RLE);
-  if (dict_page) encodings.push_back(format::Encoding::RLE_DICTIONARY);
-  if (any_plain && !dict_page) encodings.push_back(format::Encoding::PLAIN);
+  if (dict_page) {
+    encodings.push_back(format::Encoding::PLAIN);  // the dictionary page
+  }
+  if (leaf.max_def > 0 || leaf.max_rep > 0) {
+    encodings.push_back(format::Encoding::RLE);
+  }
+  if (dict_page) {
+    encodings.push_back(format::Encoding::RLE_DICTIONARY);
+  }
+  if (any_plain && !dict_page) {
+    encodings.push_back(format::Encoding::PLAIN);
+  }
   md.__set_encodings(encodings);
   md.__set_encoding_stats(enc_stats);
   md.__set_total_compressed_size(total_compressed);
   md.__set_total_uncompressed_size(total_uncompressed);
   if (opt.write_statistics) {
-    md.__set_statistics(MakeStatistics(leaf, c, stats, chunk_mm, chunk_nulls, opt.statistics_truncate_length));
+    md.__set_statistics(
+        MakeStatistics(leaf, c, stats, chunk_mm, chunk_nulls, opt.statistics_truncate_length));
   }
   format::ColumnChunk cc;
   cc.__set_file_offset(start);
@@ -1436,12 +1699,17 @@ Result<format::ColumnChunk> FileWriter::Impl::WriteChunk(WritableSink& sink, con
 }
 
 Status FileWriter::WriteColumn(int leaf, const ColumnData& data) {
-  if (failed_) return tl::unexpected(*failed_);
-  if (closed_) return Fail(Error{ErrorCode::kInternal, "WriteColumn after Close"});
+  if (failed_) {
+    return tl::unexpected(*failed_);
+  }
+  if (closed_) {
+    return Fail(Error{ErrorCode::kInternal, "WriteColumn after Close"});
+  }
   const Schema& s = schema_.schema();
   if (leaf < 0 || leaf >= s.num_leaves()) {
-    return Fail(Error{ErrorCode::kInvalidArgument,
-                      fmt::format("column {} does not exist (the schema has {})", leaf, s.num_leaves())});
+    return Fail(
+        Error{ErrorCode::kInvalidArgument,
+              fmt::format("column {} does not exist (the schema has {})", leaf, s.num_leaves())});
   }
   auto& slot = impl_->chunks[static_cast<size_t>(leaf)];
   if (slot) {
@@ -1449,7 +1717,9 @@ Status FileWriter::WriteColumn(int leaf, const ColumnData& data) {
                       fmt::format("column '{}' was already written in this row group",
                                   s.Path(s.leaf_node(leaf)))});
   }
-  if (auto st = ValidateColumn(s, leaf, data); !st) return Fail(st.error());
+  if (auto st = ValidateColumn(s, leaf, data); !st) {
+    return Fail(st.error());
+  }
   const int64_t rows = CountRows(data);
   if (impl_->current_rows >= 0 && rows != impl_->current_rows) {
     return Fail(Error{ErrorCode::kInvalidArgument,
@@ -1463,7 +1733,9 @@ Status FileWriter::WriteColumn(int leaf, const ColumnData& data) {
   }
   try {
     auto cc = impl_->WriteChunk(*sink_, s, leaf, data, options_);
-    if (!cc) return Fail(cc.error());
+    if (!cc) {
+      return Fail(cc.error());
+    }
     slot = std::move(*cc);
   } catch (const std::bad_alloc&) {
     return Fail(Error{ErrorCode::kResourceExhausted,
@@ -1473,8 +1745,12 @@ Status FileWriter::WriteColumn(int leaf, const ColumnData& data) {
 }
 
 Status FileWriter::EndRowGroup() {
-  if (failed_) return tl::unexpected(*failed_);
-  if (closed_) return Fail(Error{ErrorCode::kInternal, "EndRowGroup after Close"});
+  if (failed_) {
+    return tl::unexpected(*failed_);
+  }
+  if (closed_) {
+    return Fail(Error{ErrorCode::kInternal, "EndRowGroup after Close"});
+  }
   const Schema& s = schema_.schema();
   for (int leaf = 0; leaf < s.num_leaves(); ++leaf) {
     if (!impl_->chunks[static_cast<size_t>(leaf)]) {
@@ -1496,7 +1772,7 @@ Status FileWriter::EndRowGroup() {
       columns.push_back(std::move(*cc));
     }
     rg.__set_file_offset(columns.front().file_offset);
-    rg.__set_columns(std::move(columns));
+    rg.columns = std::move(columns);  // required field: no isset flag
     rg.__set_num_rows(rows);
     rg.__set_total_byte_size(total_byte_size);
     rg.__set_total_compressed_size(total_compressed);
@@ -1504,16 +1780,18 @@ Status FileWriter::EndRowGroup() {
     impl_->row_groups.push_back(std::move(rg));
     num_rows_ += rows;
   }
-  for (auto& cc : impl_->chunks) cc.reset();
+  for (auto& cc : impl_->chunks) {
+    cc.reset();
+  }
   impl_->current_rows = -1;
   return OkStatus();
 }
 
 Status FileWriter::WriteRowGroup(const std::vector<ColumnData>& columns) {
   if (static_cast<int>(columns.size()) != schema_.num_leaves()) {
-    return Fail(Error{ErrorCode::kInvalidArgument,
-                      fmt::format("{} columns given, the schema has {}", columns.size(),
-                                  schema_.num_leaves())});
+    return Fail(Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} columns given, the schema has {}", columns.size(), schema_.num_leaves())});
   }
   for (size_t i = 0; i < columns.size(); ++i) {
     LS_RETURN_IF_ERROR(WriteColumn(static_cast<int>(i), columns[i]));
@@ -1522,8 +1800,12 @@ Status FileWriter::WriteRowGroup(const std::vector<ColumnData>& columns) {
 }
 
 Status FileWriter::Close() {
-  if (failed_) return tl::unexpected(*failed_);
-  if (closed_) return OkStatus();
+  if (failed_) {
+    return tl::unexpected(*failed_);
+  }
+  if (closed_) {
+    return OkStatus();
+  }
   for (const auto& cc : impl_->chunks) {
     if (cc) {
       return Fail(Error{ErrorCode::kInvalidArgument, "Close with a row group in progress"});
@@ -1533,7 +1815,7 @@ Status FileWriter::Close() {
   md.__set_version(2);
   md.__set_schema(ElementsOf(schema_.schema()));
   md.__set_num_rows(num_rows_);
-  md.__set_row_groups(std::move(impl_->row_groups));
+  md.row_groups = std::move(impl_->row_groups);  // required field
   if (!options_.key_value_metadata.empty()) {
     std::vector<format::KeyValue> kvs;
     for (const auto& [k, v] : options_.key_value_metadata) {
@@ -1542,18 +1824,28 @@ Status FileWriter::Close() {
       kv.__set_value(v);
       kvs.push_back(std::move(kv));
     }
-    md.__set_key_value_metadata(std::move(kvs));
+    md.key_value_metadata = std::move(kvs);
+    md.__isset.key_value_metadata = true;
   }
   md.__set_created_by(options_.created_by);
   std::vector<format::ColumnOrder> orders(static_cast<size_t>(schema_.num_leaves()));
-  for (auto& o : orders) o.__set_TYPE_ORDER(format::TypeDefinedOrder());
-  md.__set_column_orders(std::move(orders));
+  for (auto& o : orders) {
+    o.__set_TYPE_ORDER(format::TypeDefinedOrder());
+  }
+  md.column_orders = std::move(orders);
+  md.__isset.column_orders = true;
   std::string footer;
-  if (auto st = SerializeThrift(md, &footer); !st) return Fail(st.error());
+  if (auto st = SerializeThrift(md, &footer); !st) {
+    return Fail(st.error());
+  }
   AppendLe32(static_cast<uint32_t>(footer.size()), &footer);
   footer.append(kMagic, 4);
-  if (auto st = sink_->Append(footer); !st) return Fail(st.error());
-  if (auto st = sink_->Close(); !st) return Fail(st.error());
+  if (auto st = sink_->Append(footer); !st) {
+    return Fail(st.error());
+  }
+  if (auto st = sink_->Close(); !st) {
+    return Fail(st.error());
+  }
   closed_ = true;
   return OkStatus();
 }

@@ -57,8 +57,8 @@ std::string WriteLines(const WriterSchema& schema, const std::vector<std::string
 }
 
 std::unique_ptr<FileReader> Open(const std::string& bytes) {
-  auto r = FileReader::Open(std::shared_ptr<storage::RandomAccessFile>(
-      storage::MakeBufferFile(bytes, "test.parquet")));
+  auto r = FileReader::Open(
+      std::shared_ptr<storage::RandomAccessFile>(storage::MakeBufferFile(bytes, "test.parquet")));
   EXPECT_TRUE(r) << r.error().message;
   return r ? std::move(*r) : nullptr;
 }
@@ -96,15 +96,18 @@ std::vector<std::string> Cat(const std::string& bytes) {
 }
 
 // The page headers of one column chunk, parsed from the file bytes.
-std::vector<format::PageHeader> Pages(const std::string& bytes, const FileReader& r, int rg, int leaf) {
-  const auto& md = r.metadata().row_groups[static_cast<size_t>(rg)].columns[static_cast<size_t>(leaf)].meta_data;
+std::vector<format::PageHeader> Pages(const std::string& bytes, const FileReader& r, int rg,
+                                      int leaf) {
+  const auto& md =
+      r.metadata().row_groups[static_cast<size_t>(rg)].columns[static_cast<size_t>(leaf)].meta_data;
   int64_t pos = md.__isset.dictionary_page_offset ? md.dictionary_page_offset : md.data_page_offset;
   const int64_t end = pos + md.total_compressed_size;
   std::vector<format::PageHeader> out;
   while (pos < end) {
     format::PageHeader h;
     uint32_t len = static_cast<uint32_t>(end - pos);
-    auto st = DeserializeThrift(reinterpret_cast<const uint8_t*>(bytes.data() + pos), &len, &h, "page");
+    auto st =
+        DeserializeThrift(reinterpret_cast<const uint8_t*>(bytes.data() + pos), &len, &h, "page");
     EXPECT_TRUE(st);
     if (!st) break;
     pos += len + h.compressed_page_size;
@@ -239,18 +242,22 @@ TEST_P(RoundTripTest, ManyRowsInSeveralPagesAndRowGroupsRoundTrip) {
 std::vector<WriterField> NestedFields() {
   return {
       Primitive("id", P::kInt64, {}, R::kRequired),
-      Struct("s", {Primitive("a", P::kInt32), Struct("inner", {Primitive("x", P::kByteArray, StringType()),
-                                                              Primitive("y", P::kDouble, {}, R::kRequired)})}),
+      Struct("s", {Primitive("a", P::kInt32),
+                   Struct("inner", {Primitive("x", P::kByteArray, StringType()),
+                                    Primitive("y", P::kDouble, {}, R::kRequired)})}),
       List("l", Primitive("e", P::kInt32)),
       List("lreq", Primitive("e", P::kByteArray, StringType(), R::kRequired), R::kRequired),
-      List("ls", Struct("e", {Primitive("k", P::kByteArray, StringType()), Primitive("v", P::kInt64)})),
+      List("ls",
+           Struct("e", {Primitive("k", P::kByteArray, StringType()), Primitive("v", P::kInt64)})),
       List("ll", List("e", Primitive("e", P::kInt32))),
       Map("m", Primitive("k", P::kByteArray, StringType()), Primitive("v", P::kInt32)),
-      Map("mi", Primitive("k", P::kInt32), Struct("v", {Primitive("p", P::kBoolean), List("q", Primitive("e", P::kDouble))})),
+      Map("mi", Primitive("k", P::kInt32),
+          Struct("v", {Primitive("p", P::kBoolean), List("q", Primitive("e", P::kDouble))})),
       Map("mm", Primitive("k", P::kByteArray, StringType()),
-          Map("v", Primitive("k", P::kByteArray, StringType()), Primitive("v", P::kByteArray, StringType()))),
+          Map("v", Primitive("k", P::kByteArray, StringType()),
+              Primitive("v", P::kByteArray, StringType()))),
       Struct("deep", {List("a", Struct("e", {Map("m", Primitive("k", P::kByteArray, StringType()),
-                                                   List("v", Primitive("e", P::kInt64)))}))}),
+                                                 List("v", Primitive("e", P::kInt64)))}))}),
   };
 }
 
@@ -363,15 +370,17 @@ TEST(FileWriterTest, InvalidSchemasAreRejectedWithTheFieldName) {
   EXPECT_FALSE(WriterSchema::Make({Struct("empty", {})}));
   EXPECT_FALSE(WriterSchema::Make({Primitive("a", P::kInt32), Primitive("a", P::kInt32)}));
   EXPECT_FALSE(WriterSchema::Make({Primitive("d", P::kInt32, DecimalType(10, 2))}));
-  EXPECT_FALSE(WriterSchema::Make({Primitive("u", P::kFixedLenByteArray, UuidType(), R::kOptional, 8)}));
+  EXPECT_FALSE(
+      WriterSchema::Make({Primitive("u", P::kFixedLenByteArray, UuidType(), R::kOptional, 8)}));
   EXPECT_FALSE(WriterSchema::Make({List("l", Primitive("e", P::kInt32, {}, R::kRepeated))}));
   EXPECT_TRUE(WriterSchema::Make({Primitive("r", P::kInt32, {}, R::kRepeated)}));
 }
 
 // ----- statistics -------------------------------------------------------------------------------
 
-ColumnStatistics ChunkStats(const std::vector<WriterField>& fields, const std::vector<std::string>& rows,
-                            int leaf = 0, WriterOptions opt = {}) {
+ColumnStatistics ChunkStats(const std::vector<WriterField>& fields,
+                            const std::vector<std::string>& rows, int leaf = 0,
+                            WriterOptions opt = {}) {
   std::string bytes = WriteLines(MakeSchema(fields), rows, opt);
   auto r = Open(bytes);
   auto s = r->column_statistics(0, leaf);
@@ -380,11 +389,13 @@ ColumnStatistics ChunkStats(const std::vector<WriterField>& fields, const std::v
 }
 
 TEST(FileWriterStatisticsTest, SignedIntegersUseSignedOrder) {
-  auto s = ChunkStats({Primitive("x", P::kInt32)}, {R"({"x":5})", R"({"x":-7})", R"({"x":null})", R"({"x":3})"});
+  auto s = ChunkStats({Primitive("x", P::kInt32)},
+                      {R"({"x":5})", R"({"x":-7})", R"({"x":null})", R"({"x":3})"});
   EXPECT_EQ(s.min, Plain<int32_t>(-7));
   EXPECT_EQ(s.max, Plain<int32_t>(5));
   EXPECT_EQ(s.null_count, 1);
-  auto s64 = ChunkStats({Primitive("x", P::kInt64)}, {R"({"x":-9223372036854775808})", R"({"x":9})"});
+  auto s64 =
+      ChunkStats({Primitive("x", P::kInt64)}, {R"({"x":-9223372036854775808})", R"({"x":9})"});
   EXPECT_EQ(s64.min, Plain<int64_t>(std::numeric_limits<int64_t>::min()));
   EXPECT_EQ(s64.max, Plain<int64_t>(9));
 }
@@ -421,7 +432,8 @@ TEST(FileWriterStatisticsTest, FloatsIgnoreNaNAndSignZeros) {
   auto nan = ChunkStats({Primitive("x", P::kDouble)}, {R"({"x":"NaN"})"});
   EXPECT_FALSE(nan.min.has_value());
   EXPECT_FALSE(nan.max.has_value());
-  auto inf = ChunkStats({Primitive("x", P::kDouble)}, {R"({"x":"-Infinity"})", R"({"x":"Infinity"})"});
+  auto inf =
+      ChunkStats({Primitive("x", P::kDouble)}, {R"({"x":"-Infinity"})", R"({"x":"Infinity"})"});
   EXPECT_EQ(inf.min, Plain<double>(-INFINITY));
   EXPECT_EQ(inf.max, Plain<double>(INFINITY));
 }
@@ -441,7 +453,8 @@ TEST(FileWriterStatisticsTest, BooleansDatesAndDecimals) {
 }
 
 TEST(FileWriterStatisticsTest, AllNullColumnHasOnlyANullCount) {
-  auto s = ChunkStats({Primitive("x", P::kByteArray, StringType())}, {R"({"x":null})", R"({"x":null})"});
+  auto s =
+      ChunkStats({Primitive("x", P::kByteArray, StringType())}, {R"({"x":null})", R"({"x":null})"});
   EXPECT_FALSE(s.min.has_value());
   EXPECT_EQ(s.null_count, 2);
 }
@@ -471,7 +484,8 @@ TEST(FileWriterStatisticsTest, LongStringsAreTruncatedToValidBounds) {
 
 TEST(FileWriterStatisticsTest, PagesCarryTheirOwnStatistics) {
   std::vector<std::string> rows;
-  for (int i = 0; i < 100; ++i) rows.push_back(fmt::format(R"({{"x":{}}})", i % 10 == 0 ? "null" : std::to_string(i)));
+  for (int i = 0; i < 100; ++i)
+    rows.push_back(fmt::format(R"({{"x":{}}})", i % 10 == 0 ? "null" : std::to_string(i)));
   for (int version : {1, 2}) {
     WriterOptions opt;
     opt.data_page_version = version;
@@ -483,7 +497,8 @@ TEST(FileWriterStatisticsTest, PagesCarryTheirOwnStatistics) {
     std::vector<int64_t> nulls;
     for (const auto& p : pages) {
       if (p.type == format::PageType::DICTIONARY_PAGE) continue;
-      const auto& s = version == 1 ? p.data_page_header.statistics : p.data_page_header_v2.statistics;
+      const auto& s =
+          version == 1 ? p.data_page_header.statistics : p.data_page_header_v2.statistics;
       int32_t lo, hi;
       std::memcpy(&lo, s.min_value.data(), 4);
       std::memcpy(&hi, s.max_value.data(), 4);
@@ -493,7 +508,8 @@ TEST(FileWriterStatisticsTest, PagesCarryTheirOwnStatistics) {
         EXPECT_EQ(p.data_page_header_v2.num_rows, 25);
       }
     }
-    EXPECT_EQ(ranges, (std::vector<std::pair<int32_t, int32_t>>{{1, 24}, {25, 49}, {51, 74}, {75, 99}}));
+    EXPECT_EQ(ranges,
+              (std::vector<std::pair<int32_t, int32_t>>{{1, 24}, {25, 49}, {51, 74}, {75, 99}}));
     EXPECT_EQ(nulls, (std::vector<int64_t>{3, 2, 3, 2}));
     auto chunk = r->column_statistics(0, 0);
     EXPECT_EQ(chunk->min, Plain<int32_t>(1));
@@ -512,7 +528,8 @@ TEST(FileWriterDictionaryTest, FallsBackToPlainWhenTheDictionaryGrowsPastTheLimi
   WriterOptions opt;
   opt.dictionary_page_size_limit = 4096;
   opt.data_page_max_rows = 100;
-  std::string bytes = WriteLines(MakeSchema({Primitive("s", P::kByteArray, StringType())}), rows, opt);
+  std::string bytes =
+      WriteLines(MakeSchema({Primitive("s", P::kByteArray, StringType())}), rows, opt);
   auto r = Open(bytes);
   ASSERT_TRUE(r);
   EXPECT_EQ(Cat(*r), rows);
@@ -538,7 +555,8 @@ TEST(FileWriterDictionaryTest, FallsBackToPlainWhenTheDictionaryGrowsPastTheLimi
   auto info = r->column_chunk_info(0, 0);
   EXPECT_NE(std::find(info.encodings.begin(), info.encodings.end(), Encoding::kRleDictionary),
             info.encodings.end());
-  EXPECT_NE(std::find(info.encodings.begin(), info.encodings.end(), Encoding::kPlain), info.encodings.end());
+  EXPECT_NE(std::find(info.encodings.begin(), info.encodings.end(), Encoding::kPlain),
+            info.encodings.end());
 }
 
 TEST(FileWriterDictionaryTest, UniqueValuesSkipTheDictionary) {
@@ -588,12 +606,14 @@ TEST(FileWriterTest, LegacySchemasSurviveACopy) {
   // A legacy 2-level list (repeated primitive inside a LIST group), a MAP_KEY_VALUE map and a
   // bare repeated group, as old writers produced them.
   std::vector<format::SchemaElement> el(10);
-  auto group = [](format::SchemaElement& e, std::string name, int children, format::FieldRepetitionType::type rep) {
+  auto group = [](format::SchemaElement& e, std::string name, int children,
+                  format::FieldRepetitionType::type rep) {
     e.__set_name(std::move(name));
     e.__set_num_children(children);
     e.__set_repetition_type(rep);
   };
-  auto leaf = [](format::SchemaElement& e, std::string name, format::Type::type t, format::FieldRepetitionType::type rep) {
+  auto leaf = [](format::SchemaElement& e, std::string name, format::Type::type t,
+                 format::FieldRepetitionType::type rep) {
     e.__set_name(std::move(name));
     e.__set_type(t);
     e.__set_repetition_type(rep);
@@ -642,12 +662,14 @@ ColumnData Int32Column(std::vector<int32_t> values, std::vector<int16_t> defs, i
   c.max_def = max_def;
   c.i32 = std::move(values);
   c.def_levels = std::move(defs);
-  c.num_entries = c.def_levels.empty() ? static_cast<int64_t>(c.i32.size()) : static_cast<int64_t>(c.def_levels.size());
+  c.num_entries = c.def_levels.empty() ? static_cast<int64_t>(c.i32.size())
+                                       : static_cast<int64_t>(c.def_levels.size());
   return c;
 }
 
 TEST(FileWriterTest, InconsistentColumnsAreInvalidArguments) {
-  WriterSchema schema = MakeSchema({Primitive("a", P::kInt32), Primitive("b", P::kInt32, {}, R::kRequired)});
+  WriterSchema schema =
+      MakeSchema({Primitive("a", P::kInt32), Primitive("b", P::kInt32, {}, R::kRequired)});
   auto open = [&](std::string* bytes) {
     auto w = FileWriter::Open(std::make_unique<StringSink>(bytes), schema, {});
     EXPECT_TRUE(w);
@@ -668,7 +690,8 @@ TEST(FileWriterTest, InconsistentColumnsAreInvalidArguments) {
     auto w = open(&bytes);
     auto st = w->WriteColumn(0, Int32Column({1, 2}, {1, 0, 0}, 1));
     ASSERT_FALSE(st);
-    EXPECT_NE(st.error().message.find("2 values for 1 defined entries"), std::string::npos) << st.error().message;
+    EXPECT_NE(st.error().message.find("2 values for 1 defined entries"), std::string::npos)
+        << st.error().message;
   }
   {
     auto w = open(&bytes);
@@ -766,7 +789,8 @@ TEST(LocalFileSinkTest, FileAppearsOnlyOnClose) {
 TEST(RleBitPackedEncoderTest, RoundTripsThroughTheDecoder) {
   std::mt19937 rng(42);
   for (int bw : {0, 1, 2, 3, 5, 8, 12, 16, 20, 31, 32}) {
-    for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{100}, size_t{1003}}) {
+    for (size_t n :
+         {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{100}, size_t{1003}}) {
       std::vector<uint32_t> values(n);
       const uint64_t limit = bw == 32 ? 0xffffffffull : (1ull << bw) - 1;
       for (size_t i = 0; i < n; ++i) {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/strings.h"
 
@@ -30,10 +30,14 @@ bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 // Read exactly `n` digits.
 bool ReadDigits(std::string_view& s, size_t n, int64_t* out) {
-  if (s.size() < n) return false;
+  if (s.size() < n) {
+    return false;
+  }
   int64_t v = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
+    if (s[i] < '0' || s[i] > '9') {
+      return false;
+    }
     v = v * 10 + (s[i] - '0');
   }
   s.remove_prefix(n);
@@ -42,7 +46,9 @@ bool ReadDigits(std::string_view& s, size_t n, int64_t* out) {
 }
 
 bool Expect(std::string_view& s, char c) {
-  if (s.empty() || s[0] != c) return false;
+  if (s.empty() || s[0] != c) {
+    return false;
+  }
   s.remove_prefix(1);
   return true;
 }
@@ -56,19 +62,29 @@ bool ParseDatePart(std::string_view& s, int64_t* days) {
     negative = s[0] == '-';
     s.remove_prefix(1);
     year_digits = 0;
-    while (year_digits < s.size() && s[year_digits] >= '0' && s[year_digits] <= '9') ++year_digits;
-    if (year_digits < 4 || year_digits > 9) return false;
+    while (year_digits < s.size() && s[year_digits] >= '0' && s[year_digits] <= '9') {
+      ++year_digits;
+    }
+    if (year_digits < 4 || year_digits > 9) {
+      return false;
+    }
   }
   int64_t y, m, d;
   if (!ReadDigits(s, year_digits, &y) || !Expect(s, '-') || !ReadDigits(s, 2, &m) ||
       !Expect(s, '-') || !ReadDigits(s, 2, &d)) {
     return false;
   }
-  if (negative) y = -y;
+  if (negative) {
+    y = -y;
+  }
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1) return false;
+  if (m < 1 || m > 12 || d < 1) {
+    return false;
+  }
   const int max_day = kDays[m - 1] + (m == 2 && IsLeap(y) ? 1 : 0);
-  if (d > max_day) return false;
+  if (d > max_day) {
+    return false;
+  }
   *days = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
   return true;
 }
@@ -81,22 +97,32 @@ bool ParseClockPart(std::string_view& s, int digits, int64_t* ticks) {
       !ReadDigits(s, 2, &sec)) {
     return false;
   }
-  if (h > 23 || mi > 59 || sec > 59) return false;
+  if (h > 23 || mi > 59 || sec > 59) {
+    return false;
+  }
   int64_t fraction = 0;
   int got = 0;
   if (!s.empty() && s[0] == '.') {
     s.remove_prefix(1);
     while (!s.empty() && s[0] >= '0' && s[0] <= '9') {
-      if (got == digits) return false;  // more precision than the unit holds
+      if (got == digits) {
+        return false;  // more precision than the unit holds
+      }
       fraction = fraction * 10 + (s[0] - '0');
       ++got;
       s.remove_prefix(1);
     }
-    if (got == 0) return false;
+    if (got == 0) {
+      return false;
+    }
   }
-  for (; got < digits; ++got) fraction *= 10;
+  for (; got < digits; ++got) {
+    fraction *= 10;
+  }
   int64_t per_second = 1;
-  for (int i = 0; i < digits; ++i) per_second *= 10;
+  for (int i = 0; i < digits; ++i) {
+    per_second *= 10;
+  }
   *ticks = ((h * 60 + mi) * 60 + sec) * per_second + fraction;
   return true;
 }
@@ -108,7 +134,9 @@ bool ParseTimestampText(std::string_view s, int digits, int64_t* days, int64_t* 
       !ParseClockPart(s, digits, ticks_of_day)) {
     return false;
   }
-  if (!s.empty() && s == "Z") s.remove_prefix(1);
+  if (!s.empty() && s == "Z") {
+    s.remove_prefix(1);
+  }
   return s.empty();
 }
 
@@ -123,15 +151,26 @@ bool ParseDecimalText(std::string_view s, int scale, std::string* be, int* digit
   std::string unscaled;
   size_t dot = s.find('.');
   std::string_view int_part = s.substr(0, dot);
-  std::string_view frac_part = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
-  if (int_part.empty() && frac_part.empty()) return false;
-  if (dot != std::string_view::npos && frac_part.empty()) return false;
-  if (frac_part.size() > static_cast<size_t>(std::max(scale, 0))) return false;
+  std::string_view frac_part =
+      dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+  if (int_part.empty() && frac_part.empty()) {
+    return false;
+  }
+  if (dot != std::string_view::npos && frac_part.empty()) {
+    return false;
+  }
+  if (frac_part.size() > static_cast<size_t>(std::max(scale, 0))) {
+    return false;
+  }
   for (char c : int_part) {
-    if (c < '0' || c > '9') return false;
+    if (c < '0' || c > '9') {
+      return false;
+    }
   }
   for (char c : frac_part) {
-    if (c < '0' || c > '9') return false;
+    if (c < '0' || c > '9') {
+      return false;
+    }
   }
   unscaled.append(int_part);
   unscaled.append(frac_part);
@@ -154,16 +193,26 @@ bool ParseDecimalText(std::string_view s, int scale, std::string* be, int* digit
     }
   }
   // Room for the sign bit.
-  if (mag.empty() || (mag.back() & 0x80)) mag.push_back(0);
+  if (mag.empty() || (mag.back() & 0x80)) {
+    mag.push_back(0);
+  }
   if (negative) {
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
     for (auto& b : mag) {
-      if (++b != 0) break;
+      b = static_cast<uint8_t>(~b);
+    }
+    for (auto& b : mag) {
+      if (++b != 0) {
+        break;
+      }
     }
     // Trim redundant 0xff bytes (keep the sign).
-    while (mag.size() > 1 && mag.back() == 0xff && (mag[mag.size() - 2] & 0x80)) mag.pop_back();
+    while (mag.size() > 1 && mag.back() == 0xff && (mag[mag.size() - 2] & 0x80)) {
+      mag.pop_back();
+    }
   } else {
-    while (mag.size() > 1 && mag.back() == 0 && !(mag[mag.size() - 2] & 0x80)) mag.pop_back();
+    while (mag.size() > 1 && mag.back() == 0 && !(mag[mag.size() - 2] & 0x80)) {
+      mag.pop_back();
+    }
   }
   be->assign(mag.rbegin(), mag.rend());
   return true;
@@ -171,7 +220,9 @@ bool ParseDecimalText(std::string_view s, int scale, std::string* be, int* digit
 
 // Sign-extend / check a minimal two's complement value into exactly `width` bytes.
 bool FitTwosComplement(const std::string& be, size_t width, std::string* out) {
-  if (be.size() > width) return false;
+  if (be.size() > width) {
+    return false;
+  }
   const char fill = (!be.empty() && (static_cast<uint8_t>(be[0]) & 0x80)) ? '\xff' : '\0';
   *out = std::string(width - be.size(), fill) + be;
   return true;
@@ -179,23 +230,35 @@ bool FitTwosComplement(const std::string& be, size_t width, std::string* out) {
 
 int64_t TwosComplementToInt64(const std::string& be) {
   uint64_t v = (!be.empty() && (static_cast<uint8_t>(be[0]) & 0x80)) ? ~uint64_t{0} : 0;
-  for (char c : be) v = (v << 8) | static_cast<uint8_t>(c);
+  for (char c : be) {
+    v = (v << 8) | static_cast<uint8_t>(c);
+  }
   return static_cast<int64_t>(v);
 }
 
 bool ParseUuid(std::string_view s, std::string* out) {
   out->clear();
   auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
     return -1;
   };
   int hi = -1;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
+    if (s[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) {
+      continue;
+    }
     int v = hex(s[i]);
-    if (v < 0) return false;
+    if (v < 0) {
+      return false;
+    }
     if (hi < 0) {
       hi = v;
     } else {
@@ -210,9 +273,15 @@ bool ParseUuid(std::string_view s, std::string* out) {
 uint16_t DoubleToHalf(double d) {
   uint16_t sign = std::signbit(d) ? 0x8000 : 0;
   double a = std::fabs(d);
-  if (std::isnan(d)) return static_cast<uint16_t>(sign | 0x7e00);
-  if (a >= 65520.0) return static_cast<uint16_t>(sign | 0x7c00);  // rounds to infinity
-  if (a == 0) return sign;
+  if (std::isnan(d)) {
+    return static_cast<uint16_t>(sign | 0x7e00);
+  }
+  if (a >= 65520.0) {
+    return static_cast<uint16_t>(sign | 0x7c00);  // rounds to infinity
+  }
+  if (a == 0) {
+    return sign;
+  }
   int e;
   std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
   int exp = e - 1;    // a = 1.f * 2^exp
@@ -227,7 +296,9 @@ uint16_t DoubleToHalf(double d) {
     mant -= 1024;
     ++biased;
   }
-  if (biased >= 31) return static_cast<uint16_t>(sign | 0x7c00);
+  if (biased >= 31) {
+    return static_cast<uint16_t>(sign | 0x7c00);
+  }
   return static_cast<uint16_t>(sign | (biased << 10) | static_cast<uint16_t>(mant));
 }
 
@@ -287,19 +358,25 @@ std::optional<std::string> SpellNegativeZeros(std::string_view line) {
     if (c == '-' && i + 1 < line.size() && line[i + 1] == '0' &&
         (i + 2 == line.size() || line[i + 2] == ',' || line[i + 2] == '}' || line[i + 2] == ']' ||
          line[i + 2] == ' ' || line[i + 2] == '\t' || line[i + 2] == '\r' || line[i + 2] == '\n')) {
-      if (!out) out.emplace();
+      if (!out) {
+        out.emplace();
+      }
       out->append(line.substr(copied, i + 2 - copied));
       out->append(".0");
       copied = i + 2;
     }
   }
-  if (out) out->append(line.substr(copied));
+  if (out) {
+    out->append(line.substr(copied));
+  }
   return out;
 }
 
 std::string Describe(const auto& v) {
   std::string text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  if (text.size() > 60) {
+    text = text.substr(0, 57) + "...";
+  }
   return fmt::format("{} {}", v.type_name(), text);
 }
 
@@ -311,7 +388,9 @@ struct RowShredder::Impl {
   explicit Impl(const Schema& s) : schema(&s) {
     columns.resize(static_cast<size_t>(s.num_leaves()));
     leaves_of.resize(static_cast<size_t>(s.num_nodes()));
-    for (int n = 0; n < s.num_nodes(); ++n) leaves_of[static_cast<size_t>(n)] = s.LeavesUnder(n);
+    for (int n = 0; n < s.num_nodes(); ++n) {
+      leaves_of[static_cast<size_t>(n)] = s.LeavesUnder(n);
+    }
     ResetColumns();
   }
 
@@ -372,8 +451,12 @@ struct RowShredder::Impl {
   }
 
   void PushLevels(ColumnData& c, int16_t rep, int16_t def) {
-    if (c.max_def > 0) c.def_levels.push_back(def);
-    if (c.max_rep > 0) c.rep_levels.push_back(rep);
+    if (c.max_def > 0) {
+      c.def_levels.push_back(def);
+    }
+    if (c.max_rep > 0) {
+      c.rep_levels.push_back(rep);
+    }
     ++c.num_entries;
   }
 
@@ -415,14 +498,18 @@ struct RowShredder::Impl {
         }
         ++def;
       } else if (is_null) {
-        if (as_element) return Bad(node, "list elements are required here and cannot be null");
+        if (as_element) {
+          return Bad(node, "list elements are required here and cannot be null");
+        }
         return Bad(node, "required field is missing or null");
       }
       switch (n.shape) {
         case NodeShape::kPrimitive:
           return Leaf(node, *v, rep, def);
         case NodeShape::kStruct: {
-          if (!v->is_object()) return Bad(node, "expected an object, got {}", Describe(*v));
+          if (!v->is_object()) {
+            return Bad(node, "expected an object, got {}", Describe(*v));
+          }
           size_t matched = 0;
           for (int child : n.children) {
             const SchemaNode& cn = schema().node(child);
@@ -434,7 +521,9 @@ struct RowShredder::Impl {
             }
             LS_RETURN_IF_ERROR(Node(child, cv, rep, def, false));
           }
-          if (matched != v->size()) return UnknownField(node, *v);
+          if (matched != v->size()) {
+            return UnknownField(node, *v);
+          }
           return OkStatus();
         }
         case NodeShape::kList:
@@ -448,9 +537,13 @@ struct RowShredder::Impl {
       const SchemaNode& n = schema().node(node);
       for (auto it = v.begin(); it != v.end(); ++it) {
         bool known = false;
-        for (int child : n.children) known = known || schema().node(child).name == it.key();
+        for (int child : n.children) {
+          known = known || schema().node(child).name == it.key();
+        }
         if (!known) {
-          if (node == 0) return InvalidArgument("row {}: unknown field '{}'", row, it.key());
+          if (node == 0) {
+            return InvalidArgument("row {}: unknown field '{}'", row, it.key());
+          }
           return Bad(node, "unknown field '{}'", it.key());
         }
       }
@@ -473,13 +566,16 @@ struct RowShredder::Impl {
           for (auto it = v.begin(); it != v.end(); ++it) {
             const Json key(it.key());
             LS_RETURN_IF_ERROR(Node(o.map_key, &key, rep_i, r.max_def, false));
-            if (o.map_value >= 0) LS_RETURN_IF_ERROR(Node(o.map_value, &*it, rep_i, r.max_def, false));
+            if (o.map_value >= 0) {
+              LS_RETURN_IF_ERROR(Node(o.map_value, &*it, rep_i, r.max_def, false));
+            }
             rep_i = r.max_rep;
           }
           return OkStatus();
         }
         if (!v.is_array()) {
-          return Bad(owner, "expected a map (an object, or an array of {{\"key\",\"value\"}}), got {}",
+          return Bad(owner,
+                     "expected a map (an object, or an array of {{\"key\",\"value\"}}), got {}",
                      Describe(v));
         }
         if (v.empty()) {
@@ -500,13 +596,16 @@ struct RowShredder::Impl {
           LS_RETURN_IF_ERROR(Node(o.map_key, &entry["key"], rep_i, r.max_def, false));
           if (o.map_value >= 0) {
             auto it = entry.find("value");
-            LS_RETURN_IF_ERROR(Node(o.map_value, it == entry.end() ? nullptr : &*it, rep_i, r.max_def, false));
+            LS_RETURN_IF_ERROR(
+                Node(o.map_value, it == entry.end() ? nullptr : &*it, rep_i, r.max_def, false));
           }
           rep_i = r.max_rep;
         }
         return OkStatus();
       }
-      if (!v.is_array()) return Bad(owner, "expected an array, got {}", Describe(v));
+      if (!v.is_array()) {
+        return Bad(owner, "expected an array, got {}", Describe(v));
+      }
       if (v.empty()) {
         impl.EmitNull(owner, rep, def);
         return OkStatus();
@@ -523,32 +622,49 @@ struct RowShredder::Impl {
     Result<int64_t> Integer(int node, const Json& v, int64_t lo, int64_t hi) const {
       if (v.is_number_unsigned()) {
         const uint64_t u = v.template get<uint64_t>();
-        if (u > static_cast<uint64_t>(hi)) return Bad(node, "{} is out of range [{}, {}]", u, lo, hi);
+        if (u > static_cast<uint64_t>(hi)) {
+          return Bad(node, "{} is out of range [{}, {}]", u, lo, hi);
+        }
         return static_cast<int64_t>(u);
       }
       if (v.is_number_integer()) {
         const int64_t i = v.template get<int64_t>();
-        if (i < lo || i > hi) return Bad(node, "{} is out of range [{}, {}]", i, lo, hi);
+        if (i < lo || i > hi) {
+          return Bad(node, "{} is out of range [{}, {}]", i, lo, hi);
+        }
         return i;
       }
-      if (v.is_number_float() && v.template get<double>() == 0.0 && lo <= 0) return 0;  // "-0"
+      if (v.is_number_float() && v.template get<double>() == 0.0 && lo <= 0) {
+        return 0;  // "-0"
+      }
       return Bad(node, "expected an integer, got {}", Describe(v));
     }
 
     Result<std::string> Text(int node, const Json& v, std::string_view what) const {
-      if (!v.is_string()) return Bad(node, "expected {}, got {}", what, Describe(v));
+      if (!v.is_string()) {
+        return Bad(node, "expected {}, got {}", what, Describe(v));
+      }
       return v.template get<std::string>();
     }
 
     Result<double> Floating(int node, const Json& v) const {
-      if (v.is_number()) return v.template get<double>();
+      if (v.is_number()) {
+        return v.template get<double>();
+      }
       if (v.is_string()) {
         const auto& s = v.template get_ref<const std::string&>();
-        if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
-        if (s == "Infinity") return std::numeric_limits<double>::infinity();
-        if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+        if (s == "NaN") {
+          return std::numeric_limits<double>::quiet_NaN();
+        }
+        if (s == "Infinity") {
+          return std::numeric_limits<double>::infinity();
+        }
+        if (s == "-Infinity") {
+          return -std::numeric_limits<double>::infinity();
+        }
       }
-      return Bad(node, "expected a number, \"NaN\", \"Infinity\" or \"-Infinity\", got {}", Describe(v));
+      return Bad(node, "expected a number, \"NaN\", \"Infinity\" or \"-Infinity\", got {}",
+                 Describe(v));
     }
 
     Result<std::string> DecimalBytes(int node, const Json& v, const LogicalType& lt) const {
@@ -577,14 +693,19 @@ struct RowShredder::Impl {
       const int digits = UnitDigits(lt.unit);
       int64_t days = 0, ticks = 0;
       if (!ParseTimestampText(s, digits, &days, &ticks)) {
-        return Bad(node, "'{}' is not a timestamp \"YYYY-MM-DDTHH:MM:SS[.f]\" with at most {} fraction digits",
-                   s, digits);
+        return Bad(
+            node,
+            "'{}' is not a timestamp \"YYYY-MM-DDTHH:MM:SS[.f]\" with at most {} fraction digits",
+            s, digits);
       }
       int64_t per_day = 86400;
-      for (int i = 0; i < digits; ++i) per_day *= 10;
+      for (int i = 0; i < digits; ++i) {
+        per_day *= 10;
+      }
       // The day part alone may pass the int64 range where the sum does not (1677-09-21).
       const __int128 total = static_cast<__int128>(days) * per_day + ticks;
-      if (total < std::numeric_limits<int64_t>::min() || total > std::numeric_limits<int64_t>::max()) {
+      if (total < std::numeric_limits<int64_t>::min() ||
+          total > std::numeric_limits<int64_t>::max()) {
         return Bad(node, "'{}' is out of range", s);
       }
       return static_cast<int64_t>(total);
@@ -596,7 +717,9 @@ struct RowShredder::Impl {
       const LogicalType& lt = n.logical;
       switch (n.physical) {
         case PhysicalType::kBoolean: {
-          if (!v.is_boolean()) return Bad(node, "expected true or false, got {}", Describe(v));
+          if (!v.is_boolean()) {
+            return Bad(node, "expected true or false, got {}", Describe(v));
+          }
           c.bools.push_back(v.template get<bool>() ? 1 : 0);
           break;
         }
@@ -609,7 +732,8 @@ struct RowShredder::Impl {
             if (!ParseDatePart(sv, &days) || !sv.empty()) {
               return Bad(node, "'{}' is not a date \"YYYY-MM-DD\"", s);
             }
-            if (days < std::numeric_limits<int32_t>::min() || days > std::numeric_limits<int32_t>::max()) {
+            if (days < std::numeric_limits<int32_t>::min() ||
+                days > std::numeric_limits<int32_t>::max()) {
               return Bad(node, "'{}' is out of range", s);
             }
             out = static_cast<int32_t>(days);
@@ -720,7 +844,9 @@ struct RowShredder::Impl {
             }
             case LogicalKind::kUuid: {
               LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a UUID string"));
-              if (!ParseUuid(s, &bytes)) return Bad(node, "'{}' is not a UUID", s);
+              if (!ParseUuid(s, &bytes)) {
+                return Bad(node, "'{}' is not a UUID", s);
+              }
               break;
             }
             case LogicalKind::kFloat16: {
@@ -731,14 +857,18 @@ struct RowShredder::Impl {
             }
             case LogicalKind::kInterval: {
               if (!v.is_object()) {
-                return Bad(node, "expected {{\"months\",\"days\",\"millis\"}}, got {}", Describe(v));
+                return Bad(node, "expected {{\"months\",\"days\",\"millis\"}}, got {}",
+                           Describe(v));
               }
               uint32_t w[3];
               const char* names[3] = {"months", "days", "millis"};
               for (int k = 0; k < 3; ++k) {
                 auto it = v.find(names[k]);
-                if (it == v.end()) return Bad(node, "interval lacks \"{}\"", names[k]);
-                LS_ASSIGN_OR_RETURN(int64_t x, Integer(node, *it, 0, std::numeric_limits<uint32_t>::max()));
+                if (it == v.end()) {
+                  return Bad(node, "interval lacks \"{}\"", names[k]);
+                }
+                LS_ASSIGN_OR_RETURN(int64_t x,
+                                    Integer(node, *it, 0, std::numeric_limits<uint32_t>::max()));
                 w[k] = static_cast<uint32_t>(x);
               }
               bytes.assign(reinterpret_cast<const char*>(w), 12);
@@ -747,15 +877,17 @@ struct RowShredder::Impl {
             default: {
               LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a base64 string"));
               auto decoded = Base64Decode(s);
-              if (!decoded) return Bad(node, "'{}' is not base64", s.size() > 40 ? s.substr(0, 40) + "..." : s);
+              if (!decoded) {
+                return Bad(node, "'{}' is not base64", s.size() > 40 ? s.substr(0, 40) + "..." : s);
+              }
               bytes = std::move(*decoded);
               break;
             }
           }
           if (n.physical == PhysicalType::kFixedLenByteArray &&
               bytes.size() != static_cast<size_t>(n.type_length)) {
-            return Bad(node, "value has {} bytes, the column is FIXED_LEN_BYTE_ARRAY({})", bytes.size(),
-                       n.type_length);
+            return Bad(node, "value has {} bytes, the column is FIXED_LEN_BYTE_ARRAY({})",
+                       bytes.size(), n.type_length);
           }
           c.bytes.push_back(impl.arena.Add(bytes));
           break;
@@ -786,7 +918,9 @@ struct RowShredder::Impl {
         }
         LS_RETURN_IF_ERROR(run.Node(child, v, 0, 0, false));
       }
-      if (matched != row.size()) return run.UnknownField(0, row);
+      if (matched != row.size()) {
+        return run.UnknownField(0, row);
+      }
       return OkStatus();
     }();
     if (!st) {
@@ -813,7 +947,8 @@ Status Guard(F&& f) {
   } catch (const std::bad_alloc&) {
     return MakeError(ErrorCode::kResourceExhausted, "out of memory while shredding rows");
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kInvalidArgument, fmt::format("cannot shred the row: {}", e.what()));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("cannot shred the row: {}", e.what()));
   }
 }
 

@@ -24,8 +24,9 @@ WriterSchema DocumentSchema() {
       Struct("Links", {Primitive("Backward", P::kInt64, {}, R::kRepeated),
                        Primitive("Forward", P::kInt64, {}, R::kRepeated)}),
       Struct("Name",
-             {Struct("Language", {Primitive("Code", P::kByteArray, StringType(), R::kRequired),
-                                  Primitive("Country", P::kByteArray, StringType())},
+             {Struct("Language",
+                     {Primitive("Code", P::kByteArray, StringType(), R::kRequired),
+                      Primitive("Country", P::kByteArray, StringType())},
                      R::kRepeated),
               Primitive("Url", P::kByteArray, StringType())},
              R::kRepeated),
@@ -86,7 +87,8 @@ TEST(RowShredderTest, StripesTheDremelPaperExample) {
   EXPECT_EQ(Levels(cols[4]).rep, (std::vector<int16_t>{0, 2, 1, 1, 0}));
   EXPECT_EQ(Levels(cols[4]).def, (std::vector<int16_t>{3, 2, 1, 3, 1}));
 
-  EXPECT_EQ(Strings(cols[5]), (std::vector<std::string>{"http://A", "http://B", "http://C"}));  // Url
+  EXPECT_EQ(Strings(cols[5]),
+            (std::vector<std::string>{"http://A", "http://B", "http://C"}));  // Url
   EXPECT_EQ(Levels(cols[5]).rep, (std::vector<int16_t>{0, 1, 1, 0}));
   EXPECT_EQ(Levels(cols[5]).def, (std::vector<int16_t>{2, 2, 1, 2}));
 
@@ -96,7 +98,8 @@ TEST(RowShredderTest, StripesTheDremelPaperExample) {
   ASSERT_TRUE(w);
   ASSERT_TRUE((*w)->WriteRowGroup(cols));
   ASSERT_TRUE((*w)->Close());
-  auto r = FileReader::Open(std::shared_ptr<storage::RandomAccessFile>(storage::MakeBufferFile(bytes)));
+  auto r =
+      FileReader::Open(std::shared_ptr<storage::RandomAccessFile>(storage::MakeBufferFile(bytes)));
   ASSERT_TRUE(r);
   std::vector<ColumnData> back;
   std::vector<const ColumnData*> ptrs;
@@ -161,21 +164,32 @@ TEST(RowShredderTest, ValuesAreRangeAndFormatChecked) {
   EXPECT_EQ(msg(R"({"i8":128})"), "row 0: field 'i8': 128 is out of range [-128, 127]");
   EXPECT_EQ(msg(R"({"u32":-1})"), "row 0: field 'u32': -1 is out of range [0, 4294967295]");
   EXPECT_EQ(msg(R"({"u64":-1})"), "row 0: field 'u64': -1 is negative in an unsigned column");
-  EXPECT_EQ(msg(R"({"dec":"1000.00"})"), "row 0: field 'dec': '1000.00' has more than 5 digits (DECIMAL(5,2))");
-  EXPECT_EQ(msg(R"({"dec":"1.234"})"), "row 0: field 'dec': '1.234' is not a decimal with at most 2 fraction digits");
-  EXPECT_EQ(msg(R"({"dec":1.5})"), "row 0: field 'dec': expected a decimal string such as \"-12.30\", got number 1.5");
-  EXPECT_EQ(msg(R"({"date":"2023-02-29"})"), "row 0: field 'date': '2023-02-29' is not a date \"YYYY-MM-DD\"");
-  EXPECT_NE(msg(R"({"ts":"2024-01-01T00:00:00.0001Z"})").find("at most 3 fraction digits"), std::string::npos);
+  EXPECT_EQ(msg(R"({"dec":"1000.00"})"),
+            "row 0: field 'dec': '1000.00' has more than 5 digits (DECIMAL(5,2))");
+  EXPECT_EQ(msg(R"({"dec":"1.234"})"),
+            "row 0: field 'dec': '1.234' is not a decimal with at most 2 fraction digits");
+  EXPECT_EQ(msg(R"({"dec":1.5})"),
+            "row 0: field 'dec': expected a decimal string such as \"-12.30\", got number 1.5");
+  EXPECT_EQ(msg(R"({"date":"2023-02-29"})"),
+            "row 0: field 'date': '2023-02-29' is not a date \"YYYY-MM-DD\"");
+  EXPECT_NE(msg(R"({"ts":"2024-01-01T00:00:00.0001Z"})").find("at most 3 fraction digits"),
+            std::string::npos);
   EXPECT_EQ(msg(R"({"uuid":"not-a-uuid"})"), "row 0: field 'uuid': 'not-a-uuid' is not a UUID");
   EXPECT_EQ(msg(R"({"bin":"***"})"), "row 0: field 'bin': '***' is not base64");
-  EXPECT_EQ(msg(R"({"fixed":"AAAA"})"), "row 0: field 'fixed': value has 3 bytes, the column is FIXED_LEN_BYTE_ARRAY(2)");
+  EXPECT_EQ(msg(R"({"fixed":"AAAA"})"),
+            "row 0: field 'fixed': value has 3 bytes, the column is FIXED_LEN_BYTE_ARRAY(2)");
   EXPECT_EQ(msg(R"({"f":1e300})"), "row 0: field 'f': 1e+300 is out of FLOAT range");
-  EXPECT_EQ(msg(R"({"f":"nan"})"), "row 0: field 'f': expected a number, \"NaN\", \"Infinity\" or \"-Infinity\", got string \"nan\"");
+  EXPECT_EQ(msg(R"({"f":"nan"})"),
+            "row 0: field 'f': expected a number, \"NaN\", \"Infinity\" or \"-Infinity\", got "
+            "string \"nan\"");
   EXPECT_EQ(msg(R"({"m":1})"), "row 0: field 'm': expected true or false, got number 1");
-  EXPECT_EQ(msg(R"({"l":[1,null]})"), "row 0: field 'l.list.element': list elements are required here and cannot be null");
-  EXPECT_EQ(msg(R"({"mp":{"a":1}})"), "row 0: field 'mp.key_value.key': expected an integer, got string \"a\"");
+  EXPECT_EQ(msg(R"({"l":[1,null]})"),
+            "row 0: field 'l.list.element': list elements are required here and cannot be null");
+  EXPECT_EQ(msg(R"({"mp":{"a":1}})"),
+            "row 0: field 'mp.key_value.key': expected an integer, got string \"a\"");
   EXPECT_EQ(msg(R"({"mp":[{"k":1}]})"),
-            "row 0: field 'mp': map entries must be {\"key\": ..., \"value\": ...}, got object {\"k\":1}");
+            "row 0: field 'mp': map entries must be {\"key\": ..., \"value\": ...}, got object "
+            "{\"k\":1}");
 }
 
 TEST(RowShredderTest, AFailedRowLeavesNothingBehind) {
@@ -186,7 +200,8 @@ TEST(RowShredderTest, AFailedRowLeavesNothingBehind) {
   auto st = shredder.AddJsonLine(
       R"({"DocId":30,"Links":{"Forward":[1]},"Name":[{"Url":"x"},{"Language":[{"Code":5}]}]})");
   ASSERT_FALSE(st);
-  EXPECT_EQ(st.error().message, "row 1: field 'Name.Language.Code': expected a string, got number 5");
+  EXPECT_EQ(st.error().message,
+            "row 1: field 'Name.Language.Code': expected a string, got number 5");
   ASSERT_TRUE(shredder.AddJsonLine(kR2));
   EXPECT_EQ(shredder.num_rows(), 2);
   EXPECT_EQ(shredder.rows_seen(), 3);
@@ -198,8 +213,9 @@ TEST(RowShredderTest, AFailedRowLeavesNothingBehind) {
 }
 
 TEST(RowShredderTest, AcceptsParsedJsonOfBothKinds) {
-  auto s = WriterSchema::Make({Map("m", Primitive("k", P::kByteArray, StringType()), Primitive("v", P::kInt32)),
-                               Primitive("f", P::kDouble)});
+  auto s = WriterSchema::Make(
+      {Map("m", Primitive("k", P::kByteArray, StringType()), Primitive("v", P::kInt32)),
+       Primitive("f", P::kDouble)});
   ASSERT_TRUE(s);
   RowShredder shredder(s->schema());
   ASSERT_TRUE(shredder.AddRow(nlohmann::ordered_json::parse(R"({"m":{"b":1,"a":2},"f":-0.0})")));
