@@ -16,6 +16,8 @@
 
 #include "catalog/catalog_suite_test.h"
 
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 namespace lakeshare::catalog {
 namespace {
 
@@ -91,6 +93,13 @@ class PostgresServer {
             "/dump.sql " + db,
         "dump.log");
     return ReadAll(fs::path(dir_) / "dump.sql");
+  }
+
+  /// Restart the server: every pooled connection of a client breaks.
+  bool Restart() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return started_ &&
+           Run(bin_ + "/pg_ctl -D " + dir_ + "/data -m fast -w -t 60 restart", "restart.log") == 0;
   }
 
   void Stop() {
@@ -182,6 +191,23 @@ TEST(PostgresCatalogTest, OpenFailsWhenNoServerListens) {
                        "/x?connect_timeout=2");
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(PostgresCatalogTest, ReadsSurviveAServerRestart) {
+  std::string why;
+  std::string url = PostgresServer::Get().NewDatabase(&why);
+  if (url.empty()) {
+    GTEST_SKIP() << why;
+  }
+  auto c = OpenCatalog(url);
+  ASSERT_TRUE(c) << c.error().ToString();
+  ASSERT_TRUE((*c)->CreateShare(ShareInfo{.name = "s"}));
+  ASSERT_TRUE((*c)->GetShare("s", false));
+  ASSERT_TRUE(PostgresServer::Get().Restart());
+  auto s = (*c)->GetShare("s", false);
+  ASSERT_TRUE(s) << s.error().ToString();
+  auto created = (*c)->CreateShare(ShareInfo{.name = "t"});
+  EXPECT_TRUE(created) << created.error().ToString();
 }
 
 }  // namespace

@@ -176,8 +176,11 @@ class PgDatabase final : public SqlDatabase {
       LS_ASSIGN_OR_RETURN(std::unique_ptr<PgConn> conn, Acquire());
       conn->clear_retryable();
       Status st = Transaction(*conn, kind, fn);
-      bool retry = !st && conn->retryable() && kind != TxKind::kRead &&
-                   attempt < kMaxWriteAttempts;
+      // A read on a connection that died while idle (server restart, failover) is simply run
+      // again on a fresh one; a write is not, as its commit may have happened.
+      bool retry = !st && ((conn->retryable() && kind != TxKind::kRead &&
+                            attempt < kMaxWriteAttempts) ||
+                           (!conn->healthy() && kind == TxKind::kRead && attempt < 2));
       Release(std::move(conn));
       if (!retry) {
         return st;
@@ -254,9 +257,12 @@ class PgDatabase final : public SqlDatabase {
     if (conn->healthy()) {
       idle_.push_back(std::move(conn));
     } else {
-      --open_;  // a broken connection is dropped; the next Acquire() reconnects
+      // A broken connection is dropped, and with it the idle ones: they talk to the same server,
+      // which most likely restarted or failed over. The next Acquire() reconnects.
+      open_ -= 1 + idle_.size();
+      idle_.clear();
     }
-    cv_.notify_one();
+    cv_.notify_all();
   }
 
   const std::string url_;

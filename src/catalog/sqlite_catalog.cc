@@ -57,7 +57,7 @@ class SqliteConn final : public SqlConn {
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
     sqlite3_extended_result_codes(db, 1);
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                               "PRAGMA synchronous=NORMAL"}) {
+                               "PRAGMA synchronous=FULL"}) {
       LS_RETURN_IF_ERROR(conn->Simple(pragma));
     }
     return conn;

@@ -1,5 +1,6 @@
 // SqliteCatalog: the embedded default metastore, one SQLite 3 file in the data directory. WAL
-// mode, a busy timeout, foreign keys on, prepared statements cached per connection. Writes are
+// mode with synchronous=FULL (a commit is on disk when it returns, so management events are
+// durable), a busy timeout, foreign keys on, prepared statements cached per connection. Writes are
 // serialised by one writer mutex over one writer connection (BEGIN IMMEDIATE); reads run in
 // parallel on a small pool of reader connections. Migrations are applied in Open().
 // Thread-safe as described in catalog/catalog.h; several processes may open one file.
