@@ -1771,7 +1771,12 @@ Status FileWriter::EndRowGroup() {
       total_compressed += cc->meta_data.total_compressed_size;
       columns.push_back(std::move(*cc));
     }
-    rg.__set_file_offset(columns.front().file_offset);
+    // Columns may have been written in any order: the row group starts at its first chunk.
+    int64_t first = columns.front().file_offset;
+    for (const auto& cc : columns) {
+      first = std::min(first, cc.file_offset);
+    }
+    rg.__set_file_offset(first);
     rg.columns = std::move(columns);  // required field: no isset flag
     rg.__set_num_rows(rows);
     rg.__set_total_byte_size(total_byte_size);

@@ -724,6 +724,27 @@ TEST(FileWriterTest, InconsistentColumnsAreInvalidArguments) {
   }
 }
 
+TEST(FileWriterTest, ColumnsMayBeWrittenInAnyOrder) {
+  WriterSchema schema =
+      MakeSchema({Primitive("a", P::kInt32), Primitive("b", P::kInt32, {}, R::kRequired)});
+  std::string bytes;
+  auto w = FileWriter::Open(std::make_unique<StringSink>(&bytes), schema, {});
+  ASSERT_TRUE(w);
+  for (int rg = 0; rg < 2; ++rg) {
+    ASSERT_TRUE((*w)->WriteColumn(1, Int32Column({10 + rg, 20 + rg}, {}, 0)));
+    ASSERT_TRUE((*w)->WriteColumn(0, Int32Column({rg}, {1, 0}, 1)));
+    ASSERT_TRUE((*w)->EndRowGroup());
+  }
+  ASSERT_TRUE((*w)->Close());
+  auto r = Open(bytes);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(Cat(*r), (std::vector<std::string>{R"({"a":0,"b":10})", R"({"a":null,"b":20})",
+                                               R"({"a":1,"b":11})", R"({"a":null,"b":21})"}));
+  const auto& rg0 = r->metadata().row_groups[0];
+  EXPECT_EQ(rg0.file_offset, rg0.columns[1].file_offset);  // column b came first
+  EXPECT_LT(rg0.columns[1].file_offset, rg0.columns[0].file_offset);
+}
+
 TEST(FileWriterTest, EmptyFilesAndEmptyRowGroups) {
   WriterSchema schema = MakeSchema({Primitive("a", P::kInt32)});
   std::string bytes;
