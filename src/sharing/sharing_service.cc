@@ -167,42 +167,48 @@ Result<std::vector<delta::FileAction>> ReadDataChangeActions(const storage::Obje
     if (j.is_discarded() || !j.is_object()) {
       return CorruptError("Commit {} has a line that is not JSON", version);
     }
-    for (auto [key, type] : {std::pair{"add", delta::FileActionType::kAdd},
-                             std::pair{"remove", delta::FileActionType::kRemove}}) {
-      auto it = j.find(key);
-      if (it == j.end() || !it->is_object()) continue;
-      const OrderedJson& a = *it;
-      if (!a.value("dataChange", false)) continue;
-      delta::FileAction f;
-      f.type = type;
-      if (!a.contains("path") || !a["path"].is_string()) {
-        return CorruptError("Commit {} has a {} action without a path", version, key);
-      }
-      f.path = a["path"].get<std::string>();
-      f.data_change = true;
-      if (auto pv = a.find("partitionValues"); pv != a.end() && pv->is_object()) {
-        for (const auto& [k, v] : pv->items()) {
-          f.partition_values.emplace_back(
-              k, v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt);
+    // nlohmann throws on members of unexpected types; the log is data, so that is corruption.
+    try {
+      for (auto [key, type] : {std::pair{"add", delta::FileActionType::kAdd},
+                               std::pair{"remove", delta::FileActionType::kRemove}}) {
+        auto it = j.find(key);
+        if (it == j.end() || !it->is_object()) continue;
+        const OrderedJson& a = *it;
+        if (!a.value("dataChange", false)) continue;
+        delta::FileAction f;
+        f.type = type;
+        if (!a.contains("path") || !a["path"].is_string()) {
+          return CorruptError("Commit {} has a {} action without a path", version, key);
         }
-      }
-      if (auto s = a.find("size"); s != a.end() && s->is_number_integer())
-        f.size = s->get<int64_t>();
-      if (auto s = a.find("stats"); s != a.end() && s->is_string()) f.stats = s->get<std::string>();
-      if (auto dv = a.find("deletionVector"); dv != a.end() && dv->is_object()) {
-        delta::DeletionVectorDescriptor d;
-        std::string st = dv->value("storageType", std::string("u"));
-        d.storage_type = st.empty() ? 'u' : st[0];
-        d.path_or_inline_dv = dv->value("pathOrInlineDv", std::string());
-        if (auto o = dv->find("offset"); o != dv->end() && o->is_number_integer()) {
-          d.offset = o->get<int32_t>();
+        f.path = a["path"].get<std::string>();
+        f.data_change = true;
+        if (auto pv = a.find("partitionValues"); pv != a.end() && pv->is_object()) {
+          for (const auto& [k, v] : pv->items()) {
+            f.partition_values.emplace_back(
+                k, v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt);
+          }
         }
-        d.size_in_bytes = dv->value("sizeInBytes", 0);
-        d.cardinality = dv->value("cardinality", int64_t{0});
-        f.deletion_vector = d;
+        if (auto s = a.find("size"); s != a.end() && s->is_number_integer())
+          f.size = s->get<int64_t>();
+        if (auto s = a.find("stats"); s != a.end() && s->is_string())
+          f.stats = s->get<std::string>();
+        if (auto dv = a.find("deletionVector"); dv != a.end() && dv->is_object()) {
+          delta::DeletionVectorDescriptor d;
+          std::string st = dv->value("storageType", std::string("u"));
+          d.storage_type = st.empty() ? 'u' : st[0];
+          d.path_or_inline_dv = dv->value("pathOrInlineDv", std::string());
+          if (auto o = dv->find("offset"); o != dv->end() && o->is_number_integer()) {
+            d.offset = o->get<int32_t>();
+          }
+          d.size_in_bytes = dv->value("sizeInBytes", 0);
+          d.cardinality = dv->value("cardinality", int64_t{0});
+          f.deletion_vector = d;
+        }
+        f.json = a.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+        out.push_back(std::move(f));
       }
-      f.json = a.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
-      out.push_back(std::move(f));
+    } catch (const nlohmann::json::exception& e) {
+      return CorruptError("Commit {} has a malformed add or remove action: {}", version, e.what());
     }
   }
   return out;

@@ -255,7 +255,12 @@ Result<std::string> SqlHintToJsonPredicate(std::string_view sql,
     }
   }
   if (toks[pos].kind != Tok::kEnd) return Bad("unexpected text after the expression");
-  return tree.dump();
+  try {
+    // Strict: a literal that is not UTF-8 cannot be compared with string data; skip the hint.
+    return tree.dump();
+  } catch (const nlohmann::json::exception&) {
+    return Bad("the expression is not valid UTF-8");
+  }
 }
 
 }  // namespace lakeshare::sharing
