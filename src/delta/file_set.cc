@@ -1,8 +1,11 @@
 #include "delta/file_set.h"
 
+#include <sys/mman.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <new>
 #include <type_traits>
@@ -16,16 +19,32 @@ namespace {
 
 constexpr size_t kArenaBlock = 256 * 1024;
 
-uint32_t KeyHash(std::string_view path, std::string_view dv_id) {
-  size_t h = std::hash<std::string_view>{}(path);
-  if (!dv_id.empty()) h ^= std::hash<std::string_view>{}(dv_id) * 0x9e3779b97f4a7c15ull;
-  return static_cast<uint32_t>(h ^ (h >> 32));
+// A fast 64-bit hash of short strings: 8-byte words folded with 64x64->128 multiplies. Only
+// grouping quality matters (equal keys are always compared byte for byte afterwards).
+inline uint64_t Fold(uint64_t a, uint64_t b) {
+  __uint128_t r = static_cast<__uint128_t>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
 
-struct TransparentHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
+uint64_t FastHash(std::string_view s, uint64_t seed) {
+  uint64_t h = seed ^ (s.size() * 0x9e3779b97f4a7c15ull);
+  const char* p = s.data();
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = Fold(h ^ w, 0xa0761d6478bd642full);
+  }
+  uint64_t w = 0;
+  if (n) std::memcpy(&w, p, n);
+  return Fold(h ^ w, 0xe7037ed1a0b428dbull);
+}
+
+uint32_t KeyHash(std::string_view path, std::string_view dv_id) {
+  uint64_t h = FastHash(path, 0x8ebc6af09c88c6e3ull);
+  if (!dv_id.empty()) h = FastHash(dv_id, h);
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
 
 bool TestBit(const std::vector<uint64_t>* bits, size_t i) {
   return bits != nullptr && (i >> 6) < bits->size() && ((*bits)[i >> 6] >> (i & 63)) & 1;
@@ -38,12 +57,65 @@ void SetBit(std::vector<uint64_t>& bits, size_t i) {
 
 }  // namespace
 
+constexpr size_t kHugePage = size_t{2} << 20;
+
+MemoryBlock::MemoryBlock(size_t bytes) : size_(bytes) {
+  if (bytes >= kHugePage) {
+    // Over-map by one huge page so that an aligned 2 MiB range can be chosen, then advise it.
+    size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    size_t map_size = rounded + kHugePage;
+    void* p = mmap(nullptr, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) {
+      uintptr_t base = reinterpret_cast<uintptr_t>(p);
+      uintptr_t aligned = (base + kHugePage - 1) & ~(kHugePage - 1);
+      madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
+      mapping_ = p;
+      mapping_size_ = map_size;
+      data_ = reinterpret_cast<char*>(aligned);
+      return;
+    }
+  }
+  data_ = static_cast<char*>(::operator new(bytes));
+}
+
+MemoryBlock::~MemoryBlock() { Release(); }
+
+void MemoryBlock::Release() {
+  if (mapping_ != nullptr) {
+    munmap(mapping_, mapping_size_);
+  } else if (data_ != nullptr) {
+    ::operator delete(data_);
+  }
+  data_ = nullptr;
+  mapping_ = nullptr;
+}
+
+MemoryBlock::MemoryBlock(MemoryBlock&& o) noexcept
+    : data_(o.data_), size_(o.size_), mapping_(o.mapping_), mapping_size_(o.mapping_size_) {
+  o.data_ = nullptr;
+  o.mapping_ = nullptr;
+}
+
+MemoryBlock& MemoryBlock::operator=(MemoryBlock&& o) noexcept {
+  if (this != &o) {
+    Release();
+    data_ = o.data_;
+    size_ = o.size_;
+    mapping_ = o.mapping_;
+    mapping_size_ = o.mapping_size_;
+    o.data_ = nullptr;
+    o.mapping_ = nullptr;
+  }
+  return *this;
+}
+
 std::string_view Arena::Copy(std::string_view s) {
   if (s.empty()) return std::string_view();
   if (s.size() > left_) {
-    size_t size = std::max(kArenaBlock, s.size());
-    blocks_.push_back(std::unique_ptr<char[]>(new char[size]));
-    cursor_ = blocks_.back().get();
+    // Small blocks first (small tables stay small), huge-page blocks once the arena is large.
+    size_t size = std::max(allocated_ >= kHugePage ? kHugePage : kArenaBlock, s.size());
+    blocks_.emplace_back(size);
+    cursor_ = blocks_.back().data();
     left_ = size;
     allocated_ += size;
   }
@@ -55,27 +127,29 @@ std::string_view Arena::Copy(std::string_view s) {
 }
 
 // A vector of fixed-size chunks: appending never moves elements (no reallocation copies of
-// hundreds of thousands of entries) and pointers stay valid.
+// hundreds of thousands of entries) and pointers stay valid. The first chunks are allocated one
+// by one (small tables stay small); later ones are carved from slabs of kSlabChunks chunks held
+// in huge-page MemoryBlocks.
 template <typename T, size_t kChunkBits = 12>
 class ChunkedVector {
  public:
   static constexpr size_t kChunk = size_t{1} << kChunkBits;
+  // Chunks per slab: as many as fit 4 MiB (two huge pages), at least one.
+  static constexpr size_t kSlabChunks =
+      std::max<size_t>(1, (size_t{4} << 20) / (kChunk * sizeof(T)));
   size_t size() const { return size_; }
-  T& operator[](size_t i) { return chunks_[i >> kChunkBits].get()[i & (kChunk - 1)]; }
-  const T& operator[](size_t i) const { return chunks_[i >> kChunkBits].get()[i & (kChunk - 1)]; }
+  T& operator[](size_t i) { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
+  const T& operator[](size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
   void push_back(const T& v) {
-    if ((size_ & (kChunk - 1)) == 0 && (size_ >> kChunkBits) == chunks_.size()) {
-      // Uninitialized storage: elements are constructed on push_back only.
-      chunks_.emplace_back(static_cast<T*>(::operator new(kChunk * sizeof(T))));
-    }
-    new (&(*this)[size_]) T(v);
+    if ((size_ & (kChunk - 1)) == 0 && (size_ >> kChunkBits) == chunks_.size()) AddChunk();
+    new (&(*this)[size_]) T(v);  // storage is uninitialized until here
     ++size_;
   }
   size_t capacity() const { return chunks_.size() * kChunk; }
   template <typename Fn>
   bool ForEachIndexed(Fn&& fn) const {
     for (size_t c = 0; c < chunks_.size(); ++c) {
-      const T* chunk = chunks_[c].get();
+      const T* chunk = chunks_[c];
       size_t n = std::min(kChunk, size_ - c * kChunk);
       for (size_t j = 0; j < n; ++j) {
         if (!fn(c * kChunk + j, chunk[j])) return false;
@@ -86,11 +160,86 @@ class ChunkedVector {
 
  private:
   static_assert(std::is_trivially_destructible_v<T>, "chunks are freed without destructors");
-  struct Free {
-    void operator()(T* p) const { ::operator delete(p); }
-  };
-  std::vector<std::unique_ptr<T, Free>> chunks_;
+  void AddChunk() {
+    if (chunks_.size() < 8) {
+      blocks_.emplace_back(kChunk * sizeof(T));
+      chunks_.push_back(reinterpret_cast<T*>(blocks_.back().data()));
+      return;
+    }
+    if (slab_left_ == 0) {
+      blocks_.emplace_back(kSlabChunks * kChunk * sizeof(T));
+      slab_next_ = blocks_.back().data();
+      slab_left_ = kSlabChunks;
+    }
+    chunks_.push_back(reinterpret_cast<T*>(slab_next_));
+    slab_next_ += kChunk * sizeof(T);
+    --slab_left_;
+  }
+  std::vector<T*> chunks_;
+  std::vector<MemoryBlock> blocks_;
+  char* slab_next_ = nullptr;
+  size_t slab_left_ = 0;
   size_t size_ = 0;
+};
+
+// A growable array of trivially copyable values in MemoryBlocks (huge pages once large): the
+// per-load work arrays of hundreds of thousands of entries would otherwise cost a page fault
+// per 4 KiB on every growth.
+template <typename T>
+class BigVector {
+ public:
+  static_assert(std::is_trivially_copyable_v<T>);
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  T* data() { return reinterpret_cast<T*>(block_.data()); }
+  const T* data() const { return reinterpret_cast<const T*>(block_.data()); }
+  T& operator[](size_t i) { return data()[i]; }
+  const T& operator[](size_t i) const { return data()[i]; }
+  T* begin() { return data(); }
+  T* end() { return data() + size_; }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size_; }
+  T& back() { return data()[size_ - 1]; }
+  void push_back(const T& v) {
+    if (size_ == capacity_) Grow(std::max<size_t>(64, capacity_ * 2));
+    data()[size_++] = v;
+  }
+  void resize(size_t n) {
+    if (n > capacity_) Grow(n);
+    size_ = n;
+  }
+  void reserve(size_t n) {
+    if (n > capacity_) Grow(n);
+  }
+  void clear() { size_ = 0; }
+  void swap(BigVector& o) noexcept {
+    std::swap(block_, o.block_);
+    std::swap(size_, o.size_);
+    std::swap(capacity_, o.capacity_);
+  }
+  size_t capacity() const { return capacity_; }
+  void Release() {
+    block_ = MemoryBlock();
+    size_ = capacity_ = 0;
+  }
+  void ShrinkToFit() {
+    if (capacity_ == size_) return;
+    MemoryBlock smaller(std::max<size_t>(1, size_) * sizeof(T));
+    if (size_) std::memcpy(smaller.data(), block_.data(), size_ * sizeof(T));
+    block_ = std::move(smaller);
+    capacity_ = size_;
+  }
+
+ private:
+  void Grow(size_t n) {
+    MemoryBlock bigger(n * sizeof(T));
+    if (size_) std::memcpy(bigger.data(), block_.data(), size_ * sizeof(T));
+    block_ = std::move(bigger);
+    capacity_ = n;
+  }
+  MemoryBlock block_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -98,108 +247,87 @@ class ChunkedVector {
 
 class FileSegment {
  public:
-  struct Slot {
-    uint32_t idx = 0;  // entry + 1; 0 empty; kTombstone erased
-    uint32_t hash = 0;
+  // The key index: (hash, entry) pairs of the entries indexed at Finish, sorted by hash. A
+  // sorted array instead of a hash table: it is built with sequential passes (radix sort) and
+  // probed only a few times per refresh.
+  struct IndexEntry {
+    uint32_t hash;
+    uint32_t entry;
   };
-  static constexpr uint32_t kTombstone = UINT32_MAX;
 
   ChunkedVector<AddFile> files;
   Arena arena;
   std::deque<PartitionValues> partitions;
-  std::unordered_map<std::string, const PartitionValues*, TransparentHash, std::equal_to<>>
-      partition_index;
+  std::unordered_multimap<uint64_t, const PartitionValues*> partition_index;  // by view hash
   std::deque<StoredDeletionVector> dvs;
-  std::vector<Slot> slots;
-  size_t slots_used = 0;  // live + tombstones
-  std::string scratch;    // partition key building
+  BigVector<IndexEntry> index;
 
-  /// Index of the entry with this key, or -1.
+  /// Index of an indexed entry with this key, or -1 (dead entries may still be indexed: callers
+  /// check their dead bits).
   int64_t Find(std::string_view path, std::string_view dv_id, uint32_t hash) const {
-    if (slots.empty()) return -1;
-    size_t mask = slots.size() - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-      const Slot& s = slots[i];
-      if (s.idx == 0) return -1;
-      if (s.idx != kTombstone && s.hash == hash) {
-        const AddFile& f = files[s.idx - 1];
-        if (f.path() == path && f.dv_unique_id() == dv_id) return s.idx - 1;
-      }
+    auto it = std::lower_bound(index.begin(), index.end(), hash,
+                               [](const IndexEntry& e, uint32_t h) { return e.hash < h; });
+    for (; it != index.end() && it->hash == hash; ++it) {
+      const AddFile& f = files[it->entry];
+      if (f.path() == path && f.dv_unique_id() == dv_id) return it->entry;
     }
-  }
-
-  void Insert(uint32_t entry, uint32_t hash) {
-    if ((slots_used + 1) * 4 >= slots.size() * 3) Rehash();
-    size_t mask = slots.size() - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-      Slot& s = slots[i];
-      if (s.idx == 0) {
-        s.idx = entry + 1;
-        s.hash = hash;
-        ++slots_used;
-        return;
-      }
-    }
-  }
-
-  void Erase(uint32_t entry, uint32_t hash) {
-    size_t mask = slots.size() - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-      Slot& s = slots[i];
-      if (s.idx == 0) return;
-      if (s.idx == entry + 1) {
-        s.idx = kTombstone;
-        return;
-      }
-    }
-  }
-
-  void Rehash() {
-    size_t live = 0;
-    for (const Slot& s : slots) live += (s.idx != 0 && s.idx != kTombstone);
-    size_t cap = 16;
-    while (cap * 3 <= (live + 1) * 4 * 2) cap *= 2;
-    std::vector<Slot> old = std::move(slots);
-    slots.assign(cap, Slot{});
-    slots_used = 0;
-    size_t mask = cap - 1;
-    for (const Slot& s : old) {
-      if (s.idx == 0 || s.idx == kTombstone) continue;
-      for (size_t i = s.hash & mask;; i = (i + 1) & mask) {
-        if (slots[i].idx == 0) {
-          slots[i] = s;
-          ++slots_used;
-          break;
-        }
-      }
-    }
+    return -1;
   }
 
   const PartitionValues* Intern(
       const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& values) {
-    scratch.clear();
+    // A hash of the views finds the candidate (cache, then index), one comparison confirms it.
+    uint64_t h = 0x2d358dccaa6c78a5ull;
     for (const auto& [k, v] : values) {
-      scratch.append(k);
-      scratch.push_back('\0');
-      if (v) {
-        scratch.push_back('\1');
-        scratch.append(*v);
-      } else {
-        scratch.push_back('\2');
-      }
-      scratch.push_back('\0');
+      h = FastHash(k, h);
+      h = v ? FastHash(*v, h) : Fold(h, 0x8bb84b93962eacc9ull);
     }
-    auto it = partition_index.find(std::string_view(scratch));
-    if (it != partition_index.end()) return it->second;
+    auto& cached = cache[h & (kCacheSize - 1)];
+    if (cached.second != nullptr && cached.first == h && SameMap(*cached.second, values)) {
+      return cached.second;
+    }
+    last_hash = h;
+    auto [first, last] = partition_index.equal_range(h);
+    for (auto it = first; it != last; ++it) {
+      if (SameMap(*it->second, values)) {
+        Remember(it->second);
+        return it->second;
+      }
+    }
     PartitionValues& pv = partitions.emplace_back();
     pv.values.reserve(values.size());
     for (const auto& [k, v] : values) {
       pv.values.emplace_back(std::string(k),
                              v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
     }
-    partition_index.emplace(scratch, &pv);
+    partition_index.emplace(h, &pv);
+    Remember(&pv);
     return &pv;
   }
+
+  static bool SameMap(
+      const PartitionValues& pv,
+      const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& values) {
+    if (pv.values.size() != values.size()) return false;
+    for (size_t i = 0; i < values.size(); ++i) {
+      const auto& [k, v] = pv.values[i];
+      if (k.size() != values[i].first.size() || v.has_value() != values[i].second.has_value()) {
+        return false;
+      }
+      if (std::memcmp(k.data(), values[i].first.data(), k.size()) != 0) return false;
+      if (v && (v->size() != values[i].second->size() ||
+                std::memcmp(v->data(), values[i].second->data(), v->size()) != 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // A direct-mapped cache of interned maps by hash, in front of the multimap.
+  void Remember(const PartitionValues* pv) { cache[last_hash & (kCacheSize - 1)] = {last_hash, pv}; }
+  static constexpr size_t kCacheSize = 512;
+  std::array<std::pair<uint64_t, const PartitionValues*>, kCacheSize> cache{};
+  uint64_t last_hash = 0;
 
   const PartitionValues* Intern(const PartitionValues& pv) {
     std::vector<std::pair<std::string_view, std::optional<std::string_view>>> views;
@@ -227,13 +355,13 @@ class FileSegment {
     c.deletion_vector = f.deletion_vector ? StoreDv(f.deletion_vector->descriptor) : nullptr;
     uint32_t idx = static_cast<uint32_t>(files.size());
     files.push_back(c);
-    Insert(idx, KeyHash(c.path(), c.dv_unique_id()));
     return idx;
   }
 
   size_t MemoryUsage() const {
     size_t bytes = files.capacity() * sizeof(AddFile) + arena.bytes_allocated() +
-                   slots.capacity() * sizeof(Slot) + dvs.size() * sizeof(StoredDeletionVector);
+                   index.capacity() * sizeof(IndexEntry) +
+                   dvs.size() * sizeof(StoredDeletionVector);
     for (const auto& p : partitions) {
       bytes += sizeof(PartitionValues) + 64;
       for (const auto& [k, v] : p.values) bytes += k.capacity() + (v ? v->capacity() : 0) + 64;
@@ -341,81 +469,118 @@ int FileSet::num_layers() const { return static_cast<int>(layers_.size()); }
 // ---------------------------------------------------------------------------------------------
 // FileSetBuilder
 
+namespace {
+
+// One add or remove, in log order. `entry` is the tail entry of an add, or kRemoveBit | the
+// index of the remove's key.
+struct Op {
+  uint32_t hash;
+  uint32_t entry;
+};
+constexpr uint32_t kRemoveBit = 0x80000000u;
+
+// Stable sort of ops by hash: LSD radix sort (two 16-bit passes) for large inputs, which touches
+// memory sequentially, std::stable_sort for small ones.
+void SortByHash(BigVector<Op>& ops) {
+  if (ops.size() < 4096) {
+    std::stable_sort(ops.begin(), ops.end(),
+                     [](const Op& a, const Op& b) { return a.hash < b.hash; });
+    return;
+  }
+  BigVector<Op> tmp;
+  tmp.resize(ops.size());
+  std::vector<uint32_t> count(65537);
+  for (int shift = 0; shift < 32; shift += 16) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const Op& op : ops) ++count[((op.hash >> shift) & 0xffff) + 1];
+    for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
+    for (const Op& op : ops) tmp[count[(op.hash >> shift) & 0xffff]++] = op;
+    ops.swap(tmp);
+  }
+}
+
+}  // namespace
+
 struct FileSetBuilder::Impl {
   // The shared base layer (may be null) and its dead bits, copied on first write.
   std::shared_ptr<const FileSegment> base;
   std::shared_ptr<const std::vector<uint64_t>> base_dead_shared;
   std::unique_ptr<std::vector<uint64_t>> base_dead_own;
   size_t base_live = 0;
-  // The tail being built; its dead entries are erased from its index.
+  int64_t base_bytes = 0;  // total size of the live base entries
+  // The tail being built and the log-ordered operations on it, resolved at Finish.
   std::shared_ptr<FileSegment> tail = std::make_shared<FileSegment>();
-  std::vector<uint64_t> tail_dead;
-  size_t tail_live = 0;
-  int64_t total_bytes = 0;
+  BigVector<Op> ops;
+  struct RemovedKey {
+    std::string_view path;
+    std::string_view dv_id;
+  };
+  std::vector<RemovedKey> removes;  // strings in `remove_arena`
+  int64_t tail_bytes_all = 0;       // sizes of every add appended to the tail
+  Arena remove_arena;
 
   const std::vector<uint64_t>* BaseDead() const {
     return base_dead_own ? base_dead_own.get() : base_dead_shared.get();
   }
 
-  void KillBase(size_t i) {
+  // Any operation on a key replaces or deletes the base entry with that key.
+  void KillInBase(std::string_view path, std::string_view dv_id, uint32_t h) {
+    if (!base) return;
+    int64_t b = base->Find(path, dv_id, h);
+    if (b < 0 || TestBit(BaseDead(), static_cast<size_t>(b))) return;
     if (!base_dead_own) {
       base_dead_own = base_dead_shared
                           ? std::make_unique<std::vector<uint64_t>>(*base_dead_shared)
                           : std::make_unique<std::vector<uint64_t>>();
     }
-    SetBit(*base_dead_own, i);
+    SetBit(*base_dead_own, static_cast<size_t>(b));
     --base_live;
-    total_bytes -= base->files[i].size;
+    base_bytes -= base->files[static_cast<size_t>(b)].size;
   }
 
-  // Remove the active entry with this key, if any.
-  void Kill(std::string_view path, std::string_view dv_id, uint32_t h) {
-    int64_t t = tail->Find(path, dv_id, h);
-    if (t >= 0) {
-      tail->Erase(static_cast<uint32_t>(t), h);
-      SetBit(tail_dead, static_cast<size_t>(t));
-      --tail_live;
-      total_bytes -= tail->files[static_cast<size_t>(t)].size;
-      return;
-    }
-    if (base) {
-      int64_t b = base->Find(path, dv_id, h);
-      if (b >= 0 && !TestBit(BaseDead(), static_cast<size_t>(b))) KillBase(static_cast<size_t>(b));
-    }
+  std::string_view OpPath(const Op& op) const {
+    return (op.entry & kRemoveBit) ? removes[op.entry & ~kRemoveBit].path
+                                   : tail->files[op.entry].path();
+  }
+  std::string_view OpDv(const Op& op) const {
+    return (op.entry & kRemoveBit) ? removes[op.entry & ~kRemoveBit].dv_id
+                                   : tail->files[op.entry].dv_unique_id();
   }
 };
 
 FileSetBuilder::FileSetBuilder(const FileSet& start) : impl_(std::make_unique<Impl>()) {
-  impl_->total_bytes = start.total_bytes_;
   if (start.layers_.empty()) return;
   const FileSet::Layer& first = start.layers_[0];
   impl_->base = first.segment;
   impl_->base_dead_shared = first.dead;
+  // Counts from the dead bits and the set's totals: no pass over the (large) base.
   impl_->base_live = first.segment->files.size();
   if (first.dead) {
     for (uint64_t w : *first.dead) impl_->base_live -= static_cast<size_t>(__builtin_popcountll(w));
   }
-  // Copy the live entries of an older tail into the new tail (a tail is kept small).
+  impl_->base_bytes = start.total_bytes_;
+  // Re-add the live entries of an older tail to the new tail (a tail is kept small).
   for (size_t l = 1; l < start.layers_.size(); ++l) {
     const FileSet::Layer& layer = start.layers_[l];
-    const auto& files = layer.segment->files;
-    for (size_t i = 0; i < files.size(); ++i) {
-      if (TestBit(layer.dead.get(), i)) continue;
-      impl_->tail->AppendCopy(files[i]);
-      ++impl_->tail_live;
-    }
+    layer.segment->files.ForEachIndexed([&](size_t i, const AddFile& f) {
+      if (!TestBit(layer.dead.get(), i)) {
+        impl_->base_bytes -= f.size;  // counted again as a tail add
+        impl_->tail_bytes_all += f.size;
+        uint32_t idx = impl_->tail->AppendCopy(f);
+        impl_->ops.push_back(Op{KeyHash(f.path(), f.dv_unique_id()), idx});
+      }
+      return true;
+    });
   }
 }
 
 FileSetBuilder::~FileSetBuilder() = default;
 
-size_t FileSetBuilder::size() const { return impl_->base_live + impl_->tail_live; }
-
 void FileSetBuilder::Add(const AddInput& in, Version version) {
   Impl& m = *impl_;
   FileSegment& seg = *m.tail;
   if (in.path.size() > UINT32_MAX || in.stats.size() > UINT32_MAX ||
-      in.extra_json.size() > UINT32_MAX) {
+      in.extra_json.size() > UINT32_MAX || seg.files.size() >= kRemoveBit) {
     return;  // cannot happen for files read into memory; keeps the casts below exact
   }
   AddFile f;
@@ -437,73 +602,138 @@ void FileSetBuilder::Add(const AddInput& in, Version version) {
   f.stats_escaped = in.stats_escaped;
   f.has_size = in.has_size;
   f.has_modification_time = in.has_modification_time;
-  std::string_view dv_id = f.dv_unique_id();
-  uint32_t h = KeyHash(f.path(), dv_id);
-  m.Kill(f.path(), dv_id, h);
   uint32_t idx = static_cast<uint32_t>(seg.files.size());
   seg.files.push_back(f);
-  seg.Insert(idx, h);
-  ++m.tail_live;
-  m.total_bytes += f.size;
+  m.tail_bytes_all += f.size;
+  m.ops.push_back(Op{KeyHash(f.path(), f.dv_unique_id()), idx});
 }
 
 void FileSetBuilder::Remove(std::string_view path, std::string_view dv_unique_id) {
-  impl_->Kill(path, dv_unique_id, KeyHash(path, dv_unique_id));
+  Impl& m = *impl_;
+  if (m.removes.size() >= kRemoveBit) return;
+  uint32_t idx = static_cast<uint32_t>(m.removes.size());
+  m.removes.push_back(
+      Impl::RemovedKey{m.remove_arena.Copy(path), m.remove_arena.Copy(dv_unique_id)});
+  m.ops.push_back(Op{KeyHash(path, dv_unique_id), idx | kRemoveBit});
 }
 
 FileSet FileSetBuilder::Finish(bool compact) {
   Impl& m = *impl_;
+  FileSegment& tail = *m.tail;
+  const size_t tail_entries = tail.files.size();
+  // Resolve the operations key by key. Ops sorted stably by hash keep log order within a hash;
+  // "keep only the newest reference for each logical file": the last op of a key decides.
+  SortByHash(m.ops);
+  std::vector<uint64_t> tail_dead((tail_entries + 63) / 64, ~uint64_t{0});
+  if (tail_entries % 64) tail_dead.back() = (uint64_t{1} << (tail_entries % 64)) - 1;
+  // Start with every tail entry dead; the winning add of each key is revived.
+  auto revive = [&](uint32_t e) { tail_dead[e >> 6] &= ~(uint64_t{1} << (e & 63)); };
+  size_t tail_live = 0;
+  int64_t tail_bytes = m.tail_bytes_all;  // minus the sizes of adds that lost, below
+  tail.index.clear();
+  tail.index.reserve(tail_entries);
+  std::vector<size_t> group;
+  for (size_t i = 0; i < m.ops.size();) {
+    size_t j = i + 1;
+    while (j < m.ops.size() && m.ops[j].hash == m.ops[i].hash) ++j;
+    if (j - i == 1) {  // the common case: a key seen once
+      const Op& op = m.ops[i];
+      if (m.base) m.KillInBase(m.OpPath(op), m.OpDv(op), op.hash);
+      if (!(op.entry & kRemoveBit)) {
+        revive(op.entry);
+        ++tail_live;
+        tail.index.push_back(FileSegment::IndexEntry{op.hash, op.entry});
+      }
+    } else {
+      // Same hash: group the ops by actual key; the last op of each key wins.
+      std::vector<bool> done(j - i, false);
+      for (size_t a = i; a < j; ++a) {
+        if (done[a - i]) continue;
+        std::string_view path = m.OpPath(m.ops[a]);
+        std::string_view dv = m.OpDv(m.ops[a]);
+        size_t last = a;
+        for (size_t b = a; b < j; ++b) {
+          if (!done[b - i] && m.OpPath(m.ops[b]) == path && m.OpDv(m.ops[b]) == dv) {
+            done[b - i] = true;
+            last = b;
+          }
+        }
+        m.KillInBase(path, dv, m.ops[a].hash);
+        const Op& win = m.ops[last];
+        if (!(win.entry & kRemoveBit)) {
+          revive(win.entry);
+          ++tail_live;
+          tail.index.push_back(FileSegment::IndexEntry{win.hash, win.entry});
+        }
+        // Adds that lost to a later action of their key.
+        for (size_t b = a; b < j; ++b) {
+          const Op& op = m.ops[b];
+          if (b != last && !(op.entry & kRemoveBit) && m.OpPath(op) == path &&
+              m.OpDv(op) == dv) {
+            tail_bytes -= tail.files[op.entry].size;
+          }
+        }
+      }
+    }
+    i = j;
+  }
+  m.ops.Release();
+
   FileSet out;
-  out.num_files_ = m.base_live + m.tail_live;
-  out.total_bytes_ = m.total_bytes;
-  const size_t tail_entries = m.tail->files.size();
-  const size_t tail_dead = tail_entries - m.tail_live;
+  out.num_files_ = m.base_live + tail_live;
+  out.total_bytes_ = m.base_bytes + tail_bytes;
+  const size_t tail_dead_count = tail_entries - tail_live;
   const size_t base_entries = m.base ? m.base->files.size() : 0;
   const size_t base_dead = base_entries - m.base_live;
   // Merge into one layer when asked, when the tail is no longer small next to the base, or when
   // dead entries waste much memory.
-  bool merge = compact || (m.base && m.tail_live > std::max<size_t>(4096, m.base_live / 32)) ||
-               base_dead > base_entries / 4 + 1024;
-  if (!m.base) {
-    // Only a tail: it becomes the single layer; drop dead entries if they are many.
-    if (tail_dead > tail_entries / 4 + 1024) {
-      merge = true;
-    } else {
-      FileSet::Layer layer;
-      layer.segment = m.tail;
-      if (tail_dead) layer.dead = std::make_shared<const std::vector<uint64_t>>(m.tail_dead);
-      out.layers_.push_back(std::move(layer));
-      return out;
-    }
-  }
+  bool merge = compact || (m.base && tail_live > std::max<size_t>(4096, m.base_live / 32)) ||
+               base_dead > base_entries / 4 + 1024 ||
+               (!m.base && tail_dead_count > tail_entries / 4 + 1024);
   if (merge) {
     auto seg = std::make_shared<FileSegment>();
+    BigVector<Op> index_ops;
+    index_ops.reserve(out.num_files_ + 1);
+    auto copy = [&](const AddFile& f) {
+      uint32_t idx = seg->AppendCopy(f);
+      index_ops.push_back(Op{KeyHash(f.path(), f.dv_unique_id()), idx});
+    };
     if (m.base) {
       const auto* dead = m.BaseDead();
-      for (size_t i = 0; i < base_entries; ++i) {
-        if (!TestBit(dead, i)) seg->AppendCopy(m.base->files[i]);
-      }
+      m.base->files.ForEachIndexed([&](size_t i, const AddFile& f) {
+        if (!TestBit(dead, i)) copy(f);
+        return true;
+      });
     }
-    for (size_t i = 0; i < tail_entries; ++i) {
-      if (!TestBit(&m.tail_dead, i)) seg->AppendCopy(m.tail->files[i]);
-    }
+    tail.files.ForEachIndexed([&](size_t i, const AddFile& f) {
+      if (!TestBit(&tail_dead, i)) copy(f);
+      return true;
+    });
+    SortByHash(index_ops);
+    seg->index.reserve(index_ops.size());
+    for (const Op& op : index_ops) seg->index.push_back(FileSegment::IndexEntry{op.hash, op.entry});
     FileSet::Layer layer;
     layer.segment = std::move(seg);
     out.layers_.push_back(std::move(layer));
     return out;
   }
-  FileSet::Layer base_layer;
-  base_layer.segment = m.base;
-  if (m.base_dead_own) {
-    base_layer.dead = std::shared_ptr<const std::vector<uint64_t>>(std::move(m.base_dead_own));
-  } else {
-    base_layer.dead = m.base_dead_shared;
+  if (tail.index.size() * 2 < tail.index.capacity()) tail.index.ShrinkToFit();
+  if (m.base) {
+    FileSet::Layer base_layer;
+    base_layer.segment = m.base;
+    if (m.base_dead_own) {
+      base_layer.dead = std::shared_ptr<const std::vector<uint64_t>>(std::move(m.base_dead_own));
+    } else {
+      base_layer.dead = m.base_dead_shared;
+    }
+    out.layers_.push_back(std::move(base_layer));
   }
-  out.layers_.push_back(std::move(base_layer));
-  if (tail_entries > 0) {
+  if (tail_entries > 0 || !m.base) {
     FileSet::Layer tail_layer;
     tail_layer.segment = m.tail;
-    if (tail_dead) tail_layer.dead = std::make_shared<const std::vector<uint64_t>>(m.tail_dead);
+    if (tail_dead_count) {
+      tail_layer.dead = std::make_shared<const std::vector<uint64_t>>(std::move(tail_dead));
+    }
     out.layers_.push_back(std::move(tail_layer));
   }
   return out;

@@ -3,7 +3,9 @@
 // parsing for the rare, small actions (protocol, metaData, txn, ...).
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
+#include <deque>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -96,6 +98,11 @@ simdjson::error_code RawValue(ondemand::value v, std::string_view* out) {
 }
 
 simdjson::error_code GetInt(ondemand::value v, int64_t* out, bool* is_null) {
+  // Fast path: simdjson's integer parser (it leaves the value in place when it fails).
+  if (v.get_int64().get(*out) == simdjson::SUCCESS) {
+    *is_null = false;
+    return simdjson::SUCCESS;
+  }
   std::string_view tok = TrimRight(v.raw_json_token());
   *is_null = tok == "null";
   if (*is_null) return simdjson::SUCCESS;
@@ -124,6 +131,46 @@ simdjson::error_code GetBool(ondemand::value v, bool* out, bool* is_null) {
   else if (!*is_null) return simdjson::INCORRECT_TYPE;
   return simdjson::SUCCESS;
 }
+
+// Field names of file actions, recognised by length then bytes (fixed-size compares the compiler
+// inlines; this runs for every field of every add).
+enum class FileField {
+  kPath,
+  kPartitionValues,
+  kSize,
+  kModificationTime,
+  kDeletionTimestamp,
+  kDataChange,
+  kStats,
+  kDeletionVector,
+  kOther,
+};
+
+
+// From the raw bytes after the opening quote (no length needed: the closing quote is compared
+// too; reading up to 18 bytes is safe thanks to the padding).
+FileField ClassifyRawFileField(const char* p) {
+  switch (p[0]) {
+    case 'p':
+      if (std::memcmp(p, "path\"", 5) == 0) return FileField::kPath;
+      if (std::memcmp(p, "partitionValues\"", 16) == 0) return FileField::kPartitionValues;
+      break;
+    case 's':
+      if (std::memcmp(p, "size\"", 5) == 0) return FileField::kSize;
+      if (std::memcmp(p, "stats\"", 6) == 0) return FileField::kStats;
+      break;
+    case 'm':
+      if (std::memcmp(p, "modificationTime\"", 17) == 0) return FileField::kModificationTime;
+      break;
+    case 'd':
+      if (std::memcmp(p, "dataChange\"", 11) == 0) return FileField::kDataChange;
+      if (std::memcmp(p, "deletionVector\"", 15) == 0) return FileField::kDeletionVector;
+      if (std::memcmp(p, "deletionTimestamp\"", 18) == 0) return FileField::kDeletionTimestamp;
+      break;
+  }
+  return FileField::kOther;
+}
+
 
 // The fields of an add / remove / cdc action.
 struct FileFields {
@@ -157,19 +204,28 @@ class JsonActionParser {
   Status Parse(const PaddedBuffer& buffer, std::string_view name, ActionSink& sink);
   Status ParseStream(const storage::RandomAccessFile& file, std::string_view name,
                      int64_t block_size, ActionSink& sink);
+  /// Parse [data, data + size); SIMDJSON_PADDING bytes after it must be readable.
+  Status ParseLines(const char* data, size_t size, int64_t block_offset, int64_t* error_offset,
+                    ActionSink& sink);
   Result<std::optional<CommitInfo>> FirstCommitInfo(const PaddedBuffer& buffer,
                                                     std::string_view name);
 
  private:
   Status ParseLine(const char* line, size_t len, size_t capacity, ActionSink& sink);
-  Status ParseLines(const char* data, size_t size, const char* padded_end, std::string_view name,
-                    int64_t& line_no, ActionSink& sink);
+  Status ProcessAction(ondemand::object top, ActionSink& sink);
   simdjson::error_code WalkFileAction(ondemand::object obj, FileFields& f, bool collect_extra,
                                       std::string* error);
   simdjson::error_code ParseDv(std::string_view raw, DeletionVectorDescriptor& dv);
   Status HandleFileAction(std::string_view key, ondemand::value v, ActionSink& sink);
   Status HandleOwnedFileAction(FileActionType type, std::string_view raw, ActionSink& sink);
 
+  // Keys and strings are taken from the input bytes when they hold no escape (almost always);
+  // escaped ones are decoded into `unescaped_`, which lives until the next line.
+  bool KeyOf(ondemand::field& field, std::string_view* out);
+  bool StringOf(ondemand::value& v, std::string_view* out);
+  bool Unescape(std::string_view body, std::string_view* out);
+
+  std::deque<std::string> unescaped_;
   ondemand::parser parser_;
   ondemand::parser owned_parser_;
   ondemand::parser dv_parser_;
@@ -217,19 +273,58 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw,
   return simdjson::SUCCESS;
 }
 
+bool JsonActionParser::Unescape(std::string_view body, std::string_view* out) {
+  std::string& s = unescaped_.emplace_back();
+  if (!UnescapeJsonString(body, s)) return false;
+  *out = s;
+  return true;
+}
+
+bool JsonActionParser::KeyOf(ondemand::field& field, std::string_view* out) {
+  // raw() points just after the opening quote; stage 1 has validated the string.
+  const char* p = field.key().raw();
+  const char* q = p;
+  bool escaped = false;
+  while (*q != '"') {
+    if (*q == '\\') {
+      escaped = true;
+      ++q;
+    }
+    ++q;
+  }
+  std::string_view body(p, static_cast<size_t>(q - p));  // keys are short: a plain scan
+  if (!escaped) {
+    *out = body;
+    return true;
+  }
+  return Unescape(body, out);
+}
+
+bool JsonActionParser::StringOf(ondemand::value& v, std::string_view* out) {
+  std::string_view tok = TrimRight(v.raw_json_token());
+  if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') return false;
+  std::string_view body = tok.substr(1, tok.size() - 2);
+  if (std::memchr(body.data(), '\\', body.size()) == nullptr) {
+    *out = body;
+    return true;
+  }
+  return Unescape(body, out);
+}
+
 simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, FileFields& f,
                                                       bool collect_extra, std::string* error) {
   for (auto field_result : obj) {
     ondemand::field field;
     if (auto e = std::move(field_result).get(field)) return e;
+    const FileField ff = ClassifyRawFileField(field.key().raw());
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return e;
+    if (ff == FileField::kOther && !KeyOf(field, &key)) return simdjson::STRING_ERROR;
     ondemand::value v = field.value();
     bool is_null = false;
-    if (key == "path") {
-      if (auto e = v.get_string().get(f.path)) return e;
+    if (ff == FileField::kPath) {
+      if (!StringOf(v, &f.path)) return simdjson::INCORRECT_TYPE;
       f.has_path = true;
-    } else if (key == "partitionValues") {
+    } else if (ff == FileField::kPartitionValues) {
       ondemand::json_type t;
       if (auto e = v.type().get(t)) return e;
       if (t == ondemand::json_type::null) continue;
@@ -239,7 +334,7 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
         ondemand::field kv;
         if (auto e = std::move(kv_result).get(kv)) return e;
         std::string_view k;
-        if (auto e = kv.unescaped_key().get(k)) return e;
+        if (!KeyOf(kv, &k)) return simdjson::STRING_ERROR;
         ondemand::value pvv = kv.value();
         ondemand::json_type pt;
         if (auto e = pvv.type().get(pt)) return e;
@@ -247,7 +342,7 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
           f.partition_values.emplace_back(k, std::nullopt);
         } else if (pt == ondemand::json_type::string) {
           std::string_view s;
-          if (auto e = pvv.get_string().get(s)) return e;
+          if (!StringOf(pvv, &s)) return simdjson::STRING_ERROR;
           f.partition_values.emplace_back(k, s);
         } else {
           std::string_view raw;
@@ -255,18 +350,18 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
           f.partition_values.emplace_back(k, raw);
         }
       }
-    } else if (key == "size") {
+    } else if (ff == FileField::kSize) {
       if (auto e = GetInt(v, &f.size, &is_null)) return e;
       f.has_size = !is_null;
-    } else if (key == "modificationTime") {
+    } else if (ff == FileField::kModificationTime) {
       if (auto e = GetInt(v, &f.modification_time, &is_null)) return e;
       f.has_modification_time = !is_null;
-    } else if (key == "deletionTimestamp") {
+    } else if (ff == FileField::kDeletionTimestamp) {
       if (auto e = GetInt(v, &f.deletion_timestamp, &is_null)) return e;
       f.has_deletion_timestamp = !is_null;
-    } else if (key == "dataChange") {
+    } else if (ff == FileField::kDataChange) {
       if (auto e = GetBool(v, &f.data_change, &is_null)) return e;
-    } else if (key == "stats") {
+    } else if (ff == FileField::kStats) {
       ondemand::json_type t;
       if (auto e = v.type().get(t)) return e;
       if (t == ondemand::json_type::null) continue;
@@ -281,7 +376,7 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
         f.stats_escaped = false;
       }
       f.has_stats = true;
-    } else if (key == "deletionVector") {
+    } else if (ff == FileField::kDeletionVector) {
       ondemand::json_type t;
       if (auto e = v.type().get(t)) return e;
       if (t == ondemand::json_type::null) continue;
@@ -402,18 +497,36 @@ Status JsonActionParser::ParseLine(const char* line, size_t len, size_t capacity
   }
   ondemand::object top;
   if (auto e = doc.get_object().get(top)) return CorruptError("{}", simdjson::error_message(e));
+  return ProcessAction(top, sink);
+}
+
+// The top-level key of an action line, recognised from its raw bytes for the common ones.
+enum class TopKey { kAdd, kRemove, kCdc, kOther };
+
+TopKey ClassifyTopKey(const char* raw) {
+  // `raw` follows the opening quote; the padding makes reading 8 bytes safe.
+  if (std::memcmp(raw, "add\"", 4) == 0) return TopKey::kAdd;
+  if (std::memcmp(raw, "remove\"", 7) == 0) return TopKey::kRemove;
+  if (std::memcmp(raw, "cdc\"", 4) == 0) return TopKey::kCdc;
+  return TopKey::kOther;
+}
+
+Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
+  if (!unescaped_.empty()) unescaped_.clear();
   for (auto field_result : top) {
     ondemand::field field;
     if (auto e = std::move(field_result).get(field)) return CorruptError("{}", simdjson::error_message(e));
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) {
-      return CorruptError("{}", simdjson::error_message(e));
-    }
+    const TopKey top_key = ClassifyTopKey(field.key().raw());
+    std::string_view key = top_key == TopKey::kAdd      ? std::string_view("add")
+                           : top_key == TopKey::kRemove ? std::string_view("remove")
+                           : top_key == TopKey::kCdc    ? std::string_view("cdc")
+                                                        : std::string_view();
+    if (top_key == TopKey::kOther && !KeyOf(field, &key)) return CorruptError("malformed key");
     ondemand::value v = field.value();
     ondemand::json_type t;
     if (auto e = v.type().get(t)) return CorruptError("{}", simdjson::error_message(e));
     if (t == ondemand::json_type::null) continue;
-    if (key == "add" || key == "remove" || key == "cdc") {
+    if (top_key != TopKey::kOther) {
       LS_RETURN_IF_ERROR(HandleFileAction(key, v, sink));
       continue;
     }
@@ -469,34 +582,78 @@ Status JsonActionParser::ParseLine(const char* line, size_t len, size_t capacity
   return OkStatus();
 }
 
-Status JsonActionParser::ParseLines(const char* data, size_t size, const char* padded_end,
-                                    std::string_view name, int64_t& line_no, ActionSink& sink) {
-  const char* end = data + size;
-  for (const char* p = data; p < end;) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    const char* line_end = nl ? nl : end;
-    ++line_no;
-    const char* s = p;
-    while (s < line_end && (*s == ' ' || *s == '\t' || *s == '\r')) ++s;
-    if (s < line_end) {
-      Status st = ParseLine(s, static_cast<size_t>(line_end - s),
-                            static_cast<size_t>(padded_end - s), sink);
+Status JsonActionParser::ParseLines(const char* data, size_t size, int64_t block_offset,
+                                    int64_t* error_offset, ActionSink& sink) {
+  // Document streams over slices of about kSlice bytes (ending at a newline): simdjson indexes
+  // a slice in one stage-1 pass (a per-line iterate() pays a stage-1 set-up per line), and the
+  // slice and its index stay in cache while the actions are walked. A slice is one batch, so no
+  // worker thread is started. Errors carry their byte offset; callers turn it into a line.
+  constexpr size_t kSlice = size_t{1} << 15;
+  for (size_t start = 0; start < size;) {
+    size_t end = size;
+    if (size - start > kSlice) {
+      const void* nl = std::memchr(data + start + kSlice, '\n', size - start - kSlice);
+      end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data) + 1 : size;
+    }
+    const char* slice = data + start;
+    const size_t len = end - start;
+    const int64_t slice_offset = block_offset + static_cast<int64_t>(start);
+    *error_offset = slice_offset;
+    ondemand::document_stream stream;
+    if (auto e = parser_.iterate_many(slice, len, std::max<size_t>(len, 4096)).get(stream)) {
+      return CorruptError("{}", simdjson::error_message(e));
+    }
+    for (auto it = stream.begin(); it != stream.end(); ++it) {
+      ondemand::document_reference doc;
+      ondemand::object top;
+      simdjson::error_code e = (*it).get(doc);
+      if (!e) e = doc.get_object().get(top);
+      if (e) {
+        *error_offset = slice_offset + static_cast<int64_t>(it.current_index());
+        return CorruptError("{}", simdjson::error_message(e));
+      }
+      Status st = ProcessAction(top, sink);
       if (!st) {
-        return MakeError(st.error().code, fmt::format("Failed to read '{}' line {}: {}", name,
-                                                      line_no, st.error().message));
+        *error_offset = slice_offset + static_cast<int64_t>(it.current_index());
+        return st;
       }
     }
-    p = nl ? nl + 1 : end;
+    if (stream.truncated_bytes() > 0) {
+      *error_offset = slice_offset + static_cast<int64_t>(len - stream.truncated_bytes());
+      return CorruptError("incomplete JSON document");
+    }
+    start = end;
   }
   return OkStatus();
 }
 
+namespace {
+
+Error WithLine(const Error& e, std::string_view name, int64_t line) {
+  return Error{e.code, fmt::format("Failed to read '{}' line {}: {}", name, line, e.message)};
+}
+
+int64_t CountLines(const char* data, size_t size) {
+  int64_t n = 0;
+  for (const char* p = data; (p = static_cast<const char*>(
+                                  std::memchr(p, '\n', static_cast<size_t>(data + size - p))));
+       ++p) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
 Status JsonActionParser::Parse(const PaddedBuffer& buffer, std::string_view name,
                                ActionSink& sink) {
-  int64_t line_no = 0;
-  return ParseLines(buffer.data.get(), buffer.size,
-                    buffer.data.get() + buffer.size + simdjson::SIMDJSON_PADDING, name, line_no,
-                    sink);
+  int64_t error_offset = 0;
+  Status st = ParseLines(buffer.data.get(), buffer.size, 0, &error_offset, sink);
+  if (!st) {
+    return tl::unexpected(WithLine(
+        st.error(), name, 1 + CountLines(buffer.data.get(), static_cast<size_t>(error_offset))));
+  }
+  return OkStatus();
 }
 
 Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std::string_view name,
@@ -504,7 +661,6 @@ Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std:
   const int64_t size = file.size();
   int64_t offset = 0;
   size_t have = 0;  // unparsed bytes at the start of the buffer
-  int64_t line_no = 0;
   while (offset < size) {
     const size_t want = static_cast<size_t>(std::min<int64_t>(block_size, size - offset));
     if (stream_.capacity < have + want) {
@@ -527,8 +683,22 @@ Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std:
       if (last == nullptr) continue;  // no complete line yet: read more
       complete = static_cast<size_t>(static_cast<const char*>(last) - buf) + 1;
     }
-    LS_RETURN_IF_ERROR(ParseLines(buf, complete, buf + stream_.capacity + simdjson::SIMDJSON_PADDING,
-                                  name, line_no, sink));
+    const int64_t block_offset = offset - static_cast<int64_t>(have);
+    int64_t error_offset = 0;
+    Status st = ParseLines(buf, complete, block_offset, &error_offset, sink);
+    if (!st) {
+      // Rare: count the lines before the error by reading the file again.
+      int64_t lines = 1;
+      std::string chunk;
+      for (int64_t pos = 0; pos < error_offset;) {
+        int64_t n = std::min<int64_t>(int64_t{1} << 20, error_offset - pos);
+        chunk.resize(static_cast<size_t>(n));
+        if (!file.ReadAt(pos, n, chunk.data())) break;
+        lines += CountLines(chunk.data(), chunk.size());
+        pos += n;
+      }
+      return tl::unexpected(WithLine(st.error(), name, lines));
+    }
     if (complete < have) std::memmove(buf, buf + complete, have - complete);
     have -= complete;
   }
