@@ -41,6 +41,9 @@ class ActionSink {
   virtual Status OnRemove(std::string_view /*path*/, std::string_view /*dv_unique_id*/) {
     return OkStatus();
   }
+  /// Keep buffers alive that later AddInputs with *_retained set point into.
+  virtual void RetainBuffers(const std::vector<std::shared_ptr<const void>>& /*buffers*/,
+                             size_t /*approx_bytes*/) {}
   /// False when add/remove actions can be skipped (metadata-only loads).
   virtual bool wants_file_actions() const { return true; }
   /// Owning path (change feeds): add, remove and cdc with their JSON text.

@@ -26,12 +26,21 @@ using parquet::SchemaNode;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
+// True when the chunk's statistics say every value is null: such a chunk (a checkpoint's
+// metaData columns in a row group of adds, say) is not decoded at all.
+bool AllNull(const FileReader& reader, int row_group, int leaf) {
+  auto stats = reader.column_statistics(row_group, leaf);
+  if (!stats || !stats->null_count) return false;
+  return *stats->null_count >= reader.column_chunk_info(row_group, leaf).num_values;
+}
+
 // A leaf column without repetition, read row by row.
 class FlatColumn {
  public:
   Status Load(const FileReader& reader, int row_group, int node) {
     node_ = node >= 0 ? &reader.schema().node(node) : nullptr;
-    if (node_ == nullptr || node_->shape != NodeShape::kPrimitive || node_->max_rep != 0) {
+    if (node_ == nullptr || node_->shape != NodeShape::kPrimitive || node_->max_rep != 0 ||
+        AllNull(reader, row_group, node_->leaf_index)) {
       node_ = nullptr;
       return OkStatus();
     }
@@ -105,7 +114,9 @@ class RepeatedColumn {
     if (collection < 0 || leaf_node < 0) return OkStatus();
     const Schema& s = reader.schema();
     const SchemaNode& leaf = s.node(leaf_node);
-    if (leaf.shape != NodeShape::kPrimitive) return OkStatus();
+    if (leaf.shape != NodeShape::kPrimitive || AllNull(reader, row_group, leaf.leaf_index)) {
+      return OkStatus();
+    }
     element_def_ = s.node(s.node(collection).list_repeated).max_def;
     LS_ASSIGN_OR_RETURN(data_, reader.ReadColumn(row_group, leaf.leaf_index));
     entry_ = 0;
@@ -612,7 +623,16 @@ class CheckpointFileReader {
     if (Path("add.stats_parsed") >= 0 && (!stats.present() || stats.data().num_values() < adds)) {
       LS_RETURN_IF_ERROR(parsed.Load(r_, rg, Path("add.stats_parsed")));
     }
+    // Paths and JSON stats are referenced in the decoded pages rather than copied.
+    auto bytes_of = [](const ColumnData& c) {
+      size_t n = 0;
+      for (std::string_view b : c.bytes) n += b.size();
+      return n;
+    };
+    sink_.RetainBuffers(path.data().buffers, bytes_of(path.data()));
+    if (stats.present()) sink_.RetainBuffers(stats.data().buffers, bytes_of(stats.data()));
     AddInput in;
+    in.path_retained = true;
     std::string extra;
     std::string stats_text;
     DeletionVectorDescriptor dv;
@@ -640,10 +660,12 @@ class CheckpointFileReader {
       in.modification_time = in.has_modification_time ? mtime.integer() : 0;
       in.data_change = has_change && change.boolean();
       in.has_stats = false;
+      in.stats_retained = false;
       if (has_stats) {
         in.stats = stats.bytes();
         in.has_stats = true;
         in.stats_escaped = false;
+        in.stats_retained = true;
       } else if (parsed.present()) {
         stats_text.clear();
         if (parsed.AppendJson(stats_text)) {

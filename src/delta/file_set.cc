@@ -261,6 +261,8 @@ class FileSegment {
   std::unordered_multimap<uint64_t, const PartitionValues*> partition_index;  // by view hash
   std::deque<StoredDeletionVector> dvs;
   BigVector<IndexEntry> index;
+  std::vector<std::shared_ptr<const void>> retained;  // buffers entries point into
+  size_t retained_bytes = 0;
 
   /// Index of an indexed entry with this key, or -1 (dead entries may still be indexed: callers
   /// check their dead bits).
@@ -360,7 +362,7 @@ class FileSegment {
 
   size_t MemoryUsage() const {
     size_t bytes = files.capacity() * sizeof(AddFile) + arena.bytes_allocated() +
-                   index.capacity() * sizeof(IndexEntry) +
+                   index.capacity() * sizeof(IndexEntry) + retained_bytes +
                    dvs.size() * sizeof(StoredDeletionVector);
     for (const auto& p : partitions) {
       bytes += sizeof(PartitionValues) + 64;
@@ -584,12 +586,12 @@ void FileSetBuilder::Add(const AddInput& in, Version version) {
     return;  // cannot happen for files read into memory; keeps the casts below exact
   }
   AddFile f;
-  f.path_data = seg.arena.Copy(in.path).data();
+  f.path_data = in.path_retained ? in.path.data() : seg.arena.Copy(in.path).data();
   f.path_size = static_cast<uint32_t>(in.path.size());
   f.partition_values = seg.Intern(in.partition_values);
   f.deletion_vector = in.deletion_vector ? seg.StoreDv(*in.deletion_vector) : nullptr;
   if (in.has_stats) {
-    f.stats_data = seg.arena.Copy(in.stats).data();
+    f.stats_data = in.stats_retained ? in.stats.data() : seg.arena.Copy(in.stats).data();
     f.stats_size = static_cast<uint32_t>(in.stats.size());
   }
   f.extra_data = seg.arena.Copy(in.extra_json).data();
@@ -606,6 +608,15 @@ void FileSetBuilder::Add(const AddInput& in, Version version) {
   seg.files.push_back(f);
   m.tail_bytes_all += f.size;
   m.ops.push_back(Op{KeyHash(f.path(), f.dv_unique_id()), idx});
+}
+
+void FileSetBuilder::Retain(const std::vector<std::shared_ptr<const void>>& buffers,
+                            size_t approx_bytes) {
+  FileSegment& seg = *impl_->tail;
+  for (const auto& b : buffers) {
+    if (b) seg.retained.push_back(b);
+  }
+  seg.retained_bytes += approx_bytes;
 }
 
 void FileSetBuilder::Remove(std::string_view path, std::string_view dv_unique_id) {

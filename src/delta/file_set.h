@@ -136,6 +136,10 @@ struct AddInput {
   bool stats_escaped = false;
   bool has_size = false;
   bool has_modification_time = false;
+  // True when `path` / `stats` point into buffers handed to FileSetBuilder::Retain(): they are
+  // then referenced, not copied (Parquet checkpoints: decoded pages are kept instead of copied).
+  bool path_retained = false;
+  bool stats_retained = false;
 };
 
 class FileSegment;
@@ -186,6 +190,9 @@ class FileSetBuilder {
 
   /// "an add replaces the entry with the same (path, dvId)".
   void Add(const AddInput& add, Version version);
+  /// Keep `buffers` alive with the files: later adds may reference their bytes.
+  /// `approx_bytes` is their size for memory accounting.
+  void Retain(const std::vector<std::shared_ptr<const void>>& buffers, size_t approx_bytes);
   /// "a remove deletes the entry with the same (path, dvId)".
   void Remove(std::string_view path, std::string_view dv_unique_id);
   /// Produce the FileSet. `compact` forces one layer; otherwise a large base is kept and the

@@ -86,6 +86,10 @@ class SnapshotBuilder : public ActionSink {
     return OkStatus();
   }
   bool wants_file_actions() const override { return load_files_; }
+  void RetainBuffers(const std::vector<std::shared_ptr<const void>>& buffers,
+                     size_t approx_bytes) override {
+    if (load_files_) files_.Retain(buffers, approx_bytes);
+  }
   Status OnAdd(const AddInput& in) override {
     ++actions_;
     if (in_compaction_ &&
