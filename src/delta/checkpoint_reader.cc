@@ -405,7 +405,10 @@ class ParsedStats {
     const SchemaNode& n = schema_->node(node);
     for (int leaf : schema_->LeavesUnder(node)) {
       auto it = column_of_.find(schema_->leaf_node(leaf));
-      if (it != column_of_.end() && columns_[it->second].def() >= n.max_def) return true;
+      if (it != column_of_.end() && columns_[it->second].present() &&
+          columns_[it->second].def() >= n.max_def) {
+        return true;
+      }
     }
     return false;
   }
@@ -423,7 +426,7 @@ class ParsedStats {
         auto it = column_of_.find(child);
         if (it != column_of_.end()) {
           FlatColumn& col = columns_[it->second];
-          if (col.def() == col.data().max_def) {
+          if (col.present() && col.def() == col.data().max_def) {
             AppendStatValue(out, c, col.data(), col.cur());
             wrote = true;
           }

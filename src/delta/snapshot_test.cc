@@ -333,6 +333,20 @@ TEST_F(CheckpointTest, StatsParsedBecomeJsonStatsWhenTheStringIsAbsent) {
   EXPECT_FALSE(s->files().Find("c", "")->has_stats);
 }
 
+TEST_F(CheckpointTest, AllNullStatsColumnsAreSkippedSafely) {
+  // Regression: a column chunk whose statistics say "all null" is not decoded; rebuilding JSON
+  // stats must then treat it as absent.
+  std::vector<std::string> rows = {
+      ProtocolLine(), MetadataLine(kSchema),
+      R"({"add":{"path":"b","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"stats_parsed":{"numRecords":4,"minValues":{"id":1,"day":null},"maxValues":{"id":9,"day":null},"nullCount":{"id":0,"day":4}}}})"};
+  t.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.parquet", rows,
+                           {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
+  auto s = MustLoad(t, 2);
+  ASSERT_EQ(s->files().size(), 1u);
+  EXPECT_EQ(s->files().Find("b", "")->StatsJson(),
+            R"({"numRecords":4,"minValues":{"id":1},"maxValues":{"id":9},"nullCount":{"id":0,"day":4}})");
+}
+
 TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {
   t.Put("_delta_log/00000000000000000001.checkpoint.parquet", "PAR1 definitely not parquet");
   auto s = MustLoad(t);  // commits 0 and 1 are still there
