@@ -474,11 +474,9 @@ int FileSet::num_layers() const { return static_cast<int>(layers_.size()); }
 namespace {
 
 // One add or remove, in log order. `entry` is the tail entry of an add, or kRemoveBit | the
-// index of the remove's key.
-struct Op {
-  uint32_t hash;
-  uint32_t entry;
-};
+// index of the remove's key. Same layout as an index entry: after resolution the winning adds
+// are compacted in place and the buffer becomes the tail's index.
+using Op = FileSegment::IndexEntry;
 constexpr uint32_t kRemoveBit = 0x80000000u;
 
 // Stable sort of ops by hash: LSD radix sort (two 16-bit passes) for large inputs, which touches
@@ -489,7 +487,7 @@ void SortByHash(BigVector<Op>& ops) {
                      [](const Op& a, const Op& b) { return a.hash < b.hash; });
     return;
   }
-  BigVector<Op> tmp;
+  thread_local BigVector<Op> tmp;  // reused across loads (no fresh pages each time)
   tmp.resize(ops.size());
   std::vector<uint32_t> count(65537);
   for (int shift = 0; shift < 32; shift += 16) {
@@ -499,6 +497,7 @@ void SortByHash(BigVector<Op>& ops) {
     for (const Op& op : ops) tmp[count[(op.hash >> shift) & 0xffff]++] = op;
     ops.swap(tmp);
   }
+  if (tmp.capacity() > (size_t{64} << 20) / sizeof(Op)) tmp.Release();  // do not pin huge buffers
 }
 
 }  // namespace
@@ -641,9 +640,8 @@ FileSet FileSetBuilder::Finish(bool compact) {
   auto revive = [&](uint32_t e) { tail_dead[e >> 6] &= ~(uint64_t{1} << (e & 63)); };
   size_t tail_live = 0;
   int64_t tail_bytes = m.tail_bytes_all;  // minus the sizes of adds that lost, below
-  tail.index.clear();
-  tail.index.reserve(tail_entries);
-  std::vector<size_t> group;
+  size_t out_index = 0;  // winners are compacted to the front of m.ops (out_index <= i)
+  std::vector<Op> group_winners;
   for (size_t i = 0; i < m.ops.size();) {
     size_t j = i + 1;
     while (j < m.ops.size() && m.ops[j].hash == m.ops[i].hash) ++j;
@@ -653,7 +651,7 @@ FileSet FileSetBuilder::Finish(bool compact) {
       if (!(op.entry & kRemoveBit)) {
         revive(op.entry);
         ++tail_live;
-        tail.index.push_back(FileSegment::IndexEntry{op.hash, op.entry});
+        m.ops[out_index++] = Op{op.hash, op.entry};
       }
     } else {
       // Same hash: group the ops by actual key; the last op of each key wins.
@@ -674,7 +672,7 @@ FileSet FileSetBuilder::Finish(bool compact) {
         if (!(win.entry & kRemoveBit)) {
           revive(win.entry);
           ++tail_live;
-          tail.index.push_back(FileSegment::IndexEntry{win.hash, win.entry});
+          group_winners.push_back(win);  // written after the group: ops[i, j) is still read
         }
         // Adds that lost to a later action of their key.
         for (size_t b = a; b < j; ++b) {
@@ -686,8 +684,12 @@ FileSet FileSetBuilder::Finish(bool compact) {
         }
       }
     }
+    for (const Op& w : group_winners) m.ops[out_index++] = w;
+    group_winners.clear();
     i = j;
   }
+  m.ops.resize(out_index);
+  tail.index.swap(m.ops);
   m.ops.Release();
 
   FileSet out;
