@@ -788,8 +788,8 @@ Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view 
   }
   if (bytes_read) *bytes_read += (*file)->size();
   thread_local JsonActionParser parser;
-  // 1 MiB blocks stay in cache between the read and the parse.
-  return parser.ParseStream(**file, path, int64_t{1} << 20, sink);
+  // 256 KiB blocks stay in cache between the read and the parse.
+  return parser.ParseStream(**file, path, int64_t{1} << 18, sink);
 }
 
 Result<std::optional<CommitInfo>> ParseFirstCommitInfo(const PaddedBuffer& buffer,
