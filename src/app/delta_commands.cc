@@ -1,8 +1,8 @@
 #include "app/delta_commands.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
 #include <memory>
@@ -71,8 +71,8 @@ std::shared_ptr<const delta::Snapshot> LoadAt(std::shared_ptr<const storage::Obj
   if (!timestamp.empty()) {
     int64_t ts = ParseTimestampArg(timestamp);
     auto latest = OrFail(delta::Snapshot::Load(store, options));
-    version = OrFail(
-        delta::VersionAtTimestamp(*latest, ts, delta::TimestampBound::kLatestAtOrBefore));
+    version =
+        OrFail(delta::VersionAtTimestamp(*latest, ts, delta::TimestampBound::kLatestAtOrBefore));
     if (*version == latest->version()) return latest;
   }
   options.version = version;
@@ -157,9 +157,9 @@ int RunDescribe(const std::string& table, std::optional<int64_t> version,
   Status readable = s.CheckReadable();
   const auto& features = s.features();
   if (json) {
-    std::string out = fmt::format("{{\"version\":{},\"timestamp\":{},\"protocol\":{},\"metaData\":{}",
-                                  s.version(), s.timestamp_ms(), s.protocol().json,
-                                  s.metadata().json);
+    std::string out =
+        fmt::format("{{\"version\":{},\"timestamp\":{},\"protocol\":{},\"metaData\":{}",
+                    s.version(), s.timestamp_ms(), s.protocol().json, s.metadata().json);
     out += ",\"partitionColumns\":[";
     for (size_t i = 0; i < s.partition_columns().size(); ++i) {
       if (i) out += ",";
@@ -243,14 +243,15 @@ void AddDeltaCommands(CLI::App& root) {
   auto* f_limit = new std::optional<int64_t>;
   files->add_option("table", *f_table, "Table location (path, file:// or s3:// URI)")->required();
   auto* fv = files->add_option("--version", *f_version, "Table version (time travel)");
-  files->add_option("--timestamp", *f_timestamp,
-                    "Latest version committed at or before this time (ms or ISO-8601)")
+  files
+      ->add_option("--timestamp", *f_timestamp,
+                   "Latest version committed at or before this time (ms or ISO-8601)")
       ->excludes(fv);
-  files->add_option("--predicate", *f_predicate, "Delta Sharing JSON predicate (jsonPredicateHints)");
+  files->add_option("--predicate", *f_predicate,
+                    "Delta Sharing JSON predicate (jsonPredicateHints)");
   files->add_option("--limit-hint", *f_limit, "Rows the reader needs (limitHint)");
-  files->callback([=] {
-    std::exit(RunFiles(*f_table, *f_version, *f_timestamp, *f_predicate, *f_limit));
-  });
+  files->callback(
+      [=] { std::exit(RunFiles(*f_table, *f_version, *f_timestamp, *f_predicate, *f_limit)); });
 
   auto* changes = delta->add_subcommand("changes", "Print the change data feed as JSON lines");
   auto* c_table = new std::string;
@@ -266,9 +267,8 @@ void AddDeltaCommands(CLI::App& root) {
   changes->add_option("--to-timestamp", *c_to_ts, "Last commit at or before this time");
   changes->add_flag("--ignore-cdf-setting", *c_raw,
                     "Read changes even where delta.enableChangeDataFeed is off");
-  changes->callback([=] {
-    std::exit(RunChanges(*c_table, *c_from, *c_to, *c_from_ts, *c_to_ts, *c_raw));
-  });
+  changes->callback(
+      [=] { std::exit(RunChanges(*c_table, *c_from, *c_to, *c_from_ts, *c_to_ts, *c_raw)); });
 
   auto* describe = delta->add_subcommand("describe", "Describe a table version");
   auto* d_table = new std::string;

@@ -157,19 +157,17 @@ Result<std::string> DeletionVectorDescriptor::RelativePath() const {
   }
   // "<random prefix - optional><base85 encoded uuid>": the UUID is the last 20 characters.
   if (path_or_inline_dv.size() < 20) {
-    return CorruptError("deletion vector path '{}' is shorter than a Z85 UUID",
-                        path_or_inline_dv);
+    return CorruptError("deletion vector path '{}' is shorter than a Z85 UUID", path_or_inline_dv);
   }
   std::string_view prefix(path_or_inline_dv.data(), path_or_inline_dv.size() - 20);
   auto uuid = DecodeZ85(std::string_view(path_or_inline_dv).substr(prefix.size()));
   if (!uuid || uuid->size() != 16) {
-    return CorruptError("deletion vector path '{}' does not end in a Z85 UUID",
-                        path_or_inline_dv);
+    return CorruptError("deletion vector path '{}' does not end in a Z85 UUID", path_or_inline_dv);
   }
   std::string hex = HexEncode(*uuid);
-  std::string name = fmt::format("deletion_vector_{}-{}-{}-{}-{}.bin", hex.substr(0, 8),
-                                 hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
-                                 hex.substr(20));
+  std::string name =
+      fmt::format("deletion_vector_{}-{}-{}-{}-{}.bin", hex.substr(0, 8), hex.substr(8, 4),
+                  hex.substr(12, 4), hex.substr(16, 4), hex.substr(20));
   if (prefix.empty()) return name;
   return std::string(prefix) + "/" + name;
 }
@@ -180,8 +178,8 @@ void DeletionVectorDescriptor::AppendJson(std::string& out) const {
   out += ",\"pathOrInlineDv\":";
   AppendJsonString(out, path_or_inline_dv);
   if (offset) fmt::format_to(std::back_inserter(out), ",\"offset\":{}", *offset);
-  fmt::format_to(std::back_inserter(out), ",\"sizeInBytes\":{},\"cardinality\":{}}}",
-                 size_in_bytes, cardinality);
+  fmt::format_to(std::back_inserter(out), ",\"sizeInBytes\":{},\"cardinality\":{}}}", size_in_bytes,
+                 cardinality);
 }
 
 std::string_view FileActionTypeName(FileActionType type) {

@@ -58,7 +58,8 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
                       const std::function<Status(CommitChanges&&)>& fn) {
   const Version start = options.start;
   if (start < 0) return InvalidArgument("Invalid starting version {}", start);
-  if (options.end && *options.end < 0) return InvalidArgument("Invalid ending version {}", *options.end);
+  if (options.end && *options.end < 0)
+    return InvalidArgument("Invalid ending version {}", *options.end);
   LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store));
   const Version latest = listing.latest();
   if (latest < 0) return NotFound("No Delta table found: _delta_log has no commit files");

@@ -24,11 +24,11 @@ namespace lakeshare::delta {
 /// The changes of one commit.
 struct CommitChanges {
   Version version = 0;
-  int64_t timestamp_ms = 0;           // in-commit timestamp or file modification time
-  std::optional<Protocol> protocol;   // when this commit changed the protocol
-  std::optional<Metadata> metadata;   // when this commit changed the metadata
-  bool from_cdc_files = false;        // actions are the commit's cdc files
-  std::vector<FileAction> actions;    // cdc files, or add/remove with dataChange=true
+  int64_t timestamp_ms = 0;          // in-commit timestamp or file modification time
+  std::optional<Protocol> protocol;  // when this commit changed the protocol
+  std::optional<Metadata> metadata;  // when this commit changed the metadata
+  bool from_cdc_files = false;       // actions are the commit's cdc files
+  std::vector<FileAction> actions;   // cdc files, or add/remove with dataChange=true
 };
 
 struct ChangeFeedOptions {

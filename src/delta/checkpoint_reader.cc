@@ -59,8 +59,7 @@ class FlatColumn {
       def_ = 0;
       return false;
     }
-    def_ = data_.def_levels.empty() ? data_.max_def
-                                     : data_.def_levels[static_cast<size_t>(entry_)];
+    def_ = data_.def_levels.empty() ? data_.max_def : data_.def_levels[static_cast<size_t>(entry_)];
     ++entry_;
     if (def_ == data_.max_def) {
       cur_ = value_++;
@@ -157,9 +156,7 @@ class RepeatedColumn {
   int64_t value_ = 0;
 };
 
-std::string_view BytesAt(const ColumnData& c, int64_t i) {
-  return c.bytes[static_cast<size_t>(i)];
-}
+std::string_view BytesAt(const ColumnData& c, int64_t i) { return c.bytes[static_cast<size_t>(i)]; }
 
 // A map<string,string> column pair.
 class MapColumn {
@@ -232,8 +229,9 @@ class ListColumn {
   int16_t node_def_ = 0;
 };
 
-void AppendMapJson(std::string& out,
-                   const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& m) {
+void AppendMapJson(
+    std::string& out,
+    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& m) {
   out.push_back('{');
   for (size_t i = 0; i < m.size(); ++i) {
     if (i) out.push_back(',');
@@ -253,7 +251,8 @@ StringMap ToStringMap(
   StringMap out;
   out.reserve(m.size());
   for (const auto& [k, v] : m) {
-    out.emplace_back(std::string(k), v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
+    out.emplace_back(std::string(k),
+                     v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
   }
   return out;
 }
@@ -698,7 +697,8 @@ class CheckpointFileReader {
         extra += ",\"deletionVector\":";
         dv.AppendJson(extra);
       }
-      if (has_brid) fmt::format_to(std::back_inserter(extra), ",\"baseRowId\":{}", base_row_id.integer());
+      if (has_brid)
+        fmt::format_to(std::back_inserter(extra), ",\"baseRowId\":{}", base_row_id.integer());
       if (has_drcv) {
         fmt::format_to(std::back_inserter(extra), ",\"defaultRowCommitVersion\":{}",
                        default_rcv.integer());
@@ -725,10 +725,9 @@ Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view
                              ActionSink& sink) {
   auto opened = store.OpenFile(path);
   if (!opened) {
-    return MakeError(opened.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt
-                                                                 : opened.error().code,
-                     fmt::format("Failed to read checkpoint '{}': {}", path,
-                                 opened.error().message));
+    return MakeError(
+        opened.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt : opened.error().code,
+        fmt::format("Failed to read checkpoint '{}': {}", path, opened.error().message));
   }
   std::shared_ptr<storage::RandomAccessFile> file(std::move(*opened));
   auto reader = FileReader::Open(file);
@@ -739,8 +738,8 @@ Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view
   CheckpointFileReader cr(**reader, path, sink);
   Status st = cr.Run();
   if (!st) {
-    return MakeError(st.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
-                                                  st.error().message));
+    return MakeError(st.error().code,
+                     fmt::format("Failed to read checkpoint '{}': {}", path, st.error().message));
   }
   return OkStatus();
 }

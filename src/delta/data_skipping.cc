@@ -279,7 +279,8 @@ struct FileFilter::Impl {
       // Wide bounds: "If the nullCount ... is any value other than these two special cases,
       // the value carries no information" -- both outcomes stay possible, as above.
     }
-    if (auto e = Navigate(stats, "minValues", col.physical_path)) b.min = FromStat(*e, n.value_type);
+    if (auto e = Navigate(stats, "minValues", col.physical_path))
+      b.min = FromStat(*e, n.value_type);
     if (auto e = Navigate(stats, "maxValues", col.physical_path)) {
       b.max = FromStat(*e, n.value_type);
       if (b.max && n.value_type == ValueType::kTimestamp) {
@@ -328,8 +329,7 @@ struct FileFilter::Impl {
   }
 };
 
-FileFilter::FileFilter(Predicate predicate, const Metadata& metadata,
-                       const TableFeatures& features)
+FileFilter::FileFilter(Predicate predicate, const Metadata& metadata, const TableFeatures& features)
     : impl_(std::make_unique<Impl>()) {
   impl_->predicate = std::move(predicate);
   bool mapped = features.column_mapping_mode != "none";

@@ -53,9 +53,9 @@ struct FileQuery {
 struct FileSelection {
   std::vector<const AddFile*> files;  // valid while the snapshot lives
   bool predicate_used = false;
-  std::string predicate_error;        // why the predicate was ignored (it never fails a query)
+  std::string predicate_error;  // why the predicate was ignored (it never fails a query)
   int64_t files_pruned = 0;
-  bool limit_applied = false;         // files were cut by limitHint
+  bool limit_applied = false;  // files were cut by limitHint
 };
 
 /// Choose the files of a snapshot for a query: predicate pruning, then the limitHint cut

@@ -34,23 +34,26 @@ std::string Cmp(const std::string& op, const std::string& col, const std::string
 // ---- Parsing ------------------------------------------------------------------------------------
 
 TEST(PredicateParseTest, AcceptsEveryOpAndValueType) {
-  for (const char* type : {"bool", "int", "long", "string", "date", "float", "double", "timestamp"}) {
+  for (const char* type :
+       {"bool", "int", "long", "string", "date", "float", "double", "timestamp"}) {
     std::string value = std::string(type) == "bool"        ? "true"
                         : std::string(type) == "date"      ? "2024-01-02"
                         : std::string(type) == "timestamp" ? "2024-01-02T03:04:05Z"
                         : std::string(type) == "string"    ? "x"
                                                            : "7";
-    for (const char* op : {"equal", "lessThan", "lessThanOrEqual", "greaterThan",
-                           "greaterThanOrEqual"}) {
+    for (const char* op :
+         {"equal", "lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual"}) {
       auto p = Predicate::Parse(Cmp(op, "c", type, value));
       EXPECT_TRUE(p) << op << " " << type << ": " << p.error().message;
     }
   }
   EXPECT_TRUE(Predicate::Parse(Op("isNull", {Col("c", "int")})));
   EXPECT_TRUE(Predicate::Parse(Op("not", {Op("isNull", {Col("c", "int")})})));
-  EXPECT_TRUE(Predicate::Parse(Op("and", {Cmp("equal", "a", "int", "1"), Cmp("equal", "b", "int", "2"),
-                                          Cmp("equal", "c", "int", "3")})));
-  EXPECT_TRUE(Predicate::Parse(Op("or", {Cmp("equal", "a", "int", "1"), Cmp("equal", "b", "int", "2")})));
+  EXPECT_TRUE(
+      Predicate::Parse(Op("and", {Cmp("equal", "a", "int", "1"), Cmp("equal", "b", "int", "2"),
+                                  Cmp("equal", "c", "int", "3")})));
+  EXPECT_TRUE(
+      Predicate::Parse(Op("or", {Cmp("equal", "a", "int", "1"), Cmp("equal", "b", "int", "2")})));
 }
 
 TEST(PredicateParseTest, RejectsMalformedTrees) {
@@ -62,16 +65,16 @@ TEST(PredicateParseTest, RejectsMalformedTrees) {
     }
   };
   bad("not json");
-  bad(R"({"op":"="})");                                         // issue #606: SQL ops
-  bad(Cmp("equal", "c", "integer", "1"));                       // issue #744: bad valueType
-  bad(Op("and", {Cmp("equal", "a", "int", "1")}));              // and needs two children
+  bad(R"({"op":"="})");                             // issue #606: SQL ops
+  bad(Cmp("equal", "c", "integer", "1"));           // issue #744: bad valueType
+  bad(Op("and", {Cmp("equal", "a", "int", "1")}));  // and needs two children
   bad(Op("not", {}));
-  bad(Op("isNull", {Lit("1", "int")}));                         // isNull takes a column
-  bad(Op("equal", {Col("a", "int")}));                          // binary op with one child
-  bad(Op("equal", {Col("a", "int"), Lit("x", "int")}));         // literal not an int
-  bad(Op("equal", {Col("a", "int"), Lit("1", "long")}));        // mixed types
+  bad(Op("isNull", {Lit("1", "int")}));                   // isNull takes a column
+  bad(Op("equal", {Col("a", "int")}));                    // binary op with one child
+  bad(Op("equal", {Col("a", "int"), Lit("x", "int")}));   // literal not an int
+  bad(Op("equal", {Col("a", "int"), Lit("1", "long")}));  // mixed types
   bad(Op("equal", {Col("a", "date"), Lit("2024-13-01", "date")}));
-  bad(R"({"op":"column","valueType":"int"})");                  // column without a name
+  bad(R"({"op":"column","valueType":"int"})");  // column without a name
   std::string deep = Cmp("equal", "a", "int", "1");
   for (int i = 0; i < 120; ++i) deep = Op("not", {deep});
   bad(deep);
@@ -82,18 +85,27 @@ TEST(PredicateParseTest, RejectsMalformedTrees) {
 class SkippingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string schema =
-        SchemaString({{"part", "string"}, {"ipart", "integer"}, {"id", "long"}, {"name", "string"},
-                      {"score", "double"}, {"day", "date"}, {"ts", "timestamp"}, {"flag", "boolean"}});
+    const std::string schema = SchemaString({{"part", "string"},
+                                             {"ipart", "integer"},
+                                             {"id", "long"},
+                                             {"name", "string"},
+                                             {"score", "double"},
+                                             {"day", "date"},
+                                             {"ts", "timestamp"},
+                                             {"flag", "boolean"}});
     t.Commit(0, {ProtocolLine(), MetadataLine(schema, {"part", "ipart"})});
     // f1: ids 1..10, no nulls.  f2: ids 20..30 with 5 null names.  f3: all-null id, null part.
-    t.Commit(1, {AddLine("f1", {{"part", "a"}, {"ipart", "1"}}, 1,
-                         R"({"numRecords":10,"minValues":{"id":1,"name":"alice","score":0.5,"day":"2024-01-01","ts":"2024-01-01T00:00:00.000Z","flag":false},"maxValues":{"id":10,"name":"bob","score":9.5,"day":"2024-01-31","ts":"2024-01-01T10:00:00.123Z","flag":false},"nullCount":{"id":0,"name":0,"score":0,"day":0,"ts":0,"flag":0}})"),
-                 AddLine("f2", {{"part", "b"}, {"ipart", "2"}}, 1,
-                         R"({"numRecords":10,"minValues":{"id":20,"name":"carol","score":-1.0,"day":"2024-02-01","ts":"2024-02-01T00:00:00.000Z","flag":true},"maxValues":{"id":30,"name":"dave","score":1.0,"day":"2024-02-28","ts":"2024-02-02T00:00:00.000Z","flag":true},"nullCount":{"id":0,"name":5,"score":0,"day":0,"ts":0,"flag":0}})"),
-                 AddLine("f3", {{"part", ""}, {"ipart", ""}}, 1,
-                         R"({"numRecords":4,"minValues":{},"maxValues":{},"nullCount":{"id":4,"name":4}})"),
-                 AddLine("f4", {{"part", "c"}, {"ipart", "3"}})});  // no stats at all
+    t.Commit(
+        1,
+        {AddLine(
+             "f1", {{"part", "a"}, {"ipart", "1"}}, 1,
+             R"({"numRecords":10,"minValues":{"id":1,"name":"alice","score":0.5,"day":"2024-01-01","ts":"2024-01-01T00:00:00.000Z","flag":false},"maxValues":{"id":10,"name":"bob","score":9.5,"day":"2024-01-31","ts":"2024-01-01T10:00:00.123Z","flag":false},"nullCount":{"id":0,"name":0,"score":0,"day":0,"ts":0,"flag":0}})"),
+         AddLine(
+             "f2", {{"part", "b"}, {"ipart", "2"}}, 1,
+             R"({"numRecords":10,"minValues":{"id":20,"name":"carol","score":-1.0,"day":"2024-02-01","ts":"2024-02-01T00:00:00.000Z","flag":true},"maxValues":{"id":30,"name":"dave","score":1.0,"day":"2024-02-28","ts":"2024-02-02T00:00:00.000Z","flag":true},"nullCount":{"id":0,"name":5,"score":0,"day":0,"ts":0,"flag":0}})"),
+         AddLine("f3", {{"part", ""}, {"ipart", ""}}, 1,
+                 R"({"numRecords":4,"minValues":{},"maxValues":{},"nullCount":{"id":4,"name":4}})"),
+         AddLine("f4", {{"part", "c"}, {"ipart", "3"}})});  // no stats at all
     auto s = t.Load();
     ASSERT_TRUE(s) << s.error().message;
     snapshot = *s;
@@ -156,10 +168,12 @@ TEST_F(SkippingTest, NullCountsDecideIsNull) {
 
 TEST_F(SkippingTest, ThreeValuedLogicKeepsUnknowns) {
   // AND(false, unknown) = false; OR(true, unknown) = true.
-  EXPECT_EQ(Select(Op("and", {Cmp("equal", "part", "string", "a"), Cmp("equal", "nosuch", "int", "1")})),
-            (Files{"f1"}));
-  EXPECT_EQ(Select(Op("or", {Cmp("equal", "part", "string", "a"), Cmp("equal", "nosuch", "int", "1")})),
-            (Files{"f1", "f2", "f3", "f4"}));
+  EXPECT_EQ(
+      Select(Op("and", {Cmp("equal", "part", "string", "a"), Cmp("equal", "nosuch", "int", "1")})),
+      (Files{"f1"}));
+  EXPECT_EQ(
+      Select(Op("or", {Cmp("equal", "part", "string", "a"), Cmp("equal", "nosuch", "int", "1")})),
+      (Files{"f1", "f2", "f3", "f4"}));
   // NOT of a comparison with nulls: null rows satisfy neither.
   EXPECT_EQ(Select(Op("not", {Cmp("lessThan", "id", "long", "100")})), (Files{"f4"}));
   // Column against column: both partition values are known exactly.
@@ -203,9 +217,15 @@ TEST(ColumnMappingSkippingTest, PartitionValuesAndStatsUsePhysicalNames) {
   TestTable t;
   const std::string schema =
       R"({"type":"struct","fields":[{"name":"Region","type":"string","nullable":true,"metadata":{"delta.columnMapping.id":1,"delta.columnMapping.physicalName":"col-1"}},{"name":"v","type":"long","nullable":true,"metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":"col-2"}}]})";
-  t.Commit(0, {ProtocolLine(2, 5), MetadataLine(schema, {"Region"}, {{"delta.columnMapping.mode", "name"}}),
-               AddLine("a", {{"col-1", "eu"}}, 1, R"({"numRecords":1,"minValues":{"col-2":1},"maxValues":{"col-2":2},"nullCount":{"col-2":0}})"),
-               AddLine("b", {{"col-1", "us"}}, 1, R"({"numRecords":1,"minValues":{"col-2":5},"maxValues":{"col-2":6},"nullCount":{"col-2":0}})")});
+  t.Commit(
+      0,
+      {ProtocolLine(2, 5), MetadataLine(schema, {"Region"}, {{"delta.columnMapping.mode", "name"}}),
+       AddLine(
+           "a", {{"col-1", "eu"}}, 1,
+           R"({"numRecords":1,"minValues":{"col-2":1},"maxValues":{"col-2":2},"nullCount":{"col-2":0}})"),
+       AddLine(
+           "b", {{"col-1", "us"}}, 1,
+           R"({"numRecords":1,"minValues":{"col-2":5},"maxValues":{"col-2":6},"nullCount":{"col-2":0}})")});
   auto s = t.Load();
   ASSERT_TRUE(s);
   FileQuery q;

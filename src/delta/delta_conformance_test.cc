@@ -70,7 +70,8 @@ ReplayResult RunReplay() {
     }
     if (code != 0) {
       r.skip_reason = "";
-      r.doc = Json::object({{"error", "delta_replay.py failed with status " + std::to_string(code)}});
+      r.doc =
+          Json::object({{"error", "delta_replay.py failed with status " + std::to_string(code)}});
       return r;
     }
     std::ifstream in(std::string(LAKESHARE_BINARY_DIR) + "/delta-replay.json");
@@ -88,11 +89,11 @@ const ReplayResult& Replay() {
   return r;
 }
 
-#define SKIP_WITHOUT_REPLAY()                                                           \
-  do {                                                                                  \
-    const auto& rr = Replay();                                                          \
-    if (!rr.skip_reason.empty()) GTEST_SKIP() << rr.skip_reason;                        \
-    ASSERT_TRUE(rr.ok) << "independent replay produced no result: " << rr.doc.dump();   \
+#define SKIP_WITHOUT_REPLAY()                                                         \
+  do {                                                                                \
+    const auto& rr = Replay();                                                        \
+    if (!rr.skip_reason.empty()) GTEST_SKIP() << rr.skip_reason;                      \
+    ASSERT_TRUE(rr.ok) << "independent replay produced no result: " << rr.doc.dump(); \
   } while (false)
 
 std::shared_ptr<const storage::ObjectStore> Open(const std::string& path) {
@@ -141,7 +142,8 @@ std::string Describe(const std::set<FileKey>& a, const std::set<FileKey>& b) {
   std::string out;
   int shown = 0;
   for (const auto& k : a) {
-    if (!b.count(k) && shown++ < 5) out += "\n  only ours: " + std::get<0>(k) + " " + std::get<1>(k);
+    if (!b.count(k) && shown++ < 5)
+      out += "\n  only ours: " + std::get<0>(k) + " " + std::get<1>(k);
   }
   for (const auto& k : b) {
     if (!a.count(k) && shown++ < 10) {
@@ -272,7 +274,8 @@ TEST(DeltaConformanceTest, ChangeFeedFollowsTheCdcRulePerCommit) {
       }
     }
     std::sort(commit_versions.begin(), commit_versions.end());
-    if (commit_versions.empty() || t["versions"][std::to_string(commit_versions[0])].contains("error")) {
+    if (commit_versions.empty() ||
+        t["versions"][std::to_string(commit_versions[0])].contains("error")) {
       continue;
     }
     ChangeFeedOptions options;
@@ -286,7 +289,8 @@ TEST(DeltaConformanceTest, ChangeFeedFollowsTheCdcRulePerCommit) {
     for (const auto& c : *raw) {
       Json ours = Json::array();
       for (const auto& a : c.actions) ours.push_back({FileActionTypeName(a.type), a.path});
-      EXPECT_EQ(ours, t["versions"][std::to_string(c.version)]["changes"]) << "version " << c.version;
+      EXPECT_EQ(ours, t["versions"][std::to_string(c.version)]["changes"])
+          << "version " << c.version;
     }
     // With the protocol's rule, the feed succeeds exactly when CDF is on for every version.
     options.require_cdf_enabled = true;
@@ -325,7 +329,8 @@ TEST(DeltaConformanceTest, RowCountsThroughOurFilesMatchDuckDb) {
         failed = tl::unexpected(file.error());
         return false;
       }
-      auto reader = parquet::FileReader::Open(std::shared_ptr<storage::RandomAccessFile>(std::move(*file)));
+      auto reader =
+          parquet::FileReader::Open(std::shared_ptr<storage::RandomAccessFile>(std::move(*file)));
       if (!reader) {
         failed = tl::unexpected(reader.error());
         return false;

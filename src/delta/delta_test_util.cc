@@ -48,8 +48,12 @@ std::string StringMapJson(const std::map<std::string, std::string>& m) {
 WriterField Str(std::string name) {
   return parquet::Primitive(std::move(name), PhysicalType::kByteArray, parquet::StringType());
 }
-WriterField I64(std::string name) { return parquet::Primitive(std::move(name), PhysicalType::kInt64); }
-WriterField I32(std::string name) { return parquet::Primitive(std::move(name), PhysicalType::kInt32); }
+WriterField I64(std::string name) {
+  return parquet::Primitive(std::move(name), PhysicalType::kInt64);
+}
+WriterField I32(std::string name) {
+  return parquet::Primitive(std::move(name), PhysicalType::kInt32);
+}
 WriterField Bool(std::string name) {
   return parquet::Primitive(std::move(name), PhysicalType::kBoolean);
 }
@@ -58,8 +62,7 @@ WriterField StrMap(std::string name) {
 }
 WriterField Dv() {
   return parquet::Struct("deletionVector", {Str("storageType"), Str("pathOrInlineDv"),
-                                            I32("offset"), I32("sizeInBytes"),
-                                            I64("cardinality")});
+                                            I32("offset"), I32("sizeInBytes"), I64("cardinality")});
 }
 
 WriterField TypedLeaf(const std::string& name, const std::string& type) {
@@ -80,8 +83,8 @@ std::string CommitName(Version v) { return CommitPath(v); }
 
 std::string ProtocolLine(int reader, int writer, std::optional<std::vector<std::string>> rf,
                          std::optional<std::vector<std::string>> wf) {
-  std::string out = fmt::format(R"({{"protocol":{{"minReaderVersion":{},"minWriterVersion":{})",
-                                reader, writer);
+  std::string out =
+      fmt::format(R"({{"protocol":{{"minReaderVersion":{},"minWriterVersion":{})", reader, writer);
   if (rf) out += ",\"readerFeatures\":" + StringList(*rf);
   if (wf) out += ",\"writerFeatures\":" + StringList(*wf);
   return out + "}}";
@@ -103,8 +106,7 @@ std::string MetadataLine(const std::string& schema_string,
                          const std::string& id) {
   return fmt::format(
       R"({{"metaData":{{"id":{},"format":{{"provider":"parquet","options":{{}}}},"schemaString":{},"partitionColumns":{},"configuration":{},"createdTime":1}}}})",
-      Quote(id), Quote(schema_string), StringList(partition_columns),
-      StringMapJson(configuration));
+      Quote(id), Quote(schema_string), StringList(partition_columns), StringMapJson(configuration));
 }
 
 std::string AddLine(const std::string& path, const std::map<std::string, std::string>& partition,
@@ -127,8 +129,9 @@ std::string RemoveLine(const std::string& path, const std::string& dv_json, bool
 }
 
 std::string CdcLine(const std::string& path, int64_t size) {
-  return fmt::format(R"({{"cdc":{{"path":{},"partitionValues":{{}},"size":{},"dataChange":false}}}})",
-                     Quote(path), size);
+  return fmt::format(
+      R"({{"cdc":{{"path":{},"partitionValues":{{}},"size":{},"dataChange":false}}}})", Quote(path),
+      size);
 }
 
 std::string TxnLine(const std::string& app_id, int64_t version) {
@@ -149,16 +152,15 @@ std::string CommitInfoLine(std::optional<int64_t> ict) {
 
 std::string DvJson(const std::string& path_or_inline, int64_t cardinality,
                    std::optional<int32_t> offset) {
-  std::string out = fmt::format(R"({{"storageType":"u","pathOrInlineDv":{})", Quote(path_or_inline));
+  std::string out =
+      fmt::format(R"({{"storageType":"u","pathOrInlineDv":{})", Quote(path_or_inline));
   if (offset) out += fmt::format(",\"offset\":{}", *offset);
   return out + fmt::format(",\"sizeInBytes\":36,\"cardinality\":{}}}", cardinality);
 }
 
 TestTable::TestTable() {
   storage::StoreOptions options;
-  options.clock = [this] {
-    return storage::SystemTime(std::chrono::milliseconds(now_ms_));
-  };
+  options.clock = [this] { return storage::SystemTime(std::chrono::milliseconds(now_ms_)); };
   store_ = std::make_shared<storage::MemoryObjectStore>("memory://table", options);
 }
 

@@ -27,10 +27,10 @@ std::string MetadataLine(const std::string& schema_string,
                          const std::string& id = "test-table-id");
 /// A schema string with the given (name, type) top-level fields.
 std::string SchemaString(const std::vector<std::pair<std::string, std::string>>& fields);
-std::string AddLine(const std::string& path, const std::map<std::string, std::string>& partition = {},
-                    int64_t size = 100, const std::string& stats = "",
-                    const std::string& dv_json = "", bool data_change = true,
-                    const std::string& extra_members = "");
+std::string AddLine(const std::string& path,
+                    const std::map<std::string, std::string>& partition = {}, int64_t size = 100,
+                    const std::string& stats = "", const std::string& dv_json = "",
+                    bool data_change = true, const std::string& extra_members = "");
 std::string RemoveLine(const std::string& path, const std::string& dv_json = "",
                        bool data_change = true);
 std::string CdcLine(const std::string& path, int64_t size = 10);

@@ -1,8 +1,7 @@
 #include "delta/file_set.h"
 
-#include <sys/mman.h>
-
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
@@ -326,7 +325,9 @@ class FileSegment {
   }
 
   // A direct-mapped cache of interned maps by hash, in front of the multimap.
-  void Remember(const PartitionValues* pv) { cache[last_hash & (kCacheSize - 1)] = {last_hash, pv}; }
+  void Remember(const PartitionValues* pv) {
+    cache[last_hash & (kCacheSize - 1)] = {last_hash, pv};
+  }
   static constexpr size_t kCacheSize = 512;
   std::array<std::pair<uint64_t, const PartitionValues*>, kCacheSize> cache{};
   uint64_t last_hash = 0;
@@ -368,7 +369,8 @@ class FileSegment {
       bytes += sizeof(PartitionValues) + 64;
       for (const auto& [k, v] : p.values) bytes += k.capacity() + (v ? v->capacity() : 0) + 64;
     }
-    for (const auto& d : dvs) bytes += d.unique_id.capacity() + d.descriptor.path_or_inline_dv.capacity();
+    for (const auto& d : dvs)
+      bytes += d.unique_id.capacity() + d.descriptor.path_or_inline_dv.capacity();
     return bytes;
   }
 };
@@ -429,9 +431,8 @@ FileSet& FileSet::operator=(FileSet&&) noexcept = default;
 void FileSet::ForEach(const std::function<bool(const AddFile&)>& fn) const {
   for (const Layer& layer : layers_) {
     const std::vector<uint64_t>* dead = layer.dead.get();
-    bool go_on = layer.segment->files.ForEachIndexed([&](size_t i, const AddFile& f) {
-      return TestBit(dead, i) || fn(f);
-    });
+    bool go_on = layer.segment->files.ForEachIndexed(
+        [&](size_t i, const AddFile& f) { return TestBit(dead, i) || fn(f); });
     if (!go_on) return;
   }
 }
@@ -530,9 +531,8 @@ struct FileSetBuilder::Impl {
     int64_t b = base->Find(path, dv_id, h);
     if (b < 0 || TestBit(BaseDead(), static_cast<size_t>(b))) return;
     if (!base_dead_own) {
-      base_dead_own = base_dead_shared
-                          ? std::make_unique<std::vector<uint64_t>>(*base_dead_shared)
-                          : std::make_unique<std::vector<uint64_t>>();
+      base_dead_own = base_dead_shared ? std::make_unique<std::vector<uint64_t>>(*base_dead_shared)
+                                       : std::make_unique<std::vector<uint64_t>>();
     }
     SetBit(*base_dead_own, static_cast<size_t>(b));
     --base_live;
@@ -677,8 +677,7 @@ FileSet FileSetBuilder::Finish(bool compact) {
         // Adds that lost to a later action of their key.
         for (size_t b = a; b < j; ++b) {
           const Op& op = m.ops[b];
-          if (b != last && !(op.entry & kRemoveBit) && m.OpPath(op) == path &&
-              m.OpDv(op) == dv) {
+          if (b != last && !(op.entry & kRemoveBit) && m.OpPath(op) == path && m.OpDv(op) == dv) {
             tail_bytes -= tail.files[op.entry].size;
           }
         }

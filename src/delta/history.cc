@@ -22,7 +22,7 @@ std::optional<int64_t> ConfigInt(const Metadata& m, std::string_view key) {
 // Commits of the table that can be time-travelled to, with their file times made increasing.
 struct Timeline {
   std::vector<CommitRef> commits;
-  std::vector<int64_t> file_ms;  // monotonized modification times
+  std::vector<int64_t> file_ms;     // monotonized modification times
   std::optional<Version> ict_from;  // first version with in-commit timestamps
   std::optional<int64_t> ict_enablement_ms;
   std::map<Version, int64_t> ict_cache;
@@ -47,8 +47,10 @@ Result<Timeline> BuildTimeline(const Snapshot& latest) {
     prev = ms;
   }
   if (latest.features().in_commit_timestamps_enabled) {
-    t.ict_from = ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementVersion").value_or(0);
-    t.ict_enablement_ms = ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementTimestamp");
+    t.ict_from =
+        ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementVersion").value_or(0);
+    t.ict_enablement_ms =
+        ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementTimestamp");
   }
   return t;
 }

@@ -34,9 +34,7 @@ class FileTimeTest : public ::testing::Test {
     t.Commit(1, {AddLine("b")}, 2000);
     t.Commit(2, {AddLine("c")}, 3000);
   }
-  Result<Version> At(int64_t ts, TimestampBound b) {
-    return VersionAtTimestamp(*Latest(t), ts, b);
-  }
+  Result<Version> At(int64_t ts, TimestampBound b) { return VersionAtTimestamp(*Latest(t), ts, b); }
   TestTable t;
 };
 
@@ -86,15 +84,17 @@ class InCommitTimestampTest : public ::testing::Test {
   void SetUp() override {
     // Versions 0-1 without ICT; ICT enabled at version 2 with timestamp 50000. File times are
     // deliberately unrelated to the in-commit timestamps.
-    t.Commit(0, {ProtocolLine(1, 7, std::nullopt, std::vector<std::string>{"inCommitTimestamp"}),
-                 MetadataLine(kSchema), AddLine("a")},
+    t.Commit(0,
+             {ProtocolLine(1, 7, std::nullopt, std::vector<std::string>{"inCommitTimestamp"}),
+              MetadataLine(kSchema), AddLine("a")},
              1000);
     t.Commit(1, {AddLine("b")}, 2000);
-    t.Commit(2, {CommitInfoLine(50000),
-                 MetadataLine(kSchema, {},
-                              {{"delta.enableInCommitTimestamps", "true"},
-                               {"delta.inCommitTimestampEnablementVersion", "2"},
-                               {"delta.inCommitTimestampEnablementTimestamp", "50000"}})},
+    t.Commit(2,
+             {CommitInfoLine(50000),
+              MetadataLine(kSchema, {},
+                           {{"delta.enableInCommitTimestamps", "true"},
+                            {"delta.inCommitTimestampEnablementVersion", "2"},
+                            {"delta.inCommitTimestampEnablementTimestamp", "50000"}})},
              9999999);
     t.Commit(3, {CommitInfoLine(60000), AddLine("c")}, 5);
     t.Commit(4, {CommitInfoLine(70000), AddLine("d")}, 6);
@@ -152,10 +152,9 @@ TEST(ChangeFeedTest, CdcFilesWinOverAddAndRemove) {
   t.Commit(3, {RemoveLine("a2", "", false), AddLine("a3", {}, 1, "", "", false)});  // OPTIMIZE
   auto changes = ReadChangeFeed(t.store(), ChangeFeedOptions{0, std::nullopt});
   ASSERT_TRUE(changes) << changes.error().message;
-  EXPECT_EQ(Describe(*changes),
-            (std::vector<std::string>{"0@1000: metaData protocol add(a) add(b)",
-                                      "1@2000: cdc(_change_data/c1)", "2@3000: remove(b)",
-                                      "3@4000:"}));
+  EXPECT_EQ(Describe(*changes), (std::vector<std::string>{"0@1000: metaData protocol add(a) add(b)",
+                                                          "1@2000: cdc(_change_data/c1)",
+                                                          "2@3000: remove(b)", "3@4000:"}));
   EXPECT_TRUE((*changes)[1].from_cdc_files);
   EXPECT_FALSE((*changes)[2].from_cdc_files);
   // The JSON text of each action is kept for re-emission.
@@ -212,12 +211,13 @@ TEST(ChangeFeedTest, RangeErrors) {
 
 TEST(ChangeFeedTest, InCommitTimestampsAreTheCommitTimes) {
   TestTable t;
-  t.Commit(0, {CommitInfoLine(500),
-               ProtocolLine(1, 7, std::nullopt, std::vector<std::string>{"inCommitTimestamp"}),
-               MetadataLine(kSchema, {},
-                            {{"delta.enableChangeDataFeed", "true"},
-                             {"delta.enableInCommitTimestamps", "true"}}),
-               AddLine("a")},
+  t.Commit(0,
+           {CommitInfoLine(500),
+            ProtocolLine(1, 7, std::nullopt, std::vector<std::string>{"inCommitTimestamp"}),
+            MetadataLine(kSchema, {},
+                         {{"delta.enableChangeDataFeed", "true"},
+                          {"delta.enableInCommitTimestamps", "true"}}),
+            AddLine("a")},
            77);
   t.Commit(1, {CommitInfoLine(600), AddLine("b")}, 78);
   auto changes = ReadChangeFeed(t.store(), ChangeFeedOptions{0, std::nullopt});

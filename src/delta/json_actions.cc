@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <deque>
 #include <cstring>
+#include <deque>
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
@@ -126,9 +126,12 @@ simdjson::error_code GetInt(ondemand::value v, int64_t* out, bool* is_null) {
 simdjson::error_code GetBool(ondemand::value v, bool* out, bool* is_null) {
   std::string_view tok = TrimRight(v.raw_json_token());
   *is_null = tok == "null";
-  if (tok == "true") *out = true;
-  else if (tok == "false") *out = false;
-  else if (!*is_null) return simdjson::INCORRECT_TYPE;
+  if (tok == "true")
+    *out = true;
+  else if (tok == "false")
+    *out = false;
+  else if (!*is_null)
+    return simdjson::INCORRECT_TYPE;
   return simdjson::SUCCESS;
 }
 
@@ -145,7 +148,6 @@ enum class FileField {
   kDeletionVector,
   kOther,
 };
-
 
 // From the raw bytes after the opening quote (no length needed: the closing quote is compared
 // too; reading up to 18 bytes is safe thanks to the padding).
@@ -170,7 +172,6 @@ FileField ClassifyRawFileField(const char* p) {
   }
   return FileField::kOther;
 }
-
 
 // The fields of an add / remove / cdc action.
 struct FileFields {
@@ -234,8 +235,7 @@ class JsonActionParser {
   PaddedBuffer stream_;  // block buffer of ParseStream, reused
 };
 
-simdjson::error_code JsonActionParser::ParseDv(std::string_view raw,
-                                               DeletionVectorDescriptor& dv) {
+simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVectorDescriptor& dv) {
   simdjson::padded_string padded(raw);
   ondemand::document doc;
   if (auto e = dv_parser_.iterate(padded).get(doc)) return e;
@@ -515,7 +515,8 @@ Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
   if (!unescaped_.empty()) unescaped_.clear();
   for (auto field_result : top) {
     ondemand::field field;
-    if (auto e = std::move(field_result).get(field)) return CorruptError("{}", simdjson::error_message(e));
+    if (auto e = std::move(field_result).get(field))
+      return CorruptError("{}", simdjson::error_message(e));
     const TopKey top_key = ClassifyTopKey(field.key().raw());
     std::string_view key = top_key == TopKey::kAdd      ? std::string_view("add")
                            : top_key == TopKey::kRemove ? std::string_view("remove")
@@ -530,8 +531,8 @@ Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
       LS_RETURN_IF_ERROR(HandleFileAction(key, v, sink));
       continue;
     }
-    static constexpr std::string_view kKnown[] = {"protocol", "metaData",   "txn",
-                                                  "commitInfo", "domainMetadata", "sidecar",
+    static constexpr std::string_view kKnown[] = {"protocol",          "metaData",       "txn",
+                                                  "commitInfo",        "domainMetadata", "sidecar",
                                                   "checkpointMetadata"};
     bool known = false;
     for (auto k : kKnown) known |= key == k;
@@ -635,8 +636,8 @@ Error WithLine(const Error& e, std::string_view name, int64_t line) {
 
 int64_t CountLines(const char* data, size_t size) {
   int64_t n = 0;
-  for (const char* p = data; (p = static_cast<const char*>(
-                                  std::memchr(p, '\n', static_cast<size_t>(data + size - p))));
+  for (const char* p = data;
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(data + size - p))));
        ++p) {
     ++n;
   }
@@ -737,8 +738,7 @@ Result<std::optional<CommitInfo>> JsonActionParser::FirstCommitInfo(const Padded
 
 }  // namespace
 
-Status ReadPaddedInto(const storage::ObjectStore& store, std::string_view path,
-                      PaddedBuffer& b) {
+Status ReadPaddedInto(const storage::ObjectStore& store, std::string_view path, PaddedBuffer& b) {
   LS_ASSIGN_OR_RETURN(auto file, store.OpenFile(path));
   const int64_t size = file->size();
   if (size < 0 || size > (int64_t{1} << 34)) {
@@ -782,9 +782,9 @@ Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view 
                             ActionSink& sink, int64_t* bytes_read) {
   auto file = store.OpenFile(path);
   if (!file) {
-    return MakeError(file.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt
-                                                                : file.error().code,
-                     fmt::format("Failed to read '{}': {}", path, file.error().message));
+    return MakeError(
+        file.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt : file.error().code,
+        fmt::format("Failed to read '{}': {}", path, file.error().message));
   }
   if (bytes_read) *bytes_read += (*file)->size();
   thread_local JsonActionParser parser;

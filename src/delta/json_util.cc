@@ -1,6 +1,6 @@
-#include "delta/json_util_internal.h"
-
 #include <cstdint>
+
+#include "delta/json_util_internal.h"
 
 namespace lakeshare::delta {
 
@@ -86,8 +86,8 @@ bool UnescapeJsonString(std::string_view s, std::string& out) {
         i += 4;
         if (cp >= 0xd800 && cp < 0xdc00) {
           uint32_t lo;
-          if (i + 2 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u' &&
-              ReadHex4(s, i + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+          if (i + 2 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u' && ReadHex4(s, i + 3, &lo) &&
+              lo >= 0xdc00 && lo < 0xe000) {
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
             i += 6;
           } else {

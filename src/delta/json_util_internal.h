@@ -13,8 +13,8 @@ bool UnescapeJsonString(std::string_view escaped, std::string& out);
 
 /// Trim ASCII whitespace at the end.
 inline std::string_view TrimRight(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
-                        s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;

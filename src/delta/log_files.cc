@@ -22,8 +22,8 @@ std::optional<int64_t> ParseFixedDigits(std::string_view s, size_t digits) {
 bool IsUuidLike(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-              c == '-';
+    bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -85,8 +85,6 @@ std::optional<LogFileName> ParseLogFileName(std::string_view name) {
 
 std::string VersionPrefix(Version version) { return fmt::format("{:020d}", version); }
 
-std::string CommitPath(Version version) {
-  return fmt::format("{}{:020d}.json", kLogDir, version);
-}
+std::string CommitPath(Version version) { return fmt::format("{}{:020d}.json", kLogDir, version); }
 
 }  // namespace lakeshare::delta

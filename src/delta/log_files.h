@@ -17,12 +17,12 @@ inline constexpr std::string_view kSidecarDir = "_delta_log/_sidecars/";
 inline constexpr std::string_view kLastCheckpointPath = "_delta_log/_last_checkpoint";
 
 enum class LogFileKind : uint8_t {
-  kCommit,              // NNNNNNNNNNNNNNNNNNNN.json
-  kClassicCheckpoint,   // N.checkpoint.parquet
-  kMultiPartCheckpoint, // N.checkpoint.OOOOOOOOOO.PPPPPPPPPP.parquet
-  kUuidCheckpoint,      // N.checkpoint.<uuid>.json|parquet (v2)
-  kCompaction,          // X.Y.compacted.json
-  kChecksum,            // N.crc
+  kCommit,               // NNNNNNNNNNNNNNNNNNNN.json
+  kClassicCheckpoint,    // N.checkpoint.parquet
+  kMultiPartCheckpoint,  // N.checkpoint.OOOOOOOOOO.PPPPPPPPPP.parquet
+  kUuidCheckpoint,       // N.checkpoint.<uuid>.json|parquet (v2)
+  kCompaction,           // X.Y.compacted.json
+  kChecksum,             // N.crc
 };
 
 struct LogFileName {

@@ -60,7 +60,8 @@ std::optional<Version> ReadLastCheckpointVersion(const storage::ObjectStore& sto
   return v;
 }
 
-Result<LogListing> ListLog(const storage::ObjectStore& store, std::optional<Version> start_version) {
+Result<LogListing> ListLog(const storage::ObjectStore& store,
+                           std::optional<Version> start_version) {
   std::string start_after;
   if (start_version && *start_version > 0) {
     // Every name of version S-1 starts with its 20 digits and a '.', which sorts before '/'.
@@ -175,14 +176,12 @@ Result<LogSegment> SelectSegment(const LogListing& listing, std::optional<Versio
             "00000000000000000000.json",
             target);
       }
-      return CorruptError("Delta log listing found no checkpoint at or before version {}",
-                          target);
+      return CorruptError("Delta log listing found no checkpoint at or before version {}", target);
     }
   }
   // Walk the commits (and compactions) from the checkpoint to the target.
-  auto commit_it = std::lower_bound(
-      listing.commits.begin(), listing.commits.end(), next,
-      [](const CommitRef& c, Version v) { return c.version < v; });
+  auto commit_it = std::lower_bound(listing.commits.begin(), listing.commits.end(), next,
+                                    [](const CommitRef& c, Version v) { return c.version < v; });
   while (next <= target) {
     if (use_compactions) {
       // The longest compaction that starts here and ends within the target.

@@ -40,10 +40,10 @@ struct CommitRef {
 
 /// Every log file found by a listing, sorted by version.
 struct LogListing {
-  std::vector<CommitRef> commits;      // commits only, ascending, unique versions
-  std::vector<CommitRef> compactions;  // compaction files, ascending by start
+  std::vector<CommitRef> commits;          // commits only, ascending, unique versions
+  std::vector<CommitRef> compactions;      // compaction files, ascending by start
   std::vector<CheckpointRef> checkpoints;  // complete checkpoints, ascending by version
-  bool listed_from_start = true;       // false when the listing started at a hint
+  bool listed_from_start = true;           // false when the listing started at a hint
   /// Latest version the listing can reconstruct (max of commits and checkpoints); -1 if none.
   Version latest() const;
 };

@@ -32,8 +32,8 @@ TEST(LogFilesTest, ParsesEveryNamingScheme) {
   EXPECT_EQ(part->part, 2);
   EXPECT_EQ(part->num_parts, 3);
 
-  auto v2json = ParseLogFileName(
-      "00000000000000000010.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json");
+  auto v2json =
+      ParseLogFileName("00000000000000000010.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json");
   ASSERT_TRUE(v2json);
   EXPECT_EQ(v2json->kind, LogFileKind::kUuidCheckpoint);
   EXPECT_TRUE(v2json->is_json);
@@ -52,7 +52,7 @@ TEST(LogFilesTest, ParsesEveryNamingScheme) {
 }
 
 TEST(LogFilesTest, RejectsLookalikes) {
-  EXPECT_FALSE(ParseLogFileName("0000000000000000001.json"));   // 19 digits
+  EXPECT_FALSE(ParseLogFileName("0000000000000000001.json"));  // 19 digits
   EXPECT_FALSE(ParseLogFileName("00000000000000000001.json.tmp"));
   EXPECT_FALSE(ParseLogFileName("_last_checkpoint"));
   EXPECT_FALSE(ParseLogFileName(".00000000000000000001.json.crc"));
@@ -160,13 +160,16 @@ TEST_F(LogSegmentTest, IncompleteMultiPartCheckpointIsIgnored) {
   CommitN(4);
   std::vector<std::string> part1 = {ProtocolLine(), MetadataLine(kSchema), AddLine("f0")};
   std::vector<std::string> part2 = {AddLine("f1"), AddLine("f2")};
-  table.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.0000000001.0000000002.parquet", part1);
+  table.WriteParquetCheckpoint(
+      "_delta_log/00000000000000000002.checkpoint.0000000001.0000000002.parquet", part1);
   // Part 2 of 2 missing at version 3.
-  table.WriteParquetCheckpoint("_delta_log/00000000000000000003.checkpoint.0000000001.0000000002.parquet", part1);
+  table.WriteParquetCheckpoint(
+      "_delta_log/00000000000000000003.checkpoint.0000000001.0000000002.parquet", part1);
   auto seg = BuildLogSegment(*table.store());
   ASSERT_TRUE(seg);
   EXPECT_FALSE(seg->checkpoint);  // version 2 is incomplete too
-  table.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.0000000002.0000000002.parquet", part2);
+  table.WriteParquetCheckpoint(
+      "_delta_log/00000000000000000002.checkpoint.0000000002.0000000002.parquet", part2);
   seg = BuildLogSegment(*table.store());
   ASSERT_TRUE(seg);
   ASSERT_TRUE(seg->checkpoint);

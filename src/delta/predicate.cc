@@ -38,9 +38,9 @@ std::optional<PredicateOp> ParseOp(std::string_view s) {
 
 std::optional<ValueType> ParseValueType(std::string_view s) {
   static constexpr std::pair<std::string_view, ValueType> kTypes[] = {
-      {"bool", ValueType::kBool},   {"int", ValueType::kInt},
-      {"long", ValueType::kLong},   {"string", ValueType::kString},
-      {"date", ValueType::kDate},   {"float", ValueType::kFloat},
+      {"bool", ValueType::kBool},     {"int", ValueType::kInt},
+      {"long", ValueType::kLong},     {"string", ValueType::kString},
+      {"date", ValueType::kDate},     {"float", ValueType::kFloat},
       {"double", ValueType::kDouble}, {"timestamp", ValueType::kTimestamp},
   };
   for (const auto& [name, t] : kTypes) {
@@ -50,8 +50,10 @@ std::optional<ValueType> ParseValueType(std::string_view s) {
 }
 
 Result<PredicateNode> ParseNode(const Json& j, int depth) {
-  if (depth > kMaxDepth) return Errorf(ErrorCode::kMalformedRequest, "predicate deeper than {}", kMaxDepth);
-  if (!j.is_object()) return Errorf(ErrorCode::kMalformedRequest, "predicate node is not an object");
+  if (depth > kMaxDepth)
+    return Errorf(ErrorCode::kMalformedRequest, "predicate deeper than {}", kMaxDepth);
+  if (!j.is_object())
+    return Errorf(ErrorCode::kMalformedRequest, "predicate node is not an object");
   auto op_it = j.find("op");
   if (op_it == j.end() || !op_it->is_string()) {
     return Errorf(ErrorCode::kMalformedRequest, "predicate node without an \"op\"");
@@ -71,7 +73,8 @@ Result<PredicateNode> ParseNode(const Json& j, int depth) {
     }
     auto type = ParseValueType(vt->get<std::string>());
     if (!type) {
-      return Errorf(ErrorCode::kMalformedRequest, "unknown valueType \"{}\"", vt->get<std::string>());
+      return Errorf(ErrorCode::kMalformedRequest, "unknown valueType \"{}\"",
+                    vt->get<std::string>());
     }
     n.value_type = *type;
     if (*op == PredicateOp::kColumn) {
@@ -112,7 +115,8 @@ Result<PredicateNode> ParseNode(const Json& j, int depth) {
       }
       break;
     case PredicateOp::kNot:
-      if (n.children.size() != 1) return Errorf(ErrorCode::kMalformedRequest, "not takes one child");
+      if (n.children.size() != 1)
+        return Errorf(ErrorCode::kMalformedRequest, "not takes one child");
       break;
     case PredicateOp::kAnd:
     case PredicateOp::kOr:
@@ -262,7 +266,8 @@ std::optional<int> CompareValues(const TypedValue& a, const TypedValue& b) {
 
 Result<Predicate> Predicate::Parse(std::string_view json) {
   if (json.size() > kMaxPredicateBytes) {
-    return Errorf(ErrorCode::kMalformedRequest, "predicate longer than {} bytes", kMaxPredicateBytes);
+    return Errorf(ErrorCode::kMalformedRequest, "predicate longer than {} bytes",
+                  kMaxPredicateBytes);
   }
   Json j = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Errorf(ErrorCode::kMalformedRequest, "predicate is not valid JSON");

@@ -48,8 +48,8 @@ std::optional<int> CompareValues(const TypedValue& a, const TypedValue& b);
 
 struct PredicateNode {
   PredicateOp op = PredicateOp::kLiteral;
-  std::string name;                    // column
-  std::optional<TypedValue> literal;   // literal
+  std::string name;                           // column
+  std::optional<TypedValue> literal;          // literal
   ValueType value_type = ValueType::kString;  // column, literal
   std::vector<PredicateNode> children;
 };

@@ -145,10 +145,9 @@ Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp
     if (cp.kind == CheckpointKind::kUuidJson) {
       auto buffer = ReadPadded(store, file.path);
       if (!buffer) {
-        return MakeError(buffer.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt
-                                                                      : buffer.error().code,
-                         fmt::format("Failed to read checkpoint '{}': {}", file.path,
-                                     buffer.error().message));
+        return MakeError(
+            buffer.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt : buffer.error().code,
+            fmt::format("Failed to read checkpoint '{}': {}", file.path, buffer.error().message));
       }
       LS_RETURN_IF_ERROR(ParseJsonActions(*buffer, file.path, b));
     } else {
@@ -165,9 +164,8 @@ Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp
     stats.bytes_read += sc.size_in_bytes;
     Status st = ReadParquetCheckpoint(store, path, b);
     if (!st) {
-      return MakeError(st.error().code,
-                       fmt::format("Failed to read sidecar of checkpoint {}: {}", cp.version,
-                                   st.error().message));
+      return MakeError(st.error().code, fmt::format("Failed to read sidecar of checkpoint {}: {}",
+                                                    cp.version, st.error().message));
     }
   }
   return OkStatus();
@@ -190,8 +188,9 @@ Result<int64_t> CommitTimestamp(const storage::ObjectStore& store, const TableFe
                                 const std::optional<CommitInfo>& commit_info,
                                 const LogSegment& segment) {
   if (features.in_commit_timestamps_enabled) {
-    // *In-Commit Timestamps*: "For commits with version >= delta.inCommitTimestampEnablementVersion,
-    // readers should use the inCommitTimestamp field of the commitInfo action."
+    // *In-Commit Timestamps*: "For commits with version >=
+    // delta.inCommitTimestampEnablementVersion, readers should use the inCommitTimestamp field of
+    // the commitInfo action."
     auto enabled_at = ParseInt(metadata.Config("delta.inCommitTimestampEnablementVersion"));
     if (!enabled_at || version >= *enabled_at) {
       if (commit_info && commit_info->in_commit_timestamp) return *commit_info->in_commit_timestamp;
@@ -238,7 +237,8 @@ size_t Snapshot::MemoryUsage() const {
   size_t bytes = sizeof(Snapshot) + files_.MemoryUsage() + metadata_.json.capacity() * 2 +
                  protocol_.json.capacity();
   for (const auto& [k, t] : txns_) bytes += k.size() + t.json.size() + 96;
-  for (const auto& [k, d] : domains_) bytes += k.size() + d.json.size() + d.configuration.size() + 96;
+  for (const auto& [k, d] : domains_)
+    bytes += k.size() + d.json.size() + d.configuration.size() + 96;
   bytes += segment_.replay.size() * (sizeof(CommitRef) + 48);
   return bytes;
 }
@@ -313,7 +313,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Refresh(
   // New commits must continue the log right after the previous version.
   Version next = previous->version_ + 1;
   size_t run = 0;
-  while (run < listing.commits.size() && listing.commits[run].version == next + static_cast<Version>(run)) {
+  while (run < listing.commits.size() &&
+         listing.commits[run].version == next + static_cast<Version>(run)) {
     ++run;
   }
   if (run == 0) {

@@ -77,9 +77,7 @@ class Snapshot {
   const LoadStats& load_stats() const { return stats_; }
   const std::shared_ptr<const storage::ObjectStore>& store() const { return store_; }
   /// The table's partition columns, in order.
-  const std::vector<std::string>& partition_columns() const {
-    return metadata_.partition_columns;
-  }
+  const std::vector<std::string>& partition_columns() const { return metadata_.partition_columns; }
   /// Approximate heap bytes held.
   size_t MemoryUsage() const;
 

@@ -11,9 +11,9 @@ struct SnapshotCache::Slot {
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<const storage::ObjectStore> store;
   int64_t checked_ms = 0;
-  size_t bytes = 0;              // guarded by SnapshotCache::mu_
-  Lru::iterator lru_position;    // guarded by SnapshotCache::mu_
-  bool in_lru = false;           // guarded by SnapshotCache::mu_
+  size_t bytes = 0;            // guarded by SnapshotCache::mu_
+  Lru::iterator lru_position;  // guarded by SnapshotCache::mu_
+  bool in_lru = false;         // guarded by SnapshotCache::mu_
 };
 
 namespace {

@@ -34,8 +34,8 @@ struct SnapshotCacheOptions {
 };
 
 struct SnapshotCacheStats {
-  int64_t hits = 0;          // returned without touching storage
-  int64_t refreshes = 0;     // incremental refreshes (including "no change")
+  int64_t hits = 0;       // returned without touching storage
+  int64_t refreshes = 0;  // incremental refreshes (including "no change")
   int64_t full_loads = 0;
   int64_t evictions = 0;
 };
@@ -68,9 +68,9 @@ class SnapshotCache {
   SnapshotCacheOptions options_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Slot>> slots_;  // guarded by mu_
-  Lru lru_;                                                        // guarded by mu_, MRU first
-  size_t total_bytes_ = 0;                                         // guarded by mu_
-  SnapshotCacheStats stats_;                                       // guarded by mu_
+  Lru lru_;                                                       // guarded by mu_, MRU first
+  size_t total_bytes_ = 0;                                        // guarded by mu_
+  SnapshotCacheStats stats_;                                      // guarded by mu_
 };
 
 }  // namespace lakeshare::delta

@@ -21,8 +21,8 @@ class SnapshotCacheTest : public ::testing::Test {
  protected:
   SnapshotCacheOptions Options() {
     SnapshotCacheOptions o;
-    o.open_store = [this](const std::string& location)
-        -> Result<std::shared_ptr<const storage::ObjectStore>> {
+    o.open_store =
+        [this](const std::string& location) -> Result<std::shared_ptr<const storage::ObjectStore>> {
       auto it = tables.find(location);
       if (it == tables.end()) return NotFound("no table {}", location);
       return std::shared_ptr<const storage::ObjectStore>(it->second.store());

@@ -137,12 +137,10 @@ TEST(ReconciliationTest, UnknownActionsAndFieldsAreIgnoredButKeptForReemission) 
 TEST(ReconciliationTest, StatsAndPartitionValuesAreReemittedAsInTheLog) {
   TestTable t;
   const std::string stats = R"({"numRecords":3,"minValues":{"id":1,"s":"a\"b"}})";
-  nlohmann::ordered_json add = {{"path", "p=x%20y/f"},
-                                {"partitionValues", {{"p", "x y"}, {"q", nullptr}}},
-                                {"size", 1},
-                                {"modificationTime", 2},
-                                {"dataChange", true},
-                                {"stats", stats}};
+  nlohmann::ordered_json add = {
+      {"path", "p=x%20y/f"}, {"partitionValues", {{"p", "x y"}, {"q", nullptr}}},
+      {"size", 1},           {"modificationTime", 2},
+      {"dataChange", true},  {"stats", stats}};
   t.Commit(0, {Head(), nlohmann::ordered_json{{"add", add}}.dump()});
   auto s = MustLoad(t);
   const AddFile* f = s->files().Find("p=x%20y/f", "");
@@ -206,10 +204,9 @@ TEST(ProtocolTest, ReaderVersionAboveThreeIsUnsupported) {
 TEST(ProtocolTest, FeaturesAndActiveProperties) {
   TestTable t;
   t.Commit(0, {ProtocolLine(3, 7,
-                            std::vector<std::string>{"columnMapping", "deletionVectors",
-                                                     "timestampNtz", "v2Checkpoint",
-                                                     "vacuumProtocolCheck", "typeWidening",
-                                                     "variantType-preview"},
+                            std::vector<std::string>{
+                                "columnMapping", "deletionVectors", "timestampNtz", "v2Checkpoint",
+                                "vacuumProtocolCheck", "typeWidening", "variantType-preview"},
                             std::vector<std::string>{"columnMapping", "deletionVectors",
                                                      "inCommitTimestamp", "domainMetadata"}),
                MetadataLine(kSchema, {},
@@ -229,7 +226,8 @@ TEST(ProtocolTest, FeaturesAndActiveProperties) {
 
 TEST(ProtocolTest, ReaderVersionTwoImpliesColumnMapping) {
   TestTable t;
-  t.Commit(0, {ProtocolLine(2, 5), MetadataLine(kSchema, {}, {{"delta.columnMapping.mode", "id"}})});
+  t.Commit(0,
+           {ProtocolLine(2, 5), MetadataLine(kSchema, {}, {{"delta.columnMapping.mode", "id"}})});
   auto s = MustLoad(t);
   EXPECT_EQ(s->features().reader_features, (std::vector<std::string>{"columnMapping"}));
   EXPECT_EQ(s->features().column_mapping_mode, "id");
@@ -247,7 +245,7 @@ class CheckpointTest : public ::testing::Test {
   // The state at version 1 as checkpoint rows (with a tombstone for `a`).
   std::vector<std::string> RowsAt1() {
     return {ProtocolLine(), MetadataLine(kSchema), TxnLine("app", 1), DomainLine("d", "cfg", false),
-            AddLine("b"), AddLine("c"), RemoveLine("a")};
+            AddLine("b"),   AddLine("c"),          RemoveLine("a")};
   }
   void DropCommits0And1() {
     t.Delete(testing::CommitName(0));
@@ -289,9 +287,12 @@ TEST_F(CheckpointTest, V2JsonWithSidecars) {
   t.WriteParquetCheckpoint("_delta_log/_sidecars/016ae953-37a9-438e-8683-9a9a4a79a395.parquet",
                            sidecar_rows);
   auto rows = RowsAt1();
-  std::string text = R"({"checkpointMetadata":{"version":1,"tags":{}}})" "\n";
+  std::string text = R"({"checkpointMetadata":{"version":1,"tags":{}}})"
+                     "\n";
   for (int i = 0; i < 4; ++i) text += rows[i] + "\n";
-  text += R"({"sidecar":{"path":"016ae953-37a9-438e-8683-9a9a4a79a395.parquet","sizeInBytes":1,"modificationTime":1}})" "\n";
+  text +=
+      R"({"sidecar":{"path":"016ae953-37a9-438e-8683-9a9a4a79a395.parquet","sizeInBytes":1,"modificationTime":1}})"
+      "\n";
   t.Put("_delta_log/00000000000000000001.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json",
         text);
   DropCommits0And1();
@@ -303,10 +304,14 @@ TEST_F(CheckpointTest, V2ParquetWithSidecarsAndMissingSidecarIsCorrupt) {
   t.WriteParquetCheckpoint("_delta_log/_sidecars/s1.parquet", {AddLine("b")});
   t.WriteParquetCheckpoint("_delta_log/_sidecars/s2.parquet", {AddLine("c"), RemoveLine("a")});
   auto rows = RowsAt1();
-  std::vector<std::string> top = {rows[0], rows[1], rows[2], rows[3],
-                                  R"({"checkpointMetadata":{"version":1,"tags":{}}})",
-                                  R"({"sidecar":{"path":"s1.parquet","sizeInBytes":1,"modificationTime":1,"tags":{}}})",
-                                  R"({"sidecar":{"path":"s2.parquet","sizeInBytes":1,"modificationTime":1,"tags":{}}})"};
+  std::vector<std::string> top = {
+      rows[0],
+      rows[1],
+      rows[2],
+      rows[3],
+      R"({"checkpointMetadata":{"version":1,"tags":{}}})",
+      R"({"sidecar":{"path":"s1.parquet","sizeInBytes":1,"modificationTime":1,"tags":{}}})",
+      R"({"sidecar":{"path":"s2.parquet","sizeInBytes":1,"modificationTime":1,"tags":{}}})"};
   t.WriteParquetCheckpoint(
       "_delta_log/00000000000000000001.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.parquet",
       top, {}, true, /*v2_columns=*/true);
@@ -328,8 +333,9 @@ TEST_F(CheckpointTest, StatsParsedBecomeJsonStatsWhenTheStringIsAbsent) {
                            {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
   auto s = MustLoad(t, 2);
   ASSERT_EQ(s->files().size(), 2u);
-  EXPECT_EQ(s->files().Find("b", "")->StatsJson(),
-            R"({"numRecords":4,"minValues":{"id":1,"day":"2024-01-02"},"maxValues":{"id":9,"day":"2024-03-04"},"nullCount":{"id":0,"day":2}})");
+  EXPECT_EQ(
+      s->files().Find("b", "")->StatsJson(),
+      R"({"numRecords":4,"minValues":{"id":1,"day":"2024-01-02"},"maxValues":{"id":9,"day":"2024-03-04"},"nullCount":{"id":0,"day":2}})");
   EXPECT_FALSE(s->files().Find("c", "")->has_stats);
 }
 
@@ -343,8 +349,9 @@ TEST_F(CheckpointTest, AllNullStatsColumnsAreSkippedSafely) {
                            {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
   auto s = MustLoad(t, 2);
   ASSERT_EQ(s->files().size(), 1u);
-  EXPECT_EQ(s->files().Find("b", "")->StatsJson(),
-            R"({"numRecords":4,"minValues":{"id":1},"maxValues":{"id":9},"nullCount":{"id":0,"day":4}})");
+  EXPECT_EQ(
+      s->files().Find("b", "")->StatsJson(),
+      R"({"numRecords":4,"minValues":{"id":1},"maxValues":{"id":9},"nullCount":{"id":0,"day":4}})");
 }
 
 TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {

@@ -13,26 +13,37 @@ namespace {
 // (timestampNtz, variant, geospatial) need nothing from the log reader beyond passing files
 // through; the sharing layer decides which clients may receive such tables.
 constexpr std::string_view kSupportedReaderFeatures[] = {
-    "columnMapping",          // partition values and stats resolved by physical names
-    "deletionVectors",        // (path, dvId) keys, DV descriptors passed through
-    "timestampNtz",           // partition values and stats parsed without zone
-    "v2Checkpoint",           // UUID-named checkpoints, sidecars, checkpointMetadata
-    "vacuumProtocolCheck",    // "readers don't need to understand or change anything new"
-    "typeWidening",           // stats compared in the predicate's type
+    "columnMapping",        // partition values and stats resolved by physical names
+    "deletionVectors",      // (path, dvId) keys, DV descriptors passed through
+    "timestampNtz",         // partition values and stats parsed without zone
+    "v2Checkpoint",         // UUID-named checkpoints, sidecars, checkpointMetadata
+    "vacuumProtocolCheck",  // "readers don't need to understand or change anything new"
+    "typeWidening",         // stats compared in the predicate's type
     "typeWidening-preview",
-    "variantType",            // no stats skipping on variant columns
-    "variantType-preview",
-    "variantShredding-preview",
-    "geospatial",             // no stats skipping on geometry/geography columns
+    "variantType",  // no stats skipping on variant columns
+    "variantType-preview",  "variantShredding-preview",
+    "geospatial",  // no stats skipping on geometry/geography columns
 };
 
 // Writer-only features that some writers also list under readerFeatures; reading ignores them.
 constexpr std::string_view kWriterOnlyFeatures[] = {
-    "appendOnly",       "invariants",         "checkConstraints",   "generatedColumns",
-    "allowColumnDefaults", "changeDataFeed",  "identityColumns",    "rowTracking",
-    "domainMetadata",   "icebergCompatV1",    "icebergCompatV2",    "icebergCompatV3",
-    "clustering",       "inCommitTimestamp",  "materializePartitionColumns",
-    "icebergWriterCompatV1", "liquid",
+    "appendOnly",
+    "invariants",
+    "checkConstraints",
+    "generatedColumns",
+    "allowColumnDefaults",
+    "changeDataFeed",
+    "identityColumns",
+    "rowTracking",
+    "domainMetadata",
+    "icebergCompatV1",
+    "icebergCompatV2",
+    "icebergCompatV3",
+    "clustering",
+    "inCommitTimestamp",
+    "materializePartitionColumns",
+    "icebergWriterCompatV1",
+    "liquid",
 };
 
 bool Contains(const std::vector<std::string>& list, std::string_view name) {
@@ -79,10 +90,9 @@ TableFeatures ComputeTableFeatures(const Protocol& protocol, const Metadata& met
   t.change_data_feed_enabled = metadata.ConfigBool("delta.enableChangeDataFeed");
   // *In-Commit Timestamps*: "The feature inCommitTimestamp must exist in the table protocol's
   // writerFeatures. The table property delta.enableInCommitTimestamps must be set to true."
-  t.in_commit_timestamps_enabled =
-      metadata.ConfigBool("delta.enableInCommitTimestamps") &&
-      (Contains(t.writer_features, "inCommitTimestamp") ||
-       Contains(t.writer_features, "inCommitTimestamp-preview"));
+  t.in_commit_timestamps_enabled = metadata.ConfigBool("delta.enableInCommitTimestamps") &&
+                                   (Contains(t.writer_features, "inCommitTimestamp") ||
+                                    Contains(t.writer_features, "inCommitTimestamp-preview"));
   t.v2_checkpoints = t.HasReaderFeature("v2Checkpoint");
   return t;
 }

@@ -27,11 +27,11 @@ struct TableFeatures {
   /// Respect Column Mapping"); empty for version 1.
   std::vector<std::string> reader_features;
   std::vector<std::string> writer_features;
-  std::string column_mapping_mode = "none";  // "none", "id" or "name"
-  bool deletion_vectors_enabled = false;     // delta.enableDeletionVectors
-  bool change_data_feed_enabled = false;     // delta.enableChangeDataFeed
-  bool in_commit_timestamps_enabled = false; // delta.enableInCommitTimestamps
-  bool v2_checkpoints = false;               // v2Checkpoint supported
+  std::string column_mapping_mode = "none";   // "none", "id" or "name"
+  bool deletion_vectors_enabled = false;      // delta.enableDeletionVectors
+  bool change_data_feed_enabled = false;      // delta.enableChangeDataFeed
+  bool in_commit_timestamps_enabled = false;  // delta.enableInCommitTimestamps
+  bool v2_checkpoints = false;                // v2Checkpoint supported
 
   bool HasReaderFeature(std::string_view name) const;
 };
