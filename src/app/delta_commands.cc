@@ -31,7 +31,9 @@ namespace {
 
 template <typename T>
 T OrFail(Result<T> r) {
-  if (!r) Fail(r.error());
+  if (!r) {
+    Fail(r.error());
+  }
   return std::move(*r);
 }
 
@@ -44,7 +46,9 @@ void Write(std::string& out, bool force = false) {
 
 std::shared_ptr<const storage::ObjectStore> OpenTable(const std::string& table) {
   auto store = storage::OpenObjectStore(table);
-  if (!store) Fail(store.error());
+  if (!store) {
+    Fail(store.error());
+  }
   return std::shared_ptr<const storage::ObjectStore>(std::move(*store));
 }
 
@@ -52,7 +56,9 @@ std::shared_ptr<const storage::ObjectStore> OpenTable(const std::string& table) 
 int64_t ParseTimestampArg(const std::string& text) {
   int64_t ms = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (ec == std::errc() && p == text.data() + text.size()) return ms;
+  if (ec == std::errc() && p == text.data() + text.size()) {
+    return ms;
+  }
   auto micros = delta::ParseTimestampMicros(text);
   if (!micros) {
     Fail(Error{ErrorCode::kInvalidArgument,
@@ -73,7 +79,9 @@ std::shared_ptr<const delta::Snapshot> LoadAt(std::shared_ptr<const storage::Obj
     auto latest = OrFail(delta::Snapshot::Load(store, options));
     version =
         OrFail(delta::VersionAtTimestamp(*latest, ts, delta::TimestampBound::kLatestAtOrBefore));
-    if (*version == latest->version()) return latest;
+    if (*version == latest->version()) {
+      return latest;
+    }
   }
   options.version = version;
   return OrFail(delta::Snapshot::Load(store, options));
@@ -131,8 +139,12 @@ int RunChanges(const std::string& table, std::optional<int64_t> from, std::optio
   std::string out;
   Status st = delta::ReadChangeFeed(store, options, [&](delta::CommitChanges&& c) {
     auto suffix = fmt::format(",\"version\":{},\"timestamp\":{}}}\n", c.version, c.timestamp_ms);
-    if (c.protocol) out += "{\"protocol\":" + c.protocol->json + suffix;
-    if (c.metadata) out += "{\"metaData\":" + c.metadata->json + suffix;
+    if (c.protocol) {
+      out += "{\"protocol\":" + c.protocol->json + suffix;
+    }
+    if (c.metadata) {
+      out += "{\"metaData\":" + c.metadata->json + suffix;
+    }
     for (const auto& a : c.actions) {
       out += "{\"";
       out += delta::FileActionTypeName(a.type);
@@ -145,7 +157,9 @@ int RunChanges(const std::string& table, std::optional<int64_t> from, std::optio
     return OkStatus();
   });
   Write(out, true);
-  if (!st) Fail(st.error());
+  if (!st) {
+    Fail(st.error());
+  }
   return 0;
 }
 
@@ -162,14 +176,18 @@ int RunDescribe(const std::string& table, std::optional<int64_t> version,
                     s.version(), s.timestamp_ms(), s.protocol().json, s.metadata().json);
     out += ",\"partitionColumns\":[";
     for (size_t i = 0; i < s.partition_columns().size(); ++i) {
-      if (i) out += ",";
+      if (i) {
+        out += ",";
+      }
       AppendJsonString(out, s.partition_columns()[i]);
     }
     out += fmt::format("],\"numFiles\":{},\"sizeInBytes\":{}", s.files().size(),
                        s.files().total_bytes());
     out += ",\"readerFeatures\":[";
     for (size_t i = 0; i < features.reader_features.size(); ++i) {
-      if (i) out += ",";
+      if (i) {
+        out += ",";
+      }
       AppendJsonString(out, features.reader_features[i]);
     }
     out += "],\"columnMappingMode\":";
@@ -199,18 +217,24 @@ int RunDescribe(const std::string& table, std::optional<int64_t> version,
               static_cast<long long>(s.timestamp_ms()),
               features.in_commit_timestamps_enabled ? " in-commit" : "");
   std::printf("table id:           %s\n", s.metadata().id.c_str());
-  if (s.metadata().name) std::printf("name:               %s\n", s.metadata().name->c_str());
+  if (s.metadata().name) {
+    std::printf("name:               %s\n", s.metadata().name->c_str());
+  }
   if (s.metadata().description) {
     std::printf("description:        %s\n", s.metadata().description->c_str());
   }
   std::printf("protocol:           %s\n", s.protocol().json.c_str());
   std::string parts;
-  for (const auto& p : s.partition_columns()) parts += (parts.empty() ? "" : ", ") + p;
+  for (const auto& p : s.partition_columns()) {
+    parts += (parts.empty() ? "" : ", ") + p;
+  }
   std::printf("partition columns:  %s\n", parts.empty() ? "(none)" : parts.c_str());
   std::printf("files:              %zu (%lld bytes)\n", s.files().size(),
               static_cast<long long>(s.files().total_bytes()));
   std::string rf;
-  for (const auto& f : features.reader_features) rf += (rf.empty() ? "" : ", ") + f;
+  for (const auto& f : features.reader_features) {
+    rf += (rf.empty() ? "" : ", ") + f;
+  }
   std::printf("reader features:    %s\n", rf.empty() ? "(none)" : rf.c_str());
   std::printf("column mapping:     %s\n", features.column_mapping_mode.c_str());
   std::printf("change data feed:   %s\n", features.change_data_feed_enabled ? "on" : "off");
@@ -225,7 +249,9 @@ int RunDescribe(const std::string& table, std::optional<int64_t> version,
   }
   std::printf("configuration:      %s\n", config.empty() ? "(none)" : config.c_str());
   std::printf("schema:             %s\n", s.metadata().schema_string.c_str());
-  if (!readable) std::printf("readable:           no: %s\n", readable.error().message.c_str());
+  if (!readable) {
+    std::printf("readable:           no: %s\n", readable.error().message.c_str());
+  }
   return 0;
 }
 

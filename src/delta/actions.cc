@@ -13,16 +13,22 @@ namespace {
 void AppendStringList(std::string& out, const std::vector<std::string>& list) {
   out.push_back('[');
   for (size_t i = 0; i < list.size(); ++i) {
-    if (i) out.push_back(',');
+    if (i) {
+      out.push_back(',');
+    }
     AppendJsonString(out, list[i]);
   }
   out.push_back(']');
 }
 
 bool ContainsName(const std::optional<std::vector<std::string>>& list, std::string_view name) {
-  if (!list) return false;
+  if (!list) {
+    return false;
+  }
   for (const auto& f : *list) {
-    if (f == name) return true;
+    if (f == name) {
+      return true;
+    }
   }
   return false;
 }
@@ -31,9 +37,15 @@ constexpr std::string_view kZ85Alphabet =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -41,7 +53,9 @@ int HexValue(char c) {
 
 const std::optional<std::string>* FindInMap(const StringMap& map, std::string_view key) {
   for (const auto& [k, v] : map) {
-    if (k == key) return &v;
+    if (k == key) {
+      return &v;
+    }
   }
   return nullptr;
 }
@@ -50,7 +64,9 @@ void AppendStringMapJson(std::string& out, const StringMap& map) {
   out.push_back('{');
   bool first = true;
   for (const auto& [k, v] : map) {
-    if (!first) out.push_back(',');
+    if (!first) {
+      out.push_back(',');
+    }
     first = false;
     AppendJsonString(out, k);
     out.push_back(':');
@@ -87,16 +103,24 @@ void Protocol::RebuildJson() {
 
 std::optional<std::string> Metadata::Config(std::string_view key) const {
   const auto* v = FindInMap(configuration, key);
-  if (v == nullptr || !v->has_value()) return std::nullopt;
+  if (v == nullptr || !v->has_value()) {
+    return std::nullopt;
+  }
   return **v;
 }
 
 bool Metadata::ConfigBool(std::string_view key, bool fallback) const {
   auto v = Config(key);
-  if (!v) return fallback;
+  if (!v) {
+    return fallback;
+  }
   std::string lower = ToLower(*v);
-  if (lower == "true") return true;
-  if (lower == "false") return false;
+  if (lower == "true") {
+    return true;
+  }
+  if (lower == "false") {
+    return false;
+  }
   return fallback;
 }
 
@@ -121,7 +145,9 @@ void Metadata::RebuildJson() {
   AppendStringList(json, partition_columns);
   json += ",\"configuration\":";
   AppendStringMapJson(json, configuration);
-  if (created_time) json += fmt::format(",\"createdTime\":{}", *created_time);
+  if (created_time) {
+    json += fmt::format(",\"createdTime\":{}", *created_time);
+  }
   json.push_back('}');
 }
 
@@ -129,7 +155,9 @@ void Txn::RebuildJson() {
   json = "{\"appId\":";
   AppendJsonString(json, app_id);
   json += fmt::format(",\"version\":{}", version);
-  if (last_updated) json += fmt::format(",\"lastUpdated\":{}", *last_updated);
+  if (last_updated) {
+    json += fmt::format(",\"lastUpdated\":{}", *last_updated);
+  }
   json.push_back('}');
 }
 
@@ -146,7 +174,9 @@ std::string DeletionVectorDescriptor::UniqueId() const {
   id.reserve(path_or_inline_dv.size() + 12);
   id.push_back(storage_type);
   id += path_or_inline_dv;
-  if (offset) id += fmt::format("@{}", *offset);
+  if (offset) {
+    id += fmt::format("@{}", *offset);
+  }
   return id;
 }
 
@@ -168,7 +198,9 @@ Result<std::string> DeletionVectorDescriptor::RelativePath() const {
   std::string name =
       fmt::format("deletion_vector_{}-{}-{}-{}-{}.bin", hex.substr(0, 8), hex.substr(8, 4),
                   hex.substr(12, 4), hex.substr(16, 4), hex.substr(20));
-  if (prefix.empty()) return name;
+  if (prefix.empty()) {
+    return name;
+  }
   return std::string(prefix) + "/" + name;
 }
 
@@ -177,7 +209,9 @@ void DeletionVectorDescriptor::AppendJson(std::string& out) const {
   AppendJsonString(out, std::string_view(&storage_type, 1));
   out += ",\"pathOrInlineDv\":";
   AppendJsonString(out, path_or_inline_dv);
-  if (offset) fmt::format_to(std::back_inserter(out), ",\"offset\":{}", *offset);
+  if (offset) {
+    fmt::format_to(std::back_inserter(out), ",\"offset\":{}", *offset);
+  }
   fmt::format_to(std::back_inserter(out), ",\"sizeInBytes\":{},\"cardinality\":{}}}", size_in_bytes,
                  cardinality);
 }
@@ -195,7 +229,9 @@ std::string_view FileActionTypeName(FileActionType type) {
 }
 
 std::optional<std::string> DecodeZ85(std::string_view text) {
-  if (text.size() % 5 != 0) return std::nullopt;
+  if (text.size() % 5 != 0) {
+    return std::nullopt;
+  }
   std::array<int8_t, 256> table;
   table.fill(-1);
   for (size_t i = 0; i < kZ85Alphabet.size(); ++i) {
@@ -207,10 +243,14 @@ std::optional<std::string> DecodeZ85(std::string_view text) {
     uint64_t value = 0;
     for (size_t j = 0; j < 5; ++j) {
       int8_t d = table[static_cast<unsigned char>(text[i + j])];
-      if (d < 0) return std::nullopt;
+      if (d < 0) {
+        return std::nullopt;
+      }
       value = value * 85 + static_cast<uint64_t>(d);
     }
-    if (value > 0xffffffffull) return std::nullopt;
+    if (value > 0xffffffffull) {
+      return std::nullopt;
+    }
     for (int shift = 24; shift >= 0; shift -= 8) {
       out.push_back(static_cast<char>((value >> shift) & 0xff));
     }
@@ -221,14 +261,20 @@ std::optional<std::string> DecodeZ85(std::string_view text) {
 bool IsAbsoluteUri(std::string_view path) {
   // scheme ":" with scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ); a leading '/' is an
   // absolute local path.
-  if (!path.empty() && path[0] == '/') return true;
+  if (!path.empty() && path[0] == '/') {
+    return true;
+  }
   size_t colon = path.find(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
+  if (colon == std::string_view::npos || colon == 0) {
+    return false;
+  }
   for (size_t i = 0; i < colon; ++i) {
     char c = path[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
-    if (!ok) return false;
+    if (!ok) {
+      return false;
+    }
   }
   return true;
 }

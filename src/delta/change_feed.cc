@@ -23,7 +23,9 @@ class CommitCollector : public ActionSink {
     return OkStatus();
   }
   Status OnCommitInfo(CommitInfo c) override {
-    if (!commit_info) commit_info = std::move(c);
+    if (!commit_info) {
+      commit_info = std::move(c);
+    }
     return OkStatus();
   }
   Status OnFileAction(FileAction a) override {
@@ -44,10 +46,14 @@ class CommitCollector : public ActionSink {
 
 std::optional<int64_t> ConfigInt(const Metadata& m, std::string_view key) {
   auto s = m.Config(key);
-  if (!s) return std::nullopt;
+  if (!s) {
+    return std::nullopt;
+  }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || p != s->data() + s->size()) return std::nullopt;
+  if (ec != std::errc() || p != s->data() + s->size()) {
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -57,12 +63,17 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
                       const ChangeFeedOptions& options,
                       const std::function<Status(CommitChanges&&)>& fn) {
   const Version start = options.start;
-  if (start < 0) return InvalidArgument("Invalid starting version {}", start);
-  if (options.end && *options.end < 0)
+  if (start < 0) {
+    return InvalidArgument("Invalid starting version {}", start);
+  }
+  if (options.end && *options.end < 0) {
     return InvalidArgument("Invalid ending version {}", *options.end);
+  }
   LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store));
   const Version latest = listing.latest();
-  if (latest < 0) return NotFound("No Delta table found: _delta_log has no commit files");
+  if (latest < 0) {
+    return NotFound("No Delta table found: _delta_log has no commit files");
+  }
   const Version end = options.end.value_or(latest);
   if (start > end) {
     return InvalidArgument("The starting version {} is after the ending version {}", start, end);
@@ -105,9 +116,13 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
     LS_RETURN_IF_ERROR(ParseJsonActions(buffer, c->file.path, collector));
     if (collector.protocol) {
       protocol = *collector.protocol;
-      if (options.check_protocol) LS_RETURN_IF_ERROR(CheckReadable(protocol));
+      if (options.check_protocol) {
+        LS_RETURN_IF_ERROR(CheckReadable(protocol));
+      }
     }
-    if (collector.metadata) metadata = *collector.metadata;
+    if (collector.metadata) {
+      metadata = *collector.metadata;
+    }
     if (options.require_cdf_enabled && !metadata.ConfigBool("delta.enableChangeDataFeed")) {
       return Unsupported(
           "Change data feed is not enabled for table version {} (delta.enableChangeDataFeed is "
@@ -132,7 +147,9 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
       changes.actions = std::move(collector.cdc);
     } else {
       for (auto& a : collector.data) {
-        if (a.data_change) changes.actions.push_back(std::move(a));
+        if (a.data_change) {
+          changes.actions.push_back(std::move(a));
+        }
       }
     }
     LS_RETURN_IF_ERROR(fn(std::move(changes)));

@@ -30,7 +30,9 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 // metaData columns in a row group of adds, say) is not decoded at all.
 bool AllNull(const FileReader& reader, int row_group, int leaf) {
   auto stats = reader.column_statistics(row_group, leaf);
-  if (!stats || !stats->null_count) return false;
+  if (!stats || !stats->null_count) {
+    return false;
+  }
   return *stats->null_count >= reader.column_chunk_info(row_group, leaf).num_values;
 }
 
@@ -110,7 +112,9 @@ class RepeatedColumn {
   // `collection` is the list or map node; `leaf_node` the element, key or value leaf.
   Status Load(const FileReader& reader, int row_group, int collection, int leaf_node) {
     present_ = false;
-    if (collection < 0 || leaf_node < 0) return OkStatus();
+    if (collection < 0 || leaf_node < 0) {
+      return OkStatus();
+    }
     const Schema& s = reader.schema();
     const SchemaNode& leaf = s.node(leaf_node);
     if (leaf.shape != NodeShape::kPrimitive || AllNull(reader, row_group, leaf.leaf_index)) {
@@ -130,15 +134,21 @@ class RepeatedColumn {
   /// Returns the definition level of the row's first entry (to tell null from empty).
   int16_t NextRow(std::vector<int64_t>& out) {
     out.clear();
-    if (!present_ || entry_ >= data_.num_entries) return 0;
+    if (!present_ || entry_ >= data_.num_entries) {
+      return 0;
+    }
     int16_t first_def = 0;
     bool first = true;
     while (entry_ < data_.num_entries) {
       int16_t rep = data_.rep_levels.empty() ? 0 : data_.rep_levels[static_cast<size_t>(entry_)];
-      if (!first && rep == 0) break;
+      if (!first && rep == 0) {
+        break;
+      }
       int16_t def =
           data_.def_levels.empty() ? data_.max_def : data_.def_levels[static_cast<size_t>(entry_)];
-      if (first) first_def = def;
+      if (first) {
+        first_def = def;
+      }
       first = false;
       ++entry_;
       if (def >= element_def_) {
@@ -164,9 +174,13 @@ class MapColumn {
   Status Load(const FileReader& reader, int row_group, int node) {
     key_ = RepeatedColumn();
     value_ = RepeatedColumn();
-    if (node < 0) return OkStatus();
+    if (node < 0) {
+      return OkStatus();
+    }
     const SchemaNode& n = reader.schema().node(node);
-    if (n.shape != NodeShape::kMap) return OkStatus();
+    if (n.shape != NodeShape::kMap) {
+      return OkStatus();
+    }
     LS_RETURN_IF_ERROR(key_.Load(reader, row_group, node, n.map_key));
     LS_RETURN_IF_ERROR(value_.Load(reader, row_group, node, n.map_value));
     return OkStatus();
@@ -176,7 +190,9 @@ class MapColumn {
   Status NextRow(std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& out,
                  std::string_view what) {
     out.clear();
-    if (!key_.present()) return OkStatus();
+    if (!key_.present()) {
+      return OkStatus();
+    }
     key_.NextRow(keys_);
     value_.NextRow(values_);
     if (value_.present() && values_.size() != keys_.size()) {
@@ -184,9 +200,13 @@ class MapColumn {
                           keys_.size(), values_.size());
     }
     for (size_t i = 0; i < keys_.size(); ++i) {
-      if (keys_[i] < 0) return CorruptError("map column '{}' has a null key", what);
+      if (keys_[i] < 0) {
+        return CorruptError("map column '{}' has a null key", what);
+      }
       std::optional<std::string_view> v;
-      if (value_.present() && values_[i] >= 0) v = BytesAt(value_.data(), values_[i]);
+      if (value_.present() && values_[i] >= 0) {
+        v = BytesAt(value_.data(), values_[i]);
+      }
       out.emplace_back(BytesAt(key_.data(), keys_[i]), v);
     }
     return OkStatus();
@@ -205,20 +225,30 @@ class ListColumn {
   Status Load(const FileReader& reader, int row_group, int node) {
     col_ = RepeatedColumn();
     node_def_ = 0;
-    if (node < 0) return OkStatus();
+    if (node < 0) {
+      return OkStatus();
+    }
     const SchemaNode& n = reader.schema().node(node);
-    if (n.shape != NodeShape::kList) return OkStatus();
+    if (n.shape != NodeShape::kList) {
+      return OkStatus();
+    }
     node_def_ = n.max_def;
     return col_.Load(reader, row_group, node, n.list_element);
   }
   /// Advance one row; nullopt when the list itself is null.
   std::optional<std::vector<std::string>> NextRow() {
-    if (!col_.present()) return std::nullopt;
+    if (!col_.present()) {
+      return std::nullopt;
+    }
     int16_t def = col_.NextRow(idx_);
-    if (def < node_def_) return std::nullopt;
+    if (def < node_def_) {
+      return std::nullopt;
+    }
     std::vector<std::string> out;
     for (int64_t i : idx_) {
-      if (i >= 0) out.emplace_back(BytesAt(col_.data(), i));
+      if (i >= 0) {
+        out.emplace_back(BytesAt(col_.data(), i));
+      }
     }
     return out;
   }
@@ -234,7 +264,9 @@ void AppendMapJson(
     const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& m) {
   out.push_back('{');
   for (size_t i = 0; i < m.size(); ++i) {
-    if (i) out.push_back(',');
+    if (i) {
+      out.push_back(',');
+    }
     AppendJsonString(out, m[i].first);
     out.push_back(':');
     if (m[i].second) {
@@ -262,9 +294,13 @@ void AppendDecimal(std::string& out, std::string_view be, int scale) {
   bool negative = !be.empty() && (static_cast<unsigned char>(be[0]) & 0x80);
   std::vector<uint8_t> mag(be.begin(), be.end());
   if (negative) {
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
+    for (auto& b : mag) {
+      b = static_cast<uint8_t>(~b);
+    }
     for (size_t i = mag.size(); i-- > 0;) {
-      if (++mag[i] != 0) break;
+      if (++mag[i] != 0) {
+        break;
+      }
     }
   }
   std::string digits;
@@ -277,12 +313,20 @@ void AppendDecimal(std::string& out, std::string_view be, int scale) {
       rem = cur % 10;
     }
     digits.push_back(static_cast<char>('0' + rem));
-    while (start < mag.size() && mag[start] == 0) ++start;
+    while (start < mag.size() && mag[start] == 0) {
+      ++start;
+    }
   }
-  if (digits.empty()) digits = "0";
-  while (scale > 0 && digits.size() <= static_cast<size_t>(scale)) digits.push_back('0');
+  if (digits.empty()) {
+    digits = "0";
+  }
+  while (scale > 0 && digits.size() <= static_cast<size_t>(scale)) {
+    digits.push_back('0');
+  }
   std::string text(digits.rbegin(), digits.rend());
-  if (negative && text.find_first_not_of('0') != std::string::npos) out.push_back('-');
+  if (negative && text.find_first_not_of('0') != std::string::npos) {
+    out.push_back('-');
+  }
   if (scale > 0) {
     out.append(text, 0, text.size() - static_cast<size_t>(scale));
     out.push_back('.');
@@ -308,7 +352,9 @@ void AppendTimestamp(std::string& out, int64_t v, parquet::TimeUnit unit, bool u
                                                         : FloorDiv(v, 1000000);
   out.push_back('"');
   AppendIsoMillis(out, millis);
-  if (!utc) out.pop_back();  // timestamp_ntz: no zone
+  if (!utc) {
+    out.pop_back();  // timestamp_ntz: no zone
+  }
   out.push_back('"');
 }
 
@@ -379,7 +425,9 @@ class ParsedStats {
     schema_ = &reader.schema();
     for (int leaf : schema_->LeavesUnder(node)) {
       int n = schema_->leaf_node(leaf);
-      if (schema_->node(n).max_rep != 0) continue;  // stats never repeat
+      if (schema_->node(n).max_rep != 0) {
+        continue;  // stats never repeat
+      }
       column_of_[n] = columns_.size();
       columns_.emplace_back();
       LS_RETURN_IF_ERROR(columns_.back().Load(reader, row_group, n));
@@ -389,12 +437,18 @@ class ParsedStats {
   bool present() const { return root_ >= 0; }
   /// Advance every column one row (call once per row).
   void Next() {
-    for (auto& c : columns_) c.Next();
+    for (auto& c : columns_) {
+      c.Next();
+    }
   }
   /// Append the current row's stats as JSON; false when the struct is null.
   bool AppendJson(std::string& out) {
-    if (root_ < 0) return false;
-    if (!AnyDefinedAtOrAbove(root_)) return false;
+    if (root_ < 0) {
+      return false;
+    }
+    if (!AnyDefinedAtOrAbove(root_)) {
+      return false;
+    }
     AppendStruct(root_, out);
     return true;
   }
@@ -417,7 +471,9 @@ class ParsedStats {
     for (int child : schema_->node(node).children) {
       const SchemaNode& c = schema_->node(child);
       size_t mark = out.size();
-      if (!first) out.push_back(',');
+      if (!first) {
+        out.push_back(',');
+      }
       AppendJsonString(out, c.name);
       out.push_back(':');
       bool wrote = false;
@@ -457,7 +513,9 @@ class CheckpointFileReader {
   Status Run() {
     for (int rg = 0; rg < r_.num_row_groups(); ++rg) {
       LS_RETURN_IF_ERROR(ReadNonFileActions(rg));
-      if (sink_.wants_file_actions()) LS_RETURN_IF_ERROR(ReadAdds(rg));
+      if (sink_.wants_file_actions()) {
+        LS_RETURN_IF_ERROR(ReadAdds(rg));
+      }
     }
     return OkStatus();
   }
@@ -480,7 +538,9 @@ class CheckpointFileReader {
         bool has_w = writer_v.Next();
         auto rfl = rf.NextRow();
         auto wfl = wf.NextRow();
-        if (!has_r && !has_w) continue;
+        if (!has_r && !has_w) {
+          continue;
+        }
         Protocol p;
         p.min_reader_version = has_r ? static_cast<int32_t>(reader_v.integer()) : 1;
         p.min_writer_version = has_w ? static_cast<int32_t>(writer_v.integer()) : 1;
@@ -515,16 +575,32 @@ class CheckpointFileReader {
         auto part_list = parts.NextRow();
         LS_RETURN_IF_ERROR(options.NextRow(opt_map, "metaData.format.options"));
         LS_RETURN_IF_ERROR(config.NextRow(cfg_map, "metaData.configuration"));
-        if (!has_id && !has_schema) continue;
+        if (!has_id && !has_schema) {
+          continue;
+        }
         Metadata m;
-        if (has_id) m.id = std::string(id.bytes());
-        if (has_name) m.name = std::string(name.bytes());
-        if (has_desc) m.description = std::string(desc.bytes());
-        if (has_provider) m.format_provider = std::string(provider.bytes());
+        if (has_id) {
+          m.id = std::string(id.bytes());
+        }
+        if (has_name) {
+          m.name = std::string(name.bytes());
+        }
+        if (has_desc) {
+          m.description = std::string(desc.bytes());
+        }
+        if (has_provider) {
+          m.format_provider = std::string(provider.bytes());
+        }
         m.format_options = ToStringMap(opt_map);
-        if (has_schema) m.schema_string = std::string(schema.bytes());
-        if (part_list) m.partition_columns = std::move(*part_list);
-        if (has_created) m.created_time = created.integer();
+        if (has_schema) {
+          m.schema_string = std::string(schema.bytes());
+        }
+        if (part_list) {
+          m.partition_columns = std::move(*part_list);
+        }
+        if (has_created) {
+          m.created_time = created.integer();
+        }
         m.configuration = ToStringMap(cfg_map);
         m.RebuildJson();
         LS_RETURN_IF_ERROR(sink_.OnMetadata(std::move(m)));
@@ -540,11 +616,15 @@ class CheckpointFileReader {
         bool has_app = app.Next();
         bool has_version = version.Next();
         bool has_updated = updated.Next();
-        if (!has_app) continue;
+        if (!has_app) {
+          continue;
+        }
         Txn t;
         t.app_id = std::string(app.bytes());
         t.version = has_version ? version.integer() : 0;
-        if (has_updated) t.last_updated = updated.integer();
+        if (has_updated) {
+          t.last_updated = updated.integer();
+        }
         t.RebuildJson();
         LS_RETURN_IF_ERROR(sink_.OnTxn(std::move(t)));
       }
@@ -559,10 +639,14 @@ class CheckpointFileReader {
         bool has_domain = domain.Next();
         bool has_config = config.Next();
         bool has_removed = removed.Next();
-        if (!has_domain) continue;
+        if (!has_domain) {
+          continue;
+        }
         DomainMetadata d;
         d.domain = std::string(domain.bytes());
-        if (has_config) d.configuration = std::string(config.bytes());
+        if (has_config) {
+          d.configuration = std::string(config.bytes());
+        }
         d.removed = has_removed && removed.boolean();
         d.RebuildJson();
         LS_RETURN_IF_ERROR(sink_.OnDomainMetadata(std::move(d)));
@@ -573,7 +657,9 @@ class CheckpointFileReader {
       FlatColumn version;
       LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("checkpointMetadata.version")));
       for (int64_t row = 0; row < rows; ++row) {
-        if (version.Next()) LS_RETURN_IF_ERROR(sink_.OnCheckpointMetadata(version.integer()));
+        if (version.Next()) {
+          LS_RETURN_IF_ERROR(sink_.OnCheckpointMetadata(version.integer()));
+        }
       }
     }
     // sidecar (v2 spec)
@@ -586,11 +672,17 @@ class CheckpointFileReader {
         bool has_path = path.Next();
         bool has_size = size.Next();
         bool has_mtime = mtime.Next();
-        if (!has_path) continue;
+        if (!has_path) {
+          continue;
+        }
         SidecarInfo sc;
         sc.path = std::string(path.bytes());
-        if (has_size) sc.size_in_bytes = size.integer();
-        if (has_mtime) sc.modification_time = mtime.integer();
+        if (has_size) {
+          sc.size_in_bytes = size.integer();
+        }
+        if (has_mtime) {
+          sc.modification_time = mtime.integer();
+        }
         LS_RETURN_IF_ERROR(sink_.OnSidecar(std::move(sc)));
       }
     }
@@ -598,7 +690,9 @@ class CheckpointFileReader {
   }
 
   Status ReadAdds(int rg) {
-    if (Path("add") < 0 || Path("add.path") < 0) return OkStatus();
+    if (Path("add") < 0 || Path("add.path") < 0) {
+      return OkStatus();
+    }
     const int64_t rows = r_.row_group_num_rows(rg);
     FlatColumn path, size, mtime, change, stats, base_row_id, default_rcv, clustering;
     FlatColumn dv_type, dv_path, dv_offset, dv_size, dv_card;
@@ -619,7 +713,9 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(base_row_id.Load(r_, rg, Path("add.baseRowId")));
     LS_RETURN_IF_ERROR(default_rcv.Load(r_, rg, Path("add.defaultRowCommitVersion")));
     LS_RETURN_IF_ERROR(clustering.Load(r_, rg, Path("add.clusteringProvider")));
-    if (!path.present()) return OkStatus();
+    if (!path.present()) {
+      return OkStatus();
+    }
     // stats_parsed only matters for rows without JSON stats.
     const int64_t adds = path.data().num_values();
     if (Path("add.stats_parsed") >= 0 && (!stats.present() || stats.data().num_values() < adds)) {
@@ -628,11 +724,15 @@ class CheckpointFileReader {
     // Paths and JSON stats are referenced in the decoded pages rather than copied.
     auto bytes_of = [](const ColumnData& c) {
       size_t n = 0;
-      for (std::string_view b : c.bytes) n += b.size();
+      for (std::string_view b : c.bytes) {
+        n += b.size();
+      }
       return n;
     };
     sink_.RetainBuffers(path.data().buffers, bytes_of(path.data()));
-    if (stats.present()) sink_.RetainBuffers(stats.data().buffers, bytes_of(stats.data()));
+    if (stats.present()) {
+      sink_.RetainBuffers(stats.data().buffers, bytes_of(stats.data()));
+    }
     AddInput in;
     in.path_retained = true;
     std::string extra;
@@ -655,8 +755,12 @@ class CheckpointFileReader {
       bool has_brid = base_row_id.Next();
       bool has_drcv = default_rcv.Next();
       bool has_cp = clustering.Next();
-      if (parsed.present()) parsed.Next();
-      if (!has_path) continue;
+      if (parsed.present()) {
+        parsed.Next();
+      }
+      if (!has_path) {
+        continue;
+      }
       in.path = path.bytes();
       in.size = in.has_size ? size.integer() : 0;
       in.modification_time = in.has_modification_time ? mtime.integer() : 0;
@@ -690,15 +794,22 @@ class CheckpointFileReader {
         }
         dv.storage_type = t[0];
         dv.path_or_inline_dv = std::string(dv_path.bytes());
-        if (has_dv_offset) dv.offset = static_cast<int32_t>(dv_offset.integer());
-        if (has_dv_size) dv.size_in_bytes = static_cast<int32_t>(dv_size.integer());
-        if (has_dv_card) dv.cardinality = dv_card.integer();
+        if (has_dv_offset) {
+          dv.offset = static_cast<int32_t>(dv_offset.integer());
+        }
+        if (has_dv_size) {
+          dv.size_in_bytes = static_cast<int32_t>(dv_size.integer());
+        }
+        if (has_dv_card) {
+          dv.cardinality = dv_card.integer();
+        }
         in.deletion_vector = &dv;
         extra += ",\"deletionVector\":";
         dv.AppendJson(extra);
       }
-      if (has_brid)
+      if (has_brid) {
         fmt::format_to(std::back_inserter(extra), ",\"baseRowId\":{}", base_row_id.integer());
+      }
       if (has_drcv) {
         fmt::format_to(std::back_inserter(extra), ",\"defaultRowCommitVersion\":{}",
                        default_rcv.integer());

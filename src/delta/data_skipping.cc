@@ -23,11 +23,15 @@ struct ColumnRef {
 
 std::string PhysicalName(const Json& field, bool mapped) {
   std::string name = field.value("name", "");
-  if (!mapped) return name;
+  if (!mapped) {
+    return name;
+  }
   auto md = field.find("metadata");
   if (md != field.end() && md->is_object()) {
     auto it = md->find("delta.columnMapping.physicalName");
-    if (it != md->end() && it->is_string()) return it->get<std::string>();
+    if (it != md->end() && it->is_string()) {
+      return it->get<std::string>();
+    }
   }
   return name;
 }
@@ -35,11 +39,17 @@ std::string PhysicalName(const Json& field, bool mapped) {
 void WalkSchema(const Json& type, const std::string& logical_prefix,
                 const std::vector<std::string>& physical_prefix, bool mapped,
                 std::map<std::string, ColumnRef>& out) {
-  if (!type.is_object() || type.value("type", "") != "struct") return;
+  if (!type.is_object() || type.value("type", "") != "struct") {
+    return;
+  }
   auto fields = type.find("fields");
-  if (fields == type.end() || !fields->is_array()) return;
+  if (fields == type.end() || !fields->is_array()) {
+    return;
+  }
   for (const auto& f : *fields) {
-    if (!f.is_object()) continue;
+    if (!f.is_object()) {
+      continue;
+    }
     std::string name = f.value("name", "");
     std::string logical = logical_prefix.empty() ? name : logical_prefix + "." + name;
     std::vector<std::string> physical = physical_prefix;
@@ -48,7 +58,9 @@ void WalkSchema(const Json& type, const std::string& logical_prefix,
     ref.physical_path = physical;
     out[ToLower(logical)] = ref;
     auto t = f.find("type");
-    if (t != f.end() && t->is_object()) WalkSchema(*t, logical, physical, mapped, out);
+    if (t != f.end() && t->is_object()) {
+      WalkSchema(*t, logical, physical, mapped, out);
+    }
   }
 }
 
@@ -104,14 +116,18 @@ std::optional<TypedValue> FromStat(simdjson::dom::element e, ValueType type) {
         return v;
       }
       if (type == ValueType::kFloat || type == ValueType::kDouble) {
-        if (std::isnan(d)) return std::nullopt;
+        if (std::isnan(d)) {
+          return std::nullopt;
+        }
         v.v = d;
         return v;
       }
       return std::nullopt;
     }
     case simdjson::dom::element_type::BOOL:
-      if (type != ValueType::kBool) return std::nullopt;
+      if (type != ValueType::kBool) {
+        return std::nullopt;
+      }
       {
         TypedValue v;
         v.type = type;
@@ -126,37 +142,57 @@ std::optional<TypedValue> FromStat(simdjson::dom::element e, ValueType type) {
 std::optional<simdjson::dom::element> Navigate(simdjson::dom::element root, std::string_view key,
                                                const std::vector<std::string>& path) {
   simdjson::dom::element cur;
-  if (root.at_key(key).get(cur)) return std::nullopt;
+  if (root.at_key(key).get(cur)) {
+    return std::nullopt;
+  }
   for (const auto& p : path) {
-    if (cur.at_key(p).get(cur)) return std::nullopt;
+    if (cur.at_key(p).get(cur)) {
+      return std::nullopt;
+    }
   }
   return cur;
 }
 
 std::optional<int64_t> AsInt(std::optional<simdjson::dom::element> e) {
-  if (!e) return std::nullopt;
+  if (!e) {
+    return std::nullopt;
+  }
   int64_t v;
-  if (!e->get_int64().get(v)) return v;
+  if (!e->get_int64().get(v)) {
+    return v;
+  }
   double d;
-  if (!e->get_double().get(d) && d == std::floor(d)) return static_cast<int64_t>(d);
+  if (!e->get_double().get(d) && d == std::floor(d)) {
+    return static_cast<int64_t>(d);
+  }
   return std::nullopt;
 }
 
 // Outcome combinators over sets of {T, F, N}.
 uint8_t Not(uint8_t a) {
   uint8_t r = 0;
-  if (a & kMayBeTrue) r |= kMayBeFalse;
-  if (a & kMayBeFalse) r |= kMayBeTrue;
-  if (a & kMayBeNull) r |= kMayBeNull;
+  if (a & kMayBeTrue) {
+    r |= kMayBeFalse;
+  }
+  if (a & kMayBeFalse) {
+    r |= kMayBeTrue;
+  }
+  if (a & kMayBeNull) {
+    r |= kMayBeNull;
+  }
   return r;
 }
 
 uint8_t And2(uint8_t a, uint8_t b) {
   uint8_t r = 0;
   for (uint8_t x : {kMayBeTrue, kMayBeFalse, kMayBeNull}) {
-    if (!(a & x)) continue;
+    if (!(a & x)) {
+      continue;
+    }
     for (uint8_t y : {kMayBeTrue, kMayBeFalse, kMayBeNull}) {
-      if (!(b & y)) continue;
+      if (!(b & y)) {
+        continue;
+      }
       if (x == kMayBeFalse || y == kMayBeFalse) {
         r |= kMayBeFalse;
       } else if (x == kMayBeNull || y == kMayBeNull) {
@@ -174,12 +210,18 @@ uint8_t Or2(uint8_t a, uint8_t b) { return Not(And2(Not(a), Not(b))); }
 // Can `a op b` be true / false for some values within the bounds?
 uint8_t Compare(PredicateOp op, const Bounds& l, const Bounds& r) {
   uint8_t out = 0;
-  if (l.can_be_null || r.can_be_null) out |= kMayBeNull;
-  if (!l.can_be_value || !r.can_be_value) return out;
+  if (l.can_be_null || r.can_be_null) {
+    out |= kMayBeNull;
+  }
+  if (!l.can_be_value || !r.can_be_value) {
+    return out;
+  }
   // cmp(x, y) with missing bounds: unknown.
   auto cmp = [](const std::optional<TypedValue>& x,
                 const std::optional<TypedValue>& y) -> std::optional<int> {
-    if (!x || !y) return std::nullopt;
+    if (!x || !y) {
+      return std::nullopt;
+    }
     return CompareValues(*x, *y);
   };
   auto lt = [&](const std::optional<TypedValue>& x, const std::optional<TypedValue>& y) {
@@ -218,8 +260,12 @@ uint8_t Compare(PredicateOp op, const Bounds& l, const Bounds& r) {
     default:
       return kAnyOutcome;
   }
-  if (may_true) out |= kMayBeTrue;
-  if (may_false) out |= kMayBeFalse;
+  if (may_true) {
+    out |= kMayBeTrue;
+  }
+  if (may_false) {
+    out |= kMayBeFalse;
+  }
   return out;
 }
 
@@ -239,48 +285,75 @@ struct FileFilter::Impl {
   bool tight_bounds = true;
 
   bool ParseStats() {
-    if (stats_parsed) return stats_ok;
+    if (stats_parsed) {
+      return stats_ok;
+    }
     stats_parsed = true;
     stats_ok = false;
-    if (!file->has_stats) return false;
+    if (!file->has_stats) {
+      return false;
+    }
     stats_text = file->StatsJson();
-    if (stats_text.empty()) return false;
-    if (parser.parse(stats_text).get(stats)) return false;
-    if (!stats.is_object()) return false;
+    if (stats_text.empty()) {
+      return false;
+    }
+    if (parser.parse(stats_text).get(stats)) {
+      return false;
+    }
+    if (!stats.is_object()) {
+      return false;
+    }
     stats_ok = true;
     num_records = AsInt(Navigate(stats, "numRecords", {}));
     bool tb = true;
     simdjson::dom::element e;
-    if (!stats.at_key("tightBounds").get(e) && !e.get_bool().get(tb)) tight_bounds = tb;
+    if (!stats.at_key("tightBounds").get(e) && !e.get_bool().get(tb)) {
+      tight_bounds = tb;
+    }
     return true;
   }
 
   Bounds Leaf(const PredicateNode& n) {
-    if (n.op == PredicateOp::kLiteral) return Exact(*n.literal);
+    if (n.op == PredicateOp::kLiteral) {
+      return Exact(*n.literal);
+    }
     auto it = columns.find(ToLower(n.name));
-    if (it == columns.end()) return Unknown();
+    if (it == columns.end()) {
+      return Unknown();
+    }
     const ColumnRef& col = it->second;
     if (col.partition) {
       // Delta protocol, *Partition Value Serialization*: "An empty string for any type
       // translates to a null partition value."
       const auto* v = file->partition_values->Find(col.partition_key);
-      if (v == nullptr) return Unknown();
-      if (!v->has_value() || (*v)->empty()) return NullOnly();
+      if (v == nullptr) {
+        return Unknown();
+      }
+      if (!v->has_value() || (*v)->empty()) {
+        return NullOnly();
+      }
       auto parsed = ParseTypedValue(n.value_type, **v);
-      if (!parsed) return Unknown();
+      if (!parsed) {
+        return Unknown();
+      }
       return Exact(std::move(*parsed));
     }
-    if (!ParseStats()) return Unknown();
+    if (!ParseStats()) {
+      return Unknown();
+    }
     Bounds b;
     auto null_count = AsInt(Navigate(stats, "nullCount", col.physical_path));
     if (null_count) {
       b.can_be_null = *null_count > 0;
-      if (num_records && *null_count >= *num_records) b.can_be_value = false;
+      if (num_records && *null_count >= *num_records) {
+        b.can_be_value = false;
+      }
       // Wide bounds: "If the nullCount ... is any value other than these two special cases,
       // the value carries no information" -- both outcomes stay possible, as above.
     }
-    if (auto e = Navigate(stats, "minValues", col.physical_path))
+    if (auto e = Navigate(stats, "minValues", col.physical_path)) {
       b.min = FromStat(*e, n.value_type);
+    }
     if (auto e = Navigate(stats, "maxValues", col.physical_path)) {
       b.max = FromStat(*e, n.value_type);
       if (b.max && n.value_type == ValueType::kTimestamp) {
@@ -300,27 +373,37 @@ struct FileFilter::Impl {
       case PredicateOp::kColumn:
       case PredicateOp::kLiteral: {
         // A boolean leaf used as a condition: true when the value is true.
-        if (n.value_type != ValueType::kBool) return kAnyOutcome;
+        if (n.value_type != ValueType::kBool) {
+          return kAnyOutcome;
+        }
         TypedValue t{ValueType::kBool, true};
         return Compare(PredicateOp::kEqual, Leaf(n), Exact(t));
       }
       case PredicateOp::kIsNull: {
         Bounds b = Leaf(n.children[0]);
         uint8_t out = 0;
-        if (b.can_be_null) out |= kMayBeTrue;
-        if (b.can_be_value) out |= kMayBeFalse;
+        if (b.can_be_null) {
+          out |= kMayBeTrue;
+        }
+        if (b.can_be_value) {
+          out |= kMayBeFalse;
+        }
         return out;
       }
       case PredicateOp::kNot:
         return Not(Eval(n.children[0]));
       case PredicateOp::kAnd: {
         uint8_t acc = Eval(n.children[0]);
-        for (size_t i = 1; i < n.children.size(); ++i) acc = And2(acc, Eval(n.children[i]));
+        for (size_t i = 1; i < n.children.size(); ++i) {
+          acc = And2(acc, Eval(n.children[i]));
+        }
         return acc;
       }
       case PredicateOp::kOr: {
         uint8_t acc = Eval(n.children[0]);
-        for (size_t i = 1; i < n.children.size(); ++i) acc = Or2(acc, Eval(n.children[i]));
+        for (size_t i = 1; i < n.children.size(); ++i) {
+          acc = Or2(acc, Eval(n.children[i]));
+        }
         return acc;
       }
       default:
@@ -334,7 +417,9 @@ FileFilter::FileFilter(Predicate predicate, const Metadata& metadata, const Tabl
   impl_->predicate = std::move(predicate);
   bool mapped = features.column_mapping_mode != "none";
   Json schema = Json::parse(metadata.schema_string, nullptr, /*allow_exceptions=*/false);
-  if (!schema.is_discarded()) WalkSchema(schema, "", {}, mapped, impl_->columns);
+  if (!schema.is_discarded()) {
+    WalkSchema(schema, "", {}, mapped, impl_->columns);
+  }
   for (const auto& pc : metadata.partition_columns) {
     auto it = impl_->columns.find(ToLower(pc));
     ColumnRef ref;
@@ -358,11 +443,15 @@ uint8_t FileFilter::Evaluate(const AddFile& file) {
 }
 
 std::optional<int64_t> NumRecords(const AddFile& file) {
-  if (!file.has_stats) return std::nullopt;
+  if (!file.has_stats) {
+    return std::nullopt;
+  }
   std::string text = file.StatsJson();
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(text).get(doc)) return std::nullopt;
+  if (parser.parse(text).get(doc)) {
+    return std::nullopt;
+  }
   return AsInt(Navigate(doc, "numRecords", {}));
 }
 
@@ -395,7 +484,9 @@ FileSelection SelectFiles(const Snapshot& snapshot, const FileQuery& query) {
     }
     out.files.push_back(&f);
     if (use_limit && outcome == kMayBeTrue) {
-      if (auto n = NumRecords(f)) rows += std::max<int64_t>(0, *n - f.deleted_rows());
+      if (auto n = NumRecords(f)) {
+        rows += std::max<int64_t>(0, *n - f.deleted_rows());
+      }
     }
     return true;
   });

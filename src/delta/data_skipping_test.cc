@@ -23,7 +23,9 @@ std::string Lit(const std::string& value, const std::string& type) {
 }
 std::string Op(const std::string& op, const std::vector<std::string>& children) {
   std::string out = R"({"op":")" + op + R"(","children":[)";
-  for (size_t i = 0; i < children.size(); ++i) out += (i ? "," : "") + children[i];
+  for (size_t i = 0; i < children.size(); ++i) {
+    out += (i ? "," : "") + children[i];
+  }
   return out + "]}";
 }
 std::string Cmp(const std::string& op, const std::string& col, const std::string& type,
@@ -76,7 +78,9 @@ TEST(PredicateParseTest, RejectsMalformedTrees) {
   bad(Op("equal", {Col("a", "date"), Lit("2024-13-01", "date")}));
   bad(R"({"op":"column","valueType":"int"})");  // column without a name
   std::string deep = Cmp("equal", "a", "int", "1");
-  for (int i = 0; i < 120; ++i) deep = Op("not", {deep});
+  for (int i = 0; i < 120; ++i) {
+    deep = Op("not", {deep});
+  }
   bad(deep);
 }
 
@@ -117,7 +121,9 @@ class SkippingTest : public ::testing::Test {
     auto sel = SelectFiles(*snapshot, q);
     EXPECT_TRUE(sel.predicate_error.empty()) << sel.predicate_error;
     std::vector<std::string> out;
-    for (const auto* f : sel.files) out.emplace_back(f->path());
+    for (const auto* f : sel.files) {
+      out.emplace_back(f->path());
+    }
     return out;
   }
 

@@ -98,7 +98,9 @@ const ReplayResult& Replay() {
 
 std::shared_ptr<const storage::ObjectStore> Open(const std::string& path) {
   auto store = storage::OpenObjectStore(path);
-  if (!store) return nullptr;
+  if (!store) {
+    return nullptr;
+  }
   return std::shared_ptr<const storage::ObjectStore>(std::move(*store));
 }
 
@@ -106,7 +108,9 @@ std::shared_ptr<const storage::ObjectStore> Open(const std::string& path) {
 Json WithoutNulls(const Json& j) {
   Json out = Json::object();
   for (const auto& [k, v] : j.items()) {
-    if (!v.is_null()) out[k] = v;
+    if (!v.is_null()) {
+      out[k] = v;
+    }
   }
   return out;
 }
@@ -118,7 +122,9 @@ std::set<FileKey> OurFiles(const Snapshot& s, std::map<FileKey, std::optional<in
   s.files().ForEach([&](const AddFile& f) {
     FileKey k{std::string(f.path()), std::string(f.dv_unique_id()), f.size};
     out.insert(k);
-    if (records) (*records)[k] = NumRecords(f);
+    if (records) {
+      (*records)[k] = NumRecords(f);
+    }
     return true;
   });
   return out;
@@ -142,8 +148,9 @@ std::string Describe(const std::set<FileKey>& a, const std::set<FileKey>& b) {
   std::string out;
   int shown = 0;
   for (const auto& k : a) {
-    if (!b.count(k) && shown++ < 5)
+    if (!b.count(k) && shown++ < 5) {
       out += "\n  only ours: " + std::get<0>(k) + " " + std::get<1>(k);
+    }
   }
   for (const auto& k : b) {
     if (!a.count(k) && shown++ < 10) {
@@ -215,7 +222,9 @@ TEST(DeltaConformanceTest, EveryVersionOfEveryTableMatchesAnIndependentReplay) {
       o.use_compactions = true;
       auto compacted = Snapshot::Load(store, o);
       ASSERT_TRUE(compacted) << compacted.error().ToString();
-      if ((*compacted)->load_stats().compactions_read > 0) ++compacted_versions;
+      if ((*compacted)->load_stats().compactions_read > 0) {
+        ++compacted_versions;
+      }
       auto with_compaction = OurFiles(**compacted, nullptr);
       EXPECT_EQ(with_compaction, theirs) << "with compactions" << Describe(with_compaction, theirs);
     }
@@ -231,13 +240,17 @@ TEST(DeltaConformanceTest, IncrementalRefreshReachesTheLatestState) {
   SKIP_WITHOUT_REPLAY();
   for (const auto& t : Replay().doc["tables"]) {
     const std::string name = t["name"];
-    if (kExpectedErrors.count(name) || t.contains("error")) continue;
+    if (kExpectedErrors.count(name) || t.contains("error")) {
+      continue;
+    }
     SCOPED_TRACE(name);
     auto store = Open(t["path"]);
     // The first version that can be loaded, then refresh to the latest.
     std::shared_ptr<const Snapshot> first;
     for (const auto& [v, expected] : t["versions"].items()) {
-      if (expected.contains("error")) continue;
+      if (expected.contains("error")) {
+        continue;
+      }
       SnapshotOptions o;
       o.version = std::stoll(v);
       auto s = Snapshot::Load(store, o);
@@ -261,7 +274,9 @@ TEST(DeltaConformanceTest, ChangeFeedFollowsTheCdcRulePerCommit) {
   int feeds = 0;
   for (const auto& t : Replay().doc["tables"]) {
     const std::string name = t["name"];
-    if (kExpectedErrors.count(name) || t.contains("error")) continue;
+    if (kExpectedErrors.count(name) || t.contains("error")) {
+      continue;
+    }
     SCOPED_TRACE(name);
     auto store = Open(t["path"]);
     // Versions with their own commit file, from the first loadable one.
@@ -288,7 +303,9 @@ TEST(DeltaConformanceTest, ChangeFeedFollowsTheCdcRulePerCommit) {
     ASSERT_EQ(raw->size(), commit_versions.size());
     for (const auto& c : *raw) {
       Json ours = Json::array();
-      for (const auto& a : c.actions) ours.push_back({FileActionTypeName(a.type), a.path});
+      for (const auto& a : c.actions) {
+        ours.push_back({FileActionTypeName(a.type), a.path});
+      }
       EXPECT_EQ(ours, t["versions"][std::to_string(c.version)]["changes"])
           << "version " << c.version;
     }

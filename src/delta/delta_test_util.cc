@@ -28,7 +28,9 @@ std::string Quote(std::string_view s) {
 std::string StringList(const std::vector<std::string>& v) {
   std::string out = "[";
   for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ",";
+    if (i) {
+      out += ",";
+    }
     out += Quote(v[i]);
   }
   return out + "]";
@@ -38,7 +40,9 @@ std::string StringMapJson(const std::map<std::string, std::string>& m) {
   std::string out = "{";
   bool first = true;
   for (const auto& [k, v] : m) {
-    if (!first) out += ",";
+    if (!first) {
+      out += ",";
+    }
     first = false;
     out += Quote(k) + ":" + Quote(v);
   }
@@ -66,10 +70,18 @@ WriterField Dv() {
 }
 
 WriterField TypedLeaf(const std::string& name, const std::string& type) {
-  if (type == "long") return I64(name);
-  if (type == "int") return I32(name);
-  if (type == "double") return parquet::Primitive(name, PhysicalType::kDouble);
-  if (type == "date") return parquet::Primitive(name, PhysicalType::kInt32, parquet::DateType());
+  if (type == "long") {
+    return I64(name);
+  }
+  if (type == "int") {
+    return I32(name);
+  }
+  if (type == "double") {
+    return parquet::Primitive(name, PhysicalType::kDouble);
+  }
+  if (type == "date") {
+    return parquet::Primitive(name, PhysicalType::kInt32, parquet::DateType());
+  }
   if (type == "timestamp") {
     return parquet::Primitive(name, PhysicalType::kInt64,
                               parquet::TimestampType(parquet::TimeUnit::kMicros, true));
@@ -85,15 +97,21 @@ std::string ProtocolLine(int reader, int writer, std::optional<std::vector<std::
                          std::optional<std::vector<std::string>> wf) {
   std::string out =
       fmt::format(R"({{"protocol":{{"minReaderVersion":{},"minWriterVersion":{})", reader, writer);
-  if (rf) out += ",\"readerFeatures\":" + StringList(*rf);
-  if (wf) out += ",\"writerFeatures\":" + StringList(*wf);
+  if (rf) {
+    out += ",\"readerFeatures\":" + StringList(*rf);
+  }
+  if (wf) {
+    out += ",\"writerFeatures\":" + StringList(*wf);
+  }
   return out + "}}";
 }
 
 std::string SchemaString(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out = R"({"type":"struct","fields":[)";
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (i) out += ",";
+    if (i) {
+      out += ",";
+    }
     out += fmt::format(R"({{"name":{},"type":{},"nullable":true,"metadata":{{}}}})",
                        Quote(fields[i].first), Quote(fields[i].second));
   }
@@ -115,16 +133,24 @@ std::string AddLine(const std::string& path, const std::map<std::string, std::st
   std::string out = fmt::format(
       R"({{"add":{{"path":{},"partitionValues":{},"size":{},"modificationTime":1,"dataChange":{})",
       Quote(path), StringMapJson(partition), size, data_change ? "true" : "false");
-  if (!stats.empty()) out += ",\"stats\":" + Quote(stats);
-  if (!dv_json.empty()) out += ",\"deletionVector\":" + dv_json;
-  if (!extra_members.empty()) out += "," + extra_members;
+  if (!stats.empty()) {
+    out += ",\"stats\":" + Quote(stats);
+  }
+  if (!dv_json.empty()) {
+    out += ",\"deletionVector\":" + dv_json;
+  }
+  if (!extra_members.empty()) {
+    out += "," + extra_members;
+  }
   return out + "}}";
 }
 
 std::string RemoveLine(const std::string& path, const std::string& dv_json, bool data_change) {
   std::string out = fmt::format(R"({{"remove":{{"path":{},"deletionTimestamp":5,"dataChange":{})",
                                 Quote(path), data_change ? "true" : "false");
-  if (!dv_json.empty()) out += ",\"deletionVector\":" + dv_json;
+  if (!dv_json.empty()) {
+    out += ",\"deletionVector\":" + dv_json;
+  }
   return out + "}}";
 }
 
@@ -154,7 +180,9 @@ std::string DvJson(const std::string& path_or_inline, int64_t cardinality,
                    std::optional<int32_t> offset) {
   std::string out =
       fmt::format(R"({{"storageType":"u","pathOrInlineDv":{})", Quote(path_or_inline));
-  if (offset) out += fmt::format(",\"offset\":{}", *offset);
+  if (offset) {
+    out += fmt::format(",\"offset\":{}", *offset);
+  }
   return out + fmt::format(",\"sizeInBytes\":36,\"cardinality\":{}}}", cardinality);
 }
 
@@ -167,19 +195,25 @@ TestTable::TestTable() {
 void TestTable::Commit(Version version, const std::vector<std::string>& lines,
                        std::optional<int64_t> mtime_ms) {
   std::string text;
-  for (const auto& l : lines) text += l + "\n";
+  for (const auto& l : lines) {
+    text += l + "\n";
+  }
   Put(CommitPath(version), text, mtime_ms.value_or(1000 * (version + 1)));
 }
 
 void TestTable::Put(const std::string& path, const std::string& bytes, int64_t mtime_ms) {
   now_ms_ = mtime_ms;
   auto st = store_->Put(path, bytes);
-  if (!st) std::abort();
+  if (!st) {
+    std::abort();
+  }
 }
 
 void TestTable::Delete(const std::string& path) {
   auto st = store_->Delete(path);
-  if (!st) std::abort();
+  if (!st) {
+    std::abort();
+  }
 }
 
 void TestTable::WriteParquetCheckpoint(
@@ -188,7 +222,9 @@ void TestTable::WriteParquetCheckpoint(
     bool include_stats_column, bool v2_columns) {
   std::vector<WriterField> add = {Str("path"), StrMap("partitionValues"), I64("size"),
                                   I64("modificationTime"), Bool("dataChange")};
-  if (include_stats_column) add.push_back(Str("stats"));
+  if (include_stats_column) {
+    add.push_back(Str("stats"));
+  }
   add.push_back(StrMap("tags"));
   add.push_back(Dv());
   add.push_back(I64("baseRowId"));
@@ -239,7 +275,9 @@ void TestTable::WriteParquetCheckpoint(
   auto columns = shredder.TakeColumns();
   auto writer = parquet::FileWriter::Open(std::make_unique<parquet::StringSink>(&bytes),
                                           std::move(*schema), parquet::WriterOptions());
-  if (!writer || !(*writer)->WriteRowGroup(columns) || !(*writer)->Close()) std::abort();
+  if (!writer || !(*writer)->WriteRowGroup(columns) || !(*writer)->Close()) {
+    std::abort();
+  }
   Put(path, bytes, 7);
 }
 
@@ -253,7 +291,9 @@ std::vector<std::string> TestTable::Keys(const Snapshot& snapshot) {
   std::vector<std::string> out;
   snapshot.files().ForEach([&](const AddFile& f) {
     std::string key(f.path());
-    if (f.deletion_vector) key += "#" + f.deletion_vector->unique_id;
+    if (f.deletion_vector) {
+      key += "#" + f.deletion_vector->unique_id;
+    }
     out.push_back(std::move(key));
     return true;
   });

@@ -35,13 +35,17 @@ uint64_t FastHash(std::string_view s, uint64_t seed) {
     h = Fold(h ^ w, 0xa0761d6478bd642full);
   }
   uint64_t w = 0;
-  if (n) std::memcpy(&w, p, n);
+  if (n) {
+    std::memcpy(&w, p, n);
+  }
   return Fold(h ^ w, 0xe7037ed1a0b428dbull);
 }
 
 uint32_t KeyHash(std::string_view path, std::string_view dv_id) {
   uint64_t h = FastHash(path, 0x8ebc6af09c88c6e3ull);
-  if (!dv_id.empty()) h = FastHash(dv_id, h);
+  if (!dv_id.empty()) {
+    h = FastHash(dv_id, h);
+  }
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
@@ -50,7 +54,9 @@ bool TestBit(const std::vector<uint64_t>* bits, size_t i) {
 }
 
 void SetBit(std::vector<uint64_t>& bits, size_t i) {
-  if ((i >> 6) >= bits.size()) bits.resize((i >> 6) + 1, 0);
+  if ((i >> 6) >= bits.size()) {
+    bits.resize((i >> 6) + 1, 0);
+  }
   bits[i >> 6] |= uint64_t{1} << (i & 63);
 }
 
@@ -109,7 +115,9 @@ MemoryBlock& MemoryBlock::operator=(MemoryBlock&& o) noexcept {
 }
 
 std::string_view Arena::Copy(std::string_view s) {
-  if (s.empty()) return std::string_view();
+  if (s.empty()) {
+    return std::string_view();
+  }
   if (s.size() > left_) {
     // Small blocks first (small tables stay small), huge-page blocks once the arena is large.
     size_t size = std::max(allocated_ >= kHugePage ? kHugePage : kArenaBlock, s.size());
@@ -140,7 +148,9 @@ class ChunkedVector {
   T& operator[](size_t i) { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
   const T& operator[](size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
   void push_back(const T& v) {
-    if ((size_ & (kChunk - 1)) == 0 && (size_ >> kChunkBits) == chunks_.size()) AddChunk();
+    if ((size_ & (kChunk - 1)) == 0 && (size_ >> kChunkBits) == chunks_.size()) {
+      AddChunk();
+    }
     new (&(*this)[size_]) T(v);  // storage is uninitialized until here
     ++size_;
   }
@@ -151,7 +161,9 @@ class ChunkedVector {
       const T* chunk = chunks_[c];
       size_t n = std::min(kChunk, size_ - c * kChunk);
       for (size_t j = 0; j < n; ++j) {
-        if (!fn(c * kChunk + j, chunk[j])) return false;
+        if (!fn(c * kChunk + j, chunk[j])) {
+          return false;
+        }
       }
     }
     return true;
@@ -200,15 +212,21 @@ class BigVector {
   const T* end() const { return data() + size_; }
   T& back() { return data()[size_ - 1]; }
   void push_back(const T& v) {
-    if (size_ == capacity_) Grow(std::max<size_t>(64, capacity_ * 2));
+    if (size_ == capacity_) {
+      Grow(std::max<size_t>(64, capacity_ * 2));
+    }
     data()[size_++] = v;
   }
   void resize(size_t n) {
-    if (n > capacity_) Grow(n);
+    if (n > capacity_) {
+      Grow(n);
+    }
     size_ = n;
   }
   void reserve(size_t n) {
-    if (n > capacity_) Grow(n);
+    if (n > capacity_) {
+      Grow(n);
+    }
   }
   void clear() { size_ = 0; }
   void swap(BigVector& o) noexcept {
@@ -222,9 +240,13 @@ class BigVector {
     size_ = capacity_ = 0;
   }
   void ShrinkToFit() {
-    if (capacity_ == size_) return;
+    if (capacity_ == size_) {
+      return;
+    }
     MemoryBlock smaller(std::max<size_t>(1, size_) * sizeof(T));
-    if (size_) std::memcpy(smaller.data(), block_.data(), size_ * sizeof(T));
+    if (size_) {
+      std::memcpy(smaller.data(), block_.data(), size_ * sizeof(T));
+    }
     block_ = std::move(smaller);
     capacity_ = size_;
   }
@@ -232,7 +254,9 @@ class BigVector {
  private:
   void Grow(size_t n) {
     MemoryBlock bigger(n * sizeof(T));
-    if (size_) std::memcpy(bigger.data(), block_.data(), size_ * sizeof(T));
+    if (size_) {
+      std::memcpy(bigger.data(), block_.data(), size_ * sizeof(T));
+    }
     block_ = std::move(bigger);
     capacity_ = n;
   }
@@ -270,7 +294,9 @@ class FileSegment {
                                [](const IndexEntry& e, uint32_t h) { return e.hash < h; });
     for (; it != index.end() && it->hash == hash; ++it) {
       const AddFile& f = files[it->entry];
-      if (f.path() == path && f.dv_unique_id() == dv_id) return it->entry;
+      if (f.path() == path && f.dv_unique_id() == dv_id) {
+        return it->entry;
+      }
     }
     return -1;
   }
@@ -309,13 +335,17 @@ class FileSegment {
   static bool SameMap(
       const PartitionValues& pv,
       const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& values) {
-    if (pv.values.size() != values.size()) return false;
+    if (pv.values.size() != values.size()) {
+      return false;
+    }
     for (size_t i = 0; i < values.size(); ++i) {
       const auto& [k, v] = pv.values[i];
       if (k.size() != values[i].first.size() || v.has_value() != values[i].second.has_value()) {
         return false;
       }
-      if (std::memcmp(k.data(), values[i].first.data(), k.size()) != 0) return false;
+      if (std::memcmp(k.data(), values[i].first.data(), k.size()) != 0) {
+        return false;
+      }
       if (v && (v->size() != values[i].second->size() ||
                 std::memcmp(v->data(), values[i].second->data(), v->size()) != 0)) {
         return false;
@@ -367,10 +397,13 @@ class FileSegment {
                    dvs.size() * sizeof(StoredDeletionVector);
     for (const auto& p : partitions) {
       bytes += sizeof(PartitionValues) + 64;
-      for (const auto& [k, v] : p.values) bytes += k.capacity() + (v ? v->capacity() : 0) + 64;
+      for (const auto& [k, v] : p.values) {
+        bytes += k.capacity() + (v ? v->capacity() : 0) + 64;
+      }
     }
-    for (const auto& d : dvs)
+    for (const auto& d : dvs) {
       bytes += d.unique_id.capacity() + d.descriptor.path_or_inline_dv.capacity();
+    }
     return bytes;
   }
 };
@@ -379,15 +412,23 @@ class FileSegment {
 // AddFile
 
 std::string AddFile::StatsJson() const {
-  if (!has_stats) return std::string();
-  if (!stats_escaped) return std::string(stats());
+  if (!has_stats) {
+    return std::string();
+  }
+  if (!stats_escaped) {
+    return std::string(stats());
+  }
   std::string out;
-  if (!UnescapeJsonString(stats(), out)) return std::string();
+  if (!UnescapeJsonString(stats(), out)) {
+    return std::string();
+  }
   return out;
 }
 
 void AddFile::AppendStatsLiteral(std::string& out) const {
-  if (!has_stats) return;
+  if (!has_stats) {
+    return;
+  }
   if (stats_escaped) {
     out.push_back('"');
     out.append(stats());
@@ -402,7 +443,9 @@ void AddFile::AppendJson(std::string& out) const {
   AppendJsonString(out, path());
   out += ",\"partitionValues\":";
   AppendStringMapJson(out, partition_values->values);
-  if (has_size) fmt::format_to(std::back_inserter(out), ",\"size\":{}", size);
+  if (has_size) {
+    fmt::format_to(std::back_inserter(out), ",\"size\":{}", size);
+  }
   if (has_modification_time) {
     fmt::format_to(std::back_inserter(out), ",\"modificationTime\":{}", modification_time);
   }
@@ -433,7 +476,9 @@ void FileSet::ForEach(const std::function<bool(const AddFile&)>& fn) const {
     const std::vector<uint64_t>* dead = layer.dead.get();
     bool go_on = layer.segment->files.ForEachIndexed(
         [&](size_t i, const AddFile& f) { return TestBit(dead, i) || fn(f); });
-    if (!go_on) return;
+    if (!go_on) {
+      return;
+    }
   }
 }
 
@@ -462,7 +507,9 @@ size_t FileSet::MemoryUsage() const {
   size_t bytes = sizeof(FileSet);
   for (const Layer& layer : layers_) {
     bytes += layer.segment->MemoryUsage();
-    if (layer.dead) bytes += layer.dead->capacity() * sizeof(uint64_t);
+    if (layer.dead) {
+      bytes += layer.dead->capacity() * sizeof(uint64_t);
+    }
   }
   return bytes;
 }
@@ -493,12 +540,20 @@ void SortByHash(BigVector<Op>& ops) {
   std::vector<uint32_t> count(65537);
   for (int shift = 0; shift < 32; shift += 16) {
     std::fill(count.begin(), count.end(), 0);
-    for (const Op& op : ops) ++count[((op.hash >> shift) & 0xffff) + 1];
-    for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-    for (const Op& op : ops) tmp[count[(op.hash >> shift) & 0xffff]++] = op;
+    for (const Op& op : ops) {
+      ++count[((op.hash >> shift) & 0xffff) + 1];
+    }
+    for (size_t i = 1; i < count.size(); ++i) {
+      count[i] += count[i - 1];
+    }
+    for (const Op& op : ops) {
+      tmp[count[(op.hash >> shift) & 0xffff]++] = op;
+    }
     ops.swap(tmp);
   }
-  if (tmp.capacity() > (size_t{64} << 20) / sizeof(Op)) tmp.Release();  // do not pin huge buffers
+  if (tmp.capacity() > (size_t{64} << 20) / sizeof(Op)) {
+    tmp.Release();  // do not pin huge buffers
+  }
 }
 
 }  // namespace
@@ -527,9 +582,13 @@ struct FileSetBuilder::Impl {
 
   // Any operation on a key replaces or deletes the base entry with that key.
   void KillInBase(std::string_view path, std::string_view dv_id, uint32_t h) {
-    if (!base) return;
+    if (!base) {
+      return;
+    }
     int64_t b = base->Find(path, dv_id, h);
-    if (b < 0 || TestBit(BaseDead(), static_cast<size_t>(b))) return;
+    if (b < 0 || TestBit(BaseDead(), static_cast<size_t>(b))) {
+      return;
+    }
     if (!base_dead_own) {
       base_dead_own = base_dead_shared ? std::make_unique<std::vector<uint64_t>>(*base_dead_shared)
                                        : std::make_unique<std::vector<uint64_t>>();
@@ -550,14 +609,18 @@ struct FileSetBuilder::Impl {
 };
 
 FileSetBuilder::FileSetBuilder(const FileSet& start) : impl_(std::make_unique<Impl>()) {
-  if (start.layers_.empty()) return;
+  if (start.layers_.empty()) {
+    return;
+  }
   const FileSet::Layer& first = start.layers_[0];
   impl_->base = first.segment;
   impl_->base_dead_shared = first.dead;
   // Counts from the dead bits and the set's totals: no pass over the (large) base.
   impl_->base_live = first.segment->files.size();
   if (first.dead) {
-    for (uint64_t w : *first.dead) impl_->base_live -= static_cast<size_t>(__builtin_popcountll(w));
+    for (uint64_t w : *first.dead) {
+      impl_->base_live -= static_cast<size_t>(__builtin_popcountll(w));
+    }
   }
   impl_->base_bytes = start.total_bytes_;
   // Re-add the live entries of an older tail to the new tail (a tail is kept small).
@@ -613,14 +676,18 @@ void FileSetBuilder::Retain(const std::vector<std::shared_ptr<const void>>& buff
                             size_t approx_bytes) {
   FileSegment& seg = *impl_->tail;
   for (const auto& b : buffers) {
-    if (b) seg.retained.push_back(b);
+    if (b) {
+      seg.retained.push_back(b);
+    }
   }
   seg.retained_bytes += approx_bytes;
 }
 
 void FileSetBuilder::Remove(std::string_view path, std::string_view dv_unique_id) {
   Impl& m = *impl_;
-  if (m.removes.size() >= kRemoveBit) return;
+  if (m.removes.size() >= kRemoveBit) {
+    return;
+  }
   uint32_t idx = static_cast<uint32_t>(m.removes.size());
   m.removes.push_back(
       Impl::RemovedKey{m.remove_arena.Copy(path), m.remove_arena.Copy(dv_unique_id)});
@@ -635,7 +702,9 @@ FileSet FileSetBuilder::Finish(bool compact) {
   // "keep only the newest reference for each logical file": the last op of a key decides.
   SortByHash(m.ops);
   std::vector<uint64_t> tail_dead((tail_entries + 63) / 64, ~uint64_t{0});
-  if (tail_entries % 64) tail_dead.back() = (uint64_t{1} << (tail_entries % 64)) - 1;
+  if (tail_entries % 64) {
+    tail_dead.back() = (uint64_t{1} << (tail_entries % 64)) - 1;
+  }
   // Start with every tail entry dead; the winning add of each key is revived.
   auto revive = [&](uint32_t e) { tail_dead[e >> 6] &= ~(uint64_t{1} << (e & 63)); };
   size_t tail_live = 0;
@@ -644,10 +713,14 @@ FileSet FileSetBuilder::Finish(bool compact) {
   std::vector<Op> group_winners;
   for (size_t i = 0; i < m.ops.size();) {
     size_t j = i + 1;
-    while (j < m.ops.size() && m.ops[j].hash == m.ops[i].hash) ++j;
+    while (j < m.ops.size() && m.ops[j].hash == m.ops[i].hash) {
+      ++j;
+    }
     if (j - i == 1) {  // the common case: a key seen once
       const Op& op = m.ops[i];
-      if (m.base) m.KillInBase(m.OpPath(op), m.OpDv(op), op.hash);
+      if (m.base) {
+        m.KillInBase(m.OpPath(op), m.OpDv(op), op.hash);
+      }
       if (!(op.entry & kRemoveBit)) {
         revive(op.entry);
         ++tail_live;
@@ -657,7 +730,9 @@ FileSet FileSetBuilder::Finish(bool compact) {
       // Same hash: group the ops by actual key; the last op of each key wins.
       std::vector<bool> done(j - i, false);
       for (size_t a = i; a < j; ++a) {
-        if (done[a - i]) continue;
+        if (done[a - i]) {
+          continue;
+        }
         std::string_view path = m.OpPath(m.ops[a]);
         std::string_view dv = m.OpDv(m.ops[a]);
         size_t last = a;
@@ -683,7 +758,9 @@ FileSet FileSetBuilder::Finish(bool compact) {
         }
       }
     }
-    for (const Op& w : group_winners) m.ops[out_index++] = w;
+    for (const Op& w : group_winners) {
+      m.ops[out_index++] = w;
+    }
     group_winners.clear();
     i = j;
   }
@@ -713,23 +790,31 @@ FileSet FileSetBuilder::Finish(bool compact) {
     if (m.base) {
       const auto* dead = m.BaseDead();
       m.base->files.ForEachIndexed([&](size_t i, const AddFile& f) {
-        if (!TestBit(dead, i)) copy(f);
+        if (!TestBit(dead, i)) {
+          copy(f);
+        }
         return true;
       });
     }
     tail.files.ForEachIndexed([&](size_t i, const AddFile& f) {
-      if (!TestBit(&tail_dead, i)) copy(f);
+      if (!TestBit(&tail_dead, i)) {
+        copy(f);
+      }
       return true;
     });
     SortByHash(index_ops);
     seg->index.reserve(index_ops.size());
-    for (const Op& op : index_ops) seg->index.push_back(FileSegment::IndexEntry{op.hash, op.entry});
+    for (const Op& op : index_ops) {
+      seg->index.push_back(FileSegment::IndexEntry{op.hash, op.entry});
+    }
     FileSet::Layer layer;
     layer.segment = std::move(seg);
     out.layers_.push_back(std::move(layer));
     return out;
   }
-  if (tail.index.size() * 2 < tail.index.capacity()) tail.index.ShrinkToFit();
+  if (tail.index.size() * 2 < tail.index.capacity()) {
+    tail.index.ShrinkToFit();
+  }
   if (m.base) {
     FileSet::Layer base_layer;
     base_layer.segment = m.base;

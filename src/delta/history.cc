@@ -12,10 +12,14 @@ namespace {
 
 std::optional<int64_t> ConfigInt(const Metadata& m, std::string_view key) {
   auto s = m.Config(key);
-  if (!s) return std::nullopt;
+  if (!s) {
+    return std::nullopt;
+  }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || p != s->data() + s->size()) return std::nullopt;
+  if (ec != std::errc() || p != s->data() + s->size()) {
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -35,14 +39,20 @@ Result<Timeline> BuildTimeline(const Snapshot& latest) {
   // Only versions that can be reconstructed: from the earliest checkpoint, or from 0.
   Version earliest = 0;
   bool has_zero = !listing.commits.empty() && listing.commits.front().version == 0;
-  if (!has_zero && !listing.checkpoints.empty()) earliest = listing.checkpoints.front().version;
+  if (!has_zero && !listing.checkpoints.empty()) {
+    earliest = listing.checkpoints.front().version;
+  }
   for (const auto& c : listing.commits) {
-    if (c.version >= earliest && c.version <= latest.version()) t.commits.push_back(c);
+    if (c.version >= earliest && c.version <= latest.version()) {
+      t.commits.push_back(c);
+    }
   }
   int64_t prev = INT64_MIN;
   for (const auto& c : t.commits) {
     int64_t ms = c.file.last_modified_ms;
-    if (prev != INT64_MIN && ms <= prev) ms = prev + 1;
+    if (prev != INT64_MIN && ms <= prev) {
+      ms = prev + 1;
+    }
     t.file_ms.push_back(ms);
     prev = ms;
   }
@@ -58,7 +68,9 @@ Result<Timeline> BuildTimeline(const Snapshot& latest) {
 Result<int64_t> InCommitTimestamp(const Snapshot& latest, Timeline& t, size_t i) {
   Version v = t.commits[i].version;
   auto it = t.ict_cache.find(v);
-  if (it != t.ict_cache.end()) return it->second;
+  if (it != t.ict_cache.end()) {
+    return it->second;
+  }
   LS_ASSIGN_OR_RETURN(PaddedBuffer buf, ReadPadded(*latest.store(), t.commits[i].file.path));
   LS_ASSIGN_OR_RETURN(auto info, ParseFirstCommitInfo(buf, t.commits[i].file.path));
   if (!info || !info->in_commit_timestamp) {
@@ -75,7 +87,9 @@ bool UsesIct(const Timeline& t, size_t i) {
 }
 
 Result<int64_t> TimeOf(const Snapshot& latest, Timeline& t, size_t i) {
-  if (UsesIct(t, i)) return InCommitTimestamp(latest, t, i);
+  if (UsesIct(t, i)) {
+    return InCommitTimestamp(latest, t, i);
+  }
   return t.file_ms[i];
 }
 
@@ -86,7 +100,9 @@ Result<std::vector<CommitTimestamp>> CommitTimestamps(const Snapshot& latest, Ve
   LS_ASSIGN_OR_RETURN(Timeline t, BuildTimeline(latest));
   std::vector<CommitTimestamp> out;
   for (size_t i = 0; i < t.commits.size(); ++i) {
-    if (t.commits[i].version < from || t.commits[i].version > to) continue;
+    if (t.commits[i].version < from || t.commits[i].version > to) {
+      continue;
+    }
     LS_ASSIGN_OR_RETURN(int64_t ms, TimeOf(latest, t, i));
     out.push_back(CommitTimestamp{t.commits[i].version, ms, UsesIct(t, i)});
   }
@@ -104,7 +120,9 @@ Result<Version> VersionAtTimestamp(const Snapshot& latest, int64_t ts, Timestamp
   size_t lo = 0, hi = t.commits.size();  // candidate range [lo, hi)
   if (t.ict_from) {
     size_t split = 0;
-    while (split < t.commits.size() && t.commits[split].version < *t.ict_from) ++split;
+    while (split < t.commits.size() && t.commits[split].version < *t.ict_from) {
+      ++split;
+    }
     bool after_enablement = !t.ict_enablement_ms || ts >= *t.ict_enablement_ms;
     if (split > 0 && split < t.commits.size()) {
       if (after_enablement) {
@@ -131,7 +149,9 @@ Result<Version> VersionAtTimestamp(const Snapshot& latest, int64_t ts, Timestamp
   };
   if (bound == TimestampBound::kLatestAtOrBefore) {
     LS_ASSIGN_OR_RETURN(size_t i, first_index(true));
-    if (i == lo && lo > 0) return t.commits[lo - 1].version;  // before the ICT range
+    if (i == lo && lo > 0) {
+      return t.commits[lo - 1].version;  // before the ICT range
+    }
     if (i == lo) {
       LS_ASSIGN_OR_RETURN(int64_t first_ms, TimeOf(latest, t, lo));
       return InvalidArgument(
@@ -142,7 +162,9 @@ Result<Version> VersionAtTimestamp(const Snapshot& latest, int64_t ts, Timestamp
     return t.commits[i - 1].version;
   }
   LS_ASSIGN_OR_RETURN(size_t i, first_index(false));
-  if (i == hi && hi < t.commits.size()) return t.commits[hi].version;  // the ICT range
+  if (i == hi && hi < t.commits.size()) {
+    return t.commits[hi].version;  // the ICT range
+  }
   if (i == hi) {
     LS_ASSIGN_OR_RETURN(int64_t last_ms, TimeOf(latest, t, hi - 1));
     return InvalidArgument(

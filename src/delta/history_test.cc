@@ -134,8 +134,12 @@ std::vector<std::string> Describe(const std::vector<CommitChanges>& changes) {
   std::vector<std::string> out;
   for (const auto& c : changes) {
     std::string line = std::to_string(c.version) + "@" + std::to_string(c.timestamp_ms) + ":";
-    if (c.metadata) line += " metaData";
-    if (c.protocol) line += " protocol";
+    if (c.metadata) {
+      line += " metaData";
+    }
+    if (c.protocol) {
+      line += " protocol";
+    }
     for (const auto& a : c.actions) {
       line += " " + std::string(FileActionTypeName(a.type)) + "(" + a.path + ")";
     }

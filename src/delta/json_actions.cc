@@ -25,28 +25,40 @@ using Json = nlohmann::json;
 
 std::optional<int64_t> JsonInt(const Json& j, const char* key) {
   auto it = j.find(key);
-  if (it == j.end()) return std::nullopt;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
+  if (it == j.end()) {
+    return std::nullopt;
+  }
+  if (it->is_number_integer()) {
+    return it->get<int64_t>();
+  }
+  if (it->is_number_float()) {
+    return static_cast<int64_t>(it->get<double>());
+  }
   if (it->is_string()) {
     const auto& s = it->get_ref<const std::string&>();
     int64_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec == std::errc() && p == s.data() + s.size()) return v;
+    if (ec == std::errc() && p == s.data() + s.size()) {
+      return v;
+    }
   }
   return std::nullopt;
 }
 
 std::optional<std::string> JsonStr(const Json& j, const char* key) {
   auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
+  if (it == j.end() || !it->is_string()) {
+    return std::nullopt;
+  }
   return it->get<std::string>();
 }
 
 StringMap JsonStringMap(const Json& j, const char* key) {
   StringMap out;
   auto it = j.find(key);
-  if (it == j.end() || !it->is_object()) return out;
+  if (it == j.end() || !it->is_object()) {
+    return out;
+  }
   for (auto kv = it->begin(); kv != it->end(); ++kv) {
     if (kv.value().is_string()) {
       out.emplace_back(kv.key(), kv.value().get<std::string>());
@@ -61,10 +73,14 @@ StringMap JsonStringMap(const Json& j, const char* key) {
 
 std::optional<std::vector<std::string>> JsonStrList(const Json& j, const char* key) {
   auto it = j.find(key);
-  if (it == j.end() || !it->is_array()) return std::nullopt;
+  if (it == j.end() || !it->is_array()) {
+    return std::nullopt;
+  }
   std::vector<std::string> out;
   for (const auto& e : *it) {
-    if (e.is_string()) out.push_back(e.get<std::string>());
+    if (e.is_string()) {
+      out.push_back(e.get<std::string>());
+    }
   }
   return out;
 }
@@ -82,15 +98,21 @@ Result<Json> ParseObject(std::string_view text, std::string_view what) {
 // Raw text of any value (objects and arrays are consumed).
 simdjson::error_code RawValue(ondemand::value v, std::string_view* out) {
   ondemand::json_type t;
-  if (auto e = v.type().get(t)) return e;
+  if (auto e = v.type().get(t)) {
+    return e;
+  }
   if (t == ondemand::json_type::object) {
     ondemand::object o;
-    if (auto e = v.get_object().get(o)) return e;
+    if (auto e = v.get_object().get(o)) {
+      return e;
+    }
     return o.raw_json().get(*out);
   }
   if (t == ondemand::json_type::array) {
     ondemand::array a;
-    if (auto e = v.get_array().get(a)) return e;
+    if (auto e = v.get_array().get(a)) {
+      return e;
+    }
     return a.raw_json().get(*out);
   }
   *out = TrimRight(v.raw_json_token());
@@ -105,9 +127,13 @@ simdjson::error_code GetInt(ondemand::value v, int64_t* out, bool* is_null) {
   }
   std::string_view tok = TrimRight(v.raw_json_token());
   *is_null = tok == "null";
-  if (*is_null) return simdjson::SUCCESS;
+  if (*is_null) {
+    return simdjson::SUCCESS;
+  }
   auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), *out);
-  if (ec == std::errc() && p == tok.data() + tok.size()) return simdjson::SUCCESS;
+  if (ec == std::errc() && p == tok.data() + tok.size()) {
+    return simdjson::SUCCESS;
+  }
   double d = 0;
   auto [p2, ec2] = std::from_chars(tok.data(), tok.data() + tok.size(), d);
   if (ec2 == std::errc() && p2 == tok.data() + tok.size()) {
@@ -118,7 +144,9 @@ simdjson::error_code GetInt(ondemand::value v, int64_t* out, bool* is_null) {
   if (tok.size() >= 2 && tok.front() == '"') {
     auto inner = tok.substr(1, tok.size() - 2);
     auto [p3, ec3] = std::from_chars(inner.data(), inner.data() + inner.size(), *out);
-    if (ec3 == std::errc() && p3 == inner.data() + inner.size()) return simdjson::SUCCESS;
+    if (ec3 == std::errc() && p3 == inner.data() + inner.size()) {
+      return simdjson::SUCCESS;
+    }
   }
   return simdjson::NUMBER_ERROR;
 }
@@ -126,12 +154,13 @@ simdjson::error_code GetInt(ondemand::value v, int64_t* out, bool* is_null) {
 simdjson::error_code GetBool(ondemand::value v, bool* out, bool* is_null) {
   std::string_view tok = TrimRight(v.raw_json_token());
   *is_null = tok == "null";
-  if (tok == "true")
+  if (tok == "true") {
     *out = true;
-  else if (tok == "false")
+  } else if (tok == "false") {
     *out = false;
-  else if (!*is_null)
+  } else if (!*is_null) {
     return simdjson::INCORRECT_TYPE;
+  }
   return simdjson::SUCCESS;
 }
 
@@ -154,20 +183,36 @@ enum class FileField {
 FileField ClassifyRawFileField(const char* p) {
   switch (p[0]) {
     case 'p':
-      if (std::memcmp(p, "path\"", 5) == 0) return FileField::kPath;
-      if (std::memcmp(p, "partitionValues\"", 16) == 0) return FileField::kPartitionValues;
+      if (std::memcmp(p, "path\"", 5) == 0) {
+        return FileField::kPath;
+      }
+      if (std::memcmp(p, "partitionValues\"", 16) == 0) {
+        return FileField::kPartitionValues;
+      }
       break;
     case 's':
-      if (std::memcmp(p, "size\"", 5) == 0) return FileField::kSize;
-      if (std::memcmp(p, "stats\"", 6) == 0) return FileField::kStats;
+      if (std::memcmp(p, "size\"", 5) == 0) {
+        return FileField::kSize;
+      }
+      if (std::memcmp(p, "stats\"", 6) == 0) {
+        return FileField::kStats;
+      }
       break;
     case 'm':
-      if (std::memcmp(p, "modificationTime\"", 17) == 0) return FileField::kModificationTime;
+      if (std::memcmp(p, "modificationTime\"", 17) == 0) {
+        return FileField::kModificationTime;
+      }
       break;
     case 'd':
-      if (std::memcmp(p, "dataChange\"", 11) == 0) return FileField::kDataChange;
-      if (std::memcmp(p, "deletionVector\"", 15) == 0) return FileField::kDeletionVector;
-      if (std::memcmp(p, "deletionTimestamp\"", 18) == 0) return FileField::kDeletionTimestamp;
+      if (std::memcmp(p, "dataChange\"", 11) == 0) {
+        return FileField::kDataChange;
+      }
+      if (std::memcmp(p, "deletionVector\"", 15) == 0) {
+        return FileField::kDeletionVector;
+      }
+      if (std::memcmp(p, "deletionTimestamp\"", 18) == 0) {
+        return FileField::kDeletionTimestamp;
+      }
       break;
   }
   return FileField::kOther;
@@ -238,35 +283,57 @@ class JsonActionParser {
 simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVectorDescriptor& dv) {
   simdjson::padded_string padded(raw);
   ondemand::document doc;
-  if (auto e = dv_parser_.iterate(padded).get(doc)) return e;
+  if (auto e = dv_parser_.iterate(padded).get(doc)) {
+    return e;
+  }
   ondemand::object o;
-  if (auto e = doc.get_object().get(o)) return e;
+  if (auto e = doc.get_object().get(o)) {
+    return e;
+  }
   dv = DeletionVectorDescriptor{};
   for (auto field_result : o) {
     ondemand::field field;
-    if (auto e = std::move(field_result).get(field)) return e;
+    if (auto e = std::move(field_result).get(field)) {
+      return e;
+    }
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return e;
+    if (auto e = field.unescaped_key().get(key)) {
+      return e;
+    }
     ondemand::value v = field.value();
     int64_t n = 0;
     bool is_null = false;
     if (key == "storageType") {
       std::string_view s;
-      if (auto e = v.get_string().get(s)) return e;
-      if (s.size() != 1) return simdjson::INCORRECT_TYPE;
+      if (auto e = v.get_string().get(s)) {
+        return e;
+      }
+      if (s.size() != 1) {
+        return simdjson::INCORRECT_TYPE;
+      }
       dv.storage_type = s[0];
     } else if (key == "pathOrInlineDv") {
       std::string_view s;
-      if (auto e = v.get_string().get(s)) return e;
+      if (auto e = v.get_string().get(s)) {
+        return e;
+      }
       dv.path_or_inline_dv = std::string(s);
     } else if (key == "offset") {
-      if (auto e = GetInt(v, &n, &is_null)) return e;
-      if (!is_null) dv.offset = static_cast<int32_t>(n);
+      if (auto e = GetInt(v, &n, &is_null)) {
+        return e;
+      }
+      if (!is_null) {
+        dv.offset = static_cast<int32_t>(n);
+      }
     } else if (key == "sizeInBytes") {
-      if (auto e = GetInt(v, &n, &is_null)) return e;
+      if (auto e = GetInt(v, &n, &is_null)) {
+        return e;
+      }
       dv.size_in_bytes = static_cast<int32_t>(n);
     } else if (key == "cardinality") {
-      if (auto e = GetInt(v, &n, &is_null)) return e;
+      if (auto e = GetInt(v, &n, &is_null)) {
+        return e;
+      }
       dv.cardinality = n;
     }
   }
@@ -275,7 +342,9 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
 
 bool JsonActionParser::Unescape(std::string_view body, std::string_view* out) {
   std::string& s = unescaped_.emplace_back();
-  if (!UnescapeJsonString(body, s)) return false;
+  if (!UnescapeJsonString(body, s)) {
+    return false;
+  }
   *out = s;
   return true;
 }
@@ -302,7 +371,9 @@ bool JsonActionParser::KeyOf(ondemand::field& field, std::string_view* out) {
 
 bool JsonActionParser::StringOf(ondemand::value& v, std::string_view* out) {
   std::string_view tok = TrimRight(v.raw_json_token());
-  if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') return false;
+  if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') {
+    return false;
+  }
   std::string_view body = tok.substr(1, tok.size() - 2);
   if (std::memchr(body.data(), '\\', body.size()) == nullptr) {
     *out = body;
@@ -315,73 +386,117 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
                                                       bool collect_extra, std::string* error) {
   for (auto field_result : obj) {
     ondemand::field field;
-    if (auto e = std::move(field_result).get(field)) return e;
+    if (auto e = std::move(field_result).get(field)) {
+      return e;
+    }
     const FileField ff = ClassifyRawFileField(field.key().raw());
     std::string_view key;
-    if (ff == FileField::kOther && !KeyOf(field, &key)) return simdjson::STRING_ERROR;
+    if (ff == FileField::kOther && !KeyOf(field, &key)) {
+      return simdjson::STRING_ERROR;
+    }
     ondemand::value v = field.value();
     bool is_null = false;
     if (ff == FileField::kPath) {
-      if (!StringOf(v, &f.path)) return simdjson::INCORRECT_TYPE;
+      if (!StringOf(v, &f.path)) {
+        return simdjson::INCORRECT_TYPE;
+      }
       f.has_path = true;
     } else if (ff == FileField::kPartitionValues) {
       ondemand::json_type t;
-      if (auto e = v.type().get(t)) return e;
-      if (t == ondemand::json_type::null) continue;
+      if (auto e = v.type().get(t)) {
+        return e;
+      }
+      if (t == ondemand::json_type::null) {
+        continue;
+      }
       ondemand::object pv;
-      if (auto e = v.get_object().get(pv)) return e;
+      if (auto e = v.get_object().get(pv)) {
+        return e;
+      }
       for (auto kv_result : pv) {
         ondemand::field kv;
-        if (auto e = std::move(kv_result).get(kv)) return e;
+        if (auto e = std::move(kv_result).get(kv)) {
+          return e;
+        }
         std::string_view k;
-        if (!KeyOf(kv, &k)) return simdjson::STRING_ERROR;
+        if (!KeyOf(kv, &k)) {
+          return simdjson::STRING_ERROR;
+        }
         ondemand::value pvv = kv.value();
         ondemand::json_type pt;
-        if (auto e = pvv.type().get(pt)) return e;
+        if (auto e = pvv.type().get(pt)) {
+          return e;
+        }
         if (pt == ondemand::json_type::null) {
           f.partition_values.emplace_back(k, std::nullopt);
         } else if (pt == ondemand::json_type::string) {
           std::string_view s;
-          if (!StringOf(pvv, &s)) return simdjson::STRING_ERROR;
+          if (!StringOf(pvv, &s)) {
+            return simdjson::STRING_ERROR;
+          }
           f.partition_values.emplace_back(k, s);
         } else {
           std::string_view raw;
-          if (auto e = RawValue(pvv, &raw)) return e;
+          if (auto e = RawValue(pvv, &raw)) {
+            return e;
+          }
           f.partition_values.emplace_back(k, raw);
         }
       }
     } else if (ff == FileField::kSize) {
-      if (auto e = GetInt(v, &f.size, &is_null)) return e;
+      if (auto e = GetInt(v, &f.size, &is_null)) {
+        return e;
+      }
       f.has_size = !is_null;
     } else if (ff == FileField::kModificationTime) {
-      if (auto e = GetInt(v, &f.modification_time, &is_null)) return e;
+      if (auto e = GetInt(v, &f.modification_time, &is_null)) {
+        return e;
+      }
       f.has_modification_time = !is_null;
     } else if (ff == FileField::kDeletionTimestamp) {
-      if (auto e = GetInt(v, &f.deletion_timestamp, &is_null)) return e;
+      if (auto e = GetInt(v, &f.deletion_timestamp, &is_null)) {
+        return e;
+      }
       f.has_deletion_timestamp = !is_null;
     } else if (ff == FileField::kDataChange) {
-      if (auto e = GetBool(v, &f.data_change, &is_null)) return e;
+      if (auto e = GetBool(v, &f.data_change, &is_null)) {
+        return e;
+      }
     } else if (ff == FileField::kStats) {
       ondemand::json_type t;
-      if (auto e = v.type().get(t)) return e;
-      if (t == ondemand::json_type::null) continue;
+      if (auto e = v.type().get(t)) {
+        return e;
+      }
+      if (t == ondemand::json_type::null) {
+        continue;
+      }
       if (t == ondemand::json_type::string) {
         std::string_view tok = TrimRight(v.raw_json_token());
-        if (tok.size() < 2) return simdjson::STRING_ERROR;
+        if (tok.size() < 2) {
+          return simdjson::STRING_ERROR;
+        }
         f.stats = tok.substr(1, tok.size() - 2);
         f.stats_escaped = true;
       } else {
         // Some writers put the statistics object itself in the log.
-        if (auto e = RawValue(v, &f.stats)) return e;
+        if (auto e = RawValue(v, &f.stats)) {
+          return e;
+        }
         f.stats_escaped = false;
       }
       f.has_stats = true;
     } else if (ff == FileField::kDeletionVector) {
       ondemand::json_type t;
-      if (auto e = v.type().get(t)) return e;
-      if (t == ondemand::json_type::null) continue;
+      if (auto e = v.type().get(t)) {
+        return e;
+      }
+      if (t == ondemand::json_type::null) {
+        continue;
+      }
       std::string_view raw;
-      if (auto e = RawValue(v, &raw)) return e;
+      if (auto e = RawValue(v, &raw)) {
+        return e;
+      }
       if (auto e = ParseDv(raw, f.dv)) {
         *error = "malformed deletionVector";
         return e;
@@ -393,7 +508,9 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
       }
     } else if (collect_extra) {
       std::string_view raw;
-      if (auto e = RawValue(v, &raw)) return e;
+      if (auto e = RawValue(v, &raw)) {
+        return e;
+      }
       f.extra.push_back(',');
       AppendJsonString(f.extra, key);
       f.extra.push_back(':');
@@ -412,8 +529,12 @@ Status JsonActionParser::HandleOwnedFileAction(FileActionType type, std::string_
   f.Reset();
   std::string err;
   simdjson::error_code e = owned_parser_.iterate(padded).get(doc);
-  if (!e) e = doc.get_object().get(obj);
-  if (!e) e = WalkFileAction(obj, f, /*collect_extra=*/false, &err);
+  if (!e) {
+    e = doc.get_object().get(obj);
+  }
+  if (!e) {
+    e = WalkFileAction(obj, f, /*collect_extra=*/false, &err);
+  }
   if (e) {
     line_error_ = err.empty() ? simdjson::error_message(e) : err;
     return CorruptError("{}", line_error_);
@@ -428,19 +549,29 @@ Status JsonActionParser::HandleOwnedFileAction(FileActionType type, std::string_
     a.partition_values.emplace_back(std::string(k),
                                     v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
   }
-  if (f.has_size) a.size = f.size;
-  if (f.has_modification_time) a.modification_time = f.modification_time;
-  if (f.has_deletion_timestamp) a.deletion_timestamp = f.deletion_timestamp;
+  if (f.has_size) {
+    a.size = f.size;
+  }
+  if (f.has_modification_time) {
+    a.modification_time = f.modification_time;
+  }
+  if (f.has_deletion_timestamp) {
+    a.deletion_timestamp = f.deletion_timestamp;
+  }
   a.data_change = f.data_change;
   if (f.has_stats) {
     if (f.stats_escaped) {
       std::string s;
-      if (UnescapeJsonString(f.stats, s)) a.stats = std::move(s);
+      if (UnescapeJsonString(f.stats, s)) {
+        a.stats = std::move(s);
+      }
     } else {
       a.stats = std::string(f.stats);
     }
   }
-  if (f.has_dv) a.deletion_vector = f.dv;
+  if (f.has_dv) {
+    a.deletion_vector = f.dv;
+  }
   a.json = std::string(raw);
   return sink.OnFileAction(std::move(a));
 }
@@ -452,23 +583,31 @@ Status JsonActionParser::HandleFileAction(std::string_view key, ondemand::value 
                                           : FileActionType::kCdc;
   if (sink.wants_owned_file_actions()) {
     std::string_view raw;
-    if (auto e = RawValue(v, &raw)) return CorruptError("{}", simdjson::error_message(e));
+    if (auto e = RawValue(v, &raw)) {
+      return CorruptError("{}", simdjson::error_message(e));
+    }
     return HandleOwnedFileAction(type, raw, sink);
   }
   if (type == FileActionType::kCdc || !sink.wants_file_actions()) {
     return OkStatus();  // not part of a snapshot / not wanted
   }
   ondemand::object obj;
-  if (auto e = v.get_object().get(obj)) return CorruptError("{}", simdjson::error_message(e));
+  if (auto e = v.get_object().get(obj)) {
+    return CorruptError("{}", simdjson::error_message(e));
+  }
   FileFields& f = fields_;
   f.Reset();
   std::string err;
   if (auto e = WalkFileAction(obj, f, type == FileActionType::kAdd, &err)) {
     return CorruptError("{}", err.empty() ? simdjson::error_message(e) : err.c_str());
   }
-  if (!f.has_path) return CorruptError("{} action without a path", key);
+  if (!f.has_path) {
+    return CorruptError("{} action without a path", key);
+  }
   if (type == FileActionType::kRemove) {
-    if (!f.has_dv) return sink.OnRemove(f.path, std::string_view());
+    if (!f.has_dv) {
+      return sink.OnRemove(f.path, std::string_view());
+    }
     return sink.OnRemove(f.path, f.dv.UniqueId());
   }
   AddInput in;
@@ -496,7 +635,9 @@ Status JsonActionParser::ParseLine(const char* line, size_t len, size_t capacity
     return CorruptError("{}", simdjson::error_message(e));
   }
   ondemand::object top;
-  if (auto e = doc.get_object().get(top)) return CorruptError("{}", simdjson::error_message(e));
+  if (auto e = doc.get_object().get(top)) {
+    return CorruptError("{}", simdjson::error_message(e));
+  }
   return ProcessAction(top, sink);
 }
 
@@ -505,28 +646,43 @@ enum class TopKey { kAdd, kRemove, kCdc, kOther };
 
 TopKey ClassifyTopKey(const char* raw) {
   // `raw` follows the opening quote; the padding makes reading 8 bytes safe.
-  if (std::memcmp(raw, "add\"", 4) == 0) return TopKey::kAdd;
-  if (std::memcmp(raw, "remove\"", 7) == 0) return TopKey::kRemove;
-  if (std::memcmp(raw, "cdc\"", 4) == 0) return TopKey::kCdc;
+  if (std::memcmp(raw, "add\"", 4) == 0) {
+    return TopKey::kAdd;
+  }
+  if (std::memcmp(raw, "remove\"", 7) == 0) {
+    return TopKey::kRemove;
+  }
+  if (std::memcmp(raw, "cdc\"", 4) == 0) {
+    return TopKey::kCdc;
+  }
   return TopKey::kOther;
 }
 
 Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
-  if (!unescaped_.empty()) unescaped_.clear();
+  if (!unescaped_.empty()) {
+    unescaped_.clear();
+  }
   for (auto field_result : top) {
     ondemand::field field;
-    if (auto e = std::move(field_result).get(field))
+    if (auto e = std::move(field_result).get(field)) {
       return CorruptError("{}", simdjson::error_message(e));
+    }
     const TopKey top_key = ClassifyTopKey(field.key().raw());
     std::string_view key = top_key == TopKey::kAdd      ? std::string_view("add")
                            : top_key == TopKey::kRemove ? std::string_view("remove")
                            : top_key == TopKey::kCdc    ? std::string_view("cdc")
                                                         : std::string_view();
-    if (top_key == TopKey::kOther && !KeyOf(field, &key)) return CorruptError("malformed key");
+    if (top_key == TopKey::kOther && !KeyOf(field, &key)) {
+      return CorruptError("malformed key");
+    }
     ondemand::value v = field.value();
     ondemand::json_type t;
-    if (auto e = v.type().get(t)) return CorruptError("{}", simdjson::error_message(e));
-    if (t == ondemand::json_type::null) continue;
+    if (auto e = v.type().get(t)) {
+      return CorruptError("{}", simdjson::error_message(e));
+    }
+    if (t == ondemand::json_type::null) {
+      continue;
+    }
     if (top_key != TopKey::kOther) {
       LS_RETURN_IF_ERROR(HandleFileAction(key, v, sink));
       continue;
@@ -535,10 +691,16 @@ Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
                                                   "commitInfo",        "domainMetadata", "sidecar",
                                                   "checkpointMetadata"};
     bool known = false;
-    for (auto k : kKnown) known |= key == k;
-    if (!known) continue;  // "Clients must ignore such unrecognized fields" (and actions)
+    for (auto k : kKnown) {
+      known |= key == k;
+    }
+    if (!known) {
+      continue;  // "Clients must ignore such unrecognized fields" (and actions)
+    }
     std::string_view raw;
-    if (auto e = RawValue(v, &raw)) return CorruptError("{}", simdjson::error_message(e));
+    if (auto e = RawValue(v, &raw)) {
+      return CorruptError("{}", simdjson::error_message(e));
+    }
     LS_ASSIGN_OR_RETURN(Json j, ParseObject(raw, key));
     if (key == "protocol") {
       LS_ASSIGN_OR_RETURN(Protocol p, ParseProtocolJson(raw));
@@ -571,7 +733,9 @@ Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
     } else if (key == "sidecar") {
       SidecarInfo s;
       auto path = JsonStr(j, "path");
-      if (!path) return CorruptError("sidecar action without a path");
+      if (!path) {
+        return CorruptError("sidecar action without a path");
+      }
       s.path = *path;
       s.size_in_bytes = JsonInt(j, "sizeInBytes").value_or(0);
       s.modification_time = JsonInt(j, "modificationTime").value_or(0);
@@ -608,7 +772,9 @@ Status JsonActionParser::ParseLines(const char* data, size_t size, int64_t block
       ondemand::document_reference doc;
       ondemand::object top;
       simdjson::error_code e = (*it).get(doc);
-      if (!e) e = doc.get_object().get(top);
+      if (!e) {
+        e = doc.get_object().get(top);
+      }
       if (e) {
         *error_offset = slice_offset + static_cast<int64_t>(it.current_index());
         return CorruptError("{}", simdjson::error_message(e));
@@ -668,7 +834,9 @@ Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std:
       // Grow (a line longer than a block, or the first use).
       size_t cap = std::max(have + want, stream_.capacity * 2);
       std::unique_ptr<char[]> bigger(new char[cap + simdjson::SIMDJSON_PADDING]);
-      if (have) std::memcpy(bigger.get(), stream_.data.get(), have);
+      if (have) {
+        std::memcpy(bigger.get(), stream_.data.get(), have);
+      }
       stream_.data = std::move(bigger);
       stream_.capacity = cap;
     }
@@ -681,7 +849,9 @@ Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std:
     size_t complete = have;
     if (offset < size) {
       const void* last = memrchr(buf, '\n', have);
-      if (last == nullptr) continue;  // no complete line yet: read more
+      if (last == nullptr) {
+        continue;  // no complete line yet: read more
+      }
       complete = static_cast<size_t>(static_cast<const char*>(last) - buf) + 1;
     }
     const int64_t block_offset = offset - static_cast<int64_t>(have);
@@ -694,13 +864,17 @@ Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std:
       for (int64_t pos = 0; pos < error_offset;) {
         int64_t n = std::min<int64_t>(int64_t{1} << 20, error_offset - pos);
         chunk.resize(static_cast<size_t>(n));
-        if (!file.ReadAt(pos, n, chunk.data())) break;
+        if (!file.ReadAt(pos, n, chunk.data())) {
+          break;
+        }
         lines += CountLines(chunk.data(), chunk.size());
         pos += n;
       }
       return tl::unexpected(WithLine(st.error(), name, lines));
     }
-    if (complete < have) std::memmove(buf, buf + complete, have - complete);
+    if (complete < have) {
+      std::memmove(buf, buf + complete, have - complete);
+    }
     have -= complete;
   }
   return OkStatus();
@@ -712,7 +886,9 @@ class CommitInfoSink : public ActionSink {
   Status OnProtocol(Protocol) override { return OkStatus(); }
   Status OnMetadata(Metadata) override { return OkStatus(); }
   Status OnCommitInfo(CommitInfo c) override {
-    if (!info) info = std::move(c);
+    if (!info) {
+      info = std::move(c);
+    }
     return OkStatus();
   }
   std::optional<CommitInfo> info;
@@ -726,7 +902,9 @@ Result<std::optional<CommitInfo>> JsonActionParser::FirstCommitInfo(const Padded
   const char* nl = static_cast<const char*>(std::memchr(data, '\n', buffer.size));
   const char* line_end = nl ? nl : end;
   std::string_view first(data, static_cast<size_t>(line_end - data));
-  if (first.find("\"commitInfo\"") == std::string_view::npos) return std::optional<CommitInfo>();
+  if (first.find("\"commitInfo\"") == std::string_view::npos) {
+    return std::optional<CommitInfo>();
+  }
   CommitInfoSink sink;
   Status st = ParseLine(data, first.size(), buffer.size + simdjson::SIMDJSON_PADDING, sink);
   if (!st) {
@@ -767,7 +945,9 @@ PaddedBuffer MakePadded(std::string_view bytes) {
   b.size = bytes.size();
   b.capacity = bytes.size();
   b.data.reset(new char[b.size + simdjson::SIMDJSON_PADDING]);
-  if (!bytes.empty()) std::memcpy(b.data.get(), bytes.data(), bytes.size());
+  if (!bytes.empty()) {
+    std::memcpy(b.data.get(), bytes.data(), bytes.size());
+  }
   std::memset(b.data.get() + b.size, 0, simdjson::SIMDJSON_PADDING);
   return b;
 }
@@ -786,7 +966,9 @@ Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view 
         file.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt : file.error().code,
         fmt::format("Failed to read '{}': {}", path, file.error().message));
   }
-  if (bytes_read) *bytes_read += (*file)->size();
+  if (bytes_read) {
+    *bytes_read += (*file)->size();
+  }
   thread_local JsonActionParser parser;
   // 256 KiB blocks stay in cache between the read and the parse.
   return parser.ParseStream(**file, path, int64_t{1} << 18, sink);
@@ -803,7 +985,9 @@ Result<Protocol> ParseProtocolJson(std::string_view raw) {
   Protocol p;
   auto r = JsonInt(j, "minReaderVersion");
   auto w = JsonInt(j, "minWriterVersion");
-  if (!r || !w) return CorruptError("protocol action without minReaderVersion/minWriterVersion");
+  if (!r || !w) {
+    return CorruptError("protocol action without minReaderVersion/minWriterVersion");
+  }
   p.min_reader_version = static_cast<int32_t>(*r);
   p.min_writer_version = static_cast<int32_t>(*w);
   p.reader_features = JsonStrList(j, "readerFeatures");

@@ -7,18 +7,28 @@ namespace lakeshare::delta {
 namespace {
 
 int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
 bool ReadHex4(std::string_view s, size_t pos, uint32_t* out) {
-  if (pos + 4 > s.size()) return false;
+  if (pos + 4 > s.size()) {
+    return false;
+  }
   uint32_t v = 0;
   for (size_t i = 0; i < 4; ++i) {
     int h = Hex(s[pos + i]);
-    if (h < 0) return false;
+    if (h < 0) {
+      return false;
+    }
     v = v * 16 + static_cast<uint32_t>(h);
   }
   *out = v;
@@ -54,7 +64,9 @@ bool UnescapeJsonString(std::string_view s, std::string& out) {
       out.push_back(c);
       continue;
     }
-    if (++i >= s.size()) return false;
+    if (++i >= s.size()) {
+      return false;
+    }
     switch (s[i]) {
       case '"':
         out.push_back('"');
@@ -82,7 +94,9 @@ bool UnescapeJsonString(std::string_view s, std::string& out) {
         break;
       case 'u': {
         uint32_t cp;
-        if (!ReadHex4(s, i + 1, &cp)) return false;
+        if (!ReadHex4(s, i + 1, &cp)) {
+          return false;
+        }
         i += 4;
         if (cp >= 0xd800 && cp < 0xdc00) {
           uint32_t lo;

@@ -8,23 +8,33 @@ namespace {
 
 // Parse exactly `digits` decimal digits at the start of `s`.
 std::optional<int64_t> ParseFixedDigits(std::string_view s, size_t digits) {
-  if (s.size() < digits) return std::nullopt;
+  if (s.size() < digits) {
+    return std::nullopt;
+  }
   int64_t v = 0;
   for (size_t i = 0; i < digits; ++i) {
     char c = s[i];
-    if (c < '0' || c > '9') return std::nullopt;
-    if (v > (INT64_MAX - 9) / 10) return std::nullopt;
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    if (v > (INT64_MAX - 9) / 10) {
+      return std::nullopt;
+    }
     v = v * 10 + (c - '0');
   }
   return v;
 }
 
 bool IsUuidLike(std::string_view s) {
-  if (s.empty()) return false;
+  if (s.empty()) {
+    return false;
+  }
   for (char c : s) {
     bool ok =
         (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
-    if (!ok) return false;
+    if (!ok) {
+      return false;
+    }
   }
   return true;
 }
@@ -33,7 +43,9 @@ bool IsUuidLike(std::string_view s) {
 
 std::optional<LogFileName> ParseLogFileName(std::string_view name) {
   auto version = ParseFixedDigits(name, 20);
-  if (!version || name.size() < 21 || name[20] != '.') return std::nullopt;
+  if (!version || name.size() < 21 || name[20] != '.') {
+    return std::nullopt;
+  }
   std::string_view rest = name.substr(21);
   LogFileName out;
   out.version = *version;
@@ -51,20 +63,26 @@ std::optional<LogFileName> ParseLogFileName(std::string_view name) {
   }
   // X.Y.compacted.json
   if (auto end = ParseFixedDigits(rest, 20); end && rest.substr(20) == ".compacted.json") {
-    if (*end <= out.version) return std::nullopt;  // "y must be greater than x"
+    if (*end <= out.version) {
+      return std::nullopt;  // "y must be greater than x"
+    }
     out.kind = LogFileKind::kCompaction;
     out.end_version = *end;
     return out;
   }
   constexpr std::string_view kCheckpoint = "checkpoint.";
-  if (rest.substr(0, kCheckpoint.size()) != kCheckpoint) return std::nullopt;
+  if (rest.substr(0, kCheckpoint.size()) != kCheckpoint) {
+    return std::nullopt;
+  }
   rest.remove_prefix(kCheckpoint.size());
   // N.checkpoint.OOOOOOOOOO.PPPPPPPPPP.parquet
   if (rest.size() == 10 + 1 + 10 + 8 && rest[10] == '.' && rest.substr(21) == ".parquet") {
     auto part = ParseFixedDigits(rest, 10);
     auto parts = ParseFixedDigits(rest.substr(11), 10);
     if (part && parts) {
-      if (*part < 1 || *part > *parts || *parts > INT32_MAX) return std::nullopt;
+      if (*part < 1 || *part > *parts || *parts > INT32_MAX) {
+        return std::nullopt;
+      }
       out.kind = LogFileKind::kMultiPartCheckpoint;
       out.part = static_cast<int32_t>(*part);
       out.num_parts = static_cast<int32_t>(*parts);

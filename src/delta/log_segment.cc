@@ -43,20 +43,32 @@ std::string_view CheckpointKindName(CheckpointKind kind) {
 
 Version LogListing::latest() const {
   Version v = -1;
-  if (!commits.empty()) v = std::max(v, commits.back().version);
-  if (!checkpoints.empty()) v = std::max(v, checkpoints.back().version);
+  if (!commits.empty()) {
+    v = std::max(v, commits.back().version);
+  }
+  if (!checkpoints.empty()) {
+    v = std::max(v, checkpoints.back().version);
+  }
   return v;
 }
 
 std::optional<Version> ReadLastCheckpointVersion(const storage::ObjectStore& store) {
   auto bytes = store.Read(kLastCheckpointPath);
-  if (!bytes) return std::nullopt;
+  if (!bytes) {
+    return std::nullopt;
+  }
   auto j = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  if (j.is_discarded() || !j.is_object()) {
+    return std::nullopt;
+  }
   auto it = j.find("version");
-  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+  if (it == j.end() || !it->is_number_integer()) {
+    return std::nullopt;
+  }
   int64_t v = it->get<int64_t>();
-  if (v < 0) return std::nullopt;
+  if (v < 0) {
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -82,11 +94,17 @@ Result<LogListing> ListLog(const storage::ObjectStore& store,
   std::map<Version, std::map<int32_t, MultiPart>> multi;
   for (auto& info : *listed) {
     std::string_view name(info.path);
-    if (name.substr(0, kLogDir.size()) != kLogDir) continue;
+    if (name.substr(0, kLogDir.size()) != kLogDir) {
+      continue;
+    }
     name.remove_prefix(kLogDir.size());
-    if (name.find('/') != std::string_view::npos) continue;  // _sidecars/, _commits/, ...
+    if (name.find('/') != std::string_view::npos) {
+      continue;  // _sidecars/, _commits/, ...
+    }
     auto parsed = ParseLogFileName(name);
-    if (!parsed) continue;
+    if (!parsed) {
+      continue;
+    }
     if (start_version && parsed->version < *start_version &&
         parsed->kind != LogFileKind::kCompaction) {
       continue;
@@ -123,9 +141,13 @@ Result<LogListing> ListLog(const storage::ObjectStore& store,
   // Complete multi-part checkpoints join the single-file ones.
   for (auto& [version, by_count] : multi) {
     for (auto& [count, mp] : by_count) {
-      if (static_cast<int32_t>(mp.parts.size()) != count) continue;  // missing parts: ignore
+      if (static_cast<int32_t>(mp.parts.size()) != count) {
+        continue;  // missing parts: ignore
+      }
       CheckpointRef ref{version, CheckpointKind::kMultiPart, {}};
-      for (auto& [part, info] : mp.parts) ref.files.push_back(std::move(info));
+      for (auto& [part, info] : mp.parts) {
+        ref.files.push_back(std::move(info));
+      }
       singles[version].push_back(std::move(ref));
     }
   }
@@ -133,7 +155,9 @@ Result<LogListing> ListLog(const storage::ObjectStore& store,
     std::stable_sort(refs.begin(), refs.end(), [](const CheckpointRef& a, const CheckpointRef& b) {
       return KindRank(a.kind) < KindRank(b.kind);
     });
-    for (auto& r : refs) out.checkpoints.push_back(std::move(r));
+    for (auto& r : refs) {
+      out.checkpoints.push_back(std::move(r));
+    }
   }
   return out;
 }
@@ -144,7 +168,9 @@ Result<LogSegment> SelectSegment(const LogListing& listing, std::optional<Versio
   if (latest < 0) {
     return NotFound("No Delta table found: _delta_log has no commit or checkpoint files");
   }
-  if (version && *version < 0) return InvalidArgument("Invalid table version {}", *version);
+  if (version && *version < 0) {
+    return InvalidArgument("Invalid table version {}", *version);
+  }
   const Version target = version.value_or(latest);
   if (target > latest) {
     return NotFound("Table version {} does not exist: the latest version is {}", target, latest);
@@ -153,7 +179,9 @@ Result<LogSegment> SelectSegment(const LogListing& listing, std::optional<Versio
   seg.version = target;
   // Newest complete checkpoint not after the target; the others are fallbacks.
   for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
-    if (it->version > target) continue;
+    if (it->version > target) {
+      continue;
+    }
     if (!seg.checkpoint) {
       seg.checkpoint = *it;
     } else {
@@ -195,7 +223,9 @@ Result<LogSegment> SelectSegment(const LogListing& listing, std::optional<Versio
       if (best != nullptr) {
         seg.replay.push_back(*best);
         next = best->end_version + 1;
-        while (commit_it != listing.commits.end() && commit_it->version < next) ++commit_it;
+        while (commit_it != listing.commits.end() && commit_it->version < next) {
+          ++commit_it;
+        }
         continue;
       }
     }
@@ -211,7 +241,9 @@ Result<LogSegment> SelectSegment(const LogListing& listing, std::optional<Versio
   // The commit file of the target itself (for its timestamp), even when a compaction covered it.
   auto last = std::lower_bound(listing.commits.begin(), listing.commits.end(), target,
                                [](const CommitRef& c, Version v) { return c.version < v; });
-  if (last != listing.commits.end() && last->version == target) seg.last_commit = last->file;
+  if (last != listing.commits.end() && last->version == target) {
+    seg.last_commit = last->file;
+  }
   return seg;
 }
 
@@ -223,7 +255,9 @@ Result<LogSegment> BuildLogSegment(const storage::ObjectStore& store,
     if (listing) {
       auto seg = SelectSegment(*listing, version, use_compactions);
       // A hint pointing at a missing or incomplete checkpoint: fall back to a full listing.
-      if (seg && seg->checkpoint) return seg;
+      if (seg && seg->checkpoint) {
+        return seg;
+      }
     }
   }
   LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(store));

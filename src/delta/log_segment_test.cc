@@ -65,11 +65,15 @@ class LogSegmentTest : public ::testing::Test {
  protected:
   void CommitN(int n) {
     table.Commit(0, {ProtocolLine(), MetadataLine(kSchema), AddLine("f0")});
-    for (int v = 1; v < n; ++v) table.Commit(v, {AddLine("f" + std::to_string(v))});
+    for (int v = 1; v < n; ++v) {
+      table.Commit(v, {AddLine("f" + std::to_string(v))});
+    }
   }
   void Checkpoint(Version v) {
     std::vector<std::string> rows = {ProtocolLine(), MetadataLine(kSchema)};
-    for (int i = 0; i <= v; ++i) rows.push_back(AddLine("f" + std::to_string(i)));
+    for (int i = 0; i <= v; ++i) {
+      rows.push_back(AddLine("f" + std::to_string(i)));
+    }
     table.WriteParquetCheckpoint(fmt::format("_delta_log/{:020d}.checkpoint.parquet", v), rows);
   }
   TestTable table;
@@ -134,7 +138,9 @@ TEST_F(LogSegmentTest, MissingFirstCommitWithoutCheckpointIsCorrupt) {
 TEST_F(LogSegmentTest, VersionBeforeTheEarliestCheckpointIsNotFound) {
   CommitN(5);
   Checkpoint(3);
-  for (int v = 0; v < 3; ++v) table.Delete(testing::CommitName(v));
+  for (int v = 0; v < 3; ++v) {
+    table.Delete(testing::CommitName(v));
+  }
   auto seg = BuildLogSegment(*table.store(), 1);
   ASSERT_FALSE(seg);
   EXPECT_EQ(seg.error().code, ErrorCode::kNotFound);
@@ -176,7 +182,9 @@ TEST_F(LogSegmentTest, IncompleteMultiPartCheckpointIsIgnored) {
   EXPECT_EQ(seg->checkpoint->version, 2);
   EXPECT_EQ(seg->checkpoint->kind, CheckpointKind::kMultiPart);
   EXPECT_EQ(seg->checkpoint->files.size(), 2u);
-  for (int v = 0; v < 2; ++v) table.Delete(testing::CommitName(v));
+  for (int v = 0; v < 2; ++v) {
+    table.Delete(testing::CommitName(v));
+  }
   auto snap = table.Load();
   ASSERT_TRUE(snap) << snap.error().message;
   EXPECT_EQ(TestTable::Keys(**snap), (std::vector<std::string>{"f0", "f1", "f2", "f3"}));
@@ -237,7 +245,9 @@ TEST_F(LogSegmentTest, CompactionFileReplacesItsCommits) {
   // A compaction reaching past the requested version is not used.
   seg = BuildLogSegment(*table.store(), 2, true);
   ASSERT_TRUE(seg);
-  for (const auto& c : seg->replay) EXPECT_FALSE(c.is_compaction());
+  for (const auto& c : seg->replay) {
+    EXPECT_FALSE(c.is_compaction());
+  }
 }
 
 }  // namespace

@@ -31,7 +31,9 @@ std::optional<PredicateOp> ParseOp(std::string_view s) {
       {"not", PredicateOp::kNot},
   };
   for (const auto& [name, op] : kOps) {
-    if (name == s) return op;
+    if (name == s) {
+      return op;
+    }
   }
   return std::nullopt;
 }
@@ -44,16 +46,20 @@ std::optional<ValueType> ParseValueType(std::string_view s) {
       {"double", ValueType::kDouble}, {"timestamp", ValueType::kTimestamp},
   };
   for (const auto& [name, t] : kTypes) {
-    if (name == s) return t;
+    if (name == s) {
+      return t;
+    }
   }
   return std::nullopt;
 }
 
 Result<PredicateNode> ParseNode(const Json& j, int depth) {
-  if (depth > kMaxDepth)
+  if (depth > kMaxDepth) {
     return Errorf(ErrorCode::kMalformedRequest, "predicate deeper than {}", kMaxDepth);
-  if (!j.is_object())
+  }
+  if (!j.is_object()) {
     return Errorf(ErrorCode::kMalformedRequest, "predicate node is not an object");
+  }
   auto op_it = j.find("op");
   if (op_it == j.end() || !op_it->is_string()) {
     return Errorf(ErrorCode::kMalformedRequest, "predicate node without an \"op\"");
@@ -115,8 +121,9 @@ Result<PredicateNode> ParseNode(const Json& j, int depth) {
       }
       break;
     case PredicateOp::kNot:
-      if (n.children.size() != 1)
+      if (n.children.size() != 1) {
         return Errorf(ErrorCode::kMalformedRequest, "not takes one child");
+      }
       break;
     case PredicateOp::kAnd:
     case PredicateOp::kOr:
@@ -141,8 +148,12 @@ Result<PredicateNode> ParseNode(const Json& j, int depth) {
 }
 
 void CollectColumns(const PredicateNode& n, std::vector<std::string>& out) {
-  if (n.op == PredicateOp::kColumn) out.push_back(n.name);
-  for (const auto& c : n.children) CollectColumns(c, out);
+  if (n.op == PredicateOp::kColumn) {
+    out.push_back(n.name);
+  }
+  for (const auto& c : n.children) {
+    CollectColumns(c, out);
+  }
 }
 
 template <typename T>
@@ -203,7 +214,9 @@ std::optional<TypedValue> ParseTypedValue(ValueType type, std::string_view text)
         }
         v = static_cast<int64_t>(d);
       }
-      if (type == ValueType::kInt && (v < INT32_MIN || v > INT32_MAX)) return std::nullopt;
+      if (type == ValueType::kInt && (v < INT32_MIN || v > INT32_MAX)) {
+        return std::nullopt;
+      }
       out.v = v;
       return out;
     }
@@ -219,9 +232,13 @@ std::optional<TypedValue> ParseTypedValue(ValueType type, std::string_view text)
         d = -INFINITY;
       } else {
         auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-        if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+        if (ec != std::errc() || p != text.data() + text.size()) {
+          return std::nullopt;
+        }
       }
-      if (type == ValueType::kFloat) d = static_cast<double>(static_cast<float>(d));
+      if (type == ValueType::kFloat) {
+        d = static_cast<double>(static_cast<float>(d));
+      }
       out.v = d;
       return out;
     }
@@ -230,13 +247,17 @@ std::optional<TypedValue> ParseTypedValue(ValueType type, std::string_view text)
       return out;
     case ValueType::kDate: {
       auto days = ParseDate(text);
-      if (!days) return std::nullopt;
+      if (!days) {
+        return std::nullopt;
+      }
       out.v = *days;
       return out;
     }
     case ValueType::kTimestamp: {
       auto micros = ParseTimestampMicros(text);
-      if (!micros) return std::nullopt;
+      if (!micros) {
+        return std::nullopt;
+      }
       out.v = *micros;
       return out;
     }
@@ -245,7 +266,9 @@ std::optional<TypedValue> ParseTypedValue(ValueType type, std::string_view text)
 }
 
 std::optional<int> CompareValues(const TypedValue& a, const TypedValue& b) {
-  if (a.v.index() != b.v.index()) return std::nullopt;
+  if (a.v.index() != b.v.index()) {
+    return std::nullopt;
+  }
   switch (a.v.index()) {
     case 0:
       return Cmp(std::get<bool>(a.v), std::get<bool>(b.v));
@@ -253,7 +276,9 @@ std::optional<int> CompareValues(const TypedValue& a, const TypedValue& b) {
       return Cmp(std::get<int64_t>(a.v), std::get<int64_t>(b.v));
     case 2: {
       double x = std::get<double>(a.v), y = std::get<double>(b.v);
-      if (std::isnan(x) || std::isnan(y)) return std::nullopt;
+      if (std::isnan(x) || std::isnan(y)) {
+        return std::nullopt;
+      }
       return Cmp(x, y);
     }
     case 3:
@@ -270,7 +295,9 @@ Result<Predicate> Predicate::Parse(std::string_view json) {
                   kMaxPredicateBytes);
   }
   Json j = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Errorf(ErrorCode::kMalformedRequest, "predicate is not valid JSON");
+  if (j.is_discarded()) {
+    return Errorf(ErrorCode::kMalformedRequest, "predicate is not valid JSON");
+  }
   Predicate p;
   LS_ASSIGN_OR_RETURN(p.root_, ParseNode(j, 0));
   if (p.root_.op == PredicateOp::kColumn || p.root_.op == PredicateOp::kLiteral) {

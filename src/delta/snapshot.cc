@@ -32,11 +32,15 @@ class SnapshotBuilder : public ActionSink {
   // the commits newest first; taking only the first action per key within the file is right for
   // both layouts.
   bool FirstInCompaction(std::string key) {
-    if (!in_compaction_) return true;
+    if (!in_compaction_) {
+      return true;
+    }
     return compaction_seen_.insert(std::move(key)).second;
   }
   bool FirstFileInCompaction(std::string_view path, std::string_view dv_id) {
-    if (!in_compaction_) return true;
+    if (!in_compaction_) {
+      return true;
+    }
     std::string key = "f:";
     key.append(path);
     key.push_back('\0');
@@ -45,19 +49,25 @@ class SnapshotBuilder : public ActionSink {
   }
 
   Status OnProtocol(Protocol p) override {
-    if (!FirstInCompaction("protocol")) return OkStatus();
+    if (!FirstInCompaction("protocol")) {
+      return OkStatus();
+    }
     protocol_ = std::move(p);
     ++actions_;
     return OkStatus();
   }
   Status OnMetadata(Metadata m) override {
-    if (!FirstInCompaction("metaData")) return OkStatus();
+    if (!FirstInCompaction("metaData")) {
+      return OkStatus();
+    }
     metadata_ = std::move(m);
     ++actions_;
     return OkStatus();
   }
   Status OnTxn(Txn t) override {
-    if (!FirstInCompaction("txn:" + t.app_id)) return OkStatus();
+    if (!FirstInCompaction("txn:" + t.app_id)) {
+      return OkStatus();
+    }
     std::string key = t.app_id;
     txns_[key] = std::move(t);
     ++actions_;
@@ -65,7 +75,9 @@ class SnapshotBuilder : public ActionSink {
   }
   Status OnDomainMetadata(DomainMetadata d) override {
     ++actions_;
-    if (!FirstInCompaction("domain:" + d.domain)) return OkStatus();
+    if (!FirstInCompaction("domain:" + d.domain)) {
+      return OkStatus();
+    }
     if (d.removed) {
       domains_.erase(d.domain);
     } else {
@@ -76,19 +88,25 @@ class SnapshotBuilder : public ActionSink {
   }
   Status OnCommitInfo(CommitInfo c) override {
     // "only the commitInfo from the commit at the snapshot version is included in the snapshot"
-    if (!in_checkpoint_ && !in_compaction_ && current_ == target_) commit_info_ = std::move(c);
+    if (!in_checkpoint_ && !in_compaction_ && current_ == target_) {
+      commit_info_ = std::move(c);
+    }
     return OkStatus();
   }
   Status OnSidecar(SidecarInfo s) override {
     // "v2 checkpoint spec actions are not allowed in normal commit files, and do not participate
     // in log replay."
-    if (in_checkpoint_ && checkpoint_top_) sidecars_.push_back(std::move(s));
+    if (in_checkpoint_ && checkpoint_top_) {
+      sidecars_.push_back(std::move(s));
+    }
     return OkStatus();
   }
   bool wants_file_actions() const override { return load_files_; }
   void RetainBuffers(const std::vector<std::shared_ptr<const void>>& buffers,
                      size_t approx_bytes) override {
-    if (load_files_) files_.Retain(buffers, approx_bytes);
+    if (load_files_) {
+      files_.Retain(buffers, approx_bytes);
+    }
   }
   Status OnAdd(const AddInput& in) override {
     ++actions_;
@@ -102,7 +120,9 @@ class SnapshotBuilder : public ActionSink {
   Status OnRemove(std::string_view path, std::string_view dv_id) override {
     ++actions_;
     // Removes in a checkpoint are VACUUM tombstones only.
-    if (in_checkpoint_ || !FirstFileInCompaction(path, dv_id)) return OkStatus();
+    if (in_checkpoint_ || !FirstFileInCompaction(path, dv_id)) {
+      return OkStatus();
+    }
     files_.Remove(path, dv_id);
     return OkStatus();
   }
@@ -128,10 +148,14 @@ class SnapshotBuilder : public ActionSink {
 namespace {
 
 std::optional<int64_t> ParseInt(std::optional<std::string> s) {
-  if (!s) return std::nullopt;
+  if (!s) {
+    return std::nullopt;
+  }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || p != s->data() + s->size()) return std::nullopt;
+  if (ec != std::errc() || p != s->data() + s->size()) {
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -193,16 +217,22 @@ Result<int64_t> CommitTimestamp(const storage::ObjectStore& store, const TableFe
     // the commitInfo action."
     auto enabled_at = ParseInt(metadata.Config("delta.inCommitTimestampEnablementVersion"));
     if (!enabled_at || version >= *enabled_at) {
-      if (commit_info && commit_info->in_commit_timestamp) return *commit_info->in_commit_timestamp;
+      if (commit_info && commit_info->in_commit_timestamp) {
+        return *commit_info->in_commit_timestamp;
+      }
       if (segment.last_commit) {
         LS_ASSIGN_OR_RETURN(PaddedBuffer buf, ReadPadded(store, segment.last_commit->path));
         LS_ASSIGN_OR_RETURN(auto info, ParseFirstCommitInfo(buf, segment.last_commit->path));
-        if (info && info->in_commit_timestamp) return *info->in_commit_timestamp;
+        if (info && info->in_commit_timestamp) {
+          return *info->in_commit_timestamp;
+        }
         // A writer that broke the rule: fall back to the file time rather than refuse the table.
       }
     }
   }
-  if (segment.last_commit) return segment.last_commit->last_modified_ms;
+  if (segment.last_commit) {
+    return segment.last_commit->last_modified_ms;
+  }
   if (segment.checkpoint && !segment.checkpoint->files.empty()) {
     return segment.checkpoint->files.front().last_modified_ms;
   }
@@ -216,7 +246,9 @@ Status Finish(SnapshotBuilder& b, Snapshot& s, bool check_protocol) {
   if (!b.metadata_) {
     return CorruptError("Delta log has no metaData action at or before version {}", s.version());
   }
-  if (check_protocol) LS_RETURN_IF_ERROR(CheckReadable(*b.protocol_));
+  if (check_protocol) {
+    LS_RETURN_IF_ERROR(CheckReadable(*b.protocol_));
+  }
   return OkStatus();
 }
 
@@ -226,7 +258,9 @@ Result<std::string> SidecarStoragePath(std::string_view action_path) {
   LS_ASSIGN_OR_RETURN(std::string decoded, DecodeActionPath(action_path));
   std::string_view name(decoded);
   size_t slash = name.rfind('/');
-  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  if (slash != std::string_view::npos) {
+    name.remove_prefix(slash + 1);
+  }
   if (name.empty() || name == "." || name == "..") {
     return CorruptError("sidecar path '{}' does not name a file", action_path);
   }
@@ -236,9 +270,12 @@ Result<std::string> SidecarStoragePath(std::string_view action_path) {
 size_t Snapshot::MemoryUsage() const {
   size_t bytes = sizeof(Snapshot) + files_.MemoryUsage() + metadata_.json.capacity() * 2 +
                  protocol_.json.capacity();
-  for (const auto& [k, t] : txns_) bytes += k.size() + t.json.size() + 96;
-  for (const auto& [k, d] : domains_)
+  for (const auto& [k, t] : txns_) {
+    bytes += k.size() + t.json.size() + 96;
+  }
+  for (const auto& [k, d] : domains_) {
     bytes += k.size() + d.json.size() + d.configuration.size() + 96;
+  }
   bytes += segment_.replay.size() * (sizeof(CommitRef) + 48);
   return bytes;
 }
@@ -279,7 +316,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(
   LS_ASSIGN_OR_RETURN(LogSegment segment,
                       BuildLogSegment(*store, options.version, options.use_compactions));
   auto loaded = LoadSegment(store, segment, options);
-  if (loaded || loaded.error().code != ErrorCode::kCorrupt || !segment.checkpoint) return loaded;
+  if (loaded || loaded.error().code != ErrorCode::kCorrupt || !segment.checkpoint) {
+    return loaded;
+  }
   // An unreadable checkpoint: try older checkpoints (their commits must still be there).
   LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store));
   Error first_error = loaded.error();
@@ -290,7 +329,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(
       return std::find(bad.begin(), bad.end(), c.version) != bad.end();
     });
     auto seg = SelectSegment(pruned, segment.version, options.use_compactions);
-    if (!seg) break;
+    if (!seg) {
+      break;
+    }
     auto retry = LoadSegment(store, *seg, options);
     if (retry || retry.error().code != ErrorCode::kCorrupt || !seg->checkpoint) {
       return retry ? retry : tl::unexpected(first_error);
@@ -305,7 +346,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Refresh(
   const auto& store = previous->store_;
   LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store, previous->version_ + 1));
   if (listing.commits.empty()) {
-    if (listing.checkpoints.empty()) return previous;  // unchanged
+    if (listing.checkpoints.empty()) {
+      return previous;  // unchanged
+    }
     SnapshotOptions full;
     full.check_protocol = check_protocol;
     return Load(store, full);

@@ -44,12 +44,16 @@ long PeakRssKb() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) Die("usage: delta_snapshot_bench cold|refresh TABLE [REPEAT]");
+  if (argc < 3) {
+    Die("usage: delta_snapshot_bench cold|refresh TABLE [REPEAT]");
+  }
   const std::string mode = argv[1];
   const std::string table = argv[2];
   const int repeat = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
   auto opened = lakeshare::storage::OpenObjectStore(table);
-  if (!opened) Die(opened.error().message);
+  if (!opened) {
+    Die(opened.error().message);
+  }
   std::shared_ptr<lakeshare::storage::ObjectStore> store(std::move(*opened));
 
   std::vector<double> times;
@@ -63,13 +67,17 @@ int main(int argc, char** argv) {
       auto s = Snapshot::Load(store);
       auto t1 = Clock::now();
       cpu.push_back(CpuMs() - c0);
-      if (!s) Die(s.error().message);
+      if (!s) {
+        Die(s.error().message);
+      }
       snapshot = *s;
       times.push_back(Ms(t1 - t0));
     }
   } else if (mode == "refresh") {
     auto s = Snapshot::Load(store);
-    if (!s) Die(s.error().message);
+    if (!s) {
+      Die(s.error().message);
+    }
     snapshot = *s;
     const std::string next = lakeshare::delta::CommitPath(snapshot->version() + 1);
     const std::string commit =
@@ -78,16 +86,24 @@ int main(int argc, char** argv) {
         R"({"add":{"path":"bench/new-file.parquet","partitionValues":{"partition_col":"part_0"},"size":1,"modificationTime":1,"dataChange":true}})"
         "\n";
     for (int i = 0; i < repeat; ++i) {
-      if (auto st = store->Put(next, commit); !st) Die(st.error().message);
+      if (auto st = store->Put(next, commit); !st) {
+        Die(st.error().message);
+      }
       double c0 = CpuMs();
       auto t0 = Clock::now();
       auto r = Snapshot::Refresh(snapshot);
       auto t1 = Clock::now();
       cpu.push_back(CpuMs() - c0);
-      if (!r) Die(r.error().message);
-      if ((*r)->version() != snapshot->version() + 1) Die("refresh did not see the new commit");
+      if (!r) {
+        Die(r.error().message);
+      }
+      if ((*r)->version() != snapshot->version() + 1) {
+        Die("refresh did not see the new commit");
+      }
       times.push_back(Ms(t1 - t0));
-      if (auto st = store->Delete(next); !st) Die(st.error().message);
+      if (auto st = store->Delete(next); !st) {
+        Die(st.error().message);
+      }
     }
   } else {
     Die("unknown mode " + mode);

@@ -28,7 +28,9 @@ SnapshotCache::SnapshotCache(SnapshotCacheOptions options) : options_(std::move(
 SnapshotCache::~SnapshotCache() = default;
 
 int64_t SnapshotCache::Now() const {
-  if (options_.clock_ms) return options_.clock_ms();
+  if (options_.clock_ms) {
+    return options_.clock_ms();
+  }
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -36,7 +38,9 @@ int64_t SnapshotCache::Now() const {
 
 Result<std::shared_ptr<const storage::ObjectStore>> SnapshotCache::OpenStore(
     const std::string& location) {
-  if (options_.open_store) return options_.open_store(location);
+  if (options_.open_store) {
+    return options_.open_store(location);
+  }
   LS_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(location, options_.store_options));
   return std::shared_ptr<const storage::ObjectStore>(std::move(store));
 }
@@ -44,8 +48,12 @@ Result<std::shared_ptr<const storage::ObjectStore>> SnapshotCache::OpenStore(
 std::shared_ptr<SnapshotCache::Slot> SnapshotCache::Acquire(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& slot = slots_[key];
-  if (!slot) slot = std::make_shared<Slot>();
-  if (slot->in_lru) lru_.erase(slot->lru_position);
+  if (!slot) {
+    slot = std::make_shared<Slot>();
+  }
+  if (slot->in_lru) {
+    lru_.erase(slot->lru_position);
+  }
   lru_.push_front(key);
   slot->lru_position = lru_.begin();
   slot->in_lru = true;
@@ -56,13 +64,17 @@ void SnapshotCache::Account(const std::string& key, const std::shared_ptr<Slot>&
                             size_t bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = slots_.find(key);
-  if (it == slots_.end() || it->second != slot) return;  // invalidated meanwhile
+  if (it == slots_.end() || it->second != slot) {
+    return;  // invalidated meanwhile
+  }
   total_bytes_ = total_bytes_ - slot->bytes + bytes;
   slot->bytes = bytes;
   // Evict least recently used entries (never the one just filled).
   while (total_bytes_ > options_.memory_budget_bytes && lru_.size() > 1) {
     const std::string victim = lru_.back();
-    if (victim == key) break;
+    if (victim == key) {
+      break;
+    }
     auto v = slots_.find(victim);
     lru_.pop_back();
     if (v != slots_.end()) {
@@ -110,9 +122,13 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetLatest(const std::stri
 
 Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetVersion(const std::string& location,
                                                                   Version version) {
-  if (version < 0) return InvalidArgument("Invalid table version {}", version);
+  if (version < 0) {
+    return InvalidArgument("Invalid table version {}", version);
+  }
   LS_ASSIGN_OR_RETURN(auto latest, GetLatest(location));
-  if (latest->version() == version) return latest;
+  if (latest->version() == version) {
+    return latest;
+  }
   if (version > latest->version()) {
     return NotFound("Table version {} does not exist: the latest version is {}", version,
                     latest->version());
@@ -146,7 +162,9 @@ void SnapshotCache::Invalidate(const std::string& location) {
   for (auto it = slots_.begin(); it != slots_.end();) {
     if (it->first == location || it->first.compare(0, prefix.size(), prefix) == 0) {
       total_bytes_ -= it->second->bytes;
-      if (it->second->in_lru) lru_.erase(it->second->lru_position);
+      if (it->second->in_lru) {
+        lru_.erase(it->second->lru_position);
+      }
       it = slots_.erase(it);
     } else {
       ++it;

@@ -24,7 +24,9 @@ class SnapshotCacheTest : public ::testing::Test {
     o.open_store =
         [this](const std::string& location) -> Result<std::shared_ptr<const storage::ObjectStore>> {
       auto it = tables.find(location);
-      if (it == tables.end()) return NotFound("no table {}", location);
+      if (it == tables.end()) {
+        return NotFound("no table {}", location);
+      }
       return std::shared_ptr<const storage::ObjectStore>(it->second.store());
     };
     o.clock_ms = [this] { return now; };
@@ -32,7 +34,9 @@ class SnapshotCacheTest : public ::testing::Test {
   }
   void MakeTable(const std::string& name, int files) {
     std::vector<std::string> lines = {ProtocolLine(), MetadataLine(kSchema)};
-    for (int i = 0; i < files; ++i) lines.push_back(AddLine(name + std::to_string(i)));
+    for (int i = 0; i < files; ++i) {
+      lines.push_back(AddLine(name + std::to_string(i)));
+    }
     tables[name].Commit(0, lines);
   }
   std::map<std::string, TestTable> tables;
@@ -88,7 +92,9 @@ TEST_F(SnapshotCacheTest, HistoricalVersionsAreCachedSeparately) {
 }
 
 TEST_F(SnapshotCacheTest, MemoryBudgetEvictsLeastRecentlyUsed) {
-  for (const char* name : {"a", "b", "c"}) MakeTable(name, 2000);
+  for (const char* name : {"a", "b", "c"}) {
+    MakeTable(name, 2000);
+  }
   auto options = Options();
   SnapshotCache probe(options);
   ASSERT_TRUE(probe.GetLatest("a"));
@@ -121,9 +127,13 @@ TEST_F(SnapshotCacheTest, ConcurrentRequestsShareOneLoad) {
       seen[i] = s ? s->get() : nullptr;
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) {
+    th.join();
+  }
   EXPECT_EQ(cache.stats().full_loads, 1);
-  for (auto* p : seen) EXPECT_EQ(p, seen[0]);
+  for (auto* p : seen) {
+    EXPECT_EQ(p, seen[0]);
+  }
 }
 
 TEST_F(SnapshotCacheTest, InvalidateDropsEveryVersion) {

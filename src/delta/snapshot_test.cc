@@ -289,7 +289,9 @@ TEST_F(CheckpointTest, V2JsonWithSidecars) {
   auto rows = RowsAt1();
   std::string text = R"({"checkpointMetadata":{"version":1,"tags":{}}})"
                      "\n";
-  for (int i = 0; i < 4; ++i) text += rows[i] + "\n";
+  for (int i = 0; i < 4; ++i) {
+    text += rows[i] + "\n";
+  }
   text +=
       R"({"sidecar":{"path":"016ae953-37a9-438e-8683-9a9a4a79a395.parquet","sizeInBytes":1,"modificationTime":1}})"
       "\n";
@@ -373,7 +375,9 @@ TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {
 TEST(RefreshTest, ReadsOnlyNewCommitsAndMatchesAFullLoad) {
   TestTable t;
   std::vector<std::string> first = {Head()};
-  for (int i = 0; i < 50; ++i) first.push_back(AddLine("f" + std::to_string(i)));
+  for (int i = 0; i < 50; ++i) {
+    first.push_back(AddLine("f" + std::to_string(i)));
+  }
   t.Commit(0, first);
   auto s0 = MustLoad(t);
   auto same = Snapshot::Refresh(s0);
@@ -419,7 +423,9 @@ TEST(FileSetTest, LayersShareTheBaseAndMergeWhenTheTailGrows) {
   FileSetBuilder b;
   AddInput in;
   std::vector<std::string> paths;
-  for (int i = 0; i < 10000; ++i) paths.push_back("file-" + std::to_string(i));
+  for (int i = 0; i < 10000; ++i) {
+    paths.push_back("file-" + std::to_string(i));
+  }
   for (const auto& p : paths) {
     in.path = p;
     in.size = 1;
@@ -440,7 +446,9 @@ TEST(FileSetTest, LayersShareTheBaseAndMergeWhenTheTailGrows) {
   // A tail larger than max(4096, base/32) is merged into one layer.
   FileSetBuilder b3(next);
   std::vector<std::string> more;
-  for (int i = 0; i < 5000; ++i) more.push_back("more-" + std::to_string(i));
+  for (int i = 0; i < 5000; ++i) {
+    more.push_back("more-" + std::to_string(i));
+  }
   for (const auto& p : more) {
     in.path = p;
     b3.Add(in, 2);

@@ -48,7 +48,9 @@ constexpr std::string_view kWriterOnlyFeatures[] = {
 
 bool Contains(const std::vector<std::string>& list, std::string_view name) {
   for (const auto& s : list) {
-    if (s == name) return true;
+    if (s == name) {
+      return true;
+    }
   }
   return false;
 }
@@ -61,10 +63,14 @@ bool TableFeatures::HasReaderFeature(std::string_view name) const {
 
 bool IsSupportedReaderFeature(std::string_view name) {
   for (auto f : kSupportedReaderFeatures) {
-    if (f == name) return true;
+    if (f == name) {
+      return true;
+    }
   }
   for (auto f : kWriterOnlyFeatures) {
-    if (f == name) return true;
+    if (f == name) {
+      return true;
+    }
   }
   return false;
 }
@@ -78,13 +84,17 @@ TableFeatures ComputeTableFeatures(const Protocol& protocol, const Metadata& met
   } else if (protocol.min_reader_version == 2) {
     t.reader_features = {"columnMapping"};
   }
-  if (protocol.writer_features) t.writer_features = *protocol.writer_features;
+  if (protocol.writer_features) {
+    t.writer_features = *protocol.writer_features;
+  }
   // Delta protocol, *Column Mapping*: "The table property should only be honored if the table's
   // protocol has reader and writer versions and/or table features that support the
   // columnMapping table feature."
   if (t.HasReaderFeature("columnMapping")) {
     std::string mode = ToLower(metadata.Config("delta.columnMapping.mode").value_or("none"));
-    if (mode == "id" || mode == "name") t.column_mapping_mode = mode;
+    if (mode == "id" || mode == "name") {
+      t.column_mapping_mode = mode;
+    }
   }
   t.deletion_vectors_enabled = metadata.ConfigBool("delta.enableDeletionVectors");
   t.change_data_feed_enabled = metadata.ConfigBool("delta.enableChangeDataFeed");
@@ -107,7 +117,9 @@ Status CheckReadable(const Protocol& protocol) {
   if (protocol.min_reader_version == 3 && protocol.reader_features) {
     std::vector<std::string> missing;
     for (const auto& f : *protocol.reader_features) {
-      if (!IsSupportedReaderFeature(f)) missing.push_back(f);
+      if (!IsSupportedReaderFeature(f)) {
+        missing.push_back(f);
+      }
     }
     if (!missing.empty()) {
       return Unsupported("Unsupported Delta table: reader feature(s) not supported: {}",

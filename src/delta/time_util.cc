@@ -9,11 +9,15 @@ namespace {
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
-  if (pos + n > s.size()) return false;
+  if (pos + n > s.size()) {
+    return false;
+  }
   int64_t v = 0;
   for (size_t i = 0; i < n; ++i) {
     char c = s[pos + i];
-    if (c < '0' || c > '9') return false;
+    if (c < '0' || c > '9') {
+      return false;
+    }
     v = v * 10 + (c - '0');
   }
   *out = v;
@@ -39,26 +43,46 @@ size_t ParseDatePart(std::string_view s, int64_t* days) {
          s[pos + year_digits] <= '9') {
     ++year_digits;
   }
-  if (year_digits < 4 || year_digits > 6) return 0;
+  if (year_digits < 4 || year_digits > 6) {
+    return 0;
+  }
   int64_t y, m, d;
-  if (!Digits(s, pos, year_digits, &y)) return 0;
+  if (!Digits(s, pos, year_digits, &y)) {
+    return 0;
+  }
   pos += year_digits;
-  if (pos >= s.size() || s[pos] != '-') return 0;
+  if (pos >= s.size() || s[pos] != '-') {
+    return 0;
+  }
   ++pos;
   // Months and days may have one or two digits ("2021-1-5" appears in old partition values).
   auto small = [&](int64_t* v) {
     size_t n = 0;
-    while (pos + n < s.size() && n < 2 && s[pos + n] >= '0' && s[pos + n] <= '9') ++n;
-    if (n == 0 || !Digits(s, pos, n, v)) return false;
+    while (pos + n < s.size() && n < 2 && s[pos + n] >= '0' && s[pos + n] <= '9') {
+      ++n;
+    }
+    if (n == 0 || !Digits(s, pos, n, v)) {
+      return false;
+    }
     pos += n;
     return true;
   };
-  if (!small(&m)) return 0;
-  if (pos >= s.size() || s[pos] != '-') return 0;
+  if (!small(&m)) {
+    return 0;
+  }
+  if (pos >= s.size() || s[pos] != '-') {
+    return 0;
+  }
   ++pos;
-  if (!small(&d)) return 0;
-  if (neg) y = -y;
-  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, static_cast<unsigned>(m))) return 0;
+  if (!small(&d)) {
+    return 0;
+  }
+  if (neg) {
+    y = -y;
+  }
+  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, static_cast<unsigned>(m))) {
+    return 0;
+  }
   *days = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
   return pos;
 }
@@ -91,18 +115,28 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
 std::optional<int64_t> ParseDate(std::string_view text) {
   int64_t days;
   size_t n = ParseDatePart(text, &days);
-  if (n == 0) return std::nullopt;
-  if (n < text.size() && text[n] != ' ' && text[n] != 'T') return std::nullopt;
+  if (n == 0) {
+    return std::nullopt;
+  }
+  if (n < text.size() && text[n] != ' ' && text[n] != 'T') {
+    return std::nullopt;
+  }
   return days;
 }
 
 std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
   int64_t days;
   size_t pos = ParseDatePart(s, &days);
-  if (pos == 0) return std::nullopt;
+  if (pos == 0) {
+    return std::nullopt;
+  }
   int64_t micros = days * 86400 * 1000000;
-  if (pos == s.size()) return micros;
-  if (s[pos] != ' ' && s[pos] != 'T') return std::nullopt;
+  if (pos == s.size()) {
+    return micros;
+  }
+  if (s[pos] != ' ' && s[pos] != 'T') {
+    return std::nullopt;
+  }
   ++pos;
   int64_t hh, mm, ss = 0;
   if (!Digits(s, pos, 2, &hh) || pos + 2 >= s.size() || s[pos + 2] != ':' ||
@@ -111,37 +145,55 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
   }
   pos += 5;
   if (pos < s.size() && s[pos] == ':') {
-    if (!Digits(s, pos + 1, 2, &ss)) return std::nullopt;
+    if (!Digits(s, pos + 1, 2, &ss)) {
+      return std::nullopt;
+    }
     pos += 3;
   }
-  if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  if (hh > 23 || mm > 59 || ss > 60) {
+    return std::nullopt;
+  }
   int64_t frac_micros = 0;
   if (pos < s.size() && s[pos] == '.') {
     ++pos;
     size_t n = 0;
     int64_t frac = 0;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (n < 6) frac = frac * 10 + (s[pos] - '0');
+      if (n < 6) {
+        frac = frac * 10 + (s[pos] - '0');
+      }
       ++n;
       ++pos;
     }
-    if (n == 0) return std::nullopt;
-    for (size_t i = std::min<size_t>(n, 6); i < 6; ++i) frac *= 10;
+    if (n == 0) {
+      return std::nullopt;
+    }
+    for (size_t i = std::min<size_t>(n, 6); i < 6; ++i) {
+      frac *= 10;
+    }
     frac_micros = frac;
   }
   int64_t offset_seconds = 0;
-  while (pos < s.size() && s[pos] == ' ') ++pos;
+  while (pos < s.size() && s[pos] == ' ') {
+    ++pos;
+  }
   if (pos < s.size()) {
     std::string_view zone = s.substr(pos);
     if (zone == "Z" || zone == "z" || zone == "UTC" || zone == "GMT") {
       // UTC
     } else if (zone[0] == '+' || zone[0] == '-') {
       int64_t zh, zm = 0;
-      if (!Digits(zone, 1, 2, &zh)) return std::nullopt;
+      if (!Digits(zone, 1, 2, &zh)) {
+        return std::nullopt;
+      }
       size_t zp = 3;
-      if (zp < zone.size() && zone[zp] == ':') ++zp;
+      if (zp < zone.size() && zone[zp] == ':') {
+        ++zp;
+      }
       if (zp < zone.size()) {
-        if (!Digits(zone, zp, 2, &zm) || zp + 2 != zone.size()) return std::nullopt;
+        if (!Digits(zone, zp, 2, &zm) || zp + 2 != zone.size()) {
+          return std::nullopt;
+        }
       }
       offset_seconds = (zh * 3600 + zm * 60) * (zone[0] == '-' ? -1 : 1);
     } else {
