@@ -122,6 +122,40 @@ double HalfToDouble(uint16_t h) {
   return (h & 0x8000) ? -v : v;
 }
 
+// INT32 and INT64 values by annotation. `as_unsigned` is the value read as the column's unsigned
+// type (UINT_32 or UINT_64).
+void AppendInteger(std::string& out, int64_t v, uint64_t as_unsigned, const LogicalType& lt) {
+  switch (lt.kind) {
+    case LogicalKind::kDate:
+      out.push_back('"');
+      AppendDate(out, v);
+      out.push_back('"');
+      return;
+    case LogicalKind::kTimestamp:
+      AppendTimestamp(out, v, lt.unit, lt.adjusted_to_utc);
+      return;
+    case LogicalKind::kDecimal:
+      AppendDecimalInt(out, v, lt.scale);
+      return;
+    case LogicalKind::kTime: {
+      const int64_t per = UnitPerSecond(lt.unit);
+      out.push_back('"');
+      AppendClock(out, v / per, v % per, UnitDigits(lt.unit));
+      out.push_back('"');
+      return;
+    }
+    case LogicalKind::kInteger:
+      if (!lt.is_signed) {
+        fmt::format_to(std::back_inserter(out), "{}", as_unsigned);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  fmt::format_to(std::back_inserter(out), "{}", v);
+}
+
 }  // namespace
 
 void RecordJsonWriter::AppendScalar(const SchemaNode& leaf, const ColumnData& c, int64_t i,
@@ -132,44 +166,12 @@ void RecordJsonWriter::AppendScalar(const SchemaNode& leaf, const ColumnData& c,
     case PhysicalType::kBoolean:
       out += c.bools[k] ? "true" : "false";
       return;
-    case PhysicalType::kInt32: {
-      int32_t v = c.i32[k];
-      if (lt.kind == LogicalKind::kDate) {
-        out.push_back('"');
-        AppendDate(out, v);
-        out.push_back('"');
-      } else if (lt.kind == LogicalKind::kDecimal) {
-        AppendDecimalInt(out, v, lt.scale);
-      } else if (lt.kind == LogicalKind::kTime) {
-        const int64_t per = UnitPerSecond(lt.unit);
-        out.push_back('"');
-        AppendClock(out, v / per, v % per, UnitDigits(lt.unit));
-        out.push_back('"');
-      } else if (lt.kind == LogicalKind::kInteger && !lt.is_signed) {
-        fmt::format_to(std::back_inserter(out), "{}", static_cast<uint32_t>(v));
-      } else {
-        fmt::format_to(std::back_inserter(out), "{}", v);
-      }
+    case PhysicalType::kInt32:
+      AppendInteger(out, int64_t{c.i32[k]}, static_cast<uint64_t>(static_cast<uint32_t>(c.i32[k])), lt);
       return;
-    }
-    case PhysicalType::kInt64: {
-      int64_t v = c.i64[k];
-      if (lt.kind == LogicalKind::kTimestamp) {
-        AppendTimestamp(out, v, lt.unit, lt.adjusted_to_utc);
-      } else if (lt.kind == LogicalKind::kDecimal) {
-        AppendDecimalInt(out, v, lt.scale);
-      } else if (lt.kind == LogicalKind::kTime) {
-        const int64_t per = UnitPerSecond(lt.unit);
-        out.push_back('"');
-        AppendClock(out, v / per, v % per, UnitDigits(lt.unit));
-        out.push_back('"');
-      } else if (lt.kind == LogicalKind::kInteger && !lt.is_signed) {
-        fmt::format_to(std::back_inserter(out), "{}", static_cast<uint64_t>(v));
-      } else {
-        fmt::format_to(std::back_inserter(out), "{}", v);
-      }
+    case PhysicalType::kInt64:
+      AppendInteger(out, c.i64[k], static_cast<uint64_t>(c.i64[k]), lt);
       return;
-    }
     case PhysicalType::kInt96: {
       const Int96& t = c.i96[k];
       uint64_t nanos_of_day = (uint64_t(t.words[1]) << 32) | t.words[0];
