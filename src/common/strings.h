@@ -18,6 +18,10 @@ std::string Base64Encode(std::string_view bytes);
 /// Decode standard or URL-safe base64, padding optional; nullopt when not base64.
 std::optional<std::string> Base64Decode(std::string_view text);
 
+/// Decode %XX escapes (and '+' as a space when `plus_is_space`, for query strings); nullopt on a
+/// malformed escape. Encoded NUL bytes are decoded; callers that must refuse them check.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
+
 /// Append `s` to `out` as a quoted JSON string. Invalid UTF-8 bytes become U+FFFD.
 void AppendJsonString(std::string& out, std::string_view s);
 /// Append the shortest text that reads back as exactly `v` ("NaN"/"Infinity" quoted).

@@ -11,6 +11,7 @@
 #include "delta/action_reader_internal.h"
 #include "delta/time_util.h"
 #include "parquet/file_reader.h"
+#include "parquet/record_json.h"
 
 namespace lakeshare::delta {
 
@@ -289,63 +290,6 @@ StringMap ToStringMap(
   return out;
 }
 
-// Decimal unscaled value (big-endian two's complement bytes or an integer) as plain text.
-void AppendDecimal(std::string& out, std::string_view be, int scale) {
-  bool negative = !be.empty() && (static_cast<unsigned char>(be[0]) & 0x80);
-  std::vector<uint8_t> mag(be.begin(), be.end());
-  if (negative) {
-    for (auto& b : mag) {
-      b = static_cast<uint8_t>(~b);
-    }
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (++mag[i] != 0) {
-        break;
-      }
-    }
-  }
-  std::string digits;
-  size_t start = 0;
-  while (start < mag.size()) {
-    unsigned rem = 0;
-    for (size_t i = start; i < mag.size(); ++i) {
-      unsigned cur = (rem << 8) | mag[i];
-      mag[i] = static_cast<uint8_t>(cur / 10);
-      rem = cur % 10;
-    }
-    digits.push_back(static_cast<char>('0' + rem));
-    while (start < mag.size() && mag[start] == 0) {
-      ++start;
-    }
-  }
-  if (digits.empty()) {
-    digits = "0";
-  }
-  while (scale > 0 && digits.size() <= static_cast<size_t>(scale)) {
-    digits.push_back('0');
-  }
-  std::string text(digits.rbegin(), digits.rend());
-  if (negative && text.find_first_not_of('0') != std::string::npos) {
-    out.push_back('-');
-  }
-  if (scale > 0) {
-    out.append(text, 0, text.size() - static_cast<size_t>(scale));
-    out.push_back('.');
-    out.append(text, text.size() - static_cast<size_t>(scale), std::string::npos);
-  } else {
-    out += text;
-  }
-}
-
-void AppendDecimalInt(std::string& out, int64_t v, int scale) {
-  char be[8];
-  uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 7; i >= 0; --i) {
-    be[i] = static_cast<char>(u & 0xff);
-    u >>= 8;
-  }
-  AppendDecimal(out, std::string_view(be, 8), scale);
-}
-
 void AppendTimestamp(std::string& out, int64_t v, parquet::TimeUnit unit, bool utc) {
   int64_t millis = unit == parquet::TimeUnit::kMillis   ? v
                    : unit == parquet::TimeUnit::kMicros ? FloorDiv(v, 1000)
@@ -372,7 +316,7 @@ void AppendStatValue(std::string& out, const SchemaNode& leaf, const ColumnData&
         AppendDate(out, c.i32[k]);
         out.push_back('"');
       } else if (lt.kind == LogicalKind::kDecimal) {
-        AppendDecimalInt(out, c.i32[k], lt.scale);
+        parquet::AppendDecimalText(out, int64_t{c.i32[k]}, lt.scale);
       } else {
         fmt::format_to(std::back_inserter(out), "{}", c.i32[k]);
       }
@@ -381,7 +325,7 @@ void AppendStatValue(std::string& out, const SchemaNode& leaf, const ColumnData&
       if (lt.kind == LogicalKind::kTimestamp) {
         AppendTimestamp(out, c.i64[k], lt.unit, lt.adjusted_to_utc);
       } else if (lt.kind == LogicalKind::kDecimal) {
-        AppendDecimalInt(out, c.i64[k], lt.scale);
+        parquet::AppendDecimalText(out, c.i64[k], lt.scale);
       } else {
         fmt::format_to(std::back_inserter(out), "{}", c.i64[k]);
       }
@@ -403,7 +347,7 @@ void AppendStatValue(std::string& out, const SchemaNode& leaf, const ColumnData&
     case PhysicalType::kByteArray:
     case PhysicalType::kFixedLenByteArray:
       if (lt.kind == LogicalKind::kDecimal) {
-        AppendDecimal(out, c.bytes[k], lt.scale);
+        parquet::AppendDecimalText(out, c.bytes[k], lt.scale);
       } else {
         AppendJsonString(out, c.bytes[k]);
       }

@@ -1,50 +1,18 @@
 #include "http/request.h"
 
+#include "common/strings.h"
+
 namespace lakeshare::http {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) {
-        return std::nullopt;
-      }
-      int hi = HexValue(text[i + 1]);
-      int lo = HexValue(text[i + 2]);
-      if (hi < 0 || lo < 0) {
-        return std::nullopt;
-      }
-      char decoded = static_cast<char>(hi * 16 + lo);
-      if (decoded == '\0') {
-        return std::nullopt;
-      }
-      out.push_back(decoded);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
+  std::optional<std::string> out = lakeshare::PercentDecode(text, plus_is_space);
+  if (out && out->find('\0') != std::string::npos) {
+    return std::nullopt;  // an encoded NUL never names anything we serve
   }
   return out;
 }

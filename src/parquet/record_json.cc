@@ -9,6 +9,52 @@
 
 namespace lakeshare::parquet {
 
+// Big-endian two's complement bytes -> exact decimal text with `scale` fractional digits.
+void AppendDecimalText(std::string& out, std::string_view be, int scale) {
+  bool negative = !be.empty() && (static_cast<unsigned char>(be[0]) & 0x80);
+  std::vector<uint8_t> mag(be.begin(), be.end());
+  if (negative) {  // two's complement negate
+    for (auto& b : mag) b = static_cast<uint8_t>(~b);
+    for (size_t i = mag.size(); i-- > 0;) {
+      if (++mag[i] != 0) break;
+    }
+  }
+  std::string digits;
+  size_t start = 0;
+  while (start < mag.size()) {
+    unsigned rem = 0;
+    for (size_t i = start; i < mag.size(); ++i) {
+      unsigned cur = (rem << 8) | mag[i];
+      mag[i] = static_cast<uint8_t>(cur / 10);
+      rem = cur % 10;
+    }
+    digits.push_back(static_cast<char>('0' + rem));
+    while (start < mag.size() && mag[start] == 0) ++start;
+  }
+  if (digits.empty()) digits = "0";
+  while (digits.size() <= static_cast<size_t>(std::max(scale, 0))) digits.push_back('0');
+  std::string text(digits.rbegin(), digits.rend());
+  if (negative && text.find_first_not_of("0") != std::string::npos) out.push_back('-');
+  if (scale > 0) {
+    out.append(text, 0, text.size() - static_cast<size_t>(scale));
+    out.push_back('.');
+    out.append(text, text.size() - static_cast<size_t>(scale), std::string::npos);
+  } else {
+    out += text;
+    out.append(static_cast<size_t>(-std::min(scale, 0)), '0');
+  }
+}
+
+void AppendDecimalText(std::string& out, int64_t v, int scale) {
+  char be[8];
+  uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 7; i >= 0; --i) {
+    be[i] = static_cast<char>(u & 0xff);
+    u >>= 8;
+  }
+  AppendDecimalText(out, std::string_view(be, 8), scale);
+}
+
 namespace {
 
 // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
@@ -64,54 +110,6 @@ void AppendTimestamp(std::string& out, int64_t value, TimeUnit unit, bool utc) {
   out.push_back('"');
 }
 
-// Big-endian two's complement bytes -> exact decimal text with `scale` fractional digits.
-void AppendDecimalBytes(std::string& out, std::string_view be, int scale) {
-  bool negative = !be.empty() && (static_cast<unsigned char>(be[0]) & 0x80);
-  std::vector<uint8_t> mag(be.begin(), be.end());
-  if (negative) {  // two's complement negate
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (++mag[i] != 0) break;
-    }
-  }
-  std::string digits;
-  size_t start = 0;
-  while (start < mag.size()) {
-    unsigned rem = 0;
-    for (size_t i = start; i < mag.size(); ++i) {
-      unsigned cur = (rem << 8) | mag[i];
-      mag[i] = static_cast<uint8_t>(cur / 10);
-      rem = cur % 10;
-    }
-    digits.push_back(static_cast<char>('0' + rem));
-    while (start < mag.size() && mag[start] == 0) ++start;
-  }
-  if (digits.empty()) digits = "0";
-  while (digits.size() <= static_cast<size_t>(std::max(scale, 0))) digits.push_back('0');
-  std::string text(digits.rbegin(), digits.rend());
-  out.push_back('"');
-  if (negative && text.find_first_not_of("0") != std::string::npos) out.push_back('-');
-  if (scale > 0) {
-    out.append(text, 0, text.size() - static_cast<size_t>(scale));
-    out.push_back('.');
-    out.append(text, text.size() - static_cast<size_t>(scale), std::string::npos);
-  } else {
-    out += text;
-    out.append(static_cast<size_t>(-std::min(scale, 0)), '0');
-  }
-  out.push_back('"');
-}
-
-void AppendDecimalInt(std::string& out, int64_t v, int scale) {
-  char be[8];
-  uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 7; i >= 0; --i) {
-    be[i] = static_cast<char>(u & 0xff);
-    u >>= 8;
-  }
-  AppendDecimalBytes(out, std::string_view(be, 8), scale);
-}
-
 double HalfToDouble(uint16_t h) {
   int exp = (h >> 10) & 0x1f;
   int mant = h & 0x3ff;
@@ -135,7 +133,9 @@ void AppendInteger(std::string& out, int64_t v, uint64_t as_unsigned, const Logi
       AppendTimestamp(out, v, lt.unit, lt.adjusted_to_utc);
       return;
     case LogicalKind::kDecimal:
-      AppendDecimalInt(out, v, lt.scale);
+      out.push_back('"');
+      AppendDecimalText(out, v, lt.scale);
+      out.push_back('"');
       return;
     case LogicalKind::kTime: {
       const int64_t per = UnitPerSecond(lt.unit);
@@ -204,7 +204,9 @@ void RecordJsonWriter::AppendScalar(const SchemaNode& leaf, const ColumnData& c,
           AppendJsonString(out, b);
           return;
         case LogicalKind::kDecimal:
-          AppendDecimalBytes(out, b, lt.scale);
+          out.push_back('"');
+          AppendDecimalText(out, b, lt.scale);
+          out.push_back('"');
           return;
         case LogicalKind::kUuid:
           if (b.size() == 16) {

@@ -4,7 +4,9 @@
 // test compares). Not thread-safe; one writer per row group stream.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -12,6 +14,12 @@
 #include "parquet/schema.h"
 
 namespace lakeshare::parquet {
+
+/// Append the exact text of a decimal (no quotes): the unscaled value as big-endian two's
+/// complement bytes (any length) or as an integer, with exactly `scale` fractional digits
+/// ("-0.05", "123.40"; a negative scale appends zeros).
+void AppendDecimalText(std::string& out, std::string_view big_endian, int scale);
+void AppendDecimalText(std::string& out, int64_t unscaled, int scale);
 
 class RecordJsonWriter {
  public:

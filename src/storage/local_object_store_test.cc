@@ -1,5 +1,7 @@
 #include "storage/local_object_store.h"
 
+#include "common/strings.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>

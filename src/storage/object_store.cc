@@ -36,13 +36,6 @@ Status ValidateSegments(std::string_view text, std::string_view what, bool allow
   return OkStatus();
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool HasScheme(std::string_view uri, std::string_view* scheme) {
   size_t colon = uri.find(':');
   if (colon == std::string_view::npos || colon < 2) {
@@ -75,31 +68,6 @@ Status ValidateListPrefix(std::string_view prefix) {
     return OkStatus();
   }
   return ValidateSegments(prefix, "listing prefix", /*allow_trailing_slash=*/true);
-}
-
-std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) {
-        return std::nullopt;
-      }
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) {
-        return std::nullopt;
-      }
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,

@@ -115,7 +115,4 @@ Status ValidateObjectPath(std::string_view path);
 /// Check a listing prefix: like an object path but may be empty or end with '/'.
 Status ValidateListPrefix(std::string_view prefix);
 
-/// Decode %XX escapes (and '+' as space when `plus_is_space`); nullopt on a bad escape.
-std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space = false);
-
 }  // namespace lakeshare::storage
