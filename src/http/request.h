@@ -8,6 +8,8 @@
 
 #include <any>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +22,29 @@ namespace lakeshare::http {
 
 /// A header or query parameter as (name, value), in arrival order.
 using Field = std::pair<std::string, std::string>;
+
+/// What a handler tells the audit trail about its exchange (issue 5, "Audit"). The completion
+/// hooks turn it into audit events after the response went out. A streaming producer may keep the
+/// shared pointer and fill `result` while it streams; the hooks read it only after the stream
+/// ended, on the same connection, so no lock is needed.
+struct AuditNotes {
+  /// Databricks-compatible action name of the request ("deltaSharingQueryTable",
+  /// "createRecipient"); empty: the hooks derive one from the route.
+  std::string action;
+  /// request_params: names and values of the request's parameters. Never secrets.
+  std::map<std::string, std::string> params;
+  /// The recipient the request acted as or on (provider-side name), when known.
+  std::string recipient;
+  /// For served queries: the action of the second, "served" event
+  /// ("deltaSharingQueriedTable"); empty for none.
+  std::string served_action;
+  /// Counters of what was served (response.result of the served event): tableVersion,
+  /// numAddFiles, scannedAddFileSize, limitHint, deltaSharingPartitionFilteringAccessed, ...
+  std::map<std::string, std::string> result;
+  /// Set once the event was written synchronously (management requests, before their response):
+  /// the completion hooks must not write it again.
+  bool recorded = false;
+};
 
 class Request {
  public:
@@ -86,6 +111,15 @@ class Request {
   const std::any& identity() const { return identity_; }
   void set_identity(std::any identity) { identity_ = std::move(identity); }
 
+  /// The audit notes of this exchange, created on first use. Handlers fill them; a streaming
+  /// producer may hold the pointer until it is done.
+  const std::shared_ptr<AuditNotes>& audit() {
+    if (!audit_) audit_ = std::make_shared<AuditNotes>();
+    return audit_;
+  }
+  /// The notes if any handler created them, else null.
+  const AuditNotes* audit_notes() const { return audit_.get(); }
+
  private:
   friend class Router;
   void SetRoute(std::string route, std::vector<Field> params, bool log_path = true) {
@@ -108,6 +142,7 @@ class Request {
   bool log_path_ = true;
   std::string principal_;
   std::any identity_;
+  std::shared_ptr<AuditNotes> audit_;
 };
 
 /// Percent-decode `text`; with `plus_is_space` a '+' becomes ' ' (query strings). Null on a
