@@ -394,6 +394,16 @@ class Catalog {
   virtual Result<Activation> RedeemActivationLink(std::string_view link_token,
                                                   std::string_view bearer_token,
                                                   std::optional<int64_t> token_expires_at) = 0;
+  /// UC rotate-token where the new token is minted when the new link is opened: live tokens now
+  /// expire at min(their expiry, now + existing_expire_in_seconds) (0 revokes them now); if two
+  /// tokens are still live after that, nothing changes and the result is kInvalidArgument
+  /// ("There are already two active tokens for recipient ..."); otherwise every unused link of
+  /// the recipient expires now and a new link `link_token` expiring at `link_expires_at` is
+  /// stored. Atomic.
+  virtual Result<ActivationLink> RotateRecipientActivation(std::string_view recipient,
+                                                           std::string_view link_token,
+                                                           int64_t link_expires_at,
+                                                           int64_t existing_expire_in_seconds) = 0;
 
   // Ownership and privileges.
   virtual Result<std::vector<PrivilegeAssignment>> UpdatePermissions(

@@ -504,6 +504,50 @@ TEST_P(CatalogSuite, ActivationLinksRedeemOnceAndExpire) {
   EXPECT_EQ(GetParam()->dump(location_).find("link-token-abc"), std::string::npos);
 }
 
+TEST_P(CatalogSuite, RotateActivationShortensTokensAndReplacesUnusedLinks) {
+  ASSERT_OK(catalog_->CreateRecipient({.name = "acme"}));
+  int64_t t0 = now_->load();
+  ASSERT_OK(catalog_->CreateActivationLink("acme", "link-1", t0 + 1'000'000));
+  ASSERT_OK(catalog_->RedeemActivationLink("link-1", "bearer-1", std::nullopt));
+  // An unopened link is invalidated by the rotation.
+  ASSERT_OK(catalog_->CreateActivationLink("acme", "link-unopened", t0 + 1'000'000));
+  auto link = catalog_->RotateRecipientActivation("acme", "link-2", t0 + 2'000'000, 60);
+  ASSERT_OK(link);
+  EXPECT_EQ(link->recipient_name, "acme");
+  EXPECT_EQ(link->expires_at, t0 + 2'000'000);
+  EXPECT_FALSE(link->used_at);
+  EXPECT_CODE(catalog_->RedeemActivationLink("link-unopened", "x", std::nullopt),
+              ErrorCode::kPermissionDenied);
+  // The old token lives on for the grace period only.
+  auto tokens = catalog_->ListRecipientTokens("acme");
+  ASSERT_OK(tokens);
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_EQ((*tokens)[0].expires_at, t0 + 60'000);
+  ASSERT_OK(catalog_->RedeemActivationLink("link-2", "bearer-2", std::nullopt));
+  ASSERT_OK(catalog_->AuthenticateRecipient("bearer-1"));
+  ASSERT_OK(catalog_->AuthenticateRecipient("bearer-2"));
+  // Two live tokens after shortening: refused, and nothing changed.
+  auto third = catalog_->RotateRecipientActivation("acme", "link-3", t0 + 2'000'000, 30);
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(third.error().message.find("There are already two active tokens for recipient acme"),
+            std::string::npos)
+      << third.error().message;
+  EXPECT_CODE(catalog_->GetActivationLink("link-3"), ErrorCode::kNotFound);
+  tokens = catalog_->ListRecipientTokens("acme");
+  ASSERT_OK(tokens);
+  EXPECT_FALSE((*tokens)[1].expires_at);
+  // 0 revokes every live token now.
+  ASSERT_OK(catalog_->RotateRecipientActivation("acme", "link-4", t0 + 2'000'000, 0));
+  EXPECT_CODE(catalog_->AuthenticateRecipient("bearer-1"), ErrorCode::kUnauthenticated);
+  EXPECT_CODE(catalog_->AuthenticateRecipient("bearer-2"), ErrorCode::kUnauthenticated);
+  EXPECT_CODE(catalog_->RotateRecipientActivation("acme", "link-5", t0 + 1, -1),
+              ErrorCode::kInvalidArgument);
+  EXPECT_CODE(catalog_->RotateRecipientActivation("nobody", "link-6", t0 + 1, 0),
+              ErrorCode::kNotFound);
+  EXPECT_EQ(GetParam()->dump(location_).find("link-4"), std::string::npos);
+}
+
 TEST_P(CatalogSuite, ConcurrentRedemptionsOfOneLinkHaveExactlyOneWinner) {
   ASSERT_OK(catalog_->CreateRecipient({.name = "acme"}));
   for (int round = 0; round < 5; ++round) {

@@ -1021,26 +1021,16 @@ class SqlCatalog final : public Catalog {
     if (existing_expire_in_seconds < 0) {
       return InvalidArgument("existing_token_expire_in_seconds must not be negative");
     }
+    if (existing_expire_in_seconds > kNoLimit / 1000) {
+      return InvalidArgument("existing_token_expire_in_seconds is too large");
+    }
     if (new_token.empty()) {
       return InvalidArgument("A recipient token must not be empty");
     }
     RecipientToken out;
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
       LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
-      int64_t now = Now();
-      if (existing_expire_in_seconds == 0) {
-        LS_RETURN_IF_ERROR(
-            c.Exec("UPDATE recipient_tokens SET revoked_at = ? WHERE recipient_id = ? AND "
-                   "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-                   {now, r.id, now}));
-      } else {
-        // "can only shorten": a token already expiring sooner keeps its expiry.
-        int64_t cutoff = now + existing_expire_in_seconds * 1000;
-        LS_RETURN_IF_ERROR(
-            c.Exec("UPDATE recipient_tokens SET expires_at = ? WHERE recipient_id = ? AND "
-                   "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-                   {cutoff, r.id, cutoff}));
-      }
+      LS_RETURN_IF_ERROR(ShortenLiveTokens(c, r.id, Now(), existing_expire_in_seconds));
       LS_ASSIGN_OR_RETURN(out, InsertToken(c, r, new_token, new_expires_at, created_by));
       return OkStatus();
     }));
@@ -1160,6 +1150,42 @@ class SqlCatalog final : public Catalog {
       LS_ASSIGN_OR_RETURN(out.token, InsertToken(c, out.recipient, bearer_token, token_expires_at,
                                                  "activation"));
       return OkStatus();
+    }));
+    return out;
+  }
+
+  Result<ActivationLink> RotateRecipientActivation(std::string_view recipient,
+                                                   std::string_view link_token,
+                                                   int64_t link_expires_at,
+                                                   int64_t existing_expire_in_seconds) override {
+    if (existing_expire_in_seconds < 0) {
+      return InvalidArgument("existing_token_expire_in_seconds must not be negative");
+    }
+    if (existing_expire_in_seconds > kNoLimit / 1000) {
+      return InvalidArgument("existing_token_expire_in_seconds is too large");
+    }
+    if (link_token.empty()) {
+      return InvalidArgument("An activation token must not be empty");
+    }
+    ActivationLink out;
+    LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
+      LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
+      int64_t now = Now();
+      LS_RETURN_IF_ERROR(ShortenLiveTokens(c, r.id, now, existing_expire_in_seconds));
+      LS_ASSIGN_OR_RETURN(int64_t live, CountLiveTokens(c, r.id, now));
+      if (live >= 2) {
+        return TwoActiveTokensError(r.name);
+      }
+      LS_RETURN_IF_ERROR(c.Exec(
+          "UPDATE activation_links SET expires_at = ? WHERE recipient_id = ? AND used_at IS NULL "
+          "AND expires_at > ?",
+          {now, r.id, now}));
+      out = ActivationLink{r.name, now, link_expires_at, std::nullopt};
+      return c
+          .Exec("INSERT INTO activation_links (token_hash, recipient_id, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                {HashToken(link_token), r.id, out.created_at, out.expires_at})
+          .map([](int64_t) {});
     }));
     return out;
   }
@@ -1631,19 +1657,49 @@ class SqlCatalog final : public Catalog {
     return OkStatus();
   }
 
+  /// UC rotate-token on the live tokens of recipient `id`: they now expire at
+  /// min(their expiry, now + seconds); 0 revokes them now ("can only shorten").
+  static Status ShortenLiveTokens(SqlConn& c, const std::string& id, int64_t now,
+                                  int64_t seconds) {
+    if (seconds == 0) {
+      return c
+          .Exec("UPDATE recipient_tokens SET revoked_at = ? WHERE recipient_id = ? AND "
+                "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+                {now, id, now})
+          .map([](int64_t) {});
+    }
+    // A token already expiring sooner keeps its expiry.
+    int64_t cutoff = now + seconds * 1000;
+    return c
+        .Exec("UPDATE recipient_tokens SET expires_at = ? WHERE recipient_id = ? AND "
+              "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+              {cutoff, id, cutoff})
+        .map([](int64_t) {});
+  }
+
+  static Result<int64_t> CountLiveTokens(SqlConn& c, const std::string& id, int64_t now) {
+    LS_ASSIGN_OR_RETURN(SqlRows rows,
+                        c.Query("SELECT COUNT(*) FROM recipient_tokens WHERE recipient_id = ? AND "
+                                "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+                                {id, now}));
+    return rows.empty() ? 0 : ToInt(rows[0][0]);
+  }
+
+  static tl::unexpected<Error> TwoActiveTokensError(std::string_view name) {
+    return InvalidArgument(
+        "There are already two active tokens for recipient {}; rotate with "
+        "existing_token_expire_in_seconds=0 to revoke them, or wait until one expires",
+        name);
+  }
+
   /// Insert a token for `r` unless it already has two live ones.
   Result<RecipientToken> InsertToken(SqlConn& c, const RecipientInfo& r, std::string_view token,
                                      std::optional<int64_t> expires_at,
                                      std::string_view created_by) {
     int64_t now = Now();
-    LS_ASSIGN_OR_RETURN(SqlRows rows,
-                        c.Query("SELECT COUNT(*) FROM recipient_tokens WHERE recipient_id = ? AND "
-                                "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-                                {r.id, now}));
-    if (!rows.empty() && ToInt(rows[0][0]) >= 2) {
-      return InvalidArgument(
-          "Recipient '{}' already has two active tokens; let one expire or revoke it first",
-          r.name);
+    LS_ASSIGN_OR_RETURN(int64_t live, CountLiveTokens(c, r.id, now));
+    if (live >= 2) {
+      return TwoActiveTokensError(r.name);
     }
     RecipientToken t{NewUuid(), r.name, now, std::string(created_by), expires_at, std::nullopt};
     LS_RETURN_IF_ERROR(c.Exec("INSERT INTO recipient_tokens (id, recipient_id, token_hash, "
