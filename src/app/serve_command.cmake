@@ -1,3 +1,10 @@
 # `lakeshare serve` (serve_command.cc): included by src/app/CMakeLists.txt.
-target_sources(lakeshare PRIVATE ${CMAKE_CURRENT_LIST_DIR}/serve_command.cc)
-target_link_libraries(lakeshare PRIVATE lakeshare::sharing lakeshare::http)
+target_sources(lakeshare PRIVATE ${CMAKE_CURRENT_LIST_DIR}/serve_command.cc
+                                 ${CMAKE_CURRENT_LIST_DIR}/audit_hooks.cc)
+target_link_libraries(lakeshare PRIVATE lakeshare::sharing lakeshare::http lakeshare::admin
+                      lakeshare::auth lakeshare::catalog lakeshare::web nlohmann_json::nlohmann_json)
+
+# The audit hooks on their own, over a SQLite metastore in a temp dir.
+lakeshare_add_test(app_audit_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/audit_hooks_test.cc ${CMAKE_CURRENT_LIST_DIR}/audit_hooks.cc
+  DEPS lakeshare::catalog lakeshare::http nlohmann_json::nlohmann_json)
