@@ -1,0 +1,197 @@
+"""Pieces shared by the platform end-to-end tests (issue 5): `lakeshare serve --data-dir` on a
+free loopback port, a throwaway PostgreSQL 15 server, and a small management-API client.
+
+PlatformServer starts `lakeshare serve --data-dir DIR --listen 127.0.0.1:0 [--metastore URL]` with
+LAKESHARE_ADMIN_TOKEN and LAKESHARE_SIGNING_KEY set, waits for the "listening on <url>" line, and
+stops the process with SIGTERM (a graceful stop, which must lose no audit event).
+
+Postgres runs initdb into a temp dir and starts the server on 127.0.0.1 and a free port (as the
+`postgres` user when the tests run as root, since initdb refuses root), then stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+SKIP = 77
+UC = "/api/2.1/unity-catalog"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PlatformServer:
+    """`lakeshare serve --data-dir` for the duration of a `with` block."""
+
+    def __init__(self, lakeshare: str, data_dir: Path, admin_token: str, metastore: str = "",
+                 signing_key: str = "e2e-signing-key-0123456789abcdef", extra_args=(), env=None,
+                 port: int = 0):
+        self.lakeshare = lakeshare
+        self.data_dir = Path(data_dir)
+        self.admin_token = admin_token
+        self.metastore = metastore
+        self.signing_key = signing_key
+        self.extra_args = list(extra_args)
+        self.env = dict(env or {})
+        self.port = port
+        self.proc = None
+        self.base = None
+        self.endpoint = None
+
+    def start(self):
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [self.lakeshare, "serve", "--data-dir", str(self.data_dir),
+                "--listen", f"127.0.0.1:{self.port}"] + self.extra_args
+        if self.metastore:
+            args += ["--metastore", self.metastore]
+        self.log_path = self.data_dir / f"server-{time.time_ns()}.log"
+        self.log = open(self.log_path, "w")
+        env = {**os.environ, "LAKESHARE_ADMIN_TOKEN": self.admin_token,
+               "LAKESHARE_SIGNING_KEY": self.signing_key, **self.env}
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                     env=env)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                self.proc.wait(timeout=10)
+                raise RuntimeError(f"server exited (rc={self.proc.returncode}); see {self.log_path}:\n"
+                                   + self.log_path.read_text()[-2000:])
+            line = line.strip()
+            if line.startswith("listening on "):
+                self.endpoint = line[len("listening on "):]
+                self.base = self.endpoint[: self.endpoint.index("/", len("http://"))]
+                return self
+        raise RuntimeError(f"server did not report its address; see {self.log_path}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        if getattr(self, "log", None):
+            self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+class Postgres:
+    """A PostgreSQL server of Debian's packages on loopback, for one test script."""
+
+    def __init__(self):
+        self.bin = ""
+        for v in ("17", "16", "15"):
+            d = f"/usr/lib/postgresql/{v}/bin"
+            if os.path.exists(f"{d}/initdb"):
+                self.bin = d
+                break
+        self.dir = None
+        self.port = None
+        self.as_user = []
+
+    def available(self) -> str:
+        """'' when a server can be started, else why not."""
+        if not self.bin:
+            return "PostgreSQL server binaries not found (apt-get install postgresql)"
+        return ""
+
+    def _run(self, *args, log):
+        with open(Path(self.dir) / log, "w") as f:
+            return subprocess.run(self.as_user + list(args), stdout=f, stderr=subprocess.STDOUT).returncode
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="lakeshare-e2e-pg-")
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.port = free_port()
+        data = f"{self.dir}/data"
+        if self._run(f"{self.bin}/initdb", "-D", data, "-U", "postgres", "--auth=trust",
+                     "--no-sync", "-E", "UTF8", "--locale=C", log="initdb.log") != 0:
+            raise RuntimeError("initdb failed: " + (Path(self.dir) / "initdb.log").read_text())
+        opts = (f"-k {self.dir} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
+                f"-c max_connections=300")
+        if self._run(f"{self.bin}/pg_ctl", "-D", data, "-l", f"{self.dir}/server.log", "-w",
+                     "-t", "60", "-o", opts, "start", log="pg_ctl.log") != 0:
+            raise RuntimeError("pg_ctl start failed: " + (Path(self.dir) / "server.log").read_text())
+        return self
+
+    def create_database(self, name: str) -> str:
+        if self._run(f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U",
+                     "postgres", name, log=f"createdb-{name}.log") != 0:
+            raise RuntimeError(f"createdb {name} failed")
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def __exit__(self, *exc):
+        if self.dir:
+            self._run(f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop",
+                      log="stop.log")
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+
+class Api:
+    """A management-API client: JSON in, JSON out, the status kept for assertions."""
+
+    def __init__(self, base: str, token: str | None):
+        self.base = base.rstrip("/")
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def call(self, method: str, path: str, body=None, params=None, expect=None, headers=None):
+        url = path if path.startswith("http") else self.base + path
+        r = self.session.request(method, url, json=body, params=params, timeout=60,
+                                 headers=headers or {})
+        if expect is not None:
+            ok = r.status_code in expect if isinstance(expect, (tuple, list, set)) else r.status_code == expect
+            assert ok, f"{method} {path}: expected {expect}, got {r.status_code}: {r.text[:500]}"
+        return r
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("POST", path, body=body if body is not None else {}, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.call("PATCH", path, body=body if body is not None else {}, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+
+def wait_until(predicate, timeout_s: float, what: str, interval_s: float = 0.1):
+    """Poll `predicate` until it is true; fail naming `what` after `timeout_s` (a bound on a
+    promise of the product, not a speed measurement)."""
+    deadline = time.time() + timeout_s
+    last = None
+    while time.time() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval_s)
+    raise AssertionError(f"{what}: not true within {timeout_s} s (last: {last!r})")
