@@ -48,3 +48,27 @@ if [ ! -d "$here/tools/duckdb/node_modules/@duckdb/node-api" ]; then
      || npm install --no-audit --no-fund --loglevel=error >/dev/null)
   echo "install-deps: DuckDB ready"
 fi
+
+# --- Browser test (tests/browser, owned with it) ---------------------------------------------
+# Test-only: Debian's Chromium and playwright-core from npm (pinned in tests/browser/package.json
+# and package-lock.json). playwright-core never downloads a browser of its own; the test drives
+# /usr/bin/chromium. A failed install only warns: the browser test then skips (exit 77).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed'; then
+  echo "install-deps: installing chromium (test-only, for the activation page browser test)"
+  export DEBIAN_FRONTEND=noninteractive
+  if $SUDO apt-get update -qq && \
+     $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; then
+    echo "install-deps: chromium ready"
+  else
+    echo "install-deps: warning: chromium could not be installed; the browser test will skip"
+  fi
+fi
+if [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
+  echo "install-deps: installing playwright-core (test-only) from npm into tests/browser"
+  if (cd "$here/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit \
+        --no-fund --loglevel=error >/dev/null); then
+    echo "install-deps: playwright-core ready"
+  else
+    echo "install-deps: warning: npm ci failed in tests/browser; the browser test will skip"
+  fi
+fi
