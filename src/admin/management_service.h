@@ -1,0 +1,72 @@
+// ManagementService: the Unity-Catalog-shaped management REST API of the governance plane
+// (issue 5, "Management API" and "Recipient lifecycle"; docs/management-api.md lists every route,
+// body, reply and error). It registers on an http::Router:
+//
+//   /api/2.1/unity-catalog/{catalogs,schemas,tables,shares,recipients,permissions,...}
+//   /api/2.1/unity-catalog/public/data_sharing_activation{_info}/{token}  (no authentication)
+//   /api/2.1/lakeshare/{principals,audit}                                   (Lakeshare extensions)
+//
+// and answers in Unity Catalog's shapes: snake_case JSON, `max_results`/`page_token` paging,
+// errors as HTTP status + {"error_code": "...", "message": "..."}. Callers authenticate with
+// `Authorization: Bearer <principal API token>` (Authenticate); ownership and privileges follow
+// Unity Catalog, so each team sees and changes only what it owns or was granted: objects a caller
+// may not see answer exactly like objects that do not exist.
+//
+// Secrets: activation links and API tokens are returned once (create / rotate replies, the one
+// download) and stored only as hashes by the catalog; audit notes never carry them.
+//
+// Thread-safety: after Create, every method and every registered handler is safe to call
+// concurrently (state lives in the catalog). `catalog` and the callbacks must outlive the service
+// and the router it registered on.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "common/result.h"
+#include "http/request.h"
+#include "http/router.h"
+
+namespace lakeshare::admin {
+
+struct ManagementOptions {
+  std::string sharing_endpoint = "/delta-sharing";  // protocol prefix, for the profile `endpoint`
+  std::string public_url;  // "scheme://host:port"; empty: http:// + the request's Host header
+  int64_t activation_link_ttl_seconds = 72 * 3600;
+  /// Called (synchronously) after any change that can narrow what a recipient may do: token
+  /// rotation/revocation, recipient delete/update (ip list, expiration, properties, rename),
+  /// share permission changes, share updates/deletes (argument: recipient name, or "" = all).
+  std::function<void(const std::string& recipient)> on_access_changed;
+  std::function<int64_t()> clock_ms;  // null: system clock
+};
+
+class ManagementService {
+ public:
+  /// `catalog` must outlive the service. kInvalidArgument for unusable options (a public_url
+  /// that is not http(s)://host[:port], a sharing_endpoint not starting with '/', a TTL <= 0).
+  static Result<std::unique_ptr<ManagementService>> Create(catalog::Catalog* catalog,
+                                                           ManagementOptions options);
+  ~ManagementService();
+  ManagementService(const ManagementService&) = delete;
+  ManagementService& operator=(const ManagementService&) = delete;
+
+  /// Register every /api/2.1/unity-catalog/... route, GET /api/2.1/lakeshare/audit, the
+  /// principal routes under /api/2.1/lakeshare/principals, and the public activation routes
+  /// (RouteOptions{.authenticate = false, .log_path = false}).
+  Status RegisterRoutes(http::Router& router);
+
+  /// Authenticate a management request: `Authorization: Bearer <principal API token>` via
+  /// Catalog::AuthenticatePrincipal; sets request.set_principal(name) and identity (the
+  /// catalog::Principal). Missing/unknown token -> kUnauthenticated.
+  Status Authenticate(http::Request& request) const;
+
+ private:
+  class Impl;
+  explicit ManagementService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lakeshare::admin
