@@ -26,6 +26,13 @@ Response Response::Stream(std::string_view content_type, BodyProducer producer, 
   return response;
 }
 
+Response Response::SizedStream(std::string_view content_type, int64_t length, BodyProducer producer,
+                               int status) {
+  Response response = Stream(content_type, std::move(producer), status);
+  response.content_length_ = length;
+  return response;
+}
+
 Response Response::Ndjson(NextLine next, int status) {
   return Stream(
       kNdjsonContentType,

@@ -13,9 +13,14 @@
 //   after the headers went out has its connection closed without the final empty chunk, so the
 //   client sees a truncated stream, never a valid-looking end.
 // - Once Write returns an error (client gone, write timeout, server stopping), stop and return it.
+// - A sized stream must write exactly its declared length: a Write going past it fails with
+//   kInternal, and a producer returning success short of it counts as failed (the client sees a
+//   body shorter than its Content-Length, never a wrong one). A HEAD request gets the
+//   Content-Length without the producer running.
 // Response values are thread-compatible; a StreamWriter is used by its producer's thread only.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -61,6 +66,10 @@ class Response {
                        std::string_view content_type = "text/plain; charset=utf-8");
   /// A streamed body (see the contract in the file comment).
   static Response Stream(std::string_view content_type, BodyProducer producer, int status = 200);
+  /// A streamed body of exactly `length` bytes, sent with Content-Length instead of chunked
+  /// encoding (see the contract in the file comment).
+  static Response SizedStream(std::string_view content_type, int64_t length, BodyProducer producer,
+                              int status = 200);
   /// A streamed NDJSON body pulled line by line from `next`.
   static Response Ndjson(NextLine next, int status = 200);
 
@@ -83,6 +92,9 @@ class Response {
   bool is_streaming() const { return static_cast<bool>(producer_); }
   const BodyProducer& producer() const { return producer_; }
   BodyProducer TakeProducer() { return std::exchange(producer_, nullptr); }
+  /// The declared length of a streamed body (SizedStream); nullopt: chunked.
+  std::optional<int64_t> content_length() const { return content_length_; }
+  void set_content_length(std::optional<int64_t> length) { content_length_ = length; }
 
   /// The Error this reply was made from (see error_response.h); logged with the request, never
   /// sent beyond the mapped body.
@@ -94,6 +106,7 @@ class Response {
   std::vector<Field> headers_;
   std::string body_;
   BodyProducer producer_;
+  std::optional<int64_t> content_length_;
   std::optional<Error> error_;
 };
 

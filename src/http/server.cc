@@ -227,8 +227,10 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
 
 class StreamWriterImpl final : public StreamWriter {
  public:
-  StreamWriterImpl(std::shared_ptr<SessionBase> session, StreamState& state, size_t chunk_bytes)
-      : session_(std::move(session)), state_(state), chunk_bytes_(chunk_bytes) {
+  /// `length`: the declared body length of a sized stream, nullopt for a chunked one.
+  StreamWriterImpl(std::shared_ptr<SessionBase> session, StreamState& state, size_t chunk_bytes,
+                   std::optional<int64_t> length)
+      : session_(std::move(session)), state_(state), chunk_bytes_(chunk_bytes), length_(length) {
     pending_.reserve(chunk_bytes_ + chunk_bytes_ / 4);
   }
 
@@ -236,6 +238,13 @@ class StreamWriterImpl final : public StreamWriter {
     if (failed_) {
       return Gone();
     }
+    if (length_ && static_cast<int64_t>(data.size()) > *length_ - written_) {
+      return MakeError(ErrorCode::kInternal,
+                       fmt::format("Body producer wrote more than the declared Content-Length "
+                                   "of {} bytes",
+                                   *length_));
+    }
+    written_ += static_cast<int64_t>(data.size());
     pending_.append(data.data(), data.size());
     if (pending_.size() >= chunk_bytes_) {
       return Flush();
@@ -272,6 +281,8 @@ class StreamWriterImpl final : public StreamWriter {
 
   bool head_sent() const { return head_sent_; }
   bool failed() const { return failed_; }
+  /// Body bytes accepted from the producer so far.
+  int64_t written() const { return written_; }
   std::string TakePending() { return std::move(pending_); }
 
  private:
@@ -282,6 +293,8 @@ class StreamWriterImpl final : public StreamWriter {
   std::shared_ptr<SessionBase> session_;
   StreamState& state_;
   size_t chunk_bytes_;
+  std::optional<int64_t> length_;
+  int64_t written_ = 0;
   std::string pending_;
   bool head_sent_ = false;
   bool failed_ = false;
@@ -629,6 +642,7 @@ class Session final : public SessionBase {
   /// Runs on the handler pool: drive the producer, then finish or abort the stream.
   void RunProducer(Response response) {
     BodyProducer producer = response.TakeProducer();
+    const std::optional<int64_t> length = response.content_length();
     {
       std::lock_guard<std::mutex> lock(stream_state_.mu);
       stream_state_.in_flight = false;
@@ -636,7 +650,7 @@ class Session final : public SessionBase {
       stream_state_.sending.clear();
     }
     stream_head_ = std::move(response);  // read on the strand after the first post
-    StreamWriterImpl writer(Self(), stream_state_, server_.options.stream_chunk_bytes);
+    StreamWriterImpl writer(Self(), stream_state_, server_.options.stream_chunk_bytes, length);
     Status status;
     try {
       status = producer(writer);
@@ -645,6 +659,12 @@ class Session final : public SessionBase {
       status = MakeError(ErrorCode::kInternal, fmt::format("Body producer threw: {}", e.what()));
     } catch (...) {
       status = MakeError(ErrorCode::kInternal, "Body producer threw");
+    }
+    if (status && length && writer.written() != *length) {
+      status = MakeError(ErrorCode::kInternal,
+                         fmt::format("Body producer wrote {} bytes, not the declared "
+                                     "Content-Length of {}",
+                                     writer.written(), *length));
     }
     if (status) {
       if (!writer.head_sent()) {
@@ -719,7 +739,9 @@ class Session final : public SessionBase {
       // Headers only, announcing the body a GET would have had (RFC 9110 §9.3.2).
       auto message = std::make_shared<bhttp::response<bhttp::empty_body>>();
       FillHead(*message, response, keep_alive_);
-      if (response.is_streaming() && version_ >= 11) {
+      if (response.content_length()) {
+        message->set(bhttp::field::content_length, std::to_string(*response.content_length()));
+      } else if (response.is_streaming() && version_ >= 11) {
         message->set(bhttp::field::transfer_encoding, "chunked");
       } else if (!response.is_streaming()) {
         message->set(bhttp::field::content_length, std::to_string(response.body().size()));
@@ -783,11 +805,15 @@ class Session final : public SessionBase {
       phase_ = Phase::kResponding;
       response_started_ = true;
       response_status_ = stream_head_.status();
-      chunked_ = version_ >= 11;
-      keep_alive_ = KeepAlive() && chunked_;  // HTTP/1.0: the body ends when we close
+      sized_ = stream_head_.content_length().has_value();
+      chunked_ = !sized_ && version_ >= 11;
+      // Unsized on HTTP/1.0: no chunked encoding, the body ends when we close.
+      keep_alive_ = KeepAlive() && (chunked_ || sized_);
       stream_message_.emplace();
       FillHead(*stream_message_, stream_head_, keep_alive_);
-      if (chunked_) {
+      if (sized_) {
+        stream_message_->content_length(static_cast<uint64_t>(*stream_head_.content_length()));
+      } else if (chunked_) {
         stream_message_->chunked(true);
       }
       stream_serializer_.emplace(*stream_message_);
@@ -844,6 +870,12 @@ class Session final : public SessionBase {
   void WriteLastChunk() {
     if (closed_) {
       Complete(Outcome::kConnectionLost, nullptr);
+      return;
+    }
+    if (sized_) {
+      // RunProducer checked that exactly the declared length went out.
+      Complete(Outcome::kComplete, nullptr);
+      AfterResponse();
       return;
     }
     if (!chunked_) {
@@ -956,6 +988,7 @@ class Session final : public SessionBase {
   StreamState stream_state_;
   Response stream_head_;
   bool chunked_ = true;
+  bool sized_ = false;  // Content-Length framing (Response::SizedStream)
   std::optional<bhttp::response<bhttp::empty_body>> stream_message_;
   std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_serializer_;
 

@@ -874,6 +874,147 @@ TEST_F(ServerTest, AStreamFailingBeforeItsFirstChunkGetsAProperError) {
   EXPECT_EQ(client.Get(Url("/hello/ok"))->status, 200);
 }
 
+/// Byte `i` of the test bodies: a pattern that shows a misplaced or repeated piece.
+char PatternByte(int64_t i) { return static_cast<char>('a' + (i * 7 + i / 977) % 26); }
+
+std::string Pattern(int64_t first, int64_t length) {
+  std::string out(static_cast<size_t>(length), '\0');
+  for (int64_t i = 0; i < length; ++i) {
+    out[static_cast<size_t>(i)] = PatternByte(first + i);
+  }
+  return out;
+}
+
+/// A sized stream of `declared` bytes whose producer writes `actual` bytes in 100 kB pieces.
+Response PatternStream(int64_t declared, int64_t actual, std::atomic<int>* runs) {
+  BodyProducer producer = [actual, runs](StreamWriter& writer) -> Status {
+    ++*runs;
+    for (int64_t off = 0; off < actual; off += 100'000) {
+      LS_RETURN_IF_ERROR(writer.Write(Pattern(off, std::min<int64_t>(100'000, actual - off))));
+    }
+    return OkStatus();
+  };
+  return Response::SizedStream("application/octet-stream", declared, std::move(producer));
+}
+
+TEST_F(ServerTest, ASizedStreamGoesOutWithContentLengthAndKeepsTheConnection) {
+  std::atomic<int> runs{0};
+  ASSERT_TRUE(router_.Handle("GET", "/sized/{n}", [&runs](Request& request) -> Result<Response> {
+    int64_t n = std::stoll(*request.PathParam("n"));
+    return PatternStream(n, n, &runs);
+  }));
+  StartServer();
+
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.Send(Get("/sized/3000000")));
+  std::optional<RawResponse> big = connection.ReadResponse();
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 200);
+  EXPECT_FALSE(big->chunked);
+  EXPECT_EQ(HeaderOf(*big, "Content-Length"), "3000000");
+  EXPECT_EQ(HeaderOf(*big, "Content-Type"), "application/octet-stream");
+  EXPECT_TRUE(big->complete);
+  EXPECT_TRUE(big->body == Pattern(0, 3'000'000)) << "body differs from what was written";
+
+  // HEAD announces the length and does not run the producer.
+  int runs_before = runs.load();
+  ASSERT_TRUE(connection.Send("HEAD /sized/5000000 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  std::optional<RawResponse> head = connection.ReadResponse(/*head_request=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(HeaderOf(*head, "Content-Length"), "5000000");
+  EXPECT_EQ(head->Header("Transfer-Encoding"), nullptr);
+  EXPECT_EQ(runs.load(), runs_before);
+
+  // A body that fits one chunk, and an empty one, on the same kept-alive connection.
+  ASSERT_TRUE(connection.Send(Get("/sized/10")));
+  std::optional<RawResponse> small = connection.ReadResponse();
+  ASSERT_TRUE(small);
+  EXPECT_EQ(HeaderOf(*small, "Content-Length"), "10");
+  EXPECT_EQ(small->body, Pattern(0, 10));
+  ASSERT_TRUE(connection.Send(Get("/sized/0")));
+  std::optional<RawResponse> empty = connection.ReadResponse();
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 200);
+  EXPECT_EQ(HeaderOf(*empty, "Content-Length"), "0");
+  EXPECT_EQ(empty->body, "");
+
+  // HTTP/1.0 gets the Content-Length too, so the body does not depend on the close.
+  RawConnection old(server_->port());
+  ASSERT_TRUE(old.Send("GET /sized/200000 HTTP/1.0\r\n\r\n"));
+  std::optional<RawResponse> raw = old.ReadResponse();
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(HeaderOf(*raw, "Content-Length"), "200000");
+  EXPECT_TRUE(raw->body == Pattern(0, 200'000));
+
+  // curl reads it too, on one connection.
+  Client client;
+  Result<ClientResponse> via_client = client.Get(Url("/sized/1000000"));
+  ASSERT_TRUE(via_client) << via_client.error().ToString();
+  EXPECT_EQ(via_client->body.size(), 1'000'000u);
+  EXPECT_EQ(HeaderOf(*via_client, "Content-Length"), "1000000");
+  ASSERT_TRUE(client.Get(Url("/sized/1000000")));
+  EXPECT_EQ(client.connections_opened(), 1);
+
+  server_->Stop(5s);
+  EXPECT_THAT(metrics_.Render(),
+              HasSubstr(fmt::format("lakeshare_http_response_body_bytes_total{{method=\"GET\","
+                                    "route=\"/sized/{{n}}\"}} {}",
+                                    3'000'000 + 10 + 200'000 + 2 * 1'000'000)));
+}
+
+TEST_F(ServerTest, ASizedStreamOfTheWrongLengthIsCutShortNeverPadded) {
+  std::atomic<int> runs{0};
+  ASSERT_TRUE(router_.Handle(
+      "GET", "/wrong/{declared}/{actual}", [&runs](Request& request) -> Result<Response> {
+        return PatternStream(std::stoll(*request.PathParam("declared")),
+                             std::stoll(*request.PathParam("actual")), &runs);
+      }));
+  StartServer();
+
+  // Too much, after the head went out: the write crossing the declared length fails and the
+  // connection closes short of it.
+  RawConnection over(server_->port());
+  ASSERT_TRUE(over.Send(Get("/wrong/950000/1200000")));
+  std::optional<RawResponse> response = over.ReadHead();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(HeaderOf(*response, "Content-Length"), "950000");
+  over.ReadBody(*response, false);
+  EXPECT_FALSE(response->complete);
+  EXPECT_LE(response->body.size(), 900'000u);
+  EXPECT_TRUE(response->body == Pattern(0, static_cast<int64_t>(response->body.size())));
+  EXPECT_TRUE(over.WaitClosed());
+
+  // Too little, after the head went out: the same.
+  RawConnection under(server_->port());
+  ASSERT_TRUE(under.Send(Get("/wrong/1000000/500000")));
+  response = under.ReadHead();
+  ASSERT_TRUE(response);
+  under.ReadBody(*response, false);
+  EXPECT_FALSE(response->complete);
+  EXPECT_LE(response->body.size(), 500'000u);
+  EXPECT_TRUE(under.WaitClosed());
+  Client client;
+  Result<ClientResponse> via_client = client.Get(Url("/wrong/1000000/500000"));
+  ASSERT_FALSE(via_client) << "curl must see a transfer error, not a short valid body";
+
+  // Too little before anything was sent: a proper 500 instead.
+  Result<ClientResponse> early = client.Get(Url("/wrong/100/10"));
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 500);
+  EXPECT_THAT(early->body, HasSubstr("INTERNAL_ERROR"));
+  EXPECT_THAT(early->body, Not(HasSubstr("Content-Length")));  // detail stays in the log
+
+  EXPECT_EQ(client.Get(Url("/hello/ok"))->status, 200);
+
+  server_->Stop(5s);  // every exchange is logged once Stop returns
+  std::string aborted = LogsContaining("stream_aborted");
+  EXPECT_THAT(aborted, HasSubstr("more than the declared Content-Length of 950000 bytes"));
+  EXPECT_THAT(aborted, HasSubstr("wrote 500000 bytes, not the declared Content-Length of 1000000"));
+  EXPECT_THAT(LogsContaining("wrote 10 bytes"), HasSubstr("\"status\":500"));
+}
+
 TEST_F(ServerTest, AClientThatStopsReadingIsDroppedByTheWriteTimeout) {
   std::promise<Status> outcome;
   ASSERT_TRUE(router_.Handle("GET", "/endless", [&outcome](Request&) -> Result<Response> {
