@@ -4,7 +4,9 @@
 
 #include <cstdio>
 
+#include "app/admin_commands.h"
 #include "app/delta_commands.h"
+#include "app/demo_commands.h"
 #include "app/parquet_commands.h"
 #include "app/parquet_write_commands.h"
 #include "app/serve_command.h"
@@ -17,6 +19,8 @@ int main(int argc, char** argv) {
   lakeshare::app::AddParquetWriteCommands(app);
   lakeshare::app::AddDeltaCommands(app);
   lakeshare::app::AddServeCommand(app);
+  lakeshare::app::AddAdminCommands(app);
+  lakeshare::app::AddDemoCommands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

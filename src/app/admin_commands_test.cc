@@ -1,0 +1,207 @@
+#include "app/admin_commands.h"
+
+#include <gtest/gtest.h>
+
+namespace lakeshare::app::admin {
+namespace {
+
+TEST(AdminCommandsTest, TableItemWithLocationIsParsedAndLowerCased) {
+  auto item = ParseTableItem(" Main.Sales.Daily_Sales = /data/daily sales ");
+  ASSERT_TRUE(item) << item.error().message;
+  EXPECT_EQ(item->name, "main.sales.daily_sales");
+  EXPECT_EQ(item->location, "/data/daily sales");
+}
+
+TEST(AdminCommandsTest, TableItemWithoutLocationMeansRegistered) {
+  auto item = ParseTableItem("main.sales.articles");
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->location, "");
+}
+
+TEST(AdminCommandsTest, TableItemLocationMayContainEquals) {
+  auto item = ParseTableItem("a.b.c=s3://bucket/x=1/y");
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->location, "s3://bucket/x=1/y");
+}
+
+TEST(AdminCommandsTest, TableItemNeedsThreeNameParts) {
+  for (const char* bad : {"sales.daily", "a.b.c.d", "a..c", "a.b.c=", "a.b/c.d", ""}) {
+    auto item = ParseTableItem(bad);
+    ASSERT_FALSE(item) << bad;
+    EXPECT_EQ(item.error().code, ErrorCode::kInvalidArgument);
+  }
+  EXPECT_NE(ParseTableItem("sales.daily").error().message.find("catalog.schema.table"),
+            std::string::npos);
+}
+
+TEST(AdminCommandsTest, PartitionItemLiteralAndProperty) {
+  auto lit = ParsePartitionItem("stock_levels:country=DE");
+  ASSERT_TRUE(lit);
+  EXPECT_EQ(lit->table, "stock_levels");
+  EXPECT_EQ(lit->column, "country");
+  EXPECT_EQ(lit->value, "DE");
+  EXPECT_FALSE(lit->from_property);
+  auto prop = ParsePartitionItem("main.s.Stock_Levels:country=@partner_country");
+  ASSERT_TRUE(prop);
+  EXPECT_EQ(prop->table, "main.s.stock_levels");
+  EXPECT_TRUE(prop->from_property);
+  EXPECT_EQ(prop->value, "partner_country");
+}
+
+TEST(AdminCommandsTest, PartitionItemErrorsExplainTheForm) {
+  for (const char* bad : {"country=DE", "t:country", "t:=x", ":c=x", "t:c=@"}) {
+    auto item = ParsePartitionItem(bad);
+    ASSERT_FALSE(item) << bad;
+  }
+  EXPECT_NE(ParsePartitionItem("country=DE").error().message.find("TABLE:COLUMN=VALUE"),
+            std::string::npos);
+}
+
+TEST(AdminCommandsTest, PropertyNeedsKeyAndEquals) {
+  auto kv = ParseProperty("partner_id = P001");
+  ASSERT_TRUE(kv);
+  EXPECT_EQ(kv->first, "partner_id");
+  EXPECT_EQ(kv->second, "P001");
+  EXPECT_TRUE(ParseProperty("empty="));
+  EXPECT_FALSE(ParseProperty("novalue"));
+  EXPECT_FALSE(ParseProperty("=x"));
+}
+
+TEST(AdminCommandsTest, CsvQuotesEscapesAndLineEndings) {
+  auto rows = ParseCsv(
+      "\xEF\xBB\xBF"
+      "a,b\r\n\"x,1\",\"say \"\"hi\"\"\"\n\"multi\nline\",\n");
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0], (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ((*rows)[1], (std::vector<std::string>{"x,1", "say \"hi\""}));
+  EXPECT_EQ((*rows)[2], (std::vector<std::string>{"multi\nline", ""}));
+}
+
+TEST(AdminCommandsTest, CsvWithoutFinalNewline) {
+  auto rows = ParseCsv("a,b\n1,2");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[1], (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(AdminCommandsTest, CsvBrokenQuotesNameTheLine) {
+  auto open = ParseCsv("a\n\"never closed\n");
+  ASSERT_FALSE(open);
+  EXPECT_NE(open.error().message.find("line 2"), std::string::npos);
+  auto stray = ParseCsv("a\nx\"y\n");
+  ASSERT_FALSE(stray);
+  EXPECT_NE(stray.error().message.find("line 2"), std::string::npos);
+}
+
+TEST(AdminCommandsTest, PartnersCsvFullRow) {
+  auto specs = ParsePartnersCsv(
+      "partner,share,tables,properties,ip_access_list,partitions,comment\n"
+      "acme,retail,main.sales.daily=/d/daily;main.sales.stock=/d/stock,"
+      "country=DE;tier=gold,10.0.0.0/8;2001:db8::/32,stock:country=@country,first partner\n"
+      "\n"
+      "globex,,main.sales.daily,,,,\n");
+  ASSERT_TRUE(specs) << specs.error().message;
+  ASSERT_EQ(specs->size(), 2u);
+  const PartnerSpec& a = (*specs)[0];
+  EXPECT_EQ(a.line, 2);
+  EXPECT_EQ(a.partner, "acme");
+  EXPECT_EQ(a.share, "retail");
+  ASSERT_EQ(a.tables.size(), 2u);
+  EXPECT_EQ(a.tables[1].name, "main.sales.stock");
+  EXPECT_EQ(a.tables[1].location, "/d/stock");
+  ASSERT_EQ(a.properties.size(), 2u);
+  EXPECT_EQ(a.properties[1].second, "gold");
+  EXPECT_EQ(a.ip_access_list, (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32"}));
+  ASSERT_EQ(a.partitions.size(), 1u);
+  EXPECT_TRUE(a.partitions[0].from_property);
+  EXPECT_EQ(a.comment, "first partner");
+  const PartnerSpec& b = (*specs)[1];
+  EXPECT_EQ(b.share, "globex");  // default: the partner's name
+  EXPECT_EQ(b.line, 4);
+}
+
+TEST(AdminCommandsTest, PartnersCsvColumnsInAnyOrder) {
+  auto specs = ParsePartnersCsv("tables,Partner\nmain.s.t=/x,p1\n");
+  ASSERT_TRUE(specs) << specs.error().message;
+  EXPECT_EQ((*specs)[0].partner, "p1");
+}
+
+TEST(AdminCommandsTest, PartnersCsvErrorsNameLineAndColumn) {
+  auto unknown = ParsePartnersCsv("partner,tablez\n");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("tablez"), std::string::npos);
+
+  auto no_partner = ParsePartnersCsv("share,tables\ns,a.b.c\n");
+  ASSERT_FALSE(no_partner);
+  EXPECT_NE(no_partner.error().message.find("'partner' column is required"), std::string::npos);
+
+  auto bad_table = ParsePartnersCsv("partner,tables\np1,a.b.c\np2,sales\n");
+  ASSERT_FALSE(bad_table);
+  EXPECT_NE(bad_table.error().message.find("line 3, column tables"), std::string::npos);
+
+  auto twice = ParsePartnersCsv("partner,tables\np1,a.b.c\nP1,a.b.c\n");
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message.find("second time"), std::string::npos);
+
+  auto no_tables = ParsePartnersCsv("partner,tables\np1,\n");
+  ASSERT_FALSE(no_tables);
+  EXPECT_NE(no_tables.error().message.find("no tables"), std::string::npos);
+
+  auto extra = ParsePartnersCsv("partner,tables\np1,a.b.c,oops\n");
+  ASSERT_FALSE(extra);
+  EXPECT_NE(extra.error().message.find("quote fields"), std::string::npos);
+
+  EXPECT_FALSE(ParsePartnersCsv(""));
+  EXPECT_FALSE(ParsePartnersCsv("partner,tables\n"));
+}
+
+TEST(AdminCommandsTest, PartitionFilterMustMatchATableAndAProperty) {
+  PartnerSpec spec;
+  spec.partner = "p";
+  spec.share = "s";
+  spec.tables = {*ParseTableItem("a.b.stock"), *ParseTableItem("a.c.stock")};
+  spec.partitions = {*ParsePartitionItem("stock:country=DE")};
+  auto ambiguous = ValidatePartner(spec);
+  ASSERT_FALSE(ambiguous);
+  EXPECT_NE(ambiguous.error().message.find("exactly one"), std::string::npos);
+
+  spec.partitions = {*ParsePartitionItem("a.b.stock:country=@country")};
+  auto missing = ValidatePartner(spec);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("property 'country'"), std::string::npos);
+
+  spec.properties = {{"country", "DE"}};
+  EXPECT_TRUE(ValidatePartner(spec));
+
+  spec.partner = "bad name";
+  EXPECT_FALSE(ValidatePartner(spec));
+}
+
+TEST(AdminCommandsTest, TimeArgumentForms) {
+  const int64_t now = 1'700'000'000'000;
+  EXPECT_EQ(*ParseTimeArg("1700000000000", now), 1'700'000'000'000);
+  EXPECT_EQ(*ParseTimeArg("24h", now), now - 24 * 3600 * 1000);
+  EXPECT_EQ(*ParseTimeArg("7d", now), now - 7 * 86400 * 1000LL);
+  EXPECT_EQ(*ParseTimeArg("90s", now), now - 90'000);
+  EXPECT_EQ(*ParseTimeArg("2024-01-01", now), 1'704'067'200'000);
+  EXPECT_EQ(*ParseTimeArg("2024-01-01T00:00:01.5Z", now), 1'704'067'201'500);
+  auto bad = ParseTimeArg("yesterday", now);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("24h"), std::string::npos);
+}
+
+TEST(AdminCommandsTest, TableIsAligned) {
+  EXPECT_EQ(FormatTable({"NAME", "X"}, {{"a", "1"}, {"longer", ""}}),
+            "NAME    X\n"
+            "a       1\n"
+            "longer\n");
+}
+
+TEST(AdminCommandsTest, PathSegmentsAreEncoded) {
+  EXPECT_EQ(EncodePathSegment("main.sales_x-1~"), "main.sales_x-1~");
+  EXPECT_EQ(EncodePathSegment("a/b c?"), "a%2Fb%20c%3F");
+}
+
+}  // namespace
+}  // namespace lakeshare::app::admin
