@@ -229,7 +229,8 @@ Result<http::Response> ServeSignedFile(const http::Request& request, const Share
   LS_RETURN_IF_ERROR(
       signer.Verify(*share_id, *table_id, *path, *expires, *recipient, *signature, now_ms));
   LS_RETURN_IF_ERROR(storage::ValidateObjectPath(*path));
-  LS_ASSIGN_OR_RETURN(TableInfo table, provider.GetTableById(*recipient, *share_id, *table_id));
+  LS_ASSIGN_OR_RETURN(TableInfo table, provider.GetTableById(*recipient, *share_id, *table_id,
+                                                             request.remote_address()));
   LS_ASSIGN_OR_RETURN(auto store, stores.Get(table.location));
   if (!IsLocalStore(*store)) return NotFound("No such file");
   auto opened = store->OpenFile(*path);

@@ -12,9 +12,9 @@
 // is the lower-cased key of the last item of the previous page, so a page token stays meaningful
 // when the set changes between pages.
 //
-// Implementations: yaml_share_provider.h (the reference server's delta-sharing-server.yaml);
-// a metastore-backed one comes with the governance plane. All methods are thread-safe and
-// return values (no references into the provider).
+// Implementations: yaml_share_provider.h (the reference server's delta-sharing-server.yaml) and
+// metastore_share_provider.h (the governance plane's catalog, cached). All methods are thread-safe
+// and return values (no references into the provider).
 #pragma once
 
 #include <cstdint>
@@ -47,6 +47,20 @@ struct SchemaInfo {
   std::string share;
 };
 
+/// One condition of a partition rule (Unity Catalog `partitions[].values[]`), already resolved
+/// for the recipient (a `recipient_property_key` has become its value).
+struct PartitionCondition {
+  enum class Op { kEqual, kLike };
+  std::string column;  // a partition column, matched case-insensitively
+  Op op = Op::kEqual;
+  /// The value in the column's text form ("DE", "42", "2024-01-31"; `%` and `_` are wildcards
+  /// for kLike); nullopt is NULL.
+  std::optional<std::string> value;
+};
+
+/// The conditions of one `partitions[]` entry: all of them must hold (AND).
+using PartitionClause = std::vector<PartitionCondition>;
+
 /// A table as one recipient sees it.
 struct TableInfo {
   std::string name;  // the shared name (an alias when it differs from the source table)
@@ -68,6 +82,13 @@ struct TableInfo {
   /// A jsonPredicateHints-format predicate over partition columns: only files whose partition
   /// values make it true are ever served (enforced, not a hint). Empty for none.
   std::string partition_filter;
+  /// Unity Catalog `partitions` resolved for the recipient, enforced like partition_filter
+  /// (both apply when both are set): a file is served only when its partition values satisfy at
+  /// least one clause (OR across clauses). nullopt: no restriction; an empty list: no file.
+  std::optional<std::vector<PartitionClause>> partition_rule;
+
+  /// Whether any partition restriction applies (sizes of the whole table must then not leak).
+  bool partition_restricted() const { return !partition_filter.empty() || partition_rule; }
 };
 
 /// One page of a listing; `more` is true when items follow the last one returned.
@@ -90,9 +111,12 @@ class ShareProvider {
   virtual ~ShareProvider() = default;
 
   /// Identify the caller from the Authorization header value ("Bearer <token>"), null when the
-  /// header is absent. kUnauthenticated when the token is missing or unknown. Tokens are
-  /// compared in constant time.
-  virtual Result<Recipient> Authenticate(const std::string* authorization) const = 0;
+  /// header is absent, calling from `remote_address` (the peer IP as text, http::Request's
+  /// remote_address()). kUnauthenticated when the token is missing, unknown, expired or revoked;
+  /// kPermissionDenied when the recipient's IP access list does not allow the address. Tokens
+  /// are compared in constant time (or looked up by their SHA-256 digest).
+  virtual Result<Recipient> Authenticate(const std::string* authorization,
+                                         std::string_view remote_address) const = 0;
 
   virtual Result<ListPage<ShareInfo>> ListShares(const Recipient& recipient,
                                                  const ListOptions& options) const = 0;
@@ -110,10 +134,12 @@ class ShareProvider {
   /// kNotFound when any of the three does not exist or is not visible.
   virtual Result<TableInfo> GetTable(const Recipient& recipient, std::string_view share,
                                      std::string_view schema, std::string_view table) const = 0;
-  /// The table with these ids if the recipient named `recipient_name` may still read it (used
-  /// to serve signed file URLs, which carry no bearer token). kNotFound otherwise.
+  /// The table with these ids if the recipient named `recipient_name` may still read it from
+  /// `remote_address` (used to serve signed file URLs, which carry no bearer token). kNotFound
+  /// otherwise; kPermissionDenied when the recipient's IP access list refuses the address.
   virtual Result<TableInfo> GetTableById(std::string_view recipient_name, std::string_view share_id,
-                                         std::string_view table_id) const = 0;
+                                         std::string_view table_id,
+                                         std::string_view remote_address) const = 0;
 };
 
 /// Check an object name against PROTOCOL.md, "Names": "Object names cannot exceed 255

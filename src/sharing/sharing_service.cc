@@ -25,6 +25,7 @@
 #include "sharing/capabilities.h"
 #include "sharing/file_urls.h"
 #include "sharing/ndjson_lines.h"
+#include "sharing/partition_rule.h"
 #include "sharing/query_request.h"
 #include "sharing/sql_predicate.h"
 #include "sharing/tokens.h"
@@ -108,11 +109,13 @@ class LineSink {
 // when they are certainly false for every row.
 struct FilterSpec {
   std::optional<delta::Predicate> share_filter;
+  std::optional<PartitionRuleMatcher> share_rule;
   std::optional<delta::Predicate> hints;
   std::optional<int64_t> limit;
 };
 
 struct Filters {
+  const PartitionRuleMatcher* rule = nullptr;  // points into the FilterSpec
   std::unique_ptr<delta::FileFilter> share;
   std::unique_ptr<delta::FileFilter> hints;
 
@@ -122,8 +125,12 @@ struct Filters {
       share = std::make_unique<delta::FileFilter>(*spec.share_filter, metadata, features);
     }
     if (spec.hints) hints = std::make_unique<delta::FileFilter>(*spec.hints, metadata, features);
+    if (spec.share_rule) rule = &*spec.share_rule;
   }
-  bool Shared(const delta::AddFile& f) { return !share || share->Evaluate(f) == delta::kMayBeTrue; }
+  bool Shared(const delta::AddFile& f) {
+    if (rule && !rule->Matches(f.partition_values->values)) return false;
+    return !share || share->Evaluate(f) == delta::kMayBeTrue;
+  }
   // The hint outcome set (kMayBeTrue alone: the whole file matches).
   uint8_t Hinted(const delta::AddFile& f) { return hints ? hints->Evaluate(f) : delta::kMayBeTrue; }
 };
@@ -213,6 +220,85 @@ Result<std::vector<delta::FileAction>> ReadDataChangeActions(const storage::Obje
   }
   return out;
 }
+
+// ---- audit notes (http/request.h AuditNotes; Databricks action names, reference doc §3) ----
+
+// The Databricks action of a protocol route (pattern relative to the endpoint prefix).
+std::string_view ActionOfRoute(std::string_view method, std::string_view route) {
+  auto ends = [&](std::string_view suffix) {
+    return route.size() >= suffix.size() && route.substr(route.size() - suffix.size()) == suffix;
+  };
+  if (route.rfind("/files/", 0) == 0) return "deltaSharingDownloadFile";
+  if (ends("/tables/{table}/query")) return "deltaSharingQueryTable";
+  if (ends("/tables/{table}/changes")) return "deltaSharingQueryTableChanges";
+  if (ends("/tables/{table}/metadata")) return "deltaSharingGetTableMetadata";
+  if (ends("/tables/{table}/version")) return "deltaSharingGetTableVersion";
+  if (ends("/tables/{table}/queries/{queryId}")) return "deltaSharingGetQueryInfo";
+  if (ends("/tables/{table}")) return method == "HEAD" ? "deltaSharingGetTableVersion" : "";
+  if (ends("/schemas/{schema}/tables")) return "deltaSharingListTables";
+  if (ends("/shares/{share}/schemas")) return "deltaSharingListSchemas";
+  if (ends("/shares/{share}/all-tables")) return "deltaSharingListAllTables";
+  if (ends("/shares/{share}")) return "deltaSharingGetShare";
+  if (ends("/shares")) return "deltaSharingListShares";
+  return "";
+}
+
+// Query parameters that are opaque credentials or cursors: recorded as present, never copied.
+bool IsOpaqueParam(std::string_view name) {
+  return name == "pageToken" || name == "refreshToken" || name == "signature";
+}
+
+// Action, path parameters and query parameters of a protocol request. Idempotent.
+void NoteRequest(http::Request& request) {
+  if (request.route().empty()) return;
+  const std::shared_ptr<http::AuditNotes>& notes = request.audit();
+  notes->action = std::string(ActionOfRoute(request.method(), request.route()));
+  const bool file = notes->action == "deltaSharingDownloadFile";
+  for (const auto& [name, value] : request.path_params()) {
+    if (file) {
+      // /files/{share id}/{table id}/{path}: the path names provider files; keep it out.
+      if (name == "share") notes->params["share_id"] = value;
+      if (name == "table") notes->params["table_id"] = value;
+      continue;
+    }
+    notes->params[name == "table" ? "name" : name] = value;
+  }
+  if (file) return;  // the query carries the URL signature
+  constexpr size_t kMaxValue = 256;
+  for (const auto& [name, value] : request.query_params()) {
+    if (name.size() > 64) continue;
+    notes->params[name] = IsOpaqueParam(name) ? "true" : value.substr(0, kMaxValue);
+  }
+}
+
+// The /query body fields that shape what is served (options, never tokens).
+void NoteQueryRequest(http::AuditNotes& notes, const QueryRequest& q) {
+  auto put = [&](const char* name, const std::optional<int64_t>& v) {
+    if (v) notes.params[name] = std::to_string(*v);
+  };
+  put("version", q.version);
+  put("timestamp", q.timestamp_ms);
+  put("startingVersion", q.starting_version);
+  put("endingVersion", q.ending_version);
+  put("limitHint", q.limit_hint);
+  put("maxFiles", q.max_files);
+  if (!q.predicate_hints.empty()) notes.params["predicateHints"] = "true";
+  if (q.json_predicate_hints) notes.params["jsonPredicateHints"] = "true";
+  if (q.page_token) notes.params["pageToken"] = "true";
+  if (q.include_refresh_token) notes.params["includeRefreshToken"] = "true";
+  if (q.refresh_token) notes.params["refreshToken"] = "true";
+  if (q.include_historical_metadata) notes.params["includeHistoricalMetadata"] = "true";
+}
+
+// What a served query or change feed returned (response.result of the served event).
+struct ServedCounters {
+  int64_t add_files = 0;
+  int64_t add_bytes = 0;
+  int64_t cdc_files = 0;
+  int64_t cdc_bytes = 0;
+  int64_t remove_files = 0;
+  int64_t remove_bytes = 0;
+};
 
 }  // namespace
 
@@ -407,7 +493,7 @@ struct SharingService::Impl {
     MetadataExtras e;
     e.version = version;
     // Sizes of the whole table would reveal partitions hidden by a partition filter.
-    if (with_size && ctx.table.partition_filter.empty()) {
+    if (with_size && !ctx.table.partition_restricted()) {
       e.size = s.files().total_bytes();
       e.num_files = static_cast<int64_t>(s.files().size());
     }
@@ -451,6 +537,10 @@ struct SharingService::Impl {
         }
       }
       spec.share_filter = std::move(*p);
+    }
+    if (ctx.table.partition_rule) {
+      LS_ASSIGN_OR_RETURN(spec.share_rule,
+                          PartitionRuleMatcher::Create(*ctx.table.partition_rule, s.metadata()));
     }
     if (!q) return spec;
     // Hints: each valid one is AND-ed; invalid ones are skipped ("BEST EFFORT").
@@ -679,7 +769,8 @@ struct SharingService::Impl {
   Result<http::Response> StreamingQuery(const http::Request& request, const TableContext& ctx,
                                         const Capabilities& caps,
                                         std::optional<ResponseFormat> fileidhash,
-                                        const QueryRequest& q) const;
+                                        const QueryRequest& q,
+                                        std::shared_ptr<http::AuditNotes> audit) const;
   Result<http::Response> Changes(http::Request& request) const;
 
   struct ChangeRange {
@@ -698,11 +789,16 @@ struct SharingService::Impl {
                                        std::shared_ptr<const delta::Snapshot> latest,
                                        ResponseFormat format, ResponseFormat id_scheme,
                                        std::optional<ResponseFormat> fileidhash, bool end_stream,
-                                       ChangeRange range, std::string head) const;
+                                       ChangeRange range, std::string head,
+                                       std::shared_ptr<http::AuditNotes> audit) const;
 
   Result<http::Response> ServeFile(http::Request& request) const {
-    return ServeSignedFile(request, *provider, const_cast<StoreCache&>(stores), url_signer,
-                           NowMs());
+    auto response =
+        ServeSignedFile(request, *provider, const_cast<StoreCache&>(stores), url_signer, NowMs());
+    // The URL names its recipient; it is known to be genuine once the signature verified.
+    const std::string* recipient = request.QueryParam("recipient");
+    if (response && recipient) request.audit()->recipient = *recipient;
+    return response;
   }
 };
 
@@ -711,11 +807,14 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
   LS_ASSIGN_OR_RETURN(Capabilities caps, ParseCapabilities(request.Header(kCapabilitiesHeader)));
   LS_ASSIGN_OR_RETURN(auto fileidhash, ParseFileIdHash(request.Header("fileidhash")));
   LS_ASSIGN_OR_RETURN(QueryRequest q, ParseQueryRequest(request.body()));
+  std::shared_ptr<http::AuditNotes> audit = request.audit();
+  NoteQueryRequest(*audit, q);
+  audit->served_action = "deltaSharingQueriedTable";
   if (q.version) LS_RETURN_IF_ERROR(RequireHistory(ctx, "'version'"));
   if (q.timestamp_ms) LS_RETURN_IF_ERROR(RequireHistory(ctx, "'timestamp'"));
   if (q.starting_version) {
     LS_RETURN_IF_ERROR(RequireHistory(ctx, "'startingVersion'"));
-    return StreamingQuery(request, ctx, caps, fileidhash, q);
+    return StreamingQuery(request, ctx, caps, fileidhash, q, audit);
   }
   LS_ASSIGN_OR_RETURN(auto latest, Latest(ctx));
   const int64_t now = NowMs();
@@ -777,11 +876,14 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
     std::string refresh_token;
     std::string head;
     int64_t now;
+    std::shared_ptr<http::AuditNotes> audit;  // filled when the stream ends
+    bool partition_restricted;
   };
   auto state = std::make_shared<State>(State{this, s, ctx.store, Scope(request, ctx), format,
                                              id_scheme, time_travel, end_stream, std::move(filters),
                                              max_files, page ? page->after : std::string(), binding,
-                                             std::move(refresh_token), std::move(head), now});
+                                             std::move(refresh_token), std::move(head), now,
+                                             std::move(audit), ctx.table.partition_restricted()});
 
   http::Response response = http::Response::Stream(
       http::kNdjsonContentType, [state](http::StreamWriter& writer) -> Status {
@@ -791,6 +893,7 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
         sink.buffer() = st.head;
         std::optional<int64_t> min_expiration;
         int64_t emitted = 0;
+        int64_t emitted_bytes = 0;
         std::string stats;
         auto emit = [&](const delta::AddFile& f) -> Status {
           const delta::DeletionVectorDescriptor* dv =
@@ -830,6 +933,7 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
           min_expiration =
               std::min(min_expiration.value_or(sf.url.expiration_ms), sf.url.expiration_ms);
           ++emitted;
+          emitted_bytes += f.size;
           return sink.MaybeFlush();
         };
 
@@ -889,6 +993,18 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
           st.impl->files_served->Inc({std::string(ResponseFormatName(st.format))},
                                      static_cast<double>(emitted));
         }
+        if (st.audit) {
+          auto& r = st.audit->result;
+          r["tableVersion"] = std::to_string(snap.version());
+          r["activeAddFiles"] = std::to_string(snap.files().size());
+          r["numAddFiles"] = std::to_string(emitted);
+          r["scannedAddFileSize"] = std::to_string(emitted_bytes);
+          r["numRemoveFiles"] = "0";
+          if (st.filters.limit) r["limitHint"] = std::to_string(*st.filters.limit);
+          r["deltaSharingPartitionFilteringAccessed"] = st.partition_restricted ? "true" : "false";
+          r["earlyTermination"] =
+              (!status || limit.Reached() || !end.next_page_token.empty()) ? "true" : "false";
+        }
         if (!status) {
           if (!sink.handed() || !st.end_stream) return status;
           end = EndStreamAction{};
@@ -909,7 +1025,8 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
 
 Result<http::Response> SharingService::Impl::StreamingQuery(
     const http::Request& request, const TableContext& ctx, const Capabilities& caps,
-    std::optional<ResponseFormat> fileidhash, const QueryRequest& q) const {
+    std::optional<ResponseFormat> fileidhash, const QueryRequest& q,
+    std::shared_ptr<http::AuditNotes> audit) const {
   LS_ASSIGN_OR_RETURN(auto latest, Latest(ctx));
   ChangeRange range;
   range.start = *q.starting_version;
@@ -961,7 +1078,7 @@ Result<http::Response> SharingService::Impl::StreamingQuery(
   }
   const bool end_stream = caps.include_end_stream_action || q.max_files.has_value();
   return StreamChanges(request, ctx, latest, format, fileidhash.value_or(format), fileidhash,
-                       end_stream, std::move(range), std::move(head));
+                       end_stream, std::move(range), std::move(head), std::move(audit));
 }
 
 Result<http::Response> SharingService::Impl::Changes(http::Request& request) const {
@@ -969,6 +1086,8 @@ Result<http::Response> SharingService::Impl::Changes(http::Request& request) con
   LS_ASSIGN_OR_RETURN(Capabilities caps, ParseCapabilities(request.Header(kCapabilitiesHeader)));
   LS_ASSIGN_OR_RETURN(auto fileidhash, ParseFileIdHash(request.Header("fileidhash")));
   LS_ASSIGN_OR_RETURN(ChangesRequest c, ParseChangesRequest(request));
+  std::shared_ptr<http::AuditNotes> audit = request.audit();
+  audit->served_action = "deltaSharingQueriedTableChanges";
   if (!ctx.table.cdf_shared) {
     return Unsupported("The change data feed of table '{}' is not shared", ctx.table.name);
   }
@@ -1054,14 +1173,14 @@ Result<http::Response> SharingService::Impl::Changes(http::Request& request) con
   }
   const bool end_stream = caps.include_end_stream_action || c.max_files.has_value();
   return StreamChanges(request, ctx, latest, format, fileidhash.value_or(format), fileidhash,
-                       end_stream, std::move(range), std::move(head));
+                       end_stream, std::move(range), std::move(head), std::move(audit));
 }
 
 Result<http::Response> SharingService::Impl::StreamChanges(
     const http::Request& request, const TableContext& ctx,
     std::shared_ptr<const delta::Snapshot> latest, ResponseFormat format, ResponseFormat id_scheme,
-    std::optional<ResponseFormat> fileidhash, bool end_stream, ChangeRange range,
-    std::string head) const {
+    std::optional<ResponseFormat> fileidhash, bool end_stream, ChangeRange range, std::string head,
+    std::shared_ptr<http::AuditNotes> audit) const {
   LS_ASSIGN_OR_RETURN(FilterSpec filters, BuildFilters(ctx, *latest, nullptr));
   struct State {
     const Impl* impl;
@@ -1075,11 +1194,14 @@ Result<http::Response> SharingService::Impl::StreamChanges(
     FilterSpec filters;
     std::string head;
     int64_t now;
+    std::shared_ptr<http::AuditNotes> audit;  // filled when the stream ends
+    bool partition_restricted;
   };
   const int64_t start = range.start;
   auto state = std::make_shared<State>(
       State{this, std::move(latest), ctx.store, Scope(request, ctx), format, id_scheme, end_stream,
-            ctx.table.cdf_shared, std::move(range), std::move(filters), std::move(head), NowMs()});
+            ctx.table.cdf_shared, std::move(range), std::move(filters), std::move(head), NowMs(),
+            std::move(audit), ctx.table.partition_restricted()});
   http::Response response = http::Response::Stream(
       http::kNdjsonContentType, [state](http::StreamWriter& writer) -> Status {
         const State& st = *state;
@@ -1089,6 +1211,7 @@ Result<http::Response> SharingService::Impl::StreamChanges(
         Filters filters(st.filters, st.latest->metadata(), st.latest->features());
         std::optional<int64_t> min_expiration;
         int64_t emitted = 0;
+        ServedCounters counters;
         EndStreamAction end;
         std::string stats;
 
@@ -1128,9 +1251,25 @@ Result<http::Response> SharingService::Impl::StreamChanges(
           min_expiration =
               std::min(min_expiration.value_or(sf.url.expiration_ms), sf.url.expiration_ms);
           ++emitted;
+          const int64_t size = a.size.value_or(0);
+          switch (a.type) {
+            case delta::FileActionType::kAdd:
+              ++counters.add_files;
+              counters.add_bytes += size;
+              break;
+            case delta::FileActionType::kRemove:
+              ++counters.remove_files;
+              counters.remove_bytes += size;
+              break;
+            case delta::FileActionType::kCdc:
+              ++counters.cdc_files;
+              counters.cdc_bytes += size;
+              break;
+          }
           return sink.MaybeFlush();
         };
         auto shared = [&](const delta::FileAction& a) {
+          if (filters.rule && !filters.rule->Matches(a.partition_values)) return false;
           if (!filters.share) return true;
           delta::PartitionValues pv{a.partition_values};
           delta::AddFile f;
@@ -1195,7 +1334,21 @@ Result<http::Response> SharingService::Impl::StreamChanges(
               }
               return sink.MaybeFlush();
             });
-        if (!status && IsStopSignal(status.error())) status = OkStatus();
+        const bool cut = !status && IsStopSignal(status.error());
+        if (cut) status = OkStatus();
+        if (st.audit) {
+          auto& res = st.audit->result;
+          res["tableVersion"] = std::to_string(r.end);
+          res["numAddFiles"] = std::to_string(counters.add_files);
+          res["scannedAddFileSize"] = std::to_string(counters.add_bytes);
+          res["numRemoveFiles"] = std::to_string(counters.remove_files);
+          res["scannedRemoveFileSize"] = std::to_string(counters.remove_bytes);
+          res["numAddCDCFiles"] = std::to_string(counters.cdc_files);
+          res["scannedAddCDCFileSize"] = std::to_string(counters.cdc_bytes);
+          res["deltaSharingPartitionFilteringAccessed"] =
+              st.partition_restricted ? "true" : "false";
+          res["earlyTermination"] = (cut || !status) ? "true" : "false";
+        }
         if (status && !st.end_stream && !end.next_page_token.empty()) {
           return MakeError(ErrorCode::kInternal, "page cut without an endStreamAction");
         }
@@ -1280,7 +1433,12 @@ Result<std::unique_ptr<SharingService>> SharingService::Create(
 }
 
 Status SharingService::Authenticate(http::Request& request) const {
-  LS_ASSIGN_OR_RETURN(Recipient r, impl_->provider->Authenticate(request.Header("Authorization")));
+  // The notes are written before the check so that refusals (401, 403) are audited under the
+  // action the caller attempted.
+  NoteRequest(request);
+  LS_ASSIGN_OR_RETURN(Recipient r, impl_->provider->Authenticate(request.Header("Authorization"),
+                                                                 request.remote_address()));
+  if (!r.anonymous) request.audit()->recipient = r.name;
   request.set_principal("recipient:" + r.name);
   request.set_identity(std::move(r));
   return OkStatus();
@@ -1302,7 +1460,13 @@ Status SharingService::RegisterRoutes(http::Router& router) {
   ci.case_insensitive = true;
   Impl* impl = impl_.get();
   auto bind = [impl](Result<http::Response> (Impl::*method)(http::Request&) const) {
-    return [impl, method](http::Request& request) { return (impl->*method)(request); };
+    return [impl, method](http::Request& request) {
+      NoteRequest(request);
+      if (const Recipient* r = std::any_cast<Recipient>(&request.identity())) {
+        if (!r->anonymous) request.audit()->recipient = r->name;
+      }
+      return (impl->*method)(request);
+    };
   };
   LS_RETURN_IF_ERROR(router.Handle("GET", p + "/shares", bind(&Impl::ListShares), ci));
   LS_RETURN_IF_ERROR(router.Handle("GET", p + "/shares/{share}", bind(&Impl::GetShare), ci));
@@ -1321,7 +1485,8 @@ Status SharingService::RegisterRoutes(http::Router& router) {
   // Asynchronous queries are not offered (asyncquery is never echoed), so no query id exists.
   LS_RETURN_IF_ERROR(router.Handle(
       "POST", table + "/queries/{queryId}",
-      [](http::Request&) -> Result<http::Response> {
+      [](http::Request& request) -> Result<http::Response> {
+        NoteRequest(request);
         return NotFound("Unknown query id: this server answers queries synchronously");
       },
       ci));

@@ -20,6 +20,17 @@
 // with `Delta-Table-Version`, the chosen format echoed in the capabilities response header and
 // the `fileidhash` echo. Page and refresh tokens are HMAC-signed and bound to the request.
 //
+// Audit: every protocol request gets http::AuditNotes (request.audit()), also when refused by
+// Authenticate: `action` (deltaSharingListShares, deltaSharingGetShare, deltaSharingListSchemas,
+// deltaSharingListTables, deltaSharingListAllTables, deltaSharingGetTableVersion,
+// deltaSharingGetTableMetadata, deltaSharingQueryTable, deltaSharingQueryTableChanges,
+// deltaSharingDownloadFile for /files), `params` (share, schema, name, the query options; page
+// and refresh tokens only as "true"; never bearer tokens or file paths), `recipient` (the
+// provider-side name); /query and /changes also set `served_action` (deltaSharingQueriedTable /
+// deltaSharingQueriedTableChanges) and their stream fills `result` when it ends (tableVersion,
+// numAddFiles, activeAddFiles, scannedAddFileSize, numRemoveFiles, numAddCDCFiles,
+// scannedAddCDCFileSize, limitHint, deltaSharingPartitionFilteringAccessed, earlyTermination).
+//
 // Thread-safety: all handlers may run concurrently. SetBaseUrl may be called at any time.
 // The provider must outlive the service; the service must outlive the router's server.
 #pragma once

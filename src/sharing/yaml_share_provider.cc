@@ -97,7 +97,8 @@ Result<std::unique_ptr<YamlShareProvider>> YamlShareProvider::Create(const Shari
   return p;
 }
 
-Result<Recipient> YamlShareProvider::Authenticate(const std::string* authorization) const {
+Result<Recipient> YamlShareProvider::Authenticate(const std::string* authorization,
+                                                  std::string_view /*remote_address*/) const {
   if (open_access_) return Recipient{"anonymous", /*anonymous=*/true};
   // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive.
   if (authorization == nullptr) {
@@ -236,7 +237,8 @@ Result<TableInfo> YamlShareProvider::GetTable(const Recipient& recipient, std::s
 
 Result<TableInfo> YamlShareProvider::GetTableById(std::string_view recipient_name,
                                                   std::string_view share_id,
-                                                  std::string_view table_id) const {
+                                                  std::string_view table_id,
+                                                  std::string_view /*remote_address*/) const {
   std::string key = std::string(share_id) + "/" + std::string(table_id);
   auto it = table_ids_.find(key);
   if (it == table_ids_.end()) return NotFound("The table of this URL is no longer shared");

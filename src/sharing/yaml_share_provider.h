@@ -24,7 +24,9 @@ class YamlShareProvider final : public ShareProvider {
   /// file gives none). kInvalidArgument when two tables of one share end up with the same id.
   static Result<std::unique_ptr<YamlShareProvider>> Create(const SharingConfig& config);
 
-  Result<Recipient> Authenticate(const std::string* authorization) const override;
+  /// The YAML file has no IP access lists: `remote_address` is not checked.
+  Result<Recipient> Authenticate(const std::string* authorization,
+                                 std::string_view remote_address) const override;
   Result<ListPage<ShareInfo>> ListShares(const Recipient& recipient,
                                          const ListOptions& options) const override;
   Result<ShareInfo> GetShare(const Recipient& recipient, std::string_view share) const override;
@@ -38,7 +40,8 @@ class YamlShareProvider final : public ShareProvider {
   Result<TableInfo> GetTable(const Recipient& recipient, std::string_view share,
                              std::string_view schema, std::string_view table) const override;
   Result<TableInfo> GetTableById(std::string_view recipient_name, std::string_view share_id,
-                                 std::string_view table_id) const override;
+                                 std::string_view table_id,
+                                 std::string_view remote_address) const override;
 
  private:
   struct Schema {

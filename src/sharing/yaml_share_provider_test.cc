@@ -44,12 +44,12 @@ TEST(YamlShareProviderTest, TokensIdentifyRecipients) {
   auto p = Make(kConfig);
   std::string g = Bearer("global-token"), a = Bearer("acme-token-0123456789"),
               lower = "bearer acme-token-0123456789", bad = Bearer("nope"), basic = "Basic x";
-  EXPECT_EQ(p->Authenticate(&g)->name, "default");
-  EXPECT_EQ(p->Authenticate(&a)->name, "acme");
-  EXPECT_EQ(p->Authenticate(&lower)->name, "acme");
-  EXPECT_EQ(p->Authenticate(&bad).error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(p->Authenticate(&basic).error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(p->Authenticate(nullptr).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(p->Authenticate(&g, "127.0.0.1")->name, "default");
+  EXPECT_EQ(p->Authenticate(&a, "127.0.0.1")->name, "acme");
+  EXPECT_EQ(p->Authenticate(&lower, "127.0.0.1")->name, "acme");
+  EXPECT_EQ(p->Authenticate(&bad, "127.0.0.1").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(p->Authenticate(&basic, "127.0.0.1").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(p->Authenticate(nullptr, "127.0.0.1").error().code, ErrorCode::kUnauthenticated);
 }
 
 TEST(YamlShareProviderTest, RecipientsSeeOnlyTheirShares) {
@@ -84,10 +84,10 @@ TEST(YamlShareProviderTest, NamesAreCaseInsensitiveAndIdsStable) {
   EXPECT_EQ(items->id, Make(kConfig)->GetTable(acme, "sales", "eu", "items")->id);
   EXPECT_TRUE(items->history_shared);
   EXPECT_TRUE(items->cdf_shared);
-  EXPECT_TRUE(p->GetTableById("acme", items->share_id, items->id));
-  EXPECT_FALSE(p->GetTableById("acme", items->share_id, "fixed-id-x"));
+  EXPECT_TRUE(p->GetTableById("acme", items->share_id, items->id, "127.0.0.1"));
+  EXPECT_FALSE(p->GetTableById("acme", items->share_id, "fixed-id-x", "127.0.0.1"));
   auto staff = p->GetTable(Recipient{"default"}, "hr", "people", "staff");
-  EXPECT_FALSE(p->GetTableById("acme", staff->share_id, staff->id));
+  EXPECT_FALSE(p->GetTableById("acme", staff->share_id, staff->id, "127.0.0.1"));
 }
 
 TEST(YamlShareProviderTest, PagesByKey) {
@@ -109,7 +109,7 @@ TEST(YamlShareProviderTest, PagesByKey) {
 
 TEST(YamlShareProviderTest, OpenAccessWithoutTokens) {
   auto p = Make("version: 1\nshares:\n- name: s\n");
-  auto r = p->Authenticate(nullptr);
+  auto r = p->Authenticate(nullptr, "127.0.0.1");
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->anonymous);
   EXPECT_EQ(p->ListShares(*r, {})->items.size(), 1u);

@@ -1,0 +1,634 @@
+#include "sharing/metastore_share_provider.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "auth/ip_access_list.h"
+#include "auth/secret_token.h"
+#include "common/strings.h"
+#include "sharing/ttl_cache_internal.h"
+
+namespace lakeshare::sharing {
+
+namespace {
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+tl::unexpected<Error> ShareNotFound(std::string_view share) {
+  return NotFound("Share '{}' does not exist or is not shared with you", share);
+}
+
+tl::unexpected<Error> TableNotFound(std::string_view share, std::string_view schema,
+                                    std::string_view table) {
+  return NotFound("Table '{}.{}.{}' does not exist or is not shared with you", share, schema,
+                  table);
+}
+
+tl::unexpected<Error> AddressRefused(std::string_view address) {
+  return MakeError(ErrorCode::kPermissionDenied,
+                   fmt::format("Requests from IP address '{}' are not allowed for this recipient; "
+                               "ask the data provider to add it to the recipient's IP access list",
+                               address));
+}
+
+// A recipient's IP access list as stored; `invalid` when a stored entry does not parse (then
+// every address is refused: fail closed).
+struct IpGate {
+  auth::IpAccessList list;
+  bool invalid = false;
+
+  static IpGate From(const std::vector<std::string>& entries) {
+    IpGate g;
+    auto parsed = auth::IpAccessList::Parse(entries);
+    if (parsed) {
+      g.list = std::move(*parsed);
+    } else {
+      g.invalid = true;
+    }
+    return g;
+  }
+  Status Check(std::string_view address) const {
+    if (invalid) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       "The recipient's IP access list is invalid, so every request is refused; "
+                       "ask the data provider to correct it");
+    }
+    if (!list.Allows(address)) {
+      return AddressRefused(address);
+    }
+    return OkStatus();
+  }
+};
+
+struct TokenEntry {
+  bool known = false;
+  std::string recipient;  // canonical name
+  IpGate ips;
+  std::optional<int64_t> token_expires_at;
+  std::optional<int64_t> recipient_expires_at;
+};
+
+struct RecipientEntry {
+  bool exists = false;
+  std::string name;
+  std::vector<std::string> shares;  // granted SELECT, canonical names, sorted by lower-cased name
+  std::map<std::string, std::string> properties;
+  IpGate ips;
+};
+
+// One `partitions[].values[]` condition before the recipient's properties are known.
+struct ConditionTemplate {
+  std::string column;
+  PartitionCondition::Op op = PartitionCondition::Op::kEqual;
+  std::optional<std::string> value;
+  std::optional<std::string> property_key;
+};
+
+struct PartitionsTemplate {
+  bool invalid = false;  // unparsable: the table is invisible (fail closed)
+  std::optional<std::vector<std::vector<ConditionTemplate>>> clauses;  // nullopt: no filter
+};
+
+struct SharedTable {
+  std::string key;  // lower(schema) \x1f lower(name)
+  TableInfo info;   // without partition_rule
+  PartitionsTemplate partitions;
+};
+
+struct ShareEntry {
+  bool exists = false;
+  ShareInfo info;
+  std::vector<SharedTable> tables;  // sorted by key
+};
+
+// Unity Catalog `partitions`: [{"values": [{"name", "op": EQUAL|LIKE, "value" |
+// "recipient_property_key"}]}]; "value unset = NULL".
+PartitionsTemplate ParsePartitions(std::string_view text) {
+  PartitionsTemplate out;
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return out;
+  }
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) {
+    out.invalid = true;
+    return out;
+  }
+  if (j.empty()) {
+    return out;
+  }
+  std::vector<std::vector<ConditionTemplate>> clauses;
+  for (const auto& entry : j) {
+    auto values = entry.is_object() ? entry.find("values") : entry.end();
+    if (!entry.is_object() || values == entry.end() || !values->is_array() || values->empty()) {
+      out.invalid = true;
+      return out;
+    }
+    std::vector<ConditionTemplate> clause;
+    for (const auto& v : *values) {
+      if (!v.is_object() || !v.contains("name") || !v["name"].is_string() ||
+          v["name"].get<std::string>().empty()) {
+        out.invalid = true;
+        return out;
+      }
+      ConditionTemplate c;
+      c.column = v["name"].get<std::string>();
+      std::string op = v.contains("op") && v["op"].is_string() ? v["op"].get<std::string>() : "";
+      op = ToLower(op);
+      if (op == "equal") {
+        c.op = PartitionCondition::Op::kEqual;
+      } else if (op == "like") {
+        c.op = PartitionCondition::Op::kLike;
+      } else {
+        out.invalid = true;
+        return out;
+      }
+      auto key = v.find("recipient_property_key");
+      auto value = v.find("value");
+      const bool has_value = value != v.end() && !value->is_null();
+      if (key != v.end() && !key->is_null()) {
+        if (!key->is_string() || has_value) {
+          out.invalid = true;
+          return out;
+        }
+        c.property_key = key->get<std::string>();
+      } else if (has_value) {
+        if (value->is_string()) {
+          c.value = value->get<std::string>();
+        } else if (value->is_number() || value->is_boolean()) {
+          c.value = value->dump();
+        } else {
+          out.invalid = true;
+          return out;
+        }
+      }
+      clause.push_back(std::move(c));
+    }
+    clauses.push_back(std::move(clause));
+  }
+  out.clauses = std::move(clauses);
+  return out;
+}
+
+// The table as `properties`' owner sees it; nullopt when it must stay invisible.
+std::optional<TableInfo> Resolve(const SharedTable& t,
+                                 const std::map<std::string, std::string>& properties) {
+  if (t.partitions.invalid) {
+    return std::nullopt;
+  }
+  TableInfo info = t.info;
+  if (!t.partitions.clauses) {
+    return info;
+  }
+  std::vector<PartitionClause> rule;
+  for (const auto& clause : *t.partitions.clauses) {
+    PartitionClause resolved;
+    bool complete = true;
+    for (const ConditionTemplate& c : clause) {
+      PartitionCondition pc;
+      pc.column = c.column;
+      pc.op = c.op;
+      if (c.property_key) {
+        auto it = properties.find(*c.property_key);
+        if (it == properties.end()) {
+          complete = false;  // fail closed: an entry naming a missing property matches nothing
+          break;
+        }
+        pc.value = it->second;
+      } else {
+        pc.value = c.value;
+      }
+      resolved.push_back(std::move(pc));
+    }
+    if (complete) {
+      rule.push_back(std::move(resolved));
+    }
+  }
+  if (rule.empty()) {
+    return std::nullopt;
+  }
+  info.partition_rule = std::move(rule);
+  return info;
+}
+
+std::string SchemaOf(const SharedTable& t) { return t.key.substr(0, t.key.find('\x1f')); }
+
+}  // namespace
+
+struct MetastoreShareProvider::Impl {
+  catalog::Catalog& catalog;
+  MetastoreProviderOptions options;
+  TtlCache<std::shared_ptr<const TokenEntry>> tokens;
+  TtlCache<std::shared_ptr<const TokenEntry>> unknown_tokens;
+  TtlCache<std::shared_ptr<const RecipientEntry>> recipients;
+  TtlCache<std::shared_ptr<const ShareEntry>> shares;
+  std::atomic<int64_t> token_hits{0}, token_misses{0}, recipient_hits{0}, recipient_misses{0},
+      share_hits{0}, share_misses{0};
+
+  Impl(catalog::Catalog& c, MetastoreProviderOptions o)
+      : catalog(c),
+        options(std::move(o)),
+        tokens(options.max_tokens),
+        unknown_tokens(options.max_unknown_tokens),
+        recipients(options.max_recipients),
+        shares(options.max_shares) {}
+
+  int64_t Now() const { return options.clock_ms ? options.clock_ms() : SystemNowMs(); }
+
+  Result<std::shared_ptr<const TokenEntry>> LookupToken(std::string_view token, int64_t now) {
+    std::string digest = catalog::HashToken(token);
+    if (auto hit = tokens.Get(digest, now)) {
+      ++token_hits;
+      return *hit;
+    }
+    if (auto hit = unknown_tokens.Get(digest, now)) {
+      ++token_hits;
+      return *hit;
+    }
+    ++token_misses;
+    const uint64_t gen = tokens.generation();
+    const uint64_t unknown_gen = unknown_tokens.generation();
+    auto auth = catalog.AuthenticateRecipient(token);
+    auto entry = std::make_shared<TokenEntry>();
+    if (!auth) {
+      if (auth.error().code != ErrorCode::kUnauthenticated) {
+        return tl::unexpected<Error>(auth.error());
+      }
+      unknown_tokens.PutIfGeneration(std::move(digest), entry, now + options.ttl_ms, unknown_gen);
+      return entry;
+    }
+    entry->known = true;
+    entry->recipient = auth->recipient.name;
+    entry->ips = IpGate::From(auth->recipient.ip_access_list);
+    entry->token_expires_at = auth->token.expires_at;
+    entry->recipient_expires_at = auth->recipient.expiration_time;
+    tokens.PutIfGeneration(std::move(digest), entry, now + options.ttl_ms, gen);
+    return entry;
+  }
+
+  Result<std::shared_ptr<const RecipientEntry>> LookupRecipient(std::string_view name,
+                                                                int64_t now) {
+    std::string key = ToLower(name);
+    if (auto hit = recipients.Get(key, now)) {
+      ++recipient_hits;
+      return *hit;
+    }
+    ++recipient_misses;
+    const uint64_t gen = recipients.generation();
+    auto entry = std::make_shared<RecipientEntry>();
+    auto info = catalog.GetRecipient(name);
+    if (!info && info.error().code != ErrorCode::kNotFound) {
+      return tl::unexpected<Error>(info.error());
+    }
+    if (info) {
+      auto grants = catalog.ListRecipientShareGrants(name);
+      if (!grants && grants.error().code != ErrorCode::kNotFound) {
+        return tl::unexpected<Error>(grants.error());
+      }
+      if (grants) {
+        entry->exists = true;
+        entry->name = info->name;
+        entry->properties = std::move(info->properties);
+        entry->ips = IpGate::From(info->ip_access_list);
+        for (const catalog::ShareGrant& g : *grants) {
+          if (std::find(g.privileges.begin(), g.privileges.end(), catalog::Privilege::kSelect) !=
+              g.privileges.end()) {
+            entry->shares.push_back(g.share_name);
+          }
+        }
+        std::sort(
+            entry->shares.begin(), entry->shares.end(),
+            [](const std::string& a, const std::string& b) { return ToLower(a) < ToLower(b); });
+      }
+    }
+    recipients.PutIfGeneration(std::move(key), entry, now + options.ttl_ms, gen);
+    return entry;
+  }
+
+  Result<std::shared_ptr<const ShareEntry>> LookupShare(std::string_view name, int64_t now) {
+    std::string key = ToLower(name);
+    if (auto hit = shares.Get(key, now)) {
+      ++share_hits;
+      return *hit;
+    }
+    ++share_misses;
+    const uint64_t gen = shares.generation();
+    auto entry = std::make_shared<ShareEntry>();
+    auto share = catalog.GetShare(name, /*include_shared_data=*/true);
+    if (!share && share.error().code != ErrorCode::kNotFound) {
+      return tl::unexpected<Error>(share.error());
+    }
+    if (share) {
+      entry->exists = true;
+      entry->info.name = share->name;
+      entry->info.id = share->id;
+      if (!share->comment.empty()) {
+        entry->info.comment = share->comment;
+      }
+      for (const catalog::SharedDataObject& o : share->objects) {
+        if (ToLower(o.status) != "active") {
+          continue;
+        }
+        std::vector<std::string_view> parts = Split(o.shared_as, '.');
+        if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+          continue;
+        }
+        auto table = catalog.GetTable(o.name);
+        if (!table) {
+          if (table.error().code == ErrorCode::kNotFound) {
+            continue;  // dropped since it was shared
+          }
+          return tl::unexpected<Error>(table.error());
+        }
+        SharedTable t;
+        t.key = ToLower(parts[0]) + '\x1f' + ToLower(parts[1]);
+        t.info.schema = std::string(parts[0]);
+        t.info.name = std::string(parts[1]);
+        t.info.share = share->name;
+        t.info.share_id = share->id;
+        t.info.id = table->id;
+        t.info.location = table->storage_location;
+        t.info.source_name = o.name;
+        t.info.history_shared = ToLower(o.history_data_sharing_status) == "enabled";
+        // Unity Catalog: sharing WITH HISTORY covers the change data feed too; the older
+        // cdf_enabled flag shares it on its own.
+        t.info.cdf_shared = t.info.history_shared || o.cdf_enabled;
+        t.info.start_version = std::max<int64_t>(0, o.start_version.value_or(0));
+        t.partitions = ParsePartitions(o.partitions_json);
+        entry->tables.push_back(std::move(t));
+      }
+      std::sort(entry->tables.begin(), entry->tables.end(),
+                [](const SharedTable& a, const SharedTable& b) { return a.key < b.key; });
+    }
+    shares.PutIfGeneration(std::move(key), entry, now + options.ttl_ms, gen);
+    return entry;
+  }
+
+  // The share named `share` if `r` holds SELECT on it; null when not.
+  Result<std::shared_ptr<const ShareEntry>> GrantedShare(const RecipientEntry& r,
+                                                         std::string_view share, int64_t now) {
+    const std::string key = ToLower(share);
+    bool granted = false;
+    for (const std::string& s : r.shares) {
+      granted = granted || ToLower(s) == key;
+    }
+    if (!granted) {
+      return std::shared_ptr<const ShareEntry>();
+    }
+    LS_ASSIGN_OR_RETURN(auto entry, LookupShare(share, now));
+    if (!entry->exists) {
+      return std::shared_ptr<const ShareEntry>();
+    }
+    return entry;
+  }
+
+  struct View {
+    std::shared_ptr<const RecipientEntry> recipient;
+    std::shared_ptr<const ShareEntry> share;
+  };
+
+  Result<View> VisibleShare(const Recipient& recipient, std::string_view share) {
+    const int64_t now = Now();
+    View v;
+    LS_ASSIGN_OR_RETURN(v.recipient, LookupRecipient(recipient.name, now));
+    if (!v.recipient->exists) {
+      return ShareNotFound(share);
+    }
+    LS_ASSIGN_OR_RETURN(v.share, GrantedShare(*v.recipient, share, now));
+    if (!v.share) {
+      return ShareNotFound(share);
+    }
+    return v;
+  }
+};
+
+MetastoreShareProvider::MetastoreShareProvider(catalog::Catalog& catalog,
+                                               MetastoreProviderOptions options)
+    : impl_(std::make_unique<Impl>(catalog, std::move(options))) {}
+
+MetastoreShareProvider::~MetastoreShareProvider() = default;
+
+Result<Recipient> MetastoreShareProvider::Authenticate(const std::string* authorization,
+                                                       std::string_view remote_address) const {
+  if (authorization == nullptr) {
+    return MakeError(ErrorCode::kUnauthenticated, "Missing bearer token (Authorization header)");
+  }
+  std::optional<std::string_view> token = auth::BearerToken(authorization);
+  if (!token) {
+    return MakeError(ErrorCode::kUnauthenticated,
+                     "The Authorization header must be 'Bearer <token>' with the token of your "
+                     "credential file");
+  }
+  const int64_t now = impl_->Now();
+  LS_ASSIGN_OR_RETURN(auto entry, impl_->LookupToken(*token, now));
+  const bool expired = (entry->token_expires_at && *entry->token_expires_at <= now) ||
+                       (entry->recipient_expires_at && *entry->recipient_expires_at <= now);
+  if (!entry->known || expired) {
+    return MakeError(ErrorCode::kUnauthenticated,
+                     "Invalid or expired bearer token; ask the data provider for a new "
+                     "credential file");
+  }
+  LS_RETURN_IF_ERROR(entry->ips.Check(remote_address));
+  return Recipient{entry->recipient, /*anonymous=*/false};
+}
+
+Result<ListPage<ShareInfo>> MetastoreShareProvider::ListShares(const Recipient& recipient,
+                                                               const ListOptions& options) const {
+  const int64_t now = impl_->Now();
+  LS_ASSIGN_OR_RETURN(auto r, impl_->LookupRecipient(recipient.name, now));
+  ListPage<ShareInfo> page;
+  for (const std::string& name : r->shares) {
+    if (!options.after.empty() && ToLower(name) <= options.after) {
+      continue;
+    }
+    LS_ASSIGN_OR_RETURN(auto share, impl_->LookupShare(name, now));
+    if (!share->exists) {
+      continue;
+    }
+    if (static_cast<int>(page.items.size()) >= options.limit) {
+      page.more = true;
+      break;
+    }
+    page.items.push_back(share->info);
+  }
+  return page;
+}
+
+Result<ShareInfo> MetastoreShareProvider::GetShare(const Recipient& recipient,
+                                                   std::string_view share) const {
+  LS_ASSIGN_OR_RETURN(Impl::View v, impl_->VisibleShare(recipient, share));
+  return v.share->info;
+}
+
+Result<ListPage<SchemaInfo>> MetastoreShareProvider::ListSchemas(const Recipient& recipient,
+                                                                 std::string_view share,
+                                                                 const ListOptions& options) const {
+  LS_ASSIGN_OR_RETURN(Impl::View v, impl_->VisibleShare(recipient, share));
+  ListPage<SchemaInfo> page;
+  std::string last;  // lower-cased schema of the last visible table seen
+  for (const SharedTable& t : v.share->tables) {
+    std::string schema = SchemaOf(t);
+    if (schema == last || (!options.after.empty() && schema <= options.after)) {
+      continue;
+    }
+    if (!Resolve(t, v.recipient->properties)) {
+      continue;
+    }
+    last = schema;
+    if (static_cast<int>(page.items.size()) >= options.limit) {
+      page.more = true;
+      break;
+    }
+    page.items.push_back(SchemaInfo{t.info.schema, v.share->info.name});
+  }
+  return page;
+}
+
+Result<ListPage<TableInfo>> MetastoreShareProvider::ListTables(const Recipient& recipient,
+                                                               std::string_view share,
+                                                               std::string_view schema,
+                                                               const ListOptions& options) const {
+  auto v = impl_->VisibleShare(recipient, share);
+  if (!v) {
+    if (v.error().code != ErrorCode::kNotFound) {
+      return tl::unexpected<Error>(v.error());
+    }
+    return NotFound("Schema '{}.{}' does not exist or is not shared with you", share, schema);
+  }
+  const std::string schema_key = ToLower(schema);
+  ListPage<TableInfo> page;
+  bool schema_seen = false;
+  for (const SharedTable& t : v->share->tables) {
+    if (SchemaOf(t) != schema_key) {
+      continue;
+    }
+    auto info = Resolve(t, v->recipient->properties);
+    if (!info) {
+      continue;
+    }
+    schema_seen = true;
+    if (!options.after.empty() && ToLower(info->name) <= options.after) {
+      continue;
+    }
+    if (static_cast<int>(page.items.size()) >= options.limit) {
+      page.more = true;
+      break;
+    }
+    page.items.push_back(std::move(*info));
+  }
+  if (!schema_seen) {
+    return NotFound("Schema '{}.{}' does not exist or is not shared with you", share, schema);
+  }
+  return page;
+}
+
+Result<ListPage<TableInfo>> MetastoreShareProvider::ListAllTables(
+    const Recipient& recipient, std::string_view share, const ListOptions& options) const {
+  LS_ASSIGN_OR_RETURN(Impl::View v, impl_->VisibleShare(recipient, share));
+  ListPage<TableInfo> page;
+  for (const SharedTable& t : v.share->tables) {
+    if (!options.after.empty() && t.key <= options.after) {
+      continue;
+    }
+    auto info = Resolve(t, v.recipient->properties);
+    if (!info) {
+      continue;
+    }
+    if (static_cast<int>(page.items.size()) >= options.limit) {
+      page.more = true;
+      break;
+    }
+    page.items.push_back(std::move(*info));
+  }
+  return page;
+}
+
+Result<TableInfo> MetastoreShareProvider::GetTable(const Recipient& recipient,
+                                                   std::string_view share, std::string_view schema,
+                                                   std::string_view table) const {
+  auto v = impl_->VisibleShare(recipient, share);
+  if (!v) {
+    if (v.error().code == ErrorCode::kNotFound) {
+      return TableNotFound(share, schema, table);
+    }
+    return tl::unexpected<Error>(v.error());
+  }
+  const std::string key = ToLower(schema) + '\x1f' + ToLower(table);
+  auto it = std::lower_bound(v->share->tables.begin(), v->share->tables.end(), key,
+                             [](const SharedTable& t, const std::string& k) { return t.key < k; });
+  if (it == v->share->tables.end() || it->key != key) {
+    return TableNotFound(share, schema, table);
+  }
+  auto info = Resolve(*it, v->recipient->properties);
+  if (!info) {
+    return TableNotFound(share, schema, table);
+  }
+  return std::move(*info);
+}
+
+Result<TableInfo> MetastoreShareProvider::GetTableById(std::string_view recipient_name,
+                                                       std::string_view share_id,
+                                                       std::string_view table_id,
+                                                       std::string_view remote_address) const {
+  const int64_t now = impl_->Now();
+  LS_ASSIGN_OR_RETURN(auto r, impl_->LookupRecipient(recipient_name, now));
+  if (!r->exists) {
+    return NotFound("The table of this URL is no longer shared");
+  }
+  LS_RETURN_IF_ERROR(r->ips.Check(remote_address));
+  for (const std::string& name : r->shares) {
+    LS_ASSIGN_OR_RETURN(auto share, impl_->LookupShare(name, now));
+    if (!share->exists || share->info.id != share_id) {
+      continue;
+    }
+    for (const SharedTable& t : share->tables) {
+      if (t.info.id != table_id) {
+        continue;
+      }
+      if (auto info = Resolve(t, r->properties)) {
+        return std::move(*info);
+      }
+    }
+  }
+  return NotFound("The table of this URL is no longer shared");
+}
+
+void MetastoreShareProvider::InvalidateRecipient(std::string_view name) {
+  if (name.empty()) {
+    impl_->tokens.Clear();
+    impl_->unknown_tokens.Clear();
+    impl_->recipients.Clear();
+    impl_->shares.Clear();
+    return;
+  }
+  const std::string key = ToLower(name);
+  impl_->tokens.EraseIf(
+      [&](const std::shared_ptr<const TokenEntry>& e) { return ToLower(e->recipient) == key; });
+  impl_->recipients.Erase(key);
+}
+
+void MetastoreShareProvider::InvalidateShare(std::string_view name) {
+  impl_->shares.Erase(ToLower(name));
+}
+
+MetastoreProviderStats MetastoreShareProvider::stats() const {
+  MetastoreProviderStats s;
+  s.token_hits = impl_->token_hits.load();
+  s.token_misses = impl_->token_misses.load();
+  s.recipient_hits = impl_->recipient_hits.load();
+  s.recipient_misses = impl_->recipient_misses.load();
+  s.share_hits = impl_->share_hits.load();
+  s.share_misses = impl_->share_misses.load();
+  return s;
+}
+
+}  // namespace lakeshare::sharing

@@ -1,0 +1,103 @@
+// MetastoreShareProvider: the ShareProvider of the governance plane (issue 5). It answers from a
+// catalog::Catalog (SQLite or PostgreSQL) through three bounded, per-replica caches:
+//
+//   token digest -> recipient (name, IP access list, token and recipient expiry), also "unknown"
+//   recipient    -> granted shares (SELECT) and properties (for per-recipient partitions)
+//   share        -> its ACTIVE shared tables, resolved to storage locations
+//
+// Every entry lives at most `ttl_ms` (default 2 s): a token revoked, a grant removed or a share
+// changed on another replica takes effect here within that delay. InvalidateRecipient /
+// InvalidateShare drop entries at once (the admin API of the same replica calls them after a
+// revocation, grant change, update or delete). Expiry times of tokens and recipients are checked
+// on every request, so an expiring token stops exactly on time whatever the cache holds.
+//
+// Visibility (Unity Catalog SharedDataObject): schema and table are the two parts of `shared_as`;
+// only objects with status ACTIVE whose table exists are visible; `history_data_sharing_status`
+// ENABLED shares history (time travel, streaming and the change data feed); `cdf_enabled` shares
+// the change data feed; `start_version` is the first readable version; `partitions` become the
+// table's enforced partition_rule, with `recipient_property_key` resolved from the recipient's
+// properties. Fail closed: a table whose partitions cannot be parsed, or whose every entry names a
+// property the recipient lacks, is invisible to that recipient (an entry naming a missing property
+// is dropped; the remaining entries still apply). Share ids are the catalog's share ids, table ids
+// the catalog's table ids.
+//
+// Thread-safe. No lock is held across catalog calls. The catalog must outlive the provider.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "catalog/catalog.h"
+#include "sharing/share_provider.h"
+
+namespace lakeshare::sharing {
+
+struct MetastoreProviderOptions {
+  /// How long a cached token, recipient or share is used without asking the catalog again.
+  /// 0 disables caching (every request reads the catalog).
+  int64_t ttl_ms = 2000;
+  /// Bounds of the caches (least recently used entries are dropped first).
+  size_t max_tokens = 100'000;
+  size_t max_unknown_tokens = 10'000;
+  size_t max_recipients = 100'000;
+  size_t max_shares = 10'000;
+  /// Wall clock in ms since the epoch (cache ages, token and recipient expiry); null: the system
+  /// clock. Tests inject one.
+  std::function<int64_t()> clock_ms;
+};
+
+/// Counters of the caches (for /metrics and benchmarks).
+struct MetastoreProviderStats {
+  int64_t token_hits = 0;
+  int64_t token_misses = 0;
+  int64_t recipient_hits = 0;
+  int64_t recipient_misses = 0;
+  int64_t share_hits = 0;
+  int64_t share_misses = 0;
+};
+
+class MetastoreShareProvider final : public ShareProvider {
+ public:
+  /// `catalog` must outlive the provider.
+  MetastoreShareProvider(catalog::Catalog& catalog, MetastoreProviderOptions options = {});
+  ~MetastoreShareProvider() override;
+  MetastoreShareProvider(const MetastoreShareProvider&) = delete;
+  MetastoreShareProvider& operator=(const MetastoreShareProvider&) = delete;
+
+  Result<Recipient> Authenticate(const std::string* authorization,
+                                 std::string_view remote_address) const override;
+  Result<ListPage<ShareInfo>> ListShares(const Recipient& recipient,
+                                         const ListOptions& options) const override;
+  Result<ShareInfo> GetShare(const Recipient& recipient, std::string_view share) const override;
+  Result<ListPage<SchemaInfo>> ListSchemas(const Recipient& recipient, std::string_view share,
+                                           const ListOptions& options) const override;
+  Result<ListPage<TableInfo>> ListTables(const Recipient& recipient, std::string_view share,
+                                         std::string_view schema,
+                                         const ListOptions& options) const override;
+  Result<ListPage<TableInfo>> ListAllTables(const Recipient& recipient, std::string_view share,
+                                            const ListOptions& options) const override;
+  Result<TableInfo> GetTable(const Recipient& recipient, std::string_view share,
+                             std::string_view schema, std::string_view table) const override;
+  Result<TableInfo> GetTableById(std::string_view recipient_name, std::string_view share_id,
+                                 std::string_view table_id,
+                                 std::string_view remote_address) const override;
+
+  /// Drop what is cached about recipient `name` (its tokens, grants and properties) now; an
+  /// empty name drops everything (every cache). Call after revoking or rotating tokens, changing
+  /// grants, IP lists, properties or expiry, and deleting or renaming a recipient.
+  void InvalidateRecipient(std::string_view name);
+  /// Drop the cached contents of share `name` now (after an update, rename or delete).
+  void InvalidateShare(std::string_view name);
+
+  MetastoreProviderStats stats() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lakeshare::sharing
