@@ -155,6 +155,11 @@ class ManagementService::Impl {
       : catalog_(catalog), options_(std::move(options)) {}
 
   Status Authenticate(http::Request& request) const {
+    // Name the action now, so a request refused here is audited under it too.
+    auto action = actions_.find(request.method() + " " + request.route());
+    if (action != actions_.end()) {
+      request.audit()->action = action->second;
+    }
     std::optional<std::string_view> token = auth::BearerToken(request.Header("Authorization"));
     if (!token) {
       return MakeError(ErrorCode::kUnauthenticated,
@@ -1888,6 +1893,8 @@ class ManagementService::Impl {
 
   catalog::Catalog* catalog_;
   ManagementOptions options_;
+  /// "METHOD pattern" -> audit action; written by Register only, before serving.
+  std::map<std::string, std::string> actions_;
 };
 
 Status ManagementService::Impl::Register(http::Router& router) {
@@ -1966,6 +1973,7 @@ Status ManagementService::Impl::Register(http::Router& router) {
       {"GET", ls + "/audit", "listAuditEvents", &Impl::QueryAudit},
   };
   for (const Route& r : routes) {
+    actions_[std::string(r.method) + " " + r.path] = r.action;
     auto handler = r.handler;
     LS_RETURN_IF_ERROR(Add(
         router, r.method, r.path, r.action,

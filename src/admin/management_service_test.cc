@@ -675,10 +675,12 @@ TEST_F(ManagementTest, EveryErrorCodeComesWithItsStatus) {
       EXPECT_FALSE(r.body.value("message", "").empty());
     }
   }
-  // No token at all: 401 with a Bearer challenge.
+  // No token at all: 401 with a Bearer challenge, audited under the route's action.
   Reply anonymous = Call("GET", Uc("/shares"), "");
   EXPECT_EQ(anonymous.status, 401);
   EXPECT_EQ(*anonymous.response.Header("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(anonymous.audit.action, "listShares");
+  EXPECT_EQ(Call("DELETE", Uc("/recipients/r"), "bad-token").audit.action, "deleteRecipient");
 }
 
 TEST_F(ManagementTest, MalformedBodiesAreClear400s) {
