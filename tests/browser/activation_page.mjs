@@ -28,6 +28,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const UC = '/api/2.1/unity-catalog';
 const ADMIN_TOKEN = 'browser-e2e-admin-' + 'a'.repeat(32);
 const RECIPIENT = 'acme-browser';
+const ROTATED_RECIPIENT = 'bolt-browser';  // its first link is replaced by a rotation, unused
+const ORGANIZATION = 'Lakeshare Browser Test GmbH';
 const SHARE = 'browser_share';
 // Bounds on promises of the product (the server starts, the page renders), not speed measurements.
 const START_TIMEOUT_MS = 60_000;
@@ -188,6 +190,18 @@ step('provider: catalog, schema, table, share, recipient and grant through the m
          `create recipient returned no activation_url: ${JSON.stringify(recipient)}`);
   assert(w.activationUrl.startsWith(w.base + '/'),
          `activation_url ${w.activationUrl} is not on the server ${w.base}`);
+  // The organisation the page names as the provider.
+  await api(w.base, 'PATCH', `${UC}/metastores/metastore`, { delta_sharing_organization_name: ORGANIZATION });
+  // A second partner whose first link is replaced before anyone opened it.
+  const rotated = await api(w.base, 'POST', `${UC}/recipients`, {
+    name: ROTATED_RECIPIENT, authentication_type: 'TOKEN',
+  });
+  w.replacedUrl = rotated.activation_url;
+  const fresh = await api(w.base, 'POST', `${UC}/recipients/${ROTATED_RECIPIENT}/rotate-token`, {
+    existing_token_expire_in_seconds: 0,
+  });
+  assert(typeof w.replacedUrl === 'string' && fresh.activation_url && fresh.activation_url !== w.replacedUrl,
+         'rotate-token did not return a new activation_url');
 });
 
 step('partner: the page says what the link is for (recipient name) and offers the download',
@@ -201,6 +215,9 @@ step('partner: the page says what the link is for (recipient name) and offers th
   assert(await w.page.locator('#details').isVisible(), `the download section is hidden; status: '${status}'`);
   const shown = (await w.page.locator('#recipient').textContent()).trim();
   assert(shown === RECIPIENT, `the page shows recipient '${shown}', expected '${RECIPIENT}'`);
+  const organization = (await w.page.locator('#organization').textContent()).trim();
+  assert(organization === ORGANIZATION,
+         `the page shows the provider as '${organization}', expected '${ORGANIZATION}'`);
   const expires = (await w.page.locator('#expires').textContent()).trim();
   assert(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/.test(expires),
          `the link's expiry is shown as '${expires}', expected 'YYYY-MM-DD HH:MM:SS UTC'`);
@@ -265,6 +282,19 @@ step('partner: reloading the page says the link was already used (no second down
   assert(/already used/i.test(status), `after reload the page says '${status}'`);
   assert(!(await w.page.locator('#details').isVisible()), 'the download button is offered again');
   await w.page.screenshot({ path: path.join(w.scratch, 'activation-used.png'), fullPage: true });
+});
+
+step('partner: a link replaced by a rotation is refused without offering a download', async (w) => {
+  await w.page.goto(w.replacedUrl);
+  await w.page.waitForFunction(
+    () => document.getElementById('status').className === 'error' || !document.getElementById('details').hidden,
+    null, { timeout: PAGE_TIMEOUT_MS });
+  const status = (await w.page.locator('#status').textContent()).trim();
+  assert(!(await w.page.locator('#details').isVisible()),
+         `the page offers a download for a link that can no longer be used (status: '${status}')`);
+  assert(/expired|does not exist|new link|new one/i.test(status),
+         `the page does not say the link is no longer valid: '${status}'`);
+  await w.page.screenshot({ path: path.join(w.scratch, 'activation-replaced.png'), fullPage: true });
 });
 
 step('provider: the recipient is shown as activated', async (w) => {
