@@ -75,11 +75,14 @@ constexpr std::string_view kScript = R"JS('use strict';
                             { cache: 'no-store', credentials: 'omit' });
     if (!res.ok) { say(await messageOf(res), true); return; }
     const info = await res.json();
-    el('organization').textContent = info.organization_name || info.provider_name || '–';
-    el('recipient').textContent = info.recipient_name || info.name || '–';
-    el('expires').textContent = when(info.expiration_time || info.activation_link_expiration_time);
-    const used = info.used === true || info.activated === true || info.is_used === true;
-    if (used) {
+    el('organization').textContent = info.organizationName || info.organization_name || '–';
+    el('recipient').textContent = info.recipientName || info.recipient_name || '–';
+    el('expires').textContent = when(info.activationLinkExpirationTime);
+    if (info.expired === true) {
+      say('This activation link has expired. Ask your data provider for a new one.', true);
+      return;
+    }
+    if (info.used === true) {
       say('This activation link was already used: the credential file can be downloaded only once. ' +
           'Ask your data provider to rotate your token for a new link.', true);
       return;

@@ -85,7 +85,7 @@ def token_of(link: str) -> str:
 def create_team(w: World, name: str) -> Api:
     r = w.admin.post("/api/2.1/lakeshare/principals", {"name": name, "comment": "team"}, expect=(200, 201))
     body = r.json()
-    token = body.get("token") or body.get("api_token") or (body.get("tokens") or [{}])[0].get("token")
+    token = body.get("token_value") or body.get("token") or (body.get("tokens") or [{}])[0].get("token")
     assert token, f"principal creation returned no token: {body}"
     # Teams may create shares and recipients (metastore privileges), nothing else.
     w.admin.patch(f"{UC}/permissions/metastore/metastore",
@@ -314,8 +314,13 @@ def audit(w: World):
               "deltaSharingQueriedTable", "rotateRecipientToken", "updateRecipient",
               "deleteRecipient"}
     # Protocol events are written within a second; allow a few for a loaded machine.
-    evs = wait_until(lambda: (lambda e: e if needed <= {x["action_name"] for x in e} else None)(events()),
-                     10, "all actions in the audit log")
+    def complete(evs):
+        actions = {x["action_name"] for x in evs}
+        statuses = {(x["action_name"], x["response"]["status_code"]) for x in evs}
+        return needed <= actions and {("deltaSharingListShares", 401),
+                                      ("deltaSharingListShares", 403)} <= statuses
+    evs = wait_until(lambda: (lambda e: e if complete(e) else None)(events()), 10,
+                     "every step (and the refusals) in the audit log")
     actions = {e["action_name"] for e in evs}
     assert needed <= actions, sorted(needed - actions)
     statuses = {(e["action_name"], e["response"]["status_code"]) for e in evs}
