@@ -1,16 +1,35 @@
 #include "app/serve_command.h"
 
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
+#include "admin/management_service.h"
+#include "app/audit_hooks.h"
+#include "auth/secret_token.h"
+#include "catalog/audit_log.h"
+#include "catalog/catalog.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "sharing/server_config.h"
 #include "sharing/sharing_service.h"
+#include "sharing/metastore_share_provider.h"
 #include "sharing/yaml_share_provider.h"
+#include "web/activation_page.h"
 
 namespace lakeshare::app {
 
@@ -83,18 +102,245 @@ int RunServe(const std::string& config_path, const std::string& listen_override)
   return 0;
 }
 
+
+struct PlatformFlags {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8080";
+  std::string metastore;
+  std::string public_url;
+  int64_t url_expiry_seconds = 3600;
+  int64_t revocation_delay_ms = 2000;
+};
+
+/// Write `content` to `path` with mode 0600 (created exclusively: an existing file is kept).
+Status WriteSecretFile(const std::filesystem::path& path, const std::string& content) {
+  std::FILE* f = nullptr;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) f = ::fdopen(fd, "w");
+  if (f == nullptr) {
+    return Errorf(ErrorCode::kUnavailable, "cannot create '{}': {}; check the permissions of the data directory",
+                  path.string(), std::strerror(errno));
+  }
+  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0 && ok;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok) return Errorf(ErrorCode::kUnavailable, "cannot write '{}'", path.string());
+  return OkStatus();
+}
+
+Result<std::string> ReadSecretFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string value;
+  std::getline(in, value);
+  while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+  if (!in && value.empty()) {
+    return Errorf(ErrorCode::kUnavailable, "cannot read '{}'", path.string());
+  }
+  return value;
+}
+
+/// The metastore admin of an empty metastore: its token comes from LAKESHARE_ADMIN_TOKEN, or is
+/// generated, printed once and written to DIR/admin-token (0600).
+Status BootstrapAdmin(catalog::Catalog& catalog, const std::filesystem::path& data_dir) {
+  const char* env = std::getenv("LAKESHARE_ADMIN_TOKEN");
+  std::string env_token = env != nullptr ? env : "";
+  LS_ASSIGN_OR_RETURN(auto principals, catalog.ListPrincipals(catalog::PageRequest{.max_results = 1, .page_token = {}}));
+  if (!principals.items.empty()) {
+    if (!env_token.empty() && !catalog.AuthenticatePrincipal(env_token)) {
+      std::fprintf(stderr,
+                   "warning: LAKESHARE_ADMIN_TOKEN matches no principal of this metastore and is "
+                   "ignored (it is only used when the metastore is created)\n");
+    }
+    return OkStatus();
+  }
+  if (!env_token.empty() && env_token.size() < 16) {
+    return InvalidArgument("LAKESHARE_ADMIN_TOKEN is shorter than 16 characters; use a long random "
+                           "value (e.g. `openssl rand -base64 32`)");
+  }
+  catalog::Principal admin;
+  admin.name = "admin";
+  admin.is_admin = true;
+  admin.comment = "metastore admin, created at first start";
+  auto created = catalog.CreatePrincipal(admin);
+  if (!created) {
+    // Another replica created it at the same moment: its token is the one to use.
+    if (created.error().code == ErrorCode::kAlreadyExists) return OkStatus();
+    return tl::unexpected(created.error());
+  }
+  std::string token = env_token.empty() ? auth::NewSecretToken() : env_token;
+  LS_RETURN_IF_ERROR(
+      catalog.AddPrincipalToken("admin", token, std::nullopt, "bootstrap admin token").map([](auto&&) {}));
+  if (env_token.empty()) {
+    std::filesystem::path file = data_dir / "admin-token";
+    std::filesystem::remove(file);
+    LS_RETURN_IF_ERROR(WriteSecretFile(file, token + "\n"));
+    std::printf("created the metastore admin; its API token (shown once) is:\n  %s\n"
+                "it is also in %s (mode 0600)\n",
+                token.c_str(), file.c_str());
+  } else {
+    std::printf("created the metastore admin with the token from LAKESHARE_ADMIN_TOKEN\n");
+  }
+  return OkStatus();
+}
+
+/// The key signing page tokens and file URLs: LAKESHARE_SIGNING_KEY (replicas must share it),
+/// else DIR/signing-key, created once.
+Result<std::string> LoadSigningKey(const std::filesystem::path& data_dir) {
+  if (const char* env = std::getenv("LAKESHARE_SIGNING_KEY"); env != nullptr && *env != '\0') {
+    return std::string(env);
+  }
+  std::filesystem::path file = data_dir / "signing-key";
+  if (!std::filesystem::exists(file)) {
+    LS_RETURN_IF_ERROR(WriteSecretFile(file, auth::NewSecretToken() + "\n"));
+  }
+  return ReadSecretFile(file);
+}
+
+int RunPlatform(const PlatformFlags& flags) {
+  http::BlockShutdownSignals();
+  std::filesystem::path data_dir = flags.data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return Fail(Error{ErrorCode::kInvalidArgument,
+                      "cannot create the data directory '" + flags.data_dir + "': " + ec.message()});
+  }
+  ::chmod(data_dir.c_str(), 0700);
+  std::string metastore_url =
+      flags.metastore.empty() ? (data_dir / "metastore.db").string() : flags.metastore;
+  auto catalog_or = catalog::OpenCatalog(metastore_url);
+  if (!catalog_or) return Fail(catalog_or.error());
+  std::shared_ptr<catalog::Catalog> catalog(std::move(*catalog_or));
+  if (auto st = BootstrapAdmin(*catalog, data_dir); !st) return Fail(st.error());
+  auto signing_key = LoadSigningKey(data_dir);
+  if (!signing_key) return Fail(signing_key.error());
+
+  catalog::AuditLog audit(catalog.get());
+
+  sharing::MetastoreProviderOptions provider_options;
+  provider_options.ttl_ms = flags.revocation_delay_ms;
+  auto provider = std::make_shared<sharing::MetastoreShareProvider>(*catalog, provider_options);
+
+  http::MetricsRegistry metrics;
+  sharing::SharingOptions sharing_options;
+  sharing_options.endpoint = "/delta-sharing";
+  sharing_options.public_url = flags.public_url;
+  sharing_options.signing_key = *signing_key;
+  sharing_options.url_expiry_seconds = flags.url_expiry_seconds;
+  auto service = sharing::SharingService::Create(provider, sharing_options, &metrics);
+  if (!service) return Fail(service.error());
+
+  admin::ManagementOptions management_options;
+  management_options.sharing_endpoint = sharing_options.endpoint;
+  management_options.public_url = flags.public_url;
+  management_options.on_access_changed = [provider](const std::string& recipient) {
+    provider->InvalidateRecipient(recipient);
+  };
+  auto management = admin::ManagementService::Create(catalog.get(), management_options);
+  if (!management) return Fail(management.error());
+
+  http::Router router;
+  if (auto st = (*service)->RegisterRoutes(router); !st) return Fail(st.error());
+  if (auto st = (*management)->RegisterRoutes(router); !st) return Fail(st.error());
+  web::ActivationPageOptions page_options;
+  page_options.sharing_endpoint = sharing_options.endpoint;
+  if (auto st = web::RegisterActivationPage(router, page_options); !st) return Fail(st.error());
+  sharing::SharingService* sharing_service = service->get();
+  admin::ManagementService* management_service = management->get();
+  router.SetAuthenticator([sharing_service, management_service](http::Request& request) {
+    const std::string& path = request.path();
+    if (path.rfind("/api/", 0) == 0) return management_service->Authenticate(request);
+    return sharing_service->Authenticate(request);
+  });
+  router.Use(MakeDurableAuditMiddleware(&audit));
+  router.AddCompletionHook(MakeAuditCompletionHook(&audit));
+
+  http::ServerOptions options;
+  options.listen = flags.listen;
+  // Ready while the metastore answers (checked at most once a second): a replica that lost its
+  // metastore leaves the load balancer's rotation instead of refusing every partner.
+  auto last_check = std::make_shared<std::atomic<int64_t>>(0);
+  auto last_ok = std::make_shared<std::atomic<bool>>(true);
+  options.readiness = [catalog, last_check, last_ok] {
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+    if (now - last_check->load() >= 1000) {
+      last_check->store(now);
+      last_ok->store(catalog->GetSettings().has_value());
+    }
+    return last_ok->load();
+  };
+  http::Server server(options, router, metrics);
+  if (auto st = server.Start(); !st) return Fail(st.error());
+
+  std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  std::string base = "http://" + host + ":" + std::to_string(server.port());
+  (*service)->SetBaseUrl(base);
+  std::printf("metastore: %s\n", flags.metastore.empty() ? metastore_url.c_str() : "PostgreSQL");
+  std::printf("management API: %s/api/2.1/unity-catalog\n", base.c_str());
+  std::printf("listening on %s%s\n", base.c_str(), sharing_options.endpoint.c_str());
+  std::fflush(stdout);
+
+  int signal = http::WaitForShutdownSignal();
+  std::fprintf(stderr, "signal %d: stopping\n", signal);
+  server.Stop();
+  audit.Stop();
+  if (audit.dropped() > 0) {
+    std::fprintf(stderr, "warning: %llu audit events could not be written\n",
+                 static_cast<unsigned long long>(audit.dropped()));
+  }
+  return 0;
+}
+
 }  // namespace
 
 void AddServeCommand(CLI::App& root) {
-  auto* serve = root.add_subcommand("serve", "Run the Delta Sharing server");
+  auto* serve = root.add_subcommand(
+      "serve",
+      "Run the platform on a metastore (--data-dir), or a Delta Sharing server for the shares of "
+      "a reference-server YAML file (--config)");
   auto* config = new std::string;
   auto* listen = new std::string;
-  serve->add_option("--config", *config, "Server configuration (delta-sharing-server.yaml)")
-      ->required();
+  auto* platform = new PlatformFlags;
+  auto* config_option = serve->add_option(
+      "--config", *config, "Reference-server configuration (delta-sharing-server.yaml), read-only");
+  auto* data_dir_option = serve->add_option(
+      "--data-dir", platform->data_dir,
+      "Platform data directory: SQLite metastore (unless --metastore), admin-token, signing-key");
+  config_option->excludes(data_dir_option);
   serve->add_option("--listen", *listen,
-                    "HOST:PORT to listen on (default: host and port of the configuration; port 0 "
-                    "picks a free port)");
-  serve->callback([=] { std::exit(RunServe(*config, *listen)); });
+                    "HOST:PORT to listen on (default: 127.0.0.1:8080 with --data-dir, else the "
+                    "configuration's host and port; port 0 picks a free port)");
+  serve->add_option("--metastore", platform->metastore,
+                    "postgresql://USER@HOST:PORT/DB to keep the metastore in PostgreSQL (replicas "
+                    "share it); default: DIR/metastore.db (SQLite)")
+      ->needs(data_dir_option);
+  serve->add_option("--public-url", platform->public_url,
+                    "scheme://host:port partners reach this server at (profile endpoint, "
+                    "activation links, file URLs); default: the request's Host header")
+      ->needs(data_dir_option);
+  serve->add_option("--url-expiry-seconds", platform->url_expiry_seconds,
+                    "Lifetime of pre-signed file URLs (default 3600)")
+      ->needs(data_dir_option);
+  serve->add_option("--revocation-delay-ms", platform->revocation_delay_ms,
+                    "How long a replica may keep serving from its cache after another replica "
+                    "revoked a token or grant (default 2000)")
+      ->needs(data_dir_option);
+  serve->callback([=] {
+    if (!platform->data_dir.empty()) {
+      if (!listen->empty()) platform->listen = *listen;
+      std::exit(RunPlatform(*platform));
+    }
+    if (config->empty()) {
+      std::fprintf(stderr,
+                   "error: give --data-dir DIR (the platform, with its metastore) or --config "
+                   "FILE (a reference-server YAML file)\n");
+      std::exit(2);
+    }
+    std::exit(RunServe(*config, *listen));
+  });
 }
 
 }  // namespace lakeshare::app
