@@ -1839,6 +1839,15 @@ class ManagementService::Impl {
     return response;
   }
 
+  ApiResult<http::Response> RefuseHead(http::Request&, const Caller&) {
+    http::Response response = internal::ErrorReply(
+        ApiError{405, "METHOD_NOT_ALLOWED",
+                 "HEAD does not download the credential file; use GET or POST once"},
+        "");
+    response.SetHeader("Allow", "GET, POST");
+    return response;
+  }
+
   ApiResult<http::Response> RetrieveToken(http::Request& request, const Caller&) {
     API_ASSIGN_OR_RETURN(LinkCtx ctx, LinkFromPath(request));
     int64_t now = Now();
@@ -1958,6 +1967,10 @@ Status ManagementService::Impl::Register(http::Router& router) {
        &Impl::RetrieveToken, true},
       {"POST", uc + "/public/data_sharing_activation/{activation_url...}", "retrieveRecipientToken",
        &Impl::RetrieveToken, true},
+      // Without this, HEAD would run the GET route and burn the link with the body dropped
+      // (link checkers and mail scanners send HEAD).
+      {"HEAD", uc + "/public/data_sharing_activation/{activation_url...}", "retrieveRecipientToken",
+       &Impl::RefuseHead, true},
 
       {"POST", ls + "/principals", "createPrincipal", &Impl::CreatePrincipal},
       {"GET", ls + "/principals", "listPrincipals", &Impl::ListPrincipals},

@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/request.h"
@@ -283,9 +284,37 @@ TEST_F(ManagementTest, ActivationLinkDownloadsTheProfileExactlyOnce) {
   EXPECT_FALSE(recipient.body.contains("activation_url"));
   EXPECT_THAT(recipient.raw, Not(HasSubstr(token)));
 
+  // HEAD (link checkers) never burns a link.
+  std::string fresh = TokenOf(MakeRecipient("other"));
+  Reply head = Call("HEAD", Uc("/public/data_sharing_activation/" + fresh), "");
+  EXPECT_EQ(head.status, 405);
+  EXPECT_EQ(Call("GET", Uc("/public/data_sharing_activation_info/" + fresh), "").body["used"],
+            false);
+  EXPECT_EQ(Call("POST", Uc("/public/data_sharing_activation/" + fresh), "").status, 200);
+
   Reply unknown = Call("GET", Uc("/public/data_sharing_activation/not-a-real-link"), "");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(Call("GET", Uc("/public/data_sharing_activation/bad%21chars"), "").status, 404);
+}
+
+TEST_F(ManagementTest, ConcurrentDownloadsOfOneLinkHaveExactlyOneWinner) {
+  std::string target = Uc("/public/data_sharing_activation/" + TokenOf(MakeRecipient("acme")));
+  std::vector<int> statuses(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto request = http::Request::Create("GET", target, {}, {}, "127.0.0.1");
+      statuses[i] = router_.Dispatch(*request).status();
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 1);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 403), 3);
+  auto tokens = catalog_->ListRecipientTokens("acme");
+  ASSERT_TRUE(tokens);
+  EXPECT_EQ(tokens->size(), 1u);
 }
 
 TEST_F(ManagementTest, TokenLifetimeIsTheShorterOfMetastoreDefaultAndRecipientExpiry) {
