@@ -159,6 +159,8 @@ ErrorCode ErrorCodeOf(const ApiError& error) {
       return ErrorCode::kPermissionDenied;
     case 404:
       return ErrorCode::kNotFound;
+    case 405:
+      return ErrorCode::kUnsupported;
     case 409:
       return ErrorCode::kAlreadyExists;
     case 429:
