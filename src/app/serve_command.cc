@@ -128,17 +128,6 @@ Status WriteSecretFile(const std::filesystem::path& path, const std::string& con
   return OkStatus();
 }
 
-Result<std::string> ReadSecretFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::string value;
-  std::getline(in, value);
-  while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
-  if (!in && value.empty()) {
-    return Errorf(ErrorCode::kUnavailable, "cannot read '{}'", path.string());
-  }
-  return value;
-}
-
 /// The metastore admin of an empty metastore: its token comes from LAKESHARE_ADMIN_TOKEN, or is
 /// generated, printed once and written to DIR/admin-token (0600).
 Status BootstrapAdmin(catalog::Catalog& catalog, const std::filesystem::path& data_dir) {
@@ -183,17 +172,14 @@ Status BootstrapAdmin(catalog::Catalog& catalog, const std::filesystem::path& da
   return OkStatus();
 }
 
-/// The key signing page tokens and file URLs: LAKESHARE_SIGNING_KEY (replicas must share it),
-/// else DIR/signing-key, created once.
-Result<std::string> LoadSigningKey(const std::filesystem::path& data_dir) {
+/// The key signing page tokens and file URLs: LAKESHARE_SIGNING_KEY when set, else one stored in
+/// the metastore at its first start, so that every replica on one metastore signs alike (a page
+/// token or file URL made by one replica is accepted by the others) and restarts keep URLs valid.
+Result<std::string> LoadSigningKey(catalog::Catalog& catalog) {
   if (const char* env = std::getenv("LAKESHARE_SIGNING_KEY"); env != nullptr && *env != '\0') {
     return std::string(env);
   }
-  std::filesystem::path file = data_dir / "signing-key";
-  if (!std::filesystem::exists(file)) {
-    LS_RETURN_IF_ERROR(WriteSecretFile(file, auth::NewSecretToken() + "\n"));
-  }
-  return ReadSecretFile(file);
+  return catalog.GetOrCreateServerSecret("signing_key", auth::NewSecretToken());
 }
 
 int RunPlatform(const PlatformFlags& flags) {
@@ -212,7 +198,7 @@ int RunPlatform(const PlatformFlags& flags) {
   if (!catalog_or) return Fail(catalog_or.error());
   std::shared_ptr<catalog::Catalog> catalog(std::move(*catalog_or));
   if (auto st = BootstrapAdmin(*catalog, data_dir); !st) return Fail(st.error());
-  auto signing_key = LoadSigningKey(data_dir);
+  auto signing_key = LoadSigningKey(*catalog);
   if (!signing_key) return Fail(signing_key.error());
 
   catalog::AuditLog audit(catalog.get());
@@ -308,7 +294,7 @@ void AddServeCommand(CLI::App& root) {
       "--config", *config, "Reference-server configuration (delta-sharing-server.yaml), read-only");
   auto* data_dir_option = serve->add_option(
       "--data-dir", platform->data_dir,
-      "Platform data directory: SQLite metastore (unless --metastore), admin-token, signing-key");
+      "Platform data directory: the SQLite metastore (unless --metastore) and admin-token");
   config_option->excludes(data_dir_option);
   serve->add_option("--listen", *listen,
                     "HOST:PORT to listen on (default: 127.0.0.1:8080 with --data-dir, else the "

@@ -299,6 +299,12 @@ class Catalog {
   // Settings.
   virtual Result<MetastoreSettings> GetSettings() = 0;
   virtual Result<MetastoreSettings> UpdateSettings(const MetastoreSettingsUpdate& update) = 0;
+  /// The server secret named `name` (e.g. the key signing page tokens and file URLs, which every
+  /// replica must share). When none is stored yet, `candidate` is stored and returned; concurrent
+  /// first calls on many replicas all get the one value that won. Never exposed by the
+  /// management API.
+  virtual Result<std::string> GetOrCreateServerSecret(std::string_view name,
+                                                      std::string_view candidate) = 0;
 
   // Principals and their API tokens.
   virtual Result<Principal> CreatePrincipal(const Principal& principal) = 0;

@@ -66,6 +66,23 @@ void MakeTable(Catalog& cat, const std::string& c, const std::string& s, const s
                                       .owner = "alice"}));
 }
 
+TEST_P(CatalogSuite, ServerSecretIsCreatedOnceAndNeverReplaced) {
+  auto first = catalog_->GetOrCreateServerSecret("signing_key", "value-one");
+  ASSERT_OK(first);
+  EXPECT_EQ(*first, "value-one");
+  auto second = catalog_->GetOrCreateServerSecret("signing_key", "value-two");
+  ASSERT_OK(second);
+  EXPECT_EQ(*second, "value-one");
+  auto other = catalog_->GetOrCreateServerSecret("other", "x");
+  ASSERT_OK(other);
+  EXPECT_EQ(*other, "x");
+  EXPECT_CODE(catalog_->GetOrCreateServerSecret("empty", ""), ErrorCode::kInvalidArgument);
+  // Secrets are not settings: GetSettings does not show them.
+  auto settings = catalog_->GetSettings();
+  ASSERT_OK(settings);
+  EXPECT_EQ(settings->organization_name, "");
+}
+
 TEST_P(CatalogSuite, SettingsStartEmptyAndUpdatePartially) {
   auto s = catalog_->GetSettings();
   ASSERT_OK(s);

@@ -379,6 +379,30 @@ class SqlCatalog final : public Catalog {
     return out;
   }
 
+  Result<std::string> GetOrCreateServerSecret(std::string_view name,
+                                              std::string_view candidate) override {
+    if (name.empty() || candidate.empty()) {
+      return InvalidArgument("a server secret needs a name and a non-empty value");
+    }
+    // Kept in the settings table under a prefix ReadSettings ignores.
+    std::string key = "secret." + std::string(name);
+    std::string out;
+    LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
+      LS_RETURN_IF_ERROR(c.Exec("INSERT INTO settings (setting, value) VALUES (?, ?) ON CONFLICT "
+                                "(setting) DO NOTHING",
+                                {Text(key), Text(candidate)})
+                             .map([](int64_t) {}));
+      LS_ASSIGN_OR_RETURN(SqlRows rows,
+                          c.Query("SELECT value FROM settings WHERE setting = ?", {Text(key)}));
+      if (rows.empty()) {
+        return Errorf(ErrorCode::kInternal, "server secret '{}' vanished after insert", name);
+      }
+      out = ToStr(rows[0][0]);
+      return OkStatus();
+    }));
+    return out;
+  }
+
   // ---- Principals ----
 
   Result<Principal> CreatePrincipal(const Principal& in) override {

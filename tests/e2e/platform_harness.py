@@ -2,7 +2,8 @@
 free loopback port, a throwaway PostgreSQL 15 server, and a small management-API client.
 
 PlatformServer starts `lakeshare serve --data-dir DIR --listen 127.0.0.1:0 [--metastore URL]` with
-LAKESHARE_ADMIN_TOKEN and LAKESHARE_SIGNING_KEY set, waits for the "listening on <url>" line, and
+LAKESHARE_ADMIN_TOKEN set (and LAKESHARE_SIGNING_KEY only when given: by default replicas take the
+signing key from their shared metastore), waits for the "listening on <url>" line, and
 stops the process with SIGTERM (a graceful stop, which must lose no audit event).
 
 Postgres runs initdb into a temp dir and starts the server on 127.0.0.1 and a free port (as the
@@ -36,7 +37,7 @@ class PlatformServer:
     """`lakeshare serve --data-dir` for the duration of a `with` block."""
 
     def __init__(self, lakeshare: str, data_dir: Path, admin_token: str, metastore: str = "",
-                 signing_key: str = "e2e-signing-key-0123456789abcdef", extra_args=(), env=None,
+                 signing_key: str = "", extra_args=(), env=None,
                  port: int = 0):
         self.lakeshare = lakeshare
         self.data_dir = Path(data_dir)
@@ -58,8 +59,10 @@ class PlatformServer:
             args += ["--metastore", self.metastore]
         self.log_path = self.data_dir / f"server-{time.time_ns()}.log"
         self.log = open(self.log_path, "w")
-        env = {**os.environ, "LAKESHARE_ADMIN_TOKEN": self.admin_token,
-               "LAKESHARE_SIGNING_KEY": self.signing_key, **self.env}
+        env = {**os.environ, "LAKESHARE_ADMIN_TOKEN": self.admin_token, **self.env}
+        env.pop("LAKESHARE_SIGNING_KEY", None)
+        if self.signing_key:
+            env["LAKESHARE_SIGNING_KEY"] = self.signing_key
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True,
                                      env=env)
         deadline = time.time() + 60

@@ -20,6 +20,7 @@ import argparse
 import shutil
 import sys
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -82,12 +83,22 @@ def main() -> int:
                                                     "authentication_type": "TOKEN"}, expect=200).json()
             admin_a.patch(f"{UC}/shares/s_revoke/permissions",
                           {"changes": [{"principal": "r_revoke", "add": ["SELECT"]}]}, expect=200)
+            admin_a.post(f"{UC}/shares", {"name": "s_revoke_2"}, expect=200)
+            admin_a.patch(f"{UC}/shares/s_revoke_2/permissions",
+                          {"changes": [{"principal": "r_revoke", "add": ["SELECT"]}]}, expect=200)
             profile = Api(b.base, None).get(
                 f"{UC}/public/data_sharing_activation/{link_of(rec)}", expect=200).json()
             on_a = Api(a.endpoint, profile["bearerToken"])
             on_b = Api(b.endpoint, profile["bearerToken"])
             on_a.get("/shares", expect=200)
             on_b.get("/shares", expect=200)  # B's cache now holds the token
+            # Both replicas sign with the metastore's key: a page token from A works on B.
+            page = on_a.get("/shares", params={"maxResults": 1}, expect=200).json()
+            assert page.get("nextPageToken"), page
+            rest = on_b.get("/shares", params={"maxResults": 1, "pageToken": page["nextPageToken"]},
+                            expect=200).json()
+            assert [s["name"] for s in page["items"] + rest["items"]] == ["s_revoke", "s_revoke_2"]
+            print("ok   a page token made by replica A is accepted by replica B", flush=True)
             admin_a.post(f"{UC}/recipients/r_revoke/rotate-token",
                          {"existing_token_expire_in_seconds": 0}, expect=200)
             revoked_at = time.monotonic()
@@ -177,6 +188,6 @@ def main() -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except AssertionError as e:
-        print(f"FAIL {e}")
+    except AssertionError:
+        print(f"FAIL {traceback.format_exc()}")
         sys.exit(1)
