@@ -49,8 +49,10 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
-  /// Streamed bodies are sent in chunks of about this size.
-  size_t stream_chunk_bytes = 64 * 1024;
+  /// Streamed bodies are sent in chunks of about this size; a stream holds at most two. 256 KiB
+  /// rather than 64: a 113 MB /query response then takes 4x fewer producer/network hand-offs
+  /// (futex calls 16k -> 4.5k per response, bench/30_sharing_vs_nginx.sh).
+  size_t stream_chunk_bytes = 256 * 1024;
   /// Further connections are closed right after accept.
   size_t max_connections = 10'000;
   /// PEM files; when both are set the server speaks HTTPS only.

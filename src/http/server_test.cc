@@ -706,7 +706,7 @@ TEST_F(ServerTest, StreamsAMillionLinesPacedByTheSocket) {
   EXPECT_EQ(HeaderOf(*response, "Content-Type"), "application/x-ndjson; charset=utf-8");
 
   // What may be in flight between the producer and us: the server's send buffer (autotuned up
-  // to tcp_wmem's max), our fixed receive buffer (the kernel doubles it), two 64 KiB chunks
+  // to tcp_wmem's max), our fixed receive buffer (the kernel doubles it), two 256 KiB chunks
   // and slack. The body is 100 MB, so a producer that is not paced blows through this.
   const int64_t bound =
       ReadSysctlMax("/proc/sys/net/ipv4/tcp_wmem", 4 << 20) + 2 * kReceiveBuffer + (2 << 20);
