@@ -1871,8 +1871,13 @@ class Progress {
     std::lock_guard<std::mutex> lock(mu_);
     ++done_;
     failed_ += failed ? 1 : 0;
+    if (total_ <= 1) {
+      return;  // one partner: the summary says it all
+    }
     if (tty_) {
-      Draw();
+      if (done_ == total_ || done_ % std::max<int64_t>(1, total_ / 200) == 0) {
+        Draw();
+      }
     } else if (done_ % every_ == 0 || done_ == total_) {
       std::fprintf(stderr, "onboard: %lld/%lld partners done, %lld failed\n",
                    static_cast<long long>(done_), static_cast<long long>(total_),
@@ -1882,7 +1887,7 @@ class Progress {
 
   void Finish() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (tty_ && done_ > 0) {
+    if (tty_ && done_ > 0 && total_ > 1) {
       std::fputc('\n', stderr);
     }
   }
@@ -2617,14 +2622,18 @@ void AddAdminCommands(CLI::App& root) {
       "admin", "Manage catalogs, shares, recipients and grants of a Lakeshare server");
   admin->require_subcommand(1);
   GlobalOptions& g = Globals();
+  // The last of repeated options wins (a script may add its own --host to a wrapper's).
   admin->add_option("--host", g.host, "Server URL (default http://127.0.0.1:8080)")
-      ->envname("LAKESHARE_HOST");
+      ->envname("LAKESHARE_HOST")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   admin->add_option("--token", g.token, "Admin API token (prefer LAKESHARE_TOKEN or --token-file)")
-      ->envname("LAKESHARE_TOKEN");
+      ->envname("LAKESHARE_TOKEN")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   admin
       ->add_option("--token-file", g.token_file,
                    "File holding the token, e.g. DATA_DIR/admin-token")
-      ->envname("LAKESHARE_TOKEN_FILE");
+      ->envname("LAKESHARE_TOKEN_FILE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   admin->add_flag("--json", g.json, "Print the server's JSON instead of tables");
   AddCatalogCommands(admin);
   AddSchemaCommands(admin);
