@@ -102,6 +102,30 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
     }
     range.push_back(&*it);
   }
+  // File times made strictly increasing the way history.cc does (BuildTimeline): from the
+  // earliest reconstructable commit (version 0, else the earliest checkpoint), each commit whose
+  // file time is not after its predecessor's counts as one millisecond later.
+  std::vector<int64_t> monotonic_ms;
+  monotonic_ms.reserve(range.size());
+  {
+    Version earliest = 0;
+    const bool has_zero = listing.commits.front().version == 0;
+    if (!has_zero && !listing.checkpoints.empty()) earliest = listing.checkpoints.front().version;
+    int64_t prev = INT64_MIN;
+    for (const CommitRef& c : listing.commits) {
+      if (c.version > end) break;
+      if (c.version < earliest) continue;
+      int64_t ms = c.file.last_modified_ms;
+      if (prev != INT64_MIN && ms <= prev) ms = prev + 1;
+      prev = ms;
+      if (c.version >= start) monotonic_ms.push_back(ms);
+    }
+    // Commits before the earliest checkpoint of a log without version 0 keep their file times.
+    while (monotonic_ms.size() < range.size()) {
+      monotonic_ms.insert(monotonic_ms.begin(),
+                          range[range.size() - monotonic_ms.size() - 1]->file.last_modified_ms);
+    }
+  }
   // The metadata in effect at the start of the range.
   SnapshotOptions snap_options;
   snap_options.version = start;
@@ -110,7 +134,8 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
   LS_ASSIGN_OR_RETURN(auto snapshot, Snapshot::Load(store, snap_options));
   Protocol protocol = snapshot->protocol();
   Metadata metadata = snapshot->metadata();
-  for (const CommitRef* c : range) {
+  for (size_t index = 0; index < range.size(); ++index) {
+    const CommitRef* c = range[index];
     LS_ASSIGN_OR_RETURN(PaddedBuffer buffer, ReadPadded(*store, c->file.path));
     CommitCollector collector;
     LS_RETURN_IF_ERROR(ParseJsonActions(buffer, c->file.path, collector));
@@ -131,7 +156,7 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
     }
     CommitChanges changes;
     changes.version = c->version;
-    changes.timestamp_ms = c->file.last_modified_ms;
+    changes.timestamp_ms = monotonic_ms[index];
     TableFeatures features = ComputeTableFeatures(protocol, metadata);
     if (features.in_commit_timestamps_enabled) {
       auto from = ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion").value_or(0);
@@ -142,7 +167,7 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
     }
     changes.protocol = std::move(collector.protocol);
     changes.metadata = std::move(collector.metadata);
-    if (!collector.cdc.empty()) {
+    if (!collector.cdc.empty() && !options.data_actions_only) {
       changes.from_cdc_files = true;
       changes.actions = std::move(collector.cdc);
     } else {

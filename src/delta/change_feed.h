@@ -24,11 +24,14 @@ namespace lakeshare::delta {
 /// The changes of one commit.
 struct CommitChanges {
   Version version = 0;
-  int64_t timestamp_ms = 0;          // in-commit timestamp or file modification time
+  /// The commit's time as history.h defines it (so VersionAtTimestamp and the feed agree): its
+  /// in-commit timestamp, or its file modification time made strictly increasing over the log.
+  int64_t timestamp_ms = 0;
   std::optional<Protocol> protocol;  // when this commit changed the protocol
   std::optional<Metadata> metadata;  // when this commit changed the metadata
   bool from_cdc_files = false;       // actions are the commit's cdc files
   std::vector<FileAction> actions;   // cdc files, or add/remove with dataChange=true
+                                     // (always the latter with data_actions_only)
 };
 
 struct ChangeFeedOptions {
@@ -38,6 +41,10 @@ struct ChangeFeedOptions {
   /// tools may turn this off to inspect raw changes.
   bool require_cdf_enabled = true;
   bool check_protocol = true;
+  /// Return every commit's add/remove actions with dataChange=true even when the commit has cdc
+  /// files (which are then left out): what a streaming read of the table (the sharing protocol's
+  /// `startingVersion` query) consumes, as opposed to the change data feed.
+  bool data_actions_only = false;
 };
 
 /// Read the change feed, one commit at a time, in version order. Errors: kInvalidArgument for

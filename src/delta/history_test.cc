@@ -169,6 +169,44 @@ TEST(ChangeFeedTest, CdcFilesWinOverAddAndRemove) {
   EXPECT_EQ(middle->size(), 2u);
 }
 
+TEST(ChangeFeedTest, DataActionsOnlyIgnoresCdcFiles) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf()), AddLine("a")});
+  t.Commit(1, {RemoveLine("a"), AddLine("a2"), CdcLine("_change_data/c1")});
+  t.Commit(2, {RemoveLine("a2", "", false), AddLine("a3", {}, 1, "", "", false)});  // OPTIMIZE
+  ChangeFeedOptions options{0, std::nullopt};
+  options.data_actions_only = true;
+  auto changes = ReadChangeFeed(t.store(), options);
+  ASSERT_TRUE(changes) << changes.error().message;
+  EXPECT_EQ(Describe(*changes), (std::vector<std::string>{"0@1000: metaData protocol add(a)",
+                                                          "1@2000: remove(a) add(a2)", "2@3000:"}));
+  EXPECT_FALSE((*changes)[1].from_cdc_files);
+}
+
+TEST(ChangeFeedTest, CommitTimesAgreeWithTimeTravel) {
+  // Commit 1 was written with a clock that went backwards; the feed reports the same increasing
+  // times as VersionAtTimestamp / CommitTimestamps, also when the range starts after it.
+  TestTable t;
+  t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf()), AddLine("a")}, 1000);
+  t.Commit(1, {AddLine("b")}, 500);
+  t.Commit(2, {AddLine("c")}, 700);
+  t.Commit(3, {AddLine("d")}, 5000);
+  auto times = CommitTimestamps(*Latest(t), 0, 3);
+  ASSERT_TRUE(times);
+  auto all = ReadChangeFeed(t.store(), ChangeFeedOptions{0, std::nullopt});
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), times->size());
+  for (size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].timestamp_ms, (*times)[i].timestamp_ms) << "version " << i;
+  }
+  EXPECT_EQ((*all)[2].timestamp_ms, 1002);
+  auto tail = ReadChangeFeed(t.store(), ChangeFeedOptions{2, 3});
+  ASSERT_TRUE(tail);
+  EXPECT_EQ((*tail)[0].timestamp_ms, 1002);
+  EXPECT_EQ((*tail)[1].timestamp_ms, 5000);
+  EXPECT_EQ(*VersionAtTimestamp(*Latest(t), 1002, TimestampBound::kEarliestAtOrAfter), 2);
+}
+
 TEST(ChangeFeedTest, CdfMustBeEnabledForTheWholeRange) {
   TestTable t;
   t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema), AddLine("a")});
