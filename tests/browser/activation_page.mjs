@@ -303,7 +303,7 @@ step('provider: the recipient is shown as activated', async (w) => {
   assert(!JSON.stringify(recipient).includes(w.profile.bearerToken), 'GET recipient shows the bearer token');
 });
 
-step('the page ran without script errors or CSP violations', async (w) => {
+step('the page ran without script errors, CSP violations or failed page assets', async (w) => {
   assert(w.consoleErrors.length === 0, `console errors: ${JSON.stringify(w.consoleErrors)}`);
 });
 
@@ -357,8 +357,17 @@ async function main() {
     });
     w.page = context.pages()[0] ?? await context.newPage();
     w.page.on('console', (msg) => {
-      if (msg.type() === 'error') {
+      // Chromium also logs every HTTP error status of a resource ("Failed to load resource"),
+      // e.g. its own /favicon.ico probe: those are checked through `response` below instead.
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
         w.consoleErrors.push(msg.text());
+      }
+    });
+    w.page.on('response', (res) => {
+      const url = new URL(res.url());
+      if (res.status() >= 500 || (res.status() >= 400 && url.pathname !== '/favicon.ico' &&
+                                  !url.pathname.includes('/public/data_sharing_activation'))) {
+        w.consoleErrors.push(`HTTP ${res.status()} for ${url.pathname.replace(/[^/]{32,}/g, '<token>')}`);
       }
     });
     w.page.on('pageerror', (err) => w.consoleErrors.push(String(err)));
