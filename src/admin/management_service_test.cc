@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -778,6 +779,100 @@ TEST_F(ManagementTest, MalformedBodiesAreClear400s) {
   auto share = catalog_->GetShare("s", true);
   ASSERT_TRUE(share);
   EXPECT_TRUE(share->objects.empty());
+}
+
+// Every route with wrong-typed, odd and huge values in every field it reads: a 4xx or a 2xx with
+// a JSON body, never a 500.
+TEST_F(ManagementTest, NoRouteAnswers500ToBadInput) {
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "s"}}).status, 200);
+  std::string link = TokenOf(MakeRecipient("r"));
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"PATCH", Uc("/metastores/metastore")},
+      {"POST", Uc("/catalogs")},
+      {"PATCH", Uc("/catalogs/c")},
+      {"POST", Uc("/schemas")},
+      {"PATCH", Uc("/schemas/c.s")},
+      {"POST", Uc("/tables")},
+      {"PATCH", Uc("/tables/c.s.t1")},
+      {"POST", Uc("/shares")},
+      {"PATCH", Uc("/shares/s")},
+      {"PATCH", Uc("/shares/s/permissions")},
+      {"POST", Uc("/recipients")},
+      {"PATCH", Uc("/recipients/r")},
+      {"POST", Uc("/recipients/r/rotate-token")},
+      {"PATCH", Uc("/permissions/catalog/c")},
+      {"PATCH", Uc("/permissions/share/s")},
+      {"POST", "/api/2.1/lakeshare/principals"},
+      {"PATCH", "/api/2.1/lakeshare/principals/admin"},
+      {"POST", "/api/2.1/lakeshare/principals/admin/tokens"},
+  };
+  const std::vector<std::string> fields = {"name",
+                                           "new_name",
+                                           "owner",
+                                           "comment",
+                                           "catalog_name",
+                                           "schema_name",
+                                           "storage_location",
+                                           "table_type",
+                                           "authentication_type",
+                                           "expiration_time",
+                                           "ip_access_list",
+                                           "properties_kvpairs",
+                                           "updates",
+                                           "changes",
+                                           "existing_token_expire_in_seconds",
+                                           "is_admin",
+                                           "lifetime_seconds",
+                                           "token_lifetime_seconds",
+                                           "omit_permissions_list",
+                                           "delta_sharing_recipient_token_lifetime_in_seconds",
+                                           "delta_sharing_organization_name"};
+  const std::vector<Json> values = {
+      Json(nullptr),
+      Json(true),
+      Json(-1),
+      Json(1.5),
+      Json(1e308),
+      Json(std::numeric_limits<uint64_t>::max()),
+      Json(std::numeric_limits<int64_t>::min()),
+      Json(""),
+      Json(std::string(5000, 'x')),
+      Json("\u0000"),
+      Json::array(),
+      Json::array({1, "a", nullptr}),
+      Json::object(),
+      Json{{"values", 1}},
+      Json{{"allowed_ip_addresses", {"300.1.1.1"}}},
+      Json{{"properties", {{"k", {1}}}}},
+      Json::array({Json{{"action", "ADD"}, {"data_object", {{"name", 7}}}}}),
+      Json::array({Json{{"principal", "r"}, {"add", "SELECT"}}})};
+  int calls = 0;
+  for (const auto& [method, target] : routes) {
+    for (const std::string& field : fields) {
+      for (const Json& value : values) {
+        Reply r = Call(method, target, "admin-token", Json{{field, value}});
+        ++calls;
+        ASSERT_LT(r.status, 500) << method << " " << target << " " << field << "=" << value.dump()
+                                 << " -> " << r.raw;
+        ASSERT_FALSE(r.body.is_discarded()) << r.raw;
+      }
+    }
+    for (const std::string raw : {"", "null", "0", "\"x\"", "{\"a\":", "\xff\xfe", "{} {}"}) {
+      Reply r = Call(method, target, "admin-token", raw);
+      ASSERT_LT(r.status, 500) << method << " " << target << " " << raw << " -> " << r.raw;
+    }
+  }
+  EXPECT_GT(calls, 5000);
+  for (const std::string path :
+       {"/public/data_sharing_activation_info/", "/public/data_sharing_activation/"}) {
+    for (const std::string& param :
+         std::vector<std::string>{"x", "%2F%2F", "a/b/c/", std::string(300, 'a'), "..", "%C3%28"}) {
+      EXPECT_LT(Call("GET", Uc(path + param), "").status, 500) << param;
+    }
+  }
+  // The recipient's own link still works after all that.
+  EXPECT_EQ(Call("GET", Uc("/public/data_sharing_activation/" + link), "").status, 200);
 }
 
 TEST_F(ManagementTest, PrincipalsAndTheirApiTokens) {
