@@ -3,15 +3,19 @@
 // driven by playwright-core, against the real `lakeshare serve --data-dir` on loopback.
 //
 //   provider: registers a catalog, schema and a (tiny, empty) Delta table, creates a share with
-//             the table, a TOKEN recipient and the grant, all through the management API
-//   partner:  opens the activation_url of the create reply, sees what the link is for (its
-//             recipient name), clicks "Download credential file", gets `config.share` (a valid
+//             the table, a TOKEN recipient and the grant, names the organisation, all through
+//             the management API; two more recipients: one whose first link is replaced by a
+//             rotation before use, one whose IP access list excludes loopback
+//   partner:  opens the activation_url of the create reply, sees who shares what with whom and
+//             until when, clicks "Download credential file", gets `config.share` (a valid
 //             profile), lists its shares with that bearer token, reloads the page and is told the
-//             link was already used
+//             link was already used; the replaced link and the fenced one offer no download and
+//             say why
 //
-// Screenshots of the three states go to the scratch folder (activation-*.png). The page must run
-// without script errors or CSP violations (console errors fail the test).
-//
+// Screenshots of each state go to the scratch folder (activation-*.png). The page must run
+// without script errors or CSP violations (console errors fail the test), and its own assets
+// must load (HTTP errors other than the activation API's refusals and the favicon fail it).
+
 // Usage: node activation_page.mjs --lakeshare BIN --scratch DIR
 // Exit 0 on success, 1 on a failed check, 77 (skip) when Chromium or node_modules are missing
 // (scripts/install-deps.sh installs both).
@@ -29,6 +33,7 @@ const UC = '/api/2.1/unity-catalog';
 const ADMIN_TOKEN = 'browser-e2e-admin-' + 'a'.repeat(32);
 const RECIPIENT = 'acme-browser';
 const ROTATED_RECIPIENT = 'bolt-browser';  // its first link is replaced by a rotation, unused
+const FENCED_RECIPIENT = 'cargo-browser';  // allowed only from 203.0.113.0/24, not loopback
 const ORGANIZATION = 'Lakeshare Browser Test GmbH';
 const SHARE = 'browser_share';
 // Bounds on promises of the product (the server starts, the page renders), not speed measurements.
@@ -202,6 +207,12 @@ step('provider: catalog, schema, table, share, recipient and grant through the m
   });
   assert(typeof w.replacedUrl === 'string' && fresh.activation_url && fresh.activation_url !== w.replacedUrl,
          'rotate-token did not return a new activation_url');
+  // A third partner whose IP access list excludes this machine.
+  const fenced = await api(w.base, 'POST', `${UC}/recipients`, {
+    name: FENCED_RECIPIENT, authentication_type: 'TOKEN',
+    ip_access_list: { allowed_ip_addresses: ['203.0.113.0/24'] },
+  });
+  w.fencedUrl = fenced.activation_url;
 });
 
 step('partner: the page says what the link is for (recipient name) and offers the download',
@@ -295,6 +306,22 @@ step('partner: a link replaced by a rotation is refused without offering a downl
   assert(/expired|does not exist|new link|new one/i.test(status),
          `the page does not say the link is no longer valid: '${status}'`);
   await w.page.screenshot({ path: path.join(w.scratch, 'activation-replaced.png'), fullPage: true });
+});
+
+step('partner: from an address outside the IP access list the page refuses and says why',
+     async (w) => {
+  await w.page.goto(w.fencedUrl);
+  await w.page.waitForFunction(
+    () => document.getElementById('status').className === 'error' || !document.getElementById('details').hidden,
+    null, { timeout: PAGE_TIMEOUT_MS });
+  const status = (await w.page.locator('#status').textContent()).trim();
+  assert(!(await w.page.locator('#details').isVisible()),
+         `the page offers a download to an address outside the IP access list (status: '${status}')`);
+  assert(/not allowed/i.test(status) && status.includes('127.0.0.1'),
+         `the page does not say the address is not allowed: '${status}'`);
+  await w.page.screenshot({ path: path.join(w.scratch, 'activation-ip-refused.png'), fullPage: true });
+  const recipient = await api(w.base, 'GET', `${UC}/recipients/${FENCED_RECIPIENT}`);
+  assert(recipient.activated === false, 'a refused address activated the recipient');
 });
 
 step('provider: the recipient is shown as activated', async (w) => {
