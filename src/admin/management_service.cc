@@ -192,7 +192,7 @@ class ManagementService::Impl {
 
   Status Add(http::Router& router, std::string_view method, std::string_view path,
              std::string action, ApiHandler handler, bool is_public = false) {
-    auto wrapped = [this, action, handler = std::move(handler),
+    auto wrapped = [action, handler = std::move(handler),
                     is_public](http::Request& request) -> Result<http::Response> {
       request.audit()->action = action;
       ApiResult<http::Response> out = [&]() -> ApiResult<http::Response> {
