@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "common/strings.h"
 
@@ -275,6 +276,13 @@ struct FileFilter::Impl {
   Predicate predicate;
   std::map<std::string, ColumnRef> columns;  // lower-cased logical path -> location
   simdjson::dom::parser parser;
+  // Set when every column the predicate names is a partition column (or unknown): the outcome
+  // then depends on the file's partition values only, and files share interned maps, so it is
+  // computed once per map and remembered by the map's address.
+  bool partition_only = false;
+  std::unordered_map<const PartitionValues*, uint8_t> by_partition;
+  const PartitionValues* last_partition = nullptr;
+  uint8_t last_outcome = 0;
   // Per-file state.
   const AddFile* file = nullptr;
   bool stats_parsed = false;
@@ -412,6 +420,25 @@ struct FileFilter::Impl {
   }
 };
 
+namespace {
+
+/// True when no column of `n` has statistics to look at: each names a partition column or an
+/// unknown one (which evaluates as "any outcome" whatever the file).
+bool OnlyPartitionColumns(const PredicateNode& n, const std::map<std::string, ColumnRef>& columns) {
+  if (n.op == PredicateOp::kColumn) {
+    auto it = columns.find(ToLower(n.name));
+    return it == columns.end() || it->second.partition;
+  }
+  for (const PredicateNode& child : n.children) {
+    if (!OnlyPartitionColumns(child, columns)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 FileFilter::FileFilter(Predicate predicate, const Metadata& metadata, const TableFeatures& features)
     : impl_(std::make_unique<Impl>()) {
   impl_->predicate = std::move(predicate);
@@ -429,12 +456,26 @@ FileFilter::FileFilter(Predicate predicate, const Metadata& metadata, const Tabl
                             : pc;
     impl_->columns[ToLower(pc)] = ref;
   }
+  impl_->partition_only = OnlyPartitionColumns(impl_->predicate.root(), impl_->columns);
 }
 
 FileFilter::~FileFilter() = default;
 
 uint8_t FileFilter::Evaluate(const AddFile& file) {
   Impl& m = *impl_;
+  if (m.partition_only) {
+    if (file.partition_values == m.last_partition && m.last_partition != nullptr) {
+      return m.last_outcome;
+    }
+    auto [it, inserted] = m.by_partition.try_emplace(file.partition_values, 0);
+    if (inserted) {
+      m.file = &file;
+      it->second = m.Eval(m.predicate.root());
+    }
+    m.last_partition = file.partition_values;
+    m.last_outcome = it->second;
+    return it->second;
+  }
   m.file = &file;
   m.stats_parsed = false;
   m.num_records.reset();

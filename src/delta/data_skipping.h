@@ -33,7 +33,9 @@ class FileFilter {
   FileFilter(Predicate predicate, const Metadata& metadata, const TableFeatures& features);
   ~FileFilter();
 
-  /// The possible outcomes of the predicate over the file's rows.
+  /// The possible outcomes of the predicate over the file's rows. A predicate on partition
+  /// columns only is evaluated once per interned partitionValues map and remembered by its
+  /// address: the snapshots of the files evaluated must outlive the filter.
   uint8_t Evaluate(const AddFile& file);
   bool MayMatch(const AddFile& file) { return (Evaluate(file) & kMayBeTrue) != 0; }
 

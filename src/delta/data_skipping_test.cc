@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "delta/delta_test_util.h"
@@ -143,6 +144,47 @@ TEST_F(SkippingTest, PartitionComparisons) {
   EXPECT_EQ(Select(Op("isNull", {Col("part", "string")})), (Files{"f3"}));
   EXPECT_EQ(Select(Op("not", {Op("isNull", {Col("part", "string")})})), (Files{"f1", "f2", "f4"}));
   EXPECT_EQ(Select(Op("not", {Cmp("equal", "part", "string", "a")})), (Files{"f2", "f4"}));
+}
+
+TEST(PartitionSkippingTest, FilesSharingPartitionValuesEachGetTheirMapsAnswer) {
+  // Interleaved files share interned partition maps: a partition-only predicate is decided once
+  // per map, and a predicate that also reads statistics is still decided per file.
+  TestTable t;
+  t.Commit(0, {ProtocolLine(),
+               MetadataLine(SchemaString({{"part", "string"}, {"id", "long"}}), {"part"})});
+  auto stats = [](int lo, int hi) {
+    return R"({"numRecords":3,"minValues":{"id":)" + std::to_string(lo) +
+           R"(},"maxValues":{"id":)" + std::to_string(hi) + R"(},"nullCount":{"id":0}})";
+  };
+  t.Commit(1, {AddLine("g1", {{"part", "a"}}, 1, stats(1, 3)),
+               AddLine("g2", {{"part", "b"}}, 1, stats(1, 3)),
+               AddLine("g3", {{"part", "a"}}, 1, stats(6, 9)), AddLine("g4", {{"part", ""}})});
+  t.Commit(2, {AddLine("g5", {{"part", "a"}}, 1, stats(1, 3)),
+               AddLine("g6", {{"part", "b"}}, 1, stats(6, 9))});
+  auto snapshot = t.Load();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  auto select = [&](const std::string& predicate) {
+    FileQuery q;
+    q.json_predicate = predicate;
+    FileSelection sel = SelectFiles(**snapshot, q);
+    EXPECT_TRUE(sel.predicate_used) << sel.predicate_error;
+    Files out;
+    for (const AddFile* f : sel.files) {
+      out.emplace_back(f->path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(select(Cmp("equal", "part", "string", "a")), (Files{"g1", "g3", "g5"}));
+  EXPECT_EQ(select(Cmp("equal", "part", "string", "b")), (Files{"g2", "g6"}));
+  EXPECT_EQ(select(Op("isNull", {Col("part", "string")})), (Files{"g4"}));
+  EXPECT_EQ(select(Op("and", {Cmp("equal", "part", "string", "a"),
+                              Cmp("greaterThan", "id", "long", "5")})),
+            (Files{"g3"}));
+  // An unknown column next to a partition column stays "any outcome" for every file.
+  EXPECT_EQ(
+      select(Op("or", {Cmp("equal", "part", "string", "b"), Cmp("equal", "nosuch", "int", "1")})),
+      (Files{"g1", "g2", "g3", "g4", "g5", "g6"}));
 }
 
 TEST_F(SkippingTest, StatisticsComparisonsPerType) {
