@@ -344,6 +344,11 @@ async function main() {
     console.error(e.message);
     return 2;
   }
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  if (nodeMajor < 20) {
+    console.log(`SKIP: playwright-core needs Node.js 20 or newer, this is ${process.versions.node}`);
+    return SKIP;
+  }
   const chromium = chromiumPath();
   if (!chromium) {
     console.log('SKIP: Chromium not found at /usr/bin/chromium (apt-get install chromium, or run ' +
