@@ -33,6 +33,8 @@ using internal::Paging;
     }                                                                                        \
   } while (false)
 
+// `lhs` may be a declaration, so it cannot be parenthesized (as in LS_ASSIGN_OR_RETURN).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define API_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                                 \
   auto tmp = (expr);                                                               \
   if (!tmp) {                                                                      \
@@ -42,6 +44,7 @@ using internal::Paging;
 
 #define API_ASSIGN_OR_RETURN(lhs, expr) \
   API_ASSIGN_OR_RETURN_IMPL_(LS_CONCAT_(api_result_, __LINE__), lhs, expr)
+// NOLINTEND(bugprone-macro-parentheses)
 
 constexpr std::string_view kUc = "/api/2.1/unity-catalog";
 constexpr std::string_view kLs = "/api/2.1/lakeshare";
@@ -191,7 +194,7 @@ class ManagementService::Impl {
   }
 
   Status Add(http::Router& router, std::string_view method, std::string_view path,
-             std::string action, ApiHandler handler, bool is_public = false) {
+             const std::string& action, ApiHandler handler, bool is_public = false) {
     auto wrapped = [action, handler = std::move(handler),
                     is_public](http::Request& request) -> Result<http::Response> {
       request.audit()->action = action;
@@ -931,14 +934,24 @@ class ManagementService::Impl {
         }
         catalog::SharedDataObject merged = *existing;
         auto has = [&](const char* key) { return data->contains(key) && !(*data)[key].is_null(); };
-        if (has("shared_as")) merged.shared_as = object.shared_as;
-        if (has("comment")) merged.comment = object.comment;
+        if (has("shared_as")) {
+          merged.shared_as = object.shared_as;
+        }
+        if (has("comment")) {
+          merged.comment = object.comment;
+        }
         if (has("history_data_sharing_status")) {
           merged.history_data_sharing_status = object.history_data_sharing_status;
         }
-        if (has("cdf_enabled")) merged.cdf_enabled = object.cdf_enabled;
-        if (has("start_version")) merged.start_version = object.start_version;
-        if (has("partitions")) merged.partitions_json = object.partitions_json;
+        if (has("cdf_enabled")) {
+          merged.cdf_enabled = object.cdf_enabled;
+        }
+        if (has("start_version")) {
+          merged.start_version = object.start_version;
+        }
+        if (has("partitions")) {
+          merged.partitions_json = object.partitions_json;
+        }
         object = std::move(merged);
       }
       if (action != Action::kRemove && !caller.is_admin) {

@@ -35,7 +35,7 @@ namespace lakeshare::admin {
 struct ManagementOptions {
   std::string sharing_endpoint = "/delta-sharing";  // protocol prefix, for the profile `endpoint`
   std::string public_url;  // "scheme://host:port"; empty: http:// + the request's Host header
-  int64_t activation_link_ttl_seconds = 72 * 3600;
+  int64_t activation_link_ttl_seconds = int64_t{72} * 3600;
   /// Called (synchronously) after any change that can narrow what a recipient may do: token
   /// rotation/revocation, recipient delete/update (ip list, expiration, properties, rename),
   /// share permission changes, share updates/deletes (argument: recipient name, or "" = all).
