@@ -356,7 +356,7 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
   return out;
 }
 
-Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms) {
+Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms, bool future) {
   text = Trim(text);
   int64_t n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -382,7 +382,7 @@ Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms) {
         break;
     }
     if (unit > 0) {
-      return now_ms - n * unit;
+      return future ? now_ms + n * unit : now_ms - n * unit;
     }
   }
   if (auto micros = delta::ParseTimestampMicros(text)) {
@@ -390,7 +390,7 @@ Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms) {
   }
   return InvalidArgument(
       "'{}' is not a time: give milliseconds since the epoch, an ISO-8601 date or time "
-      "(2024-05-01, 2024-05-01T10:00:00Z) or a duration back from now (90s, 15m, 24h, 7d)",
+      "(2024-05-01, 2024-05-01T10:00:00Z) or a duration from now (90s, 15m, 24h, 7d)",
       text);
 }
 
@@ -537,7 +537,7 @@ class Api {
       }
       if (!resp) {
         return tl::unexpected(ApiError{
-            0, "", fmt::format("cannot reach the server at {}: {}", base_, resp.error().message)});
+            0, "", fmt::format("cannot reach the server ({}): {}", base_, resp.error().message)});
       }
       return Interpret(*resp);
     }
@@ -579,7 +579,7 @@ class Api {
     }
     if (!resp) {
       return tl::unexpected(ApiError{
-          0, "", fmt::format("cannot reach the server at {}: {}", base_, resp.error().message)});
+          0, "", fmt::format("cannot reach the server ({}): {}", base_, resp.error().message)});
     }
     if (resp->status < 200 || resp->status >= 300) {
       http::ClientResponse copy = *resp;
@@ -1571,7 +1571,7 @@ void AddRecipientCommands(CLI::App* admin) {
                        body["properties_kvpairs"] = {{"properties", *props}};
                      }
                      if (!o->expiration.empty()) {
-                       auto t = admin::ParseTimeArg(o->expiration, 0);
+                       auto t = admin::ParseTimeArg(o->expiration, NowMs(), /*future=*/true);
                        if (!t) {
                          return tl::unexpected(UsageError(t.error().message));
                        }
@@ -1594,7 +1594,7 @@ void AddRecipientCommands(CLI::App* admin) {
     c->add_option("--ip", o->ips, "Allowed IP address or CIDR range (repeatable)");
     c->add_option("--property", o->props, "Property KEY=VALUE (repeatable)");
     c->add_option("--expiration-time", o->expiration,
-                  "When its tokens stop working (ISO-8601 or epoch ms)");
+                  "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
   }
   Verb(noun, "list", "List recipients", [](Api& api, const GlobalOptions& g) -> ApiResult<void> {
     auto all = ListAll(api, std::string(kUcPrefix) + "recipients", {}, "recipients");
@@ -1669,7 +1669,7 @@ void AddRecipientCommands(CLI::App* admin) {
                  body["properties_kvpairs"] = {{"properties", map}};
                }
                if (!o->expiration.empty()) {
-                 auto t = admin::ParseTimeArg(o->expiration, 0);
+                 auto t = admin::ParseTimeArg(o->expiration, NowMs(), /*future=*/true);
                  if (!t) {
                    return tl::unexpected(UsageError(t.error().message));
                  }
@@ -1699,7 +1699,7 @@ void AddRecipientCommands(CLI::App* admin) {
     c->add_option("--property", o->props, "Set property KEY=VALUE (repeatable)");
     c->add_option("--remove-property", o->remove_props, "Remove property KEY (repeatable)");
     c->add_option("--expiration-time", o->expiration,
-                  "When its tokens stop working (ISO-8601 or epoch ms)");
+                  "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
   }
   {
     auto name = std::make_shared<std::string>();
@@ -2346,10 +2346,8 @@ class LinksFile {
     f->file_ = ::fdopen(fd, "w");
     f->json_ = EndsWith(ToLower(path), ".json");
     f->path_ = path;
-    if (!f->json_) {
-      std::fputs("partner,share,activation_url\n", f->file_);
-      std::fflush(f->file_);
-    }
+    std::fputs(f->json_ ? "[" : "partner,share,activation_url\n", f->file_);
+    std::fflush(f->file_);
     return f;
   }
   ~LinksFile() {
@@ -2358,25 +2356,26 @@ class LinksFile {
     }
   }
 
-  /// Record a link; CSV rows are written at once so that a crash loses none.
+  /// Record a link. Each is written at once, so that an interrupted run loses none (a JSON file
+  /// then lacks only its closing bracket).
   void Add(const PartnerOutcome& p) {
     std::lock_guard<std::mutex> lock(mu_);
-    ++count_;
+    std::string row;
     if (json_) {
-      links_.push_back(
-          {{"partner", p.partner}, {"share", p.share}, {"activation_url", p.activation_url}});
-      return;
+      row = count_ == 0 ? "\n  " : ",\n  ";
+      row += Json{{"partner", p.partner}, {"share", p.share}, {"activation_url", p.activation_url}}
+                 .dump();
+    } else {
+      row = CsvField(p.partner) + "," + CsvField(p.share) + "," + CsvField(p.activation_url) + "\n";
     }
-    std::string row =
-        CsvField(p.partner) + "," + CsvField(p.share) + "," + CsvField(p.activation_url) + "\n";
+    ++count_;
     std::fputs(row.c_str(), file_);
     std::fflush(file_);
   }
 
   Status Close() {
     if (json_) {
-      std::string text = links_.dump(2) + "\n";
-      std::fputs(text.c_str(), file_);
+      std::fputs(count_ == 0 ? "]\n" : "\n]\n", file_);
     }
     const bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
     std::fclose(file_);
@@ -2397,7 +2396,6 @@ class LinksFile {
   bool json_ = false;
   std::string path_;
   std::mutex mu_;
-  Json links_ = Json::array();
   int64_t count_ = 0;
 };
 
@@ -2532,11 +2530,15 @@ int RunOnboard(const OnboardOptions& o) {
     std::fputs(admin::FormatTable({"OBJECT", "CREATED", "ALREADY PRESENT"}, rows).c_str(), stdout);
     if (failed > 0) {
       std::vector<std::vector<std::string>> frows;
+      constexpr size_t kShown = 20;
       for (const PartnerOutcome& p : outcomes) {
-        if (p.status == PartnerOutcome::Status::kFailed) {
+        if (p.status == PartnerOutcome::Status::kFailed && frows.size() < kShown) {
           frows.push_back(
               {p.partner, p.line > 0 ? std::to_string(p.line) : "", p.step, Describe(p.error)});
         }
+      }
+      if (failed > static_cast<int64_t>(kShown)) {
+        frows.push_back({fmt::format("... and {} more (--json lists all)", failed - kShown)});
       }
       std::printf("\nfailed:\n");
       std::fputs(admin::FormatTable({"PARTNER", "LINE", "STEP", "ERROR"}, frows).c_str(), stdout);

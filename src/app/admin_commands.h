@@ -82,8 +82,8 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text);
 Status ValidatePartner(const PartnerSpec& spec);
 
 /// Milliseconds since the epoch from "1700000000000", an ISO-8601 date or time, or a duration
-/// back from `now_ms` ("90s", "15m", "24h", "7d").
-Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms);
+/// ("90s", "15m", "24h", "7d") back from `now_ms`, or forward from it when `future`.
+Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms, bool future = false);
 
 /// Render rows under a header as columns aligned with two spaces between them.
 std::string FormatTable(const std::vector<std::string>& header,

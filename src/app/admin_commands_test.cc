@@ -184,6 +184,7 @@ TEST(AdminCommandsTest, TimeArgumentForms) {
   EXPECT_EQ(*ParseTimeArg("24h", now), now - 24 * 3600 * 1000);
   EXPECT_EQ(*ParseTimeArg("7d", now), now - 7 * 86400 * 1000LL);
   EXPECT_EQ(*ParseTimeArg("90s", now), now - 90'000);
+  EXPECT_EQ(*ParseTimeArg("90d", now, /*future=*/true), now + 90 * 86400 * 1000LL);
   EXPECT_EQ(*ParseTimeArg("2024-01-01", now), 1'704'067'200'000);
   EXPECT_EQ(*ParseTimeArg("2024-01-01T00:00:01.5Z", now), 1'704'067'201'500);
   auto bad = ParseTimeArg("yesterday", now);
