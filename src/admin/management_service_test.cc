@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -46,7 +47,11 @@ class ManagementTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() /
            ("lakeshare-admin-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(dir_);
-    auto opened = catalog::OpenCatalog((dir_ / "metastore.db").string());
+    // LAKESHARE_ADMIN_TEST_METASTORE runs a test on another (new, empty) metastore, e.g. a
+    // PostgreSQL database: one database per test, so pair it with --gtest_filter.
+    const char* location = std::getenv("LAKESHARE_ADMIN_TEST_METASTORE");
+    auto opened = catalog::OpenCatalog(location != nullptr ? std::string(location)
+                                                           : (dir_ / "metastore.db").string());
     ASSERT_TRUE(opened) << opened.error().ToString();
     catalog_ = std::move(*opened);
     now_ = std::make_shared<std::atomic<int64_t>>(kT0);
