@@ -64,7 +64,7 @@ curl -sf "$base/readyz" >/dev/null || { echo "demo: the server is not ready at $
 # 4. Onboard the demo partner. Every run issues a fresh link (the previous token stops working).
 links="$demo/activation-links.csv"
 rm -f "$links"
-LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" onboard \
+if ! LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" onboard \
   --partner "$partner" --share "$share" \
   --table "demo.retail.daily_sales=$data/daily_sales" \
   --table "demo.retail.articles=$data/articles" \
@@ -72,7 +72,10 @@ LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" onboard \
   --property country=DE --property partner_id=P001 \
   --partition stock_levels:country=@country \
   --with-history --reissue-links --rotate-activated --existing-token-expire-in-seconds 0 \
-  --links-out "$links"
+  --links-out "$links"; then
+  echo "demo: onboarding the demo partner failed (above); to start from scratch: rm -rf $meta" >&2
+  exit 1
+fi
 link="$(tail -n +2 "$links" | head -n 1 | cut -d, -f3)"
 activation_token="${link##*/}"
 profile="$demo/$partner.share"
