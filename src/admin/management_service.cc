@@ -1837,13 +1837,14 @@ class ManagementService::Impl {
     int64_t now = Now();
     bool used = ctx.link.used_at.has_value();
     bool expired = !used && ctx.link.expires_at <= now;
+    bool recipient_expired = ctx.recipient.expiration_time && *ctx.recipient.expiration_time <= now;
     Json out{{"recipientName", ctx.recipient.name},
              {"organizationName", settings.organization_name},
              {"shareCredentialsVersion", 1},
              {"activationLinkExpirationTime", ctx.link.expires_at},
              {"used", used},
              {"expired", expired},
-             {"downloadable", !used && !expired}};
+             {"downloadable", !used && !expired && !recipient_expired}};
     if (used) {
       out["usedAt"] = *ctx.link.used_at;
     }

@@ -341,6 +341,14 @@ TEST_F(ManagementTest, TokenLifetimeIsTheShorterOfMetastoreDefaultAndRecipientEx
             "Contoso");
   Reply pb = Call("GET", Uc("/public/data_sharing_activation/" + TokenOf(b)), "");
   EXPECT_EQ(pb.body["expirationTime"], "2023-11-14T22:14:20.000Z");  // kT0 + 1 min
+  // Once the recipient expired, its link is no longer downloadable.
+  std::string c = MakeRecipient("c", "admin-token", Json{{"expiration_time", kT0 + 60'000}});
+  now_->fetch_add(60'000);
+  Reply info = Call("GET", Uc("/public/data_sharing_activation_info/" + TokenOf(c)), "");
+  EXPECT_EQ(info.body["downloadable"], false);
+  Reply late = Call("GET", Uc("/public/data_sharing_activation/" + TokenOf(c)), "");
+  EXPECT_EQ(late.status, 403);
+  EXPECT_THAT(late.body["message"].get<std::string>(), HasSubstr("expired"));
   EXPECT_EQ(Call("PATCH", Uc("/metastores/metastore"), "admin-token",
                  Json{{"delta_sharing_recipient_token_lifetime_in_seconds", -1}})
                 .status,
