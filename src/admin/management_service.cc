@@ -1036,6 +1036,9 @@ class ManagementService::Impl {
   ApiResult<Json> ChangeSharePermissions(http::Request& request, const Caller& caller,
                                          const std::string& name, const Json& body) {
     API_ASSIGN_OR_RETURN(auto changes, ParseChanges(body, request));
+    if (changes.size() == 1) {
+      request.audit()->recipient = changes[0].principal;
+    }
     API_ASSIGN_OR_RETURN(std::optional<bool> omit,
                          internal::OptBool(body, "omit_permissions_list"));
     API_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, false));

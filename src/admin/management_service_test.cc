@@ -222,6 +222,7 @@ TEST_F(ManagementTest, FiveStepOnboarding) {
   EXPECT_EQ(grant.body["privilege_assignments"][0]["principal"], "acme");
   EXPECT_EQ(grant.body["privilege_assignments"][0]["privileges"][0], "SELECT");
   EXPECT_EQ(grant.audit.action, "updateSharePermissions");
+  EXPECT_EQ(grant.audit.recipient, "acme");
   EXPECT_THAT(changed_, ::testing::Contains("acme"));
 
   Reply perms = Call("GET", Uc("/recipients/acme/share-permissions"));
