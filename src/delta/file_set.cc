@@ -26,17 +26,28 @@ inline uint64_t Fold(uint64_t a, uint64_t b) {
 }
 
 uint64_t FastHash(std::string_view s, uint64_t seed) {
+  // The length is mixed in first, so the tail may be read as overlapping fixed-size words
+  // (as wyhash does) instead of a variable-length memcpy call per string.
   uint64_t h = seed ^ (s.size() * 0x9e3779b97f4a7c15ull);
   const char* p = s.data();
   size_t n = s.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = Fold(h ^ w, 0xa0761d6478bd642full);
-  }
   uint64_t w = 0;
-  if (n) {
-    std::memcpy(&w, p, n);
+  if (n >= 8) {
+    for (; n > 8; p += 8, n -= 8) {
+      std::memcpy(&w, p, 8);
+      h = Fold(h ^ w, 0xa0761d6478bd642full);
+    }
+    std::memcpy(&w, s.data() + s.size() - 8, 8);  // the last 8 bytes
+  } else if (n >= 4) {
+    uint32_t first = 0;
+    uint32_t last = 0;
+    std::memcpy(&first, p, 4);
+    std::memcpy(&last, p + n - 4, 4);
+    w = (static_cast<uint64_t>(first) << 32) | last;
+  } else if (n > 0) {
+    w = (static_cast<uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
+        (static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
+        static_cast<unsigned char>(p[n - 1]);
   }
   return Fold(h ^ w, 0xe7037ed1a0b428dbull);
 }
