@@ -370,13 +370,13 @@ Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms, bool future)
         unit = 1000;
         break;
       case 'm':
-        unit = 60 * 1000;
+        unit = int64_t{60} * 1000;
         break;
       case 'h':
-        unit = 3600 * 1000;
+        unit = int64_t{3600} * 1000;
         break;
       case 'd':
-        unit = 86400 * 1000;
+        unit = int64_t{86400} * 1000;
         break;
       default:
         break;
@@ -713,6 +713,7 @@ struct Column {
 
 void PrintRows(const Json& items, const std::vector<Column>& columns) {
   std::vector<std::string> header;
+  header.reserve(columns.size());
   for (const Column& c : columns) {
     header.push_back(c.title);
   }
@@ -836,7 +837,7 @@ ApiResult<std::string> ResolveToken(const GlobalOptions& g) {
 // ----- paging ------------------------------------------------------------------------------------
 
 /// Every item of a paged list call: follows next_page_token until absent. `limit` < 0: all.
-ApiResult<Json> ListAll(Api& api, const std::string& path, std::vector<http::Field> query,
+ApiResult<Json> ListAll(Api& api, const std::string& path, const std::vector<http::Field>& query,
                         const std::string& key, int64_t limit = -1) {
   Json all = Json::array();
   std::string token;
@@ -895,7 +896,7 @@ int RunAction(const Context& ctx, const Action& action) {
 }
 
 CLI::App* Verb(CLI::App* noun, const std::string& verb, const std::string& description,
-               Action action) {
+               const Action& action) {
   CLI::App* cmd = noun->add_subcommand(verb, description);
   cmd->fallthrough();
   Context ctx{noun->get_name(), verb};
@@ -2452,6 +2453,7 @@ int RunOnboard(const OnboardOptions& o) {
     }
   };
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(workers));
   for (int i = 0; i < workers; ++i) {
     threads.emplace_back(work);
   }
@@ -2523,6 +2525,7 @@ int RunOnboard(const OnboardOptions& o) {
                 static_cast<long long>(total), static_cast<long long>(created),
                 static_cast<long long>(present), static_cast<long long>(failed));
     std::vector<std::vector<std::string>> rows;
+    rows.reserve(kKinds);
     for (int k = 0; k < kKinds; ++k) {
       rows.push_back({kKindNames[k], std::to_string(onboarder.created(k)),
                       std::to_string(onboarder.present(k))});

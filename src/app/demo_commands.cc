@@ -284,6 +284,7 @@ class DeltaWriter {
     }
 
     std::vector<parquet::WriterField> fields;
+    fields.reserve(data_idx.size() + 1);
     for (int i : data_idx) {
       fields.push_back(Field(cols_[static_cast<size_t>(i)]));
     }
@@ -486,6 +487,7 @@ Status WriteArticles(const std::string& root, Gen& g, const std::vector<Article>
                 {}, g);
   LS_RETURN_IF_ERROR(w.Create());
   std::vector<Row> rows;
+  rows.reserve(articles.size());
   for (const Article& a : articles) {
     rows.push_back({S(a.id), S(kBrands[a.brand].name), S(kBrands[a.brand].partner_id),
                     S(kCategories[a.category]), S(a.name), I(a.price_cents), I(a.launched)});
