@@ -625,6 +625,9 @@ void MetastoreShareProvider::InvalidateRecipient(std::string_view name) {
   const std::string key = ToLower(name);
   impl_->tokens.EraseIf(
       [&](const std::shared_ptr<const TokenEntry>& e) { return ToLower(e->recipient) == key; });
+  // A refused token names no recipient: forget every refusal, so that a recipient whose
+  // expiration was extended is let in at once.
+  impl_->unknown_tokens.Clear();
   impl_->recipients.Erase(key);
 }
 

@@ -322,6 +322,14 @@ TEST_F(MetastoreProviderTest, AuthenticateRefusesBadUnknownAndExpiredTokens) {
   now_ += 100;
   EXPECT_EQ(provider_->Authenticate(&header, "127.0.0.1").error().code,
             ErrorCode::kUnauthenticated);
+  provider_->InvalidateRecipient("acme");
+  EXPECT_EQ(provider_->Authenticate(&header, "127.0.0.1").error().code,
+            ErrorCode::kUnauthenticated);  // refused by the metastore, and cached as refused
+  // Extending the expiration lets the recipient in at once after InvalidateRecipient.
+  ASSERT_OK(catalog_->UpdateRecipient(
+      "acme", {.expiration_time = std::optional<int64_t>(now_.load() + 100'000)}));
+  provider_->InvalidateRecipient("acme");
+  EXPECT_TRUE(provider_->Authenticate(&header, "127.0.0.1"));
 }
 
 TEST_F(MetastoreProviderTest, IpAccessListGatesRequestsAndFileUrls) {
