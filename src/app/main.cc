@@ -21,6 +21,12 @@ int main(int argc, char** argv) {
   lakeshare::app::AddServeCommand(app);
   lakeshare::app::AddAdminCommands(app);
   lakeshare::app::AddDemoCommands(app);
-  CLI11_PARSE(app, argc, argv);
+  // A command line the parser rejects is a usage error: exit code 2, like every other 4xx-style
+  // refusal of the CLI (--help and --version exit 0).
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return 0;
 }
