@@ -138,24 +138,26 @@ class RepeatedColumn {
     if (!present_ || entry_ >= data_.num_entries) {
       return 0;
     }
-    int16_t first_def = 0;
-    bool first = true;
-    while (entry_ < data_.num_entries) {
-      int16_t rep = data_.rep_levels.empty() ? 0 : data_.rep_levels[static_cast<size_t>(entry_)];
-      if (!first && rep == 0) {
-        break;
+    // Locals instead of members and level vectors: push_back may write anywhere as far as the
+    // compiler knows, which would reload them for every entry (this runs per row and column).
+    const int16_t* reps = data_.rep_levels.empty() ? nullptr : data_.rep_levels.data();
+    const int16_t* defs = data_.def_levels.empty() ? nullptr : data_.def_levels.data();
+    const int16_t max_def = data_.max_def;
+    const int16_t element_def = element_def_;
+    const int64_t entries = data_.num_entries;
+    int64_t entry = entry_;
+    int64_t value = value_;
+    const int16_t first_def = defs != nullptr ? defs[entry] : max_def;
+    // The row's first entry, then every following one that repeats (repetition level > 0).
+    do {
+      const int16_t def = defs != nullptr ? defs[entry] : max_def;
+      ++entry;
+      if (def >= element_def) {
+        out.push_back(def == max_def ? value++ : -1);
       }
-      int16_t def =
-          data_.def_levels.empty() ? data_.max_def : data_.def_levels[static_cast<size_t>(entry_)];
-      if (first) {
-        first_def = def;
-      }
-      first = false;
-      ++entry_;
-      if (def >= element_def_) {
-        out.push_back(def == data_.max_def ? value_++ : -1);
-      }
-    }
+    } while (entry < entries && reps != nullptr && reps[entry] != 0);
+    entry_ = entry;
+    value_ = value;
     return first_def;
   }
 
