@@ -290,8 +290,9 @@ struct MetastoreShareProvider::Impl {
   }
 
   // Read a recipient's grants (and the recipient itself unless `known` is given) and cache them.
-  Result<std::shared_ptr<const RecipientEntry>> LoadRecipient(
-      std::string_view name, const catalog::RecipientInfo* known, int64_t now) {
+  Result<std::shared_ptr<const RecipientEntry>> LoadRecipient(std::string_view name,
+                                                              const catalog::RecipientInfo* known,
+                                                              int64_t now) {
     ++recipient_misses;
     std::string key = ToLower(name);
     const uint64_t gen = recipients.generation();
