@@ -1,6 +1,7 @@
 #include "app/serve_command.h"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "auth/secret_token.h"
 #include "catalog/audit_log.h"
 #include "catalog/catalog.h"
+#include "http/error_response.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -237,6 +239,20 @@ int RunPlatform(const PlatformFlags& flags) {
     const std::string& path = request.path();
     if (path.rfind("/api/", 0) == 0) return management_service->Authenticate(request);
     return sharing_service->Authenticate(request);
+  });
+  // Management routes answer every refusal in Unity Catalog's shape, also those made before a
+  // handler runs (a missing or wrong token, an unknown route).
+  router.SetErrorRenderer([](const http::Request& request, const Error& error) {
+    http::Response response = http::ErrorResponse(error, request.request_id());
+    if (request.path().rfind("/api/", 0) == 0) {
+      nlohmann::json body = nlohmann::json::parse(response.body(), nullptr, false);
+      if (body.is_object() && body.contains("errorCode")) {
+        body["error_code"] = body["errorCode"];
+        body.erase("errorCode");
+        response.set_body(body.dump());
+      }
+    }
+    return response;
   });
   router.Use(MakeDurableAuditMiddleware(&audit));
   router.AddCompletionHook(MakeAuditCompletionHook(&audit));

@@ -292,11 +292,14 @@ Response Router::Dispatch(Request& request) const {
   }();
 
   // 6. Error mapping.
-  Response response =
-      result ? std::move(*result) : ErrorResponse(result.error(), request.request_id());
+  Response response = result             ? std::move(*result)
+                      : error_renderer_ ? error_renderer_(request, result.error())
+                                        : ErrorResponse(result.error(), request.request_id());
   response.SetHeader("X-Request-Id", request.request_id());
   return response;
 }
+
+void Router::SetErrorRenderer(ErrorRenderer renderer) { error_renderer_ = std::move(renderer); }
 
 void Router::Complete(const Completion& completion) const {
   for (const CompletionHook& hook : completion_hooks_) {

@@ -94,6 +94,8 @@ struct Completion {
 };
 
 using CompletionHook = std::function<void(const Completion& completion)>;
+/// Renders the reply for an Error of steps 2-5 (see SetErrorRenderer).
+using ErrorRenderer = std::function<Response(const Request& request, const Error& error)>;
 
 class Router {
  public:
@@ -112,6 +114,10 @@ class Router {
   void Use(Middleware middleware);
   void SetAuthenticator(Authenticator authenticator);
   void AddCompletionHook(CompletionHook hook);
+  /// Replace step 6's rendering of errors (default: ErrorResponse, the protocol's body). Lets an
+  /// API with its own error shape (the management API's {"error_code", "message"}) answer
+  /// refusals that happen before its handlers run, such as a bad token, in that shape.
+  void SetErrorRenderer(ErrorRenderer renderer);
 
   /// Run steps 1-6 of the pipeline. Never returns an error: errors come back as error replies.
   /// Exceptions thrown by handlers propagate (the server catches them).
@@ -128,6 +134,7 @@ class Router {
   std::vector<Middleware> middlewares_;
   Authenticator authenticator_;
   std::vector<CompletionHook> completion_hooks_;
+  ErrorRenderer error_renderer_;
 
   Result<Response> RunChain(size_t index, Request& request, const Handler& handler) const;
 };

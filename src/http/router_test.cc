@@ -121,6 +121,34 @@ TEST(RouterTest, CaseInsensitiveRoutesIgnoreCaseOfLiterals) {
   EXPECT_EQ(router.Dispatch(exact).status(), 404);
 }
 
+TEST(RouterTest, ErrorRendererShapesRefusalsBeforeAndInsideHandlers) {
+  Router router;
+  router.SetAuthenticator([](Request& request) -> Status {
+    if (request.Header("Authorization") == nullptr) {
+      return Errorf(ErrorCode::kUnauthenticated, "no token");
+    }
+    return OkStatus();
+  });
+  ASSERT_TRUE(router.Handle("GET", "/api/x", [](Request&) -> Result<Response> {
+    return NotFound("nothing here");
+  }));
+  router.SetErrorRenderer([](const Request& request, const Error& error) {
+    Response response = ErrorResponse(error, request.request_id());
+    response.set_body("{\"error_code\":\"" + std::string(ProtocolErrorCodeFor(error.code)) + "\"}");
+    return response;
+  });
+  Request anonymous = MakeRequest("GET", "/api/x");
+  Response refused = router.Dispatch(anonymous);
+  EXPECT_EQ(refused.status(), 401);
+  EXPECT_EQ(refused.body(), R"({"error_code":"UNAUTHENTICATED"})");
+  ASSERT_NE(refused.Header("WWW-Authenticate"), nullptr);
+  ASSERT_NE(refused.Header("X-Request-Id"), nullptr);
+  Request known = MakeRequest("GET", "/api/x", {{"Authorization", "Bearer t"}});
+  Response missing = router.Dispatch(known);
+  EXPECT_EQ(missing.status(), 404);
+  EXPECT_EQ(missing.body(), R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})");
+}
+
 TEST(RouterTest, UnknownPathIs404WithProtocolErrorBody) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/shares", Echo("list")));

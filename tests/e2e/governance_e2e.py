@@ -224,8 +224,10 @@ def team_isolation(w: World):
     names = sorted(s["name"] for s in w.admin.get(f"{UC}/shares", expect=200).json()["shares"])
     assert names == ["acme_share", "bravo_share"], names
     # Unauthenticated management calls are refused.
-    assert w.anon.get(f"{UC}/shares").status_code == 401
-    assert Api(w.server.base, "made-up-token").get(f"{UC}/shares").status_code == 401
+    for api in (w.anon, Api(w.server.base, "made-up-token")):
+        r = api.get(f"{UC}/shares")
+        assert r.status_code == 401 and r.json()["error_code"] == "UNAUTHENTICATED", r.text
+        assert r.headers.get("WWW-Authenticate") == "Bearer"
 
 
 @check("rotation: a grace period keeps the old token working, then 0 expires it now")
