@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <any>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -1268,14 +1269,21 @@ Result<http::Response> SharingService::Impl::StreamChanges(
           }
           return sink.MaybeFlush();
         };
+        // delta::FileFilter decides a partition-only predicate once per partitionValues object
+        // (it expects the snapshot's interned maps): intern the change actions' maps the same
+        // way, one live object per distinct map for the whole stream.
+        std::map<delta::StringMap, std::unique_ptr<delta::PartitionValues>> interned;
         auto shared = [&](const delta::FileAction& a) {
           if (filters.rule && !filters.rule->Matches(a.partition_values)) return false;
           if (!filters.share) return true;
-          delta::PartitionValues pv{a.partition_values};
+          std::unique_ptr<delta::PartitionValues>& pv = interned[a.partition_values];
+          if (!pv)
+            pv = std::make_unique<delta::PartitionValues>(
+                delta::PartitionValues{a.partition_values});
           delta::AddFile f;
           f.path_data = a.path.data();
           f.path_size = static_cast<uint32_t>(a.path.size());
-          f.partition_values = &pv;
+          f.partition_values = pv.get();
           return filters.share->Evaluate(f) == delta::kMayBeTrue;
         };
         auto page_full = [&](int64_t version, int64_t index) -> bool {
