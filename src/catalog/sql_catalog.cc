@@ -295,6 +295,12 @@ const std::vector<std::vector<std::string_view>>& Migrations() {
       "CREATE INDEX audit_events_action ON audit_events (action, time_ms, id)",
       "CREATE INDEX audit_events_principal ON audit_events (principal, time_ms, id)",
       "CREATE INDEX audit_events_recipient ON audit_events (recipient, time_ms, id)",
+  }, {
+      // Version 2: a recipient's share grants by an index that names all three equality columns
+      // of the lookup; without table statistics SQLite otherwise scans every share grant through
+      // the primary key (50 ms at 100,000 grants instead of 0.1 ms).
+      "CREATE INDEX grants_grantee_securable ON grants (grantee_type, grantee_id, "
+      "securable_type, securable_id, privilege)",
   }};
   return *kMigrations;
 }
