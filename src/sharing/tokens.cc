@@ -1,10 +1,13 @@
 #include "sharing/tokens.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+
+#include <atomic>
 
 #include <nlohmann/json.hpp>
 
@@ -37,26 +40,65 @@ std::string ShortDigest(std::string_view text) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(d), 16));
 }
 
+namespace {
+
+std::atomic<uint64_t> next_signer_id{1};
+
+/// The calling thread's copy of the keyed context of one signer (the last one it used: a server
+/// has one signer, so this is a hit but for the first call of each thread).
+struct ThreadMacContext {
+  uint64_t signer_id = 0;
+  EVP_MAC_CTX* ctx = nullptr;
+  ~ThreadMacContext() { EVP_MAC_CTX_free(ctx); }
+};
+
+}  // namespace
+
 TokenSigner::TokenSigner(std::string secret) : key_(std::move(secret)) {
   if (key_.empty()) {
     key_.resize(32);
     LS_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(key_.data()), 32) == 1,
              "the OpenSSL CSPRNG must work");
   }
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  LS_CHECK(mac != nullptr, "OpenSSL must provide HMAC");
+  keyed_ = EVP_MAC_CTX_new(mac);
+  EVP_MAC_free(mac);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  LS_CHECK(keyed_ != nullptr &&
+               EVP_MAC_init(keyed_, reinterpret_cast<const unsigned char*>(key_.data()),
+                            key_.size(), params) == 1,
+           "OpenSSL must set up HMAC-SHA256");
+  id_ = next_signer_id.fetch_add(1);
 }
 
-TokenSigner::~TokenSigner() { OPENSSL_cleanse(key_.data(), key_.size()); }
+TokenSigner::~TokenSigner() {
+  EVP_MAC_CTX_free(keyed_);
+  OPENSSL_cleanse(key_.data(), key_.size());
+}
 
 std::string TokenSigner::Mac(std::string_view purpose, std::string_view data) const {
-  std::string input;
-  input.reserve(purpose.size() + 1 + data.size());
-  input.append(purpose);
-  input.push_back('\0');
-  input.append(data);
+  thread_local ThreadMacContext local;
+  if (local.signer_id != id_) {
+    EVP_MAC_CTX_free(local.ctx);
+    local.ctx = EVP_MAC_CTX_dup(keyed_);
+    LS_CHECK(local.ctx != nullptr, "OpenSSL must copy an HMAC context");
+    local.signer_id = id_;
+  }
+  // Re-initialising with no key keeps the key and resets the state (EVP_MAC_init(3)).
+  static constexpr unsigned char kSeparator = 0;
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), out, &len);
+  size_t len = 0;
+  LS_CHECK(EVP_MAC_init(local.ctx, nullptr, 0, nullptr) == 1 &&
+               EVP_MAC_update(local.ctx, reinterpret_cast<const unsigned char*>(purpose.data()),
+                              purpose.size()) == 1 &&
+               EVP_MAC_update(local.ctx, &kSeparator, 1) == 1 &&
+               EVP_MAC_update(local.ctx, reinterpret_cast<const unsigned char*>(data.data()),
+                              data.size()) == 1 &&
+               EVP_MAC_final(local.ctx, out, &len, sizeof(out)) == 1,
+           "HMAC-SHA256 over memory cannot fail");
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 

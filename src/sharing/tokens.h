@@ -5,7 +5,9 @@
 // and every page token is bound to the request it continues (recipient, endpoint, table and a
 // digest of the parameters), so a tampered, expired or foreign token is a 400, never a 500 and
 // never another request's data. Keys for each purpose are derived from one secret.
-// Thread-safe (immutable after construction).
+// Thread-safe (immutable after construction). MACs are computed with a keyed HMAC context set up
+// once and copied once per thread (a /query response signs one URL per file: OpenSSL's one-shot
+// HMAC() would fetch the algorithm and schedule the key every time).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,8 @@
 #include <string_view>
 
 #include "common/result.h"
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX, kept out of this header
 
 namespace lakeshare::sharing {
 
@@ -36,6 +40,8 @@ class TokenSigner {
 
  private:
   std::string key_;
+  evp_mac_ctx_st* keyed_ = nullptr;  // HMAC-SHA256 with key_, never used directly (copied)
+  uint64_t id_ = 0;                  // names this signer in the per-thread context cache
 };
 
 /// Base64url without padding (RFC 4648 §5).

@@ -1,9 +1,51 @@
 #include "sharing/tokens.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
 
 namespace lakeshare::sharing {
 namespace {
+
+std::string OneShotHmac(const std::string& key, const std::string& purpose,
+                        const std::string& data) {
+  std::string input = purpose + std::string(1, '\0') + data;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+TEST(TokensTest, MacIsHmacSha256OfPurposeNulData) {
+  TokenSigner a("key-a-0123456789abcdef");
+  TokenSigner b("key-b-0123456789abcdef");
+  // Alternating signers on one thread must never reuse the other's key.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(a.Mac("file", "x" + std::to_string(i)),
+              OneShotHmac("key-a-0123456789abcdef", "file", "x" + std::to_string(i)));
+    EXPECT_EQ(b.Mac("file", "x" + std::to_string(i)),
+              OneShotHmac("key-b-0123456789abcdef", "file", "x" + std::to_string(i)));
+  }
+  EXPECT_EQ(a.Mac("", ""), OneShotHmac("key-a-0123456789abcdef", "", ""));
+  // Many threads, one signer: every thread gets the same answers.
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&a, &wrong, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string data = std::to_string(t * 1000 + i);
+        if (a.Mac("page", data) != OneShotHmac("key-a-0123456789abcdef", "page", data)) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
 
 TEST(TokensTest, PageTokenRoundTrips) {
   TokenSigner signer("0123456789abcdef0123");
