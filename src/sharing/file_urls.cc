@@ -13,9 +13,8 @@ namespace lakeshare::sharing {
 
 namespace {
 
-// Bodies up to this size are read into memory and sent with Content-Length (also what a HEAD
-// request needs to announce the size); larger ones are streamed.
-constexpr int64_t kWholeBodyLimit = 8 << 20;
+// Files up to this size are read whole; larger ones (and HEAD) stream with a Content-Length.
+constexpr int64_t kWholeBodyLimit = 1 << 20;
 constexpr int64_t kStreamPiece = 1 << 20;
 
 bool IsUnreserved(unsigned char c) {
@@ -274,17 +273,15 @@ Result<http::Response> ServeSignedFile(const http::Request& request, const Share
   }
   http::Response response;
   constexpr std::string_view kType = "application/octet-stream";
-  if (length <= kWholeBodyLimit) {
-    std::string body;
-    if (request.method() == "HEAD") {
-      body.assign(static_cast<size_t>(length), '\0');  // only its size is sent
-    } else {
-      LS_ASSIGN_OR_RETURN(body, file->Read(first, length));
-    }
+  if (length <= kWholeBodyLimit && request.method() != "HEAD") {
+    // Small files: one read, one write.
+    LS_ASSIGN_OR_RETURN(std::string body, file->Read(first, length));
     response = http::Response::Text(std::move(body), status, kType);
   } else {
-    response = http::Response::Stream(
-        kType,
+    // Streamed with its Content-Length (clients and proxies see the size up front; HEAD gets it
+    // without reading anything).
+    response = http::Response::SizedStream(
+        kType, length,
         [file, first, length](http::StreamWriter& writer) -> Status {
           std::string buffer;
           for (int64_t off = 0; off < length; off += kStreamPiece) {

@@ -81,6 +81,39 @@ TEST_F(FileUrlsTest, SignedUrlServesTheFileWithRanges) {
   EXPECT_EQ(Get(url->url, {{"If-None-Match", *whole->Header("ETag")}})->status(), 304);
 }
 
+class CollectingWriter : public http::StreamWriter {
+ public:
+  Status Write(std::string_view data) override {
+    body.append(data);
+    return OkStatus();
+  }
+  Status Flush() override { return OkStatus(); }
+  std::string body;
+};
+
+TEST_F(FileUrlsTest, LargeFilesStreamWithTheirContentLength) {
+  std::string content;
+  for (int i = 0; i < 700'000; ++i) content += std::to_string(i % 10) + "abcdefghi"[i % 9];
+  std::ofstream(dir_ / "t" / "big.parquet", std::ios::binary) << content;
+  auto url = signer_.Sign(*store_, Scope(100), "big.parquet");
+  ASSERT_TRUE(url) << url.error().message;
+  auto whole = Get(url->url);
+  ASSERT_TRUE(whole) << whole.error().message;
+  ASSERT_TRUE(whole->is_streaming());
+  EXPECT_EQ(whole->content_length(), static_cast<int64_t>(content.size()));
+  CollectingWriter writer;
+  ASSERT_TRUE(whole->producer()(writer));
+  EXPECT_EQ(writer.body, content);
+  // A range past the in-memory limit streams exactly its bytes, announced up front.
+  auto part = Get(url->url, {{"Range", "bytes=100-"}});
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status(), 206);
+  EXPECT_EQ(part->content_length(), static_cast<int64_t>(content.size() - 100));
+  CollectingWriter part_writer;
+  ASSERT_TRUE(part->producer()(part_writer));
+  EXPECT_EQ(part_writer.body, content.substr(100));
+}
+
 TEST_F(FileUrlsTest, ExpiredOrAlteredUrlsAreRefused) {
   auto url = signer_.Sign(*store_, Scope(100), "p=a b/f.parquet");
   EXPECT_EQ(Get(url->url, {}, 100000).error().code, ErrorCode::kPermissionDenied);
