@@ -161,67 +161,6 @@ bool FileLess(const delta::AddFile* a, const delta::AddFile* b) {
   return a->dv_unique_id() < b->dv_unique_id();
 }
 
-// Parse the add/remove actions with dataChange=true of one commit. The change feed of delta/
-// returns only the cdc files of commits that have some (the CDF rule); streaming queries
-// (startingVersion) need the data actions of those commits too.
-// TODO(sharing): replace by a delta::ChangeFeedOptions switch once delta/ offers one.
-Result<std::vector<delta::FileAction>> ReadDataChangeActions(const storage::ObjectStore& store,
-                                                             delta::Version version) {
-  LS_ASSIGN_OR_RETURN(std::string text, store.Read(delta::CommitPath(version)));
-  std::vector<delta::FileAction> out;
-  for (std::string_view line : Split(text, '\n')) {
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    OrderedJson j = OrderedJson::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      return CorruptError("Commit {} has a line that is not JSON", version);
-    }
-    // nlohmann throws on members of unexpected types; the log is data, so that is corruption.
-    try {
-      for (auto [key, type] : {std::pair{"add", delta::FileActionType::kAdd},
-                               std::pair{"remove", delta::FileActionType::kRemove}}) {
-        auto it = j.find(key);
-        if (it == j.end() || !it->is_object()) continue;
-        const OrderedJson& a = *it;
-        if (!a.value("dataChange", false)) continue;
-        delta::FileAction f;
-        f.type = type;
-        if (!a.contains("path") || !a["path"].is_string()) {
-          return CorruptError("Commit {} has a {} action without a path", version, key);
-        }
-        f.path = a["path"].get<std::string>();
-        f.data_change = true;
-        if (auto pv = a.find("partitionValues"); pv != a.end() && pv->is_object()) {
-          for (const auto& [k, v] : pv->items()) {
-            f.partition_values.emplace_back(
-                k, v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt);
-          }
-        }
-        if (auto s = a.find("size"); s != a.end() && s->is_number_integer())
-          f.size = s->get<int64_t>();
-        if (auto s = a.find("stats"); s != a.end() && s->is_string())
-          f.stats = s->get<std::string>();
-        if (auto dv = a.find("deletionVector"); dv != a.end() && dv->is_object()) {
-          delta::DeletionVectorDescriptor d;
-          std::string st = dv->value("storageType", std::string("u"));
-          d.storage_type = st.empty() ? 'u' : st[0];
-          d.path_or_inline_dv = dv->value("pathOrInlineDv", std::string());
-          if (auto o = dv->find("offset"); o != dv->end() && o->is_number_integer()) {
-            d.offset = o->get<int32_t>();
-          }
-          d.size_in_bytes = dv->value("sizeInBytes", 0);
-          d.cardinality = dv->value("cardinality", int64_t{0});
-          f.deletion_vector = d;
-        }
-        f.json = a.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
-        out.push_back(std::move(f));
-      }
-    } catch (const nlohmann::json::exception& e) {
-      return CorruptError("Commit {} has a malformed add or remove action: {}", version, e.what());
-    }
-  }
-  return out;
-}
-
 // ---- audit notes (http/request.h AuditNotes; Databricks action names, reference doc §3) ----
 
 // The Databricks action of a protocol route (pattern relative to the endpoint prefix).
@@ -1303,14 +1242,12 @@ Result<http::Response> SharingService::Impl::StreamChanges(
         options.start = r.resume_version >= 0 ? r.resume_version : r.start;
         options.end = r.end;
         options.require_cdf_enabled = r.cdf;
+        // A streaming query (startingVersion) reads the data actions of every commit, also of
+        // commits that carry cdc files; the change feed reads those cdc files instead.
+        options.data_actions_only = !r.cdf;
         Status status =
             delta::ReadChangeFeed(st.store, options, [&](delta::CommitChanges&& c) -> Status {
-              std::vector<delta::FileAction> data_actions;
               const std::vector<delta::FileAction>* actions = &c.actions;
-              if (!r.cdf && c.from_cdc_files) {
-                LS_ASSIGN_OR_RETURN(data_actions, ReadDataChangeActions(*st.store, c.version));
-                actions = &data_actions;
-              }
               const bool resumed = c.version == r.resume_version;
               const int64_t first = resumed ? r.resume_index : 0;
               const bool metadata_line = c.metadata && r.historical_metadata && c.version > r.start;
