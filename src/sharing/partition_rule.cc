@@ -159,9 +159,12 @@ Result<PartitionRuleMatcher> PartitionRuleMatcher::Create(const std::vector<Part
     for (const PartitionCondition& pc : clause) {
       auto it = columns.find(ToLower(pc.column));
       if (it == columns.end()) {
-        return MakeError(ErrorCode::kInternal,
-                         fmt::format("The shared partitions name '{}', which is not a partition "
-                                     "column of the table; fix the table's partitions in the share",
+        // A share misconfigured by its provider: a permanent refusal (4xx, which the official
+        // clients do not retry), worded for the partner who sees it.
+        return MakeError(ErrorCode::kUnsupported,
+                         fmt::format("This table cannot be served: its share filters on '{}', "
+                                     "which is not a partition column of the table; ask the data "
+                                     "provider to fix the table's partitions in the share",
                                      pc.column));
       }
       Condition c;

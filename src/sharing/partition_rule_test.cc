@@ -117,7 +117,7 @@ TEST(PartitionRuleTest, ColumnMappingUsesPhysicalNames) {
 TEST(PartitionRuleTest, ANonPartitionColumnIsAConfigurationError) {
   auto m = PartitionRuleMatcher::Create({{{"value", Op::kEqual, "1"}}}, TableMetadata());
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(m.error().code, ErrorCode::kUnsupported);
   EXPECT_NE(m.error().message.find("'value'"), std::string::npos);
 }
 
