@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -110,6 +111,28 @@ void PutNextToken(Json& out, const std::string& token) {
   if (!token.empty()) {
     out["next_page_token"] = token;
   }
+}
+
+/// The reply of a list endpoint: {"<key>": [item, ...], "next_page_token": ...} (the token only
+/// when more items follow). `to_json` maps an item to Json or to ApiResult<Json>.
+template <typename ListingResult, typename ToJson>
+ApiResult<http::Response> ListReply(const char* key, const ListingResult& listing,
+                                    ToJson&& to_json) {
+  if (!listing) {
+    return tl::unexpected<ApiError>(listing.error());
+  }
+  Json items = Json::array();
+  for (const auto& item : listing->items) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(to_json(item))>, Json>) {
+      items.push_back(to_json(item));
+    } else {
+      API_ASSIGN_OR_RETURN(Json j, to_json(item));
+      items.push_back(std::move(j));
+    }
+  }
+  Json out{{key, std::move(items)}};
+  PutNextToken(out, listing->next_page_token);
+  return internal::JsonReply(out);
 }
 
 /// Check a storage_location: an absolute path or a URI with a scheme Lakeshare reads, no "..".
@@ -478,16 +501,7 @@ class ManagementService::Impl {
                                                       Privilege::kUseCatalog));
           return use;
         });
-    if (!listing) {
-      return tl::unexpected<ApiError>(listing.error());
-    }
-    Json items = Json::array();
-    for (const auto& c : listing->items) {
-      items.push_back(internal::CatalogJson(c));
-    }
-    Json out{{"catalogs", std::move(items)}};
-    PutNextToken(out, listing->next_page_token);
-    return internal::JsonReply(out);
+    return ListReply("catalogs", listing, [&](const auto& c) { return internal::CatalogJson(c); });
   }
 
   ApiResult<http::Response> GetCatalog(http::Request& request, const Caller& caller) {
@@ -582,16 +596,7 @@ class ManagementService::Impl {
                                                Privilege::kUseSchema));
           return use;
         });
-    if (!listing) {
-      return tl::unexpected<ApiError>(listing.error());
-    }
-    Json items = Json::array();
-    for (const auto& s : listing->items) {
-      items.push_back(internal::SchemaJson(s));
-    }
-    Json out{{"schemas", std::move(items)}};
-    PutNextToken(out, listing->next_page_token);
-    return internal::JsonReply(out);
+    return ListReply("schemas", listing, [&](const auto& s) { return internal::SchemaJson(s); });
   }
 
   ApiResult<SchemaCtx> SchemaFromPath(http::Request& request, const Caller& caller) {
@@ -717,16 +722,7 @@ class ManagementService::Impl {
                                                   Privilege::kSelect));
           return select;
         });
-    if (!listing) {
-      return tl::unexpected<ApiError>(listing.error());
-    }
-    Json items = Json::array();
-    for (const auto& t : listing->items) {
-      items.push_back(internal::TableJson(t));
-    }
-    Json out{{"tables", std::move(items)}};
-    PutNextToken(out, listing->next_page_token);
-    return internal::JsonReply(out);
+    return ListReply("tables", listing, [&](const auto& t) { return internal::TableJson(t); });
   }
 
   ApiResult<TableCtx> TableFromPath(http::Request& request, const Caller& caller) {
@@ -816,16 +812,9 @@ class ManagementService::Impl {
         [&](const catalog::ShareInfo& s) -> ApiResult<bool> {
           return use_share || SameName(s.owner, caller.name);
         });
-    if (!listing) {
-      return tl::unexpected<ApiError>(listing.error());
-    }
-    Json items = Json::array();
-    for (const auto& s : listing->items) {
-      items.push_back(internal::ShareJson(s, /*include_objects=*/false));
-    }
-    Json out{{"shares", std::move(items)}};
-    PutNextToken(out, listing->next_page_token);
-    return internal::JsonReply(out);
+    return ListReply("shares", listing, [&](const auto& s) {
+      return internal::ShareJson(s, /*include_objects=*/false);
+    });
   }
 
   ApiResult<http::Response> GetShare(http::Request& request, const Caller& caller) {
@@ -1270,17 +1259,7 @@ class ManagementService::Impl {
         [&](const catalog::RecipientInfo& r) -> ApiResult<bool> {
           return use || SameName(r.owner, caller.name);
         });
-    if (!listing) {
-      return tl::unexpected<ApiError>(listing.error());
-    }
-    Json items = Json::array();
-    for (const auto& r : listing->items) {
-      API_ASSIGN_OR_RETURN(Json item, RecipientJson(r));
-      items.push_back(std::move(item));
-    }
-    Json out{{"recipients", std::move(items)}};
-    PutNextToken(out, listing->next_page_token);
-    return internal::JsonReply(out);
+    return ListReply("recipients", listing, [&](const auto& r) { return RecipientJson(r); });
   }
 
   ApiResult<catalog::RecipientInfo> RecipientFromPath(http::Request& request,
@@ -1597,16 +1576,8 @@ class ManagementService::Impl {
     auto listing = internal::ListVisible<catalog::Principal>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListPrincipals(p); },
         [](const catalog::Principal&) -> ApiResult<bool> { return true; });
-    if (!listing) {
-      return tl::unexpected<ApiError>(listing.error());
-    }
-    Json items = Json::array();
-    for (const auto& p : listing->items) {
-      items.push_back(internal::PrincipalJson(p));
-    }
-    Json out{{"principals", std::move(items)}};
-    PutNextToken(out, listing->next_page_token);
-    return internal::JsonReply(out);
+    return ListReply("principals", listing,
+                     [&](const auto& p) { return internal::PrincipalJson(p); });
   }
 
   ApiResult<http::Response> GetPrincipal(http::Request& request, const Caller& caller) {
