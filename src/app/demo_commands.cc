@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/seeded_random.h"
 #include "delta/time_util.h"
 #include "parquet/file_writer.h"
 #include "parquet/json_shredder.h"
@@ -27,26 +28,7 @@ namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 using parquet::PhysicalType;
 
-// Deterministic across platforms: only the engine's raw output is used (the standard's
-// distributions are implementation-defined).
-class Gen {
- public:
-  explicit Gen(uint64_t seed) : rng_(seed) {}
-  uint64_t Below(uint64_t n) { return rng_() % n; }
-  int64_t Between(int64_t lo, int64_t hi) {  // inclusive
-    return lo + static_cast<int64_t>(Below(static_cast<uint64_t>(hi - lo + 1)));
-  }
-  std::string Uuid() {
-    uint64_t a = rng_(), b = rng_();
-    a = (a & 0xffffffffffff0fffull) | 0x4000ull;              // version 4
-    b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // RFC 4122 variant
-    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
-                       a & 0xffff, b >> 48, b & 0xffffffffffffull);
-  }
-
- private:
-  std::mt19937_64 rng_;
-};
+using Gen = SeededRandom;
 
 // ----- columns and values ------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "app/seeded_random.h"
 #include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
 #include "parquet/json_shredder.h"
@@ -213,25 +214,7 @@ std::vector<WriterField> CheckpointFields() {
   };
 }
 
-// Deterministic across platforms: only the engine's raw output is used (the standard's
-// distributions are implementation-defined).
-class Gen {
- public:
-  explicit Gen(uint64_t seed) : rng_(seed) {}
-  uint64_t Next() { return rng_(); }
-  uint64_t Below(uint64_t n) { return rng_() % n; }
-  bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
-  std::string Uuid() {
-    uint64_t a = rng_(), b = rng_();
-    a = (a & 0xffffffffffff0fffull) | 0x4000ull;              // version 4
-    b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // RFC 4122 variant
-    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
-                       a & 0xffff, b >> 48, b & 0xffffffffffffull);
-  }
-
- private:
-  std::mt19937_64 rng_;
-};
+using Gen = SeededRandom;
 
 std::string Date(int64_t days) {
   // Days since 1970-01-01 to YYYY-MM-DD (H. Hinnant's civil_from_days).

@@ -1043,17 +1043,23 @@ class SqlCatalog final : public Catalog {
     return out;
   }
 
-  Result<RecipientToken> RotateRecipientToken(std::string_view recipient,
-                                              std::string_view new_token,
-                                              std::optional<int64_t> new_expires_at,
-                                              int64_t existing_expire_in_seconds,
-                                              std::string_view created_by) override {
+  /// UC rotate-token's `existing_token_expire_in_seconds`: 0 (now) or a positive delay.
+  static Status CheckExistingExpiry(int64_t existing_expire_in_seconds) {
     if (existing_expire_in_seconds < 0) {
       return InvalidArgument("existing_token_expire_in_seconds must not be negative");
     }
     if (existing_expire_in_seconds > kNoLimit / 1000) {
       return InvalidArgument("existing_token_expire_in_seconds is too large");
     }
+    return OkStatus();
+  }
+
+  Result<RecipientToken> RotateRecipientToken(std::string_view recipient,
+                                              std::string_view new_token,
+                                              std::optional<int64_t> new_expires_at,
+                                              int64_t existing_expire_in_seconds,
+                                              std::string_view created_by) override {
+    LS_RETURN_IF_ERROR(CheckExistingExpiry(existing_expire_in_seconds));
     if (new_token.empty()) {
       return InvalidArgument("A recipient token must not be empty");
     }
@@ -1188,12 +1194,7 @@ class SqlCatalog final : public Catalog {
                                                    std::string_view link_token,
                                                    int64_t link_expires_at,
                                                    int64_t existing_expire_in_seconds) override {
-    if (existing_expire_in_seconds < 0) {
-      return InvalidArgument("existing_token_expire_in_seconds must not be negative");
-    }
-    if (existing_expire_in_seconds > kNoLimit / 1000) {
-      return InvalidArgument("existing_token_expire_in_seconds is too large");
-    }
+    LS_RETURN_IF_ERROR(CheckExistingExpiry(existing_expire_in_seconds));
     if (link_token.empty()) {
       return InvalidArgument("An activation token must not be empty");
     }
