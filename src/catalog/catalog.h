@@ -142,7 +142,7 @@ struct SharedDataObject {
   std::string history_data_sharing_status = "DISABLED";  // ENABLED | DISABLED
   bool cdf_enabled = false;
   std::optional<int64_t> start_version;
-  std::string partitions_json;  // UC `partitions` array as JSON text; empty = no filter
+  std::string partitions_json;    // UC `partitions` array as JSON text; empty = no filter
   std::string status = "ACTIVE";  // ACTIVE | PERMISSION_DENIED
   int64_t added_at = 0;
   std::string added_by;
@@ -160,6 +160,13 @@ struct ShareInfo {
   std::vector<SharedDataObject> objects;  // filled only when asked for
 };
 
+/// A share with its objects and the table each object names.
+struct ShareContents {
+  ShareInfo share;  // with its objects
+  /// Parallel to share.objects: the table the object names, nullopt when it was dropped since.
+  std::vector<std::optional<TableInfo>> tables;
+};
+
 struct SharedObjectChange {
   enum class Action { kAdd, kRemove, kUpdate };
   Action action = Action::kAdd;
@@ -174,9 +181,9 @@ struct RecipientInfo {
   std::string authentication_type = "TOKEN";  // TOKEN | OIDC
   std::string owner;
   std::string comment;
-  std::vector<std::string> ip_access_list;  // IPs and CIDR ranges, as given
+  std::vector<std::string> ip_access_list;        // IPs and CIDR ranges, as given
   std::map<std::string, std::string> properties;  // properties_kvpairs
-  std::optional<int64_t> expiration_time;  // ms; tokens stop working after it
+  std::optional<int64_t> expiration_time;         // ms; tokens stop working after it
   int64_t created_at = 0;
   std::string created_by;
   int64_t updated_at = 0;
@@ -202,9 +209,7 @@ struct RecipientToken {
   std::optional<int64_t> revoked_at;
 
   /// Whether the token authenticates at `now_ms` (not revoked, not expired).
-  bool IsLive(int64_t now_ms) const {
-    return !revoked_at && (!expires_at || *expires_at > now_ms);
-  }
+  bool IsLive(int64_t now_ms) const { return !revoked_at && (!expires_at || *expires_at > now_ms); }
 };
 
 struct RecipientAuth {
@@ -353,6 +358,12 @@ class Catalog {
   // once per share (kAlreadyExists).
   virtual Result<ShareInfo> CreateShare(const ShareInfo& info) = 0;
   virtual Result<ShareInfo> GetShare(std::string_view name, bool include_shared_data) = 0;
+  /// The shares among `names` that exist (the others are left out), each with its objects and
+  /// the table each object names, read in one consistent snapshot with a fixed number of
+  /// statements whatever the number of shares: what the sharing server loads to serve a
+  /// recipient's shares.
+  virtual Result<std::vector<ShareContents>> GetSharesWithTables(
+      const std::vector<std::string>& names) = 0;
   virtual Result<Listing<ShareInfo>> ListShares(const PageRequest& page) = 0;
   /// Apply `update` and `changes` atomically; returns the share with its objects.
   virtual Result<ShareInfo> UpdateShare(std::string_view name, const ObjectUpdate& update,

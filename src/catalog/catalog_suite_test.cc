@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
@@ -30,17 +31,17 @@ std::string BackendName(const ::testing::TestParamInfo<const CatalogBackend*>& i
 
 namespace {
 
-#define ASSERT_OK(expr)                                          \
-  do {                                                           \
-    auto&& ls_r_ = (expr);                                       \
+#define ASSERT_OK(expr)                                              \
+  do {                                                               \
+    auto&& ls_r_ = (expr);                                           \
     ASSERT_TRUE(ls_r_) << #expr << ": " << ls_r_.error().ToString(); \
   } while (false)
 
-#define EXPECT_CODE(expr, want)                                           \
-  do {                                                                    \
-    auto&& ls_r_ = (expr);                                                \
-    ASSERT_FALSE(ls_r_) << #expr << " unexpectedly succeeded";            \
-    EXPECT_EQ(ls_r_.error().code, want) << ls_r_.error().ToString();      \
+#define EXPECT_CODE(expr, want)                                      \
+  do {                                                               \
+    auto&& ls_r_ = (expr);                                           \
+    ASSERT_FALSE(ls_r_) << #expr << " unexpectedly succeeded";       \
+    EXPECT_EQ(ls_r_.error().code, want) << ls_r_.error().ToString(); \
   } while (false)
 
 template <typename T>
@@ -236,7 +237,8 @@ TEST_P(CatalogSuite, CatalogsSchemasAndTablesHaveCrudWithCaseInsensitiveNames) {
 }
 
 TEST_P(CatalogSuite, ListsPageInNameOrderWithOpaqueTokens) {
-  std::vector<std::string> names = {"delta", "Alpha", "echo", "charlie", "bravo", "golf", "foxtrot"};
+  std::vector<std::string> names = {"delta", "Alpha", "echo",   "charlie",
+                                    "bravo", "golf",  "foxtrot"};
   for (const std::string& n : names) {
     ASSERT_OK(catalog_->CreateShare({.name = n, .owner = "alice"}));
     ASSERT_OK(catalog_->CreateRecipient({.name = n, .owner = "alice"}));
@@ -281,25 +283,26 @@ TEST_P(CatalogSuite, ListsPageInNameOrderWithOpaqueTokens) {
 TEST_P(CatalogSuite, SharesHoldTablesWithAliasesHistoryAndPartitions) {
   MakeTable(*catalog_, "main", "sales", "daily");
   MakeTable(*catalog_, "main", "sales", "monthly");
-  auto share = catalog_->CreateShare({.name = "partners", .owner = "alice", .comment = "c",
-                                      .created_by = "alice"});
+  auto share = catalog_->CreateShare(
+      {.name = "partners", .owner = "alice", .comment = "c", .created_by = "alice"});
   ASSERT_OK(share);
   EXPECT_EQ(share->id.size(), 36u);
   EXPECT_CODE(catalog_->CreateShare({.name = "PARTNERS"}), ErrorCode::kAlreadyExists);
   EXPECT_CODE(catalog_->CreateShare({.name = "bad name"}), ErrorCode::kInvalidArgument);
 
-  SharedDataObject daily{.name = "main.sales.daily",
-                         .history_data_sharing_status = "ENABLED",
-                         .cdf_enabled = true,
-                         .start_version = 3,
-                         .partitions_json =
-                             R"([{"values":[{"name":"country","op":"EQUAL","recipient_property_key":"country"}]}])"};
+  SharedDataObject daily{
+      .name = "main.sales.daily",
+      .history_data_sharing_status = "ENABLED",
+      .cdf_enabled = true,
+      .start_version = 3,
+      .partitions_json =
+          R"([{"values":[{"name":"country","op":"EQUAL","recipient_property_key":"country"}]}])"};
   SharedDataObject monthly{.name = "MAIN.sales.monthly", .shared_as = "reports.monthly"};
   *now_ += 10;
-  auto updated = catalog_->UpdateShare("partners", {},
-                                       {{SharedObjectChange::Action::kAdd, daily},
-                                        {SharedObjectChange::Action::kAdd, monthly}},
-                                       "bob");
+  auto updated = catalog_->UpdateShare(
+      "partners", {},
+      {{SharedObjectChange::Action::kAdd, daily}, {SharedObjectChange::Action::kAdd, monthly}},
+      "bob");
   ASSERT_OK(updated);
   ASSERT_EQ(updated->objects.size(), 2u);
   const SharedDataObject& d = updated->objects[0];
@@ -316,33 +319,34 @@ TEST_P(CatalogSuite, SharesHoldTablesWithAliasesHistoryAndPartitions) {
   EXPECT_EQ(updated->updated_by, "bob");
 
   // Atomic: a failing change leaves the share as it was.
-  EXPECT_CODE(catalog_->UpdateShare("partners", {.comment = "changed"},
-                                    {{SharedObjectChange::Action::kRemove, daily},
-                                     {SharedObjectChange::Action::kAdd,
-                                      SharedDataObject{.name = "main.sales.nope"}}},
-                                    "bob"),
+  EXPECT_CODE(catalog_->UpdateShare(
+                  "partners", {.comment = "changed"},
+                  {{SharedObjectChange::Action::kRemove, daily},
+                   {SharedObjectChange::Action::kAdd, SharedDataObject{.name = "main.sales.nope"}}},
+                  "bob"),
               ErrorCode::kNotFound);
   auto same = catalog_->GetShare("partners", true);
   ASSERT_OK(same);
   EXPECT_EQ(same->objects.size(), 2u);
   EXPECT_EQ(same->comment, "c");
 
-  EXPECT_CODE(catalog_->UpdateShare("partners", {}, {{SharedObjectChange::Action::kAdd, daily}},
-                                    "bob"),
-              ErrorCode::kAlreadyExists);
+  EXPECT_CODE(
+      catalog_->UpdateShare("partners", {}, {{SharedObjectChange::Action::kAdd, daily}}, "bob"),
+      ErrorCode::kAlreadyExists);
   MakeTable(*catalog_, "main", "other", "daily");
-  EXPECT_CODE(catalog_->UpdateShare("partners", {},
-                                    {{SharedObjectChange::Action::kAdd,
-                                      SharedDataObject{.name = "main.other.daily",
-                                                       .shared_as = "SALES.daily"}}},
-                                    "bob"),
+  EXPECT_CODE(catalog_->UpdateShare(
+                  "partners", {},
+                  {{SharedObjectChange::Action::kAdd,
+                    SharedDataObject{.name = "main.other.daily", .shared_as = "SALES.daily"}}},
+                  "bob"),
               ErrorCode::kAlreadyExists);
-  EXPECT_CODE(catalog_->UpdateShare("partners", {},
-                                    {{SharedObjectChange::Action::kAdd,
-                                      SharedDataObject{.name = "main.other.daily",
-                                                       .history_data_sharing_status = "MAYBE"}}},
-                                    "bob"),
-              ErrorCode::kInvalidArgument);
+  EXPECT_CODE(
+      catalog_->UpdateShare(
+          "partners", {},
+          {{SharedObjectChange::Action::kAdd,
+            SharedDataObject{.name = "main.other.daily", .history_data_sharing_status = "MAYBE"}}},
+          "bob"),
+      ErrorCode::kInvalidArgument);
 
   SharedDataObject daily2 = daily;
   daily2.history_data_sharing_status = "DISABLED";
@@ -374,6 +378,91 @@ TEST_P(CatalogSuite, SharesHoldTablesWithAliasesHistoryAndPartitions) {
               ErrorCode::kNotFound);
   ASSERT_OK(catalog_->DeleteShare("partners2"));
   EXPECT_CODE(catalog_->DeleteShare("partners2"), ErrorCode::kNotFound);
+}
+
+TEST_P(CatalogSuite, SharesWithTablesAreReadTogetherWithTheirTables) {
+  MakeTable(*catalog_, "main", "sales", "daily");
+  MakeTable(*catalog_, "Other", "Stock", "Levels");
+  MakeTable(*catalog_, "main", "sales", "gone");
+  // 70 shares: more than one batch of keys, and not a power of two.
+  std::vector<std::string> names;
+  for (int i = 0; i < 70; ++i) {
+    std::string name = "s" + std::to_string(i);
+    ASSERT_OK(catalog_->CreateShare({.name = name, .owner = "alice"}));
+    if (i % 7 == 0) {
+      continue;  // an empty share
+    }
+    std::vector<SharedObjectChange> adds{
+        {SharedObjectChange::Action::kAdd, SharedDataObject{.name = "main.sales.daily"}},
+        {SharedObjectChange::Action::kAdd,
+         SharedDataObject{.name = "other.stock.LEVELS", .shared_as = "stock.levels"}}};
+    if (i == 1) {
+      adds.push_back(
+          {SharedObjectChange::Action::kAdd, SharedDataObject{.name = "main.sales.gone"}});
+    }
+    ASSERT_OK(catalog_->UpdateShare(name, {}, adds, "alice"));
+    names.push_back(i % 2 == 0 ? name : "S" + name.substr(1));  // any case
+  }
+  ASSERT_OK(catalog_->DeleteTable("main.sales.gone"));
+  names.push_back("s0");
+  names.push_back("no-such-share");
+  names.push_back("s1");  // twice
+
+  auto got = catalog_->GetSharesWithTables(names);
+  ASSERT_OK(got);
+  std::map<std::string, ShareContents> by_name;
+  for (const ShareContents& sc : *got) {
+    EXPECT_TRUE(by_name.emplace(sc.share.name, sc).second) << "twice: " << sc.share.name;
+  }
+  EXPECT_EQ(by_name.size(), 61u);  // 60 with objects + s0; the unknown name is left out
+  ASSERT_TRUE(by_name.count("s0"));
+  EXPECT_TRUE(by_name["s0"].share.objects.empty());
+  EXPECT_TRUE(by_name["s0"].tables.empty());
+  ASSERT_TRUE(by_name.count("s1"));
+  const ShareContents& s1 = by_name["s1"];
+  EXPECT_EQ(s1.share.id, catalog_->GetShare("s1", false)->id);
+  ASSERT_EQ(s1.share.objects.size(), 3u);
+  ASSERT_EQ(s1.tables.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const SharedDataObject& o = s1.share.objects[i];
+    if (o.name == "main.sales.gone") {
+      EXPECT_FALSE(s1.tables[i].has_value()) << "a dropped table resolves to nothing";
+      continue;
+    }
+    ASSERT_TRUE(s1.tables[i].has_value()) << o.name;
+    auto direct = catalog_->GetTable(o.name);
+    ASSERT_OK(direct);
+    EXPECT_EQ(s1.tables[i]->id, direct->id);
+    EXPECT_EQ(s1.tables[i]->storage_location, direct->storage_location);
+    EXPECT_EQ(s1.tables[i]->full_name(), direct->full_name());
+  }
+  EXPECT_EQ(by_name["s69"].tables.size(), 2u);
+  auto none = catalog_->GetSharesWithTables({"nothing", "at-all"});
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  auto empty = catalog_->GetSharesWithTables({});
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST_P(CatalogSuite, RecipientShareGrantsListSelectedSharesAndTellUnknownRecipients) {
+  ASSERT_OK(catalog_->CreateRecipient({.name = "acme"}));
+  ASSERT_OK(catalog_->CreateShare({.name = "b-share", .owner = "alice"}));
+  ASSERT_OK(catalog_->CreateShare({.name = "A-share", .owner = "alice"}));
+  auto none = catalog_->ListRecipientShareGrants("ACME");
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  for (const char* share : {"b-share", "A-share"}) {
+    ASSERT_OK(catalog_->UpdatePermissions(SecurableType::kShare, share,
+                                          {{.principal = "acme", .add = {Privilege::kSelect}}}));
+  }
+  auto grants = catalog_->ListRecipientShareGrants("acme");
+  ASSERT_OK(grants);
+  ASSERT_EQ(grants->size(), 2u);
+  EXPECT_EQ(grants->at(0).share_name, "A-share");
+  EXPECT_EQ(grants->at(1).share_name, "b-share");
+  EXPECT_EQ(grants->at(0).privileges, std::vector<Privilege>{Privilege::kSelect});
+  EXPECT_CODE(catalog_->ListRecipientShareGrants("nobody"), ErrorCode::kNotFound);
 }
 
 TEST_P(CatalogSuite, RecipientsKeepPropertiesIpListsAndExpiry) {
@@ -439,7 +528,7 @@ TEST_P(CatalogSuite, AtMostTwoLiveRecipientTokensAndRotationOnlyShortens) {
   EXPECT_CODE(catalog_->AddRecipientToken("acme", "third", std::nullopt, "alice"),
               ErrorCode::kInvalidArgument);
   EXPECT_CODE(catalog_->RotateRecipientToken("acme", "third", std::nullopt, 60, "alice"),
-              ErrorCode::kInvalidArgument);  // two still live after shortening
+              ErrorCode::kInvalidArgument);              // two still live after shortening
   ASSERT_OK(catalog_->AuthenticateRecipient("second"));  // the failed rotation changed nothing
   auto tokens = catalog_->ListRecipientTokens("acme");
   ASSERT_OK(tokens);
@@ -605,9 +694,9 @@ TEST_P(CatalogSuite, GrantsFollowUnityCatalogRules) {
   ASSERT_OK(catalog_->CreateRecipient({.name = "r1"}));
   ASSERT_OK(catalog_->CreateRecipient({.name = "r2"}));
 
-  auto perms = catalog_->UpdatePermissions(
-      SecurableType::kShare, "S1",
-      {{.principal = "r1", .add = {Privilege::kSelect}}, {.principal = "R2", .add = {Privilege::kSelect}}});
+  auto perms = catalog_->UpdatePermissions(SecurableType::kShare, "S1",
+                                           {{.principal = "r1", .add = {Privilege::kSelect}},
+                                            {.principal = "R2", .add = {Privilege::kSelect}}});
   ASSERT_OK(perms);
   ASSERT_EQ(perms->size(), 2u);
   EXPECT_EQ(perms->at(0).principal, "r1");
@@ -658,9 +747,10 @@ TEST_P(CatalogSuite, GrantsFollowUnityCatalogRules) {
   EXPECT_TRUE(has("team-b", SecurableType::kTable, "main.sales.daily", Privilege::kSelect));
   EXPECT_TRUE(has("alice", SecurableType::kTable, "main.sales.daily", Privilege::kSelect) ==
               false);  // alice owns it but is no principal
-  EXPECT_CODE(catalog_->UpdatePermissions(SecurableType::kTable, "main.sales.daily",
-                                          {{.principal = "team-b", .add = {Privilege::kCreateShare}}}),
-              ErrorCode::kInvalidArgument);
+  EXPECT_CODE(
+      catalog_->UpdatePermissions(SecurableType::kTable, "main.sales.daily",
+                                  {{.principal = "team-b", .add = {Privilege::kCreateShare}}}),
+      ErrorCode::kInvalidArgument);
 
   // Deleting the recipient or the share drops their grants.
   ASSERT_OK(catalog_->DeleteRecipient("r1"));
@@ -722,8 +812,8 @@ TEST_P(CatalogSuite, AuditEventsAreQueriedByTimeActionPrincipalRecipientAndPaged
   std::string token;
   int pages = 0;
   do {
-    auto page = catalog_->QueryAuditEvents({.principal = "alice",
-                                            .page = {.max_results = 3, .page_token = token}});
+    auto page = catalog_->QueryAuditEvents(
+        {.principal = "alice", .page = {.max_results = 3, .page_token = token}});
     ASSERT_OK(page);
     for (const AuditEvent& e : page->items) {
       seen.push_back(e.request_id);

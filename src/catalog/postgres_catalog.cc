@@ -157,8 +157,7 @@ class PgConn final : public SqlConn {
     if (!healthy() || sqlstate.rfind("08", 0) == 0) {
       return MakeError(ErrorCode::kUnavailable, "Lost the PostgreSQL metastore connection");
     }
-    return MakeError(ErrorCode::kInternal,
-                     "Metastore " + std::string(what) + " failed: " + detail);
+    return MakeError(ErrorCode::kInternal, "Metastore " + std::string(what) + " failed: " + detail);
   }
 
   PGconn* conn_;
@@ -178,9 +177,9 @@ class PgDatabase final : public SqlDatabase {
       Status st = Transaction(*conn, kind, fn);
       // A read on a connection that died while idle (server restart, failover) is simply run
       // again on a fresh one; a write is not, as its commit may have happened.
-      bool retry = !st && ((conn->retryable() && kind != TxKind::kRead &&
-                            attempt < kMaxWriteAttempts) ||
-                           (!conn->healthy() && kind == TxKind::kRead && attempt < 2));
+      const bool read = kind == TxKind::kRead || kind == TxKind::kReadOne;
+      bool retry = !st && ((conn->retryable() && !read && attempt < kMaxWriteAttempts) ||
+                           (!conn->healthy() && read && attempt < 2));
       Release(std::move(conn));
       if (!retry) {
         return st;
@@ -204,8 +203,10 @@ class PgDatabase final : public SqlDatabase {
   }
 
  private:
-  static Status Transaction(PgConn& conn, TxKind kind,
-                            const std::function<Status(SqlConn&)>& fn) {
+  static Status Transaction(PgConn& conn, TxKind kind, const std::function<Status(SqlConn&)>& fn) {
+    if (kind == TxKind::kReadOne) {
+      return fn(conn);  // autocommit: the one statement is its own transaction
+    }
     const char* begin = "BEGIN ISOLATION LEVEL SERIALIZABLE";
     if (kind == TxKind::kRead) {
       begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";

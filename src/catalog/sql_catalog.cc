@@ -100,8 +100,8 @@ Listing<T> FinishPage(SqlRows rows, const PageBounds& b, Fn&& convert) {
 constexpr std::string_view kPrincipalCols =
     "name_key, id, name, is_admin, comment, created_at, updated_at";
 Principal ToPrincipal(const SqlRow& r) {
-  return Principal{ToStr(r[1]), ToStr(r[2]), ToInt(r[3]) != 0, ToStr(r[4]), ToInt(r[5]),
-                   ToInt(r[6])};
+  return Principal{ToStr(r[1]), ToStr(r[2]), ToInt(r[3]) != 0,
+                   ToStr(r[4]), ToInt(r[5]), ToInt(r[6])};
 }
 
 constexpr std::string_view kCatalogCols =
@@ -145,19 +145,70 @@ ShareInfo ToShare(const SqlRow& r) {
 constexpr std::string_view kObjectCols =
     "name, shared_as, comment, history_status, cdf_enabled, start_version, partitions, status, "
     "added_at, added_by";
-SharedDataObject ToObject(const SqlRow& r) {
+SharedDataObject ToObject(const SqlRow& r, size_t at = 0) {
   SharedDataObject o;
-  o.name = ToStr(r[0]);
-  o.shared_as = ToStr(r[1]);
-  o.comment = ToStr(r[2]);
-  o.history_data_sharing_status = ToStr(r[3]);
-  o.cdf_enabled = ToInt(r[4]) != 0;
-  o.start_version = ToOptInt(r[5]);
-  o.partitions_json = ToStr(r[6]);
-  o.status = ToStr(r[7]);
-  o.added_at = ToInt(r[8]);
-  o.added_by = ToStr(r[9]);
+  o.name = ToStr(r[at]);
+  o.shared_as = ToStr(r[at + 1]);
+  o.comment = ToStr(r[at + 2]);
+  o.history_data_sharing_status = ToStr(r[at + 3]);
+  o.cdf_enabled = ToInt(r[at + 4]) != 0;
+  o.start_version = ToOptInt(r[at + 5]);
+  o.partitions_json = ToStr(r[at + 6]);
+  o.status = ToStr(r[at + 7]);
+  o.added_at = ToInt(r[at + 8]);
+  o.added_by = ToStr(r[at + 9]);
   return o;
+}
+
+/// "a, b" -> "x.a, x.b": a column list of one table qualified for a join.
+std::string Qualified(std::string_view table, std::string_view cols) {
+  std::string out;
+  for (std::string_view col : Split(cols, ',')) {
+    col.remove_prefix(std::min(col.find_first_not_of(' '), col.size()));
+    out += out.empty() ? "" : ", ";
+    out += table;
+    out += '.';
+    out += col;
+  }
+  return out;
+}
+
+/// Batched lookups bind a list of keys. The list is cut into chunks of at most 64 and each chunk
+/// is padded to a power of two by repeating its last key, so that a connection prepares at most
+/// seven shapes of each statement whatever the number of keys.
+constexpr size_t kMaxBatch = 64;
+std::vector<std::vector<SqlValue>> KeyBatches(const std::vector<std::vector<std::string>>& keys) {
+  std::vector<std::vector<SqlValue>> out;
+  for (size_t at = 0; at < keys.size(); at += kMaxBatch) {
+    const size_t n = std::min(kMaxBatch, keys.size() - at);
+    size_t padded = 1;
+    while (padded < n) {
+      padded *= 2;
+    }
+    std::vector<SqlValue> batch;
+    for (size_t i = 0; i < padded; ++i) {
+      for (const std::string& part : keys[at + std::min(i, n - 1)]) {
+        batch.emplace_back(part);
+      }
+    }
+    out.push_back(std::move(batch));
+  }
+  return out;
+}
+
+/// "(?, ?), (?, ?)" for `rows` rows of `width` placeholders.
+std::string PlaceholderRows(size_t rows, size_t width) {
+  std::string row = "(";
+  for (size_t i = 0; i < width; ++i) {
+    row += i == 0 ? "?" : ", ?";
+  }
+  row += ')';
+  std::string out;
+  for (size_t i = 0; i < rows; ++i) {
+    out += i == 0 ? "" : ", ";
+    out += row;
+  }
+  return out;
 }
 
 constexpr std::string_view kRecipientCols =
@@ -191,9 +242,8 @@ constexpr std::string_view kAuditCols =
     "id, time_ms, request_id, action, principal, recipient, source_ip, user_agent, params, "
     "status_code, error, volume";
 AuditEvent ToAudit(const SqlRow& r) {
-  return AuditEvent{ToInt(r[0]), ToInt(r[1]),  ToStr(r[2]), ToStr(r[3]),
-                    ToStr(r[4]), ToStr(r[5]),  ToStr(r[6]), ToStr(r[7]),
-                    ToStr(r[8]), ToInt(r[9]),  ToStr(r[10]), ToStr(r[11])};
+  return AuditEvent{ToInt(r[0]), ToInt(r[1]), ToStr(r[2]), ToStr(r[3]), ToStr(r[4]),  ToStr(r[5]),
+                    ToStr(r[6]), ToStr(r[7]), ToStr(r[8]), ToInt(r[9]), ToStr(r[10]), ToStr(r[11])};
 }
 
 bool IsHistoryStatus(std::string_view s) { return s == "ENABLED" || s == "DISABLED"; }
@@ -236,72 +286,76 @@ bool PrivilegeAllowedOn(SecurableType type, Privilege p) {
 // Schema migrations: entry i brings the schema to version i + 1. Never edit a released entry;
 // append a new one. {ID} and {KEY} are the dialect's auto-increment key and byte-ordered text.
 const std::vector<std::vector<std::string_view>>& Migrations() {
-  static const auto* const kMigrations = new std::vector<std::vector<std::string_view>>{{
-      "CREATE TABLE settings (setting TEXT PRIMARY KEY, value TEXT NOT NULL)",
-      "CREATE TABLE principals (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
-      "name_key {KEY} NOT NULL UNIQUE, is_admin BIGINT NOT NULL, comment TEXT NOT NULL, "
-      "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
-      "CREATE TABLE principal_tokens (id TEXT PRIMARY KEY, principal_id TEXT NOT NULL "
-      "REFERENCES principals(id) ON DELETE CASCADE, token_hash TEXT NOT NULL UNIQUE, "
-      "comment TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT)",
-      "CREATE INDEX principal_tokens_principal ON principal_tokens (principal_id)",
-      "CREATE TABLE catalogs (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
-      "name_key {KEY} NOT NULL UNIQUE, owner TEXT NOT NULL, comment TEXT NOT NULL, "
-      "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
-      "CREATE TABLE schemas (id TEXT PRIMARY KEY, catalog_id TEXT NOT NULL "
-      "REFERENCES catalogs(id) ON DELETE CASCADE, name TEXT NOT NULL, name_key {KEY} NOT NULL, "
-      "owner TEXT NOT NULL, comment TEXT NOT NULL, created_at BIGINT NOT NULL, "
-      "updated_at BIGINT NOT NULL, UNIQUE (catalog_id, name_key))",
-      "CREATE TABLE delta_tables (id TEXT PRIMARY KEY, schema_id TEXT NOT NULL "
-      "REFERENCES schemas(id) ON DELETE CASCADE, name TEXT NOT NULL, name_key {KEY} NOT NULL, "
-      "storage_location TEXT NOT NULL, owner TEXT NOT NULL, comment TEXT NOT NULL, "
-      "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (schema_id, name_key))",
-      "CREATE TABLE shares (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
-      "name_key {KEY} NOT NULL UNIQUE, owner TEXT NOT NULL, comment TEXT NOT NULL, "
-      "created_at BIGINT NOT NULL, created_by TEXT NOT NULL, updated_at BIGINT NOT NULL, "
-      "updated_by TEXT NOT NULL)",
-      "CREATE TABLE shared_objects (share_id TEXT NOT NULL REFERENCES shares(id) "
-      "ON DELETE CASCADE, name TEXT NOT NULL, name_key {KEY} NOT NULL, shared_as TEXT NOT NULL, "
-      "shared_as_key {KEY} NOT NULL, comment TEXT NOT NULL, history_status TEXT NOT NULL, "
-      "cdf_enabled BIGINT NOT NULL, start_version BIGINT, partitions TEXT NOT NULL, "
-      "status TEXT NOT NULL, added_at BIGINT NOT NULL, added_by TEXT NOT NULL, "
-      "PRIMARY KEY (share_id, name_key), UNIQUE (share_id, shared_as_key))",
-      "CREATE TABLE recipients (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
-      "name_key {KEY} NOT NULL UNIQUE, authentication_type TEXT NOT NULL, owner TEXT NOT NULL, "
-      "comment TEXT NOT NULL, ip_access_list TEXT NOT NULL, expiration_time BIGINT, "
-      "created_at BIGINT NOT NULL, created_by TEXT NOT NULL, updated_at BIGINT NOT NULL, "
-      "updated_by TEXT NOT NULL)",
-      "CREATE TABLE recipient_properties (recipient_id TEXT NOT NULL REFERENCES recipients(id) "
-      "ON DELETE CASCADE, prop_key {KEY} NOT NULL, prop_value TEXT NOT NULL, "
-      "PRIMARY KEY (recipient_id, prop_key))",
-      "CREATE TABLE recipient_tokens (id TEXT PRIMARY KEY, recipient_id TEXT NOT NULL "
-      "REFERENCES recipients(id) ON DELETE CASCADE, token_hash TEXT NOT NULL UNIQUE, "
-      "created_at BIGINT NOT NULL, created_by TEXT NOT NULL, expires_at BIGINT, "
-      "revoked_at BIGINT)",
-      "CREATE INDEX recipient_tokens_recipient ON recipient_tokens (recipient_id)",
-      "CREATE TABLE activation_links (token_hash TEXT PRIMARY KEY, recipient_id TEXT NOT NULL "
-      "REFERENCES recipients(id) ON DELETE CASCADE, created_at BIGINT NOT NULL, "
-      "expires_at BIGINT NOT NULL, used_at BIGINT)",
-      "CREATE INDEX activation_links_recipient ON activation_links (recipient_id)",
-      "CREATE TABLE grants (securable_type TEXT NOT NULL, securable_id TEXT NOT NULL, "
-      "grantee_type TEXT NOT NULL, grantee_id TEXT NOT NULL, privilege TEXT NOT NULL, "
-      "PRIMARY KEY (securable_type, securable_id, grantee_type, grantee_id, privilege))",
-      "CREATE INDEX grants_grantee ON grants (grantee_type, grantee_id)",
-      "CREATE TABLE audit_events (id {ID}, time_ms BIGINT NOT NULL, request_id TEXT NOT NULL, "
-      "action TEXT NOT NULL, principal TEXT NOT NULL, recipient TEXT NOT NULL, "
-      "source_ip TEXT NOT NULL, user_agent TEXT NOT NULL, params TEXT NOT NULL, "
-      "status_code BIGINT NOT NULL, error TEXT NOT NULL, volume TEXT NOT NULL)",
-      "CREATE INDEX audit_events_time ON audit_events (time_ms, id)",
-      "CREATE INDEX audit_events_action ON audit_events (action, time_ms, id)",
-      "CREATE INDEX audit_events_principal ON audit_events (principal, time_ms, id)",
-      "CREATE INDEX audit_events_recipient ON audit_events (recipient, time_ms, id)",
-  }, {
-      // Version 2: a recipient's share grants by an index that names all three equality columns
-      // of the lookup; without table statistics SQLite otherwise scans every share grant through
-      // the primary key (50 ms at 100,000 grants instead of 0.1 ms).
-      "CREATE INDEX grants_grantee_securable ON grants (grantee_type, grantee_id, "
-      "securable_type, securable_id, privilege)",
-  }};
+  static const auto* const kMigrations = new std::vector<std::vector<std::string_view>>{
+      {
+          "CREATE TABLE settings (setting TEXT PRIMARY KEY, value TEXT NOT NULL)",
+          "CREATE TABLE principals (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+          "name_key {KEY} NOT NULL UNIQUE, is_admin BIGINT NOT NULL, comment TEXT NOT NULL, "
+          "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+          "CREATE TABLE principal_tokens (id TEXT PRIMARY KEY, principal_id TEXT NOT NULL "
+          "REFERENCES principals(id) ON DELETE CASCADE, token_hash TEXT NOT NULL UNIQUE, "
+          "comment TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at "
+          "BIGINT)",
+          "CREATE INDEX principal_tokens_principal ON principal_tokens (principal_id)",
+          "CREATE TABLE catalogs (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+          "name_key {KEY} NOT NULL UNIQUE, owner TEXT NOT NULL, comment TEXT NOT NULL, "
+          "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+          "CREATE TABLE schemas (id TEXT PRIMARY KEY, catalog_id TEXT NOT NULL "
+          "REFERENCES catalogs(id) ON DELETE CASCADE, name TEXT NOT NULL, name_key {KEY} NOT NULL, "
+          "owner TEXT NOT NULL, comment TEXT NOT NULL, created_at BIGINT NOT NULL, "
+          "updated_at BIGINT NOT NULL, UNIQUE (catalog_id, name_key))",
+          "CREATE TABLE delta_tables (id TEXT PRIMARY KEY, schema_id TEXT NOT NULL "
+          "REFERENCES schemas(id) ON DELETE CASCADE, name TEXT NOT NULL, name_key {KEY} NOT NULL, "
+          "storage_location TEXT NOT NULL, owner TEXT NOT NULL, comment TEXT NOT NULL, "
+          "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (schema_id, name_key))",
+          "CREATE TABLE shares (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+          "name_key {KEY} NOT NULL UNIQUE, owner TEXT NOT NULL, comment TEXT NOT NULL, "
+          "created_at BIGINT NOT NULL, created_by TEXT NOT NULL, updated_at BIGINT NOT NULL, "
+          "updated_by TEXT NOT NULL)",
+          "CREATE TABLE shared_objects (share_id TEXT NOT NULL REFERENCES shares(id) "
+          "ON DELETE CASCADE, name TEXT NOT NULL, name_key {KEY} NOT NULL, shared_as TEXT NOT "
+          "NULL, "
+          "shared_as_key {KEY} NOT NULL, comment TEXT NOT NULL, history_status TEXT NOT NULL, "
+          "cdf_enabled BIGINT NOT NULL, start_version BIGINT, partitions TEXT NOT NULL, "
+          "status TEXT NOT NULL, added_at BIGINT NOT NULL, added_by TEXT NOT NULL, "
+          "PRIMARY KEY (share_id, name_key), UNIQUE (share_id, shared_as_key))",
+          "CREATE TABLE recipients (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+          "name_key {KEY} NOT NULL UNIQUE, authentication_type TEXT NOT NULL, owner TEXT NOT NULL, "
+          "comment TEXT NOT NULL, ip_access_list TEXT NOT NULL, expiration_time BIGINT, "
+          "created_at BIGINT NOT NULL, created_by TEXT NOT NULL, updated_at BIGINT NOT NULL, "
+          "updated_by TEXT NOT NULL)",
+          "CREATE TABLE recipient_properties (recipient_id TEXT NOT NULL REFERENCES recipients(id) "
+          "ON DELETE CASCADE, prop_key {KEY} NOT NULL, prop_value TEXT NOT NULL, "
+          "PRIMARY KEY (recipient_id, prop_key))",
+          "CREATE TABLE recipient_tokens (id TEXT PRIMARY KEY, recipient_id TEXT NOT NULL "
+          "REFERENCES recipients(id) ON DELETE CASCADE, token_hash TEXT NOT NULL UNIQUE, "
+          "created_at BIGINT NOT NULL, created_by TEXT NOT NULL, expires_at BIGINT, "
+          "revoked_at BIGINT)",
+          "CREATE INDEX recipient_tokens_recipient ON recipient_tokens (recipient_id)",
+          "CREATE TABLE activation_links (token_hash TEXT PRIMARY KEY, recipient_id TEXT NOT NULL "
+          "REFERENCES recipients(id) ON DELETE CASCADE, created_at BIGINT NOT NULL, "
+          "expires_at BIGINT NOT NULL, used_at BIGINT)",
+          "CREATE INDEX activation_links_recipient ON activation_links (recipient_id)",
+          "CREATE TABLE grants (securable_type TEXT NOT NULL, securable_id TEXT NOT NULL, "
+          "grantee_type TEXT NOT NULL, grantee_id TEXT NOT NULL, privilege TEXT NOT NULL, "
+          "PRIMARY KEY (securable_type, securable_id, grantee_type, grantee_id, privilege))",
+          "CREATE INDEX grants_grantee ON grants (grantee_type, grantee_id)",
+          "CREATE TABLE audit_events (id {ID}, time_ms BIGINT NOT NULL, request_id TEXT NOT NULL, "
+          "action TEXT NOT NULL, principal TEXT NOT NULL, recipient TEXT NOT NULL, "
+          "source_ip TEXT NOT NULL, user_agent TEXT NOT NULL, params TEXT NOT NULL, "
+          "status_code BIGINT NOT NULL, error TEXT NOT NULL, volume TEXT NOT NULL)",
+          "CREATE INDEX audit_events_time ON audit_events (time_ms, id)",
+          "CREATE INDEX audit_events_action ON audit_events (action, time_ms, id)",
+          "CREATE INDEX audit_events_principal ON audit_events (principal, time_ms, id)",
+          "CREATE INDEX audit_events_recipient ON audit_events (recipient, time_ms, id)",
+      },
+      {
+          // Version 2: a recipient's share grants by an index that names all three equality columns
+          // of the lookup; without table statistics SQLite otherwise scans every share grant
+          // through the primary key (50 ms at 100,000 grants instead of 0.1 ms).
+          "CREATE INDEX grants_grantee_securable ON grants (grantee_type, grantee_id, "
+          "securable_type, securable_id, privilege)",
+      }};
   return *kMigrations;
 }
 
@@ -329,10 +383,10 @@ class SqlCatalog final : public Catalog {
 
   Status Migrate() {
     return db_->Run(TxKind::kMigration, [&](SqlConn& c) -> Status {
-      LS_RETURN_IF_ERROR(c.Exec(
-          "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
-          "applied_at BIGINT NOT NULL)",
-          {}));
+      LS_RETURN_IF_ERROR(
+          c.Exec("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
+                 "applied_at BIGINT NOT NULL)",
+                 {}));
       LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query("SELECT MAX(version) FROM schema_version", {}));
       int64_t current = rows.empty() ? 0 : ToInt(rows[0][0]);
       const auto& migrations = Migrations();
@@ -367,8 +421,9 @@ class SqlCatalog final : public Catalog {
 
   Result<MetastoreSettings> UpdateSettings(const MetastoreSettingsUpdate& u) override {
     if (u.recipient_token_lifetime_seconds && *u.recipient_token_lifetime_seconds < 0) {
-      return InvalidArgument("delta_sharing_recipient_token_lifetime_in_seconds must not be "
-                             "negative");
+      return InvalidArgument(
+          "delta_sharing_recipient_token_lifetime_in_seconds must not be "
+          "negative");
     }
     MetastoreSettings out;
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
@@ -419,10 +474,11 @@ class SqlCatalog final : public Catalog {
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
       LS_RETURN_IF_ERROR(CheckAbsent(c, "principals", "Principal", out.name));
       return c
-          .Exec("INSERT INTO principals (id, name, name_key, is_admin, comment, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                {out.id, out.name, Key(out.name), int64_t{out.is_admin ? 1 : 0}, out.comment,
-                 out.created_at, out.updated_at})
+          .Exec(
+              "INSERT INTO principals (id, name, name_key, is_admin, comment, created_at, "
+              "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+              {out.id, out.name, Key(out.name), int64_t{out.is_admin ? 1 : 0}, out.comment,
+               out.created_at, out.updated_at})
           .map([](int64_t) {});
     }));
     return out;
@@ -473,10 +529,11 @@ class SqlCatalog final : public Catalog {
       }
       out.updated_at = Now();
       return c
-          .Exec("UPDATE principals SET name = ?, name_key = ?, is_admin = ?, comment = ?, "
-                "updated_at = ? WHERE id = ?",
-                {out.name, Key(out.name), int64_t{out.is_admin ? 1 : 0}, out.comment,
-                 out.updated_at, out.id})
+          .Exec(
+              "UPDATE principals SET name = ?, name_key = ?, is_admin = ?, comment = ?, "
+              "updated_at = ? WHERE id = ?",
+              {out.name, Key(out.name), int64_t{out.is_admin ? 1 : 0}, out.comment, out.updated_at,
+               out.id})
           .map([](int64_t) {});
     }));
     return out;
@@ -500,12 +557,13 @@ class SqlCatalog final : public Catalog {
     PrincipalToken out;
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
       LS_ASSIGN_OR_RETURN(Principal p, ReadPrincipal(c, principal));
-      out = PrincipalToken{NewUuid(), p.name, std::string(comment), Now(), expires_at,
-                           std::nullopt};
+      out =
+          PrincipalToken{NewUuid(), p.name, std::string(comment), Now(), expires_at, std::nullopt};
       return c
-          .Exec("INSERT INTO principal_tokens (id, principal_id, token_hash, comment, created_at, "
-                "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                {out.id, p.id, HashToken(token), out.comment, out.created_at, OptVal(expires_at)})
+          .Exec(
+              "INSERT INTO principal_tokens (id, principal_id, token_hash, comment, created_at, "
+              "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+              {out.id, p.id, HashToken(token), out.comment, out.created_at, OptVal(expires_at)})
           .map([](int64_t) {});
     }));
     return out;
@@ -521,8 +579,8 @@ class SqlCatalog final : public Catalog {
                                   "principal_tokens WHERE principal_id = ? ORDER BY created_at, id",
                                   {p.id}));
       for (const SqlRow& r : rows) {
-        out.push_back(PrincipalToken{ToStr(r[0]), p.name, ToStr(r[1]), ToInt(r[2]),
-                                     ToOptInt(r[3]), ToOptInt(r[4])});
+        out.push_back(PrincipalToken{ToStr(r[0]), p.name, ToStr(r[1]), ToInt(r[2]), ToOptInt(r[3]),
+                                     ToOptInt(r[4])});
       }
       return OkStatus();
     }));
@@ -535,8 +593,8 @@ class SqlCatalog final : public Catalog {
                                             "= ? AND revoked_at IS NULL",
                                             {Now(), Text(token_id)}));
       if (n == 0) {
-        LS_ASSIGN_OR_RETURN(SqlRows rows,
-                            c.Query("SELECT 1 FROM principal_tokens WHERE id = ?", {Text(token_id)}));
+        LS_ASSIGN_OR_RETURN(
+            SqlRows rows, c.Query("SELECT 1 FROM principal_tokens WHERE id = ?", {Text(token_id)}));
         if (rows.empty()) {
           return NotFound("API token '{}' does not exist", token_id);
         }
@@ -575,10 +633,11 @@ class SqlCatalog final : public Catalog {
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
       LS_RETURN_IF_ERROR(CheckAbsent(c, "catalogs", "Catalog", out.name));
       return c
-          .Exec("INSERT INTO catalogs (id, name, name_key, owner, comment, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                {out.id, out.name, Key(out.name), out.owner, out.comment, out.created_at,
-                 out.updated_at})
+          .Exec(
+              "INSERT INTO catalogs (id, name, name_key, owner, comment, created_at, "
+              "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+              {out.id, out.name, Key(out.name), out.owner, out.comment, out.created_at,
+               out.updated_at})
           .map([](int64_t) {});
     }));
     return out;
@@ -621,9 +680,10 @@ class SqlCatalog final : public Catalog {
       ApplyUpdate(u, out.name, out.owner, out.comment);
       out.updated_at = Now();
       return c
-          .Exec("UPDATE catalogs SET name = ?, name_key = ?, owner = ?, comment = ?, "
-                "updated_at = ? WHERE id = ?",
-                {out.name, Key(out.name), out.owner, out.comment, out.updated_at, out.id})
+          .Exec(
+              "UPDATE catalogs SET name = ?, name_key = ?, owner = ?, comment = ?, "
+              "updated_at = ? WHERE id = ?",
+              {out.name, Key(out.name), out.owner, out.comment, out.updated_at, out.id})
           .map([](int64_t) {});
     }));
     return out;
@@ -670,10 +730,11 @@ class SqlCatalog final : public Catalog {
                       out.name);
       }
       return c
-          .Exec("INSERT INTO schemas (id, catalog_id, name, name_key, owner, comment, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                {out.id, cat.id, out.name, Key(out.name), out.owner, out.comment, out.created_at,
-                 out.updated_at})
+          .Exec(
+              "INSERT INTO schemas (id, catalog_id, name, name_key, owner, comment, created_at, "
+              "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+              {out.id, cat.id, out.name, Key(out.name), out.owner, out.comment, out.created_at,
+               out.updated_at})
           .map([](int64_t) {});
     }));
     return out;
@@ -694,11 +755,11 @@ class SqlCatalog final : public Catalog {
     Listing<SchemaInfo> out;
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kRead, [&](SqlConn& c) -> Status {
       LS_ASSIGN_OR_RETURN(CatalogInfo cat, ReadCatalog(c, catalog));
-      LS_ASSIGN_OR_RETURN(SqlRows rows,
-                          c.Query(std::string(kSchemaSelect) +
-                                      "WHERE s.catalog_id = ? AND s.name_key > ? ORDER BY "
-                                      "s.name_key LIMIT ?",
-                                  {cat.id, b.after, SqlLimit(b)}));
+      LS_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          c.Query(std::string(kSchemaSelect) + "WHERE s.catalog_id = ? AND s.name_key > ? ORDER BY "
+                                               "s.name_key LIMIT ?",
+                  {cat.id, b.after, SqlLimit(b)}));
       out = FinishPage<SchemaInfo>(std::move(rows), b, ToSchema);
       return OkStatus();
     }));
@@ -723,9 +784,10 @@ class SqlCatalog final : public Catalog {
       ApplyUpdate(u, out.name, out.owner, out.comment);
       out.updated_at = Now();
       return c
-          .Exec("UPDATE schemas SET name = ?, name_key = ?, owner = ?, comment = ?, "
-                "updated_at = ? WHERE id = ?",
-                {out.name, Key(out.name), out.owner, out.comment, out.updated_at, out.id})
+          .Exec(
+              "UPDATE schemas SET name = ?, name_key = ?, owner = ?, comment = ?, "
+              "updated_at = ? WHERE id = ?",
+              {out.name, Key(out.name), out.owner, out.comment, out.updated_at, out.id})
           .map([](int64_t) {});
     }));
     return out;
@@ -734,18 +796,18 @@ class SqlCatalog final : public Catalog {
   Status DeleteSchema(std::string_view catalog, std::string_view name, bool force) override {
     return db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
       LS_ASSIGN_OR_RETURN(SchemaInfo s, ReadSchema(c, catalog, name));
-      LS_ASSIGN_OR_RETURN(SqlRows rows,
-                          c.Query("SELECT 1 FROM delta_tables WHERE schema_id = ? LIMIT 1", {s.id}));
+      LS_ASSIGN_OR_RETURN(
+          SqlRows rows, c.Query("SELECT 1 FROM delta_tables WHERE schema_id = ? LIMIT 1", {s.id}));
       if (!rows.empty() && !force) {
         return InvalidArgument("Schema '{}' is not empty; delete its tables or use force",
                                s.full_name());
       }
-      LS_RETURN_IF_ERROR(c.Exec(
-          "DELETE FROM grants WHERE securable_type = 'TABLE' AND securable_id IN (SELECT id "
-          "FROM delta_tables WHERE schema_id = ?)",
-          {s.id}));
       LS_RETURN_IF_ERROR(
-          c.Exec("DELETE FROM grants WHERE securable_type = 'SCHEMA' AND securable_id = ?", {s.id}));
+          c.Exec("DELETE FROM grants WHERE securable_type = 'TABLE' AND securable_id IN (SELECT id "
+                 "FROM delta_tables WHERE schema_id = ?)",
+                 {s.id}));
+      LS_RETURN_IF_ERROR(c.Exec(
+          "DELETE FROM grants WHERE securable_type = 'SCHEMA' AND securable_id = ?", {s.id}));
       return c.Exec("DELETE FROM schemas WHERE id = ?", {s.id}).map([](int64_t) {});
     });
   }
@@ -771,10 +833,11 @@ class SqlCatalog final : public Catalog {
         return Errorf(ErrorCode::kAlreadyExists, "Table '{}' already exists", out.full_name());
       }
       return c
-          .Exec("INSERT INTO delta_tables (id, schema_id, name, name_key, storage_location, owner, "
-                "comment, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                {out.id, s.id, out.name, Key(out.name), out.storage_location, out.owner,
-                 out.comment, out.created_at, out.updated_at})
+          .Exec(
+              "INSERT INTO delta_tables (id, schema_id, name, name_key, storage_location, owner, "
+              "comment, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {out.id, s.id, out.name, Key(out.name), out.storage_location, out.owner, out.comment,
+               out.created_at, out.updated_at})
           .map([](int64_t) {});
     }));
     return out;
@@ -795,11 +858,11 @@ class SqlCatalog final : public Catalog {
     Listing<TableInfo> out;
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kRead, [&](SqlConn& c) -> Status {
       LS_ASSIGN_OR_RETURN(SchemaInfo s, ReadSchema(c, catalog, schema));
-      LS_ASSIGN_OR_RETURN(SqlRows rows,
-                          c.Query(std::string(kTableSelect) +
-                                      "WHERE t.schema_id = ? AND t.name_key > ? ORDER BY "
-                                      "t.name_key LIMIT ?",
-                                  {s.id, b.after, SqlLimit(b)}));
+      LS_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          c.Query(std::string(kTableSelect) + "WHERE t.schema_id = ? AND t.name_key > ? ORDER BY "
+                                              "t.name_key LIMIT ?",
+                  {s.id, b.after, SqlLimit(b)}));
       out = FinishPage<TableInfo>(std::move(rows), b, ToTable);
       return OkStatus();
     }));
@@ -828,10 +891,11 @@ class SqlCatalog final : public Catalog {
       }
       out.updated_at = Now();
       return c
-          .Exec("UPDATE delta_tables SET name = ?, name_key = ?, storage_location = ?, owner = ?, "
-                "comment = ?, updated_at = ? WHERE id = ?",
-                {out.name, Key(out.name), out.storage_location, out.owner, out.comment,
-                 out.updated_at, out.id})
+          .Exec(
+              "UPDATE delta_tables SET name = ?, name_key = ?, storage_location = ?, owner = ?, "
+              "comment = ?, updated_at = ? WHERE id = ?",
+              {out.name, Key(out.name), out.storage_location, out.owner, out.comment,
+               out.updated_at, out.id})
           .map([](int64_t) {});
     }));
     return out;
@@ -858,10 +922,11 @@ class SqlCatalog final : public Catalog {
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
       LS_RETURN_IF_ERROR(CheckAbsent(c, "shares", "Share", out.name));
       return c
-          .Exec("INSERT INTO shares (id, name, name_key, owner, comment, created_at, created_by, "
-                "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                {out.id, out.name, Key(out.name), out.owner, out.comment, out.created_at,
-                 out.created_by, out.updated_at, out.updated_by})
+          .Exec(
+              "INSERT INTO shares (id, name, name_key, owner, comment, created_at, created_by, "
+              "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {out.id, out.name, Key(out.name), out.owner, out.comment, out.created_at,
+               out.created_by, out.updated_at, out.updated_by})
           .map([](int64_t) {});
     }));
     return out;
@@ -871,6 +936,81 @@ class SqlCatalog final : public Catalog {
     ShareInfo out;
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kRead, [&](SqlConn& c) -> Status {
       LS_ASSIGN_OR_RETURN(out, ReadShare(c, name, include_shared_data));
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Result<std::vector<ShareContents>> GetSharesWithTables(
+      const std::vector<std::string>& names) override {
+    std::vector<std::vector<std::string>> share_keys;
+    for (const std::string& name : names) {
+      std::vector<std::string> key{Key(name)};
+      if (std::find(share_keys.begin(), share_keys.end(), key) == share_keys.end()) {
+        share_keys.push_back(std::move(key));
+      }
+    }
+    std::vector<ShareContents> out;
+    LS_RETURN_IF_ERROR(db_->Run(TxKind::kRead, [&](SqlConn& c) -> Status {
+      out.clear();
+      // 1. The shares and their objects, one row per object (one row with NULL object columns
+      //    for an empty share).
+      constexpr size_t kShareColCount = 9;
+      for (const std::vector<SqlValue>& batch : KeyBatches(share_keys)) {
+        LS_ASSIGN_OR_RETURN(
+            SqlRows rows,
+            c.Query("SELECT " + Qualified("s", kShareCols) + ", " + Qualified("o", kObjectCols) +
+                        " FROM shares s LEFT JOIN shared_objects o ON o.share_id = s.id WHERE "
+                        "s.name_key IN " +
+                        PlaceholderRows(1, batch.size()) + " ORDER BY s.name_key, o.name_key",
+                    batch));
+        for (const SqlRow& row : rows) {
+          if (out.empty() || out.back().share.id != ToStr(row[1])) {
+            out.push_back(ShareContents{ToShare(row), {}});
+          }
+          if (row[kShareColCount]) {
+            out.back().share.objects.push_back(ToObject(row, kShareColCount));
+          }
+        }
+      }
+      // 2. The tables the objects name, looked up by their three name keys.
+      std::vector<std::vector<std::string>> table_keys;
+      for (const ShareContents& sc : out) {
+        for (const SharedDataObject& o : sc.share.objects) {
+          auto parts = SplitFullName("table", o.name, 3);
+          if (!parts) {
+            continue;  // cannot name a table; the object resolves to nothing
+          }
+          for (std::string& p : *parts) {
+            p = Key(p);
+          }
+          if (std::find(table_keys.begin(), table_keys.end(), *parts) == table_keys.end()) {
+            table_keys.push_back(std::move(*parts));
+          }
+        }
+      }
+      std::map<std::string, TableInfo> tables;  // by Key(full name)
+      for (const std::vector<SqlValue>& batch : KeyBatches(table_keys)) {
+        LS_ASSIGN_OR_RETURN(
+            SqlRows rows,
+            c.Query(std::string(kTableSelect) + "JOIN (VALUES " +
+                        PlaceholderRows(batch.size() / 3, 3) +
+                        ") AS k ON c.name_key = k.column1 AND s.name_key = k.column2 AND "
+                        "t.name_key = k.column3",
+                    batch));
+        for (const SqlRow& row : rows) {
+          TableInfo t = ToTable(row);
+          tables.emplace(Key(t.full_name()), std::move(t));
+        }
+      }
+      for (ShareContents& sc : out) {
+        sc.tables.clear();
+        for (const SharedDataObject& o : sc.share.objects) {
+          auto it = tables.find(Key(o.name));
+          sc.tables.push_back(it == tables.end() ? std::nullopt
+                                                 : std::optional<TableInfo>(it->second));
+        }
+      }
       return OkStatus();
     }));
     return out;
@@ -905,10 +1045,11 @@ class SqlCatalog final : public Catalog {
       ApplyUpdate(u, out.name, out.owner, out.comment);
       out.updated_at = Now();
       out.updated_by = std::string(updated_by);
-      LS_RETURN_IF_ERROR(c.Exec("UPDATE shares SET name = ?, name_key = ?, owner = ?, comment = ?, "
-                                "updated_at = ?, updated_by = ? WHERE id = ?",
-                                {out.name, Key(out.name), out.owner, out.comment, out.updated_at,
-                                 out.updated_by, out.id}));
+      LS_RETURN_IF_ERROR(
+          c.Exec("UPDATE shares SET name = ?, name_key = ?, owner = ?, comment = ?, "
+                 "updated_at = ?, updated_by = ? WHERE id = ?",
+                 {out.name, Key(out.name), out.owner, out.comment, out.updated_at, out.updated_by,
+                  out.id}));
       for (const SharedObjectChange& change : changes) {
         LS_RETURN_IF_ERROR(ApplyObjectChange(c, out, change, updated_by));
       }
@@ -938,13 +1079,13 @@ class SqlCatalog final : public Catalog {
     out.updated_by = out.created_by;
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
       LS_RETURN_IF_ERROR(CheckAbsent(c, "recipients", "Recipient", out.name));
-      LS_RETURN_IF_ERROR(c.Exec(
-          "INSERT INTO recipients (id, name, name_key, authentication_type, owner, comment, "
-          "ip_access_list, expiration_time, created_at, created_by, updated_at, updated_by) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {out.id, out.name, Key(out.name), out.authentication_type, out.owner, out.comment,
-           JoinLines(out.ip_access_list), OptVal(out.expiration_time), out.created_at,
-           out.created_by, out.updated_at, out.updated_by}));
+      LS_RETURN_IF_ERROR(
+          c.Exec("INSERT INTO recipients (id, name, name_key, authentication_type, owner, comment, "
+                 "ip_access_list, expiration_time, created_at, created_by, updated_at, updated_by) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 {out.id, out.name, Key(out.name), out.authentication_type, out.owner, out.comment,
+                  JoinLines(out.ip_access_list), OptVal(out.expiration_time), out.created_at,
+                  out.created_by, out.updated_at, out.updated_by}));
       return WriteProperties(c, out.id, out.properties);
     }));
     return out;
@@ -978,8 +1119,7 @@ class SqlCatalog final : public Catalog {
     return out;
   }
 
-  Result<RecipientInfo> UpdateRecipient(std::string_view name,
-                                        const RecipientUpdate& u) override {
+  Result<RecipientInfo> UpdateRecipient(std::string_view name, const RecipientUpdate& u) override {
     if (u.new_name) {
       LS_RETURN_IF_ERROR(ValidateName("recipient", *u.new_name, /*allow_dot=*/true));
     }
@@ -1077,9 +1217,10 @@ class SqlCatalog final : public Catalog {
     return db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
       LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
       return c
-          .Exec("UPDATE recipient_tokens SET revoked_at = ? WHERE recipient_id = ? AND "
-                "revoked_at IS NULL",
-                {Now(), r.id})
+          .Exec(
+              "UPDATE recipient_tokens SET revoked_at = ? WHERE recipient_id = ? AND "
+              "revoked_at IS NULL",
+              {Now(), r.id})
           .map([](int64_t) {});
     });
   }
@@ -1089,12 +1230,11 @@ class SqlCatalog final : public Catalog {
     LS_RETURN_IF_ERROR(db_->Run(TxKind::kRead, [&](SqlConn& c) -> Status {
       out.clear();
       LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
-      LS_ASSIGN_OR_RETURN(SqlRows rows,
-                          c.Query(std::string("SELECT ") + std::string(kTokenCols) +
-                                      " FROM recipient_tokens t JOIN recipients r ON "
-                                      "t.recipient_id = r.id WHERE r.id = ? ORDER BY "
-                                      "t.created_at, t.id",
-                                  {r.id}));
+      LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(std::string("SELECT ") + std::string(kTokenCols) +
+                                                    " FROM recipient_tokens t JOIN recipients r ON "
+                                                    "t.recipient_id = r.id WHERE r.id = ? ORDER BY "
+                                                    "t.created_at, t.id",
+                                                {r.id}));
       for (const SqlRow& row : rows) {
         out.push_back(ToToken(row));
       }
@@ -1106,14 +1246,17 @@ class SqlCatalog final : public Catalog {
   Result<RecipientAuth> AuthenticateRecipient(std::string_view token) override {
     RecipientAuth out;
     int64_t now = Now();
-    LS_RETURN_IF_ERROR(db_->Run(TxKind::kRead, [&](SqlConn& c) -> Status {
+    // One statement (token, recipient and one row per property): the hot path of every
+    // request whose token is not cached.
+    LS_RETURN_IF_ERROR(db_->Run(TxKind::kReadOne, [&](SqlConn& c) -> Status {
       LS_ASSIGN_OR_RETURN(
           SqlRows rows,
           c.Query(std::string("SELECT ") + std::string(kRecipientCols) + ", " +
                       std::string(kTokenCols) +
-                      " FROM recipient_tokens t JOIN recipients r ON t.recipient_id = r.id "
-                      "WHERE t.token_hash = ?",
-                      {HashToken(token)}));
+                      ", p.prop_key, p.prop_value FROM recipient_tokens t JOIN recipients r ON "
+                      "t.recipient_id = r.id LEFT JOIN recipient_properties p ON "
+                      "p.recipient_id = r.id WHERE t.token_hash = ?",
+                  {HashToken(token)}));
       if (rows.empty()) {
         return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired bearer token");
       }
@@ -1123,7 +1266,13 @@ class SqlCatalog final : public Catalog {
           (out.recipient.expiration_time && *out.recipient.expiration_time <= now)) {
         return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired bearer token");
       }
-      LS_ASSIGN_OR_RETURN(out.recipient.properties, ReadProperties(c, out.recipient.id));
+      constexpr size_t kPropAt = kRecipientColCount + 6;
+      out.recipient.properties.clear();
+      for (const SqlRow& row : rows) {
+        if (row[kPropAt]) {
+          out.recipient.properties[ToStr(row[kPropAt])] = ToStr(row[kPropAt + 1]);
+        }
+      }
       return OkStatus();
     }));
     return out;
@@ -1142,9 +1291,10 @@ class SqlCatalog final : public Catalog {
       LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
       out = ActivationLink{r.name, Now(), expires_at, std::nullopt};
       return c
-          .Exec("INSERT INTO activation_links (token_hash, recipient_id, created_at, expires_at) "
-                "VALUES (?, ?, ?, ?)",
-                {HashToken(link_token), r.id, out.created_at, out.expires_at})
+          .Exec(
+              "INSERT INTO activation_links (token_hash, recipient_id, created_at, expires_at) "
+              "VALUES (?, ?, ?, ?)",
+              {HashToken(link_token), r.id, out.created_at, out.expires_at})
           .map([](int64_t) {});
     }));
     return out;
@@ -1183,8 +1333,8 @@ class SqlCatalog final : public Catalog {
       }
       LS_ASSIGN_OR_RETURN(ActivationLink link, ReadLink(c, link_token));
       LS_ASSIGN_OR_RETURN(out.recipient, ReadRecipient(c, link.recipient_name));
-      LS_ASSIGN_OR_RETURN(out.token, InsertToken(c, out.recipient, bearer_token, token_expires_at,
-                                                 "activation"));
+      LS_ASSIGN_OR_RETURN(
+          out.token, InsertToken(c, out.recipient, bearer_token, token_expires_at, "activation"));
       return OkStatus();
     }));
     return out;
@@ -1213,9 +1363,10 @@ class SqlCatalog final : public Catalog {
           {now, r.id, now}));
       out = ActivationLink{r.name, now, link_expires_at, std::nullopt};
       return c
-          .Exec("INSERT INTO activation_links (token_hash, recipient_id, created_at, expires_at) "
-                "VALUES (?, ?, ?, ?)",
-                {HashToken(link_token), r.id, out.created_at, out.expires_at})
+          .Exec(
+              "INSERT INTO activation_links (token_hash, recipient_id, created_at, expires_at) "
+              "VALUES (?, ?, ?, ?)",
+              {HashToken(link_token), r.id, out.created_at, out.expires_at})
           .map([](int64_t) {});
     }));
     return out;
@@ -1282,16 +1433,24 @@ class SqlCatalog final : public Catalog {
 
   Result<std::vector<ShareGrant>> ListRecipientShareGrants(std::string_view recipient) override {
     std::vector<ShareGrant> out;
-    LS_RETURN_IF_ERROR(db_->Run(TxKind::kRead, [&](SqlConn& c) -> Status {
+    // One statement: the recipient (so that an unknown one is told apart from one without
+    // grants) and its share grants.
+    LS_RETURN_IF_ERROR(db_->Run(TxKind::kReadOne, [&](SqlConn& c) -> Status {
       out.clear();
-      LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
       LS_ASSIGN_OR_RETURN(
           SqlRows rows,
-          c.Query("SELECT s.name, g.privilege FROM grants g JOIN shares s ON s.id = g.securable_id "
-                  "WHERE g.securable_type = 'SHARE' AND g.grantee_type = 'RECIPIENT' AND "
-                  "g.grantee_id = ? ORDER BY s.name_key",
-                  {r.id}));
+          c.Query("SELECT s.name, g.privilege FROM recipients r LEFT JOIN grants g ON "
+                  "g.securable_type = 'SHARE' AND g.grantee_type = 'RECIPIENT' AND "
+                  "g.grantee_id = r.id LEFT JOIN shares s ON s.id = g.securable_id "
+                  "WHERE r.name_key = ? ORDER BY s.name_key",
+                  {Key(recipient)}));
+      if (rows.empty()) {
+        return NotFound("Recipient '{}' does not exist", recipient);
+      }
       for (const SqlRow& row : rows) {
+        if (!row[0]) {
+          continue;  // no grant (or a grant whose share is gone)
+        }
         auto p = ParsePrivilege(ToStr(row[1]));
         if (!p) {
           continue;  // written by a newer build
@@ -1313,7 +1472,8 @@ class SqlCatalog final : public Catalog {
       out = false;
       auto p = ReadPrincipal(c, principal);
       if (!p) {
-        return p.error().code == ErrorCode::kNotFound ? OkStatus() : Status(tl::unexpected(p.error()));
+        return p.error().code == ErrorCode::kNotFound ? OkStatus()
+                                                      : Status(tl::unexpected(p.error()));
       }
       if (p->is_admin) {
         out = true;
@@ -1384,8 +1544,8 @@ class SqlCatalog final : public Catalog {
             "INSERT INTO audit_events (time_ms, request_id, action, principal, recipient, "
             "source_ip, user_agent, params, status_code, error, volume) VALUES (?, ?, ?, ?, ?, ?, "
             "?, ?, ?, ?, ?)",
-            {e.time_ms, e.request_id, e.action, e.principal, e.recipient, e.source_ip,
-             e.user_agent, e.params_json, e.status_code, e.error, e.volume_json}));
+            {e.time_ms, e.request_id, e.action, e.principal, e.recipient, e.source_ip, e.user_agent,
+             e.params_json, e.status_code, e.error, e.volume_json}));
       }
       return OkStatus();
     });
@@ -1395,7 +1555,8 @@ class SqlCatalog final : public Catalog {
     if (q.page.max_results < 0) {
       return InvalidArgument("max_results must not be negative, got {}", q.page.max_results);
     }
-    std::string sql = std::string("SELECT ") + std::string(kAuditCols) + " FROM audit_events WHERE 1 = 1";
+    std::string sql =
+        std::string("SELECT ") + std::string(kAuditCols) + " FROM audit_events WHERE 1 = 1";
     std::vector<SqlValue> params;
     if (q.from_ms) {
       sql += " AND time_ms >= ?";
@@ -1439,8 +1600,8 @@ class SqlCatalog final : public Catalog {
       if (max > 0 && static_cast<int64_t>(out.items.size()) > max) {
         out.items.resize(static_cast<size_t>(max));
         const AuditEvent& last = out.items.back();
-        out.next_page_token = Base64Encode("a" + std::to_string(last.time_ms) + ":" +
-                                           std::to_string(last.id));
+        out.next_page_token =
+            Base64Encode("a" + std::to_string(last.time_ms) + ":" + std::to_string(last.id));
       }
       return OkStatus();
     }));
@@ -1479,10 +1640,9 @@ class SqlCatalog final : public Catalog {
   /// kAlreadyExists when `table` has a row named `name` (case-insensitively).
   static Status CheckAbsent(SqlConn& c, std::string_view table, std::string_view what,
                             std::string_view name) {
-    LS_ASSIGN_OR_RETURN(SqlRows rows,
-                        c.Query(std::string("SELECT 1 FROM ") + std::string(table) +
-                                    " WHERE name_key = ?",
-                                {Key(name)}));
+    LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(std::string("SELECT 1 FROM ") + std::string(table) +
+                                                  " WHERE name_key = ?",
+                                              {Key(name)}));
     if (!rows.empty()) {
       return Errorf(ErrorCode::kAlreadyExists, "{} '{}' already exists", what, name);
     }
@@ -1504,9 +1664,10 @@ class SqlCatalog final : public Catalog {
 
   static Status PutSetting(SqlConn& c, std::string_view key, std::string_view value) {
     return c
-        .Exec("INSERT INTO settings (setting, value) VALUES (?, ?) ON CONFLICT (setting) DO "
-              "UPDATE SET value = excluded.value",
-              {Text(key), Text(value)})
+        .Exec(
+            "INSERT INTO settings (setting, value) VALUES (?, ?) ON CONFLICT (setting) DO "
+            "UPDATE SET value = excluded.value",
+            {Text(key), Text(value)})
         .map([](int64_t) {});
   }
 
@@ -1533,10 +1694,9 @@ class SqlCatalog final : public Catalog {
   static Result<SchemaInfo> ReadSchema(SqlConn& c, std::string_view catalog,
                                        std::string_view name) {
     LS_ASSIGN_OR_RETURN(CatalogInfo cat, ReadCatalog(c, catalog));
-    LS_ASSIGN_OR_RETURN(SqlRows rows,
-                        c.Query(std::string(kSchemaSelect) +
-                                    "WHERE s.catalog_id = ? AND s.name_key = ?",
-                                {cat.id, Key(name)}));
+    LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(std::string(kSchemaSelect) +
+                                                  "WHERE s.catalog_id = ? AND s.name_key = ?",
+                                              {cat.id, Key(name)}));
     if (rows.empty()) {
       return NotFound("Schema '{}.{}' does not exist", cat.name, name);
     }
@@ -1546,10 +1706,9 @@ class SqlCatalog final : public Catalog {
   static Result<TableInfo> ReadTable(SqlConn& c, std::string_view full_name) {
     LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitFullName("table", full_name, 3));
     LS_ASSIGN_OR_RETURN(SchemaInfo s, ReadSchema(c, parts[0], parts[1]));
-    LS_ASSIGN_OR_RETURN(SqlRows rows,
-                        c.Query(std::string(kTableSelect) +
-                                    "WHERE t.schema_id = ? AND t.name_key = ?",
-                                {s.id, Key(parts[2])}));
+    LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(std::string(kTableSelect) +
+                                                  "WHERE t.schema_id = ? AND t.name_key = ?",
+                                              {s.id, Key(parts[2])}));
     if (rows.empty()) {
       return NotFound("Table '{}' does not exist", full_name);
     }
@@ -1607,7 +1766,8 @@ class SqlCatalog final : public Catalog {
       return InvalidArgument("start_version must not be negative");
     }
     LS_ASSIGN_OR_RETURN(TableInfo table, ReadTable(c, o.name));
-    std::string shared_as = o.shared_as.empty() ? table.schema_name + "." + table.name : o.shared_as;
+    std::string shared_as =
+        o.shared_as.empty() ? table.schema_name + "." + table.name : o.shared_as;
     LS_RETURN_IF_ERROR(SplitFullName("shared_as", shared_as, 2));
     if (ch.action == SharedObjectChange::Action::kAdd) {
       LS_ASSIGN_OR_RETURN(SqlRows rows,
@@ -1619,12 +1779,13 @@ class SqlCatalog final : public Catalog {
                       share.name, o.name, shared_as);
       }
       return c
-          .Exec("INSERT INTO shared_objects (share_id, name, name_key, shared_as, shared_as_key, "
-                "comment, history_status, cdf_enabled, start_version, partitions, status, "
-                "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                {share.id, table.full_name(), Key(o.name), shared_as, Key(shared_as), o.comment,
-                 o.history_data_sharing_status, int64_t{o.cdf_enabled ? 1 : 0},
-                 OptVal(o.start_version), o.partitions_json, o.status, Now(), Text(by)})
+          .Exec(
+              "INSERT INTO shared_objects (share_id, name, name_key, shared_as, shared_as_key, "
+              "comment, history_status, cdf_enabled, start_version, partitions, status, "
+              "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {share.id, table.full_name(), Key(o.name), shared_as, Key(shared_as), o.comment,
+               o.history_data_sharing_status, int64_t{o.cdf_enabled ? 1 : 0},
+               OptVal(o.start_version), o.partitions_json, o.status, Now(), Text(by)})
           .map([](int64_t) {});
     }
     // kUpdate: replace the mutable fields of an object already in the share.
@@ -1651,8 +1812,7 @@ class SqlCatalog final : public Catalog {
   }
 
   static Result<RecipientInfo> ReadRecipient(SqlConn& c, std::string_view name) {
-    LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(std::string("SELECT ") +
-                                                  std::string(kRecipientCols) +
+    LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(std::string("SELECT ") + std::string(kRecipientCols) +
                                                   " FROM recipients r WHERE r.name_key = ?",
                                               {Key(name)}));
     if (rows.empty()) {
@@ -1681,30 +1841,32 @@ class SqlCatalog final : public Catalog {
       if (k.empty()) {
         return InvalidArgument("A recipient property key must not be empty");
       }
-      LS_RETURN_IF_ERROR(c.Exec("INSERT INTO recipient_properties (recipient_id, prop_key, "
-                                "prop_value) VALUES (?, ?, ?)",
-                                {id, k, v}));
+      LS_RETURN_IF_ERROR(
+          c.Exec("INSERT INTO recipient_properties (recipient_id, prop_key, "
+                 "prop_value) VALUES (?, ?, ?)",
+                 {id, k, v}));
     }
     return OkStatus();
   }
 
   /// UC rotate-token on the live tokens of recipient `id`: they now expire at
   /// min(their expiry, now + seconds); 0 revokes them now ("can only shorten").
-  static Status ShortenLiveTokens(SqlConn& c, const std::string& id, int64_t now,
-                                  int64_t seconds) {
+  static Status ShortenLiveTokens(SqlConn& c, const std::string& id, int64_t now, int64_t seconds) {
     if (seconds == 0) {
       return c
-          .Exec("UPDATE recipient_tokens SET revoked_at = ? WHERE recipient_id = ? AND "
-                "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-                {now, id, now})
+          .Exec(
+              "UPDATE recipient_tokens SET revoked_at = ? WHERE recipient_id = ? AND "
+              "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+              {now, id, now})
           .map([](int64_t) {});
     }
     // A token already expiring sooner keeps its expiry.
     int64_t cutoff = now + seconds * 1000;
     return c
-        .Exec("UPDATE recipient_tokens SET expires_at = ? WHERE recipient_id = ? AND "
-              "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-              {cutoff, id, cutoff})
+        .Exec(
+            "UPDATE recipient_tokens SET expires_at = ? WHERE recipient_id = ? AND "
+            "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+            {cutoff, id, cutoff})
         .map([](int64_t) {});
   }
 
@@ -1733,10 +1895,10 @@ class SqlCatalog final : public Catalog {
       return TwoActiveTokensError(r.name);
     }
     RecipientToken t{NewUuid(), r.name, now, std::string(created_by), expires_at, std::nullopt};
-    LS_RETURN_IF_ERROR(c.Exec("INSERT INTO recipient_tokens (id, recipient_id, token_hash, "
-                              "created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                              {t.id, r.id, HashToken(token), t.created_at, t.created_by,
-                               OptVal(t.expires_at)}));
+    LS_RETURN_IF_ERROR(
+        c.Exec("INSERT INTO recipient_tokens (id, recipient_id, token_hash, "
+               "created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+               {t.id, r.id, HashToken(token), t.created_at, t.created_by, OptVal(t.expires_at)}));
     return t;
   }
 

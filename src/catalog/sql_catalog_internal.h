@@ -34,6 +34,9 @@ class SqlConn {
 
 enum class TxKind {
   kRead,       // a consistent read-only snapshot
+  kReadOne,    // exactly one read-only statement, run without BEGIN/COMMIT around it: a single
+               // statement is atomic and sees one snapshot by itself, and the hot read paths of
+               // the sharing server save two round trips to PostgreSQL per call
   kWrite,      // serialisable read-write; retried on serialisation failures
   kMigration,  // schema changes, serialised across processes
 };

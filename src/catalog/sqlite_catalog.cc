@@ -46,9 +46,9 @@ class SqliteConn final : public SqlConn {
 
   static Result<std::unique_ptr<SqliteConn>> Open(const std::string& path) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     auto conn = std::make_unique<SqliteConn>(db);
     if (rc != SQLITE_OK) {
       return MakeError(ErrorCode::kUnavailable,
@@ -56,8 +56,8 @@ class SqliteConn final : public SqlConn {
     }
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
     sqlite3_extended_result_codes(db, 1);
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                               "PRAGMA synchronous=FULL"}) {
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=FULL"}) {
       LS_RETURN_IF_ERROR(conn->Simple(pragma));
     }
     return conn;
@@ -152,9 +152,9 @@ class SqliteDatabase final : public SqlDatabase {
       : path_(std::move(path)), writer_(std::move(writer)) {}
 
   Status Run(TxKind kind, const std::function<Status(SqlConn&)>& fn) override {
-    if (kind == TxKind::kRead) {
+    if (kind == TxKind::kRead || kind == TxKind::kReadOne) {
       LS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> conn, TakeReader());
-      Status st = Transaction(*conn, "BEGIN", fn);
+      Status st = kind == TxKind::kReadOne ? fn(*conn) : Transaction(*conn, "BEGIN", fn);
       GiveBackReader(std::move(conn));
       return st;
     }

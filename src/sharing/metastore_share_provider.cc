@@ -327,62 +327,84 @@ struct MetastoreShareProvider::Impl {
     return entry;
   }
 
+  using ShareMap = std::map<std::string, std::shared_ptr<const ShareEntry>>;  // by lower name
+
   Result<std::shared_ptr<const ShareEntry>> LookupShare(std::string_view name, int64_t now) {
-    std::string key = ToLower(name);
-    if (auto hit = shares.Get(key, now)) {
-      ++share_hits;
-      return *hit;
+    LS_ASSIGN_OR_RETURN(ShareMap found, LookupShares({std::string(name)}, now));
+    return found.begin()->second;
+  }
+
+  // Every share of `names` (absent ones as an entry that does not exist). The ones not cached
+  // are read together in one metastore call with a fixed number of statements, not one call per
+  // share and table, and cached.
+  Result<ShareMap> LookupShares(const std::vector<std::string>& names, int64_t now) {
+    ShareMap found;
+    std::vector<std::string> missing;
+    for (const std::string& name : names) {
+      std::string key = ToLower(name);
+      if (auto hit = shares.Get(key, now)) {
+        ++share_hits;
+        found.emplace(std::move(key), std::move(*hit));
+      } else {
+        missing.push_back(name);
+      }
     }
-    ++share_misses;
+    if (missing.empty()) {
+      return found;
+    }
+    share_misses += static_cast<int64_t>(missing.size());
     const uint64_t gen = shares.generation();
+    LS_ASSIGN_OR_RETURN(std::vector<catalog::ShareContents> contents,
+                        catalog.GetSharesWithTables(missing));
+    for (const catalog::ShareContents& sc : contents) {
+      found.emplace(ToLower(sc.share.name), BuildShare(sc));
+    }
+    for (const std::string& name : missing) {
+      std::string key = ToLower(name);
+      auto [it, inserted] = found.try_emplace(key, std::make_shared<const ShareEntry>());
+      shares.PutIfGeneration(std::move(key), it->second, now + options.ttl_ms, gen);
+    }
+    return found;
+  }
+
+  static std::shared_ptr<const ShareEntry> BuildShare(const catalog::ShareContents& sc) {
     auto entry = std::make_shared<ShareEntry>();
-    auto share = catalog.GetShare(name, /*include_shared_data=*/true);
-    if (!share && share.error().code != ErrorCode::kNotFound) {
-      return tl::unexpected<Error>(share.error());
+    const catalog::ShareInfo& share = sc.share;
+    entry->exists = true;
+    entry->info.name = share.name;
+    entry->info.id = share.id;
+    if (!share.comment.empty()) {
+      entry->info.comment = share.comment;
     }
-    if (share) {
-      entry->exists = true;
-      entry->info.name = share->name;
-      entry->info.id = share->id;
-      if (!share->comment.empty()) {
-        entry->info.comment = share->comment;
+    for (size_t i = 0; i < share.objects.size() && i < sc.tables.size(); ++i) {
+      const catalog::SharedDataObject& o = share.objects[i];
+      const std::optional<catalog::TableInfo>& table = sc.tables[i];
+      if (!table || ToLower(o.status) != "active") {
+        continue;  // dropped since it was shared, or not active
       }
-      for (const catalog::SharedDataObject& o : share->objects) {
-        if (ToLower(o.status) != "active") {
-          continue;
-        }
-        std::vector<std::string_view> parts = Split(o.shared_as, '.');
-        if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-          continue;
-        }
-        auto table = catalog.GetTable(o.name);
-        if (!table) {
-          if (table.error().code == ErrorCode::kNotFound) {
-            continue;  // dropped since it was shared
-          }
-          return tl::unexpected<Error>(table.error());
-        }
-        SharedTable t;
-        t.key = ToLower(parts[0]) + '\x1f' + ToLower(parts[1]);
-        t.info.schema = std::string(parts[0]);
-        t.info.name = std::string(parts[1]);
-        t.info.share = share->name;
-        t.info.share_id = share->id;
-        t.info.id = table->id;
-        t.info.location = table->storage_location;
-        t.info.source_name = o.name;
-        t.info.history_shared = ToLower(o.history_data_sharing_status) == "enabled";
-        // Unity Catalog: sharing WITH HISTORY covers the change data feed too; the older
-        // cdf_enabled flag shares it on its own.
-        t.info.cdf_shared = t.info.history_shared || o.cdf_enabled;
-        t.info.start_version = std::max<int64_t>(0, o.start_version.value_or(0));
-        t.partitions = ParsePartitions(o.partitions_json);
-        entry->tables.push_back(std::move(t));
+      std::vector<std::string_view> parts = Split(o.shared_as, '.');
+      if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+        continue;
       }
-      std::sort(entry->tables.begin(), entry->tables.end(),
-                [](const SharedTable& a, const SharedTable& b) { return a.key < b.key; });
+      SharedTable t;
+      t.key = ToLower(parts[0]) + '\x1f' + ToLower(parts[1]);
+      t.info.schema = std::string(parts[0]);
+      t.info.name = std::string(parts[1]);
+      t.info.share = share.name;
+      t.info.share_id = share.id;
+      t.info.id = table->id;
+      t.info.location = table->storage_location;
+      t.info.source_name = o.name;
+      t.info.history_shared = ToLower(o.history_data_sharing_status) == "enabled";
+      // Unity Catalog: sharing WITH HISTORY covers the change data feed too; the older
+      // cdf_enabled flag shares it on its own.
+      t.info.cdf_shared = t.info.history_shared || o.cdf_enabled;
+      t.info.start_version = std::max<int64_t>(0, o.start_version.value_or(0));
+      t.partitions = ParsePartitions(o.partitions_json);
+      entry->tables.push_back(std::move(t));
     }
-    shares.PutIfGeneration(std::move(key), entry, now + options.ttl_ms, gen);
+    std::sort(entry->tables.begin(), entry->tables.end(),
+              [](const SharedTable& a, const SharedTable& b) { return a.key < b.key; });
     return entry;
   }
 
@@ -458,12 +480,13 @@ Result<ListPage<ShareInfo>> MetastoreShareProvider::ListShares(const Recipient& 
                                                                const ListOptions& options) const {
   const int64_t now = impl_->Now();
   LS_ASSIGN_OR_RETURN(auto r, impl_->LookupRecipient(recipient.name, now));
+  LS_ASSIGN_OR_RETURN(Impl::ShareMap shares, impl_->LookupShares(r->shares, now));
   ListPage<ShareInfo> page;
   for (const std::string& name : r->shares) {
     if (!options.after.empty() && ToLower(name) <= options.after) {
       continue;
     }
-    LS_ASSIGN_OR_RETURN(auto share, impl_->LookupShare(name, now));
+    const auto& share = shares.at(ToLower(name));
     if (!share->exists) {
       continue;
     }
@@ -598,8 +621,8 @@ Result<TableInfo> MetastoreShareProvider::GetTableById(std::string_view recipien
     return NotFound("The table of this URL is no longer shared");
   }
   LS_RETURN_IF_ERROR(r->ips.Check(remote_address));
-  for (const std::string& name : r->shares) {
-    LS_ASSIGN_OR_RETURN(auto share, impl_->LookupShare(name, now));
+  LS_ASSIGN_OR_RETURN(Impl::ShareMap shares, impl_->LookupShares(r->shares, now));
+  for (const auto& [key, share] : shares) {
     if (!share->exists || share->info.id != share_id) {
       continue;
     }
