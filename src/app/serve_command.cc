@@ -1,35 +1,38 @@
 #include "app/serve_command.h"
 
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
+#include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "admin/management_service.h"
 #include "app/audit_hooks.h"
+#include "auth/forwarded_for.h"
+#include "auth/ip_access_list.h"
 #include "auth/secret_token.h"
 #include "catalog/audit_log.h"
 #include "catalog/catalog.h"
+#include "common/strings.h"
 #include "http/error_response.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "sharing/metastore_share_provider.h"
 #include "sharing/server_config.h"
 #include "sharing/sharing_service.h"
-#include "sharing/metastore_share_provider.h"
 #include "sharing/yaml_share_provider.h"
 #include "web/activation_page.h"
 
@@ -47,7 +50,29 @@ std::string HostForUrl(const std::string& host) {
   return host;
 }
 
-int RunServe(const std::string& config_path, const std::string& listen_override) {
+/// Step 0 of the router: behind the operator's trusted proxies (--trusted-proxy), the client is
+/// read from X-Forwarded-For (auth/forwarded_for.h); with none, the TCP peer is the client.
+Status UseTrustedProxies(http::Router& router, const std::vector<std::string>& proxies) {
+  if (proxies.empty()) return OkStatus();
+  auto parsed = auth::IpAccessList::Parse(proxies);
+  if (!parsed) {
+    return InvalidArgument("--trusted-proxy: {}", parsed.error().message);
+  }
+  auto trusted = std::make_shared<const auth::IpAccessList>(std::move(*parsed));
+  router.SetClientAddressResolver([trusted](const http::Request& request) {
+    std::vector<std::string_view> forwarded;
+    for (const http::Field& field : request.headers()) {
+      if (field.first.size() == 15 && ToLower(field.first) == "x-forwarded-for") {
+        forwarded.push_back(field.second);
+      }
+    }
+    return auth::ClientAddress(request.remote_address(), forwarded, *trusted);
+  });
+  return OkStatus();
+}
+
+int RunServe(const std::string& config_path, const std::string& listen_override,
+             const std::vector<std::string>& trusted_proxies) {
   // Before any thread exists, so that only WaitForShutdownSignal sees SIGTERM/SIGINT.
   http::BlockShutdownSignals();
   auto config = sharing::LoadSharingConfig(config_path);
@@ -76,6 +101,7 @@ int RunServe(const std::string& config_path, const std::string& listen_override)
   http::Router router;
   if (auto st = (*service)->RegisterRoutes(router); !st) return Fail(st.error());
   router.SetAuthenticator((*service)->MakeAuthenticator());
+  if (auto st = UseTrustedProxies(router, trusted_proxies); !st) return Fail(st.error());
 
   http::ServerOptions options;
   options.listen = !listen_override.empty()
@@ -104,7 +130,6 @@ int RunServe(const std::string& config_path, const std::string& listen_override)
   return 0;
 }
 
-
 struct PlatformFlags {
   std::string data_dir;
   std::string listen = "127.0.0.1:8080";
@@ -112,6 +137,9 @@ struct PlatformFlags {
   std::string public_url;
   int64_t url_expiry_seconds = 3600;
   int64_t revocation_delay_ms = 2000;
+  std::vector<std::string> trusted_proxies;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 /// Write `content` to `path` with mode 0600 (created exclusively: an existing file is kept).
@@ -120,7 +148,8 @@ Status WriteSecretFile(const std::filesystem::path& path, const std::string& con
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) f = ::fdopen(fd, "w");
   if (f == nullptr) {
-    return Errorf(ErrorCode::kUnavailable, "cannot create '{}': {}; check the permissions of the data directory",
+    return Errorf(ErrorCode::kUnavailable,
+                  "cannot create '{}': {}; check the permissions of the data directory",
                   path.string(), std::strerror(errno));
   }
   bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
@@ -135,7 +164,8 @@ Status WriteSecretFile(const std::filesystem::path& path, const std::string& con
 Status BootstrapAdmin(catalog::Catalog& catalog, const std::filesystem::path& data_dir) {
   const char* env = std::getenv("LAKESHARE_ADMIN_TOKEN");
   std::string env_token = env != nullptr ? env : "";
-  LS_ASSIGN_OR_RETURN(auto principals, catalog.ListPrincipals(catalog::PageRequest{.max_results = 1, .page_token = {}}));
+  LS_ASSIGN_OR_RETURN(auto principals, catalog.ListPrincipals(catalog::PageRequest{
+                                           .max_results = 1, .page_token = {}}));
   if (!principals.items.empty()) {
     if (!env_token.empty() && !catalog.AuthenticatePrincipal(env_token)) {
       std::fprintf(stderr,
@@ -145,8 +175,9 @@ Status BootstrapAdmin(catalog::Catalog& catalog, const std::filesystem::path& da
     return OkStatus();
   }
   if (!env_token.empty() && env_token.size() < 16) {
-    return InvalidArgument("LAKESHARE_ADMIN_TOKEN is shorter than 16 characters; use a long random "
-                           "value (e.g. `openssl rand -base64 32`)");
+    return InvalidArgument(
+        "LAKESHARE_ADMIN_TOKEN is shorter than 16 characters; use a long random "
+        "value (e.g. `openssl rand -base64 32`)");
   }
   catalog::Principal admin;
   admin.name = "admin";
@@ -160,14 +191,16 @@ Status BootstrapAdmin(catalog::Catalog& catalog, const std::filesystem::path& da
   }
   std::string token = env_token.empty() ? auth::NewSecretToken() : env_token;
   LS_RETURN_IF_ERROR(
-      catalog.AddPrincipalToken("admin", token, std::nullopt, "bootstrap admin token").map([](auto&&) {}));
+      catalog.AddPrincipalToken("admin", token, std::nullopt, "bootstrap admin token")
+          .map([](auto&&) {}));
   if (env_token.empty()) {
     std::filesystem::path file = data_dir / "admin-token";
     std::filesystem::remove(file);
     LS_RETURN_IF_ERROR(WriteSecretFile(file, token + "\n"));
-    std::printf("created the metastore admin; its API token (shown once) is:\n  %s\n"
-                "it is also in %s (mode 0600)\n",
-                token.c_str(), file.c_str());
+    std::printf(
+        "created the metastore admin; its API token (shown once) is:\n  %s\n"
+        "it is also in %s (mode 0600)\n",
+        token.c_str(), file.c_str());
   } else {
     std::printf("created the metastore admin with the token from LAKESHARE_ADMIN_TOKEN\n");
   }
@@ -190,8 +223,8 @@ int RunPlatform(const PlatformFlags& flags) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
-    return Fail(Error{ErrorCode::kInvalidArgument,
-                      "cannot create the data directory '" + flags.data_dir + "': " + ec.message()});
+    return Fail(Error{ErrorCode::kInvalidArgument, "cannot create the data directory '" +
+                                                       flags.data_dir + "': " + ec.message()});
   }
   ::chmod(data_dir.c_str(), 0700);
   std::string metastore_url =
@@ -256,9 +289,12 @@ int RunPlatform(const PlatformFlags& flags) {
   });
   router.Use(MakeDurableAuditMiddleware(&audit));
   router.AddCompletionHook(MakeAuditCompletionHook(&audit));
+  if (auto st = UseTrustedProxies(router, flags.trusted_proxies); !st) return Fail(st.error());
 
   http::ServerOptions options;
   options.listen = flags.listen;
+  options.tls_cert_file = flags.tls_cert_file;
+  options.tls_key_file = flags.tls_key_file;
   // Ready while the metastore answers (checked at most once a second): a replica that lost its
   // metastore leaves the load balancer's rotation instead of refusing every partner.
   auto last_check = std::make_shared<std::atomic<int64_t>>(0);
@@ -278,7 +314,8 @@ int RunPlatform(const PlatformFlags& flags) {
 
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
-  std::string base = "http://" + host + ":" + std::to_string(server.port());
+  std::string base = std::string(flags.tls_cert_file.empty() ? "http://" : "https://") + host +
+                     ":" + std::to_string(server.port());
   (*service)->SetBaseUrl(base);
   std::printf("metastore: %s\n", flags.metastore.empty() ? metastore_url.c_str() : "PostgreSQL");
   std::printf("management API: %s/api/2.1/unity-catalog\n", base.c_str());
@@ -315,24 +352,40 @@ void AddServeCommand(CLI::App& root) {
   serve->add_option("--listen", *listen,
                     "HOST:PORT to listen on (default: 127.0.0.1:8080 with --data-dir, else the "
                     "configuration's host and port; port 0 picks a free port)");
-  serve->add_option("--metastore", platform->metastore,
-                    "postgresql://USER@HOST:PORT/DB to keep the metastore in PostgreSQL (replicas "
-                    "share it); default: DIR/metastore.db (SQLite)")
+  serve
+      ->add_option("--metastore", platform->metastore,
+                   "postgresql://USER@HOST:PORT/DB to keep the metastore in PostgreSQL (replicas "
+                   "share it); default: DIR/metastore.db (SQLite)")
       ->needs(data_dir_option);
-  serve->add_option("--public-url", platform->public_url,
-                    "scheme://host:port partners reach this server at (profile endpoint, "
-                    "activation links, file URLs); default: the request's Host header")
+  serve
+      ->add_option("--public-url", platform->public_url,
+                   "scheme://host:port partners reach this server at (profile endpoint, "
+                   "activation links, file URLs); default: the request's Host header")
       ->needs(data_dir_option);
-  serve->add_option("--url-expiry-seconds", platform->url_expiry_seconds,
-                    "Lifetime of pre-signed file URLs (default 3600)")
+  serve
+      ->add_option("--url-expiry-seconds", platform->url_expiry_seconds,
+                   "Lifetime of pre-signed file URLs (default 3600)")
       ->needs(data_dir_option);
-  serve->add_option("--revocation-delay-ms", platform->revocation_delay_ms,
-                    "How long a replica may keep serving from its cache after another replica "
-                    "revoked a token or grant (default 2000)")
+  serve
+      ->add_option("--revocation-delay-ms", platform->revocation_delay_ms,
+                   "How long a replica may keep serving from its cache after another replica "
+                   "revoked a token or grant (default 2000)")
       ->needs(data_dir_option);
+  auto* trusted_proxies = new std::vector<std::string>;
+  serve->add_option("--trusted-proxy", *trusted_proxies,
+                    "Address or CIDR range of a reverse proxy or load balancer in front of this "
+                    "server (repeatable). Requests from it are attributed to the client named in "
+                    "X-Forwarded-For (IP access lists, audit); default: trust no proxy");
+  auto* tls_cert = serve->add_option("--tls-cert", platform->tls_cert_file,
+                                     "PEM certificate chain: serve HTTPS (with --tls-key)");
+  auto* tls_key =
+      serve->add_option("--tls-key", platform->tls_key_file, "PEM private key of --tls-cert");
+  tls_cert->needs(tls_key)->needs(data_dir_option);
+  tls_key->needs(tls_cert)->needs(data_dir_option);
   serve->callback([=] {
     if (!platform->data_dir.empty()) {
       if (!listen->empty()) platform->listen = *listen;
+      platform->trusted_proxies = *trusted_proxies;
       std::exit(RunPlatform(*platform));
     }
     if (config->empty()) {
@@ -341,7 +394,7 @@ void AddServeCommand(CLI::App& root) {
                    "FILE (a reference-server YAML file)\n");
       std::exit(2);
     }
-    std::exit(RunServe(*config, *listen));
+    std::exit(RunServe(*config, *listen, *trusted_proxies));
   });
 }
 

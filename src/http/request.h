@@ -86,8 +86,10 @@ class Request {
   const std::vector<Field>& headers() const { return headers_; }
 
   const std::string& body() const { return body_; }
-  /// Peer IP address as text: "127.0.0.1" or "::1" (no brackets, no port).
+  /// Peer IP address as text: "127.0.0.1" or "::1" (no brackets, no port); the client's address
+  /// once the router's client-address step ran (Router::SetClientAddressResolver).
   const std::string& remote_address() const { return remote_address_; }
+  void set_remote_address(std::string address) { remote_address_ = std::move(address); }
 
   /// Set by the router: the client's sane X-Request-Id or a generated one.
   const std::string& request_id() const { return request_id_; }

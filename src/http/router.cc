@@ -221,6 +221,10 @@ Result<Response> Router::RunChain(size_t index, Request& request, const Handler&
 }
 
 Response Router::Dispatch(Request& request) const {
+  // 0. Client address.
+  if (client_address_) {
+    request.set_remote_address(client_address_(request));
+  }
   // 1. Request id.
   const std::string* client_id = request.Header("X-Request-Id");
   request.set_request_id(client_id != nullptr && IsSaneRequestId(*client_id) ? *client_id
@@ -292,7 +296,7 @@ Response Router::Dispatch(Request& request) const {
   }();
 
   // 6. Error mapping.
-  Response response = result             ? std::move(*result)
+  Response response = result            ? std::move(*result)
                       : error_renderer_ ? error_renderer_(request, result.error())
                                         : ErrorResponse(result.error(), request.request_id());
   response.SetHeader("X-Request-Id", request.request_id());
@@ -300,6 +304,10 @@ Response Router::Dispatch(Request& request) const {
 }
 
 void Router::SetErrorRenderer(ErrorRenderer renderer) { error_renderer_ = std::move(renderer); }
+
+void Router::SetClientAddressResolver(ClientAddressResolver resolver) {
+  client_address_ = std::move(resolver);
+}
 
 void Router::Complete(const Completion& completion) const {
   for (const CompletionHook& hook : completion_hooks_) {

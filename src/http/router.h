@@ -2,6 +2,9 @@
 // web/ register their endpoints on it; app/ wires the authentication and audit hooks and hands
 // it to the Server. Pipeline, outermost first:
 //
+//   0. client address: when a resolver is set (SetClientAddressResolver), the request's
+//      remote_address becomes what it returns (the client behind trusted proxies), so every
+//      later step, the access log and the audit see the client;
 //   1. request id: a sane client X-Request-Id is kept, otherwise one is generated; it is echoed
 //      in the X-Request-Id response header and names the request in every log line;
 //   2. routing: no pattern matches -> 404, a pattern matches but not the method -> 405 + Allow;
@@ -96,6 +99,8 @@ struct Completion {
 using CompletionHook = std::function<void(const Completion& completion)>;
 /// Renders the reply for an Error of steps 2-5 (see SetErrorRenderer).
 using ErrorRenderer = std::function<Response(const Request& request, const Error& error)>;
+/// Step 0: the client's address for a request (its remote_address is still the TCP peer).
+using ClientAddressResolver = std::function<std::string(const Request& request)>;
 
 class Router {
  public:
@@ -118,8 +123,10 @@ class Router {
   /// API with its own error shape (the management API's {"error_code", "message"}) answer
   /// refusals that happen before its handlers run, such as a bad token, in that shape.
   void SetErrorRenderer(ErrorRenderer renderer);
+  /// Set step 0 (see the pipeline above); unset, remote_address stays the TCP peer.
+  void SetClientAddressResolver(ClientAddressResolver resolver);
 
-  /// Run steps 1-6 of the pipeline. Never returns an error: errors come back as error replies.
+  /// Run steps 0-6 of the pipeline. Never returns an error: errors come back as error replies.
   /// Exceptions thrown by handlers propagate (the server catches them).
   Response Dispatch(Request& request) const;
   /// Run the completion hooks (step 7). Exceptions propagate (the server logs them).
@@ -135,6 +142,7 @@ class Router {
   Authenticator authenticator_;
   std::vector<CompletionHook> completion_hooks_;
   ErrorRenderer error_renderer_;
+  ClientAddressResolver client_address_;
 
   Result<Response> RunChain(size_t index, Request& request, const Handler& handler) const;
 };

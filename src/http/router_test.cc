@@ -129,9 +129,8 @@ TEST(RouterTest, ErrorRendererShapesRefusalsBeforeAndInsideHandlers) {
     }
     return OkStatus();
   });
-  ASSERT_TRUE(router.Handle("GET", "/api/x", [](Request&) -> Result<Response> {
-    return NotFound("nothing here");
-  }));
+  ASSERT_TRUE(router.Handle("GET", "/api/x",
+                            [](Request&) -> Result<Response> { return NotFound("nothing here"); }));
   router.SetErrorRenderer([](const Request& request, const Error& error) {
     Response response = ErrorResponse(error, request.request_id());
     response.set_body("{\"error_code\":\"" + std::string(ProtocolErrorCodeFor(error.code)) + "\"}");
@@ -147,6 +146,32 @@ TEST(RouterTest, ErrorRendererShapesRefusalsBeforeAndInsideHandlers) {
   Response missing = router.Dispatch(known);
   EXPECT_EQ(missing.status(), 404);
   EXPECT_EQ(missing.body(), R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})");
+}
+
+TEST(RouterTest, ClientAddressResolverRunsBeforeAuthenticationAndHandlers) {
+  Router router;
+  std::string seen_by_auth;
+  router.SetAuthenticator([&](Request& request) -> Status {
+    seen_by_auth = request.remote_address();
+    return OkStatus();
+  });
+  ASSERT_TRUE(router.Handle("GET", "/x", [](Request& request) -> Result<Response> {
+    return Response::Text(request.remote_address());
+  }));
+  router.SetClientAddressResolver([](const Request& request) -> std::string {
+    const std::string* xff = request.Header("X-Forwarded-For");
+    return xff != nullptr ? *xff : request.remote_address();
+  });
+  Result<Request> forwarded =
+      Request::Create("GET", "/x", {{"X-Forwarded-For", "203.0.113.7"}}, "", "10.0.0.1");
+  ASSERT_TRUE(forwarded.has_value());
+  Response response = router.Dispatch(*forwarded);
+  EXPECT_EQ(response.body(), "203.0.113.7");
+  EXPECT_EQ(seen_by_auth, "203.0.113.7");
+  EXPECT_EQ(forwarded->remote_address(), "203.0.113.7");  // the access log and audit see it too
+  Result<Request> direct = Request::Create("GET", "/x", {}, "", "10.0.0.1");
+  ASSERT_TRUE(direct.has_value());
+  EXPECT_EQ(router.Dispatch(*direct).body(), "10.0.0.1");
 }
 
 TEST(RouterTest, UnknownPathIs404WithProtocolErrorBody) {

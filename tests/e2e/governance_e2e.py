@@ -33,6 +33,8 @@ from harness import DeltaTableWriter, ndjson, parquet_rows  # noqa: E402
 from platform_harness import SKIP, UC, Api, PlatformServer, Postgres, wait_until  # noqa: E402
 
 ADMIN_TOKEN = "e2e-admin-token-" + "x" * 32
+# The test client plays the load balancer in front of the platform (see trusted_proxy).
+TRUSTED_PROXY = ["--trusted-proxy", "127.0.0.1", "--trusted-proxy", "::1"]
 CHECKS = []
 
 
@@ -286,6 +288,38 @@ def ip_denial(w: World):
     p.get("/shares", expect=200)
 
 
+@check("behind a trusted proxy the client of X-Forwarded-For is gated and audited, not the proxy")
+def trusted_proxy(w: World):
+    # The server runs with --trusted-proxy 127.0.0.1: this test's requests come "through" it.
+    a = w.team_a
+    p = protocol(w.rotated_profile)
+    a.patch(f"{UC}/recipients/acme", {"ip_access_list": {"allowed_ip_addresses": ["10.20.0.0/16"]}},
+            expect=200)
+    try:
+        p.get("/shares", headers={"X-Forwarded-For": "10.20.30.40"}, expect=200)
+        # The proxy's own address (no header) is not the partner's.
+        assert p.get("/shares").status_code == 403
+        r = p.get("/shares", headers={"X-Forwarded-For": "198.51.100.7"})
+        assert r.status_code == 403 and "198.51.100.7" in r.json()["message"], r.text
+        # What the client wrote left of the hop our proxy appended is never believed.
+        r = p.get("/shares", headers={"X-Forwarded-For": "10.20.30.40, 198.51.100.7"})
+        assert r.status_code == 403, r.text
+        # Garbage fails closed.
+        assert p.get("/shares", headers={"X-Forwarded-For": "not-an-ip"}).status_code == 403
+    finally:
+        a.patch(f"{UC}/recipients/acme",
+                {"ip_access_list": {"allowed_ip_addresses": ["127.0.0.1", "::1"]}}, expect=200)
+    p.get("/shares", expect=200)
+
+    def forwarded_events():
+        evs = w.admin.get("/api/2.1/lakeshare/audit",
+                          params={"action": "deltaSharingListShares", "max_results": 1000},
+                          expect=200).json()
+        got = {(e["source_ip_address"], e["response"]["status_code"]) for e in evs["events"]}
+        return got if {("10.20.30.40", 200), ("198.51.100.7", 403)} <= got else None
+    wait_until(forwarded_events, 10, "the forwarded clients' addresses in the audit log")
+
+
 @check("revocation: deleting the recipient stops its token at once")
 def revocation(w: World):
     p = protocol(w.rotated_profile)
@@ -352,14 +386,16 @@ def graceful_stop_loses_nothing(args, data_dir: Path, metastore: str):
     """Protocol events are queued (written within a second): requests answered right before a
     SIGTERM must still be in the audit log after a restart on the same metastore."""
     ids = [f"e2e-stop-{i:03d}" for i in range(50)]
-    server = PlatformServer(args.lakeshare, data_dir, ADMIN_TOKEN, metastore=metastore)
+    server = PlatformServer(args.lakeshare, data_dir, ADMIN_TOKEN, metastore=metastore,
+                            extra_args=TRUSTED_PROXY)
     with server:
         p = Api(server.endpoint, "no-such-token")
         for rid in ids:
             assert p.get("/shares", headers={"X-Request-Id": rid}).status_code == 401
         # SIGTERM right away: no time for the background writer's timer.
     assert server.proc.returncode == 0, server.proc.returncode
-    with PlatformServer(args.lakeshare, data_dir, ADMIN_TOKEN, metastore=metastore) as again:
+    with PlatformServer(args.lakeshare, data_dir, ADMIN_TOKEN, metastore=metastore,
+                        extra_args=TRUSTED_PROXY) as again:
         admin = Api(again.base, ADMIN_TOKEN)
         body = admin.get("/api/2.1/lakeshare/audit",
                          params={"action": "deltaSharingListShares", "max_results": 1000},
@@ -371,7 +407,8 @@ def graceful_stop_loses_nothing(args, data_dir: Path, metastore: str):
 
 def run(args, metastore: str) -> int:
     data_dir = Path(args.scratch) / "data"
-    server = PlatformServer(args.lakeshare, data_dir, ADMIN_TOKEN, metastore=metastore)
+    server = PlatformServer(args.lakeshare, data_dir, ADMIN_TOKEN, metastore=metastore,
+                            extra_args=TRUSTED_PROXY)
     failed = 0
     with server:
         w = World(args, server)
