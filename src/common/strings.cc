@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace lakeshare {
 
@@ -146,33 +147,81 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 
 }  // namespace
 
+namespace {
+
+// 1 for the bytes a JSON string holds as they are: printable ASCII but '"' and '\\'.
+struct JsonPlainTable {
+  bool plain[256] = {};
+  constexpr JsonPlainTable() {
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  }
+};
+constexpr JsonPlainTable kJsonPlain;
+
+// True when any of the 8 bytes of `x` is not plain (below 0x20, '"', '\\' or 0x80 and above):
+// the classic "has a byte less than n" and "has a zero byte" word tricks, exact for the word.
+inline bool AnyNotPlain(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const uint64_t quote = x ^ (kOnes * '"');
+  const uint64_t backslash = x ^ (kOnes * '\\');
+  const uint64_t t = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
+                     ((backslash - kOnes) & ~backslash) | x;
+  return (t & kHigh) != 0;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
+  const char* p = s.data();
+  const size_t size = s.size();
   size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      // Fast path: copy a run of plain ASCII at once.
-      size_t j = i + 1;
-      while (j < s.size()) {
-        unsigned char d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d == '"' || d == '\\' || d >= 0x80) break;
-        ++j;
-      }
-      out.append(s.data() + i, j - i);
-      i = j;
-      continue;
+  while (i < size) {
+    // Copy the run of plain bytes at once, scanning it eight bytes at a time.
+    size_t j = i;
+    for (uint64_t word; j + 8 <= size; j += 8) {
+      std::memcpy(&word, p + j, 8);
+      if (AnyNotPlain(word)) break;
     }
+    while (j < size && kJsonPlain.plain[static_cast<unsigned char>(p[j])]) ++j;
+    out.append(p + i, j - i);
+    if (j == size) break;
+    i = j;
+    unsigned char c = static_cast<unsigned char>(p[i]);
     switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\b': out += "\\b"; ++i; continue;
-      case '\f': out += "\\f"; ++i; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
+      case '\b':
+        out += "\\b";
+        ++i;
+        continue;
+      case '\f':
+        out += "\\f";
+        ++i;
+        continue;
+      default:
+        break;
     }
     if (c < 0x20) {
       out += "\\u00";
@@ -186,11 +235,22 @@ void AppendJsonString(std::string& out, std::string_view s) {
       out += "\xEF\xBF\xBD";  // U+FFFD replacement character
       ++i;
     } else {
-      out.append(s.data() + i, n);
+      out.append(p + i, n);
       i += n;
     }
   }
   out.push_back('"');
+}
+
+void AppendHex(std::string& out, std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const size_t start = out.size();
+  out.resize(start + bytes.size() * 2);
+  char* d = out.data() + start;
+  for (unsigned char c : bytes) {
+    *d++ = kDigits[c >> 4];
+    *d++ = kDigits[c & 15];
+  }
 }
 
 void AppendJsonDouble(std::string& out, double v) {

@@ -14,6 +14,8 @@ std::vector<std::string_view> Split(std::string_view s, char sep);
 std::string ToLower(std::string_view s);
 
 std::string HexEncode(std::string_view bytes);
+/// Append the lowercase hex of `bytes` to `out`.
+void AppendHex(std::string& out, std::string_view bytes);
 std::string Base64Encode(std::string_view bytes);
 /// Decode standard or URL-safe base64, padding optional; nullopt when not base64.
 std::optional<std::string> Base64Decode(std::string_view text);

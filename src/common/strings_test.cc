@@ -31,6 +31,64 @@ TEST(StringsTest, JsonStringEscapesControlAndInvalidUtf8) {
   EXPECT_EQ(out, "\"h\xC3\xA9llo\"");
 }
 
+// The escaping of AppendJsonString, one byte at a time (UTF-8 checked by the test above).
+std::string ReferenceJsonAscii(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\b') {
+      out += "\\b";
+    } else if (c == '\f') {
+      out += "\\f";
+    } else if (c < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out + "\"";
+}
+
+TEST(StringsTest, JsonStringFindsEverySpecialByteAtEveryOffset) {
+  // The plain-run scan reads eight bytes at a time: put each special ASCII byte at every offset
+  // of strings long enough for several words.
+  for (int special = 0; special < 0x80; ++special) {
+    for (size_t at = 0; at < 20; ++at) {
+      std::string s(20, 'x');
+      s[at] = static_cast<char>(special);
+      std::string out = "prefix";
+      AppendJsonString(out, s);
+      ASSERT_EQ(out, "prefix" + ReferenceJsonAscii(s)) << special << " at " << at;
+    }
+  }
+  std::string out;
+  AppendJsonString(out,
+                   "0123456789abcdef\xC3\xA9"
+                   "0123456789abcdef\xff");
+  EXPECT_EQ(out,
+            "\"0123456789abcdef\xC3\xA9"
+            "0123456789abcdef\xEF\xBF\xBD\"");
+}
+
+TEST(StringsTest, AppendHexIsLowercase) {
+  std::string out = "x";
+  AppendHex(out, std::string("\x00\x9f\xff", 3));
+  EXPECT_EQ(out, "x009fff");
+  EXPECT_EQ(HexEncode("\x01\xab"), "01ab");
+}
+
 TEST(StringsTest, JsonDoubleIsShortestRoundTrip) {
   std::string out;
   AppendJsonDouble(out, 0.1);

@@ -43,6 +43,13 @@ class StreamWriter {
   /// Append `data` to the body; blocks while the connection is two chunks behind. kUnavailable
   /// once the connection is gone: the producer must stop then.
   virtual Status Write(std::string_view data) = 0;
+  /// Write(data), then leave `data` empty for reuse. A buffer of a chunk or more is taken over
+  /// without a copy when nothing is pending (`data` gets a spare buffer in exchange).
+  virtual Status Hand(std::string& data) {
+    Status status = Write(data);
+    data.clear();
+    return status;
+  }
   /// Send what is buffered now (headers included, if not sent yet), e.g. after lines a client
   /// may act on before the rest arrives.
   virtual Status Flush() = 0;

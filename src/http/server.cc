@@ -252,6 +252,16 @@ class StreamWriterImpl final : public StreamWriter {
     return OkStatus();
   }
 
+  Status Hand(std::string& data) override {
+    if (failed_ || length_ || !pending_.empty() || data.size() < chunk_bytes_) {
+      return StreamWriter::Hand(data);
+    }
+    written_ += static_cast<int64_t>(data.size());
+    pending_.swap(data);
+    data.clear();
+    return Flush();
+  }
+
   Status Flush() override {
     if (!WaitIdle()) {
       return Gone();

@@ -17,24 +17,43 @@ namespace {
 constexpr int64_t kWholeBodyLimit = 1 << 20;
 constexpr int64_t kStreamPiece = 1 << 20;
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
+// Bytes kept as they are by PercentEncode: RFC 3986 unreserved characters, plus '/' and '=' in
+// paths (bit 1).
+struct PercentTable {
+  uint8_t keep[256] = {};
+  constexpr PercentTable() {
+    for (int c = 0; c < 256; ++c) {
+      bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+      keep[c] = unreserved ? 3 : (c == '/' || c == '=') ? 2 : 0;
+    }
+  }
+};
+constexpr PercentTable kPercent;
+
+void AppendPercentEncoded(std::string& out, std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const uint8_t mask = keep_slash ? 2 : 1;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    // Copy the run of bytes that stay as they are at once.
+    size_t j = i;
+    while (j < n && (kPercent.keep[p[j]] & mask)) ++j;
+    out.append(s.data() + i, j - i);
+    if (j == n) break;
+    const unsigned char c = p[j];
+    const char escape[3] = {'%', kHex[c >> 4], kHex[c & 15]};
+    out.append(escape, 3);
+    i = j + 1;
+  }
 }
 
 std::string PercentEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size() + s.size() / 4);
-  for (unsigned char c : s) {
-    if (IsUnreserved(c) || (keep_slash && c == '/') || (keep_slash && c == '=')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
+  AppendPercentEncoded(out, s, keep_slash);
   return out;
 }
 
@@ -104,6 +123,10 @@ std::optional<std::optional<ByteRange>> ParseRange(std::string_view header, int6
 
 std::string EncodeUrlPath(std::string_view path) { return PercentEncode(path, true); }
 
+void AppendEncodedUrlPath(std::string& out, std::string_view path) {
+  AppendPercentEncoded(out, path, true);
+}
+
 Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const std::string& location) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = stores_.find(location);
@@ -167,31 +190,42 @@ std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view 
   return in;
 }
 
+void LocalUrlBatch::AppendUrl(std::string& out, std::string_view storage_path) const {
+  unsigned char mac[PrefixedMac::kSize];
+  mac_.Compute({storage_path, mac_suffix_}, mac);
+  out.reserve(out.size() + head_.size() + storage_path.size() * 3 + query_.size() + 43);
+  out += head_;
+  AppendPercentEncoded(out, storage_path, true);
+  out += query_;
+  AppendBase64Url(out, std::string_view(reinterpret_cast<const char*>(mac), sizeof(mac)));
+}
+
+std::optional<LocalUrlBatch> FileUrlSigner::PrepareLocal(const storage::ObjectStore& store,
+                                                         const UrlScope& scope) const {
+  if (!IsLocalStore(store)) return std::nullopt;
+  std::string expires = std::to_string(scope.expires_s);
+  LocalUrlBatch batch;
+  batch.expiration_ms_ = scope.expires_s * 1000;
+  batch.head_ = scope.base_url + "/files/" + scope.share_id + "/" + scope.table_id + "/";
+  batch.query_ =
+      "?expires=" + expires + "&recipient=" + PercentEncode(scope.recipient, false) + "&signature=";
+  // MacInput(share, table, path, expires, recipient), split around the path.
+  std::string prefix = MacInput(scope.share_id, scope.table_id, "", "", "");
+  prefix.resize(prefix.size() - 2);  // drop the separators that follow the path
+  batch.mac_ = signer_.Prefixed("file", prefix);
+  batch.mac_suffix_ = MacInput("", "", "", expires, scope.recipient).substr(2);
+  return batch;
+}
+
 Result<SignedUrl> FileUrlSigner::Sign(const storage::ObjectStore& store, const UrlScope& scope,
                                       std::string_view storage_path) const {
   SignedUrl out;
   out.expiration_ms = scope.expires_s * 1000;
-  if (!IsLocalStore(store)) {
-    LS_ASSIGN_OR_RETURN(out.url, store.PresignGet(storage_path, scope.expiry_seconds));
+  if (std::optional<LocalUrlBatch> batch = PrepareLocal(store, scope)) {
+    batch->AppendUrl(out.url, storage_path);
     return out;
   }
-  std::string expires = std::to_string(scope.expires_s);
-  std::string mac = Base64UrlEncode(signer_.Mac(
-      "file", MacInput(scope.share_id, scope.table_id, storage_path, expires, scope.recipient)));
-  out.url.reserve(scope.base_url.size() + storage_path.size() + 200);
-  out.url += scope.base_url;
-  out.url += "/files/";
-  out.url += scope.share_id;
-  out.url.push_back('/');
-  out.url += scope.table_id;
-  out.url.push_back('/');
-  out.url += EncodeUrlPath(storage_path);
-  out.url += "?expires=";
-  out.url += expires;
-  out.url += "&recipient=";
-  out.url += PercentEncode(scope.recipient, false);
-  out.url += "&signature=";
-  out.url += mac;
+  LS_ASSIGN_OR_RETURN(out.url, store.PresignGet(storage_path, scope.expiry_seconds));
   return out;
 }
 

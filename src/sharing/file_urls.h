@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -66,6 +67,24 @@ struct SignedUrl {
   int64_t expiration_ms = 0;
 };
 
+/// The self-signed URLs of one response (local stores), with everything but the path prepared
+/// once: AppendUrl(p) writes exactly FileUrlSigner::Sign(store, scope, p).url. Immutable,
+/// thread-safe.
+class LocalUrlBatch {
+ public:
+  /// Append the URL of `storage_path` to `out`.
+  void AppendUrl(std::string& out, std::string_view storage_path) const;
+  int64_t expiration_ms() const { return expiration_ms_; }
+
+ private:
+  friend class FileUrlSigner;
+  std::string head_;        // {base}/files/{shareId}/{tableId}/
+  std::string query_;       // ?expires={s}&recipient={name}&signature=
+  std::string mac_suffix_;  // the MAC input after the path: \0{expires}\0{recipient}
+  PrefixedMac mac_;         // has absorbed the MAC input before the path
+  int64_t expiration_ms_ = 0;
+};
+
 class FileUrlSigner {
  public:
   /// `signer` must outlive this object.
@@ -74,6 +93,10 @@ class FileUrlSigner {
   /// A URL for `storage_path` of the table in `scope`, whose files live in `store`.
   Result<SignedUrl> Sign(const storage::ObjectStore& store, const UrlScope& scope,
                          std::string_view storage_path) const;
+  /// The URLs of `scope` when `store` is local (the server signs them); nullopt when the store
+  /// pre-signs them itself (use Sign).
+  std::optional<LocalUrlBatch> PrepareLocal(const storage::ObjectStore& store,
+                                            const UrlScope& scope) const;
 
   /// Check the signature of a self-signed URL (constant time) and its expiry:
   /// kPermissionDenied when altered or expired.
@@ -98,5 +121,7 @@ Result<http::Response> ServeSignedFile(const http::Request& request, const Share
 
 /// Percent-encode a storage path for a URL path (segments kept, '/' kept).
 std::string EncodeUrlPath(std::string_view path);
+/// The same, appended to `out`.
+void AppendEncodedUrlPath(std::string& out, std::string_view path);
 
 }  // namespace lakeshare::sharing

@@ -91,6 +91,25 @@ class CollectingWriter : public http::StreamWriter {
   std::string body;
 };
 
+TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
+  UrlScope scope{"http://h:1", "S", "T", "a b&c", 100, 3600};
+  const std::string path = "p=a b/f%\xC3\xA9~.parquet";
+  auto url = signer_.Sign(*store_, scope, path);
+  ASSERT_TRUE(url) << url.error().message;
+  using namespace std::string_literals;
+  std::string mac = secret_.Mac("file", "S\0T\0"s + path + "\0"s + "100" + "\0"s + "a b&c");
+  EXPECT_EQ(url->url,
+            "http://h:1/files/S/T/p=a%20b/f%25%C3%A9~.parquet?expires=100&recipient=a%20b%26c"
+            "&signature=" +
+                Base64UrlEncode(mac));
+  EXPECT_EQ(url->expiration_ms, 100000);
+  std::optional<LocalUrlBatch> batch = signer_.PrepareLocal(*store_, scope);
+  ASSERT_TRUE(batch);
+  std::string appended = "x";
+  batch->AppendUrl(appended, path);
+  EXPECT_EQ(appended, "x" + url->url);
+}
+
 TEST_F(FileUrlsTest, LargeFilesStreamWithTheirContentLength) {
   std::string content;
   for (int i = 0; i < 700'000; ++i) content += std::to_string(i % 10) + "abcdefghi"[i % 9];

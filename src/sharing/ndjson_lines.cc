@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -15,11 +16,17 @@ namespace {
 using OrderedJson = nlohmann::ordered_json;
 
 void AppendInt(std::string& out, std::string_view name, int64_t v) {
-  out.push_back(',');
-  out.push_back('"');
+  char buf[32];
+  char* p = buf;
+  *p++ = ',';
+  *p++ = '"';
+  out.append(buf, p);
   out.append(name);
-  out += "\":";
-  fmt::format_to(std::back_inserter(out), "{}", v);
+  p = buf;
+  *p++ = '"';
+  *p++ = ':';
+  p = std::to_chars(p, buf + sizeof(buf), v).ptr;
+  out.append(buf, p);
 }
 
 void AppendOptInt(std::string& out, std::string_view name, const std::optional<int64_t>& v) {
@@ -171,6 +178,20 @@ void AppendDeltaMetadata(std::string& out, const delta::Metadata& metadata,
   out += "}}\n";
 }
 
+std::string_view PartitionValuesJsonCache::Get(const delta::PartitionValues* values) {
+  constexpr size_t kSlots = 256;
+  if (slots_.empty()) slots_.resize(kSlots);
+  const uint64_t h = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(values)) *
+                     0x9E3779B97F4A7C15ULL;  // Fibonacci hashing: the top bits pick the slot
+  Slot& slot = slots_[h >> 56];
+  if (slot.values != values) {
+    slot.values = values;
+    slot.json.clear();
+    delta::AppendStringMapJson(slot.json, values->values);
+  }
+  return slot.json;
+}
+
 void AppendParquetFile(std::string& out, const ParquetFileLine& line) {
   out += "{\"";
   out += line.wrapper;
@@ -179,7 +200,9 @@ void AppendParquetFile(std::string& out, const ParquetFileLine& line) {
   out += ",\"id\":";
   AppendJsonString(out, line.id);
   out += ",\"partitionValues\":";
-  if (line.partition_values) {
+  if (!line.partition_values_json.empty()) {
+    out += line.partition_values_json;
+  } else if (line.partition_values) {
     delta::AppendStringMapJson(out, *line.partition_values);
   } else {
     out += "{}";

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "delta/actions.h"
@@ -50,6 +51,7 @@ struct ParquetFileLine {
   std::string_view url;
   std::string_view id;
   const delta::StringMap* partition_values = nullptr;  // null: {}
+  std::string_view partition_values_json;  // when not empty: the JSON of partition_values
   int64_t size = 0;
   std::string_view stats_literal;  // a JSON string literal ("\"{...}\""), empty when none
   std::optional<int64_t> version;
@@ -57,6 +59,21 @@ struct ParquetFileLine {
   std::optional<int64_t> expiration_ms;
 };
 void AppendParquetFile(std::string& out, const ParquetFileLine& line);
+
+/// The partitionValues JSON of interned maps (delta::PartitionValues, alive as long as their
+/// snapshot), remembered for the last 256 maps seen (direct-mapped on the map's address): a table
+/// has few distinct maps, and a response writes each of them over and over. Single-threaded.
+class PartitionValuesJsonCache {
+ public:
+  std::string_view Get(const delta::PartitionValues* values);
+
+ private:
+  struct Slot {
+    const delta::PartitionValues* values = nullptr;
+    std::string json;
+  };
+  std::vector<Slot> slots_;
+};
 
 /// The wrapper members of a delta-format file line.
 struct DeltaFileWrapper {

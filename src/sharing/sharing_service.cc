@@ -39,7 +39,8 @@ using OrderedJson = nlohmann::ordered_json;
 
 constexpr std::string_view kCapabilitiesHeader = "delta-sharing-capabilities";
 constexpr std::string_view kTableVersionHeader = "Delta-Table-Version";
-constexpr size_t kFlushBytes = 32 * 1024;
+// About the server's stream chunk (http::ServerOptions::stream_chunk_bytes): one hand-off each.
+constexpr size_t kFlushBytes = 256 * 1024;
 
 int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -51,12 +52,22 @@ int64_t SystemNowMs() {
 // deterministically from the file so the same logical file always receives the same id across
 // requests; the exact encoding is implementation-defined". Ours: the hex MD5 (parquet) or SHA-256
 // (delta) of the file's storage path relative to the table, as the reference server does.
+void AppendFileId(std::string& out, ResponseFormat scheme, std::string_view key) {
+  if (scheme == ResponseFormat::kParquet) {
+    unsigned char d[16];
+    Md5Digest(key, d);
+    AppendHex(out, std::string_view(reinterpret_cast<const char*>(d), sizeof(d)));
+  } else {
+    unsigned char d[32];
+    Sha256Digest(key, d);
+    AppendHex(out, std::string_view(reinterpret_cast<const char*>(d), sizeof(d)));
+  }
+}
+
 std::string FileId(ResponseFormat scheme, std::string_view key) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(key.data(), key.size(), d, &len,
-             scheme == ResponseFormat::kParquet ? EVP_md5() : EVP_sha256(), nullptr);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(d), len));
+  std::string id;
+  AppendFileId(id, scheme, key);
+  return id;
 }
 
 // The error of a stream that must stop early on purpose (page full); never reaches a client.
@@ -80,11 +91,14 @@ std::string StreamErrorMessage(const Error& e) {
   }
 }
 
-// Buffers lines and hands them to the writer in batches; remembers whether anything was handed
-// over (after that, an error can no longer become an error reply).
+// Buffers lines and hands them to the writer in batches (the buffer itself, not a copy: see
+// StreamWriter::Hand); remembers whether anything was handed over (after that, an error can no
+// longer become an error reply).
 class LineSink {
  public:
-  explicit LineSink(http::StreamWriter& writer) : writer_(writer) {}
+  explicit LineSink(http::StreamWriter& writer) : writer_(writer) {
+    buffer_.reserve(kFlushBytes + kFlushBytes / 8);
+  }
   std::string& buffer() { return buffer_; }
   Status MaybeFlush() {
     if (buffer_.size() < kFlushBytes) return OkStatus();
@@ -93,9 +107,7 @@ class LineSink {
   Status Flush() {
     if (buffer_.empty()) return OkStatus();
     handed_ = true;
-    Status st = writer_.Write(buffer_);
-    buffer_.clear();
-    return st;
+    return writer_.Hand(buffer_);
   }
   bool handed() const { return handed_; }
 
@@ -522,33 +534,72 @@ struct SharingService::Impl {
     return ShortDigest(b);
   }
 
-  // Sign a data file and, for the delta format, its deletion vector file.
+  // The signed URL and id of a data file and, for the delta format, of its deletion vector file.
+  // One per response, reused from file to file (its buffers keep their capacity).
   struct SignedFile {
-    std::string storage_path;
-    SignedUrl url;
-    std::optional<std::string> dv_url;
+    std::string_view storage_path;  // the action's path, or path_buffer when it had to be decoded
+    std::string path_buffer;
+    std::string url;
+    int64_t expiration_ms = 0;
+    std::string id;
+    bool has_dv_url = false;
+    std::string dv_url;
     std::string dv_id;
   };
 
-  Result<SignedFile> SignFile(const storage::ObjectStore& store, const UrlScope& scope,
-                              std::string_view action_path,
-                              const delta::DeletionVectorDescriptor* dv, ResponseFormat format,
-                              ResponseFormat id_scheme) const {
-    SignedFile out;
-    LS_ASSIGN_OR_RETURN(out.storage_path, StoragePathOf(store, action_path));
-    LS_ASSIGN_OR_RETURN(out.url, url_signer.Sign(store, scope, out.storage_path));
+  // The URLs of one response: prepared once for local stores, else signed by the store.
+  struct ResponseUrls {
+    const storage::ObjectStore& store;
+    const UrlScope& scope;
+    std::optional<LocalUrlBatch> local;
+  };
+  ResponseUrls PrepareUrls(const storage::ObjectStore& store, const UrlScope& scope) const {
+    return ResponseUrls{store, scope, url_signer.PrepareLocal(store, scope)};
+  }
+
+  Status SignUrl(const ResponseUrls& urls, std::string_view storage_path, std::string& url,
+                 int64_t& expiration_ms) const {
+    url.clear();
+    if (urls.local) {
+      urls.local->AppendUrl(url, storage_path);
+      expiration_ms = urls.local->expiration_ms();
+      return OkStatus();
+    }
+    LS_ASSIGN_OR_RETURN(SignedUrl signed_url,
+                        url_signer.Sign(urls.store, urls.scope, storage_path));
+    url = std::move(signed_url.url);
+    expiration_ms = signed_url.expiration_ms;
+    return OkStatus();
+  }
+
+  Status SignFile(const ResponseUrls& urls, std::string_view action_path,
+                  const delta::DeletionVectorDescriptor* dv, ResponseFormat format,
+                  ResponseFormat id_scheme, SignedFile& out) const {
+    // StoragePathOf decodes the path; most paths have nothing to decode.
+    if (action_path.find('%') == std::string_view::npos && !delta::IsAbsoluteUri(action_path)) {
+      out.storage_path = action_path;
+    } else {
+      LS_ASSIGN_OR_RETURN(out.path_buffer, StoragePathOf(urls.store, action_path));
+      out.storage_path = out.path_buffer;
+    }
+    LS_RETURN_IF_ERROR(SignUrl(urls, out.storage_path, out.url, out.expiration_ms));
+    out.id.clear();
+    AppendFileId(out.id, id_scheme, out.storage_path);
+    out.has_dv_url = false;
+    out.dv_id.clear();
     if (dv && format == ResponseFormat::kDelta && dv->storage_type != 'i') {
       std::string dv_path;
       if (dv->storage_type == 'u') {
         LS_ASSIGN_OR_RETURN(dv_path, dv->RelativePath());
       } else {
-        LS_ASSIGN_OR_RETURN(dv_path, StoragePathOf(store, dv->path_or_inline_dv));
+        LS_ASSIGN_OR_RETURN(dv_path, StoragePathOf(urls.store, dv->path_or_inline_dv));
       }
-      LS_ASSIGN_OR_RETURN(SignedUrl dv_url, url_signer.Sign(store, scope, dv_path));
-      out.dv_url = std::move(dv_url.url);
+      int64_t dv_expiration_ms = 0;
+      LS_RETURN_IF_ERROR(SignUrl(urls, dv_path, out.dv_url, dv_expiration_ms));
+      out.has_dv_url = true;
       out.dv_id = FileId(id_scheme, dv->UniqueId());
     }
-    return out;
+    return OkStatus();
   }
 
   // ---- listing endpoints ----
@@ -835,12 +886,13 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
         int64_t emitted = 0;
         int64_t emitted_bytes = 0;
         std::string stats;
+        const ResponseUrls urls = st.impl->PrepareUrls(*st.store, st.scope);
+        SignedFile sf;
+        PartitionValuesJsonCache partition_json;
         auto emit = [&](const delta::AddFile& f) -> Status {
           const delta::DeletionVectorDescriptor* dv =
               f.deletion_vector ? &f.deletion_vector->descriptor : nullptr;
-          LS_ASSIGN_OR_RETURN(SignedFile sf, st.impl->SignFile(*st.store, st.scope, f.path(), dv,
-                                                               st.format, st.id_scheme));
-          std::string id = FileId(st.id_scheme, sf.storage_path);
+          LS_RETURN_IF_ERROR(st.impl->SignFile(urls, f.path(), dv, st.format, st.id_scheme, sf));
           std::optional<int64_t> version, timestamp;
           if (st.time_travel) {
             version = snap.version();
@@ -850,28 +902,28 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
             stats.clear();
             f.AppendStatsLiteral(stats);
             ParquetFileLine line;
-            line.url = sf.url.url;
-            line.id = id;
+            line.url = sf.url;
+            line.id = sf.id;
             line.partition_values = &f.partition_values->values;
+            line.partition_values_json = partition_json.Get(f.partition_values);
             line.size = f.size;
             line.stats_literal = stats;
             line.version = version;
             line.timestamp = timestamp;
-            line.expiration_ms = sf.url.expiration_ms;
+            line.expiration_ms = sf.expiration_ms;
             AppendParquetFile(sink.buffer(), line);
           } else {
             DeltaFileWrapper w;
-            w.id = id;
+            w.id = sf.id;
             w.deletion_vector_file_id = sf.dv_id;
             w.version = version;
             w.timestamp = timestamp;
-            w.expiration_ms = sf.url.expiration_ms;
+            w.expiration_ms = sf.expiration_ms;
             std::optional<std::string_view> dv_url;
-            if (sf.dv_url) dv_url = *sf.dv_url;
-            AppendDeltaAddFile(sink.buffer(), f, sf.url.url, dv_url, w);
+            if (sf.has_dv_url) dv_url = sf.dv_url;
+            AppendDeltaAddFile(sink.buffer(), f, sf.url, dv_url, w);
           }
-          min_expiration =
-              std::min(min_expiration.value_or(sf.url.expiration_ms), sf.url.expiration_ms);
+          min_expiration = std::min(min_expiration.value_or(sf.expiration_ms), sf.expiration_ms);
           ++emitted;
           emitted_bytes += f.size;
           return sink.MaybeFlush();
@@ -1154,13 +1206,14 @@ Result<http::Response> SharingService::Impl::StreamChanges(
         ServedCounters counters;
         EndStreamAction end;
         std::string stats;
+        const ResponseUrls urls = st.impl->PrepareUrls(*st.store, st.scope);
+        SignedFile sf;
 
         auto emit = [&](const delta::FileAction& a, int64_t version, int64_t ts) -> Status {
           const delta::DeletionVectorDescriptor* dv =
               a.deletion_vector ? &*a.deletion_vector : nullptr;
-          LS_ASSIGN_OR_RETURN(SignedFile sf, st.impl->SignFile(*st.store, st.scope, a.path, dv,
-                                                               st.format, st.id_scheme));
-          std::string id = FileId(st.id_scheme, sf.storage_path);
+          LS_RETURN_IF_ERROR(st.impl->SignFile(urls, a.path, dv, st.format, st.id_scheme, sf));
+          const std::string& id = sf.id;
           if (st.format == ResponseFormat::kParquet) {
             stats.clear();
             if (a.type == delta::FileActionType::kAdd && a.stats) AppendJsonString(stats, *a.stats);
@@ -1168,14 +1221,14 @@ Result<http::Response> SharingService::Impl::StreamChanges(
             line.wrapper = a.type == delta::FileActionType::kAdd      ? "add"
                            : a.type == delta::FileActionType::kRemove ? "remove"
                                                                       : "cdf";
-            line.url = sf.url.url;
+            line.url = sf.url;
             line.id = id;
             line.partition_values = &a.partition_values;
             line.size = a.size.value_or(0);
             line.stats_literal = stats;
             line.version = version;
             line.timestamp = ts;
-            line.expiration_ms = sf.url.expiration_ms;
+            line.expiration_ms = sf.expiration_ms;
             AppendParquetFile(sink.buffer(), line);
           } else {
             DeltaFileWrapper w;
@@ -1183,13 +1236,12 @@ Result<http::Response> SharingService::Impl::StreamChanges(
             w.deletion_vector_file_id = sf.dv_id;
             w.version = version;
             w.timestamp = ts;
-            w.expiration_ms = sf.url.expiration_ms;
+            w.expiration_ms = sf.expiration_ms;
             std::optional<std::string_view> dv_url;
-            if (sf.dv_url) dv_url = *sf.dv_url;
-            LS_RETURN_IF_ERROR(AppendDeltaFileAction(sink.buffer(), a, sf.url.url, dv_url, w));
+            if (sf.has_dv_url) dv_url = sf.dv_url;
+            LS_RETURN_IF_ERROR(AppendDeltaFileAction(sink.buffer(), a, sf.url, dv_url, w));
           }
-          min_expiration =
-              std::min(min_expiration.value_or(sf.url.expiration_ms), sf.url.expiration_ms);
+          min_expiration = std::min(min_expiration.value_or(sf.expiration_ms), sf.expiration_ms);
           ++emitted;
           const int64_t size = a.size.value_or(0);
           switch (a.type) {

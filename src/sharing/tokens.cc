@@ -1,14 +1,17 @@
+// The SHA-256 and MD5 block functions are used through OpenSSL's low-level API (SHA256_Init,
+// MD5_Init...), deprecated since 3.0 in favour of EVP but still provided: only it lets a hash state
+// be copied by value, which is what makes a per-line HMAC cheap (the EVP route duplicates a heap
+// context and takes provider locks per copy).
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "sharing/tokens.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/md5.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include <atomic>
-
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "common/check.h"
@@ -25,34 +28,76 @@ tl::unexpected<Error> BadPageToken(std::string_view why) {
 }  // namespace
 
 std::string Base64UrlEncode(std::string_view bytes) {
-  std::string s = Base64Encode(bytes);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (char& c : s) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
+  std::string s;
+  AppendBase64Url(s, bytes);
   return s;
+}
+
+void AppendBase64Url(std::string& out, std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const size_t n = bytes.size();
+  const size_t start = out.size();
+  out.resize(start + (n / 3) * 4 + (n % 3 == 0 ? 0 : n % 3 + 1));
+  char* p = out.data() + start;
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t i = 0;
+  for (; i + 2 < n; i += 3) {
+    uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8) | b[i + 2];
+    *p++ = kAlphabet[(v >> 18) & 63];
+    *p++ = kAlphabet[(v >> 12) & 63];
+    *p++ = kAlphabet[(v >> 6) & 63];
+    *p++ = kAlphabet[v & 63];
+  }
+  if (i < n) {
+    uint32_t v = uint32_t{b[i]} << 16;
+    if (i + 1 < n) v |= uint32_t{b[i + 1]} << 8;
+    *p++ = kAlphabet[(v >> 18) & 63];
+    *p++ = kAlphabet[(v >> 12) & 63];
+    if (i + 1 < n) *p++ = kAlphabet[(v >> 6) & 63];
+  }
 }
 
 std::string ShortDigest(std::string_view text) {
   unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d);
+  Sha256Digest(text, d);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(d), 16));
 }
 
-namespace {
+void Md5Digest(std::string_view data, unsigned char (&out)[16]) {
+  MD5_CTX ctx;
+  MD5_Init(&ctx);
+  MD5_Update(&ctx, data.data(), data.size());
+  MD5_Final(out, &ctx);
+}
 
-std::atomic<uint64_t> next_signer_id{1};
+void Sha256Digest(std::string_view data, unsigned char (&out)[32]) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(out, &ctx);
+}
 
-/// The calling thread's copy of the keyed context of one signer (the last one it used: a server
-/// has one signer, so this is a hit but for the first call of each thread).
-struct ThreadMacContext {
-  uint64_t signer_id = 0;
-  EVP_MAC_CTX* ctx = nullptr;
-  ~ThreadMacContext() { EVP_MAC_CTX_free(ctx); }
+// RFC 2104: HMAC(K, m) = H((K0 ^ opad) || H((K0 ^ ipad) || m)), K0 the key padded to the block
+// size (hashed first when longer). `inner` has absorbed K0 ^ ipad and the message prefix,
+// `outer` K0 ^ opad.
+struct PrefixedMac::State {
+  SHA256_CTX inner;
+  SHA256_CTX outer;
+  ~State() { OPENSSL_cleanse(this, sizeof(*this)); }
 };
 
-}  // namespace
+void PrefixedMac::Compute(std::initializer_list<std::string_view> parts,
+                          unsigned char (&out)[kSize]) const {
+  SHA256_CTX ctx = state_->inner;
+  for (std::string_view part : parts) SHA256_Update(&ctx, part.data(), part.size());
+  unsigned char inner_digest[SHA256_DIGEST_LENGTH];
+  SHA256_Final(inner_digest, &ctx);
+  ctx = state_->outer;
+  SHA256_Update(&ctx, inner_digest, sizeof(inner_digest));
+  SHA256_Final(out, &ctx);
+  OPENSSL_cleanse(&ctx, sizeof(ctx));
+}
 
 TokenSigner::TokenSigner(std::string secret) : key_(std::move(secret)) {
   if (key_.empty()) {
@@ -60,46 +105,48 @@ TokenSigner::TokenSigner(std::string secret) : key_(std::move(secret)) {
     LS_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(key_.data()), 32) == 1,
              "the OpenSSL CSPRNG must work");
   }
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  LS_CHECK(mac != nullptr, "OpenSSL must provide HMAC");
-  keyed_ = EVP_MAC_CTX_new(mac);
-  EVP_MAC_free(mac);
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                         OSSL_PARAM_construct_end()};
-  LS_CHECK(keyed_ != nullptr &&
-               EVP_MAC_init(keyed_, reinterpret_cast<const unsigned char*>(key_.data()),
-                            key_.size(), params) == 1,
-           "OpenSSL must set up HMAC-SHA256");
-  id_ = next_signer_id.fetch_add(1);
+  constexpr size_t kBlock = SHA256_CBLOCK;
+  unsigned char k0[kBlock] = {};
+  if (key_.size() > kBlock) {
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    Sha256Digest(key_, d);
+    std::memcpy(k0, d, sizeof(d));
+  } else {
+    std::memcpy(k0, key_.data(), key_.size());
+  }
+  unsigned char ipad[kBlock], opad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = k0[i] ^ 0x36;
+    opad[i] = k0[i] ^ 0x5c;
+  }
+  auto state = std::make_shared<PrefixedMac::State>();
+  SHA256_Init(&state->inner);
+  SHA256_Update(&state->inner, ipad, kBlock);
+  SHA256_Init(&state->outer);
+  SHA256_Update(&state->outer, opad, kBlock);
+  OPENSSL_cleanse(k0, kBlock);
+  OPENSSL_cleanse(ipad, kBlock);
+  OPENSSL_cleanse(opad, kBlock);
+  keyed_.state_ = std::move(state);
 }
 
-TokenSigner::~TokenSigner() {
-  EVP_MAC_CTX_free(keyed_);
-  OPENSSL_cleanse(key_.data(), key_.size());
+TokenSigner::~TokenSigner() { OPENSSL_cleanse(key_.data(), key_.size()); }
+
+PrefixedMac TokenSigner::Prefixed(std::string_view purpose, std::string_view data_prefix) const {
+  static constexpr char kSeparator = 0;
+  auto state = std::make_shared<PrefixedMac::State>(*keyed_.state_);
+  SHA256_Update(&state->inner, purpose.data(), purpose.size());
+  SHA256_Update(&state->inner, &kSeparator, 1);
+  SHA256_Update(&state->inner, data_prefix.data(), data_prefix.size());
+  PrefixedMac mac;
+  mac.state_ = std::move(state);
+  return mac;
 }
 
 std::string TokenSigner::Mac(std::string_view purpose, std::string_view data) const {
-  thread_local ThreadMacContext local;
-  if (local.signer_id != id_) {
-    EVP_MAC_CTX_free(local.ctx);
-    local.ctx = EVP_MAC_CTX_dup(keyed_);
-    LS_CHECK(local.ctx != nullptr, "OpenSSL must copy an HMAC context");
-    local.signer_id = id_;
-  }
-  // Re-initialising with no key keeps the key and resets the state (EVP_MAC_init(3)).
-  static constexpr unsigned char kSeparator = 0;
-  unsigned char out[EVP_MAX_MD_SIZE];
-  size_t len = 0;
-  LS_CHECK(EVP_MAC_init(local.ctx, nullptr, 0, nullptr) == 1 &&
-               EVP_MAC_update(local.ctx, reinterpret_cast<const unsigned char*>(purpose.data()),
-                              purpose.size()) == 1 &&
-               EVP_MAC_update(local.ctx, &kSeparator, 1) == 1 &&
-               EVP_MAC_update(local.ctx, reinterpret_cast<const unsigned char*>(data.data()),
-                              data.size()) == 1 &&
-               EVP_MAC_final(local.ctx, out, &len, sizeof(out)) == 1,
-           "HMAC-SHA256 over memory cannot fail");
-  return std::string(reinterpret_cast<const char*>(out), len);
+  unsigned char out[PrefixedMac::kSize];
+  keyed_.Compute({purpose, std::string_view("\0", 1), data}, out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof(out));
 }
 
 std::string TokenSigner::Seal(std::string_view purpose, std::string_view payload) const {

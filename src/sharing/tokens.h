@@ -5,20 +5,37 @@
 // and every page token is bound to the request it continues (recipient, endpoint, table and a
 // digest of the parameters), so a tampered, expired or foreign token is a 400, never a 500 and
 // never another request's data. Keys for each purpose are derived from one secret.
-// Thread-safe (immutable after construction). MACs are computed with a keyed HMAC context set up
-// once and copied once per thread (a /query response signs one URL per file: OpenSSL's one-shot
-// HMAC() would fetch the algorithm and schedule the key every time).
+// Thread-safe (immutable after construction). HMAC-SHA256 (RFC 2104) is computed from the SHA-256
+// states after the key's inner and outer pads, prepared once: a MAC is a copy of those states and
+// the hashing of its own bytes, with no allocation and no lock (a /query response signs one URL
+// per file; OpenSSL's EVP_MAC and one-shot HMAC() fetch the algorithm, take provider locks and
+// duplicate contexts on the heap every time).
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/result.h"
 
-struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX, kept out of this header
-
 namespace lakeshare::sharing {
+
+/// HMAC-SHA256 under one key with the beginning of the message absorbed once: the MACs of many
+/// messages that share a prefix (the file URLs of one response) cost only their own bytes.
+/// Immutable and thread-safe; cheap to copy.
+class PrefixedMac {
+ public:
+  static constexpr size_t kSize = 32;
+  /// The MAC of prefix || parts[0] || parts[1] ..., written to `out`.
+  void Compute(std::initializer_list<std::string_view> parts, unsigned char (&out)[kSize]) const;
+
+ private:
+  friend class TokenSigner;
+  struct State;
+  std::shared_ptr<const State> state_;
+};
 
 class TokenSigner {
  public:
@@ -31,6 +48,8 @@ class TokenSigner {
 
   /// Raw HMAC-SHA256 of `data` under the key for `purpose`.
   std::string Mac(std::string_view purpose, std::string_view data) const;
+  /// Mac(purpose, data_prefix + rest) for any `rest`, with everything up to `rest` hashed once.
+  PrefixedMac Prefixed(std::string_view purpose, std::string_view data_prefix) const;
   /// base64url(payload) "." base64url(mac).
   std::string Seal(std::string_view purpose, std::string_view payload) const;
   /// Verify a sealed token and return its payload; kInvalidArgument when it is not one of ours.
@@ -40,12 +59,17 @@ class TokenSigner {
 
  private:
   std::string key_;
-  evp_mac_ctx_st* keyed_ = nullptr;  // HMAC-SHA256 with key_, never used directly (copied)
-  uint64_t id_ = 0;                  // names this signer in the per-thread context cache
+  PrefixedMac keyed_;  // the key's pads with nothing after them
 };
 
 /// Base64url without padding (RFC 4648 §5).
 std::string Base64UrlEncode(std::string_view bytes);
+/// Append base64url without padding of `bytes` to `out`.
+void AppendBase64Url(std::string& out, std::string_view bytes);
+
+/// MD5 and SHA-256 of `data` (file ids), without OpenSSL's per-call algorithm fetch and locks.
+void Md5Digest(std::string_view data, unsigned char (&out)[16]);
+void Sha256Digest(std::string_view data, unsigned char (&out)[32]);
 
 /// Hex of the first 16 bytes of SHA-256(text): a compact digest for bindings.
 std::string ShortDigest(std::string_view text);

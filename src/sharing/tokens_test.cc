@@ -47,6 +47,52 @@ TEST(TokensTest, MacIsHmacSha256OfPurposeNulData) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+TEST(TokensTest, LongKeysAndPrefixedMacsMatchOpenSslHmac) {
+  // Keys longer than the SHA-256 block are hashed first (RFC 2104).
+  const std::string long_key(100, 'k');
+  TokenSigner signer(long_key);
+  EXPECT_EQ(signer.Mac("file", "data"), OneShotHmac(long_key, "file", "data"));
+  const std::string key64(64, 'q');
+  EXPECT_EQ(TokenSigner(key64).Mac("p", "d"), OneShotHmac(key64, "p", "d"));
+  // A prefix of any length (across block boundaries), then the rest in several parts.
+  for (size_t n : {0, 1, 50, 55, 56, 63, 64, 65, 130}) {
+    std::string prefix(n, 'a');
+    PrefixedMac mac = signer.Prefixed("file", prefix);
+    unsigned char out[PrefixedMac::kSize];
+    mac.Compute({"b", "", std::string(70, 'c')}, out);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(out), sizeof(out)),
+              OneShotHmac(long_key, "file", prefix + "b" + std::string(70, 'c')))
+        << n;
+  }
+}
+
+TEST(TokensTest, Base64UrlHasNoPadding) {
+  EXPECT_EQ(Base64UrlEncode(""), "");
+  EXPECT_EQ(Base64UrlEncode("f"), "Zg");
+  EXPECT_EQ(Base64UrlEncode("fo"), "Zm8");
+  EXPECT_EQ(Base64UrlEncode("foo"), "Zm9v");
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
+  std::string out = "x";
+  AppendBase64Url(out, "foob");
+  EXPECT_EQ(out, "xZm9vYg");
+}
+
+TEST(TokensTest, DigestsMatchOpenSsl) {
+  for (std::string data :
+       {std::string(), std::string("part_0/file_0.parquet"), std::string(200, 'z')}) {
+    unsigned char md5[16], sha[32], want[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    Md5Digest(data, md5);
+    EVP_Digest(data.data(), data.size(), want, &len, EVP_md5(), nullptr);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(md5), 16),
+              std::string(reinterpret_cast<char*>(want), len));
+    Sha256Digest(data, sha);
+    EVP_Digest(data.data(), data.size(), want, &len, EVP_sha256(), nullptr);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(sha), 32),
+              std::string(reinterpret_cast<char*>(want), len));
+  }
+}
+
 TEST(TokensTest, PageTokenRoundTrips) {
   TokenSigner signer("0123456789abcdef0123");
   PageToken t;
