@@ -41,6 +41,8 @@ class ActionSink {
   virtual Status OnRemove(std::string_view /*path*/, std::string_view /*dv_unique_id*/) {
     return OkStatus();
   }
+  /// About `n` adds follow (a hint for sizing storage).
+  virtual void ExpectAdds(size_t /*n*/) {}
   /// Keep buffers alive that later AddInputs with *_retained set point into.
   virtual void RetainBuffers(const std::vector<std::shared_ptr<const void>>& /*buffers*/,
                              size_t /*approx_bytes*/) {}

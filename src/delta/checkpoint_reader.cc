@@ -4,6 +4,7 @@
 // columns in parquet as struct fields. Any missing column should be treated as null."
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 #include <unordered_map>
 
@@ -47,7 +48,7 @@ class FlatColumn {
       node_ = nullptr;
       return OkStatus();
     }
-    LS_ASSIGN_OR_RETURN(data_, reader.ReadColumn(row_group, node_->leaf_index));
+    LS_RETURN_IF_ERROR(reader.ReadColumnInto(row_group, node_->leaf_index, &data_));
     entry_ = 0;
     value_ = 0;
     return OkStatus();
@@ -122,7 +123,7 @@ class RepeatedColumn {
       return OkStatus();
     }
     element_def_ = s.node(s.node(collection).list_repeated).max_def;
-    LS_ASSIGN_OR_RETURN(data_, reader.ReadColumn(row_group, leaf.leaf_index));
+    LS_RETURN_IF_ERROR(reader.ReadColumnInto(row_group, leaf.leaf_index, &data_));
     entry_ = 0;
     value_ = 0;
     present_ = true;
@@ -130,6 +131,8 @@ class RepeatedColumn {
   }
   bool present() const { return present_; }
   const ColumnData& data() const { return data_; }
+  /// Not present; the decoded data's memory is kept for the next Load.
+  void Reset() { present_ = false; }
 
   /// Advance one row; `out` gets the value index of each element (-1 for a null element).
   /// Returns the definition level of the row's first entry (to tell null from empty).
@@ -175,8 +178,8 @@ std::string_view BytesAt(const ColumnData& c, int64_t i) { return c.bytes[static
 class MapColumn {
  public:
   Status Load(const FileReader& reader, int row_group, int node) {
-    key_ = RepeatedColumn();
-    value_ = RepeatedColumn();
+    key_.Reset();
+    value_.Reset();
     if (node < 0) {
       return OkStatus();
     }
@@ -226,7 +229,7 @@ class MapColumn {
 class ListColumn {
  public:
   Status Load(const FileReader& reader, int row_group, int node) {
-    col_ = RepeatedColumn();
+    col_.Reset();
     node_def_ = 0;
     if (node < 0) {
       return OkStatus();
@@ -473,8 +476,8 @@ class CheckpointFileReader {
     const int64_t rows = r_.row_group_num_rows(rg);
     // protocol
     if (Path("protocol") >= 0) {
-      FlatColumn reader_v, writer_v;
-      ListColumn rf, wf;
+      FlatColumn &reader_v = flat_[0], &writer_v = flat_[1];
+      ListColumn &rf = list_[0], &wf = list_[1];
       LS_RETURN_IF_ERROR(reader_v.Load(r_, rg, Path("protocol.minReaderVersion")));
       LS_RETURN_IF_ERROR(writer_v.Load(r_, rg, Path("protocol.minWriterVersion")));
       LS_RETURN_IF_ERROR(rf.Load(r_, rg, Path("protocol.readerFeatures")));
@@ -498,9 +501,10 @@ class CheckpointFileReader {
     }
     // metaData
     if (Path("metaData") >= 0) {
-      FlatColumn id, name, desc, provider, schema, created;
-      MapColumn options, config;
-      ListColumn parts;
+      FlatColumn &id = flat_[0], &name = flat_[1], &desc = flat_[2], &provider = flat_[3],
+                 &schema = flat_[4], &created = flat_[5];
+      MapColumn &options = map_[0], &config = map_[1];
+      ListColumn& parts = list_[0];
       LS_RETURN_IF_ERROR(id.Load(r_, rg, Path("metaData.id")));
       LS_RETURN_IF_ERROR(name.Load(r_, rg, Path("metaData.name")));
       LS_RETURN_IF_ERROR(desc.Load(r_, rg, Path("metaData.description")));
@@ -554,7 +558,7 @@ class CheckpointFileReader {
     }
     // txn
     if (Path("txn") >= 0) {
-      FlatColumn app, version, updated;
+      FlatColumn &app = flat_[0], &version = flat_[1], &updated = flat_[2];
       LS_RETURN_IF_ERROR(app.Load(r_, rg, Path("txn.appId")));
       LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("txn.version")));
       LS_RETURN_IF_ERROR(updated.Load(r_, rg, Path("txn.lastUpdated")));
@@ -577,7 +581,7 @@ class CheckpointFileReader {
     }
     // domainMetadata
     if (Path("domainMetadata") >= 0) {
-      FlatColumn domain, config, removed;
+      FlatColumn &domain = flat_[0], &config = flat_[1], &removed = flat_[2];
       LS_RETURN_IF_ERROR(domain.Load(r_, rg, Path("domainMetadata.domain")));
       LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("domainMetadata.configuration")));
       LS_RETURN_IF_ERROR(removed.Load(r_, rg, Path("domainMetadata.removed")));
@@ -600,7 +604,7 @@ class CheckpointFileReader {
     }
     // checkpointMetadata (v2 spec)
     if (Path("checkpointMetadata") >= 0) {
-      FlatColumn version;
+      FlatColumn& version = flat_[0];
       LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("checkpointMetadata.version")));
       for (int64_t row = 0; row < rows; ++row) {
         if (version.Next()) {
@@ -610,7 +614,7 @@ class CheckpointFileReader {
     }
     // sidecar (v2 spec)
     if (Path("sidecar") >= 0) {
-      FlatColumn path, size, mtime;
+      FlatColumn &path = flat_[0], &size = flat_[1], &mtime = flat_[2];
       LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("sidecar.path")));
       LS_RETURN_IF_ERROR(size.Load(r_, rg, Path("sidecar.sizeInBytes")));
       LS_RETURN_IF_ERROR(mtime.Load(r_, rg, Path("sidecar.modificationTime")));
@@ -640,9 +644,12 @@ class CheckpointFileReader {
       return OkStatus();
     }
     const int64_t rows = r_.row_group_num_rows(rg);
-    FlatColumn path, size, mtime, change, stats, base_row_id, default_rcv, clustering;
-    FlatColumn dv_type, dv_path, dv_offset, dv_size, dv_card;
-    MapColumn partition, tags;
+    FlatColumn &path = flat_[0], &size = flat_[1], &mtime = flat_[2], &change = flat_[3],
+               &stats = flat_[4], &base_row_id = flat_[5], &default_rcv = flat_[6],
+               &clustering = flat_[7];
+    FlatColumn &dv_type = flat_[8], &dv_path = flat_[9], &dv_offset = flat_[10],
+               &dv_size = flat_[11], &dv_card = flat_[12];
+    MapColumn &partition = map_[0], &tags = map_[1];
     ParsedStats parsed;
     LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("add.path")));
     LS_RETURN_IF_ERROR(partition.Load(r_, rg, Path("add.partitionValues")));
@@ -667,6 +674,7 @@ class CheckpointFileReader {
     if (Path("add.stats_parsed") >= 0 && (!stats.present() || stats.data().num_values() < adds)) {
       LS_RETURN_IF_ERROR(parsed.Load(r_, rg, Path("add.stats_parsed")));
     }
+    sink_.ExpectAdds(static_cast<size_t>(adds));
     // Paths and JSON stats are referenced in the decoded pages rather than copied.
     auto bytes_of = [](const ColumnData& c) {
       size_t n = 0;
@@ -774,6 +782,11 @@ class CheckpointFileReader {
   const Schema& s_;
   std::string_view name_;
   ActionSink& sink_;
+  // Column readers shared by the action kinds and row groups: each Load reuses the memory of
+  // the previous one (fresh memory costs a page fault per page touched).
+  std::array<FlatColumn, 13> flat_;
+  std::array<MapColumn, 2> map_;
+  std::array<ListColumn, 2> list_;
 };
 
 }  // namespace

@@ -166,6 +166,12 @@ class ChunkedVector {
     ++size_;
   }
   size_t capacity() const { return chunks_.size() * kChunk; }
+  /// Expect about `n` elements: large sets skip the one-by-one chunks and take slabs at once.
+  void Expect(size_t n) {
+    if (n >= 8 * kChunk) {
+      slabs_now_ = true;
+    }
+  }
   template <typename Fn>
   bool ForEachIndexed(Fn&& fn) const {
     for (size_t c = 0; c < chunks_.size(); ++c) {
@@ -183,7 +189,7 @@ class ChunkedVector {
  private:
   static_assert(std::is_trivially_destructible_v<T>, "chunks are freed without destructors");
   void AddChunk() {
-    if (chunks_.size() < 8) {
+    if (chunks_.size() < 8 && !slabs_now_) {
       blocks_.emplace_back(kChunk * sizeof(T));
       chunks_.push_back(reinterpret_cast<T*>(blocks_.back().data()));
       return;
@@ -202,6 +208,7 @@ class ChunkedVector {
   char* slab_next_ = nullptr;
   size_t slab_left_ = 0;
   size_t size_ = 0;
+  bool slabs_now_ = false;
 };
 
 // A growable array of trivially copyable values in MemoryBlocks (huge pages once large): the
@@ -681,6 +688,12 @@ void FileSetBuilder::Add(const AddInput& in, Version version) {
   seg.files.push_back(f);
   m.tail_bytes_all += f.size;
   m.ops.push_back(Op{KeyHash(f.path(), f.dv_unique_id()), idx});
+}
+
+void FileSetBuilder::ExpectAdds(size_t n) {
+  Impl& m = *impl_;
+  m.tail->files.Expect(m.tail->files.size() + n);
+  m.ops.reserve(m.ops.size() + n);
 }
 
 void FileSetBuilder::Retain(const std::vector<std::shared_ptr<const void>>& buffers,

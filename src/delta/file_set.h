@@ -190,6 +190,8 @@ class FileSetBuilder {
 
   /// "an add replaces the entry with the same (path, dvId)".
   void Add(const AddInput& add, Version version);
+  /// About `n` more adds are coming (a checkpoint's row count): storage is sized for them.
+  void ExpectAdds(size_t n);
   /// Keep `buffers` alive with the files: later adds may reference their bytes.
   /// `approx_bytes` is their size for memory accounting.
   void Retain(const std::vector<std::shared_ptr<const void>>& buffers, size_t approx_bytes);

@@ -108,6 +108,11 @@ class SnapshotBuilder : public ActionSink {
       files_.Retain(buffers, approx_bytes);
     }
   }
+  void ExpectAdds(size_t n) override {
+    if (load_files_) {
+      files_.ExpectAdds(n);
+    }
+  }
   Status OnAdd(const AddInput& in) override {
     ++actions_;
     if (in_compaction_ &&

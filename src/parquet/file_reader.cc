@@ -1,10 +1,11 @@
 #include "parquet/file_reader.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <new>
-
-#include <sys/mman.h>
 
 #include "parquet/compression.h"
 #include "parquet/encoding_internal.h"
@@ -73,11 +74,27 @@ std::shared_ptr<char[]> AllocateUninitialized(size_t n) {
   return std::shared_ptr<char[]>(new char[n == 0 ? 1 : n]);
 }
 
+// Reserve room for `n` elements up front (the chunk's entry count bounds every vector), so that
+// pages append without reallocation copies.
+template <typename T>
+void ReserveHuge(ColumnVector<T>& v, size_t n) {
+  if (n > v.capacity()) v.reserve(n);
+}
+
 // One allocation for all decompressed pages of a column chunk, sized from the chunk's
 // total_uncompressed_size (capped, since the footer may lie); pages past it get their own buffer.
+// A recycled block (from the previous read into the same ColumnData) is used when large enough.
 class PageArena {
  public:
-  explicit PageArena(size_t capacity) : capacity_(capacity) {}
+  PageArena(size_t capacity, std::shared_ptr<char[]> recycled, size_t recycled_size)
+      : capacity_(capacity) {
+    if (capacity > 0 && recycled && recycled_size >= capacity) {
+      block_ = std::move(recycled);
+      capacity_ = recycled_size;
+    }
+  }
+  const std::shared_ptr<char[]>& block() const { return block_; }
+  size_t capacity() const { return capacity_; }
   // A buffer of n bytes and its owner.
   std::pair<char*, std::shared_ptr<const void>> Take(size_t n) {
     if (capacity_ > 0 && !block_) block_ = AllocateUninitialized(capacity_);
@@ -113,11 +130,10 @@ class ChunkDecoder {
   ChunkDecoder(const std::string& file, const SchemaNode& leaf, ColumnData* out)
       : file_(file), leaf_(leaf), out_(out) {}
 
-  Status DecodeDictionary(const PageRef& page, int32_t num_values,
-                          Encoding encoding);
+  Status DecodeDictionary(const PageRef& page, int32_t num_values, Encoding encoding);
   Status DecodeDataPage(const PageLevels& levels, const PageRef& page);
-  Status DecodeLevelsV1(const uint8_t*& p, const uint8_t* end, int16_t max_level,
-                        Encoding encoding, int64_t n, std::vector<int16_t>* out);
+  Status DecodeLevelsV1(const uint8_t*& p, const uint8_t* end, int16_t max_level, Encoding encoding,
+                        int64_t n, ColumnVector<int16_t>* out);
 
  private:
   template <typename... Args>
@@ -126,8 +142,7 @@ class ChunkDecoder {
                         fmt::format(f, std::forward<Args>(args)...));
   }
 
-  Status DecodePlain(Cursor c, size_t n, ColumnData* dst,
-                     const std::shared_ptr<const void>& owner);
+  Status DecodePlain(Cursor c, size_t n, ColumnData* dst, const std::shared_ptr<const void>& owner);
   Status DecodeValues(Cursor c, size_t n, Encoding encoding,
                       const std::shared_ptr<const void>& owner);
   Status DecodeDictionaryIndices(Cursor c, size_t n);
@@ -138,12 +153,17 @@ class ChunkDecoder {
   size_t ValueWidth() const {
     switch (leaf_.physical) {
       case PhysicalType::kInt32:
-      case PhysicalType::kFloat: return 4;
+      case PhysicalType::kFloat:
+        return 4;
       case PhysicalType::kInt64:
-      case PhysicalType::kDouble: return 8;
-      case PhysicalType::kInt96: return 12;
-      case PhysicalType::kFixedLenByteArray: return static_cast<size_t>(leaf_.type_length);
-      default: return 0;
+      case PhysicalType::kDouble:
+        return 8;
+      case PhysicalType::kInt96:
+        return 12;
+      case PhysicalType::kFixedLenByteArray:
+        return static_cast<size_t>(leaf_.type_length);
+      default:
+        return 0;
     }
   }
 
@@ -171,17 +191,23 @@ Status ChunkDecoder::DecodePlain(Cursor c, size_t n, ColumnData* dst,
     case PhysicalType::kDouble:
     case PhysicalType::kInt96: {
       size_t w = ValueWidth();
-      if (c.left() / w < n) return Corrupt("PLAIN values truncated: {} bytes for {} values", c.left(), n);
+      if (c.left() / w < n)
+        return Corrupt("PLAIN values truncated: {} bytes for {} values", c.left(), n);
       auto append = [&](auto& vec) {
         size_t base = vec.size();
         vec.resize(base + n);
         std::memcpy(vec.data() + base, c.p, n * w);
       };
-      if (leaf_.physical == PhysicalType::kInt32) append(dst->i32);
-      else if (leaf_.physical == PhysicalType::kFloat) append(dst->f32);
-      else if (leaf_.physical == PhysicalType::kInt64) append(dst->i64);
-      else if (leaf_.physical == PhysicalType::kDouble) append(dst->f64);
-      else append(dst->i96);
+      if (leaf_.physical == PhysicalType::kInt32)
+        append(dst->i32);
+      else if (leaf_.physical == PhysicalType::kFloat)
+        append(dst->f32);
+      else if (leaf_.physical == PhysicalType::kInt64)
+        append(dst->i64);
+      else if (leaf_.physical == PhysicalType::kDouble)
+        append(dst->f64);
+      else
+        append(dst->i96);
       return OkStatus();
     }
     case PhysicalType::kByteArray: {
@@ -216,8 +242,7 @@ Status ChunkDecoder::DecodePlain(Cursor c, size_t n, ColumnData* dst,
   return Corrupt("unknown physical type");
 }
 
-Status ChunkDecoder::DecodeDictionary(const PageRef& page, int32_t num_values,
-                                      Encoding encoding) {
+Status ChunkDecoder::DecodeDictionary(const PageRef& page, int32_t num_values, Encoding encoding) {
   if (encoding != Encoding::kPlain && encoding != Encoding::kPlainDictionary) {
     return Corrupt("dictionary page has encoding {}", EncodingName(encoding));
   }
@@ -226,7 +251,8 @@ Status ChunkDecoder::DecodeDictionary(const PageRef& page, int32_t num_values,
   dict_.type = leaf_.physical;
   Cursor c{reinterpret_cast<const uint8_t*>(page.data()),
            reinterpret_cast<const uint8_t*>(page.data()) + page.size()};
-  if (leaf_.physical == PhysicalType::kByteArray && c.left() / 4 < static_cast<size_t>(num_values)) {
+  if (leaf_.physical == PhysicalType::kByteArray &&
+      c.left() / 4 < static_cast<size_t>(num_values)) {
     return Corrupt("dictionary of {} values cannot fit in {} bytes", num_values, c.left());
   }
   LS_RETURN_IF_ERROR(DecodePlain(c, static_cast<size_t>(num_values), &dict_, page.owner));
@@ -242,7 +268,8 @@ Status ChunkDecoder::DecodeDictionaryIndices(Cursor c, size_t n) {
   if (bw > 32) return Corrupt("dictionary index bit width {} is invalid", bw);
   std::vector<uint32_t> idx(n);
   RleBitPackedDecoder dec(c.p, c.left(), bw);
-  if (auto st = dec.Decode(idx.data(), n); !st) return Corrupt("dictionary indices: {}", st.error().message);
+  if (auto st = dec.Decode(idx.data(), n); !st)
+    return Corrupt("dictionary indices: {}", st.error().message);
   const int64_t dict_size = dict_.num_values();
   for (uint32_t i : idx) {
     if (i >= dict_size) return Corrupt("dictionary index {} out of range (size {})", i, dict_size);
@@ -253,12 +280,24 @@ Status ChunkDecoder::DecodeDictionaryIndices(Cursor c, size_t n) {
     for (size_t k = 0; k < n; ++k) dst[base + k] = src[idx[k]];
   };
   switch (leaf_.physical) {
-    case PhysicalType::kBoolean: gather(out_->bools, dict_.bools); break;
-    case PhysicalType::kInt32: gather(out_->i32, dict_.i32); break;
-    case PhysicalType::kInt64: gather(out_->i64, dict_.i64); break;
-    case PhysicalType::kInt96: gather(out_->i96, dict_.i96); break;
-    case PhysicalType::kFloat: gather(out_->f32, dict_.f32); break;
-    case PhysicalType::kDouble: gather(out_->f64, dict_.f64); break;
+    case PhysicalType::kBoolean:
+      gather(out_->bools, dict_.bools);
+      break;
+    case PhysicalType::kInt32:
+      gather(out_->i32, dict_.i32);
+      break;
+    case PhysicalType::kInt64:
+      gather(out_->i64, dict_.i64);
+      break;
+    case PhysicalType::kInt96:
+      gather(out_->i96, dict_.i96);
+      break;
+    case PhysicalType::kFloat:
+      gather(out_->f32, dict_.f32);
+      break;
+    case PhysicalType::kDouble:
+      gather(out_->f64, dict_.f64);
+      break;
     case PhysicalType::kByteArray:
     case PhysicalType::kFixedLenByteArray:
       gather(out_->bytes, dict_.bytes);
@@ -273,7 +312,8 @@ Status ChunkDecoder::DecodeDictionaryIndices(Cursor c, size_t n) {
 Status ChunkDecoder::DecodeByteStreamSplit(Cursor c, size_t n,
                                            const std::shared_ptr<const void>& owner) {
   size_t w = ValueWidth();
-  if (w == 0) return Corrupt("BYTE_STREAM_SPLIT is not defined for {}", PhysicalTypeName(leaf_.physical));
+  if (w == 0)
+    return Corrupt("BYTE_STREAM_SPLIT is not defined for {}", PhysicalTypeName(leaf_.physical));
   if (c.left() / w < n) return Corrupt("BYTE_STREAM_SPLIT data truncated");
   auto shuffle = [&](uint8_t* dst) {
     for (size_t b = 0; b < w; ++b) {
@@ -287,10 +327,18 @@ Status ChunkDecoder::DecodeByteStreamSplit(Cursor c, size_t n,
     shuffle(reinterpret_cast<uint8_t*>(vec.data() + base));
   };
   switch (leaf_.physical) {
-    case PhysicalType::kInt32: fixed(out_->i32); return OkStatus();
-    case PhysicalType::kInt64: fixed(out_->i64); return OkStatus();
-    case PhysicalType::kFloat: fixed(out_->f32); return OkStatus();
-    case PhysicalType::kDouble: fixed(out_->f64); return OkStatus();
+    case PhysicalType::kInt32:
+      fixed(out_->i32);
+      return OkStatus();
+    case PhysicalType::kInt64:
+      fixed(out_->i64);
+      return OkStatus();
+    case PhysicalType::kFloat:
+      fixed(out_->f32);
+      return OkStatus();
+    case PhysicalType::kDouble:
+      fixed(out_->f64);
+      return OkStatus();
     case PhysicalType::kFixedLenByteArray: {
       auto buf = AllocateUninitialized(n * w);
       shuffle(reinterpret_cast<uint8_t*>(buf.get()));
@@ -311,7 +359,8 @@ Status ChunkDecoder::DecodeDeltaLength(Cursor c, size_t n,
   DeltaBinaryPackedDecoder lengths;
   LS_RETURN_IF_ERROR(lengths.Init(c.p, c.left()));
   if (lengths.total_values() != n) {
-    return Corrupt("DELTA_LENGTH_BYTE_ARRAY has {} lengths for {} values", lengths.total_values(), n);
+    return Corrupt("DELTA_LENGTH_BYTE_ARRAY has {} lengths for {} values", lengths.total_values(),
+                   n);
   }
   std::vector<int64_t> lens;
   LS_RETURN_IF_ERROR(lengths.DecodeAll(&lens));
@@ -322,7 +371,8 @@ Status ChunkDecoder::DecodeDeltaLength(Cursor c, size_t n,
     if (lens[i] < 0 || static_cast<uint64_t>(lens[i]) > static_cast<uint64_t>(c.end - p)) {
       return Corrupt("DELTA_LENGTH_BYTE_ARRAY value of {} bytes overruns the page", lens[i]);
     }
-    out_->bytes[base + i] = std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(lens[i]));
+    out_->bytes[base + i] =
+        std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(lens[i]));
     p += lens[i];
   }
   out_->buffers.push_back(owner);
@@ -349,13 +399,15 @@ Status ChunkDecoder::DecodeDeltaByteArray(Cursor c, size_t n) {
   uint64_t suffix_total = 0;
   for (size_t i = 0; i < n; ++i) {
     if (pre[i] < 0 || suf[i] < 0 || static_cast<uint64_t>(pre[i]) > prev_len) {
-      return Corrupt("DELTA_BYTE_ARRAY prefix {} exceeds previous value length {}", pre[i], prev_len);
+      return Corrupt("DELTA_BYTE_ARRAY prefix {} exceeds previous value length {}", pre[i],
+                     prev_len);
     }
     suffix_total += static_cast<uint64_t>(suf[i]);
     if (suffix_total > data_left) return Corrupt("DELTA_BYTE_ARRAY suffixes overrun the page");
     prev_len = static_cast<uint64_t>(pre[i] + suf[i]);
     total += prev_len;
-    if (total > static_cast<uint64_t>(kMaxPageBytes)) return Corrupt("DELTA_BYTE_ARRAY values exceed 1 GiB");
+    if (total > static_cast<uint64_t>(kMaxPageBytes))
+      return Corrupt("DELTA_BYTE_ARRAY values exceed 1 GiB");
   }
   auto buf = AllocateUninitialized(static_cast<size_t>(total));
   char* dst = buf.get();
@@ -390,7 +442,8 @@ Status ChunkDecoder::DecodeValues(Cursor c, size_t n, Encoding encoding,
     case Encoding::kRleDictionary:
       return DecodeDictionaryIndices(c, n);
     case Encoding::kRle: {
-      if (leaf_.physical != PhysicalType::kBoolean) return Corrupt("RLE values on a non-boolean column");
+      if (leaf_.physical != PhysicalType::kBoolean)
+        return Corrupt("RLE values on a non-boolean column");
       if (c.left() < 4) return Corrupt("RLE boolean length truncated");
       uint32_t len = LoadLe32(c.p);
       if (len > c.left() - 4) return Corrupt("RLE boolean data overruns the page");
@@ -416,11 +469,13 @@ Status ChunkDecoder::DecodeValues(Cursor c, size_t n, Encoding encoding,
       LS_RETURN_IF_ERROR(dec.DecodeAll(&tmp));
       size_t base = out_->i32.size();
       out_->i32.resize(base + n);
-      for (size_t i = 0; i < n; ++i) out_->i32[base + i] = static_cast<int32_t>(static_cast<uint64_t>(tmp[i]));
+      for (size_t i = 0; i < n; ++i)
+        out_->i32[base + i] = static_cast<int32_t>(static_cast<uint64_t>(tmp[i]));
       return OkStatus();
     }
     case Encoding::kDeltaLengthByteArray:
-      if (leaf_.physical != PhysicalType::kByteArray) return Corrupt("DELTA_LENGTH_BYTE_ARRAY on a non-byte-array column");
+      if (leaf_.physical != PhysicalType::kByteArray)
+        return Corrupt("DELTA_LENGTH_BYTE_ARRAY on a non-byte-array column");
       return DecodeDeltaLength(c, n, owner);
     case Encoding::kDeltaByteArray:
       if (leaf_.physical != PhysicalType::kByteArray &&
@@ -440,7 +495,7 @@ Status ChunkDecoder::DecodeValues(Cursor c, size_t n, Encoding encoding,
 }
 
 Status ChunkDecoder::DecodeLevelsV1(const uint8_t*& p, const uint8_t* end, int16_t max_level,
-                                    Encoding encoding, int64_t n, std::vector<int16_t>* out) {
+                                    Encoding encoding, int64_t n, ColumnVector<int16_t>* out) {
   int bw = BitWidth(static_cast<uint32_t>(max_level));
   size_t base = out->size();
   out->resize(base + static_cast<size_t>(n));
@@ -449,7 +504,8 @@ Status ChunkDecoder::DecodeLevelsV1(const uint8_t*& p, const uint8_t* end, int16
     if (end - p < 4) return Corrupt("level data length truncated");
     uint32_t len = LoadLe32(p);
     p += 4;
-    if (len > static_cast<size_t>(end - p)) return Corrupt("level data of {} bytes overruns the page", len);
+    if (len > static_cast<size_t>(end - p))
+      return Corrupt("level data of {} bytes overruns the page", len);
     RleBitPackedDecoder dec(p, len, bw);
     if (auto st = dec.Decode(dst, static_cast<size_t>(n)); !st) {
       return Corrupt("levels: {}", st.error().message);
@@ -462,7 +518,8 @@ Status ChunkDecoder::DecodeLevelsV1(const uint8_t*& p, const uint8_t* end, int16
     for (int64_t i = 0; i < n; ++i) {
       uint32_t v = 0;
       for (int b = 0; b < bw; ++b) {
-        uint64_t bit = static_cast<uint64_t>(i) * static_cast<uint64_t>(bw) + static_cast<uint64_t>(b);
+        uint64_t bit =
+            static_cast<uint64_t>(i) * static_cast<uint64_t>(bw) + static_cast<uint64_t>(b);
         v = (v << 1) | ((p[bit >> 3] >> (7 - (bit & 7))) & 1);
       }
       dst[i] = static_cast<int16_t>(v);
@@ -484,7 +541,8 @@ Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, const PageRef& pag
   size_t def_base = out_->def_levels.size();
   size_t rep_base = out_->rep_levels.size();
   if (levels.v2) {
-    auto decode_v2 = [&](std::string_view raw, int16_t max_level, std::vector<int16_t>* out) -> Status {
+    auto decode_v2 = [&](std::string_view raw, int16_t max_level,
+                         ColumnVector<int16_t>* out) -> Status {
       if (max_level == 0) return OkStatus();
       size_t base = out->size();
       out->resize(base + static_cast<size_t>(n));
@@ -494,7 +552,8 @@ Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, const PageRef& pag
         return Corrupt("levels: {}", st.error().message);
       }
       for (size_t i = base; i < out->size(); ++i) {
-        if ((*out)[i] > max_level) return Corrupt("level {} exceeds the maximum {}", (*out)[i], max_level);
+        if ((*out)[i] > max_level)
+          return Corrupt("level {} exceeds the maximum {}", (*out)[i], max_level);
       }
       return OkStatus();
     };
@@ -502,10 +561,12 @@ Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, const PageRef& pag
     LS_RETURN_IF_ERROR(decode_v2(levels.def_raw, leaf_.max_def, &out_->def_levels));
   } else {
     if (leaf_.max_rep > 0) {
-      LS_RETURN_IF_ERROR(DecodeLevelsV1(p, end, leaf_.max_rep, levels.rep_encoding, n, &out_->rep_levels));
+      LS_RETURN_IF_ERROR(
+          DecodeLevelsV1(p, end, leaf_.max_rep, levels.rep_encoding, n, &out_->rep_levels));
     }
     if (leaf_.max_def > 0) {
-      LS_RETURN_IF_ERROR(DecodeLevelsV1(p, end, leaf_.max_def, levels.def_encoding, n, &out_->def_levels));
+      LS_RETURN_IF_ERROR(
+          DecodeLevelsV1(p, end, leaf_.max_def, levels.def_encoding, n, &out_->def_levels));
     }
   }
   if (leaf_.max_rep > 0 && n > 0 && out_->num_entries == 0 && out_->rep_levels[rep_base] != 0) {
@@ -513,8 +574,9 @@ Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, const PageRef& pag
   }
   size_t non_null = static_cast<size_t>(n);
   if (leaf_.max_def > 0) {
-    non_null = static_cast<size_t>(std::count(out_->def_levels.begin() + static_cast<ptrdiff_t>(def_base),
-                                              out_->def_levels.end(), leaf_.max_def));
+    non_null =
+        static_cast<size_t>(std::count(out_->def_levels.begin() + static_cast<ptrdiff_t>(def_base),
+                                       out_->def_levels.end(), leaf_.max_def));
   }
   out_->num_entries += n;
   return DecodeValues(Cursor{p, end}, non_null, levels.encoding, page.owner);
@@ -522,16 +584,45 @@ Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, const PageRef& pag
 
 }  // namespace
 
+namespace {
+constexpr size_t kHugeColumnStorage = size_t{256} << 10;
+constexpr size_t kHugePage = size_t{2} << 20;
+}  // namespace
+
+void* AllocateColumnStorage(size_t bytes) {
+  if (bytes < kHugeColumnStorage) return ::operator new(bytes);
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = nullptr;
+  if (posix_memalign(&p, kHugePage, rounded) != 0) throw std::bad_alloc();
+  madvise(p, rounded, MADV_HUGEPAGE);
+  return p;
+}
+
+void FreeColumnStorage(void* p, size_t bytes) noexcept {
+  if (bytes < kHugeColumnStorage) {
+    ::operator delete(p);
+  } else {
+    std::free(p);
+  }
+}
+
 int64_t ColumnData::num_values() const {
   switch (type) {
-    case PhysicalType::kBoolean: return static_cast<int64_t>(bools.size());
-    case PhysicalType::kInt32: return static_cast<int64_t>(i32.size());
-    case PhysicalType::kInt64: return static_cast<int64_t>(i64.size());
-    case PhysicalType::kInt96: return static_cast<int64_t>(i96.size());
-    case PhysicalType::kFloat: return static_cast<int64_t>(f32.size());
-    case PhysicalType::kDouble: return static_cast<int64_t>(f64.size());
+    case PhysicalType::kBoolean:
+      return static_cast<int64_t>(bools.size());
+    case PhysicalType::kInt32:
+      return static_cast<int64_t>(i32.size());
+    case PhysicalType::kInt64:
+      return static_cast<int64_t>(i64.size());
+    case PhysicalType::kInt96:
+      return static_cast<int64_t>(i96.size());
+    case PhysicalType::kFloat:
+      return static_cast<int64_t>(f32.size());
+    case PhysicalType::kDouble:
+      return static_cast<int64_t>(f64.size());
     case PhysicalType::kByteArray:
-    case PhysicalType::kFixedLenByteArray: return static_cast<int64_t>(bytes.size());
+    case PhysicalType::kFixedLenByteArray:
+      return static_cast<int64_t>(bytes.size());
   }
   return 0;
 }
@@ -543,7 +634,8 @@ Result<std::unique_ptr<FileReader>> FileReader::OpenPath(const std::string& path
   return Open(std::shared_ptr<storage::RandomAccessFile>(std::move(file)));
 }
 
-Result<std::unique_ptr<FileReader>> FileReader::Open(std::shared_ptr<storage::RandomAccessFile> file) {
+Result<std::unique_ptr<FileReader>> FileReader::Open(
+    std::shared_ptr<storage::RandomAccessFile> file) {
   const std::string& name = file->name();
   const int64_t size = file->size();
   if (size < 12) {
@@ -560,8 +652,9 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(std::shared_ptr<storage::Ra
   uint32_t footer_len = LoadLe32(reinterpret_cast<const uint8_t*>(tail));
   if (footer_len == 0 || static_cast<int64_t>(footer_len) > size - 12 ||
       static_cast<int64_t>(footer_len) > kMaxFooterBytes) {
-    return CorruptError("Failed to read footer of '{}': footer length {} does not fit a file of {} bytes",
-                        name, footer_len, size);
+    return CorruptError(
+        "Failed to read footer of '{}': footer length {} does not fit a file of {} bytes", name,
+        footer_len, size);
   }
   std::string footer(footer_len, '\0');
   const int64_t footer_start = size - 8 - footer_len;
@@ -590,11 +683,13 @@ Status FileReader::ValidateRowGroups() const {
   for (size_t rg = 0; rg < md.row_groups.size(); ++rg) {
     const auto& group = md.row_groups[rg];
     if (static_cast<int>(group.columns.size()) != schema_.num_leaves()) {
-      return CorruptError("Failed to read '{}': row group {} has {} column chunks, schema has {} columns",
-                          name(), rg, group.columns.size(), schema_.num_leaves());
+      return CorruptError(
+          "Failed to read '{}': row group {} has {} column chunks, schema has {} columns", name(),
+          rg, group.columns.size(), schema_.num_leaves());
     }
     if (group.num_rows < 0) {
-      return CorruptError("Failed to read '{}': row group {} has {} rows", name(), rg, group.num_rows);
+      return CorruptError("Failed to read '{}': row group {} has {} rows", name(), rg,
+                          group.num_rows);
     }
   }
   return OkStatus();
@@ -614,11 +709,13 @@ std::vector<std::pair<std::string, std::string>> FileReader::key_value_metadata(
 }
 
 ColumnChunkInfo FileReader::column_chunk_info(int rg, int leaf) const {
-  const auto& cc = metadata_->row_groups[static_cast<size_t>(rg)].columns[static_cast<size_t>(leaf)];
+  const auto& cc =
+      metadata_->row_groups[static_cast<size_t>(rg)].columns[static_cast<size_t>(leaf)];
   ColumnChunkInfo info;
   if (!cc.__isset.meta_data) return info;
   info.codec = static_cast<Compression>(RawEnum(cc.meta_data.codec));
-  for (const auto& e : cc.meta_data.encodings) info.encodings.push_back(static_cast<Encoding>(RawEnum(e)));
+  for (const auto& e : cc.meta_data.encodings)
+    info.encodings.push_back(static_cast<Encoding>(RawEnum(e)));
   info.num_values = cc.meta_data.num_values;
   info.compressed_size = cc.meta_data.total_compressed_size;
   info.uncompressed_size = cc.meta_data.total_uncompressed_size;
@@ -626,7 +723,8 @@ ColumnChunkInfo FileReader::column_chunk_info(int rg, int leaf) const {
 }
 
 std::optional<ColumnStatistics> FileReader::column_statistics(int rg, int leaf) const {
-  const auto& cc = metadata_->row_groups[static_cast<size_t>(rg)].columns[static_cast<size_t>(leaf)];
+  const auto& cc =
+      metadata_->row_groups[static_cast<size_t>(rg)].columns[static_cast<size_t>(leaf)];
   if (!cc.__isset.meta_data || !cc.meta_data.__isset.statistics) return std::nullopt;
   const auto& s = cc.meta_data.statistics;
   ColumnStatistics out;
@@ -646,6 +744,57 @@ std::optional<ColumnStatistics> FileReader::column_statistics(int rg, int leaf) 
 }
 
 Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
+  ColumnData out;
+  LS_RETURN_IF_ERROR(ReadColumnInto(rg, leaf, &out));
+  return out;
+}
+
+std::shared_ptr<char[]> FileReader::TakeChunkBuffer(size_t n, size_t* capacity) const {
+  {
+    std::lock_guard<std::mutex> lock(scratch_mutex_);
+    if (scratch_ && scratch_size_ >= n) {
+      *capacity = scratch_size_;
+      scratch_size_ = 0;
+      return std::move(scratch_);
+    }
+  }
+  *capacity = n;
+  return AllocateUninitialized(n);
+}
+
+void FileReader::ReturnChunkBuffer(std::shared_ptr<char[]> buffer, size_t n) const {
+  // Only a buffer that no decoded page references (compressed chunks) can be reused.
+  if (buffer.use_count() != 1) return;
+  std::lock_guard<std::mutex> lock(scratch_mutex_);
+  if (n > scratch_size_) {
+    scratch_ = std::move(buffer);
+    scratch_size_ = n;
+  }
+}
+
+Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
+  // Recycle what the previous read left in *result: vector capacity always, the page arena when
+  // no one else holds it any more.
+  ColumnData& out = *result;
+  std::shared_ptr<char[]> recycled;
+  size_t recycled_size = 0;
+  out.buffers.clear();
+  if (out.page_arena.use_count() == 1) {
+    recycled = std::move(out.page_arena);
+    recycled_size = out.page_arena_size;
+  }
+  out.page_arena.reset();
+  out.page_arena_size = 0;
+  out.num_entries = 0;
+  out.def_levels.clear();
+  out.rep_levels.clear();
+  out.bools.clear();
+  out.i32.clear();
+  out.i64.clear();
+  out.i96.clear();
+  out.f32.clear();
+  out.f64.clear();
+  out.bytes.clear();
   if (rg < 0 || rg >= num_row_groups() || leaf < 0 || leaf >= schema_.num_leaves()) {
     return InvalidArgument("column {} of row group {} does not exist in '{}'", leaf, rg, name());
   }
@@ -653,8 +802,8 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
   const auto& group = metadata_->row_groups[static_cast<size_t>(rg)];
   const auto& cc = group.columns[static_cast<size_t>(leaf)];
   auto fail = [&](std::string why) {
-    return CorruptError("Failed to read column '{}' of '{}': {}", schema_.Path(schema_.leaf_node(leaf)),
-                        name(), why);
+    return CorruptError("Failed to read column '{}' of '{}': {}",
+                        schema_.Path(schema_.leaf_node(leaf)), name(), why);
   };
   if (!cc.__isset.meta_data) return fail("column chunk has no metadata (encrypted or external)");
   if (cc.__isset.file_path && !cc.file_path.empty()) {
@@ -679,25 +828,60 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
   int64_t length = std::min<int64_t>(md.total_compressed_size, footer_start_ - start);
   if (length <= 0) return fail("column chunk is empty");
 
-  ColumnData out;
   out.leaf = leaf;
   out.type = node.physical;
   out.max_def = node.max_def;
   out.max_rep = node.max_rep;
   try {
     // The chunk is one uninitialized buffer; pages of UNCOMPRESSED chunks are views into it.
-    std::shared_ptr<char[]> chunk = AllocateUninitialized(static_cast<size_t>(length));
+    size_t chunk_capacity = 0;
+    std::shared_ptr<char[]> chunk = TakeChunkBuffer(static_cast<size_t>(length), &chunk_capacity);
     size_t chunk_size = static_cast<size_t>(length);
     LS_RETURN_IF_ERROR(file_->ReadAt(start, length, chunk.get()));
     const int32_t raw_codec = RawEnum(md.codec);
-    if (raw_codec < 0 || raw_codec > 7) return fail(fmt::format("unknown compression codec {}", raw_codec));
+    if (raw_codec < 0 || raw_codec > 7)
+      return fail(fmt::format("unknown compression codec {}", raw_codec));
     const auto codec = static_cast<Compression>(raw_codec);
     ChunkDecoder decoder(name(), node, &out);
-    PageArena arena(codec == Compression::kUncompressed
-                        ? 0
-                        : static_cast<size_t>(std::clamp<int64_t>(
-                              md.total_uncompressed_size, 0,
-                              std::min<int64_t>(kMaxPageBytes, length * 1024 + (1 << 20)))));
+    const int64_t uncompressed = std::clamp<int64_t>(
+        md.total_uncompressed_size, 0, std::min<int64_t>(kMaxPageBytes, length * 1024 + (1 << 20)));
+    PageArena arena(codec == Compression::kUncompressed ? 0 : static_cast<size_t>(uncompressed),
+                    std::move(recycled), recycled_size);
+    {
+      // The footer's entry count (the row count for a flat column), bounded so that a lying
+      // footer cannot reserve much (the vectors still grow past a short reservation). Values
+      // are at most one per entry and, unless RLE-encoded, take at least one byte each.
+      int64_t entries =
+          std::min<int64_t>(md.num_values, std::max<int64_t>(uncompressed * 64, 1 << 20));
+      if (node.max_rep == 0) entries = std::min<int64_t>(entries, group.num_rows);
+      const size_t n = static_cast<size_t>(std::max<int64_t>(entries, 0));
+      if (node.max_def > 0) ReserveHuge(out.def_levels, n);
+      if (node.max_rep > 0) ReserveHuge(out.rep_levels, n);
+      switch (node.physical) {
+        case PhysicalType::kBoolean:
+          ReserveHuge(out.bools, n);
+          break;
+        case PhysicalType::kInt32:
+          ReserveHuge(out.i32, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
+          break;
+        case PhysicalType::kInt64:
+          ReserveHuge(out.i64, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
+          break;
+        case PhysicalType::kInt96:
+          ReserveHuge(out.i96, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
+          break;
+        case PhysicalType::kFloat:
+          ReserveHuge(out.f32, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
+          break;
+        case PhysicalType::kDouble:
+          ReserveHuge(out.f64, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
+          break;
+        case PhysicalType::kByteArray:
+        case PhysicalType::kFixedLenByteArray:
+          ReserveHuge(out.bytes, n);
+          break;
+      }
+    }
     size_t pos = 0;
     int64_t entries_left = md.num_values;
     auto extend = [&]() -> Status {
@@ -709,6 +893,7 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
       LS_RETURN_IF_ERROR(file_->ReadAt(start + length, more, bigger.get() + chunk_size));
       chunk = std::move(bigger);  // pages already decoded keep the old buffer alive
       chunk_size += static_cast<size_t>(more);
+      chunk_capacity = chunk_size;
       length += more;
       return OkStatus();
     };
@@ -739,7 +924,8 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
       auto decompress = [&](std::string_view in, size_t out_size) -> Result<PageRef> {
         if (codec == Compression::kUncompressed) {
           if (in.size() != out_size) {
-            return fail(fmt::format("uncompressed page has {} bytes, header says {}", in.size(), out_size));
+            return fail(
+                fmt::format("uncompressed page has {} bytes, header says {}", in.size(), out_size));
           }
           return PageRef{in.data(), in.size(), chunk};
         }
@@ -749,7 +935,8 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
         auto [buf, owner] = arena.Take(out_size);
         if (auto st = Decompress(codec, in, buf, out_size); !st) {
           if (st.error().code == ErrorCode::kUnsupported) {
-            return MakeError(ErrorCode::kUnsupported, fmt::format("Failed to read '{}': {}", name(), st.error().message));
+            return MakeError(ErrorCode::kUnsupported,
+                             fmt::format("Failed to read '{}': {}", name(), st.error().message));
           }
           return fail(st.error().message);
         }
@@ -757,20 +944,25 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
       };
       switch (RawEnum(header.type)) {
         case format::PageType::DICTIONARY_PAGE: {
-          if (!header.__isset.dictionary_page_header) return fail("dictionary page without its header");
+          if (!header.__isset.dictionary_page_header)
+            return fail("dictionary page without its header");
           const auto& dh = header.dictionary_page_header;
-          LS_ASSIGN_OR_RETURN(auto page, decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
-          LS_RETURN_IF_ERROR(decoder.DecodeDictionary(page, dh.num_values,
-                                                      ToEncoding(dh.encoding)));
+          LS_ASSIGN_OR_RETURN(auto page,
+                              decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
+          LS_RETURN_IF_ERROR(
+              decoder.DecodeDictionary(page, dh.num_values, ToEncoding(dh.encoding)));
           break;
         }
         case format::PageType::DATA_PAGE: {
           if (!header.__isset.data_page_header) return fail("data page without its header");
           const auto& dh = header.data_page_header;
-          if (dh.num_values < 0 || dh.num_values > kMaxPageEntries || dh.num_values > entries_left) {
-            return fail(fmt::format("data page has {} values ({} left in the chunk)", dh.num_values, entries_left));
+          if (dh.num_values < 0 || dh.num_values > kMaxPageEntries ||
+              dh.num_values > entries_left) {
+            return fail(fmt::format("data page has {} values ({} left in the chunk)", dh.num_values,
+                                    entries_left));
           }
-          LS_ASSIGN_OR_RETURN(auto page, decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
+          LS_ASSIGN_OR_RETURN(auto page,
+                              decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
           PageLevels levels;
           levels.num_entries = dh.num_values;
           levels.encoding = ToEncoding(dh.encoding);
@@ -783,11 +975,14 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
         case format::PageType::DATA_PAGE_V2: {
           if (!header.__isset.data_page_header_v2) return fail("data page v2 without its header");
           const auto& dh = header.data_page_header_v2;
-          if (dh.num_values < 0 || dh.num_values > kMaxPageEntries || dh.num_values > entries_left) {
-            return fail(fmt::format("data page has {} values ({} left in the chunk)", dh.num_values, entries_left));
+          if (dh.num_values < 0 || dh.num_values > kMaxPageEntries ||
+              dh.num_values > entries_left) {
+            return fail(fmt::format("data page has {} values ({} left in the chunk)", dh.num_values,
+                                    entries_left));
           }
           if (dh.repetition_levels_byte_length < 0 || dh.definition_levels_byte_length < 0 ||
-              static_cast<int64_t>(dh.repetition_levels_byte_length) + dh.definition_levels_byte_length >
+              static_cast<int64_t>(dh.repetition_levels_byte_length) +
+                      dh.definition_levels_byte_length >
                   static_cast<int64_t>(body.size())) {
             return fail("data page v2 level lengths exceed the page");
           }
@@ -800,8 +995,10 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
           levels.rep_raw = body.substr(0, rl);
           levels.def_raw = body.substr(rl, dl);
           std::string_view values = body.substr(rl + dl);
-          int64_t values_size = static_cast<int64_t>(header.uncompressed_page_size) - static_cast<int64_t>(rl + dl);
-          if (values_size < 0) return fail("data page v2 uncompressed size is smaller than its levels");
+          int64_t values_size =
+              static_cast<int64_t>(header.uncompressed_page_size) - static_cast<int64_t>(rl + dl);
+          if (values_size < 0)
+            return fail("data page v2 uncompressed size is smaller than its levels");
           PageRef page{values.data(), values.size(), chunk};
           if (dh.is_compressed && codec != Compression::kUncompressed) {
             LS_ASSIGN_OR_RETURN(page, decompress(values, static_cast<size_t>(values_size)));
@@ -814,17 +1011,24 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
           break;  // index pages and unknown page types carry nothing we need
       }
     }
+    if (arena.block()) {
+      out.page_arena = arena.block();
+      out.page_arena_size = arena.capacity();
+    }
+    ReturnChunkBuffer(std::move(chunk), chunk_capacity);
   } catch (const std::bad_alloc&) {
-    return MakeError(ErrorCode::kResourceExhausted,
-                     fmt::format("Failed to read column '{}' of '{}': out of memory", node.name, name()));
+    return MakeError(
+        ErrorCode::kResourceExhausted,
+        fmt::format("Failed to read column '{}' of '{}': out of memory", node.name, name()));
   }
   if (out.max_def > 0 && static_cast<int64_t>(out.def_levels.size()) != out.num_entries) {
     return fail("definition levels do not match the number of entries");
   }
   if (node.max_rep == 0 && out.num_entries != group.num_rows) {
-    return fail(fmt::format("column has {} values, row group has {} rows", out.num_entries, group.num_rows));
+    return fail(fmt::format("column has {} values, row group has {} rows", out.num_entries,
+                            group.num_rows));
   }
-  return out;
+  return OkStatus();
 }
 
 }  // namespace lakeshare::parquet

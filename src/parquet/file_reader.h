@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -60,6 +61,9 @@ class FileReader {
 
   /// Decode one leaf column of one row group.
   Result<ColumnData> ReadColumn(int row_group, int leaf) const;
+  /// Same, into `out`, reusing the capacity of its vectors and its page buffers when nothing
+  /// else references them (reading the same column of many row groups without fresh memory).
+  Status ReadColumnInto(int row_group, int leaf, ColumnData* out) const;
 
   /// The decoded footer, for code inside src/parquet (see thrift_internal.h).
   const format::FileMetaData& metadata() const { return *metadata_; }
@@ -67,11 +71,18 @@ class FileReader {
  private:
   FileReader() = default;
   Status ValidateRowGroups() const;
+  // A compressed column chunk's raw bytes are dead once its pages are decompressed: the buffer
+  // is kept for the next chunk (fresh memory costs a page fault per 4 KiB or 2 MiB touched).
+  std::shared_ptr<char[]> TakeChunkBuffer(size_t n, size_t* capacity) const;
+  void ReturnChunkBuffer(std::shared_ptr<char[]> buffer, size_t n) const;
 
   std::shared_ptr<storage::RandomAccessFile> file_;
   std::unique_ptr<format::FileMetaData> metadata_;
   Schema schema_;
   int64_t footer_start_ = 0;
+  mutable std::mutex scratch_mutex_;
+  mutable std::shared_ptr<char[]> scratch_;
+  mutable size_t scratch_size_ = 0;
 };
 
 }  // namespace lakeshare::parquet
