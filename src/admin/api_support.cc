@@ -138,8 +138,9 @@ ApiError FromError(const Error& error) {
     }
     case ErrorCode::kResourceExhausted:
       return {429, "RESOURCE_EXHAUSTED", m};
-    case ErrorCode::kCorrupt:
     case ErrorCode::kUnavailable:
+      return {503, "TEMPORARILY_UNAVAILABLE", m};
+    case ErrorCode::kCorrupt:
     case ErrorCode::kInternal:
       break;
   }
@@ -165,6 +166,8 @@ ErrorCode ErrorCodeOf(const ApiError& error) {
       return ErrorCode::kAlreadyExists;
     case 429:
       return ErrorCode::kResourceExhausted;
+    case 503:
+      return ErrorCode::kUnavailable;
     default:
       return ErrorCode::kInternal;
   }
@@ -177,7 +180,8 @@ http::Response JsonReply(const Json& body, int status) {
 http::Response ErrorReply(const ApiError& error, std::string_view request_id) {
   std::string message = error.message;
   if (error.status >= 500) {
-    message = "Internal error";
+    message =
+        error.status == 503 ? "Temporarily unavailable, retry in a few seconds" : "Internal error";
     if (!request_id.empty()) {
       message += fmt::format(" (request id {})", request_id);
     }
@@ -186,6 +190,8 @@ http::Response ErrorReply(const ApiError& error, std::string_view request_id) {
       JsonReply(Json{{"error_code", error.error_code}, {"message", message}}, error.status);
   if (error.status == 401) {
     response.SetHeader("WWW-Authenticate", "Bearer");
+  } else if (error.status == 503) {
+    response.SetHeader("Retry-After", "1");
   }
   response.set_error(Error{ErrorCodeOf(error), error.message});
   return response;

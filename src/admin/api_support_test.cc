@@ -20,12 +20,21 @@ TEST(ApiSupportTest, MapsCatalogErrorsToUnityCatalogCodes) {
   EXPECT_EQ(FromError({ErrorCode::kAlreadyExists, "Share 's' already holds 'a.b.c' (as 'b.c')"})
                 .error_code,
             "RESOURCE_ALREADY_EXISTS");
-  ApiError internal_error = FromError({ErrorCode::kUnavailable, "db at /var/x is down"});
+  ApiError internal_error = FromError({ErrorCode::kInternal, "db at /var/x is corrupt"});
   EXPECT_EQ(internal_error.status, 500);
   http::Response reply = ErrorReply(internal_error, "req-1");
   EXPECT_EQ(reply.status(), 500);
   EXPECT_THAT(reply.body(), ::testing::Not(::testing::HasSubstr("/var/x")));
   EXPECT_THAT(reply.body(), ::testing::HasSubstr("req-1"));
+  // A dependency that is down: 503, retry, still no detail.
+  ApiError down = FromError({ErrorCode::kUnavailable, "db at /var/x is down"});
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(down.error_code, "TEMPORARILY_UNAVAILABLE");
+  http::Response retry = ErrorReply(down, "req-2");
+  EXPECT_EQ(retry.status(), 503);
+  EXPECT_THAT(retry.body(), ::testing::Not(::testing::HasSubstr("/var/x")));
+  ASSERT_NE(retry.Header("Retry-After"), nullptr);
+  EXPECT_EQ(retry.error()->code, ErrorCode::kUnavailable);
 }
 
 TEST(ApiSupportTest, ParsesBodiesStrictly) {

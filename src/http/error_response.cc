@@ -23,8 +23,9 @@ int HttpStatusFor(ErrorCode code) {
       return 409;
     case ErrorCode::kResourceExhausted:
       return 429;
-    case ErrorCode::kCorrupt:
     case ErrorCode::kUnavailable:
+      return 503;  // a dependency (metastore, object store) is down: clients retry 5xx
+    case ErrorCode::kCorrupt:
     case ErrorCode::kInternal:
       return 500;
   }
@@ -49,8 +50,9 @@ std::string_view ProtocolErrorCodeFor(ErrorCode code) {
       return "RESOURCE_ALREADY_EXISTS";
     case ErrorCode::kResourceExhausted:
       return "RESOURCE_EXHAUSTED";
-    case ErrorCode::kCorrupt:
     case ErrorCode::kUnavailable:
+      return "TEMPORARILY_UNAVAILABLE";
+    case ErrorCode::kCorrupt:
     case ErrorCode::kInternal:
       return "INTERNAL_ERROR";
   }
@@ -71,7 +73,9 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
   std::string body;
   if (status >= 500) {
     // The detail may name files, hosts or internals: it goes to the log only.
-    std::string message = "Internal error";
+    std::string message = error.code == ErrorCode::kUnavailable
+                              ? "Temporarily unavailable, retry in a few seconds"
+                              : "Internal error";
     if (!request_id.empty()) {
       message += " (request id ";
       message += request_id;
@@ -85,6 +89,8 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
   if (error.code == ErrorCode::kUnauthenticated) {
     // RFC 6750 §3: a 401 for a protected resource carries a Bearer challenge.
     response.SetHeader("WWW-Authenticate", "Bearer");
+  } else if (error.code == ErrorCode::kUnavailable) {
+    response.SetHeader("Retry-After", "1");
   }
   response.set_error(error);
   return response;

@@ -28,7 +28,7 @@ constexpr Expected kTable[] = {
     {ErrorCode::kAlreadyExists, 409, "RESOURCE_ALREADY_EXISTS"},
     {ErrorCode::kResourceExhausted, 429, "RESOURCE_EXHAUSTED"},
     {ErrorCode::kCorrupt, 500, "INTERNAL_ERROR"},
-    {ErrorCode::kUnavailable, 500, "INTERNAL_ERROR"},
+    {ErrorCode::kUnavailable, 503, "TEMPORARILY_UNAVAILABLE"},
     {ErrorCode::kInternal, 500, "INTERNAL_ERROR"},
 };
 
@@ -63,7 +63,7 @@ TEST(ErrorResponseTest, ClientErrorsCarryTheirMessage) {
 }
 
 TEST(ErrorResponseTest, InternalErrorsHideTheDetailAndNameTheRequest) {
-  Error error{ErrorCode::kUnavailable, "GET https://bucket.s3/key?X-Amz-Signature=abc: refused"};
+  Error error{ErrorCode::kInternal, "GET https://bucket.s3/key?X-Amz-Signature=abc: refused"};
   Response response = ErrorResponse(error, "req-42");
   EXPECT_EQ(response.status(), 500);
   EXPECT_THAT(response.body(), Not(HasSubstr("bucket")));
@@ -72,6 +72,18 @@ TEST(ErrorResponseTest, InternalErrorsHideTheDetailAndNameTheRequest) {
             "{\"errorCode\":\"INTERNAL_ERROR\",\"message\":\"Internal error (request id "
             "req-42)\"}");
   EXPECT_EQ(response.error()->message, error.message);  // kept for the log
+}
+
+TEST(ErrorResponseTest, AnUnavailableDependencyIsA503ToRetryWithoutItsDetail) {
+  Error error{ErrorCode::kUnavailable, "Cannot connect to the PostgreSQL metastore at db:5432"};
+  Response response = ErrorResponse(error, "req-43");
+  EXPECT_EQ(response.status(), 503);
+  EXPECT_THAT(response.body(), Not(HasSubstr("db:5432")));
+  EXPECT_EQ(response.body(),
+            "{\"errorCode\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"Temporarily unavailable, "
+            "retry in a few seconds (request id req-43)\"}");
+  ASSERT_NE(response.Header("Retry-After"), nullptr);
+  EXPECT_EQ(*response.Header("Retry-After"), "1");
 }
 
 TEST(ErrorResponseTest, EscapesMessagesAsJson) {

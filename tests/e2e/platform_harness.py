@@ -135,12 +135,23 @@ class Postgres:
         if self._run(f"{self.bin}/initdb", "-D", data, "-U", "postgres", "--auth=trust",
                      "--no-sync", "-E", "UTF8", "--locale=C", log="initdb.log") != 0:
             raise RuntimeError("initdb failed: " + (Path(self.dir) / "initdb.log").read_text())
+        self.start()
+        return self
+
+    def start(self):
+        """Start the server (again, after stop(): same data, same port)."""
         opts = (f"-k {self.dir} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
                 f"-c max_connections=300")
-        if self._run(f"{self.bin}/pg_ctl", "-D", data, "-l", f"{self.dir}/server.log", "-w",
-                     "-t", "60", "-o", opts, "start", log="pg_ctl.log") != 0:
+        if self._run(f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-l",
+                     f"{self.dir}/server.log", "-w", "-t", "60", "-o", opts, "start",
+                     log="pg_ctl.log") != 0:
             raise RuntimeError("pg_ctl start failed: " + (Path(self.dir) / "server.log").read_text())
-        return self
+
+    def stop(self):
+        """Stop the server (fast shutdown: clients are disconnected), keeping its data."""
+        if self._run(f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop",
+                     log="stop.log") != 0:
+            raise RuntimeError("pg_ctl stop failed")
 
     def create_database(self, name: str) -> str:
         if self._run(f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U",

@@ -24,9 +24,11 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import requests
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import DeltaTableWriter  # noqa: E402
-from platform_harness import SKIP, UC, Api, PlatformServer, Postgres  # noqa: E402
+from platform_harness import SKIP, UC, Api, PlatformServer, Postgres, wait_until  # noqa: E402
 
 ADMIN_TOKEN = "e2e-replicas-admin-" + "y" * 32
 DELAY_MS = 2000
@@ -181,6 +183,33 @@ def main() -> int:
             assert len(created) == args.partners + 1, len(created)
             print(f"ok   nothing lost: {len(shares)} shares, {len(recipients)} recipients, "
                   f"{len(created)} createRecipient audit events", flush=True)
+
+            # ---- 3. readiness follows the metastore ----------------------------------------
+            # A replica that lost its metastore leaves the load balancer's rotation (/readyz
+            # 503, checked at most once a second) but stays alive (/healthz), and comes back by
+            # itself, reconnecting, when the metastore does.
+            def ready(replica):
+                return requests.get(f"{replica.base}/readyz", timeout=10).status_code
+            assert ready(a) == 200 and ready(b) == 200
+            pg.stop()
+            try:
+                wait_until(lambda: ready(a) == 503 and ready(b) == 503, 10,
+                           "/readyz 503 on both replicas while the metastore is down")
+                assert requests.get(f"{a.base}/healthz", timeout=10).status_code == 200
+                # Calls fail with a 503 to retry (no 500, no detail of the metastore's address).
+                r = admin_a.get(f"{UC}/shares")
+                assert r.status_code == 503, (r.status_code, r.text)
+                assert r.json()["error_code"] == "TEMPORARILY_UNAVAILABLE", r.text
+                assert str(pg.port) not in r.text, r.text
+                assert r.headers.get("Retry-After") == "1", r.headers
+            finally:
+                pg.start()
+            wait_until(lambda: ready(a) == 200 and ready(b) == 200, 15,
+                       "/readyz 200 again on both replicas once the metastore is back")
+            admin_a.post(f"{UC}/shares", {"name": "after_outage"}, expect=200)
+            admin_b.get(f"{UC}/shares/after_outage", expect=200)
+            print("ok   /readyz follows the metastore: 503 while it was down, 200 and writes "
+                  "working again after it came back", flush=True)
     print("all checks passed")
     return 0
 
