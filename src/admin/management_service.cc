@@ -943,6 +943,10 @@ class ManagementService::Impl {
         }
         object = std::move(merged);
       }
+      if (action != Action::kRemove && !object.partitions_json.empty() &&
+          options_.check_partition_columns) {
+        API_RETURN_IF_ERROR(CheckPartitionColumns(object, i));
+      }
       if (action != Action::kRemove && !caller.is_admin) {
         API_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", object.name, 3));
         auto table = catalog_->GetTable(object.name);
@@ -959,6 +963,35 @@ class ManagementService::Impl {
       changes.push_back(catalog::SharedObjectChange{action, std::move(object)});
     }
     return changes;
+  }
+
+  // The columns `object.partitions` names must be partition columns of its table: a filter on
+  // any other column could not be enforced, and the partner would get errors, not data.
+  ApiStatus CheckPartitionColumns(const catalog::SharedDataObject& object, size_t i) {
+    Json partitions = Json::parse(object.partitions_json, nullptr, /*allow_exceptions=*/false);
+    std::vector<std::string> columns;
+    if (partitions.is_array()) {
+      for (const Json& p : partitions) {
+        const Json* values = p.is_object() && p.contains("values") ? &p["values"] : nullptr;
+        for (size_t j = 0; values != nullptr && values->is_array() && j < values->size(); ++j) {
+          const Json& v = (*values)[j];
+          if (v.is_object() && v.contains("name") && v["name"].is_string() &&
+              std::find(columns.begin(), columns.end(), v["name"].get<std::string>()) ==
+                  columns.end()) {
+            columns.push_back(v["name"].get<std::string>());
+          }
+        }
+      }
+    }
+    auto table = catalog_->GetTable(object.name);
+    if (!table) {
+      return tl::unexpected<ApiError>(internal::FromError(table.error()));
+    }
+    if (Status st = options_.check_partition_columns(*table, columns); !st) {
+      return internal::InvalidParam("updates[{}].data_object.partitions: {}", i,
+                                    st.error().message);
+    }
+    return {};
   }
 
   ApiResult<http::Response> DeleteShare(http::Request& request, const Caller& caller) {

@@ -41,6 +41,12 @@ struct ManagementOptions {
   /// share permission changes, share updates/deletes (argument: recipient name, or "" = all).
   std::function<void(const std::string& recipient)> on_access_changed;
   std::function<int64_t()> clock_ms;  // null: system clock
+  /// Checks, when a table is added to a share or its sharing options change, that the columns
+  /// its `partitions` name are partition columns of the table (the admin layer cannot read Delta
+  /// logs; app/ supplies this from src/delta). Returns kInvalidArgument naming the column, or
+  /// the reason the table's log cannot be read. Null: no check.
+  std::function<Status(const catalog::TableInfo& table, const std::vector<std::string>& columns)>
+      check_partition_columns;
 };
 
 class ManagementService {

@@ -26,6 +26,7 @@
 #include "catalog/audit_log.h"
 #include "catalog/catalog.h"
 #include "common/strings.h"
+#include "delta/snapshot.h"
 #include "http/error_response.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -34,6 +35,7 @@
 #include "sharing/server_config.h"
 #include "sharing/sharing_service.h"
 #include "sharing/yaml_share_provider.h"
+#include "storage/object_store.h"
 #include "web/activation_page.h"
 
 namespace lakeshare::app {
@@ -217,6 +219,42 @@ Result<std::string> LoadSigningKey(catalog::Catalog& catalog) {
   return catalog.GetOrCreateServerSecret("signing_key", auth::NewSecretToken());
 }
 
+/// ManagementOptions::check_partition_columns: the columns a shared table's `partitions` name
+/// must be partition columns of the table, as its Delta log says (metadata only: cheap).
+Status CheckPartitionColumns(const catalog::TableInfo& table,
+                             const std::vector<std::string>& columns) {
+  auto store = storage::OpenObjectStore(table.storage_location);
+  if (!store) {
+    return InvalidArgument("cannot open table '{}' at '{}' to check its partition columns: {}",
+                           table.full_name(), table.storage_location, store.error().message);
+  }
+  delta::SnapshotOptions options;
+  options.load_files = false;
+  options.check_protocol = false;
+  auto snapshot = delta::Snapshot::Load(std::move(*store), options);
+  if (!snapshot) {
+    return InvalidArgument(
+        "cannot read the Delta log of table '{}' at '{}' to check its partition columns: {}",
+        table.full_name(), table.storage_location, snapshot.error().message);
+  }
+  const std::vector<std::string>& partition_columns = (*snapshot)->partition_columns();
+  for (const std::string& column : columns) {
+    bool found = false;
+    for (const std::string& p : partition_columns) {
+      found = found || ToLower(p) == ToLower(column);
+    }
+    if (!found) {
+      std::string known;
+      for (const std::string& p : partition_columns) known += (known.empty() ? "" : ", ") + p;
+      return InvalidArgument(
+          "'{}' is not a partition column of table '{}' (its partition columns: {}); a "
+          "recipient's rows can only be limited by partition columns",
+          column, table.full_name(), known.empty() ? "none" : known);
+    }
+  }
+  return OkStatus();
+}
+
 int RunPlatform(const PlatformFlags& flags) {
   http::BlockShutdownSignals();
   std::filesystem::path data_dir = flags.data_dir;
@@ -257,6 +295,7 @@ int RunPlatform(const PlatformFlags& flags) {
   management_options.on_access_changed = [provider](const std::string& recipient) {
     provider->InvalidateRecipient(recipient);
   };
+  management_options.check_partition_columns = CheckPartitionColumns;
   auto management = admin::ManagementService::Create(catalog.get(), management_options);
   if (!management) return Fail(management.error());
 

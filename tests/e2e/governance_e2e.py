@@ -123,6 +123,15 @@ def teams(w: World):
 def onboard(w: World):
     a = w.team_a
     a.post(f"{UC}/shares", {"name": "acme_share", "comment": "for ACME"}, expect=200)
+    # A filter on a column that is not a partition column could not be enforced: refused at
+    # once, naming the column and the table's partition columns, and nothing is added.
+    r = a.patch(f"{UC}/shares/acme_share", {"updates": [{"action": "ADD", "data_object": {
+        "name": "retail.sales.daily", "partitions": [{"values": [
+            {"name": "article_id", "op": "EQUAL", "value": "100"}]}]}}]})
+    assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE", r.text
+    assert "article_id" in r.json()["message"] and "country" in r.json()["message"], r.text
+    assert a.get(f"{UC}/shares/acme_share", params={"include_shared_data": "true"},
+                 expect=200).json().get("objects", []) == []
     r = a.patch(f"{UC}/shares/acme_share", {"updates": [{"action": "ADD", "data_object": {
         "name": "retail.sales.daily", "data_object_type": "TABLE", "shared_as": "sales.daily",
         "history_data_sharing_status": "ENABLED", "cdf_enabled": True,
