@@ -242,6 +242,13 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+bool IsJsonPlain(std::string_view s) {
+  for (unsigned char c : s) {
+    if (!kJsonPlain.plain[c]) return false;
+  }
+  return true;
+}
+
 void AppendHex(std::string& out, std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   const size_t start = out.size();

@@ -26,6 +26,8 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
 
 /// Append `s` to `out` as a quoted JSON string. Invalid UTF-8 bytes become U+FFFD.
 void AppendJsonString(std::string& out, std::string_view s);
+/// True when AppendJsonString(s) would only add the quotes (printable ASCII but '"' and '\\').
+bool IsJsonPlain(std::string_view s);
 /// Append the shortest text that reads back as exactly `v` ("NaN"/"Infinity" quoted).
 void AppendJsonDouble(std::string& out, double v);
 

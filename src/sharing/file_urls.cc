@@ -214,6 +214,7 @@ std::optional<LocalUrlBatch> FileUrlSigner::PrepareLocal(const storage::ObjectSt
   prefix.resize(prefix.size() - 2);  // drop the separators that follow the path
   batch.mac_ = signer_.Prefixed("file", prefix);
   batch.mac_suffix_ = MacInput("", "", "", expires, scope.recipient).substr(2);
+  batch.json_plain_ = IsJsonPlain(batch.head_) && IsJsonPlain(batch.query_);
   return batch;
 }
 

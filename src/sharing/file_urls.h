@@ -75,6 +75,9 @@ class LocalUrlBatch {
   /// Append the URL of `storage_path` to `out`.
   void AppendUrl(std::string& out, std::string_view storage_path) const;
   int64_t expiration_ms() const { return expiration_ms_; }
+  /// True when every URL of the batch is JSON-plain (IsJsonPlain): all but the configured base
+  /// URL always is (percent-encoding, digits, base64url).
+  bool json_plain() const { return json_plain_; }
 
  private:
   friend class FileUrlSigner;
@@ -83,6 +86,7 @@ class LocalUrlBatch {
   std::string mac_suffix_;  // the MAC input after the path: \0{expires}\0{recipient}
   PrefixedMac mac_;         // has absorbed the MAC input before the path
   int64_t expiration_ms_ = 0;
+  bool json_plain_ = false;
 };
 
 class FileUrlSigner {

@@ -196,7 +196,13 @@ void AppendParquetFile(std::string& out, const ParquetFileLine& line) {
   out += "{\"";
   out += line.wrapper;
   out += "\":{\"url\":";
-  AppendJsonString(out, line.url);
+  if (line.url_is_plain) {
+    out.push_back('"');
+    out += line.url;
+    out.push_back('"');
+  } else {
+    AppendJsonString(out, line.url);
+  }
   out += ",\"id\":";
   AppendJsonString(out, line.id);
   out += ",\"partitionValues\":";

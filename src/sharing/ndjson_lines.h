@@ -49,6 +49,7 @@ void AppendDeltaMetadata(std::string& out, const delta::Metadata& metadata,
 struct ParquetFileLine {
   std::string_view wrapper = "file";  // "file", "add", "cdf" or "remove"
   std::string_view url;
+  bool url_is_plain = false;  // true: `url` has no byte that JSON escapes (see IsJsonPlain)
   std::string_view id;
   const delta::StringMap* partition_values = nullptr;  // null: {}
   std::string_view partition_values_json;  // when not empty: the JSON of partition_values

@@ -575,6 +575,16 @@ struct SharingService::Impl {
   Status SignFile(const ResponseUrls& urls, std::string_view action_path,
                   const delta::DeletionVectorDescriptor* dv, ResponseFormat format,
                   ResponseFormat id_scheme, SignedFile& out) const {
+    LS_RETURN_IF_ERROR(ResolveStoragePath(urls, action_path, out));
+    out.id.clear();
+    AppendFileId(out.id, id_scheme, out.storage_path);
+    return SignResolvedFile(urls, dv, format, id_scheme, out);
+  }
+
+  // SignFile in two steps, so that the ids of several files can be computed together in
+  // between: the storage path first, then (with `out.id` set) the URLs.
+  Status ResolveStoragePath(const ResponseUrls& urls, std::string_view action_path,
+                            SignedFile& out) const {
     // StoragePathOf decodes the path; most paths have nothing to decode.
     if (action_path.find('%') == std::string_view::npos && !delta::IsAbsoluteUri(action_path)) {
       out.storage_path = action_path;
@@ -582,9 +592,11 @@ struct SharingService::Impl {
       LS_ASSIGN_OR_RETURN(out.path_buffer, StoragePathOf(urls.store, action_path));
       out.storage_path = out.path_buffer;
     }
+    return OkStatus();
+  }
+  Status SignResolvedFile(const ResponseUrls& urls, const delta::DeletionVectorDescriptor* dv,
+                          ResponseFormat format, ResponseFormat id_scheme, SignedFile& out) const {
     LS_RETURN_IF_ERROR(SignUrl(urls, out.storage_path, out.url, out.expiration_ms));
-    out.id.clear();
-    AppendFileId(out.id, id_scheme, out.storage_path);
     out.has_dv_url = false;
     out.dv_id.clear();
     if (dv && format == ResponseFormat::kDelta && dv->storage_type != 'i') {
@@ -887,12 +899,12 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
         int64_t emitted_bytes = 0;
         std::string stats;
         const ResponseUrls urls = st.impl->PrepareUrls(*st.store, st.scope);
-        SignedFile sf;
+        SignedFile signed_files[kMd5Lanes];
         PartitionValuesJsonCache partition_json;
-        auto emit = [&](const delta::AddFile& f) -> Status {
-          const delta::DeletionVectorDescriptor* dv =
-              f.deletion_vector ? &f.deletion_vector->descriptor : nullptr;
-          LS_RETURN_IF_ERROR(st.impl->SignFile(urls, f.path(), dv, st.format, st.id_scheme, sf));
+        auto dv_of = [](const delta::AddFile& f) {
+          return f.deletion_vector ? &f.deletion_vector->descriptor : nullptr;
+        };
+        auto write_line = [&](const delta::AddFile& f, const SignedFile& sf) -> Status {
           std::optional<int64_t> version, timestamp;
           if (st.time_travel) {
             version = snap.version();
@@ -903,6 +915,7 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
             f.AppendStatsLiteral(stats);
             ParquetFileLine line;
             line.url = sf.url;
+            line.url_is_plain = urls.local && urls.local->json_plain();
             line.id = sf.id;
             line.partition_values = &f.partition_values->values;
             line.partition_values_json = partition_json.Get(f.partition_values);
@@ -928,6 +941,43 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
           emitted_bytes += f.size;
           return sink.MaybeFlush();
         };
+        auto emit = [&](const delta::AddFile& f) -> Status {
+          SignedFile& sf = signed_files[0];
+          LS_RETURN_IF_ERROR(
+              st.impl->SignFile(urls, f.path(), dv_of(f), st.format, st.id_scheme, sf));
+          return write_line(f, sf);
+        };
+        // The full response takes its files kMd5Lanes at a time so that their parquet ids (the
+        // MD5 of their paths) are hashed side by side (Md5Digests); same lines, same order.
+        const delta::AddFile* batch[kMd5Lanes];
+        size_t batched = 0;
+        auto emit_batch = [&]() -> Status {
+          const size_t n = std::exchange(batched, 0);
+          if (st.id_scheme != ResponseFormat::kParquet) {
+            for (size_t i = 0; i < n; ++i) LS_RETURN_IF_ERROR(emit(*batch[i]));
+            return OkStatus();
+          }
+          std::string_view paths[kMd5Lanes];
+          size_t resolved = 0;
+          Status failed;
+          for (; resolved < n; ++resolved) {
+            SignedFile& sf = signed_files[resolved];
+            failed = st.impl->ResolveStoragePath(urls, batch[resolved]->path(), sf);
+            if (!failed) break;
+            paths[resolved] = sf.storage_path;
+          }
+          unsigned char digests[kMd5Lanes][16];
+          Md5Digests(paths, resolved, digests);
+          for (size_t i = 0; i < resolved; ++i) {
+            SignedFile& sf = signed_files[i];
+            sf.id.clear();
+            AppendHex(sf.id, std::string_view(reinterpret_cast<const char*>(digests[i]), 16));
+            LS_RETURN_IF_ERROR(
+                st.impl->SignResolvedFile(urls, dv_of(*batch[i]), st.format, st.id_scheme, sf));
+            LS_RETURN_IF_ERROR(write_line(*batch[i], sf));
+          }
+          return failed;
+        };
 
         Filters filters(st.filters, snap.metadata(), snap.features());
         LimitCounter limit{st.filters.limit};
@@ -940,10 +990,12 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
             if (!filters.Shared(f)) return true;
             uint8_t outcome = filters.Hinted(f);
             if (!(outcome & delta::kMayBeTrue)) return true;
-            status = emit(f);
+            batch[batched++] = &f;
             limit.Count(f, outcome);
+            if (batched == kMd5Lanes) status = emit_batch();
             return status.has_value();
           });
+          if (status && batched > 0) status = emit_batch();
         } else {
           // Pages need an order that does not depend on how the snapshot was built: by
           // (path, deletion vector), resumed after the key in the page token.
@@ -1222,6 +1274,7 @@ Result<http::Response> SharingService::Impl::StreamChanges(
                            : a.type == delta::FileActionType::kRemove ? "remove"
                                                                       : "cdf";
             line.url = sf.url;
+            line.url_is_plain = urls.local && urls.local->json_plain();
             line.id = id;
             line.partition_values = &a.partition_values;
             line.size = a.size.value_or(0);

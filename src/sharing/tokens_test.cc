@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace lakeshare::sharing {
 namespace {
 
@@ -75,6 +77,15 @@ TEST(TokensTest, Base64UrlHasNoPadding) {
   std::string out = "x";
   AppendBase64Url(out, "foob");
   EXPECT_EQ(out, "xZm9vYg");
+  // Every length up to several times the encoder's stack buffer, against the standard alphabet.
+  std::string bytes;
+  for (int n = 0; n < 200; ++n) {
+    std::string want = Base64Encode(bytes);
+    while (!want.empty() && want.back() == '=') want.pop_back();
+    for (char& c : want) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    ASSERT_EQ(Base64UrlEncode(bytes), want) << n;
+    bytes.push_back(static_cast<char>(n * 53 + 7));
+  }
 }
 
 TEST(TokensTest, DigestsMatchOpenSsl) {
@@ -90,6 +101,31 @@ TEST(TokensTest, DigestsMatchOpenSsl) {
     EVP_Digest(data.data(), data.size(), want, &len, EVP_sha256(), nullptr);
     EXPECT_EQ(std::string(reinterpret_cast<char*>(sha), 32),
               std::string(reinterpret_cast<char*>(want), len));
+  }
+}
+
+TEST(TokensTest, SideBySideMd5MatchesOneAtATime) {
+  // Every count of messages, lengths around the one-block limit (55) and past it.
+  std::vector<std::string> messages;
+  for (size_t len : {0, 1, 21, 54, 55, 56, 63, 64, 100, 3, 40, 55, 7, 56, 12, 33}) {
+    std::string m;
+    for (size_t i = 0; i < len; ++i) m.push_back(static_cast<char>('a' + (i * 7 + len) % 26));
+    messages.push_back(m);
+  }
+  for (size_t start = 0; start + kMd5Lanes <= messages.size(); ++start) {
+    for (size_t n = 0; n <= kMd5Lanes; ++n) {
+      std::string_view views[kMd5Lanes];
+      for (size_t i = 0; i < n; ++i) views[i] = messages[start + i];
+      unsigned char got[kMd5Lanes][16];
+      Md5Digests(views, n, got);
+      for (size_t i = 0; i < n; ++i) {
+        unsigned char want[16];
+        Md5Digest(views[i], want);
+        EXPECT_EQ(std::string(reinterpret_cast<char*>(got[i]), 16),
+                  std::string(reinterpret_cast<char*>(want), 16))
+            << "message of " << views[i].size() << " bytes";
+      }
+    }
   }
 }
 
