@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstring>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -16,13 +17,20 @@ namespace {
 using OrderedJson = nlohmann::ordered_json;
 
 void AppendInt(std::string& out, std::string_view name, int64_t v) {
-  char buf[32];
+  // ,"name":v built on the stack and appended once (names are short constants).
+  char buf[64];
+  if (name.size() > sizeof(buf) - 30) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    out += std::to_string(v);
+    return;
+  }
   char* p = buf;
   *p++ = ',';
   *p++ = '"';
-  out.append(buf, p);
-  out.append(name);
-  p = buf;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
   *p++ = '"';
   *p++ = ':';
   p = std::to_chars(p, buf + sizeof(buf), v).ptr;

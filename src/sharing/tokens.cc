@@ -107,16 +107,15 @@ __attribute__((target("avx2"))) void Md5OneBlockAvx2(const std::string_view* dat
                                                      unsigned char (*out)[16]) {
   alignas(32) uint32_t words[16][kMd5Lanes] = {};
   for (size_t lane = 0; lane < kMd5Lanes; ++lane) {
-    unsigned char block[64] = {};
+    // RFC 1321, 3.1-3.2: the message, 0x80, zeros, the bit length; words are little-endian,
+    // as x86 stores them.
+    uint32_t block[16] = {};
     const size_t len = lane < n ? data[lane].size() : 0;
     if (len > 0) std::memcpy(block, data[lane].data(), len);
-    block[len] = 0x80;
+    reinterpret_cast<unsigned char*>(block)[len] = 0x80;
     const uint64_t bits = static_cast<uint64_t>(len) * 8;
-    for (int k = 0; k < 8; ++k) block[56 + k] = static_cast<unsigned char>(bits >> (8 * k));
-    for (int j = 0; j < 16; ++j) {
-      words[j][lane] = uint32_t{block[4 * j]} | (uint32_t{block[4 * j + 1]} << 8) |
-                       (uint32_t{block[4 * j + 2]} << 16) | (uint32_t{block[4 * j + 3]} << 24);
-    }
+    std::memcpy(&block[14], &bits, sizeof(bits));
+    for (int j = 0; j < 16; ++j) words[j][lane] = block[j];
   }
   __m256i m[16];
   for (int j = 0; j < 16; ++j) m[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(words[j]));
@@ -157,11 +156,7 @@ __attribute__((target("avx2"))) void Md5OneBlockAvx2(const std::string_view* dat
   _mm256_store_si256(reinterpret_cast<__m256i*>(state[2]), _mm256_add_epi32(c, c0));
   _mm256_store_si256(reinterpret_cast<__m256i*>(state[3]), _mm256_add_epi32(d, d0));
   for (size_t lane = 0; lane < n; ++lane) {
-    for (int w = 0; w < 4; ++w) {
-      for (int k = 0; k < 4; ++k) {
-        out[lane][4 * w + k] = static_cast<unsigned char>(state[w][lane] >> (8 * k));
-      }
-    }
+    for (int w = 0; w < 4; ++w) std::memcpy(&out[lane][4 * w], &state[w][lane], 4);
   }
 }
 
