@@ -893,7 +893,7 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
         const State& st = *state;
         const delta::Snapshot& snap = *st.snapshot;
         LineSink sink(writer);
-        sink.buffer() = st.head;
+        sink.buffer() += st.head;  // keeps the reserved capacity
         std::optional<int64_t> min_expiration;
         int64_t emitted = 0;
         int64_t emitted_bytes = 0;
@@ -1251,7 +1251,7 @@ Result<http::Response> SharingService::Impl::StreamChanges(
         const State& st = *state;
         const ChangeRange& r = st.range;
         LineSink sink(writer);
-        sink.buffer() = st.head;
+        sink.buffer() += st.head;  // keeps the reserved capacity
         Filters filters(st.filters, st.latest->metadata(), st.latest->features());
         std::optional<int64_t> min_expiration;
         int64_t emitted = 0;
