@@ -4,6 +4,7 @@
 // columns in parquet as struct fields. Any missing column should be treated as null."
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <unordered_map>
@@ -460,6 +461,9 @@ class CheckpointFileReader {
       : r_(reader), s_(reader.schema()), name_(name), sink_(sink) {}
 
   Status Run() {
+    if (sink_.wants_file_actions() && Path("add.path") >= 0) {
+      sink_.ExpectAdds(static_cast<size_t>(std::max<int64_t>(r_.num_rows(), 0)));  // at most
+    }
     for (int rg = 0; rg < r_.num_row_groups(); ++rg) {
       LS_RETURN_IF_ERROR(ReadNonFileActions(rg));
       if (sink_.wants_file_actions()) {
@@ -674,7 +678,6 @@ class CheckpointFileReader {
     if (Path("add.stats_parsed") >= 0 && (!stats.present() || stats.data().num_values() < adds)) {
       LS_RETURN_IF_ERROR(parsed.Load(r_, rg, Path("add.stats_parsed")));
     }
-    sink_.ExpectAdds(static_cast<size_t>(adds));
     // Paths and JSON stats are referenced in the decoded pages rather than copied.
     auto bytes_of = [](const ColumnData& c) {
       size_t n = 0;

@@ -131,7 +131,8 @@ std::string_view Arena::Copy(std::string_view s) {
   }
   if (s.size() > left_) {
     // Small blocks first (small tables stay small), huge-page blocks once the arena is large.
-    size_t size = std::max(allocated_ >= kHugePage ? kHugePage : kArenaBlock, s.size());
+    size_t size =
+        std::max(allocated_ >= kHugePage || expect_large_ ? kHugePage : kArenaBlock, s.size());
     blocks_.emplace_back(size);
     cursor_ = blocks_.back().data();
     left_ = size;
@@ -693,6 +694,9 @@ void FileSetBuilder::Add(const AddInput& in, Version version) {
 void FileSetBuilder::ExpectAdds(size_t n) {
   Impl& m = *impl_;
   m.tail->files.Expect(m.tail->files.size() + n);
+  if (n >= 8192) {
+    m.tail->arena.ExpectLarge();
+  }
   m.ops.reserve(m.ops.size() + n);
 }
 

@@ -56,12 +56,15 @@ class Arena {
  public:
   std::string_view Copy(std::string_view s);
   size_t bytes_allocated() const { return allocated_; }
+  /// Much will be copied: take huge-page blocks from the start.
+  void ExpectLarge() { expect_large_ = true; }
 
  private:
   std::vector<MemoryBlock> blocks_;
   char* cursor_ = nullptr;
   size_t left_ = 0;
   size_t allocated_ = 0;
+  bool expect_large_ = false;
 };
 
 /// One interned partitionValues map, in the order of the log.

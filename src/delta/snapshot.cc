@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <unordered_set>
 
@@ -297,6 +298,13 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::LoadSegment(
   if (segment.checkpoint) {
     LS_RETURN_IF_ERROR(ReadCheckpoint(*store, *segment.checkpoint, b, snap->stats_));
   }
+  // A size hint for large replays (an add takes a few hundred bytes of JSON): storage starts
+  // with huge-page blocks instead of growing through small ones (a page fault per 4 KiB).
+  int64_t replay_bytes = 0;
+  for (const auto& c : segment.replay) {
+    replay_bytes += c.file.size;
+  }
+  b.ExpectAdds(static_cast<size_t>(std::max<int64_t>(replay_bytes, 0) / 1024));
   for (const auto& c : segment.replay) {
     LS_RETURN_IF_ERROR(ReplayCommit(*store, c, b, snap->stats_));
   }

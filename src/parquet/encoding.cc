@@ -1,6 +1,6 @@
-#include <algorithm>
-
 #include "parquet/encoding_internal.h"
+
+#include <algorithm>
 
 namespace lakeshare::parquet {
 
@@ -12,8 +12,8 @@ inline uint64_t LoadLe64(const uint8_t* p) {
 }
 }  // namespace
 
-void UnpackBits(const uint8_t* in, size_t in_len, uint64_t bit_offset, int bit_width, uint32_t* out,
-                size_t n) {
+void UnpackBits(const uint8_t* in, size_t in_len, uint64_t bit_offset, int bit_width,
+                uint32_t* out, size_t n) {
   if (bit_width == 0) {
     std::memset(out, 0, n * sizeof(uint32_t));
     return;
@@ -125,31 +125,15 @@ Status DeltaBinaryPackedDecoder::Init(const uint8_t* data, size_t len) {
   return OkStatus();
 }
 
-Status DeltaBinaryPackedDecoder::CheckTotal() const {
+Status DeltaBinaryPackedDecoder::DecodeAll(std::vector<int64_t>* out) {
+  size_t base = out->size();
+  if (total_ == 0) return OkStatus();
   // Every value takes at least one bit of a block header or body; cap what we reserve.
   if (total_ > static_cast<uint64_t>(end_ - p_) * 8 * 64 + 1) {
     return CorruptError("DELTA_BINARY_PACKED claims {} values in {} bytes", total_, end_ - p_);
   }
-  return OkStatus();
-}
-
-Status DeltaBinaryPackedDecoder::DecodeAll(std::vector<int64_t>* out) {
-  size_t base = out->size();
-  if (total_ == 0) return OkStatus();
-  LS_RETURN_IF_ERROR(CheckTotal());
   out->resize(base + static_cast<size_t>(total_));
-  return DecodeInto(out->data() + base);
-}
-
-Status DeltaBinaryPackedDecoder::DecodeAll(ColumnVector<int64_t>* out) {
-  size_t base = out->size();
-  if (total_ == 0) return OkStatus();
-  LS_RETURN_IF_ERROR(CheckTotal());
-  out->resize(base + static_cast<size_t>(total_));
-  return DecodeInto(out->data() + base);
-}
-
-Status DeltaBinaryPackedDecoder::DecodeInto(int64_t* dst) {
+  int64_t* dst = out->data() + base;
   uint64_t value = static_cast<uint64_t>(first_);
   dst[0] = first_;
   uint64_t produced = 1;
@@ -263,8 +247,7 @@ void EncodeRleBitPacked(const T* values, size_t n, int bit_width, std::string* o
     const size_t rle = run - need;
     AppendUleb128(static_cast<uint64_t>(rle) << 1, out);
     uint32_t v = static_cast<uint32_t>(values[pos]);
-    for (size_t k = 0; k < width_bytes; ++k)
-      out->push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+    for (size_t k = 0; k < width_bytes; ++k) out->push_back(static_cast<char>((v >> (8 * k)) & 0xff));
     pos += run;
     literal = pos;
   }

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "common/result.h"
-#include "parquet/column_reader.h"
 
 namespace lakeshare::parquet {
 
@@ -40,9 +39,7 @@ inline int64_t ZigZagDecode(uint64_t v) { return static_cast<int64_t>((v >> 1) ^
 class RleBitPackedDecoder {
  public:
   RleBitPackedDecoder() = default;
-  RleBitPackedDecoder(const uint8_t* data, size_t len, int bit_width) {
-    Reset(data, len, bit_width);
-  }
+  RleBitPackedDecoder(const uint8_t* data, size_t len, int bit_width) { Reset(data, len, bit_width); }
   void Reset(const uint8_t* data, size_t len, int bit_width);
 
   /// Decode exactly `n` values into `out` (uint32 range); kCorrupt when the data ends first.
@@ -66,8 +63,8 @@ class RleBitPackedDecoder {
 
 /// Unpack `n` values of `bit_width` bits (LSB-first) starting at bit `bit_offset` of `in`,
 /// which holds `in_len` bytes. The caller guarantees the bits exist.
-void UnpackBits(const uint8_t* in, size_t in_len, uint64_t bit_offset, int bit_width, uint32_t* out,
-                size_t n);
+void UnpackBits(const uint8_t* in, size_t in_len, uint64_t bit_offset, int bit_width,
+                uint32_t* out, size_t n);
 
 /// The writer's side of the RLE / bit-packing hybrid: append the encoding of `values[0, n)`
 /// (without the length prefix) to `out`. Runs of 8 or more equal values become RLE runs; the rest
@@ -94,13 +91,9 @@ class DeltaBinaryPackedDecoder {
   uint64_t total_values() const { return total_; }
   /// Decode all values; afterwards consumed() tells where the encoding ended.
   Status DecodeAll(std::vector<int64_t>* out);
-  Status DecodeAll(ColumnVector<int64_t>* out);
   size_t consumed() const { return static_cast<size_t>(p_ - begin_); }
 
  private:
-  // Check the count against the input size (before anything is allocated for it).
-  Status CheckTotal() const;
-  Status DecodeInto(int64_t* dst);
   const uint8_t* begin_ = nullptr;
   const uint8_t* p_ = nullptr;
   const uint8_t* end_ = nullptr;

@@ -1374,7 +1374,7 @@ class Dictionary {
 };
 
 // Levels of entries [begin, end) with the RLE hybrid; an empty vector means all `fill`.
-void EncodeLevels(const ColumnVector<int16_t>& levels, int16_t fill, size_t begin, size_t end,
+void EncodeLevels(const std::vector<int16_t>& levels, int16_t fill, size_t begin, size_t end,
                   int16_t max_level, std::string* out) {
   const int bw = BitWidth(static_cast<uint64_t>(max_level));
   if (levels.empty()) {

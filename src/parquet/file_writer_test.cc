@@ -660,8 +660,8 @@ ColumnData Int32Column(std::vector<int32_t> values, std::vector<int16_t> defs, i
   ColumnData c;
   c.type = P::kInt32;
   c.max_def = max_def;
-  c.i32.assign(values.begin(), values.end());
-  c.def_levels.assign(defs.begin(), defs.end());
+  c.i32 = std::move(values);
+  c.def_levels = std::move(defs);
   c.num_entries = c.def_levels.empty() ? static_cast<int64_t>(c.i32.size())
                                        : static_cast<int64_t>(c.def_levels.size());
   return c;

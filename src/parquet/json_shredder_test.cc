@@ -44,11 +44,6 @@ struct Striped {
   std::vector<int16_t> rep, def;
 };
 
-template <typename T>
-std::vector<T> Values(const ColumnVector<T>& v) {
-  return std::vector<T>(v.begin(), v.end());
-}
-
 Striped Levels(const ColumnData& c) {
   Striped s;
   for (int64_t i = 0; i < c.num_entries; ++i) {
@@ -73,14 +68,14 @@ TEST(RowShredderTest, StripesTheDremelPaperExample) {
   EXPECT_EQ(shredder.num_rows(), 0);
 
   // Figure 3 of the paper: (value, r, d) for every column.
-  EXPECT_EQ(Values(cols[0].i64), (std::vector<int64_t>{10, 20}));  // DocId
+  EXPECT_EQ(cols[0].i64, (std::vector<int64_t>{10, 20}));  // DocId
   EXPECT_EQ(Levels(cols[0]).def, (std::vector<int16_t>{0, 0}));
 
-  EXPECT_EQ(Values(cols[1].i64), (std::vector<int64_t>{10, 30}));  // Links.Backward
+  EXPECT_EQ(cols[1].i64, (std::vector<int64_t>{10, 30}));  // Links.Backward
   EXPECT_EQ(Levels(cols[1]).rep, (std::vector<int16_t>{0, 0, 1}));
   EXPECT_EQ(Levels(cols[1]).def, (std::vector<int16_t>{1, 2, 2}));
 
-  EXPECT_EQ(Values(cols[2].i64), (std::vector<int64_t>{20, 40, 60, 80}));  // Links.Forward
+  EXPECT_EQ(cols[2].i64, (std::vector<int64_t>{20, 40, 60, 80}));  // Links.Forward
   EXPECT_EQ(Levels(cols[2]).rep, (std::vector<int16_t>{0, 1, 1, 0}));
   EXPECT_EQ(Levels(cols[2]).def, (std::vector<int16_t>{2, 2, 2, 2}));
 
@@ -211,8 +206,8 @@ TEST(RowShredderTest, AFailedRowLeavesNothingBehind) {
   EXPECT_EQ(shredder.num_rows(), 2);
   EXPECT_EQ(shredder.rows_seen(), 3);
   auto cols = shredder.TakeColumns();
-  EXPECT_EQ(Values(cols[0].i64), (std::vector<int64_t>{10, 20}));
-  EXPECT_EQ(Values(cols[2].i64), (std::vector<int64_t>{20, 40, 60, 80}));
+  EXPECT_EQ(cols[0].i64, (std::vector<int64_t>{10, 20}));
+  EXPECT_EQ(cols[2].i64, (std::vector<int64_t>{20, 40, 60, 80}));
   EXPECT_EQ(Strings(cols[5]), (std::vector<std::string>{"http://A", "http://B", "http://C"}));
   EXPECT_EQ(cols[3].num_entries, 5);
 }
@@ -228,7 +223,7 @@ TEST(RowShredderTest, AcceptsParsedJsonOfBothKinds) {
   ASSERT_TRUE(shredder.AddJsonLine(R"({"m":{"-0":-0},"f":-0})"));
   auto cols = shredder.TakeColumns();
   EXPECT_EQ(Strings(cols[0]), (std::vector<std::string>{"b", "a", "a", "b", "-0"}));
-  EXPECT_EQ(Values(cols[1].i32), (std::vector<int32_t>{1, 2, 2, 1, 0}));
+  EXPECT_EQ(cols[1].i32, (std::vector<int32_t>{1, 2, 2, 1, 0}));
   ASSERT_EQ(cols[2].f64.size(), 3u);
   EXPECT_TRUE(std::signbit(cols[2].f64[0]));
   EXPECT_EQ(cols[2].f64[1], 1.0);
