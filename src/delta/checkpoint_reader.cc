@@ -39,6 +39,24 @@ bool AllNull(const FileReader& reader, int row_group, int leaf) {
   return *stats->null_count >= reader.column_chunk_info(row_group, leaf).num_values;
 }
 
+// Drop what ties decoded data to the file just read (views, page buffers shared with a
+// snapshot), keeping the memory that can be reused: vector capacity, an unshared page arena.
+void Detach(ColumnData& d) {
+  d.buffers.clear();
+  d.bytes.clear();
+  if (d.page_arena.use_count() > 1) {
+    d.page_arena.reset();
+    d.page_arena_size = 0;
+  }
+}
+
+size_t Capacity(const ColumnData& d) {
+  return (d.def_levels.capacity() + d.rep_levels.capacity()) * sizeof(int16_t) +
+         d.bools.capacity() + d.i32.capacity() * 4 + d.i64.capacity() * 8 +
+         d.i96.capacity() * sizeof(parquet::Int96) + d.f32.capacity() * 4 + d.f64.capacity() * 8 +
+         d.bytes.capacity() * sizeof(std::string_view) + (d.page_arena ? d.page_arena_size : 0);
+}
+
 // A leaf column without repetition, read row by row.
 class FlatColumn {
  public:
@@ -57,6 +75,11 @@ class FlatColumn {
   bool present() const { return node_ != nullptr; }
   const SchemaNode* node() const { return node_; }
   const ColumnData& data() const { return data_; }
+  void Detach() {
+    node_ = nullptr;
+    lakeshare::delta::Detach(data_);
+  }
+  size_t Capacity() const { return lakeshare::delta::Capacity(data_); }
 
   /// Advance one row; true when the leaf value is defined.
   bool Next() {
@@ -134,6 +157,11 @@ class RepeatedColumn {
   const ColumnData& data() const { return data_; }
   /// Not present; the decoded data's memory is kept for the next Load.
   void Reset() { present_ = false; }
+  void Detach() {
+    present_ = false;
+    lakeshare::delta::Detach(data_);
+  }
+  size_t Capacity() const { return lakeshare::delta::Capacity(data_); }
 
   /// Advance one row; `out` gets the value index of each element (-1 for a null element).
   /// Returns the definition level of the row's first entry (to tell null from empty).
@@ -193,6 +221,11 @@ class MapColumn {
     return OkStatus();
   }
   bool present() const { return key_.present(); }
+  void Detach() {
+    key_.Detach();
+    value_.Detach();
+  }
+  size_t Capacity() const { return key_.Capacity() + value_.Capacity(); }
   /// Advance one row; fills `out` with views valid until the next Load.
   Status NextRow(std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& out,
                  std::string_view what) {
@@ -242,6 +275,8 @@ class ListColumn {
     node_def_ = n.max_def;
     return col_.Load(reader, row_group, node, n.list_element);
   }
+  void Detach() { col_.Detach(); }
+  size_t Capacity() const { return col_.Capacity(); }
   /// Advance one row; nullopt when the list itself is null.
   std::optional<std::vector<std::string>> NextRow() {
     if (!col_.present()) {
@@ -455,10 +490,55 @@ class ParsedStats {
   std::unordered_map<int, size_t> column_of_;
 };
 
+// Column readers shared by the action kinds and row groups of a file, and by the files a thread
+// reads: each Load reuses the memory of the previous one (fresh memory costs a page fault per
+// page touched and the kernel's zeroing: a third of a cold load of a large checkpoint).
+struct ColumnPool {
+  std::array<FlatColumn, 13> flat;
+  std::array<MapColumn, 2> map;
+  std::array<ListColumn, 2> list;
+
+  /// Keep reusable memory only; none of the file's data.
+  void Detach() {
+    for (auto& c : flat) {
+      c.Detach();
+    }
+    for (auto& c : map) {
+      c.Detach();
+    }
+    for (auto& c : list) {
+      c.Detach();
+    }
+  }
+  size_t Capacity() const {
+    size_t n = 0;
+    for (const auto& c : flat) {
+      n += c.Capacity();
+    }
+    for (const auto& c : map) {
+      n += c.Capacity();
+    }
+    for (const auto& c : list) {
+      n += c.Capacity();
+    }
+    return n;
+  }
+};
+
+// What a thread keeps between checkpoint reads (about one row group's decode buffers).
+constexpr size_t kMaxPooledBytes = size_t{256} << 20;
+
 class CheckpointFileReader {
  public:
-  CheckpointFileReader(const FileReader& reader, std::string_view name, ActionSink& sink)
-      : r_(reader), s_(reader.schema()), name_(name), sink_(sink) {}
+  CheckpointFileReader(const FileReader& reader, std::string_view name, ActionSink& sink,
+                       ColumnPool& pool)
+      : r_(reader),
+        s_(reader.schema()),
+        name_(name),
+        sink_(sink),
+        flat_(pool.flat),
+        map_(pool.map),
+        list_(pool.list) {}
 
   Status Run() {
     if (sink_.wants_file_actions() && Path("add.path") >= 0) {
@@ -785,11 +865,9 @@ class CheckpointFileReader {
   const Schema& s_;
   std::string_view name_;
   ActionSink& sink_;
-  // Column readers shared by the action kinds and row groups: each Load reuses the memory of
-  // the previous one (fresh memory costs a page fault per page touched).
-  std::array<FlatColumn, 13> flat_;
-  std::array<MapColumn, 2> map_;
-  std::array<ListColumn, 2> list_;
+  std::array<FlatColumn, 13>& flat_;
+  std::array<MapColumn, 2>& map_;
+  std::array<ListColumn, 2>& list_;
 };
 
 }  // namespace
@@ -808,8 +886,13 @@ Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view
     return MakeError(reader.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
                                                       reader.error().message));
   }
-  CheckpointFileReader cr(**reader, path, sink);
+  thread_local ColumnPool pool;
+  CheckpointFileReader cr(**reader, path, sink, pool);
   Status st = cr.Run();
+  pool.Detach();
+  if (pool.Capacity() > kMaxPooledBytes) {
+    pool = ColumnPool();
+  }
   if (!st) {
     return MakeError(st.error().code,
                      fmt::format("Failed to read checkpoint '{}': {}", path, st.error().message));
