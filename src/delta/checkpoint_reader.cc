@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <unordered_map>
 
 #include "common/strings.h"
@@ -525,8 +527,33 @@ struct ColumnPool {
   }
 };
 
-// What a thread keeps between checkpoint reads (about one row group's decode buffers).
+// What the process keeps between checkpoint reads: one pool of decode buffers (about one row
+// group's worth), at most this big. A read takes it when it is free and gives it back after;
+// concurrent reads use fresh pools, and only one is kept, so the retained memory stays bounded
+// whatever the number of threads.
 constexpr size_t kMaxPooledBytes = size_t{256} << 20;
+
+class KeptPool {
+ public:
+  static std::unique_ptr<ColumnPool> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return kept_ ? std::move(kept_) : std::make_unique<ColumnPool>();
+  }
+  static void Give(std::unique_ptr<ColumnPool> pool) {
+    pool->Detach();
+    if (pool->Capacity() > kMaxPooledBytes) {
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!kept_) {
+      kept_ = std::move(pool);
+    }
+  }
+
+ private:
+  static inline std::mutex mu_;
+  static inline std::unique_ptr<ColumnPool> kept_;
+};
 
 class CheckpointFileReader {
  public:
@@ -886,13 +913,9 @@ Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view
     return MakeError(reader.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
                                                       reader.error().message));
   }
-  thread_local ColumnPool pool;
-  CheckpointFileReader cr(**reader, path, sink, pool);
-  Status st = cr.Run();
-  pool.Detach();
-  if (pool.Capacity() > kMaxPooledBytes) {
-    pool = ColumnPool();
-  }
+  std::unique_ptr<ColumnPool> pool = KeptPool::Take();
+  Status st = CheckpointFileReader(**reader, path, sink, *pool).Run();
+  KeptPool::Give(std::move(pool));
   if (!st) {
     return MakeError(st.error().code,
                      fmt::format("Failed to read checkpoint '{}': {}", path, st.error().message));
