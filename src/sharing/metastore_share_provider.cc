@@ -476,6 +476,19 @@ Result<Recipient> MetastoreShareProvider::Authenticate(const std::string* author
   return Recipient{entry->recipient, /*anonymous=*/false};
 }
 
+std::optional<std::string> MetastoreShareProvider::RefusedRecipient(
+    const std::string* authorization) const {
+  std::optional<std::string_view> token = auth::BearerToken(authorization);
+  if (!token) {
+    return std::nullopt;
+  }
+  auto hit = impl_->tokens.Get(catalog::HashToken(*token), impl_->Now());
+  if (!hit || !(*hit)->known) {
+    return std::nullopt;
+  }
+  return (*hit)->recipient;
+}
+
 Result<ListPage<ShareInfo>> MetastoreShareProvider::ListShares(const Recipient& recipient,
                                                                const ListOptions& options) const {
   const int64_t now = impl_->Now();

@@ -69,6 +69,7 @@ class MetastoreShareProvider final : public ShareProvider {
 
   Result<Recipient> Authenticate(const std::string* authorization,
                                  std::string_view remote_address) const override;
+  std::optional<std::string> RefusedRecipient(const std::string* authorization) const override;
   Result<ListPage<ShareInfo>> ListShares(const Recipient& recipient,
                                          const ListOptions& options) const override;
   Result<ShareInfo> GetShare(const Recipient& recipient, std::string_view share) const override;

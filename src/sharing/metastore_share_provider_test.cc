@@ -345,6 +345,12 @@ TEST_F(MetastoreProviderTest, IpAccessListGatesRequestsAndFileUrls) {
   EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(refused.error().message.find("'192.168.1.1'"), std::string::npos);
   EXPECT_NE(refused.error().message.find("IP access list"), std::string::npos);
+  // The refusal can be audited under the token's recipient; unknown tokens name nobody.
+  EXPECT_EQ(provider_->RefusedRecipient(&header), std::optional<std::string>("acme"));
+  const std::string stranger = "Bearer not-a-token-of-anyone-0123456789";
+  EXPECT_FALSE(provider_->Authenticate(&stranger, "10.1.2.3"));
+  EXPECT_EQ(provider_->RefusedRecipient(&stranger), std::nullopt);
+  EXPECT_EQ(provider_->RefusedRecipient(nullptr), std::nullopt);
 
   auto table = provider_->GetTable(As("acme"), "retail", "sales", "daily");
   ASSERT_OK(table);

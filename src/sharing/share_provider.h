@@ -117,6 +117,13 @@ class ShareProvider {
   /// are compared in constant time (or looked up by their SHA-256 digest).
   virtual Result<Recipient> Authenticate(const std::string* authorization,
                                          std::string_view remote_address) const = 0;
+  /// After Authenticate refused a valid token with kPermissionDenied (its IP access list), the
+  /// recipient the token belongs to, so that the refusal is audited under that recipient;
+  /// nullopt when unknown. Never reads the metastore (answers from what Authenticate cached).
+  virtual std::optional<std::string> RefusedRecipient(const std::string* authorization) const {
+    (void)authorization;
+    return std::nullopt;
+  }
 
   virtual Result<ListPage<ShareInfo>> ListShares(const Recipient& recipient,
                                                  const ListOptions& options) const = 0;

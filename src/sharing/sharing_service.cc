@@ -1486,8 +1486,18 @@ Status SharingService::Authenticate(http::Request& request) const {
   // The notes are written before the check so that refusals (401, 403) are audited under the
   // action the caller attempted.
   NoteRequest(request);
-  LS_ASSIGN_OR_RETURN(Recipient r, impl_->provider->Authenticate(request.Header("Authorization"),
-                                                                 request.remote_address()));
+  auto authenticated =
+      impl_->provider->Authenticate(request.Header("Authorization"), request.remote_address());
+  if (!authenticated) {
+    if (authenticated.error().code == ErrorCode::kPermissionDenied) {
+      // A valid token from an address its recipient may not use: the auditor wants to know whose.
+      if (auto who = impl_->provider->RefusedRecipient(request.Header("Authorization"))) {
+        request.audit()->recipient = *who;
+      }
+    }
+    return tl::unexpected<Error>(authenticated.error());
+  }
+  Recipient r = std::move(*authenticated);
   if (!r.anonymous) request.audit()->recipient = r.name;
   request.set_principal("recipient:" + r.name);
   request.set_identity(std::move(r));
