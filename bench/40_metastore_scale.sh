@@ -185,10 +185,15 @@ for r in rows:
     w = r["provider"]["ttl_2s_from_cold"]
     print()
     print("%s, default TTL from cold: %d token misses and %d share misses in %d samples "
-          "(each miss reads the metastore; the p99 is a miss)." %
-          (r["backend"], w["token_misses"], w["share_misses"], w["samples"]))
+          "(%.0f%% of the samples read the metastore, so the p99 is a miss)." %
+          (r["backend"], w["token_misses"], w["share_misses"], w["samples"],
+           100.0 * w["token_misses"] / max(w["samples"], 1)))
 print()
 print("Note: the metastore's migration 2 indexes a recipient's share grants by all the columns of "
       "the lookup, so SQLite plans it well without statistics (before it, a cold lookup scanned "
-      "every share grant: ~50 ms); the \"after ANALYZE\" rows check that statistics change nothing.")
+      "every share grant: ~50 ms); the \"after ANALYZE\" rows check that statistics change nothing. "
+      "A miss costs a fixed number of statements: one for the token (with the recipient and its "
+      "properties), one for the grants, and one read transaction of two statements for all the "
+      "recipient's expired shares with their tables (Catalog::GetSharesWithTables). Before, each "
+      "share and each table was read in its own transaction, and PostgreSQL's p99 from cold was 12.7 ms.")
 EOF
