@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -944,10 +945,10 @@ class SqlCatalog final : public Catalog {
   Result<std::vector<ShareContents>> GetSharesWithTables(
       const std::vector<std::string>& names) override {
     std::vector<std::vector<std::string>> share_keys;
+    std::set<std::string> seen_shares;
     for (const std::string& name : names) {
-      std::vector<std::string> key{Key(name)};
-      if (std::find(share_keys.begin(), share_keys.end(), key) == share_keys.end()) {
-        share_keys.push_back(std::move(key));
+      if (seen_shares.insert(Key(name)).second) {
+        share_keys.push_back({Key(name)});
       }
     }
     std::vector<ShareContents> out;
@@ -975,6 +976,7 @@ class SqlCatalog final : public Catalog {
       }
       // 2. The tables the objects name, looked up by their three name keys.
       std::vector<std::vector<std::string>> table_keys;
+      std::set<std::vector<std::string>> seen_tables;
       for (const ShareContents& sc : out) {
         for (const SharedDataObject& o : sc.share.objects) {
           auto parts = SplitFullName("table", o.name, 3);
@@ -984,7 +986,7 @@ class SqlCatalog final : public Catalog {
           for (std::string& p : *parts) {
             p = Key(p);
           }
-          if (std::find(table_keys.begin(), table_keys.end(), *parts) == table_keys.end()) {
+          if (seen_tables.insert(*parts).second) {
             table_keys.push_back(std::move(*parts));
           }
         }

@@ -29,13 +29,8 @@ std::string ToLower(std::string_view s) {
 }
 
 std::string HexEncode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
+  AppendHex(out, bytes);
   return out;
 }
 
