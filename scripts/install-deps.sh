@@ -13,6 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # test-only tools
   zstd python3 python3-requests nodejs npm postgresql nginx-light wrk
+  # test-only: the delta-sharing Python connector's REST client (tests/e2e/connector_e2e.py and
+  # the partner guides' Python blocks) on Debian's python3
+  python3-fsspec python3-jwcrypto python3-aiohttp
 )
 
 missing=()
@@ -23,7 +26,6 @@ for p in "${PACKAGES[@]}"; do
       nodejs) command -v node >/dev/null 2>&1 && continue ;;
       npm) command -v npm >/dev/null 2>&1 && continue ;;
       python3) command -v python3 >/dev/null 2>&1 && continue ;;
-      python3-requests) python3 -c 'import requests' >/dev/null 2>&1 && continue ;;
     esac
     missing+=("$p")
   fi

@@ -1,18 +1,20 @@
 """The official delta-sharing Python connector's REST client against `lakeshare serve`.
 
-The connector (PyPI `delta-sharing`) is not packaged by Debian or npm, the only registries this
-project installs from, so this test runs it only when it can be imported: either installed
-(`import delta_sharing`) or from a source checkout of delta-io/delta-sharing given with
---connector-src (its `python/` folder) or LAKESHARE_DELTA_SHARING_PYTHON. Its REST client needs
-only requests, fsspec and jwcrypto (Debian: python3-requests, python3-fsspec, python3-jwcrypto);
+The connector's source is kept beside the project (../shared/clients/delta-sharing-python/python;
+CMake passes it as --connector-src, LAKESHARE_DELTA_SHARING_PYTHON names another folder). Its REST
+client needs only requests, fsspec and jwcrypto (Debian: python3-requests, python3-fsspec,
+python3-jwcrypto; fsspec's http filesystem also aiohttp), which scripts/install-deps.sh installs;
 pandas/pyarrow are needed only to load data, so the package's __init__ (which imports them) is
-bypassed and the REST modules are loaded directly. Without the connector the test exits 77.
+bypassed and the REST modules are loaded directly. When the folder is there but the client cannot
+be loaded, the test FAILS (a dependency is missing); it skips (77, with a message) only when the
+folder is absent and no connector is installed.
 
 What it drives, as `SharingClient`/`load_*` would: profile file parsing, list_shares / schemas /
 tables / all-tables, query_table_version (with startingTimestamp), query_table_metadata,
 autoresolve_query_format, list_files_in_table (hints, limit, version, timestamp) in the parquet
-and delta formats, list_table_changes with its Python-style booleans; downloaded files are read
-back with `lakeshare parquet cat`.
+and delta formats, list_table_changes with its Python-style booleans, file URLs read through
+fsspec's http filesystem as the connector's readers do; downloaded files are read back with
+`lakeshare parquet cat`.
 """
 
 from __future__ import annotations
@@ -28,29 +30,26 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def load_connector(src: str | None):
-    """The connector's rest_client and protocol modules, or None with a reason."""
-    try:
-        import delta_sharing.rest_client as rc  # installed connector
-        import delta_sharing.protocol as proto
-        return rc, proto, "installed package"
-    except Exception as e:  # noqa: BLE001 - any import problem means "not available"
-        installed_error = f"{type(e).__name__}: {e}"
-    if not src:
-        return None, None, f"not installed ({installed_error}) and no source folder given"
-    pkg_dir = Path(src) / "delta_sharing"
-    if not (pkg_dir / "rest_client.py").is_file():
-        return None, None, f"{pkg_dir}/rest_client.py not found"
+def load_connector_from(src: Path):
+    """The REST client and protocol modules of the source folder `src` (its `delta_sharing/`)."""
+    pkg_dir = src / "delta_sharing"
     # A bare package object so that importing the REST modules does not run __init__.py.
     pkg = types.ModuleType("delta_sharing")
     pkg.__path__ = [str(pkg_dir)]
     sys.modules["delta_sharing"] = pkg
+    import delta_sharing.protocol as proto
+    import delta_sharing.rest_client as rc
+    return rc, proto
+
+
+def load_installed():
+    """The installed connector's modules, or None with the reason."""
     try:
-        import delta_sharing.protocol as proto
         import delta_sharing.rest_client as rc
-    except Exception as e:  # noqa: BLE001
-        return None, None, f"cannot import the REST client from {pkg_dir}: {type(e).__name__}: {e}"
-    return rc, proto, f"source {pkg_dir}"
+        import delta_sharing.protocol as proto
+        return rc, proto, "installed package"
+    except Exception as e:  # noqa: BLE001 - any import problem means "not available"
+        return None, None, f"{type(e).__name__}: {e}"
 
 
 def main() -> int:
@@ -64,10 +63,24 @@ def main() -> int:
     except ImportError:
         print("SKIP: python3 `requests` is not installed")
         return 77
-    rc, proto, origin = load_connector(args.connector_src)
-    if rc is None:
-        print(f"SKIP: the delta-sharing Python connector is not available: {origin}")
-        return 77
+    src = Path(args.connector_src) if args.connector_src else None
+    if src is not None and (src / "delta_sharing" / "rest_client.py").is_file():
+        try:
+            rc, proto = load_connector_from(src)
+        except Exception as e:  # noqa: BLE001
+            print(f"FAIL: the connector's REST client in {src} cannot be imported with "
+                  f"{sys.executable}: {type(e).__name__}: {e}\n"
+                  "      run scripts/install-deps.sh (python3-requests, python3-fsspec, "
+                  "python3-jwcrypto, python3-aiohttp)")
+            return 1
+        origin = f"source {src / 'delta_sharing'}"
+    else:
+        rc, proto, reason = load_installed()
+        if rc is None:
+            print(f"SKIP: the delta-sharing Python connector's source folder "
+                  f"{src or '(none given)'} is absent and no connector is installed ({reason})")
+            return 77
+        origin = reason
     print(f"delta-sharing connector REST client from {origin}")
 
     import sharing_e2e as e2e  # tables and configuration of the main end-to-end test
@@ -121,21 +134,18 @@ def main() -> int:
         check(sorted(r["id"] for r in rows) == [1, 2, 3, 6, 7, 8, 9, 10], "data read back")
         # The connector opens file URLs with fsspec.filesystem(<scheme>) and hands the file to
         # pyarrow, which reads the footer first with range requests.
-        try:
-            import fsspec
-            fs = fsspec.filesystem("http")
-            url = files.add_files[0].url
-            size = fs.size(url)
-            with fs.open(url, "rb") as fh:
-                fh.seek(size - 8)
-                footer = fh.read(8)
-                fh.seek(0)
-                whole = fh.read()
-            direct = client._session.get(url).content
-            check(size == files.add_files[0].size and footer[-4:] == b"PAR1" and whole == direct,
-                  "fsspec http filesystem: size, footer range read, whole file")
-        except ImportError as e:
-            print(f"note: fsspec http reading not checked ({e})")
+        import fsspec
+        fs = fsspec.filesystem("http")
+        url = files.add_files[0].url
+        size = fs.size(url)
+        with fs.open(url, "rb") as fh:
+            fh.seek(size - 8)
+            footer = fh.read(8)
+            fh.seek(0)
+            whole = fh.read()
+        direct = client._session.get(url).content
+        check(size == files.add_files[0].size and footer[-4:] == b"PAR1" and whole == direct,
+              "fsspec http filesystem: size, footer range read, whole file")
         hinted = client.list_files_in_table(people, predicateHints=["country = 'US'"], limitHint=3)
         check(len(hinted.add_files) == 1, "list_files_in_table(predicateHints, limitHint)")
         old = client.list_files_in_table(people, version=0)
