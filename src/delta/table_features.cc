@@ -9,42 +9,68 @@ namespace lakeshare::delta {
 
 namespace {
 
-// Reader features whose log semantics this reader implements. Data-type features
-// (timestampNtz, variant, geospatial) need nothing from the log reader beyond passing files
-// through; the sharing layer decides which clients may receive such tables.
-constexpr std::string_view kSupportedReaderFeatures[] = {
-    "columnMapping",        // partition values and stats resolved by physical names
-    "deletionVectors",      // (path, dvId) keys, DV descriptors passed through
-    "timestampNtz",         // partition values and stats parsed without zone
-    "v2Checkpoint",         // UUID-named checkpoints, sidecars, checkpointMetadata
-    "vacuumProtocolCheck",  // "readers don't need to understand or change anything new"
-    "typeWidening",         // stats compared in the predicate's type
-    "typeWidening-preview",
-    "variantType",  // no stats skipping on variant columns
-    "variantType-preview",  "variantShredding-preview",
-    "geospatial",  // no stats skipping on geometry/geography columns
+// Every table feature this server knows, ONE row each: whether the log reader implements it (so a
+// table listing it in readerFeatures can be read), and what a client that reads the data files as
+// they are (the sharing protocol's parquet response format) needs for it. Delta protocol, *Table
+// Features*: "to read a table, readers must implement and respect all features listed in
+// readerFeatures". Writer-only features that some writers also list under readerFeatures change
+// nothing for a reader.
+struct FeatureRule {
+  std::string_view name;
+  ParquetNeed parquet;
 };
 
-// Writer-only features that some writers also list under readerFeatures; reading ignores them.
-constexpr std::string_view kWriterOnlyFeatures[] = {
-    "appendOnly",
-    "invariants",
-    "checkConstraints",
-    "generatedColumns",
-    "allowColumnDefaults",
-    "changeDataFeed",
-    "identityColumns",
-    "rowTracking",
-    "domainMetadata",
-    "icebergCompatV1",
-    "icebergCompatV2",
-    "icebergCompatV3",
-    "clustering",
-    "inCommitTimestamp",
-    "materializePartitionColumns",
-    "icebergWriterCompatV1",
-    "liquid",
+constexpr FeatureRule kFeatureRules[] = {
+    // Rewrite: the files as they are read wrong. *Column Mapping*: "readers must resolve columns
+    // ... by their physical names" (or field ids); a Parquet reader sees the physical names.
+    {"columnMapping", ParquetNeed::kRewrite},
+    // *Deletion Vectors*: "these records *must not* be returned in the output"; a Parquet reader
+    // returns every row of the file.
+    {"deletionVectors", ParquetNeed::kRewrite},
+    // Data types the files carry as they are; the client must know the type, nothing is rewritten.
+    // *Timestamp without timezone*: INT64 timestamps with isAdjustedToUTC=false.
+    {"timestampNtz", ParquetNeed::kDataType},
+    // *Type Widening*: older files hold the narrower type; readers upcast (pandas/Arrow do).
+    {"typeWidening", ParquetNeed::kDataType},
+    {"typeWidening-preview", ParquetNeed::kDataType},
+    // *Variant Data Type*: a struct of two binary fields (value, metadata).
+    {"variantType", ParquetNeed::kDataType},
+    {"variantType-preview", ParquetNeed::kDataType},
+    {"variantShredding-preview", ParquetNeed::kDataType},
+    {"geospatial", ParquetNeed::kDataType},
+    // Log only: nothing in the data files changes.
+    // *V2 Checkpoint*: UUID-named checkpoints, sidecars, checkpointMetadata.
+    {"v2Checkpoint", ParquetNeed::kNothing},
+    // *VACUUM Protocol Check*: "readers don't need to understand or change anything new".
+    {"vacuumProtocolCheck", ParquetNeed::kNothing},
+    // Writer-only features (listed under readerFeatures by some writers).
+    {"appendOnly", ParquetNeed::kNothing},
+    {"invariants", ParquetNeed::kNothing},
+    {"checkConstraints", ParquetNeed::kNothing},
+    {"generatedColumns", ParquetNeed::kNothing},
+    {"allowColumnDefaults", ParquetNeed::kNothing},
+    {"changeDataFeed", ParquetNeed::kNothing},
+    {"identityColumns", ParquetNeed::kNothing},
+    {"rowTracking", ParquetNeed::kNothing},
+    {"domainMetadata", ParquetNeed::kNothing},
+    {"icebergCompatV1", ParquetNeed::kNothing},
+    {"icebergCompatV2", ParquetNeed::kNothing},
+    {"icebergCompatV3", ParquetNeed::kNothing},
+    {"clustering", ParquetNeed::kNothing},
+    {"inCommitTimestamp", ParquetNeed::kNothing},
+    {"materializePartitionColumns", ParquetNeed::kNothing},
+    {"icebergWriterCompatV1", ParquetNeed::kNothing},
+    {"liquid", ParquetNeed::kNothing},
 };
+
+const FeatureRule* FindRule(std::string_view name) {
+  for (const FeatureRule& r : kFeatureRules) {
+    if (r.name == name) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
 
 bool Contains(const std::vector<std::string>& list, std::string_view name) {
   for (const auto& s : list) {
@@ -61,18 +87,61 @@ bool TableFeatures::HasReaderFeature(std::string_view name) const {
   return Contains(reader_features, name);
 }
 
-bool IsSupportedReaderFeature(std::string_view name) {
-  for (auto f : kSupportedReaderFeatures) {
-    if (f == name) {
-      return true;
+bool IsSupportedReaderFeature(std::string_view name) { return FindRule(name) != nullptr; }
+
+ParquetNeed ParquetNeedOf(std::string_view name) {
+  const FeatureRule* r = FindRule(name);
+  return r ? r->parquet : ParquetNeed::kUnknown;
+}
+
+std::string_view ParquetNeedName(ParquetNeed need) {
+  switch (need) {
+    case ParquetNeed::kNothing:
+      return "nothing";
+    case ParquetNeed::kDataType:
+      return "data type";
+    case ParquetNeed::kRewrite:
+      return "rewrite";
+    case ParquetNeed::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+ParquetServing CheckParquetServing(const TableFeatures& features, bool has_deletion_vectors) {
+  ParquetServing out;
+  for (const std::string& f : features.reader_features) {
+    switch (ParquetNeedOf(f)) {
+      case ParquetNeed::kNothing:
+      case ParquetNeed::kDataType:
+        break;
+      case ParquetNeed::kRewrite:
+        // A supported feature is not an active one (*Active Features*): column mapping is active
+        // with mode id or name, deletion vectors when a file of this snapshot carries one.
+        if ((f == "columnMapping" && features.column_mapping_mode != "none") ||
+            (f == "deletionVectors" && has_deletion_vectors)) {
+          out.rewrite.push_back(f);
+        }
+        break;
+      case ParquetNeed::kUnknown:
+        out.unknown.push_back(f);
+        break;
     }
   }
-  for (auto f : kWriterOnlyFeatures) {
-    if (f == name) {
-      return true;
-    }
+  // A table above the highest reader version is never served.
+  if (features.min_reader_version > kMaxReaderVersion) {
+    out.unknown.push_back(fmt::format("reader version {}", features.min_reader_version));
   }
-  return false;
+  return out;
+}
+
+bool HasDeletionVectors(const FileSet& files) {
+  bool found = false;
+  files.ForEach([&](const AddFile& f) {
+    found = f.deletion_vector != nullptr;
+    return !found;
+  });
+  return found;
 }
 
 TableFeatures ComputeTableFeatures(const Protocol& protocol, const Metadata& metadata) {

@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "delta/actions.h"
+#include "delta/file_set.h"
 
 namespace lakeshare::delta {
 
@@ -41,6 +42,39 @@ TableFeatures ComputeTableFeatures(const Protocol& protocol, const Metadata& met
 
 /// True when this reader implements reader feature `name`.
 bool IsSupportedReaderFeature(std::string_view name);
+
+/// What a client that reads the data files as they are (the sharing protocol's parquet response
+/// format: no log, no deletion vectors, names as written in the files) needs for a reader feature.
+enum class ParquetNeed : uint8_t {
+  kNothing,   // the feature lives in the log, or is writer-only: the files read the same
+  kDataType,  // the files carry a data type the client must know; served as they are
+  kRewrite,   // the files as they are read wrong (deleted rows, physical column names)
+  kUnknown,   // a feature this server does not know: never served in the parquet format
+};
+
+/// The need of one reader feature (exact Delta name, e.g. "v2Checkpoint"). The rule of every
+/// known feature lives in one table in table_features.cc.
+ParquetNeed ParquetNeedOf(std::string_view feature);
+std::string_view ParquetNeedName(ParquetNeed need);  // "nothing", "data type", ...
+
+/// What a parquet-format answer needs for one snapshot.
+struct ParquetServing {
+  /// Features in active use whose files must be rewritten: "columnMapping" when the mode is id
+  /// or name, "deletionVectors" when a file carries a deletion vector.
+  std::vector<std::string> rewrite;
+  /// Features (or a reader version) this server does not know.
+  std::vector<std::string> unknown;
+
+  /// True when every file can be served as it is, with minReaderVersion 1 and no features.
+  bool as_is() const { return rewrite.empty() && unknown.empty(); }
+};
+
+/// Decide for a snapshot's features; `has_deletion_vectors`: a file of the snapshot carries one
+/// (see HasDeletionVectors).
+ParquetServing CheckParquetServing(const TableFeatures& features, bool has_deletion_vectors);
+
+/// True when a file of the set carries a deletion vector (stops at the first).
+bool HasDeletionVectors(const FileSet& files);
 
 /// OK when this reader can read the table's log; kUnsupported naming the reader version or every
 /// unsupported reader feature otherwise.

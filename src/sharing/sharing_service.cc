@@ -388,11 +388,15 @@ struct SharingService::Impl {
   // respect and return in the requested format. If there's a list ... The server may choose to
   // respond in parquet format if the table does not have any advanced features. The server must
   // respond in delta format if the table has advanced features which are not compatible with the
-  // parquet format." Advanced here means minReaderVersion > 1, as in the reference server.
+  // parquet format." From a list, parquet is chosen for reader version 1 only, as the reference
+  // server does. A parquet-only client is served whenever the table's reader features need nothing
+  // from a Parquet reader (delta::CheckParquetServing: v2Checkpoint, timestampNtz, ...), with
+  // minReaderVersion 1 and no features, as the reference server answers clients without reader
+  // features; `has_dvs`: a file that may be served carries a deletion vector.
   // readerFeatures: the reference server refuses column mapping and deletion vector tables unless
   // the client lists the feature; we do the same.
   static Result<ResponseFormat> ChooseFormat(const Capabilities& caps, const TableInfo& table,
-                                             const delta::TableFeatures& features) {
+                                             const delta::TableFeatures& features, bool has_dvs) {
     const bool advanced = features.min_reader_version > 1 ||
                           features.column_mapping_mode != "none" ||
                           features.deletion_vectors_enabled;
@@ -403,15 +407,14 @@ struct SharingService::Impl {
       format = (!advanced && caps.Accepts(ResponseFormat::kParquet)) ? ResponseFormat::kParquet
                                                                      : ResponseFormat::kDelta;
     }
-    if (format == ResponseFormat::kParquet && advanced) {
-      std::string what =
-          features.reader_features.empty()
-              ? fmt::format("reader version {}", features.min_reader_version)
-              : fmt::format("reader features {}", fmt::join(features.reader_features, ", "));
+    const delta::ParquetServing serving = delta::CheckParquetServing(features, has_dvs);
+    if (format == ResponseFormat::kParquet && !serving.as_is()) {
+      std::vector<std::string> what = serving.rewrite;
+      what.insert(what.end(), serving.unknown.begin(), serving.unknown.end());
       return Unsupported(
           "Table '{}' needs {} and cannot be served in the parquet response format; request "
           "'responseformat=delta' in the delta-sharing-capabilities header",
-          table.name, what);
+          table.name, fmt::join(what, ", "));
     }
     if (format == ResponseFormat::kDelta) {
       if (features.column_mapping_mode != "none" && !caps.HasReaderFeature("columnmapping")) {
@@ -757,7 +760,8 @@ struct SharingService::Impl {
       LS_ASSIGN_OR_RETURN(s, AtVersion(ctx, latest, v));
       version_field = s->version();
     }
-    LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(caps, ctx.table, s->features()));
+    LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(caps, ctx.table, s->features(),
+                                                            delta::HasDeletionVectors(s->files())));
     std::string body;
     AppendHead(body, format, ctx, s->protocol(), s->metadata(),
                Extras(ctx, *s, version_field, /*with_size=*/true));
@@ -847,7 +851,8 @@ Result<http::Response> SharingService::Impl::Query(http::Request& request) const
     LS_ASSIGN_OR_RETURN(s, AtVersion(ctx, latest, v));
     time_travel = true;
   }
-  LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(caps, ctx.table, s->features()));
+  LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(caps, ctx.table, s->features(),
+                                                            delta::HasDeletionVectors(s->files())));
   ResponseFormat id_scheme = fileidhash.value_or(format);
   LS_ASSIGN_OR_RETURN(FilterSpec filters, BuildFilters(ctx, *s, &q));
   const bool end_stream = caps.include_end_stream_action || q.max_files.has_value() ||
@@ -1103,7 +1108,8 @@ Result<http::Response> SharingService::Impl::StreamingQuery(
     range.resume_index = t.index;
     if (t.end_version >= 0) range.end = t.end_version;
   }
-  LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(caps, ctx.table, latest->features()));
+  LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(caps, ctx.table, latest->features(),
+                                    latest->features().HasReaderFeature("deletionVectors")));
   // The head lines describe the table at the starting version.
   LS_ASSIGN_OR_RETURN(auto start_snapshot, AtVersion(ctx, latest, range.start));
   std::string head;
@@ -1196,7 +1202,8 @@ Result<http::Response> SharingService::Impl::Changes(http::Request& request) con
     range.resume_index = t.index;
     if (t.end_version >= 0) range.end = t.end_version;
   }
-  LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(caps, ctx.table, latest->features()));
+  LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(caps, ctx.table, latest->features(),
+                                    latest->features().HasReaderFeature("deletionVectors")));
   // The head metaData: for the start version when historical metadata is asked for, else for
   // the latest version; it always carries its version (the Python client's delta path needs it).
   std::shared_ptr<const delta::Snapshot> head_snapshot = latest;

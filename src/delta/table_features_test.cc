@@ -1,0 +1,131 @@
+#include "delta/table_features.h"
+
+#include <gtest/gtest.h>
+
+#include "delta/delta_test_util.h"
+
+namespace lakeshare::delta {
+namespace {
+
+using testing::AddLine;
+using testing::DvJson;
+using testing::MetadataLine;
+using testing::ProtocolLine;
+using testing::SchemaString;
+using testing::TestTable;
+
+Protocol V3(std::vector<std::string> reader_features) {
+  Protocol p;
+  p.min_reader_version = 3;
+  p.min_writer_version = 7;
+  p.reader_features = reader_features;
+  p.writer_features = reader_features;
+  return p;
+}
+
+Metadata WithConfig(StringMap configuration) {
+  Metadata m;
+  m.configuration = std::move(configuration);
+  return m;
+}
+
+ParquetServing Serving(const Protocol& p, const Metadata& m, bool has_dvs = false) {
+  return CheckParquetServing(ComputeTableFeatures(p, m), has_dvs);
+}
+
+// Feature by feature: the need each known reader feature has in the parquet response format.
+TEST(TableFeaturesTest, LogOnlyFeaturesNeedNothingFromAParquetReader) {
+  for (const char* f : {"v2Checkpoint", "vacuumProtocolCheck"}) {
+    EXPECT_EQ(ParquetNeedOf(f), ParquetNeed::kNothing) << f;
+    EXPECT_TRUE(Serving(V3({f}), Metadata()).as_is()) << f;
+  }
+}
+
+TEST(TableFeaturesTest, DataTypeFeaturesAreServedAsTheyAre) {
+  for (const char* f : {"timestampNtz", "typeWidening", "typeWidening-preview", "variantType",
+                        "variantType-preview", "variantShredding-preview", "geospatial"}) {
+    EXPECT_EQ(ParquetNeedOf(f), ParquetNeed::kDataType) << f;
+    EXPECT_TRUE(Serving(V3({f}), Metadata()).as_is()) << f;
+  }
+}
+
+TEST(TableFeaturesTest, WriterOnlyFeaturesListedAsReaderFeaturesNeedNothing) {
+  for (const char* f : {"appendOnly", "invariants", "checkConstraints", "generatedColumns",
+                        "allowColumnDefaults", "changeDataFeed", "identityColumns", "rowTracking",
+                        "domainMetadata", "icebergCompatV1", "icebergCompatV2", "clustering",
+                        "inCommitTimestamp"}) {
+    EXPECT_EQ(ParquetNeedOf(f), ParquetNeed::kNothing) << f;
+    EXPECT_TRUE(IsSupportedReaderFeature(f)) << f;
+  }
+}
+
+TEST(TableFeaturesTest, ColumnMappingNeedsARewriteOnlyWhenItsModeIsActive) {
+  EXPECT_EQ(ParquetNeedOf("columnMapping"), ParquetNeed::kRewrite);
+  // Supported but mode none (or absent): the files carry the display names.
+  EXPECT_TRUE(Serving(V3({"columnMapping"}), Metadata()).as_is());
+  EXPECT_TRUE(
+      Serving(V3({"columnMapping"}), WithConfig({{"delta.columnMapping.mode", "none"}})).as_is());
+  for (const char* mode : {"name", "id", "NAME"}) {
+    auto s = Serving(V3({"columnMapping"}), WithConfig({{"delta.columnMapping.mode", mode}}));
+    EXPECT_FALSE(s.as_is()) << mode;
+    EXPECT_EQ(s.rewrite, std::vector<std::string>{"columnMapping"});
+  }
+  // Reader version 2 implies column mapping (*Reader Version Requirements*).
+  Protocol v2;
+  v2.min_reader_version = 2;
+  v2.min_writer_version = 5;
+  EXPECT_FALSE(Serving(v2, WithConfig({{"delta.columnMapping.mode", "name"}})).as_is());
+  EXPECT_TRUE(Serving(v2, Metadata()).as_is());
+  // The property is not honoured without the feature (*Column Mapping*).
+  Protocol v1;
+  EXPECT_TRUE(Serving(v1, WithConfig({{"delta.columnMapping.mode", "name"}})).as_is());
+}
+
+TEST(TableFeaturesTest, DeletionVectorsNeedARewriteOnlyWhenAFileCarriesOne) {
+  EXPECT_EQ(ParquetNeedOf("deletionVectors"), ParquetNeed::kRewrite);
+  // The property alone changes nothing in the files: no file has a DV yet.
+  auto enabled = WithConfig({{"delta.enableDeletionVectors", "true"}});
+  EXPECT_TRUE(Serving(V3({"deletionVectors"}), enabled, false).as_is());
+  auto s = Serving(V3({"deletionVectors"}), Metadata(), true);
+  EXPECT_FALSE(s.as_is());
+  EXPECT_EQ(s.rewrite, std::vector<std::string>{"deletionVectors"});
+}
+
+TEST(TableFeaturesTest, UnknownFeaturesAndReaderVersionsAreNeverServedInParquet) {
+  EXPECT_EQ(ParquetNeedOf("someFutureFeature"), ParquetNeed::kUnknown);
+  EXPECT_EQ(ParquetNeedOf("catalogManaged"), ParquetNeed::kUnknown);
+  auto s = Serving(V3({"v2Checkpoint", "someFutureFeature"}), Metadata());
+  EXPECT_FALSE(s.as_is());
+  EXPECT_EQ(s.unknown, std::vector<std::string>{"someFutureFeature"});
+  Protocol v4;
+  v4.min_reader_version = 4;
+  EXPECT_FALSE(Serving(v4, Metadata()).as_is());
+  // Names are exact, as in the log.
+  EXPECT_EQ(ParquetNeedOf("V2CHECKPOINT"), ParquetNeed::kUnknown);
+}
+
+TEST(TableFeaturesTest, SeveralFeaturesCombine) {
+  auto s = Serving(V3({"timestampNtz", "v2Checkpoint", "deletionVectors", "columnMapping"}),
+                   WithConfig({{"delta.columnMapping.mode", "id"}}), true);
+  EXPECT_EQ(s.rewrite, (std::vector<std::string>{"deletionVectors", "columnMapping"}));
+  EXPECT_TRUE(s.unknown.empty());
+}
+
+TEST(TableFeaturesTest, HasDeletionVectorsLooksAtTheActiveFiles) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(3, 7, std::vector<std::string>{"deletionVectors"},
+                            std::vector<std::string>{"deletionVectors"}),
+               MetadataLine(SchemaString({{"a", "long"}})), AddLine("a.parquet"),
+               AddLine("b.parquet")});
+  auto s0 = t.Load();
+  ASSERT_TRUE(s0) << s0.error().message;
+  EXPECT_FALSE(HasDeletionVectors((*s0)->files()));
+  t.Commit(1, {testing::RemoveLine("b.parquet"),
+               AddLine("b.parquet", {}, 100, "", DvJson("ab^-aqEH.-t@S}K{vb[*k^", 2))});
+  auto s1 = t.Load();
+  ASSERT_TRUE(s1) << s1.error().message;
+  EXPECT_TRUE(HasDeletionVectors((*s1)->files()));
+}
+
+}  // namespace
+}  // namespace lakeshare::delta
