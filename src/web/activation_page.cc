@@ -2,6 +2,9 @@
 
 #include <string_view>
 
+#include "web/page_util_internal.h"
+#include "web/partner_guides.h"
+
 namespace lakeshare::web {
 
 namespace {
@@ -22,9 +25,9 @@ constexpr std::string_view kPage = R"HTML(<!doctype html>
   <p id="status" role="status">Checking your activation link&hellip;</p>
   <section id="details" hidden>
     <dl>
-      <dt>Shared by</dt><dd id="organization">&ndash;</dd>
-      <dt>Recipient</dt><dd id="recipient">&ndash;</dd>
-      <dt>Link valid until</dt><dd id="expires">&ndash;</dd>
+      <dt>Shared by</dt><dd id="organization"></dd>
+      <dt>Recipient</dt><dd id="recipient"></dd>
+      <dt>Link valid until</dt><dd id="expires"></dd>
     </dl>
     <p class="warning"><strong>The credential file can be downloaded only once.</strong>
     Store it like a password: anyone holding it can read the data shared with you.</p>
@@ -32,13 +35,21 @@ constexpr std::string_view kPage = R"HTML(<!doctype html>
   </section>
   <section id="done" hidden>
     <h2>Your credential file is downloaded</h2>
-    <p>Saved as <code>config.share</code>. Read a table with pandas in two lines:</p>
-    <pre><code>import delta_sharing
-df = delta_sharing.load_as_pandas("config.share#&lt;share&gt;.&lt;schema&gt;.&lt;table&gt;")</code></pre>
-    <p>List what is shared with you:</p>
-    <pre><code>delta_sharing.SharingClient("config.share").list_all_tables()</code></pre>
-    <p>Spark, Power BI, Tableau and Excel read the same file: see the partner guides that came
-    with your invitation.</p>
+    <p>Your browser saved it as <code>config.share</code>, usually in your Downloads folder.</p>
+    <p class="warning"><strong>Protect it now.</strong> Browsers save files readable by every
+    user of the computer. Move it where only you can read it, for example
+    <code>chmod 600 ~/Downloads/config.share</code> (macOS, Linux), or a folder of your own
+    (Windows); never send it by e-mail or commit it.</p>
+    <p id="tables-status">Looking up the tables shared with you&hellip;</p>
+    <div id="tables-found" hidden>
+      <p>The tables shared with you:</p>
+      <ul id="tables"></ul>
+      <p>Read one with pandas (<code>pip install delta-sharing</code>), from the folder that
+      holds <code>config.share</code>:</p>
+      <pre><code id="pandas-example"></code></pre>
+    </div>
+    <p>Spark, Power BI, Tableau and Excel read the same file: see the
+    <a id="guides" href="@ENDPOINT@/guides/">partner guides</a>, served by this server.</p>
   </section>
 </main>
 </body>
@@ -64,7 +75,7 @@ constexpr std::string_view kScript = R"JS('use strict';
   const messageOf = async (res) => {
     try {
       const j = await res.json();
-      return j.message || j.error_code || j.errorCode || ('HTTP ' + res.status);
+      return j.message || j.error_code || ('HTTP ' + res.status);
     } catch (e) {
       return 'HTTP ' + res.status;
     }
@@ -75,8 +86,12 @@ constexpr std::string_view kScript = R"JS('use strict';
                             { cache: 'no-store', credentials: 'omit' });
     if (!res.ok) { say(await messageOf(res), true); return; }
     const info = await res.json();
-    el('organization').textContent = info.organizationName || info.organization_name || '–';
-    el('recipient').textContent = info.recipientName || info.recipient_name || '–';
+    // A credential page must name its sender: when the provider set no organisation name, the
+    // server's own address is the sender the partner can check.
+    const organization = (info.organizationName || '').trim();
+    el('organization').textContent = organization ||
+      ('the server at ' + window.location.host + ' (the provider set no organisation name)');
+    el('recipient').textContent = info.recipientName || '(unnamed)';
     el('expires').textContent = when(info.activationLinkExpirationTime);
     if (info.expired === true) {
       say('This activation link has expired. Ask your data provider for a new one.', true);
@@ -108,6 +123,46 @@ constexpr std::string_view kScript = R"JS('use strict';
     el('details').hidden = true;
     el('done').hidden = false;
     say('Done.', false);
+    showTables(JSON.parse(text)).catch((e) => {
+      el('tables-status').textContent = 'Could not list your tables (' + e.message + '); the ' +
+        'guides show how to list them with your tool.';
+    });
+  }
+  // The tables this credential reads, listed with its own token through the protocol API (same
+  // origin), so the example names a real table. The token stays in this function.
+  async function showTables(profile) {
+    const endpoint = body.dataset.sharingEndpoint;
+    const get = async (path) => {
+      const res = await fetch(endpoint + path, {
+        cache: 'no-store', credentials: 'omit',
+        headers: { Authorization: 'Bearer ' + profile.bearerToken } });
+      if (!res.ok) throw new Error(await messageOf(res));
+      return res.json();
+    };
+    const names = [];
+    const shares = (await get('/shares?maxResults=100')).items || [];
+    for (const share of shares.slice(0, 20)) {
+      const tables = (await get('/shares/' + encodeURIComponent(share.name) +
+                                '/all-tables?maxResults=500')).items || [];
+      for (const t of tables) names.push(t.share + '.' + t.schema + '.' + t.name);
+    }
+    if (names.length === 0) {
+      el('tables-status').textContent = 'No table is shared with you yet; ask your data provider.';
+      return;
+    }
+    const list = el('tables');
+    for (const name of names) {
+      const item = document.createElement('li');
+      const code = document.createElement('code');
+      code.textContent = name;
+      item.appendChild(code);
+      list.appendChild(item);
+    }
+    el('pandas-example').textContent = 'import delta_sharing\n' +
+      'df = delta_sharing.load_as_pandas("config.share#' + names[0] + '")\n' +
+      'print(df.head())';
+    el('tables-status').hidden = true;
+    el('tables-found').hidden = false;
   }
   el('download').addEventListener('click', () => { download().catch((e) => say(String(e), true)); });
   load().catch((e) => say('Could not reach the server: ' + e, true));
@@ -122,16 +177,6 @@ button{font-size:1rem;padding:.6rem 1.2rem;border:0;border-radius:6px;background
 button:disabled{background:#9aa7b8;cursor:default}pre{background:#f0f2f5;padding:.8rem;overflow:auto}
 )CSS";
 
-void SetPageHeaders(http::Response& response) {
-  response.SetHeader("Cache-Control", "no-store");
-  response.SetHeader("Referrer-Policy", "no-referrer");
-  response.SetHeader("X-Frame-Options", "DENY");
-  response.SetHeader("X-Content-Type-Options", "nosniff");
-  response.SetHeader("Content-Security-Policy",
-                     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                     "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-}
-
 std::string Replace(std::string text, std::string_view from, std::string_view to) {
   for (size_t pos = text.find(from); pos != std::string::npos;
        pos = text.find(from, pos + to.size())) {
@@ -140,29 +185,13 @@ std::string Replace(std::string text, std::string_view from, std::string_view to
   return text;
 }
 
-/// Escape for an HTML attribute value (the prefixes are operator configuration, not input, but
-/// the page must stay well-formed whatever they hold).
-std::string AttributeEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 Status RegisterActivationPage(http::Router& router, const ActivationPageOptions& options) {
   const std::string assets = options.sharing_endpoint + "/activation-assets";
-  std::string page = Replace(std::string(kPage), "@ASSETS@", AttributeEscape(assets));
-  page = Replace(std::move(page), "@MGMT@", AttributeEscape(options.management_prefix));
-  page = Replace(std::move(page), "@ENDPOINT@", AttributeEscape(options.sharing_endpoint));
+  std::string page = Replace(std::string(kPage), "@ASSETS@", internal::HtmlEscape(assets));
+  page = Replace(std::move(page), "@MGMT@", internal::HtmlEscape(options.management_prefix));
+  page = Replace(std::move(page), "@ENDPOINT@", internal::HtmlEscape(options.sharing_endpoint));
   http::RouteOptions route_options;
   route_options.authenticate = false;
   route_options.log_path = false;  // the path holds the activation token
@@ -171,7 +200,7 @@ Status RegisterActivationPage(http::Router& router, const ActivationPageOptions&
       [page](http::Request& request) -> Result<http::Response> {
         request.audit()->action = "viewActivationPage";
         http::Response response = http::Response::Text(page, 200, "text/html; charset=utf-8");
-        SetPageHeaders(response);
+        internal::SetPageHeaders(response);
         return response;
       },
       route_options));
@@ -187,13 +216,13 @@ Status RegisterActivationPage(http::Router& router, const ActivationPageOptions&
         "GET", assets + "/" + std::string(name),
         [content, content_type](http::Request&) -> Result<http::Response> {
           http::Response response = http::Response::Text(content, 200, content_type);
-          SetPageHeaders(response);
+          internal::SetPageHeaders(response);
           response.SetHeader("Cache-Control", "public, max-age=300");
           return response;
         },
         asset_options));
   }
-  return OkStatus();
+  return RegisterPartnerGuides(router, options.sharing_endpoint);
 }
 
 }  // namespace lakeshare::web

@@ -8,9 +8,11 @@
 //             rotation before use, one whose IP access list excludes loopback
 //   partner:  opens the activation_url of the create reply, sees who shares what with whom and
 //             until when, clicks "Download credential file", gets `config.share` (a valid
-//             profile), lists its shares with that bearer token, reloads the page and is told the
+//             profile), sees its real tables in the pandas example and a warning to protect the
+//             file, lists its shares with that bearer token, reloads the page and is told the
 //             link was already used; the replaced link and the fenced one offer no download and
-//             say why
+//             say why; the partner guides the page links to are served, whole; without an
+//             organisation name the page names the server as the sender
 //
 // Screenshots of each state go to the scratch folder (activation-*.png). The page must run
 // without script errors or CSP violations (console errors fail the test), and its own assets
@@ -207,6 +209,7 @@ step('provider: catalog, schema, table, share, recipient and grant through the m
   });
   assert(typeof w.replacedUrl === 'string' && fresh.activation_url && fresh.activation_url !== w.replacedUrl,
          'rotate-token did not return a new activation_url');
+  w.freshUrl = fresh.activation_url;
   // A third partner whose IP access list excludes this machine.
   const fenced = await api(w.base, 'POST', `${UC}/recipients`, {
     name: FENCED_RECIPIENT, authentication_type: 'TOKEN',
@@ -262,6 +265,19 @@ step('partner: "Download credential file" saves config.share, a valid profile', 
   }
   w.profile = profile;
   await w.page.locator('#done').waitFor({ state: 'visible', timeout: PAGE_TIMEOUT_MS });
+  // Issue 14 item 7: the example names the partner's real table, listed with its new token.
+  await w.page.locator('#tables-found').waitFor({ state: 'visible', timeout: PAGE_TIMEOUT_MS });
+  const listed = (await w.page.locator('#tables li').allTextContents()).map((t) => t.trim());
+  assert(JSON.stringify(listed) === JSON.stringify([`${SHARE}.sales.daily_sales`]),
+         `the page lists the tables ${JSON.stringify(listed)}, expected ["${SHARE}.sales.daily_sales"]`);
+  const example = await w.page.locator('#pandas-example').textContent();
+  assert(example.includes(`load_as_pandas("config.share#${SHARE}.sales.daily_sales")`),
+         `the pandas example does not name the real table: ${example}`);
+  const doneText = await w.page.locator('#done').innerText();
+  assert(!/<share>|<schema>|<table>/.test(doneText), `the page still shows placeholders: ${doneText}`);
+  // Issue 14 item 13: the browser saves the file readable by others; the page says to protect it.
+  assert(/chmod 600/.test(doneText), `the page does not tell the partner to protect the file: ${doneText}`);
+  w.guidesHref = await w.page.locator('#guides').getAttribute('href');
   assert(!(await w.page.content()).includes(profile.bearerToken), 'the page shows the bearer token');
   await w.page.screenshot({ path: path.join(w.scratch, 'activation-done.png'), fullPage: true });
 });
@@ -322,6 +338,35 @@ step('partner: from an address outside the IP access list the page refuses and s
   await w.page.screenshot({ path: path.join(w.scratch, 'activation-ip-refused.png'), fullPage: true });
   const recipient = await api(w.base, 'GET', `${UC}/recipients/${FENCED_RECIPIENT}`);
   assert(recipient.activated === false, 'a refused address activated the recipient');
+});
+
+step('partner: the guides the page links to are served by the server, plain, in full', async (w) => {
+  const index = await w.page.goto(new URL(w.guidesHref, w.base).href);
+  assert(index.status() === 200, `GET ${w.guidesHref}: HTTP ${index.status()}`);
+  const links = await w.page.locator('a').evaluateAll((as) => as.map((a) => a.href));
+  const expected = ['partner-activation.md', 'partner-pandas.md', 'partner-spark.md',
+                    'partner-powerbi.md', 'partner-tableau.md', 'partner-excel.md'];
+  for (const name of expected) {
+    const href = links.find((l) => l.endsWith('/' + name));
+    assert(href, `the guides page has no link to ${name}: ${JSON.stringify(links)}`);
+    const res = await fetch(href);
+    const text = await res.text();
+    const source = fs.readFileSync(path.join(here, '..', '..', 'docs', 'guides', name), 'utf8');
+    assert(res.status === 200 && text === source, `${href}: HTTP ${res.status}, not the text of docs/guides/${name}`);
+  }
+});
+
+step('partner: without an organisation name the page names the server, never a dash', async (w) => {
+  await api(w.base, 'PATCH', `${UC}/metastores/metastore`, { delta_sharing_organization_name: '' });
+  await w.page.goto(w.freshUrl);
+  await w.page.waitForFunction(
+    () => !document.getElementById('details').hidden || document.getElementById('status').className === 'error',
+    null, { timeout: PAGE_TIMEOUT_MS });
+  const organization = (await w.page.locator('#organization').textContent()).trim();
+  const host = new URL(w.base).host;
+  assert(organization === `the server at ${host} (the provider set no organisation name)`,
+         `with no organisation name the page shows the sender as '${organization}'`);
+  await w.page.screenshot({ path: path.join(w.scratch, 'activation-unnamed.png'), fullPage: true });
 });
 
 step('provider: the recipient is shown as activated', async (w) => {

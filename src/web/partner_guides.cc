@@ -1,0 +1,83 @@
+#include "web/partner_guides.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+#include "web/page_util_internal.h"
+
+namespace lakeshare::web {
+
+namespace {
+
+/// The guide's title: its first line without the leading "# ".
+std::string_view TitleOf(std::string_view text) {
+  std::string_view line = text.substr(0, text.find('\n'));
+  if (line.starts_with("# ")) line.remove_prefix(2);
+  return line;
+}
+
+std::string IndexPage(const std::string& sharing_endpoint) {
+  std::string items;
+  for (const PartnerGuide& g : PartnerGuides()) {
+    items += fmt::format("<li><a href=\"{0}/guides/{1}\">{2}</a> <code>{1}</code></li>\n",
+                         internal::HtmlEscape(sharing_endpoint), internal::HtmlEscape(g.name),
+                         internal::HtmlEscape(TitleOf(g.text)));
+  }
+  return fmt::format(R"HTML(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Partner guides</title>
+</head>
+<body>
+<h1>Partner guides</h1>
+<p>How to read the tables shared with you. Start with the first guide (activation and the
+credential file), then the one for your tool. The guides are plain text (Markdown).</p>
+<ul>
+{}</ul>
+</body>
+</html>
+)HTML",
+                     items);
+}
+
+}  // namespace
+
+Status RegisterPartnerGuides(http::Router& router, const std::string& sharing_endpoint) {
+  http::RouteOptions options;
+  options.authenticate = false;
+  auto index = std::make_shared<const std::string>(IndexPage(sharing_endpoint));
+  LS_RETURN_IF_ERROR(router.Handle(
+      "GET", sharing_endpoint + "/guides/",
+      [index](http::Request& request) -> Result<http::Response> {
+        request.audit()->action = "viewPartnerGuides";
+        http::Response response = http::Response::Text(*index, 200, "text/html; charset=utf-8");
+        internal::SetPageHeaders(response);
+        return response;
+      },
+      options));
+  LS_RETURN_IF_ERROR(router.Handle(
+      "GET", sharing_endpoint + "/guides/{name}",
+      [](http::Request& request) -> Result<http::Response> {
+        request.audit()->action = "viewPartnerGuides";
+        const std::string& name = *request.PathParam("name");
+        for (const PartnerGuide& g : PartnerGuides()) {
+          if (g.name == name) {
+            http::Response response =
+                http::Response::Text(std::string(g.text), 200, "text/plain; charset=utf-8");
+            internal::SetPageHeaders(response);
+            return response;
+          }
+        }
+        return Errorf(ErrorCode::kNotFound,
+                      "There is no partner guide '{}'; the list is at the guides page", name);
+      },
+      options));
+  return OkStatus();
+}
+
+}  // namespace lakeshare::web

@@ -1,0 +1,73 @@
+#include "web/partner_guides.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "web/activation_page.h"
+
+namespace lakeshare::web {
+namespace {
+
+http::Response Get(const http::Router& router, const std::string& target) {
+  auto request = http::Request::Create("GET", target, {}, {}, "127.0.0.1");
+  EXPECT_TRUE(request) << target;
+  return router.Dispatch(*request);
+}
+
+std::string ReadSource(const std::string& relative) {
+  std::ifstream in(std::string(LAKESHARE_SOURCE_DIR) + "/" + relative);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(PartnerGuidesTest, EveryPartnerGuideOfDocsIsCompiledInVerbatim) {
+  ASSERT_EQ(PartnerGuides().size(), 6u);
+  EXPECT_EQ(PartnerGuides().front().name, "partner-activation.md");
+  for (const PartnerGuide& g : PartnerGuides()) {
+    EXPECT_EQ(g.text, ReadSource("docs/guides/" + std::string(g.name))) << g.name;
+  }
+}
+
+TEST(PartnerGuidesTest, TheActivationPageServesTheGuidesWithoutAuthentication) {
+  http::Router router;
+  router.SetAuthenticator([](http::Request&) -> Status {
+    return Errorf(ErrorCode::kUnauthenticated, "no");
+  });
+  ASSERT_TRUE(RegisterActivationPage(router, {}));
+  http::Response index = Get(router, "/delta-sharing/guides/");
+  ASSERT_EQ(index.status(), 200);
+  EXPECT_EQ(*index.Header("Content-Type"), "text/html; charset=utf-8");
+  ASSERT_NE(index.Header("Content-Security-Policy"), nullptr);
+  for (const PartnerGuide& g : PartnerGuides()) {
+    const std::string href = "href=\"/delta-sharing/guides/" + std::string(g.name) + "\"";
+    EXPECT_NE(index.body().find(href), std::string::npos) << href;
+    http::Response guide = Get(router, "/delta-sharing/guides/" + std::string(g.name));
+    ASSERT_EQ(guide.status(), 200) << g.name;
+    EXPECT_EQ(*guide.Header("Content-Type"), "text/plain; charset=utf-8");
+    EXPECT_EQ(*guide.Header("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(guide.body(), g.text);
+  }
+  EXPECT_NE(index.body().find("Partners: activate your link"), std::string::npos)
+      << "the index names each guide by its title";
+  EXPECT_EQ(Get(router, "/delta-sharing/guides/provider.md").status(), 404)
+      << "only the partner guides are public";
+  EXPECT_EQ(Get(router, "/delta-sharing/guides/..%2fprovider.md").status(), 404);
+}
+
+TEST(PartnerGuidesTest, TheActivationPageLinksTheServedGuidesAndNamesNoPlaceholder) {
+  http::Router router;
+  ASSERT_TRUE(RegisterActivationPage(router, {}));
+  const std::string page = Get(router, "/delta-sharing/activation/tok").body();
+  EXPECT_NE(page.find("href=\"/delta-sharing/guides/\""), std::string::npos);
+  EXPECT_EQ(page.find("came with your invitation"), std::string::npos)
+      << "the page must not promise guides the partner never got";
+  EXPECT_EQ(page.find("&lt;share&gt;"), std::string::npos) << "no placeholder table names";
+  EXPECT_EQ(page.find("&ndash;"), std::string::npos) << "no dash-only fields";
+  EXPECT_NE(page.find("chmod 600"), std::string::npos) << "tells the partner to protect the file";
+}
+
+}  // namespace
+}  // namespace lakeshare::web
