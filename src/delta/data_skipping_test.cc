@@ -83,6 +83,8 @@ TEST(PredicateParseTest, RejectsMalformedTrees) {
     deep = Op("not", {deep});
   }
   bad(deep);
+  // Issue 10: 80,000 levels are refused by the JSON bounds before any parser recurses.
+  bad(std::string(80'000, '[') + std::string(80'000, ']'));
 }
 
 // ---- Evaluation -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "common/json_bounds.h"
 #include "common/strings.h"
 #include "delta/time_util.h"
 
@@ -13,7 +14,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr size_t kMaxPredicateBytes = 1 << 20;  // the reference server's limit
 constexpr int kMaxDepth = 100;
 
 std::optional<PredicateOp> ParseOp(std::string_view s) {
@@ -290,10 +290,8 @@ std::optional<int> CompareValues(const TypedValue& a, const TypedValue& b) {
 }
 
 Result<Predicate> Predicate::Parse(std::string_view json) {
-  if (json.size() > kMaxPredicateBytes) {
-    return Errorf(ErrorCode::kMalformedRequest, "predicate longer than {} bytes",
-                  kMaxPredicateBytes);
-  }
+  // Size, depth and elements before the (recursive) tree walk below: common/json_bounds.h.
+  LS_RETURN_IF_ERROR(CheckJsonBounds(json, kPredicateJsonLimits, "The predicate"));
   Json j = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return Errorf(ErrorCode::kMalformedRequest, "predicate is not valid JSON");

@@ -56,7 +56,8 @@ struct PredicateNode {
 
 class Predicate {
  public:
-  /// Parse and validate a jsonPredicateHints document.
+  /// Parse and validate a jsonPredicateHints document; one outside kPredicateJsonLimits
+  /// (common/json_bounds.h) is refused before it is parsed.
   static Result<Predicate> Parse(std::string_view json);
 
   const PredicateNode& root() const { return root_; }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "common/json_bounds.h"
 #include "common/strings.h"
 #include "delta/time_util.h"
 
@@ -177,6 +178,8 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
     trimmed.remove_prefix(1);
   }
   if (trimmed.empty()) return q;
+  // Bounded before parsing: everything below (and the predicate's own parse) walks the tree.
+  LS_RETURN_IF_ERROR(CheckJsonBounds(body, kRequestBodyJsonLimits, "The query body"));
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return MakeError(ErrorCode::kMalformedRequest, "The query body is not valid JSON");
@@ -194,6 +197,8 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   if (auto it = j.find("jsonPredicateHints"); it != j.end() && !it->is_null()) {
     // The spec types it as a JSON-encoded string; the stale OpenAPI description shows an object,
     // which some clients send: accept both.
+    // Both forms obey the predicate bounds (the object form is already within the body's depth,
+    // so its serialisation below cannot recurse deeply).
     if (it->is_string()) {
       q.json_predicate_hints = it->get<std::string>();
     } else if (it->is_object()) {
@@ -201,6 +206,8 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
     } else {
       return Malformed("jsonPredicateHints", "a string holding a JSON predicate");
     }
+    LS_RETURN_IF_ERROR(
+        CheckJsonBounds(*q.json_predicate_hints, kPredicateJsonLimits, "'jsonPredicateHints'"));
   }
   LS_ASSIGN_OR_RETURN(q.limit_hint, IntField(j, "limitHint"));
   LS_ASSIGN_OR_RETURN(q.version, IntField(j, "version"));

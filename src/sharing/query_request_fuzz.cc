@@ -1,12 +1,16 @@
 // Fuzz target for everything the sharing layer parses from a client: the /query body, the
 // capabilities and fileidhash headers, SQL predicate hints and page tokens. The input is split
 // on the first NUL byte: the first part is the /query body, the rest is used as header values,
-// a SQL hint and a token. Nothing may crash, hang or leak; errors are the expected outcome.
+// a SQL hint, a token and a JSON text for the bounds scanner. Nothing may crash, hang or leak;
+// errors are the expected outcome. Seeds include the issue-10 attack: jsonPredicateHints nested
+// 80,000 deep, in the object and the string form.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "common/json_bounds.h"
+#include "delta/predicate.h"
 #include "sharing/capabilities.h"
 #include "sharing/query_request.h"
 #include "sharing/sql_predicate.h"
@@ -19,7 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body = input.substr(0, nul);
   std::string rest(nul == std::string_view::npos ? std::string_view() : input.substr(nul + 1));
 
-  if (auto q = ParseQueryRequest(body)) (void)q->Canonical();
+  if (auto q = ParseQueryRequest(body)) {
+    (void)q->Canonical();
+    if (q->json_predicate_hints) (void)lakeshare::delta::Predicate::Parse(*q->json_predicate_hints);
+  }
+  (void)lakeshare::ScanJsonBounds(rest, lakeshare::kPredicateJsonLimits, "fuzz");
   (void)ParseCapabilities(&rest);
   (void)ParseFileIdHash(&rest);
   static const auto columns = PredicateColumns(

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace lakeshare::sharing {
 namespace {
 
@@ -40,6 +42,53 @@ TEST(QueryRequestTest, MalformedBodiesAreMalformedRequest) {
             ErrorCode::kMalformedRequest);
   EXPECT_EQ(ParseQueryRequest(R"({"version":"x"})").error().code, ErrorCode::kMalformedRequest);
   EXPECT_EQ(ParseQueryRequest(R"({"version":1.5})").error().code, ErrorCode::kMalformedRequest);
+}
+
+// Issue 10: an 80,000-deep jsonPredicateHints object overflowed the stack of the server while
+// being re-serialised; both predicate forms and the body itself are bounded before parsing.
+TEST(QueryRequestTest, DeepJsonIsRefusedBeforeParsing) {
+  const std::string deep = std::string(80'000, '[') + std::string(80'000, ']');
+  struct Case {
+    std::string body;
+    std::string message_start;
+  };
+  const Case cases[] = {
+      {R"({"jsonPredicateHints":{"op":)" + deep + "}}", "The query body nests JSON deeper than 64"},
+      {R"({"jsonPredicateHints":")" + deep + "\"}",
+       "'jsonPredicateHints' nests JSON deeper than 64"},
+      {R"({"limitHint":)" + deep + "}", "The query body nests JSON deeper than 64"},
+  };
+  for (const Case& c : cases) {
+    auto q = ParseQueryRequest(c.body);
+    ASSERT_FALSE(q);
+    EXPECT_EQ(q.error().code, ErrorCode::kMalformedRequest);
+    EXPECT_EQ(q.error().message.rfind(c.message_start, 0), 0u) << q.error().message;
+  }
+}
+
+TEST(QueryRequestTest, PredicateBoundsApplyToBothForms) {
+  // 64 levels in the string form; in the object form the body's own level counts too.
+  auto nest = [](int levels) {
+    return std::string(static_cast<size_t>(levels), '[') +
+           std::string(static_cast<size_t>(levels), ']');
+  };
+  EXPECT_TRUE(ParseQueryRequest(R"({"jsonPredicateHints":")" + nest(64) + "\"}"));
+  EXPECT_FALSE(ParseQueryRequest(R"({"jsonPredicateHints":")" + nest(65) + "\"}"));
+  EXPECT_TRUE(ParseQueryRequest(R"({"jsonPredicateHints":{"a":)" + nest(62) + "}}"));
+  EXPECT_FALSE(ParseQueryRequest(R"({"jsonPredicateHints":{"a":)" + nest(63) + "}}"));
+  // More than 10,000 elements, in either form.
+  std::string wide = "[0";
+  for (int i = 0; i < 10'000; ++i) wide += ",0";
+  wide += "]";
+  for (const std::string& body : {R"({"jsonPredicateHints":")" + wide + "\"}",
+                                  R"({"jsonPredicateHints":{"a":)" + wide + "}}"}) {
+    auto q = ParseQueryRequest(body);
+    ASSERT_FALSE(q);
+    EXPECT_EQ(q.error().message,
+              "'jsonPredicateHints' has more than 10000 elements (the limit); send fewer values");
+  }
+  // Brackets inside a SQL hint string are text.
+  EXPECT_TRUE(ParseQueryRequest(R"({"predicateHints":[")" + std::string(100'000, '[') + "\"]}"));
 }
 
 TEST(QueryRequestTest, ConflictsAndRangesAreInvalidArgument) {

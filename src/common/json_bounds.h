@@ -1,0 +1,63 @@
+// JSON bounds: the one depth-and-size policy for every JSON text the server reads from someone
+// else (request bodies, predicates, and, as they adopt it, management API bodies, Delta log lines
+// and configuration). A text is checked here BEFORE any parser sees it, because the parsers and
+// everything that walks their trees (serialisation, predicate building) recurse once per nesting
+// level: an 80,000-deep array is 160 KB of brackets and overflows a thread's stack.
+//
+// CheckJsonBounds is a linear, non-recursive scan of the raw text that counts nesting depth and
+// elements (array items plus object members, over the whole text) and skips strings, escapes
+// included, so brackets inside strings are text. It validates nothing else: a text within bounds
+// may still be invalid JSON, which the parser then reports. It stops at the first limit exceeded,
+// so its cost is bounded by the text's size. Pure functions, thread-safe.
+//
+// Each kind of input names its limits below (add a preset here when a new kind adopts the policy,
+// so all limits stay in one place and documented together).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace lakeshare {
+
+struct JsonLimits {
+  size_t max_bytes = 0;
+  /// Containers open at once: `[]` and `{}` are depth 1, `[[]]` depth 2.
+  int max_depth = 0;
+  /// Array items plus object members, summed over the whole text.
+  size_t max_elements = 0;
+};
+
+/// The deepest nesting any JSON input may have: far beyond any document or predicate a client
+/// writes by hand or generates (a predicate node takes two levels: its object and `children`).
+inline constexpr int kMaxJsonDepth = 64;
+
+/// A request body of the protocol or the management API (the server's default body limit).
+inline constexpr JsonLimits kRequestBodyJsonLimits{
+    .max_bytes = size_t{1} << 20, .max_depth = kMaxJsonDepth, .max_elements = 100'000};
+
+/// A JSON predicate (jsonPredicateHints, in the string or the object form; a share's partition
+/// filter). 1 MiB is the reference server's limit; the element cap keeps evaluation cheap, as a
+/// predicate is evaluated once per data file of the table.
+inline constexpr JsonLimits kPredicateJsonLimits{
+    .max_bytes = size_t{1} << 20, .max_depth = kMaxJsonDepth, .max_elements = 10'000};
+
+/// What the scan measured (the maximum depth reached and the elements counted).
+struct JsonShape {
+  int depth = 0;
+  size_t elements = 0;
+};
+
+/// Measure `text` against `limits`. On the first limit exceeded: an error with `code`, whose
+/// message starts with `what` (e.g. "The query body", "'jsonPredicateHints'"), names the limit and
+/// says what to do.
+Result<JsonShape> ScanJsonBounds(std::string_view text, const JsonLimits& limits,
+                                 std::string_view what,
+                                 ErrorCode code = ErrorCode::kMalformedRequest);
+
+/// ScanJsonBounds when only the verdict matters.
+Status CheckJsonBounds(std::string_view text, const JsonLimits& limits, std::string_view what,
+                       ErrorCode code = ErrorCode::kMalformedRequest);
+
+}  // namespace lakeshare
