@@ -58,8 +58,11 @@ std::string Base64Encode(std::string_view bytes) {
   return out;
 }
 
-std::optional<std::string> Base64Decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+namespace {
+
+// Decode base64 characters without padding. `url_strict`: only the URL-safe alphabet, and the
+// unused low bits of the last character must be zero.
+std::optional<std::string> DecodeBase64Chars(std::string_view text, bool url_strict) {
   std::string out;
   out.reserve(text.size() * 3 / 4);
   uint32_t acc = 0;
@@ -69,8 +72,8 @@ std::optional<std::string> Base64Decode(std::string_view text) {
     if (c >= 'A' && c <= 'Z') v = c - 'A';
     else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
     else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
+    else if (c == '-' || (c == '+' && !url_strict)) v = 62;
+    else if (c == '_' || (c == '/' && !url_strict)) v = 63;
     else return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
@@ -80,7 +83,30 @@ std::optional<std::string> Base64Decode(std::string_view text) {
     }
   }
   if (bits >= 6) return std::nullopt;  // a single dangling character is not base64
+  // The 2 or 4 bits left over must be zero, else two texts would decode to the same bytes.
+  if (url_strict && bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
+}
+
+}  // namespace
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  return DecodeBase64Chars(text, /*url_strict=*/false);
+}
+
+std::string Base64UrlEncode(std::string_view bytes) {
+  std::string out = Base64Encode(bytes);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecodeStrict(std::string_view text) {
+  return DecodeBase64Chars(text, /*url_strict=*/true);
 }
 
 namespace {

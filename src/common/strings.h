@@ -19,6 +19,12 @@ void AppendHex(std::string& out, std::string_view bytes);
 std::string Base64Encode(std::string_view bytes);
 /// Decode standard or URL-safe base64, padding optional; nullopt when not base64.
 std::optional<std::string> Base64Decode(std::string_view text);
+/// Encode as base64url without padding (RFC 4648 §5; the JOSE encoding of RFC 7515 §2).
+std::string Base64UrlEncode(std::string_view bytes);
+/// Decode base64url strictly, as JOSE requires (RFC 7515 §2, Appendix C): only the URL-safe
+/// alphabet, no padding, no whitespace, and the unused low bits of the last character zero (one
+/// encoding per byte string). nullopt otherwise.
+std::optional<std::string> Base64UrlDecodeStrict(std::string_view text);
 
 /// Decode %XX escapes (and '+' as a space when `plus_is_space`, for query strings); nullopt on a
 /// malformed escape. Encoded NUL bytes are decoded; callers that must refuse them check.

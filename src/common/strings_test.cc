@@ -22,6 +22,31 @@ TEST(StringsTest, Base64RoundTripsEveryLength) {
   EXPECT_FALSE(Base64Decode("Zm9v!").has_value());
 }
 
+TEST(StringsTest, Base64UrlRoundTripsEveryLengthWithoutPadding) {
+  std::string bytes;
+  for (int n = 0; n < 20; ++n) {
+    auto enc = Base64UrlEncode(bytes);
+    EXPECT_EQ(enc.find_first_of("=+/"), std::string::npos) << enc;
+    auto dec = Base64UrlDecodeStrict(enc);
+    ASSERT_TRUE(dec.has_value()) << enc;
+    EXPECT_EQ(*dec, bytes);
+    bytes.push_back(static_cast<char>(n * 37 + 200));
+  }
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
+}
+
+TEST(StringsTest, Base64UrlStrictRefusesPaddingOtherAlphabetsAndNonCanonicalTails) {
+  EXPECT_FALSE(Base64UrlDecodeStrict("Zm8=").has_value());   // padding
+  EXPECT_FALSE(Base64UrlDecodeStrict("+_8").has_value());    // standard alphabet
+  EXPECT_FALSE(Base64UrlDecodeStrict("-/8").has_value());
+  EXPECT_FALSE(Base64UrlDecodeStrict("Zm 8").has_value());   // whitespace
+  EXPECT_FALSE(Base64UrlDecodeStrict("Zm9vY").has_value());  // 1 mod 4
+  EXPECT_FALSE(Base64UrlDecodeStrict("Zm9").has_value());    // "fo" is Zm8: low bits set
+  EXPECT_FALSE(Base64UrlDecodeStrict("Zh").has_value());     // "f" is Zg
+  EXPECT_EQ(Base64UrlDecodeStrict("Zm8").value_or("?"), "fo");
+  EXPECT_EQ(Base64UrlDecodeStrict("").value_or("?"), "");
+}
+
 TEST(StringsTest, JsonStringEscapesControlAndInvalidUtf8) {
   std::string out;
   AppendJsonString(out, std::string("a\"b\\c\n\x01\xff", 8));
