@@ -1,7 +1,8 @@
-// The SQL behind both Catalog implementations. SqlCatalog implements every Catalog method once,
-// in SQL that SQLite and PostgreSQL both accept ('?' placeholders, rewritten to $n for
-// PostgreSQL); a SqlDatabase supplies connections and transactions for one backend. Owned by the
-// catalog that creates it; thread-safety as in catalog.h.
+// The SQL behind both Catalog implementations. SqlCatalog (sql_catalog_impl.h, one file per
+// entity) implements every Catalog method once, in SQL that SQLite and PostgreSQL both accept
+// ('?' placeholders, rewritten to $n for PostgreSQL); a SqlDatabase supplies connections and
+// transactions for one backend. Owned by the catalog that creates it; thread-safety as in
+// catalog.h.
 #pragma once
 
 #include <cstdint>

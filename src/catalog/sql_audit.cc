@@ -1,0 +1,102 @@
+// Audit events: appended in batches, queried by time, action, principal and recipient, paged by
+// (time_ms, id).
+#include <cstdio>
+
+#include "catalog/sql_catalog_impl.h"
+#include "common/strings.h"
+
+namespace lakeshare::catalog {
+namespace {
+
+constexpr std::string_view kAuditCols =
+    "id, time_ms, request_id, action, principal, recipient, source_ip, user_agent, params, "
+    "status_code, error, volume";
+
+AuditEvent ToAudit(const SqlRow& r) {
+  return AuditEvent{ToInt(r[0]), ToInt(r[1]), ToStr(r[2]), ToStr(r[3]), ToStr(r[4]),  ToStr(r[5]),
+                    ToStr(r[6]), ToStr(r[7]), ToStr(r[8]), ToInt(r[9]), ToStr(r[10]), ToStr(r[11])};
+}
+
+/// The WHERE clause and parameters of `q` (without its LIMIT).
+Result<std::pair<std::string, std::vector<SqlValue>>> AuditFilter(const AuditQuery& q) {
+  std::string sql = " WHERE 1 = 1";
+  std::vector<SqlValue> params;
+  if (q.from_ms) {
+    sql += " AND time_ms >= ?";
+    params.push_back(*q.from_ms);
+  }
+  if (q.to_ms) {
+    sql += " AND time_ms < ?";
+    params.push_back(*q.to_ms);
+  }
+  for (auto [column, value] : {std::pair<const char*, const std::string*>{"action", &q.action},
+                               {"principal", &q.principal},
+                               {"recipient", &q.recipient}}) {
+    if (!value->empty()) {
+      sql += std::string(" AND ") + column + " = ?";
+      params.push_back(*value);
+    }
+  }
+  if (!q.page.page_token.empty()) {
+    std::optional<std::string> decoded = Base64Decode(q.page.page_token);
+    int64_t t = 0;
+    int64_t id = 0;
+    if (!decoded || decoded->size() < 2 || (*decoded)[0] != 'a' ||
+        std::sscanf(decoded->c_str() + 1, "%ld:%ld", &t, &id) != 2) {
+      return InvalidArgument("Invalid page_token");
+    }
+    sql += " AND (time_ms > ? OR (time_ms = ? AND id > ?))";
+    params.push_back(t);
+    params.push_back(t);
+    params.push_back(id);
+  }
+  return std::make_pair(std::move(sql), std::move(params));
+}
+
+}  // namespace
+
+Status SqlCatalog::AppendAuditEvents(std::span<const AuditEvent> events) {
+  if (events.empty()) {
+    return OkStatus();
+  }
+  return Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
+    for (const AuditEvent& e : events) {
+      LS_RETURN_IF_ERROR(c.Exec(
+          "INSERT INTO audit_events (time_ms, request_id, action, principal, recipient, "
+          "source_ip, user_agent, params, status_code, error, volume) VALUES (?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?, ?)",
+          {e.time_ms, e.request_id, e.action, e.principal, e.recipient, e.source_ip, e.user_agent,
+           e.params_json, e.status_code, e.error, e.volume_json}));
+    }
+    return OkStatus();
+  });
+}
+
+Result<Listing<AuditEvent>> SqlCatalog::QueryAuditEvents(const AuditQuery& q) {
+  if (q.page.max_results < 0) {
+    return InvalidArgument("max_results must not be negative, got {}", q.page.max_results);
+  }
+  LS_ASSIGN_OR_RETURN(auto filter, AuditFilter(q));
+  auto& [where, params] = filter;
+  const int64_t max = q.page.max_results;
+  params.push_back(max == 0 ? kNoLimit : max + 1);
+  const std::string sql = "SELECT " + std::string(kAuditCols) + " FROM audit_events" + where +
+                          " ORDER BY time_ms, id LIMIT ?";
+  using Page = Listing<AuditEvent>;
+  return Transact<Page>(TxKind::kRead, [&](SqlConn& c) -> Result<Page> {
+    LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(sql, params));
+    Page out;
+    for (const SqlRow& r : rows) {
+      out.items.push_back(ToAudit(r));
+    }
+    if (max > 0 && static_cast<int64_t>(out.items.size()) > max) {
+      out.items.resize(static_cast<size_t>(max));
+      const AuditEvent& last = out.items.back();
+      out.next_page_token =
+          Base64Encode("a" + std::to_string(last.time_ms) + ":" + std::to_string(last.id));
+    }
+    return out;
+  });
+}
+
+}  // namespace lakeshare::catalog

@@ -1,0 +1,249 @@
+// EntityTable<T>: the CRUD of one kind of named metastore object (catalogs, schemas, tables,
+// shares, recipients, principals, ...) written once, from a description of how T is stored: its
+// table, its columns (each bound to a member of T), the parent it lives in and the securable type
+// its grants use. Every such table has an `id` primary key, a `name` and a `name_key` (the
+// lower-cased name, unique within the parent), so lookups are case-insensitive and lists are
+// ordered by name_key and paged by it.
+//
+// A description is built once (a function-local static) and is immutable: thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "catalog/sql_support_internal.h"
+#include "common/strings.h"
+
+namespace lakeshare::catalog {
+
+/// A member of T stored in one column: text, an integer, a flag (0/1), an optional integer
+/// (NULL when unset) or a list of strings (one a line).
+template <typename T>
+using FieldRef = std::variant<std::string T::*, int64_t T::*, bool T::*,
+                              std::optional<int64_t> T::*, std::vector<std::string> T::*>;
+
+template <typename T>
+struct Column {
+  std::string_view name;
+  FieldRef<T> field;
+};
+
+template <typename T>
+struct EntitySpec {
+  std::string_view kind = {};           // "Catalog": messages say "Catalog 'x' does not exist"
+  std::string_view table = {};          // "catalogs"
+  std::string_view parent_column = {};  // "catalog_id" for a schema; empty for a top-level object
+  std::string_view securable = {};      // the grants' securable_type ("CATALOG"); empty: no grants
+  bool dotted_names = false;            // whether a name may hold '.' (not if it is part of a path)
+  std::vector<Column<T>> columns =
+      {};  // &T::id first, &T::name second; name_key and parent implied
+};
+
+/// Delete every grant on the securable `id` of type `securable` ("TABLE", ...).
+Status DeleteGrantsOn(SqlConn& c, std::string_view securable, const std::string& id);
+
+template <typename T>
+class EntityTable {
+ public:
+  explicit EntityTable(EntitySpec<T> spec) : spec_(std::move(spec)) {
+    std::string names;
+    std::string marks;
+    std::string sets;
+    for (const Column<T>& col : spec_.columns) {
+      names += ", " + std::string(col.name);
+      marks += ", ?";
+      sets += (sets.empty() ? "" : ", ") + std::string(col.name) + " = ?";
+    }
+    const std::string table(spec_.table);
+    const std::string parent = spec_.parent_column.empty()
+                                   ? std::string()
+                                   : std::string(spec_.parent_column) + " = ? AND ";
+    const std::string select = "SELECT " + ColumnList("") + " FROM " + table + " WHERE " + parent;
+    find_sql_ = select + "name_key = ?";
+    page_sql_ = select + "name_key > ? ORDER BY name_key LIMIT ?";
+    insert_sql_ = "INSERT INTO " + table + " (name_key" +
+                  (parent.empty() ? "" : ", " + std::string(spec_.parent_column)) + names +
+                  ") VALUES (?" + (parent.empty() ? "" : ", ?") + marks + ")";
+    update_sql_ = "UPDATE " + table + " SET name_key = ?, " + sets + " WHERE id = ?";
+    delete_sql_ = "DELETE FROM " + table + " WHERE id = ?";
+  }
+
+  std::string_view kind() const { return spec_.kind; }
+  std::string_view table() const { return spec_.table; }
+
+  /// ValidateName() for this kind of object ("The catalog name must not be empty").
+  Status ValidateName(std::string_view name) const {
+    return catalog::ValidateName(ToLower(spec_.kind), name, spec_.dotted_names);
+  }
+
+  /// "x.name_key, x.id, x.name, ..." (alias "x"; no alias: unqualified): what FromRow reads.
+  std::string ColumnList(std::string_view alias) const {
+    const std::string prefix = alias.empty() ? std::string() : std::string(alias) + ".";
+    std::string out = prefix + "name_key";
+    for (const Column<T>& col : spec_.columns) {
+      out += ", " + prefix + std::string(col.name);
+    }
+    return out;
+  }
+  /// How many cells ColumnList() selects.
+  size_t width() const { return spec_.columns.size() + 1; }
+
+  /// The object in the cells of `row` from `at` on, in ColumnList() order.
+  T FromRow(const SqlRow& row, size_t at = 0) const {
+    T out{};
+    for (size_t i = 0; i < spec_.columns.size(); ++i) {
+      Decode(row[at + 1 + i], spec_.columns[i].field, out);
+    }
+    return out;
+  }
+
+  Result<std::optional<T>> Find(SqlConn& c, std::string_view parent_id,
+                                std::string_view name) const {
+    LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(find_sql_, Params(parent_id, {Key(name)})));
+    if (rows.empty()) {
+      return std::optional<T>();
+    }
+    return std::optional<T>(FromRow(rows[0]));
+  }
+
+  /// The object named `name` in `parent_id`; kNotFound "<Kind> '<shown>' does not exist".
+  Result<T> Get(SqlConn& c, std::string_view parent_id, std::string_view name,
+                std::string_view shown) const {
+    LS_ASSIGN_OR_RETURN(std::optional<T> found, Find(c, parent_id, name));
+    if (!found) {
+      return NotFound("{} '{}' does not exist", spec_.kind, shown);
+    }
+    return std::move(*found);
+  }
+
+  /// kAlreadyExists "<Kind> '<shown>' already exists" when `name` is taken in `parent_id`.
+  Status CheckAbsent(SqlConn& c, std::string_view parent_id, std::string_view name,
+                     std::string_view shown) const {
+    LS_ASSIGN_OR_RETURN(std::optional<T> found, Find(c, parent_id, name));
+    if (found) {
+      return Errorf(ErrorCode::kAlreadyExists, "{} '{}' already exists", spec_.kind, shown);
+    }
+    return OkStatus();
+  }
+
+  Result<Listing<T>> List(SqlConn& c, std::string_view parent_id, const PageBounds& b) const {
+    LS_ASSIGN_OR_RETURN(SqlRows rows,
+                        c.Query(page_sql_, Params(parent_id, {b.after, SqlLimit(b)})));
+    Listing<T> out;
+    rows = TrimPage(std::move(rows), b, &out.next_page_token);
+    out.items.reserve(rows.size());
+    for (const SqlRow& row : rows) {
+      out.items.push_back(FromRow(row));
+    }
+    return out;
+  }
+
+  /// Insert `obj` into `parent_id` unless its name is taken there (see CheckAbsent).
+  Status Insert(SqlConn& c, std::string_view parent_id, const T& obj,
+                std::string_view shown) const {
+    LS_RETURN_IF_ERROR(CheckAbsent(c, parent_id, obj.name, shown));
+    std::vector<SqlValue> values{Key(obj.name)};
+    if (!spec_.parent_column.empty()) {
+      values.push_back(Text(parent_id));
+    }
+    AppendValues(obj, values);
+    return c.Exec(insert_sql_, values).map([](int64_t) {});
+  }
+
+  /// Write every column of `obj` to its row (found by id).
+  Status Update(SqlConn& c, const T& obj) const {
+    std::vector<SqlValue> values{Key(obj.name)};
+    AppendValues(obj, values);
+    values.push_back(obj.id);
+    return c.Exec(update_sql_, values).map([](int64_t) {});
+  }
+
+  /// Rename `obj` to `new_name` within `parent_id` unless that name is taken (a change of case
+  /// only is always allowed). `shown_prefix` + new_name is what the error names.
+  Status Rename(SqlConn& c, std::string_view parent_id, const std::optional<std::string>& new_name,
+                std::string_view shown_prefix, T& obj) const {
+    if (!new_name) {
+      return OkStatus();
+    }
+    if (Key(*new_name) != Key(obj.name)) {
+      LS_RETURN_IF_ERROR(
+          CheckAbsent(c, parent_id, *new_name, std::string(shown_prefix) + *new_name));
+    }
+    obj.name = *new_name;
+    return OkStatus();
+  }
+
+  /// Delete the row `id` and the grants on it (its child rows go by ON DELETE CASCADE).
+  Status Delete(SqlConn& c, const std::string& id) const {
+    if (!spec_.securable.empty()) {
+      LS_RETURN_IF_ERROR(DeleteGrantsOn(c, spec_.securable, id));
+    }
+    return c.Exec(delete_sql_, {id}).map([](int64_t) {});
+  }
+
+ private:
+  std::vector<SqlValue> Params(std::string_view parent_id, std::vector<SqlValue> rest) const {
+    if (!spec_.parent_column.empty()) {
+      rest.insert(rest.begin(), Text(parent_id));
+    }
+    return rest;
+  }
+
+  void AppendValues(const T& obj, std::vector<SqlValue>& values) const {
+    for (const Column<T>& col : spec_.columns) {
+      values.push_back(std::visit([&](auto member) { return Encode(obj.*member); }, col.field));
+    }
+  }
+
+  static SqlValue Encode(const std::string& v) { return v; }
+  static SqlValue Encode(int64_t v) { return v; }
+  static SqlValue Encode(bool v) { return int64_t{v ? 1 : 0}; }
+  static SqlValue Encode(const std::optional<int64_t>& v) { return OptVal(v); }
+  static SqlValue Encode(const std::vector<std::string>& v) { return JoinLines(v); }
+
+  static void Decode(const std::optional<std::string>& cell, const FieldRef<T>& field, T& out) {
+    std::visit(
+        [&](auto member) {
+          using M = std::remove_cvref_t<decltype(out.*member)>;
+          if constexpr (std::is_same_v<M, std::string>) {
+            out.*member = ToStr(cell);
+          } else if constexpr (std::is_same_v<M, int64_t>) {
+            out.*member = ToInt(cell);
+          } else if constexpr (std::is_same_v<M, bool>) {
+            out.*member = ToInt(cell) != 0;
+          } else if constexpr (std::is_same_v<M, std::optional<int64_t>>) {
+            out.*member = ToOptInt(cell);
+          } else {
+            out.*member = SplitLines(ToStr(cell));
+          }
+        },
+        field);
+  }
+
+  EntitySpec<T> spec_;
+  std::string find_sql_;
+  std::string page_sql_;
+  std::string insert_sql_;
+  std::string update_sql_;
+  std::string delete_sql_;
+};
+
+/// Apply the name/owner/comment of an ObjectUpdate to `obj` (rename checked as in Rename()).
+template <typename T, typename U>
+Status ApplyObjectUpdate(SqlConn& c, const EntityTable<T>& table, std::string_view parent_id,
+                         const U& u, std::string_view shown_prefix, T& obj) {
+  LS_RETURN_IF_ERROR(table.Rename(c, parent_id, u.new_name, shown_prefix, obj));
+  if (u.owner) {
+    obj.owner = *u.owner;
+  }
+  if (u.comment) {
+    obj.comment = *u.comment;
+  }
+  return OkStatus();
+}
+
+}  // namespace lakeshare::catalog

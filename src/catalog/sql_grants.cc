@@ -1,0 +1,233 @@
+// Ownership and privileges: Unity-Catalog-style grants (rows of `grants`, keyed by securable and
+// grantee ids, so renames keep them) and the HasPrivilege decision.
+#include <algorithm>
+#include <tuple>
+
+#include "catalog/sql_catalog_impl.h"
+
+namespace lakeshare::catalog {
+namespace {
+
+bool PrivilegeAllowedOn(SecurableType type, Privilege p) {
+  switch (type) {
+    case SecurableType::kMetastore:
+      return p == Privilege::kCreateCatalog || p == Privilege::kCreateShare ||
+             p == Privilege::kCreateRecipient || p == Privilege::kUseShare ||
+             p == Privilege::kUseRecipient || p == Privilege::kSetSharePermission;
+    case SecurableType::kCatalog:
+      return p == Privilege::kUseCatalog || p == Privilege::kUseSchema || p == Privilege::kSelect;
+    case SecurableType::kSchema:
+      return p == Privilege::kUseSchema || p == Privilege::kSelect;
+    case SecurableType::kTable:
+    case SecurableType::kShare:
+      return p == Privilege::kSelect;
+  }
+  return false;
+}
+
+Status CheckPrivilegesApply(SecurableType type, const std::vector<PermissionsChange>& changes) {
+  for (const PermissionsChange& ch : changes) {
+    for (const auto* list : {&ch.add, &ch.remove}) {
+      for (Privilege p : *list) {
+        if (!PrivilegeAllowedOn(type, p)) {
+          return InvalidArgument("Privilege {} does not apply to a {}", PrivilegeName(p),
+                                 SecurableTypeName(type));
+        }
+      }
+    }
+  }
+  return OkStatus();
+}
+
+/// A securable in the chain HasPrivilege walks: its grants' type, its id and its owner.
+struct Securable {
+  std::string type;
+  std::string id;
+  std::string owner;
+};
+
+/// The securable named `full_name`, then those it inherits from (a table's schema and catalog).
+Result<std::vector<Securable>> SecurableChain(SqlConn& c, SecurableType type,
+                                              std::string_view full_name) {
+  std::vector<Securable> chain;
+  std::string schema_name(full_name);
+  switch (type) {
+    case SecurableType::kMetastore:
+      return std::vector<Securable>{{"METASTORE", std::string(kMetastoreId), ""}};
+    case SecurableType::kShare: {
+      LS_ASSIGN_OR_RETURN(ShareInfo s, ReadShare(c, full_name, false));
+      return std::vector<Securable>{{"SHARE", s.id, s.owner}};
+    }
+    case SecurableType::kCatalog: {
+      LS_ASSIGN_OR_RETURN(CatalogInfo cat, ReadCatalog(c, full_name));
+      return std::vector<Securable>{{"CATALOG", cat.id, cat.owner}};
+    }
+    case SecurableType::kTable: {
+      LS_ASSIGN_OR_RETURN(TableInfo t, ReadTable(c, full_name));
+      chain.push_back({"TABLE", t.id, t.owner});
+      schema_name = t.catalog_name + "." + t.schema_name;
+      break;
+    }
+    case SecurableType::kSchema:
+      break;
+  }
+  LS_ASSIGN_OR_RETURN(SchemaInfo s, ReadSchemaByFullName(c, schema_name));
+  chain.push_back({"SCHEMA", s.id, s.owner});
+  LS_ASSIGN_OR_RETURN(CatalogInfo cat, ReadCatalog(c, s.catalog_name));
+  chain.push_back({"CATALOG", cat.id, cat.owner});
+  return chain;
+}
+
+Result<std::vector<PrivilegeAssignment>> ReadPermissions(SqlConn& c, const Securable& s) {
+  LS_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      c.Query("SELECT COALESCE(p.name_key, r.name_key), COALESCE(p.name, r.name), g.privilege "
+              "FROM grants g LEFT JOIN principals p ON g.grantee_type = 'PRINCIPAL' AND "
+              "p.id = g.grantee_id LEFT JOIN recipients r ON g.grantee_type = 'RECIPIENT' AND "
+              "r.id = g.grantee_id WHERE g.securable_type = ? AND g.securable_id = ? "
+              "ORDER BY 1",
+              {s.type, s.id}));
+  std::vector<PrivilegeAssignment> out;
+  for (const SqlRow& row : rows) {
+    auto p = ParsePrivilege(ToStr(row[2]));
+    if (!row[1] || !p) {
+      continue;
+    }
+    if (out.empty() || out.back().principal != *row[1]) {
+      out.push_back(PrivilegeAssignment{*row[1], {}});
+    }
+    out.back().privileges.push_back(*p);
+  }
+  for (PrivilegeAssignment& a : out) {
+    std::sort(a.privileges.begin(), a.privileges.end());
+  }
+  return out;
+}
+
+/// Apply one change of UpdatePermissions to the securable `s`.
+Status ApplyChange(SqlConn& c, SecurableType type, const Securable& s,
+                   const PermissionsChange& ch) {
+  // On a share the grantee is a recipient; on every other securable a principal.
+  std::string grantee_type = type == SecurableType::kShare ? "RECIPIENT" : "PRINCIPAL";
+  std::string grantee_id;
+  if (type == SecurableType::kShare) {
+    LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, ch.principal));
+    grantee_id = r.id;
+  } else {
+    LS_ASSIGN_OR_RETURN(Principal p, ReadPrincipal(c, ch.principal));
+    grantee_id = p.id;
+  }
+  for (Privilege p : ch.add) {
+    LS_RETURN_IF_ERROR(
+        c.Exec("INSERT INTO grants (securable_type, securable_id, grantee_type, grantee_id, "
+               "privilege) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+               {s.type, s.id, grantee_type, grantee_id, Text(PrivilegeName(p))}));
+  }
+  for (Privilege p : ch.remove) {
+    LS_RETURN_IF_ERROR(
+        c.Exec("DELETE FROM grants WHERE securable_type = ? AND securable_id = ? AND "
+               "grantee_type = ? AND grantee_id = ? AND privilege = ?",
+               {s.type, s.id, grantee_type, grantee_id, Text(PrivilegeName(p))}));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status DeleteGrantsOn(SqlConn& c, std::string_view securable, const std::string& id) {
+  return c
+      .Exec("DELETE FROM grants WHERE securable_type = ? AND securable_id = ?",
+            {Text(securable), id})
+      .map([](int64_t) {});
+}
+
+Status DeleteGrantsTo(SqlConn& c, std::string_view grantee_type, const std::string& id) {
+  return c
+      .Exec("DELETE FROM grants WHERE grantee_type = ? AND grantee_id = ?",
+            {Text(grantee_type), id})
+      .map([](int64_t) {});
+}
+
+Result<std::vector<PrivilegeAssignment>> SqlCatalog::UpdatePermissions(
+    SecurableType type, std::string_view full_name, const std::vector<PermissionsChange>& changes) {
+  LS_RETURN_IF_ERROR(CheckPrivilegesApply(type, changes));
+  using Assignments = std::vector<PrivilegeAssignment>;
+  return Transact<Assignments>(TxKind::kWrite, [&](SqlConn& c) -> Result<Assignments> {
+    LS_ASSIGN_OR_RETURN(std::vector<Securable> chain, SecurableChain(c, type, full_name));
+    for (const PermissionsChange& ch : changes) {
+      LS_RETURN_IF_ERROR(ApplyChange(c, type, chain[0], ch));
+    }
+    return ReadPermissions(c, chain[0]);
+  });
+}
+
+Result<std::vector<PrivilegeAssignment>> SqlCatalog::GetPermissions(SecurableType type,
+                                                                    std::string_view full_name) {
+  using Assignments = std::vector<PrivilegeAssignment>;
+  return Transact<Assignments>(TxKind::kRead, [&](SqlConn& c) -> Result<Assignments> {
+    LS_ASSIGN_OR_RETURN(std::vector<Securable> chain, SecurableChain(c, type, full_name));
+    return ReadPermissions(c, chain[0]);
+  });
+}
+
+Result<std::vector<ShareGrant>> SqlCatalog::ListRecipientShareGrants(std::string_view recipient) {
+  using Grants = std::vector<ShareGrant>;
+  // One statement: the recipient (so that an unknown one is told apart from one without
+  // grants) and its share grants.
+  return Transact<Grants>(TxKind::kReadOne, [&](SqlConn& c) -> Result<Grants> {
+    LS_ASSIGN_OR_RETURN(
+        SqlRows rows, c.Query("SELECT s.name, g.privilege FROM recipients r LEFT JOIN grants g ON "
+                              "g.securable_type = 'SHARE' AND g.grantee_type = 'RECIPIENT' AND "
+                              "g.grantee_id = r.id LEFT JOIN shares s ON s.id = g.securable_id "
+                              "WHERE r.name_key = ? ORDER BY s.name_key",
+                              {Key(recipient)}));
+    if (rows.empty()) {
+      return NotFound("Recipient '{}' does not exist", recipient);
+    }
+    Grants out;
+    for (const SqlRow& row : rows) {
+      if (!row[0]) {
+        continue;  // no grant (or a grant whose share is gone)
+      }
+      auto p = ParsePrivilege(ToStr(row[1]));
+      if (!p) {
+        continue;  // written by a newer build
+      }
+      if (out.empty() || out.back().share_name != ToStr(row[0])) {
+        out.push_back(ShareGrant{ToStr(row[0]), {}});
+      }
+      out.back().privileges.push_back(*p);
+    }
+    return out;
+  });
+}
+
+Result<bool> SqlCatalog::HasPrivilege(std::string_view principal, SecurableType type,
+                                      std::string_view full_name, Privilege privilege) {
+  return Transact<bool>(TxKind::kRead, [&](SqlConn& c) -> Result<bool> {
+    LS_ASSIGN_OR_RETURN(std::optional<Principal> p, PrincipalTable().Find(c, "", principal));
+    if (!p) {
+      return false;
+    }
+    if (p->is_admin) {
+      return true;
+    }
+    LS_ASSIGN_OR_RETURN(std::vector<Securable> chain, SecurableChain(c, type, full_name));
+    for (const Securable& s : chain) {
+      if (!s.owner.empty() && Key(s.owner) == Key(p->name)) {
+        return true;
+      }
+      LS_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          c.Query("SELECT 1 FROM grants WHERE securable_type = ? AND securable_id = ? AND "
+                  "grantee_type = 'PRINCIPAL' AND grantee_id = ? AND privilege = ?",
+                  {s.type, s.id, p->id, Text(PrivilegeName(privilege))}));
+      if (!rows.empty()) {
+        return true;
+      }
+    }
+    return false;
+  });
+}
+
+}  // namespace lakeshare::catalog

@@ -1,0 +1,122 @@
+// Principals (metastore users) and their API tokens (only the SHA-256 hash of a token is kept).
+#include "catalog/sql_catalog_impl.h"
+
+namespace lakeshare::catalog {
+
+const EntityTable<Principal>& PrincipalTable() {
+  static const auto* const kTable = new EntityTable<Principal>({
+      .kind = "Principal",
+      .table = "principals",
+      .dotted_names = true,
+      .columns = {{"id", &Principal::id},
+                  {"name", &Principal::name},
+                  {"is_admin", &Principal::is_admin},
+                  {"comment", &Principal::comment},
+                  {"created_at", &Principal::created_at},
+                  {"updated_at", &Principal::updated_at}},
+  });
+  return *kTable;
+}
+
+Result<Principal> ReadPrincipal(SqlConn& c, std::string_view name) {
+  return PrincipalTable().Get(c, "", name, name);
+}
+
+Result<Principal> SqlCatalog::CreatePrincipal(const Principal& in) {
+  return CreateTopLevel(PrincipalTable(), in);
+}
+
+Result<Principal> SqlCatalog::GetPrincipal(std::string_view name) {
+  return Transact<Principal>(TxKind::kRead, [&](SqlConn& c) { return ReadPrincipal(c, name); });
+}
+
+Result<Listing<Principal>> SqlCatalog::ListPrincipals(const PageRequest& page) {
+  return ListIn(PrincipalTable(), page);
+}
+
+Result<Principal> SqlCatalog::UpdatePrincipal(std::string_view name, const PrincipalUpdate& u) {
+  return UpdateIn<Principal>(
+      PrincipalTable(), u.new_name, [&](SqlConn& c) { return ReadPrincipal(c, name); },
+      [&](SqlConn& c, Principal& out) -> Status {
+        LS_RETURN_IF_ERROR(PrincipalTable().Rename(c, "", u.new_name, "", out));
+        out.is_admin = u.is_admin.value_or(out.is_admin);
+        out.comment = u.comment.value_or(out.comment);
+        return OkStatus();
+      });
+}
+
+Status SqlCatalog::DeletePrincipal(std::string_view name) {
+  return DeleteIn<Principal>(
+      PrincipalTable(), [&](SqlConn& c) { return ReadPrincipal(c, name); },
+      [](SqlConn& c, const Principal& p) { return DeleteGrantsTo(c, "PRINCIPAL", p.id); });
+}
+
+Result<PrincipalToken> SqlCatalog::AddPrincipalToken(std::string_view principal,
+                                                     std::string_view token,
+                                                     std::optional<int64_t> expires_at,
+                                                     std::string_view comment) {
+  if (token.empty()) {
+    return InvalidArgument("An API token must not be empty");
+  }
+  return Transact<PrincipalToken>(TxKind::kWrite, [&](SqlConn& c) -> Result<PrincipalToken> {
+    LS_ASSIGN_OR_RETURN(Principal p, ReadPrincipal(c, principal));
+    PrincipalToken out{NewUuid(), p.name, std::string(comment), Now(), expires_at, std::nullopt};
+    LS_RETURN_IF_ERROR(
+        c.Exec("INSERT INTO principal_tokens (id, principal_id, token_hash, comment, created_at, "
+               "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+               {out.id, p.id, HashToken(token), out.comment, out.created_at, OptVal(expires_at)}));
+    return out;
+  });
+}
+
+Result<std::vector<PrincipalToken>> SqlCatalog::ListPrincipalTokens(std::string_view principal) {
+  using Tokens = std::vector<PrincipalToken>;
+  return Transact<Tokens>(TxKind::kRead, [&](SqlConn& c) -> Result<Tokens> {
+    LS_ASSIGN_OR_RETURN(Principal p, ReadPrincipal(c, principal));
+    LS_ASSIGN_OR_RETURN(SqlRows rows,
+                        c.Query("SELECT id, comment, created_at, expires_at, revoked_at FROM "
+                                "principal_tokens WHERE principal_id = ? ORDER BY created_at, id",
+                                {p.id}));
+    Tokens out;
+    for (const SqlRow& r : rows) {
+      out.push_back(PrincipalToken{ToStr(r[0]), p.name, ToStr(r[1]), ToInt(r[2]), ToOptInt(r[3]),
+                                   ToOptInt(r[4])});
+    }
+    return out;
+  });
+}
+
+Status SqlCatalog::RevokePrincipalToken(std::string_view token_id) {
+  return Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
+    LS_ASSIGN_OR_RETURN(int64_t n, c.Exec("UPDATE principal_tokens SET revoked_at = ? WHERE id "
+                                          "= ? AND revoked_at IS NULL",
+                                          {Now(), Text(token_id)}));
+    if (n == 0) {
+      LS_ASSIGN_OR_RETURN(SqlRows rows,
+                          c.Query("SELECT 1 FROM principal_tokens WHERE id = ?", {Text(token_id)}));
+      if (rows.empty()) {
+        return NotFound("API token '{}' does not exist", token_id);
+      }
+    }
+    return OkStatus();
+  });
+}
+
+Result<Principal> SqlCatalog::AuthenticatePrincipal(std::string_view token) {
+  const int64_t now = Now();
+  return Transact<Principal>(TxKind::kRead, [&](SqlConn& c) -> Result<Principal> {
+    LS_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        c.Query("SELECT " + PrincipalTable().ColumnList("p") +
+                    " FROM principal_tokens t JOIN principals p ON t.principal_id = p.id "
+                    "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR "
+                    "t.expires_at > ?)",
+                {HashToken(token), now}));
+    if (rows.empty()) {
+      return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired API token");
+    }
+    return PrincipalTable().FromRow(rows[0]);
+  });
+}
+
+}  // namespace lakeshare::catalog

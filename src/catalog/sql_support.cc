@@ -1,0 +1,109 @@
+#include <algorithm>
+
+#include "catalog/sql_support_internal.h"
+#include "common/strings.h"
+
+namespace lakeshare::catalog {
+
+std::string Key(std::string_view name) { return ToLower(name); }
+
+std::string JoinLines(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
+      out += '\n';
+    }
+    out += items[i];
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  if (text.empty()) {
+    return out;
+  }
+  for (std::string_view part : Split(text, '\n')) {
+    out.emplace_back(part);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SplitFullName(std::string_view what, std::string_view full,
+                                               size_t parts) {
+  std::vector<std::string> out;
+  for (std::string_view p : Split(full, '.')) {
+    out.emplace_back(p);
+  }
+  if (out.size() != parts) {
+    return InvalidArgument("Invalid {} name '{}': expected {} dot-separated parts", what, full,
+                           parts);
+  }
+  for (const std::string& p : out) {
+    LS_RETURN_IF_ERROR(ValidateName(what, p, /*allow_dot=*/false));
+  }
+  return out;
+}
+
+Result<PageBounds> ParsePage(const PageRequest& page) {
+  if (page.max_results < 0) {
+    return InvalidArgument("max_results must not be negative, got {}", page.max_results);
+  }
+  PageBounds bounds;
+  bounds.max = page.max_results;
+  if (!page.page_token.empty()) {
+    std::optional<std::string> decoded = Base64Decode(page.page_token);
+    if (!decoded || decoded->empty() || (*decoded)[0] != 'n') {
+      return InvalidArgument("Invalid page_token");
+    }
+    bounds.after = decoded->substr(1);
+  }
+  return bounds;
+}
+
+int64_t SqlLimit(const PageBounds& b) { return b.max == 0 ? kNoLimit : b.max + 1; }
+
+SqlRows TrimPage(SqlRows rows, const PageBounds& b, std::string* next_page_token) {
+  next_page_token->clear();
+  if (b.max > 0 && static_cast<int64_t>(rows.size()) > b.max) {
+    rows.resize(static_cast<size_t>(b.max));
+    *next_page_token = Base64Encode("n" + ToStr(rows.back()[0]));
+  }
+  return rows;
+}
+
+std::vector<std::vector<SqlValue>> KeyBatches(const std::vector<std::vector<std::string>>& keys) {
+  constexpr size_t kMaxBatch = 64;
+  std::vector<std::vector<SqlValue>> out;
+  for (size_t at = 0; at < keys.size(); at += kMaxBatch) {
+    const size_t n = std::min(kMaxBatch, keys.size() - at);
+    size_t padded = 1;
+    while (padded < n) {
+      padded *= 2;
+    }
+    std::vector<SqlValue> batch;
+    for (size_t i = 0; i < padded; ++i) {
+      for (const std::string& part : keys[at + std::min(i, n - 1)]) {
+        batch.emplace_back(part);
+      }
+    }
+    out.push_back(std::move(batch));
+  }
+  return out;
+}
+
+std::string PlaceholderRows(size_t rows, size_t width) {
+  std::string row = "(";
+  for (size_t i = 0; i < width; ++i) {
+    row += i == 0 ? "?" : ", ?";
+  }
+  row += ')';
+  std::string out;
+  for (size_t i = 0; i < rows; ++i) {
+    out += i == 0 ? "" : ", ";
+    out += row;
+  }
+  return out;
+}
+
+}  // namespace lakeshare::catalog

@@ -1,0 +1,67 @@
+// Small pieces every SQL file of the catalog uses: cell conversions (every column arrives as
+// text), name keys, paging with opaque tokens, and batched key lookups. Pure functions.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/sql_catalog_internal.h"
+
+namespace lakeshare::catalog {
+
+/// A LIMIT that never limits.
+inline constexpr int64_t kNoLimit = int64_t{1} << 62;
+/// The securable id of the metastore in grants.
+inline constexpr std::string_view kMetastoreId = "metastore";
+
+inline int64_t ToInt(const std::optional<std::string>& v) {
+  return v ? std::strtoll(v->c_str(), nullptr, 10) : 0;
+}
+inline std::optional<int64_t> ToOptInt(const std::optional<std::string>& v) {
+  if (!v) {
+    return std::nullopt;
+  }
+  return std::strtoll(v->c_str(), nullptr, 10);
+}
+inline std::string ToStr(const std::optional<std::string>& v) { return v.value_or(std::string()); }
+inline SqlValue OptVal(std::optional<int64_t> v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
+inline SqlValue Text(std::string_view s) { return SqlValue(std::string(s)); }
+/// The case-insensitive lookup key of a name.
+std::string Key(std::string_view name);
+
+/// Lists kept in one column, one item a line.
+std::string JoinLines(const std::vector<std::string>& items);
+std::vector<std::string> SplitLines(const std::string& text);
+
+/// Split "a.b.c" into exactly `parts` valid names.
+Result<std::vector<std::string>> SplitFullName(std::string_view what, std::string_view full,
+                                               size_t parts);
+
+// ---- Paging: an opaque token carries the last name key of a page. ----
+
+struct PageBounds {
+  std::string after;  // return keys strictly greater than this
+  int64_t max = 0;    // 0 = no limit
+};
+
+Result<PageBounds> ParsePage(const PageRequest& page);
+/// The LIMIT to fetch one page: one row more than asked, to know whether there is a next one.
+int64_t SqlLimit(const PageBounds& b);
+/// Trim rows fetched with SqlLimit() to the page; the next token is made from column 0 (the key).
+/// Returns the trimmed rows.
+SqlRows TrimPage(SqlRows rows, const PageBounds& b, std::string* next_page_token);
+
+// ---- Batched lookups ----
+
+/// Bind a list of keys (each of one or more parts) in chunks of at most 64, each padded to a
+/// power of two by repeating its last key, so that a connection prepares at most seven shapes of
+/// each statement whatever the number of keys.
+std::vector<std::vector<SqlValue>> KeyBatches(const std::vector<std::vector<std::string>>& keys);
+/// "(?, ?), (?, ?)" for `rows` rows of `width` placeholders.
+std::string PlaceholderRows(size_t rows, size_t width);
+
+}  // namespace lakeshare::catalog
