@@ -8,22 +8,17 @@ namespace lakeshare::auth::internal {
 
 using nlohmann::json;
 
-Result<json> ParseJoseObject(std::string_view text, const JsonBounds& bounds, std::string_view what,
+Result<json> ParseJoseObject(std::string_view text, const JsonLimits& limits, std::string_view what,
                              ErrorCode code) {
-  if (text.size() > bounds.max_bytes) {
-    return Errorf(code, "The {} is {} bytes, more than the {} accepted", what, text.size(),
-                  bounds.max_bytes);
-  }
+  LS_RETURN_IF_ERROR(CheckJsonBounds(text, limits, what, code));
   // One set of member names per open object (arrays push an empty placeholder), so that a
   // duplicate is seen at whatever depth it appears.
   std::vector<std::set<std::string>> open;
-  bool too_deep = false;
   bool duplicate = false;
-  auto check = [&](int depth, json::parse_event_t event, json& parsed) {
+  auto check = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
     switch (event) {
       case json::parse_event_t::object_start:
       case json::parse_event_t::array_start:
-        if (depth >= bounds.max_depth) too_deep = true;
         open.emplace_back();
         break;
       case json::parse_event_t::object_end:
@@ -42,12 +37,9 @@ Result<json> ParseJoseObject(std::string_view text, const JsonBounds& bounds, st
     return true;
   };
   json doc = json::parse(text.begin(), text.end(), check, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Errorf(code, "The {} is not valid JSON", what);
-  if (too_deep) {
-    return Errorf(code, "The {} nests deeper than {} levels", what, bounds.max_depth);
-  }
-  if (duplicate) return Errorf(code, "The {} names a member twice", what);
-  if (!doc.is_object()) return Errorf(code, "The {} is not a JSON object", what);
+  if (doc.is_discarded()) return Errorf(code, "{} is not valid JSON", what);
+  if (duplicate) return Errorf(code, "{} names a member twice", what);
+  if (!doc.is_object()) return Errorf(code, "{} is not a JSON object", what);
   return doc;
 }
 

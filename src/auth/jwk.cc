@@ -399,8 +399,10 @@ std::vector<const VerificationKey*> JsonWebKeySet::WithKid(std::string_view kid)
 }
 
 Result<JsonWebKeySet> ParseJwks(std::string_view text, const JwksLimits& limits) {
-  LS_ASSIGN_OR_RETURN(json doc, internal::ParseJoseObject(text, {limits.max_bytes, 6}, "JWK Set",
-                                                          ErrorCode::kUnavailable));
+  JsonLimits bounds = kIdentityProviderJsonLimits;
+  bounds.max_bytes = limits.max_bytes;
+  LS_ASSIGN_OR_RETURN(
+      json doc, internal::ParseJoseObject(text, bounds, "The JWK Set", ErrorCode::kUnavailable));
   auto keys = doc.find("keys");
   if (keys == doc.end() || !keys->is_array()) {
     return Errorf(ErrorCode::kUnavailable, "The JWK Set has no 'keys' array");
@@ -425,7 +427,8 @@ Result<JsonWebKeySet> ParseJwks(std::string_view text, const JwksLimits& limits)
 }
 
 Result<VerificationKey> ParseJwk(std::string_view text) {
-  LS_ASSIGN_OR_RETURN(json jwk, internal::ParseJoseObject(text, {16 * 1024, 4}, "JWK",
+  constexpr JsonLimits kJwkLimits{.max_bytes = 16 * 1024, .max_depth = 4, .max_elements = 200};
+  LS_ASSIGN_OR_RETURN(json jwk, internal::ParseJoseObject(text, kJwkLimits, "The JWK",
                                                           ErrorCode::kInvalidArgument));
   auto key = KeyFromJwk(jwk);
   if (!key && key.error().code == ErrorCode::kUnsupported) {

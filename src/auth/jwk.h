@@ -87,6 +87,7 @@ struct JsonWebKeySet {
   std::vector<const VerificationKey*> WithKid(std::string_view kid) const;
 };
 
+/// Depth and element count are those of kIdentityProviderJsonLimits (common/json_bounds.h).
 struct JwksLimits {
   size_t max_bytes = 128 * 1024;
   size_t max_keys = 64;

@@ -36,8 +36,7 @@ std::string Iso8601(int64_t seconds) {
 }
 
 // Read a decoded segment as a bounded JSON object.
-Result<json> SegmentJson(std::string_view segment, size_t max_bytes, int max_depth,
-                         std::string_view what) {
+Result<json> SegmentJson(std::string_view segment, size_t max_bytes, std::string_view what) {
   // The decoded size is 3/4 of the encoded one: refuse before decoding when it must be too big.
   if (segment.size() / 4 * 3 > max_bytes) {
     return Refuse(
@@ -45,7 +44,9 @@ Result<json> SegmentJson(std::string_view segment, size_t max_bytes, int max_dep
   }
   auto bytes = Base64UrlDecodeStrict(segment);
   if (!bytes) return Refuse(fmt::format("The token's {} is not base64url (RFC 7515 §2)", what));
-  return internal::ParseJoseObject(*bytes, {max_bytes, max_depth}, fmt::format("token's {}", what),
+  JsonLimits limits = kJwtJsonLimits;
+  limits.max_bytes = max_bytes;
+  return internal::ParseJoseObject(*bytes, limits, fmt::format("The token's {}", what),
                                    ErrorCode::kUnauthenticated);
 }
 
@@ -193,11 +194,9 @@ Result<Jwt> DecodeJwt(std::string_view token, const JoseLimits& limits) {
   if (signature_b64.empty()) return Refuse("The token is not signed");
 
   Jwt jwt;
-  LS_ASSIGN_OR_RETURN(json header,
-                      SegmentJson(header_b64, limits.max_header_bytes, limits.max_depth, "header"));
+  LS_ASSIGN_OR_RETURN(json header, SegmentJson(header_b64, limits.max_header_bytes, "header"));
   LS_RETURN_IF_ERROR(ReadHeader(header, jwt));
-  LS_ASSIGN_OR_RETURN(
-      json claims, SegmentJson(payload_b64, limits.max_claims_bytes, limits.max_depth, "claims"));
+  LS_ASSIGN_OR_RETURN(json claims, SegmentJson(payload_b64, limits.max_claims_bytes, "claims"));
   LS_RETURN_IF_ERROR(ReadClaims(claims, jwt.claims));
   auto signature = Base64UrlDecodeStrict(signature_b64);
   if (!signature) return Refuse("The token's signature is not base64url (RFC 7515 §2)");

@@ -26,11 +26,12 @@
 
 namespace lakeshare::auth {
 
+/// Sizes checked before decoding; the decoded header and claims are then held to
+/// kJwtJsonLimits (common/json_bounds.h) for depth and element count.
 struct JoseLimits {
   size_t max_token_bytes = 16 * 1024;   // large enough for an Entra ID token with groups
   size_t max_header_bytes = 2 * 1024;   // decoded JOSE header
   size_t max_claims_bytes = 12 * 1024;  // decoded claims set
-  int max_depth = 8;
 };
 
 /// Whether `token` has the shape of a JWS compact serialization: three base64url segments

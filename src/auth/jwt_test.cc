@@ -333,7 +333,7 @@ TEST_F(JwtTest, DuplicateNamesCriticalExtensionsAndDepthAreRefused) {
   json deep = "x";
   for (int i = 0; i < 10; ++i) deep = json::array({deep});
   claims["deep"] = deep;
-  EXPECT_NE(Refusal(Token(Header(ec_), claims, &ec_)).find("nests deeper"), std::string::npos);
+  EXPECT_NE(Refusal(Token(Header(ec_), claims, &ec_)).find("nests JSON deeper"), std::string::npos);
 }
 
 TEST_F(JwtTest, SizesAreBoundedBeforeDecoding) {

@@ -43,6 +43,16 @@ inline constexpr JsonLimits kRequestBodyJsonLimits{
 inline constexpr JsonLimits kPredicateJsonLimits{
     .max_bytes = size_t{1} << 20, .max_depth = kMaxJsonDepth, .max_elements = 10'000};
 
+/// A JWT's JOSE header or claims set, decoded (RFC 7515, RFC 7519; auth/jwt.h bounds the token
+/// itself at 16 KiB and the header at 2 KiB): claims hold a few dozen members, some lists.
+inline constexpr JsonLimits kJwtJsonLimits{
+    .max_bytes = 12 * 1024, .max_depth = 8, .max_elements = 2'000};
+
+/// A document an identity provider serves: a JWK Set (RFC 7517 §5) or an OpenID Provider
+/// configuration (OpenID Connect Discovery 1.0 §3).
+inline constexpr JsonLimits kIdentityProviderJsonLimits{
+    .max_bytes = 128 * 1024, .max_depth = 8, .max_elements = 20'000};
+
 /// What the scan measured (the maximum depth reached and the elements counted).
 struct JsonShape {
   int depth = 0;
