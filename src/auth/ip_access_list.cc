@@ -2,9 +2,9 @@
 
 #include <arpa/inet.h>
 
-#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <algorithm>
 #include <optional>
 
 namespace lakeshare::auth {
@@ -59,24 +59,23 @@ Status ValidateIpAccessEntry(std::string_view entry) {
     int value = -1;
     auto [ptr, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), value);
     if (bits.empty() || ec != std::errc() || ptr != bits.data() + bits.size()) {
-      return InvalidArgument(
-          "ip_access_list entry '{}' has a bad prefix length; use "
-          "ADDRESS/BITS, e.g. 10.0.0.0/8",
-          entry);
+      return InvalidArgument("ip_access_list entry '{}' has a bad prefix length; use "
+                             "ADDRESS/BITS, e.g. 10.0.0.0/8",
+                             entry);
     }
     prefix = value;
   }
   auto parsed = ParseAddress(addr);
   if (!parsed) {
-    return InvalidArgument(
-        "ip_access_list entry '{}' is not an IPv4 or IPv6 address or CIDR "
-        "range",
-        entry);
+    return InvalidArgument("ip_access_list entry '{}' is not an IPv4 or IPv6 address or CIDR "
+                           "range",
+                           entry);
   }
   if (prefix) {
     int max = parsed->v4 ? 32 : 128;
     if (*prefix < 0 || *prefix > max) {
-      return InvalidArgument("ip_access_list entry '{}': prefix length must be 0..{}", entry, max);
+      return InvalidArgument("ip_access_list entry '{}': prefix length must be 0..{}",
+                             entry, max);
     }
     int bits = parsed->v4 ? *prefix + 96 : *prefix;
     std::array<uint8_t, 16> masked = parsed->bytes;
@@ -85,10 +84,9 @@ Status ValidateIpAccessEntry(std::string_view entry) {
       masked[i] &= static_cast<uint8_t>(keep == 0 ? 0 : 0xFF << (8 - keep));
     }
     if (masked != parsed->bytes) {
-      return InvalidArgument(
-          "ip_access_list entry '{}' has host bits set after the prefix; "
-          "did you mean the network address?",
-          entry);
+      return InvalidArgument("ip_access_list entry '{}' has host bits set after the prefix; "
+                             "did you mean the network address?",
+                             entry);
     }
   }
   return OkStatus();
