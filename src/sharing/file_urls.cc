@@ -61,22 +61,6 @@ tl::unexpected<Error> Denied(std::string_view why) {
   return MakeError(ErrorCode::kPermissionDenied, std::string(why));
 }
 
-std::string_view StripScheme(std::string_view uri, std::string* scheme) {
-  size_t p = uri.find("://");
-  if (p != std::string_view::npos) {
-    *scheme = ToLower(uri.substr(0, p));
-    return uri.substr(p + 3);
-  }
-  if (uri.rfind("file:", 0) == 0) {
-    *scheme = "file";
-    uri.remove_prefix(5);
-    // file:/abs and file:///abs both name /abs.
-    return uri;
-  }
-  scheme->clear();
-  return uri;
-}
-
 struct ByteRange {
   int64_t first = 0;
   int64_t length = 0;
@@ -149,27 +133,9 @@ Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const std::s
 bool IsLocalStore(const storage::ObjectStore& store) { return store.uri().rfind("file:", 0) == 0; }
 
 Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string_view action_path) {
-  LS_ASSIGN_OR_RETURN(std::string decoded, delta::DecodeActionPath(action_path));
-  if (!delta::IsAbsoluteUri(action_path)) return decoded;
-  std::string root_scheme, file_scheme;
-  std::string_view root = StripScheme(store.uri(), &root_scheme);
-  std::string_view file = StripScheme(decoded, &file_scheme);
-  if (root_scheme == "s3a") root_scheme = "s3";
-  if (file_scheme == "s3a") file_scheme = "s3";
-  if (root_scheme == "file") {
-    while (root.size() > 1 && root.substr(0, 2) == "//") root.remove_prefix(1);
-  }
-  if (file_scheme == "file") {
-    while (file.size() > 1 && file.substr(0, 2) == "//") file.remove_prefix(1);
-  }
-  std::string prefix(root);
-  if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
-  if (root_scheme != file_scheme || file.substr(0, prefix.size()) != prefix) {
-    return Unsupported(
-        "The table references a data file outside its location (an absolute path, e.g. from a "
-        "shallow clone); such tables cannot be shared");
-  }
-  return std::string(file.substr(prefix.size()));
+  // Containment is the store's rule (storage/object_store.h): relative paths decoded once and
+  // free of "..", absolute ones only beneath the table's own location.
+  return storage::ResolveTablePath(store, action_path);
 }
 
 std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view table_id,

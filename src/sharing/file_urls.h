@@ -47,9 +47,10 @@ class StoreCache {
 /// True for stores of the local filesystem (the server signs and serves their files itself).
 bool IsLocalStore(const storage::ObjectStore& store);
 
-/// The storage path (relative to the table root, decoded) of a file action's `path`. Absolute
-/// URIs are accepted only inside the table's location; others are kUnsupported, as the
-/// reference server refuses "table containing absolute paths".
+/// The storage path (relative to the table root, decoded) of a file action's `path`:
+/// storage::ResolveTablePath. Absolute URIs are accepted only inside the table's location, and
+/// relative paths never leave it ("../x"); others are kUnsupported, as the reference server
+/// refuses "table containing absolute paths".
 Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string_view action_path);
 
 /// What every URL of one response shares.

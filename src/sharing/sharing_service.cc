@@ -563,6 +563,13 @@ struct SharingService::Impl {
   Status SignUrl(const ResponseUrls& urls, std::string_view storage_path, std::string& url,
                  int64_t& expiration_ms) const {
     url.clear();
+    // Containment (storage/object_store.h): no URL names a file outside the table, whichever
+    // path (data file, deletion vector, change file) it came from.
+    if (!storage::ValidateObjectPath(storage_path)) {
+      return Unsupported(
+          "The table's Delta log names a file outside the table location; such a table cannot "
+          "be shared until its provider repairs it");
+    }
     if (urls.local) {
       urls.local->AppendUrl(url, storage_path);
       expiration_ms = urls.local->expiration_ms();

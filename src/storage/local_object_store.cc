@@ -6,14 +6,21 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <random>
+
+#include "storage/location.h"
 
 namespace lakeshare::storage {
 
 namespace {
+
+// Directories deeper than this below the root are not listed (each level holds a descriptor).
+constexpr int kMaxListDepth = 64;
 
 int64_t MtimeMs(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
@@ -27,6 +34,19 @@ tl::unexpected<Error> ErrnoError(int err, std::string_view action, std::string_v
     code = ErrorCode::kPermissionDenied;
   }
   return Errorf(code, "Failed to {} '{}': {}", action, path, std::strerror(err));
+}
+
+// A symlink (ELOOP, EXDEV from openat2; ENOTDIR for a linked directory on the way) or a missing
+// file: neither is an object of the store.
+bool IsNotAnObject(int err) {
+  return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EXDEV;
+}
+
+tl::unexpected<Error> NotAnObject(std::string_view path) {
+  return NotFound(
+      "Object '{}' does not exist (not a regular file below the table location; symbolic links "
+      "are not followed)",
+      path);
 }
 
 // Closes a descriptor or DIR* on scope exit.
@@ -43,19 +63,18 @@ struct DirCloser {
   }
 };
 
-// Recursively collect regular files below `dir_full` (whose path relative to the root is
-// `dir_rel`, empty or ending in '/') whose relative path starts with `prefix`.
-Status Walk(const std::string& dir_full, const std::string& dir_rel, std::string_view prefix,
+// Recursively collect the regular files of the directory `dir_fd` (taken over and closed), whose
+// path relative to the root is `dir_rel` (empty or ending in '/'), whose relative path starts
+// with `prefix`. Symlinks are skipped, never followed: a listed object is one OpenFile opens.
+Status Walk(int dir_fd, const std::string& dir_rel, std::string_view prefix, int depth,
             std::vector<ObjectInfo>& out) {
-  DIR* dir = ::opendir(dir_full.c_str());
+  DIR* dir = ::fdopendir(dir_fd);
   if (dir == nullptr) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      return OkStatus();  // nothing below a missing directory
-    }
-    return ErrnoError(errno, "list", dir_rel.empty() ? "." : dir_rel);
+    int err = errno;
+    ::close(dir_fd);
+    return ErrnoError(err, "list", dir_rel.empty() ? "." : dir_rel);
   }
   DirCloser closer{dir};
-  const int dir_fd = ::dirfd(dir);
   while (true) {
     errno = 0;
     struct dirent* entry = ::readdir(dir);
@@ -71,23 +90,29 @@ Status Walk(const std::string& dir_full, const std::string& dir_rel, std::string
     }
     std::string rel = dir_rel;
     rel += name;
+    // Names our path rules cannot address (a control byte) are not objects either.
+    if (!ValidateObjectPath(rel)) continue;
     struct stat st;
-    if (::fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) continue;  // deleted while listing
       return ErrnoError(errno, "list", rel);
-    }
-    if (S_ISLNK(st.st_mode)) {
-      // A symlink to a file is an object; symlinked directories are not followed (cycles).
-      if (::fstatat(dir_fd, entry->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode)) {
-        continue;
-      }
     }
     if (S_ISDIR(st.st_mode)) {
       std::string sub_rel = rel + "/";
       // Descend only where keys can still start with `prefix`.
-      if (sub_rel.starts_with(prefix) || prefix.starts_with(sub_rel)) {
-        LS_RETURN_IF_ERROR(Walk(dir_full + "/" + std::string(name), sub_rel, prefix, out));
+      if (!sub_rel.starts_with(prefix) && !prefix.starts_with(sub_rel)) continue;
+      if (depth >= kMaxListDepth) {
+        return Errorf(ErrorCode::kUnsupported,
+                      "Cannot list '{}': directories nest deeper than {} levels", sub_rel,
+                      kMaxListDepth);
       }
+      int sub = ::openat(::dirfd(dir), entry->d_name,
+                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0) {
+        if (IsNotAnObject(errno)) continue;  // replaced by a symlink or removed meanwhile
+        return ErrnoError(errno, "list", sub_rel);
+      }
+      LS_RETURN_IF_ERROR(Walk(sub, sub_rel, prefix, depth + 1, out));
     } else if (S_ISREG(st.st_mode) && std::string_view(rel).starts_with(prefix)) {
       out.push_back(ObjectInfo{std::move(rel), static_cast<int64_t>(st.st_size), MtimeMs(st)});
     }
@@ -108,37 +133,105 @@ Status WriteAll(int fd, std::string_view bytes, std::string_view path) {
   return OkStatus();
 }
 
+std::string BaseName(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// A fresh temporary name in a directory Put writes to.
+std::string TempName() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  static std::atomic<uint64_t> counter{0};
+  return fmt::format("{}{:016x}{:x}", LocalObjectStore::kTempPrefix, random(),
+                     counter.fetch_add(1, std::memory_order_relaxed));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(const std::string& root,
                                                                  const StoreOptions&) {
+  return OpenForTest(root, internal::BeneathResolver::kAuto);
+}
+
+Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::OpenForTest(
+    const std::string& root, internal::BeneathResolver resolver) {
   if (root.empty()) {
     return InvalidArgument("Empty local storage path");
   }
-  if (root.find('\0') != std::string::npos) {
-    return InvalidArgument("Local storage path contains a NUL byte");
+  // A local path, not a URI: the location parser's plain-path rules (absolute against the
+  // working directory, "." and empty segments dropped, ".." and control bytes refused).
+  if (root.find(':') != std::string::npos && root.front() != '/') {
+    return InvalidArgument("Local storage path '{}' must be absolute or start without a scheme",
+                           root);
   }
-  std::error_code ec;
-  std::filesystem::path abs = std::filesystem::absolute(std::filesystem::path(root), ec);
-  if (ec) {
-    return Errorf(ErrorCode::kUnavailable, "Cannot resolve local storage path: {}",
-                  ec.message());
+  LS_ASSIGN_OR_RETURN(Location location, ParseLocation(root));
+  if (location.scheme != LocationScheme::kFile) {
+    return InvalidArgument("'{}' is not a local storage path", root);
   }
-  std::string normalized = abs.lexically_normal().string();
-  while (normalized.size() > 1 && normalized.back() == '/') {
-    normalized.pop_back();
-  }
-  std::string uri = "file://" + UriEncode(normalized, /*encode_slash=*/false);
-  return std::unique_ptr<LocalObjectStore>(new LocalObjectStore(normalized, std::move(uri)));
+  std::string uri = location.Uri();
+  return std::unique_ptr<LocalObjectStore>(
+      new LocalObjectStore(std::move(location.path), std::move(uri), resolver));
 }
 
-std::string LocalObjectStore::FullPath(std::string_view path) const {
-  std::string full = root_;
-  if (full != "/") {
-    full.push_back('/');
+Result<int> LocalObjectStore::OpenRoot(std::string_view action, std::string_view path) const {
+  int fd = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    // Never name the root: it is a server path.
+    return ErrnoError(errno, action, path.empty() ? "." : path);
   }
-  full += path;
-  return full;
+  return fd;
+}
+
+Result<int> LocalObjectStore::OpenObject(std::string_view path, int flags,
+                                         std::string_view action) const {
+  LS_ASSIGN_OR_RETURN(int root_fd, OpenRoot(action, path));
+  FdCloser root_closer{root_fd};
+  int fd = internal::OpenBeneath(root_fd, path, flags, resolver_);
+  if (fd < 0) {
+    if (IsNotAnObject(-fd)) return NotAnObject(path);
+    return ErrnoError(-fd, action, path);
+  }
+  return fd;
+}
+
+Result<int> LocalObjectStore::OpenParent(std::string_view path, bool create,
+                                         std::string_view action) const {
+  if (create) {
+    std::error_code ec;
+    std::filesystem::create_directories(root_, ec);
+    if (ec) {
+      return Errorf(ErrorCode::kUnavailable, "Failed to create the table location for '{}': {}",
+                    path, ec.message());
+    }
+  }
+  LS_ASSIGN_OR_RETURN(int current, OpenRoot(action, path));
+  size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return current;
+  std::string_view dirs = path.substr(0, slash);
+  // One component at a time, so that missing directories can be made and none is a symlink.
+  while (!dirs.empty()) {
+    size_t next = dirs.find('/');
+    std::string component(dirs.substr(0, next));
+    if (create && ::mkdirat(current, component.c_str(), 0755) != 0 && errno != EEXIST) {
+      int err = errno;
+      ::close(current);
+      return ErrnoError(err, action, path);
+    }
+    int fd = internal::OpenBeneath(current, component, O_PATH | O_DIRECTORY, resolver_);
+    ::close(current);
+    if (fd < 0) {
+      if (IsNotAnObject(-fd)) {
+        return Errorf(create ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound,
+                      "Failed to {} '{}': a directory on its path is missing, a file or a "
+                      "symbolic link (links are not followed below the table location)",
+                      action, path);
+      }
+      return ErrnoError(-fd, action, path);
+    }
+    current = fd;
+    dirs = next == std::string_view::npos ? std::string_view() : dirs.substr(next + 1);
+  }
+  return current;
 }
 
 Result<std::vector<ObjectInfo>> LocalObjectStore::List(std::string_view prefix,
@@ -148,9 +241,23 @@ Result<std::vector<ObjectInfo>> LocalObjectStore::List(std::string_view prefix,
   size_t slash = prefix.rfind('/');
   std::string dir_rel =
       slash == std::string_view::npos ? std::string() : std::string(prefix.substr(0, slash + 1));
-  std::string dir_full = dir_rel.empty() ? root_ : FullPath(dir_rel.substr(0, dir_rel.size() - 1));
   std::vector<ObjectInfo> out;
-  LS_RETURN_IF_ERROR(Walk(dir_full, dir_rel, prefix, out));
+  int root_fd = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return out;  // nothing below a missing root
+    return ErrnoError(errno, "list", prefix.empty() ? "." : prefix);
+  }
+  FdCloser root_closer{root_fd};
+  int dir_fd = dir_rel.empty()
+                   ? ::openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                   : internal::OpenBeneath(root_fd, dir_rel.substr(0, dir_rel.size() - 1),
+                                           O_RDONLY | O_DIRECTORY, resolver_);
+  if (dir_rel.empty() && dir_fd < 0) dir_fd = -errno;
+  if (dir_fd < 0) {
+    if (IsNotAnObject(-dir_fd)) return out;  // a missing directory or a symlink: no objects
+    return ErrnoError(-dir_fd, "list", dir_rel);
+  }
+  LS_RETURN_IF_ERROR(Walk(dir_fd, dir_rel, prefix, 0, out));
   std::erase_if(out, [&](const ObjectInfo& info) { return info.path <= start_after; });
   std::sort(out.begin(), out.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
@@ -159,7 +266,9 @@ Result<std::vector<ObjectInfo>> LocalObjectStore::List(std::string_view prefix,
 
 Result<std::unique_ptr<RandomAccessFile>> LocalObjectStore::OpenFile(std::string_view path) const {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  auto file = OpenLocalFile(FullPath(path), std::string(path));
+  // O_NONBLOCK: a FIFO must not block the open (it is refused as not a regular file next).
+  LS_ASSIGN_OR_RETURN(int fd, OpenObject(path, O_RDONLY | O_NONBLOCK, "open"));
+  auto file = AdoptLocalFile(fd, std::string(path));
   if (!file && file.error().code == ErrorCode::kInvalidArgument) {
     return NotFound("Object '{}' does not exist (not a regular file)", path);
   }
@@ -179,35 +288,35 @@ Result<std::string> LocalObjectStore::ReadRange(std::string_view path, int64_t o
 
 Result<ObjectInfo> LocalObjectStore::Stat(std::string_view path) const {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  // O_PATH | O_NOFOLLOW: a final symlink yields the link itself, refused below as not a file.
+  LS_ASSIGN_OR_RETURN(int fd, OpenObject(path, O_PATH, "stat"));
+  FdCloser closer{fd};
   struct stat st;
-  if (::stat(FullPath(path).c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      return NotFound("Object '{}' does not exist", path);
-    }
+  if (::fstat(fd, &st) != 0) {
     return ErrnoError(errno, "stat", path);
   }
   if (!S_ISREG(st.st_mode)) {
-    return NotFound("Object '{}' does not exist (not a regular file)", path);
+    return NotAnObject(path);
   }
   return ObjectInfo{std::string(path), static_cast<int64_t>(st.st_size), MtimeMs(st)};
 }
 
 Status LocalObjectStore::Put(std::string_view path, std::string_view bytes, PutMode mode) {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  const std::string full = FullPath(path);
-  const std::string parent = full.substr(0, full.rfind('/'));
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    return Errorf(ErrorCode::kUnavailable, "Failed to create the directory of '{}': {}", path,
-                  ec.message());
+  LS_ASSIGN_OR_RETURN(int dir_fd, OpenParent(path, /*create=*/true, "write"));
+  FdCloser dir_closer{dir_fd};
+  const std::string name = BaseName(path);
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
+    tmp = TempName();
+    fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0644);
+    if (fd < 0 && errno != EEXIST) break;
   }
-  std::string tmp = parent + "/" + std::string(kTempPrefix) + "XXXXXX";
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) {
     return ErrnoError(errno, "create a temporary file for", path);
   }
-  bool keep_tmp = false;
   {
     FdCloser closer{fd};
     Status written = WriteAll(fd, bytes, path);
@@ -218,30 +327,31 @@ Status LocalObjectStore::Put(std::string_view path, std::string_view bytes, PutM
       written = ErrnoError(errno, "flush", path);
     }
     if (!written) {
-      ::unlink(tmp.c_str());
+      ::unlinkat(dir_fd, tmp.c_str(), 0);
       return written;
     }
   }
   if (mode == PutMode::kOverwrite) {
-    if (::rename(tmp.c_str(), full.c_str()) != 0) {
+    if (::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) != 0) {
       int err = errno;
-      ::unlink(tmp.c_str());
+      ::unlinkat(dir_fd, tmp.c_str(), 0);
       return ErrnoError(err, "write", path);
     }
     return OkStatus();
   }
   // kCreateOnly: an atomic "rename unless the target exists"; hard links where the filesystem
   // lacks RENAME_NOREPLACE.
-  int rc = ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, full.c_str(), RENAME_NOREPLACE);
+  int rc = ::renameat2(dir_fd, tmp.c_str(), dir_fd, name.c_str(), RENAME_NOREPLACE);
   int err = rc == 0 ? 0 : errno;
+  bool keep_tmp = false;
   if (rc != 0 && (err == EINVAL || err == ENOSYS || err == ENOTSUP)) {
-    rc = ::link(tmp.c_str(), full.c_str());
+    rc = ::linkat(dir_fd, tmp.c_str(), dir_fd, name.c_str(), 0);
     err = rc == 0 ? 0 : errno;
   } else if (rc == 0) {
     keep_tmp = true;  // renamed away: nothing left to remove
   }
   if (!keep_tmp) {
-    ::unlink(tmp.c_str());
+    ::unlinkat(dir_fd, tmp.c_str(), 0);
   }
   if (err == EEXIST) {
     return Errorf(ErrorCode::kAlreadyExists, "Object '{}' already exists", path);
@@ -254,7 +364,16 @@ Status LocalObjectStore::Put(std::string_view path, std::string_view bytes, PutM
 
 Status LocalObjectStore::Delete(std::string_view path) {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  if (::unlink(FullPath(path).c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
+  auto dir_fd = OpenParent(path, /*create=*/false, "delete");
+  if (!dir_fd) {
+    // Deleting below a missing directory succeeds, as deleting a missing object does.
+    if (dir_fd.error().code == ErrorCode::kNotFound) return OkStatus();
+    return tl::unexpected<Error>(dir_fd.error());
+  }
+  FdCloser dir_closer{*dir_fd};
+  // unlinkat removes a symlink itself, never its target.
+  if (::unlinkat(*dir_fd, BaseName(path).c_str(), 0) != 0 && errno != ENOENT &&
+      errno != ENOTDIR) {
     return ErrnoError(errno, "delete", path);
   }
   return OkStatus();

@@ -2,14 +2,25 @@
 // files below the root; directories are implied by paths and created on Put. Writes go to a
 // temporary file in the target directory first (".lakeshare-tmp-*", never listed) and are then
 // renamed (kOverwrite) or hard-linked (kCreateOnly) into place, so readers never see partial
-// objects and two writers of the same Delta commit cannot both win. Paths containing ".." are
-// refused, so a store never reaches outside its root except through symlinks placed there by the
-// operator. Thread-safe; files it opens stay valid after the store is destroyed.
+// objects and two writers of the same Delta commit cannot both win.
+//
+// Containment: every path is resolved beneath the root directory and NO symbolic link below the
+// root is followed - not one that leaves the root (a data file linked to /etc/shadow or to the
+// server's own metastore), and not one that stays inside either: Delta writers never create
+// links, and following only the inside ones would need a second resolver for kernels without
+// openat2 (beneath_internal.h) and buy nothing. A symlink is not an object: List does not report
+// it, Read/ReadRange/OpenFile/Stat answer kNotFound ("not a regular file below the table
+// location"), Put and Delete refuse to go through one. Only regular files are objects (a FIFO or
+// device is never opened for reading, so it cannot block a server thread). The root path itself
+// is resolved by the kernel when each call starts (its own symlinks, placed by the operator, are
+// followed); registration rules compare locations with ParseLocation (location.h).
+// Thread-safe; files it opens stay valid after the store is destroyed.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "storage/beneath_internal.h"
 #include "storage/object_store.h"
 
 namespace lakeshare::storage {
@@ -20,6 +31,9 @@ class LocalObjectStore final : public ObjectStore {
   /// exist yet).
   static Result<std::unique_ptr<LocalObjectStore>> Open(const std::string& root,
                                                         const StoreOptions& options = {});
+  /// Open with a chosen resolver, so that tests cover both on a kernel that has openat2.
+  static Result<std::unique_ptr<LocalObjectStore>> OpenForTest(const std::string& root,
+                                                               internal::BeneathResolver resolver);
 
   const std::string& uri() const override { return uri_; }
   /// The absolute, normalized root directory (no trailing '/').
@@ -40,12 +54,18 @@ class LocalObjectStore final : public ObjectStore {
   static constexpr std::string_view kTempPrefix = ".lakeshare-tmp-";
 
  private:
-  LocalObjectStore(std::string root, std::string uri)
-      : root_(std::move(root)), uri_(std::move(uri)) {}
-  std::string FullPath(std::string_view path) const;
+  LocalObjectStore(std::string root, std::string uri, internal::BeneathResolver resolver)
+      : root_(std::move(root)), uri_(std::move(uri)), resolver_(resolver) {}
+  /// A descriptor of the root directory (O_PATH), or an error naming `path` for `action`.
+  Result<int> OpenRoot(std::string_view action, std::string_view path) const;
+  /// Open `path` beneath the root with `flags`; kNotFound for missing files and symlinks.
+  Result<int> OpenObject(std::string_view path, int flags, std::string_view action) const;
+  /// The parent directory of `path` (O_PATH), created first when `create`.
+  Result<int> OpenParent(std::string_view path, bool create, std::string_view action) const;
 
   std::string root_;
   std::string uri_;
+  internal::BeneathResolver resolver_;
 };
 
 }  // namespace lakeshare::storage

@@ -24,19 +24,27 @@ using ::testing::Not;
 using testing_util::TempDir;
 using testing_util::WriteFile;
 
+using internal::BeneathResolver;
+
 // Local stores get a fresh temporary root each; the TempDirs live until the binary exits.
-std::unique_ptr<ObjectStore> MakeLocalStore() {
+std::unique_ptr<ObjectStore> MakeLocalStore(BeneathResolver resolver) {
   static std::vector<std::unique_ptr<TempDir>>* dirs = new std::vector<std::unique_ptr<TempDir>>;
   dirs->push_back(std::make_unique<TempDir>());
-  auto store = LocalObjectStore::Open(dirs->back()->path() + "/root");
+  auto store = LocalObjectStore::OpenForTest(dirs->back()->path() + "/root", resolver);
   return store ? std::move(*store) : nullptr;
+}
+
+std::string NoOpenat2() {
+  return internal::Openat2Available() ? "" : "openat2(2) is not available on this kernel";
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, ObjectStoreContractTest,
-    ::testing::Values(StoreFactory{"Local", &MakeLocalStore},
-                      StoreFactory{"Memory",
-                                   [] { return std::make_unique<MemoryObjectStore>(); }}),
+    ::testing::Values(
+        StoreFactory{"LocalOpenat2", [] { return MakeLocalStore(BeneathResolver::kOpenat2); },
+                     NoOpenat2},
+        StoreFactory{"LocalWalk", [] { return MakeLocalStore(BeneathResolver::kWalk); }},
+        StoreFactory{"Memory", [] { return std::make_unique<MemoryObjectStore>(); }}),
     StoreFactoryName);
 
 std::vector<std::string> Paths(const std::vector<ObjectInfo>& infos) {
@@ -45,12 +53,17 @@ std::vector<std::string> Paths(const std::vector<ObjectInfo>& infos) {
   return out;
 }
 
-class LocalObjectStoreTest : public ::testing::Test {
+// Every local-store test runs with both resolvers (beneath_internal.h): openat2 where the kernel
+// has it, and the O_NOFOLLOW walk used where it does not.
+class LocalObjectStoreTest : public ::testing::TestWithParam<BeneathResolver> {
  protected:
   void SetUp() override {
+    if (GetParam() == BeneathResolver::kOpenat2 && !internal::Openat2Available()) {
+      GTEST_SKIP() << "openat2(2) is not available on this kernel";
+    }
     root_ = dir_.path() + "/table";
     ASSERT_TRUE(std::filesystem::create_directories(root_));
-    auto store = LocalObjectStore::Open(root_);
+    auto store = LocalObjectStore::OpenForTest(root_, GetParam());
     ASSERT_TRUE(store.has_value());
     store_ = std::move(*store);
   }
@@ -60,7 +73,13 @@ class LocalObjectStoreTest : public ::testing::Test {
   std::unique_ptr<LocalObjectStore> store_;
 };
 
-TEST_F(LocalObjectStoreTest, ReadsFilesWrittenByOthers) {
+INSTANTIATE_TEST_SUITE_P(Resolvers, LocalObjectStoreTest,
+                         ::testing::Values(BeneathResolver::kOpenat2, BeneathResolver::kWalk),
+                         [](const ::testing::TestParamInfo<BeneathResolver>& info) {
+                           return info.param == BeneathResolver::kOpenat2 ? "Openat2" : "Walk";
+                         });
+
+TEST_P(LocalObjectStoreTest, ReadsFilesWrittenByOthers) {
   std::filesystem::create_directories(root_ + "/_delta_log");
   ASSERT_TRUE(WriteFile(root_ + "/_delta_log/00000000000000000000.json", "{\"protocol\":{}}"));
   EXPECT_EQ(store_->Read("_delta_log/00000000000000000000.json").value(), "{\"protocol\":{}}");
@@ -68,7 +87,7 @@ TEST_F(LocalObjectStoreTest, ReadsFilesWrittenByOthers) {
               ElementsAre("_delta_log/00000000000000000000.json"));
 }
 
-TEST_F(LocalObjectStoreTest, CannotEscapeTheRoot) {
+TEST_P(LocalObjectStoreTest, CannotEscapeTheRoot) {
   ASSERT_TRUE(WriteFile(dir_.path() + "/secret.txt", "secret"));
   for (const char* path : {"../secret.txt", "_delta_log/../../secret.txt"}) {
     auto read = store_->Read(path);
@@ -81,7 +100,7 @@ TEST_F(LocalObjectStoreTest, CannotEscapeTheRoot) {
   EXPECT_EQ(store_->List("..").error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST_F(LocalObjectStoreTest, ErrorMessagesDoNotRevealTheServerPath) {
+TEST_P(LocalObjectStoreTest, ErrorMessagesDoNotRevealTheServerPath) {
   auto read = store_->Read("missing/file.parquet");
   ASSERT_FALSE(read.has_value());
   EXPECT_EQ(read.error().code, ErrorCode::kNotFound);
@@ -91,7 +110,7 @@ TEST_F(LocalObjectStoreTest, ErrorMessagesDoNotRevealTheServerPath) {
   EXPECT_THAT(store_->OpenFile("missing").error().message, Not(HasSubstr(dir_.path())));
 }
 
-TEST_F(LocalObjectStoreTest, DirectoriesAndTemporaryFilesAreNotObjects) {
+TEST_P(LocalObjectStoreTest, DirectoriesAndTemporaryFilesAreNotObjects) {
   std::filesystem::create_directories(root_ + "/empty_dir");
   std::filesystem::create_directories(root_ + "/d/sub");
   ASSERT_TRUE(WriteFile(root_ + "/d/" + std::string(LocalObjectStore::kTempPrefix) + "abc", "t"));
@@ -102,7 +121,7 @@ TEST_F(LocalObjectStoreTest, DirectoriesAndTemporaryFilesAreNotObjects) {
   EXPECT_EQ(store_->OpenFile("empty_dir").error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(LocalObjectStoreTest, PutLeavesNoTemporaryFilesBehind) {
+TEST_P(LocalObjectStoreTest, PutLeavesNoTemporaryFilesBehind) {
   ASSERT_TRUE(store_->Put("a/b/c", "1"));
   ASSERT_TRUE(store_->Put("a/b/c", "2"));
   EXPECT_FALSE(store_->Put("a/b/c", "3", PutMode::kCreateOnly).has_value());
@@ -117,25 +136,96 @@ TEST_F(LocalObjectStoreTest, PutLeavesNoTemporaryFilesBehind) {
   EXPECT_EQ(st.st_mode & 0777, 0644u);
 }
 
-TEST_F(LocalObjectStoreTest, PutIntoAPathBlockedByAFileFails) {
+TEST_P(LocalObjectStoreTest, PutIntoAPathBlockedByAFileFails) {
   ASSERT_TRUE(store_->Put("file", "x"));
   auto status = store_->Put("file/child", "y");
   ASSERT_FALSE(status.has_value());
   EXPECT_THAT(status.error().message, Not(HasSubstr(dir_.path())));
 }
 
-TEST_F(LocalObjectStoreTest, SymlinkedFilesAreListedButSymlinkedDirectoriesAreNot) {
-  ASSERT_TRUE(WriteFile(dir_.path() + "/outside.txt", "o"));
+// Issue 10, item 1: a team's table folder whose data files are symlinks to the server's admin
+// token, its metastore and /etc/shadow served all three.
+TEST_P(LocalObjectStoreTest, SymlinksOutOfTheRootAreNeitherListedNorOpened) {
+  ASSERT_TRUE(WriteFile(dir_.path() + "/admin-token", "secret-token"));
   std::filesystem::create_directories(dir_.path() + "/outside_dir");
   ASSERT_TRUE(WriteFile(dir_.path() + "/outside_dir/x", "x"));
-  std::filesystem::create_symlink(dir_.path() + "/outside.txt", root_ + "/link.txt");
+  std::filesystem::create_directories(root_ + "/_delta_log");
+  std::filesystem::create_symlink(dir_.path() + "/admin-token", root_ + "/part-0.parquet");
+  std::filesystem::create_symlink("../admin-token", root_ + "/part-1.parquet");
+  std::filesystem::create_symlink("/etc/passwd", root_ + "/part-2.parquet");
   std::filesystem::create_directory_symlink(dir_.path() + "/outside_dir", root_ + "/link_dir");
   std::filesystem::create_directory_symlink(root_, root_ + "/loop");
-  EXPECT_THAT(Paths(store_->List("").value()), ElementsAre("link.txt"));
-  EXPECT_EQ(store_->Read("link.txt").value(), "o");
+  ASSERT_TRUE(store_->Put("real.parquet", "data"));
+  EXPECT_THAT(Paths(store_->List("").value()), ElementsAre("real.parquet"));
+  EXPECT_THAT(Paths(store_->List("link_dir/").value()), ElementsAre());
+  EXPECT_THAT(Paths(store_->List("loop/").value()), ElementsAre());
+  for (const char* path : {"part-0.parquet", "part-1.parquet", "part-2.parquet", "link_dir/x",
+                           "loop/real.parquet"}) {
+    SCOPED_TRACE(path);
+    auto read = store_->Read(path);
+    ASSERT_FALSE(read.has_value()) << *read;
+    EXPECT_EQ(read.error().code, ErrorCode::kNotFound);
+    EXPECT_THAT(read.error().message, HasSubstr("symbolic links are not followed"));
+    EXPECT_THAT(read.error().message, Not(HasSubstr(dir_.path())));
+    EXPECT_EQ(store_->ReadRange(path, 0, 1).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->Stat(path).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->OpenFile(path).error().code, ErrorCode::kNotFound);
+  }
+  EXPECT_EQ(store_->Read("real.parquet").value(), "data");
 }
 
-TEST_F(LocalObjectStoreTest, ConcurrentCreateOnlyPutsHaveExactlyOneWinner) {
+// Decision (local_object_store.h): links that stay inside the root are refused as well.
+TEST_P(LocalObjectStoreTest, SymlinksInsideTheRootAreNotFollowedEither) {
+  ASSERT_TRUE(store_->Put("data/real.parquet", "data"));
+  std::filesystem::create_symlink("real.parquet", root_ + "/data/alias.parquet");
+  std::filesystem::create_directory_symlink("data", root_ + "/data_alias");
+  EXPECT_THAT(Paths(store_->List("").value()), ElementsAre("data/real.parquet"));
+  EXPECT_EQ(store_->Read("data/alias.parquet").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Read("data_alias/real.parquet").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Stat("data/alias.parquet").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(LocalObjectStoreTest, WritesAndDeletesDoNotGoThroughSymlinks) {
+  std::filesystem::create_directories(dir_.path() + "/outside_dir");
+  ASSERT_TRUE(WriteFile(dir_.path() + "/outside_dir/keep", "keep"));
+  ASSERT_TRUE(WriteFile(dir_.path() + "/outside.txt", "o"));
+  std::filesystem::create_directory_symlink(dir_.path() + "/outside_dir", root_ + "/link_dir");
+  std::filesystem::create_symlink(dir_.path() + "/outside.txt", root_ + "/link.txt");
+  auto put = store_->Put("link_dir/evil", "x");
+  ASSERT_FALSE(put.has_value());
+  EXPECT_THAT(put.error().message, Not(HasSubstr(dir_.path())));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/outside_dir/evil"));
+  // Overwriting a link replaces the link, never writes its target.
+  ASSERT_TRUE(store_->Put("link.txt", "new"));
+  EXPECT_EQ(store_->Read("link.txt").value(), "new");
+  std::ifstream outside(dir_.path() + "/outside.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(outside), {}), "o");
+  EXPECT_TRUE(store_->Delete("link_dir/keep"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/outside_dir/keep"));
+}
+
+// A FIFO would block a reading thread forever; it is not an object.
+TEST_P(LocalObjectStoreTest, FifosAreNotObjectsAndDoNotBlock) {
+  ASSERT_EQ(::mkfifo((root_ + "/pipe.parquet").c_str(), 0644), 0);
+  EXPECT_THAT(Paths(store_->List("").value()), ElementsAre());
+  EXPECT_EQ(store_->Read("pipe.parquet").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->OpenFile("pipe.parquet").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Stat("pipe.parquet").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(LocalObjectStoreTest, ControlCharactersInPathsAreRefused) {
+  ASSERT_TRUE(WriteFile(root_ + "/a\nb", "x"));
+  EXPECT_THAT(Paths(store_->List("").value()), ElementsAre());
+  for (std::string path : {std::string("a\nb"), std::string("a\0b", 3), std::string("x\x7f")}) {
+    auto read = store_->Read(path);
+    ASSERT_FALSE(read.has_value());
+    EXPECT_EQ(read.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_THAT(read.error().message, HasSubstr("control character"));
+    EXPECT_THAT(read.error().message, Not(HasSubstr(path)));
+  }
+}
+
+TEST_P(LocalObjectStoreTest, ConcurrentCreateOnlyPutsHaveExactlyOneWinner) {
   std::vector<std::thread> threads;
   std::atomic<int> winners{0};
   std::atomic<int> losers{0};
@@ -155,7 +245,7 @@ TEST_F(LocalObjectStoreTest, ConcurrentCreateOnlyPutsHaveExactlyOneWinner) {
   EXPECT_EQ(losers.load(), 7);
 }
 
-TEST_F(LocalObjectStoreTest, ModificationTimeComesFromTheFilesystem) {
+TEST_P(LocalObjectStoreTest, ModificationTimeComesFromTheFilesystem) {
   ASSERT_TRUE(store_->Put("f", "x"));
   std::filesystem::last_write_time(
       root_ + "/f", std::filesystem::file_time_type::clock::now() - std::chrono::hours(48));
@@ -169,7 +259,7 @@ TEST_F(LocalObjectStoreTest, ModificationTimeComesFromTheFilesystem) {
   EXPECT_NEAR(static_cast<double>(now_ms - info.last_modified_ms), 48 * 3600 * 1000.0, 60000.0);
 }
 
-TEST_F(LocalObjectStoreTest, PresignIsUnsupported) {
+TEST_P(LocalObjectStoreTest, PresignIsUnsupported) {
   ASSERT_TRUE(store_->Put("f", "x"));
   EXPECT_EQ(store_->PresignGet("f", 60).error().code, ErrorCode::kUnsupported);
 }
@@ -224,7 +314,12 @@ TEST(OpenObjectStoreTest, RejectsUnsupportedAndMalformedLocations) {
   EXPECT_EQ(OpenObjectStore("gs://bucket/x").error().code, ErrorCode::kUnsupported);
   EXPECT_EQ(OpenObjectStore("abfss://c@a.dfs.core.windows.net/x").error().code,
             ErrorCode::kUnsupported);
-  EXPECT_EQ(OpenObjectStore("file://otherhost/x").error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(OpenObjectStore("file://otherhost/x").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(OpenObjectStore("file://evil.example/etc").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(OpenObjectStore(std::string("/tmp/a\0b", 8)).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(OpenObjectStore("file:///x/%zz").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(OpenObjectStore("file:///x/%2e%2e/etc").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(OpenObjectStore("file:relative").error().code, ErrorCode::kInvalidArgument);
   StoreOptions options;
   options.use_environment = false;

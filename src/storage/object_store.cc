@@ -1,6 +1,7 @@
 #include "storage/object_store.h"
 
 #include "common/strings.h"
+#include "storage/location.h"
 #include "storage/local_object_store.h"
 #include "storage/s3_object_store.h"
 
@@ -12,46 +13,45 @@ Result<std::string> ObjectStore::PresignGet(std::string_view path, int64_t) cons
 
 namespace {
 
+bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+// One pass over the path, no allocation (it runs for every file of every query response).
 Status ValidateSegments(std::string_view text, std::string_view what, bool allow_trailing_slash) {
-  if (text.find('\0') != std::string_view::npos) {
-    return InvalidArgument("Invalid {} '{}': contains a NUL byte", what, text);
-  }
   if (!text.empty() && text.front() == '/') {
     return InvalidArgument("Invalid {} '{}': must be relative to the table location", what, text);
   }
-  std::vector<std::string_view> segments = Split(text, '/');
-  for (size_t i = 0; i < segments.size(); ++i) {
-    std::string_view segment = segments[i];
-    if (segment == "..") {
-      return InvalidArgument("Invalid {} '{}': '..' segments are not allowed", what, text);
+  for (unsigned char c : text) {
+    if (IsControl(c)) {
+      // Never echo the path: it holds the control byte.
+      return InvalidArgument("Invalid {}: contains a control character (0x{:02x})", what, c);
     }
-    if (segment == ".") {
-      return InvalidArgument("Invalid {} '{}': '.' segments are not allowed", what, text);
+  }
+  size_t start = 0;
+  const size_t n = text.size();
+  for (size_t i = 0; i <= n; ++i) {
+    if (i < n && text[i] != '/') continue;
+    std::string_view segment = text.substr(start, i - start);
+    if (segment.size() <= 2 && segment.find_first_not_of('.') == std::string_view::npos) {
+      if (segment == "..") {
+        return InvalidArgument("Invalid {} '{}': '..' segments are not allowed", what, text);
+      }
+      if (segment == ".") {
+        return InvalidArgument("Invalid {} '{}': '.' segments are not allowed", what, text);
+      }
+      if (segment.empty() && !(i == n && allow_trailing_slash)) {
+        return InvalidArgument("Invalid {} '{}': empty path segment", what, text);
+      }
     }
-    bool last = i + 1 == segments.size();
-    if (segment.empty() && !(last && allow_trailing_slash)) {
-      return InvalidArgument("Invalid {} '{}': empty path segment", what, text);
-    }
+    start = i + 1;
   }
   return OkStatus();
 }
 
-bool HasScheme(std::string_view uri, std::string_view* scheme) {
-  size_t colon = uri.find(':');
-  if (colon == std::string_view::npos || colon < 2) {
-    // One letter before ':' would be a drive letter, not a scheme; we only run on POSIX anyway.
-    return false;
-  }
-  for (size_t i = 0; i < colon; ++i) {
-    char c = uri[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
-    if (!ok) {
-      return false;
-    }
-  }
-  *scheme = uri.substr(0, colon);
-  return true;
+tl::unexpected<Error> Outside(std::string_view why) {
+  return Errorf(ErrorCode::kUnsupported,
+                "The table's Delta log names a file {}; such a table cannot be shared until its "
+                "provider repairs it",
+                why);
 }
 
 }  // namespace
@@ -70,47 +70,37 @@ Status ValidateListPrefix(std::string_view prefix) {
   return ValidateSegments(prefix, "listing prefix", /*allow_trailing_slash=*/true);
 }
 
+Result<std::string> ResolveTablePath(const ObjectStore& store, std::string_view log_path) {
+  const bool rooted = !log_path.empty() && log_path.front() == '/';
+  if (!rooted && !UriScheme(log_path)) {
+    std::optional<std::string> decoded = PercentDecode(log_path);
+    if (!decoded) return Outside("path with a malformed percent escape");
+    if (!ValidateObjectPath(*decoded)) {
+      return Outside("path outside the table location (an empty, '.' or '..' segment or a "
+                     "control character)");
+    }
+    return std::move(*decoded);
+  }
+  // An absolute URI ("file:/t/x.parquet", "s3://b/t/x.parquet") or a rooted path: allowed by the
+  // protocol, served only when it lies beneath the table's own location.
+  auto file = ParseLocation(rooted ? "file:" + std::string(log_path) : std::string(log_path));
+  auto root = ParseLocation(store.uri());
+  if (!file || !root) return Outside("path that is not a valid location");
+  std::optional<std::string> relative = root->RelativePathOf(*file);
+  if (!relative) return Outside("outside the table location (an absolute path elsewhere)");
+  if (!ValidateObjectPath(*relative)) return Outside("path that is not a file of the table");
+  return std::move(*relative);
+}
+
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
                                                      const StoreOptions& options) {
-  if (uri.empty()) {
-    return InvalidArgument("Empty storage location");
-  }
-  std::string_view scheme;
-  if (!HasScheme(uri, &scheme)) {
-    LS_ASSIGN_OR_RETURN(auto store, LocalObjectStore::Open(uri, options));
+  LS_ASSIGN_OR_RETURN(Location location, ParseLocation(uri));
+  if (location.scheme == LocationScheme::kFile) {
+    LS_ASSIGN_OR_RETURN(auto store, LocalObjectStore::Open(location.path, options));
     return std::unique_ptr<ObjectStore>(std::move(store));
   }
-  std::string lower_scheme = ToLower(scheme);
-  if (lower_scheme == "file") {
-    // RFC 8089: file:///abs/path, file://localhost/abs/path, and the "file:/abs/path" form that
-    // Hadoop and Spark write into Delta logs.
-    std::string_view rest = std::string_view(uri).substr(scheme.size() + 1);
-    if (rest.starts_with("//")) {
-      rest.remove_prefix(2);
-      size_t slash = rest.find('/');
-      std::string_view authority = rest.substr(0, slash);
-      if (!authority.empty() && ToLower(authority) != "localhost") {
-        return Unsupported("Storage location '{}' names a remote host; only local file URIs "
-                           "are supported",
-                           uri);
-      }
-      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-    }
-    if (!rest.starts_with("/")) {
-      return InvalidArgument("Storage location '{}' is not an absolute file URI", uri);
-    }
-    std::optional<std::string> path = PercentDecode(rest);
-    if (!path) {
-      return InvalidArgument("Storage location '{}' has a bad percent escape", uri);
-    }
-    LS_ASSIGN_OR_RETURN(auto store, LocalObjectStore::Open(*path, options));
-    return std::unique_ptr<ObjectStore>(std::move(store));
-  }
-  if (lower_scheme == "s3" || lower_scheme == "s3a" || lower_scheme == "s3n") {
-    LS_ASSIGN_OR_RETURN(auto store, S3ObjectStore::Open(uri, options));
-    return std::unique_ptr<ObjectStore>(std::move(store));
-  }
-  return Unsupported("Storage scheme '{}' is not supported (use file:// or s3://)", scheme);
+  LS_ASSIGN_OR_RETURN(auto store, S3ObjectStore::Open(location.Uri(), options));
+  return std::unique_ptr<ObjectStore>(std::move(store));
 }
 
 }  // namespace lakeshare::storage

@@ -102,17 +102,29 @@ class ObjectStore {
   virtual Result<std::string> PresignGet(std::string_view path, int64_t expires_seconds) const;
 };
 
-/// Open the store for a table location: "file:///abs/path", "file:/abs/path", a plain path
-/// (relative paths resolve against the working directory), "s3://bucket/prefix" or "s3a://...".
-/// Other schemes are kUnsupported.
+/// Open the store for a table location, parsed by ParseLocation (storage/location.h: a local
+/// path, file:// or s3:// URI; relative paths resolve against the working directory). Other
+/// schemes are kUnsupported, malformed locations kInvalidArgument.
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
                                                      const StoreOptions& options = {});
 
-/// Check an object path: non-empty, relative, no empty, "." or ".." segments, no NUL byte.
-/// kInvalidArgument otherwise.
+/// Check an object path: non-empty, relative, no empty, "." or ".." segments, no NUL or other
+/// control byte. kInvalidArgument otherwise. Every backend checks every path it is given, so no
+/// caller can name an object outside the store's root.
 Status ValidateObjectPath(std::string_view path);
 
 /// Check a listing prefix: like an object path but may be empty or end with '/'.
 Status ValidateListPrefix(std::string_view prefix);
+
+/// The object path (relative to `store`'s root) of a file that a table's Delta log names, or
+/// kUnsupported (HTTP 400: the table cannot be shared until its provider repairs it) when the
+/// file is not inside the table. `log_path` is the path as written in the log - Delta protocol,
+/// "Add File": "path: A relative path to a data file from the root of the table or an absolute
+/// path to a file that should be added to the table. The path is a URI as specified by RFC 2396
+/// URI Generic Syntax, which needs to be decoded to get the data file path." A relative path is
+/// percent-decoded once and must pass ValidateObjectPath ("../../secret" does not); an absolute
+/// URI or '/'-rooted path is parsed by ParseLocation and must lie beneath the store's own root
+/// (a file of another table, bucket or directory is refused).
+Result<std::string> ResolveTablePath(const ObjectStore& store, std::string_view log_path);
 
 }  // namespace lakeshare::storage

@@ -83,7 +83,9 @@ Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path)
 
 Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path,
                                                         std::string display_name) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; it has no
+  // effect on the regular files that AdoptLocalFile accepts.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
       return NotFound("File '{}' does not exist", display_name);
@@ -95,6 +97,10 @@ Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path,
     return Errorf(ErrorCode::kUnavailable, "Failed to open '{}': {}", display_name,
                   std::strerror(errno));
   }
+  return AdoptLocalFile(fd, std::move(display_name));
+}
+
+Result<std::unique_ptr<RandomAccessFile>> AdoptLocalFile(int fd, std::string display_name) {
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);

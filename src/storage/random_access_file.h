@@ -35,6 +35,11 @@ Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path)
 Result<std::unique_ptr<RandomAccessFile>> OpenLocalFile(const std::string& path,
                                                         std::string display_name);
 
+/// Take ownership of `fd`, a descriptor opened for reading, and read from it positionally; it is
+/// closed on error too. Anything but a regular file (a directory, FIFO, device or socket) is
+/// kInvalidArgument. `display_name` is used in name() and in every error message.
+Result<std::unique_ptr<RandomAccessFile>> AdoptLocalFile(int fd, std::string display_name);
+
 /// Wrap bytes held in memory (tests, fuzzers, small downloaded objects). `display_name` is used
 /// in error messages.
 std::unique_ptr<RandomAccessFile> MakeBufferFile(std::string bytes,

@@ -12,6 +12,7 @@
 
 #include "common/strings.h"
 #include "storage/http_client_internal.h"
+#include "storage/location.h"
 #include "storage/xml_internal.h"
 
 namespace lakeshare::storage {
@@ -194,16 +195,6 @@ Result<Endpoint> ParseEndpoint(std::string_view endpoint) {
   return out;
 }
 
-bool IsValidBucketName(std::string_view bucket) {
-  if (bucket.empty() || bucket.size() > 255) return false;
-  for (char c : bucket) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // Virtual-hosted addressing needs a bucket that is a single DNS label (dots would break TLS
 // wildcard certificates).
 bool IsDnsLabelBucket(std::string_view bucket) {
@@ -287,24 +278,15 @@ Result<S3Config> ResolveS3Config(std::string_view uri, const StoreOptions& optio
   S3Config config;
   config.options = options;
 
-  // s3://bucket/prefix: keys are taken literally (no percent-decoding), as the AWS CLI does.
-  size_t sep = uri.find("://");
-  std::string scheme = sep == std::string_view::npos ? "" : ToLower(uri.substr(0, sep));
-  if (scheme != "s3" && scheme != "s3a" && scheme != "s3n") {
+  // s3://bucket/prefix, parsed (and percent-decoded once) by the one location parser.
+  LS_ASSIGN_OR_RETURN(Location location, ParseLocation(uri));
+  if (location.scheme != LocationScheme::kS3) {
     return InvalidArgument("'{}' is not an s3:// location", uri);
   }
-  std::string_view rest = uri.substr(sep + 3);
-  size_t slash = rest.find('/');
-  std::string_view bucket = rest.substr(0, slash);
-  if (!IsValidBucketName(bucket)) {
-    return InvalidArgument("S3 location '{}' has an invalid bucket name", uri);
-  }
-  config.bucket = std::string(bucket);
-  std::string_view prefix = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
-  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
-  if (!prefix.empty()) {
-    LS_RETURN_IF_ERROR(ValidateObjectPath(prefix));
-    config.prefix = std::string(prefix) + "/";
+  config.bucket = location.bucket;
+  if (!location.path.empty()) {
+    LS_RETURN_IF_ERROR(ValidateObjectPath(location.path));
+    config.prefix = location.path + "/";
   }
 
   EnvLookup env = options.use_environment
@@ -432,10 +414,11 @@ struct S3ObjectStore::Client {
       : config(std::move(c)),
         http(internal::HttpClientOptions{config.options.connect_timeout_ms,
                                          config.options.request_timeout_ms, config.ca_bundle}) {
-    uri = "s3://" + config.bucket;
-    if (!config.prefix.empty()) {
-      uri += "/" + config.prefix.substr(0, config.prefix.size() - 1);
-    }
+    Location root;
+    root.scheme = LocationScheme::kS3;
+    root.bucket = config.bucket;
+    if (!config.prefix.empty()) root.path = config.prefix.substr(0, config.prefix.size() - 1);
+    uri = root.Uri();
     if (!config.credentials.empty()) {
       signer.emplace(config.credentials, config.region, "s3");
     }
