@@ -27,7 +27,18 @@ struct Transfer {
   int64_t received = 0;
   bool too_large = false;
   bool aborted = false;
+  const std::function<bool(std::string_view)>* allow_peer = nullptr;
+  std::string refused_peer;
 };
+
+// CURLOPT_PREREQFUNCTION: the connection is up, the request not yet sent.
+int OnConnected(void* user, char* primary_ip, char* /*local_ip*/, int /*primary_port*/,
+                int /*local_port*/) {
+  auto* transfer = static_cast<Transfer*>(user);
+  if ((*transfer->allow_peer)(primary_ip)) return CURL_PREREQFUNC_OK;
+  transfer->refused_peer = primary_ip;
+  return CURL_PREREQFUNC_ABORT;
+}
 
 size_t OnData(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
@@ -147,6 +158,11 @@ Result<ClientResponse> Client::Send(const ClientRequest& request, const BodyCall
   if (!range.empty()) {
     curl_easy_setopt(easy, CURLOPT_RANGE, range.c_str());
   }
+  if (options_.allow_peer) {
+    transfer.allow_peer = &options_.allow_peer;
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, OnConnected);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, &transfer);
+  }
   if (request.method == "GET") {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {
@@ -173,6 +189,11 @@ Result<ClientResponse> Client::Send(const ClientRequest& request, const BodyCall
       return MakeError(ErrorCode::kResourceExhausted,
                        fmt::format("Response body from {} exceeds {} bytes", Origin(request.url),
                                    options_.max_body_bytes));
+    }
+    if (!transfer.refused_peer.empty()) {
+      return MakeError(ErrorCode::kUnavailable,
+                       fmt::format("{} resolved to {}, an address this client may not reach",
+                                   Origin(request.url), transfer.refused_peer));
     }
     if (transfer.aborted) {
       return MakeError(ErrorCode::kUnavailable,

@@ -30,6 +30,10 @@ struct ClientOptions {
   /// Skip certificate and host name checks (tests with self-signed certificates only).
   bool insecure_skip_verify = false;
   int64_t max_body_bytes = -1;  // -1: no limit
+  /// When set, called with the connected peer's IP address before each request is sent (on a
+  /// reused connection too); false aborts the request (kUnavailable naming the address). Lets a
+  /// caller that fetches URLs others configure refuse private networks after DNS resolution.
+  std::function<bool(std::string_view ip)> allow_peer{};
 };
 
 /// Bytes first..last (inclusive) of the body; no `last`: to the end (RFC 9110 §14.1.2).

@@ -1,0 +1,202 @@
+#include "auth/jwks_cache.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "auth/jose_json_internal.h"
+#include "auth/jwt.h"
+
+namespace lakeshare::auth {
+
+struct JwksCache::Entry {
+  std::mutex mu;  // guards everything below
+  std::condition_variable fetched;
+  bool fetching = false;
+  Keys keys;                     // the last set fetched successfully
+  int64_t fetched_at_ms = 0;     // when `keys` was fetched
+  bool attempted = false;        // a fetch was tried at least once
+  int64_t attempted_at_ms = 0;   // when the last fetch ended
+  std::optional<Error> failure;  // of the last fetch, when it failed
+  std::string discovered_uri;    // jwks_uri from discovery
+  std::atomic<int64_t> used_at_ms{0};
+};
+
+std::string DiscoveryUrl(std::string_view issuer) {
+  // OpenID Connect Discovery 1.0 §4: "If the Issuer value contains a path component, any
+  // terminating / MUST be removed before appending /.well-known/openid-configuration."
+  while (!issuer.empty() && issuer.back() == '/') issuer.remove_suffix(1);
+  return std::string(issuer) + "/.well-known/openid-configuration";
+}
+
+JwksCache::JwksCache(JwksCacheOptions options) : options_(std::move(options)) {
+  if (!options_.fetcher) {
+    options_.fetcher = [fetch = options_.fetch](const std::string& url) {
+      return FetchIdpDocument(url, fetch);
+    };
+  }
+}
+
+JwksCache::~JwksCache() = default;
+
+int64_t JwksCache::NowMs() const {
+  if (options_.clock_ms) return options_.clock_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+JwksCache::Stats JwksCache::stats() const {
+  std::lock_guard lock(mu_);
+  Stats out = stats_;
+  out.sources = entries_.size();
+  return out;
+}
+
+std::shared_ptr<JwksCache::Entry> JwksCache::EntryFor(const JwksSource& source) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(source);
+  if (it != entries_.end()) return it->second;
+  if (entries_.size() >= options_.max_sources) {
+    // Drop the least recently used entry nobody is using right now.
+    auto victim = entries_.end();
+    for (auto e = entries_.begin(); e != entries_.end(); ++e) {
+      if (e->second.use_count() > 1) continue;
+      if (victim == entries_.end() || e->second->used_at_ms < victim->second->used_at_ms) {
+        victim = e;
+      }
+    }
+    if (victim != entries_.end()) entries_.erase(victim);
+  }
+  auto entry = std::make_shared<Entry>();
+  entries_.emplace(source, entry);
+  return entry;
+}
+
+Result<JwksCache::Keys> JwksCache::Get(const JwksSource& source) {
+  return Lookup(source, Want::kAny, nullptr);
+}
+
+Result<JwksCache::Keys> JwksCache::RefreshForUnknownKey(const JwksSource& source,
+                                                        const Keys& seen) {
+  return Lookup(source, Want::kNewerThan, seen);
+}
+
+Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, const Keys& seen) {
+  std::shared_ptr<Entry> entry = EntryFor(source);
+  const int64_t max_age = options_.max_age_seconds * 1000;
+  const int64_t retry = options_.failure_retry_seconds * 1000;
+  std::unique_lock lock(entry->mu);
+  while (true) {
+    const int64_t now = NowMs();
+    entry->used_at_ms = now;
+    if (want == Want::kNewerThan && entry->keys != nullptr && entry->keys != seen) {
+      return entry->keys;  // someone fetched since the caller looked
+    }
+    const bool retry_due = !entry->attempted || now - entry->attempted_at_ms >= retry;
+    bool need = false;
+    if (entry->keys == nullptr) {
+      need = retry_due;
+    } else if (want == Want::kNewerThan) {
+      need = now - entry->attempted_at_ms >= options_.min_refresh_interval_seconds * 1000;
+    } else {
+      need = now - entry->fetched_at_ms >= max_age && (retry_due || !entry->failure);
+    }
+    if (!need) {
+      if (entry->keys == nullptr || (want == Want::kNewerThan && entry->failure)) {
+        return tl::unexpected(entry->failure.value_or(
+            Error{ErrorCode::kUnavailable, "The identity provider's keys are not available"}));
+      }
+      if (now - entry->fetched_at_ms > options_.max_stale_seconds * 1000 && entry->failure) {
+        return tl::unexpected(*entry->failure);
+      }
+      return entry->keys;
+    }
+    if (entry->fetching) {
+      // Single flight: wait for the fetch under way, unless there are keys to serve meanwhile.
+      if (entry->keys != nullptr && want == Want::kAny) return entry->keys;
+      entry->fetched.wait(lock);
+      continue;
+    }
+    entry->fetching = true;
+    std::string discovered = want == Want::kAny ? std::string() : entry->discovered_uri;
+    lock.unlock();
+    Result<Keys> fresh = Fetch(source, discovered);
+    lock.lock();
+    entry->fetching = false;
+    entry->attempted = true;
+    entry->attempted_at_ms = NowMs();
+    if (fresh) {
+      entry->keys = *fresh;
+      entry->fetched_at_ms = entry->attempted_at_ms;
+      entry->failure.reset();
+      entry->discovered_uri = discovered;
+    } else {
+      entry->failure = fresh.error();
+    }
+    entry->fetched.notify_all();
+    if (fresh) return *fresh;
+    // A refresh that failed: the old keys still serve within max_stale, except for an unknown
+    // key id (the key may be new: say the IdP is unavailable rather than that it is unknown).
+    if (entry->keys != nullptr && want == Want::kAny &&
+        entry->attempted_at_ms - entry->fetched_at_ms <= options_.max_stale_seconds * 1000) {
+      return entry->keys;
+    }
+    return tl::unexpected(fresh.error());
+  }
+}
+
+Result<JwksCache::Keys> JwksCache::Fetch(const JwksSource& source, std::string& discovered) {
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.fetches;
+  }
+  auto fail = [this](Error error) -> Result<Keys> {
+    std::lock_guard lock(mu_);
+    ++stats_.failures;
+    return tl::unexpected(std::move(error));
+  };
+  std::string jwks_uri = source.jwks_uri;
+  if (jwks_uri.empty()) jwks_uri = discovered;
+  if (jwks_uri.empty()) {
+    auto doc_text = options_.fetcher(DiscoveryUrl(source.issuer));
+    if (!doc_text) return fail(doc_text.error());
+    auto doc =
+        internal::ParseJoseObject(*doc_text, kIdentityProviderJsonLimits,
+                                  "The OpenID Provider configuration", ErrorCode::kUnavailable);
+    if (!doc) return fail(doc.error());
+    auto issuer = doc->find("issuer");
+    if (issuer == doc->end() || !issuer->is_string() || *issuer != source.issuer) {
+      return fail(Error{ErrorCode::kUnavailable,
+                        fmt::format("The OpenID Provider configuration of '{}' names another "
+                                    "issuer; its keys are not used",
+                                    Printable(source.issuer))});
+    }
+    auto uri = doc->find("jwks_uri");
+    if (uri == doc->end() || !uri->is_string()) {
+      return fail(Error{ErrorCode::kUnavailable,
+                        fmt::format("The OpenID Provider configuration of '{}' has no jwks_uri",
+                                    Printable(source.issuer))});
+    }
+    jwks_uri = uri->get<std::string>();
+    if (auto ok = CheckIdpUrl(jwks_uri, options_.fetch); !ok) {
+      return fail(Error{ErrorCode::kUnavailable, ok.error().message});
+    }
+    discovered = jwks_uri;
+  }
+  auto text = options_.fetcher(jwks_uri);
+  if (!text) return fail(text.error());
+  JwksLimits limits;
+  limits.max_bytes = options_.fetch.max_bytes;
+  auto set = ParseJwks(*text, limits);
+  if (!set) {
+    return fail(
+        Error{ErrorCode::kUnavailable, fmt::format("The JWK Set of '{}' is not usable: {}",
+                                                   Printable(source.issuer), set.error().message)});
+  }
+  return std::make_shared<const JsonWebKeySet>(*std::move(set));
+}
+
+}  // namespace lakeshare::auth
