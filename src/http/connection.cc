@@ -1,0 +1,682 @@
+// One client connection (plain or TLS): reads requests, hands them to the handler pool, writes
+// responses (whole or streamed in chunks with backpressure), keeps the connection alive between
+// requests and closes it gracefully.
+//
+// Threads: network completions run on the connection's strand (io threads); handlers and body
+// producers run on the handler pool. A connection alternates strictly between reading one
+// request, handling it and writing its response (no pipelined processing), so apart from the
+// stream hand-off (stream_writer_internal.h) nothing on a connection is touched by two threads at
+// once.
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <exception>
+#include <optional>
+
+#include "common/strings.h"
+#include "http/error_response.h"
+#include "http/server_core_internal.h"
+#include "http/stream_writer_internal.h"
+
+namespace lakeshare::http::internal {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+bool IsFramingHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+         EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "Keep-Alive") ||
+         EqualsIgnoreCase(name, "Date");
+}
+
+template <class Stream>
+class Session final : public SessionBase {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  Session(ServerCore& server, tcp::socket&& socket)
+      : server_(server),
+        remote_(RemoteAddressOf(socket)),
+        stream_(MakeStream(std::move(socket), server.ssl.get())) {
+    server_.connections_open.Add({}, 1);
+    server_.connections_total.Inc();
+  }
+
+  ~Session() override {
+    if (exchange_open_) {
+      // Only when the io_context is torn down with this exchange still pending.
+      try {
+        Complete(Outcome::kConnectionLost, nullptr);
+      } catch (...) {
+      }
+    }
+    server_.connections_open.Add({}, -1);
+    server_.Unregister(this);
+  }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  [self = Self()] { self->Guard([&] { self->DoStart(); }); });
+  }
+
+  void BeginDrain() override {
+    net::post(stream_.get_executor(), [self = Self()] {
+      if (self->phase_ == Phase::kIdle || self->phase_ == Phase::kStarting) {
+        self->CloseNow();
+      }
+    });
+  }
+
+  void ForceClose() override {
+    net::post(stream_.get_executor(), [self = Self()] { self->CloseNow(); });
+  }
+
+  void PostWriteChunk(bool head) override {
+    net::post(stream_.get_executor(),
+              [self = Self(), head] { self->Guard([&] { self->WriteChunk(head); }); });
+  }
+
+ private:
+  enum class Phase { kStarting, kIdle, kReading, kHandling, kResponding, kClosing, kClosed };
+
+  static Stream MakeStream(tcp::socket&& socket, net::ssl::context* ssl) {
+    if constexpr (kTls) {
+      return Stream(beast::tcp_stream(std::move(socket)), *ssl);
+    } else {
+      (void)ssl;
+      return Stream(std::move(socket));
+    }
+  }
+
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  /// The last-resort catch of this connection (STYLE.md §3): log, answer 500 if nothing of the
+  /// response went out yet, otherwise drop the connection.
+  template <class Fn>
+  void Guard(Fn&& fn) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      OnException(e.what());
+    } catch (...) {
+      OnException("non-standard exception");
+    }
+  }
+
+  void OnException(std::string_view what) {
+    server_.LogError("connection_exception", request_ ? request_->request_id() : "", what);
+    try {
+      if (exchange_open_ && !response_started_ && !closed_) {
+        close_after_ = true;
+        SendResponse(ErrorResponse(Error{ErrorCode::kInternal, std::string(what)},
+                                   request_ ? request_->request_id() : ""));
+        return;
+      }
+    } catch (...) {
+    }
+    if (exchange_open_) {
+      Complete(Outcome::kConnectionLost, nullptr);
+    }
+    CloseNow();
+  }
+
+  void DoStart() {
+    if (server_.draining) {
+      CloseNow();
+      return;
+    }
+    if constexpr (kTls) {
+      Tcp().expires_after(server_.options.read_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server, [self = Self()](beast::error_code ec) {
+        self->Guard([&] {
+          if (ec) {
+            self->CloseNow();
+            return;
+          }
+          self->ReadRequest();
+        });
+      });
+    } else {
+      ReadRequest();
+    }
+  }
+
+  // ---- Reading ----
+
+  void ReadRequest() {
+    if (closed_) {
+      return;
+    }
+    if (server_.draining) {
+      CloseAfterResponse();
+      return;
+    }
+    parser_.emplace();
+    parser_->header_limit(
+        static_cast<uint32_t>(std::min<size_t>(server_.options.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(static_cast<uint64_t>(server_.options.max_body_bytes));
+    continue_sent_ = false;
+    if (buffer_.size() > 0) {
+      // Pipelined bytes already arrived: the request has started.
+      phase_ = Phase::kReading;
+      Tcp().expires_after(server_.options.read_timeout);
+      ReadMore();
+      return;
+    }
+    // Wait for the first byte under the idle timeout, then give the whole request read_timeout.
+    phase_ = Phase::kIdle;
+    Tcp().expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(8192), [self = Self()](beast::error_code ec, size_t n) {
+      self->Guard([&] {
+        self->buffer_.commit(n);
+        if (ec) {
+          self->CloseNow();  // peer closed, idle timeout, or drain
+          return;
+        }
+        self->phase_ = Phase::kReading;
+        self->Tcp().expires_after(self->server_.options.read_timeout);
+        self->ReadMore();
+      });
+    });
+  }
+
+  void ReadMore() {
+    bhttp::async_read_some(
+        stream_, buffer_, *parser_,
+        [self = Self()](beast::error_code ec, size_t) { self->Guard([&] { self->OnRead(ec); }); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) {
+      if (ec == bhttp::error::header_limit) {
+        Reject(431,
+               fmt::format("Request header exceeds {} bytes", server_.options.max_header_bytes));
+      } else if (ec == bhttp::error::body_limit) {
+        Reject(413, fmt::format("Request body exceeds {} bytes", server_.options.max_body_bytes));
+      } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                 ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+        Reject(400, "Malformed HTTP request");
+      } else {
+        CloseNow();  // timeout, reset, EOF mid-request: nobody to answer
+      }
+      return;
+    }
+    if (!parser_->is_done()) {
+      if (parser_->is_header_done() && !continue_sent_) {
+        continue_sent_ = true;
+        auto expect = parser_->get()[bhttp::field::expect];
+        if (EqualsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
+          // RFC 9110 §10.1.1: tell the client to send the body it is holding back.
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                           [self = Self()](beast::error_code write_ec, size_t) {
+                             self->Guard([&] {
+                               if (write_ec) {
+                                 self->CloseNow();
+                                 return;
+                               }
+                               self->ReadMore();
+                             });
+                           });
+          return;
+        }
+      }
+      ReadMore();
+      return;
+    }
+    OnRequest();
+  }
+
+  // ---- Handling ----
+
+  void BeginExchange() {
+    exchange_open_ = true;
+    response_started_ = false;
+    close_after_ = false;
+    body_bytes_ = 0;
+    response_status_ = 0;
+    response_error_.reset();
+    start_ = Clock::now();
+    server_.in_flight.Add({}, 1);
+  }
+
+  void OnRequest() {
+    phase_ = Phase::kHandling;
+    Tcp().expires_never();
+    bhttp::request<bhttp::string_body> message = parser_->release();
+    parser_.reset();
+    keep_alive_ = message.keep_alive();
+    version_ = message.version();
+    is_head_ = message.method() == bhttp::verb::head;
+    std::vector<Field> headers;
+    for (const auto& field : message) {
+      headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    auto target = message.target();
+    auto method = message.method_string();
+    Result<Request> created = Request::Create(
+        std::string(method.data(), method.size()), std::string_view(target.data(), target.size()),
+        std::move(headers), std::move(message.body()), remote_);
+    BeginExchange();
+    if (!created) {
+      request_ = std::make_shared<Request>(Request::ForPeer(remote_));
+      request_->set_request_id(NewRequestId());
+      Response response = ErrorResponse(created.error(), request_->request_id());
+      response.SetHeader("X-Request-Id", request_->request_id());
+      SendResponse(std::move(response));
+      return;
+    }
+    request_ = std::make_shared<Request>(std::move(*created));
+    net::post(*server_.pool, [self = Self()] { self->Handle(); });
+  }
+
+  /// Runs on the handler pool.
+  void Handle() {
+    Response response;
+    try {
+      response = server_.router.Dispatch(*request_);
+    } catch (const std::exception& e) {
+      response = HandlerThrew(e.what());
+    } catch (...) {
+      response = HandlerThrew("non-standard exception");
+    }
+    if (response.is_streaming() && !is_head_) {
+      RunProducer(std::move(response));
+      return;
+    }
+    net::post(stream_.get_executor(), [self = Self(), response = std::move(response)]() mutable {
+      self->Guard([&] { self->SendResponse(std::move(response)); });
+    });
+  }
+
+  Response HandlerThrew(std::string_view what) {
+    if (request_->request_id().empty()) {
+      request_->set_request_id(NewRequestId());
+    }
+    server_.LogError("handler_exception", request_->request_id(), what);
+    Response response =
+        ErrorResponse(Error{ErrorCode::kInternal, fmt::format("Handler threw: {}", what)},
+                      request_->request_id());
+    response.SetHeader("X-Request-Id", request_->request_id());
+    return response;
+  }
+
+  /// Runs on the handler pool: drive the producer, then finish or abort the stream.
+  void RunProducer(Response response) {
+    BodyProducer producer = response.TakeProducer();
+    const std::optional<int64_t> length = response.content_length();
+    {
+      std::lock_guard<std::mutex> lock(stream_state_.mu);
+      stream_state_.in_flight = false;
+      stream_state_.failed = false;
+      stream_state_.sending.clear();
+    }
+    stream_head_ = std::move(response);  // read on the strand after the first post
+    StreamWriterImpl writer(Self(), stream_state_, server_.options.stream_chunk_bytes, length);
+    Status status;
+    try {
+      status = producer(writer);
+    } catch (const std::exception& e) {
+      server_.LogError("producer_exception", request_->request_id(), e.what());
+      status = MakeError(ErrorCode::kInternal, fmt::format("Body producer threw: {}", e.what()));
+    } catch (...) {
+      status = MakeError(ErrorCode::kInternal, "Body producer threw");
+    }
+    if (status && length && writer.written() != *length) {
+      status = MakeError(ErrorCode::kInternal,
+                         fmt::format("Body producer wrote {} bytes, not the declared "
+                                     "Content-Length of {}",
+                                     writer.written(), *length));
+    }
+    if (status) {
+      if (!writer.head_sent()) {
+        // The whole body fit in one chunk: send it plainly, with Content-Length.
+        Response whole = std::move(stream_head_);
+        whole.set_body(writer.TakePending());
+        net::post(stream_.get_executor(), [self = Self(), whole = std::move(whole)]() mutable {
+          self->Guard([&] { self->SendResponse(std::move(whole)); });
+        });
+        return;
+      }
+      bool ok = writer.Flush().has_value() && writer.WaitIdle();
+      net::post(stream_.get_executor(), [self = Self(), ok] {
+        self->Guard([&] {
+          if (ok) {
+            self->WriteLastChunk();
+          } else {
+            self->Complete(Outcome::kConnectionLost, nullptr);
+            self->CloseNow();
+          }
+        });
+      });
+      return;
+    }
+    if (!writer.head_sent()) {
+      Response error = ErrorResponse(status.error(), request_->request_id());
+      error.SetHeader("X-Request-Id", request_->request_id());
+      net::post(stream_.get_executor(), [self = Self(), error = std::move(error)]() mutable {
+        self->Guard([&] { self->SendResponse(std::move(error)); });
+      });
+      return;
+    }
+    // Headers went out: close without the last chunk so the client sees a truncated body.
+    bool connection_ok = writer.WaitIdle();
+    net::post(stream_.get_executor(), [self = Self(), connection_ok, error = status.error()] {
+      self->Guard([&] {
+        self->Complete(connection_ok ? Outcome::kStreamAborted : Outcome::kConnectionLost, &error);
+        self->CloseNow();
+      });
+    });
+  }
+
+  // ---- Writing ----
+
+  template <class Body>
+  void FillHead(bhttp::response<Body>& message, const Response& response, bool keep_alive) {
+    message.version(version_);
+    message.result(static_cast<unsigned>(response.status()));
+    for (const Field& header : response.headers()) {
+      if (!IsFramingHeader(header.first)) {
+        message.insert(header.first, header.second);
+      }
+    }
+    message.set(bhttp::field::date, HttpDate());
+    message.keep_alive(keep_alive);
+  }
+
+  bool KeepAlive() const { return keep_alive_ && !close_after_ && !server_.draining; }
+
+  void SendResponse(Response response) {
+    if (closed_) {
+      Complete(Outcome::kConnectionLost, nullptr);
+      return;
+    }
+    phase_ = Phase::kResponding;
+    response_started_ = true;
+    response_status_ = response.status();
+    response_error_ = response.error();
+    keep_alive_ = KeepAlive();
+    Tcp().expires_after(server_.options.write_timeout);
+    if (is_head_) {
+      // Headers only, announcing the body a GET would have had (RFC 9110 §9.3.2).
+      auto message = std::make_shared<bhttp::response<bhttp::empty_body>>();
+      FillHead(*message, response, keep_alive_);
+      if (response.content_length()) {
+        message->set(bhttp::field::content_length, std::to_string(*response.content_length()));
+      } else if (response.is_streaming() && version_ >= 11) {
+        message->set(bhttp::field::transfer_encoding, "chunked");
+      } else if (!response.is_streaming()) {
+        message->set(bhttp::field::content_length, std::to_string(response.body().size()));
+      }
+      auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*message);
+      bhttp::async_write_header(stream_, *serializer,
+                                [self = Self(), message, serializer](beast::error_code ec, size_t) {
+                                  self->Guard([&] { self->OnResponseWritten(ec); });
+                                });
+      return;
+    }
+    auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
+    FillHead(*message, response, keep_alive_);
+    int status = response.status();
+    if (status < 200 || status == 204 || status == 304) {
+      message->body().clear();  // these statuses carry no body (RFC 9110 §6.4.1)
+    } else {
+      message->body() = response.TakeBody();
+    }
+    message->prepare_payload();
+    body_bytes_ = static_cast<int64_t>(message->body().size());
+    bhttp::async_write(stream_, *message, [self = Self(), message](beast::error_code ec, size_t) {
+      self->Guard([&] { self->OnResponseWritten(ec); });
+    });
+  }
+
+  void OnResponseWritten(beast::error_code ec) {
+    if (ec) {
+      Complete(Outcome::kConnectionLost, nullptr);
+      CloseNow();
+      return;
+    }
+    Complete(Outcome::kComplete, nullptr);
+    AfterResponse();
+  }
+
+  void AfterResponse() {
+    if (!keep_alive_) {
+      CloseAfterResponse();
+      return;
+    }
+    ReadRequest();
+  }
+
+  void CloseAfterResponse() {
+    // While the server drains nobody should wait out the linger: close at once unless the
+    // client already sent more (closing on unread bytes would reset the connection).
+    if (server_.draining && buffer_.size() == 0) {
+      CloseNow();
+    } else {
+      GracefulClose();
+    }
+  }
+
+  void WriteChunk(bool head) {
+    if (closed_) {
+      ChunkDone(net::error::operation_aborted, 0);
+      return;
+    }
+    if (head) {
+      phase_ = Phase::kResponding;
+      response_started_ = true;
+      response_status_ = stream_head_.status();
+      sized_ = stream_head_.content_length().has_value();
+      chunked_ = !sized_ && version_ >= 11;
+      // Unsized on HTTP/1.0: no chunked encoding, the body ends when we close.
+      keep_alive_ = KeepAlive() && (chunked_ || sized_);
+      stream_message_.emplace();
+      FillHead(*stream_message_, stream_head_, keep_alive_);
+      if (sized_) {
+        stream_message_->content_length(static_cast<uint64_t>(*stream_head_.content_length()));
+      } else if (chunked_) {
+        stream_message_->chunked(true);
+      }
+      stream_serializer_.emplace(*stream_message_);
+      Tcp().expires_after(server_.options.write_timeout);
+      bhttp::async_write_header(stream_, *stream_serializer_,
+                                [self = Self()](beast::error_code ec, size_t) {
+                                  self->Guard([&] {
+                                    if (ec) {
+                                      self->ChunkDone(ec, 0);
+                                      return;
+                                    }
+                                    self->WriteChunkBody();
+                                  });
+                                });
+      return;
+    }
+    WriteChunkBody();
+  }
+
+  void WriteChunkBody() {
+    // `sending` is ours until ChunkDone clears in_flight.
+    size_t size = stream_state_.sending.size();
+    if (size == 0) {
+      ChunkDone({}, 0);
+      return;
+    }
+    Tcp().expires_after(server_.options.write_timeout);
+    auto done = [self = Self(), size](beast::error_code ec, size_t) {
+      self->Guard([&] { self->ChunkDone(ec, size); });
+    };
+    if (chunked_) {
+      net::async_write(stream_, bhttp::make_chunk(net::buffer(stream_state_.sending)),
+                       std::move(done));
+    } else {
+      net::async_write(stream_, net::buffer(stream_state_.sending), std::move(done));
+    }
+  }
+
+  void ChunkDone(beast::error_code ec, size_t size) {
+    if (!ec) {
+      body_bytes_ += static_cast<int64_t>(size);
+    }
+    {
+      std::lock_guard<std::mutex> lock(stream_state_.mu);
+      stream_state_.sending.clear();
+      stream_state_.in_flight = false;
+      if (ec) {
+        stream_state_.failed = true;
+      }
+    }
+    stream_state_.cv.notify_all();
+  }
+
+  void WriteLastChunk() {
+    if (closed_) {
+      Complete(Outcome::kConnectionLost, nullptr);
+      return;
+    }
+    if (sized_) {
+      // RunProducer checked that exactly the declared length went out.
+      Complete(Outcome::kComplete, nullptr);
+      AfterResponse();
+      return;
+    }
+    if (!chunked_) {
+      Complete(Outcome::kComplete, nullptr);
+      GracefulClose();
+      return;
+    }
+    Tcp().expires_after(server_.options.write_timeout);
+    net::async_write(stream_, bhttp::make_chunk_last(),
+                     [self = Self()](beast::error_code ec, size_t) {
+                       self->Guard([&] { self->OnResponseWritten(ec); });
+                     });
+  }
+
+  /// Answer a request that could not be read (431, 413, 400) and close.
+  void Reject(int status, std::string message) {
+    request_ = std::make_shared<Request>(Request::ForPeer(remote_));
+    request_->set_request_id(NewRequestId());
+    BeginExchange();
+    close_after_ = true;
+    is_head_ = false;
+    version_ = 11;
+    std::string_view code = "MALFORMED_REQUEST";
+    Response response = StatusErrorResponse(status, code, message);
+    response.SetHeader("X-Request-Id", request_->request_id());
+    response.set_error(Error{ErrorCode::kMalformedRequest, std::move(message)});
+    SendResponse(std::move(response));
+  }
+
+  /// Record the exchange once: metrics, access log, completion hooks.
+  void Complete(Outcome outcome, const Error* error) {
+    if (!exchange_open_) {
+      return;
+    }
+    exchange_open_ = false;
+    server_.in_flight.Add({}, -1);
+    double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    if (error == nullptr && response_error_) {
+      error = &*response_error_;
+    }
+    server_.RecordExchange(*request_, response_status_ != 0 ? response_status_ : 500, body_bytes_,
+                           seconds, outcome, error);
+  }
+
+  // ---- Closing ----
+
+  /// Close after the response: send FIN, drain what the client still sends for a moment so
+  /// it reads our response instead of a reset, then close.
+  void GracefulClose() {
+    if (closed_ || phase_ == Phase::kClosing) {
+      return;
+    }
+    phase_ = Phase::kClosing;
+    auto linger = std::min<std::chrono::milliseconds>(server_.options.read_timeout,
+                                                      std::chrono::milliseconds(2000));
+    Tcp().expires_after(linger);
+    if constexpr (kTls) {
+      stream_.async_shutdown([self = Self()](beast::error_code) { self->CloseNow(); });
+    } else {
+      beast::error_code ignored;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Drain();
+    }
+  }
+
+  void Drain() {
+    Tcp().async_read_some(net::buffer(drain_), [self = Self()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->CloseNow();
+        return;
+      }
+      self->Drain();
+    });
+  }
+
+  void CloseNow() {
+    if (closed_) {
+      return;
+    }
+    closed_ = true;
+    phase_ = Phase::kClosed;
+    beast::error_code ignored;
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Tcp().close();
+  }
+
+  ServerCore& server_;
+  std::string remote_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Phase phase_ = Phase::kStarting;
+  bool closed_ = false;
+  bool continue_sent_ = false;
+
+  // The current exchange (strand, and the handler pool while phase_ is kHandling).
+  std::shared_ptr<Request> request_;
+  bool exchange_open_ = false;
+  bool response_started_ = false;
+  bool keep_alive_ = false;
+  bool close_after_ = false;
+  bool is_head_ = false;
+  unsigned version_ = 11;
+  int response_status_ = 0;
+  std::optional<Error> response_error_;
+  int64_t body_bytes_ = 0;
+  Clock::time_point start_;
+
+  // Streaming.
+  StreamState stream_state_;
+  Response stream_head_;
+  bool chunked_ = true;
+  bool sized_ = false;  // Content-Length framing (Response::SizedStream)
+  std::optional<bhttp::response<bhttp::empty_body>> stream_message_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_serializer_;
+
+  char drain_[4096];
+};
+
+using PlainSession = Session<beast::tcp_stream>;
+using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace
+
+void StartConnection(ServerCore& server, tcp::socket socket) {
+  if (server.ssl) {
+    auto session = std::make_shared<TlsSession>(server, std::move(socket));
+    server.Register(session);
+    session->Start();
+  } else {
+    auto session = std::make_shared<PlainSession>(server, std::move(socket));
+    server.Register(session);
+    session->Start();
+  }
+}
+
+}  // namespace lakeshare::http::internal

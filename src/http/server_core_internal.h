@@ -1,0 +1,128 @@
+// The server's shared state (internal to http/; the only headers that include Boost are the
+// *_internal.h files of the server). ServerCore is what the listener, the connections and the
+// public Server share: options, router, metrics, the set of open connections, the io_context and
+// the handler pool.
+//
+// Files: listener.cc binds and accepts, connection.cc runs one connection, stream_writer.cc hands
+// streamed bodies from producers to connections, tls.cc loads certificates, builtin_routes.cc
+// serves /healthz, /readyz and /metrics, server_core.cc records exchanges, server.cc starts and
+// stops it all.
+//
+// Thread-safety: `sessions` is guarded by `mu`; the acceptor runs on its own strand; everything
+// else is set before Start returns and read-only afterwards (draining and bound_port are atomic).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/error.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "http/log_line_internal.h"
+#include "http/server.h"
+
+namespace lakeshare::http::internal {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+/// One open connection as the server sees it.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  /// Close the connection if it waits for a request; otherwise close after the response.
+  virtual void BeginDrain() = 0;
+  /// Close the connection now.
+  virtual void ForceClose() = 0;
+  /// Write StreamState::sending (after the response head when `head` is true).
+  virtual void PostWriteChunk(bool head) = 0;
+};
+
+/// Everything the server shares with its connections.
+struct ServerCore {
+  ServerCore(ServerOptions opts, Router& r, MetricsRegistry& m);
+
+  void Register(const std::shared_ptr<SessionBase>& session);
+  void Unregister(SessionBase* session);
+  std::vector<std::shared_ptr<SessionBase>> Sessions();
+
+  void Log(std::string line) const { log(line); }
+  void LogError(std::string_view event, std::string_view request_id, std::string_view detail) {
+    Log(JsonLine("error", event).Str("request_id", request_id).Str("detail", detail).Take());
+  }
+  /// Metrics, access log line and completion hooks of one finished exchange.
+  void RecordExchange(const Request& request, int status, int64_t bytes, double seconds,
+                      Outcome outcome, const Error* error);
+
+  /// Resolve, bind and listen on options.listen (listener.cc).
+  Status Listen();
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void RunIo();
+
+  ServerOptions options;
+  Router& router;
+  MetricsRegistry& metrics;
+  LogSink log;
+  Counter& requests_total;
+  Histogram& request_seconds;
+  Counter& response_bytes;
+  Counter& incomplete_total;
+  Gauge& in_flight;
+  Gauge& connections_open;
+  Counter& connections_total;
+
+  // Declared before the io_context: sessions destroyed with it still unregister here.
+  std::mutex mu;
+  std::condition_variable sessions_cv;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
+
+  std::atomic<bool> draining{false};
+  std::atomic<uint16_t> bound_port{0};
+  bool started = false;
+  bool stopped = false;
+
+  int io_thread_count = 1;
+  std::unique_ptr<net::ssl::context> ssl;  // outlives the io_context and its TLS streams
+  std::unique_ptr<net::io_context> ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<net::thread_pool> pool;
+  std::vector<std::thread> threads;
+};
+
+/// The peer's IP address as text ("127.0.0.1", "::1"; an IPv4-mapped IPv6 address as IPv4), or
+/// "" when the socket has none.
+std::string RemoteAddressOf(const tcp::socket& socket);
+
+/// "host:port" or "[v6]:port" (an empty host is 0.0.0.0).
+Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen);
+
+/// The TLS context for `cert_file` and `key_file` (PEM): TLS 1.2 and later. kInvalidArgument
+/// when a file cannot be loaded (tls.cc).
+Result<std::unique_ptr<net::ssl::context>> MakeServerTlsContext(const std::string& cert_file,
+                                                                const std::string& key_file);
+
+/// Serve one accepted connection (plain or TLS, as `server.ssl` says) until it closes
+/// (connection.cc).
+void StartConnection(ServerCore& server, tcp::socket socket);
+
+/// Register /healthz, /readyz and /metrics on `server.router` unless already registered
+/// (builtin_routes.cc).
+void RegisterBuiltinRoutes(ServerCore& server);
+
+}  // namespace lakeshare::http::internal
