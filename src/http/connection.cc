@@ -19,6 +19,7 @@
 
 #include "common/strings.h"
 #include "http/error_response.h"
+#include "http/header_checks.h"
 #include "http/server_core_internal.h"
 #include "http/stream_writer_internal.h"
 
@@ -257,16 +258,22 @@ class Session final : public SessionBase {
     for (const auto& field : message) {
       headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
+    Status checked = CheckRequestHeaders(headers, version_);
     auto target = message.target();
     auto method = message.method_string();
     Result<Request> created = Request::Create(
         std::string(method.data(), method.size()), std::string_view(target.data(), target.size()),
         std::move(headers), std::move(message.body()), remote_);
     BeginExchange();
-    if (!created) {
-      request_ = std::make_shared<Request>(Request::ForPeer(remote_));
+    if (!created || !checked) {
+      // An ambiguous head (header_checks.h) may frame the next request differently than a
+      // proxy in front did: answer and close.
+      close_after_ = !checked;
+      request_ =
+          std::make_shared<Request>(created ? std::move(*created) : Request::ForPeer(remote_));
       request_->set_request_id(NewRequestId());
-      Response response = ErrorResponse(created.error(), request_->request_id());
+      Response response =
+          ErrorResponse(checked ? created.error() : checked.error(), request_->request_id());
       response.SetHeader("X-Request-Id", request_->request_id());
       SendResponse(std::move(response));
       return;

@@ -316,7 +316,16 @@ TEST_F(ServerTest, MalformedHttpGets400AndOthersAreStillServed) {
   for (std::string_view garbage :
        {"GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
         "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-        "GET /hello/x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"}) {
+        "GET /hello/x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        // Issue 10, item 8: heads a proxy and this server could read differently.
+        "GET /hello/x HTTP/1.1\r\n\r\n", "GET /hello/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET /hello/x HTTP/1.1\r\nHost: a/b\r\n\r\n",
+        "GET /hello/x HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer a\r\n"
+        "Authorization: Bearer b\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"
+        "\r\n0\r\n\r\n"}) {
     SCOPED_TRACE(std::string(garbage));
     RawConnection bad(server_->port());
     ASSERT_TRUE(bad.Send(garbage));
