@@ -228,6 +228,24 @@ std::string_view FileActionTypeName(FileActionType type) {
   return "add";
 }
 
+std::string EncodeZ85(std::string_view bytes) {
+  std::string padded(bytes);
+  padded.append((4 - padded.size() % 4) % 4, '\0');
+  std::string out;
+  out.reserve(padded.size() / 4 * 5);
+  for (size_t i = 0; i < padded.size(); i += 4) {
+    uint32_t value = 0;
+    for (size_t j = 0; j < 4; ++j) value = (value << 8) | static_cast<uint8_t>(padded[i + j]);
+    char digits[5];
+    for (int k = 4; k >= 0; --k) {
+      digits[k] = kZ85Alphabet[value % 85];
+      value /= 85;
+    }
+    out.append(digits, 5);
+  }
+  return out;
+}
+
 std::optional<std::string> DecodeZ85(std::string_view text) {
   if (text.size() % 5 != 0) {
     return std::nullopt;

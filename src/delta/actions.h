@@ -129,6 +129,10 @@ struct FileAction {
 /// Append a StringMap as a JSON object.
 void AppendStringMapJson(std::string& out, const StringMap& map);
 
+/// Encode bytes as Z85 (ZeroMQ Base85), zero-padded to a multiple of 4 bytes first (as Delta does
+/// for inline deletion vectors, whose sizeInBytes tells the unpadded length).
+std::string EncodeZ85(std::string_view bytes);
+
 /// Decode a Z85 (ZeroMQ Base85) string; nullopt when the text is not valid Z85 or its length is
 /// not a multiple of 5.
 std::optional<std::string> DecodeZ85(std::string_view text);
