@@ -8,16 +8,13 @@
 
 #include "common/strings.h"
 #include "delta/log_files.h"
-#include "parquet/file_writer.h"
-#include "parquet/json_shredder.h"
+#include "delta/table_writer.h"
 
 namespace lakeshare::delta::testing {
 
 namespace {
 
 using nlohmann::ordered_json;
-using parquet::PhysicalType;
-using parquet::WriterField;
 
 std::string Quote(std::string_view s) {
   std::string out;
@@ -47,46 +44,6 @@ std::string StringMapJson(const std::map<std::string, std::string>& m) {
     out += Quote(k) + ":" + Quote(v);
   }
   return out + "}";
-}
-
-WriterField Str(std::string name) {
-  return parquet::Primitive(std::move(name), PhysicalType::kByteArray, parquet::StringType());
-}
-WriterField I64(std::string name) {
-  return parquet::Primitive(std::move(name), PhysicalType::kInt64);
-}
-WriterField I32(std::string name) {
-  return parquet::Primitive(std::move(name), PhysicalType::kInt32);
-}
-WriterField Bool(std::string name) {
-  return parquet::Primitive(std::move(name), PhysicalType::kBoolean);
-}
-WriterField StrMap(std::string name) {
-  return parquet::Map(std::move(name), Str("key"), Str("value"));
-}
-WriterField Dv() {
-  return parquet::Struct("deletionVector", {Str("storageType"), Str("pathOrInlineDv"),
-                                            I32("offset"), I32("sizeInBytes"), I64("cardinality")});
-}
-
-WriterField TypedLeaf(const std::string& name, const std::string& type) {
-  if (type == "long") {
-    return I64(name);
-  }
-  if (type == "int") {
-    return I32(name);
-  }
-  if (type == "double") {
-    return parquet::Primitive(name, PhysicalType::kDouble);
-  }
-  if (type == "date") {
-    return parquet::Primitive(name, PhysicalType::kInt32, parquet::DateType());
-  }
-  if (type == "timestamp") {
-    return parquet::Primitive(name, PhysicalType::kInt64,
-                              parquet::TimestampType(parquet::TimeUnit::kMicros, true));
-  }
-  return Str(name);
 }
 
 }  // namespace
@@ -220,65 +177,17 @@ void TestTable::WriteParquetCheckpoint(
     const std::string& path, const std::vector<std::string>& lines,
     const std::vector<std::pair<std::string, std::string>>& stats_parsed_columns,
     bool include_stats_column, bool v2_columns) {
-  std::vector<WriterField> add = {Str("path"), StrMap("partitionValues"), I64("size"),
-                                  I64("modificationTime"), Bool("dataChange")};
-  if (include_stats_column) {
-    add.push_back(Str("stats"));
-  }
-  add.push_back(StrMap("tags"));
-  add.push_back(Dv());
-  add.push_back(I64("baseRowId"));
-  if (!stats_parsed_columns.empty()) {
-    std::vector<WriterField> mins, maxs, nulls;
-    for (const auto& [name, type] : stats_parsed_columns) {
-      mins.push_back(TypedLeaf(name, type));
-      maxs.push_back(TypedLeaf(name, type));
-      nulls.push_back(I64(name));
-    }
-    add.push_back(parquet::Struct(
-        "stats_parsed", {I64("numRecords"), parquet::Struct("minValues", mins),
-                         parquet::Struct("maxValues", maxs), parquet::Struct("nullCount", nulls)}));
-  }
-  std::vector<WriterField> fields = {
-      parquet::Struct("add", add),
-      parquet::Struct("remove", {Str("path"), I64("deletionTimestamp"), Bool("dataChange"), Dv()}),
-      parquet::Struct("metaData",
-                      {Str("id"), Str("name"), Str("description"),
-                       parquet::Struct("format", {Str("provider"), StrMap("options")}),
-                       Str("schemaString"), parquet::List("partitionColumns", Str("element")),
-                       StrMap("configuration"), I64("createdTime")}),
-      parquet::Struct("protocol", {I32("minReaderVersion"), I32("minWriterVersion"),
-                                   parquet::List("readerFeatures", Str("element")),
-                                   parquet::List("writerFeatures", Str("element"))}),
-      parquet::Struct("txn", {Str("appId"), I64("version"), I64("lastUpdated")}),
-      parquet::Struct("domainMetadata", {Str("domain"), Str("configuration"), Bool("removed")}),
-  };
-  if (v2_columns) {
-    fields.push_back(parquet::Struct("checkpointMetadata", {I64("version"), StrMap("tags")}));
-    fields.push_back(parquet::Struct(
-        "sidecar", {Str("path"), I64("sizeInBytes"), I64("modificationTime"), StrMap("tags")}));
-  }
-  auto schema = parquet::WriterSchema::Make(fields, "spark_schema");
+  auto schema = CheckpointSchema(stats_parsed_columns, include_stats_column, v2_columns);
   if (!schema) {
     std::fprintf(stderr, "schema: %s\n", schema.error().message.c_str());
     std::abort();
   }
-  std::string bytes;
-  parquet::RowShredder shredder(schema->schema());
-  for (const auto& line : lines) {
-    auto st = shredder.AddJsonLine(line);
-    if (!st) {
-      std::fprintf(stderr, "shred %s: %s\n", line.c_str(), st.error().message.c_str());
-      std::abort();
-    }
-  }
-  auto columns = shredder.TakeColumns();
-  auto writer = parquet::FileWriter::Open(std::make_unique<parquet::StringSink>(&bytes),
-                                          std::move(*schema), parquet::WriterOptions());
-  if (!writer || !(*writer)->WriteRowGroup(columns) || !(*writer)->Close()) {
+  auto bytes = EncodeCheckpoint(std::move(*schema), lines);
+  if (!bytes) {
+    std::fprintf(stderr, "checkpoint: %s\n", bytes.error().message.c_str());
     std::abort();
   }
-  Put(path, bytes, 7);
+  Put(path, *bytes, 7);
 }
 
 Result<std::shared_ptr<const Snapshot>> TestTable::Load(std::optional<Version> version) const {
