@@ -7,7 +7,7 @@
 // - Local tables: the server signs its own URLs,
 //     {base}/files/{shareId}/{tableId}/{path}?expires={unix s}&recipient={name}&signature={mac}
 //   where mac = HMAC-SHA256 over (shareId, tableId, path, expires, recipient) under the server
-//   secret (tokens.h), and serves them itself (ServeSignedFile) with Range and ETag support. A
+//   secret (hmac_signer.h), and serves them itself (ServeSignedFile) with Range and ETag support. A
 //   URL stops working when it expires, when any part of it is altered, and when the recipient no
 //   longer sees the table; paths are checked by storage::ValidateObjectPath and resolved inside
 //   the table's store, so nothing outside the table can be named.
@@ -27,7 +27,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "sharing/share_provider.h"
-#include "sharing/tokens.h"
+#include "sharing/hmac_signer.h"
 #include "storage/object_store.h"
 
 namespace lakeshare::sharing {
@@ -93,7 +93,7 @@ class LocalUrlBatch {
 class FileUrlSigner {
  public:
   /// `signer` must outlive this object.
-  explicit FileUrlSigner(const TokenSigner& signer) : signer_(signer) {}
+  explicit FileUrlSigner(const HmacSigner& signer) : signer_(signer) {}
 
   /// A URL for `storage_path` of the table in `scope`, whose files live in `store`.
   Result<SignedUrl> Sign(const storage::ObjectStore& store, const UrlScope& scope,
@@ -112,7 +112,7 @@ class FileUrlSigner {
  private:
   std::string MacInput(std::string_view share_id, std::string_view table_id, std::string_view path,
                        std::string_view expires, std::string_view recipient) const;
-  const TokenSigner& signer_;
+  const HmacSigner& signer_;
 };
 
 /// Serve GET/HEAD {base}/files/{shareId}/{tableId}/{path...}: verify the URL, ask `provider`

@@ -56,7 +56,7 @@ class FileUrlsTest : public ::testing::Test {
   std::unique_ptr<YamlShareProvider> provider_;
   TableInfo table_;
   std::shared_ptr<const storage::ObjectStore> store_;
-  TokenSigner secret_{"0123456789abcdef0123"};
+  HmacSigner secret_{"0123456789abcdef0123"};
   FileUrlSigner signer_{secret_};
 };
 

@@ -14,7 +14,7 @@
 #include "sharing/capabilities.h"
 #include "sharing/query_request.h"
 #include "sharing/sql_predicate.h"
-#include "sharing/tokens.h"
+#include "sharing/page_tokens.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lakeshare::sharing;
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       R"({"name":"s","type":"string","nullable":true,"metadata":{}},)"
       R"({"name":"n","type":"long","nullable":true,"metadata":{}}]})");
   (void)SqlHintToJsonPredicate(rest, columns);
-  static const TokenSigner signer("fuzz-signing-key-0123456789");
+  static const HmacSigner signer("fuzz-signing-key-0123456789");
   (void)DecodePageToken(signer, rest, "query", "binding", 0);
   (void)DecodeRefreshToken(signer, rest, "binding", 0);
   return 0;

@@ -1,5 +1,6 @@
 // SharingService: the Delta Sharing REST endpoints (PROTOCOL.md, "REST APIs") under a
-// configurable prefix ("/delta-sharing" by default), registered on the http Router:
+// configurable prefix ("/delta-sharing" by default), registered on the http Router (one handler
+// file per endpoint family, see endpoints_internal.h):
 //
 //   GET  {prefix}/shares                                  list shares (maxResults, pageToken)
 //   GET  {prefix}/shares/{share}                          get share
@@ -78,6 +79,8 @@ struct SharingOptions {
 /// Options from a parsed configuration file.
 SharingOptions SharingOptionsFromConfig(const SharingConfig& config);
 
+struct ServiceCore;  // service_core_internal.h
+
 class SharingService {
  public:
   /// `metrics` may be null; when given, it must outlive the service.
@@ -97,11 +100,9 @@ class SharingService {
   /// The base URL of self-signed file URLs when neither public_url nor a Host header gives one.
   void SetBaseUrl(std::string base_url);
 
-  struct Impl;
-
  private:
-  explicit SharingService(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit SharingService(std::unique_ptr<ServiceCore> core);
+  std::unique_ptr<ServiceCore> core_;
 };
 
 }  // namespace lakeshare::sharing

@@ -1,0 +1,322 @@
+// GET .../tables/{table}/changes (PROTOCOL.md, "Read Change Data Feed from a Table"), and the
+// change-feed stream it shares with /query's startingVersion: commits read one at a time from
+// the log, their file actions filtered by the share and streamed as NDJSON, in pages resumable at
+// any action when maxFiles is given.
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "delta/change_feed.h"
+#include "sharing/endpoints_internal.h"
+#include "sharing/file_emitter_internal.h"
+#include "sharing/file_filters_internal.h"
+#include "sharing/page_tokens.h"
+#include "sharing/query_request.h"
+#include "sharing/response_stream_internal.h"
+#include "sharing/table_response_internal.h"
+
+namespace lakeshare::sharing {
+
+namespace {
+
+// The body of a change-feed response. Immutable once built; Write runs once, on the server's
+// stream thread, with its mutable state in a Pass.
+class ChangeStream {
+ public:
+  struct Params {
+    SnapshotPtr latest;
+    std::shared_ptr<const storage::ObjectStore> store;
+    UrlScope scope;
+    ChangeRange range;
+    ChangeResponse response;
+    FilterSpec filters;
+    bool cdf_shared = false;
+    int64_t now = 0;
+    std::shared_ptr<http::AuditNotes> audit;  // its result is filled when the stream ends
+    bool partition_restricted = false;
+  };
+
+  ChangeStream(const ServiceCore& core, Params params) : core_(core), p_(std::move(params)) {}
+
+  Status Write(http::StreamWriter& writer) const;
+
+ private:
+  class Pass;
+
+  void NoteResult(const ServedCounters& served, bool early) const;
+
+  const ServiceCore& core_;
+  const Params p_;
+};
+
+// One pass over the change feed: the emitter, the share's filters and the page cut.
+class ChangeStream::Pass {
+ public:
+  Pass(const ChangeStream& stream, LineSink& sink)
+      : s_(stream.p_),
+        core_(stream.core_),
+        sink_(sink),
+        emitter_(core_.url_signer, *s_.store, s_.scope, s_.response.format, s_.response.id_scheme,
+                 sink),
+        filters_(s_.filters, s_.latest->metadata(), s_.latest->features()) {}
+
+  Status OnCommit(const delta::CommitChanges& c) {
+    const ChangeRange& r = s_.range;
+    const int64_t first = c.version == r.resume_version ? r.resume_index : 0;
+    const bool metadata_line = c.metadata && r.historical_metadata && c.version > r.start;
+    const bool protocol_line = c.protocol && r.historical_protocol &&
+                               s_.response.format == ResponseFormat::kDelta && c.version > r.start;
+    if (first == 0) {
+      if ((metadata_line || protocol_line || !c.actions.empty()) && PageFull(c.version, 0)) {
+        return StopSignal();
+      }
+      if (protocol_line) AppendDeltaProtocol(sink_.buffer(), *c.protocol, c.version);
+      if (metadata_line) AppendMetadata(*c.metadata, c.version);
+    }
+    for (size_t i = static_cast<size_t>(first); i < c.actions.size(); ++i) {
+      const delta::FileAction& a = c.actions[i];
+      if (!Shared(a)) continue;
+      if (PageFull(c.version, static_cast<int64_t>(i))) return StopSignal();
+      LS_RETURN_IF_ERROR(emitter_.EmitChange(a, c.version, c.timestamp_ms));
+    }
+    return sink_.MaybeFlush();
+  }
+
+  const FileEmitter& emitter() const { return emitter_; }
+  EndStreamAction& end() { return end_; }
+
+ private:
+  void AppendMetadata(const delta::Metadata& metadata, int64_t version) {
+    MetadataExtras extras;
+    extras.version = version;
+    extras.cdf_enabled = s_.cdf_shared && metadata.ConfigBool("delta.enableChangeDataFeed");
+    if (s_.response.format == ResponseFormat::kParquet) {
+      AppendParquetMetadata(sink_.buffer(), metadata, extras);
+    } else {
+      AppendDeltaMetadata(sink_.buffer(), metadata, extras);
+    }
+  }
+
+  // delta::FileFilter decides a partition-only predicate once per partitionValues object (it
+  // expects the snapshot's interned maps): the change actions' maps are interned the same way,
+  // one live object per distinct map for the whole stream.
+  bool Shared(const delta::FileAction& a) {
+    if (filters_.rule && !filters_.rule->Matches(a.partition_values)) return false;
+    if (!filters_.share) return true;
+    std::unique_ptr<delta::PartitionValues>& pv = interned_[a.partition_values];
+    if (!pv) {
+      pv = std::make_unique<delta::PartitionValues>(delta::PartitionValues{a.partition_values});
+    }
+    delta::AddFile f;
+    f.path_data = a.path.data();
+    f.path_size = static_cast<uint32_t>(a.path.size());
+    f.partition_values = pv.get();
+    return filters_.share->Evaluate(f) == delta::kMayBeTrue;
+  }
+
+  // True when the page is full before the action at (version, index): the next page token
+  // resumes there.
+  bool PageFull(int64_t version, int64_t index) {
+    const ChangeRange& r = s_.range;
+    if (!r.max_files || emitter_.counters().files() < *r.max_files) return false;
+    PageToken t;
+    t.kind = r.token_kind;
+    t.binding = r.binding;
+    t.version = version;
+    t.index = index;
+    t.end_version = r.end;
+    t.expires_ms = s_.now + core_.options.page_token_ttl_ms;
+    end_.next_page_token = EncodePageToken(core_.signer, t);
+    return true;
+  }
+
+  const Params& s_;
+  const ServiceCore& core_;
+  LineSink& sink_;
+  FileEmitter emitter_;
+  Filters filters_;
+  std::map<delta::StringMap, std::unique_ptr<delta::PartitionValues>> interned_;
+  EndStreamAction end_;
+};
+
+Status ChangeStream::Write(http::StreamWriter& writer) const {
+  LineSink sink(writer);
+  sink.buffer() += p_.response.head;  // keeps the reserved capacity
+  Pass pass(*this, sink);
+  const ChangeRange& r = p_.range;
+  delta::ChangeFeedOptions options;
+  options.start = r.resume_version >= 0 ? r.resume_version : r.start;
+  options.end = r.end;
+  options.require_cdf_enabled = r.cdf;
+  // A streaming query (startingVersion) reads the data actions of every commit, also of commits
+  // that carry cdc files; the change feed reads those cdc files instead.
+  options.data_actions_only = !r.cdf;
+  Status status = delta::ReadChangeFeed(p_.store, options,
+                                        [&](delta::CommitChanges&& c) { return pass.OnCommit(c); });
+  const bool cut = !status && IsStopSignal(status.error());
+  if (cut) status = OkStatus();
+  const ServedCounters& served = pass.emitter().counters();
+  NoteResult(served, cut || !status);
+  if (status && !p_.response.end_stream && !pass.end().next_page_token.empty()) {
+    return MakeError(ErrorCode::kInternal, "page cut without an endStreamAction");
+  }
+  core_.CountServed(p_.response.format, served.files());
+  if (!status && status.error().code == ErrorCode::kNotFound) {
+    // "Changes from version X are no longer available" is about the request, not a missing
+    // resource.
+    status = MakeError(ErrorCode::kInvalidArgument, status.error().message);
+  }
+  pass.end().min_url_expiration_ms = pass.emitter().min_expiration_ms();
+  return FinishStream(sink, status, p_.response.end_stream, pass.end());
+}
+
+void ChangeStream::NoteResult(const ServedCounters& served, bool early) const {
+  if (!p_.audit) return;
+  auto& res = p_.audit->result;
+  res["tableVersion"] = std::to_string(p_.range.end);
+  res["numAddFiles"] = std::to_string(served.add_files);
+  res["scannedAddFileSize"] = std::to_string(served.add_bytes);
+  res["numRemoveFiles"] = std::to_string(served.remove_files);
+  res["scannedRemoveFileSize"] = std::to_string(served.remove_bytes);
+  res["numAddCDCFiles"] = std::to_string(served.cdc_files);
+  res["scannedAddCDCFileSize"] = std::to_string(served.cdc_bytes);
+  res["deltaSharingPartitionFilteringAccessed"] = p_.partition_restricted ? "true" : "false";
+  res["earlyTermination"] = early ? "true" : "false";
+}
+
+// The commit range of a /changes request, checked against the table.
+Result<ChangeRange> ResolveRange(const TableContext& ctx, const delta::Snapshot& latest,
+                                 const ChangesRequest& c) {
+  ChangeRange range;
+  if (c.starting_version) {
+    range.start = *c.starting_version;
+  } else {
+    // "startingTimestamp ... will be converted to a version created greater or equal to this
+    // timestamp".
+    LS_ASSIGN_OR_RETURN(range.start,
+                        ServiceCore::VersionAt(ctx, latest, *c.starting_timestamp_ms,
+                                               delta::TimestampBound::kEarliestAtOrAfter));
+  }
+  if (c.ending_version) {
+    range.end = *c.ending_version;
+  } else if (c.ending_timestamp_ms) {
+    // "endingTimestamp ... will be converted to a version created earlier than or at the
+    // timestamp".
+    auto v = delta::VersionAtTimestamp(latest, *c.ending_timestamp_ms,
+                                       delta::TimestampBound::kLatestAtOrBefore);
+    if (!v) {
+      Error e = v.error();
+      if (e.code == ErrorCode::kNotFound) e.code = ErrorCode::kInvalidArgument;
+      return tl::unexpected<Error>(std::move(e));
+    }
+    range.end = *v;
+  } else {
+    range.end = latest.version();
+  }
+  if (range.start < ctx.table.start_version) {
+    return InvalidArgument(
+        "The starting version {} is before the first version shared for table '{}' ({})",
+        range.start, ctx.table.name, ctx.table.start_version);
+  }
+  if (range.start > latest.version()) {
+    return InvalidArgument("The starting version {} is after the latest version of table '{}' ({})",
+                           range.start, ctx.table.name, latest.version());
+  }
+  if (range.end > latest.version()) {
+    return InvalidArgument("The ending version {} is after the latest version of table '{}' ({})",
+                           range.end, ctx.table.name, latest.version());
+  }
+  if (range.end < range.start) {
+    return InvalidArgument("The ending version {} is before the starting version {}", range.end,
+                           range.start);
+  }
+  return range;
+}
+
+}  // namespace
+
+Result<ChangeResponse> ChangeResponseFor(const TableRequest& t, const delta::Snapshot& latest,
+                                         bool paged) {
+  ChangeResponse response;
+  LS_ASSIGN_OR_RETURN(response.format,
+                      ChooseFormat(t.caps, t.ctx.table, latest.features(),
+                                   latest.features().HasReaderFeature("deletionVectors")));
+  response.id_scheme = t.fileidhash.value_or(response.format);
+  response.fileidhash = t.fileidhash;
+  response.end_stream = t.caps.include_end_stream_action || paged;
+  return response;
+}
+
+Status PageChangeRange(const ServiceCore& core, const std::optional<int64_t>& max_files,
+                       const std::optional<std::string>& page_token, ChangeRange& range) {
+  if (max_files) {
+    range.max_files = std::min<int64_t>(*max_files, core.options.query_page_size_limit);
+  }
+  if (!page_token) return OkStatus();
+  if (!max_files) return InvalidArgument("'pageToken' requires 'maxFiles'");
+  LS_ASSIGN_OR_RETURN(PageToken t, DecodePageToken(core.signer, *page_token, range.token_kind,
+                                                   range.binding, core.NowMs()));
+  range.resume_version = t.version;
+  range.resume_index = t.index;
+  if (t.end_version >= 0) range.end = t.end_version;
+  return OkStatus();
+}
+
+Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& request,
+                                     const TableContext& ctx, SnapshotPtr latest, ChangeRange range,
+                                     ChangeResponse response) {
+  ChangeStream::Params p;
+  LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, *latest, nullptr));
+  p.latest = std::move(latest);
+  p.store = ctx.store;
+  p.scope = core.Scope(request, ctx);
+  p.range = std::move(range);
+  p.response = std::move(response);
+  p.cdf_shared = ctx.table.cdf_shared;
+  p.now = core.NowMs();
+  p.audit = request.audit();
+  p.partition_restricted = ctx.table.partition_restricted();
+  const int64_t start = p.range.start;
+  const ResponseFormat format = p.response.format;
+  const bool end_stream = p.response.end_stream;
+  const std::optional<ResponseFormat> fileidhash = p.response.fileidhash;
+  return NdjsonStreamResponse(std::make_shared<const ChangeStream>(core, std::move(p)), start,
+                              format, end_stream, fileidhash);
+}
+
+Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request& request) {
+  LS_ASSIGN_OR_RETURN(TableRequest t, core.ResolveTableRequest(request));
+  const TableContext& ctx = t.ctx;
+  LS_ASSIGN_OR_RETURN(ChangesRequest c, ParseChangesRequest(request));
+  request.audit()->served_action = "deltaSharingQueriedTableChanges";
+  if (!ctx.table.cdf_shared) {
+    return Unsupported("The change data feed of table '{}' is not shared", ctx.table.name);
+  }
+  LS_ASSIGN_OR_RETURN(SnapshotPtr latest, core.Latest(ctx));
+  LS_ASSIGN_OR_RETURN(ChangeRange range, ResolveRange(ctx, *latest, c));
+  range.cdf = true;
+  range.historical_metadata = c.include_historical_metadata;
+  range.historical_protocol = c.include_historical_protocol;
+  range.token_kind = "changes";
+  range.binding = ServiceCore::Binding(ctx, c.Canonical());
+  LS_RETURN_IF_ERROR(PageChangeRange(core, c.max_files, c.page_token, range));
+  LS_ASSIGN_OR_RETURN(ChangeResponse response,
+                      ChangeResponseFor(t, *latest, c.max_files.has_value()));
+  // The head metaData: for the start version when historical metadata is asked for, else for
+  // the latest version; it always carries its version (the Python client's delta path needs it).
+  SnapshotPtr head = latest;
+  if (c.include_historical_metadata) {
+    LS_ASSIGN_OR_RETURN(head, core.AtVersion(ctx, latest, range.start));
+  }
+  AppendHead(response.head, response.format, head->protocol(), head->metadata(),
+             Extras(ctx, *head, head->version(), false),
+             range.historical_protocol ? std::optional<int64_t>(head->version()) : std::nullopt);
+  return StreamChanges(core, request, ctx, std::move(latest), std::move(range),
+                       std::move(response));
+}
+
+}  // namespace lakeshare::sharing

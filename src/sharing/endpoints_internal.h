@@ -1,0 +1,80 @@
+// The Delta Sharing endpoints, one function per route, one file per endpoint family:
+//   listing_endpoints.cc   shares, share, schemas, tables, all-tables
+//   metadata_endpoints.cc  table version (GET and the legacy HEAD), metadata
+//   query_endpoint.cc      /query: snapshots, time travel, pages, refresh tokens (QueryStream)
+//   changes_endpoint.cc    /changes, and the change-feed stream streaming /query shares
+//   files_endpoint.cc      /files: self-signed local files
+// Each handler reads the request (its identity set by the route group's authenticator) and answers
+// from `core`; SharingService::RegisterRoutes binds them. All may run concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "delta/snapshot.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "sharing/capabilities.h"
+#include "sharing/service_core_internal.h"
+
+namespace lakeshare::sharing {
+
+using Endpoint = Result<http::Response> (*)(const ServiceCore& core, http::Request& request);
+
+Result<http::Response> ListShares(const ServiceCore& core, http::Request& request);
+Result<http::Response> GetShare(const ServiceCore& core, http::Request& request);
+Result<http::Response> ListSchemas(const ServiceCore& core, http::Request& request);
+Result<http::Response> ListTables(const ServiceCore& core, http::Request& request);
+Result<http::Response> ListAllTables(const ServiceCore& core, http::Request& request);
+
+Result<http::Response> TableVersion(const ServiceCore& core, http::Request& request);
+Result<http::Response> TableMetadata(const ServiceCore& core, http::Request& request);
+
+Result<http::Response> QueryTable(const ServiceCore& core, http::Request& request);
+Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request& request);
+
+Result<http::Response> ServeFile(const ServiceCore& core, http::Request& request);
+
+/// A range of commits to stream from the change feed, and where a page token resumes it.
+struct ChangeRange {
+  int64_t start = 0;
+  int64_t end = 0;
+  bool cdf = true;  // /changes: cdc files win; streaming query: add/remove only
+  bool historical_metadata = false;
+  bool historical_protocol = false;
+  std::optional<int64_t> max_files;
+  int64_t resume_version = -1;
+  int64_t resume_index = 0;
+  std::string token_kind;  // "changes" or "query"
+  std::string binding;
+};
+
+/// What a change-feed response is made of, besides its range.
+struct ChangeResponse {
+  ResponseFormat format = ResponseFormat::kParquet;
+  ResponseFormat id_scheme = ResponseFormat::kParquet;
+  std::optional<ResponseFormat> fileidhash;
+  bool end_stream = false;
+  std::string head;  // the protocol and metaData lines
+};
+
+/// The format and headers of a change-feed response to `t` (the format chosen for the latest
+/// snapshot's features); `paged`: maxFiles was given, so the stream ends with an endStreamAction.
+/// The head lines are the caller's.
+Result<ChangeResponse> ChangeResponseFor(const TableRequest& t, const delta::Snapshot& latest,
+                                         bool paged);
+
+/// Page `range`: its max_files from the request's maxFiles (capped by query_page_size_limit),
+/// and with a page token (of range.token_kind, bound to range.binding) where it resumes.
+Status PageChangeRange(const ServiceCore& core, const std::optional<int64_t>& max_files,
+                       const std::optional<std::string>& page_token, ChangeRange& range);
+
+/// Stream the file actions of `range` (the /changes response, and /query with startingVersion).
+Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& request,
+                                     const TableContext& ctx, SnapshotPtr latest, ChangeRange range,
+                                     ChangeResponse response);
+
+}  // namespace lakeshare::sharing

@@ -1,0 +1,111 @@
+// FileEmitter: the one place where a data file of a table-data response becomes an NDJSON line.
+// Every file of /query (snapshot files) and of /changes and streaming /query (change-feed actions)
+// passes through it: its storage path is resolved, its id computed (PROTOCOL.md, "File ID Hash
+// Header"), its URL and its deletion vector's URL signed, and the line appended to the response
+// in the chosen format. What changes which file a recipient is given (a per-recipient transform,
+// e.g. a materialized rewrite) wraps these Emit* calls, so both endpoints get it.
+//
+// One emitter per response; single-threaded. The store, scope, signer and sink must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "delta/actions.h"
+#include "delta/file_set.h"
+#include "sharing/capabilities.h"
+#include "sharing/digests.h"
+#include "sharing/file_urls.h"
+#include "sharing/ndjson_lines.h"
+#include "sharing/response_stream_internal.h"
+#include "storage/object_store.h"
+
+namespace lakeshare::sharing {
+
+/// PROTOCOL.md, "File ID Hash Header": "For a given scheme, the server must derive id
+/// deterministically from the file so the same logical file always receives the same id across
+/// requests; the exact encoding is implementation-defined". Ours: the hex MD5 (parquet) or
+/// SHA-256 (delta) of the file's storage path relative to the table, as the reference server does.
+void AppendFileId(std::string& out, ResponseFormat scheme, std::string_view key);
+
+/// What the lines of a response announced, by kind (the audit's result of a served request).
+struct ServedCounters {
+  int64_t add_files = 0;
+  int64_t add_bytes = 0;
+  int64_t cdc_files = 0;
+  int64_t cdc_bytes = 0;
+  int64_t remove_files = 0;
+  int64_t remove_bytes = 0;
+  int64_t files() const { return add_files + cdc_files + remove_files; }
+};
+
+/// The version and commit time a file line carries (time travel, change feed); none for the
+/// latest snapshot.
+struct FileStamp {
+  std::optional<int64_t> version;
+  std::optional<int64_t> timestamp_ms;
+};
+
+class FileEmitter {
+ public:
+  FileEmitter(const FileUrlSigner& url_signer, const storage::ObjectStore& store,
+              const UrlScope& scope, ResponseFormat format, ResponseFormat id_scheme,
+              LineSink& sink);
+
+  /// One snapshot file (an add of /query).
+  Status EmitSnapshotFile(const delta::AddFile& f, const FileStamp& stamp);
+  /// Up to kMd5Lanes snapshot files, in order: with parquet ids, their MD5s are computed side
+  /// by side (Md5Digests); same lines as one EmitSnapshotFile each.
+  Status EmitSnapshotFiles(const delta::AddFile* const* files, size_t n, const FileStamp& stamp);
+  /// One add, remove or cdc action of the change feed, committed at `version`/`timestamp_ms`.
+  Status EmitChange(const delta::FileAction& a, int64_t version, int64_t timestamp_ms);
+
+  const ServedCounters& counters() const { return counters_; }
+  /// The earliest expiration of the URLs written (endStreamAction.minUrlExpirationTimestamp).
+  std::optional<int64_t> min_expiration_ms() const { return min_expiration_; }
+
+ private:
+  // The signed URL and id of a data file and, for the delta format, of its deletion vector file.
+  // Reused from file to file (the buffers keep their capacity).
+  struct SignedFile {
+    std::string_view storage_path;  // the action's path, or path_buffer when it was decoded
+    std::string path_buffer;
+    std::string url;
+    int64_t expiration_ms = 0;
+    std::string id;
+    bool has_dv_url = false;
+    std::string dv_url;
+    std::string dv_id;
+  };
+
+  Status ResolveStoragePath(std::string_view action_path, SignedFile& out) const;
+  // With `out.storage_path` and `out.id` set: the URLs.
+  Status SignResolved(const delta::DeletionVectorDescriptor* dv, SignedFile& out) const;
+  Status Sign(std::string_view action_path, const delta::DeletionVectorDescriptor* dv,
+              SignedFile& out) const;
+  Status SignUrl(std::string_view storage_path, std::string& url, int64_t& expiration_ms) const;
+  Status WriteSnapshotLine(const delta::AddFile& f, const SignedFile& sf, const FileStamp& stamp);
+  // The members every line of a file has, in each format.
+  ParquetFileLine ParquetLine(const SignedFile& sf, const FileStamp& stamp) const;
+  static DeltaFileWrapper DeltaWrapper(const SignedFile& sf, const FileStamp& stamp);
+  static std::optional<std::string_view> DvUrl(const SignedFile& sf);
+  Status Counted(int64_t expiration_ms);
+
+  const FileUrlSigner& url_signer_;
+  const storage::ObjectStore& store_;
+  const UrlScope& scope_;
+  const std::optional<LocalUrlBatch> local_;  // prepared once when the server signs URLs itself
+  const ResponseFormat format_;
+  const ResponseFormat id_scheme_;
+  LineSink& sink_;
+  SignedFile signed_[kMd5Lanes];
+  PartitionValuesJsonCache partition_json_;
+  std::string stats_;
+  ServedCounters counters_;
+  std::optional<int64_t> min_expiration_;
+};
+
+}  // namespace lakeshare::sharing

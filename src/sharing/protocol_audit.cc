@@ -1,0 +1,77 @@
+#include <memory>
+#include <string>
+
+#include "sharing/protocol_audit_internal.h"
+
+namespace lakeshare::sharing {
+
+namespace {
+
+// The Databricks action of a protocol route (pattern relative to the endpoint prefix).
+std::string_view ActionOfRoute(std::string_view method, std::string_view route) {
+  auto ends = [&](std::string_view suffix) {
+    return route.size() >= suffix.size() && route.substr(route.size() - suffix.size()) == suffix;
+  };
+  if (route.rfind("/files/", 0) == 0) return "deltaSharingDownloadFile";
+  if (ends("/tables/{table}/query")) return "deltaSharingQueryTable";
+  if (ends("/tables/{table}/changes")) return "deltaSharingQueryTableChanges";
+  if (ends("/tables/{table}/metadata")) return "deltaSharingGetTableMetadata";
+  if (ends("/tables/{table}/version")) return "deltaSharingGetTableVersion";
+  if (ends("/tables/{table}/queries/{queryId}")) return "deltaSharingGetQueryInfo";
+  if (ends("/tables/{table}")) return method == "HEAD" ? "deltaSharingGetTableVersion" : "";
+  if (ends("/schemas/{schema}/tables")) return "deltaSharingListTables";
+  if (ends("/shares/{share}/schemas")) return "deltaSharingListSchemas";
+  if (ends("/shares/{share}/all-tables")) return "deltaSharingListAllTables";
+  if (ends("/shares/{share}")) return "deltaSharingGetShare";
+  if (ends("/shares")) return "deltaSharingListShares";
+  return "";
+}
+
+// Query parameters that are opaque credentials or cursors: recorded as present, never copied.
+bool IsOpaqueParam(std::string_view name) {
+  return name == "pageToken" || name == "refreshToken" || name == "signature";
+}
+
+}  // namespace
+
+void NoteRequest(http::Request& request) {
+  if (request.route().empty()) return;
+  const std::shared_ptr<http::AuditNotes>& notes = request.audit();
+  notes->action = std::string(ActionOfRoute(request.method(), request.route()));
+  const bool file = notes->action == "deltaSharingDownloadFile";
+  for (const auto& [name, value] : request.path_params()) {
+    if (file) {
+      // /files/{share id}/{table id}/{path}: the path names provider files; keep it out.
+      if (name == "share") notes->params["share_id"] = value;
+      if (name == "table") notes->params["table_id"] = value;
+      continue;
+    }
+    notes->params[name == "table" ? "name" : name] = value;
+  }
+  if (file) return;  // the query carries the URL signature
+  constexpr size_t kMaxValue = 256;
+  for (const auto& [name, value] : request.query_params()) {
+    if (name.size() > 64) continue;
+    notes->params[name] = IsOpaqueParam(name) ? "true" : value.substr(0, kMaxValue);
+  }
+}
+
+void NoteQueryRequest(http::AuditNotes& notes, const QueryRequest& q) {
+  auto put = [&](const char* name, const std::optional<int64_t>& v) {
+    if (v) notes.params[name] = std::to_string(*v);
+  };
+  put("version", q.version);
+  put("timestamp", q.timestamp_ms);
+  put("startingVersion", q.starting_version);
+  put("endingVersion", q.ending_version);
+  put("limitHint", q.limit_hint);
+  put("maxFiles", q.max_files);
+  if (!q.predicate_hints.empty()) notes.params["predicateHints"] = "true";
+  if (q.json_predicate_hints) notes.params["jsonPredicateHints"] = "true";
+  if (q.page_token) notes.params["pageToken"] = "true";
+  if (q.include_refresh_token) notes.params["includeRefreshToken"] = "true";
+  if (q.refresh_token) notes.params["refreshToken"] = "true";
+  if (q.include_historical_metadata) notes.params["includeHistoricalMetadata"] = "true";
+}
+
+}  // namespace lakeshare::sharing

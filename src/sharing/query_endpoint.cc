@@ -1,0 +1,284 @@
+// POST .../tables/{table}/query (PROTOCOL.md, "Read Data from a Table"): the files of a snapshot
+// (the latest, or one chosen by version, timestamp, page token or refresh token), filtered by the
+// share and pruned by the client's hints, streamed as NDJSON while they are produced, in pages
+// when maxFiles is given. With startingVersion the response is the change-feed stream of the
+// data actions instead (StreamChanges).
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "delta/table_features.h"
+#include "sharing/endpoints_internal.h"
+#include "sharing/file_emitter_internal.h"
+#include "sharing/file_filters_internal.h"
+#include "sharing/page_tokens.h"
+#include "sharing/protocol_audit_internal.h"
+#include "sharing/query_request.h"
+#include "sharing/response_stream_internal.h"
+#include "sharing/table_response_internal.h"
+
+namespace lakeshare::sharing {
+
+namespace {
+
+// The body of a snapshot /query response: the head lines, then the files, then (when asked for)
+// an endStreamAction. Immutable once built; Write runs once, on the server's stream thread.
+class QueryStream {
+ public:
+  struct Params {
+    SnapshotPtr snapshot;
+    std::shared_ptr<const storage::ObjectStore> store;
+    UrlScope scope;
+    ResponseFormat format = ResponseFormat::kParquet;
+    ResponseFormat id_scheme = ResponseFormat::kParquet;
+    bool time_travel = false;  // lines carry the snapshot's version and timestamp
+    bool end_stream = false;
+    FilterSpec filters;
+    std::optional<int64_t> max_files;  // pages of at most this many files
+    std::string after;                 // the page token's resume key
+    std::string binding;               // what the next page token is bound to
+    std::string refresh_token;
+    std::string head;
+    int64_t now = 0;
+    std::shared_ptr<http::AuditNotes> audit;  // its result is filled when the stream ends
+    bool partition_restricted = false;
+  };
+
+  QueryStream(const ServiceCore& core, Params params) : core_(core), p_(std::move(params)) {
+    if (p_.time_travel) stamp_ = {p_.snapshot->version(), p_.snapshot->timestamp_ms()};
+  }
+
+  Status Write(http::StreamWriter& writer) const {
+    const delta::Snapshot& snap = *p_.snapshot;
+    LineSink sink(writer);
+    sink.buffer() += p_.head;  // keeps the reserved capacity
+    FileEmitter emitter(core_.url_signer, *p_.store, p_.scope, p_.format, p_.id_scheme, sink);
+    Filters filters(p_.filters, snap.metadata(), snap.features());
+    LimitCounter limit{p_.filters.limit};
+    EndStreamAction end;
+    Status status = p_.max_files ? StreamPage(emitter, filters, limit, end)
+                                 : StreamAll(emitter, filters, limit);
+    core_.CountServed(p_.format, emitter.counters().files());
+    NoteResult(emitter.counters(), !status || limit.Reached() || !end.next_page_token.empty());
+    end.refresh_token = p_.refresh_token;
+    end.min_url_expiration_ms = emitter.min_expiration_ms();
+    return FinishStream(sink, status, p_.end_stream, end);
+  }
+
+ private:
+  // One response with every file, in the snapshot's own order, never materialized. Files are
+  // handed to the emitter kMd5Lanes at a time (their parquet ids are hashed side by side).
+  Status StreamAll(FileEmitter& emitter, Filters& filters, LimitCounter& limit) const {
+    const delta::AddFile* batch[kMd5Lanes];
+    size_t batched = 0;
+    Status status;
+    p_.snapshot->files().ForEach([&](const delta::AddFile& f) {
+      if (limit.Reached()) return false;
+      if (!filters.Shared(f)) return true;
+      uint8_t outcome = filters.Hinted(f);
+      if (!(outcome & delta::kMayBeTrue)) return true;
+      batch[batched++] = &f;
+      limit.Count(f, outcome);
+      if (batched == kMd5Lanes) {
+        status = emitter.EmitSnapshotFiles(batch, std::exchange(batched, 0), stamp_);
+      }
+      return status.has_value();
+    });
+    if (status && batched > 0) status = emitter.EmitSnapshotFiles(batch, batched, stamp_);
+    return status;
+  }
+
+  // Pages need an order that does not depend on how the snapshot was built: by (path, deletion
+  // vector), resumed after the key in the page token. Sets the next page token when files remain.
+  Status StreamPage(FileEmitter& emitter, Filters& filters, LimitCounter& limit,
+                    EndStreamAction& end) const {
+    std::vector<std::pair<const delta::AddFile*, uint8_t>> selected;
+    p_.snapshot->files().ForEach([&](const delta::AddFile& f) {
+      if (!filters.Shared(f)) return true;
+      uint8_t outcome = filters.Hinted(f);
+      if (outcome & delta::kMayBeTrue) selected.emplace_back(&f, outcome);
+      return true;
+    });
+    std::sort(selected.begin(), selected.end(),
+              [](const auto& a, const auto& b) { return FileLess(a.first, b.first); });
+    size_t taken = 0;
+    for (; taken < selected.size() && !limit.Reached(); ++taken) {
+      limit.Count(*selected[taken].first, selected[taken].second);
+    }
+    selected.resize(taken);
+    size_t pos = 0;
+    if (!p_.after.empty()) {
+      pos = static_cast<size_t>(std::upper_bound(selected.begin(), selected.end(), p_.after,
+                                                 [](const std::string& key, const auto& e) {
+                                                   return key < FileKey(*e.first);
+                                                 }) -
+                                selected.begin());
+    }
+    const size_t stop = std::min(selected.size(), pos + static_cast<size_t>(*p_.max_files));
+    for (size_t i = pos; i < stop; ++i) {
+      LS_RETURN_IF_ERROR(emitter.EmitSnapshotFile(*selected[i].first, stamp_));
+    }
+    if (stop < selected.size()) {
+      PageToken t;
+      t.kind = "query";
+      t.binding = p_.binding;
+      t.version = p_.snapshot->version();
+      t.after = FileKey(*selected[stop - 1].first);
+      t.expires_ms = p_.now + core_.options.page_token_ttl_ms;
+      end.next_page_token = EncodePageToken(core_.signer, t);
+    }
+    return OkStatus();
+  }
+
+  void NoteResult(const ServedCounters& served, bool early) const {
+    if (!p_.audit) return;
+    auto& r = p_.audit->result;
+    r["tableVersion"] = std::to_string(p_.snapshot->version());
+    r["activeAddFiles"] = std::to_string(p_.snapshot->files().size());
+    r["numAddFiles"] = std::to_string(served.add_files);
+    r["scannedAddFileSize"] = std::to_string(served.add_bytes);
+    r["numRemoveFiles"] = "0";
+    if (p_.filters.limit) r["limitHint"] = std::to_string(*p_.filters.limit);
+    r["deltaSharingPartitionFilteringAccessed"] = p_.partition_restricted ? "true" : "false";
+    r["earlyTermination"] = early ? "true" : "false";
+  }
+
+  const ServiceCore& core_;
+  const Params p_;
+  FileStamp stamp_;
+};
+
+// The snapshot a /query answers from: a page token or refresh token pins one; else version,
+// timestamp or the latest. `after`: the page token's resume key.
+struct PinnedSnapshot {
+  SnapshotPtr snapshot;
+  bool time_travel = false;
+  std::string after;
+};
+
+Result<PinnedSnapshot> PinSnapshot(const ServiceCore& core, const TableContext& ctx,
+                                   const QueryRequest& q, const SnapshotPtr& latest,
+                                   const std::string& binding, const std::string& refresh_binding,
+                                   int64_t now) {
+  PinnedSnapshot pin;
+  pin.snapshot = latest;
+  if (q.page_token) {
+    LS_ASSIGN_OR_RETURN(PageToken t,
+                        DecodePageToken(core.signer, *q.page_token, "query", binding, now));
+    if (!q.max_files) return InvalidArgument("'pageToken' requires 'maxFiles'");
+    LS_ASSIGN_OR_RETURN(pin.snapshot, core.AtVersion(ctx, latest, t.version));
+    pin.after = std::move(t.after);
+    pin.time_travel = q.version || q.timestamp_ms;
+  } else if (q.refresh_token) {
+    LS_ASSIGN_OR_RETURN(RefreshToken t,
+                        DecodeRefreshToken(core.signer, *q.refresh_token, refresh_binding, now));
+    LS_ASSIGN_OR_RETURN(pin.snapshot, core.AtVersion(ctx, latest, t.version));
+  } else if (q.version) {
+    LS_ASSIGN_OR_RETURN(pin.snapshot, core.AtVersion(ctx, latest, *q.version));
+    pin.time_travel = true;
+  } else if (q.timestamp_ms) {
+    LS_ASSIGN_OR_RETURN(int64_t v,
+                        ServiceCore::VersionAt(ctx, *latest, *q.timestamp_ms,
+                                               delta::TimestampBound::kLatestAtOrBefore));
+    LS_ASSIGN_OR_RETURN(pin.snapshot, core.AtVersion(ctx, latest, v));
+    pin.time_travel = true;
+  }
+  return pin;
+}
+
+// /query with startingVersion: the data actions of each commit from there on (add and remove
+// files, historical metaData), through the change-feed stream.
+Result<http::Response> QueryFromVersion(const ServiceCore& core, http::Request& request,
+                                        const TableRequest& t, const QueryRequest& q) {
+  const TableContext& ctx = t.ctx;
+  LS_ASSIGN_OR_RETURN(SnapshotPtr latest, core.Latest(ctx));
+  ChangeRange range;
+  range.start = *q.starting_version;
+  if (range.start < ctx.table.start_version) {
+    return InvalidArgument(
+        "'startingVersion' {} is before the first version shared for table '{}' ({})", range.start,
+        ctx.table.name, ctx.table.start_version);
+  }
+  if (range.start > latest->version()) {
+    return InvalidArgument("'startingVersion' {} is after the latest version of table '{}' ({})",
+                           range.start, ctx.table.name, latest->version());
+  }
+  if (q.ending_version && *q.ending_version > latest->version()) {
+    return InvalidArgument("'endingVersion' {} is after the latest version of table '{}' ({})",
+                           *q.ending_version, ctx.table.name, latest->version());
+  }
+  range.end = q.ending_version.value_or(latest->version());
+  range.cdf = false;
+  range.historical_metadata = true;  // "including historical metadata if seen in the delta log"
+  range.historical_protocol = q.include_historical_protocol;
+  range.token_kind = "query";
+  range.binding = ServiceCore::Binding(ctx, q.Canonical());
+  LS_RETURN_IF_ERROR(PageChangeRange(core, q.max_files, q.page_token, range));
+  LS_ASSIGN_OR_RETURN(ChangeResponse response,
+                      ChangeResponseFor(t, *latest, q.max_files.has_value()));
+  // The head lines describe the table at the starting version.
+  LS_ASSIGN_OR_RETURN(SnapshotPtr start, core.AtVersion(ctx, latest, range.start));
+  AppendHead(response.head, response.format, start->protocol(), start->metadata(),
+             Extras(ctx, *start, range.start, /*with_size=*/false),
+             range.historical_protocol ? std::optional<int64_t>(range.start) : std::nullopt);
+  return StreamChanges(core, request, ctx, std::move(latest), std::move(range),
+                       std::move(response));
+}
+
+}  // namespace
+
+Result<http::Response> QueryTable(const ServiceCore& core, http::Request& request) {
+  LS_ASSIGN_OR_RETURN(TableRequest t, core.ResolveTableRequest(request));
+  const TableContext& ctx = t.ctx;
+  LS_ASSIGN_OR_RETURN(QueryRequest q, ParseQueryRequest(request.body()));
+  std::shared_ptr<http::AuditNotes> audit = request.audit();
+  NoteQueryRequest(*audit, q);
+  audit->served_action = "deltaSharingQueriedTable";
+  if (q.version) LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'version'"));
+  if (q.timestamp_ms) LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'timestamp'"));
+  if (q.starting_version) {
+    LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'startingVersion'"));
+    return QueryFromVersion(core, request, t, q);
+  }
+  LS_ASSIGN_OR_RETURN(SnapshotPtr latest, core.Latest(ctx));
+  QueryStream::Params p;
+  p.now = core.NowMs();
+  p.binding = ServiceCore::Binding(ctx, q.Canonical());
+  const std::string refresh_binding = ServiceCore::Binding(ctx, "refresh");
+  LS_ASSIGN_OR_RETURN(PinnedSnapshot pin,
+                      PinSnapshot(core, ctx, q, latest, p.binding, refresh_binding, p.now));
+  const delta::Snapshot& s = *pin.snapshot;
+  LS_ASSIGN_OR_RETURN(p.format, ChooseFormat(t.caps, ctx.table, s.features(),
+                                             delta::HasDeletionVectors(s.files())));
+  p.id_scheme = t.fileidhash.value_or(p.format);
+  LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, s, &q));
+  p.end_stream = t.caps.include_end_stream_action || q.max_files.has_value() ||
+                 q.include_refresh_token || q.refresh_token.has_value();
+  if (q.include_refresh_token || q.refresh_token) {
+    p.refresh_token = EncodeRefreshToken(
+        core.signer,
+        RefreshToken{refresh_binding, s.version(), p.now + core.options.refresh_token_ttl_ms});
+  }
+  if (q.max_files)
+    p.max_files = std::min<int64_t>(*q.max_files, core.options.query_page_size_limit);
+  AppendHead(p.head, p.format, s.protocol(), s.metadata(),
+             Extras(ctx, s, pin.time_travel ? std::optional<int64_t>(s.version()) : std::nullopt,
+                    /*with_size=*/true));
+  p.time_travel = pin.time_travel;
+  p.after = std::move(pin.after);
+  p.snapshot = std::move(pin.snapshot);
+  p.store = ctx.store;
+  p.scope = core.Scope(request, ctx);
+  p.audit = std::move(audit);
+  p.partition_restricted = ctx.table.partition_restricted();
+  const int64_t version = p.snapshot->version();
+  const bool end_stream = p.end_stream;
+  const ResponseFormat format = p.format;
+  return NdjsonStreamResponse(std::make_shared<const QueryStream>(core, std::move(p)), version,
+                              format, end_stream, t.fileidhash);
+}
+
+}  // namespace lakeshare::sharing

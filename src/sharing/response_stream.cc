@@ -1,0 +1,44 @@
+#include "sharing/response_stream_internal.h"
+
+namespace lakeshare::sharing {
+
+namespace {
+
+constexpr std::string_view kStopMarker = "\x01page-full";
+
+// What a client may see of an error that happens after the response started.
+std::string StreamErrorMessage(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kInternal:
+      return "Internal error while streaming the response";
+    default:
+      return e.message;
+  }
+}
+
+}  // namespace
+
+tl::unexpected<Error> StopSignal() {
+  return MakeError(ErrorCode::kResourceExhausted, std::string(kStopMarker));
+}
+
+bool IsStopSignal(const Error& e) {
+  return e.code == ErrorCode::kResourceExhausted && e.message == kStopMarker;
+}
+
+Status FinishStream(LineSink& sink, const Status& status, bool end_stream,
+                    const EndStreamAction& end) {
+  if (!status) {
+    if (!sink.handed() || !end_stream) return status;
+    EndStreamAction failed;
+    failed.error_message = StreamErrorMessage(status.error());
+    AppendEndStreamAction(sink.buffer(), failed);
+    return sink.Flush();
+  }
+  if (end_stream) AppendEndStreamAction(sink.buffer(), end);
+  return sink.Flush();
+}
+
+}  // namespace lakeshare::sharing
