@@ -423,42 +423,6 @@ int32_t AppendDeletionVectorToFile(std::string_view bitmap, std::string* file) {
   return offset;
 }
 
-Result<std::string> ResolveTablePath(const storage::ObjectStore& store, std::string_view path) {
-  LS_ASSIGN_OR_RETURN(std::string decoded, DecodeActionPath(path));
-  std::string relative;
-  if (!IsAbsoluteUri(path)) {
-    relative = std::move(decoded);
-  } else {
-    // Compare without scheme spelling differences: s3a:// is s3://, file:/x is file:///x.
-    auto normalize = [](std::string_view uri) {
-      std::string u = ToLower(uri.substr(0, uri.find(':') == std::string_view::npos
-                                                 ? 0
-                                                 : uri.find(':')));
-      std::string_view rest = uri.substr(u.size());
-      if (u == "s3a") u = "s3";
-      if (!rest.empty() && rest[0] == ':') rest.remove_prefix(1);
-      while (rest.size() > 1 && rest.substr(0, 2) == "//") rest.remove_prefix(1);
-      if (!rest.empty() && rest[0] == '/' && u != "file") rest.remove_prefix(1);
-      return u + ":" + std::string(rest);
-    };
-    std::string root = normalize(store.uri());
-    if (!root.empty() && root.back() != '/') root.push_back('/');
-    const std::string file = normalize(decoded);
-    if (file.compare(0, root.size(), root) != 0) {
-      return Unsupported(
-          "The table references a file outside its location (an absolute path, e.g. from a "
-          "shallow clone); such tables cannot be shared");
-    }
-    relative = file.substr(root.size());
-  }
-  for (std::string_view seg : Split(relative, '/')) {
-    if (seg == "..") {
-      return Unsupported("The table references a file path with a '..' segment; refused");
-    }
-  }
-  return relative;
-}
-
 Result<DeletionVector> LoadDeletionVector(const storage::ObjectStore& store,
                                           const DeletionVectorDescriptor& dv) {
   if (dv.size_in_bytes <= 0 || dv.size_in_bytes > kMaxDeletionVectorBytes) {
@@ -477,7 +441,7 @@ Result<DeletionVector> LoadDeletionVector(const storage::ObjectStore& store,
     if (dv.storage_type == 'u') {
       LS_ASSIGN_OR_RETURN(path, dv.RelativePath());
     } else {
-      LS_ASSIGN_OR_RETURN(path, ResolveTablePath(store, dv.path_or_inline_dv));
+      LS_ASSIGN_OR_RETURN(path, storage::ResolveTablePath(store, dv.path_or_inline_dv));
     }
     int64_t offset = dv.offset.value_or(0);
     if (offset < 0) return Bad("negative offset");

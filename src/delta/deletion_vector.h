@@ -2,7 +2,8 @@
 // returns. Delta protocol, *Deletion Vector Format*: a "RoaringBitmapArray" (magic number
 // 1681511377, then a 64-bit RoaringBitmap in the portable format of the RoaringFormatSpec, little
 // endian), stored inline in the log (storage type 'i', Z85) or in a DV file (storage types 'u',
-// relative with an optional random prefix and a Z85 UUID, and 'p', an absolute path) as
+// relative with an optional random prefix and a Z85 UUID, and 'p', an absolute path beneath the
+// table root: storage::ResolveTablePath) as
 // "version byte 1, then per DV: dataSize (big endian), bitmapData, CRC-32 of bitmapData".
 // Every length read from bytes is checked against what is left before anything is allocated; a
 // bitmap is kept in its containers (never expanded row by row), so memory stays proportional to
@@ -79,11 +80,6 @@ class DeletionVector {
 /// bitmap, big-endian CRC-32) to a DV file's bytes; a new file starts with the version byte 1
 /// (appended when `file` is empty). Returns the DV's offset (of its dataSize field).
 int32_t AppendDeletionVectorToFile(std::string_view bitmap, std::string* file);
-
-/// The storage path of an action path or DV path in a table stored at `store`: relative paths
-/// are URI-decoded; absolute ones ("s3://...", "file:/...") must lie beneath the table root
-/// (kUnsupported otherwise, naming no path). ".." segments are refused.
-Result<std::string> ResolveTablePath(const storage::ObjectStore& store, std::string_view path);
 
 /// Read the deletion vector a descriptor names, from the log ('i') or its DV file ('u', 'p')
 /// in the table at `store`; checks the size, the checksum, the magic number and that the
