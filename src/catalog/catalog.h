@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/federation.h"
 #include "common/result.h"
 
 namespace lakeshare::catalog {
@@ -421,6 +422,21 @@ class Catalog {
                                                            std::string_view link_token,
                                                            int64_t link_expires_at,
                                                            int64_t existing_expire_in_seconds) = 0;
+
+  // Federation policies of OIDC recipients (federation.h). Create: kNotFound for an unknown
+  // recipient, kInvalidArgument for a recipient of another type, a bad field or one policy too
+  // many, kAlreadyExists for a taken name. Deleting the recipient deletes its policies.
+  virtual Result<FederationPolicy> CreateFederationPolicy(std::string_view recipient,
+                                                          const FederationPolicy& policy) = 0;
+  virtual Result<FederationPolicy> GetFederationPolicy(std::string_view recipient,
+                                                       std::string_view name) = 0;
+  virtual Result<Listing<FederationPolicy>> ListFederationPolicies(std::string_view recipient,
+                                                                  const PageRequest& page) = 0;
+  virtual Status DeleteFederationPolicy(std::string_view recipient, std::string_view name) = 0;
+  /// Every policy whose issuer is exactly `issuer`, with its recipient, in one statement (at most
+  /// kMaxPoliciesPerIssuer): what a JWT bearer token is checked against.
+  virtual Result<std::vector<FederatedRecipientPolicy>> FindFederationPolicies(
+      std::string_view issuer) = 0;
 
   // Ownership and privileges.
   virtual Result<std::vector<PrivilegeAssignment>> UpdatePermissions(

@@ -78,6 +78,17 @@ const std::vector<std::vector<std::string_view>>& Migrations() {
           // through the primary key (50 ms at 100,000 grants instead of 0.1 ms).
           "CREATE INDEX grants_grantee_securable ON grants (grantee_type, grantee_id, "
           "securable_type, securable_id, privilege)",
+      },
+      {
+          // Version 3: federation policies of OIDC recipients (issue 12), found by issuer when a
+          // JWT bearer token arrives.
+          "CREATE TABLE federation_policies (id TEXT PRIMARY KEY, recipient_id TEXT NOT NULL "
+          "REFERENCES recipients(id) ON DELETE CASCADE, name TEXT NOT NULL, "
+          "name_key {KEY} NOT NULL, comment TEXT NOT NULL, issuer TEXT NOT NULL, "
+          "audiences TEXT NOT NULL, subject_claim TEXT NOT NULL, subject TEXT NOT NULL, "
+          "jwks_uri TEXT NOT NULL, created_at BIGINT NOT NULL, created_by TEXT NOT NULL, "
+          "updated_at BIGINT NOT NULL, UNIQUE (recipient_id, name_key))",
+          "CREATE INDEX federation_policies_issuer ON federation_policies (issuer)",
       }};
   return *kMigrations;
 }

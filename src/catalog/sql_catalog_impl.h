@@ -129,6 +129,16 @@ class SqlCatalog final : public Catalog {
                                                    int64_t link_expires_at,
                                                    int64_t existing_expire_in_seconds) override;
 
+  Result<FederationPolicy> CreateFederationPolicy(std::string_view recipient,
+                                                  const FederationPolicy& policy) override;
+  Result<FederationPolicy> GetFederationPolicy(std::string_view recipient,
+                                               std::string_view name) override;
+  Result<Listing<FederationPolicy>> ListFederationPolicies(std::string_view recipient,
+                                                          const PageRequest& page) override;
+  Status DeleteFederationPolicy(std::string_view recipient, std::string_view name) override;
+  Result<std::vector<FederatedRecipientPolicy>> FindFederationPolicies(
+      std::string_view issuer) override;
+
   Result<std::vector<PrivilegeAssignment>> UpdatePermissions(
       SecurableType type, std::string_view full_name,
       const std::vector<PermissionsChange>& changes) override;

@@ -26,8 +26,11 @@ const EntityTable<RecipientInfo>& RecipientTable() {
 namespace {
 
 Status CheckRecipientFields(std::string_view auth_type, const std::vector<std::string>& ips) {
-  if (auth_type != "TOKEN" && auth_type != "OIDC") {
-    return InvalidArgument("authentication_type must be TOKEN or OIDC, got '{}'", auth_type);
+  if (auth_type != kAuthToken && auth_type != kAuthOidc &&
+      auth_type != kAuthOAuthClientCredentials) {
+    return InvalidArgument("authentication_type must be TOKEN, OIDC or OAUTH_CLIENT_CREDENTIALS, "
+                           "got '{}'",
+                           auth_type);
   }
   for (const std::string& ip : ips) {
     if (ip.empty() || ip.find_first_of(" \n\t") != std::string::npos) {
