@@ -8,7 +8,8 @@
 // the response MUST NOT be used") and whose `jwks_uri` must pass CheckIdpUrl.
 //
 // When they are fetched again, and how often at most:
-//   - after max_age_seconds, on the next use (the old keys are served if that fetch fails, for
+//   - after max_age_seconds (15 minutes: how long a key the issuer dropped is still trusted), on
+//     the next use (the old keys are served if that fetch fails, for
 //     up to max_stale_seconds, so a short IdP outage does not lock partners out);
 //   - when a token names a key id the cached set lacks (the issuer rotated its keys):
 //     RefreshForUnknownKey fetches again only if the last fetch is at least
@@ -49,7 +50,7 @@ struct JwksSource {
 using DocumentFetcher = std::function<Result<std::string>(const std::string& url)>;
 
 struct JwksCacheOptions {
-  int64_t max_age_seconds = 3600;
+  int64_t max_age_seconds = 900;
   int64_t max_stale_seconds = 24 * 3600;
   int64_t min_refresh_interval_seconds = 60;
   int64_t failure_retry_seconds = 10;

@@ -78,7 +78,7 @@ TEST(JwksCacheTest, DiscoversOnceThenServesFromTheCacheUntilMaxAge) {
   for (int i = 0; i < 100; ++i) ASSERT_EQ(*cache.Get(source), *first);
   EXPECT_EQ(idp.Fetches(kDiscovery), 1);
   EXPECT_EQ(idp.Fetches(kJwksUri), 1);
-  idp.now_ms += 3600 * 1000;
+  idp.now_ms += 900 * 1000;
   ASSERT_TRUE(cache.Get(source));
   EXPECT_EQ(idp.Fetches(kJwksUri), 2);
   EXPECT_EQ(idp.Fetches(kDiscovery), 2);  // an age refresh discovers again
