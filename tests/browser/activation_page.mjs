@@ -29,6 +29,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { chromiumPath, launch, missingBrowser } from './chromium.mjs';
+
 const SKIP = 77;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const UC = '/api/2.1/unity-catalog';
@@ -54,19 +56,6 @@ function parseArgs(argv) {
     throw new Error('usage: activation_page.mjs --lakeshare BIN --scratch DIR');
   }
   return out;
-}
-
-function chromiumPath() {
-  const candidates = [process.env.LAKESHARE_CHROMIUM, '/usr/bin/chromium'].filter(Boolean);
-  return candidates.find((p) => fs.existsSync(p));
-}
-
-async function loadPlaywright() {
-  const entry = path.join(here, 'node_modules', 'playwright-core', 'index.mjs');
-  if (!fs.existsSync(entry)) {
-    return null;
-  }
-  return import(entry);
 }
 
 /// A minimal Delta table: protocol + metaData, no data files (a valid, empty table).
@@ -389,23 +378,12 @@ async function main() {
     console.error(e.message);
     return 2;
   }
-  const nodeMajor = Number(process.versions.node.split('.')[0]);
-  if (nodeMajor < 20) {
-    console.log(`SKIP: playwright-core needs Node.js 20 or newer, this is ${process.versions.node}`);
+  const missing = await missingBrowser();
+  if (missing) {
+    console.log(`SKIP: ${missing}`);
     return SKIP;
   }
   const chromium = chromiumPath();
-  if (!chromium) {
-    console.log('SKIP: Chromium not found at /usr/bin/chromium (apt-get install chromium, or run ' +
-                'scripts/install-deps.sh; LAKESHARE_CHROMIUM names another binary)');
-    return SKIP;
-  }
-  const playwright = await loadPlaywright();
-  if (!playwright) {
-    console.log(`SKIP: ${path.join(here, 'node_modules')} has no playwright-core (run ` +
-                `scripts/install-deps.sh, or \`npm ci\` in ${here})`);
-    return SKIP;
-  }
   if (!fs.existsSync(args.lakeshare)) {
     console.error(`no lakeshare binary at ${args.lakeshare}`);
     return 2;
@@ -424,14 +402,7 @@ async function main() {
                                path.join(w.scratch, 'server.log'));
     w.base = server.base;
     w.endpoint = server.endpoint;
-    // Flags keep Chromium off the network (loopback only) and independent of any profile.
-    context = await playwright.chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromium,
-      headless: true,
-      acceptDownloads: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-             '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await launch(userDataDir);
     w.page = context.pages()[0] ?? await context.newPage();
     w.page.on('console', (msg) => {
       // Chromium also logs every HTTP error status of a resource ("Failed to load resource"),

@@ -23,23 +23,12 @@ import argparse
 import json
 import os
 import sys
-import types
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-
-def load_connector_from(src: Path):
-    """The REST client and protocol modules of the source folder `src` (its `delta_sharing/`)."""
-    pkg_dir = src / "delta_sharing"
-    # A bare package object so that importing the REST modules does not run __init__.py.
-    pkg = types.ModuleType("delta_sharing")
-    pkg.__path__ = [str(pkg_dir)]
-    sys.modules["delta_sharing"] = pkg
-    import delta_sharing.protocol as proto
-    import delta_sharing.rest_client as rc
-    return rc, proto
+from connector_loader import has_source, load_rest_client  # noqa: E402
 
 
 def load_installed():
@@ -64,9 +53,9 @@ def main() -> int:
         print("SKIP: python3 `requests` is not installed")
         return 77
     src = Path(args.connector_src) if args.connector_src else None
-    if src is not None and (src / "delta_sharing" / "rest_client.py").is_file():
+    if has_source(src):
         try:
-            rc, proto = load_connector_from(src)
+            rc, proto = load_rest_client(src)
         except Exception as e:  # noqa: BLE001
             print(f"FAIL: the connector's REST client in {src} cannot be imported with "
                   f"{sys.executable}: {type(e).__name__}: {e}\n"
