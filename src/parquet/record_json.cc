@@ -71,10 +71,18 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = yy + (*m <= 2 ? 1 : 0);
 }
 
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// Any int64 day count (a DATE may arrive on an INT64 column): the calendar repeats every 400
+// years (146,097 days), so whole cycles are taken out first and CivilFromDays never sees a day
+// count near the int64 edge.
 void AppendDate(std::string& out, int64_t days) {
+  constexpr int64_t kDaysPer400Years = 146097;
+  const int64_t cycles = FloorDiv(days, kDaysPer400Years);
   int64_t y;
   unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
+  CivilFromDays(days - cycles * kDaysPer400Years, &y, &m, &d);
+  y += cycles * 400;
   if (y >= 0 && y <= 9999) {
     fmt::format_to(std::back_inserter(out), "{:04d}-{:02d}-{:02d}", y, m, d);
   } else {
@@ -82,8 +90,6 @@ void AppendDate(std::string& out, int64_t days) {
                    y < 0 ? -y : y, m, d);
   }
 }
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 // `ticks` of 10^-digits seconds since midnight (may be any non-negative count).
 void AppendClock(std::string& out, int64_t seconds_of_day, int64_t fraction, int digits) {
@@ -100,7 +106,10 @@ int64_t UnitPerSecond(TimeUnit u) {
 void AppendTimestamp(std::string& out, int64_t value, TimeUnit unit, bool utc) {
   const int64_t per_second = UnitPerSecond(unit);
   int64_t seconds = FloorDiv(value, per_second);
-  int64_t fraction = value - seconds * per_second;
+  // The fraction from the remainder, never from seconds * per_second: near the int64 edges that
+  // product leaves the int64 range (INT64_MIN ns floors to -9223372037 s).
+  int64_t fraction = value % per_second;
+  if (fraction < 0) fraction += per_second;
   int64_t days = FloorDiv(seconds, 86400);
   out.push_back('"');
   AppendDate(out, days);
