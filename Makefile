@@ -4,7 +4,8 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test test-unit test-asan fuzz bench format lint clean
+.PHONY: all deps configure build run test test-unit test-asan asan-build fuzz \
+        fuzz-ci bench format lint clean
 
 all: build
 
@@ -21,27 +22,36 @@ build: configure
 run: build
 	@scripts/run-demo.sh $(BUILD)/lakeshare
 
+FUZZ_CI_SECONDS ?= 15
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 1800
 
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
-# Debug + AddressSanitizer + UndefinedBehaviorSanitizer, then a short fuzz run of every target.
-test-asan: deps
-	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLAKESHARE_SANITIZE=ON \
-	  -DLAKESHARE_BENCH=OFF >/dev/null
-	@ninja -C build-asan -j $(JOBS)
-	@cd build-asan && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-30}
+# One sanitizer tree for tests and fuzzing: clang, AddressSanitizer + UndefinedBehaviorSanitizer
+# (any undefined behaviour aborts), libFuzzer coverage, -O1 (ASan's advice: fast enough to run
+# every unit and integration test, line tables for reports).
+ASAN_BUILD ?= build-asan
+asan-build: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" -DLAKESHARE_SANITIZE=ON \
+	  -DLAKESHARE_FUZZ=ON -DLAKESHARE_BENCH=OFF >/dev/null
+	@ninja -C $(ASAN_BUILD) -j $(JOBS)
 
-# libFuzzer targets built with clang; each runs FUZZ_SECONDS from its seed corpus.
+# The sanitizer tree's unit and integration tests, then a short fuzz run of every target.
+test-asan: asan-build
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+	@scripts/run-fuzzers.sh $(ASAN_BUILD) $${FUZZ_SECONDS:-30}
+
+# Every libFuzzer target for FUZZ_SECONDS from its seeds (testdata/fuzz/<target>); a crash
+# becomes a seed (scripts/run-fuzzers.sh).
 FUZZ_SECONDS ?= 60
-fuzz: deps
-	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DLAKESHARE_FUZZ=ON -DLAKESHARE_SANITIZE=ON -DLAKESHARE_BENCH=OFF >/dev/null
-	@ninja -C build-fuzz -j $(JOBS) fuzzers
-	@scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+fuzz: asan-build
+	@scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
+
+fuzz-ci: asan-build
+	@scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_CI_SECONDS)
 
 bench: build
 	@scripts/bench.sh $(BUILD)
@@ -53,4 +63,4 @@ lint: configure
 	@git ls-files 'src/*.cc' | grep -v '_test.cc' | xargs clang-tidy -p $(BUILD) --quiet
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan

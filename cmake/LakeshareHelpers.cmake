@@ -45,9 +45,17 @@ endfunction()
 
 # lakeshare_add_fuzzer(name SOURCES ... DEPS ... SEEDS dir): a libFuzzer target when
 # LAKESHARE_FUZZ is on (clang); otherwise a plain replay binary that runs every seed once, so each
-# build still exercises the seeds under ctest (label unit).
+# build still exercises the seeds under ctest (label unit). Every fuzzer is listed, with its seed
+# folder, in <build>/fuzzers.tsv, which scripts/run-fuzzers.sh runs (`make fuzz`, CI).
+file(WRITE ${CMAKE_BINARY_DIR}/fuzzers.tsv "")
 function(lakeshare_add_fuzzer name)
   cmake_parse_arguments(ARG "" "SEEDS" "SOURCES;DEPS" ${ARGN})
+  if(NOT ARG_SEEDS)
+    message(FATAL_ERROR "fuzzer ${name}: SEEDS names its seed folder (testdata/fuzz/<target>)")
+  endif()
+  file(RELATIVE_PATH seeds_rel ${PROJECT_SOURCE_DIR} ${ARG_SEEDS})
+  file(RELATIVE_PATH binary_rel ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/${name})
+  file(APPEND ${CMAKE_BINARY_DIR}/fuzzers.tsv "${name}\t${binary_rel}\t${seeds_rel}\n")
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   if(LAKESHARE_FUZZ)

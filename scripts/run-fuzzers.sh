@@ -1,26 +1,52 @@
 #!/usr/bin/env bash
-# Run every libFuzzer target in BUILD_DIR for SECONDS each, starting from its seed corpus in
-# testdata/fuzz/<target>/ (new inputs go to a scratch corpus, not into the repository).
+# Run every libFuzzer target of BUILD_DIR (listed with its seed folder in BUILD_DIR/fuzzers.tsv,
+# written by CMake's lakeshare_add_fuzzer) for SECONDS each, starting from its seeds in the
+# repository (new inputs go to a scratch corpus in the build folder, not into the repository).
+#
+# A crash, leak, hang or sanitizer report fails the run. The input that caused it is copied into
+# the target's seed folder (testdata/fuzz/<target>/crash-<sha1>), where the replay test of every
+# build (ctest label unit) runs it from then on: fix the bug and commit the seed with the fix.
+# Usage: scripts/run-fuzzers.sh BUILD_DIR [SECONDS]
 set -euo pipefail
 build="$1"
 seconds="${2:-60}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
-status=0
-for bin in "$build"/src/*/*_fuzz; do
-  [ -x "$bin" ] || continue
-  name="$(basename "$bin")"
-  target="${name%_fuzz}"
-  seeds="$here/testdata/fuzz/$target"
-  work="$build/fuzz-corpus/$target"
-  mkdir -p "$work"
-  echo "fuzz: $name for ${seconds}s (seeds: ${seeds#$here/})"
-  if ! "$bin" -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 \
-      "$work" "$seeds" 2>"$work.log"; then
-    echo "fuzz: $name found a crash; see $work.log and the crash-* file in $(pwd)"
-    tail -n 40 "$work.log"
-    status=1
-  else
-    grep -E 'stat::number_of_executed_units|cov:' "$work.log" | tail -n 2 || true
+list="$build/fuzzers.tsv"
+if [ ! -s "$list" ]; then
+  echo "fuzz: $list lists no fuzzer; build with LAKESHARE_FUZZ=ON first (make fuzz)" >&2
+  exit 1
+fi
+passed=0
+failed=0
+count=$(wc -l < "$list")
+echo "fuzz: $count target(s), ${seconds}s each"
+while IFS=$'\t' read -r name binary seeds; do
+  bin="$build/$binary"
+  work="$build/fuzz-corpus/$name"
+  artifacts="$build/fuzz-artifacts/$name/"
+  mkdir -p "$work" "$artifacts" "$here/$seeds"
+  if [ ! -x "$bin" ]; then
+    echo "fuzz: $name: no binary at $bin (build it: ninja -C $build fuzzers)"
+    failed=$((failed + 1))
+    continue
   fi
-done
-exit $status
+  echo "fuzz: $name for ${seconds}s (seeds: $seeds)"
+  if "$bin" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=25 -print_final_stats=1 \
+      -artifact_prefix="$artifacts" "$work" "$here/$seeds" >"$work.log" 2>&1; then
+    passed=$((passed + 1))
+    grep -E '^stat::number_of_executed_units' "$work.log" | sed "s/^/fuzz: $name: /" || true
+  else
+    failed=$((failed + 1))
+    echo "fuzz: $name FAILED; the end of $work.log:"
+    grep -v '^#[0-9]' "$work.log" | tail -n 40 | sed 's/^/    /'
+    for found in "$artifacts"*; do
+      [ -f "$found" ] || continue
+      seed="$here/$seeds/$(basename "$found")"
+      cp "$found" "$seed"
+      echo "fuzz: $name: the input is now a seed: ${seed#"$here"/}; fix the bug, commit the seed" \
+           "with the fix (every build replays it)"
+    done
+  fi
+done < "$list"
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,19 @@
+// Fuzz target: any bytes as the partners file of `lakeshare admin onboard --csv` (a provider's
+// spreadsheet export, so any encoding, quoting and line breaks): the CSV splitter, the partners
+// parser, and the per-partner check the CLI runs before it sends anything. The only acceptable
+// outcomes are partners or an Error naming the line.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "app/admin_commands.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace lakeshare::app;
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  (void)admin::ParseCsv(text);
+  if (auto partners = admin::ParsePartnersCsv(text)) {
+    for (const auto& partner : *partners) (void)admin::ValidatePartner(partner);
+  }
+  return 0;
+}
