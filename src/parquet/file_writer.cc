@@ -681,6 +681,43 @@ Result<WriterSchema> WriterSchema::FromSchema(const Schema& schema) {
   return out;
 }
 
+Result<WriterSchema> WriterSchema::FromSchema(const Schema& schema, const std::vector<int>& top_fields,
+                                             const std::vector<std::string>& names) {
+  const std::vector<format::SchemaElement> all = ElementsOf(schema);
+  // Depth-first order: a node's subtree is the run of nodes that follow it up to the next node
+  // that is not its descendant.
+  auto subtree_end = [&](int node) {
+    int end = node + 1;
+    while (end < schema.num_nodes()) {
+      int p = schema.node(end).parent;
+      while (p > node) p = schema.node(p).parent;
+      if (p != node) break;
+      ++end;
+    }
+    return end;
+  };
+  std::vector<format::SchemaElement> out = {all[0]};
+  out[0].__set_num_children(static_cast<int32_t>(top_fields.size()));
+  for (int top : top_fields) {
+    if (top <= 0 || top >= schema.num_nodes() || schema.node(top).parent != 0) {
+      return InvalidArgument("node {} is not a top-level field", top);
+    }
+    for (int i = top; i < subtree_end(top); ++i) {
+      out.push_back(all[static_cast<size_t>(i)]);
+      if (static_cast<size_t>(i) < names.size() && !names[static_cast<size_t>(i)].empty()) {
+        out.back().name = names[static_cast<size_t>(i)];
+      }
+    }
+  }
+  auto copy = Schema::FromThrift(out);
+  if (!copy) {
+    return InvalidArgument("invalid schema: {}", copy.error().message);
+  }
+  WriterSchema result;
+  result.schema_ = std::move(*copy);
+  return result;
+}
+
 Result<Compression> ParseCompression(std::string_view name) {
   const std::string n = ToLower(name);
   if (n == "snappy") {

@@ -124,6 +124,11 @@ class WriterSchema {
   /// Copy the schema of a file being read, node for node (legacy list/map shapes, field ids and
   /// annotations kept), so a copy reads back exactly like the original.
   static Result<WriterSchema> FromSchema(const Schema& schema);
+  /// Copy only the top-level fields `top_fields` (node indexes, in that order, with their
+  /// subtrees), renaming node i to names[i] where that is not empty (column projection and
+  /// renaming for rewritten files; the leaves keep their levels).
+  static Result<WriterSchema> FromSchema(const Schema& schema, const std::vector<int>& top_fields,
+                                         const std::vector<std::string>& names);
 
   const Schema& schema() const { return schema_; }
   int num_leaves() const { return schema_.num_leaves(); }

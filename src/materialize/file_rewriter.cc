@@ -1,0 +1,150 @@
+#include "materialize/file_rewriter.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/strings.h"
+#include "delta/table_writer.h"
+#include "materialize/row_selection.h"
+
+namespace lakeshare::materialize {
+
+namespace {
+
+using nlohmann::json;
+using parquet::NodeShape;
+using parquet::Schema;
+
+// The file node of a Delta field: by physical name, by field id, or by its own name.
+int FindChild(const Schema& file, int parent, const json& field, const std::string& mode) {
+  const json& md = field.contains("metadata") ? field["metadata"] : json::object();
+  std::string physical = field.value("name", "");
+  int64_t id = -1;
+  if (mode == "name" && md.contains("delta.columnMapping.physicalName") &&
+      md["delta.columnMapping.physicalName"].is_string()) {
+    physical = md["delta.columnMapping.physicalName"].get<std::string>();
+  }
+  if (mode == "id" && md.contains("delta.columnMapping.id") &&
+      md["delta.columnMapping.id"].is_number_integer()) {
+    id = md["delta.columnMapping.id"].get<int64_t>();
+  }
+  for (int c : file.node(parent).children) {
+    const auto& n = file.node(c);
+    if (mode == "id" ? n.field_id == id && id >= 0 : n.name == physical) return c;
+  }
+  // Without column mapping, Delta matches names case-insensitively.
+  if (mode == "none") {
+    for (int c : file.node(parent).children) {
+      if (ToLower(file.node(c).name) == ToLower(physical)) return c;
+    }
+  }
+  return -1;
+}
+
+// Name the nodes under `node` after the Delta type `type` (nested structs, arrays, maps).
+void NameNested(const Schema& file, int node, const json& type, const std::string& mode,
+                std::vector<std::string>* names) {
+  if (!type.is_object()) return;
+  const std::string kind = type.value("type", "");
+  const auto& n = file.node(node);
+  if (kind == "struct" && n.shape == NodeShape::kStruct && type.contains("fields")) {
+    for (const json& f : type["fields"]) {
+      const int c = FindChild(file, node, f, mode);
+      if (c < 0) continue;
+      (*names)[static_cast<size_t>(c)] = f.value("name", "");
+      NameNested(file, c, f.contains("type") ? f["type"] : json(), mode, names);
+    }
+  } else if (kind == "array" && n.shape == NodeShape::kList && n.list_element >= 0) {
+    NameNested(file, n.list_element, type.value("elementType", json()), mode, names);
+  } else if (kind == "map" && n.shape == NodeShape::kMap) {
+    if (n.map_key >= 0) NameNested(file, n.map_key, type.value("keyType", json()), mode, names);
+    if (n.map_value >= 0) {
+      NameNested(file, n.map_value, type.value("valueType", json()), mode, names);
+    }
+  }
+}
+
+}  // namespace
+
+Result<OutputColumns> PlanColumns(const Schema& file, const RewriteSpec& spec) {
+  json schema = json::parse(spec.schema_string, nullptr, /*allow_exceptions=*/false);
+  if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array()) {
+    return InvalidArgument("the table's schemaString is not a Delta struct schema");
+  }
+  const std::string mode = ToLower(spec.column_mapping_mode);
+  OutputColumns out;
+  out.names.assign(static_cast<size_t>(file.num_nodes()), "");
+  std::vector<const json*> wanted;
+  if (spec.columns.empty()) {
+    for (const json& f : schema["fields"]) wanted.push_back(&f);
+  } else {
+    for (const std::string& c : spec.columns) {
+      const json* found = nullptr;
+      for (const json& f : schema["fields"]) {
+        if (f.is_object() && ToLower(f.value("name", "")) == ToLower(c)) found = &f;
+      }
+      if (found == nullptr) return InvalidArgument("column '{}' is not in the table's schema", c);
+      wanted.push_back(found);
+    }
+  }
+  for (const json* f : wanted) {
+    if (!f->is_object()) continue;
+    const int node = FindChild(file, 0, *f, mode);
+    // A column the file does not hold (added after the file was written, or a partition
+    // column) is left to the reader, as for files served as they are.
+    if (node < 0) continue;
+    out.top_fields.push_back(node);
+    out.names[static_cast<size_t>(node)] = f->value("name", "");
+    NameNested(file, node, f->contains("type") ? (*f)["type"] : json(), mode, &out.names);
+  }
+  return out;
+}
+
+Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSpec& spec,
+                                  std::unique_ptr<parquet::WritableSink> sink,
+                                  const parquet::WriterOptions& options) {
+  const Schema& schema = in.schema();
+  LS_ASSIGN_OR_RETURN(OutputColumns plan, PlanColumns(schema, spec));
+  LS_ASSIGN_OR_RETURN(auto out_schema,
+                      parquet::WriterSchema::FromSchema(schema, plan.top_fields, plan.names));
+  // Output leaf i reads input leaf source[i].
+  std::vector<int> source;
+  for (int top : plan.top_fields) {
+    for (int leaf : schema.LeavesUnder(top)) source.push_back(leaf);
+  }
+  delta::StatsCollector stats(out_schema.schema());
+  LS_ASSIGN_OR_RETURN(auto writer,
+                      parquet::FileWriter::Open(std::move(sink), std::move(out_schema), options));
+  RewriteResult result;
+  uint64_t first_row = 0;
+  parquet::ColumnData column, selected;
+  for (int rg = 0; rg < in.num_row_groups(); ++rg) {
+    const int64_t rows = in.row_group_num_rows(rg);
+    if (rows < 0) return CorruptError("row group {} has a negative row count", rg);
+    std::vector<uint8_t> keep(static_cast<size_t>(rows), 1);
+    if (spec.deletion_vector != nullptr) spec.deletion_vector->ClearDeleted(first_row, &keep);
+    first_row += static_cast<uint64_t>(rows);
+    result.rows_read += rows;
+    const int64_t kept = CountKept(keep);
+    if (kept == 0) continue;
+    for (size_t leaf = 0; leaf < source.size(); ++leaf) {
+      LS_RETURN_IF_ERROR(in.ReadColumnInto(rg, source[leaf], &column));
+      const parquet::ColumnData* data = &column;
+      if (kept != rows) {
+        LS_RETURN_IF_ERROR(SelectRows(column, keep, &selected));
+        data = &selected;
+      }
+      stats.Add(static_cast<int>(leaf), *data);
+      LS_RETURN_IF_ERROR(writer->WriteColumn(static_cast<int>(leaf), *data));
+    }
+    LS_RETURN_IF_ERROR(writer->EndRowGroup());
+    stats.AddRows(kept);
+    result.rows_written += kept;
+    ++result.row_groups_written;
+  }
+  LS_RETURN_IF_ERROR(writer->Close());
+  result.bytes_written = writer->bytes_written();
+  result.stats_json = stats.Json();
+  return result;
+}
+
+}  // namespace lakeshare::materialize
