@@ -20,6 +20,7 @@
 
 #include "admin/management_service.h"
 #include "app/audit_hooks.h"
+#include "app/federation_setup.h"
 #include "auth/forwarded_for.h"
 #include "auth/ip_access_list.h"
 #include "auth/secret_token.h"
@@ -142,6 +143,7 @@ struct PlatformFlags {
   std::vector<std::string> trusted_proxies;
   std::string tls_cert_file;
   std::string tls_key_file;
+  FederationFlags federation;  // --oidc-* (federation_setup.h)
 };
 
 /// Write `content` to `path` with mode 0600 (created exclusively: an existing file is kept).
@@ -278,6 +280,10 @@ int RunPlatform(const PlatformFlags& flags) {
 
   sharing::MetastoreProviderOptions provider_options;
   provider_options.ttl_ms = flags.revocation_delay_ms;
+  FederationSetup federation(*catalog, flags.federation, flags.revocation_delay_ms);
+  provider_options.jwt_authenticator = [&federation](std::string_view token) {
+    return federation.Authenticate(token);
+  };
   auto provider = std::make_shared<sharing::MetastoreShareProvider>(*catalog, provider_options);
 
   http::MetricsRegistry metrics;
@@ -421,6 +427,7 @@ void AddServeCommand(CLI::App& root) {
       serve->add_option("--tls-key", platform->tls_key_file, "PEM private key of --tls-cert");
   tls_cert->needs(tls_key)->needs(data_dir_option);
   tls_key->needs(tls_cert)->needs(data_dir_option);
+  AddFederationFlags(*serve, platform->federation);
   serve->callback([=] {
     if (!platform->data_dir.empty()) {
       if (!listen->empty()) platform->listen = *listen;

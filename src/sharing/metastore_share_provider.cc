@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth/ip_access_list.h"
+#include "auth/jwt.h"
 #include "auth/secret_token.h"
 #include "common/strings.h"
 #include "sharing/ttl_cache_internal.h"
@@ -464,6 +465,16 @@ Result<Recipient> MetastoreShareProvider::Authenticate(const std::string* author
                      "credential file");
   }
   const int64_t now = impl_->Now();
+  if (impl_->options.jwt_authenticator && auth::LooksLikeJwt(*token)) {
+    LS_ASSIGN_OR_RETURN(JwtRecipient who, impl_->options.jwt_authenticator(*token));
+    LS_ASSIGN_OR_RETURN(auto r, impl_->LookupRecipient(who.name, now));
+    if (!r->exists) {
+      return MakeError(ErrorCode::kUnauthenticated,
+                       "The recipient of this token no longer exists; ask the data provider");
+    }
+    LS_RETURN_IF_ERROR(r->ips.Check(remote_address));
+    return Recipient{r->name, /*anonymous=*/false, std::move(who.audit_params)};
+  }
   LS_ASSIGN_OR_RETURN(auto entry, impl_->LookupToken(*token, now));
   const bool expired = (entry->token_expires_at && *entry->token_expires_at <= now) ||
                        (entry->recipient_expires_at && *entry->recipient_expires_at <= now);
@@ -481,6 +492,10 @@ std::optional<std::string> MetastoreShareProvider::RefusedRecipient(
   std::optional<std::string_view> token = auth::BearerToken(authorization);
   if (!token) {
     return std::nullopt;
+  }
+  if (impl_->options.jwt_authenticator && auth::LooksLikeJwt(*token)) {
+    auto who = impl_->options.jwt_authenticator(*token);  // its signature check is cached
+    return who ? std::optional<std::string>(who->name) : std::nullopt;
   }
   auto hit = impl_->tokens.Get(catalog::HashToken(*token), impl_->Now());
   if (!hit || !(*hit)->known) {

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,12 @@
 #include "sharing/share_provider.h"
 
 namespace lakeshare::sharing {
+
+/// Who a JWT bearer token identified (MetastoreProviderOptions::jwt_authenticator).
+struct JwtRecipient {
+  std::string name;
+  std::map<std::string, std::string> audit_params;  // Recipient::audit_params
+};
 
 struct MetastoreProviderOptions {
   /// How long a cached token, recipient or share is used without asking the catalog again.
@@ -47,6 +54,11 @@ struct MetastoreProviderOptions {
   /// Wall clock in ms since the epoch (cache ages, token and recipient expiry); null: the system
   /// clock. Tests inject one.
   std::function<int64_t()> clock_ms;
+  /// Identifies the recipient of a bearer token that is a JWT (auth::LooksLikeJwt): federation
+  /// policies and OAuth access tokens (issue 12; app/ supplies it). Its refusal is the reply; a
+  /// recipient it names then goes through the same IP access list, grants and properties as a
+  /// bearer token's. Null: a JWT is an unknown bearer token like any other.
+  std::function<Result<JwtRecipient>(std::string_view token)> jwt_authenticator;
 };
 
 /// Counters of the caches (for /metrics and benchmarks).

@@ -364,6 +364,44 @@ TEST_F(MetastoreProviderTest, IpAccessListGatesRequestsAndFileUrls) {
   ASSERT_OK(provider_->Authenticate(&header, "192.168.1.1"));
 }
 
+// Issue 12: a JWT bearer goes to the jwt_authenticator app/ supplies (federation, OAuth access
+// tokens); the recipient it names then passes the same IP list and grants as a bearer token's.
+TEST_F(MetastoreProviderTest, JwtBearersAreIdentifiedByTheJwtAuthenticator) {
+  Table("daily");
+  Share("retail", {{.name = "main.sales.daily"}});
+  Recipient("acme", {}, {"10.0.0.0/8"});
+  Grant("retail", "acme");
+  MetastoreProviderOptions options;
+  options.jwt_authenticator = [](std::string_view token) -> Result<JwtRecipient> {
+    if (token == "eyJ.good.sig") return JwtRecipient{"acme", {{"token_subject", "svc-1"}}};
+    if (token == "eyJ.ghost.sig") return JwtRecipient{"deleted-meanwhile", {}};
+    return MakeError(ErrorCode::kUnauthenticated, "The token expired at ...");
+  };
+  MakeProvider(options);
+  std::string good = "Bearer eyJ.good.sig";
+  auto r = provider_->Authenticate(&good, "10.1.2.3");
+  ASSERT_OK(r);
+  EXPECT_EQ(r->name, "acme");
+  EXPECT_EQ(r->audit_params.at("token_subject"), "svc-1");
+  EXPECT_THAT(ShareNames(r->name), ElementsAre("retail"));
+  // The recipient's IP access list applies, and the refusal is audited under the recipient.
+  auto outside = provider_->Authenticate(&good, "192.0.2.1");
+  ASSERT_FALSE(outside);
+  EXPECT_EQ(outside.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(provider_->RefusedRecipient(&good), "acme");
+  // The authenticator's refusal is the reply; a recipient that no longer exists is refused.
+  std::string expired = "Bearer eyJ.expired.sig";
+  auto refused = provider_->Authenticate(&expired, "10.1.2.3");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "The token expired at ...");
+  std::string ghost = "Bearer eyJ.ghost.sig";
+  EXPECT_EQ(provider_->Authenticate(&ghost, "10.1.2.3").error().code,
+            ErrorCode::kUnauthenticated);
+  // Opaque bearer tokens still go to the metastore.
+  std::string opaque = "Bearer token-of-acme-0123456789abcdef0123456789abcdef";
+  EXPECT_TRUE(provider_->Authenticate(&opaque, "10.1.2.3"));
+}
+
 TEST_F(MetastoreProviderTest, RevocationIsImmediateAfterInvalidateRecipient) {
   std::string header = Recipient("acme");
   ASSERT_OK(provider_->Authenticate(&header, "127.0.0.1"));

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ struct Recipient {
   /// True for the anonymous caller of a server configured without any token (as the reference
   /// server does when `authorization` is absent).
   bool anonymous = false;
+  /// What the audit records about how the caller signed in, beside the recipient (a federated
+  /// token's issuer, subject and token id; never the token).
+  std::map<std::string, std::string> audit_params{};
 };
 
 struct ShareInfo {

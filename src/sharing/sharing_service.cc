@@ -80,6 +80,7 @@ Status SharingService::Authenticate(http::Request& request) const {
   }
   Recipient r = std::move(*authenticated);
   if (!r.anonymous) request.audit()->recipient = r.name;
+  for (const auto& [name, value] : r.audit_params) request.audit()->params[name] = value;
   request.set_principal("recipient:" + r.name);
   request.set_identity(std::move(r));
   return OkStatus();

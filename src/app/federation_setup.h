@@ -1,0 +1,61 @@
+// The JWT sign-in of `lakeshare serve --data-dir` (issue 12): the serve flags that govern it and
+// the objects it runs on — one JWKS cache for every identity provider, one token verifier (its
+// per-token cache), and the federation authenticator over the metastore's federation policies.
+// RunPlatform builds one FederationSetup and hands Authenticate to the metastore share provider
+// (MetastoreProviderOptions::jwt_authenticator).
+//
+// Thread-safe once built. The catalog must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "auth/federation.h"
+#include "auth/jwks_cache.h"
+#include "auth/token_verifier.h"
+#include "catalog/catalog.h"
+#include "sharing/metastore_share_provider.h"
+
+namespace CLI {
+class App;
+}
+
+namespace lakeshare::app {
+
+struct FederationFlags {
+  bool allow_loopback_http = false;
+  bool allow_private_networks = false;
+  std::string ca_file;
+  int64_t clock_skew_seconds = 60;
+  int64_t jwks_max_age_seconds = 900;
+  int64_t jwks_min_refresh_seconds = 60;
+};
+
+/// Register the --oidc-* options of `serve` into `flags`.
+void AddFederationFlags(CLI::App& serve, FederationFlags& flags);
+
+class FederationSetup {
+ public:
+  /// `policy_ttl_ms`: how long policies are cached (the server's revocation delay).
+  FederationSetup(catalog::Catalog& catalog, const FederationFlags& flags, int64_t policy_ttl_ms);
+
+  /// The recipient of a JWT bearer token, with what its audit record names (issuer, subject,
+  /// token id). 401 with the reason, 503 when the identity provider is unreachable.
+  Result<sharing::JwtRecipient> Authenticate(std::string_view token) const;
+
+  /// IdP fetch rules (for checking the URLs of policies when they are created).
+  const auth::IdpFetchOptions& fetch_options() const { return jwks_options_.fetch; }
+  auth::FederationAuthenticator& federation() { return *federation_; }
+  const auth::JwksCache& jwks() const { return *jwks_; }
+  const auth::TokenVerifier& verifier() const { return *verifier_; }
+
+ private:
+  auth::JwksCacheOptions jwks_options_;
+  std::unique_ptr<auth::JwksCache> jwks_;
+  std::unique_ptr<auth::TokenVerifier> verifier_;
+  std::unique_ptr<auth::FederationAuthenticator> federation_;
+};
+
+}  // namespace lakeshare::app
