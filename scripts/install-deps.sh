@@ -74,3 +74,15 @@ if [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
     echo "install-deps: warning: npm ci failed in tests/browser; the browser test will skip"
   fi
 fi
+
+# --- Federation e2e (tests/idp, owned with it) -------------------------------------------------
+# Test-only: a real OpenID provider, the certified oidc-provider package from npm (pinned in
+# tests/idp/package.json and package-lock.json), run on loopback by tests/e2e/federation_e2e.py.
+if [ ! -d "$here/tests/idp/node_modules/oidc-provider" ]; then
+  echo "install-deps: installing oidc-provider (test-only) from npm into tests/idp"
+  if (cd "$here/tests/idp" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    echo "install-deps: oidc-provider ready"
+  else
+    echo "install-deps: warning: npm ci failed in tests/idp; the federation e2e test will skip"
+  fi
+fi
