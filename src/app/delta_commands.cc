@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "delta/history.h"
 #include "delta/snapshot.h"
 #include "delta/time_util.h"
+#include "materialize/engine.h"
 #include "storage/object_store.h"
 
 namespace lakeshare::app {
@@ -255,6 +257,45 @@ int RunDescribe(const std::string& table, std::optional<int64_t> version,
   return 0;
 }
 
+int RunMaterialize(const std::string& table, std::optional<int64_t> version,
+                   const std::string& cache_dir, const std::string& columns, int threads) {
+  auto snapshot = LoadAt(OpenTable(table), version, "", /*check_protocol=*/true);
+  std::error_code ec;
+  std::filesystem::create_directories(cache_dir, ec);
+  if (ec) {
+    Fail(MakeError(ErrorCode::kUnavailable,
+                   fmt::format("cannot create '{}': {}; choose another --cache folder", cache_dir,
+                               ec.message()))
+             .value());
+  }
+  auto cache = storage::OpenObjectStore(cache_dir, storage::StoreOptions());
+  if (!cache) {
+    Fail(cache.error());
+  }
+  materialize::MaterializeOptions options;
+  options.cache = std::shared_ptr<storage::ObjectStore>(std::move(*cache));
+  options.threads = threads;
+  for (std::string_view c : Split(columns, ',')) {
+    if (!c.empty()) options.columns.emplace_back(c);
+  }
+  options.progress = [](int64_t done, int64_t total, const std::string& path) {
+    std::fprintf(stderr, "materialize: %lld/%lld %s\n", static_cast<long long>(done),
+                 static_cast<long long>(total), path.c_str());
+  };
+  auto summary = materialize::MaterializeSnapshot(*snapshot, options);
+  if (!summary) {
+    Fail(summary.error());
+  }
+  std::printf(
+      "{\"version\":%lld,\"files\":%zu,\"rewritten\":%lld,\"reused\":%lld,\"rowsRead\":%lld,"
+      "\"rowsWritten\":%lld,\"bytesWritten\":%lld}\n",
+      static_cast<long long>(snapshot->version()), summary->files.size(),
+      static_cast<long long>(summary->rewritten), static_cast<long long>(summary->reused),
+      static_cast<long long>(summary->rows_read), static_cast<long long>(summary->rows_written),
+      static_cast<long long>(summary->bytes_written));
+  return 0;
+}
+
 }  // namespace
 
 void AddDeltaCommands(CLI::App& root) {
@@ -306,6 +347,25 @@ void AddDeltaCommands(CLI::App& root) {
   describe->add_option("--timestamp", *d_timestamp, "Version at or before this time")->excludes(dv);
   describe->add_flag("--json", *d_json, "Print one JSON object");
   describe->callback([=] { std::exit(RunDescribe(*d_table, *d_version, *d_timestamp, *d_json)); });
+
+  auto* mat = delta->add_subcommand(
+      "materialize",
+      "Rewrite the files a Parquet-only client would read wrong (deletion vectors applied, "
+      "column-mapped names made logical) into a cache folder; prints a JSON summary");
+  auto* m_table = new std::string;
+  auto* m_version = new std::optional<int64_t>;
+  auto* m_cache = new std::string;
+  auto* m_columns = new std::string;
+  auto* m_threads = new int(2);
+  mat->add_option("table", *m_table, "Table location")->required();
+  mat->add_option("--version", *m_version, "Table version (the latest by default)");
+  mat->add_option("--cache", *m_cache, "Folder for the rewritten files")->required();
+  mat->add_option("--columns", *m_columns, "Top-level columns to keep, comma-separated");
+  mat->add_option("--threads", *m_threads, "Files rewritten at once (default 2)")
+      ->check(CLI::Range(1, 64));
+  mat->callback([=] {
+    std::exit(RunMaterialize(*m_table, *m_version, *m_cache, *m_columns, *m_threads));
+  });
 }
 
 }  // namespace lakeshare::app
