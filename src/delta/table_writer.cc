@@ -12,6 +12,7 @@
 #include "delta/snapshot.h"
 #include "delta/time_util.h"
 #include "parquet/json_shredder.h"
+#include "parquet/record_json.h"
 
 namespace lakeshare::delta {
 
@@ -42,25 +43,6 @@ std::string EncodeActionPath(std::string_view path) {
     }
   }
   return out;
-}
-
-void AppendDecimal(std::string& out, __int128 unscaled, int scale) {
-  const bool neg = unscaled < 0;
-  unsigned __int128 u = neg ? static_cast<unsigned __int128>(-unscaled)
-                            : static_cast<unsigned __int128>(unscaled);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
-    u /= 10;
-  } while (u != 0);
-  if (scale > 0) {
-    if (digits.size() <= static_cast<size_t>(scale)) {
-      digits.insert(0, static_cast<size_t>(scale) + 1 - digits.size(), '0');
-    }
-    digits.insert(digits.size() - static_cast<size_t>(scale), ".");
-  }
-  if (neg) out.push_back('-');
-  out += digits;
 }
 
 }  // namespace
@@ -251,8 +233,8 @@ std::string StatsCollector::Json(const std::vector<std::string>& names) const {
       AppendJsonString(lo, a);
       AppendJsonString(hi, b);
     } else if (t.kind == LogicalKind::kDecimal) {
-      AppendDecimal(lo, l.imin, t.scale);
-      AppendDecimal(hi, l.imax, t.scale);
+      parquet::AppendDecimalText(lo, l.imin, t.scale);
+      parquet::AppendDecimalText(hi, l.imax, t.scale);
     } else {
       lo = std::to_string(l.imin);
       hi = std::to_string(l.imax);
