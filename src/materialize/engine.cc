@@ -99,7 +99,10 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
         spec.column_mapping_mode = mode;
         spec.schema_string = snapshot.metadata().schema_string;
         spec.columns = options.columns;
+        // The output is at most about the input's size: reserve it once (growing a 100 MB
+        // string by doubling copies it several times over).
         std::string bytes;
+        bytes.reserve(static_cast<size_t>(std::max<int64_t>(job.file->size, 0)) + (size_t{1} << 20));
         LS_ASSIGN_OR_RETURN(RewriteResult r,
                             RewriteFile(*reader, spec, std::make_unique<parquet::StringSink>(&bytes),
                                         options.parquet));
