@@ -9,3 +9,10 @@ target_link_libraries(lakeshare PRIVATE lakeshare::sharing lakeshare::http lakes
 lakeshare_add_test(app_audit_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/audit_hooks_test.cc ${CMAKE_CURRENT_LIST_DIR}/audit_hooks.cc
   DEPS lakeshare::catalog lakeshare::http nlohmann_json::nlohmann_json)
+
+# Registration checks and shared-table status (table_checks.cc) over real local tables.
+target_sources(lakeshare PRIVATE ${CMAKE_CURRENT_LIST_DIR}/table_checks.cc)
+lakeshare_add_test(app_table_checks_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/table_checks_test.cc ${CMAKE_CURRENT_LIST_DIR}/table_checks.cc
+          ${PROJECT_SOURCE_DIR}/src/storage/storage_test_util.cc
+  DEPS lakeshare::delta lakeshare::storage)

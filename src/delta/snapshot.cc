@@ -357,7 +357,21 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(
 Result<std::shared_ptr<const Snapshot>> Snapshot::Refresh(
     const std::shared_ptr<const Snapshot>& previous, bool check_protocol) {
   const auto& store = previous->store_;
-  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store, previous->version_ + 1));
+  // Listed from the cached version itself (one more entry, no more requests), so that a table
+  // whose log was deleted is noticed instead of served from the cache forever (issue 10).
+  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store, previous->version_));
+  bool still_there = !previous->segment_.last_commit;
+  std::erase_if(listing.commits, [&](const CommitRef& c) {
+    still_there = still_there || c.version == previous->version_;
+    return c.version <= previous->version_;
+  });
+  std::erase_if(listing.checkpoints, [&](const CheckpointRef& c) {
+    return c.version <= previous->version_;
+  });
+  if (!still_there) {
+    return NotFound("No Delta table found: commit {} of the table is gone (deleted or moved?)",
+                    previous->version_);
+  }
   if (listing.commits.empty()) {
     if (listing.checkpoints.empty()) {
       return previous;  // unchanged

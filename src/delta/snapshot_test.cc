@@ -406,6 +406,28 @@ TEST(RefreshTest, ReadsOnlyNewCommitsAndMatchesAFullLoad) {
   EXPECT_EQ((*s3)->files().size(), 48u);
 }
 
+// Issue 10: a shared table deleted later must not be served from the cache forever.
+TEST(RefreshTest, ALogThatWasDeletedIsNotFoundNotServedFromTheCache) {
+  TestTable t;
+  t.Commit(0, {Head(), AddLine("a")});
+  t.Commit(1, {AddLine("b")});
+  auto s1 = MustLoad(t);
+  t.Delete("_delta_log/00000000000000000000.json");
+  t.Delete("_delta_log/00000000000000000001.json");
+  auto gone = Snapshot::Refresh(s1);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  // Old commits cleaned up behind a checkpoint are no reason to reload.
+  TestTable u;
+  u.Commit(0, {Head(), AddLine("a")});
+  u.Commit(1, {AddLine("b")});
+  auto v1 = MustLoad(u);
+  u.Delete("_delta_log/00000000000000000000.json");
+  auto same = Snapshot::Refresh(v1);
+  ASSERT_TRUE(same) << same.error().message;
+  EXPECT_EQ(same->get(), v1.get());
+}
+
 TEST(RefreshTest, ProtocolUpgradeToAnUnsupportedFeatureFailsTheRefresh) {
   TestTable t;
   t.Commit(0, {Head()});

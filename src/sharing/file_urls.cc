@@ -117,17 +117,36 @@ Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const std::s
   if (it != stores_.end()) return it->second;
   auto store = storage::OpenObjectStore(location, options_);
   if (!store) {
-    // Locations come from the provider, never from clients; do not echo them back.
-    Error e = store.error();
-    if (e.code == ErrorCode::kInvalidArgument || e.code == ErrorCode::kNotFound ||
-        e.code == ErrorCode::kUnsupported) {
-      e.code = ErrorCode::kInternal;
-    }
-    return tl::unexpected<Error>(std::move(e));
+    // Locations come from the provider, never from clients; do not echo them back. A location
+    // registered before locations were checked (issue 10) is a table that is not there.
+    if (store.error().code == ErrorCode::kUnavailable) return tl::unexpected<Error>(store.error());
+    return NotFound(
+        "The table is not available: its storage location is not valid; ask the provider to "
+        "register it again");
   }
   std::shared_ptr<const storage::ObjectStore> shared(std::move(*store));
   stores_.emplace(location, shared);
   return shared;
+}
+
+Error TableSourceError(std::string_view table_name, Error error) {
+  switch (error.code) {
+    case ErrorCode::kNotFound:
+      error.message = fmt::format(
+          "Table '{}' is not available: there is no Delta table at its storage location any more "
+          "(deleted or moved?); ask the provider",
+          table_name);
+      break;
+    case ErrorCode::kPermissionDenied:
+      error.message = fmt::format(
+          "Table '{}' is not available: the sharing server is not allowed to read its storage; "
+          "ask the provider",
+          table_name);
+      break;
+    default:
+      break;
+  }
+  return error;
 }
 
 bool IsLocalStore(const storage::ObjectStore& store) { return store.uri().rfind("file:", 0) == 0; }

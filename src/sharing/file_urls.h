@@ -44,6 +44,14 @@ class StoreCache {
   std::map<std::string, std::shared_ptr<const storage::ObjectStore>> stores_;  // guarded by mu_
 };
 
+/// What a partner is told when a shared table's storage fails (issue 10: "a table that breaks
+/// later answers partners with a 4xx/503 that says so", never a 500): no Delta table at the
+/// location any more, or a location that is not valid, is kNotFound; a store that refuses the
+/// server is kPermissionDenied; an unreachable one stays kUnavailable (503). Other errors (an
+/// unsupported feature, a corrupt log) are returned unchanged. Messages name the table, never
+/// its location.
+Error TableSourceError(std::string_view table_name, Error error);
+
 /// True for stores of the local filesystem (the server signs and serves their files itself).
 bool IsLocalStore(const storage::ObjectStore& store);
 

@@ -165,6 +165,32 @@ TEST(StoragePathTest, AbsolutePathsOnlyInsideTheTable) {
   EXPECT_EQ(StoragePathOf(**store, "file:///tmp/other/x.parquet").error().code,
             ErrorCode::kUnsupported);
   EXPECT_EQ(StoragePathOf(**store, "s3://b/x.parquet").error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(StoragePathOf(**store, "../x.parquet").error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(StoragePathOf(**store, "%2e%2e/x.parquet").error().code, ErrorCode::kUnsupported);
+}
+
+// Issue 10, item 5: a location registered before locations were checked, or a table deleted
+// since, is a 404 that says so (never a 500), and never names the location.
+TEST(TableSourceTest, BrokenTablesAreNotFoundOrDeniedNeverInternal) {
+  StoreCache stores{storage::StoreOptions{}};
+  for (const char* location : {"file://evil.example/etc", "file:///x/%zz", "gs://b/t"}) {
+    auto store = stores.Get(location);
+    ASSERT_FALSE(store) << location;
+    EXPECT_EQ(store.error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store.error().message.find("evil"), std::string::npos);
+  }
+  Error missing = TableSourceError("sales", Error{ErrorCode::kNotFound, "No Delta log in /srv/x"});
+  EXPECT_EQ(missing.code, ErrorCode::kNotFound);
+  EXPECT_NE(missing.message.find("Table 'sales' is not available"), std::string::npos);
+  EXPECT_EQ(missing.message.find("/srv/x"), std::string::npos);
+  Error denied =
+      TableSourceError("sales", Error{ErrorCode::kPermissionDenied, "AccessDenied on /srv/x"});
+  EXPECT_EQ(denied.code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(denied.message.find("/srv/x"), std::string::npos);
+  EXPECT_EQ(TableSourceError("sales", Error{ErrorCode::kUnavailable, "down"}).code,
+            ErrorCode::kUnavailable);
+  EXPECT_EQ(TableSourceError("sales", Error{ErrorCode::kUnsupported, "feature x"}).message,
+            "feature x");
 }
 
 }  // namespace

@@ -53,9 +53,11 @@ Result<TableRequest> ServiceCore::ResolveTableRequest(const http::Request& reque
 }
 
 // Errors of the log reader as a client should see them: a missing table is the provider's
-// problem, not the client's, but is still reported as a missing resource.
+// problem, not the client's, but is still reported as a missing resource (TableSourceError).
 Result<SnapshotPtr> ServiceCore::Latest(const TableContext& ctx) const {
-  return snapshots->GetLatest(ctx.table.location);
+  auto latest = snapshots->GetLatest(ctx.table.location);
+  if (!latest) return tl::unexpected<Error>(TableSourceError(ctx.table.name, latest.error()));
+  return latest;
 }
 
 Result<SnapshotPtr> ServiceCore::AtVersion(const TableContext& ctx, const SnapshotPtr& latest,

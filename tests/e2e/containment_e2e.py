@@ -185,6 +185,29 @@ def file_route(w: World):
         assert SECRET not in probe.text
 
 
+@check("a shared table deleted later answers 404 saying so (never a 5xx), on every endpoint")
+def deleted_table(w: World):
+    root = w.tables / "doomed"
+    t = new_table(root)
+    t.commit([t.add([{"id": 1, "name": "x"}])], 1767225600000)
+    a = w.admin
+    a.post(f"{UC}/tables", {"name": "doomed", "catalog_name": "attack", "schema_name": "s",
+                            "table_type": "EXTERNAL", "data_source_format": "DELTA",
+                            "storage_location": str(root)}, expect=200)
+    a.patch(f"{UC}/shares/loot", {"updates": [{"action": "ADD", "data_object": {
+        "name": "attack.s.doomed", "data_object_type": "TABLE"}}]}, expect=200)
+    assert query(w, "doomed").status_code == 200
+    shutil.rmtree(root)
+    base = "/shares/loot/schemas/s/tables/doomed"
+    for r in (query(w, "doomed"), w.partner.get(f"{base}/metadata"),
+              w.partner.get(f"{base}/version")):
+        assert r.status_code == 404, f"{r.request.url}: {r.status_code} {r.text[:300]}"
+        body = r.json()
+        assert body["errorCode"] == "RESOURCE_DOES_NOT_EXIST", body
+        assert "Table 'doomed' is not available" in body["message"], body
+        assert str(w.scratch) not in body["message"], body
+
+
 def run(args) -> int:
     scratch = Path(args.scratch)
     data_dir = scratch / "data"
