@@ -77,7 +77,10 @@ Result<Listing<AuditEvent>> SqlCatalog::QueryAuditEvents(const AuditQuery& q) {
     return InvalidArgument("max_results must not be negative, got {}", q.page.max_results);
   }
   LS_ASSIGN_OR_RETURN(auto filter, AuditFilter(q));
-  auto& [where, params] = filter;
+  // Named references, not a structured binding: clang before 16 cannot capture a binding in
+  // the lambda below (C++20 P1091), and the sanitizer build is clang 14.
+  auto& where = filter.first;
+  auto& params = filter.second;
   const int64_t max = q.page.max_results;
   params.push_back(max == 0 ? kNoLimit : max + 1);
   const std::string sql = "SELECT " + std::string(kAuditCols) + " FROM audit_events" + where +
