@@ -16,12 +16,14 @@ namespace lakeshare::materialize {
 namespace {
 
 // Transform identity: its kind, the column mapping mode and the projection.
-std::string TransformId(const std::string& mode, const std::vector<std::string>& columns) {
+std::string TransformId(const std::string& mode, const std::vector<std::string>& columns,
+                        const RowFilter* filter) {
   std::string id = "compat/v1/mapping=" + mode + "/columns=";
   for (const auto& c : columns) {
     AppendJsonString(id, c);
     id.push_back(',');
   }
+  if (filter != nullptr) id += "/filter=" + filter->resolved();
   return id;
 }
 
@@ -53,7 +55,8 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
   const std::string mode = snapshot.features().column_mapping_mode;
   const bool mapped = mode != "none";
   const bool projected = !options.columns.empty();
-  const std::string transform = TransformId(mode, options.columns);
+  const bool filtered = options.row_filter != nullptr;
+  const std::string transform = TransformId(mode, options.columns, options.row_filter);
   MaterializeSummary summary;
   const auto files = snapshot.files().Files();
   summary.files.resize(files.size());
@@ -63,7 +66,7 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
     MaterializedFile& m = summary.files[i];
     m.source_path = std::string(f.path());
     m.size = f.size;
-    if (f.deletion_vector == nullptr && !mapped && !projected) continue;  // never rewritten
+    if (f.deletion_vector == nullptr && !mapped && !projected && !filtered) continue;
     m.rewritten = true;
     m.cache_path = CachePath(snapshot.metadata().id, f.path(), f.dv_unique_id(), transform);
     jobs.push_back({&f, &m});
@@ -99,6 +102,7 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
         spec.column_mapping_mode = mode;
         spec.schema_string = snapshot.metadata().schema_string;
         spec.columns = options.columns;
+        spec.row_filter = options.row_filter;
         // The output is at most about the input's size: reserve it once (growing a 100 MB
         // string by doubling copies it several times over).
         std::string bytes;

@@ -27,6 +27,10 @@ struct MaterializeOptions {
   std::shared_ptr<storage::ObjectStore> cache;
   /// Top-level logical columns to keep (empty: all).
   std::vector<std::string> columns;
+  /// A recipient's resolved row filter (null: none). With one, every file is rewritten (a file
+  /// whose statistics prove that all rows pass could be served as it is: not done yet), and
+  /// recipients of the same resolved filter share the rewritten files.
+  const RowFilter* row_filter = nullptr;
   int threads = 2;
   parquet::WriterOptions parquet;
   /// Called after each file (from worker threads, serialized): done and total counts.

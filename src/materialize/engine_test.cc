@@ -112,6 +112,46 @@ TEST_F(EngineTest, RewritesOnlyFilesWithDeletionVectorsAndOnlyOnce) {
   EXPECT_EQ(third->rows_written, 9);
 }
 
+TEST_F(EngineTest, RecipientsOfTheSameResolvedFilterShareRewrittenFiles) {
+  delta::Protocol p;
+  delta::Metadata m;
+  m.id = "sales";
+  m.schema_string =
+      R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
+      R"({"name":"country","type":"string","nullable":true,"metadata":{}}]})";
+  auto a = WriteFile("a.parquet", 0, 10);  // every row has country DE
+  ASSERT_TRUE(writer_->Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
+                                  delta::FileActionLine(a)}));
+  auto s = Load();
+  ASSERT_TRUE(s);
+  const char* filter =
+      R"({"op":"equal","children":[{"op":"column","name":"country","valueType":"string"},)"
+      R"({"op":"recipientProperty","name":"country","valueType":"string"}]})";
+  auto de1 = RowFilter::Resolve(filter, {{"country", "DE"}, {"name", "acme"}});
+  auto de2 = RowFilter::Resolve(filter, {{"country", "DE"}, {"name", "globex"}});
+  auto fr = RowFilter::Resolve(filter, {{"country", "FR"}});
+  ASSERT_TRUE(de1 && de2 && fr);
+  MaterializeOptions options;
+  options.cache = cache_;
+  options.columns = {"id"};
+  options.row_filter = &*de1;
+  auto first = MaterializeSnapshot(**s, options);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->rewritten, 1);
+  EXPECT_EQ(first->rows_written, 10);
+  options.row_filter = &*de2;
+  auto second = MaterializeSnapshot(**s, options);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->reused, 1);  // same resolved filter: the same cached file
+  EXPECT_EQ(second->files[0].cache_path, first->files[0].cache_path);
+  options.row_filter = &*fr;
+  auto third = MaterializeSnapshot(**s, options);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->rewritten, 1);
+  EXPECT_EQ(third->rows_written, 0);
+  EXPECT_NE(third->files[0].cache_path, first->files[0].cache_path);
+}
+
 TEST_F(EngineTest, CacheKeysSeparateFilesVectorsAndTransforms) {
   const auto k = CachePath("t", "a.parquet", "u1", "x");
   EXPECT_EQ(k.size(), 2 + 1 + 64 + 8u);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 #include "common/strings.h"
 #include "delta/table_writer.h"
 #include "materialize/row_selection.h"
@@ -111,6 +113,28 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
   for (int top : plan.top_fields) {
     for (int leaf : schema.LeavesUnder(top)) source.push_back(leaf);
   }
+  // Input leaves of the columns the row filter reads, by the filter's names.
+  std::map<std::string, int> filter_leaves;
+  if (spec.row_filter != nullptr && !spec.row_filter->never()) {
+    RewriteSpec all = spec;
+    all.columns.clear();
+    LS_ASSIGN_OR_RETURN(OutputColumns every, PlanColumns(schema, all));
+    for (const std::string& name : spec.row_filter->Columns()) {
+      int leaf = -1;
+      for (int top : every.top_fields) {
+        const auto& n = schema.node(top);
+        if (ToLower(every.names[static_cast<size_t>(top)]) == ToLower(name) &&
+            n.shape == NodeShape::kPrimitive) {
+          leaf = n.leaf_index;
+        }
+      }
+      if (leaf < 0) {
+        return InvalidArgument("the row filter reads '{}', which is no flat column of the file",
+                               name);
+      }
+      filter_leaves[name] = leaf;
+    }
+  }
   delta::StatsCollector stats(out_schema.schema());
   LS_ASSIGN_OR_RETURN(auto writer,
                       parquet::FileWriter::Open(std::move(sink), std::move(out_schema), options));
@@ -122,6 +146,16 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
     if (rows < 0) return CorruptError("row group {} has a negative row count", rg);
     std::vector<uint8_t> keep(static_cast<size_t>(rows), 1);
     if (spec.deletion_vector != nullptr) spec.deletion_vector->ClearDeleted(first_row, &keep);
+    if (spec.row_filter != nullptr) {
+      std::vector<parquet::ColumnData> filter_data(filter_leaves.size());
+      std::map<std::string, const parquet::ColumnData*> by_name;
+      size_t i = 0;
+      for (const auto& [name, leaf] : filter_leaves) {
+        LS_RETURN_IF_ERROR(in.ReadColumnInto(rg, leaf, &filter_data[i]));
+        by_name[name] = &filter_data[i++];
+      }
+      LS_RETURN_IF_ERROR(spec.row_filter->Evaluate(schema, by_name, &keep));
+    }
     first_row += static_cast<uint64_t>(rows);
     result.rows_read += rows;
     const int64_t kept = CountKept(keep);

@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "delta/deletion_vector.h"
+#include "materialize/row_filter.h"
 #include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
 
@@ -32,6 +33,9 @@ struct RewriteSpec {
   /// Logical top-level column names to keep, in this order; empty keeps every column of the
   /// schema that the file holds.
   std::vector<std::string> columns;
+  /// A recipient's resolved row filter; null keeps every row. It may read columns that are not
+  /// kept (flat top-level columns, by logical name).
+  const RowFilter* row_filter = nullptr;
 };
 
 struct RewriteResult {
