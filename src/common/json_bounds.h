@@ -53,6 +53,14 @@ inline constexpr JsonLimits kJwtJsonLimits{
 inline constexpr JsonLimits kIdentityProviderJsonLimits{
     .max_bytes = 128 * 1024, .max_depth = 8, .max_elements = 20'000};
 
+/// A Delta table's schema string (the metaData action's `schemaString`), walked recursively by
+/// the data-skipping and schema-rewriting code. Written by the table's provider, who may be an
+/// attacker too: a nested column takes up to three levels (field, type, fields), so 192 levels
+/// allow 64 levels of nested columns; a wide table's schema is large (thousands of columns).
+/// Beyond these, readers treat the schema as opaque (no column is known, nothing is rewritten).
+inline constexpr JsonLimits kTableSchemaJsonLimits{
+    .max_bytes = size_t{64} << 20, .max_depth = 3 * kMaxJsonDepth, .max_elements = 4'000'000};
+
 /// What the scan measured (the maximum depth reached and the elements counted).
 struct JsonShape {
   int depth = 0;

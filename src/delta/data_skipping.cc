@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "common/json_bounds.h"
 #include "common/strings.h"
 
 namespace lakeshare::delta {
@@ -443,9 +444,13 @@ FileFilter::FileFilter(Predicate predicate, const Metadata& metadata, const Tabl
     : impl_(std::make_unique<Impl>()) {
   impl_->predicate = std::move(predicate);
   bool mapped = features.column_mapping_mode != "none";
-  Json schema = Json::parse(metadata.schema_string, nullptr, /*allow_exceptions=*/false);
-  if (!schema.is_discarded()) {
-    WalkSchema(schema, "", {}, mapped, impl_->columns);
+  // WalkSchema recurses per nested column: a schema outside the bounds (common/json_bounds.h)
+  // names no column, so the predicate prunes nothing.
+  if (CheckJsonBounds(metadata.schema_string, kTableSchemaJsonLimits, "The schema")) {
+    Json schema = Json::parse(metadata.schema_string, nullptr, /*allow_exceptions=*/false);
+    if (!schema.is_discarded()) {
+      WalkSchema(schema, "", {}, mapped, impl_->columns);
+    }
   }
   for (const auto& pc : metadata.partition_columns) {
     auto it = impl_->columns.find(ToLower(pc));

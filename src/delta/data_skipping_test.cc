@@ -289,6 +289,33 @@ TEST(ColumnMappingSkippingTest, PartitionValuesAndStatsUsePhysicalNames) {
   EXPECT_EQ(sel.files[0]->path(), "a");
 }
 
+// A provider's table can carry any schema string: one nested beyond kTableSchemaJsonLimits
+// (common/json_bounds.h) is never walked recursively; its columns are unknown, so hints stop
+// pruning instead of the server overflowing its stack (issue 10).
+TEST(ColumnMappingSkippingTest, SchemaNestedBeyondTheBoundsStopsPruning) {
+  constexpr int kLevels = 40'000;
+  std::string nested;
+  for (int i = 0; i < kLevels; ++i) nested += R"({"type":"struct","fields":[{"name":"n","type":)";
+  nested += R"("long")";
+  for (int i = 0; i < kLevels; ++i) nested += R"(,"nullable":true,"metadata":{}}]})";
+  const std::string schema = R"({"type":"struct","fields":[{"name":"id","type":"long",)"
+                             R"("nullable":true,"metadata":{}},{"name":"deep","type":)" +
+                             nested + R"(,"nullable":true,"metadata":{}}]})";
+  TestTable t;
+  t.Commit(0, {ProtocolLine(), MetadataLine(schema),
+               AddLine("a", {}, 1,
+                       R"({"numRecords":1,"minValues":{"id":1},"maxValues":{"id":2},)"
+                       R"("nullCount":{"id":0}})"),
+               AddLine("b", {}, 1,
+                       R"({"numRecords":1,"minValues":{"id":5},"maxValues":{"id":6},)"
+                       R"("nullCount":{"id":0}})")});
+  auto s = t.Load();
+  ASSERT_TRUE(s) << s.error().message;
+  FileQuery q;
+  q.json_predicate = Cmp("lessThan", "id", "long", "3");
+  EXPECT_EQ(SelectFiles(**s, q).files.size(), 2u);
+}
+
 TEST(TypedValueTest, ParsesTheProtocolForms) {
   EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kDate, "1970-01-02")->v), 1);
   EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kTimestamp, "1970-01-01T00:00:01Z")->v),

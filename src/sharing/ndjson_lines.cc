@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "common/json_bounds.h"
 #include "common/strings.h"
 
 namespace lakeshare::sharing {
@@ -134,6 +135,10 @@ void StripField(OrderedJson& field) {
 }  // namespace
 
 std::string StripSchemaMetadata(std::string_view schema_string) {
+  // StripType recurses once per nesting level: bounded first (the provider writes the schema).
+  if (!CheckJsonBounds(schema_string, kTableSchemaJsonLimits, "The schema")) {
+    return std::string(schema_string);
+  }
   OrderedJson schema = OrderedJson::parse(schema_string, nullptr, false);
   if (schema.is_discarded() || !schema.is_object()) return std::string(schema_string);
   StripType(schema);

@@ -108,7 +108,8 @@ struct EndStreamAction {
 void AppendEndStreamAction(std::string& out, const EndStreamAction& action);
 
 /// Strip column metadata down to `comment`, recursively (structs in arrays and maps too).
-/// Returns the input unchanged when it is not a JSON schema.
+/// Returns the input unchanged when it is not a JSON schema, or one outside
+/// kTableSchemaJsonLimits (common/json_bounds.h).
 std::string StripSchemaMetadata(std::string_view schema_string);
 
 }  // namespace lakeshare::sharing

@@ -36,6 +36,19 @@ TEST(NdjsonLinesTest, ParquetMetadataStripsColumnMetadataButComments) {
   EXPECT_EQ(schema["fields"][1]["type"]["elementType"]["fields"][0]["metadata"], Json::object());
 }
 
+// A provider's table can carry any schema string: one nested beyond kTableSchemaJsonLimits
+// (common/json_bounds.h) is passed through as it is instead of walked recursively (80,000
+// levels overflowed the stack; issue 10).
+TEST(NdjsonLinesTest, SchemaNestedBeyondTheBoundsIsPassedThrough) {
+  constexpr int kLevels = 80'000;
+  std::string schema = R"({"type":"struct","fields":[{"name":"a","type":)";
+  for (int i = 0; i < kLevels; ++i) schema += R"({"type":"array","elementType":)";
+  schema += R"("long")";
+  schema.append(kLevels, '}');
+  schema += R"(,"nullable":true,"metadata":{"k":1}}]})";
+  EXPECT_EQ(StripSchemaMetadata(schema), schema);
+}
+
 TEST(NdjsonLinesTest, ParquetFileLine) {
   delta::StringMap pv = {{"date", "2021-04-28"}, {"n", std::nullopt}};
   std::string out;
