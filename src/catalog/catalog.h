@@ -438,6 +438,15 @@ class Catalog {
   virtual Result<std::vector<FederatedRecipientPolicy>> FindFederationPolicies(
       std::string_view issuer) = 0;
 
+  // OAuth clients (federation.h): OAUTH_CLIENT_CREDENTIALS recipients.
+  /// The recipient whose id is `id` (an OAuth client_id); kNotFound otherwise.
+  virtual Result<RecipientInfo> GetRecipientById(std::string_view id) = 0;
+  /// Replace the client's registered public keys (a JWK Set as text, at most
+  /// kMaxClientKeysBytes; empty removes them). kInvalidArgument for a recipient of another type.
+  virtual Status SetRecipientClientKeys(std::string_view recipient, std::string_view jwks) = 0;
+  /// The client's registered JWK Set, "" when it has none.
+  virtual Result<std::string> GetRecipientClientKeys(std::string_view recipient) = 0;
+
   // Ownership and privileges.
   virtual Result<std::vector<PrivilegeAssignment>> UpdatePermissions(
       SecurableType type, std::string_view full_name,

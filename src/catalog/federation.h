@@ -1,9 +1,13 @@
-// Federation policies (issue 12; Databricks' recipient federation policies): how a recipient of
+// Federation policies and OAuth clients (issue 12). Federation policies (Databricks' recipient
+// federation policies): how a recipient of
 // type OIDC_FEDERATION is recognised in a JWT that the partner's own identity provider issued.
 // A policy names the issuer (`iss`), the audiences one of which the token's `aud` must hold, and
 // a claim (`sub`, `azp`, `oid`, `groups`, or another claim name) that must be, or for a list
 // contain, `subject`. A recipient may hold several. `jwks_uri` overrides OpenID discovery for
-// issuers that publish none. Plain value types.
+// issuers that publish none. An OAUTH_CLIENT_CREDENTIALS recipient is an OAuth client of this
+// server: its client_id is the recipient id, its client secrets are its recipient tokens, and its
+// public keys for private-key JWT client authentication are a registered JWK Set. Plain value
+// types.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +55,9 @@ struct FederatedRecipientPolicy {
 inline constexpr size_t kMaxPoliciesPerRecipient = 20;
 inline constexpr size_t kMaxPolicyAudiences = 16;
 inline constexpr size_t kMaxPoliciesPerIssuer = 10'000;
+
+/// The largest JWK Set an OAuth client may register (its public keys for private-key JWT).
+inline constexpr size_t kMaxClientKeysBytes = 64 * 1024;
 
 /// Check the fields of a policy to be created; kInvalidArgument naming the field. (URLs are
 /// checked for their scheme and host by the caller, which knows the server's IdP rules.)

@@ -132,5 +132,38 @@ TEST_P(CatalogSuite, FederationPolicyFieldsAreCheckedAndBounded) {
               ErrorCode::kInvalidArgument);
 }
 
+TEST_P(CatalogSuite, OAuthClientsAreFoundByIdAndKeepTheirPublicKeys) {
+  auto client = catalog_->CreateRecipient(
+      {.name = "Acme", .authentication_type = "OAUTH_CLIENT_CREDENTIALS"});
+  ASSERT_OK(client);
+  ASSERT_OK(catalog_->CreateRecipient({.name = "tok"}));
+  auto by_id = catalog_->GetRecipientById(client->id);
+  ASSERT_OK(by_id);
+  EXPECT_EQ(by_id->name, "Acme");
+  EXPECT_EQ(by_id->authentication_type, "OAUTH_CLIENT_CREDENTIALS");
+  EXPECT_CODE(catalog_->GetRecipientById("no-such-id"), ErrorCode::kNotFound);
+  EXPECT_CODE(catalog_->GetRecipientById("' OR '1'='1"), ErrorCode::kNotFound);
+
+  auto none = catalog_->GetRecipientClientKeys("acme");
+  ASSERT_OK(none);
+  EXPECT_EQ(*none, "");
+  const std::string jwks = R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"a","y":"b"}]})";
+  ASSERT_OK(catalog_->SetRecipientClientKeys("ACME", jwks));
+  EXPECT_EQ(*catalog_->GetRecipientClientKeys("acme"), jwks);
+  ASSERT_OK(catalog_->SetRecipientClientKeys("acme", R"({"keys":[]})"));
+  EXPECT_EQ(*catalog_->GetRecipientClientKeys("acme"), R"({"keys":[]})");
+  EXPECT_CODE(catalog_->SetRecipientClientKeys("tok", jwks), ErrorCode::kInvalidArgument);
+  EXPECT_CODE(catalog_->SetRecipientClientKeys("acme", std::string(kMaxClientKeysBytes + 1, 'x')),
+              ErrorCode::kInvalidArgument);
+  EXPECT_CODE(catalog_->SetRecipientClientKeys("nobody", jwks), ErrorCode::kNotFound);
+  // A secret is a recipient token of the client (hashed like any token).
+  ASSERT_OK(catalog_->AddRecipientToken("acme", "client-secret-1", std::nullopt, "admin"));
+  auto auth = catalog_->AuthenticateRecipient("client-secret-1");
+  ASSERT_OK(auth);
+  EXPECT_EQ(auth->recipient.id, client->id);
+  ASSERT_OK(catalog_->DeleteRecipient("acme"));
+  EXPECT_CODE(catalog_->GetRecipientById(client->id), ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace lakeshare::catalog

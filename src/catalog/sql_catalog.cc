@@ -89,6 +89,12 @@ const std::vector<std::vector<std::string_view>>& Migrations() {
           "jwks_uri TEXT NOT NULL, created_at BIGINT NOT NULL, created_by TEXT NOT NULL, "
           "updated_at BIGINT NOT NULL, UNIQUE (recipient_id, name_key))",
           "CREATE INDEX federation_policies_issuer ON federation_policies (issuer)",
+      },
+      {
+          // Version 4: the public keys (a JWK Set) an OAuth client recipient authenticates with
+          // by private-key JWT (issue 12).
+          "CREATE TABLE recipient_client_keys (recipient_id TEXT PRIMARY KEY REFERENCES "
+          "recipients(id) ON DELETE CASCADE, jwks TEXT NOT NULL, updated_at BIGINT NOT NULL)",
       }};
   return *kMigrations;
 }

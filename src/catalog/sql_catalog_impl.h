@@ -1,9 +1,10 @@
 // SqlCatalog: the one implementation of Catalog over a SqlDatabase (SQLite or PostgreSQL). Its
 // methods are defined one file per entity: sql_settings.cc, sql_principals.cc, sql_catalogs.cc,
 // sql_schemas.cc, sql_tables.cc, sql_shares.cc, sql_recipients.cc, sql_recipient_tokens.cc,
-// sql_grants.cc, sql_audit.cc; sql_catalog.cc holds the migrations and opening. The
-// per-entity CRUD is written once in EntityTable (sql_entity_internal.h); the descriptions and
-// readers below are what the files share. Thread-safety as in catalog.h.
+// sql_federation_policies.cc, sql_oauth_clients.cc, sql_grants.cc, sql_audit.cc; sql_catalog.cc
+// holds the migrations and opening. The per-entity CRUD is written once in EntityTable
+// (sql_entity_internal.h); the descriptions and readers below are what the files share.
+// Thread-safety as in catalog.h.
 #pragma once
 
 #include <functional>
@@ -138,6 +139,10 @@ class SqlCatalog final : public Catalog {
   Status DeleteFederationPolicy(std::string_view recipient, std::string_view name) override;
   Result<std::vector<FederatedRecipientPolicy>> FindFederationPolicies(
       std::string_view issuer) override;
+
+  Result<RecipientInfo> GetRecipientById(std::string_view id) override;
+  Status SetRecipientClientKeys(std::string_view recipient, std::string_view jwks) override;
+  Result<std::string> GetRecipientClientKeys(std::string_view recipient) override;
 
   Result<std::vector<PrivilegeAssignment>> UpdatePermissions(
       SecurableType type, std::string_view full_name,
