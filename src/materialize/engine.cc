@@ -17,13 +17,18 @@ namespace {
 
 // Transform identity: its kind, the column mapping mode and the projection.
 std::string TransformId(const std::string& mode, const std::vector<std::string>& columns,
-                        const RowFilter* filter) {
+                        const RowFilter* filter, const std::map<std::string, std::string>& masks) {
   std::string id = "compat/v1/mapping=" + mode + "/columns=";
   for (const auto& c : columns) {
     AppendJsonString(id, c);
     id.push_back(',');
   }
   if (filter != nullptr) id += "/filter=" + filter->resolved();
+  for (const auto& [column, kind] : masks) {
+    id += "/mask=";
+    AppendJsonString(id, column);
+    id += ":" + kind;
+  }
   return id;
 }
 
@@ -54,9 +59,9 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
   if (!options.cache) return InvalidArgument("materialization needs a cache store");
   const std::string mode = snapshot.features().column_mapping_mode;
   const bool mapped = mode != "none";
-  const bool projected = !options.columns.empty();
+  const bool projected = !options.columns.empty() || !options.column_masks.empty();
   const bool filtered = options.row_filter != nullptr;
-  const std::string transform = TransformId(mode, options.columns, options.row_filter);
+  const std::string transform = TransformId(mode, options.columns, options.row_filter, options.column_masks);
   MaterializeSummary summary;
   const auto files = snapshot.files().Files();
   summary.files.resize(files.size());
@@ -103,6 +108,7 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
         spec.schema_string = snapshot.metadata().schema_string;
         spec.columns = options.columns;
         spec.row_filter = options.row_filter;
+        spec.column_masks = options.column_masks;
         // The output is at most about the input's size: reserve it once (growing a 100 MB
         // string by doubling copies it several times over).
         std::string bytes;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ struct MaterializeOptions {
   /// whose statistics prove that all rows pass could be served as it is: not done yet), and
   /// recipients of the same resolved filter share the rewritten files.
   const RowFilter* row_filter = nullptr;
+  /// Column masks (see RewriteSpec::column_masks).
+  std::map<std::string, std::string> column_masks;
   int threads = 2;
   parquet::WriterOptions parquet;
   /// Called after each file (from worker threads, serialized): done and total counts.

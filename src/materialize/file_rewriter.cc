@@ -1,6 +1,7 @@
 #include "materialize/file_rewriter.h"
 
 #include <nlohmann/json.hpp>
+#include <openssl/sha.h>
 
 #include <map>
 
@@ -65,6 +66,43 @@ void NameNested(const Schema& file, int node, const json& type, const std::strin
   }
 }
 
+enum class Mask : uint8_t { kNone, kNull, kHash };
+
+// Replace a chunk's values by the mask. `out` shares nothing with `in` but its levels.
+Status ApplyMask(Mask mask, const parquet::ColumnData& in, parquet::ColumnData* out) {
+  out->leaf = in.leaf;
+  out->type = in.type;
+  out->max_def = in.max_def;
+  out->max_rep = in.max_rep;
+  out->num_entries = in.num_entries;
+  out->rep_levels = in.rep_levels;
+  out->bytes.clear();
+  out->buffers.clear();
+  if (mask == Mask::kNull) {
+    // Every entry one level short of defined: a null value (flat optional columns).
+    out->def_levels.assign(static_cast<size_t>(in.num_entries), static_cast<int16_t>(in.max_def - 1));
+    out->bools.clear();
+    out->i32.clear();
+    out->i64.clear();
+    out->i96.clear();
+    out->f32.clear();
+    out->f64.clear();
+    return OkStatus();
+  }
+  out->def_levels = in.def_levels;
+  auto arena = std::make_shared<std::string>();
+  arena->reserve(in.bytes.size() * 2 * SHA256_DIGEST_LENGTH);  // never reallocated: views stay
+  for (std::string_view v : in.bytes) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(v.data()), v.size(), digest);
+    const size_t at = arena->size();
+    AppendHex(*arena, std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+    out->bytes.emplace_back(arena->data() + at, arena->size() - at);
+  }
+  out->buffers.push_back(arena);
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<OutputColumns> PlanColumns(const Schema& file, const RewriteSpec& spec) {
@@ -108,11 +146,36 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
   LS_ASSIGN_OR_RETURN(OutputColumns plan, PlanColumns(schema, spec));
   LS_ASSIGN_OR_RETURN(auto out_schema,
                       parquet::WriterSchema::FromSchema(schema, plan.top_fields, plan.names));
-  // Output leaf i reads input leaf source[i].
+  // Output leaf i reads input leaf source[i] and applies masks[i].
   std::vector<int> source;
+  std::vector<Mask> masks;
+  size_t masks_found = 0;
   for (int top : plan.top_fields) {
-    for (int leaf : schema.LeavesUnder(top)) source.push_back(leaf);
+    Mask mask = Mask::kNone;
+    for (const auto& [column, kind] : spec.column_masks) {
+      if (ToLower(column) != ToLower(plan.names[static_cast<size_t>(top)])) continue;
+      const auto& n = schema.node(top);
+      if (n.shape != NodeShape::kPrimitive) {
+        return InvalidArgument("column mask on '{}': only flat columns can be masked", column);
+      }
+      if (kind == "null" && n.repetition == parquet::Repetition::kOptional) {
+        mask = Mask::kNull;
+      } else if (kind == "hash" && n.physical == parquet::PhysicalType::kByteArray) {
+        mask = Mask::kHash;
+      } else {
+        return InvalidArgument(
+            "column mask '{}' cannot apply to column '{}' (null: nullable columns; hash: string "
+            "or binary columns)",
+            kind, column);
+      }
+      ++masks_found;
+    }
+    for (int leaf : schema.LeavesUnder(top)) {
+      source.push_back(leaf);
+      masks.push_back(mask);
+    }
   }
+  (void)masks_found;
   // Input leaves of the columns the row filter reads, by the filter's names.
   std::map<std::string, int> filter_leaves;
   if (spec.row_filter != nullptr && !spec.row_filter->never()) {
@@ -140,7 +203,7 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
                       parquet::FileWriter::Open(std::move(sink), std::move(out_schema), options));
   RewriteResult result;
   uint64_t first_row = 0;
-  parquet::ColumnData column, selected;
+  parquet::ColumnData column, selected, masked;
   for (int rg = 0; rg < in.num_row_groups(); ++rg) {
     const int64_t rows = in.row_group_num_rows(rg);
     if (rows < 0) return CorruptError("row group {} has a negative row count", rg);
@@ -166,6 +229,10 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
       if (kept != rows) {
         LS_RETURN_IF_ERROR(SelectRows(column, keep, &selected));
         data = &selected;
+      }
+      if (masks[leaf] != Mask::kNone) {
+        LS_RETURN_IF_ERROR(ApplyMask(masks[leaf], *data, &masked));
+        data = &masked;
       }
       stats.Add(static_cast<int>(leaf), *data);
       LS_RETURN_IF_ERROR(writer->WriteColumn(static_cast<int>(leaf), *data));

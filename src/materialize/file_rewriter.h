@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct RewriteSpec {
   /// A recipient's resolved row filter; null keeps every row. It may read columns that are not
   /// kept (flat top-level columns, by logical name).
   const RowFilter* row_filter = nullptr;
+  /// Column masks by logical top-level name: "null" (every value null; the column must be
+  /// optional) or "hash" (string values replaced by the hex SHA-256 of their bytes).
+  std::map<std::string, std::string> column_masks;
 };
 
 struct RewriteResult {

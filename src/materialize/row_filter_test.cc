@@ -131,5 +131,27 @@ TEST(RowFilterTest, RewrittenFilesHoldOnlyTheRecipientsRowsAndTheListedColumns) 
             (std::vector<std::string>{R"({"amount":9})", R"({"amount":11})"}));
 }
 
+TEST(ColumnMaskTest, NullAndHashMasks) {
+  RewriteSpec spec;
+  spec.schema_string = kSalesSchema;
+  spec.columns = {"country", "email"};
+  spec.column_masks = {{"country", "null"}, {"email", "hash"}};
+  const auto rows = Rewritten(SalesFile(), spec);
+  ASSERT_EQ(rows.size(), 4u);
+  // SHA-256("a@x") in hex, as coreutils sha256sum prints it.
+  EXPECT_EQ(rows[0],
+            R"({"country":null,"email":"bd39e6feafd837011c64e8a29c3fdffe59f41e1a071b936bbd66b7c31fb390d4"})")
+      << rows[0];
+  spec.column_masks = {{"amount", "hash"}};  // hash applies to strings only
+  auto reader = parquet::FileReader::Open(
+      std::shared_ptr<storage::RandomAccessFile>(storage::MakeBufferFile(SalesFile(), "in")));
+  ASSERT_TRUE(reader);
+  std::string out;
+  spec.columns.clear();
+  auto r = RewriteFile(**reader, spec, std::make_unique<parquet::StringSink>(&out));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace lakeshare::materialize
