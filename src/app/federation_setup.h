@@ -14,6 +14,7 @@
 
 #include "auth/federation.h"
 #include "auth/jwks_cache.h"
+#include "auth/oauth_server.h"
 #include "auth/token_verifier.h"
 #include "catalog/catalog.h"
 #include "sharing/metastore_share_provider.h"
@@ -31,6 +32,7 @@ struct FederationFlags {
   int64_t clock_skew_seconds = 60;
   int64_t jwks_max_age_seconds = 900;
   int64_t jwks_min_refresh_seconds = 60;
+  int64_t access_token_lifetime_seconds = 3600;  // tokens of OAUTH_CLIENT_CREDENTIALS clients
 };
 
 /// Register the --oidc-* options of `serve` into `flags`.
@@ -38,12 +40,18 @@ void AddFederationFlags(CLI::App& serve, FederationFlags& flags);
 
 class FederationSetup {
  public:
-  /// `policy_ttl_ms`: how long policies are cached (the server's revocation delay).
-  FederationSetup(catalog::Catalog& catalog, const FederationFlags& flags, int64_t policy_ttl_ms);
+  /// `revocation_delay_ms`: how long policies and live clients are cached.
+  static Result<std::unique_ptr<FederationSetup>> Create(catalog::Catalog& catalog,
+                                                         const FederationFlags& flags,
+                                                         int64_t revocation_delay_ms);
 
-  /// The recipient of a JWT bearer token, with what its audit record names (issuer, subject,
-  /// token id). 401 with the reason, 503 when the identity provider is unreachable.
+  /// The recipient of a JWT bearer token — an access token this server issued (OAuth client
+  /// credentials) or a token of a partner's identity provider (federation) — with what its audit
+  /// record names (issuer, subject, token id). 401 with the reason, 503 when the identity
+  /// provider is unreachable.
   Result<sharing::JwtRecipient> Authenticate(std::string_view token) const;
+
+  auth::OAuthServer& oauth() { return *oauth_; }
 
   /// IdP fetch rules (for checking the URLs of policies when they are created).
   const auth::IdpFetchOptions& fetch_options() const { return jwks_options_.fetch; }
@@ -52,7 +60,11 @@ class FederationSetup {
   const auth::TokenVerifier& verifier() const { return *verifier_; }
 
  private:
+  FederationSetup() = default;
+  void Build(catalog::Catalog& catalog, const FederationFlags& flags, int64_t policy_ttl_ms);
+
   auth::JwksCacheOptions jwks_options_;
+  std::unique_ptr<auth::OAuthServer> oauth_;
   std::unique_ptr<auth::JwksCache> jwks_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<auth::FederationAuthenticator> federation_;

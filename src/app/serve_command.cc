@@ -33,6 +33,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "sharing/metastore_share_provider.h"
+#include "sharing/oauth_endpoints.h"
 #include "sharing/server_config.h"
 #include "sharing/sharing_service.h"
 #include "sharing/yaml_share_provider.h"
@@ -280,9 +281,10 @@ int RunPlatform(const PlatformFlags& flags) {
 
   sharing::MetastoreProviderOptions provider_options;
   provider_options.ttl_ms = flags.revocation_delay_ms;
-  FederationSetup federation(*catalog, flags.federation, flags.revocation_delay_ms);
-  provider_options.jwt_authenticator = [&federation](std::string_view token) {
-    return federation.Authenticate(token);
+  auto federation = FederationSetup::Create(*catalog, flags.federation, flags.revocation_delay_ms);
+  if (!federation) return Fail(federation.error());
+  provider_options.jwt_authenticator = [setup = federation->get()](std::string_view token) {
+    return setup->Authenticate(token);
   };
   auto provider = std::make_shared<sharing::MetastoreShareProvider>(*catalog, provider_options);
 
@@ -308,6 +310,11 @@ int RunPlatform(const PlatformFlags& flags) {
   http::Router router;
   if (auto st = (*service)->RegisterRoutes(router); !st) return Fail(st.error());
   if (auto st = (*management)->RegisterRoutes(router); !st) return Fail(st.error());
+  if (auto st = sharing::RegisterOAuthEndpoints(
+          router, (*federation)->oauth(), {sharing_options.endpoint, flags.public_url});
+      !st) {
+    return Fail(st.error());
+  }
   web::ActivationPageOptions page_options;
   page_options.sharing_endpoint = sharing_options.endpoint;
   if (auto st = web::RegisterActivationPage(router, page_options); !st) return Fail(st.error());

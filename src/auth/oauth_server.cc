@@ -164,7 +164,8 @@ tl::expected<OAuthServer::Client, OAuthError> OAuthServer::ClientFromAssertion(
   const int64_t now = NowMs();
   JwtExpectations expect;
   expect.issuer = client_id;
-  expect.audiences = {request.token_endpoint_url, issuer_};
+  expect.audiences = request.token_endpoint_urls;
+  expect.audiences.push_back(issuer_);
   expect.times = {now / 1000, options_.clock_skew_seconds};
   auto jwt = VerifyJwt(assertion, *keys, expect);
   if (!jwt) return Fail(400, "invalid_grant", jwt.error().message);

@@ -38,6 +38,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/jwk.h"
 #include "auth/jwt.h"
@@ -62,8 +63,8 @@ struct OAuthServerOptions {
 struct TokenRequest {
   std::string_view body;                       // the form
   const std::string* authorization = nullptr;  // the Authorization header, if any
-  /// The token endpoint's URL as this server is reached (an accepted assertion audience).
-  std::string token_endpoint_url;
+  /// The token endpoint's URLs as this server is reached (accepted assertion audiences).
+  std::vector<std::string> token_endpoint_urls;
 };
 
 /// An error reply of the token endpoint (RFC 6749 §5.2).

@@ -55,7 +55,7 @@ class OAuthServerTest : public ::testing::Test {
     TokenRequest request;
     request.body = body;
     request.authorization = auth ? &*auth : nullptr;
-    request.token_endpoint_url = kTokenUrl;
+    request.token_endpoint_urls = {kTokenUrl};
     return server_->IssueToken(request);
   }
   std::string Basic(const std::string& id, const std::string& secret) {

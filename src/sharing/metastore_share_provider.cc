@@ -77,6 +77,7 @@ struct TokenEntry {
   IpGate ips;
   std::optional<int64_t> token_expires_at;
   std::optional<int64_t> recipient_expires_at;
+  bool client_secret = false;  // the token is an OAuth client's secret, not a bearer token
 };
 
 struct RecipientEntry {
@@ -272,6 +273,8 @@ struct MetastoreShareProvider::Impl {
     entry->ips = IpGate::From(auth->recipient.ip_access_list);
     entry->token_expires_at = auth->token.expires_at;
     entry->recipient_expires_at = auth->recipient.expiration_time;
+    entry->client_secret =
+        auth->recipient.authentication_type == catalog::kAuthOAuthClientCredentials;
     tokens.PutIfGeneration(std::move(digest), entry, now + options.ttl_ms, gen);
     // The request will ask for the recipient's grants next: load them now with the recipient
     // just read, which saves reading it again (two metastore calls per cold request, not three).
@@ -482,6 +485,13 @@ Result<Recipient> MetastoreShareProvider::Authenticate(const std::string* author
     return MakeError(ErrorCode::kUnauthenticated,
                      "Invalid or expired bearer token; ask the data provider for a new "
                      "credential file");
+  }
+  if (entry->client_secret) {
+    // Issue 12: a client secret is exchanged for short-lived access tokens, never sent as one.
+    return MakeError(ErrorCode::kUnauthenticated,
+                     "This is an OAuth client secret, not a bearer token: exchange it at the "
+                     "token endpoint of your profile for an access token (a "
+                     "shareCredentialsVersion 2 profile makes the Delta Sharing clients do it)");
   }
   LS_RETURN_IF_ERROR(entry->ips.Check(remote_address));
   return Recipient{entry->recipient, /*anonymous=*/false};

@@ -402,6 +402,20 @@ TEST_F(MetastoreProviderTest, JwtBearersAreIdentifiedByTheJwtAuthenticator) {
   EXPECT_TRUE(provider_->Authenticate(&opaque, "10.1.2.3"));
 }
 
+// Issue 12: the secret of an OAuth client recipient is exchanged for access tokens at the token
+// endpoint; sent as a bearer token it is refused, saying so.
+TEST_F(MetastoreProviderTest, OAuthClientSecretsAreNotBearerTokens) {
+  ASSERT_OK(catalog_->CreateRecipient(
+      {.name = "m2m", .authentication_type = "OAUTH_CLIENT_CREDENTIALS", .owner = "admin"}));
+  ASSERT_OK(catalog_->AddRecipientToken("m2m", "client-secret-0123456789abcdef", std::nullopt,
+                                        "admin"));
+  std::string header = "Bearer client-secret-0123456789abcdef";
+  auto r = provider_->Authenticate(&header, "127.0.0.1");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_NE(r.error().message.find("OAuth client secret"), std::string::npos);
+}
+
 TEST_F(MetastoreProviderTest, RevocationIsImmediateAfterInvalidateRecipient) {
   std::string header = Recipient("acme");
   ASSERT_OK(provider_->Authenticate(&header, "127.0.0.1"));

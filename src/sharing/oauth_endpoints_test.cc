@@ -1,0 +1,99 @@
+#include "sharing/oauth_endpoints.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "common/strings.h"
+
+// Designated initializers naming only the fields a test cares about are the point here.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace lakeshare::sharing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class OAuthEndpointsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = fs::temp_directory_path() / ("lakeshare-oauth-endpoints-" + std::to_string(::getpid()) +
+                                        "-" + std::to_string(counter++));
+    fs::create_directories(dir_);
+    catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string());
+    server_ = *auth::OAuthServer::Create(*catalog_);
+    ASSERT_TRUE(RegisterOAuthEndpoints(router_, *server_, {"/delta-sharing", ""}));
+    auto r = catalog_->CreateRecipient(
+        {.name = "acme", .authentication_type = "OAUTH_CLIENT_CREDENTIALS"});
+    ASSERT_TRUE(r);
+    client_id_ = r->id;
+    ASSERT_TRUE(catalog_->AddRecipientToken("acme", "the-secret", std::nullopt, "admin"));
+  }
+  void TearDown() override {
+    server_.reset();
+    catalog_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  http::Response Post(std::string body, std::vector<http::Field> headers) {
+    headers.emplace_back("Host", "share.example.com");
+    auto request = http::Request::Create("POST", "/delta-sharing/oauth/token", headers,
+                                         std::move(body), "127.0.0.1");
+    EXPECT_TRUE(request);
+    return router_.Dispatch(*request);
+  }
+
+  fs::path dir_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<auth::OAuthServer> server_;
+  http::Router router_;
+  std::string client_id_;
+};
+
+TEST_F(OAuthEndpointsTest, TheConnectorsRequestGetsABearerTokenThatIsNotCached) {
+  // Exactly the headers and body of the Python connector's ClientSecretOAuthClient.
+  http::Response r = Post("grant_type=client_credentials",
+                          {{"accept", "application/json"},
+                           {"authorization", "Basic " + Base64Encode(client_id_ + ":the-secret")},
+                           {"content-type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(r.status(), 200) << r.body();
+  json body = json::parse(r.body());
+  EXPECT_EQ(body["token_type"], "Bearer");
+  EXPECT_EQ(body["expires_in"], 3600);
+  EXPECT_TRUE(server_->VerifyAccessToken(body["access_token"].get<std::string>()));
+  EXPECT_EQ(*r.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(*r.Header("Pragma"), "no-cache");
+}
+
+TEST_F(OAuthEndpointsTest, ErrorsAreOAuthErrors) {
+  http::Response bad = Post("grant_type=client_credentials",
+                            {{"authorization", "Basic " + Base64Encode(client_id_ + ":wrong")},
+                             {"content-type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(bad.status(), 401);
+  EXPECT_EQ(json::parse(bad.body())["error"], "invalid_client");
+  EXPECT_NE(bad.Header("WWW-Authenticate"), nullptr);
+  EXPECT_EQ(bad.body().find("wrong"), std::string::npos);
+  http::Response json_body =
+      Post(R"({"grant_type":"client_credentials"})", {{"content-type", "application/json"}});
+  EXPECT_EQ(json_body.status(), 400);
+  EXPECT_EQ(json::parse(json_body.body())["error"], "invalid_request");
+}
+
+TEST_F(OAuthEndpointsTest, TheSigningKeysArePublished) {
+  auto request = http::Request::Create("GET", "/delta-sharing/oauth/jwks", {}, "", "127.0.0.1");
+  http::Response r = router_.Dispatch(*request);
+  ASSERT_EQ(r.status(), 200);
+  auto set = auth::ParseJwks(r.body());
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->keys.size(), 2u);
+  EXPECT_EQ(r.body().find("\"d\""), std::string::npos);  // no private part
+}
+
+}  // namespace
+}  // namespace lakeshare::sharing
