@@ -31,6 +31,30 @@ std::string DiscoveryUrl(std::string_view issuer) {
   return std::string(issuer) + "/.well-known/openid-configuration";
 }
 
+Result<std::string> DiscoverIdpUrl(std::string_view issuer, std::string_view member,
+                                   const DocumentFetcher& fetcher, const IdpFetchOptions& options) {
+  LS_ASSIGN_OR_RETURN(std::string text, fetcher(DiscoveryUrl(issuer)));
+  LS_ASSIGN_OR_RETURN(auto doc, internal::ParseJoseObject(text, kIdentityProviderJsonLimits,
+                                                          "The OpenID Provider configuration",
+                                                          ErrorCode::kUnavailable));
+  auto named = doc.find("issuer");
+  if (named == doc.end() || !named->is_string() || *named != issuer) {
+    return Errorf(ErrorCode::kUnavailable,
+                  "The OpenID Provider configuration of '{}' names another issuer; it is not used",
+                  Printable(issuer));
+  }
+  auto url = doc.find(member);
+  if (url == doc.end() || !url->is_string()) {
+    return Errorf(ErrorCode::kUnavailable, "The OpenID Provider configuration of '{}' has no {}",
+                  Printable(issuer), member);
+  }
+  std::string out = url->get<std::string>();
+  if (auto ok = CheckIdpUrl(out, options); !ok) {
+    return MakeError(ErrorCode::kUnavailable, ok.error().message);
+  }
+  return out;
+}
+
 JwksCache::JwksCache(JwksCacheOptions options) : options_(std::move(options)) {
   if (!options_.fetcher) {
     options_.fetcher = [fetch = options_.fetch](const std::string& url) {
@@ -161,29 +185,9 @@ Result<JwksCache::Keys> JwksCache::Fetch(const JwksSource& source, std::string& 
   std::string jwks_uri = source.jwks_uri;
   if (jwks_uri.empty()) jwks_uri = discovered;
   if (jwks_uri.empty()) {
-    auto doc_text = options_.fetcher(DiscoveryUrl(source.issuer));
-    if (!doc_text) return fail(doc_text.error());
-    auto doc =
-        internal::ParseJoseObject(*doc_text, kIdentityProviderJsonLimits,
-                                  "The OpenID Provider configuration", ErrorCode::kUnavailable);
-    if (!doc) return fail(doc.error());
-    auto issuer = doc->find("issuer");
-    if (issuer == doc->end() || !issuer->is_string() || *issuer != source.issuer) {
-      return fail(Error{ErrorCode::kUnavailable,
-                        fmt::format("The OpenID Provider configuration of '{}' names another "
-                                    "issuer; its keys are not used",
-                                    Printable(source.issuer))});
-    }
-    auto uri = doc->find("jwks_uri");
-    if (uri == doc->end() || !uri->is_string()) {
-      return fail(Error{ErrorCode::kUnavailable,
-                        fmt::format("The OpenID Provider configuration of '{}' has no jwks_uri",
-                                    Printable(source.issuer))});
-    }
-    jwks_uri = uri->get<std::string>();
-    if (auto ok = CheckIdpUrl(jwks_uri, options_.fetch); !ok) {
-      return fail(Error{ErrorCode::kUnavailable, ok.error().message});
-    }
+    auto uri = DiscoverIdpUrl(source.issuer, "jwks_uri", options_.fetcher, options_.fetch);
+    if (!uri) return fail(uri.error());
+    jwks_uri = *uri;
     discovered = jwks_uri;
   }
   auto text = options_.fetcher(jwks_uri);

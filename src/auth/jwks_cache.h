@@ -65,6 +65,12 @@ struct JwksCacheOptions {
 /// The URL of the OpenID Provider configuration of `issuer`.
 std::string DiscoveryUrl(std::string_view issuer);
 
+/// The URL `member` ("jwks_uri", "token_endpoint") of `issuer`'s OpenID Provider configuration,
+/// fetched with `fetcher`: the document's `issuer` must be `issuer` exactly, and the URL must pass
+/// CheckIdpUrl. kUnavailable otherwise.
+Result<std::string> DiscoverIdpUrl(std::string_view issuer, std::string_view member,
+                                   const DocumentFetcher& fetcher, const IdpFetchOptions& options);
+
 class JwksCache {
  public:
   using Keys = std::shared_ptr<const JsonWebKeySet>;

@@ -85,6 +85,14 @@ TEST(JwksCacheTest, DiscoversOnceThenServesFromTheCacheUntilMaxAge) {
   EXPECT_EQ(cache.stats().fetches, 2);
 }
 
+TEST(JwksCacheTest, DiscoveryGivesTheTokenEndpointForProfileTemplates) {
+  ScriptedIdp idp;
+  auto url = DiscoverIdpUrl(kIssuer, "token_endpoint", idp.Options().fetcher, {});
+  ASSERT_TRUE(url) << url.error().ToString();
+  EXPECT_EQ(*url, "https://idp.example.com/token");
+  EXPECT_FALSE(DiscoverIdpUrl(kIssuer, "userinfo_endpoint", idp.Options().fetcher, {}));
+}
+
 TEST(JwksCacheTest, AJwksUriOfThePolicySkipsDiscovery) {
   ScriptedIdp idp;
   JwksCache cache(idp.Options());
@@ -104,6 +112,7 @@ TEST(JwksCacheTest, ADiscoveryDocumentOfAnotherIssuerIsNotUsed) {
     ASSERT_FALSE(keys) << issuer;
     EXPECT_EQ(keys.error().code, ErrorCode::kUnavailable);
     EXPECT_NE(keys.error().message.find("names another issuer"), std::string::npos);
+    EXPECT_FALSE(DiscoverIdpUrl(kIssuer, "token_endpoint", idp.Options().fetcher, {}));
   }
   EXPECT_EQ(idp.Fetches(kJwksUri), 0);
   // A jwks_uri that is not https is not fetched either.
