@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 #include <limits>
 
 #include "admin/api_internal.h"
@@ -8,13 +7,6 @@
 
 namespace lakeshare::admin::internal {
 namespace {
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-bool Contains(std::string_view s, std::string_view part) {
-  return s.find(part) != std::string_view::npos;
-}
 
 std::string_view TypeName(const Json& value) {
   switch (value.type()) {
@@ -89,163 +81,59 @@ void PutOptional(Json& out, const char* key, const std::optional<int64_t>& value
 
 }  // namespace
 
-ApiError FromError(const Error& error) {
-  const std::string& m = error.message;
-  switch (error.code) {
-    case ErrorCode::kMalformedRequest:
-      return {400, "MALFORMED_REQUEST", m};
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kUnsupported:
-      return {400, "INVALID_PARAMETER_VALUE", m};
-    case ErrorCode::kUnauthenticated:
-      return {401, "UNAUTHENTICATED", m};
-    case ErrorCode::kPermissionDenied:
-      return {403, "PERMISSION_DENIED", m};
-    case ErrorCode::kNotFound: {
-      // The catalog names the missing object first ("Share 'x' does not exist").
-      if (Contains(m, "is not in share")) {
-        return {404, "RESOURCE_DOES_NOT_EXIST", m};
-      }
-      for (auto [prefix, code] :
-           {std::pair<std::string_view, std::string_view>{"Catalog '", "CATALOG_DOES_NOT_EXIST"},
-            {"Schema '", "SCHEMA_DOES_NOT_EXIST"},
-            {"Table '", "TABLE_DOES_NOT_EXIST"},
-            {"Share '", "SHARE_DOES_NOT_EXIST"},
-            {"Recipient '", "RECIPIENT_DOES_NOT_EXIST"},
-            {"Principal '", "PRINCIPAL_DOES_NOT_EXIST"}}) {
-        if (StartsWith(m, prefix)) {
-          return {404, std::string(code), m};
-        }
-      }
-      return {404, "RESOURCE_DOES_NOT_EXIST", m};
-    }
-    case ErrorCode::kAlreadyExists: {
-      if (Contains(m, "already holds") || Contains(m, "already exposes")) {
-        return {409, "RESOURCE_ALREADY_EXISTS", m};
-      }
-      for (auto [prefix, code] :
-           {std::pair<std::string_view, std::string_view>{"Catalog '", "CATALOG_ALREADY_EXISTS"},
-            {"Schema '", "SCHEMA_ALREADY_EXISTS"},
-            {"Table '", "TABLE_ALREADY_EXISTS"},
-            {"Share '", "SHARE_ALREADY_EXISTS"},
-            {"Recipient '", "RECIPIENT_ALREADY_EXISTS"},
-            {"Principal '", "PRINCIPAL_ALREADY_EXISTS"}}) {
-        if (StartsWith(m, prefix)) {
-          return {409, std::string(code), m};
-        }
-      }
-      return {409, "RESOURCE_ALREADY_EXISTS", m};
-    }
-    case ErrorCode::kResourceExhausted:
-      return {429, "RESOURCE_EXHAUSTED", m};
-    case ErrorCode::kUnavailable:
-      return {503, "TEMPORARILY_UNAVAILABLE", m};
-    case ErrorCode::kCorrupt:
-    case ErrorCode::kInternal:
-      break;
-  }
-  // The detail may name files or hosts: the reply carries a generic message (ErrorReply adds
-  // the request id); ErrorCodeOf keeps the code for the log.
-  return {500, "INTERNAL_ERROR", m};
-}
-
-ErrorCode ErrorCodeOf(const ApiError& error) {
-  switch (error.status) {
-    case 400:
-      return error.error_code == "MALFORMED_REQUEST" ? ErrorCode::kMalformedRequest
-                                                     : ErrorCode::kInvalidArgument;
-    case 401:
-      return ErrorCode::kUnauthenticated;
-    case 403:
-      return ErrorCode::kPermissionDenied;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 405:
-      return ErrorCode::kUnsupported;
-    case 409:
-      return ErrorCode::kAlreadyExists;
-    case 429:
-      return ErrorCode::kResourceExhausted;
-    case 503:
-      return ErrorCode::kUnavailable;
-    default:
-      return ErrorCode::kInternal;
-  }
-}
-
 http::Response JsonReply(const Json& body, int status) {
   return http::Response::Json(body.dump(-1, ' ', false, Json::error_handler_t::replace), status);
 }
 
-http::Response ErrorReply(const ApiError& error, std::string_view request_id) {
-  std::string message = error.message;
-  if (error.status >= 500) {
-    message =
-        error.status == 503 ? "Temporarily unavailable, retry in a few seconds" : "Internal error";
-    if (!request_id.empty()) {
-      message += fmt::format(" (request id {})", request_id);
-    }
-  }
-  http::Response response =
-      JsonReply(Json{{"error_code", error.error_code}, {"message", message}}, error.status);
-  if (error.status == 401) {
-    response.SetHeader("WWW-Authenticate", "Bearer");
-  } else if (error.status == 503) {
-    response.SetHeader("Retry-After", "1");
-  }
-  response.set_error(Error{ErrorCodeOf(error), error.message});
-  return response;
-}
-
-ApiResult<Json> ParseBody(std::string_view body) {
+Result<Json> ParseBody(std::string_view body) {
   size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) {
     return Json::object();
   }
   if (NestedDeeperThan(body, 32)) {
-    return Fail(400, "MALFORMED_REQUEST", "The request body nests JSON deeper than 32 levels");
+    return MakeError(ErrorCode::kMalformedRequest, "The request body nests JSON deeper than 32 levels");
   }
   Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
-    return Fail(400, "MALFORMED_REQUEST",
+    return MakeError(ErrorCode::kMalformedRequest,
                 "The request body is not valid JSON; send a JSON object (Content-Type: "
                 "application/json)");
   }
   if (!parsed.is_object()) {
-    return Fail(400, "MALFORMED_REQUEST",
+    return MakeError(ErrorCode::kMalformedRequest,
                 fmt::format("The request body must be a JSON object, got {}", TypeName(parsed)));
   }
   return parsed;
 }
 
-ApiResult<std::optional<std::string>> OptString(const Json& object, std::string_view key,
+Result<std::optional<std::string>> OptString(const Json& object, std::string_view key,
                                                 size_t max_bytes) {
   const Json* v = Field(object, key);
   if (v == nullptr) {
     return std::optional<std::string>();
   }
   if (!v->is_string()) {
-    return InvalidParam("Field '{}' must be a string, got {}", key, TypeName(*v));
+    return InvalidArgument("Field '{}' must be a string, got {}", key, TypeName(*v));
   }
   const std::string& s = v->get_ref<const std::string&>();
   if (s.size() > max_bytes) {
-    return InvalidParam("Field '{}' is longer than {} bytes", key, max_bytes);
+    return InvalidArgument("Field '{}' is longer than {} bytes", key, max_bytes);
   }
   return std::optional<std::string>(s);
 }
 
-ApiResult<std::string> ReqString(const Json& object, std::string_view key) {
+Result<std::string> ReqString(const Json& object, std::string_view key) {
   auto v = OptString(object, key);
   if (!v) {
-    return tl::unexpected<ApiError>(v.error());
+    return tl::unexpected<Error>(v.error());
   }
   if (!*v || (*v)->empty()) {
-    return InvalidParam("Field '{}' is required", key);
+    return InvalidArgument("Field '{}' is required", key);
   }
   return std::move(**v);
 }
 
-ApiResult<std::optional<int64_t>> OptInt(const Json& object, std::string_view key) {
+Result<std::optional<int64_t>> OptInt(const Json& object, std::string_view key) {
   const Json* v = Field(object, key);
   if (v == nullptr) {
     return std::optional<int64_t>();
@@ -254,7 +142,7 @@ ApiResult<std::optional<int64_t>> OptInt(const Json& object, std::string_view ke
   if (v->is_number_unsigned()) {
     uint64_t u = v->get<uint64_t>();
     if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return InvalidParam("Field '{}' is out of range", key);
+      return InvalidArgument("Field '{}' is out of range", key);
     }
     return std::optional<int64_t>(static_cast<int64_t>(u));
   }
@@ -268,54 +156,54 @@ ApiResult<std::optional<int64_t>> OptInt(const Json& object, std::string_view ke
     }
   }
   if (v->is_number_float()) {
-    return InvalidParam(
+    return InvalidArgument(
         "Field '{}' must be an integer, got a number with a fraction or out of "
         "range",
         key);
   }
-  return InvalidParam("Field '{}' must be an integer, got {}", key, TypeName(*v));
+  return InvalidArgument("Field '{}' must be an integer, got {}", key, TypeName(*v));
 }
 
-ApiResult<std::optional<bool>> OptBool(const Json& object, std::string_view key) {
+Result<std::optional<bool>> OptBool(const Json& object, std::string_view key) {
   const Json* v = Field(object, key);
   if (v == nullptr) {
     return std::optional<bool>();
   }
   if (!v->is_boolean()) {
-    return InvalidParam("Field '{}' must be true or false, got {}", key, TypeName(*v));
+    return InvalidArgument("Field '{}' must be true or false, got {}", key, TypeName(*v));
   }
   return std::optional<bool>(v->get<bool>());
 }
 
-ApiResult<const Json*> OptObject(const Json& object, std::string_view key) {
+Result<const Json*> OptObject(const Json& object, std::string_view key) {
   const Json* v = Field(object, key);
   if (v != nullptr && !v->is_object()) {
-    return InvalidParam("Field '{}' must be an object, got {}", key, TypeName(*v));
+    return InvalidArgument("Field '{}' must be an object, got {}", key, TypeName(*v));
   }
   return v;
 }
 
-ApiResult<const Json*> OptArray(const Json& object, std::string_view key, size_t max_items) {
+Result<const Json*> OptArray(const Json& object, std::string_view key, size_t max_items) {
   const Json* v = Field(object, key);
   if (v == nullptr) {
     return v;
   }
   if (!v->is_array()) {
-    return InvalidParam("Field '{}' must be an array, got {}", key, TypeName(*v));
+    return InvalidArgument("Field '{}' must be an array, got {}", key, TypeName(*v));
   }
   if (v->size() > max_items) {
-    return InvalidParam("Field '{}' has {} entries; at most {} are allowed", key, v->size(),
+    return InvalidArgument("Field '{}' has {} entries; at most {} are allowed", key, v->size(),
                         max_items);
   }
   return v;
 }
 
-ApiResult<std::optional<std::vector<std::string>>> OptStringArray(const Json& object,
+Result<std::optional<std::vector<std::string>>> OptStringArray(const Json& object,
                                                                   std::string_view key,
                                                                   size_t max_items) {
   auto array = OptArray(object, key, max_items);
   if (!array) {
-    return tl::unexpected<ApiError>(array.error());
+    return tl::unexpected<Error>(array.error());
   }
   if (*array == nullptr) {
     return std::optional<std::vector<std::string>>();
@@ -323,30 +211,30 @@ ApiResult<std::optional<std::vector<std::string>>> OptStringArray(const Json& ob
   std::vector<std::string> out;
   for (const Json& item : **array) {
     if (!item.is_string()) {
-      return InvalidParam("Field '{}' must hold strings, got {}", key, TypeName(item));
+      return InvalidArgument("Field '{}' must hold strings, got {}", key, TypeName(item));
     }
     if (item.get_ref<const std::string&>().size() > kMaxStringBytes) {
-      return InvalidParam("An entry of '{}' is longer than {} bytes", key, kMaxStringBytes);
+      return InvalidArgument("An entry of '{}' is longer than {} bytes", key, kMaxStringBytes);
     }
     out.push_back(item.get<std::string>());
   }
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
-ApiResult<std::optional<int64_t>> QueryInt(const http::Request& request, std::string_view name) {
+Result<std::optional<int64_t>> QueryInt(const http::Request& request, std::string_view name) {
   const std::string* v = request.QueryParam(name);
   if (v == nullptr) {
     return std::optional<int64_t>();
   }
   auto parsed = ParseInt64(*v);
   if (!parsed) {
-    return InvalidParam("Query parameter '{}' must be an integer, got '{}'", name,
+    return InvalidArgument("Query parameter '{}' must be an integer, got '{}'", name,
                         v->substr(0, 64));
   }
   return std::optional<int64_t>(*parsed);
 }
 
-ApiResult<std::optional<bool>> QueryBool(const http::Request& request, std::string_view name) {
+Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_view name) {
   const std::string* v = request.QueryParam(name);
   if (v == nullptr) {
     return std::optional<bool>();
@@ -358,26 +246,26 @@ ApiResult<std::optional<bool>> QueryBool(const http::Request& request, std::stri
   if (lower == "false" || lower == "0") {
     return std::optional<bool>(false);
   }
-  return InvalidParam("Query parameter '{}' must be true or false, got '{}'", name,
+  return InvalidArgument("Query parameter '{}' must be true or false, got '{}'", name,
                       v->substr(0, 64));
 }
 
-ApiResult<Paging> ParsePaging(const http::Request& request) {
+Result<Paging> ParsePaging(const http::Request& request) {
   Paging paging;
   auto max = QueryInt(request, "max_results");
   if (!max) {
-    return tl::unexpected<ApiError>(max.error());
+    return tl::unexpected<Error>(max.error());
   }
   if (*max) {
     if (**max < 0 || **max > kMaxPageSize) {
-      return InvalidParam("max_results must be between 0 and {}, got {}", kMaxPageSize, **max);
+      return InvalidArgument("max_results must be between 0 and {}, got {}", kMaxPageSize, **max);
     }
     paging.all = false;
     paging.max_results = **max == 0 ? kDefaultPageSize : **max;
   }
   if (const std::string* token = request.QueryParam("page_token")) {
     if (token->size() > 1024) {
-      return InvalidParam("Invalid page_token");
+      return InvalidArgument("Invalid page_token");
     }
     paging.page_token = *token;
   }
@@ -526,15 +414,15 @@ std::string_view AuthenticationTypeName(std::string_view catalog_type) {
   return catalog_type == "OIDC" ? std::string_view("OIDC_FEDERATION") : catalog_type;
 }
 
-ApiResult<std::string> CanonicalPartitions(const Json& partitions) {
+Result<std::string> CanonicalPartitions(const Json& partitions) {
   constexpr size_t kMaxPartitions = 100;
   constexpr size_t kMaxValues = 32;
   if (!partitions.is_array()) {
-    return InvalidParam("'partitions' must be an array of {{\"values\": [...]}}, got {}",
+    return InvalidArgument("'partitions' must be an array of {{\"values\": [...]}}, got {}",
                         TypeName(partitions));
   }
   if (partitions.size() > kMaxPartitions) {
-    return InvalidParam("'partitions' has {} entries; at most {} are allowed", partitions.size(),
+    return InvalidArgument("'partitions' has {} entries; at most {} are allowed", partitions.size(),
                         kMaxPartitions);
   }
   if (partitions.empty()) {
@@ -544,33 +432,33 @@ ApiResult<std::string> CanonicalPartitions(const Json& partitions) {
   for (size_t i = 0; i < partitions.size(); ++i) {
     const Json& partition = partitions[i];
     if (!partition.is_object()) {
-      return InvalidParam("partitions[{}] must be an object with 'values', got {}", i,
+      return InvalidArgument("partitions[{}] must be an object with 'values', got {}", i,
                           TypeName(partition));
     }
     for (const auto& item : partition.items()) {
       if (item.key() != "values") {
-        return InvalidParam("partitions[{}] has an unknown field '{}'; only 'values' is allowed", i,
+        return InvalidArgument("partitions[{}] has an unknown field '{}'; only 'values' is allowed", i,
                             item.key());
       }
     }
     const Json* values = Field(partition, "values");
     if (values == nullptr || !values->is_array() || values->empty()) {
-      return InvalidParam("partitions[{}].values must be a non-empty array", i);
+      return InvalidArgument("partitions[{}].values must be a non-empty array", i);
     }
     if (values->size() > kMaxValues) {
-      return InvalidParam("partitions[{}].values has more than {} entries", i, kMaxValues);
+      return InvalidArgument("partitions[{}].values has more than {} entries", i, kMaxValues);
     }
     Json canonical_values = Json::array();
     for (size_t j = 0; j < values->size(); ++j) {
       const Json& v = (*values)[j];
       std::string where = fmt::format("partitions[{}].values[{}]", i, j);
       if (!v.is_object()) {
-        return InvalidParam("{} must be an object, got {}", where, TypeName(v));
+        return InvalidArgument("{} must be an object, got {}", where, TypeName(v));
       }
       for (const auto& item : v.items()) {
         const std::string& k = item.key();
         if (k != "name" && k != "op" && k != "value" && k != "recipient_property_key") {
-          return InvalidParam(
+          return InvalidArgument(
               "{} has an unknown field '{}' (allowed: name, op, value, "
               "recipient_property_key)",
               where, k);
@@ -582,20 +470,20 @@ ApiResult<std::string> CanonicalPartitions(const Json& partitions) {
       auto key = OptString(v, "recipient_property_key", 255);
       for (const auto* r : {&name, &op, &value, &key}) {
         if (!*r) {
-          return InvalidParam("{}: {}", where, r->error().message);
+          return InvalidArgument("{}: {}", where, r->error().message);
         }
       }
       if (!*name || (*name)->empty()) {
-        return InvalidParam("{}.name is required (a partition column)", where);
+        return InvalidArgument("{}.name is required (a partition column)", where);
       }
       if (!*op || (**op != "EQUAL" && **op != "LIKE")) {
-        return InvalidParam("{}.op must be EQUAL or LIKE", where);
+        return InvalidArgument("{}.op must be EQUAL or LIKE", where);
       }
       if (*value && *key) {
-        return InvalidParam("{} sets both 'value' and 'recipient_property_key'; give one", where);
+        return InvalidArgument("{} sets both 'value' and 'recipient_property_key'; give one", where);
       }
       if (*key && (*key)->empty()) {
-        return InvalidParam("{}.recipient_property_key must not be empty", where);
+        return InvalidArgument("{}.recipient_property_key must not be empty", where);
       }
       Json c{{"name", **name}, {"op", **op}};
       if (*value) {
@@ -611,10 +499,10 @@ ApiResult<std::string> CanonicalPartitions(const Json& partitions) {
   return out.dump();
 }
 
-ApiResult<catalog::SharedDataObject> ParseDataObject(const Json& object,
+Result<catalog::SharedDataObject> ParseDataObject(const Json& object,
                                                      catalog::SharedObjectChange::Action action) {
   if (!object.is_object()) {
-    return InvalidParam("'data_object' must be an object, got {}", TypeName(object));
+    return InvalidArgument("'data_object' must be an object, got {}", TypeName(object));
   }
   catalog::SharedDataObject o;
   auto name = OptString(object, "name", 767);
@@ -624,11 +512,11 @@ ApiResult<catalog::SharedDataObject> ParseDataObject(const Json& object,
   auto history = OptString(object, "history_data_sharing_status", 64);
   for (const auto* r : {&name, &type, &shared_as, &comment, &history}) {
     if (!*r) {
-      return tl::unexpected<ApiError>(r->error());
+      return tl::unexpected<Error>(r->error());
     }
   }
   if (*type && **type != "TABLE") {
-    return InvalidParam("data_object_type '{}' is not supported; Lakeshare shares TABLE objects",
+    return InvalidArgument("data_object_type '{}' is not supported; Lakeshare shares TABLE objects",
                         **type);
   }
   if (*name) {
@@ -639,17 +527,17 @@ ApiResult<catalog::SharedDataObject> ParseDataObject(const Json& object,
   }
   if (action == catalog::SharedObjectChange::Action::kRemove) {
     if (o.name.empty() && o.shared_as.empty()) {
-      return InvalidParam(
+      return InvalidArgument(
           "A REMOVE data_object needs 'name' (catalog.schema.table) or "
           "'shared_as'");
     }
     return o;
   }
   if (o.name.empty()) {
-    return InvalidParam("data_object.name is required (catalog.schema.table)");
+    return InvalidArgument("data_object.name is required (catalog.schema.table)");
   }
   if (std::count(o.name.begin(), o.name.end(), '.') != 2) {
-    return InvalidParam("data_object.name '{}' must be a full table name catalog.schema.table",
+    return InvalidArgument("data_object.name '{}' must be a full table name catalog.schema.table",
                         o.name);
   }
   if (*comment) {
@@ -657,50 +545,36 @@ ApiResult<catalog::SharedDataObject> ParseDataObject(const Json& object,
   }
   if (*history) {
     if (**history != "ENABLED" && **history != "DISABLED") {
-      return InvalidParam("history_data_sharing_status must be ENABLED or DISABLED, got '{}'",
+      return InvalidArgument("history_data_sharing_status must be ENABLED or DISABLED, got '{}'",
                           **history);
     }
     o.history_data_sharing_status = **history;
   }
   auto cdf = OptBool(object, "cdf_enabled");
   if (!cdf) {
-    return tl::unexpected<ApiError>(cdf.error());
+    return tl::unexpected<Error>(cdf.error());
   }
   if (*cdf) {
     o.cdf_enabled = **cdf;
   }
   auto start = OptInt(object, "start_version");
   if (!start) {
-    return tl::unexpected<ApiError>(start.error());
+    return tl::unexpected<Error>(start.error());
   }
   if (*start) {
     if (**start < 0) {
-      return InvalidParam("start_version must not be negative, got {}", **start);
+      return InvalidArgument("start_version must not be negative, got {}", **start);
     }
     o.start_version = **start;
   }
   if (const Json* partitions = Field(object, "partitions")) {
     auto canonical = CanonicalPartitions(*partitions);
     if (!canonical) {
-      return tl::unexpected<ApiError>(canonical.error());
+      return tl::unexpected<Error>(canonical.error());
     }
     o.partitions_json = std::move(*canonical);
   }
   return o;
-}
-
-std::string IsoTime(int64_t ms) {
-  int64_t seconds = ms / 1000;
-  int64_t millis = ms % 1000;
-  if (millis < 0) {
-    millis += 1000;
-    --seconds;
-  }
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
 std::optional<std::string> ActivationTokenOf(std::string_view param) {

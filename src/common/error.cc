@@ -19,6 +19,29 @@ std::string_view ErrorCodeName(ErrorCode code) {
   return "Unknown";
 }
 
+std::string_view ResourceKindName(ResourceKind kind) {
+  switch (kind) {
+    case ResourceKind::kMetastore: return "METASTORE";
+    case ResourceKind::kCatalog: return "CATALOG";
+    case ResourceKind::kSchema: return "SCHEMA";
+    case ResourceKind::kTable: return "TABLE";
+    case ResourceKind::kShare: return "SHARE";
+    case ResourceKind::kRecipient: return "RECIPIENT";
+    case ResourceKind::kPrincipal: return "PRINCIPAL";
+    case ResourceKind::kExternalLocation: return "EXTERNAL_LOCATION";
+    case ResourceKind::kStorageCredential: return "STORAGE_CREDENTIAL";
+    case ResourceKind::kGroup: return "GROUP";
+    case ResourceKind::kFederationPolicy: return "FEDERATION_POLICY";
+    case ResourceKind::kNone:
+    case ResourceKind::kSharedObject:
+    case ResourceKind::kActivationLink:
+    case ResourceKind::kRecipientToken:
+    case ResourceKind::kPrincipalToken:
+      return {};
+  }
+  return {};
+}
+
 std::string Error::ToString() const {
   std::string out(ErrorCodeName(code));
   out += ": ";

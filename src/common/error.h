@@ -1,10 +1,14 @@
-// Error vocabulary shared by every module. An Error is a code from a closed set plus a
-// user-visible message (no secrets, no server paths); http/error_response.cc is the only place
-// that maps a code to an HTTP status and protocol errorCode. Plain value type, thread-compatible.
+// Error vocabulary shared by every module. An Error is a code from a closed set, a user-visible
+// message (no secrets, no server paths) and, where the caller needs it, the kind of resource it is
+// about (set where the error is made: the catalog, the sharing provider, an API handler).
+// Renderers map code and resource kind to their API's reply without ever reading the message:
+// http/error_response.cc for the Delta Sharing protocol, admin/ for the Unity-Catalog-shaped
+// management API (SHARE_DOES_NOT_EXIST, ...). Plain value type, thread-compatible.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace lakeshare {
 
@@ -24,9 +28,40 @@ enum class ErrorCode {
 
 std::string_view ErrorCodeName(ErrorCode code);
 
+/// What an error is about, for APIs whose codes name the object ("SHARE_DOES_NOT_EXIST").
+/// kNone: not about one object (a bad parameter, a parse error, an outage).
+enum class ResourceKind {
+  kNone,
+  kMetastore,
+  kCatalog,
+  kSchema,
+  kTable,
+  kShare,
+  kSharedObject,  // a table's entry in a share ("'a.b.c' is not in share 's'")
+  kRecipient,
+  kActivationLink,
+  kRecipientToken,
+  kPrincipal,
+  kPrincipalToken,  // a principal's API token
+  kExternalLocation,
+  kStorageCredential,
+  kGroup,
+  kFederationPolicy,
+};
+
+/// "SHARE", "EXTERNAL_LOCATION", ...: the Unity Catalog spelling of a kind with an error code
+/// of its own (<NAME>_DOES_NOT_EXIST); empty for kinds answered as RESOURCE_... (kNone, a table's
+/// entry in a share, links and tokens).
+std::string_view ResourceKindName(ResourceKind kind);
+
 struct Error {
+  Error() = default;
+  Error(ErrorCode c, std::string m, ResourceKind r = ResourceKind::kNone)
+      : code(c), message(std::move(m)), resource(r) {}
+
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  ResourceKind resource = ResourceKind::kNone;
 
   /// Render as "<CodeName>: <message>" for logs and command-line output.
   std::string ToString() const;

@@ -16,8 +16,9 @@ template <typename T>
 using Result = tl::expected<T, Error>;
 using Status = Result<void>;
 
-inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message) {
-  return tl::unexpected<Error>(Error{code, std::move(message)});
+inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message,
+                                      ResourceKind resource = ResourceKind::kNone) {
+  return tl::unexpected<Error>(Error{code, std::move(message), resource});
 }
 
 template <typename... Args>
@@ -43,6 +44,25 @@ tl::unexpected<Error> Unsupported(fmt::format_string<Args...> f, Args&&... args)
 template <typename... Args>
 tl::unexpected<Error> NotFound(fmt::format_string<Args...> f, Args&&... args) {
   return MakeError(ErrorCode::kNotFound, fmt::format(f, std::forward<Args>(args)...));
+}
+
+/// kNotFound about one object: NotFound(ResourceKind::kShare, "Share '{}' does not exist", name).
+template <typename... Args>
+tl::unexpected<Error> NotFound(ResourceKind resource, fmt::format_string<Args...> f,
+                               Args&&... args) {
+  return MakeError(ErrorCode::kNotFound, fmt::format(f, std::forward<Args>(args)...), resource);
+}
+
+template <typename... Args>
+tl::unexpected<Error> AlreadyExists(ResourceKind resource, fmt::format_string<Args...> f,
+                                    Args&&... args) {
+  return MakeError(ErrorCode::kAlreadyExists, fmt::format(f, std::forward<Args>(args)...),
+                   resource);
+}
+
+template <typename... Args>
+tl::unexpected<Error> PermissionDenied(fmt::format_string<Args...> f, Args&&... args) {
+  return MakeError(ErrorCode::kPermissionDenied, fmt::format(f, std::forward<Args>(args)...));
 }
 
 inline Status OkStatus() { return {}; }

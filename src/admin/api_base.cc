@@ -1,0 +1,299 @@
+#include <algorithm>
+#include <chrono>
+
+#include "admin/api_base_internal.h"
+
+namespace lakeshare::admin::internal {
+
+using catalog::Privilege;
+using catalog::SecurableType;
+
+std::string JoinComma(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) {
+      out += ',';
+    }
+    out += item;
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SplitName(std::string_view what, std::string_view full,
+                                           size_t parts) {
+  std::vector<std::string> out;
+  for (std::string_view p : Split(full, '.')) {
+    out.emplace_back(p);
+  }
+  if (out.size() != parts ||
+      std::any_of(out.begin(), out.end(), [](const std::string& s) { return s.empty(); })) {
+    return InvalidArgument("Invalid {} name '{}': expected {} dot-separated parts", what, full,
+                           parts);
+  }
+  return out;
+}
+
+Result<std::string> DecodeLocalPageToken(const Paging& paging) {
+  if (paging.page_token.empty()) {
+    return std::string();
+  }
+  std::optional<std::string> decoded = Base64Decode(paging.page_token);
+  if (!decoded || decoded->empty() || (*decoded)[0] != 'g') {
+    return InvalidArgument("Invalid page_token");
+  }
+  return decoded->substr(1);
+}
+
+std::string EncodeLocalPageToken(std::string_view last_key) {
+  return Base64Encode("g" + std::string(last_key));
+}
+
+void PutNextToken(Json& out, const std::string& token) {
+  if (!token.empty()) {
+    out["next_page_token"] = token;
+  }
+}
+
+int64_t ApiBase::Now() const {
+  if (options_.clock_ms) {
+    return options_.clock_ms();
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void ApiBase::AccessChanged(const std::string& recipient) const {
+  if (options_.on_access_changed) {
+    options_.on_access_changed(recipient);
+  }
+}
+std::string ApiBase::BaseUrl(const http::Request& request) const {
+  if (!options_.public_url.empty()) {
+    return options_.public_url;
+  }
+  const std::string* host = request.Header("Host");
+  bool sane = host != nullptr && !host->empty() && host->size() <= 255 &&
+              std::all_of(host->begin(), host->end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+              });
+  return "http://" + (sane ? *host : std::string("localhost"));
+}
+
+std::string ApiBase::ActivationUrl(const http::Request& request, const std::string& link) const {
+  return BaseUrl(request) + options_.sharing_endpoint + "/activation/" + link;
+}
+Result<bool> ApiBase::HasMeta(const Caller& caller, Privilege privilege) const {
+  if (caller.is_admin) {
+    return true;
+  }
+  LS_ASSIGN_OR_RETURN(bool has, catalog_->HasPrivilege(caller.name, SecurableType::kMetastore,
+                                                       kMetastoreId, privilege));
+  return has;
+}
+
+Status ApiBase::RequireAdmin(const Caller& caller, std::string_view what) const {
+  if (!caller.is_admin) {
+    return PermissionDenied("Only a metastore admin can {}", what);
+  }
+  return {};
+}
+
+Result<catalog::CatalogInfo> ApiBase::VisibleCatalog(const Caller& caller, std::string_view name) {
+  auto info = catalog_->GetCatalog(name);
+  if (!info) {
+    return tl::unexpected<Error>(info.error());
+  }
+  if (caller.is_admin || SameName(info->owner, caller.name)) {
+    return *info;
+  }
+  LS_ASSIGN_OR_RETURN(bool use, catalog_->HasPrivilege(caller.name, SecurableType::kCatalog,
+                                                       info->name, Privilege::kUseCatalog));
+  if (!use) {
+    return NotFound(ResourceKind::kCatalog, "Catalog '{}' does not exist", name);
+  }
+  return *info;
+}
+
+Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
+                                                  std::string_view catalog_name,
+                                                  std::string_view schema_name) {
+  SchemaCtx ctx;
+  auto cat = catalog_->GetCatalog(catalog_name);
+  if (!cat) {
+    return tl::unexpected<Error>(cat.error());
+  }
+  ctx.catalog = std::move(*cat);
+  auto schema = catalog_->GetSchema(catalog_name, schema_name);
+  if (!schema) {
+    return tl::unexpected<Error>(schema.error());
+  }
+  ctx.schema = std::move(*schema);
+  ctx.owner_in_chain = caller.is_admin || SameName(ctx.catalog.owner, caller.name) ||
+                       SameName(ctx.schema.owner, caller.name);
+  if (!ctx.owner_in_chain) {
+    LS_ASSIGN_OR_RETURN(bool use,
+                        catalog_->HasPrivilege(caller.name, SecurableType::kSchema,
+                                               ctx.schema.full_name(), Privilege::kUseSchema));
+    if (!use) {
+      return NotFound(ResourceKind::kSchema, "Schema '{}.{}' does not exist", catalog_name,
+                      schema_name);
+    }
+  }
+  return ctx;
+}
+
+Result<ApiBase::TableCtx> ApiBase::VisibleTable(const Caller& caller, std::string_view full_name) {
+  LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", full_name, 3));
+  TableCtx ctx;
+  LS_ASSIGN_OR_RETURN(ctx.table, catalog_->GetTable(full_name));
+  LS_ASSIGN_OR_RETURN(bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable,
+                                                          full_name, Privilege::kSelect));
+  if (!select && !caller.is_admin) {
+    return NotFound(ResourceKind::kTable, "Table '{}' does not exist", full_name);
+  }
+  ctx.owner_in_chain = caller.is_admin || SameName(ctx.table.owner, caller.name);
+  if (!ctx.owner_in_chain) {
+    LS_ASSIGN_OR_RETURN(catalog::CatalogInfo cat, catalog_->GetCatalog(parts[0]));
+    LS_ASSIGN_OR_RETURN(catalog::SchemaInfo schema, catalog_->GetSchema(parts[0], parts[1]));
+    ctx.owner_in_chain = SameName(cat.owner, caller.name) || SameName(schema.owner, caller.name);
+  }
+  return ctx;
+}
+
+Result<catalog::ShareInfo> ApiBase::VisibleShare(const Caller& caller, std::string_view name,
+                                                 bool include_objects) {
+  auto share = catalog_->GetShare(name, include_objects);
+  if (!share) {
+    return tl::unexpected<Error>(share.error());
+  }
+  if (caller.is_admin || SameName(share->owner, caller.name)) {
+    return *share;
+  }
+  LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseShare));
+  if (!use) {
+    return NotFound(ResourceKind::kShare, "Share '{}' does not exist", name);
+  }
+  return *share;
+}
+
+Result<catalog::RecipientInfo> ApiBase::VisibleRecipient(const Caller& caller,
+                                                         std::string_view name) {
+  auto recipient = catalog_->GetRecipient(name);
+  if (!recipient) {
+    return tl::unexpected<Error>(recipient.error());
+  }
+  if (caller.is_admin || SameName(recipient->owner, caller.name)) {
+    return *recipient;
+  }
+  LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseRecipient));
+  if (!use) {
+    return NotFound(ResourceKind::kRecipient, "Recipient '{}' does not exist", name);
+  }
+  return *recipient;
+}
+
+/// The owner to store for a new object: the caller, or (admins only) an existing principal.
+Result<std::string> ApiBase::OwnerFor(const Caller& caller,
+                                      const std::optional<std::string>& owner) {
+  if (!owner || owner->empty() || SameName(*owner, caller.name)) {
+    return caller.name;
+  }
+  if (!caller.is_admin) {
+    return PermissionDenied(
+        "Only a metastore admin can create an object owned by someone "
+        "else; leave 'owner' out to own it yourself");
+  }
+  LS_RETURN_IF_ERROR(CheckPrincipalExists(*owner));
+  return *owner;
+}
+
+Status ApiBase::CheckPrincipalExists(const std::string& name) {
+  auto p = catalog_->GetPrincipal(name);
+  if (!p) {
+    if (p.error().code == ErrorCode::kNotFound) {
+      return InvalidArgument("owner '{}' is not a principal of this metastore", name);
+    }
+    return tl::unexpected<Error>(p.error());
+  }
+  return {};
+}
+/// Parse UC `changes[{principal, add, remove}]`.
+Result<std::vector<catalog::PermissionsChange>> ApiBase::ParseChanges(const Json& body,
+                                                                      http::Request& request) {
+  LS_ASSIGN_OR_RETURN(const Json* changes, OptArray(body, "changes", kMaxUpdates));
+  if (changes == nullptr) {
+    return InvalidArgument("Field 'changes' is required: [{{principal, add, remove}}]");
+  }
+  Param(request, "changes", changes->dump(-1, ' ', false, Json::error_handler_t::replace));
+  std::vector<catalog::PermissionsChange> out;
+  for (size_t i = 0; i < changes->size(); ++i) {
+    const Json& c = (*changes)[i];
+    if (!c.is_object()) {
+      return InvalidArgument("changes[{}] must be an object {{principal, add, remove}}", i);
+    }
+    catalog::PermissionsChange change;
+    LS_ASSIGN_OR_RETURN(change.principal, ReqString(c, "principal"));
+    for (auto [key, list] : {std::pair<const char*, std::vector<Privilege>*>{"add", &change.add},
+                             {"remove", &change.remove}}) {
+      LS_ASSIGN_OR_RETURN(auto names, OptStringArray(c, key, 16));
+      for (const std::string& n : names.value_or(std::vector<std::string>{})) {
+        auto p = catalog::ParsePrivilege(n);
+        if (!p) {
+          return InvalidArgument("changes[{}].{}: unknown privilege '{}'", i, key, n);
+        }
+        list->push_back(*p);
+      }
+    }
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
+Result<Json> ApiBase::ChangeSharePermissions(http::Request& request, const Caller& caller,
+                                             const std::string& name, const Json& body) {
+  LS_ASSIGN_OR_RETURN(auto changes, ParseChanges(body, request));
+  if (changes.size() == 1) {
+    request.audit()->recipient = changes[0].principal;
+  }
+  LS_ASSIGN_OR_RETURN(std::optional<bool> omit, OptBool(body, "omit_permissions_list"));
+  LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, false));
+  for (const catalog::PermissionsChange& c : changes) {
+    for (const auto* list : {&c.add, &c.remove}) {
+      for (Privilege p : *list) {
+        if (p != Privilege::kSelect) {
+          return InvalidArgument("Only SELECT can be granted on a share, got {}",
+                                 catalog::PrivilegeName(p));
+        }
+      }
+    }
+  }
+  if (!caller.is_admin && !SameName(share.owner, caller.name)) {
+    LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseShare));
+    LS_ASSIGN_OR_RETURN(bool set, HasMeta(caller, Privilege::kSetSharePermission));
+    if (!use || !set) {
+      return PermissionDenied(
+          "Granting on share '{}' needs its ownership, or USE_SHARE and "
+          "SET_SHARE_PERMISSION",
+          share.name);
+    }
+  }
+  for (const catalog::PermissionsChange& c : changes) {
+    if (c.add.empty()) {
+      continue;  // revoking needs no right on the recipient
+    }
+    // A recipient the caller may not see is reported missing, like one that does not exist.
+    LS_RETURN_IF_ERROR(VisibleRecipient(caller, c.principal));
+  }
+  LS_ASSIGN_OR_RETURN(auto assignments,
+                      catalog_->UpdatePermissions(SecurableType::kShare, share.name, changes));
+  for (const catalog::PermissionsChange& c : changes) {
+    AccessChanged(c.principal);
+  }
+  if (omit.value_or(false)) {
+    return Json::object();
+  }
+  return Json{{"privilege_assignments", PrivilegeAssignmentsJson(assignments)}};
+}
+}  // namespace lakeshare::admin::internal

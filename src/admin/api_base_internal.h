@@ -1,0 +1,222 @@
+// The shared core of the management API's resources (internal to admin/). Each resource
+// (catalogs_api.cc, shares_api.cc, ...) is one class deriving from ApiBase: it lists its routes in
+// AddRoutes and answers them with member handlers; ApiBase gives it the request context (clock,
+// base URL, access-change callback), the Unity Catalog ownership and privilege checks, and paging.
+// A new resource is one new file with a factory, declared in api_resources_internal.h and listed
+// once in management_service.cc.
+//
+// Handlers return Result<http::Response>: an Error becomes a Unity Catalog error reply
+// (uc_error.h) from its code and resource kind. Objects a caller may not see answer exactly like
+// objects that do not exist.
+//
+// Thread-safety: a resource's state is the catalog's; handlers are safe to call concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "admin/api_internal.h"
+#include "admin/management_service.h"
+#include "catalog/catalog.h"
+#include "common/result.h"
+#include "common/strings.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace lakeshare::admin::internal {
+
+inline constexpr std::string_view kUcPrefix = "/api/2.1/unity-catalog";
+inline constexpr std::string_view kLakesharePrefix = "/api/2.1/lakeshare";
+/// The one metastore's id in replies and in permissions/metastore/{id}.
+inline constexpr std::string_view kMetastoreId = "metastore";
+/// Most entries of one `updates` / `changes` array.
+inline constexpr size_t kMaxUpdates = 100;
+/// Far beyond any sane lifetime in seconds, and no overflow once multiplied by 1000.
+inline constexpr int64_t kMaxSeconds = int64_t{1} << 40;
+
+/// Who is calling: set by ManagementService::Authenticate as the request identity.
+struct Caller {
+  std::string name;
+  bool is_admin = false;
+};
+
+using ApiHandler = std::function<Result<http::Response>(http::Request&, const Caller&)>;
+
+/// One route of a resource: `action` names it in the audit log; public routes skip
+/// authentication and log their pattern instead of their path (they carry secrets).
+struct ApiRoute {
+  std::string method;
+  std::string path;
+  std::string action;
+  ApiHandler handler;
+  bool is_public = false;
+};
+
+/// Where a resource lists its routes.
+class RouteList {
+ public:
+  /// Add `handler` of `api` for `method` on `path` (a full pattern, e.g. UcPath("/shares")).
+  template <typename Api>
+  void Add(std::string_view method, std::string path, std::string_view action, Api* api,
+           Result<http::Response> (Api::*handler)(http::Request&, const Caller&),
+           bool is_public = false) {
+    routes_.push_back(ApiRoute{std::string(method), std::move(path), std::string(action),
+                               [api, handler](http::Request& request, const Caller& caller) {
+                                 return (api->*handler)(request, caller);
+                               },
+                               is_public});
+  }
+  const std::vector<ApiRoute>& routes() const { return routes_; }
+
+ private:
+  std::vector<ApiRoute> routes_;
+};
+
+/// "/api/2.1/unity-catalog" + tail; "/api/2.1/lakeshare" + tail.
+inline std::string UcPath(std::string_view tail) {
+  return std::string(kUcPrefix) + std::string(tail);
+}
+inline std::string LakesharePath(std::string_view tail) {
+  return std::string(kLakesharePrefix) + std::string(tail);
+}
+
+/// Note a request parameter for the audit trail (never a secret).
+inline void Param(http::Request& request, const std::string& key, std::string value) {
+  request.audit()->params[key] = std::move(value);
+}
+
+/// Names compare ignoring ASCII case, as Unity Catalog does.
+inline bool SameName(std::string_view a, std::string_view b) { return ToLower(a) == ToLower(b); }
+
+/// "a,b,c".
+std::string JoinComma(const std::vector<std::string>& items);
+
+/// Split "a.b" / "a.b.c" into exactly `parts` non-empty names (`what` names the kind in the
+/// error).
+Result<std::vector<std::string>> SplitName(std::string_view what, std::string_view full,
+                                           size_t parts);
+
+/// Local paging over an already filtered, ordered list (grants): the token is the last key.
+Result<std::string> DecodeLocalPageToken(const Paging& paging);
+std::string EncodeLocalPageToken(std::string_view last_key);
+
+template <typename T, typename Key>
+Result<std::pair<std::vector<T>, std::string>> PageOf(std::vector<T> items, const Paging& paging,
+                                                      Key&& key) {
+  LS_ASSIGN_OR_RETURN(std::string after, DecodeLocalPageToken(paging));
+  std::vector<T> out;
+  std::string next;
+  for (T& item : items) {
+    std::string k = ToLower(key(item));
+    if (!after.empty() && k <= after) {
+      continue;
+    }
+    if (!paging.all && static_cast<int64_t>(out.size()) == paging.max_results) {
+      next = EncodeLocalPageToken(ToLower(key(out.back())));
+      break;
+    }
+    out.push_back(std::move(item));
+  }
+  return std::make_pair(std::move(out), std::move(next));
+}
+
+/// Set "next_page_token" when `token` is not empty (more items follow).
+void PutNextToken(Json& out, const std::string& token);
+
+/// The reply of a list endpoint: {"<key>": [item, ...], "next_page_token": ...}. `to_json` maps
+/// an item to Json or to Result<Json>.
+template <typename ListingResult, typename ToJson>
+Result<http::Response> ListReply(const char* key, const ListingResult& listing, ToJson&& to_json) {
+  if (!listing) {
+    return tl::unexpected<Error>(listing.error());
+  }
+  Json items = Json::array();
+  for (const auto& item : listing->items) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(to_json(item))>, Json>) {
+      items.push_back(to_json(item));
+    } else {
+      LS_ASSIGN_OR_RETURN(Json j, to_json(item));
+      items.push_back(std::move(j));
+    }
+  }
+  Json out{{key, std::move(items)}};
+  PutNextToken(out, listing->next_page_token);
+  return JsonReply(out);
+}
+
+/// What every resource shares: the catalog, the options, and Unity Catalog's rules for who may
+/// see and change what.
+class ApiBase {
+ public:
+  /// `catalog` and `options` must outlive the resource.
+  ApiBase(catalog::Catalog* catalog, const ManagementOptions* options)
+      : catalog_(catalog), options_(*options) {}
+  virtual ~ApiBase() = default;
+  ApiBase(const ApiBase&) = delete;
+  ApiBase& operator=(const ApiBase&) = delete;
+
+  /// List this resource's routes.
+  virtual void AddRoutes(RouteList& routes) = 0;
+
+ protected:
+  /// Milliseconds since the epoch (ManagementOptions::clock_ms, or the system clock).
+  int64_t Now() const;
+  /// Tell the sharing side that what `recipient` ("" = anyone) may read can have narrowed.
+  void AccessChanged(const std::string& recipient) const;
+  /// "scheme://host[:port]" of this server as the caller reached it (or the public_url).
+  std::string BaseUrl(const http::Request& request) const;
+  /// The activation page URL of `link`.
+  std::string ActivationUrl(const http::Request& request, const std::string& link) const;
+
+  // ---- Ownership and privileges ----
+
+  /// Whether the caller holds `privilege` on the metastore (admins hold all).
+  Result<bool> HasMeta(const Caller& caller, catalog::Privilege privilege) const;
+  Status RequireAdmin(const Caller& caller, std::string_view what) const;
+
+  Result<catalog::CatalogInfo> VisibleCatalog(const Caller& caller, std::string_view name);
+
+  struct SchemaCtx {
+    catalog::CatalogInfo catalog;
+    catalog::SchemaInfo schema;
+    bool owner_in_chain = false;  // the caller owns the schema or its catalog, or is an admin
+  };
+  Result<SchemaCtx> VisibleSchema(const Caller& caller, std::string_view catalog_name,
+                                  std::string_view schema_name);
+
+  struct TableCtx {
+    catalog::TableInfo table;
+    bool owner_in_chain = false;  // the caller owns the table, its schema or catalog, or is admin
+  };
+  Result<TableCtx> VisibleTable(const Caller& caller, std::string_view full_name);
+
+  Result<catalog::ShareInfo> VisibleShare(const Caller& caller, std::string_view name,
+                                          bool include_objects);
+  Result<catalog::RecipientInfo> VisibleRecipient(const Caller& caller, std::string_view name);
+
+  /// The owner to store for a new object: the caller, or (admins only) an existing principal.
+  Result<std::string> OwnerFor(const Caller& caller, const std::optional<std::string>& owner);
+  /// kInvalidArgument when `name` is not a principal of this metastore.
+  Status CheckPrincipalExists(const std::string& name);
+
+  // ---- Grants (the share's own route and the generic permissions route change them) ----
+
+  /// Parse UC `changes[{principal, add, remove}]`.
+  Result<std::vector<catalog::PermissionsChange>> ParseChanges(const Json& body,
+                                                               http::Request& request);
+  /// Apply a PATCH of share `name`'s permissions; the reply body (empty when
+  /// omit_permissions_list).
+  Result<Json> ChangeSharePermissions(http::Request& request, const Caller& caller,
+                                      const std::string& name, const Json& body);
+
+  catalog::Catalog* catalog_;
+  const ManagementOptions& options_;
+};
+
+}  // namespace lakeshare::admin::internal

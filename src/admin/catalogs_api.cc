@@ -1,0 +1,117 @@
+// Catalogs: create, list, get, update, delete under /api/2.1/unity-catalog/catalogs.
+
+#include <memory>
+
+#include "admin/api_base_internal.h"
+#include "admin/api_resources_internal.h"
+
+namespace lakeshare::admin::internal {
+namespace {
+
+using catalog::Privilege;
+using catalog::SecurableType;
+
+class CatalogsApi final : public ApiBase {
+ public:
+  using ApiBase::ApiBase;
+
+  void AddRoutes(RouteList& routes) override {
+    routes.Add("POST", UcPath("/catalogs"), "createCatalog", this, &CatalogsApi::CreateCatalog);
+    routes.Add("GET", UcPath("/catalogs"), "listCatalogs", this, &CatalogsApi::ListCatalogs);
+    routes.Add("GET", UcPath("/catalogs/{name}"), "getCatalog", this, &CatalogsApi::GetCatalog);
+    routes.Add("PATCH", UcPath("/catalogs/{name}"), "updateCatalog", this,
+               &CatalogsApi::UpdateCatalog);
+    routes.Add("DELETE", UcPath("/catalogs/{name}"), "deleteCatalog", this,
+               &CatalogsApi::DeleteCatalog);
+  }
+
+ private:
+  Result<http::Response> CreateCatalog(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::CatalogInfo info;
+    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
+    Param(request, "name", info.name);
+    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, Privilege::kCreateCatalog));
+    if (!may) {
+      return PermissionDenied("Creating a catalog needs CREATE_CATALOG on the metastore");
+    }
+    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
+    info.comment = comment.value_or("");
+    LS_ASSIGN_OR_RETURN(catalog::CatalogInfo out, catalog_->CreateCatalog(info));
+    return JsonReply(CatalogJson(out));
+  }
+
+  Result<http::Response> ListCatalogs(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
+    auto listing = ListVisible<catalog::CatalogInfo>(
+        paging, [&](const catalog::PageRequest& p) { return catalog_->ListCatalogs(p); },
+        [&](const catalog::CatalogInfo& c) -> Result<bool> {
+          if (caller.is_admin || SameName(c.owner, caller.name)) {
+            return true;
+          }
+          LS_ASSIGN_OR_RETURN(bool use, catalog_->HasPrivilege(caller.name, SecurableType::kCatalog,
+                                                               c.name, Privilege::kUseCatalog));
+          return use;
+        });
+    return ListReply("catalogs", listing, [&](const auto& c) { return CatalogJson(c); });
+  }
+
+  Result<http::Response> GetCatalog(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
+    return JsonReply(CatalogJson(info));
+  }
+
+  Result<http::Response> UpdateCatalog(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::ObjectUpdate update;
+    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
+    if (!caller.is_admin && !SameName(info.owner, caller.name)) {
+      return PermissionDenied("Only the owner of catalog '{}' or a metastore admin can change it",
+                              info.name);
+    }
+    if (update.owner) {
+      Param(request, "owner", *update.owner);
+      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
+    }
+    if (update.new_name) {
+      Param(request, "new_name", *update.new_name);
+    }
+    LS_ASSIGN_OR_RETURN(catalog::CatalogInfo out, catalog_->UpdateCatalog(info.name, update));
+    if (update.new_name) {
+      AccessChanged("");
+    }
+    return JsonReply(CatalogJson(out));
+  }
+
+  Result<http::Response> DeleteCatalog(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(std::optional<bool> force, QueryBool(request, "force"));
+    LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
+    if (!caller.is_admin && !SameName(info.owner, caller.name)) {
+      return PermissionDenied("Only the owner of catalog '{}' or a metastore admin can delete it",
+                              info.name);
+    }
+    LS_RETURN_IF_ERROR(catalog_->DeleteCatalog(info.name, force.value_or(false)));
+    AccessChanged("");
+    return JsonReply(Json::object());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ApiBase> NewCatalogsApi(catalog::Catalog* catalog,
+                                        const ManagementOptions* options) {
+  return std::make_unique<CatalogsApi>(catalog, options);
+}
+
+}  // namespace lakeshare::admin::internal

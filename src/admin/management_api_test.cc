@@ -1,0 +1,416 @@
+// The management API's contract: paging, error codes and statuses, strict bodies, no 500 for bad
+// input, principals and their tokens, the audit query, catalogs/schemas/tables (fixture:
+// management_test_fixture.h).
+// Designated initializers naming only the fields a test cares about are the point here.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "admin/management_test_fixture.h"
+
+namespace lakeshare::admin::test {
+namespace {
+
+TEST_F(ManagementTest, ListsPageAcrossPages) {
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_EQ(
+        Call("POST", Uc("/shares"), "admin-token", Json{{"name", "s" + std::to_string(i)}}).status,
+        200);
+  }
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    std::string target = Uc("/shares?max_results=3");
+    if (!token.empty()) {
+      target += "&page_token=" + token;
+    }
+    Reply page = Call("GET", target);
+    ASSERT_EQ(page.status, 200) << page.raw;
+    for (const Json& s : page.body["shares"]) {
+      seen.push_back(s["name"]);
+    }
+    token = page.body.value("next_page_token", "");
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(seen, ::testing::ElementsAre("s0", "s1", "s2", "s3", "s4", "s5", "s6"));
+  EXPECT_EQ(Call("GET", Uc("/shares")).body["shares"].size(), 7u);  // no max_results: all
+  EXPECT_FALSE(Call("GET", Uc("/shares")).body.contains("next_page_token"));
+
+  // Filtering never hides the rest: a team owning every other share pages through its own.
+  std::string a = MakeTeam("team-a");
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Call("POST", Uc("/shares"), a, Json{{"name", "s" + std::to_string(i) + "a"}}).status,
+              200);
+  }
+  seen.clear();
+  token.clear();
+  pages = 0;
+  do {
+    std::string target = Uc("/shares?max_results=2");
+    if (!token.empty()) {
+      target += "&page_token=" + token;
+    }
+    Reply page = Call("GET", target, a);
+    ASSERT_EQ(page.status, 200) << page.raw;
+    for (const Json& s : page.body["shares"]) {
+      seen.push_back(s["name"]);
+    }
+    token = page.body.value("next_page_token", "");
+    ++pages;
+  } while (!token.empty() && pages < 20);
+  EXPECT_THAT(seen, ::testing::ElementsAre("s0a", "s1a", "s2a", "s3a", "s4a"));
+
+  for (const char* bad :
+       {"?max_results=1001", "?max_results=-1", "?max_results=x", "?page_token=%21%21"}) {
+    Reply r = Call("GET", Uc(std::string("/shares") + bad));
+    EXPECT_EQ(r.status, 400) << bad << " " << r.raw;
+    EXPECT_EQ(r.body["error_code"], "INVALID_PARAMETER_VALUE") << bad;
+  }
+}
+
+TEST_F(ManagementTest, EveryErrorCodeComesWithItsStatus) {
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "s"}}).status, 200);
+  MakeRecipient("r");
+  ASSERT_EQ(
+      Call("PATCH", Uc("/shares/s"), "admin-token",
+           Json::parse(R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1"}}]})"))
+          .status,
+      200);
+  std::string team = MakeTeam("team");
+  struct Case {
+    std::string method;
+    std::string target;
+    std::string body;
+    std::string token;
+    int status;
+    std::string code;
+  };
+  std::vector<Case> cases = {
+      {"GET", Uc("/shares/nope"), "", "admin-token", 404, "SHARE_DOES_NOT_EXIST"},
+      {"GET", Uc("/recipients/nope"), "", "admin-token", 404, "RECIPIENT_DOES_NOT_EXIST"},
+      {"POST", Uc("/recipients"), R"({"name": "r", "authentication_type": "TOKEN"})", "admin-token",
+       409, "RECIPIENT_ALREADY_EXISTS"},
+      {"POST", Uc("/shares"), R"({"name": "S"})", "admin-token", 409, "SHARE_ALREADY_EXISTS"},
+      {"GET", Uc("/catalogs/nope"), "", "admin-token", 404, "CATALOG_DOES_NOT_EXIST"},
+      {"GET", Uc("/schemas/c.nope"), "", "admin-token", 404, "SCHEMA_DOES_NOT_EXIST"},
+      {"GET", Uc("/tables/c.s.nope"), "", "admin-token", 404, "TABLE_DOES_NOT_EXIST"},
+      {"POST", Uc("/schemas"), R"({"name": "x", "catalog_name": "nope"})", "admin-token", 404,
+       "CATALOG_DOES_NOT_EXIST"},
+      {"PATCH", Uc("/shares/s"),
+       R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1"}}]})", "admin-token", 409,
+       "RESOURCE_ALREADY_EXISTS"},
+      {"POST", Uc("/shares"), R"({"name": 5})", "admin-token", 400, "INVALID_PARAMETER_VALUE"},
+      {"POST", Uc("/shares"), R"({"name": "x"})", team.empty() ? "x" : "no-such-token", 401, ""},
+      {"GET", "/api/2.1/lakeshare/audit", "", team, 403, "PERMISSION_DENIED"},
+      {"POST", Uc("/shares"), "{not json", "admin-token", 400, "MALFORMED_REQUEST"},
+      {"PATCH", Uc("/shares/s/permissions"),
+       R"({"changes": [{"principal": "nope", "add": ["SELECT"]}]})", "admin-token", 404,
+       "RECIPIENT_DOES_NOT_EXIST"},
+      {"PATCH", Uc("/permissions/catalog/c"),
+       R"({"changes": [{"principal": "nope", "add": ["USE_CATALOG"]}]})", "admin-token", 404,
+       "PRINCIPAL_DOES_NOT_EXIST"},
+  };
+  for (const Case& c : cases) {
+    Reply r = Call(c.method, c.target, c.token, c.body);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << r.raw;
+    if (!c.code.empty()) {
+      EXPECT_EQ(r.body.value("error_code", ""), c.code) << c.method << " " << c.target;
+      EXPECT_FALSE(r.body.value("message", "").empty());
+    }
+  }
+  // No token at all: 401 with a Bearer challenge, audited under the route's action.
+  Reply anonymous = Call("GET", Uc("/shares"), "");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(*anonymous.response.Header("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(anonymous.audit.action, "listShares");
+  EXPECT_EQ(Call("DELETE", Uc("/recipients/r"), "bad-token").audit.action, "deleteRecipient");
+}
+
+TEST_F(ManagementTest, MalformedBodiesAreClear400s) {
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "s"}}).status, 200);
+  MakeRecipient("r");
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {Uc("/shares"), "[]"},
+      {Uc("/shares"), "\"text\""},
+      {Uc("/shares"), R"({"name": ["a"]})"},
+      {Uc("/shares"), R"({"name": "ok", "comment": 7})"},
+      {Uc("/shares"), R"({"name": ""})"},
+      {Uc("/shares"), std::string(5000, '[')},
+      {Uc("/shares"), R"({"name": ")" + std::string(5000, 'x') + R"("})"},
+      {Uc("/recipients"), R"({"name": "x"})"},
+      {Uc("/recipients"), R"({"name": "x", "authentication_type": "DATABRICKS"})"},
+      {Uc("/recipients"), R"({"name": "x", "authentication_type": "TOKEN", "ip_access_list": []})"},
+      {Uc("/recipients"),
+       R"({"name": "x", "authentication_type": "TOKEN", "properties_kvpairs": {"properties": {"a": 1}}})"},
+      {Uc("/recipients"),
+       R"({"name": "x", "authentication_type": "TOKEN", "expiration_time": 99999999999999999999999})"},
+      {Uc("/recipients"), R"({"name": "a b", "authentication_type": "TOKEN"})"},
+      {Uc("/tables"),
+       R"({"name": "t9", "catalog_name": "c", "schema_name": "s", "storage_location": "relative/path"})"},
+      {Uc("/tables"),
+       R"({"name": "t9", "catalog_name": "c", "schema_name": "s", "storage_location": "/a/../etc"})"},
+      {Uc("/tables"),
+       R"({"name": "t9", "catalog_name": "c", "schema_name": "s", "storage_location": "/x", "table_type": "MANAGED"})"},
+  };
+  std::vector<std::pair<std::string, std::string>> patches = {
+      {Uc("/shares/s"), R"({"updates": {}})"},
+      {Uc("/shares/s"), R"({"updates": [1]})"},
+      {Uc("/shares/s"), R"({"updates": [{"action": "MERGE", "data_object": {"name": "c.s.t1"}}]})"},
+      {Uc("/shares/s"), R"({"updates": [{"action": "ADD"}]})"},
+      {Uc("/shares/s"), R"({"updates": [{"action": "ADD", "data_object": {"name": "t1"}}]})"},
+      {Uc("/shares/s"),
+       R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1", "data_object_type": "VIEW"}}]})"},
+      {Uc("/shares/s"),
+       R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1", "history_data_sharing_status": "MAYBE"}}]})"},
+      {Uc("/shares/s"),
+       R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1", "start_version": -3}}]})"},
+      {Uc("/shares/s"),
+       R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1", "partitions": [{"values": [{"name": "p", "op": "IN", "value": "1"}]}]}}]})"},
+      {Uc("/shares/s"),
+       R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1", "shared_as": "no_dot"}}]})"},
+      {Uc("/shares/s/permissions"), R"({"changes": [{"principal": "r", "add": ["OWN"]}]})"},
+      {Uc("/shares/s/permissions"), R"({"changes": [{"principal": "r", "add": ["USE_SHARE"]}]})"},
+      {Uc("/shares/s/permissions"), R"({"changes": [{"add": ["SELECT"]}]})"},
+      {Uc("/shares/s/permissions"), R"({})"},
+      {Uc("/recipients/r"), R"({"properties_kvpairs": {"properties": []}})"},
+      {Uc("/recipients/r"), R"({"expiration_time": -5})"},
+      {Uc("/permissions/galaxy/x"), R"({"changes": []})"},
+  };
+  for (const auto& [target, body] : cases) {
+    Reply r = Call("POST", target, "admin-token", body);
+    EXPECT_EQ(r.status, 400) << target << " " << body.substr(0, 200) << " -> " << r.raw;
+    EXPECT_THAT(r.body.value("error_code", ""),
+                ::testing::AnyOf("INVALID_PARAMETER_VALUE", "MALFORMED_REQUEST"))
+        << body.substr(0, 200);
+  }
+  for (const auto& [target, body] : patches) {
+    Reply r = Call("PATCH", target, "admin-token", body);
+    EXPECT_EQ(r.status, 400) << target << " " << body << " -> " << r.raw;
+  }
+  // Nothing was half-applied.
+  auto share = catalog_->GetShare("s", true);
+  ASSERT_TRUE(share);
+  EXPECT_TRUE(share->objects.empty());
+}
+
+// Every route with wrong-typed, odd and huge values in every field it reads: a 4xx or a 2xx with
+// a JSON body, never a 500.
+TEST_F(ManagementTest, NoRouteAnswers500ToBadInput) {
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "s"}}).status, 200);
+  std::string link = TokenOf(MakeRecipient("r"));
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"PATCH", Uc("/metastores/metastore")},
+      {"POST", Uc("/catalogs")},
+      {"PATCH", Uc("/catalogs/c")},
+      {"POST", Uc("/schemas")},
+      {"PATCH", Uc("/schemas/c.s")},
+      {"POST", Uc("/tables")},
+      {"PATCH", Uc("/tables/c.s.t1")},
+      {"POST", Uc("/shares")},
+      {"PATCH", Uc("/shares/s")},
+      {"PATCH", Uc("/shares/s/permissions")},
+      {"POST", Uc("/recipients")},
+      {"PATCH", Uc("/recipients/r")},
+      {"POST", Uc("/recipients/r/rotate-token")},
+      {"PATCH", Uc("/permissions/catalog/c")},
+      {"PATCH", Uc("/permissions/share/s")},
+      {"POST", "/api/2.1/lakeshare/principals"},
+      {"PATCH", "/api/2.1/lakeshare/principals/admin"},
+      {"POST", "/api/2.1/lakeshare/principals/admin/tokens"},
+  };
+  const std::vector<std::string> fields = {"name",
+                                           "new_name",
+                                           "owner",
+                                           "comment",
+                                           "catalog_name",
+                                           "schema_name",
+                                           "storage_location",
+                                           "table_type",
+                                           "authentication_type",
+                                           "expiration_time",
+                                           "ip_access_list",
+                                           "properties_kvpairs",
+                                           "updates",
+                                           "changes",
+                                           "existing_token_expire_in_seconds",
+                                           "is_admin",
+                                           "lifetime_seconds",
+                                           "token_lifetime_seconds",
+                                           "omit_permissions_list",
+                                           "delta_sharing_recipient_token_lifetime_in_seconds",
+                                           "delta_sharing_organization_name"};
+  const std::vector<Json> values = {
+      Json(nullptr),
+      Json(true),
+      Json(-1),
+      Json(1.5),
+      Json(1e308),
+      Json(std::numeric_limits<uint64_t>::max()),
+      Json(std::numeric_limits<int64_t>::min()),
+      Json(""),
+      Json(std::string(5000, 'x')),
+      Json("\u0000"),
+      Json::array(),
+      Json::array({1, "a", nullptr}),
+      Json::object(),
+      Json{{"values", 1}},
+      Json{{"allowed_ip_addresses", {"300.1.1.1"}}},
+      Json{{"properties", {{"k", {1}}}}},
+      Json::array({Json{{"action", "ADD"}, {"data_object", {{"name", 7}}}}}),
+      Json::array({Json{{"principal", "r"}, {"add", "SELECT"}}})};
+  int calls = 0;
+  for (const auto& [method, target] : routes) {
+    for (const std::string& field : fields) {
+      for (const Json& value : values) {
+        Reply r = Call(method, target, "admin-token", Json{{field, value}});
+        ++calls;
+        ASSERT_LT(r.status, 500) << method << " " << target << " " << field << "=" << value.dump()
+                                 << " -> " << r.raw;
+        ASSERT_FALSE(r.body.is_discarded()) << r.raw;
+      }
+    }
+    for (const std::string raw : {"", "null", "0", "\"x\"", "{\"a\":", "\xff\xfe", "{} {}"}) {
+      Reply r = Call(method, target, "admin-token", raw);
+      ASSERT_LT(r.status, 500) << method << " " << target << " " << raw << " -> " << r.raw;
+    }
+  }
+  EXPECT_GT(calls, 5000);
+  for (const std::string path :
+       {"/public/data_sharing_activation_info/", "/public/data_sharing_activation/"}) {
+    for (const std::string& param :
+         std::vector<std::string>{"x", "%2F%2F", "a/b/c/", std::string(300, 'a'), "..", "%C3%28"}) {
+      EXPECT_LT(Call("GET", Uc(path + param), "").status, 500) << param;
+    }
+  }
+  // The recipient's own link still works after all that.
+  EXPECT_EQ(Call("GET", Uc("/public/data_sharing_activation/" + link), "").status, 200);
+}
+
+TEST_F(ManagementTest, PrincipalsAndTheirApiTokens) {
+  Reply created = Call("POST", "/api/2.1/lakeshare/principals", "admin-token",
+                       Json{{"name", "alice@example.com"}, {"comment", "data team"}});
+  ASSERT_EQ(created.status, 200) << created.raw;
+  std::string token = created.body["token_value"];
+  EXPECT_EQ(created.body["is_admin"], false);
+  EXPECT_EQ(created.body["token_info"]["principal"], "alice@example.com");
+  EXPECT_EQ(created.audit.action, "createPrincipal");
+  for (const auto& [k, v] : created.audit.params) {
+    EXPECT_THAT(v, Not(HasSubstr(token)));
+  }
+  // The token authenticates; a principal sees itself but not others, and no principal list.
+  EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/principals/alice@example.com", token).status, 200);
+  EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/principals/admin", token).status, 404);
+  EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/principals", token).status, 403);
+  Reply second = Call("POST", "/api/2.1/lakeshare/principals/alice@example.com/tokens", token,
+                      Json{{"comment", "ci"}, {"lifetime_seconds", 60}});
+  ASSERT_EQ(second.status, 200) << second.raw;
+  EXPECT_EQ(second.body["token_info"]["expiry_time"], kT0 + 60'000);
+  Reply tokens = Call("GET", "/api/2.1/lakeshare/principals/alice@example.com/tokens", token);
+  ASSERT_EQ(tokens.body["token_infos"].size(), 2u);
+  EXPECT_THAT(tokens.raw, Not(HasSubstr(token)));
+  // Both were created in the same millisecond: find the first one by its comment.
+  std::string first_id;
+  for (const Json& t : tokens.body["token_infos"]) {
+    if (t["comment"] == "") {
+      first_id = t["token_id"];
+    }
+  }
+  ASSERT_FALSE(first_id.empty()) << tokens.raw;
+  ASSERT_EQ(Call("DELETE", "/api/2.1/lakeshare/principals/alice@example.com/tokens/" + first_id,
+                 second.body["token_value"].get<std::string>())
+                .status,
+            200);
+  EXPECT_EQ(Call("GET", Uc("/shares"), token).status, 401);
+  EXPECT_EQ(Call("DELETE", "/api/2.1/lakeshare/principals/admin/tokens/x", "admin-token").status,
+            404);
+
+  // The last admin can be neither demoted nor deleted.
+  EXPECT_EQ(
+      Call("PATCH", "/api/2.1/lakeshare/principals/admin", "admin-token", Json{{"is_admin", false}})
+          .status,
+      400);
+  EXPECT_EQ(Call("DELETE", "/api/2.1/lakeshare/principals/admin").status, 400);
+  EXPECT_EQ(Call("POST", "/api/2.1/lakeshare/principals", "admin-token",
+                 Json{{"name", "alice@example.com"}})
+                .status,
+            409);
+}
+
+TEST_F(ManagementTest, AuditQueryFiltersPagesAndExports) {
+  std::vector<catalog::AuditEvent> events;
+  for (int i = 0; i < 5; ++i) {
+    events.push_back(catalog::AuditEvent{.time_ms = kT0 + i,
+                                         .request_id = "req-" + std::to_string(i),
+                                         .action = i % 2 == 0 ? "createShare" : "getShare",
+                                         .principal = "admin",
+                                         .recipient = i == 4 ? "acme" : "",
+                                         .source_ip = "127.0.0.1",
+                                         .user_agent = "test",
+                                         .params_json = R"({"name":"s"})",
+                                         .status_code = 200});
+  }
+  ASSERT_TRUE(catalog_->AppendAuditEvents(events));
+  Reply all = Call("GET", "/api/2.1/lakeshare/audit?action=createShare");
+  ASSERT_EQ(all.status, 200) << all.raw;
+  ASSERT_EQ(all.body["events"].size(), 3u);
+  const Json& e = all.body["events"][0];
+  EXPECT_EQ(e["event_time"], kT0);
+  EXPECT_EQ(e["request_id"], "req-0");
+  EXPECT_EQ(e["action_name"], "createShare");
+  EXPECT_EQ(e["request_params"]["name"], "s");
+  EXPECT_EQ(e["response"]["status_code"], 200);
+  EXPECT_EQ(e["source_ip_address"], "127.0.0.1");
+
+  Reply page =
+      Call("GET", "/api/2.1/lakeshare/audit?max_results=2&from_time_ms=" + std::to_string(kT0 + 1));
+  ASSERT_EQ(page.body["events"].size(), 2u);
+  EXPECT_EQ(page.body["events"][0]["request_id"], "req-1");
+  std::string next = page.body["next_page_token"];
+  Reply rest =
+      Call("GET", "/api/2.1/lakeshare/audit?max_results=2&from_time_ms=" + std::to_string(kT0 + 1) +
+                      "&page_token=" + next);
+  EXPECT_EQ(rest.body["events"][0]["request_id"], "req-3");
+  EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/audit?recipient=acme").body["events"].size(), 1u);
+
+  Reply jsonl = Call("GET", "/api/2.1/lakeshare/audit?format=jsonl&max_results=3");
+  ASSERT_EQ(jsonl.status, 200);
+  EXPECT_EQ(std::count(jsonl.raw.begin(), jsonl.raw.end(), '\n'), 3);
+  EXPECT_NE(jsonl.response.Header("X-Next-Page-Token"), nullptr);
+  Reply stream = Call("GET", "/api/2.1/lakeshare/audit?format=jsonl");
+  EXPECT_EQ(stream.status, 200);
+  EXPECT_TRUE(stream.response.is_streaming());
+  EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/audit?format=xml").status, 400);
+  EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/audit?from_time_ms=yesterday").status, 400);
+}
+
+TEST_F(ManagementTest, CatalogsSchemasAndTablesRoundTrip) {
+  MakeTables(1);
+  Reply catalogs = Call("GET", Uc("/catalogs"));
+  ASSERT_EQ(catalogs.body["catalogs"].size(), 1u);
+  EXPECT_EQ(catalogs.body["catalogs"][0]["owner"], "admin");
+  Reply schemas = Call("GET", Uc("/schemas?catalog_name=c"));
+  ASSERT_EQ(schemas.body["schemas"].size(), 1u);
+  EXPECT_EQ(schemas.body["schemas"][0]["full_name"], "c.s");
+  EXPECT_EQ(Call("GET", Uc("/schemas")).status, 400);
+  Reply moved = Call("PATCH", Uc("/tables/c.s.t1"), "admin-token",
+                     Json{{"storage_location", "s3://bucket/moved"}, {"comment", "moved"}});
+  ASSERT_EQ(moved.status, 200) << moved.raw;
+  EXPECT_EQ(moved.body["storage_location"], "s3://bucket/moved");
+  EXPECT_EQ(Call("DELETE", Uc("/catalogs/c")).status, 400);  // not empty without force
+  EXPECT_EQ(Call("DELETE", Uc("/catalogs/c?force=true")).status, 200);
+  EXPECT_EQ(Call("GET", Uc("/tables/c.s.t1")).body["error_code"], "CATALOG_DOES_NOT_EXIST");
+}
+
+}  // namespace
+}  // namespace lakeshare::admin::test

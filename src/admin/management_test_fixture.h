@@ -1,0 +1,160 @@
+// The fixture of the management API tests (internal to admin/'s tests): the API through a real
+// http::Router over a real SQLite metastore in a temp dir (or the metastore
+// LAKESHARE_ADMIN_TEST_METASTORE names), so every request goes through routing,
+// ManagementService::Authenticate and the handlers.
+#pragma once
+
+#include "admin/management_service.h"
+
+// Designated initializers naming only the fields a test cares about are the point here.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/request.h"
+#include "http/router.h"
+
+namespace lakeshare::admin::test {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+inline constexpr std::string_view kUc = "/api/2.1/unity-catalog";
+inline constexpr int64_t kT0 = 1'700'000'000'000;
+
+struct Reply {
+  int status = 0;
+  Json body;
+  std::string raw;
+  http::Response response;
+  http::AuditNotes audit;
+};
+
+class ManagementTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = fs::temp_directory_path() /
+           ("lakeshare-admin-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::create_directories(dir_);
+    // LAKESHARE_ADMIN_TEST_METASTORE runs a test on another (new, empty) metastore, e.g. a
+    // PostgreSQL database: one database per test, so pair it with --gtest_filter.
+    const char* location = std::getenv("LAKESHARE_ADMIN_TEST_METASTORE");
+    auto opened = catalog::OpenCatalog(location != nullptr ? std::string(location)
+                                                           : (dir_ / "metastore.db").string());
+    ASSERT_TRUE(opened) << opened.error().ToString();
+    catalog_ = std::move(*opened);
+    now_ = std::make_shared<std::atomic<int64_t>>(kT0);
+    catalog_->SetClockForTest([now = now_] { return now->load(); });
+    ASSERT_TRUE(catalog_->CreatePrincipal({.name = "admin", .is_admin = true}));
+    ASSERT_TRUE(catalog_->AddPrincipalToken("admin", "admin-token", std::nullopt, ""));
+
+    ManagementOptions options;
+    options.public_url = "https://share.example.com";
+    options.clock_ms = [now = now_] { return now->load(); };
+    options.on_access_changed = [this](const std::string& r) { changed_.push_back(r); };
+    auto service = ManagementService::Create(catalog_.get(), options);
+    ASSERT_TRUE(service) << service.error().ToString();
+    service_ = std::move(*service);
+    router_.SetAuthenticator(
+        [svc = service_.get()](http::Request& r) { return svc->Authenticate(r); });
+    ASSERT_TRUE(service_->RegisterRoutes(router_));
+  }
+
+  void TearDown() override {
+    service_.reset();
+    catalog_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  Reply Call(std::string method, std::string_view target, std::string_view token = "admin-token",
+             std::string body = {}, std::string remote = "127.0.0.1") {
+    std::vector<http::Field> headers = {{"Host", "ignored.example.com"}};
+    if (!token.empty()) {
+      headers.emplace_back("Authorization", "Bearer " + std::string(token));
+    }
+    auto request = http::Request::Create(std::move(method), target, std::move(headers),
+                                         std::move(body), std::move(remote));
+    EXPECT_TRUE(request) << target;
+    Reply reply;
+    reply.response = router_.Dispatch(*request);
+    reply.status = reply.response.status();
+    reply.raw = reply.response.body();
+    reply.body = Json::parse(reply.raw, nullptr, false);
+    if (request->audit_notes() != nullptr) {
+      reply.audit = *request->audit_notes();
+    }
+    return reply;
+  }
+  Reply Call(std::string method, std::string_view target, std::string_view token,
+             const Json& body) {
+    return Call(std::move(method), target, token, body.dump());
+  }
+  std::string Uc(std::string_view path) { return std::string(kUc) + std::string(path); }
+
+  /// catalog c, schema s, tables t1..tn owned by the admin.
+  void MakeTables(int n) {
+    ASSERT_EQ(Call("POST", Uc("/catalogs"), "admin-token", Json{{"name", "c"}}).status, 200);
+    ASSERT_EQ(
+        Call("POST", Uc("/schemas"), "admin-token", Json{{"name", "s"}, {"catalog_name", "c"}})
+            .status,
+        200);
+    for (int i = 1; i <= n; ++i) {
+      Reply r = Call("POST", Uc("/tables"), "admin-token",
+                     Json{{"name", "t" + std::to_string(i)},
+                          {"catalog_name", "c"},
+                          {"schema_name", "s"},
+                          {"table_type", "EXTERNAL"},
+                          {"data_source_format", "DELTA"},
+                          {"storage_location", "s3://bucket/t" + std::to_string(i)}});
+      ASSERT_EQ(r.status, 200) << r.raw;
+    }
+  }
+
+  /// A team member with CREATE_SHARE and CREATE_RECIPIENT; returns its API token.
+  std::string MakeTeam(const std::string& name) {
+    Reply r = Call("POST", "/api/2.1/lakeshare/principals", "admin-token", Json{{"name", name}});
+    EXPECT_EQ(r.status, 200) << r.raw;
+    Reply g =
+        Call("PATCH", Uc("/permissions/metastore/metastore"), "admin-token",
+             Json{{"changes", Json::array({Json{{"principal", name},
+                                                {"add", {"CREATE_SHARE", "CREATE_RECIPIENT"}}}})}});
+    EXPECT_EQ(g.status, 200) << g.raw;
+    return r.body.value("token_value", "");
+  }
+
+  /// Create a TOKEN recipient; returns its activation URL.
+  std::string MakeRecipient(const std::string& name, std::string_view token = "admin-token",
+                            Json extra = Json::object()) {
+    extra["name"] = name;
+    extra["authentication_type"] = "TOKEN";
+    Reply r = Call("POST", Uc("/recipients"), token, extra);
+    EXPECT_EQ(r.status, 200) << r.raw;
+    return r.body.value("activation_url", "");
+  }
+
+  static std::string TokenOf(const std::string& url) { return url.substr(url.rfind('/') + 1); }
+
+  fs::path dir_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::shared_ptr<std::atomic<int64_t>> now_;
+  std::unique_ptr<ManagementService> service_;
+  http::Router router_;
+  std::vector<std::string> changed_;
+};
+
+}  // namespace lakeshare::admin::test

@@ -1,0 +1,146 @@
+// Grants on the metastore, catalogs, schemas, tables and shares:
+// GET/PATCH /api/2.1/unity-catalog/permissions/{securable_type}/{full_name}.
+
+#include <memory>
+
+#include "admin/api_base_internal.h"
+#include "admin/api_resources_internal.h"
+
+namespace lakeshare::admin::internal {
+namespace {
+
+using catalog::SecurableType;
+
+class PermissionsApi final : public ApiBase {
+ public:
+  using ApiBase::ApiBase;
+
+  void AddRoutes(RouteList& routes) override {
+    routes.Add("GET", UcPath("/permissions/{securable_type}/{full_name}"), "getPermissions", this,
+               &PermissionsApi::GetPermissions);
+    routes.Add("PATCH", UcPath("/permissions/{securable_type}/{full_name}"), "updatePermissions",
+               this, &PermissionsApi::UpdatePermissions);
+  }
+
+ private:
+  /// Whether the caller may see (`change` false) or change grants on a catalog/schema/table.
+  Status CheckGrantRights(const Caller& caller, SecurableType type, const std::string& name,
+                          bool change) {
+    switch (type) {
+      case SecurableType::kCatalog: {
+        LS_ASSIGN_OR_RETURN(catalog::CatalogInfo c, VisibleCatalog(caller, name));
+        if (change && !caller.is_admin && !SameName(c.owner, caller.name)) {
+          return PermissionDenied(
+              "Only the owner of catalog '{}' or a metastore admin can grant "
+              "on it",
+              c.name);
+        }
+        return {};
+      }
+      case SecurableType::kSchema: {
+        LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("schema", name, 2));
+        LS_ASSIGN_OR_RETURN(SchemaCtx ctx, VisibleSchema(caller, parts[0], parts[1]));
+        if (change && !ctx.owner_in_chain) {
+          return PermissionDenied(
+              "Only the owner of schema '{}' (or of its catalog) or a "
+              "metastore admin can grant on it",
+              name);
+        }
+        return {};
+      }
+      case SecurableType::kTable: {
+        LS_ASSIGN_OR_RETURN(TableCtx ctx, VisibleTable(caller, name));
+        if (change && !ctx.owner_in_chain) {
+          return PermissionDenied(
+              "Only the owner of table '{}' (or of its schema or catalog) or "
+              "a metastore admin can grant on it",
+              name);
+        }
+        return {};
+      }
+      case SecurableType::kMetastore:
+        if (change) {
+          return RequireAdmin(caller, "grant privileges on the metastore");
+        }
+        return {};
+      case SecurableType::kShare:
+        break;
+    }
+    return {};
+  }
+
+  struct SecurablePath {
+    SecurableType type;
+    std::string name;
+  };
+
+  Result<SecurablePath> SecurableFromPath(http::Request& request) {
+    const std::string& type_text = *request.PathParam("securable_type");
+    const std::string& name = *request.PathParam("full_name");
+    Param(request, "securable_type", type_text);
+    Param(request, "full_name", name);
+    auto type = catalog::ParseSecurableType(type_text);
+    if (!type) {
+      return InvalidArgument(
+          "Unknown securable_type '{}'; use metastore, catalog, schema, "
+          "table or share",
+          type_text);
+    }
+    if (*type == SecurableType::kMetastore && name != kMetastoreId) {
+      return NotFound(ResourceKind::kMetastore, "Metastore '{}' does not exist; use '{}'", name,
+                      kMetastoreId);
+    }
+    return SecurablePath{*type, name};
+  }
+
+  Result<http::Response> GetPermissions(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(SecurablePath s, SecurableFromPath(request));
+    const std::string* principal = request.QueryParam("principal");
+    std::vector<catalog::PrivilegeAssignment> assignments;
+    if (s.type == SecurableType::kShare) {
+      LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, s.name, false));
+      LS_ASSIGN_OR_RETURN(assignments, catalog_->GetPermissions(s.type, share.name));
+    } else {
+      LS_RETURN_IF_ERROR(CheckGrantRights(caller, s.type, s.name, /*change=*/false));
+      LS_ASSIGN_OR_RETURN(assignments, catalog_->GetPermissions(s.type, s.name));
+    }
+    // Non-admins see only their own metastore privileges.
+    bool own_only = s.type == SecurableType::kMetastore && !caller.is_admin;
+    std::erase_if(assignments, [&](const catalog::PrivilegeAssignment& a) {
+      return (own_only && !SameName(a.principal, caller.name)) ||
+             (principal != nullptr && !SameName(a.principal, *principal));
+    });
+    return JsonReply(Json{{"privilege_assignments", PrivilegeAssignmentsJson(assignments)}});
+  }
+
+  Result<http::Response> UpdatePermissions(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(SecurablePath s, SecurableFromPath(request));
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    if (s.type == SecurableType::kShare) {
+      request.audit()->action = "updateSharePermissions";
+      LS_ASSIGN_OR_RETURN(Json out, ChangeSharePermissions(request, caller, s.name, body));
+      return JsonReply(out);
+    }
+    LS_ASSIGN_OR_RETURN(auto changes, ParseChanges(body, request));
+    LS_RETURN_IF_ERROR(CheckGrantRights(caller, s.type, s.name, /*change=*/true));
+    auto assignments = catalog_->UpdatePermissions(s.type, s.name, changes);
+    if (!assignments) {
+      if (assignments.error().code == ErrorCode::kNotFound &&
+          assignments.error().message.rfind("Principal '", 0) == 0) {
+        return NotFound(ResourceKind::kPrincipal, "{}", assignments.error().message);
+      }
+      return tl::unexpected<Error>(assignments.error());
+    }
+    AccessChanged("");
+    return JsonReply(Json{{"privilege_assignments", PrivilegeAssignmentsJson(*assignments)}});
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ApiBase> NewPermissionsApi(catalog::Catalog* catalog,
+                                           const ManagementOptions* options) {
+  return std::make_unique<PermissionsApi>(catalog, options);
+}
+
+}  // namespace lakeshare::admin::internal

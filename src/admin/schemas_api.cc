@@ -1,0 +1,135 @@
+// Schemas: create, list, get, update, delete under /api/2.1/unity-catalog/schemas.
+
+#include <memory>
+
+#include "admin/api_base_internal.h"
+#include "admin/api_resources_internal.h"
+
+namespace lakeshare::admin::internal {
+namespace {
+
+using catalog::Privilege;
+using catalog::SecurableType;
+
+class SchemasApi final : public ApiBase {
+ public:
+  using ApiBase::ApiBase;
+
+  void AddRoutes(RouteList& routes) override {
+    routes.Add("POST", UcPath("/schemas"), "createSchema", this, &SchemasApi::CreateSchema);
+    routes.Add("GET", UcPath("/schemas"), "listSchemas", this, &SchemasApi::ListSchemas);
+    routes.Add("GET", UcPath("/schemas/{full_name}"), "getSchema", this, &SchemasApi::GetSchema);
+    routes.Add("PATCH", UcPath("/schemas/{full_name}"), "updateSchema", this,
+               &SchemasApi::UpdateSchema);
+    routes.Add("DELETE", UcPath("/schemas/{full_name}"), "deleteSchema", this,
+               &SchemasApi::DeleteSchema);
+  }
+
+ private:
+  Result<http::Response> CreateSchema(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::SchemaInfo info;
+    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
+    LS_ASSIGN_OR_RETURN(info.catalog_name, ReqString(body, "catalog_name"));
+    Param(request, "name", info.name);
+    Param(request, "catalog_name", info.catalog_name);
+    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(catalog::CatalogInfo cat, VisibleCatalog(caller, info.catalog_name));
+    if (!caller.is_admin && !SameName(cat.owner, caller.name)) {
+      return PermissionDenied(
+          "Only the owner of catalog '{}' or a metastore admin can create "
+          "schemas in it",
+          cat.name);
+    }
+    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
+    info.comment = comment.value_or("");
+    LS_ASSIGN_OR_RETURN(catalog::SchemaInfo out, catalog_->CreateSchema(info));
+    return JsonReply(SchemaJson(out));
+  }
+
+  Result<http::Response> ListSchemas(http::Request& request, const Caller& caller) {
+    const std::string* catalog_name = request.QueryParam("catalog_name");
+    if (catalog_name == nullptr || catalog_name->empty()) {
+      return InvalidArgument("Query parameter 'catalog_name' is required");
+    }
+    Param(request, "catalog_name", *catalog_name);
+    LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
+    LS_ASSIGN_OR_RETURN(catalog::CatalogInfo cat, VisibleCatalog(caller, *catalog_name));
+    bool all_visible = caller.is_admin || SameName(cat.owner, caller.name);
+    auto listing = ListVisible<catalog::SchemaInfo>(
+        paging, [&](const catalog::PageRequest& p) { return catalog_->ListSchemas(cat.name, p); },
+        [&](const catalog::SchemaInfo& s) -> Result<bool> {
+          if (all_visible || SameName(s.owner, caller.name)) {
+            return true;
+          }
+          LS_ASSIGN_OR_RETURN(
+              bool use, catalog_->HasPrivilege(caller.name, SecurableType::kSchema, s.full_name(),
+                                               Privilege::kUseSchema));
+          return use;
+        });
+    return ListReply("schemas", listing, [&](const auto& s) { return SchemaJson(s); });
+  }
+
+  Result<SchemaCtx> SchemaFromPath(http::Request& request, const Caller& caller) {
+    const std::string& full = *request.PathParam("full_name");
+    Param(request, "full_name", full);
+    LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("schema", full, 2));
+    return VisibleSchema(caller, parts[0], parts[1]);
+  }
+
+  Result<http::Response> GetSchema(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(SchemaCtx ctx, SchemaFromPath(request, caller));
+    return JsonReply(SchemaJson(ctx.schema));
+  }
+
+  Result<http::Response> UpdateSchema(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(SchemaCtx ctx, SchemaFromPath(request, caller));
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::ObjectUpdate update;
+    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    if (!ctx.owner_in_chain) {
+      return PermissionDenied(
+          "Only the owner of schema '{}' (or of its catalog) or a metastore "
+          "admin can change it",
+          ctx.schema.full_name());
+    }
+    if (update.owner) {
+      Param(request, "owner", *update.owner);
+      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
+    }
+    LS_ASSIGN_OR_RETURN(catalog::SchemaInfo out,
+                        catalog_->UpdateSchema(ctx.catalog.name, ctx.schema.name, update));
+    if (update.new_name) {
+      Param(request, "new_name", *update.new_name);
+      AccessChanged("");
+    }
+    return JsonReply(SchemaJson(out));
+  }
+
+  Result<http::Response> DeleteSchema(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(SchemaCtx ctx, SchemaFromPath(request, caller));
+    LS_ASSIGN_OR_RETURN(std::optional<bool> force, QueryBool(request, "force"));
+    if (!ctx.owner_in_chain) {
+      return PermissionDenied(
+          "Only the owner of schema '{}' (or of its catalog) or a metastore "
+          "admin can delete it",
+          ctx.schema.full_name());
+    }
+    LS_RETURN_IF_ERROR(
+        catalog_->DeleteSchema(ctx.catalog.name, ctx.schema.name, force.value_or(false)));
+    AccessChanged("");
+    return JsonReply(Json::object());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ApiBase> NewSchemasApi(catalog::Catalog* catalog,
+                                       const ManagementOptions* options) {
+  return std::make_unique<SchemasApi>(catalog, options);
+}
+
+}  // namespace lakeshare::admin::internal

@@ -1,0 +1,282 @@
+// Shares and their permissions: create, list, get, update (rename, owner, comment, the tables it
+// holds), delete under /api/2.1/unity-catalog/shares, and GET/PATCH .../shares/{name}/permissions.
+
+#include <algorithm>
+#include <memory>
+
+#include "admin/api_base_internal.h"
+#include "admin/api_resources_internal.h"
+
+namespace lakeshare::admin::internal {
+namespace {
+
+using catalog::Privilege;
+using catalog::SecurableType;
+
+class SharesApi final : public ApiBase {
+ public:
+  using ApiBase::ApiBase;
+
+  void AddRoutes(RouteList& routes) override {
+    routes.Add("POST", UcPath("/shares"), "createShare", this, &SharesApi::CreateShare);
+    routes.Add("GET", UcPath("/shares"), "listShares", this, &SharesApi::ListShares);
+    routes.Add("GET", UcPath("/shares/{name}"), "getShare", this, &SharesApi::GetShare);
+    routes.Add("PATCH", UcPath("/shares/{name}"), "updateShare", this, &SharesApi::UpdateShare);
+    routes.Add("DELETE", UcPath("/shares/{name}"), "deleteShare", this, &SharesApi::DeleteShare);
+    routes.Add("GET", UcPath("/shares/{name}/permissions"), "getSharePermissions", this,
+               &SharesApi::GetSharePermissions);
+    routes.Add("PATCH", UcPath("/shares/{name}/permissions"), "updateSharePermissions", this,
+               &SharesApi::UpdateSharePermissions);
+  }
+
+ private:
+  Result<http::Response> CreateShare(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::ShareInfo info;
+    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
+    Param(request, "name", info.name);
+    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, Privilege::kCreateShare));
+    if (!may) {
+      return PermissionDenied(
+          "Creating a share needs CREATE_SHARE on the metastore; ask a "
+          "metastore admin to grant it");
+    }
+    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
+    info.comment = comment.value_or("");
+    info.created_by = caller.name;
+    LS_ASSIGN_OR_RETURN(catalog::ShareInfo out, catalog_->CreateShare(info));
+    return JsonReply(ShareJson(out, /*include_objects=*/true));
+  }
+
+  Result<http::Response> ListShares(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
+    LS_ASSIGN_OR_RETURN(bool use_share, HasMeta(caller, Privilege::kUseShare));
+    auto listing = ListVisible<catalog::ShareInfo>(
+        paging, [&](const catalog::PageRequest& p) { return catalog_->ListShares(p); },
+        [&](const catalog::ShareInfo& s) -> Result<bool> {
+          return use_share || SameName(s.owner, caller.name);
+        });
+    return ListReply("shares", listing,
+                     [&](const auto& s) { return ShareJson(s, /*include_objects=*/false); });
+  }
+
+  Result<http::Response> GetShare(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(std::optional<bool> include, QueryBool(request, "include_shared_data"));
+    if (include) {
+      Param(request, "include_shared_data", *include ? "true" : "false");
+    }
+    LS_ASSIGN_OR_RETURN(catalog::ShareInfo share,
+                        VisibleShare(caller, name, include.value_or(false)));
+    return JsonReply(ShareJson(share, include.value_or(false)));
+  }
+
+  Result<http::Response> UpdateShare(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::ObjectUpdate update;
+    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(const Json* updates, OptArray(body, "updates", kMaxUpdates));
+    if (updates != nullptr) {
+      Param(request, "updates", updates->dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+    LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, true));
+    const bool is_owner = caller.is_admin || SameName(share.owner, caller.name);
+    if (update.new_name && SameName(*update.new_name, share.name) &&
+        *update.new_name == share.name) {
+      update.new_name.reset();
+    }
+    if (update.new_name) {
+      Param(request, "new_name", *update.new_name);
+      LS_ASSIGN_OR_RETURN(bool create, HasMeta(caller, Privilege::kCreateShare));
+      if (!caller.is_admin && !(is_owner && create)) {
+        return PermissionDenied("Renaming share '{}' needs its ownership and CREATE_SHARE",
+                                share.name);
+      }
+    }
+    if (update.owner) {
+      Param(request, "owner", *update.owner);
+      if (!is_owner) {
+        LS_ASSIGN_OR_RETURN(bool set, HasMeta(caller, Privilege::kSetSharePermission));
+        if (!set) {
+          return PermissionDenied(
+              "Changing the owner of share '{}' needs its ownership, or "
+              "USE_SHARE and SET_SHARE_PERMISSION",
+              share.name);
+        }
+      }
+      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
+    }
+    if ((update.comment || updates != nullptr) && !is_owner) {
+      return PermissionDenied(
+          "Only the owner of share '{}' or a metastore admin can change its "
+          "comment or objects",
+          share.name);
+    }
+    std::vector<catalog::SharedObjectChange> changes;
+    if (updates != nullptr) {
+      LS_ASSIGN_OR_RETURN(changes, ParseShareUpdates(*updates, share, caller));
+    }
+    LS_ASSIGN_OR_RETURN(catalog::ShareInfo out,
+                        catalog_->UpdateShare(share.name, update, changes, caller.name));
+    AccessChanged("");
+    return JsonReply(ShareJson(out, /*include_objects=*/true));
+  }
+
+  Result<std::vector<catalog::SharedObjectChange>> ParseShareUpdates(
+      const Json& updates, const catalog::ShareInfo& share, const Caller& caller) {
+    using Action = catalog::SharedObjectChange::Action;
+    std::vector<catalog::SharedObjectChange> changes;
+    for (size_t i = 0; i < updates.size(); ++i) {
+      const Json& u = updates[i];
+      if (!u.is_object()) {
+        return InvalidArgument("updates[{}] must be an object {{action, data_object}}", i);
+      }
+      LS_ASSIGN_OR_RETURN(std::string action_name, ReqString(u, "action"));
+      Action action;
+      if (action_name == "ADD") {
+        action = Action::kAdd;
+      } else if (action_name == "REMOVE") {
+        action = Action::kRemove;
+      } else if (action_name == "UPDATE") {
+        action = Action::kUpdate;
+      } else {
+        return InvalidArgument("updates[{}].action must be ADD, REMOVE or UPDATE, got '{}'", i,
+                               action_name);
+      }
+      LS_ASSIGN_OR_RETURN(const Json* data, OptObject(u, "data_object"));
+      if (data == nullptr) {
+        return InvalidArgument("updates[{}].data_object is required", i);
+      }
+      LS_ASSIGN_OR_RETURN(catalog::SharedDataObject object, ParseDataObject(*data, action));
+      if (action == Action::kUpdate) {
+        // UC UPDATE changes the fields it names; the catalog replaces all of them.
+        auto existing = std::find_if(
+            share.objects.begin(), share.objects.end(),
+            [&](const catalog::SharedDataObject& o) { return SameName(o.name, object.name); });
+        if (existing == share.objects.end()) {
+          return NotFound(ResourceKind::kSharedObject, "Table '{}' is not in share '{}'",
+                          object.name, share.name);
+        }
+        catalog::SharedDataObject merged = *existing;
+        auto has = [&](const char* key) { return data->contains(key) && !(*data)[key].is_null(); };
+        if (has("shared_as")) {
+          merged.shared_as = object.shared_as;
+        }
+        if (has("comment")) {
+          merged.comment = object.comment;
+        }
+        if (has("history_data_sharing_status")) {
+          merged.history_data_sharing_status = object.history_data_sharing_status;
+        }
+        if (has("cdf_enabled")) {
+          merged.cdf_enabled = object.cdf_enabled;
+        }
+        if (has("start_version")) {
+          merged.start_version = object.start_version;
+        }
+        if (has("partitions")) {
+          merged.partitions_json = object.partitions_json;
+        }
+        object = std::move(merged);
+      }
+      if (action != Action::kRemove && !object.partitions_json.empty() &&
+          options_.check_partition_columns) {
+        LS_RETURN_IF_ERROR(CheckPartitionColumns(object, i));
+      }
+      if (action != Action::kRemove && !caller.is_admin) {
+        LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", object.name, 3));
+        auto table = catalog_->GetTable(object.name);
+        if (!table) {
+          return tl::unexpected<Error>(table.error());
+        }
+        LS_ASSIGN_OR_RETURN(bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable,
+                                                                object.name, Privilege::kSelect));
+        if (!select) {
+          return PermissionDenied("Sharing table '{}' needs SELECT on it (or its ownership)",
+                                  object.name);
+        }
+      }
+      changes.push_back(catalog::SharedObjectChange{action, std::move(object)});
+    }
+    return changes;
+  }
+
+  // The columns `object.partitions` names must be partition columns of its table: a filter on
+  // any other column could not be enforced, and the partner would get errors, not data.
+  Status CheckPartitionColumns(const catalog::SharedDataObject& object, size_t i) {
+    Json partitions = Json::parse(object.partitions_json, nullptr, /*allow_exceptions=*/false);
+    std::vector<std::string> columns;
+    if (partitions.is_array()) {
+      for (const Json& p : partitions) {
+        const Json* values = p.is_object() && p.contains("values") ? &p["values"] : nullptr;
+        for (size_t j = 0; values != nullptr && values->is_array() && j < values->size(); ++j) {
+          const Json& v = (*values)[j];
+          if (v.is_object() && v.contains("name") && v["name"].is_string() &&
+              std::find(columns.begin(), columns.end(), v["name"].get<std::string>()) ==
+                  columns.end()) {
+            columns.push_back(v["name"].get<std::string>());
+          }
+        }
+      }
+    }
+    auto table = catalog_->GetTable(object.name);
+    if (!table) {
+      return tl::unexpected<Error>(table.error());
+    }
+    if (Status st = options_.check_partition_columns(*table, columns); !st) {
+      return InvalidArgument("updates[{}].data_object.partitions: {}", i, st.error().message);
+    }
+    return {};
+  }
+
+  Result<http::Response> DeleteShare(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, false));
+    if (!caller.is_admin && !SameName(share.owner, caller.name)) {
+      return PermissionDenied("Only the owner of share '{}' or a metastore admin can delete it",
+                              share.name);
+    }
+    LS_RETURN_IF_ERROR(catalog_->DeleteShare(share.name));
+    AccessChanged("");
+    return JsonReply(Json::object());
+  }
+
+  Result<http::Response> GetSharePermissions(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
+    LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, false));
+    LS_ASSIGN_OR_RETURN(auto assignments,
+                        catalog_->GetPermissions(SecurableType::kShare, share.name));
+    LS_ASSIGN_OR_RETURN(auto page,
+                        PageOf(std::move(assignments), paging,
+                               [](const catalog::PrivilegeAssignment& a) { return a.principal; }));
+    Json out{{"privilege_assignments", PrivilegeAssignmentsJson(page.first)}};
+    PutNextToken(out, page.second);
+    return JsonReply(out);
+  }
+
+  Result<http::Response> UpdateSharePermissions(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    LS_ASSIGN_OR_RETURN(Json out, ChangeSharePermissions(request, caller, name, body));
+    return JsonReply(out);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ApiBase> NewSharesApi(catalog::Catalog* catalog, const ManagementOptions* options) {
+  return std::make_unique<SharesApi>(catalog, options);
+}
+
+}  // namespace lakeshare::admin::internal

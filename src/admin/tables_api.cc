@@ -1,0 +1,187 @@
+// Tables: register (EXTERNAL, DELTA), list, get, update, delete under
+// /api/2.1/unity-catalog/tables.
+
+#include <memory>
+
+#include "admin/api_base_internal.h"
+#include "admin/api_resources_internal.h"
+#include "common/strings.h"
+
+namespace lakeshare::admin::internal {
+namespace {
+
+using catalog::Privilege;
+using catalog::SecurableType;
+
+/// Check a storage_location: an absolute path or a URI with a scheme Lakeshare reads, no "..".
+Status CheckStorageLocation(std::string_view location) {
+  bool uri = false;
+  for (std::string_view scheme : {"s3://", "s3a://", "file://"}) {
+    if (location.substr(0, scheme.size()) == scheme) {
+      uri = true;
+    }
+  }
+  if (!uri && (location.empty() || location[0] != '/')) {
+    return InvalidArgument(
+        "storage_location '{}' must be an absolute path or an s3://, s3a:// or file:// URI",
+        location);
+  }
+  for (std::string_view part : Split(location, '/')) {
+    if (part == "..") {
+      return InvalidArgument("storage_location '{}' must not contain '..'", location);
+    }
+  }
+  return {};
+}
+
+class TablesApi final : public ApiBase {
+ public:
+  using ApiBase::ApiBase;
+
+  void AddRoutes(RouteList& routes) override {
+    routes.Add("POST", UcPath("/tables"), "createTable", this, &TablesApi::CreateTable);
+    routes.Add("GET", UcPath("/tables"), "listTables", this, &TablesApi::ListTables);
+    routes.Add("GET", UcPath("/tables/{full_name}"), "getTable", this, &TablesApi::GetTable);
+    routes.Add("PATCH", UcPath("/tables/{full_name}"), "updateTable", this,
+               &TablesApi::UpdateTable);
+    routes.Add("DELETE", UcPath("/tables/{full_name}"), "deleteTable", this,
+               &TablesApi::DeleteTable);
+  }
+
+ private:
+  Result<http::Response> CreateTable(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::TableInfo info;
+    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
+    LS_ASSIGN_OR_RETURN(info.catalog_name, ReqString(body, "catalog_name"));
+    LS_ASSIGN_OR_RETURN(info.schema_name, ReqString(body, "schema_name"));
+    LS_ASSIGN_OR_RETURN(info.storage_location, ReqString(body, "storage_location"));
+    Param(request, "name", info.name);
+    Param(request, "catalog_name", info.catalog_name);
+    Param(request, "schema_name", info.schema_name);
+    Param(request, "storage_location", info.storage_location);
+    LS_ASSIGN_OR_RETURN(auto table_type, OptString(body, "table_type", 64));
+    LS_ASSIGN_OR_RETURN(auto format, OptString(body, "data_source_format", 64));
+    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    if (table_type && *table_type != catalog::TableInfo::kTableType) {
+      return InvalidArgument(
+          "table_type '{}' is not supported; Lakeshare registers "
+          "EXTERNAL tables",
+          *table_type);
+    }
+    if (format && *format != catalog::TableInfo::kDataSourceFormat) {
+      return InvalidArgument(
+          "data_source_format '{}' is not supported; tables must be "
+          "DELTA",
+          *format);
+    }
+    LS_RETURN_IF_ERROR(CheckStorageLocation(info.storage_location));
+    LS_ASSIGN_OR_RETURN(SchemaCtx ctx, VisibleSchema(caller, info.catalog_name, info.schema_name));
+    if (!ctx.owner_in_chain) {
+      return PermissionDenied(
+          "Only the owner of schema '{}' (or of its catalog) or a metastore "
+          "admin can create tables in it",
+          ctx.schema.full_name());
+    }
+    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
+    info.comment = comment.value_or("");
+    LS_ASSIGN_OR_RETURN(catalog::TableInfo out, catalog_->CreateTable(info));
+    return JsonReply(TableJson(out));
+  }
+
+  Result<http::Response> ListTables(http::Request& request, const Caller& caller) {
+    const std::string* catalog_name = request.QueryParam("catalog_name");
+    const std::string* schema_name = request.QueryParam("schema_name");
+    if (catalog_name == nullptr || catalog_name->empty() || schema_name == nullptr ||
+        schema_name->empty()) {
+      return InvalidArgument(
+          "Query parameters 'catalog_name' and 'schema_name' are "
+          "required");
+    }
+    Param(request, "catalog_name", *catalog_name);
+    Param(request, "schema_name", *schema_name);
+    LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
+    LS_ASSIGN_OR_RETURN(SchemaCtx ctx, VisibleSchema(caller, *catalog_name, *schema_name));
+    auto listing = ListVisible<catalog::TableInfo>(
+        paging,
+        [&](const catalog::PageRequest& p) {
+          return catalog_->ListTables(ctx.catalog.name, ctx.schema.name, p);
+        },
+        [&](const catalog::TableInfo& t) -> Result<bool> {
+          if (ctx.owner_in_chain || SameName(t.owner, caller.name)) {
+            return true;
+          }
+          LS_ASSIGN_OR_RETURN(
+              bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable, t.full_name(),
+                                                  Privilege::kSelect));
+          return select;
+        });
+    return ListReply("tables", listing, [&](const auto& t) { return TableJson(t); });
+  }
+
+  Result<TableCtx> TableFromPath(http::Request& request, const Caller& caller) {
+    const std::string& full = *request.PathParam("full_name");
+    Param(request, "full_name", full);
+    return VisibleTable(caller, full);
+  }
+
+  Result<http::Response> GetTable(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(TableCtx ctx, TableFromPath(request, caller));
+    return JsonReply(TableJson(ctx.table));
+  }
+
+  Result<http::Response> UpdateTable(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(TableCtx ctx, TableFromPath(request, caller));
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::TableUpdate update;
+    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(update.storage_location, OptString(body, "storage_location"));
+    if (!ctx.owner_in_chain) {
+      return PermissionDenied(
+          "Only the owner of table '{}' (or of its schema or catalog) or a "
+          "metastore admin can change it",
+          ctx.table.full_name());
+    }
+    if (update.storage_location) {
+      Param(request, "storage_location", *update.storage_location);
+      LS_RETURN_IF_ERROR(CheckStorageLocation(*update.storage_location));
+    }
+    if (update.owner) {
+      Param(request, "owner", *update.owner);
+      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
+    }
+    if (update.new_name) {
+      Param(request, "new_name", *update.new_name);
+    }
+    LS_ASSIGN_OR_RETURN(catalog::TableInfo out,
+                        catalog_->UpdateTable(ctx.table.full_name(), update));
+    if (update.new_name || update.storage_location) {
+      AccessChanged("");
+    }
+    return JsonReply(TableJson(out));
+  }
+
+  Result<http::Response> DeleteTable(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(TableCtx ctx, TableFromPath(request, caller));
+    if (!ctx.owner_in_chain) {
+      return PermissionDenied(
+          "Only the owner of table '{}' (or of its schema or catalog) or a "
+          "metastore admin can delete it",
+          ctx.table.full_name());
+    }
+    LS_RETURN_IF_ERROR(catalog_->DeleteTable(ctx.table.full_name()));
+    AccessChanged("");
+    return JsonReply(Json::object());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ApiBase> NewTablesApi(catalog::Catalog* catalog, const ManagementOptions* options) {
+  return std::make_unique<TablesApi>(catalog, options);
+}
+
+}  // namespace lakeshare::admin::internal

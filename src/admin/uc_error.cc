@@ -1,0 +1,97 @@
+#include "admin/uc_error.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "http/error_response.h"
+
+namespace lakeshare::admin {
+namespace {
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+bool Contains(std::string_view s, std::string_view part) {
+  return s.find(part) != std::string_view::npos;
+}
+
+// TODO(admin): removed once every catalog error names its resource kind.
+ResourceKind KindFromMessage(ErrorCode code, std::string_view m) {
+  if (Contains(m, "is not in share") || Contains(m, "already holds") ||
+      Contains(m, "already exposes")) {
+    return ResourceKind::kSharedObject;
+  }
+  for (auto [prefix, kind] :
+       {std::pair<std::string_view, ResourceKind>{"Catalog '", ResourceKind::kCatalog},
+        {"Schema '", ResourceKind::kSchema},
+        {"Table '", ResourceKind::kTable},
+        {"Share '", ResourceKind::kShare},
+        {"Recipient '", ResourceKind::kRecipient},
+        {"Principal '", ResourceKind::kPrincipal}}) {
+    if (StartsWith(m, prefix)) {
+      return kind;
+    }
+  }
+  (void)code;
+  return ResourceKind::kNone;
+}
+
+std::string ObjectCode(const Error& error, std::string_view suffix) {
+  ResourceKind kind = error.resource;
+  if (kind == ResourceKind::kNone) {
+    kind = KindFromMessage(error.code, error.message);
+  }
+  std::string_view name = ResourceKindName(kind);
+  return std::string(name.empty() ? std::string_view("RESOURCE") : name) + std::string(suffix);
+}
+
+}  // namespace
+
+std::string UcErrorCode(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kMalformedRequest:
+      return "MALFORMED_REQUEST";
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kUnsupported:
+      return "INVALID_PARAMETER_VALUE";
+    case ErrorCode::kNotFound:
+      return ObjectCode(error, "_DOES_NOT_EXIST");
+    case ErrorCode::kAlreadyExists:
+      return ObjectCode(error, "_ALREADY_EXISTS");
+    case ErrorCode::kUnauthenticated:
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kResourceExhausted:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kInternal:
+      break;
+  }
+  return std::string(http::ProtocolErrorCodeFor(error.code));
+}
+
+http::Response UcErrorResponse(const Error& error, std::string_view request_id) {
+  int status = http::HttpStatusFor(error.code);
+  std::string message = error.message;
+  if (status >= 500) {
+    // The detail may name files or hosts: it goes to the log only.
+    message = error.code == ErrorCode::kUnavailable
+                  ? "Temporarily unavailable, retry in a few seconds"
+                  : "Internal error";
+    if (!request_id.empty()) {
+      message += fmt::format(" (request id {})", request_id);
+    }
+  }
+  nlohmann::json body{{"error_code", UcErrorCode(error)}, {"message", message}};
+  http::Response response = http::Response::Json(
+      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), status);
+  if (error.code == ErrorCode::kUnauthenticated) {
+    response.SetHeader("WWW-Authenticate", "Bearer");
+  } else if (error.code == ErrorCode::kUnavailable) {
+    response.SetHeader("Retry-After", "1");
+  }
+  response.set_error(error);
+  return response;
+}
+
+}  // namespace lakeshare::admin

@@ -1,0 +1,119 @@
+#include "common/iso_time.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace lakeshare {
+namespace {
+
+/// Read exactly `n` digits at `pos`.
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) {
+    return false;
+  }
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') {
+      return false;
+    }
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+/// Seconds east of UTC for "", "Z", "+hh:mm", "-hhmm", "+hh"; nullopt otherwise.
+std::optional<int64_t> ZoneOffset(std::string_view zone) {
+  if (zone.empty() || zone == "Z" || zone == "z") {
+    return 0;
+  }
+  int hh = 0;
+  int mm = 0;
+  if ((zone[0] != '+' && zone[0] != '-') || !Digits(zone, 1, 2, &hh)) {
+    return std::nullopt;
+  }
+  size_t pos = zone.size() > 3 && zone[3] == ':' ? 4 : 3;
+  if (pos < zone.size() && (!Digits(zone, pos, 2, &mm) || pos + 2 != zone.size())) {
+    return std::nullopt;
+  }
+  if (pos == 4 && pos == zone.size()) {
+    return std::nullopt;  // "+01:" without minutes
+  }
+  if (hh > 23 || mm > 59) {
+    return std::nullopt;
+  }
+  int64_t seconds = int64_t{hh} * 3600 + int64_t{mm} * 60;
+  return zone[0] == '-' ? -seconds : seconds;
+}
+
+}  // namespace
+
+std::string FormatIsoMillis(int64_t ms) {
+  int64_t seconds = ms / 1000;
+  int64_t millis = ms % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    --seconds;
+  }
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+std::optional<int64_t> ParseIsoMillis(std::string_view s) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
+      s[7] != '-' || !Digits(s, 8, 2, &day)) {
+    return std::nullopt;
+  }
+  size_t pos = 10;
+  if (pos < s.size() && (s[pos] == 'T' || s[pos] == 't' || s[pos] == ' ')) {
+    if (!Digits(s, pos + 1, 2, &hour) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !Digits(s, pos + 4, 2, &minute)) {
+      return std::nullopt;
+    }
+    pos += 6;
+    if (pos < s.size() && s[pos] == ':') {
+      if (!Digits(s, pos + 1, 2, &second)) {
+        return std::nullopt;
+      }
+      pos += 3;
+      if (pos < s.size() && s[pos] == '.') {
+        size_t digits = 0;
+        for (++pos; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++digits) {
+          if (digits < 3) {
+            millis = millis * 10 + (s[pos] - '0');
+          }
+        }
+        if (digits == 0) {
+          return std::nullopt;
+        }
+        for (; digits < 3; ++digits) {
+          millis *= 10;
+        }
+      }
+    }
+  }
+  std::optional<int64_t> offset = ZoneOffset(s.substr(pos));
+  if (!offset || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const std::time_t t = timegm(&tm);
+  if (tm.tm_mday != day || tm.tm_mon != month - 1) {
+    return std::nullopt;  // timegm normalized a day that does not exist
+  }
+  return (static_cast<int64_t>(t) - *offset) * 1000 + millis;
+}
+
+}  // namespace lakeshare
