@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "app/admin_commands.h"
+#include "admin/cli/admin_cli.h"
 #include "app/delta_commands.h"
 #include "app/demo_commands.h"
 #include "app/parquet_commands.h"
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   lakeshare::app::AddParquetWriteCommands(app);
   lakeshare::app::AddDeltaCommands(app);
   lakeshare::app::AddServeCommand(app);
-  lakeshare::app::AddAdminCommands(app);
+  lakeshare::admin::cli::AddAdminCommands(app);
   lakeshare::app::AddDemoCommands(app);
   // A command line the parser rejects is a usage error: exit code 2, like every other 4xx-style
   // refusal of the CLI (--help and --version exit 0).

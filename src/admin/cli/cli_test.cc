@@ -1,30 +1,33 @@
-#include "app/admin_commands.h"
-
 #include <gtest/gtest.h>
 
-namespace lakeshare::app::admin {
+#include "admin/cli/args.h"
+#include "admin/cli/client.h"
+#include "admin/cli/output.h"
+#include "admin/cli/partners_csv.h"
+
+namespace lakeshare::admin::cli {
 namespace {
 
-TEST(AdminCommandsTest, TableItemWithLocationIsParsedAndLowerCased) {
+TEST(AdminCliTest, TableItemWithLocationIsParsedAndLowerCased) {
   auto item = ParseTableItem(" Main.Sales.Daily_Sales = /data/daily sales ");
   ASSERT_TRUE(item) << item.error().message;
   EXPECT_EQ(item->name, "main.sales.daily_sales");
   EXPECT_EQ(item->location, "/data/daily sales");
 }
 
-TEST(AdminCommandsTest, TableItemWithoutLocationMeansRegistered) {
+TEST(AdminCliTest, TableItemWithoutLocationMeansRegistered) {
   auto item = ParseTableItem("main.sales.articles");
   ASSERT_TRUE(item);
   EXPECT_EQ(item->location, "");
 }
 
-TEST(AdminCommandsTest, TableItemLocationMayContainEquals) {
+TEST(AdminCliTest, TableItemLocationMayContainEquals) {
   auto item = ParseTableItem("a.b.c=s3://bucket/x=1/y");
   ASSERT_TRUE(item);
   EXPECT_EQ(item->location, "s3://bucket/x=1/y");
 }
 
-TEST(AdminCommandsTest, TableItemNeedsThreeNameParts) {
+TEST(AdminCliTest, TableItemNeedsThreeNameParts) {
   for (const char* bad : {"sales.daily", "a.b.c.d", "a..c", "a.b.c=", "a.b/c.d", ""}) {
     auto item = ParseTableItem(bad);
     ASSERT_FALSE(item) << bad;
@@ -34,7 +37,7 @@ TEST(AdminCommandsTest, TableItemNeedsThreeNameParts) {
             std::string::npos);
 }
 
-TEST(AdminCommandsTest, PartitionItemLiteralAndProperty) {
+TEST(AdminCliTest, PartitionItemLiteralAndProperty) {
   auto lit = ParsePartitionItem("stock_levels:country=DE");
   ASSERT_TRUE(lit);
   EXPECT_EQ(lit->table, "stock_levels");
@@ -48,7 +51,7 @@ TEST(AdminCommandsTest, PartitionItemLiteralAndProperty) {
   EXPECT_EQ(prop->value, "partner_country");
 }
 
-TEST(AdminCommandsTest, PartitionItemErrorsExplainTheForm) {
+TEST(AdminCliTest, PartitionItemErrorsExplainTheForm) {
   for (const char* bad : {"country=DE", "t:country", "t:=x", ":c=x", "t:c=@"}) {
     auto item = ParsePartitionItem(bad);
     ASSERT_FALSE(item) << bad;
@@ -57,7 +60,7 @@ TEST(AdminCommandsTest, PartitionItemErrorsExplainTheForm) {
             std::string::npos);
 }
 
-TEST(AdminCommandsTest, PropertyNeedsKeyAndEquals) {
+TEST(AdminCliTest, PropertyNeedsKeyAndEquals) {
   auto kv = ParseProperty("partner_id = P001");
   ASSERT_TRUE(kv);
   EXPECT_EQ(kv->first, "partner_id");
@@ -67,7 +70,7 @@ TEST(AdminCommandsTest, PropertyNeedsKeyAndEquals) {
   EXPECT_FALSE(ParseProperty("=x"));
 }
 
-TEST(AdminCommandsTest, CsvQuotesEscapesAndLineEndings) {
+TEST(AdminCliTest, CsvQuotesEscapesAndLineEndings) {
   auto rows = ParseCsv(
       "\xEF\xBB\xBF"
       "a,b\r\n\"x,1\",\"say \"\"hi\"\"\"\n\"multi\nline\",\n");
@@ -78,14 +81,14 @@ TEST(AdminCommandsTest, CsvQuotesEscapesAndLineEndings) {
   EXPECT_EQ((*rows)[2], (std::vector<std::string>{"multi\nline", ""}));
 }
 
-TEST(AdminCommandsTest, CsvWithoutFinalNewline) {
+TEST(AdminCliTest, CsvWithoutFinalNewline) {
   auto rows = ParseCsv("a,b\n1,2");
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[1], (std::vector<std::string>{"1", "2"}));
 }
 
-TEST(AdminCommandsTest, CsvBrokenQuotesNameTheLine) {
+TEST(AdminCliTest, CsvBrokenQuotesNameTheLine) {
   auto open = ParseCsv("a\n\"never closed\n");
   ASSERT_FALSE(open);
   EXPECT_NE(open.error().message.find("line 2"), std::string::npos);
@@ -94,7 +97,7 @@ TEST(AdminCommandsTest, CsvBrokenQuotesNameTheLine) {
   EXPECT_NE(stray.error().message.find("line 2"), std::string::npos);
 }
 
-TEST(AdminCommandsTest, PartnersCsvFullRow) {
+TEST(AdminCliTest, PartnersCsvFullRow) {
   auto specs = ParsePartnersCsv(
       "partner,share,tables,properties,ip_access_list,partitions,comment\n"
       "acme,retail,main.sales.daily=/d/daily;main.sales.stock=/d/stock,"
@@ -121,13 +124,13 @@ TEST(AdminCommandsTest, PartnersCsvFullRow) {
   EXPECT_EQ(b.line, 4);
 }
 
-TEST(AdminCommandsTest, PartnersCsvColumnsInAnyOrder) {
+TEST(AdminCliTest, PartnersCsvColumnsInAnyOrder) {
   auto specs = ParsePartnersCsv("tables,Partner\nmain.s.t=/x,p1\n");
   ASSERT_TRUE(specs) << specs.error().message;
   EXPECT_EQ((*specs)[0].partner, "p1");
 }
 
-TEST(AdminCommandsTest, PartnersCsvErrorsNameLineAndColumn) {
+TEST(AdminCliTest, PartnersCsvErrorsNameLineAndColumn) {
   auto unknown = ParsePartnersCsv("partner,tablez\n");
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("tablez"), std::string::npos);
@@ -156,7 +159,7 @@ TEST(AdminCommandsTest, PartnersCsvErrorsNameLineAndColumn) {
   EXPECT_FALSE(ParsePartnersCsv("partner,tables\n"));
 }
 
-TEST(AdminCommandsTest, PartitionFilterMustMatchATableAndAProperty) {
+TEST(AdminCliTest, PartitionFilterMustMatchATableAndAProperty) {
   PartnerSpec spec;
   spec.partner = "p";
   spec.share = "s";
@@ -178,7 +181,7 @@ TEST(AdminCommandsTest, PartitionFilterMustMatchATableAndAProperty) {
   EXPECT_FALSE(ValidatePartner(spec));
 }
 
-TEST(AdminCommandsTest, TimeArgumentForms) {
+TEST(AdminCliTest, TimeArgumentForms) {
   const int64_t now = 1'700'000'000'000;
   EXPECT_EQ(*ParseTimeArg("1700000000000", now), 1'700'000'000'000);
   EXPECT_EQ(*ParseTimeArg("24h", now), now - 24 * 3600 * 1000);
@@ -192,17 +195,17 @@ TEST(AdminCommandsTest, TimeArgumentForms) {
   EXPECT_NE(bad.error().message.find("24h"), std::string::npos);
 }
 
-TEST(AdminCommandsTest, TableIsAligned) {
+TEST(AdminCliTest, TableIsAligned) {
   EXPECT_EQ(FormatTable({"NAME", "X"}, {{"a", "1"}, {"longer", ""}}),
             "NAME    X\n"
             "a       1\n"
             "longer\n");
 }
 
-TEST(AdminCommandsTest, PathSegmentsAreEncoded) {
+TEST(AdminCliTest, PathSegmentsAreEncoded) {
   EXPECT_EQ(EncodePathSegment("main.sales_x-1~"), "main.sales_x-1~");
   EXPECT_EQ(EncodePathSegment("a/b c?"), "a%2Fb%20c%3F");
 }
 
 }  // namespace
-}  // namespace lakeshare::app::admin
+}  // namespace lakeshare::admin::cli

@@ -6,14 +6,14 @@
 #include <cstdint>
 #include <string_view>
 
-#include "app/admin_commands.h"
+#include "admin/cli/partners_csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace lakeshare::app;
+  namespace cli = lakeshare::admin::cli;
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  (void)admin::ParseCsv(text);
-  if (auto partners = admin::ParsePartnersCsv(text)) {
-    for (const auto& partner : *partners) (void)admin::ValidatePartner(partner);
+  (void)cli::ParseCsv(text);
+  if (auto partners = cli::ParsePartnersCsv(text)) {
+    for (const auto& partner : *partners) (void)cli::ValidatePartner(partner);
   }
   return 0;
 }

@@ -1,0 +1,193 @@
+#include "admin/cli/client.h"
+
+#include <cctype>
+#include <chrono>
+#include <thread>
+
+namespace lakeshare::admin::cli {
+
+std::string EncodePathSegment(std::string_view text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+CallError UsageError(std::string message) { return CallError{400, "USAGE", std::move(message)}; }
+
+std::string QueryString(const std::vector<http::Field>& query) {
+  std::string out;
+  for (const auto& [k, v] : query) {
+    out += out.empty() ? '?' : '&';
+    out += EncodePathSegment(k);
+    out += '=';
+    out += EncodePathSegment(v);
+  }
+  return out;
+}
+
+Api::Api(const std::string& host, const std::string& token) : token_(token) {
+  base_ = host;
+  while (!base_.empty() && base_.back() == '/') {
+    base_.pop_back();
+  }
+  http::ClientOptions options;
+  options.timeout_ms = 120'000;
+  client_ = std::make_unique<http::Client>(options);
+}
+
+CallResult<Json> Api::Call(const std::string& method, const std::string& path,
+                           const std::vector<http::Field>& query, const Json* body) {
+  http::ClientRequest req;
+  req.method = method;
+  req.url = base_ + path + QueryString(query);
+  req.headers.emplace_back("Authorization", "Bearer " + token_);
+  req.headers.emplace_back("Accept", "application/json");
+  req.headers.emplace_back("User-Agent", "lakeshare-admin/0.1.0");
+  if (body != nullptr) {
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = body->dump();
+  }
+  for (int attempt = 0;; ++attempt) {
+    auto resp = client_->Send(req);
+    const bool retry_transport = !resp && method == "GET";
+    const bool retry_status = resp && (resp->status == 429 || resp->status == 503);
+    if ((retry_transport || retry_status) && attempt < 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+      continue;
+    }
+    if (!resp) {
+      return tl::unexpected(CallError{
+          0, "", fmt::format("cannot reach the server ({}): {}", base_, resp.error().message)});
+    }
+    return Interpret(*resp);
+  }
+}
+
+CallResult<Json> Api::Uc(const std::string& method, const std::string& path,
+                         const std::vector<http::Field>& query, const Json* body) {
+  return Call(method, kUcPrefix + path, query, body);
+}
+
+CallResult<void> Api::Stream(const std::string& path, const std::vector<http::Field>& query,
+                             const std::function<bool(std::string_view)>& sink) {
+  http::ClientRequest req;
+  req.url = base_ + path + QueryString(query);
+  req.headers.emplace_back("Authorization", "Bearer " + token_);
+  req.headers.emplace_back("User-Agent", "lakeshare-admin/0.1.0");
+  req.timeout_ms = 0;  // an export may take long; the server streams steadily
+  std::string held;
+  bool flowing = false;
+  bool sink_failed = false;
+  auto resp = client_->Send(req, [&](std::string_view data) {
+    if (flowing) {
+      sink_failed = !sink(data);
+      return !sink_failed;
+    }
+    held.append(data);
+    if (held.size() >= (64 << 10)) {
+      flowing = true;
+      sink_failed = !sink(held);
+      held.clear();
+      return !sink_failed;
+    }
+    return true;
+  });
+  if (sink_failed) {
+    return tl::unexpected(CallError{0, "", "cannot write the output (disk full or pipe closed)"});
+  }
+  if (!resp) {
+    return tl::unexpected(CallError{
+        0, "", fmt::format("cannot reach the server ({}): {}", base_, resp.error().message)});
+  }
+  if (resp->status < 200 || resp->status >= 300) {
+    http::ClientResponse copy = *resp;
+    copy.body = held;
+    auto r = Interpret(copy);
+    return tl::unexpected(r ? CallError{resp->status, "", "unexpected answer"} : r.error());
+  }
+  if (!held.empty() && !sink(held)) {
+    return tl::unexpected(CallError{0, "", "cannot write the output (disk full or pipe closed)"});
+  }
+  return {};
+}
+
+CallResult<Json> Api::Interpret(const http::ClientResponse& resp) {
+  Json doc;
+  bool parsed = false;
+  if (!resp.body.empty()) {
+    doc = Json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+    parsed = !doc.is_discarded();
+  }
+  if (resp.status >= 200 && resp.status < 300) {
+    if (resp.body.empty()) {
+      return Json::object();
+    }
+    if (!parsed) {
+      return tl::unexpected(CallError{resp.status, "",
+                                      "the server's answer is not JSON: is --host pointing at a "
+                                      "Lakeshare server?"});
+    }
+    return doc;
+  }
+  CallError e;
+  e.status = resp.status;
+  if (parsed && doc.is_object()) {
+    for (const char* k : {"error_code", "errorCode"}) {
+      if (doc.contains(k) && doc[k].is_string()) {
+        e.error_code = doc[k].get<std::string>();
+      }
+    }
+    if (doc.contains("message") && doc["message"].is_string()) {
+      e.message = doc["message"].get<std::string>();
+    }
+  }
+  if (e.message.empty()) {
+    e.message = fmt::format("HTTP {}", resp.status);
+  }
+  return tl::unexpected(e);
+}
+
+CallResult<Json> ListAll(Api& api, const std::string& path, const std::vector<http::Field>& query,
+                         const std::string& key, int64_t limit) {
+  Json all = Json::array();
+  std::string token;
+  for (;;) {
+    std::vector<http::Field> q = query;
+    q.emplace_back("max_results", "500");
+    if (!token.empty()) {
+      q.emplace_back("page_token", token);
+    }
+    auto page = api.Call("GET", path, q);
+    if (!page) {
+      return tl::unexpected(page.error());
+    }
+    if (auto it = page->find(key); it != page->end() && it->is_array()) {
+      for (Json& item : *it) {
+        if (limit >= 0 && static_cast<int64_t>(all.size()) >= limit) {
+          break;
+        }
+        all.push_back(std::move(item));
+      }
+    }
+    auto next = page->find("next_page_token");
+    if (next == page->end() || !next->is_string() || next->get<std::string>().empty() ||
+        (limit >= 0 && static_cast<int64_t>(all.size()) >= limit)) {
+      return all;
+    }
+    if (next->get<std::string>() == token) {
+      return tl::unexpected(CallError{500, "", "the server returned the same page token twice"});
+    }
+    token = next->get<std::string>();
+  }
+}
+
+}  // namespace lakeshare::admin::cli

@@ -1,0 +1,192 @@
+#include "admin/cli/command.h"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "admin/cli/args.h"
+
+namespace lakeshare::admin::cli {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Hint(const CallError& e, const Context& ctx, const GlobalOptions& g) {
+  const std::string command = ctx.verb.empty() ? ctx.noun : ctx.noun + " " + ctx.verb;
+  if (e.error_code == "USAGE") {
+    return fmt::format("see `lakeshare admin {} --help`", command);
+  }
+  if (e.status == 0) {
+    return fmt::format(
+        "is the server running? Start it with `lakeshare serve --data-dir DIR`, or point --host "
+        "(or LAKESHARE_HOST) at it; now {}",
+        g.host);
+  }
+  if (e.status == 401) {
+    return "pass the admin token with --token-file DATA_DIR/admin-token, LAKESHARE_TOKEN or "
+           "--token";
+  }
+  if (e.status == 403) {
+    return "this token may not do that: ask a metastore admin or the object's owner for the "
+           "privilege";
+  }
+  if (e.status == 404) {
+    if (e.error_code.empty() || e.message.rfind("No endpoint", 0) == 0) {
+      return "the server does not serve the management API: start it with `lakeshare serve "
+             "--data-dir DIR`";
+    }
+    return fmt::format("check the name; `lakeshare admin {} list` shows what exists", ctx.noun);
+  }
+  if (e.already_exists()) {
+    return fmt::format(
+        "the name is taken: choose another, or use `lakeshare admin {} get` / `update` on it",
+        ctx.noun);
+  }
+  if (e.client_error()) {
+    return fmt::format(
+        "fix the value the message names; `lakeshare admin {} --help` lists the options", command);
+  }
+  return "the server failed: its log has the details under the request id; retry later";
+}
+
+std::string Describe(const CallError& e) {
+  if (e.status == 0 || e.error_code == "USAGE") {
+    return e.message;
+  }
+  if (e.error_code.empty()) {
+    return fmt::format("{} (HTTP {})", e.message, e.status);
+  }
+  return fmt::format("{} ({}, HTTP {})", e.message, e.error_code, e.status);
+}
+
+int Report(const CallError& e, const Context& ctx, const GlobalOptions& g) {
+  std::fprintf(stderr, "error: %s\nhint: %s\n", Describe(e).c_str(), Hint(e, ctx, g).c_str());
+  return e.status == 0 || e.status >= 500 ? 1 : 2;
+}
+
+CallResult<std::string> ResolveToken(const GlobalOptions& g) {
+  if (!g.token.empty()) {
+    return g.token;
+  }
+  if (g.token_file.empty()) {
+    return tl::unexpected(UsageError(
+        "no admin token: pass --token-file DATA_DIR/admin-token (written by the first `lakeshare "
+        "serve --data-dir DATA_DIR`), or set LAKESHARE_TOKEN"));
+  }
+  std::ifstream in(g.token_file);
+  if (!in) {
+    return tl::unexpected(UsageError(fmt::format(
+        "cannot read the token file '{}': check the path (DATA_DIR/admin-token) and that you may "
+        "read it",
+        g.token_file)));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = std::string(Trim(ss.str()));
+  if (token.empty()) {
+    return tl::unexpected(UsageError(fmt::format("the token file '{}' is empty", g.token_file)));
+  }
+  return token;
+}
+
+GlobalOptions& Globals() {
+  static GlobalOptions* g = new GlobalOptions;
+  return *g;
+}
+
+int RunAction(const Context& ctx, const Action& action) {
+  const GlobalOptions& g = Globals();
+  auto token = ResolveToken(g);
+  if (!token) {
+    return Report(token.error(), ctx, g);
+  }
+  Api api(g.host, *token);
+  auto result = action(api, g);
+  if (!result) {
+    return Report(result.error(), ctx, g);
+  }
+  return 0;
+}
+
+CLI::App* Verb(CLI::App* noun, const std::string& verb, const std::string& description,
+               const Action& action) {
+  CLI::App* cmd = noun->add_subcommand(verb, description);
+  cmd->fallthrough();
+  Context ctx{noun->get_name(), verb};
+  cmd->callback([ctx, action] { std::exit(RunAction(ctx, action)); });
+  return cmd;
+}
+
+CallResult<void> Done(CallResult<Json> r, const GlobalOptions& g, const std::string& what) {
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    PrintJson(*r);
+  } else {
+    std::printf("%s\n", what.c_str());
+  }
+  return {};
+}
+
+CallResult<void> ShowObject(CallResult<Json> r, const GlobalOptions& g) {
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    PrintJson(*r);
+  } else {
+    PrintObject(*r);
+  }
+  return {};
+}
+
+CallResult<void> ShowList(CallResult<Json> r, const GlobalOptions& g, const std::string& key,
+                          const std::vector<Column>& columns) {
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    Json doc = Json::object();
+    doc[key] = std::move(*r);
+    PrintJson(doc);
+  } else {
+    PrintRows(*r, columns);
+  }
+  return {};
+}
+
+void UpdateFlags::Add(CLI::App* cmd) {
+  cmd->add_option("--new-name", new_name, "Rename");
+  cmd->add_option("--comment", comment, "New comment");
+  cmd->add_option("--owner", owner, "New owner (user or group)");
+}
+
+Json UpdateFlags::Body() const {
+  Json body = Json::object();
+  if (!new_name.empty()) {
+    body["new_name"] = new_name;
+  }
+  if (!comment.empty()) {
+    body["comment"] = comment;
+  }
+  if (!owner.empty()) {
+    body["owner"] = owner;
+  }
+  return body;
+}
+
+CallResult<void> NeedChanges(const Json& body, const std::string& flags) {
+  if (body.empty()) {
+    return tl::unexpected(UsageError("nothing to update: give at least one of " + flags));
+  }
+  return {};
+}
+
+}  // namespace lakeshare::admin::cli

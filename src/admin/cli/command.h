@@ -1,0 +1,83 @@
+// The plumbing every `lakeshare admin` command shares: the global options (--host, --token,
+// --token-file, --json), the token, one verb = one action run against an Api, and errors reported
+// with a hint that says what to do next.
+//
+// Exit codes: 0 success; 2 usage errors and refusals by the server (4xx); 1 anything else
+// (server unreachable, 5xx).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "admin/cli/client.h"
+#include "admin/cli/output.h"
+
+namespace CLI {
+class App;
+}
+
+namespace lakeshare::admin::cli {
+
+struct GlobalOptions {
+  std::string host = "http://127.0.0.1:8080";
+  std::string token;
+  std::string token_file;
+  bool json = false;
+};
+
+/// The options of this process's command line (filled by CLI11 before any action runs).
+GlobalOptions& Globals();
+
+/// Milliseconds since the epoch, now.
+int64_t NowMs();
+
+/// What the user ran, for hints: "shares", "get".
+struct Context {
+  std::string noun;
+  std::string verb;
+};
+
+/// What to do next about `e`.
+std::string Hint(const CallError& e, const Context& ctx, const GlobalOptions& g);
+/// `e` as one line: the message, the server's code and the HTTP status.
+std::string Describe(const CallError& e);
+/// Print "error: ...\nhint: ..." to stderr; the exit code (2 for 4xx and usage, else 1).
+int Report(const CallError& e, const Context& ctx, const GlobalOptions& g);
+
+/// The API token: --token, LAKESHARE_TOKEN, or the first line of --token-file.
+CallResult<std::string> ResolveToken(const GlobalOptions& g);
+
+using Action = std::function<CallResult<void>(Api& api, const GlobalOptions& g)>;
+
+/// Resolve the token, run `action` against a fresh Api, report its error: the exit code.
+int RunAction(const Context& ctx, const Action& action);
+
+/// Add subcommand `verb` of `noun` that runs `action` and exits with its code.
+CLI::App* Verb(CLI::App* noun, const std::string& verb, const std::string& description,
+               const Action& action);
+
+/// Print `r` as JSON with --json, else the line `what`.
+CallResult<void> Done(CallResult<Json> r, const GlobalOptions& g, const std::string& what);
+/// Print an object as "field value" lines (or JSON).
+CallResult<void> ShowObject(CallResult<Json> r, const GlobalOptions& g);
+/// Print a list as a table of `columns` (or JSON {"<key>": [...]}).
+CallResult<void> ShowList(CallResult<Json> r, const GlobalOptions& g, const std::string& key,
+                          const std::vector<Column>& columns);
+
+/// Fields for the PATCH of an object, from flags that were given.
+struct UpdateFlags {
+  std::string new_name;
+  std::string comment;
+  std::string owner;
+
+  /// Add --new-name, --comment and --owner to `cmd`.
+  void Add(CLI::App* cmd);
+  Json Body() const;
+};
+
+/// A usage error naming `flags` when `body` changes nothing.
+CallResult<void> NeedChanges(const Json& body, const std::string& flags);
+
+}  // namespace lakeshare::admin::cli

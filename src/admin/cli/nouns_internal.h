@@ -1,0 +1,40 @@
+// The nouns of `lakeshare admin` (one file each) and the few helpers `onboard` borrows from
+// them. Internal to admin/cli.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "admin/cli/args.h"
+#include "admin/cli/client.h"
+#include "admin/cli/output.h"
+
+namespace CLI {
+class App;
+}
+
+namespace lakeshare::admin::cli {
+
+void AddCatalogCommands(CLI::App* admin);
+void AddSchemaCommands(CLI::App* admin);
+void AddTableCommands(CLI::App* admin);
+void AddShareCommands(CLI::App* admin);
+void AddSharePermissionCommands(CLI::App* admin);
+void AddRecipientCommands(CLI::App* admin);
+void AddAuditCommand(CLI::App* admin);
+void AddOnboardCommand(CLI::App* admin);
+
+/// The body registering `item` (an EXTERNAL DELTA table at its location).
+Json TableBody(const TableItem& item, const std::string& comment);
+
+/// UC `partitions` of a shared table: one partition whose values must all hold; null when none.
+CallResult<Json> PartitionsJson(const std::vector<PartitionItem>& items);
+/// A UC SharedDataObject for the ADD of `table` to a share.
+Json DataObject(const std::string& table, bool history, bool cdf, const std::string& shared_as,
+                int64_t start_version, const std::string& comment, const Json& partitions);
+
+/// The activation link of a RecipientInfo: the top-level field, else the newest token's.
+std::string ActivationUrl(const Json& recipient);
+
+}  // namespace lakeshare::admin::cli

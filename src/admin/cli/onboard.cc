@@ -1,0 +1,311 @@
+#include "admin/cli/onboard.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "admin/cli/nouns_internal.h"
+#include "admin/cli/output.h"
+#include "common/strings.h"
+
+namespace lakeshare::admin::cli {
+
+Onboarder::Onboarder(const OnboardOptions& o) : options_(o) {
+  for (int k = 0; k < kKinds; ++k) {
+    created_[k] = 0;
+    present_[k] = 0;
+  }
+}
+
+PartnerOutcome Onboarder::Run(Api& api, const PartnerSpec& spec) {
+  PartnerOutcome out;
+  out.partner = spec.partner;
+  out.share = spec.share;
+  out.line = spec.line;
+  auto fail = [&](std::string step, CallError e) {
+    out.status = PartnerOutcome::Status::kFailed;
+    out.step = std::move(step);
+    out.error = std::move(e);
+    return out;
+  };
+  for (const TableItem& t : spec.tables) {
+    if (auto st = EnsureTable(api, t); !st) {
+      return fail("register table " + t.name, st.error());
+    }
+  }
+  if (auto st = EnsureShare(api, spec); !st) {
+    return fail("share " + spec.share, st.error());
+  }
+  bool changed = false;
+  auto recipient = EnsureRecipient(api, spec, &out, &changed);
+  if (!recipient) {
+    return fail("recipient " + spec.partner, recipient.error());
+  }
+  auto granted = EnsureGrant(api, spec, *recipient);
+  if (!granted) {
+    return fail("grant " + spec.share + " to " + spec.partner, granted.error());
+  }
+  changed = changed || *granted;
+  out.status = changed ? PartnerOutcome::Status::kCreated : PartnerOutcome::Status::kPresent;
+  return out;
+}
+
+std::shared_ptr<Onboarder::Entry> Onboarder::Get(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& e = entries_[key];
+  if (!e) {
+    e = std::make_shared<Entry>();
+  }
+  return e;
+}
+
+CallResult<void> Onboarder::Ensure(Api& api, Kind kind, const std::string& key,
+                                   const std::string& path, const std::string& create_path,
+                                   const Json& body,
+                                   const std::function<CallResult<void>()>& before_create) {
+  auto entry = Get(key);
+  std::lock_guard<std::mutex> lock(entry->mu);
+  if (entry->done) {
+    return {};
+  }
+  auto got = api.Uc("GET", path);
+  if (got) {
+    Count(kind, false);
+    entry->done = true;
+    return {};
+  }
+  if (!got.error().not_found()) {
+    return tl::unexpected(got.error());
+  }
+  if (before_create) {
+    if (auto st = before_create(); !st) {
+      return st;
+    }
+  }
+  auto made = api.Uc("POST", create_path, {}, &body);
+  if (!made && !made.error().already_exists()) {
+    return tl::unexpected(made.error());
+  }
+  Count(kind, static_cast<bool>(made));
+  entry->done = true;
+  return {};
+}
+
+CallResult<void> Onboarder::EnsureTable(Api& api, const TableItem& t) {
+  std::vector<std::string_view> parts = Split(t.name, '.');
+  const std::string catalog(parts[0]);
+  const std::string schema = catalog + "." + std::string(parts[1]);
+  auto entry = Get("table:" + t.name);
+  {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    if (entry->done) {
+      return {};
+    }
+  }
+  if (t.location.empty()) {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    auto got = api.Uc("GET", "tables/" + EncodePathSegment(t.name));
+    if (!got) {
+      if (got.error().not_found()) {
+        return tl::unexpected(
+            CallError{404, got.error().error_code,
+                      fmt::format("table {} is not registered; give its location as {}=LOCATION",
+                                  t.name, t.name)});
+      }
+      return tl::unexpected(got.error());
+    }
+    Count(kTable, false);
+    entry->done = true;
+    return {};
+  }
+  return Ensure(api, kTable, "table:" + t.name, "tables/" + EncodePathSegment(t.name), "tables",
+                TableBody(t, ""), [&]() -> CallResult<void> {
+                  if (auto st = Ensure(api, kCatalog, "catalog:" + catalog,
+                                       "catalogs/" + EncodePathSegment(catalog), "catalogs",
+                                       Json{{"name", catalog}});
+                      !st) {
+                    return st;
+                  }
+                  return Ensure(api, kSchema, "schema:" + schema,
+                                "schemas/" + EncodePathSegment(schema), "schemas",
+                                Json{{"name", std::string(parts[1])}, {"catalog_name", catalog}});
+                });
+}
+
+CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
+  auto entry = Get("share:" + ToLower(spec.share));
+  std::lock_guard<std::mutex> lock(entry->mu);
+  const std::string path = "shares/" + EncodePathSegment(spec.share);
+  auto load = [&]() -> CallResult<void> {
+    auto got = api.Uc("GET", path, {{"include_shared_data", "true"}});
+    if (!got) {
+      return tl::unexpected(got.error());
+    }
+    entry->objects.clear();
+    if (const Json* objects = Lookup(*got, "objects"); objects && objects->is_array()) {
+      for (const Json& o : *objects) {
+        if (const Json* n = Lookup(o, "name"); n && n->is_string()) {
+          entry->objects.insert(ToLower(n->get<std::string>()));
+        }
+      }
+    }
+    return {};
+  };
+  if (!entry->done) {
+    auto loaded = load();
+    if (!loaded && loaded.error().not_found()) {
+      Json body = {{"name", spec.share}};
+      auto made = api.Uc("POST", "shares", {}, &body);
+      if (!made && !made.error().already_exists()) {
+        return tl::unexpected(made.error());
+      }
+      Count(kShare, static_cast<bool>(made));
+      entry->objects.clear();
+      if (!made) {
+        loaded = load();
+      } else {
+        loaded = {};
+      }
+    } else if (loaded) {
+      Count(kShare, false);
+    }
+    if (!loaded) {
+      return loaded;
+    }
+    entry->done = true;
+  }
+  // Tables not yet in the share, added in one update (at most 100 per call, as UC allows).
+  for (int attempt = 0;; ++attempt) {
+    Json updates = Json::array();
+    std::vector<std::string> adding;
+    for (const TableItem& t : spec.tables) {
+      if (entry->objects.count(t.name)) {
+        continue;
+      }
+      std::vector<PartitionItem> parts;
+      for (const PartitionItem& p : spec.partitions) {
+        if (p.table == t.name || t.name.substr(t.name.rfind('.') + 1) == p.table) {
+          parts.push_back(p);
+        }
+      }
+      auto partitions = PartitionsJson(parts);
+      updates.push_back(
+          {{"action", "ADD"},
+           {"data_object", DataObject(t.name, options_.with_history, options_.with_history, "", -1,
+                                      "", *partitions)}});
+      adding.push_back(t.name);
+      if (updates.size() == 100) {
+        break;
+      }
+    }
+    if (updates.empty()) {
+      for (const TableItem& t : spec.tables) {
+        if (entry->counted.insert(t.name).second) {
+          Count(kShareTable, false);
+        }
+      }
+      return {};
+    }
+    Json body = {{"updates", updates}};
+    auto r = api.Uc("PATCH", path, {}, &body);
+    if (!r) {
+      if (r.error().already_exists() && attempt == 0) {
+        // Added by someone else meanwhile: reload and add what is still missing.
+        if (auto st = load(); !st) {
+          return st;
+        }
+        continue;
+      }
+      return tl::unexpected(r.error());
+    }
+    for (const std::string& n : adding) {
+      entry->objects.insert(n);
+      entry->counted.insert(n);
+      Count(kShareTable, true);
+    }
+  }
+}
+
+CallResult<bool> Onboarder::EnsureRecipient(Api& api, const PartnerSpec& spec, PartnerOutcome* out,
+                                            bool* changed) {
+  const std::string path = "recipients/" + EncodePathSegment(spec.partner);
+  auto got = api.Uc("GET", path);
+  if (!got && !got.error().not_found()) {
+    return tl::unexpected(got.error());
+  }
+  if (got) {
+    Count(kRecipient, false);
+    const Json* activated = Lookup(*got, "activated");
+    const bool is_activated = activated && activated->is_boolean() && activated->get<bool>();
+    const bool rotate = is_activated ? options_.rotate_activated
+                                     : options_.reissue_links || options_.rotate_activated;
+    if (rotate) {
+      Json body = {{"existing_token_expire_in_seconds",
+                    is_activated ? options_.existing_token_expire_in_seconds : 0}};
+      auto r = api.Uc("POST", path + "/rotate-token", {}, &body);
+      if (!r) {
+        return tl::unexpected(r.error());
+      }
+      out->activation_url = ActivationUrl(*r);
+      *changed = true;
+    } else if (!is_activated) {
+      out->activation_url = ActivationUrl(*got);
+      out->unactivated_without_link = out->activation_url.empty();
+    }
+    return false;
+  }
+  Json body = {{"name", spec.partner}, {"authentication_type", "TOKEN"}};
+  if (!spec.comment.empty()) {
+    body["comment"] = spec.comment;
+  }
+  if (!spec.ip_access_list.empty()) {
+    body["ip_access_list"] = {{"allowed_ip_addresses", spec.ip_access_list}};
+  }
+  if (!spec.properties.empty()) {
+    Json map = Json::object();
+    for (const auto& [k, v] : spec.properties) {
+      map[k] = v;
+    }
+    body["properties_kvpairs"] = {{"properties", map}};
+  }
+  auto made = api.Uc("POST", "recipients", {}, &body);
+  if (!made) {
+    if (made.error().already_exists()) {
+      Count(kRecipient, false);  // created by a concurrent run
+      return false;
+    }
+    return tl::unexpected(made.error());
+  }
+  Count(kRecipient, true);
+  out->activation_url = ActivationUrl(*made);
+  *changed = true;
+  return true;
+}
+
+CallResult<bool> Onboarder::EnsureGrant(Api& api, const PartnerSpec& spec, bool recipient_is_new) {
+  if (!recipient_is_new) {
+    auto perms = ListAll(api,
+                         std::string(kUcPrefix) + "recipients/" + EncodePathSegment(spec.partner) +
+                             "/share-permissions",
+                         {}, "permissions_out");
+    if (!perms) {
+      return tl::unexpected(perms.error());
+    }
+    for (const Json& p : *perms) {
+      const Json* name = Lookup(p, "share_name");
+      if (name && name->is_string() && ToLower(name->get<std::string>()) == ToLower(spec.share)) {
+        Count(kGrant, false);
+        return false;
+      }
+    }
+  }
+  Json body = {{"changes", Json::array({Json{{"principal", spec.partner},
+                                             {"add", Json::array({"SELECT"})}}})}};
+  auto r = api.Uc("PATCH", "shares/" + EncodePathSegment(spec.share) + "/permissions", {}, &body);
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  Count(kGrant, true);
+  return true;
+}
+}  // namespace lakeshare::admin::cli

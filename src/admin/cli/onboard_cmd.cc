@@ -1,0 +1,470 @@
+// `lakeshare admin onboard`: partners from flags or a CSV file, run on worker threads with
+// progress on stderr, a summary, and the activation links printed or written to a 0600 file.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "admin/cli/args.h"
+#include "admin/cli/client.h"
+#include "admin/cli/command.h"
+#include "admin/cli/nouns_internal.h"
+#include "admin/cli/onboard.h"
+#include "admin/cli/output.h"
+#include "admin/cli/partners_csv.h"
+#include "common/strings.h"
+
+namespace lakeshare::admin::cli {
+namespace {
+
+/// Progress on stderr: a bar redrawn in place on a terminal, a line every `every` partners
+/// otherwise.
+class Progress {
+ public:
+  explicit Progress(int64_t total) : total_(total), tty_(isatty(STDERR_FILENO) != 0) {
+    every_ = std::max<int64_t>(1, std::min<int64_t>(100, total / 10));
+    start_ = std::chrono::steady_clock::now();
+  }
+
+  void Tick(bool failed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++done_;
+    failed_ += failed ? 1 : 0;
+    if (total_ <= 1) {
+      return;  // one partner: the summary says it all
+    }
+    if (tty_) {
+      if (done_ == total_ || done_ % std::max<int64_t>(1, total_ / 200) == 0) {
+        Draw();
+      }
+    } else if (done_ % every_ == 0 || done_ == total_) {
+      std::fprintf(stderr, "onboard: %lld/%lld partners done, %lld failed\n",
+                   static_cast<long long>(done_), static_cast<long long>(total_),
+                   static_cast<long long>(failed_));
+    }
+  }
+
+  void Finish() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (tty_ && done_ > 0 && total_ > 1) {
+      std::fputc('\n', stderr);
+    }
+  }
+
+ private:
+  void Draw() {
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(kWidth * done_ / std::max<int64_t>(1, total_));
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.append(static_cast<size_t>(kWidth - filled), '.');
+    std::fprintf(stderr, "\ronboard [%s] %lld/%lld  failed %lld  %.0f/s ", bar.c_str(),
+                 static_cast<long long>(done_), static_cast<long long>(total_),
+                 static_cast<long long>(failed_), secs > 0 ? done_ / secs : 0.0);
+    std::fflush(stderr);
+  }
+
+  std::mutex mu_;
+  int64_t total_;
+  bool tty_;
+  int64_t every_ = 1;
+  int64_t done_ = 0;
+  int64_t failed_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) {
+    return s;
+  }
+  std::string out = "\"";
+  for (char c : s) {
+    out += c;
+    if (c == '"') {
+      out += '"';
+    }
+  }
+  return out + "\"";
+}
+
+CallResult<std::vector<PartnerSpec>> OnboardSpecs(const OnboardOptions& o) {
+  if (o.csv.empty() == o.partner.empty()) {
+    return tl::unexpected(UsageError(
+        "name one partner with --partner NAME --table ..., or many with --csv FILE (not both)"));
+  }
+  if (!o.csv.empty()) {
+    if (!o.share.empty() || !o.tables.empty() || !o.properties.empty() || !o.ips.empty() ||
+        !o.partitions.empty() || !o.comment.empty()) {
+      return tl::unexpected(UsageError(
+          "with --csv, give the share, tables, properties, IP list and partitions as columns of "
+          "the file, not as flags"));
+    }
+    std::string text;
+    if (o.csv == "-") {
+      std::stringstream ss;
+      ss << std::cin.rdbuf();
+      text = ss.str();
+    } else {
+      std::ifstream in(o.csv, std::ios::binary);
+      if (!in) {
+        return tl::unexpected(UsageError(fmt::format("cannot read '{}': check the path", o.csv)));
+      }
+      std::stringstream ss;
+      ss << in.rdbuf();
+      text = ss.str();
+    }
+    auto specs = ParsePartnersCsv(text);
+    if (!specs) {
+      return tl::unexpected(UsageError(fmt::format("{}: {}", o.csv, specs.error().message)));
+    }
+    return std::move(*specs);
+  }
+  PartnerSpec spec;
+  spec.partner = o.partner;
+  spec.share = o.share.empty() ? o.partner : o.share;
+  spec.comment = o.comment;
+  spec.ip_access_list = o.ips;
+  for (const std::string& t : o.tables) {
+    auto item = ParseTableItem(t);
+    if (!item) {
+      return tl::unexpected(UsageError(item.error().message));
+    }
+    spec.tables.push_back(std::move(*item));
+  }
+  for (const std::string& p : o.properties) {
+    auto kv = ParseProperty(p);
+    if (!kv) {
+      return tl::unexpected(UsageError(kv.error().message));
+    }
+    spec.properties.push_back(std::move(*kv));
+  }
+  for (const std::string& p : o.partitions) {
+    auto item = ParsePartitionItem(p);
+    if (!item) {
+      return tl::unexpected(UsageError(item.error().message));
+    }
+    spec.partitions.push_back(std::move(*item));
+  }
+  if (auto st = ValidatePartner(spec); !st) {
+    return tl::unexpected(UsageError(st.error().message));
+  }
+  return std::vector<PartnerSpec>{std::move(spec)};
+}
+
+/// The links file, created before any work so that a run never fails at the end for want of it.
+class LinksFile {
+ public:
+  static CallResult<std::unique_ptr<LinksFile>> Open(const std::string& path) {
+    if (path.empty()) {
+      return std::unique_ptr<LinksFile>();
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (errno == EEXIST) {
+        return tl::unexpected(UsageError(fmt::format(
+            "'{}' exists and may hold activation links that cannot be shown again: move it away "
+            "or name another --links-out file",
+            path)));
+      }
+      return tl::unexpected(
+          UsageError(fmt::format("cannot create '{}': {}", path, std::strerror(errno))));
+    }
+    ::fchmod(fd, 0600);
+    auto f = std::unique_ptr<LinksFile>(new LinksFile);
+    f->file_ = ::fdopen(fd, "w");
+    f->json_ = EndsWith(ToLower(path), ".json");
+    f->path_ = path;
+    std::fputs(f->json_ ? "[" : "partner,share,activation_url\n", f->file_);
+    std::fflush(f->file_);
+    return f;
+  }
+  ~LinksFile() {
+    if (file_ != nullptr) {
+      std::fclose(file_);
+    }
+  }
+
+  /// Record a link. Each is written at once, so that an interrupted run loses none (a JSON file
+  /// then lacks only its closing bracket).
+  void Add(const PartnerOutcome& p) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string row;
+    if (json_) {
+      row = count_ == 0 ? "\n  " : ",\n  ";
+      row += Json{{"partner", p.partner}, {"share", p.share}, {"activation_url", p.activation_url}}
+                 .dump();
+    } else {
+      row = CsvField(p.partner) + "," + CsvField(p.share) + "," + CsvField(p.activation_url) + "\n";
+    }
+    ++count_;
+    std::fputs(row.c_str(), file_);
+    std::fflush(file_);
+  }
+
+  Status Close() {
+    if (json_) {
+      std::fputs(count_ == 0 ? "]\n" : "\n]\n", file_);
+    }
+    const bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+    std::fclose(file_);
+    file_ = nullptr;
+    if (!ok) {
+      return MakeError(ErrorCode::kUnavailable,
+                       fmt::format("writing '{}' failed: {}", path_, std::strerror(errno)));
+    }
+    return OkStatus();
+  }
+
+  int64_t count() const { return count_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  LinksFile() = default;
+  std::FILE* file_ = nullptr;
+  bool json_ = false;
+  std::string path_;
+  std::mutex mu_;
+  int64_t count_ = 0;
+};
+
+int RunOnboard(const OnboardOptions& o) {
+  const GlobalOptions& g = Globals();
+  const Context ctx{"onboard", ""};
+  auto specs = OnboardSpecs(o);
+  if (!specs) {
+    std::fprintf(stderr, "error: %s\nhint: see `lakeshare admin onboard --help` and docs/cli.md\n",
+                 specs.error().message.c_str());
+    return 2;
+  }
+  auto token = ResolveToken(g);
+  if (!token) {
+    return Report(token.error(), ctx, g);
+  }
+  auto links = LinksFile::Open(o.links_out);
+  if (!links) {
+    return Report(links.error(), Context{"onboard", ""}, g);
+  }
+  const int64_t total = static_cast<int64_t>(specs->size());
+  const int workers = static_cast<int>(std::clamp<int64_t>(o.parallel, 1, total));
+  Onboarder onboarder(o);
+  Progress progress(total);
+  std::vector<PartnerOutcome> outcomes(specs->size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> unreachable{false};
+  auto work = [&] {
+    Api api(g.host, *token);
+    for (;;) {
+      const size_t i = next.fetch_add(1);
+      if (i >= specs->size()) {
+        return;
+      }
+      if (unreachable.load()) {
+        // The server is down: do not hammer it once per remaining partner.
+        outcomes[i].partner = (*specs)[i].partner;
+        outcomes[i].share = (*specs)[i].share;
+        outcomes[i].line = (*specs)[i].line;
+        outcomes[i].status = PartnerOutcome::Status::kFailed;
+        outcomes[i].step = "not attempted";
+        outcomes[i].error = CallError{0, "", "not attempted: the server was unreachable"};
+      } else {
+        outcomes[i] = onboarder.Run(api, (*specs)[i]);
+        if (outcomes[i].status == PartnerOutcome::Status::kFailed &&
+            (outcomes[i].error.status == 0 || outcomes[i].error.status == 401)) {
+          unreachable.store(true);
+        }
+      }
+      if (*links && !outcomes[i].activation_url.empty()) {
+        (*links)->Add(outcomes[i]);
+      }
+      progress.Tick(outcomes[i].status == PartnerOutcome::Status::kFailed);
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(workers));
+  for (int i = 0; i < workers; ++i) {
+    threads.emplace_back(work);
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  progress.Finish();
+  if (*links) {
+    if (auto st = (*links)->Close(); !st) {
+      std::fprintf(stderr, "error: %s\n", st.error().message.c_str());
+    }
+  }
+
+  int64_t created = 0, present = 0, failed = 0, no_link = 0, links_count = 0;
+  bool all_client_errors = true;
+  for (const PartnerOutcome& p : outcomes) {
+    switch (p.status) {
+      case PartnerOutcome::Status::kCreated:
+        ++created;
+        break;
+      case PartnerOutcome::Status::kPresent:
+        ++present;
+        break;
+      case PartnerOutcome::Status::kFailed:
+        ++failed;
+        all_client_errors = all_client_errors && p.error.client_error();
+        break;
+    }
+    no_link += p.unactivated_without_link ? 1 : 0;
+    links_count += p.activation_url.empty() ? 0 : 1;
+  }
+
+  if (g.json) {
+    Json doc = {{"partners_total", total},
+                {"created", created},
+                {"already_present", present},
+                {"failed", failed}};
+    Json objects = Json::object();
+    for (int k = 0; k < kKinds; ++k) {
+      objects[kKindNames[k]] = {{"created", onboarder.created(k)},
+                                {"present", onboarder.present(k)}};
+    }
+    doc["objects"] = objects;
+    Json partners = Json::array();
+    for (const PartnerOutcome& p : outcomes) {
+      Json row = {{"partner", p.partner},
+                  {"share", p.share},
+                  {"status", p.status == PartnerOutcome::Status::kCreated   ? "created"
+                             : p.status == PartnerOutcome::Status::kPresent ? "present"
+                                                                            : "failed"}};
+      if (!p.activation_url.empty() && !*links) {
+        row["activation_url"] = p.activation_url;
+      }
+      if (p.status == PartnerOutcome::Status::kFailed) {
+        row["step"] = p.step;
+        row["error"] = Describe(p.error);
+        row["error_code"] = p.error.error_code;
+        row["http_status"] = p.error.status;
+      }
+      partners.push_back(std::move(row));
+    }
+    doc["partners"] = std::move(partners);
+    if (*links) {
+      doc["links_out"] = (*links)->path();
+    }
+    PrintJson(doc);
+  } else {
+    std::printf("partners: %lld total, %lld created, %lld already present, %lld failed\n",
+                static_cast<long long>(total), static_cast<long long>(created),
+                static_cast<long long>(present), static_cast<long long>(failed));
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(kKinds);
+    for (int k = 0; k < kKinds; ++k) {
+      rows.push_back({kKindNames[k], std::to_string(onboarder.created(k)),
+                      std::to_string(onboarder.present(k))});
+    }
+    std::fputs(FormatTable({"OBJECT", "CREATED", "ALREADY PRESENT"}, rows).c_str(), stdout);
+    if (failed > 0) {
+      std::vector<std::vector<std::string>> frows;
+      constexpr size_t kShown = 20;
+      for (const PartnerOutcome& p : outcomes) {
+        if (p.status == PartnerOutcome::Status::kFailed && frows.size() < kShown) {
+          frows.push_back(
+              {p.partner, p.line > 0 ? std::to_string(p.line) : "", p.step, Describe(p.error)});
+        }
+      }
+      if (failed > static_cast<int64_t>(kShown)) {
+        frows.push_back({fmt::format("... and {} more (--json lists all)", failed - kShown)});
+      }
+      std::printf("\nfailed:\n");
+      std::fputs(FormatTable({"PARTNER", "LINE", "STEP", "ERROR"}, frows).c_str(), stdout);
+    }
+    if (links_count > 0) {
+      if (*links) {
+        std::printf("\n%lld activation link(s) written to %s (mode 0600); each works once\n",
+                    static_cast<long long>(links_count), (*links)->path().c_str());
+      } else {
+        std::vector<std::vector<std::string>> lrows;
+        for (const PartnerOutcome& p : outcomes) {
+          if (!p.activation_url.empty()) {
+            lrows.push_back({p.partner, p.share, p.activation_url});
+          }
+        }
+        std::printf("\nactivation links (send each to its partner; each works once):\n");
+        std::fputs(FormatTable({"PARTNER", "SHARE", "ACTIVATION LINK"}, lrows).c_str(), stdout);
+      }
+    }
+  }
+  if (no_link > 0) {
+    std::fprintf(stderr,
+                 "note: %lld partner(s) exist but have not activated and no link is on record; "
+                 "rerun with --reissue-links to issue new links (the old ones stop working)\n",
+                 static_cast<long long>(no_link));
+  }
+  if (failed > 0) {
+    // The first failure's hint, once.
+    for (const PartnerOutcome& p : outcomes) {
+      if (p.status == PartnerOutcome::Status::kFailed) {
+        std::fprintf(stderr, "hint: %s; fix and rerun: what exists is skipped\n",
+                     Hint(p.error, Context{"recipients", "list"}, g).c_str());
+        break;
+      }
+    }
+    return all_client_errors ? 2 : 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddOnboardCommand(CLI::App* admin) {
+  auto o = std::make_shared<OnboardOptions>();
+  CLI::App* c = admin->add_subcommand(
+      "onboard",
+      "Onboard partners: register tables, create the share, add the tables, create the recipient, "
+      "grant; one partner from flags or many from --csv (idempotent)");
+  c->fallthrough();
+  c->add_option("--partner", o->partner, "Partner (recipient) name");
+  c->add_option("--share", o->share, "Share name (default: the partner's name)");
+  c->add_option("--table", o->tables,
+                "Table to share: catalog.schema.table[=LOCATION] (LOCATION registers it; "
+                "repeatable)");
+  c->add_option("--property", o->properties, "Recipient property KEY=VALUE (repeatable)");
+  c->add_option("--ip", o->ips, "Allowed IP address or CIDR range (repeatable)");
+  c->add_option("--partition", o->partitions,
+                "Partition filter TABLE:COLUMN=VALUE or TABLE:COLUMN=@PROPERTY (repeatable)");
+  c->add_option("--comment", o->comment, "Recipient comment");
+  c->add_option("--csv", o->csv,
+                "Partners file with a header: partner,share,tables,properties,ip_access_list,"
+                "partitions,comment (lists separated by ';'; '-' reads stdin)");
+  c->add_option("--parallel", o->parallel, "Partners onboarded at once (default 4)")
+      ->check(CLI::Range(1, 64));
+  c->add_flag("--with-history", o->with_history,
+              "Share the tables with history and change data feed");
+  c->add_flag("--reissue-links", o->reissue_links,
+              "For existing partners that never activated: issue a new activation link");
+  c->add_flag("--rotate-activated", o->rotate_activated,
+              "Also rotate the tokens of partners that already activated");
+  c->add_option("--existing-token-expire-in-seconds", o->existing_token_expire_in_seconds,
+                "With --rotate-activated: grace for the current tokens (default 86400)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--links-out", o->links_out,
+                "Write partner -> activation link to this new file (mode 0600; .json for JSON, "
+                "else CSV) instead of printing the links");
+  c->callback([o] { std::exit(RunOnboard(*o)); });
+}
+
+}  // namespace lakeshare::admin::cli

@@ -1,0 +1,149 @@
+#include "admin/cli/output.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/iso_time.h"
+#include "common/strings.h"
+
+namespace lakeshare::admin::cli {
+
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  };
+  measure(header);
+  for (const auto& row : rows) {
+    measure(row);
+  }
+  std::string out;
+  auto emit = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t i = 0; i < width.size(); ++i) {
+      const std::string& cell = i < row.size() ? row[i] : std::string();
+      line += cell;
+      if (i + 1 < width.size()) {
+        line.append(width[i] - cell.size() + 2, ' ');
+      }
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    out += line;
+    out += '\n';
+  };
+  emit(header);
+  for (const auto& row : rows) {
+    emit(row);
+  }
+  return out;
+}
+
+namespace {
+
+bool IsTimeKey(std::string_view key) {
+  auto ends = [&](std::string_view suffix) {
+    return key.size() >= suffix.size() && key.substr(key.size() - suffix.size()) == suffix;
+  };
+  return ends("_at") || ends("_time") || ends("_time_ms") || key == "timestamp" ||
+         key == "event_time";
+}
+
+}  // namespace
+
+std::string Cell(const Json& v, std::string_view key) {
+  if (v.is_null()) {
+    return "";
+  }
+  if (v.is_string()) {
+    return v.get<std::string>();
+  }
+  if (v.is_boolean()) {
+    return v.get<bool>() ? "true" : "false";
+  }
+  if (v.is_number_integer() && IsTimeKey(key) && v.get<int64_t>() > 0) {
+    return FormatIsoMillis(v.get<int64_t>());
+  }
+  if (v.is_object() && v.contains("properties") && v["properties"].is_object()) {
+    std::string out;  // properties_kvpairs
+    for (auto it = v["properties"].begin(); it != v["properties"].end(); ++it) {
+      out += out.empty() ? "" : ",";
+      out += it.key() + "=" + Cell(it.value());
+    }
+    return out;
+  }
+  if (v.is_object() && v.contains("allowed_ip_addresses")) {
+    return Cell(v["allowed_ip_addresses"]);
+  }
+  if (v.is_array() &&
+      std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
+    std::string out;
+    for (const Json& e : v) {
+      out += out.empty() ? "" : ",";
+      out += e.get<std::string>();
+    }
+    return out;
+  }
+  return v.dump();
+}
+
+const Json* Lookup(const Json& v, std::string_view paths) {
+  for (std::string_view path : Split(paths, '|')) {
+    const Json* cur = &v;
+    for (std::string_view part : Split(path, '/')) {
+      if (!cur->is_object()) {
+        cur = nullptr;
+        break;
+      }
+      auto it = cur->find(std::string(part));
+      if (it == cur->end()) {
+        cur = nullptr;
+        break;
+      }
+      cur = &*it;
+    }
+    if (cur != nullptr && !cur->is_null()) {
+      return cur;
+    }
+  }
+  return nullptr;
+}
+
+void PrintRows(const Json& items, const std::vector<Column>& columns) {
+  std::vector<std::string> header;
+  header.reserve(columns.size());
+  for (const Column& c : columns) {
+    header.push_back(c.title);
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& item : items) {
+    std::vector<std::string> row;
+    for (const Column& c : columns) {
+      const Json* v = Lookup(item, c.paths);
+      std::string key(
+          c.paths.substr(c.paths.rfind('/') == std::string::npos ? 0 : c.paths.rfind('/') + 1));
+      row.push_back(v ? Cell(*v, key.substr(0, key.find('|'))) : "");
+    }
+    rows.push_back(std::move(row));
+  }
+  std::fputs(FormatTable(header, rows).c_str(), stdout);
+}
+
+void PrintObject(const Json& obj, const std::set<std::string>& skip) {
+  std::vector<std::vector<std::string>> rows;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (skip.count(it.key())) {
+      continue;
+    }
+    rows.push_back({it.key(), Cell(it.value(), it.key())});
+  }
+  std::string text = FormatTable({"field", "value"}, rows);
+  std::fputs(text.substr(text.find('\n') + 1).c_str(), stdout);
+}
+
+void PrintJson(const Json& doc) { std::printf("%s\n", doc.dump(2).c_str()); }
+}  // namespace lakeshare::admin::cli

@@ -1,0 +1,39 @@
+// What `lakeshare admin` prints: aligned tables of API objects (times as ISO-8601 UTC), objects
+// as "field value" lines, or the server's JSON with --json. Writes to stdout; not thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lakeshare::admin::cli {
+
+/// Key order as the server sent it.
+using Json = nlohmann::ordered_json;
+
+/// Render rows under a header as columns aligned with two spaces between them.
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows);
+
+/// A value as one table cell; `key` names it, so that times ("created_at", ...) print as
+/// ISO-8601.
+std::string Cell(const Json& v, std::string_view key = {});
+
+/// The value at a '/'-separated path in `v`, trying alternatives separated by '|'; null when
+/// absent or JSON null.
+const Json* Lookup(const Json& v, std::string_view paths);
+
+/// A table column: its title and the path of its value (see Lookup).
+struct Column {
+  std::string title;
+  std::string paths;
+};
+
+void PrintRows(const Json& items, const std::vector<Column>& columns);
+/// Print an object as aligned "key  value" lines; `skip` keys are left out.
+void PrintObject(const Json& obj, const std::set<std::string>& skip = {});
+void PrintJson(const Json& doc);
+
+}  // namespace lakeshare::admin::cli

@@ -1,0 +1,42 @@
+// The partners file of `lakeshare admin onboard --csv` (docs/cli.md): RFC 4180 CSV with a header
+// naming the columns, one partner per line. Pure functions, exposed for the unit tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "admin/cli/args.h"
+#include "common/result.h"
+
+namespace lakeshare::admin::cli {
+
+/// One partner to onboard (one row of the CSV file, or the flags of `onboard`).
+struct PartnerSpec {
+  int64_t line = 0;     // CSV line (1 = header), 0 for flags
+  std::string partner;  // recipient name
+  std::string share;    // share name (default: the partner's name)
+  std::string comment;
+  std::vector<TableItem> tables;
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::vector<std::string> ip_access_list;
+  std::vector<PartitionItem> partitions;
+};
+
+/// Split CSV text (RFC 4180: quoted fields with "" escapes and line breaks, CRLF or LF) into
+/// records of fields. A blank line is an empty record (callers skip it).
+Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text);
+
+/// Parse a partners file: a header naming the columns (any order; `partner` required; `share`,
+/// `tables`, `properties`, `ip_access_list`, `partitions`, `comment` optional), then one partner
+/// per line; list cells are separated by ';'. Errors name the line and the column. A partner
+/// named twice is an error.
+Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text);
+
+/// Check a partner's items against each other: names valid, every partition filter naming a
+/// table of the partner.
+Status ValidatePartner(const PartnerSpec& spec);
+
+}  // namespace lakeshare::admin::cli

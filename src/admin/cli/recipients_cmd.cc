@@ -1,0 +1,298 @@
+// `lakeshare admin recipients ...`: create (prints the activation link), list, get, update,
+// delete, rotate-token, share-permissions.
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "admin/cli/args.h"
+#include "admin/cli/client.h"
+#include "admin/cli/command.h"
+#include "admin/cli/nouns_internal.h"
+#include "admin/cli/output.h"
+
+namespace lakeshare::admin::cli {
+
+/// The activation link of a RecipientInfo: the top-level field, else the newest token's.
+std::string ActivationUrl(const Json& recipient) {
+  if (const Json* url = Lookup(recipient, "activation_url");
+      url && url->is_string() && !url->get<std::string>().empty()) {
+    return url->get<std::string>();
+  }
+  std::string best;
+  int64_t best_created = -1;
+  if (const Json* tokens = Lookup(recipient, "tokens"); tokens && tokens->is_array()) {
+    for (const Json& t : *tokens) {
+      const Json* url = Lookup(t, "activation_url");
+      if (url == nullptr || !url->is_string() || url->get<std::string>().empty()) {
+        continue;
+      }
+      const Json* created = Lookup(t, "created_at");
+      int64_t c = created && created->is_number_integer() ? created->get<int64_t>() : 0;
+      if (c >= best_created) {
+        best_created = c;
+        best = url->get<std::string>();
+      }
+    }
+  }
+  return best;
+}
+
+namespace {
+
+Json WithoutLinks(Json recipient) {
+  recipient.erase("activation_url");
+  if (auto it = recipient.find("tokens"); it != recipient.end() && it->is_array()) {
+    for (Json& t : *it) {
+      t.erase("activation_url");
+    }
+  }
+  return recipient;
+}
+
+CallResult<Json> PropertiesJson(const std::vector<std::string>& props) {
+  Json map = Json::object();
+  for (const std::string& p : props) {
+    auto kv = ParseProperty(p);
+    if (!kv) {
+      return tl::unexpected(UsageError(kv.error().message));
+    }
+    map[kv->first] = kv->second;
+  }
+  return map;
+}
+
+void PrintRecipient(const Json& r, bool with_link) {
+  PrintObject(WithoutLinks(r), {"tokens"});
+  if (const Json* tokens = Lookup(r, "tokens"); tokens && tokens->is_array() && !tokens->empty()) {
+    std::printf("\n");
+    PrintRows(*tokens, {{"TOKEN ID", "id"},
+                        {"CREATED", "created_at"},
+                        {"EXPIRES", "expiration_time"},
+                        {"UPDATED", "updated_at"}});
+  }
+  const std::string link = ActivationUrl(r);
+  if (with_link && !link.empty()) {
+    std::printf("\nactivation link (send it to the partner; it works once):\n  %s\n", link.c_str());
+  }
+}
+
+}  // namespace
+
+void AddRecipientCommands(CLI::App* admin) {
+  CLI::App* noun = admin->add_subcommand("recipients", "Recipients (one per partner)");
+  noun->require_subcommand(1);
+  noun->fallthrough();
+  {
+    struct Opts {
+      std::string name, comment, expiration;
+      std::vector<std::string> ips, props;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* c = Verb(noun, "create", "Create a token recipient and print its activation link",
+                   [o](Api& api, const GlobalOptions& g) -> CallResult<void> {
+                     Json body = {{"name", o->name}, {"authentication_type", "TOKEN"}};
+                     if (!o->comment.empty()) {
+                       body["comment"] = o->comment;
+                     }
+                     if (!o->ips.empty()) {
+                       body["ip_access_list"] = {{"allowed_ip_addresses", o->ips}};
+                     }
+                     if (!o->props.empty()) {
+                       auto props = PropertiesJson(o->props);
+                       if (!props) {
+                         return tl::unexpected(props.error());
+                       }
+                       body["properties_kvpairs"] = {{"properties", *props}};
+                     }
+                     if (!o->expiration.empty()) {
+                       auto t = ParseTimeArg(o->expiration, NowMs(), /*future=*/true);
+                       if (!t) {
+                         return tl::unexpected(UsageError(t.error().message));
+                       }
+                       body["expiration_time"] = *t;
+                     }
+                     auto r = api.Uc("POST", "recipients", {}, &body);
+                     if (!r) {
+                       return tl::unexpected(r.error());
+                     }
+                     if (g.json) {
+                       PrintJson(*r);
+                     } else {
+                       std::printf("recipient %s created\n\n", o->name.c_str());
+                       PrintRecipient(*r, true);
+                     }
+                     return {};
+                   });
+    c->add_option("NAME", o->name, "Recipient name")->required();
+    c->add_option("--comment", o->comment, "Comment");
+    c->add_option("--ip", o->ips, "Allowed IP address or CIDR range (repeatable)");
+    c->add_option("--property", o->props, "Property KEY=VALUE (repeatable)");
+    c->add_option("--expiration-time", o->expiration,
+                  "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
+  }
+  Verb(noun, "list", "List recipients", [](Api& api, const GlobalOptions& g) -> CallResult<void> {
+    auto all = ListAll(api, std::string(kUcPrefix) + "recipients", {}, "recipients");
+    if (!all) {
+      return tl::unexpected(all.error());
+    }
+    for (Json& r : *all) {
+      r = WithoutLinks(std::move(r));  // a listing never shows links
+    }
+    return ShowList(std::move(all), g, "recipients",
+                    {{"NAME", "name"},
+                     {"AUTH", "authentication_type"},
+                     {"ACTIVATED", "activated"},
+                     {"PROPERTIES", "properties_kvpairs"},
+                     {"IP ACCESS LIST", "ip_access_list"},
+                     {"CREATED", "created_at"}});
+  });
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c = Verb(noun, "get", "Show a recipient and its tokens",
+                   [name](Api& api, const GlobalOptions& g) -> CallResult<void> {
+                     auto r = api.Uc("GET", "recipients/" + EncodePathSegment(*name));
+                     if (!r) {
+                       return tl::unexpected(r.error());
+                     }
+                     if (g.json) {
+                       PrintJson(*r);
+                     } else {
+                       PrintRecipient(*r, true);
+                     }
+                     return {};
+                   });
+    c->add_option("NAME", *name, "Recipient name")->required();
+  }
+  {
+    struct Opts {
+      std::string name, expiration;
+      UpdateFlags flags;
+      std::vector<std::string> ips, props, remove_props;
+      bool clear_ips = false;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* c =
+        Verb(noun, "update",
+             "Change a recipient: name, comment, owner, IP access list, properties, expiration",
+             [o](Api& api, const GlobalOptions& g) -> CallResult<void> {
+               Json body = o->flags.Body();
+               if (!o->ips.empty() || o->clear_ips) {
+                 body["ip_access_list"] = {{"allowed_ip_addresses", o->ips}};
+               }
+               if (!o->props.empty() || !o->remove_props.empty()) {
+                 // The update replaces the whole map: read, modify, write.
+                 auto current = api.Uc("GET", "recipients/" + EncodePathSegment(o->name));
+                 if (!current) {
+                   return tl::unexpected(current.error());
+                 }
+                 Json map = Json::object();
+                 if (const Json* p = Lookup(*current, "properties_kvpairs/properties");
+                     p && p->is_object()) {
+                   map = *p;
+                 }
+                 auto add = PropertiesJson(o->props);
+                 if (!add) {
+                   return tl::unexpected(add.error());
+                 }
+                 for (auto it = add->begin(); it != add->end(); ++it) {
+                   map[it.key()] = it.value();
+                 }
+                 for (const std::string& k : o->remove_props) {
+                   map.erase(k);
+                 }
+                 body["properties_kvpairs"] = {{"properties", map}};
+               }
+               if (!o->expiration.empty()) {
+                 auto t = ParseTimeArg(o->expiration, NowMs(), /*future=*/true);
+                 if (!t) {
+                   return tl::unexpected(UsageError(t.error().message));
+                 }
+                 body["expiration_time"] = *t;
+               }
+               if (auto st = NeedChanges(body,
+                                         "--new-name, --comment, --owner, --ip, --clear-ip, "
+                                         "--property, --remove-property, --expiration-time");
+                   !st) {
+                 return st;
+               }
+               auto r = api.Uc("PATCH", "recipients/" + EncodePathSegment(o->name), {}, &body);
+               if (!r) {
+                 return tl::unexpected(r.error());
+               }
+               if (g.json) {
+                 PrintJson(WithoutLinks(*r));
+               } else {
+                 PrintRecipient(*r, false);
+               }
+               return {};
+             });
+    c->add_option("NAME", o->name, "Recipient name")->required();
+    o->flags.Add(c);
+    c->add_option("--ip", o->ips, "Allowed IP address or CIDR (repeatable; replaces the list)");
+    c->add_flag("--clear-ip", o->clear_ips, "Remove the IP access list (open to any address)");
+    c->add_option("--property", o->props, "Set property KEY=VALUE (repeatable)");
+    c->add_option("--remove-property", o->remove_props, "Remove property KEY (repeatable)");
+    c->add_option("--expiration-time", o->expiration,
+                  "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c = Verb(noun, "delete", "Delete a recipient (its tokens stop working at once)",
+                   [name](Api& api, const GlobalOptions& g) {
+                     return Done(api.Uc("DELETE", "recipients/" + EncodePathSegment(*name)), g,
+                                 fmt::format("recipient {} deleted", *name));
+                   });
+    c->add_option("NAME", *name, "Recipient name")->required();
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto seconds = std::make_shared<int64_t>(-1);
+    auto* c = Verb(
+        noun, "rotate-token",
+        "Issue a new token (and activation link); the current one expires within N seconds",
+        [name, seconds](Api& api, const GlobalOptions& g) -> CallResult<void> {
+          Json body = {{"existing_token_expire_in_seconds", *seconds}};
+          auto r =
+              api.Uc("POST", "recipients/" + EncodePathSegment(*name) + "/rotate-token", {}, &body);
+          if (!r) {
+            return tl::unexpected(r.error());
+          }
+          if (g.json) {
+            PrintJson(*r);
+          } else {
+            std::printf("token of recipient %s rotated; the previous token expires in %lld s\n",
+                        name->c_str(), static_cast<long long>(*seconds));
+            const std::string link = ActivationUrl(*r);
+            if (!link.empty()) {
+              std::printf("new activation link (send it to the partner; it works once):\n  %s\n",
+                          link.c_str());
+            }
+          }
+          return {};
+        });
+    c->add_option("NAME", *name, "Recipient name")->required();
+    c->add_option("--existing-token-expire-in-seconds", *seconds,
+                  "Grace for the current token (0: revoke now; can only shorten)")
+        ->required()
+        ->check(CLI::NonNegativeNumber);
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c =
+        Verb(noun, "share-permissions", "List the shares a recipient may read",
+             [name](Api& api, const GlobalOptions& g) {
+               return ShowList(ListAll(api,
+                                       std::string(kUcPrefix) + "recipients/" +
+                                           EncodePathSegment(*name) + "/share-permissions",
+                                       {}, "permissions_out"),
+                               g, "permissions_out",
+                               {{"SHARE", "share_name"}, {"PRIVILEGES", "privilege_assignments"}});
+             });
+    c->add_option("NAME", *name, "Recipient name")->required();
+  }
+}
+
+}  // namespace lakeshare::admin::cli

@@ -1,0 +1,84 @@
+// `lakeshare admin schemas create|list|get|update|delete`.
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "admin/cli/client.h"
+#include "admin/cli/command.h"
+#include "admin/cli/nouns_internal.h"
+#include "admin/cli/output.h"
+
+namespace lakeshare::admin::cli {
+
+void AddSchemaCommands(CLI::App* admin) {
+  CLI::App* noun = admin->add_subcommand("schemas", "Schemas (catalog.schema)");
+  noun->require_subcommand(1);
+  noun->fallthrough();
+  {
+    struct Opts {
+      std::string name, catalog, comment;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* c =
+        Verb(noun, "create", "Create a schema in a catalog", [o](Api& api, const GlobalOptions& g) {
+          Json body = {{"name", o->name}, {"catalog_name", o->catalog}};
+          if (!o->comment.empty()) {
+            body["comment"] = o->comment;
+          }
+          return Done(api.Uc("POST", "schemas", {}, &body), g,
+                      fmt::format("schema {}.{} created", o->catalog, o->name));
+        });
+    c->add_option("NAME", o->name, "Schema name")->required();
+    c->add_option("CATALOG", o->catalog, "Catalog it belongs to")->required();
+    c->add_option("--comment", o->comment, "Comment");
+  }
+  {
+    auto catalog = std::make_shared<std::string>();
+    auto* c = Verb(noun, "list", "List the schemas of a catalog",
+                   [catalog](Api& api, const GlobalOptions& g) {
+                     return ShowList(ListAll(api, std::string(kUcPrefix) + "schemas",
+                                             {{"catalog_name", *catalog}}, "schemas"),
+                                     g, "schemas",
+                                     {{"FULL NAME", "full_name"},
+                                      {"OWNER", "owner"},
+                                      {"COMMENT", "comment"},
+                                      {"CREATED", "created_at"}});
+                   });
+    c->add_option("CATALOG", *catalog, "Catalog name")->required();
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c = Verb(noun, "get", "Show a schema", [name](Api& api, const GlobalOptions& g) {
+      return ShowObject(api.Uc("GET", "schemas/" + EncodePathSegment(*name)), g);
+    });
+    c->add_option("FULL_NAME", *name, "catalog.schema")->required();
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto flags = std::make_shared<UpdateFlags>();
+    auto* c = Verb(noun, "update", "Rename a schema or change its comment or owner",
+                   [name, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
+                     Json body = flags->Body();
+                     if (auto st = NeedChanges(body, "--new-name, --comment, --owner"); !st) {
+                       return st;
+                     }
+                     return ShowObject(
+                         api.Uc("PATCH", "schemas/" + EncodePathSegment(*name), {}, &body), g);
+                   });
+    c->add_option("FULL_NAME", *name, "catalog.schema")->required();
+    flags->Add(c);
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c = Verb(noun, "delete", "Delete a schema", [name](Api& api, const GlobalOptions& g) {
+      return Done(api.Uc("DELETE", "schemas/" + EncodePathSegment(*name)), g,
+                  fmt::format("schema {} deleted", *name));
+    });
+    c->add_option("FULL_NAME", *name, "catalog.schema")->required();
+  }
+}
+
+}  // namespace lakeshare::admin::cli

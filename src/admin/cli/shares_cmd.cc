@@ -1,0 +1,306 @@
+// `lakeshare admin shares ...` (create, list, get, update, delete, add-table, remove-table)
+// and `lakeshare admin share-permissions get|update`.
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "admin/cli/args.h"
+#include "admin/cli/client.h"
+#include "admin/cli/command.h"
+#include "admin/cli/nouns_internal.h"
+#include "admin/cli/output.h"
+
+namespace lakeshare::admin::cli {
+
+namespace {
+
+/// How a table is shared: the data_object of a share update (UC SharedDataObject).
+struct ShareTableFlags {
+  std::string shared_as;
+  bool with_history = false;
+  bool cdf = false;
+  int64_t start_version = -1;
+  std::string comment;
+  std::vector<std::string> partitions;  // COLUMN=VALUE or COLUMN=@KEY
+
+  void Add(CLI::App* cmd) {
+    cmd->add_option("--as", shared_as, "Name recipients see, schema.table (default: the source's)");
+    cmd->add_flag("--with-history", with_history,
+                  "Share the table's history: time travel and the change data feed");
+    cmd->add_flag("--cdf", cdf, "Share the change data feed (implies --with-history)");
+    cmd->add_option("--start-version", start_version, "Lowest version recipients may read");
+    cmd->add_option("--comment", comment, "Comment");
+    cmd->add_option("--partition", partitions,
+                    "Share only a partition: COLUMN=VALUE, or COLUMN=@KEY for the value of each "
+                    "recipient's property KEY (repeat: all must hold)");
+  }
+};
+
+}  // namespace
+
+CallResult<Json> PartitionsJson(const std::vector<PartitionItem>& items) {
+  if (items.empty()) {
+    return Json();
+  }
+  Json values = Json::array();
+  for (const PartitionItem& p : items) {
+    Json v = {{"name", p.column}, {"op", "EQUAL"}};
+    if (p.from_property) {
+      v["recipient_property_key"] = p.value;
+    } else {
+      v["value"] = p.value;
+    }
+    values.push_back(std::move(v));
+  }
+  return Json::array({Json{{"values", std::move(values)}}});
+}
+
+Json DataObject(const std::string& table, bool history, bool cdf, const std::string& shared_as,
+                int64_t start_version, const std::string& comment, const Json& partitions) {
+  Json o = {{"name", table}, {"data_object_type", "TABLE"}};
+  o["history_data_sharing_status"] = history || cdf ? "ENABLED" : "DISABLED";
+  if (cdf) {
+    o["cdf_enabled"] = true;
+  }
+  if (!shared_as.empty()) {
+    o["shared_as"] = shared_as;
+  }
+  if (start_version >= 0) {
+    o["start_version"] = start_version;
+  }
+  if (!comment.empty()) {
+    o["comment"] = comment;
+  }
+  if (!partitions.is_null()) {
+    o["partitions"] = partitions;
+  }
+  return o;
+}
+
+namespace {
+
+std::string PartitionsCell(const Json& partitions) {
+  std::string out;
+  for (const Json& p : partitions) {
+    std::string conj;
+    if (const Json* values = Lookup(p, "values")) {
+      for (const Json& v : *values) {
+        conj += conj.empty() ? "" : " AND ";
+        conj += Cell(v.value("name", Json())) + " " + Cell(v.value("op", Json("EQUAL"))) + " ";
+        if (v.contains("recipient_property_key")) {
+          conj += "@" + Cell(v["recipient_property_key"]);
+        } else {
+          conj += Cell(v.value("value", Json()));
+        }
+      }
+    }
+    out += out.empty() ? "" : " OR ";
+    out += conj;
+  }
+  return out;
+}
+
+void PrintShare(const Json& share) {
+  PrintObject(share, {"objects"});
+  if (const Json* objects = Lookup(share, "objects"); objects && objects->is_array()) {
+    std::printf("\n");
+    std::vector<std::vector<std::string>> rows;
+    for (const Json& o : *objects) {
+      rows.push_back({Cell(o.value("name", Json())), Cell(o.value("shared_as", Json())),
+                      Cell(o.value("history_data_sharing_status", Json())),
+                      Cell(o.value("cdf_enabled", Json())),
+                      PartitionsCell(o.value("partitions", Json::array())),
+                      Cell(o.value("status", Json()))});
+    }
+    std::fputs(FormatTable({"OBJECT", "SHARED AS", "HISTORY", "CDF", "PARTITIONS", "STATUS"}, rows)
+                   .c_str(),
+               stdout);
+  }
+}
+
+}  // namespace
+
+void AddShareCommands(CLI::App* admin) {
+  CLI::App* noun = admin->add_subcommand("shares", "Shares (groups of tables granted to partners)");
+  noun->require_subcommand(1);
+  noun->fallthrough();
+  {
+    auto o = std::make_shared<std::pair<std::string, std::string>>();
+    auto* c = Verb(noun, "create", "Create a share", [o](Api& api, const GlobalOptions& g) {
+      Json body = {{"name", o->first}};
+      if (!o->second.empty()) {
+        body["comment"] = o->second;
+      }
+      return Done(api.Uc("POST", "shares", {}, &body), g,
+                  fmt::format("share {} created; add tables with `lakeshare admin shares "
+                              "add-table {} CATALOG.SCHEMA.TABLE`",
+                              o->first, o->first));
+    });
+    c->add_option("NAME", o->first, "Share name")->required();
+    c->add_option("--comment", o->second, "Comment");
+  }
+  Verb(noun, "list", "List shares", [](Api& api, const GlobalOptions& g) {
+    return ShowList(
+        ListAll(api, std::string(kUcPrefix) + "shares", {}, "shares"), g, "shares",
+        {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
+  });
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c = Verb(noun, "get", "Show a share and its tables",
+                   [name](Api& api, const GlobalOptions& g) -> CallResult<void> {
+                     auto r = api.Uc("GET", "shares/" + EncodePathSegment(*name),
+                                     {{"include_shared_data", "true"}});
+                     if (!r) {
+                       return tl::unexpected(r.error());
+                     }
+                     if (g.json) {
+                       PrintJson(*r);
+                     } else {
+                       PrintShare(*r);
+                     }
+                     return {};
+                   });
+    c->add_option("NAME", *name, "Share name")->required();
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto flags = std::make_shared<UpdateFlags>();
+    auto* c = Verb(noun, "update", "Rename a share or change its comment or owner",
+                   [name, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
+                     Json body = flags->Body();
+                     if (auto st = NeedChanges(body, "--new-name, --comment, --owner"); !st) {
+                       return st;
+                     }
+                     return ShowObject(
+                         api.Uc("PATCH", "shares/" + EncodePathSegment(*name), {}, &body), g);
+                   });
+    c->add_option("NAME", *name, "Share name")->required();
+    flags->Add(c);
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c = Verb(noun, "delete", "Delete a share (recipients lose access at once)",
+                   [name](Api& api, const GlobalOptions& g) {
+                     return Done(api.Uc("DELETE", "shares/" + EncodePathSegment(*name)), g,
+                                 fmt::format("share {} deleted", *name));
+                   });
+    c->add_option("NAME", *name, "Share name")->required();
+  }
+  {
+    auto o = std::make_shared<std::pair<std::string, std::string>>();
+    auto flags = std::make_shared<ShareTableFlags>();
+    auto* c = Verb(
+        noun, "add-table", "Add a registered table to a share",
+        [o, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
+          std::vector<PartitionItem> parts;
+          for (const std::string& p : flags->partitions) {
+            auto item = ParsePartitionItem(o->second + ":" + p);
+            if (!item) {
+              return tl::unexpected(UsageError(item.error().message));
+            }
+            parts.push_back(std::move(*item));
+          }
+          auto partitions = PartitionsJson(parts);
+          Json body = {
+              {"updates", Json::array({Json{
+                              {"action", "ADD"},
+                              {"data_object", DataObject(o->second, flags->with_history, flags->cdf,
+                                                         flags->shared_as, flags->start_version,
+                                                         flags->comment, *partitions)}}})}};
+          auto r = api.Uc("PATCH", "shares/" + EncodePathSegment(o->first), {}, &body);
+          if (!r) {
+            return tl::unexpected(r.error());
+          }
+          if (g.json) {
+            PrintJson(*r);
+          } else {
+            std::printf("table %s added to share %s\n", o->second.c_str(), o->first.c_str());
+          }
+          return {};
+        });
+    c->add_option("SHARE", o->first, "Share name")->required();
+    c->add_option("TABLE", o->second, "catalog.schema.table")->required();
+    flags->Add(c);
+  }
+  {
+    auto o = std::make_shared<std::pair<std::string, std::string>>();
+    auto* c = Verb(
+        noun, "remove-table", "Remove a table from a share", [o](Api& api, const GlobalOptions& g) {
+          Json body = {
+              {"updates",
+               Json::array(
+                   {Json{{"action", "REMOVE"},
+                         {"data_object", {{"name", o->second}, {"data_object_type", "TABLE"}}}}})}};
+          return Done(api.Uc("PATCH", "shares/" + EncodePathSegment(o->first), {}, &body), g,
+                      fmt::format("table {} removed from share {}", o->second, o->first));
+        });
+    c->add_option("SHARE", o->first, "Share name")->required();
+    c->add_option("TABLE", o->second, "catalog.schema.table (or the name it is shared as)")
+        ->required();
+  }
+}
+
+void AddSharePermissionCommands(CLI::App* admin) {
+  CLI::App* noun =
+      admin->add_subcommand("share-permissions", "Which recipients may read a share (SELECT)");
+  noun->require_subcommand(1);
+  noun->fallthrough();
+  const std::vector<Column> columns = {{"PRINCIPAL", "principal"}, {"PRIVILEGES", "privileges"}};
+  {
+    auto name = std::make_shared<std::string>();
+    auto* c = Verb(noun, "get", "List the recipients granted a share",
+                   [name, columns](Api& api, const GlobalOptions& g) {
+                     return ShowList(ListAll(api,
+                                             std::string(kUcPrefix) + "shares/" +
+                                                 EncodePathSegment(*name) + "/permissions",
+                                             {}, "privilege_assignments"),
+                                     g, "privilege_assignments", columns);
+                   });
+    c->add_option("SHARE", *name, "Share name")->required();
+  }
+  {
+    struct Opts {
+      std::string share;
+      std::vector<std::string> grant, revoke;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* c = Verb(noun, "update", "Grant or revoke SELECT on a share",
+                   [o, columns](Api& api, const GlobalOptions& g) -> CallResult<void> {
+                     if (o->grant.empty() && o->revoke.empty()) {
+                       return tl::unexpected(
+                           UsageError("nothing to change: give --grant RECIPIENT and/or "
+                                      "--revoke RECIPIENT"));
+                     }
+                     Json changes = Json::array();
+                     for (const std::string& r : o->grant) {
+                       changes.push_back({{"principal", r}, {"add", {"SELECT"}}});
+                     }
+                     for (const std::string& r : o->revoke) {
+                       changes.push_back({{"principal", r}, {"remove", {"SELECT"}}});
+                     }
+                     Json body = {{"changes", changes}};
+                     auto r =
+                         api.Uc("PATCH", "shares/" + EncodePathSegment(o->share) + "/permissions",
+                                {}, &body);
+                     if (!r) {
+                       return tl::unexpected(r.error());
+                     }
+                     if (g.json) {
+                       PrintJson(*r);
+                     } else if (const Json* a = Lookup(*r, "privilege_assignments")) {
+                       PrintRows(*a, columns);
+                     } else {
+                       std::printf("permissions of share %s updated\n", o->share.c_str());
+                     }
+                     return {};
+                   });
+    c->add_option("SHARE", o->share, "Share name")->required();
+    c->add_option("--grant", o->grant, "Recipient to grant SELECT (repeatable)");
+    c->add_option("--revoke", o->revoke, "Recipient to revoke SELECT from (repeatable)");
+  }
+}
+
+}  // namespace lakeshare::admin::cli
