@@ -27,9 +27,13 @@ std::string_view ActionOfRoute(std::string_view method, std::string_view route) 
   return "";
 }
 
-// Query parameters that are opaque credentials or cursors: recorded as present, never copied.
-bool IsOpaqueParam(std::string_view name) {
-  return name == "pageToken" || name == "refreshToken" || name == "signature";
+// The protocol's query parameters whose values are recorded. Any other (cursors such as
+// pageToken, and whatever a client adds, an `access_token=` say) is recorded as present, never
+// copied: the audit log must not become a store of secrets.
+bool IsRecordedParam(std::string_view name) {
+  return name == "maxResults" || name == "version" || name == "timestamp" ||
+         name == "startingVersion" || name == "endingVersion" || name == "startingTimestamp" ||
+         name == "endingTimestamp" || name == "includeHistoricalMetadata";
 }
 
 }  // namespace
@@ -52,7 +56,7 @@ void NoteRequest(http::Request& request) {
   constexpr size_t kMaxValue = 256;
   for (const auto& [name, value] : request.query_params()) {
     if (name.size() > 64) continue;
-    notes->params[name] = IsOpaqueParam(name) ? "true" : value.substr(0, kMaxValue);
+    notes->params[name] = IsRecordedParam(name) ? value.substr(0, kMaxValue) : "true";
   }
 }
 
