@@ -21,6 +21,7 @@
 #include "admin/management_service.h"
 #include "app/audit_hooks.h"
 #include "app/federation_setup.h"
+#include "app/materialize_setup.h"
 #include "auth/forwarded_for.h"
 #include "auth/ip_access_list.h"
 #include "auth/secret_token.h"
@@ -76,7 +77,7 @@ Status UseTrustedProxies(http::Router& router, const std::vector<std::string>& p
 }
 
 int RunServe(const std::string& config_path, const std::string& listen_override,
-             const std::vector<std::string>& trusted_proxies) {
+             const std::vector<std::string>& trusted_proxies, const MaterializeFlags& mflags) {
   // Before any thread exists, so that only WaitForShutdownSignal sees SIGTERM/SIGINT.
   http::BlockShutdownSignals();
   auto config = sharing::LoadSharingConfig(config_path);
@@ -97,9 +98,15 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   auto provider = sharing::YamlShareProvider::Create(*config);
   if (!provider) return Fail(provider.error());
   http::MetricsRegistry metrics;
+  sharing::SharingOptions sharing_options = sharing::SharingOptionsFromConfig(*config);
+  auto materializer = OpenMaterializer(mflags, "", sharing_options.store_options,
+                                       sharing_options.url_expiry_seconds, metrics);
+  if (!materializer) return Fail(materializer.error());
+  sharing_options.materializer = *materializer;
+  sharing_options.materialize_wait = std::chrono::milliseconds(mflags.wait_ms);
   auto service = sharing::SharingService::Create(
       std::shared_ptr<const sharing::ShareProvider>(std::move(*provider)),
-      sharing::SharingOptionsFromConfig(*config), &metrics);
+      std::move(sharing_options), &metrics);
   if (!service) return Fail(service.error());
 
   http::Router router;
@@ -145,6 +152,7 @@ struct PlatformFlags {
   std::string tls_cert_file;
   std::string tls_key_file;
   FederationFlags federation;  // --oidc-* (federation_setup.h)
+  MaterializeFlags materialize;  // --materialize-* (materialize_setup.h)
 };
 
 /// Write `content` to `path` with mode 0600 (created exclusively: an existing file is kept).
@@ -294,6 +302,12 @@ int RunPlatform(const PlatformFlags& flags) {
   sharing_options.public_url = flags.public_url;
   sharing_options.signing_key = *signing_key;
   sharing_options.url_expiry_seconds = flags.url_expiry_seconds;
+  auto materializer = OpenMaterializer(flags.materialize, (data_dir / "materialized").string(),
+                                       sharing_options.store_options,
+                                       sharing_options.url_expiry_seconds, metrics);
+  if (!materializer) return Fail(materializer.error());
+  sharing_options.materializer = *materializer;
+  sharing_options.materialize_wait = std::chrono::milliseconds(flags.materialize.wait_ms);
   auto service = sharing::SharingService::Create(provider, sharing_options, &metrics);
   if (!service) return Fail(service.error());
 
@@ -435,6 +449,7 @@ void AddServeCommand(CLI::App& root) {
   tls_cert->needs(tls_key)->needs(data_dir_option);
   tls_key->needs(tls_cert)->needs(data_dir_option);
   AddFederationFlags(*serve, platform->federation);
+  AddMaterializeFlags(*serve, platform->materialize);
   serve->callback([=] {
     if (!platform->data_dir.empty()) {
       if (!listen->empty()) platform->listen = *listen;
@@ -447,7 +462,7 @@ void AddServeCommand(CLI::App& root) {
                    "FILE (a reference-server YAML file)\n");
       std::exit(2);
     }
-    std::exit(RunServe(*config, *listen, *trusted_proxies));
+    std::exit(RunServe(*config, *listen, *trusted_proxies, platform->materialize));
   });
 }
 

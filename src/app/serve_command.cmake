@@ -1,9 +1,11 @@
 # `lakeshare serve` (serve_command.cc): included by src/app/CMakeLists.txt.
 target_sources(lakeshare PRIVATE ${CMAKE_CURRENT_LIST_DIR}/serve_command.cc
                                  ${CMAKE_CURRENT_LIST_DIR}/audit_hooks.cc
-                                 ${CMAKE_CURRENT_LIST_DIR}/federation_setup.cc)
+                                 ${CMAKE_CURRENT_LIST_DIR}/federation_setup.cc
+                                 ${CMAKE_CURRENT_LIST_DIR}/materialize_setup.cc)
 target_link_libraries(lakeshare PRIVATE lakeshare::sharing lakeshare::http lakeshare::admin
-                      lakeshare::auth lakeshare::catalog lakeshare::web nlohmann_json::nlohmann_json)
+                      lakeshare::auth lakeshare::catalog lakeshare::web lakeshare::materialize
+                      nlohmann_json::nlohmann_json)
 
 # The audit hooks on their own, over a SQLite metastore in a temp dir.
 lakeshare_add_test(app_audit_test

@@ -18,6 +18,7 @@
 
 #include "common/result.h"
 #include "delta/snapshot.h"
+#include "materialize/cache_entry.h"
 #include "materialize/file_rewriter.h"
 #include "storage/object_store.h"
 
@@ -32,8 +33,9 @@ struct MaterializeOptions {
   /// whose statistics prove that all rows pass could be served as it is: not done yet), and
   /// recipients of the same resolved filter share the rewritten files.
   const RowFilter* row_filter = nullptr;
-  /// Column masks (see RewriteSpec::column_masks).
+  /// Column masks (see RewriteSpec::column_masks) and the key of "hash" masks.
   std::map<std::string, std::string> column_masks;
+  std::string mask_key;
   int threads = 2;
   parquet::WriterOptions parquet;
   /// Called after each file (from worker threads, serialized): done and total counts.
@@ -58,11 +60,6 @@ struct MaterializeSummary {
   int64_t rows_written = 0;
   int64_t bytes_written = 0;
 };
-
-/// The cache key of a rewritten file: SHA-256 (hex) of the table id, the file path, the DV's
-/// unique id and the transform's identity, as "<2 hex>/<64 hex>.parquet".
-std::string CachePath(std::string_view table_id, std::string_view path, std::string_view dv_id,
-                      std::string_view transform_id);
 
 /// Rewrite what needs rewriting in `snapshot` into options.cache (see above).
 Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,

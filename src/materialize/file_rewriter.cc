@@ -1,8 +1,10 @@
 #include "materialize/file_rewriter.h"
 
 #include <nlohmann/json.hpp>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <map>
 
 #include "common/strings.h"
@@ -69,7 +71,8 @@ void NameNested(const Schema& file, int node, const json& type, const std::strin
 enum class Mask : uint8_t { kNone, kNull, kHash };
 
 // Replace a chunk's values by the mask. `out` shares nothing with `in` but its levels.
-Status ApplyMask(Mask mask, const parquet::ColumnData& in, parquet::ColumnData* out) {
+Status ApplyMask(Mask mask, const std::string& key, const parquet::ColumnData& in,
+                 parquet::ColumnData* out) {
   out->leaf = in.leaf;
   out->type = in.type;
   out->max_def = in.max_def;
@@ -94,7 +97,12 @@ Status ApplyMask(Mask mask, const parquet::ColumnData& in, parquet::ColumnData* 
   arena->reserve(in.bytes.size() * 2 * SHA256_DIGEST_LENGTH);  // never reallocated: views stay
   for (std::string_view v : in.bytes) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(v.data()), v.size(), digest);
+    unsigned int length = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char*>(v.data()), v.size(), digest,
+             &length) == nullptr) {
+      return MakeError(ErrorCode::kInternal, "HMAC-SHA256 of a masked value failed");
+    }
     const size_t at = arena->size();
     AppendHex(*arena, std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
     out->bytes.emplace_back(arena->data() + at, arena->size() - at);
@@ -136,6 +144,14 @@ Result<OutputColumns> PlanColumns(const Schema& file, const RewriteSpec& spec) {
     out.names[static_cast<size_t>(node)] = f->value("name", "");
     NameNested(file, node, f->contains("type") ? (*f)["type"] : json(), mode, &out.names);
   }
+  for (const std::string& extra : spec.extra_file_columns) {
+    for (int c : file.node(0).children) {
+      if (file.node(c).name == extra &&
+          std::find(out.top_fields.begin(), out.top_fields.end(), c) == out.top_fields.end()) {
+        out.top_fields.push_back(c);
+      }
+    }
+  }
   return out;
 }
 
@@ -161,6 +177,10 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
       if (kind == "null" && n.repetition == parquet::Repetition::kOptional) {
         mask = Mask::kNull;
       } else if (kind == "hash" && n.physical == parquet::PhysicalType::kByteArray) {
+        if (spec.mask_key.size() < 16) {
+          return InvalidArgument("column mask 'hash' on '{}' needs a key of at least 16 bytes",
+                                 column);
+        }
         mask = Mask::kHash;
       } else {
         return InvalidArgument(
@@ -231,7 +251,7 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
         data = &selected;
       }
       if (masks[leaf] != Mask::kNone) {
-        LS_RETURN_IF_ERROR(ApplyMask(masks[leaf], *data, &masked));
+        LS_RETURN_IF_ERROR(ApplyMask(masks[leaf], spec.mask_key, *data, &masked));
         data = &masked;
       }
       stats.Add(static_cast<int>(leaf), *data);

@@ -38,8 +38,15 @@ struct RewriteSpec {
   /// kept (flat top-level columns, by logical name).
   const RowFilter* row_filter = nullptr;
   /// Column masks by logical top-level name: "null" (every value null; the column must be
-  /// optional) or "hash" (string values replaced by the hex SHA-256 of their bytes).
+  /// optional) or "hash" (string values replaced by the hex HMAC-SHA256 of their bytes under
+  /// mask_key: equal values give equal hashes, so the column still joins, but without the key a
+  /// value cannot be found again by hashing candidates, e.g. every phone number).
   std::map<std::string, std::string> column_masks;
+  /// The key of "hash" masks (at least 16 bytes; required when a hash mask is given).
+  std::string mask_key;
+  /// Top-level columns of the file that are not in the Delta schema and are kept as they are,
+  /// after the schema's columns (a change data file's `_change_type`); absent ones are skipped.
+  std::vector<std::string> extra_file_columns;
 };
 
 struct RewriteResult {

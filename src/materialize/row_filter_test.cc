@@ -136,12 +136,28 @@ TEST(ColumnMaskTest, NullAndHashMasks) {
   spec.schema_string = kSalesSchema;
   spec.columns = {"country", "email"};
   spec.column_masks = {{"country", "null"}, {"email", "hash"}};
+  spec.mask_key = "0123456789abcdef";
   const auto rows = Rewritten(SalesFile(), spec);
   ASSERT_EQ(rows.size(), 4u);
-  // SHA-256("a@x") in hex, as coreutils sha256sum prints it.
+  // HMAC-SHA256("0123456789abcdef", "a@x") in hex, as `openssl dgst -sha256 -hmac` prints it:
+  // not the plain SHA-256 (bd39e6fe...), which anyone can recompute from a list of addresses.
   EXPECT_EQ(rows[0],
-            R"({"country":null,"email":"bd39e6feafd837011c64e8a29c3fdffe59f41e1a071b936bbd66b7c31fb390d4"})")
+            R"({"country":null,"email":"b376083abdc4a15a06dc0af7e565bedd79e79ebbe06326a79c24ce045785dec2"})")
       << rows[0];
+  // Another key (another share) gives other hashes; no key is refused.
+  spec.mask_key = "fedcba9876543210";
+  EXPECT_NE(Rewritten(SalesFile(), spec)[0], rows[0]);
+  {
+    spec.mask_key.clear();
+    auto reader = parquet::FileReader::Open(
+        std::shared_ptr<storage::RandomAccessFile>(storage::MakeBufferFile(SalesFile(), "in")));
+    ASSERT_TRUE(reader);
+    std::string out;
+    auto r = RewriteFile(**reader, spec, std::make_unique<parquet::StringSink>(&out));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    spec.mask_key = "0123456789abcdef";
+  }
   spec.column_masks = {{"amount", "hash"}};  // hash applies to strings only
   auto reader = parquet::FileReader::Open(
       std::shared_ptr<storage::RandomAccessFile>(storage::MakeBufferFile(SalesFile(), "in")));

@@ -14,6 +14,7 @@
 #include "sharing/endpoints_internal.h"
 #include "sharing/file_emitter_internal.h"
 #include "sharing/file_filters_internal.h"
+#include "sharing/file_rewrites_internal.h"
 #include "sharing/page_tokens.h"
 #include "sharing/query_request.h"
 #include "sharing/response_stream_internal.h"
@@ -38,6 +39,7 @@ class ChangeStream {
     int64_t now = 0;
     std::shared_ptr<http::AuditNotes> audit;  // its result is filled when the stream ends
     bool partition_restricted = false;
+    RecipientView view;  // the recipient's columns (historical metaData lines)
   };
 
   ChangeStream(const ServiceCore& core, Params params) : core_(core), p_(std::move(params)) {}
@@ -61,7 +63,7 @@ class ChangeStream::Pass {
         core_(stream.core_),
         sink_(sink),
         emitter_(core_.url_signer, *s_.store, s_.scope, s_.response.format, s_.response.id_scheme,
-                 sink),
+                 sink, s_.response.rewrites.get()),
         filters_(s_.filters, s_.latest->metadata(), s_.latest->features()) {}
 
   Status OnCommit(const delta::CommitChanges& c) {
@@ -95,7 +97,7 @@ class ChangeStream::Pass {
     extras.version = version;
     extras.cdf_enabled = s_.cdf_shared && metadata.ConfigBool("delta.enableChangeDataFeed");
     if (s_.response.format == ResponseFormat::kParquet) {
-      AppendParquetMetadata(sink_.buffer(), metadata, extras);
+      AppendParquetMetadata(sink_.buffer(), RewrittenMetadata(metadata, s_.view), extras);
     } else {
       AppendDeltaMetadata(sink_.buffer(), metadata, extras);
     }
@@ -239,12 +241,14 @@ Result<ChangeRange> ResolveRange(const TableContext& ctx, const delta::Snapshot&
 
 }  // namespace
 
-Result<ChangeResponse> ChangeResponseFor(const TableRequest& t, const delta::Snapshot& latest,
-                                         bool paged) {
+Result<ChangeResponse> ChangeResponseFor(const ServiceCore& core, const TableRequest& t,
+                                         const delta::Snapshot& latest, bool paged) {
   ChangeResponse response;
   LS_ASSIGN_OR_RETURN(response.format,
                       ChooseFormat(t.caps, t.ctx.table, latest.features(),
-                                   latest.features().HasReaderFeature("deletionVectors")));
+                                   latest.features().HasReaderFeature("deletionVectors"),
+                                   core.options.materializer != nullptr));
+  LS_ASSIGN_OR_RETURN(response.rewrites, FileRewrites::For(core, t.ctx, latest, response.format));
   response.id_scheme = t.fileidhash.value_or(response.format);
   response.fileidhash = t.fileidhash;
   response.end_stream = t.caps.include_end_stream_action || paged;
@@ -280,6 +284,7 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
   p.now = core.NowMs();
   p.audit = request.audit();
   p.partition_restricted = ctx.table.partition_restricted();
+  p.view = ctx.table.view;
   const int64_t start = p.range.start;
   const ResponseFormat format = p.response.format;
   const bool end_stream = p.response.end_stream;
@@ -305,14 +310,15 @@ Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request&
   range.binding = ServiceCore::Binding(ctx, c.Canonical());
   LS_RETURN_IF_ERROR(PageChangeRange(core, c.max_files, c.page_token, range));
   LS_ASSIGN_OR_RETURN(ChangeResponse response,
-                      ChangeResponseFor(t, *latest, c.max_files.has_value()));
+                      ChangeResponseFor(core, t, *latest, c.max_files.has_value()));
   // The head metaData: for the start version when historical metadata is asked for, else for
   // the latest version; it always carries its version (the Python client's delta path needs it).
   SnapshotPtr head = latest;
   if (c.include_historical_metadata) {
     LS_ASSIGN_OR_RETURN(head, core.AtVersion(ctx, latest, range.start));
   }
-  AppendHead(response.head, response.format, head->protocol(), head->metadata(),
+  AppendHead(response.head, response.format, head->protocol(),
+             RewrittenMetadata(head->metadata(), ctx.table.view),
              Extras(ctx, *head, head->version(), false),
              range.historical_protocol ? std::optional<int64_t>(head->version()) : std::nullopt);
   return StreamChanges(core, request, ctx, std::move(latest), std::move(range),

@@ -3,7 +3,7 @@
 //   metadata_endpoints.cc  table version (GET and the legacy HEAD), metadata
 //   query_endpoint.cc      /query: snapshots, time travel, pages, refresh tokens (QueryStream)
 //   changes_endpoint.cc    /changes, and the change-feed stream streaming /query shares
-//   files_endpoint.cc      /files: self-signed local files
+//   files_endpoint.cc      /files and /materialized: self-signed local files
 // Each handler reads the request (its identity set by the route group's authenticator) and answers
 // from `core`; SharingService::RegisterRoutes binds them. All may run concurrently.
 #pragma once
@@ -18,6 +18,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "sharing/capabilities.h"
+#include "sharing/file_rewrites_internal.h"
 #include "sharing/service_core_internal.h"
 
 namespace lakeshare::sharing {
@@ -37,6 +38,7 @@ Result<http::Response> QueryTable(const ServiceCore& core, http::Request& reques
 Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request& request);
 
 Result<http::Response> ServeFile(const ServiceCore& core, http::Request& request);
+Result<http::Response> ServeMaterializedFile(const ServiceCore& core, http::Request& request);
 
 /// A range of commits to stream from the change feed, and where a page token resumes it.
 struct ChangeRange {
@@ -59,13 +61,14 @@ struct ChangeResponse {
   std::optional<ResponseFormat> fileidhash;
   bool end_stream = false;
   std::string head;  // the protocol and metaData lines
+  std::shared_ptr<const FileRewrites> rewrites;  // null: every file as it is
 };
 
 /// The format and headers of a change-feed response to `t` (the format chosen for the latest
 /// snapshot's features); `paged`: maxFiles was given, so the stream ends with an endStreamAction.
 /// The head lines are the caller's.
-Result<ChangeResponse> ChangeResponseFor(const TableRequest& t, const delta::Snapshot& latest,
-                                         bool paged);
+Result<ChangeResponse> ChangeResponseFor(const ServiceCore& core, const TableRequest& t,
+                                         const delta::Snapshot& latest, bool paged);
 
 /// Page `range`: its max_files from the request's maxFiles (capped by query_page_size_limit),
 /// and with a page token (of range.token_kind, bound to range.binding) where it resumes.

@@ -41,14 +41,78 @@ void AppendFileId(std::string& out, ResponseFormat scheme, std::string_view key)
 
 FileEmitter::FileEmitter(const FileUrlSigner& url_signer, const storage::ObjectStore& store,
                          const UrlScope& scope, ResponseFormat format, ResponseFormat id_scheme,
-                         LineSink& sink)
+                         LineSink& sink, const FileRewrites* rewrites)
     : url_signer_(url_signer),
       store_(store),
       scope_(scope),
       local_(url_signer.PrepareLocal(store, scope)),
+      rewrites_(rewrites),
       format_(format),
       id_scheme_(id_scheme),
-      sink_(sink) {}
+      sink_(sink) {
+  if (rewrites_ != nullptr) {
+    local_cache_ = url_signer.PrepareLocal(rewrites_->cache(), scope, UrlRoute::kMaterialized);
+  }
+}
+
+Status FileEmitter::EmitRewritten(std::string_view wrapper, std::string_view path,
+                                  const delta::DeletionVectorDescriptor* dv, int64_t size,
+                                  const delta::StringMap& partition_values,
+                                  const FileStamp& stamp, delta::FileActionType type) {
+  const bool change_file = type == delta::FileActionType::kCdc;
+  LS_ASSIGN_OR_RETURN(materialize::CachedFile cached,
+                      rewrites_->Get(rewrites_->Request(path, dv, size, change_file)));
+  if (cached.rows == 0) return OkStatus();  // nothing of this file is the recipient's
+  SignedFile& sf = signed_[0];
+  sf.path_buffer = std::move(cached.path);
+  sf.storage_path = sf.path_buffer;
+  sf.id.clear();
+  // Ids of rewritten files differ from the source's: another file, another id.
+  AppendFileId(sf.id, id_scheme_, "materialized/" + sf.path_buffer);
+  sf.has_dv_url = false;
+  sf.dv_id.clear();
+  if (!storage::ValidateObjectPath(sf.storage_path)) {
+    return MakeError(ErrorCode::kInternal, "a materialization cache path is not a store path");
+  }
+  if (local_cache_) {
+    sf.url.clear();
+    local_cache_->AppendUrl(sf.url, sf.storage_path);
+    sf.expiration_ms = local_cache_->expiration_ms();
+  } else {
+    LS_ASSIGN_OR_RETURN(SignedUrl signed_url, url_signer_.Sign(rewrites_->cache(), scope_,
+                                                               sf.storage_path,
+                                                               UrlRoute::kMaterialized));
+    sf.url = std::move(signed_url.url);
+    sf.expiration_ms = signed_url.expiration_ms;
+  }
+  rewrites_->MapPartitionValues(partition_values, mapped_partition_values_);
+  stats_.clear();
+  if (type != delta::FileActionType::kRemove && !cached.stats_json.empty()) {
+    AppendJsonString(stats_, cached.stats_json);
+  }
+  ParquetFileLine line = ParquetLine(sf, stamp);
+  line.url_is_plain = local_cache_ && local_cache_->json_plain();
+  line.wrapper = wrapper;
+  line.partition_values = &mapped_partition_values_;
+  line.size = cached.size;
+  line.stats_literal = stats_;
+  AppendParquetFile(sink_.buffer(), line);
+  switch (type) {
+    case delta::FileActionType::kAdd:
+      ++counters_.add_files;
+      counters_.add_bytes += cached.size;
+      break;
+    case delta::FileActionType::kRemove:
+      ++counters_.remove_files;
+      counters_.remove_bytes += cached.size;
+      break;
+    case delta::FileActionType::kCdc:
+      ++counters_.cdc_files;
+      counters_.cdc_bytes += cached.size;
+      break;
+  }
+  return Counted(sf.expiration_ms);
+}
 
 Status FileEmitter::SignUrl(std::string_view storage_path, std::string& url,
                             int64_t& expiration_ms) const {
@@ -160,6 +224,10 @@ Status FileEmitter::WriteSnapshotLine(const delta::AddFile& f, const SignedFile&
 }
 
 Status FileEmitter::EmitSnapshotFile(const delta::AddFile& f, const FileStamp& stamp) {
+  if (rewrites_ != nullptr && rewrites_->Rewrites(DvOf(f))) {
+    return EmitRewritten("file", f.path(), DvOf(f), f.size, f.partition_values->values, stamp,
+                         delta::FileActionType::kAdd);
+  }
   SignedFile& sf = signed_[0];
   LS_RETURN_IF_ERROR(Sign(f.path(), DvOf(f), sf));
   return WriteSnapshotLine(f, sf, stamp);
@@ -167,7 +235,7 @@ Status FileEmitter::EmitSnapshotFile(const delta::AddFile& f, const FileStamp& s
 
 Status FileEmitter::EmitSnapshotFiles(const delta::AddFile* const* files, size_t n,
                                       const FileStamp& stamp) {
-  if (id_scheme_ != ResponseFormat::kParquet) {
+  if (id_scheme_ != ResponseFormat::kParquet || rewrites_ != nullptr) {
     for (size_t i = 0; i < n; ++i) LS_RETURN_IF_ERROR(EmitSnapshotFile(*files[i], stamp));
     return OkStatus();
   }
@@ -197,6 +265,10 @@ Status FileEmitter::EmitSnapshotFiles(const delta::AddFile* const* files, size_t
 Status FileEmitter::EmitChange(const delta::FileAction& a, int64_t version, int64_t timestamp_ms) {
   SignedFile& sf = signed_[0];
   const delta::DeletionVectorDescriptor* dv = a.deletion_vector ? &*a.deletion_vector : nullptr;
+  if (rewrites_ != nullptr && rewrites_->Rewrites(dv)) {
+    return EmitRewritten(WrapperOf(a.type), a.path, dv, a.size.value_or(0), a.partition_values,
+                         FileStamp{version, timestamp_ms}, a.type);
+  }
   LS_RETURN_IF_ERROR(Sign(a.path, dv, sf));
   const int64_t size = a.size.value_or(0);
   const FileStamp stamp{version, timestamp_ms};

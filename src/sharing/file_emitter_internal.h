@@ -2,10 +2,15 @@
 // Every file of /query (snapshot files) and of /changes and streaming /query (change-feed actions)
 // passes through it: its storage path is resolved, its id computed (PROTOCOL.md, "File ID Hash
 // Header"), its URL and its deletion vector's URL signed, and the line appended to the response
-// in the chosen format. What changes which file a recipient is given (a per-recipient transform,
-// e.g. a materialized rewrite) wraps these Emit* calls, so both endpoints get it.
+// in the chosen format. What changes which file a recipient is given is decided here too, so both
+// endpoints get it: with FileRewrites (file_rewrites_internal.h), a file that must be rewritten
+// (deletion vector or column mapping for a parquet client, the recipient's row filter, columns or
+// masks) is announced as its rewritten copy in the materialization cache, with that copy's URL,
+// size and statistics and the partition values the recipient may see; a rewrite without rows is
+// not announced.
 //
-// One emitter per response; single-threaded. The store, scope, signer and sink must outlive it.
+// One emitter per response; single-threaded. The store, scope, signer, rewrites and sink must
+// outlive it.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +23,7 @@
 #include "delta/file_set.h"
 #include "sharing/capabilities.h"
 #include "sharing/digests.h"
+#include "sharing/file_rewrites_internal.h"
 #include "sharing/file_urls.h"
 #include "sharing/ndjson_lines.h"
 #include "sharing/response_stream_internal.h"
@@ -53,7 +59,7 @@ class FileEmitter {
  public:
   FileEmitter(const FileUrlSigner& url_signer, const storage::ObjectStore& store,
               const UrlScope& scope, ResponseFormat format, ResponseFormat id_scheme,
-              LineSink& sink);
+              LineSink& sink, const FileRewrites* rewrites = nullptr);
 
   /// One snapshot file (an add of /query).
   Status EmitSnapshotFile(const delta::AddFile& f, const FileStamp& stamp);
@@ -93,11 +99,19 @@ class FileEmitter {
   static DeltaFileWrapper DeltaWrapper(const SignedFile& sf, const FileStamp& stamp);
   static std::optional<std::string_view> DvUrl(const SignedFile& sf);
   Status Counted(int64_t expiration_ms);
+  // The line of a file served as its rewritten copy; nothing when the copy holds no row.
+  Status EmitRewritten(std::string_view wrapper, std::string_view path,
+                       const delta::DeletionVectorDescriptor* dv, int64_t size,
+                       const delta::StringMap& partition_values, const FileStamp& stamp,
+                       delta::FileActionType type);
 
   const FileUrlSigner& url_signer_;
   const storage::ObjectStore& store_;
   const UrlScope& scope_;
   const std::optional<LocalUrlBatch> local_;  // prepared once when the server signs URLs itself
+  const FileRewrites* const rewrites_;
+  std::optional<LocalUrlBatch> local_cache_;  // the same for a local materialization cache
+  delta::StringMap mapped_partition_values_;
   const ResponseFormat format_;
   const ResponseFormat id_scheme_;
   LineSink& sink_;

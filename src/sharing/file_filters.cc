@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "sharing/file_filters_internal.h"
+#include "sharing/file_rewrites_internal.h"
 #include "sharing/sql_predicate.h"
 
 namespace lakeshare::sharing {
@@ -74,7 +75,11 @@ Result<FilterSpec> BuildFilters(const SharingOptions& options, const TableContex
     LS_ASSIGN_OR_RETURN(spec.share_rule,
                         PartitionRuleMatcher::Create(*ctx.table.partition_rule, s.metadata()));
   }
-  if (!q) return spec;
+  // With a row filter, column list or masks, the hints would be evaluated on statistics of rows
+  // and columns the recipient may not see (a hint on a hidden column prunes files, which tells
+  // the recipient about that column), and limitHint on row counts it does not get: both ignored
+  // (they are best effort; the client applies them itself).
+  if (!q || Restricts(ctx.table.view)) return spec;
   spec.hints = Hints(options, s, *q);
   spec.limit = q->limit_hint;
   return spec;

@@ -57,6 +57,14 @@ std::string PercentEncode(std::string_view s, bool keep_slash) {
   return out;
 }
 
+std::string_view PurposeOf(UrlRoute route) {
+  return route == UrlRoute::kMaterialized ? "materialized" : "file";
+}
+
+std::string_view PrefixOf(UrlRoute route) {
+  return route == UrlRoute::kMaterialized ? "/materialized/" : "/files/";
+}
+
 tl::unexpected<Error> Denied(std::string_view why) {
   return MakeError(ErrorCode::kPermissionDenied, std::string(why));
 }
@@ -186,28 +194,30 @@ void LocalUrlBatch::AppendUrl(std::string& out, std::string_view storage_path) c
 }
 
 std::optional<LocalUrlBatch> FileUrlSigner::PrepareLocal(const storage::ObjectStore& store,
-                                                         const UrlScope& scope) const {
+                                                         const UrlScope& scope,
+                                                         UrlRoute route) const {
   if (!IsLocalStore(store)) return std::nullopt;
   std::string expires = std::to_string(scope.expires_s);
   LocalUrlBatch batch;
   batch.expiration_ms_ = scope.expires_s * 1000;
-  batch.head_ = scope.base_url + "/files/" + scope.share_id + "/" + scope.table_id + "/";
+  batch.head_ = scope.base_url + std::string(PrefixOf(route)) + scope.share_id + "/" +
+                scope.table_id + "/";
   batch.query_ =
       "?expires=" + expires + "&recipient=" + PercentEncode(scope.recipient, false) + "&signature=";
   // MacInput(share, table, path, expires, recipient), split around the path.
   std::string prefix = MacInput(scope.share_id, scope.table_id, "", "", "");
   prefix.resize(prefix.size() - 2);  // drop the separators that follow the path
-  batch.mac_ = signer_.Prefixed("file", prefix);
+  batch.mac_ = signer_.Prefixed(PurposeOf(route), prefix);
   batch.mac_suffix_ = MacInput("", "", "", expires, scope.recipient).substr(2);
   batch.json_plain_ = IsJsonPlain(batch.head_) && IsJsonPlain(batch.query_);
   return batch;
 }
 
 Result<SignedUrl> FileUrlSigner::Sign(const storage::ObjectStore& store, const UrlScope& scope,
-                                      std::string_view storage_path) const {
+                                      std::string_view storage_path, UrlRoute route) const {
   SignedUrl out;
   out.expiration_ms = scope.expires_s * 1000;
-  if (std::optional<LocalUrlBatch> batch = PrepareLocal(store, scope)) {
+  if (std::optional<LocalUrlBatch> batch = PrepareLocal(store, scope, route)) {
     batch->AppendUrl(out.url, storage_path);
     return out;
   }
@@ -218,8 +228,9 @@ Result<SignedUrl> FileUrlSigner::Sign(const storage::ObjectStore& store, const U
 Status FileUrlSigner::Verify(std::string_view share_id, std::string_view table_id,
                              std::string_view path, std::string_view expires,
                              std::string_view recipient, std::string_view signature,
-                             int64_t now_ms) const {
-  if (!signer_.Verify("file", MacInput(share_id, table_id, path, expires, recipient), signature)) {
+                             int64_t now_ms, UrlRoute route) const {
+  if (!signer_.Verify(PurposeOf(route), MacInput(share_id, table_id, path, expires, recipient),
+                      signature)) {
     return Denied("The signature of this URL does not match (was the URL altered?)");
   }
   int64_t expires_s = 0;
@@ -235,7 +246,8 @@ Status FileUrlSigner::Verify(std::string_view share_id, std::string_view table_i
 
 Result<http::Response> ServeSignedFile(const http::Request& request, const ShareProvider& provider,
                                        StoreCache& stores, const FileUrlSigner& signer,
-                                       int64_t now_ms) {
+                                       int64_t now_ms, UrlRoute route,
+                                       const storage::ObjectStore* cache) {
   const std::string* share_id = request.PathParam("share");
   const std::string* table_id = request.PathParam("table");
   const std::string* path = request.PathParam("path");
@@ -245,13 +257,18 @@ Result<http::Response> ServeSignedFile(const http::Request& request, const Share
   if (!share_id || !table_id || !path || !expires || !recipient || !signature) {
     return Denied("Not a signed file URL (expires, recipient and signature are required)");
   }
-  LS_RETURN_IF_ERROR(
-      signer.Verify(*share_id, *table_id, *path, *expires, *recipient, *signature, now_ms));
+  LS_RETURN_IF_ERROR(signer.Verify(*share_id, *table_id, *path, *expires, *recipient, *signature,
+                                   now_ms, route));
   LS_RETURN_IF_ERROR(storage::ValidateObjectPath(*path));
   LS_ASSIGN_OR_RETURN(TableInfo table, provider.GetTableById(*recipient, *share_id, *table_id,
                                                              request.remote_address()));
-  LS_ASSIGN_OR_RETURN(auto store, stores.Get(table.location));
-  if (!IsLocalStore(*store)) return NotFound("No such file");
+  std::shared_ptr<const storage::ObjectStore> table_store;
+  const storage::ObjectStore* store = cache;
+  if (route == UrlRoute::kTableFile) {
+    LS_ASSIGN_OR_RETURN(table_store, stores.Get(table.location));
+    store = table_store.get();
+  }
+  if (store == nullptr || !IsLocalStore(*store)) return NotFound("No such file");
   auto opened = store->OpenFile(*path);
   auto info = opened ? store->Stat(*path) : Result<storage::ObjectInfo>();
   if (!opened || !info) {

@@ -61,6 +61,12 @@ bool IsLocalStore(const storage::ObjectStore& store);
 /// refuses "table containing absolute paths".
 Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string_view action_path);
 
+/// Which files a self-signed URL names: a file of the table (/files/...), or a file the
+/// materialization engine rewrote for the recipient (/materialized/..., a path in the server's
+/// materialization cache). Each has its own MAC purpose, so a path signed for one route is never
+/// accepted by the other, whatever a table's log names.
+enum class UrlRoute { kTableFile, kMaterialized };
+
 /// What every URL of one response shares.
 struct UrlScope {
   std::string base_url;  // "http://host:port", for self-signed URLs
@@ -103,19 +109,22 @@ class FileUrlSigner {
   /// `signer` must outlive this object.
   explicit FileUrlSigner(const HmacSigner& signer) : signer_(signer) {}
 
-  /// A URL for `storage_path` of the table in `scope`, whose files live in `store`.
+  /// A URL for `storage_path` of the table in `scope`, whose files live in `store` (for
+  /// kMaterialized: the materialization cache).
   Result<SignedUrl> Sign(const storage::ObjectStore& store, const UrlScope& scope,
-                         std::string_view storage_path) const;
+                         std::string_view storage_path,
+                         UrlRoute route = UrlRoute::kTableFile) const;
   /// The URLs of `scope` when `store` is local (the server signs them); nullopt when the store
   /// pre-signs them itself (use Sign).
   std::optional<LocalUrlBatch> PrepareLocal(const storage::ObjectStore& store,
-                                            const UrlScope& scope) const;
+                                            const UrlScope& scope,
+                                            UrlRoute route = UrlRoute::kTableFile) const;
 
   /// Check the signature of a self-signed URL (constant time) and its expiry:
   /// kPermissionDenied when altered or expired.
   Status Verify(std::string_view share_id, std::string_view table_id, std::string_view path,
                 std::string_view expires, std::string_view recipient, std::string_view signature,
-                int64_t now_ms) const;
+                int64_t now_ms, UrlRoute route = UrlRoute::kTableFile) const;
 
  private:
   std::string MacInput(std::string_view share_id, std::string_view table_id, std::string_view path,
@@ -123,14 +132,16 @@ class FileUrlSigner {
   const HmacSigner& signer_;
 };
 
-/// Serve GET/HEAD {base}/files/{shareId}/{tableId}/{path...}: verify the URL, ask `provider`
-/// whether the recipient still sees the table, then answer with the bytes. Single byte ranges
+/// Serve GET/HEAD {base}/files/{shareId}/{tableId}/{path...} (or, for kMaterialized,
+/// {base}/materialized/... from `cache`): verify the URL, ask `provider` whether the recipient
+/// still sees the table, then answer with the bytes. Single byte ranges
 /// (RFC 9110 §14: "bytes=a-b", "bytes=a-", "bytes=-n") get 206 with Content-Range; a range past
 /// the end 416; several ranges the whole file. ETag from size and modification time; a matching
 /// If-None-Match gets 304.
 Result<http::Response> ServeSignedFile(const http::Request& request, const ShareProvider& provider,
                                        StoreCache& stores, const FileUrlSigner& signer,
-                                       int64_t now_ms);
+                                       int64_t now_ms, UrlRoute route = UrlRoute::kTableFile,
+                                       const storage::ObjectStore* cache = nullptr);
 
 /// Percent-encode a storage path for a URL path (segments kept, '/' kept).
 std::string EncodeUrlPath(std::string_view path);

@@ -5,6 +5,7 @@
 
 #include "delta/table_features.h"
 #include "sharing/endpoints_internal.h"
+#include "sharing/file_rewrites_internal.h"
 #include "sharing/query_request.h"
 #include "sharing/table_response_internal.h"
 
@@ -46,11 +47,16 @@ Result<http::Response> TableMetadata(const ServiceCore& core, http::Request& req
     LS_ASSIGN_OR_RETURN(s, core.AtVersion(ctx, latest, v));
     version_field = s->version();
   }
-  LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(t.caps, ctx.table, s->features(),
-                                                          delta::HasDeletionVectors(s->files())));
+  const bool has_dvs = delta::HasDeletionVectors(s->files());
+  LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(t.caps, ctx.table, s->features(), has_dvs,
+                                                          core.options.materializer != nullptr));
+  // Rewritten files (file_rewrites_internal.h) are described as what the client will read.
+  const bool rewritten = Restricts(ctx.table.view) ||
+                         (format == ResponseFormat::kParquet &&
+                          !delta::CheckParquetServing(s->features(), has_dvs).rewrite.empty());
   std::string body;
-  AppendHead(body, format, s->protocol(), s->metadata(),
-             Extras(ctx, *s, version_field, /*with_size=*/true));
+  AppendHead(body, format, s->protocol(), RewrittenMetadata(s->metadata(), ctx.table.view),
+             Extras(ctx, *s, version_field, /*with_size=*/!rewritten));
   http::Response r = http::Response::Text(std::move(body), 200, http::kNdjsonContentType);
   SetDataHeaders(r, s->version(), format, false, t.fileidhash);
   return r;

@@ -12,7 +12,9 @@ std::string_view ActionOfRoute(std::string_view method, std::string_view route) 
   auto ends = [&](std::string_view suffix) {
     return route.size() >= suffix.size() && route.substr(route.size() - suffix.size()) == suffix;
   };
-  if (route.rfind("/files/", 0) == 0) return "deltaSharingDownloadFile";
+  if (route.rfind("/files/", 0) == 0 || route.rfind("/materialized/", 0) == 0) {
+    return "deltaSharingDownloadFile";
+  }
   if (ends("/tables/{table}/query")) return "deltaSharingQueryTable";
   if (ends("/tables/{table}/changes")) return "deltaSharingQueryTableChanges";
   if (ends("/tables/{table}/metadata")) return "deltaSharingGetTableMetadata";

@@ -3,6 +3,8 @@
 // share and pruned by the client's hints, streamed as NDJSON while they are produced, in pages
 // when maxFiles is given. With startingVersion the response is the change-feed stream of the
 // data actions instead (StreamChanges).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -11,9 +13,11 @@
 #include <vector>
 
 #include "delta/table_features.h"
+#include "http/error_response.h"
 #include "sharing/endpoints_internal.h"
 #include "sharing/file_emitter_internal.h"
 #include "sharing/file_filters_internal.h"
+#include "sharing/file_rewrites_internal.h"
 #include "sharing/page_tokens.h"
 #include "sharing/protocol_audit_internal.h"
 #include "sharing/query_request.h"
@@ -45,6 +49,7 @@ class QueryStream {
     int64_t now = 0;
     std::shared_ptr<http::AuditNotes> audit;  // its result is filled when the stream ends
     bool partition_restricted = false;
+    std::shared_ptr<const FileRewrites> rewrites;  // null: every file as it is
   };
 
   QueryStream(const ServiceCore& core, Params params) : core_(core), p_(std::move(params)) {
@@ -55,7 +60,8 @@ class QueryStream {
     const delta::Snapshot& snap = *p_.snapshot;
     LineSink sink(writer);
     sink.buffer() += p_.head;  // keeps the reserved capacity
-    FileEmitter emitter(core_.url_signer, *p_.store, p_.scope, p_.format, p_.id_scheme, sink);
+    FileEmitter emitter(core_.url_signer, *p_.store, p_.scope, p_.format, p_.id_scheme, sink,
+                        p_.rewrites.get());
     Filters filters(p_.filters, snap.metadata(), snap.features());
     LimitCounter limit{p_.filters.limit};
     EndStreamAction end;
@@ -189,6 +195,36 @@ Result<PinnedSnapshot> PinSnapshot(const ServiceCore& core, const TableContext& 
   return pin;
 }
 
+// Rewrite, before the response starts, the files a /query of `s` will announce that need it: on
+// both cores, and so that the stream never waits in the middle. The request waits at most the
+// server's materialize_wait; when files are still being rewritten then, the answer is a 503 with
+// Retry-After and how many files are ready (the work goes on; the retry finds them cached). Never
+// a partial listing. Returns the 503 response, or nullopt when every file is ready.
+Result<std::optional<http::Response>> PrepareRewrites(const FileRewrites& rewrites,
+                                                      const delta::Snapshot& s,
+                                                      const FilterSpec& spec) {
+  Filters filters(spec, s.metadata(), s.features());
+  std::vector<materialize::FileRequest> requests;
+  s.files().ForEach([&](const delta::AddFile& f) {
+    const delta::DeletionVectorDescriptor* dv =
+        f.deletion_vector ? &f.deletion_vector->descriptor : nullptr;
+    if (filters.Shared(f) && (filters.Hinted(f) & delta::kMayBeTrue) && rewrites.Rewrites(dv)) {
+      requests.push_back(rewrites.Request(f.path(), dv, f.size, /*change_file=*/false));
+    }
+    return true;
+  });
+  if (requests.empty()) return std::optional<http::Response>();
+  LS_ASSIGN_OR_RETURN(materialize::PrepareOutcome outcome, rewrites.Prepare(std::move(requests)));
+  if (outcome.pending == 0) return std::optional<http::Response>();
+  http::Response r = http::StatusErrorResponse(
+      503, http::ProtocolErrorCodeFor(ErrorCode::kUnavailable),
+      fmt::format("This table's files are being prepared for your client ({} of {} ready); "
+                  "retry in a few seconds",
+                  outcome.files - outcome.pending, outcome.files));
+  r.SetHeader("Retry-After", "5");
+  return std::optional<http::Response>(std::move(r));
+}
+
 // /query with startingVersion: the data actions of each commit from there on (add and remove
 // files, historical metaData), through the change-feed stream.
 Result<http::Response> QueryFromVersion(const ServiceCore& core, http::Request& request,
@@ -218,10 +254,11 @@ Result<http::Response> QueryFromVersion(const ServiceCore& core, http::Request& 
   range.binding = ServiceCore::Binding(ctx, q.Canonical());
   LS_RETURN_IF_ERROR(PageChangeRange(core, q.max_files, q.page_token, range));
   LS_ASSIGN_OR_RETURN(ChangeResponse response,
-                      ChangeResponseFor(t, *latest, q.max_files.has_value()));
+                      ChangeResponseFor(core, t, *latest, q.max_files.has_value()));
   // The head lines describe the table at the starting version.
   LS_ASSIGN_OR_RETURN(SnapshotPtr start, core.AtVersion(ctx, latest, range.start));
-  AppendHead(response.head, response.format, start->protocol(), start->metadata(),
+  AppendHead(response.head, response.format, start->protocol(),
+             RewrittenMetadata(start->metadata(), ctx.table.view),
              Extras(ctx, *start, range.start, /*with_size=*/false),
              range.historical_protocol ? std::optional<int64_t>(range.start) : std::nullopt);
   return StreamChanges(core, request, ctx, std::move(latest), std::move(range),
@@ -252,9 +289,16 @@ Result<http::Response> QueryTable(const ServiceCore& core, http::Request& reques
                       PinSnapshot(core, ctx, q, latest, p.binding, refresh_binding, p.now));
   const delta::Snapshot& s = *pin.snapshot;
   LS_ASSIGN_OR_RETURN(p.format, ChooseFormat(t.caps, ctx.table, s.features(),
-                                             delta::HasDeletionVectors(s.files())));
+                                             delta::HasDeletionVectors(s.files()),
+                                             core.options.materializer != nullptr));
   p.id_scheme = t.fileidhash.value_or(p.format);
   LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, s, &q));
+  LS_ASSIGN_OR_RETURN(p.rewrites, FileRewrites::For(core, ctx, s, p.format));
+  if (p.rewrites) {
+    LS_ASSIGN_OR_RETURN(std::optional<http::Response> busy,
+                        PrepareRewrites(*p.rewrites, s, p.filters));
+    if (busy) return std::move(*busy);
+  }
   p.end_stream = t.caps.include_end_stream_action || q.max_files.has_value() ||
                  q.include_refresh_token || q.refresh_token.has_value();
   if (q.include_refresh_token || q.refresh_token) {
@@ -264,9 +308,9 @@ Result<http::Response> QueryTable(const ServiceCore& core, http::Request& reques
   }
   if (q.max_files)
     p.max_files = std::min<int64_t>(*q.max_files, core.options.query_page_size_limit);
-  AppendHead(p.head, p.format, s.protocol(), s.metadata(),
+  AppendHead(p.head, p.format, s.protocol(), RewrittenMetadata(s.metadata(), ctx.table.view),
              Extras(ctx, s, pin.time_travel ? std::optional<int64_t>(s.version()) : std::nullopt,
-                    /*with_size=*/true));
+                    /*with_size=*/p.rewrites == nullptr));
   p.time_travel = pin.time_travel;
   p.after = std::move(pin.after);
   p.snapshot = std::move(pin.snapshot);

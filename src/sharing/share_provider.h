@@ -19,12 +19,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "materialize/row_filter.h"
 
 namespace lakeshare::sharing {
 
@@ -65,6 +67,17 @@ struct PartitionCondition {
 /// The conditions of one `partitions[]` entry: all of them must hold (AND).
 using PartitionClause = std::vector<PartitionCondition>;
 
+/// Lakeshare extensions of a shared table (issue 11), resolved for one recipient: the rows it
+/// reads (the row filter with each recipientProperty leaf replaced by the recipient's value; a
+/// recipient lacking a property the filter reads has a filter that keeps no row), the top-level
+/// columns it sees (empty: all) and the masks of some of them ("hash" or "null"). They are
+/// enforced by rewriting the files the recipient is served (sharing/file_rewrites_internal.h).
+struct RecipientView {
+  std::shared_ptr<const materialize::RowFilter> row_filter;
+  std::vector<std::string> columns;
+  std::map<std::string, std::string> column_masks;
+};
+
 /// A table as one recipient sees it.
 struct TableInfo {
   std::string name;  // the shared name (an alias when it differs from the source table)
@@ -90,6 +103,8 @@ struct TableInfo {
   /// (both apply when both are set): a file is served only when its partition values satisfy at
   /// least one clause (OR across clauses). nullopt: no restriction; an empty list: no file.
   std::optional<std::vector<PartitionClause>> partition_rule;
+  /// Row filter, columns and masks (empty: the whole table).
+  RecipientView view;
 
   /// Whether any partition restriction applies (sizes of the whole table must then not leak).
   bool partition_restricted() const { return !partition_filter.empty() || partition_rule; }

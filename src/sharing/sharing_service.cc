@@ -136,6 +136,8 @@ Status SharingService::RegisterRoutes(http::Router& router) {
   files.log_path = false;      // the path names provider files; keep it out of access logs
   LS_RETURN_IF_ERROR(
       router.Handle("GET", "/files/{share}/{table}/{path...}", bind(&ServeFile), files));
+  LS_RETURN_IF_ERROR(router.Handle("GET", "/materialized/{share}/{table}/{path...}",
+                                   bind(&ServeMaterializedFile), files));
   return OkStatus();
 }
 

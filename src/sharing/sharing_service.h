@@ -13,6 +13,7 @@
 //   POST .../tables/{table}/query                          snapshot, time travel, streaming
 //   GET  .../tables/{table}/changes                        change data feed
 //   GET  /files/{shareId}/{tableId}/{path...}              self-signed local files (no bearer)
+//   GET  /materialized/{shareId}/{tableId}/{path...}       rewritten files (local cache, no bearer)
 //
 // Visibility comes from a ShareProvider only; table data from the Delta log reader through a
 // snapshot cache. Responses with table data are NDJSON streamed through the http layer while
@@ -36,6 +37,7 @@
 // The provider must outlive the service; the service must outlive the router's server.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +47,7 @@
 #include "http/metrics.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "materialize/materializer.h"
 #include "sharing/server_config.h"
 #include "sharing/share_provider.h"
 #include "storage/object_store.h"
@@ -74,6 +77,13 @@ struct SharingOptions {
   int64_t snapshot_refresh_interval_ms = 0;
   /// Wall clock in ms (URL expiry, token expiry); null: the system clock.
   std::function<int64_t()> clock_ms;
+  /// The materialization engine (issue 11): deletion-vector and column-mapping tables for
+  /// parquet-format clients, and shared tables with a row filter, columns or masks. Null: such
+  /// requests are refused (400 for the former, 503 for the latter: never served unfiltered).
+  std::shared_ptr<materialize::Materializer> materializer;
+  /// How long a request waits for the files it needs to be rewritten before it is answered 503
+  /// with Retry-After (the work goes on; the retry finds it done).
+  std::chrono::milliseconds materialize_wait{30'000};
 };
 
 /// Options from a parsed configuration file.

@@ -21,9 +21,11 @@ namespace lakeshare::sharing {
 
 /// The format to answer in (PROTOCOL.md, "responseFormat"); kUnsupported when the client cannot
 /// read the table in any format it accepts. `has_dvs`: a file that may be served carries a
-/// deletion vector.
+/// deletion vector; `can_rewrite`: the server materializes files (deletion vectors applied,
+/// column mapping resolved) for parquet-format clients.
 Result<ResponseFormat> ChooseFormat(const Capabilities& caps, const TableInfo& table,
-                                    const delta::TableFeatures& features, bool has_dvs);
+                                    const delta::TableFeatures& features, bool has_dvs,
+                                    bool can_rewrite);
 
 /// Delta-Table-Version, the chosen format echoed in delta-sharing-capabilities (with
 /// includeendstreamaction when the stream ends with one) and the fileidhash echo.

@@ -144,9 +144,11 @@ def _encode_path(rel: str) -> str:
 class Server:
     """`lakeshare serve` on a free loopback port, for the duration of a `with` block."""
 
-    def __init__(self, lakeshare: str, config: str, workdir: Path, env: dict | None = None):
+    def __init__(self, lakeshare: str, config: str, workdir: Path, env: dict | None = None,
+                 args: tuple = ()):
         self.lakeshare = lakeshare
         self.env = env
+        self.args = list(args)  # more `serve` flags
         self.config_text = config
         self.workdir = Path(workdir)
         self.proc = None
@@ -160,7 +162,7 @@ class Server:
             f.write(self.config_text)
         self.log = open(self.workdir / f"server-{os.getpid()}-{time.time_ns()}.log", "w")
         self.proc = subprocess.Popen(
-            [self.lakeshare, "serve", "--config", cfg, "--listen", "127.0.0.1:0"],
+            [self.lakeshare, "serve", "--config", cfg, "--listen", "127.0.0.1:0", *self.args],
             stdout=subprocess.PIPE, stderr=self.log, text=True,
             env={**os.environ, **(self.env or {})})
         line = self.proc.stdout.readline().strip()

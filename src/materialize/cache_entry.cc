@@ -1,0 +1,137 @@
+#include "materialize/cache_entry.h"
+
+#include <nlohmann/json.hpp>
+#include <openssl/sha.h>
+
+#include <algorithm>
+
+#include "common/strings.h"
+#include "delta/deletion_vector.h"
+#include "parquet/file_reader.h"
+
+namespace lakeshare::materialize {
+
+namespace {
+
+// The JSON beside a cached file is small; anything larger is not ours.
+constexpr int64_t kMaxEntryJson = 4 << 20;
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+std::string EntryJsonPath(const std::string& cache_path) {
+  return cache_path.substr(0, cache_path.size() - std::string_view(".parquet").size()) + ".json";
+}
+
+}  // namespace
+
+std::string Transform::Identity() const {
+  std::string id = "compat/v1/mapping=" + column_mapping_mode + "/columns=";
+  for (const auto& c : columns) {
+    AppendJsonString(id, c);
+    id.push_back(',');
+  }
+  if (row_filter != nullptr) id += "/filter=" + row_filter->resolved();
+  for (const auto& [column, kind] : column_masks) {
+    id += "/mask=";
+    AppendJsonString(id, column);
+    id += ":" + kind;
+  }
+  // Files masked under another key differ: the key's fingerprint, never the key.
+  if (!column_masks.empty() && !mask_key.empty()) id += "/key=" + Sha256Hex(mask_key).substr(0, 16);
+  return id;
+}
+
+std::string TableKey(const storage::ObjectStore& table_store, std::string_view delta_table_id) {
+  std::string key = table_store.uri();
+  key.push_back('\0');
+  key.append(delta_table_id);
+  return key;
+}
+
+std::string CachePath(std::string_view table_key, std::string_view path, std::string_view dv_id,
+                      std::string_view transform_id) {
+  std::string input;
+  for (std::string_view part : {table_key, path, dv_id, transform_id}) {
+    input += std::to_string(part.size());
+    input.push_back(':');
+    input.append(part);
+  }
+  const std::string hex = Sha256Hex(input);
+  return hex.substr(0, 2) + "/" + hex + ".parquet";
+}
+
+Result<std::optional<CachedFile>> ReadCacheEntry(const storage::ObjectStore& cache,
+                                                 const std::string& cache_path) {
+  const std::string json_path = EntryJsonPath(cache_path);
+  auto info = cache.Stat(json_path);
+  if (!info) {
+    if (info.error().code == ErrorCode::kNotFound) return std::optional<CachedFile>();
+    return tl::unexpected<Error>(info.error());
+  }
+  if (info->size > kMaxEntryJson) {
+    return CorruptError("cache entry '{}' is {} bytes, more than an entry holds", json_path,
+                        info->size);
+  }
+  LS_ASSIGN_OR_RETURN(std::string text, cache.Read(json_path));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("size") || !j["size"].is_number_integer() ||
+      !j.contains("rows") || !j["rows"].is_number_integer() || !j.contains("stats") ||
+      !j["stats"].is_string()) {
+    return CorruptError("cache entry '{}' is not an entry of this server", json_path);
+  }
+  CachedFile f;
+  f.path = cache_path;
+  f.size = j["size"].get<int64_t>();
+  f.rows = j["rows"].get<int64_t>();
+  f.stats_json = j["stats"].get<std::string>();
+  return std::optional<CachedFile>(std::move(f));
+}
+
+Result<CachedFile> BuildCacheEntry(const storage::ObjectStore& table_store, const SourceFile& file,
+                                   const Transform& transform, storage::ObjectStore& cache,
+                                   const std::string& cache_path,
+                                   const parquet::WriterOptions& options, BuildStats* stats) {
+  LS_ASSIGN_OR_RETURN(std::string path, storage::ResolveTablePath(table_store, file.path));
+  std::optional<delta::DeletionVector> dv;
+  if (file.deletion_vector) {
+    LS_ASSIGN_OR_RETURN(dv, delta::LoadDeletionVector(table_store, *file.deletion_vector));
+  }
+  LS_ASSIGN_OR_RETURN(auto input, table_store.OpenFile(path));
+  LS_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::Open(std::move(input)));
+  RewriteSpec spec;
+  spec.deletion_vector = dv ? &*dv : nullptr;
+  spec.column_mapping_mode = transform.column_mapping_mode;
+  spec.schema_string = transform.schema_string;
+  spec.columns = transform.columns;
+  spec.row_filter = transform.row_filter.get();
+  spec.column_masks = transform.column_masks;
+  spec.mask_key = transform.mask_key;
+  if (file.change_file) spec.extra_file_columns = {"_change_type"};
+  // The output is at most about the input's size: reserve it once (growing a 100 MB string by
+  // doubling copies it several times over).
+  std::string bytes;
+  bytes.reserve(static_cast<size_t>(std::max<int64_t>(file.size, 0)) + (size_t{1} << 20));
+  LS_ASSIGN_OR_RETURN(
+      RewriteResult r,
+      RewriteFile(*reader, spec, std::make_unique<parquet::StringSink>(&bytes), options));
+  LS_RETURN_IF_ERROR(cache.Put(cache_path, bytes));
+  CachedFile out;
+  out.path = cache_path;
+  out.size = static_cast<int64_t>(bytes.size());
+  out.rows = r.rows_written;
+  out.stats_json = std::move(r.stats_json);
+  nlohmann::json entry{{"size", out.size}, {"rows", out.rows}, {"stats", out.stats_json}};
+  LS_RETURN_IF_ERROR(cache.Put(EntryJsonPath(cache_path), entry.dump()));
+  if (stats != nullptr) {
+    stats->rows_read = r.rows_read;
+    stats->rows_written = r.rows_written;
+    stats->bytes_written = r.bytes_written;
+  }
+  return out;
+}
+
+}  // namespace lakeshare::materialize

@@ -1,0 +1,343 @@
+#include "materialize/materializer.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace lakeshare::materialize {
+
+namespace {
+
+int64_t MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+}  // namespace
+
+std::string FileRequest::CachePath() const {
+  return materialize::CachePath(table_key, file.path,
+                                file.deletion_vector ? file.deletion_vector->UniqueId() : "",
+                                transform_id);
+}
+
+// An entry being loaded, built or evicted; waiters block on State::cv until `done`. Waiters of
+// an eviction look again (the entry is gone when it ends).
+struct Flight {
+  bool done = false;
+  bool eviction = false;
+  Result<CachedFile> result = CachedFile();
+};
+
+// The requests of one Prepare call still queued or being built.
+struct Batch {
+  int64_t remaining = 0;
+  std::optional<Error> first_error;
+};
+
+// An entry known to be in the cache store. `file` is unset for entries listed at start-up until
+// a request reads their JSON.
+struct IndexEntry {
+  std::string key;
+  int64_t bytes = 0;
+  int64_t last_used_ms = 0;
+  std::optional<CachedFile> file;
+};
+
+struct Materializer::State {
+  std::mutex mu;
+  std::condition_variable cv;        // a flight or a batch made progress
+  std::condition_variable work_cv;   // the queue grew, or stopping
+  bool stopping = false;
+  // The index: entries in the cache store, most recently used first.
+  std::list<IndexEntry> lru;
+  std::unordered_map<std::string, std::list<IndexEntry>::iterator> index;
+  int64_t total_bytes = 0;
+  CacheStats counters;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights;
+  std::deque<std::pair<FileRequest, std::shared_ptr<Batch>>> queue;
+  std::vector<std::thread> workers;
+
+  // With mu held: the entry, now most recently used.
+  IndexEntry* Touch(const std::string& key, int64_t now_ms) {
+    auto it = index.find(key);
+    if (it == index.end()) return nullptr;
+    lru.splice(lru.begin(), lru, it->second);
+    it->second->last_used_ms = std::max(it->second->last_used_ms, now_ms);
+    return &*it->second;
+  }
+  void Remember(const std::string& key, int64_t bytes, int64_t used_ms,
+                std::optional<CachedFile> file) {
+    if (IndexEntry* e = Touch(key, used_ms)) {
+      if (file) e->file = std::move(file);
+      return;
+    }
+    lru.push_front(IndexEntry{key, bytes, used_ms, std::move(file)});
+    index[key] = lru.begin();
+    total_bytes += bytes;
+  }
+};
+
+namespace {
+
+// Bytes an entry takes in the cache store: its Parquet file and (about) its JSON.
+int64_t EntryBytes(const CachedFile& f) {
+  return f.size + static_cast<int64_t>(f.stats_json.size()) + 64;
+}
+
+constexpr std::string_view kParquetSuffix = ".parquet";
+constexpr std::string_view kJsonSuffix = ".json";
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Materializer>> Materializer::Create(MaterializerOptions options) {
+  if (!options.cache) return InvalidArgument("the materializer needs a cache store");
+  std::unique_ptr<Materializer> m(new Materializer(std::move(options)));
+  LS_RETURN_IF_ERROR(m->LoadIndex());
+  for (int i = 0; i < m->options_.threads; ++i) {
+    m->state_->workers.emplace_back([raw = m.get()] { raw->Work(); });
+  }
+  return m;
+}
+
+Materializer::Materializer(MaterializerOptions options)
+    : options_(std::move(options)), state_(std::make_unique<State>()) {}
+
+Materializer::~Materializer() {
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->stopping = true;
+    state_->queue.clear();
+  }
+  state_->work_cv.notify_all();
+  for (auto& t : state_->workers) t.join();
+}
+
+int64_t Materializer::NowMs() const {
+  if (options_.clock_ms) return options_.clock_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Entries of earlier runs: a JSON and its Parquet file; last used when the file was written.
+// Parquet files without a JSON (a build cut short) are not entries and are not counted.
+Status Materializer::LoadIndex() {
+  LS_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, options_.cache->List(""));
+  std::unordered_map<std::string, const storage::ObjectInfo*> parquet_files;
+  for (const auto& o : objects) {
+    if (EndsWith(o.path, kParquetSuffix)) parquet_files[o.path] = &o;
+  }
+  std::vector<IndexEntry> found;
+  for (const auto& o : objects) {
+    if (!EndsWith(o.path, kJsonSuffix)) continue;
+    const std::string key =
+        o.path.substr(0, o.path.size() - kJsonSuffix.size()) + std::string(kParquetSuffix);
+    auto p = parquet_files.find(key);
+    if (p == parquet_files.end()) continue;
+    found.push_back(IndexEntry{key, p->second->size + o.size, p->second->last_modified_ms, {}});
+  }
+  std::sort(found.begin(), found.end(), [](const IndexEntry& a, const IndexEntry& b) {
+    return a.last_used_ms < b.last_used_ms;
+  });
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (IndexEntry& e : found) state_->Remember(e.key, e.bytes, e.last_used_ms, std::nullopt);
+  return OkStatus();
+}
+
+bool Materializer::MakeRoom(int64_t incoming) {
+  std::vector<std::pair<std::string, std::shared_ptr<Flight>>> victims;
+  bool fits = true;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    State& s = *state_;
+    const int64_t in_use_after = NowMs() - options_.in_use_for.count();
+    auto over = [&] {
+      return (options_.max_bytes > 0 && s.total_bytes + incoming > options_.max_bytes) ||
+             (options_.max_entries > 0 && s.index.size() + 1 > options_.max_entries);
+    };
+    while (over() && !s.lru.empty()) {
+      IndexEntry& oldest = s.lru.back();
+      // Most recently used first: when the oldest is in use, every entry is.
+      if (oldest.last_used_ms > in_use_after || s.flights.count(oldest.key) > 0) break;
+      auto flight = std::make_shared<Flight>();
+      flight->eviction = true;
+      s.flights.emplace(oldest.key, flight);
+      victims.emplace_back(oldest.key, std::move(flight));
+      s.total_bytes -= oldest.bytes;
+      s.index.erase(oldest.key);
+      s.lru.pop_back();
+    }
+    fits = !over();
+    s.counters.evictions += static_cast<int64_t>(victims.size());
+    if (!fits) ++s.counters.refused;
+  }
+  for (const auto& [key, flight] : victims) {
+    // The JSON first: an entry exists exactly when its JSON does.
+    const std::string json_key =
+        key.substr(0, key.size() - kParquetSuffix.size()) + std::string(kJsonSuffix);
+    (void)options_.cache->Delete(json_key);
+    (void)options_.cache->Delete(key);
+  }
+  if (!victims.empty()) {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    for (const auto& [key, flight] : victims) {
+      flight->done = true;
+      state_->flights.erase(key);
+    }
+  }
+  if (!victims.empty()) state_->cv.notify_all();
+  return fits;
+}
+
+Result<CachedFile> Materializer::Get(const FileRequest& request) {
+  const std::string key = request.CachePath();
+  std::shared_ptr<Flight> flight;
+  {
+    std::unique_lock<std::mutex> lock(state_->mu);
+    for (;;) {
+      IndexEntry* e = state_->Touch(key, NowMs());
+      if (e != nullptr && e->file) {
+        ++state_->counters.hits;
+        return *e->file;
+      }
+      auto it = state_->flights.find(key);
+      if (it == state_->flights.end()) break;
+      std::shared_ptr<Flight> other = it->second;
+      state_->cv.wait(lock, [&] { return other->done; });
+      if (!other->eviction) return other->result;
+    }
+    flight = std::make_shared<Flight>();
+    state_->flights.emplace(key, flight);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  MaterializeEvent event;
+  event.table_key = request.table_key;
+  event.source_path = request.file.path;
+  event.cache_path = key;
+  event.for_whom = request.for_whom;
+  Result<CachedFile> result = [&]() -> Result<CachedFile> {
+    LS_ASSIGN_OR_RETURN(std::optional<CachedFile> found, ReadCacheEntry(*options_.cache, key));
+    if (found) {
+      event.kind = MaterializeEvent::Kind::kReused;
+      event.bytes = found->size;
+      event.rows_written = found->rows;
+      return *found;
+    }
+    if (!MakeRoom(std::max<int64_t>(request.file.size, 0))) {
+      return Errorf(ErrorCode::kUnavailable,
+                    "the materialization cache is full of files in use (bound {} bytes, {} "
+                    "entries); retry once their URLs expire, or raise the bound",
+                    options_.max_bytes, options_.max_entries);
+    }
+    BuildStats stats;
+    LS_ASSIGN_OR_RETURN(CachedFile built,
+                        BuildCacheEntry(*request.table_store, request.file, *request.transform,
+                                        *options_.cache, key, options_.parquet, &stats));
+    event.kind = MaterializeEvent::Kind::kBuilt;
+    event.rows_read = stats.rows_read;
+    event.rows_written = stats.rows_written;
+    event.bytes = built.size;
+    return built;
+  }();
+  event.millis = MillisSince(start);
+  if (!result) {
+    event.kind = MaterializeEvent::Kind::kFailed;
+    event.error = result.error().message;
+  }
+  if (options_.on_event) options_.on_event(event);
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    if (result) {
+      if (event.kind == MaterializeEvent::Kind::kBuilt) ++state_->counters.builds;
+      state_->Remember(key, EntryBytes(*result), NowMs(), *result);
+    }
+    flight->done = true;
+    flight->result = result;
+    state_->flights.erase(key);
+  }
+  state_->cv.notify_all();
+  return result;
+}
+
+CacheStats Materializer::stats() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  CacheStats out = state_->counters;
+  out.entries = static_cast<int64_t>(state_->index.size());
+  out.bytes = state_->total_bytes;
+  return out;
+}
+
+Result<PrepareOutcome> Materializer::Prepare(std::vector<FileRequest> requests,
+                                             std::chrono::milliseconds wait) {
+  auto batch = std::make_shared<Batch>();
+  PrepareOutcome outcome;
+  std::vector<FileRequest> inline_work;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    std::unordered_set<std::string> seen;
+    for (FileRequest& r : requests) {
+      std::string key = r.CachePath();
+      if (!seen.insert(key).second) continue;
+      ++outcome.files;
+      if (state_->Touch(key, NowMs()) != nullptr) continue;  // cached: in use from now
+      ++batch->remaining;
+      if (state_->workers.empty()) {
+        inline_work.push_back(std::move(r));
+      } else {
+        state_->queue.emplace_back(std::move(r), batch);
+      }
+    }
+  }
+  state_->work_cv.notify_all();
+  for (const FileRequest& r : inline_work) {
+    auto got = Get(r);
+    std::lock_guard<std::mutex> lock(state_->mu);
+    --batch->remaining;
+    if (!got && !batch->first_error) batch->first_error = got.error();
+  }
+  std::unique_lock<std::mutex> lock(state_->mu);
+  state_->cv.wait_for(lock, wait, [&] { return batch->remaining == 0 || batch->first_error; });
+  if (batch->first_error) return tl::unexpected<Error>(*batch->first_error);
+  outcome.pending = batch->remaining;
+  return outcome;
+}
+
+void Materializer::Work() {
+  for (;;) {
+    std::pair<FileRequest, std::shared_ptr<Batch>> job;
+    {
+      std::unique_lock<std::mutex> lock(state_->mu);
+      state_->work_cv.wait(lock, [&] { return state_->stopping || !state_->queue.empty(); });
+      if (state_->stopping) return;
+      job = std::move(state_->queue.front());
+      state_->queue.pop_front();
+      // A batch that already failed needs no more work.
+      if (job.second->first_error) {
+        --job.second->remaining;
+        state_->cv.notify_all();
+        continue;
+      }
+    }
+    auto got = Get(job.first);
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      --job.second->remaining;
+      if (!got && !job.second->first_error) job.second->first_error = got.error();
+    }
+    state_->cv.notify_all();
+  }
+}
+
+}  // namespace lakeshare::materialize

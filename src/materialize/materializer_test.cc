@@ -1,0 +1,222 @@
+#include "materialize/materializer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "delta/table_writer.h"
+#include "parquet/json_shredder.h"
+#include "storage/memory_object_store.h"
+
+namespace lakeshare::materialize {
+namespace {
+
+using parquet::PhysicalType;
+
+class MaterializerTest : public ::testing::Test {
+ protected:
+  MaterializerTest() {
+    table_ = std::make_shared<storage::MemoryObjectStore>("memory://table");
+    cache_ = std::make_shared<storage::MemoryObjectStore>("memory://cache");
+    writer_ = std::make_unique<delta::TableWriter>(table_);
+    transform_ = std::make_shared<Transform>();
+    transform_->schema_string =
+        R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}}]})";
+    transform_->columns = {"id"};
+  }
+
+  FileRequest Request(const std::string& path, int first, int n) {
+    auto schema =
+        parquet::WriterSchema::Make({parquet::Primitive("id", PhysicalType::kInt64)}, "spark_schema");
+    EXPECT_TRUE(schema);
+    parquet::RowShredder shredder(schema->schema());
+    for (int i = first; i < first + n; ++i) {
+      EXPECT_TRUE(shredder.AddJsonLine(fmt::format(R"({{"id":{}}})", i)));
+    }
+    auto add = writer_->WriteDataFile(path, std::move(*schema), {shredder.TakeColumns()});
+    EXPECT_TRUE(add) << add.error().message;
+    FileRequest r;
+    r.table_store = table_;
+    r.table_key = TableKey(*table_, "t");
+    r.file.path = path;
+    r.file.size = add->size.value_or(0);
+    r.transform = transform_;
+    r.transform_id = transform_->Identity();
+    r.for_whom = "acme";
+    return r;
+  }
+
+  MaterializerOptions Options(int threads) {
+    MaterializerOptions o;
+    o.cache = cache_;
+    o.threads = threads;
+    o.clock_ms = [this] { return now_ms_.load(); };
+    o.on_event = [this](const MaterializeEvent& e) {
+      if (e.kind == MaterializeEvent::Kind::kBuilt) ++built_;
+      if (e.kind == MaterializeEvent::Kind::kReused) ++reused_;
+      if (e.kind == MaterializeEvent::Kind::kFailed) ++failed_;
+    };
+    return o;
+  }
+
+  std::shared_ptr<storage::MemoryObjectStore> table_;
+  std::shared_ptr<storage::MemoryObjectStore> cache_;
+  std::unique_ptr<delta::TableWriter> writer_;
+  std::shared_ptr<Transform> transform_;
+  std::atomic<int> built_{0}, reused_{0}, failed_{0};
+  std::atomic<int64_t> now_ms_{1'000'000};
+};
+
+TEST_F(MaterializerTest, ConcurrentRequestsForOneFileBuildItOnce) {
+  auto m = Materializer::Create(Options(2));
+  ASSERT_TRUE(m);
+  const FileRequest r = Request("a.parquet", 0, 1000);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto f = (*m)->Get(r);
+      if (f && f->rows == 1000 && f->path == r.CachePath()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_EQ(built_.load(), 1);
+  EXPECT_TRUE(cache_->Stat(r.CachePath()));
+  // Another process (a new materializer on the same cache) finds the entry instead of building.
+  auto other = Materializer::Create(Options(0));
+  ASSERT_TRUE(other);
+  auto again = (*other)->Get(r);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->rows, 1000);
+  EXPECT_EQ(built_.load(), 1);
+  EXPECT_EQ(reused_.load(), 1);
+}
+
+TEST_F(MaterializerTest, PrepareBuildsEveryMissingFileOnTheWorkers) {
+  auto m = Materializer::Create(Options(2));
+  ASSERT_TRUE(m);
+  std::vector<FileRequest> rs;
+  for (int i = 0; i < 6; ++i) rs.push_back(Request(fmt::format("f{}.parquet", i), i * 10, 10));
+  rs.push_back(rs[0]);  // duplicates count once
+  auto out = (*m)->Prepare(rs, std::chrono::minutes(5));
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->files, 6);
+  EXPECT_EQ(out->pending, 0);
+  EXPECT_EQ(built_.load(), 6);
+  // Everything is in the index now: a second Prepare builds and reads nothing.
+  auto second = (*m)->Prepare(rs, std::chrono::milliseconds(0));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->pending, 0);
+  EXPECT_EQ(built_.load() + reused_.load(), 6);
+}
+
+TEST_F(MaterializerTest, AFailedFileFailsThePrepareWithItsError) {
+  auto m = Materializer::Create(Options(2));
+  ASSERT_TRUE(m);
+  std::vector<FileRequest> rs{Request("good.parquet", 0, 5)};
+  FileRequest missing = rs[0];
+  missing.file.path = "missing.parquet";
+  rs.push_back(missing);
+  auto out = (*m)->Prepare(rs, std::chrono::minutes(5));
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, ErrorCode::kNotFound);
+  EXPECT_GE(failed_.load(), 1);
+  // A file outside the table is refused before anything is read.
+  missing.file.path = "../other/x.parquet";
+  auto outside = (*m)->Get(missing);
+  ASSERT_FALSE(outside);
+  EXPECT_NE(outside.error().code, ErrorCode::kInternal);
+}
+
+TEST_F(MaterializerTest, TheCacheEvictsTheLeastRecentlyUsedEntriesNotInUse) {
+  MaterializerOptions o = Options(0);
+  o.max_entries = 2;
+  o.in_use_for = std::chrono::seconds(10);
+  auto m = Materializer::Create(o);
+  ASSERT_TRUE(m);
+  const FileRequest a = Request("a.parquet", 0, 10), b = Request("b.parquet", 10, 10),
+                    c = Request("c.parquet", 20, 10), d = Request("d.parquet", 30, 10),
+                    e = Request("e.parquet", 40, 10);
+  ASSERT_TRUE((*m)->Get(a));
+  now_ms_ += 20'000;
+  ASSERT_TRUE((*m)->Get(b));
+  now_ms_ += 20'000;
+  ASSERT_TRUE((*m)->Get(a));  // a hit: a is now more recent than b
+  EXPECT_EQ((*m)->stats().hits, 1);
+  now_ms_ += 20'000;
+  ASSERT_TRUE((*m)->Get(c));  // b, the least recently used, goes
+  EXPECT_FALSE(cache_->Stat(b.CachePath()));
+  EXPECT_TRUE(cache_->Stat(a.CachePath()));
+  EXPECT_TRUE(cache_->Stat(c.CachePath()));
+  EXPECT_EQ((*m)->stats().evictions, 1);
+  EXPECT_EQ((*m)->stats().entries, 2);
+  // d at once: c was handed out just now (in use), a 20 s ago (not): a goes.
+  ASSERT_TRUE((*m)->Get(d));
+  EXPECT_FALSE(cache_->Stat(a.CachePath()));
+  EXPECT_TRUE(cache_->Stat(c.CachePath()));
+  // e at once: c and d are both in use, so e is refused (retryable), and nothing is deleted.
+  auto refused = (*m)->Get(e);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(cache_->Stat(c.CachePath()));
+  EXPECT_TRUE(cache_->Stat(d.CachePath()));
+  EXPECT_FALSE(cache_->Stat(e.CachePath()));
+  EXPECT_EQ((*m)->stats().refused, 1);
+  // Once their URLs expired, e fits.
+  now_ms_ += 20'000;
+  auto later = (*m)->Get(e);
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ(later->rows, 10);
+  EXPECT_EQ((*m)->stats().entries, 2);
+  // An evicted entry asked for again is rebuilt, with the same rows.
+  now_ms_ += 20'000;
+  const int before = built_.load();
+  auto again = (*m)->Get(b);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->rows, 10);
+  EXPECT_EQ(built_.load(), before + 1);
+}
+
+TEST_F(MaterializerTest, TheByteBoundCountsEntriesOfEarlierRuns) {
+  const FileRequest a = Request("a.parquet", 0, 100), b = Request("b.parquet", 100, 100);
+  {
+    auto m = Materializer::Create(Options(0));
+    ASSERT_TRUE(m);
+    ASSERT_TRUE((*m)->Get(a));
+    ASSERT_TRUE((*m)->Get(b));
+    EXPECT_EQ((*m)->stats().entries, 2);
+  }
+  // A new process finds both entries (their files and JSON) and counts their bytes.
+  auto files = cache_->List("");
+  ASSERT_TRUE(files);
+  int64_t on_disk = 0;
+  for (const auto& f : *files) on_disk += f.size;
+  // Entries of earlier runs were last used when written (the store's clock: the system's).
+  now_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count() +
+            1'000;
+  MaterializerOptions o = Options(0);
+  o.in_use_for = std::chrono::milliseconds(0);
+  o.max_bytes = on_disk;  // full: the next new entry evicts
+  auto m = Materializer::Create(o);
+  ASSERT_TRUE(m);
+  EXPECT_EQ((*m)->stats().entries, 2);
+  EXPECT_EQ((*m)->stats().bytes, on_disk);
+  auto found = (*m)->Get(b);  // reused from the store, not rebuilt
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->rows, 100);
+  EXPECT_EQ(built_.load(), 2);
+  EXPECT_EQ(reused_.load(), 1);
+  now_ms_ += 1'000;
+  auto c = (*m)->Get(Request("c.parquet", 200, 100));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_FALSE(cache_->Stat(a.CachePath()));  // the least recently used
+  EXPECT_LE((*m)->stats().bytes, on_disk);
+  EXPECT_GE((*m)->stats().evictions, 1);
+}
+
+}  // namespace
+}  // namespace lakeshare::materialize

@@ -1,0 +1,89 @@
+// FileRewrites: which files a table-data response serves rewritten by the materialization engine
+// (materialize/materializer.h) instead of as they are, and what it tells the client about them.
+// - The compatibility transform (parquet response format only): a client that reads the data files
+//   as they are (no capabilities header: Power BI, Tableau, the Excel connectors, older Spark
+//   connectors) would read a deletion-vector file with its deleted rows and a column-mapped file
+//   with physical names; it gets those files rewritten, with logical names and without the deleted
+//   rows. The delta format is never rewritten for compatibility: its clients apply DVs themselves.
+// - The per-recipient transform (both formats): a shared table's row filter, column list and
+//   column masks (TableInfo::view) are enforced by rewriting every file the recipient is served.
+// Files whose rewrite holds no row are not announced. A response built with FileRewrites
+// describes the rewritten files in its metaData line too (RewrittenMetadata).
+// One per response; immutable after Create, so the stream and its planning pass share it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "delta/actions.h"
+#include "delta/snapshot.h"
+#include "materialize/materializer.h"
+#include "sharing/capabilities.h"
+#include "sharing/service_core_internal.h"
+
+namespace lakeshare::sharing {
+
+class FileRewrites {
+ public:
+  /// The rewrites of a response in `format` about snapshot `s` (for the change feed: the snapshot
+  /// its head describes); null when every file is served as it is. kUnsupported when files
+  /// need a rewrite and the server has no materialization cache.
+  static Result<std::shared_ptr<const FileRewrites>> For(const ServiceCore& core,
+                                                         const TableContext& ctx,
+                                                         const delta::Snapshot& s,
+                                                         ResponseFormat format);
+
+  /// True when the file (with this deletion vector) is served rewritten.
+  bool Rewrites(const delta::DeletionVectorDescriptor* dv) const {
+    return dv != nullptr || transform_->RewritesEveryFile();
+  }
+  /// The materializer's request for one file.
+  materialize::FileRequest Request(std::string_view path, const delta::DeletionVectorDescriptor* dv,
+                                   int64_t size, bool change_file) const;
+  /// The rewritten file (built now when it is not in the cache yet).
+  Result<materialize::CachedFile> Get(const materialize::FileRequest& request) const;
+  /// Build the rewrites a response needs before it starts (see Materializer::Prepare).
+  Result<materialize::PrepareOutcome> Prepare(std::vector<materialize::FileRequest> requests) const;
+
+  /// The partition values as the client sees them: logical names, and only listed columns.
+  void MapPartitionValues(const delta::StringMap& in, delta::StringMap& out) const;
+  /// True when MapPartitionValues changes anything.
+  bool maps_partition_values() const { return maps_partition_values_; }
+
+  const storage::ObjectStore& cache() const { return materializer_->cache(); }
+
+ private:
+  FileRewrites() = default;
+  // A materialization error as the recipient may see it (no store paths).
+  Error ClientError(Error e) const;
+
+  std::shared_ptr<materialize::Materializer> materializer_;
+  std::chrono::milliseconds wait_{0};
+  std::shared_ptr<const storage::ObjectStore> table_store_;
+  std::string table_key_;
+  std::shared_ptr<const materialize::Transform> transform_;
+  std::string transform_id_;
+  std::string recipient_;
+  std::string table_name_;
+  std::map<std::string, std::string> logical_names_;  // physical -> logical partition columns
+  std::vector<std::string> visible_;  // lower-cased logical columns listed (empty: all)
+  bool maps_partition_values_ = false;
+};
+
+/// The metaData a recipient is told about when its files are rewritten for `view`: the schema
+/// without the columns it may not see (and masked "hash" columns as strings), partition columns
+/// likewise. Unchanged without a column list or masks.
+delta::Metadata RewrittenMetadata(const delta::Metadata& metadata, const RecipientView& view);
+
+/// True when `view` changes what a recipient reads (row filter, columns or masks).
+inline bool Restricts(const RecipientView& view) {
+  return view.row_filter != nullptr || !view.columns.empty() || !view.column_masks.empty();
+}
+
+}  // namespace lakeshare::sharing
