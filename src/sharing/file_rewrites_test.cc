@@ -1,0 +1,269 @@
+// The materialization wiring of the sharing service (file_rewrites_internal.h), in process: a
+// local deletion-vector table served by a YAML provider through the http Router, to a client
+// without a capabilities header (rewritten copies under /materialized/) and to a delta client
+// that declares deletionVectors (the original files); a /query whose rewrites outlast the wait
+// is a 503 with Retry-After, never a partial listing.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+#include <nlohmann/json.hpp>
+
+#include "delta/table_writer.h"
+#include "http/router.h"
+#include "materialize/materializer.h"
+#include "parquet/json_shredder.h"
+#include "sharing/sharing_service.h"
+#include "sharing/yaml_share_provider.h"
+#include "storage/local_object_store.h"
+
+namespace lakeshare::sharing {
+namespace {
+
+namespace fs = std::filesystem;
+using parquet::PhysicalType;
+
+class StringWriter : public http::StreamWriter {
+ public:
+  Status Write(std::string_view data) override {
+    out.append(data);
+    return OkStatus();
+  }
+  Status Flush() override { return OkStatus(); }
+  std::string out;
+};
+
+class FileRewritesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = fs::temp_directory_path() / ("lakeshare-rewrites-test-" + std::to_string(::getpid()) +
+                                        "-" + std::to_string(counter++));
+    fs::create_directories(dir_ / "table");
+    auto store = storage::LocalObjectStore::Open((dir_ / "table").string());
+    ASSERT_TRUE(store) << store.error().message;
+    std::shared_ptr<storage::ObjectStore> table(std::move(*store));
+    delta::TableWriter writer(table);
+    delta::Protocol p;
+    p.min_reader_version = 3;
+    p.min_writer_version = 7;
+    p.reader_features = std::vector<std::string>{"deletionVectors"};
+    p.writer_features = p.reader_features;
+    delta::Metadata m;
+    m.id = "dv-table";
+    m.schema_string =
+        R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}}]})";
+    auto a = WriteFile(writer, "a.parquet", 0);
+    auto b = WriteFile(writer, "b.parquet", 10);
+    auto dv = writer.WriteDeletionVector(delta::DeletionVector::FromRows({0, 1, 2}), "zz");
+    ASSERT_TRUE(dv) << dv.error().message;
+    a.deletion_vector = *dv;
+    ASSERT_TRUE(writer.Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
+                                  delta::FileActionLine(a), delta::FileActionLine(b)}));
+    auto config = ParseSharingConfig(
+        "version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n    tables:\n    - name: t\n"
+        "      location: " +
+        (dir_ / "table").string() + "\nauthorization:\n  bearerToken: tok\n");
+    ASSERT_TRUE(config) << config.error().message;
+    auto provider = YamlShareProvider::Create(*config);
+    ASSERT_TRUE(provider) << provider.error().message;
+    provider_ = std::shared_ptr<const ShareProvider>(std::move(*provider));
+  }
+  void TearDown() override {
+    router_.reset();
+    service_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  static delta::FileAction WriteFile(delta::TableWriter& writer, const std::string& path,
+                                     int first) {
+    auto schema = parquet::WriterSchema::Make({parquet::Primitive("id", PhysicalType::kInt64)},
+                                              "spark_schema");
+    EXPECT_TRUE(schema);
+    parquet::RowShredder shredder(schema->schema());
+    for (int i = first; i < first + 10; ++i) {
+      EXPECT_TRUE(shredder.AddJsonLine(fmt::format(R"({{"id":{}}})", i)));
+    }
+    auto add = writer.WriteDataFile(path, std::move(*schema), {shredder.TakeColumns()});
+    EXPECT_TRUE(add) << add.error().message;
+    return *add;
+  }
+
+  // The service with a materializer on dir_/cache; `on_event` sees every build.
+  void Start(std::chrono::milliseconds wait,
+             std::function<void(const materialize::MaterializeEvent&)> on_event = {}) {
+    auto cache = storage::LocalObjectStore::Open((dir_ / "cache").string());
+    ASSERT_TRUE(cache);
+    materialize::MaterializerOptions mo;
+    mo.cache = std::shared_ptr<storage::ObjectStore>(std::move(*cache));
+    mo.threads = 1;
+    mo.on_event = std::move(on_event);
+    auto m = materialize::Materializer::Create(std::move(mo));
+    ASSERT_TRUE(m) << m.error().message;
+    materializer_ = std::shared_ptr<materialize::Materializer>(std::move(*m));
+    SharingOptions options;
+    options.public_url = "http://localhost";
+    options.materializer = materializer_;
+    options.materialize_wait = wait;
+    auto service = SharingService::Create(provider_, options);
+    ASSERT_TRUE(service) << service.error().message;
+    service_ = std::move(*service);
+    router_ = std::make_unique<http::Router>();
+    ASSERT_TRUE(service_->RegisterRoutes(*router_));
+    router_->SetAuthenticator(service_->MakeAuthenticator());
+  }
+
+  struct Exchange {
+    int status = 0;
+    std::string body;
+    std::string retry_after;
+  };
+  Exchange Send(const std::string& method, const std::string& target,
+                std::vector<http::Field> headers = {}) {
+    headers.emplace_back("Authorization", "Bearer tok");
+    auto request = http::Request::Create(method, target, std::move(headers),
+                                         method == "POST" ? "{}" : "", "127.0.0.1");
+    EXPECT_TRUE(request);
+    http::Response response = router_->Dispatch(*request);
+    Exchange e;
+    e.status = response.status();
+    if (const std::string* r = response.Header("Retry-After")) e.retry_after = *r;
+    if (response.is_streaming()) {
+      StringWriter w;
+      auto producer = response.TakeProducer();
+      EXPECT_TRUE(producer(w));
+      e.body = std::move(w.out);
+    } else {
+      e.body = response.body();
+    }
+    return e;
+  }
+
+  static std::vector<nlohmann::json> Lines(const std::string& ndjson) {
+    std::vector<nlohmann::json> out;
+    size_t start = 0;
+    while (start < ndjson.size()) {
+      size_t end = ndjson.find('\n', start);
+      if (end == std::string::npos) end = ndjson.size();
+      out.push_back(nlohmann::json::parse(ndjson.substr(start, end - start)));
+      start = end + 1;
+    }
+    return out;
+  }
+
+  static constexpr const char* kQuery = "/delta-sharing/shares/s/schemas/d/tables/t/query";
+  fs::path dir_;
+  std::shared_ptr<const ShareProvider> provider_;
+  std::shared_ptr<materialize::Materializer> materializer_;
+  std::unique_ptr<SharingService> service_;
+  std::unique_ptr<http::Router> router_;
+};
+
+TEST_F(FileRewritesTest, ParquetClientsGetRewrittenCopiesAndDeltaClientsTheOriginals) {
+  Start(std::chrono::minutes(5));
+  Exchange e = Send("POST", kQuery);
+  ASSERT_EQ(e.status, 200) << e.body;
+  auto lines = Lines(e.body);
+  ASSERT_EQ(lines.size(), 4u) << e.body;
+  EXPECT_EQ(lines[0], nlohmann::json::parse(R"({"protocol":{"minReaderVersion":1}})"));
+  int rewritten = 0, original = 0;
+  for (size_t i = 2; i < lines.size(); ++i) {
+    const auto& f = lines[i]["file"];
+    const std::string url = f["url"].get<std::string>();
+    const auto stats = nlohmann::json::parse(f["stats"].get<std::string>());
+    if (url.find("/materialized/") != std::string::npos) {
+      ++rewritten;
+      EXPECT_EQ(stats["numRecords"], 7);  // a.parquet without its 3 deleted rows
+      // The copy is served by the same signed-URL route; its bytes are the announced size.
+      Exchange got = Send("GET", url.substr(std::string("http://localhost").size()));
+      ASSERT_EQ(got.status, 200) << got.body;
+      EXPECT_EQ(static_cast<int64_t>(got.body.size()), f["size"].get<int64_t>());
+      EXPECT_EQ(got.body.substr(0, 4), "PAR1");
+      // Another cache path under the same signature is refused.
+      std::string altered = url;
+      altered[altered.find(".parquet") - 1] ^= 1;
+      EXPECT_EQ(Send("GET", altered.substr(std::string("http://localhost").size())).status, 403);
+    } else {
+      ++original;
+      EXPECT_NE(url.find("/files/"), std::string::npos) << url;
+      EXPECT_EQ(stats["numRecords"], 10);  // b.parquet, no deletion vector: as it is
+    }
+  }
+  EXPECT_EQ(rewritten, 1);
+  EXPECT_EQ(original, 1);
+  EXPECT_EQ(materializer_->stats().builds, 1);
+
+  // A delta client that declares deletion vectors: the original files, the DV passed on.
+  Exchange d = Send("POST", kQuery,
+                    {{"delta-sharing-capabilities",
+                      "responseformat=delta;readerfeatures=deletionvectors"}});
+  ASSERT_EQ(d.status, 200) << d.body;
+  auto dlines = Lines(d.body);
+  ASSERT_EQ(dlines.size(), 4u);
+  int with_dv = 0;
+  for (size_t i = 2; i < dlines.size(); ++i) {
+    const auto& add = dlines[i]["file"]["deltaSingleAction"]["add"];
+    EXPECT_EQ(add["path"].get<std::string>().find("/materialized/"), std::string::npos);
+    with_dv += add.contains("deletionVector") ? 1 : 0;
+  }
+  EXPECT_EQ(with_dv, 1);
+  EXPECT_EQ(materializer_->stats().builds, 1);  // nothing rewritten for it
+}
+
+TEST_F(FileRewritesTest, AQueryWhoseRewritesOutlastTheWaitIsA503WithRetryAfter) {
+  // The build of the first file is held until the test lets it finish.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  // Released on every path out of the test, so the worker never blocks the teardown.
+  struct Guard {
+    std::promise<void>& p;
+    bool done = false;
+    void Release() {
+      if (!done) p.set_value();
+      done = true;
+    }
+    ~Guard() { Release(); }
+  } guard{release};
+  Start(std::chrono::milliseconds(0),
+        [released](const materialize::MaterializeEvent&) { released.wait(); });
+  Exchange busy = Send("POST", kQuery);
+  EXPECT_EQ(busy.status, 503) << busy.body;
+  EXPECT_EQ(busy.retry_after, "5");
+  auto j = nlohmann::json::parse(busy.body, nullptr, /*allow_exceptions=*/false);
+  EXPECT_EQ(j["errorCode"], "TEMPORARILY_UNAVAILABLE");
+  EXPECT_NE(busy.body.find("0 of 1 ready"), std::string::npos) << busy.body;
+  guard.Release();
+  // The work went on: once it is done, the retry is answered from the cache.
+  for (int i = 0; i < 600 && materializer_->stats().builds == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(materializer_->stats().builds, 1);
+  Exchange ok = Send("POST", kQuery);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_NE(ok.body.find("/materialized/"), std::string::npos);
+  EXPECT_EQ(materializer_->stats().builds, 1);
+}
+
+TEST_F(FileRewritesTest, WithoutACacheParquetClientsAreToldToAskForTheDeltaFormat) {
+  SharingOptions options;
+  options.public_url = "http://localhost";
+  auto service = SharingService::Create(provider_, options);
+  ASSERT_TRUE(service);
+  service_ = std::move(*service);
+  router_ = std::make_unique<http::Router>();
+  ASSERT_TRUE(service_->RegisterRoutes(*router_));
+  router_->SetAuthenticator(service_->MakeAuthenticator());
+  Exchange e = Send("POST", kQuery);
+  EXPECT_EQ(e.status, 400) << e.body;
+  EXPECT_NE(e.body.find("responseformat=delta"), std::string::npos) << e.body;
+  // And /materialized routes serve nothing.
+  EXPECT_EQ(Send("GET", "/materialized/s/t/00/x.parquet?expires=1&recipient=r&signature=x").status,
+            404);
+}
+
+}  // namespace
+}  // namespace lakeshare::sharing
