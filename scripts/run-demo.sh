@@ -113,13 +113,8 @@ if [ -z "$ready" ]; then
 fi
 
 # 4. The organisation the activation page names as the sender.
-admin_curl() {  # the admin token goes in through a curl config on stdin, never on the command line
-  printf 'header = "Authorization: Bearer %s"\n' "$admin_token" |
-    curl -sS --fail-with-body -o /dev/null -K - "$@"
-}
-if ! admin_curl -X PATCH -H 'Content-Type: application/json' \
-    --data "{\"delta_sharing_organization_name\": \"$organization\"}" \
-    "$base/api/2.1/unity-catalog/metastores/metastore"; then
+if ! LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" settings set \
+    --organization-name "$organization" >/dev/null; then
   echo "demo: naming the organisation failed (above); see $log" >&2
   exit 1
 fi

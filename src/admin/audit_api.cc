@@ -1,5 +1,6 @@
 // The audit log (a Lakeshare extension): GET /api/2.1/lakeshare/audit, as JSON pages or as
-// JSON lines (an export streams every matching event, a bounded page at a time).
+// JSON lines (an export streams every matching event, a bounded page at a time). Oldest first
+// unless `order=newest`.
 
 #include <memory>
 #include <utility>
@@ -32,6 +33,13 @@ class AuditApi final : public ApiBase {
         *field = *v;
         Param(request, key, *v);
       }
+    }
+    if (const std::string* order = request.QueryParam("order")) {
+      if (*order != "newest" && *order != "oldest") {
+        return InvalidArgument("order must be newest or oldest, got '{}'", order->substr(0, 32));
+      }
+      query.newest_first = *order == "newest";
+      Param(request, "order", *order);
     }
     const std::string* format = request.QueryParam("format");
     bool jsonl = false;

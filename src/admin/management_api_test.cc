@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -392,6 +393,78 @@ TEST_F(ManagementTest, AuditQueryFiltersPagesAndExports) {
   EXPECT_TRUE(stream.response.is_streaming());
   EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/audit?format=xml").status, 400);
   EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/audit?from_time_ms=yesterday").status, 400);
+}
+
+TEST_F(ManagementTest, AuditNewestFirstPagesBackwards) {
+  std::vector<catalog::AuditEvent> events;
+  for (int i = 0; i < 5; ++i) {
+    events.push_back(catalog::AuditEvent{.time_ms = kT0 + i / 2,  // two events share a time
+                                         .request_id = "req-" + std::to_string(i),
+                                         .action = "getShare",
+                                         .principal = "admin",
+                                         .status_code = 200});
+  }
+  ASSERT_TRUE(catalog_->AppendAuditEvents(events));
+  std::vector<std::string> seen;
+  std::string token;
+  for (int pages = 0; pages < 10; ++pages) {
+    Reply page = Call("GET", "/api/2.1/lakeshare/audit?order=newest&max_results=2" +
+                                 (token.empty() ? "" : "&page_token=" + token));
+    ASSERT_EQ(page.status, 200) << page.raw;
+    for (const Json& e : page.body["events"]) {
+      seen.push_back(e["request_id"].get<std::string>());
+    }
+    if (!page.body.contains("next_page_token")) {
+      break;
+    }
+    token = page.body["next_page_token"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"req-4", "req-3", "req-2", "req-1", "req-0"}));
+  // A token of one order does not continue the other.
+  Reply first = Call("GET", "/api/2.1/lakeshare/audit?order=newest&max_results=1");
+  std::string desc_token = first.body["next_page_token"];
+  EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/audit?max_results=1&page_token=" + desc_token).status,
+            400);
+  EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/audit?order=sideways").status, 400);
+}
+
+TEST_F(ManagementTest, SharesSayWhetherChangesAreServed) {
+  // Issue 14 item 8: changes are served when history (or CDF) is shared AND the table has the
+  // change data feed enabled, as the sharing server's changes endpoint decides.
+  MakeTables(2);
+  Reply cdf_table = Call("POST", Uc("/tables"), "admin-token",
+                         Json{{"name", "feed"},
+                              {"catalog_name", "c"},
+                              {"schema_name", "s"},
+                              {"table_type", "EXTERNAL"},
+                              {"data_source_format", "DELTA"},
+                              {"storage_location", "s3://bucket/feed-cdf"}});
+  ASSERT_EQ(cdf_table.status, 200) << cdf_table.raw;
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "h"}}).status, 200);
+  auto add = [](const std::string& name, bool history) {
+    return Json{{"action", "ADD"},
+                {"data_object",
+                 {{"name", name},
+                  {"data_object_type", "TABLE"},
+                  {"history_data_sharing_status", history ? "ENABLED" : "DISABLED"}}}};
+  };
+  Reply updated =
+      Call("PATCH", Uc("/shares/h"), "admin-token",
+           Json{{"updates",
+                 Json::array({add("c.s.t1", true), add("c.s.feed", true), add("c.s.t2", false)})}});
+  ASSERT_EQ(updated.status, 200) << updated.raw;
+  Reply got = Call("GET", Uc("/shares/h?include_shared_data=true"));
+  ASSERT_EQ(got.status, 200) << got.raw;
+  std::map<std::string, bool> served;
+  for (const Json& o : got.body["objects"]) {
+    served[o["name"].get<std::string>()] = o["changes_served"].get<bool>();
+  }
+  EXPECT_EQ(served, (std::map<std::string, bool>{
+                        {"c.s.feed", true}, {"c.s.t1", false}, {"c.s.t2", false}}));
+  EXPECT_EQ(updated.body["objects"].size(), 3u);
+  for (const Json& o : updated.body["objects"]) {
+    EXPECT_EQ(o["changes_served"].get<bool>(), served[o["name"].get<std::string>()]) << o;
+  }
 }
 
 TEST_F(ManagementTest, CatalogsSchemasAndTablesRoundTrip) {

@@ -47,6 +47,10 @@ struct ManagementOptions {
   /// the reason the table's log cannot be read. Null: no check.
   std::function<Status(const catalog::TableInfo& table, const std::vector<std::string>& columns)>
       check_partition_columns;
+  /// Whether the table's Delta metadata enables the change data feed
+  /// (delta.enableChangeDataFeed), as the sharing server reads it (app/ supplies it from
+  /// src/delta). Shares show, per table, whether changes are served. Null: not shown.
+  std::function<Result<bool>(const catalog::TableInfo& table)> table_change_data_feed;
 };
 
 class ManagementService {

@@ -71,6 +71,14 @@ TEST_F(ManagementTest, FiveStepOnboarding) {
   EXPECT_EQ(recipient.body["tokens"][0]["activation_url_expiration_time"],
             kT0 + 72LL * 3600 * 1000);
   EXPECT_EQ(*recipient.response.Header("Cache-Control"), "no-store");
+  // The issued link has an id, and GET shows it while it is unused (issue 14 item 11).
+  std::string link_id = recipient.body["tokens"][0]["id"];
+  EXPECT_THAT(link_id, ::testing::StartsWith("link-"));
+  EXPECT_THAT(url, Not(HasSubstr(link_id.substr(5))));
+  Reply pending = Call("GET", Uc("/recipients/acme"));
+  ASSERT_EQ(pending.body["activation_links"].size(), 1u) << pending.raw;
+  EXPECT_EQ(pending.body["activation_links"][0]["id"], link_id);
+  EXPECT_EQ(pending.body["activation_links"][0]["expiration_time"], kT0 + 72LL * 3600 * 1000);
   EXPECT_EQ(recipient.audit.action, "createRecipient");
   EXPECT_EQ(recipient.audit.recipient, "acme");
   for (const auto& [k, v] : recipient.audit.params) {
@@ -149,6 +157,7 @@ TEST_F(ManagementTest, ActivationLinkDownloadsTheProfileExactlyOnce) {
 
   Reply recipient = Call("GET", Uc("/recipients/acme"));
   EXPECT_EQ(recipient.body["activated"], true);
+  EXPECT_EQ(recipient.body["activation_links"].size(), 0u);  // used: no longer pending
   ASSERT_EQ(recipient.body["tokens"].size(), 1u);
   EXPECT_FALSE(recipient.body.contains("activation_url"));
   EXPECT_THAT(recipient.raw, Not(HasSubstr(token)));
@@ -470,7 +479,6 @@ TEST_F(ManagementTest, ShareUpdateChangesOnlyTheNamedFields) {
   EXPECT_EQ(Call("GET", Uc("/shares/s1")).status, 404);
   EXPECT_EQ(Call("DELETE", Uc("/shares/s2")).status, 200);
 }
-
 
 }  // namespace
 }  // namespace lakeshare::admin::test

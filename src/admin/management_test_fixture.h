@@ -66,6 +66,10 @@ class ManagementTest : public ::testing::Test {
     options.public_url = "https://share.example.com";
     options.clock_ms = [now = now_] { return now->load(); };
     options.on_access_changed = [this](const std::string& r) { changed_.push_back(r); };
+    // Tables whose location ends in "-cdf" have the change data feed enabled.
+    options.table_change_data_feed = [](const catalog::TableInfo& t) -> Result<bool> {
+      return t.storage_location.ends_with("-cdf");
+    };
     auto service = ManagementService::Create(catalog_.get(), options);
     ASSERT_TRUE(service) << service.error().ToString();
     service_ = std::move(*service);

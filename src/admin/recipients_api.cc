@@ -71,6 +71,15 @@ class RecipientsApi final : public ApiBase {
         live.push_back(std::move(token));
       }
       out["tokens"] = std::move(live);
+      // Lakeshare: the links issued and not yet used (their URL is shown once, when issued).
+      LS_ASSIGN_OR_RETURN(std::vector<catalog::ActivationLink> links,
+                          catalog_->ListPendingActivationLinks(r.name));
+      Json pending = Json::array();
+      for (const catalog::ActivationLink& l : links) {
+        pending.push_back(
+            Json{{"id", l.id}, {"created_at", l.created_at}, {"expiration_time", l.expires_at}});
+      }
+      out["activation_links"] = std::move(pending);
     }
     return out;
   }
@@ -80,7 +89,8 @@ class RecipientsApi final : public ApiBase {
                      const catalog::ActivationLink& link, const std::string& created_by) {
     std::string url = ActivationUrl(request, link_token);
     out["activation_url"] = url;
-    out["tokens"].push_back(Json{{"activation_url", url},
+    out["tokens"].push_back(Json{{"id", link.id},
+                                 {"activation_url", url},
                                  {"activation_url_expiration_time", link.expires_at},
                                  {"created_at", link.created_at},
                                  {"created_by", created_by}});

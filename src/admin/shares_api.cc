@@ -71,7 +71,30 @@ class SharesApi final : public ApiBase {
     }
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share,
                         VisibleShare(caller, name, include.value_or(false)));
-    return JsonReply(ShareJson(share, include.value_or(false)));
+    return JsonReply(WithChangesServed(ShareJson(share, include.value_or(false))));
+  }
+
+  /// Lakeshare: on each shared table, `changes_served`: whether the sharing server serves its
+  /// changes (history or CDF shared AND the table's change data feed enabled), as its
+  /// changes endpoint decides. Absent when the table's log cannot be read or no reader is wired.
+  Json WithChangesServed(Json share) {
+    auto objects = share.find("objects");
+    if (!options_.table_change_data_feed || objects == share.end() || !objects->is_array()) {
+      return share;
+    }
+    for (Json& o : *objects) {
+      const bool shared =
+          o.value("history_data_sharing_status", "") == "ENABLED" || o.value("cdf_enabled", false);
+      auto table = catalog_->GetTable(o.value("name", ""));
+      if (!table) {
+        continue;
+      }
+      auto cdf = options_.table_change_data_feed(*table);
+      if (cdf) {
+        o["changes_served"] = shared && *cdf;
+      }
+    }
+    return share;
   }
 
   Result<http::Response> UpdateShare(http::Request& request, const Caller& caller) {
@@ -126,7 +149,7 @@ class SharesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo out,
                         catalog_->UpdateShare(share.name, update, changes, caller.name));
     AccessChanged("");
-    return JsonReply(ShareJson(out, /*include_objects=*/true));
+    return JsonReply(WithChangesServed(ShareJson(out, /*include_objects=*/true)));
   }
 
   Result<std::vector<catalog::SharedObjectChange>> ParseShareUpdates(

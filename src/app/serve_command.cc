@@ -230,6 +230,17 @@ Result<std::string> LoadSigningKey(catalog::Catalog& catalog) {
   return catalog.GetOrCreateServerSecret("signing_key", auth::NewSecretToken());
 }
 
+/// ManagementOptions::table_change_data_feed: whether the table's Delta metadata enables the
+/// change data feed (metadata only: cheap).
+Result<bool> TableChangeDataFeed(const catalog::TableInfo& table) {
+  LS_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(table.storage_location));
+  delta::SnapshotOptions options;
+  options.load_files = false;
+  options.check_protocol = false;
+  LS_ASSIGN_OR_RETURN(auto snapshot, delta::Snapshot::Load(std::move(store), options));
+  return snapshot->metadata().ConfigBool("delta.enableChangeDataFeed");
+}
+
 /// ManagementOptions::check_partition_columns: the columns a shared table's `partitions` name
 /// must be partition columns of the table, as its Delta log says (metadata only: cheap).
 Status CheckPartitionColumns(const catalog::TableInfo& table,
@@ -318,6 +329,7 @@ int RunPlatform(const PlatformFlags& flags) {
     provider->InvalidateRecipient(recipient);
   };
   management_options.check_partition_columns = CheckPartitionColumns;
+  management_options.table_change_data_feed = TableChangeDataFeed;
   auto management = admin::ManagementService::Create(catalog.get(), management_options);
   if (!management) return Fail(management.error());
 

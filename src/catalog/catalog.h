@@ -223,6 +223,9 @@ struct ActivationLink {
   int64_t created_at = 0;
   int64_t expires_at = 0;
   std::optional<int64_t> used_at;
+  // "link-" and a prefix of the link's stored hash: names an issued link in listings (never
+  // enough to redeem it).
+  std::string id;
 };
 
 /// The result of redeeming an activation link: the freshly stored bearer token.
@@ -294,6 +297,7 @@ struct AuditQuery {
   std::string principal;           // empty = any
   std::string recipient;           // empty = any
   PageRequest page;                // ordered by (time_ms, id)
+  bool newest_first = false;       // descending (time_ms, id): the recent events first
 };
 
 // ---- The interface -----------------------------------------------------------------------
@@ -407,6 +411,10 @@ class Catalog {
                                                       int64_t expires_at) = 0;
   /// kNotFound for an unknown link; used or expired links are returned as they are.
   virtual Result<ActivationLink> GetActivationLink(std::string_view link_token) = 0;
+  /// The links of `recipient` neither used nor expired, oldest first (kNotFound for an unknown
+  /// recipient).
+  virtual Result<std::vector<ActivationLink>> ListPendingActivationLinks(
+      std::string_view recipient) = 0;
   /// Mark the link used and store `bearer_token` for its recipient, atomically and once: a used
   /// or expired link is kPermissionDenied, an unknown one kNotFound.
   virtual Result<Activation> RedeemActivationLink(std::string_view link_token,

@@ -1,5 +1,5 @@
 // Audit events: appended in batches, queried by time, action, principal and recipient, paged by
-// (time_ms, id).
+// (time_ms, id), oldest or newest first.
 #include <cstdio>
 
 #include "catalog/sql_catalog_impl.h"
@@ -41,11 +41,15 @@ Result<std::pair<std::string, std::vector<SqlValue>>> AuditFilter(const AuditQue
     std::optional<std::string> decoded = Base64Decode(q.page.page_token);
     int64_t t = 0;
     int64_t id = 0;
-    if (!decoded || decoded->size() < 2 || (*decoded)[0] != 'a' ||
+    // 'a' continues an ascending listing, 'd' a descending one; a token of the other order is
+    // refused rather than silently restarting.
+    const char order = q.newest_first ? 'd' : 'a';
+    if (!decoded || decoded->size() < 2 || (*decoded)[0] != order ||
         std::sscanf(decoded->c_str() + 1, "%ld:%ld", &t, &id) != 2) {
-      return InvalidArgument("Invalid page_token");
+      return InvalidArgument("Invalid page_token (of another query or order?)");
     }
-    sql += " AND (time_ms > ? OR (time_ms = ? AND id > ?))";
+    sql += q.newest_first ? " AND (time_ms < ? OR (time_ms = ? AND id < ?))"
+                          : " AND (time_ms > ? OR (time_ms = ? AND id > ?))";
     params.push_back(t);
     params.push_back(t);
     params.push_back(id);
@@ -84,7 +88,8 @@ Result<Listing<AuditEvent>> SqlCatalog::QueryAuditEvents(const AuditQuery& q) {
   const int64_t max = q.page.max_results;
   params.push_back(max == 0 ? kNoLimit : max + 1);
   const std::string sql = "SELECT " + std::string(kAuditCols) + " FROM audit_events" + where +
-                          " ORDER BY time_ms, id LIMIT ?";
+                          (q.newest_first ? " ORDER BY time_ms DESC, id DESC LIMIT ?"
+                                          : " ORDER BY time_ms, id LIMIT ?");
   using Page = Listing<AuditEvent>;
   return Transact<Page>(TxKind::kRead, [&](SqlConn& c) -> Result<Page> {
     LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(sql, params));
@@ -96,7 +101,8 @@ Result<Listing<AuditEvent>> SqlCatalog::QueryAuditEvents(const AuditQuery& q) {
       out.items.resize(static_cast<size_t>(max));
       const AuditEvent& last = out.items.back();
       out.next_page_token =
-          Base64Encode("a" + std::to_string(last.time_ms) + ":" + std::to_string(last.id));
+          Base64Encode(std::string(q.newest_first ? "d" : "a") + std::to_string(last.time_ms) +
+                       ":" + std::to_string(last.id));
     }
     return out;
   });

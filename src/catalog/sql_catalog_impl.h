@@ -122,6 +122,8 @@ class SqlCatalog final : public Catalog {
                                               std::string_view link_token,
                                               int64_t expires_at) override;
   Result<ActivationLink> GetActivationLink(std::string_view link_token) override;
+  Result<std::vector<ActivationLink>> ListPendingActivationLinks(
+      std::string_view recipient) override;
   Result<Activation> RedeemActivationLink(std::string_view link_token,
                                           std::string_view bearer_token,
                                           std::optional<int64_t> token_expires_at) override;

@@ -74,17 +74,27 @@ Status InsertLink(SqlConn& c, const RecipientInfo& r, std::string_view link_toke
       .map([](int64_t) {});
 }
 
+/// The public name of the link whose hash is `token_hash` (64 of its 256 bits).
+std::string LinkId(std::string_view token_hash) {
+  return "link-" + std::string(token_hash.substr(0, 16));
+}
+
+constexpr std::string_view kLinkCols =
+    "r.name, l.created_at, l.expires_at, l.used_at, l.token_hash";
+
+ActivationLink ToLink(const SqlRow& r) {
+  return ActivationLink{ToStr(r[0]), ToInt(r[1]), ToInt(r[2]), ToOptInt(r[3]), LinkId(ToStr(r[4]))};
+}
+
 Result<ActivationLink> ReadLink(SqlConn& c, std::string_view link_token) {
-  LS_ASSIGN_OR_RETURN(SqlRows rows,
-                      c.Query("SELECT r.name, l.created_at, l.expires_at, l.used_at FROM "
-                              "activation_links l JOIN recipients r ON l.recipient_id = r.id "
-                              "WHERE l.token_hash = ?",
-                              {HashToken(link_token)}));
+  LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query("SELECT " + std::string(kLinkCols) +
+                                                " FROM activation_links l JOIN recipients r ON "
+                                                "l.recipient_id = r.id WHERE l.token_hash = ?",
+                                            {HashToken(link_token)}));
   if (rows.empty()) {
     return NotFound("Activation link does not exist");
   }
-  return ActivationLink{ToStr(rows[0][0]), ToInt(rows[0][1]), ToInt(rows[0][2]),
-                        ToOptInt(rows[0][3])};
+  return ToLink(rows[0]);
 }
 
 }  // namespace
@@ -199,7 +209,7 @@ Result<ActivationLink> SqlCatalog::CreateActivationLink(std::string_view recipie
   LS_RETURN_IF_ERROR(CheckNotEmpty(link_token, kActivationTokenWhat));
   return Transact<ActivationLink>(TxKind::kWrite, [&](SqlConn& c) -> Result<ActivationLink> {
     LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
-    ActivationLink out{r.name, Now(), expires_at, std::nullopt};
+    ActivationLink out{r.name, Now(), expires_at, std::nullopt, LinkId(HashToken(link_token))};
     LS_RETURN_IF_ERROR(InsertLink(c, r, link_token, out));
     return out;
   });
@@ -208,6 +218,25 @@ Result<ActivationLink> SqlCatalog::CreateActivationLink(std::string_view recipie
 Result<ActivationLink> SqlCatalog::GetActivationLink(std::string_view link_token) {
   return Transact<ActivationLink>(TxKind::kRead,
                                   [&](SqlConn& c) { return ReadLink(c, link_token); });
+}
+
+Result<std::vector<ActivationLink>> SqlCatalog::ListPendingActivationLinks(
+    std::string_view recipient) {
+  using Links = std::vector<ActivationLink>;
+  return Transact<Links>(TxKind::kRead, [&](SqlConn& c) -> Result<Links> {
+    LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
+    LS_ASSIGN_OR_RETURN(SqlRows rows,
+                        c.Query("SELECT " + std::string(kLinkCols) +
+                                    " FROM activation_links l JOIN recipients r ON "
+                                    "l.recipient_id = r.id WHERE l.recipient_id = ? AND "
+                                    "l.used_at IS NULL AND l.expires_at > ? ORDER BY l.created_at",
+                                {r.id, Now()}));
+    Links out;
+    for (const SqlRow& row : rows) {
+      out.push_back(ToLink(row));
+    }
+    return out;
+  });
 }
 
 Result<Activation> SqlCatalog::RedeemActivationLink(std::string_view link_token,
@@ -251,7 +280,7 @@ Result<ActivationLink> SqlCatalog::RotateRecipientActivation(std::string_view re
         "UPDATE activation_links SET expires_at = ? WHERE recipient_id = ? AND used_at IS NULL "
         "AND expires_at > ?",
         {now, r.id, now}));
-    ActivationLink out{r.name, now, link_expires_at, std::nullopt};
+    ActivationLink out{r.name, now, link_expires_at, std::nullopt, LinkId(HashToken(link_token))};
     LS_RETURN_IF_ERROR(InsertLink(c, r, link_token, out));
     return out;
   });

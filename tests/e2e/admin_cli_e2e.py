@@ -109,13 +109,32 @@ def test_onboard_one(ls: Lakeshare, data: Path, work: Path):
                  "--property", "country=DE", "--partition", "stock_levels:country=@country",
                  "--with-history", "--links-out", str(links))
     check("1 created, 0 already present, 0 failed" in p.stdout, p.stdout)
+    onboarded = p
+    # Issue 14 item 5: a nameless sender is warned about, and one command names it.
+    check("no organisation name is set" in p.stderr and "--organization-name" in p.stderr,
+          p.stderr)
+    ls.admin("settings", "set", "--organization-name", "Lakeside Retail GmbH")
+    check(ls.admin_json("settings", "get")["delta_sharing_organization_name"] ==
+          "Lakeside Retail GmbH", "settings set did not set the organisation name")
+    p = ls.admin("settings", "set", expect=2)
+    check("--organization-name" in p.stderr, p.stderr)
     check(mode_of(links) == 0o600, f"links file mode {oct(mode_of(links))}")
     rows = list(csv.DictReader(io.StringIO(links.read_text())))
     check(len(rows) == 1 and rows[0]["partner"] == "acme", rows)
     link = rows[0]["activation_url"]
     check(link.startswith("http"), f"activation link: {link!r}")
-    check(link not in p.stdout, "with --links-out the link must not be printed")
+    check(link not in onboarded.stdout, "with --links-out the link must not be printed")
 
+    # Issue 14 item 8: --with-history claims changes only where the table has a change data
+    # feed (the demo's daily_sales has one, stock_levels none); `shares get` says the same.
+    note = onboarded.stderr
+    check("stock_levels" in note and "no change data feed" in note and
+          "daily_sales" not in note.split("no change data feed")[1], note)
+    table = ls.admin("shares", "get", "acme_share").stdout.splitlines()
+    at = [l for l in table if l.startswith("OBJECT")][0].index("CDF")
+    cdf = {l.split()[0]: l[at:].split()[0] for l in table if l.startswith("demo.retail.")}
+    check(cdf == {"demo.retail.daily_sales": "true", "demo.retail.stock_levels": "false"},
+          f"CDF column: {cdf}")
     share = ls.admin_json("shares", "get", "acme_share")
     names = sorted(o["name"] for o in share["objects"])
     check(names == ["demo.retail.daily_sales", "demo.retail.stock_levels"], names)
@@ -126,6 +145,9 @@ def test_onboard_one(ls: Lakeshare, data: Path, work: Path):
 
     # The partner's side: download the profile once through the public endpoint, read its slice.
     token = link.rstrip("/").rsplit("/", 1)[-1]
+    info = requests.get(
+        f"{ls.base}/api/2.1/unity-catalog/public/data_sharing_activation_info/{token}", timeout=30)
+    check(info.json().get("organizationName") == "Lakeside Retail GmbH", info.text[:300])
     r = requests.get(f"{ls.base}/api/2.1/unity-catalog/public/data_sharing_activation/{token}",
                      timeout=30)
     check(r.status_code == 200, f"download: {r.status_code} {r.text[:300]}")
@@ -149,8 +171,12 @@ def test_onboard_one(ls: Lakeshare, data: Path, work: Path):
     # Idempotent: a second run changes nothing and prints no link.
     p = ls.admin("onboard", "--partner", "acme", "--share", "acme_share",
                  "--table", "demo.retail.daily_sales", "--table", "demo.retail.stock_levels",
-                 "--property", "country=DE", "--partition", "stock_levels:country=@country")
+                 "--property", "country=DE", "--partition", "stock_levels:country=@country",
+                 "--organization-name", "Lakeside Retail AG")
     check("0 created, 1 already present, 0 failed" in p.stdout, p.stdout)
+    check("no organisation name" not in p.stderr, p.stderr)
+    check(ls.admin_json("settings", "get")["delta_sharing_organization_name"] ==
+          "Lakeside Retail AG", "onboard --organization-name did not set the name")
     check("activation" not in p.stdout, p.stdout)
     return profile["bearerToken"]
 
@@ -235,6 +261,21 @@ def test_reissue(ls: Lakeshare, work: Path):
           p.stdout)
 
 
+def test_recipient_links(ls: Lakeshare):
+    """Issue 14 item 11: the token table of `create` is filled in, the link's real lifetime is
+    said, and `get` shows an issued, unused link."""
+    p = ls.admin("recipients", "create", "linkcheck")
+    lines = p.stdout.splitlines()
+    header = [i for i, l in enumerate(lines) if l.split()[:2] == ["ID", "KIND"]]
+    check(header, f"no token table: {p.stdout}")
+    row = lines[header[0] + 1].split()
+    check(row[0].startswith("link-") and row[-1].startswith("20"), f"token row: {row}")
+    check("expires in 72 hours" in p.stdout, p.stdout)  # the server's default TTL
+    got = ls.admin("recipients", "get", "linkcheck").stdout
+    check(row[0] in got and "activation link, unused" in got, got)
+    check("/activation/" not in got, "get must not show the link itself again")
+
+
 def test_audit(ls: Lakeshare, work: Path):
     p = ls.admin("audit", "--jsonl")
     events = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
@@ -246,11 +287,38 @@ def test_audit(ls: Lakeshare, work: Path):
                  "createRecipient", "updateSharePermissions"):
         check(actions.get(name, 0) >= 1, f"no {name} in the audit export: {sorted(actions)}")
     check(actions["createRecipient"] >= 51, actions)
+    # Issue 14 item 12: onboarding 51 partners (and rerunning it) probed nothing that 404s.
+    probes = [f"{e['action_name']} {e.get('request_params')}" for e in events
+              if e.get("response", {}).get("status_code") == 404]
+    check(not probes, f"{len(probes)} 404s in the audit log, e.g. {probes[:5]}")
     created = ls.admin_json("audit", "--action", "createRecipient", "--max-results", "1000")
     check(len(created["events"]) >= 51, len(created["events"]))
     check(all(e["action_name"] == "createRecipient" for e in created["events"]), "filter")
     text = ls.admin("audit", "--action", "createShare", "--since", "1h").stdout.splitlines()
     check(text[0].split()[:2] == ["TIME", "ACTION"] and "createShare" in text[1], text[:2])
+
+    # Issue 14 item 3: the newest events first, and a listing says when more match.
+    newest = ls.admin_json("audit", "--since", "1h", "--limit", "5")
+    times = [e["event_time"] for e in newest["events"]]
+    check(len(times) == 5 and times == sorted(times, reverse=True), f"not newest first: {times}")
+    check(times[0] >= max(e["event_time"] for e in events), "the newest event is not shown first")
+    check(newest.get("next_page_token"), "a listing of 5 of many events must give a page token")
+    p = ls.admin("audit", "--since", "1h", "--limit", "5")
+    check("more match" in p.stderr and "--page-token" in p.stderr, p.stderr)
+    # The rotation of test_reissue (a recent event among hundreds of older ones) is on page one.
+    recent = ls.admin("audit", "--since", "1h", "--limit", "20").stdout
+    check("rotateRecipientToken" in recent, recent[:2000])
+    following = ls.admin_json("audit", "--since", "1h", "--limit", "5",
+                              "--page-token", newest["next_page_token"])
+    later = [e["event_time"] for e in following["events"]]
+    check(len(later) == 5 and max(later) <= min(times), f"page 2 {later} after page 1 {times}")
+    check([e["request_id"] for e in following["events"]] !=
+          [e["request_id"] for e in newest["events"]], "page 2 repeats page 1")
+    oldest = ls.admin_json("audit", "--oldest-first", "--limit", "3")["events"]
+    check([e["event_time"] for e in oldest] == sorted(e["event_time"] for e in events)[:3],
+          "--oldest-first must start at the oldest event")
+    p = ls.admin("audit", "--action", "rotateRecipientToken")
+    check("no more match" in p.stderr, p.stderr)
     (work / "audit.jsonl").write_text(p.stdout)
 
 
@@ -275,6 +343,19 @@ def test_errors(ls: Lakeshare, work: Path, data: Path):
     bad.write_text("partner,tables\nok,demo.retail.daily_sales\nbroken,sales_only\n")
     p = ls.admin("onboard", "--csv", str(bad), expect=2)
     check("line 3" in p.stderr and "catalog.schema.table" in p.stderr, p.stderr)
+
+    # Issue 14 item 9: the whole file is checked (the server's CIDR parser and name rule), every
+    # problem reported in one run, and nothing is sent.
+    bad.write_text("partner,tables,ip_access_list\n"
+                   "precheck1,demo.retail.daily_sales,10.0.0.0/8\n"
+                   "precheck2,demo.retail.daily_sales,10.0.0.0/33\n"
+                   "precheck3,sales_only,\n"
+                   "pre check4,demo.retail.daily_sales,\n")
+    p = ls.admin("onboard", "--csv", str(bad), expect=2)
+    for needle in ("3 problems", "line 3: ip_access_list", "line 4, column tables", "line 5:"):
+        check(needle in p.stderr, f"{needle!r} not in: {p.stderr}")
+    for name in ("precheck1", "precheck2"):
+        ls.admin("recipients", "get", name, expect=2)  # nothing was sent
 
     p = ls.admin("onboard", "--partner", "y", "--table", "demo.retail.daily_sales",
                  "--links-out", str(work / "acme-links.csv"), expect=2)
@@ -356,6 +437,7 @@ def main():
         bearer = test_onboard_one(ls, data, scratch)
         test_onboard_csv(ls, data, scratch)
         test_reissue(ls, scratch)
+        test_recipient_links(ls)
         test_audit(ls, scratch)
         test_errors(ls, scratch, data)
         for out in ls.outputs:

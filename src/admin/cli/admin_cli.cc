@@ -33,6 +33,7 @@ void AddAdminCommands(CLI::App& root) {
   AddRecipientCommands(admin);
   AddAuditCommand(admin);
   AddOnboardCommand(admin);
+  AddSettingsCommands(admin);
 }
 
 }  // namespace lakeshare::admin::cli

@@ -1,4 +1,5 @@
-// `lakeshare admin audit`: query the audit log, or export it as JSON lines.
+// `lakeshare admin audit`: the newest events first (a page at a time, saying when more match),
+// or the whole log exported as JSON lines, oldest first.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -19,10 +20,49 @@ namespace lakeshare::admin::cli {
 namespace {
 
 struct AuditOptions {
-  std::string from, to, since, action, principal, recipient;
+  std::string from, to, since, action, principal, recipient, page_token;
   int64_t max_results = 100;
   bool jsonl = false;
+  bool oldest_first = false;
 };
+
+/// Up to `limit` events of the listing (newest first unless `oldest_first`) from `page_token`
+/// on, as {"events": [...], "next_page_token": ...} (the token only when more events match).
+CallResult<Json> AuditPage(Api& api, std::vector<http::Field> query, const AuditOptions& o) {
+  query.emplace_back("order", o.oldest_first ? "oldest" : "newest");
+  Json events = Json::array();
+  std::string token = o.page_token;
+  for (;;) {
+    const int64_t want = o.max_results - static_cast<int64_t>(events.size());
+    std::vector<http::Field> q = query;
+    q.emplace_back("max_results", std::to_string(std::min<int64_t>(want, 1000)));
+    if (!token.empty()) {
+      q.emplace_back("page_token", token);
+    }
+    auto page = api.Call("GET", kAuditPath, q);
+    if (!page) {
+      return tl::unexpected(page.error());
+    }
+    if (auto it = page->find("events"); it != page->end() && it->is_array()) {
+      for (Json& e : *it) {
+        events.push_back(std::move(e));
+      }
+    }
+    const Json* next = Lookup(*page, "next_page_token");
+    std::string next_token = next && next->is_string() ? next->get<std::string>() : "";
+    if (next_token.empty() || static_cast<int64_t>(events.size()) >= o.max_results) {
+      Json out{{"events", std::move(events)}};
+      if (!next_token.empty()) {
+        out["next_page_token"] = next_token;
+      }
+      return out;
+    }
+    if (next_token == token) {
+      return tl::unexpected(CallError{500, "", "the server returned the same page token twice"});
+    }
+    token = std::move(next_token);
+  }
+}
 
 CallResult<void> RunAudit(Api& api, const GlobalOptions& g, const AuditOptions& o) {
   std::vector<http::Field> query;
@@ -72,15 +112,33 @@ CallResult<void> RunAudit(Api& api, const GlobalOptions& g, const AuditOptions& 
     std::fprintf(stderr, "exported %lld audit events\n", static_cast<long long>(lines));
     return {};
   }
-  auto events = ListAll(api, kAuditPath, query, "events", o.max_results);
-  return ShowList(std::move(events), g, "events",
-                  {{"TIME", "event_time"},
-                   {"ACTION", "action_name"},
-                   {"PRINCIPAL", "principal"},
-                   {"RECIPIENT", "recipient"},
-                   {"STATUS", "response/status_code"},
-                   {"SOURCE IP", "source_ip_address"},
-                   {"ERROR", "response/error_message"}});
+  auto page = AuditPage(api, query, o);
+  if (!page) {
+    return tl::unexpected(page.error());
+  }
+  if (g.json) {
+    PrintJson(*page);
+    return {};
+  }
+  const Json& events = (*page)["events"];
+  PrintRows(events, {{"TIME", "event_time"},
+                     {"ACTION", "action_name"},
+                     {"PRINCIPAL", "principal"},
+                     {"RECIPIENT", "recipient"},
+                     {"STATUS", "response/status_code"},
+                     {"SOURCE IP", "source_ip_address"},
+                     {"ERROR", "response/error_message"}});
+  const char* order = o.oldest_first ? "oldest" : "newest";
+  if (const Json* next = Lookup(*page, "next_page_token")) {
+    // On stderr, so that the table on stdout stays a table.
+    std::fprintf(stderr,
+                 "%zu events shown (%s first); more match: see the next ones with --page-token "
+                 "%s (same filters), raise --limit, or export all with --jsonl\n",
+                 events.size(), order, next->get<std::string>().c_str());
+  } else {
+    std::fprintf(stderr, "%zu events (%s first); no more match\n", events.size(), order);
+  }
+  return {};
 }
 
 }  // namespace
@@ -95,10 +153,16 @@ void AddAuditCommand(CLI::App* admin) {
   c->add_option("--action", o->action, "Action name, e.g. createRecipient");
   c->add_option("--principal", o->principal, "Who acted (an admin or team member)");
   c->add_option("--recipient", o->recipient, "Recipient acted as or on");
-  c->add_option("--max-results", o->max_results, "At most this many events (default 100)")
+  c->add_option("--limit,--max-results", o->max_results,
+                "At most this many events (default 100); says when more match")
       ->check(CLI::PositiveNumber);
+  c->add_option("--page-token", o->page_token,
+                "Continue a listing where the previous one stopped (the token it printed)");
+  c->add_flag("--oldest-first", o->oldest_first,
+              "List the oldest events first (default: the newest first)");
   c->add_flag("--jsonl", o->jsonl,
-              "Export every matching event as one JSON object per line (all pages)");
+              "Export every matching event as one JSON object per line, oldest first (all "
+              "pages)");
   Context ctx{"audit", ""};
   c->callback([o, ctx] {
     std::exit(

@@ -181,6 +181,32 @@ TEST(AdminCliTest, PartitionFilterMustMatchATableAndAProperty) {
   EXPECT_FALSE(ValidatePartner(spec));
 }
 
+TEST(AdminCliTest, PartnersCsvReportsEveryProblemOfTheWholeFile) {
+  // Issue 14 item 9: an invalid CIDR (the server's parser), a name the server refuses, a bad
+  // table and a partner named twice, on different lines: all reported in one run, by line.
+  auto specs = ParsePartnersCsv(
+      "partner,tables,ip_access_list\n"
+      "ok1,a.b.c,10.0.0.0/8\n"
+      "cidr,a.b.c,10.0.0.0/33\n"
+      "ok2,a.b.c,\n"
+      "bad/name,a.b.c,\n"
+      "table,sales_only,\n"
+      "ok1,a.b.c,\n"
+      "v6,a.b.c,2001:db8::/129;1.2.3.4\n");
+  ASSERT_FALSE(specs);
+  const std::string& m = specs.error().message;
+  EXPECT_NE(m.find("5 problems"), std::string::npos) << m;
+  EXPECT_NE(m.find("nothing was sent"), std::string::npos) << m;
+  for (const char* line :
+       {"line 3: ip_access_list", "line 5: partner", "line 6, column tables",
+        "line 7: partner 'ok1' appears a second time", "line 8: ip_access_list"}) {
+    EXPECT_NE(m.find(line), std::string::npos) << line << " missing in: " << m;
+  }
+  EXPECT_EQ(m.find("line 2"), std::string::npos) << m;
+  EXPECT_EQ(m.find("line 4"), std::string::npos) << m;
+  EXPECT_EQ(m.find("has no tables"), std::string::npos) << m;  // line 6 gave one, unreadable
+}
+
 TEST(AdminCliTest, TimeArgumentForms) {
   const int64_t now = 1'700'000'000'000;
   EXPECT_EQ(*ParseTimeArg("1700000000000", now), 1'700'000'000'000);

@@ -24,6 +24,12 @@ void AddSharePermissionCommands(CLI::App* admin);
 void AddRecipientCommands(CLI::App* admin);
 void AddAuditCommand(CLI::App* admin);
 void AddOnboardCommand(CLI::App* admin);
+void AddSettingsCommands(CLI::App* admin);
+
+/// The organisation name the activation page shows ("" when unset).
+CallResult<std::string> OrganizationName(Api& api);
+/// Set the organisation name (a usage error when empty); the new settings.
+CallResult<Json> SetOrganizationName(Api& api, const std::string& name);
 
 /// The body registering `item` (an EXTERNAL DELTA table at its location).
 Json TableBody(const TableItem& item, const std::string& comment);

@@ -1,5 +1,6 @@
 #include "admin/cli/onboard.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,7 +11,72 @@
 
 namespace lakeshare::admin::cli {
 
-Onboarder::Onboarder(const OnboardOptions& o) : options_(o) {
+CallResult<ExistingObjects> ExistingObjects::Load(Api& api, const std::vector<PartnerSpec>& specs) {
+  ExistingObjects out;
+  std::set<std::string> catalogs, schemas;  // named by the specs
+  std::set<std::string> listed;             // catalogs whose schemas were listed
+  for (const PartnerSpec& spec : specs) {
+    for (const TableItem& t : spec.tables) {
+      std::vector<std::string_view> parts = Split(t.name, '.');
+      catalogs.insert(ToLower(parts[0]));
+      schemas.insert(ToLower(std::string(parts[0]) + "." + std::string(parts[1])));
+    }
+  }
+  auto names = [&](const std::string& path, std::vector<http::Field> query, const char* key,
+                   const char* field, std::set<std::string>* into) -> CallResult<void> {
+    auto all = ListAll(api, std::string(kUcPrefix) + path, query, key);
+    if (!all) {
+      return tl::unexpected(all.error());
+    }
+    for (const Json& item : *all) {
+      if (const Json* n = Lookup(item, field); n && n->is_string()) {
+        into->insert(ToLower(n->get<std::string>()));
+      }
+    }
+    return {};
+  };
+  if (auto st = names("catalogs", {}, "catalogs", "name", &out.catalogs); !st) {
+    return tl::unexpected(st.error());
+  }
+  for (const std::string& schema : schemas) {
+    const std::string catalog = schema.substr(0, schema.find('.'));
+    if (!out.catalogs.count(catalog)) {
+      continue;
+    }
+    if (listed.insert(catalog).second) {
+      // One listing per catalog gives all its schemas.
+      if (auto st =
+              names("schemas", {{"catalog_name", catalog}}, "schemas", "full_name", &out.schemas);
+          !st) {
+        return tl::unexpected(st.error());
+      }
+    }
+    if (out.schemas.count(schema)) {
+      if (auto st = names(
+              "tables",
+              {{"catalog_name", catalog}, {"schema_name", schema.substr(schema.find('.') + 1)}},
+              "tables", "full_name", &out.tables);
+          !st) {
+        return tl::unexpected(st.error());
+      }
+    }
+  }
+  if (auto st = names("shares", {}, "shares", "name", &out.shares); !st) {
+    return tl::unexpected(st.error());
+  }
+  if (auto st = names("recipients", {}, "recipients", "name", &out.recipients); !st) {
+    return tl::unexpected(st.error());
+  }
+  out.loaded = true;
+  return out;
+}
+
+bool ExistingObjects::Absent(const std::set<std::string>& set, const std::string& name) const {
+  return loaded && !set.count(ToLower(name));
+}
+
+Onboarder::Onboarder(const OnboardOptions& o, const ExistingObjects& existing)
+    : options_(o), existing_(existing) {
   for (int k = 0; k < kKinds; ++k) {
     created_[k] = 0;
     present_[k] = 0;
@@ -59,7 +125,7 @@ std::shared_ptr<Onboarder::Entry> Onboarder::Get(const std::string& key) {
   return e;
 }
 
-CallResult<void> Onboarder::Ensure(Api& api, Kind kind, const std::string& key,
+CallResult<void> Onboarder::Ensure(Api& api, Kind kind, bool absent, const std::string& key,
                                    const std::string& path, const std::string& create_path,
                                    const Json& body,
                                    const std::function<CallResult<void>()>& before_create) {
@@ -68,14 +134,16 @@ CallResult<void> Onboarder::Ensure(Api& api, Kind kind, const std::string& key,
   if (entry->done) {
     return {};
   }
-  auto got = api.Uc("GET", path);
-  if (got) {
-    Count(kind, false);
-    entry->done = true;
-    return {};
-  }
-  if (!got.error().not_found()) {
-    return tl::unexpected(got.error());
+  if (!absent) {
+    auto got = api.Uc("GET", path);
+    if (got) {
+      Count(kind, false);
+      entry->done = true;
+      return {};
+    }
+    if (!got.error().not_found()) {
+      return tl::unexpected(got.error());
+    }
   }
   if (before_create) {
     if (auto st = before_create(); !st) {
@@ -102,9 +170,11 @@ CallResult<void> Onboarder::EnsureTable(Api& api, const TableItem& t) {
       return {};
     }
   }
+  const bool absent = existing_.Absent(existing_.tables, t.name);
   if (t.location.empty()) {
     std::lock_guard<std::mutex> lock(entry->mu);
-    auto got = api.Uc("GET", "tables/" + EncodePathSegment(t.name));
+    auto got = absent ? CallResult<Json>(tl::unexpected(CallError{404, "TABLE_DOES_NOT_EXIST", ""}))
+                      : api.Uc("GET", "tables/" + EncodePathSegment(t.name));
     if (!got) {
       if (got.error().not_found()) {
         return tl::unexpected(
@@ -118,18 +188,19 @@ CallResult<void> Onboarder::EnsureTable(Api& api, const TableItem& t) {
     entry->done = true;
     return {};
   }
-  return Ensure(api, kTable, "table:" + t.name, "tables/" + EncodePathSegment(t.name), "tables",
-                TableBody(t, ""), [&]() -> CallResult<void> {
-                  if (auto st = Ensure(api, kCatalog, "catalog:" + catalog,
-                                       "catalogs/" + EncodePathSegment(catalog), "catalogs",
-                                       Json{{"name", catalog}});
-                      !st) {
-                    return st;
-                  }
-                  return Ensure(api, kSchema, "schema:" + schema,
-                                "schemas/" + EncodePathSegment(schema), "schemas",
-                                Json{{"name", std::string(parts[1])}, {"catalog_name", catalog}});
-                });
+  return Ensure(
+      api, kTable, absent, "table:" + t.name, "tables/" + EncodePathSegment(t.name), "tables",
+      TableBody(t, ""), [&]() -> CallResult<void> {
+        if (auto st = Ensure(api, kCatalog, existing_.Absent(existing_.catalogs, catalog),
+                             "catalog:" + catalog, "catalogs/" + EncodePathSegment(catalog),
+                             "catalogs", Json{{"name", catalog}});
+            !st) {
+          return st;
+        }
+        return Ensure(api, kSchema, existing_.Absent(existing_.schemas, schema), "schema:" + schema,
+                      "schemas/" + EncodePathSegment(schema), "schemas",
+                      Json{{"name", std::string(parts[1])}, {"catalog_name", catalog}});
+      });
 }
 
 CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
@@ -152,7 +223,9 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
     return {};
   };
   if (!entry->done) {
-    auto loaded = load();
+    auto loaded = existing_.Absent(existing_.shares, spec.share)
+                      ? CallResult<void>(tl::unexpected(CallError{404, "", ""}))
+                      : load();
     if (!loaded && loaded.error().not_found()) {
       Json body = {{"name", spec.share}};
       auto made = api.Uc("POST", "shares", {}, &body);
@@ -189,10 +262,9 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
         }
       }
       auto partitions = PartitionsJson(parts);
-      updates.push_back(
-          {{"action", "ADD"},
-           {"data_object", DataObject(t.name, options_.with_history, options_.with_history, "", -1,
-                                      "", *partitions)}});
+      updates.push_back({{"action", "ADD"},
+                         {"data_object", DataObject(t.name, options_.with_history, /*cdf=*/false,
+                                                    "", -1, "", *partitions)}});
       adding.push_back(t.name);
       if (updates.size() == 100) {
         break;
@@ -223,13 +295,39 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
       entry->counted.insert(n);
       Count(kShareTable, true);
     }
+    if (options_.with_history) {
+      NoteTablesWithoutChanges(*r, adding);
+    }
   }
+}
+
+void Onboarder::NoteTablesWithoutChanges(const Json& share, const std::vector<std::string>& added) {
+  const Json* objects = Lookup(share, "objects");
+  if (objects == nullptr || !objects->is_array()) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Json& o : *objects) {
+    const Json* name = Lookup(o, "name");
+    const Json* served = Lookup(o, "changes_served");
+    if (name && name->is_string() && served && served->is_boolean() && !served->get<bool>() &&
+        std::find(added.begin(), added.end(), name->get<std::string>()) != added.end()) {
+      notes_.push_back(name->get<std::string>());
+    }
+  }
+}
+
+std::vector<std::string> Onboarder::TablesWithoutChanges() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return notes_;
 }
 
 CallResult<bool> Onboarder::EnsureRecipient(Api& api, const PartnerSpec& spec, PartnerOutcome* out,
                                             bool* changed) {
   const std::string path = "recipients/" + EncodePathSegment(spec.partner);
-  auto got = api.Uc("GET", path);
+  auto got = existing_.Absent(existing_.recipients, spec.partner)
+                 ? CallResult<Json>(tl::unexpected(CallError{404, "", ""}))
+                 : api.Uc("GET", path);
   if (!got && !got.error().not_found()) {
     return tl::unexpected(got.error());
   }

@@ -33,6 +33,7 @@ struct OnboardOptions {
   bool rotate_activated = false;
   int64_t existing_token_expire_in_seconds = 86400;
   std::string links_out;
+  std::string organization_name;  // set before onboarding when given
 };
 
 /// The objects onboarding counts (created or already present).
@@ -52,13 +53,30 @@ struct PartnerOutcome {
   std::string step;  // the step that failed
 };
 
+/// What exists on the server before a run, read with list calls (so that onboarding does not
+/// probe each name with a GET that answers 404 and fills the audit log). Names lower-cased;
+/// schemas as "catalog.schema", tables as full names.
+struct ExistingObjects {
+  bool loaded = false;  // false: unknown, probe each object
+  std::set<std::string> catalogs, schemas, tables, shares, recipients;
+
+  /// Read what `specs` need: the catalogs, the schemas and tables of the catalogs and schemas
+  /// they name, the shares and the recipients.
+  static CallResult<ExistingObjects> Load(Api& api, const std::vector<PartnerSpec>& specs);
+  /// Whether `name` is known to be absent from `set` (false when nothing was loaded).
+  bool Absent(const std::set<std::string>& set, const std::string& name) const;
+};
+
 class Onboarder {
  public:
-  /// `options` must outlive the Onboarder.
-  explicit Onboarder(const OnboardOptions& options);
+  /// `options` and `existing` must outlive the Onboarder.
+  Onboarder(const OnboardOptions& options, const ExistingObjects& existing);
 
   /// Onboard one partner through `api`.
   PartnerOutcome Run(Api& api, const PartnerSpec& spec);
+
+  /// Tables added --with-history whose changes are not served (no change data feed).
+  std::vector<std::string> TablesWithoutChanges();
 
   int64_t created(int k) const { return created_[k].load(); }
   int64_t present(int k) const { return present_[k].load(); }
@@ -74,9 +92,9 @@ class Onboarder {
   std::shared_ptr<Entry> Get(const std::string& key);
   void Count(Kind k, bool created) { (created ? created_ : present_)[k].fetch_add(1); }
 
-  /// GET `path`; when absent, POST `body` to `create_path`. Counts the object.
-  CallResult<void> Ensure(Api& api, Kind kind, const std::string& key, const std::string& path,
-                          const std::string& create_path, const Json& body,
+  /// GET `path` (unless `absent`); when absent, POST `body` to `create_path`. Counts the object.
+  CallResult<void> Ensure(Api& api, Kind kind, bool absent, const std::string& key,
+                          const std::string& path, const std::string& create_path, const Json& body,
                           const std::function<CallResult<void>()>& before_create = {});
   CallResult<void> EnsureTable(Api& api, const TableItem& t);
   CallResult<void> EnsureShare(Api& api, const PartnerSpec& spec);
@@ -86,9 +104,15 @@ class Onboarder {
   /// Grant SELECT on the share; returns whether the grant was new.
   CallResult<bool> EnsureGrant(Api& api, const PartnerSpec& spec, bool recipient_is_new);
 
+  /// Remember the tables of `added` that `share` (an updateShare reply) says have no changes
+  /// served.
+  void NoteTablesWithoutChanges(const Json& share, const std::vector<std::string>& added);
+
   const OnboardOptions& options_;
+  const ExistingObjects& existing_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_;  // and notes_, under mu_
+  std::vector<std::string> notes_;
   std::atomic<int64_t> created_[kKinds];
   std::atomic<int64_t> present_[kKinds];
 };

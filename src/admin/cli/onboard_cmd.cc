@@ -2,6 +2,7 @@
 // progress on stderr, a summary, and the activation links printed or written to a 0600 file.
 
 #include <fcntl.h>
+#include <fmt/ranges.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -246,6 +247,30 @@ class LinksFile {
   int64_t count_ = 0;
 };
 
+/// Set the organisation name the activation page shows when `name` is given; else warn when
+/// none is set (a nameless sender on a credential page looks like phishing).
+CallResult<void> EnsureOrganizationName(const GlobalOptions& g, const std::string& token,
+                                        const std::string& name) {
+  Api api(g.host, token);
+  if (!name.empty()) {
+    auto set = SetOrganizationName(api, name);
+    if (!set) {
+      return tl::unexpected(set.error());
+    }
+    std::fprintf(stderr, "onboard: organisation name set to '%s' (shown on activation pages)\n",
+                 name.c_str());
+    return {};
+  }
+  auto current = OrganizationName(api);
+  if (current && current->empty()) {
+    std::fprintf(stderr,
+                 "warning: no organisation name is set: the activation page shows partners no "
+                 "sender, which looks like phishing; set it with --organization-name NAME or "
+                 "`lakeshare admin settings set --organization-name NAME`\n");
+  }
+  return {};  // an unreadable setting is no reason to stop: the onboarding reports the cause
+}
+
 int RunOnboard(const OnboardOptions& o) {
   const GlobalOptions& g = Globals();
   const Context ctx{"onboard", ""};
@@ -263,9 +288,23 @@ int RunOnboard(const OnboardOptions& o) {
   if (!links) {
     return Report(links.error(), Context{"onboard", ""}, g);
   }
+  if (auto st = EnsureOrganizationName(g, *token, o.organization_name); !st) {
+    return Report(st.error(), ctx, g);
+  }
   const int64_t total = static_cast<int64_t>(specs->size());
   const int workers = static_cast<int>(std::clamp<int64_t>(o.parallel, 1, total));
-  Onboarder onboarder(o);
+  ExistingObjects existing;
+  {
+    // What exists, by list calls, so that creating does not start with GETs answering 404.
+    Api api(g.host, *token);
+    auto loaded = ExistingObjects::Load(api, *specs);
+    if (loaded) {
+      existing = std::move(*loaded);
+    } else if (loaded.error().status == 0 || loaded.error().status == 401) {
+      return Report(loaded.error(), ctx, g);
+    }  // else (e.g. a principal that may not list everything): probe each object instead
+  }
+  Onboarder onboarder(o, existing);
   Progress progress(total);
   std::vector<PartnerOutcome> outcomes(specs->size());
   std::atomic<size_t> next{0};
@@ -408,6 +447,13 @@ int RunOnboard(const OnboardOptions& o) {
       }
     }
   }
+  if (std::vector<std::string> plain = onboarder.TablesWithoutChanges(); !plain.empty()) {
+    std::fprintf(stderr,
+                 "note: %zu table(s) have no change data feed: partners get their history (time "
+                 "travel) but not their changes: %s; to serve changes, set the table property "
+                 "delta.enableChangeDataFeed=true on each\n",
+                 plain.size(), fmt::format("{}", fmt::join(plain, ", ")).c_str());
+  }
   if (no_link > 0) {
     std::fprintf(stderr,
                  "note: %lld partner(s) exist but have not activated and no link is on record; "
@@ -453,7 +499,8 @@ void AddOnboardCommand(CLI::App* admin) {
   c->add_option("--parallel", o->parallel, "Partners onboarded at once (default 4)")
       ->check(CLI::Range(1, 64));
   c->add_flag("--with-history", o->with_history,
-              "Share the tables with history and change data feed");
+              "Share the tables with history (and their change data feed, where the table has "
+              "one enabled; the others are named)");
   c->add_flag("--reissue-links", o->reissue_links,
               "For existing partners that never activated: issue a new activation link");
   c->add_flag("--rotate-activated", o->rotate_activated,
@@ -461,6 +508,9 @@ void AddOnboardCommand(CLI::App* admin) {
   c->add_option("--existing-token-expire-in-seconds", o->existing_token_expire_in_seconds,
                 "With --rotate-activated: grace for the current tokens (default 86400)")
       ->check(CLI::NonNegativeNumber);
+  c->add_option("--organization-name", o->organization_name,
+                "Set your organisation's name, shown to partners as the sender on the "
+                "activation page (warned about when unset)");
   c->add_option("--links-out", o->links_out,
                 "Write partner -> activation link to this new file (mode 0600; .json for JSON, "
                 "else CSV) instead of printing the links");

@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "auth/ip_access_list.h"
+#include "catalog/catalog.h"
 #include "common/strings.h"
 
 namespace lakeshare::admin::cli {
@@ -97,35 +99,36 @@ Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text) {
   return records;
 }
 
-Status ValidatePartner(const PartnerSpec& spec) {
+std::vector<std::string> PartnerProblems(const PartnerSpec& spec) {
   const std::string where = spec.line > 0 ? fmt::format("line {}: ", spec.line) : std::string();
-  auto valid_name = [](std::string_view n) {
-    if (n.empty()) {
-      return false;
+  std::vector<std::string> out;
+  auto add = [&](const Status& st) {
+    if (!st) {
+      out.push_back(where + st.error().message);
     }
-    return std::all_of(n.begin(), n.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-    });
   };
-  if (!valid_name(spec.partner)) {
-    return InvalidArgument(
-        "{}partner name '{}' must be letters, digits, '_', '-' or '.' (it becomes the recipient's "
-        "name)",
-        where, spec.partner);
+  // The server's own rules, so that what passes here is not refused after others were created.
+  if (auto st = catalog::ValidateName("recipient", spec.partner, /*allow_dot=*/true); !st) {
+    out.push_back(
+        fmt::format("{}partner: {} (it becomes the recipient's name)", where, st.error().message));
   }
-  if (!valid_name(spec.share)) {
-    return InvalidArgument("{}share name '{}' must be letters, digits, '_', '-' or '.'", where,
-                           spec.share);
+  if (spec.share != spec.partner) {  // a share named after the partner is reported once
+    add(catalog::ValidateName("share", spec.share, /*allow_dot=*/true));
+  }
+  if (!spec.ip_access_list.empty()) {
+    if (auto ips = auth::IpAccessList::Parse(spec.ip_access_list); !ips) {
+      out.push_back(where + "ip_access_list: " + ips.error().message);
+    }
   }
   if (spec.tables.empty()) {
-    return InvalidArgument(
+    out.push_back(fmt::format(
         "{}partner '{}' has no tables: name at least one as catalog.schema.table[=LOCATION]", where,
-        spec.partner);
+        spec.partner));
   }
   std::set<std::string> keys;
   for (const auto& [k, v] : spec.properties) {
     if (!keys.insert(k).second) {
-      return InvalidArgument("{}property '{}' is given twice", where, k);
+      out.push_back(fmt::format("{}property '{}' is given twice", where, k));
     }
   }
   for (const PartitionItem& p : spec.partitions) {
@@ -135,20 +138,28 @@ Status ValidatePartner(const PartnerSpec& spec) {
         ++matches;
       }
     }
-    if (matches != 1) {
-      return InvalidArgument(
+    if (matches != 1 && !spec.tables.empty()) {
+      out.push_back(fmt::format(
           "{}partition filter on '{}' must name exactly one of the partner's tables ({} match); "
           "use the full catalog.schema.table name",
-          where, p.table, matches);
+          where, p.table, matches));
     }
     if (p.from_property && !keys.count(p.value)) {
-      return InvalidArgument(
+      out.push_back(fmt::format(
           "{}partition filter on '{}.{}' reads property '{}', which partner '{}' does not have; "
-          "add it with {}={}",
-          where, p.table, p.column, p.value, spec.partner, p.value, "VALUE");
+          "add it with {}=VALUE",
+          where, p.table, p.column, p.value, spec.partner, p.value));
     }
   }
-  return OkStatus();
+  return out;
+}
+
+Status ValidatePartner(const PartnerSpec& spec) {
+  std::vector<std::string> problems = PartnerProblems(spec);
+  if (problems.empty()) {
+    return OkStatus();
+  }
+  return InvalidArgument("{}", fmt::join(problems, "\n"));
 }
 
 Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
@@ -183,6 +194,7 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
   }
   std::vector<PartnerSpec> out;
   std::set<std::string> seen;
+  std::vector<std::string> problems;  // every row's, reported together
   for (size_t r = first + 1; r < records.size(); ++r) {
     const auto& rec = records[r];
     if (std::all_of(rec.begin(), rec.end(), [](const std::string& f) { return Trim(f).empty(); })) {
@@ -192,10 +204,10 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
     // case; the record number is exact otherwise.
     const int64_t line = static_cast<int64_t>(r) + 1;
     if (rec.size() > records[first].size()) {
-      return InvalidArgument(
-          "CSV line {}: {} fields but the header has {}; quote fields that "
-          "contain commas",
-          line, rec.size(), records[first].size());
+      problems.push_back(
+          fmt::format("line {}: {} fields but the header has {}; quote fields that contain commas",
+                      line, rec.size(), records[first].size()));
+      continue;
     }
     auto cell = [&](const char* name) -> std::string {
       auto it = column.find(name);
@@ -212,17 +224,22 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
       spec.share = spec.partner;
     }
     spec.comment = cell("comment");
+    const size_t before = problems.size();
+    bool tables_unreadable = false;
     for (const std::string& t : SplitList(cell("tables"))) {
       auto item = ParseTableItem(t);
       if (!item) {
-        return InvalidArgument("CSV line {}, column tables: {}", line, item.error().message);
+        problems.push_back(fmt::format("line {}, column tables: {}", line, item.error().message));
+        tables_unreadable = true;
+        continue;
       }
       spec.tables.push_back(std::move(*item));
     }
     for (const std::string& p : SplitList(cell("properties"))) {
       auto kv = ParseProperty(p);
       if (!kv) {
-        return InvalidArgument("CSV line {}, column properties: {}", line, kv.error().message);
+        problems.push_back(fmt::format("line {}, column properties: {}", line, kv.error().message));
+        continue;
       }
       spec.properties.push_back(std::move(*kv));
     }
@@ -230,15 +247,31 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
     for (const std::string& p : SplitList(cell("partitions"))) {
       auto item = ParsePartitionItem(p);
       if (!item) {
-        return InvalidArgument("CSV line {}, column partitions: {}", line, item.error().message);
+        problems.push_back(
+            fmt::format("line {}, column partitions: {}", line, item.error().message));
+        continue;
       }
       spec.partitions.push_back(std::move(*item));
     }
-    LS_RETURN_IF_ERROR(ValidatePartner(spec));
-    if (!seen.insert(ToLower(spec.partner)).second) {
-      return InvalidArgument("CSV line {}: partner '{}' appears a second time", line, spec.partner);
+    for (std::string& p : PartnerProblems(spec)) {
+      if (tables_unreadable && spec.tables.empty() &&
+          p.find("has no tables") != std::string::npos) {
+        continue;  // its tables were given, and are reported above
+      }
+      problems.push_back(std::move(p));
     }
-    out.push_back(std::move(spec));
+    if (!seen.insert(ToLower(spec.partner)).second) {
+      problems.push_back(
+          fmt::format("line {}: partner '{}' appears a second time", line, spec.partner));
+    }
+    if (problems.size() == before) {
+      out.push_back(std::move(spec));
+    }
+  }
+  if (!problems.empty()) {
+    return InvalidArgument("{} problem{} in the file, nothing was sent; fix {} and rerun:\n  {}",
+                           problems.size(), problems.size() == 1 ? "" : "s",
+                           problems.size() == 1 ? "it" : "them all", fmt::join(problems, "\n  "));
   }
   if (out.empty()) {
     return InvalidArgument("the CSV file has a header but no partners");

@@ -31,12 +31,17 @@ Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text);
 
 /// Parse a partners file: a header naming the columns (any order; `partner` required; `share`,
 /// `tables`, `properties`, `ip_access_list`, `partitions`, `comment` optional), then one partner
-/// per line; list cells are separated by ';'. Errors name the line and the column. A partner
-/// named twice is an error.
+/// per line; list cells are separated by ';'. The whole file is checked before anything is sent:
+/// the error lists every problem of every line (line and column named). A partner named twice is
+/// an error.
 Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text);
 
-/// Check a partner's items against each other: names valid, every partition filter naming a
-/// table of the partner.
+/// Every problem of a partner, each prefixed with its CSV line: names valid by the server's rule
+/// (catalog::ValidateName), the IP access list parsed as the server parses it
+/// (auth::IpAccessList), tables given, every partition filter naming one table of the partner
+/// and a property it has. Empty when the partner can be sent.
+std::vector<std::string> PartnerProblems(const PartnerSpec& spec);
+/// PartnerProblems as one error (its lines joined), or OK.
 Status ValidatePartner(const PartnerSpec& spec);
 
 }  // namespace lakeshare::admin::cli

@@ -2,7 +2,9 @@
 // delete, rotate-token, share-permissions.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,18 +66,69 @@ CallResult<Json> PropertiesJson(const std::vector<std::string>& props) {
   return map;
 }
 
+/// "72 hours" (or minutes, for a link living less than an hour).
+std::string Lifetime(int64_t ms) {
+  if (ms >= 3'600'000) {
+    return fmt::format("{} hours", (ms + 1'800'000) / 3'600'000);
+  }
+  return fmt::format("{} minutes", std::max<int64_t>(1, ms / 60'000));
+}
+
+/// One row per bearer token and per issued, unused activation link.
+std::vector<std::vector<std::string>> TokenRows(const Json& r) {
+  std::vector<std::vector<std::string>> rows;
+  std::set<std::string> links;
+  auto str = [](const Json& o, const char* key) {
+    const Json* v = Lookup(o, key);
+    return v ? Cell(*v, key) : std::string();
+  };
+  if (const Json* tokens = Lookup(r, "tokens"); tokens && tokens->is_array()) {
+    for (const Json& t : *tokens) {
+      if (Lookup(t, "activation_url") != nullptr) {  // the link issued by this call
+        links.insert(str(t, "id"));
+        rows.push_back({str(t, "id"), "activation link, unused", str(t, "created_at"),
+                        str(t, "activation_url_expiration_time")});
+      } else {
+        std::string expires = str(t, "expiration_time");
+        rows.push_back({str(t, "id"), "bearer token", str(t, "created_at"),
+                        expires.empty() ? "never" : expires});
+      }
+    }
+  }
+  if (const Json* pending = Lookup(r, "activation_links"); pending && pending->is_array()) {
+    for (const Json& l : *pending) {
+      if (links.insert(str(l, "id")).second) {
+        rows.push_back({str(l, "id"), "activation link, unused", str(l, "created_at"),
+                        str(l, "expiration_time")});
+      }
+    }
+  }
+  return rows;
+}
+
 void PrintRecipient(const Json& r, bool with_link) {
-  PrintObject(WithoutLinks(r), {"tokens"});
-  if (const Json* tokens = Lookup(r, "tokens"); tokens && tokens->is_array() && !tokens->empty()) {
+  PrintObject(WithoutLinks(r), {"tokens", "activation_links"});
+  if (auto rows = TokenRows(r); !rows.empty()) {
     std::printf("\n");
-    PrintRows(*tokens, {{"TOKEN ID", "id"},
-                        {"CREATED", "created_at"},
-                        {"EXPIRES", "expiration_time"},
-                        {"UPDATED", "updated_at"}});
+    std::fputs(FormatTable({"ID", "KIND", "CREATED", "EXPIRES"}, rows).c_str(), stdout);
   }
   const std::string link = ActivationUrl(r);
   if (with_link && !link.empty()) {
-    std::printf("\nactivation link (send it to the partner; it works once):\n  %s\n", link.c_str());
+    std::string expiry;
+    if (const Json* tokens = Lookup(r, "tokens"); tokens && tokens->is_array()) {
+      for (const Json& t : *tokens) {
+        const Json* created = Lookup(t, "created_at");
+        const Json* expires = Lookup(t, "activation_url_expiration_time");
+        if (Lookup(t, "activation_url") && created && expires && created->is_number_integer() &&
+            expires->is_number_integer()) {
+          expiry = fmt::format(" and expires in {} (at {})",
+                               Lifetime(expires->get<int64_t>() - created->get<int64_t>()),
+                               Cell(*expires, "expiration_time"));
+        }
+      }
+    }
+    std::printf("\nactivation link (send it to the partner; it works once%s):\n  %s\n",
+                expiry.c_str(), link.c_str());
   }
 }
 

@@ -103,6 +103,16 @@ std::string PartitionsCell(const Json& partitions) {
   return out;
 }
 
+/// Whether the table's changes are served (history or CDF shared AND the table's change data
+/// feed on), as the server reports it; the sharing flag alone would claim CDF for a table
+/// without a change data feed.
+std::string ChangesCell(const Json& o) {
+  if (const Json* served = Lookup(o, "changes_served"); served && served->is_boolean()) {
+    return served->get<bool>() ? "true" : "false";
+  }
+  return "unknown";
+}
+
 void PrintShare(const Json& share) {
   PrintObject(share, {"objects"});
   if (const Json* objects = Lookup(share, "objects"); objects && objects->is_array()) {
@@ -110,8 +120,7 @@ void PrintShare(const Json& share) {
     std::vector<std::vector<std::string>> rows;
     for (const Json& o : *objects) {
       rows.push_back({Cell(o.value("name", Json())), Cell(o.value("shared_as", Json())),
-                      Cell(o.value("history_data_sharing_status", Json())),
-                      Cell(o.value("cdf_enabled", Json())),
+                      Cell(o.value("history_data_sharing_status", Json())), ChangesCell(o),
                       PartitionsCell(o.value("partitions", Json::array())),
                       Cell(o.value("status", Json()))});
     }
