@@ -254,11 +254,12 @@ def test_onboard_csv(ls: Lakeshare, data: Path, work: Path):
 def test_reissue(ls: Lakeshare, work: Path):
     p = ls.admin("recipients", "rotate-token", "partner050",
                  "--existing-token-expire-in-seconds", "0")
-    check("activation link" in p.stdout, p.stdout)
+    check("activation link" in p.stdout and "expires in 72 hours" in p.stdout, p.stdout)
     p = ls.admin("onboard", "--partner", "partner049", "--share", "retail", "--table",
                  "demo.retail.daily_sales", "--reissue-links")
     check("1 created, 0 already present, 0 failed" in p.stdout and "partner049" in p.stdout,
           p.stdout)
+    check("each works once and expires in 72 hours" in p.stdout, p.stdout)
 
 
 def test_recipient_links(ls: Lakeshare):

@@ -42,5 +42,7 @@ Json DataObject(const std::string& table, bool history, bool cdf, const std::str
 
 /// The activation link of a RecipientInfo: the top-level field, else the newest token's.
 std::string ActivationUrl(const Json& recipient);
+/// "expires in 72 hours (at ...)" for the link of a create / rotate reply; "" when none.
+std::string LinkExpiry(const Json& recipient);
 
 }  // namespace lakeshare::admin::cli

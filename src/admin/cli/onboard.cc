@@ -345,6 +345,7 @@ CallResult<bool> Onboarder::EnsureRecipient(Api& api, const PartnerSpec& spec, P
         return tl::unexpected(r.error());
       }
       out->activation_url = ActivationUrl(*r);
+      out->link_expiry = LinkExpiry(*r);
       *changed = true;
     } else if (!is_activated) {
       out->activation_url = ActivationUrl(*got);
@@ -376,6 +377,7 @@ CallResult<bool> Onboarder::EnsureRecipient(Api& api, const PartnerSpec& spec, P
   }
   Count(kRecipient, true);
   out->activation_url = ActivationUrl(*made);
+  out->link_expiry = LinkExpiry(*made);
   *changed = true;
   return true;
 }

@@ -48,6 +48,7 @@ struct PartnerOutcome {
   int64_t line = 0;
   enum class Status { kCreated, kPresent, kFailed } status = Status::kPresent;
   std::string activation_url;
+  std::string link_expiry;  // "expires in 72 hours (at ...)"
   bool unactivated_without_link = false;
   CallError error;
   std::string step;  // the step that failed

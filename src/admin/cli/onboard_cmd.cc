@@ -437,12 +437,16 @@ int RunOnboard(const OnboardOptions& o) {
                     static_cast<long long>(links_count), (*links)->path().c_str());
       } else {
         std::vector<std::vector<std::string>> lrows;
+        std::string expiry;
         for (const PartnerOutcome& p : outcomes) {
           if (!p.activation_url.empty()) {
             lrows.push_back({p.partner, p.share, p.activation_url});
+            // One lifetime for all ("expires in 72 hours"); each link's own instant differs.
+            expiry = expiry.empty() ? p.link_expiry.substr(0, p.link_expiry.find(" (at")) : expiry;
           }
         }
-        std::printf("\nactivation links (send each to its partner; each works once):\n");
+        std::printf("\nactivation links (send each to its partner; each works once%s):\n",
+                    expiry.empty() ? "" : (" and " + expiry).c_str());
         std::fputs(FormatTable({"PARTNER", "SHARE", "ACTIVATION LINK"}, lrows).c_str(), stdout);
       }
     }

@@ -44,6 +44,35 @@ std::string ActivationUrl(const Json& recipient) {
 
 namespace {
 
+/// "72 hours" (or minutes, for a link living less than an hour).
+std::string Lifetime(int64_t ms) {
+  if (ms >= 3'600'000) {
+    return fmt::format("{} hours", (ms + 1'800'000) / 3'600'000);
+  }
+  return fmt::format("{} minutes", std::max<int64_t>(1, ms / 60'000));
+}
+
+}  // namespace
+
+std::string LinkExpiry(const Json& recipient) {
+  std::string expiry;
+  if (const Json* tokens = Lookup(recipient, "tokens"); tokens && tokens->is_array()) {
+    for (const Json& t : *tokens) {
+      const Json* created = Lookup(t, "created_at");
+      const Json* expires = Lookup(t, "activation_url_expiration_time");
+      if (Lookup(t, "activation_url") && created && expires && created->is_number_integer() &&
+          expires->is_number_integer()) {
+        expiry = fmt::format("expires in {} (at {})",
+                             Lifetime(expires->get<int64_t>() - created->get<int64_t>()),
+                             Cell(*expires, "expiration_time"));
+      }
+    }
+  }
+  return expiry;
+}
+
+namespace {
+
 Json WithoutLinks(Json recipient) {
   recipient.erase("activation_url");
   if (auto it = recipient.find("tokens"); it != recipient.end() && it->is_array()) {
@@ -64,14 +93,6 @@ CallResult<Json> PropertiesJson(const std::vector<std::string>& props) {
     map[kv->first] = kv->second;
   }
   return map;
-}
-
-/// "72 hours" (or minutes, for a link living less than an hour).
-std::string Lifetime(int64_t ms) {
-  if (ms >= 3'600'000) {
-    return fmt::format("{} hours", (ms + 1'800'000) / 3'600'000);
-  }
-  return fmt::format("{} minutes", std::max<int64_t>(1, ms / 60'000));
 }
 
 /// One row per bearer token and per issued, unused activation link.
@@ -114,18 +135,9 @@ void PrintRecipient(const Json& r, bool with_link) {
   }
   const std::string link = ActivationUrl(r);
   if (with_link && !link.empty()) {
-    std::string expiry;
-    if (const Json* tokens = Lookup(r, "tokens"); tokens && tokens->is_array()) {
-      for (const Json& t : *tokens) {
-        const Json* created = Lookup(t, "created_at");
-        const Json* expires = Lookup(t, "activation_url_expiration_time");
-        if (Lookup(t, "activation_url") && created && expires && created->is_number_integer() &&
-            expires->is_number_integer()) {
-          expiry = fmt::format(" and expires in {} (at {})",
-                               Lifetime(expires->get<int64_t>() - created->get<int64_t>()),
-                               Cell(*expires, "expiration_time"));
-        }
-      }
+    std::string expiry = LinkExpiry(r);
+    if (!expiry.empty()) {
+      expiry = " and " + expiry;
     }
     std::printf("\nactivation link (send it to the partner; it works once%s):\n  %s\n",
                 expiry.c_str(), link.c_str());
@@ -320,8 +332,9 @@ void AddRecipientCommands(CLI::App* admin) {
                         name->c_str(), static_cast<long long>(*seconds));
             const std::string link = ActivationUrl(*r);
             if (!link.empty()) {
-              std::printf("new activation link (send it to the partner; it works once):\n  %s\n",
-                          link.c_str());
+              const std::string expiry = LinkExpiry(*r);
+              std::printf("new activation link (send it to the partner; it works once%s):\n  %s\n",
+                          expiry.empty() ? "" : (" and " + expiry).c_str(), link.c_str());
             }
           }
           return {};
