@@ -22,6 +22,7 @@
 #include "app/audit_hooks.h"
 #include "app/federation_setup.h"
 #include "app/materialize_setup.h"
+#include "app/serve_limits.h"
 #include "auth/forwarded_for.h"
 #include "auth/ip_access_list.h"
 #include "auth/secret_token.h"
@@ -76,8 +77,33 @@ Status UseTrustedProxies(http::Router& router, const std::vector<std::string>& p
   return OkStatus();
 }
 
+/// "health listener on HOST:PORT" (the bound port), before the "listening on" line.
+void PrintHealthListener(const HealthListener* health, const std::string& listen) {
+  if (health != nullptr) {
+    std::printf("health listener on %s:%u (/healthz, /readyz, /metrics)\n",
+                listen.substr(0, listen.rfind(':')).c_str(), static_cast<unsigned>(health->port()));
+  }
+}
+
+/// The reply for an Error: the protocol's body, but Unity Catalog's {error_code, message} shape
+/// on management routes, also for refusals made before a handler runs (a missing or wrong token,
+/// an unknown route, a rate limit).
+http::Response PlatformErrorReply(const http::Request& request, const Error& error) {
+  http::Response response = http::ErrorResponse(error, request.request_id());
+  if (request.path().rfind("/api/", 0) == 0) {
+    nlohmann::json body = nlohmann::json::parse(response.body(), nullptr, false);
+    if (body.is_object() && body.contains("errorCode")) {
+      body["error_code"] = body["errorCode"];
+      body.erase("errorCode");
+      response.set_body(body.dump());
+    }
+  }
+  return response;
+}
+
 int RunServe(const std::string& config_path, const std::string& listen_override,
-             const std::vector<std::string>& trusted_proxies, const MaterializeFlags& mflags) {
+             const std::vector<std::string>& trusted_proxies, const MaterializeFlags& mflags,
+             const LimitFlags& limits) {
   // Before any thread exists, so that only WaitForShutdownSignal sees SIGTERM/SIGINT.
   http::BlockShutdownSignals();
   auto config = sharing::LoadSharingConfig(config_path);
@@ -113,6 +139,8 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   if (auto st = (*service)->RegisterRoutes(router); !st) return Fail(st.error());
   router.SetAuthenticator((*service)->MakeAuthenticator());
   if (auto st = UseTrustedProxies(router, trusted_proxies); !st) return Fail(st.error());
+  auto request_limits = InstallRequestLimits(limits, router, metrics, nullptr);
+  if (!request_limits) return Fail(request_limits.error());
 
   http::ServerOptions options;
   options.listen = !listen_override.empty()
@@ -124,19 +152,26 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   if (config->request_timeout_seconds > 0) {
     options.write_timeout = std::chrono::seconds(config->request_timeout_seconds);
   }
+  if (auto st = ApplyConnectionLimits(limits, trusted_proxies, options); !st) {
+    return Fail(st.error());
+  }
   http::Server server(options, router, metrics);
   if (auto st = server.Start(); !st) return Fail(st.error());
+  auto health = HealthListener::Start(limits, options, metrics, nullptr);
+  if (!health) return Fail(health.error());
 
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   std::string base = std::string(config->ssl ? "https://" : "http://") + host + ":" +
                      std::to_string(server.port());
   (*service)->SetBaseUrl(base);
+  PrintHealthListener(health->get(), limits.health_listen);
   std::printf("listening on %s%s\n", base.c_str(), config->endpoint.c_str());
   std::fflush(stdout);
 
   int signal = http::WaitForShutdownSignal();
   std::fprintf(stderr, "signal %d: stopping\n", signal);
+  if (*health) (*health)->BeginStop();
   server.Stop();
   return 0;
 }
@@ -153,6 +188,7 @@ struct PlatformFlags {
   std::string tls_key_file;
   FederationFlags federation;  // --oidc-* (federation_setup.h)
   MaterializeFlags materialize;  // --materialize-* (materialize_setup.h)
+  LimitFlags limits;
 };
 
 /// Write `content` to `path` with mode 0600 (created exclusively: an existing file is kept).
@@ -351,20 +387,9 @@ int RunPlatform(const PlatformFlags& flags) {
     if (path.rfind("/api/", 0) == 0) return management_service->Authenticate(request);
     return sharing_service->Authenticate(request);
   });
-  // Management routes answer every refusal in Unity Catalog's shape, also those made before a
-  // handler runs (a missing or wrong token, an unknown route).
-  router.SetErrorRenderer([](const http::Request& request, const Error& error) {
-    http::Response response = http::ErrorResponse(error, request.request_id());
-    if (request.path().rfind("/api/", 0) == 0) {
-      nlohmann::json body = nlohmann::json::parse(response.body(), nullptr, false);
-      if (body.is_object() && body.contains("errorCode")) {
-        body["error_code"] = body["errorCode"];
-        body.erase("errorCode");
-        response.set_body(body.dump());
-      }
-    }
-    return response;
-  });
+  router.SetErrorRenderer(PlatformErrorReply);
+  auto request_limits = InstallRequestLimits(flags.limits, router, metrics, PlatformErrorReply);
+  if (!request_limits) return Fail(request_limits.error());
   router.Use(MakeDurableAuditMiddleware(&audit));
   router.AddCompletionHook(MakeAuditCompletionHook(&audit));
   if (auto st = UseTrustedProxies(router, flags.trusted_proxies); !st) return Fail(st.error());
@@ -387,8 +412,13 @@ int RunPlatform(const PlatformFlags& flags) {
     }
     return last_ok->load();
   };
+  if (auto st = ApplyConnectionLimits(flags.limits, flags.trusted_proxies, options); !st) {
+    return Fail(st.error());
+  }
   http::Server server(options, router, metrics);
   if (auto st = server.Start(); !st) return Fail(st.error());
+  auto health = HealthListener::Start(flags.limits, options, metrics, options.readiness);
+  if (!health) return Fail(health.error());
 
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
@@ -397,11 +427,13 @@ int RunPlatform(const PlatformFlags& flags) {
   (*service)->SetBaseUrl(base);
   std::printf("metastore: %s\n", flags.metastore.empty() ? metastore_url.c_str() : "PostgreSQL");
   std::printf("management API: %s/api/2.1/unity-catalog\n", base.c_str());
+  PrintHealthListener(health->get(), flags.limits.health_listen);
   std::printf("listening on %s%s\n", base.c_str(), sharing_options.endpoint.c_str());
   std::fflush(stdout);
 
   int signal = http::WaitForShutdownSignal();
   std::fprintf(stderr, "signal %d: stopping\n", signal);
+  if (*health) (*health)->BeginStop();
   server.Stop();
   audit.Stop();
   if (audit.dropped() > 0) {
@@ -462,6 +494,7 @@ void AddServeCommand(CLI::App& root) {
   tls_key->needs(tls_cert)->needs(data_dir_option);
   AddFederationFlags(*serve, platform->federation);
   AddMaterializeFlags(*serve, platform->materialize);
+  AddLimitFlags(*serve, platform->limits);
   serve->callback([=] {
     if (!platform->data_dir.empty()) {
       if (!listen->empty()) platform->listen = *listen;
@@ -474,7 +507,8 @@ void AddServeCommand(CLI::App& root) {
                    "FILE (a reference-server YAML file)\n");
       std::exit(2);
     }
-    std::exit(RunServe(*config, *listen, *trusted_proxies, platform->materialize));
+    std::exit(RunServe(*config, *listen, *trusted_proxies, platform->materialize,
+                       platform->limits));
   });
 }
 

@@ -1,5 +1,6 @@
 # `lakeshare serve` (serve_command.cc): included by src/app/CMakeLists.txt.
 target_sources(lakeshare PRIVATE ${CMAKE_CURRENT_LIST_DIR}/serve_command.cc
+                                 ${CMAKE_CURRENT_LIST_DIR}/serve_limits.cc
                                  ${CMAKE_CURRENT_LIST_DIR}/audit_hooks.cc
                                  ${CMAKE_CURRENT_LIST_DIR}/federation_setup.cc
                                  ${CMAKE_CURRENT_LIST_DIR}/materialize_setup.cc)

@@ -9,9 +9,13 @@ void RegisterBuiltinRoutes(ServerCore& server) {
   ServerCore* core = &server;
   RouteOptions open{.authenticate = false};
   if (!router.HasRoute("GET", "/healthz")) {
-    (void)router.Handle(
-        "GET", "/healthz",
-        [](Request&) -> Result<Response> { return Response::Json("{\"status\":\"ok\"}"); }, open);
+    server.inline_health =
+        router
+            .Handle(
+                "GET", "/healthz",
+                [](Request&) -> Result<Response> { return Response::Json("{\"status\":\"ok\"}"); },
+                open)
+            .has_value();
   }
   if (!router.HasRoute("GET", "/readyz")) {
     (void)router.Handle(

@@ -39,10 +39,13 @@ class Session final : public SessionBase {
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  Session(ServerCore& server, tcp::socket&& socket)
+  Session(ServerCore& server, tcp::socket&& socket, std::string limit_key)
       : server_(server),
         remote_(RemoteAddressOf(socket)),
-        stream_(MakeStream(std::move(socket), server.ssl.get())) {
+        stream_(MakeStream(std::move(socket), server.ssl.get())),
+        opened_(Clock::now()) {
+    this->limit_key = std::move(limit_key);
+    waiting_since_ns.store(SteadyNowNs(), std::memory_order_relaxed);
     server_.connections_open.Add({}, 1);
     server_.connections_total.Inc();
   }
@@ -74,6 +77,16 @@ class Session final : public SessionBase {
 
   void ForceClose() override {
     net::post(stream_.get_executor(), [self = Self()] { self->CloseNow(); });
+  }
+
+  void EvictIfWaiting() override {
+    net::post(stream_.get_executor(), [self = Self()] {
+      if (!self->closed_ && self->waiting_since_ns.load(std::memory_order_relaxed) != 0) {
+        self->server_.connections_evicted.Inc();
+        self->CloseNow();
+      }
+      --self->server_.evictions_pending;
+    });
   }
 
   void PostWriteChunk(bool head) override {
@@ -131,11 +144,14 @@ class Session final : public SessionBase {
       CloseNow();
       return;
     }
+    // The handshake and the first request head share head_timeout from accept.
+    head_deadline_ = opened_ + std::min(server_.options.head_timeout, server_.options.read_timeout);
     if constexpr (kTls) {
-      Tcp().expires_after(server_.options.read_timeout);
+      Tcp().expires_at(head_deadline_);
       stream_.async_handshake(net::ssl::stream_base::server, [self = Self()](beast::error_code ec) {
         self->Guard([&] {
           if (ec) {
+            self->CountHeadTimeout(ec);
             self->CloseNow();
             return;
           }
@@ -162,28 +178,60 @@ class Session final : public SessionBase {
         static_cast<uint32_t>(std::min<size_t>(server_.options.max_header_bytes, UINT32_MAX)));
     parser_->body_limit(static_cast<uint64_t>(server_.options.max_body_bytes));
     continue_sent_ = false;
+    head_seen_ = false;
+    waiting_since_ns.store(SteadyNowNs(), std::memory_order_relaxed);
     if (buffer_.size() > 0) {
       // Pipelined bytes already arrived: the request has started.
-      phase_ = Phase::kReading;
-      Tcp().expires_after(server_.options.read_timeout);
-      ReadMore();
+      StartReading();
       return;
     }
-    // Wait for the first byte under the idle timeout, then give the whole request read_timeout.
+    // Wait for the first byte: a new connection within its head deadline, a kept-alive one
+    // under the idle timeout.
     phase_ = Phase::kIdle;
-    Tcp().expires_after(server_.options.idle_timeout);
+    if (served.load(std::memory_order_relaxed)) {
+      Tcp().expires_after(server_.options.idle_timeout);
+    } else {
+      Tcp().expires_at(std::min(head_deadline_, opened_ + server_.options.idle_timeout));
+    }
     stream_.async_read_some(buffer_.prepare(8192), [self = Self()](beast::error_code ec, size_t n) {
       self->Guard([&] {
         self->buffer_.commit(n);
         if (ec) {
-          self->CloseNow();  // peer closed, idle timeout, or drain
+          self->CountHeadTimeout(ec);
+          self->CloseNow();  // peer closed, timeout, or drain
           return;
         }
-        self->phase_ = Phase::kReading;
-        self->Tcp().expires_after(self->server_.options.read_timeout);
-        self->ReadMore();
+        self->StartReading();
       });
     });
+  }
+
+  /// The first bytes of a request are here: its head must be complete by the head deadline (for
+  /// a new connection, counted from accept), the whole request within read_timeout.
+  void StartReading() {
+    phase_ = Phase::kReading;
+    Clock::time_point now = Clock::now();
+    request_deadline_ = now + server_.options.read_timeout;
+    if (served.load(std::memory_order_relaxed)) {
+      head_deadline_ = now + server_.options.head_timeout;
+    }
+    Tcp().expires_at(std::min(head_deadline_, request_deadline_));
+    ReadMore();
+  }
+
+  /// The request head is complete: the connection is busy, the body has until read_timeout.
+  void OnHeadReceived() {
+    head_seen_ = true;
+    served.store(true, std::memory_order_relaxed);
+    waiting_since_ns.store(0, std::memory_order_relaxed);
+    Tcp().expires_at(request_deadline_);
+  }
+
+  void CountHeadTimeout(beast::error_code ec) {
+    if (ec == beast::error::timeout && !head_seen_ &&
+        (phase_ != Phase::kIdle || !served.load(std::memory_order_relaxed))) {
+      server_.head_timeouts.Inc();
+    }
   }
 
   void ReadMore() {
@@ -203,9 +251,13 @@ class Session final : public SessionBase {
                  ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
         Reject(400, "Malformed HTTP request");
       } else {
+        CountHeadTimeout(ec);
         CloseNow();  // timeout, reset, EOF mid-request: nobody to answer
       }
       return;
+    }
+    if (!head_seen_ && parser_->is_header_done()) {
+      OnHeadReceived();
     }
     if (!parser_->is_done()) {
       if (parser_->is_header_done() && !continue_sent_) {
@@ -279,6 +331,10 @@ class Session final : public SessionBase {
       return;
     }
     request_ = std::make_shared<Request>(std::move(*created));
+    if (server_.inline_health && request_->method() == "GET" && request_->path() == "/healthz") {
+      Handle();  // the builtin probe never blocks: answer it even when every handler is busy
+      return;
+    }
     net::post(*server_.pool, [self = Self()] { self->Handle(); });
   }
 
@@ -644,6 +700,10 @@ class Session final : public SessionBase {
   Phase phase_ = Phase::kStarting;
   bool closed_ = false;
   bool continue_sent_ = false;
+  bool head_seen_ = false;  // the current request's head is complete
+  Clock::time_point opened_;
+  Clock::time_point head_deadline_;
+  Clock::time_point request_deadline_;
 
   // The current exchange (strand, and the handler pool while phase_ is kHandling).
   std::shared_ptr<Request> request_;
@@ -674,13 +734,13 @@ using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace
 
-void StartConnection(ServerCore& server, tcp::socket socket) {
+void StartConnection(ServerCore& server, tcp::socket socket, std::string limit_key) {
   if (server.ssl) {
-    auto session = std::make_shared<TlsSession>(server, std::move(socket));
+    auto session = std::make_shared<TlsSession>(server, std::move(socket), std::move(limit_key));
     server.Register(session);
     session->Start();
   } else {
-    auto session = std::make_shared<PlainSession>(server, std::move(socket));
+    auto session = std::make_shared<PlainSession>(server, std::move(socket), std::move(limit_key));
     server.Register(session);
     session->Start();
   }

@@ -6,10 +6,26 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <string>
+#include <tuple>
 
+#include "http/address_key.h"
+#include "http/error_response.h"
 #include "http/server_core_internal.h"
 
 namespace lakeshare::http::internal {
+namespace {
+
+/// A whole HTTP/1.1 reply refusing a connection before any request was read.
+std::string CannedRefusal(int status, std::string_view reason, std::string_view code,
+                          std::string_view message) {
+  std::string body = ErrorBody(code, message);
+  return fmt::format(
+      "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: {}\r\n\r\n{}",
+      status, reason, body.size(), body);
+}
+
+}  // namespace
 
 std::string RemoteAddressOf(const tcp::socket& socket) {
   beast::error_code ec;
@@ -116,20 +132,111 @@ void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  bool full;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    full = sessions.size() >= options.max_connections;
-  }
-  if (full || draining) {
+  if (draining) {
     beast::error_code ignored;
     socket.close(ignored);
+    DoAccept();
+    return;
+  }
+  std::string address = RemoteAddressOf(socket);
+  std::string key;
+  if (options.max_connections_per_address > 0 &&
+      !(options.connection_limit_exempt && options.connection_limit_exempt(address))) {
+    key = AddressLimitKey(address);
+  }
+  std::string_view refusal;
+  size_t open = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    open = sessions.size();
+    if (!key.empty()) {
+      auto it = per_address.find(key);
+      if (it != per_address.end() && it->second >= options.max_connections_per_address) {
+        refusal = "per_address";
+      }
+    }
+    if (refusal.empty() && open >= options.max_connections) {
+      refusal = "max_connections";
+    }
+  }
+  // Near the limit, make room before it is reached: close what waits longest for a request.
+  size_t reserve = std::max<size_t>(1, options.max_connections / 10);
+  if (open + reserve >= options.max_connections && evictions_pending.load() == 0) {
+    EvictWaiting(std::max<size_t>(1, options.max_connections / 100));
+  }
+  if (!refusal.empty()) {
+    Refuse(socket, refusal);
   } else {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    StartConnection(*this, std::move(socket));
+    StartConnection(*this, std::move(socket), std::move(key));
   }
   DoAccept();
+}
+
+void ServerCore::Refuse(tcp::socket& socket, std::string_view reason) {
+  connections_refused.Inc({std::string(reason)});
+  if (!ssl) {
+    // Best effort, never waiting: a client that reads gets a reason and a time to retry.
+    static const std::string kPerAddress = CannedRefusal(
+        429, "Too Many Requests", "RESOURCE_EXHAUSTED",
+        "Too many open connections from your address; close idle connections and retry");
+    static const std::string kFull =
+        CannedRefusal(503, "Service Unavailable", "TEMPORARILY_UNAVAILABLE",
+                      "The server has too many open connections; retry in a few seconds");
+    const std::string& reply = reason == "per_address" ? kPerAddress : kFull;
+    beast::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(net::buffer(reply), ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  beast::error_code ignored;
+  socket.close(ignored);
+  // One log line per 10 s at most: a flood of connections must not become a flood of lines.
+  ++refusals_unlogged;
+  int64_t now = SteadyNowNs();
+  if (now - refusal_logged_ns >= 10'000'000'000) {
+    Log(JsonLine("warn", "connections_refused")
+            .Str("last_reason", reason)
+            .Int("count", static_cast<int64_t>(refusals_unlogged))
+            .Take());
+    refusals_unlogged = 0;
+    refusal_logged_ns = now;
+  }
+}
+
+void ServerCore::EvictWaiting(size_t count) {
+  struct Candidate {
+    bool served;
+    int64_t since;
+    std::shared_ptr<SessionBase> session;
+  };
+  std::vector<Candidate> candidates;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& [raw, weak] : sessions) {
+      int64_t since = raw->waiting_since_ns.load(std::memory_order_relaxed);
+      if (since == 0) {
+        continue;
+      }
+      if (auto session = weak.lock()) {
+        candidates.push_back({raw->served.load(std::memory_order_relaxed), since, session});
+      }
+    }
+  }
+  count = std::min(count, candidates.size());
+  if (count == 0) {
+    return;
+  }
+  // Never-served connections first, then the longest waiting.
+  std::nth_element(candidates.begin(), candidates.begin() + static_cast<long>(count - 1),
+                   candidates.end(), [](const Candidate& a, const Candidate& b) {
+                     return std::tie(a.served, a.since) < std::tie(b.served, b.since);
+                   });
+  evictions_pending += count;
+  for (size_t i = 0; i < count; ++i) {
+    candidates[i].session->EvictIfWaiting();
+  }
 }
 
 }  // namespace lakeshare::http::internal

@@ -202,6 +202,10 @@ bool Router::HasRoute(std::string_view method, std::string_view pattern) const {
 
 void Router::Use(Middleware middleware) { middlewares_.push_back(std::move(middleware)); }
 
+void Router::UseBeforeRouting(Middleware middleware) {
+  early_middlewares_.push_back(std::move(middleware));
+}
+
 void Router::SetAuthenticator(Authenticator authenticator) {
   authenticator_ = std::move(authenticator);
 }
@@ -220,6 +224,14 @@ Result<Response> Router::RunChain(size_t index, Request& request, const Handler&
   return middlewares_[index](request, next);
 }
 
+Result<Response> Router::RunEarly(size_t index, Request& request, const Handler& rest) const {
+  if (index == early_middlewares_.size()) {
+    return rest(request);
+  }
+  Handler next = [this, index, &rest](Request& r) { return RunEarly(index + 1, r, rest); };
+  return early_middlewares_[index](request, next);
+}
+
 Response Router::Dispatch(Request& request) const {
   // 0. Client address.
   if (client_address_) {
@@ -230,7 +242,8 @@ Response Router::Dispatch(Request& request) const {
   request.set_request_id(client_id != nullptr && IsSaneRequestId(*client_id) ? *client_id
                                                                              : NewRequestId());
 
-  Result<Response> result = [&]() -> Result<Response> {
+  // 1b-5. Early middlewares, then routing, authentication, middlewares and the handler.
+  const Handler rest = [&](Request&) -> Result<Response> {
     // 2. Routing.
     const std::vector<std::string>& segments = request.path_segments();
     size_t count = segments.size();
@@ -293,7 +306,8 @@ Response Router::Dispatch(Request& request) const {
     }
     // 4-5. Middlewares and handler.
     return RunChain(0, request, best->handler);
-  }();
+  };
+  Result<Response> result = RunEarly(0, request, rest);
 
   // 6. Error mapping.
   Response response = result            ? std::move(*result)

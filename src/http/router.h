@@ -7,6 +7,8 @@
 //      later step, the access log and the audit see the client;
 //   1. request id: a sane client X-Request-Id is kept, otherwise one is generated; it is echoed
 //      in the X-Request-Id response header and names the request in every log line;
+//   1b. early middlewares in the order of UseBeforeRouting() (request limits: what they refuse
+//      costs no routing and no credential check); they see no route and no principal yet;
 //   2. routing: no pattern matches -> 404, a pattern matches but not the method -> 405 + Allow;
 //      HEAD runs the HEAD route if there is one, otherwise the GET route (the server drops the
 //      body);
@@ -117,6 +119,8 @@ class Router {
   bool HasRoute(std::string_view method, std::string_view pattern) const;
 
   void Use(Middleware middleware);
+  /// Add a step-1b middleware (see the pipeline above).
+  void UseBeforeRouting(Middleware middleware);
   void SetAuthenticator(Authenticator authenticator);
   void AddCompletionHook(CompletionHook hook);
   /// Replace step 6's rendering of errors (default: ErrorResponse, the protocol's body). Lets an
@@ -139,12 +143,14 @@ class Router {
   struct Route;
   std::vector<Route> routes_;
   std::vector<Middleware> middlewares_;
+  std::vector<Middleware> early_middlewares_;
   Authenticator authenticator_;
   std::vector<CompletionHook> completion_hooks_;
   ErrorRenderer error_renderer_;
   ClientAddressResolver client_address_;
 
   Result<Response> RunChain(size_t index, Request& request, const Handler& handler) const;
+  Result<Response> RunEarly(size_t index, Request& request, const Handler& rest) const;
 };
 
 /// Whether a client-supplied request id is safe to adopt and log: 1-128 characters of

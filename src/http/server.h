@@ -6,10 +6,23 @@
 // serves /healthz, /readyz and /metrics (unauthenticated).
 //
 // Limits and timeouts: a request head over max_header_bytes gets 431, a body over max_body_bytes
-// 413, unparsable HTTP 400 (each closes the connection). A started request must arrive within
-// read_timeout, an idle keep-alive connection is closed after idle_timeout, and each write
-// (a whole response, or one chunk of a stream) must finish within write_timeout, else the
-// connection is dropped. An exception escaping a handler is logged and answered with 500.
+// 413, unparsable HTTP 400 (each closes the connection). A new connection must send a complete
+// request head within head_timeout (slowloris, idle sockets), a started request must arrive
+// within read_timeout (its head within head_timeout of its first byte), an idle keep-alive
+// connection is closed after idle_timeout, and each write (a whole response, or one chunk of a
+// stream) must finish within write_timeout, else the connection is dropped. An exception
+// escaping a handler is logged and answered with 500.
+//
+// Connection limits (issue 10, "idle sockets lock everyone out"): at most max_connections open,
+// and at most max_connections_per_address from one client address (IPv6: one /64, see
+// address_key.h; addresses for which connection_limit_exempt is true, such as a load balancer,
+// count toward max_connections only). A connection over either limit is refused right after
+// accept with a best-effort 429 (per address) or 503 (server full) and Retry-After, then closed.
+// When the open connections reach 90% of max_connections, the ones that have waited longest for
+// a request head (never-served ones first) are closed to make room, so sockets that send nothing
+// cannot keep new clients out. GET /healthz is answered on the network thread, without waiting
+// for a handler thread. Metrics: lakeshare_http_connections_refused_total{reason},
+// lakeshare_http_connections_evicted_total, lakeshare_http_head_timeouts_total.
 //
 // Lifetime and thread-safety: `router` and `metrics` must outlive the server. Start and Stop are
 // called from one controlling thread; port() is thread-safe. Stop is graceful: it stops
@@ -46,6 +59,9 @@ struct ServerOptions {
   int handler_threads = 0;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
+  /// A connection's first request head must be complete this long after accept; a later one
+  /// this long after its first byte.
+  std::chrono::milliseconds head_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
@@ -53,8 +69,12 @@ struct ServerOptions {
   /// rather than 64: a 113 MB /query response then takes 4x fewer producer/network hand-offs
   /// (futex calls 16k -> 4.5k per response, bench/30_sharing_vs_nginx.sh).
   size_t stream_chunk_bytes = 256 * 1024;
-  /// Further connections are closed right after accept.
+  /// Further connections are refused right after accept (see the file comment).
   size_t max_connections = 10'000;
+  /// Connections from one client address (IPv6: one /64) at most; 0: no per-address limit.
+  size_t max_connections_per_address = 256;
+  /// Addresses exempt from max_connections_per_address (e.g. trusted proxies); null: none.
+  std::function<bool(std::string_view address)> connection_limit_exempt{};
   /// PEM files; when both are set the server speaks HTTPS only.
   std::string tls_cert_file{};
   std::string tls_key_file{};

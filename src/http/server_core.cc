@@ -29,17 +29,35 @@ ServerCore::ServerCore(ServerOptions opts, Router& r, MetricsRegistry& m)
       connections_open(
           m.AddGauge("lakeshare_http_connections_open", "Client connections currently open.")),
       connections_total(
-          m.AddCounter("lakeshare_http_connections_total", "Client connections accepted.")) {}
+          m.AddCounter("lakeshare_http_connections_total", "Client connections accepted.")),
+      connections_refused(m.AddCounter(
+          "lakeshare_http_connections_refused_total",
+          "Connections refused right after accept, by reason (per_address, max_connections).",
+          {"reason"})),
+      connections_evicted(m.AddCounter(
+          "lakeshare_http_connections_evicted_total",
+          "Connections waiting for a request head closed to make room near max_connections.")),
+      head_timeouts(m.AddCounter(
+          "lakeshare_http_head_timeouts_total",
+          "Connections closed because a request head did not arrive within head_timeout.")) {}
 
 void ServerCore::Register(const std::shared_ptr<SessionBase>& session) {
   std::lock_guard<std::mutex> lock(mu);
   sessions.emplace(session.get(), session);
+  if (!session->limit_key.empty()) {
+    ++per_address[session->limit_key];
+  }
 }
 
 void ServerCore::Unregister(SessionBase* session) {
   {
     std::lock_guard<std::mutex> lock(mu);
-    sessions.erase(session);
+    if (sessions.erase(session) > 0 && !session->limit_key.empty()) {
+      auto it = per_address.find(session->limit_key);
+      if (it != per_address.end() && --it->second == 0) {
+        per_address.erase(it);
+      }
+    }
   }
   sessions_cv.notify_all();
 }

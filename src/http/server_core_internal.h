@@ -50,7 +50,23 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual void ForceClose() = 0;
   /// Write StreamState::sending (after the response head when `head` is true).
   virtual void PostWriteChunk(bool head) = 0;
+  /// Close the connection if it still waits for a request head (room under pressure).
+  virtual void EvictIfWaiting() = 0;
+
+  /// Since when (steady clock, ns) the connection waits for a request head; 0 while a request
+  /// is handled or answered. Written on the connection's strand, read by the acceptor.
+  std::atomic<int64_t> waiting_since_ns{0};
+  /// Whether a request head ever arrived on this connection.
+  std::atomic<bool> served{false};
+  /// The per-address limit key (address_key.h); "" when not counted. Constant once registered.
+  std::string limit_key;
 };
+
+/// Now on the steady clock, in nanoseconds.
+inline int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
 
 /// Everything the server shares with its connections.
 struct ServerCore {
@@ -72,6 +88,10 @@ struct ServerCore {
   Status Listen();
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
+  /// Refuse an accepted connection over a limit (`reason`: per_address, max_connections).
+  void Refuse(tcp::socket& socket, std::string_view reason);
+  /// Close up to `count` connections that wait longest for a request head.
+  void EvictWaiting(size_t count);
   void RunIo();
 
   ServerOptions options;
@@ -85,11 +105,21 @@ struct ServerCore {
   Gauge& in_flight;
   Gauge& connections_open;
   Counter& connections_total;
+  Counter& connections_refused;
+  Counter& connections_evicted;
+  Counter& head_timeouts;
 
   // Declared before the io_context: sessions destroyed with it still unregister here.
   std::mutex mu;
   std::condition_variable sessions_cv;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
+  std::unordered_map<std::string, size_t> per_address;  // open connections by key; guarded by mu
+  std::atomic<size_t> evictions_pending{0};
+  // Refusals not yet logged, and when the last log line went out (acceptor strand only).
+  uint64_t refusals_unlogged = 0;
+  int64_t refusal_logged_ns = 0;
+  /// GET /healthz is the builtin one: answer it on the network thread.
+  bool inline_health = false;
 
   std::atomic<bool> draining{false};
   std::atomic<uint16_t> bound_port{0};
@@ -117,9 +147,9 @@ Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen);
 Result<std::unique_ptr<net::ssl::context>> MakeServerTlsContext(const std::string& cert_file,
                                                                 const std::string& key_file);
 
-/// Serve one accepted connection (plain or TLS, as `server.ssl` says) until it closes
-/// (connection.cc).
-void StartConnection(ServerCore& server, tcp::socket socket);
+/// Serve one accepted connection (plain or TLS, as `server.ssl` says) until it closes; it counts
+/// under `limit_key` (connection.cc).
+void StartConnection(ServerCore& server, tcp::socket socket, std::string limit_key);
 
 /// Register /healthz, /readyz and /metrics on `server.router` unless already registered
 /// (builtin_routes.cc).

@@ -50,6 +50,7 @@ class PlatformServer:
         self.proc = None
         self.base = None
         self.endpoint = None
+        self.startup_lines = []  # stdout lines up to "listening on"
 
     def start(self):
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -73,6 +74,7 @@ class PlatformServer:
                 raise RuntimeError(f"server exited (rc={self.proc.returncode}); see {self.log_path}:\n"
                                    + self.log_path.read_text()[-2000:])
             line = line.strip()
+            self.startup_lines.append(line)
             if line.startswith("listening on "):
                 self.endpoint = line[len("listening on "):]
                 self.base = self.endpoint[: self.endpoint.index("/", len("http://"))]

@@ -1,0 +1,167 @@
+#include "app/serve_limits.h"
+
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdio>
+
+#include "auth/ip_access_list.h"
+
+namespace lakeshare::app {
+namespace {
+
+/// File descriptors kept for everything but client connections (metastore, table files, logs).
+constexpr size_t kSpareFiles = 512;
+
+Result<double> ParseNumber(std::string_view text, std::string_view flag) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0) || value > 1e9) {
+    return InvalidArgument("{}: '{}' is not a number of requests per second (e.g. 100 or 100:300)",
+                           flag, text);
+  }
+  return value;
+}
+
+}  // namespace
+
+void AddLimitFlags(CLI::App& serve, LimitFlags& flags) {
+  serve.add_option("--max-connections", flags.max_connections,
+                   "Open client connections at most (default 10000); near it, connections that "
+                   "have sent no request the longest are closed to make room");
+  serve.add_option("--max-connections-per-address", flags.max_connections_per_address,
+                   "Open connections from one client address at most, IPv6 counted per /64 "
+                   "(default 256; 0: no limit; --trusted-proxy addresses are exempt)");
+  serve.add_option("--head-timeout-seconds", flags.head_timeout_seconds,
+                   "A new connection must send a complete request head within this time "
+                   "(default 10)");
+  serve.add_option("--rate-limit-per-address", flags.rate_per_address,
+                   "RATE[:BURST] requests per second from one client address, checked before "
+                   "authentication (default 1000:2000; 0: off); over it: 429 + Retry-After");
+  serve.add_option("--rate-limit-per-recipient", flags.rate_per_recipient,
+                   "RATE[:BURST] requests per second of one recipient, whatever its addresses "
+                   "(default 100:300; 0: off); over it: 429 + Retry-After");
+  serve.add_option("--health-listen", flags.health_listen,
+                   "HOST:PORT of a second listener serving only /healthz, /readyz and /metrics "
+                   "(for load balancers and monitoring; default: none)");
+}
+
+Result<http::RateLimit> ParseRateLimit(std::string_view text, std::string_view flag) {
+  size_t colon = text.find(':');
+  LS_ASSIGN_OR_RETURN(double rate, ParseNumber(text.substr(0, colon), flag));
+  double burst = 2 * rate;
+  if (colon != std::string_view::npos) {
+    LS_ASSIGN_OR_RETURN(burst, ParseNumber(text.substr(colon + 1), flag));
+    if (rate > 0 && burst < 1) {
+      return InvalidArgument("{}: the burst in '{}' must be at least 1", flag, text);
+    }
+  }
+  return http::RateLimit{.per_second = rate, .burst = std::max(1.0, burst)};
+}
+
+Status ApplyConnectionLimits(const LimitFlags& flags,
+                             const std::vector<std::string>& trusted_proxies,
+                             http::ServerOptions& options) {
+  if (flags.max_connections == 0) {
+    return InvalidArgument("--max-connections must be at least 1");
+  }
+  if (flags.head_timeout_seconds <= 0) {
+    return InvalidArgument("--head-timeout-seconds must be at least 1");
+  }
+  options.max_connections = flags.max_connections;
+  options.max_connections_per_address = flags.max_connections_per_address;
+  options.head_timeout = std::chrono::seconds(flags.head_timeout_seconds);
+  if (!trusted_proxies.empty()) {
+    auto parsed = auth::IpAccessList::Parse(trusted_proxies);
+    if (!parsed) {
+      return InvalidArgument("--trusted-proxy: {}", parsed.error().message);
+    }
+    auto proxies = std::make_shared<const auth::IpAccessList>(std::move(*parsed));
+    options.connection_limit_exempt = [proxies](std::string_view address) {
+      return proxies->Allows(address);
+    };
+  }
+  // Every connection is a file descriptor: take what the system allows, and fit into it.
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    if (limit.rlim_cur < limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &limit);
+      getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur != RLIM_INFINITY &&
+        options.max_connections + kSpareFiles > static_cast<size_t>(limit.rlim_cur)) {
+      size_t fit = limit.rlim_cur > 2 * kSpareFiles ? limit.rlim_cur - kSpareFiles
+                                                    : std::max<size_t>(1, limit.rlim_cur / 2);
+      std::fprintf(stderr,
+                   "warning: the open-file limit (%llu) leaves room for %zu connections, not "
+                   "--max-connections %zu; raise it (ulimit -n, LimitNOFILE=) to serve more\n",
+                   static_cast<unsigned long long>(limit.rlim_cur), fit, options.max_connections);
+      options.max_connections = fit;
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::unique_ptr<http::RequestLimits>> InstallRequestLimits(const LimitFlags& flags,
+                                                                  http::Router& router,
+                                                                  http::MetricsRegistry& metrics,
+                                                                  http::ErrorRenderer renderer) {
+  http::RequestLimitOptions options;
+  LS_ASSIGN_OR_RETURN(options.per_address,
+                      ParseRateLimit(flags.rate_per_address, "--rate-limit-per-address"));
+  LS_ASSIGN_OR_RETURN(options.per_principal,
+                      ParseRateLimit(flags.rate_per_recipient, "--rate-limit-per-recipient"));
+  options.principal_key = [](const http::Request& request) -> std::string {
+    const std::string& principal = request.principal();
+    return principal.rfind("recipient:", 0) == 0 ? principal : std::string();
+  };
+  options.renderer = std::move(renderer);
+  auto limits = std::make_unique<http::RequestLimits>(std::move(options), metrics);
+  router.UseBeforeRouting(limits->AddressMiddleware());
+  router.Use(limits->PrincipalMiddleware());
+  return limits;
+}
+
+Result<std::unique_ptr<HealthListener>> HealthListener::Start(
+    const LimitFlags& flags, const http::ServerOptions& main_options,
+    http::MetricsRegistry& metrics, std::function<bool()> readiness) {
+  if (flags.health_listen.empty()) {
+    return std::unique_ptr<HealthListener>();
+  }
+  std::unique_ptr<HealthListener> listener(new HealthListener());
+  listener->router_ = std::make_unique<http::Router>();
+  http::ServerOptions options;
+  options.listen = flags.health_listen;
+  options.io_threads = 1;
+  options.handler_threads = 2;
+  options.max_connections = 64;
+  options.max_connections_per_address = 16;
+  options.head_timeout = main_options.head_timeout;
+  options.log_sink = main_options.log_sink;
+  options.access_log = false;  // probes every few seconds would drown the access log
+  auto stopping = listener->stopping_;
+  options.readiness = [stopping, readiness = std::move(readiness)] {
+    return !stopping->load() && (!readiness || readiness());
+  };
+  listener->server_ =
+      std::make_unique<http::Server>(std::move(options), *listener->router_, metrics);
+  if (auto st = listener->server_->Start(); !st) {
+    return MakeError(st.error().code, "--health-listen: " + st.error().message);
+  }
+  return listener;
+}
+
+HealthListener::~HealthListener() { Stop(); }
+
+void HealthListener::Stop() {
+  BeginStop();
+  if (server_) {
+    server_->Stop(std::chrono::milliseconds(1000));
+  }
+}
+
+uint16_t HealthListener::port() const { return server_ ? server_->port() : 0; }
+
+}  // namespace lakeshare::app

@@ -1,0 +1,85 @@
+// The network abuse limits of `lakeshare serve` (issue 10): flags, and their wiring into the
+// http server and router. Connection limits (per address, total, head timeout) go into
+// ServerOptions; request rate limits (per address before authentication, per recipient after
+// it) become router middlewares; --health-listen starts a second listener that serves only
+// /healthz, /readyz and /metrics, so probes are answered whatever the main port goes through.
+// docs/guides/provider.md ("Network limits") and docs/security.md describe them for operators.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "http/metrics.h"
+#include "http/rate_limiter.h"
+#include "http/request_limits.h"
+#include "http/router.h"
+#include "http/server.h"
+
+namespace CLI {
+class App;
+}
+
+namespace lakeshare::app {
+
+struct LimitFlags {
+  size_t max_connections = 10'000;
+  size_t max_connections_per_address = 256;
+  int64_t head_timeout_seconds = 10;
+  /// RATE[:BURST] requests per second; "0" turns the limit off.
+  std::string rate_per_address = "1000:2000";
+  std::string rate_per_recipient = "100:300";
+  /// HOST:PORT of the separate health listener; empty: none.
+  std::string health_listen;
+};
+
+/// Register the flags on `serve`; `flags` must outlive the command line parsing.
+void AddLimitFlags(CLI::App& serve, LimitFlags& flags);
+
+/// "RATE" or "RATE:BURST" (requests per second, burst defaults to twice the rate); "0" is off.
+Result<http::RateLimit> ParseRateLimit(std::string_view text, std::string_view flag);
+
+/// Set the connection limits of `options`; addresses in `trusted_proxies` (CIDRs) are exempt
+/// from the per-address connection limit. Raises the process's open-file limit to its hard
+/// limit and lowers max_connections (with a warning) when even that is too small.
+Status ApplyConnectionLimits(const LimitFlags& flags,
+                             const std::vector<std::string>& trusted_proxies,
+                             http::ServerOptions& options);
+
+/// Create the request rate limits and install them on `router`: per address before routing,
+/// per recipient (principals "recipient:NAME") after authentication. `renderer` shapes the 429
+/// (null: the protocol's error body). The result must outlive the router's use.
+Result<std::unique_ptr<http::RequestLimits>> InstallRequestLimits(const LimitFlags& flags,
+                                                                  http::Router& router,
+                                                                  http::MetricsRegistry& metrics,
+                                                                  http::ErrorRenderer renderer);
+
+/// The separate health listener (--health-listen): /healthz, /readyz and /metrics only, with
+/// a small connection budget of its own.
+class HealthListener {
+ public:
+  /// Null when `flags.health_listen` is empty. `readiness` as ServerOptions::readiness.
+  static Result<std::unique_ptr<HealthListener>> Start(const LimitFlags& flags,
+                                                       const http::ServerOptions& main_options,
+                                                       http::MetricsRegistry& metrics,
+                                                       std::function<bool()> readiness);
+  ~HealthListener();
+  /// /readyz answers 503 from now on (call before stopping the main server).
+  void BeginStop() { stopping_->store(true); }
+  void Stop();
+  uint16_t port() const;
+
+ private:
+  HealthListener() = default;
+  std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
+  std::unique_ptr<http::Router> router_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace lakeshare::app

@@ -1,0 +1,33 @@
+#include "http/address_key.h"
+
+#include <gtest/gtest.h>
+
+namespace lakeshare::http {
+namespace {
+
+TEST(AddressKeyTest, Ipv4AddressesAreTheirOwnKey) {
+  EXPECT_EQ(AddressLimitKey("127.0.0.2"), "127.0.0.2");
+  EXPECT_EQ(AddressLimitKey("203.0.113.9"), "203.0.113.9");
+}
+
+TEST(AddressKeyTest, Ipv4MappedAddressesCountAsTheirIpv4Address) {
+  EXPECT_EQ(AddressLimitKey("::ffff:203.0.113.9"), "203.0.113.9");
+}
+
+TEST(AddressKeyTest, Ipv6AddressesCountPerSlash64) {
+  EXPECT_EQ(AddressLimitKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(AddressLimitKey("2001:db8:1:2::1"), AddressLimitKey("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(AddressLimitKey("2001:db8:1:2::1"), AddressLimitKey("2001:db8:1:3::1"));
+  EXPECT_EQ(AddressLimitKey("::1"), "::/64");
+}
+
+TEST(AddressKeyTest, TextThatIsNoAddressIsItsOwnKey) {
+  EXPECT_EQ(AddressLimitKey(""), "");
+  EXPECT_EQ(AddressLimitKey("unknown"), "unknown");
+  EXPECT_EQ(AddressLimitKey("zz::zz"), "zz::zz");
+  std::string long_text(200, ':');
+  EXPECT_EQ(AddressLimitKey(long_text), long_text);
+}
+
+}  // namespace
+}  // namespace lakeshare::http
