@@ -83,9 +83,10 @@ class Session final : public SessionBase {
     net::post(stream_.get_executor(), [self = Self()] {
       if (!self->closed_ && self->waiting_since_ns.load(std::memory_order_relaxed) != 0) {
         self->server_.connections_evicted.Inc();
-        self->CloseNow();
+        self->CloseNow();  // evictions_pending drops when it unregisters
+      } else if (self->evicting.exchange(false)) {
+        --self->server_.evictions_pending;  // it got busy (or closed) meanwhile: not evicted
       }
-      --self->server_.evictions_pending;
     });
   }
 

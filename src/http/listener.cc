@@ -144,25 +144,33 @@ void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
       !(options.connection_limit_exempt && options.connection_limit_exempt(address))) {
     key = AddressLimitKey(address);
   }
-  std::string_view refusal;
   size_t open = 0;
+  bool over_address_limit = false;
   {
     std::lock_guard<std::mutex> lock(mu);
     open = sessions.size();
     if (!key.empty()) {
       auto it = per_address.find(key);
-      if (it != per_address.end() && it->second >= options.max_connections_per_address) {
-        refusal = "per_address";
-      }
-    }
-    if (refusal.empty() && open >= options.max_connections) {
-      refusal = "max_connections";
+      over_address_limit =
+          it != per_address.end() && it->second >= options.max_connections_per_address;
     }
   }
   // Near the limit, make room before it is reached: close what waits longest for a request.
-  size_t reserve = std::max<size_t>(1, options.max_connections / 10);
-  if (open + reserve >= options.max_connections && evictions_pending.load() == 0) {
-    EvictWaiting(std::max<size_t>(1, options.max_connections / 100));
+  // Connections chosen for eviction are as good as closed: a new one may take their place.
+  // At most `reserve` evictions are in flight, so open connections stay under
+  // max_connections + reserve.
+  size_t pending = evictions_pending.load();
+  size_t reserve = EvictionReserve(options.max_connections);
+  size_t effective = open - std::min(pending, open);
+  if (!over_address_limit && effective + reserve >= options.max_connections && pending < reserve) {
+    pending += EvictWaiting(
+        std::min(reserve - pending, std::max<size_t>(1, options.max_connections / 100)));
+  }
+  std::string_view refusal;
+  if (over_address_limit) {
+    refusal = "per_address";
+  } else if (open >= options.max_connections + std::min(pending, open)) {
+    refusal = "max_connections";
   }
   if (!refusal.empty()) {
     Refuse(socket, refusal);
@@ -205,7 +213,7 @@ void ServerCore::Refuse(tcp::socket& socket, std::string_view reason) {
   }
 }
 
-void ServerCore::EvictWaiting(size_t count) {
+size_t ServerCore::EvictWaiting(size_t count) {
   struct Candidate {
     bool served;
     int64_t since;
@@ -219,6 +227,9 @@ void ServerCore::EvictWaiting(size_t count) {
       if (since == 0) {
         continue;
       }
+      if (raw->evicting.load()) {
+        continue;  // chosen before, closing
+      }
       if (auto session = weak.lock()) {
         candidates.push_back({raw->served.load(std::memory_order_relaxed), since, session});
       }
@@ -226,17 +237,19 @@ void ServerCore::EvictWaiting(size_t count) {
   }
   count = std::min(count, candidates.size());
   if (count == 0) {
-    return;
+    return 0;
   }
   // Never-served connections first, then the longest waiting.
   std::nth_element(candidates.begin(), candidates.begin() + static_cast<long>(count - 1),
                    candidates.end(), [](const Candidate& a, const Candidate& b) {
                      return std::tie(a.served, a.since) < std::tie(b.served, b.since);
                    });
-  evictions_pending += count;
   for (size_t i = 0; i < count; ++i) {
+    candidates[i].session->evicting = true;
+    ++evictions_pending;
     candidates[i].session->EvictIfWaiting();
   }
+  return count;
 }
 
 }  // namespace lakeshare::http::internal

@@ -20,8 +20,9 @@
 // accept with a best-effort 429 (per address) or 503 (server full) and Retry-After, then closed.
 // When the open connections reach 90% of max_connections, the ones that have waited longest for
 // a request head (never-served ones first) are closed to make room, so sockets that send nothing
-// cannot keep new clients out. GET /healthz is answered on the network thread, without waiting
-// for a handler thread. Metrics: lakeshare_http_connections_refused_total{reason},
+// cannot keep new clients out; while they close, up to a tenth more may be open (size file
+// descriptor limits for 1.1 x max_connections). GET /healthz is answered on the network thread,
+// without waiting for a handler thread. Metrics: lakeshare_http_connections_refused_total{reason},
 // lakeshare_http_connections_evicted_total, lakeshare_http_head_timeouts_total.
 //
 // Lifetime and thread-safety: `router` and `metrics` must outlive the server. Start and Stop are

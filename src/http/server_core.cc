@@ -52,6 +52,9 @@ void ServerCore::Register(const std::shared_ptr<SessionBase>& session) {
 void ServerCore::Unregister(SessionBase* session) {
   {
     std::lock_guard<std::mutex> lock(mu);
+    if (session->evicting.exchange(false)) {
+      --evictions_pending;
+    }
     if (sessions.erase(session) > 0 && !session->limit_key.empty()) {
       auto it = per_address.find(session->limit_key);
       if (it != per_address.end() && --it->second == 0) {

@@ -12,6 +12,7 @@
 // else is set before Start returns and read-only afterwards (draining and bound_port are atomic).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -58,6 +59,9 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   std::atomic<int64_t> waiting_since_ns{0};
   /// Whether a request head ever arrived on this connection.
   std::atomic<bool> served{false};
+  /// Chosen for eviction: counted in ServerCore::evictions_pending until it closes (or turns
+  /// out busy).
+  std::atomic<bool> evicting{false};
   /// The per-address limit key (address_key.h); "" when not counted. Constant once registered.
   std::string limit_key;
 };
@@ -90,8 +94,9 @@ struct ServerCore {
   void OnAccept(beast::error_code ec, tcp::socket socket);
   /// Refuse an accepted connection over a limit (`reason`: per_address, max_connections).
   void Refuse(tcp::socket& socket, std::string_view reason);
-  /// Close up to `count` connections that wait longest for a request head.
-  void EvictWaiting(size_t count);
+  /// Close up to `count` connections that wait longest for a request head; returns how many
+  /// were chosen.
+  size_t EvictWaiting(size_t count);
   void RunIo();
 
   ServerOptions options;
@@ -114,6 +119,7 @@ struct ServerCore {
   std::condition_variable sessions_cv;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
   std::unordered_map<std::string, size_t> per_address;  // open connections by key; guarded by mu
+  /// Connections chosen for eviction and not closed yet: a new connection may take their place.
   std::atomic<size_t> evictions_pending{0};
   // Refusals not yet logged, and when the last log line went out (acceptor strand only).
   uint64_t refusals_unlogged = 0;
@@ -134,6 +140,12 @@ struct ServerCore {
   std::unique_ptr<net::thread_pool> pool;
   std::vector<std::thread> threads;
 };
+
+/// How far open connections may exceed max_connections while the ones chosen to make room
+/// close (a tenth of it): the listener evicts when fewer than this are left.
+inline size_t EvictionReserve(size_t max_connections) {
+  return std::max<size_t>(1, max_connections / 10);
+}
 
 /// The peer's IP address as text ("127.0.0.1", "::1"; an IPv4-mapped IPv6 address as IPv4), or
 /// "" when the socket has none.
