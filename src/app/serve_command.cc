@@ -332,7 +332,10 @@ int RunPlatform(const PlatformFlags& flags) {
   auto signing_key = LoadSigningKey(*catalog);
   if (!signing_key) return Fail(signing_key.error());
 
-  catalog::AuditLog audit(catalog.get());
+  http::MetricsRegistry metrics;
+  auto audit_options = AuditLogOptionsFrom(flags.limits, metrics);
+  if (!audit_options) return Fail(audit_options.error());
+  catalog::AuditLog audit(catalog.get(), std::move(*audit_options));
 
   sharing::MetastoreProviderOptions provider_options;
   provider_options.ttl_ms = flags.revocation_delay_ms;
@@ -343,7 +346,6 @@ int RunPlatform(const PlatformFlags& flags) {
   };
   auto provider = std::make_shared<sharing::MetastoreShareProvider>(*catalog, provider_options);
 
-  http::MetricsRegistry metrics;
   sharing::SharingOptions sharing_options;
   sharing_options.endpoint = "/delta-sharing";
   sharing_options.public_url = flags.public_url;

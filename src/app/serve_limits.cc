@@ -45,6 +45,19 @@ void AddLimitFlags(CLI::App& serve, LimitFlags& flags) {
   serve.add_option("--health-listen", flags.health_listen,
                    "HOST:PORT of a second listener serving only /healthz, /readyz and /metrics "
                    "(for load balancers and monitoring; default: none)");
+  serve.add_option("--audit-retention-days", flags.audit_retention_days,
+                   "Delete audit events older than this many days, hourly (default 0: keep them "
+                   "forever; with --data-dir)");
+  serve.add_option("--audit-export-dir", flags.audit_export_dir,
+                   "Export audit events to JSONL files in this folder before retention deletes "
+                   "them (with --audit-retention-days)");
+  serve.add_option("--audit-refusal-window-seconds", flags.audit_refusal_window_seconds,
+                   "Anonymous refused requests from one address are counted into one audit event "
+                   "per window of this many seconds (default 60; 0: one event per refusal, "
+                   "which lets a flood grow the metastore without bound)");
+  serve.add_option("--audit-queue-max", flags.audit_queue_max,
+                   "Audit events waiting for the metastore at most (default 100000); beyond it "
+                   "the oldest are dropped, counted and the count recorded");
 }
 
 Result<http::RateLimit> ParseRateLimit(std::string_view text, std::string_view flag) {
@@ -90,10 +103,11 @@ Status ApplyConnectionLimits(const LimitFlags& flags,
       setrlimit(RLIMIT_NOFILE, &limit);
       getrlimit(RLIMIT_NOFILE, &limit);
     }
-    if (limit.rlim_cur != RLIM_INFINITY &&
-        options.max_connections + kSpareFiles > static_cast<size_t>(limit.rlim_cur)) {
-      size_t fit = limit.rlim_cur > 2 * kSpareFiles ? limit.rlim_cur - kSpareFiles
-                                                    : std::max<size_t>(1, limit.rlim_cur / 2);
+    // Connections may exceed max_connections by a tenth while evicted ones close.
+    size_t needed = options.max_connections + options.max_connections / 10 + kSpareFiles;
+    if (limit.rlim_cur != RLIM_INFINITY && needed > static_cast<size_t>(limit.rlim_cur)) {
+      size_t fit = limit.rlim_cur > 2 * kSpareFiles ? (limit.rlim_cur - kSpareFiles) * 10 / 11
+                                                    : std::max<size_t>(1, limit.rlim_cur / 4);
       std::fprintf(stderr,
                    "warning: the open-file limit (%llu) leaves room for %zu connections, not "
                    "--max-connections %zu; raise it (ulimit -n, LimitNOFILE=) to serve more\n",
@@ -122,6 +136,37 @@ Result<std::unique_ptr<http::RequestLimits>> InstallRequestLimits(const LimitFla
   router.UseBeforeRouting(limits->AddressMiddleware());
   router.Use(limits->PrincipalMiddleware());
   return limits;
+}
+
+Result<catalog::AuditLogOptions> AuditLogOptionsFrom(const LimitFlags& flags,
+                                                     http::MetricsRegistry& metrics) {
+  if (flags.audit_retention_days < 0) {
+    return InvalidArgument("--audit-retention-days must not be negative");
+  }
+  if (!flags.audit_export_dir.empty() && flags.audit_retention_days == 0) {
+    return InvalidArgument(
+        "--audit-export-dir exports what retention deletes: give --audit-retention-days too");
+  }
+  if (flags.audit_refusal_window_seconds < 0 || flags.audit_refusal_window_seconds > 86'400) {
+    return InvalidArgument("--audit-refusal-window-seconds must be between 0 and 86400");
+  }
+  if (flags.audit_queue_max == 0) {
+    return InvalidArgument("--audit-queue-max must be at least 1");
+  }
+  catalog::AuditLogOptions options;
+  options.max_queued = flags.audit_queue_max;
+  options.aggregation.window_ms = flags.audit_refusal_window_seconds * 1000;
+  options.retention_ms = flags.audit_retention_days * 86'400'000;
+  options.export_dir = flags.audit_export_dir;
+  http::Counter& dropped = metrics.AddCounter(
+      "lakeshare_audit_events_dropped_total",
+      "Audit events dropped because more were waiting for the metastore than --audit-queue-max.");
+  http::Counter& aggregated = metrics.AddCounter(
+      "lakeshare_audit_refusals_aggregated_total",
+      "Anonymous refusals counted into aggregated audit events instead of one row each.");
+  options.on_dropped = [&dropped](uint64_t n) { dropped.Inc({}, static_cast<double>(n)); };
+  options.on_aggregated = [&aggregated] { aggregated.Inc(); };
+  return options;
 }
 
 Result<std::unique_ptr<HealthListener>> HealthListener::Start(

@@ -3,7 +3,8 @@
 // ServerOptions; request rate limits (per address before authentication, per recipient after
 // it) become router middlewares; --health-listen starts a second listener that serves only
 // /healthz, /readyz and /metrics, so probes are answered whatever the main port goes through.
-// docs/guides/provider.md ("Network limits") and docs/security.md describe them for operators.
+// The audit flags bound what refused requests cost the metastore (retention, queue size).
+// docs/security.md ("Transport and abuse limits") describes them for operators.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/audit_log.h"
 #include "common/result.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
@@ -37,6 +39,14 @@ struct LimitFlags {
   std::string rate_per_recipient = "100:300";
   /// HOST:PORT of the separate health listener; empty: none.
   std::string health_listen;
+  /// Audit events older than this many days are deleted (0: kept forever); --data-dir only.
+  int64_t audit_retention_days = 0;
+  /// Folder where they are exported (JSONL) before; empty: deleted unexported.
+  std::string audit_export_dir;
+  /// Anonymous refusals per address are counted into one event per window this long (0: off).
+  int64_t audit_refusal_window_seconds = 60;
+  /// Audit events waiting for the metastore at most (beyond: dropped, counted, recorded).
+  size_t audit_queue_max = 100'000;
 };
 
 /// Register the flags on `serve`; `flags` must outlive the command line parsing.
@@ -59,6 +69,11 @@ Result<std::unique_ptr<http::RequestLimits>> InstallRequestLimits(const LimitFla
                                                                   http::Router& router,
                                                                   http::MetricsRegistry& metrics,
                                                                   http::ErrorRenderer renderer);
+
+/// The audit log's options from the flags, its drop and aggregation counts wired to metrics
+/// (lakeshare_audit_events_dropped_total, lakeshare_audit_refusals_aggregated_total).
+Result<catalog::AuditLogOptions> AuditLogOptionsFrom(const LimitFlags& flags,
+                                                     http::MetricsRegistry& metrics);
 
 /// The separate health listener (--health-listen): /healthz, /readyz and /metrics only, with
 /// a small connection budget of its own.

@@ -1,23 +1,87 @@
 #include "catalog/audit_log.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "common/strings.h"
 
 namespace lakeshare::catalog {
+namespace {
+
+/// Events deleted (and exported) per retention transaction.
+constexpr int64_t kRetentionPage = 5000;
+
+/// A JSON object stored by the audit hooks, or {} when the text is none.
+std::string_view ObjectOrEmpty(std::string_view json) {
+  size_t first = json.find_first_not_of(" \t\r\n");
+  size_t last = json.find_last_not_of(" \t\r\n");
+  if (first == std::string_view::npos || json[first] != '{' || json[last] != '}') {
+    return "{}";
+  }
+  return json.substr(first, last - first + 1);
+}
+
+void AppendField(std::string& out, std::string_view key, std::string_view value) {
+  out += ',';
+  AppendJsonString(out, key);
+  out += ':';
+  AppendJsonString(out, value);
+}
+
+}  // namespace
+
+std::string AuditEventJsonLine(const AuditEvent& e) {
+  std::string out = fmt::format("{{\"event_id\":{},\"event_time\":{}", e.id, e.time_ms);
+  AppendField(out, "request_id", e.request_id);
+  AppendField(out, "action_name", e.action);
+  AppendField(out, "principal", e.principal);
+  AppendField(out, "recipient", e.recipient);
+  AppendField(out, "source_ip_address", e.source_ip);
+  AppendField(out, "user_agent", e.user_agent);
+  out += ",\"request_params\":";
+  out += ObjectOrEmpty(e.params_json);
+  out += fmt::format(",\"response\":{{\"status_code\":{}", e.status_code);
+  AppendField(out, "error_message", e.error);
+  out += ",\"result\":";
+  out += ObjectOrEmpty(e.volume_json);
+  out += "}}";
+  return out;
+}
 
 AuditLog::AuditLog(Catalog* catalog, AuditLogOptions options)
-    : catalog_(catalog), options_(std::move(options)) {
+    : catalog_(catalog), options_(std::move(options)), aggregator_(options_.aggregation) {
   if (options_.max_batch == 0) options_.max_batch = 1;
+  if (options_.max_queued == 0) options_.max_queued = 1;
   if (options_.flush_interval_ms <= 0) options_.flush_interval_ms = 200;
+  if (options_.retention_interval_ms <= 0) options_.retention_interval_ms = 3'600'000;
   if (!options_.on_error) {
     options_.on_error = [](const std::string& message) {
       std::fprintf(stderr, "audit: %s\n", message.c_str());
     };
   }
   thread_ = std::thread([this] { Run(); });
+  if (options_.retention_ms > 0) {
+    retention_thread_ = std::thread([this] { RunRetention(); });
+  }
 }
 
 AuditLog::~AuditLog() { Stop(); }
+
+int64_t AuditLog::NowMs() const {
+  if (options_.now_ms) return options_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 Status AuditLog::Write(const AuditEvent& event) {
   LS_RETURN_IF_ERROR(catalog_->AppendAuditEvents(std::span<const AuditEvent>(&event, 1)));
@@ -26,23 +90,60 @@ Status AuditLog::Write(const AuditEvent& event) {
   return OkStatus();
 }
 
+uint64_t AuditLog::PushLocked(AuditEvent event) {
+  uint64_t dropped = 0;
+  if (queue_.size() >= options_.max_queued) {
+    queue_.pop_front();
+    ++dropped_;
+    ++dropped_unrecorded_;
+    dropped = 1;
+  }
+  queue_.push_back(std::move(event));
+  return dropped;
+}
+
 void AuditLog::Enqueue(AuditEvent event) {
+  uint64_t dropped = 0;
+  bool counted = false;
+  bool after_stop = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!stopped_) {
-      if (queue_.size() >= options_.max_queued) {
-        queue_.pop_front();
-        ++dropped_;
-      }
-      queue_.push_back(std::move(event));
-      return;
+    if (stopped_) {
+      after_stop = true;
+    } else if (RefusalAggregator::IsAnonymousRefusal(event) && !aggregator_.Add(event)) {
+      counted = true;
+    } else {
+      dropped = PushLocked(std::move(event));
     }
   }
+  if (counted && options_.on_aggregated) options_.on_aggregated();
+  if (dropped > 0 && options_.on_dropped) options_.on_dropped(dropped);
+  if (!after_stop) return;
   // After Stop(): no writer thread; write now rather than lose the event.
   if (auto st = Write(event); !st) {
     options_.on_error("an event after shutdown could not be written: " + st.error().message);
     std::lock_guard<std::mutex> lock(mu_);
     ++dropped_;
+  }
+}
+
+void AuditLog::CollectLocked(int64_t now_ms) {
+  for (AuditEvent& event : aggregator_.TakeClosed(now_ms)) {
+    PushLocked(std::move(event));
+  }
+  if (dropped_unrecorded_ > 0) {
+    // Recorded even when the queue is full: this one is what says that events are missing.
+    AuditEvent e;
+    e.time_ms = now_ms == INT64_MAX ? NowMs() : now_ms;
+    e.action = std::string(kDroppedEventsAction);
+    e.params_json = fmt::format("{{\"count\":\"{}\",\"maxQueued\":\"{}\"}}", dropped_unrecorded_,
+                                options_.max_queued);
+    e.error = fmt::format(
+        "{} audit events were dropped: more were waiting for the metastore than the queue holds "
+        "({}); check that the metastore keeps up",
+        dropped_unrecorded_, options_.max_queued);
+    queue_.push_back(std::move(e));
+    dropped_unrecorded_ = 0;
   }
 }
 
@@ -60,13 +161,16 @@ bool AuditLog::WriteOneBatch(std::unique_lock<std::mutex>& lock) {
     // Put the batch back in front, in order, minus what no longer fits.
     size_t room = options_.max_queued > queue_.size() ? options_.max_queued - queue_.size() : 0;
     size_t keep = std::min(room, batch.size());
-    dropped_ += batch.size() - keep;
+    uint64_t lost = batch.size() - keep;
+    dropped_ += lost;
+    dropped_unrecorded_ += lost;
     queue_.insert(queue_.begin(), std::make_move_iterator(batch.end() - static_cast<long>(keep)),
                   std::make_move_iterator(batch.end()));
     ++failed_batches_;
     lock.unlock();
-    options_.on_error("writing " + std::to_string(n) + " audit events failed (will retry): " +
-                      st.error().message);
+    if (lost > 0 && options_.on_dropped) options_.on_dropped(lost);
+    options_.on_error("writing " + std::to_string(n) +
+                      " audit events failed (will retry): " + st.error().message);
     lock.lock();
     return false;
   }
@@ -78,8 +182,16 @@ void AuditLog::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   auto interval = std::chrono::milliseconds(options_.flush_interval_ms);
   int failures = 0;
+  bool final_collect_done = false;
   while (true) {
+    CollectLocked(NowMs());
     if (queue_.empty()) {
+      if (stopping_ && !final_collect_done) {
+        // The windows still open are written as they stand.
+        CollectLocked(INT64_MAX);
+        final_collect_done = true;
+        continue;
+      }
       flushed_.notify_all();
       if (stopping_) break;
       wake_.wait_for(lock, interval);
@@ -90,7 +202,8 @@ void AuditLog::Run() {
       flushed_.notify_all();  // Flush() reports the failure instead of waiting forever
       if (stopping_ && failures >= 5) break;
       // Back off up to 5 s while the metastore is unreachable.
-      auto backoff = std::min(std::chrono::milliseconds(5000), interval * (1 << std::min(failures, 5)));
+      auto backoff =
+          std::min(std::chrono::milliseconds(5000), interval * (1 << std::min(failures, 5)));
       wake_.wait_for(lock, backoff);
       continue;
     }
@@ -128,7 +241,8 @@ Status AuditLog::Flush() {
                   queue_.size());
   }
   if (dropped_ != dropped_before) {
-    return Errorf(ErrorCode::kUnavailable, "{} audit events were dropped", dropped_ - dropped_before);
+    return Errorf(ErrorCode::kUnavailable, "{} audit events were dropped",
+                  dropped_ - dropped_before);
   }
   return OkStatus();
 }
@@ -141,8 +255,118 @@ void AuditLog::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (retention_thread_.joinable()) retention_thread_.join();
   std::lock_guard<std::mutex> lock(mu_);
   stopped_ = true;
+}
+
+// ---- Retention ----
+
+void AuditLog::RunRetention() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    if (auto deleted = ApplyRetention(); !deleted) {
+      options_.on_error("audit retention: " + deleted.error().message + " (retried in an hour)");
+    }
+    lock.lock();
+    wake_.wait_for(lock, std::chrono::milliseconds(options_.retention_interval_ms),
+                   [this] { return stopping_; });
+  }
+}
+
+namespace {
+
+/// An export file opened for appending, synced before the events it holds are deleted.
+class ExportFile {
+ public:
+  static Result<ExportFile> Open(const std::string& dir, int64_t cutoff_ms) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return Errorf(ErrorCode::kUnavailable,
+                    "cannot create the audit export folder '{}': {}; create it or fix its "
+                    "permissions",
+                    dir, ec.message());
+    }
+    std::string path =
+        (std::filesystem::path(dir) / fmt::format("audit-before-{}.jsonl", cutoff_ms)).string();
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return Errorf(ErrorCode::kUnavailable, "cannot open the audit export file '{}': {}", path,
+                    std::strerror(errno));
+    }
+    return ExportFile(fd, std::move(path));
+  }
+  ExportFile(ExportFile&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) {
+    other.fd_ = -1;
+  }
+  ~ExportFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  /// Append `text` and make it durable.
+  Status AppendDurably(std::string_view text) {
+    while (!text.empty()) {
+      ssize_t n = ::write(fd_, text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        return Errorf(ErrorCode::kUnavailable, "cannot write the audit export file '{}': {}", path_,
+                      std::strerror(errno));
+      }
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+    if (::fsync(fd_) != 0) {
+      return Errorf(ErrorCode::kUnavailable, "cannot sync the audit export file '{}': {}", path_,
+                    std::strerror(errno));
+    }
+    return OkStatus();
+  }
+
+ private:
+  ExportFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+}  // namespace
+
+Result<int64_t> AuditLog::ApplyRetention() {
+  if (options_.retention_ms <= 0) return int64_t{0};
+  std::lock_guard<std::mutex> one_run(retention_mu_);
+  const int64_t cutoff = NowMs() - options_.retention_ms;
+  std::optional<ExportFile> file;
+  int64_t total = 0;
+  while (true) {
+    AuditQuery query;
+    query.to_ms = cutoff;
+    query.page.max_results = kRetentionPage;
+    LS_ASSIGN_OR_RETURN(Listing<AuditEvent> page, catalog_->QueryAuditEvents(query));
+    if (page.items.empty()) break;
+    if (!options_.export_dir.empty()) {
+      if (!file) {
+        LS_ASSIGN_OR_RETURN(ExportFile opened, ExportFile::Open(options_.export_dir, cutoff));
+        file.emplace(std::move(opened));
+      }
+      std::string lines;
+      for (const AuditEvent& e : page.items) {
+        lines += AuditEventJsonLine(e);
+        lines += '\n';
+      }
+      LS_RETURN_IF_ERROR(file->AppendDurably(lines));
+    }
+    std::vector<int64_t> ids;
+    ids.reserve(page.items.size());
+    for (const AuditEvent& e : page.items) ids.push_back(e.id);
+    LS_ASSIGN_OR_RETURN(int64_t deleted, catalog_->DeleteAuditEvents(ids));
+    total += deleted;
+    if (deleted == 0) break;  // nothing more can go (e.g. another replica got there first)
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) break;
+    }
+  }
+  return total;
 }
 
 uint64_t AuditLog::written() const {
@@ -158,6 +382,11 @@ uint64_t AuditLog::dropped() const {
 size_t AuditLog::queued() const {
   std::lock_guard<std::mutex> lock(mu_);
   return queue_.size();
+}
+
+uint64_t AuditLog::aggregated() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return aggregator_.counted();
 }
 
 }  // namespace lakeshare::catalog

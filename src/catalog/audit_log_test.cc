@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace lakeshare::catalog {
@@ -101,11 +103,146 @@ TEST_F(AuditLogTest, BoundedQueueDropsOldestAndCountsThem) {
   for (int i = 0; i < 25; ++i) log.Enqueue(Event("deltaSharingListShares", i));
   EXPECT_LE(log.queued(), 10u);
   ASSERT_TRUE(log.Flush());
-  auto events = All();
+  std::vector<AuditEvent> events;
+  for (AuditEvent& e : All()) {
+    if (e.action != kDroppedEventsAction) events.push_back(std::move(e));  // the count, below
+  }
   EXPECT_EQ(events.size() + log.dropped(), 25u);
   ASSERT_FALSE(events.empty());
   // The newest event survived.
   EXPECT_EQ(events.back().time_ms, 24);
+}
+
+TEST_F(AuditLogTest, DroppedEventsAreCountedRecordedAndReported) {
+  AuditLogOptions options;
+  options.flush_interval_ms = 60'000;
+  options.max_queued = 10;
+  std::atomic<uint64_t> reported{0};
+  options.on_dropped = [&](uint64_t n) { reported += n; };
+  AuditLog log(catalog_.get(), options);
+  for (int i = 0; i < 25; ++i) log.Enqueue(Event("deltaSharingListShares", i));
+  EXPECT_EQ(reported.load(), log.dropped());
+  log.Stop();
+  auto events = All();
+  ASSERT_FALSE(events.empty());
+  uint64_t recorded = 0;
+  for (const AuditEvent& e : events) {
+    if (e.action == kDroppedEventsAction) {
+      recorded += std::stoull(e.params_json.substr(e.params_json.find("\"count\":\"") + 9));
+    }
+  }
+  EXPECT_EQ(recorded, 15u);
+  EXPECT_EQ(log.dropped(), 15u);
+}
+
+TEST_F(AuditLogTest, AnonymousRefusalsOfAFloodBecomeAFewRowsThatCountThemAll) {
+  AuditLogOptions options;
+  std::atomic<uint64_t> aggregated{0};
+  options.on_aggregated = [&] { ++aggregated; };
+  AuditLog log(catalog_.get(), options);
+  const int64_t t0 = 1'700'000'000'000;
+  for (int i = 0; i < 5000; ++i) {
+    AuditEvent e = Event("deltaSharingListShares", t0 + i);
+    e.status_code = 401;
+    e.source_ip = i % 2 ? "203.0.113.1" : "203.0.113.2";
+    log.Enqueue(std::move(e));
+  }
+  // An authenticated caller's refusals are all kept.
+  for (int i = 0; i < 30; ++i) {
+    AuditEvent e = Event("deltaSharingGetShare", t0 + i);
+    e.status_code = 404;
+    e.recipient = "acme";
+    e.source_ip = "203.0.113.1";
+    log.Enqueue(std::move(e));
+  }
+  log.Stop();  // writes the groups still open
+  auto events = All();
+  EXPECT_EQ(aggregated.load(), 4998u);
+  EXPECT_EQ(log.aggregated(), 4998u);
+  int64_t accounted = 0;
+  int kept = 0;
+  for (const AuditEvent& e : events) {
+    if (!e.recipient.empty()) {
+      ++kept;
+    } else if (e.action == kAggregatedRefusalsAction) {
+      accounted += std::stoll(e.params_json.substr(e.params_json.find("\"count\":\"") + 9));
+    } else {
+      accounted += 1;
+    }
+  }
+  EXPECT_EQ(kept, 30);
+  EXPECT_EQ(accounted, 5000);
+  EXPECT_EQ(events.size(), 30u + 4u);  // per address: the first event and one aggregate
+}
+
+TEST_F(AuditLogTest, RetentionExportsThenDeletesOldEvents) {
+  const int64_t day = 86'400'000;
+  const int64_t now = 100 * day;
+  ASSERT_TRUE(catalog_->AppendAuditEvents(std::vector<AuditEvent>{
+      Event("old1", now - 40 * day), Event("old2", now - 31 * day), Event("recent", now - day)}));
+  AuditLogOptions options;
+  options.retention_ms = 30 * day;
+  options.retention_interval_ms = 3'600'000;
+  options.export_dir = (dir_ / "export").string();
+  options.now_ms = [now] { return now; };
+  AuditLog log(catalog_.get(), options);
+  Result<int64_t> deleted = log.ApplyRetention();  // the thread may have run it already
+  ASSERT_TRUE(deleted) << deleted.error().message;
+  log.Stop();
+  auto events = All();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].action, "recent");
+  std::string exported;
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "export")) {
+    ++files;
+    std::ifstream in(entry.path());
+    exported += std::string(std::istreambuf_iterator<char>(in), {});
+    EXPECT_EQ(
+        std::filesystem::status(entry.path()).permissions() & std::filesystem::perms::others_read,
+        std::filesystem::perms::none);
+  }
+  EXPECT_EQ(files, 1);
+  EXPECT_NE(exported.find("\"action_name\":\"old1\""), std::string::npos) << exported;
+  EXPECT_NE(exported.find("\"action_name\":\"old2\""), std::string::npos) << exported;
+  EXPECT_EQ(exported.find("recent"), std::string::npos);
+  EXPECT_EQ(std::count(exported.begin(), exported.end(), '\n'), 2);
+  EXPECT_NE(exported.find("\"request_params\":{}"), std::string::npos) << exported;
+}
+
+TEST_F(AuditLogTest, RetentionWithoutAnExportFolderOnlyDeletes) {
+  const int64_t day = 86'400'000;
+  const int64_t now = 100 * day;
+  std::vector<AuditEvent> old;
+  for (int i = 0; i < 12'000; ++i) old.push_back(Event("old", now - 10 * day + i));
+  ASSERT_TRUE(catalog_->AppendAuditEvents(old));
+  AuditLogOptions options;
+  options.retention_ms = 7 * day;
+  options.now_ms = [now] { return now; };
+  AuditLog log(catalog_.get(), options);
+  ASSERT_TRUE(log.ApplyRetention());
+  log.Stop();
+  EXPECT_TRUE(All().empty());
+}
+
+TEST(AuditEventJsonLineTest, HasTheManagementApiExportShape) {
+  AuditEvent e;
+  e.id = 7;
+  e.time_ms = 1000;
+  e.request_id = "r1";
+  e.action = "deltaSharingQueryTable";
+  e.recipient = "acme";
+  e.source_ip = "10.0.0.1";
+  e.user_agent = "ua \"quoted\"";
+  e.params_json = R"({"share":"s"})";
+  e.status_code = 200;
+  e.volume_json = "not json";
+  EXPECT_EQ(AuditEventJsonLine(e),
+            R"({"event_id":7,"event_time":1000,"request_id":"r1",)"
+            R"("action_name":"deltaSharingQueryTable","principal":"","recipient":"acme",)"
+            R"("source_ip_address":"10.0.0.1","user_agent":"ua \"quoted\"",)"
+            R"("request_params":{"share":"s"},"response":{"status_code":200,"error_message":"",)"
+            R"("result":{}}})");
 }
 
 }  // namespace

@@ -471,6 +471,9 @@ class Catalog {
   // Audit.
   virtual Status AppendAuditEvents(std::span<const AuditEvent> events) = 0;
   virtual Result<Listing<AuditEvent>> QueryAuditEvents(const AuditQuery& query) = 0;
+  /// Delete the audit events with these ids (retention, catalog/audit_log.h); returns how many
+  /// were deleted. Ids that do not exist are skipped.
+  virtual Result<int64_t> DeleteAuditEvents(std::span<const int64_t> ids) = 0;
 
   /// Replace the wall clock (ms since the epoch) used for created/expiry times.
   virtual void SetClockForTest(std::function<int64_t()> now_ms) = 0;

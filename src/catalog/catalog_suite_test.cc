@@ -828,6 +828,29 @@ TEST_P(CatalogSuite, AuditEventsAreQueriedByTimeActionPrincipalRecipientAndPaged
               ErrorCode::kInvalidArgument);
 }
 
+TEST_P(CatalogSuite, AuditEventsAreDeletedById) {
+  std::vector<AuditEvent> events;
+  for (int i = 0; i < 1200; ++i) {
+    events.push_back(AuditEvent{.time_ms = 1000 + i, .request_id = "r" + std::to_string(i),
+                                .action = "deltaSharingListShares"});
+  }
+  ASSERT_OK(catalog_->AppendAuditEvents(events));
+  auto old = catalog_->QueryAuditEvents({.to_ms = 2100});
+  ASSERT_OK(old);
+  ASSERT_EQ(old->items.size(), 1100u);
+  std::vector<int64_t> ids;
+  for (const AuditEvent& e : old->items) ids.push_back(e.id);
+  ids.push_back(987'654'321);  // no such event: skipped
+  auto deleted = catalog_->DeleteAuditEvents(ids);
+  ASSERT_OK(deleted);
+  EXPECT_EQ(*deleted, 1100);
+  auto left = catalog_->QueryAuditEvents({});
+  ASSERT_OK(left);
+  ASSERT_EQ(left->items.size(), 100u);
+  EXPECT_EQ(left->items[0].request_id, "r1100");
+  EXPECT_EQ(*catalog_->DeleteAuditEvents({}), 0);
+}
+
 TEST_P(CatalogSuite, ConcurrentWritersLoseNothing) {
   constexpr int kThreads = 6;
   constexpr int kPerThread = 15;

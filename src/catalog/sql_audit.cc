@@ -1,5 +1,6 @@
 // Audit events: appended in batches, queried by time, action, principal and recipient, paged by
-// (time_ms, id), oldest or newest first.
+// (time_ms, id), oldest or newest first, deleted by id (retention).
+#include <algorithm>
 #include <cstdio>
 
 #include "catalog/sql_catalog_impl.h"
@@ -105,6 +106,27 @@ Result<Listing<AuditEvent>> SqlCatalog::QueryAuditEvents(const AuditQuery& q) {
                        ":" + std::to_string(last.id));
     }
     return out;
+  });
+}
+
+Result<int64_t> SqlCatalog::DeleteAuditEvents(std::span<const int64_t> ids) {
+  // A few hundred ids per statement: well under SQLite's and PostgreSQL's parameter limits.
+  constexpr size_t kIdsPerStatement = 500;
+  return Transact<int64_t>(TxKind::kWrite, [&](SqlConn& c) -> Result<int64_t> {
+    int64_t deleted = 0;
+    for (size_t start = 0; start < ids.size(); start += kIdsPerStatement) {
+      size_t n = std::min(kIdsPerStatement, ids.size() - start);
+      std::string sql = "DELETE FROM audit_events WHERE id IN (";
+      std::vector<SqlValue> params;
+      for (size_t i = 0; i < n; ++i) {
+        sql += i == 0 ? "?" : ", ?";
+        params.push_back(ids[start + i]);
+      }
+      sql += ")";
+      LS_ASSIGN_OR_RETURN(int64_t changed, c.Exec(sql, params));
+      deleted += changed;
+    }
+    return deleted;
   });
 }
 

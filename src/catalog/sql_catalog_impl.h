@@ -157,6 +157,7 @@ class SqlCatalog final : public Catalog {
 
   Status AppendAuditEvents(std::span<const AuditEvent> events) override;
   Result<Listing<AuditEvent>> QueryAuditEvents(const AuditQuery& query) override;
+  Result<int64_t> DeleteAuditEvents(std::span<const int64_t> ids) override;
 
  private:
   int64_t Now() const { return clock_(); }

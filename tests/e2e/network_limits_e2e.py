@@ -8,8 +8,14 @@ on loopback, attacked from distinct addresses of 127/8.
   ambiguous_head: a request without Host, with two Host or two Authorization headers, two
                   Content-Length or Transfer-Encoding with Content-Length gets 400.
   audit_flood:    a flood of unauthenticated requests (bad tokens, unknown routes) adds a bounded
-                  number of audit rows, which still account for every refused request; refusals
-                  of an authenticated partner are each recorded.
+                  number of audit rows (at most two per address and minute, whatever the number
+                  of requests), which still account for every refused request; refusals of an
+                  authenticated partner are each recorded.
+  audit_retention: events older than --audit-retention-days are exported (JSONL, 0600) to
+                  --audit-export-dir, then deleted; recent ones stay.
+  audit_unaggregated: with --audit-refusal-window-seconds 0 (the behaviour before aggregation)
+                  the same count grows by one row per refused request: what audit_flood measures
+                  can fail.
   rate_limits:    past the per-address and per-recipient limits: 429 RESOURCE_EXHAUSTED with
                   Retry-After (both API shapes), served again after Retry-After; the separate
                   health listener answers.
@@ -27,6 +33,7 @@ import argparse
 import http.client
 import json
 import resource
+import shutil
 import socket
 import sqlite3
 import sys
@@ -214,7 +221,7 @@ def audit_rows(data_dir: Path) -> list[dict]:
     try:
         db.row_factory = sqlite3.Row
         return [dict(r) for r in db.execute(
-            "SELECT id, action, principal, recipient, source_ip, params, status_code "
+            "SELECT id, time_ms, action, principal, recipient, source_ip, params, status_code "
             "FROM audit_events ORDER BY id")]
     finally:
         db.close()
@@ -237,19 +244,71 @@ def check_audit_flood(server: PlatformServer, partner_token: str):
     print(f"  audit rows added by 4,040 requests: {added}", flush=True)
 
     def accounted(source):
-        single = [r for r in rows if r["source_ip"] == source and r["action"] != "anonymousRefusalsAggregated"]
-        grouped = [r for r in rows if r["source_ip"] == source and r["action"] == "anonymousRefusalsAggregated"]
-        return len(single) + sum(int(json.loads(r["params"])["count"]) for r in grouped), len(single), len(grouped)
+        mine = [r for r in rows if r["source_ip"] == source]
+        single = [r for r in mine if r["action"] != "anonymousRefusalsAggregated"]
+        grouped = [r for r in mine if r["action"] == "anonymousRefusalsAggregated"]
+        total = len(single) + sum(int(json.loads(r["params"])["count"]) for r in grouped)
+        # The minutes the flood touched, from the rows themselves (no clock in the test).
+        windows = {r["time_ms"] // 60_000 for r in single}
+        windows |= {int(json.loads(r["params"])["windowStartMs"]) // 60_000 for r in grouped}
+        return total, len(single), len(grouped), len(windows)
 
     for source, sent in (("127.0.0.5", 3000), ("127.0.0.6", 1000)):
-        total, single, grouped = accounted(source)
+        total, single, grouped, windows = accounted(source)
         assert total == sent, f"{source}: the audit accounts for {total} of {sent} refusals"
-        assert single <= 3 and grouped <= 3, (
-            f"{source}: {single} single and {grouped} aggregated rows for one flood")
+        # O(windows), not O(requests): one row as it came and one count per address and minute.
+        assert single <= windows and grouped <= windows, (
+            f"{source}: {single} single and {grouped} aggregated rows for {sent} requests in "
+            f"{windows} minute(s)")
+        assert windows <= 3, f"{source}: a flood of a few seconds spread over {windows} minutes?"
     kept = [r for r in rows if r["source_ip"] == "127.0.0.7"]
     assert len(kept) == 40 and all(r["recipient"] and r["status_code"] == 404 for r in kept), (
         f"authenticated refusals must each be kept: {len(kept)} rows")
     assert added <= 40 + 12, f"{added} audit rows for one flood"
+
+
+def check_audit_unaggregated(server: PlatformServer):
+    """--audit-refusal-window-seconds 0: one row per refusal (the count above would see it)."""
+    port = port_of(server.base)
+    counts = flood(port, "127.0.0.12", "/delta-sharing/shares", "not-a-token", 300, 2)
+    assert sum(counts.values()) == 300 and 0 not in counts, counts
+    server.stop()  # writes what is queued
+    added = len([r for r in audit_rows(server.data_dir) if r["source_ip"] == "127.0.0.12"])
+    print(f"  audit rows added by 300 refused requests without aggregation: {added}", flush=True)
+    assert added == 300, f"expected one row per refusal without aggregation, got {added}"
+
+
+def check_audit_retention(lakeshare: str, data_dir: Path, export_dir: Path):
+    """Old events of a stopped server's metastore go (exported first) when it restarts with
+    --audit-retention-days; recent ones stay."""
+    now_ms = int(time.time() * 1000)
+    day = 86_400_000
+    db = sqlite3.connect(str(data_dir / "metastore.db"))
+    try:
+        with db:
+            for i, age in enumerate((40, 31)):
+                db.execute(
+                    "INSERT INTO audit_events (time_ms, request_id, action, principal, recipient, "
+                    "source_ip, user_agent, params, status_code, error, volume) "
+                    "VALUES (?, ?, 'oldEvent', '', 'acme', '192.0.2.1', 'ua', '{}', 200, '', '{}')",
+                    (now_ms - age * day, f"old-{i}"))
+    finally:
+        db.close()
+    recent_before = [r for r in audit_rows(data_dir) if r["action"] != "oldEvent"]
+    with PlatformServer(lakeshare, data_dir, ADMIN_TOKEN,
+                        extra_args=["--audit-retention-days", "30",
+                                    "--audit-export-dir", str(export_dir)]) as server:
+        wait_until(lambda: not [r for r in audit_rows(data_dir) if r["action"] == "oldEvent"], 60,
+                   "events older than --audit-retention-days deleted")
+        server.stop()
+    left = audit_rows(data_dir)
+    assert {r["id"] for r in recent_before} <= {r["id"] for r in left}, "recent events were deleted"
+    files = list(export_dir.iterdir())
+    assert len(files) == 1, files
+    assert files[0].stat().st_mode & 0o077 == 0, oct(files[0].stat().st_mode)
+    lines = [json.loads(l) for l in files[0].read_text().splitlines()]
+    assert sorted(l["request_id"] for l in lines) == ["old-0", "old-1"], lines
+    assert all(l["action_name"] == "oldEvent" and l["recipient"] == "acme" for l in lines), lines
 
 
 def check_rate_limits(server: PlatformServer, partner_token: str, health_port: int):
@@ -321,6 +380,7 @@ def main() -> int:
                         "attacks against such a build)")
     args = p.parse_args()
     scratch = Path(args.scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
     if args.part == "connector":
         return run_connector(args, scratch)
 
@@ -348,31 +408,36 @@ def main() -> int:
         run("idle_sockets", check_idle_sockets, server, token, sockets)
         run("ambiguous_head", check_ambiguous_head, server, token)
         run("audit_flood", check_audit_flood, server, token)
-    if not only or "rate_limits" in only:
+    run("audit_retention", check_audit_retention, args.lakeshare, scratch / "defaults",
+        scratch / "audit-export")
+    if not only or only & {"rate_limits", "audit_unaggregated"}:
         with PlatformServer(args.lakeshare, scratch / "limits", ADMIN_TOKEN,
                             extra_args=["--rate-limit-per-address", "50:100",
                                         "--rate-limit-per-recipient", "5:10",
-                                        "--health-listen", "127.0.0.1:0"]) as server:
+                                        "--health-listen", "127.0.0.1:0",
+                                        "--audit-refusal-window-seconds", "0"]) as server:
             token = setup_partner(server, "acme")
             health = [l for l in server.startup_lines if l.startswith("health listener on ")]
             assert health, server.startup_lines
             health_port = int(health[0].split()[3].rsplit(":", 1)[1])
             run("rate_limits", check_rate_limits, server, token, health_port)
+            run("audit_unaggregated", check_audit_unaggregated, server)
     print(f"network limits e2e: {len(failures)} failed")
     return 1 if failures else 0
 
 
 def run_connector(args, scratch: Path) -> int:
-    from connector_e2e import load_connector_from, load_installed
-    src = Path(args.connector_src) if args.connector_src else None
-    if src is not None and (src / "delta_sharing" / "rest_client.py").is_file():
-        rc, proto = load_connector_from(src)
-    else:
-        rc, proto, reason = load_installed()
-        if rc is None:
-            print(f"SKIP: the delta-sharing Python connector's source folder {src} is absent and "
-                  f"no connector is installed ({reason})")
-            return SKIP
+    from connector_loader import has_source, load_rest_client
+    if not has_source(args.connector_src):
+        print(f"SKIP: the delta-sharing Python connector's source folder {args.connector_src!r} "
+              f"is absent")
+        return SKIP
+    try:
+        rc, proto = load_rest_client(Path(args.connector_src))
+    except ImportError as e:
+        print(f"SKIP: the connector's REST client does not import here ({e}; "
+              f"scripts/install-deps.sh installs its dependencies)")
+        return SKIP
     with PlatformServer(args.lakeshare, scratch / "connector", ADMIN_TOKEN,
                         extra_args=["--rate-limit-per-recipient", "2:4"]) as server:
         token = setup_partner(server, "acme")
