@@ -57,12 +57,10 @@ bool RefusalAggregator::Add(const AuditEvent& event) {
   int64_t window = event.time_ms / options_.window_ms;
   auto key = std::make_pair(window, event.source_ip);
   auto found = groups_.find(key);
-  bool first = false;
   if (found == groups_.end()) {
     size_t& addresses = addresses_per_window_[window];
     if (addresses < options_.max_addresses) {
       ++addresses;
-      first = true;
     } else {
       key.second = std::string(kOverflowAddress);
     }
@@ -70,11 +68,13 @@ bool RefusalAggregator::Add(const AuditEvent& event) {
     if (found->second.first_ms == 0) {
       found->second.first_ms = event.time_ms;
     }
-    if (first) {
-      return true;  // the first of its group is recorded as it is
-    }
   }
   Group& group = found->second;
+  // The first refusal of each kind in the group is recorded as it is ("*" shares one group).
+  auto kind = std::make_pair(event.action, event.status_code);
+  if (group.recorded.size() < kMaxKindsRecorded && group.recorded.insert(kind).second) {
+    return true;
+  }
   ++group.count;
   ++counted_;
   group.last_ms = std::max(group.last_ms, event.time_ms);

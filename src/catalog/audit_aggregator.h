@@ -1,11 +1,13 @@
 // RefusalAggregator: bounds the audit rows an anonymous client can cause (issue 10, "anyone on
 // the network fills the disk"). Refused requests (status >= 400) that carry neither a principal
-// nor a recipient are grouped by client address and window (a minute by default): the first of
-// each group is recorded as it is, the others are only counted, and when the window has ended
-// the group becomes one "anonymousRefusalsAggregated" event carrying the count, the statuses and
-// the actions refused. Past `max_addresses` groups in one window, further addresses share one
-// group with source_ip "*". So a window adds at most 2 x max_addresses + 1 rows, whatever the
-// flood. Refusals of an authenticated caller are never aggregated.
+// nor a recipient are grouped by client address and window (a minute by default): the first
+// refusal of each kind (action and status, at most kMaxKindsRecorded kinds) in a group is recorded
+// as it is, the others are only counted, and when the window has ended the group becomes one
+// "anonymousRefusalsAggregated" event carrying the count, the statuses and the actions refused.
+// Past `max_addresses` groups in one window, further addresses share one group with source_ip
+// "*". So a window adds at most (kMaxKindsRecorded + 1) x (max_addresses + 1) rows, and one
+// address repeating one refusal adds 2, whatever the flood. Refusals of an authenticated caller
+// are never aggregated.
 //
 // Not thread-safe: AuditLog calls it under its lock. Times are the events' own (ms since epoch).
 #pragma once
@@ -13,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +31,9 @@ struct RefusalAggregatorOptions {
   size_t max_addresses = 10'000;
 };
 
+/// Kinds (action, status) of refusal recorded as they are per address and window.
+inline constexpr size_t kMaxKindsRecorded = 16;
+
 inline constexpr std::string_view kAggregatedRefusalsAction = "anonymousRefusalsAggregated";
 
 class RefusalAggregator {
@@ -37,8 +43,8 @@ class RefusalAggregator {
   /// Whether `event` is a refusal of an anonymous caller (what this aggregates).
   static bool IsAnonymousRefusal(const AuditEvent& event);
 
-  /// Take an anonymous refusal: true when it is to be recorded as it is (the first of its
-  /// group), false when it was only counted.
+  /// Take an anonymous refusal: true when it is to be recorded as it is (the first of its kind
+  /// in its group), false when it was only counted.
   bool Add(const AuditEvent& event);
   /// The aggregated events of the windows that ended at or before `now_ms`; groups with nothing
   /// counted beyond their first event give none. Call with INT64_MAX to take every group.
@@ -57,6 +63,7 @@ class RefusalAggregator {
     std::string user_agent;
     std::map<int64_t, int64_t> statuses;
     std::map<std::string, int64_t> actions;  // at most kMaxActions, the rest under "other"
+    std::set<std::pair<std::string, int64_t>> recorded;  // kinds recorded as they are
   };
   static AuditEvent ToEvent(int64_t window, const std::string& address, const Group& group,
                             int64_t window_ms);

@@ -32,16 +32,18 @@ TEST(RefusalAggregatorTest, OnlyAnonymousRefusalsAreAggregated) {
   EXPECT_TRUE(RefusalAggregator::IsAnonymousRefusal(Refusal("10.0.0.1", 1, 429)));
 }
 
-TEST(RefusalAggregatorTest, TheFirstPerAddressAndMinuteIsKeptTheRestCounted) {
+TEST(RefusalAggregatorTest, TheFirstOfEachKindPerAddressAndMinuteIsKeptTheRestCounted) {
   RefusalAggregator aggregator;
   const int64_t t0 = 1'700'000'080'000;  // 40 s into a minute
   EXPECT_TRUE(aggregator.Add(Refusal("10.0.0.1", t0)));
   EXPECT_TRUE(aggregator.Add(Refusal("10.0.0.2", t0)));
   for (int i = 1; i <= 1000; ++i) {
-    EXPECT_FALSE(aggregator.Add(Refusal("10.0.0.1", t0 + i, i % 10 == 0 ? 404 : 401,
-                                        i % 10 == 0 ? "unknownRoute" : "deltaSharingListShares")));
+    // The first unknown route (i == 10) is a new kind: recorded as it is.
+    EXPECT_EQ(aggregator.Add(Refusal("10.0.0.1", t0 + i, i % 10 == 0 ? 404 : 401,
+                                     i % 10 == 0 ? "unknownRoute" : "deltaSharingListShares")),
+              i == 10);
   }
-  EXPECT_EQ(aggregator.counted(), 1000u);
+  EXPECT_EQ(aggregator.counted(), 999u);
   EXPECT_TRUE(aggregator.TakeClosed(t0 + 19'999).empty());  // the minute has not ended
   std::vector<AuditEvent> closed = aggregator.TakeClosed(t0 + 20'000);
   ASSERT_EQ(closed.size(), 1u);  // 10.0.0.2 had nothing beyond its first event
@@ -51,11 +53,11 @@ TEST(RefusalAggregatorTest, TheFirstPerAddressAndMinuteIsKeptTheRestCounted) {
   EXPECT_EQ(e.status_code, 401);
   EXPECT_EQ(e.time_ms, t0 + 1000);
   EXPECT_EQ(e.user_agent, "flood/1.0");
-  EXPECT_THAT(e.params_json, HasSubstr("\"count\":\"1000\""));
-  EXPECT_THAT(e.params_json, HasSubstr("\"statuses\":\"401:900,404:100\""));
+  EXPECT_THAT(e.params_json, HasSubstr("\"count\":\"999\""));
+  EXPECT_THAT(e.params_json, HasSubstr("\"statuses\":\"401:900,404:99\""));
   EXPECT_THAT(e.params_json,
-              HasSubstr("\"actions\":\"deltaSharingListShares:900,unknownRoute:100\""));
-  EXPECT_THAT(e.error, HasSubstr("1000 further refusals"));
+              HasSubstr("\"actions\":\"deltaSharingListShares:900,unknownRoute:99\""));
+  EXPECT_THAT(e.error, HasSubstr("999 further refusals"));
   EXPECT_FALSE(RefusalAggregator::IsAnonymousRefusal(e));  // never aggregated again
   EXPECT_EQ(aggregator.groups(), 0u);
   // The next minute starts again with a recorded first event.
@@ -72,23 +74,28 @@ TEST(RefusalAggregatorTest, PastMaxAddressesTheRestShareOneGroup) {
             ? 1
             : 0;
   }
-  EXPECT_EQ(recorded, 100);
+  EXPECT_EQ(recorded, 101);  // the first of each address, and the first of the shared group
   EXPECT_LE(aggregator.groups(), 101u);
   std::vector<AuditEvent> closed = aggregator.TakeClosed(INT64_MAX);
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0].source_ip, "*");
-  EXPECT_THAT(closed[0].params_json, HasSubstr("\"count\":\"99900\""));
+  EXPECT_THAT(closed[0].params_json, HasSubstr("\"count\":\"99899\""));
 }
 
-TEST(RefusalAggregatorTest, ManyActionsAreTalliedUnderOtherPastSixteen) {
+TEST(RefusalAggregatorTest, SixteenKindsAreRecordedAndSixteenActionsTalliedThenOther) {
   RefusalAggregator aggregator;
   EXPECT_TRUE(aggregator.Add(Refusal("10.0.0.1", 0)));
+  int recorded = 0;
   for (int i = 0; i < 40; ++i) {
-    aggregator.Add(Refusal("10.0.0.1", 1, 405, "action" + std::to_string(i)));
+    recorded += aggregator.Add(Refusal("10.0.0.1", 1, 405, "action" + std::to_string(i))) ? 1 : 0;
   }
+  // 16 kinds recorded as they are (the first event's and action0..14), then 25 counted: 16
+  // named, 9 under "other".
+  EXPECT_EQ(recorded, static_cast<int>(kMaxKindsRecorded) - 1);
+  EXPECT_EQ(aggregator.counted(), 25u);
   std::vector<AuditEvent> closed = aggregator.TakeClosed(INT64_MAX);
   ASSERT_EQ(closed.size(), 1u);
-  EXPECT_THAT(closed[0].params_json, HasSubstr("other:24"));
+  EXPECT_THAT(closed[0].params_json, HasSubstr("other:9"));
 }
 
 TEST(RefusalAggregatorTest, AZeroWindowRecordsEveryRefusal) {
