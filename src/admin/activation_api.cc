@@ -31,6 +31,10 @@ class ActivationApi final : public ApiBase {
   }
 
  private:
+  static bool IsOAuthClient(const catalog::RecipientInfo& r) {
+    return r.authentication_type == catalog::kAuthOAuthClientCredentials;
+  }
+
   struct LinkCtx {
     std::string token;
     catalog::ActivationLink link;
@@ -83,7 +87,7 @@ class ActivationApi final : public ApiBase {
     bool recipient_expired = ctx.recipient.expiration_time && *ctx.recipient.expiration_time <= now;
     Json out{{"recipientName", ctx.recipient.name},
              {"organizationName", settings.organization_name},
-             {"shareCredentialsVersion", 1},
+             {"shareCredentialsVersion", IsOAuthClient(ctx.recipient) ? 2 : 1},
              {"activationLinkExpirationTime", ctx.link.expires_at},
              {"used", used},
              {"expired", expired},
@@ -146,9 +150,20 @@ class ActivationApi final : public ApiBase {
       }
       return tl::unexpected<Error>(activation.error());
     }
-    Json profile{{"shareCredentialsVersion", 1},
-                 {"endpoint", BaseUrl(request) + options_.sharing_endpoint},
-                 {"bearerToken", bearer}};
+    const std::string endpoint = BaseUrl(request) + options_.sharing_endpoint;
+    Json profile;
+    if (IsOAuthClient(ctx.recipient)) {
+      // Issue 12: a version 2 profile; the secret is exchanged at the token endpoint for
+      // short-lived access tokens (the connectors' `oauth_client_credentials` type).
+      profile = Json{{"shareCredentialsVersion", 2},
+                     {"type", "oauth_client_credentials"},
+                     {"endpoint", endpoint},
+                     {"tokenEndpoint", endpoint + "/oauth/token"},
+                     {"clientId", ctx.recipient.id},
+                     {"clientSecret", bearer}};
+    } else {
+      profile = Json{{"shareCredentialsVersion", 1}, {"endpoint", endpoint}, {"bearerToken", bearer}};
+    }
     if (activation->token.expires_at) {
       profile["expirationTime"] = FormatIsoMillis(*activation->token.expires_at);
     }

@@ -194,6 +194,15 @@ Result<catalog::RecipientInfo> ApiBase::VisibleRecipient(const Caller& caller,
   return *recipient;
 }
 
+Status ApiBase::RequireRecipientOwner(const Caller& caller, const catalog::RecipientInfo& r,
+                                      std::string_view what) const {
+  if (!caller.is_admin && !SameName(r.owner, caller.name)) {
+    return PermissionDenied("Only the owner of recipient '{}' or a metastore admin can {}", r.name,
+                            what);
+  }
+  return {};
+}
+
 /// The owner to store for a new object: the caller, or (admins only) an existing principal.
 Result<std::string> ApiBase::OwnerFor(const Caller& caller,
                                       const std::optional<std::string>& owner) {

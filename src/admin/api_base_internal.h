@@ -199,6 +199,9 @@ class ApiBase {
   Result<catalog::ShareInfo> VisibleShare(const Caller& caller, std::string_view name,
                                           bool include_objects);
   Result<catalog::RecipientInfo> VisibleRecipient(const Caller& caller, std::string_view name);
+  /// kPermissionDenied unless the caller owns `r` or is an admin (`what`: "delete it", ...).
+  Status RequireRecipientOwner(const Caller& caller, const catalog::RecipientInfo& r,
+                               std::string_view what) const;
 
   /// The owner to store for a new object: the caller, or (admins only) an existing principal.
   Result<std::string> OwnerFor(const Caller& caller, const std::optional<std::string>& owner);

@@ -28,5 +28,9 @@ std::unique_ptr<ApiBase> NewPermissionsApi(catalog::Catalog* catalog,
 std::unique_ptr<ApiBase> NewPrincipalsApi(catalog::Catalog* catalog,
                                           const ManagementOptions* options);
 std::unique_ptr<ApiBase> NewAuditApi(catalog::Catalog* catalog, const ManagementOptions* options);
+std::unique_ptr<ApiBase> NewFederationPoliciesApi(catalog::Catalog* catalog,
+                                                  const ManagementOptions* options);
+std::unique_ptr<ApiBase> NewOAuthClientsApi(catalog::Catalog* catalog,
+                                            const ManagementOptions* options);
 
 }  // namespace lakeshare::admin::internal

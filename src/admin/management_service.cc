@@ -49,6 +49,8 @@ class ManagementService::Impl {
         internal::NewTablesApi,      internal::NewSharesApi,     internal::NewRecipientsApi,
         internal::NewPermissionsApi, internal::NewActivationApi, internal::NewPrincipalsApi,
         internal::NewAuditApi,
+        // Issue 12: federation policies and profile templates; OAuth clients' public keys.
+        internal::NewFederationPoliciesApi, internal::NewOAuthClientsApi,
     };
     internal::RouteList routes;
     for (internal::ApiFactory factory : kResources) {

@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/idp_fetch.h"
 #include "catalog/catalog.h"
 #include "common/result.h"
 #include "http/request.h"
@@ -51,6 +52,12 @@ struct ManagementOptions {
   /// (delta.enableChangeDataFeed), as the sharing server reads it (app/ supplies it from
   /// src/delta). Shares show, per table, whether changes are served. Null: not shown.
   std::function<Result<bool>(const catalog::TableInfo& table)> table_change_data_feed;
+  /// Federation (issue 12): how the identity-provider URLs of federation policies (issuer,
+  /// jwks_uri) are checked when a policy is created (https; plain http to loopback only with
+  /// --oidc-allow-loopback-http), and how the profile template discovers an issuer's
+  /// token_endpoint. `idp_fetcher` null: auth::FetchIdpDocument with `idp_fetch`.
+  auth::IdpFetchOptions idp_fetch;
+  std::function<Result<std::string>(const std::string& url)> idp_fetcher;
 };
 
 class ManagementService {

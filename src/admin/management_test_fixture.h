@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -69,6 +70,14 @@ class ManagementTest : public ::testing::Test {
     // Tables whose location ends in "-cdf" have the change data feed enabled.
     options.table_change_data_feed = [](const catalog::TableInfo& t) -> Result<bool> {
       return t.storage_location.ends_with("-cdf");
+    };
+    // Identity-provider documents (federation profile templates): what idp_documents_ holds.
+    options.idp_fetcher = [this](const std::string& url) -> Result<std::string> {
+      auto found = idp_documents_.find(url);
+      if (found == idp_documents_.end()) {
+        return Errorf(ErrorCode::kUnavailable, "nothing answers at {}", url);
+      }
+      return found->second;
     };
     auto service = ManagementService::Create(catalog_.get(), options);
     ASSERT_TRUE(service) << service.error().ToString();
@@ -159,6 +168,7 @@ class ManagementTest : public ::testing::Test {
   std::unique_ptr<ManagementService> service_;
   http::Router router_;
   std::vector<std::string> changed_;
+  std::map<std::string, std::string> idp_documents_;  // URL -> body
 };
 
 }  // namespace lakeshare::admin::test

@@ -38,6 +38,14 @@ class RecipientsApi final : public ApiBase {
   }
 
  private:
+  /// Whether `r` holds secrets of this server that an activation link hands out: bearer tokens
+  /// (TOKEN) or OAuth client secrets (OAUTH_CLIENT_CREDENTIALS, issue 12). OIDC_FEDERATION
+  /// recipients hold none.
+  static bool HasSecrets(const catalog::RecipientInfo& r) {
+    return r.authentication_type == catalog::kAuthToken ||
+           r.authentication_type == catalog::kAuthOAuthClientCredentials;
+  }
+
   /// RecipientInfo as UC shows it: live tokens' metadata, `activated` once a link was redeemed.
   Result<Json> RecipientJson(const catalog::RecipientInfo& r) {
     Json out{{"id", r.id},
@@ -54,7 +62,7 @@ class RecipientsApi final : public ApiBase {
     if (r.expiration_time) {
       out["expiration_time"] = *r.expiration_time;
     }
-    if (r.authentication_type == "TOKEN") {
+    if (HasSecrets(r)) {
       LS_ASSIGN_OR_RETURN(std::vector<catalog::RecipientToken> tokens,
                           catalog_->ListRecipientTokens(r.name));
       out["activated"] = !tokens.empty();
@@ -167,9 +175,11 @@ class RecipientsApi final : public ApiBase {
       info.authentication_type = "TOKEN";
     } else if (type == "OIDC_FEDERATION") {
       info.authentication_type = "OIDC";
+    } else if (type == catalog::kAuthOAuthClientCredentials) {
+      info.authentication_type = std::string(catalog::kAuthOAuthClientCredentials);
     } else {
       return InvalidArgument(
-          "authentication_type must be TOKEN or OIDC_FEDERATION, got "
+          "authentication_type must be TOKEN, OIDC_FEDERATION or OAUTH_CLIENT_CREDENTIALS, got "
           "'{}' (Databricks-to-Databricks sharing is not supported)",
           type);
     }
@@ -199,7 +209,7 @@ class RecipientsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo created, catalog_->CreateRecipient(info));
     std::string link_token;
     std::optional<catalog::ActivationLink> link;
-    if (created.authentication_type == "TOKEN") {
+    if (HasSecrets(created)) {
       link_token = auth::NewSecretToken();
       auto made = catalog_->CreateActivationLink(
           created.name, link_token, Now() + options_.activation_link_ttl_seconds * 1000);
@@ -237,15 +247,6 @@ class RecipientsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, VisibleRecipient(caller, name));
     request.audit()->recipient = r.name;
     return r;
-  }
-
-  Status RequireRecipientOwner(const Caller& caller, const catalog::RecipientInfo& r,
-                               std::string_view what) {
-    if (!caller.is_admin && !SameName(r.owner, caller.name)) {
-      return PermissionDenied("Only the owner of recipient '{}' or a metastore admin can {}",
-                              r.name, what);
-    }
-    return {};
   }
 
   Result<http::Response> GetRecipient(http::Request& request, const Caller& caller) {
@@ -314,10 +315,10 @@ class RecipientsApi final : public ApiBase {
           kMaxSeconds, *seconds);
     }
     LS_RETURN_IF_ERROR(RequireRecipientOwner(caller, r, "rotate its token"));
-    if (r.authentication_type != "TOKEN") {
+    if (!HasSecrets(r)) {
       return InvalidArgument(
           "Recipient '{}' uses {} authentication and has no tokens to "
-          "rotate",
+          "rotate (its partner's identity provider issues its tokens)",
           r.name, AuthenticationTypeName(r.authentication_type));
     }
     std::string link_token = auth::NewSecretToken();

@@ -117,7 +117,7 @@ class World:
         self.args, self.server, self.rc, self.proto = args, server, rc, proto
         self.idp_a, self.idp_b, self.keys = idp_a, idp_b, keys
         self.admin = Api(server.base, ADMIN_TOKEN)
-        self.scratch = Path(args.scratch)
+        self.scratch = Path(args.scratch).resolve()
         self.protocol_url = server.endpoint
         self.unused_old_token = None
         self.client_profile = None
@@ -384,6 +384,8 @@ def private_key_jwt(w: World):
 def revocation(w: World):
     from platform_harness import UC, wait_until
     import requests
+    # A fresh token: the one of the federated read outlived its 20 s during the client checks.
+    w.federated_token = w.idp_a.token("acme-pipeline")
     assert bearer(w, w.federated_token).status_code == 200
     w.admin.delete("/api/2.0/data-sharing/recipients/acme/federation-policies/acme-m2m",
                    expect=200)
@@ -442,7 +444,7 @@ def main() -> int:
     rc, proto = load_rest_client(Path(args.connector_src))
     from platform_harness import PlatformServer, free_port
 
-    scratch = Path(args.scratch)
+    scratch = Path(args.scratch).resolve()  # table locations must be absolute
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     keys = {"k1": jwk.JWK.generate(kty="RSA", size=2048, kid="k1", use="sig", alg="RS256"),

@@ -34,6 +34,8 @@ void AddAdminCommands(CLI::App& root) {
   AddAuditCommand(admin);
   AddOnboardCommand(admin);
   AddSettingsCommands(admin);
+  AddFederationPolicyCommands(admin);
+  AddClientKeyCommands(admin);
 }
 
 }  // namespace lakeshare::admin::cli

@@ -31,6 +31,9 @@ CallResult<std::string> OrganizationName(Api& api);
 /// Set the organisation name (a usage error when empty); the new settings.
 CallResult<Json> SetOrganizationName(Api& api, const std::string& name);
 
+void AddFederationPolicyCommands(CLI::App* admin);  // issue 12
+void AddClientKeyCommands(CLI::App* admin);         // issue 12
+
 /// The body registering `item` (an EXTERNAL DELTA table at its location).
 Json TableBody(const TableItem& item, const std::string& comment);
 

@@ -152,13 +152,13 @@ void AddRecipientCommands(CLI::App* admin) {
   noun->fallthrough();
   {
     struct Opts {
-      std::string name, comment, expiration;
+      std::string name, comment, expiration, type = "TOKEN";
       std::vector<std::string> ips, props;
     };
     auto o = std::make_shared<Opts>();
-    auto* c = Verb(noun, "create", "Create a token recipient and print its activation link",
+    auto* c = Verb(noun, "create", "Create a recipient and print its activation link",
                    [o](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                     Json body = {{"name", o->name}, {"authentication_type", "TOKEN"}};
+                     Json body = {{"name", o->name}, {"authentication_type", o->type}};
                      if (!o->comment.empty()) {
                        body["comment"] = o->comment;
                      }
@@ -192,6 +192,12 @@ void AddRecipientCommands(CLI::App* admin) {
                      return {};
                    });
     c->add_option("NAME", o->name, "Recipient name")->required();
+    c->add_option("--type", o->type,
+                  "TOKEN (a bearer token), OAUTH_CLIENT_CREDENTIALS (a client id and secret for "
+                  "this server's token endpoint) or OIDC_FEDERATION (the partner's own identity "
+                  "provider; then add federation-policies)")
+        ->check(CLI::IsMember({"TOKEN", "OAUTH_CLIENT_CREDENTIALS", "OIDC_FEDERATION"}))
+        ->capture_default_str();
     c->add_option("--comment", o->comment, "Comment");
     c->add_option("--ip", o->ips, "Allowed IP address or CIDR range (repeatable)");
     c->add_option("--property", o->props, "Property KEY=VALUE (repeatable)");
