@@ -105,7 +105,7 @@ Result<catalog::CatalogInfo> ApiBase::VisibleCatalog(const Caller& caller, std::
   if (!info) {
     return tl::unexpected<Error>(info.error());
   }
-  if (caller.is_admin || SameName(info->owner, caller.name)) {
+  if (caller.is_admin || Owns(caller, info->owner)) {
     return *info;
   }
   LS_ASSIGN_OR_RETURN(bool use, catalog_->HasPrivilege(caller.name, SecurableType::kCatalog,
@@ -130,8 +130,8 @@ Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
     return tl::unexpected<Error>(schema.error());
   }
   ctx.schema = std::move(*schema);
-  ctx.owner_in_chain = caller.is_admin || SameName(ctx.catalog.owner, caller.name) ||
-                       SameName(ctx.schema.owner, caller.name);
+  ctx.owner_in_chain = caller.is_admin || Owns(caller, ctx.catalog.owner) ||
+                       Owns(caller, ctx.schema.owner);
   if (!ctx.owner_in_chain) {
     LS_ASSIGN_OR_RETURN(bool use,
                         catalog_->HasPrivilege(caller.name, SecurableType::kSchema,
@@ -153,11 +153,11 @@ Result<ApiBase::TableCtx> ApiBase::VisibleTable(const Caller& caller, std::strin
   if (!select && !caller.is_admin) {
     return NotFound(ResourceKind::kTable, "Table '{}' does not exist", full_name);
   }
-  ctx.owner_in_chain = caller.is_admin || SameName(ctx.table.owner, caller.name);
+  ctx.owner_in_chain = caller.is_admin || Owns(caller, ctx.table.owner);
   if (!ctx.owner_in_chain) {
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo cat, catalog_->GetCatalog(parts[0]));
     LS_ASSIGN_OR_RETURN(catalog::SchemaInfo schema, catalog_->GetSchema(parts[0], parts[1]));
-    ctx.owner_in_chain = SameName(cat.owner, caller.name) || SameName(schema.owner, caller.name);
+    ctx.owner_in_chain = Owns(caller, cat.owner) || Owns(caller, schema.owner);
   }
   return ctx;
 }
@@ -168,7 +168,7 @@ Result<catalog::ShareInfo> ApiBase::VisibleShare(const Caller& caller, std::stri
   if (!share) {
     return tl::unexpected<Error>(share.error());
   }
-  if (caller.is_admin || SameName(share->owner, caller.name)) {
+  if (caller.is_admin || Owns(caller, share->owner)) {
     return *share;
   }
   LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseShare));
@@ -184,7 +184,7 @@ Result<catalog::RecipientInfo> ApiBase::VisibleRecipient(const Caller& caller,
   if (!recipient) {
     return tl::unexpected<Error>(recipient.error());
   }
-  if (caller.is_admin || SameName(recipient->owner, caller.name)) {
+  if (caller.is_admin || Owns(caller, recipient->owner)) {
     return *recipient;
   }
   LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseRecipient));
@@ -196,20 +196,21 @@ Result<catalog::RecipientInfo> ApiBase::VisibleRecipient(const Caller& caller,
 
 Status ApiBase::RequireRecipientOwner(const Caller& caller, const catalog::RecipientInfo& r,
                                       std::string_view what) const {
-  if (!caller.is_admin && !SameName(r.owner, caller.name)) {
+  if (!caller.is_admin && !Owns(caller, r.owner)) {
     return PermissionDenied("Only the owner of recipient '{}' or a metastore admin can {}", r.name,
                             what);
   }
   return {};
 }
 
-/// The owner to store for a new object: the caller, or (admins only) an existing principal.
+/// The owner to store for a new object: the caller, one of its groups, or (admins only) an
+/// existing principal or group.
 Result<std::string> ApiBase::OwnerFor(const Caller& caller,
                                       const std::optional<std::string>& owner) {
   if (!owner || owner->empty() || SameName(*owner, caller.name)) {
     return caller.name;
   }
-  if (!caller.is_admin) {
+  if (!caller.is_admin && !Owns(caller, *owner)) {
     return PermissionDenied(
         "Only a metastore admin can create an object owned by someone "
         "else; leave 'owner' out to own it yourself");
@@ -220,11 +221,18 @@ Result<std::string> ApiBase::OwnerFor(const Caller& caller,
 
 Status ApiBase::CheckPrincipalExists(const std::string& name) {
   auto p = catalog_->GetPrincipal(name);
-  if (!p) {
-    if (p.error().code == ErrorCode::kNotFound) {
-      return InvalidArgument("owner '{}' is not a principal of this metastore", name);
-    }
+  if (p) {
+    return {};
+  }
+  if (p.error().code != ErrorCode::kNotFound) {
     return tl::unexpected<Error>(p.error());
+  }
+  auto g = catalog_->GetGroup(name);  // a group owns for its members
+  if (!g) {
+    if (g.error().code == ErrorCode::kNotFound) {
+      return InvalidArgument("owner '{}' is not a principal or group of this metastore", name);
+    }
+    return tl::unexpected<Error>(g.error());
   }
   return {};
 }
@@ -278,7 +286,7 @@ Result<Json> ApiBase::ChangeSharePermissions(http::Request& request, const Calle
       }
     }
   }
-  if (!caller.is_admin && !SameName(share.owner, caller.name)) {
+  if (!caller.is_admin && !Owns(caller, share.owner)) {
     LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseShare));
     LS_ASSIGN_OR_RETURN(bool set, HasMeta(caller, Privilege::kSetSharePermission));
     if (!use || !set) {

@@ -44,7 +44,22 @@ inline constexpr int64_t kMaxSeconds = int64_t{1} << 40;
 struct Caller {
   std::string name;
   bool is_admin = false;
+  std::vector<std::string> groups;  // the groups the caller belongs to (catalog::GroupInfo)
 };
+
+/// Whether `owner` (a principal or a group name) is the caller or one of its groups: a group
+/// owns for all its members (issue 10, groups).
+inline bool Owns(const Caller& caller, std::string_view owner) {
+  if (ToLower(owner) == ToLower(caller.name)) {
+    return true;
+  }
+  for (const std::string& group : caller.groups) {
+    if (ToLower(owner) == ToLower(group)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 using ApiHandler = std::function<Result<http::Response>(http::Request&, const Caller&)>;
 
@@ -203,9 +218,10 @@ class ApiBase {
   Status RequireRecipientOwner(const Caller& caller, const catalog::RecipientInfo& r,
                                std::string_view what) const;
 
-  /// The owner to store for a new object: the caller, or (admins only) an existing principal.
+  /// The owner to store for a new object: the caller, one of its groups, or (admins only) an
+  /// existing principal or group.
   Result<std::string> OwnerFor(const Caller& caller, const std::optional<std::string>& owner);
-  /// kInvalidArgument when `name` is not a principal of this metastore.
+  /// kInvalidArgument when `name` is neither a principal nor a group of this metastore.
   Status CheckPrincipalExists(const std::string& name);
 
   // ---- Grants (the share's own route and the generic permissions route change them) ----

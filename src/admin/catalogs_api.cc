@@ -48,7 +48,7 @@ class CatalogsApi final : public ApiBase {
     auto listing = ListVisible<catalog::CatalogInfo>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListCatalogs(p); },
         [&](const catalog::CatalogInfo& c) -> Result<bool> {
-          if (caller.is_admin || SameName(c.owner, caller.name)) {
+          if (caller.is_admin || Owns(caller, c.owner)) {
             return true;
           }
           LS_ASSIGN_OR_RETURN(bool use, catalog_->HasPrivilege(caller.name, SecurableType::kCatalog,
@@ -74,7 +74,7 @@ class CatalogsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
     LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
-    if (!caller.is_admin && !SameName(info.owner, caller.name)) {
+    if (!caller.is_admin && !Owns(caller, info.owner)) {
       return PermissionDenied("Only the owner of catalog '{}' or a metastore admin can change it",
                               info.name);
     }
@@ -97,7 +97,7 @@ class CatalogsApi final : public ApiBase {
     Param(request, "name", name);
     LS_ASSIGN_OR_RETURN(std::optional<bool> force, QueryBool(request, "force"));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
-    if (!caller.is_admin && !SameName(info.owner, caller.name)) {
+    if (!caller.is_admin && !Owns(caller, info.owner)) {
       return PermissionDenied("Only the owner of catalog '{}' or a metastore admin can delete it",
                               info.name);
     }

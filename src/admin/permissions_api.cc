@@ -1,4 +1,5 @@
-// Grants on the metastore, catalogs, schemas, tables and shares:
+// Grants on the metastore, catalogs, schemas, tables, shares, external locations and storage
+// credentials:
 // GET/PATCH /api/2.1/unity-catalog/permissions/{securable_type}/{full_name}.
 
 #include <memory>
@@ -29,7 +30,7 @@ class PermissionsApi final : public ApiBase {
     switch (type) {
       case SecurableType::kCatalog: {
         LS_ASSIGN_OR_RETURN(catalog::CatalogInfo c, VisibleCatalog(caller, name));
-        if (change && !caller.is_admin && !SameName(c.owner, caller.name)) {
+        if (change && !caller.is_admin && !Owns(caller, c.owner)) {
           return PermissionDenied(
               "Only the owner of catalog '{}' or a metastore admin can grant "
               "on it",
@@ -63,10 +64,35 @@ class PermissionsApi final : public ApiBase {
           return RequireAdmin(caller, "grant privileges on the metastore");
         }
         return {};
+      case SecurableType::kExternalLocation:
+      case SecurableType::kStorageCredential:
+        return CheckGovernanceGrantRights(caller, type, name);
       case SecurableType::kShare:
         break;
     }
     return {};
+  }
+
+  /// Grants on an external location or a storage credential are seen and changed by its owner
+  /// or a metastore admin; to anyone else it does not exist.
+  Status CheckGovernanceGrantRights(const Caller& caller, SecurableType type,
+                                    const std::string& name) {
+    bool location = type == SecurableType::kExternalLocation;
+    std::string owner;
+    if (location) {
+      LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo info, catalog_->GetExternalLocation(name));
+      owner = info.owner;
+    } else {
+      LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo info,
+                          catalog_->GetStorageCredential(name));
+      owner = info.owner;
+    }
+    if (caller.is_admin || Owns(caller, owner)) {
+      return {};
+    }
+    return NotFound(location ? ResourceKind::kExternalLocation : ResourceKind::kStorageCredential,
+                    "{} '{}' does not exist", location ? "External location" : "Storage credential",
+                    name);
   }
 
   struct SecurablePath {
@@ -83,7 +109,7 @@ class PermissionsApi final : public ApiBase {
     if (!type) {
       return InvalidArgument(
           "Unknown securable_type '{}'; use metastore, catalog, schema, "
-          "table or share",
+          "table, share, external_location or storage_credential",
           type_text);
     }
     if (*type == SecurableType::kMetastore && name != kMetastoreId) {

@@ -235,7 +235,7 @@ class RecipientsApi final : public ApiBase {
     auto listing = ListVisible<catalog::RecipientInfo>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListRecipients(p); },
         [&](const catalog::RecipientInfo& r) -> Result<bool> {
-          return use || SameName(r.owner, caller.name);
+          return use || Owns(caller, r.owner);
         });
     return ListReply("recipients", listing, [&](const auto& r) { return RecipientJson(r); });
   }

@@ -36,7 +36,7 @@ class SchemasApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo cat, VisibleCatalog(caller, info.catalog_name));
-    if (!caller.is_admin && !SameName(cat.owner, caller.name)) {
+    if (!caller.is_admin && !Owns(caller, cat.owner)) {
       return PermissionDenied(
           "Only the owner of catalog '{}' or a metastore admin can create "
           "schemas in it",
@@ -56,11 +56,11 @@ class SchemasApi final : public ApiBase {
     Param(request, "catalog_name", *catalog_name);
     LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo cat, VisibleCatalog(caller, *catalog_name));
-    bool all_visible = caller.is_admin || SameName(cat.owner, caller.name);
+    bool all_visible = caller.is_admin || Owns(caller, cat.owner);
     auto listing = ListVisible<catalog::SchemaInfo>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListSchemas(cat.name, p); },
         [&](const catalog::SchemaInfo& s) -> Result<bool> {
-          if (all_visible || SameName(s.owner, caller.name)) {
+          if (all_visible || Owns(caller, s.owner)) {
             return true;
           }
           LS_ASSIGN_OR_RETURN(

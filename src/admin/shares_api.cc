@@ -56,7 +56,7 @@ class SharesApi final : public ApiBase {
     auto listing = ListVisible<catalog::ShareInfo>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListShares(p); },
         [&](const catalog::ShareInfo& s) -> Result<bool> {
-          return use_share || SameName(s.owner, caller.name);
+          return use_share || Owns(caller, s.owner);
         });
     return ListReply("shares", listing,
                      [&](const auto& s) { return ShareJson(s, /*include_objects=*/false); });
@@ -110,7 +110,7 @@ class SharesApi final : public ApiBase {
       Param(request, "updates", updates->dump(-1, ' ', false, Json::error_handler_t::replace));
     }
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, true));
-    const bool is_owner = caller.is_admin || SameName(share.owner, caller.name);
+    const bool is_owner = caller.is_admin || Owns(caller, share.owner);
     if (update.new_name && SameName(*update.new_name, share.name) &&
         *update.new_name == share.name) {
       update.new_name.reset();
@@ -263,7 +263,7 @@ class SharesApi final : public ApiBase {
     const std::string& name = *request.PathParam("name");
     Param(request, "name", name);
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, false));
-    if (!caller.is_admin && !SameName(share.owner, caller.name)) {
+    if (!caller.is_admin && !Owns(caller, share.owner)) {
       return PermissionDenied("Only the owner of share '{}' or a metastore admin can delete it",
                               share.name);
     }

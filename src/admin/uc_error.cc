@@ -28,7 +28,10 @@ ResourceKind KindFromMessage(ErrorCode code, std::string_view m) {
         {"Table '", ResourceKind::kTable},
         {"Share '", ResourceKind::kShare},
         {"Recipient '", ResourceKind::kRecipient},
-        {"Principal '", ResourceKind::kPrincipal}}) {
+        {"Principal '", ResourceKind::kPrincipal},
+        {"External location '", ResourceKind::kExternalLocation},
+        {"Storage credential '", ResourceKind::kStorageCredential},
+        {"Group '", ResourceKind::kGroup}}) {
     if (StartsWith(m, prefix)) {
       return kind;
     }

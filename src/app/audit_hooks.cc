@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "catalog/audit_scope.h"
 #include "http/error_response.h"
 
 namespace lakeshare::app {
@@ -106,13 +107,36 @@ catalog::AuditEvent AuditEventFor(const http::Request& request, int status,
   e.params_json = JsonObject(params);
   e.status_code = status;
   e.error = std::string(error_message.substr(0, 2048));
+  e.dedup_key = ManagementDedupKey(request);
   return e;
+}
+
+std::string ManagementDedupKey(const http::Request& request) {
+  if (!IsManagement(request) || request.request_id().empty()) {
+    return {};
+  }
+  // A retry is the same request id, caller, method, path and body; a reused id with another
+  // request is another event.
+  std::string parts = request.request_id() + '\n' + request.principal() + '\n' +
+                      request.method() + ' ' + request.path() + '\n' +
+                      catalog::HashToken(request.body());
+  return catalog::HashToken(parts);
 }
 
 http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log) {
   return [log](http::Request& request, const http::Handler& next) -> Result<http::Response> {
     if (!IsManagement(request)) return next(request);
-    Result<http::Response> result = next(request);
+    // The event is committed with the request's first change (audit_scope.h), as it stands
+    // then; below, once the response is known, its outcome replaces that.
+    catalog::PendingAuditEvent pending;
+    pending.make_event = [&request] {
+      return AuditEventFor(request, 0, "interrupted: the change was committed, its response not",
+                           NowMs());
+    };
+    Result<http::Response> result = [&] {
+      catalog::AuditScope scope(&pending);
+      return next(request);
+    }();
     int status = 0;
     std::string error;
     if (result) {
@@ -124,8 +148,18 @@ http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log) {
               result.error().message;
     }
     catalog::AuditEvent event = AuditEventFor(request, status, error, NowMs());
-    if (auto st = log->Write(event); st) {
+    if (pending.recorded_before) {
+      request.audit()->recorded = true;  // an earlier attempt of this request is the record
+      return result;
+    }
+    Status st = pending.written_id != 0 ? log->Finish(pending.written_id, event) : log->Write(event);
+    if (st) {
       request.audit()->recorded = true;
+    } else if (pending.written_id != 0) {
+      // The event is stored (with the change); only its outcome could not be recorded.
+      request.audit()->recorded = true;
+      std::fprintf(stderr, "audit: recording the outcome of request %s failed: %s\n",
+                   request.request_id().c_str(), st.error().message.c_str());
     } else {
       // The completion hook queues it instead; the reply still goes out (the change is made).
       std::fprintf(stderr, "audit: writing the event of request %s failed: %s\n",

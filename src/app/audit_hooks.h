@@ -2,9 +2,11 @@
 // in http::AuditNotes (action, parameters, recipient, served counters); these hooks turn every
 // exchange, allowed or denied, into catalog::AuditEvents:
 //
-//  - management requests (paths under /api/): a middleware writes the event synchronously after
-//    the handler and before the response leaves, so a management change is never answered without
-//    its audit record (a failed write is logged and falls back to the queue);
+//  - management requests (paths under /api/): the event is committed in the same transaction as
+//    the request's first change (catalog/audit_scope.h), and its outcome recorded after the
+//    handler, before the response leaves; a request that changed nothing is written then (a
+//    failed write is logged and falls back to the queue). One event per retried request (same
+//    X-Request-Id, caller, method, path and body);
 //  - everything else (the sharing protocol, file downloads, the activation page, and requests
 //    refused before a handler ran, e.g. a bad token): a completion hook queues the event for the
 //    AuditLog's background writer (written within a second); a served query adds a second
@@ -31,6 +33,9 @@ http::CompletionHook MakeAuditCompletionHook(catalog::AuditLog* log);
 /// failed), at `now_ms`.
 catalog::AuditEvent AuditEventFor(const http::Request& request, int status,
                                   std::string_view error_message, int64_t now_ms);
+/// The dedup key of a management request's event (catalog::AuditEvent::dedup_key): one event per
+/// request id, principal, method, path and body; "" for other requests.
+std::string ManagementDedupKey(const http::Request& request);
 /// The action name for a request whose handler named none (e.g. refused before it ran).
 std::string DefaultAuditAction(const http::Request& request);
 /// Whether the request is a probe that is not audited (/healthz, /readyz, /metrics).

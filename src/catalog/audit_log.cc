@@ -102,6 +102,13 @@ uint64_t AuditLog::PushLocked(AuditEvent event) {
   return dropped;
 }
 
+Status AuditLog::Finish(int64_t id, const AuditEvent& event) {
+  LS_RETURN_IF_ERROR(catalog_->FinishAuditEvent(id, event));
+  std::lock_guard<std::mutex> lock(mu_);
+  ++written_;
+  return OkStatus();
+}
+
 void AuditLog::Enqueue(AuditEvent event) {
   uint64_t dropped = 0;
   bool counted = false;

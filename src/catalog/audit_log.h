@@ -75,6 +75,8 @@ class AuditLog {
 
   /// Write one event now; returns when the metastore committed it.
   Status Write(const AuditEvent& event);
+  /// Record the outcome of event `id`, committed earlier with its change (audit_scope.h).
+  Status Finish(int64_t id, const AuditEvent& event);
   /// Queue an event for the background writer (or count it, for repeated anonymous refusals).
   void Enqueue(AuditEvent event);
   /// Write everything queued so far; returns when done (or when a write failed). Aggregated

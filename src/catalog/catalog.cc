@@ -14,15 +14,17 @@
 namespace lakeshare::catalog {
 namespace {
 
-constexpr std::array<std::pair<SecurableType, std::string_view>, 5> kSecurableNames = {{
+constexpr std::array<std::pair<SecurableType, std::string_view>, 7> kSecurableNames = {{
     {SecurableType::kMetastore, "METASTORE"},
     {SecurableType::kCatalog, "CATALOG"},
     {SecurableType::kSchema, "SCHEMA"},
     {SecurableType::kTable, "TABLE"},
     {SecurableType::kShare, "SHARE"},
+    {SecurableType::kExternalLocation, "EXTERNAL_LOCATION"},
+    {SecurableType::kStorageCredential, "STORAGE_CREDENTIAL"},
 }};
 
-constexpr std::array<std::pair<Privilege, std::string_view>, 9> kPrivilegeNames = {{
+constexpr std::array<std::pair<Privilege, std::string_view>, 12> kPrivilegeNames = {{
     {Privilege::kCreateCatalog, "CREATE_CATALOG"},
     {Privilege::kCreateShare, "CREATE_SHARE"},
     {Privilege::kCreateRecipient, "CREATE_RECIPIENT"},
@@ -32,6 +34,9 @@ constexpr std::array<std::pair<Privilege, std::string_view>, 9> kPrivilegeNames 
     {Privilege::kUseCatalog, "USE_CATALOG"},
     {Privilege::kUseSchema, "USE_SCHEMA"},
     {Privilege::kSelect, "SELECT"},
+    {Privilege::kCreateExternalLocation, "CREATE_EXTERNAL_LOCATION"},
+    {Privilege::kCreateStorageCredential, "CREATE_STORAGE_CREDENTIAL"},
+    {Privilege::kCreateExternalTable, "CREATE_EXTERNAL_TABLE"},
 }};
 
 bool StartsWith(std::string_view s, std::string_view prefix) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "catalog/federation.h"
+#include "catalog/governance.h"
 #include "common/result.h"
 
 namespace lakeshare::catalog {
@@ -61,6 +62,9 @@ struct Principal {
   std::string comment;
   int64_t created_at = 0;  // ms since the epoch, UTC
   int64_t updated_at = 0;
+  /// The groups the principal belongs to (names, sorted by name key); filled by
+  /// GetPrincipal and AuthenticatePrincipal.
+  std::vector<std::string> groups;
 };
 
 struct PrincipalUpdate {
@@ -236,7 +240,15 @@ struct Activation {
 
 // ---- Ownership and privileges --------------------------------------------------------------
 
-enum class SecurableType { kMetastore, kCatalog, kSchema, kTable, kShare };
+enum class SecurableType {
+  kMetastore,
+  kCatalog,
+  kSchema,
+  kTable,
+  kShare,
+  kExternalLocation,
+  kStorageCredential,
+};
 
 enum class Privilege {
   kCreateCatalog,
@@ -248,6 +260,9 @@ enum class Privilege {
   kUseCatalog,
   kUseSchema,
   kSelect,
+  kCreateExternalLocation,   // on the metastore or a storage credential
+  kCreateStorageCredential,  // on the metastore
+  kCreateExternalTable,      // on an external location: register tables inside it
 };
 
 std::string_view SecurableTypeName(SecurableType type);
@@ -256,7 +271,7 @@ std::string_view PrivilegeName(Privilege privilege);  // "CREATE_SHARE", "SELECT
 Result<Privilege> ParsePrivilege(std::string_view text);
 
 /// UC `changes[{principal, add, remove}]`. On a SHARE the principal is a recipient name (the
-/// only privilege there is SELECT); on every other securable it is a principal name.
+/// only privilege there is SELECT); on every other securable it is a principal or group name.
 struct PermissionsChange {
   std::string principal;
   std::vector<Privilege> add;
@@ -288,6 +303,8 @@ struct AuditEvent {
   int64_t status_code = 0;
   std::string error;
   std::string volume_json;  // served-query counters; empty when none
+  /// Management requests: at most one event is stored per key (see audit_scope.h); empty: none.
+  std::string dedup_key;
 };
 
 struct AuditQuery {
@@ -351,6 +368,8 @@ class Catalog {
                                           const ObjectUpdate& update) = 0;
   virtual Status DeleteSchema(std::string_view catalog, std::string_view name, bool force) = 0;
 
+  /// The storage_location must lie inside an external location and overlap no other table
+  /// (kInvalidArgument naming the rule otherwise; see governance.h).
   virtual Result<TableInfo> CreateTable(const TableInfo& info) = 0;
   /// Get a table by "catalog.schema.table".
   virtual Result<TableInfo> GetTable(std::string_view full_name) = 0;
@@ -468,8 +487,63 @@ class Catalog {
   virtual Result<bool> HasPrivilege(std::string_view principal, SecurableType type,
                                     std::string_view full_name, Privilege privilege) = 0;
 
+  // Storage governance (governance.h). Names are case-insensitive, lists ordered by name.
+  /// Set how locations are compared; call once, before the catalog is shared. kInvalidArgument
+  /// when a protected location cannot be canonicalised.
+  virtual Status SetLocationPolicy(LocationPolicy policy) = 0;
+  /// Seal storage-credential secrets with a key derived from `server_secret` (AES-256-GCM);
+  /// call once, before the catalog is shared. Without it secrets are stored in the clear.
+  virtual void SetSecretKey(std::string_view server_secret) = 0;
+
+  virtual Result<StorageCredentialInfo> CreateStorageCredential(
+      const StorageCredentialInfo& info) = 0;
+  virtual Result<StorageCredentialInfo> GetStorageCredential(std::string_view name) = 0;
+  virtual Result<Listing<StorageCredentialInfo>> ListStorageCredentials(
+      const PageRequest& page) = 0;
+  virtual Result<StorageCredentialInfo> UpdateStorageCredential(
+      std::string_view name, const StorageCredentialUpdate& update) = 0;
+  /// kInvalidArgument while an external location uses it.
+  virtual Status DeleteStorageCredential(std::string_view name) = 0;
+
+  /// kInvalidArgument when the url overlaps another external location or a protected location
+  /// (contains it or lies inside it); kNotFound for an unknown credential.
+  virtual Result<ExternalLocationInfo> CreateExternalLocation(const ExternalLocationInfo& info) = 0;
+  virtual Result<ExternalLocationInfo> GetExternalLocation(std::string_view name) = 0;
+  virtual Result<Listing<ExternalLocationInfo>> ListExternalLocations(const PageRequest& page) = 0;
+  /// A new url obeys the rules of Create and must still contain every table registered under
+  /// the old one (unless update.force).
+  virtual Result<ExternalLocationInfo> UpdateExternalLocation(
+      std::string_view name, const ExternalLocationUpdate& update) = 0;
+  /// kInvalidArgument while tables are registered inside it, unless `force` (they then stay
+  /// registered but are served by no one until another location covers them).
+  virtual Status DeleteExternalLocation(std::string_view name, bool force) = 0;
+  /// The external location containing `location`; nullopt when none does.
+  virtual Result<std::optional<ExternalLocationInfo>> FindExternalLocation(
+      std::string_view location) = 0;
+  /// For the server's own reads: the location containing `location` with its credential and
+  /// secrets; kPermissionDenied when no external location contains it.
+  virtual Result<StorageAccess> ResolveStorageAccess(std::string_view location) = 0;
+  /// Upgrade step (idempotent): give every registered table its canonical location and create
+  /// an external location, owned by the table's owner and named after the table, for each table
+  /// root no location contains yet. Tables whose location cannot be canonicalised or would need
+  /// a location containing a protected one are left outside every location (and so are not
+  /// served); their full names are returned.
+  virtual Result<std::vector<std::string>> AdoptTableLocations() = 0;
+
+  virtual Result<GroupInfo> CreateGroup(const GroupInfo& info) = 0;
+  virtual Result<GroupInfo> GetGroup(std::string_view name) = 0;
+  virtual Result<Listing<GroupInfo>> ListGroups(const PageRequest& page) = 0;
+  /// kNotFound for an unknown member to add.
+  virtual Result<GroupInfo> UpdateGroup(std::string_view name, const GroupUpdate& update) = 0;
+  /// Delete a group, its memberships and its grants.
+  virtual Status DeleteGroup(std::string_view name) = 0;
+
   // Audit.
+  /// Append events; one whose dedup_key is already stored is left out.
   virtual Status AppendAuditEvents(std::span<const AuditEvent> events) = 0;
+  /// Replace the outcome (action, recipient, params, status, error) of the event `id` that was
+  /// committed with a change (AuditScope) by that of `event`.
+  virtual Status FinishAuditEvent(int64_t id, const AuditEvent& event) = 0;
   virtual Result<Listing<AuditEvent>> QueryAuditEvents(const AuditQuery& query) = 0;
   /// Delete the audit events with these ids (retention, catalog/audit_log.h); returns how many
   /// were deleted. Ids that do not exist are skipped.

@@ -27,8 +27,8 @@ std::string PgBinDir() {
   if (const char* env = std::getenv("LAKESHARE_PG_BIN")) {
     return env;
   }
-  for (const char* dir : {"/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin",
-                          "/usr/lib/postgresql/15/bin"}) {
+  for (const char* dir :
+       {"/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"}) {
     if (fs::exists(fs::path(dir) / "initdb")) {
       return dir;
     }
@@ -134,8 +134,9 @@ class PostgresServer {
       as_ = "runuser -u postgres -- ";
     }
     port_ = FreePort();
-    if (Run(bin_ + "/initdb -D " + dir_ + "/data -U postgres --auth=trust --no-sync -E UTF8 "
-                   "--locale=C",
+    if (Run(bin_ + "/initdb -D " + dir_ +
+                "/data -U postgres --auth=trust --no-sync -E UTF8 "
+                "--locale=C",
             "initdb.log") != 0) {
       error_ = "initdb failed: " + ReadAll(fs::path(dir_) / "initdb.log");
       return;
@@ -182,8 +183,7 @@ const CatalogBackend* PostgresBackend() {
   return kBackend;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CatalogSuite, ::testing::Values(PostgresBackend()),
-                         BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogSuite, ::testing::Values(PostgresBackend()), BackendName);
 
 TEST(PostgresCatalogTest, OpenFailsWhenNoServerListens) {
   int port = FreePort();

@@ -46,9 +46,8 @@ class TempDirCleanup : public ::testing::Environment {
  public:
   void TearDown() override {
     std::error_code ec;
-    fs::remove_all(fs::temp_directory_path() /
-                       ("lakeshare-catalog-test-" + std::to_string(::getpid())),
-                   ec);
+    fs::remove_all(
+        fs::temp_directory_path() / ("lakeshare-catalog-test-" + std::to_string(::getpid())), ec);
   }
 };
 [[maybe_unused]] ::testing::Environment* const kCleanup =

@@ -12,6 +12,18 @@
 
 namespace lakeshare::catalog {
 
+LocationPolicy TestLocationPolicy() {
+  LocationPolicy policy;
+  policy.canonicalize = [](std::string_view location) -> Result<std::string> {
+    if (location.find("..") != std::string_view::npos) {
+      return InvalidArgument("location '{}' must not contain '..'", location);
+    }
+    return std::string(location);
+  };
+  policy.protected_locations = {"file:///srv/lakeshare/data", "file:///srv/lakeshare/meta.db"};
+  return policy;
+}
+
 void CatalogSuite::SetUp() {
   std::string skip_reason;
   location_ = GetParam()->new_location(&skip_reason);
@@ -23,6 +35,11 @@ void CatalogSuite::SetUp() {
   catalog_ = std::move(*opened);
   now_ = std::make_shared<std::atomic<int64_t>>(1'700'000'000'000);
   catalog_->SetClockForTest([now = now_] { return now->load(); });
+  ASSERT_TRUE(catalog_->SetLocationPolicy(TestLocationPolicy()));
+  for (const char* url : {"s3://b", "s3://bucket"}) {
+    auto created = catalog_->CreateExternalLocation({.name = url + 5, .url = url});
+    ASSERT_TRUE(created) << created.error().ToString();
+  }
 }
 
 std::string BackendName(const ::testing::TestParamInfo<const CatalogBackend*>& info) {
@@ -30,19 +47,6 @@ std::string BackendName(const ::testing::TestParamInfo<const CatalogBackend*>& i
 }
 
 namespace {
-
-#define ASSERT_OK(expr)                                              \
-  do {                                                               \
-    auto&& ls_r_ = (expr);                                           \
-    ASSERT_TRUE(ls_r_) << #expr << ": " << ls_r_.error().ToString(); \
-  } while (false)
-
-#define EXPECT_CODE(expr, want)                                      \
-  do {                                                               \
-    auto&& ls_r_ = (expr);                                           \
-    ASSERT_FALSE(ls_r_) << #expr << " unexpectedly succeeded";       \
-    EXPECT_EQ(ls_r_.error().code, want) << ls_r_.error().ToString(); \
-  } while (false)
 
 template <typename T>
 std::vector<std::string> Names(const std::vector<T>& items) {
@@ -63,7 +67,7 @@ void MakeTable(Catalog& cat, const std::string& c, const std::string& s, const s
   ASSERT_OK(cat.CreateTable(TableInfo{.catalog_name = c,
                                       .schema_name = s,
                                       .name = t,
-                                      .storage_location = "s3://bucket/" + t,
+                                      .storage_location = "s3://bucket/" + c + "/" + s + "/" + t,
                                       .owner = "alice"}));
 }
 

@@ -11,6 +11,21 @@
 
 #include "catalog/catalog.h"
 
+/// Assert that a Result/Status succeeded, printing its error otherwise.
+#define ASSERT_OK(expr)                                              \
+  do {                                                               \
+    auto&& ls_r_ = (expr);                                           \
+    ASSERT_TRUE(ls_r_) << #expr << ": " << ls_r_.error().ToString(); \
+  } while (false)
+
+/// Expect a Result/Status to have failed with ErrorCode `want`.
+#define EXPECT_CODE(expr, want)                                      \
+  do {                                                               \
+    auto&& ls_r_ = (expr);                                           \
+    ASSERT_FALSE(ls_r_) << #expr << " unexpectedly succeeded";       \
+    EXPECT_EQ(ls_r_.error().code, want) << ls_r_.error().ToString(); \
+  } while (false)
+
 namespace lakeshare::catalog {
 
 struct CatalogBackend {
@@ -22,8 +37,15 @@ struct CatalogBackend {
   std::function<std::string(const std::string& location)> dump;
 };
 
+/// The location policy of the suite. Its canonicalize stands in for src/storage's parser
+/// (tested there and end to end): it takes the URIs the tests write as already canonical and
+/// refuses only what contains "..", so that a refusal is seen to pass through the catalog.
+LocationPolicy TestLocationPolicy();
+
 class CatalogSuite : public ::testing::TestWithParam<const CatalogBackend*> {
  protected:
+  /// Opens a fresh metastore with TestLocationPolicy() and the external locations "s3://b" and
+  /// "s3://bucket", under which the tests register their tables.
   void SetUp() override;
 
   std::string location_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "catalog/audit_scope.h"
 #include "catalog/sql_catalog_impl.h"
 #include "common/strings.h"
 
@@ -15,7 +16,7 @@ constexpr std::string_view kAuditCols =
 
 AuditEvent ToAudit(const SqlRow& r) {
   return AuditEvent{ToInt(r[0]), ToInt(r[1]), ToStr(r[2]), ToStr(r[3]), ToStr(r[4]),  ToStr(r[5]),
-                    ToStr(r[6]), ToStr(r[7]), ToStr(r[8]), ToInt(r[9]), ToStr(r[10]), ToStr(r[11])};
+                    ToStr(r[6]), ToStr(r[7]), ToStr(r[8]), ToInt(r[9]), ToStr(r[10]), ToStr(r[11]), ""};
 }
 
 /// The WHERE clause and parameters of `q` (without its LIMIT).
@@ -58,22 +59,77 @@ Result<std::pair<std::string, std::vector<SqlValue>>> AuditFilter(const AuditQue
   return std::make_pair(std::move(sql), std::move(params));
 }
 
+constexpr std::string_view kInsertEvent =
+    "INSERT INTO audit_events (time_ms, request_id, action, principal, recipient, source_ip, "
+    "user_agent, params, status_code, error, volume, dedup_key, changed) VALUES (?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) ";
+
+std::vector<SqlValue> EventValues(const AuditEvent& e, bool changed) {
+  return {e.time_ms,     e.request_id,
+          e.action,      e.principal,
+          e.recipient,   e.source_ip,
+          e.user_agent,  e.params_json,
+          e.status_code, e.error,
+          e.volume_json, e.dedup_key.empty() ? SqlValue(nullptr) : SqlValue(e.dedup_key),
+          int64_t{changed ? 1 : 0}};
+}
+
+/// Insert the event committed with a change; it replaces an event of the same key that came
+/// without one (an earlier attempt that failed). Returns its id, or 0 when an earlier attempt of
+/// the request already committed a change with its event (which stays the record).
+Result<int64_t> InsertChangeEvent(SqlConn& c, const AuditEvent& e) {
+  LS_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      c.Query(std::string(kInsertEvent) +
+                  "DO UPDATE SET time_ms = excluded.time_ms, action = excluded.action, "
+                  "recipient = excluded.recipient, source_ip = excluded.source_ip, user_agent = "
+                  "excluded.user_agent, params = excluded.params, status_code = "
+                  "excluded.status_code, error = excluded.error, changed = 1 WHERE "
+                  "audit_events.changed = 0 RETURNING id",
+              EventValues(e, /*changed=*/true)));
+  return rows.empty() ? 0 : ToInt(rows[0][0]);
+}
+
 }  // namespace
+
+Status SqlCatalog::Run(TxKind kind, const std::function<Status(SqlConn&)>& fn) {
+  PendingAuditEvent* pending = AuditScope::Current();
+  if (kind != TxKind::kWrite || pending == nullptr || pending->written_id != 0 ||
+      pending->recorded_before) {
+    return db_->Run(kind, fn);
+  }
+  int64_t id = 0;
+  LS_RETURN_IF_ERROR(db_->Run(kind, [&](SqlConn& c) -> Status {
+    LS_RETURN_IF_ERROR(fn(c));
+    LS_ASSIGN_OR_RETURN(id, InsertChangeEvent(c, pending->make_event()));
+    return OkStatus();
+  }));
+  pending->written_id = id;
+  pending->recorded_before = id == 0;
+  return OkStatus();
+}
 
 Status SqlCatalog::AppendAuditEvents(std::span<const AuditEvent> events) {
   if (events.empty()) {
     return OkStatus();
   }
-  return Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
+  // Not through Run(): an event is not a change that needs an event.
+  return db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
     for (const AuditEvent& e : events) {
-      LS_RETURN_IF_ERROR(c.Exec(
-          "INSERT INTO audit_events (time_ms, request_id, action, principal, recipient, "
-          "source_ip, user_agent, params, status_code, error, volume) VALUES (?, ?, ?, ?, ?, ?, "
-          "?, ?, ?, ?, ?)",
-          {e.time_ms, e.request_id, e.action, e.principal, e.recipient, e.source_ip, e.user_agent,
-           e.params_json, e.status_code, e.error, e.volume_json}));
+      LS_RETURN_IF_ERROR(c.Exec(std::string(kInsertEvent) + "DO NOTHING", EventValues(e, false)));
     }
     return OkStatus();
+  });
+}
+
+Status SqlCatalog::FinishAuditEvent(int64_t id, const AuditEvent& e) {
+  return db_->Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
+    return c
+        .Exec(
+            "UPDATE audit_events SET action = ?, recipient = ?, params = ?, status_code = ?, "
+            "error = ? WHERE id = ?",
+            {e.action, e.recipient, e.params_json, e.status_code, e.error, id})
+        .map([](int64_t) {});
   });
 }
 

@@ -95,6 +95,38 @@ const std::vector<std::vector<std::string_view>>& Migrations() {
           // by private-key JWT (issue 12).
           "CREATE TABLE recipient_client_keys (recipient_id TEXT PRIMARY KEY REFERENCES "
           "recipients(id) ON DELETE CASCADE, jwks TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+      },
+      {
+          // Version 5: storage governance (issue 10). Locations are compared by key (canonical
+          // URI ending in '/'); tables registered before it get theirs from
+          // Catalog::AdoptTableLocations ('' until then).
+          "CREATE TABLE storage_credentials (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+          "name_key {KEY} NOT NULL UNIQUE, kind TEXT NOT NULL, access_key_id TEXT NOT NULL, "
+          "sealed_secret TEXT NOT NULL, profile TEXT NOT NULL, owner TEXT NOT NULL, "
+          "comment TEXT NOT NULL, read_only BIGINT NOT NULL, created_at BIGINT NOT NULL, "
+          "created_by TEXT NOT NULL, updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL)",
+          "CREATE TABLE external_locations (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+          "name_key {KEY} NOT NULL UNIQUE, url TEXT NOT NULL, url_key {KEY} NOT NULL UNIQUE, "
+          "credential_id TEXT REFERENCES storage_credentials(id), owner TEXT NOT NULL, "
+          "comment TEXT NOT NULL, read_only BIGINT NOT NULL, created_at BIGINT NOT NULL, "
+          "created_by TEXT NOT NULL, updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL)",
+          "CREATE INDEX external_locations_credential ON external_locations (credential_id)",
+          "ALTER TABLE delta_tables ADD COLUMN location_key {KEY} NOT NULL DEFAULT ''",
+          "CREATE INDEX delta_tables_location ON delta_tables (location_key)",
+          "CREATE TABLE principal_groups (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+          "name_key {KEY} NOT NULL UNIQUE, comment TEXT NOT NULL, created_at BIGINT NOT NULL, "
+          "created_by TEXT NOT NULL, updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL)",
+          "CREATE TABLE group_members (group_id TEXT NOT NULL REFERENCES principal_groups(id) "
+          "ON DELETE CASCADE, principal_id TEXT NOT NULL REFERENCES principals(id) ON DELETE "
+          "CASCADE, PRIMARY KEY (group_id, principal_id))",
+          "CREATE INDEX group_members_principal ON group_members (principal_id)",
+      },
+      {
+          // Version 6: atomic management audit (issue 10 item 6). A management event carries a
+          // dedup key (one event per retried request) and whether it was committed with a change.
+          "ALTER TABLE audit_events ADD COLUMN dedup_key TEXT",
+          "ALTER TABLE audit_events ADD COLUMN changed BIGINT NOT NULL DEFAULT 0",
+          "CREATE UNIQUE INDEX audit_events_dedup ON audit_events (dedup_key)",
       }};
   return *kMigrations;
 }
@@ -122,10 +154,6 @@ SqlCatalog::SqlCatalog(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)) {
 }
 
 void SqlCatalog::SetClockForTest(std::function<int64_t()> now_ms) { clock_ = std::move(now_ms); }
-
-Status SqlCatalog::Run(TxKind kind, const std::function<Status(SqlConn&)>& fn) {
-  return db_->Run(kind, fn);
-}
 
 Status SqlCatalog::Migrate() {
   return db_->Run(TxKind::kMigration, [&](SqlConn& c) -> Status {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/secret_box.h"
 #include "catalog/sql_entity_internal.h"
 
 namespace lakeshare::catalog {
@@ -25,6 +26,9 @@ const EntityTable<SchemaInfo>& SchemaTable();  // parent: catalog id
 const EntityTable<TableInfo>& TableTable();    // parent: schema id
 const EntityTable<ShareInfo>& ShareTable();
 const EntityTable<RecipientInfo>& RecipientTable();
+const EntityTable<StorageCredentialInfo>& StorageCredentialTable();
+const EntityTable<ExternalLocationInfo>& ExternalLocationTable();
+const EntityTable<GroupInfo>& GroupTable();
 
 Result<Principal> ReadPrincipal(SqlConn& c, std::string_view name);
 Result<CatalogInfo> ReadCatalog(SqlConn& c, std::string_view name);
@@ -40,6 +44,26 @@ Result<std::map<std::string, TableInfo>> ReadTablesByName(
 Result<ShareInfo> ReadShare(SqlConn& c, std::string_view name, bool include_objects);
 /// The recipient with its properties.
 Result<RecipientInfo> ReadRecipient(SqlConn& c, std::string_view name);
+Result<StorageCredentialInfo> ReadStorageCredential(SqlConn& c, std::string_view name);
+Result<ExternalLocationInfo> ReadExternalLocation(SqlConn& c, std::string_view name);
+Result<GroupInfo> ReadGroup(SqlConn& c, std::string_view name);
+/// The names of the groups principal `id` belongs to, sorted by name key.
+Result<std::vector<std::string>> ReadGroupsOf(SqlConn& c, const std::string& principal_id);
+/// kAlreadyExists when `name` is taken by a principal or a group (they share one namespace).
+Status CheckGranteeNameFree(SqlConn& c, std::string_view name);
+
+// ---- Locations, compared by key: the canonical URI ending in '/', so that "contains" is "is a
+// prefix of" (sql_external_locations.cc). ----
+
+/// The key of a canonical location.
+std::string LocationKeyOf(std::string canonical);
+/// The external location whose key is a prefix of `key` (at most one: locations never overlap).
+Result<std::optional<ExternalLocationInfo>> FindLocationContaining(SqlConn& c,
+                                                                   const std::string& key);
+/// kInvalidArgument when a registered table other than `table_id` overlaps `key`.
+Status CheckNoTableOverlap(SqlConn& c, const std::string& key, const std::string& table_id,
+                           std::string_view shown);
+
 /// Delete every grant held by the grantee `id` of type `grantee_type` ("PRINCIPAL", ...).
 Status DeleteGrantsTo(SqlConn& c, std::string_view grantee_type, const std::string& id);
 
@@ -155,14 +179,40 @@ class SqlCatalog final : public Catalog {
   Result<bool> HasPrivilege(std::string_view principal, SecurableType type,
                             std::string_view full_name, Privilege privilege) override;
 
+  Status SetLocationPolicy(LocationPolicy policy) override;
+  void SetSecretKey(std::string_view server_secret) override;
+  Result<StorageCredentialInfo> CreateStorageCredential(const StorageCredentialInfo& info) override;
+  Result<StorageCredentialInfo> GetStorageCredential(std::string_view name) override;
+  Result<Listing<StorageCredentialInfo>> ListStorageCredentials(const PageRequest& page) override;
+  Result<StorageCredentialInfo> UpdateStorageCredential(
+      std::string_view name, const StorageCredentialUpdate& update) override;
+  Status DeleteStorageCredential(std::string_view name) override;
+  Result<ExternalLocationInfo> CreateExternalLocation(const ExternalLocationInfo& info) override;
+  Result<ExternalLocationInfo> GetExternalLocation(std::string_view name) override;
+  Result<Listing<ExternalLocationInfo>> ListExternalLocations(const PageRequest& page) override;
+  Result<ExternalLocationInfo> UpdateExternalLocation(
+      std::string_view name, const ExternalLocationUpdate& update) override;
+  Status DeleteExternalLocation(std::string_view name, bool force) override;
+  Result<std::optional<ExternalLocationInfo>> FindExternalLocation(
+      std::string_view location) override;
+  Result<StorageAccess> ResolveStorageAccess(std::string_view location) override;
+  Result<std::vector<std::string>> AdoptTableLocations() override;
+  Result<GroupInfo> CreateGroup(const GroupInfo& info) override;
+  Result<GroupInfo> GetGroup(std::string_view name) override;
+  Result<Listing<GroupInfo>> ListGroups(const PageRequest& page) override;
+  Result<GroupInfo> UpdateGroup(std::string_view name, const GroupUpdate& update) override;
+  Status DeleteGroup(std::string_view name) override;
+
   Status AppendAuditEvents(std::span<const AuditEvent> events) override;
+  Status FinishAuditEvent(int64_t id, const AuditEvent& event) override;
   Result<Listing<AuditEvent>> QueryAuditEvents(const AuditQuery& query) override;
   Result<int64_t> DeleteAuditEvents(std::span<const int64_t> ids) override;
 
  private:
   int64_t Now() const { return clock_(); }
 
-  /// Run `fn` in one transaction of `kind` (every transaction of the catalog goes through here).
+  /// Run `fn` in one transaction of `kind` (every transaction of the catalog goes through here);
+  /// the first write of a request in an AuditScope also commits its event (sql_audit.cc).
   Status Run(TxKind kind, const std::function<Status(SqlConn&)>& fn);
   /// Run `fn` (SqlConn& -> Result<T>) in one transaction of `kind` and return its value.
   template <typename T, typename Fn>
@@ -207,7 +257,7 @@ class SqlCatalog final : public Catalog {
   /// null) writes what belongs with it in the same transaction.
   template <typename T>
   Result<T> CreateTopLevel(const EntityTable<T>& table, T obj,
-                           const std::function<Status(SqlConn&, const T&)>& also = {}) {
+                           const std::function<Status(SqlConn&, T&)>& also = {}) {
     LS_RETURN_IF_ERROR(table.ValidateName(obj.name));
     Stamp(obj);
     return Transact<T>(TxKind::kWrite, [&](SqlConn& c) -> Result<T> {
@@ -221,10 +271,12 @@ class SqlCatalog final : public Catalog {
 
   /// Update an object: read it with `read`, change it with `change`, stamp updated_at and write
   /// it back, in one transaction; `new_name`, when set, is checked first.
+  /// `change` may fill `*extra` (when given) with columns to write beside the object's.
   template <typename T>
   Result<T> UpdateIn(const EntityTable<T>& table, const std::optional<std::string>& new_name,
                      const std::function<Result<T>(SqlConn&)>& read,
-                     const std::function<Status(SqlConn&, T&)>& change) {
+                     const std::function<Status(SqlConn&, T&)>& change,
+                     const ExtraColumns* extra = nullptr) {
     if (new_name) {
       LS_RETURN_IF_ERROR(table.ValidateName(*new_name));
     }
@@ -232,7 +284,7 @@ class SqlCatalog final : public Catalog {
       LS_ASSIGN_OR_RETURN(T out, read(c));
       LS_RETURN_IF_ERROR(change(c, out));
       out.updated_at = Now();
-      LS_RETURN_IF_ERROR(table.Update(c, out));
+      LS_RETURN_IF_ERROR(table.Update(c, out, extra != nullptr ? *extra : ExtraColumns{}));
       return out;
     });
   }
@@ -258,8 +310,30 @@ class SqlCatalog final : public Catalog {
                                      std::optional<int64_t> expires_at,
                                      std::string_view created_by);
 
+  /// The key of `location` under the location policy (kInternal without one).
+  Result<std::string> KeyOfLocation(std::string_view location) const;
+  /// TODO(catalog): interim, until `lakeshare serve` sets the policy together with the external
+  /// location API: without a policy, tables are registered as before (key "", no location rules,
+  /// adopted at the first start with a policy). Remove with that change.
+  Result<std::string> LegacyKeyOfLocation(std::string_view location) const {
+    return canonicalize_ ? KeyOfLocation(location) : Result<std::string>(std::string());
+  }
+  /// kInvalidArgument when the location `key` contains a protected location or lies inside one.
+  Status CheckNotProtected(const std::string& key, std::string_view shown) const;
+  /// The rules of a new or moved external location: no overlap with another (but `self_id`),
+  /// no protected location inside.
+  Status CheckLocationPlace(SqlConn& c, const std::string& key, const std::string& self_id,
+                            std::string_view shown) const;
+  /// The id of credential `name` ("" for none), checked to exist.
+  static Result<std::string> CredentialIdOf(SqlConn& c, std::string_view name);
+  /// The stored form of a credential's secret parts, sealed for row `id`.
+  std::string SealCredential(const AwsCredential& aws, const std::string& id) const;
+
   std::unique_ptr<SqlDatabase> db_;
   std::function<int64_t()> clock_;
+  std::function<Result<std::string>(std::string_view)> canonicalize_;  // set once, before use
+  std::vector<std::string> protected_keys_;                            // set once, before use
+  SecretBox secrets_;                                                  // set once, before use
 };
 
 }  // namespace lakeshare::catalog

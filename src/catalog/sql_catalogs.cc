@@ -8,12 +8,11 @@ const EntityTable<CatalogInfo>& CatalogTable() {
       .kind = "Catalog",
       .table = "catalogs",
       .securable = "CATALOG",
-      .columns = {{"id", &CatalogInfo::id},
-                  {"name", &CatalogInfo::name},
-                  {"owner", &CatalogInfo::owner},
-                  {"comment", &CatalogInfo::comment},
-                  {"created_at", &CatalogInfo::created_at},
-                  {"updated_at", &CatalogInfo::updated_at}},
+      .columns = WithStamps<CatalogInfo>({{"id", &CatalogInfo::id},
+                                          {"name", &CatalogInfo::name},
+                                          {"owner", &CatalogInfo::owner},
+                                          {"comment", &CatalogInfo::comment}},
+                                         false),
   });
   return *kTable;
 }

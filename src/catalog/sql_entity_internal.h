@@ -32,6 +32,21 @@ struct Column {
   FieldRef<T> field;
 };
 
+/// `columns` followed by the creation and update stamps of T (created_at, updated_at and, when
+/// `with_by`, created_by and updated_by).
+template <typename T>
+std::vector<Column<T>> WithStamps(std::vector<Column<T>> columns, bool with_by) {
+  columns.push_back({"created_at", &T::created_at});
+  columns.push_back({"updated_at", &T::updated_at});
+  if constexpr (requires(T t) { t.created_by; }) {
+    if (with_by) {
+      columns.push_back({"created_by", &T::created_by});
+      columns.push_back({"updated_by", &T::updated_by});
+    }
+  }
+  return columns;
+}
+
 template <typename T>
 struct EntitySpec {
   std::string_view kind = {};           // "Catalog": messages say "Catalog 'x' does not exist"
@@ -42,6 +57,9 @@ struct EntitySpec {
   std::vector<Column<T>> columns =
       {};  // &T::id first, &T::name second; name_key and parent implied
 };
+
+/// Columns written beside those of the description (e.g. a canonical location key).
+using ExtraColumns = std::vector<std::pair<std::string_view, SqlValue>>;
 
 /// Delete every grant on the securable `id` of type `securable` ("TABLE", ...).
 Status DeleteGrantsOn(SqlConn& c, std::string_view securable, const std::string& id);
@@ -66,9 +84,9 @@ class EntityTable {
     find_sql_ = select + "name_key = ?";
     page_sql_ = select + "name_key > ? ORDER BY name_key LIMIT ?";
     insert_sql_ = "INSERT INTO " + table + " (name_key" +
-                  (parent.empty() ? "" : ", " + std::string(spec_.parent_column)) + names +
-                  ") VALUES (?" + (parent.empty() ? "" : ", ?") + marks + ")";
-    update_sql_ = "UPDATE " + table + " SET name_key = ?, " + sets + " WHERE id = ?";
+                  (parent.empty() ? "" : ", " + std::string(spec_.parent_column)) + names;
+    insert_marks_ = ") VALUES (?" + std::string(parent.empty() ? "" : ", ?") + marks;
+    update_sql_ = "UPDATE " + table + " SET name_key = ?, " + sets;
     delete_sql_ = "DELETE FROM " + table + " WHERE id = ?";
   }
 
@@ -142,24 +160,37 @@ class EntityTable {
     return out;
   }
 
-  /// Insert `obj` into `parent_id` unless its name is taken there (see CheckAbsent).
-  Status Insert(SqlConn& c, std::string_view parent_id, const T& obj,
-                std::string_view shown) const {
+  /// Insert `obj` (and `extra` columns) into `parent_id` unless its name is taken there (see
+  /// CheckAbsent).
+  Status Insert(SqlConn& c, std::string_view parent_id, const T& obj, std::string_view shown,
+                const ExtraColumns& extra = {}) const {
     LS_RETURN_IF_ERROR(CheckAbsent(c, parent_id, obj.name, shown));
     std::vector<SqlValue> values{Key(obj.name)};
     if (!spec_.parent_column.empty()) {
       values.push_back(Text(parent_id));
     }
     AppendValues(obj, values);
-    return c.Exec(insert_sql_, values).map([](int64_t) {});
+    std::string sql = insert_sql_;
+    std::string marks = insert_marks_;
+    for (const auto& [column, value] : extra) {
+      sql += ", " + std::string(column);
+      marks += ", ?";
+      values.push_back(value);
+    }
+    return c.Exec(sql + marks + ")", values).map([](int64_t) {});
   }
 
-  /// Write every column of `obj` to its row (found by id).
-  Status Update(SqlConn& c, const T& obj) const {
+  /// Write every column of `obj` (and `extra` columns) to its row (found by id).
+  Status Update(SqlConn& c, const T& obj, const ExtraColumns& extra = {}) const {
     std::vector<SqlValue> values{Key(obj.name)};
     AppendValues(obj, values);
+    std::string sql = update_sql_;
+    for (const auto& [column, value] : extra) {
+      sql += ", " + std::string(column) + " = ?";
+      values.push_back(value);
+    }
     values.push_back(obj.id);
-    return c.Exec(update_sql_, values).map([](int64_t) {});
+    return c.Exec(sql + " WHERE id = ?", values).map([](int64_t) {});
   }
 
   /// Rename `obj` to `new_name` within `parent_id` unless that name is taken (a change of case
@@ -227,8 +258,9 @@ class EntityTable {
   EntitySpec<T> spec_;
   std::string find_sql_;
   std::string page_sql_;
-  std::string insert_sql_;
-  std::string update_sql_;
+  std::string insert_sql_;    // up to the column list's end
+  std::string insert_marks_;  // ") VALUES (?, ..." without the closing ')'
+  std::string update_sql_;    // without the WHERE clause
   std::string delete_sql_;
 };
 

@@ -1,7 +1,7 @@
 // Ownership and privileges: Unity-Catalog-style grants (rows of `grants`, keyed by securable and
 // grantee ids, so renames keep them) and the HasPrivilege decision.
 #include <algorithm>
-#include <tuple>
+#include <set>
 
 #include "catalog/sql_catalog_impl.h"
 
@@ -13,7 +13,12 @@ bool PrivilegeAllowedOn(SecurableType type, Privilege p) {
     case SecurableType::kMetastore:
       return p == Privilege::kCreateCatalog || p == Privilege::kCreateShare ||
              p == Privilege::kCreateRecipient || p == Privilege::kUseShare ||
-             p == Privilege::kUseRecipient || p == Privilege::kSetSharePermission;
+             p == Privilege::kUseRecipient || p == Privilege::kSetSharePermission ||
+             p == Privilege::kCreateExternalLocation || p == Privilege::kCreateStorageCredential;
+    case SecurableType::kStorageCredential:
+      return p == Privilege::kCreateExternalLocation;
+    case SecurableType::kExternalLocation:
+      return p == Privilege::kCreateExternalTable;
     case SecurableType::kCatalog:
       return p == Privilege::kUseCatalog || p == Privilege::kUseSchema || p == Privilege::kSelect;
     case SecurableType::kSchema:
@@ -62,6 +67,14 @@ Result<std::vector<Securable>> SecurableChain(SqlConn& c, SecurableType type,
       LS_ASSIGN_OR_RETURN(CatalogInfo cat, ReadCatalog(c, full_name));
       return std::vector<Securable>{{"CATALOG", cat.id, cat.owner}};
     }
+    case SecurableType::kExternalLocation: {
+      LS_ASSIGN_OR_RETURN(ExternalLocationInfo loc, ReadExternalLocation(c, full_name));
+      return std::vector<Securable>{{"EXTERNAL_LOCATION", loc.id, loc.owner}};
+    }
+    case SecurableType::kStorageCredential: {
+      LS_ASSIGN_OR_RETURN(StorageCredentialInfo cred, ReadStorageCredential(c, full_name));
+      return std::vector<Securable>{{"STORAGE_CREDENTIAL", cred.id, cred.owner}};
+    }
     case SecurableType::kTable: {
       LS_ASSIGN_OR_RETURN(TableInfo t, ReadTable(c, full_name));
       chain.push_back({"TABLE", t.id, t.owner});
@@ -81,11 +94,12 @@ Result<std::vector<Securable>> SecurableChain(SqlConn& c, SecurableType type,
 Result<std::vector<PrivilegeAssignment>> ReadPermissions(SqlConn& c, const Securable& s) {
   LS_ASSIGN_OR_RETURN(
       SqlRows rows,
-      c.Query("SELECT COALESCE(p.name_key, r.name_key), COALESCE(p.name, r.name), g.privilege "
-              "FROM grants g LEFT JOIN principals p ON g.grantee_type = 'PRINCIPAL' AND "
-              "p.id = g.grantee_id LEFT JOIN recipients r ON g.grantee_type = 'RECIPIENT' AND "
-              "r.id = g.grantee_id WHERE g.securable_type = ? AND g.securable_id = ? "
-              "ORDER BY 1",
+      c.Query("SELECT COALESCE(p.name_key, r.name_key, pg.name_key), COALESCE(p.name, r.name, "
+              "pg.name), g.privilege FROM grants g LEFT JOIN principals p ON g.grantee_type = "
+              "'PRINCIPAL' AND p.id = g.grantee_id LEFT JOIN recipients r ON g.grantee_type = "
+              "'RECIPIENT' AND r.id = g.grantee_id LEFT JOIN principal_groups pg ON "
+              "g.grantee_type = 'GROUP' AND pg.id = g.grantee_id WHERE g.securable_type = ? AND "
+              "g.securable_id = ? ORDER BY 1",
               {s.type, s.id}));
   std::vector<PrivilegeAssignment> out;
   for (const SqlRow& row : rows) {
@@ -107,15 +121,21 @@ Result<std::vector<PrivilegeAssignment>> ReadPermissions(SqlConn& c, const Secur
 /// Apply one change of UpdatePermissions to the securable `s`.
 Status ApplyChange(SqlConn& c, SecurableType type, const Securable& s,
                    const PermissionsChange& ch) {
-  // On a share the grantee is a recipient; on every other securable a principal.
-  std::string grantee_type = type == SecurableType::kShare ? "RECIPIENT" : "PRINCIPAL";
+  // On a share the grantee is a recipient; on every other securable a principal or a group.
+  std::string grantee_type = "RECIPIENT";
   std::string grantee_id;
   if (type == SecurableType::kShare) {
     LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, ch.principal));
     grantee_id = r.id;
   } else {
-    LS_ASSIGN_OR_RETURN(Principal p, ReadPrincipal(c, ch.principal));
-    grantee_id = p.id;
+    LS_ASSIGN_OR_RETURN(std::optional<GroupInfo> group, GroupTable().Find(c, "", ch.principal));
+    grantee_type = group ? "GROUP" : "PRINCIPAL";
+    if (group) {
+      grantee_id = group->id;
+    } else {
+      LS_ASSIGN_OR_RETURN(Principal p, ReadPrincipal(c, ch.principal));
+      grantee_id = p.id;
+    }
   }
   for (Privilege p : ch.add) {
     LS_RETURN_IF_ERROR(
@@ -213,15 +233,23 @@ Result<bool> SqlCatalog::HasPrivilege(std::string_view principal, SecurableType 
       return true;
     }
     LS_ASSIGN_OR_RETURN(std::vector<Securable> chain, SecurableChain(c, type, full_name));
+    // The principal holds what it owns or was granted, itself or through one of its groups.
+    LS_ASSIGN_OR_RETURN(std::vector<std::string> groups, ReadGroupsOf(c, p->id));
+    std::set<std::string> owners{Key(p->name)};
+    for (const std::string& g : groups) {
+      owners.insert(Key(g));
+    }
     for (const Securable& s : chain) {
-      if (!s.owner.empty() && Key(s.owner) == Key(p->name)) {
+      if (!s.owner.empty() && owners.count(Key(s.owner)) > 0) {
         return true;
       }
       LS_ASSIGN_OR_RETURN(
           SqlRows rows,
           c.Query("SELECT 1 FROM grants WHERE securable_type = ? AND securable_id = ? AND "
-                  "grantee_type = 'PRINCIPAL' AND grantee_id = ? AND privilege = ?",
-                  {s.type, s.id, p->id, Text(PrivilegeName(privilege))}));
+                  "privilege = ? AND ((grantee_type = 'PRINCIPAL' AND grantee_id = ?) OR "
+                  "(grantee_type = 'GROUP' AND grantee_id IN (SELECT group_id FROM "
+                  "group_members WHERE principal_id = ?)))",
+                  {s.type, s.id, Text(PrivilegeName(privilege)), p->id, p->id}));
       if (!rows.empty()) {
         return true;
       }

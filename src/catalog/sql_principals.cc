@@ -8,12 +8,11 @@ const EntityTable<Principal>& PrincipalTable() {
       .kind = "Principal",
       .table = "principals",
       .dotted_names = true,
-      .columns = {{"id", &Principal::id},
-                  {"name", &Principal::name},
-                  {"is_admin", &Principal::is_admin},
-                  {"comment", &Principal::comment},
-                  {"created_at", &Principal::created_at},
-                  {"updated_at", &Principal::updated_at}},
+      .columns = WithStamps<Principal>({{"id", &Principal::id},
+                                        {"name", &Principal::name},
+                                        {"is_admin", &Principal::is_admin},
+                                        {"comment", &Principal::comment}},
+                                       false),
   });
   return *kTable;
 }
@@ -23,11 +22,20 @@ Result<Principal> ReadPrincipal(SqlConn& c, std::string_view name) {
 }
 
 Result<Principal> SqlCatalog::CreatePrincipal(const Principal& in) {
-  return CreateTopLevel(PrincipalTable(), in);
+  Principal out = in;
+  out.groups.clear();
+  return CreateTopLevel<Principal>(PrincipalTable(), std::move(out),
+                                   [](SqlConn& c, const Principal& p) {
+                                     return GroupTable().CheckAbsent(c, "", p.name, p.name);
+                                   });
 }
 
 Result<Principal> SqlCatalog::GetPrincipal(std::string_view name) {
-  return Transact<Principal>(TxKind::kRead, [&](SqlConn& c) { return ReadPrincipal(c, name); });
+  return Transact<Principal>(TxKind::kRead, [&](SqlConn& c) -> Result<Principal> {
+    LS_ASSIGN_OR_RETURN(Principal p, ReadPrincipal(c, name));
+    LS_ASSIGN_OR_RETURN(p.groups, ReadGroupsOf(c, p.id));
+    return p;
+  });
 }
 
 Result<Listing<Principal>> SqlCatalog::ListPrincipals(const PageRequest& page) {
@@ -38,6 +46,9 @@ Result<Principal> SqlCatalog::UpdatePrincipal(std::string_view name, const Princ
   return UpdateIn<Principal>(
       PrincipalTable(), u.new_name, [&](SqlConn& c) { return ReadPrincipal(c, name); },
       [&](SqlConn& c, Principal& out) -> Status {
+        if (u.new_name && Key(*u.new_name) != Key(out.name)) {
+          LS_RETURN_IF_ERROR(GroupTable().CheckAbsent(c, "", *u.new_name, *u.new_name));
+        }
         LS_RETURN_IF_ERROR(PrincipalTable().Rename(c, "", u.new_name, "", out));
         out.is_admin = u.is_admin.value_or(out.is_admin);
         out.comment = u.comment.value_or(out.comment);
@@ -115,7 +126,9 @@ Result<Principal> SqlCatalog::AuthenticatePrincipal(std::string_view token) {
     if (rows.empty()) {
       return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired API token");
     }
-    return PrincipalTable().FromRow(rows[0]);
+    Principal p = PrincipalTable().FromRow(rows[0]);
+    LS_ASSIGN_OR_RETURN(p.groups, ReadGroupsOf(c, p.id));
+    return p;
   });
 }
 

@@ -8,17 +8,15 @@ const EntityTable<RecipientInfo>& RecipientTable() {
       .kind = "Recipient",
       .table = "recipients",
       .dotted_names = true,
-      .columns = {{"id", &RecipientInfo::id},
-                  {"name", &RecipientInfo::name},
-                  {"authentication_type", &RecipientInfo::authentication_type},
-                  {"owner", &RecipientInfo::owner},
-                  {"comment", &RecipientInfo::comment},
-                  {"ip_access_list", &RecipientInfo::ip_access_list},
-                  {"expiration_time", &RecipientInfo::expiration_time},
-                  {"created_at", &RecipientInfo::created_at},
-                  {"created_by", &RecipientInfo::created_by},
-                  {"updated_at", &RecipientInfo::updated_at},
-                  {"updated_by", &RecipientInfo::updated_by}},
+      .columns =
+          WithStamps<RecipientInfo>({{"id", &RecipientInfo::id},
+                                     {"name", &RecipientInfo::name},
+                                     {"authentication_type", &RecipientInfo::authentication_type},
+                                     {"owner", &RecipientInfo::owner},
+                                     {"comment", &RecipientInfo::comment},
+                                     {"ip_access_list", &RecipientInfo::ip_access_list},
+                                     {"expiration_time", &RecipientInfo::expiration_time}},
+                                    true),
   });
   return *kTable;
 }

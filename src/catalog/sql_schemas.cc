@@ -10,12 +10,11 @@ const EntityTable<SchemaInfo>& SchemaTable() {
       .table = "schemas",
       .parent_column = "catalog_id",
       .securable = "SCHEMA",
-      .columns = {{"id", &SchemaInfo::id},
-                  {"name", &SchemaInfo::name},
-                  {"owner", &SchemaInfo::owner},
-                  {"comment", &SchemaInfo::comment},
-                  {"created_at", &SchemaInfo::created_at},
-                  {"updated_at", &SchemaInfo::updated_at}},
+      .columns = WithStamps<SchemaInfo>({{"id", &SchemaInfo::id},
+                                         {"name", &SchemaInfo::name},
+                                         {"owner", &SchemaInfo::owner},
+                                         {"comment", &SchemaInfo::comment}},
+                                        false),
   });
   return *kTable;
 }

@@ -11,14 +11,11 @@ const EntityTable<ShareInfo>& ShareTable() {
       .table = "shares",
       .securable = "SHARE",
       .dotted_names = true,
-      .columns = {{"id", &ShareInfo::id},
-                  {"name", &ShareInfo::name},
-                  {"owner", &ShareInfo::owner},
-                  {"comment", &ShareInfo::comment},
-                  {"created_at", &ShareInfo::created_at},
-                  {"created_by", &ShareInfo::created_by},
-                  {"updated_at", &ShareInfo::updated_at},
-                  {"updated_by", &ShareInfo::updated_by}},
+      .columns = WithStamps<ShareInfo>({{"id", &ShareInfo::id},
+                                        {"name", &ShareInfo::name},
+                                        {"owner", &ShareInfo::owner},
+                                        {"comment", &ShareInfo::comment}},
+                                       true),
   });
   return *kTable;
 }

@@ -12,13 +12,12 @@ const EntityTable<TableInfo>& TableTable() {
       .table = "delta_tables",
       .parent_column = "schema_id",
       .securable = "TABLE",
-      .columns = {{"id", &TableInfo::id},
-                  {"name", &TableInfo::name},
-                  {"storage_location", &TableInfo::storage_location},
-                  {"owner", &TableInfo::owner},
-                  {"comment", &TableInfo::comment},
-                  {"created_at", &TableInfo::created_at},
-                  {"updated_at", &TableInfo::updated_at}},
+      .columns = WithStamps<TableInfo>({{"id", &TableInfo::id},
+                                        {"name", &TableInfo::name},
+                                        {"storage_location", &TableInfo::storage_location},
+                                        {"owner", &TableInfo::owner},
+                                        {"comment", &TableInfo::comment}},
+                                       false),
   });
   return *kTable;
 }
@@ -85,17 +84,40 @@ Result<std::map<std::string, TableInfo>> ReadTablesByName(
   return out;
 }
 
+namespace {
+
+/// The location rules of a table at `key` (governance.h): inside an external location, no
+/// overlap with another table (but `table_id`).
+Status CheckTablePlace(SqlConn& c, const std::string& key, const std::string& table_id,
+                       std::string_view shown) {
+  LS_ASSIGN_OR_RETURN(std::optional<ExternalLocationInfo> location, FindLocationContaining(c, key));
+  if (!location) {
+    return InvalidArgument(
+        "storage_location '{}' lies inside no external location; a metastore admin creates one "
+        "(external-locations) and grants CREATE_EXTERNAL_TABLE on it",
+        shown);
+  }
+  return CheckNoTableOverlap(c, key, table_id, shown);
+}
+
+}  // namespace
+
 Result<TableInfo> SqlCatalog::CreateTable(const TableInfo& in) {
   LS_RETURN_IF_ERROR(TableTable().ValidateName(in.name));
   if (in.storage_location.empty()) {
     return InvalidArgument("Table '{}' needs a storage_location", in.name);
   }
+  LS_ASSIGN_OR_RETURN(std::string key, LegacyKeyOfLocation(in.storage_location));
   TableInfo out = in;
   Stamp(out);
   return Transact<TableInfo>(TxKind::kWrite, [&](SqlConn& c) -> Result<TableInfo> {
     LS_ASSIGN_OR_RETURN(SchemaInfo s, ReadSchema(c, in.catalog_name, in.schema_name));
     PlaceIn(s, out);
-    LS_RETURN_IF_ERROR(TableTable().Insert(c, s.id, out, out.full_name()));
+    LS_RETURN_IF_ERROR(TableTable().CheckAbsent(c, s.id, out.name, out.full_name()));
+    if (!key.empty()) {
+      LS_RETURN_IF_ERROR(CheckTablePlace(c, key, out.id, out.storage_location));
+    }
+    LS_RETURN_IF_ERROR(TableTable().Insert(c, s.id, out, out.full_name(), {{"location_key", key}}));
     return out;
   });
 }
@@ -120,12 +142,24 @@ Result<TableInfo> SqlCatalog::UpdateTable(std::string_view full_name, const Tabl
   if (u.storage_location && u.storage_location->empty()) {
     return InvalidArgument("storage_location must not be empty");
   }
+  ExtraColumns extra;
+  if (u.storage_location) {
+    LS_ASSIGN_OR_RETURN(std::string key, LegacyKeyOfLocation(*u.storage_location));
+    extra.emplace_back("location_key", key);
+  }
   SchemaInfo s;
   auto read = [&](SqlConn& c) { return ReadTableIn(c, full_name, &s); };
-  return UpdateIn<TableInfo>(TableTable(), u.new_name, read, [&](SqlConn& c, TableInfo& out) {
-    out.storage_location = u.storage_location.value_or(out.storage_location);
+  auto change = [&](SqlConn& c, TableInfo& out) -> Status {
+    if (u.storage_location) {
+      const std::string& key = std::get<std::string>(extra[0].second);
+      if (!key.empty()) {
+        LS_RETURN_IF_ERROR(CheckTablePlace(c, key, out.id, *u.storage_location));
+      }
+      out.storage_location = *u.storage_location;
+    }
     return ApplyObjectUpdate(c, TableTable(), s.id, u, s.full_name() + ".", out);
-  });
+  };
+  return UpdateIn<TableInfo>(TableTable(), u.new_name, read, change, &extra);
 }
 
 Status SqlCatalog::DeleteTable(std::string_view full_name) {
