@@ -32,5 +32,11 @@ std::unique_ptr<ApiBase> NewFederationPoliciesApi(catalog::Catalog* catalog,
                                                   const ManagementOptions* options);
 std::unique_ptr<ApiBase> NewOAuthClientsApi(catalog::Catalog* catalog,
                                             const ManagementOptions* options);
+// Storage governance (issue 10).
+std::unique_ptr<ApiBase> NewExternalLocationsApi(catalog::Catalog* catalog,
+                                                 const ManagementOptions* options);
+std::unique_ptr<ApiBase> NewStorageCredentialsApi(catalog::Catalog* catalog,
+                                                  const ManagementOptions* options);
+std::unique_ptr<ApiBase> NewGroupsApi(catalog::Catalog* catalog, const ManagementOptions* options);
 
 }  // namespace lakeshare::admin::internal

@@ -51,6 +51,9 @@ class ManagementService::Impl {
         internal::NewAuditApi,
         // Issue 12: federation policies and profile templates; OAuth clients' public keys.
         internal::NewFederationPoliciesApi, internal::NewOAuthClientsApi,
+        // Issue 10: storage governance.
+        internal::NewExternalLocationsApi, internal::NewStorageCredentialsApi,
+        internal::NewGroupsApi,
     };
     internal::RouteList routes;
     for (internal::ApiFactory factory : kResources) {
@@ -81,7 +84,7 @@ class ManagementService::Impl {
                                "Send 'Authorization: Bearer <token>' with a principal's API "
                                "token");
             }
-            caller = Caller{principal->name, principal->is_admin};
+            caller = Caller{principal->name, principal->is_admin, principal->groups};
           }
           return handler(request, caller);
         } catch (const std::exception& e) {

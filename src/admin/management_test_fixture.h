@@ -25,6 +25,7 @@
 
 #include "http/request.h"
 #include "http/router.h"
+#include "storage/location.h"
 
 namespace lakeshare::admin::test {
 
@@ -58,6 +59,15 @@ class ManagementTest : public ::testing::Test {
                                                            : (dir_ / "metastore.db").string());
     ASSERT_TRUE(opened) << opened.error().ToString();
     catalog_ = std::move(*opened);
+    // Locations compared as the server compares them (storage's one parser); the test's own
+    // folder is the server's data (storage governance, issue 10).
+    catalog::LocationPolicy policy;
+    policy.canonicalize = [](std::string_view l) -> Result<std::string> {
+      LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(l));
+      return parsed.Uri();
+    };
+    policy.protected_locations = {dir_.string()};
+    ASSERT_TRUE(catalog_->SetLocationPolicy(std::move(policy)));
     now_ = std::make_shared<std::atomic<int64_t>>(kT0);
     catalog_->SetClockForTest([now = now_] { return now->load(); });
     ASSERT_TRUE(catalog_->CreatePrincipal({.name = "admin", .is_admin = true}));

@@ -38,6 +38,61 @@ class TablesApi final : public ApiBase {
  public:
   using ApiBase::ApiBase;
 
+ private:
+  /// Storage governance (issue 10): a table is registered at `location` only inside an external
+  /// location on which the caller holds CREATE_EXTERNAL_TABLE (or which it owns). A metastore
+  /// admin registering outside every location declares the table root as one (owned by the
+  /// table's owner, as the upgrade does for tables registered before). The catalog then refuses
+  /// overlap with another table and the server's own data in the same transaction as the insert.
+  /// Returns the name of an external location created here ("" when none was).
+  Result<std::string> CheckMayRegisterAt(const Caller& caller, const std::string& location,
+                                         const std::string& table, const std::string& owner) {
+    LS_ASSIGN_OR_RETURN(std::optional<catalog::ExternalLocationInfo> found,
+                        catalog_->FindExternalLocation(location));
+    if (found) {
+      if (caller.is_admin || Owns(caller, found->owner)) {
+        return std::string();
+      }
+      LS_ASSIGN_OR_RETURN(bool may, catalog_->HasPrivilege(caller.name,
+                                                           SecurableType::kExternalLocation,
+                                                           found->name,
+                                                           Privilege::kCreateExternalTable));
+      if (may) {
+        return std::string();
+      }
+      return PermissionDenied(
+          "storage_location '{}' lies inside external location '{}', on which you do not hold "
+          "CREATE_EXTERNAL_TABLE; ask its owner ({}) to grant it (PATCH "
+          "/api/2.1/unity-catalog/permissions/external_location/{})",
+          location, found->name, found->owner, found->name);
+    }
+    if (!caller.is_admin) {
+      return PermissionDenied(
+          "storage_location '{}' lies inside no external location; ask a metastore admin to "
+          "create one (POST /api/2.1/unity-catalog/external-locations) and grant you "
+          "CREATE_EXTERNAL_TABLE on it",
+          location);
+    }
+    catalog::ExternalLocationInfo declared;
+    declared.name = table;
+    declared.url = location;
+    declared.owner = owner;
+    declared.comment = "Declared by a metastore admin registering table " + table;
+    declared.created_by = caller.name;
+    for (int i = 2;; ++i) {
+      auto created = catalog_->CreateExternalLocation(declared);
+      if (created) {
+        return created->name;
+      }
+      if (created.error().code != ErrorCode::kAlreadyExists || i > 20) {
+        return tl::unexpected<Error>(created.error());
+      }
+      declared.name = table + "_" + std::to_string(i);
+    }
+  }
+
+ public:
+
   void AddRoutes(RouteList& routes) override {
     routes.Add("POST", UcPath("/tables"), "createTable", this, &TablesApi::CreateTable);
     routes.Add("GET", UcPath("/tables"), "listTables", this, &TablesApi::ListTables);
@@ -86,8 +141,17 @@ class TablesApi final : public ApiBase {
     }
     LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
     info.comment = comment.value_or("");
-    LS_ASSIGN_OR_RETURN(catalog::TableInfo out, catalog_->CreateTable(info));
-    return JsonReply(TableJson(out));
+    LS_ASSIGN_OR_RETURN(std::string declared,
+                        CheckMayRegisterAt(caller, info.storage_location, info.full_name(),
+                                           info.owner));
+    auto out = catalog_->CreateTable(info);
+    if (!out) {
+      if (!declared.empty()) {
+        (void)catalog_->DeleteExternalLocation(declared, /*force=*/false);
+      }
+      return tl::unexpected<Error>(out.error());
+    }
+    return JsonReply(TableJson(*out));
   }
 
   Result<http::Response> ListTables(http::Request& request, const Caller& caller) {
@@ -109,7 +173,7 @@ class TablesApi final : public ApiBase {
           return catalog_->ListTables(ctx.catalog.name, ctx.schema.name, p);
         },
         [&](const catalog::TableInfo& t) -> Result<bool> {
-          if (ctx.owner_in_chain || SameName(t.owner, caller.name)) {
+          if (ctx.owner_in_chain || Owns(caller, t.owner)) {
             return true;
           }
           LS_ASSIGN_OR_RETURN(
@@ -148,6 +212,10 @@ class TablesApi final : public ApiBase {
     if (update.storage_location) {
       Param(request, "storage_location", *update.storage_location);
       LS_RETURN_IF_ERROR(CheckStorageLocation(*update.storage_location));
+      LS_ASSIGN_OR_RETURN(std::string declared,
+                          CheckMayRegisterAt(caller, *update.storage_location,
+                                             ctx.table.full_name(), ctx.table.owner));
+      (void)declared;  // a refused update below leaves it declared, owned by the table's owner
     }
     if (update.owner) {
       Param(request, "owner", *update.owner);

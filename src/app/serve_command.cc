@@ -21,6 +21,7 @@
 #include "admin/management_service.h"
 #include "app/audit_hooks.h"
 #include "app/federation_setup.h"
+#include "app/governance_setup.h"
 #include "app/materialize_setup.h"
 #include "app/serve_limits.h"
 #include "auth/forwarded_for.h"
@@ -329,6 +330,11 @@ int RunPlatform(const PlatformFlags& flags) {
   if (!catalog_or) return Fail(catalog_or.error());
   std::shared_ptr<catalog::Catalog> catalog(std::move(*catalog_or));
   if (auto st = BootstrapAdmin(*catalog, data_dir); !st) return Fail(st.error());
+  bool sqlite_metastore = metastore_url.rfind("postgres", 0) != 0;
+  if (auto st = SetUpGovernance(*catalog, data_dir, sqlite_metastore ? metastore_url : "");
+      !st) {
+    return Fail(st.error());
+  }
   auto signing_key = LoadSigningKey(*catalog);
   if (!signing_key) return Fail(signing_key.error());
 

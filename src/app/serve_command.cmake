@@ -3,7 +3,8 @@ target_sources(lakeshare PRIVATE ${CMAKE_CURRENT_LIST_DIR}/serve_command.cc
                                  ${CMAKE_CURRENT_LIST_DIR}/serve_limits.cc
                                  ${CMAKE_CURRENT_LIST_DIR}/audit_hooks.cc
                                  ${CMAKE_CURRENT_LIST_DIR}/federation_setup.cc
-                                 ${CMAKE_CURRENT_LIST_DIR}/materialize_setup.cc)
+                                 ${CMAKE_CURRENT_LIST_DIR}/materialize_setup.cc
+                                 ${CMAKE_CURRENT_LIST_DIR}/governance_setup.cc)
 target_link_libraries(lakeshare PRIVATE lakeshare::sharing lakeshare::http lakeshare::admin
                       lakeshare::auth lakeshare::catalog lakeshare::web lakeshare::materialize
                       nlohmann_json::nlohmann_json)

@@ -32,6 +32,7 @@ void AddAdminCommands(CLI::App& root) {
   AddSharePermissionCommands(admin);
   AddRecipientCommands(admin);
   AddAuditCommand(admin);
+  AddExternalLocationCommands(admin);
   AddOnboardCommand(admin);
   AddSettingsCommands(admin);
   AddFederationPolicyCommands(admin);

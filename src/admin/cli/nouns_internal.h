@@ -23,6 +23,7 @@ void AddShareCommands(CLI::App* admin);
 void AddSharePermissionCommands(CLI::App* admin);
 void AddRecipientCommands(CLI::App* admin);
 void AddAuditCommand(CLI::App* admin);
+void AddExternalLocationCommands(CLI::App* admin);
 void AddOnboardCommand(CLI::App* admin);
 void AddSettingsCommands(CLI::App* admin);
 

@@ -1,0 +1,193 @@
+// External locations (issue 10, storage governance, Unity Catalog's shapes):
+// /api/2.1/unity-catalog/external-locations. Where tables may be registered from: a metastore
+// admin (or a holder of CREATE_EXTERNAL_LOCATION on the metastore) declares a location, its
+// owner grants CREATE_EXTERNAL_TABLE on it (PATCH .../permissions/external_location/{name}), and
+// only then can a team register tables inside it (tables_api.cc). The catalog enforces the rules
+// (governance.h): no overlap with another location, never around or inside the server's data.
+
+#include <memory>
+
+#include "admin/api_base_internal.h"
+#include "admin/api_resources_internal.h"
+
+namespace lakeshare::admin::internal {
+namespace {
+
+using catalog::Privilege;
+using catalog::SecurableType;
+
+Json ExternalLocationJson(const catalog::ExternalLocationInfo& l) {
+  return Json{{"name", l.name},
+              {"url", l.url},
+              {"credential_name", l.credential_name},
+              {"read_only", l.read_only},
+              {"comment", l.comment},
+              {"owner", l.owner},
+              {"metastore_id", std::string(kMetastoreId)},
+              {"id", l.id},
+              {"created_at", l.created_at},
+              {"created_by", l.created_by},
+              {"updated_at", l.updated_at},
+              {"updated_by", l.updated_by}};
+}
+
+class ExternalLocationsApi final : public ApiBase {
+ public:
+  using ApiBase::ApiBase;
+
+  void AddRoutes(RouteList& routes) override {
+    routes.Add("POST", UcPath("/external-locations"), "createExternalLocation", this,
+               &ExternalLocationsApi::Create);
+    routes.Add("GET", UcPath("/external-locations"), "listExternalLocations", this,
+               &ExternalLocationsApi::List);
+    routes.Add("GET", UcPath("/external-locations/{name}"), "getExternalLocation", this,
+               &ExternalLocationsApi::Get);
+    routes.Add("PATCH", UcPath("/external-locations/{name}"), "updateExternalLocation", this,
+               &ExternalLocationsApi::Update);
+    routes.Add("DELETE", UcPath("/external-locations/{name}"), "deleteExternalLocation", this,
+               &ExternalLocationsApi::Delete);
+  }
+
+ private:
+  /// Who sees a location: admins, its owner, and holders of CREATE_EXTERNAL_TABLE on it.
+  Result<bool> Sees(const Caller& caller, const catalog::ExternalLocationInfo& l) {
+    if (caller.is_admin || Owns(caller, l.owner)) {
+      return true;
+    }
+    return catalog_->HasPrivilege(caller.name, SecurableType::kExternalLocation, l.name,
+                                  Privilege::kCreateExternalTable);
+  }
+
+  Result<catalog::ExternalLocationInfo> Visible(const Caller& caller, const std::string& name) {
+    LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, catalog_->GetExternalLocation(name));
+    LS_ASSIGN_OR_RETURN(bool sees, Sees(caller, l));
+    if (!sees) {
+      return NotFound(ResourceKind::kExternalLocation, "External location '{}' does not exist",
+                      name);
+    }
+    return l;
+  }
+
+  /// A location may use a credential its creator owns (or any, for an admin).
+  Status CheckMayUseCredential(const Caller& caller, const std::string& credential) {
+    if (credential.empty() || caller.is_admin) {
+      return {};
+    }
+    auto info = catalog_->GetStorageCredential(credential);
+    if (!info || !Owns(caller, info->owner)) {
+      return PermissionDenied(
+          "Storage credential '{}' is not yours to use; ask its owner or a metastore admin to "
+          "create the external location",
+          credential);
+    }
+    return {};
+  }
+
+  Result<http::Response> Create(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::ExternalLocationInfo info;
+    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
+    LS_ASSIGN_OR_RETURN(info.url, ReqString(body, "url"));
+    Param(request, "name", info.name);
+    Param(request, "url", info.url);
+    LS_ASSIGN_OR_RETURN(auto credential, OptString(body, "credential_name", 255));
+    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(auto read_only, OptBool(body, "read_only"));
+    LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, Privilege::kCreateExternalLocation));
+    if (!may) {
+      return PermissionDenied(
+          "Creating external locations needs CREATE_EXTERNAL_LOCATION on the metastore; ask a "
+          "metastore admin");
+    }
+    info.credential_name = credential.value_or("");
+    Param(request, "credential_name", info.credential_name);
+    LS_RETURN_IF_ERROR(CheckMayUseCredential(caller, info.credential_name));
+    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
+    info.comment = comment.value_or("");
+    info.read_only = read_only.value_or(false);
+    info.created_by = caller.name;
+    LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo out, catalog_->CreateExternalLocation(info));
+    return JsonReply(ExternalLocationJson(out));
+  }
+
+  Result<http::Response> List(http::Request& request, const Caller& caller) {
+    LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
+    auto listing = ListVisible<catalog::ExternalLocationInfo>(
+        paging, [&](const catalog::PageRequest& p) { return catalog_->ListExternalLocations(p); },
+        [&](const catalog::ExternalLocationInfo& l) { return Sees(caller, l); });
+    return ListReply("external_locations", listing,
+                     [](const auto& l) { return ExternalLocationJson(l); });
+  }
+
+  Result<http::Response> Get(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, Visible(caller, name));
+    return JsonReply(ExternalLocationJson(l));
+  }
+
+  Result<http::Response> Update(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
+    catalog::ExternalLocationUpdate update;
+    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+    LS_ASSIGN_OR_RETURN(update.url, OptString(body, "url"));
+    LS_ASSIGN_OR_RETURN(update.credential_name, OptString(body, "credential_name", 255));
+    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_ASSIGN_OR_RETURN(update.read_only, OptBool(body, "read_only"));
+    LS_ASSIGN_OR_RETURN(auto force, OptBool(body, "force"));
+    update.force = force.value_or(false);
+    update.updated_by = caller.name;
+    LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, Visible(caller, name));
+    if (!caller.is_admin && !Owns(caller, l.owner)) {
+      return PermissionDenied(
+          "Only the owner of external location '{}' or a metastore admin can change it", l.name);
+    }
+    if (update.url) {
+      Param(request, "url", *update.url);
+    }
+    if (update.new_name) {
+      Param(request, "new_name", *update.new_name);
+    }
+    if (update.owner) {
+      Param(request, "owner", *update.owner);
+      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
+    }
+    if (update.credential_name) {
+      Param(request, "credential_name", *update.credential_name);
+      LS_RETURN_IF_ERROR(CheckMayUseCredential(caller, *update.credential_name));
+    }
+    LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo out,
+                        catalog_->UpdateExternalLocation(l.name, update));
+    if (update.url || update.credential_name) {
+      AccessChanged("");
+    }
+    return JsonReply(ExternalLocationJson(out));
+  }
+
+  Result<http::Response> Delete(http::Request& request, const Caller& caller) {
+    const std::string& name = *request.PathParam("name");
+    Param(request, "name", name);
+    LS_ASSIGN_OR_RETURN(std::optional<bool> force, QueryBool(request, "force"));
+    LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, Visible(caller, name));
+    if (!caller.is_admin && !Owns(caller, l.owner)) {
+      return PermissionDenied(
+          "Only the owner of external location '{}' or a metastore admin can delete it", l.name);
+    }
+    LS_RETURN_IF_ERROR(catalog_->DeleteExternalLocation(l.name, force.value_or(false)));
+    AccessChanged("");
+    return JsonReply(Json::object());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ApiBase> NewExternalLocationsApi(catalog::Catalog* catalog,
+                                                 const ManagementOptions* options) {
+  return std::make_unique<ExternalLocationsApi>(catalog, options);
+}
+
+}  // namespace lakeshare::admin::internal
