@@ -240,9 +240,14 @@ Status BootstrapAdmin(catalog::Catalog& catalog, const std::filesystem::path& da
     return tl::unexpected(created.error());
   }
   std::string token = env_token.empty() ? auth::NewSecretToken() : env_token;
-  LS_RETURN_IF_ERROR(
-      catalog.AddPrincipalToken("admin", token, std::nullopt, "bootstrap admin token")
-          .map([](auto&&) {}));
+  // A token a person chose may be guessable: stored salted and slow (catalog::HashChosenToken);
+  // a generated one has 256 random bits and its SHA-256 is enough (catalog::HashToken).
+  LS_RETURN_IF_ERROR((env_token.empty()
+                          ? catalog.AddPrincipalToken("admin", token, std::nullopt,
+                                                      "bootstrap admin token")
+                          : catalog.AddChosenPrincipalToken("admin", token,
+                                                            "bootstrap admin token (chosen)"))
+                         .map([](auto&&) {}));
   if (env_token.empty()) {
     std::filesystem::path file = data_dir / "admin-token";
     std::filesystem::remove(file);

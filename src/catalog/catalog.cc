@@ -1,13 +1,16 @@
 #include "catalog/catalog.h"
 
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <array>
+#include <charconv>
 
 #include "catalog/postgres_catalog.h"
 #include "catalog/sql_catalog_internal.h"
 #include "catalog/sqlite_catalog.h"
+#include "common/names.h"
 #include "common/check.h"
 #include "common/strings.h"
 
@@ -108,24 +111,86 @@ std::string NewUuid() {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
-// Delta Sharing / Unity Catalog names: at most 255 characters, no spaces, '/', or control
-// characters; the dot separates the parts of a full name, so catalog, schema and table names
-// cannot contain one.
+namespace {
+
+struct ChosenTokenRecord {
+  int iterations = 0;
+  std::string salt;
+  unsigned char hint = 0;
+  std::string key;
+};
+
+std::string Sha256(std::string_view a, std::string_view b) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx, a.data(), a.size()) == 1 &&
+            EVP_DigestUpdate(ctx, b.data(), b.size()) == 1 &&
+            EVP_DigestFinal_ex(ctx, digest, &length) == 1;
+  EVP_MD_CTX_free(ctx);
+  LS_CHECK(ok && length == 32, "SHA-256 is always available in libcrypto");
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string Pbkdf2(std::string_view token, std::string_view salt, int iterations) {
+  unsigned char key[32];
+  int ok = PKCS5_PBKDF2_HMAC(token.data(), static_cast<int>(token.size()),
+                             reinterpret_cast<const unsigned char*>(salt.data()),
+                             static_cast<int>(salt.size()), iterations, EVP_sha256(),
+                             sizeof(key), key);
+  LS_CHECK(ok == 1, "PBKDF2-HMAC-SHA256 is always available in libcrypto");
+  return std::string(reinterpret_cast<const char*>(key), sizeof(key));
+}
+
+std::optional<ChosenTokenRecord> ParseChosenToken(std::string_view stored) {
+  if (!StartsWith(stored, kChosenTokenPrefix)) return std::nullopt;
+  std::vector<std::string_view> parts = Split(stored.substr(kChosenTokenPrefix.size()), '$');
+  if (parts.size() != 4) return std::nullopt;
+  ChosenTokenRecord r;
+  auto [p, ec] = std::from_chars(parts[0].data(), parts[0].data() + parts[0].size(), r.iterations);
+  if (ec != std::errc() || p != parts[0].data() + parts[0].size() || r.iterations < 1 ||
+      r.iterations > 100'000'000) {
+    return std::nullopt;
+  }
+  auto salt = HexDecode(parts[1]);
+  auto hint = HexDecode(parts[2]);
+  auto key = HexDecode(parts[3]);
+  if (!salt || salt->empty() || !hint || hint->size() != 1 || !key || key->size() != 32) {
+    return std::nullopt;
+  }
+  r.salt = std::move(*salt);
+  r.hint = static_cast<unsigned char>((*hint)[0]);
+  r.key = std::move(*key);
+  return r;
+}
+
+}  // namespace
+
+std::string HashChosenToken(std::string_view token) {
+  unsigned char salt[16];
+  LS_CHECK(RAND_bytes(salt, sizeof(salt)) == 1, "the OpenSSL CSPRNG must not fail");
+  std::string_view salt_view(reinterpret_cast<const char*>(salt), sizeof(salt));
+  std::string hint = Sha256(salt_view, token).substr(0, 1);
+  return fmt::format("{}{}${}${}${}", kChosenTokenPrefix, kChosenTokenIterations,
+                     HexEncode(salt_view), HexEncode(hint),
+                     HexEncode(Pbkdf2(token, salt_view, kChosenTokenIterations)));
+}
+
+bool ChosenTokenHintMatches(std::string_view stored, std::string_view token) {
+  std::optional<ChosenTokenRecord> r = ParseChosenToken(stored);
+  return r && static_cast<unsigned char>(Sha256(r->salt, token)[0]) == r->hint;
+}
+
+bool VerifyChosenToken(std::string_view stored, std::string_view token) {
+  std::optional<ChosenTokenRecord> r = ParseChosenToken(stored);
+  if (!r) return false;
+  std::string key = Pbkdf2(token, r->salt, r->iterations);
+  return CRYPTO_memcmp(key.data(), r->key.data(), key.size()) == 0;
+}
+
 Status ValidateName(std::string_view what, std::string_view name, bool allow_dot) {
-  if (name.empty()) {
-    return InvalidArgument("The {} name must not be empty", what);
-  }
-  if (name.size() > 255) {
-    return InvalidArgument("The {} name is longer than 255 characters", what);
-  }
-  for (char ch : name) {
-    auto u = static_cast<unsigned char>(ch);
-    if (u < 0x20 || u == 0x7f || ch == ' ' || ch == '/' || (!allow_dot && ch == '.')) {
-      return InvalidArgument("Invalid {} name '{}': no spaces, '/', {}or control characters",
-                             what, name, allow_dot ? "" : "'.', ");
-    }
-  }
-  return OkStatus();
+  return ValidateObjectName(what, name, allow_dot);  // common/names.h: the one rule
 }
 
 Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url_or_path) {

@@ -346,6 +346,12 @@ class Catalog {
                                                    std::string_view token,
                                                    std::optional<int64_t> expires_at,
                                                    std::string_view comment) = 0;
+  /// Store a token a person chose (LAKESHARE_ADMIN_TOKEN) as an API token of `principal`,
+  /// salted and slow-hashed (HashChosenToken) rather than as the SHA-256 that is enough for
+  /// generated tokens. AuthenticatePrincipal accepts it like any other.
+  virtual Result<PrincipalToken> AddChosenPrincipalToken(std::string_view principal,
+                                                         std::string_view token,
+                                                         std::string_view comment) = 0;
   /// Every API token of `principal`, live or not, oldest first.
   virtual Result<std::vector<PrincipalToken>> ListPrincipalTokens(std::string_view principal) = 0;
   virtual Status RevokePrincipalToken(std::string_view token_id) = 0;
@@ -557,11 +563,33 @@ class Catalog {
 /// `postgresql://` / `postgres://` URL. Migrations are applied before it returns.
 Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url_or_path);
 
-/// Hex SHA-256 of a token: the only form in which tokens are stored.
+/// Hex SHA-256 of a token: the form in which generated tokens are stored. Enough for them: a
+/// token of 256 random bits (auth::NewSecretToken) cannot be found from its hash by guessing, so
+/// salt and work factor would add cost to every request and no protection.
 std::string HashToken(std::string_view token);
 
-/// Check a securable name: 1..255 chars, no space, '/', or control characters; `allow_dot` false
-/// also forbids '.' (schema and table names). kInvalidArgument names `what`.
+/// The stored form of a token a person chose (LAKESHARE_ADMIN_TOKEN), which may be guessable:
+/// "pbkdf2-sha256$<iterations>$<salt hex>$<hint hex>$<key hex>" - PBKDF2-HMAC-SHA256 with a
+/// random 16-byte salt and kChosenTokenIterations (OWASP's 2023 figure), so a stolen metastore
+/// costs an attacker that much work per guess and per token. `hint` is one byte of
+/// SHA-256(salt || token): it lets authentication skip the slow hash for all but 1 in 256 wrong
+/// tokens (so a flood of bad tokens cannot buy 0.3 s of CPU each), at the price of 8 bits that an
+/// offline guesser can test cheaply.
+std::string HashChosenToken(std::string_view token);
+inline constexpr int kChosenTokenIterations = 600000;
+inline constexpr std::string_view kChosenTokenPrefix = "pbkdf2-sha256$";
+
+/// Whether `token` may be the one `stored` (HashChosenToken) was made from: false when the hint
+/// byte differs (cheap), so that VerifyChosenToken need not run. False for a malformed record.
+bool ChosenTokenHintMatches(std::string_view stored, std::string_view token);
+
+/// Whether `stored` (HashChosenToken) was made from `token` (the slow hash, compared in constant
+/// time). False for a malformed record.
+bool VerifyChosenToken(std::string_view stored, std::string_view token);
+
+/// Check a securable name by the one rule of common/names.h (ValidateObjectName): 1..255 bytes
+/// of UTF-8, no space, '/', control, invisible or bidi character; `allow_dot` false also forbids
+/// '.' (schema and table names). kInvalidArgument names `what`.
 Status ValidateName(std::string_view what, std::string_view name, bool allow_dot);
 
 }  // namespace lakeshare::catalog

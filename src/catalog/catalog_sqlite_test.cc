@@ -1,4 +1,6 @@
 // CatalogSuite on SQLite: every test gets a new metastore file in a temp dir.
+#include <sys/stat.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -55,6 +57,58 @@ class TempDirCleanup : public ::testing::Environment {
 
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogSuite, ::testing::Values(SqliteBackend()), BackendName);
 
+mode_t ModeOf(const fs::path& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0;
+}
+
+// Issue 10, item 8: metastore.db was created 0644 (token hashes, signing key, audit log).
+TEST(SqliteCatalogTest, TheMetastoreAndItsWalAreOwnerOnly) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("lakeshare-catalog-test-" + std::to_string(::getpid())) / "modes";
+  fs::create_directories(dir);
+  const mode_t old_umask = ::umask(022);
+  {
+    auto c = OpenCatalog((dir / "new.db").string());
+    ASSERT_TRUE(c) << c.error().message;
+    ASSERT_TRUE((*c)->GetOrCreateServerSecret("probe", "x"));  // a write: -wal and -shm exist
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      fs::path file = dir / (std::string("new.db") + suffix);
+      ASSERT_TRUE(fs::exists(file)) << file;
+      EXPECT_EQ(ModeOf(file), 0600u) << file;
+    }
+  }
+  // An existing metastore of an older version is narrowed on open.
+  { std::ofstream(dir / "old.db").flush(); }
+  { std::ofstream(dir / "old.db-wal").flush(); }
+  ::chmod((dir / "old.db").c_str(), 0644);
+  ::chmod((dir / "old.db-wal").c_str(), 0664);
+  auto c = OpenCatalog((dir / "old.db").string());
+  ::umask(old_umask);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(ModeOf(dir / "old.db"), 0600u);
+  EXPECT_EQ(ModeOf(dir / "old.db-wal"), 0600u);
+}
+
+TEST(ChosenTokenHashTest, SaltedSlowAndVerifiable) {
+  const std::string a = HashChosenToken("hunter2-but-longer");
+  const std::string b = HashChosenToken("hunter2-but-longer");
+  EXPECT_NE(a, b);  // salted
+  EXPECT_TRUE(a.starts_with("pbkdf2-sha256$600000$")) << a;
+  EXPECT_TRUE(ChosenTokenHintMatches(a, "hunter2-but-longer"));
+  EXPECT_TRUE(VerifyChosenToken(a, "hunter2-but-longer"));
+  EXPECT_TRUE(VerifyChosenToken(b, "hunter2-but-longer"));
+  EXPECT_FALSE(VerifyChosenToken(a, "hunter3-but-longer"));
+  // Of 256 wrong tokens about one passes the hint; certainly not most.
+  int passed = 0;
+  for (int i = 0; i < 256; ++i) passed += ChosenTokenHintMatches(a, "wrong-" + std::to_string(i));
+  EXPECT_LT(passed, 32);
+  for (const char* bad : {"", "pbkdf2-sha256$", "pbkdf2-sha256$1$zz$00$00", "sha256$abc"}) {
+    EXPECT_FALSE(VerifyChosenToken(bad, "x")) << bad;
+    EXPECT_FALSE(ChosenTokenHintMatches(bad, "x")) << bad;
+  }
+}
+
 TEST(SqliteCatalogTest, OpenFailsForAnUnwritablePath) {
   auto c = OpenCatalog("/nonexistent-dir/for/sure/metastore.db");
   ASSERT_FALSE(c);
@@ -71,6 +125,9 @@ TEST(CatalogNamesTest, ValidateNameFollowsTheProtocol) {
   EXPECT_FALSE(ValidateName("share", std::string("a\x7f", 2), true));
   EXPECT_TRUE(ValidateName("share", std::string(255, 'a'), true));
   EXPECT_FALSE(ValidateName("share", std::string(256, 'a'), true));
+  // Issue 10, item 8: bidi controls and invisible characters spoof listings.
+  EXPECT_FALSE(ValidateName("share", "evil\u202Egpj.exe", true));
+  EXPECT_FALSE(ValidateName("recipient", "ac\u200Bme", true));
   EXPECT_EQ(HashToken("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 

@@ -153,6 +153,29 @@ TEST_P(CatalogSuite, PrincipalsAndApiTokensAreStoredOnlyAsHashes) {
   EXPECT_EQ(bytes.find(token), std::string::npos) << "plain API token stored";
 }
 
+// Issue 10, item 8: a person-chosen LAKESHARE_ADMIN_TOKEN was stored as an unsalted SHA-256.
+TEST_P(CatalogSuite, ChosenTokensAreStoredSaltedAndSlowAndStillAuthenticate) {
+  ASSERT_OK(catalog_->CreatePrincipal({.name = "admin", .is_admin = true}));
+  const std::string chosen = "correct-horse-battery-staple";
+  ASSERT_OK(catalog_->AddChosenPrincipalToken("admin", chosen, "bootstrap"));
+  auto who = catalog_->AuthenticatePrincipal(chosen);
+  ASSERT_OK(who);
+  EXPECT_EQ(who->name, "admin");
+  EXPECT_CODE(catalog_->AuthenticatePrincipal(chosen + "x"), ErrorCode::kUnauthenticated);
+  EXPECT_CODE(catalog_->AuthenticatePrincipal(HashToken(chosen)), ErrorCode::kUnauthenticated);
+  std::string bytes = GetParam()->dump(location_);
+  EXPECT_EQ(bytes.find(chosen), std::string::npos) << "plain token stored";
+  EXPECT_EQ(bytes.find(HashToken(chosen)), std::string::npos) << "unsalted SHA-256 stored";
+  EXPECT_NE(bytes.find("pbkdf2-sha256$600000$"), std::string::npos);
+  // Another process (no verification cached) runs the slow hash and accepts it too.
+  auto other = OpenCatalog(location_);
+  ASSERT_OK(other);
+  auto again = (*other)->AuthenticatePrincipal(chosen);
+  ASSERT_OK(again);
+  EXPECT_EQ(again->name, "admin");
+  EXPECT_CODE((*other)->AuthenticatePrincipal("guess"), ErrorCode::kUnauthenticated);
+}
+
 TEST_P(CatalogSuite, CatalogsSchemasAndTablesHaveCrudWithCaseInsensitiveNames) {
   auto cat = catalog_->CreateCatalog({.name = "Main", .owner = "alice", .comment = "c"});
   ASSERT_OK(cat);

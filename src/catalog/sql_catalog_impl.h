@@ -9,6 +9,8 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +90,9 @@ class SqlCatalog final : public Catalog {
   Result<PrincipalToken> AddPrincipalToken(std::string_view principal, std::string_view token,
                                            std::optional<int64_t> expires_at,
                                            std::string_view comment) override;
+  Result<PrincipalToken> AddChosenPrincipalToken(std::string_view principal,
+                                                 std::string_view token,
+                                                 std::string_view comment) override;
   Result<std::vector<PrincipalToken>> ListPrincipalTokens(std::string_view principal) override;
   Status RevokePrincipalToken(std::string_view token_id) override;
   Result<Principal> AuthenticatePrincipal(std::string_view token) override;
@@ -329,11 +334,25 @@ class SqlCatalog final : public Catalog {
   /// The stored form of a credential's secret parts, sealed for row `id`.
   std::string SealCredential(const AwsCredential& aws, const std::string& id) const;
 
+  // sql_principals.cc: tokens stored with HashToken / HashChosenToken.
+  Result<PrincipalToken> InsertPrincipalToken(std::string_view principal, std::string stored_hash,
+                                              std::optional<int64_t> expires_at,
+                                              std::string_view comment);
+  /// Whether `stored` (HashChosenToken) was made from `token` (whose HashToken is `fast`):
+  /// answered from verified_chosen_ when this process verified it before, else the slow hash.
+  bool ChosenTokenVerified(const std::string& fast, const std::string& stored,
+                           std::string_view token);
+
   std::unique_ptr<SqlDatabase> db_;
   std::function<int64_t()> clock_;
   std::function<Result<std::string>(std::string_view)> canonicalize_;  // set once, before use
   std::vector<std::string> protected_keys_;                            // set once, before use
   SecretBox secrets_;                                                  // set once, before use
+  // Chosen tokens this process has verified, as HashToken(token) + stored record, so the slow
+  // hash runs once per token and process, not per request (a SHA-256 in memory is what used to
+  // be stored on disk). Bounded: cleared when full.
+  std::mutex verified_chosen_mu_;
+  std::set<std::string> verified_chosen_;  // guarded by verified_chosen_mu_
 };
 
 }  // namespace lakeshare::catalog

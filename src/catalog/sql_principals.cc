@@ -69,13 +69,34 @@ Result<PrincipalToken> SqlCatalog::AddPrincipalToken(std::string_view principal,
   if (token.empty()) {
     return InvalidArgument("An API token must not be empty");
   }
+  return InsertPrincipalToken(principal, HashToken(token), expires_at, comment);
+}
+
+Result<PrincipalToken> SqlCatalog::AddChosenPrincipalToken(std::string_view principal,
+                                                           std::string_view token,
+                                                           std::string_view comment) {
+  if (token.empty()) {
+    return InvalidArgument("An API token must not be empty");
+  }
+  std::string stored = HashChosenToken(token);
+  LS_ASSIGN_OR_RETURN(PrincipalToken out,
+                      InsertPrincipalToken(principal, stored, std::nullopt, comment));
+  std::lock_guard<std::mutex> lock(verified_chosen_mu_);
+  verified_chosen_.insert(HashToken(token) + stored);
+  return out;
+}
+
+Result<PrincipalToken> SqlCatalog::InsertPrincipalToken(std::string_view principal,
+                                                        std::string stored_hash,
+                                                        std::optional<int64_t> expires_at,
+                                                        std::string_view comment) {
   return Transact<PrincipalToken>(TxKind::kWrite, [&](SqlConn& c) -> Result<PrincipalToken> {
     LS_ASSIGN_OR_RETURN(Principal p, ReadPrincipal(c, principal));
     PrincipalToken out{NewUuid(), p.name, std::string(comment), Now(), expires_at, std::nullopt};
     LS_RETURN_IF_ERROR(
         c.Exec("INSERT INTO principal_tokens (id, principal_id, token_hash, comment, created_at, "
                "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-               {out.id, p.id, HashToken(token), out.comment, out.created_at, OptVal(expires_at)}));
+               {out.id, p.id, stored_hash, out.comment, out.created_at, OptVal(expires_at)}));
     return out;
   });
 }
@@ -115,21 +136,64 @@ Status SqlCatalog::RevokePrincipalToken(std::string_view token_id) {
 
 Result<Principal> SqlCatalog::AuthenticatePrincipal(std::string_view token) {
   const int64_t now = Now();
-  return Transact<Principal>(TxKind::kRead, [&](SqlConn& c) -> Result<Principal> {
+  const std::string fast = HashToken(token);
+  // The principal of a generated token, or the live chosen tokens (few: the bootstrap admin's)
+  // whose hint byte matches, to be verified outside the transaction (the slow hash holds no
+  // connection).
+  struct Found {
+    std::optional<Principal> principal;
+    std::vector<std::pair<std::string, Principal>> candidates;
+  };
+  LS_ASSIGN_OR_RETURN(Found found, Transact<Found>(TxKind::kRead, [&](SqlConn& c) -> Result<Found> {
+    Found f;
     LS_ASSIGN_OR_RETURN(
         SqlRows rows,
         c.Query("SELECT " + PrincipalTable().ColumnList("p") +
                     " FROM principal_tokens t JOIN principals p ON t.principal_id = p.id "
                     "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR "
                     "t.expires_at > ?)",
-                {HashToken(token), now}));
-    if (rows.empty()) {
-      return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired API token");
+                {fast, now}));
+    if (!rows.empty()) {
+      Principal p = PrincipalTable().FromRow(rows[0]);
+      LS_ASSIGN_OR_RETURN(p.groups, ReadGroupsOf(c, p.id));
+      f.principal = std::move(p);
+      return f;
     }
-    Principal p = PrincipalTable().FromRow(rows[0]);
-    LS_ASSIGN_OR_RETURN(p.groups, ReadGroupsOf(c, p.id));
-    return p;
-  });
+    // Chosen tokens cannot be looked up by hash: each has its own salt (HashChosenToken).
+    LS_ASSIGN_OR_RETURN(
+        rows, c.Query("SELECT t.token_hash, " + PrincipalTable().ColumnList("p") +
+                          " FROM principal_tokens t JOIN principals p ON t.principal_id = p.id "
+                          "WHERE t.token_hash LIKE ? AND t.revoked_at IS NULL AND (t.expires_at "
+                          "IS NULL OR t.expires_at > ?)",
+                      {std::string(kChosenTokenPrefix) + "%", now}));
+    for (const SqlRow& r : rows) {
+      std::string stored = ToStr(r[0]);
+      if (ChosenTokenHintMatches(stored, token)) {
+        Principal p = PrincipalTable().FromRow(r, 1);
+        LS_ASSIGN_OR_RETURN(p.groups, ReadGroupsOf(c, p.id));
+        f.candidates.emplace_back(std::move(stored), std::move(p));
+      }
+    }
+    return f;
+  }));
+  if (found.principal) return std::move(*found.principal);
+  for (auto& [stored, principal] : found.candidates) {
+    if (ChosenTokenVerified(fast, stored, token)) return std::move(principal);
+  }
+  return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired API token");
+}
+
+bool SqlCatalog::ChosenTokenVerified(const std::string& fast, const std::string& stored,
+                                     std::string_view token) {
+  {
+    std::lock_guard<std::mutex> lock(verified_chosen_mu_);
+    if (verified_chosen_.count(fast + stored) > 0) return true;
+  }
+  if (!VerifyChosenToken(stored, token)) return false;
+  std::lock_guard<std::mutex> lock(verified_chosen_mu_);
+  if (verified_chosen_.size() >= 64) verified_chosen_.clear();
+  verified_chosen_.insert(fast + stored);
+  return true;
 }
 
 }  // namespace lakeshare::catalog

@@ -1,7 +1,12 @@
 #include "catalog/sqlite_catalog.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -208,9 +213,42 @@ class SqliteDatabase final : public SqlDatabase {
   std::vector<std::unique_ptr<SqliteConn>> readers_;  // guarded by readers_mu_
 };
 
+// The metastore holds token hashes, the URL signing key and the audit log: owner-only (issue
+// 10, item 8: it was created 0644). The file is created 0600 before SQLite opens it, and an
+// existing one (and its -wal and -shm files, which SQLite creates with the database's mode) is
+// narrowed to 0600.
+Status RestrictToOwner(const std::string& path, bool create) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+  if (fd < 0) {
+    if (!create && errno == ENOENT) return OkStatus();
+    return Errorf(ErrorCode::kUnavailable, "Cannot open the SQLite metastore '{}': {}", path,
+                  std::strerror(errno));
+  }
+  struct stat st;
+  int err = 0;
+  if (::fstat(fd, &st) != 0) {
+    err = errno;
+  } else if ((st.st_mode & 077) != 0 && ::fchmod(fd, st.st_mode & 0700) != 0) {
+    err = errno;
+  }
+  ::close(fd);
+  if (err != 0) {
+    return Errorf(ErrorCode::kUnavailable,
+                  "Cannot make the SQLite metastore '{}' private (mode 0600): {}; run `chmod 600` "
+                  "on it and its -wal and -shm files",
+                  path, std::strerror(err));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Catalog>> SqliteCatalog::Open(const std::string& path) {
+  if (!path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0) {
+    LS_RETURN_IF_ERROR(RestrictToOwner(path, /*create=*/true));
+    LS_RETURN_IF_ERROR(RestrictToOwner(path + "-wal", /*create=*/false));
+    LS_RETURN_IF_ERROR(RestrictToOwner(path + "-shm", /*create=*/false));
+  }
   LS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> writer, SqliteConn::Open(path));
   return OpenSqlCatalog(std::make_unique<SqliteDatabase>(path, std::move(writer)));
 }

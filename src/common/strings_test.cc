@@ -134,3 +134,18 @@ TEST(StringsTest, SplitKeepsEmptyFields) {
 
 }  // namespace
 }  // namespace lakeshare
+
+namespace lakeshare {
+namespace {
+
+TEST(HexTest, DecodeIsTheInverseOfEncode) {
+  EXPECT_EQ(HexDecode(HexEncode(std::string("\x00\xff\x10" "a", 4))).value(),
+            std::string("\x00\xff\x10" "a", 4));
+  EXPECT_EQ(HexDecode("ABcd").value(), "\xab\xcd");
+  EXPECT_EQ(HexDecode("").value(), "");
+  EXPECT_FALSE(HexDecode("abc").has_value());
+  EXPECT_FALSE(HexDecode("zz").has_value());
+}
+
+}  // namespace
+}  // namespace lakeshare

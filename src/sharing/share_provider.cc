@@ -3,21 +3,13 @@
 #include <fmt/format.h>
 #include <openssl/sha.h>
 
+#include "common/names.h"
+
 namespace lakeshare::sharing {
 
 Status ValidateObjectName(std::string_view kind, std::string_view name) {
-  if (name.empty()) return InvalidArgument("A {} name must not be empty", kind);
-  if (name.size() > 255) {
-    return InvalidArgument("A {} name must not exceed 255 characters", kind);
-  }
-  const bool no_period = kind != "share";
-  for (unsigned char c : name) {
-    if (c == ' ' || c == '/' || c < 0x20 || c == 0x7f || (no_period && c == '.')) {
-      return InvalidArgument("Invalid {} name: spaces, '/', control characters{} are not allowed",
-                             kind, no_period ? " and '.'" : "");
-    }
-  }
-  return OkStatus();
+  // The one rule of common/names.h; only share names may hold a '.'.
+  return lakeshare::ValidateObjectName(kind, name, /*allow_dot=*/kind == "share");
 }
 
 std::string NameBasedUuid(std::string_view space, std::string_view name) {

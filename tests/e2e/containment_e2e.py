@@ -208,6 +208,19 @@ def deleted_table(w: World):
         assert str(w.scratch) not in body["message"], body
 
 
+@check("share, recipient and catalog names with bidi controls or invisible characters are refused")
+def spoofed_names(w: World):
+    for path, body in ((f"{UC}/shares", {"name": "report\u202Efdp.exe"}),
+                       (f"{UC}/recipients", {"name": "ac\u200Bme", "authentication_type": "TOKEN"}),
+                       (f"{UC}/catalogs", {"name": "sales\u2066x\u2069"})):
+        r = w.admin.post(path, body)
+        assert r.status_code == 400, f"{path}: {r.status_code} {r.text[:200]}"
+        assert r.json()["error_code"] == "INVALID_PARAMETER_VALUE", r.text
+        assert "U+" in r.json()["message"], r.text
+    names = [s["name"] for s in w.admin.get(f"{UC}/shares", expect=200).json().get("shares", [])]
+    assert not any("\u202e" in n for n in names), names
+
+
 def run(args) -> int:
     scratch = Path(args.scratch)
     data_dir = scratch / "data"
