@@ -215,7 +215,7 @@ int RunDescribe(const std::string& table, std::optional<int64_t> version,
     return 0;
   }
   std::printf("version:            %lld\n", static_cast<long long>(s.version()));
-  std::printf("timestamp:          %s (%lld)%s\n", delta::FormatIsoMillis(s.timestamp_ms()).c_str(),
+  std::printf("timestamp:          %s (%lld)%s\n", FormatIsoMillis(s.timestamp_ms()).c_str(),
               static_cast<long long>(s.timestamp_ms()),
               features.in_commit_timestamps_enabled ? " in-commit" : "");
   std::printf("table id:           %s\n", s.metadata().id.c_str());

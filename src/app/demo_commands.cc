@@ -107,7 +107,7 @@ std::string DecimalText(int64_t unscaled, int scale) {
 
 std::string DateText(int64_t days) {
   std::string out;
-  delta::AppendDate(out, days);
+  AppendDate(out, days);
   return out;
 }
 
@@ -155,7 +155,7 @@ Json StatValue(const Col& c, const Value& v) {
     case Kind::kDate:
       return DateText(v.i);
     case Kind::kTimestamp:
-      return delta::FormatIsoMillis(v.i / 1000);
+      return FormatIsoMillis(v.i / 1000);
   }
   return nullptr;
 }
@@ -437,8 +437,8 @@ struct Article {
 
 std::vector<Article> MakeArticles(Gen& g, int n) {
   std::vector<Article> out;
-  const int64_t first = delta::DaysFromCivil(2022, 1, 1);
-  const int64_t last = delta::DaysFromCivil(2024, 4, 30);
+  const int64_t first = DaysFromCivil(2022, 1, 1);
+  const int64_t last = DaysFromCivil(2024, 4, 30);
   for (int i = 0; i < n; ++i) {
     Article a;
     a.id = fmt::format("A{:05d}", 10001 + i);
@@ -618,7 +618,7 @@ Status WriteDemoTables(const std::string& dir, const DemoOptions& o) {
     return InvalidArgument("--days, --articles and --rows-per-day must be at least 1");
   }
   Gen g(o.seed);
-  const int64_t first_day = delta::DaysFromCivil(2024, 5, 1);
+  const int64_t first_day = DaysFromCivil(2024, 5, 1);
   const std::vector<Article> articles = MakeArticles(g, o.articles);
   LS_RETURN_IF_ERROR(WriteArticles((fs::path(dir) / "articles").string(), g, articles,
                                    first_day * kMsPerDay - 18 * kMsPerHour));

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <iterator>
+
+#include "common/civil_date.h"
 
 namespace lakeshare {
 namespace {
@@ -50,18 +53,20 @@ std::optional<int64_t> ZoneOffset(std::string_view zone) {
 
 }  // namespace
 
-std::string FormatIsoMillis(int64_t ms) {
-  int64_t seconds = ms / 1000;
-  int64_t millis = ms % 1000;
-  if (millis < 0) {
-    millis += 1000;
-    --seconds;
-  }
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+void AppendIsoMillis(std::string& out, int64_t millis) {
+  const int64_t seconds = FloorDiv(millis, 1000);
+  const int64_t ms = millis - seconds * 1000;
+  const int64_t days = FloorDiv(seconds, 86400);
+  const int64_t sod = seconds - days * 86400;
+  AppendDate(out, days);
+  fmt::format_to(std::back_inserter(out), "T{:02d}:{:02d}:{:02d}.{:03d}Z", sod / 3600,
+                 (sod / 60) % 60, sod % 60, ms);
+}
+
+std::string FormatIsoMillis(int64_t millis) {
+  std::string out;
+  AppendIsoMillis(out, millis);
+  return out;
 }
 
 std::optional<int64_t> ParseIsoMillis(std::string_view s) {

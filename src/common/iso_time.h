@@ -1,6 +1,5 @@
 // ISO-8601 text for human-facing times (UTC): formatting milliseconds since the epoch and parsing
-// the dates and times people type. Small on purpose: the calendar arithmetic of the Delta log
-// lives with it (delta/time_util.h) until the civil-date helpers move here. Pure functions.
+// the dates and times people type. The calendar arithmetic is common/civil_date.h. Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +9,11 @@
 
 namespace lakeshare {
 
-/// "2026-11-25T07:22:24.123Z" for milliseconds since the epoch.
+/// "2026-11-25T07:22:24.123Z" for milliseconds since the epoch (any int64; years outside
+/// 0..9999 in the expanded form of common/civil_date.h).
 std::string FormatIsoMillis(int64_t ms);
+/// The same, appended to `out`.
+void AppendIsoMillis(std::string& out, int64_t ms);
 
 /// Milliseconds since the epoch of "yyyy-mm-dd", "yyyy-mm-ddThh:mm[:ss[.fff]]" (or a space for
 /// 'T'), optionally followed by "Z" or an offset "+hh:mm" / "-hhmm"; no zone means UTC. Nullopt

@@ -36,19 +36,6 @@ bool ContainsName(const std::optional<std::vector<std::string>>& list, std::stri
 constexpr std::string_view kZ85Alphabet =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 }  // namespace
 
 const std::optional<std::string>* FindInMap(const StringMap& map, std::string_view key) {
@@ -298,23 +285,10 @@ bool IsAbsoluteUri(std::string_view path) {
 }
 
 Result<std::string> DecodeActionPath(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (size_t i = 0; i < path.size(); ++i) {
-    char c = path[i];
-    if (c != '%') {
-      out.push_back(c);
-      continue;
-    }
-    int hi = i + 1 < path.size() ? HexValue(path[i + 1]) : -1;
-    int lo = i + 2 < path.size() ? HexValue(path[i + 2]) : -1;
-    if (hi < 0 || lo < 0) {
-      return CorruptError("file path '{}' has a malformed percent escape", path);
-    }
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
+  // RFC 3986 percent-encoding as the Delta protocol writes paths; '+' is a plus, not a space.
+  std::optional<std::string> decoded = PercentDecode(path);
+  if (!decoded) return CorruptError("file path '{}' has a malformed percent escape", path);
+  return std::move(*decoded);
 }
 
 }  // namespace lakeshare::delta

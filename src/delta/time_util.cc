@@ -6,8 +6,6 @@ namespace lakeshare::delta {
 
 namespace {
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
   if (pos + n > s.size()) {
     return false;
@@ -88,29 +86,6 @@ size_t ParseDatePart(std::string_view s, int64_t* days) {
 }
 
 }  // namespace
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  // H. Hinnant's days_from_civil.
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2 ? 1 : 0);
-}
 
 std::optional<int64_t> ParseDate(std::string_view text) {
   int64_t days;
@@ -202,34 +177,6 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
   }
   micros += ((hh * 60 + mm) * 60 + ss - offset_seconds) * 1000000 + frac_micros;
   return micros;
-}
-
-void AppendDate(std::string& out, int64_t days) {
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  if (y >= 0 && y <= 9999) {
-    fmt::format_to(std::back_inserter(out), "{:04d}-{:02d}-{:02d}", y, m, d);
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}{:04d}-{:02d}-{:02d}", y < 0 ? "-" : "+",
-                   y < 0 ? -y : y, m, d);
-  }
-}
-
-void AppendIsoMillis(std::string& out, int64_t millis) {
-  int64_t seconds = FloorDiv(millis, 1000);
-  int64_t ms = millis - seconds * 1000;
-  int64_t days = FloorDiv(seconds, 86400);
-  int64_t sod = seconds - days * 86400;
-  AppendDate(out, days);
-  fmt::format_to(std::back_inserter(out), "T{:02d}:{:02d}:{:02d}.{:03d}Z", sod / 3600,
-                 (sod / 60) % 60, sod % 60, ms);
-}
-
-std::string FormatIsoMillis(int64_t millis) {
-  std::string out;
-  AppendIsoMillis(out, millis);
-  return out;
 }
 
 }  // namespace lakeshare::delta

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/civil_date.h"
 #include "common/strings.h"
 
 namespace lakeshare::parquet {
@@ -57,38 +58,9 @@ void AppendDecimalText(std::string& out, int64_t v, int scale) {
 
 namespace {
 
-// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2 ? 1 : 0);
-}
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-// Any int64 day count (a DATE may arrive on an INT64 column): the calendar repeats every 400
-// years (146,097 days), so whole cycles are taken out first and CivilFromDays never sees a day
-// count near the int64 edge.
+// Parquet tools' JSON form of a DATE: years outside 0..9999 with a sign and five digits.
 void AppendDate(std::string& out, int64_t days) {
-  constexpr int64_t kDaysPer400Years = 146097;
-  const int64_t cycles = FloorDiv(days, kDaysPer400Years);
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days - cycles * kDaysPer400Years, &y, &m, &d);
-  y += cycles * 400;
-  if (y >= 0 && y <= 9999) {
-    fmt::format_to(std::back_inserter(out), "{:04d}-{:02d}-{:02d}", y, m, d);
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}{:05d}-{:02d}-{:02d}", y < 0 ? "-" : "+",
-                   y < 0 ? -y : y, m, d);
-  }
+  lakeshare::AppendDate(out, days, ExpandedYearDigits::kFive);
 }
 
 // `ticks` of 10^-digits seconds since midnight (may be any non-negative count).

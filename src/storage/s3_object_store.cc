@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "common/civil_date.h"
 #include "common/strings.h"
 #include "storage/http_client_internal.h"
 #include "storage/location.h"
@@ -45,16 +46,6 @@ std::optional<int64_t> ParseInt64(std::string_view s) {
     return std::nullopt;
   }
   return value;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 std::optional<int> Digits(std::string_view s, size_t pos, size_t count) {
