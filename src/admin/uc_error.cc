@@ -9,43 +9,8 @@
 namespace lakeshare::admin {
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-bool Contains(std::string_view s, std::string_view part) {
-  return s.find(part) != std::string_view::npos;
-}
-
-// TODO(admin): removed once every catalog error names its resource kind.
-ResourceKind KindFromMessage(ErrorCode code, std::string_view m) {
-  if (Contains(m, "is not in share") || Contains(m, "already holds") ||
-      Contains(m, "already exposes")) {
-    return ResourceKind::kSharedObject;
-  }
-  for (auto [prefix, kind] :
-       {std::pair<std::string_view, ResourceKind>{"Catalog '", ResourceKind::kCatalog},
-        {"Schema '", ResourceKind::kSchema},
-        {"Table '", ResourceKind::kTable},
-        {"Share '", ResourceKind::kShare},
-        {"Recipient '", ResourceKind::kRecipient},
-        {"Principal '", ResourceKind::kPrincipal},
-        {"External location '", ResourceKind::kExternalLocation},
-        {"Storage credential '", ResourceKind::kStorageCredential},
-        {"Group '", ResourceKind::kGroup}}) {
-    if (StartsWith(m, prefix)) {
-      return kind;
-    }
-  }
-  (void)code;
-  return ResourceKind::kNone;
-}
-
 std::string ObjectCode(const Error& error, std::string_view suffix) {
-  ResourceKind kind = error.resource;
-  if (kind == ResourceKind::kNone) {
-    kind = KindFromMessage(error.code, error.message);
-  }
-  std::string_view name = ResourceKindName(kind);
+  std::string_view name = ResourceKindName(error.resource);
   return std::string(name.empty() ? std::string_view("RESOURCE") : name) + std::string(suffix);
 }
 

@@ -6,6 +6,7 @@ namespace lakeshare::catalog {
 const EntityTable<CatalogInfo>& CatalogTable() {
   static const auto* const kTable = new EntityTable<CatalogInfo>({
       .kind = "Catalog",
+      .resource = ResourceKind::kCatalog,
       .table = "catalogs",
       .securable = "CATALOG",
       .columns = WithStamps<CatalogInfo>({{"id", &CatalogInfo::id},

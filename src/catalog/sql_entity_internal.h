@@ -50,6 +50,7 @@ std::vector<Column<T>> WithStamps(std::vector<Column<T>> columns, bool with_by) 
 template <typename T>
 struct EntitySpec {
   std::string_view kind = {};           // "Catalog": messages say "Catalog 'x' does not exist"
+  ResourceKind resource = ResourceKind::kNone;  // what its kNotFound / kAlreadyExists are about
   std::string_view table = {};          // "catalogs"
   std::string_view parent_column = {};  // "catalog_id" for a schema; empty for a top-level object
   std::string_view securable = {};      // the grants' securable_type ("CATALOG"); empty: no grants
@@ -133,7 +134,7 @@ class EntityTable {
                 std::string_view shown) const {
     LS_ASSIGN_OR_RETURN(std::optional<T> found, Find(c, parent_id, name));
     if (!found) {
-      return NotFound("{} '{}' does not exist", spec_.kind, shown);
+      return NotFound(spec_.resource, "{} '{}' does not exist", spec_.kind, shown);
     }
     return std::move(*found);
   }
@@ -143,7 +144,7 @@ class EntityTable {
                      std::string_view shown) const {
     LS_ASSIGN_OR_RETURN(std::optional<T> found, Find(c, parent_id, name));
     if (found) {
-      return Errorf(ErrorCode::kAlreadyExists, "{} '{}' already exists", spec_.kind, shown);
+      return AlreadyExists(spec_.resource, "{} '{}' already exists", spec_.kind, shown);
     }
     return OkStatus();
   }

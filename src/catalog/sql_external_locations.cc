@@ -11,6 +11,7 @@ const EntityTable<ExternalLocationInfo>& ExternalLocationTable() {
   using T = ExternalLocationInfo;
   static const auto* const kTable = new EntityTable<T>({
       .kind = "External location",
+      .resource = ResourceKind::kExternalLocation,
       .table = "external_locations",
       .securable = "EXTERNAL_LOCATION",
       .dotted_names = true,
@@ -61,7 +62,7 @@ Result<std::string> StoredKeyOf(SqlConn& c, const std::string& id) {
   LS_ASSIGN_OR_RETURN(SqlRows rows,
                       c.Query("SELECT url_key FROM external_locations WHERE id = ?", {id}));
   if (rows.empty()) {
-    return NotFound("External location '{}' does not exist", id);
+    return NotFound(ResourceKind::kExternalLocation, "External location '{}' does not exist", id);
   }
   return ToStr(rows[0][0]);
 }

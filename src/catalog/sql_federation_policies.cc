@@ -7,6 +7,7 @@ namespace {
 const EntityTable<FederationPolicy>& PolicyTable() {
   static const auto* const kTable = new EntityTable<FederationPolicy>({
       .kind = "Federation policy",
+      .resource = ResourceKind::kFederationPolicy,
       .table = "federation_policies",
       .parent_column = "recipient_id",
       .columns = {{"id", &FederationPolicy::id},

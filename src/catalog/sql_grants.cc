@@ -202,7 +202,7 @@ Result<std::vector<ShareGrant>> SqlCatalog::ListRecipientShareGrants(std::string
                               "WHERE r.name_key = ? ORDER BY s.name_key",
                               {Key(recipient)}));
     if (rows.empty()) {
-      return NotFound("Recipient '{}' does not exist", recipient);
+      return NotFound(ResourceKind::kRecipient, "Recipient '{}' does not exist", recipient);
     }
     Grants out;
     for (const SqlRow& row : rows) {

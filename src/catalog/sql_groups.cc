@@ -7,6 +7,7 @@ namespace lakeshare::catalog {
 const EntityTable<GroupInfo>& GroupTable() {
   static const auto* const kTable = new EntityTable<GroupInfo>({
       .kind = "Group",
+      .resource = ResourceKind::kGroup,
       .table = "principal_groups",
       .securable = "",
       .dotted_names = true,

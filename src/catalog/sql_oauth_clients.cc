@@ -10,7 +10,7 @@ Result<RecipientInfo> SqlCatalog::GetRecipientById(std::string_view id) {
   return Transact<RecipientInfo>(TxKind::kRead, [&](SqlConn& c) -> Result<RecipientInfo> {
     LS_ASSIGN_OR_RETURN(SqlRows rows,
                         c.Query("SELECT name FROM recipients WHERE id = ?", {Text(id)}));
-    if (rows.empty()) return NotFound("No recipient has the id '{}'", id);
+    if (rows.empty()) return NotFound(ResourceKind::kRecipient, "No recipient has the id '{}'", id);
     return ReadRecipient(c, ToStr(rows[0][0]));
   });
 }

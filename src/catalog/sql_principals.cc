@@ -6,6 +6,7 @@ namespace lakeshare::catalog {
 const EntityTable<Principal>& PrincipalTable() {
   static const auto* const kTable = new EntityTable<Principal>({
       .kind = "Principal",
+      .resource = ResourceKind::kPrincipal,
       .table = "principals",
       .dotted_names = true,
       .columns = WithStamps<Principal>({{"id", &Principal::id},
@@ -127,7 +128,7 @@ Status SqlCatalog::RevokePrincipalToken(std::string_view token_id) {
       LS_ASSIGN_OR_RETURN(SqlRows rows,
                           c.Query("SELECT 1 FROM principal_tokens WHERE id = ?", {Text(token_id)}));
       if (rows.empty()) {
-        return NotFound("API token '{}' does not exist", token_id);
+        return NotFound(ResourceKind::kPrincipalToken, "API token '{}' does not exist", token_id);
       }
     }
     return OkStatus();

@@ -92,7 +92,7 @@ Result<ActivationLink> ReadLink(SqlConn& c, std::string_view link_token) {
                                                 "l.recipient_id = r.id WHERE l.token_hash = ?",
                                             {HashToken(link_token)}));
   if (rows.empty()) {
-    return NotFound("Activation link does not exist");
+    return NotFound(ResourceKind::kActivationLink, "Activation link does not exist");
   }
   return ToLink(rows[0]);
 }

@@ -6,6 +6,7 @@ namespace lakeshare::catalog {
 const EntityTable<RecipientInfo>& RecipientTable() {
   static const auto* const kTable = new EntityTable<RecipientInfo>({
       .kind = "Recipient",
+      .resource = ResourceKind::kRecipient,
       .table = "recipients",
       .dotted_names = true,
       .columns =

@@ -7,6 +7,7 @@ namespace lakeshare::catalog {
 const EntityTable<SchemaInfo>& SchemaTable() {
   static const auto* const kTable = new EntityTable<SchemaInfo>({
       .kind = "Schema",
+      .resource = ResourceKind::kSchema,
       .table = "schemas",
       .parent_column = "catalog_id",
       .securable = "SCHEMA",

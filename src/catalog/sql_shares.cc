@@ -8,6 +8,7 @@ namespace lakeshare::catalog {
 const EntityTable<ShareInfo>& ShareTable() {
   static const auto* const kTable = new EntityTable<ShareInfo>({
       .kind = "Share",
+      .resource = ResourceKind::kShare,
       .table = "shares",
       .securable = "SHARE",
       .dotted_names = true,
@@ -147,8 +148,8 @@ Status RemoveObject(SqlConn& c, const ShareInfo& share, const SharedDataObject& 
                                         "(name_key = ? OR shared_as_key = ?)",
                                         {share.id, key, key}));
   if (n == 0) {
-    return NotFound("Table '{}' is not in share '{}'", o.name.empty() ? o.shared_as : o.name,
-                    share.name);
+    return NotFound(ResourceKind::kSharedObject, "Table '{}' is not in share '{}'",
+                    o.name.empty() ? o.shared_as : o.name, share.name);
   }
   return OkStatus();
 }
@@ -174,8 +175,8 @@ Status AddObject(SqlConn& c, const ShareInfo& share, const SharedDataObject& o,
                                             "AND (name_key = ? OR shared_as_key = ?)",
                                             {share.id, Key(o.name), Key(shared_as)}));
   if (!rows.empty()) {
-    return Errorf(ErrorCode::kAlreadyExists, "Share '{}' already holds '{}' (as '{}')", share.name,
-                  o.name, shared_as);
+    return AlreadyExists(ResourceKind::kSharedObject, "Share '{}' already holds '{}' (as '{}')",
+                         share.name, o.name, shared_as);
   }
   return c
       .Exec(
@@ -195,8 +196,8 @@ Status UpdateObject(SqlConn& c, const ShareInfo& share, const SharedDataObject& 
                                              "shared_as_key = ? AND name_key <> ?",
                                              {share.id, Key(shared_as), Key(o.name)}));
   if (!clash.empty()) {
-    return Errorf(ErrorCode::kAlreadyExists, "Share '{}' already exposes a table as '{}'",
-                  share.name, shared_as);
+    return AlreadyExists(ResourceKind::kSharedObject, "Share '{}' already exposes a table as '{}'",
+                         share.name, shared_as);
   }
   LS_ASSIGN_OR_RETURN(
       int64_t n, c.Exec("UPDATE shared_objects SET shared_as = ?, shared_as_key = ?, comment = ?, "
@@ -206,7 +207,8 @@ Status UpdateObject(SqlConn& c, const ShareInfo& share, const SharedDataObject& 
                          int64_t{o.cdf_enabled ? 1 : 0}, OptVal(o.start_version), o.partitions_json,
                          o.status, share.id, Key(o.name)}));
   if (n == 0) {
-    return NotFound("Table '{}' is not in share '{}'", o.name, share.name);
+    return NotFound(ResourceKind::kSharedObject, "Table '{}' is not in share '{}'", o.name,
+                    share.name);
   }
   return OkStatus();
 }

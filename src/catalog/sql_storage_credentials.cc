@@ -11,6 +11,7 @@ const EntityTable<StorageCredentialInfo>& StorageCredentialTable() {
   using T = StorageCredentialInfo;
   static const auto* const kTable = new EntityTable<T>({
       .kind = "Storage credential",
+      .resource = ResourceKind::kStorageCredential,
       .table = "storage_credentials",
       .securable = "STORAGE_CREDENTIAL",
       .dotted_names = true,
@@ -186,7 +187,7 @@ Result<StorageAccess> SqlCatalog::ResolveStorageAccess(std::string_view location
                                     ", sealed_secret FROM storage_credentials WHERE name_key = ?",
                                 {Key(out.location.credential_name)}));
     if (rows.empty()) {
-      return NotFound("Storage credential '{}' does not exist", out.location.credential_name);
+      return NotFound(ResourceKind::kStorageCredential, "Storage credential '{}' does not exist", out.location.credential_name);
     }
     StorageCredentialInfo cred = table.FromRow(rows[0]);
     LS_ASSIGN_OR_RETURN(std::string secret, secrets_.Open(ToStr(rows[0][table.width()]),

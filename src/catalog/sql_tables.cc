@@ -9,6 +9,7 @@ namespace lakeshare::catalog {
 const EntityTable<TableInfo>& TableTable() {
   static const auto* const kTable = new EntityTable<TableInfo>({
       .kind = "Table",
+      .resource = ResourceKind::kTable,
       .table = "delta_tables",
       .parent_column = "schema_id",
       .securable = "TABLE",
