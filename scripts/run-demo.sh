@@ -119,7 +119,19 @@ if ! LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" settings set \
   exit 1
 fi
 
-# 5. Onboard the demo partner. Every run issues a fresh link (the previous token stops working;
+# 5. Where the demo tables may be registered from: an external location over the data folder
+# (registration never declares one itself). Once: a rerun finds it; a demo folder upgraded from
+# before external locations already has one per table (adopted at upgrade), which then overlap.
+if ! LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" external-locations get demo_data \
+    >/dev/null 2>&1; then
+  if ! LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" external-locations create \
+      demo_data "$data" --comment "the demo datasets" >/dev/null; then
+    echo "demo: declaring the external location demo_data for $data failed (above); the demo" >&2
+    echo "demo:   tables' own locations (from an older demo) are used instead" >&2
+  fi
+fi
+
+# 6. Onboard the demo partner. Every run issues a fresh link (the previous token stops working;
 # only this folder's server is touched: the lock above guarantees no other demo uses it).
 links="$demo/activation-links.csv"
 rm -f "$links"

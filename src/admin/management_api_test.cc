@@ -485,5 +485,46 @@ TEST_F(ManagementTest, CatalogsSchemasAndTablesRoundTrip) {
   EXPECT_EQ(Call("GET", Uc("/tables/c.s.t1")).body["error_code"], "CATALOG_DOES_NOT_EXIST");
 }
 
+// Storage governance (issue 10, Unity Catalog's rule): a table lies under a declared external
+// location, for metastore admins too; registering or moving a table never declares one.
+TEST_F(ManagementTest, AdminsRegisterTablesOnlyUnderADeclaredExternalLocation) {
+  MakeTables(1);  // declares s3://bucket
+  for (const char* location : {"/etc", "file:///etc", "/srv/lake/orders", "s3://other/t"}) {
+    Reply r = Call("POST", Uc("/tables"), "admin-token",
+                   Json{{"name", "loot"},
+                        {"catalog_name", "c"},
+                        {"schema_name", "s"},
+                        {"storage_location", location}});
+    EXPECT_EQ(r.status, 400) << location << ": " << r.raw;
+    EXPECT_EQ(r.body.value("error_code", ""), "INVALID_PARAMETER_VALUE") << r.raw;
+    EXPECT_THAT(r.body.value("message", ""),
+                ::testing::HasSubstr("create an external location first"));
+    EXPECT_THAT(r.body.value("message", ""),
+                ::testing::HasSubstr("lakeshare admin external-locations create NAME URL"));
+  }
+  Reply moved = Call("PATCH", Uc("/tables/c.s.t1"), "admin-token",
+                     Json{{"storage_location", "/etc"}});
+  EXPECT_EQ(moved.status, 400) << moved.raw;
+  EXPECT_THAT(moved.body.value("message", ""),
+              ::testing::HasSubstr("create an external location first"));
+  // Nothing was declared on the admin's behalf: "bucket" is still the only location.
+  Reply locations = Call("GET", Uc("/external-locations"));
+  ASSERT_EQ(locations.status, 200) << locations.raw;
+  ASSERT_EQ(locations.body["external_locations"].size(), 1u) << locations.raw;
+  EXPECT_EQ(locations.body["external_locations"][0]["name"], "bucket");
+  EXPECT_EQ(Call("GET", Uc("/tables/c.s.t1")).body["storage_location"], "s3://bucket/t1");
+  // Declared explicitly first, the same registration is accepted.
+  ASSERT_EQ(Call("POST", Uc("/external-locations"), "admin-token",
+                 Json{{"name", "lake"}, {"url", "/srv/lake"}})
+                .status,
+            200);
+  Reply ok = Call("POST", Uc("/tables"), "admin-token",
+                  Json{{"name", "orders"},
+                       {"catalog_name", "c"},
+                       {"schema_name", "s"},
+                       {"storage_location", "/srv/lake/orders"}});
+  EXPECT_EQ(ok.status, 200) << ok.raw;
+}
+
 }  // namespace
 }  // namespace lakeshare::admin::test

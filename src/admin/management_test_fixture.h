@@ -129,8 +129,13 @@ class ManagementTest : public ::testing::Test {
   }
   std::string Uc(std::string_view path) { return std::string(kUc) + std::string(path); }
 
-  /// catalog c, schema s, tables t1..tn owned by the admin.
+  /// catalog c, schema s, tables t1..tn owned by the admin, inside external location "bucket"
+  /// (s3://bucket: registration never declares one, for admins neither).
   void MakeTables(int n) {
+    ASSERT_EQ(Call("POST", Uc("/external-locations"), "admin-token",
+                   Json{{"name", "bucket"}, {"url", "s3://bucket"}})
+                  .status,
+              200);
     ASSERT_EQ(Call("POST", Uc("/catalogs"), "admin-token", Json{{"name", "c"}}).status, 200);
     ASSERT_EQ(
         Call("POST", Uc("/schemas"), "admin-token", Json{{"name", "s"}, {"catalog_name", "c"}})

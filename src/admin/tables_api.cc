@@ -5,7 +5,6 @@
 
 #include "admin/api_base_internal.h"
 #include "admin/api_resources_internal.h"
-#include "common/strings.h"
 
 namespace lakeshare::admin::internal {
 namespace {
@@ -13,82 +12,52 @@ namespace {
 using catalog::Privilege;
 using catalog::SecurableType;
 
-/// Check a storage_location: an absolute path or a URI with a scheme Lakeshare reads, no "..".
-Status CheckStorageLocation(std::string_view location) {
-  bool uri = false;
-  for (std::string_view scheme : {"s3://", "s3a://", "file://"}) {
-    if (location.substr(0, scheme.size()) == scheme) {
-      uri = true;
-    }
-  }
-  if (!uri && (location.empty() || location[0] != '/')) {
-    return InvalidArgument(
-        "storage_location '{}' must be an absolute path or an s3://, s3a:// or file:// URI",
-        location);
-  }
-  for (std::string_view part : Split(location, '/')) {
-    if (part == "..") {
-      return InvalidArgument("storage_location '{}' must not contain '..'", location);
-    }
-  }
-  return {};
-}
-
 class TablesApi final : public ApiBase {
  public:
   using ApiBase::ApiBase;
 
  private:
-  /// Storage governance (issue 10): a table is registered at `location` only inside an external
-  /// location on which the caller holds CREATE_EXTERNAL_TABLE (or which it owns). A metastore
-  /// admin registering outside every location declares the table root as one (owned by the
-  /// table's owner, as the upgrade does for tables registered before). The catalog then refuses
-  /// overlap with another table and the server's own data in the same transaction as the insert.
-  /// Returns the name of an external location created here ("" when none was).
-  Result<std::string> CheckMayRegisterAt(const Caller& caller, const std::string& location,
-                                         const std::string& table, const std::string& owner) {
+  /// Storage governance (issue 10, as Unity Catalog rules it): a table is registered at
+  /// `location` only inside a declared external location on which the caller holds
+  /// CREATE_EXTERNAL_TABLE (or which it owns, or as a metastore admin). Registration never
+  /// declares a location itself, for admins neither: an admin creates the external location
+  /// first, explicitly (tables registered before the rule were adopted at upgrade). The location
+  /// is parsed and normalised by the catalog's policy (storage's one parser): a relative path,
+  /// '..', NUL or an unknown scheme is refused there. The catalog then refuses overlap with
+  /// another table in the same transaction as the insert.
+  Status CheckMayRegisterAt(const Caller& caller, const std::string& location) {
     LS_ASSIGN_OR_RETURN(std::optional<catalog::ExternalLocationInfo> found,
                         catalog_->FindExternalLocation(location));
-    if (found) {
-      if (caller.is_admin || Owns(caller, found->owner)) {
-        return std::string();
+    if (!found) {
+      if (!caller.is_admin) {
+        return PermissionDenied(
+            "storage_location '{}' lies inside no external location; ask a metastore admin to "
+            "create one (lakeshare admin external-locations create NAME URL) and grant you "
+            "CREATE_EXTERNAL_TABLE on it",
+            location);
       }
-      LS_ASSIGN_OR_RETURN(bool may, catalog_->HasPrivilege(caller.name,
-                                                           SecurableType::kExternalLocation,
-                                                           found->name,
-                                                           Privilege::kCreateExternalTable));
-      if (may) {
-        return std::string();
-      }
-      return PermissionDenied(
-          "storage_location '{}' lies inside external location '{}', on which you do not hold "
-          "CREATE_EXTERNAL_TABLE; ask its owner ({}) to grant it (PATCH "
-          "/api/2.1/unity-catalog/permissions/external_location/{})",
-          location, found->name, found->owner, found->name);
-    }
-    if (!caller.is_admin) {
-      return PermissionDenied(
-          "storage_location '{}' lies inside no external location; ask a metastore admin to "
-          "create one (POST /api/2.1/unity-catalog/external-locations) and grant you "
-          "CREATE_EXTERNAL_TABLE on it",
+      return InvalidArgument(
+          "storage_location '{}' lies inside no external location; create an external location "
+          "first (lakeshare admin external-locations create NAME URL, or POST "
+          "/api/2.1/unity-catalog/external-locations with a url containing the table), then "
+          "register the table",
           location);
     }
-    catalog::ExternalLocationInfo declared;
-    declared.name = table;
-    declared.url = location;
-    declared.owner = owner;
-    declared.comment = "Declared by a metastore admin registering table " + table;
-    declared.created_by = caller.name;
-    for (int i = 2;; ++i) {
-      auto created = catalog_->CreateExternalLocation(declared);
-      if (created) {
-        return created->name;
-      }
-      if (created.error().code != ErrorCode::kAlreadyExists || i > 20) {
-        return tl::unexpected<Error>(created.error());
-      }
-      declared.name = table + "_" + std::to_string(i);
+    if (caller.is_admin || Owns(caller, found->owner)) {
+      return {};
     }
+    LS_ASSIGN_OR_RETURN(bool may, catalog_->HasPrivilege(caller.name,
+                                                         SecurableType::kExternalLocation,
+                                                         found->name,
+                                                         Privilege::kCreateExternalTable));
+    if (may) {
+      return {};
+    }
+    return PermissionDenied(
+        "storage_location '{}' lies inside external location '{}', on which you do not hold "
+        "CREATE_EXTERNAL_TABLE; ask its owner ({}) to grant it (lakeshare admin "
+        "external-locations grant {} YOU)",
+        location, found->name, found->owner, found->name);
   }
 
  public:
@@ -131,7 +100,6 @@ class TablesApi final : public ApiBase {
           "DELTA",
           *format);
     }
-    LS_RETURN_IF_ERROR(CheckStorageLocation(info.storage_location));
     LS_ASSIGN_OR_RETURN(SchemaCtx ctx, VisibleSchema(caller, info.catalog_name, info.schema_name));
     if (!ctx.owner_in_chain) {
       return PermissionDenied(
@@ -141,17 +109,9 @@ class TablesApi final : public ApiBase {
     }
     LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
     info.comment = comment.value_or("");
-    LS_ASSIGN_OR_RETURN(std::string declared,
-                        CheckMayRegisterAt(caller, info.storage_location, info.full_name(),
-                                           info.owner));
-    auto out = catalog_->CreateTable(info);
-    if (!out) {
-      if (!declared.empty()) {
-        (void)catalog_->DeleteExternalLocation(declared, /*force=*/false);
-      }
-      return tl::unexpected<Error>(out.error());
-    }
-    return JsonReply(TableJson(*out));
+    LS_RETURN_IF_ERROR(CheckMayRegisterAt(caller, info.storage_location));
+    LS_ASSIGN_OR_RETURN(catalog::TableInfo out, catalog_->CreateTable(info));
+    return JsonReply(TableJson(out));
   }
 
   Result<http::Response> ListTables(http::Request& request, const Caller& caller) {
@@ -211,11 +171,7 @@ class TablesApi final : public ApiBase {
     }
     if (update.storage_location) {
       Param(request, "storage_location", *update.storage_location);
-      LS_RETURN_IF_ERROR(CheckStorageLocation(*update.storage_location));
-      LS_ASSIGN_OR_RETURN(std::string declared,
-                          CheckMayRegisterAt(caller, *update.storage_location,
-                                             ctx.table.full_name(), ctx.table.owner));
-      (void)declared;  // a refused update below leaves it declared, owned by the table's owner
+      LS_RETURN_IF_ERROR(CheckMayRegisterAt(caller, *update.storage_location));
     }
     if (update.owner) {
       Param(request, "owner", *update.owner);

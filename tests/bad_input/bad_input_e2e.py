@@ -248,6 +248,7 @@ def write_table(root: Path) -> Path:
 def set_up(server: PlatformServer, table: Path, spare: Path) -> dict:
     """The objects the attacks aim at; the credentials of the four callers."""
     admin = Api(server.base, ADMIN_TOKEN)
+    admin.declare_location("e2e_tables", table.parent)
     admin.post(f"{UC}/catalogs", {"name": "main"}, expect=200)
     admin.post(f"{UC}/schemas", {"name": "sales", "catalog_name": "main"}, expect=200)
     admin.post(f"{UC}/tables", {"name": "orders", "catalog_name": "main", "schema_name": "sales",

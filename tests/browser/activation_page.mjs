@@ -165,6 +165,8 @@ function step(name, fn) {
 step('provider: catalog, schema, table, share, recipient and grant through the management API',
      async (w) => {
   const table = writeEmptyDeltaTable(path.join(w.scratch, 'tables', 'daily_sales'));
+  // Registration never declares a storage location: the admin declares one first (issue 10).
+  await api(w.base, 'POST', `${UC}/external-locations`, { name: 'tables', url: path.dirname(table) });
   await api(w.base, 'POST', `${UC}/catalogs`, { name: 'retail' });
   await api(w.base, 'POST', `${UC}/schemas`, { name: 'sales', catalog_name: 'retail' });
   await api(w.base, 'POST', `${UC}/tables`, {

@@ -103,6 +103,9 @@ def mode_of(path: Path) -> int:
 
 def test_onboard_one(ls: Lakeshare, data: Path, work: Path):
     links = work / "acme-links.csv"
+    # Tables are registered only under a declared external location, for admins too (issue 10).
+    p = ls.admin("external-locations", "create", "demo_data", str(data))
+    check("external location demo_data created" in p.stdout, p.stdout)
     p = ls.admin("onboard", "--partner", "acme", "--share", "acme_share",
                  "--table", f"demo.retail.daily_sales={data / 'daily_sales'}",
                  "--table", f"demo.retail.stock_levels={data / 'stock_levels'}",
@@ -362,6 +365,10 @@ def test_errors(ls: Lakeshare, work: Path, data: Path):
                  "--links-out", str(work / "acme-links.csv"), expect=2)
     check("exists" in p.stderr, p.stderr)
 
+    p = ls.admin("tables", "create", "demo.retail.loot", "--storage-location", "/etc",
+                 expect=None)
+    check(p.returncode != 0 and "create an external location first" in p.stderr
+          and "lakeshare admin external-locations create" in p.stderr, p.stdout + p.stderr)
     p = ls.admin("onboard", "--partner", "z", "--table", "demo.retail.missing_table", expect=2)
     check("is not registered" in p.stdout + p.stderr and "=LOCATION" in p.stdout + p.stderr,
           p.stdout + p.stderr)

@@ -168,6 +168,7 @@ def provider_setup(w: World):
     from platform_harness import UC
     table_dir = write_sales_table(w.scratch / "tables" / "daily_sales")
     a = w.admin
+    a.declare_location("e2e_tables", table_dir.parent)
     a.post(f"{UC}/catalogs", {"name": "retail"}, expect=200)
     a.post(f"{UC}/schemas", {"name": "sales", "catalog_name": "retail"}, expect=200)
     a.post(f"{UC}/tables", {"name": "daily", "catalog_name": "retail", "schema_name": "sales",

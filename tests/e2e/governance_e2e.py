@@ -99,6 +99,7 @@ def create_team(w: World, name: str) -> Api:
 @check("admin registers a catalog, schema and an EXTERNAL Delta table")
 def register_table(w: World):
     table_dir = write_sales_table(w.scratch / "tables" / "daily_sales")
+    w.admin.declare_location("e2e_tables", table_dir.parent)
     w.admin.post(f"{UC}/catalogs", {"name": "retail", "comment": "retail data"}, expect=200)
     w.admin.post(f"{UC}/schemas", {"name": "sales", "catalog_name": "retail"}, expect=200)
     r = w.admin.post(f"{UC}/tables", {"name": "daily", "catalog_name": "retail", "schema_name": "sales",

@@ -199,6 +199,12 @@ class Api:
     def delete(self, path, **kw):
         return self.call("DELETE", path, **kw)
 
+    def declare_location(self, name: str, url, **kw):
+        """Declare an external location (a metastore admin's step before registering tables under
+        `url`: registration never declares one, issue 10)."""
+        return self.post("/api/2.1/unity-catalog/external-locations",
+                         {"name": name, "url": str(url)}, expect=200, **kw)
+
 
 def wait_until(predicate, timeout_s: float, what: str, interval_s: float = 0.1):
     """Poll `predicate` until it is true; fail naming `what` after `timeout_s` (a bound on a

@@ -70,6 +70,7 @@ def main() -> int:
                             extra_args=extra) as b:
             print(f"replica A {a.base}, replica B {b.base}, metastore on port {pg.port}", flush=True)
             admin_a, admin_b = Api(a.base, ADMIN_TOKEN), Api(b.base, ADMIN_TOKEN)
+            admin_a.declare_location("e2e_tables", table.parent)
             admin_a.post(f"{UC}/catalogs", {"name": "retail"}, expect=200)
             admin_b.post(f"{UC}/schemas", {"name": "sales", "catalog_name": "retail"}, expect=200)
             admin_a.post(f"{UC}/tables", {"name": "by_partner", "catalog_name": "retail",

@@ -100,6 +100,7 @@ def assert_refused(r, statuses, *words):
     for word in words:
         assert word in message, f"'{word}' not in the refusal: {message}"
     assert "SQLite format" not in r.text
+    return message
 
 
 @check("a team registers its own tables inside the location it was given")
@@ -157,11 +158,17 @@ def server_data(w: World):
     for location, statuses, word in cases:
         r = register(m, "mallory", "loot", location, None)
         assert_refused(r, statuses, word)
-    # Not even an admin can register or declare them.
-    for location in (data, data + "/metastore.db", str(link)):
+    # Not even an admin can register them: a table lies under a declared external location,
+    # for admins too, and registration never declares one (Unity Catalog's rule) ...
+    before = w.admin.get(f"{UC}/external-locations", expect=200).json()["external_locations"]
+    for location in (data, data + "/metastore.db", str(link), "/etc"):
         r = w.admin.post(f"{UC}/tables", {"name": "loot", "catalog_name": "mallory_cat",
                                           "schema_name": "s", "storage_location": location})
-        assert_refused(r, (400,), "server's own data")
+        message = assert_refused(r, (400,), "create an external location first")
+        assert "lakeshare admin external-locations create NAME URL" in message, message
+    after = w.admin.get(f"{UC}/external-locations", expect=200).json()["external_locations"]
+    assert after == before, f"registration declared an external location: {after}"
+    # ... nor declare them as one.
     for url in ("/", str(w.data_dir.parent), data, str(link)):
         r = w.admin.post(f"{UC}/external-locations", {"name": "everything", "url": url})
         assert_refused(r, (400,), "server's own data")
