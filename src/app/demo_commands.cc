@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -16,9 +15,11 @@
 #include <vector>
 
 #include "app/seeded_random.h"
+#include "delta/table_writer.h"
 #include "delta/time_util.h"
 #include "parquet/file_writer.h"
 #include "parquet/json_shredder.h"
+#include "storage/local_object_store.h"
 
 namespace lakeshare::app {
 
@@ -165,10 +166,6 @@ std::string PartitionText(const Col& c, const Value& v) {
   return j.is_string() ? j.get<std::string>() : j.dump();
 }
 
-bool Less(const Col& c, const Value& a, const Value& b) {
-  return c.kind == Kind::kString ? a.s < b.s : a.i < b.i;
-}
-
 // ----- Delta table writer
 // --------------------------------------------------------------------------
 
@@ -193,18 +190,23 @@ class DeltaWriter {
     return -1;
   }
 
+  DeltaWriter(const DeltaWriter&) = delete;
+  DeltaWriter& operator=(const DeltaWriter&) = delete;
+
+  /// Open the table folder (refusing one that already holds a table) and the project's one
+  /// Delta writer on it: data files and commits are written by delta::TableWriter.
   Status Create() {
     if (fs::exists(fs::path(root_) / "_delta_log")) {
       return InvalidArgument(
           "'{}' already holds a Delta table; remove it or write the demo into another folder",
           root_);
     }
-    std::error_code ec;
-    fs::create_directories(fs::path(root_) / "_delta_log", ec);
-    if (ec) {
-      return MakeError(ErrorCode::kUnavailable,
-                       fmt::format("cannot create '{}': {}", root_, ec.message()));
-    }
+    LS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
+                        storage::LocalObjectStore::Open(root_));
+    delta::TableWriterOptions options;
+    options.now_ms = [this] { return file_time_ms_; };
+    options.parquet.created_by = parquet::DefaultCreatedBy();
+    writer_ = std::make_unique<delta::TableWriter>(std::move(store), std::move(options));
     return OkStatus();
   }
 
@@ -237,34 +239,22 @@ class DeltaWriter {
   Result<Json> WriteFile(const std::vector<Row>& rows, int64_t mod_time_ms,
                          const std::vector<std::string>* change_types = nullptr) {
     std::vector<int> data_idx;
-    Json partition_values = Json::object();
+    delta::StringMap partition_values;  // in the order of partitionColumns
     std::string dir = change_types ? "_change_data/" : "";
+    for (const std::string& p : partition_cols_) {
+      const int i = Index(p);
+      const std::string v = PartitionText(cols_[static_cast<size_t>(i)], rows.front()[i]);
+      partition_values.emplace_back(p, v);
+      dir += p + "=" + v + "/";
+    }
     for (size_t i = 0; i < cols_.size(); ++i) {
-      if (std::find(partition_cols_.begin(), partition_cols_.end(), cols_[i].name) !=
+      if (std::find(partition_cols_.begin(), partition_cols_.end(), cols_[i].name) ==
           partition_cols_.end()) {
-        const std::string v = PartitionText(cols_[i], rows.front()[i]);
-        partition_values[cols_[i].name] = v;
-        dir += cols_[i].name + "=" + v + "/";
-      } else {
         data_idx.push_back(static_cast<int>(i));
       }
     }
-    // partitionValues in the order of partitionColumns.
-    Json ordered_pv = Json::object();
-    for (const std::string& p : partition_cols_) {
-      ordered_pv[p] = partition_values[p];
-    }
     const std::string rel = fmt::format("{}{}-{:05d}-{}.c000.snappy.parquet", dir,
                                         change_types ? "cdc" : "part", file_no_++, gen_.Uuid());
-    const fs::path path = fs::path(root_) / rel;
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) {
-      return MakeError(
-          ErrorCode::kUnavailable,
-          fmt::format("cannot create '{}': {}", path.parent_path().string(), ec.message()));
-    }
-
     std::vector<parquet::WriterField> fields;
     fields.reserve(data_idx.size() + 1);
     for (int i : data_idx) {
@@ -275,12 +265,7 @@ class DeltaWriter {
           parquet::Primitive("_change_type", PhysicalType::kByteArray, parquet::StringType()));
     }
     LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::Make(fields, "spark_schema"));
-    LS_ASSIGN_OR_RETURN(auto sink, parquet::OpenLocalFileSink(path.string()));
-    parquet::WriterOptions options;
-    options.created_by = parquet::DefaultCreatedBy();
-    LS_ASSIGN_OR_RETURN(auto writer,
-                        parquet::FileWriter::Open(std::move(sink), std::move(schema), options));
-    parquet::RowShredder shredder(writer->schema());
+    parquet::RowShredder shredder(schema.schema());
     for (size_t r = 0; r < rows.size(); ++r) {
       Json row = Json::object();
       for (int i : data_idx) {
@@ -292,57 +277,17 @@ class DeltaWriter {
       }
       LS_RETURN_IF_ERROR(shredder.AddRow(row));
     }
-    LS_RETURN_IF_ERROR(writer->WriteRowGroup(shredder.TakeColumns()));
-    LS_RETURN_IF_ERROR(writer->Close());
-    const int64_t size = static_cast<int64_t>(fs::file_size(path, ec));
-    if (ec) {
-      return MakeError(ErrorCode::kUnavailable,
-                       fmt::format("cannot stat '{}': {}", path.string(), ec.message()));
+    file_time_ms_ = mod_time_ms;
+    LS_ASSIGN_OR_RETURN(delta::FileAction action,
+                        writer_->WriteDataFile(rel, std::move(schema), {shredder.TakeColumns()},
+                                               std::move(partition_values)));
+    if (change_types) {  // Delta protocol, *Add CDC File*: no statistics, dataChange false
+      action.type = delta::FileActionType::kCdc;
+      action.data_change = false;
+      action.modification_time.reset();
+      action.stats.reset();
     }
-    if (change_types) {
-      return Json{{"cdc",
-                   {{"path", rel},
-                    {"partitionValues", ordered_pv},
-                    {"size", size},
-                    {"dataChange", false}}}};
-    }
-    // Statistics over the data columns (Delta protocol, "Per-file Statistics").
-    Json min = Json::object(), max = Json::object(), nulls = Json::object();
-    for (int i : data_idx) {
-      const Col& c = cols_[static_cast<size_t>(i)];
-      const Value* lo = nullptr;
-      const Value* hi = nullptr;
-      int64_t null_count = 0;
-      for (const Row& row : rows) {
-        const Value& v = row[static_cast<size_t>(i)];
-        if (v.null) {
-          ++null_count;
-          continue;
-        }
-        if (lo == nullptr || Less(c, v, *lo)) {
-          lo = &v;
-        }
-        if (hi == nullptr || Less(c, *hi, v)) {
-          hi = &v;
-        }
-      }
-      if (lo != nullptr) {
-        min[c.name] = StatValue(c, *lo);
-        max[c.name] = StatValue(c, *hi);
-      }
-      nulls[c.name] = null_count;
-    }
-    Json stats = {{"numRecords", static_cast<int64_t>(rows.size())},
-                  {"minValues", min},
-                  {"maxValues", max},
-                  {"nullCount", nulls}};
-    return Json{{"add",
-                 {{"path", rel},
-                  {"partitionValues", ordered_pv},
-                  {"size", size},
-                  {"modificationTime", mod_time_ms},
-                  {"dataChange", true},
-                  {"stats", stats.dump()}}}};
+    return Json::parse(delta::FileActionLine(action));
   }
 
   static Json Remove(const Json& add, int64_t when_ms) {
@@ -357,11 +302,10 @@ class DeltaWriter {
   }
 
   /// Write the next commit: commitInfo first, then `actions`. The commit file's modification
-  /// time is set to `timestamp_ms` too.
+  /// time is set to `timestamp_ms` too (readers resolve timestamps by it).
   Status Commit(int64_t timestamp_ms, const std::string& operation, const Json& parameters,
                 const std::vector<Json>& actions) {
     ++version_;
-    std::string text;
     Json info = {{"commitInfo",
                   {{"timestamp", timestamp_ms},
                    {"operation", operation},
@@ -372,18 +316,12 @@ class DeltaWriter {
     if (version_ == 0) {
       info["commitInfo"].erase("readVersion");
     }
-    text += info.dump() + "\n";
+    std::vector<std::string> lines{info.dump()};
     for (const Json& a : actions) {
-      text += a.dump() + "\n";
+      lines.push_back(a.dump());
     }
+    LS_RETURN_IF_ERROR(writer_->Commit(version_, lines));
     const fs::path path = fs::path(root_) / "_delta_log" / fmt::format("{:020d}.json", version_);
-    {
-      std::ofstream out(path, std::ios::binary | std::ios::trunc);
-      out << text;
-      if (!out.flush()) {
-        return MakeError(ErrorCode::kUnavailable, fmt::format("cannot write '{}'", path.string()));
-      }
-    }
     struct timespec times[2];
     times[0].tv_sec = times[1].tv_sec = timestamp_ms / 1000;
     times[0].tv_nsec = times[1].tv_nsec = (timestamp_ms % 1000) * 1'000'000;
@@ -399,6 +337,8 @@ class DeltaWriter {
   std::vector<Col> cols_;
   std::vector<std::string> partition_cols_;
   Gen& gen_;
+  std::unique_ptr<delta::TableWriter> writer_;
+  int64_t file_time_ms_ = 0;  // the modification time of the data file being written
   int64_t version_ = -1;
   int file_no_ = 0;
 };
