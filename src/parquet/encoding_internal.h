@@ -13,6 +13,16 @@
 
 namespace lakeshare::parquet {
 
+/// Bits needed to store `max_value` (0 for 0): the bit width of levels and dictionary indices.
+inline int BitWidth(uint64_t max_value) {
+  int w = 0;
+  while (max_value > 0) {
+    ++w;
+    max_value >>= 1;
+  }
+  return w;
+}
+
 /// Read a ULEB128 varint; false when the buffer ends first or it exceeds 64 bits.
 inline bool ReadUleb128(const uint8_t*& p, const uint8_t* end, uint64_t* out) {
   uint64_t v = 0;

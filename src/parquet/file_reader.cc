@@ -20,15 +20,6 @@ constexpr int64_t kMaxFooterBytes = int64_t{1} << 30;
 constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
 constexpr int64_t kMaxPageEntries = int64_t{1} << 26;
 
-int BitWidth(uint32_t max_value) {
-  int w = 0;
-  while (max_value > 0) {
-    ++w;
-    max_value >>= 1;
-  }
-  return w;
-}
-
 // Unknown encodings map to a value no decoder accepts, so they fail with a named error.
 Encoding ToEncoding(const format::Encoding::type& e) {
   int32_t v = RawEnum(e);
