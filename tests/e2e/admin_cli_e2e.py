@@ -326,6 +326,67 @@ def test_audit(ls: Lakeshare, work: Path):
     (work / "audit.jsonl").write_text(p.stdout)
 
 
+def test_storage_credentials_and_groups(ls: Lakeshare, work: Path):
+    """`storage-credentials` (secrets from a file or stdin, never argv, never shown) and `groups`
+    (issue 10 item 1, CLI nouns)."""
+    secret, secret2 = "cliSecret/" + secrets.token_hex(16), "cliStdin/" + secrets.token_hex(16)
+    secret_file = work / "aws-secret"
+    secret_file.write_text(secret + "\n")
+    p = ls.admin("storage-credentials", "create", "cli_keys", "--access-key-id", "AKIDCLI",
+                 "--secret-file", str(secret_file), "--comment", "analytics bucket")
+    check("storage credential cli_keys created" in p.stdout, p.stdout)
+    p = ls.admin("storage-credentials", "create", "cli_stdin", "--access-key-id", "AKIDSTDIN",
+                 "--secret-file", "-", stdin=secret2 + "\n")
+    check("storage credential cli_stdin created" in p.stdout, p.stdout)
+    ls.admin("storage-credentials", "create", "cli_profile", "--profile", "analytics")
+    p = ls.admin("storage-credentials", "create", "argv", "--access-key-id", "AKID",
+                 "--secret-access-key", "not-a-flag", expect=None)
+    check(p.returncode != 0, "a secret on the command line must be refused")
+    p = ls.admin("storage-credentials", "create", "nofile", "--access-key-id", "AKID", expect=2)
+    check("never taken from the command line" in p.stderr, p.stderr)
+    empty = work / "empty-secret"
+    empty.write_text("\n")
+    p = ls.admin("storage-credentials", "create", "empty", "--access-key-id", "AKID",
+                 "--secret-file", str(empty), expect=2)
+    check("is empty" in p.stderr, p.stderr)
+    p = ls.admin("storage-credentials", "list")
+    check(all(n in p.stdout for n in ("cli_keys", "cli_stdin", "cli_profile")), p.stdout)
+    listed = ls.admin_json("storage-credentials", "list")["storage_credentials"]
+    by_name = {c["name"]: c for c in listed}
+    check(by_name["cli_keys"]["aws_access_key"] == {"access_key_id": "AKIDCLI"}, by_name)
+    check(by_name["cli_profile"]["aws_profile"] == {"profile_name": "analytics"}, by_name)
+    got = ls.admin_json("storage-credentials", "get", "cli_stdin")
+    check(got["aws_access_key"] == {"access_key_id": "AKIDSTDIN"}, got)
+    ls.admin("external-locations", "create", "cli_bucket", "s3://cli-bucket/data",
+             "--credential", "cli_keys")
+    p = ls.admin("storage-credentials", "delete", "cli_keys", expect=2)  # a location uses it
+    ls.admin("external-locations", "delete", "cli_bucket")
+    for name in ("cli_keys", "cli_stdin", "cli_profile"):
+        p = ls.admin("storage-credentials", "delete", name)
+        check(f"storage credential {name} deleted" in p.stdout, p.stdout)
+    ls.admin("storage-credentials", "get", "cli_keys", expect=2)
+    for out in ls.outputs:
+        check(secret not in out and secret2 not in out, "a storage credential secret was printed")
+
+    r = requests.post(f"{ls.base}/api/2.1/lakeshare/principals", json={"name": "carol"},
+                      headers={"Authorization": f"Bearer {ls.token}"}, timeout=60)
+    check(r.status_code == 200, r.text)
+    p = ls.admin("groups", "create", "analysts", "--comment", "data analysts", "--member", "carol")
+    check("group analysts created" in p.stdout, p.stdout)
+    check(ls.admin_json("groups", "get", "analysts")["members"] == ["carol"], "carol is a member")
+    ls.admin("groups", "remove-member", "analysts", "carol")
+    check(ls.admin_json("groups", "get", "analysts")["members"] == [], "carol was removed")
+    ls.admin("groups", "add-member", "analysts", "carol")
+    check(ls.admin_json("groups", "get", "analysts")["members"] == ["carol"], "carol is back")
+    p = ls.admin("groups", "add-member", "analysts", "nobody-here", expect=2)
+    check("nobody-here" in p.stderr, p.stderr)
+    p = ls.admin("groups", "list")
+    check("analysts" in p.stdout, p.stdout)
+    p = ls.admin("groups", "delete", "analysts")
+    check("group analysts deleted" in p.stdout, p.stdout)
+    ls.admin("groups", "get", "analysts", expect=2)
+
+
 def test_errors(ls: Lakeshare, work: Path, data: Path):
     p = ls.admin("recipients", "get", "nobody", expect=2)
     check("hint:" in p.stderr and "recipients list" in p.stderr, p.stderr)
@@ -447,6 +508,7 @@ def main():
         test_reissue(ls, scratch)
         test_recipient_links(ls)
         test_audit(ls, scratch)
+        test_storage_credentials_and_groups(ls, scratch)
         test_errors(ls, scratch, data)
         for out in ls.outputs:
             check(ls.token not in out, "the admin token appeared in CLI output")

@@ -33,6 +33,8 @@ void AddAdminCommands(CLI::App& root) {
   AddRecipientCommands(admin);
   AddAuditCommand(admin);
   AddExternalLocationCommands(admin);
+  AddStorageCredentialCommands(admin);
+  AddGroupCommands(admin);
   AddOnboardCommand(admin);
   AddSettingsCommands(admin);
   AddFederationPolicyCommands(admin);

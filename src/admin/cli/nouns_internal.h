@@ -24,6 +24,8 @@ void AddSharePermissionCommands(CLI::App* admin);
 void AddRecipientCommands(CLI::App* admin);
 void AddAuditCommand(CLI::App* admin);
 void AddExternalLocationCommands(CLI::App* admin);
+void AddStorageCredentialCommands(CLI::App* admin);  // issue 10
+void AddGroupCommands(CLI::App* admin);              // issue 10
 void AddOnboardCommand(CLI::App* admin);
 void AddSettingsCommands(CLI::App* admin);
 
