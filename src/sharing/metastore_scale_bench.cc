@@ -329,7 +329,9 @@ int Measure(const Args& a) {
 int Serve(const Args& a) {
   http::BlockShutdownSignals();
   auto catalog = Check(catalog::OpenCatalog(a.metastore), "open metastore");
-  auto provider = std::make_shared<MetastoreShareProvider>(*catalog);
+  MetastoreProviderOptions provider_options;
+  provider_options.require_external_location = false;  // the bench's catalog has no location policy
+  auto provider = std::make_shared<MetastoreShareProvider>(*catalog, provider_options);
   SharingOptions options;
   auto service = Check(SharingService::Create(provider, options), "sharing service");
   http::Router router;

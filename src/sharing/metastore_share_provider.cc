@@ -35,6 +35,16 @@ tl::unexpected<Error> TableNotFound(std::string_view share, std::string_view sch
                   table);
 }
 
+/// A table whose root no external location contains any more (dropped or narrowed after it was
+/// registered): refused, naming neither its location nor the provider's locations.
+tl::unexpected<Error> TableNotGoverned(std::string_view share, std::string_view schema,
+                                       std::string_view table) {
+  return PermissionDenied(
+      "Table '{}.{}.{}' cannot be served now: its storage is no longer inside a location the "
+      "provider allows sharing from; ask the provider to restore it",
+      share, schema, table);
+}
+
 tl::unexpected<Error> AddressRefused(std::string_view address) {
   return MakeError(ErrorCode::kPermissionDenied,
                    fmt::format("Requests from IP address '{}' are not allowed for this recipient; "
@@ -105,6 +115,9 @@ struct SharedTable {
   std::string key;  // lower(schema) \x1f lower(name)
   TableInfo info;   // without partition_rule
   PartitionsTemplate partitions;
+  /// Whether an external location still contains the table's root (storage governance, checked
+  /// when the share is read from the catalog): when not, the table is listed but never served.
+  bool governed = true;
 };
 
 struct ShareEntry {
@@ -361,7 +374,9 @@ struct MetastoreShareProvider::Impl {
     LS_ASSIGN_OR_RETURN(std::vector<catalog::ShareContents> contents,
                         catalog.GetSharesWithTables(missing));
     for (const catalog::ShareContents& sc : contents) {
-      found.emplace(ToLower(sc.share.name), BuildShare(sc));
+      std::shared_ptr<ShareEntry> entry = BuildShare(sc);
+      LS_RETURN_IF_ERROR(CheckGoverned(*entry));
+      found.emplace(ToLower(sc.share.name), std::move(entry));
     }
     for (const std::string& name : missing) {
       std::string key = ToLower(name);
@@ -371,7 +386,28 @@ struct MetastoreShareProvider::Impl {
     return found;
   }
 
-  static std::shared_ptr<const ShareEntry> BuildShare(const catalog::ShareContents& sc) {
+  // Storage governance at serve time (issue 10): each table's root must still lie inside an
+  // external location (whose credential, if any, opens). One catalog read per table of a share
+  // read from the catalog (then cached like the share). Fail closed: a table outside every
+  // location, or whose location's credential is gone or damaged, is not served; only an
+  // unreachable metastore is an error of the request.
+  Status CheckGoverned(ShareEntry& entry) {
+    if (!options.require_external_location) {
+      return OkStatus();
+    }
+    for (SharedTable& t : entry.tables) {
+      auto access = catalog.ResolveStorageAccess(t.info.location);
+      if (!access) {
+        if (access.error().code == ErrorCode::kUnavailable) {
+          return tl::unexpected<Error>(access.error());
+        }
+        t.governed = false;
+      }
+    }
+    return OkStatus();
+  }
+
+  static std::shared_ptr<ShareEntry> BuildShare(const catalog::ShareContents& sc) {
     auto entry = std::make_shared<ShareEntry>();
     const catalog::ShareInfo& share = sc.share;
     entry->exists = true;
@@ -646,6 +682,9 @@ Result<TableInfo> MetastoreShareProvider::GetTable(const Recipient& recipient,
   if (!info) {
     return TableNotFound(share, schema, table);
   }
+  if (!it->governed) {
+    return TableNotGoverned(v->share->info.name, info->schema, info->name);
+  }
   return std::move(*info);
 }
 
@@ -669,6 +708,9 @@ Result<TableInfo> MetastoreShareProvider::GetTableById(std::string_view recipien
         continue;
       }
       if (auto info = Resolve(t, r->properties)) {
+        if (!t.governed) {
+          return TableNotGoverned(share->info.name, info->schema, info->name);
+        }
         return std::move(*info);
       }
     }

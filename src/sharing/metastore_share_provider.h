@@ -59,6 +59,13 @@ struct MetastoreProviderOptions {
   /// recipient it names then goes through the same IP access list, grants and properties as a
   /// bearer token's. Null: a JWT is an unknown bearer token like any other.
   std::function<Result<JwtRecipient>(std::string_view token)> jwt_authenticator;
+  /// Storage governance at serve time (issue 10): a shared table is served only while an
+  /// external location contains its root (Catalog::ResolveStorageAccess, checked when a share is
+  /// read from the catalog, so within ttl_ms of a location being dropped or narrowed, at once on
+  /// the replica whose admin API did it). Otherwise GetTable and GetTableById answer
+  /// kPermissionDenied naming the table, never a path. Needs a catalog with a location policy;
+  /// false only for tools whose catalog has none (benchmarks).
+  bool require_external_location = true;
 };
 
 /// Counters of the caches (for /metrics and benchmarks).

@@ -18,6 +18,7 @@
 #include "http/router.h"
 #include "sharing/sharing_service.h"
 #include "sharing/ttl_cache_internal.h"
+#include "storage/location.h"
 
 namespace lakeshare::sharing {
 namespace {
@@ -47,6 +48,18 @@ class MetastoreProviderTest : public ::testing::Test {
     ASSERT_TRUE(c) << c.error().message;
     catalog_ = std::move(*c);
     catalog_->SetClockForTest([this] { return now_.load(); });
+    // Storage governance as the server sets it up: tables lie under external locations (the
+    // bucket of Table() and this test's folder), compared by storage's one parser.
+    catalog::LocationPolicy policy;
+    policy.canonicalize = [](std::string_view l) -> Result<std::string> {
+      LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(l));
+      return parsed.Uri();
+    };
+    ASSERT_OK(catalog_->SetLocationPolicy(std::move(policy)));
+    ASSERT_OK(catalog_->CreateExternalLocation(
+        {.name = "bucket", .url = "s3://bucket", .owner = "admin"}));
+    ASSERT_OK(catalog_->CreateExternalLocation(
+        {.name = "local", .url = (dir_ / "orders").string(), .owner = "admin"}));
     ASSERT_OK(catalog_->CreateCatalog({.name = "main", .owner = "admin"}));
     ASSERT_OK(catalog_->CreateSchema({.catalog_name = "main", .name = "sales", .owner = "admin"}));
     MakeProvider();
@@ -236,6 +249,48 @@ TEST_F(MetastoreProviderTest, InactiveAndDroppedObjectsAreInvisible) {
   EXPECT_EQ(provider_->GetTable(As("acme"), "retail", "sales", "daily").error().code,
             ErrorCode::kNotFound);
   EXPECT_THAT(ShareNames("acme"), ElementsAre("retail"));  // the share itself stays visible
+}
+
+// Issue 10: a table is served only while an external location contains its root. Dropping or
+// narrowing the location after registration stops it (fail closed), with a 403 that names the
+// table but no path; declaring a location again serves it again.
+TEST_F(MetastoreProviderTest, TablesOutsideEveryExternalLocationAreNotServed) {
+  Table("daily", "s3://bucket/sales/daily");
+  Table("monthly", "s3://bucket/finance/monthly");
+  Share("retail", {{.name = "main.sales.daily"}, {.name = "main.sales.monthly"}});
+  Recipient("acme");
+  Grant("retail", "acme");
+  ASSERT_OK(provider_->GetTable(As("acme"), "retail", "sales", "daily"));
+  const std::string daily_id = catalog_->GetTable("main.sales.daily")->id;
+  const std::string share_id = catalog_->GetShare("retail", false)->id;
+  ASSERT_OK(provider_->GetTableById("acme", share_id, daily_id, "127.0.0.1"));
+
+  // Narrowed to the finance prefix (force: tables are left outside it).
+  ASSERT_OK(catalog_->UpdateExternalLocation(
+      "bucket", {.url = "s3://bucket/finance", .updated_by = "admin", .force = true}));
+  provider_->InvalidateShare("retail");
+  auto refused = provider_->GetTable(As("acme"), "retail", "sales", "daily");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(refused.error().message, ::testing::HasSubstr("retail.sales.daily"));
+  EXPECT_THAT(refused.error().message, ::testing::Not(::testing::HasSubstr("s3://")));
+  EXPECT_THAT(refused.error().message, ::testing::Not(::testing::HasSubstr("bucket")));
+  auto by_id = provider_->GetTableById("acme", share_id, daily_id, "127.0.0.1");
+  ASSERT_FALSE(by_id);
+  EXPECT_EQ(by_id.error().code, ErrorCode::kPermissionDenied);
+  ASSERT_OK(provider_->GetTable(As("acme"), "retail", "sales", "monthly"));  // still inside
+
+  // Dropped altogether (force: its tables stay registered).
+  ASSERT_OK(catalog_->DeleteExternalLocation("bucket", /*force=*/true));
+  provider_->InvalidateShare("retail");
+  EXPECT_EQ(provider_->GetTable(As("acme"), "retail", "sales", "monthly").error().code,
+            ErrorCode::kPermissionDenied);
+  // Without invalidation, another replica's change is seen after the TTL.
+  ASSERT_OK(catalog_->CreateExternalLocation(
+      {.name = "bucket2", .url = "s3://bucket", .owner = "admin"}));
+  now_ += 60'000;
+  ASSERT_OK(provider_->GetTable(As("acme"), "retail", "sales", "daily"));
+  ASSERT_OK(provider_->GetTable(As("acme"), "retail", "sales", "monthly"));
 }
 
 TEST_F(MetastoreProviderTest, PartitionsResolveRecipientProperties) {

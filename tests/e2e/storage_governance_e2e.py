@@ -284,6 +284,54 @@ def cli(w: World):
     assert r.returncode == 0, r.stderr
 
 
+@check("a table whose external location is dropped or narrowed after registration is not served")
+def serve_time(w: World):
+    a = w.admin
+    root = w.tables / "late" / "sales" / "orders"
+    write_table(root)
+    a.declare_location("late_zone", w.tables / "late")
+    a.post(f"{UC}/catalogs", {"name": "late_cat"}, expect=200)
+    a.post(f"{UC}/schemas", {"name": "s", "catalog_name": "late_cat"}, expect=200)
+    a.post(f"{UC}/tables", {"name": "orders", "catalog_name": "late_cat", "schema_name": "s",
+                            "storage_location": str(root)}, expect=200)
+    a.post(f"{UC}/shares", {"name": "late_share"}, expect=200)
+    a.patch(f"{UC}/shares/late_share", {"updates": [{"action": "ADD", "data_object": {
+        "name": "late_cat.s.orders", "data_object_type": "TABLE"}}]}, expect=200)
+    rec = a.post(f"{UC}/recipients", {"name": "late_partner", "authentication_type": "TOKEN"},
+                 expect=200).json()
+    link = rec.get("activation_url") or rec["tokens"][0]["activation_url"]
+    a.patch(f"{UC}/shares/late_share/permissions",
+            {"changes": [{"principal": "late_partner", "add": ["SELECT"]}]}, expect=200)
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    profile = Api(w.server.base, None).get(
+        f"{UC}/public/data_sharing_activation/{token}", expect=200).json()
+    partner = Api(profile["endpoint"], profile["bearerToken"])
+    query = "/shares/late_share/schemas/s/tables/orders/query"
+    r = partner.post(query, {}, expect=200)
+    urls = [l["file"]["url"] for l in ndjson(r) if "file" in l]
+    assert len(urls) == 3 and requests.get(urls[0], timeout=60).status_code == 200, urls
+
+    def refused(r):
+        assert r.status_code == 403, f"{r.status_code}: {r.text[:300]}"
+        assert "late_share.s.orders" in r.text, r.text
+        for leak in (str(w.tables), "late_zone", "file:"):
+            assert leak not in r.text, f"the refusal leaks '{leak}': {r.text}"
+
+    # Narrowed (force) so that the table lies outside it: refused at once, file URLs too.
+    (w.tables / "late" / "other").mkdir(parents=True)
+    a.patch(f"{UC}/external-locations/late_zone",
+            {"url": str(w.tables / "late" / "other"), "force": True}, expect=200)
+    refused(partner.post(query, {}))
+    refused(partner.get("/shares/late_share/schemas/s/tables/orders/metadata"))
+    got = requests.get(urls[0], timeout=60)
+    assert got.status_code == 403 and str(w.tables) not in got.text, (got.status_code, got.text)
+    # Declared again: served again. Dropped (force): refused again.
+    a.patch(f"{UC}/external-locations/late_zone", {"url": str(w.tables / "late")}, expect=200)
+    partner.post(query, {}, expect=200)
+    a.delete(f"{UC}/external-locations/late_zone", params={"force": "true"}, expect=200)
+    refused(partner.post(query, {}))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lakeshare", required=True)
