@@ -751,16 +751,15 @@ void FileReader::ReturnChunkBuffer(std::shared_ptr<char[]> buffer, size_t n) con
   }
 }
 
-Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
-  // Recycle what the previous read left in *result: vector capacity always, the page arena when
-  // no one else holds it any more.
-  ColumnData& out = *result;
-  std::shared_ptr<char[]> recycled;
-  size_t recycled_size = 0;
+namespace {
+
+// Empty `out` for a new read, keeping the capacity of its vectors; its page arena is handed back
+// (in *recycled) when no one else holds it any more.
+void ResetColumn(ColumnData& out, std::shared_ptr<char[]>* recycled, size_t* recycled_size) {
   out.buffers.clear();
   if (out.page_arena.use_count() == 1) {
-    recycled = std::move(out.page_arena);
-    recycled_size = out.page_arena_size;
+    *recycled = std::move(out.page_arena);
+    *recycled_size = out.page_arena_size;
   }
   out.page_arena.reset();
   out.page_arena_size = 0;
@@ -774,15 +773,261 @@ Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
   out.f32.clear();
   out.f64.clear();
   out.bytes.clear();
+}
+
+// Reserve the column's vectors for the footer's entry count (the row count for a flat column),
+// bounded so that a lying footer cannot reserve much (the vectors still grow past a short
+// reservation). Values are at most one per entry and, unless RLE-encoded, take at least one
+// byte each.
+void ReserveColumn(const SchemaNode& node, int64_t num_values, int64_t num_rows,
+                   int64_t uncompressed, ColumnData& out) {
+  int64_t entries = std::min<int64_t>(num_values, std::max<int64_t>(uncompressed * 64, 1 << 20));
+  if (node.max_rep == 0) entries = std::min<int64_t>(entries, num_rows);
+  const size_t n = static_cast<size_t>(std::max<int64_t>(entries, 0));
+  const size_t fixed_n = std::min<size_t>(n, static_cast<size_t>(uncompressed));
+  if (node.max_def > 0) Reserve(out.def_levels, n);
+  if (node.max_rep > 0) Reserve(out.rep_levels, n);
+  switch (node.physical) {
+    case PhysicalType::kBoolean:
+      Reserve(out.bools, n);
+      break;
+    case PhysicalType::kInt32:
+      Reserve(out.i32, fixed_n);
+      break;
+    case PhysicalType::kInt64:
+      Reserve(out.i64, fixed_n);
+      break;
+    case PhysicalType::kInt96:
+      Reserve(out.i96, fixed_n);
+      break;
+    case PhysicalType::kFloat:
+      Reserve(out.f32, fixed_n);
+      break;
+    case PhysicalType::kDouble:
+      Reserve(out.f64, fixed_n);
+      break;
+    case PhysicalType::kByteArray:
+    case PhysicalType::kFixedLenByteArray:
+      Reserve(out.bytes, n);
+      break;
+  }
+}
+
+// The pages of one column chunk, read from one buffer that grows when the footer under-reported
+// the chunk's size, and handed to a ChunkDecoder until the chunk's entries are all read.
+class ChunkPageReader {
+ public:
+  ChunkPageReader(storage::RandomAccessFile& file, const std::string& column_path,
+                  int64_t footer_start, int64_t start, int64_t length, Compression codec,
+                  std::shared_ptr<char[]> chunk, size_t chunk_capacity, PageArena& arena,
+                  ChunkDecoder& decoder)
+      : file_(file),
+        column_path_(column_path),
+        footer_start_(footer_start),
+        start_(start),
+        length_(length),
+        codec_(codec),
+        chunk_(std::move(chunk)),
+        chunk_size_(static_cast<size_t>(length)),
+        chunk_capacity_(chunk_capacity),
+        arena_(arena),
+        decoder_(decoder) {}
+
+  tl::unexpected<Error> Fail(std::string_view why) const {
+    return CorruptError("Failed to read column '{}' of '{}': {}", column_path_, file_.name(), why);
+  }
+
+  // Read and decode pages until `num_values` entries were read.
+  Status ReadPages(int64_t num_values) {
+    entries_left_ = num_values;
+    while (entries_left_ > 0) {
+      format::PageHeader header;
+      std::string_view body;
+      LS_ASSIGN_OR_RETURN(bool have_page, NextPage(&header, &body));
+      if (!have_page) continue;
+      LS_RETURN_IF_ERROR(DecodePage(header, body));
+    }
+    return OkStatus();
+  }
+
+  // The chunk buffer, for FileReader::ReturnChunkBuffer.
+  std::shared_ptr<char[]> TakeChunk() { return std::move(chunk_); }
+  size_t chunk_capacity() const { return chunk_capacity_; }
+
+ private:
+  // The chunk ran out before all entries were read: the size was under-reported.
+  Status Extend() {
+    int64_t more = std::min<int64_t>(footer_start_ - (start_ + length_), int64_t{64} << 20);
+    if (more <= 0) return Fail("column chunk ends before all values were read");
+    auto bigger = AllocateUninitialized(chunk_size_ + static_cast<size_t>(more));
+    std::memcpy(bigger.get(), chunk_.get(), chunk_size_);
+    LS_RETURN_IF_ERROR(file_.ReadAt(start_ + length_, more, bigger.get() + chunk_size_));
+    chunk_ = std::move(bigger);  // pages already decoded keep the old buffer alive
+    chunk_size_ += static_cast<size_t>(more);
+    chunk_capacity_ = chunk_size_;
+    length_ += more;
+    return OkStatus();
+  }
+
+  // The next page's header and (compressed) body; false when the buffer had to grow to hold a
+  // whole header (try again).
+  Result<bool> NextPage(format::PageHeader* header, std::string_view* body) {
+    if (pos_ >= chunk_size_) LS_RETURN_IF_ERROR(Extend());
+    uint32_t header_len = static_cast<uint32_t>(std::min<size_t>(chunk_size_ - pos_, 0xffffffffu));
+    auto hs = DeserializeThrift(reinterpret_cast<const uint8_t*>(chunk_.get()) + pos_, &header_len,
+                                header, "page header");
+    if (!hs) {
+      if (chunk_size_ - pos_ < 256 && start_ + length_ < footer_start_) {
+        LS_RETURN_IF_ERROR(Extend());
+        return false;
+      }
+      return Fail(hs.error().message);
+    }
+    pos_ += header_len;
+    if (header->compressed_page_size < 0 || header->uncompressed_page_size < 0 ||
+        header->uncompressed_page_size > kMaxPageBytes) {
+      return Fail(fmt::format("page sizes {} / {} are invalid", header->compressed_page_size,
+                              header->uncompressed_page_size));
+    }
+    while (static_cast<size_t>(header->compressed_page_size) > chunk_size_ - pos_) {
+      LS_RETURN_IF_ERROR(Extend());
+    }
+    *body =
+        std::string_view(chunk_.get() + pos_, static_cast<size_t>(header->compressed_page_size));
+    pos_ += static_cast<size_t>(header->compressed_page_size);
+    return true;
+  }
+
+  Result<PageRef> Decompress(std::string_view in, size_t out_size) {
+    if (codec_ == Compression::kUncompressed) {
+      if (in.size() != out_size) {
+        return Fail(
+            fmt::format("uncompressed page has {} bytes, header says {}", in.size(), out_size));
+      }
+      return PageRef{in.data(), in.size(), chunk_};
+    }
+    if (out_size > in.size() * 65536 + (size_t{1} << 20)) {
+      return Fail(fmt::format("page claims to inflate {} bytes to {}", in.size(), out_size));
+    }
+    auto [buf, owner] = arena_.Take(out_size);
+    if (auto st = parquet::Decompress(codec_, in, buf, out_size); !st) {
+      if (st.error().code == ErrorCode::kUnsupported) {
+        return MakeError(ErrorCode::kUnsupported,
+                         fmt::format("Failed to read '{}': {}", file_.name(), st.error().message));
+      }
+      return Fail(st.error().message);
+    }
+    return PageRef{buf, out_size, std::move(owner)};
+  }
+
+  Status DecodePage(const format::PageHeader& header, std::string_view body) {
+    switch (RawEnum(header.type)) {
+      case format::PageType::DICTIONARY_PAGE:
+        return DecodeDictionaryPage(header, body);
+      case format::PageType::DATA_PAGE:
+        return DecodeDataPageV1(header, body);
+      case format::PageType::DATA_PAGE_V2:
+        return DecodeDataPageV2(header, body);
+      default:
+        return OkStatus();  // index pages and unknown page types carry nothing we need
+    }
+  }
+
+  Status DecodeDictionaryPage(const format::PageHeader& header, std::string_view body) {
+    if (!header.__isset.dictionary_page_header) return Fail("dictionary page without its header");
+    const auto& dh = header.dictionary_page_header;
+    LS_ASSIGN_OR_RETURN(auto page,
+                        Decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
+    return decoder_.DecodeDictionary(page, dh.num_values, ToEncoding(dh.encoding));
+  }
+
+  Status CheckPageEntries(int32_t num_values) const {
+    if (num_values < 0 || num_values > kMaxPageEntries || num_values > entries_left_) {
+      return Fail(
+          fmt::format("data page has {} values ({} left in the chunk)", num_values, entries_left_));
+    }
+    return OkStatus();
+  }
+
+  Status DecodeDataPageV1(const format::PageHeader& header, std::string_view body) {
+    if (!header.__isset.data_page_header) return Fail("data page without its header");
+    const auto& dh = header.data_page_header;
+    LS_RETURN_IF_ERROR(CheckPageEntries(dh.num_values));
+    LS_ASSIGN_OR_RETURN(auto page,
+                        Decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
+    PageLevels levels;
+    levels.num_entries = dh.num_values;
+    levels.encoding = ToEncoding(dh.encoding);
+    levels.def_encoding = ToEncoding(dh.definition_level_encoding);
+    levels.rep_encoding = ToEncoding(dh.repetition_level_encoding);
+    LS_RETURN_IF_ERROR(decoder_.DecodeDataPage(levels, page));
+    entries_left_ -= dh.num_values;
+    return OkStatus();
+  }
+
+  Status DecodeDataPageV2(const format::PageHeader& header, std::string_view body) {
+    if (!header.__isset.data_page_header_v2) return Fail("data page v2 without its header");
+    const auto& dh = header.data_page_header_v2;
+    LS_RETURN_IF_ERROR(CheckPageEntries(dh.num_values));
+    if (dh.repetition_levels_byte_length < 0 || dh.definition_levels_byte_length < 0 ||
+        static_cast<int64_t>(dh.repetition_levels_byte_length) + dh.definition_levels_byte_length >
+            static_cast<int64_t>(body.size())) {
+      return Fail("data page v2 level lengths exceed the page");
+    }
+    PageLevels levels;
+    levels.v2 = true;
+    levels.num_entries = dh.num_values;
+    levels.encoding = ToEncoding(dh.encoding);
+    size_t rl = static_cast<size_t>(dh.repetition_levels_byte_length);
+    size_t dl = static_cast<size_t>(dh.definition_levels_byte_length);
+    levels.rep_raw = body.substr(0, rl);
+    levels.def_raw = body.substr(rl, dl);
+    std::string_view values = body.substr(rl + dl);
+    int64_t values_size =
+        static_cast<int64_t>(header.uncompressed_page_size) - static_cast<int64_t>(rl + dl);
+    if (values_size < 0) return Fail("data page v2 uncompressed size is smaller than its levels");
+    PageRef page{values.data(), values.size(), chunk_};
+    if (dh.is_compressed && codec_ != Compression::kUncompressed) {
+      LS_ASSIGN_OR_RETURN(page, Decompress(values, static_cast<size_t>(values_size)));
+    }
+    LS_RETURN_IF_ERROR(decoder_.DecodeDataPage(levels, page));
+    entries_left_ -= dh.num_values;
+    return OkStatus();
+  }
+
+  storage::RandomAccessFile& file_;
+  const std::string& column_path_;
+  const int64_t footer_start_;
+  const int64_t start_;
+  int64_t length_;
+  const Compression codec_;
+  std::shared_ptr<char[]> chunk_;
+  size_t chunk_size_;
+  size_t chunk_capacity_;
+  size_t pos_ = 0;
+  int64_t entries_left_ = 0;
+  PageArena& arena_;
+  ChunkDecoder& decoder_;
+};
+
+}  // namespace
+
+Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
+  // Recycle what the previous read left in *result: vector capacity always, the page arena when
+  // no one else holds it any more.
+  ColumnData& out = *result;
+  std::shared_ptr<char[]> recycled;
+  size_t recycled_size = 0;
+  ResetColumn(out, &recycled, &recycled_size);
   if (rg < 0 || rg >= num_row_groups() || leaf < 0 || leaf >= schema_.num_leaves()) {
     return InvalidArgument("column {} of row group {} does not exist in '{}'", leaf, rg, name());
   }
   const SchemaNode& node = schema_.node(schema_.leaf_node(leaf));
   const auto& group = metadata_->row_groups[static_cast<size_t>(rg)];
   const auto& cc = group.columns[static_cast<size_t>(leaf)];
-  auto fail = [&](std::string why) {
-    return CorruptError("Failed to read column '{}' of '{}': {}",
-                        schema_.Path(schema_.leaf_node(leaf)), name(), why);
+  const std::string column_path = schema_.Path(schema_.leaf_node(leaf));
+  auto fail = [&](std::string_view why) {
+    return CorruptError("Failed to read column '{}' of '{}': {}", column_path, name(), why);
   };
   if (!cc.__isset.meta_data) return fail("column chunk has no metadata (encrypted or external)");
   if (cc.__isset.file_path && !cc.file_path.empty()) {
@@ -804,7 +1049,7 @@ Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
                             md.total_compressed_size));
   }
   // Some writers under-report total_compressed_size; read up to the footer when it looks short.
-  int64_t length = std::min<int64_t>(md.total_compressed_size, footer_start_ - start);
+  const int64_t length = std::min<int64_t>(md.total_compressed_size, footer_start_ - start);
   if (length <= 0) return fail("column chunk is empty");
 
   out.leaf = leaf;
@@ -815,7 +1060,6 @@ Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
     // The chunk is one uninitialized buffer; pages of UNCOMPRESSED chunks are views into it.
     size_t chunk_capacity = 0;
     std::shared_ptr<char[]> chunk = TakeChunkBuffer(static_cast<size_t>(length), &chunk_capacity);
-    size_t chunk_size = static_cast<size_t>(length);
     LS_RETURN_IF_ERROR(file_->ReadAt(start, length, chunk.get()));
     const int32_t raw_codec = RawEnum(md.codec);
     if (raw_codec < 0 || raw_codec > 7)
@@ -826,175 +1070,15 @@ Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
         md.total_uncompressed_size, 0, std::min<int64_t>(kMaxPageBytes, length * 1024 + (1 << 20)));
     PageArena arena(codec == Compression::kUncompressed ? 0 : static_cast<size_t>(uncompressed),
                     std::move(recycled), recycled_size);
-    {
-      // The footer's entry count (the row count for a flat column), bounded so that a lying
-      // footer cannot reserve much (the vectors still grow past a short reservation). Values
-      // are at most one per entry and, unless RLE-encoded, take at least one byte each.
-      int64_t entries =
-          std::min<int64_t>(md.num_values, std::max<int64_t>(uncompressed * 64, 1 << 20));
-      if (node.max_rep == 0) entries = std::min<int64_t>(entries, group.num_rows);
-      const size_t n = static_cast<size_t>(std::max<int64_t>(entries, 0));
-      if (node.max_def > 0) Reserve(out.def_levels, n);
-      if (node.max_rep > 0) Reserve(out.rep_levels, n);
-      switch (node.physical) {
-        case PhysicalType::kBoolean:
-          Reserve(out.bools, n);
-          break;
-        case PhysicalType::kInt32:
-          Reserve(out.i32, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
-          break;
-        case PhysicalType::kInt64:
-          Reserve(out.i64, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
-          break;
-        case PhysicalType::kInt96:
-          Reserve(out.i96, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
-          break;
-        case PhysicalType::kFloat:
-          Reserve(out.f32, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
-          break;
-        case PhysicalType::kDouble:
-          Reserve(out.f64, std::min<size_t>(n, static_cast<size_t>(uncompressed)));
-          break;
-        case PhysicalType::kByteArray:
-        case PhysicalType::kFixedLenByteArray:
-          Reserve(out.bytes, n);
-          break;
-      }
-    }
-    size_t pos = 0;
-    int64_t entries_left = md.num_values;
-    auto extend = [&]() -> Status {
-      // The chunk ran out before num_values entries: the size was under-reported.
-      int64_t more = std::min<int64_t>(footer_start_ - (start + length), int64_t{64} << 20);
-      if (more <= 0) return fail("column chunk ends before all values were read");
-      auto bigger = AllocateUninitialized(chunk_size + static_cast<size_t>(more));
-      std::memcpy(bigger.get(), chunk.get(), chunk_size);
-      LS_RETURN_IF_ERROR(file_->ReadAt(start + length, more, bigger.get() + chunk_size));
-      chunk = std::move(bigger);  // pages already decoded keep the old buffer alive
-      chunk_size += static_cast<size_t>(more);
-      chunk_capacity = chunk_size;
-      length += more;
-      return OkStatus();
-    };
-    while (entries_left > 0) {
-      if (pos >= chunk_size) LS_RETURN_IF_ERROR(extend());
-      format::PageHeader header;
-      uint32_t header_len = static_cast<uint32_t>(std::min<size_t>(chunk_size - pos, 0xffffffffu));
-      auto hs = DeserializeThrift(reinterpret_cast<const uint8_t*>(chunk.get()) + pos, &header_len,
-                                  &header, "page header");
-      if (!hs) {
-        if (chunk_size - pos < 256 && start + length < footer_start_) {
-          LS_RETURN_IF_ERROR(extend());
-          continue;
-        }
-        return fail(hs.error().message);
-      }
-      pos += header_len;
-      if (header.compressed_page_size < 0 || header.uncompressed_page_size < 0 ||
-          header.uncompressed_page_size > kMaxPageBytes) {
-        return fail(fmt::format("page sizes {} / {} are invalid", header.compressed_page_size,
-                                header.uncompressed_page_size));
-      }
-      while (static_cast<size_t>(header.compressed_page_size) > chunk_size - pos) {
-        LS_RETURN_IF_ERROR(extend());
-      }
-      std::string_view body(chunk.get() + pos, static_cast<size_t>(header.compressed_page_size));
-      pos += static_cast<size_t>(header.compressed_page_size);
-      auto decompress = [&](std::string_view in, size_t out_size) -> Result<PageRef> {
-        if (codec == Compression::kUncompressed) {
-          if (in.size() != out_size) {
-            return fail(
-                fmt::format("uncompressed page has {} bytes, header says {}", in.size(), out_size));
-          }
-          return PageRef{in.data(), in.size(), chunk};
-        }
-        if (out_size > in.size() * 65536 + (size_t{1} << 20)) {
-          return fail(fmt::format("page claims to inflate {} bytes to {}", in.size(), out_size));
-        }
-        auto [buf, owner] = arena.Take(out_size);
-        if (auto st = Decompress(codec, in, buf, out_size); !st) {
-          if (st.error().code == ErrorCode::kUnsupported) {
-            return MakeError(ErrorCode::kUnsupported,
-                             fmt::format("Failed to read '{}': {}", name(), st.error().message));
-          }
-          return fail(st.error().message);
-        }
-        return PageRef{buf, out_size, std::move(owner)};
-      };
-      switch (RawEnum(header.type)) {
-        case format::PageType::DICTIONARY_PAGE: {
-          if (!header.__isset.dictionary_page_header)
-            return fail("dictionary page without its header");
-          const auto& dh = header.dictionary_page_header;
-          LS_ASSIGN_OR_RETURN(auto page,
-                              decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
-          LS_RETURN_IF_ERROR(
-              decoder.DecodeDictionary(page, dh.num_values, ToEncoding(dh.encoding)));
-          break;
-        }
-        case format::PageType::DATA_PAGE: {
-          if (!header.__isset.data_page_header) return fail("data page without its header");
-          const auto& dh = header.data_page_header;
-          if (dh.num_values < 0 || dh.num_values > kMaxPageEntries ||
-              dh.num_values > entries_left) {
-            return fail(fmt::format("data page has {} values ({} left in the chunk)", dh.num_values,
-                                    entries_left));
-          }
-          LS_ASSIGN_OR_RETURN(auto page,
-                              decompress(body, static_cast<size_t>(header.uncompressed_page_size)));
-          PageLevels levels;
-          levels.num_entries = dh.num_values;
-          levels.encoding = ToEncoding(dh.encoding);
-          levels.def_encoding = ToEncoding(dh.definition_level_encoding);
-          levels.rep_encoding = ToEncoding(dh.repetition_level_encoding);
-          LS_RETURN_IF_ERROR(decoder.DecodeDataPage(levels, page));
-          entries_left -= dh.num_values;
-          break;
-        }
-        case format::PageType::DATA_PAGE_V2: {
-          if (!header.__isset.data_page_header_v2) return fail("data page v2 without its header");
-          const auto& dh = header.data_page_header_v2;
-          if (dh.num_values < 0 || dh.num_values > kMaxPageEntries ||
-              dh.num_values > entries_left) {
-            return fail(fmt::format("data page has {} values ({} left in the chunk)", dh.num_values,
-                                    entries_left));
-          }
-          if (dh.repetition_levels_byte_length < 0 || dh.definition_levels_byte_length < 0 ||
-              static_cast<int64_t>(dh.repetition_levels_byte_length) +
-                      dh.definition_levels_byte_length >
-                  static_cast<int64_t>(body.size())) {
-            return fail("data page v2 level lengths exceed the page");
-          }
-          PageLevels levels;
-          levels.v2 = true;
-          levels.num_entries = dh.num_values;
-          levels.encoding = ToEncoding(dh.encoding);
-          size_t rl = static_cast<size_t>(dh.repetition_levels_byte_length);
-          size_t dl = static_cast<size_t>(dh.definition_levels_byte_length);
-          levels.rep_raw = body.substr(0, rl);
-          levels.def_raw = body.substr(rl, dl);
-          std::string_view values = body.substr(rl + dl);
-          int64_t values_size =
-              static_cast<int64_t>(header.uncompressed_page_size) - static_cast<int64_t>(rl + dl);
-          if (values_size < 0)
-            return fail("data page v2 uncompressed size is smaller than its levels");
-          PageRef page{values.data(), values.size(), chunk};
-          if (dh.is_compressed && codec != Compression::kUncompressed) {
-            LS_ASSIGN_OR_RETURN(page, decompress(values, static_cast<size_t>(values_size)));
-          }
-          LS_RETURN_IF_ERROR(decoder.DecodeDataPage(levels, page));
-          entries_left -= dh.num_values;
-          break;
-        }
-        default:
-          break;  // index pages and unknown page types carry nothing we need
-      }
-    }
+    ReserveColumn(node, md.num_values, group.num_rows, uncompressed, out);
+    ChunkPageReader pages(*file_, column_path, footer_start_, start, length, codec,
+                          std::move(chunk), chunk_capacity, arena, decoder);
+    LS_RETURN_IF_ERROR(pages.ReadPages(md.num_values));
     if (arena.block()) {
       out.page_arena = arena.block();
       out.page_arena_size = arena.capacity();
     }
-    ReturnChunkBuffer(std::move(chunk), chunk_capacity);
+    ReturnChunkBuffer(pages.TakeChunk(), pages.chunk_capacity());
   } catch (const std::bad_alloc&) {
     return MakeError(
         ErrorCode::kResourceExhausted,

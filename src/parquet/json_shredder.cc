@@ -705,7 +705,6 @@ struct RowShredder::Impl {
     Status Leaf(int node, const Json& v, int16_t rep, int16_t def) {
       const SchemaNode& n = schema().node(node);
       ColumnData& c = impl.columns[static_cast<size_t>(n.leaf_index)];
-      const LogicalType& lt = n.logical;
       switch (n.physical) {
         case PhysicalType::kBoolean: {
           if (!v.is_boolean()) {
@@ -715,87 +714,17 @@ struct RowShredder::Impl {
           break;
         }
         case PhysicalType::kInt32: {
-          int32_t out;
-          if (lt.kind == LogicalKind::kDate) {
-            LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a date string"));
-            std::string_view sv = s;
-            int64_t days;
-            if (!ParseDatePart(sv, &days) || !sv.empty()) {
-              return Bad(node, "'{}' is not a date \"YYYY-MM-DD\"", s);
-            }
-            if (days < std::numeric_limits<int32_t>::min() ||
-                days > std::numeric_limits<int32_t>::max()) {
-              return Bad(node, "'{}' is out of range", s);
-            }
-            out = static_cast<int32_t>(days);
-          } else if (lt.kind == LogicalKind::kDecimal) {
-            LS_ASSIGN_OR_RETURN(std::string be, DecimalBytes(node, v, lt));
-            out = static_cast<int32_t>(TwosComplementToInt64(be));
-          } else if (lt.kind == LogicalKind::kTime) {
-            LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a time string"));
-            std::string_view sv = s;
-            int64_t ticks;
-            if (!ParseClockPart(sv, UnitDigits(lt.unit), &ticks) || !sv.empty()) {
-              return Bad(node, "'{}' is not a time \"HH:MM:SS.fff\"", s);
-            }
-            out = static_cast<int32_t>(ticks);
-          } else if (lt.kind == LogicalKind::kInteger) {
-            const int bw = lt.bit_width > 0 && lt.bit_width < 32 ? lt.bit_width : 32;
-            const int64_t lo = lt.is_signed ? -(int64_t{1} << (bw - 1)) : 0;
-            const int64_t hi = lt.is_signed ? (int64_t{1} << (bw - 1)) - 1 : (int64_t{1} << bw) - 1;
-            LS_ASSIGN_OR_RETURN(int64_t i, Integer(node, v, lo, hi));
-            out = static_cast<int32_t>(static_cast<uint32_t>(i));
-          } else {
-            LS_ASSIGN_OR_RETURN(int64_t i, Integer(node, v, std::numeric_limits<int32_t>::min(),
-                                                   std::numeric_limits<int32_t>::max()));
-            out = static_cast<int32_t>(i);
-          }
+          LS_ASSIGN_OR_RETURN(int32_t out, Int32Value(node, v));
           c.i32.push_back(out);
           break;
         }
         case PhysicalType::kInt64: {
-          int64_t out;
-          if (lt.kind == LogicalKind::kTimestamp) {
-            LS_ASSIGN_OR_RETURN(out, Temporal(node, v, lt));
-          } else if (lt.kind == LogicalKind::kDecimal) {
-            LS_ASSIGN_OR_RETURN(std::string be, DecimalBytes(node, v, lt));
-            out = TwosComplementToInt64(be);
-          } else if (lt.kind == LogicalKind::kTime) {
-            LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a time string"));
-            std::string_view sv = s;
-            if (!ParseClockPart(sv, UnitDigits(lt.unit), &out) || !sv.empty()) {
-              return Bad(node, "'{}' is not a time \"HH:MM:SS.ffffff\"", s);
-            }
-          } else if (lt.kind == LogicalKind::kInteger && !lt.is_signed) {
-            if (v.is_number_unsigned()) {
-              out = static_cast<int64_t>(v.template get<uint64_t>());
-            } else if (v.is_number_integer()) {
-              return Bad(node, "{} is negative in an unsigned column", v.template get<int64_t>());
-            } else {
-              return Bad(node, "expected an integer, got {}", Describe(v));
-            }
-          } else {
-            LS_ASSIGN_OR_RETURN(out, Integer(node, v, std::numeric_limits<int64_t>::min(),
-                                             std::numeric_limits<int64_t>::max()));
-          }
+          LS_ASSIGN_OR_RETURN(int64_t out, Int64Value(node, v));
           c.i64.push_back(out);
           break;
         }
         case PhysicalType::kInt96: {
-          LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a timestamp string"));
-          int64_t days, nanos;
-          if (!ParseTimestampText(s, 9, &days, &nanos)) {
-            return Bad(node, "'{}' is not a timestamp \"YYYY-MM-DDTHH:MM:SS.fffffffff\"", s);
-          }
-          const int64_t julian = days + 2440588;
-          if (julian < 0 || julian > std::numeric_limits<uint32_t>::max()) {
-            return Bad(node, "'{}' is out of range for INT96", s);
-          }
-          Int96 t;
-          const uint64_t nod = static_cast<uint64_t>(nanos);
-          t.words[0] = static_cast<uint32_t>(nod & 0xffffffffu);
-          t.words[1] = static_cast<uint32_t>(nod >> 32);
-          t.words[2] = static_cast<uint32_t>(julian);
+          LS_ASSIGN_OR_RETURN(Int96 t, Int96Value(node, v));
           c.i96.push_back(t);
           break;
         }
@@ -814,67 +743,7 @@ struct RowShredder::Impl {
         }
         case PhysicalType::kByteArray:
         case PhysicalType::kFixedLenByteArray: {
-          std::string bytes;
-          switch (lt.kind) {
-            case LogicalKind::kString:
-            case LogicalKind::kEnum:
-            case LogicalKind::kJson: {
-              LS_ASSIGN_OR_RETURN(bytes, Text(node, v, "a string"));
-              break;
-            }
-            case LogicalKind::kDecimal: {
-              LS_ASSIGN_OR_RETURN(std::string be, DecimalBytes(node, v, lt));
-              if (n.physical == PhysicalType::kFixedLenByteArray) {
-                if (!FitTwosComplement(be, static_cast<size_t>(n.type_length), &bytes)) {
-                  return Bad(node, "decimal does not fit {} bytes", n.type_length);
-                }
-              } else {
-                bytes = std::move(be);
-              }
-              break;
-            }
-            case LogicalKind::kUuid: {
-              LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a UUID string"));
-              if (!ParseUuid(s, &bytes)) {
-                return Bad(node, "'{}' is not a UUID", s);
-              }
-              break;
-            }
-            case LogicalKind::kFloat16: {
-              LS_ASSIGN_OR_RETURN(double d, Floating(node, v));
-              const uint16_t h = DoubleToHalf(d);
-              bytes = {static_cast<char>(h & 0xff), static_cast<char>(h >> 8)};
-              break;
-            }
-            case LogicalKind::kInterval: {
-              if (!v.is_object()) {
-                return Bad(node, "expected {{\"months\",\"days\",\"millis\"}}, got {}",
-                           Describe(v));
-              }
-              uint32_t w[3];
-              const char* names[3] = {"months", "days", "millis"};
-              for (int k = 0; k < 3; ++k) {
-                auto it = v.find(names[k]);
-                if (it == v.end()) {
-                  return Bad(node, "interval lacks \"{}\"", names[k]);
-                }
-                LS_ASSIGN_OR_RETURN(int64_t x,
-                                    Integer(node, *it, 0, std::numeric_limits<uint32_t>::max()));
-                w[k] = static_cast<uint32_t>(x);
-              }
-              bytes.assign(reinterpret_cast<const char*>(w), 12);
-              break;
-            }
-            default: {
-              LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a base64 string"));
-              auto decoded = Base64Decode(s);
-              if (!decoded) {
-                return Bad(node, "'{}' is not base64", s.size() > 40 ? s.substr(0, 40) + "..." : s);
-              }
-              bytes = std::move(*decoded);
-              break;
-            }
-          }
+          LS_ASSIGN_OR_RETURN(std::string bytes, BytesValue(node, v));
           if (n.physical == PhysicalType::kFixedLenByteArray &&
               bytes.size() != static_cast<size_t>(n.type_length)) {
             return Bad(node, "value has {} bytes, the column is FIXED_LEN_BYTE_ARRAY({})",
@@ -886,6 +755,167 @@ struct RowShredder::Impl {
       }
       impl.PushLevels(c, rep, def);
       return OkStatus();
+    }
+
+    // An INT32 value: a date, decimal, time, narrow integer or plain int32.
+    Result<int32_t> Int32Value(int node, const Json& v) {
+      const LogicalType& lt = schema().node(node).logical;
+      int32_t out;
+      if (lt.kind == LogicalKind::kDate) {
+        LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a date string"));
+        std::string_view sv = s;
+        int64_t days;
+        if (!ParseDatePart(sv, &days) || !sv.empty()) {
+          return Bad(node, "'{}' is not a date \"YYYY-MM-DD\"", s);
+        }
+        if (days < std::numeric_limits<int32_t>::min() ||
+            days > std::numeric_limits<int32_t>::max()) {
+          return Bad(node, "'{}' is out of range", s);
+        }
+        out = static_cast<int32_t>(days);
+      } else if (lt.kind == LogicalKind::kDecimal) {
+        LS_ASSIGN_OR_RETURN(std::string be, DecimalBytes(node, v, lt));
+        out = static_cast<int32_t>(TwosComplementToInt64(be));
+      } else if (lt.kind == LogicalKind::kTime) {
+        LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a time string"));
+        std::string_view sv = s;
+        int64_t ticks;
+        if (!ParseClockPart(sv, UnitDigits(lt.unit), &ticks) || !sv.empty()) {
+          return Bad(node, "'{}' is not a time \"HH:MM:SS.fff\"", s);
+        }
+        out = static_cast<int32_t>(ticks);
+      } else if (lt.kind == LogicalKind::kInteger) {
+        const int bw = lt.bit_width > 0 && lt.bit_width < 32 ? lt.bit_width : 32;
+        const int64_t lo = lt.is_signed ? -(int64_t{1} << (bw - 1)) : 0;
+        const int64_t hi = lt.is_signed ? (int64_t{1} << (bw - 1)) - 1 : (int64_t{1} << bw) - 1;
+        LS_ASSIGN_OR_RETURN(int64_t i, Integer(node, v, lo, hi));
+        out = static_cast<int32_t>(static_cast<uint32_t>(i));
+      } else {
+        LS_ASSIGN_OR_RETURN(int64_t i, Integer(node, v, std::numeric_limits<int32_t>::min(),
+                                               std::numeric_limits<int32_t>::max()));
+        out = static_cast<int32_t>(i);
+      }
+      return out;
+    }
+
+    // An INT64 value: a timestamp, decimal, time, unsigned or signed integer.
+    Result<int64_t> Int64Value(int node, const Json& v) {
+      const LogicalType& lt = schema().node(node).logical;
+      int64_t out;
+      if (lt.kind == LogicalKind::kTimestamp) {
+        LS_ASSIGN_OR_RETURN(out, Temporal(node, v, lt));
+      } else if (lt.kind == LogicalKind::kDecimal) {
+        LS_ASSIGN_OR_RETURN(std::string be, DecimalBytes(node, v, lt));
+        out = TwosComplementToInt64(be);
+      } else if (lt.kind == LogicalKind::kTime) {
+        LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a time string"));
+        std::string_view sv = s;
+        if (!ParseClockPart(sv, UnitDigits(lt.unit), &out) || !sv.empty()) {
+          return Bad(node, "'{}' is not a time \"HH:MM:SS.ffffff\"", s);
+        }
+      } else if (lt.kind == LogicalKind::kInteger && !lt.is_signed) {
+        if (v.is_number_unsigned()) {
+          out = static_cast<int64_t>(v.template get<uint64_t>());
+        } else if (v.is_number_integer()) {
+          return Bad(node, "{} is negative in an unsigned column", v.template get<int64_t>());
+        } else {
+          return Bad(node, "expected an integer, got {}", Describe(v));
+        }
+      } else {
+        LS_ASSIGN_OR_RETURN(out, Integer(node, v, std::numeric_limits<int64_t>::min(),
+                                         std::numeric_limits<int64_t>::max()));
+      }
+      return out;
+    }
+
+    // A legacy INT96 timestamp: nanoseconds of the day, then the Julian day.
+    Result<Int96> Int96Value(int node, const Json& v) {
+      LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a timestamp string"));
+      int64_t days, nanos;
+      if (!ParseTimestampText(s, 9, &days, &nanos)) {
+        return Bad(node, "'{}' is not a timestamp \"YYYY-MM-DDTHH:MM:SS.fffffffff\"", s);
+      }
+      const int64_t julian = days + 2440588;
+      if (julian < 0 || julian > std::numeric_limits<uint32_t>::max()) {
+        return Bad(node, "'{}' is out of range for INT96", s);
+      }
+      Int96 t;
+      const uint64_t nod = static_cast<uint64_t>(nanos);
+      t.words[0] = static_cast<uint32_t>(nod & 0xffffffffu);
+      t.words[1] = static_cast<uint32_t>(nod >> 32);
+      t.words[2] = static_cast<uint32_t>(julian);
+      return t;
+    }
+
+    // The bytes of a BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY value, by its logical type.
+    Result<std::string> BytesValue(int node, const Json& v) {
+      const SchemaNode& n = schema().node(node);
+      const LogicalType& lt = n.logical;
+      std::string bytes;
+      switch (lt.kind) {
+        case LogicalKind::kString:
+        case LogicalKind::kEnum:
+        case LogicalKind::kJson: {
+          LS_ASSIGN_OR_RETURN(bytes, Text(node, v, "a string"));
+          break;
+        }
+        case LogicalKind::kDecimal: {
+          LS_ASSIGN_OR_RETURN(std::string be, DecimalBytes(node, v, lt));
+          if (n.physical == PhysicalType::kFixedLenByteArray) {
+            if (!FitTwosComplement(be, static_cast<size_t>(n.type_length), &bytes)) {
+              return Bad(node, "decimal does not fit {} bytes", n.type_length);
+            }
+          } else {
+            bytes = std::move(be);
+          }
+          break;
+        }
+        case LogicalKind::kUuid: {
+          LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a UUID string"));
+          if (!ParseUuid(s, &bytes)) {
+            return Bad(node, "'{}' is not a UUID", s);
+          }
+          break;
+        }
+        case LogicalKind::kFloat16: {
+          LS_ASSIGN_OR_RETURN(double d, Floating(node, v));
+          const uint16_t h = DoubleToHalf(d);
+          bytes = {static_cast<char>(h & 0xff), static_cast<char>(h >> 8)};
+          break;
+        }
+        case LogicalKind::kInterval: {
+          LS_ASSIGN_OR_RETURN(bytes, IntervalBytes(node, v));
+          break;
+        }
+        default: {
+          LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a base64 string"));
+          auto decoded = Base64Decode(s);
+          if (!decoded) {
+            return Bad(node, "'{}' is not base64", s.size() > 40 ? s.substr(0, 40) + "..." : s);
+          }
+          bytes = std::move(*decoded);
+          break;
+        }
+      }
+      return bytes;
+    }
+
+    // INTERVAL: {"months", "days", "millis"}, three little-endian uint32.
+    Result<std::string> IntervalBytes(int node, const Json& v) {
+      if (!v.is_object()) {
+        return Bad(node, "expected {{\"months\",\"days\",\"millis\"}}, got {}", Describe(v));
+      }
+      uint32_t w[3];
+      const char* names[3] = {"months", "days", "millis"};
+      for (int k = 0; k < 3; ++k) {
+        auto it = v.find(names[k]);
+        if (it == v.end()) {
+          return Bad(node, "interval lacks \"{}\"", names[k]);
+        }
+        LS_ASSIGN_OR_RETURN(int64_t x, Integer(node, *it, 0, std::numeric_limits<uint32_t>::max()));
+        w[k] = static_cast<uint32_t>(x);
+      }
+      return std::string(reinterpret_cast<const char*>(w), 12);
     }
   };
 

@@ -122,6 +122,59 @@ format::TimeUnit ThriftUnit(TimeUnit u) {
   return out;
 }
 
+// INTEGER(bit_width, signed) and the INT_n / UINT_n converted type of the same width.
+void SetInteger(const LogicalType& t, format::LogicalType* lt, format::SchemaElement* e) {
+  format::IntType it;
+  it.__set_bitWidth(static_cast<int8_t>(t.bit_width));
+  it.__set_isSigned(t.is_signed);
+  lt->__set_INTEGER(it);
+  using C = format::ConvertedType;
+  switch (t.bit_width) {
+    case 8:
+      e->__set_converted_type(t.is_signed ? C::INT_8 : C::UINT_8);
+      break;
+    case 16:
+      e->__set_converted_type(t.is_signed ? C::INT_16 : C::UINT_16);
+      break;
+    case 32:
+      e->__set_converted_type(t.is_signed ? C::INT_32 : C::UINT_32);
+      break;
+    case 64:
+      e->__set_converted_type(t.is_signed ? C::INT_64 : C::UINT_64);
+      break;
+    default:
+      break;
+  }
+}
+
+// TIME; "TIME_MILLIS/TIME_MICROS ... compatible with isAdjustedToUTC = true" only.
+void SetTime(const LogicalType& t, format::LogicalType* lt, format::SchemaElement* e) {
+  format::TimeType tt;
+  tt.__set_isAdjustedToUTC(t.adjusted_to_utc);
+  tt.__set_unit(ThriftUnit(t.unit));
+  lt->__set_TIME(tt);
+  if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) {
+    e->__set_converted_type(format::ConvertedType::TIME_MILLIS);
+  }
+  if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) {
+    e->__set_converted_type(format::ConvertedType::TIME_MICROS);
+  }
+}
+
+// TIMESTAMP; the legacy TIMESTAMP_MILLIS/MICROS likewise only for UTC-adjusted values.
+void SetTimestamp(const LogicalType& t, format::LogicalType* lt, format::SchemaElement* e) {
+  format::TimestampType tt;
+  tt.__set_isAdjustedToUTC(t.adjusted_to_utc);
+  tt.__set_unit(ThriftUnit(t.unit));
+  lt->__set_TIMESTAMP(tt);
+  if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) {
+    e->__set_converted_type(format::ConvertedType::TIMESTAMP_MILLIS);
+  }
+  if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) {
+    e->__set_converted_type(format::ConvertedType::TIMESTAMP_MICROS);
+  }
+}
+
 // LogicalTypes.md gives each logical type and, where one exists, the legacy ConvertedType that
 // older readers understand; both are written so either kind of reader sees the same type.
 void SetLogical(const FlatElement& f, format::SchemaElement* e) {
@@ -152,30 +205,9 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
     case LogicalKind::kUuid:
       lt.__set_UUID(format::UUIDType());
       break;
-    case LogicalKind::kInteger: {
-      format::IntType it;
-      it.__set_bitWidth(static_cast<int8_t>(t.bit_width));
-      it.__set_isSigned(t.is_signed);
-      lt.__set_INTEGER(it);
-      using C = format::ConvertedType;
-      switch (t.bit_width) {
-        case 8:
-          converted(t.is_signed ? C::INT_8 : C::UINT_8);
-          break;
-        case 16:
-          converted(t.is_signed ? C::INT_16 : C::UINT_16);
-          break;
-        case 32:
-          converted(t.is_signed ? C::INT_32 : C::UINT_32);
-          break;
-        case 64:
-          converted(t.is_signed ? C::INT_64 : C::UINT_64);
-          break;
-        default:
-          break;
-      }
+    case LogicalKind::kInteger:
+      SetInteger(t, &lt, e);
       break;
-    }
     case LogicalKind::kDecimal: {
       format::DecimalType dt;
       dt.__set_precision(t.precision);
@@ -190,33 +222,12 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
       lt.__set_DATE(format::DateType());
       converted(format::ConvertedType::DATE);
       break;
-    case LogicalKind::kTime: {
-      format::TimeType tt;
-      tt.__set_isAdjustedToUTC(t.adjusted_to_utc);
-      tt.__set_unit(ThriftUnit(t.unit));
-      lt.__set_TIME(tt);
-      // "TIME_MILLIS/TIME_MICROS ... compatible with isAdjustedToUTC = true" only.
-      if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) {
-        converted(format::ConvertedType::TIME_MILLIS);
-      }
-      if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) {
-        converted(format::ConvertedType::TIME_MICROS);
-      }
+    case LogicalKind::kTime:
+      SetTime(t, &lt, e);
       break;
-    }
-    case LogicalKind::kTimestamp: {
-      format::TimestampType tt;
-      tt.__set_isAdjustedToUTC(t.adjusted_to_utc);
-      tt.__set_unit(ThriftUnit(t.unit));
-      lt.__set_TIMESTAMP(tt);
-      if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) {
-        converted(format::ConvertedType::TIMESTAMP_MILLIS);
-      }
-      if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) {
-        converted(format::ConvertedType::TIMESTAMP_MICROS);
-      }
+    case LogicalKind::kTimestamp:
+      SetTimestamp(t, &lt, e);
       break;
-    }
     case LogicalKind::kFloat16:
       lt.__set_FLOAT16(format::Float16Type());
       break;
