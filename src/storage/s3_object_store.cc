@@ -264,27 +264,24 @@ EnvLookup ProcessEnvironment() {
   };
 }
 
-Result<S3Config> ResolveS3Config(std::string_view uri, const StoreOptions& options,
-                                 const EnvLookup& env_in) {
-  S3Config config;
-  config.options = options;
+namespace {
 
-  // s3://bucket/prefix, parsed (and percent-decoded once) by the one location parser.
-  LS_ASSIGN_OR_RETURN(Location location, ParseLocation(uri));
-  if (location.scheme != LocationScheme::kS3) {
-    return InvalidArgument("'{}' is not an s3:// location", uri);
+// The selected profile of the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE,
+// AWS_CONFIG_FILE, ~/.aws/...): options.profile, else AWS_PROFILE, else "default".
+struct SharedProfile {
+  std::map<std::string, std::string> credentials;
+  std::map<std::string, std::string> config;
+
+  // A key of the profile, the credentials file first.
+  std::string Value(const std::string& key) const {
+    if (auto it = credentials.find(key); it != credentials.end()) return it->second;
+    if (auto it = config.find(key); it != config.end()) return it->second;
+    return {};
   }
-  config.bucket = location.bucket;
-  if (!location.path.empty()) {
-    LS_RETURN_IF_ERROR(ValidateObjectPath(location.path));
-    config.prefix = location.path + "/";
-  }
+};
 
-  EnvLookup env = options.use_environment
-                      ? env_in
-                      : EnvLookup([](const std::string&) { return std::optional<std::string>(); });
-
-  // Shared files and the selected profile.
+// A profile named explicitly (option or AWS_PROFILE) must exist unless credentials are given.
+Result<SharedProfile> LoadSharedProfile(const StoreOptions& options, const EnvLookup& env) {
   std::optional<std::string> home = env("HOME");
   std::string credentials_path = FirstSet(env, {"AWS_SHARED_CREDENTIALS_FILE"})
                                      .value_or(home ? *home + "/.aws/credentials" : "");
@@ -323,71 +320,103 @@ Result<S3Config> ResolveS3Config(std::string_view uri, const StoreOptions& optio
                            "file",
                            profile);
   }
-  auto profile_value = [&](const std::string& key) -> std::string {
-    if (auto it = profile_credentials.find(key); it != profile_credentials.end()) {
-      return it->second;
-    }
-    if (auto it = profile_config.find(key); it != profile_config.end()) return it->second;
-    return {};
-  };
+  return SharedProfile{std::move(profile_credentials), std::move(profile_config)};
+}
 
-  // Credentials.
+// Anonymous, given, from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or from the profile.
+AwsCredentials ResolveCredentials(const StoreOptions& options, const EnvLookup& env,
+                                  const SharedProfile& profile) {
+  AwsCredentials credentials;
   if (options.anonymous) {
-    config.credentials = {};
+    credentials = {};
   } else if (!options.credentials.empty()) {
-    config.credentials = options.credentials;
+    credentials = options.credentials;
   } else {
     std::optional<std::string> key_id = FirstSet(env, {"AWS_ACCESS_KEY_ID"});
     std::optional<std::string> secret = FirstSet(env, {"AWS_SECRET_ACCESS_KEY"});
     if (!options.profile.empty() || !key_id || !secret) {
-      config.credentials.access_key_id = profile_value("aws_access_key_id");
-      config.credentials.secret_access_key = profile_value("aws_secret_access_key");
-      config.credentials.session_token = profile_value("aws_session_token");
+      credentials.access_key_id = profile.Value("aws_access_key_id");
+      credentials.secret_access_key = profile.Value("aws_secret_access_key");
+      credentials.session_token = profile.Value("aws_session_token");
     } else {
-      config.credentials.access_key_id = *key_id;
-      config.credentials.secret_access_key = *secret;
-      config.credentials.session_token = FirstSet(env, {"AWS_SESSION_TOKEN"}).value_or("");
+      credentials.access_key_id = *key_id;
+      credentials.secret_access_key = *secret;
+      credentials.session_token = FirstSet(env, {"AWS_SESSION_TOKEN"}).value_or("");
     }
-    if (config.credentials.empty()) config.credentials = {};
+    if (credentials.empty()) credentials = {};
   }
+  return credentials;
+}
+
+// The endpoint (option, AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL, profile, else AWS's own for the
+// region) and the addressing style.
+Status ResolveEndpoint(const StoreOptions& options, const EnvLookup& env,
+                       const SharedProfile& profile, S3Config* config) {
+  std::string endpoint = options.endpoint;
+  if (endpoint.empty()) {
+    endpoint = FirstSet(env, {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}).value_or("");
+  }
+  if (endpoint.empty()) endpoint = profile.Value("endpoint_url");
+  bool custom_endpoint = !endpoint.empty();
+  if (!custom_endpoint) {
+    endpoint = "https://s3." + config->region + ".amazonaws.com";
+    if (config->region.starts_with("cn-")) endpoint += ".cn";
+  }
+  LS_ASSIGN_OR_RETURN(Endpoint parsed, ParseEndpoint(endpoint));
+  config->scheme = parsed.scheme;
+  config->endpoint_host = parsed.host;
+  switch (options.addressing) {
+    case S3Addressing::kPathStyle:
+      config->path_style = true;
+      break;
+    case S3Addressing::kVirtualHosted:
+      config->path_style = false;
+      break;
+    case S3Addressing::kAuto:
+      config->path_style = custom_endpoint || !IsDnsLabelBucket(config->bucket);
+      break;
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<S3Config> ResolveS3Config(std::string_view uri, const StoreOptions& options,
+                                 const EnvLookup& env_in) {
+  S3Config config;
+  config.options = options;
+
+  // s3://bucket/prefix, parsed (and percent-decoded once) by the one location parser.
+  LS_ASSIGN_OR_RETURN(Location location, ParseLocation(uri));
+  if (location.scheme != LocationScheme::kS3) {
+    return InvalidArgument("'{}' is not an s3:// location", uri);
+  }
+  config.bucket = location.bucket;
+  if (!location.path.empty()) {
+    LS_RETURN_IF_ERROR(ValidateObjectPath(location.path));
+    config.prefix = location.path + "/";
+  }
+
+  EnvLookup env = options.use_environment
+                      ? env_in
+                      : EnvLookup([](const std::string&) { return std::optional<std::string>(); });
+
+  LS_ASSIGN_OR_RETURN(SharedProfile profile, LoadSharedProfile(options, env));
+  config.credentials = ResolveCredentials(options, env, profile);
 
   // Region.
   config.region = options.region;
   if (config.region.empty()) {
     config.region = FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"}).value_or("");
   }
-  if (config.region.empty()) config.region = profile_value("region");
+  if (config.region.empty()) config.region = profile.Value("region");
   if (config.region.empty()) config.region = "us-east-1";
 
-  // Endpoint and addressing.
-  std::string endpoint = options.endpoint;
-  if (endpoint.empty()) {
-    endpoint = FirstSet(env, {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}).value_or("");
-  }
-  if (endpoint.empty()) endpoint = profile_value("endpoint_url");
-  bool custom_endpoint = !endpoint.empty();
-  if (!custom_endpoint) {
-    endpoint = "https://s3." + config.region + ".amazonaws.com";
-    if (config.region.starts_with("cn-")) endpoint += ".cn";
-  }
-  LS_ASSIGN_OR_RETURN(Endpoint parsed, ParseEndpoint(endpoint));
-  config.scheme = parsed.scheme;
-  config.endpoint_host = parsed.host;
-  switch (options.addressing) {
-    case S3Addressing::kPathStyle:
-      config.path_style = true;
-      break;
-    case S3Addressing::kVirtualHosted:
-      config.path_style = false;
-      break;
-    case S3Addressing::kAuto:
-      config.path_style = custom_endpoint || !IsDnsLabelBucket(config.bucket);
-      break;
-  }
+  LS_RETURN_IF_ERROR(ResolveEndpoint(options, env, profile, &config));
 
   config.ca_bundle = options.ca_bundle;
   if (config.ca_bundle.empty()) config.ca_bundle = FirstSet(env, {"AWS_CA_BUNDLE"}).value_or("");
-  if (config.ca_bundle.empty()) config.ca_bundle = profile_value("ca_bundle");
+  if (config.ca_bundle.empty()) config.ca_bundle = profile.Value("ca_bundle");
 
   config.options.list_page_size = std::clamp(options.list_page_size, 1, 1000);
   config.options.max_attempts = std::max(1, options.max_attempts);
