@@ -585,169 +585,238 @@ class CheckpointFileReader {
 
   Status ReadNonFileActions(int rg) {
     const int64_t rows = r_.row_group_num_rows(rg);
-    // protocol
     if (Path("protocol") >= 0) {
-      FlatColumn &reader_v = flat_[0], &writer_v = flat_[1];
-      ListColumn &rf = list_[0], &wf = list_[1];
-      LS_RETURN_IF_ERROR(reader_v.Load(r_, rg, Path("protocol.minReaderVersion")));
-      LS_RETURN_IF_ERROR(writer_v.Load(r_, rg, Path("protocol.minWriterVersion")));
-      LS_RETURN_IF_ERROR(rf.Load(r_, rg, Path("protocol.readerFeatures")));
-      LS_RETURN_IF_ERROR(wf.Load(r_, rg, Path("protocol.writerFeatures")));
-      for (int64_t row = 0; row < rows; ++row) {
-        bool has_r = reader_v.Next();
-        bool has_w = writer_v.Next();
-        auto rfl = rf.NextRow();
-        auto wfl = wf.NextRow();
-        if (!has_r && !has_w) {
-          continue;
-        }
-        Protocol p;
-        p.min_reader_version = has_r ? static_cast<int32_t>(reader_v.integer()) : 1;
-        p.min_writer_version = has_w ? static_cast<int32_t>(writer_v.integer()) : 1;
-        p.reader_features = std::move(rfl);
-        p.writer_features = std::move(wfl);
-        p.RebuildJson();
-        LS_RETURN_IF_ERROR(sink_.OnProtocol(std::move(p)));
-      }
+      LS_RETURN_IF_ERROR(ReadProtocols(rg, rows));
     }
-    // metaData
     if (Path("metaData") >= 0) {
-      FlatColumn &id = flat_[0], &name = flat_[1], &desc = flat_[2], &provider = flat_[3],
-                 &schema = flat_[4], &created = flat_[5];
-      MapColumn &options = map_[0], &config = map_[1];
-      ListColumn& parts = list_[0];
-      LS_RETURN_IF_ERROR(id.Load(r_, rg, Path("metaData.id")));
-      LS_RETURN_IF_ERROR(name.Load(r_, rg, Path("metaData.name")));
-      LS_RETURN_IF_ERROR(desc.Load(r_, rg, Path("metaData.description")));
-      LS_RETURN_IF_ERROR(provider.Load(r_, rg, Path("metaData.format.provider")));
-      LS_RETURN_IF_ERROR(options.Load(r_, rg, Path("metaData.format.options")));
-      LS_RETURN_IF_ERROR(schema.Load(r_, rg, Path("metaData.schemaString")));
-      LS_RETURN_IF_ERROR(parts.Load(r_, rg, Path("metaData.partitionColumns")));
-      LS_RETURN_IF_ERROR(created.Load(r_, rg, Path("metaData.createdTime")));
-      LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("metaData.configuration")));
-      std::vector<std::pair<std::string_view, std::optional<std::string_view>>> opt_map, cfg_map;
-      for (int64_t row = 0; row < rows; ++row) {
-        bool has_id = id.Next();
-        bool has_name = name.Next();
-        bool has_desc = desc.Next();
-        bool has_provider = provider.Next();
-        bool has_schema = schema.Next();
-        bool has_created = created.Next();
-        auto part_list = parts.NextRow();
-        LS_RETURN_IF_ERROR(options.NextRow(opt_map, "metaData.format.options"));
-        LS_RETURN_IF_ERROR(config.NextRow(cfg_map, "metaData.configuration"));
-        if (!has_id && !has_schema) {
-          continue;
-        }
-        Metadata m;
-        if (has_id) {
-          m.id = std::string(id.bytes());
-        }
-        if (has_name) {
-          m.name = std::string(name.bytes());
-        }
-        if (has_desc) {
-          m.description = std::string(desc.bytes());
-        }
-        if (has_provider) {
-          m.format_provider = std::string(provider.bytes());
-        }
-        m.format_options = ToStringMap(opt_map);
-        if (has_schema) {
-          m.schema_string = std::string(schema.bytes());
-        }
-        if (part_list) {
-          m.partition_columns = std::move(*part_list);
-        }
-        if (has_created) {
-          m.created_time = created.integer();
-        }
-        m.configuration = ToStringMap(cfg_map);
-        m.RebuildJson();
-        LS_RETURN_IF_ERROR(sink_.OnMetadata(std::move(m)));
-      }
+      LS_RETURN_IF_ERROR(ReadMetadata(rg, rows));
     }
-    // txn
     if (Path("txn") >= 0) {
-      FlatColumn &app = flat_[0], &version = flat_[1], &updated = flat_[2];
-      LS_RETURN_IF_ERROR(app.Load(r_, rg, Path("txn.appId")));
-      LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("txn.version")));
-      LS_RETURN_IF_ERROR(updated.Load(r_, rg, Path("txn.lastUpdated")));
-      for (int64_t row = 0; row < rows; ++row) {
-        bool has_app = app.Next();
-        bool has_version = version.Next();
-        bool has_updated = updated.Next();
-        if (!has_app) {
-          continue;
-        }
-        Txn t;
-        t.app_id = std::string(app.bytes());
-        t.version = has_version ? version.integer() : 0;
-        if (has_updated) {
-          t.last_updated = updated.integer();
-        }
-        t.RebuildJson();
-        LS_RETURN_IF_ERROR(sink_.OnTxn(std::move(t)));
-      }
+      LS_RETURN_IF_ERROR(ReadTxns(rg, rows));
     }
-    // domainMetadata
     if (Path("domainMetadata") >= 0) {
-      FlatColumn &domain = flat_[0], &config = flat_[1], &removed = flat_[2];
-      LS_RETURN_IF_ERROR(domain.Load(r_, rg, Path("domainMetadata.domain")));
-      LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("domainMetadata.configuration")));
-      LS_RETURN_IF_ERROR(removed.Load(r_, rg, Path("domainMetadata.removed")));
-      for (int64_t row = 0; row < rows; ++row) {
-        bool has_domain = domain.Next();
-        bool has_config = config.Next();
-        bool has_removed = removed.Next();
-        if (!has_domain) {
-          continue;
-        }
-        DomainMetadata d;
-        d.domain = std::string(domain.bytes());
-        if (has_config) {
-          d.configuration = std::string(config.bytes());
-        }
-        d.removed = has_removed && removed.boolean();
-        d.RebuildJson();
-        LS_RETURN_IF_ERROR(sink_.OnDomainMetadata(std::move(d)));
-      }
+      LS_RETURN_IF_ERROR(ReadDomainMetadata(rg, rows));
     }
-    // checkpointMetadata (v2 spec)
     if (Path("checkpointMetadata") >= 0) {
-      FlatColumn& version = flat_[0];
-      LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("checkpointMetadata.version")));
-      for (int64_t row = 0; row < rows; ++row) {
-        if (version.Next()) {
-          LS_RETURN_IF_ERROR(sink_.OnCheckpointMetadata(version.integer()));
-        }
-      }
+      LS_RETURN_IF_ERROR(ReadCheckpointMetadata(rg, rows));
     }
-    // sidecar (v2 spec)
     if (Path("sidecar") >= 0) {
-      FlatColumn &path = flat_[0], &size = flat_[1], &mtime = flat_[2];
-      LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("sidecar.path")));
-      LS_RETURN_IF_ERROR(size.Load(r_, rg, Path("sidecar.sizeInBytes")));
-      LS_RETURN_IF_ERROR(mtime.Load(r_, rg, Path("sidecar.modificationTime")));
-      for (int64_t row = 0; row < rows; ++row) {
-        bool has_path = path.Next();
-        bool has_size = size.Next();
-        bool has_mtime = mtime.Next();
-        if (!has_path) {
-          continue;
-        }
-        SidecarInfo sc;
-        sc.path = std::string(path.bytes());
-        if (has_size) {
-          sc.size_in_bytes = size.integer();
-        }
-        if (has_mtime) {
-          sc.modification_time = mtime.integer();
-        }
-        LS_RETURN_IF_ERROR(sink_.OnSidecar(std::move(sc)));
+      LS_RETURN_IF_ERROR(ReadSidecars(rg, rows));
+    }
+    return OkStatus();
+  }
+
+  // The protocol actions of row group rg.
+  Status ReadProtocols(int rg, int64_t rows) {
+    FlatColumn &reader_v = flat_[0], &writer_v = flat_[1];
+    ListColumn &rf = list_[0], &wf = list_[1];
+    LS_RETURN_IF_ERROR(reader_v.Load(r_, rg, Path("protocol.minReaderVersion")));
+    LS_RETURN_IF_ERROR(writer_v.Load(r_, rg, Path("protocol.minWriterVersion")));
+    LS_RETURN_IF_ERROR(rf.Load(r_, rg, Path("protocol.readerFeatures")));
+    LS_RETURN_IF_ERROR(wf.Load(r_, rg, Path("protocol.writerFeatures")));
+    for (int64_t row = 0; row < rows; ++row) {
+      bool has_r = reader_v.Next();
+      bool has_w = writer_v.Next();
+      auto rfl = rf.NextRow();
+      auto wfl = wf.NextRow();
+      if (!has_r && !has_w) {
+        continue;
+      }
+      Protocol p;
+      p.min_reader_version = has_r ? static_cast<int32_t>(reader_v.integer()) : 1;
+      p.min_writer_version = has_w ? static_cast<int32_t>(writer_v.integer()) : 1;
+      p.reader_features = std::move(rfl);
+      p.writer_features = std::move(wfl);
+      p.RebuildJson();
+      LS_RETURN_IF_ERROR(sink_.OnProtocol(std::move(p)));
+    }
+    return OkStatus();
+  }
+
+  // The metaData actions of row group rg.
+  Status ReadMetadata(int rg, int64_t rows) {
+    FlatColumn &id = flat_[0], &name = flat_[1], &desc = flat_[2], &provider = flat_[3],
+               &schema = flat_[4], &created = flat_[5];
+    MapColumn &options = map_[0], &config = map_[1];
+    ListColumn& parts = list_[0];
+    LS_RETURN_IF_ERROR(id.Load(r_, rg, Path("metaData.id")));
+    LS_RETURN_IF_ERROR(name.Load(r_, rg, Path("metaData.name")));
+    LS_RETURN_IF_ERROR(desc.Load(r_, rg, Path("metaData.description")));
+    LS_RETURN_IF_ERROR(provider.Load(r_, rg, Path("metaData.format.provider")));
+    LS_RETURN_IF_ERROR(options.Load(r_, rg, Path("metaData.format.options")));
+    LS_RETURN_IF_ERROR(schema.Load(r_, rg, Path("metaData.schemaString")));
+    LS_RETURN_IF_ERROR(parts.Load(r_, rg, Path("metaData.partitionColumns")));
+    LS_RETURN_IF_ERROR(created.Load(r_, rg, Path("metaData.createdTime")));
+    LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("metaData.configuration")));
+    std::vector<std::pair<std::string_view, std::optional<std::string_view>>> opt_map, cfg_map;
+    for (int64_t row = 0; row < rows; ++row) {
+      bool has_id = id.Next();
+      bool has_name = name.Next();
+      bool has_desc = desc.Next();
+      bool has_provider = provider.Next();
+      bool has_schema = schema.Next();
+      bool has_created = created.Next();
+      auto part_list = parts.NextRow();
+      LS_RETURN_IF_ERROR(options.NextRow(opt_map, "metaData.format.options"));
+      LS_RETURN_IF_ERROR(config.NextRow(cfg_map, "metaData.configuration"));
+      if (!has_id && !has_schema) {
+        continue;
+      }
+      Metadata m;
+      if (has_id) {
+        m.id = std::string(id.bytes());
+      }
+      if (has_name) {
+        m.name = std::string(name.bytes());
+      }
+      if (has_desc) {
+        m.description = std::string(desc.bytes());
+      }
+      if (has_provider) {
+        m.format_provider = std::string(provider.bytes());
+      }
+      m.format_options = ToStringMap(opt_map);
+      if (has_schema) {
+        m.schema_string = std::string(schema.bytes());
+      }
+      if (part_list) {
+        m.partition_columns = std::move(*part_list);
+      }
+      if (has_created) {
+        m.created_time = created.integer();
+      }
+      m.configuration = ToStringMap(cfg_map);
+      m.RebuildJson();
+      LS_RETURN_IF_ERROR(sink_.OnMetadata(std::move(m)));
+    }
+    return OkStatus();
+  }
+
+  // The txn actions of row group rg.
+  Status ReadTxns(int rg, int64_t rows) {
+    FlatColumn &app = flat_[0], &version = flat_[1], &updated = flat_[2];
+    LS_RETURN_IF_ERROR(app.Load(r_, rg, Path("txn.appId")));
+    LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("txn.version")));
+    LS_RETURN_IF_ERROR(updated.Load(r_, rg, Path("txn.lastUpdated")));
+    for (int64_t row = 0; row < rows; ++row) {
+      bool has_app = app.Next();
+      bool has_version = version.Next();
+      bool has_updated = updated.Next();
+      if (!has_app) {
+        continue;
+      }
+      Txn t;
+      t.app_id = std::string(app.bytes());
+      t.version = has_version ? version.integer() : 0;
+      if (has_updated) {
+        t.last_updated = updated.integer();
+      }
+      t.RebuildJson();
+      LS_RETURN_IF_ERROR(sink_.OnTxn(std::move(t)));
+    }
+    return OkStatus();
+  }
+
+  // The domainMetadata actions of row group rg.
+  Status ReadDomainMetadata(int rg, int64_t rows) {
+    FlatColumn &domain = flat_[0], &config = flat_[1], &removed = flat_[2];
+    LS_RETURN_IF_ERROR(domain.Load(r_, rg, Path("domainMetadata.domain")));
+    LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("domainMetadata.configuration")));
+    LS_RETURN_IF_ERROR(removed.Load(r_, rg, Path("domainMetadata.removed")));
+    for (int64_t row = 0; row < rows; ++row) {
+      bool has_domain = domain.Next();
+      bool has_config = config.Next();
+      bool has_removed = removed.Next();
+      if (!has_domain) {
+        continue;
+      }
+      DomainMetadata d;
+      d.domain = std::string(domain.bytes());
+      if (has_config) {
+        d.configuration = std::string(config.bytes());
+      }
+      d.removed = has_removed && removed.boolean();
+      d.RebuildJson();
+      LS_RETURN_IF_ERROR(sink_.OnDomainMetadata(std::move(d)));
+    }
+    return OkStatus();
+  }
+
+  // The checkpointMetadata actions (v2 spec) of row group rg.
+  Status ReadCheckpointMetadata(int rg, int64_t rows) {
+    FlatColumn& version = flat_[0];
+    LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("checkpointMetadata.version")));
+    for (int64_t row = 0; row < rows; ++row) {
+      if (version.Next()) {
+        LS_RETURN_IF_ERROR(sink_.OnCheckpointMetadata(version.integer()));
       }
     }
     return OkStatus();
+  }
+
+  // The sidecar actions (v2 spec) of row group rg.
+  Status ReadSidecars(int rg, int64_t rows) {
+    FlatColumn &path = flat_[0], &size = flat_[1], &mtime = flat_[2];
+    LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("sidecar.path")));
+    LS_RETURN_IF_ERROR(size.Load(r_, rg, Path("sidecar.sizeInBytes")));
+    LS_RETURN_IF_ERROR(mtime.Load(r_, rg, Path("sidecar.modificationTime")));
+    for (int64_t row = 0; row < rows; ++row) {
+      bool has_path = path.Next();
+      bool has_size = size.Next();
+      bool has_mtime = mtime.Next();
+      if (!has_path) {
+        continue;
+      }
+      SidecarInfo sc;
+      sc.path = std::string(path.bytes());
+      if (has_size) {
+        sc.size_in_bytes = size.integer();
+      }
+      if (has_mtime) {
+        sc.modification_time = mtime.integer();
+      }
+      LS_RETURN_IF_ERROR(sink_.OnSidecar(std::move(sc)));
+    }
+    return OkStatus();
+  }
+
+  // The deletion vector of the current add row (its type and path are present).
+  Status ReadDeletionVector(std::string_view add_path, bool has_offset, bool has_size,
+                            bool has_cardinality, DeletionVectorDescriptor* dv) {
+    FlatColumn &dv_type = flat_[8], &dv_path = flat_[9], &dv_offset = flat_[10],
+               &dv_size = flat_[11], &dv_card = flat_[12];
+    *dv = DeletionVectorDescriptor{};
+    std::string_view t = dv_type.bytes();
+    if (t.size() != 1) {
+      return CorruptError("deletion vector of '{}' has storage type '{}'", add_path, t);
+    }
+    dv->storage_type = t[0];
+    dv->path_or_inline_dv = std::string(dv_path.bytes());
+    if (has_offset) {
+      dv->offset = static_cast<int32_t>(dv_offset.integer());
+    }
+    if (has_size) {
+      dv->size_in_bytes = static_cast<int32_t>(dv_size.integer());
+    }
+    if (has_cardinality) {
+      dv->cardinality = dv_card.integer();
+    }
+    return OkStatus();
+  }
+
+  // Paths and JSON stats are referenced in the decoded pages rather than copied.
+  void RetainAddBuffers(const FlatColumn& path, const FlatColumn& stats) {
+    auto bytes_of = [](const ColumnData& c) {
+      size_t n = 0;
+      for (std::string_view b : c.bytes) {
+        n += b.size();
+      }
+      return n;
+    };
+    sink_.RetainBuffers(path.data().buffers, bytes_of(path.data()));
+    if (stats.present()) {
+      sink_.RetainBuffers(stats.data().buffers, bytes_of(stats.data()));
+    }
   }
 
   Status ReadAdds(int rg) {
@@ -785,18 +854,7 @@ class CheckpointFileReader {
     if (Path("add.stats_parsed") >= 0 && (!stats.present() || stats.data().num_values() < adds)) {
       LS_RETURN_IF_ERROR(parsed.Load(r_, rg, Path("add.stats_parsed")));
     }
-    // Paths and JSON stats are referenced in the decoded pages rather than copied.
-    auto bytes_of = [](const ColumnData& c) {
-      size_t n = 0;
-      for (std::string_view b : c.bytes) {
-        n += b.size();
-      }
-      return n;
-    };
-    sink_.RetainBuffers(path.data().buffers, bytes_of(path.data()));
-    if (stats.present()) {
-      sink_.RetainBuffers(stats.data().buffers, bytes_of(stats.data()));
-    }
+    RetainAddBuffers(path, stats);
     AddInput in;
     in.path_retained = true;
     std::string extra;
@@ -851,22 +909,8 @@ class CheckpointFileReader {
       }
       in.deletion_vector = nullptr;
       if (has_dv_type && has_dv_path) {
-        dv = DeletionVectorDescriptor{};
-        std::string_view t = dv_type.bytes();
-        if (t.size() != 1) {
-          return CorruptError("deletion vector of '{}' has storage type '{}'", in.path, t);
-        }
-        dv.storage_type = t[0];
-        dv.path_or_inline_dv = std::string(dv_path.bytes());
-        if (has_dv_offset) {
-          dv.offset = static_cast<int32_t>(dv_offset.integer());
-        }
-        if (has_dv_size) {
-          dv.size_in_bytes = static_cast<int32_t>(dv_size.integer());
-        }
-        if (has_dv_card) {
-          dv.cardinality = dv_card.integer();
-        }
+        LS_RETURN_IF_ERROR(
+            ReadDeletionVector(in.path, has_dv_offset, has_dv_size, has_dv_card, &dv));
         in.deletion_vector = &dv;
         extra += ",\"deletionVector\":";
         dv.AppendJson(extra);

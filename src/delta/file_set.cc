@@ -617,6 +617,15 @@ struct FileSetBuilder::Impl {
     base_bytes -= base->files[static_cast<size_t>(b)].size;
   }
 
+  // The tail's entries after resolving `ops` key by key: their dead bits, live count and bytes.
+  // `ops` keeps the winning adds, in hash order (the tail's index).
+  struct ResolvedTail {
+    std::vector<uint64_t> dead;
+    size_t live = 0;
+    int64_t bytes = 0;
+  };
+  ResolvedTail ResolveOps();
+
   std::string_view OpPath(const Op& op) const {
     return (op.entry & kRemoveBit) ? removes[op.entry & ~kRemoveBit].path
                                    : tail->files[op.entry].path();
@@ -722,37 +731,38 @@ void FileSetBuilder::Remove(std::string_view path, std::string_view dv_unique_id
   m.ops.push_back(Op{KeyHash(path, dv_unique_id), idx | kRemoveBit});
 }
 
-FileSet FileSetBuilder::Finish(bool compact) {
-  Impl& m = *impl_;
-  FileSegment& tail = *m.tail;
-  const size_t tail_entries = tail.files.size();
+FileSetBuilder::Impl::ResolvedTail FileSetBuilder::Impl::ResolveOps() {
+  const size_t tail_entries = tail->files.size();
   // Resolve the operations key by key. Ops sorted stably by hash keep log order within a hash;
   // "keep only the newest reference for each logical file": the last op of a key decides.
-  SortByHash(m.ops);
-  std::vector<uint64_t> tail_dead((tail_entries + 63) / 64, ~uint64_t{0});
+  SortByHash(ops);
+  ResolvedTail r;
+  std::vector<uint64_t>& tail_dead = r.dead;
+  tail_dead.assign((tail_entries + 63) / 64, ~uint64_t{0});
   if (tail_entries % 64) {
     tail_dead.back() = (uint64_t{1} << (tail_entries % 64)) - 1;
   }
   // Start with every tail entry dead; the winning add of each key is revived.
   auto revive = [&](uint32_t e) { tail_dead[e >> 6] &= ~(uint64_t{1} << (e & 63)); };
-  size_t tail_live = 0;
-  int64_t tail_bytes = m.tail_bytes_all;  // minus the sizes of adds that lost, below
-  size_t out_index = 0;  // winners are compacted to the front of m.ops (out_index <= i)
+  size_t& tail_live = r.live;
+  int64_t& tail_bytes = r.bytes;
+  tail_bytes = tail_bytes_all;  // minus the sizes of adds that lost, below
+  size_t out_index = 0;         // winners are compacted to the front of ops (out_index <= i)
   std::vector<Op> group_winners;
-  for (size_t i = 0; i < m.ops.size();) {
+  for (size_t i = 0; i < ops.size();) {
     size_t j = i + 1;
-    while (j < m.ops.size() && m.ops[j].hash == m.ops[i].hash) {
+    while (j < ops.size() && ops[j].hash == ops[i].hash) {
       ++j;
     }
     if (j - i == 1) {  // the common case: a key seen once
-      const Op& op = m.ops[i];
-      if (m.base) {
-        m.KillInBase(m.OpPath(op), m.OpDv(op), op.hash);
+      const Op& op = ops[i];
+      if (base) {
+        KillInBase(OpPath(op), OpDv(op), op.hash);
       }
       if (!(op.entry & kRemoveBit)) {
         revive(op.entry);
         ++tail_live;
-        m.ops[out_index++] = Op{op.hash, op.entry};
+        ops[out_index++] = Op{op.hash, op.entry};
       }
     } else {
       // Same hash: group the ops by actual key; the last op of each key wins.
@@ -761,17 +771,17 @@ FileSet FileSetBuilder::Finish(bool compact) {
         if (done[a - i]) {
           continue;
         }
-        std::string_view path = m.OpPath(m.ops[a]);
-        std::string_view dv = m.OpDv(m.ops[a]);
+        std::string_view path = OpPath(ops[a]);
+        std::string_view dv = OpDv(ops[a]);
         size_t last = a;
         for (size_t b = a; b < j; ++b) {
-          if (!done[b - i] && m.OpPath(m.ops[b]) == path && m.OpDv(m.ops[b]) == dv) {
+          if (!done[b - i] && OpPath(ops[b]) == path && OpDv(ops[b]) == dv) {
             done[b - i] = true;
             last = b;
           }
         }
-        m.KillInBase(path, dv, m.ops[a].hash);
-        const Op& win = m.ops[last];
+        KillInBase(path, dv, ops[a].hash);
+        const Op& win = ops[last];
         if (!(win.entry & kRemoveBit)) {
           revive(win.entry);
           ++tail_live;
@@ -779,20 +789,31 @@ FileSet FileSetBuilder::Finish(bool compact) {
         }
         // Adds that lost to a later action of their key.
         for (size_t b = a; b < j; ++b) {
-          const Op& op = m.ops[b];
-          if (b != last && !(op.entry & kRemoveBit) && m.OpPath(op) == path && m.OpDv(op) == dv) {
-            tail_bytes -= tail.files[op.entry].size;
+          const Op& op = ops[b];
+          if (b != last && !(op.entry & kRemoveBit) && OpPath(op) == path && OpDv(op) == dv) {
+            tail_bytes -= tail->files[op.entry].size;
           }
         }
       }
     }
     for (const Op& w : group_winners) {
-      m.ops[out_index++] = w;
+      ops[out_index++] = w;
     }
     group_winners.clear();
     i = j;
   }
-  m.ops.resize(out_index);
+  ops.resize(out_index);
+  return r;
+}
+
+FileSet FileSetBuilder::Finish(bool compact) {
+  Impl& m = *impl_;
+  FileSegment& tail = *m.tail;
+  const size_t tail_entries = tail.files.size();
+  Impl::ResolvedTail resolved = m.ResolveOps();
+  std::vector<uint64_t>& tail_dead = resolved.dead;
+  const size_t tail_live = resolved.live;
+  const int64_t tail_bytes = resolved.bytes;
   tail.index.swap(m.ops);
   m.ops.Release();
 
