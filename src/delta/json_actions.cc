@@ -265,6 +265,10 @@ class JsonActionParser {
   Status ProcessAction(ondemand::object top, ActionSink& sink);
   simdjson::error_code WalkFileAction(ondemand::object obj, FileFields& f, bool collect_extra,
                                       std::string* error);
+  simdjson::error_code ReadPartitionValues(ondemand::value& v, FileFields& f);
+  simdjson::error_code ReadStats(ondemand::value& v, FileFields& f);
+  simdjson::error_code ReadDeletionVector(ondemand::value& v, FileFields& f, bool collect_extra,
+                                          std::string* error);
   simdjson::error_code ParseDv(std::string_view raw, DeletionVectorDescriptor& dv);
   Status HandleFileAction(std::string_view key, ondemand::value v, ActionSink& sink);
   Status HandleOwnedFileAction(FileActionType type, std::string_view raw, ActionSink& sink);
@@ -386,6 +390,105 @@ bool JsonActionParser::StringOf(ondemand::value& v, std::string_view* out) {
   return Unescape(body, out);
 }
 
+// "partitionValues": an object of strings or nulls (other values are kept as raw JSON).
+simdjson::error_code JsonActionParser::ReadPartitionValues(ondemand::value& v, FileFields& f) {
+  ondemand::json_type t;
+  if (auto e = v.type().get(t)) {
+    return e;
+  }
+  if (t == ondemand::json_type::null) {
+    return simdjson::SUCCESS;
+  }
+  ondemand::object pv;
+  if (auto e = v.get_object().get(pv)) {
+    return e;
+  }
+  for (auto kv_result : pv) {
+    ondemand::field kv;
+    if (auto e = std::move(kv_result).get(kv)) {
+      return e;
+    }
+    std::string_view k;
+    if (!KeyOf(kv, &k)) {
+      return simdjson::STRING_ERROR;
+    }
+    ondemand::value pvv = kv.value();
+    ondemand::json_type pt;
+    if (auto e = pvv.type().get(pt)) {
+      return e;
+    }
+    if (pt == ondemand::json_type::null) {
+      f.partition_values.emplace_back(k, std::nullopt);
+    } else if (pt == ondemand::json_type::string) {
+      std::string_view s;
+      if (!StringOf(pvv, &s)) {
+        return simdjson::STRING_ERROR;
+      }
+      f.partition_values.emplace_back(k, s);
+    } else {
+      std::string_view raw;
+      if (auto e = RawValue(pvv, &raw)) {
+        return e;
+      }
+      f.partition_values.emplace_back(k, raw);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+// "stats": a JSON string as it stands (still escaped), or the statistics object itself.
+simdjson::error_code JsonActionParser::ReadStats(ondemand::value& v, FileFields& f) {
+  ondemand::json_type t;
+  if (auto e = v.type().get(t)) {
+    return e;
+  }
+  if (t == ondemand::json_type::null) {
+    return simdjson::SUCCESS;
+  }
+  if (t == ondemand::json_type::string) {
+    std::string_view tok = TrimRight(v.raw_json_token());
+    if (tok.size() < 2) {
+      return simdjson::STRING_ERROR;
+    }
+    f.stats = tok.substr(1, tok.size() - 2);
+    f.stats_escaped = true;
+  } else {
+    // Some writers put the statistics object itself in the log.
+    if (auto e = RawValue(v, &f.stats)) {
+      return e;
+    }
+    f.stats_escaped = false;
+  }
+  f.has_stats = true;
+  return simdjson::SUCCESS;
+}
+
+// "deletionVector": parsed into f.dv (and copied to the extra JSON when asked).
+simdjson::error_code JsonActionParser::ReadDeletionVector(ondemand::value& v, FileFields& f,
+                                                          bool collect_extra, std::string* error) {
+  ondemand::json_type t;
+  if (auto e = v.type().get(t)) {
+    return e;
+  }
+  if (t == ondemand::json_type::null) {
+    return simdjson::SUCCESS;
+  }
+  std::string_view raw;
+  if (auto e = RawValue(v, &raw)) {
+    return e;
+  }
+  if (auto e = ParseDv(raw, f.dv)) {
+    *error = "malformed deletionVector";
+    return e;
+  }
+  f.has_dv = true;
+  if (collect_extra) {
+    f.extra += ",\"deletionVector\":";
+    f.extra.append(raw);
+  }
+  return simdjson::SUCCESS;
+}
+
 simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, FileFields& f,
                                                       bool collect_extra, std::string* error) {
   for (auto field_result : obj) {
@@ -406,46 +509,8 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
       }
       f.has_path = true;
     } else if (ff == FileField::kPartitionValues) {
-      ondemand::json_type t;
-      if (auto e = v.type().get(t)) {
+      if (auto e = ReadPartitionValues(v, f)) {
         return e;
-      }
-      if (t == ondemand::json_type::null) {
-        continue;
-      }
-      ondemand::object pv;
-      if (auto e = v.get_object().get(pv)) {
-        return e;
-      }
-      for (auto kv_result : pv) {
-        ondemand::field kv;
-        if (auto e = std::move(kv_result).get(kv)) {
-          return e;
-        }
-        std::string_view k;
-        if (!KeyOf(kv, &k)) {
-          return simdjson::STRING_ERROR;
-        }
-        ondemand::value pvv = kv.value();
-        ondemand::json_type pt;
-        if (auto e = pvv.type().get(pt)) {
-          return e;
-        }
-        if (pt == ondemand::json_type::null) {
-          f.partition_values.emplace_back(k, std::nullopt);
-        } else if (pt == ondemand::json_type::string) {
-          std::string_view s;
-          if (!StringOf(pvv, &s)) {
-            return simdjson::STRING_ERROR;
-          }
-          f.partition_values.emplace_back(k, s);
-        } else {
-          std::string_view raw;
-          if (auto e = RawValue(pvv, &raw)) {
-            return e;
-          }
-          f.partition_values.emplace_back(k, raw);
-        }
       }
     } else if (ff == FileField::kSize) {
       if (auto e = GetInt(v, &f.size, &is_null)) {
@@ -467,48 +532,12 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
         return e;
       }
     } else if (ff == FileField::kStats) {
-      ondemand::json_type t;
-      if (auto e = v.type().get(t)) {
+      if (auto e = ReadStats(v, f)) {
         return e;
       }
-      if (t == ondemand::json_type::null) {
-        continue;
-      }
-      if (t == ondemand::json_type::string) {
-        std::string_view tok = TrimRight(v.raw_json_token());
-        if (tok.size() < 2) {
-          return simdjson::STRING_ERROR;
-        }
-        f.stats = tok.substr(1, tok.size() - 2);
-        f.stats_escaped = true;
-      } else {
-        // Some writers put the statistics object itself in the log.
-        if (auto e = RawValue(v, &f.stats)) {
-          return e;
-        }
-        f.stats_escaped = false;
-      }
-      f.has_stats = true;
     } else if (ff == FileField::kDeletionVector) {
-      ondemand::json_type t;
-      if (auto e = v.type().get(t)) {
+      if (auto e = ReadDeletionVector(v, f, collect_extra, error)) {
         return e;
-      }
-      if (t == ondemand::json_type::null) {
-        continue;
-      }
-      std::string_view raw;
-      if (auto e = RawValue(v, &raw)) {
-        return e;
-      }
-      if (auto e = ParseDv(raw, f.dv)) {
-        *error = "malformed deletionVector";
-        return e;
-      }
-      f.has_dv = true;
-      if (collect_extra) {
-        f.extra += ",\"deletionVector\":";
-        f.extra.append(raw);
       }
     } else if (collect_extra) {
       std::string_view raw;
