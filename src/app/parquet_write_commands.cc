@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "app/seeded_random.h"
+#include "common/civil_date.h"
+#include "common/iso_time.h"
 #include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
 #include "parquet/json_shredder.h"
@@ -216,26 +218,6 @@ std::vector<WriterField> CheckpointFields() {
 
 using Gen = SeededRandom;
 
-std::string Date(int64_t days) {
-  // Days since 1970-01-01 to YYYY-MM-DD (H. Hinnant's civil_from_days).
-  int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  return fmt::format("{:04d}-{:02d}-{:02d}", yoe + era * 400 + (m <= 2 ? 1 : 0), m, d);
-}
-
-std::string IsoMillis(int64_t ms) {
-  const int64_t days = ms / 86400000;
-  const int64_t rest = ms % 86400000;
-  return fmt::format("{}T{:02d}:{:02d}:{:02d}.{:03d}Z", Date(days), rest / 3600000,
-                     (rest / 60000) % 60, (rest / 1000) % 60, rest % 1000);
-}
-
 constexpr int64_t kStartMillis = 1704067200000;  // 2024-01-01T00:00:00Z
 constexpr const char* kRegions[] = {"us-east-1", "us-west-2", "eu-central-1", "ap-south-1",
                                     "sa-east-1"};
@@ -282,7 +264,8 @@ nlohmann::ordered_json AddRow(Gen& g, int64_t file, int partition_columns) {
   nlohmann::ordered_json pv = nlohmann::ordered_json::object();
   std::string dir;
   if (partition_columns >= 1) {
-    const std::string date = Date(day);
+    std::string date;
+    AppendDate(date, day);
     pv["date"] = date;
     dir += "date=" + date + "/";
   }
@@ -321,12 +304,13 @@ nlohmann::ordered_json AddRow(Gen& g, int64_t file, int partition_columns) {
   const double amount_hi = static_cast<double>(g.Below(10000000)) / 100.0;
   static const char* kFirst[] = {"Alice", "Bob",    "Chen",   "Dana",
                                  "Emeka", "Fatima", "Giulia", "Hiro"};
-  const std::string stats = fmt::format(
-      R"({{"numRecords":{},"minValues":{{"id":{},"ts":"{}","name":"{}","amount":{}}},)"
-      R"("maxValues":{{"id":{},"ts":"{}","name":"{}","amount":{}}},)"
-      R"("nullCount":{{"id":0,"ts":0,"name":{},"amount":{},"flag":{}}}}})",
-      records, id_lo, IsoMillis(ts_lo), kFirst[g.Below(4)], amount_lo, id_hi, IsoMillis(ts_hi),
-      kFirst[4 + g.Below(4)], amount_hi, name_nulls, amount_nulls, g.Chance(5) ? g.Below(50) : 0);
+  const std::string stats =
+      fmt::format(R"({{"numRecords":{},"minValues":{{"id":{},"ts":"{}","name":"{}","amount":{}}},)"
+                  R"("maxValues":{{"id":{},"ts":"{}","name":"{}","amount":{}}},)"
+                  R"("nullCount":{{"id":0,"ts":0,"name":{},"amount":{},"flag":{}}}}})",
+                  records, id_lo, FormatIsoMillis(ts_lo), kFirst[g.Below(4)], amount_lo, id_hi,
+                  FormatIsoMillis(ts_hi), kFirst[4 + g.Below(4)], amount_hi, name_nulls,
+                  amount_nulls, g.Chance(5) ? g.Below(50) : 0);
   nlohmann::ordered_json add;
   add["path"] = path;
   add["partitionValues"] = pv;

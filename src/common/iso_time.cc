@@ -8,14 +8,12 @@
 #include "common/civil_date.h"
 
 namespace lakeshare {
-namespace {
 
-/// Read exactly `n` digits at `pos`.
-bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) {
+bool ParseFixedDigits(std::string_view s, size_t pos, size_t n, int64_t* out) {
+  if (pos > s.size() || n > s.size() - pos) {
     return false;
   }
-  int v = 0;
+  int64_t v = 0;
   for (size_t i = 0; i < n; ++i) {
     char c = s[pos + i];
     if (c < '0' || c > '9') {
@@ -27,18 +25,20 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
   return true;
 }
 
+namespace {
+
 /// Seconds east of UTC for "", "Z", "+hh:mm", "-hhmm", "+hh"; nullopt otherwise.
 std::optional<int64_t> ZoneOffset(std::string_view zone) {
   if (zone.empty() || zone == "Z" || zone == "z") {
     return 0;
   }
-  int hh = 0;
-  int mm = 0;
-  if ((zone[0] != '+' && zone[0] != '-') || !Digits(zone, 1, 2, &hh)) {
+  int64_t hh = 0;
+  int64_t mm = 0;
+  if ((zone[0] != '+' && zone[0] != '-') || !ParseFixedDigits(zone, 1, 2, &hh)) {
     return std::nullopt;
   }
   size_t pos = zone.size() > 3 && zone[3] == ':' ? 4 : 3;
-  if (pos < zone.size() && (!Digits(zone, pos, 2, &mm) || pos + 2 != zone.size())) {
+  if (pos < zone.size() && (!ParseFixedDigits(zone, pos, 2, &mm) || pos + 2 != zone.size())) {
     return std::nullopt;
   }
   if (pos == 4 && pos == zone.size()) {
@@ -47,7 +47,7 @@ std::optional<int64_t> ZoneOffset(std::string_view zone) {
   if (hh > 23 || mm > 59) {
     return std::nullopt;
   }
-  int64_t seconds = int64_t{hh} * 3600 + int64_t{mm} * 60;
+  int64_t seconds = hh * 3600 + mm * 60;
   return zone[0] == '-' ? -seconds : seconds;
 }
 
@@ -70,20 +70,20 @@ std::string FormatIsoMillis(int64_t millis) {
 }
 
 std::optional<int64_t> ParseIsoMillis(std::string_view s) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
-  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
-      s[7] != '-' || !Digits(s, 8, 2, &day)) {
+  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  if (!ParseFixedDigits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' ||
+      !ParseFixedDigits(s, 5, 2, &month) || s[7] != '-' || !ParseFixedDigits(s, 8, 2, &day)) {
     return std::nullopt;
   }
   size_t pos = 10;
   if (pos < s.size() && (s[pos] == 'T' || s[pos] == 't' || s[pos] == ' ')) {
-    if (!Digits(s, pos + 1, 2, &hour) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !Digits(s, pos + 4, 2, &minute)) {
+    if (!ParseFixedDigits(s, pos + 1, 2, &hour) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !ParseFixedDigits(s, pos + 4, 2, &minute)) {
       return std::nullopt;
     }
     pos += 6;
     if (pos < s.size() && s[pos] == ':') {
-      if (!Digits(s, pos + 1, 2, &second)) {
+      if (!ParseFixedDigits(s, pos + 1, 2, &second)) {
         return std::nullopt;
       }
       pos += 3;
@@ -108,12 +108,13 @@ std::optional<int64_t> ParseIsoMillis(std::string_view s) {
     return std::nullopt;
   }
   std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
+  // Every field has at most four digits: the narrowing below cannot lose anything.
+  tm.tm_year = static_cast<int>(year - 1900);
+  tm.tm_mon = static_cast<int>(month - 1);
+  tm.tm_mday = static_cast<int>(day);
+  tm.tm_hour = static_cast<int>(hour);
+  tm.tm_min = static_cast<int>(minute);
+  tm.tm_sec = static_cast<int>(second);
   const std::time_t t = timegm(&tm);
   if (tm.tm_mday != day || tm.tm_mon != month - 1) {
     return std::nullopt;  // timegm normalized a day that does not exist

@@ -15,6 +15,12 @@ class SnapshotBuilder : public ActionSink {
  public:
   explicit SnapshotBuilder(const FileSet& start = FileSet()) : files_(start) {}
 
+  // Check the replayed state (Finish), move it into `snap` with `segment`, the log files it
+  // came from, and the snapshot's timestamp.
+  Result<std::shared_ptr<const Snapshot>> Publish(const storage::ObjectStore& store,
+                                                  std::shared_ptr<Snapshot> snap,
+                                                  LogSegment segment, bool check_protocol);
+
   void StartCheckpoint(Version v, bool top_level) {
     current_ = v;
     in_checkpoint_ = true;
@@ -260,6 +266,26 @@ Status Finish(SnapshotBuilder& b, Snapshot& s, bool check_protocol) {
 
 }  // namespace
 
+Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Publish(const storage::ObjectStore& store,
+                                                                 std::shared_ptr<Snapshot> snap,
+                                                                 LogSegment segment,
+                                                                 bool check_protocol) {
+  LS_RETURN_IF_ERROR(Finish(*this, *snap, check_protocol));
+  snap->protocol_ = std::move(*protocol_);
+  snap->metadata_ = std::move(*metadata_);
+  snap->features_ = ComputeTableFeatures(snap->protocol_, snap->metadata_);
+  snap->txns_ = std::move(txns_);
+  snap->domains_ = std::move(domains_);
+  snap->commit_info_ = std::move(commit_info_);
+  snap->stats_.actions = actions_;
+  snap->files_ = files_.Finish();
+  LS_ASSIGN_OR_RETURN(snap->timestamp_ms_,
+                      CommitTimestamp(store, snap->features_, snap->metadata_, snap->version_,
+                                      snap->commit_info_, segment));
+  snap->segment_ = std::move(segment);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
 Result<std::string> SidecarStoragePath(std::string_view action_path) {
   LS_ASSIGN_OR_RETURN(std::string decoded, DecodeActionPath(action_path));
   std::string_view name(decoded);
@@ -308,20 +334,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::LoadSegment(
   for (const auto& c : segment.replay) {
     LS_RETURN_IF_ERROR(ReplayCommit(*store, c, b, snap->stats_));
   }
-  LS_RETURN_IF_ERROR(Finish(b, *snap, options.check_protocol));
-  snap->protocol_ = std::move(*b.protocol_);
-  snap->metadata_ = std::move(*b.metadata_);
-  snap->features_ = ComputeTableFeatures(snap->protocol_, snap->metadata_);
-  snap->txns_ = std::move(b.txns_);
-  snap->domains_ = std::move(b.domains_);
-  snap->commit_info_ = std::move(b.commit_info_);
-  snap->stats_.actions = b.actions_;
-  snap->files_ = b.files_.Finish();
-  LS_ASSIGN_OR_RETURN(snap->timestamp_ms_,
-                      CommitTimestamp(*store, snap->features_, snap->metadata_, snap->version_,
-                                      snap->commit_info_, segment));
-  snap->segment_ = std::move(segment);
-  return std::shared_ptr<const Snapshot>(std::move(snap));
+  return b.Publish(*store, std::move(snap), std::move(segment), options.check_protocol);
 }
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::Load(
@@ -409,20 +422,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Refresh(
     segment.replay.push_back(listing.commits[i]);
   }
   segment.last_commit = listing.commits[run - 1].file;
-  LS_RETURN_IF_ERROR(Finish(b, *snap, check_protocol));
-  snap->protocol_ = std::move(*b.protocol_);
-  snap->metadata_ = std::move(*b.metadata_);
-  snap->features_ = ComputeTableFeatures(snap->protocol_, snap->metadata_);
-  snap->txns_ = std::move(b.txns_);
-  snap->domains_ = std::move(b.domains_);
-  snap->commit_info_ = std::move(b.commit_info_);
-  snap->stats_.actions = b.actions_;
-  snap->files_ = b.files_.Finish();
-  LS_ASSIGN_OR_RETURN(snap->timestamp_ms_,
-                      CommitTimestamp(*store, snap->features_, snap->metadata_, snap->version_,
-                                      snap->commit_info_, segment));
-  snap->segment_ = std::move(segment);
-  return std::shared_ptr<const Snapshot>(std::move(snap));
+  return b.Publish(*store, std::move(snap), std::move(segment), check_protocol);
 }
 
 }  // namespace lakeshare::delta

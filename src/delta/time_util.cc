@@ -2,25 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "common/iso_time.h"
+
 namespace lakeshare::delta {
 
 namespace {
-
-bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
-  if (pos + n > s.size()) {
-    return false;
-  }
-  int64_t v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    char c = s[pos + i];
-    if (c < '0' || c > '9') {
-      return false;
-    }
-    v = v * 10 + (c - '0');
-  }
-  *out = v;
-  return true;
-}
 
 unsigned DaysInMonth(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -45,7 +31,7 @@ size_t ParseDatePart(std::string_view s, int64_t* days) {
     return 0;
   }
   int64_t y, m, d;
-  if (!Digits(s, pos, year_digits, &y)) {
+  if (!ParseFixedDigits(s, pos, year_digits, &y)) {
     return 0;
   }
   pos += year_digits;
@@ -59,7 +45,7 @@ size_t ParseDatePart(std::string_view s, int64_t* days) {
     while (pos + n < s.size() && n < 2 && s[pos + n] >= '0' && s[pos + n] <= '9') {
       ++n;
     }
-    if (n == 0 || !Digits(s, pos, n, v)) {
+    if (n == 0 || !ParseFixedDigits(s, pos, n, v)) {
       return false;
     }
     pos += n;
@@ -114,13 +100,13 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
   }
   ++pos;
   int64_t hh, mm, ss = 0;
-  if (!Digits(s, pos, 2, &hh) || pos + 2 >= s.size() || s[pos + 2] != ':' ||
-      !Digits(s, pos + 3, 2, &mm)) {
+  if (!ParseFixedDigits(s, pos, 2, &hh) || pos + 2 >= s.size() || s[pos + 2] != ':' ||
+      !ParseFixedDigits(s, pos + 3, 2, &mm)) {
     return std::nullopt;
   }
   pos += 5;
   if (pos < s.size() && s[pos] == ':') {
-    if (!Digits(s, pos + 1, 2, &ss)) {
+    if (!ParseFixedDigits(s, pos + 1, 2, &ss)) {
       return std::nullopt;
     }
     pos += 3;
@@ -158,7 +144,7 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
       // UTC
     } else if (zone[0] == '+' || zone[0] == '-') {
       int64_t zh, zm = 0;
-      if (!Digits(zone, 1, 2, &zh)) {
+      if (!ParseFixedDigits(zone, 1, 2, &zh)) {
         return std::nullopt;
       }
       size_t zp = 3;
@@ -166,7 +152,7 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
         ++zp;
       }
       if (zp < zone.size()) {
-        if (!Digits(zone, zp, 2, &zm) || zp + 2 != zone.size()) {
+        if (!ParseFixedDigits(zone, zp, 2, &zm) || zp + 2 != zone.size()) {
           return std::nullopt;
         }
       }
