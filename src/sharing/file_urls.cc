@@ -119,11 +119,27 @@ void AppendEncodedUrlPath(std::string& out, std::string_view path) {
   AppendPercentEncoded(out, path, true);
 }
 
+Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const TableInfo& table) {
+  Access access{table.store_keys, table.store_profile};
+  std::lock_guard<std::mutex> lock(mu_);
+  accesses_[table.location] = access;
+  return OpenLocked(table.location, access);
+}
+
 Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const std::string& location) {
   std::lock_guard<std::mutex> lock(mu_);
+  auto known = accesses_.find(location);
+  return OpenLocked(location, known == accesses_.end() ? Access{} : known->second);
+}
+
+Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::OpenLocked(
+    const std::string& location, const Access& access) {
   auto it = stores_.find(location);
-  if (it != stores_.end()) return it->second;
-  auto store = storage::OpenObjectStore(location, options_);
+  if (it != stores_.end() && it->second.access == access) return it->second.store;
+  storage::StoreOptions options = options_;
+  if (!access.keys.empty()) options.credentials = access.keys;
+  if (!access.profile.empty()) options.profile = access.profile;
+  auto store = storage::OpenObjectStore(location, options);
   if (!store) {
     // Locations come from the provider, never from clients; do not echo them back. A location
     // registered before locations were checked (issue 10) is a table that is not there.
@@ -133,7 +149,7 @@ Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const std::s
         "register it again");
   }
   std::shared_ptr<const storage::ObjectStore> shared(std::move(*store));
-  stores_.emplace(location, shared);
+  stores_[location] = Entry{access, shared};
   return shared;
 }
 
@@ -265,7 +281,7 @@ Result<http::Response> ServeSignedFile(const http::Request& request, const Share
   std::shared_ptr<const storage::ObjectStore> table_store;
   const storage::ObjectStore* store = cache;
   if (route == UrlRoute::kTableFile) {
-    LS_ASSIGN_OR_RETURN(table_store, stores.Get(table.location));
+    LS_ASSIGN_OR_RETURN(table_store, stores.Get(table));
     store = table_store.get();
   }
   if (store == nullptr || !IsLocalStore(*store)) return NotFound("No such file");

@@ -36,12 +36,35 @@ namespace lakeshare::sharing {
 class StoreCache {
  public:
   explicit StoreCache(storage::StoreOptions options) : options_(std::move(options)) {}
+  /// The store of `table`, opened with its storage credential (TableInfo::store_keys /
+  /// store_profile) when it has one, else with the server's options; reopened when the
+  /// credential changed. The credential is remembered for Get(location).
+  Result<std::shared_ptr<const storage::ObjectStore>> Get(const TableInfo& table);
+  /// The store of `location`, with the credential last given for it by Get(table) (the snapshot
+  /// cache opens stores by location, after the request resolved its table).
   Result<std::shared_ptr<const storage::ObjectStore>> Get(const std::string& location);
 
  private:
+  struct Access {
+    storage::AwsCredentials keys;
+    std::string profile;
+    bool operator==(const Access& o) const {
+      return keys.access_key_id == o.keys.access_key_id &&
+             keys.secret_access_key == o.keys.secret_access_key &&
+             keys.session_token == o.keys.session_token && profile == o.profile;
+    }
+  };
+  struct Entry {
+    Access access;
+    std::shared_ptr<const storage::ObjectStore> store;
+  };
+  Result<std::shared_ptr<const storage::ObjectStore>> OpenLocked(const std::string& location,
+                                                                 const Access& access);
+
   storage::StoreOptions options_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const storage::ObjectStore>> stores_;  // guarded by mu_
+  std::map<std::string, Entry> stores_;     // guarded by mu_
+  std::map<std::string, Access> accesses_;  // guarded by mu_; by location
 };
 
 /// What a partner is told when a shared table's storage fails (issue 10: "a table that breaks

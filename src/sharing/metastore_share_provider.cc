@@ -402,6 +402,14 @@ struct MetastoreShareProvider::Impl {
           return tl::unexpected<Error>(access.error());
         }
         t.governed = false;
+        continue;
+      }
+      if (const std::optional<catalog::AwsCredential>& c = access->credential) {
+        if (c->kind == catalog::kAwsAccessKey) {
+          t.info.store_keys = {c->access_key_id, c->secret_access_key, c->session_token};
+        } else {
+          t.info.store_profile = c->profile;
+        }
       }
     }
     return OkStatus();

@@ -40,7 +40,7 @@ Result<TableContext> ServiceCore::ResolveTable(const http::Request& request) con
   LS_ASSIGN_OR_RETURN(
       ctx.table, provider->GetTable(ctx.recipient, PathParam(request, "share"),
                                     PathParam(request, "schema"), PathParam(request, "table")));
-  LS_ASSIGN_OR_RETURN(ctx.store, stores.Get(ctx.table.location));
+  LS_ASSIGN_OR_RETURN(ctx.store, stores.Get(ctx.table));
   return ctx;
 }
 

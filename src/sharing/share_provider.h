@@ -27,6 +27,7 @@
 
 #include "common/result.h"
 #include "materialize/row_filter.h"
+#include "storage/sigv4.h"
 
 namespace lakeshare::sharing {
 
@@ -87,6 +88,12 @@ struct TableInfo {
   std::string id;  // stable UUID, unique within the share
   /// Where the Delta table lives: a local path, file:// or s3:// URI. Never sent to clients.
   std::string location;
+  /// The storage credential of the external location holding the table (metastore provider,
+  /// issue 10): S3 keys, or a profile of the server's AWS configuration, its store is opened
+  /// (and its URLs signed) with instead of the server's own. Empty: the server's own. Never sent
+  /// to clients nor logged.
+  storage::AwsCredentials store_keys;
+  std::string store_profile;
   /// The provider-side name when the table is shared under an alias (informational).
   std::optional<std::string> source_name;
   /// Time travel (version / timestamp / startingVersion) and, unless cdf_shared says otherwise,
