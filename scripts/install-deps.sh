@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config clang libclang-rt-14-dev clang-format clang-tidy
+  # llvm-symbolizer: file and line in ASan/UBSan reports (make test-asan, make fuzz)
+  llvm
   # libraries (see docs/DESIGN: one Debian package per dependency, nothing vendored)
   libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libexpected-dev
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev
