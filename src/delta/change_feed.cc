@@ -6,6 +6,7 @@
 #include "delta/log_segment.h"
 #include "delta/snapshot.h"
 #include "delta/table_features.h"
+#include "delta/table_properties_internal.h"
 
 namespace lakeshare::delta {
 
@@ -43,19 +44,6 @@ class CommitCollector : public ActionSink {
   std::vector<FileAction> cdc;
   std::vector<FileAction> data;
 };
-
-std::optional<int64_t> ConfigInt(const Metadata& m, std::string_view key) {
-  auto s = m.Config(key);
-  if (!s) {
-    return std::nullopt;
-  }
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || p != s->data() + s->size()) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 }  // namespace
 

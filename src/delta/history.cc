@@ -4,24 +4,12 @@
 #include <map>
 
 #include "delta/action_reader_internal.h"
+#include "delta/table_properties_internal.h"
 #include "delta/time_util.h"
 
 namespace lakeshare::delta {
 
 namespace {
-
-std::optional<int64_t> ConfigInt(const Metadata& m, std::string_view key) {
-  auto s = m.Config(key);
-  if (!s) {
-    return std::nullopt;
-  }
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || p != s->data() + s->size()) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 // Commits of the table that can be time-travelled to, with their file times made increasing.
 struct Timeline {

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "delta/action_reader_internal.h"
+#include "delta/table_properties_internal.h"
 
 namespace lakeshare::delta {
 
@@ -159,18 +160,6 @@ class SnapshotBuilder : public ActionSink {
 
 namespace {
 
-std::optional<int64_t> ParseInt(std::optional<std::string> s) {
-  if (!s) {
-    return std::nullopt;
-  }
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || p != s->data() + s->size()) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp,
                       SnapshotBuilder& b, LoadStats& stats) {
   b.sidecars_.clear();
@@ -227,7 +216,7 @@ Result<int64_t> CommitTimestamp(const storage::ObjectStore& store, const TableFe
     // *In-Commit Timestamps*: "For commits with version >=
     // delta.inCommitTimestampEnablementVersion, readers should use the inCommitTimestamp field of
     // the commitInfo action."
-    auto enabled_at = ParseInt(metadata.Config("delta.inCommitTimestampEnablementVersion"));
+    auto enabled_at = ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion");
     if (!enabled_at || version >= *enabled_at) {
       if (commit_info && commit_info->in_commit_timestamp) {
         return *commit_info->in_commit_timestamp;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "parquet/schema.h"
 
 namespace lakeshare::parquet {
 
@@ -21,6 +22,28 @@ inline int BitWidth(uint64_t max_value) {
     max_value >>= 1;
   }
   return w;
+}
+
+/// Bytes of one value of `leaf` in memory and in PLAIN encoding (0 for BYTE_ARRAY; 1 for
+/// BOOLEAN, which PLAIN packs 8 to a byte).
+inline size_t FixedWidth(const SchemaNode& leaf) {
+  switch (leaf.physical) {
+    case PhysicalType::kBoolean:
+      return 1;
+    case PhysicalType::kInt32:
+    case PhysicalType::kFloat:
+      return 4;
+    case PhysicalType::kInt64:
+    case PhysicalType::kDouble:
+      return 8;
+    case PhysicalType::kInt96:
+      return 12;
+    case PhysicalType::kFixedLenByteArray:
+      return static_cast<size_t>(leaf.type_length);
+    case PhysicalType::kByteArray:
+      return 0;
+  }
+  return 0;
 }
 
 /// Read a ULEB128 varint; false when the buffer ends first or it exceeds 64 bits.

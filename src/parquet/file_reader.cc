@@ -151,21 +151,9 @@ class ChunkDecoder {
   Status DecodeDeltaLength(Cursor c, size_t n, const std::shared_ptr<const void>& owner);
   Status DecodeDeltaByteArray(Cursor c, size_t n);
 
+  // Bytes of one fixed-width value (0 for booleans, which are bit-packed, and BYTE_ARRAY).
   size_t ValueWidth() const {
-    switch (leaf_.physical) {
-      case PhysicalType::kInt32:
-      case PhysicalType::kFloat:
-        return 4;
-      case PhysicalType::kInt64:
-      case PhysicalType::kDouble:
-        return 8;
-      case PhysicalType::kInt96:
-        return 12;
-      case PhysicalType::kFixedLenByteArray:
-        return static_cast<size_t>(leaf_.type_length);
-      default:
-        return 0;
-    }
+    return leaf_.physical == PhysicalType::kBoolean ? 0 : FixedWidth(leaf_);
   }
 
   const std::string& file_;

@@ -16,6 +16,7 @@
 
 #include "common/result.h"
 #include "parquet/column_reader.h"
+#include "parquet/encoding_internal.h"
 #include "parquet/file_writer.h"
 #include "parquet/schema.h"
 #include "parquet/thrift_internal.h"
@@ -34,27 +35,6 @@ inline void AppendLe32(uint32_t v, std::string* out) {
   char b[4];
   std::memcpy(b, &v, 4);
   out->append(b, 4);
-}
-
-/// Fixed byte width of a value (0 for BYTE_ARRAY).
-inline size_t FixedWidth(const SchemaNode& leaf) {
-  switch (leaf.physical) {
-    case PhysicalType::kBoolean:
-      return 1;
-    case PhysicalType::kInt32:
-    case PhysicalType::kFloat:
-      return 4;
-    case PhysicalType::kInt64:
-    case PhysicalType::kDouble:
-      return 8;
-    case PhysicalType::kInt96:
-      return 12;
-    case PhysicalType::kFixedLenByteArray:
-      return static_cast<size_t>(leaf.type_length);
-    case PhysicalType::kByteArray:
-      return 0;
-  }
-  return 0;
 }
 
 /// The bytes of value i as stored in memory (the dictionary's key, PLAIN's payload for fixed
