@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
+#include <variant>
 
 #include "auth/ip_access_list.h"
 
@@ -24,40 +25,54 @@ Result<double> ParseNumber(std::string_view text, std::string_view flag) {
   return value;
 }
 
+// One flag of AddLimitFlags: its name, the LimitFlags field it sets and its help.
+struct LimitFlag {
+  const char* name;
+  std::variant<size_t LimitFlags::*, int64_t LimitFlags::*, std::string LimitFlags::*> field;
+  const char* help;
+};
+
+const LimitFlag kLimitFlags[] = {
+    {"--max-connections", &LimitFlags::max_connections,
+     "Open client connections at most (default 10000); near it, connections that "
+     "have sent no request the longest are closed to make room"},
+    {"--max-connections-per-address", &LimitFlags::max_connections_per_address,
+     "Open connections from one client address at most, IPv6 counted per /64 "
+     "(default 256; 0: no limit; --trusted-proxy addresses are exempt)"},
+    {"--head-timeout-seconds", &LimitFlags::head_timeout_seconds,
+     "A new connection must send a complete request head within this time "
+     "(default 10)"},
+    {"--rate-limit-per-address", &LimitFlags::rate_per_address,
+     "RATE[:BURST] requests per second from one client address, checked before "
+     "authentication (default 1000:2000; 0: off); over it: 429 + Retry-After"},
+    {"--rate-limit-per-recipient", &LimitFlags::rate_per_recipient,
+     "RATE[:BURST] requests per second of one recipient, whatever its addresses "
+     "(default 100:300; 0: off); over it: 429 + Retry-After"},
+    {"--health-listen", &LimitFlags::health_listen,
+     "HOST:PORT of a second listener serving only /healthz, /readyz and /metrics "
+     "(for load balancers and monitoring; default: none)"},
+    {"--audit-retention-days", &LimitFlags::audit_retention_days,
+     "Delete audit events older than this many days, hourly (default 0: keep them "
+     "forever; with --data-dir)"},
+    {"--audit-export-dir", &LimitFlags::audit_export_dir,
+     "Export audit events to JSONL files in this folder before retention deletes "
+     "them (with --audit-retention-days)"},
+    {"--audit-refusal-window-seconds", &LimitFlags::audit_refusal_window_seconds,
+     "Anonymous refused requests from one address are counted into one audit event "
+     "per window of this many seconds (default 60; 0: one event per refusal, "
+     "which lets a flood grow the metastore without bound)"},
+    {"--audit-queue-max", &LimitFlags::audit_queue_max,
+     "Audit events waiting for the metastore at most (default 100000); beyond it "
+     "the oldest are dropped, counted and the count recorded"},
+};
+
 }  // namespace
 
 void AddLimitFlags(CLI::App& serve, LimitFlags& flags) {
-  serve.add_option("--max-connections", flags.max_connections,
-                   "Open client connections at most (default 10000); near it, connections that "
-                   "have sent no request the longest are closed to make room");
-  serve.add_option("--max-connections-per-address", flags.max_connections_per_address,
-                   "Open connections from one client address at most, IPv6 counted per /64 "
-                   "(default 256; 0: no limit; --trusted-proxy addresses are exempt)");
-  serve.add_option("--head-timeout-seconds", flags.head_timeout_seconds,
-                   "A new connection must send a complete request head within this time "
-                   "(default 10)");
-  serve.add_option("--rate-limit-per-address", flags.rate_per_address,
-                   "RATE[:BURST] requests per second from one client address, checked before "
-                   "authentication (default 1000:2000; 0: off); over it: 429 + Retry-After");
-  serve.add_option("--rate-limit-per-recipient", flags.rate_per_recipient,
-                   "RATE[:BURST] requests per second of one recipient, whatever its addresses "
-                   "(default 100:300; 0: off); over it: 429 + Retry-After");
-  serve.add_option("--health-listen", flags.health_listen,
-                   "HOST:PORT of a second listener serving only /healthz, /readyz and /metrics "
-                   "(for load balancers and monitoring; default: none)");
-  serve.add_option("--audit-retention-days", flags.audit_retention_days,
-                   "Delete audit events older than this many days, hourly (default 0: keep them "
-                   "forever; with --data-dir)");
-  serve.add_option("--audit-export-dir", flags.audit_export_dir,
-                   "Export audit events to JSONL files in this folder before retention deletes "
-                   "them (with --audit-retention-days)");
-  serve.add_option("--audit-refusal-window-seconds", flags.audit_refusal_window_seconds,
-                   "Anonymous refused requests from one address are counted into one audit event "
-                   "per window of this many seconds (default 60; 0: one event per refusal, "
-                   "which lets a flood grow the metastore without bound)");
-  serve.add_option("--audit-queue-max", flags.audit_queue_max,
-                   "Audit events waiting for the metastore at most (default 100000); beyond it "
-                   "the oldest are dropped, counted and the count recorded");
+  for (const LimitFlag& flag : kLimitFlags) {
+    std::visit([&](auto field) { serve.add_option(flag.name, flags.*field, flag.help); },
+               flag.field);
+  }
 }
 
 Result<http::RateLimit> ParseRateLimit(std::string_view text, std::string_view flag) {

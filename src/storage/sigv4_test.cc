@@ -129,30 +129,33 @@ TEST(SigV4Test, AwsExamplePutObject) {
             "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 }
 
-// Example: GET Bucket Lifecycle (a sub-resource query parameter with an empty value).
-TEST(SigV4Test, AwsExampleGetBucketLifecycle) {
+// The two examples of GET on the bucket with a query: GET Bucket Lifecycle (a sub-resource
+// parameter with an empty value) and Get Bucket (List Objects) with max-keys and prefix.
+TEST(SigV4Test, AwsExamplesOfBucketQueries) {
+  struct Example {
+    std::string name;
+    QueryList query;
+    std::string signature;
+  };
+  const Example examples[] = {
+      {"lifecycle",
+       {{"lifecycle", ""}},
+       "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"},
+      {"list objects",
+       {{"max-keys", "2"}, {"prefix", "J"}},
+       "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"},
+  };
   SigV4Signer signer(kExampleCredentials, "us-east-1");
-  SigV4Request request;
-  request.host = "examplebucket.s3.amazonaws.com";
-  request.path = "/";
-  request.query = {{"lifecycle", ""}};
-  auto signed_request = signer.Sign(request, ExampleTime());
-  ASSERT_TRUE(signed_request.has_value()) << signed_request.error().ToString();
-  EXPECT_EQ(signed_request->signature,
-            "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
-}
-
-// Example: Get Bucket (List Objects) with max-keys and prefix.
-TEST(SigV4Test, AwsExampleListObjects) {
-  SigV4Signer signer(kExampleCredentials, "us-east-1");
-  SigV4Request request;
-  request.host = "examplebucket.s3.amazonaws.com";
-  request.path = "/";
-  request.query = {{"max-keys", "2"}, {"prefix", "J"}};
-  auto signed_request = signer.Sign(request, ExampleTime());
-  ASSERT_TRUE(signed_request.has_value()) << signed_request.error().ToString();
-  EXPECT_EQ(signed_request->signature,
-            "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
+  for (const Example& example : examples) {
+    SCOPED_TRACE(example.name);
+    SigV4Request request;
+    request.host = "examplebucket.s3.amazonaws.com";
+    request.path = "/";
+    request.query = example.query;
+    auto signed_request = signer.Sign(request, ExampleTime());
+    ASSERT_TRUE(signed_request.has_value()) << signed_request.error().ToString();
+    EXPECT_EQ(signed_request->signature, example.signature);
+  }
 }
 
 // Example of "Authenticating Requests: Using Query Parameters": a URL for GET /test.txt valid 24
