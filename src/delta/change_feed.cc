@@ -45,6 +45,55 @@ class CommitCollector : public ActionSink {
   std::vector<FileAction> data;
 };
 
+// The commits [start, end] of the listing; every one must still be in the log.
+Result<std::vector<const CommitRef*>> CommitRange(const LogListing& listing, Version start,
+                                                  Version end) {
+  std::vector<const CommitRef*> range;
+  auto it = std::lower_bound(listing.commits.begin(), listing.commits.end(), start,
+                             [](const CommitRef& c, Version v) { return c.version < v; });
+  for (Version v = start; v <= end; ++v, ++it) {
+    if (it == listing.commits.end() || it->version != v) {
+      if (listing.commits.empty() || v < listing.commits.front().version) {
+        return NotFound(
+            "Changes from version {} are no longer available: the log's earliest commit is {}",
+            start, listing.commits.empty() ? -1 : listing.commits.front().version);
+      }
+      return CorruptError("Delta log is missing commit {} (_delta_log/{}.json)", v,
+                          VersionPrefix(v));
+    }
+    range.push_back(&*it);
+  }
+  return range;
+}
+
+// File times made strictly increasing the way history.cc does (BuildTimeline): from the
+// earliest reconstructable commit (version 0, else the earliest checkpoint), each commit whose
+// file time is not after its predecessor's counts as one millisecond later.
+std::vector<int64_t> MonotonicCommitTimes(const LogListing& listing,
+                                          const std::vector<const CommitRef*>& range, Version start,
+                                          Version end) {
+  std::vector<int64_t> monotonic_ms;
+  monotonic_ms.reserve(range.size());
+  Version earliest = 0;
+  const bool has_zero = listing.commits.front().version == 0;
+  if (!has_zero && !listing.checkpoints.empty()) earliest = listing.checkpoints.front().version;
+  int64_t prev = INT64_MIN;
+  for (const CommitRef& c : listing.commits) {
+    if (c.version > end) break;
+    if (c.version < earliest) continue;
+    int64_t ms = c.file.last_modified_ms;
+    if (prev != INT64_MIN && ms <= prev) ms = prev + 1;
+    prev = ms;
+    if (c.version >= start) monotonic_ms.push_back(ms);
+  }
+  // Commits before the earliest checkpoint of a log without version 0 keep their file times.
+  while (monotonic_ms.size() < range.size()) {
+    monotonic_ms.insert(monotonic_ms.begin(),
+                        range[range.size() - monotonic_ms.size() - 1]->file.last_modified_ms);
+  }
+  return monotonic_ms;
+}
+
 }  // namespace
 
 Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
@@ -74,46 +123,8 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
     return InvalidArgument("The ending version {} is after the latest table version {}", end,
                            latest);
   }
-  // Every commit of the range must still be in the log.
-  std::vector<const CommitRef*> range;
-  auto it = std::lower_bound(listing.commits.begin(), listing.commits.end(), start,
-                             [](const CommitRef& c, Version v) { return c.version < v; });
-  for (Version v = start; v <= end; ++v, ++it) {
-    if (it == listing.commits.end() || it->version != v) {
-      if (listing.commits.empty() || v < listing.commits.front().version) {
-        return NotFound(
-            "Changes from version {} are no longer available: the log's earliest commit is {}",
-            start, listing.commits.empty() ? -1 : listing.commits.front().version);
-      }
-      return CorruptError("Delta log is missing commit {} (_delta_log/{}.json)", v,
-                          VersionPrefix(v));
-    }
-    range.push_back(&*it);
-  }
-  // File times made strictly increasing the way history.cc does (BuildTimeline): from the
-  // earliest reconstructable commit (version 0, else the earliest checkpoint), each commit whose
-  // file time is not after its predecessor's counts as one millisecond later.
-  std::vector<int64_t> monotonic_ms;
-  monotonic_ms.reserve(range.size());
-  {
-    Version earliest = 0;
-    const bool has_zero = listing.commits.front().version == 0;
-    if (!has_zero && !listing.checkpoints.empty()) earliest = listing.checkpoints.front().version;
-    int64_t prev = INT64_MIN;
-    for (const CommitRef& c : listing.commits) {
-      if (c.version > end) break;
-      if (c.version < earliest) continue;
-      int64_t ms = c.file.last_modified_ms;
-      if (prev != INT64_MIN && ms <= prev) ms = prev + 1;
-      prev = ms;
-      if (c.version >= start) monotonic_ms.push_back(ms);
-    }
-    // Commits before the earliest checkpoint of a log without version 0 keep their file times.
-    while (monotonic_ms.size() < range.size()) {
-      monotonic_ms.insert(monotonic_ms.begin(),
-                          range[range.size() - monotonic_ms.size() - 1]->file.last_modified_ms);
-    }
-  }
+  LS_ASSIGN_OR_RETURN(std::vector<const CommitRef*> range, CommitRange(listing, start, end));
+  const std::vector<int64_t> monotonic_ms = MonotonicCommitTimes(listing, range, start, end);
   // The metadata in effect at the start of the range.
   SnapshotOptions snap_options;
   snap_options.version = start;
