@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "admin/management_service.h"
+#include "admin/uc_error.h"
 #include "app/audit_hooks.h"
 #include "app/federation_setup.h"
 #include "app/governance_setup.h"
@@ -84,22 +85,6 @@ void PrintHealthListener(const HealthListener* health, const std::string& listen
     std::printf("health listener on %s:%u (/healthz, /readyz, /metrics)\n",
                 listen.substr(0, listen.rfind(':')).c_str(), static_cast<unsigned>(health->port()));
   }
-}
-
-/// The reply for an Error: the protocol's body, but Unity Catalog's {error_code, message} shape
-/// on management routes, also for refusals made before a handler runs (a missing or wrong token,
-/// an unknown route, a rate limit).
-http::Response PlatformErrorReply(const http::Request& request, const Error& error) {
-  http::Response response = http::ErrorResponse(error, request.request_id());
-  if (request.path().rfind("/api/", 0) == 0) {
-    nlohmann::json body = nlohmann::json::parse(response.body(), nullptr, false);
-    if (body.is_object() && body.contains("errorCode")) {
-      body["error_code"] = body["errorCode"];
-      body.erase("errorCode");
-      response.set_body(body.dump());
-    }
-  }
-  return response;
 }
 
 int RunServe(const std::string& config_path, const std::string& listen_override,
@@ -394,15 +379,32 @@ int RunPlatform(const PlatformFlags& flags) {
   web::ActivationPageOptions page_options;
   page_options.sharing_endpoint = sharing_options.endpoint;
   if (auto st = web::RegisterActivationPage(router, page_options); !st) return Fail(st.error());
-  sharing::SharingService* sharing_service = service->get();
+  // Route groups: the protocol (recipients, its error shape) and the management API (principals,
+  // Unity Catalog's error shape, also for refusals before a handler runs); the rest (health) is
+  // public, in the protocol's shape.
   admin::ManagementService* management_service = management->get();
-  router.SetAuthenticator([sharing_service, management_service](http::Request& request) {
-    const std::string& path = request.path();
-    if (path.rfind("/api/", 0) == 0) return management_service->Authenticate(request);
-    return sharing_service->Authenticate(request);
-  });
-  router.SetErrorRenderer(PlatformErrorReply);
-  auto request_limits = InstallRequestLimits(flags.limits, router, metrics, PlatformErrorReply);
+  if (auto st = router.Mount({sharing_options.endpoint},
+                             {.name = "sharing",
+                              .authenticator = (*service)->MakeAuthenticator(),
+                              .error_renderer = nullptr});
+      !st) {
+    return Fail(st.error());
+  }
+  if (auto st = router.Mount(
+          {"/api"}, {.name = "management",
+                     .authenticator = [management_service](http::Request& request) {
+                       return management_service->Authenticate(request);
+                     },
+                     .error_renderer = [](const http::Request& request, const Error& error) {
+                       return admin::UcErrorResponse(error, request.request_id());
+                     }});
+      !st) {
+    return Fail(st.error());
+  }
+  auto request_limits = InstallRequestLimits(
+      flags.limits, router, metrics, [&router](const http::Request& request, const Error& error) {
+        return router.RenderError(request, error);
+      });
   if (!request_limits) return Fail(request_limits.error());
   router.Use(MakeDurableAuditMiddleware(&audit));
   router.AddCompletionHook(MakeAuditCompletionHook(&audit));

@@ -171,7 +171,22 @@ std::string NewRequestId() {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(words), sizeof(words)));
 }
 
-Router::Router() = default;
+/// The segments of a literal route pattern or path ("/a/b/" -> a, b).
+static std::vector<std::string> SegmentsOf(std::string_view path) {
+  std::vector<std::string> out;
+  std::string_view rest = path.substr(path.empty() ? 0 : 1);
+  if (!rest.empty() && rest.back() == '/') {
+    rest.remove_suffix(1);
+  }
+  if (!rest.empty()) {
+    for (std::string_view part : Split(rest, '/')) {
+      out.emplace_back(part);
+    }
+  }
+  return out;
+}
+
+Router::Router() : groups_(1) {}
 Router::~Router() = default;
 
 Status Router::Handle(std::string_view method, std::string_view pattern, Handler handler,
@@ -206,8 +221,76 @@ void Router::UseBeforeRouting(Middleware middleware) {
   early_middlewares_.push_back(std::move(middleware));
 }
 
+Status Router::Mount(const std::vector<std::string>& prefixes, RouteGroup group) {
+  if (prefixes.empty()) {
+    return InvalidArgument("Route group '{}' needs at least one path prefix", group.name);
+  }
+  std::vector<Mounted> added;
+  for (const std::string& prefix : prefixes) {
+    LS_ASSIGN_OR_RETURN(std::vector<PatternSegment> segments, ParsePattern(prefix));
+    Mounted mounted{{}, groups_.size()};
+    for (PatternSegment& segment : segments) {
+      if (segment.kind != SegmentKind::kLiteral) {
+        return InvalidArgument("Route group prefix '{}' must be literal", prefix);
+      }
+      mounted.prefix.push_back(std::move(segment.text));
+    }
+    auto same = [&](const Mounted& other) { return other.prefix == mounted.prefix; };
+    if (std::any_of(mounted_.begin(), mounted_.end(), same) ||
+        std::any_of(added.begin(), added.end(), same)) {
+      return MakeError(ErrorCode::kAlreadyExists,
+                       fmt::format("A route group is already mounted at '{}'", prefix));
+    }
+    added.push_back(std::move(mounted));
+  }
+  groups_.push_back(std::move(group));
+  for (Mounted& mounted : added) {
+    mounted_.push_back(std::move(mounted));
+  }
+  return OkStatus();
+}
+
+const RouteGroup& Router::GroupOfSegments(const std::vector<std::string>& segments,
+                                          size_t count) const {
+  const Mounted* best = nullptr;
+  for (const Mounted& mounted : mounted_) {
+    if (mounted.prefix.size() > count ||
+        !std::equal(mounted.prefix.begin(), mounted.prefix.end(), segments.begin())) {
+      continue;
+    }
+    if (best == nullptr || mounted.prefix.size() > best->prefix.size()) {
+      best = &mounted;
+    }
+  }
+  return groups_[best != nullptr ? best->group : 0];
+}
+
+const RouteGroup& Router::GroupOf(const Request& request) const {
+  if (!request.route().empty()) {
+    std::vector<std::string> pattern = SegmentsOf(request.route());
+    return GroupOfSegments(pattern, pattern.size());
+  }
+  const std::vector<std::string>& segments = request.path_segments();
+  size_t count = segments.size();
+  if (count > 0 && segments.back().empty()) {
+    --count;  // trailing '/'
+  }
+  return GroupOfSegments(segments, count);
+}
+
+std::string_view Router::GroupNameOf(std::string_view path) const {
+  std::vector<std::string> segments = SegmentsOf(path);
+  return GroupOfSegments(segments, segments.size()).name;
+}
+
+Response Router::RenderError(const Request& request, const Error& error) const {
+  const RouteGroup& group = GroupOf(request);
+  return group.error_renderer ? group.error_renderer(request, error)
+                              : ErrorResponse(error, request.request_id());
+}
+
 void Router::SetAuthenticator(Authenticator authenticator) {
-  authenticator_ = std::move(authenticator);
+  groups_[0].authenticator = std::move(authenticator);
 }
 
 void Router::AddCompletionHook(CompletionHook hook) {
@@ -243,81 +326,91 @@ Response Router::Dispatch(Request& request) const {
                                                                              : NewRequestId());
 
   // 1b-5. Early middlewares, then routing, authentication, middlewares and the handler.
-  const Handler rest = [&](Request&) -> Result<Response> {
-    // 2. Routing.
-    const std::vector<std::string>& segments = request.path_segments();
-    size_t count = segments.size();
-    if (count > 0 && segments.back().empty()) {
-      --count;  // trailing '/'
-    }
-    const bool is_head = request.method() == "HEAD";
-    const Route* best = nullptr;      // exact method
-    const Route* best_get = nullptr;  // GET, for HEAD
-    std::vector<Field> best_params;
-    std::vector<Field> best_get_params;
-    std::set<std::string> allowed;
-    std::vector<Field> params;
-    for (const Route& route : routes_) {
-      if (!route.Match(segments, count, &params)) {
-        continue;
-      }
-      allowed.insert(route.method);
-      if (route.method == request.method()) {
-        if (best == nullptr || route.MoreSpecificThan(*best)) {
-          best = &route;
-          best_params = params;
-        }
-      } else if (is_head && route.method == "GET") {
-        if (best_get == nullptr || route.MoreSpecificThan(*best_get)) {
-          best_get = &route;
-          best_get_params = params;
-        }
-      }
-    }
-    if (best == nullptr && best_get != nullptr) {
-      best = best_get;
-      best_params = std::move(best_get_params);
-    }
-    if (best == nullptr) {
-      if (allowed.empty()) {
-        return NotFound("No endpoint at '{}'", request.path());
-      }
-      if (allowed.count("GET") > 0) {
-        allowed.insert("HEAD");
-      }
-      std::string allow;
-      for (const std::string& method : allowed) {
-        if (!allow.empty()) {
-          allow += ", ";
-        }
-        allow += method;
-      }
-      Response response = StatusErrorResponse(
-          405, "METHOD_NOT_ALLOWED",
-          fmt::format("Method {} is not allowed on '{}'", request.method(), request.path()));
-      response.SetHeader("Allow", std::move(allow));
-      return response;
-    }
-    request.SetRoute(best->pattern, std::move(best_params), best->options.log_path);
-
-    // 3. Authentication.
-    if (best->options.authenticate && authenticator_) {
-      LS_RETURN_IF_ERROR(authenticator_(request));
-    }
-    // 4-5. Middlewares and handler.
-    return RunChain(0, request, best->handler);
-  };
+  const Handler rest = [this](Request& r) { return RouteAndRun(r); };
   Result<Response> result = RunEarly(0, request, rest);
 
-  // 6. Error mapping.
-  Response response = result            ? std::move(*result)
-                      : error_renderer_ ? error_renderer_(request, result.error())
-                                        : ErrorResponse(result.error(), request.request_id());
+  // 6. Error mapping, in the shape of the request's group.
+  Response response = result ? std::move(*result) : RenderError(request, result.error());
   response.SetHeader("X-Request-Id", request.request_id());
   return response;
 }
 
-void Router::SetErrorRenderer(ErrorRenderer renderer) { error_renderer_ = std::move(renderer); }
+Result<Response> Router::RouteAndRun(Request& request) const {
+  // 2. Routing.
+  const std::vector<std::string>& segments = request.path_segments();
+  size_t count = segments.size();
+  if (count > 0 && segments.back().empty()) {
+    --count;  // trailing '/'
+  }
+  const bool is_head = request.method() == "HEAD";
+  const Route* best = nullptr;      // exact method
+  const Route* best_get = nullptr;  // GET, for HEAD
+  std::vector<Field> best_params;
+  std::vector<Field> best_get_params;
+  std::set<std::string> allowed;
+  std::vector<Field> params;
+  for (const Route& route : routes_) {
+    if (!route.Match(segments, count, &params)) {
+      continue;
+    }
+    allowed.insert(route.method);
+    if (route.method == request.method()) {
+      if (best == nullptr || route.MoreSpecificThan(*best)) {
+        best = &route;
+        best_params = params;
+      }
+    } else if (is_head && route.method == "GET") {
+      if (best_get == nullptr || route.MoreSpecificThan(*best_get)) {
+        best_get = &route;
+        best_get_params = params;
+      }
+    }
+  }
+  if (best == nullptr && best_get != nullptr) {
+    best = best_get;
+    best_params = std::move(best_get_params);
+  }
+  if (best == nullptr) {
+    if (allowed.empty()) {
+      return NotFound("No endpoint at '{}'", request.path());
+    }
+    if (allowed.count("GET") > 0) {
+      allowed.insert("HEAD");
+    }
+    std::string allow;
+    for (const std::string& method : allowed) {
+      if (!allow.empty()) {
+        allow += ", ";
+      }
+      allow += method;
+    }
+    Response response = StatusErrorResponse(
+        405, "METHOD_NOT_ALLOWED",
+        fmt::format("Method {} is not allowed on '{}'", request.method(), request.path()));
+    response.SetHeader("Allow", std::move(allow));
+    return response;
+  }
+  request.SetRoute(best->pattern, std::move(best_params), best->options.log_path);
+
+  // 3. Authentication, by the route's group.
+  if (best->options.authenticate) {
+    const RouteGroup& group = GroupOfSegments(SegmentsOf(best->pattern), best->segments.size());
+    if (group.authenticator) {
+      LS_RETURN_IF_ERROR(group.authenticator(request));
+    } else if (mounted_.size() > 0) {
+      return MakeError(ErrorCode::kInternal,
+                       fmt::format("Route {} {} wants authentication but its group '{}' has no "
+                                   "authenticator",
+                                   best->method, best->pattern, group.name));
+    }
+  }
+  // 4-5. Middlewares and handler.
+  return RunChain(0, request, best->handler);
+}
+
+void Router::SetErrorRenderer(ErrorRenderer renderer) {
+  groups_[0].error_renderer = std::move(renderer);
+}
 
 void Router::SetClientAddressResolver(ClientAddressResolver resolver) {
   client_address_ = std::move(resolver);

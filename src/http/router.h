@@ -12,13 +12,25 @@
 //   2. routing: no pattern matches -> 404, a pattern matches but not the method -> 405 + Allow;
 //      HEAD runs the HEAD route if there is one, otherwise the GET route (the server drops the
 //      body);
-//   3. authentication hook, for routes with RouteOptions::authenticate (the default);
+//   3. authentication: the authenticator of the route's group (see below), for routes with
+//      RouteOptions::authenticate (the default);
 //   4. middlewares in the order of Use() (the first is outermost);
 //   5. the handler;
-//   6. error mapping: any Error returned by 2-5 becomes the protocol's JSON error reply
-//      (error_response.h);
+//   6. error mapping: any Error returned by 1b-5 becomes an error reply, rendered by the group's
+//      error renderer (default: the protocol's JSON body, error_response.h);
 //   7. after the response went out (or failed), the server logs one JSON access line, updates
 //      the metrics and calls the completion hooks (audit) with the final status and outcome.
+//
+// Route groups: each API mounts its path prefixes with its own authenticator and error renderer
+// (Mount): the sharing protocol under its endpoint, the management API under /api. A matched
+// route belongs to the group with the longest prefix of its pattern; a request that matches no
+// route (404, 405) or is refused before routing (1b) to the group with the longest prefix of its
+// path, so an unknown management path or a management request refused by a rate limit is
+// answered in the management API's error shape. Prefixes match whole segments ("/api" holds
+// "/api" and "/api/x", not "/apis"). Everything under no mounted prefix belongs to the root group
+// (SetAuthenticator, SetErrorRenderer). Fail closed: once a group is mounted, a route that wants
+// authentication in a group without an authenticator is refused (500, a wiring bug), never
+// served unauthenticated.
 //
 // Patterns are absolute paths whose segments are literals, "{name}" (one segment) or, last only,
 // "{name...}" (the rest of the path). Literal beats parameter at the first segment where two
@@ -42,12 +54,17 @@
 //         LS_ASSIGN_OR_RETURN(auto lines, service.Query(request));  // validates, may fail: 4xx
 //         return http::Response::Ndjson([lines]() { return lines->Next(); });  // lazy lines
 //       }));
-//   router.SetAuthenticator([&auth](http::Request& request) -> Status {
-//     LS_ASSIGN_OR_RETURN(auto recipient, auth.Authenticate(request.Header("Authorization")));
-//     request.set_principal(recipient.name);
-//     request.set_identity(recipient);
-//     return OkStatus();
-//   });
+//   LS_RETURN_IF_ERROR(router.Mount({"/delta-sharing"}, {
+//       .name = "sharing",
+//       .authenticator = [&auth](http::Request& request) -> Status {
+//         LS_ASSIGN_OR_RETURN(auto recipient, auth.Authenticate(request.Header("Authorization")));
+//         request.set_principal(recipient.name);
+//         request.set_identity(recipient);
+//         return OkStatus();
+//       }}));
+//   LS_RETURN_IF_ERROR(router.Mount({"/api"}, {.name = "management",
+//                                              .authenticator = admin_auth,
+//                                              .error_renderer = UcErrorReply}));
 //   router.AddCompletionHook([&audit](const http::Completion& c) { audit.Enqueue(c); });
 #pragma once
 
@@ -104,6 +121,18 @@ using ErrorRenderer = std::function<Response(const Request& request, const Error
 /// Step 0: the client's address for a request (its remote_address is still the TCP peer).
 using ClientAddressResolver = std::function<std::string(const Request& request)>;
 
+/// How the routes under some path prefixes authenticate and render their errors.
+struct RouteGroup {
+  /// For logs and tests ("sharing", "management").
+  std::string name;
+  /// Step 3 for the group's routes with RouteOptions::authenticate; null: the group has only
+  /// public routes (a mounted group refuses any other, see the pipeline above).
+  Authenticator authenticator;
+  /// Step 6 for the group's errors, refusals before a handler ran included; null: ErrorResponse
+  /// (the protocol's body).
+  ErrorRenderer error_renderer;
+};
+
 class Router {
  public:
   Router();
@@ -121,12 +150,21 @@ class Router {
   void Use(Middleware middleware);
   /// Add a step-1b middleware (see the pipeline above).
   void UseBeforeRouting(Middleware middleware);
+  /// Mount `group` at each of `prefixes` (literal absolute paths, e.g. "/api"; see "Route
+  /// groups" above). kInvalidArgument for a malformed or non-literal prefix or none,
+  /// kAlreadyExists when a prefix is mounted already.
+  Status Mount(const std::vector<std::string>& prefixes, RouteGroup group);
+  /// The root group's authenticator (routes under no mounted prefix).
   void SetAuthenticator(Authenticator authenticator);
   void AddCompletionHook(CompletionHook hook);
-  /// Replace step 6's rendering of errors (default: ErrorResponse, the protocol's body). Lets an
-  /// API with its own error shape (the management API's {"error_code", "message"}) answer
-  /// refusals that happen before its handlers run, such as a bad token, in that shape.
+  /// The root group's error renderer (default: ErrorResponse, the protocol's body).
   void SetErrorRenderer(ErrorRenderer renderer);
+  /// The reply for `error` in the shape of the request's group (its route's once routed, else
+  /// its path's): for middlewares that answer refusals themselves (a rate limit's 429).
+  Response RenderError(const Request& request, const Error& error) const;
+  /// The name of the group that serves `path` (a request path or a route pattern); "" for the
+  /// root group.
+  std::string_view GroupNameOf(std::string_view path) const;
   /// Set step 0 (see the pipeline above); unset, remote_address stays the TCP peer.
   void SetClientAddressResolver(ClientAddressResolver resolver);
 
@@ -141,13 +179,24 @@ class Router {
 
  private:
   struct Route;
+  struct Mounted {
+    std::vector<std::string> prefix;  // literal segments
+    size_t group = 0;                 // index in groups_
+  };
   std::vector<Route> routes_;
   std::vector<Middleware> middlewares_;
   std::vector<Middleware> early_middlewares_;
-  Authenticator authenticator_;
+  std::vector<RouteGroup> groups_;  // [0] is the root group
+  std::vector<Mounted> mounted_;
   std::vector<CompletionHook> completion_hooks_;
-  ErrorRenderer error_renderer_;
   ClientAddressResolver client_address_;
+
+  /// The group of decoded path segments (longest mounted prefix, else the root group).
+  const RouteGroup& GroupOfSegments(const std::vector<std::string>& segments, size_t count) const;
+  /// The group of a request: its route's pattern once routed, else its path.
+  const RouteGroup& GroupOf(const Request& request) const;
+  /// Steps 2-5.
+  Result<Response> RouteAndRun(Request& request) const;
 
   Result<Response> RunChain(size_t index, Request& request, const Handler& handler) const;
   Result<Response> RunEarly(size_t index, Request& request, const Handler& rest) const;

@@ -148,6 +148,136 @@ TEST(RouterTest, ErrorRendererShapesRefusalsBeforeAndInsideHandlers) {
   EXPECT_EQ(missing.body(), R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})");
 }
 
+/// A group's authenticator: accepts "Bearer <want>" and names the principal after the group.
+Authenticator TokenAuth(std::string want, std::string who) {
+  return [want, who](Request& request) -> Status {
+    const std::string* header = request.Header("Authorization");
+    if (header == nullptr || *header != "Bearer " + want) {
+      return Errorf(ErrorCode::kUnauthenticated, "bad token for {}", who);
+    }
+    request.set_principal(who);
+    return OkStatus();
+  };
+}
+
+Response UcShape(const Request& request, const Error& error) {
+  Response response = ErrorResponse(error, request.request_id());
+  response.set_body("{\"error_code\":\"" + std::string(ProtocolErrorCodeFor(error.code)) + "\"}");
+  return response;
+}
+
+TEST(RouterTest, RouteGroupsAuthenticateAndRenderTheirOwnRoutes) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/delta-sharing/shares", Echo("shares")));
+  ASSERT_TRUE(router.Handle("GET", "/api/2.1/unity-catalog/shares", Echo("uc")));
+  ASSERT_TRUE(router.Handle("GET", "/healthz", Echo("ok"), {.authenticate = false}));
+  ASSERT_TRUE(router.Mount({"/delta-sharing"}, {.name = "sharing",
+                                                .authenticator = TokenAuth("r", "recipient"),
+                                                .error_renderer = nullptr}));
+  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
+                                      .authenticator = TokenAuth("p", "principal"),
+                                      .error_renderer = UcShape}));
+  EXPECT_EQ(router.GroupNameOf("/api/2.1/unity-catalog/shares"), "management");
+  EXPECT_EQ(router.GroupNameOf("/delta-sharing/shares/x"), "sharing");
+  EXPECT_EQ(router.GroupNameOf("/apis"), "");  // whole segments only
+  EXPECT_EQ(router.GroupNameOf("/healthz"), "");
+
+  // Each group's credential works in its group only.
+  Request recipient = MakeRequest("GET", "/delta-sharing/shares", {{"Authorization", "Bearer r"}});
+  EXPECT_EQ(router.Dispatch(recipient).status(), 200);
+  EXPECT_EQ(recipient.principal(), "recipient");
+  Request principal =
+      MakeRequest("GET", "/api/2.1/unity-catalog/shares", {{"Authorization", "Bearer p"}});
+  EXPECT_EQ(router.Dispatch(principal).status(), 200);
+  EXPECT_EQ(principal.principal(), "principal");
+  Request crossed =
+      MakeRequest("GET", "/api/2.1/unity-catalog/shares", {{"Authorization", "Bearer r"}});
+  Response uc_refusal = router.Dispatch(crossed);
+  EXPECT_EQ(uc_refusal.status(), 401);
+  EXPECT_EQ(uc_refusal.body(), R"({"error_code":"UNAUTHENTICATED"})");
+  ASSERT_NE(uc_refusal.Header("WWW-Authenticate"), nullptr);
+  Request crossed_back =
+      MakeRequest("GET", "/delta-sharing/shares", {{"Authorization", "Bearer p"}});
+  Response protocol_refusal = router.Dispatch(crossed_back);
+  EXPECT_EQ(protocol_refusal.status(), 401);
+  EXPECT_THAT(protocol_refusal.body(), HasSubstr("\"errorCode\":\"UNAUTHENTICATED\""));
+  EXPECT_THAT(protocol_refusal.body(), Not(HasSubstr("error_code")));
+  // Public routes under no group need no credential.
+  Request health = MakeRequest("GET", "/healthz");
+  EXPECT_EQ(router.Dispatch(health).status(), 200);
+}
+
+TEST(RouterTest, UnroutedRequestsTakeTheShapeOfTheGroupOfTheirPath) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/api/2.1/unity-catalog/shares", Echo("uc")));
+  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
+                                      .authenticator = TokenAuth("p", "principal"),
+                                      .error_renderer = UcShape}));
+  Request unknown_api = MakeRequest("GET", "/api/2.1/unity-catalog/nothing");
+  Response uc_404 = router.Dispatch(unknown_api);
+  EXPECT_EQ(uc_404.status(), 404);
+  EXPECT_EQ(uc_404.body(), R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})");
+  // Outside every group: the protocol's 404, as before groups existed.
+  Request unknown = MakeRequest("GET", "/nothing/here");
+  Response protocol_404 = router.Dispatch(unknown);
+  EXPECT_EQ(protocol_404.status(), 404);
+  EXPECT_THAT(protocol_404.body(), HasSubstr("\"errorCode\":\"RESOURCE_DOES_NOT_EXIST\""));
+  Request lookalike = MakeRequest("GET", "/apis/x");
+  EXPECT_THAT(router.Dispatch(lookalike).body(), HasSubstr("\"errorCode\""));
+}
+
+TEST(RouterTest, RefusalsBeforeRoutingAreRenderedByTheGroupOfThePath) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/api/x", Echo("uc")));
+  ASSERT_TRUE(router.Handle("GET", "/delta-sharing/x", Echo("protocol")));
+  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
+                                      .authenticator = TokenAuth("p", "principal"),
+                                      .error_renderer = UcShape}));
+  ASSERT_TRUE(router.Mount({"/delta-sharing"}, {.name = "sharing",
+                                                .authenticator = TokenAuth("r", "recipient"),
+                                                .error_renderer = nullptr}));
+  // A rate limit: refuses before routing and renders through the router.
+  router.UseBeforeRouting([&router](Request& request, const Handler&) -> Result<Response> {
+    Response response =
+        router.RenderError(request, Error{ErrorCode::kResourceExhausted, "slow down"});
+    response.SetHeader("Retry-After", "3");
+    return response;
+  });
+  Request management = MakeRequest("GET", "/api/x", {{"Authorization", "Bearer p"}});
+  Response uc = router.Dispatch(management);
+  EXPECT_EQ(uc.status(), 429);
+  EXPECT_EQ(uc.body(), R"({"error_code":"RESOURCE_EXHAUSTED"})");
+  Request protocol = MakeRequest("GET", "/delta-sharing/x", {{"Authorization", "Bearer r"}});
+  Response sharing = router.Dispatch(protocol);
+  EXPECT_EQ(sharing.status(), 429);
+  EXPECT_THAT(sharing.body(), HasSubstr("\"errorCode\":\"RESOURCE_EXHAUSTED\""));
+}
+
+TEST(RouterTest, MountedGroupsFailClosedAndRefuseBadPrefixes) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/api/x", Echo("uc")));
+  ASSERT_TRUE(router.Handle("GET", "/api/public", Echo("open"), {.authenticate = false}));
+  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
+                                      .authenticator = nullptr,
+                                      .error_renderer = nullptr}));
+  // A route that wants a credential in a group that checks none is never served.
+  Request guarded = MakeRequest("GET", "/api/x");
+  EXPECT_EQ(router.Dispatch(guarded).status(), 500);
+  Request open = MakeRequest("GET", "/api/public");
+  EXPECT_EQ(router.Dispatch(open).status(), 200);
+  EXPECT_EQ(router.Mount({"/api"}, {}).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(router.Mount({"/a", "/a/"}, {}).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(router.Mount({"/x/{y}"}, {}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(router.Mount({"relative"}, {}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(router.Mount({}, {}).error().code, ErrorCode::kInvalidArgument);
+  // A longer prefix wins over a shorter one.
+  ASSERT_TRUE(router.Mount({"/api/inner"}, {.name = "inner",
+                                            .authenticator = nullptr,
+                                            .error_renderer = nullptr}));
+  EXPECT_EQ(router.GroupNameOf("/api/inner/z"), "inner");
+  EXPECT_EQ(router.GroupNameOf("/api/innerz"), "management");
+}
+
 TEST(RouterTest, ClientAddressResolverRunsBeforeAuthenticationAndHandlers) {
   Router router;
   std::string seen_by_auth;

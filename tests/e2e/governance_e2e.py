@@ -240,6 +240,15 @@ def team_isolation(w: World):
         r = api.get(f"{UC}/shares")
         assert r.status_code == 401 and r.json()["error_code"] == "UNAUTHENTICATED", r.text
         assert r.headers.get("WWW-Authenticate") == "Bearer"
+    # Route groups: each API refuses in its own shape before any handler runs (issue 13).
+    made_up = Api(w.server.base, "made-up-token")
+    r = made_up.get(f"{UC}/no-such-resource")
+    assert r.status_code == 404 and r.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST", r.text
+    r = made_up.get("/delta-sharing/shares")
+    assert r.status_code == 401 and r.json()["errorCode"] == "UNAUTHENTICATED", r.text
+    assert "error_code" not in r.json(), r.text
+    r = made_up.get("/no-such-api/x")
+    assert r.status_code == 404 and r.json()["errorCode"] == "RESOURCE_DOES_NOT_EXIST", r.text
 
 
 @check("rotation: a grace period keeps the old token working, then 0 expires it now")
