@@ -38,8 +38,12 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 void CivilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day) {
   // The calendar repeats every 400 years: take whole cycles out so that the arithmetic never
   // sees a day count near the int64 edge (a DATE may arrive on an INT64 column).
+  // The day within its cycle from the remainder, never days - cycles * kDaysPer400Years: for
+  // INT64_MIN that product leaves the int64 range (UBSan, common_test under make test-asan).
   const int64_t cycles = FloorDiv(days, kDaysPer400Years);
-  CivilFromDaysNear(days - cycles * kDaysPer400Years, year, month, day);
+  int64_t within = days % kDaysPer400Years;
+  if (within < 0) within += kDaysPer400Years;
+  CivilFromDaysNear(within, year, month, day);
   *year += cycles * 400;
 }
 
