@@ -16,8 +16,10 @@
 
 #include "admin/management_service.h"
 #include "catalog/catalog.h"
+#include "catalog/governance.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "storage/location.h"
 
 namespace {
 
@@ -36,6 +38,17 @@ struct Platform {
     auto opened = catalog::OpenCatalog((dir / "metastore.db").string());
     if (!opened) Die("open the metastore", opened.error());
     catalog = std::move(*opened);
+    // Locations compared as the server compares them (storage's one parser), the fuzz folder
+    // being the server's data; without a policy every registration is refused as misconfigured.
+    catalog::LocationPolicy policy;
+    policy.canonicalize = [](std::string_view l) -> Result<std::string> {
+      LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(l));
+      return parsed.Uri();
+    };
+    policy.protected_locations = {dir.string()};
+    if (auto st = catalog->SetLocationPolicy(std::move(policy)); !st) {
+      Die("set the location policy", st.error());
+    }
     catalog::Principal admin;
     admin.name = "admin";
     admin.is_admin = true;

@@ -1,5 +1,9 @@
 // Replays every file under the given folders (or files) through LLVMFuzzerTestOneInput once, so
 // fuzz seeds run on every build without libFuzzer. Exit status 0 means no input crashed.
+// Inputs run smallest first (then by name), the order libFuzzer runs a corpus in: targets whose
+// inputs build on one another (a metastore that keeps the objects earlier inputs made) see the
+// same sequence here as under `make fuzz`, on every machine.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +26,10 @@ int main(int argc, char** argv) {
     } else {
       files.emplace_back(argv[i]);
     }
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+      const auto size_a = fs::file_size(a), size_b = fs::file_size(b);
+      return size_a != size_b ? size_a < size_b : a < b;
+    });
     for (const auto& f : files) {
       std::ifstream in(f, std::ios::binary);
       std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
