@@ -47,7 +47,9 @@ class RecipientsApi final : public ApiBase {
   }
 
   /// RecipientInfo as UC shows it: live tokens' metadata, `activated` once a link was redeemed.
-  Result<Json> RecipientJson(const catalog::RecipientInfo& r) {
+  /// `known`: its tokens and pending links already read (listings read them for a whole page).
+  Result<Json> RecipientJson(const catalog::RecipientInfo& r,
+                             const catalog::RecipientSecrets* known = nullptr) {
     Json out{{"id", r.id},
              {"name", r.name},
              {"authentication_type", AuthenticationTypeName(r.authentication_type)},
@@ -63,8 +65,13 @@ class RecipientsApi final : public ApiBase {
       out["expiration_time"] = *r.expiration_time;
     }
     if (HasSecrets(r)) {
-      LS_ASSIGN_OR_RETURN(std::vector<catalog::RecipientToken> tokens,
-                          catalog_->ListRecipientTokens(r.name));
+      catalog::RecipientSecrets read;
+      if (known == nullptr) {
+        LS_ASSIGN_OR_RETURN(read.tokens, catalog_->ListRecipientTokens(r.name));
+        LS_ASSIGN_OR_RETURN(read.pending_links, catalog_->ListPendingActivationLinks(r.name));
+        known = &read;
+      }
+      const std::vector<catalog::RecipientToken>& tokens = known->tokens;
       out["activated"] = !tokens.empty();
       Json live = Json::array();
       int64_t now = Now();
@@ -80,10 +87,8 @@ class RecipientsApi final : public ApiBase {
       }
       out["tokens"] = std::move(live);
       // Lakeshare: the links issued and not yet used (their URL is shown once, when issued).
-      LS_ASSIGN_OR_RETURN(std::vector<catalog::ActivationLink> links,
-                          catalog_->ListPendingActivationLinks(r.name));
       Json pending = Json::array();
-      for (const catalog::ActivationLink& l : links) {
+      for (const catalog::ActivationLink& l : known->pending_links) {
         pending.push_back(
             Json{{"id", l.id}, {"created_at", l.created_at}, {"expiration_time", l.expires_at}});
       }
@@ -237,7 +242,20 @@ class RecipientsApi final : public ApiBase {
         [&](const catalog::RecipientInfo& r) -> Result<bool> {
           return use || Owns(caller, r.owner);
         });
-    return ListReply("recipients", listing, [&](const auto& r) { return RecipientJson(r); });
+    // Tokens and pending links of the whole page in one catalog call (not two per recipient).
+    std::map<std::string, catalog::RecipientSecrets> secrets;
+    if (listing) {
+      std::vector<std::string> ids;
+      for (const catalog::RecipientInfo& r : listing->items) {
+        if (HasSecrets(r)) ids.push_back(r.id);
+      }
+      LS_ASSIGN_OR_RETURN(secrets, catalog_->ListRecipientSecrets(ids));
+    }
+    const catalog::RecipientSecrets none;
+    return ListReply("recipients", listing, [&](const catalog::RecipientInfo& r) {
+      auto it = secrets.find(r.id);
+      return RecipientJson(r, it == secrets.end() ? &none : &it->second);
+    });
   }
 
   Result<catalog::RecipientInfo> RecipientFromPath(http::Request& request, const Caller& caller) {

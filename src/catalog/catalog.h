@@ -232,6 +232,12 @@ struct ActivationLink {
   std::string id;
 };
 
+/// A recipient's tokens and pending activation links (Catalog::ListRecipientSecrets).
+struct RecipientSecrets {
+  std::vector<RecipientToken> tokens;         // as ListRecipientTokens
+  std::vector<ActivationLink> pending_links;  // as ListPendingActivationLinks
+};
+
 /// The result of redeeming an activation link: the freshly stored bearer token.
 struct Activation {
   RecipientInfo recipient;
@@ -440,6 +446,11 @@ class Catalog {
   /// recipient).
   virtual Result<std::vector<ActivationLink>> ListPendingActivationLinks(
       std::string_view recipient) = 0;
+  /// ListRecipientTokens and ListPendingActivationLinks of many recipients at once, by recipient
+  /// id, for listings: one transaction with a fixed number of statements per 64 recipients, not
+  /// two per recipient. Recipients with neither (and unknown ids) are absent from the map.
+  virtual Result<std::map<std::string, RecipientSecrets>> ListRecipientSecrets(
+      const std::vector<std::string>& recipient_ids) = 0;
   /// Mark the link used and store `bearer_token` for its recipient, atomically and once: a used
   /// or expired link is kPermissionDenied, an unknown one kNotFound.
   virtual Result<Activation> RedeemActivationLink(std::string_view link_token,

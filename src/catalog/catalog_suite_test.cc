@@ -637,6 +637,55 @@ TEST_P(CatalogSuite, ActivationLinksRedeemOnceAndExpire) {
   EXPECT_EQ(GetParam()->dump(location_).find("link-token-abc"), std::string::npos);
 }
 
+// Listings read the tokens and pending links of a whole page at once (no query per recipient):
+// the same answer as the per-recipient calls, across more than one batch of 64.
+TEST_P(CatalogSuite, RecipientSecretsOfAPageAreReadTogether) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 70; ++i) {
+    const std::string name = "r" + std::to_string(i);
+    auto r = catalog_->CreateRecipient({.name = name});
+    ASSERT_OK(r);
+    ids.push_back(r->id);
+    if (i % 3 != 2) {
+      ASSERT_OK(catalog_->AddRecipientToken(name, "tok-" + name, std::nullopt, "admin"));
+    }
+    if (i % 2 == 0) {
+      ASSERT_OK(catalog_->CreateActivationLink(name, "link-" + name, now_->load() + 1000));
+      ASSERT_OK(catalog_->CreateActivationLink(name, "gone-" + name, now_->load() + 1));
+    }
+    *now_ += 1;
+  }
+  *now_ += 1;  // the "gone-" links expire
+  ids.push_back(ids.back());  // repeated ids count once
+  auto all = catalog_->ListRecipientSecrets(ids);
+  ASSERT_OK(all);
+  for (int i = 0; i < 70; ++i) {
+    const std::string name = "r" + std::to_string(i);
+    auto tokens = catalog_->ListRecipientTokens(name);
+    auto links = catalog_->ListPendingActivationLinks(name);
+    ASSERT_OK(tokens);
+    ASSERT_OK(links);
+    auto it = all->find(ids[static_cast<size_t>(i)]);
+    if (tokens->empty() && links->empty()) {
+      EXPECT_EQ(it, all->end()) << name;
+      continue;
+    }
+    ASSERT_NE(it, all->end()) << name;
+    ASSERT_EQ(it->second.tokens.size(), tokens->size()) << name;
+    for (size_t k = 0; k < tokens->size(); ++k) {
+      EXPECT_EQ(it->second.tokens[k].id, (*tokens)[k].id) << name;
+    }
+    ASSERT_EQ(it->second.pending_links.size(), links->size()) << name;
+    ASSERT_EQ(links->size(), i % 2 == 0 ? 1u : 0u) << name;
+    for (size_t k = 0; k < links->size(); ++k) {
+      EXPECT_EQ(it->second.pending_links[k].id, (*links)[k].id) << name;
+    }
+  }
+  auto none = catalog_->ListRecipientSecrets({});
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(CatalogSuite, RotateActivationShortensTokensAndReplacesUnusedLinks) {
   ASSERT_OK(catalog_->CreateRecipient({.name = "acme"}));
   int64_t t0 = now_->load();

@@ -151,6 +151,8 @@ class SqlCatalog final : public Catalog {
                                               std::string_view link_token,
                                               int64_t expires_at) override;
   Result<ActivationLink> GetActivationLink(std::string_view link_token) override;
+  Result<std::map<std::string, RecipientSecrets>> ListRecipientSecrets(
+      const std::vector<std::string>& recipient_ids) override;
   Result<std::vector<ActivationLink>> ListPendingActivationLinks(
       std::string_view recipient) override;
   Result<Activation> RedeemActivationLink(std::string_view link_token,

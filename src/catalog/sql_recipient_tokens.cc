@@ -3,6 +3,9 @@
 // token lookup behind every uncached sharing request.
 #include "catalog/sql_catalog_impl.h"
 
+#include <map>
+#include <set>
+
 namespace lakeshare::catalog {
 namespace {
 
@@ -234,6 +237,47 @@ Result<std::vector<ActivationLink>> SqlCatalog::ListPendingActivationLinks(
     Links out;
     for (const SqlRow& row : rows) {
       out.push_back(ToLink(row));
+    }
+    return out;
+  });
+}
+
+Result<std::map<std::string, RecipientSecrets>> SqlCatalog::ListRecipientSecrets(
+    const std::vector<std::string>& recipient_ids) {
+  using Out = std::map<std::string, RecipientSecrets>;
+  std::vector<std::vector<std::string>> keys;
+  std::set<std::string> seen;
+  for (const std::string& id : recipient_ids) {
+    if (seen.insert(id).second) keys.push_back({id});
+  }
+  const int64_t now = Now();
+  return Transact<Out>(TxKind::kRead, [&](SqlConn& c) -> Result<Out> {
+    Out out;
+    for (const std::vector<SqlValue>& batch : KeyBatches(keys)) {
+      // IN, not a join: a batch repeats its last key (KeyBatches), which must not repeat rows.
+      const std::string ids =
+          "r.id IN (SELECT k.column1 FROM (VALUES " + PlaceholderRows(batch.size(), 1) + ") AS k)";
+      LS_ASSIGN_OR_RETURN(
+          SqlRows tokens,
+          c.Query("SELECT " + std::string(kTokenCols) +
+                      ", r.id FROM recipient_tokens t JOIN recipients r ON t.recipient_id = r.id "
+                      "WHERE " + ids + " ORDER BY t.created_at, t.id",
+                  batch));
+      for (const SqlRow& row : tokens) {
+        out[ToStr(row[kTokenColCount])].tokens.push_back(ToToken(row, 0));
+      }
+      std::vector<SqlValue> params = batch;
+      params.emplace_back(now);
+      LS_ASSIGN_OR_RETURN(
+          SqlRows links,
+          c.Query("SELECT " + std::string(kLinkCols) +
+                      ", r.id FROM activation_links l JOIN recipients r ON l.recipient_id = r.id "
+                      "WHERE " + ids + " AND l.used_at IS NULL AND l.expires_at > ? ORDER BY "
+                      "l.created_at",
+                  params));
+      for (const SqlRow& row : links) {
+        out[ToStr(row[5])].pending_links.push_back(ToLink(row));
+      }
     }
     return out;
   });
