@@ -114,6 +114,10 @@ std::string_view AuthenticationTypeName(std::string_view catalog_type);
 
 /// Parse a UC SharedDataObject for `action` (ADD, UPDATE: full object; REMOVE: name or shared_as
 /// only). data_object_type must be TABLE. `partitions` are validated and stored as JSON text.
+/// The Lakeshare extensions of a data object (row_filter, columns, column_masks) as canonical JSON
+/// for SharedDataObject::recipient_view_json ("" when none is given); kInvalidArgument when bad.
+Result<std::string> CanonicalRecipientView(const Json& object);
+
 Result<catalog::SharedDataObject> ParseDataObject(const Json& object,
                                                      catalog::SharedObjectChange::Action action);
 /// Validate a UC `partitions` array ([{values: [{name, op: EQUAL|LIKE, value |

@@ -4,6 +4,7 @@
 
 #include "admin/api_internal.h"
 #include "common/strings.h"
+#include "materialize/row_filter.h"
 
 namespace lakeshare::admin::internal {
 namespace {
@@ -328,6 +329,12 @@ Json DataObjectJson(const catalog::SharedDataObject& o) {
       out["partitions"] = std::move(partitions);
     }
   }
+  if (!o.recipient_view_json.empty()) {
+    Json view = Json::parse(o.recipient_view_json, nullptr, /*allow_exceptions=*/false);
+    if (view.is_object()) {
+      for (auto& [key, value] : view.items()) out[key] = value;
+    }
+  }
   return out;
 }
 
@@ -574,7 +581,56 @@ Result<catalog::SharedDataObject> ParseDataObject(const Json& object,
     }
     o.partitions_json = std::move(*canonical);
   }
+  LS_ASSIGN_OR_RETURN(o.recipient_view_json, CanonicalRecipientView(object));
   return o;
+}
+
+// Lakeshare extensions of a data object (issue 11): `row_filter` (a string holding a predicate in
+// the protocol's JSON predicate language, with recipientProperty leaves), `columns` (the names
+// partners may see) and `column_masks` ({"email": "hash", "phone": "null"}); bounded, checked,
+// and stored together as canonical JSON ("" when none is given).
+Result<std::string> CanonicalRecipientView(const Json& object) {
+  constexpr size_t kMaxFilter = 1 << 20;
+  constexpr size_t kMaxColumns = 1000;
+  Json view = Json::object();
+  LS_ASSIGN_OR_RETURN(auto filter, OptString(object, "row_filter", kMaxFilter));
+  if (filter && !filter->empty()) {
+    auto parsed = materialize::RowFilter::Resolve(*filter, {});
+    if (!parsed) {
+      return InvalidArgument("data_object.row_filter: {}", parsed.error().message);
+    }
+    view["row_filter"] = *filter;
+  }
+  if (const Json* columns = Field(object, "columns")) {
+    if (!columns->is_array() || columns->size() > kMaxColumns) {
+      return InvalidArgument("data_object.columns must be an array of at most {} column names",
+                             kMaxColumns);
+    }
+    for (const Json& c : *columns) {
+      if (!c.is_string() || c.get<std::string>().empty() || c.get<std::string>().size() > 255) {
+        return InvalidArgument("data_object.columns holds {}, not a column name", c.dump());
+      }
+    }
+    if (!columns->empty()) view["columns"] = *columns;
+  }
+  if (const Json* masks = Field(object, "column_masks")) {
+    if (!masks->is_object() || masks->size() > kMaxColumns) {
+      return InvalidArgument(
+          "data_object.column_masks must be an object of at most {} \"column\": \"hash\" | "
+          "\"null\" entries",
+          kMaxColumns);
+    }
+    for (const auto& [column, kind] : masks->items()) {
+      if (column.empty() || column.size() > 255 || !kind.is_string() ||
+          (kind != "hash" && kind != "null")) {
+        return InvalidArgument(
+            "data_object.column_masks['{}'] must be \"hash\" or \"null\", got {}", column,
+            kind.dump());
+      }
+    }
+    if (!masks->empty()) view["column_masks"] = *masks;
+  }
+  return view.empty() ? std::string() : view.dump();
 }
 
 std::optional<std::string> ActivationTokenOf(std::string_view param) {

@@ -526,5 +526,49 @@ TEST_F(ManagementTest, AdminsRegisterTablesOnlyUnderADeclaredExternalLocation) {
   EXPECT_EQ(ok.status, 200) << ok.raw;
 }
 
+TEST_F(ManagementTest, RowFiltersColumnsAndMasksAreCheckedAndStored) {
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "sales"}}).status, 200);
+  auto add = [&](Json object) {
+    object["name"] = "c.s.t1";
+    return Call("PATCH", Uc("/shares/sales"), "admin-token",
+                Json{{"updates", Json::array({Json{{"action", "ADD"}, {"data_object", object}}})}});
+  };
+  // Refused, nothing stored: a filter that is no predicate, a mask that is no mask, bad columns.
+  for (const Json& bad :
+       {Json{{"row_filter", "{\"op\":\"nope\"}"}}, Json{{"row_filter", "not json"}},
+        Json{{"column_masks", {{"email", "sha1"}}}}, Json{{"column_masks", Json::array()}},
+        Json{{"columns", {1, 2}}}, Json{{"columns", "id"}}}) {
+    Reply r = add(bad);
+    EXPECT_EQ(r.status, 400) << bad.dump() << " " << r.raw;
+    EXPECT_EQ(r.body["error_code"], "INVALID_PARAMETER_VALUE") << r.raw;
+  }
+  auto none = catalog_->GetShare("sales", true);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->objects.empty());
+
+  const std::string filter =
+      R"({"op":"equal","children":[{"op":"column","name":"country","valueType":"string"},)"
+      R"({"op":"recipientProperty","name":"country","valueType":"string"}]})";
+  Reply ok = add(Json{{"row_filter", filter},
+                      {"columns", {"id", "country", "email"}},
+                      {"column_masks", {{"email", "hash"}}}});
+  ASSERT_EQ(ok.status, 200) << ok.raw;
+  const Json& object = ok.body["objects"][0];
+  EXPECT_EQ(object["row_filter"], filter);
+  EXPECT_EQ(object["columns"], Json::array({"id", "country", "email"}));
+  EXPECT_EQ(object["column_masks"]["email"], "hash");
+  // UPDATE naming one of them replaces all three; other UPDATEs keep them.
+  Reply keep = Call("PATCH", Uc("/shares/sales"), "admin-token", Json::parse(R"({"updates": [
+      {"action": "UPDATE", "data_object": {"name": "c.s.t1", "comment": "x"}}]})"));
+  ASSERT_EQ(keep.status, 200) << keep.raw;
+  EXPECT_EQ(keep.body["objects"][0]["row_filter"], filter);
+  Reply replace = Call("PATCH", Uc("/shares/sales"), "admin-token", Json::parse(R"({"updates": [
+      {"action": "UPDATE", "data_object": {"name": "c.s.t1", "columns": ["id"]}}]})"));
+  ASSERT_EQ(replace.status, 200) << replace.raw;
+  EXPECT_FALSE(replace.body["objects"][0].contains("row_filter"));
+  EXPECT_EQ(replace.body["objects"][0]["columns"], Json::array({"id"}));
+}
+
 }  // namespace
 }  // namespace lakeshare::admin::test

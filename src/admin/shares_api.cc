@@ -207,6 +207,10 @@ class SharesApi final : public ApiBase {
         if (has("partitions")) {
           merged.partitions_json = object.partitions_json;
         }
+        // The Lakeshare extensions go together: naming any of them replaces all three.
+        if (has("row_filter") || has("columns") || has("column_masks")) {
+          merged.recipient_view_json = object.recipient_view_json;
+        }
         object = std::move(merged);
       }
       if (action != Action::kRemove && !object.partitions_json.empty() &&

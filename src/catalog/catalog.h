@@ -148,6 +148,10 @@ struct SharedDataObject {
   bool cdf_enabled = false;
   std::optional<int64_t> start_version;
   std::string partitions_json;    // UC `partitions` array as JSON text; empty = no filter
+  /// Lakeshare extension (issue 11): {"row_filter": "<predicate JSON>", "columns": [...],
+  /// "column_masks": {...}} as JSON text, enforced per recipient by materialized files; empty =
+  /// the whole table. Validated by the management API; the catalog stores it as it is.
+  std::string recipient_view_json;
   std::string status = "ACTIVE";  // ACTIVE | PERMISSION_DENIED
   int64_t added_at = 0;
   std::string added_by;

@@ -127,6 +127,11 @@ const std::vector<std::vector<std::string_view>>& Migrations() {
           "ALTER TABLE audit_events ADD COLUMN dedup_key TEXT",
           "ALTER TABLE audit_events ADD COLUMN changed BIGINT NOT NULL DEFAULT 0",
           "CREATE UNIQUE INDEX audit_events_dedup ON audit_events (dedup_key)",
+      },
+      {
+          // Version 7: a shared table's per-recipient row filter, columns and column masks
+          // (issue 11), as JSON text.
+          "ALTER TABLE shared_objects ADD COLUMN recipient_view TEXT NOT NULL DEFAULT ''",
       }};
   return *kMigrations;
 }

@@ -25,7 +25,7 @@ namespace {
 
 constexpr std::string_view kObjectCols =
     "o.name, o.shared_as, o.comment, o.history_status, o.cdf_enabled, o.start_version, "
-    "o.partitions, o.status, o.added_at, o.added_by";
+    "o.partitions, o.status, o.added_at, o.added_by, o.recipient_view";
 
 SharedDataObject ToObject(const SqlRow& r, size_t at) {
   SharedDataObject o;
@@ -39,6 +39,7 @@ SharedDataObject ToObject(const SqlRow& r, size_t at) {
   o.status = ToStr(r[at + 7]);
   o.added_at = ToInt(r[at + 8]);
   o.added_by = ToStr(r[at + 9]);
+  o.recipient_view_json = ToStr(r[at + 10]);
   return o;
 }
 
@@ -182,10 +183,10 @@ Status AddObject(SqlConn& c, const ShareInfo& share, const SharedDataObject& o,
       .Exec(
           "INSERT INTO shared_objects (share_id, name, name_key, shared_as, shared_as_key, "
           "comment, history_status, cdf_enabled, start_version, partitions, status, "
-          "added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "added_at, added_by, recipient_view) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {share.id, table.full_name(), Key(o.name), shared_as, Key(shared_as), o.comment,
            o.history_data_sharing_status, int64_t{o.cdf_enabled ? 1 : 0}, OptVal(o.start_version),
-           o.partitions_json, o.status, now, Text(by)})
+           o.partitions_json, o.status, now, Text(by), o.recipient_view_json})
       .map([](int64_t) {});
 }
 
@@ -202,10 +203,10 @@ Status UpdateObject(SqlConn& c, const ShareInfo& share, const SharedDataObject& 
   LS_ASSIGN_OR_RETURN(
       int64_t n, c.Exec("UPDATE shared_objects SET shared_as = ?, shared_as_key = ?, comment = ?, "
                         "history_status = ?, cdf_enabled = ?, start_version = ?, partitions = ?, "
-                        "status = ? WHERE share_id = ? AND name_key = ?",
+                        "status = ?, recipient_view = ? WHERE share_id = ? AND name_key = ?",
                         {shared_as, Key(shared_as), o.comment, o.history_data_sharing_status,
                          int64_t{o.cdf_enabled ? 1 : 0}, OptVal(o.start_version), o.partitions_json,
-                         o.status, share.id, Key(o.name)}));
+                         o.status, o.recipient_view_json, share.id, Key(o.name)}));
   if (n == 0) {
     return NotFound(ResourceKind::kSharedObject, "Table '{}' is not in share '{}'", o.name,
                     share.name);

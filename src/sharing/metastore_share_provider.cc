@@ -118,7 +118,48 @@ struct SharedTable {
   /// Whether an external location still contains the table's root (storage governance, checked
   /// when the share is read from the catalog): when not, the table is listed but never served.
   bool governed = true;
+  std::string recipient_view_json;  // row filter, columns, masks (catalog.h); "" = none
 };
+
+// The shared table's row filter, columns and masks for a recipient of `properties`; false when
+// they cannot be read (the table is then invisible: fail closed).
+bool ResolveView(const std::string& text, const std::map<std::string, std::string>& properties,
+                 RecipientView& view) {
+  if (text.empty()) {
+    return true;
+  }
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) {
+    return false;
+  }
+  if (j.contains("row_filter")) {
+    if (!j["row_filter"].is_string()) {
+      return false;
+    }
+    auto filter = materialize::RowFilter::Resolve(j["row_filter"].get<std::string>(), properties);
+    if (!filter) {
+      return false;
+    }
+    view.row_filter = std::make_shared<const materialize::RowFilter>(std::move(*filter));
+  }
+  if (j.contains("columns")) {
+    for (const auto& c : j["columns"]) {
+      if (!c.is_string()) {
+        return false;
+      }
+      view.columns.push_back(c.get<std::string>());
+    }
+  }
+  if (j.contains("column_masks")) {
+    for (const auto& [column, kind] : j["column_masks"].items()) {
+      if (!kind.is_string()) {
+        return false;
+      }
+      view.column_masks[column] = kind.get<std::string>();
+    }
+  }
+  return true;
+}
 
 struct ShareEntry {
   bool exists = false;
@@ -201,6 +242,9 @@ std::optional<TableInfo> Resolve(const SharedTable& t,
     return std::nullopt;
   }
   TableInfo info = t.info;
+  if (!ResolveView(t.recipient_view_json, properties, info.view)) {
+    return std::nullopt;
+  }
   if (!t.partitions.clauses) {
     return info;
   }
@@ -449,6 +493,7 @@ struct MetastoreShareProvider::Impl {
       t.info.cdf_shared = t.info.history_shared || o.cdf_enabled;
       t.info.start_version = std::max<int64_t>(0, o.start_version.value_or(0));
       t.partitions = ParsePartitions(o.partitions_json);
+      t.recipient_view_json = o.recipient_view_json;
       entry->tables.push_back(std::move(t));
     }
     std::sort(entry->tables.begin(), entry->tables.end(),

@@ -25,6 +25,27 @@ struct ShareTableFlags {
   int64_t start_version = -1;
   std::string comment;
   std::vector<std::string> partitions;  // COLUMN=VALUE or COLUMN=@KEY
+  std::string row_filter;               // Lakeshare extensions (issue 11)
+  std::vector<std::string> columns;
+  std::vector<std::string> masks;       // COLUMN=hash|null
+
+  /// row_filter, columns and column_masks of the data object, when given.
+  CallResult<void> Extend(Json& object) const {
+    if (!row_filter.empty()) {
+      object["row_filter"] = row_filter;
+    }
+    if (!columns.empty()) {
+      object["columns"] = columns;
+    }
+    for (const std::string& m : masks) {
+      const size_t eq = m.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return tl::unexpected(UsageError("--mask takes COLUMN=hash or COLUMN=null, got '" + m + "'"));
+      }
+      object["column_masks"][m.substr(0, eq)] = m.substr(eq + 1);
+    }
+    return {};
+  }
 
   void Add(CLI::App* cmd) {
     cmd->add_option("--as", shared_as, "Name recipients see, schema.table (default: the source's)");
@@ -36,6 +57,13 @@ struct ShareTableFlags {
     cmd->add_option("--partition", partitions,
                     "Share only a partition: COLUMN=VALUE, or COLUMN=@KEY for the value of each "
                     "recipient's property KEY (repeat: all must hold)");
+    cmd->add_option("--row-filter", row_filter,
+                    "Rows recipients read: a predicate in the protocol's JSON predicate language, "
+                    "with {\"op\":\"recipientProperty\",\"name\":KEY,\"valueType\":...} leaves "
+                    "for each recipient's property (a recipient without it reads no row)");
+    cmd->add_option("--column", columns, "A column recipients see (repeat; default: all)");
+    cmd->add_option("--mask", masks,
+                    "COLUMN=hash (keyed hash of a string column) or COLUMN=null (repeat)");
   }
 };
 
@@ -213,12 +241,12 @@ void AddShareCommands(CLI::App* admin) {
             parts.push_back(std::move(*item));
           }
           auto partitions = PartitionsJson(parts);
-          Json body = {
-              {"updates", Json::array({Json{
-                              {"action", "ADD"},
-                              {"data_object", DataObject(o->second, flags->with_history, flags->cdf,
-                                                         flags->shared_as, flags->start_version,
-                                                         flags->comment, *partitions)}}})}};
+          Json object = DataObject(o->second, flags->with_history, flags->cdf, flags->shared_as,
+                                   flags->start_version, flags->comment, *partitions);
+          if (auto extended = flags->Extend(object); !extended) {
+            return tl::unexpected(extended.error());
+          }
+          Json body = {{"updates", Json::array({Json{{"action", "ADD"}, {"data_object", object}}})}};
           auto r = api.Uc("PATCH", "shares/" + EncodePathSegment(o->first), {}, &body);
           if (!r) {
             return tl::unexpected(r.error());
