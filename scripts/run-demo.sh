@@ -2,7 +2,8 @@
 # `make run`: the demo platform. Writes the demo partner datasets with Lakeshare's own Parquet
 # writer into var/demo/data (once), starts `lakeshare serve` on a SQLite metastore in
 # var/demo/metastore, names the provider organisation, onboards one demo partner (tables
-# registered, share, recipient with country=DE, a per-partner partition filter on stock_levels,
+# registered, share, recipient with country=DE, a per-partner partition filter on stock_levels
+# and a per-partner row filter on daily_sales,
 # SELECT granted), prints exactly what the partner receives, how to activate (browser or curl)
 # and read (pandas or curl), and keeps serving until Ctrl-C. The partner instructions are also
 # kept in var/demo/partner-instructions.txt.
@@ -147,6 +148,17 @@ if ! LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" onboard \
   echo "demo: onboarding the demo partner failed (above); to start from scratch: rm -rf $meta" >&2
   exit 1
 fi
+# daily_sales is partitioned by date, so a partition filter cannot slice it by country: a row
+# filter on its country column does, enforced physically (the partner's files are rewritten to
+# hold only its rows). The table is shared again with the filter on every run.
+row_filter='{"op":"equal","children":[{"op":"column","name":"country","valueType":"string"},{"op":"recipientProperty","name":"country","valueType":"string"}]}'
+if ! { LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" shares remove-table "$share" \
+         demo.retail.daily_sales >/dev/null &&
+       LAKESHARE_TOKEN="$admin_token" "$bin" admin --host "$base" shares add-table "$share" \
+         demo.retail.daily_sales --with-history --row-filter "$row_filter" >/dev/null; }; then
+  echo "demo: sharing daily_sales with its per-partner row filter failed (above)" >&2
+  exit 1
+fi
 link="$(tail -n +2 "$links" | head -n 1 | cut -d, -f3)"
 activation_token="${link##*/}"
 download="$base/api/2.1/unity-catalog/public/data_sharing_activation/$activation_token"
@@ -159,7 +171,7 @@ curl_profile="$demo/config.share"
 
 demo: the provider "$organization" shares "$share" with the partner $partner (country=DE).
 demo: what $partner receives, table by table:
-        $share.retail.daily_sales    every country (DE FR NL IT ES PL AT BE): not filtered per partner
+        $share.retail.daily_sales    country DE only (row filter country = @country)
         $share.retail.articles       every article (no country column)
         $share.retail.stock_levels   country DE only (partition filter country=@country)
 

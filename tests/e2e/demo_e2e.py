@@ -68,9 +68,10 @@ def readme_claims(readme: Path) -> dict:
     return claims
 
 
-def table_truth(lakeshare: str, table_dir: Path) -> dict:
-    """The whole table's current snapshot, read from its folder (the provider's view)."""
-    out = subprocess.run([lakeshare, "delta", "files", str(table_dir)], check=True,
+def table_truth(lakeshare: str, table_dir: Path, *options: str) -> dict:
+    """The whole table's current snapshot (or the version `options` name), read from its folder
+    (the provider's view)."""
+    out = subprocess.run([lakeshare, "delta", "files", str(table_dir), *options], check=True,
                          capture_output=True, text=True).stdout
     files = []
     for line in out.splitlines():
@@ -113,6 +114,36 @@ def check_what_the_partner_receives(printed, readme, reader, lakeshare, data_dir
         name = coordinates.split(".")[2]
         check_claim(coordinates, claim, reader.summary(coordinates),
                     table_truth(lakeshare, data_dir / name))
+        if m := re.match(r"^country ([A-Z]{2}) only \(row filter", claim):
+            check_row_filter_history(coordinates, m.group(1), reader, lakeshare, data_dir / name,
+                                     scratch)
+
+
+def check_row_filter_history(coordinates, country, reader, lakeshare, table_dir, scratch):
+    """A row filter holds on history too: time travel to version 3 serves that version's rows of
+    `country` only, and every file of the change data feed of versions 13-14 (a day's append and
+    the MERGE correction) holds rows of `country` only, each file read by DuckDB."""
+    served = reader.summary(coordinates, version=3)
+    full = table_truth(lakeshare, table_dir, "--version", "3")
+    mine = (full["countries"] or {}).get(country)
+    check(sorted(served["countries"] or {}) == [country] and served["rows"] == mine
+          and len(full["countries"] or {}) > 1,
+          f"{coordinates}: time travel to version 3 serves country {country} only",
+          f"served {json.dumps(served)}; version 3 {json.dumps(full)}")
+    actions = reader.changes(coordinates, starting_version=13, ending_version=14)
+    folder = Path(scratch) / "row-filter-cdf"
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i, action in enumerate(actions):
+        response = reader.client._session.get(action.url)
+        response.raise_for_status()
+        path = folder / f"{i:05d}.parquet"
+        path.write_bytes(response.content)
+        files.append((path, dict(action.partition_values or {})))
+    changes = summarize(files)
+    check(len(files) > 0 and sorted(changes["countries"] or {}) == [country],
+          f"{coordinates}: the change data feed of versions 13-14 holds country {country} only",
+          f"{len(files)} file(s): {json.dumps(changes)}")
 
 
 # ---- the partner's printed commands ------------------------------------------------------------
