@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Per-recipient row filters and column lists are physically enforced (issue 11).
+
+One Delta table (change data feed on) whose every data file mixes the countries DE, FR and NL and
+holds an `email` column is shared with a row filter on the non-partition column `country` against
+each recipient's `country` property and a column list without `email`. Three recipients: `de`
+(country=DE), `fr` (country=FR) and `nobody` (no country property). Each asks as a dashboard
+client does (no capabilities header: the parquet format) for the snapshot, the table at version 0
+(time travel) and the change data feed of versions 1-2; every file it is given is downloaded and
+read with DuckDB (tools/duckdb), not with the code under test. Each file must hold only the
+recipient's rows and only the listed columns, the rows must be exactly the recipient's rows the
+test wrote, and `nobody` must get no row at all (not everything).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import DeltaTableWriter  # noqa: E402
+from platform_harness import UC, Api, PlatformServer  # noqa: E402
+
+ADMIN_TOKEN = "e2e-admin-token-" + "r" * 32
+DUCKDB = Path(__file__).resolve().parent.parent / "conformance" / "delta_duckdb.mjs"
+COUNTRIES = ("DE", "FR", "NL")
+VISIBLE = ["id", "country", "amount"]  # the column list: `email` is never shared
+FILTER = json.dumps({"op": "equal", "children": [
+    {"op": "column", "name": "country", "valueType": "string"},
+    {"op": "recipientProperty", "name": "country", "valueType": "string"}]})
+failures: list[str] = []
+
+
+def check(ok: bool, what: str, detail: str = ""):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}" + ("" if ok else f"\n     {detail}"), flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def rows_of(first_id: int, n: int, change_type: str | None = None):
+    rows = []
+    for i in range(first_id, first_id + n):
+        row = {"id": i, "country": COUNTRIES[i % 3], "email": f"user{i}@example.com",
+               "amount": float(i) * 1.5}
+        if change_type:
+            row["_change_type"] = change_type
+        rows.append(row)
+    return rows
+
+
+def write_table(root: Path) -> dict:
+    """Versions 0 and 1 append mixed-country files, version 2 deletes rows 0-5 (with a change
+    data file). Returns the ids per version for the expected answers."""
+    w = DeltaTableWriter(root, [("id", "long", False), ("country", "string", True),
+                                ("email", "string", True), ("amount", "double", True)],
+                         configuration={"delta.enableChangeDataFeed": "true"})
+    v0 = w.add(rows_of(0, 30))
+    w.commit([v0], 1714557600000)
+    v1 = w.add(rows_of(30, 30))
+    w.commit([v1], 1714644000000)
+    kept = w.add([r for r in rows_of(0, 30) if r["id"] >= 6])
+    w.commit([DeltaTableWriter.remove(v0), kept, w.cdc(rows_of(0, 6, "delete"))], 1714730400000,
+             operation="DELETE")
+    return {"snapshot": set(range(6, 60)), "version0": set(range(30)),
+            "changes": {("insert", i) for i in range(30, 60)} | {("delete", i) for i in range(6)}}
+
+
+def duckdb(statements: list[str]):
+    proc = subprocess.run(["node", str(DUCKDB)], input=json.dumps(statements),
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"DuckDB (tools/duckdb) failed: {proc.stderr[:400]}")
+    return json.loads(proc.stdout)
+
+
+def read_files(files: list[tuple[str, str]], folder: Path):
+    """(columns of every file, [(id, country, change type)]) read by DuckDB. `files` are
+    (url, kind): a snapshot's files are "file", the change feed's "add" (inserts), "remove"
+    (deletes) or "cdf" (the type is the file's _change_type column), as the protocol answers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns, rows = [], []
+    for i, (url, kind) in enumerate(files):
+        r = requests.get(url, timeout=120)
+        r.raise_for_status()
+        path = folder / f"{i:03d}.parquet"
+        path.write_bytes(r.content)
+        described, = duckdb([f"DESCRIBE SELECT * FROM read_parquet('{path}')"])
+        names = [row[0] for row in described]
+        columns.append(names)
+        change = "_change_type" if kind == "cdf" else \
+            {"add": "'insert'", "remove": "'delete'"}.get(kind, "NULL")
+        got, = duckdb([f"SELECT id, country, {change} FROM read_parquet('{path}')"])
+        rows += [tuple(row) for row in got]
+    return columns, rows
+
+
+def protocol_files(api: Api, path: str, method: str, body=None) -> list[tuple[str, str]]:
+    """(url, kind) of every file line of a query or changes answer (parquet format)."""
+    r = api.call(method, path, body=body)
+    if r.status_code != 200:
+        raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:300]}")
+    out = []
+    for line in (json.loads(text) for text in r.text.splitlines() if text.strip()):
+        for kind in ("file", "add", "cdf", "remove"):
+            if kind in line:
+                out.append((line[kind]["url"], kind))
+    return out
+
+
+def check_recipient(name: str, api: Api, country: str | None, truth: dict, scratch: Path):
+    table = "/shares/sh/schemas/s/tables/t"
+    reads = {
+        "snapshot": protocol_files(api, f"{table}/query", "POST", {}),
+        "version0": protocol_files(api, f"{table}/query", "POST", {"version": 0}),
+        "changes": protocol_files(api, f"{table}/changes?startingVersion=1&endingVersion=2",
+                                  "GET"),
+    }
+    # A client that only reads the delta format would get the original files: refused instead.
+    r = api.call("POST", f"{table}/query", body={},
+                 headers={"delta-sharing-capabilities": "responseformat=delta"})
+    check(r.status_code == 400 and "parquet" in r.text,
+          f"{name}: a delta-format-only query is refused (400, saying to offer parquet)",
+          f"{r.status_code} {r.text[:300]}")
+    for what, urls in reads.items():
+        columns, rows = read_files(urls, scratch / name / what)
+        if country is None:
+            check(rows == [], f"{name}: {what} holds no row (no country property)",
+                  f"{len(urls)} file(s), {len(rows)} row(s)")
+            continue
+        check(all(sorted(set(c) - {"_change_type"}) == sorted(VISIBLE) for c in columns)
+              and columns,
+              f"{name}: every {what} file holds only the listed columns", json.dumps(columns))
+        check(all(r[1] == country for r in rows) and rows,
+              f"{name}: every {what} row is of country {country}",
+              json.dumps(sorted({r[1] for r in rows})))
+        ids = {int(r[0]) for r in rows}
+        if what == "changes":
+            got = {(r[2], int(r[0])) for r in rows}
+            want = {(t, i) for t, i in truth["changes"] if COUNTRIES[i % 3] == country}
+        else:
+            got = ids
+            want = {i for i in truth[what] if COUNTRIES[i % 3] == country}
+        check(got == want, f"{name}: {what} holds exactly its {len(want)} row(s)",
+              f"missing {sorted(want - got)[:10]}, extra {sorted(got - want)[:10]}")
+
+
+def setup(server: PlatformServer, tables: Path) -> dict:
+    a = Api(server.base, ADMIN_TOKEN)
+    a.declare_location("e2e_tables", tables)
+    a.post(f"{UC}/catalogs", {"name": "c"}, expect=200)
+    a.post(f"{UC}/schemas", {"name": "s", "catalog_name": "c"}, expect=200)
+    a.post(f"{UC}/tables", {"name": "t", "catalog_name": "c", "schema_name": "s",
+                            "table_type": "EXTERNAL", "data_source_format": "DELTA",
+                            "storage_location": str(tables / "t")}, expect=200)
+    a.post(f"{UC}/shares", {"name": "sh"}, expect=200)
+    a.patch(f"{UC}/shares/sh", {"updates": [{"action": "ADD", "data_object": {
+        "name": "c.s.t", "shared_as": "s.t", "data_object_type": "TABLE",
+        "history_data_sharing_status": "ENABLED", "cdf_enabled": True,
+        "row_filter": FILTER, "columns": VISIBLE}}]}, expect=200)
+    partners = {}
+    for name, country in (("de", "DE"), ("fr", "FR"), ("nobody", None)):
+        body = {"name": name, "authentication_type": "TOKEN"}
+        if country:
+            body["properties_kvpairs"] = {"properties": {"country": country}}
+        rec = a.post(f"{UC}/recipients", body, expect=200).json()
+        a.patch(f"{UC}/shares/sh/permissions",
+                {"changes": [{"principal": name, "add": ["SELECT"]}]}, expect=200)
+        link = rec.get("activation_url") or rec["tokens"][0]["activation_url"]
+        profile = Api(server.base, None).get(
+            f"{UC}/public/data_sharing_activation/{link.rstrip('/').rsplit('/', 1)[-1]}",
+            expect=200).json()
+        partners[name] = (Api(profile["endpoint"], profile["bearerToken"]), country)
+    return partners
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lakeshare", required=True)
+    parser.add_argument("--scratch", required=True, type=Path)
+    args = parser.parse_args()
+    if subprocess.run(["node", str(DUCKDB)], input="[]", capture_output=True,
+                      text=True).returncode != 0:
+        print("SKIP: DuckDB (tools/duckdb) is not installed; scripts/install-deps.sh installs it")
+        return 77
+    scratch = args.scratch.resolve()
+    subprocess.run(["rm", "-rf", str(scratch)], check=True)
+    tables = scratch / "tables"
+    truth = write_table(tables / "t")
+    started = time.monotonic()
+    with PlatformServer(args.lakeshare, scratch / "data", ADMIN_TOKEN) as server:
+        partners = setup(server, tables)
+        for name, (api, country) in partners.items():
+            check_recipient(name, api, country, truth, scratch / "downloads")
+    print(f"{len(failures)} failure(s) in {time.monotonic() - started:.1f}s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
