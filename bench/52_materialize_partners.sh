@@ -20,9 +20,7 @@ echo
 [ -x "$lakeshare" ] || { echo "Skipped: needs $lakeshare (build it first)."; exit 0; }
 work="$(realpath -m "$scratch")/materialize_partners"
 rm -rf "$work" && mkdir -p "$work"
-server_cpus=0
-if [ "$(nproc)" -ge 2 ]; then server_cpus=0; fi
-printf '#!/bin/sh\nexec taskset -c %s "%s" "$@"\n' "$server_cpus" "$lakeshare" > "$work/lakeshare-pinned"
+printf '#!/bin/sh\nexec taskset -c 0 "%s" "$@"\n' "$lakeshare" > "$work/lakeshare-pinned"
 chmod +x "$work/lakeshare-pinned"
 
 python3 - "$here" "$work" "$partners" "$regions" "$rows" <<'PY'

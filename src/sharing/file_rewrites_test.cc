@@ -14,6 +14,7 @@
 
 #include "delta/table_writer.h"
 #include "http/router.h"
+#include "http/string_stream_writer.h"
 #include "materialize/materializer.h"
 #include "parquet/json_shredder.h"
 #include "sharing/sharing_service.h"
@@ -25,16 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using parquet::PhysicalType;
-
-class StringWriter : public http::StreamWriter {
- public:
-  Status Write(std::string_view data) override {
-    out.append(data);
-    return OkStatus();
-  }
-  Status Flush() override { return OkStatus(); }
-  std::string out;
-};
 
 class FileRewritesTest : public ::testing::Test {
  protected:
@@ -133,7 +124,7 @@ class FileRewritesTest : public ::testing::Test {
     e.status = response.status();
     if (const std::string* r = response.Header("Retry-After")) e.retry_after = *r;
     if (response.is_streaming()) {
-      StringWriter w;
+      http::StringStreamWriter w;
       auto producer = response.TakeProducer();
       EXPECT_TRUE(producer(w));
       e.body = std::move(w.out);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "http/string_stream_writer.h"
 #include "sharing/yaml_share_provider.h"
 
 namespace lakeshare::sharing {
@@ -81,16 +82,6 @@ TEST_F(FileUrlsTest, SignedUrlServesTheFileWithRanges) {
   EXPECT_EQ(Get(url->url, {{"If-None-Match", *whole->Header("ETag")}})->status(), 304);
 }
 
-class CollectingWriter : public http::StreamWriter {
- public:
-  Status Write(std::string_view data) override {
-    body.append(data);
-    return OkStatus();
-  }
-  Status Flush() override { return OkStatus(); }
-  std::string body;
-};
-
 TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
   UrlScope scope{"http://h:1", "S", "T", "a b&c", 100, 3600};
   const std::string path = "p=a b/f%\xC3\xA9~.parquet";
@@ -120,17 +111,17 @@ TEST_F(FileUrlsTest, LargeFilesStreamWithTheirContentLength) {
   ASSERT_TRUE(whole) << whole.error().message;
   ASSERT_TRUE(whole->is_streaming());
   EXPECT_EQ(whole->content_length(), static_cast<int64_t>(content.size()));
-  CollectingWriter writer;
+  http::StringStreamWriter writer;
   ASSERT_TRUE(whole->producer()(writer));
-  EXPECT_EQ(writer.body, content);
+  EXPECT_EQ(writer.out, content);
   // A range past the in-memory limit streams exactly its bytes, announced up front.
   auto part = Get(url->url, {{"Range", "bytes=100-"}});
   ASSERT_TRUE(part);
   EXPECT_EQ(part->status(), 206);
   EXPECT_EQ(part->content_length(), static_cast<int64_t>(content.size() - 100));
-  CollectingWriter part_writer;
+  http::StringStreamWriter part_writer;
   ASSERT_TRUE(part->producer()(part_writer));
-  EXPECT_EQ(part_writer.body, content.substr(100));
+  EXPECT_EQ(part_writer.out, content.substr(100));
 }
 
 TEST_F(FileUrlsTest, ExpiredOrAlteredUrlsAreRefused) {

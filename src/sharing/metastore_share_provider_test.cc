@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/router.h"
+#include "http/string_stream_writer.h"
 #include "sharing/sharing_service.h"
 #include "sharing/ttl_cache_internal.h"
 #include "storage/location.h"
@@ -566,16 +567,6 @@ TEST(TtlCacheTest, AnInvalidationDuringALoadKeepsTheStaleValueOut) {
 
 // ---- Through the SharingService ------------------------------------------------------------
 
-class StringWriter : public http::StreamWriter {
- public:
-  Status Write(std::string_view data) override {
-    out.append(data);
-    return OkStatus();
-  }
-  Status Flush() override { return OkStatus(); }
-  std::string out;
-};
-
 class MetastoreServiceTest : public MetastoreProviderTest {
  protected:
   void SetUp() override {
@@ -650,7 +641,7 @@ class MetastoreServiceTest : public MetastoreProviderTest {
     e.status = response.status();
     e.audit = request->audit();
     if (response.is_streaming()) {
-      StringWriter w;
+      http::StringStreamWriter w;
       auto producer = response.TakeProducer();
       EXPECT_TRUE(producer(w));
       e.body = std::move(w.out);

@@ -13,6 +13,7 @@
 
 #include "delta/table_writer.h"
 #include "http/router.h"
+#include "http/string_stream_writer.h"
 #include "materialize/materializer.h"
 #include "parquet/json_shredder.h"
 #include "sharing/metastore_share_provider.h"
@@ -25,16 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using parquet::PhysicalType;
-
-class ViewWriter : public http::StreamWriter {
- public:
-  Status Write(std::string_view data) override {
-    out.append(data);
-    return OkStatus();
-  }
-  Status Flush() override { return OkStatus(); }
-  std::string out;
-};
 
 class RecipientViewTest : public ::testing::Test {
  protected:
@@ -164,7 +155,7 @@ class RecipientViewTest : public ::testing::Test {
     a.status = response.status();
     std::string body = response.body();
     if (response.is_streaming()) {
-      ViewWriter w;
+      http::StringStreamWriter w;
       EXPECT_TRUE(response.TakeProducer()(w));
       body = std::move(w.out);
     }

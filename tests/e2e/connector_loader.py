@@ -72,13 +72,20 @@ class PartnerReader:
 
     def files(self, coordinates: str, **options) -> list[tuple[Path, dict]]:
         """The table's files, downloaded: (local path, partition values) each."""
-        import fsspec
         listing = self.client.list_files_in_table(self.table(coordinates), **options)
+        return self._download(coordinates, listing.add_files)
+
+    def change_files(self, coordinates: str, **options) -> list[tuple[Path, dict]]:
+        """The files of list_table_changes(CdfOptions(**options)), downloaded the same way."""
+        return self._download(coordinates, self.changes(coordinates, **options))
+
+    def _download(self, coordinates: str, actions) -> list[tuple[Path, dict]]:
+        import fsspec
         folder = self.scratch / f"{coordinates}-{self.downloads}"
         self.downloads += 1
         folder.mkdir(parents=True, exist_ok=True)
         out = []
-        for i, f in enumerate(listing.add_files):
+        for i, f in enumerate(actions):
             if i == 0:
                 with fsspec.filesystem("http").open(f.url, "rb") as fh:
                     data = fh.read()

@@ -115,11 +115,10 @@ def check_what_the_partner_receives(printed, readme, reader, lakeshare, data_dir
         check_claim(coordinates, claim, reader.summary(coordinates),
                     table_truth(lakeshare, data_dir / name))
         if m := re.match(r"^country ([A-Z]{2}) only \(row filter", claim):
-            check_row_filter_history(coordinates, m.group(1), reader, lakeshare, data_dir / name,
-                                     scratch)
+            check_row_filter_history(coordinates, m.group(1), reader, lakeshare, data_dir / name)
 
 
-def check_row_filter_history(coordinates, country, reader, lakeshare, table_dir, scratch):
+def check_row_filter_history(coordinates, country, reader, lakeshare, table_dir):
     """A row filter holds on history too: time travel to version 3 serves that version's rows of
     `country` only, and every file of the change data feed of versions 13-14 (a day's append and
     the MERGE correction) holds rows of `country` only, each file read by DuckDB."""
@@ -130,16 +129,7 @@ def check_row_filter_history(coordinates, country, reader, lakeshare, table_dir,
           and len(full["countries"] or {}) > 1,
           f"{coordinates}: time travel to version 3 serves country {country} only",
           f"served {json.dumps(served)}; version 3 {json.dumps(full)}")
-    actions = reader.changes(coordinates, starting_version=13, ending_version=14)
-    folder = Path(scratch) / "row-filter-cdf"
-    folder.mkdir(parents=True, exist_ok=True)
-    files = []
-    for i, action in enumerate(actions):
-        response = reader.client._session.get(action.url)
-        response.raise_for_status()
-        path = folder / f"{i:05d}.parquet"
-        path.write_bytes(response.content)
-        files.append((path, dict(action.partition_values or {})))
+    files = reader.change_files(coordinates, starting_version=13, ending_version=14)
     changes = summarize(files)
     check(len(files) > 0 and sorted(changes["countries"] or {}) == [country],
           f"{coordinates}: the change data feed of versions 13-14 holds country {country} only",

@@ -90,12 +90,11 @@ def read_files(files: list[tuple[str, str]], folder: Path):
         r.raise_for_status()
         path = folder / f"{i:03d}.parquet"
         path.write_bytes(r.content)
-        described, = duckdb([f"DESCRIBE SELECT * FROM read_parquet('{path}')"])
-        names = [row[0] for row in described]
-        columns.append(names)
         change = "_change_type" if kind == "cdf" else \
             {"add": "'insert'", "remove": "'delete'"}.get(kind, "NULL")
-        got, = duckdb([f"SELECT id, country, {change} FROM read_parquet('{path}')"])
+        described, got = duckdb([f"DESCRIBE SELECT * FROM read_parquet('{path}')",
+                                 f"SELECT id, country, {change} FROM read_parquet('{path}')"])
+        columns.append([row[0] for row in described])
         rows += [tuple(row) for row in got]
     return columns, rows
 
