@@ -143,175 +143,175 @@ TokenDigest ParseHexDigest(const std::string& hex, const std::string& where) {
   return d;
 }
 
-SharingConfig ParseRoot(const YAML::Node& root) {
-  SharingConfig c;
-  if (!root.IsMap()) Fail("<root>", "expected a mapping");
-  CheckKeys(root, "",
-            {"version",
-             "shares",
-             "authorization",
-             "recipients",
-             "host",
-             "port",
-             "endpoint",
-             "ssl",
-             "preSignedUrlTimeoutSeconds",
-             "evaluatePredicateHints",
-             "evaluateJsonPredicateHints",
-             "queryTablePageSizeLimit",
-             "queryTablePageTokenTtlMs",
-             "refreshTokenTtlMs",
-             "stalenessAcceptable",
-             "requestTimeoutSeconds",
-             "signingKey",
-             "publicUrl",
-             "s3",
-             "snapshotCacheBytes",
-             "maxRequestBodyBytes"},
-            {"deltaTableCacheSize", "evaluateJsonPredicateHintsV2",
-             "temporaryCredentialValiditySeconds", "useAsyncQuery"},
-            c.warnings);
-  YAML::Node version = Child(root, "version");
-  if (!version) Fail("version", "required (must be 1)");
-  c.version = static_cast<int>(Int(version, "version", 1, 1));
+const YAML::Node List(const YAML::Node& map, std::string_view key, const std::string& where) {
+  YAML::Node n = Child(map, key);
+  if (n && !n.IsSequence() && !n.IsNull()) Fail(where, "expected a list");
+  return n;
+}
 
-  std::set<std::string> share_names;
-  if (YAML::Node shares = Child(root, "shares")) {
-    if (!shares.IsSequence() && !shares.IsNull()) Fail("shares", "expected a list");
-    for (size_t i = 0; i < shares.size(); ++i) {
-      std::string where = "shares[" + std::to_string(i) + "]";
-      const YAML::Node& sn = shares[i];
-      if (!sn.IsMap()) Fail(where, "expected a mapping");
-      CheckKeys(sn, where, {"name", "schemas", "id", "comment"}, {}, c.warnings);
-      ShareConfig share;
-      share.name = NameOf(sn, where, "share");
-      CheckUnique(share_names, share.name, Key(where, "name"), "share");
-      if (auto n = Child(sn, "id")) share.id = Scalar(n, Key(where, "id"));
-      if (auto n = Child(sn, "comment")) share.comment = Scalar(n, Key(where, "comment"));
-      std::set<std::string> schema_names;
-      if (YAML::Node schemas = Child(sn, "schemas")) {
-        if (!schemas.IsSequence() && !schemas.IsNull())
-          Fail(Key(where, "schemas"), "expected a list");
-        for (size_t j = 0; j < schemas.size(); ++j) {
-          std::string swhere = where + ".schemas[" + std::to_string(j) + "]";
-          const YAML::Node& scn = schemas[j];
-          if (!scn.IsMap()) Fail(swhere, "expected a mapping");
-          CheckKeys(scn, swhere, {"name", "tables"}, {}, c.warnings);
-          SchemaConfig schema;
-          schema.name = NameOf(scn, swhere, "schema");
-          CheckUnique(schema_names, schema.name, Key(swhere, "name"), "schema");
-          std::set<std::string> table_names;
-          if (YAML::Node tables = Child(scn, "tables")) {
-            if (!tables.IsSequence() && !tables.IsNull())
-              Fail(Key(swhere, "tables"), "expected a list");
-            for (size_t k = 0; k < tables.size(); ++k) {
-              std::string twhere = swhere + ".tables[" + std::to_string(k) + "]";
-              TableConfig t = ParseTable(tables[k], twhere, c.warnings);
-              CheckUnique(table_names, t.name, Key(twhere, "name"), "table");
-              schema.tables.push_back(std::move(t));
-            }
-          }
-          share.schemas.push_back(std::move(schema));
-        }
-      }
-      c.shares.push_back(std::move(share));
+std::string Indexed(const std::string& where, std::string_view list, size_t i) {
+  return Key(where, std::string(list) + "[" + std::to_string(i) + "]");
+}
+
+SchemaConfig ParseSchema(const YAML::Node& node, const std::string& where,
+                         std::set<std::string>& schema_names, std::vector<std::string>& warnings) {
+  if (!node.IsMap()) Fail(where, "expected a mapping");
+  CheckKeys(node, where, {"name", "tables"}, {}, warnings);
+  SchemaConfig schema;
+  schema.name = NameOf(node, where, "schema");
+  CheckUnique(schema_names, schema.name, Key(where, "name"), "schema");
+  std::set<std::string> table_names;
+  if (YAML::Node tables = List(node, "tables", Key(where, "tables"))) {
+    for (size_t k = 0; k < tables.size(); ++k) {
+      std::string twhere = Indexed(where, "tables", k);
+      TableConfig t = ParseTable(tables[k], twhere, warnings);
+      CheckUnique(table_names, t.name, Key(twhere, "name"), "table");
+      schema.tables.push_back(std::move(t));
     }
   }
+  return schema;
+}
 
-  if (YAML::Node auth = Child(root, "authorization")) {
-    if (!auth.IsMap()) Fail("authorization", "expected a mapping");
-    CheckKeys(auth, "authorization", {"bearerToken", "bearerTokenSha256"}, {}, c.warnings);
-    if (auto n = Child(auth, "bearerToken")) {
-      std::string token = Scalar(n, "authorization.bearerToken");
-      if (token.empty()) Fail("authorization.bearerToken", "must not be empty");
-      c.global_token_sha256 = DigestToken(token);
-      OPENSSL_cleanse(token.data(), token.size());
-    } else if (auto h = Child(auth, "bearerTokenSha256")) {
-      c.global_token_sha256 = ParseHexDigest(ToLower(Scalar(h, "authorization.bearerTokenSha256")),
-                                             "authorization.bearerTokenSha256");
+ShareConfig ParseShare(const YAML::Node& node, const std::string& where,
+                       std::set<std::string>& share_names, std::vector<std::string>& warnings) {
+  if (!node.IsMap()) Fail(where, "expected a mapping");
+  CheckKeys(node, where, {"name", "schemas", "id", "comment"}, {}, warnings);
+  ShareConfig share;
+  share.name = NameOf(node, where, "share");
+  CheckUnique(share_names, share.name, Key(where, "name"), "share");
+  if (auto n = Child(node, "id")) share.id = Scalar(n, Key(where, "id"));
+  if (auto n = Child(node, "comment")) share.comment = Scalar(n, Key(where, "comment"));
+  std::set<std::string> schema_names;
+  if (YAML::Node schemas = List(node, "schemas", Key(where, "schemas"))) {
+    for (size_t j = 0; j < schemas.size(); ++j) {
+      share.schemas.push_back(
+          ParseSchema(schemas[j], Indexed(where, "schemas", j), schema_names, warnings));
     }
   }
+  return share;
+}
 
-  if (YAML::Node recipients = Child(root, "recipients")) {
-    if (!recipients.IsSequence() && !recipients.IsNull()) Fail("recipients", "expected a list");
-    std::set<std::string> names;
-    for (size_t i = 0; i < recipients.size(); ++i) {
-      std::string where = "recipients[" + std::to_string(i) + "]";
-      const YAML::Node& rn = recipients[i];
-      if (!rn.IsMap()) Fail(where, "expected a mapping");
-      CheckKeys(rn, where, {"name", "bearerToken", "bearerTokenSha256", "shares"}, {}, c.warnings);
-      RecipientConfig r;
-      YAML::Node name = Child(rn, "name");
-      if (!name) Fail(Key(where, "name"), "required");
-      r.name = Scalar(name, Key(where, "name"));
-      if (r.name.empty() || r.name.size() > 255) Fail(Key(where, "name"), "1 to 255 characters");
-      // "default" names the holder of authorization.bearerToken, "anonymous" the caller of a
-      // server without tokens.
-      if (ToLower(r.name) == "default" || ToLower(r.name) == "anonymous") {
-        Fail(Key(where, "name"), "'" + r.name + "' is reserved");
+void ParseAuthorization(const YAML::Node& auth, SharingConfig& c) {
+  if (!auth.IsMap()) Fail("authorization", "expected a mapping");
+  CheckKeys(auth, "authorization", {"bearerToken", "bearerTokenSha256"}, {}, c.warnings);
+  if (auto n = Child(auth, "bearerToken")) {
+    std::string token = Scalar(n, "authorization.bearerToken");
+    if (token.empty()) Fail("authorization.bearerToken", "must not be empty");
+    c.global_token_sha256 = DigestToken(token);
+    OPENSSL_cleanse(token.data(), token.size());
+  } else if (auto h = Child(auth, "bearerTokenSha256")) {
+    c.global_token_sha256 = ParseHexDigest(ToLower(Scalar(h, "authorization.bearerTokenSha256")),
+                                           "authorization.bearerTokenSha256");
+  }
+}
+
+// The recipient's token: given in clear (digested here, then wiped) or as its SHA-256.
+TokenDigest ParseRecipientToken(const YAML::Node& rn, const std::string& where) {
+  if (auto t = Child(rn, "bearerToken")) {
+    std::string token = Scalar(t, Key(where, "bearerToken"));
+    if (token.size() < 16) {
+      Fail(Key(where, "bearerToken"), "must be at least 16 characters");
+    }
+    TokenDigest digest = DigestToken(token);
+    OPENSSL_cleanse(token.data(), token.size());
+    return digest;
+  }
+  if (auto h = Child(rn, "bearerTokenSha256")) {
+    return ParseHexDigest(ToLower(Scalar(h, Key(where, "bearerTokenSha256"))),
+                          Key(where, "bearerTokenSha256"));
+  }
+  Fail(where, "bearerToken or bearerTokenSha256 is required");
+}
+
+void ParseRecipientShares(const YAML::Node& rn, const std::string& where,
+                          const std::set<std::string>& share_names, RecipientConfig& r) {
+  YAML::Node shares = Child(rn, "shares");
+  if (!shares) Fail(Key(where, "shares"), "required (a list of share names, or \"*\")");
+  if (shares.IsScalar() && shares.Scalar() == "*") {
+    r.all_shares = true;
+  } else if (shares.IsSequence()) {
+    for (size_t j = 0; j < shares.size(); ++j) {
+      std::string s = Scalar(shares[j], Indexed(where, "shares", j));
+      if (!share_names.count(ToLower(s))) {
+        Fail(Indexed(where, "shares", j), "unknown share '" + s + "'");
       }
-      CheckUnique(names, r.name, Key(where, "name"), "recipient");
-      if (auto t = Child(rn, "bearerToken")) {
-        std::string token = Scalar(t, Key(where, "bearerToken"));
-        if (token.size() < 16) {
-          Fail(Key(where, "bearerToken"), "must be at least 16 characters");
-        }
-        r.token_sha256 = DigestToken(token);
-        OPENSSL_cleanse(token.data(), token.size());
-      } else if (auto h = Child(rn, "bearerTokenSha256")) {
-        r.token_sha256 = ParseHexDigest(ToLower(Scalar(h, Key(where, "bearerTokenSha256"))),
-                                        Key(where, "bearerTokenSha256"));
-      } else {
-        Fail(where, "bearerToken or bearerTokenSha256 is required");
-      }
-      YAML::Node shares = Child(rn, "shares");
-      if (!shares) Fail(Key(where, "shares"), "required (a list of share names, or \"*\")");
-      if (shares.IsScalar() && shares.Scalar() == "*") {
-        r.all_shares = true;
-      } else if (shares.IsSequence()) {
-        for (size_t j = 0; j < shares.size(); ++j) {
-          std::string s = Scalar(shares[j], Key(where, "shares[" + std::to_string(j) + "]"));
-          if (!share_names.count(ToLower(s))) {
-            Fail(Key(where, "shares[" + std::to_string(j) + "]"), "unknown share '" + s + "'");
-          }
-          r.shares.push_back(s);
-        }
-      } else {
-        Fail(Key(where, "shares"), "expected a list of share names, or \"*\"");
-      }
-      c.recipients.push_back(std::move(r));
+      r.shares.push_back(s);
+    }
+  } else {
+    Fail(Key(where, "shares"), "expected a list of share names, or \"*\"");
+  }
+}
+
+RecipientConfig ParseRecipient(const YAML::Node& rn, const std::string& where,
+                               const std::set<std::string>& share_names,
+                               std::set<std::string>& names, std::vector<std::string>& warnings) {
+  if (!rn.IsMap()) Fail(where, "expected a mapping");
+  CheckKeys(rn, where, {"name", "bearerToken", "bearerTokenSha256", "shares"}, {}, warnings);
+  RecipientConfig r;
+  YAML::Node name = Child(rn, "name");
+  if (!name) Fail(Key(where, "name"), "required");
+  r.name = Scalar(name, Key(where, "name"));
+  if (r.name.empty() || r.name.size() > 255) Fail(Key(where, "name"), "1 to 255 characters");
+  // "default" names the holder of authorization.bearerToken, "anonymous" the caller of a
+  // server without tokens.
+  if (ToLower(r.name) == "default" || ToLower(r.name) == "anonymous") {
+    Fail(Key(where, "name"), "'" + r.name + "' is reserved");
+  }
+  CheckUnique(names, r.name, Key(where, "name"), "recipient");
+  r.token_sha256 = ParseRecipientToken(rn, where);
+  ParseRecipientShares(rn, where, share_names, r);
+  return r;
+}
+
+void ParseEndpoint(const YAML::Node& n, SharingConfig& c) {
+  c.endpoint = Scalar(n, "endpoint");
+  while (c.endpoint.size() > 1 && c.endpoint.back() == '/') c.endpoint.pop_back();
+  if (c.endpoint.empty() || c.endpoint[0] != '/') Fail("endpoint", "must start with '/'");
+  if (c.endpoint == "/") c.endpoint.clear();
+  if (c.endpoint.find_first_of("{}?#") != std::string::npos) {
+    Fail("endpoint", "must be a plain path");
+  }
+}
+
+void ParseSsl(const YAML::Node& ssl, SharingConfig& c) {
+  if (!ssl.IsMap()) Fail("ssl", "expected a mapping");
+  CheckKeys(ssl, "ssl", {"selfSigned", "certificateFile", "certificateKeyFile"},
+            {"certificatePasswordFile"}, c.warnings);
+  c.ssl = true;
+  if (auto n = Child(ssl, "selfSigned")) c.ssl_self_signed = Bool(n, "ssl.selfSigned");
+  if (auto n = Child(ssl, "certificateFile"))
+    c.ssl_certificate_file = Scalar(n, "ssl.certificateFile");
+  if (auto n = Child(ssl, "certificateKeyFile")) {
+    c.ssl_key_file = Scalar(n, "ssl.certificateKeyFile");
+  }
+  if (c.ssl_self_signed) {
+    Fail("ssl.selfSigned", "not supported: give certificateFile and certificateKeyFile");
+  }
+  if (c.ssl_certificate_file.empty() || c.ssl_key_file.empty()) {
+    Fail("ssl", "certificateFile and certificateKeyFile are both required");
+  }
+}
+
+void ParseS3(const YAML::Node& s3, SharingConfig& c) {
+  if (!s3.IsMap()) Fail("s3", "expected a mapping");
+  CheckKeys(s3, "s3", {"endpoint", "region", "addressing", "anonymous"}, {}, c.warnings);
+  if (auto n = Child(s3, "endpoint")) c.s3.endpoint = Scalar(n, "s3.endpoint");
+  if (auto n = Child(s3, "region")) c.s3.region = Scalar(n, "s3.region");
+  if (auto n = Child(s3, "addressing")) {
+    c.s3.addressing = ToLower(Scalar(n, "s3.addressing"));
+    if (c.s3.addressing != "auto" && c.s3.addressing != "path" && c.s3.addressing != "virtual") {
+      Fail("s3.addressing", "expected auto, path or virtual");
     }
   }
+  if (auto n = Child(s3, "anonymous")) c.s3.anonymous = Bool(n, "s3.anonymous");
+}
 
+// The server's listening and protocol settings: host, port, endpoint, ssl, public URL, signing.
+void ParseServer(const YAML::Node& root, SharingConfig& c) {
   if (auto n = Child(root, "host")) c.host = Scalar(n, "host");
   if (auto n = Child(root, "port")) c.port = static_cast<int>(Int(n, "port", 0, 65535));
-  if (auto n = Child(root, "endpoint")) {
-    c.endpoint = Scalar(n, "endpoint");
-    while (c.endpoint.size() > 1 && c.endpoint.back() == '/') c.endpoint.pop_back();
-    if (c.endpoint.empty() || c.endpoint[0] != '/') Fail("endpoint", "must start with '/'");
-    if (c.endpoint == "/") c.endpoint.clear();
-    if (c.endpoint.find_first_of("{}?#") != std::string::npos) {
-      Fail("endpoint", "must be a plain path");
-    }
-  }
-  if (YAML::Node ssl = Child(root, "ssl")) {
-    if (!ssl.IsMap()) Fail("ssl", "expected a mapping");
-    CheckKeys(ssl, "ssl", {"selfSigned", "certificateFile", "certificateKeyFile"},
-              {"certificatePasswordFile"}, c.warnings);
-    c.ssl = true;
-    if (auto n = Child(ssl, "selfSigned")) c.ssl_self_signed = Bool(n, "ssl.selfSigned");
-    if (auto n = Child(ssl, "certificateFile"))
-      c.ssl_certificate_file = Scalar(n, "ssl.certificateFile");
-    if (auto n = Child(ssl, "certificateKeyFile")) {
-      c.ssl_key_file = Scalar(n, "ssl.certificateKeyFile");
-    }
-    if (c.ssl_self_signed) {
-      Fail("ssl.selfSigned", "not supported: give certificateFile and certificateKeyFile");
-    }
-    if (c.ssl_certificate_file.empty() || c.ssl_key_file.empty()) {
-      Fail("ssl", "certificateFile and certificateKeyFile are both required");
-    }
-  }
+  if (auto n = Child(root, "endpoint")) ParseEndpoint(n, c);
+  if (YAML::Node ssl = Child(root, "ssl")) ParseSsl(ssl, c);
   if (auto n = Child(root, "preSignedUrlTimeoutSeconds")) {
     c.presigned_url_timeout_seconds = Int(n, "preSignedUrlTimeoutSeconds", 1, 7 * 24 * 3600);
   }
@@ -348,19 +348,56 @@ SharingConfig ParseRoot(const YAML::Node& root) {
       Fail("publicUrl", "must start with http:// or https://");
     }
   }
-  if (YAML::Node s3 = Child(root, "s3")) {
-    if (!s3.IsMap()) Fail("s3", "expected a mapping");
-    CheckKeys(s3, "s3", {"endpoint", "region", "addressing", "anonymous"}, {}, c.warnings);
-    if (auto n = Child(s3, "endpoint")) c.s3.endpoint = Scalar(n, "s3.endpoint");
-    if (auto n = Child(s3, "region")) c.s3.region = Scalar(n, "s3.region");
-    if (auto n = Child(s3, "addressing")) {
-      c.s3.addressing = ToLower(Scalar(n, "s3.addressing"));
-      if (c.s3.addressing != "auto" && c.s3.addressing != "path" && c.s3.addressing != "virtual") {
-        Fail("s3.addressing", "expected auto, path or virtual");
-      }
+}
+
+SharingConfig ParseRoot(const YAML::Node& root) {
+  SharingConfig c;
+  if (!root.IsMap()) Fail("<root>", "expected a mapping");
+  CheckKeys(root, "",
+            {"version",
+             "shares",
+             "authorization",
+             "recipients",
+             "host",
+             "port",
+             "endpoint",
+             "ssl",
+             "preSignedUrlTimeoutSeconds",
+             "evaluatePredicateHints",
+             "evaluateJsonPredicateHints",
+             "queryTablePageSizeLimit",
+             "queryTablePageTokenTtlMs",
+             "refreshTokenTtlMs",
+             "stalenessAcceptable",
+             "requestTimeoutSeconds",
+             "signingKey",
+             "publicUrl",
+             "s3",
+             "snapshotCacheBytes",
+             "maxRequestBodyBytes"},
+            {"deltaTableCacheSize", "evaluateJsonPredicateHintsV2",
+             "temporaryCredentialValiditySeconds", "useAsyncQuery"},
+            c.warnings);
+  YAML::Node version = Child(root, "version");
+  if (!version) Fail("version", "required (must be 1)");
+  c.version = static_cast<int>(Int(version, "version", 1, 1));
+
+  std::set<std::string> share_names;
+  if (YAML::Node shares = List(root, "shares", "shares")) {
+    for (size_t i = 0; i < shares.size(); ++i) {
+      c.shares.push_back(ParseShare(shares[i], Indexed("", "shares", i), share_names, c.warnings));
     }
-    if (auto n = Child(s3, "anonymous")) c.s3.anonymous = Bool(n, "s3.anonymous");
   }
+  if (YAML::Node auth = Child(root, "authorization")) ParseAuthorization(auth, c);
+  if (YAML::Node recipients = List(root, "recipients", "recipients")) {
+    std::set<std::string> names;
+    for (size_t i = 0; i < recipients.size(); ++i) {
+      c.recipients.push_back(ParseRecipient(recipients[i], Indexed("", "recipients", i),
+                                            share_names, names, c.warnings));
+    }
+  }
+  ParseServer(root, c);
+  if (YAML::Node s3 = Child(root, "s3")) ParseS3(s3, c);
   if (auto n = Child(root, "snapshotCacheBytes")) {
     c.snapshot_cache_bytes = Int(n, "snapshotCacheBytes", 1 << 20, INT64_MAX / 2);
   }
