@@ -144,227 +144,263 @@ void PrintRecipient(const Json& r, bool with_link) {
   }
 }
 
+/// Set `expiration_time` of `body` from --expiration-time (a usage error when unreadable).
+CallResult<void> SetExpiration(Json& body, const std::string& expiration) {
+  if (expiration.empty()) {
+    return {};
+  }
+  auto t = ParseTimeArg(expiration, NowMs(), /*future=*/true);
+  if (!t) {
+    return tl::unexpected(UsageError(t.error().message));
+  }
+  body["expiration_time"] = *t;
+  return {};
+}
+
+struct CreateOpts {
+  std::string name, comment, expiration, type = "TOKEN";
+  std::vector<std::string> ips, props;
+};
+
+CallResult<void> CreateRecipient(const CreateOpts& o, Api& api, const GlobalOptions& g) {
+  Json body = {{"name", o.name}, {"authentication_type", o.type}};
+  if (!o.comment.empty()) {
+    body["comment"] = o.comment;
+  }
+  if (!o.ips.empty()) {
+    body["ip_access_list"] = {{"allowed_ip_addresses", o.ips}};
+  }
+  if (!o.props.empty()) {
+    auto props = PropertiesJson(o.props);
+    if (!props) {
+      return tl::unexpected(props.error());
+    }
+    body["properties_kvpairs"] = {{"properties", *props}};
+  }
+  if (auto st = SetExpiration(body, o.expiration); !st) {
+    return st;
+  }
+  auto r = api.Uc("POST", "recipients", {}, &body);
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    PrintJson(*r);
+  } else {
+    std::printf("recipient %s created\n\n", o.name.c_str());
+    PrintRecipient(*r, true);
+  }
+  return {};
+}
+
+void AddCreate(CLI::App* noun) {
+  auto o = std::make_shared<CreateOpts>();
+  auto* c = Verb(noun, "create", "Create a recipient and print its activation link",
+                 [o](Api& api, const GlobalOptions& g) { return CreateRecipient(*o, api, g); });
+  c->add_option("NAME", o->name, "Recipient name")->required();
+  c->add_option("--type", o->type,
+                "TOKEN (a bearer token), OAUTH_CLIENT_CREDENTIALS (a client id and secret for "
+                "this server's token endpoint) or OIDC_FEDERATION (the partner's own identity "
+                "provider; then add federation-policies)")
+      ->check(CLI::IsMember({"TOKEN", "OAUTH_CLIENT_CREDENTIALS", "OIDC_FEDERATION"}))
+      ->capture_default_str();
+  c->add_option("--comment", o->comment, "Comment");
+  c->add_option("--ip", o->ips, "Allowed IP address or CIDR range (repeatable)");
+  c->add_option("--property", o->props, "Property KEY=VALUE (repeatable)");
+  c->add_option("--expiration-time", o->expiration,
+                "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
+}
+
+CallResult<void> ListRecipients(Api& api, const GlobalOptions& g) {
+  auto all = ListAll(api, std::string(kUcPrefix) + "recipients", {}, "recipients");
+  if (!all) {
+    return tl::unexpected(all.error());
+  }
+  for (Json& r : *all) {
+    r = WithoutLinks(std::move(r));  // a listing never shows links
+  }
+  return ShowList(std::move(all), g, "recipients",
+                  {{"NAME", "name"},
+                   {"AUTH", "authentication_type"},
+                   {"ACTIVATED", "activated"},
+                   {"PROPERTIES", "properties_kvpairs"},
+                   {"IP ACCESS LIST", "ip_access_list"},
+                   {"CREATED", "created_at"}});
+}
+
+void AddGet(CLI::App* noun) {
+  auto name = std::make_shared<std::string>();
+  auto* c = Verb(noun, "get", "Show a recipient and its tokens",
+                 [name](Api& api, const GlobalOptions& g) -> CallResult<void> {
+                   auto r = api.Uc("GET", "recipients/" + EncodePathSegment(*name));
+                   if (!r) {
+                     return tl::unexpected(r.error());
+                   }
+                   if (g.json) {
+                     PrintJson(*r);
+                   } else {
+                     PrintRecipient(*r, true);
+                   }
+                   return {};
+                 });
+  c->add_option("NAME", *name, "Recipient name")->required();
+}
+
+struct UpdateOpts {
+  std::string name, expiration;
+  UpdateFlags flags;
+  std::vector<std::string> ips, props, remove_props;
+  bool clear_ips = false;
+};
+
+/// The recipient's properties with --property added and --remove-property removed. The update
+/// replaces the whole map: read, modify, write.
+CallResult<Json> UpdatedProperties(const UpdateOpts& o, Api& api) {
+  auto current = api.Uc("GET", "recipients/" + EncodePathSegment(o.name));
+  if (!current) {
+    return tl::unexpected(current.error());
+  }
+  Json map = Json::object();
+  if (const Json* p = Lookup(*current, "properties_kvpairs/properties"); p && p->is_object()) {
+    map = *p;
+  }
+  auto add = PropertiesJson(o.props);
+  if (!add) {
+    return tl::unexpected(add.error());
+  }
+  for (auto it = add->begin(); it != add->end(); ++it) {
+    map[it.key()] = it.value();
+  }
+  for (const std::string& k : o.remove_props) {
+    map.erase(k);
+  }
+  return map;
+}
+
+CallResult<void> UpdateRecipient(const UpdateOpts& o, Api& api, const GlobalOptions& g) {
+  Json body = o.flags.Body();
+  if (!o.ips.empty() || o.clear_ips) {
+    body["ip_access_list"] = {{"allowed_ip_addresses", o.ips}};
+  }
+  if (!o.props.empty() || !o.remove_props.empty()) {
+    auto map = UpdatedProperties(o, api);
+    if (!map) {
+      return tl::unexpected(map.error());
+    }
+    body["properties_kvpairs"] = {{"properties", *map}};
+  }
+  if (auto st = SetExpiration(body, o.expiration); !st) {
+    return st;
+  }
+  if (auto st = NeedChanges(body,
+                            "--new-name, --comment, --owner, --ip, --clear-ip, "
+                            "--property, --remove-property, --expiration-time");
+      !st) {
+    return st;
+  }
+  auto r = api.Uc("PATCH", "recipients/" + EncodePathSegment(o.name), {}, &body);
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    PrintJson(WithoutLinks(*r));
+  } else {
+    PrintRecipient(*r, false);
+  }
+  return {};
+}
+
+void AddUpdate(CLI::App* noun) {
+  auto o = std::make_shared<UpdateOpts>();
+  auto* c = Verb(noun, "update",
+                 "Change a recipient: name, comment, owner, IP access list, properties, expiration",
+                 [o](Api& api, const GlobalOptions& g) { return UpdateRecipient(*o, api, g); });
+  c->add_option("NAME", o->name, "Recipient name")->required();
+  o->flags.Add(c);
+  c->add_option("--ip", o->ips, "Allowed IP address or CIDR (repeatable; replaces the list)");
+  c->add_flag("--clear-ip", o->clear_ips, "Remove the IP access list (open to any address)");
+  c->add_option("--property", o->props, "Set property KEY=VALUE (repeatable)");
+  c->add_option("--remove-property", o->remove_props, "Remove property KEY (repeatable)");
+  c->add_option("--expiration-time", o->expiration,
+                "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
+}
+
+void AddDelete(CLI::App* noun) {
+  auto name = std::make_shared<std::string>();
+  auto* c = Verb(noun, "delete", "Delete a recipient (its tokens stop working at once)",
+                 [name](Api& api, const GlobalOptions& g) {
+                   return Done(api.Uc("DELETE", "recipients/" + EncodePathSegment(*name)), g,
+                               fmt::format("recipient {} deleted", *name));
+                 });
+  c->add_option("NAME", *name, "Recipient name")->required();
+}
+
+CallResult<void> RotateToken(const std::string& name, int64_t seconds, Api& api,
+                             const GlobalOptions& g) {
+  Json body = {{"existing_token_expire_in_seconds", seconds}};
+  auto r = api.Uc("POST", "recipients/" + EncodePathSegment(name) + "/rotate-token", {}, &body);
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    PrintJson(*r);
+    return {};
+  }
+  std::printf("token of recipient %s rotated; the previous token expires in %lld s\n",
+              name.c_str(), static_cast<long long>(seconds));
+  const std::string link = ActivationUrl(*r);
+  if (!link.empty()) {
+    const std::string expiry = LinkExpiry(*r);
+    std::printf("new activation link (send it to the partner; it works once%s):\n  %s\n",
+                expiry.empty() ? "" : (" and " + expiry).c_str(), link.c_str());
+  }
+  return {};
+}
+
+void AddRotateToken(CLI::App* noun) {
+  auto name = std::make_shared<std::string>();
+  auto seconds = std::make_shared<int64_t>(-1);
+  auto* c = Verb(
+      noun, "rotate-token",
+      "Issue a new token (and activation link); the current one expires within N seconds",
+      [name, seconds](Api& api, const GlobalOptions& g) {
+        return RotateToken(*name, *seconds, api, g);
+      });
+  c->add_option("NAME", *name, "Recipient name")->required();
+  c->add_option("--existing-token-expire-in-seconds", *seconds,
+                "Grace for the current token (0: revoke now; can only shorten)")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+}
+
+void AddSharePermissions(CLI::App* noun) {
+  auto name = std::make_shared<std::string>();
+  auto* c =
+      Verb(noun, "share-permissions", "List the shares a recipient may read",
+           [name](Api& api, const GlobalOptions& g) {
+             return ShowList(ListAll(api,
+                                     std::string(kUcPrefix) + "recipients/" +
+                                         EncodePathSegment(*name) + "/share-permissions",
+                                     {}, "permissions_out"),
+                             g, "permissions_out",
+                             {{"SHARE", "share_name"}, {"PRIVILEGES", "privilege_assignments"}});
+           });
+  c->add_option("NAME", *name, "Recipient name")->required();
+}
+
 }  // namespace
 
 void AddRecipientCommands(CLI::App* admin) {
   CLI::App* noun = admin->add_subcommand("recipients", "Recipients (one per partner)");
   noun->require_subcommand(1);
   noun->fallthrough();
-  {
-    struct Opts {
-      std::string name, comment, expiration, type = "TOKEN";
-      std::vector<std::string> ips, props;
-    };
-    auto o = std::make_shared<Opts>();
-    auto* c = Verb(noun, "create", "Create a recipient and print its activation link",
-                   [o](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                     Json body = {{"name", o->name}, {"authentication_type", o->type}};
-                     if (!o->comment.empty()) {
-                       body["comment"] = o->comment;
-                     }
-                     if (!o->ips.empty()) {
-                       body["ip_access_list"] = {{"allowed_ip_addresses", o->ips}};
-                     }
-                     if (!o->props.empty()) {
-                       auto props = PropertiesJson(o->props);
-                       if (!props) {
-                         return tl::unexpected(props.error());
-                       }
-                       body["properties_kvpairs"] = {{"properties", *props}};
-                     }
-                     if (!o->expiration.empty()) {
-                       auto t = ParseTimeArg(o->expiration, NowMs(), /*future=*/true);
-                       if (!t) {
-                         return tl::unexpected(UsageError(t.error().message));
-                       }
-                       body["expiration_time"] = *t;
-                     }
-                     auto r = api.Uc("POST", "recipients", {}, &body);
-                     if (!r) {
-                       return tl::unexpected(r.error());
-                     }
-                     if (g.json) {
-                       PrintJson(*r);
-                     } else {
-                       std::printf("recipient %s created\n\n", o->name.c_str());
-                       PrintRecipient(*r, true);
-                     }
-                     return {};
-                   });
-    c->add_option("NAME", o->name, "Recipient name")->required();
-    c->add_option("--type", o->type,
-                  "TOKEN (a bearer token), OAUTH_CLIENT_CREDENTIALS (a client id and secret for "
-                  "this server's token endpoint) or OIDC_FEDERATION (the partner's own identity "
-                  "provider; then add federation-policies)")
-        ->check(CLI::IsMember({"TOKEN", "OAUTH_CLIENT_CREDENTIALS", "OIDC_FEDERATION"}))
-        ->capture_default_str();
-    c->add_option("--comment", o->comment, "Comment");
-    c->add_option("--ip", o->ips, "Allowed IP address or CIDR range (repeatable)");
-    c->add_option("--property", o->props, "Property KEY=VALUE (repeatable)");
-    c->add_option("--expiration-time", o->expiration,
-                  "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
-  }
-  Verb(noun, "list", "List recipients", [](Api& api, const GlobalOptions& g) -> CallResult<void> {
-    auto all = ListAll(api, std::string(kUcPrefix) + "recipients", {}, "recipients");
-    if (!all) {
-      return tl::unexpected(all.error());
-    }
-    for (Json& r : *all) {
-      r = WithoutLinks(std::move(r));  // a listing never shows links
-    }
-    return ShowList(std::move(all), g, "recipients",
-                    {{"NAME", "name"},
-                     {"AUTH", "authentication_type"},
-                     {"ACTIVATED", "activated"},
-                     {"PROPERTIES", "properties_kvpairs"},
-                     {"IP ACCESS LIST", "ip_access_list"},
-                     {"CREATED", "created_at"}});
-  });
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "get", "Show a recipient and its tokens",
-                   [name](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                     auto r = api.Uc("GET", "recipients/" + EncodePathSegment(*name));
-                     if (!r) {
-                       return tl::unexpected(r.error());
-                     }
-                     if (g.json) {
-                       PrintJson(*r);
-                     } else {
-                       PrintRecipient(*r, true);
-                     }
-                     return {};
-                   });
-    c->add_option("NAME", *name, "Recipient name")->required();
-  }
-  {
-    struct Opts {
-      std::string name, expiration;
-      UpdateFlags flags;
-      std::vector<std::string> ips, props, remove_props;
-      bool clear_ips = false;
-    };
-    auto o = std::make_shared<Opts>();
-    auto* c =
-        Verb(noun, "update",
-             "Change a recipient: name, comment, owner, IP access list, properties, expiration",
-             [o](Api& api, const GlobalOptions& g) -> CallResult<void> {
-               Json body = o->flags.Body();
-               if (!o->ips.empty() || o->clear_ips) {
-                 body["ip_access_list"] = {{"allowed_ip_addresses", o->ips}};
-               }
-               if (!o->props.empty() || !o->remove_props.empty()) {
-                 // The update replaces the whole map: read, modify, write.
-                 auto current = api.Uc("GET", "recipients/" + EncodePathSegment(o->name));
-                 if (!current) {
-                   return tl::unexpected(current.error());
-                 }
-                 Json map = Json::object();
-                 if (const Json* p = Lookup(*current, "properties_kvpairs/properties");
-                     p && p->is_object()) {
-                   map = *p;
-                 }
-                 auto add = PropertiesJson(o->props);
-                 if (!add) {
-                   return tl::unexpected(add.error());
-                 }
-                 for (auto it = add->begin(); it != add->end(); ++it) {
-                   map[it.key()] = it.value();
-                 }
-                 for (const std::string& k : o->remove_props) {
-                   map.erase(k);
-                 }
-                 body["properties_kvpairs"] = {{"properties", map}};
-               }
-               if (!o->expiration.empty()) {
-                 auto t = ParseTimeArg(o->expiration, NowMs(), /*future=*/true);
-                 if (!t) {
-                   return tl::unexpected(UsageError(t.error().message));
-                 }
-                 body["expiration_time"] = *t;
-               }
-               if (auto st = NeedChanges(body,
-                                         "--new-name, --comment, --owner, --ip, --clear-ip, "
-                                         "--property, --remove-property, --expiration-time");
-                   !st) {
-                 return st;
-               }
-               auto r = api.Uc("PATCH", "recipients/" + EncodePathSegment(o->name), {}, &body);
-               if (!r) {
-                 return tl::unexpected(r.error());
-               }
-               if (g.json) {
-                 PrintJson(WithoutLinks(*r));
-               } else {
-                 PrintRecipient(*r, false);
-               }
-               return {};
-             });
-    c->add_option("NAME", o->name, "Recipient name")->required();
-    o->flags.Add(c);
-    c->add_option("--ip", o->ips, "Allowed IP address or CIDR (repeatable; replaces the list)");
-    c->add_flag("--clear-ip", o->clear_ips, "Remove the IP access list (open to any address)");
-    c->add_option("--property", o->props, "Set property KEY=VALUE (repeatable)");
-    c->add_option("--remove-property", o->remove_props, "Remove property KEY (repeatable)");
-    c->add_option("--expiration-time", o->expiration,
-                  "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "delete", "Delete a recipient (its tokens stop working at once)",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return Done(api.Uc("DELETE", "recipients/" + EncodePathSegment(*name)), g,
-                                 fmt::format("recipient {} deleted", *name));
-                   });
-    c->add_option("NAME", *name, "Recipient name")->required();
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto seconds = std::make_shared<int64_t>(-1);
-    auto* c = Verb(
-        noun, "rotate-token",
-        "Issue a new token (and activation link); the current one expires within N seconds",
-        [name, seconds](Api& api, const GlobalOptions& g) -> CallResult<void> {
-          Json body = {{"existing_token_expire_in_seconds", *seconds}};
-          auto r =
-              api.Uc("POST", "recipients/" + EncodePathSegment(*name) + "/rotate-token", {}, &body);
-          if (!r) {
-            return tl::unexpected(r.error());
-          }
-          if (g.json) {
-            PrintJson(*r);
-          } else {
-            std::printf("token of recipient %s rotated; the previous token expires in %lld s\n",
-                        name->c_str(), static_cast<long long>(*seconds));
-            const std::string link = ActivationUrl(*r);
-            if (!link.empty()) {
-              const std::string expiry = LinkExpiry(*r);
-              std::printf("new activation link (send it to the partner; it works once%s):\n  %s\n",
-                          expiry.empty() ? "" : (" and " + expiry).c_str(), link.c_str());
-            }
-          }
-          return {};
-        });
-    c->add_option("NAME", *name, "Recipient name")->required();
-    c->add_option("--existing-token-expire-in-seconds", *seconds,
-                  "Grace for the current token (0: revoke now; can only shorten)")
-        ->required()
-        ->check(CLI::NonNegativeNumber);
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c =
-        Verb(noun, "share-permissions", "List the shares a recipient may read",
-             [name](Api& api, const GlobalOptions& g) {
-               return ShowList(ListAll(api,
-                                       std::string(kUcPrefix) + "recipients/" +
-                                           EncodePathSegment(*name) + "/share-permissions",
-                                       {}, "permissions_out"),
-                               g, "permissions_out",
-                               {{"SHARE", "share_name"}, {"PRIVILEGES", "privilege_assignments"}});
-             });
-    c->add_option("NAME", *name, "Recipient name")->required();
-  }
+  AddCreate(noun);
+  Verb(noun, "list", "List recipients", ListRecipients);
+  AddGet(noun);
+  AddUpdate(noun);
+  AddDelete(noun);
+  AddRotateToken(noun);
+  AddSharePermissions(noun);
 }
 
 }  // namespace lakeshare::admin::cli
