@@ -271,6 +271,229 @@ CallResult<void> EnsureOrganizationName(const GlobalOptions& g, const std::strin
   return {};  // an unreadable setting is no reason to stop: the onboarding reports the cause
 }
 
+/// What exists, by list calls, so that creating does not start with GETs answering 404. An error
+/// only when the server is unreachable or refuses the token; otherwise (e.g. a principal that may
+/// not list everything) an empty set, and each object is probed instead.
+CallResult<ExistingObjects> LoadExisting(const GlobalOptions& g, const std::string& token,
+                                         const std::vector<PartnerSpec>& specs) {
+  Api api(g.host, token);
+  auto loaded = ExistingObjects::Load(api, specs);
+  if (loaded) {
+    return std::move(*loaded);
+  }
+  if (loaded.error().status == 0 || loaded.error().status == 401) {
+    return tl::unexpected(loaded.error());
+  }
+  return ExistingObjects{};
+}
+
+/// The outcome of a partner skipped because the server was unreachable.
+PartnerOutcome NotAttempted(const PartnerSpec& spec) {
+  PartnerOutcome out;
+  out.partner = spec.partner;
+  out.share = spec.share;
+  out.line = spec.line;
+  out.status = PartnerOutcome::Status::kFailed;
+  out.step = "not attempted";
+  out.error = CallError{0, "", "not attempted: the server was unreachable"};
+  return out;
+}
+
+/// Onboards every partner on `workers` threads, each link recorded in `links` (when given) as
+/// soon as it is issued. Once the server is unreachable (or refuses the token), the partners
+/// left are not attempted: it is not hammered once per remaining partner.
+std::vector<PartnerOutcome> OnboardAll(const std::vector<PartnerSpec>& specs, Onboarder& onboarder,
+                                       LinksFile* links, const GlobalOptions& g,
+                                       const std::string& token, int workers) {
+  Progress progress(static_cast<int64_t>(specs.size()));
+  std::vector<PartnerOutcome> outcomes(specs.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> unreachable{false};
+  auto work = [&] {
+    Api api(g.host, token);
+    for (size_t i = next.fetch_add(1); i < specs.size(); i = next.fetch_add(1)) {
+      PartnerOutcome& out = outcomes[i];
+      if (unreachable.load()) {
+        out = NotAttempted(specs[i]);
+      } else {
+        out = onboarder.Run(api, specs[i]);
+        if (out.status == PartnerOutcome::Status::kFailed &&
+            (out.error.status == 0 || out.error.status == 401)) {
+          unreachable.store(true);
+        }
+      }
+      if (links != nullptr && !out.activation_url.empty()) {
+        links->Add(out);
+      }
+      progress.Tick(out.status == PartnerOutcome::Status::kFailed);
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(workers));
+  for (int i = 0; i < workers; ++i) {
+    threads.emplace_back(work);
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  progress.Finish();
+  return outcomes;
+}
+
+/// The counts of a run.
+struct Tally {
+  int64_t total = 0, created = 0, present = 0, failed = 0, no_link = 0, links = 0;
+  bool all_client_errors = true;  // every failure a 4xx (exit code 2, else 1)
+};
+
+Tally Count(const std::vector<PartnerOutcome>& outcomes) {
+  Tally t;
+  t.total = static_cast<int64_t>(outcomes.size());
+  for (const PartnerOutcome& p : outcomes) {
+    switch (p.status) {
+      case PartnerOutcome::Status::kCreated:
+        ++t.created;
+        break;
+      case PartnerOutcome::Status::kPresent:
+        ++t.present;
+        break;
+      case PartnerOutcome::Status::kFailed:
+        ++t.failed;
+        t.all_client_errors = t.all_client_errors && p.error.client_error();
+        break;
+    }
+    t.no_link += p.unactivated_without_link ? 1 : 0;
+    t.links += p.activation_url.empty() ? 0 : 1;
+  }
+  return t;
+}
+
+Json PartnerJson(const PartnerOutcome& p, bool with_link) {
+  Json row = {{"partner", p.partner},
+              {"share", p.share},
+              {"status", p.status == PartnerOutcome::Status::kCreated   ? "created"
+                         : p.status == PartnerOutcome::Status::kPresent ? "present"
+                                                                        : "failed"}};
+  if (!p.activation_url.empty() && with_link) {
+    row["activation_url"] = p.activation_url;
+  }
+  if (p.status == PartnerOutcome::Status::kFailed) {
+    row["step"] = p.step;
+    row["error"] = Describe(p.error);
+    row["error_code"] = p.error.error_code;
+    row["http_status"] = p.error.status;
+  }
+  return row;
+}
+
+void PrintSummaryJson(const Tally& t, const std::vector<PartnerOutcome>& outcomes,
+                      const Onboarder& onboarder, const LinksFile* links) {
+  Json doc = {{"partners_total", t.total},
+              {"created", t.created},
+              {"already_present", t.present},
+              {"failed", t.failed}};
+  Json objects = Json::object();
+  for (int k = 0; k < kKinds; ++k) {
+    objects[kKindNames[k]] = {{"created", onboarder.created(k)},
+                              {"present", onboarder.present(k)}};
+  }
+  doc["objects"] = objects;
+  Json partners = Json::array();
+  for (const PartnerOutcome& p : outcomes) {
+    partners.push_back(PartnerJson(p, links == nullptr));
+  }
+  doc["partners"] = std::move(partners);
+  if (links != nullptr) {
+    doc["links_out"] = links->path();
+  }
+  PrintJson(doc);
+}
+
+/// The first 20 failures as a table.
+void PrintFailures(int64_t failed, const std::vector<PartnerOutcome>& outcomes) {
+  std::vector<std::vector<std::string>> frows;
+  constexpr size_t kShown = 20;
+  for (const PartnerOutcome& p : outcomes) {
+    if (p.status == PartnerOutcome::Status::kFailed && frows.size() < kShown) {
+      frows.push_back(
+          {p.partner, p.line > 0 ? std::to_string(p.line) : "", p.step, Describe(p.error)});
+    }
+  }
+  if (failed > static_cast<int64_t>(kShown)) {
+    frows.push_back({fmt::format("... and {} more (--json lists all)", failed - kShown)});
+  }
+  std::printf("\nfailed:\n");
+  std::fputs(FormatTable({"PARTNER", "LINE", "STEP", "ERROR"}, frows).c_str(), stdout);
+}
+
+void PrintLinks(const std::vector<PartnerOutcome>& outcomes) {
+  std::vector<std::vector<std::string>> lrows;
+  std::string expiry;
+  for (const PartnerOutcome& p : outcomes) {
+    if (!p.activation_url.empty()) {
+      lrows.push_back({p.partner, p.share, p.activation_url});
+      // One lifetime for all ("expires in 72 hours"); each link's own instant differs.
+      expiry = expiry.empty() ? p.link_expiry.substr(0, p.link_expiry.find(" (at")) : expiry;
+    }
+  }
+  std::printf("\nactivation links (send each to its partner; each works once%s):\n",
+              expiry.empty() ? "" : (" and " + expiry).c_str());
+  std::fputs(FormatTable({"PARTNER", "SHARE", "ACTIVATION LINK"}, lrows).c_str(), stdout);
+}
+
+void PrintSummaryText(const Tally& t, const std::vector<PartnerOutcome>& outcomes,
+                      const Onboarder& onboarder, const LinksFile* links) {
+  std::printf("partners: %lld total, %lld created, %lld already present, %lld failed\n",
+              static_cast<long long>(t.total), static_cast<long long>(t.created),
+              static_cast<long long>(t.present), static_cast<long long>(t.failed));
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(kKinds);
+  for (int k = 0; k < kKinds; ++k) {
+    rows.push_back({kKindNames[k], std::to_string(onboarder.created(k)),
+                    std::to_string(onboarder.present(k))});
+  }
+  std::fputs(FormatTable({"OBJECT", "CREATED", "ALREADY PRESENT"}, rows).c_str(), stdout);
+  if (t.failed > 0) {
+    PrintFailures(t.failed, outcomes);
+  }
+  if (t.links > 0 && links != nullptr) {
+    std::printf("\n%lld activation link(s) written to %s (mode 0600); each works once\n",
+                static_cast<long long>(t.links), links->path().c_str());
+  } else if (t.links > 0) {
+    PrintLinks(outcomes);
+  }
+}
+
+/// Notes and the first failure's hint on stderr; the exit code.
+int FinishRun(const Tally& t, const std::vector<PartnerOutcome>& outcomes, Onboarder& onboarder,
+              const GlobalOptions& g) {
+  if (std::vector<std::string> plain = onboarder.TablesWithoutChanges(); !plain.empty()) {
+    std::fprintf(stderr,
+                 "note: %zu table(s) have no change data feed: partners get their history (time "
+                 "travel) but not their changes: %s; to serve changes, set the table property "
+                 "delta.enableChangeDataFeed=true on each\n",
+                 plain.size(), fmt::format("{}", fmt::join(plain, ", ")).c_str());
+  }
+  if (t.no_link > 0) {
+    std::fprintf(stderr,
+                 "note: %lld partner(s) exist but have not activated and no link is on record; "
+                 "rerun with --reissue-links to issue new links (the old ones stop working)\n",
+                 static_cast<long long>(t.no_link));
+  }
+  if (t.failed == 0) {
+    return 0;
+  }
+  // The first failure's hint, once.
+  for (const PartnerOutcome& p : outcomes) {
+    if (p.status == PartnerOutcome::Status::kFailed) {
+      std::fprintf(stderr, "hint: %s; fix and rerun: what exists is skipped\n",
+                   Hint(p.error, Context{"recipients", "list"}, g).c_str());
+      break;
+    }
+  }
+  return t.all_client_errors ? 2 : 1;
+}
+
 int RunOnboard(const OnboardOptions& o) {
   const GlobalOptions& g = Globals();
   const Context ctx{"onboard", ""};
@@ -286,196 +509,33 @@ int RunOnboard(const OnboardOptions& o) {
   }
   auto links = LinksFile::Open(o.links_out);
   if (!links) {
-    return Report(links.error(), Context{"onboard", ""}, g);
+    return Report(links.error(), ctx, g);
   }
   if (auto st = EnsureOrganizationName(g, *token, o.organization_name); !st) {
     return Report(st.error(), ctx, g);
   }
-  const int64_t total = static_cast<int64_t>(specs->size());
-  const int workers = static_cast<int>(std::clamp<int64_t>(o.parallel, 1, total));
-  ExistingObjects existing;
-  {
-    // What exists, by list calls, so that creating does not start with GETs answering 404.
-    Api api(g.host, *token);
-    auto loaded = ExistingObjects::Load(api, *specs);
-    if (loaded) {
-      existing = std::move(*loaded);
-    } else if (loaded.error().status == 0 || loaded.error().status == 401) {
-      return Report(loaded.error(), ctx, g);
-    }  // else (e.g. a principal that may not list everything): probe each object instead
+  auto existing = LoadExisting(g, *token, *specs);
+  if (!existing) {
+    return Report(existing.error(), ctx, g);
   }
-  Onboarder onboarder(o, existing);
-  Progress progress(total);
-  std::vector<PartnerOutcome> outcomes(specs->size());
-  std::atomic<size_t> next{0};
-  std::atomic<bool> unreachable{false};
-  auto work = [&] {
-    Api api(g.host, *token);
-    for (;;) {
-      const size_t i = next.fetch_add(1);
-      if (i >= specs->size()) {
-        return;
-      }
-      if (unreachable.load()) {
-        // The server is down: do not hammer it once per remaining partner.
-        outcomes[i].partner = (*specs)[i].partner;
-        outcomes[i].share = (*specs)[i].share;
-        outcomes[i].line = (*specs)[i].line;
-        outcomes[i].status = PartnerOutcome::Status::kFailed;
-        outcomes[i].step = "not attempted";
-        outcomes[i].error = CallError{0, "", "not attempted: the server was unreachable"};
-      } else {
-        outcomes[i] = onboarder.Run(api, (*specs)[i]);
-        if (outcomes[i].status == PartnerOutcome::Status::kFailed &&
-            (outcomes[i].error.status == 0 || outcomes[i].error.status == 401)) {
-          unreachable.store(true);
-        }
-      }
-      if (*links && !outcomes[i].activation_url.empty()) {
-        (*links)->Add(outcomes[i]);
-      }
-      progress.Tick(outcomes[i].status == PartnerOutcome::Status::kFailed);
-    }
-  };
-  std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(workers));
-  for (int i = 0; i < workers; ++i) {
-    threads.emplace_back(work);
-  }
-  for (auto& t : threads) {
-    t.join();
-  }
-  progress.Finish();
-  if (*links) {
-    if (auto st = (*links)->Close(); !st) {
+  Onboarder onboarder(o, *existing);
+  const int workers =
+      static_cast<int>(std::clamp<int64_t>(o.parallel, 1, static_cast<int64_t>(specs->size())));
+  LinksFile* links_file = links->get();
+  std::vector<PartnerOutcome> outcomes =
+      OnboardAll(*specs, onboarder, links_file, g, *token, workers);
+  if (links_file != nullptr) {
+    if (auto st = links_file->Close(); !st) {
       std::fprintf(stderr, "error: %s\n", st.error().message.c_str());
     }
   }
-
-  int64_t created = 0, present = 0, failed = 0, no_link = 0, links_count = 0;
-  bool all_client_errors = true;
-  for (const PartnerOutcome& p : outcomes) {
-    switch (p.status) {
-      case PartnerOutcome::Status::kCreated:
-        ++created;
-        break;
-      case PartnerOutcome::Status::kPresent:
-        ++present;
-        break;
-      case PartnerOutcome::Status::kFailed:
-        ++failed;
-        all_client_errors = all_client_errors && p.error.client_error();
-        break;
-    }
-    no_link += p.unactivated_without_link ? 1 : 0;
-    links_count += p.activation_url.empty() ? 0 : 1;
-  }
-
+  const Tally tally = Count(outcomes);
   if (g.json) {
-    Json doc = {{"partners_total", total},
-                {"created", created},
-                {"already_present", present},
-                {"failed", failed}};
-    Json objects = Json::object();
-    for (int k = 0; k < kKinds; ++k) {
-      objects[kKindNames[k]] = {{"created", onboarder.created(k)},
-                                {"present", onboarder.present(k)}};
-    }
-    doc["objects"] = objects;
-    Json partners = Json::array();
-    for (const PartnerOutcome& p : outcomes) {
-      Json row = {{"partner", p.partner},
-                  {"share", p.share},
-                  {"status", p.status == PartnerOutcome::Status::kCreated   ? "created"
-                             : p.status == PartnerOutcome::Status::kPresent ? "present"
-                                                                            : "failed"}};
-      if (!p.activation_url.empty() && !*links) {
-        row["activation_url"] = p.activation_url;
-      }
-      if (p.status == PartnerOutcome::Status::kFailed) {
-        row["step"] = p.step;
-        row["error"] = Describe(p.error);
-        row["error_code"] = p.error.error_code;
-        row["http_status"] = p.error.status;
-      }
-      partners.push_back(std::move(row));
-    }
-    doc["partners"] = std::move(partners);
-    if (*links) {
-      doc["links_out"] = (*links)->path();
-    }
-    PrintJson(doc);
+    PrintSummaryJson(tally, outcomes, onboarder, links_file);
   } else {
-    std::printf("partners: %lld total, %lld created, %lld already present, %lld failed\n",
-                static_cast<long long>(total), static_cast<long long>(created),
-                static_cast<long long>(present), static_cast<long long>(failed));
-    std::vector<std::vector<std::string>> rows;
-    rows.reserve(kKinds);
-    for (int k = 0; k < kKinds; ++k) {
-      rows.push_back({kKindNames[k], std::to_string(onboarder.created(k)),
-                      std::to_string(onboarder.present(k))});
-    }
-    std::fputs(FormatTable({"OBJECT", "CREATED", "ALREADY PRESENT"}, rows).c_str(), stdout);
-    if (failed > 0) {
-      std::vector<std::vector<std::string>> frows;
-      constexpr size_t kShown = 20;
-      for (const PartnerOutcome& p : outcomes) {
-        if (p.status == PartnerOutcome::Status::kFailed && frows.size() < kShown) {
-          frows.push_back(
-              {p.partner, p.line > 0 ? std::to_string(p.line) : "", p.step, Describe(p.error)});
-        }
-      }
-      if (failed > static_cast<int64_t>(kShown)) {
-        frows.push_back({fmt::format("... and {} more (--json lists all)", failed - kShown)});
-      }
-      std::printf("\nfailed:\n");
-      std::fputs(FormatTable({"PARTNER", "LINE", "STEP", "ERROR"}, frows).c_str(), stdout);
-    }
-    if (links_count > 0) {
-      if (*links) {
-        std::printf("\n%lld activation link(s) written to %s (mode 0600); each works once\n",
-                    static_cast<long long>(links_count), (*links)->path().c_str());
-      } else {
-        std::vector<std::vector<std::string>> lrows;
-        std::string expiry;
-        for (const PartnerOutcome& p : outcomes) {
-          if (!p.activation_url.empty()) {
-            lrows.push_back({p.partner, p.share, p.activation_url});
-            // One lifetime for all ("expires in 72 hours"); each link's own instant differs.
-            expiry = expiry.empty() ? p.link_expiry.substr(0, p.link_expiry.find(" (at")) : expiry;
-          }
-        }
-        std::printf("\nactivation links (send each to its partner; each works once%s):\n",
-                    expiry.empty() ? "" : (" and " + expiry).c_str());
-        std::fputs(FormatTable({"PARTNER", "SHARE", "ACTIVATION LINK"}, lrows).c_str(), stdout);
-      }
-    }
+    PrintSummaryText(tally, outcomes, onboarder, links_file);
   }
-  if (std::vector<std::string> plain = onboarder.TablesWithoutChanges(); !plain.empty()) {
-    std::fprintf(stderr,
-                 "note: %zu table(s) have no change data feed: partners get their history (time "
-                 "travel) but not their changes: %s; to serve changes, set the table property "
-                 "delta.enableChangeDataFeed=true on each\n",
-                 plain.size(), fmt::format("{}", fmt::join(plain, ", ")).c_str());
-  }
-  if (no_link > 0) {
-    std::fprintf(stderr,
-                 "note: %lld partner(s) exist but have not activated and no link is on record; "
-                 "rerun with --reissue-links to issue new links (the old ones stop working)\n",
-                 static_cast<long long>(no_link));
-  }
-  if (failed > 0) {
-    // The first failure's hint, once.
-    for (const PartnerOutcome& p : outcomes) {
-      if (p.status == PartnerOutcome::Status::kFailed) {
-        std::fprintf(stderr, "hint: %s; fix and rerun: what exists is skipped\n",
-                     Hint(p.error, Context{"recipients", "list"}, g).c_str());
-        break;
-      }
-    }
-    return all_client_errors ? 2 : 1;
-  }
-  return 0;
+  return FinishRun(tally, outcomes, onboarder, g);
 }
 
 }  // namespace
