@@ -162,22 +162,17 @@ Status ValidatePartner(const PartnerSpec& spec) {
   return InvalidArgument("{}", fmt::join(problems, "\n"));
 }
 
-Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
-  LS_ASSIGN_OR_RETURN(auto records, ParseCsv(text));
+namespace {
+
+using Columns = std::map<std::string, size_t>;
+
+/// The column of each header name (names checked: known, once, partner present).
+Result<Columns> ParseHeader(const std::vector<std::string>& header) {
   static const std::set<std::string> kKnown = {
       "partner", "share", "tables", "properties", "comment", "partitions", "ip_access_list"};
-  size_t first = 0;
-  while (first < records.size() && records[first].size() == 1 && Trim(records[first][0]).empty()) {
-    ++first;
-  }
-  if (first == records.size()) {
-    return InvalidArgument(
-        "the CSV file is empty: it needs a header line such as "
-        "partner,share,tables,properties,ip_access_list,partitions,comment");
-  }
-  std::map<std::string, size_t> column;
-  for (size_t i = 0; i < records[first].size(); ++i) {
-    std::string name = ToLower(Trim(records[first][i]));
+  Columns column;
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string name = ToLower(Trim(header[i]));
     if (!kKnown.count(name)) {
       return InvalidArgument(
           "CSV header: unknown column '{}'; the columns are partner (required), share, tables, "
@@ -190,8 +185,77 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
   }
   if (!column.count("partner")) {
     return InvalidArgument("CSV header: the 'partner' column is required (found: {})",
-                           fmt::join(records[first], ","));
+                           fmt::join(header, ","));
   }
+  return column;
+}
+
+/// Parses each item of `list` into `out`; an unreadable one becomes a problem naming
+/// `column_name`. Whether every item was read.
+template <typename T, typename Parse>
+bool ParseItems(const std::string& list, Parse parse, int64_t line, const char* column_name,
+                std::vector<T>& out, std::vector<std::string>& problems) {
+  bool all = true;
+  for (const std::string& text : SplitList(list)) {
+    auto item = parse(text);
+    if (!item) {
+      problems.push_back(
+          fmt::format("line {}, column {}: {}", line, column_name, item.error().message));
+      all = false;
+      continue;
+    }
+    out.push_back(std::move(*item));
+  }
+  return all;
+}
+
+/// The partner of one data row; its problems are appended to `problems`.
+PartnerSpec ParseRow(const std::vector<std::string>& rec, const Columns& column, int64_t line,
+                     std::vector<std::string>& problems) {
+  auto cell = [&](const char* name) -> std::string {
+    auto it = column.find(name);
+    if (it == column.end() || it->second >= rec.size()) {
+      return {};
+    }
+    return std::string(Trim(rec[it->second]));
+  };
+  PartnerSpec spec;
+  spec.line = line;
+  spec.partner = cell("partner");
+  spec.share = cell("share");
+  if (spec.share.empty()) {
+    spec.share = spec.partner;
+  }
+  spec.comment = cell("comment");
+  const bool tables_unreadable =
+      !ParseItems(cell("tables"), ParseTableItem, line, "tables", spec.tables, problems);
+  ParseItems(cell("properties"), ParseProperty, line, "properties", spec.properties, problems);
+  spec.ip_access_list = SplitList(cell("ip_access_list"));
+  ParseItems(cell("partitions"), ParsePartitionItem, line, "partitions", spec.partitions,
+             problems);
+  for (std::string& p : PartnerProblems(spec)) {
+    if (tables_unreadable && spec.tables.empty() && p.find("has no tables") != std::string::npos) {
+      continue;  // its tables were given, and are reported above
+    }
+    problems.push_back(std::move(p));
+  }
+  return spec;
+}
+
+}  // namespace
+
+Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
+  LS_ASSIGN_OR_RETURN(auto records, ParseCsv(text));
+  size_t first = 0;
+  while (first < records.size() && records[first].size() == 1 && Trim(records[first][0]).empty()) {
+    ++first;
+  }
+  if (first == records.size()) {
+    return InvalidArgument(
+        "the CSV file is empty: it needs a header line such as "
+        "partner,share,tables,properties,ip_access_list,partitions,comment");
+  }
+  LS_ASSIGN_OR_RETURN(Columns column, ParseHeader(records[first]));
   std::vector<PartnerSpec> out;
   std::set<std::string> seen;
   std::vector<std::string> problems;  // every row's, reported together
@@ -209,57 +273,8 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
                       line, rec.size(), records[first].size()));
       continue;
     }
-    auto cell = [&](const char* name) -> std::string {
-      auto it = column.find(name);
-      if (it == column.end() || it->second >= rec.size()) {
-        return {};
-      }
-      return std::string(Trim(rec[it->second]));
-    };
-    PartnerSpec spec;
-    spec.line = line;
-    spec.partner = cell("partner");
-    spec.share = cell("share");
-    if (spec.share.empty()) {
-      spec.share = spec.partner;
-    }
-    spec.comment = cell("comment");
     const size_t before = problems.size();
-    bool tables_unreadable = false;
-    for (const std::string& t : SplitList(cell("tables"))) {
-      auto item = ParseTableItem(t);
-      if (!item) {
-        problems.push_back(fmt::format("line {}, column tables: {}", line, item.error().message));
-        tables_unreadable = true;
-        continue;
-      }
-      spec.tables.push_back(std::move(*item));
-    }
-    for (const std::string& p : SplitList(cell("properties"))) {
-      auto kv = ParseProperty(p);
-      if (!kv) {
-        problems.push_back(fmt::format("line {}, column properties: {}", line, kv.error().message));
-        continue;
-      }
-      spec.properties.push_back(std::move(*kv));
-    }
-    spec.ip_access_list = SplitList(cell("ip_access_list"));
-    for (const std::string& p : SplitList(cell("partitions"))) {
-      auto item = ParsePartitionItem(p);
-      if (!item) {
-        problems.push_back(
-            fmt::format("line {}, column partitions: {}", line, item.error().message));
-        continue;
-      }
-      spec.partitions.push_back(std::move(*item));
-    }
-    for (std::string& p : PartnerProblems(spec)) {
-      if (tables_unreadable && spec.tables.empty() &&
-          p.find("has no tables") != std::string::npos) {
-        continue;  // its tables were given, and are reported above
-      }
-      problems.push_back(std::move(p));
-    }
+    PartnerSpec spec = ParseRow(rec, column, line, problems);
     if (!seen.insert(ToLower(spec.partner)).second) {
       problems.push_back(
           fmt::format("line {}: partner '{}' appears a second time", line, spec.partner));
@@ -278,4 +293,5 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
   }
   return out;
 }
+
 }  // namespace lakeshare::admin::cli
