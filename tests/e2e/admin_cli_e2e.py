@@ -280,6 +280,51 @@ def test_recipient_links(ls: Lakeshare):
     check("/activation/" not in got, "get must not show the link itself again")
 
 
+def test_object_verbs(ls: Lakeshare):
+    """get / update / delete of catalogs, schemas, shares and recipients, add-table and
+    remove-table: the verbs one helper (NamedVerb, UpdateVerb) serves for every noun."""
+    ls.admin("catalogs", "create", "verbs_cat", "--comment", "first")
+    check(ls.admin_json("catalogs", "get", "verbs_cat")["comment"] == "first", "catalogs get")
+    got = ls.admin_json("catalogs", "update", "verbs_cat", "--comment", "second")
+    check(got["comment"] == "second", f"catalogs update: {got}")
+    p = ls.admin("catalogs", "update", "verbs_cat", expect=2)
+    check("nothing to update" in p.stderr and "--new-name" in p.stderr, p.stderr)
+    ls.admin("schemas", "create", "s1", "verbs_cat")
+    got = ls.admin_json("schemas", "update", "verbs_cat.s1", "--new-name", "s2")
+    check(got["name"] == "s2", f"schemas update: {got}")
+    check(ls.admin_json("schemas", "get", "verbs_cat.s2")["full_name"] == "verbs_cat.s2",
+          "schemas get after rename")
+    p = ls.admin("schemas", "delete", "verbs_cat.s2")
+    check("schema verbs_cat.s2 deleted" in p.stdout, p.stdout)
+    ls.admin("schemas", "get", "verbs_cat.s2", expect=2)
+    p = ls.admin("catalogs", "delete", "verbs_cat")
+    check("catalog verbs_cat deleted" in p.stdout, p.stdout)
+
+    ls.admin("shares", "create", "verbs_share")
+    p = ls.admin("shares", "add-table", "verbs_share", "demo.retail.daily_sales",
+                 "--as", "retail.sales")
+    check("table demo.retail.daily_sales added to share verbs_share" in p.stdout, p.stdout)
+    p = ls.admin("shares", "get", "verbs_share")
+    check("retail.sales" in p.stdout, p.stdout)
+    p = ls.admin("shares", "remove-table", "verbs_share", "demo.retail.daily_sales")
+    check("removed from share verbs_share" in p.stdout, p.stdout)
+    got = ls.admin_json("shares", "update", "verbs_share", "--new-name", "verbs_share2")
+    check(got["name"] == "verbs_share2", f"shares update: {got}")
+    p = ls.admin("shares", "delete", "verbs_share2")
+    check("share verbs_share2 deleted" in p.stdout, p.stdout)
+    ls.admin("shares", "get", "verbs_share2", expect=2)
+
+    ls.admin("recipients", "create", "verbs_r", "--property", "a=1", "--property", "b=2")
+    got = ls.admin_json("recipients", "update", "verbs_r", "--property", "c=3",
+                        "--remove-property", "a", "--comment", "updated")
+    props = got["properties_kvpairs"]["properties"]
+    check(props == {"b": "2", "c": "3"} and got["comment"] == "updated", f"recipients update: {got}")
+    ls.admin("recipients", "update", "verbs_r", "--expiration-time", "yesterday", expect=2)
+    p = ls.admin("recipients", "delete", "verbs_r")
+    check("recipient verbs_r deleted" in p.stdout, p.stdout)
+    ls.admin("recipients", "get", "verbs_r", expect=2)
+
+
 def test_audit(ls: Lakeshare, work: Path):
     p = ls.admin("audit", "--jsonl")
     events = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
@@ -508,6 +553,7 @@ def main():
         test_reissue(ls, scratch)
         test_recipient_links(ls)
         test_audit(ls, scratch)
+        test_object_verbs(ls)
         test_storage_credentials_and_groups(ls, scratch)
         test_errors(ls, scratch, data)
         for out in ls.outputs:

@@ -35,28 +35,12 @@ void AddCatalogCommands(CLI::App* admin) {
         ListAll(api, std::string(kUcPrefix) + "catalogs", {}, "catalogs"), g, "catalogs",
         {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
   });
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "get", "Show a catalog", [name](Api& api, const GlobalOptions& g) {
-      return ShowObject(api.Uc("GET", "catalogs/" + EncodePathSegment(*name)), g);
-    });
-    c->add_option("NAME", *name, "Catalog name")->required();
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto flags = std::make_shared<UpdateFlags>();
-    auto* c = Verb(noun, "update", "Rename a catalog or change its comment or owner",
-                   [name, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                     Json body = flags->Body();
-                     if (auto st = NeedChanges(body, "--new-name, --comment, --owner"); !st) {
-                       return st;
-                     }
-                     return ShowObject(
-                         api.Uc("PATCH", "catalogs/" + EncodePathSegment(*name), {}, &body), g);
-                   });
-    c->add_option("NAME", *name, "Catalog name")->required();
-    flags->Add(c);
-  }
+  NamedVerb(noun, "get", "Show a catalog", "NAME", "Catalog name",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return ShowObject(api.Uc("GET", "catalogs/" + EncodePathSegment(name)), g);
+            });
+  UpdateVerb(noun, "catalogs", "Rename a catalog or change its comment or owner", "NAME",
+             "Catalog name");
   {
     auto name = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);

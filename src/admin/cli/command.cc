@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "admin/cli/args.h"
@@ -120,6 +121,34 @@ CLI::App* Verb(CLI::App* noun, const std::string& verb, const std::string& descr
   cmd->fallthrough();
   Context ctx{noun->get_name(), verb};
   cmd->callback([ctx, action] { std::exit(RunAction(ctx, action)); });
+  return cmd;
+}
+
+CLI::App* NamedVerb(CLI::App* noun, const std::string& verb, const std::string& description,
+                    const std::string& label, const std::string& help, const NamedAction& action) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* cmd = Verb(noun, verb, description, [name, action](Api& api, const GlobalOptions& g) {
+    return action(api, g, *name);
+  });
+  cmd->add_option(label, *name, help)->required();
+  return cmd;
+}
+
+CLI::App* UpdateVerb(CLI::App* noun, const std::string& collection, const std::string& description,
+                     const std::string& label, const std::string& help) {
+  auto flags = std::make_shared<UpdateFlags>();
+  CLI::App* cmd = NamedVerb(
+      noun, "update", description, label, help,
+      [collection, flags](Api& api, const GlobalOptions& g, const std::string& name)
+          -> CallResult<void> {
+        Json body = flags->Body();
+        if (auto st = NeedChanges(body, "--new-name, --comment, --owner"); !st) {
+          return st;
+        }
+        return ShowObject(api.Uc("PATCH", collection + "/" + EncodePathSegment(name), {}, &body),
+                          g);
+      });
+  flags->Add(cmd);
   return cmd;
 }
 

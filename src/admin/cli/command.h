@@ -58,6 +58,20 @@ int RunAction(const Context& ctx, const Action& action);
 CLI::App* Verb(CLI::App* noun, const std::string& verb, const std::string& description,
                const Action& action);
 
+/// What a verb about one named object does with the name.
+using NamedAction =
+    std::function<CallResult<void>(Api& api, const GlobalOptions& g, const std::string& name)>;
+
+/// Add verb `verb` of `noun` taking one required positional argument `label` ("NAME",
+/// described by `help`), handed to `action`.
+CLI::App* NamedVerb(CLI::App* noun, const std::string& verb, const std::string& description,
+                    const std::string& label, const std::string& help, const NamedAction& action);
+
+/// The `update LABEL [--new-name] [--comment] [--owner]` verb: PATCH `collection`/LABEL, print
+/// the object (a usage error when no flag is given).
+CLI::App* UpdateVerb(CLI::App* noun, const std::string& collection, const std::string& description,
+                     const std::string& label, const std::string& help);
+
 /// Print `r` as JSON with --json, else the line `what`.
 CallResult<void> Done(CallResult<Json> r, const GlobalOptions& g, const std::string& what);
 /// Print an object as "field value" lines (or JSON).

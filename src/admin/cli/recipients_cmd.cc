@@ -228,22 +228,17 @@ CallResult<void> ListRecipients(Api& api, const GlobalOptions& g) {
                    {"CREATED", "created_at"}});
 }
 
-void AddGet(CLI::App* noun) {
-  auto name = std::make_shared<std::string>();
-  auto* c = Verb(noun, "get", "Show a recipient and its tokens",
-                 [name](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                   auto r = api.Uc("GET", "recipients/" + EncodePathSegment(*name));
-                   if (!r) {
-                     return tl::unexpected(r.error());
-                   }
-                   if (g.json) {
-                     PrintJson(*r);
-                   } else {
-                     PrintRecipient(*r, true);
-                   }
-                   return {};
-                 });
-  c->add_option("NAME", *name, "Recipient name")->required();
+CallResult<void> GetRecipient(Api& api, const GlobalOptions& g, const std::string& name) {
+  auto r = api.Uc("GET", "recipients/" + EncodePathSegment(name));
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    PrintJson(*r);
+  } else {
+    PrintRecipient(*r, true);
+  }
+  return {};
 }
 
 struct UpdateOpts {
@@ -325,16 +320,6 @@ void AddUpdate(CLI::App* noun) {
                 "When its tokens stop working (ISO-8601, epoch ms, or 90d from now)");
 }
 
-void AddDelete(CLI::App* noun) {
-  auto name = std::make_shared<std::string>();
-  auto* c = Verb(noun, "delete", "Delete a recipient (its tokens stop working at once)",
-                 [name](Api& api, const GlobalOptions& g) {
-                   return Done(api.Uc("DELETE", "recipients/" + EncodePathSegment(*name)), g,
-                               fmt::format("recipient {} deleted", *name));
-                 });
-  c->add_option("NAME", *name, "Recipient name")->required();
-}
-
 CallResult<void> RotateToken(const std::string& name, int64_t seconds, Api& api,
                              const GlobalOptions& g) {
   Json body = {{"existing_token_expire_in_seconds", seconds}};
@@ -373,19 +358,13 @@ void AddRotateToken(CLI::App* noun) {
       ->check(CLI::NonNegativeNumber);
 }
 
-void AddSharePermissions(CLI::App* noun) {
-  auto name = std::make_shared<std::string>();
-  auto* c =
-      Verb(noun, "share-permissions", "List the shares a recipient may read",
-           [name](Api& api, const GlobalOptions& g) {
-             return ShowList(ListAll(api,
-                                     std::string(kUcPrefix) + "recipients/" +
-                                         EncodePathSegment(*name) + "/share-permissions",
-                                     {}, "permissions_out"),
-                             g, "permissions_out",
-                             {{"SHARE", "share_name"}, {"PRIVILEGES", "privilege_assignments"}});
-           });
-  c->add_option("NAME", *name, "Recipient name")->required();
+CallResult<void> ListSharePermissions(Api& api, const GlobalOptions& g, const std::string& name) {
+  return ShowList(ListAll(api,
+                          std::string(kUcPrefix) + "recipients/" + EncodePathSegment(name) +
+                              "/share-permissions",
+                          {}, "permissions_out"),
+                  g, "permissions_out",
+                  {{"SHARE", "share_name"}, {"PRIVILEGES", "privilege_assignments"}});
 }
 
 }  // namespace
@@ -396,11 +375,17 @@ void AddRecipientCommands(CLI::App* admin) {
   noun->fallthrough();
   AddCreate(noun);
   Verb(noun, "list", "List recipients", ListRecipients);
-  AddGet(noun);
+  NamedVerb(noun, "get", "Show a recipient and its tokens", "NAME", "Recipient name",
+            GetRecipient);
   AddUpdate(noun);
-  AddDelete(noun);
+  NamedVerb(noun, "delete", "Delete a recipient (its tokens stop working at once)", "NAME",
+            "Recipient name", [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return Done(api.Uc("DELETE", "recipients/" + EncodePathSegment(name)), g,
+                          fmt::format("recipient {} deleted", name));
+            });
   AddRotateToken(noun);
-  AddSharePermissions(noun);
+  NamedVerb(noun, "share-permissions", "List the shares a recipient may read", "NAME",
+            "Recipient name", ListSharePermissions);
 }
 
 }  // namespace lakeshare::admin::cli

@@ -49,36 +49,17 @@ void AddSchemaCommands(CLI::App* admin) {
                    });
     c->add_option("CATALOG", *catalog, "Catalog name")->required();
   }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "get", "Show a schema", [name](Api& api, const GlobalOptions& g) {
-      return ShowObject(api.Uc("GET", "schemas/" + EncodePathSegment(*name)), g);
-    });
-    c->add_option("FULL_NAME", *name, "catalog.schema")->required();
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto flags = std::make_shared<UpdateFlags>();
-    auto* c = Verb(noun, "update", "Rename a schema or change its comment or owner",
-                   [name, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                     Json body = flags->Body();
-                     if (auto st = NeedChanges(body, "--new-name, --comment, --owner"); !st) {
-                       return st;
-                     }
-                     return ShowObject(
-                         api.Uc("PATCH", "schemas/" + EncodePathSegment(*name), {}, &body), g);
-                   });
-    c->add_option("FULL_NAME", *name, "catalog.schema")->required();
-    flags->Add(c);
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "delete", "Delete a schema", [name](Api& api, const GlobalOptions& g) {
-      return Done(api.Uc("DELETE", "schemas/" + EncodePathSegment(*name)), g,
-                  fmt::format("schema {} deleted", *name));
-    });
-    c->add_option("FULL_NAME", *name, "catalog.schema")->required();
-  }
+  NamedVerb(noun, "get", "Show a schema", "FULL_NAME", "catalog.schema",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return ShowObject(api.Uc("GET", "schemas/" + EncodePathSegment(name)), g);
+            });
+  UpdateVerb(noun, "schemas", "Rename a schema or change its comment or owner", "FULL_NAME",
+             "catalog.schema");
+  NamedVerb(noun, "delete", "Delete a schema", "FULL_NAME", "catalog.schema",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return Done(api.Uc("DELETE", "schemas/" + EncodePathSegment(name)), g,
+                          fmt::format("schema {} deleted", name));
+            });
 }
 
 }  // namespace lakeshare::admin::cli

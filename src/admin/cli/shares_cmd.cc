@@ -158,126 +158,118 @@ void PrintShare(const Json& share) {
   }
 }
 
+void AddCreate(CLI::App* noun) {
+  auto o = std::make_shared<std::pair<std::string, std::string>>();
+  auto* c = Verb(noun, "create", "Create a share", [o](Api& api, const GlobalOptions& g) {
+    Json body = {{"name", o->first}};
+    if (!o->second.empty()) {
+      body["comment"] = o->second;
+    }
+    return Done(api.Uc("POST", "shares", {}, &body), g,
+                fmt::format("share {} created; add tables with `lakeshare admin shares "
+                            "add-table {} CATALOG.SCHEMA.TABLE`",
+                            o->first, o->first));
+  });
+  c->add_option("NAME", o->first, "Share name")->required();
+  c->add_option("--comment", o->second, "Comment");
+}
+
+CallResult<void> GetShare(Api& api, const GlobalOptions& g, const std::string& name) {
+  auto r = api.Uc("GET", "shares/" + EncodePathSegment(name), {{"include_shared_data", "true"}});
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    PrintJson(*r);
+  } else {
+    PrintShare(*r);
+  }
+  return {};
+}
+
+CallResult<void> AddTable(const std::string& share, const std::string& table,
+                          const ShareTableFlags& flags, Api& api, const GlobalOptions& g) {
+  std::vector<PartitionItem> parts;
+  for (const std::string& p : flags.partitions) {
+    auto item = ParsePartitionItem(table + ":" + p);
+    if (!item) {
+      return tl::unexpected(UsageError(item.error().message));
+    }
+    parts.push_back(std::move(*item));
+  }
+  auto partitions = PartitionsJson(parts);
+  if (!partitions) {
+    return tl::unexpected(partitions.error());
+  }
+  Json object = DataObject(table, flags.with_history, flags.cdf, flags.shared_as,
+                           flags.start_version, flags.comment, *partitions);
+  if (auto extended = flags.Extend(object); !extended) {
+    return tl::unexpected(extended.error());
+  }
+  Json body = {{"updates", Json::array({Json{{"action", "ADD"}, {"data_object", object}}})}};
+  auto r = api.Uc("PATCH", "shares/" + EncodePathSegment(share), {}, &body);
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (g.json) {
+    PrintJson(*r);
+  } else {
+    std::printf("table %s added to share %s\n", table.c_str(), share.c_str());
+  }
+  return {};
+}
+
+void AddAddTable(CLI::App* noun) {
+  auto o = std::make_shared<std::pair<std::string, std::string>>();
+  auto flags = std::make_shared<ShareTableFlags>();
+  auto* c = Verb(noun, "add-table", "Add a registered table to a share",
+                 [o, flags](Api& api, const GlobalOptions& g) {
+                   return AddTable(o->first, o->second, *flags, api, g);
+                 });
+  c->add_option("SHARE", o->first, "Share name")->required();
+  c->add_option("TABLE", o->second, "catalog.schema.table")->required();
+  flags->Add(c);
+}
+
+void AddRemoveTable(CLI::App* noun) {
+  auto o = std::make_shared<std::pair<std::string, std::string>>();
+  auto* c = Verb(
+      noun, "remove-table", "Remove a table from a share", [o](Api& api, const GlobalOptions& g) {
+        Json body = {
+            {"updates",
+             Json::array(
+                 {Json{{"action", "REMOVE"},
+                       {"data_object", {{"name", o->second}, {"data_object_type", "TABLE"}}}}})}};
+        return Done(api.Uc("PATCH", "shares/" + EncodePathSegment(o->first), {}, &body), g,
+                    fmt::format("table {} removed from share {}", o->second, o->first));
+      });
+  c->add_option("SHARE", o->first, "Share name")->required();
+  c->add_option("TABLE", o->second, "catalog.schema.table (or the name it is shared as)")
+      ->required();
+}
+
 }  // namespace
 
 void AddShareCommands(CLI::App* admin) {
   CLI::App* noun = admin->add_subcommand("shares", "Shares (groups of tables granted to partners)");
   noun->require_subcommand(1);
   noun->fallthrough();
-  {
-    auto o = std::make_shared<std::pair<std::string, std::string>>();
-    auto* c = Verb(noun, "create", "Create a share", [o](Api& api, const GlobalOptions& g) {
-      Json body = {{"name", o->first}};
-      if (!o->second.empty()) {
-        body["comment"] = o->second;
-      }
-      return Done(api.Uc("POST", "shares", {}, &body), g,
-                  fmt::format("share {} created; add tables with `lakeshare admin shares "
-                              "add-table {} CATALOG.SCHEMA.TABLE`",
-                              o->first, o->first));
-    });
-    c->add_option("NAME", o->first, "Share name")->required();
-    c->add_option("--comment", o->second, "Comment");
-  }
+  AddCreate(noun);
   Verb(noun, "list", "List shares", [](Api& api, const GlobalOptions& g) {
     return ShowList(
         ListAll(api, std::string(kUcPrefix) + "shares", {}, "shares"), g, "shares",
         {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
   });
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "get", "Show a share and its tables",
-                   [name](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                     auto r = api.Uc("GET", "shares/" + EncodePathSegment(*name),
-                                     {{"include_shared_data", "true"}});
-                     if (!r) {
-                       return tl::unexpected(r.error());
-                     }
-                     if (g.json) {
-                       PrintJson(*r);
-                     } else {
-                       PrintShare(*r);
-                     }
-                     return {};
-                   });
-    c->add_option("NAME", *name, "Share name")->required();
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto flags = std::make_shared<UpdateFlags>();
-    auto* c = Verb(noun, "update", "Rename a share or change its comment or owner",
-                   [name, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                     Json body = flags->Body();
-                     if (auto st = NeedChanges(body, "--new-name, --comment, --owner"); !st) {
-                       return st;
-                     }
-                     return ShowObject(
-                         api.Uc("PATCH", "shares/" + EncodePathSegment(*name), {}, &body), g);
-                   });
-    c->add_option("NAME", *name, "Share name")->required();
-    flags->Add(c);
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "delete", "Delete a share (recipients lose access at once)",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return Done(api.Uc("DELETE", "shares/" + EncodePathSegment(*name)), g,
-                                 fmt::format("share {} deleted", *name));
-                   });
-    c->add_option("NAME", *name, "Share name")->required();
-  }
-  {
-    auto o = std::make_shared<std::pair<std::string, std::string>>();
-    auto flags = std::make_shared<ShareTableFlags>();
-    auto* c = Verb(
-        noun, "add-table", "Add a registered table to a share",
-        [o, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
-          std::vector<PartitionItem> parts;
-          for (const std::string& p : flags->partitions) {
-            auto item = ParsePartitionItem(o->second + ":" + p);
-            if (!item) {
-              return tl::unexpected(UsageError(item.error().message));
-            }
-            parts.push_back(std::move(*item));
-          }
-          auto partitions = PartitionsJson(parts);
-          Json object = DataObject(o->second, flags->with_history, flags->cdf, flags->shared_as,
-                                   flags->start_version, flags->comment, *partitions);
-          if (auto extended = flags->Extend(object); !extended) {
-            return tl::unexpected(extended.error());
-          }
-          Json body = {{"updates", Json::array({Json{{"action", "ADD"}, {"data_object", object}}})}};
-          auto r = api.Uc("PATCH", "shares/" + EncodePathSegment(o->first), {}, &body);
-          if (!r) {
-            return tl::unexpected(r.error());
-          }
-          if (g.json) {
-            PrintJson(*r);
-          } else {
-            std::printf("table %s added to share %s\n", o->second.c_str(), o->first.c_str());
-          }
-          return {};
-        });
-    c->add_option("SHARE", o->first, "Share name")->required();
-    c->add_option("TABLE", o->second, "catalog.schema.table")->required();
-    flags->Add(c);
-  }
-  {
-    auto o = std::make_shared<std::pair<std::string, std::string>>();
-    auto* c = Verb(
-        noun, "remove-table", "Remove a table from a share", [o](Api& api, const GlobalOptions& g) {
-          Json body = {
-              {"updates",
-               Json::array(
-                   {Json{{"action", "REMOVE"},
-                         {"data_object", {{"name", o->second}, {"data_object_type", "TABLE"}}}}})}};
-          return Done(api.Uc("PATCH", "shares/" + EncodePathSegment(o->first), {}, &body), g,
-                      fmt::format("table {} removed from share {}", o->second, o->first));
-        });
-    c->add_option("SHARE", o->first, "Share name")->required();
-    c->add_option("TABLE", o->second, "catalog.schema.table (or the name it is shared as)")
-        ->required();
-  }
+  NamedVerb(noun, "get", "Show a share and its tables", "NAME", "Share name", GetShare);
+  UpdateVerb(noun, "shares", "Rename a share or change its comment or owner", "NAME",
+             "Share name");
+  NamedVerb(noun, "delete", "Delete a share (recipients lose access at once)", "NAME",
+            "Share name", [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return Done(api.Uc("DELETE", "shares/" + EncodePathSegment(name)), g,
+                          fmt::format("share {} deleted", name));
+            });
+  AddAddTable(noun);
+  AddRemoveTable(noun);
 }
 
 void AddSharePermissionCommands(CLI::App* admin) {
