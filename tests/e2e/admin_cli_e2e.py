@@ -324,6 +324,19 @@ def test_object_verbs(ls: Lakeshare):
     check("recipient verbs_r deleted" in p.stdout, p.stdout)
     ls.admin("recipients", "get", "verbs_r", expect=2)
 
+    ls.admin("recipients", "create", "verbs_fed", "--type", "OIDC_FEDERATION")
+    p = ls.admin("federation-policies", "create", "verbs_fed", "m2m", "--issuer",
+                 "https://idp.example.com", "--audience", "lakeshare", "--subject", "app-1")
+    check("federation policy m2m of recipient verbs_fed created" in p.stdout, p.stdout)
+    listed = ls.admin_json("federation-policies", "list", "verbs_fed")["policies"]
+    check([x["name"] for x in listed] == ["m2m"], f"federation-policies list: {listed}")
+    got = ls.admin_json("federation-policies", "get", "verbs_fed", "m2m")
+    check(got["oidc_policy"]["subject"] == "app-1", f"federation-policies get: {got}")
+    p = ls.admin("federation-policies", "delete", "verbs_fed", "m2m")
+    check("federation policy m2m of recipient verbs_fed deleted" in p.stdout, p.stdout)
+    ls.admin("federation-policies", "get", "verbs_fed", "m2m", expect=2)
+    ls.admin("recipients", "delete", "verbs_fed")
+
 
 def test_audit(ls: Lakeshare, work: Path):
     p = ls.admin("audit", "--jsonl")
