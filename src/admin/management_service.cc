@@ -12,6 +12,7 @@
 #include "admin/api_base_internal.h"
 #include "admin/api_resources_internal.h"
 #include "admin/uc_error.h"
+#include "auth/jwt.h"
 #include "auth/secret_token.h"
 
 namespace lakeshare::admin {
@@ -35,6 +36,15 @@ class ManagementService::Impl {
       return MakeError(ErrorCode::kUnauthenticated,
                        "Missing API token: send 'Authorization: Bearer <token>' with a principal's "
                        "API token");
+    }
+    if (options_.principal_jwt != nullptr && auth::LooksLikeJwt(*token)) {
+      // Issue 12: a staff member signed in with the company's identity provider.
+      LS_ASSIGN_OR_RETURN(auth::PrincipalSignIn in,
+                          options_.principal_jwt->SignIn(*catalog_, *token));
+      for (auto& [name, value] : in.audit_params) request.audit()->params[name] = value;
+      request.set_principal(in.principal.name);
+      request.set_identity(std::move(in.principal));
+      return OkStatus();
     }
     LS_ASSIGN_OR_RETURN(catalog::Principal principal, catalog_->AuthenticatePrincipal(*token));
     request.set_principal(principal.name);

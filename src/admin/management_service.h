@@ -26,6 +26,7 @@
 #include <string>
 
 #include "auth/idp_fetch.h"
+#include "auth/principal_jwt.h"
 #include "catalog/catalog.h"
 #include "common/result.h"
 #include "http/request.h"
@@ -58,6 +59,10 @@ struct ManagementOptions {
   /// token_endpoint. `idp_fetcher` null: auth::FetchIdpDocument with `idp_fetch`.
   auth::IdpFetchOptions idp_fetch;
   std::function<Result<std::string>(const std::string& url)> idp_fetcher;
+  /// Provider sign-in (issue 12): when set, a bearer value of JWT shape is a token of the
+  /// company's identity provider naming an existing principal (auth/principal_jwt.h); null: only
+  /// principal API tokens. Must outlive the service.
+  const auth::PrincipalJwtAuthenticator* principal_jwt = nullptr;
 };
 
 class ManagementService {
@@ -76,8 +81,9 @@ class ManagementService {
   Status RegisterRoutes(http::Router& router);
 
   /// Authenticate a management request: `Authorization: Bearer <principal API token>` via
-  /// Catalog::AuthenticatePrincipal; sets request.set_principal(name) and identity (the
-  /// catalog::Principal). Missing/unknown token -> kUnauthenticated.
+  /// Catalog::AuthenticatePrincipal, or `Bearer <JWT>` via options.principal_jwt when set; sets
+  /// request.set_principal(name) and identity (the catalog::Principal). Missing/unknown token,
+  /// a refused JWT -> kUnauthenticated with the reason; an unreachable IdP -> kUnavailable.
   Status Authenticate(http::Request& request) const;
 
  private:

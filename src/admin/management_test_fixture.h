@@ -89,6 +89,7 @@ class ManagementTest : public ::testing::Test {
       }
       return found->second;
     };
+    AdjustOptions(options);
     auto service = ManagementService::Create(catalog_.get(), options);
     ASSERT_TRUE(service) << service.error().ToString();
     service_ = std::move(*service);
@@ -96,6 +97,9 @@ class ManagementTest : public ::testing::Test {
         [svc = service_.get()](http::Request& r) { return svc->Authenticate(r); });
     ASSERT_TRUE(service_->RegisterRoutes(router_));
   }
+
+  /// A fixture's own options (e.g. provider sign-in), set before the service is created.
+  virtual void AdjustOptions(ManagementOptions& /*options*/) {}
 
   void TearDown() override {
     service_.reset();

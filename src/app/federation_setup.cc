@@ -4,6 +4,75 @@
 
 namespace lakeshare::app {
 
+namespace {
+
+/// Provider sign-in: the provider's staff sign in to the management API with the company IdP.
+void AddPrincipalFlags(CLI::App& serve, FederationFlags& flags) {
+  const std::string group = "Provider sign-in (staff sign in with the company's IdP)";
+  serve
+      .add_option("--oidc-principal-issuer", flags.principal_issuer,
+                  "Issuer URL (the tokens' exact `iss`, https) of the identity provider whose "
+                  "tokens sign principals in to the management API; needs "
+                  "--oidc-principal-audience")
+      ->group(group);
+  serve
+      .add_option("--oidc-principal-audience", flags.principal_audiences,
+                  "Audience the tokens must carry in `aud` (repeatable: any of them); use one "
+                  "registered for this server only")
+      ->group(group);
+  serve
+      .add_option("--oidc-principal-claim", flags.principal_claim,
+                  "Claim whose value is the principal's name (as Databricks account federation "
+                  "policies' subject_claim; e.g. email, preferred_username, upn, oid)")
+      ->capture_default_str()
+      ->group(group);
+  serve
+      .add_option("--oidc-principal-jwks-uri", flags.principal_jwks_uri,
+                  "The issuer's JWK Set URL, for issuers without OpenID discovery (default: the "
+                  "jwks_uri of ISSUER/.well-known/openid-configuration)")
+      ->group(group);
+}
+
+/// Provider sign-in is all or nothing: a half-configured set is refused, naming what is missing.
+Status CheckPrincipalFlags(const FederationFlags& flags, const auth::IdpFetchOptions& fetch) {
+  const bool claim_changed = flags.principal_claim != FederationFlags{}.principal_claim;
+  if (flags.principal_issuer.empty()) {
+    const char* given = !flags.principal_audiences.empty() ? "--oidc-principal-audience"
+                        : claim_changed                      ? "--oidc-principal-claim"
+                        : !flags.principal_jwks_uri.empty()  ? "--oidc-principal-jwks-uri"
+                                                             : nullptr;
+    if (given != nullptr) {
+      return InvalidArgument(
+          "{} needs --oidc-principal-issuer: give the issuer URL of the identity provider staff "
+          "sign in with",
+          given);
+    }
+    return OkStatus();
+  }
+  if (flags.principal_audiences.empty()) {
+    return InvalidArgument(
+        "--oidc-principal-issuer needs --oidc-principal-audience: give the audience the identity "
+        "provider puts in tokens for this server (tokens for other services must not sign in)");
+  }
+  for (const std::string& audience : flags.principal_audiences) {
+    if (audience.empty()) return InvalidArgument("--oidc-principal-audience must not be empty");
+  }
+  if (flags.principal_claim.empty()) {
+    return InvalidArgument("--oidc-principal-claim must name a claim (e.g. sub or email)");
+  }
+  if (auto st = auth::CheckIdpUrl(flags.principal_issuer, fetch); !st) {
+    return InvalidArgument("--oidc-principal-issuer: {}", st.error().message);
+  }
+  if (!flags.principal_jwks_uri.empty()) {
+    if (auto st = auth::CheckIdpUrl(flags.principal_jwks_uri, fetch); !st) {
+      return InvalidArgument("--oidc-principal-jwks-uri: {}", st.error().message);
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
 void AddFederationFlags(CLI::App& serve, FederationFlags& flags) {
   const std::string group = "Federation (OIDC / JWT sign-in)";
   serve
@@ -45,6 +114,7 @@ void AddFederationFlags(CLI::App& serve, FederationFlags& flags) {
       ->check(CLI::Range(10, 86400))
       ->capture_default_str()
       ->group(group);
+  AddPrincipalFlags(serve, flags);
 }
 
 Result<std::unique_ptr<FederationSetup>> FederationSetup::Create(catalog::Catalog& catalog,
@@ -57,6 +127,17 @@ Result<std::unique_ptr<FederationSetup>> FederationSetup::Create(catalog::Catalo
   oauth.clock_skew_seconds = flags.clock_skew_seconds;
   LS_ASSIGN_OR_RETURN(setup->oauth_, auth::OAuthServer::Create(catalog, oauth));
   setup->Build(catalog, flags, revocation_delay_ms);
+  LS_RETURN_IF_ERROR(CheckPrincipalFlags(flags, setup->jwks_options_.fetch));
+  if (!flags.principal_issuer.empty()) {
+    auth::PrincipalJwtConfig config;
+    config.issuer = flags.principal_issuer;
+    config.audiences = flags.principal_audiences;
+    config.claim = flags.principal_claim;
+    config.jwks_uri = flags.principal_jwks_uri;
+    config.clock_skew_seconds = flags.clock_skew_seconds;
+    setup->principal_jwt_ =
+        std::make_unique<auth::PrincipalJwtAuthenticator>(*setup->verifier_, std::move(config));
+  }
   return setup;
 }
 

@@ -11,10 +11,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/federation.h"
 #include "auth/jwks_cache.h"
 #include "auth/oauth_server.h"
+#include "auth/principal_jwt.h"
 #include "auth/token_verifier.h"
 #include "catalog/catalog.h"
 #include "sharing/metastore_share_provider.h"
@@ -33,6 +35,11 @@ struct FederationFlags {
   int64_t jwks_max_age_seconds = 900;
   int64_t jwks_min_refresh_seconds = 60;
   int64_t access_token_lifetime_seconds = 3600;  // tokens of OAUTH_CLIENT_CREDENTIALS clients
+  // Provider sign-in (--oidc-principal-*): the company IdP whose tokens name principals.
+  std::string principal_issuer;
+  std::vector<std::string> principal_audiences;
+  std::string principal_claim = "sub";
+  std::string principal_jwks_uri;  // empty: discovered from the issuer
 };
 
 /// Register the --oidc-* options of `serve` into `flags`.
@@ -40,7 +47,9 @@ void AddFederationFlags(CLI::App& serve, FederationFlags& flags);
 
 class FederationSetup {
  public:
-  /// `revocation_delay_ms`: how long policies and live clients are cached.
+  /// `revocation_delay_ms`: how long policies and live clients are cached. kInvalidArgument for
+  /// a half-configured provider sign-in (naming the missing flag) or an issuer / JWKS URL the
+  /// IdP fetch rules refuse (https only; http to loopback with --oidc-allow-loopback-http).
   static Result<std::unique_ptr<FederationSetup>> Create(catalog::Catalog& catalog,
                                                          const FederationFlags& flags,
                                                          int64_t revocation_delay_ms);
@@ -52,6 +61,9 @@ class FederationSetup {
   Result<sharing::JwtRecipient> Authenticate(std::string_view token) const;
 
   auth::OAuthServer& oauth() { return *oauth_; }
+
+  /// Provider sign-in with the company's IdP (--oidc-principal-issuer); null when not configured.
+  const auth::PrincipalJwtAuthenticator* principal_jwt() const { return principal_jwt_.get(); }
 
   /// IdP fetch rules (for checking the URLs of policies when they are created).
   const auth::IdpFetchOptions& fetch_options() const { return jwks_options_.fetch; }
@@ -68,6 +80,7 @@ class FederationSetup {
   std::unique_ptr<auth::JwksCache> jwks_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<auth::FederationAuthenticator> federation_;
+  std::unique_ptr<auth::PrincipalJwtAuthenticator> principal_jwt_;
 };
 
 }  // namespace lakeshare::app

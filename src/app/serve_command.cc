@@ -365,6 +365,7 @@ int RunPlatform(const PlatformFlags& flags) {
   management_options.check_partition_columns = CheckPartitionColumns;
   management_options.table_change_data_feed = TableChangeDataFeed;
   management_options.idp_fetch = (*federation)->fetch_options();  // policy URLs, templates
+  management_options.principal_jwt = (*federation)->principal_jwt();  // staff sign in (IdP)
   auto management = admin::ManagementService::Create(catalog.get(), management_options);
   if (!management) return Fail(management.error());
 

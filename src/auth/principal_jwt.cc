@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <utility>
 
 namespace lakeshare::auth {
 
@@ -41,6 +42,38 @@ Result<PrincipalJwtIdentity> PrincipalJwtAuthenticator::Authenticate(std::string
         fmt::format("The token has no single '{}' claim to name a principal by", config_.claim));
   }
   return PrincipalJwtIdentity{it->second.front(), claims.subject, claims.jwt_id};
+}
+
+Result<PrincipalSignIn> PrincipalJwtAuthenticator::SignIn(catalog::Catalog& catalog,
+                                                          std::string_view token) const {
+  Result<PrincipalJwtIdentity> id = Authenticate(token);
+  if (!id) {
+    if (id.error().code == ErrorCode::kUnauthenticated) {
+      // A chosen principal API token (LAKESHARE_ADMIN_TOKEN) may have the shape of a JWT.
+      if (auto principal = catalog.AuthenticatePrincipal(token)) {
+        return PrincipalSignIn{std::move(*principal), {}};
+      }
+    }
+    return tl::unexpected(std::move(id.error()));
+  }
+  Result<catalog::Principal> principal = catalog.GetPrincipal(id->principal);
+  if (!principal) {
+    if (principal.error().code != ErrorCode::kNotFound) {
+      return tl::unexpected(std::move(principal.error()));
+    }
+    const std::string name = Printable(id->principal, 200);
+    return MakeError(ErrorCode::kUnauthenticated,
+                     fmt::format("The token's '{}' claim names '{}', and no principal of that name "
+                                 "exists here: ask a metastore admin to create it (`lakeshare "
+                                 "admin principals create {}`); signing in creates no one",
+                                 config_.claim, name, name));
+  }
+  PrincipalSignIn out{std::move(*principal), {}};
+  out.audit_params["auth_method"] = "oidc_federation";
+  out.audit_params["token_issuer"] = config_.issuer;
+  out.audit_params["token_subject"] = id->subject;
+  if (!id->token_id.empty()) out.audit_params["token_id"] = id->token_id;
+  return out;
 }
 
 }  // namespace lakeshare::auth
