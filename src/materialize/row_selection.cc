@@ -8,11 +8,15 @@ namespace {
 
 template <typename T>
 void Pick(const std::vector<T>& in, const std::vector<uint8_t>& take, std::vector<T>* out) {
-  out->clear();
-  out->reserve(in.size());
+  // Branch-free: every value is written, the next slot taken only when it is kept.
+  out->resize(in.size());
+  T* dst = out->data();
+  size_t n = 0;
   for (size_t i = 0; i < in.size(); ++i) {
-    if (take[i]) out->push_back(in[i]);
+    dst[n] = in[i];
+    n += take[i] != 0 ? 1 : 0;
   }
+  out->resize(n);
 }
 
 }  // namespace
@@ -32,55 +36,79 @@ Status SelectRows(const parquet::ColumnData& in, const std::vector<uint8_t>& kee
     return CorruptError("column {}: {} repetition levels for {} entries", in.leaf,
                         in.rep_levels.size(), entries);
   }
-  // Which entries, and which values (entries at max_def), are kept.
-  std::vector<uint8_t> take_entry(entries);
-  std::vector<uint8_t> take_value;
-  take_value.reserve(entries);
-  int64_t row = -1;
-  for (size_t e = 0; e < entries; ++e) {
-    if (in.rep_levels.empty() || in.rep_levels[e] == 0) ++row;
-    if (row < 0 || static_cast<size_t>(row) >= keep.size()) {
-      return CorruptError("column {}: more rows than the row group's {}", in.leaf, keep.size());
+  // Which entries, and which values (entries at max_def), are kept. A flat column's entries are
+  // its rows: `keep` itself, and its values too when every entry is defined.
+  std::vector<uint8_t> take_entry_own;
+  std::vector<uint8_t> take_value_own;
+  const std::vector<uint8_t>* take_entry = &keep;
+  const std::vector<uint8_t>* take_value = &keep;
+  if (in.rep_levels.empty()) {
+    if (keep.size() != entries) {
+      return CorruptError("column {}: {} rows, the row group has {}", in.leaf, entries,
+                          keep.size());
     }
-    take_entry[e] = keep[static_cast<size_t>(row)];
-    if (in.is_defined(static_cast<int64_t>(e))) take_value.push_back(take_entry[e]);
+    if (!in.def_levels.empty()) {
+      take_value_own.resize(entries);
+      size_t n = 0;
+      for (size_t e = 0; e < entries; ++e) {
+        take_value_own[n] = keep[e];
+        n += in.def_levels[e] == in.max_def ? 1 : 0;
+      }
+      take_value_own.resize(n);
+      take_value = &take_value_own;
+    }
+  } else {
+    take_entry_own.resize(entries);
+    take_value_own.reserve(entries);
+    int64_t row = -1;
+    for (size_t e = 0; e < entries; ++e) {
+      if (in.rep_levels[e] == 0) ++row;
+      if (row < 0 || static_cast<size_t>(row) >= keep.size()) {
+        return CorruptError("column {}: more rows than the row group's {}", in.leaf, keep.size());
+      }
+      take_entry_own[e] = keep[static_cast<size_t>(row)];
+      if (in.is_defined(static_cast<int64_t>(e))) take_value_own.push_back(take_entry_own[e]);
+    }
+    if (static_cast<size_t>(row + 1) != keep.size()) {
+      return CorruptError("column {}: {} rows, the row group has {}", in.leaf, row + 1,
+                          keep.size());
+    }
+    take_entry = &take_entry_own;
+    take_value = &take_value_own;
   }
-  if (static_cast<size_t>(row + 1) != keep.size()) {
-    return CorruptError("column {}: {} rows, the row group has {}", in.leaf, row + 1, keep.size());
-  }
-  if (static_cast<int64_t>(take_value.size()) != in.num_values()) {
-    return CorruptError("column {}: {} defined entries but {} values", in.leaf, take_value.size(),
+  if (static_cast<int64_t>(take_value->size()) != in.num_values()) {
+    return CorruptError("column {}: {} defined entries but {} values", in.leaf, take_value->size(),
                         in.num_values());
   }
   out->leaf = in.leaf;
   out->type = in.type;
   out->max_def = in.max_def;
   out->max_rep = in.max_rep;
-  out->num_entries = CountKept(take_entry);
-  Pick(in.def_levels, take_entry, &out->def_levels);
-  Pick(in.rep_levels, take_entry, &out->rep_levels);
+  out->num_entries = CountKept(*take_entry);
+  Pick(in.def_levels, *take_entry, &out->def_levels);
+  Pick(in.rep_levels, *take_entry, &out->rep_levels);
   switch (in.type) {
     case parquet::PhysicalType::kBoolean:
-      Pick(in.bools, take_value, &out->bools);
+      Pick(in.bools, *take_value, &out->bools);
       break;
     case parquet::PhysicalType::kInt32:
-      Pick(in.i32, take_value, &out->i32);
+      Pick(in.i32, *take_value, &out->i32);
       break;
     case parquet::PhysicalType::kInt64:
-      Pick(in.i64, take_value, &out->i64);
+      Pick(in.i64, *take_value, &out->i64);
       break;
     case parquet::PhysicalType::kInt96:
-      Pick(in.i96, take_value, &out->i96);
+      Pick(in.i96, *take_value, &out->i96);
       break;
     case parquet::PhysicalType::kFloat:
-      Pick(in.f32, take_value, &out->f32);
+      Pick(in.f32, *take_value, &out->f32);
       break;
     case parquet::PhysicalType::kDouble:
-      Pick(in.f64, take_value, &out->f64);
+      Pick(in.f64, *take_value, &out->f64);
       break;
     case parquet::PhysicalType::kByteArray:
     case parquet::PhysicalType::kFixedLenByteArray:
-      Pick(in.bytes, take_value, &out->bytes);
+      Pick(in.bytes, *take_value, &out->bytes);
       out->buffers = in.buffers;  // the views point into them
       break;
   }

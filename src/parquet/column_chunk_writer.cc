@@ -4,10 +4,10 @@
 // statistics; then the pages go to the sink, the dictionary page first, and the chunk's metadata
 // is returned for the footer.
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -61,30 +61,89 @@ std::vector<PageSpan> SplitPages(const ColumnData& c, const SchemaNode& leaf,
   return pages;
 }
 
-// A chunk's dictionary: distinct values (as indices of their first occurrence) in insertion order.
+// A 64-bit hash of a value's bytes: 8-byte words folded with multiply-xorshift (values are
+// short: numbers, codes, names), the length mixed in so that a prefix hashes differently.
+inline uint64_t Mix(uint64_t h) {
+  h ^= h >> 32;
+  h *= 0x9E3779B97F4A7C15ULL;
+  return h ^ (h >> 29);
+}
+
+inline uint64_t HashBytes(std::string_view v) {
+  uint64_t h = 0x2545F4914F6CDD1DULL ^ (v.size() * 0x9E3779B97F4A7C15ULL);
+  const char* p = v.data();
+  size_t n = v.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = Mix(h ^ w) + 0x632BE59BD9B4E019ULL;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = Mix(h ^ w);
+  }
+  return Mix(h);
+}
+
+// A chunk's dictionary: distinct values (as indices of their first occurrence) in insertion
+// order, found again through an open-addressing table (linear probing, at most half full) on the
+// value bytes. Byte-array values decoded from a dictionary page share their bytes, so a small
+// table keyed by the bytes' address answers most of them without hashing the bytes at all.
 class Dictionary {
  public:
-  explicit Dictionary(const ColumnData& c) : c_(c) {}
+  explicit Dictionary(const ColumnData& c) : c_(c) {
+    Rehash(1024);
+    if (c.type == PhysicalType::kByteArray || c.type == PhysicalType::kFixedLenByteArray) {
+      recent_.resize(kRecent);
+    }
+  }
 
   uint32_t Insert(size_t value) {
-    auto [it, inserted] =
-        index_.try_emplace(ValueBytes(c_, value), static_cast<uint32_t>(entries_.size()));
-    if (inserted) {
-      entries_.push_back(value);
-      plain_bytes_ += PlainSize(c_, value);
+    const std::string_view bytes = ValueBytes(c_, value);
+    Recent* recent = nullptr;
+    if (!recent_.empty()) {
+      recent = &recent_[(reinterpret_cast<uintptr_t>(bytes.data()) >> 2 ^ bytes.size()) &
+                        (kRecent - 1)];
+      if (recent->data == bytes.data() && recent->size == bytes.size()) {
+        return recent->entry;
+      }
     }
-    return it->second;
+    const uint64_t h = HashBytes(bytes);
+    size_t slot = static_cast<size_t>(h) & mask_;
+    while (true) {
+      const uint32_t e = slots_[slot];
+      if (e == 0) break;
+      if (hashes_[e - 1] == h && ValueBytes(c_, entries_[e - 1]) == bytes) {
+        if (recent != nullptr) *recent = Recent{bytes.data(), bytes.size(), e - 1};
+        return e - 1;
+      }
+      slot = (slot + 1) & mask_;
+    }
+    const auto entry = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(value);
+    hashes_.push_back(h);
+    plain_bytes_ += PlainSize(c_, value);
+    slots_[slot] = entry + 1;
+    if (recent != nullptr) *recent = Recent{bytes.data(), bytes.size(), entry};
+    if (entries_.size() * 2 > slots_.size()) Rehash(slots_.size() * 2);
+    return entry;
   }
   // Forget the entries added after the dictionary had `size` entries.
   void Truncate(size_t size) {
-    while (entries_.size() > size) {
-      index_.erase(ValueBytes(c_, entries_.back()));
-      plain_bytes_ -= PlainSize(c_, entries_.back());
-      entries_.pop_back();
-    }
+    if (entries_.size() <= size) return;
+    for (size_t e = size; e < entries_.size(); ++e) plain_bytes_ -= PlainSize(c_, entries_[e]);
+    entries_.resize(size);
+    hashes_.resize(size);
+    std::fill(recent_.begin(), recent_.end(), Recent{});
+    Rehash(std::max<size_t>(1024, slots_.size()));
   }
   size_t size() const { return entries_.size(); }
   int64_t plain_bytes() const { return plain_bytes_; }
+  /// The value index (in the chunk's ColumnData) of entry `e`.
+  size_t value_of(uint32_t e) const { return entries_[e]; }
   std::string EncodePlain() const {
     std::string out;
     out.reserve(static_cast<size_t>(plain_bytes_));
@@ -95,11 +154,35 @@ class Dictionary {
   }
 
  private:
+  struct Recent {
+    const char* data = nullptr;
+    size_t size = 0;
+    uint32_t entry = 0;
+  };
+  static constexpr size_t kRecent = 4096;
+
+  // A table of `n` (a power of two) slots holding the current entries.
+  void Rehash(size_t n) {
+    slots_.assign(n, 0);
+    mask_ = n - 1;
+    for (size_t e = 0; e < entries_.size(); ++e) {
+      size_t slot = static_cast<size_t>(hashes_[e]) & mask_;
+      while (slots_[slot] != 0) slot = (slot + 1) & mask_;
+      slots_[slot] = static_cast<uint32_t>(e + 1);
+    }
+  }
+
   const ColumnData& c_;
-  std::unordered_map<std::string_view, uint32_t> index_;
+  std::vector<uint32_t> slots_;  // entry + 1; 0 = empty
+  size_t mask_ = 0;
   std::vector<size_t> entries_;
+  std::vector<uint64_t> hashes_;
+  std::vector<Recent> recent_;  // byte arrays only
   int64_t plain_bytes_ = 0;
 };
+
+// Values of a chunk's first page that decide early whether a dictionary can pay.
+constexpr size_t kDictionarySample = 2048;
 
 // Levels of entries [begin, end) with the RLE hybrid; an empty vector means all `fill`.
 void EncodeLevels(const std::vector<int16_t>& levels, int16_t fill, size_t begin, size_t end,
@@ -161,6 +244,7 @@ class ChunkEncoder {
 
  private:
   bool ChooseDictionary(const PageSpan& pg);
+  MinMax DictionaryRange(const PageSpan& pg);
   void EncodePageLevels(const PageSpan& pg);
   Result<EncodedPage> EncodeDataPage(const PageSpan& pg);
   Status MakeV1Page(int32_t num_values, format::Encoding::type encoding, MinMax mm, int64_t nulls,
@@ -184,6 +268,7 @@ class ChunkEncoder {
   int64_t chunk_nulls_ = 0;
   // Buffers reused from page to page.
   std::vector<uint32_t> indices_;
+  std::vector<uint8_t> seen_;
   std::string body_, values_, levels_rep_, levels_def_, compressed_;
 };
 
@@ -197,27 +282,57 @@ bool ChunkEncoder::ChooseDictionary(const PageSpan& pg) {
     return false;
   }
   const size_t before = dict_->size();
+  // Whether the dictionary made the first `n` values of the page smaller than PLAIN.
+  auto pays = [&](size_t n) {
+    int64_t plain_bytes = 0;
+    for (size_t k = pg.value_begin; k < pg.value_begin + n; ++k) {
+      plain_bytes += PlainSize(c_, k);
+    }
+    const int bw = std::max(1, BitWidth(dict_->size() > 0 ? dict_->size() - 1 : 0));
+    const int64_t index_bytes = static_cast<int64_t>(n) * bw / 8 + 1;
+    return dict_->plain_bytes() + index_bytes < plain_bytes;
+  };
   indices_.resize(nvalues);
+  // On the first page, a sample of values that the dictionary does not shrink (nearly all
+  // distinct: ids, timestamps, measures) ends it early instead of hashing the whole page.
+  const size_t sample = before == 0 && nvalues >= 4 * kDictionarySample ? kDictionarySample : 0;
   for (size_t k = 0; k < nvalues; ++k) {
     indices_[k] = dict_->Insert(pg.value_begin + k);
+    if (k + 1 == sample && !pays(sample)) {
+      dict_->Truncate(0);
+      dict_active_ = false;
+      return false;
+    }
   }
-  int64_t plain_bytes = 0;
-  for (size_t k = pg.value_begin; k < pg.value_end; ++k) {
-    plain_bytes += PlainSize(c_, k);
-  }
-  const int bw = std::max(1, BitWidth(dict_->size() > 0 ? dict_->size() - 1 : 0));
-  const int64_t index_bytes = static_cast<int64_t>(nvalues) * bw / 8 + 1;
   if (dict_->plain_bytes() > opt_.dictionary_page_size_limit) {
     dict_->Truncate(before);
     dict_active_ = false;
     return false;
   }
-  if (before == 0 && dict_->plain_bytes() + index_bytes >= plain_bytes) {
+  if (before == 0 && !pays(nvalues)) {
     dict_->Truncate(0);  // the dictionary does not pay for itself
     dict_active_ = false;
     return false;
   }
   return true;
+}
+
+// Min/max of a dictionary-encoded page: compared once per distinct entry the page uses (by
+// the value index of the entry's first occurrence, which holds the same bytes).
+MinMax ChunkEncoder::DictionaryRange(const PageSpan& pg) {
+  const size_t nvalues = pg.value_end - pg.value_begin;
+  if (dict_->size() > nvalues) {
+    return stats_.Range(pg.value_begin, pg.value_end);  // fewer values than entries
+  }
+  seen_.assign(dict_->size(), 0);
+  for (size_t k = 0; k < nvalues; ++k) seen_[indices_[k]] = 1;
+  MinMax mm;
+  for (uint32_t e = 0; e < seen_.size(); ++e) {
+    if (seen_[e] == 0) continue;
+    const size_t v = dict_->value_of(e);
+    mm = stats_.Merge(mm, stats_.Range(v, v + 1));
+  }
+  return mm;
 }
 
 void ChunkEncoder::EncodePageLevels(const PageSpan& pg) {
@@ -248,7 +363,7 @@ Result<EncodedPage> ChunkEncoder::EncodeDataPage(const PageSpan& pg) {
   EncodePageLevels(pg);
   const int64_t nulls = static_cast<int64_t>(nentries - nvalues);
   chunk_nulls_ += nulls;
-  const MinMax mm = stats_.Range(pg.value_begin, pg.value_end);
+  const MinMax mm = use_dict ? DictionaryRange(pg) : stats_.Range(pg.value_begin, pg.value_end);
   chunk_mm_ = stats_.Merge(chunk_mm_, mm);
 
   format::PageHeader header;

@@ -260,11 +260,64 @@ bool StatsComputer::Skip(size_t i) const {
   return false;
 }
 
-MinMax StatsComputer::Range(size_t begin, size_t end) const {
+namespace {
+
+// Min/max of values [begin, end) of one array under `less`, skipping those `skip` names: the
+// typed loop of StatsComputer::Range (no dispatch per value).
+template <typename T, typename Less, typename SkipValue>
+MinMax RangeOf(const std::vector<T>& v, size_t begin, size_t end, Less less, SkipValue skip) {
   MinMax mm;
-  if (order_ == Order::kNone) {
-    return mm;
+  size_t i = begin;
+  while (i < end && skip(v[i])) ++i;
+  if (i == end) return mm;
+  size_t lo = i, hi = i;
+  for (++i; i < end; ++i) {
+    if (skip(v[i])) continue;
+    if (less(v[i], v[lo])) lo = i;
+    if (less(v[hi], v[i])) hi = i;
   }
+  mm.min = static_cast<int64_t>(lo);
+  mm.max = static_cast<int64_t>(hi);
+  return mm;
+}
+
+}  // namespace
+
+MinMax StatsComputer::Range(size_t begin, size_t end) const {
+  auto never = [](const auto&) { return false; };
+  auto nan = [](auto x) { return std::isnan(x); };
+  auto lt = [](auto a, auto b) { return a < b; };
+  switch (order_) {
+    case Order::kNone:
+      return MinMax{};
+    case Order::kSigned:
+      if (c_.type == PhysicalType::kInt32) return RangeOf(c_.i32, begin, end, lt, never);
+      if (c_.type == PhysicalType::kInt64) return RangeOf(c_.i64, begin, end, lt, never);
+      break;
+    case Order::kUnsigned:
+      if (c_.type == PhysicalType::kInt32) {
+        return RangeOf(c_.i32, begin, end, [](int32_t a, int32_t b) {
+          return static_cast<uint32_t>(a) < static_cast<uint32_t>(b);
+        }, never);
+      }
+      if (c_.type == PhysicalType::kInt64) {
+        return RangeOf(c_.i64, begin, end, [](int64_t a, int64_t b) {
+          return static_cast<uint64_t>(a) < static_cast<uint64_t>(b);
+        }, never);
+      }
+      break;
+    case Order::kFloat:
+      if (c_.type == PhysicalType::kFloat) return RangeOf(c_.f32, begin, end, lt, nan);
+      if (c_.type == PhysicalType::kDouble) return RangeOf(c_.f64, begin, end, lt, nan);
+      break;
+    case Order::kBytes:
+      return RangeOf(c_.bytes, begin, end, [](std::string_view a, std::string_view b) {
+        return (a.data() != b.data() || a.size() != b.size()) && CompareBytes(a, b) < 0;
+      }, never);
+    default:
+      break;
+  }
+  MinMax mm;
   for (size_t i = begin; i < end; ++i) {
     if (Skip(i)) {
       continue;
