@@ -8,6 +8,7 @@
 #include "common/strings.h"
 #include "delta/deletion_vector.h"
 #include "parquet/file_reader.h"
+#include "parquet/file_writer.h"
 
 namespace lakeshare::materialize {
 
@@ -25,6 +26,28 @@ std::string Sha256Hex(std::string_view bytes) {
 std::string EntryJsonPath(const std::string& cache_path) {
   return cache_path.substr(0, cache_path.size() - std::string_view(".parquet").size()) + ".json";
 }
+
+// A Parquet writer's sink over an object being written to the cache (the writer closes the
+// sink; the caller commits the object once the whole file is written).
+class ObjectSink final : public parquet::WritableSink {
+ public:
+  explicit ObjectSink(storage::ObjectWriter& object) : object_(object) {}
+  Status Append(std::string_view bytes) override {
+    if (closed_) return MakeError(ErrorCode::kInternal, "append to a closed sink");
+    position_ += static_cast<int64_t>(bytes.size());
+    return object_.Append(bytes);
+  }
+  int64_t position() const override { return position_; }
+  Status Close() override {
+    closed_ = true;
+    return OkStatus();
+  }
+
+ private:
+  storage::ObjectWriter& object_;
+  int64_t position_ = 0;
+  bool closed_ = false;
+};
 
 }  // namespace
 
@@ -111,17 +134,15 @@ Result<CachedFile> BuildCacheEntry(const storage::ObjectStore& table_store, cons
   spec.column_masks = transform.column_masks;
   spec.mask_key = transform.mask_key;
   if (file.change_file) spec.extra_file_columns = {"_change_type"};
-  // The output is at most about the input's size: reserve it once (growing a 100 MB string by
-  // doubling copies it several times over).
-  std::string bytes;
-  bytes.reserve(static_cast<size_t>(std::max<int64_t>(file.size, 0)) + (size_t{1} << 20));
-  LS_ASSIGN_OR_RETURN(
-      RewriteResult r,
-      RewriteFile(*reader, spec, std::make_unique<parquet::StringSink>(&bytes), options));
-  LS_RETURN_IF_ERROR(cache.Put(cache_path, bytes));
+  // The file streams into the cache (a local cache writes it to disk as it comes; other
+  // stores collect it and upload it on Commit).
+  LS_ASSIGN_OR_RETURN(auto object, cache.OpenWriter(cache_path));
+  auto sink = std::make_unique<ObjectSink>(*object);
+  LS_ASSIGN_OR_RETURN(RewriteResult r, RewriteFile(*reader, spec, std::move(sink), options));
+  LS_RETURN_IF_ERROR(object->Commit());
   CachedFile out;
   out.path = cache_path;
-  out.size = static_cast<int64_t>(bytes.size());
+  out.size = r.bytes_written;
   out.rows = r.rows_written;
   out.stats_json = std::move(r.stats_json);
   nlohmann::json entry{{"size", out.size}, {"rows", out.rows}, {"stats", out.stats_json}};

@@ -301,22 +301,95 @@ Result<ObjectInfo> LocalObjectStore::Stat(std::string_view path) const {
   return ObjectInfo{std::string(path), static_cast<int64_t>(st.st_size), MtimeMs(st)};
 }
 
-Status LocalObjectStore::Put(std::string_view path, std::string_view bytes, PutMode mode) {
+Status LocalObjectStore::CreateTemp(std::string_view path, int* fd, int* dir_fd,
+                                    std::string* tmp) const {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  LS_ASSIGN_OR_RETURN(int dir_fd, OpenParent(path, /*create=*/true, "write"));
+  LS_ASSIGN_OR_RETURN(*dir_fd, OpenParent(path, /*create=*/true, "write"));
+  *fd = -1;
+  for (int attempt = 0; *fd < 0 && attempt < 8; ++attempt) {
+    *tmp = TempName();
+    *fd = ::openat(*dir_fd, tmp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   0644);
+    if (*fd < 0 && errno != EEXIST) break;
+  }
+  if (*fd < 0) {
+    const int err = errno;
+    ::close(*dir_fd);
+    return ErrnoError(err, "create a temporary file for", path);
+  }
+  return OkStatus();
+}
+
+namespace {
+
+// LocalObjectStore::OpenWriter: bytes go to the temporary file through a 1 MiB buffer.
+class LocalObjectWriter final : public ObjectWriter {
+ public:
+  LocalObjectWriter(std::string path, int fd, int dir_fd, std::string tmp)
+      : path_(std::move(path)), fd_(fd), dir_fd_(dir_fd), tmp_(std::move(tmp)) {
+    buffer_.reserve(kBuffer);
+  }
+  ~LocalObjectWriter() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlinkat(dir_fd_, tmp_.c_str(), 0);
+    ::close(dir_fd_);
+  }
+  Status Append(std::string_view bytes) override {
+    if (committed_ || fd_ < 0) return MakeError(ErrorCode::kInternal, "append to a closed object");
+    if (buffer_.size() + bytes.size() > kBuffer) {
+      LS_RETURN_IF_ERROR(Flush());
+      if (bytes.size() >= kBuffer) return WriteAll(fd_, bytes, path_);
+    }
+    buffer_.append(bytes);
+    return OkStatus();
+  }
+  Status Commit() override {
+    if (committed_ || fd_ < 0) return MakeError(ErrorCode::kInternal, "object committed twice");
+    Status written = Flush();
+    if (written && ::fchmod(fd_, 0644) != 0) written = ErrnoError(errno, "set permissions of", path_);
+    if (written && ::fsync(fd_) != 0) written = ErrnoError(errno, "flush", path_);
+    ::close(fd_);
+    fd_ = -1;
+    LS_RETURN_IF_ERROR(written);
+    if (::renameat(dir_fd_, tmp_.c_str(), dir_fd_, BaseName(path_).c_str()) != 0) {
+      return ErrnoError(errno, "write", path_);
+    }
+    committed_ = true;
+    return OkStatus();
+  }
+
+ private:
+  static constexpr size_t kBuffer = size_t{1} << 20;
+  Status Flush() {
+    Status st = WriteAll(fd_, buffer_, path_);
+    buffer_.clear();
+    return st;
+  }
+
+  std::string path_;
+  int fd_;
+  int dir_fd_;
+  std::string tmp_;
+  std::string buffer_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::OpenWriter(std::string_view path) {
+  int fd = -1, dir_fd = -1;
+  std::string tmp;
+  LS_RETURN_IF_ERROR(CreateTemp(path, &fd, &dir_fd, &tmp));
+  return std::unique_ptr<ObjectWriter>(
+      new LocalObjectWriter(std::string(path), fd, dir_fd, std::move(tmp)));
+}
+
+Status LocalObjectStore::Put(std::string_view path, std::string_view bytes, PutMode mode) {
+  int fd = -1, dir_fd = -1;
+  std::string tmp;
+  LS_RETURN_IF_ERROR(CreateTemp(path, &fd, &dir_fd, &tmp));
   FdCloser dir_closer{dir_fd};
   const std::string name = BaseName(path);
-  std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
-    tmp = TempName();
-    fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0644);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) {
-    return ErrnoError(errno, "create a temporary file for", path);
-  }
   {
     FdCloser closer{fd};
     Status written = WriteAll(fd, bytes, path);

@@ -48,6 +48,8 @@ class LocalObjectStore final : public ObjectStore {
   Result<std::unique_ptr<RandomAccessFile>> OpenFile(std::string_view path) const override;
   Status Put(std::string_view path, std::string_view bytes,
              PutMode mode = PutMode::kOverwrite) override;
+  /// A temporary file beside the object, renamed into place (after fsync) by Commit.
+  Result<std::unique_ptr<ObjectWriter>> OpenWriter(std::string_view path) override;
   Status Delete(std::string_view path) override;
 
   /// Prefix of the temporary files Put creates; listings skip them.
@@ -60,6 +62,9 @@ class LocalObjectStore final : public ObjectStore {
   Result<int> OpenRoot(std::string_view action, std::string_view path) const;
   /// Open `path` beneath the root with `flags`; kNotFound for missing files and symlinks.
   Result<int> OpenObject(std::string_view path, int flags, std::string_view action) const;
+  /// A new temporary file in the (created) parent directory of `path`: its descriptor, the
+  /// parent's descriptor and the temporary name.
+  Status CreateTemp(std::string_view path, int* fd, int* dir_fd, std::string* tmp) const;
   /// The parent directory of `path` (O_PATH), created first when `create`.
   Result<int> OpenParent(std::string_view path, bool create, std::string_view action) const;
 

@@ -136,6 +136,34 @@ TEST_P(LocalObjectStoreTest, PutLeavesNoTemporaryFilesBehind) {
   EXPECT_EQ(st.st_mode & 0777, 0644u);
 }
 
+TEST_P(LocalObjectStoreTest, StreamedObjectsAppearOnlyOnCommit) {
+  const std::string big(3 << 20, 'x');  // past the writer's buffer
+  {
+    auto w = store_->OpenWriter("s/obj");
+    ASSERT_TRUE(w.has_value());
+    ASSERT_TRUE((*w)->Append("head"));
+    ASSERT_TRUE((*w)->Append(big));
+    ASSERT_TRUE((*w)->Append("tail"));
+    EXPECT_EQ(store_->Stat("s/obj").error().code, ErrorCode::kNotFound);
+    ASSERT_TRUE((*w)->Commit());
+    EXPECT_FALSE((*w)->Append("late").has_value());
+  }
+  EXPECT_EQ(store_->Read("s/obj").value(), "head" + big + "tail");
+  {
+    auto w = store_->OpenWriter("s/abandoned");
+    ASSERT_TRUE(w.has_value());
+    ASSERT_TRUE((*w)->Append("never committed"));
+  }
+  EXPECT_EQ(store_->Stat("s/abandoned").error().code, ErrorCode::kNotFound);
+  int entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root_ + "/s")) {
+    (void)entry;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);  // no temporary file left behind
+  EXPECT_EQ(store_->OpenWriter("../evil").error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_P(LocalObjectStoreTest, PutIntoAPathBlockedByAFileFails) {
   ASSERT_TRUE(store_->Put("file", "x"));
   auto status = store_->Put("file/child", "y");

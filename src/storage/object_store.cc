@@ -13,6 +13,38 @@ Result<std::string> ObjectStore::PresignGet(std::string_view path, int64_t) cons
 
 namespace {
 
+// The default ObjectWriter: the bytes in memory, one Put on Commit.
+class BufferedObjectWriter final : public ObjectWriter {
+ public:
+  BufferedObjectWriter(ObjectStore& store, std::string path)
+      : store_(store), path_(std::move(path)) {}
+  Status Append(std::string_view bytes) override {
+    if (committed_) return MakeError(ErrorCode::kInternal, "append to a committed object");
+    bytes_.append(bytes);
+    return OkStatus();
+  }
+  Status Commit() override {
+    if (committed_) return MakeError(ErrorCode::kInternal, "object committed twice");
+    committed_ = true;
+    return store_.Put(path_, bytes_);
+  }
+
+ private:
+  ObjectStore& store_;
+  std::string path_;
+  std::string bytes_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectWriter>> ObjectStore::OpenWriter(std::string_view path) {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  return std::unique_ptr<ObjectWriter>(new BufferedObjectWriter(*this, std::string(path)));
+}
+
+namespace {
+
 bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 // One pass over the path, no allocation (it runs for every file of every query response).

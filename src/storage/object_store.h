@@ -64,6 +64,16 @@ struct StoreOptions {
   std::function<SystemTime()> clock;
 };
 
+/// An object written piece by piece (a large file produced as a stream, never whole in memory
+/// where the store can avoid it). Nothing is visible until Commit(), which publishes the object
+/// as Put(kOverwrite) does; destroying a writer that was not committed discards its bytes.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status Append(std::string_view bytes) = 0;
+  virtual Status Commit() = 0;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -93,6 +103,10 @@ class ObjectStore {
   /// Write an object (test tables, demo data, the Delta writer).
   virtual Status Put(std::string_view path, std::string_view bytes,
                      PutMode mode = PutMode::kOverwrite) = 0;
+
+  /// Write an object as a stream (kOverwrite). The default collects the bytes in memory and
+  /// Puts them on Commit; a local store writes them to a temporary file as they come.
+  virtual Result<std::unique_ptr<ObjectWriter>> OpenWriter(std::string_view path);
 
   /// Delete an object; deleting a missing object succeeds (as in S3).
   virtual Status Delete(std::string_view path) = 0;
