@@ -35,6 +35,7 @@ void AddAdminCommands(CLI::App& root) {
   AddExternalLocationCommands(admin);
   AddStorageCredentialCommands(admin);
   AddGroupCommands(admin);
+  AddPrincipalCommands(admin);
   AddOnboardCommand(admin);
   AddSettingsCommands(admin);
   AddFederationPolicyCommands(admin);

@@ -36,6 +36,7 @@ CallResult<Json> SetOrganizationName(Api& api, const std::string& name);
 
 void AddFederationPolicyCommands(CLI::App* admin);  // issue 12
 void AddClientKeyCommands(CLI::App* admin);         // issue 12
+void AddPrincipalCommands(CLI::App* admin);         // issue 12 (provider sign-in)
 
 /// The body registering `item` (an EXTERNAL DELTA table at its location).
 Json TableBody(const TableItem& item, const std::string& comment);
