@@ -23,8 +23,13 @@ Result<PrincipalJwtIdentity> PrincipalJwtAuthenticator::Authenticate(std::string
   };
   LS_ASSIGN_OR_RETURN(auto verified, verifier_.Verify(token, sources));
   const JwtClaims& claims = verified->jwt.claims;
-  if (claims.issuer != config_.issuer) {  // a token verified earlier for another purpose
-    return MakeError(ErrorCode::kUnauthenticated, "The token's issuer is not this server's");
+  // The verifier remembers tokens verified for partners too, with the keys of a federation
+  // policy (which a team may point at any JWK Set): only this IdP's keys sign staff in.
+  if (claims.issuer != config_.issuer ||
+      verified->source != JwksSource{config_.issuer, config_.jwks_uri}) {
+    return MakeError(ErrorCode::kUnauthenticated,
+                     "The token was not verified with the keys of the identity provider this "
+                     "server signs provider teams in with; request a token from it");
   }
   const int64_t now_ms = config_.clock_ms ? config_.clock_ms()
                                           : std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -75,5 +75,25 @@ TEST_F(PrincipalJwtTest, OtherIssuersAudiencesAndMissingClaimsAreRefused) {
   EXPECT_FALSE(auth_->Authenticate(*SignJwt(*forger, claims.dump())));
 }
 
+// A token whose signature the shared verifier accepted earlier with other keys (a partner
+// federation policy naming the company issuer but its own jwks_uri) never signs a principal in.
+TEST_F(PrincipalJwtTest, ATokenVerifiedWithAnotherJwksSourceIsRefused) {
+  testing::TestIdp attacker;
+  SigningKey forged = attacker.AddKey(JwsAlgorithm::kES256, "corp-1");
+  json claims = {{"iss", idp_.issuer()},
+                 {"aud", "lakeshare-admin"},
+                 {"email", "admin@example.com"},
+                 {"exp", now_ / 1000 + 300}};
+  std::string token = *SignJwt(forged, claims.dump());
+  KeySources policy = [&](const Jwt&) -> Result<std::vector<JwksSource>> {
+    return std::vector<JwksSource>{{idp_.issuer(), attacker.jwks_uri()}};
+  };
+  ASSERT_TRUE(verifier_->Verify(token, policy));  // cached now, under the policy's source
+  auto id = auth_->Authenticate(token);
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_NE(id.error().message.find("not verified with the keys"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lakeshare::auth

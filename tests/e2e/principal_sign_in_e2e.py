@@ -15,6 +15,8 @@ started and stopped by this script; client-credentials tokens whose `sub` is the
              the same token signs in (signing in created no one)
   refused:   another issuer, a wrong audience, expired, alg none, another key's signature: each a
              401 with its reason, never a 500; principal API tokens keep working
+  attack:    a forged token that a partner federation policy (company issuer, another jwks_uri)
+             accepts on the sharing API signs no principal in
   audit:     the federated sign-ins are audited under the principal, with auth_method,
              issuer, subject and token id, and never the token
 
@@ -61,9 +63,10 @@ def b64url(data: bytes) -> str:
 
 
 class World:
-    def __init__(self, args, server, idp, other_idp, key):
+    def __init__(self, args, server, idp, other_idp, keys):
         from platform_harness import Api
-        self.args, self.server, self.idp, self.other_idp, self.key = args, server, idp, other_idp, key
+        self.args, self.server, self.idp, self.other_idp = args, server, idp, other_idp
+        self.key, self.other_key = keys
         self.admin = Api(server.base, ADMIN_TOKEN)
         self.tokens = []  # every IdP token used: none may appear in the audit
 
@@ -185,6 +188,31 @@ def refusals(w: World):
     w.admin.get(f"{UC}/shares", expect=200)
 
 
+@check("attack: a token verified for a partner policy with its own jwks_uri signs no one in")
+def policy_key_confusion(w: World):
+    # A federation policy names the company issuer but another JWK Set (here: the other IdP's,
+    # whose private key the attacker holds). The partner side verifies the forged token with it
+    # (and remembers that); the management API must not take that verification for its own.
+    from jwcrypto import jwt
+    w.admin.post(f"{UC}/recipients", {"name": "mallory", "authentication_type": "OIDC_FEDERATION"},
+                 expect=200)
+    w.admin.post("/api/2.0/data-sharing/recipients/mallory/federation-policies",
+                 {"name": "lookalike", "oidc_policy": {
+                     "issuer": w.idp.issuer, "jwks_uri": w.other_idp.issuer + "/jwks",
+                     "audiences": [STAFF_AUDIENCE], "subject_claim": "sub", "subject": "boss"}},
+                 expect=200)
+    now = int(time.time())
+    forged = jwt.JWT(header={"alg": "RS256", "kid": "k1"},
+                     claims={"iss": w.idp.issuer, "aud": STAFF_AUDIENCE, "sub": "boss",
+                             "iat": now, "exp": now + 120, "jti": uuid.uuid4().hex})
+    forged.make_signed_token(w.other_key)
+    token = forged.serialize()
+    r = w.as_token(token).get(f"{w.server.endpoint}/shares")
+    assert r.status_code == 200, ("the partner side accepts it for mallory", r.status_code, r.text)
+    refused(w, token, "not verified with the keys")
+    w.admin.delete(f"{UC}/recipients/mallory", expect=200)
+
+
 @check("audit: federated sign-ins under the principal, with issuer, subject, token id")
 def audit(w: World):
     events = w.admin.get("/api/2.1/lakeshare/audit",
@@ -255,7 +283,7 @@ def main() -> int:
             "--oidc-allow-loopback-http", "--oidc-principal-issuer", idp.issuer,
             "--oidc-principal-audience", STAFF_AUDIENCE])
         with server:
-            w = World(args, server, idp, other_idp, key)
+            w = World(args, server, idp, other_idp, (key, other))
             for name, fn in CHECKS if not failed else []:
                 try:
                     fn(w)
