@@ -223,7 +223,12 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
                       parquet::FileWriter::Open(std::move(sink), std::move(out_schema), options));
   RewriteResult result;
   uint64_t first_row = 0;
-  parquet::ColumnData column, selected, masked;
+  // One set of buffers per output leaf, reused from row group to row group: a leaf's page
+  // arena is recycled by the reader only when nothing else holds it, and each leaf's chunks
+  // have about the same size (alternating one set between leaves of different sizes would
+  // allocate fresh memory, and fault it in, for every chunk).
+  std::vector<parquet::ColumnData> columns(source.size()), selections(source.size());
+  parquet::ColumnData masked;
   for (int rg = 0; rg < in.num_row_groups(); ++rg) {
     const int64_t rows = in.row_group_num_rows(rg);
     if (rows < 0) return CorruptError("row group {} has a negative row count", rg);
@@ -244,6 +249,8 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
     const int64_t kept = CountKept(keep);
     if (kept == 0) continue;
     for (size_t leaf = 0; leaf < source.size(); ++leaf) {
+      parquet::ColumnData& column = columns[leaf];
+      parquet::ColumnData& selected = selections[leaf];
       LS_RETURN_IF_ERROR(in.ReadColumnInto(rg, source[leaf], &column));
       const parquet::ColumnData* data = &column;
       if (kept != rows) {
@@ -256,6 +263,11 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
       }
       stats.Add(static_cast<int>(leaf), *data);
       LS_RETURN_IF_ERROR(writer->WriteColumn(static_cast<int>(leaf), *data));
+      // Let go of the input's page buffers, so that the reader recycles them.
+      selected.bytes.clear();
+      selected.buffers.clear();
+      masked.bytes.clear();
+      masked.buffers.clear();
     }
     LS_RETURN_IF_ERROR(writer->EndRowGroup());
     stats.AddRows(kept);

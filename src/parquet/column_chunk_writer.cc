@@ -196,8 +196,10 @@ void EncodeLevels(const std::vector<int16_t>& levels, int16_t fill, size_t begin
   EncodeRleBitPacked(levels.data() + begin, end - begin, bw, out);
 }
 
+// A page written: its bytes (header + body; for data pages in ChunkScratch::pages instead).
 struct EncodedPage {
-  std::string bytes;               // header + body
+  std::string bytes;
+  size_t size = 0;                 // header + body
   int64_t uncompressed_total = 0;  // header + uncompressed body
   format::PageType::type type = format::PageType::DATA_PAGE;
   format::Encoding::type encoding = format::Encoding::PLAIN;
@@ -216,12 +218,22 @@ Result<int32_t> CheckedInt32(size_t v, const std::string& path) {
 // the dictionary as it stood after the last page that used it.
 class ChunkEncoder {
  public:
-  ChunkEncoder(const Schema& schema, int leaf_idx, const ColumnData& c, const WriterOptions& opt)
+  ChunkEncoder(const Schema& schema, int leaf_idx, const ColumnData& c, const WriterOptions& opt,
+               ChunkScratch& scratch)
       : leaf_(schema.node(schema.leaf_node(leaf_idx))),
         path_(schema.Path(schema.leaf_node(leaf_idx))),
         c_(c),
         opt_(opt),
-        stats_(leaf_, c) {
+        stats_(leaf_, c),
+        pages_(scratch.pages),
+        indices_(scratch.indices),
+        seen_(scratch.seen),
+        body_(scratch.body),
+        values_(scratch.values),
+        levels_rep_(scratch.levels_rep),
+        levels_def_(scratch.levels_def),
+        compressed_(scratch.compressed) {
+    pages_.clear();
     if (opt.dictionary && leaf_.physical != PhysicalType::kBoolean && c.num_values() > 0) {
       dict_.emplace(c);
     }
@@ -266,10 +278,11 @@ class ChunkEncoder {
   std::optional<EncodedPage> dict_page_;
   MinMax chunk_mm_;
   int64_t chunk_nulls_ = 0;
-  // Buffers reused from page to page.
-  std::vector<uint32_t> indices_;
-  std::vector<uint8_t> seen_;
-  std::string body_, values_, levels_rep_, levels_def_, compressed_;
+  // Buffers reused from page to page and chunk to chunk (ChunkScratch).
+  std::string& pages_;
+  std::vector<uint32_t>& indices_;
+  std::vector<uint8_t>& seen_;
+  std::string &body_, &values_, &levels_rep_, &levels_def_, &compressed_;
 };
 
 // Whether the page's values go through the dictionary: they are added to it (as indices_) unless
@@ -351,16 +364,30 @@ Result<EncodedPage> ChunkEncoder::EncodeDataPage(const PageSpan& pg) {
   const size_t nvalues = pg.value_end - pg.value_begin;
   const size_t nentries = pg.entry_end - pg.entry_begin;
   const bool use_dict = ChooseDictionary(pg);
-  values_.clear();
+  const bool v1 = opt_.data_page_version != 2;
+  EncodePageLevels(pg);
+  // DATA_PAGE: the levels (each with its length) and the values, compressed together, so the
+  // values are encoded straight after the levels; DATA_PAGE_V2 compresses the values alone.
+  std::string& values = v1 ? body_ : values_;
+  values.clear();
+  if (v1) {
+    if (leaf_.max_rep > 0) {
+      AppendLe32(static_cast<uint32_t>(levels_rep_.size()), &body_);
+      body_ += levels_rep_;
+    }
+    if (leaf_.max_def > 0) {
+      AppendLe32(static_cast<uint32_t>(levels_def_.size()), &body_);
+      body_ += levels_def_;
+    }
+  }
   if (use_dict) {
     const int bw = BitWidth(dict_->size() > 0 ? dict_->size() - 1 : 0);
-    values_.push_back(static_cast<char>(std::max(bw, 1)));
-    EncodeRleBitPacked(indices_.data(), nvalues, std::max(bw, 1), &values_);
+    values.push_back(static_cast<char>(std::max(bw, 1)));
+    EncodeRleBitPacked(indices_.data(), nvalues, std::max(bw, 1), &values);
   } else {
-    AppendPlainRange(c_, pg.value_begin, pg.value_end, &values_);
+    AppendPlainRange(c_, pg.value_begin, pg.value_end, &values);
     any_plain_ = true;
   }
-  EncodePageLevels(pg);
   const int64_t nulls = static_cast<int64_t>(nentries - nvalues);
   chunk_nulls_ += nulls;
   const MinMax mm = use_dict ? DictionaryRange(pg) : stats_.Range(pg.value_begin, pg.value_end);
@@ -371,33 +398,25 @@ Result<EncodedPage> ChunkEncoder::EncodeDataPage(const PageSpan& pg) {
   out.encoding = use_dict ? format::Encoding::RLE_DICTIONARY : format::Encoding::PLAIN;
   LS_ASSIGN_OR_RETURN(int32_t num_values, CheckedInt32(nentries, path_));
   compressed_.clear();
-  if (opt_.data_page_version != 2) {
+  if (v1) {
     LS_RETURN_IF_ERROR(MakeV1Page(num_values, out.encoding, mm, nulls, &header));
     out.type = format::PageType::DATA_PAGE;
   } else {
     LS_RETURN_IF_ERROR(MakeV2Page(pg, num_values, out.encoding, mm, nulls, &header));
     out.type = format::PageType::DATA_PAGE_V2;
   }
-  LS_RETURN_IF_ERROR(SerializeThrift(header, &out.bytes));
-  const size_t header_size = out.bytes.size();
-  out.bytes += compressed_;
+  const size_t start = pages_.size();
+  LS_RETURN_IF_ERROR(SerializeThrift(header, &pages_));
+  const size_t header_size = pages_.size() - start;
+  pages_ += compressed_;
+  out.size = pages_.size() - start;
   out.uncompressed_total = static_cast<int64_t>(header_size) + header.uncompressed_page_size;
   return out;
 }
 
-// DATA_PAGE: the levels (each with its length) and the values, compressed together.
+// DATA_PAGE: body_ holds the levels and the values, compressed together.
 Status ChunkEncoder::MakeV1Page(int32_t num_values, format::Encoding::type encoding, MinMax mm,
                                 int64_t nulls, format::PageHeader* header) {
-  body_.clear();
-  if (leaf_.max_rep > 0) {
-    AppendLe32(static_cast<uint32_t>(levels_rep_.size()), &body_);
-    body_ += levels_rep_;
-  }
-  if (leaf_.max_def > 0) {
-    AppendLe32(static_cast<uint32_t>(levels_def_.size()), &body_);
-    body_ += levels_def_;
-  }
-  body_ += values_;
   LS_RETURN_IF_ERROR(Compress(opt_.compression, body_, &compressed_));
   format::DataPageHeader dh;
   dh.__set_num_values(num_values);
@@ -526,9 +545,9 @@ Result<format::ColumnChunk> ChunkEncoder::WriteTo(
     CountPage(format::PageType::DICTIONARY_PAGE, format::Encoding::PLAIN, &enc_stats);
   }
   md.__set_data_page_offset(sink.position());
+  LS_RETURN_IF_ERROR(sink.Append(pages_));
   for (const auto& page : encoded_) {
-    LS_RETURN_IF_ERROR(sink.Append(page.bytes));
-    total_compressed += static_cast<int64_t>(page.bytes.size());
+    total_compressed += static_cast<int64_t>(page.size);
     total_uncompressed += page.uncompressed_total;
     CountPage(page.type, page.encoding, &enc_stats);
   }
@@ -550,8 +569,10 @@ Result<format::ColumnChunk> ChunkEncoder::WriteTo(
 
 Result<format::ColumnChunk> WriteColumnChunk(WritableSink& sink, const Schema& schema, int leaf_idx,
                                              const std::vector<std::string>& path_in_schema,
-                                             const ColumnData& c, const WriterOptions& opt) {
-  ChunkEncoder encoder(schema, leaf_idx, c, opt);
+                                             const ColumnData& c, const WriterOptions& opt,
+                                             ChunkScratch* scratch) {
+  ChunkScratch own;
+  ChunkEncoder encoder(schema, leaf_idx, c, opt, scratch != nullptr ? *scratch : own);
   LS_RETURN_IF_ERROR(encoder.Encode());
   return encoder.WriteTo(sink, path_in_schema);
 }

@@ -61,6 +61,7 @@ struct FileWriter::Impl {
   std::vector<std::optional<format::ColumnChunk>> chunks;  // current row group, per leaf
   int64_t current_rows = -1;
   std::vector<std::vector<std::string>> paths;  // per leaf
+  ChunkScratch scratch;
 };
 
 FileWriter::~FileWriter() = default;
@@ -148,7 +149,8 @@ Status FileWriter::WriteColumn(int leaf, const ColumnData& data) {
   }
   try {
     auto cc =
-        WriteColumnChunk(*sink_, s, leaf, impl_->paths[static_cast<size_t>(leaf)], data, options_);
+        WriteColumnChunk(*sink_, s, leaf, impl_->paths[static_cast<size_t>(leaf)], data, options_,
+                         &impl_->scratch);
     if (!cc) {
       return Fail(cc.error());
     }

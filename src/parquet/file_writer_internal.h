@@ -128,11 +128,21 @@ format::Statistics MakeStatistics(const SchemaNode& leaf, const ColumnData& c,
 
 // ----- column_chunk_writer.cc ----------------------------------------------------------------
 
+/// Buffers that encoding a column chunk reuses from chunk to chunk (a FileWriter holds one):
+/// fresh memory for every page costs an allocation and a page fault per 4 KiB touched.
+struct ChunkScratch {
+  std::string pages;  // the chunk's data pages (header + body), in order
+  std::vector<uint32_t> indices;
+  std::vector<uint8_t> seen;
+  std::string body, values, levels_rep, levels_def, compressed;
+};
+
 /// Encode leaf `leaf_idx` of one row group (already validated) into pages, append them to `sink`
 /// (the dictionary page first) and return the chunk's metadata. `path_in_schema` is the leaf's
-/// path as the footer names it.
+/// path as the footer names it. `scratch` (may be null) lends its buffers.
 Result<format::ColumnChunk> WriteColumnChunk(WritableSink& sink, const Schema& schema, int leaf_idx,
                                              const std::vector<std::string>& path_in_schema,
-                                             const ColumnData& c, const WriterOptions& opt);
+                                             const ColumnData& c, const WriterOptions& opt,
+                                             ChunkScratch* scratch = nullptr);
 
 }  // namespace lakeshare::parquet
