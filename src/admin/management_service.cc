@@ -46,7 +46,11 @@ class ManagementService::Impl {
       request.set_identity(std::move(in.principal));
       return OkStatus();
     }
-    LS_ASSIGN_OR_RETURN(catalog::Principal principal, catalog_->AuthenticatePrincipal(*token));
+    Result<catalog::Principal> found = catalog_->AuthenticatePrincipal(*token);
+    if (!found && found.error().code == ErrorCode::kUnauthenticated && auth::LooksLikeJwt(*token)) {
+      return tl::unexpected(auth::PrincipalJwtNotConfiguredError());
+    }
+    LS_ASSIGN_OR_RETURN(catalog::Principal principal, std::move(found));
     request.set_principal(principal.name);
     request.set_identity(std::move(principal));
     return OkStatus();

@@ -176,5 +176,19 @@ TEST_F(PrincipalSignInTest, AnUnreachableIdentityProviderIsA503) {
   EXPECT_THAT(r.raw, HasSubstr("TEMPORARILY_UNAVAILABLE"));
 }
 
+// Without --oidc-principal-issuer a JWT is refused saying that this server takes no IdP tokens.
+using NoPrincipalSignInTest = ManagementTest;
+
+TEST_F(NoPrincipalSignInTest, AJwtIsRefusedSayingSignInIsNotConfigured) {
+  auto key = *auth::SigningKey::Generate(auth::JwsAlgorithm::kES256, "corp-1");
+  Json claims = {{"iss", "https://idp.example.com"}, {"sub", "admin"}, {"exp", *now_ / 1000 + 60}};
+  Reply r = Call("GET", Uc("/shares"), *auth::SignJwt(key, claims.dump()));
+  EXPECT_EQ(r.status, 401) << r.raw;
+  EXPECT_THAT(r.body.value("message", ""), HasSubstr("without --oidc-principal-issuer")) << r.raw;
+  Reply opaque = Call("GET", Uc("/shares"), "not-a-token");
+  EXPECT_EQ(opaque.status, 401) << opaque.raw;
+  EXPECT_THAT(opaque.body.value("message", ""), HasSubstr("API token")) << opaque.raw;
+}
+
 }  // namespace
 }  // namespace lakeshare::admin::test

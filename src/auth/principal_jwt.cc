@@ -7,6 +7,13 @@
 
 namespace lakeshare::auth {
 
+Error PrincipalJwtNotConfiguredError() {
+  return Error{ErrorCode::kUnauthenticated,
+               "This server signs no one in with an identity provider's token (it was started "
+               "without --oidc-principal-issuer): send a principal's API token, or ask the "
+               "operator to configure sign-in with your identity provider"};
+}
+
 PrincipalJwtAuthenticator::PrincipalJwtAuthenticator(const TokenVerifier& verifier,
                                                      PrincipalJwtConfig config)
     : verifier_(verifier), config_(std::move(config)) {}

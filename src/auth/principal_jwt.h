@@ -50,6 +50,10 @@ struct PrincipalSignIn {
   std::map<std::string, std::string> audit_params;
 };
 
+/// The refusal of a JWT on a server that signs no one in with an identity provider (no
+/// --oidc-principal-issuer): says so, and what to send instead.
+Error PrincipalJwtNotConfiguredError();
+
 class PrincipalJwtAuthenticator {
  public:
   PrincipalJwtAuthenticator(const TokenVerifier& verifier, PrincipalJwtConfig config);
