@@ -28,7 +28,6 @@ python3-requests / python3-jwcrypto.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import shutil
@@ -56,10 +55,6 @@ def check(name):
         CHECKS.append((name, fn))
         return fn
     return wrap
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class World:
@@ -166,6 +161,7 @@ def unknown_principal(w: World):
 @check("refused: another issuer, a wrong audience, expired, alg none, another key: each 401")
 def refusals(w: World):
     from jwcrypto import jwk, jwt
+    from federation_e2e import b64url
     refused(w, w.staff_token("analyst", idp=w.other_idp), "signs provider teams in")
     refused(w, w.staff_token("analyst", resource="urn:someone-else"), "audience")
     # The partners' default audience of this IdP is not the staff audience either.
