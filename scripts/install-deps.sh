@@ -6,8 +6,9 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config clang libclang-rt-14-dev clang-format clang-tidy
-  # llvm-symbolizer: file and line in ASan/UBSan reports (make test-asan, make fuzz)
-  llvm
+  # llvm-symbolizer: file and line in ASan/UBSan reports (make test-asan, make fuzz); lld links
+  # the sanitizer tree (make test-asan)
+  llvm lld
   # libraries (see docs/DESIGN: one Debian package per dependency, nothing vendored)
   libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libexpected-dev
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev
