@@ -47,7 +47,11 @@ Status SelectRows(const parquet::ColumnData& in, const std::vector<uint8_t>& kee
       return CorruptError("column {}: {} rows, the row group has {}", in.leaf, entries,
                           keep.size());
     }
-    if (!in.def_levels.empty()) {
+    // Optional columns without nulls (the common case) keep their values as their rows.
+    const bool all_defined =
+        std::all_of(in.def_levels.begin(), in.def_levels.end(),
+                    [&](int16_t d) { return d == in.max_def; });
+    if (!all_defined) {
       take_value_own.resize(entries);
       size_t n = 0;
       for (size_t e = 0; e < entries; ++e) {
@@ -85,7 +89,11 @@ Status SelectRows(const parquet::ColumnData& in, const std::vector<uint8_t>& kee
   out->max_def = in.max_def;
   out->max_rep = in.max_rep;
   out->num_entries = CountKept(*take_entry);
-  Pick(in.def_levels, *take_entry, &out->def_levels);
+  if (take_value == &keep && !in.def_levels.empty()) {
+    out->def_levels.assign(static_cast<size_t>(out->num_entries), in.max_def);  // all defined
+  } else {
+    Pick(in.def_levels, *take_entry, &out->def_levels);
+  }
   Pick(in.rep_levels, *take_entry, &out->rep_levels);
   switch (in.type) {
     case parquet::PhysicalType::kBoolean:
