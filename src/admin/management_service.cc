@@ -12,8 +12,7 @@
 #include "admin/api_base_internal.h"
 #include "admin/api_resources_internal.h"
 #include "admin/uc_error.h"
-#include "auth/jwt.h"
-#include "auth/secret_token.h"
+#include "auth/principal_authenticator.h"
 
 namespace lakeshare::admin {
 
@@ -23,7 +22,9 @@ using internal::Caller;
 class ManagementService::Impl {
  public:
   Impl(catalog::Catalog* catalog, ManagementOptions options)
-      : catalog_(catalog), options_(std::move(options)) {}
+      : catalog_(catalog),
+        options_(std::move(options)),
+        authenticator_(*catalog_, options_.principal_jwt) {}
 
   Status Authenticate(http::Request& request) const {
     // Name the action now, so a request refused here is audited under it too.
@@ -31,28 +32,12 @@ class ManagementService::Impl {
     if (action != actions_.end()) {
       request.audit()->action = action->second;
     }
-    std::optional<std::string_view> token = auth::BearerToken(request.Header("Authorization"));
-    if (!token) {
-      return MakeError(ErrorCode::kUnauthenticated,
-                       "Missing API token: send 'Authorization: Bearer <token>' with a principal's "
-                       "API token");
-    }
-    if (options_.principal_jwt != nullptr && auth::LooksLikeJwt(*token)) {
-      // Issue 12: a staff member signed in with the company's identity provider.
-      LS_ASSIGN_OR_RETURN(auth::PrincipalSignIn in,
-                          options_.principal_jwt->SignIn(*catalog_, *token));
-      for (auto& [name, value] : in.audit_params) request.audit()->params[name] = value;
-      request.set_principal(in.principal.name);
-      request.set_identity(std::move(in.principal));
-      return OkStatus();
-    }
-    Result<catalog::Principal> found = catalog_->AuthenticatePrincipal(*token);
-    if (!found && found.error().code == ErrorCode::kUnauthenticated && auth::LooksLikeJwt(*token)) {
-      return tl::unexpected(auth::PrincipalJwtNotConfiguredError());
-    }
-    LS_ASSIGN_OR_RETURN(catalog::Principal principal, std::move(found));
-    request.set_principal(principal.name);
-    request.set_identity(std::move(principal));
+    LS_ASSIGN_OR_RETURN(auth::Identity who,
+                        authenticator_.Authenticate(
+                            {request.Header("Authorization"), request.remote_address()}));
+    for (auto& [name, value] : who.audit_params) request.audit()->params[name] = value;
+    request.set_principal(who.name);
+    request.set_identity(*who.principal);  // the catalog::Principal the handlers read
     return OkStatus();
   }
 
@@ -120,6 +105,7 @@ class ManagementService::Impl {
 
   catalog::Catalog* catalog_;
   ManagementOptions options_;
+  auth::PrincipalAuthenticator authenticator_;  // principal API tokens, staff JWTs
   std::vector<std::unique_ptr<ApiBase>> resources_;
   /// "METHOD pattern" -> audit action; written by Register only, before serving.
   std::map<std::string, std::string> actions_;
@@ -165,6 +151,19 @@ Status ManagementService::RegisterRoutes(http::Router& router) { return impl_->R
 
 Status ManagementService::Authenticate(http::Request& request) const {
   return impl_->Authenticate(request);
+}
+
+http::RouteGroup ManagementService::RouteGroup() const {
+  return {.name = "management",
+          .authenticator = [this](http::Request& request) { return Authenticate(request); },
+          .error_renderer = [](const http::Request& request, const Error& error) {
+            return UcErrorResponse(error, request.request_id());
+          },
+          .status_renderer = [](const http::Request&, int status, std::string_view error_code,
+                                std::string_view message) {
+            return internal::JsonReply(
+                internal::Json{{"error_code", error_code}, {"message", message}}, status);
+          }};
 }
 
 }  // namespace lakeshare::admin

@@ -80,11 +80,17 @@ class ManagementService {
   /// (RouteOptions{.authenticate = false, .log_path = false}).
   Status RegisterRoutes(http::Router& router);
 
-  /// Authenticate a management request: `Authorization: Bearer <principal API token>` via
+  /// Authenticate a management request through auth::PrincipalAuthenticator
+  /// (auth/principal_authenticator.h): `Authorization: Bearer <principal API token>` via
   /// Catalog::AuthenticatePrincipal, or `Bearer <JWT>` via options.principal_jwt when set; sets
   /// request.set_principal(name) and identity (the catalog::Principal). Missing/unknown token,
   /// a refused JWT -> kUnauthenticated with the reason; an unreachable IdP -> kUnavailable.
   Status Authenticate(http::Request& request) const;
+  /// The management API's route group (issue 13): Authenticate, and Unity Catalog's error shape
+  /// (UcErrorResponse, {"error_code", "message"}) also for refusals before a handler runs (401,
+  /// 404 for an unknown path, 405 + Allow).
+  /// app/ mounts it at "/api"; the service must outlive the router.
+  http::RouteGroup RouteGroup() const;
 
  private:
   class Impl;

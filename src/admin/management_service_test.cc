@@ -480,5 +480,27 @@ TEST_F(ManagementTest, ShareUpdateChangesOnlyTheNamedFields) {
   EXPECT_EQ(Call("DELETE", Uc("/shares/s2")).status, 200);
 }
 
+// Issue 13: refusals before a handler runs (wrong method, unknown path, no token) answer in Unity
+// Catalog's shape too, through the API's route group.
+TEST_F(ManagementTest, RefusalsBeforeAHandlerAnswerInUnityCatalogShape) {
+  Reply wrong_method = Call("DELETE", Uc("/shares"));
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.body["error_code"], "METHOD_NOT_ALLOWED");
+  EXPECT_THAT(wrong_method.body["message"].get<std::string>(),
+              HasSubstr("Method DELETE is not allowed"));
+  EXPECT_FALSE(wrong_method.body.contains("errorCode"));
+  ASSERT_NE(wrong_method.response.Header("Allow"), nullptr);
+  EXPECT_EQ(*wrong_method.response.Header("Allow"), "GET, HEAD, POST");
+
+  Reply unknown = Call("GET", Uc("/no-such-resource"));
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body["error_code"], "RESOURCE_DOES_NOT_EXIST");
+
+  Reply anonymous = Call("GET", Uc("/shares"), "");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(anonymous.body["error_code"], "UNAUTHENTICATED");
+  EXPECT_FALSE(anonymous.body.contains("errorCode"));
+}
+
 }  // namespace
 }  // namespace lakeshare::admin::test

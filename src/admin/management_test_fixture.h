@@ -93,8 +93,7 @@ class ManagementTest : public ::testing::Test {
     auto service = ManagementService::Create(catalog_.get(), options);
     ASSERT_TRUE(service) << service.error().ToString();
     service_ = std::move(*service);
-    router_.SetAuthenticator(
-        [svc = service_.get()](http::Request& r) { return svc->Authenticate(r); });
+    ASSERT_TRUE(router_.Mount({"/api"}, service_->RouteGroup()));  // as `lakeshare serve` does
     ASSERT_TRUE(service_->RegisterRoutes(router_));
   }
 

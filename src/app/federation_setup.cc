@@ -159,11 +159,11 @@ void FederationSetup::Build(catalog::Catalog& catalog, const FederationFlags& fl
       std::make_unique<auth::FederationAuthenticator>(catalog, *verifier_, federation_options);
 }
 
-Result<sharing::JwtRecipient> FederationSetup::Authenticate(std::string_view token) const {
+Result<auth::JwtRecipient> FederationSetup::Authenticate(std::string_view token) const {
   auto unverified = auth::DecodeJwt(token);
   if (unverified && oauth_->IsOurs(*unverified)) {
     LS_ASSIGN_OR_RETURN(auth::AccessTokenIdentity id, oauth_->VerifyAccessToken(token));
-    sharing::JwtRecipient out;
+    auth::JwtRecipient out;
     out.name = id.recipient;
     out.audit_params["auth_method"] = "oauth_client_credentials";
     out.audit_params["client_id"] = id.client_id;
@@ -172,7 +172,7 @@ Result<sharing::JwtRecipient> FederationSetup::Authenticate(std::string_view tok
     return out;
   }
   LS_ASSIGN_OR_RETURN(auth::FederatedIdentity id, federation_->Authenticate(token));
-  sharing::JwtRecipient out;
+  auth::JwtRecipient out;
   out.name = id.recipient;
   out.audit_params["auth_method"] = "oidc_federation";
   out.audit_params["federation_policy"] = id.policy;

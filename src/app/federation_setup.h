@@ -1,8 +1,8 @@
 // The JWT sign-in of `lakeshare serve --data-dir` (issue 12): the serve flags that govern it and
 // the objects it runs on — one JWKS cache for every identity provider, one token verifier (its
 // per-token cache), and the federation authenticator over the metastore's federation policies.
-// RunPlatform builds one FederationSetup and hands Authenticate to the metastore share provider
-// (MetastoreProviderOptions::jwt_authenticator).
+// RunPlatform builds one FederationSetup and hands Authenticate to the recipients' authenticator
+// (auth::RecipientAuthOptions::jwt_recipient).
 //
 // Thread-safe once built. The catalog must outlive it.
 #pragma once
@@ -17,9 +17,9 @@
 #include "auth/jwks_cache.h"
 #include "auth/oauth_server.h"
 #include "auth/principal_jwt.h"
+#include "auth/recipient_authenticator.h"
 #include "auth/token_verifier.h"
 #include "catalog/catalog.h"
-#include "sharing/metastore_share_provider.h"
 
 namespace CLI {
 class App;
@@ -58,7 +58,7 @@ class FederationSetup {
   /// credentials) or a token of a partner's identity provider (federation) — with what its audit
   /// record names (issuer, subject, token id). 401 with the reason, 503 when the identity
   /// provider is unreachable.
-  Result<sharing::JwtRecipient> Authenticate(std::string_view token) const;
+  Result<auth::JwtRecipient> Authenticate(std::string_view token) const;
 
   auth::OAuthServer& oauth() { return *oauth_; }
 

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "admin/management_service.h"
-#include "admin/uc_error.h"
 #include "app/audit_hooks.h"
 #include "app/federation_setup.h"
 #include "app/governance_setup.h"
@@ -27,6 +26,7 @@
 #include "app/serve_limits.h"
 #include "auth/forwarded_for.h"
 #include "auth/ip_access_list.h"
+#include "auth/recipient_authenticator.h"
 #include "auth/secret_token.h"
 #include "catalog/audit_log.h"
 #include "catalog/catalog.h"
@@ -116,9 +116,10 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   if (!materializer) return Fail(materializer.error());
   sharing_options.materializer = *materializer;
   sharing_options.materialize_wait = std::chrono::milliseconds(mflags.wait_ms);
-  auto service = sharing::SharingService::Create(
-      std::shared_ptr<const sharing::ShareProvider>(std::move(*provider)),
-      std::move(sharing_options), &metrics);
+  // The file holds the tokens beside the shares: the provider is the authenticator too.
+  std::shared_ptr<const sharing::YamlShareProvider> yaml(std::move(*provider));
+  auto service =
+      sharing::SharingService::Create(yaml, yaml, std::move(sharing_options), &metrics);
   if (!service) return Fail(service.error());
 
   http::Router router;
@@ -304,119 +305,134 @@ Status CheckPartitionColumns(const catalog::TableInfo& table,
   return OkStatus();
 }
 
-int RunPlatform(const PlatformFlags& flags) {
-  http::BlockShutdownSignals();
-  std::filesystem::path data_dir = flags.data_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    return Fail(Error{ErrorCode::kInvalidArgument, "cannot create the data directory '" +
-                                                       flags.data_dir + "': " + ec.message()});
-  }
-  ::chmod(data_dir.c_str(), 0700);
-  std::string metastore_url =
-      flags.metastore.empty() ? (data_dir / "metastore.db").string() : flags.metastore;
-  auto catalog_or = catalog::OpenCatalog(metastore_url);
-  if (!catalog_or) return Fail(catalog_or.error());
-  std::shared_ptr<catalog::Catalog> catalog(std::move(*catalog_or));
-  if (auto st = BootstrapAdmin(*catalog, data_dir); !st) return Fail(st.error());
-  bool sqlite_metastore = metastore_url.rfind("postgres", 0) != 0;
-  if (auto st = SetUpGovernance(*catalog, data_dir, sqlite_metastore ? metastore_url : "");
-      !st) {
-    return Fail(st.error());
-  }
-  auto signing_key = LoadSigningKey(*catalog);
-  if (!signing_key) return Fail(signing_key.error());
-
+/// What `serve --data-dir` runs on, built in this order by the steps below.
+struct Platform {
+  std::filesystem::path data_dir;
+  std::string metastore_url;
+  std::shared_ptr<catalog::Catalog> catalog;
+  std::string signing_key;
   http::MetricsRegistry metrics;
-  auto audit_options = AuditLogOptionsFrom(flags.limits, metrics);
-  if (!audit_options) return Fail(audit_options.error());
-  catalog::AuditLog audit(catalog.get(), std::move(*audit_options));
+  std::unique_ptr<catalog::AuditLog> audit;
+  std::unique_ptr<FederationSetup> federation;
+  std::shared_ptr<sharing::MetastoreShareProvider> provider;  // what a recipient sees
+  std::shared_ptr<auth::RecipientAuthenticator> recipients;   // who a recipient is
+  std::string sharing_endpoint = "/delta-sharing";
+  std::unique_ptr<sharing::SharingService> service;
+  std::unique_ptr<admin::ManagementService> management;
+  http::Router router;
+  std::unique_ptr<http::RequestLimits> request_limits;
+};
 
+/// The data directory (0700), the metastore with its first admin and storage governance, and
+/// the signing key.
+Status OpenMetastore(const PlatformFlags& flags, Platform& p) {
+  p.data_dir = flags.data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(p.data_dir, ec);
+  if (ec) {
+    return InvalidArgument("cannot create the data directory '{}': {}", flags.data_dir,
+                           ec.message());
+  }
+  ::chmod(p.data_dir.c_str(), 0700);
+  p.metastore_url =
+      flags.metastore.empty() ? (p.data_dir / "metastore.db").string() : flags.metastore;
+  LS_ASSIGN_OR_RETURN(std::unique_ptr<catalog::Catalog> opened,
+                      catalog::OpenCatalog(p.metastore_url));
+  p.catalog = std::move(opened);
+  LS_RETURN_IF_ERROR(BootstrapAdmin(*p.catalog, p.data_dir));
+  const bool sqlite_metastore = p.metastore_url.rfind("postgres", 0) != 0;
+  LS_RETURN_IF_ERROR(
+      SetUpGovernance(*p.catalog, p.data_dir, sqlite_metastore ? p.metastore_url : ""));
+  LS_ASSIGN_OR_RETURN(p.signing_key, LoadSigningKey(*p.catalog));
+  return OkStatus();
+}
+
+/// Who recipients are (auth/) and what they see (sharing/), over one metastore: the provider
+/// keeps what authentication just read, and every access change reaches both caches.
+Status BuildRecipientSide(const PlatformFlags& flags, Platform& p) {
+  LS_ASSIGN_OR_RETURN(p.federation, FederationSetup::Create(*p.catalog, flags.federation,
+                                                            flags.revocation_delay_ms));
   sharing::MetastoreProviderOptions provider_options;
   provider_options.ttl_ms = flags.revocation_delay_ms;
-  auto federation = FederationSetup::Create(*catalog, flags.federation, flags.revocation_delay_ms);
-  if (!federation) return Fail(federation.error());
-  provider_options.jwt_authenticator = [setup = federation->get()](std::string_view token) {
+  p.provider = std::make_shared<sharing::MetastoreShareProvider>(*p.catalog, provider_options);
+  auth::RecipientAuthOptions auth_options;
+  auth_options.ttl_ms = flags.revocation_delay_ms;
+  auth_options.jwt_recipient = [setup = p.federation.get()](std::string_view token) {
     return setup->Authenticate(token);
   };
-  auto provider = std::make_shared<sharing::MetastoreShareProvider>(*catalog, provider_options);
+  auth_options.on_recipient_read = [provider = p.provider](const catalog::RecipientInfo& r) {
+    return provider->RememberRecipient(r);
+  };
+  p.recipients = std::make_shared<auth::RecipientAuthenticator>(*p.catalog, auth_options);
 
-  sharing::SharingOptions sharing_options;
-  sharing_options.endpoint = "/delta-sharing";
-  sharing_options.public_url = flags.public_url;
-  sharing_options.signing_key = *signing_key;
-  sharing_options.url_expiry_seconds = flags.url_expiry_seconds;
-  auto materializer = OpenMaterializer(flags.materialize, (data_dir / "materialized").string(),
-                                       sharing_options.store_options,
-                                       sharing_options.url_expiry_seconds, metrics);
-  if (!materializer) return Fail(materializer.error());
-  sharing_options.materializer = *materializer;
-  sharing_options.materialize_wait = std::chrono::milliseconds(flags.materialize.wait_ms);
-  auto service = sharing::SharingService::Create(provider, sharing_options, &metrics);
-  if (!service) return Fail(service.error());
+  sharing::SharingOptions options;
+  options.endpoint = p.sharing_endpoint;
+  options.public_url = flags.public_url;
+  options.signing_key = p.signing_key;
+  options.url_expiry_seconds = flags.url_expiry_seconds;
+  LS_ASSIGN_OR_RETURN(options.materializer,
+                      OpenMaterializer(flags.materialize, (p.data_dir / "materialized").string(),
+                                       options.store_options, options.url_expiry_seconds,
+                                       p.metrics));
+  options.materialize_wait = std::chrono::milliseconds(flags.materialize.wait_ms);
+  LS_ASSIGN_OR_RETURN(p.service,
+                      sharing::SharingService::Create(p.provider, p.recipients, options,
+                                                      &p.metrics));
+  return OkStatus();
+}
 
-  admin::ManagementOptions management_options;
-  management_options.sharing_endpoint = sharing_options.endpoint;
-  management_options.public_url = flags.public_url;
-  management_options.on_access_changed = [provider](const std::string& recipient) {
+/// The management API, which tells both recipient caches about every access change.
+Status BuildManagement(const PlatformFlags& flags, Platform& p) {
+  admin::ManagementOptions options;
+  options.sharing_endpoint = p.sharing_endpoint;
+  options.public_url = flags.public_url;
+  options.on_access_changed = [provider = p.provider,
+                               recipients = p.recipients](const std::string& recipient) {
+    recipients->InvalidateRecipient(recipient);
     provider->InvalidateRecipient(recipient);
   };
-  management_options.check_partition_columns = CheckPartitionColumns;
-  management_options.table_change_data_feed = TableChangeDataFeed;
-  management_options.idp_fetch = (*federation)->fetch_options();  // policy URLs, templates
-  management_options.principal_jwt = (*federation)->principal_jwt();  // staff sign in (IdP)
-  auto management = admin::ManagementService::Create(catalog.get(), management_options);
-  if (!management) return Fail(management.error());
+  options.check_partition_columns = CheckPartitionColumns;
+  options.table_change_data_feed = TableChangeDataFeed;
+  options.idp_fetch = p.federation->fetch_options();        // policy URLs, templates
+  options.principal_jwt = p.federation->principal_jwt();  // staff sign in (IdP)
+  LS_ASSIGN_OR_RETURN(p.management, admin::ManagementService::Create(p.catalog.get(), options));
+  return OkStatus();
+}
 
-  http::Router router;
-  if (auto st = (*service)->RegisterRoutes(router); !st) return Fail(st.error());
-  if (auto st = (*management)->RegisterRoutes(router); !st) return Fail(st.error());
-  if (auto st = sharing::RegisterOAuthEndpoints(
-          router, (*federation)->oauth(), {sharing_options.endpoint, flags.public_url});
-      !st) {
-    return Fail(st.error());
-  }
+/// Every route, the route groups (the protocol with its recipients and error shape, the
+/// management API with its principals and Unity Catalog's shape; the rest, health, public),
+/// request limits, the audit and the client address behind trusted proxies.
+Status WireRouter(const PlatformFlags& flags, Platform& p) {
+  http::Router& router = p.router;
+  LS_RETURN_IF_ERROR(p.service->RegisterRoutes(router));
+  LS_RETURN_IF_ERROR(p.management->RegisterRoutes(router));
+  LS_RETURN_IF_ERROR(sharing::RegisterOAuthEndpoints(router, p.federation->oauth(),
+                                                     {p.sharing_endpoint, flags.public_url}));
   web::ActivationPageOptions page_options;
-  page_options.sharing_endpoint = sharing_options.endpoint;
-  if (auto st = web::RegisterActivationPage(router, page_options); !st) return Fail(st.error());
-  // Route groups: the protocol (recipients, its error shape) and the management API (principals,
-  // Unity Catalog's error shape, also for refusals before a handler runs); the rest (health) is
-  // public, in the protocol's shape.
-  admin::ManagementService* management_service = management->get();
-  if (auto st = router.Mount({sharing_options.endpoint},
-                             {.name = "sharing",
-                              .authenticator = (*service)->MakeAuthenticator(),
-                              .error_renderer = nullptr});
-      !st) {
-    return Fail(st.error());
-  }
-  if (auto st = router.Mount(
-          {"/api"}, {.name = "management",
-                     .authenticator = [management_service](http::Request& request) {
-                       return management_service->Authenticate(request);
-                     },
-                     .error_renderer = [](const http::Request& request, const Error& error) {
-                       return admin::UcErrorResponse(error, request.request_id());
-                     }});
-      !st) {
-    return Fail(st.error());
-  }
-  auto request_limits = InstallRequestLimits(
-      flags.limits, router, metrics, [&router](const http::Request& request, const Error& error) {
-        return router.RenderError(request, error);
-      });
-  if (!request_limits) return Fail(request_limits.error());
-  router.Use(MakeDurableAuditMiddleware(&audit));
-  router.AddCompletionHook(MakeAuditCompletionHook(&audit));
-  if (auto st = UseTrustedProxies(router, flags.trusted_proxies); !st) return Fail(st.error());
+  page_options.sharing_endpoint = p.sharing_endpoint;
+  LS_RETURN_IF_ERROR(web::RegisterActivationPage(router, page_options));
+  LS_RETURN_IF_ERROR(router.Mount({p.sharing_endpoint}, p.service->RouteGroup()));
+  LS_RETURN_IF_ERROR(router.Mount({"/api"}, p.management->RouteGroup()));
+  LS_ASSIGN_OR_RETURN(
+      p.request_limits,
+      InstallRequestLimits(flags.limits, router, p.metrics,
+                           [&router](const http::Request& request, const Error& error) {
+                             return router.RenderError(request, error);
+                           }));
+  router.Use(MakeDurableAuditMiddleware(p.audit.get()));
+  router.AddCompletionHook(MakeAuditCompletionHook(p.audit.get()));
+  return UseTrustedProxies(router, flags.trusted_proxies);
+}
 
+/// Listen address, TLS, connection limits, and readiness: ready while the metastore answers
+/// (checked at most once a second), so a replica that lost its metastore leaves the load
+/// balancer's rotation instead of refusing every partner.
+Result<http::ServerOptions> PlatformServerOptions(const PlatformFlags& flags,
+                                                  std::shared_ptr<catalog::Catalog> catalog) {
   http::ServerOptions options;
   options.listen = flags.listen;
   options.tls_cert_file = flags.tls_cert_file;
   options.tls_key_file = flags.tls_key_file;
-  // Ready while the metastore answers (checked at most once a second): a replica that lost its
-  // metastore leaves the load balancer's rotation instead of refusing every partner.
   auto last_check = std::make_shared<std::atomic<int64_t>>(0);
   auto last_ok = std::make_shared<std::atomic<bool>>(true);
   options.readiness = [catalog, last_check, last_ok] {
@@ -429,33 +445,46 @@ int RunPlatform(const PlatformFlags& flags) {
     }
     return last_ok->load();
   };
-  if (auto st = ApplyConnectionLimits(flags.limits, flags.trusted_proxies, options); !st) {
-    return Fail(st.error());
+  LS_RETURN_IF_ERROR(ApplyConnectionLimits(flags.limits, flags.trusted_proxies, options));
+  return options;
+}
+
+int RunPlatform(const PlatformFlags& flags) {
+  http::BlockShutdownSignals();
+  Platform p;
+  if (auto st = OpenMetastore(flags, p); !st) return Fail(st.error());
+  auto audit_options = AuditLogOptionsFrom(flags.limits, p.metrics);
+  if (!audit_options) return Fail(audit_options.error());
+  p.audit = std::make_unique<catalog::AuditLog>(p.catalog.get(), std::move(*audit_options));
+  for (auto step : {BuildRecipientSide, BuildManagement, WireRouter}) {
+    if (auto st = step(flags, p); !st) return Fail(st.error());
   }
-  http::Server server(options, router, metrics);
+  auto options = PlatformServerOptions(flags, p.catalog);
+  if (!options) return Fail(options.error());
+  http::Server server(*options, p.router, p.metrics);
   if (auto st = server.Start(); !st) return Fail(st.error());
-  auto health = HealthListener::Start(flags.limits, options, metrics, options.readiness);
+  auto health = HealthListener::Start(flags.limits, *options, p.metrics, options->readiness);
   if (!health) return Fail(health.error());
 
-  std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  std::string host = options->listen.substr(0, options->listen.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   std::string base = std::string(flags.tls_cert_file.empty() ? "http://" : "https://") + host +
                      ":" + std::to_string(server.port());
-  (*service)->SetBaseUrl(base);
-  std::printf("metastore: %s\n", flags.metastore.empty() ? metastore_url.c_str() : "PostgreSQL");
+  p.service->SetBaseUrl(base);
+  std::printf("metastore: %s\n", flags.metastore.empty() ? p.metastore_url.c_str() : "PostgreSQL");
   std::printf("management API: %s/api/2.1/unity-catalog\n", base.c_str());
   PrintHealthListener(health->get(), flags.limits.health_listen);
-  std::printf("listening on %s%s\n", base.c_str(), sharing_options.endpoint.c_str());
+  std::printf("listening on %s%s\n", base.c_str(), p.sharing_endpoint.c_str());
   std::fflush(stdout);
 
   int signal = http::WaitForShutdownSignal();
   std::fprintf(stderr, "signal %d: stopping\n", signal);
   if (*health) (*health)->BeginStop();
   server.Stop();
-  audit.Stop();
-  if (audit.dropped() > 0) {
+  p.audit->Stop();
+  if (p.audit->dropped() > 0) {
     std::fprintf(stderr, "warning: %llu audit events could not be written\n",
-                 static_cast<unsigned long long>(audit.dropped()));
+                 static_cast<unsigned long long>(p.audit->dropped()));
   }
   return 0;
 }

@@ -384,9 +384,14 @@ Result<Response> Router::RouteAndRun(Request& request) const {
       }
       allow += method;
     }
-    Response response = StatusErrorResponse(
-        405, "METHOD_NOT_ALLOWED",
-        fmt::format("Method {} is not allowed on '{}'", request.method(), request.path()));
+    // A refusal without an ErrorCode of its own, in the shape of the path's group.
+    const RouteGroup& group = GroupOf(request);
+    std::string message =
+        fmt::format("Method {} is not allowed on '{}'", request.method(), request.path());
+    Response response =
+        group.status_renderer
+            ? group.status_renderer(request, 405, "METHOD_NOT_ALLOWED", message)
+            : StatusErrorResponse(405, "METHOD_NOT_ALLOWED", message);
     response.SetHeader("Allow", std::move(allow));
     return response;
   }

@@ -9,7 +9,8 @@
 //      in the X-Request-Id response header and names the request in every log line;
 //   1b. early middlewares in the order of UseBeforeRouting() (request limits: what they refuse
 //      costs no routing and no credential check); they see no route and no principal yet;
-//   2. routing: no pattern matches -> 404, a pattern matches but not the method -> 405 + Allow;
+//   2. routing: no pattern matches -> 404, a pattern matches but not the method -> 405 + Allow
+//      (in the shape of the path's group, RouteGroup::status_renderer);
 //      HEAD runs the HEAD route if there is one, otherwise the GET route (the server drops the
 //      body);
 //   3. authentication: the authenticator of the route's group (see below), for routes with
@@ -118,6 +119,11 @@ struct Completion {
 using CompletionHook = std::function<void(const Completion& completion)>;
 /// Renders the reply for an Error of steps 2-5 (see SetErrorRenderer).
 using ErrorRenderer = std::function<Response(const Request& request, const Error& error)>;
+/// Renders a refusal that has no ErrorCode of its own (405 Method Not Allowed): the status, the
+/// API's error code ("METHOD_NOT_ALLOWED") and the message (see StatusErrorResponse).
+using StatusRenderer = std::function<Response(const Request& request, int status,
+                                              std::string_view error_code,
+                                              std::string_view message)>;
 /// Step 0: the client's address for a request (its remote_address is still the TCP peer).
 using ClientAddressResolver = std::function<std::string(const Request& request)>;
 
@@ -131,6 +137,8 @@ struct RouteGroup {
   /// Step 6 for the group's errors, refusals before a handler ran included; null: ErrorResponse
   /// (the protocol's body).
   ErrorRenderer error_renderer;
+  /// Step 2's 405 for the group's paths; null: StatusErrorResponse (the protocol's body).
+  StatusRenderer status_renderer{};
 };
 
 class Router {

@@ -166,6 +166,11 @@ Response UcShape(const Request& request, const Error& error) {
   return response;
 }
 
+Response UcStatusShape(const Request&, int status, std::string_view error_code,
+                       std::string_view) {
+  return Response::Json("{\"error_code\":\"" + std::string(error_code) + "\"}", status);
+}
+
 TEST(RouterTest, RouteGroupsAuthenticateAndRenderTheirOwnRoutes) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/delta-sharing/shares", Echo("shares")));
@@ -224,6 +229,35 @@ TEST(RouterTest, UnroutedRequestsTakeTheShapeOfTheGroupOfTheirPath) {
   EXPECT_THAT(protocol_404.body(), HasSubstr("\"errorCode\":\"RESOURCE_DOES_NOT_EXIST\""));
   Request lookalike = MakeRequest("GET", "/apis/x");
   EXPECT_THAT(router.Dispatch(lookalike).body(), HasSubstr("\"errorCode\""));
+}
+
+// Issue 13: a 405 is the group's too (the management API answered the protocol's body before).
+TEST(RouterTest, WrongMethodIsRenderedByTheGroupOfThePathWithAllow) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/api/2.1/unity-catalog/shares", Echo("uc")));
+  ASSERT_TRUE(router.Handle("GET", "/delta-sharing/shares", Echo("protocol")));
+  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
+                                      .authenticator = TokenAuth("p", "principal"),
+                                      .error_renderer = UcShape,
+                                      .status_renderer = UcStatusShape}));
+  ASSERT_TRUE(router.Mount({"/delta-sharing"}, {.name = "sharing",
+                                                .authenticator = TokenAuth("r", "recipient"),
+                                                .error_renderer = nullptr}));
+  // Refused before authentication, so no credential is needed to learn the allowed methods.
+  Request uc = MakeRequest("DELETE", "/api/2.1/unity-catalog/shares");
+  Response uc_405 = router.Dispatch(uc);
+  EXPECT_EQ(uc_405.status(), 405);
+  EXPECT_EQ(uc_405.body(), R"({"error_code":"METHOD_NOT_ALLOWED"})");
+  ASSERT_NE(uc_405.Header("Allow"), nullptr);
+  EXPECT_EQ(*uc_405.Header("Allow"), "GET, HEAD");
+  Request protocol = MakeRequest("POST", "/delta-sharing/shares");
+  Response protocol_405 = router.Dispatch(protocol);
+  EXPECT_EQ(protocol_405.status(), 405);
+  EXPECT_THAT(protocol_405.body(), HasSubstr("\"errorCode\":\"METHOD_NOT_ALLOWED\""));
+  EXPECT_THAT(protocol_405.body(),
+              HasSubstr("Method POST is not allowed on '/delta-sharing/shares'"));
+  ASSERT_NE(protocol_405.Header("Allow"), nullptr);
+  EXPECT_EQ(*protocol_405.Header("Allow"), "GET, HEAD");
 }
 
 TEST(RouterTest, RefusalsBeforeRoutingAreRenderedByTheGroupOfThePath) {

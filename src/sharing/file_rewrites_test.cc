@@ -61,7 +61,9 @@ class FileRewritesTest : public ::testing::Test {
     ASSERT_TRUE(config) << config.error().message;
     auto provider = YamlShareProvider::Create(*config);
     ASSERT_TRUE(provider) << provider.error().message;
-    provider_ = std::shared_ptr<const ShareProvider>(std::move(*provider));
+    std::shared_ptr<const YamlShareProvider> shared(std::move(*provider));
+    provider_ = shared;
+    auth_ = shared;  // the file's tokens
   }
   void TearDown() override {
     router_.reset();
@@ -100,7 +102,7 @@ class FileRewritesTest : public ::testing::Test {
     options.public_url = "http://localhost";
     options.materializer = materializer_;
     options.materialize_wait = wait;
-    auto service = SharingService::Create(provider_, options);
+    auto service = SharingService::Create(provider_, auth_, options);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     router_ = std::make_unique<http::Router>();
@@ -149,6 +151,7 @@ class FileRewritesTest : public ::testing::Test {
   static constexpr const char* kQuery = "/delta-sharing/shares/s/schemas/d/tables/t/query";
   fs::path dir_;
   std::shared_ptr<const ShareProvider> provider_;
+  std::shared_ptr<const auth::Authenticator> auth_;
   std::shared_ptr<materialize::Materializer> materializer_;
   std::unique_ptr<SharingService> service_;
   std::unique_ptr<http::Router> router_;
@@ -242,7 +245,7 @@ TEST_F(FileRewritesTest, AQueryWhoseRewritesOutlastTheWaitIsA503WithRetryAfter) 
 TEST_F(FileRewritesTest, WithoutACacheParquetClientsAreToldToAskForTheDeltaFormat) {
   SharingOptions options;
   options.public_url = "http://localhost";
-  auto service = SharingService::Create(provider_, options);
+  auto service = SharingService::Create(provider_, auth_, options);
   ASSERT_TRUE(service);
   service_ = std::move(*service);
   router_ = std::make_unique<http::Router>();

@@ -22,6 +22,7 @@
 
 #include "auth/federation.h"
 #include "auth/jwks_cache.h"
+#include "auth/recipient_authenticator.h"
 #include "auth/test_idp_internal.h"
 #include "auth/token_verifier.h"
 #include "catalog/catalog.h"
@@ -125,13 +126,19 @@ int Serve(const std::string& dir, int n, size_t verify_cache) {
   auth::FederationAuthenticator federation(*catalog, verifier);
   MetastoreProviderOptions provider_options;
   provider_options.require_external_location = false;  // the bench's catalog has no location policy
-  provider_options.jwt_authenticator =
-      [&federation](std::string_view token) -> Result<JwtRecipient> {
-    LS_ASSIGN_OR_RETURN(auth::FederatedIdentity id, federation.Authenticate(token));
-    return JwtRecipient{id.recipient, {{"token_subject", id.subject}}};
-  };
   auto provider = std::make_shared<MetastoreShareProvider>(*catalog, provider_options);
-  auto service = Check(SharingService::Create(provider, SharingOptions{}), "sharing service");
+  auth::RecipientAuthOptions auth_options;
+  auth_options.jwt_recipient =
+      [&federation](std::string_view token) -> Result<auth::JwtRecipient> {
+    LS_ASSIGN_OR_RETURN(auth::FederatedIdentity id, federation.Authenticate(token));
+    return auth::JwtRecipient{id.recipient, {{"token_subject", id.subject}}};
+  };
+  auth_options.on_recipient_read = [provider](const catalog::RecipientInfo& r) {
+    return provider->RememberRecipient(r);
+  };
+  auto recipients = std::make_shared<auth::RecipientAuthenticator>(*catalog, auth_options);
+  auto service = Check(SharingService::Create(provider, recipients, SharingOptions{}),
+                       "sharing service");
   http::Router router;
   Check(service->RegisterRoutes(router), "routes");
   router.SetAuthenticator(service->MakeAuthenticator());

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "auth/recipient_authenticator.h"
 #include "catalog/catalog.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -241,16 +242,39 @@ Summary Summarize(std::vector<double> us) {
   return s;
 }
 
+// Who a recipient is and what it sees, wired as `lakeshare serve` does.
+struct Stack {
+  std::shared_ptr<MetastoreShareProvider> provider;
+  std::shared_ptr<auth::RecipientAuthenticator> auth;
+
+  Stack(catalog::Catalog& catalog, int64_t ttl_ms, bool require_external_location = true) {
+    MetastoreProviderOptions options;
+    options.ttl_ms = ttl_ms;
+    options.require_external_location = require_external_location;
+    provider = std::make_shared<MetastoreShareProvider>(catalog, options);
+    auth::RecipientAuthOptions auth_options;
+    auth_options.ttl_ms = ttl_ms;
+    auth_options.on_recipient_read = [p = provider](const catalog::RecipientInfo& r) {
+      return p->RememberRecipient(r);
+    };
+    auth = std::make_shared<auth::RecipientAuthenticator>(catalog, auth_options);
+  }
+  void InvalidateRecipient(const std::string& name) {
+    auth->InvalidateRecipient(name);
+    provider->InvalidateRecipient(name);
+  }
+};
+
 // One sample: authenticate a random recipient's token and list its shares (as GET /shares does).
-double Sample(const MetastoreShareProvider& provider, int i, size_t* shares_seen) {
+double Sample(const Stack& stack, int i, size_t* shares_seen) {
   const std::string header = "Bearer " + Token(i);
   const auto t0 = Clock::now();
-  auto r = provider.Authenticate(&header, "127.0.0.1");
+  auto r = stack.auth->Authenticate({&header, "127.0.0.1"});
   if (!r) {
     std::fprintf(stderr, "authenticate %d: %s\n", i, r.error().ToString().c_str());
     std::exit(1);
   }
-  auto page = provider.ListShares(*r, ListOptions{});
+  auto page = stack.provider->ListShares(Recipient{r->name, false}, ListOptions{});
   const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
   if (!page) {
     std::fprintf(stderr, "list shares %d: %s\n", i, page.error().ToString().c_str());
@@ -260,16 +284,18 @@ double Sample(const MetastoreShareProvider& provider, int i, size_t* shares_seen
   return us;
 }
 
-std::string Json(const char* name, const Summary& s, size_t n, const MetastoreProviderStats* st) {
+std::string Json(const char* name, const Summary& s, size_t n, const Stack* stack) {
   std::string out = fmt::format(
       "\"{}\": {{\"samples\": {}, \"p50_us\": {:.1f}, \"p99_us\": {:.1f}, \"max_us\": {:.1f}, "
       "\"mean_us\": {:.1f}",
       name, n, s.p50, s.p99, s.max, s.mean);
-  if (st) {
+  if (stack) {
+    const auth::RecipientAuthStats tokens = stack->auth->stats();
+    const MetastoreProviderStats st = stack->provider->stats();
     out += fmt::format(
         ", \"token_hits\": {}, \"token_misses\": {}, \"share_hits\": {}, "
         "\"share_misses\": {}",
-        st->token_hits, st->token_misses, st->share_hits, st->share_misses);
+        tokens.token_hits, tokens.token_misses, st.share_hits, st.share_misses);
   }
   return out + "}";
 }
@@ -284,7 +310,7 @@ int Measure(const Args& a) {
   // 1. Every request is a cold recipient (its token and grants dropped before the request, the
   //    shares it lists cached): what a cache miss costs.
   {
-    MetastoreShareProvider provider(*catalog, {.ttl_ms = 3'600'000});
+    Stack provider(*catalog, 3'600'000);
     const int n = std::min(a.samples, 5000);
     std::vector<double> us;
     // Load every share once first (untimed), so that the samples cost what the row says: the
@@ -297,28 +323,25 @@ int Measure(const Args& a) {
       provider.InvalidateRecipient(RecipientName(i));
       us.push_back(Sample(provider, i, &seen));
     }
-    MetastoreProviderStats st = provider.stats();
-    parts.push_back(Json("cold_recipient", Summarize(us), us.size(), &st));
+    parts.push_back(Json("cold_recipient", Summarize(us), us.size(), &provider));
   }
   // 2. The default 2 s TTL from a cold start, random recipients: what a replica serves.
   {
-    MetastoreShareProvider provider(*catalog);
+    Stack provider(*catalog, MetastoreProviderOptions{}.ttl_ms);
     std::vector<double> us;
     std::fprintf(stderr, "  default ttl from cold: %d samples\n", a.samples);
     for (int k = 0; k < a.samples; ++k) us.push_back(Sample(provider, pick(rng), &seen));
-    MetastoreProviderStats st = provider.stats();
-    parts.push_back(Json("ttl_2s_from_cold", Summarize(us), us.size(), &st));
+    parts.push_back(Json("ttl_2s_from_cold", Summarize(us), us.size(), &provider));
   }
   // 3. Everything cached (long TTL, warmed over every recipient): the hit path.
   {
-    MetastoreShareProvider provider(*catalog, {.ttl_ms = 3'600'000});
+    Stack provider(*catalog, 3'600'000);
     std::fprintf(stderr, "  warming %d recipients\n", a.recipients);
     for (int i = 0; i < a.recipients; ++i) Sample(provider, i, &seen);
     std::vector<double> us;
     std::fprintf(stderr, "  warm: %d samples\n", a.samples);
     for (int k = 0; k < a.samples; ++k) us.push_back(Sample(provider, pick(rng), &seen));
-    MetastoreProviderStats st = provider.stats();
-    parts.push_back(Json("warm", Summarize(us), us.size(), &st));
+    parts.push_back(Json("warm", Summarize(us), us.size(), &provider));
   }
   std::string out = "{";
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
@@ -329,11 +352,11 @@ int Measure(const Args& a) {
 int Serve(const Args& a) {
   http::BlockShutdownSignals();
   auto catalog = Check(catalog::OpenCatalog(a.metastore), "open metastore");
-  MetastoreProviderOptions provider_options;
-  provider_options.require_external_location = false;  // the bench's catalog has no location policy
-  auto provider = std::make_shared<MetastoreShareProvider>(*catalog, provider_options);
+  // The bench's catalog has no location policy.
+  Stack stack(*catalog, MetastoreProviderOptions{}.ttl_ms, /*require_external_location=*/false);
   SharingOptions options;
-  auto service = Check(SharingService::Create(provider, options), "sharing service");
+  auto service =
+      Check(SharingService::Create(stack.provider, stack.auth, options), "sharing service");
   http::Router router;
   Check(service->RegisterRoutes(router), "routes");
   router.SetAuthenticator(service->MakeAuthenticator());
@@ -347,9 +370,11 @@ int Serve(const Args& a) {
   std::fflush(stdout);
   http::WaitForShutdownSignal();
   server.Stop(std::chrono::milliseconds(1000));
-  MetastoreProviderStats st = provider->stats();
+  const auth::RecipientAuthStats tokens = stack.auth->stats();
+  const MetastoreProviderStats st = stack.provider->stats();
   std::fprintf(stderr, "  served: token hits %lld misses %lld, share hits %lld misses %lld\n",
-               static_cast<long long>(st.token_hits), static_cast<long long>(st.token_misses),
+               static_cast<long long>(tokens.token_hits),
+               static_cast<long long>(tokens.token_misses),
                static_cast<long long>(st.share_hits), static_cast<long long>(st.share_misses));
   return 0;
 }

@@ -9,9 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "auth/ip_access_list.h"
-#include "auth/jwt.h"
-#include "auth/secret_token.h"
+#include "auth/recipient_ip_gate.h"
 #include "common/strings.h"
 #include "sharing/ttl_cache_internal.h"
 
@@ -45,57 +43,12 @@ tl::unexpected<Error> TableNotGoverned(std::string_view share, std::string_view 
       share, schema, table);
 }
 
-tl::unexpected<Error> AddressRefused(std::string_view address) {
-  return MakeError(ErrorCode::kPermissionDenied,
-                   fmt::format("Requests from IP address '{}' are not allowed for this recipient; "
-                               "ask the data provider to add it to the recipient's IP access list",
-                               address));
-}
-
-// A recipient's IP access list as stored; `invalid` when a stored entry does not parse (then
-// every address is refused: fail closed).
-struct IpGate {
-  auth::IpAccessList list;
-  bool invalid = false;
-
-  static IpGate From(const std::vector<std::string>& entries) {
-    IpGate g;
-    auto parsed = auth::IpAccessList::Parse(entries);
-    if (parsed) {
-      g.list = std::move(*parsed);
-    } else {
-      g.invalid = true;
-    }
-    return g;
-  }
-  Status Check(std::string_view address) const {
-    if (invalid) {
-      return MakeError(ErrorCode::kPermissionDenied,
-                       "The recipient's IP access list is invalid, so every request is refused; "
-                       "ask the data provider to correct it");
-    }
-    if (!list.Allows(address)) {
-      return AddressRefused(address);
-    }
-    return OkStatus();
-  }
-};
-
-struct TokenEntry {
-  bool known = false;
-  std::string recipient;  // canonical name
-  IpGate ips;
-  std::optional<int64_t> token_expires_at;
-  std::optional<int64_t> recipient_expires_at;
-  bool client_secret = false;  // the token is an OAuth client's secret, not a bearer token
-};
-
 struct RecipientEntry {
   bool exists = false;
   std::string name;
   std::vector<std::string> shares;  // granted SELECT, canonical names, sorted by lower-cased name
   std::map<std::string, std::string> properties;
-  IpGate ips;
+  auth::RecipientIpGate ips;  // for signed file URLs
 };
 
 // One `partitions[].values[]` condition before the recipient's properties are known.
@@ -286,60 +239,17 @@ std::string SchemaOf(const SharedTable& t) { return t.key.substr(0, t.key.find('
 struct MetastoreShareProvider::Impl {
   catalog::Catalog& catalog;
   MetastoreProviderOptions options;
-  TtlCache<std::shared_ptr<const TokenEntry>> tokens;
-  TtlCache<std::shared_ptr<const TokenEntry>> unknown_tokens;
   TtlCache<std::shared_ptr<const RecipientEntry>> recipients;
   TtlCache<std::shared_ptr<const ShareEntry>> shares;
-  std::atomic<int64_t> token_hits{0}, token_misses{0}, recipient_hits{0}, recipient_misses{0},
-      share_hits{0}, share_misses{0};
+  std::atomic<int64_t> recipient_hits{0}, recipient_misses{0}, share_hits{0}, share_misses{0};
 
   Impl(catalog::Catalog& c, MetastoreProviderOptions o)
       : catalog(c),
         options(std::move(o)),
-        tokens(options.max_tokens),
-        unknown_tokens(options.max_unknown_tokens),
         recipients(options.max_recipients),
         shares(options.max_shares) {}
 
   int64_t Now() const { return options.clock_ms ? options.clock_ms() : SystemNowMs(); }
-
-  Result<std::shared_ptr<const TokenEntry>> LookupToken(std::string_view token, int64_t now) {
-    std::string digest = catalog::HashToken(token);
-    if (auto hit = tokens.Get(digest, now)) {
-      ++token_hits;
-      return *hit;
-    }
-    if (auto hit = unknown_tokens.Get(digest, now)) {
-      ++token_hits;
-      return *hit;
-    }
-    ++token_misses;
-    const uint64_t gen = tokens.generation();
-    const uint64_t unknown_gen = unknown_tokens.generation();
-    auto auth = catalog.AuthenticateRecipient(token);
-    auto entry = std::make_shared<TokenEntry>();
-    if (!auth) {
-      if (auth.error().code != ErrorCode::kUnauthenticated) {
-        return tl::unexpected<Error>(auth.error());
-      }
-      unknown_tokens.PutIfGeneration(std::move(digest), entry, now + options.ttl_ms, unknown_gen);
-      return entry;
-    }
-    entry->known = true;
-    entry->recipient = auth->recipient.name;
-    entry->ips = IpGate::From(auth->recipient.ip_access_list);
-    entry->token_expires_at = auth->token.expires_at;
-    entry->recipient_expires_at = auth->recipient.expiration_time;
-    entry->client_secret =
-        auth->recipient.authentication_type == catalog::kAuthOAuthClientCredentials;
-    tokens.PutIfGeneration(std::move(digest), entry, now + options.ttl_ms, gen);
-    // The request will ask for the recipient's grants next: load them now with the recipient
-    // just read, which saves reading it again (two metastore calls per cold request, not three).
-    if (options.ttl_ms > 0 && !recipients.Get(ToLower(auth->recipient.name), now)) {
-      LS_RETURN_IF_ERROR(LoadRecipient(auth->recipient.name, &auth->recipient, now));
-    }
-    return entry;
-  }
 
   Result<std::shared_ptr<const RecipientEntry>> LookupRecipient(std::string_view name,
                                                                 int64_t now) {
@@ -372,7 +282,7 @@ struct MetastoreShareProvider::Impl {
         entry->exists = true;
         entry->name = info->name;
         entry->properties = std::move(info->properties);
-        entry->ips = IpGate::From(info->ip_access_list);
+        entry->ips = auth::RecipientIpGate::From(info->ip_access_list);
         for (const catalog::ShareGrant& g : *grants) {
           if (std::find(g.privileges.begin(), g.privileges.end(), catalog::Privilege::kSelect) !=
               g.privileges.end()) {
@@ -545,62 +455,12 @@ MetastoreShareProvider::MetastoreShareProvider(catalog::Catalog& catalog,
 
 MetastoreShareProvider::~MetastoreShareProvider() = default;
 
-Result<Recipient> MetastoreShareProvider::Authenticate(const std::string* authorization,
-                                                       std::string_view remote_address) const {
-  if (authorization == nullptr) {
-    return MakeError(ErrorCode::kUnauthenticated, "Missing bearer token (Authorization header)");
-  }
-  std::optional<std::string_view> token = auth::BearerToken(authorization);
-  if (!token) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "The Authorization header must be 'Bearer <token>' with the token of your "
-                     "credential file");
-  }
+Status MetastoreShareProvider::RememberRecipient(const catalog::RecipientInfo& recipient) {
   const int64_t now = impl_->Now();
-  if (impl_->options.jwt_authenticator && auth::LooksLikeJwt(*token)) {
-    LS_ASSIGN_OR_RETURN(JwtRecipient who, impl_->options.jwt_authenticator(*token));
-    LS_ASSIGN_OR_RETURN(auto r, impl_->LookupRecipient(who.name, now));
-    if (!r->exists) {
-      return MakeError(ErrorCode::kUnauthenticated,
-                       "The recipient of this token no longer exists; ask the data provider");
-    }
-    LS_RETURN_IF_ERROR(r->ips.Check(remote_address));
-    return Recipient{r->name, /*anonymous=*/false, std::move(who.audit_params)};
+  if (impl_->options.ttl_ms > 0 && !impl_->recipients.Get(ToLower(recipient.name), now)) {
+    LS_RETURN_IF_ERROR(impl_->LoadRecipient(recipient.name, &recipient, now));
   }
-  LS_ASSIGN_OR_RETURN(auto entry, impl_->LookupToken(*token, now));
-  const bool expired = (entry->token_expires_at && *entry->token_expires_at <= now) ||
-                       (entry->recipient_expires_at && *entry->recipient_expires_at <= now);
-  if (!entry->known || expired) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "Invalid or expired bearer token; ask the data provider for a new "
-                     "credential file");
-  }
-  if (entry->client_secret) {
-    // Issue 12: a client secret is exchanged for short-lived access tokens, never sent as one.
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "This is an OAuth client secret, not a bearer token: exchange it at the "
-                     "token endpoint of your profile for an access token (a "
-                     "shareCredentialsVersion 2 profile makes the Delta Sharing clients do it)");
-  }
-  LS_RETURN_IF_ERROR(entry->ips.Check(remote_address));
-  return Recipient{entry->recipient, /*anonymous=*/false};
-}
-
-std::optional<std::string> MetastoreShareProvider::RefusedRecipient(
-    const std::string* authorization) const {
-  std::optional<std::string_view> token = auth::BearerToken(authorization);
-  if (!token) {
-    return std::nullopt;
-  }
-  if (impl_->options.jwt_authenticator && auth::LooksLikeJwt(*token)) {
-    auto who = impl_->options.jwt_authenticator(*token);  // its signature check is cached
-    return who ? std::optional<std::string>(who->name) : std::nullopt;
-  }
-  auto hit = impl_->tokens.Get(catalog::HashToken(*token), impl_->Now());
-  if (!hit || !(*hit)->known) {
-    return std::nullopt;
-  }
-  return (*hit)->recipient;
+  return OkStatus();
 }
 
 Result<ListPage<ShareInfo>> MetastoreShareProvider::ListShares(const Recipient& recipient,
@@ -773,19 +633,11 @@ Result<TableInfo> MetastoreShareProvider::GetTableById(std::string_view recipien
 
 void MetastoreShareProvider::InvalidateRecipient(std::string_view name) {
   if (name.empty()) {
-    impl_->tokens.Clear();
-    impl_->unknown_tokens.Clear();
     impl_->recipients.Clear();
     impl_->shares.Clear();
     return;
   }
-  const std::string key = ToLower(name);
-  impl_->tokens.EraseIf(
-      [&](const std::shared_ptr<const TokenEntry>& e) { return ToLower(e->recipient) == key; });
-  // A refused token names no recipient: forget every refusal, so that a recipient whose
-  // expiration was extended is let in at once.
-  impl_->unknown_tokens.Clear();
-  impl_->recipients.Erase(key);
+  impl_->recipients.Erase(ToLower(name));
 }
 
 void MetastoreShareProvider::InvalidateShare(std::string_view name) {
@@ -794,8 +646,6 @@ void MetastoreShareProvider::InvalidateShare(std::string_view name) {
 
 MetastoreProviderStats MetastoreShareProvider::stats() const {
   MetastoreProviderStats s;
-  s.token_hits = impl_->token_hits.load();
-  s.token_misses = impl_->token_misses.load();
   s.recipient_hits = impl_->recipient_hits.load();
   s.recipient_misses = impl_->recipient_misses.load();
   s.share_hits = impl_->share_hits.load();

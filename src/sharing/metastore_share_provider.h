@@ -1,15 +1,16 @@
-// MetastoreShareProvider: the ShareProvider of the governance plane (issue 5). It answers from a
-// catalog::Catalog (SQLite or PostgreSQL) through three bounded, per-replica caches:
+// MetastoreShareProvider: the ShareProvider of the governance plane (issue 5). It answers data
+// questions for an authenticated recipient (auth::RecipientAuthenticator checks its bearer token
+// or JWT and IP access list first) from a catalog::Catalog (SQLite or PostgreSQL) through two
+// bounded, per-replica caches:
 //
-//   token digest -> recipient (name, IP access list, token and recipient expiry), also "unknown"
-//   recipient    -> granted shares (SELECT) and properties (for per-recipient partitions)
-//   share        -> its ACTIVE shared tables, resolved to storage locations
+//   recipient -> granted shares (SELECT), properties (for per-recipient partitions), IP list
+//   share     -> its ACTIVE shared tables, resolved to storage locations
 //
-// Every entry lives at most `ttl_ms` (default 2 s): a token revoked, a grant removed or a share
-// changed on another replica takes effect here within that delay. InvalidateRecipient /
-// InvalidateShare drop entries at once (the admin API of the same replica calls them after a
-// revocation, grant change, update or delete). Expiry times of tokens and recipients are checked
-// on every request, so an expiring token stops exactly on time whatever the cache holds.
+// Every entry lives at most `ttl_ms` (default 2 s): a grant removed or a share changed on another
+// replica takes effect here within that delay. InvalidateRecipient / InvalidateShare drop entries
+// at once (the admin API of the same replica calls them after a grant change, update or delete).
+// Signed file URLs carry no bearer token: GetTableById applies the recipient's IP access list
+// (auth::RecipientIpGate) itself.
 //
 // Visibility (Unity Catalog SharedDataObject): schema and table are the two parts of `shared_as`;
 // only objects with status ACTIVE whose table exists are visible; `history_data_sharing_status`
@@ -36,29 +37,15 @@
 
 namespace lakeshare::sharing {
 
-/// Who a JWT bearer token identified (MetastoreProviderOptions::jwt_authenticator).
-struct JwtRecipient {
-  std::string name;
-  std::map<std::string, std::string> audit_params;  // Recipient::audit_params
-};
-
 struct MetastoreProviderOptions {
-  /// How long a cached token, recipient or share is used without asking the catalog again.
-  /// 0 disables caching (every request reads the catalog).
+  /// How long a cached recipient or share is used without asking the catalog again. 0 disables
+  /// caching (every request reads the catalog).
   int64_t ttl_ms = 2000;
   /// Bounds of the caches (least recently used entries are dropped first).
-  size_t max_tokens = 100'000;
-  size_t max_unknown_tokens = 10'000;
   size_t max_recipients = 100'000;
   size_t max_shares = 10'000;
-  /// Wall clock in ms since the epoch (cache ages, token and recipient expiry); null: the system
-  /// clock. Tests inject one.
+  /// Wall clock in ms since the epoch (cache ages); null: the system clock. Tests inject one.
   std::function<int64_t()> clock_ms;
-  /// Identifies the recipient of a bearer token that is a JWT (auth::LooksLikeJwt): federation
-  /// policies and OAuth access tokens (issue 12; app/ supplies it). Its refusal is the reply; a
-  /// recipient it names then goes through the same IP access list, grants and properties as a
-  /// bearer token's. Null: a JWT is an unknown bearer token like any other.
-  std::function<Result<JwtRecipient>(std::string_view token)> jwt_authenticator;
   /// Storage governance at serve time (issue 10): a shared table is served only while an
   /// external location contains its root (Catalog::ResolveStorageAccess, checked when a share is
   /// read from the catalog, so within ttl_ms of a location being dropped or narrowed, at once on
@@ -70,8 +57,6 @@ struct MetastoreProviderOptions {
 
 /// Counters of the caches (for /metrics and benchmarks).
 struct MetastoreProviderStats {
-  int64_t token_hits = 0;
-  int64_t token_misses = 0;
   int64_t recipient_hits = 0;
   int64_t recipient_misses = 0;
   int64_t share_hits = 0;
@@ -86,9 +71,6 @@ class MetastoreShareProvider final : public ShareProvider {
   MetastoreShareProvider(const MetastoreShareProvider&) = delete;
   MetastoreShareProvider& operator=(const MetastoreShareProvider&) = delete;
 
-  Result<Recipient> Authenticate(const std::string* authorization,
-                                 std::string_view remote_address) const override;
-  std::optional<std::string> RefusedRecipient(const std::string* authorization) const override;
   Result<ListPage<ShareInfo>> ListShares(const Recipient& recipient,
                                          const ListOptions& options) const override;
   Result<ShareInfo> GetShare(const Recipient& recipient, std::string_view share) const override;
@@ -105,9 +87,14 @@ class MetastoreShareProvider final : public ShareProvider {
                                  std::string_view table_id,
                                  std::string_view remote_address) const override;
 
-  /// Drop what is cached about recipient `name` (its tokens, grants and properties) now; an
-  /// empty name drops everything (every cache). Call after revoking or rotating tokens, changing
-  /// grants, IP lists, properties or expiry, and deleting or renaming a recipient.
+  /// A recipient authentication just read from the metastore
+  /// (auth::RecipientAuthOptions::on_recipient_read): unless it is cached, its grants are read
+  /// now and kept with it, so the request's data questions need no second read of the recipient.
+  Status RememberRecipient(const catalog::RecipientInfo& recipient);
+
+  /// Drop what is cached about recipient `name` (its grants, properties and IP list) now; an
+  /// empty name drops everything (every cache). Call after changing grants, IP lists or
+  /// properties, and deleting or renaming a recipient (with auth::RecipientAuthenticator's).
   void InvalidateRecipient(std::string_view name);
   /// Drop the cached contents of share `name` now (after an update, rename or delete).
   void InvalidateShare(std::string_view name);

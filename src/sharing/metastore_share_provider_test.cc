@@ -15,6 +15,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "auth/recipient_authenticator.h"
 #include "http/router.h"
 #include "http/string_stream_writer.h"
 #include "sharing/sharing_service.h"
@@ -66,15 +67,28 @@ class MetastoreProviderTest : public ::testing::Test {
     MakeProvider();
   }
   void TearDown() override {
+    auth_.reset();
     provider_.reset();
     catalog_.reset();
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
 
-  void MakeProvider(MetastoreProviderOptions options = {}) {
+  // The provider and the authenticator of its recipients, wired as `lakeshare serve` does.
+  void MakeProvider(MetastoreProviderOptions options = {},
+                    auth::RecipientAuthOptions auth_options = {}) {
     options.clock_ms = [this] { return now_.load(); };
     provider_ = std::make_shared<MetastoreShareProvider>(*catalog_, std::move(options));
+    auth_options.clock_ms = [this] { return now_.load(); };
+    auth_options.on_recipient_read = [p = provider_](const catalog::RecipientInfo& r) {
+      return p->RememberRecipient(r);
+    };
+    auth_ = std::make_shared<auth::RecipientAuthenticator>(*catalog_, std::move(auth_options));
+  }
+  // What the admin API's on_access_changed does.
+  void InvalidateRecipient(const std::string& name) {
+    auth_->InvalidateRecipient(name);
+    provider_->InvalidateRecipient(name);
   }
 
   void Table(const std::string& name, const std::string& location = "") {
@@ -131,6 +145,7 @@ class MetastoreProviderTest : public ::testing::Test {
   std::atomic<int64_t> now_{kStart};
   std::unique_ptr<catalog::Catalog> catalog_;
   std::shared_ptr<MetastoreShareProvider> provider_;
+  std::shared_ptr<auth::RecipientAuthenticator> auth_;
 };
 
 TEST_F(MetastoreProviderTest, VisibilityFollowsGrants) {
@@ -150,10 +165,10 @@ TEST_F(MetastoreProviderTest, VisibilityFollowsGrants) {
   EXPECT_EQ(provider_->ListShares(As("nobody"), {})->items.size(), 0u);
 
   Grant("wholesale", "acme");
-  provider_->InvalidateRecipient("acme");
+  InvalidateRecipient("acme");
   EXPECT_THAT(ShareNames("acme"), ElementsAre("retail", "wholesale"));
   Grant("retail", "acme", /*add=*/false);
-  provider_->InvalidateRecipient("ACME");
+  InvalidateRecipient("ACME");
   EXPECT_THAT(ShareNames("acme"), ElementsAre("wholesale"));
 }
 
@@ -347,45 +362,45 @@ TEST_F(MetastoreProviderTest, PartitionsResolveRecipientProperties) {
 
 TEST_F(MetastoreProviderTest, AuthenticateRefusesBadUnknownAndExpiredTokens) {
   std::string header = Recipient("acme");
-  auto r = provider_->Authenticate(&header, "127.0.0.1");
+  auto r = auth_->Authenticate({&header, "127.0.0.1"});
   ASSERT_OK(r);
   EXPECT_EQ(r->name, "acme");
   EXPECT_FALSE(r->anonymous);
 
   std::string unknown = "Bearer not-a-token";
   std::string basic = "Basic dXNlcjpwYXNz";
-  EXPECT_EQ(provider_->Authenticate(nullptr, "127.0.0.1").error().code,
+  EXPECT_EQ(auth_->Authenticate({nullptr, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);
-  EXPECT_EQ(provider_->Authenticate(&basic, "127.0.0.1").error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(provider_->Authenticate(&unknown, "127.0.0.1").error().code,
+  EXPECT_EQ(auth_->Authenticate({&basic, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth_->Authenticate({&unknown, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);
-  EXPECT_EQ(provider_->Authenticate(&unknown, "127.0.0.1").error().code,
+  EXPECT_EQ(auth_->Authenticate({&unknown, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);  // the cached refusal
 
   // A token expiring soon stops exactly at its expiry, cached or not.
   ASSERT_OK(catalog_->CreateRecipient({.name = "brief", .owner = "admin"}));
   ASSERT_OK(catalog_->AddRecipientToken("brief", "brief-token", kStart + 500, "admin"));
   std::string brief = "Bearer brief-token";
-  ASSERT_OK(provider_->Authenticate(&brief, "127.0.0.1"));
+  ASSERT_OK(auth_->Authenticate({&brief, "127.0.0.1"}));
   now_ += 500;
-  EXPECT_EQ(provider_->Authenticate(&brief, "127.0.0.1").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth_->Authenticate({&brief, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
 
   // So does a recipient's expiration time.
   ASSERT_OK(catalog_->UpdateRecipient(
       "acme", {.expiration_time = std::optional<int64_t>(now_.load() + 100)}));
-  provider_->InvalidateRecipient("acme");
-  ASSERT_OK(provider_->Authenticate(&header, "127.0.0.1"));
+  InvalidateRecipient("acme");
+  ASSERT_OK(auth_->Authenticate({&header, "127.0.0.1"}));
   now_ += 100;
-  EXPECT_EQ(provider_->Authenticate(&header, "127.0.0.1").error().code,
+  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);
-  provider_->InvalidateRecipient("acme");
-  EXPECT_EQ(provider_->Authenticate(&header, "127.0.0.1").error().code,
+  InvalidateRecipient("acme");
+  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);  // refused by the metastore, and cached as refused
   // Extending the expiration lets the recipient in at once after InvalidateRecipient.
   ASSERT_OK(catalog_->UpdateRecipient(
       "acme", {.expiration_time = std::optional<int64_t>(now_.load() + 100'000)}));
-  provider_->InvalidateRecipient("acme");
-  EXPECT_TRUE(provider_->Authenticate(&header, "127.0.0.1"));
+  InvalidateRecipient("acme");
+  EXPECT_TRUE(auth_->Authenticate({&header, "127.0.0.1"}));
 }
 
 TEST_F(MetastoreProviderTest, IpAccessListGatesRequestsAndFileUrls) {
@@ -393,20 +408,20 @@ TEST_F(MetastoreProviderTest, IpAccessListGatesRequestsAndFileUrls) {
   Share("retail", {{.name = "main.sales.daily"}});
   std::string header = Recipient("acme", {}, {"10.0.0.0/8", "2001:db8::/32"});
   Grant("retail", "acme");
-  ASSERT_OK(provider_->Authenticate(&header, "10.1.2.3"));
-  ASSERT_OK(provider_->Authenticate(&header, "2001:db8::7"));
-  ASSERT_OK(provider_->Authenticate(&header, "::ffff:10.9.9.9"));
-  auto refused = provider_->Authenticate(&header, "192.168.1.1");
+  ASSERT_OK(auth_->Authenticate({&header, "10.1.2.3"}));
+  ASSERT_OK(auth_->Authenticate({&header, "2001:db8::7"}));
+  ASSERT_OK(auth_->Authenticate({&header, "::ffff:10.9.9.9"}));
+  auto refused = auth_->Authenticate({&header, "192.168.1.1"});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(refused.error().message.find("'192.168.1.1'"), std::string::npos);
   EXPECT_NE(refused.error().message.find("IP access list"), std::string::npos);
   // The refusal can be audited under the token's recipient; unknown tokens name nobody.
-  EXPECT_EQ(provider_->RefusedRecipient(&header), std::optional<std::string>("acme"));
+  EXPECT_EQ(auth_->RefusedCaller({&header}), std::optional<std::string>("acme"));
   const std::string stranger = "Bearer not-a-token-of-anyone-0123456789";
-  EXPECT_FALSE(provider_->Authenticate(&stranger, "10.1.2.3"));
-  EXPECT_EQ(provider_->RefusedRecipient(&stranger), std::nullopt);
-  EXPECT_EQ(provider_->RefusedRecipient(nullptr), std::nullopt);
+  EXPECT_FALSE(auth_->Authenticate({&stranger, "10.1.2.3"}));
+  EXPECT_EQ(auth_->RefusedCaller({&stranger}), std::nullopt);
+  EXPECT_EQ(auth_->RefusedCaller({nullptr}), std::nullopt);
 
   auto table = provider_->GetTable(As("acme"), "retail", "sales", "daily");
   ASSERT_OK(table);
@@ -416,46 +431,46 @@ TEST_F(MetastoreProviderTest, IpAccessListGatesRequestsAndFileUrls) {
 
   // Lifting the restriction takes effect at once after InvalidateRecipient.
   ASSERT_OK(catalog_->UpdateRecipient("acme", {.ip_access_list = std::vector<std::string>{}}));
-  provider_->InvalidateRecipient("acme");
-  ASSERT_OK(provider_->Authenticate(&header, "192.168.1.1"));
+  InvalidateRecipient("acme");
+  ASSERT_OK(auth_->Authenticate({&header, "192.168.1.1"}));
 }
 
-// Issue 12: a JWT bearer goes to the jwt_authenticator app/ supplies (federation, OAuth access
+// Issue 12: a JWT bearer goes to the jwt_recipient checker app/ supplies (federation, OAuth access
 // tokens); the recipient it names then passes the same IP list and grants as a bearer token's.
 TEST_F(MetastoreProviderTest, JwtBearersAreIdentifiedByTheJwtAuthenticator) {
   Table("daily");
   Share("retail", {{.name = "main.sales.daily"}});
   Recipient("acme", {}, {"10.0.0.0/8"});
   Grant("retail", "acme");
-  MetastoreProviderOptions options;
-  options.jwt_authenticator = [](std::string_view token) -> Result<JwtRecipient> {
-    if (token == "eyJ.good.sig") return JwtRecipient{"acme", {{"token_subject", "svc-1"}}};
-    if (token == "eyJ.ghost.sig") return JwtRecipient{"deleted-meanwhile", {}};
+  auth::RecipientAuthOptions options;
+  options.jwt_recipient = [](std::string_view token) -> Result<auth::JwtRecipient> {
+    if (token == "eyJ.good.sig") return auth::JwtRecipient{"acme", {{"token_subject", "svc-1"}}};
+    if (token == "eyJ.ghost.sig") return auth::JwtRecipient{"deleted-meanwhile", {}};
     return MakeError(ErrorCode::kUnauthenticated, "The token expired at ...");
   };
-  MakeProvider(options);
+  MakeProvider({}, options);
   std::string good = "Bearer eyJ.good.sig";
-  auto r = provider_->Authenticate(&good, "10.1.2.3");
+  auto r = auth_->Authenticate({&good, "10.1.2.3"});
   ASSERT_OK(r);
   EXPECT_EQ(r->name, "acme");
   EXPECT_EQ(r->audit_params.at("token_subject"), "svc-1");
   EXPECT_THAT(ShareNames(r->name), ElementsAre("retail"));
   // The recipient's IP access list applies, and the refusal is audited under the recipient.
-  auto outside = provider_->Authenticate(&good, "192.0.2.1");
+  auto outside = auth_->Authenticate({&good, "192.0.2.1"});
   ASSERT_FALSE(outside);
   EXPECT_EQ(outside.error().code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(provider_->RefusedRecipient(&good), "acme");
+  EXPECT_EQ(auth_->RefusedCaller({&good}), "acme");
   // The authenticator's refusal is the reply; a recipient that no longer exists is refused.
   std::string expired = "Bearer eyJ.expired.sig";
-  auto refused = provider_->Authenticate(&expired, "10.1.2.3");
+  auto refused = auth_->Authenticate({&expired, "10.1.2.3"});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message, "The token expired at ...");
   std::string ghost = "Bearer eyJ.ghost.sig";
-  EXPECT_EQ(provider_->Authenticate(&ghost, "10.1.2.3").error().code,
+  EXPECT_EQ(auth_->Authenticate({&ghost, "10.1.2.3"}).error().code,
             ErrorCode::kUnauthenticated);
   // Opaque bearer tokens still go to the metastore.
   std::string opaque = "Bearer token-of-acme-0123456789abcdef0123456789abcdef";
-  EXPECT_TRUE(provider_->Authenticate(&opaque, "10.1.2.3"));
+  EXPECT_TRUE(auth_->Authenticate({&opaque, "10.1.2.3"}));
 }
 
 // Issue 12: the secret of an OAuth client recipient is exchanged for access tokens at the token
@@ -466,7 +481,7 @@ TEST_F(MetastoreProviderTest, OAuthClientSecretsAreNotBearerTokens) {
   ASSERT_OK(catalog_->AddRecipientToken("m2m", "client-secret-0123456789abcdef", std::nullopt,
                                         "admin"));
   std::string header = "Bearer client-secret-0123456789abcdef";
-  auto r = provider_->Authenticate(&header, "127.0.0.1");
+  auto r = auth_->Authenticate({&header, "127.0.0.1"});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
   EXPECT_NE(r.error().message.find("OAuth client secret"), std::string::npos);
@@ -474,13 +489,13 @@ TEST_F(MetastoreProviderTest, OAuthClientSecretsAreNotBearerTokens) {
 
 TEST_F(MetastoreProviderTest, RevocationIsImmediateAfterInvalidateRecipient) {
   std::string header = Recipient("acme");
-  ASSERT_OK(provider_->Authenticate(&header, "127.0.0.1"));
+  ASSERT_OK(auth_->Authenticate({&header, "127.0.0.1"}));
   ASSERT_OK(catalog_->RevokeRecipientTokens("acme"));
   // Another replica revoked it: this one still has the token cached (within the TTL) ...
-  ASSERT_OK(provider_->Authenticate(&header, "127.0.0.1"));
+  ASSERT_OK(auth_->Authenticate({&header, "127.0.0.1"}));
   // ... until the admin API of this replica says so.
-  provider_->InvalidateRecipient("acme");
-  EXPECT_EQ(provider_->Authenticate(&header, "127.0.0.1").error().code,
+  InvalidateRecipient("acme");
+  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);
 }
 
@@ -489,17 +504,17 @@ TEST_F(MetastoreProviderTest, RevocationElsewhereIsSeenAfterTheTtl) {
   Share("retail", {{.name = "main.sales.daily"}});
   std::string header = Recipient("acme");
   Grant("retail", "acme");
-  ASSERT_OK(provider_->Authenticate(&header, "127.0.0.1"));
+  ASSERT_OK(auth_->Authenticate({&header, "127.0.0.1"}));
   EXPECT_THAT(ShareNames("acme"), ElementsAre("retail"));
 
   // Changes made through the catalog directly, as another replica would.
   ASSERT_OK(catalog_->RevokeRecipientTokens("acme"));
   Grant("retail", "acme", /*add=*/false);
   now_ += 1999;
-  EXPECT_TRUE(provider_->Authenticate(&header, "127.0.0.1"));
+  EXPECT_TRUE(auth_->Authenticate({&header, "127.0.0.1"}));
   EXPECT_THAT(ShareNames("acme"), ElementsAre("retail"));
   now_ += 1;  // the default TTL is 2 s
-  EXPECT_EQ(provider_->Authenticate(&header, "127.0.0.1").error().code,
+  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);
   EXPECT_THAT(ShareNames("acme"), ElementsAre());
 }
@@ -524,21 +539,21 @@ TEST_F(MetastoreProviderTest, ShareChangesAreSeenAfterInvalidateShareOrTheTtl) {
 }
 
 TEST_F(MetastoreProviderTest, CachesAnswerWithoutTheCatalogAndStayBounded) {
-  MakeProvider({.max_tokens = 2});
+  MakeProvider({}, {.max_tokens = 2});
   std::vector<std::string> headers = {Recipient("a"), Recipient("b"), Recipient("c")};
-  for (const auto& h : headers) ASSERT_OK(provider_->Authenticate(&h, "127.0.0.1"));
-  EXPECT_EQ(provider_->stats().token_misses, 3);
+  for (const auto& h : headers) ASSERT_OK(auth_->Authenticate({&h, "127.0.0.1"}));
+  EXPECT_EQ(auth_->stats().token_misses, 3);
   // "b" and "c" are cached; "a" was the least recently used and is read again.
-  ASSERT_OK(provider_->Authenticate(&headers[2], "127.0.0.1"));
-  ASSERT_OK(provider_->Authenticate(&headers[1], "127.0.0.1"));
-  EXPECT_EQ(provider_->stats().token_hits, 2);
-  ASSERT_OK(provider_->Authenticate(&headers[0], "127.0.0.1"));
-  EXPECT_EQ(provider_->stats().token_misses, 4);
+  ASSERT_OK(auth_->Authenticate({&headers[2], "127.0.0.1"}));
+  ASSERT_OK(auth_->Authenticate({&headers[1], "127.0.0.1"}));
+  EXPECT_EQ(auth_->stats().token_hits, 2);
+  ASSERT_OK(auth_->Authenticate({&headers[0], "127.0.0.1"}));
+  EXPECT_EQ(auth_->stats().token_misses, 4);
 
-  MakeProvider({.ttl_ms = 0});  // no caching at all
-  ASSERT_OK(provider_->Authenticate(&headers[0], "127.0.0.1"));
-  ASSERT_OK(provider_->Authenticate(&headers[0], "127.0.0.1"));
-  EXPECT_EQ(provider_->stats().token_misses, 2);
+  MakeProvider({.ttl_ms = 0}, {.ttl_ms = 0});  // no caching at all
+  ASSERT_OK(auth_->Authenticate({&headers[0], "127.0.0.1"}));
+  ASSERT_OK(auth_->Authenticate({&headers[0], "127.0.0.1"}));
+  EXPECT_EQ(auth_->stats().token_misses, 2);
 }
 
 TEST(TtlCacheTest, EvictsLeastRecentlyUsedAndExpires) {
@@ -619,7 +634,7 @@ class MetastoreServiceTest : public MetastoreProviderTest {
     SharingOptions options;
     options.clock_ms = [this] { return now_.load(); };
     options.public_url = "http://localhost";
-    auto service = SharingService::Create(provider_, options);
+    auto service = SharingService::Create(provider_, auth_, options);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     ASSERT_OK(service_->RegisterRoutes(router_));
@@ -680,7 +695,7 @@ TEST_F(MetastoreServiceTest, QueryServesOnlyTheRecipientsPartitions) {
 
   ASSERT_OK(catalog_->UpdateRecipient(
       "acme", {.properties = std::map<std::string, std::string>{{"pid", "42"}}}));
-  provider_->InvalidateRecipient("acme");
+  InvalidateRecipient("acme");
   e = Send("POST", "/delta-sharing/shares/retail/schemas/sales/tables/orders/query", "{}");
   ASSERT_EQ(e.status, 200) << e.body;
   EXPECT_THAT(FilePaths(e.body), ElementsAre("DE/42", "FR/42"));
@@ -688,7 +703,7 @@ TEST_F(MetastoreServiceTest, QueryServesOnlyTheRecipientsPartitions) {
   // Without the property the table does not exist for the recipient.
   ASSERT_OK(
       catalog_->UpdateRecipient("acme", {.properties = std::map<std::string, std::string>{}}));
-  provider_->InvalidateRecipient("acme");
+  InvalidateRecipient("acme");
   e = Send("POST", "/delta-sharing/shares/retail/schemas/sales/tables/orders/query", "{}");
   EXPECT_EQ(e.status, 404) << e.body;
 }

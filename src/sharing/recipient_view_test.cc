@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "auth/recipient_authenticator.h"
 #include "delta/table_writer.h"
 #include "http/router.h"
 #include "http/string_stream_writer.h"
@@ -67,6 +68,7 @@ class RecipientViewTest : public ::testing::Test {
     ASSERT_TRUE(catalog_->UpdateShare(
         "partners", {}, {{catalog::SharedObjectChange::Action::kAdd, std::move(o)}}, "admin"));
     provider_ = std::make_shared<MetastoreShareProvider>(*catalog_, MetastoreProviderOptions{});
+    auth_ = std::make_shared<auth::RecipientAuthenticator>(*catalog_);
     auto cache = storage::LocalObjectStore::Open((dir_ / "cache").string());
     ASSERT_TRUE(cache);
     materialize::MaterializerOptions mo;
@@ -76,7 +78,7 @@ class RecipientViewTest : public ::testing::Test {
     SharingOptions options;
     options.public_url = "http://localhost";
     options.materializer = std::shared_ptr<materialize::Materializer>(std::move(*m));
-    auto service = SharingService::Create(provider_, options);
+    auto service = SharingService::Create(provider_, auth_, options);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     ASSERT_TRUE(service_->RegisterRoutes(router_));
@@ -84,6 +86,7 @@ class RecipientViewTest : public ::testing::Test {
   }
   void TearDown() override {
     service_.reset();
+    auth_.reset();
     provider_.reset();
     catalog_.reset();
     std::error_code ec;
@@ -177,6 +180,7 @@ class RecipientViewTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::shared_ptr<MetastoreShareProvider> provider_;
+  std::shared_ptr<auth::RecipientAuthenticator> auth_;
   std::unique_ptr<SharingService> service_;
   http::Router router_;
 };

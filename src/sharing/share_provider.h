@@ -1,7 +1,7 @@
-// ShareProvider: "who may read what" for the Delta Sharing endpoints. Given the bearer token of a
-// request it names the caller (a Recipient), and for that recipient it answers which shares,
-// schemas and tables are visible and with which options (history shared, change data feed, start
-// version, partition filter, alias, stable ids). The sharing layer never decides visibility
+// ShareProvider: "who may read what" for the Delta Sharing endpoints. Given the authenticated
+// caller (a Recipient: who the request's auth::Authenticator said it is, see auth/authenticator.h)
+// it answers which shares, schemas and tables are visible and with which options (history
+// shared, change data feed, start version, partition filter, alias, stable ids). The sharing layer never decides visibility
 // itself: anything the provider does not return does not exist for the caller (PROTOCOL.md, "List
 // Shares": "the API to list shares accessible to a recipient"), and unknown and invisible objects
 // look the same (404 RESOURCE_DOES_NOT_EXIST, no name probing).
@@ -31,8 +31,8 @@
 
 namespace lakeshare::sharing {
 
-/// The authenticated caller. `name` identifies it in logs, audit, signed URLs and token
-/// bindings; it is never a secret.
+/// The authenticated caller (SharingService makes it from the auth::Identity). `name` identifies
+/// it in logs, audit, signed URLs and token bindings; it is never a secret.
 struct Recipient {
   std::string name;
   /// True for the anonymous caller of a server configured without any token (as the reference
@@ -135,21 +135,6 @@ struct ListOptions {
 class ShareProvider {
  public:
   virtual ~ShareProvider() = default;
-
-  /// Identify the caller from the Authorization header value ("Bearer <token>"), null when the
-  /// header is absent, calling from `remote_address` (the peer IP as text, http::Request's
-  /// remote_address()). kUnauthenticated when the token is missing, unknown, expired or revoked;
-  /// kPermissionDenied when the recipient's IP access list does not allow the address. Tokens
-  /// are compared in constant time (or looked up by their SHA-256 digest).
-  virtual Result<Recipient> Authenticate(const std::string* authorization,
-                                         std::string_view remote_address) const = 0;
-  /// After Authenticate refused a valid token with kPermissionDenied (its IP access list), the
-  /// recipient the token belongs to, so that the refusal is audited under that recipient;
-  /// nullopt when unknown. Never reads the metastore (answers from what Authenticate cached).
-  virtual std::optional<std::string> RefusedRecipient(const std::string* authorization) const {
-    (void)authorization;
-    return std::nullopt;
-  }
 
   virtual Result<ListPage<ShareInfo>> ListShares(const Recipient& recipient,
                                                  const ListOptions& options) const = 0;

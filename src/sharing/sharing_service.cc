@@ -34,13 +34,17 @@ SharingOptions SharingOptionsFromConfig(const SharingConfig& config) {
   return o;
 }
 
-SharingService::SharingService(std::unique_ptr<ServiceCore> core) : core_(std::move(core)) {}
+SharingService::SharingService(std::unique_ptr<ServiceCore> core,
+                               std::shared_ptr<const auth::Authenticator> authenticator)
+    : core_(std::move(core)), authenticator_(std::move(authenticator)) {}
 SharingService::~SharingService() = default;
 
 Result<std::unique_ptr<SharingService>> SharingService::Create(
-    std::shared_ptr<const ShareProvider> provider, SharingOptions options,
+    std::shared_ptr<const ShareProvider> provider,
+    std::shared_ptr<const auth::Authenticator> authenticator, SharingOptions options,
     http::MetricsRegistry* metrics) {
   if (!provider) return InvalidArgument("SharingService needs a ShareProvider");
+  if (!authenticator) return InvalidArgument("SharingService needs an authenticator");
   if (!options.endpoint.empty() && options.endpoint[0] != '/') {
     return InvalidArgument("The endpoint must start with '/'");
   }
@@ -60,25 +64,27 @@ Result<std::unique_ptr<SharingService>> SharingService::Create(
         "lakeshare_sharing_files_served_total",
         "Data files announced in table-data responses, by response format", {"format"});
   }
-  return std::unique_ptr<SharingService>(new SharingService(std::move(core)));
+  return std::unique_ptr<SharingService>(
+      new SharingService(std::move(core), std::move(authenticator)));
 }
 
 Status SharingService::Authenticate(http::Request& request) const {
   // The notes are written before the check so that refusals (401, 403) are audited under the
   // action the caller attempted.
   NoteRequest(request);
-  auto authenticated =
-      core_->provider->Authenticate(request.Header("Authorization"), request.remote_address());
+  const auth::Credentials credentials{request.Header("Authorization"), request.remote_address()};
+  auto authenticated = authenticator_->Authenticate(credentials);
   if (!authenticated) {
     if (authenticated.error().code == ErrorCode::kPermissionDenied) {
       // A valid token from an address its recipient may not use: the auditor wants to know whose.
-      if (auto who = core_->provider->RefusedRecipient(request.Header("Authorization"))) {
+      if (auto who = authenticator_->RefusedCaller(credentials)) {
         request.audit()->recipient = *who;
       }
     }
     return tl::unexpected<Error>(authenticated.error());
   }
-  Recipient r = std::move(*authenticated);
+  Recipient r{std::move(authenticated->name), authenticated->anonymous,
+              std::move(authenticated->audit_params)};
   if (!r.anonymous) request.audit()->recipient = r.name;
   for (const auto& [name, value] : r.audit_params) request.audit()->params[name] = value;
   request.set_principal("recipient:" + r.name);
@@ -88,6 +94,10 @@ Status SharingService::Authenticate(http::Request& request) const {
 
 http::Authenticator SharingService::MakeAuthenticator() const {
   return [this](http::Request& request) { return Authenticate(request); };
+}
+
+http::RouteGroup SharingService::RouteGroup() const {
+  return {.name = "sharing", .authenticator = MakeAuthenticator(), .error_renderer = nullptr};
 }
 
 void SharingService::SetBaseUrl(std::string base_url) {

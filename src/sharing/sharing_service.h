@@ -43,6 +43,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/authenticator.h"
 #include "common/result.h"
 #include "http/metrics.h"
 #include "http/request.h"
@@ -93,9 +94,12 @@ struct ServiceCore;  // service_core_internal.h
 
 class SharingService {
  public:
-  /// `metrics` may be null; when given, it must outlive the service.
+  /// `authenticator` names the caller of each protocol request (auth/authenticator.h), the
+  /// provider answers what that caller sees. `metrics` may be null; when given, it must outlive
+  /// the service.
   static Result<std::unique_ptr<SharingService>> Create(
-      std::shared_ptr<const ShareProvider> provider, SharingOptions options,
+      std::shared_ptr<const ShareProvider> provider,
+      std::shared_ptr<const auth::Authenticator> authenticator, SharingOptions options,
       http::MetricsRegistry* metrics = nullptr);
   ~SharingService();
   SharingService(const SharingService&) = delete;
@@ -104,15 +108,22 @@ class SharingService {
   /// Register every route (see the file comment). The router's authenticator must be
   /// MakeAuthenticator() (or call Authenticate) for the protocol routes.
   Status RegisterRoutes(http::Router& router);
-  /// Check the bearer token and attach the Recipient as the request identity.
+  /// Ask the authenticator who the caller is and attach it as the request identity (a
+  /// Recipient), its principal and its audit notes; a refusal is audited under the action and,
+  /// for a known caller refused by its IP access list, under the recipient.
   Status Authenticate(http::Request& request) const;
   http::Authenticator MakeAuthenticator() const;
+  /// The protocol's route group (issue 13): MakeAuthenticator and the protocol's error body;
+  /// app/ mounts it at the endpoint.
+  http::RouteGroup RouteGroup() const;
   /// The base URL of self-signed file URLs when neither public_url nor a Host header gives one.
   void SetBaseUrl(std::string base_url);
 
  private:
-  explicit SharingService(std::unique_ptr<ServiceCore> core);
+  SharingService(std::unique_ptr<ServiceCore> core,
+                 std::shared_ptr<const auth::Authenticator> authenticator);
   std::unique_ptr<ServiceCore> core_;
+  std::shared_ptr<const auth::Authenticator> authenticator_;
 };
 
 }  // namespace lakeshare::sharing

@@ -97,9 +97,10 @@ Result<std::unique_ptr<YamlShareProvider>> YamlShareProvider::Create(const Shari
   return p;
 }
 
-Result<Recipient> YamlShareProvider::Authenticate(const std::string* authorization,
-                                                  std::string_view /*remote_address*/) const {
-  if (open_access_) return Recipient{"anonymous", /*anonymous=*/true};
+Result<auth::Identity> YamlShareProvider::Authenticate(
+    const auth::Credentials& credentials) const {
+  if (open_access_) return auth::Identity{"anonymous", /*anonymous=*/true};
+  const std::string* authorization = credentials.authorization;
   // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive.
   if (authorization == nullptr) {
     return MakeError(ErrorCode::kUnauthenticated, "Missing bearer token (Authorization header)");
@@ -128,8 +129,8 @@ Result<Recipient> YamlShareProvider::Authenticate(const std::string* authorizati
       matched = static_cast<int>(i);
     }
   }
-  if (matched >= 0) return Recipient{grantees_[static_cast<size_t>(matched)].name, false};
-  if (global) return Recipient{"default", false};
+  if (matched >= 0) return auth::Identity{grantees_[static_cast<size_t>(matched)].name, false};
+  if (global) return auth::Identity{"default", false};
   return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired bearer token");
 }
 

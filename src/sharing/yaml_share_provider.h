@@ -5,7 +5,8 @@
 // - with neither, every request is accepted as an anonymous caller that sees every share.
 // Tokens are matched by SHA-256 digest with CRYPTO_memcmp against every configured digest (no
 // early exit), so timing reveals neither which token nor how much of it matched.
-// Immutable after construction; thread-safe.
+// The file holds the tokens beside the shares, so the provider is also the auth::Authenticator
+// of the server it configures (auth/authenticator.h). Immutable after construction; thread-safe.
 #pragma once
 
 #include <map>
@@ -13,20 +14,20 @@
 #include <string>
 #include <vector>
 
+#include "auth/authenticator.h"
 #include "sharing/server_config.h"
 #include "sharing/share_provider.h"
 
 namespace lakeshare::sharing {
 
-class YamlShareProvider final : public ShareProvider {
+class YamlShareProvider final : public ShareProvider, public auth::Authenticator {
  public:
   /// Build the provider from a parsed configuration (ids are filled in from the names where the
   /// file gives none). kInvalidArgument when two tables of one share end up with the same id.
   static Result<std::unique_ptr<YamlShareProvider>> Create(const SharingConfig& config);
 
-  /// The YAML file has no IP access lists: `remote_address` is not checked.
-  Result<Recipient> Authenticate(const std::string* authorization,
-                                 std::string_view remote_address) const override;
+  /// The YAML file has no IP access lists: the remote address is not checked.
+  Result<auth::Identity> Authenticate(const auth::Credentials& credentials) const override;
   Result<ListPage<ShareInfo>> ListShares(const Recipient& recipient,
                                          const ListOptions& options) const override;
   Result<ShareInfo> GetShare(const Recipient& recipient, std::string_view share) const override;

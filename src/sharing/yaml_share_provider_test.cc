@@ -44,12 +44,12 @@ TEST(YamlShareProviderTest, TokensIdentifyRecipients) {
   auto p = Make(kConfig);
   std::string g = Bearer("global-token"), a = Bearer("acme-token-0123456789"),
               lower = "bearer acme-token-0123456789", bad = Bearer("nope"), basic = "Basic x";
-  EXPECT_EQ(p->Authenticate(&g, "127.0.0.1")->name, "default");
-  EXPECT_EQ(p->Authenticate(&a, "127.0.0.1")->name, "acme");
-  EXPECT_EQ(p->Authenticate(&lower, "127.0.0.1")->name, "acme");
-  EXPECT_EQ(p->Authenticate(&bad, "127.0.0.1").error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(p->Authenticate(&basic, "127.0.0.1").error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(p->Authenticate(nullptr, "127.0.0.1").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(p->Authenticate({&g, "127.0.0.1"})->name, "default");
+  EXPECT_EQ(p->Authenticate({&a, "127.0.0.1"})->name, "acme");
+  EXPECT_EQ(p->Authenticate({&lower, "127.0.0.1"})->name, "acme");
+  EXPECT_EQ(p->Authenticate({&bad, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(p->Authenticate({&basic, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(p->Authenticate({nullptr, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
 }
 
 TEST(YamlShareProviderTest, RecipientsSeeOnlyTheirShares) {
@@ -109,10 +109,10 @@ TEST(YamlShareProviderTest, PagesByKey) {
 
 TEST(YamlShareProviderTest, OpenAccessWithoutTokens) {
   auto p = Make("version: 1\nshares:\n- name: s\n");
-  auto r = p->Authenticate(nullptr, "127.0.0.1");
+  auto r = p->Authenticate({nullptr, "127.0.0.1"});
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->anonymous);
-  EXPECT_EQ(p->ListShares(*r, {})->items.size(), 1u);
+  EXPECT_EQ(p->ListShares(Recipient{r->name, r->anonymous}, {})->items.size(), 1u);
 }
 
 TEST(ShareProviderTest, NameRules) {
