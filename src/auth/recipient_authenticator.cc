@@ -29,11 +29,12 @@ struct TokenEntry {
   bool client_secret = false;  // the token is an OAuth client's secret, not a bearer token
 };
 
-// A recipient a JWT named: whether it still exists, and its IP access list.
+// A recipient a JWT named: whether it still exists, its IP access list and its expiration.
 struct RecipientEntry {
   bool exists = false;
   std::string name;  // canonical
   RecipientIpGate ips;
+  std::optional<int64_t> expires_at;  // ms
 };
 
 }  // namespace
@@ -110,6 +111,7 @@ struct RecipientAuthenticator::Impl {
       entry->exists = true;
       entry->name = info->name;
       entry->ips = RecipientIpGate::From(info->ip_access_list);
+      entry->expires_at = info->expiration_time;
     }
     recipients.PutIfGeneration(std::move(key), entry, now + options.ttl_ms, gen);
     if (info) {
@@ -124,6 +126,12 @@ struct RecipientAuthenticator::Impl {
     if (!r->exists) {
       return MakeError(ErrorCode::kUnauthenticated,
                        "The recipient of this token no longer exists; ask the data provider");
+    }
+    // The JWT checker may have verified (and cached) the token before the provider shortened
+    // the recipient's expiration: the recipient as read now decides, as for bearer tokens.
+    if (r->expires_at && *r->expires_at <= now) {
+      return MakeError(ErrorCode::kUnauthenticated,
+                       "The recipient's access has expired: ask the data provider to renew it");
     }
     LS_RETURN_IF_ERROR(r->ips.Check(address));
     return Identity{r->name, /*anonymous=*/false, std::move(who.audit_params)};

@@ -471,6 +471,14 @@ TEST_F(MetastoreProviderTest, JwtBearersAreIdentifiedByTheJwtAuthenticator) {
   // Opaque bearer tokens still go to the metastore.
   std::string opaque = "Bearer token-of-acme-0123456789abcdef0123456789abcdef";
   EXPECT_TRUE(auth_->Authenticate({&opaque, "10.1.2.3"}));
+  // The recipient's expiration, shortened after the JWT was verified, refuses it at once.
+  ASSERT_OK(catalog_->UpdateRecipient("acme", {.expiration_time = std::optional<int64_t>(1000)}));
+  InvalidateRecipient("acme");
+  auto lapsed = auth_->Authenticate({&good, "10.1.2.3"});
+  ASSERT_FALSE(lapsed);
+  EXPECT_EQ(lapsed.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(lapsed.error().message,
+            "The recipient's access has expired: ask the data provider to renew it");
 }
 
 // Issue 12: the secret of an OAuth client recipient is exchanged for access tokens at the token
