@@ -214,23 +214,14 @@ class PgDatabase final : public SqlDatabase {
       // READ COMMITTED: after the lock, each statement sees what an earlier replica committed.
       begin = "BEGIN ISOLATION LEVEL READ COMMITTED";
     }
-    LS_RETURN_IF_ERROR(conn.Simple(begin));
-    Status st = OkStatus();
-    if (kind == TxKind::kMigration) {
-      st = conn.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLockKey}).map([](auto&&) {});
+    if (kind != TxKind::kMigration) {
+      return RunInTransaction(conn, begin, fn);
     }
-    if (st) {
-      st = fn(conn);
-    }
-    if (!st) {
-      (void)conn.Simple("ROLLBACK");
-      return st;
-    }
-    Status commit = conn.Simple("COMMIT");
-    if (!commit) {
-      (void)conn.Simple("ROLLBACK");
-    }
-    return commit;
+    return RunInTransaction(conn, begin, [&fn](SqlConn& c) -> Status {
+      LS_RETURN_IF_ERROR(
+          c.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLockKey}).map([](auto&&) {}));
+      return fn(c);
+    });
   }
 
   Result<std::unique_ptr<PgConn>> Acquire() {

@@ -53,6 +53,25 @@ class SqlDatabase {
   virtual std::string_view KeyTextType() const = 0;
 };
 
+/// Run `fn` inside the transaction `begin` opens on `conn` (a backend connection with
+/// `Status Simple(const char* sql)`): COMMIT when it succeeds, ROLLBACK when `fn` or the
+/// COMMIT fails.
+template <typename Conn>
+Status RunInTransaction(Conn& conn, const char* begin,
+                        const std::function<Status(SqlConn&)>& fn) {
+  LS_RETURN_IF_ERROR(conn.Simple(begin));
+  Status st = fn(conn);
+  if (!st) {
+    (void)conn.Simple("ROLLBACK");
+    return st;
+  }
+  Status commit = conn.Simple("COMMIT");
+  if (!commit) {
+    (void)conn.Simple("ROLLBACK");
+  }
+  return commit;
+}
+
 /// Create the catalog over `db` and apply pending migrations.
 Result<std::unique_ptr<Catalog>> OpenSqlCatalog(std::unique_ptr<SqlDatabase> db);
 

@@ -159,33 +159,18 @@ class SqliteDatabase final : public SqlDatabase {
   Status Run(TxKind kind, const std::function<Status(SqlConn&)>& fn) override {
     if (kind == TxKind::kRead || kind == TxKind::kReadOne) {
       LS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> conn, TakeReader());
-      Status st = kind == TxKind::kReadOne ? fn(*conn) : Transaction(*conn, "BEGIN", fn);
+      Status st = kind == TxKind::kReadOne ? fn(*conn) : RunInTransaction(*conn, "BEGIN", fn);
       GiveBackReader(std::move(conn));
       return st;
     }
     std::lock_guard<std::mutex> lock(writer_mu_);
-    return Transaction(*writer_, "BEGIN IMMEDIATE", fn);
+    return RunInTransaction(*writer_, "BEGIN IMMEDIATE", fn);
   }
 
   std::string_view AutoIdType() const override { return "INTEGER PRIMARY KEY AUTOINCREMENT"; }
   std::string_view KeyTextType() const override { return "TEXT"; }
 
  private:
-  static Status Transaction(SqliteConn& conn, const char* begin,
-                            const std::function<Status(SqlConn&)>& fn) {
-    LS_RETURN_IF_ERROR(conn.Simple(begin));
-    Status st = fn(conn);
-    if (!st) {
-      (void)conn.Simple("ROLLBACK");
-      return st;
-    }
-    Status commit = conn.Simple("COMMIT");
-    if (!commit) {
-      (void)conn.Simple("ROLLBACK");
-    }
-    return commit;
-  }
-
   Result<std::unique_ptr<SqliteConn>> TakeReader() {
     {
       std::lock_guard<std::mutex> lock(readers_mu_);
