@@ -28,6 +28,9 @@ std::string Base64UrlEncode(std::string_view bytes);
 /// encoding per byte string). nullopt otherwise.
 std::optional<std::string> Base64UrlDecodeStrict(std::string_view text);
 
+/// Encode every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~), and '/' when
+/// `keep_slash`, as %XX with upper-case hex: a URI path segment or query part, as SigV4 wants.
+std::string PercentEncode(std::string_view text, bool keep_slash = false);
 /// Decode %XX escapes (and '+' as a space when `plus_is_space`, for query strings); nullopt on a
 /// malformed escape. Encoded NUL bytes are decoded; callers that must refuse them check.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);

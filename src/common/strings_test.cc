@@ -138,6 +138,16 @@ TEST(StringsTest, SplitKeepsEmptyFields) {
 namespace lakeshare {
 namespace {
 
+TEST(StringsTest, PercentEncodeKeepsOnlyUnreservedBytesAndDecodesBack) {
+  EXPECT_EQ(PercentEncode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(PercentEncode("a b/c+d=%"), "a%20b%2Fc%2Bd%3D%25");
+  EXPECT_EQ(PercentEncode("a b/c", /*keep_slash=*/true), "a%20b/c");
+  EXPECT_EQ(PercentEncode(std::string("\x00\xff\xc3\xa9", 4)), "%00%FF%C3%A9");
+  std::string every;
+  for (int c = 0; c < 256; ++c) every.push_back(static_cast<char>(c));
+  EXPECT_EQ(PercentDecode(PercentEncode(every)), every);
+}
+
 TEST(HexTest, DecodeIsTheInverseOfEncode) {
   EXPECT_EQ(HexDecode(HexEncode(std::string("\x00\xff\x10" "a", 4))).value(),
             std::string("\x00\xff\x10" "a", 4));

@@ -15,11 +15,6 @@ namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
 // "Trimall": remove leading and trailing whitespace and turn runs of spaces into one space.
 std::string TrimAll(std::string_view value) {
   std::string out;
@@ -42,19 +37,7 @@ std::string TrimAll(std::string_view value) {
 }  // namespace
 
 std::string UriEncode(std::string_view s, bool encode_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3 / 2);
-  for (unsigned char c : s) {
-    if (IsUnreserved(c) || (c == '/' && !encode_slash)) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  return PercentEncode(s, /*keep_slash=*/!encode_slash);
 }
 
 std::string CanonicalUri(std::string_view raw_path) {

@@ -4,22 +4,11 @@
 #include <chrono>
 #include <thread>
 
+#include "common/strings.h"
+
 namespace lakeshare::admin::cli {
 
-std::string EncodePathSegment(std::string_view text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string EncodePathSegment(std::string_view text) { return PercentEncode(text); }
 
 CallError UsageError(std::string message) { return CallError{400, "USAGE", std::move(message)}; }
 
