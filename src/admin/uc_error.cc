@@ -1,7 +1,5 @@
 #include "admin/uc_error.h"
 
-#include <fmt/format.h>
-
 #include <nlohmann/json.hpp>
 
 #include "http/error_response.h"
@@ -39,27 +37,10 @@ std::string UcErrorCode(const Error& error) {
 }
 
 http::Response UcErrorResponse(const Error& error, std::string_view request_id) {
-  int status = http::HttpStatusFor(error.code);
-  std::string message = error.message;
-  if (status >= 500) {
-    // The detail may name files or hosts: it goes to the log only.
-    message = error.code == ErrorCode::kUnavailable
-                  ? "Temporarily unavailable, retry in a few seconds"
-                  : "Internal error";
-    if (!request_id.empty()) {
-      message += fmt::format(" (request id {})", request_id);
-    }
-  }
-  nlohmann::json body{{"error_code", UcErrorCode(error)}, {"message", message}};
-  http::Response response = http::Response::Json(
-      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), status);
-  if (error.code == ErrorCode::kUnauthenticated) {
-    response.SetHeader("WWW-Authenticate", "Bearer");
-  } else if (error.code == ErrorCode::kUnavailable) {
-    response.SetHeader("Retry-After", "1");
-  }
-  response.set_error(error);
-  return response;
+  nlohmann::json body{{"error_code", UcErrorCode(error)},
+                      {"message", http::ClientMessage(error, request_id)}};
+  return http::ErrorReply(error,
+                          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace lakeshare::admin

@@ -68,24 +68,23 @@ std::string ErrorBody(std::string_view error_code, std::string_view message) {
   return body;
 }
 
-Response ErrorResponse(const Error& error, std::string_view request_id) {
-  int status = HttpStatusFor(error.code);
-  std::string body;
-  if (status >= 500) {
-    // The detail may name files, hosts or internals: it goes to the log only.
-    std::string message = error.code == ErrorCode::kUnavailable
-                              ? "Temporarily unavailable, retry in a few seconds"
-                              : "Internal error";
-    if (!request_id.empty()) {
-      message += " (request id ";
-      message += request_id;
-      message += ")";
-    }
-    body = ErrorBody(ProtocolErrorCodeFor(error.code), message);
-  } else {
-    body = ErrorBody(ProtocolErrorCodeFor(error.code), error.message);
+std::string ClientMessage(const Error& error, std::string_view request_id) {
+  if (HttpStatusFor(error.code) < 500) {
+    return error.message;
   }
-  Response response = Response::Json(std::move(body), status);
+  std::string message = error.code == ErrorCode::kUnavailable
+                            ? "Temporarily unavailable, retry in a few seconds"
+                            : "Internal error";
+  if (!request_id.empty()) {
+    message += " (request id ";
+    message += request_id;
+    message += ")";
+  }
+  return message;
+}
+
+Response ErrorReply(const Error& error, std::string body) {
+  Response response = Response::Json(std::move(body), HttpStatusFor(error.code));
   if (error.code == ErrorCode::kUnauthenticated) {
     // RFC 6750 §3: a 401 for a protected resource carries a Bearer challenge.
     response.SetHeader("WWW-Authenticate", "Bearer");
@@ -94,6 +93,11 @@ Response ErrorResponse(const Error& error, std::string_view request_id) {
   }
   response.set_error(error);
   return response;
+}
+
+Response ErrorResponse(const Error& error, std::string_view request_id) {
+  return ErrorReply(error,
+                    ErrorBody(ProtocolErrorCodeFor(error.code), ClientMessage(error, request_id)));
 }
 
 Response StatusErrorResponse(int status, std::string_view error_code, std::string_view message) {

@@ -6,6 +6,7 @@
 // Response's error() for the log. Pure functions, thread-safe.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "common/error.h"
@@ -21,6 +22,14 @@ std::string_view ProtocolErrorCodeFor(ErrorCode code);
 /// The reply for `error`: mapped status, JSON error body, the error kept in Response::error().
 /// `request_id` is quoted in the generic message of internal errors.
 Response ErrorResponse(const Error& error, std::string_view request_id = {});
+
+/// What a client may read of `error`: its message, or for a 5xx a generic text naming
+/// `request_id` (the detail may name files, hosts or internals: it goes to the log only).
+std::string ClientMessage(const Error& error, std::string_view request_id);
+/// The reply for `error` with `body` (a JSON error body of any shape): the mapped status, the
+/// Bearer challenge of a 401, Retry-After of a 503, the error kept in Response::error(). The one
+/// place both renderers (this protocol's and the management API's) share.
+Response ErrorReply(const Error& error, std::string body);
 
 /// A reply for a transport-level refusal that has no ErrorCode of its own (405, 413, 431, 503,
 /// 400 for unparsable HTTP): same body shape, given status and errorCode.
