@@ -155,6 +155,103 @@ Result<OutputColumns> PlanColumns(const Schema& file, const RewriteSpec& spec) {
   return out;
 }
 
+namespace {
+
+// The output leaves of `plan`, in order: the input leaf each reads and the mask it applies.
+struct LeafPlan {
+  std::vector<int> source;
+  std::vector<Mask> masks;
+};
+
+// The mask `spec` asks for on top-level column `top` (kNone when none), checked against the
+// column's type.
+Result<Mask> MaskOf(const Schema& schema, const OutputColumns& plan, int top,
+                    const RewriteSpec& spec) {
+  Mask mask = Mask::kNone;
+  for (const auto& [column, kind] : spec.column_masks) {
+    if (ToLower(column) != ToLower(plan.names[static_cast<size_t>(top)])) continue;
+    const auto& n = schema.node(top);
+    if (n.shape != NodeShape::kPrimitive) {
+      return InvalidArgument("column mask on '{}': only flat columns can be masked", column);
+    }
+    if (kind == "null" && n.repetition == parquet::Repetition::kOptional) {
+      mask = Mask::kNull;
+    } else if (kind == "hash" && n.physical == parquet::PhysicalType::kByteArray) {
+      if (spec.mask_key.size() < 16) {
+        return InvalidArgument("column mask 'hash' on '{}' needs a key of at least 16 bytes",
+                               column);
+      }
+      mask = Mask::kHash;
+    } else {
+      return InvalidArgument(
+          "column mask '{}' cannot apply to column '{}' (null: nullable columns; hash: string "
+          "or binary columns)",
+          kind, column);
+    }
+  }
+  return mask;
+}
+
+Result<LeafPlan> PlanLeaves(const Schema& schema, const OutputColumns& plan,
+                            const RewriteSpec& spec) {
+  LeafPlan out;
+  for (int top : plan.top_fields) {
+    LS_ASSIGN_OR_RETURN(Mask mask, MaskOf(schema, plan, top, spec));
+    for (int leaf : schema.LeavesUnder(top)) {
+      out.source.push_back(leaf);
+      out.masks.push_back(mask);
+    }
+  }
+  return out;
+}
+
+// The input leaves of the columns the row filter reads, by the filter's names.
+Result<std::map<std::string, int>> FilterLeaves(const Schema& schema, const RewriteSpec& spec) {
+  std::map<std::string, int> filter_leaves;
+  if (spec.row_filter == nullptr || spec.row_filter->never()) return filter_leaves;
+  RewriteSpec all = spec;
+  all.columns.clear();
+  LS_ASSIGN_OR_RETURN(OutputColumns every, PlanColumns(schema, all));
+  for (const std::string& name : spec.row_filter->Columns()) {
+    int leaf = -1;
+    for (int top : every.top_fields) {
+      const auto& n = schema.node(top);
+      if (ToLower(every.names[static_cast<size_t>(top)]) == ToLower(name) &&
+          n.shape == NodeShape::kPrimitive) {
+        leaf = n.leaf_index;
+      }
+    }
+    if (leaf < 0) {
+      return InvalidArgument("the row filter reads '{}', which is no flat column of the file",
+                             name);
+    }
+    filter_leaves[name] = leaf;
+  }
+  return filter_leaves;
+}
+
+// Which rows of row group `rg` (its first row is `first_row` in the file) the output keeps:
+// not deleted by the deletion vector, and passing the row filter.
+Result<std::vector<uint8_t>> KeptRows(const parquet::FileReader& in, int rg, int64_t rows,
+                                      uint64_t first_row, const RewriteSpec& spec,
+                                      const std::map<std::string, int>& filter_leaves) {
+  std::vector<uint8_t> keep(static_cast<size_t>(rows), 1);
+  if (spec.deletion_vector != nullptr) spec.deletion_vector->ClearDeleted(first_row, &keep);
+  if (spec.row_filter != nullptr) {
+    std::vector<parquet::ColumnData> filter_data(filter_leaves.size());
+    std::map<std::string, const parquet::ColumnData*> by_name;
+    size_t i = 0;
+    for (const auto& [name, leaf] : filter_leaves) {
+      LS_RETURN_IF_ERROR(in.ReadColumnInto(rg, leaf, &filter_data[i]));
+      by_name[name] = &filter_data[i++];
+    }
+    LS_RETURN_IF_ERROR(spec.row_filter->Evaluate(in.schema(), by_name, &keep));
+  }
+  return keep;
+}
+
+}  // namespace
+
 Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSpec& spec,
                                   std::unique_ptr<parquet::WritableSink> sink,
                                   const parquet::WriterOptions& options) {
@@ -163,61 +260,10 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
   LS_ASSIGN_OR_RETURN(auto out_schema,
                       parquet::WriterSchema::FromSchema(schema, plan.top_fields, plan.names));
   // Output leaf i reads input leaf source[i] and applies masks[i].
-  std::vector<int> source;
-  std::vector<Mask> masks;
-  size_t masks_found = 0;
-  for (int top : plan.top_fields) {
-    Mask mask = Mask::kNone;
-    for (const auto& [column, kind] : spec.column_masks) {
-      if (ToLower(column) != ToLower(plan.names[static_cast<size_t>(top)])) continue;
-      const auto& n = schema.node(top);
-      if (n.shape != NodeShape::kPrimitive) {
-        return InvalidArgument("column mask on '{}': only flat columns can be masked", column);
-      }
-      if (kind == "null" && n.repetition == parquet::Repetition::kOptional) {
-        mask = Mask::kNull;
-      } else if (kind == "hash" && n.physical == parquet::PhysicalType::kByteArray) {
-        if (spec.mask_key.size() < 16) {
-          return InvalidArgument("column mask 'hash' on '{}' needs a key of at least 16 bytes",
-                                 column);
-        }
-        mask = Mask::kHash;
-      } else {
-        return InvalidArgument(
-            "column mask '{}' cannot apply to column '{}' (null: nullable columns; hash: string "
-            "or binary columns)",
-            kind, column);
-      }
-      ++masks_found;
-    }
-    for (int leaf : schema.LeavesUnder(top)) {
-      source.push_back(leaf);
-      masks.push_back(mask);
-    }
-  }
-  (void)masks_found;
-  // Input leaves of the columns the row filter reads, by the filter's names.
-  std::map<std::string, int> filter_leaves;
-  if (spec.row_filter != nullptr && !spec.row_filter->never()) {
-    RewriteSpec all = spec;
-    all.columns.clear();
-    LS_ASSIGN_OR_RETURN(OutputColumns every, PlanColumns(schema, all));
-    for (const std::string& name : spec.row_filter->Columns()) {
-      int leaf = -1;
-      for (int top : every.top_fields) {
-        const auto& n = schema.node(top);
-        if (ToLower(every.names[static_cast<size_t>(top)]) == ToLower(name) &&
-            n.shape == NodeShape::kPrimitive) {
-          leaf = n.leaf_index;
-        }
-      }
-      if (leaf < 0) {
-        return InvalidArgument("the row filter reads '{}', which is no flat column of the file",
-                               name);
-      }
-      filter_leaves[name] = leaf;
-    }
-  }
+  LS_ASSIGN_OR_RETURN(LeafPlan leaves, PlanLeaves(schema, plan, spec));
+  const std::vector<int>& source = leaves.source;
+  const std::vector<Mask>& masks = leaves.masks;
+  LS_ASSIGN_OR_RETURN(auto filter_leaves, FilterLeaves(schema, spec));
   delta::StatsCollector stats(out_schema.schema());
   LS_ASSIGN_OR_RETURN(auto writer,
                       parquet::FileWriter::Open(std::move(sink), std::move(out_schema), options));
@@ -232,18 +278,8 @@ Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSp
   for (int rg = 0; rg < in.num_row_groups(); ++rg) {
     const int64_t rows = in.row_group_num_rows(rg);
     if (rows < 0) return CorruptError("row group {} has a negative row count", rg);
-    std::vector<uint8_t> keep(static_cast<size_t>(rows), 1);
-    if (spec.deletion_vector != nullptr) spec.deletion_vector->ClearDeleted(first_row, &keep);
-    if (spec.row_filter != nullptr) {
-      std::vector<parquet::ColumnData> filter_data(filter_leaves.size());
-      std::map<std::string, const parquet::ColumnData*> by_name;
-      size_t i = 0;
-      for (const auto& [name, leaf] : filter_leaves) {
-        LS_RETURN_IF_ERROR(in.ReadColumnInto(rg, leaf, &filter_data[i]));
-        by_name[name] = &filter_data[i++];
-      }
-      LS_RETURN_IF_ERROR(spec.row_filter->Evaluate(schema, by_name, &keep));
-    }
+    LS_ASSIGN_OR_RETURN(std::vector<uint8_t> keep,
+                        KeptRows(in, rg, rows, first_row, spec, filter_leaves));
     first_row += static_cast<uint64_t>(rows);
     result.rows_read += rows;
     const int64_t kept = CountKept(keep);

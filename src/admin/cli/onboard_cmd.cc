@@ -520,7 +520,7 @@ int RunOnboard(const OnboardOptions& o) {
   }
   Onboarder onboarder(o, *existing);
   const int workers =
-      static_cast<int>(std::clamp<int64_t>(o.parallel, 1, static_cast<int64_t>(specs->size())));
+      static_cast<int>(std::clamp<int64_t>(o.parallel, 1, std::max<int64_t>(1, specs->size())));
   LinksFile* links_file = links->get();
   std::vector<PartnerOutcome> outcomes =
       OnboardAll(*specs, onboarder, links_file, g, *token, workers);
