@@ -93,6 +93,15 @@ Result<bool> ApiBase::HasMeta(const Caller& caller, Privilege privilege) const {
   return has;
 }
 
+Status ApiBase::RequireMeta(const Caller& caller, Privilege privilege,
+                            std::string_view denied) const {
+  LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, privilege));
+  if (!may) {
+    return PermissionDenied("{}", denied);
+  }
+  return {};
+}
+
 Status ApiBase::RequireAdmin(const Caller& caller, std::string_view what) const {
   if (!caller.is_admin) {
     return PermissionDenied("Only a metastore admin can {}", what);
@@ -130,8 +139,8 @@ Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
     return tl::unexpected<Error>(schema.error());
   }
   ctx.schema = std::move(*schema);
-  ctx.owner_in_chain = caller.is_admin || Owns(caller, ctx.catalog.owner) ||
-                       Owns(caller, ctx.schema.owner);
+  ctx.owner_in_chain =
+      caller.is_admin || Owns(caller, ctx.catalog.owner) || Owns(caller, ctx.schema.owner);
   if (!ctx.owner_in_chain) {
     LS_ASSIGN_OR_RETURN(bool use,
                         catalog_->HasPrivilege(caller.name, SecurableType::kSchema,
@@ -194,10 +203,11 @@ Result<catalog::RecipientInfo> ApiBase::VisibleRecipient(const Caller& caller,
   return *recipient;
 }
 
-Status ApiBase::RequireRecipientOwner(const Caller& caller, const catalog::RecipientInfo& r,
-                                      std::string_view what) const {
-  if (!caller.is_admin && !Owns(caller, r.owner)) {
-    return PermissionDenied("Only the owner of recipient '{}' or a metastore admin can {}", r.name,
+Status ApiBase::RequireOwnerOrAdmin(const Caller& caller, std::string_view owner,
+                                    std::string_view kind, std::string_view name,
+                                    std::string_view what) const {
+  if (!caller.is_admin && !Owns(caller, owner)) {
+    return PermissionDenied("Only the owner of {} '{}' or a metastore admin can {}", kind, name,
                             what);
   }
   return {};
@@ -217,6 +227,14 @@ Result<std::string> ApiBase::OwnerFor(const Caller& caller,
   }
   LS_RETURN_IF_ERROR(CheckPrincipalExists(*owner));
   return *owner;
+}
+
+Status ApiBase::CheckNewOwner(http::Request& request, const std::optional<std::string>& owner) {
+  if (!owner) {
+    return {};
+  }
+  Param(request, "owner", *owner);
+  return CheckPrincipalExists(*owner);
 }
 
 Status ApiBase::CheckPrincipalExists(const std::string& name) {

@@ -106,6 +106,24 @@ inline void Param(http::Request& request, const std::string& key, std::string va
   request.audit()->params[key] = std::move(value);
 }
 
+/// The path parameter `key` (its route's pattern holds it), noted for the audit trail as
+/// `audit_key` (default: `key`).
+inline const std::string& NotedPathParam(http::Request& request, std::string_view key,
+                                         std::string_view audit_key = {}) {
+  const std::string& value = *request.PathParam(key);
+  Param(request, std::string(audit_key.empty() ? key : audit_key), value);
+  return value;
+}
+
+/// Read the `new_name`, `owner` and `comment` of an update body (in that order) into `update`.
+template <typename Update>
+Status ReadNameOwnerComment(const Json& body, Update& update) {
+  LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+  LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
+  LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+  return {};
+}
+
 /// Names compare ignoring ASCII case, as Unity Catalog does.
 inline bool SameName(std::string_view a, std::string_view b) { return ToLower(a) == ToLower(b); }
 
@@ -194,6 +212,9 @@ class ApiBase {
   /// Whether the caller holds `privilege` on the metastore (admins hold all).
   Result<bool> HasMeta(const Caller& caller, catalog::Privilege privilege) const;
   Status RequireAdmin(const Caller& caller, std::string_view what) const;
+  /// kPermissionDenied with `denied` unless the caller holds `privilege` on the metastore.
+  Status RequireMeta(const Caller& caller, catalog::Privilege privilege,
+                     std::string_view denied) const;
 
   Result<catalog::CatalogInfo> VisibleCatalog(const Caller& caller, std::string_view name);
 
@@ -216,13 +237,21 @@ class ApiBase {
   Result<catalog::RecipientInfo> VisibleRecipient(const Caller& caller, std::string_view name);
   /// kPermissionDenied unless the caller owns `r` or is an admin (`what`: "delete it", ...).
   Status RequireRecipientOwner(const Caller& caller, const catalog::RecipientInfo& r,
-                               std::string_view what) const;
+                               std::string_view what) const {
+    return RequireOwnerOrAdmin(caller, r.owner, "recipient", r.name, what);
+  }
+  /// kPermissionDenied unless the caller owns the object (`kind` `name`, owned by `owner`) or is
+  /// an admin: "Only the owner of <kind> '<name>' or a metastore admin can <what>".
+  Status RequireOwnerOrAdmin(const Caller& caller, std::string_view owner, std::string_view kind,
+                             std::string_view name, std::string_view what) const;
 
   /// The owner to store for a new object: the caller, one of its groups, or (admins only) an
   /// existing principal or group.
   Result<std::string> OwnerFor(const Caller& caller, const std::optional<std::string>& owner);
   /// kInvalidArgument when `name` is neither a principal nor a group of this metastore.
   Status CheckPrincipalExists(const std::string& name);
+  /// When an update sets `owner`: note it for the audit trail and check that it exists.
+  Status CheckNewOwner(http::Request& request, const std::optional<std::string>& owner);
 
   // ---- Grants (the share's own route and the generic permissions route change them) ----
 

@@ -33,10 +33,8 @@ class CatalogsApi final : public ApiBase {
     Param(request, "name", info.name);
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, Privilege::kCreateCatalog));
-    if (!may) {
-      return PermissionDenied("Creating a catalog needs CREATE_CATALOG on the metastore");
-    }
+    LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateCatalog,
+                                   "Creating a catalog needs CREATE_CATALOG on the metastore"));
     LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
     info.comment = comment.value_or("");
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo out, catalog_->CreateCatalog(info));
@@ -59,29 +57,19 @@ class CatalogsApi final : public ApiBase {
   }
 
   Result<http::Response> GetCatalog(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
     return JsonReply(CatalogJson(info));
   }
 
   Result<http::Response> UpdateCatalog(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ObjectUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
-    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
-    if (!caller.is_admin && !Owns(caller, info.owner)) {
-      return PermissionDenied("Only the owner of catalog '{}' or a metastore admin can change it",
-                              info.name);
-    }
-    if (update.owner) {
-      Param(request, "owner", *update.owner);
-      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
-    }
+    LS_RETURN_IF_ERROR(RequireOwnerOrAdmin(caller, info.owner, "catalog", info.name, "change it"));
+    LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     if (update.new_name) {
       Param(request, "new_name", *update.new_name);
     }
@@ -93,14 +81,10 @@ class CatalogsApi final : public ApiBase {
   }
 
   Result<http::Response> DeleteCatalog(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(std::optional<bool> force, QueryBool(request, "force"));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
-    if (!caller.is_admin && !Owns(caller, info.owner)) {
-      return PermissionDenied("Only the owner of catalog '{}' or a metastore admin can delete it",
-                              info.name);
-    }
+    LS_RETURN_IF_ERROR(RequireOwnerOrAdmin(caller, info.owner, "catalog", info.name, "delete it"));
     LS_RETURN_IF_ERROR(catalog_->DeleteCatalog(info.name, force.value_or(false)));
     AccessChanged("");
     return JsonReply(Json::object());

@@ -94,12 +94,9 @@ class ExternalLocationsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
     LS_ASSIGN_OR_RETURN(auto read_only, OptBool(body, "read_only"));
-    LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, Privilege::kCreateExternalLocation));
-    if (!may) {
-      return PermissionDenied(
-          "Creating external locations needs CREATE_EXTERNAL_LOCATION on the metastore; ask a "
-          "metastore admin");
-    }
+    LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateExternalLocation,
+                                   "Creating external locations needs CREATE_EXTERNAL_LOCATION on "
+                                   "the metastore; ask a metastore admin"));
     info.credential_name = credential.value_or("");
     Param(request, "credential_name", info.credential_name);
     LS_RETURN_IF_ERROR(CheckMayUseCredential(caller, info.credential_name));
@@ -121,15 +118,13 @@ class ExternalLocationsApi final : public ApiBase {
   }
 
   Result<http::Response> Get(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, Visible(caller, name));
     return JsonReply(ExternalLocationJson(l));
   }
 
   Result<http::Response> Update(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ExternalLocationUpdate update;
     LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
@@ -142,20 +137,15 @@ class ExternalLocationsApi final : public ApiBase {
     update.force = force.value_or(false);
     update.updated_by = caller.name;
     LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, Visible(caller, name));
-    if (!caller.is_admin && !Owns(caller, l.owner)) {
-      return PermissionDenied(
-          "Only the owner of external location '{}' or a metastore admin can change it", l.name);
-    }
+    LS_RETURN_IF_ERROR(
+        RequireOwnerOrAdmin(caller, l.owner, "external location", l.name, "change it"));
     if (update.url) {
       Param(request, "url", *update.url);
     }
     if (update.new_name) {
       Param(request, "new_name", *update.new_name);
     }
-    if (update.owner) {
-      Param(request, "owner", *update.owner);
-      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
-    }
+    LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     if (update.credential_name) {
       Param(request, "credential_name", *update.credential_name);
       LS_RETURN_IF_ERROR(CheckMayUseCredential(caller, *update.credential_name));
@@ -169,14 +159,11 @@ class ExternalLocationsApi final : public ApiBase {
   }
 
   Result<http::Response> Delete(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(std::optional<bool> force, QueryBool(request, "force"));
     LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, Visible(caller, name));
-    if (!caller.is_admin && !Owns(caller, l.owner)) {
-      return PermissionDenied(
-          "Only the owner of external location '{}' or a metastore admin can delete it", l.name);
-    }
+    LS_RETURN_IF_ERROR(
+        RequireOwnerOrAdmin(caller, l.owner, "external location", l.name, "delete it"));
     LS_RETURN_IF_ERROR(catalog_->DeleteExternalLocation(l.name, force.value_or(false)));
     AccessChanged("");
     return JsonReply(Json::object());

@@ -50,8 +50,7 @@ class FederationPoliciesApi final : public ApiBase {
 
   void AddRoutes(RouteList& routes) override {
     const std::string base = DataSharingPath("/recipients/{name}/federation-policies");
-    routes.Add("POST", base, "createFederationPolicy", this,
-               &FederationPoliciesApi::CreatePolicy);
+    routes.Add("POST", base, "createFederationPolicy", this, &FederationPoliciesApi::CreatePolicy);
     routes.Add("GET", base, "listFederationPolicies", this, &FederationPoliciesApi::ListPolicies);
     routes.Add("GET", base + "/{policy}", "getFederationPolicy", this,
                &FederationPoliciesApi::GetPolicy);
@@ -64,8 +63,7 @@ class FederationPoliciesApi final : public ApiBase {
  private:
   /// The OIDC_FEDERATION recipient of the path, visible to the caller.
   Result<catalog::RecipientInfo> OidcRecipient(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "recipient_name", name);
+    const std::string& name = NotedPathParam(request, "name", "recipient_name");
     request.audit()->recipient = name;
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, VisibleRecipient(caller, name));
     request.audit()->recipient = r.name;
@@ -144,8 +142,7 @@ class FederationPoliciesApi final : public ApiBase {
 
   Result<catalog::FederationPolicy> PolicyFromPath(http::Request& request,
                                                    const catalog::RecipientInfo& r) {
-    const std::string& name = *request.PathParam("policy");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "policy", "name");
     return catalog_->GetFederationPolicy(r.name, name);
   }
 
@@ -198,9 +195,9 @@ class FederationPoliciesApi final : public ApiBase {
         return auth::FetchIdpDocument(url, fetch);
       };
     }
-    LS_ASSIGN_OR_RETURN(std::string token_endpoint,
-                        auth::DiscoverIdpUrl(policy.issuer, "token_endpoint", fetcher,
-                                             options_.idp_fetch));
+    LS_ASSIGN_OR_RETURN(
+        std::string token_endpoint,
+        auth::DiscoverIdpUrl(policy.issuer, "token_endpoint", fetcher, options_.idp_fetch));
     Json out{{"shareCredentialsVersion", 2},
              {"type", "oauth_client_credentials"},
              {"endpoint", BaseUrl(request) + options_.sharing_endpoint},

@@ -40,8 +40,7 @@ class GroupsApi final : public ApiBase {
     routes.Add("GET", LakesharePath("/groups"), "listGroups", this, &GroupsApi::List);
     routes.Add("GET", LakesharePath("/groups/{name}"), "getGroup", this, &GroupsApi::Get);
     routes.Add("PATCH", LakesharePath("/groups/{name}"), "updateGroup", this, &GroupsApi::Update);
-    routes.Add("DELETE", LakesharePath("/groups/{name}"), "deleteGroup", this,
-               &GroupsApi::Delete);
+    routes.Add("DELETE", LakesharePath("/groups/{name}"), "deleteGroup", this, &GroupsApi::Delete);
   }
 
  private:
@@ -90,15 +89,13 @@ class GroupsApi final : public ApiBase {
   }
 
   Result<http::Response> Get(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(catalog::GroupInfo g, Visible(caller, name));
     return JsonReply(GroupJson(g));
   }
 
   Result<http::Response> Update(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::GroupUpdate update;
     LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
@@ -121,8 +118,7 @@ class GroupsApi final : public ApiBase {
   }
 
   Result<http::Response> Delete(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(catalog::GroupInfo g, Visible(caller, name));
     LS_RETURN_IF_ERROR(RequireAdmin(caller, "delete groups"));
     LS_RETURN_IF_ERROR(catalog_->DeleteGroup(g.name));

@@ -34,8 +34,7 @@ class OAuthClientsApi final : public ApiBase {
 
  private:
   Result<catalog::RecipientInfo> ClientRecipient(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "recipient_name", name);
+    const std::string& name = NotedPathParam(request, "name", "recipient_name");
     request.audit()->recipient = name;
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, VisibleRecipient(caller, name));
     request.audit()->recipient = r.name;
@@ -113,8 +112,7 @@ class OAuthClientsApi final : public ApiBase {
     if (!text.empty()) {
       jwks = Json::parse(text, nullptr, /*allow_exceptions=*/false);
       if (jwks.is_discarded()) {
-        return Errorf(ErrorCode::kInternal, "The stored client keys of '{}' are not JSON",
-                      r.name);
+        return Errorf(ErrorCode::kInternal, "The stored client keys of '{}' are not JSON", r.name);
       }
     }
     return JsonReply(Json{{"recipient_name", r.name}, {"jwks", std::move(jwks)}});

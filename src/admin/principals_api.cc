@@ -108,16 +108,14 @@ class PrincipalsApi final : public ApiBase {
   }
 
   Result<http::Response> GetPrincipal(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, name));
     LS_ASSIGN_OR_RETURN(catalog::Principal p, catalog_->GetPrincipal(name));
     return JsonReply(PrincipalJson(p));
   }
 
   Result<http::Response> UpdatePrincipal(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::PrincipalUpdate update;
     LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
@@ -145,8 +143,7 @@ class PrincipalsApi final : public ApiBase {
   }
 
   Result<http::Response> DeletePrincipal(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_RETURN_IF_ERROR(RequireAdmin(caller, "delete principals"));
     LS_ASSIGN_OR_RETURN(catalog::Principal p, catalog_->GetPrincipal(name));
     if (p.is_admin) {
@@ -160,8 +157,7 @@ class PrincipalsApi final : public ApiBase {
   }
 
   Result<http::Response> CreatePrincipalToken(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     LS_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, name));
     LS_ASSIGN_OR_RETURN(Json out, MintPrincipalToken(name, body, "comment", "lifetime_seconds"));
@@ -171,8 +167,7 @@ class PrincipalsApi final : public ApiBase {
   }
 
   Result<http::Response> ListPrincipalTokens(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, name));
     LS_ASSIGN_OR_RETURN(auto tokens, catalog_->ListPrincipalTokens(name));
     Json items = Json::array();

@@ -199,12 +199,9 @@ class RecipientsApi final : public ApiBase {
           "support; create a TOKEN recipient");
     }
     LS_ASSIGN_OR_RETURN(RecipientFields fields, ParseRecipientFields(body, request));
-    LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, Privilege::kCreateRecipient));
-    if (!may) {
-      return PermissionDenied(
-          "Creating a recipient needs CREATE_RECIPIENT on the metastore; ask "
-          "a metastore admin to grant it");
-    }
+    LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateRecipient,
+                                   "Creating a recipient needs CREATE_RECIPIENT on the metastore; "
+                                   "ask a metastore admin to grant it"));
     LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
     info.comment = comment.value_or("");
     info.ip_access_list = fields.ip_access_list.value_or(std::vector<std::string>{});
@@ -259,8 +256,7 @@ class RecipientsApi final : public ApiBase {
   }
 
   Result<catalog::RecipientInfo> RecipientFromPath(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     request.audit()->recipient = name;
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, VisibleRecipient(caller, name));
     request.audit()->recipient = r.name;
@@ -277,15 +273,10 @@ class RecipientsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, RecipientFromPath(request, caller));
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::RecipientUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
-    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
     LS_ASSIGN_OR_RETURN(RecipientFields fields, ParseRecipientFields(body, request));
     LS_RETURN_IF_ERROR(RequireRecipientOwner(caller, r, "change it"));
-    if (update.owner) {
-      Param(request, "owner", *update.owner);
-      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
-    }
+    LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     if (update.new_name) {
       Param(request, "new_name", *update.new_name);
     }

@@ -36,12 +36,8 @@ class SchemasApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo cat, VisibleCatalog(caller, info.catalog_name));
-    if (!caller.is_admin && !Owns(caller, cat.owner)) {
-      return PermissionDenied(
-          "Only the owner of catalog '{}' or a metastore admin can create "
-          "schemas in it",
-          cat.name);
-    }
+    LS_RETURN_IF_ERROR(
+        RequireOwnerOrAdmin(caller, cat.owner, "catalog", cat.name, "create schemas in it"));
     LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
     info.comment = comment.value_or("");
     LS_ASSIGN_OR_RETURN(catalog::SchemaInfo out, catalog_->CreateSchema(info));
@@ -72,8 +68,7 @@ class SchemasApi final : public ApiBase {
   }
 
   Result<SchemaCtx> SchemaFromPath(http::Request& request, const Caller& caller) {
-    const std::string& full = *request.PathParam("full_name");
-    Param(request, "full_name", full);
+    const std::string& full = NotedPathParam(request, "full_name");
     LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("schema", full, 2));
     return VisibleSchema(caller, parts[0], parts[1]);
   }
@@ -87,19 +82,14 @@ class SchemasApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(SchemaCtx ctx, SchemaFromPath(request, caller));
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ObjectUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
-    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
     if (!ctx.owner_in_chain) {
       return PermissionDenied(
           "Only the owner of schema '{}' (or of its catalog) or a metastore "
           "admin can change it",
           ctx.schema.full_name());
     }
-    if (update.owner) {
-      Param(request, "owner", *update.owner);
-      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
-    }
+    LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     LS_ASSIGN_OR_RETURN(catalog::SchemaInfo out,
                         catalog_->UpdateSchema(ctx.catalog.name, ctx.schema.name, update));
     if (update.new_name) {

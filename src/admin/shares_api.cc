@@ -37,12 +37,9 @@ class SharesApi final : public ApiBase {
     Param(request, "name", info.name);
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, Privilege::kCreateShare));
-    if (!may) {
-      return PermissionDenied(
-          "Creating a share needs CREATE_SHARE on the metastore; ask a "
-          "metastore admin to grant it");
-    }
+    LS_RETURN_IF_ERROR(RequireMeta(
+        caller, Privilege::kCreateShare,
+        "Creating a share needs CREATE_SHARE on the metastore; ask a metastore admin to grant it"));
     LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
     info.comment = comment.value_or("");
     info.created_by = caller.name;
@@ -63,8 +60,7 @@ class SharesApi final : public ApiBase {
   }
 
   Result<http::Response> GetShare(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(std::optional<bool> include, QueryBool(request, "include_shared_data"));
     if (include) {
       Param(request, "include_shared_data", *include ? "true" : "false");
@@ -98,13 +94,10 @@ class SharesApi final : public ApiBase {
   }
 
   Result<http::Response> UpdateShare(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ObjectUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
-    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
     LS_ASSIGN_OR_RETURN(const Json* updates, OptArray(body, "updates", kMaxUpdates));
     if (updates != nullptr) {
       Param(request, "updates", updates->dump(-1, ' ', false, Json::error_handler_t::replace));
@@ -264,21 +257,16 @@ class SharesApi final : public ApiBase {
   }
 
   Result<http::Response> DeleteShare(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, false));
-    if (!caller.is_admin && !Owns(caller, share.owner)) {
-      return PermissionDenied("Only the owner of share '{}' or a metastore admin can delete it",
-                              share.name);
-    }
+    LS_RETURN_IF_ERROR(RequireOwnerOrAdmin(caller, share.owner, "share", share.name, "delete it"));
     LS_RETURN_IF_ERROR(catalog_->DeleteShare(share.name));
     AccessChanged("");
     return JsonReply(Json::object());
   }
 
   Result<http::Response> GetSharePermissions(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, false));
     LS_ASSIGN_OR_RETURN(auto assignments,
@@ -292,8 +280,7 @@ class SharesApi final : public ApiBase {
   }
 
   Result<http::Response> UpdateSharePermissions(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     LS_ASSIGN_OR_RETURN(Json out, ChangeSharePermissions(request, caller, name, body));
     return JsonReply(out);

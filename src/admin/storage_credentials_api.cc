@@ -100,12 +100,9 @@ class StorageCredentialsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
     LS_ASSIGN_OR_RETURN(auto read_only, OptBool(body, "read_only"));
     LS_ASSIGN_OR_RETURN(auto aws, ParseAws(body, /*required=*/true));
-    LS_ASSIGN_OR_RETURN(bool may, HasMeta(caller, Privilege::kCreateStorageCredential));
-    if (!may) {
-      return PermissionDenied(
-          "Creating storage credentials needs CREATE_STORAGE_CREDENTIAL on the metastore; ask "
-          "a metastore admin");
-    }
+    LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateStorageCredential,
+                                   "Creating storage credentials needs CREATE_STORAGE_CREDENTIAL "
+                                   "on the metastore; ask a metastore admin"));
     info.set_aws(*aws);
     Param(request, "kind", info.kind);
     LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
@@ -129,20 +126,16 @@ class StorageCredentialsApi final : public ApiBase {
   }
 
   Result<http::Response> Get(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, Visible(caller, name));
     return JsonReply(StorageCredentialJson(c));
   }
 
   Result<http::Response> Update(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::StorageCredentialUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
-    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
     LS_ASSIGN_OR_RETURN(update.read_only, OptBool(body, "read_only"));
     LS_ASSIGN_OR_RETURN(update.aws, ParseAws(body, /*required=*/false));
     update.updated_by = caller.name;
@@ -150,10 +143,7 @@ class StorageCredentialsApi final : public ApiBase {
     if (update.new_name) {
       Param(request, "new_name", *update.new_name);
     }
-    if (update.owner) {
-      Param(request, "owner", *update.owner);
-      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
-    }
+    LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     if (update.aws) {
       Param(request, "kind", update.aws->kind);
     }
@@ -166,8 +156,7 @@ class StorageCredentialsApi final : public ApiBase {
   }
 
   Result<http::Response> Delete(http::Request& request, const Caller& caller) {
-    const std::string& name = *request.PathParam("name");
-    Param(request, "name", name);
+    const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, Visible(caller, name));
     LS_RETURN_IF_ERROR(catalog_->DeleteStorageCredential(c.name));
     return JsonReply(Json::object());

@@ -46,10 +46,9 @@ class TablesApi final : public ApiBase {
     if (caller.is_admin || Owns(caller, found->owner)) {
       return {};
     }
-    LS_ASSIGN_OR_RETURN(bool may, catalog_->HasPrivilege(caller.name,
-                                                         SecurableType::kExternalLocation,
-                                                         found->name,
-                                                         Privilege::kCreateExternalTable));
+    LS_ASSIGN_OR_RETURN(
+        bool may, catalog_->HasPrivilege(caller.name, SecurableType::kExternalLocation, found->name,
+                                         Privilege::kCreateExternalTable));
     if (may) {
       return {};
     }
@@ -61,7 +60,6 @@ class TablesApi final : public ApiBase {
   }
 
  public:
-
   void AddRoutes(RouteList& routes) override {
     routes.Add("POST", UcPath("/tables"), "createTable", this, &TablesApi::CreateTable);
     routes.Add("GET", UcPath("/tables"), "listTables", this, &TablesApi::ListTables);
@@ -145,8 +143,7 @@ class TablesApi final : public ApiBase {
   }
 
   Result<TableCtx> TableFromPath(http::Request& request, const Caller& caller) {
-    const std::string& full = *request.PathParam("full_name");
-    Param(request, "full_name", full);
+    const std::string& full = NotedPathParam(request, "full_name");
     return VisibleTable(caller, full);
   }
 
@@ -159,9 +156,7 @@ class TablesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(TableCtx ctx, TableFromPath(request, caller));
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::TableUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
-    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
     LS_ASSIGN_OR_RETURN(update.storage_location, OptString(body, "storage_location"));
     if (!ctx.owner_in_chain) {
       return PermissionDenied(
@@ -173,10 +168,7 @@ class TablesApi final : public ApiBase {
       Param(request, "storage_location", *update.storage_location);
       LS_RETURN_IF_ERROR(CheckMayRegisterAt(caller, *update.storage_location));
     }
-    if (update.owner) {
-      Param(request, "owner", *update.owner);
-      LS_RETURN_IF_ERROR(CheckPrincipalExists(*update.owner));
-    }
+    LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     if (update.new_name) {
       Param(request, "new_name", *update.new_name);
     }
