@@ -2,6 +2,7 @@
 //   listing_endpoints.cc   shares, share, schemas, tables, all-tables
 //   metadata_endpoints.cc  table version (GET and the legacy HEAD), metadata
 //   query_endpoint.cc      /query: snapshots, time travel, pages, refresh tokens (QueryStream)
+//   async_query_endpoint.cc  .../queries/{queryId}: polls of asynchronous queries
 //   changes_endpoint.cc    /changes, and the change-feed stream streaming /query shares
 //   files_endpoint.cc      /files and /materialized: self-signed local files
 // Each handler reads the request (its identity set by the route group's authenticator) and answers
@@ -12,12 +13,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "delta/snapshot.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "sharing/capabilities.h"
+#include "sharing/query_request.h"
 #include "sharing/file_rewrites_internal.h"
 #include "sharing/service_core_internal.h"
 
@@ -36,9 +39,55 @@ Result<http::Response> TableMetadata(const ServiceCore& core, http::Request& req
 
 Result<http::Response> QueryTable(const ServiceCore& core, http::Request& request);
 Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request& request);
+Result<http::Response> QueryInfo(const ServiceCore& core, http::Request& request);
 
 Result<http::Response> ServeFile(const ServiceCore& core, http::Request& request);
 Result<http::Response> ServeMaterializedFile(const ServiceCore& core, http::Request& request);
+
+/// The snapshot a /query answers from: a page token or refresh token pins one; else version,
+/// timestamp or the latest. `after`: the page token's resume key.
+struct PinnedSnapshot {
+  SnapshotPtr snapshot;
+  bool time_travel = false;
+  std::string after;
+};
+/// `binding`: of the query's page tokens; `refresh_binding`: of its refresh tokens.
+Result<PinnedSnapshot> PinSnapshot(const ServiceCore& core, const TableContext& ctx,
+                                   const QueryRequest& q, const SnapshotPtr& latest,
+                                   const std::string& binding, const std::string& refresh_binding,
+                                   int64_t now);
+
+/// What a snapshot /query answers when files still need rewriting after the server's wait:
+/// kBusy a 503 to retry (clients that did not ask for asyncquery), kSubmit a pending queryStatus
+/// with a new queryId, kPoll (a poll of that id) a pending queryStatus, or a failed one when
+/// the rewrite failed.
+enum class PendingMode { kBusy, kSubmit, kPoll };
+
+/// A snapshot /query with its snapshot pinned and its format chosen.
+struct SnapshotQuery {
+  QueryRequest q;  // hints, limit, maxFiles, pageToken, refresh token fields
+  SnapshotPtr snapshot;
+  bool time_travel = false;  // lines carry the snapshot's version and timestamp
+  std::string after;         // the page token's resume key
+  ResponseFormat format = ResponseFormat::kParquet;
+  std::optional<ResponseFormat> fileidhash;
+  PendingMode pending = PendingMode::kBusy;
+  std::string query_id;  // kPoll: the id polled
+};
+
+/// The files of a snapshot /query (query_endpoint.cc): the answer to /query and to a finished
+/// asynchronous query's polls alike.
+Result<http::Response> AnswerSnapshotQuery(const ServiceCore& core, http::Request& request,
+                                           const TableRequest& t, SnapshotQuery sq);
+
+/// The queryId of a submission that goes asynchronous (async_query_endpoint.cc).
+std::string SubmittedQueryId(const ServiceCore& core, const TableContext& ctx,
+                             const SnapshotQuery& sq);
+
+/// One queryStatus line (`status` "pending" or "failed", with `message` when failed), with the
+/// data headers and asyncquery=true echoed.
+http::Response QueryStatusResponse(http::Request& request, const SnapshotQuery& sq,
+                                   std::string_view status, std::string_view message);
 
 /// A range of commits to stream from the change feed, and where a page token resumes it.
 struct ChangeRange {

@@ -1,6 +1,7 @@
 #include <memory>
 #include <string>
 
+#include "sharing/digests.h"
 #include "sharing/protocol_audit_internal.h"
 
 namespace lakeshare::sharing {
@@ -52,6 +53,12 @@ void NoteRequest(http::Request& request) {
       if (name == "table") notes->params["table_id"] = value;
       continue;
     }
+    if (name == "queryId") {
+      // An asynchronous query's id is long and holds its hints: a digest correlates the submit
+      // (whose result records the same digest) with its polls.
+      notes->params["queryId"] = ShortDigest(value);
+      continue;
+    }
     notes->params[name == "table" ? "name" : name] = value;
   }
   if (file) return;  // the query carries the URL signature
@@ -78,6 +85,7 @@ void NoteQueryRequest(http::AuditNotes& notes, const QueryRequest& q) {
   if (q.include_refresh_token) notes.params["includeRefreshToken"] = "true";
   if (q.refresh_token) notes.params["refreshToken"] = "true";
   if (q.include_historical_metadata) notes.params["includeHistoricalMetadata"] = "true";
+  if (q.idempotency_key) notes.params["idempotencyKey"] = "true";
 }
 
 }  // namespace lakeshare::sharing

@@ -157,13 +157,7 @@ class QueryStream {
   FileStamp stamp_;
 };
 
-// The snapshot a /query answers from: a page token or refresh token pins one; else version,
-// timestamp or the latest. `after`: the page token's resume key.
-struct PinnedSnapshot {
-  SnapshotPtr snapshot;
-  bool time_travel = false;
-  std::string after;
-};
+}  // namespace
 
 Result<PinnedSnapshot> PinSnapshot(const ServiceCore& core, const TableContext& ctx,
                                    const QueryRequest& q, const SnapshotPtr& latest,
@@ -195,14 +189,16 @@ Result<PinnedSnapshot> PinSnapshot(const ServiceCore& core, const TableContext& 
   return pin;
 }
 
+namespace {
+
 // Rewrite, before the response starts, the files a /query of `s` will announce that need it: on
 // both cores, and so that the stream never waits in the middle. The request waits at most the
-// server's materialize_wait; when files are still being rewritten then, the answer is a 503 with
-// Retry-After and how many files are ready (the work goes on; the retry finds them cached). Never
-// a partial listing. Returns the 503 response, or nullopt when every file is ready.
-Result<std::optional<http::Response>> PrepareRewrites(const FileRewrites& rewrites,
-                                                      const delta::Snapshot& s,
-                                                      const FilterSpec& spec) {
+// server's materialize_wait; the work goes on after it (a retry or a poll finds it cached).
+// Never a partial listing: the caller answers with every file or none (BusyResponse, or a
+// pending asynchronous query).
+Result<materialize::PrepareOutcome> PrepareRewrites(const FileRewrites& rewrites,
+                                                    const delta::Snapshot& s,
+                                                    const FilterSpec& spec) {
   Filters filters(spec, s.metadata(), s.features());
   std::vector<materialize::FileRequest> requests;
   s.files().ForEach([&](const delta::AddFile& f) {
@@ -213,16 +209,21 @@ Result<std::optional<http::Response>> PrepareRewrites(const FileRewrites& rewrit
     }
     return true;
   });
-  if (requests.empty()) return std::optional<http::Response>();
-  LS_ASSIGN_OR_RETURN(materialize::PrepareOutcome outcome, rewrites.Prepare(std::move(requests)));
-  if (outcome.pending == 0) return std::optional<http::Response>();
+  if (requests.empty()) return materialize::PrepareOutcome{};
+  return rewrites.Prepare(std::move(requests));
+}
+
+// The answer to a client that did not ask for an asynchronous query while files are still being
+// rewritten: a 503 with Retry-After and how many files are ready.
+http::Response BusyResponse(const materialize::PrepareOutcome& outcome) {
   http::Response r = http::StatusErrorResponse(
       503, http::ProtocolErrorCodeFor(ErrorCode::kUnavailable),
       fmt::format("This table's files are being prepared for your client ({} of {} ready); "
-                  "retry in a few seconds",
+                  "retry in a few seconds, or send 'asyncquery=true' in the "
+                  "delta-sharing-capabilities header to get a queryId to poll",
                   outcome.files - outcome.pending, outcome.files));
   r.SetHeader("Retry-After", "5");
-  return std::optional<http::Response>(std::move(r));
+  return r;
 }
 
 // /query with startingVersion: the data actions of each commit from there on (add and remove
@@ -267,62 +268,97 @@ Result<http::Response> QueryFromVersion(const ServiceCore& core, http::Request& 
 
 }  // namespace
 
-Result<http::Response> QueryTable(const ServiceCore& core, http::Request& request) {
-  LS_ASSIGN_OR_RETURN(TableRequest t, core.ResolveTableRequest(request));
+Result<http::Response> AnswerSnapshotQuery(const ServiceCore& core, http::Request& request,
+                                           const TableRequest& t, SnapshotQuery sq) {
   const TableContext& ctx = t.ctx;
-  LS_ASSIGN_OR_RETURN(QueryRequest q, ParseQueryRequest(request.body()));
-  std::shared_ptr<http::AuditNotes> audit = request.audit();
-  NoteQueryRequest(*audit, q);
-  audit->served_action = "deltaSharingQueriedTable";
-  if (q.version) LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'version'"));
-  if (q.timestamp_ms) LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'timestamp'"));
-  if (q.starting_version) {
-    LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'startingVersion'"));
-    return QueryFromVersion(core, request, t, q);
-  }
-  LS_ASSIGN_OR_RETURN(SnapshotPtr latest, core.Latest(ctx));
+  const QueryRequest& q = sq.q;
+  const delta::Snapshot& s = *sq.snapshot;
   QueryStream::Params p;
   p.now = core.NowMs();
   p.binding = ServiceCore::Binding(ctx, q.Canonical());
-  const std::string refresh_binding = ServiceCore::Binding(ctx, "refresh");
-  LS_ASSIGN_OR_RETURN(PinnedSnapshot pin,
-                      PinSnapshot(core, ctx, q, latest, p.binding, refresh_binding, p.now));
-  const delta::Snapshot& s = *pin.snapshot;
-  LS_ASSIGN_OR_RETURN(p.format, ChooseFormat(t.caps, ctx.table, s.features(),
-                                             delta::HasDeletionVectors(s.files()),
-                                             core.options.materializer != nullptr));
-  p.id_scheme = t.fileidhash.value_or(p.format);
+  p.format = sq.format;
+  p.id_scheme = sq.fileidhash.value_or(p.format);
   LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, s, &q));
   LS_ASSIGN_OR_RETURN(p.rewrites, FileRewrites::For(core, ctx, s, p.format));
   if (p.rewrites) {
-    LS_ASSIGN_OR_RETURN(std::optional<http::Response> busy,
-                        PrepareRewrites(*p.rewrites, s, p.filters));
-    if (busy) return std::move(*busy);
+    auto outcome = PrepareRewrites(*p.rewrites, s, p.filters);
+    if (!outcome && sq.pending == PendingMode::kPoll &&
+        outcome.error().code != ErrorCode::kUnavailable) {
+      // The materialization failed (kUnavailable, a full cache, stays an HTTP 503 to retry).
+      return QueryStatusResponse(
+          request, sq, "failed",
+          fmt::format("Preparing this table's files for your client failed: {}",
+                      outcome.error().message));
+    }
+    if (!outcome) return tl::unexpected<Error>(outcome.error());
+    if (outcome->pending > 0) {
+      switch (sq.pending) {
+        case PendingMode::kBusy:
+          return BusyResponse(*outcome);
+        case PendingMode::kSubmit:
+          sq.query_id = SubmittedQueryId(core, ctx, sq);
+          [[fallthrough]];
+        case PendingMode::kPoll:
+          return QueryStatusResponse(request, sq, "pending", "");
+      }
+    }
   }
+  request.audit()->served_action = "deltaSharingQueriedTable";
   p.end_stream = t.caps.include_end_stream_action || q.max_files.has_value() ||
                  q.include_refresh_token || q.refresh_token.has_value();
   if (q.include_refresh_token || q.refresh_token) {
     p.refresh_token = EncodeRefreshToken(
-        core.signer,
-        RefreshToken{refresh_binding, s.version(), p.now + core.options.refresh_token_ttl_ms});
+        core.signer, RefreshToken{ServiceCore::Binding(ctx, "refresh"), s.version(),
+                                  p.now + core.options.refresh_token_ttl_ms});
   }
   if (q.max_files)
     p.max_files = std::min<int64_t>(*q.max_files, core.options.query_page_size_limit);
   AppendHead(p.head, p.format, s.protocol(), RewrittenMetadata(s.metadata(), ctx.table.view),
-             Extras(ctx, s, pin.time_travel ? std::optional<int64_t>(s.version()) : std::nullopt,
+             Extras(ctx, s, sq.time_travel ? std::optional<int64_t>(s.version()) : std::nullopt,
                     /*with_size=*/p.rewrites == nullptr));
-  p.time_travel = pin.time_travel;
-  p.after = std::move(pin.after);
-  p.snapshot = std::move(pin.snapshot);
+  p.time_travel = sq.time_travel;
+  p.after = std::move(sq.after);
+  p.snapshot = std::move(sq.snapshot);
   p.store = ctx.store;
   p.scope = core.Scope(request, ctx);
-  p.audit = std::move(audit);
+  p.audit = request.audit();
   p.partition_restricted = ctx.table.partition_restricted();
   const int64_t version = p.snapshot->version();
   const bool end_stream = p.end_stream;
   const ResponseFormat format = p.format;
   return NdjsonStreamResponse(std::make_shared<const QueryStream>(core, std::move(p)), version,
-                              format, end_stream, t.fileidhash);
+                              format, end_stream, sq.fileidhash);
+}
+
+Result<http::Response> QueryTable(const ServiceCore& core, http::Request& request) {
+  LS_ASSIGN_OR_RETURN(TableRequest t, core.ResolveTableRequest(request));
+  const TableContext& ctx = t.ctx;
+  LS_ASSIGN_OR_RETURN(QueryRequest q, ParseQueryRequest(request.body()));
+  NoteQueryRequest(*request.audit(), q);
+  if (q.version) LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'version'"));
+  if (q.timestamp_ms) LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'timestamp'"));
+  if (q.starting_version) {
+    LS_RETURN_IF_ERROR(ServiceCore::RequireHistory(ctx, "'startingVersion'"));
+    request.audit()->served_action = "deltaSharingQueriedTable";
+    return QueryFromVersion(core, request, t, q);
+  }
+  LS_ASSIGN_OR_RETURN(SnapshotPtr latest, core.Latest(ctx));
+  LS_ASSIGN_OR_RETURN(PinnedSnapshot pin,
+                      PinSnapshot(core, ctx, q, latest, ServiceCore::Binding(ctx, q.Canonical()),
+                                  ServiceCore::Binding(ctx, "refresh"), core.NowMs()));
+  SnapshotQuery sq;
+  LS_ASSIGN_OR_RETURN(sq.format, ChooseFormat(t.caps, ctx.table, pin.snapshot->features(),
+                                              delta::HasDeletionVectors(pin.snapshot->files()),
+                                              core.options.materializer != nullptr));
+  sq.fileidhash = t.fileidhash;
+  sq.snapshot = std::move(pin.snapshot);
+  sq.time_travel = pin.time_travel;
+  sq.after = std::move(pin.after);
+  // Asynchronous only for the first request of a snapshot query: a follow-up page continues a
+  // listing whose files were prepared for its first page.
+  sq.pending = t.caps.async_query && !q.page_token ? PendingMode::kSubmit : PendingMode::kBusy;
+  sq.q = std::move(q);
+  return AnswerSnapshotQuery(core, request, t, std::move(sq));
 }
 
 }  // namespace lakeshare::sharing

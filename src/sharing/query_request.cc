@@ -227,6 +227,11 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   LS_ASSIGN_OR_RETURN(auto key1, StringField(j, "idempotencyKey"));
   LS_ASSIGN_OR_RETURN(auto key2, StringField(j, "idempotency_key"));
   q.idempotency_key = key1 ? key1 : key2;
+  if (q.idempotency_key && q.idempotency_key->size() > kMaxIdempotencyKeyChars) {
+    return InvalidArgument("'idempotencyKey' is longer than {} characters; send a shorter key (a "
+                           "UUID, say)",
+                           kMaxIdempotencyKeyChars);
+  }
   if (q.page_token && q.page_token->empty()) q.page_token.reset();
 
   LS_RETURN_IF_ERROR(NonNegative(q.limit_hint, "limitHint"));
@@ -260,6 +265,27 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
         "'includeRefreshToken' and 'refreshToken' are not allowed together with 'pageToken'");
   }
   return q;
+}
+
+Result<QueryInfoRequest> ParseQueryInfoRequest(std::string_view body) {
+  // The same parser (and bounds) as /query; only the fields a poll may carry are accepted.
+  LS_ASSIGN_OR_RETURN(QueryRequest q, ParseQueryRequest(body));
+  if (!q.predicate_hints.empty() || q.json_predicate_hints || q.limit_hint || q.version ||
+      q.timestamp_ms || q.starting_version || q.ending_version || q.include_historical_metadata ||
+      q.include_historical_protocol || q.include_refresh_token || q.refresh_token ||
+      q.idempotency_key) {
+    return InvalidArgument(
+        "Get Query Info takes only 'maxFiles' and 'pageToken': the query's other parameters were "
+        "fixed when it was submitted");
+  }
+  QueryInfoRequest r;
+  r.max_files = q.max_files;
+  r.page_token = std::move(q.page_token);
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    LS_ASSIGN_OR_RETURN(r.query_id, StringField(j, "queryId"));
+  }
+  return r;
 }
 
 std::string ChangesRequest::Canonical() const {

@@ -40,12 +40,26 @@ struct QueryRequest {
   std::string Canonical() const;
 };
 
+/// Idempotency keys longer than this are refused (400).
+inline constexpr size_t kMaxIdempotencyKeyChars = 256;
+
 /// Parse a /query body. An empty body counts as {} (PROTOCOL.md: "An empty JSON object ({})
 /// should be provided when these two parameters are missing"). Rules checked here:
 /// "at most one of version, timestamp, startingVersion"; versions >= 0; maxFiles > 0;
 /// limitHint >= 0; endingVersion only with startingVersion and not below it; includeRefreshToken
 /// and refreshToken neither together, nor with a version parameter, nor with pageToken.
 Result<QueryRequest> ParseQueryRequest(std::string_view body);
+
+/// The body of Get Query Info (POST .../queries/{queryId}): {maxFiles?, pageToken?}, plus the
+/// `queryId` the Spark client repeats there (returned as `query_id`, for the caller to compare
+/// with the path). An empty body counts as {}. The query's other parameters were fixed when it
+/// was submitted: any of them here is a 400.
+struct QueryInfoRequest {
+  std::optional<int64_t> max_files;
+  std::optional<std::string> page_token;
+  std::optional<std::string> query_id;
+};
+Result<QueryInfoRequest> ParseQueryInfoRequest(std::string_view body);
 
 struct ChangesRequest {
   std::optional<int64_t> starting_version;

@@ -8,10 +8,17 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "auth/recipient_authenticator.h"
+#include "common/strings.h"
 #include "delta/table_writer.h"
 #include "http/router.h"
 #include "http/string_stream_writer.h"
@@ -73,18 +80,35 @@ class RecipientViewTest : public ::testing::Test {
     ASSERT_TRUE(cache);
     materialize::MaterializerOptions mo;
     mo.cache = std::shared_ptr<storage::ObjectStore>(std::move(*cache));
+    // Workers report each file built (or failed) before the request waiting for it learns of
+    // it: a closed gate keeps that work pending for as long as a test needs.
+    mo.on_event = [this](const materialize::MaterializeEvent&) {
+      std::unique_lock<std::mutex> lock(gate_mu_);
+      gate_cv_.wait(lock, [this] { return gate_open_; });
+    };
     auto m = materialize::Materializer::Create(std::move(mo));
     ASSERT_TRUE(m);
     SharingOptions options;
     options.public_url = "http://localhost";
+    options.signing_key = "recipient-view-test-signing-key-0123456789";
     options.materializer = std::shared_ptr<materialize::Materializer>(std::move(*m));
     auto service = SharingService::Create(provider_, auth_, options);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     ASSERT_TRUE(service_->RegisterRoutes(router_));
     router_.SetAuthenticator(service_->MakeAuthenticator());
+    // A second replica of the server (same metastore, key and cache) that does not wait for
+    // rewrites: its answers go pending at once.
+    options.materialize_wait = std::chrono::milliseconds(0);
+    auto fast = SharingService::Create(provider_, auth_, options);
+    ASSERT_TRUE(fast) << fast.error().message;
+    fast_service_ = std::move(*fast);
+    ASSERT_TRUE(fast_service_->RegisterRoutes(fast_router_));
+    fast_router_.SetAuthenticator(fast_service_->MakeAuthenticator());
   }
   void TearDown() override {
+    OpenGate();
+    fast_service_.reset();
     service_.reset();
     auth_.reset();
     provider_.reset();
@@ -177,7 +201,58 @@ class RecipientViewTest : public ::testing::Test {
     return a;
   }
 
+  void CloseGate() {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    gate_open_ = false;
+  }
+  void OpenGate() {
+    {
+      std::lock_guard<std::mutex> lock(gate_mu_);
+      gate_open_ = true;
+    }
+    gate_cv_.notify_all();
+  }
+
+  struct Reply {
+    int status = 0;
+    std::map<std::string, std::string> headers;  // lower-cased names
+    std::vector<nlohmann::json> lines;
+    std::string body;
+  };
+  Reply Call(http::Router& router, const std::string& auth, const std::string& path,
+             const std::string& body, const std::vector<std::pair<std::string, std::string>>&
+                                          headers = {}) {
+    std::vector<std::pair<std::string, std::string>> all = {{"Authorization", auth}};
+    all.insert(all.end(), headers.begin(), headers.end());
+    auto request = http::Request::Create(
+        "POST", "/delta-sharing/shares/partners/schemas/s/tables/events" + path, all, body,
+        "127.0.0.1");
+    EXPECT_TRUE(request);
+    http::Response response = router.Dispatch(*request);
+    Reply r;
+    r.status = response.status();
+    for (const auto& [name, value] : response.headers()) r.headers[ToLower(name)] = value;
+    r.body = response.body();
+    if (response.is_streaming()) {
+      http::StringStreamWriter w;
+      EXPECT_TRUE(response.TakeProducer()(w));
+      r.body = std::move(w.out);
+    }
+    size_t start = 0;
+    while (r.status == 200 && start < r.body.size()) {
+      size_t end = r.body.find('\n', start);
+      r.lines.push_back(nlohmann::json::parse(r.body.substr(start, end - start), nullptr, false));
+      start = end == std::string::npos ? r.body.size() : end + 1;
+    }
+    return r;
+  }
+
   fs::path dir_;
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
+  bool gate_open_ = true;
+  std::unique_ptr<SharingService> fast_service_;
+  http::Router fast_router_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::shared_ptr<MetastoreShareProvider> provider_;
   std::shared_ptr<auth::RecipientAuthenticator> auth_;
@@ -204,6 +279,124 @@ TEST_F(RecipientViewTest, EachRecipientReadsOnlyItsRowsAndTheListedColumns) {
   ASSERT_EQ(c.status, 200);
   EXPECT_EQ(c.rows, 0);
   EXPECT_EQ(c.files, 0);
+}
+
+// Asynchronous queries (PROTOCOL.md "asyncQuery", "Get Query Info"): a table whose files must be
+// rewritten for its recipients, asked with asyncquery=true.
+constexpr char kAsync[] = "asyncquery=true";
+
+TEST_F(RecipientViewTest, AnAsyncQueryGoesPendingThenAnyReplicaAnswersItsPolls) {
+  const std::string de = Recipient("acme-de", {{"country", "DE"}});
+  const std::string fr = Recipient("acme-fr", {{"country", "FR"}});
+  const std::vector<std::pair<std::string, std::string>> async = {
+      {"delta-sharing-capabilities", kAsync}};
+  CloseGate();
+  Reply submitted = Call(fast_router_, de, "/query", R"({"idempotencyKey":"k-1"})", async);
+  ASSERT_EQ(submitted.status, 200) << submitted.body;
+  ASSERT_EQ(submitted.lines.size(), 1u) << submitted.body;
+  const nlohmann::json& status = submitted.lines[0]["queryStatus"];
+  ASSERT_TRUE(status.is_object()) << submitted.body;
+  EXPECT_EQ(status["status"], "pending");
+  const std::string id = status["queryId"].get<std::string>();
+  EXPECT_NE(submitted.headers["delta-sharing-capabilities"].find("asyncquery=true"),
+            std::string::npos);
+  EXPECT_EQ(submitted.headers["delta-table-version"], "0");
+  // A retry of the submission (same key, same parameters) gets the same id; the Spark client's
+  // spelling of the key is the same key.
+  Reply again = Call(fast_router_, de, "/query", R"({"idempotency_key":"k-1"})", async);
+  ASSERT_EQ(again.lines.size(), 1u) << again.body;
+  EXPECT_EQ(again.lines[0]["queryStatus"]["queryId"], id);
+  Reply other_key = Call(fast_router_, de, "/query", R"({"idempotencyKey":"k-2"})", async);
+  ASSERT_EQ(other_key.lines.size(), 1u) << other_key.body;
+  EXPECT_NE(other_key.lines[0]["queryStatus"]["queryId"], id);
+  // Without asyncquery: the bounded wait, then a retryable 503 that names the way out.
+  Reply busy = Call(fast_router_, de, "/query", "{}");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.headers["retry-after"], "5");
+  EXPECT_NE(busy.body.find("asyncquery=true"), std::string::npos) << busy.body;
+  // Polls while the work goes on: pending, with the same id.
+  Reply poll = Call(fast_router_, de, "/queries/" + id, "{\"queryId\":\"" + id + "\"}");
+  ASSERT_EQ(poll.status, 200) << poll.body;
+  ASSERT_EQ(poll.lines.size(), 1u) << poll.body;
+  EXPECT_EQ(poll.lines[0]["queryStatus"]["status"], "pending");
+  EXPECT_EQ(poll.lines[0]["queryStatus"]["queryId"], id);
+  // Another recipient, another table's route, a tampered or unknown id: 404, never 403.
+  EXPECT_EQ(Call(fast_router_, fr, "/queries/" + id, "{}").status, 404);
+  std::string tampered = id;
+  tampered[4] = tampered[4] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Call(fast_router_, de, "/queries/" + tampered, "{}").status, 404);
+  EXPECT_EQ(Call(fast_router_, de, "/queries/not-an-id", "{}").status, 404);
+  EXPECT_EQ(Call(fast_router_, de, "/queries/" + std::string(5000, 'A'), "{}").status, 404);
+  // A poll may not change the query.
+  EXPECT_EQ(Call(fast_router_, de, "/queries/" + id, R"({"version":0})").status, 400);
+  EXPECT_EQ(Call(fast_router_, de, "/queries/" + id, R"({"queryId":"another"})").status, 400);
+  OpenGate();
+  // The other replica, which waits for the work, answers the poll with the files.
+  Reply done = Call(router_, de, "/queries/" + id, "{}");
+  ASSERT_EQ(done.status, 200) << done.body;
+  ASSERT_GE(done.lines.size(), 2u) << done.body;
+  EXPECT_TRUE(done.lines[0].contains("protocol")) << done.body;
+  EXPECT_TRUE(done.lines[1].contains("metaData")) << done.body;
+  EXPECT_EQ(done.headers["delta-table-version"], "0");
+  int64_t rows = 0;
+  for (const auto& line : done.lines) {
+    if (!line.contains("file")) continue;
+    rows += nlohmann::json::parse(line["file"]["stats"].get<std::string>())["numRecords"]
+                .get<int64_t>();
+    EXPECT_NE(line["file"]["url"].get<std::string>().find("/materialized/"), std::string::npos);
+  }
+  EXPECT_EQ(rows, 6);  // DE's rows only
+  // Pages through the poll route, as the Spark client asks for them.
+  Reply first = Call(router_, de, "/queries/" + id, R"({"maxFiles":1})");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_TRUE(first.lines.back().contains("endStreamAction")) << first.body;
+  // Once done, a resubmission is answered at once, without a queryId.
+  Reply sync = Call(router_, de, "/query", R"({"idempotencyKey":"k-1"})", async);
+  ASSERT_EQ(sync.status, 200);
+  EXPECT_TRUE(sync.lines[0].contains("protocol")) << sync.body;
+}
+
+TEST_F(RecipientViewTest, AFailedRewriteIsAFailedQueryStatusThatSaysWhatToDo) {
+  const std::string fr = Recipient("acme-fr", {{"country", "FR"}});
+  const std::vector<std::pair<std::string, std::string>> async = {
+      {"delta-sharing-capabilities", kAsync}};
+  // A data file the log names is gone: its rewrite fails.
+  for (const auto& e : fs::directory_iterator(dir_ / "events")) {
+    if (e.path().extension() == ".parquet") {
+      fs::remove(e.path());
+      break;
+    }
+  }
+  CloseGate();
+  Reply submitted = Call(fast_router_, fr, "/query", R"({"idempotencyKey":"k"})", async);
+  ASSERT_EQ(submitted.lines.size(), 1u) << submitted.body;
+  const std::string id = submitted.lines[0]["queryStatus"]["queryId"].get<std::string>();
+  OpenGate();
+  Reply poll = Call(router_, fr, "/queries/" + id, "{}");
+  ASSERT_EQ(poll.status, 200) << poll.body;
+  ASSERT_EQ(poll.lines.size(), 1u) << poll.body;
+  EXPECT_EQ(poll.lines[0]["queryStatus"]["status"], "failed");
+  EXPECT_EQ(poll.lines[0]["queryStatus"]["queryId"], id);
+  EXPECT_NE(poll.lines[0]["queryStatus"]["errorMessage"].get<std::string>().find("provider"),
+            std::string::npos)
+      << poll.body;
+}
+
+TEST_F(RecipientViewTest, WithoutPendingWorkAnAsyncQueryIsAnsweredAtOnce) {
+  const std::string de = Recipient("acme-de", {{"country", "DE"}});
+  Reply warm = Call(router_, de, "/query", "{}");  // the files get rewritten and cached
+  ASSERT_EQ(warm.status, 200);
+  Reply r = Call(fast_router_, de, "/query", R"({"idempotencyKey":"k"})",
+                 {{"delta-sharing-capabilities", kAsync}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.lines[0].contains("protocol")) << r.body;
+  EXPECT_EQ(r.headers["delta-sharing-capabilities"].find("asyncquery"), std::string::npos);
+  // A key longer than the bound: 400 before anything runs.
+  EXPECT_EQ(Call(fast_router_, de, "/query", "{\"idempotencyKey\":\"" +
+                                                  std::string(300, 'k') + "\"}",
+                 {{"delta-sharing-capabilities", kAsync}})
+                .status,
+            400);
 }
 
 }  // namespace

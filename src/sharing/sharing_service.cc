@@ -133,14 +133,9 @@ Status SharingService::RegisterRoutes(http::Router& router) {
   LS_RETURN_IF_ERROR(router.Handle("GET", table + "/metadata", bind(&TableMetadata), ci));
   LS_RETURN_IF_ERROR(router.Handle("POST", table + "/query", bind(&QueryTable), ci));
   LS_RETURN_IF_ERROR(router.Handle("GET", table + "/changes", bind(&QueryTableChanges), ci));
-  // Asynchronous queries are not offered (asyncquery is never echoed), so no query id exists.
-  LS_RETURN_IF_ERROR(router.Handle(
-      "POST", table + "/queries/{queryId}",
-      [](http::Request& request) -> Result<http::Response> {
-        NoteRequest(request);
-        return NotFound("Unknown query id: this server answers queries synchronously");
-      },
-      ci));
+  // Polls of asynchronous queries (async_query_endpoint.cc).
+  LS_RETURN_IF_ERROR(
+      router.Handle("POST", table + "/queries/{queryId}", bind(&QueryInfo), ci));
   http::RouteOptions files;
   files.authenticate = false;  // the signature is the credential
   files.log_path = false;      // the path names provider files; keep it out of access logs

@@ -69,6 +69,9 @@ struct SharingOptions {
   int list_page_size_limit = 500;
   int64_t page_token_ttl_ms = 259'200'000;
   int64_t refresh_token_ttl_ms = 3'600'000;
+  /// Asynchronous query ids (query_ids.h) expire one to two of these windows after they are
+  /// issued; a resubmission within the window gets the same id.
+  int64_t query_id_window_ms = 1'800'000;
   bool evaluate_predicate_hints = true;
   bool evaluate_json_predicate_hints = true;
   storage::StoreOptions store_options;
@@ -83,7 +86,8 @@ struct SharingOptions {
   /// requests are refused (400 for the former, 503 for the latter: never served unfiltered).
   std::shared_ptr<materialize::Materializer> materializer;
   /// How long a request waits for the files it needs to be rewritten before it is answered 503
-  /// with Retry-After (the work goes on; the retry finds it done).
+  /// with Retry-After, or, when the client sent asyncquery=true, with a queryId to poll (the
+  /// work goes on; the retry or the poll finds it done). Polls wait as long.
   std::chrono::milliseconds materialize_wait{30'000};
 };
 

@@ -178,19 +178,28 @@ def setup(server: PlatformServer, tables: Path) -> dict:
     return partners
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def prepare(doc: str):
+    """--lakeshare and --scratch from the command line, the scratch folder emptied and the table
+    written: (args, scratch, tables folder, truth), or None when DuckDB is absent (skip)."""
+    parser = argparse.ArgumentParser(description=doc)
     parser.add_argument("--lakeshare", required=True)
     parser.add_argument("--scratch", required=True, type=Path)
     args = parser.parse_args()
     if subprocess.run(["node", str(DUCKDB)], input="[]", capture_output=True,
                       text=True).returncode != 0:
         print("SKIP: DuckDB (tools/duckdb) is not installed; scripts/install-deps.sh installs it")
-        return 77
+        return None
     scratch = args.scratch.resolve()
     subprocess.run(["rm", "-rf", str(scratch)], check=True)
     tables = scratch / "tables"
-    truth = write_table(tables / "t")
+    return args, scratch, tables, write_table(tables / "t")
+
+
+def main() -> int:
+    prepared = prepare(__doc__)
+    if prepared is None:
+        return 77
+    args, scratch, tables, truth = prepared
     started = time.monotonic()
     with PlatformServer(args.lakeshare, scratch / "data", ADMIN_TOKEN) as server:
         partners = setup(server, tables)
