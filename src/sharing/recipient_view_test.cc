@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -218,6 +219,7 @@ class RecipientViewTest : public ::testing::Test {
     std::map<std::string, std::string> headers;  // lower-cased names
     std::vector<nlohmann::json> lines;
     std::string body;
+    std::shared_ptr<http::AuditNotes> audit;  // what the audit trail learns of the exchange
   };
   Reply Call(http::Router& router, const std::string& auth, const std::string& path,
              const std::string& body, const std::vector<std::pair<std::string, std::string>>&
@@ -231,6 +233,7 @@ class RecipientViewTest : public ::testing::Test {
     http::Response response = router.Dispatch(*request);
     Reply r;
     r.status = response.status();
+    r.audit = request->audit();
     for (const auto& [name, value] : response.headers()) r.headers[ToLower(name)] = value;
     r.body = response.body();
     if (response.is_streaming()) {
@@ -320,6 +323,18 @@ TEST_F(RecipientViewTest, AnAsyncQueryGoesPendingThenAnyReplicaAnswersItsPolls) 
   ASSERT_EQ(poll.lines.size(), 1u) << poll.body;
   EXPECT_EQ(poll.lines[0]["queryStatus"]["status"], "pending");
   EXPECT_EQ(poll.lines[0]["queryStatus"]["queryId"], id);
+  // The audit records the submission and each poll as protocol requests, the id as a digest
+  // (the same on both), and nothing as served while pending.
+  EXPECT_EQ(submitted.audit->action, "deltaSharingQueryTable");
+  EXPECT_EQ(submitted.audit->recipient, "acme-de");
+  EXPECT_EQ(submitted.audit->params["idempotencyKey"], "true");
+  EXPECT_EQ(submitted.audit->result["queryStatus"], "pending");
+  EXPECT_TRUE(submitted.audit->served_action.empty());
+  EXPECT_EQ(poll.audit->action, "deltaSharingGetQueryInfo");
+  EXPECT_EQ(poll.audit->recipient, "acme-de");
+  EXPECT_EQ(poll.audit->params["queryId"], submitted.audit->result["queryId"]);
+  EXPECT_LT(poll.audit->params["queryId"].size(), 64u);
+  EXPECT_TRUE(poll.audit->served_action.empty());
   // Another recipient, another table's route, a tampered or unknown id: 404, never 403.
   EXPECT_EQ(Call(fast_router_, fr, "/queries/" + id, "{}").status, 404);
   std::string tampered = id;
@@ -346,6 +361,9 @@ TEST_F(RecipientViewTest, AnAsyncQueryGoesPendingThenAnyReplicaAnswersItsPolls) 
     EXPECT_NE(line["file"]["url"].get<std::string>().find("/materialized/"), std::string::npos);
   }
   EXPECT_EQ(rows, 6);  // DE's rows only
+  EXPECT_EQ(done.audit->action, "deltaSharingGetQueryInfo");
+  EXPECT_EQ(done.audit->served_action, "deltaSharingQueriedTable");
+  EXPECT_EQ(done.audit->result["numAddFiles"], "1");
   // Pages through the poll route, as the Spark client asks for them.
   Reply first = Call(router_, de, "/queries/" + id, R"({"maxFiles":1})");
   ASSERT_EQ(first.status, 200) << first.body;
