@@ -1,5 +1,6 @@
 // Fuzz target for everything the sharing layer parses from a client: the /query body, the
-// capabilities and fileidhash headers, SQL predicate hints and page tokens. The input is split
+// capabilities and fileidhash headers, SQL predicate hints, page tokens, the Get Query Info body
+// and asynchronous query ids. The input is split
 // on the first NUL byte: the first part is the /query body, the rest is used as header values,
 // a SQL hint, a token and a JSON text for the bounds scanner. Nothing may crash, hang or leak;
 // errors are the expected outcome. Seeds include the issue-10 attack: jsonPredicateHints nested
@@ -15,6 +16,7 @@
 #include "sharing/query_request.h"
 #include "sharing/sql_predicate.h"
 #include "sharing/page_tokens.h"
+#include "sharing/query_ids.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lakeshare::sharing;
@@ -27,6 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)q->Canonical();
     if (q->json_predicate_hints) (void)lakeshare::delta::Predicate::Parse(*q->json_predicate_hints);
   }
+  (void)ParseQueryInfoRequest(body);
   (void)lakeshare::ScanJsonBounds(rest, lakeshare::kPredicateJsonLimits, "fuzz");
   (void)ParseCapabilities(&rest);
   (void)ParseFileIdHash(&rest);
@@ -38,5 +41,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const HmacSigner signer("fuzz-signing-key-0123456789");
   (void)DecodePageToken(signer, rest, "query", "binding", 0);
   (void)DecodeRefreshToken(signer, rest, "binding", 0);
+  (void)DecodeQueryId(signer, rest, "binding", 0);
   return 0;
 }
