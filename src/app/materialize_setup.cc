@@ -39,7 +39,8 @@ void AddMaterializeFlags(CLI::App& serve, MaterializeFlags& flags) {
                    "with --config");
   serve.add_option("--materialize-wait-ms", flags.wait_ms,
                    "How long a query waits for its files to be rewritten before it is answered "
-                   "503 with Retry-After (default 30000)")
+                   "503 with Retry-After, or with a queryId to poll when the client sent "
+                   "asyncquery=true; polls wait as long (default 30000)")
       ->check(CLI::Range(int64_t{0}, int64_t{600'000}));
   serve.add_option("--materialize-cache-max-bytes", flags.max_bytes,
                    "Bound of the materialization cache; least recently used files not in use "
