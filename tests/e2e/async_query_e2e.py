@@ -14,7 +14,7 @@ rewritten is never answered within the wait:
 - the server is restarted (same metastore, so the same signing key) and the queries are polled
   until done: each answer is the /query body, whose files, downloaded and read with DuckDB
   (tools/duckdb), hold exactly the recipient's rows of that version; pages (maxFiles) come
-  through the poll route as the Spark client asks for them.
+  through the poll route as the Spark client asks for them; the server log never holds an id.
 
     python3 async_query_e2e.py --lakeshare build/lakeshare --scratch build/e2e-scratch/async
 
@@ -144,6 +144,8 @@ def main() -> int:
         else:
             print("note: the work was done before the retried submission; it was answered "
                   "at once (not an idempotency check)")
+        if latest_id:
+            print(f"note: a queryId without hints is {len(latest_id)} characters")
         v0_id = submit(de, {"version": 0, "idempotencyKey": str(uuid.uuid4())}, "version 0")
         if latest_id is None or v0_id is None:
             return 1
@@ -171,6 +173,9 @@ def main() -> int:
         end = lines_of(page)[-1].get("endStreamAction") if page.status_code == 200 else None
         check(end is not None, "a finished query's poll with maxFiles ends with an "
               "endStreamAction", f"{page.status_code} {page.text[:300]}")
+    logs = "".join(p.read_text(errors="replace") for p in (scratch / "data").glob("*.log"))
+    check(latest_id not in logs and v0_id not in logs,
+          "the server log never holds a queryId (polls are logged by their route pattern)")
     print(f"{len(failures)} failure(s) in {time.monotonic() - started:.1f}s")
     return 1 if failures else 0
 
