@@ -1,10 +1,10 @@
 #include "app/audit_hooks.h"
 
 #include <chrono>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "catalog/audit_scope.h"
+#include "common/log.h"
 #include "http/error_response.h"
 
 namespace lakeshare::app {
@@ -158,12 +158,12 @@ http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log) {
     } else if (pending.written_id != 0) {
       // The event is stored (with the change); only its outcome could not be recorded.
       request.audit()->recorded = true;
-      std::fprintf(stderr, "audit: recording the outcome of request %s failed: %s\n",
-                   request.request_id().c_str(), st.error().message.c_str());
+      LogWarning("audit: recording the outcome of request {} failed: {}", request.request_id(),
+                 st.error().message);
     } else {
       // The completion hook queues it instead; the reply still goes out (the change is made).
-      std::fprintf(stderr, "audit: writing the event of request %s failed: %s\n",
-                   request.request_id().c_str(), st.error().message.c_str());
+      LogWarning("audit: writing the event of request {} failed: {}", request.request_id(),
+                 st.error().message);
     }
     return result;
   };

@@ -1,10 +1,10 @@
 #include "app/governance_setup.h"
 
-#include <cstdio>
 #include <system_error>
 #include <utility>
 
 #include "auth/secret_token.h"
+#include "common/log.h"
 #include "storage/location.h"
 
 namespace lakeshare::app {
@@ -44,11 +44,11 @@ Status SetUpGovernance(catalog::Catalog& catalog, const std::filesystem::path& d
   catalog.SetSecretKey(key);
   LS_ASSIGN_OR_RETURN(std::vector<std::string> left_out, catalog.AdoptTableLocations());
   for (const std::string& table : left_out) {
-    std::fprintf(stderr,
-                 "warning: table '%s' lies in no external location (its location is invalid or "
-                 "overlaps the server's own data) and is not served; move it "
-                 "(PATCH .../tables/%s storage_location) or delete it\n",
-                 table.c_str(), table.c_str());
+    LogWarning(
+        "table '{}' lies in no external location (its location is invalid or overlaps the "
+        "server's own data) and is not served; move it (PATCH .../tables/{} storage_location) or "
+        "delete it",
+        table, table);
   }
   return OkStatus();
 }

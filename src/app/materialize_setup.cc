@@ -4,16 +4,16 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
-#include <cstdio>
 #include <filesystem>
 
+#include "common/log.h"
 #include "storage/location.h"
 
 namespace lakeshare::app {
 
 namespace {
 
-// One JSON line per file built or failed (the server's log is stderr); reuses are counted only.
+// One JSON line per file built or failed (an info line of the server's log); reuses are counted only.
 void LogEvent(const materialize::MaterializeEvent& e) {
   using Kind = materialize::MaterializeEvent::Kind;
   if (e.kind == Kind::kReused) return;
@@ -26,7 +26,7 @@ void LogEvent(const materialize::MaterializeEvent& e) {
                       {"bytes", e.bytes},
                       {"ms", e.millis}};
   if (e.kind == Kind::kFailed) line["error"] = e.error;
-  std::fprintf(stderr, "%s\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  LogInfo("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace

@@ -30,6 +30,7 @@
 #include "auth/secret_token.h"
 #include "catalog/audit_log.h"
 #include "catalog/catalog.h"
+#include "common/log.h"
 #include "common/strings.h"
 #include "delta/snapshot.h"
 #include "http/error_response.h"
@@ -95,17 +96,17 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   auto config = sharing::LoadSharingConfig(config_path);
   if (!config) return Fail(config.error());
   for (const std::string& w : config->warnings) {
-    std::fprintf(stderr, "warning: %s: %s\n", config_path.c_str(), w.c_str());
+    LogWarning("{}: {}", config_path, w);
   }
   if (config->open_access()) {
-    std::fprintf(stderr,
-                 "warning: no authorization.bearerToken and no recipients: every request is "
-                 "accepted and sees every share\n");
+    LogWarning(
+        "no authorization.bearerToken and no recipients: every request is accepted and sees "
+        "every share");
   }
   if (config->signing_key.empty()) {
-    std::fprintf(stderr,
-                 "note: no signingKey configured; page tokens and file URLs are signed with a "
-                 "random key and stop working when the server restarts\n");
+    LogNote(
+        "no signingKey configured; page tokens and file URLs are signed with a random key and "
+        "stop working when the server restarts");
   }
   auto provider = sharing::YamlShareProvider::Create(*config);
   if (!provider) return Fail(provider.error());
@@ -157,7 +158,7 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   std::fflush(stdout);
 
   int signal = http::WaitForShutdownSignal();
-  std::fprintf(stderr, "signal %d: stopping\n", signal);
+  LogInfo("signal {}: stopping", signal);
   if (*health) (*health)->BeginStop();
   server.Stop();
   return 0;
@@ -204,9 +205,9 @@ Status BootstrapAdmin(catalog::Catalog& catalog, const std::filesystem::path& da
                                            .max_results = 1, .page_token = {}}));
   if (!principals.items.empty()) {
     if (!env_token.empty() && !catalog.AuthenticatePrincipal(env_token)) {
-      std::fprintf(stderr,
-                   "warning: LAKESHARE_ADMIN_TOKEN matches no principal of this metastore and is "
-                   "ignored (it is only used when the metastore is created)\n");
+      LogWarning(
+          "LAKESHARE_ADMIN_TOKEN matches no principal of this metastore and is ignored (it is "
+          "only used when the metastore is created)");
     }
     return OkStatus();
   }
@@ -478,13 +479,13 @@ int RunPlatform(const PlatformFlags& flags) {
   std::fflush(stdout);
 
   int signal = http::WaitForShutdownSignal();
-  std::fprintf(stderr, "signal %d: stopping\n", signal);
+  LogInfo("signal {}: stopping", signal);
   if (*health) (*health)->BeginStop();
   server.Stop();
   p.audit->Stop();
   if (p.audit->dropped() > 0) {
-    std::fprintf(stderr, "warning: %llu audit events could not be written\n",
-                 static_cast<unsigned long long>(p.audit->dropped()));
+    LogWarning("{} audit events could not be written",
+               static_cast<unsigned long long>(p.audit->dropped()));
   }
   return 0;
 }

@@ -4,10 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
-#include <cstdio>
 #include <variant>
 
 #include "auth/ip_access_list.h"
+#include "common/log.h"
 
 namespace lakeshare::app {
 namespace {
@@ -123,10 +123,10 @@ Status ApplyConnectionLimits(const LimitFlags& flags,
     if (limit.rlim_cur != RLIM_INFINITY && needed > static_cast<size_t>(limit.rlim_cur)) {
       size_t fit = limit.rlim_cur > 2 * kSpareFiles ? (limit.rlim_cur - kSpareFiles) * 10 / 11
                                                     : std::max<size_t>(1, limit.rlim_cur / 4);
-      std::fprintf(stderr,
-                   "warning: the open-file limit (%llu) leaves room for %zu connections, not "
-                   "--max-connections %zu; raise it (ulimit -n, LimitNOFILE=) to serve more\n",
-                   static_cast<unsigned long long>(limit.rlim_cur), fit, options.max_connections);
+      LogWarning(
+          "the open-file limit ({}) leaves room for {} connections, not --max-connections {}; "
+          "raise it (ulimit -n, LimitNOFILE=) to serve more",
+          static_cast<unsigned long long>(limit.rlim_cur), fit, options.max_connections);
       options.max_connections = fit;
     }
   }

@@ -4,15 +4,16 @@
 #include <openssl/rand.h>
 
 #include <array>
-#include <cstdio>
 #include <cstdlib>
+
+#include "common/log.h"
 
 namespace lakeshare::auth {
 
 std::string NewSecretToken() {
   std::array<unsigned char, 32> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    std::fprintf(stderr, "fatal: OpenSSL RAND_bytes failed; refusing to mint a weak secret\n");
+    LogFatal("OpenSSL RAND_bytes failed; refusing to mint a weak secret");
     std::abort();
   }
   static constexpr char kAlphabet[] =

@@ -7,11 +7,11 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 
+#include "common/log.h"
 #include "common/strings.h"
 
 namespace lakeshare::catalog {
@@ -64,9 +64,7 @@ AuditLog::AuditLog(Catalog* catalog, AuditLogOptions options)
   if (options_.flush_interval_ms <= 0) options_.flush_interval_ms = 200;
   if (options_.retention_interval_ms <= 0) options_.retention_interval_ms = 3'600'000;
   if (!options_.on_error) {
-    options_.on_error = [](const std::string& message) {
-      std::fprintf(stderr, "audit: %s\n", message.c_str());
-    };
+    options_.on_error = [](const std::string& message) { LogWarning("audit: {}", message); };
   }
   thread_ = std::thread([this] { Run(); });
   if (options_.retention_ms > 0) {

@@ -1,0 +1,93 @@
+#include "common/log.h"
+
+#include <cstdio>
+#include <mutex>
+
+namespace lakeshare {
+namespace {
+
+// One lock for the destination and the captures: a line is formatted outside it and written
+// inside it with one call.
+std::mutex& LogMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+LogCaptureForTest* g_capture = nullptr;  // guarded by LogMutex()
+
+std::string FormatLine(LogLevel level, std::string_view message) {
+  std::string line;
+  std::string_view name = LogLevelName(level);
+  line.reserve(name.size() + 2 + message.size() + 1);
+  if (!name.empty()) {
+    line.append(name);
+    line.append(": ");
+  }
+  for (char c : message) {
+    if (c == '\n') {
+      line.append("\\n");
+    } else {
+      line.push_back(c);
+    }
+  }
+  return line;
+}
+
+}  // namespace
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo:
+      return "";
+    case LogLevel::kNote:
+      return "note";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kFatal:
+      return "fatal";
+  }
+  return "";
+}
+
+void Log(LogLevel level, std::string_view message) {
+  std::string line = FormatLine(level, message);
+  std::lock_guard<std::mutex> lock(LogMutex());
+  if (g_capture != nullptr) {
+    g_capture->Append(level, std::move(line));
+    return;
+  }
+  line.push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+LogCaptureForTest::LogCaptureForTest() {
+  std::lock_guard<std::mutex> lock(LogMutex());
+  previous_ = g_capture;
+  g_capture = this;
+}
+
+LogCaptureForTest::~LogCaptureForTest() {
+  std::lock_guard<std::mutex> lock(LogMutex());
+  g_capture = previous_;
+}
+
+void LogCaptureForTest::Append(LogLevel level, std::string text) {
+  lines_.push_back(Line{level, std::move(text)});
+}
+
+std::vector<LogCaptureForTest::Line> LogCaptureForTest::lines() const {
+  std::lock_guard<std::mutex> lock(LogMutex());
+  return lines_;
+}
+
+std::vector<std::string> LogCaptureForTest::texts() const {
+  std::lock_guard<std::mutex> lock(LogMutex());
+  std::vector<std::string> out;
+  out.reserve(lines_.size());
+  for (const Line& l : lines_) out.push_back(l.text);
+  return out;
+}
+
+}  // namespace lakeshare
