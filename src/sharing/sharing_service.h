@@ -10,7 +10,10 @@
 //   GET  {prefix}/shares/{share}/schemas/{schema}/tables/{table}/version   (startingTimestamp)
 //   HEAD {prefix}/shares/{share}/schemas/{schema}/tables/{table}           legacy version
 //   GET  .../tables/{table}/metadata                       (version | timestamp)
-//   POST .../tables/{table}/query                          snapshot, time travel, streaming
+//   POST .../tables/{table}/query                          snapshot, time travel, streaming;
+//                                                          asyncquery=true: a queryId when
+//                                                          files are still being rewritten
+//   POST .../tables/{table}/queries/{queryId}              polls of an asynchronous query
 //   GET  .../tables/{table}/changes                        change data feed
 //   GET  /files/{shareId}/{tableId}/{path...}              self-signed local files (no bearer)
 //   GET  /materialized/{shareId}/{tableId}/{path...}       rewritten files (local cache, no bearer)
@@ -26,8 +29,9 @@
 // Authenticate: `action` (deltaSharingListShares, deltaSharingGetShare, deltaSharingListSchemas,
 // deltaSharingListTables, deltaSharingListAllTables, deltaSharingGetTableVersion,
 // deltaSharingGetTableMetadata, deltaSharingQueryTable, deltaSharingQueryTableChanges,
-// deltaSharingDownloadFile for /files), `params` (share, schema, name, the query options; page
-// and refresh tokens only as "true"; never bearer tokens or file paths), `recipient` (the
+// deltaSharingGetQueryInfo, deltaSharingDownloadFile for /files), `params` (share, schema, name,
+// the query options; page and refresh tokens only as "true", a queryId as a short digest; never
+// bearer tokens or file paths), `recipient` (the
 // provider-side name); /query and /changes also set `served_action` (deltaSharingQueriedTable /
 // deltaSharingQueriedTableChanges) and their stream fills `result` when it ends (tableVersion,
 // numAddFiles, activeAddFiles, scannedAddFileSize, numRemoveFiles, numAddCDCFiles,
