@@ -464,7 +464,35 @@ TEST_F(ManagementTest, SharesSayWhetherChangesAreServed) {
   EXPECT_EQ(updated.body["objects"].size(), 3u);
   for (const Json& o : updated.body["objects"]) {
     EXPECT_EQ(o["changes_served"].get<bool>(), served[o["name"].get<std::string>()]) << o;
+    EXPECT_EQ(o["status"], "ACTIVE") << o;
   }
+}
+
+TEST_F(ManagementTest, ASharedTableWhoseSourceIsGoneSaysSo) {
+  // The source is read when the share is shown (the fixture: "missing" locations hold no
+  // table), so the provider sees the broken table before a partner reports it.
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/tables"), "admin-token",
+                 Json{{"name", "gone"},
+                      {"catalog_name", "c"},
+                      {"schema_name", "s"},
+                      {"storage_location", "s3://bucket/missing-t"}})
+                .status,
+            200);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "h"}}).status, 200);
+  Reply updated = Call("PATCH", Uc("/shares/h"), "admin-token", Json::parse(R"({"updates": [
+      {"action": "ADD", "data_object": {"name": "c.s.t1", "data_object_type": "TABLE"}},
+      {"action": "ADD", "data_object": {"name": "c.s.gone", "data_object_type": "TABLE"}}]})"));
+  ASSERT_EQ(updated.status, 200) << updated.raw;
+  Reply got = Call("GET", Uc("/shares/h?include_shared_data=true"));
+  ASSERT_EQ(got.status, 200) << got.raw;
+  std::map<std::string, std::string> status;
+  for (const Json& o : got.body["objects"]) {
+    status[o["name"].get<std::string>()] = o["status"].get<std::string>();
+    EXPECT_EQ(o.contains("changes_served"), o["name"] == "c.s.t1") << o;
+  }
+  EXPECT_EQ(status, (std::map<std::string, std::string>{{"c.s.gone", "SOURCE_NOT_FOUND"},
+                                                        {"c.s.t1", "ACTIVE"}}));
 }
 
 TEST_F(ManagementTest, CatalogsSchemasAndTablesRoundTrip) {

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/idp_fetch.h"
@@ -49,10 +50,19 @@ struct ManagementOptions {
   /// the reason the table's log cannot be read. Null: no check.
   std::function<Status(const catalog::TableInfo& table, const std::vector<std::string>& columns)>
       check_partition_columns;
-  /// Whether the table's Delta metadata enables the change data feed
-  /// (delta.enableChangeDataFeed), as the sharing server reads it (app/ supplies it from
-  /// src/delta). Shares show, per table, whether changes are served. Null: not shown.
-  std::function<Result<bool>(const catalog::TableInfo& table)> table_change_data_feed;
+  /// What the sharing server finds at a shared table's location, from its Delta log (app/
+  /// supplies it from src/delta; metadata only). Shares show it per table: `status` (Unity
+  /// Catalog's SharedDataObject status) and `changes_served`. Null: status as stored, no
+  /// `changes_served`. Registration does not read the store (as in Unity Catalog's API, a table
+  /// may be registered before its first commit); this status is where a wrong path shows.
+  struct SharedTableSource {
+    /// "ACTIVE", or why partners cannot read it: "SOURCE_NOT_FOUND", "PERMISSION_DENIED",
+    /// "SOURCE_UNAVAILABLE", "SOURCE_NOT_SHAREABLE".
+    std::string status;
+    /// delta.enableChangeDataFeed; unset when the log cannot be read.
+    std::optional<bool> change_data_feed;
+  };
+  std::function<SharedTableSource(const catalog::TableInfo& table)> shared_table_source;
   /// Federation (issue 12): how the identity-provider URLs of federation policies (issuer,
   /// jwks_uri) are checked when a policy is created (https; plain http to loopback only with
   /// --oidc-allow-loopback-http), and how the profile template discovers an issuer's

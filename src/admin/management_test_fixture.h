@@ -77,9 +77,13 @@ class ManagementTest : public ::testing::Test {
     options.public_url = "https://share.example.com";
     options.clock_ms = [now = now_] { return now->load(); };
     options.on_access_changed = [this](const std::string& r) { changed_.push_back(r); };
-    // Tables whose location ends in "-cdf" have the change data feed enabled.
-    options.table_change_data_feed = [](const catalog::TableInfo& t) -> Result<bool> {
-      return t.storage_location.ends_with("-cdf");
+    // Tables whose location ends in "-cdf" have the change data feed enabled; those holding
+    // "missing" hold no table (their status says so).
+    options.shared_table_source = [](const catalog::TableInfo& t) {
+      if (t.storage_location.find("missing") != std::string::npos) {
+        return ManagementOptions::SharedTableSource{"SOURCE_NOT_FOUND", std::nullopt};
+      }
+      return ManagementOptions::SharedTableSource{"ACTIVE", t.storage_location.ends_with("-cdf")};
     };
     // Identity-provider documents (federation profile templates): what idp_documents_ holds.
     options.idp_fetcher = [this](const std::string& url) -> Result<std::string> {

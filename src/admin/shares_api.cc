@@ -70,12 +70,14 @@ class SharesApi final : public ApiBase {
     return JsonReply(WithChangesServed(ShareJson(share, include.value_or(false))));
   }
 
-  /// Lakeshare: on each shared table, `changes_served`: whether the sharing server serves its
-  /// changes (history or CDF shared AND the table's change data feed enabled), as its
-  /// changes endpoint decides. Absent when the table's log cannot be read or no reader is wired.
+  /// On each shared table, what the sharing server finds at its location: `status` (ACTIVE, or
+  /// why partners cannot read it, as Unity Catalog and the Open Sharing Server show a broken
+  /// source) and, Lakeshare's, `changes_served`: whether its changes are served (history or CDF
+  /// shared AND the table's change data feed enabled), as the changes endpoint decides; absent
+  /// when the table's log cannot be read or no reader is wired.
   Json WithChangesServed(Json share) {
     auto objects = share.find("objects");
-    if (!options_.table_change_data_feed || objects == share.end() || !objects->is_array()) {
+    if (!options_.shared_table_source || objects == share.end() || !objects->is_array()) {
       return share;
     }
     for (Json& o : *objects) {
@@ -85,9 +87,10 @@ class SharesApi final : public ApiBase {
       if (!table) {
         continue;
       }
-      auto cdf = options_.table_change_data_feed(*table);
-      if (cdf) {
-        o["changes_served"] = shared && *cdf;
+      ManagementOptions::SharedTableSource source = options_.shared_table_source(*table);
+      o["status"] = source.status;
+      if (source.change_data_feed) {
+        o["changes_served"] = shared && *source.change_data_feed;
       }
     }
     return share;

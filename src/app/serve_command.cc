@@ -24,6 +24,7 @@
 #include "app/governance_setup.h"
 #include "app/materialize_setup.h"
 #include "app/serve_limits.h"
+#include "app/table_checks.h"
 #include "auth/forwarded_for.h"
 #include "auth/ip_access_list.h"
 #include "auth/recipient_authenticator.h"
@@ -259,53 +260,6 @@ Result<std::string> LoadSigningKey(catalog::Catalog& catalog) {
   return catalog.GetOrCreateServerSecret("signing_key", auth::NewSecretToken());
 }
 
-/// ManagementOptions::table_change_data_feed: whether the table's Delta metadata enables the
-/// change data feed (metadata only: cheap).
-Result<bool> TableChangeDataFeed(const catalog::TableInfo& table) {
-  LS_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(table.storage_location));
-  delta::SnapshotOptions options;
-  options.load_files = false;
-  options.check_protocol = false;
-  LS_ASSIGN_OR_RETURN(auto snapshot, delta::Snapshot::Load(std::move(store), options));
-  return snapshot->metadata().ConfigBool("delta.enableChangeDataFeed");
-}
-
-/// ManagementOptions::check_partition_columns: the columns a shared table's `partitions` name
-/// must be partition columns of the table, as its Delta log says (metadata only: cheap).
-Status CheckPartitionColumns(const catalog::TableInfo& table,
-                             const std::vector<std::string>& columns) {
-  auto store = storage::OpenObjectStore(table.storage_location);
-  if (!store) {
-    return InvalidArgument("cannot open table '{}' at '{}' to check its partition columns: {}",
-                           table.full_name(), table.storage_location, store.error().message);
-  }
-  delta::SnapshotOptions options;
-  options.load_files = false;
-  options.check_protocol = false;
-  auto snapshot = delta::Snapshot::Load(std::move(*store), options);
-  if (!snapshot) {
-    return InvalidArgument(
-        "cannot read the Delta log of table '{}' at '{}' to check its partition columns: {}",
-        table.full_name(), table.storage_location, snapshot.error().message);
-  }
-  const std::vector<std::string>& partition_columns = (*snapshot)->partition_columns();
-  for (const std::string& column : columns) {
-    bool found = false;
-    for (const std::string& p : partition_columns) {
-      found = found || ToLower(p) == ToLower(column);
-    }
-    if (!found) {
-      std::string known;
-      for (const std::string& p : partition_columns) known += (known.empty() ? "" : ", ") + p;
-      return InvalidArgument(
-          "'{}' is not a partition column of table '{}' (its partition columns: {}); a "
-          "recipient's rows can only be limited by partition columns",
-          column, table.full_name(), known.empty() ? "none" : known);
-    }
-  }
-  return OkStatus();
-}
-
 /// What `serve --data-dir` runs on, built in this order by the steps below.
 struct Platform {
   std::filesystem::path data_dir;
@@ -393,7 +347,11 @@ Status BuildManagement(const PlatformFlags& flags, Platform& p) {
     provider->InvalidateRecipient(recipient);
   };
   options.check_partition_columns = CheckPartitionColumns;
-  options.table_change_data_feed = TableChangeDataFeed;
+  options.shared_table_source = [](const catalog::TableInfo& table) {
+    TableSource source = ReadTableSource(table.storage_location);
+    return admin::ManagementOptions::SharedTableSource{std::move(source.status),
+                                                       source.change_data_feed};
+  };
   options.idp_fetch = p.federation->fetch_options();        // policy URLs, templates
   options.principal_jwt = p.federation->principal_jwt();  // staff sign in (IdP)
   LS_ASSIGN_OR_RETURN(p.management, admin::ManagementService::Create(p.catalog.get(), options));

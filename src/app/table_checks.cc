@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/strings.h"
 #include "delta/snapshot.h"
 #include "storage/location.h"
 
@@ -9,10 +10,11 @@ namespace lakeshare::app {
 
 namespace {
 
-// The latest snapshot's protocol and metadata (no file list).
-Result<std::shared_ptr<const delta::Snapshot>> LoadMetadata(const storage::Location& location,
+// The latest snapshot's protocol and metadata (no file list) at `location`, parsed first.
+Result<std::shared_ptr<const delta::Snapshot>> LoadMetadata(const std::string& location,
                                                             const storage::StoreOptions& options) {
-  LS_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(location.Uri(), options));
+  LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(location));
+  LS_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(parsed.Uri(), options));
   delta::SnapshotOptions snapshot_options;
   snapshot_options.load_files = false;
   snapshot_options.check_protocol = false;
@@ -21,48 +23,51 @@ Result<std::shared_ptr<const delta::Snapshot>> LoadMetadata(const storage::Locat
 
 }  // namespace
 
-Status CheckTableLocation(const std::string& location, const storage::StoreOptions& options) {
-  LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(location));
-  auto snapshot = LoadMetadata(parsed, options);
-  if (snapshot) return OkStatus();
-  const Error& e = snapshot.error();
-  switch (e.code) {
-    case ErrorCode::kNotFound:
-      return InvalidArgument(
-          "storage_location '{}' holds no Delta table ({}); write the table first, or check the "
-          "path",
-          location, e.message);
-    case ErrorCode::kPermissionDenied:
-      return InvalidArgument(
-          "storage_location '{}' cannot be read by the server ({}); grant it read access first",
-          location, e.message);
-    case ErrorCode::kUnavailable:
-      return Errorf(ErrorCode::kUnavailable,
-                    "storage_location '{}' cannot be reached now ({}); retry later", location,
-                    e.message);
-    default:
-      return InvalidArgument("storage_location '{}' does not hold a readable Delta table: {}",
-                             location, e.message);
+Status CheckPartitionColumns(const catalog::TableInfo& table,
+                             const std::vector<std::string>& columns) {
+  auto snapshot = LoadMetadata(table.storage_location, {});
+  if (!snapshot) {
+    return InvalidArgument(
+        "cannot read the Delta log of table '{}' at '{}' to check its partition columns: {}",
+        table.full_name(), table.storage_location, snapshot.error().message);
   }
+  const std::vector<std::string>& partition_columns = (*snapshot)->partition_columns();
+  for (const std::string& column : columns) {
+    bool found = false;
+    for (const std::string& p : partition_columns) {
+      found = found || ToLower(p) == ToLower(column);
+    }
+    if (!found) {
+      std::string known;
+      for (const std::string& p : partition_columns) known += (known.empty() ? "" : ", ") + p;
+      return InvalidArgument(
+          "'{}' is not a partition column of table '{}' (its partition columns: {}); a "
+          "recipient's rows can only be limited by partition columns",
+          column, table.full_name(), known.empty() ? "none" : known);
+    }
+  }
+  return OkStatus();
 }
 
-std::string TableSourceStatus(const std::string& location, const storage::StoreOptions& options) {
-  auto parsed = storage::ParseLocation(location);
-  if (!parsed) return "SOURCE_NOT_FOUND";
-  // Reader features are the sharing service's decision per request (it may answer in another
-  // format), not a property of the source.
-  auto snapshot = LoadMetadata(*parsed, options);
-  if (snapshot) return "ACTIVE";
+TableSource ReadTableSource(const std::string& location, const storage::StoreOptions& options) {
+  // A location the parser refuses (registered before the rules) holds nothing servable. Reader
+  // features are the sharing service's decision per request (it may answer in another format),
+  // not a property of the source.
+  if (!storage::ParseLocation(location)) return {"SOURCE_NOT_FOUND", std::nullopt};
+  auto snapshot = LoadMetadata(location, options);
+  if (snapshot) {
+    return {"ACTIVE", (*snapshot)->metadata().ConfigBool("delta.enableChangeDataFeed")};
+  }
   switch (snapshot.error().code) {
     case ErrorCode::kNotFound:
     case ErrorCode::kInvalidArgument:
-      return "SOURCE_NOT_FOUND";
+      return {"SOURCE_NOT_FOUND", std::nullopt};
     case ErrorCode::kPermissionDenied:
-      return "PERMISSION_DENIED";
+      return {"PERMISSION_DENIED", std::nullopt};
     case ErrorCode::kUnavailable:
-      return "SOURCE_UNAVAILABLE";
+      return {"SOURCE_UNAVAILABLE", std::nullopt};
     default:
-      return "SOURCE_NOT_SHAREABLE";
+      return {"SOURCE_NOT_SHAREABLE", std::nullopt};
   }
 }
 

@@ -34,56 +34,74 @@ class TableChecksTest : public ::testing::Test {
   std::string table_;
 };
 
-TEST_F(TableChecksTest, ADeltaTableIsAcceptedAndActive) {
+TEST_F(TableChecksTest, ADeltaTableIsActive) {
   for (const std::string& location : {table_, "file://" + table_, "file:" + table_ + "/"}) {
-    EXPECT_TRUE(CheckTableLocation(location)) << location;
-    EXPECT_EQ(TableSourceStatus(location), "ACTIVE") << location;
+    EXPECT_EQ(ReadTableSource(location).status, "ACTIVE") << location;
   }
 }
 
-// Issue 10, item 5: accepted at registration, then every partner call was a 500.
-TEST_F(TableChecksTest, BadLocationsAreRefusedNamingTheProblem) {
-  struct Case {
-    std::string location;
-    std::string why;
-  };
-  for (const Case& c : std::vector<Case>{
-           {"file://evil.example/etc", "remote host"},
-           {std::string("/tmp/a\0b", 8), "control character"},
-           {"file:///x/%zz", "malformed percent escape"},
-           {"file://" + table_ + "/%2e%2e/table", "'..'"},
-           {dir_.path() + "/missing", "holds no Delta table"},
-           {dir_.path(), "holds no Delta table"},
+// Issue 10, item 5: a location that is not valid (registered before the rules) or holds no
+// table is shown as such, never as ACTIVE.
+TEST_F(TableChecksTest, BadLocationsAreNotFound) {
+  for (const std::string& location : std::vector<std::string>{
+           "file://evil.example/etc",
+           std::string("/tmp/a\0b", 8),
+           "file:///x/%zz",
+           "file://" + table_ + "/%2e%2e/table",
+           "gs://bucket/t",
+           dir_.path() + "/missing",
+           dir_.path(),
        }) {
-    SCOPED_TRACE(c.location);
-    Status status = CheckTableLocation(c.location);
-    ASSERT_FALSE(status.has_value());
-    EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
-    EXPECT_THAT(status.error().message, HasSubstr(c.why));
-    EXPECT_EQ(TableSourceStatus(c.location), "SOURCE_NOT_FOUND");
+    EXPECT_EQ(ReadTableSource(location).status, "SOURCE_NOT_FOUND") << location;
   }
-  EXPECT_EQ(CheckTableLocation("gs://bucket/t").error().code, ErrorCode::kUnsupported);
+}
+
+TEST_F(TableChecksTest, TheChangeDataFeedIsReadWithTheStatus) {
+  EXPECT_EQ(ReadTableSource(table_).change_data_feed, std::optional<bool>(false));
+  ASSERT_TRUE(WriteFile(table_ + "/_delta_log/00000000000000000001.json",
+                        R"({"metaData":{"id":"t","format":{"provider":"parquet","options":{}},)"
+                        R"("schemaString":"{\"type\":\"struct\",\"fields\":[]}",)"
+                        R"("partitionColumns":[],)"
+                        R"("configuration":{"delta.enableChangeDataFeed":"true"}}})"
+                        "\n"));
+  TableSource source = ReadTableSource(table_);
+  EXPECT_EQ(source.status, "ACTIVE");
+  EXPECT_EQ(source.change_data_feed, std::optional<bool>(true));
+  EXPECT_EQ(ReadTableSource(dir_.path() + "/missing").change_data_feed, std::nullopt);
+}
+
+TEST_F(TableChecksTest, OnlyPartitionColumnsLimitARecipientsRows) {
+  catalog::TableInfo table;
+  table.catalog_name = "c";
+  table.schema_name = "s";
+  table.name = "t";
+  table.storage_location = table_;
+  Status status = CheckPartitionColumns(table, {"country"});
+  ASSERT_FALSE(status.has_value());
+  EXPECT_THAT(status.error().message,
+              HasSubstr("'country' is not a partition column of table 'c.s.t' (its partition "
+                        "columns: none)"));
+  EXPECT_TRUE(CheckPartitionColumns(table, {}));
+  table.storage_location = dir_.path() + "/missing";
+  EXPECT_THAT(CheckPartitionColumns(table, {"country"}).error().message,
+              HasSubstr("cannot read the Delta log of table 'c.s.t'"));
 }
 
 TEST_F(TableChecksTest, ATableThatBreaksLaterChangesItsStatus) {
-  ASSERT_EQ(TableSourceStatus(table_), "ACTIVE");
+  ASSERT_EQ(ReadTableSource(table_).status, "ACTIVE");
   ASSERT_TRUE(WriteFile(table_ + "/_delta_log/00000000000000000001.json", "{not json\n"));
-  EXPECT_EQ(TableSourceStatus(table_), "SOURCE_NOT_SHAREABLE");
+  EXPECT_EQ(ReadTableSource(table_).status, "SOURCE_NOT_SHAREABLE");
   std::filesystem::remove_all(table_);
-  EXPECT_EQ(TableSourceStatus(table_), "SOURCE_NOT_FOUND");
+  EXPECT_EQ(ReadTableSource(table_).status, "SOURCE_NOT_FOUND");
 }
 
-TEST_F(TableChecksTest, AnUnreachableStoreIsUnavailableNotInvalid) {
+TEST_F(TableChecksTest, AnUnreachableStoreIsUnavailableNotNotFound) {
   storage::StoreOptions options;
   options.use_environment = false;
   options.endpoint = "http://127.0.0.1:1";  // nothing listens on port 1
   options.max_attempts = 1;
   options.connect_timeout_ms = 2000;
-  Status status = CheckTableLocation("s3://bucket/table", options);
-  ASSERT_FALSE(status.has_value());
-  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
-  EXPECT_THAT(status.error().message, HasSubstr("retry later"));
-  EXPECT_EQ(TableSourceStatus("s3://bucket/table", options), "SOURCE_UNAVAILABLE");
+  EXPECT_EQ(ReadTableSource("s3://bucket/table", options).status, "SOURCE_UNAVAILABLE");
 }
 
 }  // namespace

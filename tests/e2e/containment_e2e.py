@@ -185,7 +185,13 @@ def file_route(w: World):
         assert SECRET not in probe.text
 
 
-@check("a shared table deleted later answers 404 saying so (never a 5xx), on every endpoint")
+def shared_status(w: World, share: str, table: str) -> str:
+    got = w.admin.get(f"{UC}/shares/{share}?include_shared_data=true", expect=200).json()
+    return next(o["status"] for o in got["objects"] if o["name"] == table)
+
+
+@check("a shared table deleted later answers 404 saying so (never a 5xx), on every endpoint, "
+       "and its share shows it as SOURCE_NOT_FOUND to the provider")
 def deleted_table(w: World):
     root = w.tables / "doomed"
     t = new_table(root)
@@ -197,7 +203,9 @@ def deleted_table(w: World):
     a.patch(f"{UC}/shares/loot", {"updates": [{"action": "ADD", "data_object": {
         "name": "attack.s.doomed", "data_object_type": "TABLE"}}]}, expect=200)
     assert query(w, "doomed").status_code == 200
+    assert shared_status(w, "loot", "attack.s.doomed") == "ACTIVE"
     shutil.rmtree(root)
+    assert shared_status(w, "loot", "attack.s.doomed") == "SOURCE_NOT_FOUND"
     base = "/shares/loot/schemas/s/tables/doomed"
     for r in (query(w, "doomed"), w.partner.get(f"{base}/metadata"),
               w.partner.get(f"{base}/version")):
