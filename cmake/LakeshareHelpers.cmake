@@ -1,3 +1,16 @@
+# lakeshare_unity(target...): compile each target as one unity source per
+# LAKESHARE_UNITY_BATCH files (0: all of them) when LAKESHARE_UNITY is on, which only the sanitizer
+# tree sets (Makefile, asan-configure): it parses the heavy headers once per batch instead of once
+# per file, the most of that tree's cold build (docs/security.md). The Release tree stays one object
+# per file. Hence, within one module, no two files may define the same name in an anonymous
+# namespace (or as `static`): give such helpers a specific name.
+function(lakeshare_unity)
+  if(LAKESHARE_UNITY)
+    set_target_properties(${ARGN} PROPERTIES UNITY_BUILD ON
+                          UNITY_BUILD_BATCH_SIZE ${LAKESHARE_UNITY_BATCH})
+  endif()
+endfunction()
+
 # lakeshare_add_module(name SOURCES ... DEPS ...): one static library per src/ folder, exported as
 # lakeshare::name. Includes are rooted at src/.
 function(lakeshare_add_module name)
@@ -13,6 +26,7 @@ function(lakeshare_add_module name)
   endif()
   add_library(lakeshare_${name} STATIC ${ARG_SOURCES})
   add_library(lakeshare::${name} ALIAS lakeshare_${name})
+  lakeshare_unity(lakeshare_${name})
   target_include_directories(lakeshare_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(lakeshare_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()

@@ -23,7 +23,7 @@ namespace lakeshare::app {
 
 namespace {
 
-[[noreturn]] void Fail(const Error& e) {
+[[noreturn]] void FailDeltaCommand(const Error& e) {
   std::fprintf(stderr, "error: %s\n", e.message.c_str());
   std::exit(e.code == ErrorCode::kNotFound || e.code == ErrorCode::kInvalidArgument ||
                     e.code == ErrorCode::kMalformedRequest
@@ -34,7 +34,7 @@ namespace {
 template <typename T>
 T OrFail(Result<T> r) {
   if (!r) {
-    Fail(r.error());
+    FailDeltaCommand(r.error());
   }
   return std::move(*r);
 }
@@ -49,7 +49,7 @@ void Write(std::string& out, bool force = false) {
 std::shared_ptr<const storage::ObjectStore> OpenTable(const std::string& table) {
   auto store = storage::OpenObjectStore(table);
   if (!store) {
-    Fail(store.error());
+    FailDeltaCommand(store.error());
   }
   return std::shared_ptr<const storage::ObjectStore>(std::move(*store));
 }
@@ -63,10 +63,11 @@ int64_t ParseTimestampArg(const std::string& text) {
   }
   auto micros = delta::ParseTimestampMicros(text);
   if (!micros) {
-    Fail(Error{ErrorCode::kInvalidArgument,
-               fmt::format("'{}' is not a timestamp (milliseconds since the epoch or ISO-8601 such "
-                           "as 2024-01-31T10:00:00Z)",
-                           text)});
+    FailDeltaCommand(
+        Error{ErrorCode::kInvalidArgument,
+              fmt::format("'{}' is not a timestamp (milliseconds since the epoch or ISO-8601 such "
+                          "as 2024-01-31T10:00:00Z)",
+                          text)});
   }
   return *micros >= 0 ? *micros / 1000 : -((-*micros + 999) / 1000);
 }
@@ -132,7 +133,7 @@ int RunChanges(const std::string& table, std::optional<int64_t> from, std::optio
     }
   }
   if (!from) {
-    Fail(Error{ErrorCode::kInvalidArgument, "--from or --from-timestamp is required"});
+    FailDeltaCommand(Error{ErrorCode::kInvalidArgument, "--from or --from-timestamp is required"});
   }
   delta::ChangeFeedOptions options;
   options.start = *from;
@@ -160,7 +161,7 @@ int RunChanges(const std::string& table, std::optional<int64_t> from, std::optio
   });
   Write(out, true);
   if (!st) {
-    Fail(st.error());
+    FailDeltaCommand(st.error());
   }
   return 0;
 }
@@ -263,14 +264,14 @@ int RunMaterialize(const std::string& table, std::optional<int64_t> version,
   std::error_code ec;
   std::filesystem::create_directories(cache_dir, ec);
   if (ec) {
-    Fail(MakeError(ErrorCode::kUnavailable,
-                   fmt::format("cannot create '{}': {}; choose another --cache folder", cache_dir,
-                               ec.message()))
-             .value());
+    FailDeltaCommand(MakeError(ErrorCode::kUnavailable,
+                               fmt::format("cannot create '{}': {}; choose another --cache folder",
+                                           cache_dir, ec.message()))
+                         .value());
   }
   auto cache = storage::OpenObjectStore(cache_dir, storage::StoreOptions());
   if (!cache) {
-    Fail(cache.error());
+    FailDeltaCommand(cache.error());
   }
   materialize::MaterializeOptions options;
   options.cache = std::shared_ptr<storage::ObjectStore>(std::move(*cache));
@@ -284,7 +285,7 @@ int RunMaterialize(const std::string& table, std::optional<int64_t> version,
   };
   auto summary = materialize::MaterializeSnapshot(*snapshot, options);
   if (!summary) {
-    Fail(summary.error());
+    FailDeltaCommand(summary.error());
   }
   std::printf(
       "{\"version\":%lld,\"files\":%zu,\"rewritten\":%lld,\"reused\":%lld,\"rowsRead\":%lld,"

@@ -50,7 +50,7 @@ namespace lakeshare::app {
 
 namespace {
 
-int Fail(const Error& e) {
+int ServeFailed(const Error& e) {
   std::fprintf(stderr, "error: %s\n", e.message.c_str());
   return e.code == ErrorCode::kInvalidArgument || e.code == ErrorCode::kNotFound ? 2 : 1;
 }
@@ -95,7 +95,7 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   // Before any thread exists, so that only WaitForShutdownSignal sees SIGTERM/SIGINT.
   http::BlockShutdownSignals();
   auto config = sharing::LoadSharingConfig(config_path);
-  if (!config) return Fail(config.error());
+  if (!config) return ServeFailed(config.error());
   for (const std::string& w : config->warnings) {
     LogWarning("{}: {}", config_path, w);
   }
@@ -110,26 +110,26 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
         "stop working when the server restarts");
   }
   auto provider = sharing::YamlShareProvider::Create(*config);
-  if (!provider) return Fail(provider.error());
+  if (!provider) return ServeFailed(provider.error());
   http::MetricsRegistry metrics;
   sharing::SharingOptions sharing_options = sharing::SharingOptionsFromConfig(*config);
   auto materializer = OpenMaterializer(mflags, "", sharing_options.store_options,
                                        sharing_options.url_expiry_seconds, metrics);
-  if (!materializer) return Fail(materializer.error());
+  if (!materializer) return ServeFailed(materializer.error());
   sharing_options.materializer = *materializer;
   sharing_options.materialize_wait = std::chrono::milliseconds(mflags.wait_ms);
   // The file holds the tokens beside the shares: the provider is the authenticator too.
   std::shared_ptr<const sharing::YamlShareProvider> yaml(std::move(*provider));
   auto service =
       sharing::SharingService::Create(yaml, yaml, std::move(sharing_options), &metrics);
-  if (!service) return Fail(service.error());
+  if (!service) return ServeFailed(service.error());
 
   http::Router router;
-  if (auto st = (*service)->RegisterRoutes(router); !st) return Fail(st.error());
+  if (auto st = (*service)->RegisterRoutes(router); !st) return ServeFailed(st.error());
   router.SetAuthenticator((*service)->MakeAuthenticator());
-  if (auto st = UseTrustedProxies(router, trusted_proxies); !st) return Fail(st.error());
+  if (auto st = UseTrustedProxies(router, trusted_proxies); !st) return ServeFailed(st.error());
   auto request_limits = InstallRequestLimits(limits, router, metrics, nullptr);
-  if (!request_limits) return Fail(request_limits.error());
+  if (!request_limits) return ServeFailed(request_limits.error());
 
   http::ServerOptions options;
   options.listen = !listen_override.empty()
@@ -142,12 +142,12 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
     options.write_timeout = std::chrono::seconds(config->request_timeout_seconds);
   }
   if (auto st = ApplyConnectionLimits(limits, trusted_proxies, options); !st) {
-    return Fail(st.error());
+    return ServeFailed(st.error());
   }
   http::Server server(options, router, metrics);
-  if (auto st = server.Start(); !st) return Fail(st.error());
+  if (auto st = server.Start(); !st) return ServeFailed(st.error());
   auto health = HealthListener::Start(limits, options, metrics, nullptr);
-  if (!health) return Fail(health.error());
+  if (!health) return ServeFailed(health.error());
 
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
@@ -411,19 +411,19 @@ Result<http::ServerOptions> PlatformServerOptions(const PlatformFlags& flags,
 int RunPlatform(const PlatformFlags& flags) {
   http::BlockShutdownSignals();
   Platform p;
-  if (auto st = OpenMetastore(flags, p); !st) return Fail(st.error());
+  if (auto st = OpenMetastore(flags, p); !st) return ServeFailed(st.error());
   auto audit_options = AuditLogOptionsFrom(flags.limits, p.metrics);
-  if (!audit_options) return Fail(audit_options.error());
+  if (!audit_options) return ServeFailed(audit_options.error());
   p.audit = std::make_unique<catalog::AuditLog>(p.catalog.get(), std::move(*audit_options));
   for (auto step : {BuildRecipientSide, BuildManagement, WireRouter}) {
-    if (auto st = step(flags, p); !st) return Fail(st.error());
+    if (auto st = step(flags, p); !st) return ServeFailed(st.error());
   }
   auto options = PlatformServerOptions(flags, p.catalog);
-  if (!options) return Fail(options.error());
+  if (!options) return ServeFailed(options.error());
   http::Server server(*options, p.router, p.metrics);
-  if (auto st = server.Start(); !st) return Fail(st.error());
+  if (auto st = server.Start(); !st) return ServeFailed(st.error());
   auto health = HealthListener::Start(flags.limits, *options, p.metrics, options->readiness);
-  if (!health) return Fail(health.error());
+  if (!health) return ServeFailed(health.error());
 
   std::string host = options->listen.substr(0, options->listen.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";

@@ -9,7 +9,7 @@
 namespace lakeshare::auth {
 namespace {
 
-tl::unexpected<Error> Refuse(std::string message) {
+tl::unexpected<Error> RefuseFederated(std::string message) {
   return MakeError(ErrorCode::kUnauthenticated, std::move(message));
 }
 
@@ -84,8 +84,8 @@ Result<FederationAuthenticator::Policies> FederationAuthenticator::PoliciesOf(
 Result<FederatedIdentity> FederationAuthenticator::Authenticate(std::string_view token) const {
   Policies policies;
   auto unknown_issuer = [](const Jwt& jwt) {
-    if (jwt.claims.issuer.empty()) return Refuse("The token has no 'iss' claim");
-    return Refuse(fmt::format(
+    if (jwt.claims.issuer.empty()) return RefuseFederated("The token has no 'iss' claim");
+    return RefuseFederated(fmt::format(
         "The token's issuer '{}' is not trusted here: no federation policy names it. Ask the data "
         "provider for a federation policy with your identity provider's issuer, exactly as in "
         "the token's 'iss'",
@@ -118,7 +118,7 @@ Result<FederatedIdentity> FederationAuthenticator::Authenticate(std::string_view
     }
   }
   if (by_audience.empty()) {
-    return Refuse(fmt::format(
+    return RefuseFederated(fmt::format(
         "The token's audience ({}) is not accepted by the federation policies for issuer '{}': "
         "request a token for the audience the data provider gave you (the scope of your profile)",
         ListForMessage(jwt.claims.audiences), Printable(jwt.claims.issuer, 200)));
@@ -128,7 +128,7 @@ Result<FederatedIdentity> FederationAuthenticator::Authenticate(std::string_view
     if (jwt.claims.Matches(p->policy.subject_claim, p->policy.subject)) matched.push_back(p);
   }
   if (matched.empty()) {
-    return Refuse(fmt::format(
+    return RefuseFederated(fmt::format(
         "No federation policy matched: none for issuer '{}' and this audience accepts the "
         "token's subject ({}). Ask the data provider which identity its policy expects",
         Printable(jwt.claims.issuer, 200), SubjectClaimsForMessage(jwt.claims, by_audience)));
@@ -136,16 +136,16 @@ Result<FederatedIdentity> FederationAuthenticator::Authenticate(std::string_view
   const catalog::FederatedRecipientPolicy& match = *matched.front();
   for (const auto* p : matched) {
     if (p->recipient_id != match.recipient_id) {
-      return Refuse(
+      return RefuseFederated(
           "The token matches the federation policies of more than one recipient; the data "
           "provider must make the policies distinct");
     }
   }
   if (match.authentication_type != catalog::kAuthOidc) {
-    return Refuse("The recipient of this token does not authenticate with federation");
+    return RefuseFederated("The recipient of this token does not authenticate with federation");
   }
   if (match.recipient_expiration_time && *match.recipient_expiration_time <= now) {
-    return Refuse("The recipient's access has expired: ask the data provider to renew it");
+    return RefuseFederated("The recipient's access has expired: ask the data provider to renew it");
   }
   FederatedIdentity identity;
   identity.recipient = match.policy.recipient_name;

@@ -7,7 +7,7 @@ namespace lakeshare::delta {
 namespace {
 
 // Parse exactly `digits` decimal digits at the start of `s`.
-std::optional<int64_t> ParseFixedDigits(std::string_view s, size_t digits) {
+std::optional<int64_t> ParseVersionDigits(std::string_view s, size_t digits) {
   if (s.size() < digits) {
     return std::nullopt;
   }
@@ -42,7 +42,7 @@ bool IsUuidLike(std::string_view s) {
 }  // namespace
 
 std::optional<LogFileName> ParseLogFileName(std::string_view name) {
-  auto version = ParseFixedDigits(name, 20);
+  auto version = ParseVersionDigits(name, 20);
   if (!version || name.size() < 21 || name[20] != '.') {
     return std::nullopt;
   }
@@ -62,7 +62,7 @@ std::optional<LogFileName> ParseLogFileName(std::string_view name) {
     return out;
   }
   // X.Y.compacted.json
-  if (auto end = ParseFixedDigits(rest, 20); end && rest.substr(20) == ".compacted.json") {
+  if (auto end = ParseVersionDigits(rest, 20); end && rest.substr(20) == ".compacted.json") {
     if (*end <= out.version) {
       return std::nullopt;  // "y must be greater than x"
     }
@@ -77,8 +77,8 @@ std::optional<LogFileName> ParseLogFileName(std::string_view name) {
   rest.remove_prefix(kCheckpoint.size());
   // N.checkpoint.OOOOOOOOOO.PPPPPPPPPP.parquet
   if (rest.size() == 10 + 1 + 10 + 8 && rest[10] == '.' && rest.substr(21) == ".parquet") {
-    auto part = ParseFixedDigits(rest, 10);
-    auto parts = ParseFixedDigits(rest.substr(11), 10);
+    auto part = ParseVersionDigits(rest, 10);
+    auto parts = ParseVersionDigits(rest.substr(11), 10);
     if (part && parts) {
       if (*part < 1 || *part > *parts || *parts > INT32_MAX) {
         return std::nullopt;

@@ -208,10 +208,10 @@ Status ReplayCommit(const storage::ObjectStore& store, const CommitRef& c, Snaps
 }
 
 // The commit timestamp of `version` for a snapshot whose state is in `b`.
-Result<int64_t> CommitTimestamp(const storage::ObjectStore& store, const TableFeatures& features,
-                                const Metadata& metadata, Version version,
-                                const std::optional<CommitInfo>& commit_info,
-                                const LogSegment& segment) {
+Result<int64_t> ReadCommitTimestamp(const storage::ObjectStore& store,
+                                    const TableFeatures& features, const Metadata& metadata,
+                                    Version version, const std::optional<CommitInfo>& commit_info,
+                                    const LogSegment& segment) {
   if (features.in_commit_timestamps_enabled) {
     // *In-Commit Timestamps*: "For commits with version >=
     // delta.inCommitTimestampEnablementVersion, readers should use the inCommitTimestamp field of
@@ -269,8 +269,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Publish(const storage::
   snap->stats_.actions = actions_;
   snap->files_ = files_.Finish();
   LS_ASSIGN_OR_RETURN(snap->timestamp_ms_,
-                      CommitTimestamp(store, snap->features_, snap->metadata_, snap->version_,
-                                      snap->commit_info_, segment));
+                      ReadCommitTimestamp(store, snap->features_, snap->metadata_, snap->version_,
+                                          snap->commit_info_, segment));
   snap->segment_ = std::move(segment);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }

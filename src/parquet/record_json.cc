@@ -70,7 +70,9 @@ void AppendClock(std::string& out, int64_t seconds_of_day, int64_t fraction, int
   if (digits > 0) fmt::format_to(std::back_inserter(out), ".{:0{}d}", fraction, digits);
 }
 
-int UnitDigits(TimeUnit u) { return u == TimeUnit::kMillis ? 3 : u == TimeUnit::kMicros ? 6 : 9; }
+int FractionDigits(TimeUnit u) {
+  return u == TimeUnit::kMillis ? 3 : u == TimeUnit::kMicros ? 6 : 9;
+}
 int64_t UnitPerSecond(TimeUnit u) {
   return u == TimeUnit::kMillis ? 1000 : u == TimeUnit::kMicros ? 1000000 : 1000000000;
 }
@@ -86,7 +88,7 @@ void AppendTimestamp(std::string& out, int64_t value, TimeUnit unit, bool utc) {
   out.push_back('"');
   AppendDate(out, days);
   out.push_back('T');
-  AppendClock(out, seconds - days * 86400, fraction, UnitDigits(unit));
+  AppendClock(out, seconds - days * 86400, fraction, FractionDigits(unit));
   if (utc) out.push_back('Z');
   out.push_back('"');
 }
@@ -121,7 +123,7 @@ void AppendInteger(std::string& out, int64_t v, uint64_t as_unsigned, const Logi
     case LogicalKind::kTime: {
       const int64_t per = UnitPerSecond(lt.unit);
       out.push_back('"');
-      AppendClock(out, v / per, v % per, UnitDigits(lt.unit));
+      AppendClock(out, v / per, v % per, FractionDigits(lt.unit));
       out.push_back('"');
       return;
     }

@@ -13,8 +13,8 @@ namespace {
 // Not-found messages never say which of share, schema or table is missing, nor whether it
 // exists for someone else: PROTOCOL.md leaves the message free, and a uniform one prevents
 // name probing.
-tl::unexpected<Error> TableNotFound(std::string_view share, std::string_view schema,
-                                    std::string_view table) {
+tl::unexpected<Error> YamlTableNotFound(std::string_view share, std::string_view schema,
+                                        std::string_view table) {
   return NotFound("Table '{}.{}.{}' does not exist or is not shared with you", share, schema,
                   table);
 }
@@ -228,11 +228,11 @@ Result<TableInfo> YamlShareProvider::GetTable(const Recipient& recipient, std::s
                                               std::string_view schema,
                                               std::string_view table) const {
   const Share* s = FindShare(recipient, share);
-  if (!s) return TableNotFound(share, schema, table);
+  if (!s) return YamlTableNotFound(share, schema, table);
   auto sit = s->schemas.find(ToLower(schema));
-  if (sit == s->schemas.end()) return TableNotFound(share, schema, table);
+  if (sit == s->schemas.end()) return YamlTableNotFound(share, schema, table);
   auto tit = sit->second.tables.find(ToLower(table));
-  if (tit == sit->second.tables.end()) return TableNotFound(share, schema, table);
+  if (tit == sit->second.tables.end()) return YamlTableNotFound(share, schema, table);
   return tit->second;
 }
 

@@ -45,7 +45,7 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::OpenWriter(std::string_view p
 
 namespace {
 
-bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+bool IsControlByte(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 // One pass over the path, no allocation (it runs for every file of every query response).
 Status ValidateSegments(std::string_view text, std::string_view what, bool allow_trailing_slash) {
@@ -53,7 +53,7 @@ Status ValidateSegments(std::string_view text, std::string_view what, bool allow
     return InvalidArgument("Invalid {} '{}': must be relative to the table location", what, text);
   }
   for (unsigned char c : text) {
-    if (IsControl(c)) {
+    if (IsControlByte(c)) {
       // Never echo the path: it holds the control byte.
       return InvalidArgument("Invalid {}: contains a control character (0x{:02x})", what, c);
     }

@@ -193,7 +193,7 @@ CallResult<void> CreateRecipient(const CreateOpts& o, Api& api, const GlobalOpti
   return {};
 }
 
-void AddCreate(CLI::App* noun) {
+void AddCreateRecipient(CLI::App* noun) {
   auto o = std::make_shared<CreateOpts>();
   auto* c = Verb(noun, "create", "Create a recipient and print its activation link",
                  [o](Api& api, const GlobalOptions& g) { return CreateRecipient(*o, api, g); });
@@ -373,7 +373,7 @@ void AddRecipientCommands(CLI::App* admin) {
   CLI::App* noun = admin->add_subcommand("recipients", "Recipients (one per partner)");
   noun->require_subcommand(1);
   noun->fallthrough();
-  AddCreate(noun);
+  AddCreateRecipient(noun);
   Verb(noun, "list", "List recipients", ListRecipients);
   NamedVerb(noun, "get", "Show a recipient and its tokens", "NAME", "Recipient name",
             GetRecipient);

@@ -158,7 +158,7 @@ void PrintShare(const Json& share) {
   }
 }
 
-void AddCreate(CLI::App* noun) {
+void AddCreateShare(CLI::App* noun) {
   auto o = std::make_shared<std::pair<std::string, std::string>>();
   auto* c = Verb(noun, "create", "Create a share", [o](Api& api, const GlobalOptions& g) {
     Json body = {{"name", o->first}};
@@ -254,7 +254,7 @@ void AddShareCommands(CLI::App* admin) {
   CLI::App* noun = admin->add_subcommand("shares", "Shares (groups of tables granted to partners)");
   noun->require_subcommand(1);
   noun->fallthrough();
-  AddCreate(noun);
+  AddCreateShare(noun);
   Verb(noun, "list", "List shares", [](Api& api, const GlobalOptions& g) {
     return ShowList(
         ListAll(api, std::string(kUcPrefix) + "shares", {}, "shares"), g, "shares",
