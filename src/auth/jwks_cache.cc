@@ -2,25 +2,25 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "auth/jose_json_internal.h"
 #include "auth/jwt.h"
+#include "common/mutex.h"
 
 namespace lakeshare::auth {
 
 struct JwksCache::Entry {
-  std::mutex mu;  // guards everything below
-  std::condition_variable fetched;
-  bool fetching = false;
-  Keys keys;                     // the last set fetched successfully
-  int64_t fetched_at_ms = 0;     // when `keys` was fetched
-  bool attempted = false;        // a fetch was tried at least once
-  int64_t attempted_at_ms = 0;   // when the last fetch ended
-  std::optional<Error> failure;  // of the last fetch, when it failed
-  std::string discovered_uri;    // jwks_uri from discovery
+  Mutex mu;
+  CondVar fetched;
+  bool fetching LS_GUARDED_BY(mu) = false;
+  Keys keys LS_GUARDED_BY(mu);                     // the last set fetched successfully
+  int64_t fetched_at_ms LS_GUARDED_BY(mu) = 0;     // when `keys` was fetched
+  bool attempted LS_GUARDED_BY(mu) = false;        // a fetch was tried at least once
+  int64_t attempted_at_ms LS_GUARDED_BY(mu) = 0;   // when the last fetch ended
+  std::optional<Error> failure LS_GUARDED_BY(mu);  // of the last fetch, when it failed
+  std::string discovered_uri LS_GUARDED_BY(mu);    // jwks_uri from discovery
   std::atomic<int64_t> used_at_ms{0};
 };
 
@@ -112,7 +112,7 @@ Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, c
   std::shared_ptr<Entry> entry = EntryFor(source);
   const int64_t max_age = options_.max_age_seconds * 1000;
   const int64_t retry = options_.failure_retry_seconds * 1000;
-  std::unique_lock lock(entry->mu);
+  MutexLock lock(entry->mu);
   while (true) {
     const int64_t now = NowMs();
     entry->used_at_ms = now;
@@ -141,14 +141,14 @@ Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, c
     if (entry->fetching) {
       // Single flight: wait for the fetch under way, unless there are keys to serve meanwhile.
       if (entry->keys != nullptr && want == Want::kAny) return entry->keys;
-      entry->fetched.wait(lock);
+      entry->fetched.Wait(entry->mu);
       continue;
     }
     entry->fetching = true;
     std::string discovered = want == Want::kAny ? std::string() : entry->discovered_uri;
-    lock.unlock();
+    lock.Unlock();
     Result<Keys> fresh = Fetch(source, discovered);
-    lock.lock();
+    lock.Lock();
     entry->fetching = false;
     entry->attempted = true;
     entry->attempted_at_ms = NowMs();
@@ -160,7 +160,7 @@ Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, c
     } else {
       entry->failure = fresh.error();
     }
-    entry->fetched.notify_all();
+    entry->fetched.SignalAll();
     if (fresh) return *fresh;
     // A refresh that failed: the old keys still serve within max_stale, except for an unknown
     // key id (the key may be new: say the IdP is unavailable rather than that it is unknown).

@@ -112,7 +112,7 @@ int64_t OAuthServer::NowMs() const {
 
 Result<SigningKey> OAuthServer::KeyOfPeriod(int64_t period) const {
   {
-    std::lock_guard lock(keys_mu_);
+    MutexLock lock(keys_mu_);
     if (auto it = keys_.find(period); it != keys_.end()) return it->second;
   }
   const std::string kid = std::string(kKidPrefix) + std::to_string(period);
@@ -122,7 +122,7 @@ Result<SigningKey> OAuthServer::KeyOfPeriod(int64_t period) const {
                                            "oauth-signing-key-" + std::to_string(period),
                                            candidate.PrivateKeyPem()));
   LS_ASSIGN_OR_RETURN(SigningKey key, SigningKey::FromPem(pem, JwsAlgorithm::kES256, kid));
-  std::lock_guard lock(keys_mu_);
+  MutexLock lock(keys_mu_);
   keys_.emplace(period, key);
   while (keys_.size() > 4) keys_.erase(keys_.begin());
   return key;

@@ -43,6 +43,7 @@
 #include "auth/jwk.h"
 #include "auth/jwt.h"
 #include "catalog/catalog.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "common/ttl_cache.h"
 
@@ -124,8 +125,8 @@ class OAuthServer {
   catalog::Catalog& catalog_;
   OAuthServerOptions options_;
   std::string issuer_;
-  mutable std::mutex keys_mu_;
-  mutable std::map<int64_t, SigningKey> keys_;  // by period; the last few
+  mutable Mutex keys_mu_;
+  mutable std::map<int64_t, SigningKey> keys_ LS_GUARDED_BY(keys_mu_);  // by period; the last few
   mutable TtlCache<std::string> live_clients_;  // "client_id|credential" -> recipient name
   mutable TtlCache<bool> used_assertions_;      // "client_id|jti"
 };

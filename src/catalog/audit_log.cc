@@ -83,7 +83,7 @@ int64_t AuditLog::NowMs() const {
 
 Status AuditLog::Write(const AuditEvent& event) {
   LS_RETURN_IF_ERROR(catalog_->AppendAuditEvents(std::span<const AuditEvent>(&event, 1)));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++written_;
   return OkStatus();
 }
@@ -102,7 +102,7 @@ uint64_t AuditLog::PushLocked(AuditEvent event) {
 
 Status AuditLog::Finish(int64_t id, const AuditEvent& event) {
   LS_RETURN_IF_ERROR(catalog_->FinishAuditEvent(id, event));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++written_;
   return OkStatus();
 }
@@ -112,7 +112,7 @@ void AuditLog::Enqueue(AuditEvent event) {
   bool counted = false;
   bool after_stop = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopped_) {
       after_stop = true;
     } else if (RefusalAggregator::IsAnonymousRefusal(event) && !aggregator_.Add(event)) {
@@ -127,7 +127,7 @@ void AuditLog::Enqueue(AuditEvent event) {
   // After Stop(): no writer thread; write now rather than lose the event.
   if (auto st = Write(event); !st) {
     options_.on_error("an event after shutdown could not be written: " + st.error().message);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++dropped_;
   }
 }
@@ -152,15 +152,15 @@ void AuditLog::CollectLocked(int64_t now_ms) {
   }
 }
 
-bool AuditLog::WriteOneBatch(std::unique_lock<std::mutex>& lock) {
+bool AuditLog::WriteOneBatch() {
   size_t n = std::min(queue_.size(), options_.max_batch);
   std::vector<AuditEvent> batch(std::make_move_iterator(queue_.begin()),
                                 std::make_move_iterator(queue_.begin() + static_cast<long>(n)));
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
   writing_ = true;
-  lock.unlock();
+  mu_.Unlock();
   Status st = catalog_->AppendAuditEvents(batch);
-  lock.lock();
+  mu_.Lock();
   writing_ = false;
   if (!st) {
     // Put the batch back in front, in order, minus what no longer fits.
@@ -172,11 +172,11 @@ bool AuditLog::WriteOneBatch(std::unique_lock<std::mutex>& lock) {
     queue_.insert(queue_.begin(), std::make_move_iterator(batch.end() - static_cast<long>(keep)),
                   std::make_move_iterator(batch.end()));
     ++failed_batches_;
-    lock.unlock();
+    mu_.Unlock();
     if (lost > 0 && options_.on_dropped) options_.on_dropped(lost);
     options_.on_error("writing " + std::to_string(n) +
                       " audit events failed (will retry): " + st.error().message);
-    lock.lock();
+    mu_.Lock();
     return false;
   }
   written_ += n;
@@ -184,7 +184,7 @@ bool AuditLog::WriteOneBatch(std::unique_lock<std::mutex>& lock) {
 }
 
 void AuditLog::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto interval = std::chrono::milliseconds(options_.flush_interval_ms);
   int failures = 0;
   bool final_collect_done = false;
@@ -197,48 +197,53 @@ void AuditLog::Run() {
         final_collect_done = true;
         continue;
       }
-      flushed_.notify_all();
+      flushed_.SignalAll();
       if (stopping_) break;
-      wake_.wait_for(lock, interval);
+      wake_.WaitFor(mu_, interval);
       continue;
     }
-    if (!WriteOneBatch(lock)) {
+    if (!WriteOneBatch()) {
       ++failures;
-      flushed_.notify_all();  // Flush() reports the failure instead of waiting forever
+      flushed_.SignalAll();  // Flush() reports the failure instead of waiting forever
       if (stopping_ && failures >= 5) break;
       // Back off up to 5 s while the metastore is unreachable.
       auto backoff =
           std::min(std::chrono::milliseconds(5000), interval * (1 << std::min(failures, 5)));
-      wake_.wait_for(lock, backoff);
+      wake_.WaitFor(mu_, backoff);
       continue;
     }
     failures = 0;
     if (queue_.size() < options_.max_batch && !stopping_) {
-      flushed_.notify_all();
-      wake_.wait_for(lock, interval);
+      flushed_.SignalAll();
+      wake_.WaitFor(mu_, interval);
     }
   }
   if (!queue_.empty()) {
     dropped_ += queue_.size();
     size_t lost = queue_.size();
     queue_.clear();
-    lock.unlock();
+    lock.Unlock();
     options_.on_error("stopping with " + std::to_string(lost) +
                       " audit events that could not be written");
-    lock.lock();
+    lock.Lock();
   }
-  flushed_.notify_all();
+  flushed_.SignalAll();
 }
 
 Status AuditLog::Flush() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (stopped_) return OkStatus();
   uint64_t dropped_before = dropped_;
   uint64_t failed_before = failed_batches_;
-  wake_.notify_all();
-  bool ok = flushed_.wait_for(lock, std::chrono::seconds(30), [&] {
-    return (queue_.empty() && !writing_) || failed_batches_ != failed_before;
-  });
+  wake_.SignalAll();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool ok = false;
+  bool timed_out = false;
+  for (;;) {
+    ok = (queue_.empty() && !writing_) || failed_batches_ != failed_before;
+    if (ok || timed_out) break;
+    timed_out = !flushed_.WaitUntil(mu_, deadline);
+  }
   if (!ok || failed_batches_ != failed_before) {
     return Errorf(ErrorCode::kUnavailable,
                   "{} audit events are still queued: the metastore refused or did not answer; "
@@ -254,29 +259,31 @@ Status AuditLog::Flush() {
 
 void AuditLog::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopped_) return;
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   if (thread_.joinable()) thread_.join();
   if (retention_thread_.joinable()) retention_thread_.join();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   stopped_ = true;
 }
 
 // ---- Retention ----
 
 void AuditLog::RunRetention() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
-    lock.unlock();
+    lock.Unlock();
     if (auto deleted = ApplyRetention(); !deleted) {
       options_.on_error("audit retention: " + deleted.error().message + " (retried in an hour)");
     }
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::milliseconds(options_.retention_interval_ms),
-                   [this] { return stopping_; });
+    lock.Lock();
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(options_.retention_interval_ms);
+    while (!stopping_ && wake_.WaitUntil(mu_, deadline)) {
+    }
   }
 }
 
@@ -338,7 +345,7 @@ class ExportFile {
 
 Result<int64_t> AuditLog::ApplyRetention() {
   if (options_.retention_ms <= 0) return int64_t{0};
-  std::lock_guard<std::mutex> one_run(retention_mu_);
+  MutexLock one_run(retention_mu_);
   const int64_t cutoff = NowMs() - options_.retention_ms;
   std::optional<ExportFile> file;
   int64_t total = 0;
@@ -367,7 +374,7 @@ Result<int64_t> AuditLog::ApplyRetention() {
     total += deleted;
     if (deleted == 0) break;  // nothing more can go (e.g. another replica got there first)
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_) break;
     }
   }
@@ -375,22 +382,22 @@ Result<int64_t> AuditLog::ApplyRetention() {
 }
 
 uint64_t AuditLog::written() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return written_;
 }
 
 uint64_t AuditLog::dropped() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return dropped_;
 }
 
 size_t AuditLog::queued() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return queue_.size();
 }
 
 uint64_t AuditLog::aggregated() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return aggregator_.counted();
 }
 

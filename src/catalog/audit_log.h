@@ -25,17 +25,16 @@
 // metastore (it runs on network threads). `catalog` must outlive the AuditLog.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "catalog/audit_aggregator.h"
 #include "catalog/catalog.h"
+#include "common/mutex.h"
 
 namespace lakeshare::catalog {
 
@@ -100,27 +99,29 @@ class AuditLog {
   void RunRetention();
   int64_t NowMs() const;
   /// Append `event`, dropping the oldest when full; returns how many were dropped (0 or 1).
-  uint64_t PushLocked(AuditEvent event);
+  uint64_t PushLocked(AuditEvent event) LS_REQUIRES(mu_);
   /// Queue the aggregated events of windows ended by `now_ms` and the count of dropped events.
-  void CollectLocked(int64_t now_ms);
+  void CollectLocked(int64_t now_ms) LS_REQUIRES(mu_);
   /// Write up to max_batch queued events; false when the write failed (events stay queued).
-  bool WriteOneBatch(std::unique_lock<std::mutex>& lock);
+  /// Releases mu_ while the catalog writes.
+  bool WriteOneBatch() LS_REQUIRES(mu_);
 
   Catalog* catalog_;
   AuditLogOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  std::condition_variable flushed_;
-  std::deque<AuditEvent> queue_;
-  RefusalAggregator aggregator_;
-  bool stopping_ = false;
-  bool stopped_ = false;
-  bool writing_ = false;
-  uint64_t written_ = 0;
-  uint64_t dropped_ = 0;
-  uint64_t dropped_unrecorded_ = 0;  // dropped, not yet written as an auditEventsDropped event
-  uint64_t failed_batches_ = 0;
-  std::mutex retention_mu_;  // one retention run at a time
+  mutable Mutex mu_;
+  CondVar wake_;
+  CondVar flushed_;
+  std::deque<AuditEvent> queue_ LS_GUARDED_BY(mu_);
+  RefusalAggregator aggregator_ LS_GUARDED_BY(mu_);
+  bool stopping_ LS_GUARDED_BY(mu_) = false;
+  bool stopped_ LS_GUARDED_BY(mu_) = false;
+  bool writing_ LS_GUARDED_BY(mu_) = false;
+  uint64_t written_ LS_GUARDED_BY(mu_) = 0;
+  uint64_t dropped_ LS_GUARDED_BY(mu_) = 0;
+  // Dropped, not yet written as an auditEventsDropped event.
+  uint64_t dropped_unrecorded_ LS_GUARDED_BY(mu_) = 0;
+  uint64_t failed_batches_ LS_GUARDED_BY(mu_) = 0;
+  Mutex retention_mu_;  // one retention run at a time
   std::thread thread_;
   std::thread retention_thread_;
 };

@@ -8,9 +8,9 @@
 #include <array>
 #include <cmath>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 
+#include "common/mutex.h"
 #include "common/strings.h"
 #include "delta/action_reader_internal.h"
 #include "delta/time_util.h"
@@ -536,7 +536,7 @@ constexpr size_t kMaxPooledBytes = size_t{256} << 20;
 class KeptPool {
  public:
   static std::unique_ptr<ColumnPool> Take() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return kept_ ? std::move(kept_) : std::make_unique<ColumnPool>();
   }
   static void Give(std::unique_ptr<ColumnPool> pool) {
@@ -544,15 +544,15 @@ class KeptPool {
     if (pool->Capacity() > kMaxPooledBytes) {
       return;
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!kept_) {
       kept_ = std::move(pool);
     }
   }
 
  private:
-  static inline std::mutex mu_;
-  static inline std::unique_ptr<ColumnPool> kept_;
+  static inline Mutex mu_;
+  static inline std::unique_ptr<ColumnPool> kept_ LS_GUARDED_BY(mu_);
 };
 
 class CheckpointFileReader {

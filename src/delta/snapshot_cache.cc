@@ -7,10 +7,10 @@
 namespace lakeshare::delta {
 
 struct SnapshotCache::Slot {
-  std::mutex mu;  // serializes loads and refreshes of this entry
-  std::shared_ptr<const Snapshot> snapshot;
-  std::shared_ptr<const storage::ObjectStore> store;
-  int64_t checked_ms = 0;
+  Mutex mu;  // serializes loads and refreshes of this entry
+  std::shared_ptr<const Snapshot> snapshot LS_GUARDED_BY(mu);
+  std::shared_ptr<const storage::ObjectStore> store LS_GUARDED_BY(mu);
+  int64_t checked_ms LS_GUARDED_BY(mu) = 0;
   size_t bytes = 0;            // guarded by SnapshotCache::mu_
   Lru::iterator lru_position;  // guarded by SnapshotCache::mu_
   bool in_lru = false;         // guarded by SnapshotCache::mu_
@@ -46,7 +46,7 @@ Result<std::shared_ptr<const storage::ObjectStore>> SnapshotCache::OpenStore(
 }
 
 std::shared_ptr<SnapshotCache::Slot> SnapshotCache::Acquire(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto& slot = slots_[key];
   if (!slot) {
     slot = std::make_shared<Slot>();
@@ -62,7 +62,7 @@ std::shared_ptr<SnapshotCache::Slot> SnapshotCache::Acquire(const std::string& k
 
 void SnapshotCache::Account(const std::string& key, const std::shared_ptr<Slot>& slot,
                             size_t bytes) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = slots_.find(key);
   if (it == slots_.end() || it->second != slot) {
     return;  // invalidated meanwhile
@@ -88,10 +88,10 @@ void SnapshotCache::Account(const std::string& key, const std::shared_ptr<Slot>&
 
 Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetLatest(const std::string& location) {
   auto slot = Acquire(location);
-  std::unique_lock<std::mutex> slot_lock(slot->mu);
+  MutexLock slot_lock(slot->mu);
   const int64_t now = Now();
   if (slot->snapshot && now - slot->checked_ms < options_.refresh_interval_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++stats_.hits;
     return slot->snapshot;
   }
@@ -111,9 +111,9 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetLatest(const std::stri
   slot->snapshot = result;
   slot->checked_ms = now;
   size_t bytes = result->MemoryUsage();
-  slot_lock.unlock();
+  slot_lock.Unlock();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++(full ? stats_.full_loads : stats_.refreshes);
   }
   Account(location, slot, bytes);
@@ -135,9 +135,9 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetVersion(const std::str
   }
   const std::string key = VersionKey(location, version);
   auto slot = Acquire(key);
-  std::unique_lock<std::mutex> slot_lock(slot->mu);
+  MutexLock slot_lock(slot->mu);
   if (slot->snapshot) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++stats_.hits;
     return slot->snapshot;
   }
@@ -147,9 +147,9 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetVersion(const std::str
   LS_ASSIGN_OR_RETURN(auto snap, Snapshot::Load(latest->store(), so));
   slot->snapshot = snap;
   size_t bytes = snap->MemoryUsage();
-  slot_lock.unlock();
+  slot_lock.Unlock();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++stats_.full_loads;
   }
   Account(key, slot, bytes);
@@ -157,7 +157,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetVersion(const std::str
 }
 
 void SnapshotCache::Invalidate(const std::string& location) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const std::string prefix = location + "\n@";
   for (auto it = slots_.begin(); it != slots_.end();) {
     if (it->first == location || it->first.compare(0, prefix.size(), prefix) == 0) {
@@ -173,17 +173,17 @@ void SnapshotCache::Invalidate(const std::string& location) {
 }
 
 size_t SnapshotCache::memory_usage() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return total_bytes_;
 }
 
 size_t SnapshotCache::num_entries() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return slots_.size();
 }
 
 SnapshotCacheStats SnapshotCache::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return stats_;
 }
 

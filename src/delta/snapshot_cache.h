@@ -11,10 +11,10 @@
 #include <functional>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "delta/snapshot.h"
 #include "storage/object_store.h"
@@ -60,17 +60,18 @@ class SnapshotCache {
   struct Slot;
   using Lru = std::list<std::string>;
 
-  std::shared_ptr<Slot> Acquire(const std::string& key);
-  void Account(const std::string& key, const std::shared_ptr<Slot>& slot, size_t bytes);
+  std::shared_ptr<Slot> Acquire(const std::string& key) LS_EXCLUDES(mu_);
+  void Account(const std::string& key, const std::shared_ptr<Slot>& slot, size_t bytes)
+      LS_EXCLUDES(mu_);
   Result<std::shared_ptr<const storage::ObjectStore>> OpenStore(const std::string& location);
   int64_t Now() const;
 
   SnapshotCacheOptions options_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<Slot>> slots_;  // guarded by mu_
-  Lru lru_;                                                       // guarded by mu_, MRU first
-  size_t total_bytes_ = 0;                                        // guarded by mu_
-  SnapshotCacheStats stats_;                                      // guarded by mu_
+  mutable Mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<Slot>> slots_ LS_GUARDED_BY(mu_);
+  Lru lru_ LS_GUARDED_BY(mu_);  // most recently used first
+  size_t total_bytes_ LS_GUARDED_BY(mu_) = 0;
+  SnapshotCacheStats stats_ LS_GUARDED_BY(mu_);
 };
 
 }  // namespace lakeshare::delta

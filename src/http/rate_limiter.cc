@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <list>
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "common/mutex.h"
 
 namespace lakeshare::http {
 namespace {
@@ -26,11 +27,12 @@ struct RateLimiter::Shard {
     double tokens = 0;
     int64_t last_ns = 0;
   };
-  std::mutex mu;
+  Mutex mu;
   size_t capacity = 1;
-  std::list<Bucket> lru;  // most recently used first
-  std::unordered_map<std::string_view, std::list<Bucket>::iterator> index;  // views into `lru`
-  uint64_t evicted = 0;
+  std::list<Bucket> lru LS_GUARDED_BY(mu);  // most recently used first
+  // Views into `lru`.
+  std::unordered_map<std::string_view, std::list<Bucket>::iterator> index LS_GUARDED_BY(mu);
+  uint64_t evicted LS_GUARDED_BY(mu) = 0;
 };
 
 RateLimiter::RateLimiter(RateLimit limit, size_t max_keys, ClockNs clock)
@@ -52,7 +54,7 @@ RateLimiter::Decision RateLimiter::Take(std::string_view key) {
   }
   Shard& shard = shards_[std::hash<std::string_view>{}(key) % shard_count_];
   int64_t now = clock_();
-  std::lock_guard<std::mutex> lock(shard.mu);
+  MutexLock lock(shard.mu);
   auto found = shard.index.find(key);
   Shard::Bucket* bucket;
   if (found != shard.index.end()) {
@@ -83,7 +85,7 @@ RateLimiter::Decision RateLimiter::Take(std::string_view key) {
 size_t RateLimiter::size() const {
   size_t total = 0;
   for (size_t i = 0; i < shard_count_; ++i) {
-    std::lock_guard<std::mutex> lock(shards_[i].mu);
+    MutexLock lock(shards_[i].mu);
     total += shards_[i].index.size();
   }
   return total;
@@ -92,7 +94,7 @@ size_t RateLimiter::size() const {
 uint64_t RateLimiter::evicted() const {
   uint64_t total = 0;
   for (size_t i = 0; i < shard_count_; ++i) {
-    std::lock_guard<std::mutex> lock(shards_[i].mu);
+    MutexLock lock(shards_[i].mu);
     total += shards_[i].evicted;
   }
   return total;

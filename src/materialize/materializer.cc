@@ -1,14 +1,14 @@
 #include "materialize/materializer.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "common/mutex.h"
 
 namespace lakeshare::materialize {
 
@@ -51,22 +51,29 @@ struct IndexEntry {
   std::optional<CachedFile> file;
 };
 
+// Flights and batches are guarded by State::mu too (they are shared between its waiters).
 struct Materializer::State {
-  std::mutex mu;
-  std::condition_variable cv;        // a flight or a batch made progress
-  std::condition_variable work_cv;   // the queue grew, or stopping
-  bool stopping = false;
+  Mutex mu;
+  CondVar cv;       // a flight or a batch made progress
+  CondVar work_cv;  // the queue grew, or stopping
+  bool stopping LS_GUARDED_BY(mu) = false;
   // The index: entries in the cache store, most recently used first.
-  std::list<IndexEntry> lru;
-  std::unordered_map<std::string, std::list<IndexEntry>::iterator> index;
-  int64_t total_bytes = 0;
-  CacheStats counters;
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights;
-  std::deque<std::pair<FileRequest, std::shared_ptr<Batch>>> queue;
+  std::list<IndexEntry> lru LS_GUARDED_BY(mu);
+  std::unordered_map<std::string, std::list<IndexEntry>::iterator> index LS_GUARDED_BY(mu);
+  int64_t total_bytes LS_GUARDED_BY(mu) = 0;
+  CacheStats counters LS_GUARDED_BY(mu);
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights LS_GUARDED_BY(mu);
+  std::deque<std::pair<FileRequest, std::shared_ptr<Batch>>> queue LS_GUARDED_BY(mu);
+  // Filled by Create before any request; read-only afterwards.
   std::vector<std::thread> workers;
 
-  // With mu held: the entry, now most recently used.
-  IndexEntry* Touch(const std::string& key, int64_t now_ms) {
+  // True while the index holds more than the bounds allow with `incoming` bytes more.
+  bool Over(const MaterializerOptions& options, int64_t incoming) const LS_REQUIRES(mu) {
+    return (options.max_bytes > 0 && total_bytes + incoming > options.max_bytes) ||
+           (options.max_entries > 0 && index.size() + 1 > options.max_entries);
+  }
+  // The entry, now most recently used.
+  IndexEntry* Touch(const std::string& key, int64_t now_ms) LS_REQUIRES(mu) {
     auto it = index.find(key);
     if (it == index.end()) return nullptr;
     lru.splice(lru.begin(), lru, it->second);
@@ -74,7 +81,7 @@ struct Materializer::State {
     return &*it->second;
   }
   void Remember(const std::string& key, int64_t bytes, int64_t used_ms,
-                std::optional<CachedFile> file) {
+                std::optional<CachedFile> file) LS_REQUIRES(mu) {
     if (IndexEntry* e = Touch(key, used_ms)) {
       if (file) e->file = std::move(file);
       return;
@@ -116,11 +123,11 @@ Materializer::Materializer(MaterializerOptions options)
 
 Materializer::~Materializer() {
   {
-    std::lock_guard<std::mutex> lock(state_->mu);
+    MutexLock lock(state_->mu);
     state_->stopping = true;
     state_->queue.clear();
   }
-  state_->work_cv.notify_all();
+  state_->work_cv.SignalAll();
   for (auto& t : state_->workers) t.join();
 }
 
@@ -151,7 +158,7 @@ Status Materializer::LoadIndex() {
   std::sort(found.begin(), found.end(), [](const IndexEntry& a, const IndexEntry& b) {
     return a.last_used_ms < b.last_used_ms;
   });
-  std::lock_guard<std::mutex> lock(state_->mu);
+  MutexLock lock(state_->mu);
   for (IndexEntry& e : found) state_->Remember(e.key, e.bytes, e.last_used_ms, std::nullopt);
   return OkStatus();
 }
@@ -160,14 +167,10 @@ bool Materializer::MakeRoom(int64_t incoming) {
   std::vector<std::pair<std::string, std::shared_ptr<Flight>>> victims;
   bool fits = true;
   {
-    std::lock_guard<std::mutex> lock(state_->mu);
     State& s = *state_;
+    MutexLock lock(s.mu);
     const int64_t in_use_after = NowMs() - options_.in_use_for.count();
-    auto over = [&] {
-      return (options_.max_bytes > 0 && s.total_bytes + incoming > options_.max_bytes) ||
-             (options_.max_entries > 0 && s.index.size() + 1 > options_.max_entries);
-    };
-    while (over() && !s.lru.empty()) {
+    while (s.Over(options_, incoming) && !s.lru.empty()) {
       IndexEntry& oldest = s.lru.back();
       // Most recently used first: when the oldest is in use, every entry is.
       if (oldest.last_used_ms > in_use_after || s.flights.count(oldest.key) > 0) break;
@@ -179,7 +182,7 @@ bool Materializer::MakeRoom(int64_t incoming) {
       s.index.erase(oldest.key);
       s.lru.pop_back();
     }
-    fits = !over();
+    fits = !s.Over(options_, incoming);
     s.counters.evictions += static_cast<int64_t>(victims.size());
     if (!fits) ++s.counters.refused;
   }
@@ -191,13 +194,13 @@ bool Materializer::MakeRoom(int64_t incoming) {
     (void)options_.cache->Delete(key);
   }
   if (!victims.empty()) {
-    std::lock_guard<std::mutex> lock(state_->mu);
+    MutexLock lock(state_->mu);
     for (const auto& [key, flight] : victims) {
       flight->done = true;
       state_->flights.erase(key);
     }
   }
-  if (!victims.empty()) state_->cv.notify_all();
+  if (!victims.empty()) state_->cv.SignalAll();
   return fits;
 }
 
@@ -205,7 +208,7 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
   const std::string key = request.CachePath();
   std::shared_ptr<Flight> flight;
   {
-    std::unique_lock<std::mutex> lock(state_->mu);
+    MutexLock lock(state_->mu);
     for (;;) {
       IndexEntry* e = state_->Touch(key, NowMs());
       if (e != nullptr && e->file) {
@@ -215,7 +218,7 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
       auto it = state_->flights.find(key);
       if (it == state_->flights.end()) break;
       std::shared_ptr<Flight> other = it->second;
-      state_->cv.wait(lock, [&] { return other->done; });
+      while (!other->done) state_->cv.Wait(state_->mu);
       if (!other->eviction) return other->result;
     }
     flight = std::make_shared<Flight>();
@@ -258,7 +261,7 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
   }
   if (options_.on_event) options_.on_event(event);
   {
-    std::lock_guard<std::mutex> lock(state_->mu);
+    MutexLock lock(state_->mu);
     if (result) {
       if (event.kind == MaterializeEvent::Kind::kBuilt) ++state_->counters.builds;
       state_->Remember(key, EntryBytes(*result), NowMs(), *result);
@@ -267,12 +270,12 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
     flight->result = result;
     state_->flights.erase(key);
   }
-  state_->cv.notify_all();
+  state_->cv.SignalAll();
   return result;
 }
 
 CacheStats Materializer::stats() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  MutexLock lock(state_->mu);
   CacheStats out = state_->counters;
   out.entries = static_cast<int64_t>(state_->index.size());
   out.bytes = state_->total_bytes;
@@ -285,7 +288,7 @@ Result<PrepareOutcome> Materializer::Prepare(std::vector<FileRequest> requests,
   PrepareOutcome outcome;
   std::vector<FileRequest> inline_work;
   {
-    std::lock_guard<std::mutex> lock(state_->mu);
+    MutexLock lock(state_->mu);
     std::unordered_set<std::string> seen;
     for (FileRequest& r : requests) {
       std::string key = r.CachePath();
@@ -300,15 +303,18 @@ Result<PrepareOutcome> Materializer::Prepare(std::vector<FileRequest> requests,
       }
     }
   }
-  state_->work_cv.notify_all();
+  state_->work_cv.SignalAll();
   for (const FileRequest& r : inline_work) {
     auto got = Get(r);
-    std::lock_guard<std::mutex> lock(state_->mu);
+    MutexLock lock(state_->mu);
     --batch->remaining;
     if (!got && !batch->first_error) batch->first_error = got.error();
   }
-  std::unique_lock<std::mutex> lock(state_->mu);
-  state_->cv.wait_for(lock, wait, [&] { return batch->remaining == 0 || batch->first_error; });
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  MutexLock lock(state_->mu);
+  while (batch->remaining != 0 && !batch->first_error) {
+    if (!state_->cv.WaitUntil(state_->mu, deadline)) break;
+  }
   if (batch->first_error) return tl::unexpected<Error>(*batch->first_error);
   outcome.pending = batch->remaining;
   return outcome;
@@ -318,25 +324,25 @@ void Materializer::Work() {
   for (;;) {
     std::pair<FileRequest, std::shared_ptr<Batch>> job;
     {
-      std::unique_lock<std::mutex> lock(state_->mu);
-      state_->work_cv.wait(lock, [&] { return state_->stopping || !state_->queue.empty(); });
+      MutexLock lock(state_->mu);
+      while (!state_->stopping && state_->queue.empty()) state_->work_cv.Wait(state_->mu);
       if (state_->stopping) return;
       job = std::move(state_->queue.front());
       state_->queue.pop_front();
       // A batch that already failed needs no more work.
       if (job.second->first_error) {
         --job.second->remaining;
-        state_->cv.notify_all();
+        state_->cv.SignalAll();
         continue;
       }
     }
     auto got = Get(job.first);
     {
-      std::lock_guard<std::mutex> lock(state_->mu);
+      MutexLock lock(state_->mu);
       --job.second->remaining;
       if (!got && !job.second->first_error) job.second->first_error = got.error();
     }
-    state_->cv.notify_all();
+    state_->cv.SignalAll();
   }
 }
 

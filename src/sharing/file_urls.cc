@@ -121,13 +121,13 @@ void AppendEncodedUrlPath(std::string& out, std::string_view path) {
 
 Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const TableInfo& table) {
   Access access{table.store_keys, table.store_profile};
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   accesses_[table.location] = access;
   return OpenLocked(table.location, access);
 }
 
 Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const std::string& location) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto known = accesses_.find(location);
   return OpenLocked(location, known == accesses_.end() ? Access{} : known->second);
 }

@@ -18,11 +18,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -59,12 +59,13 @@ class StoreCache {
     std::shared_ptr<const storage::ObjectStore> store;
   };
   Result<std::shared_ptr<const storage::ObjectStore>> OpenLocked(const std::string& location,
-                                                                 const Access& access);
+                                                                 const Access& access)
+      LS_REQUIRES(mu_);
 
   storage::StoreOptions options_;
-  std::mutex mu_;
-  std::map<std::string, Entry> stores_;     // guarded by mu_
-  std::map<std::string, Access> accesses_;  // guarded by mu_; by location
+  Mutex mu_;
+  std::map<std::string, Entry> stores_ LS_GUARDED_BY(mu_);
+  std::map<std::string, Access> accesses_ LS_GUARDED_BY(mu_);  // by location
 };
 
 /// What a partner is told when a shared table's storage fails (issue 10: "a table that breaks

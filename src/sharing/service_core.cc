@@ -116,7 +116,7 @@ std::string ServiceCore::BaseUrl(const http::Request& request) const {
     }
     if (sane) return std::string(options.tls ? "https://" : "http://") + *host;
   }
-  std::lock_guard<std::mutex> lock(base_mu);
+  MutexLock lock(base_mu);
   return base_url;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "delta/history.h"
 #include "delta/snapshot.h"
@@ -58,8 +59,8 @@ struct ServiceCore {
   mutable StoreCache stores;
   std::unique_ptr<delta::SnapshotCache> snapshots;
   http::Counter* files_served = nullptr;  // null without a metrics registry
-  mutable std::mutex base_mu;
-  std::string base_url;  // guarded by base_mu
+  mutable Mutex base_mu;
+  std::string base_url LS_GUARDED_BY(base_mu);
 
   int64_t NowMs() const;
 

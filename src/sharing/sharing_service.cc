@@ -101,7 +101,7 @@ http::RouteGroup SharingService::RouteGroup() const {
 }
 
 void SharingService::SetBaseUrl(std::string base_url) {
-  std::lock_guard<std::mutex> lock(core_->base_mu);
+  MutexLock lock(core_->base_mu);
   core_->base_url = std::move(base_url);
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/strings.h"
 
 namespace lakeshare::storage::internal {
@@ -100,15 +101,15 @@ std::string_view UrlOrigin(std::string_view url) {
 }
 
 struct HttpClient::Pool {
-  std::mutex mu;
-  std::vector<CURL*> idle;  // guarded by mu
+  Mutex mu;
+  std::vector<CURL*> idle LS_GUARDED_BY(mu);
 
   ~Pool() {
     for (CURL* handle : idle) curl_easy_cleanup(handle);
   }
   CURL* Acquire() {
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       if (!idle.empty()) {
         CURL* handle = idle.back();
         idle.pop_back();
@@ -119,7 +120,7 @@ struct HttpClient::Pool {
   }
   void Release(CURL* handle) {
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       if (idle.size() < kMaxPooledHandles) {
         idle.push_back(handle);
         return;
