@@ -9,34 +9,26 @@
 
 namespace lakeshare::admin::internal {
 
-using ApiFactory = std::unique_ptr<ApiBase> (*)(catalog::Catalog* catalog,
-                                                const ManagementOptions* options);
+/// What every factory is: a new resource on `catalog` and `options` (both outlive it).
+using ApiFactoryFn = std::unique_ptr<ApiBase>(catalog::Catalog* catalog,
+                                              const ManagementOptions* options);
+using ApiFactory = ApiFactoryFn*;
 
-std::unique_ptr<ApiBase> NewMetastoreApi(catalog::Catalog* catalog,
-                                         const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewCatalogsApi(catalog::Catalog* catalog,
-                                        const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewSchemasApi(catalog::Catalog* catalog, const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewTablesApi(catalog::Catalog* catalog, const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewSharesApi(catalog::Catalog* catalog, const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewRecipientsApi(catalog::Catalog* catalog,
-                                          const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewActivationApi(catalog::Catalog* catalog,
-                                          const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewPermissionsApi(catalog::Catalog* catalog,
-                                           const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewPrincipalsApi(catalog::Catalog* catalog,
-                                          const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewAuditApi(catalog::Catalog* catalog, const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewFederationPoliciesApi(catalog::Catalog* catalog,
-                                                  const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewOAuthClientsApi(catalog::Catalog* catalog,
-                                            const ManagementOptions* options);
+ApiFactoryFn NewMetastoreApi;
+ApiFactoryFn NewCatalogsApi;
+ApiFactoryFn NewSchemasApi;
+ApiFactoryFn NewTablesApi;
+ApiFactoryFn NewSharesApi;
+ApiFactoryFn NewRecipientsApi;
+ApiFactoryFn NewActivationApi;
+ApiFactoryFn NewPermissionsApi;
+ApiFactoryFn NewPrincipalsApi;
+ApiFactoryFn NewAuditApi;
+ApiFactoryFn NewFederationPoliciesApi;
+ApiFactoryFn NewOAuthClientsApi;
 // Storage governance (issue 10).
-std::unique_ptr<ApiBase> NewExternalLocationsApi(catalog::Catalog* catalog,
-                                                 const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewStorageCredentialsApi(catalog::Catalog* catalog,
-                                                  const ManagementOptions* options);
-std::unique_ptr<ApiBase> NewGroupsApi(catalog::Catalog* catalog, const ManagementOptions* options);
+ApiFactoryFn NewExternalLocationsApi;
+ApiFactoryFn NewStorageCredentialsApi;
+ApiFactoryFn NewGroupsApi;
 
 }  // namespace lakeshare::admin::internal

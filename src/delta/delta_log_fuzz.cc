@@ -6,8 +6,7 @@
 #include <string>
 
 #include "delta/change_feed.h"
-#include "delta/data_skipping.h"
-#include "delta/snapshot.h"
+#include "delta/fuzz_support_internal.h"
 #include "storage/memory_object_store.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -21,21 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto store = std::make_shared<storage::MemoryObjectStore>();
   if (!store->Put("_delta_log/00000000000000000000.json", bytes)) return 0;
-  delta::SnapshotOptions options;
-  options.check_protocol = false;
-  auto snapshot = delta::Snapshot::Load(store, options);
-  if (snapshot) {
-    std::string out;
-    (*snapshot)->files().ForEach([&](const delta::AddFile& f) {
-      f.AppendJson(out);
-      (void)f.StatsJson();
-      return true;
-    });
-    delta::FileQuery query;
-    query.json_predicate = predicate;
-    query.limit_hint = 3;
-    (void)delta::SelectFiles(**snapshot, query);
-  }
+  delta::fuzz::LoadAndSelectFiles(store, predicate);
   delta::ChangeFeedOptions cdf;
   cdf.require_cdf_enabled = false;
   cdf.check_protocol = false;

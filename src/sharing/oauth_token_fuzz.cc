@@ -4,8 +4,6 @@
 // input's first line is the Authorization header value (may be empty), the rest is the form
 // body. Every input must get a 200 or a 4xx: a crash, a hang or a 5xx is a finding (the target
 // aborts on 5xx).
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +16,7 @@
 #include "auth/jwk.h"
 #include "auth/oauth_server.h"
 #include "catalog/catalog.h"
+#include "common/fuzz_support.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "sharing/oauth_endpoints.h"
@@ -26,17 +25,17 @@ namespace {
 
 using namespace lakeshare;
 
+constexpr char kTarget[] = "oauth_token_fuzz";
+
 struct TokenEndpoint {
-  std::filesystem::path dir;
+  fuzz::TempDir dir{"lakeshare-oauth-fuzz"};
   std::unique_ptr<catalog::Catalog> catalog;
   std::unique_ptr<auth::OAuthServer> server;
   http::Router router;
 
   TokenEndpoint() {
-    char pattern[] = "/tmp/lakeshare-oauth-fuzz-XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) std::abort();
-    dir = pattern;
-    catalog = Must(catalog::OpenCatalog((dir / "metastore.db").string()), "open the metastore");
+    catalog =
+        Must(catalog::OpenCatalog((dir.path() / "metastore.db").string()), "open the metastore");
     catalog::RecipientInfo client;
     client.name = "client";
     client.authentication_type = "OAUTH_CLIENT_CREDENTIALS";
@@ -49,24 +48,11 @@ struct TokenEndpoint {
     server = Must(auth::OAuthServer::Create(*catalog), "create the OAuth server");
     Must(sharing::RegisterOAuthEndpoints(router, *server, {"/delta-sharing", ""}), "routes");
   }
-  ~TokenEndpoint() {
-    server.reset();
-    catalog.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
   template <typename T>
   static T Must(Result<T> r, const char* what) {
-    if (!r) Die(what, r.error());
-    return std::move(*r);
+    return fuzz::Must(std::move(r), kTarget, what);
   }
-  static void Must(Status s, const char* what) {
-    if (!s) Die(what, s.error());
-  }
-  [[noreturn]] static void Die(const char* what, const Error& error) {
-    std::fprintf(stderr, "oauth_token_fuzz: cannot %s: %s\n", what, error.ToString().c_str());
-    std::abort();
-  }
+  static void Must(const Status& s, const char* what) { fuzz::Must(s, kTarget, what); }
 };
 
 }  // namespace
@@ -74,9 +60,8 @@ struct TokenEndpoint {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static TokenEndpoint* endpoint = new TokenEndpoint();  // lives for the process, like a server
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  const size_t eol = input.find('\n');
-  std::string authorization(input.substr(0, eol));
-  std::string body(eol == std::string_view::npos ? std::string_view() : input.substr(eol + 1));
+  auto [line, body] = fuzz::SplitFirstLine(input);
+  std::string authorization(line);
   std::vector<http::Field> headers = {{"Host", "share.example.com"},
                                       {"Content-Type", "application/x-www-form-urlencoded"}};
   if (!authorization.empty()) headers.emplace_back("Authorization", authorization);
