@@ -37,10 +37,10 @@ void AddPrincipalFlags(CLI::App& serve, FederationFlags& flags) {
 Status CheckPrincipalFlags(const FederationFlags& flags, const auth::IdpFetchOptions& fetch) {
   const bool claim_changed = flags.principal_claim != FederationFlags{}.principal_claim;
   if (flags.principal_issuer.empty()) {
-    const char* given = !flags.principal_audiences.empty() ? "--oidc-principal-audience"
-                        : claim_changed                      ? "--oidc-principal-claim"
-                        : !flags.principal_jwks_uri.empty()  ? "--oidc-principal-jwks-uri"
-                                                             : nullptr;
+    const char* given = !flags.principal_audiences.empty()  ? "--oidc-principal-audience"
+                        : claim_changed                     ? "--oidc-principal-claim"
+                        : !flags.principal_jwks_uri.empty() ? "--oidc-principal-jwks-uri"
+                                                            : nullptr;
     if (given != nullptr) {
       return InvalidArgument(
           "{} needs --oidc-principal-issuer: give the issuer URL of the identity provider staff "
@@ -71,6 +71,15 @@ Status CheckPrincipalFlags(const FederationFlags& flags, const auth::IdpFetchOpt
   return OkStatus();
 }
 
+/// A whole number of seconds in [lo, hi] in the flag group `group`, its default shown in --help.
+void AddSecondsOption(CLI::App& serve, const std::string& name, int64_t& seconds, int lo, int hi,
+                      const std::string& group, const std::string& help) {
+  serve.add_option(name, seconds, help)
+      ->check(CLI::Range(lo, hi))
+      ->capture_default_str()
+      ->group(group);
+}
+
 }  // namespace
 
 void AddFederationFlags(CLI::App& serve, FederationFlags& flags) {
@@ -87,33 +96,20 @@ void AddFederationFlags(CLI::App& serve, FederationFlags& flags) {
       ->group(group);
   serve.add_option("--oidc-ca-file", flags.ca_file, "PEM bundle of CAs to trust for IdP TLS")
       ->group(group);
-  serve
-      .add_option("--oidc-clock-skew-seconds", flags.clock_skew_seconds,
-                  "Tolerance for exp/nbf/iat of federated tokens")
-      ->check(CLI::Range(0, 600))
-      ->capture_default_str()
-      ->group(group);
-  serve
-      .add_option("--oidc-jwks-max-age-seconds", flags.jwks_max_age_seconds,
-                  "How long an IdP's keys are used before they are fetched again (how long a "
-                  "key the IdP dropped is still trusted)")
-      ->check(CLI::Range(1, 86400))
-      ->capture_default_str()
-      ->group(group);
-  serve
-      .add_option("--oidc-jwks-min-refresh-seconds", flags.jwks_min_refresh_seconds,
-                  "Least time between two fetches of an IdP's keys caused by tokens naming an "
-                  "unknown key id (bounds the fetches a flood of forged tokens causes)")
-      ->check(CLI::Range(1, 3600))
-      ->capture_default_str()
-      ->group(group);
-  serve
-      .add_option("--oauth-access-token-lifetime-seconds", flags.access_token_lifetime_seconds,
-                  "Lifetime of the access tokens the token endpoint issues to "
-                  "OAUTH_CLIENT_CREDENTIALS recipients")
-      ->check(CLI::Range(10, 86400))
-      ->capture_default_str()
-      ->group(group);
+  AddSecondsOption(serve, "--oidc-clock-skew-seconds", flags.clock_skew_seconds, 0, 600, group,
+                   "Tolerance for exp/nbf/iat of federated tokens");
+  AddSecondsOption(serve, "--oidc-jwks-max-age-seconds", flags.jwks_max_age_seconds, 1, 86400,
+                   group,
+                   "How long an IdP's keys are used before they are fetched again (how long a "
+                   "key the IdP dropped is still trusted)");
+  AddSecondsOption(serve, "--oidc-jwks-min-refresh-seconds", flags.jwks_min_refresh_seconds, 1,
+                   3600, group,
+                   "Least time between two fetches of an IdP's keys caused by tokens naming an "
+                   "unknown key id (bounds the fetches a flood of forged tokens causes)");
+  AddSecondsOption(serve, "--oauth-access-token-lifetime-seconds",
+                   flags.access_token_lifetime_seconds, 10, 86400, group,
+                   "Lifetime of the access tokens the token endpoint issues to "
+                   "OAUTH_CLIENT_CREDENTIALS recipients");
   AddPrincipalFlags(serve, flags);
 }
 

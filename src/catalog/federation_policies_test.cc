@@ -7,19 +7,6 @@
 namespace lakeshare::catalog {
 namespace {
 
-#define ASSERT_OK(expr)                                              \
-  do {                                                               \
-    auto&& ls_r_ = (expr);                                           \
-    ASSERT_TRUE(ls_r_) << #expr << ": " << ls_r_.error().ToString(); \
-  } while (false)
-
-#define EXPECT_CODE(expr, want)                                      \
-  do {                                                               \
-    auto&& ls_r_ = (expr);                                           \
-    ASSERT_FALSE(ls_r_) << #expr << " unexpectedly succeeded";       \
-    EXPECT_EQ(ls_r_.error().code, want) << ls_r_.error().ToString(); \
-  } while (false)
-
 FederationPolicy Policy(std::string name, std::string issuer, std::string subject) {
   return {.name = std::move(name),
           .comment = "entra app",

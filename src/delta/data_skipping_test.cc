@@ -10,11 +10,7 @@
 namespace lakeshare::delta {
 namespace {
 
-using testing::AddLine;
-using testing::MetadataLine;
-using testing::ProtocolLine;
-using testing::SchemaString;
-using testing::TestTable;
+using namespace testing;  // the table builders of delta/delta_test_util.h
 
 std::string Col(const std::string& name, const std::string& type) {
   return R"({"op":"column","name":")" + name + R"(","valueType":")" + type + R"("})";

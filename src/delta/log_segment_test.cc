@@ -8,11 +8,7 @@
 namespace lakeshare::delta {
 namespace {
 
-using testing::AddLine;
-using testing::MetadataLine;
-using testing::ProtocolLine;
-using testing::SchemaString;
-using testing::TestTable;
+using namespace testing;  // the table builders of delta/delta_test_util.h
 
 const std::string kSchema = SchemaString({{"id", "long"}});
 

@@ -10,16 +10,7 @@
 namespace lakeshare::delta {
 namespace {
 
-using testing::AddLine;
-using testing::CommitInfoLine;
-using testing::DomainLine;
-using testing::DvJson;
-using testing::MetadataLine;
-using testing::ProtocolLine;
-using testing::RemoveLine;
-using testing::SchemaString;
-using testing::TestTable;
-using testing::TxnLine;
+using namespace testing;  // the table builders of delta/delta_test_util.h
 using Keys = std::vector<std::string>;
 
 const std::string kSchema = SchemaString({{"id", "long"}, {"p", "string"}});

@@ -7,12 +7,7 @@
 namespace lakeshare::delta {
 namespace {
 
-using testing::AddLine;
-using testing::DvJson;
-using testing::MetadataLine;
-using testing::ProtocolLine;
-using testing::SchemaString;
-using testing::TestTable;
+using namespace testing;  // the table builders of delta/delta_test_util.h
 
 Protocol V3(std::vector<std::string> reader_features) {
   Protocol p;

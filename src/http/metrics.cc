@@ -151,64 +151,42 @@ void MetricFamily::CheckLabelCount(size_t count) const {
   LS_CHECK(count == label_names_.size(), "one label value per label name");
 }
 
-// ---- Counter ----
+// ---- Counters and gauges ----
 
-Counter::Counter(std::string name, std::string help, std::vector<std::string> label_names)
-    : MetricFamily(Type::kCounter, std::move(name), std::move(help), std::move(label_names)) {}
-
-std::atomic<double>& Counter::Cell(const LabelValues& labels) {
+std::atomic<double>& ScalarFamily::Cell(const LabelValues& labels) {
   CheckLabelCount(labels.size());
   return FindOrAddCell<std::atomic<double>>(
       mu_, cells_, labels, [] { return std::make_unique<std::atomic<double>>(0.0); });
 }
+
+double ScalarFamily::Value(const LabelValues& labels) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cells_.find(labels);
+  return it == cells_.end() ? 0.0 : it->second->load();
+}
+
+void ScalarFamily::Render(std::string& out) const {
+  AppendHeader(out, *this, type() == Type::kCounter ? "counter" : "gauge");
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [labels, cell] : cells_) {
+    AppendSample(out, name(), label_names(), labels, {}, {}, cell->load());
+  }
+}
+
+Counter::Counter(std::string name, std::string help, std::vector<std::string> label_names)
+    : ScalarFamily(Type::kCounter, std::move(name), std::move(help), std::move(label_names)) {}
 
 void Counter::Inc(const LabelValues& labels, double amount) {
   LS_DCHECK(amount >= 0, "counters only go up");
   AtomicAdd(Cell(labels), amount);
 }
 
-double Counter::Value(const LabelValues& labels) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = cells_.find(labels);
-  return it == cells_.end() ? 0.0 : it->second->load();
-}
-
-void Counter::Render(std::string& out) const {
-  AppendHeader(out, *this, "counter");
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [labels, cell] : cells_) {
-    AppendSample(out, name(), label_names(), labels, {}, {}, cell->load());
-  }
-}
-
-// ---- Gauge ----
-
 Gauge::Gauge(std::string name, std::string help, std::vector<std::string> label_names)
-    : MetricFamily(Type::kGauge, std::move(name), std::move(help), std::move(label_names)) {}
-
-std::atomic<double>& Gauge::Cell(const LabelValues& labels) {
-  CheckLabelCount(labels.size());
-  return FindOrAddCell<std::atomic<double>>(
-      mu_, cells_, labels, [] { return std::make_unique<std::atomic<double>>(0.0); });
-}
+    : ScalarFamily(Type::kGauge, std::move(name), std::move(help), std::move(label_names)) {}
 
 void Gauge::Set(const LabelValues& labels, double value) { Cell(labels).store(value); }
 
 void Gauge::Add(const LabelValues& labels, double delta) { AtomicAdd(Cell(labels), delta); }
-
-double Gauge::Value(const LabelValues& labels) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = cells_.find(labels);
-  return it == cells_.end() ? 0.0 : it->second->load();
-}
-
-void Gauge::Render(std::string& out) const {
-  AppendHeader(out, *this, "gauge");
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [labels, cell] : cells_) {
-    AppendSample(out, name(), label_names(), labels, {}, {}, cell->load());
-  }
-}
 
 // ---- Histogram ----
 

@@ -50,34 +50,37 @@ class MetricFamily {
   std::vector<std::string> label_names_;
 };
 
-/// A value that only goes up (requests, bytes).
-class Counter final : public MetricFamily {
+/// A family whose series each hold one number: what counters and gauges share.
+class ScalarFamily : public MetricFamily {
  public:
-  Counter(std::string name, std::string help, std::vector<std::string> label_names);
-  /// Add `amount` (>= 0) to the series `labels`.
-  void Inc(const LabelValues& labels = {}, double amount = 1);
+  /// The series `labels`' value; 0 when it has none yet.
   double Value(const LabelValues& labels = {}) const;
   void Render(std::string& out) const override;
 
- private:
+ protected:
+  using MetricFamily::MetricFamily;
+  /// The series `labels`' cell, added at 0 when new.
   std::atomic<double>& Cell(const LabelValues& labels);
+
+ private:
   mutable std::mutex mu_;
   std::map<LabelValues, std::unique_ptr<std::atomic<double>>> cells_;  // guarded by mu_
 };
 
+/// A value that only goes up (requests, bytes).
+class Counter final : public ScalarFamily {
+ public:
+  Counter(std::string name, std::string help, std::vector<std::string> label_names);
+  /// Add `amount` (>= 0) to the series `labels`.
+  void Inc(const LabelValues& labels = {}, double amount = 1);
+};
+
 /// A value that goes up and down (open connections, in-flight requests).
-class Gauge final : public MetricFamily {
+class Gauge final : public ScalarFamily {
  public:
   Gauge(std::string name, std::string help, std::vector<std::string> label_names);
   void Set(const LabelValues& labels, double value);
   void Add(const LabelValues& labels, double delta);
-  double Value(const LabelValues& labels = {}) const;
-  void Render(std::string& out) const override;
-
- private:
-  std::atomic<double>& Cell(const LabelValues& labels);
-  mutable std::mutex mu_;
-  std::map<LabelValues, std::unique_ptr<std::atomic<double>>> cells_;  // guarded by mu_
 };
 
 /// Observations counted into cumulative buckets, plus their sum and count.

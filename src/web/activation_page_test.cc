@@ -2,20 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include "web/web_test_util.h"
+
 namespace lakeshare::web {
 namespace {
 
-http::Response Get(const http::Router& router, const std::string& target) {
-  auto request = http::Request::Create("GET", target, {}, {}, "127.0.0.1");
-  EXPECT_TRUE(request) << target;
-  return router.Dispatch(*request);
-}
+using test::Get;
+using test::RefuseAuthentication;
 
 TEST(ActivationPageTest, ServesTheSamePageForAnyTokenWithoutAuthentication) {
   http::Router router;
-  router.SetAuthenticator([](http::Request&) -> Status {
-    return Errorf(ErrorCode::kUnauthenticated, "no");
-  });
+  RefuseAuthentication(router);
   ASSERT_TRUE(RegisterActivationPage(router, {}));
   http::Response a = Get(router, "/delta-sharing/activation/tok-A");
   http::Response b = Get(router, "/delta-sharing/activation/tok-B");
@@ -23,8 +20,7 @@ TEST(ActivationPageTest, ServesTheSamePageForAnyTokenWithoutAuthentication) {
   EXPECT_EQ(a.body(), b.body());
   EXPECT_EQ(a.body().find("tok-A"), std::string::npos) << "the page must not echo the token";
   EXPECT_NE(a.body().find("/delta-sharing/activation-assets/activation.js"), std::string::npos);
-  EXPECT_NE(a.body().find("data-management-prefix=\"/api/2.1/unity-catalog\""),
-            std::string::npos);
+  EXPECT_NE(a.body().find("data-management-prefix=\"/api/2.1/unity-catalog\""), std::string::npos);
   ASSERT_NE(a.Header("Content-Type"), nullptr);
   EXPECT_EQ(*a.Header("Content-Type"), "text/html; charset=utf-8");
   ASSERT_NE(a.Header("Referrer-Policy"), nullptr);
@@ -37,8 +33,8 @@ TEST(ActivationPageTest, ServesTheSamePageForAnyTokenWithoutAuthentication) {
 
 TEST(ActivationPageTest, ServesScriptAndStyleWithTheirTypes) {
   http::Router router;
-  ASSERT_TRUE(RegisterActivationPage(router, {.sharing_endpoint = "/ds",
-                                              .management_prefix = "/api/2.1/unity-catalog"}));
+  ASSERT_TRUE(RegisterActivationPage(
+      router, {.sharing_endpoint = "/ds", .management_prefix = "/api/2.1/unity-catalog"}));
   http::Response js = Get(router, "/ds/activation-assets/activation.js");
   ASSERT_EQ(js.status(), 200);
   EXPECT_EQ(*js.Header("Content-Type"), "text/javascript; charset=utf-8");

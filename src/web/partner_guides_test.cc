@@ -6,15 +6,13 @@
 #include <sstream>
 
 #include "web/activation_page.h"
+#include "web/web_test_util.h"
 
 namespace lakeshare::web {
 namespace {
 
-http::Response Get(const http::Router& router, const std::string& target) {
-  auto request = http::Request::Create("GET", target, {}, {}, "127.0.0.1");
-  EXPECT_TRUE(request) << target;
-  return router.Dispatch(*request);
-}
+using test::Get;
+using test::RefuseAuthentication;
 
 std::string ReadSource(const std::string& relative) {
   std::ifstream in(std::string(LAKESHARE_SOURCE_DIR) + "/" + relative);
@@ -33,9 +31,7 @@ TEST(PartnerGuidesTest, EveryPartnerGuideOfDocsIsCompiledInVerbatim) {
 
 TEST(PartnerGuidesTest, TheActivationPageServesTheGuidesWithoutAuthentication) {
   http::Router router;
-  router.SetAuthenticator([](http::Request&) -> Status {
-    return Errorf(ErrorCode::kUnauthenticated, "no");
-  });
+  RefuseAuthentication(router);
   ASSERT_TRUE(RegisterActivationPage(router, {}));
   http::Response index = Get(router, "/delta-sharing/guides/");
   ASSERT_EQ(index.status(), 200);

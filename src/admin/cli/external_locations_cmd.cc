@@ -26,19 +26,19 @@ void AddGrantVerb(CLI::App* noun, const char* verb, bool add) {
     std::string name, principal;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = Verb(noun, verb,
-                 add ? "Let a principal or group register tables inside a location"
-                     : "Stop a principal or group registering tables inside a location",
-                 [o, add](Api& api, const GlobalOptions& g) {
-                   Json change = {{"principal", o->principal}};
-                   change[add ? "add" : "remove"] = Json::array({"CREATE_EXTERNAL_TABLE"});
-                   Json body = {{"changes", Json::array({change})}};
-                   return ShowObject(api.Uc("PATCH",
-                                            "permissions/external_location/" +
-                                                EncodePathSegment(o->name),
-                                            {}, &body),
-                                     g);
-                 });
+  auto* c =
+      Verb(noun, verb,
+           add ? "Let a principal or group register tables inside a location"
+               : "Stop a principal or group registering tables inside a location",
+           [o, add](Api& api, const GlobalOptions& g) {
+             Json change = {{"principal", o->principal}};
+             change[add ? "add" : "remove"] = Json::array({"CREATE_EXTERNAL_TABLE"});
+             Json body = {{"changes", Json::array({change})}};
+             return ShowObject(
+                 api.Uc("PATCH", "permissions/external_location/" + EncodePathSegment(o->name), {},
+                        &body),
+                 g);
+           });
   c->add_option("NAME", o->name, "External location name")->required();
   c->add_option("PRINCIPAL", o->principal, "Principal or group name")->required();
 }
@@ -56,16 +56,16 @@ void AddExternalLocationCommands(CLI::App* admin) {
       bool read_only = false;
     };
     auto o = std::make_shared<Opts>();
-    auto* c = Verb(noun, "create", "Declare an external location",
-                   [o](Api& api, const GlobalOptions& g) {
-                     Json body = {{"name", o->name}, {"url", o->url}};
-                     if (!o->credential.empty()) body["credential_name"] = o->credential;
-                     if (!o->comment.empty()) body["comment"] = o->comment;
-                     if (!o->owner.empty()) body["owner"] = o->owner;
-                     if (o->read_only) body["read_only"] = true;
-                     return Done(api.Uc("POST", "external-locations", {}, &body), g,
-                                 fmt::format("external location {} created", o->name));
-                   });
+    auto* c =
+        Verb(noun, "create", "Declare an external location", [o](Api& api, const GlobalOptions& g) {
+          Json body = {{"name", o->name}, {"url", o->url}};
+          if (!o->credential.empty()) body["credential_name"] = o->credential;
+          if (!o->comment.empty()) body["comment"] = o->comment;
+          if (!o->owner.empty()) body["owner"] = o->owner;
+          if (o->read_only) body["read_only"] = true;
+          return Done(api.Uc("POST", "external-locations", {}, &body), g,
+                      fmt::format("external location {} created", o->name));
+        });
     c->add_option("NAME", o->name, "External location name")->required();
     c->add_option("URL", o->url, "file:///path, /path or s3://bucket/prefix")->required();
     c->add_option("--credential", o->credential, "Storage credential it reads with (S3)");
@@ -76,8 +76,8 @@ void AddExternalLocationCommands(CLI::App* admin) {
   {
     auto* c = Verb(noun, "list", "List the external locations you may see",
                    [](Api& api, const GlobalOptions& g) {
-                     return ShowList(ListAll(api, std::string(kUcPrefix) + "external-locations",
-                                             {}, "external_locations"),
+                     return ShowList(ListAll(api, std::string(kUcPrefix) + "external-locations", {},
+                                             "external_locations"),
                                      g, "external_locations",
                                      {{"NAME", "name"},
                                       {"URL", "url"},
@@ -87,41 +87,34 @@ void AddExternalLocationCommands(CLI::App* admin) {
                    });
     (void)c;
   }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "get", "Show an external location",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return ShowObject(api.Uc("GET", LocationPath(*name)), g);
-                   });
-    c->add_option("NAME", *name, "External location name")->required();
-  }
+  NamedVerb(noun, "get", "Show an external location", "NAME", "External location name",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return ShowObject(api.Uc("GET", LocationPath(name)), g);
+            });
   {
     auto name = std::make_shared<std::string>();
     auto url = std::make_shared<std::string>();
     auto flags = std::make_shared<UpdateFlags>();
-    auto* c = Verb(noun, "update", "Rename, move or re-own an external location",
-                   [name, url, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
-                     Json body = flags->Body();
-                     if (!url->empty()) body["url"] = *url;
-                     if (auto st = NeedChanges(body, "--url, --new-name, --comment, --owner");
-                         !st) {
-                       return st;
-                     }
-                     return ShowObject(api.Uc("PATCH", LocationPath(*name), {}, &body), g);
-                   });
+    auto* c =
+        Verb(noun, "update", "Rename, move or re-own an external location",
+             [name, url, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
+               Json body = flags->Body();
+               if (!url->empty()) body["url"] = *url;
+               if (auto st = NeedChanges(body, "--url, --new-name, --comment, --owner"); !st) {
+                 return st;
+               }
+               return ShowObject(api.Uc("PATCH", LocationPath(*name), {}, &body), g);
+             });
     c->add_option("NAME", *name, "External location name")->required();
     c->add_option("--url", *url, "New url (must still hold every table registered inside)");
     flags->Add(c);
   }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "delete", "Delete an external location (none of its tables left)",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return Done(api.Uc("DELETE", LocationPath(*name)), g,
-                                 fmt::format("external location {} deleted", *name));
-                   });
-    c->add_option("NAME", *name, "External location name")->required();
-  }
+  NamedVerb(noun, "delete", "Delete an external location (none of its tables left)", "NAME",
+            "External location name",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return Done(api.Uc("DELETE", LocationPath(name)), g,
+                          fmt::format("external location {} deleted", name));
+            });
   AddGrantVerb(noun, "grant", true);
   AddGrantVerb(noun, "revoke", false);
 }

@@ -59,38 +59,29 @@ void AddGroupCommands(CLI::App* admin) {
       return Done(api.Call("POST", kGroups, {}, &body), g,
                   fmt::format("group {} created", o->name));
     });
-    c->add_option("NAME", o->name, "Group name (shares one namespace with principals)")
-        ->required();
+    c->add_option("NAME", o->name, "Group name (shares one namespace with principals)")->required();
     c->add_option("--comment", o->comment, "Comment");
     c->add_option("--member", o->members, "A principal to add (repeat for more)");
   }
   {
-    auto* c = Verb(noun, "list", "List the groups you may see", [](Api& api,
-                                                                   const GlobalOptions& g) {
-      return ShowList(ListAll(api, kGroups, {}, "groups"), g, "groups",
-                      {{"NAME", "name"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
-    });
+    auto* c =
+        Verb(noun, "list", "List the groups you may see", [](Api& api, const GlobalOptions& g) {
+          return ShowList(ListAll(api, kGroups, {}, "groups"), g, "groups",
+                          {{"NAME", "name"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
+        });
     (void)c;
   }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "get", "Show a group and its members",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return ShowObject(api.Call("GET", GroupPath(*name)), g);
-                   });
-    c->add_option("NAME", *name, "Group name")->required();
-  }
+  NamedVerb(noun, "get", "Show a group and its members", "NAME", "Group name",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return ShowObject(api.Call("GET", GroupPath(name)), g);
+            });
   AddMemberVerb(noun, "add-member", true);
   AddMemberVerb(noun, "remove-member", false);
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "delete", "Delete a group (its members lose what it held)",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return Done(api.Call("DELETE", GroupPath(*name)), g,
-                                 fmt::format("group {} deleted", *name));
-                   });
-    c->add_option("NAME", *name, "Group name")->required();
-  }
+  NamedVerb(noun, "delete", "Delete a group (its members lose what it held)", "NAME", "Group name",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return Done(api.Call("DELETE", GroupPath(name)), g,
+                          fmt::format("group {} deleted", name));
+            });
 }
 
 }  // namespace lakeshare::admin::cli

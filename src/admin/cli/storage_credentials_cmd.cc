@@ -53,8 +53,8 @@ CallResult<std::string> ReadSecret(const std::string& path, const std::string& w
   line = line.substr(0, line.find('\n'));
   std::string secret(Trim(line));
   if (secret.empty()) {
-    return tl::unexpected(UsageError(fmt::format(
-        "the {} file '{}' is empty: put the {} on its first line", what, path, what)));
+    return tl::unexpected(UsageError(
+        fmt::format("the {} file '{}' is empty: put the {} on its first line", what, path, what)));
   }
   return secret;
 }
@@ -146,23 +146,17 @@ void AddStorageCredentialCommands(CLI::App* admin) {
                    });
     (void)c;
   }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "get", "Show a storage credential (never its secret)",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return ShowObject(api.Uc("GET", CredentialPath(*name)), g);
-                   });
-    c->add_option("NAME", *name, "Storage credential name")->required();
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "delete", "Delete a storage credential (no external location using it)",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return Done(api.Uc("DELETE", CredentialPath(*name)), g,
-                                 fmt::format("storage credential {} deleted", *name));
-                   });
-    c->add_option("NAME", *name, "Storage credential name")->required();
-  }
+  NamedVerb(noun, "get", "Show a storage credential (never its secret)", "NAME",
+            "Storage credential name",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return ShowObject(api.Uc("GET", CredentialPath(name)), g);
+            });
+  NamedVerb(noun, "delete", "Delete a storage credential (no external location using it)", "NAME",
+            "Storage credential name",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return Done(api.Uc("DELETE", CredentialPath(name)), g,
+                          fmt::format("storage credential {} deleted", name));
+            });
 }
 
 }  // namespace lakeshare::admin::cli

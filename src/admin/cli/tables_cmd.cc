@@ -69,13 +69,10 @@ void AddTableCommands(CLI::App* admin) {
     c->add_option("CATALOG", o->first, "Catalog name")->required();
     c->add_option("SCHEMA", o->second, "Schema name")->required();
   }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "get", "Show a table", [name](Api& api, const GlobalOptions& g) {
-      return ShowObject(api.Uc("GET", "tables/" + EncodePathSegment(*name)), g);
-    });
-    c->add_option("FULL_NAME", *name, "catalog.schema.table")->required();
-  }
+  NamedVerb(noun, "get", "Show a table", "FULL_NAME", "catalog.schema.table",
+            [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return ShowObject(api.Uc("GET", "tables/" + EncodePathSegment(name)), g);
+            });
   {
     auto name = std::make_shared<std::string>();
     auto flags = std::make_shared<UpdateFlags>();
@@ -92,15 +89,11 @@ void AddTableCommands(CLI::App* admin) {
     c->add_option("--comment", flags->comment, "New comment");
     c->add_option("--owner", flags->owner, "New owner (user or group)");
   }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* c = Verb(noun, "delete", "Unregister a table (its files stay)",
-                   [name](Api& api, const GlobalOptions& g) {
-                     return Done(api.Uc("DELETE", "tables/" + EncodePathSegment(*name)), g,
-                                 fmt::format("table {} deleted", *name));
-                   });
-    c->add_option("FULL_NAME", *name, "catalog.schema.table")->required();
-  }
+  NamedVerb(noun, "delete", "Unregister a table (its files stay)", "FULL_NAME",
+            "catalog.schema.table", [](Api& api, const GlobalOptions& g, const std::string& name) {
+              return Done(api.Uc("DELETE", "tables/" + EncodePathSegment(name)), g,
+                          fmt::format("table {} deleted", name));
+            });
 }
 
 }  // namespace lakeshare::admin::cli
