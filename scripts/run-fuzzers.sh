@@ -7,7 +7,7 @@
 # the target's seed folder (testdata/fuzz/<target>/crash-<sha1>), where the replay test of every
 # build (ctest label unit) runs it from then on: fix the bug and commit the seed with the fix.
 # Usage: scripts/run-fuzzers.sh BUILD_DIR [SECONDS [TARGET...]]
-# With TARGETs, only those targets run (the lean CI stage, `make test-asan`); a TARGET that
+# With TARGETs, only those targets run (the CI stage, `make test-asan`); a TARGET that
 # fuzzers.tsv does not list fails the run, and each target left out is named.
 set -euo pipefail
 build="$1"

@@ -340,6 +340,9 @@ def main() -> int:
         print(f"{total} requests from {len(files)} files")
     except CatalogueError as e:
         failures.append(str(e))
+    except (OSError, AssertionError) as e:
+        # The set-up's requests failed (the server died: the sanitizer report below says why).
+        failures.append(f"setting up the objects failed: {type(e).__name__}: {e}")
     finally:
         rc = server.stop()
         if rc != 0:
