@@ -193,6 +193,15 @@ http::CompletionHook MakeAuditCompletionHook(catalog::AuditLog* log) {
       served.volume_json = JsonObject(result);
       log->Enqueue(std::move(served));
     }
+    if (notes == nullptr) return;
+    for (const auto& later : notes->later_events) {
+      auto [action, result_json] = later();
+      if (action.empty()) continue;
+      catalog::AuditEvent e = AuditEventFor(request, c.status, error, now);
+      e.action = std::move(action);
+      e.volume_json = std::move(result_json);
+      log->Enqueue(std::move(e));
+    }
   };
 }
 

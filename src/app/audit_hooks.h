@@ -10,7 +10,9 @@
 //  - everything else (the sharing protocol, file downloads, the activation page, and requests
 //    refused before a handler ran, e.g. a bad token): a completion hook queues the event for the
 //    AuditLog's background writer (written within a second); a served query adds a second
-//    "served" event carrying what was served (deltaSharingQueriedTable).
+//    "served" event carrying what was served (deltaSharingQueriedTable), and each of the notes'
+//    later events one more (e.g. deltaSharingMaterializedFiles: the files rewritten for the
+//    recipient, sharing/file_rewrites_internal.h), whatever the status.
 //
 // Health, readiness and metrics probes are not audited. Thread-safe; `log` must outlive the router.
 #pragma once

@@ -51,6 +51,24 @@ class AuditHooksTest : public ::testing::Test {
           notes->params["share"] = *request.PathParam("share");
           notes->served_action = "deltaSharingQueriedTable";
           notes->result["numAddFiles"] = "3";
+          if (request.body() == "materialize") {
+            // What the materialization engine did, known only once the stream ended.
+            auto done = std::make_shared<int>(0);
+            notes->later_events.push_back([done] {
+              ++*done;
+              return std::pair<std::string, std::string>(
+                  "deltaSharingMaterializedFiles", R"({"built":2,"calls":)" +
+                                                       std::to_string(*done) + "}");
+            });
+            notes->later_events.push_back([] { return std::pair<std::string, std::string>(); });
+          }
+          if (request.body() == "materialize-failed") {
+            notes->later_events.push_back([] {
+              return std::pair<std::string, std::string>("deltaSharingMaterializedFiles",
+                                                         R"({"failed":1})");
+            });
+            return Errorf(ErrorCode::kUnsupported, "a file cannot be rewritten");
+          }
           return http::Response::Json("{}");
         }));
   }
@@ -133,6 +151,29 @@ TEST_F(AuditHooksTest, ServedQueryGivesARequestAndAServedEvent) {
   auto volume = nlohmann::json::parse(events[1].volume_json);
   EXPECT_EQ(volume["numAddFiles"], "3");
   EXPECT_EQ(volume["bodyBytes"], "2");
+}
+
+TEST_F(AuditHooksTest, LaterEventsAreWrittenOnceEachWhateverTheStatus) {
+  EXPECT_EQ(Exchange("POST", "/delta-sharing/shares/s1/schemas/x/tables/t/query", "materialize"),
+            200);
+  EXPECT_NE(Exchange("POST", "/delta-sharing/shares/s1/schemas/x/tables/t/query",
+                     "materialize-failed"),
+            200);
+  auto events = Events();
+  std::vector<catalog::AuditEvent> materialized;
+  for (const auto& e : events) {
+    if (e.action == "deltaSharingMaterializedFiles") materialized.push_back(e);
+  }
+  ASSERT_EQ(materialized.size(), 2u) << "one per request (an empty action adds none)";
+  EXPECT_EQ(materialized[0].recipient, "acme");
+  EXPECT_EQ(materialized[0].status_code, 200);
+  auto first = nlohmann::json::parse(materialized[0].volume_json);
+  EXPECT_EQ(first["built"], 2);
+  EXPECT_EQ(first["calls"], 1);
+  EXPECT_EQ(materialized[1].recipient, "acme");
+  EXPECT_GE(materialized[1].status_code, 400);
+  EXPECT_NE(materialized[1].error.find("cannot be rewritten"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(materialized[1].volume_json)["failed"], 1);
 }
 
 TEST_F(AuditHooksTest, ProtocolRequestRefusedBeforeItsHandlerIsNamedFromTheRoute) {

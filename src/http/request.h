@@ -8,6 +8,7 @@
 
 #include <any>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,10 @@ struct AuditNotes {
   /// Counters of what was served (response.result of the served event): tableVersion,
   /// numAddFiles, scannedAddFileSize, limitHint, deltaSharingPartitionFilteringAccessed, ...
   std::map<std::string, std::string> result;
+  /// Further events known only once the exchange ended (the files the materialization engine
+  /// rewrote while the response streamed): each gives {action, result JSON object}; an empty
+  /// action adds none. Called once by the completion hook, whatever the status.
+  std::vector<std::function<std::pair<std::string, std::string>()>> later_events;
   /// Set once the event was written synchronously (management requests, before their response):
   /// the completion hooks must not write it again.
   bool recorded = false;

@@ -14,6 +14,17 @@ namespace lakeshare::materialize {
 
 namespace {
 
+void RecordIn(const FileRequest& request, const std::string& key, Ledger::Outcome outcome,
+              const Result<CachedFile>& result, int64_t rows_read = 0) {
+  if (!request.ledger) return;
+  if (!result) {
+    request.ledger->Record(key, request.file.path, Ledger::Outcome::kFailed, 0, 0, 0,
+                           result.error().message);
+    return;
+  }
+  request.ledger->Record(key, request.file.path, outcome, result->size, rows_read, result->rows);
+}
+
 int64_t MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start)
@@ -213,13 +224,22 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
       IndexEntry* e = state_->Touch(key, NowMs());
       if (e != nullptr && e->file) {
         ++state_->counters.hits;
-        return *e->file;
+        Result<CachedFile> hit = *e->file;
+        lock.Unlock();
+        RecordIn(request, key, Ledger::Outcome::kCached, hit);
+        return hit;
       }
       auto it = state_->flights.find(key);
       if (it == state_->flights.end()) break;
       std::shared_ptr<Flight> other = it->second;
       while (!other->done) state_->cv.Wait(state_->mu);
-      if (!other->eviction) return other->result;
+      if (!other->eviction) {
+        // Built (or failed) by another request: this one is served it too.
+        Result<CachedFile> shared = other->result;
+        lock.Unlock();
+        RecordIn(request, key, Ledger::Outcome::kCached, shared);
+        return shared;
+      }
     }
     flight = std::make_shared<Flight>();
     state_->flights.emplace(key, flight);
@@ -260,6 +280,10 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
     event.error = result.error().message;
   }
   if (options_.on_event) options_.on_event(event);
+  RecordIn(request, key,
+           event.kind == MaterializeEvent::Kind::kBuilt ? Ledger::Outcome::kBuilt
+                                                        : Ledger::Outcome::kReused,
+           result, event.rows_read);
   {
     MutexLock lock(state_->mu);
     if (result) {

@@ -29,6 +29,7 @@
 
 #include "common/result.h"
 #include "materialize/cache_entry.h"
+#include "materialize/ledger.h"
 #include "parquet/file_writer.h"
 #include "storage/object_store.h"
 
@@ -42,6 +43,9 @@ struct FileRequest {
   std::shared_ptr<const Transform> transform;
   std::string transform_id;  // transform->Identity(), computed once per response
   std::string for_whom;      // the recipient (logs and audit), never part of the key
+  /// The audit record of the request this file is for (ledger.h); null: none. Every Get of this
+  /// request records its outcome there, cache hits included.
+  std::shared_ptr<Ledger> ledger;
 
   /// The entry's path in the cache store.
   std::string CachePath() const;

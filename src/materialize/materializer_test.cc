@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "delta/table_writer.h"
@@ -216,6 +217,40 @@ TEST_F(MaterializerTest, TheByteBoundCountsEntriesOfEarlierRuns) {
   EXPECT_FALSE(cache_->Stat(a.CachePath()));  // the least recently used
   EXPECT_LE((*m)->stats().bytes, on_disk);
   EXPECT_GE((*m)->stats().evictions, 1);
+}
+
+// The audit's view (ledger.h): every request is told what happened to each of its files,
+// including a cache hit served to a second recipient and a failure.
+TEST_F(MaterializerTest, EachRequestsLedgerRecordsItsFilesWhoeverBuiltThem) {
+  auto m = Materializer::Create(Options(2));
+  ASSERT_TRUE(m);
+  FileRequest a = Request("a.parquet", 0, 10), b = Request("b.parquet", 10, 10);
+  FileRequest missing = a;
+  missing.file.path = "missing.parquet";
+  auto first = std::make_shared<Ledger>(std::map<std::string, std::string>{{"for", "acme"}});
+  a.ledger = b.ledger = missing.ledger = first;
+  auto prepared = (*m)->Prepare({a, b}, std::chrono::minutes(5));
+  ASSERT_TRUE(prepared) << prepared.error().message;
+  ASSERT_TRUE((*m)->Get(a));  // the stream's Get after Prepare: still one entry, built
+  ASSERT_FALSE((*m)->Get(missing));
+  auto s1 = nlohmann::json::parse(first->SummaryJson());
+  EXPECT_EQ(s1["files"], 3);
+  EXPECT_EQ(s1["built"], 2);
+  EXPECT_EQ(s1["failed"], 1);
+  EXPECT_EQ(s1["rowsWritten"], 20);
+  EXPECT_EQ(s1["listed"][0]["path"], "missing.parquet");
+  // A second recipient of the same transform is served the cached files: attributed to it.
+  auto second = std::make_shared<Ledger>(std::map<std::string, std::string>{{"for", "globex"}});
+  a.ledger = b.ledger = second;
+  a.for_whom = b.for_whom = "globex";
+  ASSERT_TRUE((*m)->Get(a));
+  ASSERT_TRUE((*m)->Get(b));
+  auto s2 = nlohmann::json::parse(second->SummaryJson());
+  EXPECT_EQ(s2["files"], 2);
+  EXPECT_EQ(s2["cached"], 2);
+  EXPECT_EQ(s2["built"], 0);
+  EXPECT_EQ(s2["bytesServed"].get<int64_t>(), s1["bytesServed"].get<int64_t>());
+  EXPECT_EQ(built_.load(), 2);
 }
 
 }  // namespace

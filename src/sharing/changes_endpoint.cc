@@ -283,6 +283,7 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
   p.cdf_shared = ctx.table.cdf_shared;
   p.now = core.NowMs();
   p.audit = request.audit();
+  if (p.response.rewrites) p.response.rewrites->NoteAudit(*p.audit);
   p.partition_restricted = ctx.table.partition_restricted();
   p.view = ctx.table.view;
   const int64_t start = p.range.start;

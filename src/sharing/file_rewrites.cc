@@ -109,6 +109,13 @@ Result<std::shared_ptr<const FileRewrites>> FileRewrites::For(const ServiceCore&
   }
   r->transform_id_ = transform->Identity();
   r->transform_ = std::move(transform);
+  r->ledger_ = std::make_shared<materialize::Ledger>(std::map<std::string, std::string>{
+      {"table", ctx.table.name},
+      {"tableVersion", std::to_string(s.version())},
+      {"format", format == ResponseFormat::kParquet ? "parquet" : "delta"},
+      {"transform", restricted ? (compat ? "recipient+compatibility" : "recipient")
+                               : "compatibility"},
+      {"transformDigest", TransformDigest(core.signer, r->transform_id_)}});
   if (r->transform_->column_mapping_mode != "none") {
     r->logical_names_ = LogicalNames(s.metadata().schema_string);
   }
@@ -130,6 +137,7 @@ materialize::FileRequest FileRewrites::Request(std::string_view path,
   request.transform = transform_;
   request.transform_id = transform_id_;
   request.for_whom = recipient_;
+  request.ledger = ledger_;
   return request;
 }
 
@@ -143,6 +151,20 @@ Result<materialize::PrepareOutcome> FileRewrites::Prepare(
     std::vector<materialize::FileRequest> requests) const {
   auto out = materializer_->Prepare(std::move(requests), wait_);
   if (!out) return tl::unexpected<Error>(ClientError(out.error()));
+  if (out->pending > 0) ledger_->NotePending(out->pending);
+  return out;
+}
+
+void FileRewrites::NoteAudit(http::AuditNotes& notes) const {
+  notes.later_events.push_back([ledger = ledger_]() -> std::pair<std::string, std::string> {
+    if (ledger->files() == 0 && !ledger->HasPending()) return {};
+    return {std::string(kMaterializedFilesAction), ledger->SummaryJson()};
+  });
+}
+
+std::string TransformDigest(const HmacSigner& signer, std::string_view transform_id) {
+  std::string out;
+  AppendHex(out, std::string_view(signer.Mac("materialize-audit", transform_id)).substr(0, 16));
   return out;
 }
 

@@ -7,6 +7,12 @@
 //   rows. The delta format is never rewritten for compatibility: its clients apply DVs themselves.
 // - The per-recipient transform (both formats): a shared table's row filter, column list and
 //   column masks (TableInfo::view) are enforced by rewriting every file the recipient is served.
+// Audit: every file a response asks the engine for is recorded in the response's ledger
+// (materialize/ledger.h), and NoteAudit makes that one "deltaSharingMaterializedFiles" event of
+// the request (kMaterializedFilesAction), written by the audit's completion hook once the
+// response ended, whatever its status: the table, its version, the transform (compatibility,
+// recipient, or both) named by a keyed digest, the counts of files built / reused / cached /
+// failed / still pending, bytes and rows, and the first 100 files.
 // Files whose rewrite holds no row are not announced. A response built with FileRewrites
 // describes the rewritten files in its metaData line too (RewrittenMetadata).
 // One per response; immutable after Create, so the stream and its planning pass share it.
@@ -23,6 +29,7 @@
 #include "common/result.h"
 #include "delta/actions.h"
 #include "delta/snapshot.h"
+#include "http/request.h"
 #include "materialize/materializer.h"
 #include "sharing/capabilities.h"
 #include "sharing/service_core_internal.h"
@@ -58,6 +65,10 @@ class FileRewrites {
 
   const storage::ObjectStore& cache() const { return materializer_->cache(); }
 
+  /// Make this response's ledger a later event of the request's audit (see the file comment);
+  /// a response that asked the engine for no file adds none.
+  void NoteAudit(http::AuditNotes& notes) const;
+
  private:
   FileRewrites() = default;
   // A materialization error as the recipient may see it (no store paths).
@@ -69,12 +80,21 @@ class FileRewrites {
   std::string table_key_;
   std::shared_ptr<const materialize::Transform> transform_;
   std::string transform_id_;
+  std::shared_ptr<materialize::Ledger> ledger_;
   std::string recipient_;
   std::string table_name_;
   std::map<std::string, std::string> logical_names_;  // physical -> logical partition columns
   std::vector<std::string> visible_;  // lower-cased logical columns listed (empty: all)
   bool maps_partition_values_ = false;
 };
+
+inline constexpr std::string_view kMaterializedFilesAction = "deltaSharingMaterializedFiles";
+
+/// The digest that names a transform in the audit: HMAC-SHA256 under the server's key of its
+/// identity, 32 hex digits. Two recipients of one resolved filter have one digest (they share the
+/// cached files); the resolved filter's literals (the recipients' property values) never reach the
+/// audit, and without the key nobody holding an audit export can test guesses of them.
+std::string TransformDigest(const HmacSigner& signer, std::string_view transform_id);
 
 /// The metaData a recipient is told about when its files are rewritten for `view`: the schema
 /// without the columns it may not see (and masked "hash" columns as strings), partition columns

@@ -114,6 +114,7 @@ class FileRewritesTest : public ::testing::Test {
     int status = 0;
     std::string body;
     std::string retry_after;
+    std::vector<std::pair<std::string, std::string>> later;  // the audit's later events
   };
   Exchange Send(const std::string& method, const std::string& target,
                 std::vector<http::Field> headers = {}) {
@@ -132,6 +133,12 @@ class FileRewritesTest : public ::testing::Test {
       e.body = std::move(w.out);
     } else {
       e.body = response.body();
+    }
+    if (const http::AuditNotes* notes = request->audit_notes()) {
+      for (const auto& later : notes->later_events) {
+        auto event = later();
+        if (!event.first.empty()) e.later.push_back(std::move(event));
+      }
     }
     return e;
   }
@@ -190,6 +197,27 @@ TEST_F(FileRewritesTest, ParquetClientsGetRewrittenCopiesAndDeltaClientsTheOrigi
   EXPECT_EQ(rewritten, 1);
   EXPECT_EQ(original, 1);
   EXPECT_EQ(materializer_->stats().builds, 1);
+  // The audit learns which file was rewritten, how and for whom (one event, bounded).
+  ASSERT_EQ(e.later.size(), 1u);
+  EXPECT_EQ(e.later[0].first, "deltaSharingMaterializedFiles");
+  auto audit = nlohmann::json::parse(e.later[0].second);
+  EXPECT_EQ(audit["table"], "t");
+  EXPECT_EQ(audit["tableVersion"], "0");
+  EXPECT_EQ(audit["transform"], "compatibility");
+  EXPECT_EQ(audit["transformDigest"].get<std::string>().size(), 32u);
+  EXPECT_EQ(audit["files"], 1);
+  EXPECT_EQ(audit["built"], 1);
+  EXPECT_EQ(audit["rowsWritten"], 7);
+  ASSERT_EQ(audit["listed"].size(), 1u);
+  EXPECT_EQ(audit["listed"][0]["path"], "a.parquet");
+  EXPECT_EQ(audit["listed"][0]["outcome"], "built");
+  // The same query again: served from the cache, and recorded so.
+  Exchange again = Send("POST", kQuery);
+  ASSERT_EQ(again.later.size(), 1u);
+  auto cached = nlohmann::json::parse(again.later[0].second);
+  EXPECT_EQ(cached["cached"], 1);
+  EXPECT_EQ(cached["built"], 0);
+  EXPECT_EQ(cached["transformDigest"], audit["transformDigest"]);
 
   // A delta client that declares deletion vectors: the original files, the DV passed on.
   Exchange d = Send("POST", kQuery,
@@ -230,6 +258,8 @@ TEST_F(FileRewritesTest, AQueryWhoseRewritesOutlastTheWaitIsA503WithRetryAfter) 
   auto j = nlohmann::json::parse(busy.body, nullptr, /*allow_exceptions=*/false);
   EXPECT_EQ(j["errorCode"], "TEMPORARILY_UNAVAILABLE");
   EXPECT_NE(busy.body.find("0 of 1 ready"), std::string::npos) << busy.body;
+  ASSERT_EQ(busy.later.size(), 1u);  // the 503 is audited with what is still pending
+  EXPECT_EQ(nlohmann::json::parse(busy.later[0].second)["pending"], 1);
   guard.Release();
   // The work went on: once it is done, the retry is answered from the cache.
   for (int i = 0; i < 600 && materializer_->stats().builds == 0; ++i) {
@@ -240,6 +270,22 @@ TEST_F(FileRewritesTest, AQueryWhoseRewritesOutlastTheWaitIsA503WithRetryAfter) 
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_NE(ok.body.find("/materialized/"), std::string::npos);
   EXPECT_EQ(materializer_->stats().builds, 1);
+  ASSERT_EQ(ok.later.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(ok.later[0].second)["cached"], 1);
+}
+
+TEST_F(FileRewritesTest, AFailedRewriteIsAuditedWithItsFileAndError) {
+  Start(std::chrono::minutes(5));
+  fs::remove(dir_ / "table" / "a.parquet");  // the deletion-vector file, to be rewritten
+  Exchange e = Send("POST", kQuery);
+  EXPECT_GE(e.status, 400) << e.body;
+  EXPECT_LT(e.status, 600) << e.body;
+  ASSERT_EQ(e.later.size(), 1u);
+  auto audit = nlohmann::json::parse(e.later[0].second);
+  EXPECT_EQ(audit["failed"], 1);
+  EXPECT_EQ(audit["listed"][0]["path"], "a.parquet");
+  EXPECT_EQ(audit["listed"][0]["outcome"], "failed");
+  EXPECT_FALSE(audit["listed"][0]["error"].get<std::string>().empty());
 }
 
 TEST_F(FileRewritesTest, WithoutACacheParquetClientsAreToldToAskForTheDeltaFormat) {

@@ -281,6 +281,7 @@ Result<http::Response> AnswerSnapshotQuery(const ServiceCore& core, http::Reques
   LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, s, &q));
   LS_ASSIGN_OR_RETURN(p.rewrites, FileRewrites::For(core, ctx, s, p.format));
   if (p.rewrites) {
+    p.rewrites->NoteAudit(*request.audit());
     auto outcome = PrepareRewrites(*p.rewrites, s, p.filters);
     if (!outcome && sq.pending == PendingMode::kPoll &&
         outcome.error().code != ErrorCode::kUnavailable) {

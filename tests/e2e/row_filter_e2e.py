@@ -10,12 +10,19 @@ client does (no capabilities header: the parquet format) for the snapshot, the t
 read with DuckDB (tools/duckdb), not with the code under test. Each file must hold only the
 recipient's rows and only the listed columns, the rows must be exactly the recipient's rows the
 test wrote, and `nobody` must get no row at all (not everything).
+
+The audit (`lakeshare admin audit`) must then say, per recipient, which source files were
+rewritten for it (built, or served from the cache built for another request) under which
+transform digest (one per resolved filter: de's differs from fr's), with rows and bytes; and a
+fourth recipient `nl`, whose query fails because the table's data files were deleted, must find
+that failure audited under its name with the file that failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -25,7 +32,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import DeltaTableWriter  # noqa: E402
-from platform_harness import UC, Api, PlatformServer  # noqa: E402
+from platform_harness import UC, Api, PlatformServer, wait_until  # noqa: E402
 
 ADMIN_TOKEN = "e2e-admin-token-" + "r" * 32
 DUCKDB = Path(__file__).resolve().parent.parent / "conformance" / "delta_duckdb.mjs"
@@ -149,6 +156,70 @@ def check_recipient(name: str, api: Api, country: str | None, truth: dict, scrat
               f"missing {sorted(want - got)[:10]}, extra {sorted(got - want)[:10]}")
 
 
+def audit_events(server: PlatformServer, recipient: str, table: str | None = "t") -> list[dict]:
+    """The recipient's deltaSharingMaterializedFiles events about `table` (None: any), read with
+    `lakeshare admin audit`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAKESHARE_")}
+    env["LAKESHARE_TOKEN"] = ADMIN_TOKEN
+    p = subprocess.run([server.lakeshare, "admin", "--host", server.base, "audit", "--action",
+                        "deltaSharingMaterializedFiles", "--recipient", recipient, "--jsonl"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError(f"lakeshare admin audit: exit {p.returncode}: {p.stderr[-600:]}")
+    events = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    return [e for e in events if table is None or e["response"]["result"].get("table") == table]
+
+
+def check_audit(server: PlatformServer, tables: Path):
+    """Each recipient's materializations are audited under its name; a failure too."""
+    events = {}
+    for name in ("de", "fr", "nobody"):
+        # 3 reads of t (snapshot, version 0, changes); the refused delta-format query adds none.
+        events[name] = wait_until(lambda n=name: len(audit_events(server, n)) >= 3 and
+                                  audit_events(server, n), 20, f"{name}'s materialization events")
+    for name, evs in events.items():
+        results = [e["response"]["result"] for e in evs]
+        check(all(e["recipient"] == name for e in evs) and
+              all(r["transform"] == "recipient" and r["table"] == "t" and r["files"] >= 1 and
+                  r["listed"] and all(f["path"].endswith(".parquet") for f in r["listed"])
+                  for r in results),
+              f"{name}: each read's audit names the table, the transform and the files rewritten",
+              json.dumps(results)[:800])
+        check(all(r["built"] + r["reused"] + r["cached"] == r["files"] and r["failed"] == 0
+                  for r in results),
+              f"{name}: every file it was served is audited as built or cached, none failed",
+              json.dumps(results)[:800])
+        check(all('"DE"' not in json.dumps(r) and '"FR"' not in json.dumps(r) for r in results),
+              f"{name}: the audit holds the filter's digest, not the property values")
+    digest = {n: {e["response"]["result"]["transformDigest"] for e in evs}
+              for n, evs in events.items()}
+    check(len(digest["de"]) == 1 and digest["de"] != digest["fr"] and
+          digest["de"] != digest["nobody"],
+          "one digest per resolved filter: de's differs from fr's and nobody's", str(digest))
+    rows = {n: sum(e["response"]["result"]["rowsWritten"] for e in evs)
+            for n, evs in events.items()}
+    check(rows["de"] > 0 and rows["fr"] > 0 and rows["nobody"] == 0,
+          "the audit's row counts: de and fr were served rows, nobody none", str(rows))
+    # nl's query needs files nobody rewrote for its filter yet; they are gone: it fails.
+    for f in (tables / "t").glob("*.parquet"):
+        f.unlink()
+    r = server_partners["nl"].call("POST", "/shares/sh/schemas/s/tables/t/query", body={})
+    check(r.status_code >= 400 and r.status_code != 500,
+          "nl: a query whose files cannot be rewritten is refused (not a 500)",
+          f"{r.status_code} {r.text[:300]}")
+    failed = wait_until(lambda: [e for e in audit_events(server, "nl")
+                                 if e["response"]["result"].get("failed", 0) >= 1], 20,
+                        "nl's failed materialization event")
+    result = failed[0]["response"]["result"]
+    check(failed[0]["response"]["status_code"] == r.status_code and
+          result["listed"][0]["outcome"] == "failed" and result["listed"][0].get("error"),
+          "nl: the failed rewrite is audited with its status, file and error",
+          json.dumps(failed[0])[:800])
+
+
+server_partners: dict = {}
+
+
 def setup(server: PlatformServer, tables: Path) -> dict:
     a = Api(server.base, ADMIN_TOKEN)
     a.declare_location("e2e_tables", tables)
@@ -163,7 +234,7 @@ def setup(server: PlatformServer, tables: Path) -> dict:
         "history_data_sharing_status": "ENABLED", "cdf_enabled": True,
         "row_filter": FILTER, "columns": VISIBLE}}]}, expect=200)
     partners = {}
-    for name, country in (("de", "DE"), ("fr", "FR"), ("nobody", None)):
+    for name, country in (("de", "DE"), ("fr", "FR"), ("nobody", None), ("nl", "NL")):
         body = {"name": name, "authentication_type": "TOKEN"}
         if country:
             body["properties_kvpairs"] = {"properties": {"country": country}}
@@ -203,8 +274,11 @@ def main() -> int:
     started = time.monotonic()
     with PlatformServer(args.lakeshare, scratch / "data", ADMIN_TOKEN) as server:
         partners = setup(server, tables)
+        server_partners.update({name: api for name, (api, _) in partners.items()})
         for name, (api, country) in partners.items():
-            check_recipient(name, api, country, truth, scratch / "downloads")
+            if name != "nl":  # nl only reads once the files are gone (check_audit)
+                check_recipient(name, api, country, truth, scratch / "downloads")
+        check_audit(server, tables)
     print(f"{len(failures)} failure(s) in {time.monotonic() - started:.1f}s")
     return 1 if failures else 0
 
