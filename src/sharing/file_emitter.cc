@@ -224,7 +224,7 @@ Status FileEmitter::WriteSnapshotLine(const delta::AddFile& f, const SignedFile&
 }
 
 Status FileEmitter::EmitSnapshotFile(const delta::AddFile& f, const FileStamp& stamp) {
-  if (rewrites_ != nullptr && rewrites_->Rewrites(DvOf(f))) {
+  if (rewrites_ != nullptr && rewrites_->Rewrites(f)) {
     return EmitRewritten("file", f.path(), DvOf(f), f.size, f.partition_values->values, stamp,
                          delta::FileActionType::kAdd);
   }
@@ -265,7 +265,7 @@ Status FileEmitter::EmitSnapshotFiles(const delta::AddFile* const* files, size_t
 Status FileEmitter::EmitChange(const delta::FileAction& a, int64_t version, int64_t timestamp_ms) {
   SignedFile& sf = signed_[0];
   const delta::DeletionVectorDescriptor* dv = a.deletion_vector ? &*a.deletion_vector : nullptr;
-  if (rewrites_ != nullptr && rewrites_->Rewrites(dv)) {
+  if (rewrites_ != nullptr && rewrites_->Rewrites(a)) {
     return EmitRewritten(WrapperOf(a.type), a.path, dv, a.size.value_or(0), a.partition_values,
                          FileStamp{version, timestamp_ms}, a.type);
   }

@@ -108,6 +108,7 @@ Result<std::shared_ptr<const FileRewrites>> FileRewrites::For(const ServiceCore&
     transform->mask_key = core.signer.Mac("column-mask", ctx.table.share_id);
   }
   r->transform_id_ = transform->Identity();
+  r->as_is_ = materialize::StatsProof::For(*transform, s.metadata(), s.features());
   r->transform_ = std::move(transform);
   r->ledger_ = std::make_shared<materialize::Ledger>(std::map<std::string, std::string>{
       {"table", ctx.table.name},

@@ -6,7 +6,9 @@
 //   with physical names; it gets those files rewritten, with logical names and without the deleted
 //   rows. The delta format is never rewritten for compatibility: its clients apply DVs themselves.
 // - The per-recipient transform (both formats): a shared table's row filter, column list and
-//   column masks (TableInfo::view) are enforced by rewriting every file the recipient is served.
+//   column masks (TableInfo::view) are enforced by rewriting the files the recipient is served,
+//   except a file whose statistics prove every row passes the recipient's filter when the share
+//   lists no columns or masks (materialize/stats_proof.h): it is served as it is.
 // Audit: every file a response asks the engine for is recorded in the response's ledger
 // (materialize/ledger.h), and NoteAudit makes that one "deltaSharingMaterializedFiles" event of
 // the request (kMaterializedFilesAction), written by the audit's completion hook once the
@@ -31,6 +33,7 @@
 #include "delta/snapshot.h"
 #include "http/request.h"
 #include "materialize/materializer.h"
+#include "materialize/stats_proof.h"
 #include "sharing/capabilities.h"
 #include "sharing/service_core_internal.h"
 
@@ -46,9 +49,17 @@ class FileRewrites {
                                                          const delta::Snapshot& s,
                                                          ResponseFormat format);
 
-  /// True when the file (with this deletion vector) is served rewritten.
-  bool Rewrites(const delta::DeletionVectorDescriptor* dv) const {
-    return dv != nullptr || transform_->RewritesEveryFile();
+  /// True when the file is served rewritten: the one decision of every read path (snapshot,
+  /// time travel, startingVersion, change feed). A file with a deletion vector always is; one
+  /// without is when the transform changes every file, unless its statistics prove it needs
+  /// nothing (as_is_).
+  bool Rewrites(const delta::AddFile& f) const {
+    if (f.deletion_vector != nullptr) return true;
+    return transform_->RewritesEveryFile() && !(as_is_ && as_is_->Proves(f));
+  }
+  bool Rewrites(const delta::FileAction& a) const {
+    if (a.deletion_vector) return true;
+    return transform_->RewritesEveryFile() && !(as_is_ && as_is_->Proves(a));
   }
   /// The materializer's request for one file.
   materialize::FileRequest Request(std::string_view path, const delta::DeletionVectorDescriptor* dv,
@@ -79,6 +90,7 @@ class FileRewrites {
   std::shared_ptr<const storage::ObjectStore> table_store_;
   std::string table_key_;
   std::shared_ptr<const materialize::Transform> transform_;
+  std::shared_ptr<const materialize::StatsProof> as_is_;  // null: no file is served as it is
   std::string transform_id_;
   std::shared_ptr<materialize::Ledger> ledger_;
   std::string recipient_;

@@ -204,7 +204,7 @@ Result<materialize::PrepareOutcome> PrepareRewrites(const FileRewrites& rewrites
   s.files().ForEach([&](const delta::AddFile& f) {
     const delta::DeletionVectorDescriptor* dv =
         f.deletion_vector ? &f.deletion_vector->descriptor : nullptr;
-    if (filters.Shared(f) && (filters.Hinted(f) & delta::kMayBeTrue) && rewrites.Rewrites(dv)) {
+    if (filters.Shared(f) && (filters.Hinted(f) & delta::kMayBeTrue) && rewrites.Rewrites(f)) {
       requests.push_back(rewrites.Request(f.path(), dv, f.size, /*change_file=*/false));
     }
     return true;

@@ -16,6 +16,11 @@ rewritten for it (built, or served from the cache built for another request) und
 transform digest (one per resolved filter: de's differs from fr's), with rows and bytes; and a
 fourth recipient `nl`, whose query fails because the table's data files were deleted, must find
 that failure audited under its name with the file that failed.
+
+A second table `tc`, shared with the same row filter and no column list, holds a file of DE rows
+only, one of FR rows only and a mixed one: their statistics let the server serve the DE file to
+`de` as it is (its original /files/ URL), the mixed file rewritten (/materialized/), the FR file
+not at all, on the snapshot and on startingVersion; the rows downloaded are still exactly de's.
 """
 
 from __future__ import annotations
@@ -76,6 +81,67 @@ def write_table(root: Path) -> dict:
              operation="DELETE")
     return {"snapshot": set(range(6, 60)), "version0": set(range(30)),
             "changes": {("insert", i) for i in range(30, 60)} | {("delete", i) for i in range(6)}}
+
+
+def write_table_clustered(root: Path) -> dict:
+    """Table tc (no column list): one file of DE rows only, one of FR rows only, one mixed; the
+    harness writes min/max/nullCount statistics for each. Returns the file names."""
+    w = DeltaTableWriter(root, [("id", "long", False), ("country", "string", True),
+                                ("amount", "double", True)])
+    def rows(ids, country=None):
+        return [{"id": i, "country": country or COUNTRIES[i % 3], "amount": float(i)} for i in ids]
+    de, fr, mixed = (w.add(rows(range(100, 110), "DE")), w.add(rows(range(110, 120), "FR")),
+                     w.add(rows(range(120, 130))))
+    w.commit([de, fr, mixed], 1714557600000)
+    name = lambda a: a["add"]["path"].rsplit("/", 1)[-1]
+    return {"de": name(de), "fr": name(fr), "mixed": name(mixed),
+            "rows": {c: {i for i in range(100, 130)
+                         if (i < 110 and c == "DE") or (110 <= i < 120 and c == "FR") or
+                         (i >= 120 and COUNTRIES[i % 3] == c)} for c in COUNTRIES}}
+
+
+def check_served_as_is(name: str, api: Api, country: str | None, tc: dict, scratch: Path):
+    """tc: a file whose statistics prove the filter is served as it is (its original URL path),
+    a mixed file is rewritten, a file of other countries is not announced, and the rows the
+    recipient downloads are exactly its own (DuckDB)."""
+    path = "/shares/sh/schemas/s/tables/tc"
+    for what, files in (("snapshot", protocol_files(api, f"{path}/query", "POST", {})),
+                        ("startingVersion", protocol_files(api, f"{path}/query", "POST",
+                                                           {"startingVersion": 0}))):
+        urls = [u for u, _ in files]
+        originals = [u for u in urls if "/materialized/" not in u]
+        if country is None:
+            check(urls == [], f"{name}: tc {what} announces no file (no country property)",
+                  json.dumps(urls)[:400])
+            continue
+        own, other = tc[country.lower()] if country.lower() in tc else None, \
+            tc["fr" if country == "DE" else "de"]
+        check(len(originals) == 1 and own is not None and own in originals[0].split("?")[0],
+              f"{name}: tc {what}: the file of {country} rows only is served as it is",
+              json.dumps(urls)[:600])
+        check(sum("/materialized/" in u for u in urls) == 1 and
+              not any(other in u.split("?")[0] for u in urls),
+              f"{name}: tc {what}: the mixed file is rewritten, the other country's not announced",
+              json.dumps(urls)[:600])
+        _, got = read_files(files, scratch / name / f"tc-{what}")
+        ids = {int(r[0]) for r in got}
+        check(ids == tc["rows"][country] and all(r[1] == country for r in got),
+              f"{name}: tc {what} holds exactly its {len(tc['rows'][country])} row(s)",
+              f"missing {sorted(tc['rows'][country] - ids)[:10]}, "
+              f"extra {sorted(ids - tc['rows'][country])[:10]}")
+
+
+def setup_clustered(server: PlatformServer, tables: Path) -> dict:
+    """Table tc, shared with the same row filter and no column list."""
+    tc = write_table_clustered(tables / "tc")
+    a = Api(server.base, ADMIN_TOKEN)
+    a.post(f"{UC}/tables", {"name": "tc", "catalog_name": "c", "schema_name": "s",
+                            "table_type": "EXTERNAL", "data_source_format": "DELTA",
+                            "storage_location": str(tables / "tc")}, expect=200)
+    a.patch(f"{UC}/shares/sh", {"updates": [{"action": "ADD", "data_object": {
+        "name": "c.s.tc", "shared_as": "s.tc", "data_object_type": "TABLE",
+        "history_data_sharing_status": "ENABLED", "row_filter": FILTER}}]}, expect=200)
+    return tc
 
 
 def duckdb(statements: list[str]):
@@ -274,10 +340,12 @@ def main() -> int:
     started = time.monotonic()
     with PlatformServer(args.lakeshare, scratch / "data", ADMIN_TOKEN) as server:
         partners = setup(server, tables)
+        tc = setup_clustered(server, tables)
         server_partners.update({name: api for name, (api, _) in partners.items()})
         for name, (api, country) in partners.items():
             if name != "nl":  # nl only reads once the files are gone (check_audit)
                 check_recipient(name, api, country, truth, scratch / "downloads")
+                check_served_as_is(name, api, country, tc, scratch / "downloads")
         check_audit(server, tables)
     print(f"{len(failures)} failure(s) in {time.monotonic() - started:.1f}s")
     return 1 if failures else 0

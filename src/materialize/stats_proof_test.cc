@@ -1,0 +1,186 @@
+#include "materialize/stats_proof.h"
+
+#include <gtest/gtest.h>
+
+#include "materialize/row_filter.h"
+
+namespace lakeshare::materialize {
+namespace {
+
+constexpr const char* kSchema =
+    R"({"type":"struct","fields":[)"
+    R"({"name":"id","type":"long","nullable":true,"metadata":{}},)"
+    R"({"name":"country","type":"string","nullable":true,"metadata":{}},)"
+    R"({"name":"amount","type":"double","nullable":true,"metadata":{}},)"
+    R"({"name":"vip","type":"boolean","nullable":true,"metadata":{}},)"
+    R"({"name":"region","type":"string","nullable":true,"metadata":{}}]})";
+
+constexpr const char* kByCountry =
+    R"({"op":"equal","children":[{"op":"column","name":"country","valueType":"string"},)"
+    R"({"op":"recipientProperty","name":"country","valueType":"string"}]})";
+
+class StatsProofTest : public ::testing::Test {
+ protected:
+  StatsProofTest() {
+    metadata_.id = "t";
+    metadata_.schema_string = kSchema;
+    metadata_.partition_columns = {"region"};
+  }
+
+  std::unique_ptr<StatsProof> Proof(const std::string& filter,
+                                    const std::map<std::string, std::string>& properties = {
+                                        {"country", "DE"}},
+                                    Transform transform = {}) {
+    auto resolved = RowFilter::Resolve(filter, properties);
+    EXPECT_TRUE(resolved) << resolved.error().message;
+    transform.schema_string = kSchema;
+    transform.row_filter = std::make_shared<const RowFilter>(std::move(*resolved));
+    return StatsProof::For(transform, metadata_, features_);
+  }
+
+  static delta::FileAction File(std::optional<std::string> stats, std::string region = "eu") {
+    delta::FileAction a;
+    a.path = "part-0.parquet";
+    a.size = 100;
+    a.stats = std::move(stats);
+    a.partition_values.emplace_back("region", std::move(region));
+    return a;
+  }
+
+  delta::Metadata metadata_;
+  delta::TableFeatures features_;
+};
+
+TEST_F(StatsProofTest, AFileWhoseStatisticsProveTheFilterIsServedAsItIs) {
+  auto proof = Proof(kByCountry);
+  ASSERT_NE(proof, nullptr);
+  EXPECT_TRUE(proof->Proves(File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":0}})")));
+  // Mixed countries: false is possible.
+  EXPECT_FALSE(proof->Proves(File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"FR"},"nullCount":{"country":0}})")));
+  // No row of the recipient (pruned by nobody here: the rewrite finds no row): not as it is.
+  EXPECT_FALSE(proof->Proves(File(
+      R"({"numRecords":5,"minValues":{"country":"FR"},"maxValues":{"country":"FR"},"nullCount":{"country":0}})")));
+}
+
+TEST_F(StatsProofTest, NullsAndMissingStatisticsAreRewritten) {
+  auto proof = Proof(kByCountry);
+  ASSERT_NE(proof, nullptr);
+  // A null country compares unknown: that row does not pass.
+  EXPECT_FALSE(proof->Proves(File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":2}})")));
+  // No nullCount: nulls may be there.
+  EXPECT_FALSE(proof->Proves(
+      File(R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"}})")));
+  // Partial statistics (another column only), none at all, malformed, empty.
+  EXPECT_FALSE(proof->Proves(File(
+      R"({"numRecords":5,"minValues":{"id":1},"maxValues":{"id":5},"nullCount":{"id":0}})")));
+  EXPECT_FALSE(proof->Proves(File(std::nullopt)));
+  EXPECT_FALSE(proof->Proves(File("{not json")));
+  EXPECT_FALSE(proof->Proves(File("")));
+  // A max cut at the prefix length proves nothing.
+  const std::string long_value(40, 'D');
+  auto long_proof = Proof(kByCountry, {{"country", long_value}});
+  ASSERT_NE(long_proof, nullptr);
+  EXPECT_FALSE(long_proof->Proves(File(R"({"numRecords":5,"minValues":{"country":")" + long_value +
+                                       R"("},"maxValues":{"country":")" + long_value +
+                                       R"("},"nullCount":{"country":0}})")));
+  // A deletion vector: the compatibility transform rewrites the file anyway.
+  delta::FileAction with_dv = File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":0}})");
+  with_dv.deletion_vector = delta::DeletionVectorDescriptor{};
+  EXPECT_FALSE(proof->Proves(with_dv));
+}
+
+TEST_F(StatsProofTest, APredicateThatHandlesNullsMayProveFilesWithNulls) {
+  // country = DE OR country IS NULL over a file whose every country is null: each row passes.
+  auto proof = Proof(
+      R"({"op":"or","children":[)" + std::string(kByCountry) +
+      R"(,{"op":"isNull","children":[{"op":"column","name":"country","valueType":"string"}]}]})");
+  ASSERT_NE(proof, nullptr);
+  EXPECT_TRUE(proof->Proves(File(R"({"numRecords":5,"nullCount":{"country":5}})")));
+  // Some nulls and some DE: each row passes, but the bounds are per leaf (a null row is not
+  // known to be the one isNull accepts), so the proof does not hold: rewritten (conservative).
+  EXPECT_FALSE(proof->Proves(File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":2}})")));
+  // NOT(country = FR) is unknown on a null country.
+  auto not_fr = Proof(R"({"op":"not","children":[{"op":"equal","children":[)"
+                      R"({"op":"column","name":"country","valueType":"string"},)"
+                      R"({"op":"literal","value":"FR","valueType":"string"}]}]})");
+  ASSERT_NE(not_fr, nullptr);
+  EXPECT_TRUE(not_fr->Proves(File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":0}})")));
+  EXPECT_FALSE(not_fr->Proves(File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":1}})")));
+  // A range that may hold FR proves nothing.
+  EXPECT_FALSE(not_fr->Proves(File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"NL"},"nullCount":{"country":0}})")));
+}
+
+TEST_F(StatsProofTest, RangesAndPartitionValues) {
+  auto proof = Proof(R"({"op":"and","children":[)"
+                     R"({"op":"greaterThanOrEqual","children":[{"op":"column","name":"id","valueType":"long"},)"
+                     R"({"op":"literal","value":"10","valueType":"long"}]},)"
+                     R"({"op":"equal","children":[{"op":"column","name":"region","valueType":"string"},)"
+                     R"({"op":"literal","value":"eu","valueType":"string"}]}]})");
+  ASSERT_NE(proof, nullptr);
+  const std::string ten_to_twenty =
+      R"({"numRecords":5,"minValues":{"id":10},"maxValues":{"id":20},"nullCount":{"id":0}})";
+  EXPECT_TRUE(proof->Proves(File(ten_to_twenty, "eu")));
+  EXPECT_FALSE(proof->Proves(File(ten_to_twenty, "us")));
+  EXPECT_FALSE(proof->Proves(File(
+      R"({"numRecords":5,"minValues":{"id":9},"maxValues":{"id":20},"nullCount":{"id":0}})", "eu")));
+  // The snapshot's AddFile path answers alike.
+  delta::PartitionValues eu{{{"region", std::optional<std::string>("eu")}}};
+  delta::AddFile f;
+  f.partition_values = &eu;
+  f.stats_data = ten_to_twenty.data();
+  f.stats_size = static_cast<uint32_t>(ten_to_twenty.size());
+  f.has_stats = true;
+  EXPECT_TRUE(proof->Proves(f));
+  delta::StoredDeletionVector dv;
+  f.deletion_vector = &dv;
+  EXPECT_FALSE(proof->Proves(f));
+}
+
+TEST_F(StatsProofTest, NothingIsServedAsItIsWhenTheTransformDoesMoreThanFilter) {
+  // A recipient lacking the property sees no row: never an original file.
+  EXPECT_EQ(Proof(kByCountry, {}), nullptr);
+  Transform projected;
+  projected.columns = {"id", "country"};
+  EXPECT_EQ(Proof(kByCountry, {{"country", "DE"}}, projected), nullptr);
+  Transform masked;
+  masked.column_masks = {{"id", "hash"}};
+  EXPECT_EQ(Proof(kByCountry, {{"country", "DE"}}, masked), nullptr);
+  Transform renamed;
+  renamed.column_mapping_mode = "name";
+  EXPECT_EQ(Proof(kByCountry, {{"country", "DE"}}, renamed), nullptr);
+  features_.column_mapping_mode = "id";
+  EXPECT_EQ(Proof(kByCountry), nullptr);
+  features_.column_mapping_mode = "none";
+  // Shapes the proof does not cover: doubles (NaN), a bare boolean, a column by another case,
+  // an unknown column.
+  EXPECT_EQ(Proof(R"({"op":"lessThan","children":[{"op":"column","name":"amount","valueType":"double"},)"
+                  R"({"op":"literal","value":"10","valueType":"double"}]})"),
+            nullptr);
+  auto bare = RowFilter::Resolve(R"({"op":"column","name":"vip","valueType":"bool"})", {});
+  if (bare) {  // (a bare leaf may also be refused as a filter: then nothing is served at all)
+    Transform t;
+    t.row_filter = std::make_shared<const RowFilter>(std::move(*bare));
+    EXPECT_EQ(StatsProof::For(t, metadata_, features_), nullptr);
+  }
+  EXPECT_EQ(Proof(R"({"op":"equal","children":[{"op":"column","name":"Country","valueType":"string"},)"
+                  R"({"op":"literal","value":"DE","valueType":"string"}]})"),
+            nullptr);
+  EXPECT_EQ(Proof(R"({"op":"equal","children":[{"op":"column","name":"city","valueType":"string"},)"
+                  R"({"op":"literal","value":"DE","valueType":"string"}]})"),
+            nullptr);
+  // A boolean compared is covered.
+  EXPECT_NE(Proof(R"({"op":"equal","children":[{"op":"column","name":"vip","valueType":"bool"},)"
+                  R"({"op":"literal","value":"true","valueType":"bool"}]})"),
+            nullptr);
+}
+
+}  // namespace
+}  // namespace lakeshare::materialize
