@@ -75,6 +75,9 @@ struct Materializer::State {
   CacheStats counters LS_GUARDED_BY(mu);
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights LS_GUARDED_BY(mu);
   std::deque<std::pair<FileRequest, std::shared_ptr<Batch>>> queue LS_GUARDED_BY(mu);
+  // Recent failures by key: the error, and until when (ms) it is the answer; oldest first.
+  std::unordered_map<std::string, std::pair<Error, int64_t>> failures LS_GUARDED_BY(mu);
+  std::deque<std::string> failure_order LS_GUARDED_BY(mu);
   // Filled by Create before any request; read-only afterwards.
   std::vector<std::thread> workers;
 
@@ -82,6 +85,30 @@ struct Materializer::State {
   bool Over(const MaterializerOptions& options, int64_t incoming) const LS_REQUIRES(mu) {
     return (options.max_bytes > 0 && total_bytes + incoming > options.max_bytes) ||
            (options.max_entries > 0 && index.size() + 1 > options.max_entries);
+  }
+  // The remembered failure of `key`, unless it expired (then forgotten).
+  std::optional<Error> RecentFailure(const std::string& key, int64_t now_ms) LS_REQUIRES(mu) {
+    auto it = failures.find(key);
+    if (it == failures.end()) return std::nullopt;
+    if (it->second.second > now_ms) return it->second.first;
+    failures.erase(it);
+    return std::nullopt;
+  }
+  // After a build of `key` ended: a failure that retrying cannot mend at once is remembered
+  // (within the bound); a success forgets an earlier failure.
+  void NoteOutcome(const MaterializerOptions& options, const std::string& key,
+                   const Result<CachedFile>& result, int64_t now_ms) LS_REQUIRES(mu) {
+    if (result || result.error().code == ErrorCode::kUnavailable ||
+        options.failure_memory.count() <= 0 || options.max_failures == 0) {
+      failures.erase(key);
+      return;
+    }
+    if (!failures.contains(key)) failure_order.push_back(key);
+    failures.insert_or_assign(key, std::pair(result.error(), now_ms + options.failure_memory.count()));
+    while (failures.size() > options.max_failures || failure_order.size() > 2 * options.max_failures) {
+      failures.erase(failure_order.front());  // may be gone already: erase is a no-op then
+      failure_order.pop_front();
+    }
   }
   // The entry, now most recently used.
   IndexEntry* Touch(const std::string& key, int64_t now_ms) LS_REQUIRES(mu) {
@@ -290,6 +317,7 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
       if (event.kind == MaterializeEvent::Kind::kBuilt) ++state_->counters.builds;
       state_->Remember(key, EntryBytes(*result), NowMs(), *result);
     }
+    state_->NoteOutcome(options_, key, result, NowMs());
     flight->done = true;
     flight->result = result;
     state_->flights.erase(key);
@@ -319,6 +347,11 @@ Result<PrepareOutcome> Materializer::Prepare(std::vector<FileRequest> requests,
       if (!seen.insert(key).second) continue;
       ++outcome.files;
       if (state_->Touch(key, NowMs()) != nullptr) continue;  // cached: in use from now
+      if (std::optional<Error> failed = state_->RecentFailure(key, NowMs())) {
+        RecordIn(r, key, Ledger::Outcome::kFailed, tl::unexpected<Error>(*failed));
+        if (!batch->first_error) batch->first_error = std::move(failed);
+        continue;
+      }
       ++batch->remaining;
       if (state_->workers.empty()) {
         inline_work.push_back(std::move(r));

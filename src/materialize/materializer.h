@@ -75,7 +75,14 @@ struct MaterializerOptions {
   size_t max_entries = 100'000;
   /// An entry handed out this recently is in use (its URLs may still be fetched): never evicted.
   std::chrono::milliseconds in_use_for = std::chrono::hours(1);
-  /// Wall clock in ms (last use); null: the system clock.
+  /// How long a failed build is answered with its error before it is tried again, so that a
+  /// retry or an asynchronous query's poll learns of a failure that ended after its own wait
+  /// (instead of starting the same failing build again and answering "pending"). Failures the
+  /// caller may retry at once (kUnavailable: the cache full, the store unreachable) are not kept.
+  /// At most `max_failures` are kept (the oldest go first); 0 ms: none.
+  std::chrono::milliseconds failure_memory = std::chrono::minutes(1);
+  size_t max_failures = 4096;
+  /// Wall clock in ms (last use, failures); null: the system clock.
   std::function<int64_t()> clock_ms;
   parquet::WriterOptions parquet;
   /// Called for every entry built, found in the cache store, or failed (any thread; must be
@@ -113,7 +120,8 @@ class Materializer {
   Result<CachedFile> Get(const FileRequest& request);
 
   /// Build the missing entries among `requests` on the workers, waiting at most `wait`. The
-  /// first failure is returned once every request finished or failed; pending work is counted.
+  /// first failure is returned once every request finished or failed, at once for a failure
+  /// still remembered (MaterializerOptions::failure_memory); pending work is counted.
   Result<PrepareOutcome> Prepare(std::vector<FileRequest> requests,
                                  std::chrono::milliseconds wait);
 

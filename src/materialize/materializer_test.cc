@@ -131,6 +131,28 @@ TEST_F(MaterializerTest, AFailedFileFailsThePrepareWithItsError) {
   EXPECT_NE(outside.error().code, ErrorCode::kInternal);
 }
 
+// A retry or an asynchronous query's poll learns of a failure at once (even one that ended after
+// its own wait) instead of starting the same failing build again; after failure_memory it is
+// tried again.
+TEST_F(MaterializerTest, AFailureIsTheAnswerForAWhileThenTriedAgain) {
+  auto m = Materializer::Create(Options(2));
+  ASSERT_TRUE(m);
+  FileRequest missing = Request("good.parquet", 0, 5);
+  missing.file.path = "missing.parquet";
+  auto first = (*m)->Prepare({missing}, std::chrono::minutes(5));
+  ASSERT_FALSE(first);
+  ASSERT_EQ(failed_.load(), 1);
+  auto retry = (*m)->Prepare({missing}, std::chrono::milliseconds(0));
+  ASSERT_FALSE(retry);
+  EXPECT_EQ(retry.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(retry.error().message, first.error().message);
+  EXPECT_EQ(failed_.load(), 1);  // not built again
+  now_ms_ += 60'001;
+  auto later = (*m)->Prepare({missing}, std::chrono::minutes(5));
+  ASSERT_FALSE(later);
+  EXPECT_EQ(failed_.load(), 2);  // tried again
+}
+
 TEST_F(MaterializerTest, TheCacheEvictsTheLeastRecentlyUsedEntriesNotInUse) {
   MaterializerOptions o = Options(0);
   o.max_entries = 2;
