@@ -104,8 +104,10 @@ struct Materializer::State {
       return;
     }
     if (!failures.contains(key)) failure_order.push_back(key);
-    failures.insert_or_assign(key, std::pair(result.error(), now_ms + options.failure_memory.count()));
-    while (failures.size() > options.max_failures || failure_order.size() > 2 * options.max_failures) {
+    failures.insert_or_assign(key,
+                              std::pair(result.error(), now_ms + options.failure_memory.count()));
+    while (failures.size() > options.max_failures ||
+           failure_order.size() > 2 * options.max_failures) {
       failures.erase(failure_order.front());  // may be gone already: erase is a no-op then
       failure_order.pop_front();
     }

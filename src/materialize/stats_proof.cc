@@ -1,8 +1,7 @@
 #include "materialize/stats_proof.h"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "materialize/row_filter.h"
@@ -58,8 +57,7 @@ bool Operand(const PredicateNode& n, const std::map<std::string, std::string>& t
 }
 
 // The shapes row_filter.cc evaluates exactly as data_skipping.cc bounds them.
-bool Provable(const PredicateNode& n, const std::map<std::string, std::string>& types,
-              int depth) {
+bool Provable(const PredicateNode& n, const std::map<std::string, std::string>& types, int depth) {
   if (depth > 64) return false;
   switch (n.op) {
     case PredicateOp::kAnd:
@@ -79,8 +77,7 @@ bool Provable(const PredicateNode& n, const std::map<std::string, std::string>& 
     case PredicateOp::kGreaterThan:
     case PredicateOp::kGreaterThanOrEqual:
       return n.children.size() == 2 && Operand(n.children[0], types) &&
-             Operand(n.children[1], types) &&
-             n.children[0].value_type == n.children[1].value_type;
+             Operand(n.children[1], types) && n.children[0].value_type == n.children[1].value_type;
     default:
       return false;  // a bare column or literal as a condition
   }
@@ -109,7 +106,7 @@ StatsProof::StatsProof(const delta::Predicate& predicate, const delta::Metadata&
 
 bool StatsProof::Proves(const delta::AddFile& file) const {
   if (file.deletion_vector != nullptr || !file.has_stats) return false;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!filter_) filter_.emplace(predicate_, metadata_, features_);
   return filter_->Evaluate(file) == delta::kMayBeTrue;
 }

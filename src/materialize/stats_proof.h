@@ -18,9 +18,9 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 
+#include "common/mutex.h"
 #include "delta/actions.h"
 #include "delta/data_skipping.h"
 #include "delta/file_set.h"
@@ -48,8 +48,9 @@ class StatsProof {
   const delta::Predicate predicate_;
   const delta::Metadata metadata_;
   const delta::TableFeatures features_;
-  mutable std::mutex mu_;
-  mutable std::optional<delta::FileFilter> filter_;  // for the snapshot's files (interned maps)
+  mutable Mutex mu_;
+  // For the snapshot's files (interned maps).
+  mutable std::optional<delta::FileFilter> filter_ LS_GUARDED_BY(mu_);
 };
 
 }  // namespace lakeshare::materialize
