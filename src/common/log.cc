@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "common/strings.h"
+
 namespace lakeshare {
 namespace {
 
@@ -15,6 +17,25 @@ std::mutex& LogMutex() {
 
 LogCaptureForTest* g_capture = nullptr;  // guarded by LogMutex()
 
+// A control character in a message (a partner's table name, a header value) must not start a
+// forged line or rewrite one on a terminal: \n, \r and \t are written as those two characters,
+// any other C0 control and DEL as \xNN.
+void AppendEscaped(std::string& line, char c) {
+  auto byte = static_cast<unsigned char>(c);
+  if (byte >= 0x20 && byte != 0x7f) {
+    line.push_back(c);
+  } else if (c == '\n') {
+    line.append("\\n");
+  } else if (c == '\r') {
+    line.append("\\r");
+  } else if (c == '\t') {
+    line.append("\\t");
+  } else {
+    line.append("\\x");
+    AppendHex(line, std::string_view(&c, 1));
+  }
+}
+
 std::string FormatLine(LogLevel level, std::string_view message) {
   std::string line;
   std::string_view name = LogLevelName(level);
@@ -23,13 +44,7 @@ std::string FormatLine(LogLevel level, std::string_view message) {
     line.append(name);
     line.append(": ");
   }
-  for (char c : message) {
-    if (c == '\n') {
-      line.append("\\n");
-    } else {
-      line.push_back(c);
-    }
-  }
+  for (char c : message) AppendEscaped(line, c);
   return line;
 }
 

@@ -32,6 +32,12 @@ TEST(LogTest, ANewlineInAMessageCannotStartAForgedLine) {
   EXPECT_THAT(capture.texts(), ElementsAre("warning: name x\\nerror: forged"));
 }
 
+TEST(LogTest, ACarriageReturnOrOtherControlCannotRewriteALine) {
+  LogCaptureForTest capture;
+  LogWarning("name {}", "x\rerror: forged\t\x1b[2K\x7f");
+  EXPECT_THAT(capture.texts(), ElementsAre("warning: name x\\rerror: forged\\t\\x1b[2K\\x7f"));
+}
+
 TEST(LogTest, TheNewestCaptureWinsAndEndingItRestoresThePrevious) {
   LogCaptureForTest outer;
   LogInfo("one");
