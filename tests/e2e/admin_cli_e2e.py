@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 import requests
+from platform_harness import await_listening
 
 SKIP = 77
 
@@ -55,16 +56,11 @@ class Lakeshare:
              "--listen", "127.0.0.1:0"],
             stdout=subprocess.PIPE, stderr=self.log, text=True,
             env={**os.environ, "LAKESHARE_ADMIN_TOKEN": self.token})
-        for _ in range(20):
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("listening on "):
-                endpoint = line.strip()[len("listening on "):]
-                self.base = endpoint[: endpoint.index("/", len("http://"))]
-                return
-        self.proc.wait(timeout=10)
-        raise Failure(f"server did not start; see {self.log.name}")
+        try:
+            endpoint, _ = await_listening(self.proc, self.log)
+        except RuntimeError as e:
+            raise Failure(f"server did not start: {e}")
+        self.base = endpoint[: endpoint.index("/", len("http://"))]
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover
     sys.exit(77)  # SKIP: every e2e script imports this module first
 
 from mini_parquet import write_parquet
+from platform_harness import await_listening
 
 SKIP = 77
 
@@ -165,11 +166,7 @@ class Server:
             [self.lakeshare, "serve", "--config", cfg, "--listen", "127.0.0.1:0", *self.args],
             stdout=subprocess.PIPE, stderr=self.log, text=True,
             env={**os.environ, **(self.env or {})})
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            self.proc.wait(timeout=10)
-            raise RuntimeError(f"server did not start: {line!r}; see {self.log.name}")
-        self.endpoint = line[len("listening on "):]
+        self.endpoint, _ = await_listening(self.proc, self.log)
         self.base = self.endpoint[: self.endpoint.index("/", len("http://"))]
         return self
 

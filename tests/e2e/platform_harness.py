@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,37 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def await_listening(proc, log, timeout: float = 60) -> tuple[str, list[str]]:
+    """Reads a starting `lakeshare serve`'s stdout up to its "listening on URL" line and returns
+    the URL with the lines before it. From then on a daemon thread copies the rest of stdout into
+    `log` (the server's stderr file), so a chatty server never blocks on a full pipe. Raises
+    RuntimeError, with the log's tail, when the server exits or stays silent past `timeout`."""
+    lines = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait(timeout=10)
+            log.flush()
+            raise RuntimeError(f"server exited (rc={proc.returncode}); see {log.name}:\n"
+                               + Path(log.name).read_text()[-2000:])
+        line = line.strip()
+        if line.startswith("listening on "):
+            threading.Thread(target=_drain, args=(proc.stdout, log), daemon=True).start()
+            return line[len("listening on "):], lines
+        lines.append(line)
+    raise RuntimeError(f"server did not report its address; see {log.name}")
+
+
+def _drain(stream, log):
+    try:
+        for line in stream:
+            log.write(line)
+            log.flush()
+    except (ValueError, OSError):  # the stream or the log was closed at stop
+        pass
 
 
 class PlatformServer:
@@ -66,20 +98,9 @@ class PlatformServer:
             env["LAKESHARE_SIGNING_KEY"] = self.signing_key
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True,
                                      env=env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                self.proc.wait(timeout=10)
-                raise RuntimeError(f"server exited (rc={self.proc.returncode}); see {self.log_path}:\n"
-                                   + self.log_path.read_text()[-2000:])
-            line = line.strip()
-            self.startup_lines.append(line)
-            if line.startswith("listening on "):
-                self.endpoint = line[len("listening on "):]
-                self.base = self.endpoint[: self.endpoint.index("/", len("http://"))]
-                return self
-        raise RuntimeError(f"server did not report its address; see {self.log_path}")
+        self.endpoint, self.startup_lines = await_listening(self.proc, self.log)
+        self.base = self.endpoint[: self.endpoint.index("/", len("http://"))]
+        return self
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
