@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "admin/cli/admin_cli.h"
 #include "app/delta_commands.h"
@@ -10,6 +12,7 @@
 #include "app/parquet_commands.h"
 #include "app/parquet_write_commands.h"
 #include "app/serve_command.h"
+#include "app/usage_error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Lakeshare: self-hosted Delta Sharing and partner data-sharing platform"};
@@ -25,6 +28,15 @@ int main(int argc, char** argv) {
   // refusal of the CLI (--help and --version exit 0).
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ExtrasError& e) {
+    // CLI11's own message echoes the words; one of them may be a secret typed after a mistyped
+    // option name, so say which words were unexpected with their values hidden.
+    std::vector<std::string> words = app.remaining(true);
+    std::fprintf(stderr,
+                 "error: unexpected command-line words: %s\n"
+                 "Run with --help for more information.\n",
+                 lakeshare::app::DescribeUnexpectedWords(words).c_str());
+    return 2;
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }

@@ -449,6 +449,13 @@ def test_errors(ls: Lakeshare, work: Path, data: Path):
     p = ls.admin("recipients", "create", "acme", expect=2)
     check("ALREADY_EXISTS" in p.stderr and "hint:" in p.stderr, p.stderr)
 
+    # A mistyped option name with a secret after it: the parser's refusal must not echo the secret
+    # (main() checks every output for the token).
+    p = ls.admin("--tokn", ls.token, "shares", "list", expect=2, token=False)
+    check("--tokn <value>" in p.stderr, p.stderr)
+    p = ls.admin(f"--token-fil={ls.token}", "shares", "list", expect=2, token=False)
+    check("--token-fil=<value>" in p.stderr, p.stderr)
+
     p = ls.admin("--token", "not-the-token", "shares", "list", expect=2, token=False)
     check("--token-file" in p.stderr, p.stderr)
 
