@@ -6,6 +6,7 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
 
 #include "catalog/postgres_catalog.h"
 #include "catalog/sql_catalog_internal.h"
@@ -46,49 +47,53 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-}  // namespace
-
-std::string_view SecurableTypeName(SecurableType type) {
-  for (const auto& [t, name] : kSecurableNames) {
-    if (t == type) {
+/// The name of `value` in `names` ("UNKNOWN" when absent).
+template <typename E, size_t N>
+std::string_view NameIn(const std::array<std::pair<E, std::string_view>, N>& names, E value) {
+  for (const auto& [v, name] : names) {
+    if (v == value) {
       return name;
     }
   }
   return "UNKNOWN";
 }
 
-Result<SecurableType> ParseSecurableType(std::string_view text) {
+/// The value named `text` in `names`, after upper-casing it (and turning spaces into '_' when
+/// `spaces_are_underscores`).
+template <typename E, size_t N>
+std::optional<E> ValueIn(const std::array<std::pair<E, std::string_view>, N>& names,
+                         std::string_view text, bool spaces_are_underscores) {
   std::string upper(text);
   for (char& ch : upper) {
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    ch = spaces_are_underscores && ch == ' '
+             ? '_'
+             : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   }
-  for (const auto& [t, name] : kSecurableNames) {
+  for (const auto& [v, name] : names) {
     if (name == upper) {
-      return t;
+      return v;
     }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view SecurableTypeName(SecurableType type) { return NameIn(kSecurableNames, type); }
+
+Result<SecurableType> ParseSecurableType(std::string_view text) {
+  if (std::optional<SecurableType> t = ValueIn(kSecurableNames, text, false)) {
+    return *t;
   }
   return InvalidArgument("Unknown securable type '{}'", text);
 }
 
-std::string_view PrivilegeName(Privilege privilege) {
-  for (const auto& [p, name] : kPrivilegeNames) {
-    if (p == privilege) {
-      return name;
-    }
-  }
-  return "UNKNOWN";
-}
+std::string_view PrivilegeName(Privilege privilege) { return NameIn(kPrivilegeNames, privilege); }
 
 Result<Privilege> ParsePrivilege(std::string_view text) {
   // UC spells privileges with underscores ("USE_SHARE"); SQL users type spaces ("USE SHARE").
-  std::string upper(text);
-  for (char& ch : upper) {
-    ch = ch == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  }
-  for (const auto& [p, name] : kPrivilegeNames) {
-    if (name == upper) {
-      return p;
-    }
+  if (std::optional<Privilege> p = ValueIn(kPrivilegeNames, text, true)) {
+    return *p;
   }
   return InvalidArgument("Unknown privilege '{}'", text);
 }

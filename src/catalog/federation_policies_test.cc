@@ -39,6 +39,9 @@ TEST_P(CatalogSuite, FederationPoliciesBelongToOidcRecipientsAndAreFoundByIssuer
               ErrorCode::kAlreadyExists);
   EXPECT_CODE(catalog_->CreateFederationPolicy("tok", Policy("p", entra, "x")),
               ErrorCode::kInvalidArgument);  // a TOKEN recipient has no policies
+  EXPECT_EQ(catalog_->CreateFederationPolicy("tok", Policy("p", entra, "x")).error().message,
+            "Recipient 'tok' authenticates with TOKEN: federation policies belong to recipients "
+            "of authentication_type OIDC_FEDERATION");
   EXPECT_CODE(catalog_->CreateFederationPolicy("nobody", Policy("p", entra, "x")),
               ErrorCode::kNotFound);
 
@@ -140,6 +143,9 @@ TEST_P(CatalogSuite, OAuthClientsAreFoundByIdAndKeepTheirPublicKeys) {
   ASSERT_OK(catalog_->SetRecipientClientKeys("acme", R"({"keys":[]})"));
   EXPECT_EQ(*catalog_->GetRecipientClientKeys("acme"), R"({"keys":[]})");
   EXPECT_CODE(catalog_->SetRecipientClientKeys("tok", jwks), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->SetRecipientClientKeys("tok", jwks).error().message,
+            "Recipient 'tok' authenticates with TOKEN: client keys belong to recipients of "
+            "authentication_type OAUTH_CLIENT_CREDENTIALS");
   EXPECT_CODE(catalog_->SetRecipientClientKeys("acme", std::string(kMaxClientKeysBytes + 1, 'x')),
               ErrorCode::kInvalidArgument);
   EXPECT_CODE(catalog_->SetRecipientClientKeys("nobody", jwks), ErrorCode::kNotFound);

@@ -46,6 +46,9 @@ Result<std::map<std::string, TableInfo>> ReadTablesByName(
 Result<ShareInfo> ReadShare(SqlConn& c, std::string_view name, bool include_objects);
 /// The recipient with its properties.
 Result<RecipientInfo> ReadRecipient(SqlConn& c, std::string_view name);
+/// ReadRecipient, kInvalidArgument unless it authenticates with `type` ("<what> belong to ...").
+Result<RecipientInfo> ReadRecipientOfType(SqlConn& c, std::string_view name, std::string_view type,
+                                          std::string_view what, std::string_view type_shown);
 Result<StorageCredentialInfo> ReadStorageCredential(SqlConn& c, std::string_view name);
 Result<ExternalLocationInfo> ReadExternalLocation(SqlConn& c, std::string_view name);
 Result<GroupInfo> ReadGroup(SqlConn& c, std::string_view name);
@@ -232,12 +235,12 @@ class SqlCatalog final : public Catalog {
     return out;
   }
   /// One page of the objects of `table`. A child table (schemas, tables) names its parent's id
-  /// with `parent_id` (run in the same transaction) and fills what a row does not hold (e.g. the
-  /// catalog name) with `fill`; both are null for a top-level table.
+  /// with `parent_id` (null for a top-level table); `fill` (may be null) fills in what a row does
+  /// not hold (the catalog name, a group's members); both run in the same transaction.
   template <typename T>
   Result<Listing<T>> ListIn(const EntityTable<T>& table, const PageRequest& page,
                             const std::function<Result<std::string>(SqlConn&)>& parent_id = {},
-                            const std::function<void(T&)>& fill = {}) {
+                            const std::function<Status(SqlConn&, T&)>& fill = {}) {
     LS_ASSIGN_OR_RETURN(PageBounds b, ParsePage(page));
     return Transact<Listing<T>>(TxKind::kRead, [&](SqlConn& c) -> Result<Listing<T>> {
       std::string parent;
@@ -247,7 +250,7 @@ class SqlCatalog final : public Catalog {
       LS_ASSIGN_OR_RETURN(Listing<T> out, table.List(c, parent, b));
       for (T& item : out.items) {
         if (fill) {
-          fill(item);
+          LS_RETURN_IF_ERROR(fill(c, item));
         }
       }
       return out;

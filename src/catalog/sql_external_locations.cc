@@ -192,15 +192,7 @@ Result<ExternalLocationInfo> SqlCatalog::GetExternalLocation(std::string_view na
 }
 
 Result<Listing<ExternalLocationInfo>> SqlCatalog::ListExternalLocations(const PageRequest& page) {
-  LS_ASSIGN_OR_RETURN(PageBounds b, ParsePage(page));
-  using Page = Listing<ExternalLocationInfo>;
-  return Transact<Page>(TxKind::kRead, [&](SqlConn& c) -> Result<Page> {
-    LS_ASSIGN_OR_RETURN(Page out, ExternalLocationTable().List(c, "", b));
-    for (ExternalLocationInfo& loc : out.items) {
-      LS_RETURN_IF_ERROR(FillCredential(c, loc));
-    }
-    return out;
-  });
+  return ListIn<ExternalLocationInfo>(ExternalLocationTable(), page, {}, FillCredential);
 }
 
 Result<ExternalLocationInfo> SqlCatalog::UpdateExternalLocation(std::string_view name,

@@ -48,14 +48,7 @@ Status CheckText(std::string_view field, std::string_view value, size_t max) {
 
 /// The recipient a policy belongs to: it must exist and be an OIDC recipient.
 Result<RecipientInfo> ReadOidcRecipient(SqlConn& c, std::string_view name) {
-  LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, name));
-  if (r.authentication_type != kAuthOidc) {
-    return InvalidArgument(
-        "Recipient '{}' authenticates with {}: federation policies belong to recipients of "
-        "authentication_type OIDC_FEDERATION",
-        r.name, r.authentication_type);
-  }
-  return r;
+  return ReadRecipientOfType(c, name, kAuthOidc, "federation policies", "OIDC_FEDERATION");
 }
 
 }  // namespace
@@ -141,7 +134,10 @@ Result<Listing<FederationPolicy>> SqlCatalog::ListFederationPolicies(std::string
         recipient_name = r.name;
         return r.id;
       },
-      [&](FederationPolicy& p) { p.recipient_name = recipient_name; });
+      [&](SqlConn&, FederationPolicy& p) {
+        p.recipient_name = recipient_name;
+        return OkStatus();
+      });
 }
 
 Status SqlCatalog::DeleteFederationPolicy(std::string_view recipient, std::string_view name) {

@@ -21,15 +21,10 @@ const EntityTable<GroupInfo>& GroupTable() {
 namespace {
 
 Result<std::vector<std::string>> ReadMembers(SqlConn& c, const std::string& group_id) {
-  LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query("SELECT p.name FROM group_members m JOIN principals "
-                                            "p ON p.id = m.principal_id WHERE m.group_id = ? "
-                                            "ORDER BY p.name_key",
-                                            {group_id}));
-  std::vector<std::string> out;
-  for (const SqlRow& row : rows) {
-    out.push_back(ToStr(row[0]));
-  }
-  return out;
+  return QueryColumn(c,
+                     "SELECT p.name FROM group_members m JOIN principals p ON p.id = "
+                     "m.principal_id WHERE m.group_id = ? ORDER BY p.name_key",
+                     {group_id});
 }
 
 Status ChangeMembers(SqlConn& c, const GroupInfo& group, const GroupUpdate& u) {
@@ -58,15 +53,10 @@ Result<GroupInfo> ReadGroup(SqlConn& c, std::string_view name) {
 }
 
 Result<std::vector<std::string>> ReadGroupsOf(SqlConn& c, const std::string& principal_id) {
-  LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query("SELECT g.name FROM group_members m JOIN "
-                                            "principal_groups g ON g.id = m.group_id WHERE "
-                                            "m.principal_id = ? ORDER BY g.name_key",
-                                            {principal_id}));
-  std::vector<std::string> out;
-  for (const SqlRow& row : rows) {
-    out.push_back(ToStr(row[0]));
-  }
-  return out;
+  return QueryColumn(c,
+                     "SELECT g.name FROM group_members m JOIN principal_groups g ON g.id = "
+                     "m.group_id WHERE m.principal_id = ? ORDER BY g.name_key",
+                     {principal_id});
 }
 
 Status CheckGranteeNameFree(SqlConn& c, std::string_view name) {
@@ -91,14 +81,9 @@ Result<GroupInfo> SqlCatalog::GetGroup(std::string_view name) {
 }
 
 Result<Listing<GroupInfo>> SqlCatalog::ListGroups(const PageRequest& page) {
-  LS_ASSIGN_OR_RETURN(PageBounds b, ParsePage(page));
-  using Page = Listing<GroupInfo>;
-  return Transact<Page>(TxKind::kRead, [&](SqlConn& c) -> Result<Page> {
-    LS_ASSIGN_OR_RETURN(Page out, GroupTable().List(c, "", b));
-    for (GroupInfo& g : out.items) {
-      LS_ASSIGN_OR_RETURN(g.members, ReadMembers(c, g.id));
-    }
-    return out;
+  return ListIn<GroupInfo>(GroupTable(), page, {}, [](SqlConn& c, GroupInfo& g) -> Status {
+    LS_ASSIGN_OR_RETURN(g.members, ReadMembers(c, g.id));
+    return OkStatus();
   });
 }
 

@@ -21,13 +21,9 @@ Status SqlCatalog::SetRecipientClientKeys(std::string_view recipient, std::strin
                            kMaxClientKeysBytes);
   }
   return Run(TxKind::kWrite, [&](SqlConn& c) -> Status {
-    LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, recipient));
-    if (r.authentication_type != kAuthOAuthClientCredentials) {
-      return InvalidArgument(
-          "Recipient '{}' authenticates with {}: client keys belong to recipients of "
-          "authentication_type OAUTH_CLIENT_CREDENTIALS",
-          r.name, r.authentication_type);
-    }
+    LS_ASSIGN_OR_RETURN(RecipientInfo r,
+                        ReadRecipientOfType(c, recipient, kAuthOAuthClientCredentials,
+                                            "client keys", kAuthOAuthClientCredentials));
     LS_RETURN_IF_ERROR(
         c.Exec("DELETE FROM recipient_client_keys WHERE recipient_id = ?", {r.id}).map([](auto) {
         }));

@@ -73,6 +73,18 @@ Result<RecipientInfo> ReadRecipient(SqlConn& c, std::string_view name) {
   return r;
 }
 
+Result<RecipientInfo> ReadRecipientOfType(SqlConn& c, std::string_view name,
+                                          std::string_view type, std::string_view what,
+                                          std::string_view type_shown) {
+  LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadRecipient(c, name));
+  if (r.authentication_type != type) {
+    return InvalidArgument(
+        "Recipient '{}' authenticates with {}: {} belong to recipients of authentication_type {}",
+        r.name, r.authentication_type, what, type_shown);
+  }
+  return r;
+}
+
 Result<RecipientInfo> SqlCatalog::CreateRecipient(const RecipientInfo& in) {
   LS_RETURN_IF_ERROR(RecipientTable().ValidateName(in.name));
   LS_RETURN_IF_ERROR(CheckRecipientFields(in.authentication_type, in.ip_access_list));
@@ -88,15 +100,11 @@ Result<RecipientInfo> SqlCatalog::GetRecipient(std::string_view name) {
 }
 
 Result<Listing<RecipientInfo>> SqlCatalog::ListRecipients(const PageRequest& page) {
-  LS_ASSIGN_OR_RETURN(PageBounds b, ParsePage(page));
-  using Page = Listing<RecipientInfo>;
-  return Transact<Page>(TxKind::kRead, [&](SqlConn& c) -> Result<Page> {
-    LS_ASSIGN_OR_RETURN(Page out, RecipientTable().List(c, "", b));
-    for (RecipientInfo& r : out.items) {
-      LS_ASSIGN_OR_RETURN(r.properties, ReadProperties(c, r.id));
-    }
-    return out;
-  });
+  return ListIn<RecipientInfo>(RecipientTable(), page, {},
+                               [](SqlConn& c, RecipientInfo& r) -> Status {
+                                 LS_ASSIGN_OR_RETURN(r.properties, ReadProperties(c, r.id));
+                                 return OkStatus();
+                               });
 }
 
 Result<RecipientInfo> SqlCatalog::UpdateRecipient(std::string_view name, const RecipientUpdate& u) {

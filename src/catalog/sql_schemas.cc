@@ -68,7 +68,10 @@ Result<Listing<SchemaInfo>> SqlCatalog::ListSchemas(std::string_view catalog,
         LS_ASSIGN_OR_RETURN(cat, ReadCatalog(c, catalog));
         return cat.id;
       },
-      [&](SchemaInfo& s) { s.catalog_name = cat.name; });
+      [&](SqlConn&, SchemaInfo& s) {
+        s.catalog_name = cat.name;
+        return OkStatus();
+      });
 }
 
 Result<SchemaInfo> SqlCatalog::UpdateSchema(std::string_view catalog, std::string_view name,

@@ -29,6 +29,17 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return out;
 }
 
+Result<std::vector<std::string>> QueryColumn(SqlConn& c, std::string_view sql,
+                                             const std::vector<SqlValue>& params) {
+  LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(sql, params));
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const SqlRow& row : rows) {
+    out.push_back(ToStr(row[0]));
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> SplitFullName(std::string_view what, std::string_view full,
                                                size_t parts) {
   std::vector<std::string> out;

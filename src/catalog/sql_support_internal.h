@@ -37,6 +37,10 @@ std::string Key(std::string_view name);
 std::string JoinLines(const std::vector<std::string>& items);
 std::vector<std::string> SplitLines(const std::string& text);
 
+/// The first column of every row `sql` selects, as text ("" for NULL).
+Result<std::vector<std::string>> QueryColumn(SqlConn& c, std::string_view sql,
+                                             const std::vector<SqlValue>& params);
+
 /// Split "a.b.c" into exactly `parts` valid names.
 Result<std::vector<std::string>> SplitFullName(std::string_view what, std::string_view full,
                                                size_t parts);

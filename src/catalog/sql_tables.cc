@@ -136,7 +136,10 @@ Result<Listing<TableInfo>> SqlCatalog::ListTables(std::string_view catalog, std:
         LS_ASSIGN_OR_RETURN(s, ReadSchema(c, catalog, schema));
         return s.id;
       },
-      [&](TableInfo& t) { PlaceIn(s, t); });
+      [&](SqlConn&, TableInfo& t) {
+        PlaceIn(s, t);
+        return OkStatus();
+      });
 }
 
 Result<TableInfo> SqlCatalog::UpdateTable(std::string_view full_name, const TableUpdate& u) {
