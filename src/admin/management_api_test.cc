@@ -495,6 +495,37 @@ TEST_F(ManagementTest, ASharedTableWhoseSourceIsGoneSaysSo) {
                                                         {"c.s.t1", "ACTIVE"}}));
 }
 
+TEST_F(ManagementTest, EachSharedTableGetsItsOwnSourceWhenTheyAreReadSideBySide) {
+  // The sources of a share's tables are read on several threads; each answer must land on its
+  // own table (odd tables point at missing locations).
+  MakeTables(0);
+  Json updates = Json::array();
+  for (int i = 1; i <= 24; ++i) {
+    std::string name = "t" + std::to_string(i);
+    std::string location = "s3://bucket/" + std::string(i % 2 == 1 ? "missing-" : "") + name;
+    ASSERT_EQ(Call("POST", Uc("/tables"), "admin-token",
+                   Json{{"name", name},
+                        {"catalog_name", "c"},
+                        {"schema_name", "s"},
+                        {"storage_location", location}})
+                  .status,
+              200);
+    updates.push_back(
+        Json{{"action", "ADD"},
+             {"data_object", {{"name", "c.s." + name}, {"data_object_type", "TABLE"}}}});
+  }
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "h"}}).status, 200);
+  ASSERT_EQ(Call("PATCH", Uc("/shares/h"), "admin-token", Json{{"updates", updates}}).status, 200);
+  Reply got = Call("GET", Uc("/shares/h?include_shared_data=true"));
+  ASSERT_EQ(got.status, 200) << got.raw;
+  ASSERT_EQ(got.body["objects"].size(), 24u);
+  for (const Json& o : got.body["objects"]) {
+    const int i = std::stoi(o["name"].get<std::string>().substr(std::string("c.s.t").size()));
+    EXPECT_EQ(o["status"], i % 2 == 1 ? "SOURCE_NOT_FOUND" : "ACTIVE") << o;
+    EXPECT_EQ(o.contains("changes_served"), i % 2 == 0) << o;
+  }
+}
+
 TEST_F(ManagementTest, CatalogsSchemasAndTablesRoundTrip) {
   MakeTables(1);
   Reply catalogs = Call("GET", Uc("/catalogs"));

@@ -62,6 +62,7 @@ struct ManagementOptions {
     /// delta.enableChangeDataFeed; unset when the log cannot be read.
     std::optional<bool> change_data_feed;
   };
+  /// Called for several tables at once from a few threads: it must be thread-safe.
   std::function<SharedTableSource(const catalog::TableInfo& table)> shared_table_source;
   /// Federation (issue 12): how the identity-provider URLs of federation policies (issuer,
   /// jwks_uri) are checked when a policy is created (https; plain http to loopback only with

@@ -3,15 +3,21 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "admin/api_base_internal.h"
 #include "admin/api_resources_internal.h"
+#include "common/parallel.h"
 
 namespace lakeshare::admin::internal {
 namespace {
 
 using catalog::Privilege;
 using catalog::SecurableType;
+
+// How many shared tables' sources GET /shares/{name} reads at once.
+constexpr size_t kSourceReadThreads = 8;
 
 class SharesApi final : public ApiBase {
  public:
@@ -80,17 +86,23 @@ class SharesApi final : public ApiBase {
     if (!options_.shared_table_source || objects == share.end() || !objects->is_array()) {
       return share;
     }
+    // Each source is one log read from storage: they run side by side, so a share of hundreds
+    // of tables on an object store answers in a few round trips rather than one per table.
+    std::vector<std::pair<Json*, catalog::TableInfo>> reads;
     for (Json& o : *objects) {
+      auto table = catalog_->GetTable(o.value("name", ""));
+      if (table) reads.emplace_back(&o, std::move(*table));
+    }
+    std::vector<ManagementOptions::SharedTableSource> sources(reads.size());
+    ParallelFor(reads.size(), kSourceReadThreads,
+                [&](size_t i) { sources[i] = options_.shared_table_source(reads[i].second); });
+    for (size_t i = 0; i < reads.size(); ++i) {
+      Json& o = *reads[i].first;
       const bool shared =
           o.value("history_data_sharing_status", "") == "ENABLED" || o.value("cdf_enabled", false);
-      auto table = catalog_->GetTable(o.value("name", ""));
-      if (!table) {
-        continue;
-      }
-      ManagementOptions::SharedTableSource source = options_.shared_table_source(*table);
-      o["status"] = source.status;
-      if (source.change_data_feed) {
-        o["changes_served"] = shared && *source.change_data_feed;
+      o["status"] = sources[i].status;
+      if (sources[i].change_data_feed) {
+        o["changes_served"] = shared && *sources[i].change_data_feed;
       }
     }
     return share;
