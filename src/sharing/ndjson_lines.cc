@@ -192,16 +192,21 @@ void AppendDeltaMetadata(std::string& out, const delta::Metadata& metadata,
 }
 
 std::string_view PartitionValuesJsonCache::Get(const delta::PartitionValues* values) {
-  constexpr size_t kSlots = 256;
   if (slots_.empty()) slots_.resize(kSlots);
   const uint64_t h = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(values)) *
-                     0x9E3779B97F4A7C15ULL;  // Fibonacci hashing: the top bits pick the slot
-  Slot& slot = slots_[h >> 56];
-  if (slot.values != values) {
-    slot.values = values;
-    slot.json.clear();
-    delta::AppendStringMapJson(slot.json, values->values);
+                     0x9E3779B97F4A7C15ULL;  // Fibonacci hashing: the top bits pick the home slot
+  const size_t home = static_cast<size_t>(h >> (64 - kSlotBits));
+  Slot* free_slot = nullptr;
+  for (size_t i = 0; i < kProbes; ++i) {
+    Slot& slot = slots_[(home + i) & (kSlots - 1)];
+    if (slot.values == values) return slot.json;
+    if (slot.values == nullptr && free_slot == nullptr) free_slot = &slot;
   }
+  // Not kept: into a free slot of the window, else in place of the home slot's map.
+  Slot& slot = free_slot != nullptr ? *free_slot : slots_[home];
+  slot.values = values;
+  slot.json.clear();
+  delta::AppendStringMapJson(slot.json, values->values);
   return slot.json;
 }
 

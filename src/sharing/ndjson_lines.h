@@ -62,13 +62,19 @@ struct ParquetFileLine {
 void AppendParquetFile(std::string& out, const ParquetFileLine& line);
 
 /// The partitionValues JSON of interned maps (delta::PartitionValues, alive as long as their
-/// snapshot), remembered for the last 256 maps seen (direct-mapped on the map's address): a table
-/// has few distinct maps, and a response writes each of them over and over. Single-threaded.
+/// snapshot), remembered for up to 1,024 maps: a table has few distinct maps, and a response
+/// writes each of them over and over. A map is looked for in the kProbes slots from the one its
+/// address hashes to, so a few hundred maps whose addresses collide all stay (a direct-mapped
+/// table recomputed colliding maps on every line: half the lines of a 100-partition table).
+/// Single-threaded.
 class PartitionValuesJsonCache {
  public:
   std::string_view Get(const delta::PartitionValues* values);
 
  private:
+  static constexpr size_t kSlotBits = 10;
+  static constexpr size_t kSlots = size_t{1} << kSlotBits;
+  static constexpr size_t kProbes = 8;
   struct Slot {
     const delta::PartitionValues* values = nullptr;
     std::string json;

@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <vector>
+
 namespace lakeshare::sharing {
 namespace {
 
@@ -67,6 +70,27 @@ TEST(NdjsonLinesTest, ParquetFileLine) {
   EXPECT_EQ(j["stats"], "{\"numRecords\":1}");
   EXPECT_FALSE(j.contains("version"));
   EXPECT_EQ(j["expirationTimestamp"], 5);
+}
+
+// A response writes each partition map's JSON once: a few hundred maps all stay, whatever their
+// addresses (a map is interned for its snapshot's life and never changes, so a changed map still
+// answering its first JSON shows it was not computed again). Beyond what it keeps, every answer
+// is still its own map's.
+TEST(NdjsonLinesTest, PartitionValuesJsonCacheKeepsHundredsOfMaps) {
+  auto json_of = [](size_t i) { return "{\"p\":\"v" + std::to_string(i) + "\"}"; };
+  std::vector<delta::PartitionValues> maps(300);
+  for (size_t i = 0; i < maps.size(); ++i) maps[i].values = {{"p", "v" + std::to_string(i)}};
+  PartitionValuesJsonCache cache;
+  for (size_t i = 0; i < maps.size(); ++i) ASSERT_EQ(cache.Get(&maps[i]), json_of(i));
+  for (auto& m : maps) m.values[0].second = "changed";
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < maps.size(); ++i) ASSERT_EQ(cache.Get(&maps[i]), json_of(i)) << i;
+  }
+  std::vector<delta::PartitionValues> many(5000);
+  for (size_t i = 0; i < many.size(); ++i) many[i].values = {{"p", "v" + std::to_string(i)}};
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < many.size(); ++i) ASSERT_EQ(cache.Get(&many[i]), json_of(i)) << i;
+  }
 }
 
 TEST(NdjsonLinesTest, DeltaAddKeepsOriginalFieldsAndRewritesDeletionVector) {

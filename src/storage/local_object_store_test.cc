@@ -7,8 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "storage/memory_object_store.h"
 #include "storage/object_store_contract_test.h"
@@ -370,6 +372,71 @@ TEST(PathRulesTest, ValidateAndDecode) {
   EXPECT_EQ(PercentDecode("a+b", true).value(), "a b");
   EXPECT_FALSE(PercentDecode("%2").has_value());
   EXPECT_FALSE(PercentDecode("%g0").has_value());
+}
+
+// The rule in words (object_store.h), checked against every path of up to 7 bytes over the bytes
+// that matter to it, so the one-pass fast check cannot drift from it: relative, no control byte,
+// no empty, "." or ".." segment; a listing prefix may also be empty or end with '/'. Refusals
+// keep their messages (the first refused thing found).
+TEST(PathRulesTest, EveryShortPathFollowsTheRule) {
+  auto rule = [](std::string_view path, bool prefix) {
+    if (prefix && path.empty()) return true;
+    if (path.empty() || path.front() == '/') return false;
+    for (unsigned char c : path) {
+      if (c < 0x20 || c == 0x7f) return false;
+    }
+    if (prefix && path.back() == '/') path.remove_suffix(1);
+    size_t start = 0;
+    while (true) {
+      size_t end = std::min(path.find('/', start), path.size());
+      std::string_view segment = path.substr(start, end - start);
+      if (segment.empty() || segment == "." || segment == "..") return false;
+      if (end == path.size()) return true;
+      start = end + 1;
+    }
+  };
+  const std::string alphabet("a./\x01\x7f~", 6);
+  std::string path;
+  size_t checked = 0;
+  std::function<void()> visit = [&] {
+    ++checked;
+    ASSERT_EQ(ValidateObjectPath(path).has_value(), rule(path, false))
+        << testing::PrintToString(path);
+    ASSERT_EQ(ValidateListPrefix(path).has_value(), rule(path, true))
+        << testing::PrintToString(path);
+    if (path.size() == 7) return;
+    for (char c : alphabet) {
+      path.push_back(c);
+      visit();
+      path.pop_back();
+    }
+  };
+  visit();
+  EXPECT_EQ(checked, 335923u);  // 1 + 6 + ... + 6^7
+  // Longer paths: the control-byte check runs over many bytes at a time.
+  const std::string body(40, 'x');
+  for (size_t at = 0; at < body.size(); ++at) {
+    for (char control : {'\x01', '\x1f', '\x7f', '\0'}) {
+      std::string path = body + "/" + body;
+      path[at] = control;
+      EXPECT_FALSE(ValidateObjectPath(path)) << at;
+      path[path.size() - 1 - at] = control;
+      EXPECT_FALSE(ValidateObjectPath(path)) << at;
+    }
+  }
+  EXPECT_TRUE(ValidateObjectPath(body + "/" + body + "/..."));
+  EXPECT_TRUE(ValidateListPrefix(body + "/" + body + "/"));
+  EXPECT_FALSE(ValidateObjectPath(body + "/../" + body));
+  EXPECT_FALSE(ValidateObjectPath(body + "/./" + body));
+  EXPECT_FALSE(ValidateObjectPath(body + "//" + body));
+  EXPECT_FALSE(ValidateObjectPath(body + "/.."));
+  EXPECT_FALSE(ValidateListPrefix(body + "/../"));
+  EXPECT_NE(ValidateObjectPath("a/\x01/..").error().message.find("control character"),
+            std::string::npos);
+  EXPECT_NE(ValidateObjectPath("/a/..").error().message.find("relative"), std::string::npos);
+  EXPECT_NE(ValidateObjectPath("a/../b").error().message.find("'..'"), std::string::npos);
+  EXPECT_NE(ValidateObjectPath("a//b").error().message.find("empty path segment"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "storage/object_store.h"
 
+#include <cstring>
+
 #include "common/strings.h"
 #include "storage/location.h"
 #include "storage/local_object_store.h"
@@ -47,8 +49,33 @@ namespace {
 
 bool IsControlByte(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
+// True when ValidateSegments has nothing to report about `text` (non-empty): no control byte and
+// no empty, "." or ".." segment (a leading '/' makes the first segment empty). The common case,
+// decided without a branch per byte: the control bytes in a loop the compiler vectorizes, the
+// segments from one memchr of '/' to the next. ValidateSegments itself runs only when this says
+// no, for its message. It runs for every file of every query response.
+bool PlainSegments(std::string_view text, bool allow_trailing_slash) {
+  if (text.empty()) return false;
+  unsigned control = 0;
+  for (unsigned char c : text) control |= static_cast<unsigned>(c < 0x20) | (c == 0x7f);
+  if (control != 0) return false;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (true) {
+    const auto* slash = static_cast<const char*>(std::memchr(p, '/', end - p));
+    const char* stop = slash != nullptr ? slash : end;
+    // The segment [p, stop) is refused when it is empty, "." or "..".
+    if (stop - p <= 2 && (stop == p || (p[0] == '.' && stop[-1] == '.'))) {
+      return slash == nullptr && stop == p && allow_trailing_slash;  // only a trailing '/'
+    }
+    if (slash == nullptr) return true;
+    p = slash + 1;
+  }
+}
+
 // One pass over the path, no allocation (it runs for every file of every query response).
 Status ValidateSegments(std::string_view text, std::string_view what, bool allow_trailing_slash) {
+  if (PlainSegments(text, allow_trailing_slash)) return OkStatus();
   if (!text.empty() && text.front() == '/') {
     return InvalidArgument("Invalid {} '{}': must be relative to the table location", what, text);
   }
