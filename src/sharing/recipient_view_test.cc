@@ -27,6 +27,7 @@
 #include "parquet/json_shredder.h"
 #include "sharing/metastore_share_provider.h"
 #include "sharing/sharing_service.h"
+#include "sharing/sharing_test_util.h"
 #include "storage/local_object_store.h"
 #include "storage/location.h"
 
@@ -35,35 +36,14 @@ namespace {
 
 namespace fs = std::filesystem;
 using parquet::PhysicalType;
+using testing::Reply;
 
 class RecipientViewTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("lakeshare-view-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
-    fs::create_directories(dir_ / "events");
+    ASSERT_TRUE(bed_.Open());
     WriteTable();
-    auto c = catalog::OpenCatalog((dir_ / "metastore.db").string());
-    ASSERT_TRUE(c) << c.error().message;
-    catalog_ = std::move(*c);
-    // Storage governance as the server sets it up: the table lies under an external location.
-    catalog::LocationPolicy policy;
-    policy.canonicalize = [](std::string_view l) -> Result<std::string> {
-      LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(l));
-      return parsed.Uri();
-    };
-    ASSERT_TRUE(catalog_->SetLocationPolicy(std::move(policy)));
-    ASSERT_TRUE(catalog_->CreateExternalLocation(
-        {.name = "local", .url = dir_.string(), .owner = "admin"}));
-    ASSERT_TRUE(catalog_->CreateCatalog({.name = "main", .owner = "admin"}));
-    ASSERT_TRUE(catalog_->CreateSchema({.catalog_name = "main", .name = "s", .owner = "admin"}));
-    ASSERT_TRUE(catalog_->CreateTable({.catalog_name = "main",
-                                       .schema_name = "s",
-                                       .name = "events",
-                                       .storage_location = (dir_ / "events").string(),
-                                       .owner = "admin"}));
-    ASSERT_TRUE(catalog_->CreateShare({.name = "partners", .owner = "admin"}));
+    ASSERT_TRUE(bed_.Share("partners"));
     // As the management API stores `row_filter`, `columns` and `column_masks`.
     nlohmann::json filter = {
         {"op", "equal"},
@@ -73,11 +53,8 @@ class RecipientViewTest : public ::testing::Test {
     nlohmann::json view = {{"row_filter", filter.dump()}, {"columns", {"id", "country"}}};
     catalog::SharedDataObject o{.name = "main.s.events"};
     o.recipient_view_json = view.dump();
-    ASSERT_TRUE(catalog_->UpdateShare(
-        "partners", {}, {{catalog::SharedObjectChange::Action::kAdd, std::move(o)}}, "admin"));
-    provider_ = std::make_shared<MetastoreShareProvider>(*catalog_, MetastoreProviderOptions{});
-    auth_ = std::make_shared<auth::RecipientAuthenticator>(*catalog_);
-    auto cache = storage::LocalObjectStore::Open((dir_ / "cache").string());
+    ASSERT_TRUE(bed_.Share("partners", {std::move(o)}));
+    auto cache = storage::LocalObjectStore::Open((bed_.dir() / "cache").string());
     ASSERT_TRUE(cache);
     materialize::MaterializerOptions mo;
     mo.cache = std::shared_ptr<storage::ObjectStore>(std::move(*cache));
@@ -93,37 +70,27 @@ class RecipientViewTest : public ::testing::Test {
     options.public_url = "http://localhost";
     options.signing_key = "recipient-view-test-signing-key-0123456789";
     options.materializer = std::shared_ptr<materialize::Materializer>(std::move(*m));
-    auto service = SharingService::Create(provider_, auth_, options);
+    auto service = bed_.Serve(options, router_);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
-    ASSERT_TRUE(service_->RegisterRoutes(router_));
-    router_.SetAuthenticator(service_->MakeAuthenticator());
     // A second replica of the server (same metastore, key and cache) that does not wait for
     // rewrites: its answers go pending at once.
     options.materialize_wait = std::chrono::milliseconds(0);
-    auto fast = SharingService::Create(provider_, auth_, options);
+    auto fast = bed_.Serve(options, fast_router_);
     ASSERT_TRUE(fast) << fast.error().message;
     fast_service_ = std::move(*fast);
-    ASSERT_TRUE(fast_service_->RegisterRoutes(fast_router_));
-    fast_router_.SetAuthenticator(fast_service_->MakeAuthenticator());
   }
   void TearDown() override {
     OpenGate();
     fast_service_.reset();
     service_.reset();
-    auth_.reset();
-    provider_.reset();
-    catalog_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   // Two files: DE x6 + FR x4, then FR x5; every row has a secret `note`.
   void WriteTable() {
-    auto store = storage::LocalObjectStore::Open((dir_ / "events").string());
-    ASSERT_TRUE(store);
-    std::shared_ptr<storage::ObjectStore> table(std::move(*store));
-    delta::TableWriter writer(table);
+    auto created = bed_.CreateTable("events");
+    ASSERT_TRUE(created) << created.error().message;
+    delta::TableWriter& writer = *created;
     std::vector<std::string> lines;
     delta::Protocol p;
     delta::Metadata m;
@@ -135,9 +102,9 @@ class RecipientViewTest : public ::testing::Test {
     lines.push_back(delta::ProtocolActionLine(p));
     lines.push_back(delta::MetadataActionLine(m));
     int id = 0;
-    for (const auto& countries : {std::vector<std::string>{"DE", "DE", "DE", "DE", "DE", "DE",
-                                                           "FR", "FR", "FR", "FR"},
-                                  std::vector<std::string>{"FR", "FR", "FR", "FR", "FR"}}) {
+    for (const auto& countries :
+         {std::vector<std::string>{"DE", "DE", "DE", "DE", "DE", "DE", "FR", "FR", "FR", "FR"},
+          std::vector<std::string>{"FR", "FR", "FR", "FR", "FR"}}) {
       auto schema = parquet::WriterSchema::Make(
           {parquet::Primitive("id", PhysicalType::kInt64),
            parquet::Primitive("country", PhysicalType::kByteArray, parquet::StringType()),
@@ -158,46 +125,28 @@ class RecipientViewTest : public ::testing::Test {
   }
 
   std::string Recipient(const std::string& name, std::map<std::string, std::string> props) {
-    EXPECT_TRUE(catalog_->CreateRecipient({.name = name, .owner = "admin", .properties = props}));
-    std::string token = "token-of-" + name + "-0123456789abcdef0123456789abcdef";
-    EXPECT_TRUE(catalog_->AddRecipientToken(name, token, std::nullopt, "admin"));
-    catalog::PermissionsChange change{.principal = name};
-    change.add.push_back(catalog::Privilege::kSelect);
-    EXPECT_TRUE(catalog_->UpdatePermissions(catalog::SecurableType::kShare, "partners", {change}));
-    return "Bearer " + token;
+    auto header = bed_.Recipient(name, {"partners"}, std::move(props));
+    EXPECT_TRUE(header) << header.error().message;
+    return header ? *header : std::string();
   }
 
   struct Answer {
     int status = 0;
-    int64_t rows = 0;   // numRecords of the files announced
+    int64_t rows = 0;  // numRecords of the files announced
     int64_t files = 0;
     std::string schema;  // of the metaData line
   };
   Answer Query(const std::string& header) {
-    auto request = http::Request::Create("POST", "/delta-sharing/shares/partners/schemas/s/tables/"
-                                         "events/query",
-                                         {{"Authorization", header}}, "{}", "127.0.0.1");
-    EXPECT_TRUE(request);
-    http::Response response = router_.Dispatch(*request);
+    Reply r = Call(router_, header, "/query", "{}");
     Answer a;
-    a.status = response.status();
-    std::string body = response.body();
-    if (response.is_streaming()) {
-      http::StringStreamWriter w;
-      EXPECT_TRUE(response.TakeProducer()(w));
-      body = std::move(w.out);
-    }
-    size_t start = 0;
-    while (start < body.size()) {
-      size_t end = body.find('\n', start);
-      auto j = nlohmann::json::parse(body.substr(start, end - start), nullptr, false);
+    a.status = r.status;
+    for (const auto& j : r.lines) {
       if (j.contains("file")) {
         ++a.files;
         a.rows += nlohmann::json::parse(j["file"]["stats"].get<std::string>())["numRecords"]
                       .get<int64_t>();
       }
       if (j.contains("metaData")) a.schema = j["metaData"]["schemaString"].get<std::string>();
-      start = end == std::string::npos ? body.size() : end + 1;
     }
     return a;
   }
@@ -214,53 +163,23 @@ class RecipientViewTest : public ::testing::Test {
     gate_cv_.notify_all();
   }
 
-  struct Reply {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lower-cased names
-    std::vector<nlohmann::json> lines;
-    std::string body;
-    std::shared_ptr<http::AuditNotes> audit;  // what the audit trail learns of the exchange
-  };
+  // A POST to the shared table's `path` (/query, /queries/{id}).
   Reply Call(http::Router& router, const std::string& auth, const std::string& path,
-             const std::string& body, const std::vector<std::pair<std::string, std::string>>&
-                                          headers = {}) {
-    std::vector<std::pair<std::string, std::string>> all = {{"Authorization", auth}};
+             const std::string& body, const testing::Headers& headers = {}) {
+    testing::Headers all = {{"Authorization", auth}};
     all.insert(all.end(), headers.begin(), headers.end());
-    auto request = http::Request::Create(
-        "POST", "/delta-sharing/shares/partners/schemas/s/tables/events" + path, all, body,
-        "127.0.0.1");
-    EXPECT_TRUE(request);
-    http::Response response = router.Dispatch(*request);
-    Reply r;
-    r.status = response.status();
-    r.audit = request->audit();
-    for (const auto& [name, value] : response.headers()) r.headers[ToLower(name)] = value;
-    r.body = response.body();
-    if (response.is_streaming()) {
-      http::StringStreamWriter w;
-      EXPECT_TRUE(response.TakeProducer()(w));
-      r.body = std::move(w.out);
-    }
-    size_t start = 0;
-    while (r.status == 200 && start < r.body.size()) {
-      size_t end = r.body.find('\n', start);
-      r.lines.push_back(nlohmann::json::parse(r.body.substr(start, end - start), nullptr, false));
-      start = end == std::string::npos ? r.body.size() : end + 1;
-    }
-    return r;
+    return testing::Call(
+        router, "POST", "/delta-sharing/shares/partners/schemas/s/tables/events" + path, all, body);
   }
 
-  fs::path dir_;
+  testing::SharingTestBed bed_;
   std::mutex gate_mu_;
   std::condition_variable gate_cv_;
   bool gate_open_ = true;
-  std::unique_ptr<SharingService> fast_service_;
-  http::Router fast_router_;
-  std::unique_ptr<catalog::Catalog> catalog_;
-  std::shared_ptr<MetastoreShareProvider> provider_;
-  std::shared_ptr<auth::RecipientAuthenticator> auth_;
-  std::unique_ptr<SharingService> service_;
   http::Router router_;
+  http::Router fast_router_;
+  std::unique_ptr<SharingService> service_;
+  std::unique_ptr<SharingService> fast_service_;
 };
 
 TEST_F(RecipientViewTest, EachRecipientReadsOnlyItsRowsAndTheListedColumns) {
@@ -379,7 +298,7 @@ TEST_F(RecipientViewTest, AFailedRewriteIsAFailedQueryStatusThatSaysWhatToDo) {
   const std::vector<std::pair<std::string, std::string>> async = {
       {"delta-sharing-capabilities", kAsync}};
   // A data file the log names is gone: its rewrite fails.
-  for (const auto& e : fs::directory_iterator(dir_ / "events")) {
+  for (const auto& e : fs::directory_iterator(bed_.dir() / "events")) {
     if (e.path().extension() == ".parquet") {
       fs::remove(e.path());
       break;
@@ -410,11 +329,11 @@ TEST_F(RecipientViewTest, WithoutPendingWorkAnAsyncQueryIsAnsweredAtOnce) {
   EXPECT_TRUE(r.lines[0].contains("protocol")) << r.body;
   EXPECT_EQ(r.headers["delta-sharing-capabilities"].find("asyncquery"), std::string::npos);
   // A key longer than the bound: 400 before anything runs.
-  EXPECT_EQ(Call(fast_router_, de, "/query", "{\"idempotencyKey\":\"" +
-                                                  std::string(300, 'k') + "\"}",
-                 {{"delta-sharing-capabilities", kAsync}})
-                .status,
-            400);
+  EXPECT_EQ(
+      Call(fast_router_, de, "/query", "{\"idempotencyKey\":\"" + std::string(300, 'k') + "\"}",
+           {{"delta-sharing-capabilities", kAsync}})
+          .status,
+      400);
 }
 
 }  // namespace
