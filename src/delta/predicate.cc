@@ -185,6 +185,18 @@ std::string_view ValueTypeName(ValueType t) {
   return "string";
 }
 
+std::optional<ValueType> ValueTypeOfDeltaType(std::string_view t) {
+  if (t == "string") return ValueType::kString;
+  if (t == "integer" || t == "short" || t == "byte") return ValueType::kInt;
+  if (t == "long") return ValueType::kLong;
+  if (t == "date") return ValueType::kDate;
+  if (t == "timestamp" || t == "timestamp_ntz") return ValueType::kTimestamp;
+  if (t == "boolean") return ValueType::kBool;
+  if (t == "float") return ValueType::kFloat;
+  if (t == "double") return ValueType::kDouble;
+  return std::nullopt;
+}
+
 std::optional<TypedValue> ParseTypedValue(ValueType type, std::string_view text) {
   TypedValue out;
   out.type = type;

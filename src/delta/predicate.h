@@ -34,6 +34,9 @@ enum class PredicateOp : uint8_t {
 enum class ValueType : uint8_t { kBool, kInt, kLong, kString, kDate, kFloat, kDouble, kTimestamp };
 
 std::string_view ValueTypeName(ValueType t);
+/// The value type of a primitive Delta schema type ("integer", "timestamp_ntz", ...); nullopt for
+/// types without one (decimal, binary, nested types).
+std::optional<ValueType> ValueTypeOfDeltaType(std::string_view delta_type);
 
 /// A typed scalar: bool, integer (int/long/date days/timestamp micros), double or string.
 struct TypedValue {

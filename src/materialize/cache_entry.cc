@@ -131,6 +131,8 @@ Result<CachedFile> BuildCacheEntry(const storage::ObjectStore& table_store, cons
   spec.schema_string = transform.schema_string;
   spec.columns = transform.columns;
   spec.row_filter = transform.row_filter.get();
+  spec.partition_columns = transform.partition_columns;
+  spec.partition_values = &file.partition_values;
   spec.column_masks = transform.column_masks;
   spec.mask_key = transform.mask_key;
   if (file.change_file) spec.extra_file_columns = {"_change_type"};

@@ -32,6 +32,10 @@ struct Transform {
   std::string column_mapping_mode = "none";  // "none", "name" or "id"
   std::string schema_string;                 // the table's Delta schema
   std::vector<std::string> columns;          // top-level logical columns kept (empty: all)
+  /// The table's partition columns (logical names): a row filter reads their values from each
+  /// file's partition values (RewriteSpec::partition_values). Not part of the identity: a table
+  /// cannot change its partitioning without writing new files.
+  std::vector<std::string> partition_columns;
   std::shared_ptr<const RowFilter> row_filter;  // resolved for the recipient; null: every row
   std::map<std::string, std::string> column_masks;
   /// The key of keyed ("hash") masks; part of the identity only through its fingerprint.
@@ -52,6 +56,8 @@ struct SourceFile {
   std::optional<delta::DeletionVectorDescriptor> deletion_vector;
   int64_t size = 0;
   bool change_file = false;  // a cdc file: its `_change_type` column is kept
+  /// As in the file's Delta log action; fixed by the path, so not part of the cache key.
+  delta::StringMap partition_values;
 };
 
 /// A rewritten file in the cache.

@@ -23,6 +23,7 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
   transform.column_mapping_mode = snapshot.features().column_mapping_mode;
   transform.schema_string = snapshot.metadata().schema_string;
   transform.columns = options.columns;
+  transform.partition_columns = snapshot.metadata().partition_columns;
   if (options.row_filter != nullptr) {
     transform.row_filter = std::make_shared<const RowFilter>(*options.row_filter);
   }
@@ -68,6 +69,9 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
         source.path = std::string(job.file->path());
         source.size = job.file->size;
         if (job.file->deletion_vector) source.deletion_vector = job.file->deletion_vector->descriptor;
+        if (job.file->partition_values != nullptr) {
+          source.partition_values = job.file->partition_values->values;
+        }
         BuildStats stats;
         LS_ASSIGN_OR_RETURN(CachedFile built,
                             BuildCacheEntry(*snapshot.store(), source, transform, *options.cache,

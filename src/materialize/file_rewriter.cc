@@ -70,6 +70,18 @@ void NameNested(const Schema& file, int node, const json& type, const std::strin
 
 enum class Mask : uint8_t { kNone, kNull, kHash };
 
+Status AppendMaskHash(std::string& out, std::string_view key, std::string_view value) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(value.data()), value.size(), digest,
+           &length) == nullptr) {
+    return MakeError(ErrorCode::kInternal, "HMAC-SHA256 of a masked value failed");
+  }
+  AppendHex(out, std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return OkStatus();
+}
+
 // Replace a chunk's values by the mask. `out` shares nothing with `in` but its levels.
 Status ApplyMask(Mask mask, const std::string& key, const parquet::ColumnData& in,
                  parquet::ColumnData* out) {
@@ -83,7 +95,8 @@ Status ApplyMask(Mask mask, const std::string& key, const parquet::ColumnData& i
   out->buffers.clear();
   if (mask == Mask::kNull) {
     // Every entry one level short of defined: a null value (flat optional columns).
-    out->def_levels.assign(static_cast<size_t>(in.num_entries), static_cast<int16_t>(in.max_def - 1));
+    out->def_levels.assign(static_cast<size_t>(in.num_entries),
+                           static_cast<int16_t>(in.max_def - 1));
     out->bools.clear();
     out->i32.clear();
     out->i64.clear();
@@ -96,15 +109,8 @@ Status ApplyMask(Mask mask, const std::string& key, const parquet::ColumnData& i
   auto arena = std::make_shared<std::string>();
   arena->reserve(in.bytes.size() * 2 * SHA256_DIGEST_LENGTH);  // never reallocated: views stay
   for (std::string_view v : in.bytes) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    unsigned int length = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(v.data()), v.size(), digest,
-             &length) == nullptr) {
-      return MakeError(ErrorCode::kInternal, "HMAC-SHA256 of a masked value failed");
-    }
     const size_t at = arena->size();
-    AppendHex(*arena, std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+    LS_RETURN_IF_ERROR(AppendMaskHash(*arena, key, v));
     out->bytes.emplace_back(arena->data() + at, arena->size() - at);
   }
   out->buffers.push_back(arena);
@@ -205,14 +211,85 @@ Result<LeafPlan> PlanLeaves(const Schema& schema, const OutputColumns& plan,
   return out;
 }
 
-// The input leaves of the columns the row filter reads, by the filter's names.
-Result<std::map<std::string, int>> FilterLeaves(const Schema& schema, const RewriteSpec& spec) {
-  std::map<std::string, int> filter_leaves;
-  if (spec.row_filter == nullptr || spec.row_filter->never()) return filter_leaves;
+// What the row filter reads: the input leaves of file columns and the values of partition
+// columns, by the filter's names.
+struct FilterInputs {
+  std::map<std::string, int> leaves;
+  RowFilter::Bound bound;
+};
+
+// The file's value of partition column `name` (logical, any case) in its schema type; nullopt
+// when `name` is no partition column of the table.
+Result<std::optional<std::optional<delta::TypedValue>>> PartitionValue(const RewriteSpec& spec,
+                                                                       const json& fields,
+                                                                       const std::string& name) {
+  using Bound = std::optional<std::optional<delta::TypedValue>>;
+  const auto same = [&](const std::string& other) { return ToLower(other) == ToLower(name); };
+  if (std::none_of(spec.partition_columns.begin(), spec.partition_columns.end(), same)) {
+    return Bound();
+  }
+  const json* field = nullptr;
+  for (const json& f : fields) {
+    if (f.is_object() && f.contains("name") && f["name"].is_string() &&
+        same(f["name"].get<std::string>())) {
+      field = &f;
+    }
+  }
+  const std::string type =
+      field != nullptr && field->contains("type") && (*field)["type"].is_string()
+          ? (*field)["type"].get<std::string>()
+          : std::string();
+  const std::optional<delta::ValueType> value_type = delta::ValueTypeOfDeltaType(type);
+  if (!value_type) {
+    return InvalidArgument(
+        "the row filter reads partition column '{}' of type '{}', which it cannot compare "
+        "(string, number, boolean, date and timestamp partition columns can be filtered)",
+        name, type.empty() ? "unknown" : type);
+  }
+  // Under column mapping the log keys partition values by physical name.
+  const std::optional<std::string>* raw = nullptr;
+  if (spec.partition_values != nullptr) {
+    const json md = field->value("metadata", json::object());
+    if (md.is_object() && md.contains("delta.columnMapping.physicalName") &&
+        md["delta.columnMapping.physicalName"].is_string()) {
+      raw = delta::FindInMap(*spec.partition_values,
+                             md["delta.columnMapping.physicalName"].get<std::string>());
+    }
+    if (raw == nullptr)
+      raw = delta::FindInMap(*spec.partition_values, (*field)["name"].get<std::string>());
+  }
+  if (raw == nullptr) {
+    return InvalidArgument(
+        "the row filter reads partition column '{}', and the file's Delta log action carries no "
+        "partition values (written without extendedFileMetadata)",
+        name);
+  }
+  // Delta protocol, *Partition Value Serialization*: "An empty string for any type translates
+  // to a null partition value."
+  if (!raw->has_value() || (*raw)->empty()) return Bound(std::optional<delta::TypedValue>());
+  std::optional<delta::TypedValue> parsed = delta::ParseTypedValue(*value_type, **raw);
+  if (!parsed) {
+    return CorruptError("partition value \"{}\" of column '{}' is not a valid {}", **raw, name,
+                        type);
+  }
+  return Bound(std::move(parsed));
+}
+
+Result<FilterInputs> FilterLeaves(const Schema& schema, const RewriteSpec& spec) {
+  FilterInputs inputs;
+  std::map<std::string, int>& filter_leaves = inputs.leaves;
+  if (spec.row_filter == nullptr || spec.row_filter->never()) return inputs;
   RewriteSpec all = spec;
   all.columns.clear();
   LS_ASSIGN_OR_RETURN(OutputColumns every, PlanColumns(schema, all));
+  const json table_schema = json::parse(spec.schema_string, nullptr, /*allow_exceptions=*/false);
   for (const std::string& name : spec.row_filter->Columns()) {
+    // A partition column's value is the action's, even when a writer kept it in the file too.
+    LS_ASSIGN_OR_RETURN(auto partition_value, PartitionValue(spec, table_schema["fields"], name));
+    if (partition_value) {
+      inputs.bound[name] = std::move(*partition_value);
+      continue;
+    }
     int leaf = -1;
     for (int top : every.top_fields) {
       const auto& n = schema.node(top);
@@ -227,30 +304,36 @@ Result<std::map<std::string, int>> FilterLeaves(const Schema& schema, const Rewr
     }
     filter_leaves[name] = leaf;
   }
-  return filter_leaves;
+  return inputs;
 }
 
 // Which rows of row group `rg` (its first row is `first_row` in the file) the output keeps:
 // not deleted by the deletion vector, and passing the row filter.
 Result<std::vector<uint8_t>> KeptRows(const parquet::FileReader& in, int rg, int64_t rows,
                                       uint64_t first_row, const RewriteSpec& spec,
-                                      const std::map<std::string, int>& filter_leaves) {
+                                      const FilterInputs& inputs) {
   std::vector<uint8_t> keep(static_cast<size_t>(rows), 1);
   if (spec.deletion_vector != nullptr) spec.deletion_vector->ClearDeleted(first_row, &keep);
   if (spec.row_filter != nullptr) {
-    std::vector<parquet::ColumnData> filter_data(filter_leaves.size());
+    std::vector<parquet::ColumnData> filter_data(inputs.leaves.size());
     std::map<std::string, const parquet::ColumnData*> by_name;
     size_t i = 0;
-    for (const auto& [name, leaf] : filter_leaves) {
+    for (const auto& [name, leaf] : inputs.leaves) {
       LS_RETURN_IF_ERROR(in.ReadColumnInto(rg, leaf, &filter_data[i]));
       by_name[name] = &filter_data[i++];
     }
-    LS_RETURN_IF_ERROR(spec.row_filter->Evaluate(in.schema(), by_name, &keep));
+    LS_RETURN_IF_ERROR(spec.row_filter->Evaluate(in.schema(), by_name, &keep, inputs.bound));
   }
   return keep;
 }
 
 }  // namespace
+
+Result<std::string> MaskHash(std::string_view key, std::string_view value) {
+  std::string out;
+  LS_RETURN_IF_ERROR(AppendMaskHash(out, key, value));
+  return out;
+}
 
 Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSpec& spec,
                                   std::unique_ptr<parquet::WritableSink> sink,

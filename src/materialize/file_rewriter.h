@@ -14,9 +14,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "delta/actions.h"
 #include "delta/deletion_vector.h"
 #include "materialize/row_filter.h"
 #include "parquet/file_reader.h"
@@ -35,8 +37,16 @@ struct RewriteSpec {
   /// schema that the file holds.
   std::vector<std::string> columns;
   /// A recipient's resolved row filter; null keeps every row. It may read columns that are not
-  /// kept (flat top-level columns, by logical name).
+  /// kept (flat top-level columns, by logical name), and partition columns (below).
   const RowFilter* row_filter = nullptr;
+  /// The table's partition columns (logical names) and the file's partition values as its Delta
+  /// log action holds them (keys are physical names under column mapping; null or "" is null).
+  /// Data files do not hold partition columns: a filter leaf naming one reads the file's value,
+  /// parsed in the column's schema type as partition pruning parses it (delta::ParseTypedValue),
+  /// for every row. kInvalidArgument when the action has no value for it (a remove action
+  /// written without extendedFileMetadata) or the type has no comparable value (decimal, binary).
+  std::vector<std::string> partition_columns;
+  const delta::StringMap* partition_values = nullptr;
   /// Column masks by logical top-level name: "null" (every value null; the column must be
   /// optional) or "hash" (string values replaced by the hex HMAC-SHA256 of their bytes under
   /// mask_key: equal values give equal hashes, so the column still joins, but without the key a
@@ -66,6 +76,9 @@ struct OutputColumns {
   std::vector<std::string> names;
 };
 Result<OutputColumns> PlanColumns(const parquet::Schema& file, const RewriteSpec& spec);
+
+/// The "hash" mask of one value: the hex HMAC-SHA256 of its bytes under `key`.
+Result<std::string> MaskHash(std::string_view key, std::string_view value);
 
 /// Rewrite `in` for `spec` into `sink` (closed on success).
 Result<RewriteResult> RewriteFile(const parquet::FileReader& in, const RewriteSpec& spec,

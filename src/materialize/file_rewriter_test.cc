@@ -149,6 +149,190 @@ TEST(FileRewriterTest, RefusesUnknownColumnsAndBadSchemas) {
   EXPECT_EQ(Rewrite(MappedFile(), spec).error().code, ErrorCode::kInvalidArgument);
 }
 
+// A data file of a table partitioned by `day` (date), `region` (string), `ts` (timestamp), `n`
+// (integer) and `price` (decimal): as Delta writes it, it holds only id and country (the
+// partition values are in the add action). Two row groups: ids 0-2 and 3-5, countries DE, FR, DE...
+std::string PartitionedDataFile() {
+  auto id = parquet::Primitive("id", PhysicalType::kInt64);
+  auto country = parquet::Primitive("country", PhysicalType::kByteArray, parquet::StringType());
+  auto schema = parquet::WriterSchema::Make({id, country}, "spark_schema");
+  EXPECT_TRUE(schema) << schema.error().message;
+  std::string bytes;
+  auto writer = parquet::FileWriter::Open(std::make_unique<parquet::StringSink>(&bytes),
+                                          std::move(*schema), parquet::WriterOptions());
+  EXPECT_TRUE(writer);
+  for (int rg = 0; rg < 2; ++rg) {
+    parquet::RowShredder shredder((*writer)->schema());
+    for (int i = 0; i < 3; ++i) {
+      const int v = rg * 3 + i;
+      EXPECT_TRUE(shredder.AddJsonLine(
+          fmt::format(R"({{"id":{},"country":"{}"}})", v, v % 2 == 0 ? "DE" : "FR")));
+    }
+    EXPECT_TRUE((*writer)->WriteRowGroup(shredder.TakeColumns()));
+  }
+  EXPECT_TRUE((*writer)->Close());
+  return bytes;
+}
+
+const char* kPartitionedSchema =
+    R"({"type":"struct","fields":[)"
+    R"({"name":"id","type":"long","nullable":false,"metadata":{}},)"
+    R"({"name":"country","type":"string","nullable":true,"metadata":{}},)"
+    R"({"name":"day","type":"date","nullable":true,"metadata":{}},)"
+    R"({"name":"region","type":"string","nullable":true,"metadata":{}},)"
+    R"({"name":"ts","type":"timestamp","nullable":true,"metadata":{}},)"
+    R"({"name":"n","type":"integer","nullable":true,"metadata":{}},)"
+    R"x({"name":"price","type":"decimal(10,2)","nullable":true,"metadata":{}}]})x";
+
+struct PartitionedCase {
+  std::string filter;
+  delta::StringMap values;
+};
+
+// The ids a partitioned file keeps under `filter` (for a recipient with country=DE).
+Result<std::vector<std::string>> KeptIds(const PartitionedCase& c,
+                                         std::vector<std::string> columns = {}) {
+  LS_ASSIGN_OR_RETURN(RowFilter filter, RowFilter::Resolve(c.filter, {{"country", "DE"}}));
+  RewriteSpec spec;
+  spec.schema_string = kPartitionedSchema;
+  spec.row_filter = &filter;
+  spec.columns = std::move(columns);
+  spec.partition_columns = {"day", "region", "ts", "n", "price"};
+  spec.partition_values = &c.values;
+  LS_ASSIGN_OR_RETURN(auto r, Rewrite(PartitionedDataFile(), spec));
+  return ReadRows(r.second);
+}
+
+std::string Equal(const std::string& column, const std::string& type, const std::string& value,
+                  bool property = false) {
+  const std::string right =
+      property ? R"({"op":"recipientProperty","name":")" + value + R"(","valueType":")" + type +
+                     R"("})"
+               : R"({"op":"literal","value":")" + value + R"(","valueType":")" + type + R"("})";
+  return R"({"op":"equal","children":[{"op":"column","name":")" + column +
+         R"(","valueType":")" + type + R"("},)" + right + "]}";
+}
+
+const delta::StringMap kJanuary2 = {{"day", "2024-01-02"},       {"region", "EU"},
+                                    {"ts", "2024-01-02 10:30:00"}, {"n", "7"},
+                                    {"price", "1.50"}};
+
+TEST(FileRewriterPartitionTest, AFilterMixingPartitionAndDataColumnsReadsThePartitionValues) {
+  // country = recipientProperty(country) AND day >= '2024-01-01' (day: a partition column).
+  const std::string filter =
+      R"({"op":"and","children":[)" + Equal("country", "string", "country", true) +
+      R"(,{"op":"greaterThanOrEqual","children":[{"op":"column","name":"day","valueType":"date"},)"
+      R"({"op":"literal","value":"2024-01-01","valueType":"date"}]}]})";
+  auto kept = KeptIds({filter, kJanuary2});
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(*kept, (std::vector<std::string>{R"({"id":0,"country":"DE"})",
+                                             R"({"id":2,"country":"DE"})",
+                                             R"({"id":4,"country":"DE"})"}));
+  // The same file in a partition the filter excludes: no row.
+  delta::StringMap december = kJanuary2;
+  december[0].second = "2023-12-31";
+  kept = KeptIds({filter, december});
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_TRUE(kept->empty());
+  // A projection without the partition column the filter reads.
+  kept = KeptIds({filter, kJanuary2}, {"id"});
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(*kept, (std::vector<std::string>{R"({"id":0})", R"({"id":2})", R"({"id":4})"}));
+}
+
+TEST(FileRewriterPartitionTest, PartitionValuesAreTypedAsTheSchemaSays) {
+  for (const auto& [filter, want_rows] : std::vector<std::pair<std::string, size_t>>{
+           {Equal("region", "string", "EU"), 6},
+           {Equal("region", "string", "US"), 0},
+           {Equal("n", "int", "7"), 6},
+           {Equal("n", "long", "7"), 6},  // an integer column compared as long
+           {Equal("n", "int", "8"), 0},
+           {Equal("day", "date", "2024-01-02"), 6},
+           {Equal("ts", "timestamp", "2024-01-02T10:30:00Z"), 6},
+           {R"({"op":"lessThan","children":[{"op":"column","name":"ts","valueType":"timestamp"},)"
+            R"({"op":"literal","value":"2024-01-02T10:00:00Z","valueType":"timestamp"}]})",
+            0},
+           {R"({"op":"not","children":[)" + Equal("region", "string", "US") + "]}", 6},
+           // Case-insensitive names, as for file columns.
+           {Equal("REGION", "string", "EU"), 6},
+       }) {
+    auto kept = KeptIds({filter, kJanuary2});
+    ASSERT_TRUE(kept) << filter << ": " << kept.error().message;
+    EXPECT_EQ(kept->size(), want_rows) << filter;
+  }
+}
+
+TEST(FileRewriterPartitionTest, NullPartitionValuesAreNull) {
+  const std::string is_null =
+      R"({"op":"isNull","children":[{"op":"column","name":"day","valueType":"date"}]})";
+  const std::string equal = Equal("day", "date", "2024-01-02");
+  const std::string not_equal = R"({"op":"not","children":[)" + equal + "]}";
+  for (const std::optional<std::string>& null : {std::optional<std::string>(),
+                                                 std::optional<std::string>("")}) {
+    delta::StringMap values = kJanuary2;
+    values[0].second = null;
+    for (const auto& [filter, want_rows] : std::vector<std::pair<std::string, size_t>>{
+             {is_null, 6}, {equal, 0}, {not_equal, 0}}) {  // NOT(unknown) is unknown
+      auto kept = KeptIds({filter, values});
+      ASSERT_TRUE(kept) << filter << ": " << kept.error().message;
+      EXPECT_EQ(kept->size(), want_rows) << filter << " with day " << null.value_or("null");
+    }
+  }
+}
+
+TEST(FileRewriterPartitionTest, RefusesWhatItCannotBind) {
+  // No partition values in the action (a remove written without extendedFileMetadata).
+  auto kept = KeptIds({Equal("region", "string", "EU"), {}});
+  ASSERT_FALSE(kept);
+  EXPECT_EQ(kept.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(kept.error().message.find("partition values"), std::string::npos);
+  // A value that is not a date in the log.
+  delta::StringMap bad = kJanuary2;
+  bad[0].second = "yesterday";
+  kept = KeptIds({Equal("day", "date", "2024-01-02"), bad});
+  ASSERT_FALSE(kept);
+  EXPECT_EQ(kept.error().code, ErrorCode::kCorrupt);
+  // A decimal partition column has no comparable value here.
+  kept = KeptIds({Equal("price", "double", "1.5"), kJanuary2});
+  ASSERT_FALSE(kept);
+  EXPECT_EQ(kept.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(kept.error().message.find("decimal"), std::string::npos);
+}
+
+TEST(FileRewriterPartitionTest, ColumnMappedPartitionValuesAreKeyedByPhysicalName) {
+  auto filter = RowFilter::Resolve(Equal("region", "string", "country", true), {{"country", "EU"}});
+  ASSERT_TRUE(filter);
+  RewriteSpec spec;
+  spec.column_mapping_mode = "name";
+  spec.schema_string =
+      R"({"type":"struct","fields":[)"
+      R"({"name":"id","type":"long","nullable":false,"metadata":{"delta.columnMapping.id":1,"delta.columnMapping.physicalName":"id"}},)"
+      R"({"name":"country","type":"string","nullable":true,"metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":"country"}},)"
+      R"({"name":"region","type":"string","nullable":true,"metadata":{"delta.columnMapping.id":3,"delta.columnMapping.physicalName":"col-77"}}]})";
+  spec.row_filter = &*filter;
+  spec.partition_columns = {"region"};
+  const delta::StringMap values = {{"col-77", "EU"}};
+  spec.partition_values = &values;
+  auto r = Rewrite(PartitionedDataFile(), spec);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->first.rows_written, 6);
+  const delta::StringMap other = {{"col-77", "US"}};
+  spec.partition_values = &other;
+  r = Rewrite(PartitionedDataFile(), spec);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->first.rows_written, 0);
+}
+
+TEST(FileRewriterTest, MaskHashIsTheKeyedHashOfTheValue) {
+  auto a = MaskHash("0123456789abcdef", "DE");
+  auto b = MaskHash("0123456789abcdef", "DE");
+  auto c = MaskHash("0123456789abcdeX", "DE");
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+  EXPECT_EQ(a->size(), 64u);
+}
+
 // A deletion-vector table of the corpus written by Spark: its one DV deletes rows 0 and 9 (read
 // from the DV file's bytes by hand: array container {0, 9}); the rewritten file holds the other
 // rows of the data file, in order.

@@ -44,6 +44,16 @@ void Ledger::NotePending(int64_t files) {
   pending_ += files;
 }
 
+void Ledger::NoteNotAnnounced(int64_t files) {
+  MutexLock lock(mu_);
+  not_announced_ += files;
+}
+
+bool Ledger::HasNotAnnounced() const {
+  MutexLock lock(mu_);
+  return not_announced_ > 0;
+}
+
 size_t Ledger::files() const {
   MutexLock lock(mu_);
   return entries_.size();
@@ -78,6 +88,7 @@ std::string Ledger::SummaryJson() const {
   out["built"] = counts[2];
   out["failed"] = counts[3];
   out["pending"] = pending_;
+  out["notAnnounced"] = not_announced_;
   out["bytesWritten"] = bytes_written;
   out["bytesServed"] = bytes_served;
   out["rowsRead"] = rows_read;

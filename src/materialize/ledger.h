@@ -36,12 +36,16 @@ class Ledger {
   /// Files still being built when the request stopped waiting for them (their outcome is
   /// recorded by the request that is served them later).
   void NotePending(int64_t files);
+  /// Files the response did not announce because they hold none of the recipient's rows
+  /// (materialize/stats_proof.h): neither rewritten nor counted among "files".
+  void NoteNotAnnounced(int64_t files);
 
   /// Files recorded so far.
   size_t files() const;
   bool HasPending() const;
+  bool HasNotAnnounced() const;
   /// The summary as a JSON object: the context, "files", "built", "reused", "cached", "failed",
-  /// "pending", "bytesWritten" (of files built), "bytesServed", "rowsRead" (of files built),
+  /// "pending", "notAnnounced", "bytesWritten" (of files built), "bytesServed", "rowsRead" (of files built),
   /// "rowsWritten", "listed": [{"path", "outcome", "bytes", "rows", "error"?}] and "unlisted".
   std::string SummaryJson() const;
 
@@ -63,6 +67,7 @@ class Ledger {
   std::vector<Entry> entries_ LS_GUARDED_BY(mu_);  // in the order first recorded
   std::unordered_map<std::string, size_t> by_path_ LS_GUARDED_BY(mu_);  // cache path -> entry
   int64_t pending_ LS_GUARDED_BY(mu_) = 0;
+  int64_t not_announced_ LS_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace lakeshare::materialize

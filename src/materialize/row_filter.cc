@@ -41,6 +41,16 @@ Status ResolveNode(json& node, const std::map<std::string, std::string>& propert
   return OkStatus();
 }
 
+// A value read for a leaf of type `want`: numbers are compared as the predicate's numeric type.
+TypedValue AsType(TypedValue v, ValueType want) {
+  v.type = want;
+  if ((want == ValueType::kFloat || want == ValueType::kDouble) &&
+      std::holds_alternative<int64_t>(v.v)) {
+    v.v = static_cast<double>(std::get<int64_t>(v.v));
+  }
+  return v;
+}
+
 // The value of a flat column at one entry as the predicate's type; nullopt for null.
 std::optional<TypedValue> ValueAt(const parquet::SchemaNode& node, const parquet::ColumnData& c,
                                   int64_t value_index, ValueType want) {
@@ -75,18 +85,14 @@ std::optional<TypedValue> ValueAt(const parquet::SchemaNode& node, const parquet
     default:
       return std::nullopt;
   }
-  // Numbers compared as the predicate's numeric type.
-  if ((want == ValueType::kFloat || want == ValueType::kDouble) &&
-      std::holds_alternative<int64_t>(v.v)) {
-    v.v = static_cast<double>(std::get<int64_t>(v.v));
-  }
-  return v;
+  return AsType(std::move(v), want);
 }
 
 struct RowContext {
   const parquet::Schema* schema;
   const std::map<std::string, const parquet::ColumnData*>* columns;
   std::map<std::string, std::vector<int64_t>>* value_index;  // per column: entry -> value, -1 null
+  const RowFilter::Bound* bound;
   size_t row;
 };
 
@@ -95,6 +101,10 @@ int Eval(const PredicateNode& n, const RowContext& ctx);
 
 std::optional<TypedValue> Leaf(const PredicateNode& n, const RowContext& ctx) {
   if (n.op == PredicateOp::kLiteral) return n.literal;
+  if (auto b = ctx.bound->find(n.name); b != ctx.bound->end()) {
+    if (!b->second) return std::nullopt;
+    return AsType(*b->second, n.value_type);
+  }
   const parquet::ColumnData* c = ctx.columns->at(n.name);
   const int64_t vi = (*ctx.value_index)[n.name][ctx.row];
   if (vi < 0) return std::nullopt;
@@ -194,13 +204,14 @@ std::vector<std::string> RowFilter::Columns() const {
 
 Status RowFilter::Evaluate(const parquet::Schema& schema,
                            const std::map<std::string, const parquet::ColumnData*>& columns,
-                           std::vector<uint8_t>* keep) const {
+                           std::vector<uint8_t>* keep, const Bound& bound) const {
   if (never_) {
     std::fill(keep->begin(), keep->end(), 0);
     return OkStatus();
   }
   std::map<std::string, std::vector<int64_t>> value_index;
   for (const std::string& name : Columns()) {
+    if (bound.contains(name)) continue;
     auto it = columns.find(name);
     if (it == columns.end() || it->second == nullptr) {
       return InvalidArgument("row_filter reads column '{}', which the file does not hold", name);
@@ -217,7 +228,7 @@ Status RowFilter::Evaluate(const parquet::Schema& schema,
     }
     if (v != c.num_values()) return CorruptError("column '{}': levels and values disagree", name);
   }
-  RowContext ctx{&schema, &columns, &value_index, 0};
+  RowContext ctx{&schema, &columns, &value_index, &bound, 0};
   for (size_t r = 0; r < keep->size(); ++r) {
     if (!(*keep)[r]) continue;
     ctx.row = r;

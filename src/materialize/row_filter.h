@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,11 +37,16 @@ class RowFilter {
   /// Top-level columns the filter reads.
   std::vector<std::string> Columns() const;
 
+  /// Values bound to a column for every row of a file: a partition column's value (nullopt:
+  /// null), by the filter's name of the column.
+  using Bound = std::map<std::string, std::optional<delta::TypedValue>>;
+
   /// Clear keep[r] for the rows of one row group that do not pass. `columns` maps a column name
-  /// to its decoded chunk (flat top-level columns; kInvalidArgument for one that is missing).
+  /// to its decoded chunk (flat top-level columns); `bound` gives the columns that have one value
+  /// in the whole file instead (read before `columns`). kInvalidArgument for a column in neither.
   Status Evaluate(const parquet::Schema& schema,
                   const std::map<std::string, const parquet::ColumnData*>& columns,
-                  std::vector<uint8_t>* keep) const;
+                  std::vector<uint8_t>* keep, const Bound& bound = {}) const;
 
  private:
   bool never_ = false;

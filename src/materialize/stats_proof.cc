@@ -88,31 +88,44 @@ bool Provable(const PredicateNode& n, const std::map<std::string, std::string>& 
 std::unique_ptr<StatsProof> StatsProof::For(const Transform& transform,
                                             const delta::Metadata& metadata,
                                             const delta::TableFeatures& features) {
-  if (transform.row_filter == nullptr || transform.row_filter->never()) return nullptr;
-  if (!transform.columns.empty() || !transform.column_masks.empty()) return nullptr;
-  if (transform.column_mapping_mode != "none" || features.column_mapping_mode != "none") {
-    return nullptr;
+  if (transform.row_filter == nullptr) return nullptr;
+  if (transform.row_filter->never()) {
+    return std::unique_ptr<StatsProof>(new StatsProof(std::nullopt, false, metadata, features));
   }
   // The resolved filter is a plain predicate: recipientProperty leaves became literals.
   auto predicate = delta::Predicate::Parse(transform.row_filter->resolved());
   if (!predicate) return nullptr;
   if (!Provable(predicate->root(), TopLevelTypes(metadata.schema_string), 0)) return nullptr;
-  return std::unique_ptr<StatsProof>(new StatsProof(*predicate, metadata, features));
+  const bool serves_as_is = transform.columns.empty() && transform.column_masks.empty() &&
+                            transform.column_mapping_mode == "none" &&
+                            features.column_mapping_mode == "none";
+  return std::unique_ptr<StatsProof>(
+      new StatsProof(std::move(*predicate), serves_as_is, metadata, features));
 }
 
-StatsProof::StatsProof(const delta::Predicate& predicate, const delta::Metadata& metadata,
-                       const delta::TableFeatures& features)
-    : predicate_(predicate), metadata_(metadata), features_(features) {}
+StatsProof::StatsProof(std::optional<delta::Predicate> predicate, bool serves_as_is,
+                       const delta::Metadata& metadata, const delta::TableFeatures& features)
+    : predicate_(std::move(predicate)),
+      serves_as_is_(serves_as_is),
+      metadata_(metadata),
+      features_(features) {}
 
 bool StatsProof::Proves(const delta::AddFile& file) const {
+  if (!serves_as_is_ || !predicate_) return false;
   if (file.deletion_vector != nullptr || !file.has_stats) return false;
   MutexLock lock(mu_);
-  if (!filter_) filter_.emplace(predicate_, metadata_, features_);
+  if (!filter_) filter_.emplace(*predicate_, metadata_, features_);
   return filter_->Evaluate(file) == delta::kMayBeTrue;
 }
 
-bool StatsProof::Proves(const delta::FileAction& action) const {
-  if (action.deletion_vector || !action.stats || action.stats->empty()) return false;
+bool StatsProof::Excludes(const delta::AddFile& file) const {
+  if (!predicate_) return true;
+  MutexLock lock(mu_);
+  if (!filter_) filter_.emplace(*predicate_, metadata_, features_);
+  return (filter_->Evaluate(file) & delta::kMayBeTrue) == 0;
+}
+
+uint8_t StatsProof::Outcomes(const delta::FileAction& action) const {
   // A view of the action as an AddFile; its own filter, since FileFilter remembers outcomes by
   // the address of the partition values (this one lives on the stack).
   delta::PartitionValues partition_values{action.partition_values};
@@ -120,12 +133,26 @@ bool StatsProof::Proves(const delta::FileAction& action) const {
   f.partition_values = &partition_values;
   f.path_data = action.path.data();
   f.path_size = static_cast<uint32_t>(action.path.size());
-  f.stats_data = action.stats->data();
-  f.stats_size = static_cast<uint32_t>(action.stats->size());
-  f.has_stats = true;
+  const bool has_stats = action.stats && !action.stats->empty();
+  if (has_stats) {
+    f.stats_data = action.stats->data();
+    f.stats_size = static_cast<uint32_t>(action.stats->size());
+  }
+  f.has_stats = has_stats;
   f.stats_escaped = false;
-  delta::FileFilter filter(predicate_, metadata_, features_);
-  return filter.Evaluate(f) == delta::kMayBeTrue;
+  delta::FileFilter filter(*predicate_, metadata_, features_);
+  return filter.Evaluate(f);
+}
+
+bool StatsProof::Proves(const delta::FileAction& action) const {
+  if (!serves_as_is_ || !predicate_) return false;
+  if (action.deletion_vector || !action.stats || action.stats->empty()) return false;
+  return Outcomes(action) == delta::kMayBeTrue;
+}
+
+bool StatsProof::Excludes(const delta::FileAction& action) const {
+  if (!predicate_) return true;
+  return (Outcomes(action) & delta::kMayBeTrue) == 0;
 }
 
 }  // namespace lakeshare::materialize

@@ -14,6 +14,12 @@
 //    prove the filter TRUE for every row (delta/data_skipping.h: the outcome set is exactly
 //    {true}; a column without a nullCount may be null, so it proves nothing). Files with missing
 //    or partial statistics are rewritten (fail closed).
+// The same proof tells the files that hold NO row the recipient may read: their partition values
+// or statistics prove the filter FALSE or NULL for every row (the outcome set lacks `true`), or
+// the recipient lacks a property the filter reads. Those are not rewritten and not announced at
+// all (instead of rewritten into empty files). That holds under a column list, masks or column
+// mapping too (they change which columns are served, not which rows), and for files with a
+// deletion vector (it only removes rows) or without statistics (partition values may suffice).
 // Thread-safe.
 #pragma once
 
@@ -31,7 +37,7 @@ namespace lakeshare::materialize {
 
 class StatsProof {
  public:
-  /// Null when no file can be served as it is under `transform` (see the file comment).
+  /// Null when nothing can be proven about any file under `transform` (see the file comment).
   static std::unique_ptr<StatsProof> For(const Transform& transform,
                                          const delta::Metadata& metadata,
                                          const delta::TableFeatures& features);
@@ -41,11 +47,20 @@ class StatsProof {
   /// The same for a file action of the change feed (add, remove or cdc).
   bool Proves(const delta::FileAction& action) const;
 
- private:
-  StatsProof(const delta::Predicate& predicate, const delta::Metadata& metadata,
-             const delta::TableFeatures& features);
+  /// True when no row of the file passes the filter: the file is not served at all.
+  bool Excludes(const delta::AddFile& file) const;
+  bool Excludes(const delta::FileAction& action) const;
 
-  const delta::Predicate predicate_;
+ private:
+  StatsProof(std::optional<delta::Predicate> predicate, bool serves_as_is,
+             const delta::Metadata& metadata, const delta::TableFeatures& features);
+  // The outcomes of the filter over the rows of an action's file (delta/data_skipping.h).
+  uint8_t Outcomes(const delta::FileAction& action) const;
+
+  // Null when no row can pass (a property the filter reads is missing).
+  const std::optional<delta::Predicate> predicate_;
+  // False when the transform changes every file it serves (columns, masks, renames).
+  const bool serves_as_is_;
   const delta::Metadata metadata_;
   const delta::TableFeatures features_;
   mutable Mutex mu_;

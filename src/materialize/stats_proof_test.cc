@@ -144,20 +144,37 @@ TEST_F(StatsProofTest, RangesAndPartitionValues) {
   EXPECT_FALSE(proof->Proves(f));
 }
 
+constexpr const char* kOnlyDE =
+    R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":0}})";
+constexpr const char* kOnlyFR =
+    R"({"numRecords":5,"minValues":{"country":"FR"},"maxValues":{"country":"FR"},"nullCount":{"country":0}})";
+
 TEST_F(StatsProofTest, NothingIsServedAsItIsWhenTheTransformDoesMoreThanFilter) {
-  // A recipient lacking the property sees no row: never an original file.
-  EXPECT_EQ(Proof(kByCountry, {}), nullptr);
+  // A recipient lacking the property sees no row: never an original file, and no file at all.
+  auto never = Proof(kByCountry, {});
+  ASSERT_NE(never, nullptr);
+  EXPECT_FALSE(never->Proves(File(kOnlyDE)));
+  EXPECT_TRUE(never->Excludes(File(kOnlyDE)));
+  EXPECT_TRUE(never->Excludes(File(std::nullopt)));
+  // A column list, masks, a rename: no file as it is, but a file of other rows is still proven
+  // to hold none of the recipient's (they change columns, not rows).
   Transform projected;
   projected.columns = {"id", "country"};
-  EXPECT_EQ(Proof(kByCountry, {{"country", "DE"}}, projected), nullptr);
   Transform masked;
   masked.column_masks = {{"id", "hash"}};
-  EXPECT_EQ(Proof(kByCountry, {{"country", "DE"}}, masked), nullptr);
   Transform renamed;
   renamed.column_mapping_mode = "name";
-  EXPECT_EQ(Proof(kByCountry, {{"country", "DE"}}, renamed), nullptr);
+  for (const Transform& t : {projected, masked, renamed}) {
+    auto proof = Proof(kByCountry, {{"country", "DE"}}, t);
+    ASSERT_NE(proof, nullptr);
+    EXPECT_FALSE(proof->Proves(File(kOnlyDE)));
+    EXPECT_FALSE(proof->Excludes(File(kOnlyDE)));
+    EXPECT_TRUE(proof->Excludes(File(kOnlyFR)));
+  }
   features_.column_mapping_mode = "id";
-  EXPECT_EQ(Proof(kByCountry), nullptr);
+  auto mapped = Proof(kByCountry);
+  ASSERT_NE(mapped, nullptr);
+  EXPECT_FALSE(mapped->Proves(File(kOnlyDE)));
   features_.column_mapping_mode = "none";
   // Shapes the proof does not cover: doubles (NaN), a bare boolean, a column by another case,
   // an unknown column.
@@ -180,6 +197,49 @@ TEST_F(StatsProofTest, NothingIsServedAsItIsWhenTheTransformDoesMoreThanFilter) 
   EXPECT_NE(Proof(R"({"op":"equal","children":[{"op":"column","name":"vip","valueType":"bool"},)"
                   R"({"op":"literal","value":"true","valueType":"bool"}]})"),
             nullptr);
+}
+
+TEST_F(StatsProofTest, FilesProvenToHoldNoPassingRowAreExcluded) {
+  auto proof = Proof(kByCountry);
+  ASSERT_NE(proof, nullptr);
+  EXPECT_TRUE(proof->Excludes(File(kOnlyFR)));
+  EXPECT_FALSE(proof->Excludes(File(kOnlyDE)));
+  // Mixed, nulls possible, or no statistics: the rewrite decides.
+  EXPECT_FALSE(proof->Excludes(File(
+      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"FR"},"nullCount":{"country":0}})")));
+  EXPECT_FALSE(proof->Excludes(File(std::nullopt)));
+  EXPECT_FALSE(proof->Excludes(File("{not json")));
+  // Every country null: the comparison is unknown for every row, none passes.
+  EXPECT_TRUE(proof->Excludes(File(R"({"numRecords":5,"nullCount":{"country":5}})")));
+  // A deletion vector only removes rows: the proof still holds.
+  delta::FileAction with_dv = File(kOnlyFR);
+  with_dv.deletion_vector = delta::DeletionVectorDescriptor{};
+  EXPECT_TRUE(proof->Excludes(with_dv));
+}
+
+TEST_F(StatsProofTest, PartitionValuesAloneExcludeFilesOfOtherPartitions) {
+  // country = recipientProperty(country) AND region = 'eu', region a partition column.
+  auto proof = Proof(R"({"op":"and","children":[)" + std::string(kByCountry) +
+                     R"(,{"op":"equal","children":[{"op":"column","name":"region","valueType":"string"},)"
+                     R"({"op":"literal","value":"eu","valueType":"string"}]}]})");
+  ASSERT_NE(proof, nullptr);
+  // Files without statistics: the partition value decides.
+  EXPECT_TRUE(proof->Excludes(File(std::nullopt, "us")));
+  EXPECT_FALSE(proof->Excludes(File(std::nullopt, "eu")));
+  // A null partition value ("" is null too): region = 'eu' is unknown, no row passes.
+  EXPECT_TRUE(proof->Excludes(File(std::nullopt, "")));
+  // A remove action written without partition values proves nothing.
+  delta::FileAction bare = File(std::nullopt);
+  bare.partition_values.clear();
+  EXPECT_FALSE(proof->Excludes(bare));
+  // The snapshot's AddFile path answers alike (its own filter, outcomes remembered by map).
+  delta::PartitionValues us{{{"region", std::optional<std::string>("us")}}};
+  delta::PartitionValues eu{{{"region", std::optional<std::string>("eu")}}};
+  delta::AddFile f;
+  f.partition_values = &us;
+  EXPECT_TRUE(proof->Excludes(f));
+  f.partition_values = &eu;
+  EXPECT_FALSE(proof->Excludes(f));
 }
 
 }  // namespace

@@ -60,8 +60,9 @@ Status FileEmitter::EmitRewritten(std::string_view wrapper, std::string_view pat
                                   const delta::StringMap& partition_values,
                                   const FileStamp& stamp, delta::FileActionType type) {
   const bool change_file = type == delta::FileActionType::kCdc;
-  LS_ASSIGN_OR_RETURN(materialize::CachedFile cached,
-                      rewrites_->Get(rewrites_->Request(path, dv, size, change_file)));
+  LS_ASSIGN_OR_RETURN(
+      materialize::CachedFile cached,
+      rewrites_->Get(rewrites_->Request(path, dv, size, change_file, partition_values)));
   if (cached.rows == 0) return OkStatus();  // nothing of this file is the recipient's
   SignedFile& sf = signed_[0];
   sf.path_buffer = std::move(cached.path);
@@ -85,7 +86,7 @@ Status FileEmitter::EmitRewritten(std::string_view wrapper, std::string_view pat
     sf.url = std::move(signed_url.url);
     sf.expiration_ms = signed_url.expiration_ms;
   }
-  rewrites_->MapPartitionValues(partition_values, mapped_partition_values_);
+  LS_RETURN_IF_ERROR(rewrites_->MapPartitionValues(partition_values, mapped_partition_values_));
   stats_.clear();
   if (type != delta::FileActionType::kRemove && !cached.stats_json.empty()) {
     AppendJsonString(stats_, cached.stats_json);
@@ -265,6 +266,10 @@ Status FileEmitter::EmitSnapshotFiles(const delta::AddFile* const* files, size_t
 Status FileEmitter::EmitChange(const delta::FileAction& a, int64_t version, int64_t timestamp_ms) {
   SignedFile& sf = signed_[0];
   const delta::DeletionVectorDescriptor* dv = a.deletion_vector ? &*a.deletion_vector : nullptr;
+  if (rewrites_ != nullptr && rewrites_->Hides(a)) {
+    rewrites_->NoteNotAnnounced(1);  // none of its rows is the recipient's: not even announced
+    return OkStatus();
+  }
   if (rewrites_ != nullptr && rewrites_->Rewrites(a)) {
     return EmitRewritten(WrapperOf(a.type), a.path, dv, a.size.value_or(0), a.partition_values,
                          FileStamp{version, timestamp_ms}, a.type);

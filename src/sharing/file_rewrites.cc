@@ -34,6 +34,38 @@ std::map<std::string, std::string> LogicalNames(const std::string& schema_string
   return out;
 }
 
+// The column masks that name partition columns, by lower-cased name. Partition values reach
+// the client in each file's partitionValues, not in the file: they are masked there. A "hash"
+// mask needs a string column, as in files (the schema then says string for it anyway).
+Result<std::map<std::string, std::string>> PartitionMasks(const delta::Metadata& metadata,
+                                                          const RecipientView& view) {
+  std::map<std::string, std::string> out;
+  if (view.column_masks.empty()) return out;
+  json schema = json::parse(metadata.schema_string, nullptr, /*allow_exceptions=*/false);
+  for (const std::string& p : metadata.partition_columns) {
+    for (const auto& [column, kind] : view.column_masks) {
+      if (ToLower(column) != ToLower(p)) continue;
+      std::string type;
+      if (schema.is_object() && schema.contains("fields") && schema["fields"].is_array()) {
+        for (const json& f : schema["fields"]) {
+          if (f.is_object() && f.value("name", "") == p && f.contains("type") &&
+              f["type"].is_string()) {
+            type = f["type"].get<std::string>();
+          }
+        }
+      }
+      if (kind == "hash" && type != "string") {
+        return Unsupported(
+            "column mask 'hash' cannot apply to partition column '{}' of type '{}' (hash: string "
+            "columns); ask the provider",
+            column, type);
+      }
+      out[ToLower(p)] = kind;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Error FileRewrites::ClientError(Error e) const {
@@ -48,9 +80,10 @@ Error FileRewrites::ClientError(Error e) const {
     case ErrorCode::kUnsupported:
       // The share's view or a file does not fit the rewrite: the provider's to fix.
       e.code = ErrorCode::kUnsupported;
-      e.message = fmt::format("Table '{}' cannot be served to you as it is shared ({}); ask the "
-                              "provider",
-                              table_name_, e.message);
+      e.message = fmt::format(
+          "Table '{}' cannot be served to you as it is shared ({}); ask the "
+          "provider",
+          table_name_, e.message);
       break;
     default:
       break;
@@ -100,6 +133,7 @@ Result<std::shared_ptr<const FileRewrites>> FileRewrites::For(const ServiceCore&
       format == ResponseFormat::kParquet ? s.features().column_mapping_mode : "none";
   transform->schema_string = s.metadata().schema_string;
   transform->columns = view.columns;
+  transform->partition_columns = s.metadata().partition_columns;
   transform->row_filter = view.row_filter;
   transform->column_masks = view.column_masks;
   if (!view.column_masks.empty()) {
@@ -108,26 +142,29 @@ Result<std::shared_ptr<const FileRewrites>> FileRewrites::For(const ServiceCore&
     transform->mask_key = core.signer.Mac("column-mask", ctx.table.share_id);
   }
   r->transform_id_ = transform->Identity();
-  r->as_is_ = materialize::StatsProof::For(*transform, s.metadata(), s.features());
+  r->proof_ = materialize::StatsProof::For(*transform, s.metadata(), s.features());
   r->transform_ = std::move(transform);
   r->ledger_ = std::make_shared<materialize::Ledger>(std::map<std::string, std::string>{
       {"table", ctx.table.name},
       {"tableVersion", std::to_string(s.version())},
       {"format", format == ResponseFormat::kParquet ? "parquet" : "delta"},
-      {"transform", restricted ? (compat ? "recipient+compatibility" : "recipient")
-                               : "compatibility"},
+      {"transform",
+       restricted ? (compat ? "recipient+compatibility" : "recipient") : "compatibility"},
       {"transformDigest", TransformDigest(core.signer, r->transform_id_)}});
   if (r->transform_->column_mapping_mode != "none") {
     r->logical_names_ = LogicalNames(s.metadata().schema_string);
   }
   for (const std::string& c : view.columns) r->visible_.push_back(ToLower(c));
-  r->maps_partition_values_ = !r->logical_names_.empty() || !r->visible_.empty();
+  LS_ASSIGN_OR_RETURN(r->partition_masks_, PartitionMasks(s.metadata(), view));
+  r->maps_partition_values_ =
+      !r->logical_names_.empty() || !r->visible_.empty() || !r->partition_masks_.empty();
   return std::shared_ptr<const FileRewrites>(std::move(r));
 }
 
 materialize::FileRequest FileRewrites::Request(std::string_view path,
                                                const delta::DeletionVectorDescriptor* dv,
-                                               int64_t size, bool change_file) const {
+                                               int64_t size, bool change_file,
+                                               const delta::StringMap& partition_values) const {
   materialize::FileRequest request;
   request.table_store = table_store_;
   request.table_key = table_key_;
@@ -135,6 +172,7 @@ materialize::FileRequest FileRewrites::Request(std::string_view path,
   if (dv != nullptr) request.file.deletion_vector = *dv;
   request.file.size = size;
   request.file.change_file = change_file;
+  request.file.partition_values = partition_values;
   request.transform = transform_;
   request.transform_id = transform_id_;
   request.for_whom = recipient_;
@@ -158,7 +196,7 @@ Result<materialize::PrepareOutcome> FileRewrites::Prepare(
 
 void FileRewrites::NoteAudit(http::AuditNotes& notes) const {
   notes.later_events.push_back([ledger = ledger_]() -> std::pair<std::string, std::string> {
-    if (ledger->files() == 0 && !ledger->HasPending()) return {};
+    if (ledger->files() == 0 && !ledger->HasPending() && !ledger->HasNotAnnounced()) return {};
     return {std::string(kMaterializedFilesAction), ledger->SummaryJson()};
   });
 }
@@ -169,13 +207,23 @@ std::string TransformDigest(const HmacSigner& signer, std::string_view transform
   return out;
 }
 
-void FileRewrites::MapPartitionValues(const delta::StringMap& in, delta::StringMap& out) const {
+Status FileRewrites::MapPartitionValues(const delta::StringMap& in, delta::StringMap& out) const {
   out.clear();
   for (const auto& [name, value] : in) {
     auto it = logical_names_.find(name);
     const std::string& logical = it == logical_names_.end() ? name : it->second;
-    if (Listed(visible_, logical)) out.emplace_back(logical, value);
+    if (!Listed(visible_, logical)) continue;
+    auto mask = partition_masks_.find(ToLower(logical));
+    if (mask == partition_masks_.end() || !value || value->empty()) {
+      out.emplace_back(logical, value);
+    } else if (mask->second == "hash") {
+      LS_ASSIGN_OR_RETURN(std::string hashed, materialize::MaskHash(transform_->mask_key, *value));
+      out.emplace_back(logical, std::move(hashed));
+    } else {
+      out.emplace_back(logical, std::nullopt);
+    }
   }
+  return OkStatus();
 }
 
 delta::Metadata RewrittenMetadata(const delta::Metadata& metadata, const RecipientView& view) {

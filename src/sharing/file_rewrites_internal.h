@@ -15,7 +15,9 @@
 // response ended, whatever its status: the table, its version, the transform (compatibility,
 // recipient, or both) named by a keyed digest, the counts of files built / reused / cached /
 // failed / still pending, bytes and rows, and the first 100 files.
-// Files whose rewrite holds no row are not announced. A response built with FileRewrites
+// Files proven to hold none of the recipient's rows (Hides) are neither rewritten nor announced,
+// and counted as "notAnnounced" in the audit event; files whose rewrite holds no row (the proof
+// could not tell) are not announced either. A response built with FileRewrites
 // describes the rewritten files in its metaData line too (RewrittenMetadata).
 // One per response; immutable after Create, so the stream and its planning pass share it.
 #pragma once
@@ -52,25 +54,37 @@ class FileRewrites {
   /// True when the file is served rewritten: the one decision of every read path (snapshot,
   /// time travel, startingVersion, change feed). A file with a deletion vector always is; one
   /// without is when the transform changes every file, unless its statistics prove it needs
-  /// nothing (as_is_).
+  /// nothing (proof_).
   bool Rewrites(const delta::AddFile& f) const {
     if (f.deletion_vector != nullptr) return true;
-    return transform_->RewritesEveryFile() && !(as_is_ && as_is_->Proves(f));
+    return transform_->RewritesEveryFile() && !(proof_ && proof_->Proves(f));
   }
   bool Rewrites(const delta::FileAction& a) const {
     if (a.deletion_vector) return true;
-    return transform_->RewritesEveryFile() && !(as_is_ && as_is_->Proves(a));
+    return transform_->RewritesEveryFile() && !(proof_ && proof_->Proves(a));
   }
-  /// The materializer's request for one file.
+  /// True when the file holds no row the recipient may read: its partition values or statistics
+  /// prove the row filter false for every row, or the recipient lacks a property the filter reads
+  /// (materialize/stats_proof.h). Such a file is neither rewritten nor announced, on every read
+  /// path (snapshot, time travel, startingVersion, change feed: its adds, removes and cdc files);
+  /// ask before Rewrites. NoteNotAnnounced counts it for the audit.
+  bool Hides(const delta::AddFile& f) const { return proof_ && proof_->Excludes(f); }
+  bool Hides(const delta::FileAction& a) const { return proof_ && proof_->Excludes(a); }
+  void NoteNotAnnounced(int64_t files) const {
+    if (files > 0) ledger_->NoteNotAnnounced(files);
+  }
+  /// The materializer's request for one file (its partition values as in its log action).
   materialize::FileRequest Request(std::string_view path, const delta::DeletionVectorDescriptor* dv,
-                                   int64_t size, bool change_file) const;
+                                   int64_t size, bool change_file,
+                                   const delta::StringMap& partition_values) const;
   /// The rewritten file (built now when it is not in the cache yet).
   Result<materialize::CachedFile> Get(const materialize::FileRequest& request) const;
   /// Build the rewrites a response needs before it starts (see Materializer::Prepare).
   Result<materialize::PrepareOutcome> Prepare(std::vector<materialize::FileRequest> requests) const;
 
-  /// The partition values as the client sees them: logical names, and only listed columns.
-  void MapPartitionValues(const delta::StringMap& in, delta::StringMap& out) const;
+  /// The partition values as the client sees them: logical names, only listed columns, masked
+  /// as the share's column masks say ("null": null; "hash": the value's hash, as in files).
+  Status MapPartitionValues(const delta::StringMap& in, delta::StringMap& out) const;
   /// True when MapPartitionValues changes anything.
   bool maps_partition_values() const { return maps_partition_values_; }
 
@@ -90,13 +104,14 @@ class FileRewrites {
   std::shared_ptr<const storage::ObjectStore> table_store_;
   std::string table_key_;
   std::shared_ptr<const materialize::Transform> transform_;
-  std::shared_ptr<const materialize::StatsProof> as_is_;  // null: no file is served as it is
+  std::shared_ptr<const materialize::StatsProof> proof_;  // null: no file is proven anything
   std::string transform_id_;
   std::shared_ptr<materialize::Ledger> ledger_;
   std::string recipient_;
   std::string table_name_;
   std::map<std::string, std::string> logical_names_;  // physical -> logical partition columns
   std::vector<std::string> visible_;  // lower-cased logical columns listed (empty: all)
+  std::map<std::string, std::string> partition_masks_;  // lower-cased logical -> mask kind
   bool maps_partition_values_ = false;
 };
 

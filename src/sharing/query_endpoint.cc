@@ -80,12 +80,14 @@ class QueryStream {
   Status StreamAll(FileEmitter& emitter, Filters& filters, LimitCounter& limit) const {
     const delta::AddFile* batch[kMd5Lanes];
     size_t batched = 0;
+    int64_t hidden = 0;
     Status status;
     p_.snapshot->files().ForEach([&](const delta::AddFile& f) {
       if (limit.Reached()) return false;
       if (!filters.Shared(f)) return true;
       uint8_t outcome = filters.Hinted(f);
       if (!(outcome & delta::kMayBeTrue)) return true;
+      if (Hidden(f, hidden)) return true;
       batch[batched++] = &f;
       limit.Count(f, outcome);
       if (batched == kMd5Lanes) {
@@ -94,7 +96,16 @@ class QueryStream {
       return status.has_value();
     });
     if (status && batched > 0) status = emitter.EmitSnapshotFiles(batch, batched, stamp_);
+    if (p_.rewrites) p_.rewrites->NoteNotAnnounced(hidden);
     return status;
+  }
+
+  // A file that holds none of the recipient's rows (FileRewrites::Hides) is not announced, nor
+  // counted against limitHint or a page; `hidden` counts it.
+  bool Hidden(const delta::AddFile& f, int64_t& hidden) const {
+    if (!p_.rewrites || !p_.rewrites->Hides(f)) return false;
+    ++hidden;
+    return true;
   }
 
   // Pages need an order that does not depend on how the snapshot was built: by (path, deletion
@@ -102,12 +113,15 @@ class QueryStream {
   Status StreamPage(FileEmitter& emitter, Filters& filters, LimitCounter& limit,
                     EndStreamAction& end) const {
     std::vector<std::pair<const delta::AddFile*, uint8_t>> selected;
+    int64_t hidden = 0;
     p_.snapshot->files().ForEach([&](const delta::AddFile& f) {
       if (!filters.Shared(f)) return true;
       uint8_t outcome = filters.Hinted(f);
-      if (outcome & delta::kMayBeTrue) selected.emplace_back(&f, outcome);
+      if ((outcome & delta::kMayBeTrue) && !Hidden(f, hidden)) selected.emplace_back(&f, outcome);
       return true;
     });
+    // Every page of the snapshot counts the snapshot's hidden files.
+    if (p_.rewrites) p_.rewrites->NoteNotAnnounced(hidden);
     std::sort(selected.begin(), selected.end(),
               [](const auto& a, const auto& b) { return FileLess(a.first, b.first); });
     size_t taken = 0;
@@ -204,8 +218,10 @@ Result<materialize::PrepareOutcome> PrepareRewrites(const FileRewrites& rewrites
   s.files().ForEach([&](const delta::AddFile& f) {
     const delta::DeletionVectorDescriptor* dv =
         f.deletion_vector ? &f.deletion_vector->descriptor : nullptr;
-    if (filters.Shared(f) && (filters.Hinted(f) & delta::kMayBeTrue) && rewrites.Rewrites(f)) {
-      requests.push_back(rewrites.Request(f.path(), dv, f.size, /*change_file=*/false));
+    if (filters.Shared(f) && (filters.Hinted(f) & delta::kMayBeTrue) && !rewrites.Hides(f) &&
+        rewrites.Rewrites(f)) {
+      requests.push_back(rewrites.Request(f.path(), dv, f.size, /*change_file=*/false,
+                                          f.partition_values->values));
     }
     return true;
   });

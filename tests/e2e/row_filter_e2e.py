@@ -17,6 +17,16 @@ transform digest (one per resolved filter: de's differs from fr's), with rows an
 fourth recipient `nl`, whose query fails because the table's data files were deleted, must find
 that failure audited under its name with the file that failed.
 
+Tables `tp` and `tpc` (the same data, partitioned by the date column `day`; `tpc` shared with
+the column list id, country, which drops the partition column) are shared with a filter mixing a
+data column and the partition column: `country = recipientProperty(country) AND day >=
+'2024-01-02'`. Data files do not hold `day` (its value is in each add action's partitionValues):
+the rewrite reads it from there. Each recipient's /query (snapshot and startingVersion) must
+announce only the files of the passing partitions (the lines of the response are counted: the
+2024-01-01 partition, the null partition and the removed file are not even announced), every
+downloaded file must hold exactly the recipient's rows of those partitions, `tpc`'s files only
+id and country and its partitionValues no `day`, and `nobody` must be announced no file.
+
 A second table `tc`, shared with the same row filter and no column list, holds a file of DE rows
 only, one of FR rows only and a mixed one: their statistics let the server serve the DE file to
 `de` as it is (its original /files/ URL), the mixed file rewritten (/materialized/), the FR file
@@ -98,6 +108,102 @@ def write_table_clustered(root: Path) -> dict:
             "rows": {c: {i for i in range(100, 130)
                          if (i < 110 and c == "DE") or (110 <= i < 120 and c == "FR") or
                          (i >= 120 and COUNTRIES[i % 3] == c)} for c in COUNTRIES}}
+
+
+DAYS = ("2024-01-01", "2024-01-02", "2024-01-03", None)
+PARTITION_FILTER = json.dumps({"op": "and", "children": [
+    json.loads(FILTER),
+    {"op": "greaterThanOrEqual", "children": [
+        {"op": "column", "name": "day", "valueType": "date"},
+        {"op": "literal", "value": "2024-01-02", "valueType": "date"}]}]})
+
+
+def write_table_partitioned(root: Path) -> dict:
+    """Version 0: one file of mixed countries per day of DAYS (the last: a null day); version 1
+    removes the 2024-01-01 file and adds one more 2024-01-03 file. Returns the rows per read."""
+    w = DeltaTableWriter(root, [("id", "long", False), ("country", "string", True),
+                                ("amount", "double", True), ("day", "date", True)],
+                         partition_columns=["day"])
+    def rows(first, n):
+        return [{"id": i, "country": COUNTRIES[i % 3], "amount": float(i)}
+                for i in range(first, first + n)]
+    adds = [w.add(rows(200 + 10 * k, 9), {"day": day}) for k, day in enumerate(DAYS)]
+    w.commit(adds, 1714557600000)
+    later = w.add(rows(300, 9), {"day": "2024-01-03"})
+    w.commit([DeltaTableWriter.remove(adds[0]), later], 1714644000000)
+    # Days 2024-01-02 (ids 210-218) and 2024-01-03 (220-228, then 300-308) pass.
+    passing = set(range(210, 219)) | set(range(220, 229)) | set(range(300, 309))
+    return {"snapshot": passing, "snapshot_files": 3, "v1": set(range(300, 309)), "v1_files": 1}
+
+
+def setup_partitioned(server: PlatformServer, tables: Path) -> dict:
+    """Tables tp (no column list) and tpc (columns id, country: no `day`), same data."""
+    a = Api(server.base, ADMIN_TOKEN)
+    truth = {}
+    for name, columns in (("tp", None), ("tpc", ["id", "country"])):
+        truth = write_table_partitioned(tables / name)
+        a.post(f"{UC}/tables", {"name": name, "catalog_name": "c", "schema_name": "s",
+                                "table_type": "EXTERNAL", "data_source_format": "DELTA",
+                                "storage_location": str(tables / name)}, expect=200)
+        obj = {"name": f"c.s.{name}", "shared_as": f"s.{name}", "data_object_type": "TABLE",
+               "history_data_sharing_status": "ENABLED", "row_filter": PARTITION_FILTER}
+        if columns:
+            obj["columns"] = columns
+        a.patch(f"{UC}/shares/sh", {"updates": [{"action": "ADD", "data_object": obj}]},
+                expect=200)
+    return truth
+
+
+def query_lines(api: Api, path: str, body: dict) -> list[dict]:
+    r = api.call("POST", path, body=body)
+    if r.status_code != 200:
+        raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:300]}")
+    return [json.loads(text) for text in r.text.splitlines() if text.strip()]
+
+
+def check_partitioned(name: str, api: Api, country: str | None, truth: dict, scratch: Path):
+    """tp / tpc: only the passing partitions' files are announced, each holding exactly the
+    recipient's rows of them (DuckDB); tpc's files and partitionValues without `day`."""
+    for table in ("tp", "tpc"):
+        path = f"/shares/sh/schemas/s/tables/{table}/query"
+        for what, body, rows_key, files_key in (
+                ("snapshot", {}, "snapshot", "snapshot_files"),
+                ("startingVersion", {"startingVersion": 1}, "v1", "v1_files")):
+            lines = query_lines(api, path, body)
+            file_lines = [l for l in lines if {"file", "add", "remove", "cdf"} & l.keys()]
+            label = f"{name}: {table} {what}"
+            if country is None:
+                check(file_lines == [], f"{label} announces no file (no country property)",
+                      json.dumps(file_lines)[:400])
+                continue
+            check(len(file_lines) == truth[files_key] and
+                  all(("file" in l or "add" in l) for l in file_lines),
+                  f"{label} announces exactly the {truth[files_key]} file(s) of the passing "
+                  f"partitions (no other partition's file, no remove)",
+                  f"{len(file_lines)} line(s): {json.dumps(file_lines)[:600]}")
+            entries = [l.get("file") or l.get("add") for l in file_lines]
+            days = [e.get("partitionValues", {}).get("day") for e in entries]
+            metadata = next((l["metaData"] for l in lines if "metaData" in l), {})
+            if table == "tp":
+                check(all(d in ("2024-01-02", "2024-01-03") for d in days),
+                      f"{label}: partitionValues name only passing days", str(days))
+            else:
+                check(all("day" not in e.get("partitionValues", {}) for e in entries) and
+                      "day" not in metadata.get("partitionColumns", ["day"]) and
+                      '"day"' not in metadata.get("schemaString", '"day"'),
+                      f"{label}: `day` is in no partitionValues, partitionColumns or schema",
+                      json.dumps(entries)[:400] + json.dumps(metadata)[:400])
+            columns, got = read_files([(e["url"], "file") for e in entries],
+                                      scratch / name / f"{table}-{what}")
+            want_columns = ["country", "id"] if table == "tpc" else ["amount", "country", "id"]
+            check(all(sorted(c) == want_columns for c in columns),
+                  f"{label}: every file holds only the columns {want_columns}",
+                  json.dumps(columns))
+            ids = {int(r[0]) for r in got}
+            want = {i for i in truth[rows_key] if COUNTRIES[i % 3] == country}
+            check(ids == want and all(r[1] == country for r in got),
+                  f"{label} holds exactly its {len(want)} row(s)",
+                  f"missing {sorted(want - ids)[:10]}, extra {sorted(ids - want)[:10]}")
 
 
 def check_served_as_is(name: str, api: Api, country: str | None, tc: dict, scratch: Path):
@@ -245,6 +351,14 @@ def check_audit(server: PlatformServer, tables: Path):
                                   audit_events(server, n), 20, f"{name}'s materialization events")
     for name, evs in events.items():
         results = [e["response"]["result"] for e in evs]
+        if name == "nobody":
+            # Every file is proven to hold none of its rows: none rewritten, none announced.
+            check(all(e["recipient"] == name for e in evs) and
+                  all(r["transform"] == "recipient" and r["table"] == "t" and r["files"] == 0 and
+                      r["notAnnounced"] >= 1 and r["listed"] == [] for r in results),
+                  f"{name}: each read's audit counts the files not announced, none rewritten",
+                  json.dumps(results)[:800])
+            continue
         check(all(e["recipient"] == name for e in evs) and
               all(r["transform"] == "recipient" and r["table"] == "t" and r["files"] >= 1 and
                   r["listed"] and all(f["path"].endswith(".parquet") for f in r["listed"])
@@ -341,11 +455,13 @@ def main() -> int:
     with PlatformServer(args.lakeshare, scratch / "data", ADMIN_TOKEN) as server:
         partners = setup(server, tables)
         tc = setup_clustered(server, tables)
+        tp = setup_partitioned(server, tables)
         server_partners.update({name: api for name, (api, _) in partners.items()})
         for name, (api, country) in partners.items():
             if name != "nl":  # nl only reads once the files are gone (check_audit)
                 check_recipient(name, api, country, truth, scratch / "downloads")
                 check_served_as_is(name, api, country, tc, scratch / "downloads")
+                check_partitioned(name, api, country, tp, scratch / "downloads")
         check_audit(server, tables)
     print(f"{len(failures)} failure(s) in {time.monotonic() - started:.1f}s")
     return 1 if failures else 0
