@@ -84,8 +84,20 @@ Result<std::shared_ptr<materialize::Materializer>> OpenMaterializer(
                                    {"outcome"});
   auto& bytes = metrics.AddCounter("lakeshare_materialized_bytes_total",
                                    "Bytes of the files the materialization engine wrote");
-  options.on_event = [&built, &bytes](const materialize::MaterializeEvent& e) {
+  auto& eviction_failures = metrics.AddCounter(
+      "lakeshare_materialize_eviction_failures_total",
+      "Evicted files of the materialization cache whose delete failed (they stay in the cache "
+      "store and count against its bound; a request needing their room is answered 503)");
+  options.on_event = [&built, &bytes, &eviction_failures](const materialize::MaterializeEvent& e) {
     using Kind = materialize::MaterializeEvent::Kind;
+    if (e.kind == Kind::kEvictionFailed) {
+      eviction_failures.Inc({});
+      LogWarning("materialization cache: deleting evicted entry '{}' ({} bytes) failed: {}; it "
+                 "stays and counts against --materialize-cache-max-bytes; check the cache "
+                 "store's permissions or reachability",
+                 e.cache_path, e.bytes, e.error);
+      return;
+    }
     built.Inc({e.kind == Kind::kBuilt ? "built" : e.kind == Kind::kReused ? "reused" : "failed"});
     if (e.kind == Kind::kBuilt) bytes.Inc({}, static_cast<double>(e.bytes));
     LogEvent(e);

@@ -204,7 +204,13 @@ Status Materializer::LoadIndex() {
 }
 
 bool Materializer::MakeRoom(int64_t incoming) {
-  std::vector<std::pair<std::string, std::shared_ptr<Flight>>> victims;
+  struct Victim {
+    std::string key;
+    int64_t bytes = 0;
+    std::shared_ptr<Flight> flight;
+    std::optional<Error> failed;  // the delete's error
+  };
+  std::vector<Victim> victims;
   bool fits = true;
   {
     State& s = *state_;
@@ -217,30 +223,58 @@ bool Materializer::MakeRoom(int64_t incoming) {
       auto flight = std::make_shared<Flight>();
       flight->eviction = true;
       s.flights.emplace(oldest.key, flight);
-      victims.emplace_back(oldest.key, std::move(flight));
+      victims.push_back(Victim{oldest.key, oldest.bytes, std::move(flight), std::nullopt});
       s.total_bytes -= oldest.bytes;
       s.index.erase(oldest.key);
       s.lru.pop_back();
     }
     fits = !s.Over(options_, incoming);
-    s.counters.evictions += static_cast<int64_t>(victims.size());
+  }
+  if (victims.empty()) {
+    if (!fits) {
+      MutexLock lock(state_->mu);
+      ++state_->counters.refused;
+    }
+    return fits;
+  }
+  for (Victim& v : victims) {
+    // The JSON first: an entry exists exactly when its JSON does. When it stays, so does the
+    // entry; when only the Parquet file stays, its bytes still take room until it is rebuilt.
+    const std::string json_key =
+        v.key.substr(0, v.key.size() - kParquetSuffix.size()) + std::string(kJsonSuffix);
+    Status deleted = options_.cache->Delete(json_key);
+    if (deleted) deleted = options_.cache->Delete(v.key);
+    if (!deleted) v.failed = deleted.error();
+  }
+  int64_t failures = 0;
+  {
+    State& s = *state_;
+    MutexLock lock(s.mu);
+    for (Victim& v : victims) {
+      if (v.failed) {
+        // Still in the cache store: counted again (its JSON is read again when asked for), as
+        // used now, so that it is tried again only once it could leave use, others first.
+        ++failures;
+        s.Remember(v.key, v.bytes, NowMs(), std::nullopt);
+      }
+      v.flight->done = true;
+      s.flights.erase(v.key);
+    }
+    s.counters.evictions += static_cast<int64_t>(victims.size()) - failures;
+    s.counters.eviction_failures += failures;
+    fits = !s.Over(options_, incoming);
     if (!fits) ++s.counters.refused;
   }
-  for (const auto& [key, flight] : victims) {
-    // The JSON first: an entry exists exactly when its JSON does.
-    const std::string json_key =
-        key.substr(0, key.size() - kParquetSuffix.size()) + std::string(kJsonSuffix);
-    (void)options_.cache->Delete(json_key);
-    (void)options_.cache->Delete(key);
+  state_->cv.SignalAll();
+  for (const Victim& v : victims) {
+    if (!v.failed || !options_.on_event) continue;
+    MaterializeEvent event;
+    event.kind = MaterializeEvent::Kind::kEvictionFailed;
+    event.cache_path = v.key;
+    event.bytes = v.bytes;
+    event.error = v.failed->message;
+    options_.on_event(event);
   }
-  if (!victims.empty()) {
-    MutexLock lock(state_->mu);
-    for (const auto& [key, flight] : victims) {
-      flight->done = true;
-      state_->flights.erase(key);
-    }
-  }
-  if (!victims.empty()) state_->cv.SignalAll();
   return fits;
 }
 

@@ -15,7 +15,10 @@
 // in use: handed out within `in_use_for` (the lifetime of the URLs that name them) or being
 // built. When only entries in use remain, a file that is not cached yet is refused with
 // kUnavailable (the client retries; entries leave use as their URLs expire), so the cache never
-// grows past its bound by more than the files being built at that moment.
+// grows past its bound by more than the files being built at that moment. A delete of the cache
+// store that fails is not taken for done: the entry keeps counting, the request that needed the
+// room is refused with kUnavailable when it still does not fit, and the failure is counted
+// (CacheStats::eviction_failures) and reported (MaterializeEvent::Kind::kEvictionFailed).
 // Thread-safety: every method may be called concurrently. The destructor waits for the workers
 // to finish the file each is building and drops the queue.
 #pragma once
@@ -53,7 +56,9 @@ struct FileRequest {
 
 /// Something the materializer did, for logs, metrics and the audit.
 struct MaterializeEvent {
-  enum class Kind { kBuilt, kReused, kFailed };
+  /// kEvictionFailed: deleting an evicted entry from the cache store failed (cache_path, error);
+  /// the entry stays counted against the bounds.
+  enum class Kind { kBuilt, kReused, kFailed, kEvictionFailed };
   Kind kind = Kind::kBuilt;
   std::string table_key;
   std::string source_path;
@@ -97,6 +102,7 @@ struct CacheStats {
   int64_t hits = 0;       // requests answered from the index
   int64_t builds = 0;     // entries written
   int64_t evictions = 0;  // entries deleted to stay within the bounds
+  int64_t eviction_failures = 0;  // entries whose delete failed (they stay, and count)
   int64_t refused = 0;    // requests refused because the cache was full of entries in use
 };
 
@@ -134,7 +140,8 @@ class Materializer {
   Status LoadIndex();
   int64_t NowMs() const;
   // Delete least recently used entries not in use until `incoming` more bytes fit; false when
-  // they do not (the cache is full of entries in use).
+  // they do not (the cache is full of entries in use, or a delete failed: the entry then stays
+  // in the index, counted, as used now, so the next evictions try others first).
   bool MakeRoom(int64_t incoming);
 
   MaterializerOptions options_;

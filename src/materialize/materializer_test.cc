@@ -202,6 +202,90 @@ TEST_F(MaterializerTest, TheCacheEvictsTheLeastRecentlyUsedEntriesNotInUse) {
   EXPECT_EQ(built_.load(), before + 1);
 }
 
+// A cache store whose deletes fail while `fail_deletes` is set (an unreachable bucket, a folder
+// made read-only), everything else forwarded to a memory store.
+class FailingDeleteStore final : public storage::ObjectStore {
+ public:
+  explicit FailingDeleteStore(std::shared_ptr<storage::MemoryObjectStore> inner)
+      : inner_(std::move(inner)) {}
+  const std::string& uri() const override { return inner_->uri(); }
+  Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix,
+                                                std::string_view after = {}) const override {
+    return inner_->List(prefix, after);
+  }
+  Result<std::string> Read(std::string_view p) const override { return inner_->Read(p); }
+  Result<std::string> ReadRange(std::string_view p, int64_t offset,
+                                int64_t length) const override {
+    return inner_->ReadRange(p, offset, length);
+  }
+  Result<storage::ObjectInfo> Stat(std::string_view p) const override { return inner_->Stat(p); }
+  Result<std::unique_ptr<storage::RandomAccessFile>> OpenFile(std::string_view p) const override {
+    return inner_->OpenFile(p);
+  }
+  Status Put(std::string_view p, std::string_view bytes,
+             storage::PutMode mode = storage::PutMode::kOverwrite) override {
+    return inner_->Put(p, bytes, mode);
+  }
+  Status Delete(std::string_view p) override {
+    if (fail_deletes) return Errorf(ErrorCode::kUnavailable, "the cache store is unreachable");
+    return inner_->Delete(p);
+  }
+  std::atomic<bool> fail_deletes{false};
+
+ private:
+  std::shared_ptr<storage::MemoryObjectStore> inner_;
+};
+
+TEST_F(MaterializerTest, AFailedEvictionIsCountedAndNotTakenForDone) {
+  auto store = std::make_shared<FailingDeleteStore>(cache_);
+  MaterializerOptions o = Options(0);
+  o.cache = store;
+  o.max_entries = 2;
+  o.in_use_for = std::chrono::seconds(10);
+  std::atomic<int> reported{0};
+  o.on_event = [&](const MaterializeEvent& e) {
+    if (e.kind != MaterializeEvent::Kind::kEvictionFailed) return;
+    ++reported;
+    EXPECT_NE(e.error.find("unreachable"), std::string::npos);
+    EXPECT_FALSE(e.cache_path.empty());
+  };
+  auto m = Materializer::Create(o);
+  ASSERT_TRUE(m);
+  const FileRequest a = Request("a.parquet", 0, 10), b = Request("b.parquet", 10, 10),
+                    c = Request("c.parquet", 20, 10);
+  ASSERT_TRUE((*m)->Get(a));
+  now_ms_ += 20'000;
+  ASSERT_TRUE((*m)->Get(b));
+  now_ms_ += 20'000;
+  // c needs a's room; a's delete fails: a stays and counts, so c is refused (retryable).
+  store->fail_deletes = true;
+  auto refused = (*m)->Get(c);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(cache_->Stat(a.CachePath()));
+  EXPECT_FALSE(cache_->Stat(c.CachePath()));
+  CacheStats stats = (*m)->stats();
+  EXPECT_EQ(stats.evictions, 0);
+  EXPECT_EQ(stats.eviction_failures, 1);
+  EXPECT_EQ(stats.entries, 2);
+  EXPECT_EQ(stats.refused, 1);
+  EXPECT_EQ(reported.load(), 1);
+  // a is still served, from the cache store.
+  auto still = (*m)->Get(a);
+  ASSERT_TRUE(still) << still.error().message;
+  EXPECT_EQ(still->rows, 10);
+  // Deletes work again: b (not in use) goes, a (just used) stays, c fits.
+  store->fail_deletes = false;
+  auto later = (*m)->Get(c);
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_FALSE(cache_->Stat(b.CachePath()));
+  EXPECT_TRUE(cache_->Stat(a.CachePath()));
+  stats = (*m)->stats();
+  EXPECT_EQ(stats.evictions, 1);
+  EXPECT_EQ(stats.eviction_failures, 1);
+  EXPECT_EQ(stats.entries, 2);
+}
+
 TEST_F(MaterializerTest, TheByteBoundCountsEntriesOfEarlierRuns) {
   const FileRequest a = Request("a.parquet", 0, 100), b = Request("b.parquet", 100, 100);
   {
