@@ -275,6 +275,20 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Publish(const storage::
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
+bool Snapshot::FilePathsArePlain() const {
+  std::call_once(plain_paths_once_, [this] {
+    bool plain = true;
+    files_.ForEach([&plain](const AddFile& f) {
+      const std::string_view path = f.path();
+      plain = path.find('%') == std::string_view::npos && !IsAbsoluteUri(path) &&
+              storage::ValidateObjectPath(path).has_value();
+      return plain;
+    });
+    plain_paths_ = plain;
+  });
+  return plain_paths_;
+}
+
 Result<std::string> SidecarStoragePath(std::string_view action_path) {
   LS_ASSIGN_OR_RETURN(std::string decoded, DecodeActionPath(action_path));
   std::string_view name(decoded);

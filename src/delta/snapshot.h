@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +85,13 @@ class Snapshot {
   /// OK when this reader can serve the table; kUnsupported naming the feature otherwise.
   Status CheckReadable() const { return delta::CheckReadable(protocol_); }
 
+  /// True when every file's path is a plain relative object path, its own storage path inside
+  /// the table: no percent escape to decode, not an absolute URI or rooted path, and accepted by
+  /// storage::ValidateObjectPath (the containment rule). Checked over all files on the first call
+  /// and remembered (a snapshot never changes), so a query of a cached snapshot need not check
+  /// each path again. Thread-safe.
+  bool FilePathsArePlain() const;
+
  private:
   friend class SnapshotBuilder;
   Snapshot() = default;
@@ -100,6 +108,8 @@ class Snapshot {
   std::optional<CommitInfo> commit_info_;
   LogSegment segment_;
   LoadStats stats_;
+  mutable std::once_flag plain_paths_once_;
+  mutable bool plain_paths_ = false;
 };
 
 /// Resolve a sidecar action path to a storage path: "_delta_log/_sidecars/<name>".

@@ -432,6 +432,28 @@ TEST(RefreshTest, ProtocolUpgradeToAnUnsupportedFeatureFailsTheRefresh) {
 
 // ---- FileSet layering ---------------------------------------------------------------------------
 
+// The containment check once per snapshot (a full /query uses it instead of one per file): plain
+// only when every path is its own storage path inside the table; remembered once known.
+TEST(SnapshotTest, FilePathsArePlainOnlyWhenEveryPathStaysInsideTheTable) {
+  {
+    TestTable t;
+    t.Commit(0, {Head(), AddLine("p=1/a.parquet"), AddLine("b.parquet"), AddLine("...x/.h")});
+    auto s = MustLoad(t);
+    ASSERT_NE(s, nullptr);
+    EXPECT_TRUE(s->FilePathsArePlain());
+    EXPECT_TRUE(s->FilePathsArePlain());
+  }
+  for (const std::string odd : {"../secret", "a/../../secret", "a%20b.parquet", "file:/etc/passwd",
+                                "/etc/passwd", "s3://bucket/x", "a//b", "./a", "a/\x01"}) {
+    TestTable t;
+    t.Commit(0, {Head(), AddLine("a.parquet"), AddLine(odd), AddLine("b.parquet")});
+    auto s = MustLoad(t);
+    ASSERT_NE(s, nullptr) << odd;
+    EXPECT_FALSE(s->FilePathsArePlain()) << odd;
+    EXPECT_FALSE(s->FilePathsArePlain()) << odd;
+  }
+}
+
 TEST(FileSetTest, LayersShareTheBaseAndMergeWhenTheTailGrows) {
   FileSetBuilder b;
   AddInput in;

@@ -116,11 +116,12 @@ Status FileEmitter::EmitRewritten(std::string_view wrapper, std::string_view pat
 }
 
 Status FileEmitter::SignUrl(std::string_view storage_path, std::string& url,
-                            int64_t& expiration_ms) const {
+                            int64_t& expiration_ms, bool path_checked) const {
   url.clear();
   // Containment (storage/object_store.h): no URL names a file outside the table, whichever path
-  // (data file, deletion vector, change file) it came from.
-  if (!storage::ValidateObjectPath(storage_path)) {
+  // (data file, deletion vector, change file) it came from; checked here unless the caller
+  // checked it already (a snapshot's plain paths, once per snapshot).
+  if (!path_checked && !storage::ValidateObjectPath(storage_path)) {
     return Unsupported(
         "The table's Delta log names a file outside the table location; such a table cannot "
         "be shared until its provider repairs it");
@@ -147,8 +148,9 @@ Status FileEmitter::ResolveStoragePath(std::string_view action_path, SignedFile&
   return OkStatus();
 }
 
-Status FileEmitter::SignResolved(const delta::DeletionVectorDescriptor* dv, SignedFile& out) const {
-  LS_RETURN_IF_ERROR(SignUrl(out.storage_path, out.url, out.expiration_ms));
+Status FileEmitter::SignResolved(const delta::DeletionVectorDescriptor* dv, SignedFile& out,
+                                 bool path_checked) const {
+  LS_RETURN_IF_ERROR(SignUrl(out.storage_path, out.url, out.expiration_ms, path_checked));
   out.has_dv_url = false;
   out.dv_id.clear();
   if (dv && format_ == ResponseFormat::kDelta && dv->storage_type != 'i') {
@@ -235,7 +237,7 @@ Status FileEmitter::EmitSnapshotFile(const delta::AddFile& f, const FileStamp& s
 }
 
 Status FileEmitter::EmitSnapshotFiles(const delta::AddFile* const* files, size_t n,
-                                      const FileStamp& stamp) {
+                                      const FileStamp& stamp, bool plain_paths) {
   if (id_scheme_ != ResponseFormat::kParquet || rewrites_ != nullptr) {
     for (size_t i = 0; i < n; ++i) LS_RETURN_IF_ERROR(EmitSnapshotFile(*files[i], stamp));
     return OkStatus();
@@ -246,8 +248,12 @@ Status FileEmitter::EmitSnapshotFiles(const delta::AddFile* const* files, size_t
   Status failed;
   for (; resolved < n; ++resolved) {
     SignedFile& sf = signed_[resolved];
-    failed = ResolveStoragePath(files[resolved]->path(), sf);
-    if (!failed) break;
+    if (plain_paths) {
+      sf.storage_path = files[resolved]->path();
+    } else {
+      failed = ResolveStoragePath(files[resolved]->path(), sf);
+      if (!failed) break;
+    }
     paths[resolved] = sf.storage_path;
   }
   unsigned char digests[kMd5Lanes][16];
@@ -257,7 +263,7 @@ Status FileEmitter::EmitSnapshotFiles(const delta::AddFile* const* files, size_t
     SignedFile& sf = signed_[i];
     sf.id.clear();
     AppendHex(sf.id, std::string_view(reinterpret_cast<const char*>(digests[i]), 16));
-    LS_RETURN_IF_ERROR(SignResolved(DvOf(*files[i]), sf));
+    LS_RETURN_IF_ERROR(SignResolved(DvOf(*files[i]), sf, plain_paths));
     LS_RETURN_IF_ERROR(WriteSnapshotLine(*files[i], sf, stamp));
   }
   return failed;

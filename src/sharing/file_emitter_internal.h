@@ -64,8 +64,11 @@ class FileEmitter {
   /// One snapshot file (an add of /query).
   Status EmitSnapshotFile(const delta::AddFile& f, const FileStamp& stamp);
   /// Up to kMd5Lanes snapshot files, in order: with parquet ids, their MD5s are computed side
-  /// by side (Md5Digests); same lines as one EmitSnapshotFile each.
-  Status EmitSnapshotFiles(const delta::AddFile* const* files, size_t n, const FileStamp& stamp);
+  /// by side (Md5Digests); same lines as one EmitSnapshotFile each. `plain_paths`: the files'
+  /// snapshot said every path is its own storage path inside the table
+  /// (delta::Snapshot::FilePathsArePlain), so the paths are used without checking each again.
+  Status EmitSnapshotFiles(const delta::AddFile* const* files, size_t n, const FileStamp& stamp,
+                           bool plain_paths = false);
   /// One add, remove or cdc action of the change feed, committed at `version`/`timestamp_ms`.
   Status EmitChange(const delta::FileAction& a, int64_t version, int64_t timestamp_ms);
 
@@ -88,11 +91,14 @@ class FileEmitter {
   };
 
   Status ResolveStoragePath(std::string_view action_path, SignedFile& out) const;
-  // With `out.storage_path` and `out.id` set: the URLs.
-  Status SignResolved(const delta::DeletionVectorDescriptor* dv, SignedFile& out) const;
+  // With `out.storage_path` and `out.id` set: the URLs. `path_checked`: out.storage_path is
+  // known to pass the containment check (a deletion vector's path is checked all the same).
+  Status SignResolved(const delta::DeletionVectorDescriptor* dv, SignedFile& out,
+                      bool path_checked = false) const;
   Status Sign(std::string_view action_path, const delta::DeletionVectorDescriptor* dv,
               SignedFile& out) const;
-  Status SignUrl(std::string_view storage_path, std::string& url, int64_t& expiration_ms) const;
+  Status SignUrl(std::string_view storage_path, std::string& url, int64_t& expiration_ms,
+                 bool path_checked = false) const;
   Status WriteSnapshotLine(const delta::AddFile& f, const SignedFile& sf, const FileStamp& stamp);
   // The members every line of a file has, in each format.
   ParquetFileLine ParquetLine(const SignedFile& sf, const FileStamp& stamp) const;

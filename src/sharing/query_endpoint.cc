@@ -82,6 +82,10 @@ class QueryStream {
     size_t batched = 0;
     int64_t hidden = 0;
     Status status;
+    // A response of every file checks the containment of all paths once per snapshot (what
+    // checking each file would cost once, then nothing); a narrower one checks its own files.
+    const bool every_file = !filters.rule && !filters.share && !filters.hints && !limit.limit;
+    const bool plain_paths = every_file && p_.snapshot->FilePathsArePlain();
     p_.snapshot->files().ForEach([&](const delta::AddFile& f) {
       if (limit.Reached()) return false;
       if (!filters.Shared(f)) return true;
@@ -91,11 +95,13 @@ class QueryStream {
       batch[batched++] = &f;
       limit.Count(f, outcome);
       if (batched == kMd5Lanes) {
-        status = emitter.EmitSnapshotFiles(batch, std::exchange(batched, 0), stamp_);
+        status = emitter.EmitSnapshotFiles(batch, std::exchange(batched, 0), stamp_, plain_paths);
       }
       return status.has_value();
     });
-    if (status && batched > 0) status = emitter.EmitSnapshotFiles(batch, batched, stamp_);
+    if (status && batched > 0) {
+      status = emitter.EmitSnapshotFiles(batch, batched, stamp_, plain_paths);
+    }
     if (p_.rewrites) p_.rewrites->NoteNotAnnounced(hidden);
     return status;
   }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <random>
 
 #include "storage/memory_object_store.h"
 #include "storage/object_store_contract_test.h"
@@ -398,21 +399,39 @@ TEST(PathRulesTest, EveryShortPathFollowsTheRule) {
   const std::string alphabet("a./\x01\x7f~", 6);
   std::string path;
   size_t checked = 0;
+  size_t suffix_from = 0;
   std::function<void()> visit = [&] {
     ++checked;
     ASSERT_EQ(ValidateObjectPath(path).has_value(), rule(path, false))
         << testing::PrintToString(path);
     ASSERT_EQ(ValidateListPrefix(path).has_value(), rule(path, true))
         << testing::PrintToString(path);
-    if (path.size() == 7) return;
+    if (path.size() == suffix_from + 7) return;
     for (char c : alphabet) {
       path.push_back(c);
       visit();
       path.pop_back();
     }
   };
-  visit();
-  EXPECT_EQ(checked, 335923u);  // 1 + 6 + ... + 6^7
+  // The paths alone, then after prefixes that put them across the 8-byte words the fast check
+  // reads.
+  for (std::string prefix : {"", "abcde/", "a.b/..c/d.e..f"}) {
+    path = prefix;
+    suffix_from = prefix.size();
+    visit();
+  }
+  EXPECT_EQ(checked, 3 * 335923u);  // 1 + 6 + ... + 6^7 each
+  std::mt19937 random(13);
+  for (int i = 0; i < 100000; ++i) {
+    path.assign(random() % 40, 'a');
+    for (char& c : path) {  // mostly plain paths; a control byte now and then
+      c = random() % 64 == 0 ? alphabet[3 + random() % 2] : "a./~"[random() % 4];
+    }
+    ASSERT_EQ(ValidateObjectPath(path).has_value(), rule(path, false))
+        << testing::PrintToString(path);
+    ASSERT_EQ(ValidateListPrefix(path).has_value(), rule(path, true))
+        << testing::PrintToString(path);
+  }
   // Longer paths: the control-byte check runs over many bytes at a time.
   const std::string body(40, 'x');
   for (size_t at = 0; at < body.size(); ++at) {
