@@ -3,9 +3,7 @@
 #include <libpq-fe.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -13,6 +11,8 @@
 #include <vector>
 
 #include "catalog/sql_catalog_internal.h"
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 
 namespace lakeshare::catalog {
 namespace {
@@ -224,10 +224,10 @@ class PgDatabase final : public SqlDatabase {
     });
   }
 
-  Result<std::unique_ptr<PgConn>> Acquire() {
+  Result<std::unique_ptr<PgConn>> Acquire() LS_EXCLUDES(mu_) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxConnections; });
+      MutexLock lock(mu_);
+      while (idle_.empty() && open_ >= kMaxConnections) cv_.Wait(mu_);
       if (!idle_.empty()) {
         std::unique_ptr<PgConn> conn = std::move(idle_.back());
         idle_.pop_back();
@@ -237,15 +237,15 @@ class PgDatabase final : public SqlDatabase {
     }
     auto conn = PgConn::Connect(url_);
     if (!conn) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       --open_;
-      cv_.notify_one();
+      cv_.Signal();
     }
     return conn;
   }
 
-  void Release(std::unique_ptr<PgConn> conn) {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Release(std::unique_ptr<PgConn> conn) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     if (conn->healthy()) {
       idle_.push_back(std::move(conn));
     } else {
@@ -254,14 +254,14 @@ class PgDatabase final : public SqlDatabase {
       open_ -= 1 + idle_.size();
       idle_.clear();
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 
   const std::string url_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<PgConn>> idle_;  // guarded by mu_
-  size_t open_ = 0;                            // guarded by mu_: idle + lent out
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<std::unique_ptr<PgConn>> idle_ LS_GUARDED_BY(mu_);
+  size_t open_ LS_GUARDED_BY(mu_) = 0;  // idle + lent out
 };
 
 }  // namespace

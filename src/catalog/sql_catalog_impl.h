@@ -9,7 +9,6 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,6 +16,8 @@
 
 #include "catalog/secret_box.h"
 #include "catalog/sql_entity_internal.h"
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 
 namespace lakeshare::catalog {
 
@@ -346,7 +347,7 @@ class SqlCatalog final : public Catalog {
   /// Whether `stored` (HashChosenToken) was made from `token` (whose HashToken is `fast`):
   /// answered from verified_chosen_ when this process verified it before, else the slow hash.
   bool ChosenTokenVerified(const std::string& fast, const std::string& stored,
-                           std::string_view token);
+                           std::string_view token) LS_EXCLUDES(verified_chosen_mu_);
 
   std::unique_ptr<SqlDatabase> db_;
   std::function<int64_t()> clock_;
@@ -356,8 +357,8 @@ class SqlCatalog final : public Catalog {
   // Chosen tokens this process has verified, as HashToken(token) + stored record, so the slow
   // hash runs once per token and process, not per request (a SHA-256 in memory is what used to
   // be stored on disk). Bounded: cleared when full.
-  std::mutex verified_chosen_mu_;
-  std::set<std::string> verified_chosen_;  // guarded by verified_chosen_mu_
+  Mutex verified_chosen_mu_;
+  std::set<std::string> verified_chosen_ LS_GUARDED_BY(verified_chosen_mu_);
 };
 
 }  // namespace lakeshare::catalog

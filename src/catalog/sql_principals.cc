@@ -82,7 +82,7 @@ Result<PrincipalToken> SqlCatalog::AddChosenPrincipalToken(std::string_view prin
   std::string stored = HashChosenToken(token);
   LS_ASSIGN_OR_RETURN(PrincipalToken out,
                       InsertPrincipalToken(principal, stored, std::nullopt, comment));
-  std::lock_guard<std::mutex> lock(verified_chosen_mu_);
+  MutexLock lock(verified_chosen_mu_);
   verified_chosen_.insert(HashToken(token) + stored);
   return out;
 }
@@ -187,11 +187,11 @@ Result<Principal> SqlCatalog::AuthenticatePrincipal(std::string_view token) {
 bool SqlCatalog::ChosenTokenVerified(const std::string& fast, const std::string& stored,
                                      std::string_view token) {
   {
-    std::lock_guard<std::mutex> lock(verified_chosen_mu_);
+    MutexLock lock(verified_chosen_mu_);
     if (verified_chosen_.count(fast + stored) > 0) return true;
   }
   if (!VerifyChosenToken(stored, token)) return false;
-  std::lock_guard<std::mutex> lock(verified_chosen_mu_);
+  MutexLock lock(verified_chosen_mu_);
   if (verified_chosen_.size() >= 64) verified_chosen_.clear();
   verified_chosen_.insert(fast + stored);
   return true;

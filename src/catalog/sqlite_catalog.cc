@@ -7,12 +7,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "catalog/sql_catalog_internal.h"
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 
 namespace lakeshare::catalog {
 namespace {
@@ -163,7 +164,7 @@ class SqliteDatabase final : public SqlDatabase {
       GiveBackReader(std::move(conn));
       return st;
     }
-    std::lock_guard<std::mutex> lock(writer_mu_);
+    MutexLock lock(writer_mu_);
     return RunInTransaction(*writer_, "BEGIN IMMEDIATE", fn);
   }
 
@@ -171,9 +172,9 @@ class SqliteDatabase final : public SqlDatabase {
   std::string_view KeyTextType() const override { return "TEXT"; }
 
  private:
-  Result<std::unique_ptr<SqliteConn>> TakeReader() {
+  Result<std::unique_ptr<SqliteConn>> TakeReader() LS_EXCLUDES(readers_mu_) {
     {
-      std::lock_guard<std::mutex> lock(readers_mu_);
+      MutexLock lock(readers_mu_);
       if (!readers_.empty()) {
         std::unique_ptr<SqliteConn> conn = std::move(readers_.back());
         readers_.pop_back();
@@ -183,8 +184,8 @@ class SqliteDatabase final : public SqlDatabase {
     return SqliteConn::Open(path_);
   }
 
-  void GiveBackReader(std::unique_ptr<SqliteConn> conn) {
-    std::lock_guard<std::mutex> lock(readers_mu_);
+  void GiveBackReader(std::unique_ptr<SqliteConn> conn) LS_EXCLUDES(readers_mu_) {
+    MutexLock lock(readers_mu_);
     if (readers_.size() < kMaxIdleReaders) {
       readers_.push_back(std::move(conn));
     }
@@ -192,10 +193,10 @@ class SqliteDatabase final : public SqlDatabase {
 
   static constexpr size_t kMaxIdleReaders = 8;
   const std::string path_;
-  std::mutex writer_mu_;
-  std::unique_ptr<SqliteConn> writer_;  // guarded by writer_mu_
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<SqliteConn>> readers_;  // guarded by readers_mu_
+  Mutex writer_mu_;
+  std::unique_ptr<SqliteConn> writer_ LS_GUARDED_BY(writer_mu_);
+  Mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConn>> readers_ LS_GUARDED_BY(readers_mu_);
 };
 
 // The metastore holds token hashes, the URL signing key and the audit log: owner-only (issue
