@@ -14,6 +14,7 @@
 #include "auth/principal_jwt.h"
 #include "auth/test_idp_internal.h"
 #include "auth/token_verifier.h"
+#include "common/clock.h"
 #include "common/strings.h"
 
 namespace lakeshare::admin::test {
@@ -26,18 +27,19 @@ class PrincipalSignInTest : public ManagementTest {
  protected:
   void AdjustOptions(ManagementOptions& options) override {
     key_ = idp_.AddKey(auth::JwsAlgorithm::kES256, "corp-1");
+    clock_.SetNowMs(*now_);  // the fixture's time; no test here moves it
     auth::JwksCacheOptions jwks;
     jwks.fetch.allow_loopback_http = true;
-    jwks.clock_ms = [now = now_] { return now->load(); };
+    jwks.clock = &clock_;
     keys_ = std::make_unique<auth::JwksCache>(jwks);
     auth::TokenVerifierOptions vo;
-    vo.clock_ms = [now = now_] { return now->load(); };
+    vo.clock = &clock_;
     verifier_ = std::make_unique<auth::TokenVerifier>(*keys_, vo);
     auth::PrincipalJwtConfig config;
     config.issuer = idp_.issuer();
     config.audiences = {std::string(kAudience)};
     config.claim = "email";
-    config.clock_ms = [now = now_] { return now->load(); };
+    config.clock = &clock_;
     principal_jwt_ = std::make_unique<auth::PrincipalJwtAuthenticator>(*verifier_, config);
     options.principal_jwt = principal_jwt_.get();
   }
@@ -64,6 +66,7 @@ class PrincipalSignInTest : public ManagementTest {
     EXPECT_THAT(r.raw, Not(HasSubstr(token)));
   }
 
+  ManualClock clock_;
   auth::testing::TestIdp idp_;
   auth::SigningKey key_;
   std::unique_ptr<auth::JwksCache> keys_;

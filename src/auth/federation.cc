@@ -50,12 +50,7 @@ FederationAuthenticator::FederationAuthenticator(catalog::Catalog& catalog,
       options_(std::move(options)),
       policies_(options_.max_issuers) {}
 
-int64_t FederationAuthenticator::NowMs() const {
-  if (options_.clock_ms) return options_.clock_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t FederationAuthenticator::NowMs() const { return ClockOr(options_.clock).NowMs(); }
 
 void FederationAuthenticator::InvalidateIssuer(std::string_view issuer) {
   if (issuer.empty()) {

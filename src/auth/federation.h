@@ -33,6 +33,7 @@
 
 #include "auth/token_verifier.h"
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "common/result.h"
 #include "common/ttl_cache.h"
 
@@ -44,8 +45,8 @@ struct FederationOptions {
   /// Issuers whose policies (or whose having none) are cached.
   size_t max_issuers = 10'000;
   int64_t clock_skew_seconds = 60;
-  /// Milliseconds since the epoch; null: the system clock.
-  std::function<int64_t()> clock_ms{};
+  /// The wall clock (common/clock.h); null: the system clock.
+  const Clock* clock = nullptr;
 };
 
 /// Who a federated token identified, for the request and its audit record (never the token).

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/test_idp_internal.h"
+#include "common/clock.h"
 #include "common/strings.h"
 
 // Designated initializers naming only the fields a test cares about are the point here.
@@ -31,16 +32,15 @@ class FederationTest : public ::testing::Test {
                                         "-" + std::to_string(counter++));
     fs::create_directories(dir_);
     catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string());
-    catalog_->SetClockForTest([this] { return now_.load(); });
+    catalog_->SetClockForTest([this] { return clock_.NowMs(); });
     key_ = idp_.AddKey(JwsAlgorithm::kRS256, "k1");
     JwksCacheOptions jwks;
     jwks.fetch.allow_loopback_http = true;
-    jwks.clock_ms = [this] { return now_.load(); };
+    jwks.clock = &clock_;
     keys_ = std::make_unique<JwksCache>(jwks);
-    verifier_ = std::make_unique<TokenVerifier>(
-        *keys_, TokenVerifierOptions{.clock_ms = [this] { return now_.load(); }});
-    auth_ = std::make_unique<FederationAuthenticator>(
-        *catalog_, *verifier_, FederationOptions{.clock_ms = [this] { return now_.load(); }});
+    verifier_ = std::make_unique<TokenVerifier>(*keys_, TokenVerifierOptions{.clock = &clock_});
+    auth_ = std::make_unique<FederationAuthenticator>(*catalog_, *verifier_,
+                                                      FederationOptions{.clock = &clock_});
     ASSERT_TRUE(catalog_->CreateRecipient({.name = "acme", .authentication_type = "OIDC"}));
     ASSERT_TRUE(AddPolicy("acme", "m2m", "azp", "acme-client"));
   }
@@ -63,7 +63,7 @@ class FederationTest : public ::testing::Test {
   }
 
   json Claims() const {
-    int64_t now = now_.load() / 1000;
+    int64_t now = clock_.NowMs() / 1000;
     return {{"iss", idp_.issuer()}, {"aud", "api://lakeshare"},
             {"sub", "svc-1"},       {"azp", "acme-client"},
             {"exp", now + 300},     {"iat", now},
@@ -80,7 +80,7 @@ class FederationTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::atomic<int64_t> now_{kStart};
+  ManualClock clock_{kStart};
   testing::TestIdp idp_;
   SigningKey key_;
   std::unique_ptr<catalog::Catalog> catalog_;
@@ -137,10 +137,10 @@ TEST_F(FederationTest, EachRefusalSaysWhatIsWrong) {
   EXPECT_NE(msg.find("azp 'intruder'"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("acme-client"), std::string::npos) << "the policy's subject leaked: " << msg;
   claims = Claims();
-  claims["exp"] = now_ / 1000 - 120;
+  claims["exp"] = clock_.NowMs() / 1000 - 120;
   EXPECT_NE(Refusal(Sign(claims)).find("expired at"), std::string::npos);
   claims = Claims();
-  claims["nbf"] = now_ / 1000 + 600;
+  claims["nbf"] = clock_.NowMs() / 1000 + 600;
   EXPECT_NE(Refusal(Sign(claims)).find("not valid before"), std::string::npos);
 }
 
@@ -171,7 +171,7 @@ TEST_F(FederationTest, AKeyTheIssuerRotatedOutIsRefused) {
   // max_age it is fetched again, and from then on the old key is unknown.
   SigningKey next = idp_.AddKey(JwsAlgorithm::kES256, "k2");
   idp_.DropAllButLastKey();
-  now_ += JwksCacheOptions{}.max_age_seconds * 1000 + 1000;
+  clock_.Advance(JwksCacheOptions{}.max_age_seconds * 1000 + 1000);
   json claims = Claims();
   claims["jti"] = "tok-2";
   std::string msg = Refusal(Sign(claims, &key_));
@@ -191,7 +191,7 @@ TEST_F(FederationTest, DeletedPoliciesAndRecipientsStopWithinThePolicyTtl) {
   ASSERT_TRUE(auth_->Authenticate(token));
   ASSERT_TRUE(catalog_->DeleteFederationPolicy("acme", "m2m"));
   EXPECT_TRUE(auth_->Authenticate(token));  // cached policies, up to 2 s
-  now_ += 2001;
+  clock_.Advance(2001);
   EXPECT_NE(Refusal(token).find("is not trusted"), std::string::npos);
   // A recipient deleted: its policies go with it; this replica can also drop them at once.
   ASSERT_TRUE(AddPolicy("acme", "m2m", "azp", "acme-client"));
@@ -211,7 +211,7 @@ TEST_F(FederationTest, AnExpiredRecipientOrTwoMatchingRecipientsAreRefused) {
   expire.expiration_time = std::optional<int64_t>(kStart + 1000);
   ASSERT_TRUE(catalog_->UpdateRecipient("acme", expire));
   auth_->InvalidateIssuer("");
-  now_ += 1001;
+  clock_.Advance(1001);
   EXPECT_NE(Refusal(Sign(Claims())).find("access has expired"), std::string::npos);
 }
 
@@ -222,7 +222,7 @@ TEST_F(FederationTest, SignatureChecksAreCachedPerTokenAndKeysPerIssuer) {
   EXPECT_EQ(verifier_->stats().hits, 49);
   EXPECT_EQ(idp_.jwks_fetches.load(), 1);
   // The cached check does not outlive the token (its exp plus the 60 s clock skew).
-  now_ += 361 * 1000;
+  clock_.Advance(361 * 1000);
   EXPECT_NE(Refusal(token).find("expired"), std::string::npos);
 }
 
@@ -243,7 +243,7 @@ TEST_F(FederationTest, AForgedTokenFloodFetchesTheKeysABoundedNumberOfTimes) {
     std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(Claims().dump());
     std::string token = input + "." + Base64UrlEncode(*forger->Sign(input));
     EXPECT_FALSE(auth_->Authenticate(token));
-    now_ += 1000;  // five minutes in all
+    clock_.Advance(1000);  // five minutes in all
   }
   // One fetch at the start, then at most one per minute.
   EXPECT_LE(idp_.jwks_fetches.load(), 1 + 5);

@@ -65,12 +65,7 @@ JwksCache::JwksCache(JwksCacheOptions options) : options_(std::move(options)) {
 
 JwksCache::~JwksCache() = default;
 
-int64_t JwksCache::NowMs() const {
-  if (options_.clock_ms) return options_.clock_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t JwksCache::NowMs() const { return ClockOr(options_.clock).NowMs(); }
 
 JwksCache::Stats JwksCache::stats() const {
   std::lock_guard lock(mu_);

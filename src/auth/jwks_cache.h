@@ -35,6 +35,7 @@
 
 #include "auth/idp_fetch.h"
 #include "auth/jwk.h"
+#include "common/clock.h"
 #include "common/result.h"
 
 namespace lakeshare::auth {
@@ -56,8 +57,8 @@ struct JwksCacheOptions {
   int64_t failure_retry_seconds = 10;
   size_t max_sources = 1024;
   IdpFetchOptions fetch{};
-  /// Milliseconds since the epoch; null: the system clock.
-  std::function<int64_t()> clock_ms{};
+  /// The wall clock (common/clock.h); null: the system clock.
+  const Clock* clock = nullptr;
   /// Null: FetchIdpDocument with `fetch`.
   DocumentFetcher fetcher{};
 };

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "auth/test_idp_internal.h"
+#include "common/clock.h"
 #include "http/client.h"
 
 namespace lakeshare::auth {
@@ -30,7 +31,7 @@ class ScriptedIdp {
 
   JwksCacheOptions Options() {
     JwksCacheOptions options;
-    options.clock_ms = [this] { return now_ms.load(); };
+    options.clock = &clock;
     options.fetcher = [this](const std::string& url) -> Result<std::string> {
       std::lock_guard lock(mu_);
       ++fetches[url];
@@ -51,7 +52,7 @@ class ScriptedIdp {
     docs_[url] = std::move(body);
   }
 
-  std::atomic<int64_t> now_ms{1'700'000'000'000};
+  ManualClock clock{1'700'000'000'000};
   std::atomic<bool> failing{false};
   std::map<std::string, int> fetches;
 
@@ -78,7 +79,7 @@ TEST(JwksCacheTest, DiscoversOnceThenServesFromTheCacheUntilMaxAge) {
   for (int i = 0; i < 100; ++i) ASSERT_EQ(*cache.Get(source), *first);
   EXPECT_EQ(idp.Fetches(kDiscovery), 1);
   EXPECT_EQ(idp.Fetches(kJwksUri), 1);
-  idp.now_ms += 900 * 1000;
+  idp.clock.Advance(900 * 1000);
   ASSERT_TRUE(cache.Get(source));
   EXPECT_EQ(idp.Fetches(kJwksUri), 2);
   EXPECT_EQ(idp.Fetches(kDiscovery), 2);  // an age refresh discovers again
@@ -135,11 +136,11 @@ TEST(JwksCacheTest, UnknownKeyIdsRefreshAtMostOncePerInterval) {
     auto again = cache.RefreshForUnknownKey(source, keys);
     ASSERT_TRUE(again);
     keys = *again;
-    idp.now_ms += 10;  // 10 s over the whole flood
+    idp.clock.Advance(10);  // 10 s over the whole flood
   }
   EXPECT_EQ(idp.Fetches(kJwksUri), 1);
   // A minute after the last fetch, one refetch; the discovered jwks_uri is reused.
-  idp.now_ms += 60 * 1000;
+  idp.clock.Advance(60 * 1000);
   ASSERT_TRUE(cache.RefreshForUnknownKey(source, keys));
   ASSERT_TRUE(cache.RefreshForUnknownKey(source, keys));
   EXPECT_EQ(idp.Fetches(kJwksUri), 2);
@@ -151,7 +152,7 @@ TEST(JwksCacheTest, ARefreshByAnotherCallerIsReturnedWithoutFetching) {
   JwksCache cache(idp.Options());
   JwksSource source{kIssuer, ""};
   auto old_keys = *cache.Get(source);
-  idp.now_ms += 61 * 1000;
+  idp.clock.Advance(61 * 1000);
   auto newer = *cache.RefreshForUnknownKey(source, old_keys);
   EXPECT_NE(newer, old_keys);
   // A second caller that still holds the old set gets the newer one, no fetch.
@@ -170,7 +171,7 @@ TEST(JwksCacheTest, AnUnreachableProviderIs503AndRetriedOnlyAfterAPause) {
     EXPECT_EQ(keys.error().code, ErrorCode::kUnavailable);
   }
   EXPECT_EQ(idp.Fetches(kDiscovery), 1);
-  idp.now_ms += 10 * 1000;
+  idp.clock.Advance(10 * 1000);
   idp.failing = false;
   EXPECT_TRUE(cache.Get(source));
   EXPECT_EQ(cache.stats().failures, 1);
@@ -184,14 +185,14 @@ TEST(JwksCacheTest, StaleKeysServeThroughAnOutageUntilMaxStale) {
   JwksSource source{kIssuer, ""};
   auto keys = *cache.Get(source);
   idp.failing = true;
-  idp.now_ms += 2 * 3600 * 1000;  // past max_age: a refetch is tried, fails, old keys serve
+  idp.clock.Advance(2 * 3600 * 1000);  // past max_age: a refetch is tried, fails, old keys serve
   EXPECT_EQ(*cache.Get(source), keys);
   // An unknown key id during the outage is "unavailable", not "unknown key".
-  idp.now_ms += 61 * 1000;
+  idp.clock.Advance(61 * 1000);
   auto refresh = cache.RefreshForUnknownKey(source, keys);
   ASSERT_FALSE(refresh);
   EXPECT_EQ(refresh.error().code, ErrorCode::kUnavailable);
-  idp.now_ms += 3 * 3600 * 1000;  // past max_stale: no more
+  idp.clock.Advance(3 * 3600 * 1000);  // past max_stale: no more
   auto stale = cache.Get(source);
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code, ErrorCode::kUnavailable);
@@ -236,7 +237,7 @@ TEST(JwksCacheTest, EntriesAreBoundedLeastRecentlyUsedFirst) {
   options.max_sources = 3;
   JwksCache cache(options);
   for (int i = 0; i < 10; ++i) {
-    idp.now_ms += 1000;
+    idp.clock.Advance(1000);
     (void)cache.Get({"https://issuer-" + std::to_string(i) + ".example", kJwksUri});
   }
   EXPECT_EQ(cache.stats().sources, 3u);
@@ -333,10 +334,10 @@ TEST(IdpFetchTest, FailuresOfTheProviderAreUnavailable) {
 TEST(IdpFetchTest, RotationAndAForgedKeyFloodAgainstARealServer) {
   testing::TestIdp idp;
   SigningKey old_key = idp.AddKey(JwsAlgorithm::kES256, "old");
-  std::atomic<int64_t> now_ms{1'700'000'000'000};
+  ManualClock clock{1'700'000'000'000};
   JwksCacheOptions options;
   options.fetch.allow_loopback_http = true;
-  options.clock_ms = [&] { return now_ms.load(); };
+  options.clock = &clock;
   JwksCache cache(options);
   JwksSource source{idp.issuer(), ""};
   auto keys = cache.Get(source);
@@ -345,7 +346,7 @@ TEST(IdpFetchTest, RotationAndAForgedKeyFloodAgainstARealServer) {
   EXPECT_EQ(idp.jwks_fetches.load(), 1);
 
   // The issuer adds a key and signs with it: the unknown kid brings it in (after the interval).
-  now_ms += 61 * 1000;
+  clock.Advance(61 * 1000);
   SigningKey new_key = idp.AddKey(JwsAlgorithm::kES256, "new");
   Jwt jwt;
   jwt.alg = JwsAlgorithm::kES256;
@@ -362,13 +363,13 @@ TEST(IdpFetchTest, RotationAndAForgedKeyFloodAgainstARealServer) {
     ASSERT_EQ(FindKey(**keys, jwt), nullptr);
     keys = cache.RefreshForUnknownKey(source, *keys);
     ASSERT_TRUE(keys);
-    now_ms += 100;
+    clock.Advance(100);
   }
   EXPECT_EQ(idp.jwks_fetches.load(), 2);
 
   // The issuer drops the old key; after the next refresh a token signed with it finds no key.
   idp.DropAllButLastKey();
-  now_ms += 61 * 1000;
+  clock.Advance(61 * 1000);
   jwt.kid = "old";
   keys = cache.RefreshForUnknownKey(source, *keys);
   ASSERT_TRUE(keys);

@@ -103,12 +103,7 @@ Result<std::unique_ptr<OAuthServer>> OAuthServer::Create(catalog::Catalog& catal
       new OAuthServer(catalog, std::move(options), "urn:lakeshare:" + id));
 }
 
-int64_t OAuthServer::NowMs() const {
-  if (options_.clock_ms) return options_.clock_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t OAuthServer::NowMs() const { return ClockOr(options_.clock).NowMs(); }
 
 Result<SigningKey> OAuthServer::KeyOfPeriod(int64_t period) const {
   {

@@ -43,6 +43,7 @@
 #include "auth/jwk.h"
 #include "auth/jwt.h"
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "common/ttl_cache.h"
@@ -57,8 +58,8 @@ struct OAuthServerOptions {
   int64_t clock_skew_seconds = 60;
   int64_t max_assertion_lifetime_seconds = 300;
   size_t max_cached = 10'000;
-  /// Milliseconds since the epoch; null: the system clock.
-  std::function<int64_t()> clock_ms{};
+  /// The wall clock (common/clock.h); null: the system clock.
+  const Clock* clock = nullptr;
 };
 
 struct TokenRequest {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
 #include "common/strings.h"
 
 // Designated initializers naming only the fields a test cares about are the point here.
@@ -29,7 +30,7 @@ class OAuthServerTest : public ::testing::Test {
            ("lakeshare-oauth-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(dir_);
     catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string());
-    catalog_->SetClockForTest([this] { return now_.load(); });
+    catalog_->SetClockForTest([this] { return clock_.NowMs(); });
     server_ = MakeServer();
     auto r = catalog_->CreateRecipient(
         {.name = "acme", .authentication_type = "OAUTH_CLIENT_CREDENTIALS"});
@@ -46,7 +47,7 @@ class OAuthServerTest : public ::testing::Test {
 
   std::unique_ptr<OAuthServer> MakeServer() {
     OAuthServerOptions options;
-    options.clock_ms = [this] { return now_.load(); };
+    options.clock = &clock_;
     return *OAuthServer::Create(*catalog_, options);
   }
 
@@ -65,8 +66,8 @@ class OAuthServerTest : public ::testing::Test {
   std::string Assertion(const SigningKey& key, json extra = json::object()) {
     json claims = {{"iss", client_id_},
                    {"aud", kTokenUrl},
-                   {"iat", now_ / 1000},
-                   {"exp", now_ / 1000 + 120},
+                   {"iat", clock_.NowMs() / 1000},
+                   {"exp", clock_.NowMs() / 1000 + 120},
                    {"jti", "jti-" + std::to_string(++jti_)}};
     claims.update(extra);
     return *SignJwt(key, claims.dump());
@@ -76,7 +77,7 @@ class OAuthServerTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::atomic<int64_t> now_{kStart};
+  ManualClock clock_{kStart};
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<OAuthServer> server_;
   std::string client_id_;
@@ -149,7 +150,7 @@ TEST_F(OAuthServerTest, RevokedSecretsStopTheirAccessTokensWithinTheRevocationDe
   ASSERT_TRUE(server_->VerifyAccessToken(reply->access_token));
   ASSERT_TRUE(catalog_->RevokeRecipientTokens("acme"));
   EXPECT_TRUE(server_->VerifyAccessToken(reply->access_token));  // cached up to 2 s
-  now_ += 2001;
+  clock_.Advance(2001);
   auto refused = server_->VerifyAccessToken(reply->access_token);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kUnauthenticated);
@@ -164,7 +165,7 @@ TEST_F(OAuthServerTest, RotationKeepsTheOldSecretForItsGraceAndCapsTokensByIt) {
   ASSERT_TRUE(old_reply) << Error(old_reply);
   EXPECT_EQ(old_reply->expires_in, 600);  // not beyond the old secret's grace
   ASSERT_TRUE(Issue("grant_type=client_credentials", Basic(client_id_, "secret-2")));
-  now_ += 601 * 1000;
+  clock_.Advance(601 * 1000);
   EXPECT_EQ(Issue("grant_type=client_credentials", Basic(client_id_, "secret-1")).error().error,
             "invalid_client");
   EXPECT_FALSE(server_->VerifyAccessToken(old_reply->access_token));
@@ -181,12 +182,12 @@ TEST_F(OAuthServerTest, AccessTokensExpireAndSigningKeysRotateAcrossReplicas) {
   EXPECT_EQ(jwks["keys"].size(), 2u);
   EXPECT_EQ(json::parse(*replica->JwksJson()), jwks);
   // Past its expiry (and the clock skew) it is refused.
-  now_ += (3600 + 61) * 1000;
+  clock_.Advance((3600 + 61) * 1000);
   auto expired = replica->VerifyAccessToken(reply->access_token);
   ASSERT_FALSE(expired);
   EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
   // Two key periods later the old key is retired: even a token it signed is refused.
-  now_ += 2 * 86'400 * 1000;
+  clock_.Advance(2 * 86'400 * 1000);
   auto fresh = Issue("grant_type=client_credentials", Basic(client_id_, "secret-1"));
   ASSERT_TRUE(fresh);
   EXPECT_NE(DecodeJwt(fresh->access_token)->kid, DecodeJwt(reply->access_token)->kid);
@@ -212,10 +213,11 @@ TEST_F(OAuthServerTest, PrivateKeyJwtAsThePythonConnectorSendsIt) {
   EXPECT_EQ(Issue(form + Assertion(*stranger)).error().error, "invalid_grant");
   EXPECT_EQ(Issue(form + Assertion(*key, {{"aud", "https://elsewhere/token"}})).error().error,
             "invalid_grant");
-  EXPECT_NE(Error(Issue(form + Assertion(*key, {{"exp", now_ / 1000 + 3600}}))).find("too long"),
+  EXPECT_NE(Error(Issue(form + Assertion(*key, {{"exp", clock_.NowMs() / 1000 + 3600}})))
+                .find("too long"),
             std::string::npos);
   std::string unsigned_claims =
-      json{{"iss", client_id_}, {"aud", kTokenUrl}, {"exp", now_ / 1000 + 60}}.dump();
+      json{{"iss", client_id_}, {"aud", kTokenUrl}, {"exp", clock_.NowMs() / 1000 + 60}}.dump();
   EXPECT_NE(Error(Issue(form + *SignJwt(*key, unsigned_claims))).find("no 'jti'"),
             std::string::npos);
   EXPECT_EQ(Issue(form + Assertion(*key, {{"sub", "someone"}})).error().error, "invalid_grant");
@@ -227,7 +229,7 @@ TEST_F(OAuthServerTest, PrivateKeyJwtAsThePythonConnectorSendsIt) {
   ASSERT_TRUE(cc) << Error(cc);
   // Dropping the key stops the access tokens it obtained.
   ASSERT_TRUE(catalog_->SetRecipientClientKeys("acme", R"({"keys":[]})"));
-  now_ += 2001;
+  clock_.Advance(2001);
   EXPECT_FALSE(server_->VerifyAccessToken(reply->access_token));
   EXPECT_EQ(Issue(form + Assertion(*key)).error().error, "invalid_client");
 }
@@ -242,15 +244,16 @@ TEST_F(OAuthServerTest, DeletedOrExpiredClientsStop) {
   ASSERT_TRUE(capped);
   EXPECT_EQ(capped->expires_in, 60);
   ASSERT_TRUE(catalog_->DeleteRecipient("acme"));
-  now_ += 2001;
+  clock_.Advance(2001);
   EXPECT_FALSE(server_->VerifyAccessToken(reply->access_token));
 }
 
 TEST_F(OAuthServerTest, ForeignAndForgedTokensAreRefused) {
   auto forger = SigningKey::Generate(JwsAlgorithm::kES256, "lakeshare-19675");
-  json claims = {{"iss", server_->issuer()}, {"aud", server_->issuer()}, {"sub", client_id_},
-                 {"client_id", client_id_},  {"cred", "secret:x"},       {"exp", now_ / 1000 + 60}};
-  int64_t period = now_ / 1000 / 86'400;
+  json claims = {{"iss", server_->issuer()}, {"aud", server_->issuer()},
+                 {"sub", client_id_},        {"client_id", client_id_},
+                 {"cred", "secret:x"},       {"exp", clock_.NowMs() / 1000 + 60}};
+  int64_t period = clock_.NowMs() / 1000 / 86'400;
   auto same_kid = SigningKey::Generate(JwsAlgorithm::kES256, "lakeshare-" + std::to_string(period));
   EXPECT_FALSE(server_->VerifyAccessToken(*SignJwt(*same_kid, claims.dump(), "at+jwt")));
   EXPECT_FALSE(server_->VerifyAccessToken(*SignJwt(*forger, claims.dump(), "at+jwt")));

@@ -38,10 +38,7 @@ Result<PrincipalJwtIdentity> PrincipalJwtAuthenticator::Authenticate(std::string
                      "The token was not verified with the keys of the identity provider this "
                      "server signs provider teams in with; request a token from it");
   }
-  const int64_t now_ms = config_.clock_ms ? config_.clock_ms()
-                                          : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count();
+  const int64_t now_ms = ClockOr(config_.clock).NowMs();
   LS_RETURN_IF_ERROR(CheckTimes(claims, {now_ms / 1000, config_.clock_skew_seconds}));
   if (!AudienceMatches(claims, config_.audiences)) {
     return MakeError(ErrorCode::kUnauthenticated,

@@ -23,6 +23,7 @@
 
 #include "auth/token_verifier.h"
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "common/result.h"
 
 namespace lakeshare::auth {
@@ -33,8 +34,8 @@ struct PrincipalJwtConfig {
   std::string claim = "sub";           // whose value is the principal's name
   std::string jwks_uri;                // empty: discovered from the issuer
   int64_t clock_skew_seconds = 60;
-  /// Milliseconds since the epoch; null: the system clock.
-  std::function<int64_t()> clock_ms{};
+  /// The wall clock (common/clock.h); null: the system clock.
+  const Clock* clock = nullptr;
 };
 
 struct PrincipalJwtIdentity {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/test_idp_internal.h"
+#include "common/clock.h"
 
 namespace lakeshare::auth {
 namespace {
@@ -19,26 +20,27 @@ class PrincipalJwtTest : public ::testing::Test {
     key_ = idp_.AddKey(JwsAlgorithm::kES256, "corp-1");
     JwksCacheOptions jwks;
     jwks.fetch.allow_loopback_http = true;
-    jwks.clock_ms = [this] { return now_.load(); };
+    jwks.clock = &clock_;
     keys_ = std::make_unique<JwksCache>(jwks);
     TokenVerifierOptions vo;
-    vo.clock_ms = [this] { return now_.load(); };
+    vo.clock = &clock_;
     verifier_ = std::make_unique<TokenVerifier>(*keys_, vo);
     PrincipalJwtConfig config;
     config.issuer = idp_.issuer();
     config.audiences = {"lakeshare-admin"};
     config.claim = "email";
-    config.clock_ms = [this] { return now_.load(); };
+    config.clock = &clock_;
     auth_ = std::make_unique<PrincipalJwtAuthenticator>(*verifier_, config);
   }
   std::string Token(json extra = json::object()) {
-    json claims = {{"iss", idp_.issuer()},         {"aud", "lakeshare-admin"}, {"sub", "u-123"},
-                   {"email", "alice@example.com"}, {"exp", now_ / 1000 + 300}, {"jti", "j1"}};
+    json claims = {
+        {"iss", idp_.issuer()},         {"aud", "lakeshare-admin"},           {"sub", "u-123"},
+        {"email", "alice@example.com"}, {"exp", clock_.NowMs() / 1000 + 300}, {"jti", "j1"}};
     claims.update(extra);
     return *SignJwt(key_, claims.dump());
   }
 
-  std::atomic<int64_t> now_{1'700'000'000'000};
+  ManualClock clock_{1'700'000'000'000};
   testing::TestIdp idp_;
   SigningKey key_;
   std::unique_ptr<JwksCache> keys_;
@@ -64,14 +66,14 @@ TEST_F(PrincipalJwtTest, OtherIssuersAudiencesAndMissingClaimsAreRefused) {
   auto missing = auth_->Authenticate(Token({{"email", json::array({"a@x", "b@x"})}}));
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("no single 'email' claim"), std::string::npos);
-  auto expired = auth_->Authenticate(Token({{"exp", now_ / 1000 - 120}}));
+  auto expired = auth_->Authenticate(Token({{"exp", clock_.NowMs() / 1000 - 120}}));
   ASSERT_FALSE(expired);
   EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
   auto forger = SigningKey::Generate(JwsAlgorithm::kES256, "corp-1");
   json claims = {{"iss", idp_.issuer()},
                  {"aud", "lakeshare-admin"},
                  {"email", "admin@example.com"},
-                 {"exp", now_ / 1000 + 300}};
+                 {"exp", clock_.NowMs() / 1000 + 300}};
   EXPECT_FALSE(auth_->Authenticate(*SignJwt(*forger, claims.dump())));
 }
 
@@ -83,7 +85,7 @@ TEST_F(PrincipalJwtTest, ATokenVerifiedWithAnotherJwksSourceIsRefused) {
   json claims = {{"iss", idp_.issuer()},
                  {"aud", "lakeshare-admin"},
                  {"email", "admin@example.com"},
-                 {"exp", now_ / 1000 + 300}};
+                 {"exp", clock_.NowMs() / 1000 + 300}};
   std::string token = *SignJwt(forged, claims.dump());
   KeySources policy = [&](const Jwt&) -> Result<std::vector<JwksSource>> {
     return std::vector<JwksSource>{{idp_.issuer(), attacker.jwks_uri()}};

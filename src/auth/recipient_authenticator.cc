@@ -14,12 +14,6 @@ namespace lakeshare::auth {
 
 namespace {
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 struct TokenEntry {
   bool known = false;
   std::string recipient;  // canonical name
@@ -54,7 +48,7 @@ struct RecipientAuthenticator::Impl {
         unknown_tokens(options.max_unknown_tokens),
         recipients(options.max_recipients) {}
 
-  int64_t Now() const { return options.clock_ms ? options.clock_ms() : SystemNowMs(); }
+  int64_t Now() const { return ClockOr(options.clock).NowMs(); }
 
   Status Told(const catalog::RecipientInfo& recipient) const {
     return options.on_recipient_read ? options.on_recipient_read(recipient) : OkStatus();

@@ -28,6 +28,7 @@
 
 #include "auth/authenticator.h"
 #include "catalog/catalog.h"
+#include "common/clock.h"
 
 namespace lakeshare::auth {
 
@@ -46,9 +47,9 @@ struct RecipientAuthOptions {
   size_t max_tokens = 100'000;
   size_t max_unknown_tokens = 10'000;
   size_t max_recipients = 100'000;
-  /// Wall clock in ms since the epoch (cache ages, token and recipient expiry); null: the
-  /// system clock. Tests inject one.
-  std::function<int64_t()> clock_ms;
+  /// The wall clock (cache ages, token and recipient expiry; common/clock.h); null: the
+  /// system clock. Tests inject a ManualClock.
+  const Clock* clock = nullptr;
   /// Identifies the recipient of a bearer token that is a JWT (see above). Null: a JWT is an
   /// unknown bearer token like any other.
   std::function<Result<JwtRecipient>(std::string_view token)> jwt_recipient;

@@ -28,8 +28,8 @@ TEST(SecretTokenTest, ConstantTimeEqualsComparesContentAndLength) {
 }
 
 TEST(SecretTokenTest, BearerTokenFollowsRfc6750) {
-  std::string ok = "Bearer tok-1", lower = "bearer  tok-2 ", basic = "Basic dXNlcg==",
-              empty = "Bearer ", glued = "Bearertok";
+  std::string ok = "Bearer tok-1", lower = "bearer  tok-2 ",
+              basic = "Basic dXNlcg==", empty = "Bearer ", glued = "Bearertok";
   EXPECT_EQ(BearerToken(&ok).value_or(""), "tok-1");
   EXPECT_EQ(BearerToken(&lower).value_or(""), "tok-2");
   EXPECT_FALSE(BearerToken(nullptr));

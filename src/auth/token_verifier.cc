@@ -9,12 +9,7 @@ namespace lakeshare::auth {
 TokenVerifier::TokenVerifier(JwksCache& keys, TokenVerifierOptions options)
     : keys_(keys), options_(std::move(options)), verified_(options_.max_tokens) {}
 
-int64_t TokenVerifier::NowMs() const {
-  if (options_.clock_ms) return options_.clock_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t TokenVerifier::NowMs() const { return ClockOr(options_.clock).NowMs(); }
 
 TokenVerifier::Stats TokenVerifier::stats() const { return {hits_.load(), misses_.load()}; }
 

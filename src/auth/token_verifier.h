@@ -23,6 +23,7 @@
 
 #include "auth/jwks_cache.h"
 #include "auth/jwt.h"
+#include "common/clock.h"
 #include "common/result.h"
 #include "common/ttl_cache.h"
 
@@ -32,8 +33,8 @@ struct TokenVerifierOptions {
   size_t max_tokens = 10'000;
   int64_t clock_skew_seconds = 60;
   JoseLimits limits{};
-  /// Milliseconds since the epoch; null: the system clock.
-  std::function<int64_t()> clock_ms{};
+  /// The wall clock (common/clock.h); null: the system clock.
+  const Clock* clock = nullptr;
 };
 
 struct VerifiedToken {

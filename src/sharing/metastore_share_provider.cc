@@ -17,12 +17,6 @@ namespace lakeshare::sharing {
 
 namespace {
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 tl::unexpected<Error> ShareNotFound(std::string_view share) {
   return NotFound("Share '{}' does not exist or is not shared with you", share);
 }
@@ -249,7 +243,7 @@ struct MetastoreShareProvider::Impl {
         recipients(options.max_recipients),
         shares(options.max_shares) {}
 
-  int64_t Now() const { return options.clock_ms ? options.clock_ms() : SystemNowMs(); }
+  int64_t Now() const { return ClockOr(options.clock).NowMs(); }
 
   Result<std::shared_ptr<const RecipientEntry>> LookupRecipient(std::string_view name,
                                                                 int64_t now) {

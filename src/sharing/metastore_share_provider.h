@@ -33,6 +33,7 @@
 #include <string_view>
 
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "sharing/share_provider.h"
 
 namespace lakeshare::sharing {
@@ -44,8 +45,9 @@ struct MetastoreProviderOptions {
   /// Bounds of the caches (least recently used entries are dropped first).
   size_t max_recipients = 100'000;
   size_t max_shares = 10'000;
-  /// Wall clock in ms since the epoch (cache ages); null: the system clock. Tests inject one.
-  std::function<int64_t()> clock_ms;
+  /// The wall clock (cache ages; common/clock.h); null: the system clock. Tests inject a
+  /// ManualClock.
+  const Clock* clock = nullptr;
   /// Storage governance at serve time (issue 10): a shared table is served only while an
   /// external location contains its root (Catalog::ResolveStorageAccess, checked when a share is
   /// read from the catalog, so within ttl_ms of a location being dropped or narrowed, at once on

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/recipient_authenticator.h"
+#include "common/clock.h"
 #include "http/router.h"
 #include "http/string_stream_writer.h"
 #include "sharing/sharing_service.h"
@@ -49,7 +50,7 @@ class MetastoreProviderTest : public ::testing::Test {
     auto c = catalog::OpenCatalog((dir_ / "metastore.db").string());
     ASSERT_TRUE(c) << c.error().message;
     catalog_ = std::move(*c);
-    catalog_->SetClockForTest([this] { return now_.load(); });
+    catalog_->SetClockForTest([this] { return clock_.NowMs(); });
     // Storage governance as the server sets it up: tables lie under external locations (the
     // bucket of Table() and this test's folder), compared by storage's one parser.
     catalog::LocationPolicy policy;
@@ -77,9 +78,9 @@ class MetastoreProviderTest : public ::testing::Test {
   // The provider and the authenticator of its recipients, wired as `lakeshare serve` does.
   void MakeProvider(MetastoreProviderOptions options = {},
                     auth::RecipientAuthOptions auth_options = {}) {
-    options.clock_ms = [this] { return now_.load(); };
+    options.clock = &clock_;
     provider_ = std::make_shared<MetastoreShareProvider>(*catalog_, std::move(options));
-    auth_options.clock_ms = [this] { return now_.load(); };
+    auth_options.clock = &clock_;
     auth_options.on_recipient_read = [p = provider_](const catalog::RecipientInfo& r) {
       return p->RememberRecipient(r);
     };
@@ -142,7 +143,7 @@ class MetastoreProviderTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::atomic<int64_t> now_{kStart};
+  ManualClock clock_{kStart};
   std::unique_ptr<catalog::Catalog> catalog_;
   std::shared_ptr<MetastoreShareProvider> provider_;
   std::shared_ptr<auth::RecipientAuthenticator> auth_;
@@ -304,7 +305,7 @@ TEST_F(MetastoreProviderTest, TablesOutsideEveryExternalLocationAreNotServed) {
   // Without invalidation, another replica's change is seen after the TTL.
   ASSERT_OK(catalog_->CreateExternalLocation(
       {.name = "bucket2", .url = "s3://bucket", .owner = "admin"}));
-  now_ += 60'000;
+  clock_.Advance(60'000);
   ASSERT_OK(provider_->GetTable(As("acme"), "retail", "sales", "daily"));
   ASSERT_OK(provider_->GetTable(As("acme"), "retail", "sales", "monthly"));
 }
@@ -369,11 +370,9 @@ TEST_F(MetastoreProviderTest, AuthenticateRefusesBadUnknownAndExpiredTokens) {
 
   std::string unknown = "Bearer not-a-token";
   std::string basic = "Basic dXNlcjpwYXNz";
-  EXPECT_EQ(auth_->Authenticate({nullptr, "127.0.0.1"}).error().code,
-            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth_->Authenticate({nullptr, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(auth_->Authenticate({&basic, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(auth_->Authenticate({&unknown, "127.0.0.1"}).error().code,
-            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth_->Authenticate({&unknown, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(auth_->Authenticate({&unknown, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);  // the cached refusal
 
@@ -382,23 +381,22 @@ TEST_F(MetastoreProviderTest, AuthenticateRefusesBadUnknownAndExpiredTokens) {
   ASSERT_OK(catalog_->AddRecipientToken("brief", "brief-token", kStart + 500, "admin"));
   std::string brief = "Bearer brief-token";
   ASSERT_OK(auth_->Authenticate({&brief, "127.0.0.1"}));
-  now_ += 500;
+  clock_.Advance(500);
   EXPECT_EQ(auth_->Authenticate({&brief, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
 
   // So does a recipient's expiration time.
   ASSERT_OK(catalog_->UpdateRecipient(
-      "acme", {.expiration_time = std::optional<int64_t>(now_.load() + 100)}));
+      "acme", {.expiration_time = std::optional<int64_t>(clock_.NowMs() + 100)}));
   InvalidateRecipient("acme");
   ASSERT_OK(auth_->Authenticate({&header, "127.0.0.1"}));
-  now_ += 100;
-  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code,
-            ErrorCode::kUnauthenticated);
+  clock_.Advance(100);
+  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
   InvalidateRecipient("acme");
   EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code,
             ErrorCode::kUnauthenticated);  // refused by the metastore, and cached as refused
   // Extending the expiration lets the recipient in at once after InvalidateRecipient.
   ASSERT_OK(catalog_->UpdateRecipient(
-      "acme", {.expiration_time = std::optional<int64_t>(now_.load() + 100'000)}));
+      "acme", {.expiration_time = std::optional<int64_t>(clock_.NowMs() + 100'000)}));
   InvalidateRecipient("acme");
   EXPECT_TRUE(auth_->Authenticate({&header, "127.0.0.1"}));
 }
@@ -466,8 +464,7 @@ TEST_F(MetastoreProviderTest, JwtBearersAreIdentifiedByTheJwtAuthenticator) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message, "The token expired at ...");
   std::string ghost = "Bearer eyJ.ghost.sig";
-  EXPECT_EQ(auth_->Authenticate({&ghost, "10.1.2.3"}).error().code,
-            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth_->Authenticate({&ghost, "10.1.2.3"}).error().code, ErrorCode::kUnauthenticated);
   // Opaque bearer tokens still go to the metastore.
   std::string opaque = "Bearer token-of-acme-0123456789abcdef0123456789abcdef";
   EXPECT_TRUE(auth_->Authenticate({&opaque, "10.1.2.3"}));
@@ -486,8 +483,8 @@ TEST_F(MetastoreProviderTest, JwtBearersAreIdentifiedByTheJwtAuthenticator) {
 TEST_F(MetastoreProviderTest, OAuthClientSecretsAreNotBearerTokens) {
   ASSERT_OK(catalog_->CreateRecipient(
       {.name = "m2m", .authentication_type = "OAUTH_CLIENT_CREDENTIALS", .owner = "admin"}));
-  ASSERT_OK(catalog_->AddRecipientToken("m2m", "client-secret-0123456789abcdef", std::nullopt,
-                                        "admin"));
+  ASSERT_OK(
+      catalog_->AddRecipientToken("m2m", "client-secret-0123456789abcdef", std::nullopt, "admin"));
   std::string header = "Bearer client-secret-0123456789abcdef";
   auto r = auth_->Authenticate({&header, "127.0.0.1"});
   ASSERT_FALSE(r);
@@ -503,8 +500,7 @@ TEST_F(MetastoreProviderTest, RevocationIsImmediateAfterInvalidateRecipient) {
   ASSERT_OK(auth_->Authenticate({&header, "127.0.0.1"}));
   // ... until the admin API of this replica says so.
   InvalidateRecipient("acme");
-  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code,
-            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
 }
 
 TEST_F(MetastoreProviderTest, RevocationElsewhereIsSeenAfterTheTtl) {
@@ -518,12 +514,11 @@ TEST_F(MetastoreProviderTest, RevocationElsewhereIsSeenAfterTheTtl) {
   // Changes made through the catalog directly, as another replica would.
   ASSERT_OK(catalog_->RevokeRecipientTokens("acme"));
   Grant("retail", "acme", /*add=*/false);
-  now_ += 1999;
+  clock_.Advance(1999);
   EXPECT_TRUE(auth_->Authenticate({&header, "127.0.0.1"}));
   EXPECT_THAT(ShareNames("acme"), ElementsAre("retail"));
-  now_ += 1;  // the default TTL is 2 s
-  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code,
-            ErrorCode::kUnauthenticated);
+  clock_.Advance(1);  // the default TTL is 2 s
+  EXPECT_EQ(auth_->Authenticate({&header, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
   EXPECT_THAT(ShareNames("acme"), ElementsAre());
 }
 
@@ -542,7 +537,7 @@ TEST_F(MetastoreProviderTest, ShareChangesAreSeenAfterInvalidateShareOrTheTtl) {
   ASSERT_OK(catalog_->UpdateShare(
       "retail", {}, {{SharedObjectChange::Action::kRemove, {.name = "main.sales.daily"}}},
       "admin"));
-  now_ += 2000;
+  clock_.Advance(2000);
   EXPECT_THAT(TableNames("acme", "retail"), ElementsAre("sales.monthly"));
 }
 
@@ -640,7 +635,7 @@ class MetastoreServiceTest : public MetastoreProviderTest {
     Grant("retail", "acme");
 
     SharingOptions options;
-    options.clock_ms = [this] { return now_.load(); };
+    options.clock = &clock_;
     options.public_url = "http://localhost";
     auto service = SharingService::Create(provider_, auth_, options);
     ASSERT_TRUE(service) << service.error().message;

@@ -15,12 +15,7 @@ ServiceCore::ServiceCore(std::shared_ptr<const ShareProvider> p, SharingOptions 
       url_signer(signer),
       stores(options.store_options) {}
 
-int64_t ServiceCore::NowMs() const {
-  if (options.clock_ms) return options.clock_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t ServiceCore::NowMs() const { return ClockOr(options.clock).NowMs(); }
 
 Result<Recipient> Caller(const http::Request& request) {
   const Recipient* r = std::any_cast<Recipient>(&request.identity());

@@ -48,6 +48,7 @@
 #include <string>
 
 #include "auth/authenticator.h"
+#include "common/clock.h"
 #include "common/result.h"
 #include "http/metrics.h"
 #include "http/request.h"
@@ -83,8 +84,8 @@ struct SharingOptions {
   /// A cached latest snapshot younger than this is served without listing the log
   /// (stalenessAcceptable). 0: every request sees the newest commit.
   int64_t snapshot_refresh_interval_ms = 0;
-  /// Wall clock in ms (URL expiry, token expiry); null: the system clock.
-  std::function<int64_t()> clock_ms;
+  /// The wall clock (URL expiry, token expiry; common/clock.h); null: the system clock.
+  const Clock* clock = nullptr;
   /// The materialization engine (issue 11): deletion-vector and column-mapping tables for
   /// parquet-format clients, and shared tables with a row filter, columns or masks. Null: such
   /// requests are refused (400 for the former, 503 for the latter: never served unfiltered).
