@@ -375,7 +375,7 @@ class Session final : public SessionBase {
     BodyProducer producer = response.TakeProducer();
     const std::optional<int64_t> length = response.content_length();
     {
-      std::lock_guard<std::mutex> lock(stream_state_.mu);
+      MutexLock lock(stream_state_.mu);
       stream_state_.in_flight = false;
       stream_state_.failed = false;
       stream_state_.sending.clear();
@@ -588,14 +588,14 @@ class Session final : public SessionBase {
       body_bytes_ += static_cast<int64_t>(size);
     }
     {
-      std::lock_guard<std::mutex> lock(stream_state_.mu);
+      MutexLock lock(stream_state_.mu);
       stream_state_.sending.clear();
       stream_state_.in_flight = false;
       if (ec) {
         stream_state_.failed = true;
       }
     }
-    stream_state_.cv.notify_all();
+    stream_state_.cv.SignalAll();
   }
 
   void WriteLastChunk() {

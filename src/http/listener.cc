@@ -147,7 +147,7 @@ void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
   size_t open = 0;
   bool over_address_limit = false;
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     open = sessions.size();
     if (!key.empty()) {
       auto it = per_address.find(key);
@@ -221,7 +221,7 @@ size_t ServerCore::EvictWaiting(size_t count) {
   };
   std::vector<Candidate> candidates;
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     for (auto& [raw, weak] : sessions) {
       int64_t since = raw->waiting_since_ns.load(std::memory_order_relaxed);
       if (since == 0) {

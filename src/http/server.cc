@@ -79,7 +79,7 @@ Status Server::Start() {
 uint16_t Server::port() const { return impl_->bound_port; }
 
 size_t Server::ConnectionCountForTest() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   return impl_->sessions.size();
 }
 
@@ -107,8 +107,9 @@ void Server::Stop(std::chrono::milliseconds grace) {
   }
   // 3. Let in-flight exchanges finish within the grace period.
   {
-    std::unique_lock<std::mutex> lock(impl.mu);
-    impl.sessions_cv.wait_until(lock, deadline, [&impl] { return impl.sessions.empty(); });
+    MutexLock lock(impl.mu);
+    while (!impl.sessions.empty() && impl.sessions_cv.WaitUntil(impl.mu, deadline)) {
+    }
   }
   // 4. Close what is left; blocked producers see their writes fail and return.
   size_t left = impl.Sessions().size();
@@ -117,9 +118,10 @@ void Server::Stop(std::chrono::milliseconds grace) {
   }
   impl.pool->join();
   {
-    std::unique_lock<std::mutex> lock(impl.mu);
-    impl.sessions_cv.wait_for(lock, std::chrono::seconds(5),
-                              [&impl] { return impl.sessions.empty(); });
+    MutexLock lock(impl.mu);
+    const auto last_wait = Clock::now() + std::chrono::seconds(5);
+    while (!impl.sessions.empty() && impl.sessions_cv.WaitUntil(impl.mu, last_wait)) {
+    }
   }
   // 5. Stop the network threads.
   impl.work.reset();

@@ -42,7 +42,7 @@ ServerCore::ServerCore(ServerOptions opts, Router& r, MetricsRegistry& m)
           "Connections closed because a request head did not arrive within head_timeout.")) {}
 
 void ServerCore::Register(const std::shared_ptr<SessionBase>& session) {
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   sessions.emplace(session.get(), session);
   if (!session->limit_key.empty()) {
     ++per_address[session->limit_key];
@@ -51,7 +51,7 @@ void ServerCore::Register(const std::shared_ptr<SessionBase>& session) {
 
 void ServerCore::Unregister(SessionBase* session) {
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     if (session->evicting.exchange(false)) {
       --evictions_pending;
     }
@@ -62,12 +62,12 @@ void ServerCore::Unregister(SessionBase* session) {
       }
     }
   }
-  sessions_cv.notify_all();
+  sessions_cv.SignalAll();
 }
 
 std::vector<std::shared_ptr<SessionBase>> ServerCore::Sessions() {
   std::vector<std::shared_ptr<SessionBase>> out;
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   for (auto& [raw, weak] : sessions) {
     if (auto session = weak.lock()) {
       out.push_back(std::move(session));

@@ -20,9 +20,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/error.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 #include "http/log_line_internal.h"
 #include "http/server.h"
 
@@ -76,9 +76,9 @@ inline int64_t SteadyNowNs() {
 struct ServerCore {
   ServerCore(ServerOptions opts, Router& r, MetricsRegistry& m);
 
-  void Register(const std::shared_ptr<SessionBase>& session);
-  void Unregister(SessionBase* session);
-  std::vector<std::shared_ptr<SessionBase>> Sessions();
+  void Register(const std::shared_ptr<SessionBase>& session) LS_EXCLUDES(mu);
+  void Unregister(SessionBase* session) LS_EXCLUDES(mu);
+  std::vector<std::shared_ptr<SessionBase>> Sessions() LS_EXCLUDES(mu);
 
   void Log(std::string line) const { log(line); }
   void LogError(std::string_view event, std::string_view request_id, std::string_view detail) {
@@ -115,10 +115,10 @@ struct ServerCore {
   Counter& head_timeouts;
 
   // Declared before the io_context: sessions destroyed with it still unregister here.
-  std::mutex mu;
-  std::condition_variable sessions_cv;
-  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
-  std::unordered_map<std::string, size_t> per_address;  // open connections by key; guarded by mu
+  Mutex mu;
+  CondVar sessions_cv;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions LS_GUARDED_BY(mu);
+  std::unordered_map<std::string, size_t> per_address LS_GUARDED_BY(mu);  // open ones by key
   /// Connections chosen for eviction and not closed yet: a new connection may take their place.
   std::atomic<size_t> evictions_pending{0};
   // Refusals not yet logged, and when the last log line went out (acceptor strand only).

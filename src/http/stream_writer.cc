@@ -54,7 +54,7 @@ Status StreamWriterImpl::Flush() {
     return OkStatus();
   }
   {
-    std::lock_guard<std::mutex> lock(state_.mu);
+    MutexLock lock(state_.mu);
     state_.sending.swap(pending_);  // `sending` was cleared; keep its capacity for reuse
     state_.in_flight = true;
   }
@@ -65,8 +65,8 @@ Status StreamWriterImpl::Flush() {
 }
 
 bool StreamWriterImpl::WaitIdle() {
-  std::unique_lock<std::mutex> lock(state_.mu);
-  state_.cv.wait(lock, [this] { return !state_.in_flight || state_.failed; });
+  MutexLock lock(state_.mu);
+  while (state_.in_flight && !state_.failed) state_.cv.Wait(state_.mu);
   failed_ = state_.failed;
   return !failed_;
 }

@@ -7,15 +7,15 @@
 // is what bounds memory and paces the producer by the socket.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 #include "http/response.h"
 #include "http/server_core_internal.h"
 
@@ -23,10 +23,12 @@ namespace lakeshare::http::internal {
 
 /// Shared by a connection and the writer of its current stream.
 struct StreamState {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool in_flight = false;  // `sending` belongs to the network side while true
-  bool failed = false;     // the connection can take no more
+  Mutex mu;
+  CondVar cv;
+  bool in_flight LS_GUARDED_BY(mu) = false;  // `sending` belongs to the network side while true
+  bool failed LS_GUARDED_BY(mu) = false;     // the connection can take no more
+  // Handed over by `in_flight` rather than guarded by `mu`: the network side reads it unlocked
+  // while it writes the chunk.
   std::string sending;
 };
 
