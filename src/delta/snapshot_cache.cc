@@ -27,14 +27,7 @@ std::string VersionKey(const std::string& location, Version v) {
 SnapshotCache::SnapshotCache(SnapshotCacheOptions options) : options_(std::move(options)) {}
 SnapshotCache::~SnapshotCache() = default;
 
-int64_t SnapshotCache::Now() const {
-  if (options_.clock_ms) {
-    return options_.clock_ms();
-  }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+int64_t SnapshotCache::Now() const { return ClockOr(options_.clock).MonotonicMs(); }
 
 Result<std::shared_ptr<const storage::ObjectStore>> SnapshotCache::OpenStore(
     const std::string& location) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/clock.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "delta/snapshot.h"
@@ -25,8 +26,8 @@ struct SnapshotCacheOptions {
   size_t memory_budget_bytes = size_t{1} << 30;
   /// A cached latest snapshot younger than this is returned without listing the log.
   int64_t refresh_interval_ms = 0;
-  /// Milliseconds clock (injectable for tests); defaults to the steady clock.
-  std::function<int64_t()> clock_ms;
+  /// Its monotonic reading ages cached snapshots (common/clock.h); null: the system clock.
+  const Clock* clock = nullptr;
   /// How to open a table location; defaults to storage::OpenObjectStore(location, store_options).
   std::function<Result<std::shared_ptr<const storage::ObjectStore>>(const std::string&)> open_store;
   storage::StoreOptions store_options;

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "common/clock.h"
 #include "delta/delta_test_util.h"
 
 namespace lakeshare::delta {
@@ -25,7 +26,7 @@ class SnapshotCacheTest : public ::testing::Test {
       }
       return std::shared_ptr<const storage::ObjectStore>(it->second.store());
     };
-    o.clock_ms = [this] { return now; };
+    o.clock = &clock;
     return o;
   }
   void MakeTable(const std::string& name, int files) {
@@ -36,7 +37,7 @@ class SnapshotCacheTest : public ::testing::Test {
     tables[name].Commit(0, lines);
   }
   std::map<std::string, TestTable> tables;
-  int64_t now = 0;
+  ManualClock clock{0, 0};
 };
 
 TEST_F(SnapshotCacheTest, RefreshesIncrementallyAndReusesUnchangedSnapshots) {
@@ -65,10 +66,10 @@ TEST_F(SnapshotCacheTest, RefreshIntervalServesFromMemory) {
   SnapshotCache cache(options);
   ASSERT_TRUE(cache.GetLatest("t"));
   tables["t"].Commit(1, {AddLine("new")});
-  now = 500;
+  clock.Advance(500);
   EXPECT_EQ((*cache.GetLatest("t"))->version(), 0);
   EXPECT_EQ(cache.stats().hits, 1);
-  now = 1500;
+  clock.Advance(1000);
   EXPECT_EQ((*cache.GetLatest("t"))->version(), 1);
 }
 
