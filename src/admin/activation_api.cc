@@ -176,9 +176,6 @@ class ActivationApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewActivationApi(catalog::Catalog* catalog,
-                                          const ManagementOptions* options) {
-  return std::make_unique<ActivationApi>(catalog, options);
-}
+const ApiFactory kActivationApi = MakeApi<ActivationApi>;
 
 }  // namespace lakeshare::admin::internal

@@ -68,6 +68,10 @@ void ApiBase::AccessChanged(const std::string& recipient) const {
     options_.on_access_changed(recipient);
   }
 }
+http::Response ApiBase::AccessChangedReply(const std::string& recipient) const {
+  AccessChanged(recipient);
+  return JsonReply(Json::object());
+}
 std::string ApiBase::BaseUrl(const http::Request& request) const {
   if (!options_.public_url.empty()) {
     return options_.public_url;

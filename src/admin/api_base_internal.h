@@ -87,6 +87,26 @@ class RouteList {
                                },
                                is_public});
   }
+  /// The handlers of a collection of named objects, for AddCollection.
+  template <typename Api>
+  struct Collection {
+    using Handler = Result<http::Response> (Api::*)(http::Request&, const Caller&);
+    Handler create, list, get, update, remove;
+  };
+  /// The five routes of the collection at `path` (e.g. UcPath("/shares")): POST (create<Noun>)
+  /// and GET (list<Noun>s) on it, GET (get<Noun>), PATCH (update<Noun>) and DELETE
+  /// (delete<Noun>) on `path`/{`key`}.
+  template <typename Api>
+  void AddCollection(const std::string& path, std::string_view key, std::string_view noun, Api* api,
+                     const std::type_identity_t<Collection<Api>>& handlers) {
+    const std::string n(noun);
+    const std::string item = path + "/{" + std::string(key) + "}";
+    Add("POST", path, "create" + n, api, handlers.create);
+    Add("GET", path, "list" + n + "s", api, handlers.list);
+    Add("GET", item, "get" + n, api, handlers.get);
+    Add("PATCH", item, "update" + n, api, handlers.update);
+    Add("DELETE", item, "delete" + n, api, handlers.remove);
+  }
   const std::vector<ApiRoute>& routes() const { return routes_; }
 
  private:
@@ -104,6 +124,14 @@ inline std::string LakesharePath(std::string_view tail) {
 /// Note a request parameter for the audit trail (never a secret).
 inline void Param(http::Request& request, const std::string& key, std::string value) {
   request.audit()->params[key] = std::move(value);
+}
+
+/// The required string `key` of `body` (ReqString), noted for the audit trail.
+inline Result<std::string> NotedReqString(http::Request& request, const Json& body,
+                                          const std::string& key) {
+  LS_ASSIGN_OR_RETURN(std::string value, ReqString(body, key));
+  Param(request, key, value);
+  return value;
 }
 
 /// The path parameter `key` (its route's pattern holds it), noted for the audit trail as
@@ -202,6 +230,8 @@ class ApiBase {
   int64_t Now() const;
   /// Tell the sharing side that what `recipient` ("" = anyone) may read can have narrowed.
   void AccessChanged(const std::string& recipient) const;
+  /// AccessChanged(recipient), then the empty reply `{}`: how a delete or a revoke answers.
+  http::Response AccessChangedReply(const std::string& recipient) const;
   /// "scheme://host[:port]" of this server as the caller reached it (or the public_url).
   std::string BaseUrl(const http::Request& request) const;
   /// The activation page URL of `link`.

@@ -1,6 +1,7 @@
 // The resources of the management API (internal to admin/): one factory per file, listed once
 // in management_service.cc. A new resource: a new <resource>_api.cc with its class deriving from
-// ApiBase (api_base_internal.h), its factory declared here, one line in the list.
+// ApiBase (api_base_internal.h) and its factory (`const ApiFactory kXApi = MakeApi<XApi>;`),
+// the factory declared here, one line in the list.
 #pragma once
 
 #include <memory>
@@ -14,21 +15,27 @@ using ApiFactoryFn = std::unique_ptr<ApiBase>(catalog::Catalog* catalog,
                                               const ManagementOptions* options);
 using ApiFactory = ApiFactoryFn*;
 
-ApiFactoryFn NewMetastoreApi;
-ApiFactoryFn NewCatalogsApi;
-ApiFactoryFn NewSchemasApi;
-ApiFactoryFn NewTablesApi;
-ApiFactoryFn NewSharesApi;
-ApiFactoryFn NewRecipientsApi;
-ApiFactoryFn NewActivationApi;
-ApiFactoryFn NewPermissionsApi;
-ApiFactoryFn NewPrincipalsApi;
-ApiFactoryFn NewAuditApi;
-ApiFactoryFn NewFederationPoliciesApi;
-ApiFactoryFn NewOAuthClientsApi;
+/// The factory of the resource class Api.
+template <typename Api>
+std::unique_ptr<ApiBase> MakeApi(catalog::Catalog* catalog, const ManagementOptions* options) {
+  return std::make_unique<Api>(catalog, options);
+}
+
+extern const ApiFactory kMetastoreApi;
+extern const ApiFactory kCatalogsApi;
+extern const ApiFactory kSchemasApi;
+extern const ApiFactory kTablesApi;
+extern const ApiFactory kSharesApi;
+extern const ApiFactory kRecipientsApi;
+extern const ApiFactory kActivationApi;
+extern const ApiFactory kPermissionsApi;
+extern const ApiFactory kPrincipalsApi;
+extern const ApiFactory kAuditApi;
+extern const ApiFactory kFederationPoliciesApi;
+extern const ApiFactory kOAuthClientsApi;
 // Storage governance (issue 10).
-ApiFactoryFn NewExternalLocationsApi;
-ApiFactoryFn NewStorageCredentialsApi;
-ApiFactoryFn NewGroupsApi;
+extern const ApiFactory kExternalLocationsApi;
+extern const ApiFactory kStorageCredentialsApi;
+extern const ApiFactory kGroupsApi;
 
 }  // namespace lakeshare::admin::internal

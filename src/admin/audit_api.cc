@@ -113,8 +113,6 @@ class AuditApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewAuditApi(catalog::Catalog* catalog, const ManagementOptions* options) {
-  return std::make_unique<AuditApi>(catalog, options);
-}
+const ApiFactory kAuditApi = MakeApi<AuditApi>;
 
 }  // namespace lakeshare::admin::internal

@@ -16,21 +16,17 @@ class CatalogsApi final : public ApiBase {
   using ApiBase::ApiBase;
 
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", UcPath("/catalogs"), "createCatalog", this, &CatalogsApi::CreateCatalog);
-    routes.Add("GET", UcPath("/catalogs"), "listCatalogs", this, &CatalogsApi::ListCatalogs);
-    routes.Add("GET", UcPath("/catalogs/{name}"), "getCatalog", this, &CatalogsApi::GetCatalog);
-    routes.Add("PATCH", UcPath("/catalogs/{name}"), "updateCatalog", this,
-               &CatalogsApi::UpdateCatalog);
-    routes.Add("DELETE", UcPath("/catalogs/{name}"), "deleteCatalog", this,
-               &CatalogsApi::DeleteCatalog);
+    routes.AddCollection(
+        UcPath("/catalogs"), "name", "Catalog", this,
+        {&CatalogsApi::CreateCatalog, &CatalogsApi::ListCatalogs, &CatalogsApi::GetCatalog,
+         &CatalogsApi::UpdateCatalog, &CatalogsApi::DeleteCatalog});
   }
 
  private:
   Result<http::Response> CreateCatalog(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::CatalogInfo info;
-    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
-    Param(request, "name", info.name);
+    LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
     LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateCatalog,
@@ -86,16 +82,12 @@ class CatalogsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
     LS_RETURN_IF_ERROR(RequireOwnerOrAdmin(caller, info.owner, "catalog", info.name, "delete it"));
     LS_RETURN_IF_ERROR(catalog_->DeleteCatalog(info.name, force.value_or(false)));
-    AccessChanged("");
-    return JsonReply(Json::object());
+    return AccessChangedReply("");
   }
 };
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewCatalogsApi(catalog::Catalog* catalog,
-                                        const ManagementOptions* options) {
-  return std::make_unique<CatalogsApi>(catalog, options);
-}
+const ApiFactory kCatalogsApi = MakeApi<CatalogsApi>;
 
 }  // namespace lakeshare::admin::internal

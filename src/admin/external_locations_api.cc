@@ -36,16 +36,10 @@ class ExternalLocationsApi final : public ApiBase {
   using ApiBase::ApiBase;
 
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", UcPath("/external-locations"), "createExternalLocation", this,
-               &ExternalLocationsApi::Create);
-    routes.Add("GET", UcPath("/external-locations"), "listExternalLocations", this,
-               &ExternalLocationsApi::List);
-    routes.Add("GET", UcPath("/external-locations/{name}"), "getExternalLocation", this,
-               &ExternalLocationsApi::Get);
-    routes.Add("PATCH", UcPath("/external-locations/{name}"), "updateExternalLocation", this,
-               &ExternalLocationsApi::Update);
-    routes.Add("DELETE", UcPath("/external-locations/{name}"), "deleteExternalLocation", this,
-               &ExternalLocationsApi::Delete);
+    routes.AddCollection(
+        UcPath("/external-locations"), "name", "ExternalLocation", this,
+        {&ExternalLocationsApi::Create, &ExternalLocationsApi::List, &ExternalLocationsApi::Get,
+         &ExternalLocationsApi::Update, &ExternalLocationsApi::Delete});
   }
 
  private:
@@ -165,16 +159,12 @@ class ExternalLocationsApi final : public ApiBase {
     LS_RETURN_IF_ERROR(
         RequireOwnerOrAdmin(caller, l.owner, "external location", l.name, "delete it"));
     LS_RETURN_IF_ERROR(catalog_->DeleteExternalLocation(l.name, force.value_or(false)));
-    AccessChanged("");
-    return JsonReply(Json::object());
+    return AccessChangedReply("");
   }
 };
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewExternalLocationsApi(catalog::Catalog* catalog,
-                                                 const ManagementOptions* options) {
-  return std::make_unique<ExternalLocationsApi>(catalog, options);
-}
+const ApiFactory kExternalLocationsApi = MakeApi<ExternalLocationsApi>;
 
 }  // namespace lakeshare::admin::internal

@@ -81,8 +81,7 @@ class FederationPoliciesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(const Json* wrapped, OptObject(body, "policy"));
     const Json& in = wrapped != nullptr ? *wrapped : body;
     catalog::FederationPolicy p;
-    LS_ASSIGN_OR_RETURN(p.name, ReqString(in, "name"));
-    Param(request, "name", p.name);
+    LS_ASSIGN_OR_RETURN(p.name, NotedReqString(request, in, "name"));
     LS_ASSIGN_OR_RETURN(auto comment, OptString(in, "comment"));
     p.comment = comment.value_or("");
     LS_ASSIGN_OR_RETURN(const Json* oidc, OptObject(in, "oidc_policy"));
@@ -157,8 +156,7 @@ class FederationPoliciesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::FederationPolicy p, PolicyFromPath(request, r));
     LS_RETURN_IF_ERROR(RequireRecipientOwner(caller, r, "delete its federation policies"));
     LS_RETURN_IF_ERROR(catalog_->DeleteFederationPolicy(r.name, p.name));
-    AccessChanged(r.name);
-    return JsonReply(Json::object());
+    return AccessChangedReply(r.name);
   }
 
   /// The v2 profile a federated partner completes: this server's endpoint and the token endpoint
@@ -216,9 +214,6 @@ class FederationPoliciesApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewFederationPoliciesApi(catalog::Catalog* catalog,
-                                                  const ManagementOptions* options) {
-  return std::make_unique<FederationPoliciesApi>(catalog, options);
-}
+const ApiFactory kFederationPoliciesApi = MakeApi<FederationPoliciesApi>;
 
 }  // namespace lakeshare::admin::internal

@@ -36,19 +36,16 @@ class GroupsApi final : public ApiBase {
   using ApiBase::ApiBase;
 
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", LakesharePath("/groups"), "createGroup", this, &GroupsApi::Create);
-    routes.Add("GET", LakesharePath("/groups"), "listGroups", this, &GroupsApi::List);
-    routes.Add("GET", LakesharePath("/groups/{name}"), "getGroup", this, &GroupsApi::Get);
-    routes.Add("PATCH", LakesharePath("/groups/{name}"), "updateGroup", this, &GroupsApi::Update);
-    routes.Add("DELETE", LakesharePath("/groups/{name}"), "deleteGroup", this, &GroupsApi::Delete);
+    routes.AddCollection(LakesharePath("/groups"), "name", "Group", this,
+                         {&GroupsApi::Create, &GroupsApi::List, &GroupsApi::Get, &GroupsApi::Update,
+                          &GroupsApi::Delete});
   }
 
  private:
   Result<http::Response> Create(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::GroupInfo info;
-    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
-    Param(request, "name", info.name);
+    LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto members, OptStringArray(body, "members", kMaxMemberChanges));
     LS_RETURN_IF_ERROR(RequireAdmin(caller, "create groups"));
@@ -122,15 +119,12 @@ class GroupsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::GroupInfo g, Visible(caller, name));
     LS_RETURN_IF_ERROR(RequireAdmin(caller, "delete groups"));
     LS_RETURN_IF_ERROR(catalog_->DeleteGroup(g.name));
-    AccessChanged("");
-    return JsonReply(Json::object());
+    return AccessChangedReply("");
   }
 };
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewGroupsApi(catalog::Catalog* catalog, const ManagementOptions* options) {
-  return std::make_unique<GroupsApi>(catalog, options);
-}
+const ApiFactory kGroupsApi = MakeApi<GroupsApi>;
 
 }  // namespace lakeshare::admin::internal

@@ -43,16 +43,24 @@ class ManagementService::Impl {
 
   Status Register(http::Router& router) {
     // Every resource of the API, one line each (api_resources_internal.h).
-    constexpr internal::ApiFactory kResources[] = {
-        internal::NewMetastoreApi,   internal::NewCatalogsApi,   internal::NewSchemasApi,
-        internal::NewTablesApi,      internal::NewSharesApi,     internal::NewRecipientsApi,
-        internal::NewPermissionsApi, internal::NewActivationApi, internal::NewPrincipalsApi,
-        internal::NewAuditApi,
+    const internal::ApiFactory kResources[] = {
+        internal::kMetastoreApi,
+        internal::kCatalogsApi,
+        internal::kSchemasApi,
+        internal::kTablesApi,
+        internal::kSharesApi,
+        internal::kRecipientsApi,
+        internal::kPermissionsApi,
+        internal::kActivationApi,
+        internal::kPrincipalsApi,
+        internal::kAuditApi,
         // Issue 12: federation policies and profile templates; OAuth clients' public keys.
-        internal::NewFederationPoliciesApi, internal::NewOAuthClientsApi,
+        internal::kFederationPoliciesApi,
+        internal::kOAuthClientsApi,
         // Issue 10: storage governance.
-        internal::NewExternalLocationsApi, internal::NewStorageCredentialsApi,
-        internal::NewGroupsApi,
+        internal::kExternalLocationsApi,
+        internal::kStorageCredentialsApi,
+        internal::kGroupsApi,
     };
     internal::RouteList routes;
     for (internal::ApiFactory factory : kResources) {

@@ -76,9 +76,6 @@ class MetastoreApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewMetastoreApi(catalog::Catalog* catalog,
-                                         const ManagementOptions* options) {
-  return std::make_unique<MetastoreApi>(catalog, options);
-}
+const ApiFactory kMetastoreApi = MakeApi<MetastoreApi>;
 
 }  // namespace lakeshare::admin::internal

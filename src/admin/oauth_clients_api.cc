@@ -122,16 +122,12 @@ class OAuthClientsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, ClientRecipient(request, caller));
     LS_RETURN_IF_ERROR(RequireRecipientOwner(caller, r, "remove its client keys"));
     LS_RETURN_IF_ERROR(catalog_->SetRecipientClientKeys(r.name, ""));
-    AccessChanged(r.name);
-    return JsonReply(Json::object());
+    return AccessChangedReply(r.name);
   }
 };
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewOAuthClientsApi(catalog::Catalog* catalog,
-                                            const ManagementOptions* options) {
-  return std::make_unique<OAuthClientsApi>(catalog, options);
-}
+const ApiFactory kOAuthClientsApi = MakeApi<OAuthClientsApi>;
 
 }  // namespace lakeshare::admin::internal

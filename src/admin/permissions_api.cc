@@ -164,9 +164,6 @@ class PermissionsApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewPermissionsApi(catalog::Catalog* catalog,
-                                           const ManagementOptions* options) {
-  return std::make_unique<PermissionsApi>(catalog, options);
-}
+const ApiFactory kPermissionsApi = MakeApi<PermissionsApi>;
 
 }  // namespace lakeshare::admin::internal

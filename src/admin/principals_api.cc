@@ -15,16 +15,10 @@ class PrincipalsApi final : public ApiBase {
   using ApiBase::ApiBase;
 
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", LakesharePath("/principals"), "createPrincipal", this,
-               &PrincipalsApi::CreatePrincipal);
-    routes.Add("GET", LakesharePath("/principals"), "listPrincipals", this,
-               &PrincipalsApi::ListPrincipals);
-    routes.Add("GET", LakesharePath("/principals/{name}"), "getPrincipal", this,
-               &PrincipalsApi::GetPrincipal);
-    routes.Add("PATCH", LakesharePath("/principals/{name}"), "updatePrincipal", this,
-               &PrincipalsApi::UpdatePrincipal);
-    routes.Add("DELETE", LakesharePath("/principals/{name}"), "deletePrincipal", this,
-               &PrincipalsApi::DeletePrincipal);
+    routes.AddCollection(LakesharePath("/principals"), "name", "Principal", this,
+                         {&PrincipalsApi::CreatePrincipal, &PrincipalsApi::ListPrincipals,
+                          &PrincipalsApi::GetPrincipal, &PrincipalsApi::UpdatePrincipal,
+                          &PrincipalsApi::DeletePrincipal});
     routes.Add("POST", LakesharePath("/principals/{name}/tokens"), "createPrincipalToken", this,
                &PrincipalsApi::CreatePrincipalToken);
     routes.Add("GET", LakesharePath("/principals/{name}/tokens"), "listPrincipalTokens", this,
@@ -74,8 +68,7 @@ class PrincipalsApi final : public ApiBase {
   Result<http::Response> CreatePrincipal(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::Principal p;
-    LS_ASSIGN_OR_RETURN(p.name, ReqString(body, "name"));
-    Param(request, "name", p.name);
+    LS_ASSIGN_OR_RETURN(p.name, NotedReqString(request, body, "name"));
     LS_ASSIGN_OR_RETURN(auto is_admin, OptBool(body, "is_admin"));
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto create_token, OptBool(body, "create_token"));
@@ -197,9 +190,6 @@ class PrincipalsApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewPrincipalsApi(catalog::Catalog* catalog,
-                                          const ManagementOptions* options) {
-  return std::make_unique<PrincipalsApi>(catalog, options);
-}
+const ApiFactory kPrincipalsApi = MakeApi<PrincipalsApi>;
 
 }  // namespace lakeshare::admin::internal

@@ -21,16 +21,10 @@ class RecipientsApi final : public ApiBase {
   using ApiBase::ApiBase;
 
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", UcPath("/recipients"), "createRecipient", this,
-               &RecipientsApi::CreateRecipient);
-    routes.Add("GET", UcPath("/recipients"), "listRecipients", this,
-               &RecipientsApi::ListRecipients);
-    routes.Add("GET", UcPath("/recipients/{name}"), "getRecipient", this,
-               &RecipientsApi::GetRecipient);
-    routes.Add("PATCH", UcPath("/recipients/{name}"), "updateRecipient", this,
-               &RecipientsApi::UpdateRecipient);
-    routes.Add("DELETE", UcPath("/recipients/{name}"), "deleteRecipient", this,
-               &RecipientsApi::DeleteRecipient);
+    routes.AddCollection(UcPath("/recipients"), "name", "Recipient", this,
+                         {&RecipientsApi::CreateRecipient, &RecipientsApi::ListRecipients,
+                          &RecipientsApi::GetRecipient, &RecipientsApi::UpdateRecipient,
+                          &RecipientsApi::DeleteRecipient});
     routes.Add("POST", UcPath("/recipients/{name}/rotate-token"), "rotateRecipientToken", this,
                &RecipientsApi::RotateToken);
     routes.Add("GET", UcPath("/recipients/{name}/share-permissions"),
@@ -171,11 +165,9 @@ class RecipientsApi final : public ApiBase {
   Result<http::Response> CreateRecipient(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::RecipientInfo info;
-    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
-    Param(request, "name", info.name);
+    LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
     request.audit()->recipient = info.name;
-    LS_ASSIGN_OR_RETURN(std::string type, ReqString(body, "authentication_type"));
-    Param(request, "authentication_type", type);
+    LS_ASSIGN_OR_RETURN(std::string type, NotedReqString(request, body, "authentication_type"));
     if (type == "TOKEN") {
       info.authentication_type = "TOKEN";
     } else if (type == "OIDC_FEDERATION") {
@@ -302,8 +294,7 @@ class RecipientsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, RecipientFromPath(request, caller));
     LS_RETURN_IF_ERROR(RequireRecipientOwner(caller, r, "delete it"));
     LS_RETURN_IF_ERROR(catalog_->DeleteRecipient(r.name));
-    AccessChanged(r.name);
-    return JsonReply(Json::object());
+    return AccessChangedReply(r.name);
   }
 
   Result<http::Response> RotateToken(http::Request& request, const Caller& caller) {
@@ -367,9 +358,6 @@ class RecipientsApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewRecipientsApi(catalog::Catalog* catalog,
-                                          const ManagementOptions* options) {
-  return std::make_unique<RecipientsApi>(catalog, options);
-}
+const ApiFactory kRecipientsApi = MakeApi<RecipientsApi>;
 
 }  // namespace lakeshare::admin::internal

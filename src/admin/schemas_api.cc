@@ -16,13 +16,10 @@ class SchemasApi final : public ApiBase {
   using ApiBase::ApiBase;
 
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", UcPath("/schemas"), "createSchema", this, &SchemasApi::CreateSchema);
-    routes.Add("GET", UcPath("/schemas"), "listSchemas", this, &SchemasApi::ListSchemas);
-    routes.Add("GET", UcPath("/schemas/{full_name}"), "getSchema", this, &SchemasApi::GetSchema);
-    routes.Add("PATCH", UcPath("/schemas/{full_name}"), "updateSchema", this,
-               &SchemasApi::UpdateSchema);
-    routes.Add("DELETE", UcPath("/schemas/{full_name}"), "deleteSchema", this,
-               &SchemasApi::DeleteSchema);
+    routes.AddCollection(
+        UcPath("/schemas"), "full_name", "Schema", this,
+        {&SchemasApi::CreateSchema, &SchemasApi::ListSchemas, &SchemasApi::GetSchema,
+         &SchemasApi::UpdateSchema, &SchemasApi::DeleteSchema});
   }
 
  private:
@@ -110,16 +107,12 @@ class SchemasApi final : public ApiBase {
     }
     LS_RETURN_IF_ERROR(
         catalog_->DeleteSchema(ctx.catalog.name, ctx.schema.name, force.value_or(false)));
-    AccessChanged("");
-    return JsonReply(Json::object());
+    return AccessChangedReply("");
   }
 };
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewSchemasApi(catalog::Catalog* catalog,
-                                       const ManagementOptions* options) {
-  return std::make_unique<SchemasApi>(catalog, options);
-}
+const ApiFactory kSchemasApi = MakeApi<SchemasApi>;
 
 }  // namespace lakeshare::admin::internal

@@ -24,11 +24,9 @@ class SharesApi final : public ApiBase {
   using ApiBase::ApiBase;
 
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", UcPath("/shares"), "createShare", this, &SharesApi::CreateShare);
-    routes.Add("GET", UcPath("/shares"), "listShares", this, &SharesApi::ListShares);
-    routes.Add("GET", UcPath("/shares/{name}"), "getShare", this, &SharesApi::GetShare);
-    routes.Add("PATCH", UcPath("/shares/{name}"), "updateShare", this, &SharesApi::UpdateShare);
-    routes.Add("DELETE", UcPath("/shares/{name}"), "deleteShare", this, &SharesApi::DeleteShare);
+    routes.AddCollection(UcPath("/shares"), "name", "Share", this,
+                         {&SharesApi::CreateShare, &SharesApi::ListShares, &SharesApi::GetShare,
+                          &SharesApi::UpdateShare, &SharesApi::DeleteShare});
     routes.Add("GET", UcPath("/shares/{name}/permissions"), "getSharePermissions", this,
                &SharesApi::GetSharePermissions);
     routes.Add("PATCH", UcPath("/shares/{name}/permissions"), "updateSharePermissions", this,
@@ -39,8 +37,7 @@ class SharesApi final : public ApiBase {
   Result<http::Response> CreateShare(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ShareInfo info;
-    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
-    Param(request, "name", info.name);
+    LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
     LS_RETURN_IF_ERROR(RequireMeta(
@@ -276,8 +273,7 @@ class SharesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, false));
     LS_RETURN_IF_ERROR(RequireOwnerOrAdmin(caller, share.owner, "share", share.name, "delete it"));
     LS_RETURN_IF_ERROR(catalog_->DeleteShare(share.name));
-    AccessChanged("");
-    return JsonReply(Json::object());
+    return AccessChangedReply("");
   }
 
   Result<http::Response> GetSharePermissions(http::Request& request, const Caller& caller) {
@@ -304,8 +300,6 @@ class SharesApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewSharesApi(catalog::Catalog* catalog, const ManagementOptions* options) {
-  return std::make_unique<SharesApi>(catalog, options);
-}
+const ApiFactory kSharesApi = MakeApi<SharesApi>;
 
 }  // namespace lakeshare::admin::internal

@@ -68,16 +68,10 @@ class StorageCredentialsApi final : public ApiBase {
   using ApiBase::ApiBase;
 
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", UcPath("/storage-credentials"), "createStorageCredential", this,
-               &StorageCredentialsApi::Create);
-    routes.Add("GET", UcPath("/storage-credentials"), "listStorageCredentials", this,
-               &StorageCredentialsApi::List);
-    routes.Add("GET", UcPath("/storage-credentials/{name}"), "getStorageCredential", this,
-               &StorageCredentialsApi::Get);
-    routes.Add("PATCH", UcPath("/storage-credentials/{name}"), "updateStorageCredential", this,
-               &StorageCredentialsApi::Update);
-    routes.Add("DELETE", UcPath("/storage-credentials/{name}"), "deleteStorageCredential", this,
-               &StorageCredentialsApi::Delete);
+    routes.AddCollection(
+        UcPath("/storage-credentials"), "name", "StorageCredential", this,
+        {&StorageCredentialsApi::Create, &StorageCredentialsApi::List, &StorageCredentialsApi::Get,
+         &StorageCredentialsApi::Update, &StorageCredentialsApi::Delete});
   }
 
  private:
@@ -94,8 +88,7 @@ class StorageCredentialsApi final : public ApiBase {
   Result<http::Response> Create(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::StorageCredentialInfo info;
-    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
-    Param(request, "name", info.name);
+    LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
     LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
     LS_ASSIGN_OR_RETURN(auto read_only, OptBool(body, "read_only"));
@@ -165,9 +158,6 @@ class StorageCredentialsApi final : public ApiBase {
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewStorageCredentialsApi(catalog::Catalog* catalog,
-                                                  const ManagementOptions* options) {
-  return std::make_unique<StorageCredentialsApi>(catalog, options);
-}
+const ApiFactory kStorageCredentialsApi = MakeApi<StorageCredentialsApi>;
 
 }  // namespace lakeshare::admin::internal

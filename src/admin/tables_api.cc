@@ -61,13 +61,9 @@ class TablesApi final : public ApiBase {
 
  public:
   void AddRoutes(RouteList& routes) override {
-    routes.Add("POST", UcPath("/tables"), "createTable", this, &TablesApi::CreateTable);
-    routes.Add("GET", UcPath("/tables"), "listTables", this, &TablesApi::ListTables);
-    routes.Add("GET", UcPath("/tables/{full_name}"), "getTable", this, &TablesApi::GetTable);
-    routes.Add("PATCH", UcPath("/tables/{full_name}"), "updateTable", this,
-               &TablesApi::UpdateTable);
-    routes.Add("DELETE", UcPath("/tables/{full_name}"), "deleteTable", this,
-               &TablesApi::DeleteTable);
+    routes.AddCollection(UcPath("/tables"), "full_name", "Table", this,
+                         {&TablesApi::CreateTable, &TablesApi::ListTables, &TablesApi::GetTable,
+                          &TablesApi::UpdateTable, &TablesApi::DeleteTable});
   }
 
  private:
@@ -189,15 +185,12 @@ class TablesApi final : public ApiBase {
           ctx.table.full_name());
     }
     LS_RETURN_IF_ERROR(catalog_->DeleteTable(ctx.table.full_name()));
-    AccessChanged("");
-    return JsonReply(Json::object());
+    return AccessChangedReply("");
   }
 };
 
 }  // namespace
 
-std::unique_ptr<ApiBase> NewTablesApi(catalog::Catalog* catalog, const ManagementOptions* options) {
-  return std::make_unique<TablesApi>(catalog, options);
-}
+const ApiFactory kTablesApi = MakeApi<TablesApi>;
 
 }  // namespace lakeshare::admin::internal
