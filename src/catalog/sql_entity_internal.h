@@ -139,6 +139,13 @@ class EntityTable {
     return std::move(*found);
   }
 
+  /// The top-level object `name` (as Get), completed by `fill` (what its row does not hold).
+  Result<T> GetFilled(SqlConn& c, std::string_view name, Status (*fill)(SqlConn&, T&)) const {
+    LS_ASSIGN_OR_RETURN(T obj, Get(c, "", name, name));
+    LS_RETURN_IF_ERROR(fill(c, obj));
+    return obj;
+  }
+
   /// kAlreadyExists "<Kind> '<shown>' already exists" when `name` is taken in `parent_id`.
   Status CheckAbsent(SqlConn& c, std::string_view parent_id, std::string_view name,
                      std::string_view shown) const {

@@ -77,9 +77,7 @@ std::string LocationKeyOf(std::string canonical) {
 }
 
 Result<ExternalLocationInfo> ReadExternalLocation(SqlConn& c, std::string_view name) {
-  LS_ASSIGN_OR_RETURN(ExternalLocationInfo loc, ExternalLocationTable().Get(c, "", name, name));
-  LS_RETURN_IF_ERROR(FillCredential(c, loc));
-  return loc;
+  return ExternalLocationTable().GetFilled(c, name, FillCredential);
 }
 
 Result<std::optional<ExternalLocationInfo>> FindLocationContaining(SqlConn& c,

@@ -20,11 +20,15 @@ const EntityTable<GroupInfo>& GroupTable() {
 
 namespace {
 
-Result<std::vector<std::string>> ReadMembers(SqlConn& c, const std::string& group_id) {
-  return QueryColumn(c,
-                     "SELECT p.name FROM group_members m JOIN principals p ON p.id = "
-                     "m.principal_id WHERE m.group_id = ? ORDER BY p.name_key",
-                     {group_id});
+/// Fill in the members of a group read from its row (or just changed): principal names, sorted
+/// by name key.
+Status FillMembers(SqlConn& c, GroupInfo& g) {
+  LS_ASSIGN_OR_RETURN(g.members, QueryColumn(c,
+                                             "SELECT p.name FROM group_members m JOIN principals "
+                                             "p ON p.id = m.principal_id WHERE m.group_id = ? "
+                                             "ORDER BY p.name_key",
+                                             {g.id}));
+  return OkStatus();
 }
 
 Status ChangeMembers(SqlConn& c, const GroupInfo& group, const GroupUpdate& u) {
@@ -47,9 +51,7 @@ Status ChangeMembers(SqlConn& c, const GroupInfo& group, const GroupUpdate& u) {
 }  // namespace
 
 Result<GroupInfo> ReadGroup(SqlConn& c, std::string_view name) {
-  LS_ASSIGN_OR_RETURN(GroupInfo g, GroupTable().Get(c, "", name, name));
-  LS_ASSIGN_OR_RETURN(g.members, ReadMembers(c, g.id));
-  return g;
+  return GroupTable().GetFilled(c, name, FillMembers);
 }
 
 Result<std::vector<std::string>> ReadGroupsOf(SqlConn& c, const std::string& principal_id) {
@@ -71,7 +73,7 @@ Result<GroupInfo> SqlCatalog::CreateGroup(const GroupInfo& in) {
       GroupTable(), std::move(out), [&](SqlConn& c, GroupInfo& g) -> Status {
         LS_RETURN_IF_ERROR(PrincipalTable().CheckAbsent(c, "", g.name, g.name));
         LS_RETURN_IF_ERROR(ChangeMembers(c, g, GroupUpdate{std::nullopt, in.members, {}, ""}));
-        LS_ASSIGN_OR_RETURN(g.members, ReadMembers(c, g.id));
+        LS_RETURN_IF_ERROR(FillMembers(c, g));
         return OkStatus();
       });
 }
@@ -81,10 +83,7 @@ Result<GroupInfo> SqlCatalog::GetGroup(std::string_view name) {
 }
 
 Result<Listing<GroupInfo>> SqlCatalog::ListGroups(const PageRequest& page) {
-  return ListIn<GroupInfo>(GroupTable(), page, {}, [](SqlConn& c, GroupInfo& g) -> Status {
-    LS_ASSIGN_OR_RETURN(g.members, ReadMembers(c, g.id));
-    return OkStatus();
-  });
+  return ListIn<GroupInfo>(GroupTable(), page, {}, FillMembers);
 }
 
 Result<GroupInfo> SqlCatalog::UpdateGroup(std::string_view name, const GroupUpdate& u) {
@@ -93,7 +92,7 @@ Result<GroupInfo> SqlCatalog::UpdateGroup(std::string_view name, const GroupUpda
     out.comment = u.comment.value_or(out.comment);
     out.updated_by = u.updated_by;
     LS_RETURN_IF_ERROR(ChangeMembers(c, out, u));
-    LS_ASSIGN_OR_RETURN(out.members, ReadMembers(c, out.id));
+    LS_RETURN_IF_ERROR(FillMembers(c, out));
     return OkStatus();
   };
   return UpdateIn<GroupInfo>(GroupTable(), std::nullopt, read, change);

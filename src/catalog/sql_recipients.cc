@@ -65,12 +65,16 @@ Status WriteProperties(SqlConn& c, const std::string& id,
   return OkStatus();
 }
 
+/// Fill in the properties of a recipient read from its row.
+Status FillProperties(SqlConn& c, RecipientInfo& r) {
+  LS_ASSIGN_OR_RETURN(r.properties, ReadProperties(c, r.id));
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<RecipientInfo> ReadRecipient(SqlConn& c, std::string_view name) {
-  LS_ASSIGN_OR_RETURN(RecipientInfo r, RecipientTable().Get(c, "", name, name));
-  LS_ASSIGN_OR_RETURN(r.properties, ReadProperties(c, r.id));
-  return r;
+  return RecipientTable().GetFilled(c, name, FillProperties);
 }
 
 Result<RecipientInfo> ReadRecipientOfType(SqlConn& c, std::string_view name,
@@ -100,11 +104,7 @@ Result<RecipientInfo> SqlCatalog::GetRecipient(std::string_view name) {
 }
 
 Result<Listing<RecipientInfo>> SqlCatalog::ListRecipients(const PageRequest& page) {
-  return ListIn<RecipientInfo>(RecipientTable(), page, {},
-                               [](SqlConn& c, RecipientInfo& r) -> Status {
-                                 LS_ASSIGN_OR_RETURN(r.properties, ReadProperties(c, r.id));
-                                 return OkStatus();
-                               });
+  return ListIn<RecipientInfo>(RecipientTable(), page, {}, FillProperties);
 }
 
 Result<RecipientInfo> SqlCatalog::UpdateRecipient(std::string_view name, const RecipientUpdate& u) {
