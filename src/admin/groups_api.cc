@@ -59,7 +59,8 @@ class GroupsApi final : public ApiBase {
       update.updated_by = caller.name;
       auto filled = catalog_->UpdateGroup(out.name, update);
       if (!filled) {
-        (void)catalog_->DeleteGroup(out.name);
+        IgnoreError(catalog_->DeleteGroup(out.name),
+                    "best-effort undo: the update's error is reported");
         return tl::unexpected<Error>(filled.error());
       }
       out = std::move(*filled);

@@ -81,7 +81,8 @@ class PrincipalsApi final : public ApiBase {
     if (create_token.value_or(true)) {
       auto token = MintPrincipalToken(out.name, body, "token_comment", "token_lifetime_seconds");
       if (!token) {
-        (void)catalog_->DeletePrincipal(out.name);
+        IgnoreError(catalog_->DeletePrincipal(out.name),
+                    "best-effort undo: the token's error is reported");
         return tl::unexpected<Error>(token.error());
       }
       reply.update(*token);

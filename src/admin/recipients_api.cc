@@ -209,7 +209,8 @@ class RecipientsApi final : public ApiBase {
           created.name, link_token, Now() + options_.activation_link_ttl_seconds * 1000);
       if (!made) {
         // Do not leave a recipient without a way to activate it.
-        (void)catalog_->DeleteRecipient(created.name);
+        IgnoreError(catalog_->DeleteRecipient(created.name),
+                    "best-effort undo: the link's error is reported");
         return tl::unexpected<Error>(made.error());
       }
       link = *made;

@@ -238,7 +238,7 @@ TEST(JwksCacheTest, EntriesAreBoundedLeastRecentlyUsedFirst) {
   JwksCache cache(options);
   for (int i = 0; i < 10; ++i) {
     idp.clock.Advance(1000);
-    (void)cache.Get({"https://issuer-" + std::to_string(i) + ".example", kJwksUri});
+    EXPECT_TRUE(cache.Get({"https://issuer-" + std::to_string(i) + ".example", kJwksUri}));
   }
   EXPECT_EQ(cache.stats().sources, 3u);
 }

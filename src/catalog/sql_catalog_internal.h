@@ -62,12 +62,12 @@ Status RunInTransaction(Conn& conn, const char* begin,
   LS_RETURN_IF_ERROR(conn.Simple(begin));
   Status st = fn(conn);
   if (!st) {
-    (void)conn.Simple("ROLLBACK");
+    IgnoreError(conn.Simple("ROLLBACK"), "the error of `fn` is the one to report");
     return st;
   }
   Status commit = conn.Simple("COMMIT");
   if (!commit) {
-    (void)conn.Simple("ROLLBACK");
+    IgnoreError(conn.Simple("ROLLBACK"), "the error of COMMIT is the one to report");
   }
   return commit;
 }

@@ -1,11 +1,16 @@
 // Result<T> and Status: the return type of everything that can fail because of input, data or
-// environment (STYLE.md §3). Result<T> is tl::expected<T, Error>; Status is Result<void>.
-// Propagate with LS_RETURN_IF_ERROR / LS_ASSIGN_OR_RETURN; build errors with the helpers below.
+// environment (STYLE.md §3). Result<T> is a tl::expected<T, Error> (it derives from it and adds
+// nothing but [[nodiscard]]); Status is Result<void>. Dropping one is a compile error (GCC and
+// clang -Werror=unused-result): propagate it with LS_RETURN_IF_ERROR / LS_ASSIGN_OR_RETURN, check
+// it, or, where losing the error is truly right, say why with IgnoreError(result, "why").
+// Build errors with the helpers below. Thread-compatible, like the value it holds.
 #pragma once
 
 #include <fmt/format.h>
 
+#include <string_view>
 #include <tl/expected.hpp>
+#include <type_traits>
 #include <utility>
 
 #include "common/error.h"
@@ -13,8 +18,28 @@
 namespace lakeshare {
 
 template <typename T>
-using Result = tl::expected<T, Error>;
+class [[nodiscard]] Result : public tl::expected<T, Error> {
+ public:
+  using Base = tl::expected<T, Error>;
+  using Base::Base;
+
+  Result() = default;
+  /// From the plain tl::expected that .map()/.and_then()/.or_else() return.
+  Result(const Base& other) : Base(other) {}                               // NOLINT: implicit
+  Result(Base&& other) noexcept(std::is_nothrow_move_constructible_v<Base>)  // NOLINT: implicit
+      : Base(std::move(other)) {}
+};
+
 using Status = Result<void>;
+
+/// Drops `result` on purpose; `why` says why losing its error is right here (a best-effort
+/// clean-up after an earlier error, a fuzz target that only looks for crashes). It only documents:
+/// nothing is logged. Propagate or check everything else.
+template <typename T>
+void IgnoreError(const Result<T>& result, std::string_view why) {
+  static_cast<void>(result);
+  static_cast<void>(why);
+}
 
 inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message,
                                       ResourceKind resource = ResourceKind::kNone) {
@@ -68,6 +93,10 @@ tl::unexpected<Error> PermissionDenied(fmt::format_string<Args...> f, Args&&... 
 inline Status OkStatus() { return {}; }
 
 }  // namespace lakeshare
+
+// A Result is an expected to tl's monadic helpers: .and_then(f) where f returns a Result.
+template <typename T>
+struct tl::detail::is_expected_impl<lakeshare::Result<T>> : std::true_type {};
 
 #define LS_CONCAT_INNER_(a, b) a##b
 #define LS_CONCAT_(a, b) LS_CONCAT_INNER_(a, b)

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace lakeshare {
 namespace {
 
@@ -32,6 +34,34 @@ TEST(ResultTest, AssignOrReturnPassesValuesAndErrors) {
 TEST(ResultTest, ReturnIfErrorPropagates) {
   EXPECT_TRUE(Check(1));
   EXPECT_FALSE(Check(0));
+}
+
+TEST(ResultTest, MonadicHelpersTakeAndGiveResults) {
+  // .and_then with a function returning a Result, .map back into a Result (they return the
+  // tl::expected base, which converts implicitly).
+  Result<int> tripled = ParsePositive(3).and_then([](int v) -> Result<int> { return 3 * v; });
+  EXPECT_EQ(tripled, 9);
+  Result<std::string> text = ParsePositive(4).map([](int v) { return std::to_string(v); });
+  EXPECT_EQ(*text, "4");
+  Status failed = ParsePositive(-2).map([](int) {});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(ResultTest, ConvertsToAndFromThePlainExpected) {
+  tl::expected<int, Error> plain = ParsePositive(5);
+  Result<int> back = plain;
+  EXPECT_EQ(back, 5);
+  Result<Result<int>> nested = ParsePositive(-1);
+  ASSERT_TRUE(nested);
+  EXPECT_FALSE(*nested);
+}
+
+TEST(ResultTest, IgnoreErrorTakesStatusAndResult) {
+  // Compiles without a warning under -Werror=unused-result, unlike a bare call (see result.h).
+  IgnoreError(Check(0), "a test of the helper");
+  IgnoreError(ParsePositive(-1), "a test of the helper");
+  EXPECT_TRUE(Check(1));
 }
 
 }  // namespace

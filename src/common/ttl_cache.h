@@ -8,12 +8,14 @@
 
 #include <cstdint>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 
 namespace lakeshare {
 
@@ -23,8 +25,8 @@ class TtlCache {
   explicit TtlCache(size_t capacity) : capacity_(capacity) {}
 
   /// The value of `key` if present and not expired at `now_ms` (it becomes most recently used).
-  std::optional<V> Get(std::string_view key, int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
+  std::optional<V> Get(std::string_view key, int64_t now_ms) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) {
       return std::nullopt;
@@ -39,14 +41,15 @@ class TtlCache {
   }
 
   /// The generation to pass to PutIfGeneration: read it before reading the source.
-  uint64_t generation() const {
-    std::lock_guard<std::mutex> lock(mu_);
+  uint64_t generation() const LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     return generation_;
   }
 
   /// Store `value` until `expires_ms` unless an erase happened since `generation` was read.
-  void PutIfGeneration(std::string key, V value, int64_t expires_ms, uint64_t generation) {
-    std::lock_guard<std::mutex> lock(mu_);
+  void PutIfGeneration(std::string key, V value, int64_t expires_ms, uint64_t generation)
+      LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     if (generation != generation_ || capacity_ == 0) {
       return;
     }
@@ -65,8 +68,8 @@ class TtlCache {
     index_.emplace(std::string_view(lru_.front().key), lru_.begin());
   }
 
-  void Erase(std::string_view key) {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Erase(std::string_view key) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     ++generation_;
     auto it = index_.find(key);
     if (it != index_.end()) {
@@ -77,8 +80,8 @@ class TtlCache {
 
   /// Erase every entry whose value satisfies `pred` (a scan of the whole cache).
   template <typename Pred>
-  void EraseIf(Pred pred) {
-    std::lock_guard<std::mutex> lock(mu_);
+  void EraseIf(Pred pred) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     ++generation_;
     for (auto it = lru_.begin(); it != lru_.end();) {
       if (pred(it->value)) {
@@ -90,15 +93,15 @@ class TtlCache {
     }
   }
 
-  void Clear() {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Clear() LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     ++generation_;
     index_.clear();
     lru_.clear();
   }
 
-  size_t size() const {
-    std::lock_guard<std::mutex> lock(mu_);
+  size_t size() const LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     return index_.size();
   }
 
@@ -109,11 +112,13 @@ class TtlCache {
     int64_t expires_ms = 0;
   };
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   const size_t capacity_;
-  std::list<Node> lru_;  // most recently used first; keys in the index view into the nodes
-  std::unordered_map<std::string_view, typename std::list<Node>::iterator> index_;
-  uint64_t generation_ = 0;
+  // Most recently used first; keys in the index view into the nodes.
+  std::list<Node> lru_ LS_GUARDED_BY(mu_);
+  std::unordered_map<std::string_view, typename std::list<Node>::iterator> index_
+      LS_GUARDED_BY(mu_);
+  uint64_t generation_ LS_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace lakeshare

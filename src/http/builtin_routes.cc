@@ -5,6 +5,8 @@
 namespace lakeshare::http::internal {
 
 void RegisterBuiltinRoutes(ServerCore& server) {
+  // Handle fails only for a route already there or a malformed pattern.
+  constexpr std::string_view kAbsentConstantRoute = "the route is absent (checked) and constant";
   Router& router = server.router;
   ServerCore* core = &server;
   RouteOptions open{.authenticate = false};
@@ -18,7 +20,7 @@ void RegisterBuiltinRoutes(ServerCore& server) {
             .has_value();
   }
   if (!router.HasRoute("GET", "/readyz")) {
-    (void)router.Handle(
+    Status added = router.Handle(
         "GET", "/readyz",
         [core](Request&) -> Result<Response> {
           bool ready = !core->draining && (!core->options.readiness || core->options.readiness());
@@ -26,14 +28,16 @@ void RegisterBuiltinRoutes(ServerCore& server) {
                        : Response::Json("{\"status\":\"not ready\"}", 503);
         },
         open);
+    IgnoreError(added, kAbsentConstantRoute);
   }
   if (!router.HasRoute("GET", "/metrics")) {
-    (void)router.Handle(
+    Status added = router.Handle(
         "GET", "/metrics",
         [core](Request&) -> Result<Response> {
           return Response::Text(core->metrics.Render(), 200, kMetricsContentType);
         },
         open);
+    IgnoreError(added, kAbsentConstantRoute);
   }
 }
 

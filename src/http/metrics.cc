@@ -101,10 +101,10 @@ void AppendSample(std::string& out, std::string_view name, const std::vector<std
   out += '\n';
 }
 
+// The caller holds the lock that guards `cells`.
 template <typename Cell>
-Cell& FindOrAddCell(std::mutex& mu, std::map<LabelValues, std::unique_ptr<Cell>>& cells,
-                    const LabelValues& labels, const std::function<std::unique_ptr<Cell>()>& make) {
-  std::lock_guard<std::mutex> lock(mu);
+Cell& FindOrAddCell(std::map<LabelValues, std::unique_ptr<Cell>>& cells, const LabelValues& labels,
+                    const std::function<std::unique_ptr<Cell>()>& make) {
   auto it = cells.find(labels);
   if (it == cells.end()) {
     it = cells.emplace(labels, make()).first;
@@ -155,19 +155,20 @@ void MetricFamily::CheckLabelCount(size_t count) const {
 
 std::atomic<double>& ScalarFamily::Cell(const LabelValues& labels) {
   CheckLabelCount(labels.size());
+  MutexLock lock(mu_);
   return FindOrAddCell<std::atomic<double>>(
-      mu_, cells_, labels, [] { return std::make_unique<std::atomic<double>>(0.0); });
+      cells_, labels, [] { return std::make_unique<std::atomic<double>>(0.0); });
 }
 
 double ScalarFamily::Value(const LabelValues& labels) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = cells_.find(labels);
   return it == cells_.end() ? 0.0 : it->second->load();
 }
 
 void ScalarFamily::Render(std::string& out) const {
   AppendHeader(out, *this, type() == Type::kCounter ? "counter" : "gauge");
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [labels, cell] : cells_) {
     AppendSample(out, name(), label_names(), labels, {}, {}, cell->load());
   }
@@ -203,7 +204,8 @@ Histogram::Histogram(std::string name, std::string help, std::vector<std::string
 Histogram::Series& Histogram::Cell(const LabelValues& labels) {
   CheckLabelCount(labels.size());
   size_t buckets = bounds_.size();
-  return FindOrAddCell<Series>(mu_, cells_, labels,
+  MutexLock lock(mu_);
+  return FindOrAddCell<Series>(cells_, labels,
                                [buckets] { return std::make_unique<Series>(buckets); });
 }
 
@@ -216,7 +218,7 @@ void Histogram::Observe(const LabelValues& labels, double value) {
 }
 
 uint64_t Histogram::Count(const LabelValues& labels) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = cells_.find(labels);
   if (it == cells_.end()) {
     return 0;
@@ -230,7 +232,7 @@ uint64_t Histogram::Count(const LabelValues& labels) const {
 
 void Histogram::Render(std::string& out) const {
   AppendHeader(out, *this, "histogram");
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::string bucket_name = name() + "_bucket";
   for (const auto& [labels, series] : cells_) {
     // _count is the +Inf bucket, so the two always agree even while observations land.
@@ -270,7 +272,7 @@ MetricFamily* MetricsRegistry::Find(std::string_view name, MetricFamily::Type ty
 
 Counter& MetricsRegistry::AddCounter(std::string name, std::string help,
                                      std::vector<std::string> label_names) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (MetricFamily* found = Find(name, MetricFamily::Type::kCounter, label_names)) {
     return static_cast<Counter&>(*found);
   }
@@ -281,7 +283,7 @@ Counter& MetricsRegistry::AddCounter(std::string name, std::string help,
 
 Gauge& MetricsRegistry::AddGauge(std::string name, std::string help,
                                  std::vector<std::string> label_names) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (MetricFamily* found = Find(name, MetricFamily::Type::kGauge, label_names)) {
     return static_cast<Gauge&>(*found);
   }
@@ -293,7 +295,7 @@ Gauge& MetricsRegistry::AddGauge(std::string name, std::string help,
 Histogram& MetricsRegistry::AddHistogram(std::string name, std::string help,
                                          std::vector<std::string> label_names,
                                          std::vector<double> bounds) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (MetricFamily* found = Find(name, MetricFamily::Type::kHistogram, label_names)) {
     return static_cast<Histogram&>(*found);
   }
@@ -304,7 +306,7 @@ Histogram& MetricsRegistry::AddHistogram(std::string name, std::string help,
 
 std::string MetricsRegistry::Render() const {
   std::string out;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& family : families_) {
     family->Render(out);
   }

@@ -17,10 +17,12 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 
 namespace lakeshare::http {
 
@@ -63,8 +65,8 @@ class ScalarFamily : public MetricFamily {
   std::atomic<double>& Cell(const LabelValues& labels);
 
  private:
-  mutable std::mutex mu_;
-  std::map<LabelValues, std::unique_ptr<std::atomic<double>>> cells_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<LabelValues, std::unique_ptr<std::atomic<double>>> cells_ LS_GUARDED_BY(mu_);
 };
 
 /// A value that only goes up (requests, bytes).
@@ -102,8 +104,8 @@ class Histogram final : public MetricFamily {
   };
   Series& Cell(const LabelValues& labels);
   std::vector<double> bounds_;
-  mutable std::mutex mu_;
-  std::map<LabelValues, std::unique_ptr<Series>> cells_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<LabelValues, std::unique_ptr<Series>> cells_ LS_GUARDED_BY(mu_);
 };
 
 class MetricsRegistry {
@@ -127,9 +129,9 @@ class MetricsRegistry {
 
  private:
   MetricFamily* Find(std::string_view name, MetricFamily::Type type,
-                     const std::vector<std::string>& label_names);
-  mutable std::mutex mu_;
-  std::vector<std::unique_ptr<MetricFamily>> families_;  // guarded by mu_
+                     const std::vector<std::string>& label_names) LS_REQUIRES(mu_);
+  mutable Mutex mu_;
+  std::vector<std::unique_ptr<MetricFamily>> families_ LS_GUARDED_BY(mu_);
 };
 
 /// The content type of Render()'s output.

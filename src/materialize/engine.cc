@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <thread>
+
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 
 namespace lakeshare::materialize {
 
@@ -12,6 +14,13 @@ namespace {
 struct Job {
   const delta::AddFile* file;
   MaterializedFile* out;
+};
+
+// What the workers share: the first error and the totals of what they built.
+struct EngineWorkState {
+  Mutex mu;  // also serialises the progress calls
+  std::optional<Error> first_error LS_GUARDED_BY(mu);
+  BuildStats totals LS_GUARDED_BY(mu);
 };
 
 }  // namespace
@@ -47,13 +56,12 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
   }
   std::atomic<size_t> next{0};
   std::atomic<int64_t> done{0};
-  std::mutex mu;  // guards `first_error`, the summary counters and progress calls
-  std::optional<Error> first_error;
+  EngineWorkState shared;
   auto work = [&] {
     for (size_t j = next++; j < jobs.size(); j = next++) {
       {
-        std::lock_guard<std::mutex> lock(mu);
-        if (first_error) return;
+        MutexLock lock(shared.mu);
+        if (shared.first_error) return;
       }
       auto st = [&]() -> Status {
         Job& job = jobs[j];
@@ -78,15 +86,15 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
                                             job.out->cache_path, options.parquet, &stats));
         job.out->size = built.size;
         job.out->stats_json = std::move(built.stats_json);
-        std::lock_guard<std::mutex> lock(mu);
-        summary.rows_read += stats.rows_read;
-        summary.rows_written += stats.rows_written;
-        summary.bytes_written += stats.bytes_written;
+        MutexLock lock(shared.mu);
+        shared.totals.rows_read += stats.rows_read;
+        shared.totals.rows_written += stats.rows_written;
+        shared.totals.bytes_written += stats.bytes_written;
         return OkStatus();
       }();
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(shared.mu);
       if (!st) {
-        if (!first_error) first_error = st.error();
+        if (!shared.first_error) shared.first_error = st.error();
         return;
       }
       const int64_t n = ++done;
@@ -100,7 +108,11 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
   for (int t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
-  if (first_error) return tl::unexpected<Error>(*first_error);
+  MutexLock lock(shared.mu);  // the workers are done; the analysis wants it held
+  if (shared.first_error) return tl::unexpected<Error>(*shared.first_error);
+  summary.rows_read = shared.totals.rows_read;
+  summary.rows_written = shared.totals.rows_written;
+  summary.bytes_written = shared.totals.bytes_written;
   for (const auto& m : summary.files) {
     summary.rewritten += m.rewritten && !m.reused;
     summary.reused += m.reused;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 #include <new>
 
 #include "parquet/compression.h"
@@ -718,7 +717,7 @@ Result<ColumnData> FileReader::ReadColumn(int rg, int leaf) const {
 
 std::shared_ptr<char[]> FileReader::TakeChunkBuffer(size_t n, size_t* capacity) const {
   {
-    std::lock_guard<std::mutex> lock(scratch_mutex_);
+    MutexLock lock(scratch_mutex_);
     if (scratch_ && scratch_size_ >= n) {
       *capacity = scratch_size_;
       scratch_size_ = 0;
@@ -732,7 +731,7 @@ std::shared_ptr<char[]> FileReader::TakeChunkBuffer(size_t n, size_t* capacity) 
 void FileReader::ReturnChunkBuffer(std::shared_ptr<char[]> buffer, size_t n) const {
   // Only a buffer that no decoded page references (compressed chunks) can be reused.
   if (buffer.use_count() != 1) return;
-  std::lock_guard<std::mutex> lock(scratch_mutex_);
+  MutexLock lock(scratch_mutex_);
   if (n > scratch_size_) {
     scratch_ = std::move(buffer);
     scratch_size_ = n;

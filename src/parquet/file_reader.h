@@ -6,13 +6,14 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/result.h"
+#include "common/thread_annotations.h"
 #include "parquet/column_reader.h"
 #include "parquet/schema.h"
 #include "storage/random_access_file.h"
@@ -73,16 +74,18 @@ class FileReader {
   Status ValidateRowGroups() const;
   // A compressed column chunk's raw bytes are dead once its pages are decompressed: the buffer
   // is kept for the next chunk (fresh memory costs a page fault per 4 KiB or 2 MiB touched).
-  std::shared_ptr<char[]> TakeChunkBuffer(size_t n, size_t* capacity) const;
-  void ReturnChunkBuffer(std::shared_ptr<char[]> buffer, size_t n) const;
+  std::shared_ptr<char[]> TakeChunkBuffer(size_t n, size_t* capacity) const
+      LS_EXCLUDES(scratch_mutex_);
+  void ReturnChunkBuffer(std::shared_ptr<char[]> buffer, size_t n) const
+      LS_EXCLUDES(scratch_mutex_);
 
   std::shared_ptr<storage::RandomAccessFile> file_;
   std::unique_ptr<format::FileMetaData> metadata_;
   Schema schema_;
   int64_t footer_start_ = 0;
-  mutable std::mutex scratch_mutex_;
-  mutable std::shared_ptr<char[]> scratch_;
-  mutable size_t scratch_size_ = 0;
+  mutable Mutex scratch_mutex_;
+  mutable std::shared_ptr<char[]> scratch_ LS_GUARDED_BY(scratch_mutex_);
+  mutable size_t scratch_size_ LS_GUARDED_BY(scratch_mutex_) = 0;
 };
 
 }  // namespace lakeshare::parquet

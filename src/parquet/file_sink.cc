@@ -43,7 +43,7 @@ class FdSink : public WritableSink {
         ::close(fd_);
         ::unlink(temp_path_.c_str());
       } else {
-        (void)Flush();
+        IgnoreError(Flush(), "a destructor cannot report; Close() is where errors are seen");
       }
     }
   }

@@ -20,6 +20,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lakeshare::sharing;
+  using lakeshare::IgnoreError;
+  constexpr std::string_view kAccepted = "fuzzing: an Error is an accepted outcome";
   std::string_view input(reinterpret_cast<const char*>(data), size);
   size_t nul = input.find('\0');
   std::string_view body = input.substr(0, nul);
@@ -27,20 +29,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (auto q = ParseQueryRequest(body)) {
     (void)q->Canonical();
-    if (q->json_predicate_hints) (void)lakeshare::delta::Predicate::Parse(*q->json_predicate_hints);
+    if (q->json_predicate_hints) {
+      IgnoreError(lakeshare::delta::Predicate::Parse(*q->json_predicate_hints), kAccepted);
+    }
   }
-  (void)ParseQueryInfoRequest(body);
-  (void)lakeshare::ScanJsonBounds(rest, lakeshare::kPredicateJsonLimits, "fuzz");
-  (void)ParseCapabilities(&rest);
-  (void)ParseFileIdHash(&rest);
+  IgnoreError(ParseQueryInfoRequest(body), kAccepted);
+  IgnoreError(lakeshare::ScanJsonBounds(rest, lakeshare::kPredicateJsonLimits, "fuzz"), kAccepted);
+  IgnoreError(ParseCapabilities(&rest), kAccepted);
+  IgnoreError(ParseFileIdHash(&rest), kAccepted);
   static const auto columns = PredicateColumns(
       R"({"type":"struct","fields":[{"name":"d","type":"date","nullable":true,"metadata":{}},)"
       R"({"name":"s","type":"string","nullable":true,"metadata":{}},)"
       R"({"name":"n","type":"long","nullable":true,"metadata":{}}]})");
-  (void)SqlHintToJsonPredicate(rest, columns);
+  IgnoreError(SqlHintToJsonPredicate(rest, columns), kAccepted);
   static const HmacSigner signer("fuzz-signing-key-0123456789");
-  (void)DecodePageToken(signer, rest, "query", "binding", 0);
-  (void)DecodeRefreshToken(signer, rest, "binding", 0);
-  (void)DecodeQueryId(signer, rest, "binding", 0);
+  IgnoreError(DecodePageToken(signer, rest, "query", "binding", 0), kAccepted);
+  IgnoreError(DecodeRefreshToken(signer, rest, "binding", 0), kAccepted);
+  IgnoreError(DecodeQueryId(signer, rest, "binding", 0), kAccepted);
   return 0;
 }

@@ -15,7 +15,7 @@ Result<std::vector<ObjectInfo>> MemoryObjectStore::List(std::string_view prefix,
                                                         std::string_view start_after) const {
   LS_RETURN_IF_ERROR(ValidateListPrefix(prefix));
   std::vector<ObjectInfo> out;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
     if (!std::string_view(it->first).starts_with(prefix)) {
       break;
@@ -30,7 +30,7 @@ Result<std::vector<ObjectInfo>> MemoryObjectStore::List(std::string_view prefix,
 
 Result<std::string> MemoryObjectStore::Read(std::string_view path) const {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = objects_.find(path);
   if (it == objects_.end()) {
     return NotFound("Object '{}' does not exist", path);
@@ -41,7 +41,7 @@ Result<std::string> MemoryObjectStore::Read(std::string_view path) const {
 Result<std::string> MemoryObjectStore::ReadRange(std::string_view path, int64_t offset,
                                                  int64_t length) const {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = objects_.find(path);
   if (it == objects_.end()) {
     return NotFound("Object '{}' does not exist", path);
@@ -56,7 +56,7 @@ Result<std::string> MemoryObjectStore::ReadRange(std::string_view path, int64_t 
 
 Result<ObjectInfo> MemoryObjectStore::Stat(std::string_view path) const {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = objects_.find(path);
   if (it == objects_.end()) {
     return NotFound("Object '{}' does not exist", path);
@@ -73,10 +73,9 @@ Result<std::unique_ptr<RandomAccessFile>> MemoryObjectStore::OpenFile(
 
 Status MemoryObjectStore::Put(std::string_view path, std::string_view bytes, PutMode mode) {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_().time_since_epoch())
-                             .count();
-  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
+  MutexLock lock(mu_);
   auto it = objects_.find(path);
   if (it != objects_.end()) {
     if (mode == PutMode::kCreateOnly) {
@@ -91,7 +90,7 @@ Status MemoryObjectStore::Put(std::string_view path, std::string_view bytes, Put
 
 Status MemoryObjectStore::Delete(std::string_view path) {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = objects_.find(path);
   if (it != objects_.end()) {
     objects_.erase(it);

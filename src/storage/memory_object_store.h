@@ -6,9 +6,10 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 #include "storage/object_store.h"
 
 namespace lakeshare::storage {
@@ -39,8 +40,8 @@ class MemoryObjectStore final : public ObjectStore {
 
   std::string uri_;
   std::function<SystemTime()> clock_;
-  mutable std::mutex mu_;
-  std::map<std::string, Entry, std::less<>> objects_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, Entry, std::less<>> objects_ LS_GUARDED_BY(mu_);
 };
 
 }  // namespace lakeshare::storage
