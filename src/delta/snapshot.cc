@@ -289,6 +289,11 @@ bool Snapshot::FilePathsArePlain() const {
   return plain_paths_;
 }
 
+bool Snapshot::HasDeletionVectors() const {
+  std::call_once(dvs_once_, [this] { has_dvs_ = delta::HasDeletionVectors(files_); });
+  return has_dvs_;
+}
+
 Result<std::string> SidecarStoragePath(std::string_view action_path) {
   LS_ASSIGN_OR_RETURN(std::string decoded, DecodeActionPath(action_path));
   std::string_view name(decoded);

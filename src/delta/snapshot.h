@@ -92,6 +92,10 @@ class Snapshot {
   /// each path again. Thread-safe.
   bool FilePathsArePlain() const;
 
+  /// delta::HasDeletionVectors(files()): whether any active file carries a deletion vector.
+  /// Scanned on the first call and remembered, like FilePathsArePlain. Thread-safe.
+  bool HasDeletionVectors() const;
+
  private:
   friend class SnapshotBuilder;
   Snapshot() = default;
@@ -110,6 +114,8 @@ class Snapshot {
   LoadStats stats_;
   mutable std::once_flag plain_paths_once_;
   mutable bool plain_paths_ = false;
+  mutable std::once_flag dvs_once_;
+  mutable bool has_dvs_ = false;
 };
 
 /// Resolve a sidecar action path to a storage path: "_delta_log/_sidecars/<name>".

@@ -115,11 +115,15 @@ TEST(TableFeaturesTest, HasDeletionVectorsLooksAtTheActiveFiles) {
   auto s0 = t.Load();
   ASSERT_TRUE(s0) << s0.error().message;
   EXPECT_FALSE(HasDeletionVectors((*s0)->files()));
+  EXPECT_FALSE((*s0)->HasDeletionVectors());
+  EXPECT_FALSE((*s0)->HasDeletionVectors());  // the remembered answer
   t.Commit(1, {testing::RemoveLine("b.parquet"),
                AddLine("b.parquet", {}, 100, "", DvJson("ab^-aqEH.-t@S}K{vb[*k^", 2))});
   auto s1 = t.Load();
   ASSERT_TRUE(s1) << s1.error().message;
   EXPECT_TRUE(HasDeletionVectors((*s1)->files()));
+  EXPECT_TRUE((*s1)->HasDeletionVectors());
+  EXPECT_TRUE((*s1)->HasDeletionVectors());
 }
 
 }  // namespace

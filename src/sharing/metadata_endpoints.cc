@@ -47,7 +47,7 @@ Result<http::Response> TableMetadata(const ServiceCore& core, http::Request& req
     LS_ASSIGN_OR_RETURN(s, core.AtVersion(ctx, latest, v));
     version_field = s->version();
   }
-  const bool has_dvs = delta::HasDeletionVectors(s->files());
+  const bool has_dvs = s->HasDeletionVectors();
   LS_ASSIGN_OR_RETURN(ResponseFormat format, ChooseFormat(t.caps, ctx.table, s->features(), has_dvs,
                                                           core.options.materializer != nullptr));
   // Rewritten files (file_rewrites_internal.h) are described as what the client will read.

@@ -371,7 +371,7 @@ Result<http::Response> QueryTable(const ServiceCore& core, http::Request& reques
                                   ServiceCore::Binding(ctx, "refresh"), core.NowMs()));
   SnapshotQuery sq;
   LS_ASSIGN_OR_RETURN(sq.format, ChooseFormat(t.caps, ctx.table, pin.snapshot->features(),
-                                              delta::HasDeletionVectors(pin.snapshot->files()),
+                                              pin.snapshot->HasDeletionVectors(),
                                               core.options.materializer != nullptr));
   sq.fileidhash = t.fileidhash;
   sq.snapshot = std::move(pin.snapshot);
