@@ -173,6 +173,9 @@ CallResult<void> Onboarder::EnsureTable(Api& api, const TableItem& t) {
   const bool absent = existing_.Absent(existing_.tables, t.name);
   if (t.location.empty()) {
     std::lock_guard<std::mutex> lock(entry->mu);
+    if (entry->done) {  // another worker checked it while this one waited for the lock
+      return {};
+    }
     auto got = absent ? CallResult<Json>(tl::unexpected(CallError{404, "TABLE_DOES_NOT_EXIST", ""}))
                       : api.Uc("GET", "tables/" + EncodePathSegment(t.name));
     if (!got) {
