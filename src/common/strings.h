@@ -16,6 +16,8 @@ std::string ToLower(std::string_view s);
 std::string HexEncode(std::string_view bytes);
 /// Append the lowercase hex of `bytes` to `out`.
 void AppendHex(std::string& out, std::string_view bytes);
+/// The value of one hex digit (either case), or -1 when `c` is none.
+int HexDigitValue(char c);
 /// The bytes of hex text (either case); nullopt for an odd length or a non-hex character.
 std::optional<std::string> HexDecode(std::string_view hex);
 std::string Base64Encode(std::string_view bytes);

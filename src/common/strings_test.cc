@@ -157,5 +157,19 @@ TEST(HexTest, DecodeIsTheInverseOfEncode) {
   EXPECT_FALSE(HexDecode("zz").has_value());
 }
 
+TEST(HexTest, DigitValueIsDefinedForTheTwentyTwoHexDigitsOnly) {
+  int digits = 0;
+  for (int c = 0; c < 256; ++c) {
+    const int v = HexDigitValue(static_cast<char>(c));
+    if (v >= 0) {
+      ++digits;
+      EXPECT_EQ(v, std::stoi(std::string(1, static_cast<char>(c)), nullptr, 16));
+    }
+  }
+  EXPECT_EQ(digits, 22);
+  EXPECT_EQ(HexDigitValue('F'), 15);
+  EXPECT_EQ(HexDigitValue('g'), -1);
+}
+
 }  // namespace
 }  // namespace lakeshare

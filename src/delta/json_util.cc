@@ -1,23 +1,11 @@
 #include <cstdint>
 
+#include "common/strings.h"
 #include "delta/json_util_internal.h"
 
 namespace lakeshare::delta {
 
 namespace {
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 bool ReadHex4(std::string_view s, size_t pos, uint32_t* out) {
   if (pos + 4 > s.size()) {
@@ -25,7 +13,7 @@ bool ReadHex4(std::string_view s, size_t pos, uint32_t* out) {
   }
   uint32_t v = 0;
   for (size_t i = 0; i < 4; ++i) {
-    int h = Hex(s[pos + i]);
+    int h = HexDigitValue(s[pos + i]);
     if (h < 0) {
       return false;
     }

@@ -118,8 +118,6 @@ bool ParseClockPart(std::string_view& s, int digits, int64_t* ticks) {
   return true;
 }
 
-int UnitDigits(TimeUnit u) { return u == TimeUnit::kMillis ? 3 : u == TimeUnit::kMicros ? 6 : 9; }
-
 bool ParseTimestampText(std::string_view s, int digits, int64_t* days, int64_t* ticks_of_day) {
   if (!ParseDatePart(s, days) || !(Expect(s, 'T') || Expect(s, ' ')) ||
       !ParseClockPart(s, digits, ticks_of_day)) {
@@ -229,24 +227,12 @@ int64_t TwosComplementToInt64(const std::string& be) {
 
 bool ParseUuid(std::string_view s, std::string* out) {
   out->clear();
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
   int hi = -1;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) {
       continue;
     }
-    int v = hex(s[i]);
+    int v = HexDigitValue(s[i]);
     if (v < 0) {
       return false;
     }
@@ -681,7 +667,7 @@ struct RowShredder::Impl {
 
     Result<int64_t> Temporal(int node, const Json& v, const LogicalType& lt) const {
       LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a timestamp string"));
-      const int digits = UnitDigits(lt.unit);
+      const int digits = FractionDigits(lt.unit);
       int64_t days = 0, ticks = 0;
       if (!ParseTimestampText(s, digits, &days, &ticks)) {
         return Bad(
@@ -780,7 +766,7 @@ struct RowShredder::Impl {
         LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a time string"));
         std::string_view sv = s;
         int64_t ticks;
-        if (!ParseClockPart(sv, UnitDigits(lt.unit), &ticks) || !sv.empty()) {
+        if (!ParseClockPart(sv, FractionDigits(lt.unit), &ticks) || !sv.empty()) {
           return Bad(node, "'{}' is not a time \"HH:MM:SS.fff\"", s);
         }
         out = static_cast<int32_t>(ticks);
@@ -810,7 +796,7 @@ struct RowShredder::Impl {
       } else if (lt.kind == LogicalKind::kTime) {
         LS_ASSIGN_OR_RETURN(std::string s, Text(node, v, "a time string"));
         std::string_view sv = s;
-        if (!ParseClockPart(sv, UnitDigits(lt.unit), &out) || !sv.empty()) {
+        if (!ParseClockPart(sv, FractionDigits(lt.unit), &out) || !sv.empty()) {
           return Bad(node, "'{}' is not a time \"HH:MM:SS.ffffff\"", s);
         }
       } else if (lt.kind == LogicalKind::kInteger && !lt.is_signed) {

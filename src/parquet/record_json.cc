@@ -70,13 +70,6 @@ void AppendClock(std::string& out, int64_t seconds_of_day, int64_t fraction, int
   if (digits > 0) fmt::format_to(std::back_inserter(out), ".{:0{}d}", fraction, digits);
 }
 
-int FractionDigits(TimeUnit u) {
-  return u == TimeUnit::kMillis ? 3 : u == TimeUnit::kMicros ? 6 : 9;
-}
-int64_t UnitPerSecond(TimeUnit u) {
-  return u == TimeUnit::kMillis ? 1000 : u == TimeUnit::kMicros ? 1000000 : 1000000000;
-}
-
 void AppendTimestamp(std::string& out, int64_t value, TimeUnit unit, bool utc) {
   const int64_t per_second = UnitPerSecond(unit);
   int64_t seconds = FloorDiv(value, per_second);

@@ -45,6 +45,14 @@ enum class Encoding : uint8_t {
 };
 
 enum class TimeUnit : uint8_t { kMillis, kMicros, kNanos };
+/// The digits of a second's fraction in `u` (3, 6 or 9).
+inline int FractionDigits(TimeUnit u) {
+  return u == TimeUnit::kMillis ? 3 : u == TimeUnit::kMicros ? 6 : 9;
+}
+/// How many `u` make a second.
+inline int64_t UnitPerSecond(TimeUnit u) {
+  return u == TimeUnit::kMillis ? 1000 : u == TimeUnit::kMicros ? 1000000 : 1000000000;
+}
 
 /// The logical annotation of a column, merged from LogicalType and the legacy ConvertedType.
 enum class LogicalKind : uint8_t {

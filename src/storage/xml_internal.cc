@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/strings.h"
+
 namespace lakeshare::storage::internal {
 
 namespace {
@@ -39,14 +41,8 @@ std::optional<uint32_t> ParseCharRef(std::string_view body) {
   }
   uint32_t cp = 0;
   for (char c : body) {
-    int v;
-    if (c >= '0' && c <= '9') {
-      v = c - '0';
-    } else if (base == 16 && c >= 'a' && c <= 'f') {
-      v = c - 'a' + 10;
-    } else if (base == 16 && c >= 'A' && c <= 'F') {
-      v = c - 'A' + 10;
-    } else {
+    const int v = base == 16 ? HexDigitValue(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
+    if (v < 0) {
       return std::nullopt;
     }
     cp = cp * static_cast<uint32_t>(base) + static_cast<uint32_t>(v);
