@@ -8,7 +8,6 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "auth/jwk.h"
 #include "auth/jwt.h"
 #include "common/check.h"
+#include "common/mutex.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -29,7 +29,7 @@ class TestIdp {
         router_.Handle("GET", "/.well-known/openid-configuration",
                        [this](http::Request&) -> Result<http::Response> {
                          ++discovery_fetches;
-                         std::lock_guard lock(mu_);
+                         MutexLock lock(mu_);
                          std::string named = issuer_override_.empty() ? issuer() : issuer_override_;
                          return http::Response::Json(R"({"issuer":")" + named +
                                                      R"(","jwks_uri":")" + jwks_uri() + R"("})");
@@ -41,7 +41,7 @@ class TestIdp {
         [this](http::Request&) -> Result<http::Response> {
           ++jwks_fetches;
           std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
-          std::lock_guard lock(mu_);
+          MutexLock lock(mu_);
           if (status_ != 200) return http::Response::Json("{}", status_);
           return http::Response::Json(body_override_.empty() ? JwksText() : body_override_);
         },
@@ -67,25 +67,25 @@ class TestIdp {
   /// Make and publish a new key; returns it.
   SigningKey AddKey(JwsAlgorithm alg, const std::string& kid) {
     SigningKey key = *SigningKey::Generate(alg, kid);
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     keys_.push_back(key);
     return key;
   }
   /// Stop publishing every key but the last one added.
   void DropAllButLastKey() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     keys_.erase(keys_.begin(), keys_.end() - 1);
   }
   void SetStatus(int status) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     status_ = status;
   }
   void SetJwksBody(std::string body) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     body_override_ = std::move(body);
   }
   void SetDiscoveryIssuer(std::string issuer) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     issuer_override_ = std::move(issuer);
   }
 
@@ -94,7 +94,7 @@ class TestIdp {
   std::atomic<int> delay_ms{0};
 
  private:
-  std::string JwksText() const {
+  std::string JwksText() const LS_REQUIRES(mu_) {
     std::string out = R"({"keys":[)";
     for (size_t i = 0; i < keys_.size(); ++i) {
       if (i > 0) out += ",";
@@ -106,11 +106,11 @@ class TestIdp {
   http::Router router_;
   http::MetricsRegistry metrics_;
   std::unique_ptr<http::Server> server_;
-  mutable std::mutex mu_;
-  std::vector<SigningKey> keys_;
-  int status_ = 200;
-  std::string body_override_;
-  std::string issuer_override_;
+  mutable Mutex mu_;
+  std::vector<SigningKey> keys_ LS_GUARDED_BY(mu_);
+  int status_ LS_GUARDED_BY(mu_) = 200;
+  std::string body_override_ LS_GUARDED_BY(mu_);
+  std::string issuer_override_ LS_GUARDED_BY(mu_);
 };
 
 }  // namespace lakeshare::auth::testing
