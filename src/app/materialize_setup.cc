@@ -54,7 +54,7 @@ void AddMaterializeFlags(CLI::App& serve, MaterializeFlags& flags) {
 Result<std::shared_ptr<materialize::Materializer>> OpenMaterializer(
     const MaterializeFlags& flags, const std::string& default_location,
     const storage::StoreOptions& store_options, int64_t url_expiry_seconds,
-    http::MetricsRegistry& metrics) {
+    const Clock* clock, http::MetricsRegistry& metrics) {
   const std::string& where = flags.cache.empty() ? default_location : flags.cache;
   if (where.empty()) return std::shared_ptr<materialize::Materializer>();
   auto location = storage::ParseLocation(where);
@@ -78,6 +78,7 @@ Result<std::shared_ptr<materialize::Materializer>> OpenMaterializer(
   options.threads = flags.threads;
   options.max_bytes = flags.max_bytes;
   options.in_use_for = std::chrono::seconds(url_expiry_seconds);
+  options.clock = clock;
   auto& built = metrics.AddCounter("lakeshare_materialized_files_total",
                                    "Files rewritten by the materialization engine, by outcome "
                                    "(built, reused from the cache store, failed)",

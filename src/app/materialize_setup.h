@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "http/metrics.h"
 #include "materialize/materializer.h"
@@ -34,10 +35,11 @@ void AddMaterializeFlags(CLI::App& serve, MaterializeFlags& flags);
 /// The materializer on flags.cache, or on `default_location` when it is empty; null when both are
 /// empty (the reference-server mode without --materialize-cache: files needing a rewrite are
 /// refused, as the reference server does). A local folder is created (mode 0700). Entries are in
-/// use (never evicted) for `url_expiry_seconds` after they were last handed out.
+/// use (never evicted) for `url_expiry_seconds` after they were last handed out. `clock` is the
+/// server's (SharingOptions::clock; null: the system clock).
 Result<std::shared_ptr<materialize::Materializer>> OpenMaterializer(
     const MaterializeFlags& flags, const std::string& default_location,
     const storage::StoreOptions& store_options, int64_t url_expiry_seconds,
-    http::MetricsRegistry& metrics);
+    const Clock* clock, http::MetricsRegistry& metrics);
 
 }  // namespace lakeshare::app

@@ -114,7 +114,8 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   http::MetricsRegistry metrics;
   sharing::SharingOptions sharing_options = sharing::SharingOptionsFromConfig(*config);
   auto materializer = OpenMaterializer(mflags, "", sharing_options.store_options,
-                                       sharing_options.url_expiry_seconds, metrics);
+                                       sharing_options.url_expiry_seconds,
+                                       sharing_options.clock, metrics);
   if (!materializer) return ServeFailed(materializer.error());
   sharing_options.materializer = *materializer;
   sharing_options.materialize_wait = std::chrono::milliseconds(mflags.wait_ms);
@@ -328,7 +329,7 @@ Status BuildRecipientSide(const PlatformFlags& flags, Platform& p) {
   LS_ASSIGN_OR_RETURN(options.materializer,
                       OpenMaterializer(flags.materialize, (p.data_dir / "materialized").string(),
                                        options.store_options, options.url_expiry_seconds,
-                                       p.metrics));
+                                       options.clock, p.metrics));
   options.materialize_wait = std::chrono::milliseconds(flags.materialize.wait_ms);
   LS_ASSIGN_OR_RETURN(p.service,
                       sharing::SharingService::Create(p.provider, p.recipients, options,

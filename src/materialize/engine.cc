@@ -1,10 +1,9 @@
 #include "materialize/engine.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include "common/mutex.h"
+#include "common/parallel.h"
 #include "common/thread_annotations.h"
 
 namespace lakeshare::materialize {
@@ -16,12 +15,40 @@ struct Job {
   MaterializedFile* out;
 };
 
-// What the workers share: the first error and the totals of what they built.
+// What the workers share: the first error, the files done and the totals of what they built.
 struct EngineWorkState {
   Mutex mu;  // also serialises the progress calls
   std::optional<Error> first_error LS_GUARDED_BY(mu);
+  int64_t done LS_GUARDED_BY(mu) = 0;
   BuildStats totals LS_GUARDED_BY(mu);
 };
+
+// The job's file from the cache when it is there (incremental: reused), else rewritten into it;
+// `stats` counts what a rewrite read and wrote.
+Status RewriteOrReuse(const delta::Snapshot& snapshot, const Transform& transform,
+                      const MaterializeOptions& options, const Job& job, BuildStats* stats) {
+  LS_ASSIGN_OR_RETURN(std::optional<CachedFile> cached,
+                      ReadCacheEntry(*options.cache, job.out->cache_path));
+  if (cached) {
+    job.out->reused = true;
+    job.out->size = cached->size;
+    job.out->stats_json = std::move(cached->stats_json);
+    return OkStatus();
+  }
+  SourceFile source;
+  source.path = std::string(job.file->path());
+  source.size = job.file->size;
+  if (job.file->deletion_vector) source.deletion_vector = job.file->deletion_vector->descriptor;
+  if (job.file->partition_values != nullptr) {
+    source.partition_values = job.file->partition_values->values;
+  }
+  LS_ASSIGN_OR_RETURN(CachedFile built,
+                      BuildCacheEntry(*snapshot.store(), source, transform, *options.cache,
+                                      job.out->cache_path, options.parquet, stats));
+  job.out->size = built.size;
+  job.out->stats_json = std::move(built.stats_json);
+  return OkStatus();
+}
 
 }  // namespace
 
@@ -54,60 +81,28 @@ Result<MaterializeSummary> MaterializeSnapshot(const delta::Snapshot& snapshot,
     m.cache_path = CachePath(table_key, f.path(), f.dv_unique_id(), transform_id);
     jobs.push_back({&f, &m});
   }
-  std::atomic<size_t> next{0};
-  std::atomic<int64_t> done{0};
   EngineWorkState shared;
-  auto work = [&] {
-    for (size_t j = next++; j < jobs.size(); j = next++) {
-      {
-        MutexLock lock(shared.mu);
-        if (shared.first_error) return;
-      }
-      auto st = [&]() -> Status {
-        Job& job = jobs[j];
-        LS_ASSIGN_OR_RETURN(std::optional<CachedFile> cached,
-                            ReadCacheEntry(*options.cache, job.out->cache_path));
-        if (cached) {  // incremental: reuse
-          job.out->reused = true;
-          job.out->size = cached->size;
-          job.out->stats_json = std::move(cached->stats_json);
-          return OkStatus();
-        }
-        SourceFile source;
-        source.path = std::string(job.file->path());
-        source.size = job.file->size;
-        if (job.file->deletion_vector) source.deletion_vector = job.file->deletion_vector->descriptor;
-        if (job.file->partition_values != nullptr) {
-          source.partition_values = job.file->partition_values->values;
-        }
-        BuildStats stats;
-        LS_ASSIGN_OR_RETURN(CachedFile built,
-                            BuildCacheEntry(*snapshot.store(), source, transform, *options.cache,
-                                            job.out->cache_path, options.parquet, &stats));
-        job.out->size = built.size;
-        job.out->stats_json = std::move(built.stats_json);
-        MutexLock lock(shared.mu);
-        shared.totals.rows_read += stats.rows_read;
-        shared.totals.rows_written += stats.rows_written;
-        shared.totals.bytes_written += stats.bytes_written;
-        return OkStatus();
-      }();
+  // Workers skip the files left once one failed; the first error is the answer.
+  ParallelFor(jobs.size(), static_cast<size_t>(std::max(1, options.threads)), [&](size_t j) {
+    {
       MutexLock lock(shared.mu);
-      if (!st) {
-        if (!shared.first_error) shared.first_error = st.error();
-        return;
-      }
-      const int64_t n = ++done;
-      if (options.progress) {
-        options.progress(n, static_cast<int64_t>(jobs.size()), jobs[j].out->source_path);
-      }
+      if (shared.first_error) return;
     }
-  };
-  const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(jobs.size())));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+    BuildStats stats;
+    const Status st = RewriteOrReuse(snapshot, transform, options, jobs[j], &stats);
+    MutexLock lock(shared.mu);
+    if (!st) {
+      if (!shared.first_error) shared.first_error = st.error();
+      return;
+    }
+    shared.totals.rows_read += stats.rows_read;
+    shared.totals.rows_written += stats.rows_written;
+    shared.totals.bytes_written += stats.bytes_written;
+    ++shared.done;
+    if (options.progress) {
+      options.progress(shared.done, static_cast<int64_t>(jobs.size()), jobs[j].out->source_path);
+    }
+  });
   MutexLock lock(shared.mu);  // the workers are done; the analysis wants it held
   if (shared.first_error) return tl::unexpected<Error>(*shared.first_error);
   summary.rows_read = shared.totals.rows_read;

@@ -25,12 +25,6 @@ void RecordIn(const FileRequest& request, const std::string& key, Ledger::Outcom
   request.ledger->Record(key, request.file.path, outcome, result->size, rows_read, result->rows);
 }
 
-int64_t MillisSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               start)
-      .count();
-}
-
 }  // namespace
 
 std::string FileRequest::CachePath() const {
@@ -75,7 +69,8 @@ struct Materializer::State {
   CacheStats counters LS_GUARDED_BY(mu);
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights LS_GUARDED_BY(mu);
   std::deque<std::pair<FileRequest, std::shared_ptr<Batch>>> queue LS_GUARDED_BY(mu);
-  // Recent failures by key: the error, and until when (ms) it is the answer; oldest first.
+  // Recent failures by key: the error, and until when (monotonic ms) it is the answer; oldest
+  // first.
   std::unordered_map<std::string, std::pair<Error, int64_t>> failures LS_GUARDED_BY(mu);
   std::deque<std::string> failure_order LS_GUARDED_BY(mu);
   // Filled by Create before any request; read-only afterwards.
@@ -87,25 +82,25 @@ struct Materializer::State {
            (options.max_entries > 0 && index.size() + 1 > options.max_entries);
   }
   // The remembered failure of `key`, unless it expired (then forgotten).
-  std::optional<Error> RecentFailure(const std::string& key, int64_t now_ms) LS_REQUIRES(mu) {
+  std::optional<Error> RecentFailure(const std::string& key, int64_t monotonic_ms) LS_REQUIRES(mu) {
     auto it = failures.find(key);
     if (it == failures.end()) return std::nullopt;
-    if (it->second.second > now_ms) return it->second.first;
+    if (it->second.second > monotonic_ms) return it->second.first;
     failures.erase(it);
     return std::nullopt;
   }
   // After a build of `key` ended: a failure that retrying cannot mend at once is remembered
   // (within the bound); a success forgets an earlier failure.
   void NoteOutcome(const MaterializerOptions& options, const std::string& key,
-                   const Result<CachedFile>& result, int64_t now_ms) LS_REQUIRES(mu) {
+                   const Result<CachedFile>& result, int64_t monotonic_ms) LS_REQUIRES(mu) {
     if (result || result.error().code == ErrorCode::kUnavailable ||
         options.failure_memory.count() <= 0 || options.max_failures == 0) {
       failures.erase(key);
       return;
     }
     if (!failures.contains(key)) failure_order.push_back(key);
-    failures.insert_or_assign(key,
-                              std::pair(result.error(), now_ms + options.failure_memory.count()));
+    const int64_t until_ms = monotonic_ms + options.failure_memory.count();
+    failures.insert_or_assign(key, std::pair(result.error(), until_ms));
     while (failures.size() > options.max_failures ||
            failure_order.size() > 2 * options.max_failures) {
       failures.erase(failure_order.front());  // may be gone already: erase is a no-op then
@@ -169,13 +164,6 @@ Materializer::~Materializer() {
   }
   state_->work_cv.SignalAll();
   for (auto& t : state_->workers) t.join();
-}
-
-int64_t Materializer::NowMs() const {
-  if (options_.clock_ms) return options_.clock_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Entries of earlier runs: a JSON and its Parquet file; last used when the file was written.
@@ -307,7 +295,7 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
     flight = std::make_shared<Flight>();
     state_->flights.emplace(key, flight);
   }
-  const auto start = std::chrono::steady_clock::now();
+  const int64_t start_ms = MonotonicMs();
   MaterializeEvent event;
   event.table_key = request.table_key;
   event.source_path = request.file.path;
@@ -337,7 +325,7 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
     event.bytes = built.size;
     return built;
   }();
-  event.millis = MillisSince(start);
+  event.millis = MonotonicMs() - start_ms;
   if (!result) {
     event.kind = MaterializeEvent::Kind::kFailed;
     event.error = result.error().message;
@@ -353,7 +341,7 @@ Result<CachedFile> Materializer::Get(const FileRequest& request) {
       if (event.kind == MaterializeEvent::Kind::kBuilt) ++state_->counters.builds;
       state_->Remember(key, EntryBytes(*result), NowMs(), *result);
     }
-    state_->NoteOutcome(options_, key, result, NowMs());
+    state_->NoteOutcome(options_, key, result, MonotonicMs());
     flight->done = true;
     flight->result = result;
     state_->flights.erase(key);
@@ -383,7 +371,7 @@ Result<PrepareOutcome> Materializer::Prepare(std::vector<FileRequest> requests,
       if (!seen.insert(key).second) continue;
       ++outcome.files;
       if (state_->Touch(key, NowMs()) != nullptr) continue;  // cached: in use from now
-      if (std::optional<Error> failed = state_->RecentFailure(key, NowMs())) {
+      if (std::optional<Error> failed = state_->RecentFailure(key, MonotonicMs())) {
         RecordIn(r, key, Ledger::Outcome::kFailed, tl::unexpected<Error>(*failed));
         if (!batch->first_error) batch->first_error = std::move(failed);
         continue;
@@ -403,6 +391,8 @@ Result<PrepareOutcome> Materializer::Prepare(std::vector<FileRequest> requests,
     --batch->remaining;
     if (!got && !batch->first_error) batch->first_error = got.error();
   }
+  // A real wait on the condition variable: its deadline is on steady_clock (the clock CondVar
+  // waits on), not on options_.clock, which a test may hold still.
   const auto deadline = std::chrono::steady_clock::now() + wait;
   MutexLock lock(state_->mu);
   while (batch->remaining != 0 && !batch->first_error) {

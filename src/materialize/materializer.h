@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "materialize/cache_entry.h"
 #include "materialize/ledger.h"
@@ -87,8 +88,10 @@ struct MaterializerOptions {
   /// At most `max_failures` are kept (the oldest go first); 0 ms: none.
   std::chrono::milliseconds failure_memory = std::chrono::minutes(1);
   size_t max_failures = 4096;
-  /// Wall clock in ms (last use, failures); null: the system clock.
-  std::function<int64_t()> clock_ms;
+  /// The clock (common/clock.h); null: the system clock. Its wall clock stamps last use (compared
+  /// with the cache store's modification times of entries of earlier runs); its monotonic clock
+  /// times builds and how long a failure is remembered.
+  const Clock* clock = nullptr;
   parquet::WriterOptions parquet;
   /// Called for every entry built, found in the cache store, or failed (any thread; must be
   /// thread-safe and quick).
@@ -138,7 +141,8 @@ class Materializer {
   explicit Materializer(MaterializerOptions options);
   void Work();
   Status LoadIndex();
-  int64_t NowMs() const;
+  int64_t NowMs() const { return ClockOr(options_.clock).NowMs(); }
+  int64_t MonotonicMs() const { return ClockOr(options_.clock).MonotonicMs(); }
   // Delete least recently used entries not in use until `incoming` more bytes fit; false when
   // they do not (the cache is full of entries in use, or a delete failed: the entry then stays
   // in the index, counted, as used now, so the next evictions try others first).

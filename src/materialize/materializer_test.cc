@@ -19,7 +19,13 @@ class MaterializerTest : public ::testing::Test {
  protected:
   MaterializerTest() {
     table_ = std::make_shared<storage::MemoryObjectStore>("memory://table");
-    cache_ = std::make_shared<storage::MemoryObjectStore>("memory://cache");
+    // The cache store stamps its files by the test's clock too (entries of earlier runs were
+    // last used when written).
+    storage::StoreOptions cache_options;
+    cache_options.clock = [this] {
+      return storage::SystemTime(std::chrono::milliseconds(clock_.NowMs()));
+    };
+    cache_ = std::make_shared<storage::MemoryObjectStore>("memory://cache", cache_options);
     writer_ = std::make_unique<delta::TableWriter>(table_);
     transform_ = std::make_shared<Transform>();
     transform_->schema_string =
@@ -52,7 +58,7 @@ class MaterializerTest : public ::testing::Test {
     MaterializerOptions o;
     o.cache = cache_;
     o.threads = threads;
-    o.clock_ms = [this] { return now_ms_.load(); };
+    o.clock = &clock_;
     o.on_event = [this](const MaterializeEvent& e) {
       if (e.kind == MaterializeEvent::Kind::kBuilt) ++built_;
       if (e.kind == MaterializeEvent::Kind::kReused) ++reused_;
@@ -61,12 +67,12 @@ class MaterializerTest : public ::testing::Test {
     return o;
   }
 
+  ManualClock clock_;
   std::shared_ptr<storage::MemoryObjectStore> table_;
   std::shared_ptr<storage::MemoryObjectStore> cache_;
   std::unique_ptr<delta::TableWriter> writer_;
   std::shared_ptr<Transform> transform_;
   std::atomic<int> built_{0}, reused_{0}, failed_{0};
-  std::atomic<int64_t> now_ms_{1'000'000};
 };
 
 TEST_F(MaterializerTest, ConcurrentRequestsForOneFileBuildItOnce) {
@@ -147,7 +153,7 @@ TEST_F(MaterializerTest, AFailureIsTheAnswerForAWhileThenTriedAgain) {
   EXPECT_EQ(retry.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(retry.error().message, first.error().message);
   EXPECT_EQ(failed_.load(), 1);  // not built again
-  now_ms_ += 60'001;
+  clock_.Advance(60'001);
   auto later = (*m)->Prepare({missing}, std::chrono::minutes(5));
   ASSERT_FALSE(later);
   EXPECT_EQ(failed_.load(), 2);  // tried again
@@ -163,12 +169,12 @@ TEST_F(MaterializerTest, TheCacheEvictsTheLeastRecentlyUsedEntriesNotInUse) {
                     c = Request("c.parquet", 20, 10), d = Request("d.parquet", 30, 10),
                     e = Request("e.parquet", 40, 10);
   ASSERT_TRUE((*m)->Get(a));
-  now_ms_ += 20'000;
+  clock_.Advance(20'000);
   ASSERT_TRUE((*m)->Get(b));
-  now_ms_ += 20'000;
+  clock_.Advance(20'000);
   ASSERT_TRUE((*m)->Get(a));  // a hit: a is now more recent than b
   EXPECT_EQ((*m)->stats().hits, 1);
-  now_ms_ += 20'000;
+  clock_.Advance(20'000);
   ASSERT_TRUE((*m)->Get(c));  // b, the least recently used, goes
   EXPECT_FALSE(cache_->Stat(b.CachePath()));
   EXPECT_TRUE(cache_->Stat(a.CachePath()));
@@ -188,13 +194,13 @@ TEST_F(MaterializerTest, TheCacheEvictsTheLeastRecentlyUsedEntriesNotInUse) {
   EXPECT_FALSE(cache_->Stat(e.CachePath()));
   EXPECT_EQ((*m)->stats().refused, 1);
   // Once their URLs expired, e fits.
-  now_ms_ += 20'000;
+  clock_.Advance(20'000);
   auto later = (*m)->Get(e);
   ASSERT_TRUE(later) << later.error().message;
   EXPECT_EQ(later->rows, 10);
   EXPECT_EQ((*m)->stats().entries, 2);
   // An evicted entry asked for again is rebuilt, with the same rows.
-  now_ms_ += 20'000;
+  clock_.Advance(20'000);
   const int before = built_.load();
   auto again = (*m)->Get(b);
   ASSERT_TRUE(again);
@@ -254,9 +260,9 @@ TEST_F(MaterializerTest, AFailedEvictionIsCountedAndNotTakenForDone) {
   const FileRequest a = Request("a.parquet", 0, 10), b = Request("b.parquet", 10, 10),
                     c = Request("c.parquet", 20, 10);
   ASSERT_TRUE((*m)->Get(a));
-  now_ms_ += 20'000;
+  clock_.Advance(20'000);
   ASSERT_TRUE((*m)->Get(b));
-  now_ms_ += 20'000;
+  clock_.Advance(20'000);
   // c needs a's room; a's delete fails: a stays and counts, so c is refused (retryable).
   store->fail_deletes = true;
   auto refused = (*m)->Get(c);
@@ -300,11 +306,8 @@ TEST_F(MaterializerTest, TheByteBoundCountsEntriesOfEarlierRuns) {
   ASSERT_TRUE(files);
   int64_t on_disk = 0;
   for (const auto& f : *files) on_disk += f.size;
-  // Entries of earlier runs were last used when written (the store's clock: the system's).
-  now_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count() +
-            1'000;
+  // Entries of earlier runs were last used when written (the store's clock: the test's).
+  clock_.Advance(1'000);
   MaterializerOptions o = Options(0);
   o.in_use_for = std::chrono::milliseconds(0);
   o.max_bytes = on_disk;  // full: the next new entry evicts
@@ -317,7 +320,7 @@ TEST_F(MaterializerTest, TheByteBoundCountsEntriesOfEarlierRuns) {
   EXPECT_EQ(found->rows, 100);
   EXPECT_EQ(built_.load(), 2);
   EXPECT_EQ(reused_.load(), 1);
-  now_ms_ += 1'000;
+  clock_.Advance(1'000);
   auto c = (*m)->Get(Request("c.parquet", 200, 100));
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_FALSE(cache_->Stat(a.CachePath()));  // the least recently used
