@@ -8,19 +8,6 @@ namespace {
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// The index just past the string whose opening quote is at text[open], or text.size() when it is
-// not terminated (the parser reports that). A backslash escapes the next byte, whatever it is:
-// "\\" ends the escape, "\"" does not end the string.
-size_t SkipString(std::string_view text, size_t open) {
-  size_t i = open + 1;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '"') return i + 1;
-    i += c == '\\' ? 2 : 1;
-  }
-  return text.size();
-}
-
 }  // namespace
 
 Result<JsonShape> ScanJsonBounds(std::string_view text, const JsonLimits& limits,
@@ -51,7 +38,7 @@ Result<JsonShape> ScanJsonBounds(std::string_view text, const JsonLimits& limits
       }
     }
     if (c == '"') {
-      i = SkipString(text, i);
+      i = JsonStringEnd(text, i);
       continue;
     }
     if (c == '[' || c == '{') {

@@ -61,6 +61,20 @@ inline constexpr JsonLimits kIdentityProviderJsonLimits{
 inline constexpr JsonLimits kTableSchemaJsonLimits{
     .max_bytes = size_t{64} << 20, .max_depth = 3 * kMaxJsonDepth, .max_elements = 4'000'000};
 
+/// The index just past the JSON string whose opening quote is at text[open], or text.size() when
+/// it is not terminated (a parser reports that). A backslash escapes the next byte, whatever it
+/// is: "\\" ends the escape, "\"" does not end the string. The one way every scan of raw JSON
+/// text here steps over a string (inline: the response writers call it per file).
+inline size_t JsonStringEnd(std::string_view text, size_t open) {
+  size_t i = open + 1;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '"') return i + 1;
+    i += c == '\\' ? 2 : 1;
+  }
+  return text.size();
+}
+
 /// What the scan measured (the maximum depth reached and the elements counted).
 struct JsonShape {
   int depth = 0;

@@ -125,5 +125,13 @@ TEST(JsonBoundsTest, UnbalancedClosesCannotBuyDepth) {
   EXPECT_TRUE(CheckJsonBounds("]]]][[[]]]", kSmall, "t"));
 }
 
+TEST(JsonBoundsTest, JsonStringEndStepsOverEscapesToTheClosingQuote) {
+  EXPECT_EQ(JsonStringEnd(R"("ab",1)", 0), 4u);
+  EXPECT_EQ(JsonStringEnd(R"(x"a\"b"y)", 1), 7u);     // \" does not close
+  EXPECT_EQ(JsonStringEnd(R"("a\\"y)", 0), 5u);       // \\ ends the escape, " closes
+  EXPECT_EQ(JsonStringEnd(R"("open)", 0), 5u);        // unterminated: the end of the text
+  EXPECT_EQ(JsonStringEnd(R"("ends in \)", 0), 10u);  // a trailing backslash: the end too
+}
+
 }  // namespace
 }  // namespace lakeshare

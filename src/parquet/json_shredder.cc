@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "common/civil_date.h"
+#include "common/json_bounds.h"
 #include "common/strings.h"
 
 namespace lakeshare::parquet {
@@ -316,20 +317,11 @@ class Arena {
 // when the line has none.
 std::optional<std::string> SpellNegativeZeros(std::string_view line) {
   std::optional<std::string> out;
-  bool in_string = false;
   size_t copied = 0;
   for (size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
     if (c == '"') {
-      in_string = true;
+      i = JsonStringEnd(line, i) - 1;  // on the closing quote: the loop steps past it
       continue;
     }
     if (c == '-' && i + 1 < line.size() && line[i + 1] == '0' &&

@@ -31,6 +31,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "sharing/bench_support.h"
 #include "sharing/metastore_share_provider.h"
 #include "sharing/sharing_service.h"
 
@@ -96,20 +97,7 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-template <typename T>
-T Check(Result<T> r, const char* what) {
-  if (!r) {
-    std::fprintf(stderr, "%s: %s\n", what, r.error().ToString().c_str());
-    std::exit(1);
-  }
-  return std::move(*r);
-}
-void Check(Status s, const char* what) {
-  if (!s) {
-    std::fprintf(stderr, "%s: %s\n", what, s.error().ToString().c_str());
-    std::exit(1);
-  }
-}
+using bench::Check;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();

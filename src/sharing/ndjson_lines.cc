@@ -53,19 +53,10 @@ std::vector<std::string_view> SplitMembers(std::string_view s) {
   std::vector<std::string_view> out;
   size_t start = 0;
   int depth = 0;
-  bool in_string = false;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
     if (c == '"') {
-      in_string = true;
+      i = JsonStringEnd(s, i) - 1;  // on the closing quote: the loop steps past it
     } else if (c == '{' || c == '[') {
       ++depth;
     } else if (c == '}' || c == ']') {

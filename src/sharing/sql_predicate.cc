@@ -25,6 +25,28 @@ tl::unexpected<Error> Bad(std::string_view why) {
                    fmt::format("Unsupported predicate hint: {}", why));
 }
 
+// The text between the quote at s[i] and its closing twin, a doubled quote standing for one
+// (`a``b` is a`b, 'it''s' is it's); `i` moves past the closing quote. `what` names the token in
+// the error when the closing quote is missing.
+Result<std::string> ReadQuoted(std::string_view s, size_t& i, std::string_view what) {
+  const char quote = s[i];
+  std::string text;
+  ++i;
+  for (;;) {
+    if (i >= s.size()) return Bad(fmt::format("unterminated {}", what));
+    if (s[i] == quote) {
+      if (i + 1 < s.size() && s[i + 1] == quote) {
+        text.push_back(quote);
+        i += 2;
+        continue;
+      }
+      ++i;
+      return text;
+    }
+    text.push_back(s[i++]);
+  }
+}
+
 Result<std::vector<Token>> Tokenize(std::string_view s) {
   std::vector<Token> out;
   size_t i = 0;
@@ -37,38 +59,10 @@ Result<std::vector<Token>> Tokenize(std::string_view s) {
       while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) ++i;
       out.push_back({Tok::kIdent, std::string(s.substr(b, i - b))});
     } else if (c == '`') {
-      std::string text;
-      ++i;
-      for (;;) {
-        if (i >= s.size()) return Bad("unterminated `quoted` column name");
-        if (s[i] == '`') {
-          if (i + 1 < s.size() && s[i + 1] == '`') {
-            text.push_back('`');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        text.push_back(s[i++]);
-      }
+      LS_ASSIGN_OR_RETURN(std::string text, ReadQuoted(s, i, "`quoted` column name"));
       out.push_back({Tok::kQuotedIdent, std::move(text)});
     } else if (c == '\'') {
-      std::string text;
-      ++i;
-      for (;;) {
-        if (i >= s.size()) return Bad("unterminated string literal");
-        if (s[i] == '\'') {
-          if (i + 1 < s.size() && s[i + 1] == '\'') {
-            text.push_back('\'');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        text.push_back(s[i++]);
-      }
+      LS_ASSIGN_OR_RETURN(std::string text, ReadQuoted(s, i, "string literal"));
       out.push_back({Tok::kString, std::move(text)});
     } else if (std::isdigit(c) ||
                ((c == '-' || c == '+' || c == '.') && i + 1 < s.size() &&

@@ -54,5 +54,19 @@ TEST(SqlPredicateTest, UnsupportedHintsAreRefused) {
   }
 }
 
+TEST(SqlPredicateTest, QuotesAreDoubledToEscapeAndMustClose) {
+  EXPECT_EQ(Tree("`n` = 5")["children"][0]["name"], "n");
+  EXPECT_EQ(Tree("country = '''quoted'''")["children"][1]["value"], "'quoted'");
+  auto cols = PredicateColumns(kSchema);
+  auto open_name = SqlHintToJsonPredicate("`n = 5", cols);
+  ASSERT_FALSE(open_name);
+  EXPECT_EQ(open_name.error().message,
+            "Unsupported predicate hint: unterminated `quoted` column name");
+  auto open_string = SqlHintToJsonPredicate("country = 'it''", cols);
+  ASSERT_FALSE(open_string);
+  EXPECT_EQ(open_string.error().message, "Unsupported predicate hint: unterminated string literal");
+  EXPECT_EQ(open_string.error().code, ErrorCode::kMalformedRequest);
+}
+
 }  // namespace
 }  // namespace lakeshare::sharing
