@@ -19,6 +19,13 @@ Request MakeRequest(std::string method, std::string_view target, std::vector<Fie
   return std::move(*request);
 }
 
+// Dispatch `method target` (with `headers`) through `router`, for checks of the response alone.
+Response Send(const Router& router, std::string method, std::string_view target,
+              std::vector<Field> headers = {}) {
+  Request request = MakeRequest(std::move(method), target, std::move(headers));
+  return router.Dispatch(request);
+}
+
 Handler Echo(std::string name) {
   return [name](Request& request) -> Result<Response> {
     std::string body = name;
@@ -82,12 +89,9 @@ TEST(RouterTest, MatchesLiteralAndParameterSegments) {
   ASSERT_NE(request.PathParam("schema"), nullptr);
   EXPECT_EQ(*request.PathParam("schema"), "sc");
 
-  Request list = MakeRequest("GET", "/shares");
-  EXPECT_EQ(router.Dispatch(list).body(), "list");
-  Request trailing = MakeRequest("GET", "/shares/");
-  EXPECT_EQ(router.Dispatch(trailing).body(), "list");
-  Request all = MakeRequest("GET", "/shares/x/all-tables");
-  EXPECT_EQ(router.Dispatch(all).body(), "all share=x");
+  EXPECT_EQ(Send(router, "GET", "/shares").body(), "list");
+  EXPECT_EQ(Send(router, "GET", "/shares/").body(), "list");
+  EXPECT_EQ(Send(router, "GET", "/shares/x/all-tables").body(), "all share=x");
 }
 
 TEST(RouterTest, LiteralBeatsParameterWhateverTheRegistrationOrder) {
@@ -96,16 +100,12 @@ TEST(RouterTest, LiteralBeatsParameterWhateverTheRegistrationOrder) {
   ASSERT_TRUE(router.Handle("GET", "/a/b/{y}", Echo("literal")));
   ASSERT_TRUE(router.Handle("GET", "/files/{path...}", Echo("tail")));
   ASSERT_TRUE(router.Handle("GET", "/files/special", Echo("special")));
-  Request request = MakeRequest("GET", "/a/b/c");
-  EXPECT_EQ(router.Dispatch(request).body(), "literal y=c");
-  Request other = MakeRequest("GET", "/a/z/c");
-  EXPECT_EQ(router.Dispatch(other).body(), "param x=z");
-  Request tail = MakeRequest("GET", "/files/t1/part%2D0.parquet");
-  EXPECT_EQ(router.Dispatch(tail).body(), "tail path=t1/part-0.parquet");
-  Request special = MakeRequest("GET", "/files/special");
-  EXPECT_EQ(router.Dispatch(special).body(), "special");
-  Request empty_tail = MakeRequest("GET", "/files");
-  EXPECT_EQ(router.Dispatch(empty_tail).status(), 404);
+  EXPECT_EQ(Send(router, "GET", "/a/b/c").body(), "literal y=c");
+  EXPECT_EQ(Send(router, "GET", "/a/z/c").body(), "param x=z");
+  EXPECT_EQ(Send(router, "GET", "/files/t1/part%2D0.parquet").body(),
+            "tail path=t1/part-0.parquet");
+  EXPECT_EQ(Send(router, "GET", "/files/special").body(), "special");
+  EXPECT_EQ(Send(router, "GET", "/files").status(), 404);
 }
 
 TEST(RouterTest, CaseInsensitiveRoutesIgnoreCaseOfLiterals) {
@@ -113,12 +113,10 @@ TEST(RouterTest, CaseInsensitiveRoutesIgnoreCaseOfLiterals) {
   ASSERT_TRUE(
       router.Handle("GET", "/shares/{share}/schemas", Echo("ci"), {.case_insensitive = true}));
   ASSERT_TRUE(router.Handle("GET", "/exact", Echo("exact")));
-  Request request = MakeRequest("GET", "/SHARES/MyShare/Schemas");
-  Response response = router.Dispatch(request);
+  Response response = Send(router, "GET", "/SHARES/MyShare/Schemas");
   EXPECT_EQ(response.status(), 200);
   EXPECT_EQ(response.body(), "ci share=MyShare");  // values are passed as sent
-  Request exact = MakeRequest("GET", "/EXACT");
-  EXPECT_EQ(router.Dispatch(exact).status(), 404);
+  EXPECT_EQ(Send(router, "GET", "/EXACT").status(), 404);
 }
 
 TEST(RouterTest, ErrorRendererShapesRefusalsBeforeAndInsideHandlers) {
@@ -136,14 +134,12 @@ TEST(RouterTest, ErrorRendererShapesRefusalsBeforeAndInsideHandlers) {
     response.set_body("{\"error_code\":\"" + std::string(ProtocolErrorCodeFor(error.code)) + "\"}");
     return response;
   });
-  Request anonymous = MakeRequest("GET", "/api/x");
-  Response refused = router.Dispatch(anonymous);
+  Response refused = Send(router, "GET", "/api/x");
   EXPECT_EQ(refused.status(), 401);
   EXPECT_EQ(refused.body(), R"({"error_code":"UNAUTHENTICATED"})");
   ASSERT_NE(refused.Header("WWW-Authenticate"), nullptr);
   ASSERT_NE(refused.Header("X-Request-Id"), nullptr);
-  Request known = MakeRequest("GET", "/api/x", {{"Authorization", "Bearer t"}});
-  Response missing = router.Dispatch(known);
+  Response missing = Send(router, "GET", "/api/x", {{"Authorization", "Bearer t"}});
   EXPECT_EQ(missing.status(), 404);
   EXPECT_EQ(missing.body(), R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})");
 }
@@ -166,8 +162,7 @@ Response UcShape(const Request& request, const Error& error) {
   return response;
 }
 
-Response UcStatusShape(const Request&, int status, std::string_view error_code,
-                       std::string_view) {
+Response UcStatusShape(const Request&, int status, std::string_view error_code, std::string_view) {
   return Response::Json("{\"error_code\":\"" + std::string(error_code) + "\"}", status);
 }
 
@@ -208,8 +203,7 @@ TEST(RouterTest, RouteGroupsAuthenticateAndRenderTheirOwnRoutes) {
   EXPECT_THAT(protocol_refusal.body(), HasSubstr("\"errorCode\":\"UNAUTHENTICATED\""));
   EXPECT_THAT(protocol_refusal.body(), Not(HasSubstr("error_code")));
   // Public routes under no group need no credential.
-  Request health = MakeRequest("GET", "/healthz");
-  EXPECT_EQ(router.Dispatch(health).status(), 200);
+  EXPECT_EQ(Send(router, "GET", "/healthz").status(), 200);
 }
 
 TEST(RouterTest, UnroutedRequestsTakeTheShapeOfTheGroupOfTheirPath) {
@@ -218,17 +212,14 @@ TEST(RouterTest, UnroutedRequestsTakeTheShapeOfTheGroupOfTheirPath) {
   ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
                                       .authenticator = TokenAuth("p", "principal"),
                                       .error_renderer = UcShape}));
-  Request unknown_api = MakeRequest("GET", "/api/2.1/unity-catalog/nothing");
-  Response uc_404 = router.Dispatch(unknown_api);
+  Response uc_404 = Send(router, "GET", "/api/2.1/unity-catalog/nothing");
   EXPECT_EQ(uc_404.status(), 404);
   EXPECT_EQ(uc_404.body(), R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})");
   // Outside every group: the protocol's 404, as before groups existed.
-  Request unknown = MakeRequest("GET", "/nothing/here");
-  Response protocol_404 = router.Dispatch(unknown);
+  Response protocol_404 = Send(router, "GET", "/nothing/here");
   EXPECT_EQ(protocol_404.status(), 404);
   EXPECT_THAT(protocol_404.body(), HasSubstr("\"errorCode\":\"RESOURCE_DOES_NOT_EXIST\""));
-  Request lookalike = MakeRequest("GET", "/apis/x");
-  EXPECT_THAT(router.Dispatch(lookalike).body(), HasSubstr("\"errorCode\""));
+  EXPECT_THAT(Send(router, "GET", "/apis/x").body(), HasSubstr("\"errorCode\""));
 }
 
 // Issue 13: a 405 is the group's too (the management API answered the protocol's body before).
@@ -244,14 +235,12 @@ TEST(RouterTest, WrongMethodIsRenderedByTheGroupOfThePathWithAllow) {
                                                 .authenticator = TokenAuth("r", "recipient"),
                                                 .error_renderer = nullptr}));
   // Refused before authentication, so no credential is needed to learn the allowed methods.
-  Request uc = MakeRequest("DELETE", "/api/2.1/unity-catalog/shares");
-  Response uc_405 = router.Dispatch(uc);
+  Response uc_405 = Send(router, "DELETE", "/api/2.1/unity-catalog/shares");
   EXPECT_EQ(uc_405.status(), 405);
   EXPECT_EQ(uc_405.body(), R"({"error_code":"METHOD_NOT_ALLOWED"})");
   ASSERT_NE(uc_405.Header("Allow"), nullptr);
   EXPECT_EQ(*uc_405.Header("Allow"), "GET, HEAD");
-  Request protocol = MakeRequest("POST", "/delta-sharing/shares");
-  Response protocol_405 = router.Dispatch(protocol);
+  Response protocol_405 = Send(router, "POST", "/delta-sharing/shares");
   EXPECT_EQ(protocol_405.status(), 405);
   EXPECT_THAT(protocol_405.body(), HasSubstr("\"errorCode\":\"METHOD_NOT_ALLOWED\""));
   EXPECT_THAT(protocol_405.body(),
@@ -277,12 +266,10 @@ TEST(RouterTest, RefusalsBeforeRoutingAreRenderedByTheGroupOfThePath) {
     response.SetHeader("Retry-After", "3");
     return response;
   });
-  Request management = MakeRequest("GET", "/api/x", {{"Authorization", "Bearer p"}});
-  Response uc = router.Dispatch(management);
+  Response uc = Send(router, "GET", "/api/x", {{"Authorization", "Bearer p"}});
   EXPECT_EQ(uc.status(), 429);
   EXPECT_EQ(uc.body(), R"({"error_code":"RESOURCE_EXHAUSTED"})");
-  Request protocol = MakeRequest("GET", "/delta-sharing/x", {{"Authorization", "Bearer r"}});
-  Response sharing = router.Dispatch(protocol);
+  Response sharing = Send(router, "GET", "/delta-sharing/x", {{"Authorization", "Bearer r"}});
   EXPECT_EQ(sharing.status(), 429);
   EXPECT_THAT(sharing.body(), HasSubstr("\"errorCode\":\"RESOURCE_EXHAUSTED\""));
 }
@@ -291,23 +278,19 @@ TEST(RouterTest, MountedGroupsFailClosedAndRefuseBadPrefixes) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/api/x", Echo("uc")));
   ASSERT_TRUE(router.Handle("GET", "/api/public", Echo("open"), {.authenticate = false}));
-  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
-                                      .authenticator = nullptr,
-                                      .error_renderer = nullptr}));
+  ASSERT_TRUE(router.Mount(
+      {"/api"}, {.name = "management", .authenticator = nullptr, .error_renderer = nullptr}));
   // A route that wants a credential in a group that checks none is never served.
-  Request guarded = MakeRequest("GET", "/api/x");
-  EXPECT_EQ(router.Dispatch(guarded).status(), 500);
-  Request open = MakeRequest("GET", "/api/public");
-  EXPECT_EQ(router.Dispatch(open).status(), 200);
+  EXPECT_EQ(Send(router, "GET", "/api/x").status(), 500);
+  EXPECT_EQ(Send(router, "GET", "/api/public").status(), 200);
   EXPECT_EQ(router.Mount({"/api"}, {}).error().code, ErrorCode::kAlreadyExists);
   EXPECT_EQ(router.Mount({"/a", "/a/"}, {}).error().code, ErrorCode::kAlreadyExists);
   EXPECT_EQ(router.Mount({"/x/{y}"}, {}).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(router.Mount({"relative"}, {}).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(router.Mount({}, {}).error().code, ErrorCode::kInvalidArgument);
   // A longer prefix wins over a shorter one.
-  ASSERT_TRUE(router.Mount({"/api/inner"}, {.name = "inner",
-                                            .authenticator = nullptr,
-                                            .error_renderer = nullptr}));
+  ASSERT_TRUE(router.Mount({"/api/inner"},
+                           {.name = "inner", .authenticator = nullptr, .error_renderer = nullptr}));
   EXPECT_EQ(router.GroupNameOf("/api/inner/z"), "inner");
   EXPECT_EQ(router.GroupNameOf("/api/innerz"), "management");
 }
@@ -341,22 +324,19 @@ TEST(RouterTest, ClientAddressResolverRunsBeforeAuthenticationAndHandlers) {
 TEST(RouterTest, UnknownPathIs404WithProtocolErrorBody) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/shares", Echo("list")));
-  Request request = MakeRequest("GET", "/nope");
-  Response response = router.Dispatch(request);
+  Response response = Send(router, "GET", "/nope");
   EXPECT_EQ(response.status(), 404);
   EXPECT_THAT(response.body(), HasSubstr("\"errorCode\":\"RESOURCE_DOES_NOT_EXIST\""));
   ASSERT_NE(response.Header("Content-Type"), nullptr);
   EXPECT_THAT(*response.Header("Content-Type"), HasSubstr("application/json"));
-  Request empty_segment = MakeRequest("GET", "/shares//x");
-  EXPECT_EQ(router.Dispatch(empty_segment).status(), 404);
+  EXPECT_EQ(Send(router, "GET", "/shares//x").status(), 404);
 }
 
 TEST(RouterTest, WrongMethodIs405WithAllowHeader) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/t/{x}", Echo("get")));
   ASSERT_TRUE(router.Handle("POST", "/t/{x}", Echo("post")));
-  Request request = MakeRequest("DELETE", "/t/1");
-  Response response = router.Dispatch(request);
+  Response response = Send(router, "DELETE", "/t/1");
   EXPECT_EQ(response.status(), 405);
   ASSERT_NE(response.Header("Allow"), nullptr);
   EXPECT_EQ(*response.Header("Allow"), "GET, HEAD, POST");
@@ -368,12 +348,9 @@ TEST(RouterTest, HeadFallsBackToGetUnlessHeadIsRegistered) {
   ASSERT_TRUE(router.Handle("GET", "/a", Echo("get-a")));
   ASSERT_TRUE(router.Handle("GET", "/b", Echo("get-b")));
   ASSERT_TRUE(router.Handle("HEAD", "/b", Echo("head-b")));
-  Request a = MakeRequest("HEAD", "/a");
-  EXPECT_EQ(router.Dispatch(a).body(), "get-a");
-  Request b = MakeRequest("HEAD", "/b");
-  EXPECT_EQ(router.Dispatch(b).body(), "head-b");
-  Request post = MakeRequest("POST", "/a");
-  EXPECT_EQ(router.Dispatch(post).status(), 405);
+  EXPECT_EQ(Send(router, "HEAD", "/a").body(), "get-a");
+  EXPECT_EQ(Send(router, "HEAD", "/b").body(), "head-b");
+  EXPECT_EQ(Send(router, "POST", "/a").status(), 405);
 }
 
 TEST(RouterTest, RejectsBadPatternsAndDuplicates) {
@@ -399,8 +376,7 @@ TEST(RouterTest, HandlerErrorsBecomeMappedReplies) {
   ASSERT_TRUE(router.Handle("GET", "/broken", [](Request&) -> Result<Response> {
     return CorruptError("checkpoint /secret/path/00010.checkpoint.parquet: footer length 0");
   }));
-  Request bad = MakeRequest("GET", "/bad");
-  Response response = router.Dispatch(bad);
+  Response response = Send(router, "GET", "/bad");
   EXPECT_EQ(response.status(), 400);
   EXPECT_EQ(response.body(),
             "{\"errorCode\":\"INVALID_PARAMETER_VALUE\",\"message\":\"maxResults must be "
@@ -472,29 +448,25 @@ TEST(RouterTest, RunsAuthenticationThenMiddlewaresInOrderThenHandler) {
                             },
                             {.authenticate = false}));
 
-  Request ok = MakeRequest("GET", "/private", {{"Authorization", "Bearer good"}});
-  Response response = router.Dispatch(ok);
+  Response response = Send(router, "GET", "/private", {{"Authorization", "Bearer good"}});
   EXPECT_EQ(response.status(), 200);
   EXPECT_EQ(*response.Header("X-First"), "1");
   EXPECT_THAT(calls,
               ElementsAre("auth", "first:recipient:acme", "second", "handler:acme", "first-after"));
 
   calls.clear();
-  Request denied = MakeRequest("GET", "/private");
-  Response unauthorized = router.Dispatch(denied);
+  Response unauthorized = Send(router, "GET", "/private");
   EXPECT_EQ(unauthorized.status(), 401);
   EXPECT_THAT(unauthorized.body(), HasSubstr("UNAUTHENTICATED"));
   EXPECT_EQ(*unauthorized.Header("WWW-Authenticate"), "Bearer");
   EXPECT_THAT(calls, ElementsAre("auth"));
 
   calls.clear();
-  Request open = MakeRequest("GET", "/public");
-  EXPECT_EQ(router.Dispatch(open).status(), 200);
+  EXPECT_EQ(Send(router, "GET", "/public").status(), 200);
   EXPECT_THAT(calls, ElementsAre("first:", "second", "public", "first-after"));
 
   calls.clear();
-  Request unknown = MakeRequest("GET", "/unknown");
-  EXPECT_EQ(router.Dispatch(unknown).status(), 404);
+  EXPECT_EQ(Send(router, "GET", "/unknown").status(), 404);
   EXPECT_TRUE(calls.empty());  // routing precedes authentication
 }
 
@@ -508,8 +480,7 @@ TEST(RouterTest, MiddlewareCanAnswerWithoutCallingNext) {
     called = true;
     return Response();
   }));
-  Request request = MakeRequest("GET", "/x");
-  EXPECT_EQ(router.Dispatch(request).status(), 429);
+  EXPECT_EQ(Send(router, "GET", "/x").status(), 429);
   EXPECT_FALSE(called);
 }
 
