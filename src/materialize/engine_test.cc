@@ -2,43 +2,41 @@
 
 #include <gtest/gtest.h>
 
-#include "delta/table_writer.h"
-#include "parquet/json_shredder.h"
-#include "storage/memory_object_store.h"
+#include "materialize/materialize_test_util.h"
 
 namespace lakeshare::materialize {
 namespace {
 
 using parquet::PhysicalType;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public testing::MemoryTableTest {
  protected:
-  EngineTest() {
-    table_ = std::make_shared<storage::MemoryObjectStore>("memory://table");
-    cache_ = std::make_shared<storage::MemoryObjectStore>("memory://cache");
-    writer_ = std::make_unique<delta::TableWriter>(table_);
-  }
-
+  // Rows first..first+n-1 of (id long, country string "DE").
   delta::FileAction WriteFile(const std::string& path, int first, int n) {
-    auto schema = parquet::WriterSchema::Make(
+    std::vector<std::string> rows;
+    for (int i = first; i < first + n; ++i) {
+      rows.push_back(fmt::format(R"({{"id":{},"country":"DE"}})", i));
+    }
+    return WriteDataFile(
+        path,
         {parquet::Primitive("id", PhysicalType::kInt64),
          parquet::Primitive("country", PhysicalType::kByteArray, parquet::StringType())},
-        "spark_schema");
-    EXPECT_TRUE(schema);
-    parquet::RowShredder shredder(schema->schema());
-    for (int i = first; i < first + n; ++i) {
-      EXPECT_TRUE(shredder.AddJsonLine(fmt::format(R"({{"id":{},"country":"DE"}})", i)));
-    }
-    auto add = writer_->WriteDataFile(path, std::move(*schema), {shredder.TakeColumns()});
-    EXPECT_TRUE(add) << add.error().message;
-    return *add;
+        rows);
   }
 
-  Result<std::shared_ptr<const delta::Snapshot>> Load() { return delta::Snapshot::Load(table_); }
-
-  std::shared_ptr<storage::MemoryObjectStore> table_;
-  std::shared_ptr<storage::MemoryObjectStore> cache_;
-  std::unique_ptr<delta::TableWriter> writer_;
+  // Commit `version`: `file` replaced by itself with a deletion vector of `rows`.
+  void DeleteRows(delta::Version version, const delta::FileAction& file, std::vector<uint64_t> rows,
+                  const std::string& prefix) {
+    delta::FileAction with_dv = file;
+    auto dv =
+        writer_->WriteDeletionVector(delta::DeletionVector::FromRows(std::move(rows)), prefix);
+    EXPECT_TRUE(dv) << dv.error().message;
+    if (dv) with_dv.deletion_vector = *dv;
+    delta::FileAction removed = file;
+    removed.type = delta::FileActionType::kRemove;
+    EXPECT_TRUE(
+        writer_->Commit(version, {delta::FileActionLine(removed), delta::FileActionLine(with_dv)}));
+  }
 };
 
 TEST_F(EngineTest, RewritesOnlyFilesWithDeletionVectorsAndOnlyOnce) {
@@ -58,13 +56,7 @@ TEST_F(EngineTest, RewritesOnlyFilesWithDeletionVectorsAndOnlyOnce) {
   ASSERT_TRUE(writer_->Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
                                   delta::FileActionLine(a), delta::FileActionLine(b),
                                   delta::FileActionLine(c)}));
-  auto a_dv = a;
-  auto dv = writer_->WriteDeletionVector(delta::DeletionVector::FromRows({0, 1, 2}), "zz");
-  ASSERT_TRUE(dv);
-  a_dv.deletion_vector = *dv;
-  auto a_rm = a;
-  a_rm.type = delta::FileActionType::kRemove;
-  ASSERT_TRUE(writer_->Commit(1, {delta::FileActionLine(a_rm), delta::FileActionLine(a_dv)}));
+  DeleteRows(1, a, {0, 1, 2}, "zz");
 
   auto s1 = Load();
   ASSERT_TRUE(s1) << s1.error().message;
@@ -96,13 +88,7 @@ TEST_F(EngineTest, RewritesOnlyFilesWithDeletionVectorsAndOnlyOnce) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->rewritten, 0);
   EXPECT_EQ(again->reused, 1);
-  auto c_dv = c;
-  auto dv2 = writer_->WriteDeletionVector(delta::DeletionVector::FromRows({9}), "yy");
-  ASSERT_TRUE(dv2);
-  c_dv.deletion_vector = *dv2;
-  auto c_rm = c;
-  c_rm.type = delta::FileActionType::kRemove;
-  ASSERT_TRUE(writer_->Commit(2, {delta::FileActionLine(c_rm), delta::FileActionLine(c_dv)}));
+  DeleteRows(2, c, {9}, "yy");
   auto s2 = Load();
   ASSERT_TRUE(s2);
   auto third = MaterializeSnapshot(**s2, options);

@@ -3,45 +3,27 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "delta/deletion_vector.h"
 #include "delta/snapshot.h"
-#include "parquet/json_shredder.h"
-#include "parquet/record_json.h"
+#include "materialize/materialize_test_util.h"
 #include "storage/local_object_store.h"
-#include "storage/random_access_file.h"
 
 namespace lakeshare::materialize {
 namespace {
 
 using parquet::PhysicalType;
 
-// Read every row of a Parquet file as JSON objects.
-std::vector<std::string> ReadRows(const std::string& bytes) {
-  auto file = std::shared_ptr<storage::RandomAccessFile>(storage::MakeBufferFile(bytes, "out.parquet"));
-  auto reader = parquet::FileReader::Open(std::move(file));
-  EXPECT_TRUE(reader) << reader.error().message;
-  const auto& schema = (*reader)->schema();
-  std::vector<int> fields = schema.root().children;
-  parquet::RecordJsonWriter rows(schema, fields);
-  std::vector<std::string> out;
-  for (int rg = 0; rg < (*reader)->num_row_groups(); ++rg) {
-    std::vector<parquet::ColumnData> columns(static_cast<size_t>(schema.num_leaves()));
-    std::vector<const parquet::ColumnData*> ptrs;
-    for (int leaf = 0; leaf < schema.num_leaves(); ++leaf) {
-      auto c = (*reader)->ReadColumn(rg, leaf);
-      EXPECT_TRUE(c);
-      columns[static_cast<size_t>(leaf)] = std::move(*c);
-    }
-    for (auto& c : columns) ptrs.push_back(&c);
-    rows.StartRowGroup(ptrs);
-    for (int64_t r = 0; r < (*reader)->row_group_num_rows(rg); ++r) {
-      std::string line;
-      EXPECT_TRUE(rows.AppendRow(line));
-      out.push_back(line);
-    }
-  }
-  return out;
+using testing::ReadRows;
+using testing::Rewrite;
+
+// A file of `fields` in two row groups, rows 0-2 and 3-5; row v is `row(v)` (a JSON object).
+std::string TwoRowGroupFile(const std::vector<parquet::WriterField>& fields,
+                            const std::function<std::string(int)>& row) {
+  std::vector<std::vector<std::string>> row_groups(2);
+  for (int v = 0; v < 6; ++v) row_groups[static_cast<size_t>(v / 3)].push_back(row(v));
+  return testing::ParquetFile(fields, row_groups);
 }
 
 // A file as a column-mapped writer writes it: physical names and field ids, two row groups.
@@ -54,23 +36,9 @@ std::string MappedFile() {
   tag.field_id = 4;
   auto tags = parquet::List("col-3", tag);
   tags.field_id = 3;
-  auto schema = parquet::WriterSchema::Make({id, name, tags}, "spark_schema");
-  EXPECT_TRUE(schema) << schema.error().message;
-  std::string bytes;
-  auto writer = parquet::FileWriter::Open(std::make_unique<parquet::StringSink>(&bytes),
-                                          std::move(*schema), parquet::WriterOptions());
-  EXPECT_TRUE(writer);
-  for (int rg = 0; rg < 2; ++rg) {
-    parquet::RowShredder shredder((*writer)->schema());
-    for (int i = 0; i < 3; ++i) {
-      const int v = rg * 3 + i;
-      EXPECT_TRUE(shredder.AddJsonLine(fmt::format(
-          R"({{"col-1":{},"col-2":"n{}","col-3":["t{}","u{}"]}})", v, v, v, v)));
-    }
-    EXPECT_TRUE((*writer)->WriteRowGroup(shredder.TakeColumns()));
-  }
-  EXPECT_TRUE((*writer)->Close());
-  return bytes;
+  return TwoRowGroupFile({id, name, tags}, [](int v) {
+    return fmt::format(R"({{"col-1":{},"col-2":"n{}","col-3":["t{}","u{}"]}})", v, v, v, v);
+  });
 }
 
 // Logical names id, name, tags; ids 1..3; physical names col-1..col-3.
@@ -80,23 +48,18 @@ const char* kMappedSchema =
     R"({"name":"name","type":"string","nullable":true,"metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":"col-2"}},)"
     R"({"name":"tags","type":{"type":"array","elementType":"string","containsNull":true},"nullable":true,"metadata":{"delta.columnMapping.id":3,"delta.columnMapping.physicalName":"col-3"}}]})";
 
-Result<std::pair<RewriteResult, std::string>> Rewrite(const std::string& input,
-                                                     const RewriteSpec& spec) {
-  LS_ASSIGN_OR_RETURN(auto reader,
-                      parquet::FileReader::Open(std::shared_ptr<storage::RandomAccessFile>(storage::MakeBufferFile(input, "in.parquet"))));
-  std::string out;
-  LS_ASSIGN_OR_RETURN(auto r,
-                      RewriteFile(*reader, spec, std::make_unique<parquet::StringSink>(&out)));
-  return std::make_pair(r, out);
-}
-
-TEST(FileRewriterTest, AppliesTheDeletionVectorAcrossRowGroupsAndNamesColumnsLogically) {
-  const auto dv = delta::DeletionVector::FromRows({1, 3, 4});  // row 3, 4: second row group
+// MappedFile() rewritten with `dv` applied, its columns resolved by name.
+Result<std::pair<RewriteResult, std::string>> RewriteMappedByName(const delta::DeletionVector& dv) {
   RewriteSpec spec;
   spec.deletion_vector = &dv;
   spec.column_mapping_mode = "name";
   spec.schema_string = kMappedSchema;
-  auto r = Rewrite(MappedFile(), spec);
+  return Rewrite(MappedFile(), spec);
+}
+
+TEST(FileRewriterTest, AppliesTheDeletionVectorAcrossRowGroupsAndNamesColumnsLogically) {
+  const auto dv = delta::DeletionVector::FromRows({1, 3, 4});  // row 3, 4: second row group
+  auto r = RewriteMappedByName(dv);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->first.rows_read, 6);
   EXPECT_EQ(r->first.rows_written, 3);
@@ -128,11 +91,7 @@ TEST(FileRewriterTest, ResolvesColumnsByFieldIdInIdMode) {
 
 TEST(FileRewriterTest, AFullyDeletedFileHasNoRows) {
   const auto dv = delta::DeletionVector::FromRows({0, 1, 2, 3, 4, 5});
-  RewriteSpec spec;
-  spec.deletion_vector = &dv;
-  spec.column_mapping_mode = "name";
-  spec.schema_string = kMappedSchema;
-  auto r = Rewrite(MappedFile(), spec);
+  auto r = RewriteMappedByName(dv);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->first.rows_written, 0);
   EXPECT_TRUE(ReadRows(r->second).empty());
@@ -155,23 +114,9 @@ TEST(FileRewriterTest, RefusesUnknownColumnsAndBadSchemas) {
 std::string PartitionedDataFile() {
   auto id = parquet::Primitive("id", PhysicalType::kInt64);
   auto country = parquet::Primitive("country", PhysicalType::kByteArray, parquet::StringType());
-  auto schema = parquet::WriterSchema::Make({id, country}, "spark_schema");
-  EXPECT_TRUE(schema) << schema.error().message;
-  std::string bytes;
-  auto writer = parquet::FileWriter::Open(std::make_unique<parquet::StringSink>(&bytes),
-                                          std::move(*schema), parquet::WriterOptions());
-  EXPECT_TRUE(writer);
-  for (int rg = 0; rg < 2; ++rg) {
-    parquet::RowShredder shredder((*writer)->schema());
-    for (int i = 0; i < 3; ++i) {
-      const int v = rg * 3 + i;
-      EXPECT_TRUE(shredder.AddJsonLine(
-          fmt::format(R"({{"id":{},"country":"{}"}})", v, v % 2 == 0 ? "DE" : "FR")));
-    }
-    EXPECT_TRUE((*writer)->WriteRowGroup(shredder.TakeColumns()));
-  }
-  EXPECT_TRUE((*writer)->Close());
-  return bytes;
+  return TwoRowGroupFile({id, country}, [](int v) {
+    return fmt::format(R"({{"id":{},"country":"{}"}})", v, v % 2 == 0 ? "DE" : "FR");
+  });
 }
 
 const char* kPartitionedSchema =

@@ -6,48 +6,33 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "delta/table_writer.h"
-#include "parquet/json_shredder.h"
-#include "storage/memory_object_store.h"
+#include "materialize/materialize_test_util.h"
 
 namespace lakeshare::materialize {
 namespace {
 
 using parquet::PhysicalType;
 
-class MaterializerTest : public ::testing::Test {
+class MaterializerTest : public testing::MemoryTableTest {
  protected:
   MaterializerTest() {
-    table_ = std::make_shared<storage::MemoryObjectStore>("memory://table");
-    // The cache store stamps its files by the test's clock too (entries of earlier runs were
-    // last used when written).
-    storage::StoreOptions cache_options;
-    cache_options.clock = [this] {
-      return storage::SystemTime(std::chrono::milliseconds(clock_.NowMs()));
-    };
-    cache_ = std::make_shared<storage::MemoryObjectStore>("memory://cache", cache_options);
-    writer_ = std::make_unique<delta::TableWriter>(table_);
     transform_ = std::make_shared<Transform>();
     transform_->schema_string =
         R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}}]})";
     transform_->columns = {"id"};
   }
 
+  // A data file of ids first..first+n-1 and the request for it.
   FileRequest Request(const std::string& path, int first, int n) {
-    auto schema =
-        parquet::WriterSchema::Make({parquet::Primitive("id", PhysicalType::kInt64)}, "spark_schema");
-    EXPECT_TRUE(schema);
-    parquet::RowShredder shredder(schema->schema());
-    for (int i = first; i < first + n; ++i) {
-      EXPECT_TRUE(shredder.AddJsonLine(fmt::format(R"({{"id":{}}})", i)));
-    }
-    auto add = writer_->WriteDataFile(path, std::move(*schema), {shredder.TakeColumns()});
-    EXPECT_TRUE(add) << add.error().message;
+    std::vector<std::string> rows;
+    for (int i = first; i < first + n; ++i) rows.push_back(fmt::format(R"({{"id":{}}})", i));
+    const delta::FileAction add =
+        WriteDataFile(path, {parquet::Primitive("id", PhysicalType::kInt64)}, rows);
     FileRequest r;
     r.table_store = table_;
     r.table_key = TableKey(*table_, "t");
     r.file.path = path;
-    r.file.size = add->size.value_or(0);
+    r.file.size = add.size.value_or(0);
     r.transform = transform_;
     r.transform_id = transform_->Identity();
     r.for_whom = "acme";
@@ -67,10 +52,6 @@ class MaterializerTest : public ::testing::Test {
     return o;
   }
 
-  ManualClock clock_;
-  std::shared_ptr<storage::MemoryObjectStore> table_;
-  std::shared_ptr<storage::MemoryObjectStore> cache_;
-  std::unique_ptr<delta::TableWriter> writer_;
   std::shared_ptr<Transform> transform_;
   std::atomic<int> built_{0}, reused_{0}, failed_{0};
 };

@@ -111,27 +111,25 @@ std::optional<TypedValue> Leaf(const PredicateNode& n, const RowContext& ctx) {
   return ValueAt(ctx.schema->node(ctx.schema->leaf_node(c->leaf)), *c, vi, n.value_type);
 }
 
+// AND (decided by a false: `decisive` 0) or OR (decided by a true: `decisive` 1) of n's
+// children: the decisive value when a child has it, else unknown when a child is unknown, else
+// the other value. So AND(false, unknown) is false, AND(true, unknown) unknown, and OR alike.
+int EvalJunction(const PredicateNode& n, const RowContext& ctx, int decisive) {
+  bool any_unknown = false;
+  for (const auto& c : n.children) {
+    const int r = Eval(c, ctx);
+    if (r == decisive) return decisive;
+    any_unknown = any_unknown || r == -1;
+  }
+  return any_unknown ? -1 : 1 - decisive;
+}
+
 int Eval(const PredicateNode& n, const RowContext& ctx) {
   switch (n.op) {
-    case PredicateOp::kAnd: {
-      // AND(false, unknown) is false; AND(true, unknown) unknown.
-      bool any_false = false, any_unknown = false;
-      for (const auto& c : n.children) {
-        const int r = Eval(c, ctx);
-        any_false = any_false || r == 0;
-        any_unknown = any_unknown || r == -1;
-      }
-      return any_false ? 0 : (any_unknown ? -1 : 1);
-    }
-    case PredicateOp::kOr: {
-      bool any_true = false, any_unknown = false;
-      for (const auto& c : n.children) {
-        const int r = Eval(c, ctx);
-        any_true = any_true || r == 1;
-        any_unknown = any_unknown || r == -1;
-      }
-      return any_true ? 1 : (any_unknown ? -1 : 0);
-    }
+    case PredicateOp::kAnd:
+      return EvalJunction(n, ctx, 0);
+    case PredicateOp::kOr:
+      return EvalJunction(n, ctx, 1);
     case PredicateOp::kNot: {
       const int r = n.children.empty() ? -1 : Eval(n.children[0], ctx);
       return r == -1 ? -1 : 1 - r;

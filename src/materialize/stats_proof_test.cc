@@ -19,6 +19,16 @@ constexpr const char* kByCountry =
     R"({"op":"equal","children":[{"op":"column","name":"country","valueType":"string"},)"
     R"({"op":"recipientProperty","name":"country","valueType":"string"}]})";
 
+// Statistics of a file of 5 records whose countries lie between `min` and `max`, `nulls` of them
+// null (no nullCount when unset).
+std::string CountryStats(const std::string& min, const std::string& max, std::optional<int> nulls) {
+  std::string stats = fmt::format(R"({{"numRecords":5,"minValues":{{"country":"{}"}},)"
+                                  R"("maxValues":{{"country":"{}"}})",
+                                  min, max);
+  if (nulls) stats += fmt::format(R"(,"nullCount":{{"country":{}}})", *nulls);
+  return stats + "}";
+}
+
 class StatsProofTest : public ::testing::Test {
  protected:
   StatsProofTest() {
@@ -54,25 +64,20 @@ class StatsProofTest : public ::testing::Test {
 TEST_F(StatsProofTest, AFileWhoseStatisticsProveTheFilterIsServedAsItIs) {
   auto proof = Proof(kByCountry);
   ASSERT_NE(proof, nullptr);
-  EXPECT_TRUE(proof->Proves(File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":0}})")));
+  EXPECT_TRUE(proof->Proves(File(CountryStats("DE", "DE", 0))));
   // Mixed countries: false is possible.
-  EXPECT_FALSE(proof->Proves(File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"FR"},"nullCount":{"country":0}})")));
+  EXPECT_FALSE(proof->Proves(File(CountryStats("DE", "FR", 0))));
   // No row of the recipient (pruned by nobody here: the rewrite finds no row): not as it is.
-  EXPECT_FALSE(proof->Proves(File(
-      R"({"numRecords":5,"minValues":{"country":"FR"},"maxValues":{"country":"FR"},"nullCount":{"country":0}})")));
+  EXPECT_FALSE(proof->Proves(File(CountryStats("FR", "FR", 0))));
 }
 
 TEST_F(StatsProofTest, NullsAndMissingStatisticsAreRewritten) {
   auto proof = Proof(kByCountry);
   ASSERT_NE(proof, nullptr);
   // A null country compares unknown: that row does not pass.
-  EXPECT_FALSE(proof->Proves(File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":2}})")));
+  EXPECT_FALSE(proof->Proves(File(CountryStats("DE", "DE", 2))));
   // No nullCount: nulls may be there.
-  EXPECT_FALSE(proof->Proves(
-      File(R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"}})")));
+  EXPECT_FALSE(proof->Proves(File(CountryStats("DE", "DE", std::nullopt))));
   // Partial statistics (another column only), none at all, malformed, empty.
   EXPECT_FALSE(proof->Proves(File(
       R"({"numRecords":5,"minValues":{"id":1},"maxValues":{"id":5},"nullCount":{"id":0}})")));
@@ -83,12 +88,9 @@ TEST_F(StatsProofTest, NullsAndMissingStatisticsAreRewritten) {
   const std::string long_value(40, 'D');
   auto long_proof = Proof(kByCountry, {{"country", long_value}});
   ASSERT_NE(long_proof, nullptr);
-  EXPECT_FALSE(long_proof->Proves(File(R"({"numRecords":5,"minValues":{"country":")" + long_value +
-                                       R"("},"maxValues":{"country":")" + long_value +
-                                       R"("},"nullCount":{"country":0}})")));
+  EXPECT_FALSE(long_proof->Proves(File(CountryStats(long_value, long_value, 0))));
   // A deletion vector: the compatibility transform rewrites the file anyway.
-  delta::FileAction with_dv = File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":0}})");
+  delta::FileAction with_dv = File(CountryStats("DE", "DE", 0));
   with_dv.deletion_vector = delta::DeletionVectorDescriptor{};
   EXPECT_FALSE(proof->Proves(with_dv));
 }
@@ -102,20 +104,16 @@ TEST_F(StatsProofTest, APredicateThatHandlesNullsMayProveFilesWithNulls) {
   EXPECT_TRUE(proof->Proves(File(R"({"numRecords":5,"nullCount":{"country":5}})")));
   // Some nulls and some DE: each row passes, but the bounds are per leaf (a null row is not
   // known to be the one isNull accepts), so the proof does not hold: rewritten (conservative).
-  EXPECT_FALSE(proof->Proves(File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":2}})")));
+  EXPECT_FALSE(proof->Proves(File(CountryStats("DE", "DE", 2))));
   // NOT(country = FR) is unknown on a null country.
   auto not_fr = Proof(R"({"op":"not","children":[{"op":"equal","children":[)"
                       R"({"op":"column","name":"country","valueType":"string"},)"
                       R"({"op":"literal","value":"FR","valueType":"string"}]}]})");
   ASSERT_NE(not_fr, nullptr);
-  EXPECT_TRUE(not_fr->Proves(File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":0}})")));
-  EXPECT_FALSE(not_fr->Proves(File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":1}})")));
+  EXPECT_TRUE(not_fr->Proves(File(CountryStats("DE", "DE", 0))));
+  EXPECT_FALSE(not_fr->Proves(File(CountryStats("DE", "DE", 1))));
   // A range that may hold FR proves nothing.
-  EXPECT_FALSE(not_fr->Proves(File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"NL"},"nullCount":{"country":0}})")));
+  EXPECT_FALSE(not_fr->Proves(File(CountryStats("DE", "NL", 0))));
 }
 
 TEST_F(StatsProofTest, RangesAndPartitionValues) {
@@ -144,10 +142,8 @@ TEST_F(StatsProofTest, RangesAndPartitionValues) {
   EXPECT_FALSE(proof->Proves(f));
 }
 
-constexpr const char* kOnlyDE =
-    R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"DE"},"nullCount":{"country":0}})";
-constexpr const char* kOnlyFR =
-    R"({"numRecords":5,"minValues":{"country":"FR"},"maxValues":{"country":"FR"},"nullCount":{"country":0}})";
+const std::string kOnlyDE = CountryStats("DE", "DE", 0);
+const std::string kOnlyFR = CountryStats("FR", "FR", 0);
 
 TEST_F(StatsProofTest, NothingIsServedAsItIsWhenTheTransformDoesMoreThanFilter) {
   // A recipient lacking the property sees no row: never an original file, and no file at all.
@@ -205,8 +201,7 @@ TEST_F(StatsProofTest, FilesProvenToHoldNoPassingRowAreExcluded) {
   EXPECT_TRUE(proof->Excludes(File(kOnlyFR)));
   EXPECT_FALSE(proof->Excludes(File(kOnlyDE)));
   // Mixed, nulls possible, or no statistics: the rewrite decides.
-  EXPECT_FALSE(proof->Excludes(File(
-      R"({"numRecords":5,"minValues":{"country":"DE"},"maxValues":{"country":"FR"},"nullCount":{"country":0}})")));
+  EXPECT_FALSE(proof->Excludes(File(CountryStats("DE", "FR", 0))));
   EXPECT_FALSE(proof->Excludes(File(std::nullopt)));
   EXPECT_FALSE(proof->Excludes(File("{not json")));
   // Every country null: the comparison is unknown for every row, none passes.
