@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <chrono>
 
 #include "admin/api_base_internal.h"
 
@@ -54,14 +53,7 @@ void PutNextToken(Json& out, const std::string& token) {
   }
 }
 
-int64_t ApiBase::Now() const {
-  if (options_.clock_ms) {
-    return options_.clock_ms();
-  }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t ApiBase::Now() const { return ClockOr(options_.clock).NowMs(); }
 
 void ApiBase::AccessChanged(const std::string& recipient) const {
   if (options_.on_access_changed) {

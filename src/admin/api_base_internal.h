@@ -226,7 +226,7 @@ class ApiBase {
   virtual void AddRoutes(RouteList& routes) = 0;
 
  protected:
-  /// Milliseconds since the epoch (ManagementOptions::clock_ms, or the system clock).
+  /// Milliseconds since the epoch (ManagementOptions::clock, or the system clock).
   int64_t Now() const;
   /// Tell the sharing side that what `recipient` ("" = anyone) may read can have narrowed.
   void AccessChanged(const std::string& recipient) const;

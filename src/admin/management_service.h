@@ -29,6 +29,7 @@
 #include "auth/idp_fetch.h"
 #include "auth/principal_jwt.h"
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "common/result.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -43,7 +44,8 @@ struct ManagementOptions {
   /// rotation/revocation, recipient delete/update (ip list, expiration, properties, rename),
   /// share permission changes, share updates/deletes (argument: recipient name, or "" = all).
   std::function<void(const std::string& recipient)> on_access_changed;
-  std::function<int64_t()> clock_ms;  // null: system clock
+  /// Where "now" comes from (activation-link and token expiry). Null: the system clock.
+  const Clock* clock = nullptr;
   /// Checks, when a table is added to a share or its sharing options change, that the columns
   /// its `partitions` name are partition columns of the table (the admin layer cannot read Delta
   /// logs; app/ supplies this from src/delta). Returns kInvalidArgument naming the column, or

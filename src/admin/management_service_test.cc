@@ -128,7 +128,7 @@ TEST_F(ManagementTest, ActivationLinkDownloadsTheProfileExactlyOnce) {
   Reply by_url = Call("GET", Uc("/public/data_sharing_activation_info/" + url), "");
   EXPECT_EQ(by_url.status, 200) << by_url.raw;
 
-  now_->fetch_add(1000);
+  clock_.Advance(1000);
   Reply profile = Call("GET", Uc("/public/data_sharing_activation/" + token), "");
   ASSERT_EQ(profile.status, 200) << profile.raw;
   EXPECT_EQ(profile.body["shareCredentialsVersion"], 1);
@@ -215,7 +215,7 @@ TEST_F(ManagementTest, TokenLifetimeIsTheShorterOfMetastoreDefaultAndRecipientEx
   EXPECT_EQ(pb.body["expirationTime"], "2023-11-14T22:14:20.000Z");  // kT0 + 1 min
   // Once the recipient expired, its link is no longer downloadable.
   std::string c = MakeRecipient("c", "admin-token", Json{{"expiration_time", kT0 + 60'000}});
-  now_->fetch_add(60'000);
+  clock_.Advance(60'000);
   Reply info = Call("GET", Uc("/public/data_sharing_activation_info/" + TokenOf(c)), "");
   EXPECT_EQ(info.body["downloadable"], false);
   Reply late = Call("GET", Uc("/public/data_sharing_activation/" + TokenOf(c)), "");
@@ -264,7 +264,7 @@ TEST_F(ManagementTest, RotateWithGraceThenRevoke) {
               HasSubstr("There are already two active tokens for recipient acme"));
 
   // After the grace period the old token stops working.
-  now_->fetch_add(3'600'001);
+  clock_.Advance(3'600'001);
   EXPECT_FALSE(catalog_->AuthenticateRecipient(bearer1));
   EXPECT_TRUE(catalog_->AuthenticateRecipient(bearer2));
 

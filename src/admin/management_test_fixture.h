@@ -5,6 +5,7 @@
 #pragma once
 
 #include "admin/management_service.h"
+#include "common/clock.h"
 
 // Designated initializers naming only the fields a test cares about are the point here.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -68,14 +69,13 @@ class ManagementTest : public ::testing::Test {
     };
     policy.protected_locations = {dir_.string()};
     ASSERT_TRUE(catalog_->SetLocationPolicy(std::move(policy)));
-    now_ = std::make_shared<std::atomic<int64_t>>(kT0);
-    catalog_->SetClockForTest([now = now_] { return now->load(); });
+    catalog_->SetClockForTest([this] { return clock_.NowMs(); });
     ASSERT_TRUE(catalog_->CreatePrincipal({.name = "admin", .is_admin = true}));
     ASSERT_TRUE(catalog_->AddPrincipalToken("admin", "admin-token", std::nullopt, ""));
 
     ManagementOptions options;
     options.public_url = "https://share.example.com";
-    options.clock_ms = [now = now_] { return now->load(); };
+    options.clock = &clock_;  // tests move time with clock_.Advance
     options.on_access_changed = [this](const std::string& r) { changed_.push_back(r); };
     // Tables whose location ends in "-cdf" have the change data feed enabled; those holding
     // "missing" hold no table (their status says so).
@@ -186,7 +186,7 @@ class ManagementTest : public ::testing::Test {
 
   fs::path dir_;
   std::unique_ptr<catalog::Catalog> catalog_;
-  std::shared_ptr<std::atomic<int64_t>> now_;
+  ManualClock clock_{kT0};  // the catalog's and the API's time
   std::unique_ptr<ManagementService> service_;
   http::Router router_;
   std::vector<std::string> changed_;

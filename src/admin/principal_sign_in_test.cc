@@ -27,7 +27,6 @@ class PrincipalSignInTest : public ManagementTest {
  protected:
   void AdjustOptions(ManagementOptions& options) override {
     key_ = idp_.AddKey(auth::JwsAlgorithm::kES256, "corp-1");
-    clock_.SetNowMs(*now_);  // the fixture's time; no test here moves it
     auth::JwksCacheOptions jwks;
     jwks.fetch.allow_loopback_http = true;
     jwks.clock = &clock_;
@@ -49,10 +48,12 @@ class PrincipalSignInTest : public ManagementTest {
     principal_jwt_.reset();
   }
 
+  /// The fixture's time (no test here moves it), in seconds: a JWT's `exp`.
+  int64_t NowSeconds() const { return clock_.NowMs() / 1000; }
+
   std::string Jwt(const std::string& email, Json extra = Json::object()) {
-    Json claims = {{"iss", idp_.issuer()},    {"aud", kAudience},
-                   {"sub", "id-" + email},    {"email", email},
-                   {"exp", *now_ / 1000 + 300}, {"jti", "jti-" + email}};
+    Json claims = {{"iss", idp_.issuer()}, {"aud", kAudience},          {"sub", "id-" + email},
+                   {"email", email},       {"exp", NowSeconds() + 300}, {"jti", "jti-" + email}};
     claims.update(extra);
     return *auth::SignJwt(key_, claims.dump());
   }
@@ -66,7 +67,6 @@ class PrincipalSignInTest : public ManagementTest {
     EXPECT_THAT(r.raw, Not(HasSubstr(token)));
   }
 
-  ManualClock clock_;
   auth::testing::TestIdp idp_;
   auth::SigningKey key_;
   std::unique_ptr<auth::JwksCache> keys_;
@@ -118,19 +118,21 @@ TEST_F(PrincipalSignInTest, RefusedTokensAre401sWithTheirReason) {
   MakeTeam("analyst@example.com");
   // Another issuer (signed by its own key): no key of it is fetched.
   auto other = *auth::SigningKey::Generate(auth::JwsAlgorithm::kES256, "corp-1");
-  Json foreign = {{"iss", "https://other-idp.example.com"}, {"aud", kAudience},
-                  {"email", "analyst@example.com"},         {"exp", *now_ / 1000 + 300}};
+  Json foreign = {{"iss", "https://other-idp.example.com"},
+                  {"aud", kAudience},
+                  {"email", "analyst@example.com"},
+                  {"exp", NowSeconds() + 300}};
   ExpectRefused(*auth::SignJwt(other, foreign.dump()), "signs provider teams in");
   EXPECT_EQ(idp_.jwks_fetches.load(), 0);
   ExpectRefused(Jwt("analyst@example.com", {{"aud", "partner-api"}}), "audience");
-  ExpectRefused(Jwt("analyst@example.com", {{"exp", *now_ / 1000 - 600}}), "expired");
+  ExpectRefused(Jwt("analyst@example.com", {{"exp", NowSeconds() - 600}}), "expired");
   ExpectRefused(Jwt("analyst@example.com", {{"email", Json::array({"a@x", "b@x"})}}),
                 "no single 'email' claim");
   // The IdP's issuer and kid, but another key's signature.
   Json claims = {{"iss", idp_.issuer()},
                  {"aud", kAudience},
                  {"email", "analyst@example.com"},
-                 {"exp", *now_ / 1000 + 300}};
+                 {"exp", NowSeconds() + 300}};
   ExpectRefused(*auth::SignJwt(other, claims.dump()), "signature");
   // alg none: an unsigned token.
   auto b64 = [](std::string_view text) { return Base64UrlEncode(text); };
@@ -184,7 +186,8 @@ using NoPrincipalSignInTest = ManagementTest;
 
 TEST_F(NoPrincipalSignInTest, AJwtIsRefusedSayingSignInIsNotConfigured) {
   auto key = *auth::SigningKey::Generate(auth::JwsAlgorithm::kES256, "corp-1");
-  Json claims = {{"iss", "https://idp.example.com"}, {"sub", "admin"}, {"exp", *now_ / 1000 + 60}};
+  Json claims = {
+      {"iss", "https://idp.example.com"}, {"sub", "admin"}, {"exp", clock_.NowMs() / 1000 + 60}};
   Reply r = Call("GET", Uc("/shares"), *auth::SignJwt(key, claims.dump()));
   EXPECT_EQ(r.status, 401) << r.raw;
   EXPECT_THAT(r.body.value("message", ""), HasSubstr("without --oidc-principal-issuer")) << r.raw;

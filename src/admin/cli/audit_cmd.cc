@@ -66,7 +66,7 @@ CallResult<Json> AuditPage(Api& api, std::vector<http::Field> query, const Audit
 
 CallResult<void> RunAudit(Api& api, const GlobalOptions& g, const AuditOptions& o) {
   std::vector<http::Field> query;
-  const int64_t now = NowMs();
+  const int64_t now = ClockOr(g.clock).NowMs();
   auto time_arg = [&](const std::string& text, const char* name) -> CallResult<void> {
     if (text.empty()) {
       return {};

@@ -1,7 +1,6 @@
 #include "admin/cli/command.h"
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -11,12 +10,6 @@
 #include "admin/cli/args.h"
 
 namespace lakeshare::admin::cli {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Hint(const CallError& e, const Context& ctx, const GlobalOptions& g) {
   const std::string command = ctx.verb.empty() ? ctx.noun : ctx.noun + " " + ctx.verb;

@@ -13,6 +13,7 @@
 
 #include "admin/cli/client.h"
 #include "admin/cli/output.h"
+#include "common/clock.h"
 
 namespace CLI {
 class App;
@@ -25,13 +26,12 @@ struct GlobalOptions {
   std::string token;
   std::string token_file;
   bool json = false;
+  /// What relative times (`--since 1h`, `--expiration-time 7d`) count from. Null: the system clock.
+  const Clock* clock = nullptr;
 };
 
 /// The options of this process's command line (filled by CLI11 before any action runs).
 GlobalOptions& Globals();
-
-/// Milliseconds since the epoch, now.
-int64_t NowMs();
 
 /// What the user ran, for hints: "shares", "get".
 struct Context {

@@ -145,11 +145,11 @@ void PrintRecipient(const Json& r, bool with_link) {
 }
 
 /// Set `expiration_time` of `body` from --expiration-time (a usage error when unreadable).
-CallResult<void> SetExpiration(Json& body, const std::string& expiration) {
+CallResult<void> SetExpiration(Json& body, const std::string& expiration, const GlobalOptions& g) {
   if (expiration.empty()) {
     return {};
   }
-  auto t = ParseTimeArg(expiration, NowMs(), /*future=*/true);
+  auto t = ParseTimeArg(expiration, ClockOr(g.clock).NowMs(), /*future=*/true);
   if (!t) {
     return tl::unexpected(UsageError(t.error().message));
   }
@@ -177,7 +177,7 @@ CallResult<void> CreateRecipient(const CreateOpts& o, Api& api, const GlobalOpti
     }
     body["properties_kvpairs"] = {{"properties", *props}};
   }
-  if (auto st = SetExpiration(body, o.expiration); !st) {
+  if (auto st = SetExpiration(body, o.expiration, g); !st) {
     return st;
   }
   auto r = api.Uc("POST", "recipients", {}, &body);
@@ -284,7 +284,7 @@ CallResult<void> UpdateRecipient(const UpdateOpts& o, Api& api, const GlobalOpti
     }
     body["properties_kvpairs"] = {{"properties", *map}};
   }
-  if (auto st = SetExpiration(body, o.expiration); !st) {
+  if (auto st = SetExpiration(body, o.expiration, g); !st) {
     return st;
   }
   if (auto st = NeedChanges(body,
