@@ -116,29 +116,25 @@ PartnerOutcome Onboarder::Run(Api& api, const PartnerSpec& spec) {
   return out;
 }
 
-std::shared_ptr<Onboarder::Entry> Onboarder::Get(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& e = entries_[key];
-  if (!e) {
-    e = std::make_shared<Entry>();
-  }
-  return e;
+Onboarder::Entry& Onboarder::Get(const std::string& key) {
+  MutexLock lock(mu_);
+  return entries_.try_emplace(key).first->second;
 }
 
 CallResult<void> Onboarder::Ensure(Api& api, Kind kind, bool absent, const std::string& key,
                                    const std::string& path, const std::string& create_path,
                                    const Json& body,
                                    const std::function<CallResult<void>()>& before_create) {
-  auto entry = Get(key);
-  std::lock_guard<std::mutex> lock(entry->mu);
-  if (entry->done) {
+  Entry& entry = Get(key);
+  MutexLock lock(entry.mu);
+  if (entry.done) {
     return {};
   }
   if (!absent) {
     auto got = api.Uc("GET", path);
     if (got) {
       Count(kind, false);
-      entry->done = true;
+      entry.done = true;
       return {};
     }
     if (!got.error().not_found()) {
@@ -155,7 +151,7 @@ CallResult<void> Onboarder::Ensure(Api& api, Kind kind, bool absent, const std::
     return tl::unexpected(made.error());
   }
   Count(kind, static_cast<bool>(made));
-  entry->done = true;
+  entry.done = true;
   return {};
 }
 
@@ -163,17 +159,17 @@ CallResult<void> Onboarder::EnsureTable(Api& api, const TableItem& t) {
   std::vector<std::string_view> parts = Split(t.name, '.');
   const std::string catalog(parts[0]);
   const std::string schema = catalog + "." + std::string(parts[1]);
-  auto entry = Get("table:" + t.name);
+  Entry& entry = Get("table:" + t.name);
   {
-    std::lock_guard<std::mutex> lock(entry->mu);
-    if (entry->done) {
+    MutexLock lock(entry.mu);
+    if (entry.done) {
       return {};
     }
   }
   const bool absent = existing_.Absent(existing_.tables, t.name);
   if (t.location.empty()) {
-    std::lock_guard<std::mutex> lock(entry->mu);
-    if (entry->done) {  // another worker checked it while this one waited for the lock
+    MutexLock lock(entry.mu);
+    if (entry.done) {  // another worker checked it while this one waited for the lock
       return {};
     }
     auto got = absent ? CallResult<Json>(tl::unexpected(CallError{404, "TABLE_DOES_NOT_EXIST", ""}))
@@ -188,7 +184,7 @@ CallResult<void> Onboarder::EnsureTable(Api& api, const TableItem& t) {
       return tl::unexpected(got.error());
     }
     Count(kTable, false);
-    entry->done = true;
+    entry.done = true;
     return {};
   }
   return Ensure(
@@ -207,28 +203,13 @@ CallResult<void> Onboarder::EnsureTable(Api& api, const TableItem& t) {
 }
 
 CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
-  auto entry = Get("share:" + ToLower(spec.share));
-  std::lock_guard<std::mutex> lock(entry->mu);
+  Entry& entry = Get("share:" + ToLower(spec.share));
+  MutexLock lock(entry.mu);
   const std::string path = "shares/" + EncodePathSegment(spec.share);
-  auto load = [&]() -> CallResult<void> {
-    auto got = api.Uc("GET", path, {{"include_shared_data", "true"}});
-    if (!got) {
-      return tl::unexpected(got.error());
-    }
-    entry->objects.clear();
-    if (const Json* objects = Lookup(*got, "objects"); objects && objects->is_array()) {
-      for (const Json& o : *objects) {
-        if (const Json* n = Lookup(o, "name"); n && n->is_string()) {
-          entry->objects.insert(ToLower(n->get<std::string>()));
-        }
-      }
-    }
-    return {};
-  };
-  if (!entry->done) {
+  if (!entry.done) {
     auto loaded = existing_.Absent(existing_.shares, spec.share)
                       ? CallResult<void>(tl::unexpected(CallError{404, "", ""}))
-                      : load();
+                      : LoadShareObjects(api, path, entry);
     if (!loaded && loaded.error().not_found()) {
       Json body = {{"name", spec.share}};
       auto made = api.Uc("POST", "shares", {}, &body);
@@ -236,9 +217,9 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
         return tl::unexpected(made.error());
       }
       Count(kShare, static_cast<bool>(made));
-      entry->objects.clear();
+      entry.objects.clear();
       if (!made) {
-        loaded = load();
+        loaded = LoadShareObjects(api, path, entry);
       } else {
         loaded = {};
       }
@@ -248,14 +229,14 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
     if (!loaded) {
       return loaded;
     }
-    entry->done = true;
+    entry.done = true;
   }
   // Tables not yet in the share, added in one update (at most 100 per call, as UC allows).
   for (int attempt = 0;; ++attempt) {
     Json updates = Json::array();
     std::vector<std::string> adding;
     for (const TableItem& t : spec.tables) {
-      if (entry->objects.count(t.name)) {
+      if (entry.objects.count(t.name)) {
         continue;
       }
       std::vector<PartitionItem> parts;
@@ -275,7 +256,7 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
     }
     if (updates.empty()) {
       for (const TableItem& t : spec.tables) {
-        if (entry->counted.insert(t.name).second) {
+        if (entry.counted.insert(t.name).second) {
           Count(kShareTable, false);
         }
       }
@@ -286,7 +267,7 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
     if (!r) {
       if (r.error().already_exists() && attempt == 0) {
         // Added by someone else meanwhile: reload and add what is still missing.
-        if (auto st = load(); !st) {
+        if (auto st = LoadShareObjects(api, path, entry); !st) {
           return st;
         }
         continue;
@@ -294,8 +275,8 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
       return tl::unexpected(r.error());
     }
     for (const std::string& n : adding) {
-      entry->objects.insert(n);
-      entry->counted.insert(n);
+      entry.objects.insert(n);
+      entry.counted.insert(n);
       Count(kShareTable, true);
     }
     if (options_.with_history) {
@@ -304,12 +285,28 @@ CallResult<void> Onboarder::EnsureShare(Api& api, const PartnerSpec& spec) {
   }
 }
 
+CallResult<void> Onboarder::LoadShareObjects(Api& api, const std::string& path, Entry& share) {
+  auto got = api.Uc("GET", path, {{"include_shared_data", "true"}});
+  if (!got) {
+    return tl::unexpected(got.error());
+  }
+  share.objects.clear();
+  if (const Json* objects = Lookup(*got, "objects"); objects && objects->is_array()) {
+    for (const Json& o : *objects) {
+      if (const Json* n = Lookup(o, "name"); n && n->is_string()) {
+        share.objects.insert(ToLower(n->get<std::string>()));
+      }
+    }
+  }
+  return {};
+}
+
 void Onboarder::NoteTablesWithoutChanges(const Json& share, const std::vector<std::string>& added) {
   const Json* objects = Lookup(share, "objects");
   if (objects == nullptr || !objects->is_array()) {
     return;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const Json& o : *objects) {
     const Json* name = Lookup(o, "name");
     const Json* served = Lookup(o, "changes_served");
@@ -321,7 +318,7 @@ void Onboarder::NoteTablesWithoutChanges(const Json& share, const std::vector<st
 }
 
 std::vector<std::string> Onboarder::TablesWithoutChanges() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return notes_;
 }
 

@@ -10,14 +10,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "admin/cli/client.h"
 #include "admin/cli/partners_csv.h"
+#include "common/mutex.h"
 
 namespace lakeshare::admin::cli {
 
@@ -77,20 +76,22 @@ class Onboarder {
   PartnerOutcome Run(Api& api, const PartnerSpec& spec);
 
   /// Tables added --with-history whose changes are not served (no change data feed).
-  std::vector<std::string> TablesWithoutChanges();
+  std::vector<std::string> TablesWithoutChanges() LS_EXCLUDES(mu_);
 
   int64_t created(int k) const { return created_[k].load(); }
   int64_t present(int k) const { return present_[k].load(); }
 
  private:
+  /// One object several partners may need, ensured once by whichever worker holds `mu` first.
   struct Entry {
-    std::mutex mu;
-    bool done = false;
-    std::set<std::string> objects;  // shares: the names of their objects
-    std::set<std::string> counted;  // shares: objects already counted
+    Mutex mu;
+    bool done LS_GUARDED_BY(mu) = false;
+    std::set<std::string> objects LS_GUARDED_BY(mu);  // shares: the names of their objects
+    std::set<std::string> counted LS_GUARDED_BY(mu);  // shares: objects already counted
   };
 
-  std::shared_ptr<Entry> Get(const std::string& key);
+  /// The entry of `key`, made on first use; it lives as long as the Onboarder.
+  Entry& Get(const std::string& key) LS_EXCLUDES(mu_);
   void Count(Kind k, bool created) { (created ? created_ : present_)[k].fetch_add(1); }
 
   /// GET `path` (unless `absent`); when absent, POST `body` to `create_path`. Counts the object.
@@ -99,6 +100,9 @@ class Onboarder {
                           const std::function<CallResult<void>()>& before_create = {});
   CallResult<void> EnsureTable(Api& api, const TableItem& t);
   CallResult<void> EnsureShare(Api& api, const PartnerSpec& spec);
+  /// Read the names of the objects of the share at `path` into `share`.
+  CallResult<void> LoadShareObjects(Api& api, const std::string& path, Entry& share)
+      LS_REQUIRES(share.mu);
   /// The recipient exists afterwards; returns whether it was created now.
   CallResult<bool> EnsureRecipient(Api& api, const PartnerSpec& spec, PartnerOutcome* out,
                                    bool* changed);
@@ -107,13 +111,14 @@ class Onboarder {
 
   /// Remember the tables of `added` that `share` (an updateShare reply) says have no changes
   /// served.
-  void NoteTablesWithoutChanges(const Json& share, const std::vector<std::string>& added);
+  void NoteTablesWithoutChanges(const Json& share, const std::vector<std::string>& added)
+      LS_EXCLUDES(mu_);
 
   const OnboardOptions& options_;
   const ExistingObjects& existing_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;  // and notes_, under mu_
-  std::vector<std::string> notes_;
+  Mutex mu_;
+  std::map<std::string, Entry> entries_ LS_GUARDED_BY(mu_);  // nodes never move nor go
+  std::vector<std::string> notes_ LS_GUARDED_BY(mu_);
   std::atomic<int64_t> created_[kKinds];
   std::atomic<int64_t> present_[kKinds];
 };

@@ -13,10 +13,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -27,22 +25,27 @@
 #include "admin/cli/onboard.h"
 #include "admin/cli/output.h"
 #include "admin/cli/partners_csv.h"
+#include "common/clock.h"
+#include "common/mutex.h"
+#include "common/parallel.h"
 #include "common/strings.h"
 
 namespace lakeshare::admin::cli {
 namespace {
 
-/// Progress on stderr: a bar redrawn in place on a terminal, a line every `every` partners
-/// otherwise.
+/// Progress on stderr: a bar redrawn in place on a terminal (with the rate since the start, by
+/// `clock`'s monotonic reading), a line every `every` partners otherwise.
 class Progress {
  public:
-  explicit Progress(int64_t total) : total_(total), tty_(isatty(STDERR_FILENO) != 0) {
-    every_ = std::max<int64_t>(1, std::min<int64_t>(100, total / 10));
-    start_ = std::chrono::steady_clock::now();
-  }
+  Progress(int64_t total, const Clock& clock)
+      : total_(total),
+        tty_(isatty(STDERR_FILENO) != 0),
+        every_(std::max<int64_t>(1, std::min<int64_t>(100, total / 10))),
+        clock_(clock),
+        start_ms_(clock.MonotonicMs()) {}
 
-  void Tick(bool failed) {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Tick(bool failed) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     ++done_;
     failed_ += failed ? 1 : 0;
     if (total_ <= 1) {
@@ -59,19 +62,18 @@ class Progress {
     }
   }
 
-  void Finish() {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Finish() LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     if (tty_ && done_ > 0 && total_ > 1) {
       std::fputc('\n', stderr);
     }
   }
 
  private:
-  void Draw() {
+  void Draw() LS_REQUIRES(mu_) {
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(kWidth * done_ / std::max<int64_t>(1, total_));
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double secs = static_cast<double>(clock_.MonotonicMs() - start_ms_) / 1000.0;
     std::string bar(static_cast<size_t>(filled), '#');
     bar.append(static_cast<size_t>(kWidth - filled), '.');
     std::fprintf(stderr, "\ronboard [%s] %lld/%lld  failed %lld  %.0f/s ", bar.c_str(),
@@ -80,13 +82,14 @@ class Progress {
     std::fflush(stderr);
   }
 
-  std::mutex mu_;
-  int64_t total_;
-  bool tty_;
-  int64_t every_ = 1;
-  int64_t done_ = 0;
-  int64_t failed_ = 0;
-  std::chrono::steady_clock::time_point start_;
+  const int64_t total_;
+  const bool tty_;
+  const int64_t every_;
+  const Clock& clock_;
+  const int64_t start_ms_;
+  Mutex mu_;
+  int64_t done_ LS_GUARDED_BY(mu_) = 0;
+  int64_t failed_ LS_GUARDED_BY(mu_) = 0;
 };
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -190,13 +193,8 @@ class LinksFile {
           UsageError(fmt::format("cannot create '{}': {}", path, std::strerror(errno))));
     }
     ::fchmod(fd, 0600);
-    auto f = std::unique_ptr<LinksFile>(new LinksFile);
-    f->file_ = ::fdopen(fd, "w");
-    f->json_ = EndsWith(ToLower(path), ".json");
-    f->path_ = path;
-    std::fputs(f->json_ ? "[" : "partner,share,activation_url\n", f->file_);
-    std::fflush(f->file_);
-    return f;
+    return std::unique_ptr<LinksFile>(
+        new LinksFile(::fdopen(fd, "w"), EndsWith(ToLower(path), ".json"), path));
   }
   ~LinksFile() {
     if (file_ != nullptr) {
@@ -206,8 +204,8 @@ class LinksFile {
 
   /// Record a link. Each is written at once, so that an interrupted run loses none (a JSON file
   /// then lacks only its closing bracket).
-  void Add(const PartnerOutcome& p) {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Add(const PartnerOutcome& p) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     std::string row;
     if (json_) {
       row = count_ == 0 ? "\n  " : ",\n  ";
@@ -221,7 +219,8 @@ class LinksFile {
     std::fflush(file_);
   }
 
-  Status Close() {
+  Status Close() LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     if (json_) {
       std::fputs(count_ == 0 ? "]\n" : "\n]\n", file_);
     }
@@ -235,16 +234,20 @@ class LinksFile {
     return OkStatus();
   }
 
-  int64_t count() const { return count_; }
   const std::string& path() const { return path_; }
 
  private:
-  LinksFile() = default;
-  std::FILE* file_ = nullptr;
-  bool json_ = false;
-  std::string path_;
-  std::mutex mu_;
-  int64_t count_ = 0;
+  LinksFile(std::FILE* file, bool json, std::string path)
+      : json_(json), path_(std::move(path)), file_(file) {
+    std::fputs(json_ ? "[" : "partner,share,activation_url\n", file_);
+    std::fflush(file_);
+  }
+
+  const bool json_;
+  const std::string path_;
+  Mutex mu_;
+  std::FILE* file_ LS_GUARDED_BY(mu_);
+  int64_t count_ LS_GUARDED_BY(mu_) = 0;
 };
 
 /// Set the organisation name the activation page shows when `name` is given; else warn when
@@ -299,43 +302,61 @@ PartnerOutcome NotAttempted(const PartnerSpec& spec) {
   return out;
 }
 
+/// The connections of a run: a worker takes one for a partner and gives it back after, so each
+/// worker thread keeps reusing a connection and there are never more than workers at once.
+class ApiPool {
+ public:
+  ApiPool(const std::string& host, const std::string& token) : host_(host), token_(token) {}
+
+  std::unique_ptr<Api> Take() LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    if (idle_.empty()) {
+      return std::make_unique<Api>(host_, token_);
+    }
+    std::unique_ptr<Api> api = std::move(idle_.back());
+    idle_.pop_back();
+    return api;
+  }
+  void Give(std::unique_ptr<Api> api) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    idle_.push_back(std::move(api));
+  }
+
+ private:
+  const std::string& host_;
+  const std::string& token_;
+  Mutex mu_;
+  std::vector<std::unique_ptr<Api>> idle_ LS_GUARDED_BY(mu_);
+};
+
 /// Onboards every partner on `workers` threads, each link recorded in `links` (when given) as
 /// soon as it is issued. Once the server is unreachable (or refuses the token), the partners
 /// left are not attempted: it is not hammered once per remaining partner.
 std::vector<PartnerOutcome> OnboardAll(const std::vector<PartnerSpec>& specs, Onboarder& onboarder,
                                        LinksFile* links, const GlobalOptions& g,
                                        const std::string& token, int workers) {
-  Progress progress(static_cast<int64_t>(specs.size()));
+  Progress progress(static_cast<int64_t>(specs.size()), ClockOr(g.clock));
   std::vector<PartnerOutcome> outcomes(specs.size());
-  std::atomic<size_t> next{0};
   std::atomic<bool> unreachable{false};
-  auto work = [&] {
-    Api api(g.host, token);
-    for (size_t i = next.fetch_add(1); i < specs.size(); i = next.fetch_add(1)) {
-      PartnerOutcome& out = outcomes[i];
-      if (unreachable.load()) {
-        out = NotAttempted(specs[i]);
-      } else {
-        out = onboarder.Run(api, specs[i]);
-        if (out.status == PartnerOutcome::Status::kFailed &&
-            (out.error.status == 0 || out.error.status == 401)) {
-          unreachable.store(true);
-        }
+  ApiPool apis(g.host, token);
+  ParallelFor(specs.size(), static_cast<size_t>(workers), [&](size_t i) {
+    PartnerOutcome& out = outcomes[i];
+    if (unreachable.load()) {
+      out = NotAttempted(specs[i]);
+    } else {
+      std::unique_ptr<Api> api = apis.Take();
+      out = onboarder.Run(*api, specs[i]);
+      apis.Give(std::move(api));
+      if (out.status == PartnerOutcome::Status::kFailed &&
+          (out.error.status == 0 || out.error.status == 401)) {
+        unreachable.store(true);
       }
-      if (links != nullptr && !out.activation_url.empty()) {
-        links->Add(out);
-      }
-      progress.Tick(out.status == PartnerOutcome::Status::kFailed);
     }
-  };
-  std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(workers));
-  for (int i = 0; i < workers; ++i) {
-    threads.emplace_back(work);
-  }
-  for (auto& t : threads) {
-    t.join();
-  }
+    if (links != nullptr && !out.activation_url.empty()) {
+      links->Add(out);
+    }
+    progress.Tick(out.status == PartnerOutcome::Status::kFailed);
+  });
   progress.Finish();
   return outcomes;
 }
