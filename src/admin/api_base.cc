@@ -80,13 +80,16 @@ std::string ApiBase::BaseUrl(const http::Request& request) const {
 std::string ApiBase::ActivationUrl(const http::Request& request, const std::string& link) const {
   return BaseUrl(request) + options_.sharing_endpoint + "/activation/" + link;
 }
-Result<bool> ApiBase::HasMeta(const Caller& caller, Privilege privilege) const {
-  if (caller.is_admin) {
+Result<bool> ApiBase::OwnsOrHolds(const Caller& caller, bool owns, SecurableType type,
+                                  std::string_view name, Privilege privilege) const {
+  if (owns) {
     return true;
   }
-  LS_ASSIGN_OR_RETURN(bool has, catalog_->HasPrivilege(caller.name, SecurableType::kMetastore,
-                                                       kMetastoreId, privilege));
-  return has;
+  return catalog_->HasPrivilege(caller.name, type, name, privilege);
+}
+
+Result<bool> ApiBase::HasMeta(const Caller& caller, Privilege privilege) const {
+  return OwnsOrHolds(caller, caller.is_admin, SecurableType::kMetastore, kMetastoreId, privilege);
 }
 
 Status ApiBase::RequireMeta(const Caller& caller, Privilege privilege,
@@ -106,19 +109,14 @@ Status ApiBase::RequireAdmin(const Caller& caller, std::string_view what) const 
 }
 
 Result<catalog::CatalogInfo> ApiBase::VisibleCatalog(const Caller& caller, std::string_view name) {
-  auto info = catalog_->GetCatalog(name);
-  if (!info) {
-    return tl::unexpected<Error>(info.error());
-  }
-  if (caller.is_admin || Owns(caller, info->owner)) {
-    return *info;
-  }
-  LS_ASSIGN_OR_RETURN(bool use, catalog_->HasPrivilege(caller.name, SecurableType::kCatalog,
-                                                       info->name, Privilege::kUseCatalog));
+  LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, catalog_->GetCatalog(name));
+  LS_ASSIGN_OR_RETURN(bool use,
+                      OwnsOrHolds(caller, caller.is_admin || Owns(caller, info.owner),
+                                  SecurableType::kCatalog, info.name, Privilege::kUseCatalog));
   if (!use) {
     return NotFound(ResourceKind::kCatalog, "Catalog '{}' does not exist", name);
   }
-  return *info;
+  return info;
 }
 
 Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
@@ -137,14 +135,11 @@ Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
   ctx.schema = std::move(*schema);
   ctx.owner_in_chain =
       caller.is_admin || Owns(caller, ctx.catalog.owner) || Owns(caller, ctx.schema.owner);
-  if (!ctx.owner_in_chain) {
-    LS_ASSIGN_OR_RETURN(bool use,
-                        catalog_->HasPrivilege(caller.name, SecurableType::kSchema,
-                                               ctx.schema.full_name(), Privilege::kUseSchema));
-    if (!use) {
-      return NotFound(ResourceKind::kSchema, "Schema '{}.{}' does not exist", catalog_name,
-                      schema_name);
-    }
+  LS_ASSIGN_OR_RETURN(bool use, OwnsOrHolds(caller, ctx.owner_in_chain, SecurableType::kSchema,
+                                            ctx.schema.full_name(), Privilege::kUseSchema));
+  if (!use) {
+    return NotFound(ResourceKind::kSchema, "Schema '{}.{}' does not exist", catalog_name,
+                    schema_name);
   }
   return ctx;
 }
@@ -167,36 +162,47 @@ Result<ApiBase::TableCtx> ApiBase::VisibleTable(const Caller& caller, std::strin
   return ctx;
 }
 
+template <typename Info>
+Result<Info> ApiBase::VisibleByMetastorePrivilege(const Caller& caller, Result<Info> object,
+                                                  Privilege privilege, ResourceKind kind,
+                                                  std::string_view noun,
+                                                  std::string_view name) const {
+  if (!object || caller.is_admin || Owns(caller, object->owner)) {
+    return object;
+  }
+  LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, privilege));
+  if (!use) {
+    return NotFound(kind, "{} '{}' does not exist", noun, name);
+  }
+  return object;
+}
+
 Result<catalog::ShareInfo> ApiBase::VisibleShare(const Caller& caller, std::string_view name,
                                                  bool include_objects) {
-  auto share = catalog_->GetShare(name, include_objects);
-  if (!share) {
-    return tl::unexpected<Error>(share.error());
-  }
-  if (caller.is_admin || Owns(caller, share->owner)) {
-    return *share;
-  }
-  LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseShare));
-  if (!use) {
-    return NotFound(ResourceKind::kShare, "Share '{}' does not exist", name);
-  }
-  return *share;
+  return VisibleByMetastorePrivilege(caller, catalog_->GetShare(name, include_objects),
+                                     Privilege::kUseShare, ResourceKind::kShare, "Share", name);
 }
 
 Result<catalog::RecipientInfo> ApiBase::VisibleRecipient(const Caller& caller,
                                                          std::string_view name) {
-  auto recipient = catalog_->GetRecipient(name);
-  if (!recipient) {
-    return tl::unexpected<Error>(recipient.error());
+  return VisibleByMetastorePrivilege(caller, catalog_->GetRecipient(name), Privilege::kUseRecipient,
+                                     ResourceKind::kRecipient, "Recipient", name);
+}
+
+Result<catalog::RecipientInfo> ApiBase::PathRecipientOfType(http::Request& request,
+                                                            const Caller& caller,
+                                                            std::string_view authentication_type,
+                                                            std::string_view what) {
+  const std::string& name = NotedPathParam(request, "name", "recipient_name");
+  request.audit()->recipient = name;
+  LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, VisibleRecipient(caller, name));
+  request.audit()->recipient = r.name;
+  if (r.authentication_type != authentication_type) {
+    return InvalidArgument("Recipient '{}' has authentication_type {}: {} belong to {} recipients",
+                           r.name, AuthenticationTypeName(r.authentication_type), what,
+                           AuthenticationTypeName(authentication_type));
   }
-  if (caller.is_admin || Owns(caller, recipient->owner)) {
-    return *recipient;
-  }
-  LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseRecipient));
-  if (!use) {
-    return NotFound(ResourceKind::kRecipient, "Recipient '{}' does not exist", name);
-  }
-  return *recipient;
+  return r;
 }
 
 Status ApiBase::RequireOwnerOrAdmin(const Caller& caller, std::string_view owner,

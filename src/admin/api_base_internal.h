@@ -239,6 +239,10 @@ class ApiBase {
 
   // ---- Ownership and privileges ----
 
+  /// Whether the caller may see an object: true when `owns` (an admin, or the owner of the
+  /// object or of what holds it), else whether it holds `privilege` on securable `type` `name`.
+  Result<bool> OwnsOrHolds(const Caller& caller, bool owns, catalog::SecurableType type,
+                           std::string_view name, catalog::Privilege privilege) const;
   /// Whether the caller holds `privilege` on the metastore (admins hold all).
   Result<bool> HasMeta(const Caller& caller, catalog::Privilege privilege) const;
   Status RequireAdmin(const Caller& caller, std::string_view what) const;
@@ -265,6 +269,12 @@ class ApiBase {
   Result<catalog::ShareInfo> VisibleShare(const Caller& caller, std::string_view name,
                                           bool include_objects);
   Result<catalog::RecipientInfo> VisibleRecipient(const Caller& caller, std::string_view name);
+  /// The recipient of the path parameter `name` (noted as `recipient_name` and as the event's
+  /// recipient), visible to the caller and of `authentication_type`; else kInvalidArgument:
+  /// "`what` belong to <type> recipients".
+  Result<catalog::RecipientInfo> PathRecipientOfType(http::Request& request, const Caller& caller,
+                                                     std::string_view authentication_type,
+                                                     std::string_view what);
   /// kPermissionDenied unless the caller owns `r` or is an admin (`what`: "delete it", ...).
   Status RequireRecipientOwner(const Caller& caller, const catalog::RecipientInfo& r,
                                std::string_view what) const {
@@ -295,6 +305,14 @@ class ApiBase {
 
   catalog::Catalog* catalog_;
   const ManagementOptions& options_;
+
+ private:
+  /// `object` (read by name: `noun` `name`) when the caller owns it or holds `privilege` on the
+  /// metastore; else kNotFound, as if it did not exist (shares, recipients).
+  template <typename Info>
+  Result<Info> VisibleByMetastorePrivilege(const Caller& caller, Result<Info> object,
+                                           catalog::Privilege privilege, ResourceKind kind,
+                                           std::string_view noun, std::string_view name) const;
 };
 
 }  // namespace lakeshare::admin::internal

@@ -275,6 +275,22 @@ Result<Paging> ParsePaging(const http::Request& request) {
 
 // ---- JSON shapes ----
 
+namespace {
+
+/// A JSON object the catalog stored as text (audit params, a recipient view); {} when the text
+/// is empty or not an object.
+Json StoredObject(const std::string& text) {
+  if (!text.empty()) {
+    Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) {
+      return parsed;
+    }
+  }
+  return Json::object();
+}
+
+}  // namespace
+
 Json CatalogJson(const catalog::CatalogInfo& c) {
   return Json{{"name", c.name},
               {"full_name", c.name},
@@ -329,12 +345,8 @@ Json DataObjectJson(const catalog::SharedDataObject& o) {
       out["partitions"] = std::move(partitions);
     }
   }
-  if (!o.recipient_view_json.empty()) {
-    Json view = Json::parse(o.recipient_view_json, nullptr, /*allow_exceptions=*/false);
-    if (view.is_object()) {
-      for (auto& [key, value] : view.items()) out[key] = value;
-    }
-  }
+  const Json view = StoredObject(o.recipient_view_json);
+  for (const auto& [key, value] : view.items()) out[key] = value;
   return out;
 }
 
@@ -389,20 +401,6 @@ Json PrincipalTokenJson(const catalog::PrincipalToken& t) {
 }
 
 Json AuditEventJson(const catalog::AuditEvent& e) {
-  Json params = Json::object();
-  if (!e.params_json.empty()) {
-    Json parsed = Json::parse(e.params_json, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object()) {
-      params = std::move(parsed);
-    }
-  }
-  Json result = Json::object();
-  if (!e.volume_json.empty()) {
-    Json parsed = Json::parse(e.volume_json, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object()) {
-      result = std::move(parsed);
-    }
-  }
   return Json{{"event_id", e.id},
               {"event_time", e.time_ms},
               {"request_id", e.request_id},
@@ -411,10 +409,10 @@ Json AuditEventJson(const catalog::AuditEvent& e) {
               {"recipient", e.recipient},
               {"source_ip_address", e.source_ip},
               {"user_agent", e.user_agent},
-              {"request_params", std::move(params)},
+              {"request_params", StoredObject(e.params_json)},
               {"response", Json{{"status_code", e.status_code},
                                 {"error_message", e.error},
-                                {"result", std::move(result)}}}};
+                                {"result", StoredObject(e.volume_json)}}}};
 }
 
 std::string_view AuthenticationTypeName(std::string_view catalog_type) {

@@ -41,13 +41,9 @@ class CatalogsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
     auto listing = ListVisible<catalog::CatalogInfo>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListCatalogs(p); },
-        [&](const catalog::CatalogInfo& c) -> Result<bool> {
-          if (caller.is_admin || Owns(caller, c.owner)) {
-            return true;
-          }
-          LS_ASSIGN_OR_RETURN(bool use, catalog_->HasPrivilege(caller.name, SecurableType::kCatalog,
-                                                               c.name, Privilege::kUseCatalog));
-          return use;
+        [&](const catalog::CatalogInfo& c) {
+          return OwnsOrHolds(caller, caller.is_admin || Owns(caller, c.owner),
+                             SecurableType::kCatalog, c.name, Privilege::kUseCatalog);
         });
     return ListReply("catalogs", listing, [&](const auto& c) { return CatalogJson(c); });
   }

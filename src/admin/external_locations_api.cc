@@ -45,11 +45,8 @@ class ExternalLocationsApi final : public ApiBase {
  private:
   /// Who sees a location: admins, its owner, and holders of CREATE_EXTERNAL_TABLE on it.
   Result<bool> Sees(const Caller& caller, const catalog::ExternalLocationInfo& l) {
-    if (caller.is_admin || Owns(caller, l.owner)) {
-      return true;
-    }
-    return catalog_->HasPrivilege(caller.name, SecurableType::kExternalLocation, l.name,
-                                  Privilege::kCreateExternalTable);
+    return OwnsOrHolds(caller, caller.is_admin || Owns(caller, l.owner),
+                       SecurableType::kExternalLocation, l.name, Privilege::kCreateExternalTable);
   }
 
   Result<catalog::ExternalLocationInfo> Visible(const Caller& caller, const std::string& name) {

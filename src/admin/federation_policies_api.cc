@@ -63,17 +63,8 @@ class FederationPoliciesApi final : public ApiBase {
  private:
   /// The OIDC_FEDERATION recipient of the path, visible to the caller.
   Result<catalog::RecipientInfo> OidcRecipient(http::Request& request, const Caller& caller) {
-    const std::string& name = NotedPathParam(request, "name", "recipient_name");
-    request.audit()->recipient = name;
-    LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, VisibleRecipient(caller, name));
-    request.audit()->recipient = r.name;
-    if (r.authentication_type != catalog::kAuthOidc) {
-      return InvalidArgument(
-          "Recipient '{}' has authentication_type {}: federation policies and profile templates "
-          "belong to OIDC_FEDERATION recipients",
-          r.name, AuthenticationTypeName(r.authentication_type));
-    }
-    return r;
+    return PathRecipientOfType(request, caller, catalog::kAuthOidc,
+                               "federation policies and profile templates");
   }
 
   /// Databricks sends the policy as the body; a body {"policy": {...}} is read the same.

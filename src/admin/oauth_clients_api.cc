@@ -34,17 +34,8 @@ class OAuthClientsApi final : public ApiBase {
 
  private:
   Result<catalog::RecipientInfo> ClientRecipient(http::Request& request, const Caller& caller) {
-    const std::string& name = NotedPathParam(request, "name", "recipient_name");
-    request.audit()->recipient = name;
-    LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, VisibleRecipient(caller, name));
-    request.audit()->recipient = r.name;
-    if (r.authentication_type != catalog::kAuthOAuthClientCredentials) {
-      return InvalidArgument(
-          "Recipient '{}' has authentication_type {}: client keys belong to "
-          "OAUTH_CLIENT_CREDENTIALS recipients",
-          r.name, AuthenticationTypeName(r.authentication_type));
-    }
-    return r;
+    return PathRecipientOfType(request, caller, catalog::kAuthOAuthClientCredentials,
+                               "client keys");
   }
 
   /// Check every key of `jwks` (a JSON object) and return its canonical text.

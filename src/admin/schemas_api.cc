@@ -52,14 +52,9 @@ class SchemasApi final : public ApiBase {
     bool all_visible = caller.is_admin || Owns(caller, cat.owner);
     auto listing = ListVisible<catalog::SchemaInfo>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListSchemas(cat.name, p); },
-        [&](const catalog::SchemaInfo& s) -> Result<bool> {
-          if (all_visible || Owns(caller, s.owner)) {
-            return true;
-          }
-          LS_ASSIGN_OR_RETURN(
-              bool use, catalog_->HasPrivilege(caller.name, SecurableType::kSchema, s.full_name(),
-                                               Privilege::kUseSchema));
-          return use;
+        [&](const catalog::SchemaInfo& s) {
+          return OwnsOrHolds(caller, all_visible || Owns(caller, s.owner), SecurableType::kSchema,
+                             s.full_name(), Privilege::kUseSchema);
         });
     return ListReply("schemas", listing, [&](const auto& s) { return SchemaJson(s); });
   }

@@ -43,12 +43,9 @@ class TablesApi final : public ApiBase {
           "register the table",
           location);
     }
-    if (caller.is_admin || Owns(caller, found->owner)) {
-      return {};
-    }
-    LS_ASSIGN_OR_RETURN(
-        bool may, catalog_->HasPrivilege(caller.name, SecurableType::kExternalLocation, found->name,
-                                         Privilege::kCreateExternalTable));
+    LS_ASSIGN_OR_RETURN(bool may, OwnsOrHolds(caller, caller.is_admin || Owns(caller, found->owner),
+                                              SecurableType::kExternalLocation, found->name,
+                                              Privilege::kCreateExternalTable));
     if (may) {
       return {};
     }
@@ -126,14 +123,9 @@ class TablesApi final : public ApiBase {
         [&](const catalog::PageRequest& p) {
           return catalog_->ListTables(ctx.catalog.name, ctx.schema.name, p);
         },
-        [&](const catalog::TableInfo& t) -> Result<bool> {
-          if (ctx.owner_in_chain || Owns(caller, t.owner)) {
-            return true;
-          }
-          LS_ASSIGN_OR_RETURN(
-              bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable, t.full_name(),
-                                                  Privilege::kSelect));
-          return select;
+        [&](const catalog::TableInfo& t) {
+          return OwnsOrHolds(caller, ctx.owner_in_chain || Owns(caller, t.owner),
+                             SecurableType::kTable, t.full_name(), Privilege::kSelect);
         });
     return ListReply("tables", listing, [&](const auto& t) { return TableJson(t); });
   }
