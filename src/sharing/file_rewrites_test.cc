@@ -4,20 +4,18 @@
 // that declares deletionVectors (the original files); a /query whose rewrites outlast the wait
 // is a 503 with Retry-After, never a partial listing.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <future>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "delta/table_writer.h"
 #include "http/router.h"
-#include "http/string_stream_writer.h"
 #include "materialize/materializer.h"
 #include "parquet/json_shredder.h"
 #include "sharing/sharing_service.h"
+#include "sharing/sharing_test_util.h"
 #include "sharing/yaml_share_provider.h"
 #include "storage/local_object_store.h"
 
@@ -30,9 +28,7 @@ using parquet::PhysicalType;
 class FileRewritesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("lakeshare-rewrites-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
+    dir_ = testing::UniqueTempPath("rewrites-test");
     fs::create_directories(dir_ / "table");
     auto store = storage::LocalObjectStore::Open((dir_ / "table").string());
     ASSERT_TRUE(store) << store.error().message;
@@ -110,49 +106,24 @@ class FileRewritesTest : public ::testing::Test {
     router_->SetAuthenticator(service_->MakeAuthenticator());
   }
 
-  struct Exchange {
-    int status = 0;
-    std::string body;
-    std::string retry_after;
-    std::vector<std::pair<std::string, std::string>> later;  // the audit's later events
+  // An answer read whole (its NDJSON lines parsed) and the audit's later events, each run once.
+  struct Exchange : testing::Reply {
+    std::vector<std::pair<std::string, std::string>> later;
   };
   Exchange Send(const std::string& method, const std::string& target,
-                std::vector<http::Field> headers = {}) {
+                testing::Headers headers = {}) {
     headers.emplace_back("Authorization", "Bearer tok");
-    auto request = http::Request::Create(method, target, std::move(headers),
-                                         method == "POST" ? "{}" : "", "127.0.0.1");
-    EXPECT_TRUE(request);
-    http::Response response = router_->Dispatch(*request);
     Exchange e;
-    e.status = response.status();
-    if (const std::string* r = response.Header("Retry-After")) e.retry_after = *r;
-    if (response.is_streaming()) {
-      http::StringStreamWriter w;
-      auto producer = response.TakeProducer();
-      EXPECT_TRUE(producer(w));
-      e.body = std::move(w.out);
-    } else {
-      e.body = response.body();
-    }
-    if (const http::AuditNotes* notes = request->audit_notes()) {
-      for (const auto& later : notes->later_events) {
+    static_cast<testing::Reply&>(e) =
+        testing::Call(*router_, method, target, headers, method == "POST" ? "{}" : "");
+    EXPECT_FALSE(e.aborted) << e.body;
+    if (e.audit) {
+      for (const auto& later : e.audit->later_events) {
         auto event = later();
         if (!event.first.empty()) e.later.push_back(std::move(event));
       }
     }
     return e;
-  }
-
-  static std::vector<nlohmann::json> Lines(const std::string& ndjson) {
-    std::vector<nlohmann::json> out;
-    size_t start = 0;
-    while (start < ndjson.size()) {
-      size_t end = ndjson.find('\n', start);
-      if (end == std::string::npos) end = ndjson.size();
-      out.push_back(nlohmann::json::parse(ndjson.substr(start, end - start)));
-      start = end + 1;
-    }
-    return out;
   }
 
   static constexpr const char* kQuery = "/delta-sharing/shares/s/schemas/d/tables/t/query";
@@ -168,7 +139,7 @@ TEST_F(FileRewritesTest, ParquetClientsGetRewrittenCopiesAndDeltaClientsTheOrigi
   Start(std::chrono::minutes(5));
   Exchange e = Send("POST", kQuery);
   ASSERT_EQ(e.status, 200) << e.body;
-  auto lines = Lines(e.body);
+  const auto& lines = e.lines;
   ASSERT_EQ(lines.size(), 4u) << e.body;
   EXPECT_EQ(lines[0], nlohmann::json::parse(R"({"protocol":{"minReaderVersion":1}})"));
   int rewritten = 0, original = 0;
@@ -224,7 +195,7 @@ TEST_F(FileRewritesTest, ParquetClientsGetRewrittenCopiesAndDeltaClientsTheOrigi
                     {{"delta-sharing-capabilities",
                       "responseformat=delta;readerfeatures=deletionvectors"}});
   ASSERT_EQ(d.status, 200) << d.body;
-  auto dlines = Lines(d.body);
+  const auto& dlines = d.lines;
   ASSERT_EQ(dlines.size(), 4u);
   int with_dv = 0;
   for (size_t i = 2; i < dlines.size(); ++i) {
@@ -254,7 +225,7 @@ TEST_F(FileRewritesTest, AQueryWhoseRewritesOutlastTheWaitIsA503WithRetryAfter) 
         [released](const materialize::MaterializeEvent&) { released.wait(); });
   Exchange busy = Send("POST", kQuery);
   EXPECT_EQ(busy.status, 503) << busy.body;
-  EXPECT_EQ(busy.retry_after, "5");
+  EXPECT_EQ(busy.Header("retry-after"), "5");
   auto j = nlohmann::json::parse(busy.body, nullptr, /*allow_exceptions=*/false);
   EXPECT_EQ(j["errorCode"], "TEMPORARILY_UNAVAILABLE");
   EXPECT_NE(busy.body.find("0 of 1 ready"), std::string::npos) << busy.body;

@@ -8,9 +8,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,8 +16,8 @@
 #include "auth/recipient_authenticator.h"
 #include "common/clock.h"
 #include "http/router.h"
-#include "http/string_stream_writer.h"
 #include "sharing/sharing_service.h"
+#include "sharing/sharing_test_util.h"
 #include "sharing/ttl_cache_internal.h"
 #include "storage/location.h"
 
@@ -43,9 +41,7 @@ constexpr int64_t kStart = 1'700'000'000'000;
 class MetastoreProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("lakeshare-provider-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
+    dir_ = testing::UniqueTempPath("provider-test");
     fs::create_directories(dir_);
     auto c = catalog::OpenCatalog((dir_ / "metastore.db").string());
     ASSERT_TRUE(c) << c.error().message;
@@ -644,42 +640,21 @@ class MetastoreServiceTest : public MetastoreProviderTest {
     router_.SetAuthenticator(service_->MakeAuthenticator());
   }
 
-  struct Exchange {
-    int status = 0;
-    std::string body;
-    std::shared_ptr<http::AuditNotes> audit;
-  };
-  Exchange Send(const std::string& method, const std::string& target, std::string body = {},
-                std::string address = "127.0.0.1") {
-    auto request = http::Request::Create(method, target, {{"Authorization", header_}},
-                                         std::move(body), std::move(address));
-    EXPECT_TRUE(request);
-    http::Response response = router_.Dispatch(*request);
-    Exchange e;
-    e.status = response.status();
-    e.audit = request->audit();
-    if (response.is_streaming()) {
-      http::StringStreamWriter w;
-      auto producer = response.TakeProducer();
-      EXPECT_TRUE(producer(w));
-      e.body = std::move(w.out);
-    } else {
-      e.body = response.body();
-    }
-    return e;
+  testing::Reply Send(const std::string& method, const std::string& target,
+                      const std::string& body = {}, const std::string& address = "127.0.0.1") {
+    testing::Reply r =
+        testing::Call(router_, method, target, {{"Authorization", header_}}, body, address);
+    EXPECT_FALSE(r.aborted) << r.body;
+    return r;
   }
-  static std::vector<std::string> FilePaths(const std::string& ndjson) {
+  // The "country/partner_id" partition values of the files of a /query answer, sorted.
+  static std::vector<std::string> FilePaths(const testing::Reply& r) {
     std::vector<std::string> out;
-    size_t start = 0;
-    while (start < ndjson.size()) {
-      size_t end = ndjson.find('\n', start);
-      if (end == std::string::npos) end = ndjson.size();
-      auto j = nlohmann::json::parse(ndjson.substr(start, end - start), nullptr, false);
+    for (const nlohmann::json& j : r.lines) {
       if (j.is_object() && j.contains("file")) {
         auto pv = j["file"]["partitionValues"];
         out.push_back(pv["country"].get<std::string>() + "/" + pv["partner_id"].get<std::string>());
       }
-      start = end + 1;
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -694,14 +669,14 @@ TEST_F(MetastoreServiceTest, QueryServesOnlyTheRecipientsPartitions) {
   auto e = Send("POST", "/delta-sharing/shares/retail/schemas/sales/tables/orders/query", "{}");
   ASSERT_EQ(e.status, 200) << e.body;
   // partner_id is an int column: "07" equals the property value "7".
-  EXPECT_THAT(FilePaths(e.body), ElementsAre("DE/7", "FR/07"));
+  EXPECT_THAT(FilePaths(e), ElementsAre("DE/7", "FR/07"));
 
   ASSERT_OK(catalog_->UpdateRecipient(
       "acme", {.properties = std::map<std::string, std::string>{{"pid", "42"}}}));
   InvalidateRecipient("acme");
   e = Send("POST", "/delta-sharing/shares/retail/schemas/sales/tables/orders/query", "{}");
   ASSERT_EQ(e.status, 200) << e.body;
-  EXPECT_THAT(FilePaths(e.body), ElementsAre("DE/42", "FR/42"));
+  EXPECT_THAT(FilePaths(e), ElementsAre("DE/42", "FR/42"));
 
   // Without the property the table does not exist for the recipient.
   ASSERT_OK(

@@ -56,7 +56,7 @@ class HeldStreamWriter final : public http::StreamWriter {
 }  // namespace
 
 Reply Call(const http::Router& router, const std::string& method, const std::string& target,
-           const Headers& headers, const std::string& body) {
+           const Headers& headers, const std::string& body, const std::string& address) {
   std::vector<http::Field> fields(headers.begin(), headers.end());
   bool has_host = false;
   for (const auto& [name, value] : headers) has_host = has_host || ToLower(name) == "host";
@@ -64,7 +64,7 @@ Reply Call(const http::Router& router, const std::string& method, const std::str
   // As the server's connection does: the head's checks, then the target, then the router.
   Status checked = http::CheckRequestHeaders(fields, 11);
   Result<http::Request> request =
-      http::Request::Create(method, target, std::move(fields), body, "127.0.0.1");
+      http::Request::Create(method, target, std::move(fields), body, address);
   http::Response response;
   Reply r;
   if (!checked || !request) {
@@ -129,11 +129,13 @@ Status SetCommitTime(const fs::path& table, int64_t version, int64_t ms) {
   return OkStatus();
 }
 
-SharingTestBed::SharingTestBed() {
+std::filesystem::path UniqueTempPath(const std::string& what) {
   static std::atomic<int> counter{0};
-  dir_ = fs::temp_directory_path() /
-         ("lakeshare-sharing-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  return fs::temp_directory_path() /
+         ("lakeshare-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
 }
+
+SharingTestBed::SharingTestBed() : dir_(UniqueTempPath("sharing-test")) {}
 
 SharingTestBed::~SharingTestBed() {
   provider_.reset();

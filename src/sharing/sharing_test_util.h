@@ -48,17 +48,22 @@ struct Reply {
 };
 
 /// Send `method target` with `headers` (and "Host: localhost" unless they hold a Host) and `body`
-/// through `router` from 127.0.0.1: the server's
+/// through `router` from `address`: the server's
 /// header checks and target parsing first (their refusals rendered as the server renders them),
 /// then Dispatch, then the whole body (a streamed one produced to its end; a producer that fails
 /// before its first chunk went out is answered with its error, as the server does).
 Reply Call(const http::Router& router, const std::string& method, const std::string& target,
-           const Headers& headers = {}, const std::string& body = {});
+           const Headers& headers = {}, const std::string& body = {},
+           const std::string& address = "127.0.0.1");
 
 /// One Parquet data file of (id long, name string) rows; its add action carries `partition`.
 Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::string& path,
                                     const std::vector<std::pair<int64_t, std::string>>& rows,
                                     delta::StringMap partition = {});
+
+/// A fresh path under the system's temp folder, "lakeshare-<what>-<pid>-<n>": unique among the
+/// test processes and within one. Not created.
+std::filesystem::path UniqueTempPath(const std::string& what);
 
 /// Set the modification time of the table's commit `version` (the commit timestamp readers use).
 Status SetCommitTime(const std::filesystem::path& table, int64_t version, int64_t ms);
