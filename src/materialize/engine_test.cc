@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "delta/delta_test_util.h"
 #include "materialize/materialize_test_util.h"
 
 namespace lakeshare::materialize {
 namespace {
 
 using parquet::PhysicalType;
+
+// The tables' columns (WriteFile's).
+const std::string kSchema = delta::testing::SchemaString({{"id", "long"}, {"country", "string"}});
 
 class EngineTest : public testing::MemoryTableTest {
  protected:
@@ -40,22 +44,14 @@ class EngineTest : public testing::MemoryTableTest {
 };
 
 TEST_F(EngineTest, RewritesOnlyFilesWithDeletionVectorsAndOnlyOnce) {
-  delta::Protocol p;
-  p.min_reader_version = 3;
-  p.min_writer_version = 7;
-  p.reader_features = std::vector<std::string>{"deletionVectors"};
-  p.writer_features = p.reader_features;
-  delta::Metadata m;
-  m.id = "table-1";
-  m.schema_string =
-      R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-      R"({"name":"country","type":"string","nullable":true,"metadata":{}}]})";
+  const std::vector<std::string> dv = {"deletionVectors"};
   auto a = WriteFile("a.parquet", 0, 10);
   auto b = WriteFile("b.parquet", 10, 10);
   auto c = WriteFile("c.parquet", 20, 10);
-  ASSERT_TRUE(writer_->Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
-                                  delta::FileActionLine(a), delta::FileActionLine(b),
-                                  delta::FileActionLine(c)}));
+  ASSERT_TRUE(writer_->Commit(
+      0, {delta::testing::ProtocolLine(3, 7, dv, dv),
+          delta::testing::MetadataLine(kSchema, {}, {}, "table-1"), delta::FileActionLine(a),
+          delta::FileActionLine(b), delta::FileActionLine(c)}));
   DeleteRows(1, a, {0, 1, 2}, "zz");
 
   auto s1 = Load();
@@ -99,15 +95,10 @@ TEST_F(EngineTest, RewritesOnlyFilesWithDeletionVectorsAndOnlyOnce) {
 }
 
 TEST_F(EngineTest, RecipientsOfTheSameResolvedFilterShareRewrittenFiles) {
-  delta::Protocol p;
-  delta::Metadata m;
-  m.id = "sales";
-  m.schema_string =
-      R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-      R"({"name":"country","type":"string","nullable":true,"metadata":{}}]})";
   auto a = WriteFile("a.parquet", 0, 10);  // every row has country DE
-  ASSERT_TRUE(writer_->Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
-                                  delta::FileActionLine(a)}));
+  ASSERT_TRUE(writer_->Commit(
+      0, {delta::testing::ProtocolLine(), delta::testing::MetadataLine(kSchema, {}, {}, "sales"),
+          delta::FileActionLine(a)}));
   auto s = Load();
   ASSERT_TRUE(s);
   const char* filter =
@@ -149,11 +140,9 @@ TEST_F(EngineTest, CacheKeysSeparateFilesVectorsAndTransforms) {
 }
 
 TEST_F(EngineTest, AMissingCacheIsRefused) {
-  delta::Metadata m;
-  m.id = "t";
-  m.schema_string = R"({"type":"struct","fields":[]})";
-  delta::Protocol p;
-  ASSERT_TRUE(writer_->Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m)}));
+  ASSERT_TRUE(writer_->Commit(
+      0, {delta::testing::ProtocolLine(),
+          delta::testing::MetadataLine(R"({"type":"struct","fields":[]})", {}, {}, "t")}));
   auto s = Load();
   ASSERT_TRUE(s);
   EXPECT_EQ(MaterializeSnapshot(**s, MaterializeOptions()).error().code,

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "delta/delta_test_util.h"
 #include "delta/table_writer.h"
 #include "http/router.h"
 #include "materialize/materializer.h"
@@ -34,22 +35,17 @@ class FileRewritesTest : public ::testing::Test {
     ASSERT_TRUE(store) << store.error().message;
     std::shared_ptr<storage::ObjectStore> table(std::move(*store));
     delta::TableWriter writer(table);
-    delta::Protocol p;
-    p.min_reader_version = 3;
-    p.min_writer_version = 7;
-    p.reader_features = std::vector<std::string>{"deletionVectors"};
-    p.writer_features = p.reader_features;
-    delta::Metadata m;
-    m.id = "dv-table";
-    m.schema_string =
-        R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}}]})";
     auto a = WriteFile(writer, "a.parquet", 0);
     auto b = WriteFile(writer, "b.parquet", 10);
     auto dv = writer.WriteDeletionVector(delta::DeletionVector::FromRows({0, 1, 2}), "zz");
     ASSERT_TRUE(dv) << dv.error().message;
     a.deletion_vector = *dv;
-    ASSERT_TRUE(writer.Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
-                                  delta::FileActionLine(a), delta::FileActionLine(b)}));
+    const std::vector<std::string> dv_feature = {"deletionVectors"};
+    ASSERT_TRUE(
+        writer.Commit(0, {delta::testing::ProtocolLine(3, 7, dv_feature, dv_feature),
+                          delta::testing::MetadataLine(
+                              delta::testing::SchemaString({{"id", "long"}}), {}, {}, "dv-table"),
+                          delta::FileActionLine(a), delta::FileActionLine(b)}));
     auto config = ParseSharingConfig(
         "version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n    tables:\n    - name: t\n"
         "      location: " +
