@@ -134,6 +134,12 @@ TEST_F(MaterializerTest, AFailureIsTheAnswerForAWhileThenTriedAgain) {
   EXPECT_EQ(retry.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(retry.error().message, first.error().message);
   EXPECT_EQ(failed_.load(), 1);  // not built again
+  // The memory is timed on the monotonic clock: a wall clock set an hour forward does not end it.
+  clock_.SetNowMs(clock_.NowMs() + 3'600'000);
+  auto after_jump = (*m)->Prepare({missing}, std::chrono::milliseconds(0));
+  ASSERT_FALSE(after_jump);
+  EXPECT_EQ(after_jump.error().message, first.error().message);
+  EXPECT_EQ(failed_.load(), 1);
   clock_.Advance(60'001);
   auto later = (*m)->Prepare({missing}, std::chrono::minutes(5));
   ASSERT_FALSE(later);
