@@ -14,9 +14,8 @@
 namespace lakeshare::admin::cli {
 
 void AddCatalogCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand("catalogs", "Catalogs (the top level of table names)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "catalogs", "Catalogs (the top level of table names)");
+  const Collection catalogs{std::string(kUcPrefix) + "catalogs", "catalog", "NAME", "Catalog name"};
   {
     auto o = std::make_shared<std::pair<std::string, std::string>>();
     auto* c = Verb(noun, "create", "Create a catalog", [o](Api& api, const GlobalOptions& g) {
@@ -30,17 +29,11 @@ void AddCatalogCommands(CLI::App* admin) {
     c->add_option("NAME", o->first, "Catalog name")->required();
     c->add_option("--comment", o->second, "Comment");
   }
-  Verb(noun, "list", "List catalogs", [](Api& api, const GlobalOptions& g) {
-    return ShowList(
-        ListAll(api, std::string(kUcPrefix) + "catalogs", {}, "catalogs"), g, "catalogs",
-        {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
-  });
-  NamedVerb(noun, "get", "Show a catalog", "NAME", "Catalog name",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return ShowObject(api.Uc("GET", "catalogs/" + EncodePathSegment(name)), g);
-            });
-  UpdateVerb(noun, "catalogs", "Rename a catalog or change its comment or owner", "NAME",
-             "Catalog name");
+  ListVerb(
+      noun, "List catalogs", catalogs, "catalogs",
+      {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
+  GetVerb(noun, "Show a catalog", catalogs);
+  UpdateVerb(noun, "Rename a catalog or change its comment or owner", catalogs);
   {
     auto name = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);

@@ -51,11 +51,9 @@ CallResult<Json> ReadKeys(const std::string& path) {
 }  // namespace
 
 void AddClientKeyCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand(
-      "client-keys",
+  CLI::App* noun = Noun(
+      admin, "client-keys",
       "Public keys of OAUTH_CLIENT_CREDENTIALS recipients (private-key JWT client authentication)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
   {
     auto o = std::make_shared<std::pair<std::string, std::string>>();
     auto* c = Verb(noun, "set", "Replace a recipient's public keys with those of a JWK file",

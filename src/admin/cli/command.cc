@@ -108,6 +108,17 @@ int RunAction(const Context& ctx, const Action& action) {
   return 0;
 }
 
+CLI::App* Noun(CLI::App* admin, const std::string& name, const std::string& description) {
+  CLI::App* noun = admin->add_subcommand(name, description);
+  noun->require_subcommand(1);
+  noun->fallthrough();
+  return noun;
+}
+
+std::string Collection::Item(const std::string& name) const {
+  return path + "/" + EncodePathSegment(name);
+}
+
 CLI::App* Verb(CLI::App* noun, const std::string& verb, const std::string& description,
                const Action& action) {
   CLI::App* cmd = noun->add_subcommand(verb, description);
@@ -127,22 +138,43 @@ CLI::App* NamedVerb(CLI::App* noun, const std::string& verb, const std::string& 
   return cmd;
 }
 
-CLI::App* UpdateVerb(CLI::App* noun, const std::string& collection, const std::string& description,
-                     const std::string& label, const std::string& help) {
+CLI::App* ListVerb(CLI::App* noun, const std::string& description, const Collection& objects,
+                   const std::string& key, const std::vector<Column>& columns) {
+  return Verb(noun, "list", description,
+              [path = objects.path, key, columns](Api& api, const GlobalOptions& g) {
+                return ShowList(ListAll(api, path, {}, key), g, key, columns);
+              });
+}
+
+CLI::App* GetVerb(CLI::App* noun, const std::string& description, const Collection& objects) {
+  return NamedVerb(noun, "get", description, objects.label, objects.help,
+                   [objects](Api& api, const GlobalOptions& g, const std::string& name) {
+                     return ShowObject(api.Call("GET", objects.Item(name)), g);
+                   });
+}
+
+CLI::App* UpdateVerb(CLI::App* noun, const std::string& description, const Collection& objects) {
   auto flags = std::make_shared<UpdateFlags>();
-  CLI::App* cmd = NamedVerb(
-      noun, "update", description, label, help,
-      [collection, flags](Api& api, const GlobalOptions& g, const std::string& name)
-          -> CallResult<void> {
-        Json body = flags->Body();
-        if (auto st = NeedChanges(body, "--new-name, --comment, --owner"); !st) {
-          return st;
-        }
-        return ShowObject(api.Uc("PATCH", collection + "/" + EncodePathSegment(name), {}, &body),
-                          g);
-      });
+  CLI::App* cmd =
+      NamedVerb(noun, "update", description, objects.label, objects.help,
+                [objects, flags](Api& api, const GlobalOptions& g,
+                                 const std::string& name) -> CallResult<void> {
+                  Json body = flags->Body();
+                  if (auto st = NeedChanges(body, "--new-name, --comment, --owner"); !st) {
+                    return st;
+                  }
+                  return ShowObject(api.Call("PATCH", objects.Item(name), {}, &body), g);
+                });
   flags->Add(cmd);
   return cmd;
+}
+
+CLI::App* DeleteVerb(CLI::App* noun, const std::string& description, const Collection& objects) {
+  return NamedVerb(noun, "delete", description, objects.label, objects.help,
+                   [objects](Api& api, const GlobalOptions& g, const std::string& name) {
+                     return Done(api.Call("DELETE", objects.Item(name)), g,
+                                 fmt::format("{} {} deleted", objects.what, name));
+                   });
 }
 
 CallResult<void> Done(CallResult<Json> r, const GlobalOptions& g, const std::string& what) {

@@ -54,6 +54,22 @@ using Action = std::function<CallResult<void>(Api& api, const GlobalOptions& g)>
 /// Resolve the token, run `action` against a fresh Api, report its error: the exit code.
 int RunAction(const Context& ctx, const Action& action);
 
+/// Add noun `name` of `admin`: a group of verbs, one of which must follow.
+CLI::App* Noun(CLI::App* admin, const std::string& name, const std::string& description);
+
+/// The objects a noun is about: the collection at `path` (absolute, "/api/..."), each object at
+/// `path`/NAME. `what` names one in messages ("share"); `label` and `help` describe the NAME
+/// argument of the verbs about one ("NAME", "Share name").
+struct Collection {
+  std::string path;
+  std::string what;
+  std::string label = "NAME";
+  std::string help;
+
+  /// The path of object `name`.
+  std::string Item(const std::string& name) const;
+};
+
 /// Add subcommand `verb` of `noun` that runs `action` and exits with its code.
 CLI::App* Verb(CLI::App* noun, const std::string& verb, const std::string& description,
                const Action& action);
@@ -67,10 +83,17 @@ using NamedAction =
 CLI::App* NamedVerb(CLI::App* noun, const std::string& verb, const std::string& description,
                     const std::string& label, const std::string& help, const NamedAction& action);
 
-/// The `update LABEL [--new-name] [--comment] [--owner]` verb: PATCH `collection`/LABEL, print
-/// the object (a usage error when no flag is given).
-CLI::App* UpdateVerb(CLI::App* noun, const std::string& collection, const std::string& description,
-                     const std::string& label, const std::string& help);
+/// The `list` verb: every object of `objects` (paged to the end; `key` names the reply's array)
+/// as a table of `columns`.
+CLI::App* ListVerb(CLI::App* noun, const std::string& description, const Collection& objects,
+                   const std::string& key, const std::vector<Column>& columns);
+/// The `get LABEL` verb: show the object.
+CLI::App* GetVerb(CLI::App* noun, const std::string& description, const Collection& objects);
+/// The `update LABEL [--new-name] [--comment] [--owner]` verb: PATCH the object, print it (a
+/// usage error when no flag is given).
+CLI::App* UpdateVerb(CLI::App* noun, const std::string& description, const Collection& objects);
+/// The `delete LABEL` verb: delete the object, then "<what> NAME deleted".
+CLI::App* DeleteVerb(CLI::App* noun, const std::string& description, const Collection& objects);
 
 /// Print `r` as JSON with --json, else the line `what`.
 CallResult<void> Done(CallResult<Json> r, const GlobalOptions& g, const std::string& what);

@@ -46,10 +46,8 @@ void AddGrantVerb(CLI::App* noun, const char* verb, bool add) {
 }  // namespace
 
 void AddExternalLocationCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand(
-      "external-locations", "Storage prefixes tables may be registered under (metastore admins)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "external-locations",
+                        "Storage prefixes tables may be registered under (metastore admins)");
   {
     struct Opts {
       std::string name, url, credential, comment, owner;
@@ -73,24 +71,15 @@ void AddExternalLocationCommands(CLI::App* admin) {
     c->add_option("--owner", o->owner, "Owner (principal or group); default: you");
     c->add_flag("--read-only", o->read_only, "Mark it read-only");
   }
-  {
-    auto* c = Verb(noun, "list", "List the external locations you may see",
-                   [](Api& api, const GlobalOptions& g) {
-                     return ShowList(ListAll(api, std::string(kUcPrefix) + "external-locations", {},
-                                             "external_locations"),
-                                     g, "external_locations",
-                                     {{"NAME", "name"},
-                                      {"URL", "url"},
-                                      {"CREDENTIAL", "credential_name"},
-                                      {"OWNER", "owner"},
-                                      {"CREATED", "created_at"}});
-                   });
-    (void)c;
-  }
-  NamedVerb(noun, "get", "Show an external location", "NAME", "External location name",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return ShowObject(api.Uc("GET", LocationPath(name)), g);
-            });
+  const Collection locations{std::string(kUcPrefix) + "external-locations", "external location",
+                             "NAME", "External location name"};
+  ListVerb(noun, "List the external locations you may see", locations, "external_locations",
+           {{"NAME", "name"},
+            {"URL", "url"},
+            {"CREDENTIAL", "credential_name"},
+            {"OWNER", "owner"},
+            {"CREATED", "created_at"}});
+  GetVerb(noun, "Show an external location", locations);
   {
     auto name = std::make_shared<std::string>();
     auto url = std::make_shared<std::string>();
@@ -109,12 +98,7 @@ void AddExternalLocationCommands(CLI::App* admin) {
     c->add_option("--url", *url, "New url (must still hold every table registered inside)");
     flags->Add(c);
   }
-  NamedVerb(noun, "delete", "Delete an external location (none of its tables left)", "NAME",
-            "External location name",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return Done(api.Uc("DELETE", LocationPath(name)), g,
-                          fmt::format("external location {} deleted", name));
-            });
+  DeleteVerb(noun, "Delete an external location (none of its tables left)", locations);
   AddGrantVerb(noun, "grant", true);
   AddGrantVerb(noun, "revoke", false);
 }

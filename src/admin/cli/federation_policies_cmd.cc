@@ -111,12 +111,10 @@ void AddTemplate(CLI::App* noun) {
 }  // namespace
 
 void AddFederationPolicyCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand(
-      "federation-policies",
-      "Federation policies of OIDC_FEDERATION recipients (which tokens of the partner's own "
-      "identity provider are accepted)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun =
+      Noun(admin, "federation-policies",
+           "Federation policies of OIDC_FEDERATION recipients (which tokens of the partner's own "
+           "identity provider are accepted)");
   AddCreate(noun);
   NamedVerb(noun, "list", "List a recipient's federation policies", "RECIPIENT", kRecipientHelp,
             [](Api& api, const GlobalOptions& g, const std::string& recipient) {

@@ -42,10 +42,8 @@ void AddMemberVerb(CLI::App* noun, const char* verb, bool add) {
 }  // namespace
 
 void AddGroupCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand(
-      "groups", "Groups of principals, holding privileges and ownership together (admins)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "groups",
+                        "Groups of principals, holding privileges and ownership together (admins)");
   {
     struct Opts {
       std::string name, comment;
@@ -63,25 +61,13 @@ void AddGroupCommands(CLI::App* admin) {
     c->add_option("--comment", o->comment, "Comment");
     c->add_option("--member", o->members, "A principal to add (repeat for more)");
   }
-  {
-    auto* c =
-        Verb(noun, "list", "List the groups you may see", [](Api& api, const GlobalOptions& g) {
-          return ShowList(ListAll(api, kGroups, {}, "groups"), g, "groups",
-                          {{"NAME", "name"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
-        });
-    (void)c;
-  }
-  NamedVerb(noun, "get", "Show a group and its members", "NAME", "Group name",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return ShowObject(api.Call("GET", GroupPath(name)), g);
-            });
+  const Collection groups{kGroups, "group", "NAME", "Group name"};
+  ListVerb(noun, "List the groups you may see", groups, "groups",
+           {{"NAME", "name"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
+  GetVerb(noun, "Show a group and its members", groups);
   AddMemberVerb(noun, "add-member", true);
   AddMemberVerb(noun, "remove-member", false);
-  NamedVerb(noun, "delete", "Delete a group (its members lose what it held)", "NAME", "Group name",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return Done(api.Call("DELETE", GroupPath(name)), g,
-                          fmt::format("group {} deleted", name));
-            });
+  DeleteVerb(noun, "Delete a group (its members lose what it held)", groups);
 }
 
 }  // namespace lakeshare::admin::cli

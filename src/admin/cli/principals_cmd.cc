@@ -19,10 +19,6 @@ namespace {
 
 constexpr const char* kPrincipals = "/api/2.1/lakeshare/principals";
 
-std::string PrincipalPath(const std::string& name) {
-  return std::string(kPrincipals) + "/" + EncodePathSegment(name);
-}
-
 void AddCreateVerb(CLI::App* noun) {
   struct Opts {
     std::string name, comment;
@@ -58,27 +54,14 @@ void AddCreateVerb(CLI::App* noun) {
 }  // namespace
 
 void AddPrincipalCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand(
-      "principals", "The provider's team members and automation, who call this API (admins)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "principals",
+                        "The provider's team members and automation, who call this API (admins)");
   AddCreateVerb(noun);
-  {
-    auto* c = Verb(noun, "list", "List the principals", [](Api& api, const GlobalOptions& g) {
-      return ShowList(ListAll(api, kPrincipals, {}, "principals"), g, "principals",
-                      {{"NAME", "name"}, {"ADMIN", "is_admin"}, {"COMMENT", "comment"}});
-    });
-    (void)c;
-  }
-  NamedVerb(noun, "get", "Show a principal", "NAME", "Principal name",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return ShowObject(api.Call("GET", PrincipalPath(name)), g);
-            });
-  NamedVerb(noun, "delete", "Delete a principal (its API tokens and grants go too)", "NAME",
-            "Principal name", [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return Done(api.Call("DELETE", PrincipalPath(name)), g,
-                          "principal " + name + " deleted");
-            });
+  const Collection principals{kPrincipals, "principal", "NAME", "Principal name"};
+  ListVerb(noun, "List the principals", principals, "principals",
+           {{"NAME", "name"}, {"ADMIN", "is_admin"}, {"COMMENT", "comment"}});
+  GetVerb(noun, "Show a principal", principals);
+  DeleteVerb(noun, "Delete a principal (its API tokens and grants go too)", principals);
 }
 
 }  // namespace lakeshare::admin::cli

@@ -370,19 +370,15 @@ CallResult<void> ListSharePermissions(Api& api, const GlobalOptions& g, const st
 }  // namespace
 
 void AddRecipientCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand("recipients", "Recipients (one per partner)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "recipients", "Recipients (one per partner)");
+  const Collection recipients{std::string(kUcPrefix) + "recipients", "recipient", "NAME",
+                              "Recipient name"};
   AddCreateRecipient(noun);
   Verb(noun, "list", "List recipients", ListRecipients);
-  NamedVerb(noun, "get", "Show a recipient and its tokens", "NAME", "Recipient name",
+  NamedVerb(noun, "get", "Show a recipient and its tokens", recipients.label, recipients.help,
             GetRecipient);
   AddUpdate(noun);
-  NamedVerb(noun, "delete", "Delete a recipient (its tokens stop working at once)", "NAME",
-            "Recipient name", [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return Done(api.Uc("DELETE", "recipients/" + EncodePathSegment(name)), g,
-                          fmt::format("recipient {} deleted", name));
-            });
+  DeleteVerb(noun, "Delete a recipient (its tokens stop working at once)", recipients);
   AddRotateToken(noun);
   NamedVerb(noun, "share-permissions", "List the shares a recipient may read", "NAME",
             "Recipient name", ListSharePermissions);

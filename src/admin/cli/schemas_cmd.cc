@@ -14,9 +14,9 @@
 namespace lakeshare::admin::cli {
 
 void AddSchemaCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand("schemas", "Schemas (catalog.schema)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "schemas", "Schemas (catalog.schema)");
+  const Collection schemas{std::string(kUcPrefix) + "schemas", "schema", "FULL_NAME",
+                           "catalog.schema"};
   {
     struct Opts {
       std::string name, catalog, comment;
@@ -49,17 +49,9 @@ void AddSchemaCommands(CLI::App* admin) {
                    });
     c->add_option("CATALOG", *catalog, "Catalog name")->required();
   }
-  NamedVerb(noun, "get", "Show a schema", "FULL_NAME", "catalog.schema",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return ShowObject(api.Uc("GET", "schemas/" + EncodePathSegment(name)), g);
-            });
-  UpdateVerb(noun, "schemas", "Rename a schema or change its comment or owner", "FULL_NAME",
-             "catalog.schema");
-  NamedVerb(noun, "delete", "Delete a schema", "FULL_NAME", "catalog.schema",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return Done(api.Uc("DELETE", "schemas/" + EncodePathSegment(name)), g,
-                          fmt::format("schema {} deleted", name));
-            });
+  GetVerb(noun, "Show a schema", schemas);
+  UpdateVerb(noun, "Rename a schema or change its comment or owner", schemas);
+  DeleteVerb(noun, "Delete a schema", schemas);
 }
 
 }  // namespace lakeshare::admin::cli

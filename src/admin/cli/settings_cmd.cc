@@ -38,10 +38,8 @@ CallResult<Json> SetOrganizationName(Api& api, const std::string& name) {
 }
 
 void AddSettingsCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand(
-      "settings", "Server settings: the organisation name partners see, the token lifetime");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "settings",
+                        "Server settings: the organisation name partners see, the token lifetime");
   Verb(noun, "get", "Show the settings",
        [](Api& api, const GlobalOptions& g) { return ShowObject(api.Uc("GET", kSummaryPath), g); });
   struct Opts {

@@ -251,32 +251,21 @@ void AddRemoveTable(CLI::App* noun) {
 }  // namespace
 
 void AddShareCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand("shares", "Shares (groups of tables granted to partners)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "shares", "Shares (groups of tables granted to partners)");
+  const Collection shares{std::string(kUcPrefix) + "shares", "share", "NAME", "Share name"};
   AddCreateShare(noun);
-  Verb(noun, "list", "List shares", [](Api& api, const GlobalOptions& g) {
-    return ShowList(
-        ListAll(api, std::string(kUcPrefix) + "shares", {}, "shares"), g, "shares",
-        {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
-  });
-  NamedVerb(noun, "get", "Show a share and its tables", "NAME", "Share name", GetShare);
-  UpdateVerb(noun, "shares", "Rename a share or change its comment or owner", "NAME",
-             "Share name");
-  NamedVerb(noun, "delete", "Delete a share (recipients lose access at once)", "NAME",
-            "Share name", [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return Done(api.Uc("DELETE", "shares/" + EncodePathSegment(name)), g,
-                          fmt::format("share {} deleted", name));
-            });
+  ListVerb(
+      noun, "List shares", shares, "shares",
+      {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
+  NamedVerb(noun, "get", "Show a share and its tables", shares.label, shares.help, GetShare);
+  UpdateVerb(noun, "Rename a share or change its comment or owner", shares);
+  DeleteVerb(noun, "Delete a share (recipients lose access at once)", shares);
   AddAddTable(noun);
   AddRemoveTable(noun);
 }
 
 void AddSharePermissionCommands(CLI::App* admin) {
-  CLI::App* noun =
-      admin->add_subcommand("share-permissions", "Which recipients may read a share (SELECT)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "share-permissions", "Which recipients may read a share (SELECT)");
   const std::vector<Column> columns = {{"PRINCIPAL", "principal"}, {"PRIVILEGES", "privileges"}};
   {
     auto name = std::make_shared<std::string>();

@@ -22,10 +22,6 @@ namespace {
 /// The largest secret file read (AWS session tokens are a few KiB).
 constexpr std::streamsize kMaxSecretFileBytes = 16 * 1024;
 
-std::string CredentialPath(const std::string& name) {
-  return "storage-credentials/" + EncodePathSegment(name);
-}
-
 /// The first line of `path` ("-": stdin), trimmed; a usage error naming `what` when it cannot be
 /// read, is larger than kMaxSecretFileBytes or is empty.
 CallResult<std::string> ReadSecret(const std::string& path, const std::string& what) {
@@ -107,11 +103,9 @@ CallResult<Json> CreateBody(const CreateOptions& o) {
 }  // namespace
 
 void AddStorageCredentialCommands(CLI::App* admin) {
-  CLI::App* noun = admin->add_subcommand(
-      "storage-credentials",
+  CLI::App* noun = Noun(
+      admin, "storage-credentials",
       "S3 keys the server reads external locations with (metastore admins); secrets from a file");
-  noun->require_subcommand(1);
-  noun->fallthrough();
   {
     auto o = std::make_shared<CreateOptions>();
     auto* c = Verb(noun, "create", "Store a storage credential (its secret is never shown again)",
@@ -133,30 +127,13 @@ void AddStorageCredentialCommands(CLI::App* admin) {
     c->add_option("--owner", o->owner, "Owner (principal or group); default: you");
     c->add_flag("--read-only", o->read_only, "Mark it read-only");
   }
-  {
-    auto* c = Verb(noun, "list", "List the storage credentials you may see",
-                   [](Api& api, const GlobalOptions& g) {
-                     return ShowList(ListAll(api, std::string(kUcPrefix) + "storage-credentials",
-                                             {}, "storage_credentials"),
-                                     g, "storage_credentials",
-                                     {{"NAME", "name"},
-                                      {"OWNER", "owner"},
-                                      {"COMMENT", "comment"},
-                                      {"CREATED", "created_at"}});
-                   });
-    (void)c;
-  }
-  NamedVerb(noun, "get", "Show a storage credential (never its secret)", "NAME",
-            "Storage credential name",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return ShowObject(api.Uc("GET", CredentialPath(name)), g);
-            });
-  NamedVerb(noun, "delete", "Delete a storage credential (no external location using it)", "NAME",
-            "Storage credential name",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return Done(api.Uc("DELETE", CredentialPath(name)), g,
-                          fmt::format("storage credential {} deleted", name));
-            });
+  const Collection credentials{std::string(kUcPrefix) + "storage-credentials", "storage credential",
+                               "NAME", "Storage credential name"};
+  ListVerb(
+      noun, "List the storage credentials you may see", credentials, "storage_credentials",
+      {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});
+  GetVerb(noun, "Show a storage credential (never its secret)", credentials);
+  DeleteVerb(noun, "Delete a storage credential (no external location using it)", credentials);
 }
 
 }  // namespace lakeshare::admin::cli

@@ -27,10 +27,9 @@ Json TableBody(const TableItem& item, const std::string& comment) {
 }
 
 void AddTableCommands(CLI::App* admin) {
-  CLI::App* noun =
-      admin->add_subcommand("tables", "Tables (external Delta tables registered by location)");
-  noun->require_subcommand(1);
-  noun->fallthrough();
+  CLI::App* noun = Noun(admin, "tables", "Tables (external Delta tables registered by location)");
+  const Collection tables{std::string(kUcPrefix) + "tables", "table", "FULL_NAME",
+                          "catalog.schema.table"};
   {
     struct Opts {
       std::string name, location, comment;
@@ -69,10 +68,7 @@ void AddTableCommands(CLI::App* admin) {
     c->add_option("CATALOG", o->first, "Catalog name")->required();
     c->add_option("SCHEMA", o->second, "Schema name")->required();
   }
-  NamedVerb(noun, "get", "Show a table", "FULL_NAME", "catalog.schema.table",
-            [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return ShowObject(api.Uc("GET", "tables/" + EncodePathSegment(name)), g);
-            });
+  GetVerb(noun, "Show a table", tables);
   {
     auto name = std::make_shared<std::string>();
     auto flags = std::make_shared<UpdateFlags>();
@@ -89,11 +85,7 @@ void AddTableCommands(CLI::App* admin) {
     c->add_option("--comment", flags->comment, "New comment");
     c->add_option("--owner", flags->owner, "New owner (user or group)");
   }
-  NamedVerb(noun, "delete", "Unregister a table (its files stay)", "FULL_NAME",
-            "catalog.schema.table", [](Api& api, const GlobalOptions& g, const std::string& name) {
-              return Done(api.Uc("DELETE", "tables/" + EncodePathSegment(name)), g,
-                          fmt::format("table {} deleted", name));
-            });
+  DeleteVerb(noun, "Unregister a table (its files stay)", tables);
 }
 
 }  // namespace lakeshare::admin::cli
