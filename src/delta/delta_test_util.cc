@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <nlohmann/json.hpp>
 
 #include "common/strings.h"
 #include "delta/log_files.h"
@@ -12,55 +11,21 @@
 
 namespace lakeshare::delta::testing {
 
-namespace {
-
-using nlohmann::ordered_json;
-
-std::string Quote(std::string_view s) {
-  std::string out;
-  AppendJsonString(out, s);
-  return out;
-}
-
-std::string StringList(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) {
-      out += ",";
-    }
-    out += Quote(v[i]);
-  }
-  return out + "]";
-}
-
-std::string StringMapJson(const std::map<std::string, std::string>& m) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [k, v] : m) {
-    if (!first) {
-      out += ",";
-    }
-    first = false;
-    out += Quote(k) + ":" + Quote(v);
-  }
-  return out + "}";
-}
-
-}  // namespace
-
 std::string CommitName(Version v) { return CommitPath(v); }
+
+Protocol MakeProtocol(int reader, int writer, std::optional<std::vector<std::string>> rf,
+                      std::optional<std::vector<std::string>> wf) {
+  Protocol p;
+  p.min_reader_version = reader;
+  p.min_writer_version = writer;
+  p.reader_features = std::move(rf);
+  p.writer_features = std::move(wf);
+  return p;
+}
 
 std::string ProtocolLine(int reader, int writer, std::optional<std::vector<std::string>> rf,
                          std::optional<std::vector<std::string>> wf) {
-  std::string out =
-      fmt::format(R"({{"protocol":{{"minReaderVersion":{},"minWriterVersion":{})", reader, writer);
-  if (rf) {
-    out += ",\"readerFeatures\":" + StringList(*rf);
-  }
-  if (wf) {
-    out += ",\"writerFeatures\":" + StringList(*wf);
-  }
-  return out + "}}";
+  return ProtocolActionLine(MakeProtocol(reader, writer, std::move(rf), std::move(wf)));
 }
 
 std::string SchemaString(const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -69,8 +34,11 @@ std::string SchemaString(const std::vector<std::pair<std::string, std::string>>&
     if (i) {
       out += ",";
     }
-    out += fmt::format(R"({{"name":{},"type":{},"nullable":true,"metadata":{{}}}})",
-                       Quote(fields[i].first), Quote(fields[i].second));
+    out += "{\"name\":";
+    AppendJsonString(out, fields[i].first);
+    out += ",\"type\":";
+    AppendJsonString(out, fields[i].second);
+    out += R"(,"nullable":true,"metadata":{}})";
   }
   return out + "]}";
 }
@@ -79,68 +47,90 @@ std::string MetadataLine(const std::string& schema_string,
                          const std::vector<std::string>& partition_columns,
                          const std::map<std::string, std::string>& configuration,
                          const std::string& id) {
-  return fmt::format(
-      R"({{"metaData":{{"id":{},"format":{{"provider":"parquet","options":{{}}}},"schemaString":{},"partitionColumns":{},"configuration":{},"createdTime":1}}}})",
-      Quote(id), Quote(schema_string), StringList(partition_columns), StringMapJson(configuration));
+  Metadata m;
+  m.id = id;
+  m.schema_string = schema_string;
+  m.partition_columns = partition_columns;
+  for (const auto& [k, v] : configuration) {
+    m.configuration.emplace_back(k, v);
+  }
+  m.created_time = 1;
+  return MetadataActionLine(std::move(m));
 }
 
 std::string AddLine(const std::string& path, const std::map<std::string, std::string>& partition,
-                    int64_t size, const std::string& stats, const std::string& dv_json,
-                    bool data_change, const std::string& extra_members) {
-  std::string out = fmt::format(
-      R"({{"add":{{"path":{},"partitionValues":{},"size":{},"modificationTime":1,"dataChange":{})",
-      Quote(path), StringMapJson(partition), size, data_change ? "true" : "false");
+                    int64_t size, const std::string& stats,
+                    const std::optional<DeletionVectorDescriptor>& dv, bool data_change,
+                    const std::string& extra_members) {
+  FileAction a;
+  a.type = FileActionType::kAdd;
+  a.path = path;
+  for (const auto& [k, v] : partition) {
+    a.partition_values.emplace_back(k, v);
+  }
+  a.size = size;
+  a.modification_time = 1;
+  a.data_change = data_change;
   if (!stats.empty()) {
-    out += ",\"stats\":" + Quote(stats);
+    a.stats = stats;
   }
-  if (!dv_json.empty()) {
-    out += ",\"deletionVector\":" + dv_json;
-  }
+  a.deletion_vector = dv;
+  std::string out = FileActionLine(a);
   if (!extra_members.empty()) {
-    out += "," + extra_members;
+    // Members the writer does not model: spliced in before the closing "}}".
+    out.insert(out.size() - 2, "," + extra_members);
   }
-  return out + "}}";
+  return out;
 }
 
-std::string RemoveLine(const std::string& path, const std::string& dv_json, bool data_change) {
-  std::string out = fmt::format(R"({{"remove":{{"path":{},"deletionTimestamp":5,"dataChange":{})",
-                                Quote(path), data_change ? "true" : "false");
-  if (!dv_json.empty()) {
-    out += ",\"deletionVector\":" + dv_json;
-  }
-  return out + "}}";
+std::string RemoveLine(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv,
+                       bool data_change) {
+  FileAction a;
+  a.type = FileActionType::kRemove;
+  a.path = path;
+  a.deletion_timestamp = 5;
+  a.data_change = data_change;
+  a.deletion_vector = dv;
+  return FileActionLine(a);
 }
 
 std::string CdcLine(const std::string& path, int64_t size) {
-  return fmt::format(
-      R"({{"cdc":{{"path":{},"partitionValues":{{}},"size":{},"dataChange":false}}}})", Quote(path),
-      size);
+  FileAction a;
+  a.type = FileActionType::kCdc;
+  a.path = path;
+  a.size = size;
+  a.data_change = false;
+  return FileActionLine(a);
 }
 
 std::string TxnLine(const std::string& app_id, int64_t version) {
-  return fmt::format(R"({{"txn":{{"appId":{},"version":{}}}}})", Quote(app_id), version);
+  return TxnActionLine(app_id, version);
 }
 
 std::string DomainLine(const std::string& domain, const std::string& config, bool removed) {
-  return fmt::format(R"({{"domainMetadata":{{"domain":{},"configuration":{},"removed":{}}}}})",
-                     Quote(domain), Quote(config), removed ? "true" : "false");
+  DomainMetadata d;
+  d.domain = domain;
+  d.configuration = config;
+  d.removed = removed;
+  return DomainMetadataActionLine(std::move(d));
 }
 
 std::string CommitInfoLine(std::optional<int64_t> ict) {
   if (ict) {
-    return fmt::format(R"({{"commitInfo":{{"inCommitTimestamp":{},"operation":"WRITE"}}}})", *ict);
+    return CommitInfoActionLine(fmt::format(R"("inCommitTimestamp":{},"operation":"WRITE")", *ict));
   }
-  return R"({"commitInfo":{"operation":"WRITE"}})";
+  return CommitInfoActionLine(R"("operation":"WRITE")");
 }
 
-std::string DvJson(const std::string& path_or_inline, int64_t cardinality,
-                   std::optional<int32_t> offset) {
-  std::string out =
-      fmt::format(R"({{"storageType":"u","pathOrInlineDv":{})", Quote(path_or_inline));
-  if (offset) {
-    out += fmt::format(",\"offset\":{}", *offset);
-  }
-  return out + fmt::format(",\"sizeInBytes\":36,\"cardinality\":{}}}", cardinality);
+DeletionVectorDescriptor Dv(const std::string& path_or_inline, int64_t cardinality,
+                            std::optional<int32_t> offset) {
+  DeletionVectorDescriptor d;
+  d.storage_type = 'u';
+  d.path_or_inline_dv = path_or_inline;
+  d.offset = offset;
+  d.size_in_bytes = 36;
+  d.cardinality = cardinality;
+  return d;
 }
 
 TestTable::TestTable() {

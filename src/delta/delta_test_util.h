@@ -17,7 +17,13 @@
 
 namespace lakeshare::delta::testing {
 
-/// JSON action lines.
+/// JSON action lines: thin wrappers that fill the writer's action structs and call its line
+/// functions (delta/table_writer.h), so tests write the same JSON as the demo and the
+/// materializer. Fixed values: createdTime 1, modificationTime 1, deletionTimestamp 5.
+/// A protocol with the given versions and feature lists.
+Protocol MakeProtocol(int reader = 1, int writer = 2,
+                      std::optional<std::vector<std::string>> reader_features = std::nullopt,
+                      std::optional<std::vector<std::string>> writer_features = std::nullopt);
 std::string ProtocolLine(int reader = 1, int writer = 2,
                          std::optional<std::vector<std::string>> reader_features = std::nullopt,
                          std::optional<std::vector<std::string>> writer_features = std::nullopt);
@@ -27,19 +33,23 @@ std::string MetadataLine(const std::string& schema_string,
                          const std::string& id = "test-table-id");
 /// A schema string with the given (name, type) top-level fields.
 std::string SchemaString(const std::vector<std::pair<std::string, std::string>>& fields);
+/// `extra_members` (inner JSON, e.g. "tags":{...}) is appended after the members the writer
+/// knows, for tests of members the reader must carry through untouched.
 std::string AddLine(const std::string& path,
                     const std::map<std::string, std::string>& partition = {}, int64_t size = 100,
-                    const std::string& stats = "", const std::string& dv_json = "",
+                    const std::string& stats = "",
+                    const std::optional<DeletionVectorDescriptor>& dv = std::nullopt,
                     bool data_change = true, const std::string& extra_members = "");
-std::string RemoveLine(const std::string& path, const std::string& dv_json = "",
+std::string RemoveLine(const std::string& path,
+                       const std::optional<DeletionVectorDescriptor>& dv = std::nullopt,
                        bool data_change = true);
 std::string CdcLine(const std::string& path, int64_t size = 10);
 std::string TxnLine(const std::string& app_id, int64_t version);
 std::string DomainLine(const std::string& domain, const std::string& config, bool removed);
 std::string CommitInfoLine(std::optional<int64_t> in_commit_timestamp = std::nullopt);
-/// A deletion vector descriptor object ({"storageType":"u",...}).
-std::string DvJson(const std::string& path_or_inline, int64_t cardinality,
-                   std::optional<int32_t> offset = 1);
+/// A deletion vector descriptor of storage type 'u' (sizeInBytes 36).
+DeletionVectorDescriptor Dv(const std::string& path_or_inline, int64_t cardinality,
+                            std::optional<int32_t> offset = 1);
 
 /// A table in memory. Commits get modification times from a settable clock.
 class TestTable {

@@ -146,7 +146,8 @@ TEST(ChangeFeedTest, CdcFilesWinOverAddAndRemove) {
   t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf()), AddLine("a"), AddLine("b")});
   t.Commit(1, {RemoveLine("a"), AddLine("a2"), CdcLine("_change_data/c1")});
   t.Commit(2, {RemoveLine("b")});
-  t.Commit(3, {RemoveLine("a2", "", false), AddLine("a3", {}, 1, "", "", false)});  // OPTIMIZE
+  t.Commit(3, {RemoveLine("a2", std::nullopt, false),
+               AddLine("a3", {}, 1, "", std::nullopt, false)});  // OPTIMIZE
   auto changes = ReadChangeFeed(t.store(), ChangeFeedOptions{0, std::nullopt});
   ASSERT_TRUE(changes) << changes.error().message;
   EXPECT_EQ(Describe(*changes), (std::vector<std::string>{"0@1000: metaData protocol add(a) add(b)",
@@ -166,7 +167,8 @@ TEST(ChangeFeedTest, DataActionsOnlyIgnoresCdcFiles) {
   TestTable t;
   t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf()), AddLine("a")});
   t.Commit(1, {RemoveLine("a"), AddLine("a2"), CdcLine("_change_data/c1")});
-  t.Commit(2, {RemoveLine("a2", "", false), AddLine("a3", {}, 1, "", "", false)});  // OPTIMIZE
+  t.Commit(2, {RemoveLine("a2", std::nullopt, false),
+               AddLine("a3", {}, 1, "", std::nullopt, false)});  // OPTIMIZE
   ChangeFeedOptions options{0, std::nullopt};
   options.data_actions_only = true;
   auto changes = ReadChangeFeed(t.store(), options);

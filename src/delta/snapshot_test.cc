@@ -38,7 +38,7 @@ TEST(ReconciliationTest, RemoveCancelsAnEarlierAdd) {
 TEST(ReconciliationTest, ReAddingAPathReplacesItsStatistics) {
   TestTable t;
   t.Commit(0, {Head(), AddLine("a", {}, 10, R"({"numRecords":1})")});
-  t.Commit(1, {AddLine("a", {}, 20, R"({"numRecords":2})", "", false)});
+  t.Commit(1, {AddLine("a", {}, 20, R"({"numRecords":2})", std::nullopt, false)});
   auto s = MustLoad(t);
   ASSERT_EQ(s->files().size(), 1u);
   const AddFile* f = s->files().Find("a", "");
@@ -51,8 +51,8 @@ TEST(ReconciliationTest, ReAddingAPathReplacesItsStatistics) {
 
 TEST(ReconciliationTest, FilesAreKeyedByPathAndDeletionVector) {
   TestTable t;
-  const std::string dv1 = DvJson("vBn[lx{q8@P<9BNH/isA", 2);
-  const std::string dv2 = DvJson("ab^-aqEH.-t@S}K{vb[*k^", 3, 4);
+  const DeletionVectorDescriptor dv1 = Dv("vBn[lx{q8@P<9BNH/isA", 2);
+  const DeletionVectorDescriptor dv2 = Dv("ab^-aqEH.-t@S}K{vb[*k^", 3, 4);
   t.Commit(0, {Head(), AddLine("a"), AddLine("b")});
   // Delete rows of a: remove (a, NULL), add (a, dv1).
   t.Commit(1, {RemoveLine("a"), AddLine("a", {}, 100, R"({"numRecords":10})", dv1)});
@@ -68,7 +68,7 @@ TEST(ReconciliationTest, FilesAreKeyedByPathAndDeletionVector) {
 
 TEST(ReconciliationTest, RemoveWithAnotherDeletionVectorKeepsTheFile) {
   TestTable t;
-  t.Commit(0, {Head(), AddLine("a", {}, 1, "", DvJson("vBn[lx{q8@P<9BNH/isA", 1))});
+  t.Commit(0, {Head(), AddLine("a", {}, 1, "", Dv("vBn[lx{q8@P<9BNH/isA", 1))});
   t.Commit(1, {RemoveLine("a")});  // (a, NULL) is not the active logical file
   EXPECT_EQ(MustLoad(t)->files().size(), 1u);
 }
@@ -115,7 +115,8 @@ TEST(ReconciliationTest, OnlyTheCommitInfoOfTheSnapshotVersionIsKept) {
 TEST(ReconciliationTest, UnknownActionsAndFieldsAreIgnoredButKeptForReemission) {
   TestTable t;
   t.Commit(0, {Head(), R"({"someFutureAction":{"x":1}})",
-               AddLine("a", {}, 5, "", "", true, R"("tags":{"k":"v"},"baseRowId":4,"zzz":[1,2])")});
+               AddLine("a", {}, 5, "", std::nullopt, true,
+                       R"("tags":{"k":"v"},"baseRowId":4,"zzz":[1,2])")});
   auto s = MustLoad(t);
   ASSERT_EQ(s->files().size(), 1u);
   std::string json;

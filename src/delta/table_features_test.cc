@@ -9,13 +9,8 @@ namespace {
 
 using namespace testing;  // the table builders of delta/delta_test_util.h
 
-Protocol V3(std::vector<std::string> reader_features) {
-  Protocol p;
-  p.min_reader_version = 3;
-  p.min_writer_version = 7;
-  p.reader_features = reader_features;
-  p.writer_features = reader_features;
-  return p;
+Protocol V3(const std::vector<std::string>& reader_features) {
+  return MakeProtocol(3, 7, reader_features, reader_features);
 }
 
 Metadata WithConfig(StringMap configuration) {
@@ -118,7 +113,7 @@ TEST(TableFeaturesTest, HasDeletionVectorsLooksAtTheActiveFiles) {
   EXPECT_FALSE((*s0)->HasDeletionVectors());
   EXPECT_FALSE((*s0)->HasDeletionVectors());  // the remembered answer
   t.Commit(1, {testing::RemoveLine("b.parquet"),
-               AddLine("b.parquet", {}, 100, "", DvJson("ab^-aqEH.-t@S}K{vb[*k^", 2))});
+               AddLine("b.parquet", {}, 100, "", Dv("ab^-aqEH.-t@S}K{vb[*k^", 2))});
   auto s1 = t.Load();
   ASSERT_TRUE(s1) << s1.error().message;
   EXPECT_TRUE(HasDeletionVectors((*s1)->files()));

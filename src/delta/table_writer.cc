@@ -101,6 +101,11 @@ std::string TxnActionLine(std::string_view app_id, int64_t version) {
   return out + fmt::format(",\"version\":{}}}}}", version);
 }
 
+std::string DomainMetadataActionLine(DomainMetadata domain) {
+  domain.RebuildJson();
+  return "{\"domainMetadata\":" + domain.json + "}";
+}
+
 std::string FormatUuid(std::string_view b) {
   const std::string hex = HexEncode(b);
   return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4),

@@ -1,8 +1,8 @@
 // TableWriter: the one Delta writer of the project. It writes commits (protocol, metaData, add,
-// remove, cdc, commitInfo, txn lines; each commit created only when absent, as Delta's
-// mutual-exclusion rule asks), Parquet data files with per-file statistics, deletion vector files
-// and classic Parquet checkpoints with `_last_checkpoint`, through any ObjectStore. Used by the
-// demo, the tests, the materialization engine and the audit export.
+// remove, cdc, commitInfo, txn, domainMetadata lines; each commit created only when absent, as
+// Delta's mutual-exclusion rule asks), Parquet data files with per-file statistics, deletion
+// vector files and classic Parquet checkpoints with `_last_checkpoint`, through any ObjectStore.
+// Used by the demo, the tests, the materialization engine and the audit export.
 // Delta protocol, *Delta Log Entries*: "Delta files are stored as JSON in a directory at the root
 // of the table named _delta_log, and together with checkpoints make up the log of all changes";
 // *Writer Requirements*: "Writers MUST NEVER overwrite an existing log entry."
@@ -44,6 +44,8 @@ std::string FileActionLine(const FileAction& action);
 std::string CommitInfoActionLine(std::string_view members);
 /// {"txn":{"appId":...,"version":...}}.
 std::string TxnActionLine(std::string_view app_id, int64_t version);
+/// {"domainMetadata":{"domain":...,"configuration":...,"removed":...}} from the fields.
+std::string DomainMetadataActionLine(DomainMetadata domain);
 
 // ---- statistics --------------------------------------------------------------------------------
 

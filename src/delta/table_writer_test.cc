@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "delta/change_feed.h"
+#include "delta/delta_test_util.h"
 #include "delta/snapshot.h"
 #include "parquet/file_reader.h"
 #include "parquet/json_shredder.h"
@@ -42,12 +43,8 @@ Rows MakeRows(const std::vector<std::string>& json_rows) {
 }
 
 Protocol DvProtocol() {
-  Protocol p;
-  p.min_reader_version = 3;
-  p.min_writer_version = 7;
-  p.reader_features = std::vector<std::string>{"deletionVectors"};
-  p.writer_features = std::vector<std::string>{"deletionVectors"};
-  return p;
+  return testing::MakeProtocol(3, 7, std::vector<std::string>{"deletionVectors"},
+                               std::vector<std::string>{"deletionVectors"});
 }
 
 Metadata TableMetadata() {
