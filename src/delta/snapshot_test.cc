@@ -321,8 +321,11 @@ TEST_F(CheckpointTest, V2ParquetWithSidecarsAndMissingSidecarIsCorrupt) {
 TEST_F(CheckpointTest, StatsParsedBecomeJsonStatsWhenTheStringIsAbsent) {
   std::vector<std::string> rows = {
       ProtocolLine(), MetadataLine(kSchema),
-      R"({"add":{"path":"b","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"stats_parsed":{"numRecords":4,"minValues":{"id":1,"day":"2024-01-02"},"maxValues":{"id":9,"day":"2024-03-04"},"nullCount":{"id":0,"day":2}}}})",
-      R"({"add":{"path":"c","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true}})"};
+      // stats_parsed is a checkpoint-only column the writer's FileAction does not model.
+      AddLine("b", {}, 1, "", std::nullopt, true,
+              R"("stats_parsed":{"numRecords":4,"minValues":{"id":1,"day":"2024-01-02"},)"
+              R"("maxValues":{"id":9,"day":"2024-03-04"},"nullCount":{"id":0,"day":2}})"),
+      AddLine("c", {}, 1)};
   t.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.parquet", rows,
                            {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
   auto s = MustLoad(t, 2);
@@ -338,7 +341,9 @@ TEST_F(CheckpointTest, AllNullStatsColumnsAreSkippedSafely) {
   // stats must then treat it as absent.
   std::vector<std::string> rows = {
       ProtocolLine(), MetadataLine(kSchema),
-      R"({"add":{"path":"b","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"stats_parsed":{"numRecords":4,"minValues":{"id":1,"day":null},"maxValues":{"id":9,"day":null},"nullCount":{"id":0,"day":4}}}})"};
+      AddLine("b", {}, 1, "", std::nullopt, true,
+              R"("stats_parsed":{"numRecords":4,"minValues":{"id":1,"day":null},)"
+              R"("maxValues":{"id":9,"day":null},"nullCount":{"id":0,"day":4}})")};
   t.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.parquet", rows,
                            {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
   auto s = MustLoad(t, 2);
