@@ -10,6 +10,7 @@
 #include <atomic>
 #include <map>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -24,24 +25,31 @@ TEST_F(ManagementTest, ListsPageAcrossPages) {
         Call("POST", Uc("/shares"), "admin-token", Json{{"name", "s" + std::to_string(i)}}).status,
         200);
   }
-  std::vector<std::string> seen;
-  std::string token;
+  // The share names `token` sees on pages of `max_results`, following next_page_token (at most
+  // `max_pages` pages); `pages` counts them.
+  auto page_through = [&](std::string_view token, int max_results, int max_pages, int& pages) {
+    std::vector<std::string> seen;
+    std::string next;
+    pages = 0;
+    do {
+      std::string target = Uc("/shares?max_results=" + std::to_string(max_results));
+      if (!next.empty()) {
+        target += "&page_token=" + next;
+      }
+      Reply page = Call("GET", target, token);
+      EXPECT_EQ(page.status, 200) << page.raw;
+      for (const Json& s : page.body["shares"]) {
+        seen.push_back(s["name"]);
+      }
+      next = page.body.value("next_page_token", "");
+      ++pages;
+    } while (!next.empty() && pages < max_pages);
+    return seen;
+  };
   int pages = 0;
-  do {
-    std::string target = Uc("/shares?max_results=3");
-    if (!token.empty()) {
-      target += "&page_token=" + token;
-    }
-    Reply page = Call("GET", target);
-    ASSERT_EQ(page.status, 200) << page.raw;
-    for (const Json& s : page.body["shares"]) {
-      seen.push_back(s["name"]);
-    }
-    token = page.body.value("next_page_token", "");
-    ++pages;
-  } while (!token.empty() && pages < 10);
+  EXPECT_THAT(page_through("admin-token", 3, 10, pages),
+              ::testing::ElementsAre("s0", "s1", "s2", "s3", "s4", "s5", "s6"));
   EXPECT_EQ(pages, 3);
-  EXPECT_THAT(seen, ::testing::ElementsAre("s0", "s1", "s2", "s3", "s4", "s5", "s6"));
   EXPECT_EQ(Call("GET", Uc("/shares")).body["shares"].size(), 7u);  // no max_results: all
   EXPECT_FALSE(Call("GET", Uc("/shares")).body.contains("next_page_token"));
 
@@ -51,23 +59,8 @@ TEST_F(ManagementTest, ListsPageAcrossPages) {
     ASSERT_EQ(Call("POST", Uc("/shares"), a, Json{{"name", "s" + std::to_string(i) + "a"}}).status,
               200);
   }
-  seen.clear();
-  token.clear();
-  pages = 0;
-  do {
-    std::string target = Uc("/shares?max_results=2");
-    if (!token.empty()) {
-      target += "&page_token=" + token;
-    }
-    Reply page = Call("GET", target, a);
-    ASSERT_EQ(page.status, 200) << page.raw;
-    for (const Json& s : page.body["shares"]) {
-      seen.push_back(s["name"]);
-    }
-    token = page.body.value("next_page_token", "");
-    ++pages;
-  } while (!token.empty() && pages < 20);
-  EXPECT_THAT(seen, ::testing::ElementsAre("s0a", "s1a", "s2a", "s3a", "s4a"));
+  EXPECT_THAT(page_through(a, 2, 20, pages),
+              ::testing::ElementsAre("s0a", "s1a", "s2a", "s3a", "s4a"));
 
   for (const char* bad :
        {"?max_results=1001", "?max_results=-1", "?max_results=x", "?page_token=%21%21"}) {

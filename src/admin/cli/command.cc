@@ -177,28 +177,25 @@ CLI::App* DeleteVerb(CLI::App* noun, const std::string& description, const Colle
                    });
 }
 
-CallResult<void> Done(CallResult<Json> r, const GlobalOptions& g, const std::string& what) {
+CallResult<void> Show(CallResult<Json> r, const GlobalOptions& g,
+                      const std::function<void(const Json&)>& print) {
   if (!r) {
     return tl::unexpected(r.error());
   }
   if (g.json) {
     PrintJson(*r);
   } else {
-    std::printf("%s\n", what.c_str());
+    print(*r);
   }
   return {};
 }
 
+CallResult<void> Done(CallResult<Json> r, const GlobalOptions& g, const std::string& what) {
+  return Show(std::move(r), g, [&what](const Json&) { std::printf("%s\n", what.c_str()); });
+}
+
 CallResult<void> ShowObject(CallResult<Json> r, const GlobalOptions& g) {
-  if (!r) {
-    return tl::unexpected(r.error());
-  }
-  if (g.json) {
-    PrintJson(*r);
-  } else {
-    PrintObject(*r);
-  }
-  return {};
+  return Show(std::move(r), g, [](const Json& obj) { PrintObject(obj); });
 }
 
 CallResult<void> ShowList(CallResult<Json> r, const GlobalOptions& g, const std::string& key,

@@ -95,6 +95,9 @@ CLI::App* UpdateVerb(CLI::App* noun, const std::string& description, const Colle
 /// The `delete LABEL` verb: delete the object, then "<what> NAME deleted".
 CLI::App* DeleteVerb(CLI::App* noun, const std::string& description, const Collection& objects);
 
+/// Print `r` as JSON with --json, else as `print` shows it.
+CallResult<void> Show(CallResult<Json> r, const GlobalOptions& g,
+                      const std::function<void(const Json&)>& print);
 /// Print `r` as JSON with --json, else the line `what`.
 CallResult<void> Done(CallResult<Json> r, const GlobalOptions& g, const std::string& what);
 /// Print an object as "field value" lines (or JSON).

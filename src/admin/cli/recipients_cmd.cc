@@ -180,17 +180,10 @@ CallResult<void> CreateRecipient(const CreateOpts& o, Api& api, const GlobalOpti
   if (auto st = SetExpiration(body, o.expiration, g); !st) {
     return st;
   }
-  auto r = api.Uc("POST", "recipients", {}, &body);
-  if (!r) {
-    return tl::unexpected(r.error());
-  }
-  if (g.json) {
-    PrintJson(*r);
-  } else {
+  return Show(api.Uc("POST", "recipients", {}, &body), g, [&o](const Json& r) {
     std::printf("recipient %s created\n\n", o.name.c_str());
-    PrintRecipient(*r, true);
-  }
-  return {};
+    PrintRecipient(r, true);
+  });
 }
 
 void AddCreateRecipient(CLI::App* noun) {
@@ -229,16 +222,8 @@ CallResult<void> ListRecipients(Api& api, const GlobalOptions& g) {
 }
 
 CallResult<void> GetRecipient(Api& api, const GlobalOptions& g, const std::string& name) {
-  auto r = api.Uc("GET", "recipients/" + EncodePathSegment(name));
-  if (!r) {
-    return tl::unexpected(r.error());
-  }
-  if (g.json) {
-    PrintJson(*r);
-  } else {
-    PrintRecipient(*r, true);
-  }
-  return {};
+  return Show(api.Uc("GET", "recipients/" + EncodePathSegment(name)), g,
+              [](const Json& r) { PrintRecipient(r, true); });
 }
 
 struct UpdateOpts {

@@ -175,16 +175,8 @@ void AddCreateShare(CLI::App* noun) {
 }
 
 CallResult<void> GetShare(Api& api, const GlobalOptions& g, const std::string& name) {
-  auto r = api.Uc("GET", "shares/" + EncodePathSegment(name), {{"include_shared_data", "true"}});
-  if (!r) {
-    return tl::unexpected(r.error());
-  }
-  if (g.json) {
-    PrintJson(*r);
-  } else {
-    PrintShare(*r);
-  }
-  return {};
+  return Show(api.Uc("GET", "shares/" + EncodePathSegment(name), {{"include_shared_data", "true"}}),
+              g, PrintShare);
 }
 
 CallResult<void> AddTable(const std::string& share, const std::string& table,
