@@ -68,14 +68,14 @@ JwksCache::~JwksCache() = default;
 int64_t JwksCache::NowMs() const { return ClockOr(options_.clock).NowMs(); }
 
 JwksCache::Stats JwksCache::stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stats out = stats_;
   out.sources = entries_.size();
   return out;
 }
 
 std::shared_ptr<JwksCache::Entry> JwksCache::EntryFor(const JwksSource& source) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(source);
   if (it != entries_.end()) return it->second;
   if (entries_.size() >= options_.max_sources) {
@@ -169,11 +169,11 @@ Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, c
 
 Result<JwksCache::Keys> JwksCache::Fetch(const JwksSource& source, std::string& discovered) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++stats_.fetches;
   }
   auto fail = [this](Error error) -> Result<Keys> {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++stats_.failures;
     return tl::unexpected(std::move(error));
   };

@@ -29,13 +29,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 
 #include "auth/idp_fetch.h"
 #include "auth/jwk.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/result.h"
 
 namespace lakeshare::auth {
@@ -108,9 +108,9 @@ class JwksCache {
   int64_t NowMs() const;
 
   JwksCacheOptions options_;
-  mutable std::mutex mu_;  // guards entries_ and stats_
-  std::map<JwksSource, std::shared_ptr<Entry>> entries_;
-  Stats stats_;
+  mutable Mutex mu_;
+  std::map<JwksSource, std::shared_ptr<Entry>> entries_ LS_GUARDED_BY(mu_);
+  Stats stats_ LS_GUARDED_BY(mu_);
 };
 
 }  // namespace lakeshare::auth

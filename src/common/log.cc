@@ -1,21 +1,18 @@
 #include "common/log.h"
 
 #include <cstdio>
-#include <mutex>
 
+#include "common/mutex.h"
 #include "common/strings.h"
 
 namespace lakeshare {
 namespace {
 
-// One lock for the destination and the captures: a line is formatted outside it and written
-// inside it with one call.
-std::mutex& LogMutex() {
-  static std::mutex mu;
-  return mu;
-}
+// One lock for the destination: a line is formatted outside it and written inside it with one
+// call. Constant-initialised, so a log line written during static initialisation finds it ready.
+constinit Mutex g_log_mu;
 
-LogCaptureForTest* g_capture = nullptr;  // guarded by LogMutex()
+LogCaptureForTest* g_capture LS_GUARDED_BY(g_log_mu) = nullptr;
 
 // A control character in a message (a partner's table name, a header value) must not start a
 // forged line or rewrite one on a terminal: \n, \r and \t are written as those two characters,
@@ -68,7 +65,7 @@ std::string_view LogLevelName(LogLevel level) {
 
 void Log(LogLevel level, std::string_view message) {
   std::string line = FormatLine(level, message);
-  std::lock_guard<std::mutex> lock(LogMutex());
+  MutexLock lock(g_log_mu);
   if (g_capture != nullptr) {
     g_capture->Append(level, std::move(line));
     return;
@@ -78,27 +75,28 @@ void Log(LogLevel level, std::string_view message) {
 }
 
 LogCaptureForTest::LogCaptureForTest() {
-  std::lock_guard<std::mutex> lock(LogMutex());
+  MutexLock lock(g_log_mu);
   previous_ = g_capture;
   g_capture = this;
 }
 
 LogCaptureForTest::~LogCaptureForTest() {
-  std::lock_guard<std::mutex> lock(LogMutex());
+  MutexLock lock(g_log_mu);
   g_capture = previous_;
 }
 
 void LogCaptureForTest::Append(LogLevel level, std::string text) {
+  MutexLock lock(mu_);
   lines_.push_back(Line{level, std::move(text)});
 }
 
 std::vector<LogCaptureForTest::Line> LogCaptureForTest::lines() const {
-  std::lock_guard<std::mutex> lock(LogMutex());
+  MutexLock lock(mu_);
   return lines_;
 }
 
 std::vector<std::string> LogCaptureForTest::texts() const {
-  std::lock_guard<std::mutex> lock(LogMutex());
+  MutexLock lock(mu_);
   std::vector<std::string> out;
   out.reserve(lines_.size());
   for (const Line& l : lines_) out.push_back(l.text);

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
+
 namespace lakeshare {
 
 enum class LogLevel { kInfo, kNote, kWarning, kError, kFatal };
@@ -73,8 +75,9 @@ class LogCaptureForTest {
   friend void Log(LogLevel level, std::string_view message);
   void Append(LogLevel level, std::string text);
 
-  LogCaptureForTest* previous_;
-  std::vector<Line> lines_;  // guarded by the log's lock (log.cc)
+  LogCaptureForTest* previous_;  // guarded by the log's lock (log.cc)
+  mutable Mutex mu_;             // taken inside the log's lock by Append
+  std::vector<Line> lines_ LS_GUARDED_BY(mu_);
 };
 
 }  // namespace lakeshare
