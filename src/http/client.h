@@ -18,23 +18,14 @@
 #include <vector>
 
 #include "common/result.h"
+#include "curl/transfer.h"
 #include "http/request.h"
 
 namespace lakeshare::http {
 
-struct ClientOptions {
-  int64_t connect_timeout_ms = 5'000;
-  int64_t timeout_ms = 30'000;  // whole request, body included; 0: none
-  /// PEM bundle of trusted CAs; empty: the system store.
-  std::string ca_file{};
-  /// Skip certificate and host name checks (tests with self-signed certificates only).
-  bool insecure_skip_verify = false;
-  int64_t max_body_bytes = -1;  // -1: no limit
-  /// When set, called with the connected peer's IP address before each request is sent (on a
-  /// reused connection too); false aborts the request (kUnavailable naming the address). Lets a
-  /// caller that fetches URLs others configure refuse private networks after DNS resolution.
-  std::function<bool(std::string_view ip)> allow_peer{};
-};
+/// Timeouts, TLS, the body bound and the peer check of curl::TransferOptions. allow_peer lets a
+/// caller that fetches URLs others configure refuse private networks after DNS resolution.
+using ClientOptions = curl::TransferOptions;
 
 /// Bytes first..last (inclusive) of the body; no `last`: to the end (RFC 9110 §14.1.2).
 struct ByteRange {
@@ -80,13 +71,12 @@ class Client {
   Result<ClientResponse> Post(std::string url, std::string body, std::vector<Field> headers = {});
 
   /// How many connections this client has opened so far (keep-alive checks).
-  int64_t connections_opened() const { return connections_opened_; }
+  int64_t connections_opened() const;
 
  private:
   struct Handle;
   ClientOptions options_;
   std::unique_ptr<Handle> handle_;
-  int64_t connections_opened_ = 0;
 };
 
 }  // namespace lakeshare::http

@@ -1,6 +1,6 @@
-// HttpClient: the small blocking HTTP/1.1 client behind the S3 store, a libcurl wrapper kept out
-// of public headers. One request per Send, no retries (the caller decides), redirects not
-// followed, TLS verified. Easy handles are pooled so connections are reused across calls.
+// HttpClient: the small blocking HTTP/1.1 client behind the S3 store, on the project's one libcurl
+// wrapper (curl/transfer.h). One request per Send, no retries (the caller decides), redirects
+// not followed, TLS verified. Easy handles are pooled so connections are reused across calls.
 // Thread-safe: concurrent Sends use different handles. Error messages never contain the URL's
 // query (pre-signed URLs carry signatures there).
 #pragma once
