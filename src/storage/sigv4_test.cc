@@ -22,6 +22,22 @@ SystemTime ExampleTime() {
   return SystemTime(std::chrono::seconds(1369353600));
 }
 
+/// A request to the examples' bucket.
+SigV4Request ExampleRequest(std::string method, std::string path, HeaderList headers = {}) {
+  SigV4Request request;
+  request.method = std::move(method);
+  request.host = "examplebucket.s3.amazonaws.com";
+  request.path = std::move(path);
+  request.headers = std::move(headers);
+  return request;
+}
+
+/// The examples' signer, in us-east-1.
+const SigV4Signer& ExampleSigner() {
+  static const SigV4Signer signer(kExampleCredentials, "us-east-1");
+  return signer;
+}
+
 TEST(SigV4Test, TimestampIsIso8601BasicUtc) {
   EXPECT_EQ(SigV4Timestamp(ExampleTime()), "20130524T000000Z");
   EXPECT_EQ(SigV4Timestamp(ExampleTime() + std::chrono::milliseconds(86399999)),
@@ -65,13 +81,8 @@ TEST(SigV4Test, Sha256OfEmptyPayload) { EXPECT_EQ(Sha256Hex(""), kEmptyPayloadSh
 
 // Example: GET Object, with a Range header.
 TEST(SigV4Test, AwsExampleGetObject) {
-  SigV4Signer signer(kExampleCredentials, "us-east-1");
-  SigV4Request request;
-  request.method = "GET";
-  request.host = "examplebucket.s3.amazonaws.com";
-  request.path = "/test.txt";
-  request.headers = {{"Range", "bytes=0-9"}};
-  auto signed_request = signer.Sign(request, ExampleTime());
+  SigV4Request request = ExampleRequest("GET", "/test.txt", {{"Range", "bytes=0-9"}});
+  auto signed_request = ExampleSigner().Sign(request, ExampleTime());
   ASSERT_TRUE(signed_request.has_value()) << signed_request.error().ToString();
   EXPECT_EQ(signed_request->canonical_request,
             "GET\n"
@@ -103,15 +114,11 @@ TEST(SigV4Test, AwsExampleGetObject) {
 
 // Example: PUT Object, with a Date header, a storage class and a signed payload.
 TEST(SigV4Test, AwsExamplePutObject) {
-  SigV4Signer signer(kExampleCredentials, "us-east-1");
-  SigV4Request request;
-  request.method = "PUT";
-  request.host = "examplebucket.s3.amazonaws.com";
-  request.path = "/test$file.text";
-  request.headers = {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
-                     {"x-amz-storage-class", "REDUCED_REDUNDANCY"}};
+  SigV4Request request = ExampleRequest("PUT", "/test$file.text",
+                                        {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+                                         {"x-amz-storage-class", "REDUCED_REDUNDANCY"}});
   request.payload_sha256 = Sha256Hex("Welcome to Amazon S3.");
-  auto signed_request = signer.Sign(request, ExampleTime());
+  auto signed_request = ExampleSigner().Sign(request, ExampleTime());
   ASSERT_TRUE(signed_request.has_value()) << signed_request.error().ToString();
   EXPECT_EQ(signed_request->canonical_request,
             "PUT\n"
@@ -145,14 +152,11 @@ TEST(SigV4Test, AwsExamplesOfBucketQueries) {
        {{"max-keys", "2"}, {"prefix", "J"}},
        "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"},
   };
-  SigV4Signer signer(kExampleCredentials, "us-east-1");
   for (const Example& example : examples) {
     SCOPED_TRACE(example.name);
-    SigV4Request request;
-    request.host = "examplebucket.s3.amazonaws.com";
-    request.path = "/";
+    SigV4Request request = ExampleRequest("GET", "/");
     request.query = example.query;
-    auto signed_request = signer.Sign(request, ExampleTime());
+    auto signed_request = ExampleSigner().Sign(request, ExampleTime());
     ASSERT_TRUE(signed_request.has_value()) << signed_request.error().ToString();
     EXPECT_EQ(signed_request->signature, example.signature);
   }
@@ -161,11 +165,8 @@ TEST(SigV4Test, AwsExamplesOfBucketQueries) {
 // Example of "Authenticating Requests: Using Query Parameters": a URL for GET /test.txt valid 24
 // hours.
 TEST(SigV4Test, AwsExamplePresignedUrl) {
-  SigV4Signer signer(kExampleCredentials, "us-east-1");
-  SigV4Request request;
-  request.host = "examplebucket.s3.amazonaws.com";
-  request.path = "/test.txt";
-  auto presigned = signer.Presign(request, ExampleTime(), 86400);
+  auto presigned =
+      ExampleSigner().Presign(ExampleRequest("GET", "/test.txt"), ExampleTime(), 86400);
   ASSERT_TRUE(presigned.has_value()) << presigned.error().ToString();
   EXPECT_EQ(presigned->canonical_request,
             "GET\n"

@@ -31,9 +31,23 @@ def reply(obj):
     sys.stdout.flush()
 
 
+def aws_client(service, endpoint, access_key, secret_key, **kwargs):
+    """A boto3 client of `service` on the moto server (main() has checked that boto3 imports)."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        **kwargs,
+    )
+
+
 def main():
     try:
-        import boto3
+        import boto3  # noqa: F401 (only probed here; aws_client uses it)
         from botocore.config import Config
         from moto.server import ThreadedMotoServer
     except ImportError as e:
@@ -50,13 +64,7 @@ def main():
         from moto import settings
         from moto.core.authorization import ActionAuthenticatorMixin
 
-        iam = boto3.client(
-            "iam",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-        )
+        iam = aws_client("iam", endpoint, access_key, secret_key)
         iam.create_user(UserName="lakeshare")
         iam.put_user_policy(
             UserName="lakeshare",
@@ -73,12 +81,11 @@ def main():
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
         ActionAuthenticatorMixin.request_count = 0
         hello.update({"access_key": access_key, "secret_key": secret_key})
-    client = boto3.client(
+    client = aws_client(
         "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
+        endpoint,
+        access_key,
+        secret_key,
         config=Config(s3={"addressing_style": "path"}, max_pool_connections=16),
     )
     reply(hello)
