@@ -1,6 +1,5 @@
 #include "app/audit_hooks.h"
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "catalog/audit_scope.h"
@@ -10,12 +9,6 @@
 namespace lakeshare::app {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
@@ -123,15 +116,16 @@ std::string ManagementDedupKey(const http::Request& request) {
   return catalog::HashToken(parts);
 }
 
-http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log) {
-  return [log](http::Request& request, const http::Handler& next) -> Result<http::Response> {
+http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log, const Clock* clock) {
+  return [log, &wall_clock = ClockOr(clock)](http::Request& request,
+                                             const http::Handler& next) -> Result<http::Response> {
     if (!IsManagement(request)) return next(request);
     // The event is committed with the request's first change (audit_scope.h), as it stands
     // then; below, once the response is known, its outcome replaces that.
     catalog::PendingAuditEvent pending;
-    pending.make_event = [&request] {
+    pending.make_event = [&request, &wall_clock] {
       return AuditEventFor(request, 0, "interrupted: the change was committed, its response not",
-                           NowMs());
+                           wall_clock.NowMs());
     };
     Result<http::Response> result = [&] {
       catalog::AuditScope scope(&pending);
@@ -147,7 +141,7 @@ http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log) {
       error = std::string(http::ProtocolErrorCodeFor(result.error().code)) + ": " +
               result.error().message;
     }
-    catalog::AuditEvent event = AuditEventFor(request, status, error, NowMs());
+    catalog::AuditEvent event = AuditEventFor(request, status, error, wall_clock.NowMs());
     if (pending.recorded_before) {
       request.audit()->recorded = true;  // an earlier attempt of this request is the record
       return result;
@@ -169,12 +163,12 @@ http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log) {
   };
 }
 
-http::CompletionHook MakeAuditCompletionHook(catalog::AuditLog* log) {
-  return [log](const http::Completion& c) {
+http::CompletionHook MakeAuditCompletionHook(catalog::AuditLog* log, const Clock* clock) {
+  return [log, &wall_clock = ClockOr(clock)](const http::Completion& c) {
     const http::Request& request = c.request;
     if (IsUnauditedProbe(request)) return;
     const http::AuditNotes* notes = request.audit_notes();
-    int64_t now = NowMs();
+    int64_t now = wall_clock.NowMs();
     std::string error;
     if (c.error != nullptr) {
       error = std::string(http::ProtocolErrorCodeFor(c.error->code)) + ": " + c.error->message;

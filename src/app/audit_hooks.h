@@ -22,14 +22,17 @@
 #include <string_view>
 
 #include "catalog/audit_log.h"
+#include "common/clock.h"
 #include "http/router.h"
 
 namespace lakeshare::app {
 
 /// The middleware for durable management events (register with Router::Use).
-http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log);
+/// Events are stamped with `clock`'s wall time (null: SystemClock(); it must outlive the router).
+http::Middleware MakeDurableAuditMiddleware(catalog::AuditLog* log, const Clock* clock = nullptr);
 /// The completion hook for every other exchange (register with Router::AddCompletionHook).
-http::CompletionHook MakeAuditCompletionHook(catalog::AuditLog* log);
+http::CompletionHook MakeAuditCompletionHook(catalog::AuditLog* log,
+                                             const Clock* clock = nullptr);
 
 /// The request event of an exchange that ended with `status` (and `error_message` when it
 /// failed), at `now_ms`.

@@ -204,7 +204,7 @@ class DeltaWriter {
     LS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
                         storage::LocalObjectStore::Open(root_));
     delta::TableWriterOptions options;
-    options.now_ms = [this] { return file_time_ms_; };
+    options.clock = &file_clock_;
     options.parquet.created_by = parquet::DefaultCreatedBy();
     writer_ = std::make_unique<delta::TableWriter>(std::move(store), std::move(options));
     return OkStatus();
@@ -277,7 +277,7 @@ class DeltaWriter {
       }
       LS_RETURN_IF_ERROR(shredder.AddRow(row));
     }
-    file_time_ms_ = mod_time_ms;
+    file_clock_.SetNowMs(mod_time_ms);
     LS_ASSIGN_OR_RETURN(delta::FileAction action,
                         writer_->WriteDataFile(rel, std::move(schema), {shredder.TakeColumns()},
                                                std::move(partition_values)));
@@ -338,7 +338,7 @@ class DeltaWriter {
   std::vector<std::string> partition_cols_;
   Gen& gen_;
   std::unique_ptr<delta::TableWriter> writer_;
-  int64_t file_time_ms_ = 0;  // the modification time of the data file being written
+  ManualClock file_clock_{0};  // at the modification time of the data file being written
   int64_t version_ = -1;
   int file_no_ = 0;
 };

@@ -31,6 +31,7 @@
 #include "auth/secret_token.h"
 #include "catalog/audit_log.h"
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "delta/snapshot.h"
@@ -396,9 +397,7 @@ Result<http::ServerOptions> PlatformServerOptions(const PlatformFlags& flags,
   auto last_check = std::make_shared<std::atomic<int64_t>>(0);
   auto last_ok = std::make_shared<std::atomic<bool>>(true);
   options.readiness = [catalog, last_check, last_ok] {
-    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count();
+    int64_t now = SystemClock().MonotonicMs();
     if (now - last_check->load() >= 1000) {
       last_check->store(now);
       last_ok->store(catalog->GetSettings().has_value());

@@ -135,7 +135,7 @@ DeletionVectorDescriptor Dv(const std::string& path_or_inline, int64_t cardinali
 
 TestTable::TestTable() {
   storage::StoreOptions options;
-  options.clock = [this] { return storage::SystemTime(std::chrono::milliseconds(now_ms_)); };
+  options.clock = &clock_;
   store_ = std::make_shared<storage::MemoryObjectStore>("memory://table", options);
 }
 
@@ -149,7 +149,7 @@ void TestTable::Commit(Version version, const std::vector<std::string>& lines,
 }
 
 void TestTable::Put(const std::string& path, const std::string& bytes, int64_t mtime_ms) {
-  now_ms_ = mtime_ms;
+  clock_.SetNowMs(mtime_ms);
   auto st = store_->Put(path, bytes);
   if (!st) {
     std::abort();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "delta/actions.h"
 #include "delta/snapshot.h"
@@ -78,7 +79,7 @@ class TestTable {
 
  private:
   std::shared_ptr<storage::MemoryObjectStore> store_;
-  int64_t now_ms_ = 1;
+  ManualClock clock_{/*wall_ms=*/1};  // stamps the commits' modification times
 };
 
 /// The version string of a commit file.

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -286,12 +285,7 @@ std::string TableWriter::NewUuid() const {
   return out;
 }
 
-int64_t TableWriter::NowMs() const {
-  if (options_.now_ms) return options_.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t TableWriter::NowMs() const { return ClockOr(options_.clock).NowMs(); }
 
 Status TableWriter::Commit(Version version, const std::vector<std::string>& lines) {
   if (version < 0) return InvalidArgument("a commit version must be >= 0, got {}", version);

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "delta/actions.h"
 #include "delta/deletion_vector.h"
@@ -78,8 +79,9 @@ class StatsCollector {
 struct TableWriterOptions {
   /// 16 random bytes for a new UUID (DV file names); std::random_device when unset.
   std::function<std::string()> random_uuid;
-  /// Modification time of written files (ms); the system clock when unset.
-  std::function<int64_t()> now_ms;
+  /// The wall clock that stamps written files' modification times (common/clock.h); null:
+  /// SystemClock(). Must outlive the writer.
+  const Clock* clock = nullptr;
   parquet::WriterOptions parquet;
 };
 

@@ -67,11 +67,12 @@ class TableWriterTest : public ::testing::Test {
   TableWriterTest() {
     store_ = std::make_shared<storage::MemoryObjectStore>("memory://t");
     TableWriterOptions o;
-    o.now_ms = [] { return int64_t{1700000000000}; };
+    o.clock = &clock_;
     int n = 0;
     o.random_uuid = [n]() mutable { return std::string(16, static_cast<char>(++n)); };
     writer_ = std::make_unique<TableWriter>(store_, o);
   }
+  ManualClock clock_{1'700'000'000'000};
   std::shared_ptr<storage::MemoryObjectStore> store_;
   std::unique_ptr<TableWriter> writer_;
 };

@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 #include <time.h>
 
-#include <chrono>
-
+#include "common/clock.h"
+#include "common/iso_time.h"
 #include "common/strings.h"
 #include "http/log_line_internal.h"
 
@@ -23,16 +23,7 @@ bool IsSensitiveName(std::string_view name) {
 
 }  // namespace
 
-std::string NowIso8601() {
-  auto now = std::chrono::system_clock::now();
-  int64_t ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  time_t seconds = static_cast<time_t>(ms / 1000);
-  struct tm tm {};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
-}
+std::string NowIso8601() { return FormatIsoMillis(SystemClock().NowMs()); }
 
 const std::string& HttpDate() {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};

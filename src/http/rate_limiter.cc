@@ -13,19 +13,13 @@ namespace {
 
 constexpr size_t kShards = 16;
 
-int64_t SteadyNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 struct RateLimiter::Shard {
   struct Bucket {
     std::string key;
     double tokens = 0;
-    int64_t last_ns = 0;
+    int64_t last_ms = 0;  // monotonic
   };
   Mutex mu;
   size_t capacity = 1;
@@ -35,9 +29,9 @@ struct RateLimiter::Shard {
   uint64_t evicted LS_GUARDED_BY(mu) = 0;
 };
 
-RateLimiter::RateLimiter(RateLimit limit, size_t max_keys, ClockNs clock)
+RateLimiter::RateLimiter(RateLimit limit, size_t max_keys, const Clock* clock)
     : limit_(limit),
-      clock_(clock ? std::move(clock) : ClockNs(SteadyNowNs)),
+      clock_(ClockOr(clock)),
       shard_count_(kShards),
       shards_(std::make_unique<Shard[]>(kShards)) {
   limit_.burst = std::max(1.0, limit_.burst);
@@ -53,16 +47,16 @@ RateLimiter::Decision RateLimiter::Take(std::string_view key) {
     return {};
   }
   Shard& shard = shards_[std::hash<std::string_view>{}(key) % shard_count_];
-  int64_t now = clock_();
+  int64_t now = clock_.MonotonicMs();
   MutexLock lock(shard.mu);
   auto found = shard.index.find(key);
   Shard::Bucket* bucket;
   if (found != shard.index.end()) {
     shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
     bucket = &*found->second;
-    double elapsed = static_cast<double>(std::max<int64_t>(0, now - bucket->last_ns)) / 1e9;
+    double elapsed = static_cast<double>(std::max<int64_t>(0, now - bucket->last_ms)) / 1e3;
     bucket->tokens = std::min(limit_.burst, bucket->tokens + elapsed * limit_.per_second);
-    bucket->last_ns = now;
+    bucket->last_ms = now;
   } else {
     if (shard.index.size() >= shard.capacity) {
       shard.index.erase(shard.lru.back().key);

@@ -8,15 +8,17 @@
 // is what a bucket left alone for burst/per_second seconds holds anyway, so eviction only ever
 // lets through what an attacker with that many distinct keys could send anyway.
 //
-// Thread-safe. The clock is injectable for tests (nanoseconds, monotonic).
+// Thread-safe. Refills are timed by the monotonic reading of an injected Clock
+// (common/clock.h), so tests move time instead of sleeping.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string_view>
+
+#include "common/clock.h"
 
 namespace lakeshare::http {
 
@@ -31,10 +33,9 @@ struct RateLimit {
 
 class RateLimiter {
  public:
-  using ClockNs = std::function<int64_t()>;
-
-  /// `max_keys`: buckets kept at most (at least one per shard).
-  RateLimiter(RateLimit limit, size_t max_keys, ClockNs clock = {});
+  /// `max_keys`: buckets kept at most (at least one per shard). `clock`: null is SystemClock();
+  /// it must outlive the limiter.
+  RateLimiter(RateLimit limit, size_t max_keys, const Clock* clock = nullptr);
   ~RateLimiter();
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
@@ -57,7 +58,7 @@ class RateLimiter {
  private:
   struct Shard;
   RateLimit limit_;
-  ClockNs clock_;
+  const Clock& clock_;
   size_t shard_count_;
   std::unique_ptr<Shard[]> shards_;
 };

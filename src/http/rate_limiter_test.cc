@@ -10,18 +10,11 @@
 namespace lakeshare::http {
 namespace {
 
-constexpr int64_t kSecond = 1'000'000'000;
-
-struct FakeClock {
-  int64_t now = 1000 * kSecond;
-  RateLimiter::ClockNs Fn() {
-    return [this] { return now; };
-  }
-};
+constexpr int64_t kSecond = 1'000;  // ms
 
 TEST(RateLimiterTest, ABurstIsAllowedThenRefusedWithTheTimeUntilTheNextToken) {
-  FakeClock clock;
-  RateLimiter limiter({.per_second = 2, .burst = 5}, 100, clock.Fn());
+  ManualClock clock;
+  RateLimiter limiter({.per_second = 2, .burst = 5}, 100, &clock);
   for (int i = 0; i < 5; ++i) {
     EXPECT_TRUE(limiter.Take("a").allowed) << i;
   }
@@ -31,10 +24,10 @@ TEST(RateLimiterTest, ABurstIsAllowedThenRefusedWithTheTimeUntilTheNextToken) {
   // Another key has its own bucket.
   EXPECT_TRUE(limiter.Take("b").allowed);
   // Tokens come back at the sustained rate, never beyond the burst.
-  clock.now += kSecond / 2;
+  clock.Advance(kSecond / 2);
   EXPECT_TRUE(limiter.Take("a").allowed);
   EXPECT_FALSE(limiter.Take("a").allowed);
-  clock.now += 3600 * kSecond;
+  clock.Advance(3600 * kSecond);
   for (int i = 0; i < 5; ++i) {
     EXPECT_TRUE(limiter.Take("a").allowed) << i;
   }
@@ -42,13 +35,13 @@ TEST(RateLimiterTest, ABurstIsAllowedThenRefusedWithTheTimeUntilTheNextToken) {
 }
 
 TEST(RateLimiterTest, RetryAfterCoversASlowRate) {
-  FakeClock clock;
-  RateLimiter limiter({.per_second = 0.1, .burst = 1}, 100, clock.Fn());
+  ManualClock clock;
+  RateLimiter limiter({.per_second = 0.1, .burst = 1}, 100, &clock);
   EXPECT_TRUE(limiter.Take("a").allowed);
   RateLimiter::Decision refused = limiter.Take("a");
   EXPECT_FALSE(refused.allowed);
   EXPECT_EQ(refused.retry_after.count(), 10);
-  clock.now += 10 * kSecond;
+  clock.Advance(10 * kSecond);
   EXPECT_TRUE(limiter.Take("a").allowed);
 }
 
@@ -61,8 +54,8 @@ TEST(RateLimiterTest, AZeroRateTurnsTheLimitOff) {
 }
 
 TEST(RateLimiterTest, AMillionAddressesKeepTheTableBounded) {
-  FakeClock clock;
-  RateLimiter limiter({.per_second = 1, .burst = 2}, 1600, clock.Fn());
+  ManualClock clock;
+  RateLimiter limiter({.per_second = 1, .burst = 2}, 1600, &clock);
   for (int i = 0; i < 1'000'000; ++i) {
     limiter.Take("10." + std::to_string(i));
   }
@@ -75,8 +68,8 @@ TEST(RateLimiterTest, AMillionAddressesKeepTheTableBounded) {
 }
 
 TEST(RateLimiterTest, ConcurrentTakersNeverGetMoreThanTheBurst) {
-  FakeClock clock;  // frozen: no refill while the threads run
-  RateLimiter limiter({.per_second = 1, .burst = 1000}, 100, clock.Fn());
+  ManualClock clock;  // frozen: no refill while the threads run
+  RateLimiter limiter({.per_second = 1, .burst = 1000}, 100, &clock);
   std::atomic<int> allowed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {

@@ -84,9 +84,7 @@ Result<std::pair<RewriteResult, std::string>> Rewrite(const std::string& input,
 MemoryTableTest::MemoryTableTest() {
   table_ = std::make_shared<storage::MemoryObjectStore>("memory://table");
   storage::StoreOptions cache_options;
-  cache_options.clock = [clock = &clock_] {
-    return storage::SystemTime(std::chrono::milliseconds(clock->NowMs()));
-  };
+  cache_options.clock = &clock_;
   cache_ = std::make_shared<storage::MemoryObjectStore>("memory://cache", cache_options);
   writer_ = std::make_unique<delta::TableWriter>(table_);
 }

@@ -1,15 +1,9 @@
 #include "storage/memory_object_store.h"
 
-#include <chrono>
-
 namespace lakeshare::storage {
 
 MemoryObjectStore::MemoryObjectStore(std::string uri, StoreOptions options)
-    : uri_(std::move(uri)), clock_(std::move(options.clock)) {
-  if (!clock_) {
-    clock_ = [] { return std::chrono::system_clock::now(); };
-  }
-}
+    : uri_(std::move(uri)), clock_(ClockOr(options.clock)) {}
 
 Result<std::vector<ObjectInfo>> MemoryObjectStore::List(std::string_view prefix,
                                                         std::string_view start_after) const {
@@ -73,8 +67,7 @@ Result<std::unique_ptr<RandomAccessFile>> MemoryObjectStore::OpenFile(
 
 Status MemoryObjectStore::Put(std::string_view path, std::string_view bytes, PutMode mode) {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
+  const int64_t now_ms = clock_.NowMs();
   MutexLock lock(mu_);
   auto it = objects_.find(path);
   if (it != objects_.end()) {

@@ -39,7 +39,7 @@ class MemoryObjectStore final : public ObjectStore {
   };
 
   std::string uri_;
-  std::function<SystemTime()> clock_;
+  const Clock& clock_;
   mutable Mutex mu_;
   std::map<std::string, Entry, std::less<>> objects_ LS_GUARDED_BY(mu_);
 };

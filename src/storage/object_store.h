@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "storage/random_access_file.h"
 #include "storage/sigv4.h"
@@ -60,8 +61,9 @@ struct StoreOptions {
   int list_page_size = 1000;            // ListObjectsV2 max-keys (1..1000)
 
   // --- all backends ---
-  /// Wall clock for request signing and pre-signed URLs; null means the system clock.
-  std::function<SystemTime()> clock;
+  /// Wall clock for request signing, pre-signed URLs and the memory store's modification times
+  /// (common/clock.h); null: SystemClock(). Must outlive the store.
+  const Clock* clock = nullptr;
 };
 
 /// An object written piece by piece (a large file produced as a stream, never whole in memory

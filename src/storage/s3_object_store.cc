@@ -420,9 +420,6 @@ Result<S3Config> ResolveS3Config(std::string_view uri, const StoreOptions& optio
 
   config.options.list_page_size = std::clamp(options.list_page_size, 1, 1000);
   config.options.max_attempts = std::max(1, options.max_attempts);
-  if (!config.options.clock) {
-    config.options.clock = [] { return std::chrono::system_clock::now(); };
-  }
   return config;
 }
 
@@ -461,6 +458,11 @@ struct S3ObjectStore::Client {
 
   std::string Key(std::string_view path) const { return config.prefix + std::string(path); }
 
+  /// The store's wall clock: signing time and pre-signed URL start.
+  SystemTime Now() const {
+    return SystemTime(std::chrono::milliseconds(ClockOr(config.options.clock).NowMs()));
+  }
+
   Result<HttpResponse> Execute(const S3Call& call) const {
     const std::string host = Host();
     const std::string raw_path = RawPath(call.key, call.bucket_level);
@@ -495,7 +497,7 @@ struct S3ObjectStore::Client {
         to_sign.payload_sha256 = payload_hash;
         // Signed afresh on every attempt: x-amz-date must be close to the server's clock.
         LS_ASSIGN_OR_RETURN(SigV4Signature signature,
-                            signer->Sign(to_sign, config.options.clock()));
+                            signer->Sign(to_sign, Now()));
         for (auto& header : signature.headers) request.headers.push_back(std::move(header));
       }
       Result<HttpResponse> response = http.Send(request);
@@ -661,9 +663,6 @@ Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(std::string_view uri,
 }
 
 Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(S3Config config) {
-  if (!config.options.clock) {
-    config.options.clock = [] { return std::chrono::system_clock::now(); };
-  }
   config.options.max_attempts = std::max(1, config.options.max_attempts);
   config.options.list_page_size = std::clamp(config.options.list_page_size, 1, 1000);
   return std::unique_ptr<S3ObjectStore>(
@@ -844,7 +843,7 @@ Result<std::string> S3ObjectStore::PresignGet(std::string_view path,
   request.host = client_->Host();
   request.path = client_->RawPath(client_->Key(path), false);
   LS_ASSIGN_OR_RETURN(SigV4Presigned presigned,
-                      client_->signer->Presign(request, client_->config.options.clock(),
+                      client_->signer->Presign(request, client_->Now(),
                                                expires_seconds));
   return client_->config.scheme + "://" + request.host + CanonicalUri(request.path) + "?" +
          presigned.query;

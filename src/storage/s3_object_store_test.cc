@@ -240,7 +240,8 @@ StoreOptions ExampleOptions() {
   options.use_environment = false;
   options.credentials = {kAccessKey, kSecretKey, ""};
   options.region = "us-east-1";
-  options.clock = [] { return SystemTime(std::chrono::seconds(1369353600)); };  // 20130524
+  static const ManualClock kExampleDay(1'369'353'600'000);  // 20130524
+  options.clock = &kExampleDay;
   return options;
 }
 

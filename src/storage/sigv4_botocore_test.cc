@@ -306,8 +306,10 @@ TEST_F(SigV4BotocoreTest, StorePresignedUrlsEqualBoto3Urls) {
     options.addressing = c.addressing;
     options.region = c.region;
     options.credentials = AwsCredentials{kAccessKey, kSecretKey, c.token};
-    SystemTime now = ParseTimestamp(c.timestamp);
-    options.clock = [now] { return now; };
+    ManualClock clock(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          ParseTimestamp(c.timestamp).time_since_epoch())
+                          .count());
+    options.clock = &clock;
     auto store = S3ObjectStore::Open("s3://" + c.bucket, options);
     ASSERT_TRUE(store.has_value()) << store.error().ToString();
     auto url = (*store)->PresignGet(c.key, c.expires);
