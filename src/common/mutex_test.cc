@@ -34,18 +34,24 @@ class Counter {
   int value_ LS_GUARDED_BY(mu_) = 0;
 };
 
-TEST(MutexTest, ScopedLocksSerializeWritersAcrossThreads) {
-  Counter counter;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&counter] {
-      for (int i = 0; i < 1000; ++i) {
-        counter.Add();
-        counter.AddTwiceReleasingBetween();
-      }
+// Run `step` `rounds` times on each of `threads` threads at once; return when all are done.
+template <typename F>
+void OnThreads(int threads, int rounds, const F& step) {
+  std::vector<std::thread> running;
+  for (int t = 0; t < threads; ++t) {
+    running.emplace_back([&step, rounds] {
+      for (int i = 0; i < rounds; ++i) step();
     });
   }
-  for (std::thread& t : threads) t.join();
+  for (std::thread& t : running) t.join();
+}
+
+TEST(MutexTest, ScopedLocksSerializeWritersAcrossThreads) {
+  Counter counter;
+  OnThreads(4, 1000, [&counter] {
+    counter.Add();
+    counter.AddTwiceReleasingBetween();
+  });
   EXPECT_EQ(counter.value(), 4 * 1000 * 3);
 }
 
@@ -99,16 +105,10 @@ class Tally {
 
 TEST(MutexTest, SharedMutexLetsReadersShareAndWritersExclude) {
   Tally tally;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&tally] {
-      for (int i = 0; i < 500; ++i) {
-        tally.Add();
-        EXPECT_GT(tally.value(), 0);
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
+  OnThreads(4, 500, [&tally] {
+    tally.Add();
+    EXPECT_GT(tally.value(), 0);
+  });
   EXPECT_EQ(tally.value(), 2000);
 }
 

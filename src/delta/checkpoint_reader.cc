@@ -375,8 +375,8 @@ void AppendStatValue(std::string& out, const SchemaNode& leaf, const ColumnData&
       return;
     case PhysicalType::kInt96: {
       const auto& t = c.i96[k];
-      uint64_t nanos = (uint64_t(t.words[1]) << 32) | t.words[0];
-      int64_t days = static_cast<int64_t>(t.words[2]) - 2440588;
+      uint64_t nanos = parquet::Int96NanosOfDay(t);
+      int64_t days = static_cast<int64_t>(t.words[2]) - parquet::kUnixEpochJulianDay;
       int64_t micros = days * 86400000000LL + static_cast<int64_t>(nanos / 1000);
       AppendTimestamp(out, micros, parquet::TimeUnit::kMicros, true);
       return;

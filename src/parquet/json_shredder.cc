@@ -813,7 +813,7 @@ struct RowShredder::Impl {
       if (!ParseTimestampText(s, 9, &days, &nanos)) {
         return Bad(node, "'{}' is not a timestamp \"YYYY-MM-DDTHH:MM:SS.fffffffff\"", s);
       }
-      const int64_t julian = days + 2440588;
+      const int64_t julian = days + kUnixEpochJulianDay;
       if (julian < 0 || julian > std::numeric_limits<uint32_t>::max()) {
         return Bad(node, "'{}' is out of range for INT96", s);
       }

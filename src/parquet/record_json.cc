@@ -150,9 +150,9 @@ void RecordJsonWriter::AppendScalar(const SchemaNode& leaf, const ColumnData& c,
       return;
     case PhysicalType::kInt96: {
       const Int96& t = c.i96[k];
-      uint64_t nanos_of_day = (uint64_t(t.words[1]) << 32) | t.words[0];
+      uint64_t nanos_of_day = Int96NanosOfDay(t);
       int64_t julian_day = static_cast<int32_t>(t.words[2]);
-      int64_t days = julian_day - 2440588;
+      int64_t days = julian_day - kUnixEpochJulianDay;
       int64_t seconds = static_cast<int64_t>(nanos_of_day / 1000000000ull);
       int64_t fraction = static_cast<int64_t>(nanos_of_day % 1000000000ull);
       days += FloorDiv(seconds, 86400);

@@ -95,6 +95,14 @@ struct Int96 {
   uint32_t words[3];
 };
 
+/// The Julian day number of 1970-01-01, the day INT96 timestamps are counted from.
+inline constexpr int64_t kUnixEpochJulianDay = 2440588;
+
+/// An INT96 timestamp's nanoseconds into its day (its first two words).
+inline uint64_t Int96NanosOfDay(const Int96& t) {
+  return (uint64_t{t.words[1]} << 32) | t.words[0];
+}
+
 std::string_view PhysicalTypeName(PhysicalType t);
 std::string_view CompressionName(Compression c);
 std::string_view EncodingName(Encoding e);
