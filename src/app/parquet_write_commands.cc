@@ -85,6 +85,16 @@ void Summary(const std::string& out, const parquet::FileWriter& w) {
 
 bool ShowProgress() { return isatty(STDERR_FILENO) != 0; }
 
+// End the progress line, close the file and say what was written to `out`.
+Status Finish(parquet::FileWriter& writer, const std::string& out) {
+  if (ShowProgress()) {
+    std::fputc('\n', stderr);
+  }
+  LS_RETURN_IF_ERROR(writer.Close());
+  Summary(out, writer);
+  return OkStatus();
+}
+
 // ----- copy -------------------------------------------------------------------------------------
 
 Status RunCopy(const std::string& in, const std::string& out, const WriteFlags& flags) {
@@ -106,12 +116,7 @@ Status RunCopy(const std::string& in, const std::string& out, const WriteFlags& 
       std::fprintf(stderr, "\rrow group %d/%d", rg + 1, reader->num_row_groups());
     }
   }
-  if (ShowProgress()) {
-    std::fputc('\n', stderr);
-  }
-  LS_RETURN_IF_ERROR(writer->Close());
-  Summary(out, *writer);
-  return OkStatus();
+  return Finish(*writer, out);
 }
 
 // ----- write ------------------------------------------------------------------------------------
@@ -169,12 +174,7 @@ Status RunWrite(const std::string& schema_from, const std::string& out, const Wr
     LS_RETURN_IF_ERROR(rows.MaybeFlush());
   }
   LS_RETURN_IF_ERROR(rows.Flush());
-  if (ShowProgress()) {
-    std::fputc('\n', stderr);
-  }
-  LS_RETURN_IF_ERROR(writer->Close());
-  Summary(out, *writer);
-  return OkStatus();
+  return Finish(*writer, out);
 }
 
 // ----- gen-checkpoint ---------------------------------------------------------------------------
@@ -353,12 +353,7 @@ Status RunGenCheckpoint(const std::string& out, int64_t rows, uint64_t seed, int
     LS_RETURN_IF_ERROR(sink.MaybeFlush());
   }
   LS_RETURN_IF_ERROR(sink.Flush());
-  if (ShowProgress()) {
-    std::fputc('\n', stderr);
-  }
-  LS_RETURN_IF_ERROR(writer->Close());
-  Summary(out, *writer);
-  return OkStatus();
+  return Finish(*writer, out);
 }
 
 // ----- gen-types --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <random>
 
+#include "common/result_testing.h"
 #include "delta/snapshot.h"
 #include "storage/local_object_store.h"
 #include "storage/memory_object_store.h"
@@ -31,8 +32,8 @@ TEST(DeletionVectorTest, ReadsTheProtocolsInlineExample) {
   // ForEachRange merges adjacent rows and clips to the range.
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   dv->ForEachRange(4, 19, [&](uint64_t a, uint64_t b) { ranges.emplace_back(a, b); });
-  EXPECT_EQ(ranges, (std::vector<std::pair<uint64_t, uint64_t>>{{4, 4}, {7, 7}, {11, 11},
-                                                                 {18, 18}}));
+  EXPECT_EQ(ranges,
+            (std::vector<std::pair<uint64_t, uint64_t>>{{4, 4}, {7, 7}, {11, 11}, {18, 18}}));
   std::vector<uint8_t> keep(10, 1);
   dv->ClearDeleted(2, &keep);  // rows 2..11
   EXPECT_EQ(keep, (std::vector<uint8_t>{1, 0, 0, 1, 1, 0, 1, 1, 1, 0}));
@@ -96,9 +97,7 @@ TEST(DeletionVectorTest, ArrayValuesAndKeysMustAscend) {
   std::string bytes = DeletionVector::FromRows({1, 9}).Serialize();
   // The two array values are the last four bytes: swap them.
   std::swap(bytes[bytes.size() - 4], bytes[bytes.size() - 2]);
-  auto parsed = DeletionVector::Parse(bytes);
-  ASSERT_FALSE(parsed);
-  EXPECT_EQ(parsed.error().code, ErrorCode::kCorrupt);
+  EXPECT_TRUE(FailsWith(DeletionVector::Parse(bytes), ErrorCode::kCorrupt));
 }
 
 class DeletionVectorFileTest : public ::testing::Test {
@@ -211,8 +210,8 @@ TEST(DeletionVectorCorpusTest, EveryVectorOfTheCorpusLoads) {
     GTEST_SKIP() << "shared Delta corpus not found at " << corpus;
   }
   int loaded = 0;
-  for (const char* name : {"table-with-dv-small", "table_with_deletion_logs",
-                           "cdf-table-with-cdc-and-dvs"}) {
+  for (const char* name :
+       {"table-with-dv-small", "table_with_deletion_logs", "cdf-table-with-cdc-and-dvs"}) {
     auto store = storage::LocalObjectStore::Open((corpus / "delta-rs" / name).string());
     ASSERT_TRUE(store) << name;
     auto snapshot = Snapshot::Load(std::shared_ptr<storage::ObjectStore>(std::move(*store)));

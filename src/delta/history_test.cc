@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/result_testing.h"
 #include "delta/change_feed.h"
 #include "delta/delta_test_util.h"
 
@@ -36,12 +37,8 @@ TEST_F(FileTimeTest, LatestCommitAtOrBefore) {
   EXPECT_EQ(*At(1999, TimestampBound::kLatestAtOrBefore), 0);
   EXPECT_EQ(*At(2000, TimestampBound::kLatestAtOrBefore), 1);
   EXPECT_EQ(*At(99999, TimestampBound::kLatestAtOrBefore), 2);
-  auto before = At(999, TimestampBound::kLatestAtOrBefore);
-  ASSERT_FALSE(before);
-  EXPECT_EQ(before.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(before.error().message.find("before the earliest available table version 0"),
-            std::string::npos)
-      << before.error().message;
+  EXPECT_TRUE(FailsWith(At(999, TimestampBound::kLatestAtOrBefore), ErrorCode::kInvalidArgument,
+                        "before the earliest available table version 0"));
 }
 
 TEST_F(FileTimeTest, EarliestCommitAtOrAfter) {
@@ -49,10 +46,8 @@ TEST_F(FileTimeTest, EarliestCommitAtOrAfter) {
   EXPECT_EQ(*At(1000, TimestampBound::kEarliestAtOrAfter), 0);
   EXPECT_EQ(*At(1001, TimestampBound::kEarliestAtOrAfter), 1);
   EXPECT_EQ(*At(3000, TimestampBound::kEarliestAtOrAfter), 2);
-  auto after = At(3001, TimestampBound::kEarliestAtOrAfter);
-  ASSERT_FALSE(after);
-  EXPECT_EQ(after.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(after.error().message.find("after the latest table version 2"), std::string::npos);
+  EXPECT_TRUE(FailsWith(At(3001, TimestampBound::kEarliestAtOrAfter), ErrorCode::kInvalidArgument,
+                        "after the latest table version 2"));
 }
 
 TEST_F(FileTimeTest, FileTimesAreMadeIncreasing) {
@@ -209,11 +204,8 @@ TEST(ChangeFeedTest, CdfMustBeEnabledForTheWholeRange) {
   t.Commit(2, {AddLine("b")});
   t.Commit(3, {MetadataLine(kSchema, {}, {{"delta.enableChangeDataFeed", "false"}})});
   t.Commit(4, {AddLine("c")});
-  auto from0 = ReadChangeFeed(t.store(), ChangeFeedOptions{0, 2});
-  ASSERT_FALSE(from0);
-  EXPECT_EQ(from0.error().code, ErrorCode::kUnsupported);
-  EXPECT_NE(from0.error().message.find("not enabled for table version 0"), std::string::npos)
-      << from0.error().message;
+  EXPECT_TRUE(FailsWith(ReadChangeFeed(t.store(), ChangeFeedOptions{0, 2}), ErrorCode::kUnsupported,
+                        "not enabled for table version 0"));
   auto ok = ReadChangeFeed(t.store(), ChangeFeedOptions{1, 2});
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(Describe(*ok), (std::vector<std::string>{"1@2000: metaData", "2@3000: add(b)"}));
@@ -240,9 +232,7 @@ TEST(ChangeFeedTest, RangeErrors) {
   t.WriteParquetCheckpoint("_delta_log/00000000000000000001.checkpoint.parquet",
                            {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf()), AddLine("a")});
   t.Delete(testing::CommitName(0));
-  auto gone = ReadChangeFeed(t.store(), ChangeFeedOptions{0, 1});
-  ASSERT_FALSE(gone);
-  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(FailsWith(ReadChangeFeed(t.store(), ChangeFeedOptions{0, 1}), ErrorCode::kNotFound));
   EXPECT_TRUE(ReadChangeFeed(t.store(), ChangeFeedOptions{1, 1}));
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/result_testing.h"
 #include "delta/delta_test_util.h"
 #include "delta/log_files.h"
 
@@ -117,18 +118,13 @@ TEST_F(LogSegmentTest, TimeTravelUsesNoCheckpointNewerThanTheVersion) {
 TEST_F(LogSegmentTest, MissingCommitIsCorrupt) {
   CommitN(5);
   table.Delete(testing::CommitName(3));
-  auto seg = BuildLogSegment(*table.store());
-  ASSERT_FALSE(seg);
-  EXPECT_EQ(seg.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(seg.error().message.find("missing commit 3"), std::string::npos) << seg.error().message;
+  EXPECT_TRUE(FailsWith(BuildLogSegment(*table.store()), ErrorCode::kCorrupt, "missing commit 3"));
 }
 
 TEST_F(LogSegmentTest, MissingFirstCommitWithoutCheckpointIsCorrupt) {
   CommitN(3);
   table.Delete(testing::CommitName(0));
-  auto seg = BuildLogSegment(*table.store());
-  ASSERT_FALSE(seg);
-  EXPECT_EQ(seg.error().code, ErrorCode::kCorrupt);
+  EXPECT_TRUE(FailsWith(BuildLogSegment(*table.store()), ErrorCode::kCorrupt));
 }
 
 TEST_F(LogSegmentTest, VersionBeforeTheEarliestCheckpointIsNotFound) {
@@ -137,25 +133,18 @@ TEST_F(LogSegmentTest, VersionBeforeTheEarliestCheckpointIsNotFound) {
   for (int v = 0; v < 3; ++v) {
     table.Delete(testing::CommitName(v));
   }
-  auto seg = BuildLogSegment(*table.store(), 1);
-  ASSERT_FALSE(seg);
-  EXPECT_EQ(seg.error().code, ErrorCode::kNotFound);
-  EXPECT_NE(seg.error().message.find("earliest version that can be read is 3"), std::string::npos)
-      << seg.error().message;
+  EXPECT_TRUE(FailsWith(BuildLogSegment(*table.store(), 1), ErrorCode::kNotFound,
+                        "earliest version that can be read is 3"));
 }
 
 TEST_F(LogSegmentTest, VersionAfterLatestIsNotFound) {
   CommitN(2);
-  auto seg = BuildLogSegment(*table.store(), 7);
-  ASSERT_FALSE(seg);
-  EXPECT_EQ(seg.error().code, ErrorCode::kNotFound);
-  EXPECT_NE(seg.error().message.find("latest version is 1"), std::string::npos);
+  EXPECT_TRUE(
+      FailsWith(BuildLogSegment(*table.store(), 7), ErrorCode::kNotFound, "latest version is 1"));
 }
 
 TEST_F(LogSegmentTest, EmptyLogIsNotFound) {
-  auto seg = BuildLogSegment(*table.store());
-  ASSERT_FALSE(seg);
-  EXPECT_EQ(seg.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(FailsWith(BuildLogSegment(*table.store()), ErrorCode::kNotFound));
 }
 
 TEST_F(LogSegmentTest, IncompleteMultiPartCheckpointIsIgnored) {

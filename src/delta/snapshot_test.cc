@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/result_testing.h"
 #include "delta/delta_test_util.h"
 #include "delta/log_files.h"
 
@@ -149,19 +150,13 @@ TEST(ReconciliationTest, StatsAndPartitionValuesAreReemittedAsInTheLog) {
 TEST(ReconciliationTest, MalformedCommitIsCorruptWithFileAndLine) {
   TestTable t;
   t.Commit(0, {Head(), AddLine("a"), "{\"add\":{\"path\":"});
-  auto s = t.Load();
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(s.error().message.find("00000000000000000000.json' line 4"), std::string::npos)
-      << s.error().message;
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "00000000000000000000.json' line 4"));
 }
 
 TEST(ReconciliationTest, MissingMetadataIsCorrupt) {
   TestTable t;
   t.Commit(0, {ProtocolLine(), AddLine("a")});
-  auto s = t.Load();
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, ErrorCode::kCorrupt);
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt));
 }
 
 // ---- Protocol and table features ----------------------------------------------------------------
@@ -312,10 +307,7 @@ TEST_F(CheckpointTest, V2ParquetWithSidecarsAndMissingSidecarIsCorrupt) {
   DropCommits0And1();
   ExpectState();
   t.Delete("_delta_log/_sidecars/s2.parquet");
-  auto s = t.Load();
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(s.error().message.find("_sidecars/s2.parquet"), std::string::npos) << s.error().message;
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "_sidecars/s2.parquet"));
 }
 
 TEST_F(CheckpointTest, StatsParsedBecomeJsonStatsWhenTheStringIsAbsent) {
@@ -359,12 +351,7 @@ TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {
   ASSERT_TRUE(s);
   EXPECT_EQ(TestTable::Keys(*s), (Keys{"b", "c", "d"}));
   DropCommits0And1();
-  auto broken = t.Load();
-  ASSERT_FALSE(broken);
-  EXPECT_EQ(broken.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(broken.error().message.find("00000000000000000001.checkpoint.parquet"),
-            std::string::npos)
-      << broken.error().message;
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "00000000000000000001.checkpoint.parquet"));
 }
 
 // ---- Incremental refresh ----------------------------------------------------------------------
@@ -411,9 +398,7 @@ TEST(RefreshTest, ALogThatWasDeletedIsNotFoundNotServedFromTheCache) {
   auto s1 = MustLoad(t);
   t.Delete("_delta_log/00000000000000000000.json");
   t.Delete("_delta_log/00000000000000000001.json");
-  auto gone = Snapshot::Refresh(s1);
-  ASSERT_FALSE(gone);
-  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(FailsWith(Snapshot::Refresh(s1), ErrorCode::kNotFound));
   // Old commits cleaned up behind a checkpoint are no reason to reload.
   TestTable u;
   u.Commit(0, {Head(), AddLine("a")});
@@ -431,9 +416,7 @@ TEST(RefreshTest, ProtocolUpgradeToAnUnsupportedFeatureFailsTheRefresh) {
   auto s0 = MustLoad(t);
   t.Commit(1, {ProtocolLine(3, 7, std::vector<std::string>{"futureFeature"},
                             std::vector<std::string>{"futureFeature"})});
-  auto s1 = Snapshot::Refresh(s0);
-  ASSERT_FALSE(s1);
-  EXPECT_EQ(s1.error().code, ErrorCode::kUnsupported);
+  EXPECT_TRUE(FailsWith(Snapshot::Refresh(s0), ErrorCode::kUnsupported));
 }
 
 // ---- FileSet layering ---------------------------------------------------------------------------

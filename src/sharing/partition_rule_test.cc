@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/result_testing.h"
+
 namespace lakeshare::sharing {
 namespace {
 
@@ -115,10 +117,9 @@ TEST(PartitionRuleTest, ColumnMappingUsesPhysicalNames) {
 }
 
 TEST(PartitionRuleTest, ANonPartitionColumnIsAConfigurationError) {
-  auto m = PartitionRuleMatcher::Create({{{"value", Op::kEqual, "1"}}}, TableMetadata());
-  ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().code, ErrorCode::kUnsupported);
-  EXPECT_NE(m.error().message.find("'value'"), std::string::npos);
+  EXPECT_TRUE(
+      FailsWith(PartitionRuleMatcher::Create({{{"value", Op::kEqual, "1"}}}, TableMetadata()),
+                ErrorCode::kUnsupported, "'value'"));
 }
 
 }  // namespace

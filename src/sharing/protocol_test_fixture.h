@@ -120,12 +120,8 @@ class ProtocolTest : public ::testing::Test {
     auto created = bed_->CreateTable("people");
     ASSERT_TRUE(created) << created.error().message;
     delta::TableWriter& w = *created;
-    delta::Metadata m;
-    m.id = "people-id";
-    m.schema_string =
-        R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-        R"({"name":"name","type":"string","nullable":true,"metadata":{}},)"
-        R"({"name":"country","type":"string","nullable":true,"metadata":{}}]})";
+    delta::Metadata m =
+        MetadataOf("people-id", {{"id", "long"}, {"name", "string"}, {"country", "string"}});
     m.partition_columns = {"country"};
     m.configuration = {{"delta.enableChangeDataFeed", "true"}};
     m.created_time = kT0;
@@ -159,11 +155,7 @@ class ProtocolTest : public ::testing::Test {
     auto created = bed_->CreateTable("events");
     ASSERT_TRUE(created) << created.error().message;
     delta::TableWriter& w = *created;
-    delta::Metadata m;
-    m.id = "events-id";
-    m.schema_string =
-        R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-        R"({"name":"name","type":"string","nullable":true,"metadata":{}}]})";
+    delta::Metadata m = MetadataOf("events-id", {{"id", "long"}, {"name", "string"}});
     std::vector<std::string> lines = {delta::ProtocolActionLine({}), delta::MetadataActionLine(m)};
     for (int64_t f = 0; f < 5; ++f) {
       std::vector<std::pair<int64_t, std::string>> rows;

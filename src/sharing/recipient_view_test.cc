@@ -93,12 +93,8 @@ class RecipientViewTest : public ::testing::Test {
     delta::TableWriter& writer = *created;
     std::vector<std::string> lines;
     delta::Protocol p;
-    delta::Metadata m;
-    m.id = "events";
-    m.schema_string =
-        R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},)"
-        R"({"name":"country","type":"string","nullable":true,"metadata":{}},)"
-        R"({"name":"note","type":"string","nullable":true,"metadata":{}}]})";
+    delta::Metadata m =
+        testing::MetadataOf("events", {{"id", "long"}, {"country", "string"}, {"note", "string"}});
     lines.push_back(delta::ProtocolActionLine(p));
     lines.push_back(delta::MetadataActionLine(m));
     int id = 0;

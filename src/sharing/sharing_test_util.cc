@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "common/strings.h"
+#include "delta/delta_test_util.h"
 #include "delta/table_writer.h"
 #include "http/error_response.h"
 #include "http/header_checks.h"
@@ -99,6 +100,14 @@ Reply Call(const http::Router& router, const std::string& method, const std::str
     start = end == std::string::npos ? r.body.size() : end + 1;
   }
   return r;
+}
+
+delta::Metadata MetadataOf(std::string id,
+                           const std::vector<std::pair<std::string, std::string>>& columns) {
+  delta::Metadata m;
+  m.id = std::move(id);
+  m.schema_string = delta::testing::SchemaString(columns);
+  return m;
 }
 
 Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::string& path,

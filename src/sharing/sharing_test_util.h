@@ -56,6 +56,10 @@ Reply Call(const http::Router& router, const std::string& method, const std::str
            const Headers& headers = {}, const std::string& body = {},
            const std::string& address = "127.0.0.1");
 
+/// The metaData of a test table: `id` and nullable top-level (name, Delta type) columns.
+delta::Metadata MetadataOf(std::string id,
+                           const std::vector<std::pair<std::string, std::string>>& columns);
+
 /// One Parquet data file of (id long, name string) rows; its add action carries `partition`.
 Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::string& path,
                                     const std::vector<std::pair<int64_t, std::string>>& rows,
