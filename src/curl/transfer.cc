@@ -142,7 +142,7 @@ Result<curl_slist*> HeaderSlist(const Request& request) {
 
 Error TransportError(const Request& request, const TransferOptions& options,
                      const Transfer& transfer, CURLcode code, const char* error_buffer) {
-  std::string_view origin = UrlOrigin(request.url);
+  const std::string origin = UrlOrigin(request.url);
   if (transfer.too_large) {
     return Error{
         ErrorCode::kResourceExhausted,
@@ -173,11 +173,16 @@ void CleanupEasy(void* easy) {
 
 }  // namespace
 
-std::string_view UrlOrigin(std::string_view url) {
+std::string UrlOrigin(std::string_view url) {
   size_t scheme_end = url.find("://");
   size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  size_t end = url.find_first_of("/?#", start);
-  return url.substr(0, end);
+  size_t end = std::min(url.find_first_of("/?#", start), url.size());
+  std::string_view authority = url.substr(start, end - start);
+  // "user:password@host": the userinfo is a credential, never shown.
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  return std::string(url.substr(0, start)) + std::string(authority);
 }
 
 EasyHandle::EasyHandle() : easy_(NewEasy(), &CleanupEasy) {}

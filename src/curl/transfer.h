@@ -26,8 +26,9 @@ namespace lakeshare::curl {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-/// The "scheme://host[:port]" part of a URL, for messages that must not show path or query.
-std::string_view UrlOrigin(std::string_view url);
+/// The "scheme://host[:port]" part of a URL, for messages that must not show a credential: no
+/// userinfo ("user:password@"), path, query or fragment.
+std::string UrlOrigin(std::string_view url);
 
 struct Request;
 struct Response;

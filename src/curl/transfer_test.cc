@@ -13,6 +13,14 @@ TEST(UrlOriginTest, KeepsSchemeHostAndPortOnly) {
   EXPECT_EQ(UrlOrigin("host/path"), "host");
 }
 
+TEST(UrlOriginTest, NeverShowsTheUserinfo) {
+  EXPECT_EQ(UrlOrigin("https://alice:s3cret@idp.example:8443/jwks?x=1"),
+            "https://idp.example:8443");
+  EXPECT_EQ(UrlOrigin("http://token@127.0.0.1:9000"), "http://127.0.0.1:9000");
+  EXPECT_EQ(UrlOrigin("http://a@b:c@host/p"), "http://host");
+  EXPECT_EQ(UrlOrigin("http://host/path@x"), "http://host");
+}
+
 TEST(PerformTest, ARefusedConnectionIsUnavailableWithoutTheQuery) {
   EasyHandle handle;
   ASSERT_TRUE(handle.valid());

@@ -23,7 +23,7 @@ const std::string* HttpResponse::Header(std::string_view name) const {
   return nullptr;
 }
 
-std::string_view UrlOrigin(std::string_view url) { return curl::UrlOrigin(url); }
+std::string UrlOrigin(std::string_view url) { return curl::UrlOrigin(url); }
 
 struct HttpClient::Pool {
   curl::EasyPool handles{kMaxPooledHandles};

@@ -61,6 +61,6 @@ class HttpClient {
 };
 
 /// The "scheme://host[:port]" part of a URL, for messages that must not show path or query.
-std::string_view UrlOrigin(std::string_view url);
+std::string UrlOrigin(std::string_view url);
 
 }  // namespace lakeshare::storage::internal
