@@ -56,8 +56,9 @@ class ManagementTest : public ::testing::Test {
     // LAKESHARE_ADMIN_TEST_METASTORE runs a test on another (new, empty) metastore, e.g. a
     // PostgreSQL database: one database per test, so pair it with --gtest_filter.
     const char* location = std::getenv("LAKESHARE_ADMIN_TEST_METASTORE");
-    auto opened = catalog::OpenCatalog(location != nullptr ? std::string(location)
-                                                           : (dir_ / "metastore.db").string());
+    auto opened = catalog::OpenCatalog(
+        location != nullptr ? std::string(location) : (dir_ / "metastore.db").string(),
+        {.clock = &clock_});
     ASSERT_TRUE(opened) << opened.error().ToString();
     catalog_ = std::move(*opened);
     // Locations compared as the server compares them (storage's one parser); the test's own
@@ -69,7 +70,6 @@ class ManagementTest : public ::testing::Test {
     };
     policy.protected_locations = {dir_.string()};
     ASSERT_TRUE(catalog_->SetLocationPolicy(std::move(policy)));
-    catalog_->SetClockForTest([this] { return clock_.NowMs(); });
     ASSERT_TRUE(catalog_->CreatePrincipal({.name = "admin", .is_admin = true}));
     ASSERT_TRUE(catalog_->AddPrincipalToken("admin", "admin-token", std::nullopt, ""));
 

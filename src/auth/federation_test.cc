@@ -31,8 +31,7 @@ class FederationTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("lakeshare-federation-test-" + std::to_string(::getpid()) +
                                         "-" + std::to_string(counter++));
     fs::create_directories(dir_);
-    catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string());
-    catalog_->SetClockForTest([this] { return clock_.NowMs(); });
+    catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string(), {.clock = &clock_});
     key_ = idp_.AddKey(JwsAlgorithm::kRS256, "k1");
     JwksCacheOptions jwks;
     jwks.fetch.allow_loopback_http = true;

@@ -29,8 +29,7 @@ class OAuthServerTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() /
            ("lakeshare-oauth-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(dir_);
-    catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string());
-    catalog_->SetClockForTest([this] { return clock_.NowMs(); });
+    catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string(), {.clock = &clock_});
     server_ = MakeServer();
     auto r = catalog_->CreateRecipient(
         {.name = "acme", .authentication_type = "OAUTH_CLIENT_CREDENTIALS"});

@@ -74,12 +74,7 @@ AuditLog::AuditLog(Catalog* catalog, AuditLogOptions options)
 
 AuditLog::~AuditLog() { Stop(); }
 
-int64_t AuditLog::NowMs() const {
-  if (options_.now_ms) return options_.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t AuditLog::NowMs() const { return ClockOr(options_.clock).NowMs(); }
 
 Status AuditLog::Write(const AuditEvent& event) {
   LS_RETURN_IF_ERROR(catalog_->AppendAuditEvents(std::span<const AuditEvent>(&event, 1)));
@@ -236,6 +231,7 @@ Status AuditLog::Flush() {
   uint64_t dropped_before = dropped_;
   uint64_t failed_before = failed_batches_;
   wake_.SignalAll();
+  // Real time, not the Clock: the deadline bounds a condition-variable wait for the writer.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   bool ok = false;
   bool timed_out = false;
@@ -280,6 +276,7 @@ void AuditLog::RunRetention() {
       options_.on_error("audit retention: " + deleted.error().message + " (retried in an hour)");
     }
     lock.Lock();
+    // Real time, not the Clock: the period is a condition-variable wait that Stop() cuts short.
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::milliseconds(options_.retention_interval_ms);
     while (!stopping_ && wake_.WaitUntil(mu_, deadline)) {

@@ -59,8 +59,9 @@ struct AuditLogOptions {
   std::function<void(uint64_t count)> on_dropped{};
   /// Called for each anonymous refusal counted into an aggregated event (a metric); null: none.
   std::function<void()> on_aggregated{};
-  /// Wall clock in ms since the epoch (tests); null: the system clock.
-  std::function<int64_t()> now_ms{};
+  /// The wall clock of event times, aggregation windows and retention cutoffs (common/clock.h);
+  /// null: the system clock. Waits (flush interval, backoff, retention period) take real time.
+  const Clock* clock = nullptr;
 };
 
 inline constexpr std::string_view kDroppedEventsAction = "auditEventsDropped";

@@ -143,7 +143,8 @@ TEST_F(AuditLogTest, AnonymousRefusalsOfAFloodBecomeAFewRowsThatCountThemAll) {
   // The writer's clock stays inside the events' minute, so no flush in the middle of the flood
   // closes the window early (with the wall clock every window of 2023 is closed at once, and a
   // flush between two Enqueues started a new group: a race, not the behaviour under test).
-  options.now_ms = [t0] { return t0 + 5'000; };
+  ManualClock clock(t0 + 5'000);
+  options.clock = &clock;
   AuditLog log(catalog_.get(), options);
   for (int i = 0; i < 5000; ++i) {
     AuditEvent e = Event("deltaSharingListShares", t0 + i);
@@ -188,7 +189,8 @@ TEST_F(AuditLogTest, RetentionExportsThenDeletesOldEvents) {
   options.retention_ms = 30 * day;
   options.retention_interval_ms = 3'600'000;
   options.export_dir = (dir_ / "export").string();
-  options.now_ms = [now] { return now; };
+  ManualClock clock(now);
+  options.clock = &clock;
   AuditLog log(catalog_.get(), options);
   Result<int64_t> deleted = log.ApplyRetention();  // the thread may have run it already
   ASSERT_TRUE(deleted) << deleted.error().message;
@@ -222,7 +224,8 @@ TEST_F(AuditLogTest, RetentionWithoutAnExportFolderOnlyDeletes) {
   ASSERT_TRUE(catalog_->AppendAuditEvents(old));
   AuditLogOptions options;
   options.retention_ms = 7 * day;
-  options.now_ms = [now] { return now; };
+  ManualClock clock(now);
+  options.clock = &clock;
   AuditLog log(catalog_.get(), options);
   ASSERT_TRUE(log.ApplyRetention());
   log.Stop();

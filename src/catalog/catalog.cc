@@ -198,9 +198,10 @@ Status ValidateName(std::string_view what, std::string_view name, bool allow_dot
   return ValidateObjectName(what, name, allow_dot);  // common/names.h: the one rule
 }
 
-Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url_or_path) {
+Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url_or_path,
+                                             const CatalogOptions& options) {
   if (StartsWith(url_or_path, "postgresql://") || StartsWith(url_or_path, "postgres://")) {
-    return PostgresCatalog::Open(url_or_path);
+    return PostgresCatalog::Open(url_or_path, options);
   }
   if (StartsWith(url_or_path, "sqlite://")) {
     url_or_path.remove_prefix(std::string_view("sqlite://").size());
@@ -208,7 +209,7 @@ Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url_or_path) {
   if (url_or_path.empty()) {
     return InvalidArgument("Empty metastore path");
   }
-  return SqliteCatalog::Open(std::string(url_or_path));
+  return SqliteCatalog::Open(std::string(url_or_path), options);
 }
 
 }  // namespace lakeshare::catalog

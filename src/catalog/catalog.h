@@ -9,8 +9,10 @@
 // (stored as given). Lists are ordered by lower-cased name and paged with an opaque page token.
 //
 // Thread-safety: every method of a Catalog is safe to call concurrently from many threads (and,
-// on PostgreSQL, from many processes); each write is one transaction. SetClockForTest() is not:
-// call it before sharing the catalog.
+// on PostgreSQL, from many processes); each write is one transaction.
+//
+// Time: the catalog reads the wall clock only through the Clock of its CatalogOptions (created
+// and updated stamps, token, link and recipient expiry); tests hand in a ManualClock.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,7 @@
 
 #include "catalog/federation.h"
 #include "catalog/governance.h"
+#include "common/clock.h"
 #include "common/result.h"
 
 namespace lakeshare::catalog {
@@ -569,14 +572,18 @@ class Catalog {
   /// Delete the audit events with these ids (retention, catalog/audit_log.h); returns how many
   /// were deleted. Ids that do not exist are skipped.
   virtual Result<int64_t> DeleteAuditEvents(std::span<const int64_t> ids) = 0;
+};
 
-  /// Replace the wall clock (ms since the epoch) used for created/expiry times.
-  virtual void SetClockForTest(std::function<int64_t()> now_ms) = 0;
+struct CatalogOptions {
+  /// The wall clock of stamps and expiry (common/clock.h); it must outlive the catalog. Null:
+  /// the system clock.
+  const Clock* clock = nullptr;
 };
 
 /// Open the metastore at `url_or_path`: a SQLite file path or `sqlite://PATH`, or a
 /// `postgresql://` / `postgres://` URL. Migrations are applied before it returns.
-Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url_or_path);
+Result<std::unique_ptr<Catalog>> OpenCatalog(std::string_view url_or_path,
+                                             const CatalogOptions& options = {});
 
 /// Hex SHA-256 of a token: the form in which generated tokens are stored. Enough for them: a
 /// token of 256 random bits (auth::NewSecretToken) cannot be found from its hash by guessing, so

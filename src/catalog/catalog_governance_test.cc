@@ -70,14 +70,14 @@ TEST_P(CatalogSuite, ExternalLocationsNeverOverlapNorContainTheServersData) {
   ASSERT_OK(rest);
   EXPECT_EQ(rest->items.back().name, "team-ab");
 
-  *now_ += 7;
+  clock_.Advance(7);
   auto moved = catalog_->UpdateExternalLocation(
       "team-a", {.new_name = "team-a2", .url = "s3://gov/a2", .owner = "bob", .read_only = true});
   ASSERT_OK(moved);
   EXPECT_EQ(moved->id, a->id);
   EXPECT_EQ(moved->url, "s3://gov/a2");
   EXPECT_TRUE(moved->read_only);
-  EXPECT_EQ(moved->updated_at, now_->load());
+  EXPECT_EQ(moved->updated_at, clock_.NowMs());
   EXPECT_CODE(catalog_->UpdateExternalLocation("team-a2", {.url = "s3://gov/ab/c"}),
               ErrorCode::kInvalidArgument);
   ASSERT_OK(catalog_->DeleteExternalLocation("team-a2", false));

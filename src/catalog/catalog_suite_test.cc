@@ -30,11 +30,9 @@ void CatalogSuite::SetUp() {
   if (location_.empty()) {
     GTEST_SKIP() << skip_reason;
   }
-  auto opened = OpenCatalog(location_);
+  auto opened = OpenCatalog(location_, {.clock = &clock_});
   ASSERT_TRUE(opened) << opened.error().ToString();
   catalog_ = std::move(*opened);
-  now_ = std::make_shared<std::atomic<int64_t>>(1'700'000'000'000);
-  catalog_->SetClockForTest([now = now_] { return now->load(); });
   ASSERT_TRUE(catalog_->SetLocationPolicy(TestLocationPolicy()));
   for (const char* url : {"s3://b", "s3://bucket"}) {
     auto created = catalog_->CreateExternalLocation({.name = url + 5, .url = url});
@@ -123,11 +121,11 @@ TEST_P(CatalogSuite, PrincipalsAndApiTokensAreStoredOnlyAsHashes) {
   EXPECT_CODE(catalog_->AuthenticatePrincipal(HashToken(token)), ErrorCode::kUnauthenticated);
   EXPECT_CODE(catalog_->AuthenticatePrincipal("nope"), ErrorCode::kUnauthenticated);
 
-  *now_ += 1;  // tokens list by creation time
-  auto expiring = catalog_->AddPrincipalToken("bob", "short-lived", now_->load() + 1000, "");
+  clock_.Advance(1);  // tokens list by creation time
+  auto expiring = catalog_->AddPrincipalToken("bob", "short-lived", clock_.NowMs() + 1000, "");
   ASSERT_OK(expiring);
   ASSERT_OK(catalog_->AuthenticatePrincipal("short-lived"));
-  *now_ += 1000;
+  clock_.Advance(1000);
   EXPECT_CODE(catalog_->AuthenticatePrincipal("short-lived"), ErrorCode::kUnauthenticated);
 
   ASSERT_OK(catalog_->RevokePrincipalToken(t->id));
@@ -179,7 +177,7 @@ TEST_P(CatalogSuite, ChosenTokensAreStoredSaltedAndSlowAndStillAuthenticate) {
 TEST_P(CatalogSuite, CatalogsSchemasAndTablesHaveCrudWithCaseInsensitiveNames) {
   auto cat = catalog_->CreateCatalog({.name = "Main", .owner = "alice", .comment = "c"});
   ASSERT_OK(cat);
-  EXPECT_EQ(cat->created_at, now_->load());
+  EXPECT_EQ(cat->created_at, clock_.NowMs());
   EXPECT_CODE(catalog_->CreateCatalog({.name = "MAIN"}), ErrorCode::kAlreadyExists);
   EXPECT_CODE(catalog_->CreateCatalog({.name = "a.b"}), ErrorCode::kInvalidArgument);
   EXPECT_CODE(catalog_->CreateCatalog({.name = "a/b"}), ErrorCode::kInvalidArgument);
@@ -225,12 +223,12 @@ TEST_P(CatalogSuite, CatalogsSchemasAndTablesHaveCrudWithCaseInsensitiveNames) {
   EXPECT_CODE(catalog_->GetTable("main.sales"), ErrorCode::kInvalidArgument);
   EXPECT_CODE(catalog_->GetTable("main.sales.nope"), ErrorCode::kNotFound);
 
-  *now_ += 5;
+  clock_.Advance(5);
   auto moved = catalog_->UpdateTable("main.sales.daily",
                                      {.new_name = "daily_v2", .storage_location = "s3://b/v2"});
   ASSERT_OK(moved);
   EXPECT_EQ(moved->id, table->id);
-  EXPECT_EQ(moved->updated_at, now_->load());
+  EXPECT_EQ(moved->updated_at, clock_.NowMs());
   EXPECT_EQ(moved->created_at, table->created_at);
   ASSERT_OK(catalog_->CreateTable({.catalog_name = "main",
                                    .schema_name = "sales",
@@ -325,7 +323,7 @@ TEST_P(CatalogSuite, SharesHoldTablesWithAliasesHistoryAndPartitions) {
       .partitions_json =
           R"([{"values":[{"name":"country","op":"EQUAL","recipient_property_key":"country"}]}])"};
   SharedDataObject monthly{.name = "MAIN.sales.monthly", .shared_as = "reports.monthly"};
-  *now_ += 10;
+  clock_.Advance(10);
   auto updated = catalog_->UpdateShare(
       "partners", {},
       {{SharedObjectChange::Action::kAdd, daily}, {SharedObjectChange::Action::kAdd, monthly}},
@@ -341,7 +339,7 @@ TEST_P(CatalogSuite, SharesHoldTablesWithAliasesHistoryAndPartitions) {
   EXPECT_EQ(d.partitions_json, daily.partitions_json);
   EXPECT_EQ(d.status, "ACTIVE");
   EXPECT_EQ(d.added_by, "bob");
-  EXPECT_EQ(d.added_at, now_->load());
+  EXPECT_EQ(d.added_at, clock_.NowMs());
   EXPECT_EQ(updated->objects[1].shared_as, "reports.monthly");
   EXPECT_EQ(updated->updated_by, "bob");
 
@@ -542,7 +540,7 @@ TEST_P(CatalogSuite, RecipientsKeepPropertiesIpListsAndExpiry) {
 
 TEST_P(CatalogSuite, AtMostTwoLiveRecipientTokensAndRotationOnlyShortens) {
   ASSERT_OK(catalog_->CreateRecipient({.name = "acme", .properties = {{"k", "v"}}}));
-  const int64_t t0 = now_->load();
+  const int64_t t0 = clock_.NowMs();
   const std::string first = "first-bearer-token-0123456789";
   auto a = catalog_->AddRecipientToken("acme", first, t0 + 3'600'000, "alice");
   ASSERT_OK(a);
@@ -576,26 +574,26 @@ TEST_P(CatalogSuite, AtMostTwoLiveRecipientTokensAndRotationOnlyShortens) {
   auto cur = catalog_->AuthenticateRecipient("current");
   ASSERT_OK(cur);
   EXPECT_EQ(cur->token.expires_at, t0 + 60'000);
-  *now_ += 60'000;
+  clock_.Advance(60'000);
   EXPECT_CODE(catalog_->AuthenticateRecipient("current"), ErrorCode::kUnauthenticated);
   ASSERT_OK(catalog_->AuthenticateRecipient("next"));
 
   // A short-lived token keeps its earlier expiry; 0 revokes at once.
-  ASSERT_OK(catalog_->RotateRecipientToken("acme", "after", now_->load() + 5'000, 0, "alice"));
+  ASSERT_OK(catalog_->RotateRecipientToken("acme", "after", clock_.NowMs() + 5'000, 0, "alice"));
   EXPECT_CODE(catalog_->AuthenticateRecipient("next"), ErrorCode::kUnauthenticated);
   ASSERT_OK(catalog_->RotateRecipientToken("acme", "final", std::nullopt, 3600, "alice"));
   auto after = catalog_->AuthenticateRecipient("after");
   ASSERT_OK(after);
-  EXPECT_EQ(after->token.expires_at, now_->load() + 5'000);
+  EXPECT_EQ(after->token.expires_at, clock_.NowMs() + 5'000);
   EXPECT_CODE(catalog_->RotateRecipientToken("acme", "x", std::nullopt, -1, "alice"),
               ErrorCode::kInvalidArgument);
 
   // The recipient's own expiration_time stops every token.
   RecipientUpdate u;
-  u.expiration_time = std::optional<int64_t>(now_->load() + 1);
+  u.expiration_time = std::optional<int64_t>(clock_.NowMs() + 1);
   ASSERT_OK(catalog_->UpdateRecipient("acme", u));
   ASSERT_OK(catalog_->AuthenticateRecipient("final"));
-  *now_ += 1;
+  clock_.Advance(1);
   EXPECT_CODE(catalog_->AuthenticateRecipient("final"), ErrorCode::kUnauthenticated);
 
   std::string bytes = GetParam()->dump(location_);
@@ -605,7 +603,7 @@ TEST_P(CatalogSuite, AtMostTwoLiveRecipientTokensAndRotationOnlyShortens) {
 
 TEST_P(CatalogSuite, ActivationLinksRedeemOnceAndExpire) {
   ASSERT_OK(catalog_->CreateRecipient({.name = "acme"}));
-  const int64_t t0 = now_->load();
+  const int64_t t0 = clock_.NowMs();
   auto link = catalog_->CreateActivationLink("acme", "link-token-abc", t0 + 72 * 3'600'000LL);
   ASSERT_OK(link);
   EXPECT_EQ(link->recipient_name, "acme");
@@ -615,7 +613,7 @@ TEST_P(CatalogSuite, ActivationLinksRedeemOnceAndExpire) {
   EXPECT_FALSE(info->used_at.has_value());
   EXPECT_CODE(catalog_->GetActivationLink("unknown"), ErrorCode::kNotFound);
 
-  *now_ += 1000;
+  clock_.Advance(1000);
   auto act = catalog_->RedeemActivationLink("link-token-abc", "minted-bearer", t0 + 10'000'000);
   ASSERT_OK(act);
   EXPECT_EQ(act->recipient.name, "acme");
@@ -629,8 +627,8 @@ TEST_P(CatalogSuite, ActivationLinksRedeemOnceAndExpire) {
   EXPECT_EQ(used->used_at, t0 + 1000);
   EXPECT_CODE(catalog_->RedeemActivationLink("unknown", "x", std::nullopt), ErrorCode::kNotFound);
 
-  ASSERT_OK(catalog_->CreateActivationLink("acme", "short-link", now_->load() + 10));
-  *now_ += 10;
+  ASSERT_OK(catalog_->CreateActivationLink("acme", "short-link", clock_.NowMs() + 10));
+  clock_.Advance(10);
   EXPECT_CODE(catalog_->RedeemActivationLink("short-link", "late", std::nullopt),
               ErrorCode::kPermissionDenied);
   EXPECT_CODE(catalog_->AuthenticateRecipient("late"), ErrorCode::kUnauthenticated);
@@ -650,12 +648,12 @@ TEST_P(CatalogSuite, RecipientSecretsOfAPageAreReadTogether) {
       ASSERT_OK(catalog_->AddRecipientToken(name, "tok-" + name, std::nullopt, "admin"));
     }
     if (i % 2 == 0) {
-      ASSERT_OK(catalog_->CreateActivationLink(name, "link-" + name, now_->load() + 1000));
-      ASSERT_OK(catalog_->CreateActivationLink(name, "gone-" + name, now_->load() + 1));
+      ASSERT_OK(catalog_->CreateActivationLink(name, "link-" + name, clock_.NowMs() + 1000));
+      ASSERT_OK(catalog_->CreateActivationLink(name, "gone-" + name, clock_.NowMs() + 1));
     }
-    *now_ += 1;
+    clock_.Advance(1);
   }
-  *now_ += 1;  // the "gone-" links expire
+  clock_.Advance(1);  // the "gone-" links expire
   ids.push_back(ids.back());  // repeated ids count once
   auto all = catalog_->ListRecipientSecrets(ids);
   ASSERT_OK(all);
@@ -688,7 +686,7 @@ TEST_P(CatalogSuite, RecipientSecretsOfAPageAreReadTogether) {
 
 TEST_P(CatalogSuite, RotateActivationShortensTokensAndReplacesUnusedLinks) {
   ASSERT_OK(catalog_->CreateRecipient({.name = "acme"}));
-  int64_t t0 = now_->load();
+  int64_t t0 = clock_.NowMs();
   ASSERT_OK(catalog_->CreateActivationLink("acme", "link-1", t0 + 1'000'000));
   ASSERT_OK(catalog_->RedeemActivationLink("link-1", "bearer-1", std::nullopt));
   // An unopened link is invalidated by the rotation.
@@ -737,7 +735,7 @@ TEST_P(CatalogSuite, ConcurrentRedemptionsOfOneLinkHaveExactlyOneWinner) {
   ASSERT_OK(catalog_->CreateRecipient({.name = "acme"}));
   for (int round = 0; round < 5; ++round) {
     std::string link = "race-" + std::to_string(round);
-    ASSERT_OK(catalog_->CreateActivationLink("acme", link, now_->load() + 100'000));
+    ASSERT_OK(catalog_->CreateActivationLink("acme", link, clock_.NowMs() + 100'000));
     std::atomic<int> winners{0};
     std::atomic<int> refused{0};
     std::vector<std::thread> threads;

@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "catalog/catalog.h"
+#include "common/clock.h"
 
 /// Assert that a Result/Status succeeded, printing its error otherwise.
 #define ASSERT_OK(expr)                                              \
@@ -48,9 +48,10 @@ class CatalogSuite : public ::testing::TestWithParam<const CatalogBackend*> {
   /// "s3://bucket", under which the tests register their tables.
   void SetUp() override;
 
+  /// The catalog's time; tests move it with clock_.Advance.
+  ManualClock clock_;
   std::string location_;
   std::unique_ptr<Catalog> catalog_;
-  std::shared_ptr<std::atomic<int64_t>> now_;
 };
 
 std::string BackendName(const ::testing::TestParamInfo<const CatalogBackend*>& info);

@@ -27,7 +27,7 @@ TEST_P(CatalogSuite, FederationPoliciesBelongToOidcRecipientsAndAreFoundByIssuer
   ASSERT_OK(p);
   EXPECT_FALSE(p->id.empty());
   EXPECT_EQ(p->recipient_name, "Acme");
-  EXPECT_EQ(p->created_at, now_->load());
+  EXPECT_EQ(p->created_at, clock_.NowMs());
   ASSERT_OK(catalog_->CreateFederationPolicy("acme", Policy("second", entra, "client-2")));
   ASSERT_OK(catalog_->CreateFederationPolicy("globex", Policy("m2m", entra, "client-3")));
   ASSERT_OK(catalog_->CreateFederationPolicy(

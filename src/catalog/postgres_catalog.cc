@@ -266,10 +266,11 @@ class PgDatabase final : public SqlDatabase {
 
 }  // namespace
 
-Result<std::unique_ptr<Catalog>> PostgresCatalog::Open(std::string_view url) {
+Result<std::unique_ptr<Catalog>> PostgresCatalog::Open(std::string_view url,
+                                                      const CatalogOptions& options) {
   auto db = std::make_unique<PgDatabase>(std::string(url));
   LS_RETURN_IF_ERROR(db->Ping());
-  return OpenSqlCatalog(std::move(db));
+  return OpenSqlCatalog(std::move(db), options);
 }
 
 }  // namespace lakeshare::catalog

@@ -16,7 +16,8 @@ class PostgresCatalog {
  public:
   /// Connect to `url` (`postgresql://user@host:port/db?...`, any libpq connection string) and
   /// apply pending migrations.
-  static Result<std::unique_ptr<Catalog>> Open(std::string_view url);
+  static Result<std::unique_ptr<Catalog>> Open(std::string_view url,
+                                                const CatalogOptions& options = {});
 };
 
 }  // namespace lakeshare::catalog

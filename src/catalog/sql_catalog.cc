@@ -1,4 +1,3 @@
-#include <chrono>
 #include <utility>
 
 #include "catalog/sql_catalog_impl.h"
@@ -150,16 +149,6 @@ std::string Substitute(std::string_view sql, const SqlDatabase& db) {
 
 }  // namespace
 
-SqlCatalog::SqlCatalog(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)) {
-  clock_ = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
-}
-
-void SqlCatalog::SetClockForTest(std::function<int64_t()> now_ms) { clock_ = std::move(now_ms); }
-
 Status SqlCatalog::Migrate() {
   return db_->Run(TxKind::kMigration, [&](SqlConn& c) -> Status {
     LS_RETURN_IF_ERROR(
@@ -185,8 +174,9 @@ Status SqlCatalog::Migrate() {
   });
 }
 
-Result<std::unique_ptr<Catalog>> OpenSqlCatalog(std::unique_ptr<SqlDatabase> db) {
-  auto catalog = std::make_unique<SqlCatalog>(std::move(db));
+Result<std::unique_ptr<Catalog>> OpenSqlCatalog(std::unique_ptr<SqlDatabase> db,
+                                                const CatalogOptions& options) {
+  auto catalog = std::make_unique<SqlCatalog>(std::move(db), ClockOr(options.clock));
   LS_RETURN_IF_ERROR(catalog->Migrate());
   return std::unique_ptr<Catalog>(std::move(catalog));
 }

@@ -75,11 +75,11 @@ Status DeleteGrantsTo(SqlConn& c, std::string_view grantee_type, const std::stri
 
 class SqlCatalog final : public Catalog {
  public:
-  explicit SqlCatalog(std::unique_ptr<SqlDatabase> db);
+  SqlCatalog(std::unique_ptr<SqlDatabase> db, const Clock& clock)
+      : db_(std::move(db)), clock_(clock) {}
 
   /// Bring the schema to this build's version (sql_catalog.cc).
   Status Migrate();
-  void SetClockForTest(std::function<int64_t()> now_ms) override;
 
   Result<MetastoreSettings> GetSettings() override;
   Result<MetastoreSettings> UpdateSettings(const MetastoreSettingsUpdate& update) override;
@@ -220,7 +220,8 @@ class SqlCatalog final : public Catalog {
   Result<int64_t> DeleteAuditEvents(std::span<const int64_t> ids) override;
 
  private:
-  int64_t Now() const { return clock_(); }
+  /// The wall clock (ms since the epoch) of stamps and expiry.
+  int64_t Now() const { return clock_.NowMs(); }
 
   /// Run `fn` in one transaction of `kind` (every transaction of the catalog goes through here);
   /// the first write of a request in an AuditScope also commits its event (sql_audit.cc).
@@ -350,7 +351,7 @@ class SqlCatalog final : public Catalog {
                            std::string_view token) LS_EXCLUDES(verified_chosen_mu_);
 
   std::unique_ptr<SqlDatabase> db_;
-  std::function<int64_t()> clock_;
+  const Clock& clock_;
   std::function<Result<std::string>(std::string_view)> canonicalize_;  // set once, before use
   std::vector<std::string> protected_keys_;                            // set once, before use
   SecretBox secrets_;                                                  // set once, before use

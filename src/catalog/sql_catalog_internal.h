@@ -73,7 +73,8 @@ Status RunInTransaction(Conn& conn, const char* begin,
 }
 
 /// Create the catalog over `db` and apply pending migrations.
-Result<std::unique_ptr<Catalog>> OpenSqlCatalog(std::unique_ptr<SqlDatabase> db);
+Result<std::unique_ptr<Catalog>> OpenSqlCatalog(std::unique_ptr<SqlDatabase> db,
+                                                const CatalogOptions& options);
 
 /// Fresh random UUID v4 text.
 std::string NewUuid();

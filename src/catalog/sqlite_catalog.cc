@@ -229,14 +229,15 @@ Status RestrictToOwner(const std::string& path, bool create) {
 
 }  // namespace
 
-Result<std::unique_ptr<Catalog>> SqliteCatalog::Open(const std::string& path) {
+Result<std::unique_ptr<Catalog>> SqliteCatalog::Open(const std::string& path,
+                                                    const CatalogOptions& options) {
   if (!path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0) {
     LS_RETURN_IF_ERROR(RestrictToOwner(path, /*create=*/true));
     LS_RETURN_IF_ERROR(RestrictToOwner(path + "-wal", /*create=*/false));
     LS_RETURN_IF_ERROR(RestrictToOwner(path + "-shm", /*create=*/false));
   }
   LS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConn> writer, SqliteConn::Open(path));
-  return OpenSqlCatalog(std::make_unique<SqliteDatabase>(path, std::move(writer)));
+  return OpenSqlCatalog(std::make_unique<SqliteDatabase>(path, std::move(writer)), options);
 }
 
 }  // namespace lakeshare::catalog

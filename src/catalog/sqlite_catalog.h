@@ -16,7 +16,8 @@ namespace lakeshare::catalog {
 class SqliteCatalog {
  public:
   /// Open (creating when missing) the metastore file at `path`.
-  static Result<std::unique_ptr<Catalog>> Open(const std::string& path);
+  static Result<std::unique_ptr<Catalog>> Open(const std::string& path,
+                                                const CatalogOptions& options = {});
 };
 
 }  // namespace lakeshare::catalog

@@ -43,10 +43,9 @@ class MetastoreProviderTest : public ::testing::Test {
   void SetUp() override {
     dir_ = testing::UniqueTempPath("provider-test");
     fs::create_directories(dir_);
-    auto c = catalog::OpenCatalog((dir_ / "metastore.db").string());
+    auto c = catalog::OpenCatalog((dir_ / "metastore.db").string(), {.clock = &clock_});
     ASSERT_TRUE(c) << c.error().message;
     catalog_ = std::move(*c);
-    catalog_->SetClockForTest([this] { return clock_.NowMs(); });
     // Storage governance as the server sets it up: tables lie under external locations (the
     // bucket of Table() and this test's folder), compared by storage's one parser.
     catalog::LocationPolicy policy;
