@@ -57,6 +57,26 @@ Result<std::optional<std::string>> TableInside(SqlConn& c, const std::string& ke
                                     ToStr(rows[0][2]));
 }
 
+/// The name of the first row of `table` other than `self_id` (by name) whose location key in
+/// `key_column` overlaps `key`: one of the two is a prefix of the other. Nullopt when none; rows
+/// without a key ("") are skipped.
+Result<std::optional<std::string>> FirstOverlapping(SqlConn& c, std::string_view table,
+                                                    std::string_view key_column,
+                                                    const std::string& self_id,
+                                                    const std::string& key) {
+  const std::string col(key_column);
+  LS_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      c.Query("SELECT name FROM " + std::string(table) + " WHERE " + col + " <> '' AND id <> ? " +
+                  "AND (substr(?, 1, length(" + col + ")) = " + col + " OR substr(" + col +
+                  ", 1, ?) = ?) ORDER BY name_key LIMIT 1",
+              {self_id, key, static_cast<int64_t>(key.size()), key}));
+  if (rows.empty()) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(ToStr(rows[0][0]));
+}
+
 /// The stored key of location `id`.
 Result<std::string> StoredKeyOf(SqlConn& c, const std::string& id) {
   LS_ASSIGN_OR_RETURN(SqlRows rows,
@@ -98,13 +118,9 @@ Result<std::optional<ExternalLocationInfo>> FindLocationContaining(SqlConn& c,
 
 Status CheckNoTableOverlap(SqlConn& c, const std::string& key, const std::string& table_id,
                            std::string_view shown) {
-  LS_ASSIGN_OR_RETURN(
-      SqlRows rows,
-      c.Query("SELECT 1 FROM delta_tables WHERE location_key <> '' AND id <> ? AND "
-              "(substr(?, 1, length(location_key)) = location_key OR substr(location_key, 1, ?) "
-              "= ?) LIMIT 1",
-              {table_id, key, static_cast<int64_t>(key.size()), key}));
-  if (!rows.empty()) {
+  LS_ASSIGN_OR_RETURN(std::optional<std::string> other,
+                      FirstOverlapping(c, "delta_tables", "location_key", table_id, key));
+  if (other) {
     return InvalidArgument(
         "storage_location '{}' overlaps the location of another registered table; a table "
         "can neither lie inside another table nor contain one (LOCATION_OVERLAP)",
@@ -151,17 +167,13 @@ Status SqlCatalog::CheckNotProtected(const std::string& key, std::string_view sh
 Status SqlCatalog::CheckLocationPlace(SqlConn& c, const std::string& key,
                                       const std::string& self_id, std::string_view shown) const {
   LS_RETURN_IF_ERROR(CheckNotProtected(key, shown));
-  LS_ASSIGN_OR_RETURN(
-      SqlRows rows,
-      c.Query("SELECT name FROM external_locations WHERE id <> ? AND "
-              "(substr(?, 1, length(url_key)) = url_key OR substr(url_key, 1, ?) = ?) "
-              "ORDER BY name_key LIMIT 1",
-              {self_id, key, static_cast<int64_t>(key.size()), key}));
-  if (!rows.empty()) {
+  LS_ASSIGN_OR_RETURN(std::optional<std::string> other,
+                      FirstOverlapping(c, "external_locations", "url_key", self_id, key));
+  if (other) {
     return InvalidArgument(
         "url '{}' overlaps external location '{}'; external locations can neither lie inside "
         "one another nor contain one (LOCATION_OVERLAP)",
-        shown, ToStr(rows[0][0]));
+        shown, *other);
   }
   return OkStatus();
 }
