@@ -10,11 +10,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <string>
 
 #include "catalog/catalog_suite_test.h"
+#include "common/mutex.h"
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
@@ -68,8 +68,8 @@ class PostgresServer {
   }
 
   /// URL of a fresh database, or "" with `*why` set.
-  std::string NewDatabase(std::string* why) {
-    std::lock_guard<std::mutex> lock(mu_);
+  std::string NewDatabase(std::string* why) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     if (!started_ && error_.empty()) {
       Start();
     }
@@ -86,8 +86,8 @@ class PostgresServer {
     return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + db;
   }
 
-  std::string Dump(const std::string& url) {
-    std::lock_guard<std::mutex> lock(mu_);
+  std::string Dump(const std::string& url) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     std::string db = url.substr(url.rfind('/') + 1);
     Run(bin_ + "/pg_dump -h " + dir_ + " -p " + std::to_string(port_) + " -U postgres -f " + dir_ +
             "/dump.sql " + db,
@@ -96,14 +96,14 @@ class PostgresServer {
   }
 
   /// Restart the server: every pooled connection of a client breaks.
-  bool Restart() {
-    std::lock_guard<std::mutex> lock(mu_);
+  bool Restart() LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     return started_ &&
            Run(bin_ + "/pg_ctl -D " + dir_ + "/data -m fast -w -t 60 restart", "restart.log") == 0;
   }
 
-  void Stop() {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Stop() LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     if (started_) {
       Run(bin_ + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop", "stop.log");
       started_ = false;
@@ -115,7 +115,7 @@ class PostgresServer {
   }
 
  private:
-  void Start() {
+  void Start() LS_REQUIRES(mu_) {
     bin_ = PgBinDir();
     if (bin_.empty()) {
       error_ = "PostgreSQL server binaries not found (install postgresql or set LAKESHARE_PG_BIN)";
@@ -152,19 +152,19 @@ class PostgresServer {
     started_ = true;
   }
 
-  int Run(const std::string& command, const std::string& log) {
+  int Run(const std::string& command, const std::string& log) LS_REQUIRES(mu_) {
     std::string full = as_ + command + " >" + dir_ + "/" + log + " 2>&1";
     return std::system(full.c_str());
   }
 
-  std::mutex mu_;
-  bool started_ = false;
-  std::string error_;
-  std::string bin_;
-  std::string dir_;
-  std::string as_;
-  int port_ = 0;
-  int next_db_ = 0;
+  Mutex mu_;
+  bool started_ LS_GUARDED_BY(mu_) = false;
+  std::string error_ LS_GUARDED_BY(mu_);
+  std::string bin_ LS_GUARDED_BY(mu_);
+  std::string dir_ LS_GUARDED_BY(mu_);
+  std::string as_ LS_GUARDED_BY(mu_);
+  int port_ LS_GUARDED_BY(mu_) = 0;
+  int next_db_ LS_GUARDED_BY(mu_) = 0;
 };
 
 class StopServer : public ::testing::Environment {

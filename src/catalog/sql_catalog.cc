@@ -167,8 +167,12 @@ Status SqlCatalog::Migrate() {
       for (std::string_view stmt : migrations[v]) {
         LS_RETURN_IF_ERROR(c.Exec(Substitute(stmt, *db_), {}));
       }
+      // The values are made in place from the integers (as in DeleteAuditEvents): a braced list
+      // of SqlValue temporaries is what GCC 12 at -O3 took for reading an uninitialised string
+      // alternative (-Wmaybe-uninitialized).
+      const int64_t row[] = {static_cast<int64_t>(v + 1), Now()};
       LS_RETURN_IF_ERROR(c.Exec("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                                {static_cast<int64_t>(v + 1), Now()}));
+                                std::vector<SqlValue>(std::begin(row), std::end(row))));
     }
     return OkStatus();
   });

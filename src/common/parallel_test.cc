@@ -4,9 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <mutex>
 #include <set>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace lakeshare {
 namespace {
@@ -17,17 +18,30 @@ TEST(ParallelForTest, EachIndexRunsExactlyOnce) {
   for (size_t i = 0; i < calls.size(); ++i) EXPECT_EQ(calls[i].load(), 1) << i;
 }
 
+// The threads that called Add, from any number of threads at once.
+class ThreadsSeen {
+ public:
+  void Add() LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    ids_.insert(std::this_thread::get_id());
+  }
+  std::set<std::thread::id> ids() const LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return ids_;
+  }
+
+ private:
+  mutable Mutex mu_;
+  std::set<std::thread::id> ids_ LS_GUARDED_BY(mu_);
+};
+
 TEST(ParallelForTest, UsesNoMoreThreadsThanAskedOrThanThereIsWork) {
-  std::mutex mu;
-  std::set<std::thread::id> seen;
-  ParallelFor(64, 3, [&](size_t) {
-    std::lock_guard<std::mutex> lock(mu);
-    seen.insert(std::this_thread::get_id());
-  });
-  EXPECT_LE(seen.size(), 3u);
-  seen.clear();
-  ParallelFor(1, 8, [&](size_t) { seen.insert(std::this_thread::get_id()); });
-  EXPECT_THAT(seen, testing::ElementsAre(std::this_thread::get_id()));
+  ThreadsSeen many;
+  ParallelFor(64, 3, [&](size_t) { many.Add(); });
+  EXPECT_LE(many.ids().size(), 3u);
+  ThreadsSeen one;
+  ParallelFor(1, 8, [&](size_t) { one.Add(); });
+  EXPECT_THAT(one.ids(), testing::ElementsAre(std::this_thread::get_id()));
 }
 
 TEST(ParallelForTest, NoWorkCallsNothingAndZeroThreadsStillRuns) {

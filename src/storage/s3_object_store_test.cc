@@ -14,9 +14,9 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "storage/storage_test_util.h"
 
 namespace lakeshare::storage {
@@ -310,13 +310,13 @@ class ScriptedServer {
   }
 
   std::string endpoint() const { return fmt::format("http://127.0.0.1:{}", port_); }
-  std::vector<std::string> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> requests() LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     return requests_;
   }
 
  private:
-  void Serve() {
+  void Serve() LS_EXCLUDES(mu_) {
     size_t next = 0;
     while (!stop_) {
       int client = ::accept(fd_, nullptr, nullptr);
@@ -329,7 +329,7 @@ class ScriptedServer {
         request.append(buffer, static_cast<size_t>(n));
       }
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         requests_.push_back(request);
       }
       Reply reply = next < replies_.size() ? replies_[next] : replies_.back();
@@ -353,8 +353,8 @@ class ScriptedServer {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> requests_;
+  Mutex mu_;
+  std::vector<std::string> requests_ LS_GUARDED_BY(mu_);
 };
 
 std::unique_ptr<S3ObjectStore> StoreFor(const ScriptedServer& server, int attempts = 3) {
