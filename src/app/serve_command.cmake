@@ -19,4 +19,4 @@ target_sources(lakeshare PRIVATE ${CMAKE_CURRENT_LIST_DIR}/table_checks.cc)
 lakeshare_add_test(app_table_checks_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/table_checks_test.cc ${CMAKE_CURRENT_LIST_DIR}/table_checks.cc
           ${PROJECT_SOURCE_DIR}/src/storage/storage_test_util.cc
-  DEPS lakeshare::delta lakeshare::storage lakeshare::catalog)
+  DEPS lakeshare::delta lakeshare_delta_testing lakeshare::storage lakeshare::catalog)

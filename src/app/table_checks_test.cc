@@ -5,7 +5,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
+#include <vector>
 
+#include "delta/delta_test_util.h"
+#include "delta/table_writer.h"
+#include "storage/local_object_store.h"
 #include "storage/storage_test_util.h"
 
 namespace lakeshare::app {
@@ -15,20 +21,23 @@ using ::testing::HasSubstr;
 using storage::testing_util::TempDir;
 using storage::testing_util::WriteFile;
 
-constexpr char kCommit0[] =
-    R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})"
-    "\n"
-    R"({"metaData":{"id":"t","format":{"provider":"parquet","options":{}},)"
-    R"("schemaString":"{\"type\":\"struct\",\"fields\":[]}","partitionColumns":[],)"
-    R"("configuration":{}}})"
-    "\n";
+// The metaData of a table with no columns, id "t".
+std::string EmptyTableMetadata(const std::map<std::string, std::string>& configuration = {}) {
+  return delta::testing::MetadataLine(delta::testing::SchemaString({}), {}, configuration, "t");
+}
 
 class TableChecksTest : public ::testing::Test {
  protected:
   void SetUp() override {
     table_ = dir_.path() + "/table";
-    std::filesystem::create_directories(table_ + "/_delta_log");
-    ASSERT_TRUE(WriteFile(table_ + "/_delta_log/00000000000000000000.json", kCommit0));
+    Commit(0, {delta::testing::ProtocolLine(), EmptyTableMetadata()});
+  }
+  // Write a commit of the local table through the project's Delta writer.
+  void Commit(delta::Version version, const std::vector<std::string>& lines) {
+    auto store = storage::LocalObjectStore::Open(table_);
+    ASSERT_TRUE(store) << store.error().message;
+    Status status = delta::TableWriter(std::move(*store)).Commit(version, lines);
+    ASSERT_TRUE(status) << status.error().message;
   }
   TempDir dir_;
   std::string table_;
@@ -58,12 +67,7 @@ TEST_F(TableChecksTest, BadLocationsAreNotFound) {
 
 TEST_F(TableChecksTest, TheChangeDataFeedIsReadWithTheStatus) {
   EXPECT_EQ(ReadTableSource(table_).change_data_feed, std::optional<bool>(false));
-  ASSERT_TRUE(WriteFile(table_ + "/_delta_log/00000000000000000001.json",
-                        R"({"metaData":{"id":"t","format":{"provider":"parquet","options":{}},)"
-                        R"("schemaString":"{\"type\":\"struct\",\"fields\":[]}",)"
-                        R"("partitionColumns":[],)"
-                        R"("configuration":{"delta.enableChangeDataFeed":"true"}}})"
-                        "\n"));
+  Commit(1, {EmptyTableMetadata({{"delta.enableChangeDataFeed", "true"}})});
   TableSource source = ReadTableSource(table_);
   EXPECT_EQ(source.status, "ACTIVE");
   EXPECT_EQ(source.change_data_feed, std::optional<bool>(true));
@@ -89,6 +93,7 @@ TEST_F(TableChecksTest, OnlyPartitionColumnsLimitARecipientsRows) {
 
 TEST_F(TableChecksTest, ATableThatBreaksLaterChangesItsStatus) {
   ASSERT_EQ(ReadTableSource(table_).status, "ACTIVE");
+  // A malformed commit, written by hand on purpose: the writer only writes valid actions.
   ASSERT_TRUE(WriteFile(table_ + "/_delta_log/00000000000000000001.json", "{not json\n"));
   EXPECT_EQ(ReadTableSource(table_).status, "SOURCE_NOT_SHAREABLE");
   std::filesystem::remove_all(table_);

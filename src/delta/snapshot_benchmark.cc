@@ -13,6 +13,7 @@
 
 #include "delta/log_files.h"
 #include "delta/snapshot.h"
+#include "delta/table_writer.h"
 #include "storage/object_store.h"
 
 namespace {
@@ -80,11 +81,15 @@ int main(int argc, char** argv) {
     }
     snapshot = *s;
     const std::string next = lakeshare::delta::CommitPath(snapshot->version() + 1);
+    lakeshare::delta::FileAction add;
+    add.path = "bench/new-file.parquet";
+    add.partition_values = {{"partition_col", "part_0"}};
+    add.size = 1;
+    add.modification_time = 1;
+    add.data_change = true;
     const std::string commit =
-        R"({"commitInfo":{"operation":"WRITE"}})"
-        "\n"
-        R"({"add":{"path":"bench/new-file.parquet","partitionValues":{"partition_col":"part_0"},"size":1,"modificationTime":1,"dataChange":true}})"
-        "\n";
+        lakeshare::delta::CommitInfoActionLine(R"("operation":"WRITE")") + "\n" +
+        lakeshare::delta::FileActionLine(add) + "\n";
     for (int i = 0; i < repeat; ++i) {
       if (auto st = store->Put(next, commit); !st) {
         Die(st.error().message);
