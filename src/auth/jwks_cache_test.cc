@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <thread>
 
 #include "auth/test_idp_internal.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "http/client.h"
 
 namespace lakeshare::auth {
@@ -33,8 +33,8 @@ class ScriptedIdp {
     JwksCacheOptions options;
     options.clock = &clock;
     options.fetcher = [this](const std::string& url) -> Result<std::string> {
-      std::lock_guard lock(mu_);
-      ++fetches[url];
+      MutexLock lock(mu_);
+      ++fetches_[url];
       if (failing) return MakeError(ErrorCode::kUnavailable, "The IdP is down");
       auto it = docs_.find(url);
       if (it == docs_.end()) return MakeError(ErrorCode::kUnavailable, "HTTP 404 for " + url);
@@ -44,21 +44,21 @@ class ScriptedIdp {
   }
 
   int Fetches(const std::string& url) {
-    std::lock_guard lock(mu_);
-    return fetches[url];
+    MutexLock lock(mu_);
+    return fetches_[url];
   }
   void Set(const std::string& url, std::string body) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     docs_[url] = std::move(body);
   }
 
   ManualClock clock{1'700'000'000'000};
   std::atomic<bool> failing{false};
-  std::map<std::string, int> fetches;
 
  private:
-  std::mutex mu_;
-  std::map<std::string, std::string> docs_;
+  Mutex mu_;
+  std::map<std::string, int> fetches_ LS_GUARDED_BY(mu_);  // by URL
+  std::map<std::string, std::string> docs_ LS_GUARDED_BY(mu_);
   SigningKey key_;
 };
 
@@ -201,15 +201,19 @@ TEST(JwksCacheTest, StaleKeysServeThroughAnOutageUntilMaxStale) {
 TEST(JwksCacheTest, ConcurrentCallersShareOneFetch) {
   ScriptedIdp idp;
   JwksCacheOptions options = idp.Options();
-  std::mutex mu;
-  std::condition_variable cv;
-  bool released = false;
+  struct Gate {  // holds every fetch until the test opens it
+    Mutex mu;
+    CondVar cv;
+    bool open LS_GUARDED_BY(mu) = false;
+  } gate;
   std::atomic<int> fetches{0};
   DocumentFetcher inner = options.fetcher;
   options.fetcher = [&](const std::string& url) {
     ++fetches;
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return released; });
+    {
+      MutexLock lock(gate.mu);
+      while (!gate.open) gate.cv.Wait(gate.mu);
+    }
     return inner(url);
   };
   JwksCache cache(options);
@@ -222,10 +226,10 @@ TEST(JwksCacheTest, ConcurrentCallersShareOneFetch) {
   // keys cached: the count below holds either way).
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   {
-    std::lock_guard lock(mu);
-    released = true;
+    MutexLock lock(gate.mu);
+    gate.open = true;
   }
-  cv.notify_all();
+  gate.cv.SignalAll();
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 16);
   EXPECT_EQ(fetches.load(), 1);

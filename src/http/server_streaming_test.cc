@@ -23,7 +23,6 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>

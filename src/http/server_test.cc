@@ -25,7 +25,6 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -57,12 +56,9 @@ TEST_F(ServerTest, AnswersOnAFreePortWithTheClient) {
 }
 
 TEST_F(ServerTest, ListensOnIpv6LoopbackWhenTheMachineHasIt) {
-  std::vector<std::string> seen;
-  std::mutex mu;
-  router_.AddCompletionHook([&](const Completion& completion) {
-    std::lock_guard<std::mutex> lock(mu);
-    seen.push_back(completion.request.remote_address());
-  });
+  CollectedLines seen;
+  router_.AddCompletionHook(
+      [&](const Completion& completion) { seen.Add(completion.request.remote_address()); });
   Server server(ServerOptions{.listen = "[::1]:0",
                               .io_threads = 1,
                               .handler_threads = 2,
@@ -78,8 +74,7 @@ TEST_F(ServerTest, ListensOnIpv6LoopbackWhenTheMachineHasIt) {
   ASSERT_TRUE(response) << response.error().ToString();
   EXPECT_EQ(response->status, 200);
   server.Stop(5s);
-  std::lock_guard<std::mutex> lock(mu);
-  EXPECT_THAT(seen, ::testing::ElementsAre("::1"));
+  EXPECT_THAT(seen.Get(), ::testing::ElementsAre("::1"));
 }
 
 TEST_F(ServerTest, TheClientSendsHeadersRangesAndCustomMethods) {
@@ -528,12 +523,10 @@ TEST_F(ServerTest, AccessLogIsJsonAndNeverShowsSecrets) {
     request.set_principal("recipient:acme");
     return OkStatus();
   });
-  std::vector<std::string> audited;
-  std::mutex audit_mu;
+  CollectedLines audited;
   router_.AddCompletionHook([&](const Completion& completion) {
-    std::lock_guard<std::mutex> lock(audit_mu);
-    audited.push_back(fmt::format("{} {} {}", completion.request.principal(), completion.status,
-                                  completion.request.route()));
+    audited.Add(fmt::format("{} {} {}", completion.request.principal(), completion.status,
+                            completion.request.route()));
   });
   StartServer();
   Client client;
@@ -567,8 +560,7 @@ TEST_F(ServerTest, AccessLogIsJsonAndNeverShowsSecrets) {
     EXPECT_EQ(log.back(), '}');
   }
   server_->Stop(5s);  // completion hooks have all run once Stop returns
-  std::lock_guard<std::mutex> lock(audit_mu);
-  EXPECT_THAT(audited,
+  EXPECT_THAT(audited.Get(),
               ::testing::ElementsAre("recipient:acme 200 /hello/{name}", " 401 /hello/{name}"));
 }
 

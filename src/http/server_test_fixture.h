@@ -18,12 +18,12 @@
 #include <fstream>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/mutex.h"
 #include "http/server.h"
 
 namespace lakeshare::http::test {
@@ -301,6 +301,23 @@ inline std::string FileLine(int64_t i) {
 
 // ---- Fixture ----
 
+/// Lines added from other threads (log sinks, completion hooks), read by the test.
+class CollectedLines {
+ public:
+  void Add(std::string line) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    lines_.push_back(std::move(line));
+  }
+  std::vector<std::string> Get() const LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return lines_;
+  }
+
+ private:
+  mutable Mutex mu_;
+  std::vector<std::string> lines_ LS_GUARDED_BY(mu_);
+};
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -326,10 +343,7 @@ class ServerTest : public ::testing::Test {
     if (options.handler_threads == 0) {
       options.handler_threads = 8;
     }
-    options.log_sink = [this](std::string_view line) {
-      std::lock_guard<std::mutex> lock(log_mu_);
-      logs_.emplace_back(line);
-    };
+    options.log_sink = [this](std::string_view line) { logs_.Add(std::string(line)); };
     server_ = std::make_unique<Server>(std::move(options), router_, metrics_);
     Status started = server_->Start();
     ASSERT_TRUE(started) << started.error().ToString();
@@ -340,10 +354,7 @@ class ServerTest : public ::testing::Test {
     return fmt::format("http://127.0.0.1:{}{}", server_->port(), path);
   }
 
-  std::vector<std::string> Logs() {
-    std::lock_guard<std::mutex> lock(log_mu_);
-    return logs_;
-  }
+  std::vector<std::string> Logs() const { return logs_.Get(); }
 
   std::string LogsContaining(std::string_view needle) {
     std::string out;
@@ -357,8 +368,7 @@ class ServerTest : public ::testing::Test {
 
   Router router_;
   MetricsRegistry metrics_;
-  std::mutex log_mu_;
-  std::vector<std::string> logs_;
+  CollectedLines logs_;
   std::unique_ptr<Server> server_;  // last: stopped before the router and registry go
 };
 

@@ -9,14 +9,15 @@ namespace {
 
 TEST(PageTokensTest, PageTokenRoundTrips) {
   HmacSigner signer("0123456789abcdef0123");
-  PageToken t;
-  t.kind = "query";
-  t.binding = "b1";
-  t.expires_ms = 1000;
-  t.after = "a/b.parquet\x1f";
-  t.version = 7;
-  t.index = 3;
-  t.end_version = 9;
+  // Built whole (each string constructed from its literal): GCC 12 warned -Wmaybe-uninitialized
+  // (Release) on assigning a literal to a default-constructed member's short-string buffer.
+  const PageToken t{.kind = "query",
+                    .binding = "b1",
+                    .expires_ms = 1000,
+                    .after = "a/b.parquet\x1f",
+                    .version = 7,
+                    .index = 3,
+                    .end_version = 9};
   std::string text = EncodePageToken(signer, t);
   auto back = DecodePageToken(signer, text, "query", "b1", 999);
   ASSERT_TRUE(back) << back.error().message;

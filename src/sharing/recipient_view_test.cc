@@ -8,17 +8,16 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "auth/recipient_authenticator.h"
+#include "common/mutex.h"
 #include "common/strings.h"
 #include "delta/table_writer.h"
 #include "http/router.h"
@@ -61,8 +60,8 @@ class RecipientViewTest : public ::testing::Test {
     // Workers report each file built (or failed) before the request waiting for it learns of
     // it: a closed gate keeps that work pending for as long as a test needs.
     mo.on_event = [this](const materialize::MaterializeEvent&) {
-      std::unique_lock<std::mutex> lock(gate_mu_);
-      gate_cv_.wait(lock, [this] { return gate_open_; });
+      MutexLock lock(gate_mu_);
+      while (!gate_open_) gate_cv_.Wait(gate_mu_);
     };
     auto m = materialize::Materializer::Create(std::move(mo));
     ASSERT_TRUE(m);
@@ -148,15 +147,15 @@ class RecipientViewTest : public ::testing::Test {
   }
 
   void CloseGate() {
-    std::lock_guard<std::mutex> lock(gate_mu_);
+    MutexLock lock(gate_mu_);
     gate_open_ = false;
   }
   void OpenGate() {
     {
-      std::lock_guard<std::mutex> lock(gate_mu_);
+      MutexLock lock(gate_mu_);
       gate_open_ = true;
     }
-    gate_cv_.notify_all();
+    gate_cv_.SignalAll();
   }
 
   // A POST to the shared table's `path` (/query, /queries/{id}).
@@ -169,9 +168,9 @@ class RecipientViewTest : public ::testing::Test {
   }
 
   testing::SharingTestBed bed_;
-  std::mutex gate_mu_;
-  std::condition_variable gate_cv_;
-  bool gate_open_ = true;
+  Mutex gate_mu_;
+  CondVar gate_cv_;
+  bool gate_open_ LS_GUARDED_BY(gate_mu_) = true;
   http::Router router_;
   http::Router fast_router_;
   std::unique_ptr<SharingService> service_;
