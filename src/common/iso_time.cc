@@ -25,10 +25,7 @@ bool ParseFixedDigits(std::string_view s, size_t pos, size_t n, int64_t* out) {
   return true;
 }
 
-namespace {
-
-/// Seconds east of UTC for "", "Z", "+hh:mm", "-hhmm", "+hh"; nullopt otherwise.
-std::optional<int64_t> ZoneOffset(std::string_view zone) {
+std::optional<int64_t> ParseZoneOffset(std::string_view zone) {
   if (zone.empty() || zone == "Z" || zone == "z") {
     return 0;
   }
@@ -51,7 +48,38 @@ std::optional<int64_t> ZoneOffset(std::string_view zone) {
   return zone[0] == '-' ? -seconds : seconds;
 }
 
-}  // namespace
+bool ParseClockTime(std::string_view s, size_t* pos, int fraction_digits, ClockTime* out) {
+  size_t p = *pos;
+  ClockTime t;
+  if (!ParseFixedDigits(s, p, 2, &t.hour) || p + 2 >= s.size() || s[p + 2] != ':' ||
+      !ParseFixedDigits(s, p + 3, 2, &t.minute)) {
+    return false;
+  }
+  p += 5;
+  if (p < s.size() && s[p] == ':') {
+    if (!ParseFixedDigits(s, p + 1, 2, &t.second)) {
+      return false;
+    }
+    p += 3;
+    if (p < s.size() && s[p] == '.') {
+      int digits = 0;
+      for (++p; p < s.size() && s[p] >= '0' && s[p] <= '9'; ++p, ++digits) {
+        if (digits < fraction_digits) {
+          t.fraction = t.fraction * 10 + (s[p] - '0');
+        }
+      }
+      if (digits == 0) {
+        return false;
+      }
+      for (; digits < fraction_digits; ++digits) {
+        t.fraction *= 10;
+      }
+    }
+  }
+  *pos = p;
+  *out = t;
+  return true;
+}
 
 void AppendIsoMillis(std::string& out, int64_t millis) {
   const int64_t seconds = FloorDiv(millis, 1000);
@@ -70,41 +98,22 @@ std::string FormatIsoMillis(int64_t millis) {
 }
 
 std::optional<int64_t> ParseIsoMillis(std::string_view s) {
-  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  int64_t year = 0, month = 0, day = 0;
   if (!ParseFixedDigits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' ||
       !ParseFixedDigits(s, 5, 2, &month) || s[7] != '-' || !ParseFixedDigits(s, 8, 2, &day)) {
     return std::nullopt;
   }
   size_t pos = 10;
+  ClockTime time;
   if (pos < s.size() && (s[pos] == 'T' || s[pos] == 't' || s[pos] == ' ')) {
-    if (!ParseFixedDigits(s, pos + 1, 2, &hour) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !ParseFixedDigits(s, pos + 4, 2, &minute)) {
+    ++pos;
+    if (!ParseClockTime(s, &pos, 3, &time)) {
       return std::nullopt;
     }
-    pos += 6;
-    if (pos < s.size() && s[pos] == ':') {
-      if (!ParseFixedDigits(s, pos + 1, 2, &second)) {
-        return std::nullopt;
-      }
-      pos += 3;
-      if (pos < s.size() && s[pos] == '.') {
-        size_t digits = 0;
-        for (++pos; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++digits) {
-          if (digits < 3) {
-            millis = millis * 10 + (s[pos] - '0');
-          }
-        }
-        if (digits == 0) {
-          return std::nullopt;
-        }
-        for (; digits < 3; ++digits) {
-          millis *= 10;
-        }
-      }
-    }
   }
-  std::optional<int64_t> offset = ZoneOffset(s.substr(pos));
-  if (!offset || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
+  std::optional<int64_t> offset = ParseZoneOffset(s.substr(pos));
+  if (!offset || month < 1 || month > 12 || day < 1 || time.hour > 23 || time.minute > 59 ||
+      time.second > 59) {
     return std::nullopt;
   }
   std::tm tm{};
@@ -112,14 +121,14 @@ std::optional<int64_t> ParseIsoMillis(std::string_view s) {
   tm.tm_year = static_cast<int>(year - 1900);
   tm.tm_mon = static_cast<int>(month - 1);
   tm.tm_mday = static_cast<int>(day);
-  tm.tm_hour = static_cast<int>(hour);
-  tm.tm_min = static_cast<int>(minute);
-  tm.tm_sec = static_cast<int>(second);
+  tm.tm_hour = static_cast<int>(time.hour);
+  tm.tm_min = static_cast<int>(time.minute);
+  tm.tm_sec = static_cast<int>(time.second);
   const std::time_t t = timegm(&tm);
   if (tm.tm_mday != day || tm.tm_mon != month - 1) {
     return std::nullopt;  // timegm normalized a day that does not exist
   }
-  return (static_cast<int64_t>(t) - *offset) * 1000 + millis;
+  return (static_cast<int64_t>(t) - *offset) * 1000 + time.fraction;
 }
 
 }  // namespace lakeshare

@@ -19,6 +19,24 @@ void AppendIsoMillis(std::string& out, int64_t ms);
 /// `n` characters remain or one of them is not a digit. The caller keeps `n` below 19.
 bool ParseFixedDigits(std::string_view s, size_t pos, size_t n, int64_t* out);
 
+/// A time of day as read by ParseClockTime; `fraction` counts units of 10^-fraction_digits s.
+struct ClockTime {
+  int64_t hour = 0;
+  int64_t minute = 0;
+  int64_t second = 0;
+  int64_t fraction = 0;
+};
+
+/// Read "hh:mm[:ss[.f...]]" of `s` at `*pos` into *out and advance *pos past it; false when it is
+/// not there (a missing field, a '.' without a digit). The fraction keeps its first
+/// `fraction_digits` digits (3: milliseconds, 6: microseconds), reads and drops the rest, and is
+/// scaled up when shorter. The ranges (hour <= 23, ...) are the caller's to check.
+bool ParseClockTime(std::string_view s, size_t* pos, int fraction_digits, ClockTime* out);
+
+/// Seconds east of UTC of a zone suffix: "" / "Z" / "z" (0), "+hh", "+hh:mm" or "-hhmm"; nullopt
+/// for anything else, hours past 23, minutes past 59 and "+hh:" without minutes included.
+std::optional<int64_t> ParseZoneOffset(std::string_view zone);
+
 /// Milliseconds since the epoch of "yyyy-mm-dd", "yyyy-mm-ddThh:mm[:ss[.fff]]" (or a space for
 /// 'T'), optionally followed by "Z" or an offset "+hh:mm" / "-hhmm"; no zone means UTC. Nullopt
 /// for anything else, including dates that do not exist (2025-02-30).

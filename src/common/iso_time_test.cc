@@ -29,5 +29,40 @@ TEST(IsoTimeTest, RefusesWhatIsNotADateOrTime) {
   }
 }
 
+TEST(IsoTimeTest, ClockTimesKeepTheAskedFractionDigits) {
+  ClockTime t;
+  size_t pos = 1;
+  ASSERT_TRUE(ParseClockTime("T10:20:30.1234567Z", &pos, 6, &t));
+  EXPECT_EQ(pos, 17u);  // at the zone
+  EXPECT_EQ(t.hour, 10);
+  EXPECT_EQ(t.minute, 20);
+  EXPECT_EQ(t.second, 30);
+  EXPECT_EQ(t.fraction, 123456);
+  pos = 0;
+  ASSERT_TRUE(ParseClockTime("10:20:30.5", &pos, 3, &t));
+  EXPECT_EQ(t.fraction, 500);
+  pos = 0;
+  ASSERT_TRUE(ParseClockTime("23:59", &pos, 3, &t));
+  EXPECT_EQ(pos, 5u);
+  EXPECT_EQ(t.second, 0);
+  EXPECT_EQ(t.fraction, 0);
+  for (const char* bad : {"", "10", "10:", "10:2", "1:20", "10:20:", "10:20:3", "10:20:30."}) {
+    pos = 0;
+    EXPECT_FALSE(ParseClockTime(bad, &pos, 6, &t)) << bad;
+    EXPECT_EQ(pos, 0u) << bad;
+  }
+}
+
+TEST(IsoTimeTest, ZoneOffsetsAreSecondsEastOfUtc) {
+  EXPECT_EQ(ParseZoneOffset(""), 0);
+  EXPECT_EQ(ParseZoneOffset("Z"), 0);
+  EXPECT_EQ(ParseZoneOffset("+02"), 7200);
+  EXPECT_EQ(ParseZoneOffset("+02:30"), 9000);
+  EXPECT_EQ(ParseZoneOffset("-0430"), -16200);
+  for (const char* bad : {"+1", "+02:", "+02:3", "+0230x", "+24:00", "+02:60", "UTC", " Z"}) {
+    EXPECT_FALSE(ParseZoneOffset(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace lakeshare

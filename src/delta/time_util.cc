@@ -99,69 +99,22 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
     return std::nullopt;
   }
   ++pos;
-  int64_t hh, mm, ss = 0;
-  if (!ParseFixedDigits(s, pos, 2, &hh) || pos + 2 >= s.size() || s[pos + 2] != ':' ||
-      !ParseFixedDigits(s, pos + 3, 2, &mm)) {
+  ClockTime time;
+  if (!ParseClockTime(s, &pos, 6, &time) || time.hour > 23 || time.minute > 59 ||
+      time.second > 60) {
     return std::nullopt;
   }
-  pos += 5;
-  if (pos < s.size() && s[pos] == ':') {
-    if (!ParseFixedDigits(s, pos + 1, 2, &ss)) {
-      return std::nullopt;
-    }
-    pos += 3;
-  }
-  if (hh > 23 || mm > 59 || ss > 60) {
-    return std::nullopt;
-  }
-  int64_t frac_micros = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    size_t n = 0;
-    int64_t frac = 0;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (n < 6) {
-        frac = frac * 10 + (s[pos] - '0');
-      }
-      ++n;
-      ++pos;
-    }
-    if (n == 0) {
-      return std::nullopt;
-    }
-    for (size_t i = std::min<size_t>(n, 6); i < 6; ++i) {
-      frac *= 10;
-    }
-    frac_micros = frac;
-  }
-  int64_t offset_seconds = 0;
   while (pos < s.size() && s[pos] == ' ') {
     ++pos;
   }
-  if (pos < s.size()) {
-    std::string_view zone = s.substr(pos);
-    if (zone == "Z" || zone == "z" || zone == "UTC" || zone == "GMT") {
-      // UTC
-    } else if (zone[0] == '+' || zone[0] == '-') {
-      int64_t zh, zm = 0;
-      if (!ParseFixedDigits(zone, 1, 2, &zh)) {
-        return std::nullopt;
-      }
-      size_t zp = 3;
-      if (zp < zone.size() && zone[zp] == ':') {
-        ++zp;
-      }
-      if (zp < zone.size()) {
-        if (!ParseFixedDigits(zone, zp, 2, &zm) || zp + 2 != zone.size()) {
-          return std::nullopt;
-        }
-      }
-      offset_seconds = (zh * 3600 + zm * 60) * (zone[0] == '-' ? -1 : 1);
-    } else {
-      return std::nullopt;
-    }
+  std::string_view zone = s.substr(pos);
+  std::optional<int64_t> offset_seconds =
+      zone == "UTC" || zone == "GMT" ? std::optional<int64_t>(0) : ParseZoneOffset(zone);
+  if (!offset_seconds) {
+    return std::nullopt;
   }
-  micros += ((hh * 60 + mm) * 60 + ss - offset_seconds) * 1000000 + frac_micros;
+  micros += ((time.hour * 60 + time.minute) * 60 + time.second - *offset_seconds) * 1000000 +
+            time.fraction;
   return micros;
 }
 

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "common/civil_date.h"  // DaysFromCivil, CivilFromDays, AppendDate: the one home
-#include "common/iso_time.h"    // FormatIsoMillis, AppendIsoMillis
+#include "common/iso_time.h"    // FormatIsoMillis, ParseClockTime, ParseZoneOffset
 
 namespace lakeshare::delta {
 
@@ -18,8 +18,10 @@ namespace lakeshare::delta {
 std::optional<int64_t> ParseDate(std::string_view text);
 
 /// A timestamp as microseconds since the epoch. Accepts "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss",
-/// "yyyy-mm-ddThh:mm:ss", each with optional fraction (up to 9 digits) and optional zone
-/// ("Z", "+hh:mm", "+hhmm", "UTC"). Without a zone the time is taken as UTC.
+/// "yyyy-mm-ddThh:mm:ss", each with optional fraction (any number of digits, microseconds kept)
+/// and optional zone (ParseZoneOffset's "Z", "+hh:mm", "+hhmm", or "UTC"/"GMT", after optional
+/// spaces). Without a zone the time is taken as UTC. The clock time and the zone are read by
+/// common/iso_time.h (ParseClockTime, ParseZoneOffset), as ParseIsoMillis reads them.
 std::optional<int64_t> ParseTimestampMicros(std::string_view text);
 
 }  // namespace lakeshare::delta
