@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
 #include "storage/s3_object_store.h"
 #include "storage/sigv4.h"
 #include "storage/storage_test_util.h"
@@ -26,9 +27,10 @@ constexpr char kSecretKey[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 constexpr char kToken[] =
     "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDs+token/with+plus==";
 
+// A request to sign, as an Authorization header (HeaderCases) or as a presigned query
+// (PresignCases).
 struct SignCase {
   std::string name{};
-  std::string kind{};  // "header" or "presign"
   std::string method = "GET";
   std::string scheme = "https";
   std::string host{};
@@ -60,38 +62,32 @@ SystemTime ParseTimestamp(const std::string& ts) {
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
-std::vector<SignCase> SignCases() {
+std::vector<SignCase> HeaderCases() {
   std::vector<SignCase> cases;
   cases.push_back({.name = "get_virtual_hosted_with_range",
-                   .kind = "header",
                    .host = "examplebucket.s3.amazonaws.com",
                    .path = "/test.txt",
                    .headers = {{"Range", "bytes=0-9"}}});
   cases.push_back({.name = "get_path_style_key_with_spaces",
-                   .kind = "header",
                    .scheme = "http",
                    .host = "127.0.0.1:9000",
                    .path = "/my-bucket/my folder/my file (1).parquet",
                    .region = "us-west-2"});
   cases.push_back({.name = "get_unicode_key",
-                   .kind = "header",
                    .host = "bucket.s3.eu-central-1.amazonaws.com",
                    .path = "/donn\xc3\xa9" "es/\xe6\x97\xa5\xe6\x9c\xac/\xe3\x83\x95\xe3\x82\xa1.json",
                    .region = "eu-central-1",
                    .timestamp = "20240229T235959Z"});
   cases.push_back({.name = "get_special_characters",
-                   .kind = "header",
                    .host = "bucket.s3.us-east-1.amazonaws.com",
                    .path = "/a+b=c&d;e:f@g$h,i!j'k(l)m*n~o_p-q.r%s#t?u[v]w{x}y|z^`\"<> end",
                    .headers = {{"Range", "bytes=100-199"}}});
   cases.push_back({.name = "get_with_session_token",
-                   .kind = "header",
                    .host = "bucket.s3.ap-southeast-2.amazonaws.com",
                    .path = "/table/_delta_log/00000000000000000000.json",
                    .region = "ap-southeast-2",
                    .token = kToken});
   cases.push_back({.name = "list_objects_v2_query",
-                   .kind = "header",
                    .scheme = "http",
                    .host = "localhost:4566",
                    .path = "/bucket",
@@ -102,7 +98,6 @@ std::vector<SignCase> SignCases() {
                              {"encoding-type", "url"},
                              {"max-keys", "1000"}}});
   cases.push_back({.name = "put_with_body_and_condition",
-                   .kind = "header",
                    .method = "PUT",
                    .host = "bucket.s3.us-east-1.amazonaws.com",
                    .path = "/t/_delta_log/00000000000000000001.json",
@@ -110,17 +105,19 @@ std::vector<SignCase> SignCases() {
                                {"If-None-Match", "*"}},
                    .body = "{\"commitInfo\":{}}\n"});
   cases.push_back({.name = "head_with_spaced_header_value",
-                   .kind = "header",
                    .method = "HEAD",
                    .host = "bucket.s3.us-east-1.amazonaws.com",
                    .path = "/x",
                    .headers = {{"X-Amz-Meta-Note", "  a   b  "}}});
+  return cases;
+}
+
+std::vector<SignCase> PresignCases() {
+  std::vector<SignCase> cases;
   cases.push_back({.name = "presign_aws_example",
-                   .kind = "presign",
                    .host = "examplebucket.s3.amazonaws.com",
                    .path = "/test.txt"});
   cases.push_back({.name = "presign_path_style_unicode_with_token",
-                   .kind = "presign",
                    .scheme = "http",
                    .host = "127.0.0.1:9000",
                    .path = "/bucket/part-0000 \xc3\xa9t\xc3\xa9+=&.snappy.parquet",
@@ -129,7 +126,6 @@ std::vector<SignCase> SignCases() {
                    .timestamp = "20251231T235959Z",
                    .expires = 900});
   cases.push_back({.name = "presign_max_lifetime",
-                   .kind = "presign",
                    .host = "bucket.s3.us-east-2.amazonaws.com",
                    .path = "/a/b/c",
                    .region = "us-east-2",
@@ -164,9 +160,9 @@ class SigV4BotocoreTest : public ::testing::Test {
       return;
     }
     nlohmann::json cases = nlohmann::json::array();
-    for (const SignCase& c : SignCases()) {
+    auto add = [&cases](const SignCase& c, std::string_view kind) {
       cases.push_back({{"name", c.name},
-                       {"kind", c.kind},
+                       {"kind", kind},
                        {"method", c.method},
                        {"scheme", c.scheme},
                        {"host", c.host},
@@ -180,7 +176,9 @@ class SigV4BotocoreTest : public ::testing::Test {
                        {"token", c.token},
                        {"timestamp", c.timestamp},
                        {"expires", c.expires}});
-    }
+    };
+    for (const SignCase& c : HeaderCases()) add(c, "header");
+    for (const SignCase& c : PresignCases()) add(c, "presign");
     for (const ClientPresignCase& c : ClientPresignCases()) {
       cases.push_back({{"name", c.name},
                        {"kind", "client_presign"},
@@ -233,18 +231,10 @@ std::string* SigV4BotocoreTest::skip_reason_ = nullptr;
 std::string SortedUrl(const std::string& url) {
   size_t question = url.find('?');
   if (question == std::string::npos) return url;
-  std::vector<std::string> params;
-  std::string query = url.substr(question + 1);
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t amp = query.find('&', start);
-    if (amp == std::string::npos) amp = query.size();
-    params.push_back(query.substr(start, amp - start));
-    start = amp + 1;
-  }
+  std::vector<std::string_view> params = Split(std::string_view(url).substr(question + 1), '&');
   std::sort(params.begin(), params.end());
   std::string out = url.substr(0, question + 1);
-  for (const std::string& p : params) out += p + "&";
+  for (std::string_view p : params) out.append(p).append("&");
   return out;
 }
 
@@ -260,9 +250,7 @@ SigV4Request ToRequest(const SignCase& c) {
 }
 
 TEST_F(SigV4BotocoreTest, AuthorizationHeadersMatchBotocore) {
-  int checked = 0;
-  for (const SignCase& c : SignCases()) {
-    if (c.kind != "header") continue;
+  for (const SignCase& c : HeaderCases()) {
     SCOPED_TRACE(c.name);
     SigV4Signer signer(AwsCredentials{kAccessKey, kSecretKey, c.token}, c.region);
     auto signature = signer.Sign(ToRequest(c), ParseTimestamp(c.timestamp));
@@ -274,15 +262,11 @@ TEST_F(SigV4BotocoreTest, AuthorizationHeadersMatchBotocore) {
     EXPECT_EQ(authorization, Expected(c.name).at("authorization").get<std::string>())
         << "canonical request:\n"
         << signature->canonical_request;
-    ++checked;
   }
-  EXPECT_EQ(checked, 8);
 }
 
 TEST_F(SigV4BotocoreTest, PresignedQueriesMatchBotocore) {
-  int checked = 0;
-  for (const SignCase& c : SignCases()) {
-    if (c.kind != "presign") continue;
+  for (const SignCase& c : PresignCases()) {
     SCOPED_TRACE(c.name);
     SigV4Signer signer(AwsCredentials{kAccessKey, kSecretKey, c.token}, c.region);
     SigV4Request request = ToRequest(c);
@@ -292,9 +276,7 @@ TEST_F(SigV4BotocoreTest, PresignedQueriesMatchBotocore) {
     EXPECT_EQ(presigned->signature, Expected(c.name).at("signature").get<std::string>())
         << "canonical request:\n"
         << presigned->canonical_request;
-    ++checked;
   }
-  EXPECT_EQ(checked, 3);
 }
 
 TEST_F(SigV4BotocoreTest, StorePresignedUrlsEqualBoto3Urls) {
