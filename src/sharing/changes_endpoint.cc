@@ -239,8 +239,7 @@ Result<ChangeRange> ResolveRange(const TableContext& ctx, const delta::Snapshot&
   return range;
 }
 
-}  // namespace
-
+// The format and headers of a change-feed response to `t`; `paged`: maxFiles was given.
 Result<ChangeResponse> ChangeResponseFor(const ServiceCore& core, const TableRequest& t,
                                          const delta::Snapshot& latest, bool paged) {
   ChangeResponse response;
@@ -255,19 +254,28 @@ Result<ChangeResponse> ChangeResponseFor(const ServiceCore& core, const TableReq
   return response;
 }
 
-Status PageChangeRange(const ServiceCore& core, const std::optional<int64_t>& max_files,
-                       const std::optional<std::string>& page_token, ChangeRange& range) {
+}  // namespace
+
+Result<ChangeResponse> PageChanges(const ServiceCore& core, const TableRequest& t,
+                                   const delta::Snapshot& latest, std::string_view token_kind,
+                                   std::string_view canonical,
+                                   const std::optional<int64_t>& max_files,
+                                   const std::optional<std::string>& page_token,
+                                   ChangeRange& range) {
+  range.token_kind = std::string(token_kind);
+  range.binding = ServiceCore::Binding(t.ctx, canonical);
   if (max_files) {
     range.max_files = std::min<int64_t>(*max_files, core.options.query_page_size_limit);
   }
-  if (!page_token) return OkStatus();
-  if (!max_files) return InvalidArgument("'pageToken' requires 'maxFiles'");
-  LS_ASSIGN_OR_RETURN(PageToken t, DecodePageToken(core.signer, *page_token, range.token_kind,
-                                                   range.binding, core.NowMs()));
-  range.resume_version = t.version;
-  range.resume_index = t.index;
-  if (t.end_version >= 0) range.end = t.end_version;
-  return OkStatus();
+  if (page_token) {
+    if (!max_files) return InvalidArgument("'pageToken' requires 'maxFiles'");
+    LS_ASSIGN_OR_RETURN(PageToken token, DecodePageToken(core.signer, *page_token, range.token_kind,
+                                                         range.binding, core.NowMs()));
+    range.resume_version = token.version;
+    range.resume_index = token.index;
+    if (token.end_version >= 0) range.end = token.end_version;
+  }
+  return ChangeResponseFor(core, t, latest, max_files.has_value());
 }
 
 Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& request,
@@ -307,11 +315,9 @@ Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request&
   range.cdf = true;
   range.historical_metadata = c.include_historical_metadata;
   range.historical_protocol = c.include_historical_protocol;
-  range.token_kind = "changes";
-  range.binding = ServiceCore::Binding(ctx, c.Canonical());
-  LS_RETURN_IF_ERROR(PageChangeRange(core, c.max_files, c.page_token, range));
-  LS_ASSIGN_OR_RETURN(ChangeResponse response,
-                      ChangeResponseFor(core, t, *latest, c.max_files.has_value()));
+  LS_ASSIGN_OR_RETURN(
+      ChangeResponse response,
+      PageChanges(core, t, *latest, "changes", c.Canonical(), c.max_files, c.page_token, range));
   // The head metaData: for the start version when historical metadata is asked for, else for
   // the latest version; it always carries its version (the Python client's delta path needs it).
   SnapshotPtr head = latest;

@@ -113,16 +113,17 @@ struct ChangeResponse {
   std::shared_ptr<const FileRewrites> rewrites;  // null: every file as it is
 };
 
-/// The format and headers of a change-feed response to `t` (the format chosen for the latest
-/// snapshot's features); `paged`: maxFiles was given, so the stream ends with an endStreamAction.
-/// The head lines are the caller's.
-Result<ChangeResponse> ChangeResponseFor(const ServiceCore& core, const TableRequest& t,
-                                         const delta::Snapshot& latest, bool paged);
-
-/// Page `range`: its max_files from the request's maxFiles (capped by query_page_size_limit),
-/// and with a page token (of range.token_kind, bound to range.binding) where it resumes.
-Status PageChangeRange(const ServiceCore& core, const std::optional<int64_t>& max_files,
-                       const std::optional<std::string>& page_token, ChangeRange& range);
+/// Bind `range` to its request (its page tokens are of `token_kind`, "changes" or "query", and
+/// carry `canonical`, the request's Canonical()), page it (max_files from the request's maxFiles,
+/// capped by query_page_size_limit; a page token where it resumes), and choose the format and
+/// headers of its response to `t` (for the latest snapshot's features; with maxFiles the stream
+/// ends with an endStreamAction). The head lines are the caller's.
+Result<ChangeResponse> PageChanges(const ServiceCore& core, const TableRequest& t,
+                                   const delta::Snapshot& latest, std::string_view token_kind,
+                                   std::string_view canonical,
+                                   const std::optional<int64_t>& max_files,
+                                   const std::optional<std::string>& page_token,
+                                   ChangeRange& range);
 
 /// Stream the file actions of `range` (the /changes response, and /query with startingVersion).
 Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& request,

@@ -26,8 +26,6 @@
 #include "auth/test_idp_internal.h"
 #include "auth/token_verifier.h"
 #include "catalog/catalog.h"
-#include "http/metrics.h"
-#include "http/router.h"
 #include "http/server.h"
 #include "sharing/bench_support.h"
 #include "sharing/metastore_share_provider.h"
@@ -37,6 +35,7 @@ namespace lakeshare::sharing {
 namespace {
 
 using bench::Check;
+using bench::ServeUntilSignal;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -127,19 +126,7 @@ int Serve(const std::string& dir, int n, size_t verify_cache) {
   auto recipients = std::make_shared<auth::RecipientAuthenticator>(*catalog, auth_options);
   auto service = Check(SharingService::Create(provider, recipients, SharingOptions{}),
                        "sharing service");
-  http::Router router;
-  Check(service->RegisterRoutes(router), "routes");
-  router.SetAuthenticator(service->MakeAuthenticator());
-  http::MetricsRegistry metrics;
-  http::ServerOptions so;
-  so.access_log = false;
-  so.log_sink = [](std::string_view) {};
-  http::Server server(so, router, metrics);
-  Check(server.Start(), "start server");
-  std::printf("%u\n", server.port());
-  std::fflush(stdout);
-  http::WaitForShutdownSignal();
-  server.Stop(std::chrono::milliseconds(1000));
+  ServeUntilSignal(*service, http::ServerOptions{.log_sink = [](std::string_view) {}});
   auto st = verifier.stats();
   std::fprintf(stderr, "  signature checks: %lld cached, %lld verified; JWKS fetches %d\n",
                static_cast<long long>(st.hits), static_cast<long long>(st.misses),

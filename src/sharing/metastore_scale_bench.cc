@@ -28,8 +28,6 @@
 
 #include "auth/recipient_authenticator.h"
 #include "catalog/catalog.h"
-#include "http/metrics.h"
-#include "http/router.h"
 #include "http/server.h"
 #include "sharing/bench_support.h"
 #include "sharing/metastore_share_provider.h"
@@ -98,6 +96,7 @@ Args Parse(int argc, char** argv) {
 }
 
 using bench::Check;
+using bench::ServeUntilSignal;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -345,19 +344,7 @@ int Serve(const Args& a) {
   SharingOptions options;
   auto service =
       Check(SharingService::Create(stack.provider, stack.auth, options), "sharing service");
-  http::Router router;
-  Check(service->RegisterRoutes(router), "routes");
-  router.SetAuthenticator(service->MakeAuthenticator());
-  http::MetricsRegistry metrics;
-  http::ServerOptions so;
-  so.listen = a.listen;
-  so.access_log = false;
-  http::Server server(so, router, metrics);
-  Check(server.Start(), "start server");
-  std::printf("%u\n", server.port());
-  std::fflush(stdout);
-  http::WaitForShutdownSignal();
-  server.Stop(std::chrono::milliseconds(1000));
+  ServeUntilSignal(*service, http::ServerOptions{.listen = a.listen});
   const auth::RecipientAuthStats tokens = stack.auth->stats();
   const MetastoreProviderStats st = stack.provider->stats();
   std::fprintf(stderr, "  served: token hits %lld misses %lld, share hits %lld misses %lld\n",

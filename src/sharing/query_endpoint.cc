@@ -273,11 +273,8 @@ Result<http::Response> QueryFromVersion(const ServiceCore& core, http::Request& 
   range.cdf = false;
   range.historical_metadata = true;  // "including historical metadata if seen in the delta log"
   range.historical_protocol = q.include_historical_protocol;
-  range.token_kind = "query";
-  range.binding = ServiceCore::Binding(ctx, q.Canonical());
-  LS_RETURN_IF_ERROR(PageChangeRange(core, q.max_files, q.page_token, range));
-  LS_ASSIGN_OR_RETURN(ChangeResponse response,
-                      ChangeResponseFor(core, t, *latest, q.max_files.has_value()));
+  LS_ASSIGN_OR_RETURN(ChangeResponse response, PageChanges(core, t, *latest, "query", q.Canonical(),
+                                                           q.max_files, q.page_token, range));
   // The head lines describe the table at the starting version.
   LS_ASSIGN_OR_RETURN(SnapshotPtr start, core.AtVersion(ctx, latest, range.start));
   AppendHead(response.head, response.format, start->protocol(),

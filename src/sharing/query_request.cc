@@ -86,6 +86,12 @@ void AppendOpt(std::string& out, std::string_view name, const std::optional<int6
   out += ';';
 }
 
+// How both canonical forms end: the includeHistoricalMetadata and includeHistoricalProtocol flags.
+void AppendHistoryFlags(std::string& out, bool metadata, bool protocol) {
+  out += metadata ? "hm=1;" : "hm=0;";
+  out += protocol ? "hp=1;" : "hp=0;";
+}
+
 std::optional<std::string_view> Param(const http::Request& request, std::string_view name) {
   // Parameter names are matched exactly, as the clients send them; a repeated parameter is
   // ambiguous and refused by the callers through CheckSingle.
@@ -101,20 +107,16 @@ Status CheckSingle(const http::Request& request, std::string_view name) {
   return OkStatus();
 }
 
-Result<std::optional<int64_t>> VersionParam(const http::Request& request, std::string_view name) {
+// An optional integer parameter (a version: ParseVersionParam; a timestamp in ms:
+// ParseTimestampParam), given at most once.
+using IntParser = Result<int64_t> (*)(std::string_view param, std::string_view text);
+Result<std::optional<int64_t>> IntParam(const http::Request& request, std::string_view name,
+                                        IntParser parse) {
   LS_RETURN_IF_ERROR(CheckSingle(request, name));
   auto v = Param(request, name);
   if (!v) return std::optional<int64_t>();
-  LS_ASSIGN_OR_RETURN(int64_t n, ParseVersionParam(name, *v));
+  LS_ASSIGN_OR_RETURN(int64_t n, parse(name, *v));
   return std::optional<int64_t>(n);
-}
-
-Result<std::optional<int64_t>> TimestampParam(const http::Request& request, std::string_view name) {
-  LS_RETURN_IF_ERROR(CheckSingle(request, name));
-  auto v = Param(request, name);
-  if (!v) return std::optional<int64_t>();
-  LS_ASSIGN_OR_RETURN(int64_t ms, ParseTimestampParam(name, *v));
-  return std::optional<int64_t>(ms);
 }
 
 Result<bool> BoolParam(const http::Request& request, std::string_view name) {
@@ -166,8 +168,7 @@ std::string QueryRequest::Canonical() const {
   AppendOpt(out, "t", timestamp_ms);
   AppendOpt(out, "sv", starting_version);
   AppendOpt(out, "ev", ending_version);
-  out += include_historical_metadata ? "hm=1;" : "hm=0;";
-  out += include_historical_protocol ? "hp=1;" : "hp=0;";
+  AppendHistoryFlags(out, include_historical_metadata, include_historical_protocol);
   return out;
 }
 
@@ -294,17 +295,18 @@ std::string ChangesRequest::Canonical() const {
   AppendOpt(out, "st", starting_timestamp_ms);
   AppendOpt(out, "ev", ending_version);
   AppendOpt(out, "et", ending_timestamp_ms);
-  out += include_historical_metadata ? "hm=1;" : "hm=0;";
-  out += include_historical_protocol ? "hp=1;" : "hp=0;";
+  AppendHistoryFlags(out, include_historical_metadata, include_historical_protocol);
   return out;
 }
 
 Result<ChangesRequest> ParseChangesRequest(const http::Request& request) {
   ChangesRequest c;
-  LS_ASSIGN_OR_RETURN(c.starting_version, VersionParam(request, "startingVersion"));
-  LS_ASSIGN_OR_RETURN(c.starting_timestamp_ms, TimestampParam(request, "startingTimestamp"));
-  LS_ASSIGN_OR_RETURN(c.ending_version, VersionParam(request, "endingVersion"));
-  LS_ASSIGN_OR_RETURN(c.ending_timestamp_ms, TimestampParam(request, "endingTimestamp"));
+  LS_ASSIGN_OR_RETURN(c.starting_version, IntParam(request, "startingVersion", ParseVersionParam));
+  LS_ASSIGN_OR_RETURN(c.starting_timestamp_ms,
+                      IntParam(request, "startingTimestamp", ParseTimestampParam));
+  LS_ASSIGN_OR_RETURN(c.ending_version, IntParam(request, "endingVersion", ParseVersionParam));
+  LS_ASSIGN_OR_RETURN(c.ending_timestamp_ms,
+                      IntParam(request, "endingTimestamp", ParseTimestampParam));
   LS_ASSIGN_OR_RETURN(c.include_historical_metadata,
                       BoolParam(request, "includeHistoricalMetadata"));
   LS_ASSIGN_OR_RETURN(c.include_historical_protocol,
@@ -339,8 +341,8 @@ Result<ChangesRequest> ParseChangesRequest(const http::Request& request) {
 
 Result<VersionSelector> ParseMetadataParams(const http::Request& request) {
   VersionSelector s;
-  LS_ASSIGN_OR_RETURN(s.version, VersionParam(request, "version"));
-  LS_ASSIGN_OR_RETURN(s.timestamp_ms, TimestampParam(request, "timestamp"));
+  LS_ASSIGN_OR_RETURN(s.version, IntParam(request, "version", ParseVersionParam));
+  LS_ASSIGN_OR_RETURN(s.timestamp_ms, IntParam(request, "timestamp", ParseTimestampParam));
   if (s.version && s.timestamp_ms) {
     return InvalidArgument("Only one of 'version' and 'timestamp' may be set");
   }
@@ -348,7 +350,7 @@ Result<VersionSelector> ParseMetadataParams(const http::Request& request) {
 }
 
 Result<std::optional<int64_t>> ParseVersionParams(const http::Request& request) {
-  return TimestampParam(request, "startingTimestamp");
+  return IntParam(request, "startingTimestamp", ParseTimestampParam);
 }
 
 Result<ListParams> ParseListParams(const http::Request& request, int cap) {
