@@ -74,6 +74,42 @@ TEST(RequestTest, RejectsMalformedTargets) {
   }
 }
 
+/// A group's authenticator: accepts "Bearer <want>" and names the principal after the group.
+Authenticator TokenAuth(std::string want, std::string who) {
+  return [want, who](Request& request) -> Status {
+    const std::string* header = request.Header("Authorization");
+    if (header == nullptr || *header != "Bearer " + want) {
+      return Errorf(ErrorCode::kUnauthenticated, "bad token for {}", who);
+    }
+    request.set_principal(who);
+    return OkStatus();
+  };
+}
+
+Response UcShape(const Request& request, const Error& error) {
+  Response response = ErrorResponse(error, request.request_id());
+  response.set_body("{\"error_code\":\"" + std::string(ProtocolErrorCodeFor(error.code)) + "\"}");
+  return response;
+}
+
+Response UcStatusShape(const Request&, int status, std::string_view error_code, std::string_view) {
+  return Response::Json("{\"error_code\":\"" + std::string(error_code) + "\"}", status);
+}
+
+// The management API's group (under /api in the tests): principal token "p", Unity Catalog-shaped
+// error bodies.
+RouteGroup ManagementGroup() {
+  return {.name = "management",
+          .authenticator = TokenAuth("p", "principal"),
+          .error_renderer = UcShape};
+}
+
+// The protocol's group (under /delta-sharing): recipient token "r", the protocol's error body.
+RouteGroup SharingGroup() {
+  return {
+      .name = "sharing", .authenticator = TokenAuth("r", "recipient"), .error_renderer = nullptr};
+}
+
 TEST(RouterTest, MatchesLiteralAndParameterSegments) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/shares", Echo("list")));
@@ -129,11 +165,7 @@ TEST(RouterTest, ErrorRendererShapesRefusalsBeforeAndInsideHandlers) {
   });
   ASSERT_TRUE(router.Handle("GET", "/api/x",
                             [](Request&) -> Result<Response> { return NotFound("nothing here"); }));
-  router.SetErrorRenderer([](const Request& request, const Error& error) {
-    Response response = ErrorResponse(error, request.request_id());
-    response.set_body("{\"error_code\":\"" + std::string(ProtocolErrorCodeFor(error.code)) + "\"}");
-    return response;
-  });
+  router.SetErrorRenderer(UcShape);
   Response refused = Send(router, "GET", "/api/x");
   EXPECT_EQ(refused.status(), 401);
   EXPECT_EQ(refused.body(), R"({"error_code":"UNAUTHENTICATED"})");
@@ -144,39 +176,13 @@ TEST(RouterTest, ErrorRendererShapesRefusalsBeforeAndInsideHandlers) {
   EXPECT_EQ(missing.body(), R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})");
 }
 
-/// A group's authenticator: accepts "Bearer <want>" and names the principal after the group.
-Authenticator TokenAuth(std::string want, std::string who) {
-  return [want, who](Request& request) -> Status {
-    const std::string* header = request.Header("Authorization");
-    if (header == nullptr || *header != "Bearer " + want) {
-      return Errorf(ErrorCode::kUnauthenticated, "bad token for {}", who);
-    }
-    request.set_principal(who);
-    return OkStatus();
-  };
-}
-
-Response UcShape(const Request& request, const Error& error) {
-  Response response = ErrorResponse(error, request.request_id());
-  response.set_body("{\"error_code\":\"" + std::string(ProtocolErrorCodeFor(error.code)) + "\"}");
-  return response;
-}
-
-Response UcStatusShape(const Request&, int status, std::string_view error_code, std::string_view) {
-  return Response::Json("{\"error_code\":\"" + std::string(error_code) + "\"}", status);
-}
-
 TEST(RouterTest, RouteGroupsAuthenticateAndRenderTheirOwnRoutes) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/delta-sharing/shares", Echo("shares")));
   ASSERT_TRUE(router.Handle("GET", "/api/2.1/unity-catalog/shares", Echo("uc")));
   ASSERT_TRUE(router.Handle("GET", "/healthz", Echo("ok"), {.authenticate = false}));
-  ASSERT_TRUE(router.Mount({"/delta-sharing"}, {.name = "sharing",
-                                                .authenticator = TokenAuth("r", "recipient"),
-                                                .error_renderer = nullptr}));
-  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
-                                      .authenticator = TokenAuth("p", "principal"),
-                                      .error_renderer = UcShape}));
+  ASSERT_TRUE(router.Mount({"/delta-sharing"}, SharingGroup()));
+  ASSERT_TRUE(router.Mount({"/api"}, ManagementGroup()));
   EXPECT_EQ(router.GroupNameOf("/api/2.1/unity-catalog/shares"), "management");
   EXPECT_EQ(router.GroupNameOf("/delta-sharing/shares/x"), "sharing");
   EXPECT_EQ(router.GroupNameOf("/apis"), "");  // whole segments only
@@ -209,9 +215,7 @@ TEST(RouterTest, RouteGroupsAuthenticateAndRenderTheirOwnRoutes) {
 TEST(RouterTest, UnroutedRequestsTakeTheShapeOfTheGroupOfTheirPath) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/api/2.1/unity-catalog/shares", Echo("uc")));
-  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
-                                      .authenticator = TokenAuth("p", "principal"),
-                                      .error_renderer = UcShape}));
+  ASSERT_TRUE(router.Mount({"/api"}, ManagementGroup()));
   Response uc_404 = Send(router, "GET", "/api/2.1/unity-catalog/nothing");
   EXPECT_EQ(uc_404.status(), 404);
   EXPECT_EQ(uc_404.body(), R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})");
@@ -227,13 +231,10 @@ TEST(RouterTest, WrongMethodIsRenderedByTheGroupOfThePathWithAllow) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/api/2.1/unity-catalog/shares", Echo("uc")));
   ASSERT_TRUE(router.Handle("GET", "/delta-sharing/shares", Echo("protocol")));
-  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
-                                      .authenticator = TokenAuth("p", "principal"),
-                                      .error_renderer = UcShape,
-                                      .status_renderer = UcStatusShape}));
-  ASSERT_TRUE(router.Mount({"/delta-sharing"}, {.name = "sharing",
-                                                .authenticator = TokenAuth("r", "recipient"),
-                                                .error_renderer = nullptr}));
+  RouteGroup management = ManagementGroup();
+  management.status_renderer = UcStatusShape;
+  ASSERT_TRUE(router.Mount({"/api"}, std::move(management)));
+  ASSERT_TRUE(router.Mount({"/delta-sharing"}, SharingGroup()));
   // Refused before authentication, so no credential is needed to learn the allowed methods.
   Response uc_405 = Send(router, "DELETE", "/api/2.1/unity-catalog/shares");
   EXPECT_EQ(uc_405.status(), 405);
@@ -253,12 +254,8 @@ TEST(RouterTest, RefusalsBeforeRoutingAreRenderedByTheGroupOfThePath) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/api/x", Echo("uc")));
   ASSERT_TRUE(router.Handle("GET", "/delta-sharing/x", Echo("protocol")));
-  ASSERT_TRUE(router.Mount({"/api"}, {.name = "management",
-                                      .authenticator = TokenAuth("p", "principal"),
-                                      .error_renderer = UcShape}));
-  ASSERT_TRUE(router.Mount({"/delta-sharing"}, {.name = "sharing",
-                                                .authenticator = TokenAuth("r", "recipient"),
-                                                .error_renderer = nullptr}));
+  ASSERT_TRUE(router.Mount({"/api"}, ManagementGroup()));
+  ASSERT_TRUE(router.Mount({"/delta-sharing"}, SharingGroup()));
   // A rate limit: refuses before routing and renders through the router.
   router.UseBeforeRouting([&router](Request& request, const Handler&) -> Result<Response> {
     Response response =
