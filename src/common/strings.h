@@ -37,6 +37,9 @@ std::string PercentEncode(std::string_view text, bool keep_slash = false);
 /// malformed escape. Encoded NUL bytes are decoded; callers that must refuse them check.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
 
+/// Append the code point `cp` (at most U+10FFFF; the caller checks) to `out` as UTF-8.
+void AppendUtf8(std::string& out, uint32_t cp);
+
 /// Append `s` to `out` as a quoted JSON string. Invalid UTF-8 bytes become U+FFFD.
 void AppendJsonString(std::string& out, std::string_view s);
 /// True when AppendJsonString(s) would only add the quotes (printable ASCII but '"' and '\\').

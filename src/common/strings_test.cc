@@ -126,6 +126,19 @@ TEST(StringsTest, JsonDoubleIsShortestRoundTrip) {
   EXPECT_EQ(out, "\"-Infinity\"");
 }
 
+TEST(StringsTest, AppendUtf8WritesOneToFourBytesAtTheBoundaries) {
+  const std::pair<uint32_t, std::string_view> cases[] = {
+      {0x0, std::string_view("\0", 1)}, {0x7F, "\x7F"},         {0x80, "\xC2\x80"},
+      {0xE9, "\xC3\xA9"},             {0x7FF, "\xDF\xBF"},     {0x800, "\xE0\xA0\x80"},
+      {0xFFFD, "\xEF\xBF\xBD"},       {0xFFFF, "\xEF\xBF\xBF"}, {0x10000, "\xF0\x90\x80\x80"},
+      {0x10FFFF, "\xF4\x8F\xBF\xBF"}};
+  for (const auto& [cp, utf8] : cases) {
+    std::string out = "a";
+    AppendUtf8(out, cp);
+    EXPECT_EQ(out, "a" + std::string(utf8)) << cp;
+  }
+}
+
 TEST(StringsTest, SplitKeepsEmptyFields) {
   auto parts = Split("a,,b", ',');
   ASSERT_EQ(parts.size(), 3u);

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "common/strings.h"
 #include "parquet/file_writer_internal.h"
 
 namespace lakeshare::parquet {
@@ -156,24 +157,6 @@ bool PopLastCodePoint(std::string* s, uint32_t* cp) {
   return true;
 }
 
-void AppendUtf8(uint32_t cp, std::string* s) {
-  if (cp < 0x80) {
-    s->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    s->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    s->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    s->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // The smallest value of at most `limit` bytes that is >= every string starting with the
 // truncated prefix of `s`: the prefix with its last character (UTF-8) or byte incremented.
 std::optional<std::string> TruncateUpper(std::string_view s, size_t limit, bool utf8) {
@@ -191,7 +174,7 @@ std::optional<std::string> TruncateUpper(std::string_view s, size_t limit, bool 
         next = 0xE000;
       }
       if (next <= 0x10FFFF) {
-        AppendUtf8(next, &out);
+        AppendUtf8(out, next);
         if (out.size() <= limit) {
           return out;
         }
