@@ -374,11 +374,10 @@ void AppendStatValue(std::string& out, const SchemaNode& leaf, const ColumnData&
       }
       return;
     case PhysicalType::kInt96: {
-      const auto& t = c.i96[k];
-      uint64_t nanos = parquet::Int96NanosOfDay(t);
-      int64_t days = static_cast<int64_t>(t.words[2]) - parquet::kUnixEpochJulianDay;
-      int64_t micros = days * 86400000000LL + static_cast<int64_t>(nanos / 1000);
-      AppendTimestamp(out, micros, parquet::TimeUnit::kMicros, true);
+      // In milliseconds, which hold every INT96 day (4,294,967,295 * 86,400,000 < 2^63).
+      const parquet::Int96Instant t = parquet::DecodeInt96(c.i96[k]);
+      AppendTimestamp(out, t.days * 86400000 + t.nanos_of_day / 1000000, parquet::TimeUnit::kMillis,
+                      true);
       return;
     }
     case PhysicalType::kFloat:

@@ -296,6 +296,29 @@ INSTANTIATE_TEST_SUITE_P(
                     Config{Compression::kLz4Raw, true, 1}),
     ConfigName);
 
+// INT96's Julian day is an unsigned word: days past 2^31 - 1 (year 5874898) read back as
+// written, up to the last one, 4,294,967,295; day 0 is 4714 BC (-04713).
+TEST(FileWriterTest, Int96JulianDaysAreReadUnsigned) {
+  WriterSchema schema = MakeSchema({Primitive("t", P::kInt96)});
+  const std::vector<std::string> rows = {
+      R"({"t":"-04713-11-25T00:00:00.000000000"})",   // Julian day 0
+      R"({"t":"+5874898-06-03T23:59:59.999999999"})",  // 2^31 - 1
+      R"({"t":"+5874898-06-04T00:00:00.000000000"})",  // 2^31
+      R"({"t":"+11754508-12-13T23:59:59.999999999"})", // 2^32 - 1
+  };
+  EXPECT_EQ(Cat(WriteLines(schema, rows)), rows);
+
+  Int96 t{{0, 0, 0x80000000u}};
+  EXPECT_EQ(DecodeInt96(t).days, 2147483648 - kUnixEpochJulianDay);
+  EXPECT_EQ(DecodeInt96(t).nanos_of_day, 0);
+  // Nanoseconds past a day carry into the days.
+  constexpr uint64_t kDayAndOneNano = 86400ull * 1000000000ull + 1;
+  t = Int96{{static_cast<uint32_t>(kDayAndOneNano), static_cast<uint32_t>(kDayAndOneNano >> 32),
+             0xffffffffu}};
+  EXPECT_EQ(DecodeInt96(t).days, 4294967295 - kUnixEpochJulianDay + 1);
+  EXPECT_EQ(DecodeInt96(t).nanos_of_day, 1);
+}
+
 TEST(FileWriterTest, SchemaHasStandardListAndMapShapesAndConvertedTypes) {
   WriterSchema schema = MakeSchema(NestedFields());
   std::string bytes = WriteLines(schema, {NestedRows()[1]});

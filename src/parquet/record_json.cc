@@ -149,18 +149,11 @@ void RecordJsonWriter::AppendScalar(const SchemaNode& leaf, const ColumnData& c,
       AppendInteger(out, c.i64[k], static_cast<uint64_t>(c.i64[k]), lt);
       return;
     case PhysicalType::kInt96: {
-      const Int96& t = c.i96[k];
-      uint64_t nanos_of_day = Int96NanosOfDay(t);
-      int64_t julian_day = static_cast<int32_t>(t.words[2]);
-      int64_t days = julian_day - kUnixEpochJulianDay;
-      int64_t seconds = static_cast<int64_t>(nanos_of_day / 1000000000ull);
-      int64_t fraction = static_cast<int64_t>(nanos_of_day % 1000000000ull);
-      days += FloorDiv(seconds, 86400);
-      seconds -= FloorDiv(seconds, 86400) * 86400;
+      const Int96Instant t = DecodeInt96(c.i96[k]);
       out.push_back('"');
-      AppendDate(out, days);
+      AppendDate(out, t.days);
       out.push_back('T');
-      AppendClock(out, seconds, fraction, 9);
+      AppendClock(out, t.nanos_of_day / 1000000000, t.nanos_of_day % 1000000000, 9);
       out.push_back('"');
       return;
     }

@@ -98,9 +98,20 @@ struct Int96 {
 /// The Julian day number of 1970-01-01, the day INT96 timestamps are counted from.
 inline constexpr int64_t kUnixEpochJulianDay = 2440588;
 
-/// An INT96 timestamp's nanoseconds into its day (its first two words).
-inline uint64_t Int96NanosOfDay(const Int96& t) {
-  return (uint64_t{t.words[1]} << 32) | t.words[0];
+/// An INT96 timestamp as a day and a time of that day.
+struct Int96Instant {
+  int64_t days;          // since 1970-01-01
+  int64_t nanos_of_day;  // 0 .. 86,399,999,999,999
+};
+
+/// The one decode of an INT96 timestamp, for every reader. The Julian day (the third word) is
+/// unsigned, as writers write it (0 .. 4,294,967,295); nanoseconds past a day (the first two
+/// words; no writer writes them, a file may hold them) carry into the days. Never overflows.
+inline Int96Instant DecodeInt96(const Int96& t) {
+  constexpr uint64_t kNanosPerDay = 86400ull * 1000000000ull;
+  const uint64_t nanos = (uint64_t{t.words[1]} << 32) | t.words[0];
+  return {int64_t{t.words[2]} - kUnixEpochJulianDay + static_cast<int64_t>(nanos / kNanosPerDay),
+          static_cast<int64_t>(nanos % kNanosPerDay)};
 }
 
 std::string_view PhysicalTypeName(PhysicalType t);
