@@ -12,8 +12,7 @@ const EntityTable<CatalogInfo>& CatalogTable() {
       .columns = WithStamps<CatalogInfo>({{"id", &CatalogInfo::id},
                                           {"name", &CatalogInfo::name},
                                           {"owner", &CatalogInfo::owner},
-                                          {"comment", &CatalogInfo::comment}},
-                                         false),
+                                          {"comment", &CatalogInfo::comment}}),
   });
   return *kTable;
 }

@@ -32,17 +32,15 @@ struct Column {
   FieldRef<T> field;
 };
 
-/// `columns` followed by the creation and update stamps of T (created_at, updated_at and, when
-/// `with_by`, created_by and updated_by).
+/// `columns` followed by the creation and update stamps of T: created_at, updated_at and, when T
+/// has them, created_by and updated_by.
 template <typename T>
-std::vector<Column<T>> WithStamps(std::vector<Column<T>> columns, bool with_by) {
+std::vector<Column<T>> WithStamps(std::vector<Column<T>> columns) {
   columns.push_back({"created_at", &T::created_at});
   columns.push_back({"updated_at", &T::updated_at});
   if constexpr (requires(T t) { t.created_by; }) {
-    if (with_by) {
-      columns.push_back({"created_by", &T::created_by});
-      columns.push_back({"updated_by", &T::updated_by});
-    }
+    columns.push_back({"created_by", &T::created_by});
+    columns.push_back({"updated_by", &T::updated_by});
   }
   return columns;
 }

@@ -20,8 +20,7 @@ const EntityTable<ExternalLocationInfo>& ExternalLocationTable() {
                                 {"url", &T::url},
                                 {"owner", &T::owner},
                                 {"comment", &T::comment},
-                                {"read_only", &T::read_only}},
-                               true),
+                                {"read_only", &T::read_only}}),
   });
   return *kTable;
 }

@@ -51,6 +51,13 @@ struct Securable {
   std::string owner;
 };
 
+/// The chain of a securable `read` that inherits from nothing but the metastore.
+template <typename T>
+Result<std::vector<Securable>> Alone(SecurableType type, Result<T> read) {
+  LS_ASSIGN_OR_RETURN(T obj, std::move(read));
+  return std::vector<Securable>{{std::string(SecurableTypeName(type)), obj.id, obj.owner}};
+}
+
 /// The securable named `full_name`, then those it inherits from (a table's schema and catalog).
 Result<std::vector<Securable>> SecurableChain(SqlConn& c, SecurableType type,
                                               std::string_view full_name) {
@@ -59,22 +66,14 @@ Result<std::vector<Securable>> SecurableChain(SqlConn& c, SecurableType type,
   switch (type) {
     case SecurableType::kMetastore:
       return std::vector<Securable>{{"METASTORE", std::string(kMetastoreId), ""}};
-    case SecurableType::kShare: {
-      LS_ASSIGN_OR_RETURN(ShareInfo s, ReadShare(c, full_name, false));
-      return std::vector<Securable>{{"SHARE", s.id, s.owner}};
-    }
-    case SecurableType::kCatalog: {
-      LS_ASSIGN_OR_RETURN(CatalogInfo cat, ReadCatalog(c, full_name));
-      return std::vector<Securable>{{"CATALOG", cat.id, cat.owner}};
-    }
-    case SecurableType::kExternalLocation: {
-      LS_ASSIGN_OR_RETURN(ExternalLocationInfo loc, ReadExternalLocation(c, full_name));
-      return std::vector<Securable>{{"EXTERNAL_LOCATION", loc.id, loc.owner}};
-    }
-    case SecurableType::kStorageCredential: {
-      LS_ASSIGN_OR_RETURN(StorageCredentialInfo cred, ReadStorageCredential(c, full_name));
-      return std::vector<Securable>{{"STORAGE_CREDENTIAL", cred.id, cred.owner}};
-    }
+    case SecurableType::kShare:
+      return Alone(type, ReadShare(c, full_name, false));
+    case SecurableType::kCatalog:
+      return Alone(type, ReadCatalog(c, full_name));
+    case SecurableType::kExternalLocation:
+      return Alone(type, ReadExternalLocation(c, full_name));
+    case SecurableType::kStorageCredential:
+      return Alone(type, ReadStorageCredential(c, full_name));
     case SecurableType::kTable: {
       LS_ASSIGN_OR_RETURN(TableInfo t, ReadTable(c, full_name));
       chain.push_back({"TABLE", t.id, t.owner});

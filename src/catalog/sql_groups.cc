@@ -12,8 +12,7 @@ const EntityTable<GroupInfo>& GroupTable() {
       .securable = "",
       .dotted_names = true,
       .columns = WithStamps<GroupInfo>(
-          {{"id", &GroupInfo::id}, {"name", &GroupInfo::name}, {"comment", &GroupInfo::comment}},
-          true),
+          {{"id", &GroupInfo::id}, {"name", &GroupInfo::name}, {"comment", &GroupInfo::comment}}),
   });
   return *kTable;
 }

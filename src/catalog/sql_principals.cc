@@ -12,8 +12,7 @@ const EntityTable<Principal>& PrincipalTable() {
       .columns = WithStamps<Principal>({{"id", &Principal::id},
                                         {"name", &Principal::name},
                                         {"is_admin", &Principal::is_admin},
-                                        {"comment", &Principal::comment}},
-                                       false),
+                                        {"comment", &Principal::comment}}),
   });
   return *kTable;
 }

@@ -16,8 +16,7 @@ const EntityTable<RecipientInfo>& RecipientTable() {
                                      {"owner", &RecipientInfo::owner},
                                      {"comment", &RecipientInfo::comment},
                                      {"ip_access_list", &RecipientInfo::ip_access_list},
-                                     {"expiration_time", &RecipientInfo::expiration_time}},
-                                    true),
+                                     {"expiration_time", &RecipientInfo::expiration_time}}),
   });
   return *kTable;
 }

@@ -14,8 +14,7 @@ const EntityTable<SchemaInfo>& SchemaTable() {
       .columns = WithStamps<SchemaInfo>({{"id", &SchemaInfo::id},
                                          {"name", &SchemaInfo::name},
                                          {"owner", &SchemaInfo::owner},
-                                         {"comment", &SchemaInfo::comment}},
-                                        false),
+                                         {"comment", &SchemaInfo::comment}}),
   });
   return *kTable;
 }

@@ -15,8 +15,7 @@ const EntityTable<ShareInfo>& ShareTable() {
       .columns = WithStamps<ShareInfo>({{"id", &ShareInfo::id},
                                         {"name", &ShareInfo::name},
                                         {"owner", &ShareInfo::owner},
-                                        {"comment", &ShareInfo::comment}},
-                                       true),
+                                        {"comment", &ShareInfo::comment}}),
   });
   return *kTable;
 }

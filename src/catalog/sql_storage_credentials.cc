@@ -22,8 +22,7 @@ const EntityTable<StorageCredentialInfo>& StorageCredentialTable() {
                                 {"profile", &T::profile},
                                 {"owner", &T::owner},
                                 {"comment", &T::comment},
-                                {"read_only", &T::read_only}},
-                               true),
+                                {"read_only", &T::read_only}}),
   });
   return *kTable;
 }
@@ -187,7 +186,8 @@ Result<StorageAccess> SqlCatalog::ResolveStorageAccess(std::string_view location
                                     ", sealed_secret FROM storage_credentials WHERE name_key = ?",
                                 {Key(out.location.credential_name)}));
     if (rows.empty()) {
-      return NotFound(ResourceKind::kStorageCredential, "Storage credential '{}' does not exist", out.location.credential_name);
+      return NotFound(ResourceKind::kStorageCredential, "Storage credential '{}' does not exist",
+                      out.location.credential_name);
     }
     StorageCredentialInfo cred = table.FromRow(rows[0]);
     LS_ASSIGN_OR_RETURN(std::string secret, secrets_.Open(ToStr(rows[0][table.width()]),

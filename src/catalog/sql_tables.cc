@@ -17,8 +17,7 @@ const EntityTable<TableInfo>& TableTable() {
                                         {"name", &TableInfo::name},
                                         {"storage_location", &TableInfo::storage_location},
                                         {"owner", &TableInfo::owner},
-                                        {"comment", &TableInfo::comment}},
-                                       false),
+                                        {"comment", &TableInfo::comment}}),
   });
   return *kTable;
 }
