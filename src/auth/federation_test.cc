@@ -1,13 +1,11 @@
 #include "auth/federation.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "auth/test_idp_internal.h"
+#include "auth/test_metastore_internal.h"
 #include "common/clock.h"
 #include "common/strings.h"
 
@@ -17,7 +15,6 @@
 namespace lakeshare::auth {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr int64_t kStart = 1'700'000'000'000;
@@ -27,11 +24,8 @@ constexpr int64_t kStart = 1'700'000'000'000;
 class FederationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("lakeshare-federation-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
-    fs::create_directories(dir_);
-    catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string(), {.clock = &clock_});
+    ASSERT_TRUE(metastore_.Open(&clock_));
+    catalog_ = &metastore_.catalog();
     key_ = idp_.AddKey(JwsAlgorithm::kRS256, "k1");
     JwksCacheOptions jwks;
     jwks.fetch.allow_loopback_http = true;
@@ -42,11 +36,6 @@ class FederationTest : public ::testing::Test {
                                                       FederationOptions{.clock = &clock_});
     ASSERT_TRUE(catalog_->CreateRecipient({.name = "acme", .authentication_type = "OIDC"}));
     ASSERT_TRUE(AddPolicy("acme", "m2m", "azp", "acme-client"));
-  }
-  void TearDown() override {
-    catalog_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   Result<catalog::FederationPolicy> AddPolicy(const std::string& recipient, const std::string& name,
@@ -78,11 +67,11 @@ class FederationTest : public ::testing::Test {
     return r.error().message;
   }
 
-  fs::path dir_;
   ManualClock clock_{kStart};
   testing::TestIdp idp_;
   SigningKey key_;
-  std::unique_ptr<catalog::Catalog> catalog_;
+  testing::TestMetastore metastore_{"federation-test"};
+  catalog::Catalog* catalog_ = nullptr;
   std::unique_ptr<JwksCache> keys_;
   std::unique_ptr<TokenVerifier> verifier_;
   std::unique_ptr<FederationAuthenticator> auth_;

@@ -1,12 +1,10 @@
 #include "auth/oauth_server.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "auth/test_metastore_internal.h"
 #include "common/clock.h"
 #include "common/strings.h"
 
@@ -16,7 +14,6 @@
 namespace lakeshare::auth {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr char kTokenUrl[] = "https://share.example.com/delta-sharing/oauth/token";
@@ -25,11 +22,8 @@ constexpr int64_t kStart = 1'700'000'000'000;
 class OAuthServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("lakeshare-oauth-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(dir_);
-    catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string(), {.clock = &clock_});
+    ASSERT_TRUE(metastore_.Open(&clock_));
+    catalog_ = &metastore_.catalog();
     server_ = MakeServer();
     auto r = catalog_->CreateRecipient(
         {.name = "acme", .authentication_type = "OAUTH_CLIENT_CREDENTIALS"});
@@ -37,13 +31,6 @@ class OAuthServerTest : public ::testing::Test {
     client_id_ = r->id;
     ASSERT_TRUE(catalog_->AddRecipientToken("acme", "secret-1", std::nullopt, "admin"));
   }
-  void TearDown() override {
-    server_.reset();
-    catalog_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   std::unique_ptr<OAuthServer> MakeServer() {
     OAuthServerOptions options;
     options.clock = &clock_;
@@ -75,9 +62,9 @@ class OAuthServerTest : public ::testing::Test {
     return r ? std::string("issued") : r.error().error + ": " + r.error().description;
   }
 
-  fs::path dir_;
   ManualClock clock_{kStart};
-  std::unique_ptr<catalog::Catalog> catalog_;
+  testing::TestMetastore metastore_{"oauth-test"};
+  catalog::Catalog* catalog_ = nullptr;
   std::unique_ptr<OAuthServer> server_;
   std::string client_id_;
   int jti_ = 0;

@@ -1,12 +1,10 @@
 #include "sharing/oauth_endpoints.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "auth/test_metastore_internal.h"
 #include "common/strings.h"
 
 // Designated initializers naming only the fields a test cares about are the point here.
@@ -15,17 +13,13 @@
 namespace lakeshare::sharing {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 class OAuthEndpointsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("lakeshare-oauth-endpoints-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
-    fs::create_directories(dir_);
-    catalog_ = *catalog::OpenCatalog((dir_ / "metastore.db").string());
+    ASSERT_TRUE(metastore_.Open());
+    catalog_ = &metastore_.catalog();
     server_ = *auth::OAuthServer::Create(*catalog_);
     ASSERT_TRUE(RegisterOAuthEndpoints(router_, *server_, {"/delta-sharing", ""}));
     auto r = catalog_->CreateRecipient(
@@ -34,13 +28,6 @@ class OAuthEndpointsTest : public ::testing::Test {
     client_id_ = r->id;
     ASSERT_TRUE(catalog_->AddRecipientToken("acme", "the-secret", std::nullopt, "admin"));
   }
-  void TearDown() override {
-    server_.reset();
-    catalog_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   http::Response Post(std::string body, std::vector<http::Field> headers) {
     headers.emplace_back("Host", "share.example.com");
     auto request = http::Request::Create("POST", "/delta-sharing/oauth/token", headers,
@@ -49,8 +36,8 @@ class OAuthEndpointsTest : public ::testing::Test {
     return router_.Dispatch(*request);
   }
 
-  fs::path dir_;
-  std::unique_ptr<catalog::Catalog> catalog_;
+  auth::testing::TestMetastore metastore_{"oauth-endpoints"};
+  catalog::Catalog* catalog_ = nullptr;
   std::unique_ptr<auth::OAuthServer> server_;
   http::Router router_;
   std::string client_id_;
