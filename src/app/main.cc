@@ -10,7 +10,6 @@
 #include "app/delta_commands.h"
 #include "app/demo_commands.h"
 #include "app/parquet_commands.h"
-#include "app/parquet_write_commands.h"
 #include "app/serve_command.h"
 #include "app/usage_error.h"
 
@@ -19,7 +18,6 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "lakeshare 0.1.0");
   app.require_subcommand(1);
   lakeshare::app::AddParquetCommands(app);
-  lakeshare::app::AddParquetWriteCommands(app);
   lakeshare::app::AddDeltaCommands(app);
   lakeshare::app::AddServeCommand(app);
   lakeshare::admin::cli::AddAdminCommands(app);

@@ -215,6 +215,8 @@ void AddParquetCommands(CLI::App& root) {
   scan->add_option("--repeat", *scan_repeat, "Runs; the best is reported");
   scan->add_flag("--json", *scan_json, "Print one JSON object");
   scan->callback([=] { std::exit(RunScan(*scan_path, *scan_columns, *scan_repeat, *scan_json)); });
+
+  AddParquetWriteCommands(*pq);
 }
 
 }  // namespace lakeshare::app

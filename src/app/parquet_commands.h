@@ -1,4 +1,7 @@
-// `lakeshare parquet ...`: inspect Parquet files by hand (schema, row groups, rows as JSON lines).
+// `lakeshare parquet ...`: Parquet files by hand. Inspect them (schema, row groups, rows as JSON
+// lines, a decode timing: parquet_commands.cc) and produce them with the writer of src/parquet
+// (copy a file under other writer options, write JSON lines in the canonical form, generate a
+// Delta-checkpoint-shaped benchmark file or a sample of every type: parquet_write_commands.cc).
 #pragma once
 
 namespace CLI {
@@ -7,7 +10,11 @@ class App;
 
 namespace lakeshare::app {
 
-/// Register `parquet schema` and `parquet cat` under `root`.
+/// Register `parquet` with all its subcommands under `root`.
 void AddParquetCommands(CLI::App& root);
+
+/// Register the writing subcommands (copy, write, gen-checkpoint, gen-types) under `parquet`; called
+/// by AddParquetCommands.
+void AddParquetWriteCommands(CLI::App& parquet);
 
 }  // namespace lakeshare::app

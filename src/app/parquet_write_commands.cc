@@ -1,4 +1,4 @@
-#include "app/parquet_write_commands.h"
+#include "app/parquet_commands.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -477,8 +477,8 @@ Status RunGenTypes(const std::string& out, int64_t rows, const WriteFlags& flags
 
 }  // namespace
 
-void AddParquetWriteCommands(CLI::App& root) {
-  CLI::App* pq = root.get_subcommand("parquet");
+void AddParquetWriteCommands(CLI::App& parquet) {
+  CLI::App* pq = &parquet;
 
   auto* copy = pq->add_subcommand("copy", "Rewrite a Parquet file with Lakeshare's writer");
   auto* copy_in = new std::string;

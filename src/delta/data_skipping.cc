@@ -235,22 +235,21 @@ uint8_t Compare(PredicateOp op, const Bounds& l, const Bounds& r) {
     return !c || *c <= 0;
   };
   bool may_true = true, may_false = true;
+  // x > y is y < x and x >= y is y <= x: the greater-than forms are the less-than ones with
+  // the sides swapped.
+  const bool swap = op == PredicateOp::kGreaterThan || op == PredicateOp::kGreaterThanOrEqual;
+  const auto& a = swap ? r : l;
+  const auto& b = swap ? l : r;
   switch (op) {
-    case PredicateOp::kLessThan:  // T possible iff min(l) < max(r); F iff max(l) >= min(r)
-      may_true = lt(l.min, r.max);
-      may_false = le(r.min, l.max);
-      break;
-    case PredicateOp::kLessThanOrEqual:
-      may_true = le(l.min, r.max);
-      may_false = lt(r.min, l.max);
-      break;
+    case PredicateOp::kLessThan:  // T possible iff min(a) < max(b); F iff max(a) >= min(b)
     case PredicateOp::kGreaterThan:
-      may_true = lt(r.min, l.max);
-      may_false = le(l.min, r.max);
+      may_true = lt(a.min, b.max);
+      may_false = le(b.min, a.max);
       break;
+    case PredicateOp::kLessThanOrEqual:  // T possible iff min(a) <= max(b); F iff max(a) > min(b)
     case PredicateOp::kGreaterThanOrEqual:
-      may_true = le(r.min, l.max);
-      may_false = lt(l.min, r.max);
+      may_true = le(a.min, b.max);
+      may_false = lt(b.min, a.max);
       break;
     case PredicateOp::kEqual: {
       may_true = le(l.min, r.max) && le(r.min, l.max);
