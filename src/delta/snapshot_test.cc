@@ -234,6 +234,19 @@ class CheckpointTest : public ::testing::Test {
     return {ProtocolLine(), MetadataLine(kSchema), TxnLine("app", 1), DomainLine("d", "cfg", false),
             AddLine("b"),   AddLine("c"),          RemoveLine("a")};
   }
+  // Write a version-2 checkpoint (stats_parsed columns id long and day date, no stats string
+  // column) of protocol, metadata, file "b" with `stats_parsed` and `more_adds`, and load it.
+  std::shared_ptr<const Snapshot> LoadStatsParsedCheckpoint(
+      const std::string& stats_parsed, const std::vector<std::string>& more_adds = {}) {
+    std::vector<std::string> rows = {
+        ProtocolLine(), MetadataLine(kSchema),
+        // stats_parsed is a checkpoint-only column the writer's FileAction does not model.
+        AddLine("b", {}, 1, "", std::nullopt, true, R"("stats_parsed":)" + stats_parsed)};
+    rows.insert(rows.end(), more_adds.begin(), more_adds.end());
+    t.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.parquet", rows,
+                             {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
+    return MustLoad(t, 2);
+  }
   void DropCommits0And1() {
     t.Delete(testing::CommitName(0));
     t.Delete(testing::CommitName(1));
@@ -311,16 +324,10 @@ TEST_F(CheckpointTest, V2ParquetWithSidecarsAndMissingSidecarIsCorrupt) {
 }
 
 TEST_F(CheckpointTest, StatsParsedBecomeJsonStatsWhenTheStringIsAbsent) {
-  std::vector<std::string> rows = {
-      ProtocolLine(), MetadataLine(kSchema),
-      // stats_parsed is a checkpoint-only column the writer's FileAction does not model.
-      AddLine("b", {}, 1, "", std::nullopt, true,
-              R"("stats_parsed":{"numRecords":4,"minValues":{"id":1,"day":"2024-01-02"},)"
-              R"("maxValues":{"id":9,"day":"2024-03-04"},"nullCount":{"id":0,"day":2}})"),
-      AddLine("c", {}, 1)};
-  t.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.parquet", rows,
-                           {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
-  auto s = MustLoad(t, 2);
+  auto s = LoadStatsParsedCheckpoint(
+      R"({"numRecords":4,"minValues":{"id":1,"day":"2024-01-02"},)"
+      R"("maxValues":{"id":9,"day":"2024-03-04"},"nullCount":{"id":0,"day":2}})",
+      {AddLine("c", {}, 1)});
   ASSERT_EQ(s->files().size(), 2u);
   EXPECT_EQ(
       s->files().Find("b", "")->StatsJson(),
@@ -331,14 +338,9 @@ TEST_F(CheckpointTest, StatsParsedBecomeJsonStatsWhenTheStringIsAbsent) {
 TEST_F(CheckpointTest, AllNullStatsColumnsAreSkippedSafely) {
   // Regression: a column chunk whose statistics say "all null" is not decoded; rebuilding JSON
   // stats must then treat it as absent.
-  std::vector<std::string> rows = {
-      ProtocolLine(), MetadataLine(kSchema),
-      AddLine("b", {}, 1, "", std::nullopt, true,
-              R"("stats_parsed":{"numRecords":4,"minValues":{"id":1,"day":null},)"
-              R"("maxValues":{"id":9,"day":null},"nullCount":{"id":0,"day":4}})")};
-  t.WriteParquetCheckpoint("_delta_log/00000000000000000002.checkpoint.parquet", rows,
-                           {{"id", "long"}, {"day", "date"}}, /*include_stats_column=*/false);
-  auto s = MustLoad(t, 2);
+  auto s = LoadStatsParsedCheckpoint(
+      R"({"numRecords":4,"minValues":{"id":1,"day":null},)"
+      R"("maxValues":{"id":9,"day":null},"nullCount":{"id":0,"day":4}})");
   ASSERT_EQ(s->files().size(), 1u);
   EXPECT_EQ(
       s->files().Find("b", "")->StatsJson(),

@@ -68,29 +68,30 @@ TEST(UnpackBitsTest, EveryWidthAgreesWithBitByBitReference) {
   }
 }
 
-TEST(DeltaBinaryPackedDecoderTest, DecodesSpecExampleOne) {
-  // Encodings.md example 1: 1, 2, 3, 4, 5 -> deltas 1,1,1,1, min delta 1, bit width 0.
-  // Header: block 128, 4 miniblocks, 5 values, first value zigzag(1) = 2.
-  auto data = Bytes({0x80, 0x01, 4, 5, 2, /*min delta zigzag(1)*/ 2, 0, 0, 0, 0});
+// Decode `data` as DELTA_BINARY_PACKED: `values`, with every byte consumed.
+void ExpectDeltaBinaryPacked(const std::vector<uint8_t>& data,
+                             const std::vector<int64_t>& values) {
   DeltaBinaryPackedDecoder dec;
   ASSERT_TRUE(dec.Init(data.data(), data.size()));
   std::vector<int64_t> out;
   ASSERT_TRUE(dec.DecodeAll(&out));
-  EXPECT_EQ(out, std::vector<int64_t>({1, 2, 3, 4, 5}));
+  EXPECT_EQ(out, values);
   EXPECT_EQ(dec.consumed(), data.size());
+}
+
+TEST(DeltaBinaryPackedDecoderTest, DecodesSpecExampleOne) {
+  // Encodings.md example 1: 1, 2, 3, 4, 5 -> deltas 1,1,1,1, min delta 1, bit width 0.
+  // Header: block 128, 4 miniblocks, 5 values, first value zigzag(1) = 2.
+  ExpectDeltaBinaryPacked(Bytes({0x80, 0x01, 4, 5, 2, /*min delta zigzag(1)*/ 2, 0, 0, 0, 0}),
+                          {1, 2, 3, 4, 5});
 }
 
 TEST(DeltaBinaryPackedDecoderTest, DecodesNegativeDeltasWithBitWidth) {
   // Values 7, 5, 3, 1, 2: deltas -2 -2 -2 1; min delta -2; relative 0 0 0 3 -> width 2.
   // One miniblock of 32 values at width 2 = 8 bytes; 0,0,0,3 packed LSB-first = 0xC0.
-  auto data =
-      Bytes({0x80, 0x01, 4, 5, 14, /*zigzag(-2)*/ 3, 2, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0});
-  DeltaBinaryPackedDecoder dec;
-  ASSERT_TRUE(dec.Init(data.data(), data.size()));
-  std::vector<int64_t> out;
-  ASSERT_TRUE(dec.DecodeAll(&out));
-  EXPECT_EQ(out, std::vector<int64_t>({7, 5, 3, 1, 2}));
-  EXPECT_EQ(dec.consumed(), data.size());
+  ExpectDeltaBinaryPacked(
+      Bytes({0x80, 0x01, 4, 5, 14, /*zigzag(-2)*/ 3, 2, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0}),
+      {7, 5, 3, 1, 2});
 }
 
 TEST(DeltaBinaryPackedDecoderTest, RejectsBadHeaderAndTruncation) {
