@@ -210,8 +210,12 @@ class DeltaWriter {
     return OkStatus();
   }
 
+  // The actions come from the one Delta writer's line functions (delta/table_writer.h).
   Json Protocol(int writer_version) const {
-    return {{"protocol", {{"minReaderVersion", 1}, {"minWriterVersion", writer_version}}}};
+    delta::Protocol protocol;
+    protocol.min_reader_version = 1;
+    protocol.min_writer_version = writer_version;
+    return Json::parse(delta::ProtocolActionLine(std::move(protocol)));
   }
 
   Json MetaData(const std::string& description, const Json& configuration, int64_t created_ms) {
@@ -222,16 +226,17 @@ class DeltaWriter {
                         {"nullable", true},
                         {"metadata", Json::object()}});
     }
-    Json schema = {{"type", "struct"}, {"fields", fields}};
-    return {{"metaData",
-             {{"id", gen_.Uuid()},
-              {"name", name_},
-              {"description", description},
-              {"format", {{"provider", "parquet"}, {"options", Json::object()}}},
-              {"schemaString", schema.dump()},
-              {"partitionColumns", partition_cols_},
-              {"configuration", configuration},
-              {"createdTime", created_ms}}}};
+    delta::Metadata m;
+    m.id = gen_.Uuid();
+    m.name = name_;
+    m.description = description;
+    m.schema_string = Json{{"type", "struct"}, {"fields", fields}}.dump();
+    m.partition_columns = partition_cols_;
+    for (const auto& [key, value] : configuration.items()) {
+      m.configuration.emplace_back(key, value.get<std::string>());
+    }
+    m.created_time = created_ms;
+    return Json::parse(delta::MetadataActionLine(std::move(m)));
   }
 
   /// Write `rows` (all columns; the partition columns equal in every row) as one data file and
@@ -292,13 +297,20 @@ class DeltaWriter {
 
   static Json Remove(const Json& add, int64_t when_ms) {
     const Json& a = add["add"];
-    return {{"remove",
-             {{"path", a["path"]},
-              {"deletionTimestamp", when_ms},
-              {"dataChange", true},
-              {"extendedFileMetadata", true},
-              {"partitionValues", a["partitionValues"]},
-              {"size", a["size"]}}}};
+    delta::FileAction remove;
+    remove.type = delta::FileActionType::kRemove;
+    remove.path = a["path"].get<std::string>();
+    for (const auto& [key, value] : a["partitionValues"].items()) {
+      remove.partition_values.emplace_back(
+          key, value.is_null() ? std::nullopt : std::optional(value.get<std::string>()));
+    }
+    remove.size = a["size"].get<int64_t>();
+    remove.deletion_timestamp = when_ms;
+    remove.data_change = true;
+    Json line = Json::parse(delta::FileActionLine(remove));
+    // The writer does not model this flag: partitionValues and size are present.
+    line["remove"]["extendedFileMetadata"] = true;
+    return line;
   }
 
   /// Write the next commit: commitInfo first, then `actions`. The commit file's modification
