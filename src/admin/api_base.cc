@@ -47,10 +47,12 @@ std::string EncodeLocalPageToken(std::string_view last_key) {
   return Base64Encode("g" + std::string(last_key));
 }
 
-void PutNextToken(Json& out, const std::string& token) {
-  if (!token.empty()) {
-    out["next_page_token"] = token;
+http::Response PageReply(const char* key, Json items, const std::string& next_page_token) {
+  Json out{{key, std::move(items)}};
+  if (!next_page_token.empty()) {
+    out["next_page_token"] = next_page_token;
   }
+  return JsonReply(out);
 }
 
 int64_t ApiBase::Now() const { return ClockOr(options_.clock).NowMs(); }

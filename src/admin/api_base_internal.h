@@ -187,28 +187,33 @@ Result<std::pair<std::vector<T>, std::string>> PageOf(std::vector<T> items, cons
   return std::make_pair(std::move(out), std::move(next));
 }
 
-/// Set "next_page_token" when `token` is not empty (more items follow).
-void PutNextToken(Json& out, const std::string& token);
+/// The reply of one page: {"<key>": items, "next_page_token": next} (the token only when more
+/// items follow, i.e. when it is not empty).
+http::Response PageReply(const char* key, Json items, const std::string& next_page_token);
 
-/// The reply of a list endpoint: {"<key>": [item, ...], "next_page_token": ...}. `to_json` maps
-/// an item to Json or to Result<Json>.
+/// PageReply of `items`, each mapped by `to_json` to Json or to Result<Json>.
+template <typename T, typename ToJson>
+Result<http::Response> ItemsReply(const char* key, const std::vector<T>& items,
+                                  const std::string& next_page_token, ToJson&& to_json) {
+  Json out = Json::array();
+  for (const T& item : items) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(to_json(item))>, Json>) {
+      out.push_back(to_json(item));
+    } else {
+      LS_ASSIGN_OR_RETURN(Json j, to_json(item));
+      out.push_back(std::move(j));
+    }
+  }
+  return PageReply(key, std::move(out), next_page_token);
+}
+
+/// The reply of a list endpoint: ItemsReply of a Result<catalog::Listing<T>>'s page.
 template <typename ListingResult, typename ToJson>
 Result<http::Response> ListReply(const char* key, const ListingResult& listing, ToJson&& to_json) {
   if (!listing) {
     return tl::unexpected<Error>(listing.error());
   }
-  Json items = Json::array();
-  for (const auto& item : listing->items) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(to_json(item))>, Json>) {
-      items.push_back(to_json(item));
-    } else {
-      LS_ASSIGN_OR_RETURN(Json j, to_json(item));
-      items.push_back(std::move(j));
-    }
-  }
-  Json out{{key, std::move(items)}};
-  PutNextToken(out, listing->next_page_token);
-  return JsonReply(out);
+  return ItemsReply(key, listing->items, listing->next_page_token, to_json);
 }
 
 /// What every resource shares: the catalog, the options, and Unity Catalog's rules for who may

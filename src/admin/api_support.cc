@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "admin/api_internal.h"
+#include "common/json_bounds.h"
 #include "common/strings.h"
 #include "materialize/row_filter.h"
 
@@ -43,24 +44,21 @@ const Json* Field(const Json& object, std::string_view key) {
 /// Nesting depth of a JSON text outside strings (a cheap guard before parsing).
 bool NestedDeeperThan(std::string_view text, int limit) {
   int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
+  size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '"') {
+      i = JsonStringEnd(text, i);
+      continue;
+    }
+    if (c == '{' || c == '[') {
       if (++depth > limit) {
         return true;
       }
     } else if (c == '}' || c == ']') {
       --depth;
     }
+    ++i;
   }
   return false;
 }

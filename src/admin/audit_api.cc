@@ -101,13 +101,7 @@ class AuditApi final : public ApiBase {
       }
       return response;
     }
-    Json events = Json::array();
-    for (const auto& e : listing.items) {
-      events.push_back(AuditEventJson(e));
-    }
-    Json out{{"events", std::move(events)}};
-    PutNextToken(out, listing.next_page_token);
-    return JsonReply(out);
+    return ItemsReply("events", listing.items, listing.next_page_token, AuditEventJson);
   }
 };
 

@@ -345,15 +345,12 @@ class RecipientsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(auto page,
                         PageOf(std::move(grants), paging,
                                [](const catalog::ShareGrant& g) { return g.share_name; }));
-    Json items = Json::array();
-    for (const catalog::ShareGrant& g : page.first) {
-      items.push_back(
-          Json{{"share_name", g.share_name},
-               {"privilege_assignments", PrivilegeAssignmentsJson({{r.name, g.privileges}})}});
-    }
-    Json out{{"permissions_out", std::move(items)}};
-    PutNextToken(out, page.second);
-    return JsonReply(out);
+    return ItemsReply("permissions_out", page.first, page.second,
+                      [&](const catalog::ShareGrant& g) {
+                        return Json{{"share_name", g.share_name},
+                                    {"privilege_assignments",
+                                     PrivilegeAssignmentsJson({{r.name, g.privileges}})}};
+                      });
   }
 };
 

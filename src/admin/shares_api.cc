@@ -285,9 +285,7 @@ class SharesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(auto page,
                         PageOf(std::move(assignments), paging,
                                [](const catalog::PrivilegeAssignment& a) { return a.principal; }));
-    Json out{{"privilege_assignments", PrivilegeAssignmentsJson(page.first)}};
-    PutNextToken(out, page.second);
-    return JsonReply(out);
+    return PageReply("privilege_assignments", PrivilegeAssignmentsJson(page.first), page.second);
   }
 
   Result<http::Response> UpdateSharePermissions(http::Request& request, const Caller& caller) {

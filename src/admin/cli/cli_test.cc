@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <sstream>
 #include <string>
 #include <utility>
 
 #include "admin/cli/args.h"
 #include "admin/cli/client.h"
+#include "admin/cli/command.h"
 #include "admin/cli/output.h"
 #include "admin/cli/partners_csv.h"
 
@@ -30,14 +33,23 @@ TEST(AdminCliTest, TableItemLocationMayContainEquals) {
   EXPECT_EQ(item->location, "s3://bucket/x=1/y");
 }
 
-TEST(AdminCliTest, TableItemNeedsThreeNameParts) {
-  for (const char* bad : {"sales.daily", "a.b.c.d", "a..c", "a.b.c=", "a.b/c.d", ""}) {
-    auto item = ParseTableItem(bad);
-    ASSERT_FALSE(item) << bad;
-    EXPECT_EQ(item.error().code, ErrorCode::kInvalidArgument);
+/// Each of `bad` is refused by `parse` as kInvalidArgument, and the first one's message shows
+/// the form expected (`form`).
+template <typename Parse>
+void ExpectRefusedShowingForm(Parse parse, std::initializer_list<const char*> bad,
+                              const std::string& form) {
+  for (const char* text : bad) {
+    auto item = parse(text);
+    ASSERT_FALSE(item) << text;
+    EXPECT_EQ(item.error().code, ErrorCode::kInvalidArgument) << text;
   }
-  EXPECT_NE(ParseTableItem("sales.daily").error().message.find("catalog.schema.table"),
-            std::string::npos);
+  EXPECT_NE(parse(*bad.begin()).error().message.find(form), std::string::npos) << form;
+}
+
+TEST(AdminCliTest, TableItemNeedsThreeNameParts) {
+  ExpectRefusedShowingForm(ParseTableItem,
+                           {"sales.daily", "a.b.c.d", "a..c", "a.b.c=", "a.b/c.d", ""},
+                           "catalog.schema.table");
 }
 
 TEST(AdminCliTest, PartitionItemLiteralAndProperty) {
@@ -55,12 +67,8 @@ TEST(AdminCliTest, PartitionItemLiteralAndProperty) {
 }
 
 TEST(AdminCliTest, PartitionItemErrorsExplainTheForm) {
-  for (const char* bad : {"country=DE", "t:country", "t:=x", ":c=x", "t:c=@"}) {
-    auto item = ParsePartitionItem(bad);
-    ASSERT_FALSE(item) << bad;
-  }
-  EXPECT_NE(ParsePartitionItem("country=DE").error().message.find("TABLE:COLUMN=VALUE"),
-            std::string::npos);
+  ExpectRefusedShowingForm(ParsePartitionItem, {"country=DE", "t:country", "t:=x", ":c=x", "t:c=@"},
+                           "TABLE:COLUMN=VALUE");
 }
 
 TEST(AdminCliTest, PropertyNeedsKeyAndEquals) {
@@ -71,6 +79,15 @@ TEST(AdminCliTest, PropertyNeedsKeyAndEquals) {
   EXPECT_TRUE(ParseProperty("empty="));
   EXPECT_FALSE(ParseProperty("novalue"));
   EXPECT_FALSE(ParseProperty("=x"));
+}
+
+TEST(AdminCliTest, ReadAtMostTakesUpToTheBoundAndRefusesMore) {
+  std::istringstream exact("12345");
+  EXPECT_EQ(ReadAtMost(exact, 5), "12345");
+  std::istringstream empty("");
+  EXPECT_EQ(ReadAtMost(empty, 5), "");
+  std::istringstream larger("123456");
+  EXPECT_EQ(ReadAtMost(larger, 5), std::nullopt);
 }
 
 TEST(AdminCliTest, CsvQuotesEscapesAndLineEndings) {

@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <memory>
-#include <sstream>
+#include <optional>
 #include <string>
 
 #include "admin/cli/client.h"
@@ -16,7 +16,7 @@ namespace lakeshare::admin::cli {
 namespace {
 
 /// The largest key file read (the server accepts at most 64 KiB of keys).
-constexpr std::streamsize kMaxKeyFileBytes = 256 * 1024;
+constexpr size_t kMaxKeyFileBytes = 256 * 1024;
 
 std::string KeysPath(const std::string& recipient) {
   return "/api/2.1/lakeshare/recipients/" + EncodePathSegment(recipient) + "/client-keys";
@@ -28,14 +28,12 @@ CallResult<Json> ReadKeys(const std::string& path) {
   if (!in) {
     return tl::unexpected(UsageError(fmt::format("cannot read the key file '{}'", path)));
   }
-  std::string text(static_cast<size_t>(kMaxKeyFileBytes) + 1, '\0');
-  in.read(text.data(), kMaxKeyFileBytes + 1);
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (static_cast<std::streamsize>(text.size()) > kMaxKeyFileBytes) {
+  std::optional<std::string> text = ReadAtMost(in, kMaxKeyFileBytes);
+  if (!text) {
     return tl::unexpected(UsageError(fmt::format("the key file '{}' is larger than {} bytes",
                                                  path, kMaxKeyFileBytes)));
   }
-  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Json doc = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) {
     return tl::unexpected(UsageError(fmt::format(
         "the key file '{}' is not a JSON object: give a JWK Set {{\"keys\": [...]}} or one "

@@ -240,4 +240,15 @@ CallResult<void> NeedChanges(const Json& body, const std::string& flags) {
   return {};
 }
 
+std::optional<std::string> ReadAtMost(std::istream& in, size_t max_bytes) {
+  std::string text(max_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(max_bytes + 1));
+  const auto got = static_cast<size_t>(in.gcount());
+  if (got > max_bytes) {
+    return std::nullopt;
+  }
+  text.resize(got);
+  return text;
+}
+
 }  // namespace lakeshare::admin::cli

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,5 +121,9 @@ struct UpdateFlags {
 
 /// A usage error naming `flags` when `body` changes nothing.
 CallResult<void> NeedChanges(const Json& body, const std::string& flags);
+
+/// What `in` holds, read to its end, when that is at most `max_bytes`; nullopt when it holds
+/// more (reading stops there). How the CLI reads a file it is given (keys, secrets).
+std::optional<std::string> ReadAtMost(std::istream& in, size_t max_bytes);
 
 }  // namespace lakeshare::admin::cli

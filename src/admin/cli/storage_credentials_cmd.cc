@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "admin/cli/client.h"
@@ -20,32 +21,26 @@ namespace lakeshare::admin::cli {
 namespace {
 
 /// The largest secret file read (AWS session tokens are a few KiB).
-constexpr std::streamsize kMaxSecretFileBytes = 16 * 1024;
+constexpr size_t kMaxSecretFileBytes = 16 * 1024;
 
 /// The first line of `path` ("-": stdin), trimmed; a usage error naming `what` when it cannot be
 /// read, is larger than kMaxSecretFileBytes or is empty.
 CallResult<std::string> ReadSecret(const std::string& path, const std::string& what) {
-  std::string text(static_cast<size_t>(kMaxSecretFileBytes) + 1, '\0');
-  std::streamsize got = 0;
-  if (path == "-") {
-    std::cin.read(text.data(), kMaxSecretFileBytes + 1);
-    got = std::cin.gcount();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
       return tl::unexpected(UsageError(fmt::format(
           "cannot read the {} file '{}': check the path and that you may read it", what, path)));
     }
-    in.read(text.data(), kMaxSecretFileBytes + 1);
-    got = in.gcount();
   }
-  if (got > kMaxSecretFileBytes) {
+  std::optional<std::string> text = ReadAtMost(path == "-" ? std::cin : file, kMaxSecretFileBytes);
+  if (!text) {
     return tl::unexpected(UsageError(
         fmt::format("the {} file '{}' is larger than {} bytes: give a file holding only the {}",
                     what, path, kMaxSecretFileBytes, what)));
   }
-  text.resize(static_cast<size_t>(got));
-  std::string_view line = text;
+  std::string_view line = *text;
   line = line.substr(0, line.find('\n'));
   std::string secret(Trim(line));
   if (secret.empty()) {
