@@ -207,6 +207,26 @@ Result<catalog::RecipientInfo> ApiBase::PathRecipientOfType(http::Request& reque
   return r;
 }
 
+Status ApiBase::RequireChainOwner(const SchemaCtx& ctx, std::string_view name,
+                                  std::string_view what) {
+  if (!ctx.owner_in_chain) {
+    return PermissionDenied(
+        "Only the owner of schema '{}' (or of its catalog) or a metastore admin can {}", name,
+        what);
+  }
+  return {};
+}
+
+Status ApiBase::RequireChainOwner(const TableCtx& ctx, std::string_view name,
+                                  std::string_view what) {
+  if (!ctx.owner_in_chain) {
+    return PermissionDenied(
+        "Only the owner of table '{}' (or of its schema or catalog) or a metastore admin can {}",
+        name, what);
+  }
+  return {};
+}
+
 Status ApiBase::RequireOwnerOrAdmin(const Caller& caller, std::string_view owner,
                                     std::string_view kind, std::string_view name,
                                     std::string_view what) const {

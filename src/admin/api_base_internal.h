@@ -271,6 +271,15 @@ class ApiBase {
   };
   Result<TableCtx> VisibleTable(const Caller& caller, std::string_view full_name);
 
+  /// kPermissionDenied unless the caller owns the schema or its catalog, or is an admin
+  /// (ctx.owner_in_chain): "Only the owner of schema '<name>' (or of its catalog) or a metastore
+  /// admin can <what>".
+  static Status RequireChainOwner(const SchemaCtx& ctx, std::string_view name,
+                                  std::string_view what);
+  /// The same for a table: "... table '<name>' (or of its schema or catalog) ...".
+  static Status RequireChainOwner(const TableCtx& ctx, std::string_view name,
+                                  std::string_view what);
+
   Result<catalog::ShareInfo> VisibleShare(const Caller& caller, std::string_view name,
                                           bool include_objects);
   Result<catalog::RecipientInfo> VisibleRecipient(const Caller& caller, std::string_view name);
@@ -293,6 +302,13 @@ class ApiBase {
   /// The owner to store for a new object: the caller, one of its groups, or (admins only) an
   /// existing principal or group.
   Result<std::string> OwnerFor(const Caller& caller, const std::optional<std::string>& owner);
+  /// Give a new object the comment asked for and its owner (OwnerFor the one asked).
+  template <typename Info>
+  Status SetCommentAndOwner(const Caller& caller, const CommentAndOwner& asked, Info& info) {
+    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, asked.owner));
+    info.comment = asked.comment;
+    return {};
+  }
   /// kInvalidArgument when `name` is neither a principal nor a group of this metastore.
   Status CheckPrincipalExists(const std::string& name);
   /// When an update sets `owner`: note it for the audit trail and check that it exists.

@@ -51,6 +51,14 @@ Result<std::optional<std::vector<std::string>>> OptStringArray(const Json& objec
                                                                   std::string_view key,
                                                                   size_t max_items);
 
+/// The `comment` and the `owner` asked for in a create body (read in that order; an owner is a
+/// principal or group name of at most 255 bytes). ApiBase::SetCommentAndOwner applies them.
+struct CommentAndOwner {
+  std::string comment;
+  std::optional<std::string> owner;
+};
+Result<CommentAndOwner> ReadCommentAndOwner(const Json& body);
+
 // ---- Query parameters ----------------------------------------------------------------------
 
 Result<std::optional<int64_t>> QueryInt(const http::Request& request, std::string_view name);

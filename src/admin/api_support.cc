@@ -121,6 +121,14 @@ Result<std::optional<std::string>> OptString(const Json& object, std::string_vie
   return std::optional<std::string>(s);
 }
 
+Result<CommentAndOwner> ReadCommentAndOwner(const Json& body) {
+  CommentAndOwner out;
+  LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
+  LS_ASSIGN_OR_RETURN(out.owner, OptString(body, "owner", 255));
+  out.comment = comment.value_or("");
+  return out;
+}
+
 Result<std::string> ReqString(const Json& object, std::string_view key) {
   auto v = OptString(object, key);
   if (!v) {

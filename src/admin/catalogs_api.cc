@@ -27,12 +27,10 @@ class CatalogsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::CatalogInfo info;
     LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
-    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
-    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(CommentAndOwner asked, ReadCommentAndOwner(body));
     LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateCatalog,
                                    "Creating a catalog needs CREATE_CATALOG on the metastore"));
-    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
-    info.comment = comment.value_or("");
+    LS_RETURN_IF_ERROR(SetCommentAndOwner(caller, asked, info));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo out, catalog_->CreateCatalog(info));
     return JsonReply(CatalogJson(out));
   }

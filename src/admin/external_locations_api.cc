@@ -77,13 +77,10 @@ class ExternalLocationsApi final : public ApiBase {
   Result<http::Response> Create(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ExternalLocationInfo info;
-    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
-    LS_ASSIGN_OR_RETURN(info.url, ReqString(body, "url"));
-    Param(request, "name", info.name);
-    Param(request, "url", info.url);
+    LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
+    LS_ASSIGN_OR_RETURN(info.url, NotedReqString(request, body, "url"));
     LS_ASSIGN_OR_RETURN(auto credential, OptString(body, "credential_name", 255));
-    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
-    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(CommentAndOwner asked, ReadCommentAndOwner(body));
     LS_ASSIGN_OR_RETURN(auto read_only, OptBool(body, "read_only"));
     LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateExternalLocation,
                                    "Creating external locations needs CREATE_EXTERNAL_LOCATION on "
@@ -91,8 +88,7 @@ class ExternalLocationsApi final : public ApiBase {
     info.credential_name = credential.value_or("");
     Param(request, "credential_name", info.credential_name);
     LS_RETURN_IF_ERROR(CheckMayUseCredential(caller, info.credential_name));
-    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
-    info.comment = comment.value_or("");
+    LS_RETURN_IF_ERROR(SetCommentAndOwner(caller, asked, info));
     info.read_only = read_only.value_or(false);
     info.created_by = caller.name;
     LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo out, catalog_->CreateExternalLocation(info));

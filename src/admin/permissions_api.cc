@@ -30,34 +30,17 @@ class PermissionsApi final : public ApiBase {
     switch (type) {
       case SecurableType::kCatalog: {
         LS_ASSIGN_OR_RETURN(catalog::CatalogInfo c, VisibleCatalog(caller, name));
-        if (change && !caller.is_admin && !Owns(caller, c.owner)) {
-          return PermissionDenied(
-              "Only the owner of catalog '{}' or a metastore admin can grant "
-              "on it",
-              c.name);
-        }
-        return {};
+        return change ? RequireOwnerOrAdmin(caller, c.owner, "catalog", c.name, "grant on it")
+                      : Status{};
       }
       case SecurableType::kSchema: {
         LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("schema", name, 2));
         LS_ASSIGN_OR_RETURN(SchemaCtx ctx, VisibleSchema(caller, parts[0], parts[1]));
-        if (change && !ctx.owner_in_chain) {
-          return PermissionDenied(
-              "Only the owner of schema '{}' (or of its catalog) or a "
-              "metastore admin can grant on it",
-              name);
-        }
-        return {};
+        return change ? RequireChainOwner(ctx, name, "grant on it") : Status{};
       }
       case SecurableType::kTable: {
         LS_ASSIGN_OR_RETURN(TableCtx ctx, VisibleTable(caller, name));
-        if (change && !ctx.owner_in_chain) {
-          return PermissionDenied(
-              "Only the owner of table '{}' (or of its schema or catalog) or "
-              "a metastore admin can grant on it",
-              name);
-        }
-        return {};
+        return change ? RequireChainOwner(ctx, name, "grant on it") : Status{};
       }
       case SecurableType::kMetastore:
         if (change) {

@@ -180,8 +180,7 @@ class RecipientsApi final : public ApiBase {
           "'{}' (Databricks-to-Databricks sharing is not supported)",
           type);
     }
-    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
-    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(CommentAndOwner asked, ReadCommentAndOwner(body));
     LS_ASSIGN_OR_RETURN(auto sharing_code, OptString(body, "sharing_code"));
     LS_ASSIGN_OR_RETURN(auto global_id, OptString(body, "data_recipient_global_metastore_id"));
     if (sharing_code || global_id) {
@@ -194,8 +193,7 @@ class RecipientsApi final : public ApiBase {
     LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateRecipient,
                                    "Creating a recipient needs CREATE_RECIPIENT on the metastore; "
                                    "ask a metastore admin to grant it"));
-    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
-    info.comment = comment.value_or("");
+    LS_RETURN_IF_ERROR(SetCommentAndOwner(caller, asked, info));
     info.ip_access_list = fields.ip_access_list.value_or(std::vector<std::string>{});
     info.properties = fields.properties.value_or(std::map<std::string, std::string>{});
     info.expiration_time = fields.expiration_time;

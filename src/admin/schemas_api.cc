@@ -26,17 +26,13 @@ class SchemasApi final : public ApiBase {
   Result<http::Response> CreateSchema(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::SchemaInfo info;
-    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
-    LS_ASSIGN_OR_RETURN(info.catalog_name, ReqString(body, "catalog_name"));
-    Param(request, "name", info.name);
-    Param(request, "catalog_name", info.catalog_name);
-    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
-    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
+    LS_ASSIGN_OR_RETURN(info.catalog_name, NotedReqString(request, body, "catalog_name"));
+    LS_ASSIGN_OR_RETURN(CommentAndOwner asked, ReadCommentAndOwner(body));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo cat, VisibleCatalog(caller, info.catalog_name));
     LS_RETURN_IF_ERROR(
         RequireOwnerOrAdmin(caller, cat.owner, "catalog", cat.name, "create schemas in it"));
-    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
-    info.comment = comment.value_or("");
+    LS_RETURN_IF_ERROR(SetCommentAndOwner(caller, asked, info));
     LS_ASSIGN_OR_RETURN(catalog::SchemaInfo out, catalog_->CreateSchema(info));
     return JsonReply(SchemaJson(out));
   }
@@ -75,12 +71,7 @@ class SchemasApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ObjectUpdate update;
     LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
-    if (!ctx.owner_in_chain) {
-      return PermissionDenied(
-          "Only the owner of schema '{}' (or of its catalog) or a metastore "
-          "admin can change it",
-          ctx.schema.full_name());
-    }
+    LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.schema.full_name(), "change it"));
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     LS_ASSIGN_OR_RETURN(catalog::SchemaInfo out,
                         catalog_->UpdateSchema(ctx.catalog.name, ctx.schema.name, update));
@@ -94,12 +85,7 @@ class SchemasApi final : public ApiBase {
   Result<http::Response> DeleteSchema(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(SchemaCtx ctx, SchemaFromPath(request, caller));
     LS_ASSIGN_OR_RETURN(std::optional<bool> force, QueryBool(request, "force"));
-    if (!ctx.owner_in_chain) {
-      return PermissionDenied(
-          "Only the owner of schema '{}' (or of its catalog) or a metastore "
-          "admin can delete it",
-          ctx.schema.full_name());
-    }
+    LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.schema.full_name(), "delete it"));
     LS_RETURN_IF_ERROR(
         catalog_->DeleteSchema(ctx.catalog.name, ctx.schema.name, force.value_or(false)));
     return AccessChangedReply("");

@@ -19,6 +19,31 @@ using catalog::SecurableType;
 // How many shared tables' sources GET /shares/{name} reads at once.
 constexpr size_t kSourceReadThreads = 8;
 
+/// What a UC UPDATE of a shared table leaves: `existing` with the fields of `given` (parsed from
+/// `data`) that `data` names (not null); the catalog replaces all of them.
+catalog::SharedDataObject WithNamedFields(catalog::SharedDataObject existing,
+                                          const catalog::SharedDataObject& given,
+                                          const Json& data) {
+  auto named = [&](const char* key) { return data.contains(key) && !data[key].is_null(); };
+  auto take = [&](const char* key, auto field) {
+    if (named(key)) {
+      existing.*field = given.*field;
+    }
+  };
+  using Object = catalog::SharedDataObject;
+  take("shared_as", &Object::shared_as);
+  take("comment", &Object::comment);
+  take("history_data_sharing_status", &Object::history_data_sharing_status);
+  take("cdf_enabled", &Object::cdf_enabled);
+  take("start_version", &Object::start_version);
+  take("partitions", &Object::partitions_json);
+  // The Lakeshare extensions go together: naming any of them replaces all three.
+  if (named("row_filter") || named("columns") || named("column_masks")) {
+    existing.recipient_view_json = given.recipient_view_json;
+  }
+  return existing;
+}
+
 class SharesApi final : public ApiBase {
  public:
   using ApiBase::ApiBase;
@@ -38,13 +63,11 @@ class SharesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ShareInfo info;
     LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
-    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
-    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(CommentAndOwner asked, ReadCommentAndOwner(body));
     LS_RETURN_IF_ERROR(RequireMeta(
         caller, Privilege::kCreateShare,
         "Creating a share needs CREATE_SHARE on the metastore; ask a metastore admin to grant it"));
-    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
-    info.comment = comment.value_or("");
+    LS_RETURN_IF_ERROR(SetCommentAndOwner(caller, asked, info));
     info.created_by = caller.name;
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo out, catalog_->CreateShare(info));
     return JsonReply(ShareJson(out, /*include_objects=*/true));
@@ -184,7 +207,6 @@ class SharesApi final : public ApiBase {
       }
       LS_ASSIGN_OR_RETURN(catalog::SharedDataObject object, ParseDataObject(*data, action));
       if (action == Action::kUpdate) {
-        // UC UPDATE changes the fields it names; the catalog replaces all of them.
         auto existing = std::find_if(
             share.objects.begin(), share.objects.end(),
             [&](const catalog::SharedDataObject& o) { return SameName(o.name, object.name); });
@@ -192,31 +214,7 @@ class SharesApi final : public ApiBase {
           return NotFound(ResourceKind::kSharedObject, "Table '{}' is not in share '{}'",
                           object.name, share.name);
         }
-        catalog::SharedDataObject merged = *existing;
-        auto has = [&](const char* key) { return data->contains(key) && !(*data)[key].is_null(); };
-        if (has("shared_as")) {
-          merged.shared_as = object.shared_as;
-        }
-        if (has("comment")) {
-          merged.comment = object.comment;
-        }
-        if (has("history_data_sharing_status")) {
-          merged.history_data_sharing_status = object.history_data_sharing_status;
-        }
-        if (has("cdf_enabled")) {
-          merged.cdf_enabled = object.cdf_enabled;
-        }
-        if (has("start_version")) {
-          merged.start_version = object.start_version;
-        }
-        if (has("partitions")) {
-          merged.partitions_json = object.partitions_json;
-        }
-        // The Lakeshare extensions go together: naming any of them replaces all three.
-        if (has("row_filter") || has("columns") || has("column_masks")) {
-          merged.recipient_view_json = object.recipient_view_json;
-        }
-        object = std::move(merged);
+        object = WithNamedFields(*existing, object, *data);
       }
       if (action != Action::kRemove && !object.partitions_json.empty() &&
           options_.check_partition_columns) {

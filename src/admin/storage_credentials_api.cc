@@ -89,8 +89,7 @@ class StorageCredentialsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::StorageCredentialInfo info;
     LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
-    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
-    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(CommentAndOwner asked, ReadCommentAndOwner(body));
     LS_ASSIGN_OR_RETURN(auto read_only, OptBool(body, "read_only"));
     LS_ASSIGN_OR_RETURN(auto aws, ParseAws(body, /*required=*/true));
     LS_RETURN_IF_ERROR(RequireMeta(caller, Privilege::kCreateStorageCredential,
@@ -98,8 +97,7 @@ class StorageCredentialsApi final : public ApiBase {
                                    "on the metastore; ask a metastore admin"));
     info.set_aws(*aws);
     Param(request, "kind", info.kind);
-    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
-    info.comment = comment.value_or("");
+    LS_RETURN_IF_ERROR(SetCommentAndOwner(caller, asked, info));
     info.read_only = read_only.value_or(false);
     info.created_by = caller.name;
     LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo out,

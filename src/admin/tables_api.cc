@@ -67,18 +67,14 @@ class TablesApi final : public ApiBase {
   Result<http::Response> CreateTable(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::TableInfo info;
-    LS_ASSIGN_OR_RETURN(info.name, ReqString(body, "name"));
-    LS_ASSIGN_OR_RETURN(info.catalog_name, ReqString(body, "catalog_name"));
-    LS_ASSIGN_OR_RETURN(info.schema_name, ReqString(body, "schema_name"));
-    LS_ASSIGN_OR_RETURN(info.storage_location, ReqString(body, "storage_location"));
-    Param(request, "name", info.name);
-    Param(request, "catalog_name", info.catalog_name);
-    Param(request, "schema_name", info.schema_name);
-    Param(request, "storage_location", info.storage_location);
+    LS_ASSIGN_OR_RETURN(info.name, NotedReqString(request, body, "name"));
+    LS_ASSIGN_OR_RETURN(info.catalog_name, NotedReqString(request, body, "catalog_name"));
+    LS_ASSIGN_OR_RETURN(info.schema_name, NotedReqString(request, body, "schema_name"));
+    LS_ASSIGN_OR_RETURN(info.storage_location,
+                        NotedReqString(request, body, "storage_location"));
     LS_ASSIGN_OR_RETURN(auto table_type, OptString(body, "table_type", 64));
     LS_ASSIGN_OR_RETURN(auto format, OptString(body, "data_source_format", 64));
-    LS_ASSIGN_OR_RETURN(auto comment, OptString(body, "comment"));
-    LS_ASSIGN_OR_RETURN(auto owner, OptString(body, "owner", 255));
+    LS_ASSIGN_OR_RETURN(CommentAndOwner asked, ReadCommentAndOwner(body));
     if (table_type && *table_type != catalog::TableInfo::kTableType) {
       return InvalidArgument(
           "table_type '{}' is not supported; Lakeshare registers "
@@ -92,14 +88,8 @@ class TablesApi final : public ApiBase {
           *format);
     }
     LS_ASSIGN_OR_RETURN(SchemaCtx ctx, VisibleSchema(caller, info.catalog_name, info.schema_name));
-    if (!ctx.owner_in_chain) {
-      return PermissionDenied(
-          "Only the owner of schema '{}' (or of its catalog) or a metastore "
-          "admin can create tables in it",
-          ctx.schema.full_name());
-    }
-    LS_ASSIGN_OR_RETURN(info.owner, OwnerFor(caller, owner));
-    info.comment = comment.value_or("");
+    LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.schema.full_name(), "create tables in it"));
+    LS_RETURN_IF_ERROR(SetCommentAndOwner(caller, asked, info));
     LS_RETURN_IF_ERROR(CheckMayRegisterAt(caller, info.storage_location));
     LS_ASSIGN_OR_RETURN(catalog::TableInfo out, catalog_->CreateTable(info));
     return JsonReply(TableJson(out));
@@ -146,12 +136,7 @@ class TablesApi final : public ApiBase {
     catalog::TableUpdate update;
     LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
     LS_ASSIGN_OR_RETURN(update.storage_location, OptString(body, "storage_location"));
-    if (!ctx.owner_in_chain) {
-      return PermissionDenied(
-          "Only the owner of table '{}' (or of its schema or catalog) or a "
-          "metastore admin can change it",
-          ctx.table.full_name());
-    }
+    LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.table.full_name(), "change it"));
     if (update.storage_location) {
       Param(request, "storage_location", *update.storage_location);
       LS_RETURN_IF_ERROR(CheckMayRegisterAt(caller, *update.storage_location));
@@ -170,12 +155,7 @@ class TablesApi final : public ApiBase {
 
   Result<http::Response> DeleteTable(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(TableCtx ctx, TableFromPath(request, caller));
-    if (!ctx.owner_in_chain) {
-      return PermissionDenied(
-          "Only the owner of table '{}' (or of its schema or catalog) or a "
-          "metastore admin can delete it",
-          ctx.table.full_name());
-    }
+    LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.table.full_name(), "delete it"));
     LS_RETURN_IF_ERROR(catalog_->DeleteTable(ctx.table.full_name()));
     return AccessChangedReply("");
   }

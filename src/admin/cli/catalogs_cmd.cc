@@ -16,19 +16,8 @@ namespace lakeshare::admin::cli {
 void AddCatalogCommands(CLI::App* admin) {
   CLI::App* noun = Noun(admin, "catalogs", "Catalogs (the top level of table names)");
   const Collection catalogs{std::string(kUcPrefix) + "catalogs", "catalog", "NAME", "Catalog name"};
-  {
-    auto o = std::make_shared<std::pair<std::string, std::string>>();
-    auto* c = Verb(noun, "create", "Create a catalog", [o](Api& api, const GlobalOptions& g) {
-      Json body = {{"name", o->first}};
-      if (!o->second.empty()) {
-        body["comment"] = o->second;
-      }
-      return Done(api.Uc("POST", "catalogs", {}, &body), g,
-                  fmt::format("catalog {} created", o->first));
-    });
-    c->add_option("NAME", o->first, "Catalog name")->required();
-    c->add_option("--comment", o->second, "Comment");
-  }
+  CreateVerb(noun, "Create a catalog", catalogs,
+             [](const std::string& name) { return fmt::format("catalog {} created", name); });
   ListVerb(
       noun, "List catalogs", catalogs, "catalogs",
       {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});

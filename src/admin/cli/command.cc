@@ -169,6 +169,19 @@ CLI::App* UpdateVerb(CLI::App* noun, const std::string& description, const Colle
   return cmd;
 }
 
+CLI::App* CreateVerb(CLI::App* noun, const std::string& description, const Collection& objects,
+                     const std::function<std::string(const std::string& name)>& done) {
+  auto o = std::make_shared<std::pair<std::string, std::string>>();
+  auto* c = Verb(noun, "create", description, [o, objects, done](Api& api, const GlobalOptions& g) {
+    Json body = {{"name", o->first}};
+    SetIfGiven(body, "comment", o->second);
+    return Done(api.Call("POST", objects.path, {}, &body), g, done(o->first));
+  });
+  c->add_option(objects.label, o->first, objects.help)->required();
+  c->add_option("--comment", o->second, "Comment");
+  return c;
+}
+
 CLI::App* DeleteVerb(CLI::App* noun, const std::string& description, const Collection& objects) {
   return NamedVerb(noun, "delete", description, objects.label, objects.help,
                    [objects](Api& api, const GlobalOptions& g, const std::string& name) {
@@ -219,17 +232,17 @@ void UpdateFlags::Add(CLI::App* cmd) {
   cmd->add_option("--owner", owner, "New owner (user or group)");
 }
 
+void SetIfGiven(Json& body, const char* key, const std::string& value) {
+  if (!value.empty()) {
+    body[key] = value;
+  }
+}
+
 Json UpdateFlags::Body() const {
   Json body = Json::object();
-  if (!new_name.empty()) {
-    body["new_name"] = new_name;
-  }
-  if (!comment.empty()) {
-    body["comment"] = comment;
-  }
-  if (!owner.empty()) {
-    body["owner"] = owner;
-  }
+  SetIfGiven(body, "new_name", new_name);
+  SetIfGiven(body, "comment", comment);
+  SetIfGiven(body, "owner", owner);
   return body;
 }
 

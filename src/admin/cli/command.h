@@ -85,6 +85,10 @@ using NamedAction =
 CLI::App* NamedVerb(CLI::App* noun, const std::string& verb, const std::string& description,
                     const std::string& label, const std::string& help, const NamedAction& action);
 
+/// The `create LABEL [--comment]` verb: POST {"name", "comment" when given} to the collection,
+/// then print the line `done(name)`.
+CLI::App* CreateVerb(CLI::App* noun, const std::string& description, const Collection& objects,
+                     const std::function<std::string(const std::string& name)>& done);
 /// The `list` verb: every object of `objects` (paged to the end; `key` names the reply's array)
 /// as a table of `columns`.
 CLI::App* ListVerb(CLI::App* noun, const std::string& description, const Collection& objects,
@@ -107,6 +111,9 @@ CallResult<void> ShowObject(CallResult<Json> r, const GlobalOptions& g);
 /// Print a list as a table of `columns` (or JSON {"<key>": [...]}).
 CallResult<void> ShowList(CallResult<Json> r, const GlobalOptions& g, const std::string& key,
                           const std::vector<Column>& columns);
+
+/// Set `body`[`key`] to `value` when it is not empty (an optional flag that was given).
+void SetIfGiven(Json& body, const char* key, const std::string& value);
 
 /// Fields for the PATCH of an object, from flags that were given.
 struct UpdateFlags {

@@ -37,13 +37,9 @@ void AddCreate(CLI::App* noun) {
                                 {"audiences", o->audiences},
                                 {"subject_claim", o->subject_claim},
                                 {"subject", o->subject}};
-                   if (!o->jwks_uri.empty()) {
-                     oidc["jwks_uri"] = o->jwks_uri;
-                   }
+                   SetIfGiven(oidc, "jwks_uri", o->jwks_uri);
                    Json body = {{"name", o->name}, {"oidc_policy", oidc}};
-                   if (!o->comment.empty()) {
-                     body["comment"] = o->comment;
-                   }
+                   SetIfGiven(body, "comment", o->comment);
                    return Done(api.Call("POST", PoliciesPath(o->recipient), {}, &body), g,
                                fmt::format("federation policy {} of recipient {} created",
                                            o->name, o->recipient));

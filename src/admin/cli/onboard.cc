@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "admin/cli/command.h"
 #include "admin/cli/nouns_internal.h"
 #include "admin/cli/output.h"
 #include "common/strings.h"
@@ -354,9 +355,7 @@ CallResult<bool> Onboarder::EnsureRecipient(Api& api, const PartnerSpec& spec, P
     return false;
   }
   Json body = {{"name", spec.partner}, {"authentication_type", "TOKEN"}};
-  if (!spec.comment.empty()) {
-    body["comment"] = spec.comment;
-  }
+  SetIfGiven(body, "comment", spec.comment);
   if (!spec.ip_access_list.empty()) {
     body["ip_access_list"] = {{"allowed_ip_addresses", spec.ip_access_list}};
   }

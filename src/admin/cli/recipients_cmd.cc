@@ -164,9 +164,7 @@ struct CreateOpts {
 
 CallResult<void> CreateRecipient(const CreateOpts& o, Api& api, const GlobalOptions& g) {
   Json body = {{"name", o.name}, {"authentication_type", o.type}};
-  if (!o.comment.empty()) {
-    body["comment"] = o.comment;
-  }
+  SetIfGiven(body, "comment", o.comment);
   if (!o.ips.empty()) {
     body["ip_access_list"] = {{"allowed_ip_addresses", o.ips}};
   }

@@ -25,9 +25,7 @@ void AddSchemaCommands(CLI::App* admin) {
     auto* c =
         Verb(noun, "create", "Create a schema in a catalog", [o](Api& api, const GlobalOptions& g) {
           Json body = {{"name", o->name}, {"catalog_name", o->catalog}};
-          if (!o->comment.empty()) {
-            body["comment"] = o->comment;
-          }
+          SetIfGiven(body, "comment", o->comment);
           return Done(api.Uc("POST", "schemas", {}, &body), g,
                       fmt::format("schema {}.{} created", o->catalog, o->name));
         });

@@ -51,9 +51,7 @@ void AddSettingsCommands(CLI::App* admin) {
       noun, "set", "Change settings (only the ones given)",
       [o](Api& api, const GlobalOptions& g) -> CallResult<void> {
         Json body = Json::object();
-        if (!o->organization_name.empty()) {
-          body["delta_sharing_organization_name"] = o->organization_name;
-        }
+        SetIfGiven(body, "delta_sharing_organization_name", o->organization_name);
         if (o->token_lifetime >= 0) {
           body["delta_sharing_recipient_token_lifetime_in_seconds"] = o->token_lifetime;
         }

@@ -93,15 +93,11 @@ Json DataObject(const std::string& table, bool history, bool cdf, const std::str
   if (cdf) {
     o["cdf_enabled"] = true;
   }
-  if (!shared_as.empty()) {
-    o["shared_as"] = shared_as;
-  }
+  SetIfGiven(o, "shared_as", shared_as);
   if (start_version >= 0) {
     o["start_version"] = start_version;
   }
-  if (!comment.empty()) {
-    o["comment"] = comment;
-  }
+  SetIfGiven(o, "comment", comment);
   if (!partitions.is_null()) {
     o["partitions"] = partitions;
   }
@@ -156,22 +152,6 @@ void PrintShare(const Json& share) {
                    .c_str(),
                stdout);
   }
-}
-
-void AddCreateShare(CLI::App* noun) {
-  auto o = std::make_shared<std::pair<std::string, std::string>>();
-  auto* c = Verb(noun, "create", "Create a share", [o](Api& api, const GlobalOptions& g) {
-    Json body = {{"name", o->first}};
-    if (!o->second.empty()) {
-      body["comment"] = o->second;
-    }
-    return Done(api.Uc("POST", "shares", {}, &body), g,
-                fmt::format("share {} created; add tables with `lakeshare admin shares "
-                            "add-table {} CATALOG.SCHEMA.TABLE`",
-                            o->first, o->first));
-  });
-  c->add_option("NAME", o->first, "Share name")->required();
-  c->add_option("--comment", o->second, "Comment");
 }
 
 CallResult<void> GetShare(Api& api, const GlobalOptions& g, const std::string& name) {
@@ -245,7 +225,12 @@ void AddRemoveTable(CLI::App* noun) {
 void AddShareCommands(CLI::App* admin) {
   CLI::App* noun = Noun(admin, "shares", "Shares (groups of tables granted to partners)");
   const Collection shares{std::string(kUcPrefix) + "shares", "share", "NAME", "Share name"};
-  AddCreateShare(noun);
+  CreateVerb(noun, "Create a share", shares, [](const std::string& name) {
+    return fmt::format(
+        "share {} created; add tables with `lakeshare admin shares add-table {} "
+        "CATALOG.SCHEMA.TABLE`",
+        name, name);
+  });
   ListVerb(
       noun, "List shares", shares, "shares",
       {{"NAME", "name"}, {"OWNER", "owner"}, {"COMMENT", "comment"}, {"CREATED", "created_at"}});

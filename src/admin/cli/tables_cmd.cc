@@ -20,9 +20,7 @@ Json TableBody(const TableItem& item, const std::string& comment) {
   Json body = {{"name", std::string(parts[2])},        {"catalog_name", std::string(parts[0])},
                {"schema_name", std::string(parts[1])}, {"table_type", "EXTERNAL"},
                {"data_source_format", "DELTA"},        {"storage_location", item.location}};
-  if (!comment.empty()) {
-    body["comment"] = comment;
-  }
+  SetIfGiven(body, "comment", comment);
   return body;
 }
 
