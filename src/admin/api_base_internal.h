@@ -280,6 +280,20 @@ class ApiBase {
   static Status RequireChainOwner(const TableCtx& ctx, std::string_view name,
                                   std::string_view what);
 
+  /// One page of the objects `fetch` lists (shares, recipients; as ListVisible) that the caller
+  /// sees by a metastore privilege, as VisibleShare / VisibleRecipient decide for one: all of them
+  /// when it holds `privilege` (admins hold all), else those it owns.
+  template <typename Info, typename Fetch>
+  Result<catalog::Listing<Info>> ListByMetastorePrivilege(const Caller& caller,
+                                                          const Paging& paging,
+                                                          catalog::Privilege privilege,
+                                                          Fetch&& fetch) const {
+    LS_ASSIGN_OR_RETURN(bool holds, HasMeta(caller, privilege));
+    return ListVisible<Info>(paging, fetch, [&](const Info& object) -> Result<bool> {
+      return holds || Owns(caller, object.owner);
+    });
+  }
+
   Result<catalog::ShareInfo> VisibleShare(const Caller& caller, std::string_view name,
                                           bool include_objects);
   Result<catalog::RecipientInfo> VisibleRecipient(const Caller& caller, std::string_view name);

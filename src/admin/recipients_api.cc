@@ -224,12 +224,9 @@ class RecipientsApi final : public ApiBase {
 
   Result<http::Response> ListRecipients(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
-    LS_ASSIGN_OR_RETURN(bool use, HasMeta(caller, Privilege::kUseRecipient));
-    auto listing = ListVisible<catalog::RecipientInfo>(
-        paging, [&](const catalog::PageRequest& p) { return catalog_->ListRecipients(p); },
-        [&](const catalog::RecipientInfo& r) -> Result<bool> {
-          return use || Owns(caller, r.owner);
-        });
+    auto listing = ListByMetastorePrivilege<catalog::RecipientInfo>(
+        caller, paging, Privilege::kUseRecipient,
+        [&](const catalog::PageRequest& p) { return catalog_->ListRecipients(p); });
     // Tokens and pending links of the whole page in one catalog call (not two per recipient).
     std::map<std::string, catalog::RecipientSecrets> secrets;
     if (listing) {

@@ -75,12 +75,9 @@ class SharesApi final : public ApiBase {
 
   Result<http::Response> ListShares(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
-    LS_ASSIGN_OR_RETURN(bool use_share, HasMeta(caller, Privilege::kUseShare));
-    auto listing = ListVisible<catalog::ShareInfo>(
-        paging, [&](const catalog::PageRequest& p) { return catalog_->ListShares(p); },
-        [&](const catalog::ShareInfo& s) -> Result<bool> {
-          return use_share || Owns(caller, s.owner);
-        });
+    auto listing = ListByMetastorePrivilege<catalog::ShareInfo>(
+        caller, paging, Privilege::kUseShare,
+        [&](const catalog::PageRequest& p) { return catalog_->ListShares(p); });
     return ListReply("shares", listing,
                      [&](const auto& s) { return ShareJson(s, /*include_objects=*/false); });
   }
