@@ -1,8 +1,9 @@
 // Result<T> and Status: the return type of everything that can fail because of input, data or
 // environment (STYLE.md §3). Result<T> is a tl::expected<T, Error> (it derives from it and adds
-// nothing but [[nodiscard]]); Status is Result<void>. Dropping one is a compile error (GCC and
-// clang -Werror=unused-result): propagate it with LS_RETURN_IF_ERROR / LS_ASSIGN_OR_RETURN, check
-// it, or, where losing the error is truly right, say why with IgnoreError(result, "why").
+// [[nodiscard]], and a .map() that answers a Result); Status is Result<void>. Dropping one is a
+// compile error (GCC and clang -Werror=unused-result; result_nodiscard_test.sh shows it):
+// propagate it with LS_RETURN_IF_ERROR / LS_ASSIGN_OR_RETURN, check it, or, where losing the
+// error is truly right, say why with IgnoreError(result, "why").
 // Build errors with the helpers below. Thread-compatible, like the value it holds.
 #pragma once
 
@@ -24,10 +25,31 @@ class [[nodiscard]] Result : public tl::expected<T, Error> {
   using Base::Base;
 
   Result() = default;
-  /// From the plain tl::expected that .map()/.and_then()/.or_else() return.
+  /// From the plain tl::expected that .and_then()/.or_else() return.
   Result(const Base& other) : Base(other) {}                               // NOLINT: implicit
   Result(Base&& other) noexcept(std::is_nothrow_move_constructible_v<Base>)  // NOLINT: implicit
       : Base(std::move(other)) {}
+
+  /// tl::expected's .map(), answered as a Result, so that dropping what it returns is a compile
+  /// error too (the plain tl::expected is not [[nodiscard]]).
+  template <typename F>
+  auto map(F&& f) & {
+    return Rewrap(Base::map(std::forward<F>(f)));
+  }
+  template <typename F>
+  auto map(F&& f) const& {
+    return Rewrap(Base::map(std::forward<F>(f)));
+  }
+  template <typename F>
+  auto map(F&& f) && {
+    return Rewrap(static_cast<Base&&>(*this).map(std::forward<F>(f)));
+  }
+
+ private:
+  template <typename U>
+  static Result<U> Rewrap(tl::expected<U, Error>&& plain) {
+    return Result<U>(std::move(plain));
+  }
 };
 
 using Status = Result<void>;
