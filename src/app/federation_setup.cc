@@ -159,21 +159,18 @@ Result<auth::JwtRecipient> FederationSetup::Authenticate(std::string_view token)
   auto unverified = auth::DecodeJwt(token);
   if (unverified && oauth_->IsOurs(*unverified)) {
     LS_ASSIGN_OR_RETURN(auth::AccessTokenIdentity id, oauth_->VerifyAccessToken(token));
-    auth::JwtRecipient out;
-    out.name = id.recipient;
-    out.audit_params["auth_method"] = "oauth_client_credentials";
-    out.audit_params["client_id"] = id.client_id;
-    out.audit_params["client_credential"] = id.credential;
-    out.audit_params["token_id"] = id.token_id;
-    return out;
+    return auth::JwtRecipient{.name = id.recipient,
+                              .audit_params = {{"auth_method", "oauth_client_credentials"},
+                                               {"client_id", id.client_id},
+                                               {"client_credential", id.credential},
+                                               {"token_id", id.token_id}}};
   }
   LS_ASSIGN_OR_RETURN(auth::FederatedIdentity id, federation_->Authenticate(token));
-  auth::JwtRecipient out;
-  out.name = id.recipient;
-  out.audit_params["auth_method"] = "oidc_federation";
-  out.audit_params["federation_policy"] = id.policy;
-  out.audit_params["token_issuer"] = id.issuer;
-  out.audit_params["token_subject"] = id.subject;
+  auth::JwtRecipient out{.name = id.recipient,
+                         .audit_params = {{"auth_method", "oidc_federation"},
+                                          {"federation_policy", id.policy},
+                                          {"token_issuer", id.issuer},
+                                          {"token_subject", id.subject}}};
   if (!id.token_id.empty()) out.audit_params["token_id"] = id.token_id;
   return out;
 }
