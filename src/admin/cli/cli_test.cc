@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <initializer_list>
 #include <sstream>
 #include <string>
@@ -84,6 +86,26 @@ TEST(AdminCliTest, ReadAtMostTakesUpToTheBoundAndRefusesMore) {
   EXPECT_EQ(ReadAtMost(empty, 5), "");
   std::istringstream larger("123456");
   EXPECT_EQ(ReadAtMost(larger, 5), std::nullopt);
+}
+
+TEST(AdminCliTest, TheTokenFileIsReadTrimmedAndBounded) {
+  const std::string path = ::testing::TempDir() + "/cli_test_admin_token";
+  GlobalOptions g;
+  g.token_file = path;
+  std::ofstream(path) << "  secret-admin-token\n";
+  auto token = ResolveToken(g);
+  ASSERT_TRUE(token) << token.error().message;
+  EXPECT_EQ(*token, "secret-admin-token");
+
+  // A file that cannot be an admin token (say, a data file named by mistake) is refused before
+  // it is read whole.
+  std::ofstream(path, std::ios::trunc) << std::string(64 * 1024 + 1, 'x');
+  auto refused = ResolveToken(g);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("over 64 KiB"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("--token-file"), std::string::npos);
+  std::remove(path.c_str());
 }
 
 TEST(AdminCliTest, CsvQuotesEscapesAndLineEndings) {

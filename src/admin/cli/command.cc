@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "admin/cli/args.h"
 
@@ -80,9 +79,15 @@ CallResult<std::string> ResolveToken(const GlobalOptions& g) {
         "read it",
         g.token_file)));
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string token = std::string(Trim(ss.str()));
+  constexpr size_t kMaxTokenFileBytes = 64 * 1024;
+  std::optional<std::string> text = ReadAtMost(in, kMaxTokenFileBytes);
+  if (!text) {
+    return tl::unexpected(UsageError(fmt::format(
+        "the token file '{}' is over 64 KiB, so it is not an admin token (one line): check that "
+        "--token-file names DATA_DIR/admin-token",
+        g.token_file)));
+  }
+  std::string token = std::string(Trim(*text));
   if (token.empty()) {
     return tl::unexpected(UsageError(fmt::format("the token file '{}' is empty", g.token_file)));
   }
