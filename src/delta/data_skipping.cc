@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/json_bounds.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 
 namespace lakeshare::delta {
@@ -110,8 +111,8 @@ std::optional<TypedValue> FromStat(simdjson::dom::element e, ValueType type) {
       if (type == ValueType::kInt || type == ValueType::kLong) {
         if (e.type() == simdjson::dom::element_type::INT64) {
           v.v = e.get_int64().value_unsafe();
-        } else if (d == std::floor(d) && std::fabs(d) < 9.2e18) {
-          v.v = static_cast<int64_t>(d);
+        } else if (std::optional<int64_t> whole = WholeDoubleToInt64(d)) {
+          v.v = *whole;
         } else {
           return std::nullopt;
         }
@@ -164,8 +165,8 @@ std::optional<int64_t> AsInt(std::optional<simdjson::dom::element> e) {
     return v;
   }
   double d;
-  if (!e->get_double().get(d) && d == std::floor(d)) {
-    return static_cast<int64_t>(d);
+  if (!e->get_double().get(d)) {
+    return WholeDoubleToInt64(d);
   }
   return std::nullopt;
 }

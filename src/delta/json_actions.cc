@@ -9,6 +9,7 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "delta/action_reader_internal.h"
 #include "delta/json_util_internal.h"
@@ -28,11 +29,17 @@ std::optional<int64_t> JsonInt(const Json& j, const char* key) {
   if (it == j.end()) {
     return std::nullopt;
   }
+  if (it->is_number_unsigned()) {
+    // Past INT64_MAX a number is no version, size or time: refused, never wrapped.
+    uint64_t u = it->get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
   if (it->is_number_integer()) {
     return it->get<int64_t>();
   }
   if (it->is_number_float()) {
-    return static_cast<int64_t>(it->get<double>());
+    return WholeDoubleToInt64(it->get<double>());
   }
   if (it->is_string()) {
     const auto& s = it->get_ref<const std::string&>();
@@ -137,7 +144,9 @@ simdjson::error_code GetInt(ondemand::value v, int64_t* out, bool* is_null) {
   double d = 0;
   auto [p2, ec2] = std::from_chars(tok.data(), tok.data() + tok.size(), d);
   if (ec2 == std::errc() && p2 == tok.data() + tok.size()) {
-    *out = static_cast<int64_t>(d);
+    std::optional<int64_t> whole = WholeDoubleToInt64(d);
+    if (!whole) return simdjson::NUMBER_OUT_OF_RANGE;
+    *out = *whole;
     return simdjson::SUCCESS;
   }
   // A quoted number ("123") from lenient writers.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_bounds.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "delta/time_util.h"
 
@@ -220,11 +221,11 @@ std::optional<TypedValue> ParseTypedValue(ValueType type, std::string_view text)
         // "1.0" from writers that print integral doubles.
         double d = 0;
         auto [p2, ec2] = std::from_chars(text.data(), text.data() + text.size(), d);
-        if (ec2 != std::errc() || p2 != text.data() + text.size() || d != std::floor(d) ||
-            std::fabs(d) > 9.2e18) {
+        std::optional<int64_t> whole = WholeDoubleToInt64(d);
+        if (ec2 != std::errc() || p2 != text.data() + text.size() || !whole) {
           return std::nullopt;
         }
-        v = static_cast<int64_t>(d);
+        v = *whole;
       }
       if (type == ValueType::kInt && (v < INT32_MIN || v > INT32_MAX)) {
         return std::nullopt;

@@ -1,0 +1,23 @@
+// Numbers read from untrusted text: the one conversion of a JSON or text double to an integer.
+// A double outside int64's range, NaN or infinity must never reach static_cast<int64_t> (that is
+// undefined behaviour, which UBSan and the fuzzers catch). Thread-safe (pure functions).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+namespace lakeshare {
+
+/// `d` as an int64 when it is a whole number int64 can hold exactly ("1.0" from writers that
+/// print integral doubles); nullopt for fractions, NaN, infinities and anything at or past 2^63.
+inline std::optional<int64_t> WholeDoubleToInt64(double d) {
+  // -2^63 and 2^63 are exact doubles; every whole double in [-2^63, 2^63) fits an int64.
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  if (!std::isfinite(d) || d != std::floor(d) || d < -kTwoTo63 || d >= kTwoTo63) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(d);
+}
+
+}  // namespace lakeshare
