@@ -159,6 +159,19 @@ TEST(ReconciliationTest, MissingMetadataIsCorrupt) {
   EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt));
 }
 
+TEST(ReconciliationTest, ProtocolVersionsPastTheirRangeAreCorruptNotWrapped) {
+  // 2^32 + 1 would wrap to reader version 1; 44444444444444444442 is past int64 (a fuzzer's input:
+  // it once reached a double-to-integer cast); 1.5 is no version.
+  for (const char* versions : {R"("minReaderVersion":4294967297,"minWriterVersion":2)",
+                               R"("minReaderVersion":1,"minWriterVersion":44444444444444444442)",
+                               R"("minReaderVersion":1.5,"minWriterVersion":2)",
+                               R"("minReaderVersion":-1,"minWriterVersion":2)"}) {
+    TestTable t;
+    t.Commit(0, {std::string(R"({"protocol":{)") + versions + "}}", MetadataLine(kSchema)});
+    EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "protocol action")) << versions;
+  }
+}
+
 // ---- Protocol and table features ----------------------------------------------------------------
 
 TEST(ProtocolTest, UnsupportedReaderFeatureIsNamed) {
