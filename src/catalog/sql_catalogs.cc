@@ -5,14 +5,9 @@ namespace lakeshare::catalog {
 
 const EntityTable<CatalogInfo>& CatalogTable() {
   static const auto* const kTable = new EntityTable<CatalogInfo>({
-      .kind = "Catalog",
       .resource = ResourceKind::kCatalog,
       .table = "catalogs",
       .securable = "CATALOG",
-      .columns = WithStamps<CatalogInfo>({{"id", &CatalogInfo::id},
-                                          {"name", &CatalogInfo::name},
-                                          {"owner", &CatalogInfo::owner},
-                                          {"comment", &CatalogInfo::comment}}),
   });
   return *kTable;
 }

@@ -1,9 +1,10 @@
 // EntityTable<T>: the CRUD of one kind of named metastore object (catalogs, schemas, tables,
 // shares, recipients, principals, ...) written once, from a description of how T is stored: its
-// table, its columns (each bound to a member of T), the parent it lives in and the securable type
-// its grants use. Every such table has an `id` primary key, a `name` and a `name_key` (the
-// lower-cased name, unique within the parent), so lookups are case-insensitive and lists are
-// ordered by name_key and paged by it.
+// kind, its table, its own columns (each bound to a member of T), the parent it lives in and the
+// securable type its grants use. Every such table has an `id` primary key, a `name` and a
+// `name_key` (the lower-cased name, unique within the parent), so lookups are case-insensitive
+// and lists are ordered by name_key and paged by it; the columns every named object has (id,
+// name, owner, comment and the stamps) are added by NamedColumns(), not by each description.
 //
 // A description is built once (a function-local static) and is immutable: thread-safe.
 #pragma once
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "catalog/sql_support_internal.h"
+#include "common/check.h"
 #include "common/strings.h"
 
 namespace lakeshare::catalog {
@@ -32,14 +34,25 @@ struct Column {
   FieldRef<T> field;
 };
 
-/// `columns` followed by the creation and update stamps of T: created_at, updated_at and, when T
-/// has them, created_by and updated_by.
+/// Every column of a named object T: id, name, owner (when T has one) and comment, then `own`
+/// (the columns of T's own fields), then the stamps: created_at, updated_at and, when T has
+/// them, created_by and updated_by. The order is that of the SELECT lists (ColumnList), of the
+/// cells FromRow reads and of the values Insert and Update bind; the tables' schema is the
+/// migrations' (sql_catalog.cc), whatever this order.
 template <typename T>
-std::vector<Column<T>> WithStamps(std::vector<Column<T>> columns) {
+std::vector<Column<T>> NamedColumns(const std::vector<Column<T>>& own) {
+  std::vector<Column<T>> columns{{"id", &T::id}, {"name", &T::name}};
+  if constexpr (requires(T t) { t.owner; }) {
+    columns.push_back({"owner", &T::owner});
+  }
+  columns.push_back({"comment", &T::comment});
+  columns.insert(columns.end(), own.begin(), own.end());
   columns.push_back({"created_at", &T::created_at});
   columns.push_back({"updated_at", &T::updated_at});
   if constexpr (requires(T t) { t.created_by; }) {
     columns.push_back({"created_by", &T::created_by});
+  }
+  if constexpr (requires(T t) { t.updated_by; }) {
     columns.push_back({"updated_by", &T::updated_by});
   }
   return columns;
@@ -47,14 +60,16 @@ std::vector<Column<T>> WithStamps(std::vector<Column<T>> columns) {
 
 template <typename T>
 struct EntitySpec {
-  std::string_view kind = {};           // "Catalog": messages say "Catalog 'x' does not exist"
-  ResourceKind resource = ResourceKind::kNone;  // what its kNotFound / kAlreadyExists are about
+  /// What it is; also what its kNotFound / kAlreadyExists are about, and the kind messages name
+  /// (KindNoun: "Catalog 'x' does not exist").
+  ResourceKind resource = ResourceKind::kNone;
   std::string_view table = {};          // "catalogs"
   std::string_view parent_column = {};  // "catalog_id" for a schema; empty for a top-level object
   std::string_view securable = {};      // the grants' securable_type ("CATALOG"); empty: no grants
   bool dotted_names = false;            // whether a name may hold '.' (not if it is part of a path)
-  std::vector<Column<T>> columns =
-      {};  // &T::id first, &T::name second; name_key and parent implied
+  /// The columns of T's own fields; those of every named object are implied (NamedColumns), and
+  /// so are name_key and the parent column.
+  std::vector<Column<T>> columns = {};
 };
 
 /// Columns written beside those of the description (e.g. a canonical location key).
@@ -66,11 +81,15 @@ Status DeleteGrantsOn(SqlConn& c, std::string_view securable, const std::string&
 template <typename T>
 class EntityTable {
  public:
-  explicit EntityTable(EntitySpec<T> spec) : spec_(std::move(spec)) {
+  explicit EntityTable(EntitySpec<T> spec)
+      : spec_(std::move(spec)),
+        kind_(KindNoun(spec_.resource)),
+        columns_(NamedColumns(spec_.columns)) {
+    LS_CHECK(!kind_.empty(), "an entity's ResourceKind names it in messages");
     std::string names;
     std::string marks;
     std::string sets;
-    for (const Column<T>& col : spec_.columns) {
+    for (const Column<T>& col : columns_) {
       names += ", " + std::string(col.name);
       marks += ", ?";
       sets += (sets.empty() ? "" : ", ") + std::string(col.name) + " = ?";
@@ -89,31 +108,31 @@ class EntityTable {
     delete_sql_ = "DELETE FROM " + table + " WHERE id = ?";
   }
 
-  std::string_view kind() const { return spec_.kind; }
+  std::string_view kind() const { return kind_; }
   std::string_view table() const { return spec_.table; }
 
   /// ValidateName() for this kind of object ("The catalog name must not be empty").
   Status ValidateName(std::string_view name) const {
-    return catalog::ValidateName(ToLower(spec_.kind), name, spec_.dotted_names);
+    return catalog::ValidateName(ToLower(kind_), name, spec_.dotted_names);
   }
 
   /// "x.name_key, x.id, x.name, ..." (alias "x"; no alias: unqualified): what FromRow reads.
   std::string ColumnList(std::string_view alias) const {
     const std::string prefix = alias.empty() ? std::string() : std::string(alias) + ".";
     std::string out = prefix + "name_key";
-    for (const Column<T>& col : spec_.columns) {
+    for (const Column<T>& col : columns_) {
       out += ", " + prefix + std::string(col.name);
     }
     return out;
   }
   /// How many cells ColumnList() selects.
-  size_t width() const { return spec_.columns.size() + 1; }
+  size_t width() const { return columns_.size() + 1; }
 
   /// The object in the cells of `row` from `at` on, in ColumnList() order.
   T FromRow(const SqlRow& row, size_t at = 0) const {
     T out{};
-    for (size_t i = 0; i < spec_.columns.size(); ++i) {
-      Decode(row[at + 1 + i], spec_.columns[i].field, out);
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      Decode(row[at + 1 + i], columns_[i].field, out);
     }
     return out;
   }
@@ -132,7 +151,7 @@ class EntityTable {
                 std::string_view shown) const {
     LS_ASSIGN_OR_RETURN(std::optional<T> found, Find(c, parent_id, name));
     if (!found) {
-      return NotFound(spec_.resource, "{} '{}' does not exist", spec_.kind, shown);
+      return NotFound(spec_.resource, "{} '{}' does not exist", kind_, shown);
     }
     return std::move(*found);
   }
@@ -149,7 +168,7 @@ class EntityTable {
                      std::string_view shown) const {
     LS_ASSIGN_OR_RETURN(std::optional<T> found, Find(c, parent_id, name));
     if (found) {
-      return AlreadyExists(spec_.resource, "{} '{}' already exists", spec_.kind, shown);
+      return AlreadyExists(spec_.resource, "{} '{}' already exists", kind_, shown);
     }
     return OkStatus();
   }
@@ -231,7 +250,7 @@ class EntityTable {
   }
 
   void AppendValues(const T& obj, std::vector<SqlValue>& values) const {
-    for (const Column<T>& col : spec_.columns) {
+    for (const Column<T>& col : columns_) {
       values.push_back(std::visit([&](auto member) { return Encode(obj.*member); }, col.field));
     }
   }
@@ -262,6 +281,8 @@ class EntityTable {
   }
 
   EntitySpec<T> spec_;
+  std::string kind_;                // KindNoun(spec_.resource)
+  std::vector<Column<T>> columns_;  // NamedColumns(spec_.columns)
   std::string find_sql_;
   std::string page_sql_;
   std::string insert_sql_;    // up to the column list's end

@@ -10,17 +10,11 @@ namespace lakeshare::catalog {
 const EntityTable<ExternalLocationInfo>& ExternalLocationTable() {
   using T = ExternalLocationInfo;
   static const auto* const kTable = new EntityTable<T>({
-      .kind = "External location",
       .resource = ResourceKind::kExternalLocation,
       .table = "external_locations",
       .securable = "EXTERNAL_LOCATION",
       .dotted_names = true,
-      .columns = WithStamps<T>({{"id", &T::id},
-                                {"name", &T::name},
-                                {"url", &T::url},
-                                {"owner", &T::owner},
-                                {"comment", &T::comment},
-                                {"read_only", &T::read_only}}),
+      .columns = {{"url", &T::url}, {"read_only", &T::read_only}},
   });
   return *kTable;
 }

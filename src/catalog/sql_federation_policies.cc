@@ -6,21 +6,14 @@ namespace {
 
 const EntityTable<FederationPolicy>& PolicyTable() {
   static const auto* const kTable = new EntityTable<FederationPolicy>({
-      .kind = "Federation policy",
       .resource = ResourceKind::kFederationPolicy,
       .table = "federation_policies",
       .parent_column = "recipient_id",
-      .columns = {{"id", &FederationPolicy::id},
-                  {"name", &FederationPolicy::name},
-                  {"comment", &FederationPolicy::comment},
-                  {"issuer", &FederationPolicy::issuer},
+      .columns = {{"issuer", &FederationPolicy::issuer},
                   {"audiences", &FederationPolicy::audiences},
                   {"subject_claim", &FederationPolicy::subject_claim},
                   {"subject", &FederationPolicy::subject},
-                  {"jwks_uri", &FederationPolicy::jwks_uri},
-                  {"created_at", &FederationPolicy::created_at},
-                  {"created_by", &FederationPolicy::created_by},
-                  {"updated_at", &FederationPolicy::updated_at}},
+                  {"jwks_uri", &FederationPolicy::jwks_uri}},
   });
   return *kTable;
 }

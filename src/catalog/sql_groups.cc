@@ -6,13 +6,10 @@ namespace lakeshare::catalog {
 
 const EntityTable<GroupInfo>& GroupTable() {
   static const auto* const kTable = new EntityTable<GroupInfo>({
-      .kind = "Group",
       .resource = ResourceKind::kGroup,
       .table = "principal_groups",
       .securable = "",
       .dotted_names = true,
-      .columns = WithStamps<GroupInfo>(
-          {{"id", &GroupInfo::id}, {"name", &GroupInfo::name}, {"comment", &GroupInfo::comment}}),
   });
   return *kTable;
 }

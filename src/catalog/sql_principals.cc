@@ -5,14 +5,10 @@ namespace lakeshare::catalog {
 
 const EntityTable<Principal>& PrincipalTable() {
   static const auto* const kTable = new EntityTable<Principal>({
-      .kind = "Principal",
       .resource = ResourceKind::kPrincipal,
       .table = "principals",
       .dotted_names = true,
-      .columns = WithStamps<Principal>({{"id", &Principal::id},
-                                        {"name", &Principal::name},
-                                        {"is_admin", &Principal::is_admin},
-                                        {"comment", &Principal::comment}}),
+      .columns = {{"is_admin", &Principal::is_admin}},
   });
   return *kTable;
 }

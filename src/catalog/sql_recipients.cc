@@ -5,18 +5,12 @@ namespace lakeshare::catalog {
 
 const EntityTable<RecipientInfo>& RecipientTable() {
   static const auto* const kTable = new EntityTable<RecipientInfo>({
-      .kind = "Recipient",
       .resource = ResourceKind::kRecipient,
       .table = "recipients",
       .dotted_names = true,
-      .columns =
-          WithStamps<RecipientInfo>({{"id", &RecipientInfo::id},
-                                     {"name", &RecipientInfo::name},
-                                     {"authentication_type", &RecipientInfo::authentication_type},
-                                     {"owner", &RecipientInfo::owner},
-                                     {"comment", &RecipientInfo::comment},
-                                     {"ip_access_list", &RecipientInfo::ip_access_list},
-                                     {"expiration_time", &RecipientInfo::expiration_time}}),
+      .columns = {{"authentication_type", &RecipientInfo::authentication_type},
+                  {"ip_access_list", &RecipientInfo::ip_access_list},
+                  {"expiration_time", &RecipientInfo::expiration_time}},
   });
   return *kTable;
 }

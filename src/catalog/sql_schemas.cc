@@ -6,15 +6,10 @@ namespace lakeshare::catalog {
 
 const EntityTable<SchemaInfo>& SchemaTable() {
   static const auto* const kTable = new EntityTable<SchemaInfo>({
-      .kind = "Schema",
       .resource = ResourceKind::kSchema,
       .table = "schemas",
       .parent_column = "catalog_id",
       .securable = "SCHEMA",
-      .columns = WithStamps<SchemaInfo>({{"id", &SchemaInfo::id},
-                                         {"name", &SchemaInfo::name},
-                                         {"owner", &SchemaInfo::owner},
-                                         {"comment", &SchemaInfo::comment}}),
   });
   return *kTable;
 }

@@ -7,15 +7,10 @@ namespace lakeshare::catalog {
 
 const EntityTable<ShareInfo>& ShareTable() {
   static const auto* const kTable = new EntityTable<ShareInfo>({
-      .kind = "Share",
       .resource = ResourceKind::kShare,
       .table = "shares",
       .securable = "SHARE",
       .dotted_names = true,
-      .columns = WithStamps<ShareInfo>({{"id", &ShareInfo::id},
-                                        {"name", &ShareInfo::name},
-                                        {"owner", &ShareInfo::owner},
-                                        {"comment", &ShareInfo::comment}}),
   });
   return *kTable;
 }

@@ -10,19 +10,14 @@ namespace lakeshare::catalog {
 const EntityTable<StorageCredentialInfo>& StorageCredentialTable() {
   using T = StorageCredentialInfo;
   static const auto* const kTable = new EntityTable<T>({
-      .kind = "Storage credential",
       .resource = ResourceKind::kStorageCredential,
       .table = "storage_credentials",
       .securable = "STORAGE_CREDENTIAL",
       .dotted_names = true,
-      .columns = WithStamps<T>({{"id", &T::id},
-                                {"name", &T::name},
-                                {"kind", &T::kind},
-                                {"access_key_id", &T::access_key_id},
-                                {"profile", &T::profile},
-                                {"owner", &T::owner},
-                                {"comment", &T::comment},
-                                {"read_only", &T::read_only}}),
+      .columns = {{"kind", &T::kind},
+                  {"access_key_id", &T::access_key_id},
+                  {"profile", &T::profile},
+                  {"read_only", &T::read_only}},
   });
   return *kTable;
 }

@@ -7,6 +7,17 @@ namespace lakeshare::catalog {
 
 std::string Key(std::string_view name) { return ToLower(name); }
 
+std::string KindNoun(ResourceKind kind) {
+  const std::string_view name = ResourceKindName(kind);
+  if (name.empty()) {
+    return std::string();
+  }
+  // The first letter stays a capital; the rest is lower case, words apart.
+  std::string out = std::string(name.substr(0, 1)) + ToLower(name.substr(1));
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
 std::string JoinLines(const std::vector<std::string>& items) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {

@@ -33,6 +33,10 @@ inline SqlValue Text(std::string_view s) { return SqlValue(std::string(s)); }
 /// The case-insensitive lookup key of a name.
 std::string Key(std::string_view name);
 
+/// How messages name an object of `kind`: its ResourceKindName as a noun, "STORAGE_CREDENTIAL"
+/// -> "Storage credential" ("" for kinds without a name).
+std::string KindNoun(ResourceKind kind);
+
 /// Lists kept in one column, one item a line.
 std::string JoinLines(const std::vector<std::string>& items);
 std::vector<std::string> SplitLines(const std::string& text);

@@ -8,16 +8,11 @@ namespace lakeshare::catalog {
 
 const EntityTable<TableInfo>& TableTable() {
   static const auto* const kTable = new EntityTable<TableInfo>({
-      .kind = "Table",
       .resource = ResourceKind::kTable,
       .table = "delta_tables",
       .parent_column = "schema_id",
       .securable = "TABLE",
-      .columns = WithStamps<TableInfo>({{"id", &TableInfo::id},
-                                        {"name", &TableInfo::name},
-                                        {"storage_location", &TableInfo::storage_location},
-                                        {"owner", &TableInfo::owner},
-                                        {"comment", &TableInfo::comment}}),
+      .columns = {{"storage_location", &TableInfo::storage_location}},
   });
   return *kTable;
 }
