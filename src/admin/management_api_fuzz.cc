@@ -13,12 +13,11 @@
 #include <string_view>
 
 #include "admin/management_service.h"
+#include "admin/test_location_policy.h"
 #include "catalog/catalog.h"
-#include "catalog/governance.h"
 #include "common/fuzz_support.h"
 #include "http/request.h"
 #include "http/router.h"
-#include "storage/location.h"
 
 namespace {
 
@@ -35,15 +34,9 @@ struct Platform {
   Platform() {
     catalog = fuzz::Must(catalog::OpenCatalog((dir.path() / "metastore.db").string()), kTarget,
                          "open the metastore");
-    // Locations compared as the server compares them (storage's one parser), the fuzz folder
-    // being the server's data; without a policy every registration is refused as misconfigured.
-    catalog::LocationPolicy policy;
-    policy.canonicalize = [](std::string_view l) -> Result<std::string> {
-      LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(l));
-      return parsed.Uri();
-    };
-    policy.protected_locations = {dir.path().string()};
-    fuzz::Must(catalog->SetLocationPolicy(std::move(policy)), kTarget, "set the location policy");
+    // The fuzz folder is the server's data.
+    fuzz::Must(catalog->SetLocationPolicy(admin::test::TestLocationPolicy(dir.path().string())),
+               kTarget, "set the location policy");
     catalog::Principal admin;
     admin.name = "admin";
     admin.is_admin = true;

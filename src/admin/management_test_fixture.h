@@ -5,6 +5,7 @@
 #pragma once
 
 #include "admin/management_service.h"
+#include "admin/test_location_policy.h"
 #include "common/clock.h"
 
 // Designated initializers naming only the fields a test cares about are the point here.
@@ -26,7 +27,6 @@
 
 #include "http/request.h"
 #include "http/router.h"
-#include "storage/location.h"
 
 namespace lakeshare::admin::test {
 
@@ -61,15 +61,8 @@ class ManagementTest : public ::testing::Test {
         {.clock = &clock_});
     ASSERT_TRUE(opened) << opened.error().ToString();
     catalog_ = std::move(*opened);
-    // Locations compared as the server compares them (storage's one parser); the test's own
-    // folder is the server's data (storage governance, issue 10).
-    catalog::LocationPolicy policy;
-    policy.canonicalize = [](std::string_view l) -> Result<std::string> {
-      LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(l));
-      return parsed.Uri();
-    };
-    policy.protected_locations = {dir_.string()};
-    ASSERT_TRUE(catalog_->SetLocationPolicy(std::move(policy)));
+    // The test's own folder is the server's data (storage governance, issue 10).
+    ASSERT_TRUE(catalog_->SetLocationPolicy(TestLocationPolicy(dir_.string())));
     ASSERT_TRUE(catalog_->CreatePrincipal({.name = "admin", .is_admin = true}));
     ASSERT_TRUE(catalog_->AddPrincipalToken("admin", "admin-token", std::nullopt, ""));
 

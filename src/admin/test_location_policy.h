@@ -1,0 +1,30 @@
+// Test support of admin/ (the management API tests' fixture and management_api_fuzz): the
+// storage-location policy of a test metastore, so that external locations and tables are checked
+// as the server checks them. Test-only, header-only; the policy's function is pure and
+// thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "catalog/governance.h"
+#include "common/result.h"
+#include "storage/location.h"
+
+namespace lakeshare::admin::test {
+
+/// Locations compared as the server compares them (storage's one parser), with `data_dir` as
+/// the server's own data, which no external location or table may hold or lie inside. Without a
+/// policy the catalog refuses every registration as misconfigured.
+inline catalog::LocationPolicy TestLocationPolicy(std::string data_dir) {
+  catalog::LocationPolicy policy;
+  policy.canonicalize = [](std::string_view location) -> Result<std::string> {
+    LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(location));
+    return parsed.Uri();
+  };
+  policy.protected_locations = {std::move(data_dir)};
+  return policy;
+}
+
+}  // namespace lakeshare::admin::test
