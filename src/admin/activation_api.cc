@@ -95,9 +95,7 @@ class ActivationApi final : public ApiBase {
     if (used) {
       out["usedAt"] = *ctx.link.used_at;
     }
-    http::Response response = JsonReply(out);
-    response.SetHeader("Cache-Control", "no-store");
-    return response;
+    return NoStoreReply(out);
   }
 
   Result<http::Response> RefuseHead(http::Request&, const Caller&) {
@@ -167,8 +165,7 @@ class ActivationApi final : public ApiBase {
     if (activation->token.expires_at) {
       profile["expirationTime"] = FormatIsoMillis(*activation->token.expires_at);
     }
-    http::Response response = JsonReply(profile);
-    response.SetHeader("Cache-Control", "no-store");
+    http::Response response = NoStoreReply(profile);
     response.SetHeader("Content-Disposition", "attachment; filename=\"config.share\"");
     return response;
   }

@@ -285,7 +285,7 @@ Result<std::vector<catalog::PermissionsChange>> ApiBase::ParseChanges(const Json
   if (changes == nullptr) {
     return InvalidArgument("Field 'changes' is required: [{{principal, add, remove}}]");
   }
-  Param(request, "changes", changes->dump(-1, ' ', false, Json::error_handler_t::replace));
+  Param(request, "changes", JsonText(*changes));
   std::vector<catalog::PermissionsChange> out;
   for (size_t i = 0; i < changes->size(); ++i) {
     const Json& c = (*changes)[i];

@@ -21,8 +21,14 @@ namespace lakeshare::admin::internal {
 
 using Json = nlohmann::json;
 
-/// A JSON reply (invalid UTF-8 is replaced, never thrown on).
+/// `value` as compact JSON text, as the API writes every document (replies, audit lines and
+/// params): invalid UTF-8 is replaced, never thrown on.
+std::string JsonText(const Json& value);
+/// A JSON reply of JsonText(body).
 http::Response JsonReply(const Json& body, int status = 200);
+/// A 200 JsonReply that no cache may keep (`Cache-Control: no-store`): how a reply answers that
+/// holds a secret (a new token, a credential file) or the state of a one-time activation link.
+http::Response NoStoreReply(const Json& body);
 
 // ---- Request bodies ------------------------------------------------------------------------
 

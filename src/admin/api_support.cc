@@ -80,8 +80,18 @@ void PutOptional(Json& out, const char* key, const std::optional<int64_t>& value
 
 }  // namespace
 
+std::string JsonText(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 http::Response JsonReply(const Json& body, int status) {
-  return http::Response::Json(body.dump(-1, ' ', false, Json::error_handler_t::replace), status);
+  return http::Response::Json(JsonText(body), status);
+}
+
+http::Response NoStoreReply(const Json& body) {
+  http::Response response = JsonReply(body);
+  response.SetHeader("Cache-Control", "no-store");
+  return response;
 }
 
 Result<Json> ParseBody(std::string_view body) {

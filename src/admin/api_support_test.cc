@@ -92,6 +92,24 @@ TEST(ApiSupportTest, ValidatesPartitionsAndCanonicalizesThem) {
   }
 }
 
+TEST(ApiSupportTest, JsonTextIsCompactAndReplacesInvalidUtf8) {
+  EXPECT_EQ(JsonText(Json{{"a", 1}, {"b", Json::array({"x", nullptr})}}),
+            R"({"a":1,"b":["x",null]})");
+  EXPECT_EQ(JsonText(Json{{"bad", "x\xffy"}}), "{\"bad\":\"x\xef\xbf\xbdy\"}");
+  EXPECT_EQ(JsonReply(Json{{"bad", "x\xffy"}}).body(), JsonText(Json{{"bad", "x\xffy"}}));
+}
+
+TEST(ApiSupportTest, ANoStoreReplyIsTheJsonReplyNoCacheKeeps) {
+  const Json body{{"token_value", "secret"}, {"b", "\xff"}};
+  http::Response plain = JsonReply(body);
+  http::Response secret = NoStoreReply(body);
+  EXPECT_EQ(secret.status(), 200);
+  EXPECT_EQ(secret.body(), plain.body());
+  EXPECT_EQ(plain.Header("Cache-Control"), nullptr);
+  ASSERT_NE(secret.Header("Cache-Control"), nullptr);
+  EXPECT_EQ(*secret.Header("Cache-Control"), "no-store");
+}
+
 TEST(ApiSupportTest, ExtractsActivationTokensFromUrls) {
   EXPECT_EQ(*ActivationTokenOf("abc_DEF-123"), "abc_DEF-123");
   EXPECT_EQ(*ActivationTokenOf("http://h:1/delta-sharing/activation/abc_DEF-123"), "abc_DEF-123");

@@ -3,6 +3,8 @@
 // unless `order=newest`.
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -11,6 +13,56 @@
 
 namespace lakeshare::admin::internal {
 namespace {
+
+/// The JSON lines of every event a query matches, read a page of kPageSize at a time as an export
+/// streams them (one stream reads it; `catalog` must outlive it).
+class AuditExport {
+ public:
+  static constexpr int64_t kPageSize = 1000;
+
+  /// Read the first page now, so that a bad page_token is a 400, not a truncated stream.
+  static Result<std::shared_ptr<AuditExport>> Start(catalog::Catalog* catalog,
+                                                    catalog::AuditQuery query) {
+    query.page.max_results = kPageSize;
+    std::shared_ptr<AuditExport> events(new AuditExport(catalog, std::move(query)));
+    LS_RETURN_IF_ERROR(events->ReadPage());
+    return events;
+  }
+
+  /// The next line; nullopt after the last.
+  Result<std::optional<std::string>> Next() {
+    while (index_ >= lines_.size()) {
+      if (done_) {
+        return std::optional<std::string>();
+      }
+      LS_RETURN_IF_ERROR(ReadPage());
+    }
+    return std::optional<std::string>(std::move(lines_[index_++]));
+  }
+
+ private:
+  AuditExport(catalog::Catalog* catalog, catalog::AuditQuery query)
+      : catalog_(catalog), query_(std::move(query)) {}
+
+  /// Replace the lines by those of the page at the query's token, and move the token on.
+  Status ReadPage() {
+    LS_ASSIGN_OR_RETURN(auto page, catalog_->QueryAuditEvents(query_));
+    lines_.clear();
+    index_ = 0;
+    for (const catalog::AuditEvent& e : page.items) {
+      lines_.push_back(JsonText(AuditEventJson(e)));
+    }
+    query_.page.page_token = page.next_page_token;
+    done_ = page.next_page_token.empty();
+    return {};
+  }
+
+  catalog::Catalog* catalog_;
+  catalog::AuditQuery query_;
+  std::vector<std::string> lines_;  // of the page read last
+  size_t index_ = 0;                // the next line of lines_
+  bool done_ = false;               // the page read last was the last
+};
 
 class AuditApi final : public ApiBase {
  public:
@@ -55,43 +107,16 @@ class AuditApi final : public ApiBase {
     query.page.page_token = paging.page_token;
     if (jsonl && paging.all) {
       // Export: stream every matching event, a bounded page at a time.
-      catalog::Catalog* cat = catalog_;
-      auto state = std::make_shared<std::pair<catalog::AuditQuery, bool>>(query, false);
-      state->first.page.max_results = 1000;
-      auto buffered = std::make_shared<std::vector<std::string>>();
-      auto index = std::make_shared<size_t>(0);
-      // Validate the first page now so a bad page_token is a 400, not a truncated stream.
-      LS_ASSIGN_OR_RETURN(auto first, cat->QueryAuditEvents(state->first));
-      for (const auto& e : first.items) {
-        buffered->push_back(AuditEventJson(e).dump(-1, ' ', false, Json::error_handler_t::replace));
-      }
-      state->first.page.page_token = first.next_page_token;
-      state->second = first.next_page_token.empty();
-      return http::Response::Ndjson(
-          [cat, state, buffered, index]() -> Result<std::optional<std::string>> {
-            while (*index >= buffered->size()) {
-              if (state->second) {
-                return std::optional<std::string>();
-              }
-              LS_ASSIGN_OR_RETURN(auto page, cat->QueryAuditEvents(state->first));
-              buffered->clear();
-              *index = 0;
-              for (const auto& e : page.items) {
-                buffered->push_back(
-                    AuditEventJson(e).dump(-1, ' ', false, Json::error_handler_t::replace));
-              }
-              state->first.page.page_token = page.next_page_token;
-              state->second = page.next_page_token.empty();
-            }
-            return std::optional<std::string>(std::move((*buffered)[(*index)++]));
-          });
+      LS_ASSIGN_OR_RETURN(std::shared_ptr<AuditExport> events,
+                          AuditExport::Start(catalog_, query));
+      return http::Response::Ndjson([events] { return events->Next(); });
     }
     query.page.max_results = paging.all ? kDefaultPageSize : paging.max_results;
     LS_ASSIGN_OR_RETURN(auto listing, catalog_->QueryAuditEvents(query));
     if (jsonl) {
       std::string body;
       for (const auto& e : listing.items) {
-        body += AuditEventJson(e).dump(-1, ' ', false, Json::error_handler_t::replace);
+        body += JsonText(AuditEventJson(e));
         body += '\n';
       }
       http::Response response =

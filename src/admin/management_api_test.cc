@@ -388,6 +388,42 @@ TEST_F(ManagementTest, AuditQueryFiltersPagesAndExports) {
   EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/audit?from_time_ms=yesterday").status, 400);
 }
 
+TEST_F(ManagementTest, AuditExportStreamsEveryEventAcrossItsPages) {
+  // More events than one page of the export (1000) holds, the last page a partial one.
+  std::vector<catalog::AuditEvent> events;
+  for (int i = 0; i < 2003; ++i) {
+    events.push_back(catalog::AuditEvent{.time_ms = kT0 + i,
+                                         .request_id = "req-" + std::to_string(i),
+                                         .action = "getShare",
+                                         .principal = "admin",
+                                         .status_code = 200});
+  }
+  ASSERT_TRUE(catalog_->AppendAuditEvents(events));
+  Reply stream = Call("GET", "/api/2.1/lakeshare/audit?format=jsonl");
+  ASSERT_EQ(stream.status, 200);
+  ASSERT_TRUE(stream.response.is_streaming());
+  struct Collect : http::StreamWriter {
+    std::string body;
+    Status Write(std::string_view data) override {
+      body += data;
+      return {};
+    }
+    Status Flush() override { return {}; }
+  } sink;
+  ASSERT_TRUE(stream.response.producer()(sink));
+  std::vector<std::string> ids;
+  for (std::string_view rest = sink.body; !rest.empty();) {
+    const size_t end = rest.find('\n');
+    ASSERT_NE(end, std::string_view::npos);
+    ids.push_back(Json::parse(rest.substr(0, end))["request_id"].get<std::string>());
+    rest.remove_prefix(end + 1);
+  }
+  ASSERT_EQ(ids.size(), events.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_EQ(ids[i], events[i].request_id);
+  }
+}
+
 TEST_F(ManagementTest, AuditNewestFirstPagesBackwards) {
   std::vector<catalog::AuditEvent> events;
   for (int i = 0; i < 5; ++i) {

@@ -87,9 +87,7 @@ class PrincipalsApi final : public ApiBase {
       }
       reply.update(*token);
     }
-    http::Response response = JsonReply(reply);
-    response.SetHeader("Cache-Control", "no-store");
-    return response;
+    return NoStoreReply(reply);
   }
 
   Result<http::Response> ListPrincipals(http::Request& request, const Caller& caller) {
@@ -155,9 +153,7 @@ class PrincipalsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     LS_RETURN_IF_ERROR(RequireSelfOrAdmin(caller, name));
     LS_ASSIGN_OR_RETURN(Json out, MintPrincipalToken(name, body, "comment", "lifetime_seconds"));
-    http::Response response = JsonReply(out);
-    response.SetHeader("Cache-Control", "no-store");
-    return response;
+    return NoStoreReply(out);
   }
 
   Result<http::Response> ListPrincipalTokens(http::Request& request, const Caller& caller) {

@@ -217,9 +217,7 @@ class RecipientsApi final : public ApiBase {
     if (link) {
       AddActivation(out, request, link_token, *link, caller.name);
     }
-    http::Response response = JsonReply(out);
-    response.SetHeader("Cache-Control", "no-store");
-    return response;
+    return NoStoreReply(out);
   }
 
   Result<http::Response> ListRecipients(http::Request& request, const Caller& caller) {
@@ -327,9 +325,7 @@ class RecipientsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo fresh, catalog_->GetRecipient(r.name));
     LS_ASSIGN_OR_RETURN(Json out, RecipientJson(fresh));
     AddActivation(out, request, link_token, *link, caller.name);
-    http::Response response = JsonReply(out);
-    response.SetHeader("Cache-Control", "no-store");
-    return response;
+    return NoStoreReply(out);
   }
 
   Result<http::Response> RecipientSharePermissions(http::Request& request, const Caller& caller) {

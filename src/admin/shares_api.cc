@@ -132,7 +132,7 @@ class SharesApi final : public ApiBase {
     LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
     LS_ASSIGN_OR_RETURN(const Json* updates, OptArray(body, "updates", kMaxUpdates));
     if (updates != nullptr) {
-      Param(request, "updates", updates->dump(-1, ' ', false, Json::error_handler_t::replace));
+      Param(request, "updates", JsonText(*updates));
     }
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share, VisibleShare(caller, name, true));
     const bool is_owner = caller.is_admin || Owns(caller, share.owner);

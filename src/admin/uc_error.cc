@@ -1,7 +1,6 @@
 #include "admin/uc_error.h"
 
-#include <nlohmann/json.hpp>
-
+#include "admin/api_internal.h"
 #include "http/error_response.h"
 
 namespace lakeshare::admin {
@@ -37,10 +36,9 @@ std::string UcErrorCode(const Error& error) {
 }
 
 http::Response UcErrorResponse(const Error& error, std::string_view request_id) {
-  nlohmann::json body{{"error_code", UcErrorCode(error)},
+  internal::Json body{{"error_code", UcErrorCode(error)},
                       {"message", http::ClientMessage(error, request_id)}};
-  return http::ErrorReply(error,
-                          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return http::ErrorReply(error, internal::JsonText(body));
 }
 
 }  // namespace lakeshare::admin
