@@ -52,9 +52,7 @@ CallResult<Json> AuditPage(Api& api, std::vector<http::Field> query, const Audit
     std::string next_token = next && next->is_string() ? next->get<std::string>() : "";
     if (next_token.empty() || static_cast<int64_t>(events.size()) >= o.max_results) {
       Json out{{"events", std::move(events)}};
-      if (!next_token.empty()) {
-        out["next_page_token"] = next_token;
-      }
+      SetIfGiven(out, "next_page_token", next_token);
       return out;
     }
     if (next_token == token) {

@@ -57,9 +57,9 @@ void AddExternalLocationCommands(CLI::App* admin) {
     auto* c =
         Verb(noun, "create", "Declare an external location", [o](Api& api, const GlobalOptions& g) {
           Json body = {{"name", o->name}, {"url", o->url}};
-          if (!o->credential.empty()) body["credential_name"] = o->credential;
-          if (!o->comment.empty()) body["comment"] = o->comment;
-          if (!o->owner.empty()) body["owner"] = o->owner;
+          SetIfGiven(body, "credential_name", o->credential);
+          SetIfGiven(body, "comment", o->comment);
+          SetIfGiven(body, "owner", o->owner);
           if (o->read_only) body["read_only"] = true;
           return Done(api.Uc("POST", "external-locations", {}, &body), g,
                       fmt::format("external location {} created", o->name));
@@ -88,7 +88,7 @@ void AddExternalLocationCommands(CLI::App* admin) {
         Verb(noun, "update", "Rename, move or re-own an external location",
              [name, url, flags](Api& api, const GlobalOptions& g) -> CallResult<void> {
                Json body = flags->Body();
-               if (!url->empty()) body["url"] = *url;
+               SetIfGiven(body, "url", *url);
                if (auto st = NeedChanges(body, "--url, --new-name, --comment, --owner"); !st) {
                  return st;
                }

@@ -52,7 +52,7 @@ void AddGroupCommands(CLI::App* admin) {
     auto o = std::make_shared<Opts>();
     auto* c = Verb(noun, "create", "Create a group", [o](Api& api, const GlobalOptions& g) {
       Json body = {{"name", o->name}};
-      if (!o->comment.empty()) body["comment"] = o->comment;
+      SetIfGiven(body, "comment", o->comment);
       if (!o->members.empty()) body["members"] = o->members;
       return Done(api.Call("POST", kGroups, {}, &body), g,
                   fmt::format("group {} created", o->name));

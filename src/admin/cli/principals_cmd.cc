@@ -32,7 +32,7 @@ void AddCreateVerb(CLI::App* noun) {
       "identity provider, or with an API token (--api-token)",
       [o](Api& api, const GlobalOptions& g) -> CallResult<void> {
         Json body = {{"name", o->name}, {"is_admin", o->admin}, {"create_token", o->api_token}};
-        if (!o->comment.empty()) body["comment"] = o->comment;
+        SetIfGiven(body, "comment", o->comment);
         CallResult<Json> r = api.Call("POST", kPrincipals, {}, &body);
         if (!r || g.json || !o->api_token) {
           return Done(std::move(r), g, "principal " + o->name + " created");

@@ -31,9 +31,7 @@ struct ShareTableFlags {
 
   /// row_filter, columns and column_masks of the data object, when given.
   CallResult<void> Extend(Json& object) const {
-    if (!row_filter.empty()) {
-      object["row_filter"] = row_filter;
-    }
+    SetIfGiven(object, "row_filter", row_filter);
     if (!columns.empty()) {
       object["columns"] = columns;
     }

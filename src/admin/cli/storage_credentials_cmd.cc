@@ -89,8 +89,8 @@ CallResult<Json> CreateBody(const CreateOptions& o) {
     }
     body["aws_access_key"] = std::move(keys);
   }
-  if (!o.comment.empty()) body["comment"] = o.comment;
-  if (!o.owner.empty()) body["owner"] = o.owner;
+  SetIfGiven(body, "comment", o.comment);
+  SetIfGiven(body, "owner", o.owner);
   if (o.read_only) body["read_only"] = true;
   return body;
 }
