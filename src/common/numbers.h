@@ -1,6 +1,8 @@
-// Numbers read from untrusted text: the one conversion of a JSON or text double to an integer.
-// A double outside int64's range, NaN or infinity must never reach static_cast<int64_t> (that is
-// undefined behaviour, which UBSan and the fuzzers catch). Thread-safe (pure functions).
+// Numbers read from untrusted text or files: the one conversion of a JSON or text double to an
+// integer, and the one narrowing of an int64 to a non-negative int32. A double outside int64's
+// range, NaN or infinity must never reach static_cast<int64_t> (that is undefined behaviour, which
+// UBSan and the fuzzers catch); an int64 must never be narrowed by a plain cast (2^32 + 1 would
+// read as 1). Thread-safe (pure functions).
 #pragma once
 
 #include <cmath>
@@ -18,6 +20,13 @@ inline std::optional<int64_t> WholeDoubleToInt64(double d) {
     return std::nullopt;
   }
   return static_cast<int64_t>(d);
+}
+
+/// `n` as an int32 when it is in 0..2^31-1 (a version, a byte offset or a size the format stores
+/// as a 32-bit Int); nullopt otherwise, never a wrapped value.
+inline std::optional<int32_t> NonNegativeInt32(int64_t n) {
+  if (n < 0 || n > INT32_MAX) return std::nullopt;
+  return static_cast<int32_t>(n);
 }
 
 }  // namespace lakeshare

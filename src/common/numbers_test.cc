@@ -28,5 +28,14 @@ TEST(NumbersTest, FractionsNonFiniteAndOutOfRangeAreRefused) {
   EXPECT_EQ(WholeDoubleToInt64(std::nextafter(-9223372036854775808.0, -1e300)), std::nullopt);
 }
 
+TEST(NumbersTest, NonNegativeInt32KeepsItsRangeAndNeverWraps) {
+  EXPECT_EQ(NonNegativeInt32(0), 0);
+  EXPECT_EQ(NonNegativeInt32(INT32_MAX), INT32_MAX);
+  EXPECT_EQ(NonNegativeInt32(int64_t{INT32_MAX} + 1), std::nullopt);
+  EXPECT_EQ(NonNegativeInt32((int64_t{1} << 32) + 1), std::nullopt);  // a plain cast gives 1
+  EXPECT_EQ(NonNegativeInt32(-1), std::nullopt);
+  EXPECT_EQ(NonNegativeInt32(INT64_MIN), std::nullopt);
+}
+
 }  // namespace
 }  // namespace lakeshare

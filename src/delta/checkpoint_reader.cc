@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "common/mutex.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "delta/action_reader_internal.h"
 #include "delta/time_util.h"
@@ -112,11 +113,7 @@ class FlatColumn {
         return data_.i64[static_cast<size_t>(cur_)];
       case PhysicalType::kBoolean:
         return data_.bools[static_cast<size_t>(cur_)];
-      case PhysicalType::kDouble:
-        return static_cast<int64_t>(data_.f64[static_cast<size_t>(cur_)]);
-      case PhysicalType::kFloat:
-        return static_cast<int64_t>(data_.f32[static_cast<size_t>(cur_)]);
-      default:
+      default:  // integer columns are loaded through LoadInteger, which refuses other types
         return 0;
     }
   }
@@ -582,6 +579,17 @@ class CheckpointFileReader {
  private:
   int Path(std::string_view p) const { return s_.FindPath(p); }
 
+  // Load the leaf at `path`, which Delta types int or long. Any other physical type is kCorrupt,
+  // so a hostile DOUBLE or BOOLEAN column never reaches FlatColumn::integer().
+  Status LoadInteger(FlatColumn& column, int rg, std::string_view path) {
+    LS_RETURN_IF_ERROR(column.Load(r_, rg, Path(path)));
+    const PhysicalType type = column.present() ? column.data().type : PhysicalType::kInt64;
+    if (type != PhysicalType::kInt32 && type != PhysicalType::kInt64) {
+      return CorruptError("checkpoint column '{}' is not an integer column", path);
+    }
+    return OkStatus();
+  }
+
   Status ReadNonFileActions(int rg) {
     const int64_t rows = r_.row_group_num_rows(rg);
     if (Path("protocol") >= 0) {
@@ -609,8 +617,8 @@ class CheckpointFileReader {
   Status ReadProtocols(int rg, int64_t rows) {
     FlatColumn &reader_v = flat_[0], &writer_v = flat_[1];
     ListColumn &rf = list_[0], &wf = list_[1];
-    LS_RETURN_IF_ERROR(reader_v.Load(r_, rg, Path("protocol.minReaderVersion")));
-    LS_RETURN_IF_ERROR(writer_v.Load(r_, rg, Path("protocol.minWriterVersion")));
+    LS_RETURN_IF_ERROR(LoadInteger(reader_v, rg, "protocol.minReaderVersion"));
+    LS_RETURN_IF_ERROR(LoadInteger(writer_v, rg, "protocol.minWriterVersion"));
     LS_RETURN_IF_ERROR(rf.Load(r_, rg, Path("protocol.readerFeatures")));
     LS_RETURN_IF_ERROR(wf.Load(r_, rg, Path("protocol.writerFeatures")));
     for (int64_t row = 0; row < rows; ++row) {
@@ -645,7 +653,7 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(options.Load(r_, rg, Path("metaData.format.options")));
     LS_RETURN_IF_ERROR(schema.Load(r_, rg, Path("metaData.schemaString")));
     LS_RETURN_IF_ERROR(parts.Load(r_, rg, Path("metaData.partitionColumns")));
-    LS_RETURN_IF_ERROR(created.Load(r_, rg, Path("metaData.createdTime")));
+    LS_RETURN_IF_ERROR(LoadInteger(created, rg, "metaData.createdTime"));
     LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("metaData.configuration")));
     std::vector<std::pair<std::string_view, std::optional<std::string_view>>> opt_map, cfg_map;
     for (int64_t row = 0; row < rows; ++row) {
@@ -695,8 +703,8 @@ class CheckpointFileReader {
   Status ReadTxns(int rg, int64_t rows) {
     FlatColumn &app = flat_[0], &version = flat_[1], &updated = flat_[2];
     LS_RETURN_IF_ERROR(app.Load(r_, rg, Path("txn.appId")));
-    LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("txn.version")));
-    LS_RETURN_IF_ERROR(updated.Load(r_, rg, Path("txn.lastUpdated")));
+    LS_RETURN_IF_ERROR(LoadInteger(version, rg, "txn.version"));
+    LS_RETURN_IF_ERROR(LoadInteger(updated, rg, "txn.lastUpdated"));
     for (int64_t row = 0; row < rows; ++row) {
       bool has_app = app.Next();
       bool has_version = version.Next();
@@ -744,7 +752,7 @@ class CheckpointFileReader {
   // The checkpointMetadata actions (v2 spec) of row group rg.
   Status ReadCheckpointMetadata(int rg, int64_t rows) {
     FlatColumn& version = flat_[0];
-    LS_RETURN_IF_ERROR(version.Load(r_, rg, Path("checkpointMetadata.version")));
+    LS_RETURN_IF_ERROR(LoadInteger(version, rg, "checkpointMetadata.version"));
     for (int64_t row = 0; row < rows; ++row) {
       if (version.Next()) {
         LS_RETURN_IF_ERROR(sink_.OnCheckpointMetadata(version.integer()));
@@ -757,8 +765,8 @@ class CheckpointFileReader {
   Status ReadSidecars(int rg, int64_t rows) {
     FlatColumn &path = flat_[0], &size = flat_[1], &mtime = flat_[2];
     LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("sidecar.path")));
-    LS_RETURN_IF_ERROR(size.Load(r_, rg, Path("sidecar.sizeInBytes")));
-    LS_RETURN_IF_ERROR(mtime.Load(r_, rg, Path("sidecar.modificationTime")));
+    LS_RETURN_IF_ERROR(LoadInteger(size, rg, "sidecar.sizeInBytes"));
+    LS_RETURN_IF_ERROR(LoadInteger(mtime, rg, "sidecar.modificationTime"));
     for (int64_t row = 0; row < rows; ++row) {
       bool has_path = path.Next();
       bool has_size = size.Next();
@@ -791,11 +799,20 @@ class CheckpointFileReader {
     }
     dv->storage_type = t[0];
     dv->path_or_inline_dv = std::string(dv_path.bytes());
+    // Delta protocol, *Deletion Vector Descriptor*: offset and sizeInBytes are Ints.
+    auto int_field = [&](const FlatColumn& column, std::string_view what) -> Result<int32_t> {
+      std::optional<int32_t> v = NonNegativeInt32(column.integer());
+      if (!v) {
+        return CorruptError("deletion vector of '{}' has {} {}, outside 0..2147483647", add_path,
+                            what, column.integer());
+      }
+      return *v;
+    };
     if (has_offset) {
-      dv->offset = static_cast<int32_t>(dv_offset.integer());
+      LS_ASSIGN_OR_RETURN(dv->offset, int_field(dv_offset, "offset"));
     }
     if (has_size) {
-      dv->size_in_bytes = static_cast<int32_t>(dv_size.integer());
+      LS_ASSIGN_OR_RETURN(dv->size_in_bytes, int_field(dv_size, "sizeInBytes"));
     }
     if (has_cardinality) {
       dv->cardinality = dv_card.integer();
@@ -832,18 +849,18 @@ class CheckpointFileReader {
     ParsedStats parsed;
     LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("add.path")));
     LS_RETURN_IF_ERROR(partition.Load(r_, rg, Path("add.partitionValues")));
-    LS_RETURN_IF_ERROR(size.Load(r_, rg, Path("add.size")));
-    LS_RETURN_IF_ERROR(mtime.Load(r_, rg, Path("add.modificationTime")));
+    LS_RETURN_IF_ERROR(LoadInteger(size, rg, "add.size"));
+    LS_RETURN_IF_ERROR(LoadInteger(mtime, rg, "add.modificationTime"));
     LS_RETURN_IF_ERROR(change.Load(r_, rg, Path("add.dataChange")));
     LS_RETURN_IF_ERROR(stats.Load(r_, rg, Path("add.stats")));
     LS_RETURN_IF_ERROR(tags.Load(r_, rg, Path("add.tags")));
     LS_RETURN_IF_ERROR(dv_type.Load(r_, rg, Path("add.deletionVector.storageType")));
     LS_RETURN_IF_ERROR(dv_path.Load(r_, rg, Path("add.deletionVector.pathOrInlineDv")));
-    LS_RETURN_IF_ERROR(dv_offset.Load(r_, rg, Path("add.deletionVector.offset")));
-    LS_RETURN_IF_ERROR(dv_size.Load(r_, rg, Path("add.deletionVector.sizeInBytes")));
-    LS_RETURN_IF_ERROR(dv_card.Load(r_, rg, Path("add.deletionVector.cardinality")));
-    LS_RETURN_IF_ERROR(base_row_id.Load(r_, rg, Path("add.baseRowId")));
-    LS_RETURN_IF_ERROR(default_rcv.Load(r_, rg, Path("add.defaultRowCommitVersion")));
+    LS_RETURN_IF_ERROR(LoadInteger(dv_offset, rg, "add.deletionVector.offset"));
+    LS_RETURN_IF_ERROR(LoadInteger(dv_size, rg, "add.deletionVector.sizeInBytes"));
+    LS_RETURN_IF_ERROR(LoadInteger(dv_card, rg, "add.deletionVector.cardinality"));
+    LS_RETURN_IF_ERROR(LoadInteger(base_row_id, rg, "add.baseRowId"));
+    LS_RETURN_IF_ERROR(LoadInteger(default_rcv, rg, "add.defaultRowCommitVersion"));
     LS_RETURN_IF_ERROR(clustering.Load(r_, rg, Path("add.clusteringProvider")));
     if (!path.present()) {
       return OkStatus();

@@ -340,13 +340,19 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
         return e;
       }
       if (!is_null) {
-        dv.offset = static_cast<int32_t>(n);
+        // Delta protocol, *Deletion Vector Descriptor*: offset and sizeInBytes are Ints; narrowed
+        // by a cast, 2^32 + 7 would name offset 7, maybe another vector of the same file.
+        std::optional<int32_t> offset = NonNegativeInt32(n);
+        if (!offset) return simdjson::NUMBER_OUT_OF_RANGE;
+        dv.offset = *offset;
       }
     } else if (key == "sizeInBytes") {
       if (auto e = GetInt(v, &n, &is_null)) {
         return e;
       }
-      dv.size_in_bytes = static_cast<int32_t>(n);
+      std::optional<int32_t> size = NonNegativeInt32(n);
+      if (!size) return simdjson::NUMBER_OUT_OF_RANGE;
+      dv.size_in_bytes = *size;
     } else if (key == "cardinality") {
       if (auto e = GetInt(v, &n, &is_null)) {
         return e;

@@ -5,8 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result_testing.h"
+#include "common/strings.h"
 #include "delta/delta_test_util.h"
 #include "delta/log_files.h"
+#include "delta/table_writer.h"
+#include "parquet/file_writer.h"
 
 namespace lakeshare::delta {
 namespace {
@@ -169,6 +172,29 @@ TEST(ReconciliationTest, ProtocolVersionsPastTheirRangeAreCorruptNotWrapped) {
     TestTable t;
     t.Commit(0, {std::string(R"({"protocol":{)") + versions + "}}", MetadataLine(kSchema)});
     EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "protocol action")) << versions;
+  }
+}
+
+TEST(ReconciliationTest, DeletionVectorPositionsPastInt32AreCorruptNotWrapped) {
+  // A deletion vector's offset and sizeInBytes are Delta Ints: 2^32 + 7 used to be read as offset
+  // 7, which may be another vector of the same file.
+  const std::vector<std::string> dv_features = {"deletionVectors"};
+  const std::string add = AddLine("a", {}, 100, "", Dv("ab^-aqEH.-t@S}K{vb[*k^", 1, 7));
+  auto load = [&](const std::string& line) {
+    TestTable t;
+    t.Commit(0, {ProtocolLine(3, 7, dv_features, dv_features), MetadataLine(kSchema), line});
+    return t.Load();
+  };
+  ASSERT_TRUE(load(add));  // the descriptor as written loads
+  for (auto [from, to] : {std::pair{R"("offset":7)", R"("offset":4294967303)"},
+                          {R"("offset":7)", R"("offset":-1)"},
+                          {R"("sizeInBytes":36)", R"("sizeInBytes":4294967332)"},
+                          {R"("sizeInBytes":36)", R"("sizeInBytes":-36)"}}) {
+    std::string line = add;
+    const size_t at = line.find(from);
+    ASSERT_NE(at, std::string::npos) << line;
+    line.replace(at, std::string_view(from).size(), to);
+    EXPECT_TRUE(FailsWith(load(line), ErrorCode::kCorrupt)) << line;
   }
 }
 
@@ -367,6 +393,60 @@ TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {
   EXPECT_EQ(TestTable::Keys(*s), (Keys{"b", "c", "d"}));
   DropCommits0And1();
   EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "00000000000000000001.checkpoint.parquet"));
+}
+
+// A checkpoint whose integer columns another writer typed differently: `reader_version` is stored
+// as INT64 and `size` with the physical type given (Delta types both int/long).
+std::string CheckpointWithTypes(parquet::PhysicalType size_type, const std::string& reader_version,
+                                const std::string& size, const std::string& dv_offset) {
+  using parquet::PhysicalType;
+  auto str = [](std::string n) {
+    return parquet::Primitive(std::move(n), PhysicalType::kByteArray, parquet::StringType());
+  };
+  auto schema = parquet::WriterSchema::Make({
+      parquet::Struct("protocol", {parquet::Primitive("minReaderVersion", PhysicalType::kInt64),
+                                   parquet::Primitive("minWriterVersion", PhysicalType::kInt32)}),
+      parquet::Struct("metaData", {str("id"), str("schemaString")}),
+      parquet::Struct("add", {str("path"), parquet::Primitive("size", size_type),
+                              parquet::Struct("deletionVector",
+                                              {str("storageType"), str("pathOrInlineDv"),
+                                               parquet::Primitive("offset", PhysicalType::kInt64),
+                                               parquet::Primitive("sizeInBytes",
+                                                                  PhysicalType::kInt32)})}),
+  });
+  EXPECT_TRUE(schema) << schema.error().message;
+  std::string schema_string;
+  AppendJsonString(schema_string, kSchema);
+  auto bytes = EncodeCheckpoint(
+      std::move(*schema),
+      {R"({"protocol":{"minReaderVersion":)" + reader_version + R"(,"minWriterVersion":7}})",
+       R"({"metaData":{"id":"t","schemaString":)" + schema_string + "}}",
+       R"({"add":{"path":"a","size":)" + size +
+           R"(,"deletionVector":{"storageType":"u","pathOrInlineDv":"ab^-aqEH.-t@S}K{vb[*k^",)"
+           R"("offset":)" + dv_offset + R"(,"sizeInBytes":36}}})"});
+  EXPECT_TRUE(bytes) << bytes.error().message;
+  return *bytes;
+}
+
+TEST(CheckpointColumnsTest, IntegersPastTheirRangeOrTypeAreCorruptNotCast) {
+  auto load = [](parquet::PhysicalType size_type, const std::string& reader_version,
+                 const std::string& size, const std::string& dv_offset) {
+    TestTable t;
+    t.Put("_delta_log/00000000000000000000.checkpoint.parquet",
+          CheckpointWithTypes(size_type, reader_version, size, dv_offset));
+    return t.Load();
+  };
+  using parquet::PhysicalType;
+  // As written: INT64 versions and offsets within range load (readers must accept either width).
+  auto ok = load(PhysicalType::kInt64, "3", "100", "7");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ((*ok)->protocol().min_reader_version, 3);
+  // 2^32 + 7 used to be read as offset 7.
+  EXPECT_TRUE(FailsWith(load(PhysicalType::kInt64, "3", "100", "4294967303"), ErrorCode::kCorrupt,
+                        "offset 4294967303"));
+  // A DOUBLE size of 1e30 used to reach a double-to-integer cast (undefined behaviour).
+  EXPECT_TRUE(FailsWith(load(PhysicalType::kDouble, "3", "1e30", "7"), ErrorCode::kCorrupt,
+                        "'add.size' is not an integer column"));
 }
 
 // ---- Incremental refresh ----------------------------------------------------------------------
