@@ -9,8 +9,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "catalog/catalog_suite_test.h"
@@ -50,13 +48,6 @@ int FreePort() {
   }
   ::close(fd);
   return port;
-}
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 /// One server per test process, started on first use.

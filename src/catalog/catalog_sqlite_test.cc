@@ -4,7 +4,6 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "catalog/catalog_suite_test.h"
@@ -13,13 +12,6 @@ namespace lakeshare::catalog {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 const CatalogBackend* SqliteBackend() {
   static const CatalogBackend* const kBackend = new CatalogBackend{

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -42,6 +44,13 @@ void CatalogSuite::SetUp() {
 
 std::string BackendName(const ::testing::TestParamInfo<const CatalogBackend*>& info) {
   return info.param->name;
+}
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 namespace {

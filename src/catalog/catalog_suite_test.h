@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -55,5 +56,9 @@ class CatalogSuite : public ::testing::TestWithParam<const CatalogBackend*> {
 };
 
 std::string BackendName(const ::testing::TestParamInfo<const CatalogBackend*>& info);
+
+/// Every byte of the file at `path` ("" when it cannot be read): what a backend's `dump` and a
+/// failed server start read.
+std::string ReadAll(const std::filesystem::path& path);
 
 }  // namespace lakeshare::catalog

@@ -8,6 +8,15 @@
 namespace lakeshare::catalog {
 namespace {
 
+/// A principal: no owner, no created_by/updated_by, one column of its own.
+EntityTable<Principal> TestPrincipalTable() {
+  return EntityTable<Principal>({
+      .resource = ResourceKind::kPrincipal,
+      .table = "principals",
+      .columns = {{"is_admin", &Principal::is_admin}},
+  });
+}
+
 TEST(KindNounTest, SpellsTheResourceKindAsANoun) {
   EXPECT_EQ(KindNoun(ResourceKind::kCatalog), "Catalog");
   EXPECT_EQ(KindNoun(ResourceKind::kStorageCredential), "Storage credential");
@@ -32,11 +41,7 @@ TEST(NamedColumnsTest, CommonColumnsFrameTheOwnOnes) {
 
 TEST(NamedColumnsTest, OnlyTheMembersTheObjectHas) {
   // A principal has no owner and no created_by/updated_by; a policy has created_by only.
-  const EntityTable<Principal> principals({
-      .resource = ResourceKind::kPrincipal,
-      .table = "principals",
-      .columns = {{"is_admin", &Principal::is_admin}},
-  });
+  const EntityTable<Principal> principals = TestPrincipalTable();
   EXPECT_EQ(principals.ColumnList(""),
             "name_key, id, name, comment, is_admin, created_at, updated_at");
   const EntityTable<FederationPolicy> policies({
@@ -48,11 +53,7 @@ TEST(NamedColumnsTest, OnlyTheMembersTheObjectHas) {
 }
 
 TEST(NamedColumnsTest, FromRowReadsTheCellsInColumnListOrder) {
-  const EntityTable<Principal> principals({
-      .resource = ResourceKind::kPrincipal,
-      .table = "principals",
-      .columns = {{"is_admin", &Principal::is_admin}},
-  });
+  const EntityTable<Principal> principals = TestPrincipalTable();
   const SqlRow row = {"x", "skipped", "id-1", "Ann", "likes tea", "1", "10", "20"};
   const Principal p = principals.FromRow(row, 1);
   EXPECT_EQ(p.id, "id-1");
