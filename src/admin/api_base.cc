@@ -185,6 +185,16 @@ Result<catalog::ShareInfo> ApiBase::VisibleShare(const Caller& caller, std::stri
                                      Privilege::kUseShare, ResourceKind::kShare, "Share", name);
 }
 
+Result<catalog::StorageCredentialInfo> ApiBase::VisibleStorageCredential(const Caller& caller,
+                                                                         std::string_view name) {
+  LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, catalog_->GetStorageCredential(name));
+  if (!caller.is_admin && !Owns(caller, c.owner)) {
+    return NotFound(ResourceKind::kStorageCredential, "Storage credential '{}' does not exist",
+                    name);
+  }
+  return c;
+}
+
 Result<catalog::RecipientInfo> ApiBase::VisibleRecipient(const Caller& caller,
                                                          std::string_view name) {
   return VisibleByMetastorePrivilege(caller, catalog_->GetRecipient(name), Privilege::kUseRecipient,

@@ -296,6 +296,10 @@ class ApiBase {
 
   Result<catalog::ShareInfo> VisibleShare(const Caller& caller, std::string_view name,
                                           bool include_objects);
+  /// Storage credential `name` when the caller owns it or is an admin; to anyone else it does not
+  /// exist (its own routes and the grants on it alike). Never its secrets.
+  Result<catalog::StorageCredentialInfo> VisibleStorageCredential(const Caller& caller,
+                                                                  std::string_view name);
   Result<catalog::RecipientInfo> VisibleRecipient(const Caller& caller, std::string_view name);
   /// The recipient of the path parameter `name` (noted as `recipient_name` and as the event's
   /// recipient), visible to the caller and of `authentication_type`; else kInvalidArgument:

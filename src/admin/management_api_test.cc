@@ -614,6 +614,24 @@ TEST_F(ManagementTest, AdminsRegisterTablesOnlyUnderADeclaredExternalLocation) {
   EXPECT_EQ(ok.status, 200) << ok.raw;
 }
 
+TEST_F(ManagementTest, AStorageCredentialAndItsGrantsAreHiddenAlikeFromAllButItsOwner) {
+  Reply made = Call("POST", Uc("/storage-credentials"), "admin-token",
+                    Json{{"name", "cred"}, {"aws_profile", Json{{"profile_name", "p"}}}});
+  ASSERT_EQ(made.status, 200) << made.raw;
+  const std::string team = MakeTeam("team");
+  for (const std::string& path :
+       {Uc("/storage-credentials/cred"), Uc("/permissions/storage_credential/cred")}) {
+    Reply hidden = Call("GET", path, team);
+    EXPECT_EQ(hidden.status, 404) << path << " " << hidden.raw;
+    EXPECT_EQ(hidden.body["error_code"], "STORAGE_CREDENTIAL_DOES_NOT_EXIST") << path;
+    EXPECT_EQ(hidden.body["message"], "Storage credential 'cred' does not exist") << path;
+    EXPECT_EQ(Call("GET", path).status, 200) << path;
+  }
+  Reply grant = Call("PATCH", Uc("/permissions/storage_credential/cred"), team,
+                     Json{{"changes", Json::array()}});
+  EXPECT_EQ(grant.status, 404) << grant.raw;
+}
+
 TEST_F(ManagementTest, RowFiltersColumnsAndMasksAreCheckedAndStored) {
   MakeTables(1);
   ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "sales"}}).status, 200);

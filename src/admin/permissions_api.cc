@@ -48,33 +48,26 @@ class PermissionsApi final : public ApiBase {
         }
         return {};
       case SecurableType::kExternalLocation:
-      case SecurableType::kStorageCredential:
-        return CheckGovernanceGrantRights(caller, type, name);
+        return CheckLocationGrantRights(caller, name);
+      case SecurableType::kStorageCredential: {
+        LS_RETURN_IF_ERROR(VisibleStorageCredential(caller, name));
+        return {};
+      }
       case SecurableType::kShare:
         break;
     }
     return {};
   }
 
-  /// Grants on an external location or a storage credential are seen and changed by its owner
-  /// or a metastore admin; to anyone else it does not exist.
-  Status CheckGovernanceGrantRights(const Caller& caller, SecurableType type,
-                                    const std::string& name) {
-    bool location = type == SecurableType::kExternalLocation;
-    std::string owner;
-    if (location) {
-      LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo info, catalog_->GetExternalLocation(name));
-      owner = info.owner;
-    } else {
-      LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo info,
-                          catalog_->GetStorageCredential(name));
-      owner = info.owner;
-    }
-    if (caller.is_admin || Owns(caller, owner)) {
+  /// Grants on an external location are seen and changed by its owner or a metastore admin; to
+  /// anyone else it does not exist (as a storage credential, VisibleStorageCredential). Holders of
+  /// CREATE_EXTERNAL_TABLE see the location itself, not who else may register in it.
+  Status CheckLocationGrantRights(const Caller& caller, const std::string& name) {
+    LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo info, catalog_->GetExternalLocation(name));
+    if (caller.is_admin || Owns(caller, info.owner)) {
       return {};
     }
-    return NotFound(location ? ResourceKind::kExternalLocation : ResourceKind::kStorageCredential,
-                    "{} '{}' does not exist", location ? "External location" : "Storage credential",
+    return NotFound(ResourceKind::kExternalLocation, "External location '{}' does not exist",
                     name);
   }
 

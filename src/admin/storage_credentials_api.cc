@@ -75,16 +75,6 @@ class StorageCredentialsApi final : public ApiBase {
   }
 
  private:
-  /// Admins and the owner see a credential (never its secrets); to others it does not exist.
-  Result<catalog::StorageCredentialInfo> Visible(const Caller& caller, const std::string& name) {
-    LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, catalog_->GetStorageCredential(name));
-    if (!caller.is_admin && !Owns(caller, c.owner)) {
-      return NotFound(ResourceKind::kStorageCredential, "Storage credential '{}' does not exist",
-                      name);
-    }
-    return c;
-  }
-
   Result<http::Response> Create(http::Request& request, const Caller& caller) {
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::StorageCredentialInfo info;
@@ -118,7 +108,7 @@ class StorageCredentialsApi final : public ApiBase {
 
   Result<http::Response> Get(http::Request& request, const Caller& caller) {
     const std::string& name = NotedPathParam(request, "name");
-    LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, Visible(caller, name));
+    LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, VisibleStorageCredential(caller, name));
     return JsonReply(StorageCredentialJson(c));
   }
 
@@ -130,7 +120,7 @@ class StorageCredentialsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(update.read_only, OptBool(body, "read_only"));
     LS_ASSIGN_OR_RETURN(update.aws, ParseAws(body, /*required=*/false));
     update.updated_by = caller.name;
-    LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, Visible(caller, name));
+    LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, VisibleStorageCredential(caller, name));
     if (update.new_name) {
       Param(request, "new_name", *update.new_name);
     }
@@ -148,7 +138,7 @@ class StorageCredentialsApi final : public ApiBase {
 
   Result<http::Response> Delete(http::Request& request, const Caller& caller) {
     const std::string& name = NotedPathParam(request, "name");
-    LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, Visible(caller, name));
+    LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, VisibleStorageCredential(caller, name));
     LS_RETURN_IF_ERROR(catalog_->DeleteStorageCredential(c.name));
     return JsonReply(Json::object());
   }
