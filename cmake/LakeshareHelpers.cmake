@@ -57,15 +57,21 @@ function(lakeshare_add_benchmark name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
 endfunction()
 
-# lakeshare_add_fuzzer(name SOURCES ... DEPS ... SEEDS dir): a libFuzzer target when
+# lakeshare_add_fuzzer(name SOURCES ... DEPS ... [SEEDS dir]): a libFuzzer target when
 # LAKESHARE_FUZZ is on (clang); otherwise a plain replay binary that runs every seed once, so each
 # build still exercises the seeds under ctest (label unit). Every fuzzer is listed, with its seed
-# folder, in <build>/fuzzers.tsv, which scripts/run-fuzzers.sh runs (`make fuzz`, CI).
+# folder (by default testdata/fuzz/<name without _fuzz>), in <build>/fuzzers.tsv, which
+# scripts/run-fuzzers.sh runs (`make fuzz`, CI).
 file(WRITE ${CMAKE_BINARY_DIR}/fuzzers.tsv "")
 function(lakeshare_add_fuzzer name)
   cmake_parse_arguments(ARG "" "SEEDS" "SOURCES;DEPS" ${ARGN})
   if(NOT ARG_SEEDS)
-    message(FATAL_ERROR "fuzzer ${name}: SEEDS names its seed folder (testdata/fuzz/<target>)")
+    # The one rule for where seeds live: testdata/fuzz/<target without _fuzz>.
+    string(REGEX REPLACE "_fuzz$" "" stem ${name})
+    set(ARG_SEEDS ${PROJECT_SOURCE_DIR}/testdata/fuzz/${stem})
+  endif()
+  if(NOT IS_DIRECTORY ${ARG_SEEDS})
+    message(FATAL_ERROR "fuzzer ${name}: no seed folder ${ARG_SEEDS}")
   endif()
   file(RELATIVE_PATH seeds_rel ${PROJECT_SOURCE_DIR} ${ARG_SEEDS})
   file(RELATIVE_PATH binary_rel ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR}/${name})
