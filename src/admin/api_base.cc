@@ -110,15 +110,24 @@ Status ApiBase::RequireAdmin(const Caller& caller, std::string_view what) const 
   return {};
 }
 
+Result<bool> ApiBase::SeesCatalog(const Caller& caller, const catalog::CatalogInfo& c) const {
+  return OwnsOrHolds(caller, caller.is_admin || Owns(caller, c.owner), SecurableType::kCatalog,
+                     c.name, Privilege::kUseCatalog);
+}
+
 Result<catalog::CatalogInfo> ApiBase::VisibleCatalog(const Caller& caller, std::string_view name) {
   LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, catalog_->GetCatalog(name));
-  LS_ASSIGN_OR_RETURN(bool use,
-                      OwnsOrHolds(caller, caller.is_admin || Owns(caller, info.owner),
-                                  SecurableType::kCatalog, info.name, Privilege::kUseCatalog));
+  LS_ASSIGN_OR_RETURN(bool use, SeesCatalog(caller, info));
   if (!use) {
     return NotFound(ResourceKind::kCatalog, "Catalog '{}' does not exist", name);
   }
   return info;
+}
+
+Result<bool> ApiBase::MayCreateTablesIn(const Caller& caller,
+                                        const catalog::ExternalLocationInfo& l) const {
+  return OwnsOrHolds(caller, caller.is_admin || Owns(caller, l.owner),
+                     SecurableType::kExternalLocation, l.name, Privilege::kCreateExternalTable);
 }
 
 Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,

@@ -255,7 +255,14 @@ class ApiBase {
   Status RequireMeta(const Caller& caller, catalog::Privilege privilege,
                      std::string_view denied) const;
 
+  /// Whether the caller sees catalog `c`: an admin, its owner, or a holder of USE_CATALOG on it.
+  Result<bool> SeesCatalog(const Caller& caller, const catalog::CatalogInfo& c) const;
+  /// Catalog `name` when the caller sees it (SeesCatalog); else kNotFound, as if it did not exist.
   Result<catalog::CatalogInfo> VisibleCatalog(const Caller& caller, std::string_view name);
+  /// Whether the caller may register tables inside external location `l`, which is also who sees
+  /// the location: an admin, its owner, or a holder of CREATE_EXTERNAL_TABLE on it.
+  Result<bool> MayCreateTablesIn(const Caller& caller,
+                                 const catalog::ExternalLocationInfo& l) const;
 
   struct SchemaCtx {
     catalog::CatalogInfo catalog;

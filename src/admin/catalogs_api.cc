@@ -9,7 +9,6 @@ namespace lakeshare::admin::internal {
 namespace {
 
 using catalog::Privilege;
-using catalog::SecurableType;
 
 class CatalogsApi final : public ApiBase {
  public:
@@ -39,10 +38,7 @@ class CatalogsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
     auto listing = ListVisible<catalog::CatalogInfo>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListCatalogs(p); },
-        [&](const catalog::CatalogInfo& c) {
-          return OwnsOrHolds(caller, caller.is_admin || Owns(caller, c.owner),
-                             SecurableType::kCatalog, c.name, Privilege::kUseCatalog);
-        });
+        [&](const catalog::CatalogInfo& c) { return SeesCatalog(caller, c); });
     return ListReply("catalogs", listing, [&](const auto& c) { return CatalogJson(c); });
   }
 

@@ -14,7 +14,6 @@ namespace lakeshare::admin::internal {
 namespace {
 
 using catalog::Privilege;
-using catalog::SecurableType;
 
 Json ExternalLocationJson(const catalog::ExternalLocationInfo& l) {
   return Json{{"name", l.name},
@@ -43,15 +42,9 @@ class ExternalLocationsApi final : public ApiBase {
   }
 
  private:
-  /// Who sees a location: admins, its owner, and holders of CREATE_EXTERNAL_TABLE on it.
-  Result<bool> Sees(const Caller& caller, const catalog::ExternalLocationInfo& l) {
-    return OwnsOrHolds(caller, caller.is_admin || Owns(caller, l.owner),
-                       SecurableType::kExternalLocation, l.name, Privilege::kCreateExternalTable);
-  }
-
   Result<catalog::ExternalLocationInfo> Visible(const Caller& caller, const std::string& name) {
     LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, catalog_->GetExternalLocation(name));
-    LS_ASSIGN_OR_RETURN(bool sees, Sees(caller, l));
+    LS_ASSIGN_OR_RETURN(bool sees, MayCreateTablesIn(caller, l));
     if (!sees) {
       return NotFound(ResourceKind::kExternalLocation, "External location '{}' does not exist",
                       name);
@@ -99,7 +92,7 @@ class ExternalLocationsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(Paging paging, ParsePaging(request));
     auto listing = ListVisible<catalog::ExternalLocationInfo>(
         paging, [&](const catalog::PageRequest& p) { return catalog_->ListExternalLocations(p); },
-        [&](const catalog::ExternalLocationInfo& l) { return Sees(caller, l); });
+        [&](const catalog::ExternalLocationInfo& l) { return MayCreateTablesIn(caller, l); });
     return ListReply("external_locations", listing,
                      [](const auto& l) { return ExternalLocationJson(l); });
   }

@@ -43,9 +43,7 @@ class TablesApi final : public ApiBase {
           "register the table",
           location);
     }
-    LS_ASSIGN_OR_RETURN(bool may, OwnsOrHolds(caller, caller.is_admin || Owns(caller, found->owner),
-                                              SecurableType::kExternalLocation, found->name,
-                                              Privilege::kCreateExternalTable));
+    LS_ASSIGN_OR_RETURN(bool may, MayCreateTablesIn(caller, *found));
     if (may) {
       return {};
     }
