@@ -3,55 +3,38 @@
 // when the object goes. Declare it after the clock it is opened with and before what uses it.
 #pragma once
 
-#include <unistd.h>
-
-#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 #include "catalog/catalog.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/temp_dir.h"
 
 namespace lakeshare::auth::testing {
 
 class TestMetastore {
  public:
-  /// The folder is "lakeshare-<what>-<pid>-<n>" (created by Open).
-  explicit TestMetastore(std::string_view what) {
-    static std::atomic<int> counter{0};
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lakeshare-" + std::string(what) + "-" + std::to_string(::getpid()) + "-" +
-            std::to_string(counter++));
-  }
-  ~TestMetastore() {
-    catalog_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  /// The folder is "lakeshare-<what>-XXXXXX".
+  explicit TestMetastore(std::string_view what) : dir_("lakeshare-" + std::string(what)) {}
   TestMetastore(const TestMetastore&) = delete;
   TestMetastore& operator=(const TestMetastore&) = delete;
 
-  /// Create the folder and open metastore.db in it, reading time from `clock` (null: the
-  /// system clock).
+  /// Open metastore.db in the folder, reading time from `clock` (null: the system clock).
   Status Open(const Clock* clock = nullptr) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    if (ec) return MakeError(ErrorCode::kInternal, "cannot create " + dir_.string());
     LS_ASSIGN_OR_RETURN(catalog_,
-                        catalog::OpenCatalog((dir_ / "metastore.db").string(), {.clock = clock}));
+                        catalog::OpenCatalog((dir() / "metastore.db").string(), {.clock = clock}));
     return OkStatus();
   }
 
   /// The open metastore (after Open).
   catalog::Catalog& catalog() { return *catalog_; }
-  const std::filesystem::path& dir() const { return dir_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
 
  private:
-  std::filesystem::path dir_;
+  TempDir dir_;  // declared first: removed after the metastore in it is closed
   std::unique_ptr<catalog::Catalog> catalog_;
 };
 

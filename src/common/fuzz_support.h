@@ -6,17 +6,14 @@
 // Thread-safety: none needed; a fuzz target runs its inputs one after another.
 #pragma once
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include "common/result.h"
+#include "common/temp_dir.h"
 
 namespace lakeshare::fuzz {
 
@@ -36,27 +33,8 @@ inline void Must(const Status& s, const char* target, const char* what) {
   if (!s) Die(target, what, s.error());
 }
 
-/// A fresh folder under /tmp named "<prefix>-XXXXXX", removed with everything in it on
-/// destruction.
-class TempDir {
- public:
-  explicit TempDir(std::string_view prefix) {
-    std::string pattern = "/tmp/" + std::string(prefix) + "-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+/// The tests' temporary folder (common/temp_dir.h): "<prefix>-XXXXXX", removed on destruction.
+using TempDir = ::lakeshare::TempDir;
 
 /// An input as its first line (without the '\n') and the rest (empty when there is no '\n').
 struct FirstLineAndRest {

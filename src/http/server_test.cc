@@ -29,6 +29,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/temp_dir.h"
 #include "http/client.h"
 #include "http/error_response.h"
 #include "http/server_test_fixture.h"
@@ -599,11 +600,9 @@ bool WriteSelfSignedCertificate(const std::string& cert_path, const std::string&
 }
 
 TEST_F(ServerTest, ServesHttpsWithCertificateFiles) {
-  std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) / fmt::format("lakeshare_tls_{}", getpid());
-  std::filesystem::create_directories(dir);
-  std::string cert = (dir / "cert.pem").string();
-  std::string key = (dir / "key.pem").string();
+  TempDir dir("lakeshare-tls");
+  std::string cert = (dir.path() / "cert.pem").string();
+  std::string key = (dir.path() / "key.pem").string();
   ASSERT_TRUE(WriteSelfSignedCertificate(cert, key));
   ASSERT_TRUE(router_.Handle("GET", "/lines", [](Request&) -> Result<Response> {
     auto next = std::make_shared<int>(0);
@@ -637,7 +636,6 @@ TEST_F(ServerTest, ServesHttpsWithCertificateFiles) {
                            .log_sink = [](std::string_view) {}},
              router_, metrics_);
   EXPECT_EQ(bad.Start().error().code, ErrorCode::kInvalidArgument);
-  std::filesystem::remove_all(dir);
 }
 
 // ---- Signals ----

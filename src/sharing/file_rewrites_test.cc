@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/temp_dir.h"
 #include "delta/delta_test_util.h"
 #include "delta/table_writer.h"
 #include "http/router.h"
@@ -29,9 +30,8 @@ using parquet::PhysicalType;
 class FileRewritesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::UniqueTempPath("rewrites-test");
-    fs::create_directories(dir_ / "table");
-    auto store = storage::LocalObjectStore::Open((dir_ / "table").string());
+    fs::create_directories(dir_.path() / "table");
+    auto store = storage::LocalObjectStore::Open((dir_.path() / "table").string());
     ASSERT_TRUE(store) << store.error().message;
     std::shared_ptr<storage::ObjectStore> table(std::move(*store));
     delta::TableWriter writer(table);
@@ -49,7 +49,7 @@ class FileRewritesTest : public ::testing::Test {
     auto config = ParseSharingConfig(
         "version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n    tables:\n    - name: t\n"
         "      location: " +
-        (dir_ / "table").string() + "\nauthorization:\n  bearerToken: tok\n");
+        (dir_.path() / "table").string() + "\nauthorization:\n  bearerToken: tok\n");
     ASSERT_TRUE(config) << config.error().message;
     auto provider = YamlShareProvider::Create(*config);
     ASSERT_TRUE(provider) << provider.error().message;
@@ -60,8 +60,6 @@ class FileRewritesTest : public ::testing::Test {
   void TearDown() override {
     router_.reset();
     service_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   static delta::FileAction WriteFile(delta::TableWriter& writer, const std::string& path,
@@ -81,7 +79,7 @@ class FileRewritesTest : public ::testing::Test {
   // The service with a materializer on dir_/cache; `on_event` sees every build.
   void Start(std::chrono::milliseconds wait,
              std::function<void(const materialize::MaterializeEvent&)> on_event = {}) {
-    auto cache = storage::LocalObjectStore::Open((dir_ / "cache").string());
+    auto cache = storage::LocalObjectStore::Open((dir_.path() / "cache").string());
     ASSERT_TRUE(cache);
     materialize::MaterializerOptions mo;
     mo.cache = std::shared_ptr<storage::ObjectStore>(std::move(*cache));
@@ -123,7 +121,7 @@ class FileRewritesTest : public ::testing::Test {
   }
 
   static constexpr const char* kQuery = "/delta-sharing/shares/s/schemas/d/tables/t/query";
-  fs::path dir_;
+  TempDir dir_{"lakeshare-rewrites-test"};
   std::shared_ptr<const ShareProvider> provider_;
   std::shared_ptr<const auth::Authenticator> auth_;
   std::shared_ptr<materialize::Materializer> materializer_;
@@ -243,7 +241,7 @@ TEST_F(FileRewritesTest, AQueryWhoseRewritesOutlastTheWaitIsA503WithRetryAfter) 
 
 TEST_F(FileRewritesTest, AFailedRewriteIsAuditedWithItsFileAndError) {
   Start(std::chrono::minutes(5));
-  fs::remove(dir_ / "table" / "a.parquet");  // the deletion-vector file, to be rewritten
+  fs::remove(dir_.path() / "table" / "a.parquet");  // the deletion-vector file, to be rewritten
   Exchange e = Send("POST", kQuery);
   EXPECT_GE(e.status, 400) << e.body;
   EXPECT_LT(e.status, 600) << e.body;

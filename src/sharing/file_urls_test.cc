@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/temp_dir.h"
 #include "http/string_stream_writer.h"
 #include "sharing/yaml_share_provider.h"
 
@@ -16,23 +17,18 @@ namespace fs = std::filesystem;
 class FileUrlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lakeshare_file_urls_" +
-            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_ / "t" / "p=a b");
-    std::ofstream(dir_ / "t" / "p=a b" / "f.parquet") << "0123456789";
-    std::ofstream(dir_ / "secret.txt") << "outside";
+    fs::create_directories(dir_.path() / "t" / "p=a b");
+    std::ofstream(dir_.path() / "t" / "p=a b" / "f.parquet") << "0123456789";
+    std::ofstream(dir_.path() / "secret.txt") << "outside";
     auto config = ParseSharingConfig(
         "version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n"
         "    tables:\n    - {name: t, location: '" +
-        (dir_ / "t").string() + "'}\n");
+        (dir_.path() / "t").string() + "'}\n");
     ASSERT_TRUE(config) << config.error().message;
     provider_ = std::move(*YamlShareProvider::Create(*config));
     table_ = *provider_->GetTable(Recipient{"anonymous", true}, "s", "d", "t");
     store_ = *stores_.Get(table_.location);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   UrlScope Scope(int64_t expires_s) {
     return UrlScope{"http://h:1", table_.share_id, table_.id, "anonymous", expires_s, 3600};
@@ -52,7 +48,7 @@ class FileUrlsTest : public ::testing::Test {
     return ServeSignedFile(*request, *provider_, stores_, signer_, now_ms);
   }
 
-  fs::path dir_;
+  TempDir dir_{"lakeshare-file-urls-test"};
   StoreCache stores_{storage::StoreOptions{}};
   std::unique_ptr<YamlShareProvider> provider_;
   TableInfo table_;
@@ -104,7 +100,7 @@ TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
 TEST_F(FileUrlsTest, LargeFilesStreamWithTheirContentLength) {
   std::string content;
   for (int i = 0; i < 700'000; ++i) content += std::to_string(i % 10) + "abcdefghi"[i % 9];
-  std::ofstream(dir_ / "t" / "big.parquet", std::ios::binary) << content;
+  std::ofstream(dir_.path() / "t" / "big.parquet", std::ios::binary) << content;
   auto url = signer_.Sign(*store_, Scope(100), "big.parquet");
   ASSERT_TRUE(url) << url.error().message;
   auto whole = Get(url->url);

@@ -15,6 +15,7 @@
 
 #include "auth/recipient_authenticator.h"
 #include "common/clock.h"
+#include "common/temp_dir.h"
 #include "http/router.h"
 #include "sharing/sharing_service.h"
 #include "sharing/sharing_test_util.h"
@@ -41,9 +42,7 @@ constexpr int64_t kStart = 1'700'000'000'000;
 class MetastoreProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::UniqueTempPath("provider-test");
-    fs::create_directories(dir_);
-    auto c = catalog::OpenCatalog((dir_ / "metastore.db").string(), {.clock = &clock_});
+    auto c = catalog::OpenCatalog((dir_.path() / "metastore.db").string(), {.clock = &clock_});
     ASSERT_TRUE(c) << c.error().message;
     catalog_ = std::move(*c);
     // Storage governance as the server sets it up: tables lie under external locations (the
@@ -57,7 +56,7 @@ class MetastoreProviderTest : public ::testing::Test {
     ASSERT_OK(catalog_->CreateExternalLocation(
         {.name = "bucket", .url = "s3://bucket", .owner = "admin"}));
     ASSERT_OK(catalog_->CreateExternalLocation(
-        {.name = "local", .url = (dir_ / "orders").string(), .owner = "admin"}));
+        {.name = "local", .url = (dir_.path() / "orders").string(), .owner = "admin"}));
     ASSERT_OK(catalog_->CreateCatalog({.name = "main", .owner = "admin"}));
     ASSERT_OK(catalog_->CreateSchema({.catalog_name = "main", .name = "sales", .owner = "admin"}));
     MakeProvider();
@@ -66,8 +65,6 @@ class MetastoreProviderTest : public ::testing::Test {
     auth_.reset();
     provider_.reset();
     catalog_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   // The provider and the authenticator of its recipients, wired as `lakeshare serve` does.
@@ -137,7 +134,7 @@ class MetastoreProviderTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  TempDir dir_{"lakeshare-provider-test"};
   ManualClock clock_{kStart};
   std::unique_ptr<catalog::Catalog> catalog_;
   std::shared_ptr<MetastoreShareProvider> provider_;
@@ -585,7 +582,7 @@ class MetastoreServiceTest : public MetastoreProviderTest {
   void SetUp() override {
     MetastoreProviderTest::SetUp();
     // A partitioned Delta table: one file per (country, partner_id).
-    fs::path table = dir_ / "orders";
+    fs::path table = dir_.path() / "orders";
     fs::create_directories(table / "_delta_log");
     std::ofstream log(table / "_delta_log" / "00000000000000000000.json");
     nlohmann::json schema = {

@@ -5,9 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 
 #include "common/strings.h"
@@ -138,27 +136,16 @@ Status SetCommitTime(const fs::path& table, int64_t version, int64_t ms) {
   return OkStatus();
 }
 
-std::filesystem::path UniqueTempPath(const std::string& what) {
-  static std::atomic<int> counter{0};
-  return fs::temp_directory_path() /
-         ("lakeshare-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-}
-
-SharingTestBed::SharingTestBed() : dir_(UniqueTempPath("sharing-test")) {}
+SharingTestBed::SharingTestBed() : dir_("lakeshare-sharing-test") {}
 
 SharingTestBed::~SharingTestBed() {
   provider_.reset();
   auth_.reset();
   catalog_.reset();
-  std::error_code ec;
-  fs::remove_all(dir_, ec);
 }
 
 Status SharingTestBed::Open() {
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec) return MakeError(ErrorCode::kInternal, "cannot create " + dir_.string());
-  LS_ASSIGN_OR_RETURN(catalog_, catalog::OpenCatalog((dir_ / "metastore.db").string()));
+  LS_ASSIGN_OR_RETURN(catalog_, catalog::OpenCatalog((dir() / "metastore.db").string()));
   // Storage governance as the server sets it up: the tables lie under an external location.
   catalog::LocationPolicy policy;
   policy.canonicalize = [](std::string_view l) -> Result<std::string> {
@@ -167,7 +154,7 @@ Status SharingTestBed::Open() {
   };
   LS_RETURN_IF_ERROR(catalog_->SetLocationPolicy(std::move(policy)));
   LS_RETURN_IF_ERROR(
-      catalog_->CreateExternalLocation({.name = "local", .url = dir_.string(), .owner = "admin"}));
+      catalog_->CreateExternalLocation({.name = "local", .url = dir().string(), .owner = "admin"}));
   LS_RETURN_IF_ERROR(catalog_->CreateCatalog({.name = "main", .owner = "admin"}));
   LS_RETURN_IF_ERROR(
       catalog_->CreateSchema({.catalog_name = "main", .name = "s", .owner = "admin"}));
@@ -177,7 +164,7 @@ Status SharingTestBed::Open() {
 }
 
 Result<delta::TableWriter> SharingTestBed::CreateTable(const std::string& name) {
-  const fs::path folder = dir_ / name;
+  const fs::path folder = dir() / name;
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec) return MakeError(ErrorCode::kInternal, "cannot create " + folder.string());

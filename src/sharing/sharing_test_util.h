@@ -21,6 +21,7 @@
 #include "auth/recipient_authenticator.h"
 #include "catalog/catalog.h"
 #include "common/result.h"
+#include "common/temp_dir.h"
 #include "delta/table_writer.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -65,10 +66,6 @@ Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::strin
                                     const std::vector<std::pair<int64_t, std::string>>& rows,
                                     delta::StringMap partition = {});
 
-/// A fresh path under the system's temp folder, "lakeshare-<what>-<pid>-<n>": unique among the
-/// test processes and within one. Not created.
-std::filesystem::path UniqueTempPath(const std::string& what);
-
 /// Set the modification time of the table's commit `version` (the commit timestamp readers use).
 Status SetCommitTime(const std::filesystem::path& table, int64_t version, int64_t ms);
 
@@ -79,11 +76,11 @@ class SharingTestBed {
   SharingTestBed(const SharingTestBed&) = delete;
   SharingTestBed& operator=(const SharingTestBed&) = delete;
 
-  /// Create the folder and the metastore: catalog `main` with schema `s` under an external
+  /// Create the metastore in the bed's folder: catalog `main` with schema `s` under an external
   /// location over the folder.
   Status Open();
 
-  const std::filesystem::path& dir() const { return dir_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
   catalog::Catalog& catalog() { return *catalog_; }
   std::shared_ptr<MetastoreShareProvider> provider() const { return provider_; }
   std::shared_ptr<auth::RecipientAuthenticator> authenticator() const { return auth_; }
@@ -101,7 +98,7 @@ class SharingTestBed {
   Result<std::unique_ptr<SharingService>> Serve(SharingOptions options, http::Router& router);
 
  private:
-  std::filesystem::path dir_;
+  TempDir dir_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::shared_ptr<MetastoreShareProvider> provider_;
   std::shared_ptr<auth::RecipientAuthenticator> auth_;

@@ -4,26 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 
 namespace lakeshare::storage::testing_util {
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                        "/lakeshare-storage-XXXXXX";
-  char* made = ::mkdtemp(pattern.data());
-  path_ = made != nullptr ? std::string(made) : std::string();
-}
-
-TempDir::~TempDir() {
-  if (!path_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-}
 
 std::string TestdataPath(const std::string& name) {
   return std::string(LAKESHARE_SOURCE_DIR) + "/src/storage/testdata/" + name;

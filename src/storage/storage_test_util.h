@@ -7,20 +7,16 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/temp_dir.h"
 
 namespace lakeshare::storage::testing_util {
 
-/// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
-class TempDir {
+/// The tests' temporary folder (common/temp_dir.h), "lakeshare-storage-XXXXXX", its path as the
+/// string these tests join names onto.
+class TempDir : public ::lakeshare::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : ::lakeshare::TempDir("lakeshare-storage") {}
+  const std::string& path() const { return ::lakeshare::TempDir::path().native(); }
 };
 
 /// Absolute path of a file in src/storage/testdata/.
