@@ -48,34 +48,28 @@ class ActivationApi final : public ApiBase {
                       "This activation link does not exist; ask your "
                       "data provider for a new one");
     };
+    // A link, or the recipient of a link, that the catalog does not find reads as no link.
+    auto hide_missing = [&not_found](Error e) {
+      return e.code == ErrorCode::kNotFound ? not_found().value() : std::move(e);
+    };
     if (!token) {
       return not_found();
     }
-    auto link = catalog_->GetActivationLink(*token);
-    if (!link) {
-      if (link.error().code == ErrorCode::kNotFound) {
-        return not_found();
-      }
-      return tl::unexpected<Error>(link.error());
-    }
-    auto recipient = catalog_->GetRecipient(link->recipient_name);
-    if (!recipient) {
-      if (recipient.error().code == ErrorCode::kNotFound) {
-        return not_found();
-      }
-      return tl::unexpected<Error>(recipient.error());
-    }
-    request.audit()->recipient = recipient->name;
-    Param(request, "recipient_name", recipient->name);
+    LS_ASSIGN_OR_RETURN(catalog::ActivationLink link,
+                        catalog_->GetActivationLink(*token).map_error(hide_missing));
+    LS_ASSIGN_OR_RETURN(catalog::RecipientInfo recipient,
+                        catalog_->GetRecipient(link.recipient_name).map_error(hide_missing));
+    request.audit()->recipient = recipient.name;
+    Param(request, "recipient_name", recipient.name);
     LS_ASSIGN_OR_RETURN(auth::IpAccessList ips,
-                        auth::IpAccessList::Parse(recipient->ip_access_list));
+                        auth::IpAccessList::Parse(recipient.ip_access_list));
     if (!ips.Allows(request.remote_address())) {
       return PermissionDenied(
           "Your IP address {} is not allowed for this recipient; ask your "
           "data provider to add it to the recipient's IP access list",
           request.remote_address());
     }
-    return LinkCtx{std::move(*token), std::move(*link), std::move(*recipient)};
+    return LinkCtx{std::move(*token), std::move(link), std::move(recipient)};
   }
 
   Result<http::Response> ActivationInfo(http::Request& request, const Caller&) {

@@ -307,6 +307,22 @@ TEST_F(ManagementTest, DeleteRevokesAtOnce) {
   EXPECT_EQ(Call("GET", Uc("/recipients/acme")).body["error_code"], "RECIPIENT_DOES_NOT_EXIST");
 }
 
+TEST_F(ManagementTest, ALinkOfADeletedRecipientReadsAsNoLink) {
+  const std::string token = TokenOf(MakeRecipient("acme"));
+  ASSERT_EQ(Call("DELETE", Uc("/recipients/acme")).status, 200);
+  for (const std::string path :
+       {"/public/data_sharing_activation_info/", "/public/data_sharing_activation/"}) {
+    for (const std::string& link : {token, std::string("unknown-token")}) {
+      Reply r = Call("GET", Uc(path + link), "");
+      EXPECT_EQ(r.status, 404) << path << link << " " << r.raw;
+      EXPECT_EQ(r.body["error_code"], "RESOURCE_DOES_NOT_EXIST") << path << link;
+      EXPECT_EQ(r.body["message"],
+                "This activation link does not exist; ask your data provider for a new one")
+          << path << link;
+    }
+  }
+}
+
 TEST_F(ManagementTest, IpAccessListGatesThePublicEndpoints) {
   std::string url = MakeRecipient(
       "acme", "admin-token",
