@@ -1,34 +1,19 @@
 // Integration tests of streamed responses: chunked and sized streams, backpressure, failures.
 // No timing assertions: waits exist only to give a broken implementation the chance to show
 // itself (e.g. a producer running ahead), and every check is about behaviour.
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <future>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 
 #include "http/client.h"
-#include "http/error_response.h"
 #include "http/server.h"
 #include "http/server_test_fixture.h"
 
