@@ -336,6 +336,24 @@ MinMax StatsComputer::Merge(MinMax a, MinMax b) const {
   return out;
 }
 
+namespace {
+// The float or double bounds `min` and `max` (values mm.min and mm.max of `values`) with a zero
+// written as -0.0 when it is the min and +0.0 when it is the max.
+template <typename T>
+void SignZeroBounds(const std::vector<T>& values, MinMax mm, std::string& min, std::string& max) {
+  T lo = values[static_cast<size_t>(mm.min)];
+  T hi = values[static_cast<size_t>(mm.max)];
+  if (lo == T{0}) {
+    lo = -T{0};
+  }
+  if (hi == T{0}) {
+    hi = +T{0};
+  }
+  std::memcpy(min.data(), &lo, sizeof(T));
+  std::memcpy(max.data(), &hi, sizeof(T));
+}
+}  // namespace
+
 // Statistics of a page or chunk as Thrift, from min/max indices and a null count.
 format::Statistics MakeStatistics(const SchemaNode& leaf, const ColumnData& c,
                                   const StatsComputer& sc, MinMax mm, int64_t null_count,
@@ -353,25 +371,9 @@ format::Statistics MakeStatistics(const SchemaNode& leaf, const ColumnData& c,
     // "When writing statistics ... if the min is a zero, write -0.0; if the max is a zero, +0.0"
     // (parquet.thrift, ColumnOrder notes on floating point).
     if (c.type == PhysicalType::kFloat) {
-      float lo = c.f32[static_cast<size_t>(mm.min)], hi = c.f32[static_cast<size_t>(mm.max)];
-      if (lo == 0.0f) {
-        lo = -0.0f;
-      }
-      if (hi == 0.0f) {
-        hi = +0.0f;
-      }
-      std::memcpy(min.data(), &lo, 4);
-      std::memcpy(max.data(), &hi, 4);
+      SignZeroBounds(c.f32, mm, min, max);
     } else {
-      double lo = c.f64[static_cast<size_t>(mm.min)], hi = c.f64[static_cast<size_t>(mm.max)];
-      if (lo == 0.0) {
-        lo = -0.0;
-      }
-      if (hi == 0.0) {
-        hi = +0.0;
-      }
-      std::memcpy(min.data(), &lo, 8);
-      std::memcpy(max.data(), &hi, 8);
+      SignZeroBounds(c.f64, mm, min, max);
     }
   }
   if (c.type == PhysicalType::kBoolean) {

@@ -134,6 +134,9 @@ class WriterSchema {
   int num_leaves() const { return schema_.num_leaves(); }
 
  private:
+  // The tree of the footer's elements; a list that is no tree is kInvalidArgument.
+  static Result<WriterSchema> FromElements(const std::vector<format::SchemaElement>& elements);
+
   Schema schema_;
 };
 

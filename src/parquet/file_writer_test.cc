@@ -451,6 +451,9 @@ TEST(FileWriterStatisticsTest, FloatsIgnoreNaNAndSignZeros) {
   EXPECT_EQ(z.max, Plain<float>(+0.0f));
   EXPECT_TRUE(std::signbit(*reinterpret_cast<const float*>(z.min->data())));
   EXPECT_FALSE(std::signbit(*reinterpret_cast<const float*>(z.max->data())));
+  auto dz = ChunkStats({Primitive("x", P::kDouble)}, {R"({"x":0.0})", R"({"x":0.0})"});
+  EXPECT_EQ(dz.min, Plain<double>(-0.0));
+  EXPECT_EQ(dz.max, Plain<double>(+0.0));
   auto nan = ChunkStats({Primitive("x", P::kDouble)}, {R"({"x":"NaN"})"});
   EXPECT_FALSE(nan.min.has_value());
   EXPECT_FALSE(nan.max.has_value());

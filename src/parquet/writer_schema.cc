@@ -1,5 +1,7 @@
 // The schema side of FileWriter: the field tree builders (Primitive, Struct, List, Map), their
 // validation against LogicalTypes.md, and the footer's flattened Thrift schema elements.
+#include <fmt/format.h>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,42 +11,43 @@
 
 namespace lakeshare::parquet {
 
+namespace {
+
+// What every builder sets: the kind, name and repetition of the field.
+WriterField Field(WriterField::Kind kind, std::string name, Repetition repetition) {
+  WriterField f;
+  f.kind = kind;
+  f.name = std::move(name);
+  f.repetition = repetition;
+  return f;
+}
+
+}  // namespace
+
 WriterField Primitive(std::string name, PhysicalType physical, LogicalType logical,
                       Repetition repetition, int32_t type_length) {
-  WriterField f;
-  f.kind = WriterField::Kind::kPrimitive;
-  f.name = std::move(name);
+  WriterField f = Field(WriterField::Kind::kPrimitive, std::move(name), repetition);
   f.physical = physical;
   f.logical = logical;
-  f.repetition = repetition;
   f.type_length = type_length;
   return f;
 }
 
 WriterField Struct(std::string name, std::vector<WriterField> children, Repetition repetition) {
-  WriterField f;
-  f.kind = WriterField::Kind::kStruct;
-  f.name = std::move(name);
-  f.repetition = repetition;
+  WriterField f = Field(WriterField::Kind::kStruct, std::move(name), repetition);
   f.children = std::move(children);
   return f;
 }
 
 WriterField List(std::string name, WriterField element, Repetition repetition) {
-  WriterField f;
-  f.kind = WriterField::Kind::kList;
-  f.name = std::move(name);
-  f.repetition = repetition;
+  WriterField f = Field(WriterField::Kind::kList, std::move(name), repetition);
   element.name = "element";
   f.children.push_back(std::move(element));
   return f;
 }
 
 WriterField Map(std::string name, WriterField key, WriterField value, Repetition repetition) {
-  WriterField f;
-  f.kind = WriterField::Kind::kMap;
-  f.name = std::move(name);
-  f.repetition = repetition;
+  WriterField f = Field(WriterField::Kind::kMap, std::move(name), repetition);
   key.name = "key";
   key.repetition = Repetition::kRequired;
   value.name = "value";
@@ -74,17 +77,20 @@ LogicalType DecimalType(int precision, int scale) {
   t.scale = scale;
   return t;
 }
-LogicalType TimeType(TimeUnit unit, bool adjusted_to_utc) {
-  LogicalType t = LogicalOf(LogicalKind::kTime);
+namespace {
+// TIME or TIMESTAMP: the kind, its unit and whether it is adjusted to UTC.
+LogicalType WithUnit(LogicalKind kind, TimeUnit unit, bool adjusted_to_utc) {
+  LogicalType t = LogicalOf(kind);
   t.unit = unit;
   t.adjusted_to_utc = adjusted_to_utc;
   return t;
 }
+}  // namespace
+LogicalType TimeType(TimeUnit unit, bool adjusted_to_utc) {
+  return WithUnit(LogicalKind::kTime, unit, adjusted_to_utc);
+}
 LogicalType TimestampType(TimeUnit unit, bool adjusted_to_utc) {
-  LogicalType t = LogicalOf(LogicalKind::kTimestamp);
-  t.unit = unit;
-  t.adjusted_to_utc = adjusted_to_utc;
-  return t;
+  return WithUnit(LogicalKind::kTimestamp, unit, adjusted_to_utc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,32 +153,22 @@ void SetInteger(const LogicalType& t, format::LogicalType* lt, format::SchemaEle
   }
 }
 
-// TIME; "TIME_MILLIS/TIME_MICROS ... compatible with isAdjustedToUTC = true" only.
-void SetTime(const LogicalType& t, format::LogicalType* lt, format::SchemaElement* e) {
-  format::TimeType tt;
+// TIME or TIMESTAMP (`ThriftType` is format::TimeType or format::TimestampType) with its unit;
+// the legacy converted type (`millis` or `micros`) only for UTC-adjusted values: "TIME_MILLIS/
+// TIME_MICROS ... compatible with isAdjustedToUTC = true" only, TIMESTAMP_MILLIS/MICROS likewise.
+template <typename ThriftType>
+ThriftType ThriftWithUnit(const LogicalType& t, format::ConvertedType::type millis,
+                          format::ConvertedType::type micros, format::SchemaElement* e) {
+  ThriftType tt;
   tt.__set_isAdjustedToUTC(t.adjusted_to_utc);
   tt.__set_unit(ThriftUnit(t.unit));
-  lt->__set_TIME(tt);
   if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) {
-    e->__set_converted_type(format::ConvertedType::TIME_MILLIS);
+    e->__set_converted_type(millis);
   }
   if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) {
-    e->__set_converted_type(format::ConvertedType::TIME_MICROS);
+    e->__set_converted_type(micros);
   }
-}
-
-// TIMESTAMP; the legacy TIMESTAMP_MILLIS/MICROS likewise only for UTC-adjusted values.
-void SetTimestamp(const LogicalType& t, format::LogicalType* lt, format::SchemaElement* e) {
-  format::TimestampType tt;
-  tt.__set_isAdjustedToUTC(t.adjusted_to_utc);
-  tt.__set_unit(ThriftUnit(t.unit));
-  lt->__set_TIMESTAMP(tt);
-  if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) {
-    e->__set_converted_type(format::ConvertedType::TIMESTAMP_MILLIS);
-  }
-  if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) {
-    e->__set_converted_type(format::ConvertedType::TIMESTAMP_MICROS);
-  }
+  return tt;
 }
 
 // LogicalTypes.md gives each logical type and, where one exists, the legacy ConvertedType that
@@ -223,10 +219,12 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
       converted(format::ConvertedType::DATE);
       break;
     case LogicalKind::kTime:
-      SetTime(t, &lt, e);
+      lt.__set_TIME(ThriftWithUnit<format::TimeType>(t, format::ConvertedType::TIME_MILLIS,
+                                                     format::ConvertedType::TIME_MICROS, e));
       break;
     case LogicalKind::kTimestamp:
-      SetTimestamp(t, &lt, e);
+      lt.__set_TIMESTAMP(ThriftWithUnit<format::TimestampType>(
+          t, format::ConvertedType::TIMESTAMP_MILLIS, format::ConvertedType::TIMESTAMP_MICROS, e));
       break;
     case LogicalKind::kFloat16:
       lt.__set_FLOAT16(format::Float16Type());
@@ -325,6 +323,13 @@ Status CheckLogical(const std::string& path, const WriterField& f) {
     return InvalidArgument("field '{}': {} cannot annotate {}{}", path, LogicalTypeToString(t),
                            PhysicalTypeName(p), why);
   };
+  // Annotations legal on one physical type only, or on one FIXED_LEN_BYTE_ARRAY length only.
+  auto only = [&](PhysicalType want) { return p == want ? OkStatus() : bad(""); };
+  auto only_fixed = [&](int32_t length) {
+    return p == PhysicalType::kFixedLenByteArray && f.type_length == length
+               ? OkStatus()
+               : bad(fmt::format(" (needs FIXED_LEN_BYTE_ARRAY({}))", length));
+  };
   switch (t.kind) {
     case LogicalKind::kNone:
       return OkStatus();
@@ -332,27 +337,18 @@ Status CheckLogical(const std::string& path, const WriterField& f) {
     case LogicalKind::kEnum:
     case LogicalKind::kJson:
     case LogicalKind::kBson:
-      return p == PhysicalType::kByteArray ? OkStatus() : bad("");
+      return only(PhysicalType::kByteArray);
     case LogicalKind::kUuid:
-      return p == PhysicalType::kFixedLenByteArray && f.type_length == 16
-                 ? OkStatus()
-                 : bad(" (needs FIXED_LEN_BYTE_ARRAY(16))");
+      return only_fixed(16);
     case LogicalKind::kFloat16:
-      return p == PhysicalType::kFixedLenByteArray && f.type_length == 2
-                 ? OkStatus()
-                 : bad(" (needs FIXED_LEN_BYTE_ARRAY(2))");
+      return only_fixed(2);
     case LogicalKind::kInterval:
-      return p == PhysicalType::kFixedLenByteArray && f.type_length == 12
-                 ? OkStatus()
-                 : bad(" (needs FIXED_LEN_BYTE_ARRAY(12))");
+      return only_fixed(12);
     case LogicalKind::kInteger:
       if (t.bit_width != 8 && t.bit_width != 16 && t.bit_width != 32 && t.bit_width != 64) {
         return bad(" (bit width must be 8, 16, 32 or 64)");
       }
-      if (t.bit_width == 64) {
-        return p == PhysicalType::kInt64 ? OkStatus() : bad("");
-      }
-      return p == PhysicalType::kInt32 ? OkStatus() : bad("");
+      return only(t.bit_width == 64 ? PhysicalType::kInt64 : PhysicalType::kInt32);
     case LogicalKind::kDecimal: {
       if (t.precision < 1 || t.scale < 0 || t.scale > t.precision) {
         return bad(" (need 0 <= scale <= precision, precision >= 1)");
@@ -375,25 +371,48 @@ Status CheckLogical(const std::string& path, const WriterField& f) {
       return bad("");
     }
     case LogicalKind::kDate:
-      return p == PhysicalType::kInt32 ? OkStatus() : bad("");
+      return only(PhysicalType::kInt32);
     case LogicalKind::kTime:
-      if (t.unit == TimeUnit::kMillis) {
-        return p == PhysicalType::kInt32 ? OkStatus() : bad("");
-      }
-      return p == PhysicalType::kInt64 ? OkStatus() : bad("");
+      return only(t.unit == TimeUnit::kMillis ? PhysicalType::kInt32 : PhysicalType::kInt64);
     case LogicalKind::kTimestamp:
-      return p == PhysicalType::kInt64 ? OkStatus() : bad("");
+      return only(PhysicalType::kInt64);
     case LogicalKind::kNull:
       return OkStatus();
     case LogicalKind::kVariant:
     case LogicalKind::kGeometry:
     case LogicalKind::kGeography:
-      return p == PhysicalType::kByteArray ? OkStatus() : bad("");
+      return only(PhysicalType::kByteArray);
     case LogicalKind::kList:
     case LogicalKind::kMap:
       return bad(" (use List() or Map())");
   }
   return OkStatus();
+}
+
+// Whether a field before fields[i] has its name.
+bool NamedBefore(const std::vector<WriterField>& fields, size_t i) {
+  for (size_t j = 0; j < i; ++j) {
+    if (fields[i].name == fields[j].name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A LIST or MAP group `e` and the repeated group below it ("list" with the element,
+// "key_value" with the key and the value).
+void PushCollection(FlatElement e, LogicalKind kind, std::string repeated_name,
+                    int repeated_children, std::vector<FlatElement>* out) {
+  e.is_group = true;
+  e.num_children = 1;
+  e.logical = LogicalOf(kind);
+  out->push_back(std::move(e));
+  FlatElement rep;
+  rep.name = std::move(repeated_name);
+  rep.repetition = Repetition::kRepeated;
+  rep.is_group = true;
+  rep.num_children = repeated_children;
+  out->push_back(std::move(rep));
 }
 
 Status Flatten(const WriterField& f, const std::string& parent_path,
@@ -430,11 +449,9 @@ Status Flatten(const WriterField& f, const std::string& parent_path,
         return InvalidArgument("struct '{}' has no fields", path);
       }
       for (size_t i = 0; i < f.children.size(); ++i) {
-        for (size_t j = 0; j < i; ++j) {
-          if (f.children[i].name == f.children[j].name) {
-            return InvalidArgument("struct '{}' has two fields named '{}'", path,
-                                   f.children[i].name);
-          }
+        if (NamedBefore(f.children, i)) {
+          return InvalidArgument("struct '{}' has two fields named '{}'", path,
+                                 f.children[i].name);
         }
       }
       e.is_group = true;
@@ -455,16 +472,7 @@ Status Flatten(const WriterField& f, const std::string& parent_path,
       if (f.children[0].repetition == Repetition::kRepeated) {
         return InvalidArgument("the element of list '{}' must be required or optional", path);
       }
-      e.is_group = true;
-      e.num_children = 1;
-      e.logical = LogicalOf(LogicalKind::kList);
-      out->push_back(std::move(e));
-      FlatElement rep;
-      rep.name = "list";
-      rep.repetition = Repetition::kRepeated;
-      rep.is_group = true;
-      rep.num_children = 1;
-      out->push_back(std::move(rep));
+      PushCollection(std::move(e), LogicalKind::kList, "list", 1, out);
       return Flatten(f.children[0], path + ".list", out);
     }
     case WriterField::Kind::kMap: {
@@ -480,16 +488,7 @@ Status Flatten(const WriterField& f, const std::string& parent_path,
       if (f.children[1].repetition == Repetition::kRepeated) {
         return InvalidArgument("the value of map '{}' must be required or optional", path);
       }
-      e.is_group = true;
-      e.num_children = 1;
-      e.logical = LogicalOf(LogicalKind::kMap);
-      out->push_back(std::move(e));
-      FlatElement kv;
-      kv.name = "key_value";
-      kv.repetition = Repetition::kRepeated;
-      kv.is_group = true;
-      kv.num_children = 2;
-      out->push_back(std::move(kv));
+      PushCollection(std::move(e), LogicalKind::kMap, "key_value", 2, out);
       LS_RETURN_IF_ERROR(Flatten(f.children[0], path + ".key_value", out));
       return Flatten(f.children[1], path + ".key_value", out);
     }
@@ -509,10 +508,8 @@ Result<WriterSchema> WriterSchema::Make(const std::vector<WriterField>& fields,
   root.num_children = static_cast<int>(fields.size());
   flat.push_back(std::move(root));
   for (size_t i = 0; i < fields.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (fields[i].name == fields[j].name) {
-        return InvalidArgument("the schema has two fields named '{}'", fields[i].name);
-      }
+    if (NamedBefore(fields, i)) {
+      return InvalidArgument("the schema has two fields named '{}'", fields[i].name);
     }
     LS_RETURN_IF_ERROR(Flatten(fields[i], "", &flat));
   }
@@ -521,23 +518,11 @@ Result<WriterSchema> WriterSchema::Make(const std::vector<WriterField>& fields,
   for (const auto& f : flat) {
     elements.push_back(ToThrift(f));
   }
-  auto schema = Schema::FromThrift(elements);
-  if (!schema) {
-    return InvalidArgument("invalid schema: {}", schema.error().message);
-  }
-  WriterSchema out;
-  out.schema_ = std::move(*schema);
-  return out;
+  return FromElements(elements);
 }
 
 Result<WriterSchema> WriterSchema::FromSchema(const Schema& schema) {
-  auto copy = Schema::FromThrift(ElementsOf(schema));
-  if (!copy) {
-    return InvalidArgument("invalid schema: {}", copy.error().message);
-  }
-  WriterSchema out;
-  out.schema_ = std::move(*copy);
-  return out;
+  return FromElements(ElementsOf(schema));
 }
 
 Result<WriterSchema> WriterSchema::FromSchema(const Schema& schema,
@@ -569,13 +554,18 @@ Result<WriterSchema> WriterSchema::FromSchema(const Schema& schema,
       }
     }
   }
-  auto copy = Schema::FromThrift(out);
-  if (!copy) {
-    return InvalidArgument("invalid schema: {}", copy.error().message);
+  return FromElements(out);
+}
+
+Result<WriterSchema> WriterSchema::FromElements(
+    const std::vector<format::SchemaElement>& elements) {
+  auto schema = Schema::FromThrift(elements);
+  if (!schema) {
+    return InvalidArgument("invalid schema: {}", schema.error().message);
   }
-  WriterSchema result;
-  result.schema_ = std::move(*copy);
-  return result;
+  WriterSchema out;
+  out.schema_ = std::move(*schema);
+  return out;
 }
 
 }  // namespace lakeshare::parquet
