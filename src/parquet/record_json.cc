@@ -352,19 +352,8 @@ Status RecordJsonWriter::WriteNode(int node, bool as_element, std::string& out) 
       ++c.entry;
       return OkStatus();
     }
-    case NodeShape::kStruct: {
-      out.push_back('{');
-      bool first = true;
-      for (int child : n.children) {
-        if (!first) out.push_back(',');
-        first = false;
-        AppendJsonString(out, schema_.node(child).name);
-        out.push_back(':');
-        LS_RETURN_IF_ERROR(WriteNode(child, false, out));
-      }
-      out.push_back('}');
-      return OkStatus();
-    }
+    case NodeShape::kStruct:
+      return WriteObject(n.children, out);
     case NodeShape::kList:
     case NodeShape::kMap:
       return WriteRepeated(node, n.list_repeated, out);
@@ -372,18 +361,20 @@ Status RecordJsonWriter::WriteNode(int node, bool as_element, std::string& out) 
   return OkStatus();
 }
 
-Status RecordJsonWriter::AppendRow(std::string& out) {
+Status RecordJsonWriter::WriteObject(const std::vector<int>& nodes, std::string& out) {
   out.push_back('{');
   bool first = true;
-  for (int f : fields_) {
+  for (int node : nodes) {
     if (!first) out.push_back(',');
     first = false;
-    AppendJsonString(out, schema_.node(f).name);
+    AppendJsonString(out, schema_.node(node).name);
     out.push_back(':');
-    LS_RETURN_IF_ERROR(WriteNode(f, false, out));
+    LS_RETURN_IF_ERROR(WriteNode(node, false, out));
   }
   out.push_back('}');
   return OkStatus();
 }
+
+Status RecordJsonWriter::AppendRow(std::string& out) { return WriteObject(fields_, out); }
 
 }  // namespace lakeshare::parquet

@@ -47,6 +47,8 @@ class RecordJsonWriter {
 
   Status WriteNode(int node, bool as_element, std::string& out);
   Status WriteRepeated(int owner, int repeated, std::string& out);
+  // {"name":value,...} of `nodes`: a row's fields or a struct's children.
+  Status WriteObject(const std::vector<int>& nodes, std::string& out);
   Status Skip(int node);
   Result<int16_t> PeekDef(int node) const;
 
