@@ -46,13 +46,18 @@ struct WriteFlags {
   int64_t page_size = int64_t{1} << 20;
   int64_t row_group_rows = int64_t{1} << 20;
 
-  void Add(CLI::App* cmd) {
+  // `row_groups`: the command forms its own row groups (copy keeps the input's).
+  void Add(CLI::App* cmd, bool row_groups) {
     cmd->add_option("--compression", compression, "snappy (default), zstd, gzip, lz4_raw or none");
     cmd->add_flag("--no-dictionary", no_dictionary, "PLAIN-encode every column");
     cmd->add_option("--page-version", page_version, "Data page version: 1 (default) or 2")
         ->check(CLI::IsMember({1, 2}));
     cmd->add_option("--page-size", page_size, "Target data page size in bytes (default 1 MiB)")
         ->check(CLI::PositiveNumber);
+    if (row_groups) {
+      cmd->add_option("--row-group-rows", row_group_rows, "Rows per row group")
+          ->check(CLI::PositiveNumber);
+    }
   }
 
   Result<parquet::WriterOptions> Options() const {
@@ -83,6 +88,17 @@ void Summary(const std::string& out, const parquet::FileWriter& w) {
                w.num_row_groups(), static_cast<long long>(w.bytes_written()));
 }
 
+// A writer of `schema` to `out` (a path or '-') with the options of `flags` and the file's
+// key/value metadata.
+Result<std::unique_ptr<parquet::FileWriter>> OpenWriter(
+    const std::string& out, parquet::WriterSchema schema, const WriteFlags& flags,
+    std::vector<std::pair<std::string, std::string>> key_value_metadata = {}) {
+  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
+  options.key_value_metadata = std::move(key_value_metadata);
+  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
+  return parquet::FileWriter::Open(std::move(output), std::move(schema), options);
+}
+
 bool ShowProgress() { return isatty(STDERR_FILENO) != 0; }
 
 // End the progress line, close the file and say what was written to `out`.
@@ -100,11 +116,8 @@ Status Finish(parquet::FileWriter& writer, const std::string& out) {
 Status RunCopy(const std::string& in, const std::string& out, const WriteFlags& flags) {
   LS_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenPath(in));
   LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::FromSchema(reader->schema()));
-  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
-  options.key_value_metadata = reader->key_value_metadata();
-  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
   LS_ASSIGN_OR_RETURN(auto writer,
-                      parquet::FileWriter::Open(std::move(output), std::move(schema), options));
+                      OpenWriter(out, std::move(schema), flags, reader->key_value_metadata()));
   const int leaves = reader->schema().num_leaves();
   for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
     for (int leaf = 0; leaf < leaves; ++leaf) {
@@ -155,10 +168,7 @@ class RowSink {
 Status RunWrite(const std::string& schema_from, const std::string& out, const WriteFlags& flags) {
   LS_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::OpenPath(schema_from));
   LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::FromSchema(reader->schema()));
-  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
-  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
-  LS_ASSIGN_OR_RETURN(auto writer,
-                      parquet::FileWriter::Open(std::move(output), std::move(schema), options));
+  LS_ASSIGN_OR_RETURN(auto writer, OpenWriter(out, std::move(schema), flags));
   RowSink rows(*writer);
   std::string line;
   int64_t line_no = 0;
@@ -334,10 +344,7 @@ nlohmann::ordered_json AddRow(Gen& g, int64_t file, int partition_columns) {
 Status RunGenCheckpoint(const std::string& out, int64_t rows, uint64_t seed, int partition_columns,
                         const WriteFlags& flags) {
   LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::Make(CheckpointFields(), "spark_schema"));
-  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
-  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
-  LS_ASSIGN_OR_RETURN(auto writer,
-                      parquet::FileWriter::Open(std::move(output), std::move(schema), options));
+  LS_ASSIGN_OR_RETURN(auto writer, OpenWriter(out, std::move(schema), flags));
   RowSink sink(*writer);
   Gen g(seed);
   for (int64_t i = 0; i < rows; ++i) {
@@ -437,10 +444,7 @@ constexpr const char* kTypesRows[] = {
 
 Status RunGenTypes(const std::string& out, int64_t rows, const WriteFlags& flags) {
   LS_ASSIGN_OR_RETURN(auto schema, parquet::WriterSchema::Make(TypesFields()));
-  LS_ASSIGN_OR_RETURN(parquet::WriterOptions options, flags.Options());
-  LS_ASSIGN_OR_RETURN(auto output, OpenOutput(out));
-  LS_ASSIGN_OR_RETURN(auto writer,
-                      parquet::FileWriter::Open(std::move(output), std::move(schema), options));
+  LS_ASSIGN_OR_RETURN(auto writer, OpenWriter(out, std::move(schema), flags));
   RowSink sink(*writer);
   std::vector<nlohmann::ordered_json> templates;
   for (const char* t : kTypesRows) {
@@ -486,7 +490,7 @@ void AddParquetWriteCommands(CLI::App& parquet) {
   auto* copy_flags = new WriteFlags;
   copy->add_option("in", *copy_in, "Parquet file to read")->required();
   copy->add_option("out", *copy_out, "File to write ('-' for standard output)")->required();
-  copy_flags->Add(copy);
+  copy_flags->Add(copy, /*row_groups=*/false);
   copy->callback([=] { std::exit(ExitCode(RunCopy(*copy_in, *copy_out, *copy_flags))); });
 
   auto* write = pq->add_subcommand(
@@ -496,9 +500,7 @@ void AddParquetWriteCommands(CLI::App& parquet) {
   auto* write_flags = new WriteFlags;
   write->add_option("--schema-from", *write_schema, "Parquet file whose schema to use")->required();
   write->add_option("out", *write_out, "File to write (default '-': standard output)");
-  write_flags->Add(write);
-  write->add_option("--row-group-rows", write_flags->row_group_rows, "Rows per row group")
-      ->check(CLI::PositiveNumber);
+  write_flags->Add(write, /*row_groups=*/true);
   write->callback([=] { std::exit(ExitCode(RunWrite(*write_schema, *write_out, *write_flags))); });
 
   auto* gen = pq->add_subcommand(
@@ -517,9 +519,7 @@ void AddParquetWriteCommands(CLI::App& parquet) {
   gen->add_option("--partition-columns", *gen_partitions,
                   "Partition columns of the table: 0..3 of date, region, bucket (default 2)")
       ->check(CLI::Range(0, 3));
-  gen_flags->Add(gen);
-  gen->add_option("--row-group-rows", gen_flags->row_group_rows, "Rows per row group")
-      ->check(CLI::PositiveNumber);
+  gen_flags->Add(gen, /*row_groups=*/true);
   gen->callback([=] {
     std::exit(
         ExitCode(RunGenCheckpoint(*gen_out, *gen_rows, *gen_seed, *gen_partitions, *gen_flags)));
@@ -532,9 +532,7 @@ void AddParquetWriteCommands(CLI::App& parquet) {
   auto* types_flags = new WriteFlags;
   types->add_option("out", *types_out, "File to write")->required();
   types->add_option("--rows", *types_rows, "Rows (default 1000)")->check(CLI::NonNegativeNumber);
-  types_flags->Add(types);
-  types->add_option("--row-group-rows", types_flags->row_group_rows, "Rows per row group")
-      ->check(CLI::PositiveNumber);
+  types_flags->Add(types, /*row_groups=*/true);
   types->callback([=] { std::exit(ExitCode(RunGenTypes(*types_out, *types_rows, *types_flags))); });
 }
 
