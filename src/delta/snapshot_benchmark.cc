@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,22 @@ long PeakRssKb() {
   std::exit(1);
 }
 
+// Run `load` once, its wall time added to `times` and its CPU time to `cpu`; exit on its error.
+template <typename Load>
+std::shared_ptr<const Snapshot> Timed(Load load, std::vector<double>& times,
+                                      std::vector<double>& cpu) {
+  const double c0 = CpuMs();
+  const auto t0 = Clock::now();
+  auto s = load();
+  const auto t1 = Clock::now();
+  cpu.push_back(CpuMs() - c0);
+  if (!s) {
+    Die(s.error().message);
+  }
+  times.push_back(Ms(t1 - t0));
+  return *s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,16 +80,7 @@ int main(int argc, char** argv) {
   if (mode == "cold") {
     for (int i = 0; i < repeat; ++i) {
       snapshot.reset();
-      double c0 = CpuMs();
-      auto t0 = Clock::now();
-      auto s = Snapshot::Load(store);
-      auto t1 = Clock::now();
-      cpu.push_back(CpuMs() - c0);
-      if (!s) {
-        Die(s.error().message);
-      }
-      snapshot = *s;
-      times.push_back(Ms(t1 - t0));
+      snapshot = Timed([&] { return Snapshot::Load(store); }, times, cpu);
     }
   } else if (mode == "refresh") {
     auto s = Snapshot::Load(store);
@@ -94,18 +102,10 @@ int main(int argc, char** argv) {
       if (auto st = store->Put(next, commit); !st) {
         Die(st.error().message);
       }
-      double c0 = CpuMs();
-      auto t0 = Clock::now();
-      auto r = Snapshot::Refresh(snapshot);
-      auto t1 = Clock::now();
-      cpu.push_back(CpuMs() - c0);
-      if (!r) {
-        Die(r.error().message);
-      }
-      if ((*r)->version() != snapshot->version() + 1) {
+      auto refreshed = Timed([&] { return Snapshot::Refresh(snapshot); }, times, cpu);
+      if (refreshed->version() != snapshot->version() + 1) {
         Die("refresh did not see the new commit");
       }
-      times.push_back(Ms(t1 - t0));
       if (auto st = store->Delete(next); !st) {
         Die(st.error().message);
       }
