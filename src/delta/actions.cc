@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "common/numbers.h"
 #include "common/strings.h"
 
 namespace lakeshare::delta {
@@ -72,6 +73,19 @@ bool Protocol::HasReaderFeature(std::string_view name) const {
 
 bool Protocol::HasWriterFeature(std::string_view name) const {
   return ContainsName(writer_features, name);
+}
+
+Status Protocol::SetVersions(int64_t min_reader, int64_t min_writer) {
+  const std::optional<int32_t> reader = NonNegativeInt32(min_reader);
+  const std::optional<int32_t> writer = NonNegativeInt32(min_writer);
+  if (!reader || !writer) {
+    return CorruptError(
+        "protocol action with a version outside 0..2147483647 (reader {}, writer {})", min_reader,
+        min_writer);
+  }
+  min_reader_version = *reader;
+  min_writer_version = *writer;
+  return OkStatus();
 }
 
 void Protocol::RebuildJson() {

@@ -37,6 +37,9 @@ struct Protocol {
 
   bool HasReaderFeature(std::string_view name) const;
   bool HasWriterFeature(std::string_view name) const;
+  /// Set the versions read from a log; kCorrupt for one outside 0..2147483647, which narrowing
+  /// to int32 would wrap (2^32 + 1 would read as reader version 1 and be served).
+  Status SetVersions(int64_t min_reader, int64_t min_writer);
   /// Rebuild `json` from the fields (for actions read from Parquet or built in code).
   void RebuildJson();
 };

@@ -630,8 +630,8 @@ class CheckpointFileReader {
         continue;
       }
       Protocol p;
-      p.min_reader_version = has_r ? static_cast<int32_t>(reader_v.integer()) : 1;
-      p.min_writer_version = has_w ? static_cast<int32_t>(writer_v.integer()) : 1;
+      LS_RETURN_IF_ERROR(
+          p.SetVersions(has_r ? reader_v.integer() : 1, has_w ? writer_v.integer() : 1));
       p.reader_features = std::move(rfl);
       p.writer_features = std::move(wfl);
       p.RebuildJson();

@@ -386,6 +386,28 @@ TEST_F(CheckpointTest, AllNullStatsColumnsAreSkippedSafely) {
       R"({"numRecords":4,"minValues":{"id":1},"maxValues":{"id":9},"nullCount":{"id":0,"day":4}})");
 }
 
+TEST_F(CheckpointTest, ProtocolVersionsPastTheirRangeAreCorruptNotWrapped) {
+  // As in JSON commits (ReconciliationTest.ProtocolVersionsPastTheirRangeAreCorruptNotWrapped):
+  // a negative version, or one past int32 in the INT64 column another writer may use, is a
+  // corrupt protocol, not a version narrowed to int32 (2^32 + 1 would read as reader version 1).
+  const std::string path = "_delta_log/00000000000000000001.checkpoint.parquet";
+  auto rows = RowsAt1();
+  rows[0] = ProtocolLine(-1, 2);
+  t.WriteParquetCheckpoint(path, rows);
+  DropCommits0And1();
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "protocol action with a version outside"));
+  using parquet::PhysicalType;
+  auto wide = parquet::WriterSchema::Make({parquet::Struct(
+      "protocol", {parquet::Primitive("minReaderVersion", PhysicalType::kInt64),
+                   parquet::Primitive("minWriterVersion", PhysicalType::kInt64)})});
+  ASSERT_TRUE(wide);
+  auto bytes = EncodeCheckpoint(std::move(*wide),
+                                {R"({"protocol":{"minReaderVersion":4294967297,"minWriterVersion":2}})"});
+  ASSERT_TRUE(bytes) << bytes.error().message;
+  t.Put(path, *bytes, 7);
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "(reader 4294967297, writer 2)"));
+}
+
 TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {
   t.Put("_delta_log/00000000000000000001.checkpoint.parquet", "PAR1 definitely not parquet");
   auto s = MustLoad(t);  // commits 0 and 1 are still there
