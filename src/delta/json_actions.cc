@@ -1038,13 +1038,7 @@ Result<Protocol> ParseProtocolJson(std::string_view raw) {
         "protocol action without minReaderVersion/minWriterVersion (or not a whole number up to "
         "2^63)");
   }
-  if (*r < 0 || *r > INT32_MAX || *w < 0 || *w > INT32_MAX) {
-    // Wrapping 2^32 + 1 to 1 would read a table that asks for an unknown reader version.
-    return CorruptError(
-        "protocol action with a version outside 0..2147483647 (reader {}, writer {})", *r, *w);
-  }
-  p.min_reader_version = static_cast<int32_t>(*r);
-  p.min_writer_version = static_cast<int32_t>(*w);
+  LS_RETURN_IF_ERROR(p.SetVersions(*r, *w));
   p.reader_features = JsonStrList(j, "readerFeatures");
   p.writer_features = JsonStrList(j, "writerFeatures");
   p.json = std::string(raw);
