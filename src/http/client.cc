@@ -7,12 +7,7 @@ struct Client::Handle {
 };
 
 const std::string* ClientResponse::Header(std::string_view name) const {
-  for (const Field& field : headers) {
-    if (EqualsIgnoreCase(field.first, name)) {
-      return &field.second;
-    }
-  }
-  return nullptr;
+  return FindHeader(headers, name);
 }
 
 Client::Client(ClientOptions options)

@@ -270,38 +270,36 @@ MetricFamily* MetricsRegistry::Find(std::string_view name, MetricFamily::Type ty
   return nullptr;
 }
 
+template <typename Family, typename... Extra>
+Family& MetricsRegistry::FindOrAdd(MetricFamily::Type type, std::string name, std::string help,
+                                   std::vector<std::string> label_names, Extra&&... extra) {
+  MutexLock lock(mu_);
+  if (MetricFamily* found = Find(name, type, label_names)) {
+    return static_cast<Family&>(*found);
+  }
+  families_.push_back(std::make_unique<Family>(std::move(name), std::move(help),
+                                               std::move(label_names),
+                                               std::forward<Extra>(extra)...));
+  return static_cast<Family&>(*families_.back());
+}
+
 Counter& MetricsRegistry::AddCounter(std::string name, std::string help,
                                      std::vector<std::string> label_names) {
-  MutexLock lock(mu_);
-  if (MetricFamily* found = Find(name, MetricFamily::Type::kCounter, label_names)) {
-    return static_cast<Counter&>(*found);
-  }
-  families_.push_back(
-      std::make_unique<Counter>(std::move(name), std::move(help), std::move(label_names)));
-  return static_cast<Counter&>(*families_.back());
+  return FindOrAdd<Counter>(MetricFamily::Type::kCounter, std::move(name), std::move(help),
+                            std::move(label_names));
 }
 
 Gauge& MetricsRegistry::AddGauge(std::string name, std::string help,
                                  std::vector<std::string> label_names) {
-  MutexLock lock(mu_);
-  if (MetricFamily* found = Find(name, MetricFamily::Type::kGauge, label_names)) {
-    return static_cast<Gauge&>(*found);
-  }
-  families_.push_back(
-      std::make_unique<Gauge>(std::move(name), std::move(help), std::move(label_names)));
-  return static_cast<Gauge&>(*families_.back());
+  return FindOrAdd<Gauge>(MetricFamily::Type::kGauge, std::move(name), std::move(help),
+                          std::move(label_names));
 }
 
 Histogram& MetricsRegistry::AddHistogram(std::string name, std::string help,
                                          std::vector<std::string> label_names,
                                          std::vector<double> bounds) {
-  MutexLock lock(mu_);
-  if (MetricFamily* found = Find(name, MetricFamily::Type::kHistogram, label_names)) {
-    return static_cast<Histogram&>(*found);
-  }
-  families_.push_back(std::make_unique<Histogram>(std::move(name), std::move(help),
-                                                  std::move(label_names), std::move(bounds)));
-  return static_cast<Histogram&>(*families_.back());
+  return FindOrAdd<Histogram>(MetricFamily::Type::kHistogram, std::move(name), std::move(help),
+                              std::move(label_names), std::move(bounds));
 }
 
 std::string MetricsRegistry::Render() const {

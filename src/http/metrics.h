@@ -130,6 +130,11 @@ class MetricsRegistry {
  private:
   MetricFamily* Find(std::string_view name, MetricFamily::Type type,
                      const std::vector<std::string>& label_names) LS_REQUIRES(mu_);
+  // The family `name` if registered (same type and labels), else a new Family built from the
+  // arguments. Defined in metrics.cc, the only place that instantiates it.
+  template <typename Family, typename... Extra>
+  Family& FindOrAdd(MetricFamily::Type type, std::string name, std::string help,
+                    std::vector<std::string> label_names, Extra&&... extra) LS_EXCLUDES(mu_);
   mutable Mutex mu_;
   std::vector<std::unique_ptr<MetricFamily>> families_ LS_GUARDED_BY(mu_);
 };

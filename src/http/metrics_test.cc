@@ -68,6 +68,11 @@ TEST(MetricsTest, AddingTheSameFamilyAgainReturnsIt) {
   Counter& a = registry.AddCounter("files_served_total", "Files.", {"share"});
   Counter& b = registry.AddCounter("files_served_total", "Files.", {"share"});
   EXPECT_EQ(&a, &b);
+  Gauge& g = registry.AddGauge("open_connections", "Open.");
+  EXPECT_EQ(&g, &registry.AddGauge("open_connections", "Open."));
+  Histogram& h = registry.AddHistogram("load_seconds", "Loads.", {"table"});
+  EXPECT_EQ(&h, &registry.AddHistogram("load_seconds", "Loads.", {"table"}));
+  EXPECT_NE(static_cast<MetricFamily*>(&g), static_cast<MetricFamily*>(&h));
 }
 
 TEST(MetricsTest, FormatsValuesAsTheTextFormatWants) {

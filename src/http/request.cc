@@ -96,13 +96,26 @@ Result<Request> Request::Create(std::string method, std::string_view target,
   return request;
 }
 
-const std::string* Request::QueryParam(std::string_view name) const {
-  for (const Field& field : query_) {
+const std::string* FindField(const std::vector<Field>& fields, std::string_view name) {
+  for (const Field& field : fields) {
     if (field.first == name) {
       return &field.second;
     }
   }
   return nullptr;
+}
+
+const std::string* FindHeader(const std::vector<Field>& fields, std::string_view name) {
+  for (const Field& field : fields) {
+    if (EqualsIgnoreCase(field.first, name)) {
+      return &field.second;
+    }
+  }
+  return nullptr;
+}
+
+const std::string* Request::QueryParam(std::string_view name) const {
+  return FindField(query_, name);
 }
 
 std::vector<std::string_view> Request::QueryParams(std::string_view name) const {
@@ -116,21 +129,11 @@ std::vector<std::string_view> Request::QueryParams(std::string_view name) const 
 }
 
 const std::string* Request::Header(std::string_view name) const {
-  for (const Field& field : headers_) {
-    if (EqualsIgnoreCase(field.first, name)) {
-      return &field.second;
-    }
-  }
-  return nullptr;
+  return FindHeader(headers_, name);
 }
 
 const std::string* Request::PathParam(std::string_view name) const {
-  for (const Field& field : path_params_) {
-    if (field.first == name) {
-      return &field.second;
-    }
-  }
-  return nullptr;
+  return FindField(path_params_, name);
 }
 
 }  // namespace lakeshare::http

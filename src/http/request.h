@@ -24,6 +24,11 @@ namespace lakeshare::http {
 /// A header or query parameter as (name, value), in arrival order.
 using Field = std::pair<std::string, std::string>;
 
+/// The value of the first of `fields` named exactly `name` (query and path parameters), or null.
+const std::string* FindField(const std::vector<Field>& fields, std::string_view name);
+/// The same for header names, which are case-insensitive (RFC 9110, 5.1 "Field Names").
+const std::string* FindHeader(const std::vector<Field>& fields, std::string_view name);
+
 /// What a handler tells the audit trail about its exchange (issue 5, "Audit"). The completion
 /// hooks turn it into audit events after the response went out. A streaming producer may keep the
 /// shared pointer and fill `result` while it streams; the hooks read it only after the stream

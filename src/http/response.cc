@@ -64,12 +64,7 @@ void Response::RemoveHeader(std::string_view name) {
 }
 
 const std::string* Response::Header(std::string_view name) const {
-  for (const Field& field : headers_) {
-    if (EqualsIgnoreCase(field.first, name)) {
-      return &field.second;
-    }
-  }
-  return nullptr;
+  return FindHeader(headers_, name);
 }
 
 }  // namespace lakeshare::http

@@ -39,14 +39,7 @@ struct RawResponse {
   bool chunked = false;
   bool complete = false;  // the body ended as framed (Content-Length reached / last chunk)
 
-  const std::string* Header(std::string_view name) const {
-    for (const Field& field : headers) {
-      if (EqualsIgnoreCase(field.first, name)) {
-        return &field.second;
-      }
-    }
-    return nullptr;
-  }
+  const std::string* Header(std::string_view name) const { return FindHeader(headers, name); }
 };
 
 class RawConnection {
