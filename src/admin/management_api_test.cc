@@ -630,6 +630,15 @@ TEST_F(ManagementTest, AStorageCredentialAndItsGrantsAreHiddenAlikeFromAllButIts
   Reply grant = Call("PATCH", Uc("/permissions/storage_credential/cred"), team,
                      Json{{"changes", Json::array()}});
   EXPECT_EQ(grant.status, 404) << grant.raw;
+  // Once the team owns it, the team sees it and the grants on it, as an admin does.
+  Reply owned =
+      Call("PATCH", Uc("/storage-credentials/cred"), "admin-token", Json{{"owner", "team"}});
+  ASSERT_EQ(owned.status, 200) << owned.raw;
+  for (const std::string& path :
+       {Uc("/storage-credentials/cred"), Uc("/permissions/storage_credential/cred")}) {
+    Reply seen = Call("GET", path, team);
+    EXPECT_EQ(seen.status, 200) << path << " " << seen.raw;
+  }
 }
 
 TEST_F(ManagementTest, RowFiltersColumnsAndMasksAreCheckedAndStored) {

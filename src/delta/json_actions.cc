@@ -493,7 +493,10 @@ simdjson::error_code JsonActionParser::ReadDeletionVector(ondemand::value& v, Fi
     return e;
   }
   if (auto e = ParseDv(raw, f.dv)) {
-    *error = "malformed deletionVector";
+    *error = e == simdjson::NUMBER_OUT_OF_RANGE
+                 ? "deletionVector with a number outside its range (offset and sizeInBytes: "
+                   "0..2147483647)"
+                 : "malformed deletionVector";
     return e;
   }
   f.has_dv = true;

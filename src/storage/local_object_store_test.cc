@@ -29,11 +29,12 @@ using testing_util::WriteFile;
 
 using internal::BeneathResolver;
 
-// Local stores get a fresh temporary root each; the TempDirs live until the binary exits.
+// Local stores get a fresh temporary root each; the TempDirs live until the binary exits, and are
+// removed then (the stores, owned by the tests, are gone by that time).
 std::unique_ptr<ObjectStore> MakeLocalStore(BeneathResolver resolver) {
-  static std::vector<std::unique_ptr<TempDir>>* dirs = new std::vector<std::unique_ptr<TempDir>>;
-  dirs->push_back(std::make_unique<TempDir>());
-  auto store = LocalObjectStore::OpenForTest(dirs->back()->path() + "/root", resolver);
+  static std::vector<std::unique_ptr<TempDir>> dirs;
+  dirs.push_back(std::make_unique<TempDir>());
+  auto store = LocalObjectStore::OpenForTest(dirs.back()->path() + "/root", resolver);
   return store ? std::move(*store) : nullptr;
 }
 
