@@ -24,25 +24,22 @@ using Json = nlohmann::json;
 
 // ---- small nlohmann helpers -----------------------------------------------------------------
 
-std::optional<int64_t> JsonInt(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) {
-    return std::nullopt;
-  }
-  if (it->is_number_unsigned()) {
+// A JSON value as an int64: a whole number int64 holds, or a string of one (lenient writers).
+std::optional<int64_t> IntOf(const Json& value) {
+  if (value.is_number_unsigned()) {
     // Past INT64_MAX a number is no version, size or time: refused, never wrapped.
-    uint64_t u = it->get<uint64_t>();
+    uint64_t u = value.get<uint64_t>();
     if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
     return static_cast<int64_t>(u);
   }
-  if (it->is_number_integer()) {
-    return it->get<int64_t>();
+  if (value.is_number_integer()) {
+    return value.get<int64_t>();
   }
-  if (it->is_number_float()) {
-    return WholeDoubleToInt64(it->get<double>());
+  if (value.is_number_float()) {
+    return WholeDoubleToInt64(value.get<double>());
   }
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
     int64_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec == std::errc() && p == s.data() + s.size()) {
@@ -50,6 +47,30 @@ std::optional<int64_t> JsonInt(const Json& j, const char* key) {
     }
   }
   return std::nullopt;
+}
+
+std::optional<int64_t> JsonInt(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) {
+    return std::nullopt;
+  }
+  return IntOf(*it);
+}
+
+// A whole-number field of a small action: nullopt when absent or null (the caller applies the
+// protocol's default), kCorrupt naming the field when present but no whole number int64 holds
+// (a version past 2^63, 1.5, "12abc", true): never read as the default.
+Result<std::optional<int64_t>> OptionalInt(const Json& j, std::string_view action,
+                                           const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    return std::nullopt;
+  }
+  std::optional<int64_t> v = IntOf(*it);
+  if (!v) {
+    return CorruptError("{} action whose {} is not a whole number up to 2^63", action, key);
+  }
+  return v;
 }
 
 std::optional<std::string> JsonStr(const Json& j, const char* key) {
@@ -762,13 +783,17 @@ Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
     } else if (key == "txn") {
       Txn x;
       x.app_id = JsonStr(j, "appId").value_or("");
-      x.version = JsonInt(j, "version").value_or(0);
-      x.last_updated = JsonInt(j, "lastUpdated");
+      LS_ASSIGN_OR_RETURN(std::optional<int64_t> version, OptionalInt(j, key, "version"));
+      x.version = version.value_or(0);
+      LS_ASSIGN_OR_RETURN(x.last_updated, OptionalInt(j, key, "lastUpdated"));
       x.json = std::string(raw);
       LS_RETURN_IF_ERROR(sink.OnTxn(std::move(x)));
     } else if (key == "commitInfo") {
       CommitInfo c;
-      c.in_commit_timestamp = JsonInt(j, "inCommitTimestamp");
+      // *In-Commit Timestamps*: inCommitTimestamp is a Long. `timestamp` is no protocol field
+      // ("Implementations are free to store any valid JSON-formatted data via the commitInfo
+      // action"), so a writer's other spelling of it is not corruption; nothing reads it.
+      LS_ASSIGN_OR_RETURN(c.in_commit_timestamp, OptionalInt(j, key, "inCommitTimestamp"));
       c.timestamp = JsonInt(j, "timestamp");
       c.operation = JsonStr(j, "operation");
       c.json = std::string(raw);
@@ -788,11 +813,14 @@ Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
         return CorruptError("sidecar action without a path");
       }
       s.path = *path;
-      s.size_in_bytes = JsonInt(j, "sizeInBytes").value_or(0);
-      s.modification_time = JsonInt(j, "modificationTime").value_or(0);
+      LS_ASSIGN_OR_RETURN(std::optional<int64_t> size, OptionalInt(j, key, "sizeInBytes"));
+      s.size_in_bytes = size.value_or(0);
+      LS_ASSIGN_OR_RETURN(std::optional<int64_t> mtime, OptionalInt(j, key, "modificationTime"));
+      s.modification_time = mtime.value_or(0);
       LS_RETURN_IF_ERROR(sink.OnSidecar(std::move(s)));
     } else if (key == "checkpointMetadata") {
-      LS_RETURN_IF_ERROR(sink.OnCheckpointMetadata(JsonInt(j, "version").value_or(-1)));
+      LS_ASSIGN_OR_RETURN(std::optional<int64_t> version, OptionalInt(j, key, "version"));
+      LS_RETURN_IF_ERROR(sink.OnCheckpointMetadata(version.value_or(-1)));
     }
   }
   return OkStatus();
@@ -1063,7 +1091,7 @@ Result<Metadata> ParseMetadataJson(std::string_view raw) {
   // schema is served rather than the table refused.
   m.schema_string = JsonStr(j, "schemaString").value_or("");
   m.partition_columns = JsonStrList(j, "partitionColumns").value_or(std::vector<std::string>{});
-  m.created_time = JsonInt(j, "createdTime");
+  LS_ASSIGN_OR_RETURN(m.created_time, OptionalInt(j, "metaData", "createdTime"));
   m.configuration = JsonStringMap(j, "configuration");
   m.json = std::string(raw);
   return m;

@@ -198,6 +198,46 @@ TEST(ReconciliationTest, DeletionVectorPositionsPastInt32AreCorruptNotWrapped) {
   }
 }
 
+TEST(ReconciliationTest, ActionNumbersOfTheWrongTypeOrRangeAreCorruptNotDefaulted) {
+  // A txn version past int64 used to read as 0 (and a mistyped lastUpdated, inCommitTimestamp or
+  // createdTime as absent); absent and null still take the protocol's default.
+  std::string metadata = MetadataLine(kSchema);
+  const size_t created = metadata.find(R"("createdTime":1)");
+  ASSERT_NE(created, std::string::npos) << metadata;
+  auto metadata_with = [&](const std::string& created_time) {
+    return std::string(metadata).replace(created, 15, R"("createdTime":)" + created_time);
+  };
+  auto load = [&](const std::string& metadata_line, const std::string& line) {
+    TestTable t;
+    t.Commit(0, {ProtocolLine(), metadata_line, line});
+    return t.Load();
+  };
+  for (const char* line : {R"({"txn":{"appId":"a","version":3}})",
+                           R"({"txn":{"appId":"a","version":3,"lastUpdated":null}})",
+                           R"({"commitInfo":{"inCommitTimestamp":null,"timestamp":"noon"}})"}) {
+    auto ok = load(metadata, line);
+    EXPECT_TRUE(ok) << line << ": " << ok.error().message;
+  }
+  ASSERT_TRUE(load(metadata_with("null"), "{}"));
+  const struct {
+    std::string metadata, line, message;
+  } kCases[] = {
+      {metadata, R"({"txn":{"appId":"a","version":9223372036854775808}})",
+       "txn action whose version"},
+      {metadata, R"({"txn":{"appId":"a","version":"3x"}})", "txn action whose version"},
+      {metadata, R"({"txn":{"appId":"a","version":1.5}})", "txn action whose version"},
+      {metadata, R"({"txn":{"appId":"a","version":3,"lastUpdated":true}})",
+       "txn action whose lastUpdated"},
+      {metadata, R"({"commitInfo":{"inCommitTimestamp":"soon"}})",
+       "commitInfo action whose inCommitTimestamp"},
+      {metadata_with("1e300"), "{}", "metaData action whose createdTime"},
+      {metadata_with("[1]"), "{}", "metaData action whose createdTime"},
+  };
+  for (const auto& c : kCases) {
+    EXPECT_TRUE(FailsWith(load(c.metadata, c.line), ErrorCode::kCorrupt, c.message)) << c.line;
+  }
+}
+
 // ---- Protocol and table features ----------------------------------------------------------------
 
 TEST(ProtocolTest, UnsupportedReaderFeatureIsNamed) {
@@ -341,6 +381,36 @@ TEST_F(CheckpointTest, V2JsonWithSidecars) {
   EXPECT_EQ(MustLoad(t)->segment().checkpoint->kind, CheckpointKind::kUuidJson);
 }
 
+TEST_F(CheckpointTest, V2JsonNumbersOfTheWrongTypeOrRangeAreCorruptNotDefaulted) {
+  // A sidecar's sizeInBytes or modificationTime, or checkpointMetadata's version, past int64 or
+  // mistyped used to read as 0 (or -1).
+  t.WriteParquetCheckpoint("_delta_log/_sidecars/s.parquet", {AddLine("b"), AddLine("c")});
+  const std::string path =
+      "_delta_log/00000000000000000001.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json";
+  DropCommits0And1();
+  auto checkpoint = [&](const std::string& version, const std::string& size,
+                        const std::string& mtime) {
+    auto rows = RowsAt1();
+    std::string text = R"({"checkpointMetadata":{"version":)" + version + "}}\n";
+    for (int i = 0; i < 4; ++i) {
+      text += rows[i] + "\n";
+    }
+    text += R"({"sidecar":{"path":"s.parquet","sizeInBytes":)" + size + R"(,"modificationTime":)" +
+            mtime + "}}\n";
+    t.Put(path, text);
+    return t.Load();
+  };
+  auto ok = checkpoint("1", "1", "1");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(TestTable::Keys(**ok), (Keys{"b", "c", "d"}));
+  EXPECT_TRUE(FailsWith(checkpoint("\"one\"", "1", "1"), ErrorCode::kCorrupt,
+                        "checkpointMetadata action whose version"));
+  EXPECT_TRUE(FailsWith(checkpoint("1", "18446744073709551615", "1"), ErrorCode::kCorrupt,
+                        "sidecar action whose sizeInBytes"));
+  EXPECT_TRUE(FailsWith(checkpoint("1", "1", "{}"), ErrorCode::kCorrupt,
+                        "sidecar action whose modificationTime"));
+}
+
 TEST_F(CheckpointTest, V2ParquetWithSidecarsAndMissingSidecarIsCorrupt) {
   t.WriteParquetCheckpoint("_delta_log/_sidecars/s1.parquet", {AddLine("b")});
   t.WriteParquetCheckpoint("_delta_log/_sidecars/s2.parquet", {AddLine("c"), RemoveLine("a")});
@@ -469,6 +539,44 @@ TEST(CheckpointColumnsTest, IntegersPastTheirRangeOrTypeAreCorruptNotCast) {
   // A DOUBLE size of 1e30 used to reach a double-to-integer cast (undefined behaviour).
   EXPECT_TRUE(FailsWith(load(PhysicalType::kDouble, "3", "1e30", "7"), ErrorCode::kCorrupt,
                         "'add.size' is not an integer column"));
+}
+
+TEST(CheckpointColumnsTest, TxnAndMetadataNumbersOfAnotherTypeAreCorrupt) {
+  // The Parquet side of ReconciliationTest.ActionNumbersOfTheWrongTypeOrRangeAreCorruptNotDefaulted
+  // (which 159f3d7 made strict already): a checkpoint column is INT32 or INT64 (then every value is
+  // in int64's range) or the checkpoint is corrupt; null is the protocol's absent.
+  using parquet::PhysicalType;
+  auto load = [](PhysicalType version_type, PhysicalType created_type) {
+    auto str = [](std::string n) {
+      return parquet::Primitive(std::move(n), PhysicalType::kByteArray, parquet::StringType());
+    };
+    auto schema = parquet::WriterSchema::Make({
+        parquet::Struct("protocol", {parquet::Primitive("minReaderVersion", PhysicalType::kInt32),
+                                     parquet::Primitive("minWriterVersion", PhysicalType::kInt32)}),
+        parquet::Struct("metaData", {str("id"), str("schemaString"),
+                                     parquet::Primitive("createdTime", created_type)}),
+        parquet::Struct("txn", {str("appId"), parquet::Primitive("version", version_type)}),
+    });
+    EXPECT_TRUE(schema) << schema.error().message;
+    std::string schema_string;
+    AppendJsonString(schema_string, kSchema);
+    auto bytes = EncodeCheckpoint(std::move(*schema), {ProtocolLine(),
+                                                       R"({"metaData":{"id":"t","schemaString":)" +
+                                                           schema_string + R"(,"createdTime":5}})",
+                                                       R"({"txn":{"appId":"a","version":3}})"});
+    EXPECT_TRUE(bytes) << bytes.error().message;
+    TestTable t;
+    t.Put("_delta_log/00000000000000000000.checkpoint.parquet", *bytes);
+    return t.Load();
+  };
+  auto ok = load(PhysicalType::kInt64, PhysicalType::kInt64);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ((*ok)->txns().at("a").version, 3);
+  EXPECT_EQ((*ok)->metadata().created_time, 5);
+  EXPECT_TRUE(FailsWith(load(PhysicalType::kDouble, PhysicalType::kInt64), ErrorCode::kCorrupt,
+                        "'txn.version' is not an integer column"));
+  EXPECT_TRUE(FailsWith(load(PhysicalType::kInt64, PhysicalType::kDouble), ErrorCode::kCorrupt,
+                        "'metaData.createdTime' is not an integer column"));
 }
 
 // ---- Incremental refresh ----------------------------------------------------------------------
