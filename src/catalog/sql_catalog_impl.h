@@ -32,6 +32,7 @@ const EntityTable<RecipientInfo>& RecipientTable();
 const EntityTable<StorageCredentialInfo>& StorageCredentialTable();
 const EntityTable<ExternalLocationInfo>& ExternalLocationTable();
 const EntityTable<GroupInfo>& GroupTable();
+const EntityTable<FederationPolicy>& PolicyTable();  // parent: recipient id
 
 Result<Principal> ReadPrincipal(SqlConn& c, std::string_view name);
 Result<CatalogInfo> ReadCatalog(SqlConn& c, std::string_view name);

@@ -1,21 +1,21 @@
-// EntityTable's description helpers without a database: the columns every named object gets
-// (NamedColumns) and the kind messages name (KindNoun).
+// EntityTable as production describes each entity: the columns every named object gets
+// (NamedColumns), the kind messages name (KindNoun), and each description (CatalogTable(), ...)
+// against the schema the migrations build, so that a wrong production description fails here.
+#include <sqlite3.h>
 #include <gtest/gtest.h>
 
-#include "catalog/federation.h"
-#include "catalog/sql_entity_internal.h"
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "catalog/sql_catalog_impl.h"
+#include "catalog/sqlite_catalog.h"
+#include "common/strings.h"
+#include "common/temp_dir.h"
 
 namespace lakeshare::catalog {
 namespace {
-
-/// A principal: no owner, no created_by/updated_by, one column of its own.
-EntityTable<Principal> TestPrincipalTable() {
-  return EntityTable<Principal>({
-      .resource = ResourceKind::kPrincipal,
-      .table = "principals",
-      .columns = {{"is_admin", &Principal::is_admin}},
-  });
-}
 
 TEST(KindNounTest, SpellsTheResourceKindAsANoun) {
   EXPECT_EQ(KindNoun(ResourceKind::kCatalog), "Catalog");
@@ -26,12 +26,7 @@ TEST(KindNounTest, SpellsTheResourceKindAsANoun) {
 }
 
 TEST(NamedColumnsTest, CommonColumnsFrameTheOwnOnes) {
-  const EntityTable<ExternalLocationInfo> locations({
-      .resource = ResourceKind::kExternalLocation,
-      .table = "external_locations",
-      .columns = {{"url", &ExternalLocationInfo::url},
-                  {"read_only", &ExternalLocationInfo::read_only}},
-  });
+  const EntityTable<ExternalLocationInfo>& locations = ExternalLocationTable();
   EXPECT_EQ(locations.ColumnList("l"),
             "l.name_key, l.id, l.name, l.owner, l.comment, l.url, l.read_only, l.created_at, "
             "l.updated_at, l.created_by, l.updated_by");
@@ -41,21 +36,16 @@ TEST(NamedColumnsTest, CommonColumnsFrameTheOwnOnes) {
 
 TEST(NamedColumnsTest, OnlyTheMembersTheObjectHas) {
   // A principal has no owner and no created_by/updated_by; a policy has created_by only.
-  const EntityTable<Principal> principals = TestPrincipalTable();
-  EXPECT_EQ(principals.ColumnList(""),
+  EXPECT_EQ(PrincipalTable().ColumnList(""),
             "name_key, id, name, comment, is_admin, created_at, updated_at");
-  const EntityTable<FederationPolicy> policies({
-      .resource = ResourceKind::kFederationPolicy,
-      .table = "federation_policies",
-  });
-  EXPECT_EQ(policies.ColumnList(""),
-            "name_key, id, name, comment, created_at, updated_at, created_by");
+  EXPECT_EQ(PolicyTable().ColumnList(""),
+            "name_key, id, name, comment, issuer, audiences, subject_claim, subject, jwks_uri, "
+            "created_at, updated_at, created_by");
 }
 
 TEST(NamedColumnsTest, FromRowReadsTheCellsInColumnListOrder) {
-  const EntityTable<Principal> principals = TestPrincipalTable();
   const SqlRow row = {"x", "skipped", "id-1", "Ann", "likes tea", "1", "10", "20"};
-  const Principal p = principals.FromRow(row, 1);
+  const Principal p = PrincipalTable().FromRow(row, 1);
   EXPECT_EQ(p.id, "id-1");
   EXPECT_EQ(p.name, "Ann");
   EXPECT_EQ(p.comment, "likes tea");
@@ -65,13 +55,70 @@ TEST(NamedColumnsTest, FromRowReadsTheCellsInColumnListOrder) {
 }
 
 TEST(NamedColumnsTest, ValidationNamesTheKind) {
-  const EntityTable<StorageCredentialInfo> credentials({
-      .resource = ResourceKind::kStorageCredential,
-      .table = "storage_credentials",
-  });
-  const Status empty = credentials.ValidateName("");
+  const Status empty = StorageCredentialTable().ValidateName("");
   ASSERT_FALSE(empty.has_value());
   EXPECT_EQ(empty.error().message, "The storage credential name must not be empty");
+}
+
+/// One production description and the columns of its table that it does not hold itself: the
+/// parent column and the columns written beside it (ExtraColumns).
+struct DescribedTable {
+  std::string_view table;
+  std::function<std::string()> column_list;  // the description's ColumnList("")
+  std::set<std::string> not_described;
+};
+
+template <typename T>
+DescribedTable Described(const EntityTable<T>& t, std::set<std::string> not_described = {}) {
+  return {t.table(), [&t] { return t.ColumnList(""); }, std::move(not_described)};
+}
+
+/// The column names of `table` in the SQLite file at `path` (PRAGMA table_info).
+std::set<std::string> SchemaColumns(const std::string& path, std::string_view table) {
+  sqlite3* db = nullptr;
+  std::set<std::string> out;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    const std::string sql = "PRAGMA table_info(" + std::string(table) + ")";
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        out.insert(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)));
+      }
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+// Every production description names exactly the columns of its table as the migrations leave
+// it: a column it misses, misspells or invents fails here, not first in a query at run time.
+TEST(ProductionTablesTest, DescribeExactlyTheColumnsOfTheMigratedSchema) {
+  const TempDir dir("lakeshare-sql-entity-test");
+  const std::string path = (dir.path() / "metastore.db").string();
+  ASSERT_TRUE(SqliteCatalog::Open(path).has_value()) << "the migrations must apply";
+  const std::vector<DescribedTable> tables = {
+      Described(PrincipalTable()),
+      Described(CatalogTable()),
+      Described(SchemaTable(), {"catalog_id"}),
+      Described(TableTable(), {"schema_id", "location_key"}),
+      Described(ShareTable()),
+      Described(RecipientTable()),
+      Described(StorageCredentialTable(), {"sealed_secret"}),
+      Described(ExternalLocationTable(), {"url_key", "credential_id"}),
+      Described(GroupTable()),
+      Described(PolicyTable(), {"recipient_id"}),
+  };
+  for (const DescribedTable& t : tables) {
+    SCOPED_TRACE(t.table);
+    std::set<std::string> described = t.not_described;
+    const std::string list = t.column_list();
+    for (std::string_view column : Split(list, ',')) {
+      column.remove_prefix(column.find_first_not_of(' '));
+      EXPECT_TRUE(described.emplace(column).second) << "described twice: " << column;
+    }
+    EXPECT_EQ(described, SchemaColumns(path, t.table));
+  }
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 #include "catalog/sql_catalog_impl.h"
 
 namespace lakeshare::catalog {
-namespace {
 
 const EntityTable<FederationPolicy>& PolicyTable() {
   static const auto* const kTable = new EntityTable<FederationPolicy>({
@@ -17,6 +16,8 @@ const EntityTable<FederationPolicy>& PolicyTable() {
   });
   return *kTable;
 }
+
+namespace {
 
 bool IsPolicyNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
