@@ -48,7 +48,9 @@ class ActivationApi final : public ApiBase {
                       "This activation link does not exist; ask your "
                       "data provider for a new one");
     };
-    // A link, or the recipient of a link, that the catalog does not find reads as no link.
+    // A link, or the recipient of a link, that the catalog does not find reads as no link. (A
+    // recipient's links are deleted with it, so a link without its recipient is seen only when
+    // the recipient is deleted between the two reads below.)
     auto hide_missing = [&not_found](Error e) {
       return e.code == ErrorCode::kNotFound ? not_found().value() : std::move(e);
     };
