@@ -143,10 +143,21 @@ inline const std::string& NotedPathParam(http::Request& request, std::string_vie
   return value;
 }
 
-/// Read the `new_name`, `owner` and `comment` of an update body (in that order) into `update`.
+/// The optional `new_name` of an update body, noted for the audit trail as soon as it is read:
+/// every resource records an attempted rename alike, whether it then succeeds or is refused.
+inline Result<std::optional<std::string>> NotedNewName(http::Request& request, const Json& body) {
+  LS_ASSIGN_OR_RETURN(std::optional<std::string> new_name, OptString(body, "new_name", 255));
+  if (new_name) {
+    Param(request, "new_name", *new_name);
+  }
+  return new_name;
+}
+
+/// Read the `new_name` (noted, NotedNewName), `owner` and `comment` of an update body (in that
+/// order) into `update`.
 template <typename Update>
-Status ReadNameOwnerComment(const Json& body, Update& update) {
-  LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+Status ReadNameOwnerComment(http::Request& request, const Json& body, Update& update) {
+  LS_ASSIGN_OR_RETURN(update.new_name, NotedNewName(request, body));
   LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
   LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
   return {};

@@ -52,13 +52,10 @@ class CatalogsApi final : public ApiBase {
     const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ObjectUpdate update;
-    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo info, VisibleCatalog(caller, name));
     LS_RETURN_IF_ERROR(RequireOwnerOrAdmin(caller, info.owner, "catalog", info.name, "change it"));
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
-    if (update.new_name) {
-      Param(request, "new_name", *update.new_name);
-    }
     LS_ASSIGN_OR_RETURN(catalog::CatalogInfo out, catalog_->UpdateCatalog(info.name, update));
     if (update.new_name) {
       AccessChanged("");

@@ -107,7 +107,7 @@ class ExternalLocationsApi final : public ApiBase {
     const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ExternalLocationUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+    LS_ASSIGN_OR_RETURN(update.new_name, NotedNewName(request, body));
     LS_ASSIGN_OR_RETURN(update.url, OptString(body, "url"));
     LS_ASSIGN_OR_RETURN(update.credential_name, OptString(body, "credential_name", 255));
     LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
@@ -121,9 +121,6 @@ class ExternalLocationsApi final : public ApiBase {
         RequireOwnerOrAdmin(caller, l.owner, "external location", l.name, "change it"));
     if (update.url) {
       Param(request, "url", *update.url);
-    }
-    if (update.new_name) {
-      Param(request, "new_name", *update.new_name);
     }
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     if (update.credential_name) {

@@ -110,7 +110,7 @@ class PrincipalsApi final : public ApiBase {
     const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::PrincipalUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, OptString(body, "new_name", 255));
+    LS_ASSIGN_OR_RETURN(update.new_name, NotedNewName(request, body));
     LS_ASSIGN_OR_RETURN(update.is_admin, OptBool(body, "is_admin"));
     LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
     LS_RETURN_IF_ERROR(RequireAdmin(caller, "change principals"));
@@ -126,9 +126,6 @@ class PrincipalsApi final : public ApiBase {
               p.name);
         }
       }
-    }
-    if (update.new_name) {
-      Param(request, "new_name", *update.new_name);
     }
     LS_ASSIGN_OR_RETURN(catalog::Principal out, catalog_->UpdatePrincipal(p.name, update));
     return JsonReply(PrincipalJson(out));

@@ -259,13 +259,10 @@ class RecipientsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, RecipientFromPath(request, caller));
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::RecipientUpdate update;
-    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_ASSIGN_OR_RETURN(RecipientFields fields, ParseRecipientFields(body, request));
     LS_RETURN_IF_ERROR(RequireRecipientOwner(caller, r, "change it"));
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
-    if (update.new_name) {
-      Param(request, "new_name", *update.new_name);
-    }
     update.ip_access_list = fields.ip_access_list;
     update.properties = fields.properties;
     if (fields.expiration_time) {

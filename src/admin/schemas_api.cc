@@ -70,13 +70,12 @@ class SchemasApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(SchemaCtx ctx, SchemaFromPath(request, caller));
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ObjectUpdate update;
-    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.schema.full_name(), "change it"));
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     LS_ASSIGN_OR_RETURN(catalog::SchemaInfo out,
                         catalog_->UpdateSchema(ctx.catalog.name, ctx.schema.name, update));
     if (update.new_name) {
-      Param(request, "new_name", *update.new_name);
       AccessChanged("");
     }
     return JsonReply(SchemaJson(out));

@@ -129,7 +129,7 @@ class SharesApi final : public ApiBase {
     const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ObjectUpdate update;
-    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_ASSIGN_OR_RETURN(const Json* updates, OptArray(body, "updates", kMaxUpdates));
     if (updates != nullptr) {
       Param(request, "updates", JsonText(*updates));
@@ -141,7 +141,6 @@ class SharesApi final : public ApiBase {
       update.new_name.reset();
     }
     if (update.new_name) {
-      Param(request, "new_name", *update.new_name);
       LS_ASSIGN_OR_RETURN(bool create, HasMeta(caller, Privilege::kCreateShare));
       if (!caller.is_admin && !(is_owner && create)) {
         return PermissionDenied("Renaming share '{}' needs its ownership and CREATE_SHARE",

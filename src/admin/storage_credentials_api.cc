@@ -116,14 +116,11 @@ class StorageCredentialsApi final : public ApiBase {
     const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::StorageCredentialUpdate update;
-    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_ASSIGN_OR_RETURN(update.read_only, OptBool(body, "read_only"));
     LS_ASSIGN_OR_RETURN(update.aws, ParseAws(body, /*required=*/false));
     update.updated_by = caller.name;
     LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo c, VisibleStorageCredential(caller, name));
-    if (update.new_name) {
-      Param(request, "new_name", *update.new_name);
-    }
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     if (update.aws) {
       Param(request, "kind", update.aws->kind);

@@ -132,7 +132,7 @@ class TablesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(TableCtx ctx, TableFromPath(request, caller));
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::TableUpdate update;
-    LS_RETURN_IF_ERROR(ReadNameOwnerComment(body, update));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_ASSIGN_OR_RETURN(update.storage_location, OptString(body, "storage_location"));
     LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.table.full_name(), "change it"));
     if (update.storage_location) {
@@ -140,9 +140,6 @@ class TablesApi final : public ApiBase {
       LS_RETURN_IF_ERROR(CheckMayRegisterAt(caller, *update.storage_location));
     }
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
-    if (update.new_name) {
-      Param(request, "new_name", *update.new_name);
-    }
     LS_ASSIGN_OR_RETURN(catalog::TableInfo out,
                         catalog_->UpdateTable(ctx.table.full_name(), update));
     if (update.new_name || update.storage_location) {
