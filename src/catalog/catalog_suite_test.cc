@@ -4,6 +4,7 @@
 // files: catalog_sharing_test.cc, catalog_recipients_test.cc, catalog_governance_test.cc,
 // catalog_audit_scope_test.cc, federation_policies_test.cc.
 #include "catalog/catalog_suite_test.h"
+#include "common/strings.h"
 
 // Designated initializers naming only the fields a test cares about are the point here.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -363,6 +364,21 @@ TEST_P(CatalogSuite, AuditEventsAreQueriedByTimeActionPrincipalRecipientAndPaged
               ErrorCode::kInvalidArgument);
   EXPECT_CODE(catalog_->QueryAuditEvents({.page = {.max_results = -2}}),
               ErrorCode::kInvalidArgument);
+}
+
+// An audit page token's numbers were read with sscanf("%ld:%ld"): a number past int64 was
+// undefined behaviour (glibc took INT64_MAX and the listing went on from there), and text after
+// the id was ignored. Such tokens are no token of ours: refused like any other.
+TEST_P(CatalogSuite, AuditPageTokensWithOutOfRangeNumbersOrTrailingTextAreRefused) {
+  ASSERT_OK(catalog_->AppendAuditEvents(std::vector<AuditEvent>{
+      {.time_ms = 1000, .request_id = "r1", .action = "listShares"}}));
+  ASSERT_OK(catalog_->QueryAuditEvents({.page = {.page_token = Base64Encode("a1000:0")}}));
+  for (const char* forged : {"a99999999999999999999:1", "a1000:99999999999999999999",
+                             "a1000:0junk", "a1000:", "a:1", "a 1000:0", "a1000:0\n"}) {
+    SCOPED_TRACE(forged);
+    EXPECT_CODE(catalog_->QueryAuditEvents({.page = {.page_token = Base64Encode(forged)}}),
+                ErrorCode::kInvalidArgument);
+  }
 }
 
 TEST_P(CatalogSuite, AuditEventsAreDeletedById) {

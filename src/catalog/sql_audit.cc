@@ -1,7 +1,11 @@
 // Audit events: appended in batches, queried by time, action, principal and recipient, paged by
 // (time_ms, id), oldest or newest first, deleted by id (retention).
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <utility>
 
 #include "catalog/audit_scope.h"
 #include "catalog/sql_catalog_impl.h"
@@ -17,6 +21,24 @@ constexpr std::string_view kAuditCols =
 AuditEvent ToAudit(const SqlRow& r) {
   return AuditEvent{ToInt(r[0]), ToInt(r[1]), ToStr(r[2]), ToStr(r[3]), ToStr(r[4]),  ToStr(r[5]),
                     ToStr(r[6]), ToStr(r[7]), ToStr(r[8]), ToInt(r[9]), ToStr(r[10]), ToStr(r[11]), ""};
+}
+
+/// The (time_ms, id) of a page token's text after its order letter: "<time_ms>:<id>", two whole
+/// int64 numbers and nothing more (sscanf took an out-of-range number, undefined behaviour, and
+/// ignored trailing text).
+std::optional<std::pair<int64_t, int64_t>> ParseAuditPosition(std::string_view text) {
+  int64_t t = 0;
+  int64_t id = 0;
+  const char* end = text.data() + text.size();
+  auto [after_t, t_error] = std::from_chars(text.data(), end, t);
+  if (t_error != std::errc() || after_t == end || *after_t != ':') {
+    return std::nullopt;
+  }
+  auto [after_id, id_error] = std::from_chars(after_t + 1, end, id);
+  if (id_error != std::errc() || after_id != end) {
+    return std::nullopt;
+  }
+  return std::make_pair(t, id);
 }
 
 /// The WHERE clause and parameters of `q` (without its LIMIT).
@@ -41,15 +63,17 @@ Result<std::pair<std::string, std::vector<SqlValue>>> AuditFilter(const AuditQue
   }
   if (!q.page.page_token.empty()) {
     std::optional<std::string> decoded = Base64Decode(q.page.page_token);
-    int64_t t = 0;
-    int64_t id = 0;
     // 'a' continues an ascending listing, 'd' a descending one; a token of the other order is
     // refused rather than silently restarting.
     const char order = q.newest_first ? 'd' : 'a';
-    if (!decoded || decoded->size() < 2 || (*decoded)[0] != order ||
-        std::sscanf(decoded->c_str() + 1, "%ld:%ld", &t, &id) != 2) {
+    std::optional<std::pair<int64_t, int64_t>> position;
+    if (decoded && decoded->size() >= 2 && (*decoded)[0] == order) {
+      position = ParseAuditPosition(std::string_view(*decoded).substr(1));
+    }
+    if (!position) {
       return InvalidArgument("Invalid page_token (of another query or order?)");
     }
+    const auto [t, id] = *position;
     sql += q.newest_first ? " AND (time_ms < ? OR (time_ms = ? AND id < ?))"
                           : " AND (time_ms > ? OR (time_ms = ? AND id > ?))";
     params.push_back(t);
