@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <limits>
 
 #include "common/iso_time.h"
 #include "common/strings.h"
@@ -120,8 +122,14 @@ Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms, bool future)
       default:
         break;
     }
-    if (unit > 0) {
-      return future ? now_ms + n * unit : now_ms - n * unit;
+    // The duration, and now moved by it, must fit in int64 (past that the arithmetic overflowed:
+    // undefined behaviour); a duration that far is no time.
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    if (unit > 0 && n <= kMax / unit) {
+      const int64_t span = n * unit;
+      if (future ? now_ms <= kMax - span : now_ms >= std::numeric_limits<int64_t>::min() + span) {
+        return future ? now_ms + span : now_ms - span;
+      }
     }
   }
   if (auto ms = ParseIsoMillis(text)) {

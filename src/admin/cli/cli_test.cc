@@ -251,6 +251,20 @@ TEST(AdminCliTest, TimeArgumentForms) {
   EXPECT_NE(bad.error().message.find("24h"), std::string::npos);
 }
 
+// A duration whose milliseconds, or now moved by them, pass int64 was multiplied and added
+// unchecked (signed overflow: undefined behaviour, in practice a wrapped time years away).
+TEST(AdminCliTest, ADurationTooLongForATimeIsRefused) {
+  const int64_t now = 1'700'000'000'000;
+  for (const char* text : {"9223372036854775807d", "106751991168d", "153722867280913m"}) {
+    auto past = ParseTimeArg(text, now);
+    ASSERT_FALSE(past) << text << " gave " << *past;
+    EXPECT_NE(past.error().message.find("is not a time"), std::string::npos);
+  }
+  // 106751991167 days fit in int64 milliseconds, but not added to now.
+  EXPECT_FALSE(ParseTimeArg("106751991167d", now, /*future=*/true));
+  EXPECT_EQ(*ParseTimeArg("106751991167d", 0, /*future=*/true), 106751991167 * 86'400'000);
+}
+
 TEST(AdminCliTest, TableIsAligned) {
   EXPECT_EQ(FormatTable({"NAME", "X"}, {{"a", "1"}, {"longer", ""}}),
             "NAME    X\n"
