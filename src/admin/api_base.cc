@@ -130,39 +130,54 @@ Result<bool> ApiBase::MayCreateTablesIn(const Caller& caller,
                      SecurableType::kExternalLocation, l.name, Privilege::kCreateExternalTable);
 }
 
+namespace {
+
+/// For a caller who is not a metastore admin, a missing catalog or schema on the way to an object
+/// reads as the missing object (`hidden()`): otherwise the catalog's or schema's own "does not
+/// exist" would tell who may not see them which ones exist (and their stored spelling).
+template <typename T, typename Hidden>
+Result<T> HideMissingParents(const Caller& caller, Result<T> found, const Hidden& hidden) {
+  if (!found && found.error().code == ErrorCode::kNotFound && !caller.is_admin) {
+    return hidden();
+  }
+  return found;
+}
+
+}  // namespace
+
 Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
                                                   std::string_view catalog_name,
                                                   std::string_view schema_name) {
+  auto hidden = [&] {
+    return NotFound(ResourceKind::kSchema, "Schema '{}.{}' does not exist", catalog_name,
+                    schema_name);
+  };
   SchemaCtx ctx;
-  auto cat = catalog_->GetCatalog(catalog_name);
-  if (!cat) {
-    return tl::unexpected<Error>(cat.error());
-  }
-  ctx.catalog = std::move(*cat);
-  auto schema = catalog_->GetSchema(catalog_name, schema_name);
-  if (!schema) {
-    return tl::unexpected<Error>(schema.error());
-  }
-  ctx.schema = std::move(*schema);
+  LS_ASSIGN_OR_RETURN(ctx.catalog,
+                      HideMissingParents(caller, catalog_->GetCatalog(catalog_name), hidden));
+  LS_ASSIGN_OR_RETURN(ctx.schema, HideMissingParents(
+                                      caller, catalog_->GetSchema(catalog_name, schema_name), hidden));
   ctx.owner_in_chain =
       caller.is_admin || Owns(caller, ctx.catalog.owner) || Owns(caller, ctx.schema.owner);
   LS_ASSIGN_OR_RETURN(bool use, OwnsOrHolds(caller, ctx.owner_in_chain, SecurableType::kSchema,
                                             ctx.schema.full_name(), Privilege::kUseSchema));
   if (!use) {
-    return NotFound(ResourceKind::kSchema, "Schema '{}.{}' does not exist", catalog_name,
-                    schema_name);
+    return hidden();
   }
   return ctx;
 }
 
 Result<ApiBase::TableCtx> ApiBase::VisibleTable(const Caller& caller, std::string_view full_name) {
   LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", full_name, 3));
+  auto hidden = [&] {
+    return NotFound(ResourceKind::kTable, "Table '{}' does not exist", full_name);
+  };
   TableCtx ctx;
-  LS_ASSIGN_OR_RETURN(ctx.table, catalog_->GetTable(full_name));
+  LS_ASSIGN_OR_RETURN(ctx.table, HideMissingParents(caller, catalog_->GetTable(full_name), hidden));
   LS_ASSIGN_OR_RETURN(bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable,
                                                           full_name, Privilege::kSelect));
   if (!select && !caller.is_admin) {
-    return NotFound(ResourceKind::kTable, "Table '{}' does not exist", full_name);
+    return hidden();
   }
   ctx.owner_in_chain = caller.is_admin || Owns(caller, ctx.table.owner);
   if (!ctx.owner_in_chain) {

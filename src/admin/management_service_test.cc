@@ -432,6 +432,36 @@ TEST_F(ManagementTest, TeamsSeeAndChangeOnlyTheirOwnSharesAndRecipients) {
             403);
 }
 
+// A schema or table lookup answered "Catalog 'x' does not exist" or "Schema 'x.s' does not
+// exist" when a parent was missing, and "Table ..."/"Schema ..." when it was there but hidden:
+// any principal could learn which catalogs and schemas exist. To a non-admin, every missing or
+// hidden object on the path now reads as the object asked for; admins keep the precise answer.
+TEST_F(ManagementTest, ANonAdminCannotTellAMissingCatalogOrSchemaFromAHiddenOne) {
+  MakeTables(1);  // c.s.t1, the admin's
+  const std::string team = MakeTeam("team");
+  for (const std::string table : {"nope.s.t1", "c.nope.t1", "c.s.nope", "c.s.t1", "C.S.T1"}) {
+    Reply r = Call("GET", Uc("/tables/" + table), team);
+    EXPECT_EQ(r.status, 404) << table << " " << r.raw;
+    EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << table;
+    EXPECT_EQ(r.body["message"], "Table '" + table + "' does not exist") << table;
+  }
+  for (const std::string schema : {"nope.s", "c.nope", "c.s", "C.s"}) {
+    Reply r = Call("GET", Uc("/schemas/" + schema), team);
+    EXPECT_EQ(r.status, 404) << schema << " " << r.raw;
+    EXPECT_EQ(r.body["error_code"], "SCHEMA_DOES_NOT_EXIST") << schema;
+    EXPECT_EQ(r.body["message"], "Schema '" + schema + "' does not exist") << schema;
+  }
+  Reply create = Call("POST", Uc("/tables"), team,
+                      Json{{"name", "t"},
+                           {"catalog_name", "nope"},
+                           {"schema_name", "s"},
+                           {"storage_location", "s3://bucket/t"}});
+  EXPECT_EQ(create.body["error_code"], "SCHEMA_DOES_NOT_EXIST") << create.raw;
+  // An admin is told which part is missing.
+  EXPECT_EQ(Call("GET", Uc("/tables/nope.s.t1")).body["error_code"], "CATALOG_DOES_NOT_EXIST");
+  EXPECT_EQ(Call("GET", Uc("/tables/c.nope.t1")).body["error_code"], "SCHEMA_DOES_NOT_EXIST");
+}
+
 TEST_F(ManagementTest, AddingATableNeedsSelectOnIt) {
   MakeTables(2);
   std::string a = MakeTeam("team-a");
