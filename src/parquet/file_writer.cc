@@ -73,7 +73,6 @@ Status FileWriter::Fail(Error e) {
   return tl::unexpected(std::move(e));
 }
 
-int FileWriter::num_row_groups() const { return static_cast<int>(impl_->row_groups.size()); }
 int64_t FileWriter::bytes_written() const { return sink_->position(); }
 
 Result<std::unique_ptr<FileWriter>> FileWriter::Open(std::unique_ptr<WritableSink> sink,
@@ -201,6 +200,7 @@ Status FileWriter::EndRowGroup() {
     rg.__set_total_compressed_size(total_compressed);
     rg.__set_ordinal(static_cast<int16_t>(std::min<size_t>(impl_->row_groups.size(), 32767)));
     impl_->row_groups.push_back(std::move(rg));
+    ++num_row_groups_;
     num_rows_ += rows;
   }
   for (auto& cc : impl_->chunks) {

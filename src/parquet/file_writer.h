@@ -198,7 +198,8 @@ class FileWriter {
   /// Write the footer and close the sink. A row group in progress must have been ended.
   Status Close();
 
-  int num_row_groups() const;
+  /// Row groups ended so far (all of them once closed).
+  int num_row_groups() const { return num_row_groups_; }
   int64_t num_rows() const { return num_rows_; }
   int64_t bytes_written() const;
 
@@ -211,6 +212,7 @@ class FileWriter {
   WriterSchema schema_;
   WriterOptions options_;
   std::unique_ptr<Impl> impl_;
+  int num_row_groups_ = 0;  // Close() hands the row group metadata to the footer
   int64_t num_rows_ = 0;
   bool closed_ = false;
   std::optional<Error> failed_;

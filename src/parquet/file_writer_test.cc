@@ -785,6 +785,25 @@ TEST(FileWriterTest, EmptyFilesAndEmptyRowGroups) {
   EXPECT_EQ(r->schema().num_leaves(), 1);
 }
 
+TEST(FileWriterTest, ItsCountsAfterCloseDescribeTheFileWritten) {
+  // Close hands the row groups to the footer; num_row_groups() used to read 0 after it, so
+  // `lakeshare parquet gen-checkpoint` said "in 0 row group(s)".
+  WriterSchema schema = MakeSchema({Primitive("a", P::kInt32)});
+  std::string bytes;
+  auto w = FileWriter::Open(std::make_unique<StringSink>(&bytes), schema, {});
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->WriteRowGroup({Int32Column({1, 2}, {1, 1}, 1)}));
+  ASSERT_TRUE((*w)->WriteRowGroup({Int32Column({3}, {1}, 1)}));
+  EXPECT_EQ((*w)->num_row_groups(), 2);
+  ASSERT_TRUE((*w)->Close());
+  EXPECT_EQ((*w)->num_row_groups(), 2);
+  EXPECT_EQ((*w)->num_rows(), 3);
+  EXPECT_EQ((*w)->bytes_written(), static_cast<int64_t>(bytes.size()));
+  auto r = Open(bytes);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->num_row_groups(), 2);
+}
+
 TEST(FileWriterTest, KeyValueMetadataAndCreatedBy) {
   WriterOptions opt;
   opt.key_value_metadata = {{"k1", "v1"}, {"k2", ""}};
