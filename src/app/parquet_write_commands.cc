@@ -474,9 +474,7 @@ Status RunGenTypes(const std::string& out, int64_t rows, const WriteFlags& flags
     LS_RETURN_IF_ERROR(sink.MaybeFlush());
   }
   LS_RETURN_IF_ERROR(sink.Flush());
-  LS_RETURN_IF_ERROR(writer->Close());
-  Summary(out, *writer);
-  return OkStatus();
+  return Finish(*writer, out);
 }
 
 }  // namespace
