@@ -166,13 +166,15 @@ std::string PartitionText(const Col& c, const Value& v) {
   return j.is_string() ? j.get<std::string>() : j.dump();
 }
 
-// ----- Delta table writer
-// --------------------------------------------------------------------------
+// ----- demo tables -------------------------------------------------------------------------------
 
-/// Writes one Delta table: data files through the Parquet writer, commits as JSON lines.
-class DeltaWriter {
+/// One demo table: its columns and partitioning, and the demo's rows turned into Parquet columns
+/// and actions. Writing is the project's one Delta writer's (delta::TableWriter: data files with
+/// statistics, commits); this class adds only what the demo stages, the commitInfo of a Spark-like
+/// engine and commit files dated at the commit's time.
+class DemoTable {
  public:
-  DeltaWriter(std::string root, std::string name, std::vector<Col> cols,
+  DemoTable(std::string root, std::string name, std::vector<Col> cols,
               std::vector<std::string> partition_cols, Gen& gen)
       : root_(std::move(root)),
         name_(std::move(name)),
@@ -190,8 +192,8 @@ class DeltaWriter {
     return -1;
   }
 
-  DeltaWriter(const DeltaWriter&) = delete;
-  DeltaWriter& operator=(const DeltaWriter&) = delete;
+  DemoTable(const DemoTable&) = delete;
+  DemoTable& operator=(const DemoTable&) = delete;
 
   /// Open the table folder (refusing one that already holds a table) and the project's one
   /// Delta writer on it: data files and commits are written by delta::TableWriter.
@@ -410,7 +412,7 @@ constexpr int64_t kMsPerHour = 3'600'000;
 
 Status WriteArticles(const std::string& root, Gen& g, const std::vector<Article>& articles,
                      int64_t when_ms) {
-  DeltaWriter w(root, "articles",
+  DemoTable w(root, "articles",
                 {{"article_id", Kind::kString},
                  {"brand", Kind::kString},
                  {"partner_id", Kind::kString},
@@ -459,7 +461,7 @@ std::vector<Row> SalesRows(Gen& g, const std::vector<Article>& articles, int64_t
 
 Status WriteDailySales(const std::string& root, Gen& g, const std::vector<Article>& articles,
                        int64_t first_day, const DemoOptions& o) {
-  DeltaWriter w(root, "daily_sales",
+  DemoTable w(root, "daily_sales",
                 {{"date", Kind::kDate},
                  {"country", Kind::kString},
                  {"article_id", Kind::kString},
@@ -519,7 +521,7 @@ Status WriteDailySales(const std::string& root, Gen& g, const std::vector<Articl
     change_types.push_back("update_postimage");
   }
   LS_ASSIGN_OR_RETURN(Json add, w.WriteFile(corrected, when));
-  std::vector<Json> actions = {DeltaWriter::Remove(first_add, when), add};
+  std::vector<Json> actions = {DemoTable::Remove(first_add, when), add};
   if (!changes.empty()) {
     LS_ASSIGN_OR_RETURN(Json cdc, w.WriteFile(changes, when, &change_types));
     actions.push_back(std::move(cdc));
@@ -532,7 +534,7 @@ Status WriteDailySales(const std::string& root, Gen& g, const std::vector<Articl
 
 Status WriteStockLevels(const std::string& root, Gen& g, const std::vector<Article>& articles,
                         int64_t when_ms) {
-  DeltaWriter w(root, "stock_levels",
+  DemoTable w(root, "stock_levels",
                 {{"country", Kind::kString},
                  {"article_id", Kind::kString},
                  {"warehouse", Kind::kString},
