@@ -111,16 +111,12 @@ class FlatColumn {
         return data_.i32[static_cast<size_t>(cur_)];
       case PhysicalType::kInt64:
         return data_.i64[static_cast<size_t>(cur_)];
-      case PhysicalType::kBoolean:
-        return data_.bools[static_cast<size_t>(cur_)];
       default:  // integer columns are loaded through LoadInteger, which refuses other types
         return 0;
     }
   }
-  bool boolean() const {
-    return data_.type == PhysicalType::kBoolean ? data_.bools[static_cast<size_t>(cur_)] != 0
-                                                : integer() != 0;
-  }
+  // Boolean columns are loaded through LoadBoolean, which refuses other types.
+  bool boolean() const { return data_.bools[static_cast<size_t>(cur_)] != 0; }
 
  private:
   const SchemaNode* node_ = nullptr;
@@ -590,6 +586,16 @@ class CheckpointFileReader {
     return OkStatus();
   }
 
+  // Load the leaf at `path`, which Delta types boolean: any other physical type is kCorrupt (a
+  // string "true" used to read as false, so a tombstone or dataChange was silently dropped).
+  Status LoadBoolean(FlatColumn& column, int rg, std::string_view path) {
+    LS_RETURN_IF_ERROR(column.Load(r_, rg, Path(path)));
+    if (column.present() && column.data().type != PhysicalType::kBoolean) {
+      return CorruptError("checkpoint column '{}' is not a boolean column", path);
+    }
+    return OkStatus();
+  }
+
   Status ReadNonFileActions(int rg) {
     const int64_t rows = r_.row_group_num_rows(rg);
     if (Path("protocol") >= 0) {
@@ -729,7 +735,7 @@ class CheckpointFileReader {
     FlatColumn &domain = flat_[0], &config = flat_[1], &removed = flat_[2];
     LS_RETURN_IF_ERROR(domain.Load(r_, rg, Path("domainMetadata.domain")));
     LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("domainMetadata.configuration")));
-    LS_RETURN_IF_ERROR(removed.Load(r_, rg, Path("domainMetadata.removed")));
+    LS_RETURN_IF_ERROR(LoadBoolean(removed, rg, "domainMetadata.removed"));
     for (int64_t row = 0; row < rows; ++row) {
       bool has_domain = domain.Next();
       bool has_config = config.Next();
@@ -851,7 +857,7 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(partition.Load(r_, rg, Path("add.partitionValues")));
     LS_RETURN_IF_ERROR(LoadInteger(size, rg, "add.size"));
     LS_RETURN_IF_ERROR(LoadInteger(mtime, rg, "add.modificationTime"));
-    LS_RETURN_IF_ERROR(change.Load(r_, rg, Path("add.dataChange")));
+    LS_RETURN_IF_ERROR(LoadBoolean(change, rg, "add.dataChange"));
     LS_RETURN_IF_ERROR(stats.Load(r_, rg, Path("add.stats")));
     LS_RETURN_IF_ERROR(tags.Load(r_, rg, Path("add.tags")));
     LS_RETURN_IF_ERROR(dv_type.Load(r_, rg, Path("add.deletionVector.storageType")));

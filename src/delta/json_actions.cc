@@ -802,7 +802,12 @@ Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
       DomainMetadata d;
       d.domain = JsonStr(j, "domain").value_or("");
       d.configuration = JsonStr(j, "configuration").value_or("");
+      // Delta protocol, *Domain Metadata*: `removed` is a Boolean. Read as false, a mistyped
+      // tombstone ("true", 1) would keep a removed domain.
       auto it = j.find("removed");
+      if (it != j.end() && !it->is_null() && !it->is_boolean()) {
+        return CorruptError("domainMetadata action whose removed is not a boolean");
+      }
       d.removed = it != j.end() && it->is_boolean() && it->get<bool>();
       d.json = std::string(raw);
       LS_RETURN_IF_ERROR(sink.OnDomainMetadata(std::move(d)));

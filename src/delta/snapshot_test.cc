@@ -238,6 +238,25 @@ TEST(ReconciliationTest, ActionNumbersOfTheWrongTypeOrRangeAreCorruptNotDefaulte
   }
 }
 
+TEST(ReconciliationTest, AMistypedDomainTombstoneIsCorruptNotALiveDomain) {
+  // "removed":"true" used to read as false: the removed domain stayed in the snapshot.
+  auto load = [](const std::string& removed) {
+    TestTable t;
+    t.Commit(0, {Head(), DomainLine("d", "x", false)});
+    t.Commit(
+        1, {R"({"domainMetadata":{"domain":"d","configuration":"x","removed":)" + removed + "}}"});
+    return t.Load();
+  };
+  auto ok = load("true");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_TRUE((*ok)->domain_metadata().empty());
+  for (const char* removed : {R"("true")", "1"}) {
+    EXPECT_TRUE(FailsWith(load(removed), ErrorCode::kCorrupt,
+                          "domainMetadata action whose removed is not a boolean"))
+        << removed;
+  }
+}
+
 // ---- Protocol and table features ----------------------------------------------------------------
 
 TEST(ProtocolTest, UnsupportedReaderFeatureIsNamed) {
@@ -577,6 +596,53 @@ TEST(CheckpointColumnsTest, TxnAndMetadataNumbersOfAnotherTypeAreCorrupt) {
                         "'txn.version' is not an integer column"));
   EXPECT_TRUE(FailsWith(load(PhysicalType::kInt64, PhysicalType::kDouble), ErrorCode::kCorrupt,
                         "'metaData.createdTime' is not an integer column"));
+}
+
+TEST(CheckpointColumnsTest, BooleansOfAnotherTypeAreCorrupt) {
+  // A BYTE_ARRAY domainMetadata.removed ("true") or a DOUBLE add.dataChange (1) used to read as
+  // false: the removed domain stayed, the add was no data change.
+  using parquet::PhysicalType;
+  auto load = [](PhysicalType removed_type, PhysicalType data_change_type) {
+    auto str = [](std::string n) {
+      return parquet::Primitive(std::move(n), PhysicalType::kByteArray, parquet::StringType());
+    };
+    auto typed = [](std::string n, PhysicalType type) {
+      return type == PhysicalType::kByteArray
+                 ? parquet::Primitive(std::move(n), type, parquet::StringType())
+                 : parquet::Primitive(std::move(n), type);
+    };
+    auto schema = parquet::WriterSchema::Make({
+        parquet::Struct("protocol", {parquet::Primitive("minReaderVersion", PhysicalType::kInt32),
+                                     parquet::Primitive("minWriterVersion", PhysicalType::kInt32)}),
+        parquet::Struct("metaData", {str("id"), str("schemaString")}),
+        parquet::Struct("add", {str("path"), parquet::Primitive("size", PhysicalType::kInt64),
+                                typed("dataChange", data_change_type)}),
+        parquet::Struct("domainMetadata",
+                        {str("domain"), str("configuration"), typed("removed", removed_type)}),
+    });
+    EXPECT_TRUE(schema) << schema.error().message;
+    std::string schema_string;
+    AppendJsonString(schema_string, kSchema);
+    const bool string_removed = removed_type == PhysicalType::kByteArray;
+    auto bytes = EncodeCheckpoint(
+        std::move(*schema),
+        {ProtocolLine(), R"({"metaData":{"id":"t","schemaString":)" + schema_string + "}}",
+         R"({"add":{"path":"a","size":1,"dataChange":)" +
+             std::string(data_change_type == PhysicalType::kBoolean ? "true" : "1") + "}}",
+         R"({"domainMetadata":{"domain":"d","configuration":"x","removed":)" +
+             std::string(string_removed ? R"("true")" : "false") + "}}"});
+    EXPECT_TRUE(bytes) << bytes.error().message;
+    TestTable t;
+    t.Put("_delta_log/00000000000000000000.checkpoint.parquet", *bytes);
+    return t.Load();
+  };
+  auto ok = load(PhysicalType::kBoolean, PhysicalType::kBoolean);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ((*ok)->domain_metadata().size(), 1u);
+  EXPECT_TRUE(FailsWith(load(PhysicalType::kByteArray, PhysicalType::kBoolean), ErrorCode::kCorrupt,
+                        "'domainMetadata.removed' is not a boolean column"));
+  EXPECT_TRUE(FailsWith(load(PhysicalType::kBoolean, PhysicalType::kDouble), ErrorCode::kCorrupt,
+                        "'add.dataChange' is not a boolean column"));
 }
 
 // ---- Incremental refresh ----------------------------------------------------------------------
