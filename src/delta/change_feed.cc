@@ -158,8 +158,9 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
     changes.timestamp_ms = monotonic_ms[index];
     TableFeatures features = ComputeTableFeatures(protocol, metadata);
     if (features.in_commit_timestamps_enabled) {
-      auto from = ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion").value_or(0);
-      if (c->version >= from && collector.commit_info &&
+      LS_ASSIGN_OR_RETURN(std::optional<int64_t> from,
+                          ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion"));
+      if (c->version >= from.value_or(0) && collector.commit_info &&
           collector.commit_info->in_commit_timestamp) {
         changes.timestamp_ms = *collector.commit_info->in_commit_timestamp;
       }

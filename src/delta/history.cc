@@ -45,10 +45,11 @@ Result<Timeline> BuildTimeline(const Snapshot& latest) {
     prev = ms;
   }
   if (latest.features().in_commit_timestamps_enabled) {
-    t.ict_from =
-        ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementVersion").value_or(0);
-    t.ict_enablement_ms =
-        ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementTimestamp");
+    LS_ASSIGN_OR_RETURN(std::optional<int64_t> from,
+                        ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementVersion"));
+    t.ict_from = from.value_or(0);
+    LS_ASSIGN_OR_RETURN(t.ict_enablement_ms,
+                        ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementTimestamp"));
   }
   return t;
 }

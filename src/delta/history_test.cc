@@ -114,6 +114,21 @@ TEST_F(InCommitTimestampTest, TimeTravelSearchesTheRightRange) {
   EXPECT_FALSE((*times)[1].in_commit);
 }
 
+TEST_F(InCommitTimestampTest, AMistypedEnablementVersionIsCorruptNotVersionZero) {
+  // Read as absent, "two" made every commit's inCommitTimestamp count, from version 0 on.
+  t.Commit(5,
+           {CommitInfoLine(80000),
+            MetadataLine(kSchema, {},
+                         {{"delta.enableInCommitTimestamps", "true"},
+                          {"delta.inCommitTimestampEnablementVersion", "two"},
+                          {"delta.inCommitTimestampEnablementTimestamp", "50000"}})},
+           7);
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt,
+                        "table property 'delta.inCommitTimestampEnablementVersion' is not a whole "
+                        "number"));
+  EXPECT_EQ((*t.Load(4))->timestamp_ms(), 70000);  // the versions before it still load
+}
+
 // ---- Change data feed ---------------------------------------------------------------------------
 
 std::map<std::string, std::string> Cdf() { return {{"delta.enableChangeDataFeed", "true"}}; }

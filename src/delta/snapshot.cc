@@ -216,7 +216,8 @@ Result<int64_t> ReadCommitTimestamp(const storage::ObjectStore& store,
     // *In-Commit Timestamps*: "For commits with version >=
     // delta.inCommitTimestampEnablementVersion, readers should use the inCommitTimestamp field of
     // the commitInfo action."
-    auto enabled_at = ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion");
+    LS_ASSIGN_OR_RETURN(std::optional<int64_t> enabled_at,
+                        ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion"));
     if (!enabled_at || version >= *enabled_at) {
       if (commit_info && commit_info->in_commit_timestamp) {
         return *commit_info->in_commit_timestamp;

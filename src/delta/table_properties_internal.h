@@ -7,23 +7,25 @@
 #include <optional>
 #include <string_view>
 
+#include "common/result.h"
 #include "delta/actions.h"
 
 namespace lakeshare::delta {
 
-/// An integer table property (e.g. delta.inCommitTimestampEnablementVersion); nullopt when
-/// absent, null or not a whole decimal int64.
-inline std::optional<int64_t> ConfigInt(const Metadata& m, std::string_view key) {
+/// An integer table property (e.g. delta.inCommitTimestampEnablementVersion): nullopt when
+/// absent or null; kCorrupt naming the property when it holds anything but a whole decimal int64
+/// (read as absent, a mistyped enablement version moved where in-commit timestamps begin).
+inline Result<std::optional<int64_t>> ConfigInt(const Metadata& m, std::string_view key) {
   auto s = m.Config(key);
   if (!s) {
-    return std::nullopt;
+    return std::optional<int64_t>();
   }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
   if (ec != std::errc() || p != s->data() + s->size()) {
-    return std::nullopt;
+    return CorruptError("table property '{}' is not a whole number", key);
   }
-  return v;
+  return std::optional<int64_t>(v);
 }
 
 }  // namespace lakeshare::delta
