@@ -560,33 +560,55 @@ TEST(CheckpointColumnsTest, IntegersPastTheirRangeOrTypeAreCorruptNotCast) {
                         "'add.size' is not an integer column"));
 }
 
+// Load version 0 of a table whose only log file is a Parquet checkpoint with a protocol (INT32
+// versions), a metaData (id, schemaString, `metadata_more`) and the other action structs
+// `actions`, holding `lines` after the protocol and metaData rows (the metaData row's members are
+// `metadata_members`). For tests of checkpoints whose columns another writer typed differently.
+Result<std::shared_ptr<const Snapshot>> LoadCheckpointWithColumns(
+    std::vector<parquet::WriterField> metadata_more, std::vector<parquet::WriterField> actions,
+    const std::string& metadata_members, const std::vector<std::string>& lines) {
+  using parquet::PhysicalType;
+  std::vector<parquet::WriterField> metadata = {
+      parquet::Primitive("id", PhysicalType::kByteArray, parquet::StringType()),
+      parquet::Primitive("schemaString", PhysicalType::kByteArray, parquet::StringType())};
+  metadata.insert(metadata.end(), metadata_more.begin(), metadata_more.end());
+  actions.insert(
+      actions.begin(),
+      {parquet::Struct("protocol", {parquet::Primitive("minReaderVersion", PhysicalType::kInt32),
+                                    parquet::Primitive("minWriterVersion", PhysicalType::kInt32)}),
+       parquet::Struct("metaData", std::move(metadata))});
+  auto schema = parquet::WriterSchema::Make(std::move(actions));
+  if (!schema) return tl::unexpected(schema.error());
+  std::string schema_string;
+  AppendJsonString(schema_string, kSchema);
+  std::vector<std::string> rows = {ProtocolLine(), R"({"metaData":{"id":"t","schemaString":)" +
+                                                       schema_string + metadata_members + "}}"};
+  rows.insert(rows.end(), lines.begin(), lines.end());
+  auto bytes = EncodeCheckpoint(std::move(*schema), rows);
+  if (!bytes) return tl::unexpected(bytes.error());
+  TestTable t;
+  t.Put("_delta_log/00000000000000000000.checkpoint.parquet", *bytes);
+  return t.Load();
+}
+
+// A leaf of the given type (a string when BYTE_ARRAY).
+parquet::WriterField Typed(std::string name, parquet::PhysicalType type) {
+  return type == parquet::PhysicalType::kByteArray
+             ? parquet::Primitive(std::move(name), type, parquet::StringType())
+             : parquet::Primitive(std::move(name), type);
+}
+
 TEST(CheckpointColumnsTest, TxnAndMetadataNumbersOfAnotherTypeAreCorrupt) {
   // The Parquet side of ReconciliationTest.ActionNumbersOfTheWrongTypeOrRangeAreCorruptNotDefaulted
   // (which 159f3d7 made strict already): a checkpoint column is INT32 or INT64 (then every value is
   // in int64's range) or the checkpoint is corrupt; null is the protocol's absent.
   using parquet::PhysicalType;
   auto load = [](PhysicalType version_type, PhysicalType created_type) {
-    auto str = [](std::string n) {
-      return parquet::Primitive(std::move(n), PhysicalType::kByteArray, parquet::StringType());
-    };
-    auto schema = parquet::WriterSchema::Make({
-        parquet::Struct("protocol", {parquet::Primitive("minReaderVersion", PhysicalType::kInt32),
-                                     parquet::Primitive("minWriterVersion", PhysicalType::kInt32)}),
-        parquet::Struct("metaData", {str("id"), str("schemaString"),
-                                     parquet::Primitive("createdTime", created_type)}),
-        parquet::Struct("txn", {str("appId"), parquet::Primitive("version", version_type)}),
-    });
-    EXPECT_TRUE(schema) << schema.error().message;
-    std::string schema_string;
-    AppendJsonString(schema_string, kSchema);
-    auto bytes = EncodeCheckpoint(std::move(*schema), {ProtocolLine(),
-                                                       R"({"metaData":{"id":"t","schemaString":)" +
-                                                           schema_string + R"(,"createdTime":5}})",
-                                                       R"({"txn":{"appId":"a","version":3}})"});
-    EXPECT_TRUE(bytes) << bytes.error().message;
-    TestTable t;
-    t.Put("_delta_log/00000000000000000000.checkpoint.parquet", *bytes);
-    return t.Load();
+    return LoadCheckpointWithColumns(
+        {Typed("createdTime", created_type)},
+        {parquet::Struct(
+            "txn", {Typed("appId", PhysicalType::kByteArray), Typed("version", version_type)})},
+        R"(,"createdTime":5)", {R"({"txn":{"appId":"a","version":3}})"});
   };
   auto ok = load(PhysicalType::kInt64, PhysicalType::kInt64);
   ASSERT_TRUE(ok) << ok.error().message;
@@ -603,38 +625,19 @@ TEST(CheckpointColumnsTest, BooleansOfAnotherTypeAreCorrupt) {
   // false: the removed domain stayed, the add was no data change.
   using parquet::PhysicalType;
   auto load = [](PhysicalType removed_type, PhysicalType data_change_type) {
-    auto str = [](std::string n) {
-      return parquet::Primitive(std::move(n), PhysicalType::kByteArray, parquet::StringType());
-    };
-    auto typed = [](std::string n, PhysicalType type) {
-      return type == PhysicalType::kByteArray
-                 ? parquet::Primitive(std::move(n), type, parquet::StringType())
-                 : parquet::Primitive(std::move(n), type);
-    };
-    auto schema = parquet::WriterSchema::Make({
-        parquet::Struct("protocol", {parquet::Primitive("minReaderVersion", PhysicalType::kInt32),
-                                     parquet::Primitive("minWriterVersion", PhysicalType::kInt32)}),
-        parquet::Struct("metaData", {str("id"), str("schemaString")}),
-        parquet::Struct("add", {str("path"), parquet::Primitive("size", PhysicalType::kInt64),
-                                typed("dataChange", data_change_type)}),
-        parquet::Struct("domainMetadata",
-                        {str("domain"), str("configuration"), typed("removed", removed_type)}),
-    });
-    EXPECT_TRUE(schema) << schema.error().message;
-    std::string schema_string;
-    AppendJsonString(schema_string, kSchema);
-    const bool string_removed = removed_type == PhysicalType::kByteArray;
-    auto bytes = EncodeCheckpoint(
-        std::move(*schema),
-        {ProtocolLine(), R"({"metaData":{"id":"t","schemaString":)" + schema_string + "}}",
-         R"({"add":{"path":"a","size":1,"dataChange":)" +
-             std::string(data_change_type == PhysicalType::kBoolean ? "true" : "1") + "}}",
-         R"({"domainMetadata":{"domain":"d","configuration":"x","removed":)" +
-             std::string(string_removed ? R"("true")" : "false") + "}}"});
-    EXPECT_TRUE(bytes) << bytes.error().message;
-    TestTable t;
-    t.Put("_delta_log/00000000000000000000.checkpoint.parquet", *bytes);
-    return t.Load();
+    const std::string removed = removed_type == PhysicalType::kByteArray ? R"("true")" : "false";
+    const std::string data_change = data_change_type == PhysicalType::kBoolean ? "true" : "1";
+    return LoadCheckpointWithColumns(
+        {},
+        {parquet::Struct(
+             "add", {Typed("path", PhysicalType::kByteArray), Typed("size", PhysicalType::kInt64),
+                     Typed("dataChange", data_change_type)}),
+         parquet::Struct("domainMetadata", {Typed("domain", PhysicalType::kByteArray),
+                                            Typed("configuration", PhysicalType::kByteArray),
+                                            Typed("removed", removed_type)})},
+        "",
+        {R"({"add":{"path":"a","size":1,"dataChange":)" + data_change + "}}",
+         R"({"domainMetadata":{"domain":"d","configuration":"x","removed":)" + removed + "}}"});
   };
   auto ok = load(PhysicalType::kBoolean, PhysicalType::kBoolean);
   ASSERT_TRUE(ok) << ok.error().message;
