@@ -11,6 +11,9 @@
 namespace lakeshare {
 
 std::vector<std::string_view> Split(std::string_view s, char sep);
+/// `items` with `separator` between each two of them ("" for none); the inverse of Split for a
+/// one-character separator that no item holds, empty items included.
+std::string Join(const std::vector<std::string>& items, std::string_view separator);
 std::string ToLower(std::string_view s);
 
 std::string HexEncode(std::string_view bytes);

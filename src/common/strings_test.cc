@@ -145,6 +145,21 @@ TEST(StringsTest, SplitKeepsEmptyFields) {
   EXPECT_EQ(parts[1], "");
 }
 
+TEST(StringsTest, JoinPutsTheSeparatorBetweenItemsEmptyOnesIncluded) {
+  EXPECT_EQ(Join({}, ","), "");
+  EXPECT_EQ(Join({""}, ","), "");
+  EXPECT_EQ(Join({"a"}, ","), "a");
+  EXPECT_EQ(Join({"a", "b", "c"}, ","), "a,b,c");
+  EXPECT_EQ(Join({"", "a", ""}, "\n"), "\na\n");
+  EXPECT_EQ(Join({"a", "b"}, ", "), "a, b");
+  const std::vector<std::string> items = {"", "x", "", "yz", ""};
+  std::vector<std::string> back;
+  for (std::string_view part : Split(Join(items, ","), ',')) {
+    back.emplace_back(part);
+  }
+  EXPECT_EQ(back, items);
+}
+
 }  // namespace
 }  // namespace lakeshare
 
