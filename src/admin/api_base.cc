@@ -7,17 +7,6 @@ namespace lakeshare::admin::internal {
 using catalog::Privilege;
 using catalog::SecurableType;
 
-std::string JoinComma(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) {
-      out += ',';
-    }
-    out += item;
-  }
-  return out;
-}
-
 Result<std::vector<std::string>> SplitName(std::string_view what, std::string_view full,
                                            size_t parts) {
   std::vector<std::string> out;

@@ -166,9 +166,6 @@ Status ReadNameOwnerComment(http::Request& request, const Json& body, Update& up
 /// Names compare ignoring ASCII case, as Unity Catalog does.
 inline bool SameName(std::string_view a, std::string_view b) { return ToLower(a) == ToLower(b); }
 
-/// "a,b,c".
-std::string JoinComma(const std::vector<std::string>& items);
-
 /// Split "a.b" / "a.b.c" into exactly `parts` non-empty names (`what` names the kind in the
 /// error).
 Result<std::vector<std::string>> SplitName(std::string_view what, std::string_view full,

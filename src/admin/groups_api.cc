@@ -8,6 +8,7 @@
 
 #include "admin/api_base_internal.h"
 #include "admin/api_resources_internal.h"
+#include "common/strings.h"
 
 namespace lakeshare::admin::internal {
 namespace {
@@ -53,7 +54,7 @@ class GroupsApi final : public ApiBase {
     info.created_by = caller.name;
     LS_ASSIGN_OR_RETURN(catalog::GroupInfo out, catalog_->CreateGroup(info));
     if (members && !members->empty()) {
-      Param(request, "members", JoinComma(*members));
+      Param(request, "members", Join(*members, ","));
       catalog::GroupUpdate update;
       update.add_members = *members;
       update.updated_by = caller.name;
@@ -105,10 +106,10 @@ class GroupsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::GroupInfo g, Visible(caller, name));
     LS_RETURN_IF_ERROR(RequireAdmin(caller, "change groups"));
     if (!update.add_members.empty()) {
-      Param(request, "add_members", JoinComma(update.add_members));
+      Param(request, "add_members", Join(update.add_members, ","));
     }
     if (!update.remove_members.empty()) {
-      Param(request, "remove_members", JoinComma(update.remove_members));
+      Param(request, "remove_members", Join(update.remove_members, ","));
     }
     LS_ASSIGN_OR_RETURN(catalog::GroupInfo out, catalog_->UpdateGroup(g.name, update));
     AccessChanged("");

@@ -14,6 +14,7 @@
 #include "admin/api_resources_internal.h"
 #include "auth/jwk.h"
 #include "catalog/federation.h"
+#include "common/strings.h"
 
 namespace lakeshare::admin::internal {
 namespace {
@@ -72,7 +73,7 @@ class OAuthClientsApi final : public ApiBase {
         return InvalidArgument("The key id '{}' is listed twice", kid->get<std::string>());
       }
     }
-    Param(request, "key_ids", JoinComma(std::vector<std::string>(kids.begin(), kids.end())));
+    Param(request, "key_ids", Join(std::vector<std::string>(kids.begin(), kids.end()), ","));
     std::string text = Json{{"keys", *keys}}.dump();
     if (text.size() > catalog::kMaxClientKeysBytes) {
       return InvalidArgument("The JWK Set is {} bytes; at most {} are accepted", text.size(),

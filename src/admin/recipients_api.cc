@@ -8,6 +8,7 @@
 #include "admin/api_resources_internal.h"
 #include "auth/ip_access_list.h"
 #include "auth/secret_token.h"
+#include "common/strings.h"
 
 namespace lakeshare::admin::internal {
 namespace {
@@ -119,7 +120,7 @@ class RecipientsApi final : public ApiBase {
       for (const std::string& entry : *out.ip_access_list) {
         LS_RETURN_IF_ERROR(auth::ValidateIpAccessEntry(entry));
       }
-      Param(request, "ip_access_list", JoinComma(*out.ip_access_list));
+      Param(request, "ip_access_list", Join(*out.ip_access_list, ","));
     }
     LS_ASSIGN_OR_RETURN(const Json* kv, OptObject(body, "properties_kvpairs"));
     if (kv != nullptr) {
@@ -147,7 +148,7 @@ class RecipientsApi final : public ApiBase {
           map.emplace(item.key(), item.value().get<std::string>());
           keys.push_back(item.key());
         }
-        Param(request, "properties_kvpairs", JoinComma(keys));
+        Param(request, "properties_kvpairs", Join(keys, ","));
       }
       out.properties = std::move(map);
     }

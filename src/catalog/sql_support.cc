@@ -18,16 +18,7 @@ std::string KindNoun(ResourceKind kind) {
   return out;
 }
 
-std::string JoinLines(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) {
-      out += '\n';
-    }
-    out += items[i];
-  }
-  return out;
-}
+std::string JoinLines(const std::vector<std::string>& items) { return Join(items, "\n"); }
 
 std::vector<std::string> SplitLines(const std::string& text) {
   std::vector<std::string> out;
