@@ -553,16 +553,19 @@ simdjson::error_code JsonActionParser::WalkFileAction(ondemand::object obj, File
       }
     } else if (ff == FileField::kSize) {
       if (auto e = GetInt(v, &f.size, &is_null)) {
+        *error = "size is not a whole number up to 2^63";
         return e;
       }
       f.has_size = !is_null;
     } else if (ff == FileField::kModificationTime) {
       if (auto e = GetInt(v, &f.modification_time, &is_null)) {
+        *error = "modificationTime is not a whole number up to 2^63";
         return e;
       }
       f.has_modification_time = !is_null;
     } else if (ff == FileField::kDeletionTimestamp) {
       if (auto e = GetInt(v, &f.deletion_timestamp, &is_null)) {
+        *error = "deletionTimestamp is not a whole number up to 2^63";
         return e;
       }
       f.has_deletion_timestamp = !is_null;

@@ -156,6 +156,24 @@ TEST(ReconciliationTest, MalformedCommitIsCorruptWithFileAndLine) {
   EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "00000000000000000000.json' line 4"));
 }
 
+TEST(ReconciliationTest, AFileActionNumberOfTheWrongTypeIsCorruptNamingTheField) {
+  // These were corrupt already, but said only "Problem while parsing a number" (or "The JSON
+  // number is too large or too small to fit within the requested type."), naming no field.
+  const std::pair<const char*, const char*> kCases[] = {
+      {R"({"add":{"path":"a","partitionValues":{},"size":"12x","modificationTime":1,"dataChange":true}})",
+       "size is not a whole number up to 2^63"},
+      {R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1e300,"dataChange":true}})",
+       "modificationTime is not a whole number up to 2^63"},
+      {R"({"remove":{"path":"a","deletionTimestamp":true,"dataChange":true}})",
+       "deletionTimestamp is not a whole number up to 2^63"},
+  };
+  for (const auto& [line, message] : kCases) {
+    TestTable t;
+    t.Commit(0, {Head(), line});
+    EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, message)) << line;
+  }
+}
+
 TEST(ReconciliationTest, MissingMetadataIsCorrupt) {
   TestTable t;
   t.Commit(0, {ProtocolLine(), AddLine("a")});
