@@ -20,7 +20,6 @@
 #include "sharing/sharing_service.h"
 #include "sharing/sharing_test_util.h"
 #include "sharing/ttl_cache_internal.h"
-#include "storage/location.h"
 
 namespace lakeshare::sharing {
 namespace {
@@ -47,12 +46,7 @@ class MetastoreProviderTest : public ::testing::Test {
     catalog_ = std::move(*c);
     // Storage governance as the server sets it up: tables lie under external locations (the
     // bucket of Table() and this test's folder), compared by storage's one parser.
-    catalog::LocationPolicy policy;
-    policy.canonicalize = [](std::string_view l) -> Result<std::string> {
-      LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(l));
-      return parsed.Uri();
-    };
-    ASSERT_OK(catalog_->SetLocationPolicy(std::move(policy)));
+    ASSERT_OK(catalog_->SetLocationPolicy(sharing::testing::TestLocationPolicy()));
     ASSERT_OK(catalog_->CreateExternalLocation(
         {.name = "bucket", .url = "s3://bucket", .owner = "admin"}));
     ASSERT_OK(catalog_->CreateExternalLocation(

@@ -136,6 +136,15 @@ Status SetCommitTime(const fs::path& table, int64_t version, int64_t ms) {
   return OkStatus();
 }
 
+catalog::LocationPolicy TestLocationPolicy() {
+  catalog::LocationPolicy policy;
+  policy.canonicalize = [](std::string_view location) -> Result<std::string> {
+    LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(location));
+    return parsed.Uri();
+  };
+  return policy;
+}
+
 SharingTestBed::SharingTestBed() : dir_("lakeshare-sharing-test") {}
 
 SharingTestBed::~SharingTestBed() {
@@ -147,12 +156,7 @@ SharingTestBed::~SharingTestBed() {
 Status SharingTestBed::Open() {
   LS_ASSIGN_OR_RETURN(catalog_, catalog::OpenCatalog((dir() / "metastore.db").string()));
   // Storage governance as the server sets it up: the tables lie under an external location.
-  catalog::LocationPolicy policy;
-  policy.canonicalize = [](std::string_view l) -> Result<std::string> {
-    LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(l));
-    return parsed.Uri();
-  };
-  LS_RETURN_IF_ERROR(catalog_->SetLocationPolicy(std::move(policy)));
+  LS_RETURN_IF_ERROR(catalog_->SetLocationPolicy(TestLocationPolicy()));
   LS_RETURN_IF_ERROR(
       catalog_->CreateExternalLocation({.name = "local", .url = dir().string(), .owner = "admin"}));
   LS_RETURN_IF_ERROR(catalog_->CreateCatalog({.name = "main", .owner = "admin"}));

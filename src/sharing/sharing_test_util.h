@@ -69,6 +69,10 @@ Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::strin
 /// Set the modification time of the table's commit `version` (the commit timestamp readers use).
 Status SetCommitTime(const std::filesystem::path& table, int64_t version, int64_t ms);
 
+/// Storage governance as the server sets it up, for a test metastore: locations compared by
+/// storage's one parser (ParseLocation, then Uri()); no protected locations.
+catalog::LocationPolicy TestLocationPolicy();
+
 class SharingTestBed {
  public:
   SharingTestBed();
