@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "delta/delta_test_util.h"
 #include "delta/table_writer.h"
 #include "storage/local_object_store.h"
@@ -17,9 +18,8 @@
 namespace lakeshare::app {
 namespace {
 
-using ::testing::HasSubstr;
-using storage::testing_util::TempDir;
 using storage::testing_util::WriteFile;
+using ::testing::HasSubstr;
 
 // The metaData of a table with no columns, id "t".
 std::string EmptyTableMetadata(const std::map<std::string, std::string>& configuration = {}) {
@@ -29,7 +29,7 @@ std::string EmptyTableMetadata(const std::map<std::string, std::string>& configu
 class TableChecksTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    table_ = dir_.path() + "/table";
+    table_ = dir_.path().string() + "/table";
     Commit(0, {delta::testing::ProtocolLine(), EmptyTableMetadata()});
   }
   // Write a commit of the local table through the project's Delta writer.
@@ -58,8 +58,8 @@ TEST_F(TableChecksTest, BadLocationsAreNotFound) {
            "file:///x/%zz",
            "file://" + table_ + "/%2e%2e/table",
            "gs://bucket/t",
-           dir_.path() + "/missing",
-           dir_.path(),
+           dir_.path().string() + "/missing",
+           dir_.path().string(),
        }) {
     EXPECT_EQ(ReadTableSource(location).status, "SOURCE_NOT_FOUND") << location;
   }
@@ -71,7 +71,7 @@ TEST_F(TableChecksTest, TheChangeDataFeedIsReadWithTheStatus) {
   TableSource source = ReadTableSource(table_);
   EXPECT_EQ(source.status, "ACTIVE");
   EXPECT_EQ(source.change_data_feed, std::optional<bool>(true));
-  EXPECT_EQ(ReadTableSource(dir_.path() + "/missing").change_data_feed, std::nullopt);
+  EXPECT_EQ(ReadTableSource(dir_.path().string() + "/missing").change_data_feed, std::nullopt);
 }
 
 TEST_F(TableChecksTest, OnlyPartitionColumnsLimitARecipientsRows) {
@@ -86,7 +86,7 @@ TEST_F(TableChecksTest, OnlyPartitionColumnsLimitARecipientsRows) {
               HasSubstr("'country' is not a partition column of table 'c.s.t' (its partition "
                         "columns: none)"));
   EXPECT_TRUE(CheckPartitionColumns(table, {}));
-  table.storage_location = dir_.path() + "/missing";
+  table.storage_location = dir_.path().string() + "/missing";
   EXPECT_THAT(CheckPartitionColumns(table, {"country"}).error().message,
               HasSubstr("cannot read the Delta log of table 'c.s.t'"));
 }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <random>
 
+#include "common/temp_dir.h"
 #include "storage/memory_object_store.h"
 #include "storage/object_store_contract_test.h"
 #include "storage/s3_object_store.h"
@@ -24,7 +25,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing_util::TempDir;
 using testing_util::WriteFile;
 
 using internal::BeneathResolver;
@@ -34,7 +34,7 @@ using internal::BeneathResolver;
 std::unique_ptr<ObjectStore> MakeLocalStore(BeneathResolver resolver) {
   static std::vector<std::unique_ptr<TempDir>> dirs;
   dirs.push_back(std::make_unique<TempDir>());
-  auto store = LocalObjectStore::OpenForTest(dirs.back()->path() + "/root", resolver);
+  auto store = LocalObjectStore::OpenForTest(dirs.back()->path().string() + "/root", resolver);
   return store ? std::move(*store) : nullptr;
 }
 
@@ -65,7 +65,7 @@ class LocalObjectStoreTest : public ::testing::TestWithParam<BeneathResolver> {
     if (GetParam() == BeneathResolver::kOpenat2 && !internal::Openat2Available()) {
       GTEST_SKIP() << "openat2(2) is not available on this kernel";
     }
-    root_ = dir_.path() + "/table";
+    root_ = dir_.path().string() + "/table";
     ASSERT_TRUE(std::filesystem::create_directories(root_));
     auto store = LocalObjectStore::OpenForTest(root_, GetParam());
     ASSERT_TRUE(store.has_value());
@@ -92,7 +92,7 @@ TEST_P(LocalObjectStoreTest, ReadsFilesWrittenByOthers) {
 }
 
 TEST_P(LocalObjectStoreTest, CannotEscapeTheRoot) {
-  ASSERT_TRUE(WriteFile(dir_.path() + "/secret.txt", "secret"));
+  ASSERT_TRUE(WriteFile(dir_.path().string() + "/secret.txt", "secret"));
   for (const char* path : {"../secret.txt", "_delta_log/../../secret.txt"}) {
     auto read = store_->Read(path);
     ASSERT_FALSE(read.has_value());
@@ -100,7 +100,7 @@ TEST_P(LocalObjectStoreTest, CannotEscapeTheRoot) {
     EXPECT_THAT(read.error().message, HasSubstr("'..'"));
   }
   EXPECT_EQ(store_->Put("../evil", "x").error().code, ErrorCode::kInvalidArgument);
-  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/evil"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path().string() + "/evil"));
   EXPECT_EQ(store_->List("..").error().code, ErrorCode::kInvalidArgument);
 }
 
@@ -109,9 +109,9 @@ TEST_P(LocalObjectStoreTest, ErrorMessagesDoNotRevealTheServerPath) {
   ASSERT_FALSE(read.has_value());
   EXPECT_EQ(read.error().code, ErrorCode::kNotFound);
   EXPECT_THAT(read.error().message, HasSubstr("missing/file.parquet"));
-  EXPECT_THAT(read.error().message, Not(HasSubstr(dir_.path())));
-  EXPECT_THAT(store_->Stat("missing").error().message, Not(HasSubstr(dir_.path())));
-  EXPECT_THAT(store_->OpenFile("missing").error().message, Not(HasSubstr(dir_.path())));
+  EXPECT_THAT(read.error().message, Not(HasSubstr(dir_.path().string())));
+  EXPECT_THAT(store_->Stat("missing").error().message, Not(HasSubstr(dir_.path().string())));
+  EXPECT_THAT(store_->OpenFile("missing").error().message, Not(HasSubstr(dir_.path().string())));
 }
 
 TEST_P(LocalObjectStoreTest, DirectoriesAndTemporaryFilesAreNotObjects) {
@@ -172,20 +172,21 @@ TEST_P(LocalObjectStoreTest, PutIntoAPathBlockedByAFileFails) {
   ASSERT_TRUE(store_->Put("file", "x"));
   auto status = store_->Put("file/child", "y");
   ASSERT_FALSE(status.has_value());
-  EXPECT_THAT(status.error().message, Not(HasSubstr(dir_.path())));
+  EXPECT_THAT(status.error().message, Not(HasSubstr(dir_.path().string())));
 }
 
 // Issue 10, item 1: a team's table folder whose data files are symlinks to the server's admin
 // token, its metastore and /etc/shadow served all three.
 TEST_P(LocalObjectStoreTest, SymlinksOutOfTheRootAreNeitherListedNorOpened) {
-  ASSERT_TRUE(WriteFile(dir_.path() + "/admin-token", "secret-token"));
-  std::filesystem::create_directories(dir_.path() + "/outside_dir");
-  ASSERT_TRUE(WriteFile(dir_.path() + "/outside_dir/x", "x"));
+  ASSERT_TRUE(WriteFile(dir_.path().string() + "/admin-token", "secret-token"));
+  std::filesystem::create_directories(dir_.path().string() + "/outside_dir");
+  ASSERT_TRUE(WriteFile(dir_.path().string() + "/outside_dir/x", "x"));
   std::filesystem::create_directories(root_ + "/_delta_log");
-  std::filesystem::create_symlink(dir_.path() + "/admin-token", root_ + "/part-0.parquet");
+  std::filesystem::create_symlink(dir_.path().string() + "/admin-token", root_ + "/part-0.parquet");
   std::filesystem::create_symlink("../admin-token", root_ + "/part-1.parquet");
   std::filesystem::create_symlink("/etc/passwd", root_ + "/part-2.parquet");
-  std::filesystem::create_directory_symlink(dir_.path() + "/outside_dir", root_ + "/link_dir");
+  std::filesystem::create_directory_symlink(dir_.path().string() + "/outside_dir",
+                                            root_ + "/link_dir");
   std::filesystem::create_directory_symlink(root_, root_ + "/loop");
   ASSERT_TRUE(store_->Put("real.parquet", "data"));
   EXPECT_THAT(Paths(store_->List("").value()), ElementsAre("real.parquet"));
@@ -198,7 +199,7 @@ TEST_P(LocalObjectStoreTest, SymlinksOutOfTheRootAreNeitherListedNorOpened) {
     ASSERT_FALSE(read.has_value()) << *read;
     EXPECT_EQ(read.error().code, ErrorCode::kNotFound);
     EXPECT_THAT(read.error().message, HasSubstr("symbolic links are not followed"));
-    EXPECT_THAT(read.error().message, Not(HasSubstr(dir_.path())));
+    EXPECT_THAT(read.error().message, Not(HasSubstr(dir_.path().string())));
     EXPECT_EQ(store_->ReadRange(path, 0, 1).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(store_->Stat(path).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(store_->OpenFile(path).error().code, ErrorCode::kNotFound);
@@ -218,22 +219,23 @@ TEST_P(LocalObjectStoreTest, SymlinksInsideTheRootAreNotFollowedEither) {
 }
 
 TEST_P(LocalObjectStoreTest, WritesAndDeletesDoNotGoThroughSymlinks) {
-  std::filesystem::create_directories(dir_.path() + "/outside_dir");
-  ASSERT_TRUE(WriteFile(dir_.path() + "/outside_dir/keep", "keep"));
-  ASSERT_TRUE(WriteFile(dir_.path() + "/outside.txt", "o"));
-  std::filesystem::create_directory_symlink(dir_.path() + "/outside_dir", root_ + "/link_dir");
-  std::filesystem::create_symlink(dir_.path() + "/outside.txt", root_ + "/link.txt");
+  std::filesystem::create_directories(dir_.path().string() + "/outside_dir");
+  ASSERT_TRUE(WriteFile(dir_.path().string() + "/outside_dir/keep", "keep"));
+  ASSERT_TRUE(WriteFile(dir_.path().string() + "/outside.txt", "o"));
+  std::filesystem::create_directory_symlink(dir_.path().string() + "/outside_dir",
+                                            root_ + "/link_dir");
+  std::filesystem::create_symlink(dir_.path().string() + "/outside.txt", root_ + "/link.txt");
   auto put = store_->Put("link_dir/evil", "x");
   ASSERT_FALSE(put.has_value());
-  EXPECT_THAT(put.error().message, Not(HasSubstr(dir_.path())));
-  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/outside_dir/evil"));
+  EXPECT_THAT(put.error().message, Not(HasSubstr(dir_.path().string())));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path().string() + "/outside_dir/evil"));
   // Overwriting a link replaces the link, never writes its target.
   ASSERT_TRUE(store_->Put("link.txt", "new"));
   EXPECT_EQ(store_->Read("link.txt").value(), "new");
-  std::ifstream outside(dir_.path() + "/outside.txt");
+  std::ifstream outside(dir_.path().string() + "/outside.txt");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(outside), {}), "o");
   EXPECT_TRUE(store_->Delete("link_dir/keep"));
-  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/outside_dir/keep"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path().string() + "/outside_dir/keep"));
 }
 
 // A FIFO would block a reading thread forever; it is not an object.
@@ -298,26 +300,26 @@ TEST_P(LocalObjectStoreTest, PresignIsUnsupported) {
 
 TEST(OpenObjectStoreTest, AcceptsFileUrisAndPlainPaths) {
   TempDir dir;
-  ASSERT_TRUE(WriteFile(dir.path() + "/x.json", "x"));
-  for (const std::string& uri : {"file://" + dir.path(), "file:" + dir.path(),
-                                 "file://localhost" + dir.path(), dir.path(), dir.path() + "/",
-                                 "FILE://" + dir.path() + "/./"}) {
+  const std::string root = dir.path().string();
+  ASSERT_TRUE(WriteFile(root + "/x.json", "x"));
+  for (const std::string& uri : {"file://" + root, "file:" + root, "file://localhost" + root, root,
+                                 root + "/", "FILE://" + root + "/./"}) {
     SCOPED_TRACE(uri);
     auto store = OpenObjectStore(uri);
     ASSERT_TRUE(store.has_value()) << store.error().ToString();
     EXPECT_EQ((*store)->Read("x.json").value_or(""), "x");
-    EXPECT_EQ((*store)->uri(), "file://" + dir.path());
+    EXPECT_EQ((*store)->uri(), "file://" + root);
   }
 }
 
 TEST(OpenObjectStoreTest, DecodesPercentEscapesInFileUris) {
   TempDir dir;
-  std::filesystem::create_directories(dir.path() + "/my table");
-  ASSERT_TRUE(WriteFile(dir.path() + "/my table/x", "y"));
-  auto store = OpenObjectStore("file://" + dir.path() + "/my%20table");
+  std::filesystem::create_directories(dir.path().string() + "/my table");
+  ASSERT_TRUE(WriteFile(dir.path().string() + "/my table/x", "y"));
+  auto store = OpenObjectStore("file://" + dir.path().string() + "/my%20table");
   ASSERT_TRUE(store.has_value());
   EXPECT_EQ((*store)->Read("x").value_or(""), "y");
-  EXPECT_EQ((*store)->uri(), "file://" + dir.path() + "/my%20table");
+  EXPECT_EQ((*store)->uri(), "file://" + dir.path().string() + "/my%20table");
   EXPECT_EQ(OpenObjectStore("file:///tmp/%zz").error().code, ErrorCode::kInvalidArgument);
 }
 

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/strings.h"
+#include "common/temp_dir.h"
 #include "storage/object_store_contract_test.h"
 #include "storage/s3_object_store.h"
 #include "storage/storage_test_util.h"
@@ -31,7 +32,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing_util::TempDir;
 using testing_util::TestdataPath;
 
 // One moto server process, driven over pipes with one JSON line per command.
@@ -45,7 +45,7 @@ class MotoServer {
       error_ = "pipe failed";
       return;
     }
-    log_path_ = log_dir_.path() + "/moto.log";
+    log_path_ = log_dir_.path().string() + "/moto.log";
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);

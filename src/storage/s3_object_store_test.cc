@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/mutex.h"
+#include "common/temp_dir.h"
 #include "storage/storage_test_util.h"
 
 namespace lakeshare::storage {
@@ -24,7 +25,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing_util::TempDir;
 using testing_util::WriteFile;
 
 constexpr char kAccessKey[] = "AKIAIOSFODNN7EXAMPLE";
@@ -114,8 +114,8 @@ TEST(ResolveS3ConfigTest, AwsRegionWinsOverDefaultRegion) {
 class SharedFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::filesystem::create_directories(home_.path() + "/.aws");
-    ASSERT_TRUE(WriteFile(home_.path() + "/.aws/credentials",
+    std::filesystem::create_directories(home_.path().string() + "/.aws");
+    ASSERT_TRUE(WriteFile(home_.path().string() + "/.aws/credentials",
                           "# comment\n"
                           "[default]\n"
                           "aws_access_key_id = DEFAULTKEY\n"
@@ -125,7 +125,7 @@ class SharedFilesTest : public ::testing::Test {
                           "aws_access_key_id=DEVKEY\n"
                           "aws_secret_access_key=devsecret\n"
                           "aws_session_token = devtoken\n"));
-    ASSERT_TRUE(WriteFile(home_.path() + "/.aws/config",
+    ASSERT_TRUE(WriteFile(home_.path().string() + "/.aws/config",
                           "[default]\n"
                           "region = us-west-1\n"
                           "[profile dev]\n"
@@ -141,7 +141,7 @@ class SharedFilesTest : public ::testing::Test {
 };
 
 TEST_F(SharedFilesTest, UsesTheDefaultProfile) {
-  auto config = ResolveS3Config("s3://b", {}, MapEnv({{"HOME", home_.path()}})).value();
+  auto config = ResolveS3Config("s3://b", {}, MapEnv({{"HOME", home_.path().string()}})).value();
   EXPECT_EQ(config.credentials.access_key_id, "DEFAULTKEY");
   EXPECT_EQ(config.credentials.secret_access_key, "defaultsecret");
   EXPECT_EQ(config.credentials.session_token, "");
@@ -151,7 +151,7 @@ TEST_F(SharedFilesTest, UsesTheDefaultProfile) {
 
 TEST_F(SharedFilesTest, UsesAwsProfileAndItsConfigSection) {
   auto config = ResolveS3Config("s3://b", {},
-                                MapEnv({{"HOME", home_.path()}, {"AWS_PROFILE", "dev"}}))
+                                MapEnv({{"HOME", home_.path().string()}, {"AWS_PROFILE", "dev"}}))
                     .value();
   EXPECT_EQ(config.credentials.access_key_id, "DEVKEY");
   EXPECT_EQ(config.credentials.session_token, "devtoken");
@@ -164,12 +164,13 @@ TEST_F(SharedFilesTest, UsesAwsProfileAndItsConfigSection) {
 TEST_F(SharedFilesTest, ReadsCredentialsFromTheConfigFileToo) {
   StoreOptions options;
   options.profile = "onlyconfig";
-  auto config = ResolveS3Config("s3://b", options, MapEnv({{"HOME", home_.path()}})).value();
+  auto config =
+      ResolveS3Config("s3://b", options, MapEnv({{"HOME", home_.path().string()}})).value();
   EXPECT_EQ(config.credentials.access_key_id, "CFGKEY");
 }
 
 TEST_F(SharedFilesTest, EnvironmentKeysBeatProfilesUnlessAProfileIsNamed) {
-  auto env = MapEnv({{"HOME", home_.path()},
+  auto env = MapEnv({{"HOME", home_.path().string()},
                      {"AWS_ACCESS_KEY_ID", "ENVKEY"},
                      {"AWS_SECRET_ACCESS_KEY", "envsecret"}});
   EXPECT_EQ(ResolveS3Config("s3://b", {}, env).value().credentials.access_key_id, "ENVKEY");
@@ -180,13 +181,13 @@ TEST_F(SharedFilesTest, EnvironmentKeysBeatProfilesUnlessAProfileIsNamed) {
 
 TEST_F(SharedFilesTest, FileLocationsFollowTheirVariables) {
   TempDir other;
-  ASSERT_TRUE(WriteFile(other.path() + "/creds", "[default]\naws_access_key_id=OTHER\n"
+  ASSERT_TRUE(WriteFile(other.path().string() + "/creds", "[default]\naws_access_key_id=OTHER\n"
                                                  "aws_secret_access_key=s\n"));
   auto config = ResolveS3Config(
                     "s3://b", {},
-                    MapEnv({{"HOME", home_.path()},
-                            {"AWS_SHARED_CREDENTIALS_FILE", other.path() + "/creds"},
-                            {"AWS_CONFIG_FILE", other.path() + "/none"}}))
+                    MapEnv({{"HOME", home_.path().string()},
+                            {"AWS_SHARED_CREDENTIALS_FILE", other.path().string() + "/creds"},
+                            {"AWS_CONFIG_FILE", other.path().string() + "/none"}}))
                     .value();
   EXPECT_EQ(config.credentials.access_key_id, "OTHER");
   EXPECT_EQ(config.region, "us-east-1");
@@ -194,7 +195,7 @@ TEST_F(SharedFilesTest, FileLocationsFollowTheirVariables) {
 
 TEST_F(SharedFilesTest, AMissingNamedProfileIsAnError) {
   auto config = ResolveS3Config("s3://b", {},
-                                MapEnv({{"HOME", home_.path()}, {"AWS_PROFILE", "nope"}}));
+                                MapEnv({{"HOME", home_.path().string()}, {"AWS_PROFILE", "nope"}}));
   ASSERT_FALSE(config.has_value());
   EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(config.error().message, HasSubstr("'nope'"));
@@ -203,7 +204,8 @@ TEST_F(SharedFilesTest, AMissingNamedProfileIsAnError) {
 TEST_F(SharedFilesTest, AnonymousIgnoresEveryCredential) {
   StoreOptions options;
   options.anonymous = true;
-  auto config = ResolveS3Config("s3://b", options, MapEnv({{"HOME", home_.path()}})).value();
+  auto config =
+      ResolveS3Config("s3://b", options, MapEnv({{"HOME", home_.path().string()}})).value();
   EXPECT_TRUE(config.credentials.empty());
 }
 

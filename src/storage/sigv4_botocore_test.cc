@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "common/temp_dir.h"
 #include "storage/s3_object_store.h"
 #include "storage/sigv4.h"
 #include "storage/storage_test_util.h"
@@ -18,7 +19,6 @@ namespace {
 
 using testing_util::RunCommand;
 using testing_util::ShellQuote;
-using testing_util::TempDir;
 using testing_util::TestdataPath;
 using testing_util::WriteFile;
 
@@ -195,7 +195,7 @@ class SigV4BotocoreTest : public ::testing::Test {
                        {"expires", c.expires}});
     }
     TempDir dir;
-    std::string input = dir.path() + "/cases.json";
+    std::string input = dir.path().string() + "/cases.json";
     ASSERT_TRUE(WriteFile(input, cases.dump()));
     auto output = RunCommand("python3 " + ShellQuote(TestdataPath("botocore_sigv4.py")) + " " +
                              ShellQuote(input) + " 2>&1");

@@ -1,23 +1,15 @@
-// Test-only helpers for the storage tests: temporary directories, running python3 helper
-// scripts from src/storage/testdata/, and checking that python modules (botocore, moto) exist
-// so tests can skip with a visible message when they do not. Not part of the library.
+// Test-only helpers for the storage tests: running python3 helper scripts from
+// src/storage/testdata/, writing files, and checking that python modules (botocore, moto) exist
+// so tests can skip with a visible message when they do not (scratch folders are
+// common/temp_dir.h's). Not part of the library.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "common/result.h"
-#include "common/temp_dir.h"
 
 namespace lakeshare::storage::testing_util {
-
-/// The tests' temporary folder (common/temp_dir.h), "lakeshare-storage-XXXXXX", its path as the
-/// string these tests join names onto.
-class TempDir : public ::lakeshare::TempDir {
- public:
-  TempDir() : ::lakeshare::TempDir("lakeshare-storage") {}
-  const std::string& path() const { return ::lakeshare::TempDir::path().native(); }
-};
 
 /// Absolute path of a file in src/storage/testdata/.
 std::string TestdataPath(const std::string& name);
