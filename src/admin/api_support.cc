@@ -1,9 +1,9 @@
 #include <algorithm>
-#include <charconv>
 #include <limits>
 
 #include "admin/api_internal.h"
 #include "common/json_bounds.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "materialize/row_filter.h"
 
@@ -64,12 +64,11 @@ bool NestedDeeperThan(std::string_view text, int limit) {
 }
 
 Result<int64_t> ParseInt64(std::string_view text) {
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+  std::optional<int64_t> value = ParseInteger<int64_t>(text);
+  if (!value) {
     return InvalidArgument("not an integer");
   }
-  return value;
+  return *value;
 }
 
 void PutOptional(Json& out, const char* key, const std::optional<int64_t>& value) {

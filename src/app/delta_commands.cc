@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "delta/change_feed.h"
 #include "delta/data_skipping.h"
@@ -56,10 +56,8 @@ std::shared_ptr<const storage::ObjectStore> OpenTable(const std::string& table) 
 
 // Milliseconds since the epoch from "1700000000000" or an ISO-8601 date/time.
 int64_t ParseTimestampArg(const std::string& text) {
-  int64_t ms = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (ec == std::errc() && p == text.data() + text.size()) {
-    return ms;
+  if (std::optional<int64_t> ms = ParseInteger<int64_t>(text)) {
+    return *ms;
   }
   auto micros = delta::ParseTimestampMicros(text);
   if (!micros) {

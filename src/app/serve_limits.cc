@@ -3,11 +3,11 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <variant>
 
 #include "auth/ip_access_list.h"
 #include "common/log.h"
+#include "common/numbers.h"
 
 namespace lakeshare::app {
 namespace {
@@ -16,13 +16,12 @@ namespace {
 constexpr size_t kSpareFiles = 512;
 
 Result<double> ParseNumber(std::string_view text, std::string_view flag) {
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0) || value > 1e9) {
+  std::optional<double> value = ParseDouble(text);
+  if (!value || !(*value >= 0) || *value > 1e9) {
     return InvalidArgument("{}: '{}' is not a number of requests per second (e.g. 100 or 100:300)",
                            flag, text);
   }
-  return value;
+  return *value;
 }
 
 // One flag of AddLimitFlags: its name, the LimitFlags field it sets and its help.

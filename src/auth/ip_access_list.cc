@@ -2,10 +2,11 @@
 
 #include <arpa/inet.h>
 
-#include <charconv>
 #include <cstring>
 #include <algorithm>
 #include <optional>
+
+#include "common/numbers.h"
 
 namespace lakeshare::auth {
 
@@ -56,14 +57,12 @@ Status ValidateIpAccessEntry(std::string_view entry) {
   if (size_t slash = entry.find('/'); slash != std::string_view::npos) {
     addr = entry.substr(0, slash);
     std::string_view bits = entry.substr(slash + 1);
-    int value = -1;
-    auto [ptr, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), value);
-    if (bits.empty() || ec != std::errc() || ptr != bits.data() + bits.size()) {
+    prefix = ParseInteger<int>(bits);
+    if (!prefix) {
       return InvalidArgument("ip_access_list entry '{}' has a bad prefix length; use "
                              "ADDRESS/BITS, e.g. 10.0.0.0/8",
                              entry);
     }
-    prefix = value;
   }
   auto parsed = ParseAddress(addr);
   if (!parsed) {
@@ -104,7 +103,7 @@ Result<IpAccessList> IpAccessList::Parse(std::span<const std::string> entries) {
     int prefix = -1;
     if (size_t slash = entry.find('/'); slash != std::string::npos) {
       addr = std::string_view(entry).substr(0, slash);
-      prefix = std::stoi(entry.substr(slash + 1));
+      prefix = ParseInteger<int>(std::string_view(entry).substr(slash + 1)).value_or(-1);
     }
     auto parsed = ParseAddress(addr);
     Range range;

@@ -5,7 +5,6 @@
 #include <openssl/rand.h>
 
 #include <array>
-#include <charconv>
 #include <optional>
 
 #include "catalog/postgres_catalog.h"
@@ -13,6 +12,7 @@
 #include "catalog/sqlite_catalog.h"
 #include "common/names.h"
 #include "common/check.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 
 namespace lakeshare::catalog {
@@ -153,11 +153,11 @@ std::optional<ChosenTokenRecord> ParseChosenToken(std::string_view stored) {
   std::vector<std::string_view> parts = Split(stored.substr(kChosenTokenPrefix.size()), '$');
   if (parts.size() != 4) return std::nullopt;
   ChosenTokenRecord r;
-  auto [p, ec] = std::from_chars(parts[0].data(), parts[0].data() + parts[0].size(), r.iterations);
-  if (ec != std::errc() || p != parts[0].data() + parts[0].size() || r.iterations < 1 ||
-      r.iterations > 100'000'000) {
+  auto iterations = ParseInteger<decltype(r.iterations)>(parts[0]);
+  if (!iterations || *iterations < 1 || *iterations > 100'000'000) {
     return std::nullopt;
   }
+  r.iterations = *iterations;
   auto salt = HexDecode(parts[1]);
   auto hint = HexDecode(parts[2]);
   auto key = HexDecode(parts[3]);

@@ -1,14 +1,13 @@
 // Audit events: appended in batches, queried by time, action, principal and recipient, paged by
 // (time_ms, id), oldest or newest first, deleted by id (retention).
 #include <algorithm>
-#include <charconv>
 #include <optional>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include "catalog/audit_scope.h"
 #include "catalog/sql_catalog_impl.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 
 namespace lakeshare::catalog {
@@ -27,18 +26,16 @@ AuditEvent ToAudit(const SqlRow& r) {
 /// int64 numbers and nothing more (sscanf took an out-of-range number, undefined behaviour, and
 /// ignored trailing text).
 std::optional<std::pair<int64_t, int64_t>> ParseAuditPosition(std::string_view text) {
-  int64_t t = 0;
-  int64_t id = 0;
-  const char* end = text.data() + text.size();
-  auto [after_t, t_error] = std::from_chars(text.data(), end, t);
-  if (t_error != std::errc() || after_t == end || *after_t != ':') {
+  size_t colon = text.find(':');
+  if (colon == std::string_view::npos) {
     return std::nullopt;
   }
-  auto [after_id, id_error] = std::from_chars(after_t + 1, end, id);
-  if (id_error != std::errc() || after_id != end) {
+  std::optional<int64_t> t = ParseInteger<int64_t>(text.substr(0, colon));
+  std::optional<int64_t> id = ParseInteger<int64_t>(text.substr(colon + 1));
+  if (!t || !id) {
     return std::nullopt;
   }
-  return std::make_pair(t, id);
+  return std::make_pair(*t, *id);
 }
 
 /// The WHERE clause and parameters of `q` (without its LIMIT).

@@ -4,7 +4,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <deque>
 #include <nlohmann/json.hpp>
@@ -39,12 +38,7 @@ std::optional<int64_t> IntOf(const Json& value) {
     return WholeDoubleToInt64(value.get<double>());
   }
   if (value.is_string()) {
-    const auto& s = value.get_ref<const std::string&>();
-    int64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec == std::errc() && p == s.data() + s.size()) {
-      return v;
-    }
+    return ParseInteger<int64_t>(value.get_ref<const std::string&>());
   }
   return std::nullopt;
 }
@@ -158,23 +152,20 @@ simdjson::error_code GetInt(ondemand::value v, int64_t* out, bool* is_null) {
   if (*is_null) {
     return simdjson::SUCCESS;
   }
-  auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), *out);
-  if (ec == std::errc() && p == tok.data() + tok.size()) {
+  if (std::optional<int64_t> whole = ParseInteger<int64_t>(tok)) {
+    *out = *whole;
     return simdjson::SUCCESS;
   }
-  double d = 0;
-  auto [p2, ec2] = std::from_chars(tok.data(), tok.data() + tok.size(), d);
-  if (ec2 == std::errc() && p2 == tok.data() + tok.size()) {
-    std::optional<int64_t> whole = WholeDoubleToInt64(d);
+  if (std::optional<double> d = ParseDouble(tok)) {
+    std::optional<int64_t> whole = WholeDoubleToInt64(*d);
     if (!whole) return simdjson::NUMBER_OUT_OF_RANGE;
     *out = *whole;
     return simdjson::SUCCESS;
   }
   // A quoted number ("123") from lenient writers.
   if (tok.size() >= 2 && tok.front() == '"') {
-    auto inner = tok.substr(1, tok.size() - 2);
-    auto [p3, ec3] = std::from_chars(inner.data(), inner.data() + inner.size(), *out);
-    if (ec3 == std::errc() && p3 == inner.data() + inner.size()) {
+    if (std::optional<int64_t> quoted = ParseInteger<int64_t>(tok.substr(1, tok.size() - 2))) {
+      *out = *quoted;
       return simdjson::SUCCESS;
     }
   }

@@ -1,6 +1,5 @@
 #include "delta/predicate.h"
 
-#include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -215,18 +214,16 @@ std::optional<TypedValue> ParseTypedValue(ValueType type, std::string_view text)
     }
     case ValueType::kInt:
     case ValueType::kLong: {
-      int64_t v = 0;
-      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec != std::errc() || p != text.data() + text.size()) {
+      std::optional<int64_t> parsed = ParseInteger<int64_t>(text);
+      if (!parsed) {
         // "1.0" from writers that print integral doubles.
-        double d = 0;
-        auto [p2, ec2] = std::from_chars(text.data(), text.data() + text.size(), d);
-        std::optional<int64_t> whole = WholeDoubleToInt64(d);
-        if (ec2 != std::errc() || p2 != text.data() + text.size() || !whole) {
+        std::optional<double> d = ParseDouble(text);
+        parsed = d ? WholeDoubleToInt64(*d) : std::nullopt;
+        if (!parsed) {
           return std::nullopt;
         }
-        v = *whole;
       }
+      int64_t v = *parsed;
       if (type == ValueType::kInt && (v < INT32_MIN || v > INT32_MAX)) {
         return std::nullopt;
       }
@@ -243,11 +240,10 @@ std::optional<TypedValue> ParseTypedValue(ValueType type, std::string_view text)
         d = INFINITY;
       } else if (lower == "-infinity" || lower == "-inf") {
         d = -INFINITY;
+      } else if (std::optional<double> parsed = ParseDouble(text)) {
+        d = *parsed;
       } else {
-        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-        if (ec != std::errc() || p != text.data() + text.size()) {
-          return std::nullopt;
-        }
+        return std::nullopt;
       }
       if (type == ValueType::kFloat) {
         d = static_cast<double>(static_cast<float>(d));

@@ -2,11 +2,11 @@
 // Internal to src/delta. Pure functions.
 #pragma once
 
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
+#include "common/numbers.h"
 #include "common/result.h"
 #include "delta/actions.h"
 
@@ -20,12 +20,11 @@ inline Result<std::optional<int64_t>> ConfigInt(const Metadata& m, std::string_v
   if (!s) {
     return std::optional<int64_t>();
   }
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || p != s->data() + s->size()) {
+  std::optional<int64_t> v = ParseInteger<int64_t>(*s);
+  if (!v) {
     return CorruptError("table property '{}' is not a whole number", key);
   }
-  return std::optional<int64_t>(v);
+  return v;
 }
 
 }  // namespace lakeshare::delta

@@ -8,6 +8,7 @@
 #include <string>
 #include <tuple>
 
+#include "common/numbers.h"
 #include "http/address_key.h"
 #include "http/error_response.h"
 #include "http/server_core_internal.h"
@@ -59,15 +60,13 @@ Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen) {
     host = listen.substr(0, colon);
     port = listen.substr(colon + 1);
   }
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string_view::npos) {
+  // At most five digits ("000080" is refused as before), 0..65535.
+  std::optional<uint16_t> value =
+      port.size() <= 5 ? ParseInteger<uint16_t>(port) : std::optional<uint16_t>();
+  if (!value) {
     return InvalidArgument("Listen address '{}' has a bad port", listen);
   }
-  int value = std::stoi(std::string(port));
-  if (value > 65535) {
-    return InvalidArgument("Listen address '{}' has a bad port", listen);
-  }
-  return std::make_pair(std::string(host.empty() ? "0.0.0.0" : host), static_cast<uint16_t>(value));
+  return std::make_pair(std::string(host.empty() ? "0.0.0.0" : host), *value);
 }
 
 Status ServerCore::Listen() {

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "delta/actions.h"
 #include "storage/random_access_file.h"
@@ -87,9 +87,9 @@ std::optional<std::optional<ByteRange>> ParseRange(std::string_view header, int6
   size_t dash = v.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
   auto parse = [](std::string_view s, int64_t* out) {
-    if (s.empty()) return false;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-    return ec == std::errc() && p == s.data() + s.size() && *out >= 0;
+    std::optional<int64_t> n = ParseInteger<int64_t>(s);
+    *out = n.value_or(-1);
+    return *out >= 0;
   };
   std::string_view a = v.substr(0, dash), b = v.substr(dash + 1);
   int64_t first = 0, last = 0;
@@ -249,12 +249,11 @@ Status FileUrlSigner::Verify(std::string_view share_id, std::string_view table_i
                       signature)) {
     return Denied("The signature of this URL does not match (was the URL altered?)");
   }
-  int64_t expires_s = 0;
-  auto [p, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), expires_s);
-  if (ec != std::errc() || p != expires.data() + expires.size()) {
+  std::optional<int64_t> expires_s = ParseInteger<int64_t>(expires);
+  if (!expires_s) {
     return Denied("Malformed expiry");
   }
-  if (expires_s * 1000 <= now_ms) {
+  if (*expires_s * 1000 <= now_ms) {
     return Denied("This URL has expired; query the table again for a fresh one");
   }
   return OkStatus();

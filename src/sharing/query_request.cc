@@ -1,12 +1,12 @@
 #include "sharing/query_request.h"
 
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/json_bounds.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "delta/time_util.h"
 
@@ -22,12 +22,11 @@ tl::unexpected<Error> Malformed(std::string_view field, std::string_view expecte
 }
 
 Result<int64_t> ParseDecimal(std::string_view param, std::string_view text) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) {
+  std::optional<int64_t> v = ParseInteger<int64_t>(text);
+  if (!v) {
     return InvalidArgument("'{}' must be an integer, got '{}'", param, text);
   }
-  return v;
+  return *v;
 }
 
 // An integer field: a JSON integer, or a string holding one (Jackson coerces those too).

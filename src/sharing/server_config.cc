@@ -4,12 +4,13 @@
 #include <openssl/sha.h>
 #include <yaml-cpp/yaml.h>
 
-#include <charconv>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "delta/predicate.h"
 #include "sharing/share_provider.h"
@@ -44,11 +45,11 @@ bool Bool(const YAML::Node& node, const std::string& where) {
 int64_t Int(const YAML::Node& node, const std::string& where, int64_t min, int64_t max) {
   if (!node.IsScalar()) Fail(where, "expected an integer");
   const std::string& s = node.Scalar();
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) {
+  std::optional<int64_t> parsed = ParseInteger<int64_t>(s);
+  if (!parsed) {
     Fail(where, "expected an integer, got '" + s + "'");
   }
+  int64_t v = *parsed;
   if (v < min || v > max) {
     Fail(where, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
@@ -133,13 +134,10 @@ TableConfig ParseTable(const YAML::Node& node, const std::string& where,
 
 TokenDigest ParseHexDigest(const std::string& hex, const std::string& where) {
   if (hex.size() != 64) Fail(where, "expected 64 hex digits (a SHA-256 digest)");
+  std::optional<std::string> bytes = HexDecode(hex);
+  if (!bytes) Fail(where, "expected hex digits");
   TokenDigest d{};
-  for (size_t i = 0; i < 32; ++i) {
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, v, 16);
-    if (ec != std::errc() || p != hex.data() + 2 * i + 2) Fail(where, "expected hex digits");
-    d[i] = static_cast<unsigned char>(v);
-  }
+  std::copy(bytes->begin(), bytes->end(), d.begin());
   return d;
 }
 

@@ -1,7 +1,6 @@
 #include "storage/s3_object_store.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include <thread>
 
 #include "common/civil_date.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 #include "storage/http_client_internal.h"
 #include "storage/location.h"
@@ -38,15 +38,7 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::optional<int64_t> ParseInt64(std::string_view s) {
-  s = Trim(s);
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || ptr != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
+std::optional<int64_t> ParseInt64(std::string_view s) { return ParseInteger<int64_t>(Trim(s)); }
 
 std::optional<int> Digits(std::string_view s, size_t pos, size_t count) {
   if (pos + count > s.size()) return std::nullopt;
