@@ -120,6 +120,10 @@ struct TableInfo {
   std::string comment;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  /// The canonical location the registration rules were checked against (symlinks of a local
+  /// path resolved then), with a trailing '/'; "" for a table never checked. Filled only by
+  /// GetSharesWithTables, for the sharing server, which serves exactly that folder.
+  std::string location_key;
 
   std::string full_name() const { return catalog_name + "." + schema_name + "." + name; }
   static constexpr std::string_view kTableType = "EXTERNAL";

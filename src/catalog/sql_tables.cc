@@ -63,7 +63,8 @@ Result<std::map<std::string, TableInfo>> ReadTablesByName(
     LS_ASSIGN_OR_RETURN(
         SqlRows rows,
         c.Query("SELECT " + table.ColumnList("t") +
-                    ", c.name, s.name FROM delta_tables t JOIN schemas s ON t.schema_id = s.id "
+                    ", c.name, s.name, t.location_key FROM delta_tables t JOIN schemas s ON "
+                    "t.schema_id = s.id "
                     "JOIN catalogs c ON s.catalog_id = c.id JOIN (VALUES " +
                     PlaceholderRows(batch.size() / 3, 3) +
                     ") AS k ON c.name_key = k.column1 AND s.name_key = k.column2 AND "
@@ -73,6 +74,7 @@ Result<std::map<std::string, TableInfo>> ReadTablesByName(
       TableInfo t = table.FromRow(row);
       t.catalog_name = ToStr(row[table.width()]);
       t.schema_name = ToStr(row[table.width() + 1]);
+      t.location_key = ToStr(row[table.width() + 2]);
       out.emplace(Key(t.full_name()), std::move(t));
     }
   }

@@ -120,7 +120,7 @@ void AppendEncodedUrlPath(std::string& out, std::string_view path) {
 }
 
 Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::Get(const TableInfo& table) {
-  Access access{table.store_keys, table.store_profile};
+  Access access{table.store_keys, table.store_profile, table.root_resolved};
   MutexLock lock(mu_);
   accesses_[table.location] = access;
   return OpenLocked(table.location, access);
@@ -139,6 +139,7 @@ Result<std::shared_ptr<const storage::ObjectStore>> StoreCache::OpenLocked(
   storage::StoreOptions options = options_;
   if (!access.keys.empty()) options.credentials = access.keys;
   if (!access.profile.empty()) options.profile = access.profile;
+  options.local_root_without_symlinks = access.root_resolved;
   auto store = storage::OpenObjectStore(location, options);
   if (!store) {
     // Locations come from the provider, never from clients; do not echo them back. A location

@@ -38,7 +38,8 @@ class StoreCache {
   explicit StoreCache(storage::StoreOptions options) : options_(std::move(options)) {}
   /// The store of `table`, opened with its storage credential (TableInfo::store_keys /
   /// store_profile) when it has one, else with the server's options; reopened when the
-  /// credential changed. The credential is remembered for Get(location).
+  /// credential changed. The credential (and TableInfo::root_resolved) is remembered for
+  /// Get(location).
   Result<std::shared_ptr<const storage::ObjectStore>> Get(const TableInfo& table);
   /// The store of `location`, with the credential last given for it by Get(table) (the snapshot
   /// cache opens stores by location, after the request resolved its table).
@@ -48,10 +49,12 @@ class StoreCache {
   struct Access {
     storage::AwsCredentials keys;
     std::string profile;
+    bool root_resolved = false;
     bool operator==(const Access& o) const {
       return keys.access_key_id == o.keys.access_key_id &&
              keys.secret_access_key == o.keys.secret_access_key &&
-             keys.session_token == o.keys.session_token && profile == o.profile;
+             keys.session_token == o.keys.session_token && profile == o.profile &&
+             root_resolved == o.root_resolved;
     }
   };
   struct Entry {

@@ -363,6 +363,20 @@ struct MetastoreShareProvider::Impl {
     return OkStatus();
   }
 
+  // A local table is served from the folder its registration was checked against (symlinks
+  // resolved then), following no link on that path: a table folder swapped afterwards for a
+  // link (to another team's table) is refused, never followed. Other locations are kept.
+  static void ServeRegisteredFolder(std::string_view key, TableInfo& info) {
+    if (!key.starts_with("file:")) {
+      return;
+    }
+    while (key.size() > std::string_view("file:///").size() && key.ends_with('/')) {
+      key.remove_suffix(1);
+    }
+    info.location = std::string(key);
+    info.root_resolved = true;
+  }
+
   static std::shared_ptr<ShareEntry> BuildShare(const catalog::ShareContents& sc) {
     auto entry = std::make_shared<ShareEntry>();
     const catalog::ShareInfo& share = sc.share;
@@ -390,6 +404,7 @@ struct MetastoreShareProvider::Impl {
       t.info.share_id = share.id;
       t.info.id = table->id;
       t.info.location = table->storage_location;
+      ServeRegisteredFolder(table->location_key, t.info);
       t.info.source_name = o.name;
       t.info.history_shared = ToLower(o.history_data_sharing_status) == "enabled";
       // Unity Catalog: sharing WITH HISTORY covers the change data feed too; the older

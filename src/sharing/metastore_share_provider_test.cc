@@ -676,6 +676,30 @@ TEST_F(MetastoreServiceTest, QueryServesOnlyTheRecipientsPartitions) {
   EXPECT_EQ(e.status, 404) << e.body;
 }
 
+// A provider team that can write its own folder swaps a registered table's folder for a link
+// to a folder it was never allowed to register (another team's table): the server serves the
+// folder the registration checked, and follows no link on its path, so the swap is a missing
+// table (404, no path), never the other folder's data; put back, the table is served again.
+TEST_F(MetastoreServiceTest, ATableFolderSwappedForASymlinkIsNotFollowed) {
+  const fs::path table = dir_.path() / "orders";
+  const fs::path elsewhere = dir_.path() / "another-teams-table";
+  fs::copy(table, elsewhere, fs::copy_options::recursive);
+  fs::rename(table, dir_.path() / "orders-moved");
+  fs::create_directory_symlink(elsewhere, table);
+  const std::string query = "/delta-sharing/shares/retail/schemas/sales/tables/orders/query";
+  auto e = Send("POST", query, "{}");
+  EXPECT_EQ(e.status, 404) << e.body;
+  EXPECT_THAT(e.body, ::testing::Not(::testing::HasSubstr(dir_.path().string())));
+  EXPECT_EQ(Send("GET", "/delta-sharing/shares/retail/schemas/sales/tables/orders/metadata").status,
+            404);
+
+  fs::remove(table);
+  fs::rename(dir_.path() / "orders-moved", table);
+  e = Send("POST", query, "{}");
+  ASSERT_EQ(e.status, 200) << e.body;
+  EXPECT_THAT(FilePaths(e), ElementsAre("DE/7", "FR/07"));
+}
+
 TEST_F(MetastoreServiceTest, RequestsFromOutsideTheIpListAre403) {
   auto e = Send("GET", "/delta-sharing/shares", {}, "192.0.2.1");
   EXPECT_EQ(e.status, 403) << e.body;

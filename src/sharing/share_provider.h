@@ -94,6 +94,10 @@ struct TableInfo {
   /// to clients nor logged.
   storage::AwsCredentials store_keys;
   std::string store_profile;
+  /// A local location the metastore resolved when it checked the table's registration: its store
+  /// follows no symbolic link on the root's path (StoreOptions::local_root_without_symlinks), so
+  /// a folder swapped for a link later (to another team's table) is a missing table.
+  bool root_resolved = false;
   /// The provider-side name when the table is shared under an alias (informational).
   std::optional<std::string> source_name;
   /// Time travel (version / timestamp / startingVersion) and, unless cdf_shared says otherwise,

@@ -149,12 +149,12 @@ std::string TempName() {
 }  // namespace
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(const std::string& root,
-                                                                 const StoreOptions&) {
-  return OpenForTest(root, internal::BeneathResolver::kAuto);
+                                                                 const StoreOptions& options) {
+  return OpenForTest(root, internal::BeneathResolver::kAuto, options);
 }
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::OpenForTest(
-    const std::string& root, internal::BeneathResolver resolver) {
+    const std::string& root, internal::BeneathResolver resolver, const StoreOptions& options) {
   if (root.empty()) {
     return InvalidArgument("Empty local storage path");
   }
@@ -170,14 +170,33 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::OpenForTest(
   }
   std::string uri = location.Uri();
   return std::unique_ptr<LocalObjectStore>(
-      new LocalObjectStore(std::move(location.path), std::move(uri), resolver));
+      new LocalObjectStore(std::move(location.path), std::move(uri), resolver,
+                           options.local_root_without_symlinks));
+}
+
+int LocalObjectStore::OpenRootFd() const {
+  if (!root_without_symlinks_) {
+    int fd = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+  }
+  // Every component from '/' down, beneath '/', following no link (the root is absolute and
+  // normalized: no empty, "." or ".." component).
+  int slash = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (slash < 0 || root_ == "/") {
+    return slash < 0 ? -errno : slash;
+  }
+  int fd = internal::OpenBeneath(slash, std::string_view(root_).substr(1), O_PATH | O_DIRECTORY,
+                                 resolver_);
+  ::close(slash);
+  return fd;
 }
 
 Result<int> LocalObjectStore::OpenRoot(std::string_view action, std::string_view path) const {
-  int fd = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd = OpenRootFd();
   if (fd < 0) {
-    // Never name the root: it is a server path.
-    return ErrnoError(errno, action, path.empty() ? "." : path);
+    // Never name the root: it is a server path. A refused link on its path is a missing root.
+    int err = IsNotAnObject(-fd) ? ENOENT : -fd;
+    return ErrnoError(err, action, path.empty() ? "." : path);
   }
   return fd;
 }
@@ -242,10 +261,14 @@ Result<std::vector<ObjectInfo>> LocalObjectStore::List(std::string_view prefix,
   std::string dir_rel =
       slash == std::string_view::npos ? std::string() : std::string(prefix.substr(0, slash + 1));
   std::vector<ObjectInfo> out;
-  int root_fd = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int root_fd = OpenRootFd();
   if (root_fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return out;  // nothing below a missing root
-    return ErrnoError(errno, "list", prefix.empty() ? "." : prefix);
+    // Nothing below a missing root (or one refused for a link on its path).
+    if (-root_fd == ENOENT || -root_fd == ENOTDIR ||
+        (root_without_symlinks_ && IsNotAnObject(-root_fd))) {
+      return out;
+    }
+    return ErrnoError(-root_fd, "list", prefix.empty() ? "." : prefix);
   }
   FdCloser root_closer{root_fd};
   int dir_fd = dir_rel.empty()

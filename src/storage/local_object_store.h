@@ -13,7 +13,8 @@
 // location"), Put and Delete refuse to go through one. Only regular files are objects (a FIFO or
 // device is never opened for reading, so it cannot block a server thread). The root path itself
 // is resolved by the kernel when each call starts (its own symlinks, placed by the operator, are
-// followed); registration rules compare locations with ParseLocation (location.h).
+// followed) unless StoreOptions::local_root_without_symlinks, which refuses a link anywhere on it;
+// registration rules compare locations with ParseLocation (location.h).
 // Thread-safe; files it opens stay valid after the store is destroyed.
 #pragma once
 
@@ -33,7 +34,8 @@ class LocalObjectStore final : public ObjectStore {
                                                         const StoreOptions& options = {});
   /// Open with a chosen resolver, so that tests cover both on a kernel that has openat2.
   static Result<std::unique_ptr<LocalObjectStore>> OpenForTest(const std::string& root,
-                                                               internal::BeneathResolver resolver);
+                                                               internal::BeneathResolver resolver,
+                                                               const StoreOptions& options = {});
 
   const std::string& uri() const override { return uri_; }
   /// The absolute, normalized root directory (no trailing '/').
@@ -56,9 +58,16 @@ class LocalObjectStore final : public ObjectStore {
   static constexpr std::string_view kTempPrefix = ".lakeshare-tmp-";
 
  private:
-  LocalObjectStore(std::string root, std::string uri, internal::BeneathResolver resolver)
-      : root_(std::move(root)), uri_(std::move(uri)), resolver_(resolver) {}
-  /// A descriptor of the root directory (O_PATH), or an error naming `path` for `action`.
+  LocalObjectStore(std::string root, std::string uri, internal::BeneathResolver resolver,
+                   bool root_without_symlinks)
+      : root_(std::move(root)),
+        uri_(std::move(uri)),
+        resolver_(resolver),
+        root_without_symlinks_(root_without_symlinks) {}
+  /// A descriptor of the root directory (O_PATH), or -errno (ELOOP, ENOTDIR or EXDEV for a
+  /// refused link on its path).
+  int OpenRootFd() const;
+  /// OpenRootFd(), or an error naming `path` for `action`.
   Result<int> OpenRoot(std::string_view action, std::string_view path) const;
   /// Open `path` beneath the root with `flags`; kNotFound for missing files and symlinks.
   Result<int> OpenObject(std::string_view path, int flags, std::string_view action) const;
@@ -71,6 +80,7 @@ class LocalObjectStore final : public ObjectStore {
   std::string root_;
   std::string uri_;
   internal::BeneathResolver resolver_;
+  bool root_without_symlinks_;  // StoreOptions::local_root_without_symlinks
 };
 
 }  // namespace lakeshare::storage

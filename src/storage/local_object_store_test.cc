@@ -238,6 +238,43 @@ TEST_P(LocalObjectStoreTest, WritesAndDeletesDoNotGoThroughSymlinks) {
   EXPECT_TRUE(std::filesystem::exists(dir_.path().string() + "/outside_dir/keep"));
 }
 
+// A table folder swapped for a link to another team's table after it was registered: a store
+// opened on the registered (resolved) root with local_root_without_symlinks refuses the link on
+// its own path; by default the operator's links above the root are followed.
+TEST_P(LocalObjectStoreTest, RootWithoutSymlinksRefusesALinkOnTheRootsPath) {
+  const std::string other = dir_.path().string() + "/other";
+  std::filesystem::create_directories(other + "/_delta_log");
+  ASSERT_TRUE(WriteFile(other + "/_delta_log/00000000000000000000.json", "theirs"));
+  std::filesystem::create_directories(dir_.path().string() + "/team");
+  const std::string swapped = dir_.path().string() + "/team/t";
+  ASSERT_EQ(::symlink(other.c_str(), swapped.c_str()), 0);
+  StoreOptions strict;
+  strict.local_root_without_symlinks = true;
+  auto store = LocalObjectStore::OpenForTest(swapped, GetParam(), strict);
+  ASSERT_TRUE(store.has_value());
+  auto read = (*store)->Read("_delta_log/00000000000000000000.json");
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().code, ErrorCode::kNotFound);
+  EXPECT_THAT((*store)->List("").value(), ::testing::IsEmpty());
+  EXPECT_EQ((*store)->Stat("_delta_log/00000000000000000000.json").error().code,
+            ErrorCode::kNotFound);
+  EXPECT_FALSE((*store)->OpenFile("_delta_log/00000000000000000000.json").has_value());
+  // A link higher up the path is refused too.
+  const std::string via_parent = dir_.path().string() + "/linked-parent";
+  ASSERT_EQ(::symlink(dir_.path().c_str(), via_parent.c_str()), 0);
+  auto above = LocalObjectStore::OpenForTest(via_parent + "/other", GetParam(), strict);
+  ASSERT_TRUE(above.has_value());
+  EXPECT_EQ((*above)->Read("_delta_log/00000000000000000000.json").error().code,
+            ErrorCode::kNotFound);
+  // The same root without symlinks on its path reads; the default follows the links.
+  auto direct = LocalObjectStore::OpenForTest(other, GetParam(), strict);
+  ASSERT_TRUE(direct.has_value());
+  EXPECT_EQ((*direct)->Read("_delta_log/00000000000000000000.json").value(), "theirs");
+  auto lenient = LocalObjectStore::OpenForTest(swapped, GetParam());
+  ASSERT_TRUE(lenient.has_value());
+  EXPECT_EQ((*lenient)->Read("_delta_log/00000000000000000000.json").value(), "theirs");
+}
+
 // A FIFO would block a reading thread forever; it is not an object.
 TEST_P(LocalObjectStoreTest, FifosAreNotObjectsAndDoNotBlock) {
   ASSERT_EQ(::mkfifo((root_ + "/pipe.parquet").c_str(), 0644), 0);

@@ -60,6 +60,13 @@ struct StoreOptions {
   int64_t retry_max_delay_ms = 5000;    // ... capped here
   int list_page_size = 1000;            // ListObjectsV2 max-keys (1..1000)
 
+  // --- local files ---
+  /// Follow no symbolic link on the root's own path either, from '/' down (a link there fails
+  /// like a missing root: kNotFound). For roots already resolved when they were checked (a
+  /// registered table's canonical location), so that a link planted on the path later (a table
+  /// folder swapped for a link to another team's table) is refused, not followed.
+  bool local_root_without_symlinks = false;
+
   // --- all backends ---
   /// Wall clock for request signing, pre-signed URLs and the memory store's modification times
   /// (common/clock.h); null: SystemClock(). Must outlive the store.
