@@ -348,12 +348,16 @@ Result<Response> Router::RouteAndRun(Request& request) const {
   std::vector<Field> best_params;
   std::vector<Field> best_get_params;
   std::set<std::string> allowed;
+  const Route* secret = nullptr;  // a route whose path may carry a secret (log_path false)
   std::vector<Field> params;
   for (const Route& route : routes_) {
     if (!route.Match(segments, count, &params)) {
       continue;
     }
     allowed.insert(route.method);
+    if (!route.options.log_path) {
+      secret = &route;
+    }
     if (route.method == request.method()) {
       if (best == nullptr || route.MoreSpecificThan(*best)) {
         best = &route;
@@ -393,6 +397,11 @@ Result<Response> Router::RouteAndRun(Request& request) const {
             ? group.status_renderer(request, 405, "METHOD_NOT_ALLOWED", message)
             : StatusErrorResponse(405, "METHOD_NOT_ALLOWED", message);
     response.SetHeader("Allow", std::move(allow));
+    if (secret != nullptr) {
+      // Another method on a path that carries a secret (an activation link): the access log and
+      // the audit record it by the route's pattern, as they do for the route's own method.
+      request.SetRoute(secret->pattern, {}, /*log_path=*/false);
+    }
     return response;
   }
   request.SetRoute(best->pattern, std::move(best_params), best->options.log_path);

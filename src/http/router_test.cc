@@ -509,6 +509,22 @@ TEST(RouterTest, LogPathOptionIsCarriedToTheRequest) {
   EXPECT_TRUE(Router::LogPathOf(plain));
 }
 
+// An OPTIONS or DELETE on an activation link is refused (405) like any other method, but its
+// path is still the link's secret: it is logged and audited by the route's pattern, never as is.
+TEST(RouterTest, AWrongMethodOnASecretPathIsLoggedByItsPattern) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/activate/{token}", Echo("a"), {.log_path = false}));
+  ASSERT_TRUE(router.Handle("GET", "/plain/{id}", Echo("p")));
+  Request secret = MakeRequest("OPTIONS", "/activate/abcdef");
+  EXPECT_EQ(router.Dispatch(secret).status(), 405);
+  EXPECT_FALSE(Router::LogPathOf(secret));
+  EXPECT_EQ(secret.route(), "/activate/{token}");
+  Request plain = MakeRequest("DELETE", "/plain/1");
+  EXPECT_EQ(router.Dispatch(plain).status(), 405);
+  EXPECT_TRUE(Router::LogPathOf(plain));
+  EXPECT_EQ(plain.route(), "");
+}
+
 TEST(ResponseTest, HeadersAreCaseInsensitiveAndReplaceable) {
   Response response = Response::Json("{}", 201);
   EXPECT_EQ(response.status(), 201);
