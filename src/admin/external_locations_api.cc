@@ -52,12 +52,17 @@ class ExternalLocationsApi final : public ApiBase {
     return l;
   }
 
-  /// A location may use a credential its creator owns (or any, for an admin).
+  /// A location may use a credential its creator owns (or any, for an admin). A credential the
+  /// catalog does not find is not the caller's either; any other failure of the lookup (the
+  /// metastore down) is reported as itself, never as a refusal.
   Status CheckMayUseCredential(const Caller& caller, const std::string& credential) {
     if (credential.empty() || caller.is_admin) {
       return {};
     }
     auto info = catalog_->GetStorageCredential(credential);
+    if (!info && info.error().code != ErrorCode::kNotFound) {
+      return tl::unexpected<Error>(info.error());
+    }
     if (!info || !Owns(caller, info->owner)) {
       return PermissionDenied(
           "Storage credential '{}' is not yours to use; ask its owner or a metastore admin to "

@@ -58,7 +58,9 @@ class ManagementTest : public ::testing::Test {
     const char* location = std::getenv("LAKESHARE_ADMIN_TEST_METASTORE");
     auto opened = catalog::OpenCatalog(
         location != nullptr ? std::string(location) : (dir_ / "metastore.db").string(),
-        {.clock = &clock_});
+        {.clock = &clock_, .fault_for_test = [this](std::string_view sql) {
+           return sql_fault_ ? sql_fault_(sql) : std::nullopt;
+         }});
     ASSERT_TRUE(opened) << opened.error().ToString();
     catalog_ = std::move(*opened);
     // The test's own folder is the server's data (storage governance, issue 10).
@@ -184,6 +186,8 @@ class ManagementTest : public ::testing::Test {
   http::Router router_;
   std::vector<std::string> changed_;
   std::map<std::string, std::string> idp_documents_;  // URL -> body
+  // A metastore outage: an Error for the SQL statements that are to fail (unset: none fail).
+  std::function<std::optional<Error>(std::string_view sql)> sql_fault_;
 };
 
 }  // namespace lakeshare::admin::test

@@ -582,6 +582,9 @@ struct CatalogOptions {
   /// The wall clock of stamps and expiry (common/clock.h); it must outlive the catalog. Null:
   /// the system clock.
   const Clock* clock = nullptr;
+  /// Tests only (a metastore outage): shown each SQL statement before it runs; an Error it
+  /// returns is the statement's result instead. Empty: every statement runs.
+  std::function<std::optional<Error>(std::string_view sql)> fault_for_test{};
 };
 
 /// Open the metastore at `url_or_path`: a SQLite file path or `sqlite://PATH`, or a

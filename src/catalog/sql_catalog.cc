@@ -178,8 +178,56 @@ Status SqlCatalog::Migrate() {
   });
 }
 
+namespace {
+
+/// A connection whose statements CatalogOptions::fault_for_test may fail.
+class FaultyConn final : public SqlConn {
+ public:
+  FaultyConn(SqlConn& inner, const CatalogOptions& options) : inner_(inner), options_(options) {}
+  Result<SqlRows> Query(std::string_view sql, const std::vector<SqlValue>& params) override {
+    if (std::optional<Error> fault = options_.fault_for_test(sql)) {
+      return tl::unexpected<Error>(std::move(*fault));
+    }
+    return inner_.Query(sql, params);
+  }
+  Result<int64_t> Exec(std::string_view sql, const std::vector<SqlValue>& params) override {
+    if (std::optional<Error> fault = options_.fault_for_test(sql)) {
+      return tl::unexpected<Error>(std::move(*fault));
+    }
+    return inner_.Exec(sql, params);
+  }
+
+ private:
+  SqlConn& inner_;
+  const CatalogOptions& options_;
+};
+
+/// The database of a catalog opened with CatalogOptions::fault_for_test.
+class FaultyDatabase final : public SqlDatabase {
+ public:
+  FaultyDatabase(std::unique_ptr<SqlDatabase> inner, CatalogOptions options)
+      : inner_(std::move(inner)), options_(std::move(options)) {}
+  Status Run(TxKind kind, const std::function<Status(SqlConn&)>& fn) override {
+    return inner_->Run(kind, [&](SqlConn& conn) {
+      FaultyConn faulty(conn, options_);
+      return fn(faulty);
+    });
+  }
+  std::string_view AutoIdType() const override { return inner_->AutoIdType(); }
+  std::string_view KeyTextType() const override { return inner_->KeyTextType(); }
+
+ private:
+  std::unique_ptr<SqlDatabase> inner_;
+  const CatalogOptions options_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Catalog>> OpenSqlCatalog(std::unique_ptr<SqlDatabase> db,
                                                 const CatalogOptions& options) {
+  if (options.fault_for_test) {
+    db = std::make_unique<FaultyDatabase>(std::move(db), options);
+  }
   auto catalog = std::make_unique<SqlCatalog>(std::move(db), ClockOr(options.clock));
   LS_RETURN_IF_ERROR(catalog->Migrate());
   return std::unique_ptr<Catalog>(std::move(catalog));

@@ -1,0 +1,74 @@
+// A metastore outage during a permission lookup is reported as the outage (503, 500), never as
+// a refusal: an operator then sees the metastore is down, not a permission problem, and nothing
+// is allowed for want of an answer. Only "not found" (or an explicit no) means "not allowed".
+
+#include <optional>
+
+#include "admin/management_test_fixture.h"
+
+namespace lakeshare::admin::test {
+namespace {
+
+/// Fail the reads of storage credentials with `error`.
+auto FailCredentialReads(Error error) {
+  return [error](std::string_view sql) -> std::optional<Error> {
+    if (sql.starts_with("SELECT") && sql.find("FROM storage_credentials") != sql.npos) {
+      return error;
+    }
+    return std::nullopt;
+  };
+}
+
+class MetastoreOutageTest : public ManagementTest {
+ protected:
+  /// A team member that may create external locations, and an admin's credential "cred".
+  std::string MakeLocationCreator() {
+    Reply made = Call("POST", Uc("/storage-credentials"), "admin-token",
+                      Json{{"name", "cred"}, {"aws_profile", Json{{"profile_name", "p"}}}});
+    EXPECT_EQ(made.status, 200) << made.raw;
+    Reply r = Call("POST", "/api/2.1/lakeshare/principals", "admin-token", Json{{"name", "team"}});
+    EXPECT_EQ(r.status, 200) << r.raw;
+    Reply g = Call(
+        "PATCH", Uc("/permissions/metastore/metastore"), "admin-token",
+        Json{{"changes",
+              Json::array({Json{{"principal", "team"}, {"add", {"CREATE_EXTERNAL_LOCATION"}}}})}});
+    EXPECT_EQ(g.status, 200) << g.raw;
+    return r.body.value("token_value", "");
+  }
+};
+
+TEST_F(MetastoreOutageTest, CredentialLookupOutageIsReportedAsTheOutageNotAsARefusal) {
+  const std::string team = MakeLocationCreator();
+  const Json location{{"name", "lake"}, {"url", "s3://bucket"}, {"credential_name", "cred"}};
+  // Not found, or another's: "not yours to use".
+  Reply missing = Call("POST", Uc("/external-locations"), team,
+                       Json{{"name", "lake"}, {"url", "s3://bucket"}, {"credential_name", "nope"}});
+  EXPECT_EQ(missing.status, 403) << missing.raw;
+  Reply theirs = Call("POST", Uc("/external-locations"), team, location);
+  EXPECT_EQ(theirs.status, 403) << theirs.raw;
+  EXPECT_THAT(theirs.body.value("message", ""), HasSubstr("not yours to use"));
+
+  sql_fault_ = FailCredentialReads({ErrorCode::kUnavailable, "The metastore is busy"});
+  Reply down = Call("POST", Uc("/external-locations"), team, location);
+  EXPECT_EQ(down.status, 503) << down.raw;
+  EXPECT_EQ(down.body["error_code"], "TEMPORARILY_UNAVAILABLE") << down.raw;
+  EXPECT_THAT(down.raw, Not(HasSubstr("not yours to use")));
+
+  sql_fault_ = FailCredentialReads({ErrorCode::kInternal, "disk I/O error"});
+  Reply broken = Call("POST", Uc("/external-locations"), team, location);
+  EXPECT_EQ(broken.status, 500) << broken.raw;
+  EXPECT_THAT(broken.raw, Not(HasSubstr("not yours to use")));
+
+  // The same on PATCH, for a location the team owns: the lookup's error, not a refusal.
+  sql_fault_ = nullptr;
+  Reply own =
+      Call("POST", Uc("/external-locations"), team, Json{{"name", "lake"}, {"url", "s3://bucket"}});
+  ASSERT_EQ(own.status, 200) << own.raw;
+  sql_fault_ = FailCredentialReads({ErrorCode::kUnavailable, "The metastore is busy"});
+  Reply patch =
+      Call("PATCH", Uc("/external-locations/lake"), team, Json{{"credential_name", "cred"}});
+  EXPECT_EQ(patch.status, 503) << patch.raw;
+}
+
+}  // namespace
+}  // namespace lakeshare::admin::test
