@@ -107,6 +107,22 @@ std::optional<std::vector<std::string>> JsonStrList(const Json& j, const char* k
   return out;
 }
 
+// A protocol's feature list: nullopt when absent or null; kCorrupt when present but not an array
+// of strings. Read leniently (as absent, or without its odd elements), a mistyped list would
+// skip the reader-feature check and serve a table whose features the server does not support.
+Result<std::optional<std::vector<std::string>>> FeatureList(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    return std::nullopt;
+  }
+  bool strings = it->is_array() &&
+                 std::all_of(it->begin(), it->end(), [](const Json& e) { return e.is_string(); });
+  if (!strings) {
+    return CorruptError("protocol action whose {} is not an array of feature names", key);
+  }
+  return JsonStrList(j, key);
+}
+
 Result<Json> ParseObject(std::string_view text, std::string_view what) {
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
@@ -1069,8 +1085,8 @@ Result<Protocol> ParseProtocolJson(std::string_view raw) {
         "2^63)");
   }
   LS_RETURN_IF_ERROR(p.SetVersions(*r, *w));
-  p.reader_features = JsonStrList(j, "readerFeatures");
-  p.writer_features = JsonStrList(j, "writerFeatures");
+  LS_ASSIGN_OR_RETURN(p.reader_features, FeatureList(j, "readerFeatures"));
+  LS_ASSIGN_OR_RETURN(p.writer_features, FeatureList(j, "writerFeatures"));
   p.json = std::string(raw);
   return p;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/result_testing.h"
 #include "delta/delta_test_util.h"
 
 namespace lakeshare::delta {
@@ -119,6 +120,33 @@ TEST(TableFeaturesTest, HasDeletionVectorsLooksAtTheActiveFiles) {
   EXPECT_TRUE(HasDeletionVectors((*s1)->files()));
   EXPECT_TRUE((*s1)->HasDeletionVectors());
   EXPECT_TRUE((*s1)->HasDeletionVectors());
+}
+
+// A feature list that is present but no array of names (a string, an object, a number inside)
+// used to be read as absent, or without its odd elements: the reader-feature check was skipped
+// and a table with features the server does not support was served. It is corrupt now; an
+// absent or null list still loads.
+TEST(TableFeaturesTest, AMistypedFeatureListIsCorruptNotSkipped) {
+  const std::string metadata = MetadataLine(SchemaString({{"a", "long"}}));
+  for (const char* features :
+       {R"("readerFeatures":"catalogManaged","writerFeatures":["catalogManaged"])",
+        R"("readerFeatures":["deletionVectors",{"name":"catalogManaged"}],"writerFeatures":[])",
+        R"("readerFeatures":[],"writerFeatures":{"a":1})", R"("readerFeatures":[7])"}) {
+    TestTable t;
+    t.Commit(0, {std::string(R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,)") +
+                     features + "}}",
+                 metadata});
+    EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "is not an array of feature names"))
+        << features;
+  }
+  for (const char* features : {R"("readerFeatures":null,"writerFeatures":null)", ""}) {
+    TestTable t;
+    t.Commit(0, {std::string(R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2)") +
+                     (*features != 0 ? std::string(",") + features : std::string()) + "}}",
+                 metadata});
+    auto loaded = t.Load();
+    EXPECT_TRUE(loaded) << features << ": " << loaded.error().ToString();
+  }
 }
 
 }  // namespace
