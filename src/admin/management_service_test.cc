@@ -313,7 +313,13 @@ TEST_F(ManagementTest, DeleteRevokesAtOnce) {
 // constructed here.
 TEST_F(ManagementTest, ALinkOfADeletedRecipientGoesWithItAndReadsAsAnUnknownLink) {
   const std::string token = TokenOf(MakeRecipient("acme"));
+  ASSERT_TRUE(catalog_->GetActivationLink(token).has_value());
   ASSERT_EQ(Call("DELETE", Uc("/recipients/acme")).status, 200);
+  // The link went with its recipient (the delete cascades), so the replies below come from the
+  // link lookup, not from the recipient-missing branch (reachable only in a race).
+  auto gone = catalog_->GetActivationLink(token);
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
   for (const std::string path :
        {"/public/data_sharing_activation_info/", "/public/data_sharing_activation/"}) {
     for (const std::string& link : {token, std::string("unknown-token")}) {
@@ -460,6 +466,51 @@ TEST_F(ManagementTest, ANonAdminCannotTellAMissingCatalogOrSchemaFromAHiddenOne)
   // An admin is told which part is missing.
   EXPECT_EQ(Call("GET", Uc("/tables/nope.s.t1")).body["error_code"], "CATALOG_DOES_NOT_EXIST");
   EXPECT_EQ(Call("GET", Uc("/tables/c.nope.t1")).body["error_code"], "SCHEMA_DOES_NOT_EXIST");
+}
+
+// A fixture whose partition check names the table's partition columns and location, as
+// app/table_checks.cc's does.
+class PartitionCheckTest : public ManagementTest {
+ protected:
+  void AdjustOptions(ManagementOptions& options) override {
+    options.check_partition_columns = [](const catalog::TableInfo& table,
+                                         const std::vector<std::string>&) -> Status {
+      return InvalidArgument(
+          "'x' is not a partition column of table '{}' at '{}' (its partition "
+          "columns: secret_column)",
+          table.full_name(), table.storage_location);
+    };
+  }
+};
+
+// The partition check used to run before the SELECT check, so a team without SELECT on a table
+// learnt its partition columns and storage location from the 400, and a missing catalog or
+// schema answered with its own error. Now SELECT comes first, and a missing parent reads as a
+// missing table.
+TEST_F(PartitionCheckTest, ACallerWithoutSelectLearnsNothingOfTheTableFromAShareUpdate) {
+  MakeTables(1);
+  std::string a = MakeTeam("team-a");
+  ASSERT_EQ(Call("POST", Uc("/shares"), a, Json{{"name", "a-share"}}).status, 200);
+  auto add = [](const std::string& table) {
+    return Json::parse(R"({"updates": [{"action": "ADD", "data_object": {"name": ")" + table +
+                       R"(", "partitions": [{"values": [{"name": "x", "op": "EQUAL",
+                       "value": "1"}]}]}}]})");
+  };
+  Reply denied = Call("PATCH", Uc("/shares/a-share"), a, add("c.s.t1"));
+  EXPECT_EQ(denied.status, 403) << denied.raw;
+  EXPECT_EQ(denied.raw.find("secret_column"), std::string::npos) << denied.raw;
+  for (const std::string missing : {"nope.s.t1", "c.nope.t1"}) {
+    Reply r = Call("PATCH", Uc("/shares/a-share"), a, add(missing));
+    EXPECT_EQ(r.status, 404) << missing << " " << r.raw;
+    EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << missing;
+  }
+  ASSERT_EQ(Call("PATCH", Uc("/permissions/table/c.s.t1"), "admin-token",
+                 Json::parse(R"({"changes": [{"principal": "team-a", "add": ["SELECT"]}]})"))
+                .status,
+            200);
+  Reply checked = Call("PATCH", Uc("/shares/a-share"), a, add("c.s.t1"));
+  EXPECT_EQ(checked.status, 400) << checked.raw;
+  EXPECT_NE(checked.raw.find("secret_column"), std::string::npos) << checked.raw;
 }
 
 TEST_F(ManagementTest, AddingATableNeedsSelectOnIt) {

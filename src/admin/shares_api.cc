@@ -212,26 +212,39 @@ class SharesApi final : public ApiBase {
         }
         object = WithNamedFields(*existing, object, *data);
       }
+      // SELECT first: the partition check reads the table's log, and its messages name the
+      // table's partition columns (or its storage location), which a caller without SELECT
+      // must not learn.
+      if (action != Action::kRemove && !caller.is_admin) {
+        LS_RETURN_IF_ERROR(CheckMayShare(caller, object.name));
+      }
       if (action != Action::kRemove && !object.partitions_json.empty() &&
           options_.check_partition_columns) {
         LS_RETURN_IF_ERROR(CheckPartitionColumns(object, i));
       }
-      if (action != Action::kRemove && !caller.is_admin) {
-        LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", object.name, 3));
-        auto table = catalog_->GetTable(object.name);
-        if (!table) {
-          return tl::unexpected<Error>(table.error());
-        }
-        LS_ASSIGN_OR_RETURN(bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable,
-                                                                object.name, Privilege::kSelect));
-        if (!select) {
-          return PermissionDenied("Sharing table '{}' needs SELECT on it (or its ownership)",
-                                  object.name);
-        }
-      }
       changes.push_back(catalog::SharedObjectChange{action, std::move(object)});
     }
     return changes;
+  }
+
+  /// A caller who is not a metastore admin may share a table it holds SELECT on. A missing
+  /// catalog or schema on the way reads as a missing table (as in ApiBase::VisibleTable), so that
+  /// the reply tells no one which catalogs and schemas exist.
+  Status CheckMayShare(const Caller& caller, const std::string& name) {
+    LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", name, 3));
+    auto table = catalog_->GetTable(name);
+    if (!table && table.error().code == ErrorCode::kNotFound) {
+      return NotFound(ResourceKind::kTable, "Table '{}' does not exist", name);
+    }
+    if (!table) {
+      return tl::unexpected<Error>(table.error());
+    }
+    LS_ASSIGN_OR_RETURN(bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable,
+                                                            name, Privilege::kSelect));
+    if (!select) {
+      return PermissionDenied("Sharing table '{}' needs SELECT on it (or its ownership)", name);
+    }
+    return {};
   }
 
   // The columns `object.partitions` names must be partition columns of its table: a filter on
