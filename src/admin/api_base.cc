@@ -144,8 +144,9 @@ Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
   SchemaCtx ctx;
   LS_ASSIGN_OR_RETURN(ctx.catalog,
                       HideMissingParents(caller, catalog_->GetCatalog(catalog_name), hidden));
-  LS_ASSIGN_OR_RETURN(ctx.schema, HideMissingParents(
-                                      caller, catalog_->GetSchema(catalog_name, schema_name), hidden));
+  LS_ASSIGN_OR_RETURN(
+      ctx.schema,
+      HideMissingParents(caller, catalog_->GetSchema(catalog_name, schema_name), hidden));
   ctx.owner_in_chain =
       caller.is_admin || Owns(caller, ctx.catalog.owner) || Owns(caller, ctx.schema.owner);
   LS_ASSIGN_OR_RETURN(bool use, OwnsOrHolds(caller, ctx.owner_in_chain, SecurableType::kSchema,

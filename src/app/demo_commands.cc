@@ -175,7 +175,7 @@ std::string PartitionText(const Col& c, const Value& v) {
 class DemoTable {
  public:
   DemoTable(std::string root, std::string name, std::vector<Col> cols,
-              std::vector<std::string> partition_cols, Gen& gen)
+            std::vector<std::string> partition_cols, Gen& gen)
       : root_(std::move(root)),
         name_(std::move(name)),
         cols_(std::move(cols)),
@@ -413,14 +413,14 @@ constexpr int64_t kMsPerHour = 3'600'000;
 Status WriteArticles(const std::string& root, Gen& g, const std::vector<Article>& articles,
                      int64_t when_ms) {
   DemoTable w(root, "articles",
-                {{"article_id", Kind::kString},
-                 {"brand", Kind::kString},
-                 {"partner_id", Kind::kString},
-                 {"category", Kind::kString},
-                 {"name", Kind::kString},
-                 {"price_eur", Kind::kDecimal, 10, 2},
-                 {"launched", Kind::kDate}},
-                {}, g);
+              {{"article_id", Kind::kString},
+               {"brand", Kind::kString},
+               {"partner_id", Kind::kString},
+               {"category", Kind::kString},
+               {"name", Kind::kString},
+               {"price_eur", Kind::kDecimal, 10, 2},
+               {"launched", Kind::kDate}},
+              {}, g);
   LS_RETURN_IF_ERROR(w.Create());
   std::vector<Row> rows;
   rows.reserve(articles.size());
@@ -462,14 +462,14 @@ std::vector<Row> SalesRows(Gen& g, const std::vector<Article>& articles, int64_t
 Status WriteDailySales(const std::string& root, Gen& g, const std::vector<Article>& articles,
                        int64_t first_day, const DemoOptions& o) {
   DemoTable w(root, "daily_sales",
-                {{"date", Kind::kDate},
-                 {"country", Kind::kString},
-                 {"article_id", Kind::kString},
-                 {"brand", Kind::kString},
-                 {"units", Kind::kInt},
-                 {"revenue_eur", Kind::kDecimal, 12, 2},
-                 {"partner_id", Kind::kString}},
-                {"date"}, g);
+              {{"date", Kind::kDate},
+               {"country", Kind::kString},
+               {"article_id", Kind::kString},
+               {"brand", Kind::kString},
+               {"units", Kind::kInt},
+               {"revenue_eur", Kind::kDecimal, 12, 2},
+               {"partner_id", Kind::kString}},
+              {"date"}, g);
   LS_RETURN_IF_ERROR(w.Create());
   const Json config = {{"delta.enableChangeDataFeed", "true"}};
   const Json params = {{"mode", "Append"}, {"partitionBy", "[\"date\"]"}};
@@ -535,13 +535,13 @@ Status WriteDailySales(const std::string& root, Gen& g, const std::vector<Articl
 Status WriteStockLevels(const std::string& root, Gen& g, const std::vector<Article>& articles,
                         int64_t when_ms) {
   DemoTable w(root, "stock_levels",
-                {{"country", Kind::kString},
-                 {"article_id", Kind::kString},
-                 {"warehouse", Kind::kString},
-                 {"units_on_hand", Kind::kLong},
-                 {"reorder_point", Kind::kInt},
-                 {"updated_at", Kind::kTimestamp}},
-                {"country"}, g);
+              {{"country", Kind::kString},
+               {"article_id", Kind::kString},
+               {"warehouse", Kind::kString},
+               {"units_on_hand", Kind::kLong},
+               {"reorder_point", Kind::kInt},
+               {"updated_at", Kind::kTimestamp}},
+              {"country"}, g);
   LS_RETURN_IF_ERROR(w.Create());
   std::vector<Json> actions = {
       w.Protocol(2), w.MetaData("Stock on hand per article and warehouse, partitioned by country",

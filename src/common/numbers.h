@@ -1,9 +1,8 @@
 // Numbers read from untrusted text or files: the one parse of a decimal integer or a double from
-// text, the one conversion of a JSON or text double to an integer, and the one narrowing of an int64 to a
-// non-negative int32. A double outside int64's
-// range, NaN or infinity must never reach static_cast<int64_t> (that is undefined behaviour, which
-// UBSan and the fuzzers catch); an int64 must never be narrowed by a plain cast (2^32 + 1 would
-// read as 1). Thread-safe (pure functions).
+// text, the one conversion of a JSON or text double to an integer, and the one narrowing of an
+// int64 to a non-negative int32. A double outside int64's range, NaN or infinity must never reach
+// static_cast<int64_t> (that is undefined behaviour, which UBSan and the fuzzers catch); an int64
+// must never be narrowed by a plain cast (2^32 + 1 would read as 1). Thread-safe (pure functions).
 #pragma once
 
 #include <charconv>

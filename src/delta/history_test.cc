@@ -126,7 +126,9 @@ TEST_F(InCommitTimestampTest, AMistypedEnablementVersionIsCorruptNotVersionZero)
   EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt,
                         "table property 'delta.inCommitTimestampEnablementVersion' is not a whole "
                         "number"));
-  EXPECT_EQ((*t.Load(4))->timestamp_ms(), 70000);  // the versions before it still load
+  auto before = t.Load(4);  // the versions before it still load
+  ASSERT_TRUE(before.has_value()) << before.error().ToString();
+  EXPECT_EQ((*before)->timestamp_ms(), 70000);
 }
 
 // ---- Change data feed ---------------------------------------------------------------------------
