@@ -119,21 +119,6 @@ Result<bool> ApiBase::MayCreateTablesIn(const Caller& caller,
                      SecurableType::kExternalLocation, l.name, Privilege::kCreateExternalTable);
 }
 
-namespace {
-
-/// For a caller who is not a metastore admin, a missing catalog or schema on the way to an object
-/// reads as the missing object (`hidden()`): otherwise the catalog's or schema's own "does not
-/// exist" would tell who may not see them which ones exist (and their stored spelling).
-template <typename T, typename Hidden>
-Result<T> HideMissingParents(const Caller& caller, Result<T> found, const Hidden& hidden) {
-  if (!found && found.error().code == ErrorCode::kNotFound && !caller.is_admin) {
-    return hidden();
-  }
-  return found;
-}
-
-}  // namespace
-
 Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
                                                   std::string_view catalog_name,
                                                   std::string_view schema_name) {

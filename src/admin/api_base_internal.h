@@ -224,6 +224,17 @@ Result<http::Response> ListReply(const char* key, const ListingResult& listing, 
   return ItemsReply(key, listing->items, listing->next_page_token, to_json);
 }
 
+/// For a caller who is not a metastore admin, a missing catalog or schema on the way to an object
+/// reads as the missing object (`hidden()`): otherwise the catalog's or schema's own "does not
+/// exist" would tell who may not see them which ones exist (and their stored spelling).
+template <typename T, typename Hidden>
+Result<T> HideMissingParents(const Caller& caller, Result<T> found, const Hidden& hidden) {
+  if (!found && found.error().code == ErrorCode::kNotFound && !caller.is_admin) {
+    return hidden();
+  }
+  return found;
+}
+
 /// What every resource shares: the catalog, the options, and Unity Catalog's rules for who may
 /// see and change what.
 class ApiBase {

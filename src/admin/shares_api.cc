@@ -232,13 +232,9 @@ class SharesApi final : public ApiBase {
   /// the reply tells no one which catalogs and schemas exist.
   Status CheckMayShare(const Caller& caller, const std::string& name) {
     LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", name, 3));
-    auto table = catalog_->GetTable(name);
-    if (!table && table.error().code == ErrorCode::kNotFound) {
+    LS_RETURN_IF_ERROR(HideMissingParents(caller, catalog_->GetTable(name), [&] {
       return NotFound(ResourceKind::kTable, "Table '{}' does not exist", name);
-    }
-    if (!table) {
-      return tl::unexpected<Error>(table.error());
-    }
+    }));
     LS_ASSIGN_OR_RETURN(bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable,
                                                             name, Privilege::kSelect));
     if (!select) {
