@@ -43,6 +43,8 @@ class Session final : public SessionBase {
       : server_(server),
         remote_(RemoteAddressOf(socket)),
         stream_(MakeStream(std::move(socket), server.ssl.get())),
+        buffer_(std::min(server.options.max_header_bytes, SIZE_MAX - kReadSlackBytes) +
+                kReadSlackBytes),
         opened_(Clock::now()) {
     this->limit_key = std::move(limit_key);
     waiting_since_ns.store(SteadyNowNs(), std::memory_order_relaxed);
@@ -248,6 +250,11 @@ class Session final : public SessionBase {
                fmt::format("Request header exceeds {} bytes", server_.options.max_header_bytes));
       } else if (ec == bhttp::error::body_limit) {
         Reject(413, fmt::format("Request body exceeds {} bytes", server_.options.max_body_bytes));
+      } else if (ec == bhttp::error::buffer_overflow) {
+        // Past the head, only a chunk line or the trailer section can fill the buffer.
+        Reject(400, fmt::format("A chunk line or the trailer section of the request exceeds {} "
+                                "bytes",
+                                buffer_.max_size()));
       } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                  ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
         Reject(400, "Malformed HTTP request");
@@ -692,6 +699,11 @@ class Session final : public SessionBase {
     Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
     Tcp().close();
   }
+
+  // The read buffer holds what the parser has not consumed: a partial head (at most
+  // max_header_bytes), a partial chunk line or trailer section (Beast bounds neither: a chunk
+  // extension of 300 MB was buffered whole), plus one read (Beast reads 64 KiB at most).
+  static constexpr size_t kReadSlackBytes = 64 * 1024;
 
   ServerCore& server_;
   std::string remote_;

@@ -272,6 +272,29 @@ TEST_F(ServerTest, OversizedBodiesGet413AndTheConnectionCloses) {
   EXPECT_EQ(small->status, 200);
 }
 
+// A chunk line (its extensions) and the trailer section are not part of the head nor of the
+// body, so neither limit bounded them: one connection made the server buffer hundreds of MB.
+TEST_F(ServerTest, OversizedChunkLinesAndTrailersGet400AndTheConnectionCloses) {
+  StartServer(ServerOptions{.max_header_bytes = 1024});
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string& framing :
+       {"2;ext=" + std::string(300'000, 'e') + "\r\nhi\r\n0\r\n\r\n",
+        "2\r\nhi\r\n0\r\nX-Trailer: " + std::string(300'000, 't') + "\r\n\r\n"}) {
+    RawConnection connection(server_->port());
+    ASSERT_TRUE(connection.Send(head + framing));
+    std::optional<RawResponse> response = connection.ReadResponse();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 400);
+    EXPECT_THAT(response->body, HasSubstr("\"errorCode\":\"MALFORMED_REQUEST\""));
+    EXPECT_THAT(response->body, HasSubstr("chunk"));
+    EXPECT_TRUE(connection.WaitClosed());
+  }
+  // Extensions and trailers of ordinary size are still read.
+  RawConnection small(server_->port());
+  ASSERT_TRUE(small.Send(head + "2;name=value\r\nhi\r\n0\r\nX-Trailer: t\r\n\r\n"));
+  EXPECT_EQ(small.ReadResponse()->body, "hi");
+}
+
 TEST_F(ServerTest, SlowClientsAreCutOffByTheReadTimeout) {
   StartServer(ServerOptions{.read_timeout = 300ms, .idle_timeout = 60s});
   // Slowloris: a byte at a time keeps arriving, but the request never completes in time.
