@@ -1,4 +1,5 @@
 // CatalogSuite on SQLite: every test gets a new metastore file in a temp dir.
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "catalog/catalog_suite_test.h"
+#include "common/result_testing.h"
 
 namespace lakeshare::catalog {
 namespace {
@@ -80,6 +82,60 @@ TEST(SqliteCatalogTest, TheMetastoreAndItsWalAreOwnerOnly) {
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(ModeOf(dir / "old.db"), 0600u);
   EXPECT_EQ(ModeOf(dir / "old.db-wal"), 0600u);
+}
+
+/// Run `sql` on the SQLite file at `path` behind the catalog's back; "" or SQLite's error.
+std::string ExecBehindTheCatalog(const fs::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string error;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    error = "cannot open";
+  } else {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      error = message ? message : "failed";
+    }
+    sqlite3_free(message);
+  }
+  sqlite3_close(db);
+  return error;
+}
+
+// Leftover of issue 13: integer cells were read with strtoll, so a cell holding text, a
+// fraction or a number past int64 read as a silent 0, a prefix or a clamped value.
+TEST(SqliteCatalogTest, AnIntegerCellThatIsNotAWholeNumberIsAFaultNamingItsColumn) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("lakeshare-catalog-test-" + std::to_string(::getpid())) / "cells";
+  fs::create_directories(dir);
+  const fs::path path = dir / "metastore.db";
+  auto c = OpenCatalog(path.string());
+  ASSERT_TRUE(c) << c.error().message;
+  Catalog& cat = **c;
+  ShareInfo s;
+  s.name = "s";
+  ASSERT_OK(cat.CreateShare(s));
+  MetastoreSettingsUpdate lifetime;
+  lifetime.recipient_token_lifetime_seconds = 60;
+  ASSERT_OK(cat.UpdateSettings(lifetime));
+
+  // SQLite keeps text it cannot convert in a BIGINT column; 1e20 becomes a REAL.
+  for (const char* bad : {"'12abc'", "'soon'", "'1e20'", "2.5"}) {
+    SCOPED_TRACE(bad);
+    ASSERT_EQ(ExecBehindTheCatalog(path, std::string("UPDATE shares SET created_at = ") + bad), "");
+    EXPECT_TRUE(FailsWith(cat.GetShare("s", false), ErrorCode::kInternal, "'shares.created_at'"));
+    EXPECT_TRUE(FailsWith(cat.ListShares({}), ErrorCode::kInternal, "'shares.created_at'"));
+  }
+  ASSERT_EQ(ExecBehindTheCatalog(path, "UPDATE shares SET created_at = 5"), "");
+  auto share = cat.GetShare("s", false);
+  ASSERT_OK(share);
+  EXPECT_EQ(share->created_at, 5);
+
+  // A setting is text: the one read as a number must be one.
+  ASSERT_EQ(ExecBehindTheCatalog(path, "UPDATE settings SET value = '60s' WHERE setting = "
+                                       "'recipient_token_lifetime_seconds'"),
+            "");
+  EXPECT_TRUE(FailsWith(cat.GetSettings(), ErrorCode::kInternal,
+                        "'settings.recipient_token_lifetime_seconds'"));
 }
 
 TEST(ChosenTokenHashTest, SaltedSlowAndVerifiable) {

@@ -12,6 +12,7 @@
 
 #include "catalog/sql_catalog_internal.h"
 #include "common/mutex.h"
+#include "common/numbers.h"
 #include "common/thread_annotations.h"
 
 namespace lakeshare::catalog {
@@ -94,10 +95,18 @@ class PgConn final : public SqlConn {
 
   Result<int64_t> Exec(std::string_view sql, const std::vector<SqlValue>& params) override {
     LS_ASSIGN_OR_RETURN(PGresult * res, Execute(sql, params));
-    const char* affected = PQcmdTuples(res);
-    int64_t n = (affected && *affected) ? std::strtoll(affected, nullptr, 10) : 0;
+    // PQcmdTuples: "" for a command that reports no count, else the count in decimal.
+    const std::string affected = PQcmdTuples(res);
     PQclear(res);
-    return n;
+    if (affected.empty()) {
+      return 0;
+    }
+    std::optional<int64_t> n = ParseInteger<int64_t>(affected);
+    if (!n) {
+      return MakeError(ErrorCode::kInternal,
+                       "PostgreSQL reported an affected-row count that is not a whole number");
+    }
+    return *n;
   }
 
  private:

@@ -17,9 +17,13 @@ constexpr std::string_view kAuditCols =
     "id, time_ms, request_id, action, principal, recipient, source_ip, user_agent, params, "
     "status_code, error, volume";
 
-AuditEvent ToAudit(const SqlRow& r) {
-  return AuditEvent{ToInt(r[0]), ToInt(r[1]), ToStr(r[2]), ToStr(r[3]), ToStr(r[4]),  ToStr(r[5]),
-                    ToStr(r[6]), ToStr(r[7]), ToStr(r[8]), ToInt(r[9]), ToStr(r[10]), ToStr(r[11]), ""};
+Result<AuditEvent> ToAudit(const SqlRow& r) {
+  LS_ASSIGN_OR_RETURN(int64_t id, ToInt(r[0], "audit_events.id"));
+  LS_ASSIGN_OR_RETURN(int64_t time_ms, ToInt(r[1], "audit_events.time_ms"));
+  LS_ASSIGN_OR_RETURN(int64_t status_code, ToInt(r[9], "audit_events.status_code"));
+  return AuditEvent{id,           time_ms,      ToStr(r[2]), ToStr(r[3]), ToStr(r[4]),
+                    ToStr(r[5]),  ToStr(r[6]),  ToStr(r[7]), ToStr(r[8]), status_code,
+                    ToStr(r[10]), ToStr(r[11]), ""};
 }
 
 /// The (time_ms, id) of a page token's text after its order letter: "<time_ms>:<id>", two whole
@@ -108,7 +112,10 @@ Result<int64_t> InsertChangeEvent(SqlConn& c, const AuditEvent& e) {
                   "excluded.status_code, error = excluded.error, changed = 1 WHERE "
                   "audit_events.changed = 0 RETURNING id",
               EventValues(e, /*changed=*/true)));
-  return rows.empty() ? 0 : ToInt(rows[0][0]);
+  if (rows.empty()) {
+    return 0;
+  }
+  return ToInt(rows[0][0], "audit_events.id");
 }
 
 }  // namespace
@@ -173,7 +180,8 @@ Result<Listing<AuditEvent>> SqlCatalog::QueryAuditEvents(const AuditQuery& q) {
     LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(sql, params));
     Page out;
     for (const SqlRow& r : rows) {
-      out.items.push_back(ToAudit(r));
+      LS_ASSIGN_OR_RETURN(AuditEvent e, ToAudit(r));
+      out.items.push_back(std::move(e));
     }
     if (max > 0 && static_cast<int64_t>(out.items.size()) > max) {
       out.items.resize(static_cast<size_t>(max));

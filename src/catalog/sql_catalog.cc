@@ -156,7 +156,10 @@ Status SqlCatalog::Migrate() {
                "applied_at BIGINT NOT NULL)",
                {}));
     LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query("SELECT MAX(version) FROM schema_version", {}));
-    int64_t current = rows.empty() ? 0 : ToInt(rows[0][0]);
+    int64_t current = 0;
+    if (!rows.empty()) {
+      LS_ASSIGN_OR_RETURN(current, ToInt(rows[0][0], "schema_version.version"));
+    }
     const auto& migrations = Migrations();
     if (current > static_cast<int64_t>(migrations.size())) {
       return Errorf(ErrorCode::kUnsupported,

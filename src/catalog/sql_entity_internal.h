@@ -90,6 +90,7 @@ class EntityTable {
     std::string marks;
     std::string sets;
     for (const Column<T>& col : columns_) {
+      cell_names_.push_back(std::string(spec_.table) + "." + std::string(col.name));
       names += ", " + std::string(col.name);
       marks += ", ?";
       sets += (sets.empty() ? "" : ", ") + std::string(col.name) + " = ?";
@@ -128,11 +129,12 @@ class EntityTable {
   /// How many cells ColumnList() selects.
   size_t width() const { return columns_.size() + 1; }
 
-  /// The object in the cells of `row` from `at` on, in ColumnList() order.
-  T FromRow(const SqlRow& row, size_t at = 0) const {
+  /// The object in the cells of `row` from `at` on, in ColumnList() order; kInternal naming
+  /// the column when a cell does not hold what its member needs (see ToInt).
+  Result<T> FromRow(const SqlRow& row, size_t at = 0) const {
     T out{};
     for (size_t i = 0; i < columns_.size(); ++i) {
-      Decode(row[at + 1 + i], columns_[i].field, out);
+      LS_RETURN_IF_ERROR(Decode(row[at + 1 + i], columns_[i].field, cell_names_[i], out));
     }
     return out;
   }
@@ -143,7 +145,8 @@ class EntityTable {
     if (rows.empty()) {
       return std::optional<T>();
     }
-    return std::optional<T>(FromRow(rows[0]));
+    LS_ASSIGN_OR_RETURN(T found, FromRow(rows[0]));
+    return std::optional<T>(std::move(found));
   }
 
   /// The object named `name` in `parent_id`; kNotFound "<Kind> '<shown>' does not exist".
@@ -180,7 +183,8 @@ class EntityTable {
     rows = TrimPage(std::move(rows), b, &out.next_page_token);
     out.items.reserve(rows.size());
     for (const SqlRow& row : rows) {
-      out.items.push_back(FromRow(row));
+      LS_ASSIGN_OR_RETURN(T item, FromRow(row));
+      out.items.push_back(std::move(item));
     }
     return out;
   }
@@ -261,28 +265,32 @@ class EntityTable {
   static SqlValue Encode(const std::optional<int64_t>& v) { return OptVal(v); }
   static SqlValue Encode(const std::vector<std::string>& v) { return JoinLines(v); }
 
-  static void Decode(const std::optional<std::string>& cell, const FieldRef<T>& field, T& out) {
-    std::visit(
-        [&](auto member) {
+  static Status Decode(const std::optional<std::string>& cell, const FieldRef<T>& field,
+                       std::string_view name, T& out) {
+    return std::visit(
+        [&](auto member) -> Status {
           using M = std::remove_cvref_t<decltype(out.*member)>;
           if constexpr (std::is_same_v<M, std::string>) {
             out.*member = ToStr(cell);
           } else if constexpr (std::is_same_v<M, int64_t>) {
-            out.*member = ToInt(cell);
+            LS_ASSIGN_OR_RETURN(out.*member, ToInt(cell, name));
           } else if constexpr (std::is_same_v<M, bool>) {
-            out.*member = ToInt(cell) != 0;
+            LS_ASSIGN_OR_RETURN(int64_t flag, ToInt(cell, name));
+            out.*member = flag != 0;
           } else if constexpr (std::is_same_v<M, std::optional<int64_t>>) {
-            out.*member = ToOptInt(cell);
+            LS_ASSIGN_OR_RETURN(out.*member, ToOptInt(cell, name));
           } else {
             out.*member = SplitLines(ToStr(cell));
           }
+          return OkStatus();
         },
         field);
   }
 
   EntitySpec<T> spec_;
-  std::string kind_;                // KindNoun(spec_.resource)
-  std::vector<Column<T>> columns_;  // NamedColumns(spec_.columns)
+  std::string kind_;                     // KindNoun(spec_.resource)
+  std::vector<Column<T>> columns_;       // NamedColumns(spec_.columns)
+  std::vector<std::string> cell_names_;  // "table.column" of each of columns_, for errors
   std::string find_sql_;
   std::string page_sql_;
   std::string insert_sql_;    // up to the column list's end

@@ -11,6 +11,7 @@
 
 #include "catalog/sql_catalog_impl.h"
 #include "catalog/sqlite_catalog.h"
+#include "common/result_testing.h"
 #include "common/strings.h"
 #include "common/temp_dir.h"
 
@@ -43,15 +44,42 @@ TEST(NamedColumnsTest, OnlyTheMembersTheObjectHas) {
             "created_at, updated_at, created_by");
 }
 
+TEST(CellTest, IntegerCellsAreWholeNumbersOrFaultsNamingTheColumn) {
+  EXPECT_EQ(ToInt(std::string("-42"), "t.c"), -42);
+  EXPECT_EQ(ToInt(std::string("9223372036854775807"), "t.c"), INT64_MAX);
+  EXPECT_EQ(ToInt(std::nullopt, "t.c"), 0);  // an aggregate over no rows
+  EXPECT_EQ(ToOptInt(std::nullopt, "t.c").value(), std::nullopt);  // NULL: unset
+  EXPECT_EQ(ToOptInt(std::string("7"), "t.c").value(), 7);
+  // strtoll read each of these as a number (12, 0, 0, INT64_MAX, 1) without a word.
+  for (const char* bad : {"12abc", "soon", "", "9223372036854775808", "1.0e+20", " 1"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_TRUE(FailsWith(ToInt(std::string(bad), "shares.created_at"), ErrorCode::kInternal,
+                          "Metastore column 'shares.created_at' holds a value that is not a "
+                          "whole number"));
+    EXPECT_TRUE(FailsWith(ToOptInt(std::string(bad), "t.c"), ErrorCode::kInternal, "'t.c'"));
+  }
+}
+
 TEST(NamedColumnsTest, FromRowReadsTheCellsInColumnListOrder) {
   const SqlRow row = {"x", "skipped", "id-1", "Ann", "likes tea", "1", "10", "20"};
-  const Principal p = PrincipalTable().FromRow(row, 1);
+  const Result<Principal> read = PrincipalTable().FromRow(row, 1);
+  ASSERT_TRUE(read) << read.error().ToString();
+  const Principal& p = *read;
   EXPECT_EQ(p.id, "id-1");
   EXPECT_EQ(p.name, "Ann");
   EXPECT_EQ(p.comment, "likes tea");
   EXPECT_TRUE(p.is_admin);
   EXPECT_EQ(p.created_at, 10);
   EXPECT_EQ(p.updated_at, 20);
+}
+
+TEST(NamedColumnsTest, FromRowNamesTheTableAndColumnOfABadCell) {
+  const SqlRow flag = {"ann", "id-1", "Ann", "", "yes", "10", "20"};
+  EXPECT_TRUE(FailsWith(PrincipalTable().FromRow(flag), ErrorCode::kInternal,
+                        "'principals.is_admin'"));
+  const SqlRow stamp = {"ann", "id-1", "Ann", "", "1", "10", "20x"};
+  EXPECT_TRUE(FailsWith(PrincipalTable().FromRow(stamp), ErrorCode::kInternal,
+                        "'principals.updated_at'"));
 }
 
 TEST(NamedColumnsTest, ValidationNamesTheKind) {

@@ -104,7 +104,7 @@ Result<std::optional<ExternalLocationInfo>> FindLocationContaining(SqlConn& c,
   if (rows.empty()) {
     return std::optional<ExternalLocationInfo>();
   }
-  ExternalLocationInfo loc = table.FromRow(rows[0]);
+  LS_ASSIGN_OR_RETURN(ExternalLocationInfo loc, table.FromRow(rows[0]));
   LS_RETURN_IF_ERROR(FillCredential(c, loc));
   return std::optional<ExternalLocationInfo>(std::move(loc));
 }

@@ -89,15 +89,18 @@ Result<FederationPolicy> SqlCatalog::CreateFederationPolicy(std::string_view rec
     LS_ASSIGN_OR_RETURN(
         SqlRows count,
         c.Query("SELECT COUNT(*) FROM federation_policies WHERE recipient_id = ?", {r.id}));
-    if (!count.empty() && ToInt(count[0][0]) >= static_cast<int64_t>(kMaxPoliciesPerRecipient)) {
+    LS_ASSIGN_OR_RETURN(int64_t policies,
+                        ToInt(count.empty() ? std::nullopt : count[0][0], "COUNT(*)"));
+    if (policies >= static_cast<int64_t>(kMaxPoliciesPerRecipient)) {
       return InvalidArgument("Recipient '{}' already has {} federation policies, the most allowed",
                              r.name, kMaxPoliciesPerRecipient);
     }
     LS_ASSIGN_OR_RETURN(
         SqlRows per_issuer,
         c.Query("SELECT COUNT(*) FROM federation_policies WHERE issuer = ?", {out.issuer}));
-    if (!per_issuer.empty() &&
-        ToInt(per_issuer[0][0]) >= static_cast<int64_t>(kMaxPoliciesPerIssuer)) {
+    LS_ASSIGN_OR_RETURN(int64_t naming_issuer,
+                        ToInt(per_issuer.empty() ? std::nullopt : per_issuer[0][0], "COUNT(*)"));
+    if (naming_issuer >= static_cast<int64_t>(kMaxPoliciesPerIssuer)) {
       return InvalidArgument("{} federation policies already name issuer '{}', the most allowed",
                              kMaxPoliciesPerIssuer, out.issuer);
     }
@@ -158,11 +161,12 @@ Result<std::vector<FederatedRecipientPolicy>> SqlCatalog::FindFederationPolicies
     const size_t at = PolicyTable().width();
     for (const SqlRow& row : rows) {
       FederatedRecipientPolicy item;
-      item.policy = PolicyTable().FromRow(row);
+      LS_ASSIGN_OR_RETURN(item.policy, PolicyTable().FromRow(row));
       item.recipient_id = ToStr(row[at]);
       item.policy.recipient_name = ToStr(row[at + 1]);
       item.authentication_type = ToStr(row[at + 2]);
-      item.recipient_expiration_time = ToOptInt(row[at + 3]);
+      LS_ASSIGN_OR_RETURN(item.recipient_expiration_time,
+                          ToOptInt(row[at + 3], "recipients.expiration_time"));
       out.push_back(std::move(item));
     }
     return out;

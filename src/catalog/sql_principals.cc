@@ -107,8 +107,13 @@ Result<std::vector<PrincipalToken>> SqlCatalog::ListPrincipalTokens(std::string_
                                 {p.id}));
     Tokens out;
     for (const SqlRow& r : rows) {
-      out.push_back(PrincipalToken{ToStr(r[0]), p.name, ToStr(r[1]), ToInt(r[2]), ToOptInt(r[3]),
-                                   ToOptInt(r[4])});
+      LS_ASSIGN_OR_RETURN(int64_t created_at, ToInt(r[2], "principal_tokens.created_at"));
+      LS_ASSIGN_OR_RETURN(std::optional<int64_t> expires_at,
+                          ToOptInt(r[3], "principal_tokens.expires_at"));
+      LS_ASSIGN_OR_RETURN(std::optional<int64_t> revoked_at,
+                          ToOptInt(r[4], "principal_tokens.revoked_at"));
+      out.push_back(
+          PrincipalToken{ToStr(r[0]), p.name, ToStr(r[1]), created_at, expires_at, revoked_at});
     }
     return out;
   });
@@ -150,7 +155,7 @@ Result<Principal> SqlCatalog::AuthenticatePrincipal(std::string_view token) {
                     "t.expires_at > ?)",
                 {fast, now}));
     if (!rows.empty()) {
-      Principal p = PrincipalTable().FromRow(rows[0]);
+      LS_ASSIGN_OR_RETURN(Principal p, PrincipalTable().FromRow(rows[0]));
       LS_ASSIGN_OR_RETURN(p.groups, ReadGroupsOf(c, p.id));
       f.principal = std::move(p);
       return f;
@@ -165,7 +170,7 @@ Result<Principal> SqlCatalog::AuthenticatePrincipal(std::string_view token) {
     for (const SqlRow& r : rows) {
       std::string stored = ToStr(r[0]);
       if (ChosenTokenHintMatches(stored, token)) {
-        Principal p = PrincipalTable().FromRow(r, 1);
+        LS_ASSIGN_OR_RETURN(Principal p, PrincipalTable().FromRow(r, 1));
         LS_ASSIGN_OR_RETURN(p.groups, ReadGroupsOf(c, p.id));
         f.candidates.emplace_back(std::move(stored), std::move(p));
       }

@@ -13,9 +13,14 @@ constexpr std::string_view kTokenCols =
     "t.id, r.name, t.created_at, t.created_by, t.expires_at, t.revoked_at";
 constexpr size_t kTokenColCount = 6;
 
-RecipientToken ToToken(const SqlRow& r, size_t o) {
-  return RecipientToken{ToStr(r[o]),     ToStr(r[o + 1]),    ToInt(r[o + 2]),
-                        ToStr(r[o + 3]), ToOptInt(r[o + 4]), ToOptInt(r[o + 5])};
+Result<RecipientToken> ToToken(const SqlRow& r, size_t o) {
+  LS_ASSIGN_OR_RETURN(int64_t created_at, ToInt(r[o + 2], "recipient_tokens.created_at"));
+  LS_ASSIGN_OR_RETURN(std::optional<int64_t> expires_at,
+                      ToOptInt(r[o + 4], "recipient_tokens.expires_at"));
+  LS_ASSIGN_OR_RETURN(std::optional<int64_t> revoked_at,
+                      ToOptInt(r[o + 5], "recipient_tokens.revoked_at"));
+  return RecipientToken{ToStr(r[o]),     ToStr(r[o + 1]), created_at,
+                        ToStr(r[o + 3]), expires_at,      revoked_at};
 }
 
 /// UC rotate-token's `existing_token_expire_in_seconds`: 0 (now) or a positive delay.
@@ -58,7 +63,8 @@ Status CheckRoomForToken(SqlConn& c, const RecipientInfo& r, int64_t now) {
                       c.Query("SELECT COUNT(*) FROM recipient_tokens WHERE recipient_id = ? AND "
                               "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
                               {r.id, now}));
-  if (!rows.empty() && ToInt(rows[0][0]) >= 2) {
+  LS_ASSIGN_OR_RETURN(int64_t live, ToInt(rows.empty() ? std::nullopt : rows[0][0], "COUNT(*)"));
+  if (live >= 2) {
     return InvalidArgument(
         "There are already two active tokens for recipient {}; rotate with "
         "existing_token_expire_in_seconds=0 to revoke them, or wait until one expires",
@@ -85,8 +91,11 @@ std::string LinkId(std::string_view token_hash) {
 constexpr std::string_view kLinkCols =
     "r.name, l.created_at, l.expires_at, l.used_at, l.token_hash";
 
-ActivationLink ToLink(const SqlRow& r) {
-  return ActivationLink{ToStr(r[0]), ToInt(r[1]), ToInt(r[2]), ToOptInt(r[3]), LinkId(ToStr(r[4]))};
+Result<ActivationLink> ToLink(const SqlRow& r) {
+  LS_ASSIGN_OR_RETURN(int64_t created_at, ToInt(r[1], "activation_links.created_at"));
+  LS_ASSIGN_OR_RETURN(int64_t expires_at, ToInt(r[2], "activation_links.expires_at"));
+  LS_ASSIGN_OR_RETURN(std::optional<int64_t> used_at, ToOptInt(r[3], "activation_links.used_at"));
+  return ActivationLink{ToStr(r[0]), created_at, expires_at, used_at, LinkId(ToStr(r[4]))};
 }
 
 Result<ActivationLink> ReadLink(SqlConn& c, std::string_view link_token) {
@@ -169,7 +178,8 @@ Result<std::vector<RecipientToken>> SqlCatalog::ListRecipientTokens(std::string_
                                               {r.id}));
     Tokens out;
     for (const SqlRow& row : rows) {
-      out.push_back(ToToken(row, 0));
+      LS_ASSIGN_OR_RETURN(RecipientToken token, ToToken(row, 0));
+      out.push_back(std::move(token));
     }
     return out;
   });
@@ -191,7 +201,9 @@ Result<RecipientAuth> SqlCatalog::AuthenticateRecipient(std::string_view token) 
     if (rows.empty()) {
       return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired bearer token");
     }
-    RecipientAuth out{table.FromRow(rows[0]), ToToken(rows[0], table.width())};
+    LS_ASSIGN_OR_RETURN(RecipientInfo recipient, table.FromRow(rows[0]));
+    LS_ASSIGN_OR_RETURN(RecipientToken token, ToToken(rows[0], table.width()));
+    RecipientAuth out{std::move(recipient), std::move(token)};
     if (!out.token.IsLive(now) ||
         (out.recipient.expiration_time && *out.recipient.expiration_time <= now)) {
       return MakeError(ErrorCode::kUnauthenticated, "Invalid or expired bearer token");
@@ -236,7 +248,8 @@ Result<std::vector<ActivationLink>> SqlCatalog::ListPendingActivationLinks(
                                 {r.id, Now()}));
     Links out;
     for (const SqlRow& row : rows) {
-      out.push_back(ToLink(row));
+      LS_ASSIGN_OR_RETURN(ActivationLink link, ToLink(row));
+      out.push_back(std::move(link));
     }
     return out;
   });
@@ -264,7 +277,8 @@ Result<std::map<std::string, RecipientSecrets>> SqlCatalog::ListRecipientSecrets
                       "WHERE " + ids + " ORDER BY t.created_at, t.id",
                   batch));
       for (const SqlRow& row : tokens) {
-        out[ToStr(row[kTokenColCount])].tokens.push_back(ToToken(row, 0));
+        LS_ASSIGN_OR_RETURN(RecipientToken token, ToToken(row, 0));
+        out[ToStr(row[kTokenColCount])].tokens.push_back(std::move(token));
       }
       std::vector<SqlValue> params = batch;
       params.emplace_back(now);
@@ -276,7 +290,8 @@ Result<std::map<std::string, RecipientSecrets>> SqlCatalog::ListRecipientSecrets
                       "l.created_at",
                   params));
       for (const SqlRow& row : links) {
-        out[ToStr(row[5])].pending_links.push_back(ToLink(row));
+        LS_ASSIGN_OR_RETURN(ActivationLink link, ToLink(row));
+        out[ToStr(row[5])].pending_links.push_back(std::move(link));
       }
     }
     return out;

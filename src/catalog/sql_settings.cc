@@ -12,7 +12,8 @@ Result<MetastoreSettings> ReadSettings(SqlConn& c) {
     if (ToStr(r[0]) == "organization_name") {
       s.organization_name = ToStr(r[1]);
     } else if (ToStr(r[0]) == "recipient_token_lifetime_seconds") {
-      s.recipient_token_lifetime_seconds = ToInt(r[1]);
+      LS_ASSIGN_OR_RETURN(s.recipient_token_lifetime_seconds,
+                          ToInt(r[1], "settings.recipient_token_lifetime_seconds"));
     }
   }
   return s;

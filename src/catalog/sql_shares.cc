@@ -21,17 +21,18 @@ constexpr std::string_view kObjectCols =
     "o.name, o.shared_as, o.comment, o.history_status, o.cdf_enabled, o.start_version, "
     "o.partitions, o.status, o.added_at, o.added_by, o.recipient_view";
 
-SharedDataObject ToObject(const SqlRow& r, size_t at) {
+Result<SharedDataObject> ToObject(const SqlRow& r, size_t at) {
   SharedDataObject o;
   o.name = ToStr(r[at]);
   o.shared_as = ToStr(r[at + 1]);
   o.comment = ToStr(r[at + 2]);
   o.history_data_sharing_status = ToStr(r[at + 3]);
-  o.cdf_enabled = ToInt(r[at + 4]) != 0;
-  o.start_version = ToOptInt(r[at + 5]);
+  LS_ASSIGN_OR_RETURN(int64_t cdf_enabled, ToInt(r[at + 4], "shared_objects.cdf_enabled"));
+  o.cdf_enabled = cdf_enabled != 0;
+  LS_ASSIGN_OR_RETURN(o.start_version, ToOptInt(r[at + 5], "shared_objects.start_version"));
   o.partitions_json = ToStr(r[at + 6]);
   o.status = ToStr(r[at + 7]);
-  o.added_at = ToInt(r[at + 8]);
+  LS_ASSIGN_OR_RETURN(o.added_at, ToInt(r[at + 8], "shared_objects.added_at"));
   o.added_by = ToStr(r[at + 9]);
   o.recipient_view_json = ToStr(r[at + 10]);
   return o;
@@ -47,7 +48,8 @@ Result<std::vector<SharedDataObject>> ReadObjects(SqlConn& c, const std::string&
                               {id}));
   std::vector<SharedDataObject> out;
   for (const SqlRow& r : rows) {
-    out.push_back(ToObject(r, 0));
+    LS_ASSIGN_OR_RETURN(SharedDataObject object, ToObject(r, 0));
+    out.push_back(std::move(object));
   }
   return out;
 }
@@ -67,12 +69,13 @@ Result<std::vector<ShareContents>> ReadSharesWithObjects(
                     PlaceholderRows(1, batch.size()) + " ORDER BY s.name_key, o.name_key",
                 batch));
     for (const SqlRow& row : rows) {
-      ShareInfo share = table.FromRow(row);
+      LS_ASSIGN_OR_RETURN(ShareInfo share, table.FromRow(row));
       if (out.empty() || out.back().share.id != share.id) {
         out.push_back(ShareContents{std::move(share), {}});
       }
       if (row[table.width()]) {
-        out.back().share.objects.push_back(ToObject(row, table.width()));
+        LS_ASSIGN_OR_RETURN(SharedDataObject object, ToObject(row, table.width()));
+        out.back().share.objects.push_back(std::move(object));
       }
     }
   }

@@ -184,7 +184,7 @@ Result<StorageAccess> SqlCatalog::ResolveStorageAccess(std::string_view location
       return NotFound(ResourceKind::kStorageCredential, "Storage credential '{}' does not exist",
                       out.location.credential_name);
     }
-    StorageCredentialInfo cred = table.FromRow(rows[0]);
+    LS_ASSIGN_OR_RETURN(StorageCredentialInfo cred, table.FromRow(rows[0]));
     LS_ASSIGN_OR_RETURN(std::string secret, secrets_.Open(ToStr(rows[0][table.width()]),
                                                           "storage_credentials/" + cred.id));
     std::vector<std::string_view> parts = Split(secret, ':');

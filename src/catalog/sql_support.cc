@@ -1,11 +1,30 @@
 #include <algorithm>
 
 #include "catalog/sql_support_internal.h"
+#include "common/numbers.h"
 #include "common/strings.h"
 
 namespace lakeshare::catalog {
 
 std::string Key(std::string_view name) { return ToLower(name); }
+
+Result<int64_t> ToInt(const std::optional<std::string>& v, std::string_view column) {
+  LS_ASSIGN_OR_RETURN(std::optional<int64_t> n, ToOptInt(v, column));
+  return n.value_or(0);
+}
+
+Result<std::optional<int64_t>> ToOptInt(const std::optional<std::string>& v,
+                                        std::string_view column) {
+  if (!v) {
+    return std::optional<int64_t>();
+  }
+  std::optional<int64_t> n = ParseInteger<int64_t>(*v);
+  if (!n) {
+    return Errorf(ErrorCode::kInternal,
+                  "Metastore column '{}' holds a value that is not a whole number", column);
+  }
+  return n;
+}
 
 std::string KindNoun(ResourceKind kind) {
   const std::string_view name = ResourceKindName(kind);

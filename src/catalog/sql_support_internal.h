@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,15 +17,13 @@ inline constexpr int64_t kNoLimit = int64_t{1} << 62;
 /// The securable id of the metastore in grants.
 inline constexpr std::string_view kMetastoreId = "metastore";
 
-inline int64_t ToInt(const std::optional<std::string>& v) {
-  return v ? std::strtoll(v->c_str(), nullptr, 10) : 0;
-}
-inline std::optional<int64_t> ToOptInt(const std::optional<std::string>& v) {
-  if (!v) {
-    return std::nullopt;
-  }
-  return std::strtoll(v->c_str(), nullptr, 10);
-}
+/// The integer in a cell of `column` (named in the error): the whole cell as a decimal int64,
+/// and 0 for NULL (an aggregate over no rows). kInternal for anything else (text, a fraction,
+/// trailing characters, a number past int64): a metastore fault, never read as a silent 0.
+Result<int64_t> ToInt(const std::optional<std::string>& v, std::string_view column);
+/// As ToInt, for a column where NULL means "unset" (nullopt).
+Result<std::optional<int64_t>> ToOptInt(const std::optional<std::string>& v,
+                                        std::string_view column);
 inline std::string ToStr(const std::optional<std::string>& v) { return v.value_or(std::string()); }
 inline SqlValue OptVal(std::optional<int64_t> v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
 inline SqlValue Text(std::string_view s) { return SqlValue(std::string(s)); }

@@ -71,7 +71,7 @@ Result<std::map<std::string, TableInfo>> ReadTablesByName(
                     "t.name_key = k.column3",
                 batch));
     for (const SqlRow& row : rows) {
-      TableInfo t = table.FromRow(row);
+      LS_ASSIGN_OR_RETURN(TableInfo t, table.FromRow(row));
       t.catalog_name = ToStr(row[table.width()]);
       t.schema_name = ToStr(row[table.width() + 1]);
       t.location_key = ToStr(row[table.width() + 2]);
