@@ -70,5 +70,41 @@ TEST_F(MetastoreOutageTest, CredentialLookupOutageIsReportedAsTheOutageNotAsARef
   EXPECT_EQ(patch.status, 503) << patch.raw;
 }
 
+// Leftover of issue 13: a share's reply silently left out the status and changes_served of
+// every table whose lookup failed, so an outage read as "no source reader wired".
+TEST_F(MetastoreOutageTest, AnOutageWhileLookingUpASharesTablesIsTheOutageNotAQuietOmission) {
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "h"}}).status, 200);
+  const Json add = Json::parse(R"({"updates": [
+      {"action": "ADD", "data_object": {"name": "c.s.t1", "data_object_type": "TABLE"}}]})");
+  auto fail_table_reads = [](Error error) {
+    return [error](std::string_view sql) -> std::optional<Error> {
+      if (sql.starts_with("SELECT") && sql.find("FROM delta_tables WHERE") != sql.npos) {
+        return error;
+      }
+      return std::nullopt;
+    };
+  };
+  const std::string get = Uc("/shares/h?include_shared_data=true");
+  sql_fault_ = fail_table_reads({ErrorCode::kUnavailable, "The metastore is busy"});
+  // The update looks the table up first: the outage stops it before anything changes.
+  EXPECT_EQ(Call("PATCH", Uc("/shares/h"), "admin-token", add).status, 503);
+  sql_fault_ = nullptr;
+  ASSERT_EQ(Call("PATCH", Uc("/shares/h"), "admin-token", add).status, 200);
+
+  sql_fault_ = fail_table_reads({ErrorCode::kUnavailable, "The metastore is busy"});
+  Reply down = Call("GET", get);
+  EXPECT_EQ(down.status, 503) << down.raw;
+  EXPECT_EQ(down.body["error_code"], "TEMPORARILY_UNAVAILABLE") << down.raw;
+  sql_fault_ = fail_table_reads({ErrorCode::kInternal, "disk I/O error"});
+  EXPECT_EQ(Call("GET", get).status, 500);
+
+  sql_fault_ = nullptr;
+  Reply up = Call("GET", get);
+  ASSERT_EQ(up.status, 200) << up.raw;
+  ASSERT_EQ(up.body["objects"].size(), 1u) << up.raw;
+  EXPECT_EQ(up.body["objects"][0]["status"], "ACTIVE") << up.raw;
+}
+
 }  // namespace
 }  // namespace lakeshare::admin::test

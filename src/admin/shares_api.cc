@@ -90,15 +90,17 @@ class SharesApi final : public ApiBase {
     }
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share,
                         VisibleShare(caller, name, include.value_or(false)));
-    return JsonReply(WithChangesServed(ShareJson(share, include.value_or(false))));
+    LS_ASSIGN_OR_RETURN(Json out, WithChangesServed(ShareJson(share, include.value_or(false))));
+    return JsonReply(out);
   }
 
   /// On each shared table, what the sharing server finds at its location: `status` (ACTIVE, or
   /// why partners cannot read it, as Unity Catalog and the Open Sharing Server show a broken
   /// source) and, Lakeshare's, `changes_served`: whether its changes are served (history or CDF
   /// shared AND the table's change data feed enabled), as the changes endpoint decides; absent
-  /// when the table's log cannot be read or no reader is wired.
-  Json WithChangesServed(Json share) {
+  /// when the table's log cannot be read or no reader is wired. A table dropped since it was
+  /// shared has no source and is left as it is; a metastore failure looking one up is the error.
+  Result<Json> WithChangesServed(Json share) {
     auto objects = share.find("objects");
     if (!options_.shared_table_source || objects == share.end() || !objects->is_array()) {
       return share;
@@ -107,8 +109,12 @@ class SharesApi final : public ApiBase {
     // of tables on an object store answers in a few round trips rather than one per table.
     std::vector<std::pair<Json*, catalog::TableInfo>> reads;
     for (Json& o : *objects) {
-      auto table = catalog_->GetTable(o.value("name", ""));
-      if (table) reads.emplace_back(&o, std::move(*table));
+      Result<catalog::TableInfo> table = catalog_->GetTable(o.value("name", ""));
+      if (table) {
+        reads.emplace_back(&o, std::move(*table));
+      } else if (table.error().code != ErrorCode::kNotFound) {
+        return tl::unexpected<Error>(table.error());
+      }
     }
     std::vector<ManagementOptions::SharedTableSource> sources(reads.size());
     ParallelFor(reads.size(), kSourceReadThreads,
@@ -173,7 +179,8 @@ class SharesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo out,
                         catalog_->UpdateShare(share.name, update, changes, caller.name));
     AccessChanged("");
-    return JsonReply(WithChangesServed(ShareJson(out, /*include_objects=*/true)));
+    LS_ASSIGN_OR_RETURN(Json reply, WithChangesServed(ShareJson(out, /*include_objects=*/true)));
+    return JsonReply(reply);
   }
 
   Result<std::vector<catalog::SharedObjectChange>> ParseShareUpdates(
