@@ -243,8 +243,17 @@ class RecipientsApi final : public ApiBase {
   }
 
   Result<catalog::RecipientInfo> RecipientFromPath(http::Request& request, const Caller& caller) {
+    return RecipientNamed(request, caller, NotedRecipient(request));
+  }
+  /// The recipient the path names, noted for the audit trail.
+  const std::string& NotedRecipient(http::Request& request) {
     const std::string& name = NotedPathParam(request, "name");
     request.audit()->recipient = name;
+    return name;
+  }
+  /// Recipient `name` as `caller` sees it; the audit trail then records its stored spelling.
+  Result<catalog::RecipientInfo> RecipientNamed(http::Request& request, const Caller& caller,
+                                                const std::string& name) {
     LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, VisibleRecipient(caller, name));
     request.audit()->recipient = r.name;
     return r;
@@ -257,11 +266,14 @@ class RecipientsApi final : public ApiBase {
   }
 
   Result<http::Response> UpdateRecipient(http::Request& request, const Caller& caller) {
-    LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, RecipientFromPath(request, caller));
+    // The path and the body are noted before the lookup: a refusal for a missing or hidden
+    // recipient records the attempted new_name as every other refusal does.
+    const std::string& name = NotedRecipient(request);
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::RecipientUpdate update;
     LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_ASSIGN_OR_RETURN(RecipientFields fields, ParseRecipientFields(body, request));
+    LS_ASSIGN_OR_RETURN(catalog::RecipientInfo r, RecipientNamed(request, caller, name));
     LS_RETURN_IF_ERROR(RequireRecipientOwner(caller, r, "change it"));
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     update.ip_access_list = fields.ip_access_list;

@@ -56,7 +56,9 @@ class SchemasApi final : public ApiBase {
   }
 
   Result<SchemaCtx> SchemaFromPath(http::Request& request, const Caller& caller) {
-    const std::string& full = NotedPathParam(request, "full_name");
+    return SchemaNamed(caller, NotedPathParam(request, "full_name"));
+  }
+  Result<SchemaCtx> SchemaNamed(const Caller& caller, const std::string& full) {
     LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("schema", full, 2));
     return VisibleSchema(caller, parts[0], parts[1]);
   }
@@ -67,10 +69,13 @@ class SchemasApi final : public ApiBase {
   }
 
   Result<http::Response> UpdateSchema(http::Request& request, const Caller& caller) {
-    LS_ASSIGN_OR_RETURN(SchemaCtx ctx, SchemaFromPath(request, caller));
+    // The path and the body are noted before the lookup: a refusal for a missing or hidden
+    // schema records the attempted new_name as every other refusal does.
+    const std::string& full = NotedPathParam(request, "full_name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ObjectUpdate update;
     LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
+    LS_ASSIGN_OR_RETURN(SchemaCtx ctx, SchemaNamed(caller, full));
     LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.schema.full_name(), "change it"));
     LS_RETURN_IF_ERROR(CheckNewOwner(request, update.owner));
     LS_ASSIGN_OR_RETURN(catalog::SchemaInfo out,

@@ -129,11 +129,14 @@ class TablesApi final : public ApiBase {
   }
 
   Result<http::Response> UpdateTable(http::Request& request, const Caller& caller) {
-    LS_ASSIGN_OR_RETURN(TableCtx ctx, TableFromPath(request, caller));
+    // The path and the body are noted before the lookup: a refusal for a missing or hidden
+    // table records the attempted new_name as every other refusal does.
+    const std::string& full = NotedPathParam(request, "full_name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::TableUpdate update;
     LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_ASSIGN_OR_RETURN(update.storage_location, OptString(body, "storage_location"));
+    LS_ASSIGN_OR_RETURN(TableCtx ctx, VisibleTable(caller, full));
     LS_RETURN_IF_ERROR(RequireChainOwner(ctx, ctx.table.full_name(), "change it"));
     if (update.storage_location) {
       Param(request, "storage_location", *update.storage_location);

@@ -1,6 +1,6 @@
 // What the audit trail records of an update: every resource that can be renamed notes the
-// attempted `new_name` alike, whether the rename succeeds or is refused (for the caller's rights
-// or for a name already taken).
+// attempted `new_name` alike, whether the rename succeeds or is refused (for the caller's rights,
+// for a name already taken, or because there is no such object: the body is read first).
 #include "admin/management_test_fixture.h"
 
 namespace lakeshare::admin::test {
@@ -54,6 +54,11 @@ TEST_F(ManagementTest, EveryRenameRecordsTheAttemptedNewNameWhetherItSucceedsOrN
       auto it = r.audit.params.find("new_name");
       return it == r.audit.params.end() ? std::string("(none)") : it->second;
     };
+    // Refused before the target is found (none by that name): the attempt is recorded alike.
+    Reply absent = Call("PATCH", c.collection + "/" + c.prefix + "absent", "admin-token",
+                        Json{{"new_name", "absent2"}});
+    EXPECT_EQ(absent.status, 404) << absent.raw;
+    EXPECT_EQ(new_name_of(absent), "absent2");
     Json refused_body = c.refused_with;
     refused_body["new_name"] = "refused";
     Reply refused = Call("PATCH", path, "admin-token", refused_body);
