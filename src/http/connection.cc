@@ -34,6 +34,14 @@ bool IsFramingHeader(std::string_view name) {
          EqualsIgnoreCase(name, "Date");
 }
 
+std::vector<Field> FieldsOf(const bhttp::fields& fields) {
+  std::vector<Field> out;
+  for (const auto& field : fields) {
+    out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return out;
+}
+
 template <class Stream>
 class Session final : public SessionBase {
  public:
@@ -177,6 +185,8 @@ class Session final : public SessionBase {
       return;
     }
     parser_.emplace();
+    head_fields_.reset();
+    parser_->on_chunk_header(on_chunk_header_);
     parser_->header_limit(
         static_cast<uint32_t>(std::min<size_t>(server_.options.max_header_bytes, UINT32_MAX)));
     parser_->body_limit(static_cast<uint64_t>(server_.options.max_body_bytes));
@@ -314,10 +324,10 @@ class Session final : public SessionBase {
     keep_alive_ = message.keep_alive();
     version_ = message.version();
     is_head_ = message.method() == bhttp::verb::head;
-    std::vector<Field> headers;
-    for (const auto& field : message) {
-      headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
+    // A chunked request's trailer fields (RFC 9110 §6.5.1) are dropped, never taken for
+    // header fields: its headers are those of its head, kept at its last chunk.
+    std::vector<Field> headers =
+        head_fields_ ? std::exchange(*head_fields_, {}) : FieldsOf(message);
     Status checked = CheckRequestHeaders(headers, version_);
     auto target = message.target();
     auto method = message.method_string();
@@ -710,6 +720,15 @@ class Session final : public SessionBase {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // Beast merges a chunked request's trailer fields into its header fields; the last chunk's
+  // header is parsed just before them, so its callback keeps the head's fields.
+  std::optional<std::vector<Field>> head_fields_;
+  std::function<void(uint64_t, beast::string_view, beast::error_code&)> on_chunk_header_ =
+      [this](uint64_t size, beast::string_view, beast::error_code&) {
+        if (size == 0) {
+          head_fields_ = FieldsOf(parser_->get());
+        }
+      };
   Phase phase_ = Phase::kStarting;
   bool closed_ = false;
   bool continue_sent_ = false;

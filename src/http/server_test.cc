@@ -295,6 +295,36 @@ TEST_F(ServerTest, OversizedChunkLinesAndTrailersGet400AndTheConnectionCloses) {
   EXPECT_EQ(small.ReadResponse()->body, "hi");
 }
 
+// RFC 9110 §6.5.1: trailer fields are not header fields. Merged into the head, an
+// Authorization trailer authenticated a request, and an X-Forwarded-For trailer (which a proxy
+// may pass through untouched) became the rightmost hop, the one the trusted proxy appended.
+TEST_F(ServerTest, TrailerFieldsAreDroppedNotMergedIntoTheHeaders) {
+  ASSERT_TRUE(router_.Handle("POST", "/headers", [](Request& request) -> Result<Response> {
+    std::string out;
+    for (const Field& field : request.headers()) out += field.first + "=" + field.second + ";";
+    return Response::Text(out + "body=" + request.body());
+  }));
+  StartServer();
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(
+      connection.Send("POST /headers HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 192.0.2.1\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n"
+                      "Authorization: Bearer smuggled\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n"));
+  std::optional<RawResponse> response = connection.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_THAT(response->body, HasSubstr("X-Forwarded-For=192.0.2.1;"));
+  EXPECT_THAT(response->body, HasSubstr("body=hi"));
+  EXPECT_THAT(response->body, Not(HasSubstr("smuggled")));
+  EXPECT_THAT(response->body, Not(HasSubstr("10.0.0.1")));
+  // The connection stays usable, and a chunked request without trailers keeps its headers.
+  ASSERT_TRUE(connection.Send("POST /headers HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  response = connection.ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_THAT(response->body, HasSubstr("X-A=1;"));
+}
+
 TEST_F(ServerTest, SlowClientsAreCutOffByTheReadTimeout) {
   StartServer(ServerOptions{.read_timeout = 300ms, .idle_timeout = 60s});
   // Slowloris: a byte at a time keeps arriving, but the request never completes in time.
