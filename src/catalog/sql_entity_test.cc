@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/sql_catalog_impl.h"
@@ -58,6 +59,27 @@ TEST(CellTest, IntegerCellsAreWholeNumbersOrFaultsNamingTheColumn) {
                           "whole number"));
     EXPECT_TRUE(FailsWith(ToOptInt(std::string(bad), "t.c"), ErrorCode::kInternal, "'t.c'"));
   }
+}
+
+/// A connection whose every query answers `rows`.
+class CannedConn final : public SqlConn {
+ public:
+  explicit CannedConn(SqlRows rows) : rows_(std::move(rows)) {}
+  Result<SqlRows> Query(std::string_view, const std::vector<SqlValue>&) override { return rows_; }
+  Result<int64_t> Exec(std::string_view, const std::vector<SqlValue>&) override { return 0; }
+
+ private:
+  SqlRows rows_;
+};
+
+TEST(CellTest, QueryCountReadsTheOneCellOfACount) {
+  CannedConn three({{"3"}});
+  EXPECT_EQ(QueryCount(three, "SELECT COUNT(*) FROM t", {}), 3);
+  CannedConn none({});
+  EXPECT_EQ(QueryCount(none, "SELECT COUNT(*) FROM t", {}), 0);
+  CannedConn text({{"many"}});
+  EXPECT_TRUE(
+      FailsWith(QueryCount(text, "SELECT COUNT(*) FROM t", {}), ErrorCode::kInternal, "COUNT(*)"));
 }
 
 TEST(NamedColumnsTest, FromRowReadsTheCellsInColumnListOrder) {

@@ -87,19 +87,15 @@ Result<FederationPolicy> SqlCatalog::CreateFederationPolicy(std::string_view rec
   return Transact<FederationPolicy>(TxKind::kWrite, [&](SqlConn& c) -> Result<FederationPolicy> {
     LS_ASSIGN_OR_RETURN(RecipientInfo r, ReadOidcRecipient(c, recipient));
     LS_ASSIGN_OR_RETURN(
-        SqlRows count,
-        c.Query("SELECT COUNT(*) FROM federation_policies WHERE recipient_id = ?", {r.id}));
-    LS_ASSIGN_OR_RETURN(int64_t policies,
-                        ToInt(count.empty() ? std::nullopt : count[0][0], "COUNT(*)"));
+        int64_t policies,
+        QueryCount(c, "SELECT COUNT(*) FROM federation_policies WHERE recipient_id = ?", {r.id}));
     if (policies >= static_cast<int64_t>(kMaxPoliciesPerRecipient)) {
       return InvalidArgument("Recipient '{}' already has {} federation policies, the most allowed",
                              r.name, kMaxPoliciesPerRecipient);
     }
     LS_ASSIGN_OR_RETURN(
-        SqlRows per_issuer,
-        c.Query("SELECT COUNT(*) FROM federation_policies WHERE issuer = ?", {out.issuer}));
-    LS_ASSIGN_OR_RETURN(int64_t naming_issuer,
-                        ToInt(per_issuer.empty() ? std::nullopt : per_issuer[0][0], "COUNT(*)"));
+        int64_t naming_issuer,
+        QueryCount(c, "SELECT COUNT(*) FROM federation_policies WHERE issuer = ?", {out.issuer}));
     if (naming_issuer >= static_cast<int64_t>(kMaxPoliciesPerIssuer)) {
       return InvalidArgument("{} federation policies already name issuer '{}', the most allowed",
                              kMaxPoliciesPerIssuer, out.issuer);

@@ -59,11 +59,11 @@ Status ShortenLiveTokens(SqlConn& c, const std::string& id, int64_t now, int64_t
 
 /// kInvalidArgument when recipient `r` already has two live tokens at `now`.
 Status CheckRoomForToken(SqlConn& c, const RecipientInfo& r, int64_t now) {
-  LS_ASSIGN_OR_RETURN(SqlRows rows,
-                      c.Query("SELECT COUNT(*) FROM recipient_tokens WHERE recipient_id = ? AND "
-                              "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-                              {r.id, now}));
-  LS_ASSIGN_OR_RETURN(int64_t live, ToInt(rows.empty() ? std::nullopt : rows[0][0], "COUNT(*)"));
+  LS_ASSIGN_OR_RETURN(int64_t live,
+                      QueryCount(c,
+                                 "SELECT COUNT(*) FROM recipient_tokens WHERE recipient_id = ? AND "
+                                 "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+                                 {r.id, now}));
   if (live >= 2) {
     return InvalidArgument(
         "There are already two active tokens for recipient {}; rotate with "

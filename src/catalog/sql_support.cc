@@ -61,6 +61,14 @@ Result<std::vector<std::string>> QueryColumn(SqlConn& c, std::string_view sql,
   return out;
 }
 
+Result<int64_t> QueryCount(SqlConn& c, std::string_view sql, const std::vector<SqlValue>& params) {
+  LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query(sql, params));
+  if (rows.empty() || rows[0].empty()) {
+    return 0;
+  }
+  return ToInt(rows[0][0], "COUNT(*)");
+}
+
 Result<std::vector<std::string>> SplitFullName(std::string_view what, std::string_view full,
                                                size_t parts) {
   std::vector<std::string> out;

@@ -42,6 +42,9 @@ std::vector<std::string> SplitLines(const std::string& text);
 Result<std::vector<std::string>> QueryColumn(SqlConn& c, std::string_view sql,
                                              const std::vector<SqlValue>& params);
 
+/// The number a "SELECT COUNT(*) ..." `sql` selects (see ToInt).
+Result<int64_t> QueryCount(SqlConn& c, std::string_view sql, const std::vector<SqlValue>& params);
+
 /// Split "a.b.c" into exactly `parts` valid names.
 Result<std::vector<std::string>> SplitFullName(std::string_view what, std::string_view full,
                                                size_t parts);
