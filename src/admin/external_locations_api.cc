@@ -112,11 +112,9 @@ class ExternalLocationsApi final : public ApiBase {
     const std::string& name = NotedPathParam(request, "name");
     LS_ASSIGN_OR_RETURN(Json body, ParseBody(request.body()));
     catalog::ExternalLocationUpdate update;
-    LS_ASSIGN_OR_RETURN(update.new_name, NotedNewName(request, body));
+    LS_RETURN_IF_ERROR(ReadNameOwnerComment(request, body, update));
     LS_ASSIGN_OR_RETURN(update.url, OptString(body, "url"));
     LS_ASSIGN_OR_RETURN(update.credential_name, OptString(body, "credential_name", 255));
-    LS_ASSIGN_OR_RETURN(update.owner, OptString(body, "owner", 255));
-    LS_ASSIGN_OR_RETURN(update.comment, OptString(body, "comment"));
     LS_ASSIGN_OR_RETURN(update.read_only, OptBool(body, "read_only"));
     LS_ASSIGN_OR_RETURN(auto force, OptBool(body, "force"));
     update.force = force.value_or(false);
