@@ -351,5 +351,32 @@ TEST_P(CatalogSuite, UpgradeGivesEveryTableRootALocationOwnedByItsTableOwner) {
   EXPECT_EQ(after->items.size(), before->items.size());
 }
 
+// Only an overlap leaves a legacy table out of the adoption: a metastore failure while checking
+// where its location would go is the failure, not a table quietly reported as left out.
+TEST_P(CatalogSuite, AnOutageWhileAdoptingTableLocationsIsTheOutageNotALeftOutTable) {
+  {
+    auto legacy = OpenCatalog(location_);
+    ASSERT_OK(legacy);
+    ASSERT_OK((*legacy)->CreateCatalog({.name = "main", .owner = "alice"}));
+    ASSERT_OK((*legacy)->CreateSchema({.catalog_name = "main", .name = "s", .owner = "alice"}));
+    ASSERT_OK(Register(**legacy, "t", "s3://legacy/t"));
+  }
+  auto faulty = OpenCatalog(location_, {.fault_for_test = [](std::string_view sql) {
+                              return sql.starts_with("SELECT name FROM external_locations WHERE")
+                                         ? std::optional<Error>(Error{ErrorCode::kUnavailable,
+                                                                      "The metastore is busy"})
+                                         : std::nullopt;
+                            }});
+  ASSERT_OK(faulty);
+  ASSERT_OK((*faulty)->SetLocationPolicy(TestLocationPolicy()));
+  EXPECT_CODE((*faulty)->AdoptTableLocations(), ErrorCode::kUnavailable);
+  EXPECT_CODE(catalog_->GetExternalLocation("main.s.t"), ErrorCode::kNotFound);
+
+  auto left_out = catalog_->AdoptTableLocations();
+  ASSERT_OK(left_out);
+  EXPECT_TRUE(left_out->empty());
+  ASSERT_OK(catalog_->GetExternalLocation("main.s.t"));
+}
+
 }  // namespace
 }  // namespace lakeshare::catalog

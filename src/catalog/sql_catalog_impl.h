@@ -334,7 +334,8 @@ class SqlCatalog final : public Catalog {
   /// kInvalidArgument when the location `key` contains a protected location or lies inside one.
   Status CheckNotProtected(const std::string& key, std::string_view shown) const;
   /// The rules of a new or moved external location: no overlap with another (but `self_id`),
-  /// no protected location inside.
+  /// no protected location inside; kInvalidArgument when it breaks one, the metastore's own
+  /// error when the check cannot be made.
   Status CheckLocationPlace(SqlConn& c, const std::string& key, const std::string& self_id,
                             std::string_view shown) const;
   /// The id of credential `name` ("" for none), checked to exist.

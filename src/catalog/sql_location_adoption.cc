@@ -75,7 +75,11 @@ Result<std::vector<std::string>> SqlCatalog::AdoptTableLocations() {
       if (covered) {
         continue;
       }
-      if (!CheckLocationPlace(c, t.key, "", t.location)) {
+      if (Status place = CheckLocationPlace(c, t.key, "", t.location); !place) {
+        // Only a refusal of the place leaves the table out; a failure to check is the error.
+        if (place.error().code != ErrorCode::kInvalidArgument) {
+          return tl::unexpected<Error>(place.error());
+        }
         left_out.push_back(t.full_name);  // would contain protected data or another location
         continue;
       }
