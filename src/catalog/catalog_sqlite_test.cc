@@ -138,6 +138,21 @@ TEST(SqliteCatalogTest, AnIntegerCellThatIsNotAWholeNumberIsAFaultNamingItsColum
                         "'settings.recipient_token_lifetime_seconds'"));
 }
 
+// A negative schema version, cast to size_t, skipped every migration: the metastore opened as
+// if current.
+TEST(SqliteCatalogTest, ANegativeSchemaVersionIsRefusedNotTakenForCurrent) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("lakeshare-catalog-test-" + std::to_string(::getpid())) / "version";
+  fs::create_directories(dir);
+  const fs::path path = dir / "metastore.db";
+  ASSERT_TRUE(OpenCatalog(path.string()));
+  ASSERT_EQ(ExecBehindTheCatalog(path, "DELETE FROM schema_version; INSERT INTO schema_version "
+                                       "(version, applied_at) VALUES (-1, 0)"),
+            "");
+  EXPECT_TRUE(FailsWith(OpenCatalog(path.string()), ErrorCode::kInternal,
+                        "Metastore schema version -1 is not valid"));
+}
+
 TEST(ChosenTokenHashTest, SaltedSlowAndVerifiable) {
   const std::string a = HashChosenToken("hunter2-but-longer");
   const std::string b = HashChosenToken("hunter2-but-longer");

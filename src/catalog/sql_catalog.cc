@@ -161,6 +161,10 @@ Status SqlCatalog::Migrate() {
       LS_ASSIGN_OR_RETURN(current, ToInt(rows[0][0], "schema_version.version"));
     }
     const auto& migrations = Migrations();
+    if (current < 0) {
+      // Never written by a build; as a size_t it would skip every migration.
+      return Errorf(ErrorCode::kInternal, "Metastore schema version {} is not valid", current);
+    }
     if (current > static_cast<int64_t>(migrations.size())) {
       return Errorf(ErrorCode::kUnsupported,
                     "Metastore schema version {} is newer than this build knows ({})", current,
