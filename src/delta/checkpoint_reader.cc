@@ -793,11 +793,36 @@ class CheckpointFileReader {
     return OkStatus();
   }
 
-  // The deletion vector of the current add row (its type and path are present).
-  Status ReadDeletionVector(std::string_view add_path, bool has_offset, bool has_size,
-                            bool has_cardinality, DeletionVectorDescriptor* dv) {
+  // True when the current add row has a deletionVector struct: one of its leaves is defined at
+  // the struct's level or deeper (`dv_def`, -1 without the struct), even with every field null.
+  bool HasDeletionVector(int dv_def) const {
+    if (dv_def < 0) {
+      return false;
+    }
+    for (size_t i = 8; i <= 12; ++i) {
+      if (flat_[i].def() >= dv_def) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The deletion vector of the current add row. Delta protocol, *Deletion Vector Descriptor
+  // Schema*: storageType, pathOrInlineDv, sizeInBytes and cardinality are required, offset is
+  // optional; a required field that is null is kCorrupt naming it, never read as a default.
+  Status ReadDeletionVector(std::string_view add_path, bool has_type, bool has_path,
+                            bool has_offset, bool has_size, bool has_cardinality,
+                            DeletionVectorDescriptor* dv) {
     FlatColumn &dv_type = flat_[8], &dv_path = flat_[9], &dv_offset = flat_[10],
                &dv_size = flat_[11], &dv_card = flat_[12];
+    const char* missing = !has_type          ? "storageType"
+                          : !has_path        ? "pathOrInlineDv"
+                          : !has_size        ? "sizeInBytes"
+                          : !has_cardinality ? "cardinality"
+                                             : nullptr;
+    if (missing != nullptr) {
+      return CorruptError("deletion vector of '{}' has no {}", add_path, missing);
+    }
     *dv = DeletionVectorDescriptor{};
     std::string_view t = dv_type.bytes();
     if (t.size() != 1) {
@@ -817,12 +842,8 @@ class CheckpointFileReader {
     if (has_offset) {
       LS_ASSIGN_OR_RETURN(dv->offset, int_field(dv_offset, "offset"));
     }
-    if (has_size) {
-      LS_ASSIGN_OR_RETURN(dv->size_in_bytes, int_field(dv_size, "sizeInBytes"));
-    }
-    if (has_cardinality) {
-      dv->cardinality = dv_card.integer();
-    }
+    LS_ASSIGN_OR_RETURN(dv->size_in_bytes, int_field(dv_size, "sizeInBytes"));
+    dv->cardinality = dv_card.integer();
     return OkStatus();
   }
 
@@ -877,6 +898,8 @@ class CheckpointFileReader {
       LS_RETURN_IF_ERROR(parsed.Load(r_, rg, Path("add.stats_parsed")));
     }
     RetainAddBuffers(path, stats);
+    const int dv_node = Path("add.deletionVector");
+    const int dv_def = dv_node >= 0 ? s_.node(dv_node).max_def : -1;
     AddInput in;
     in.path_retained = true;
     std::string extra;
@@ -930,9 +953,9 @@ class CheckpointFileReader {
         AppendMapJson(extra, tag_map);
       }
       in.deletion_vector = nullptr;
-      if (has_dv_type && has_dv_path) {
-        LS_RETURN_IF_ERROR(
-            ReadDeletionVector(in.path, has_dv_offset, has_dv_size, has_dv_card, &dv));
+      if (HasDeletionVector(dv_def)) {
+        LS_RETURN_IF_ERROR(ReadDeletionVector(in.path, has_dv_type, has_dv_path, has_dv_offset,
+                                              has_dv_size, has_dv_card, &dv));
         in.deletion_vector = &dv;
         extra += ",\"deletionVector\":";
         dv.AppendJson(extra);

@@ -6,6 +6,8 @@
 #include <random>
 
 #include "common/result_testing.h"
+#include "common/strings.h"
+#include "delta/delta_test_util.h"
 #include "delta/snapshot.h"
 #include "storage/local_object_store.h"
 #include "storage/memory_object_store.h"
@@ -177,6 +179,97 @@ TEST_F(DeletionVectorFileTest, InlineVectorsAreZ85OfTheirBytes) {
   EXPECT_FALSE(LoadDeletionVector(store_, d));
   d.storage_type = 'x';
   EXPECT_FALSE(LoadDeletionVector(store_, d));
+}
+
+// Delta protocol, *Deletion Vector Descriptor Schema*: storageType, pathOrInlineDv, sizeInBytes
+// and cardinality are required, offset is optional. A required field that is absent or null used
+// to read as a default in a JSON commit (sizeInBytes 0, storageType 'u'), and a checkpoint's add
+// without storageType or pathOrInlineDv as a file without a deletion vector (its deleted rows
+// served again).
+class DeletionVectorDescriptorTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kMembers[] = {
+      R"("storageType":"u")", R"("pathOrInlineDv":"ab^-aqEH.-t@S}K{vb[*k^")", R"("offset":1)",
+      R"("sizeInBytes":36)", R"("cardinality":2)"};
+  static constexpr const char* kFields[] = {"storageType", "pathOrInlineDv", "offset",
+                                            "sizeInBytes", "cardinality"};
+
+  // The descriptor's members with member `field` left out, or null when `as_null`.
+  static std::string Members(size_t field, bool as_null) {
+    std::vector<std::string> members;
+    for (size_t i = 0; i < std::size(kMembers); ++i) {
+      if (i != field) {
+        members.emplace_back(kMembers[i]);
+      } else if (as_null) {
+        members.push_back(fmt::format(R"("{}":null)", kFields[i]));
+      }
+    }
+    return "{" + Join(members, ",") + "}";
+  }
+  static std::vector<std::string> Head() {
+    const std::vector<std::string> features = {"deletionVectors"};
+    return {testing::ProtocolLine(3, 7, features, features),
+            testing::MetadataLine(testing::SchemaString({{"id", "long"}}))};
+  }
+  static std::string Add(const std::string& dv) {
+    return R"({"add":{"path":"a","partitionValues":{},"size":100,"modificationTime":1,)"
+           R"("dataChange":true,"deletionVector":)" +
+           dv + "}}";
+  }
+  static Result<std::shared_ptr<const Snapshot>> LoadCommit(const std::string& line) {
+    testing::TestTable t;
+    std::vector<std::string> lines = Head();
+    lines.push_back(line);
+    t.Commit(0, lines);
+    return t.Load();
+  }
+  static Result<std::shared_ptr<const Snapshot>> LoadCheckpoint(const std::string& line) {
+    testing::TestTable t;
+    std::vector<std::string> lines = Head();
+    lines.push_back(line);
+    t.WriteParquetCheckpoint("_delta_log/00000000000000000000.checkpoint.parquet", lines);
+    return t.Load();
+  }
+};
+
+TEST_F(DeletionVectorDescriptorTest, ARequiredFieldAbsentOrNullIsCorruptNamingIt) {
+  for (size_t field = 0; field < std::size(kFields); ++field) {
+    for (bool as_null : {false, true}) {
+      const std::string dv = Members(field, as_null);
+      const std::string remove = R"({"remove":{"path":"a","deletionTimestamp":5,)"
+                                 R"("dataChange":true,"deletionVector":)" +
+                                 dv + "}}";
+      if (std::string_view(kFields[field]) == "offset") {
+        for (const std::string& line : {Add(dv), remove}) {
+          auto ok = LoadCommit(line);
+          EXPECT_TRUE(ok) << line << ": " << ok.error().message;
+        }
+        auto ok = LoadCheckpoint(Add(dv));
+        ASSERT_TRUE(ok) << dv << ": " << ok.error().message;
+        EXPECT_EQ(testing::TestTable::Keys(**ok), (std::vector<std::string>{"a#uab^-aqEH.-t@S}K{vb[*k^"}));
+        continue;
+      }
+      const std::string json_error = fmt::format("deletionVector without {}", kFields[field]);
+      EXPECT_TRUE(FailsWith(LoadCommit(Add(dv)), ErrorCode::kCorrupt, json_error)) << dv;
+      EXPECT_TRUE(FailsWith(LoadCommit(remove), ErrorCode::kCorrupt, json_error)) << dv;
+      EXPECT_TRUE(FailsWith(LoadCheckpoint(Add(dv)), ErrorCode::kCorrupt,
+                            fmt::format("deletion vector of 'a' has no {}", kFields[field])))
+          << dv;
+    }
+  }
+}
+
+TEST_F(DeletionVectorDescriptorTest, AnAddWithoutADescriptorHasNone) {
+  for (const std::string& line :
+       {Add("null"), std::string(R"({"add":{"path":"a","size":1,"modificationTime":1,)"
+                                 R"("dataChange":true}})")}) {
+    auto json = LoadCommit(line);
+    ASSERT_TRUE(json) << json.error().message;
+    EXPECT_EQ(testing::TestTable::Keys(**json), (std::vector<std::string>{"a"}));
+    auto checkpoint = LoadCheckpoint(line);
+    ASSERT_TRUE(checkpoint) << checkpoint.error().message;
+    EXPECT_EQ(testing::TestTable::Keys(**checkpoint), (std::vector<std::string>{"a"}));
+  }
 }
 
 TEST(DeletionVectorPathTest, AbsolutePathsMustLieBeneathTheTable) {

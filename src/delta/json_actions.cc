@@ -306,7 +306,8 @@ class JsonActionParser {
   simdjson::error_code ReadStats(ondemand::value& v, FileFields& f);
   simdjson::error_code ReadDeletionVector(ondemand::value& v, FileFields& f, bool collect_extra,
                                           std::string* error);
-  simdjson::error_code ParseDv(std::string_view raw, DeletionVectorDescriptor& dv);
+  simdjson::error_code ParseDv(std::string_view raw, DeletionVectorDescriptor& dv,
+                               std::string* error);
   Status HandleFileAction(std::string_view key, ondemand::value v, ActionSink& sink);
   Status HandleOwnedFileAction(FileActionType type, std::string_view raw, ActionSink& sink);
 
@@ -325,7 +326,12 @@ class JsonActionParser {
   PaddedBuffer stream_;  // block buffer of ParseStream, reused
 };
 
-simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVectorDescriptor& dv) {
+// Delta protocol, *Deletion Vector Descriptor Schema*: storageType, pathOrInlineDv, sizeInBytes
+// and cardinality are required, offset is optional. A required field that is absent or null is
+// kCorrupt with `error` naming it: read as a default, a descriptor without sizeInBytes would
+// name a 0-byte vector and one without storageType a 'u' path.
+simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVectorDescriptor& dv,
+                                               std::string* error) {
   simdjson::padded_string padded(raw);
   ondemand::document doc;
   if (auto e = dv_parser_.iterate(padded).get(doc)) {
@@ -336,6 +342,7 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
     return e;
   }
   dv = DeletionVectorDescriptor{};
+  bool has_type = false, has_path = false, has_size = false, has_cardinality = false;
   for (auto field_result : o) {
     ondemand::field field;
     if (auto e = std::move(field_result).get(field)) {
@@ -348,6 +355,9 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
     ondemand::value v = field.value();
     int64_t n = 0;
     bool is_null = false;
+    if (TrimRight(v.raw_json_token()) == "null") {
+      continue;  // as if absent: the checks after the loop name a required field
+    }
     if (key == "storageType") {
       std::string_view s;
       if (auto e = v.get_string().get(s)) {
@@ -357,12 +367,14 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
         return simdjson::INCORRECT_TYPE;
       }
       dv.storage_type = s[0];
+      has_type = true;
     } else if (key == "pathOrInlineDv") {
       std::string_view s;
       if (auto e = v.get_string().get(s)) {
         return e;
       }
       dv.path_or_inline_dv = std::string(s);
+      has_path = true;
     } else if (key == "offset") {
       if (auto e = GetInt(v, &n, &is_null)) {
         return e;
@@ -381,12 +393,23 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
       std::optional<int32_t> size = NonNegativeInt32(n);
       if (!size) return simdjson::NUMBER_OUT_OF_RANGE;
       dv.size_in_bytes = *size;
+      has_size = true;
     } else if (key == "cardinality") {
       if (auto e = GetInt(v, &n, &is_null)) {
         return e;
       }
       dv.cardinality = n;
+      has_cardinality = true;
     }
+  }
+  const char* missing = !has_type          ? "storageType"
+                        : !has_path        ? "pathOrInlineDv"
+                        : !has_size        ? "sizeInBytes"
+                        : !has_cardinality ? "cardinality"
+                                           : nullptr;
+  if (missing != nullptr) {
+    *error = fmt::format("deletionVector without {}", missing);
+    return simdjson::INCORRECT_TYPE;
   }
   return simdjson::SUCCESS;
 }
@@ -520,11 +543,13 @@ simdjson::error_code JsonActionParser::ReadDeletionVector(ondemand::value& v, Fi
   if (auto e = RawValue(v, &raw)) {
     return e;
   }
-  if (auto e = ParseDv(raw, f.dv)) {
-    *error = e == simdjson::NUMBER_OUT_OF_RANGE
-                 ? "deletionVector with a number outside its range (offset and sizeInBytes: "
-                   "0..2147483647)"
-                 : "malformed deletionVector";
+  if (auto e = ParseDv(raw, f.dv, error)) {
+    if (error->empty()) {
+      *error = e == simdjson::NUMBER_OUT_OF_RANGE
+                   ? "deletionVector with a number outside its range (offset and sizeInBytes: "
+                     "0..2147483647)"
+                   : "malformed deletionVector";
+    }
     return e;
   }
   f.has_dv = true;

@@ -541,7 +541,9 @@ std::string CheckpointWithTypes(parquet::PhysicalType size_type, const std::stri
                                               {str("storageType"), str("pathOrInlineDv"),
                                                parquet::Primitive("offset", PhysicalType::kInt64),
                                                parquet::Primitive("sizeInBytes",
-                                                                  PhysicalType::kInt32)})}),
+                                                                  PhysicalType::kInt32),
+                                               parquet::Primitive("cardinality",
+                                                                  PhysicalType::kInt64)})}),
   });
   EXPECT_TRUE(schema) << schema.error().message;
   std::string schema_string;
@@ -552,7 +554,7 @@ std::string CheckpointWithTypes(parquet::PhysicalType size_type, const std::stri
        R"({"metaData":{"id":"t","schemaString":)" + schema_string + "}}",
        R"({"add":{"path":"a","size":)" + size +
            R"(,"deletionVector":{"storageType":"u","pathOrInlineDv":"ab^-aqEH.-t@S}K{vb[*k^",)"
-           R"("offset":)" + dv_offset + R"(,"sizeInBytes":36}}})"});
+           R"("offset":)" + dv_offset + R"(,"sizeInBytes":36,"cardinality":1}}})"});
   EXPECT_TRUE(bytes) << bytes.error().message;
   return *bytes;
 }
