@@ -217,6 +217,13 @@ void DeletionVectorDescriptor::AppendJson(std::string& out) const {
                  cardinality);
 }
 
+Result<std::optional<int64_t>> CommitInfo::InCommitTimestamp() const {
+  if (in_commit_timestamp_mistyped) {
+    return CorruptError("commitInfo action whose inCommitTimestamp is not a whole number up to 2^63");
+  }
+  return in_commit_timestamp;
+}
+
 std::string_view FileActionTypeName(FileActionType type) {
   switch (type) {
     case FileActionType::kAdd:

@@ -84,10 +84,18 @@ struct DomainMetadata {
 
 /// Delta protocol, *Commit Provenance Information*: free-form; we extract what we use.
 struct CommitInfo {
+  // *In-Commit Timestamps*: inCommitTimestamp is a Long that readers use only where the table
+  // enables the feature; elsewhere it is free-form data. A value that is no whole number up to
+  // 2^63 reads as absent with `in_commit_timestamp_mistyped` set: ask InCommitTimestamp().
   std::optional<int64_t> in_commit_timestamp;
+  bool in_commit_timestamp_mistyped = false;
   std::optional<int64_t> timestamp;
   std::optional<std::string> operation;
   std::string json;
+
+  /// The commit's inCommitTimestamp, for a commit of a table that enables in-commit timestamps:
+  /// nullopt when absent or null, kCorrupt when present but no whole number up to 2^63.
+  Result<std::optional<int64_t>> InCommitTimestamp() const;
 };
 
 /// Delta protocol, *Deletion Vector Descriptor Schema*.

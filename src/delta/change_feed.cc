@@ -160,9 +160,12 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
     if (features.in_commit_timestamps_enabled) {
       LS_ASSIGN_OR_RETURN(std::optional<int64_t> from,
                           ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion"));
-      if (c->version >= from.value_or(0) && collector.commit_info &&
-          collector.commit_info->in_commit_timestamp) {
-        changes.timestamp_ms = *collector.commit_info->in_commit_timestamp;
+      if (c->version >= from.value_or(0) && collector.commit_info) {
+        LS_ASSIGN_OR_RETURN(std::optional<int64_t> ict,
+                            collector.commit_info->InCommitTimestamp());
+        if (ict) {
+          changes.timestamp_ms = *ict;
+        }
       }
     }
     changes.protocol = std::move(collector.protocol);

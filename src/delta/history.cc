@@ -62,13 +62,17 @@ Result<int64_t> InCommitTimestamp(const Snapshot& latest, Timeline& t, size_t i)
   }
   LS_ASSIGN_OR_RETURN(PaddedBuffer buf, ReadPadded(*latest.store(), t.commits[i].file.path));
   LS_ASSIGN_OR_RETURN(auto info, ParseFirstCommitInfo(buf, t.commits[i].file.path));
-  if (!info || !info->in_commit_timestamp) {
+  std::optional<int64_t> ict;
+  if (info) {
+    LS_ASSIGN_OR_RETURN(ict, info->InCommitTimestamp());
+  }
+  if (!ict) {
     // A writer that broke the rule: use the file time rather than refuse to resolve.
     t.ict_cache[v] = t.file_ms[i];
     return t.file_ms[i];
   }
-  t.ict_cache[v] = *info->in_commit_timestamp;
-  return *info->in_commit_timestamp;
+  t.ict_cache[v] = *ict;
+  return *ict;
 }
 
 bool UsesIct(const Timeline& t, size_t i) {

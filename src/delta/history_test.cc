@@ -131,6 +131,27 @@ TEST_F(InCommitTimestampTest, AMistypedEnablementVersionIsCorruptNotVersionZero)
   EXPECT_EQ((*before)->timestamp_ms(), 70000);
 }
 
+TEST_F(InCommitTimestampTest, AMistypedInCommitTimestampIsCorruptOnlyWhereTheTableUsesIt) {
+  // *In-Commit Timestamps*: readers use inCommitTimestamp from the enablement version on; before
+  // it (and in tables without the feature) commitInfo is free-form data that nothing reads.
+  const std::string mistyped = R"({"commitInfo":{"inCommitTimestamp":"soon"}})";
+  t.Commit(1, {mistyped, AddLine("b")}, 2000);
+  auto s = Latest(t);
+  ASSERT_TRUE(s);
+  EXPECT_EQ((*t.Load(1))->timestamp_ms(), 2000);
+  auto times = CommitTimestamps(*s, 0, 4);
+  ASSERT_TRUE(times) << times.error().ToString();
+  EXPECT_EQ((*times)[1].timestamp_ms, 2000);
+  // From the enablement version on it is the commit's time: mistyped, it is corrupt, not the
+  // file time.
+  t.Commit(3, {mistyped, AddLine("c")}, 5);
+  const char* kError = "commitInfo action whose inCommitTimestamp";
+  EXPECT_TRUE(FailsWith(t.Load(3), ErrorCode::kCorrupt, kError));
+  s = Latest(t);  // version 4 has its own, well-typed, commitInfo
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(FailsWith(CommitTimestamps(*s, 0, 4), ErrorCode::kCorrupt, kError));
+}
+
 // ---- Change data feed ---------------------------------------------------------------------------
 
 std::map<std::string, std::string> Cdf() { return {{"delta.enableChangeDataFeed", "true"}}; }
@@ -268,6 +289,9 @@ TEST(ChangeFeedTest, InCommitTimestampsAreTheCommitTimes) {
   ASSERT_TRUE(changes);
   EXPECT_EQ((*changes)[0].timestamp_ms, 500);
   EXPECT_EQ((*changes)[1].timestamp_ms, 600);
+  t.Commit(2, {R"({"commitInfo":{"inCommitTimestamp":"soon"}})", AddLine("c")}, 79);
+  EXPECT_TRUE(FailsWith(ReadChangeFeed(t.store(), ChangeFeedOptions{2, 2}), ErrorCode::kCorrupt,
+                        "commitInfo action whose inCommitTimestamp"));
 }
 
 }  // namespace

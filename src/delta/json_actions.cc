@@ -825,10 +825,13 @@ Status JsonActionParser::ProcessAction(ondemand::object top, ActionSink& sink) {
       LS_RETURN_IF_ERROR(sink.OnTxn(std::move(x)));
     } else if (key == "commitInfo") {
       CommitInfo c;
-      // *In-Commit Timestamps*: inCommitTimestamp is a Long. `timestamp` is no protocol field
-      // ("Implementations are free to store any valid JSON-formatted data via the commitInfo
-      // action"), so a writer's other spelling of it is not corruption; nothing reads it.
-      LS_ASSIGN_OR_RETURN(c.in_commit_timestamp, OptionalInt(j, key, "inCommitTimestamp"));
+      // "Implementations are free to store any valid JSON-formatted data via the commitInfo
+      // action": `timestamp` is no protocol field, and inCommitTimestamp one only where the
+      // table enables in-commit timestamps, so a mistyped one is kept as a mark for the readers
+      // of such tables (CommitInfo::InCommitTimestamp), not refused here.
+      auto ict = OptionalInt(j, key, "inCommitTimestamp");
+      c.in_commit_timestamp_mistyped = !ict;
+      c.in_commit_timestamp = ict ? *ict : std::nullopt;
       c.timestamp = JsonInt(j, "timestamp");
       c.operation = JsonStr(j, "operation");
       c.json = std::string(raw);

@@ -219,14 +219,21 @@ Result<int64_t> ReadCommitTimestamp(const storage::ObjectStore& store,
     LS_ASSIGN_OR_RETURN(std::optional<int64_t> enabled_at,
                         ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion"));
     if (!enabled_at || version >= *enabled_at) {
-      if (commit_info && commit_info->in_commit_timestamp) {
-        return *commit_info->in_commit_timestamp;
+      if (commit_info) {
+        LS_ASSIGN_OR_RETURN(std::optional<int64_t> ict, commit_info->InCommitTimestamp());
+        if (ict) {
+          return *ict;
+        }
       }
       if (segment.last_commit) {
         LS_ASSIGN_OR_RETURN(PaddedBuffer buf, ReadPadded(store, segment.last_commit->path));
         LS_ASSIGN_OR_RETURN(auto info, ParseFirstCommitInfo(buf, segment.last_commit->path));
-        if (info && info->in_commit_timestamp) {
-          return *info->in_commit_timestamp;
+        std::optional<int64_t> ict;
+        if (info) {
+          LS_ASSIGN_OR_RETURN(ict, info->InCommitTimestamp());
+        }
+        if (ict) {
+          return *ict;
         }
         // A writer that broke the rule: fall back to the file time rather than refuse the table.
       }
