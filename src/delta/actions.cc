@@ -205,6 +205,20 @@ Result<std::string> DeletionVectorDescriptor::RelativePath() const {
   return std::string(prefix) + "/" + name;
 }
 
+std::string_view DeletionVectorDescriptor::MissingField(unsigned found) {
+  static constexpr std::pair<unsigned, std::string_view> kRequired[] = {
+      {kHasStorageType, "storageType"},
+      {kHasPathOrInlineDv, "pathOrInlineDv"},
+      {kHasSizeInBytes, "sizeInBytes"},
+      {kHasCardinality, "cardinality"}};
+  for (const auto& [bit, name] : kRequired) {
+    if ((found & bit) == 0) {
+      return name;
+    }
+  }
+  return {};
+}
+
 void DeletionVectorDescriptor::AppendJson(std::string& out) const {
   out += "{\"storageType\":";
   AppendJsonString(out, std::string_view(&storage_type, 1));
@@ -219,7 +233,8 @@ void DeletionVectorDescriptor::AppendJson(std::string& out) const {
 
 Result<std::optional<int64_t>> CommitInfo::InCommitTimestamp() const {
   if (in_commit_timestamp_mistyped) {
-    return CorruptError("commitInfo action whose inCommitTimestamp is not a whole number up to 2^63");
+    return CorruptError(
+        "commitInfo action whose inCommitTimestamp is not a whole number up to 2^63");
   }
   return in_commit_timestamp;
 }

@@ -114,6 +114,13 @@ struct DeletionVectorDescriptor {
   /// kInvalidArgument for other storage types.
   Result<std::string> RelativePath() const;
   void AppendJson(std::string& out) const;
+
+  /// "storageType, pathOrInlineDv, sizeInBytes and cardinality are required, offset is
+  /// optional": a reader sets the bit of each required field it finds (kHas* below) and asks
+  /// MissingField for the name of the first one absent, "" when none is.
+  static constexpr unsigned kHasStorageType = 1, kHasPathOrInlineDv = 2, kHasSizeInBytes = 4,
+                            kHasCardinality = 8;
+  static std::string_view MissingField(unsigned found);
 };
 
 enum class FileActionType : uint8_t { kAdd, kRemove, kCdc };

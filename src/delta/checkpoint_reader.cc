@@ -815,12 +815,11 @@ class CheckpointFileReader {
                             DeletionVectorDescriptor* dv) {
     FlatColumn &dv_type = flat_[8], &dv_path = flat_[9], &dv_offset = flat_[10],
                &dv_size = flat_[11], &dv_card = flat_[12];
-    const char* missing = !has_type          ? "storageType"
-                          : !has_path        ? "pathOrInlineDv"
-                          : !has_size        ? "sizeInBytes"
-                          : !has_cardinality ? "cardinality"
-                                             : nullptr;
-    if (missing != nullptr) {
+    using D = DeletionVectorDescriptor;
+    const std::string_view missing = D::MissingField(
+        (has_type ? D::kHasStorageType : 0) | (has_path ? D::kHasPathOrInlineDv : 0) |
+        (has_size ? D::kHasSizeInBytes : 0) | (has_cardinality ? D::kHasCardinality : 0));
+    if (!missing.empty()) {
       return CorruptError("deletion vector of '{}' has no {}", add_path, missing);
     }
     *dv = DeletionVectorDescriptor{};

@@ -246,7 +246,8 @@ TEST_F(DeletionVectorDescriptorTest, ARequiredFieldAbsentOrNullIsCorruptNamingIt
         }
         auto ok = LoadCheckpoint(Add(dv));
         ASSERT_TRUE(ok) << dv << ": " << ok.error().message;
-        EXPECT_EQ(testing::TestTable::Keys(**ok), (std::vector<std::string>{"a#uab^-aqEH.-t@S}K{vb[*k^"}));
+        EXPECT_EQ(testing::TestTable::Keys(**ok),
+                  (std::vector<std::string>{"a#uab^-aqEH.-t@S}K{vb[*k^"}));
         continue;
       }
       const std::string json_error = fmt::format("deletionVector without {}", kFields[field]);
@@ -257,6 +258,17 @@ TEST_F(DeletionVectorDescriptorTest, ARequiredFieldAbsentOrNullIsCorruptNamingIt
           << dv;
     }
   }
+}
+
+TEST(DeletionVectorDescriptorFieldsTest, MissingFieldNamesTheFirstRequiredFieldNotFound) {
+  using D = DeletionVectorDescriptor;
+  const unsigned all =
+      D::kHasStorageType | D::kHasPathOrInlineDv | D::kHasSizeInBytes | D::kHasCardinality;
+  EXPECT_EQ(D::MissingField(all), "");
+  EXPECT_EQ(D::MissingField(0), "storageType");
+  EXPECT_EQ(D::MissingField(all & ~D::kHasPathOrInlineDv), "pathOrInlineDv");
+  EXPECT_EQ(D::MissingField(all & ~D::kHasSizeInBytes & ~D::kHasCardinality), "sizeInBytes");
+  EXPECT_EQ(D::MissingField(all & ~D::kHasCardinality), "cardinality");
 }
 
 TEST_F(DeletionVectorDescriptorTest, AnAddWithoutADescriptorHasNone) {

@@ -342,7 +342,7 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
     return e;
   }
   dv = DeletionVectorDescriptor{};
-  bool has_type = false, has_path = false, has_size = false, has_cardinality = false;
+  unsigned found = 0;  // DeletionVectorDescriptor::kHas* bits
   for (auto field_result : o) {
     ondemand::field field;
     if (auto e = std::move(field_result).get(field)) {
@@ -367,14 +367,14 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
         return simdjson::INCORRECT_TYPE;
       }
       dv.storage_type = s[0];
-      has_type = true;
+      found |= DeletionVectorDescriptor::kHasStorageType;
     } else if (key == "pathOrInlineDv") {
       std::string_view s;
       if (auto e = v.get_string().get(s)) {
         return e;
       }
       dv.path_or_inline_dv = std::string(s);
-      has_path = true;
+      found |= DeletionVectorDescriptor::kHasPathOrInlineDv;
     } else if (key == "offset") {
       if (auto e = GetInt(v, &n, &is_null)) {
         return e;
@@ -393,21 +393,16 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
       std::optional<int32_t> size = NonNegativeInt32(n);
       if (!size) return simdjson::NUMBER_OUT_OF_RANGE;
       dv.size_in_bytes = *size;
-      has_size = true;
+      found |= DeletionVectorDescriptor::kHasSizeInBytes;
     } else if (key == "cardinality") {
       if (auto e = GetInt(v, &n, &is_null)) {
         return e;
       }
       dv.cardinality = n;
-      has_cardinality = true;
+      found |= DeletionVectorDescriptor::kHasCardinality;
     }
   }
-  const char* missing = !has_type          ? "storageType"
-                        : !has_path        ? "pathOrInlineDv"
-                        : !has_size        ? "sizeInBytes"
-                        : !has_cardinality ? "cardinality"
-                                           : nullptr;
-  if (missing != nullptr) {
+  if (std::string_view missing = DeletionVectorDescriptor::MissingField(found); !missing.empty()) {
     *error = fmt::format("deletionVector without {}", missing);
     return simdjson::INCORRECT_TYPE;
   }
