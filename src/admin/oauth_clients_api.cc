@@ -73,7 +73,7 @@ class OAuthClientsApi final : public ApiBase {
         return InvalidArgument("The key id '{}' is listed twice", kid->get<std::string>());
       }
     }
-    Param(request, "key_ids", Join(std::vector<std::string>(kids.begin(), kids.end()), ","));
+    Param(request, "key_ids", Join(kids, ","));
     std::string text = Json{{"keys", *keys}}.dump();
     if (text.size() > catalog::kMaxClientKeysBytes) {
       return InvalidArgument("The JWK Set is {} bytes; at most {} are accepted", text.size(),

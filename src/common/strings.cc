@@ -20,17 +20,6 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
-std::string Join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) {
-      out += separator;
-    }
-    out += items[i];
-  }
-  return out;
-}
-
 std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

@@ -2,8 +2,11 @@
 // shortest round-trip number formatting for hand-written JSON output. Pure functions.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,8 +15,28 @@ namespace lakeshare {
 
 std::vector<std::string_view> Split(std::string_view s, char sep);
 /// `items` with `separator` between each two of them ("" for none); the inverse of Split for a
-/// one-character separator that no item holds, empty items included.
-std::string Join(const std::vector<std::string>& items, std::string_view separator);
+/// one-character separator that no item holds, empty items included. `items` is any range of
+/// string-like elements (a vector or set of strings, string_views, C strings, a view), read once
+/// in its order.
+template <std::ranges::input_range Range>
+  requires std::convertible_to<std::ranges::range_reference_t<Range>, std::string_view>
+std::string Join(Range&& items, std::string_view separator) {
+  std::string out;
+  bool first = true;
+  for (auto&& item : items) {
+    if (!first) {
+      out += separator;
+    }
+    first = false;
+    out += std::string_view(item);
+  }
+  return out;
+}
+/// The same for a braced list: Join({"a", "b"}, ",").
+inline std::string Join(std::initializer_list<std::string_view> items,
+                        std::string_view separator) {
+  return Join(std::ranges::subrange(items.begin(), items.end()), separator);
+}
 std::string ToLower(std::string_view s);
 
 std::string HexEncode(std::string_view bytes);

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
+#include <list>
+#include <ranges>
+#include <set>
+#include <sstream>
 
 namespace lakeshare {
 namespace {
@@ -160,6 +165,23 @@ TEST(StringsTest, JoinPutsTheSeparatorBetweenItemsEmptyOnesIncluded) {
     back.emplace_back(part);
   }
   EXPECT_EQ(back, items);
+}
+
+TEST(StringsTest, JoinTakesAnyRangeOfStringLikeItemsInItsOrder) {
+  const std::set<std::string> set = {"b", "a", "c"};
+  EXPECT_EQ(Join(set, ","), "a,b,c");
+  EXPECT_EQ(Join(std::set<std::string>{}, ","), "");
+  const std::vector<std::string_view> views = {"x", "", "y"};
+  EXPECT_EQ(Join(views, "; "), "x; ; y");
+  const std::list<const char*> c_strings = {"p", "q"};
+  EXPECT_EQ(Join(c_strings, "--"), "p--q");
+  const std::array<std::string, 1> one = {"only"};
+  EXPECT_EQ(Join(one, ","), "only");
+  const std::vector<std::string> words = {"a", "bb", "ccc"};
+  EXPECT_EQ(Join(words | std::views::filter([](const std::string& w) { return w.size() > 1; }), "+"),
+            "bb+ccc");
+  std::istringstream words_in("read once");  // an input range: one pass
+  EXPECT_EQ(Join(std::views::istream<std::string>(words_in), " "), "read once");
 }
 
 }  // namespace
