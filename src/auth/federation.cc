@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ranges>
 #include <set>
+
+#include "common/strings.h"
 
 namespace lakeshare::auth {
 namespace {
@@ -15,11 +18,8 @@ tl::unexpected<Error> RefuseFederated(std::string message) {
 
 std::string ListForMessage(const std::vector<std::string>& values) {
   if (values.empty()) return "none";
-  std::string out;
-  for (size_t i = 0; i < values.size() && i < 5; ++i) {
-    if (i > 0) out += ", ";
-    out += "'" + Printable(values[i], 100) + "'";
-  }
+  auto quoted = [](const std::string& value) { return "'" + Printable(value, 100) + "'"; };
+  std::string out = Join(values | std::views::take(5) | std::views::transform(quoted), ", ");
   if (values.size() > 5) out += ", ...";
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ranges>
 
 #include "common/iso_time.h"
 #include "common/strings.h"
@@ -69,12 +70,8 @@ std::string Cell(const Json& v, std::string_view key) {
     return FormatIsoMillis(v.get<int64_t>());
   }
   if (v.is_object() && v.contains("properties") && v["properties"].is_object()) {
-    std::string out;  // properties_kvpairs
-    for (auto it = v["properties"].begin(); it != v["properties"].end(); ++it) {
-      out += out.empty() ? "" : ",";
-      out += it.key() + "=" + Cell(it.value());
-    }
-    return out;
+    auto pair = [](const auto& property) { return property.key() + "=" + Cell(property.value()); };
+    return Join(v["properties"].items() | std::views::transform(pair), ",");  // properties_kvpairs
   }
   if (v.is_object() && v.contains("allowed_ip_addresses")) {
     return Cell(v["allowed_ip_addresses"]);
