@@ -84,6 +84,9 @@ Result<std::optional<CommitInfo>> ParseFirstCommitInfo(const PaddedBuffer& buffe
 /// Single-action parsers from a JSON object's text (used for checkpoint-embedded JSON too).
 Result<Protocol> ParseProtocolJson(std::string_view json);
 Result<Metadata> ParseMetadataJson(std::string_view json);
+/// Hand one of the small actions of a JSON commit (`key`: protocol, metaData, txn, commitInfo,
+/// domainMetadata, sidecar or checkpointMetadata) to `sink`, parsed from its object text `raw`.
+Status ParseSmallAction(std::string_view key, std::string_view raw, ActionSink& sink);
 
 /// Read a Parquet checkpoint part or sidecar. `file_version` is the version recorded on adds.
 /// `sidecars_allowed` is false for sidecars themselves.
