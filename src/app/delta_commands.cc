@@ -225,17 +225,11 @@ int RunDescribe(const std::string& table, std::optional<int64_t> version,
     std::printf("description:        %s\n", s.metadata().description->c_str());
   }
   std::printf("protocol:           %s\n", s.protocol().json.c_str());
-  std::string parts;
-  for (const auto& p : s.partition_columns()) {
-    parts += (parts.empty() ? "" : ", ") + p;
-  }
+  const std::string parts = Join(s.partition_columns(), ", ");
   std::printf("partition columns:  %s\n", parts.empty() ? "(none)" : parts.c_str());
   std::printf("files:              %zu (%lld bytes)\n", s.files().size(),
               static_cast<long long>(s.files().total_bytes()));
-  std::string rf;
-  for (const auto& f : features.reader_features) {
-    rf += (rf.empty() ? "" : ", ") + f;
-  }
+  const std::string rf = Join(features.reader_features, ", ");
   std::printf("reader features:    %s\n", rf.empty() ? "(none)" : rf.c_str());
   std::printf("column mapping:     %s\n", features.column_mapping_mode.c_str());
   std::printf("change data feed:   %s\n", features.change_data_feed_enabled ? "on" : "off");

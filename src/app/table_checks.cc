@@ -38,8 +38,7 @@ Status CheckPartitionColumns(const catalog::TableInfo& table,
       found = found || ToLower(p) == ToLower(column);
     }
     if (!found) {
-      std::string known;
-      for (const std::string& p : partition_columns) known += (known.empty() ? "" : ", ") + p;
+      const std::string known = Join(partition_columns, ", ");
       return InvalidArgument(
           "'{}' is not a partition column of table '{}' (its partition columns: {}); a "
           "recipient's rows can only be limited by partition columns",
