@@ -140,6 +140,17 @@ class RowSink {
   explicit RowSink(parquet::FileWriter& w) : writer_(w), shredder_(w.schema()) {}
   parquet::RowShredder& shredder() { return shredder_; }
 
+  /// Shred `row`, ending a row group when the targets are reached.
+  Status Add(const nlohmann::ordered_json& row) {
+    LS_RETURN_IF_ERROR(shredder_.AddRow(row));
+    return MaybeFlush();
+  }
+  /// Write the last row group, close the file and say what was written to `out`.
+  Status Close(const std::string& out) {
+    LS_RETURN_IF_ERROR(Flush());
+    return Finish(writer_, out);
+  }
+
   Status MaybeFlush() {
     const auto& o = writer_.options();
     if (shredder_.num_rows() >= o.row_group_rows ||
@@ -183,8 +194,7 @@ Status RunWrite(const std::string& schema_from, const std::string& out, const Wr
     }
     LS_RETURN_IF_ERROR(rows.MaybeFlush());
   }
-  LS_RETURN_IF_ERROR(rows.Flush());
-  return Finish(*writer, out);
+  return rows.Close(out);
 }
 
 // ----- gen-checkpoint ---------------------------------------------------------------------------
@@ -356,11 +366,9 @@ Status RunGenCheckpoint(const std::string& out, int64_t rows, uint64_t seed, int
     } else {
       row = AddRow(g, i - 2, partition_columns);
     }
-    LS_RETURN_IF_ERROR(sink.shredder().AddRow(row));
-    LS_RETURN_IF_ERROR(sink.MaybeFlush());
+    LS_RETURN_IF_ERROR(sink.Add(row));
   }
-  LS_RETURN_IF_ERROR(sink.Flush());
-  return Finish(*writer, out);
+  return sink.Close(out);
 }
 
 // ----- gen-types --------------------------------------------------------------------------------
@@ -470,11 +478,9 @@ Status RunGenTypes(const std::string& out, int64_t rows, const WriteFlags& flags
         ordered[it.key()] = it.value();
       }
     }
-    LS_RETURN_IF_ERROR(sink.shredder().AddRow(ordered));
-    LS_RETURN_IF_ERROR(sink.MaybeFlush());
+    LS_RETURN_IF_ERROR(sink.Add(ordered));
   }
-  LS_RETURN_IF_ERROR(sink.Flush());
-  return Finish(*writer, out);
+  return sink.Close(out);
 }
 
 }  // namespace
