@@ -53,6 +53,13 @@ inline constexpr JsonLimits kJwtJsonLimits{
 inline constexpr JsonLimits kIdentityProviderJsonLimits{
     .max_bytes = 128 * 1024, .max_depth = 8, .max_elements = 20'000};
 
+/// A reply of the management API, read by `lakeshare admin` before it parses it: the server is
+/// not trusted to be one (a broken one, or anyone between on plain http). Replies are pages of at
+/// most 1,000 objects, or one object with its parts (a share with all its tables); the depth
+/// leaves room for a predicate of kPredicateJsonLimits nested in a reply.
+inline constexpr JsonLimits kManagementReplyJsonLimits{
+    .max_bytes = size_t{64} << 20, .max_depth = 2 * kMaxJsonDepth, .max_elements = 4'000'000};
+
 /// A Delta table's schema string (the metaData action's `schemaString`), walked recursively by
 /// the data-skipping and schema-rewriting code. Written by the table's provider, who may be an
 /// attacker too: a nested column takes up to three levels (field, type, fields), so 192 levels

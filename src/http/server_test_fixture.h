@@ -1,5 +1,6 @@
 // Test support for the server's integration tests (server_test.cc, server_streaming_test.cc,
-// server_limits_test.cc): a raw-socket HTTP/1.1 client that sees framing and closes exactly, and
+// server_limits_test.cc) and for clients' tests against a real server (admin/cli/client_test.cc):
+// a raw-socket HTTP/1.1 client that sees framing and closes exactly, and
 // the ServerTest fixture (the real Server on 127.0.0.1:0 with /hello/{name} and POST /echo).
 #pragma once
 

@@ -4,9 +4,24 @@
 #include <chrono>
 #include <thread>
 
+#include "common/json_bounds.h"
 #include "common/strings.h"
 
 namespace lakeshare::admin::cli {
+
+namespace {
+
+CallError RefusedAnswer(std::string message) {
+  return CallError{0, std::string(kRefusedAnswer), std::move(message)};
+}
+
+CallError TooLargeAnswer() {
+  return RefusedAnswer(fmt::format(
+      "the server's answer is over {} bytes, more than any Lakeshare reply; it was not read",
+      kManagementReplyJsonLimits.max_bytes));
+}
+
+}  // namespace
 
 std::string EncodePathSegment(std::string_view text) { return PercentEncode(text); }
 
@@ -46,7 +61,17 @@ CallResult<Json> Api::Call(const std::string& method, const std::string& path,
     req.body = body->dump();
   }
   for (int attempt = 0;; ++attempt) {
-    auto resp = client_->Send(req);
+    // The body is read up to the bound only: a server that sends more is not a Lakeshare server.
+    std::string body;
+    bool too_large = false;
+    auto resp = client_->Send(req, [&body, &too_large](std::string_view data) {
+      too_large = body.size() + data.size() > kManagementReplyJsonLimits.max_bytes;
+      if (!too_large) body.append(data);
+      return !too_large;
+    });
+    if (too_large) {
+      return tl::unexpected(TooLargeAnswer());
+    }
     const bool retry_transport = !resp && method == "GET";
     const bool retry_status = resp && (resp->status == 429 || resp->status == 503);
     if ((retry_transport || retry_status) && attempt < 2) {
@@ -57,6 +82,7 @@ CallResult<Json> Api::Call(const std::string& method, const std::string& path,
       return tl::unexpected(CallError{
           0, "", fmt::format("cannot reach the server ({}): {}", base_, resp.error().message)});
     }
+    resp->body = std::move(body);
     return Interpret(*resp);
   }
 }
@@ -110,6 +136,16 @@ CallResult<void> Api::Stream(const std::string& path, const std::vector<http::Fi
 }
 
 CallResult<Json> Api::Interpret(const http::ClientResponse& resp) {
+  // Bounded before the parser and the printers, which recurse once per level, see the answer.
+  if (resp.body.size() > kManagementReplyJsonLimits.max_bytes) {
+    return tl::unexpected(TooLargeAnswer());
+  }
+  if (!CheckJsonBounds(resp.body, kManagementReplyJsonLimits, "the server's answer")) {
+    return tl::unexpected(RefusedAnswer(fmt::format(
+        "the server's answer nests JSON deeper than {} levels or holds more than {} values, more "
+        "than any Lakeshare reply; it was not read",
+        kManagementReplyJsonLimits.max_depth, kManagementReplyJsonLimits.max_elements)));
+  }
   Json doc;
   bool parsed = false;
   if (!resp.body.empty()) {

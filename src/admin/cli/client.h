@@ -38,6 +38,10 @@ struct CallError {
 template <typename T>
 using CallResult = tl::expected<T, CallError>;
 
+/// The error_code of a server answer the CLI refuses to read (status 0): larger, deeper or with
+/// more values than any reply of the management API (kManagementReplyJsonLimits).
+inline constexpr std::string_view kRefusedAnswer = "REFUSED_ANSWER";
+
 /// A command line the CLI refuses before calling the server (exit code 2, with a usage hint).
 CallError UsageError(std::string message);
 

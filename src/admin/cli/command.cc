@@ -15,6 +15,12 @@ std::string Hint(const CallError& e, const Context& ctx, const GlobalOptions& g)
   if (e.error_code == "USAGE") {
     return fmt::format("see `lakeshare admin {} --help`", command);
   }
+  if (e.error_code == kRefusedAnswer) {
+    return fmt::format(
+        "check that --host (now {}) names a Lakeshare server, over https:// so that no one "
+        "between can change its answers",
+        g.host);
+  }
   if (e.status == 0) {
     return fmt::format(
         "is the server running? Start it with `lakeshare serve --data-dir DIR`, or point --host "
