@@ -5,7 +5,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <utility>
 
 #include "catalog/governance.h"
@@ -14,15 +13,12 @@
 
 namespace lakeshare::admin::test {
 
-/// Locations compared as the server compares them (storage's one parser), with `data_dir` as
+/// Locations compared by their canonical URI (storage::CanonicalLocationUri), with `data_dir` as
 /// the server's own data, which no external location or table may hold or lie inside. Without a
 /// policy the catalog refuses every registration as misconfigured.
 inline catalog::LocationPolicy TestLocationPolicy(std::string data_dir) {
   catalog::LocationPolicy policy;
-  policy.canonicalize = [](std::string_view location) -> Result<std::string> {
-    LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(location));
-    return parsed.Uri();
-  };
+  policy.canonicalize = storage::CanonicalLocationUri;
   policy.protected_locations = {std::move(data_dir)};
   return policy;
 }

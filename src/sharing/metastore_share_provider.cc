@@ -12,6 +12,7 @@
 #include "auth/recipient_ip_gate.h"
 #include "common/strings.h"
 #include "sharing/ttl_cache_internal.h"
+#include "storage/location.h"
 
 namespace lakeshare::sharing {
 
@@ -370,10 +371,10 @@ struct MetastoreShareProvider::Impl {
     if (!key.starts_with("file:")) {
       return;
     }
-    while (key.size() > std::string_view("file:///").size() && key.ends_with('/')) {
-      key.remove_suffix(1);
-    }
-    info.location = std::string(key);
+    // The key is a canonical URI with a trailing '/' (catalog.h); served as that URI. A key the
+    // parser refuses stays as it is, and fails to open as the location it names would.
+    Result<std::string> uri = storage::CanonicalLocationUri(key);
+    info.location = uri ? *std::move(uri) : std::string(key);
     info.root_resolved = true;
   }
 

@@ -138,10 +138,7 @@ Status SetCommitTime(const fs::path& table, int64_t version, int64_t ms) {
 
 catalog::LocationPolicy TestLocationPolicy() {
   catalog::LocationPolicy policy;
-  policy.canonicalize = [](std::string_view location) -> Result<std::string> {
-    LS_ASSIGN_OR_RETURN(storage::Location parsed, storage::ParseLocation(location));
-    return parsed.Uri();
-  };
+  policy.canonicalize = storage::CanonicalLocationUri;
   return policy;
 }
 

@@ -70,7 +70,7 @@ Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::strin
 Status SetCommitTime(const std::filesystem::path& table, int64_t version, int64_t ms);
 
 /// Storage governance as the server sets it up, for a test metastore: locations compared by
-/// storage's one parser (ParseLocation, then Uri()); no protected locations.
+/// storage's one spelling (storage::CanonicalLocationUri); no protected locations.
 catalog::LocationPolicy TestLocationPolicy();
 
 class SharingTestBed {

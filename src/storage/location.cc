@@ -206,6 +206,11 @@ Result<Location> ParseLocation(std::string_view text) {
                      Printable(*scheme));
 }
 
+Result<std::string> CanonicalLocationUri(std::string_view text) {
+  LS_ASSIGN_OR_RETURN(Location location, ParseLocation(text));
+  return location.Uri();
+}
+
 std::string Location::Uri() const {
   if (scheme == LocationScheme::kFile) {
     return "file://" + UriEncode(path, /*encode_slash=*/false);

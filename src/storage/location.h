@@ -67,6 +67,10 @@ inline constexpr size_t kMaxLocationBytes = 4096;
 /// answer partners must not pass them on.
 Result<Location> ParseLocation(std::string_view text);
 
+/// ParseLocation(text).Uri(): the one spelling of a location, as it is compared and stored
+/// ("/a//b/" and "file:/a/b" give "file:///a/b"); symlinks are not resolved.
+Result<std::string> CanonicalLocationUri(std::string_view text);
+
 /// The scheme of an absolute URI (RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
 /// before the first ':'), or nullopt for a path. "c:/x" has the scheme "c" (refused by
 /// ParseLocation as unsupported, never taken for a relative path).

@@ -15,8 +15,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::string CanonicalOf(std::string_view text) {
-  auto location = ParseLocation(text);
-  return location ? location->Uri() : "error: " + location.error().message;
+  Result<std::string> uri = CanonicalLocationUri(text);
+  return uri ? *uri : "error: " + uri.error().message;
 }
 
 TEST(ParseLocationTest, EverySpellingOfALocalDirectoryHasOneCanonicalForm) {
@@ -33,6 +33,22 @@ TEST(ParseLocationTest, EverySpellingOfALocalDirectoryHasOneCanonicalForm) {
   // Plain paths are not URIs: a '%' is a '%'.
   EXPECT_EQ(CanonicalOf("/data/100%"), "file:///data/100%25");
   EXPECT_EQ(ParseLocation("/data/a%2e%2e").value().path, "/data/a%2e%2e");
+}
+
+TEST(ParseLocationTest, TheCanonicalUriIsTheParsedLocationsUri) {
+  for (const char* text : {"/data/t/", "file:///data/my%20table/", "/", "s3a://b/p/q/",
+                           "s3://b"}) {
+    SCOPED_TRACE(text);
+    Result<std::string> uri = CanonicalLocationUri(text);
+    ASSERT_TRUE(uri) << uri.error().message;
+    EXPECT_EQ(*uri, ParseLocation(text).value().Uri());
+    EXPECT_EQ(CanonicalLocationUri(*uri).value(), *uri);  // canonical already: unchanged
+  }
+  EXPECT_EQ(CanonicalLocationUri("file:///data/t/").value(), "file:///data/t");
+  Result<std::string> refused = CanonicalLocationUri("file:///a/%2e%2e/b");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ParseLocation("file:///a/%2e%2e/b").error().code);
+  EXPECT_EQ(refused.error().message, ParseLocation("file:///a/%2e%2e/b").error().message);
 }
 
 TEST(ParseLocationTest, RelativePathsResolveAgainstTheWorkingDirectory) {
