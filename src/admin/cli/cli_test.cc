@@ -265,6 +265,17 @@ TEST(AdminCliTest, ADurationTooLongForATimeIsRefused) {
   EXPECT_EQ(*ParseTimeArg("106751991167d", 0, /*future=*/true), 106751991167 * 86'400'000);
 }
 
+TEST(AdminCliTest, AListCellKeepsEveryItemInItsPlace) {
+  // A leading empty item kept its place only by its separator, which was dropped: ["", "a"]
+  // printed as ["a"] did.
+  EXPECT_EQ(Cell(Json::parse(R"(["", "a"])")), ",a");
+  EXPECT_EQ(Cell(Json::parse(R"(["", "", "a"])")), ",,a");
+  EXPECT_EQ(Cell(Json::parse(R"(["a", ""])")), "a,");
+  EXPECT_EQ(Cell(Json::parse(R"(["a", "b"])")), "a,b");
+  EXPECT_EQ(Cell(Json::parse(R"([])")), "");
+  EXPECT_EQ(Cell(Json::parse(R"({"properties": {"k": "v", "e": ""}})")), "k=v,e=");
+}
+
 TEST(AdminCliTest, TableIsAligned) {
   EXPECT_EQ(FormatTable({"NAME", "X"}, {{"a", "1"}, {"longer", ""}}),
             "NAME    X\n"

@@ -78,12 +78,8 @@ std::string Cell(const Json& v, std::string_view key) {
   }
   if (v.is_array() &&
       std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
-    std::string out;
-    for (const Json& e : v) {
-      out += out.empty() ? "" : ",";
-      out += e.get<std::string>();
-    }
-    return out;
+    auto text = [](const Json& e) -> const std::string& { return e.get_ref<const std::string&>(); };
+    return Join(v | std::views::transform(text), ",");
   }
   return v.dump();
 }
