@@ -366,6 +366,10 @@ class Session final : public SessionBase {
     } catch (...) {
       response = HandlerThrew("non-standard exception");
     }
+    if (response.has_pieces() && !is_head_) {
+      RunPieces(std::move(response));
+      return;
+    }
     if (response.is_streaming() && !is_head_) {
       RunProducer(std::move(response));
       return;
@@ -452,6 +456,100 @@ class Session final : public SessionBase {
         self->Complete(connection_ok ? Outcome::kStreamAborted : Outcome::kConnectionLost, &error);
         self->CloseNow();
       });
+    });
+  }
+
+  // ---- Pulled bodies (Response::Pieces): no thread waits for the client ----
+
+  /// Runs on the handler pool: read the first piece, then send the head with it.
+  void RunPieces(Response response) {
+    pieces_ = response.TakePieces();
+    pieces_length_ = response.content_length().value_or(0);
+    pieces_read_ = 0;
+    std::string piece;
+    Status status = ReadPiece(piece);
+    if (!status || pieces_read_ == pieces_length_) {
+      pieces_ = nullptr;
+      if (status) {
+        response.set_body(std::move(piece));  // all of it in one piece: send it plainly
+      } else {
+        response = ErrorResponse(status.error(), request_->request_id());
+        response.SetHeader("X-Request-Id", request_->request_id());
+      }
+      net::post(stream_.get_executor(), [self = Self(), response = std::move(response)]() mutable {
+        self->Guard([&] { self->SendResponse(std::move(response)); });
+      });
+      return;
+    }
+    stream_head_ = std::move(response);  // read on the strand after the post
+    {
+      MutexLock lock(stream_state_.mu);
+      stream_state_.in_flight = true;
+      stream_state_.sending = std::move(piece);
+    }
+    net::post(stream_.get_executor(), [self = Self()] { self->Guard([&] { self->WriteChunk(true); }); });
+  }
+
+  /// The next `stream_chunk_bytes` (at most) of a pulled body; any thread, one at a time.
+  Status ReadPiece(std::string& out) {
+    const int64_t size = std::min<int64_t>(
+        static_cast<int64_t>(server_.options.stream_chunk_bytes), pieces_length_ - pieces_read_);
+    Status status;
+    try {
+      status = pieces_(pieces_read_, size, out);
+    } catch (const std::exception& e) {
+      server_.LogError("producer_exception", request_->request_id(), e.what());
+      status = MakeError(ErrorCode::kInternal, fmt::format("Body reader threw: {}", e.what()));
+    }
+    if (status && static_cast<int64_t>(out.size()) != size) {
+      status = MakeError(ErrorCode::kInternal,
+                         fmt::format("Body reader gave {} bytes, not {}", out.size(), size));
+    }
+    if (status) {
+      pieces_read_ += size;
+    }
+    return status;
+  }
+
+  /// On the strand, when a piece was sent (or not): read the next one on the handler pool.
+  void OnPieceSent(beast::error_code ec, size_t size) {
+    {
+      MutexLock lock(stream_state_.mu);
+      stream_state_.sending.clear();
+      stream_state_.in_flight = false;
+    }
+    if (ec) {
+      pieces_ = nullptr;
+      Complete(Outcome::kConnectionLost, nullptr);
+      CloseNow();
+      return;
+    }
+    body_bytes_ += static_cast<int64_t>(size);
+    if (pieces_read_ == pieces_length_) {
+      pieces_ = nullptr;
+      WriteLastChunk();
+      return;
+    }
+    net::post(*server_.pool, [self = Self()] {
+      std::string piece;
+      Status status = self->ReadPiece(piece);
+      net::post(self->stream_.get_executor(),
+                [self, status = std::move(status), piece = std::move(piece)]() mutable {
+                  self->Guard([&] {
+                    if (!status) {
+                      self->pieces_ = nullptr;
+                      self->Complete(Outcome::kStreamAborted, &status.error());
+                      self->CloseNow();
+                      return;
+                    }
+                    {
+                      MutexLock lock(self->stream_state_.mu);
+                      self->stream_state_.in_flight = true;
+                      self->stream_state_.sending = std::move(piece);
+                    }
+                    self->WriteChunkBody();
+                  });
+                });
     });
   }
 
@@ -601,6 +699,10 @@ class Session final : public SessionBase {
   }
 
   void ChunkDone(beast::error_code ec, size_t size) {
+    if (pieces_) {
+      OnPieceSent(ec, size);
+      return;
+    }
     if (!ec) {
       body_bytes_ += static_cast<int64_t>(size);
     }
@@ -720,6 +822,11 @@ class Session final : public SessionBase {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // The body of a Response::Pieces being sent: touched by one thread at a time (the handler
+  // pool reads a piece, then the strand sends it).
+  PieceReader pieces_;
+  int64_t pieces_length_ = 0;
+  int64_t pieces_read_ = 0;
   // Beast merges a chunked request's trailer fields into its header fields; the last chunk's
   // header is parsed just before them, so its callback keeps the head's fields.
   std::optional<std::vector<Field>> head_fields_;

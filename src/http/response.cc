@@ -33,6 +33,15 @@ Response Response::SizedStream(std::string_view content_type, int64_t length, Bo
   return response;
 }
 
+Response Response::Pieces(std::string_view content_type, int64_t length, PieceReader read,
+                          int status) {
+  Response response(status);
+  response.SetHeader("Content-Type", std::string(content_type));
+  response.pieces_ = std::move(read);
+  response.content_length_ = length;
+  return response;
+}
+
 Response Response::Ndjson(NextLine next, int status) {
   return Stream(
       kNdjsonContentType,

@@ -58,6 +58,9 @@ class StreamWriter {
 /// Writes the whole streamed body; return an Error to abort (see the contract above).
 using BodyProducer = std::function<Status(StreamWriter& writer)>;
 
+/// Reads the `size` bytes at `offset` of a pulled body into `out` (replacing what it holds).
+using PieceReader = std::function<Status(int64_t offset, int64_t size, std::string& out)>;
+
 /// A lazy line source for NDJSON: the next line without its '\n', nullopt at the end, or an
 /// Error that aborts the response.
 using NextLine = std::function<Result<std::optional<std::string>>()>;
@@ -77,6 +80,13 @@ class Response {
   /// encoding (see the contract in the file comment).
   static Response SizedStream(std::string_view content_type, int64_t length, BodyProducer producer,
                               int status = 200);
+  /// A body of exactly `length` bytes pulled piece by piece from `read` (a file): unlike a
+  /// SizedStream, nothing waits while the client is slow to take a piece (a handler thread reads
+  /// the next piece once the previous one was sent), so slow readers cannot hold every handler
+  /// thread. A failing read before anything was sent gets a normal error reply; after, the
+  /// connection is closed. A HEAD request gets the Content-Length without any read.
+  static Response Pieces(std::string_view content_type, int64_t length, PieceReader read,
+                         int status = 200);
   /// A streamed NDJSON body pulled line by line from `next`.
   static Response Ndjson(NextLine next, int status = 200);
 
@@ -96,7 +106,9 @@ class Response {
   void set_body(std::string body) { body_ = std::move(body); }
   std::string TakeBody() { return std::move(body_); }
 
-  bool is_streaming() const { return static_cast<bool>(producer_); }
+  bool is_streaming() const { return static_cast<bool>(producer_) || static_cast<bool>(pieces_); }
+  bool has_pieces() const { return static_cast<bool>(pieces_); }
+  PieceReader TakePieces() { return std::exchange(pieces_, nullptr); }
   const BodyProducer& producer() const { return producer_; }
   BodyProducer TakeProducer() { return std::exchange(producer_, nullptr); }
   /// The declared length of a streamed body (SizedStream); nullopt: chunked.
@@ -113,6 +125,7 @@ class Response {
   std::vector<Field> headers_;
   std::string body_;
   BodyProducer producer_;
+  PieceReader pieces_;
   std::optional<int64_t> content_length_;
   std::optional<Error> error_;
 };

@@ -391,6 +391,77 @@ TEST_F(ServerTest, MalformedHttpGets400AndOthersAreStillServed) {
   EXPECT_THAT(LogsContaining("\"status\":400"), HasSubstr("\"remote\":\"127.0.0.1\""));
 }
 
+// A pulled body (Response::Pieces, how /files serves a file) is read a piece at a time on the
+// handler pool, only once the previous piece was sent: clients that do not read hold no handler
+// thread. With a SizedStream route instead, the 4 downloads below held both handler threads
+// until the write timeout (60 s) and /hello got no answer within its 10 s.
+TEST_F(ServerTest, SlowReadersOfPulledBodiesHoldNoHandlerThread) {
+  constexpr int64_t kLength = 16 << 20;
+  auto pieces = [](int64_t offset, int64_t size, std::string& out) -> Status {
+    out.assign(static_cast<size_t>(size), static_cast<char>('a' + (offset >> 18) % 26));
+    return OkStatus();
+  };
+  ASSERT_TRUE(router_.Handle("GET", "/big", [pieces](Request&) -> Result<Response> {
+    return Response::Pieces("application/octet-stream", kLength, pieces);
+  }));
+  StartServer(ServerOptions{.handler_threads = 2, .write_timeout = 60s});
+  std::vector<std::unique_ptr<RawConnection>> stalled;
+  for (int i = 0; i < 4; ++i) {
+    stalled.push_back(std::make_unique<RawConnection>(server_->port(), 4096));
+    ASSERT_TRUE(stalled.back()->Send(Get("/big")));
+  }
+  std::this_thread::sleep_for(500ms);  // give the downloads time to take the handler threads
+  Client client;
+  Result<ClientResponse> hello = client.Send({.url = Url("/hello/x"), .timeout_ms = 10'000});
+  ASSERT_TRUE(hello) << hello.error().ToString();
+  EXPECT_EQ(hello->status, 200);
+
+  // A reader that reads gets every byte, in order, with the Content-Length; HEAD reads nothing.
+  Result<ClientResponse> big = client.Get(Url("/big"));
+  ASSERT_TRUE(big);
+  ASSERT_EQ(big->body.size(), static_cast<size_t>(kLength));
+  EXPECT_EQ(*big->Header("Content-Length"), std::to_string(kLength));
+  std::string expected;
+  for (int64_t offset = 0; offset < kLength; offset += 256 << 10) {
+    std::string piece;
+    ASSERT_TRUE(pieces(offset, 256 << 10, piece));
+    expected += piece;
+  }
+  EXPECT_TRUE(big->body == expected);
+  Result<ClientResponse> head = client.Send({.method = "HEAD", .url = Url("/big")});
+  ASSERT_TRUE(head);
+  EXPECT_EQ(*head->Header("Content-Length"), std::to_string(kLength));
+}
+
+TEST_F(ServerTest, APulledBodyFailingBeforeItsFirstPieceGetsAnErrorAndAfterItIsCutShort) {
+  auto failing_at = [](int64_t at) {
+    return [at](Request&) -> Result<Response> {
+      return Response::Pieces(
+          "application/octet-stream", 4 << 20,
+          [at](int64_t offset, int64_t size, std::string& out) -> Status {
+            if (offset >= at) return MakeError(ErrorCode::kNotFound, "The file no longer exists");
+            out.assign(static_cast<size_t>(size), 'p');
+            return OkStatus();
+          });
+    };
+  };
+  ASSERT_TRUE(router_.Handle("GET", "/gone", failing_at(0)));
+  ASSERT_TRUE(router_.Handle("GET", "/cut", failing_at(1 << 20)));
+  StartServer();
+  RawConnection gone(server_->port());
+  ASSERT_TRUE(gone.Send(Get("/gone")));
+  std::optional<RawResponse> error = gone.ReadResponse();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status, 404);
+  EXPECT_THAT(error->body, HasSubstr("The file no longer exists"));
+  RawConnection cut(server_->port());
+  ASSERT_TRUE(cut.Send(Get("/cut")));
+  std::optional<RawResponse> head = cut.ReadHead();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(cut.WaitClosed());  // closed short of its Content-Length, never a valid end
+}
+
 TEST_F(ServerTest, AThrowingHandlerGets500AndTheServerLives) {
   ASSERT_TRUE(router_.Handle("GET", "/throw", [](Request&) -> Result<Response> {
     throw std::runtime_error("boom at /srv/secret/path");

@@ -15,7 +15,6 @@ namespace {
 
 // Files up to this size are read whole; larger ones (and HEAD) stream with a Content-Length.
 constexpr int64_t kWholeBodyLimit = 1 << 20;
-constexpr int64_t kStreamPiece = 1 << 20;
 
 // Bytes kept as they are by PercentEncode: RFC 3986 unreserved characters, plus '/' and '=' in
 // paths (bit 1).
@@ -331,19 +330,13 @@ Result<http::Response> ServeSignedFile(const http::Request& request, const Share
     LS_ASSIGN_OR_RETURN(std::string body, file->Read(first, length));
     response = http::Response::Text(std::move(body), status, kType);
   } else {
-    // Streamed with its Content-Length (clients and proxies see the size up front; HEAD gets it
-    // without reading anything).
-    response = http::Response::SizedStream(
+    // Pulled piece by piece with its Content-Length (clients and proxies see the size up front;
+    // HEAD gets it without reading anything): a client slow to read holds no handler thread.
+    response = http::Response::Pieces(
         kType, length,
-        [file, first, length](http::StreamWriter& writer) -> Status {
-          std::string buffer;
-          for (int64_t off = 0; off < length; off += kStreamPiece) {
-            int64_t n = std::min(kStreamPiece, length - off);
-            buffer.resize(static_cast<size_t>(n));
-            LS_RETURN_IF_ERROR(file->ReadAt(first + off, n, buffer.data()));
-            LS_RETURN_IF_ERROR(writer.Write(buffer));
-          }
-          return OkStatus();
+        [file, first](int64_t offset, int64_t n, std::string& out) -> Status {
+          out.resize(static_cast<size_t>(n));
+          return file->ReadAt(first + offset, n, out.data());
         },
         status);
   }
