@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ranges>
 #include <set>
+#include <vector>
 
 #include "common/strings.h"
 
@@ -18,8 +18,11 @@ tl::unexpected<Error> RefuseFederated(std::string message) {
 
 std::string ListForMessage(const std::vector<std::string>& values) {
   if (values.empty()) return "none";
-  auto quoted = [](const std::string& value) { return "'" + Printable(value, 100) + "'"; };
-  std::string out = Join(values | std::views::take(5) | std::views::transform(quoted), ", ");
+  std::vector<std::string> quoted;
+  for (size_t i = 0; i < values.size() && i < 5; ++i) {
+    quoted.push_back("'" + Printable(values[i], 100) + "'");
+  }
+  std::string out = Join(quoted, ", ");
   if (values.size() > 5) out += ", ...";
   return out;
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ranges>
+#include <vector>
 
 #include "common/iso_time.h"
 #include "common/strings.h"
@@ -70,16 +70,22 @@ std::string Cell(const Json& v, std::string_view key) {
     return FormatIsoMillis(v.get<int64_t>());
   }
   if (v.is_object() && v.contains("properties") && v["properties"].is_object()) {
-    auto pair = [](const auto& property) { return property.key() + "=" + Cell(property.value()); };
-    return Join(v["properties"].items() | std::views::transform(pair), ",");  // properties_kvpairs
+    std::vector<std::string> pairs;  // properties_kvpairs
+    for (const auto& property : v["properties"].items()) {
+      pairs.push_back(property.key() + "=" + Cell(property.value()));
+    }
+    return Join(pairs, ",");
   }
   if (v.is_object() && v.contains("allowed_ip_addresses")) {
     return Cell(v["allowed_ip_addresses"]);
   }
   if (v.is_array() &&
       std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
-    auto text = [](const Json& e) -> const std::string& { return e.get_ref<const std::string&>(); };
-    return Join(v | std::views::transform(text), ",");
+    std::vector<std::string_view> texts;
+    for (const Json& e : v) {
+      texts.push_back(e.get_ref<const std::string&>());
+    }
+    return Join(texts, ",");
   }
   return v.dump();
 }
