@@ -2,9 +2,11 @@
 // a refusal: an operator then sees the metastore is down, not a permission problem, and nothing
 // is allowed for want of an answer. Only "not found" (or an explicit no) means "not allowed".
 
+#include <memory>
 #include <optional>
 
 #include "admin/management_test_fixture.h"
+#include "common/log.h"
 
 namespace lakeshare::admin::test {
 namespace {
@@ -104,6 +106,43 @@ TEST_F(MetastoreOutageTest, AnOutageWhileLookingUpASharesTablesIsTheOutageNotAQu
   ASSERT_EQ(up.status, 200) << up.raw;
   ASSERT_EQ(up.body["objects"].size(), 1u) << up.raw;
   EXPECT_EQ(up.body["objects"][0]["status"], "ACTIVE") << up.raw;
+}
+
+// An outage that starts once a share's update is committed (here: at its UPDATE statement) must
+// not turn the applied change into an error: the audit would record a failure that took effect,
+// and a retried ADD is refused as a duplicate. The reply leaves out the tables' status instead.
+TEST_F(MetastoreOutageTest, AnOutageAfterAShareUpdateCommittedDoesNotReportTheUpdateAsFailed) {
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "h"}}).status, 200);
+  const Json add = Json::parse(R"({"updates": [
+      {"action": "ADD", "data_object": {"name": "c.s.t1", "data_object_type": "TABLE"}}]})");
+  ASSERT_EQ(Call("PATCH", Uc("/shares/h"), "admin-token", add).status, 200);
+
+  auto updated = std::make_shared<bool>(false);
+  sql_fault_ = [updated](std::string_view sql) -> std::optional<Error> {
+    if (sql.starts_with("UPDATE shares ")) {
+      *updated = true;
+    } else if (*updated && sql.starts_with("SELECT") &&
+               sql.find("FROM delta_tables WHERE") != sql.npos) {
+      return Error{ErrorCode::kUnavailable, "The metastore is busy"};
+    }
+    return std::nullopt;
+  };
+  LogCaptureForTest log;
+  Reply patched = Call("PATCH", Uc("/shares/h"), "admin-token", Json{{"comment", "for partners"}});
+  ASSERT_TRUE(*updated) << "the fault never saw the share's UPDATE";
+  EXPECT_EQ(patched.status, 200) << patched.raw;
+  EXPECT_EQ(patched.body.value("comment", ""), "for partners") << patched.raw;
+  ASSERT_EQ(patched.body["objects"].size(), 1u) << patched.raw;
+  // The lookup did fail after the commit (the operator is told), and the reply still says done.
+  EXPECT_THAT(log.texts(),
+              ::testing::Contains(HasSubstr("its tables' sources could not be looked up")));
+
+  sql_fault_ = nullptr;
+  Reply after = Call("GET", Uc("/shares/h?include_shared_data=true"));
+  ASSERT_EQ(after.status, 200) << after.raw;
+  EXPECT_EQ(after.body.value("comment", ""), "for partners") << after.raw;
+  EXPECT_EQ(after.body["objects"][0]["status"], "ACTIVE") << after.raw;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "admin/api_base_internal.h"
 #include "admin/api_resources_internal.h"
+#include "common/log.h"
 #include "common/parallel.h"
 
 namespace lakeshare::admin::internal {
@@ -99,7 +100,8 @@ class SharesApi final : public ApiBase {
   /// source) and, Lakeshare's, `changes_served`: whether its changes are served (history or CDF
   /// shared AND the table's change data feed enabled), as the changes endpoint decides; absent
   /// when the table's log cannot be read or no reader is wired. A table dropped since it was
-  /// shared has no source and is left as it is; a metastore failure looking one up is the error.
+  /// shared has no source and is left as it is; a metastore failure looking one up is the error
+  /// (UpdateShare, whose change is already committed then, replies without them instead).
   Result<Json> WithChangesServed(Json share) {
     auto objects = share.find("objects");
     if (!options_.shared_table_source || objects == share.end() || !objects->is_array()) {
@@ -179,8 +181,17 @@ class SharesApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo out,
                         catalog_->UpdateShare(share.name, update, changes, caller.name));
     AccessChanged("");
-    LS_ASSIGN_OR_RETURN(Json reply, WithChangesServed(ShareJson(out, /*include_objects=*/true)));
-    return JsonReply(reply);
+    // The update is committed: a failure to look its tables up now must not report it as failed
+    // (the audit records this reply's status, and a client retrying an ADD would be refused as a
+    // duplicate). The reply then leaves out each table's status and changes_served.
+    Json reply = ShareJson(out, /*include_objects=*/true);
+    Result<Json> served = WithChangesServed(reply);
+    if (!served) {
+      LogWarning("share '{}' was updated, but its tables' sources could not be looked up: {}",
+                 out.name, served.error().message);
+      return JsonReply(reply);
+    }
+    return JsonReply(*served);
   }
 
   Result<std::vector<catalog::SharedObjectChange>> ParseShareUpdates(
