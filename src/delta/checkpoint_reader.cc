@@ -795,6 +795,8 @@ class CheckpointFileReader {
 
   // True when the current add row has a deletionVector struct: one of its leaves is defined at
   // the struct's level or deeper (`dv_def`, -1 without the struct), even with every field null.
+  // Not seen: a struct whose fields are all null in a row group where every deletion-vector leaf
+  // is null (such leaves are not loaded, FlatColumn::Load); that add reads as one without.
   bool HasDeletionVector(int dv_def) const {
     if (dv_def < 0) {
       return false;

@@ -500,6 +500,9 @@ class Session final : public SessionBase {
     } catch (const std::exception& e) {
       server_.LogError("producer_exception", request_->request_id(), e.what());
       status = MakeError(ErrorCode::kInternal, fmt::format("Body reader threw: {}", e.what()));
+    } catch (...) {
+      server_.LogError("producer_exception", request_->request_id(), "non-standard exception");
+      status = MakeError(ErrorCode::kInternal, "Body reader threw a non-standard exception");
     }
     if (status && static_cast<int64_t>(out.size()) != size) {
       status = MakeError(ErrorCode::kInternal,
