@@ -34,6 +34,12 @@ bool IsFramingHeader(std::string_view name) {
          EqualsIgnoreCase(name, "Date");
 }
 
+// A pulled body's piece (Response::Pieces): one read and one socket write each. 1 MiB, as the
+// /files producer read before bodies were pulled: with 256 KiB pieces (the stream chunk) the
+// hand-offs between the handler pool and the strand cost 16% of a 256 MiB download
+// (bench/31_file_download.sh).
+constexpr int64_t kPulledPieceBytes = int64_t{1} << 20;
+
 std::vector<Field> FieldsOf(const bhttp::fields& fields) {
   std::vector<Field> out;
   for (const auto& field : fields) {
@@ -490,10 +496,9 @@ class Session final : public SessionBase {
     net::post(stream_.get_executor(), [self = Self()] { self->Guard([&] { self->WriteChunk(true); }); });
   }
 
-  /// The next `stream_chunk_bytes` (at most) of a pulled body; any thread, one at a time.
+  /// The next piece (at most kPulledPieceBytes) of a pulled body; any thread, one at a time.
   Status ReadPiece(std::string& out) {
-    const int64_t size = std::min<int64_t>(
-        static_cast<int64_t>(server_.options.stream_chunk_bytes), pieces_length_ - pieces_read_);
+    const int64_t size = std::min<int64_t>(kPulledPieceBytes, pieces_length_ - pieces_read_);
     Status status;
     try {
       status = pieces_(pieces_read_, size, out);
