@@ -73,7 +73,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "  starting lakeshare serve (CPU $server_cpus)" >&2
-on_server "$lakeshare" serve --config "$work/server.yaml" --listen 127.0.0.1:0 \
+# taskset execs the server: $! is the server's pid (a function in the background would be a subshell).
+taskset -c "$server_cpus" "$lakeshare" serve --config "$work/server.yaml" --listen 127.0.0.1:0 \
   --rate-limit-per-address 0 --rate-limit-per-recipient 0 \
   > "$work/server.out" 2> "$work/server.log" &
 server_pid=$!
