@@ -51,86 +51,17 @@ else
   client_cpus="0"
   server_workers=1
 fi
-on_server() { taskset -c "$server_cpus" "$@"; }
 on_client() { taskset -c "$client_cpus" "$@"; }
 
 work="$scratch/sharing"
 rm -rf "$work"
 mkdir -p "$work/www" "$work/nginx/logs" "$work/nginx/tmp"
-token="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-cat > "$work/server.yaml" <<EOF
-version: 1
-shares:
-- name: "bench"
-  schemas:
-  - name: "default"
-    tables:
-    - name: "t300k"
-      location: "$table"
-authorization:
-  bearerToken: "$token"
-host: "127.0.0.1"
-port: 0
-endpoint: "/delta-sharing"
-signingKey: "bench-signing-key-0123456789abcdef0123456789abcdef"
-EOF
-
-server_pid=""
-nginx_started=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [ -n "$nginx_started" ] && [ -f "$work/nginx/nginx.pid" ]; then
-    "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -s stop 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
-
-echo "  starting lakeshare serve (CPU $server_cpus)" >&2
-# taskset execs the server: $! is the server's pid.
-# The request rate limits are off: one client (wrk) drives as many requests as it can, which the
-# per-recipient default (100:300 per second) would answer with 429. What the limits cost when on
-# is bench/71_limits_overhead.sh.
-taskset -c "$server_cpus" "$lakeshare" serve --config "$work/server.yaml" --listen 127.0.0.1:0 \
-  --rate-limit-per-address 0 --rate-limit-per-recipient 0 \
-  > "$work/server.out" 2> "$work/server.log" &
-server_pid=$!
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$work/server.out" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; section_skip "lakeshare serve did not start."; }
-  sleep 0.1
-done
-endpoint=$(sed -n 's/^listening on //p' "$work/server.out")
-[ -n "$endpoint" ] || section_skip "lakeshare serve did not print its address."
+. "$here/bench/lib/serve_beside_nginx.sh"
+write_share_config t300k "$table"
+trap stop_servers EXIT
+start_lakeshare
 query_url="$endpoint/shares/bench/schemas/default/tables/t300k/query"
 auth="Authorization: Bearer $token"
-
-# The nginx side: one unprivileged instance on a free loopback port with a temporary prefix.
-nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/nginx/nginx.conf" <<EOF
-worker_processes $server_workers;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log $work/nginx/logs/access.log;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    root $work/www;
-  }
-}
-EOF
 
 # curl: "<seconds> <bytes>" of one request whose body is written to $1.
 fetch() {
@@ -150,13 +81,7 @@ rss_warm_kb=$(status_kb "$server_pid" VmRSS)
 lines=$(wc -l < "$work/www/query.ndjson")
 fetch "$work/www/shares.json" -H "$auth" "$endpoint/shares" > /dev/null
 
-echo "  starting nginx ($server_workers worker, CPU $server_cpus, port $nginx_port)" >&2
-on_server "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" 2> "$work/nginx/start.log"
-nginx_started=1
-for _ in $(seq 50); do
-  curl -s -o /dev/null "http://127.0.0.1:$nginx_port/shares.json" && break
-  sleep 0.1
-done
+start_nginx "$server_workers" "$work/www" shares.json "keepalive_requests 1000000;"
 fetch "$work/nginx.out" "http://127.0.0.1:$nginx_port/query.ndjson" > /dev/null
 cmp -s "$work/nginx.out" "$work/www/query.ndjson" || section_skip "nginx served different bytes."
 

@@ -7,6 +7,7 @@
 set -euo pipefail
 build="$1"
 scratch="$2"
+here="$(cd "$(dirname "$0")/.." && pwd)"
 lakeshare="$build/lakeshare"
 nginx_bin="${NGINX:-/usr/sbin/nginx}"
 repeat="${BENCH_REPEAT:-5}"
@@ -23,7 +24,6 @@ section_skip() {
 command -v curl >/dev/null || section_skip "needs curl."
 
 if [ "$(nproc)" -ge 2 ]; then server_cpus=0 client_cpus=1; else server_cpus=0 client_cpus=0; fi
-on_server() { taskset -c "$server_cpus" "$@"; }
 on_client() { taskset -c "$client_cpus" "$@"; }
 
 work="$scratch/download"
@@ -41,50 +41,10 @@ cat > "$table/_delta_log/00000000000000000000.json" <<EOF
 {"add":{"path":"part-00000.parquet","partitionValues":{},"size":$bytes,"modificationTime":0,"dataChange":true}}
 EOF
 
-token="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-cat > "$work/server.yaml" <<EOF
-version: 1
-shares:
-- name: "bench"
-  schemas:
-  - name: "default"
-    tables:
-    - name: "big"
-      location: "$table"
-authorization:
-  bearerToken: "$token"
-host: "127.0.0.1"
-port: 0
-endpoint: "/delta-sharing"
-signingKey: "bench-signing-key-0123456789abcdef0123456789abcdef"
-EOF
-
-server_pid=""
-nginx_started=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [ -n "$nginx_started" ] && [ -f "$work/nginx/nginx.pid" ]; then
-    "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -s stop 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
-
-echo "  starting lakeshare serve (CPU $server_cpus)" >&2
-# taskset execs the server: $! is the server's pid (a function in the background would be a subshell).
-taskset -c "$server_cpus" "$lakeshare" serve --config "$work/server.yaml" --listen 127.0.0.1:0 \
-  --rate-limit-per-address 0 --rate-limit-per-recipient 0 \
-  > "$work/server.out" 2> "$work/server.log" &
-server_pid=$!
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$work/server.out" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; section_skip "lakeshare serve did not start."; }
-  sleep 0.1
-done
-endpoint=$(sed -n 's/^listening on //p' "$work/server.out")
-[ -n "$endpoint" ] || section_skip "lakeshare serve did not print its address."
+. "$here/bench/lib/serve_beside_nginx.sh"
+write_share_config big "$table"
+trap stop_servers EXIT
+start_lakeshare
 curl -sS --fail -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{}' "$endpoint/shares/bench/schemas/default/tables/big/query" > "$work/query.ndjson"
 file_url=$(python3 -c 'import json,sys
@@ -93,33 +53,8 @@ for line in open(sys.argv[1]):
     if f: print(f["url"]); break' "$work/query.ndjson")
 [ -n "$file_url" ] || section_skip "the query answered no file URL."
 
-nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log $work/nginx/logs/access.log;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  sendfile on;
-  tcp_nopush on;
-  default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    root $work/www;
-  }
-}
-EOF
-echo "  starting nginx (1 worker, CPU $server_cpus, port $nginx_port)" >&2
-on_server "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" 2> "$work/nginx/start.log"
-nginx_started=1
+start_nginx 1 "$work/www" part-00000.parquet
 nginx_url="http://127.0.0.1:$nginx_port/part-00000.parquet"
-for _ in $(seq 50); do curl -s -o /dev/null "$nginx_url" && break; sleep 0.1; done
 
 # "<seconds> <bytes>" of one GET whose body is written to $1.
 fetch() {
