@@ -183,7 +183,8 @@ class SharesApi final : public ApiBase {
     AccessChanged("");
     // The update is committed: a failure to look its tables up now must not report it as failed
     // (the audit records this reply's status, and a client retrying an ADD would be refused as a
-    // duplicate). The reply then leaves out each table's status and changes_served.
+    // duplicate). The reply then carries each table's stored status, not its source's, and no
+    // changes_served.
     Json reply = ShareJson(out, /*include_objects=*/true);
     Result<Json> served = WithChangesServed(reply);
     if (!served) {
