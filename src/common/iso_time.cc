@@ -131,4 +131,33 @@ std::optional<int64_t> ParseIsoMillis(std::string_view s) {
   return (static_cast<int64_t>(t) - *offset) * 1000 + time.fraction;
 }
 
+std::optional<int64_t> ParseHttpDateMillis(std::string_view s) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // "Sun, " then "06 Nov 1994 08:49:37 GMT": fixed positions.
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ') return std::nullopt;
+  s.remove_prefix(5);
+  int64_t day = 0, year = 0;
+  size_t pos = 12;
+  ClockTime time;
+  if (!ParseFixedDigits(s, 0, 2, &day) || s[2] != ' ' || s[6] != ' ' ||
+      !ParseFixedDigits(s, 7, 4, &year) || s[11] != ' ' || !ParseClockTime(s, &pos, 3, &time) ||
+      pos != 20 || s.substr(20) != " GMT") {
+    return std::nullopt;
+  }
+  int64_t month = 0;
+  for (int64_t i = 0; i < 12; ++i) {
+    if (s.substr(3, 3) == kMonths[i]) month = i + 1;
+  }
+  if (month == 0 || day < 1 || time.hour > 23 || time.minute > 59 || time.second > 60) {
+    return std::nullopt;
+  }
+  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  int64_t check_year = 0;
+  unsigned check_month = 0, check_day = 0;
+  CivilFromDays(days, &check_year, &check_month, &check_day);
+  if (check_month != month || check_day != day) return std::nullopt;  // 30 Feb
+  return ((days * 24 + time.hour) * 60 + time.minute) * 60000 + time.second * 1000;
+}
+
 }  // namespace lakeshare

@@ -1,5 +1,6 @@
 // ISO-8601 text for human-facing times (UTC): formatting milliseconds since the epoch and parsing
-// the dates and times people type. The calendar arithmetic is common/civil_date.h. Pure functions.
+// the dates and times people type; and reading the HTTP date form servers send (Last-Modified).
+// The calendar arithmetic is common/civil_date.h. Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -41,5 +42,10 @@ std::optional<int64_t> ParseZoneOffset(std::string_view zone);
 /// 'T'), optionally followed by "Z" or an offset "+hh:mm" / "-hhmm"; no zone means UTC. Nullopt
 /// for anything else, including dates that do not exist (2025-02-30).
 std::optional<int64_t> ParseIsoMillis(std::string_view text);
+
+/// Milliseconds since the epoch of an RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (the
+/// day name is not checked, the date must exist); nullopt for anything else, including the
+/// obsolete RFC 850 and asctime forms.
+std::optional<int64_t> ParseHttpDateMillis(std::string_view text);
 
 }  // namespace lakeshare

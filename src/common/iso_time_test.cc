@@ -64,5 +64,19 @@ TEST(IsoTimeTest, ZoneOffsetsAreSecondsEastOfUtc) {
   }
 }
 
+TEST(IsoTimeTest, HttpDatesAreImfFixdates) {
+  EXPECT_EQ(ParseHttpDateMillis("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777000);
+  EXPECT_EQ(ParseHttpDateMillis("Thu, 29 Feb 2024 12:34:56 GMT"), 1709210096000);
+  EXPECT_EQ(ParseHttpDateMillis("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
+  for (const char* bad :
+       {"", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49 GMT",
+        "Sun, 06 Nov 1994 08:49:37.5 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun Nov  6 08:49:37 1994", "Sun, 06 Foo 1994 08:49:37 GMT", "Fri, 30 Feb 2024 00:00:00 GMT",
+        "Sun, 00 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
+        "Sun, 06 Nov 1994 08:49:37 GMTx", "Sun,  6 Nov 1994 08:49:37 GMT"}) {
+    EXPECT_FALSE(ParseHttpDateMillis(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace lakeshare

@@ -2,14 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <map>
 #include <random>
 #include <thread>
 
-#include "common/civil_date.h"
+#include "common/iso_time.h"
 #include "common/numbers.h"
 #include "common/strings.h"
 #include "storage/http_client_internal.h"
@@ -24,177 +21,6 @@ using internal::HttpResponse;
 using internal::XmlElement;
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// Small parsers.
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-std::optional<int64_t> ParseInt64(std::string_view s) { return ParseInteger<int64_t>(Trim(s)); }
-
-std::optional<int> Digits(std::string_view s, size_t pos, size_t count) {
-  if (pos + count > s.size()) return std::nullopt;
-  int value = 0;
-  for (size_t i = pos; i < pos + count; ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    value = value * 10 + (s[i] - '0');
-  }
-  return value;
-}
-
-std::optional<int64_t> ToEpochMs(int year, int month, int day, int hour, int minute, int second,
-                                 int millis) {
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return ((days * 24 + hour) * 60 + minute) * 60000 + second * 1000LL + millis;
-}
-
-// ListObjectsV2 <LastModified>: ISO 8601, "2009-10-12T17:50:30.000Z".
-std::optional<int64_t> ParseIso8601Ms(std::string_view s) {
-  auto y = Digits(s, 0, 4), mo = Digits(s, 5, 2), d = Digits(s, 8, 2), h = Digits(s, 11, 2),
-       mi = Digits(s, 14, 2), se = Digits(s, 17, 2);
-  if (!y || !mo || !d || !h || !mi || !se || s[4] != '-' || s[7] != '-' ||
-      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':') {
-    return std::nullopt;
-  }
-  int millis = 0;
-  size_t pos = 19;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int scale = 100;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      millis += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-  }
-  std::string_view zone = s.substr(pos);
-  if (zone != "Z" && zone != "z" && zone != "+00:00" && !zone.empty()) {
-    return std::nullopt;
-  }
-  return ToEpochMs(*y, *mo, *d, *h, *mi, *se, millis);
-}
-
-// HEAD Last-Modified: RFC 9110 IMF-fixdate, "Wed, 21 Oct 2015 07:28:00 GMT".
-std::optional<int64_t> ParseHttpDateMs(std::string_view s) {
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  size_t comma = s.find(", ");
-  if (comma == std::string_view::npos) return std::nullopt;
-  s = s.substr(comma + 2);  // "21 Oct 2015 07:28:00 GMT"
-  if (s.size() < 24) return std::nullopt;
-  auto d = Digits(s, 0, 2), y = Digits(s, 7, 4), h = Digits(s, 12, 2), mi = Digits(s, 15, 2),
-       se = Digits(s, 18, 2);
-  int month = 0;
-  for (int i = 0; i < 12; ++i) {
-    if (s.substr(3, 3) == kMonths[i]) month = i + 1;
-  }
-  if (!d || !y || !h || !mi || !se || month == 0 || s.substr(21, 3) != "GMT") {
-    return std::nullopt;
-  }
-  return ToEpochMs(*y, month, *d, *h, *mi, *se, 0);
-}
-
-// Shared config/credentials files: "[section]" headers, "key = value" lines, '#'/';' comments.
-// Indented lines continue a nested block (e.g. "s3 =") and are skipped.
-using IniFile = std::map<std::string, std::map<std::string, std::string>>;
-
-std::optional<IniFile> ReadIniFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return std::nullopt;
-  }
-  IniFile out;
-  std::string section;
-  bool in_section = false;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string_view view = line;
-    bool indented = !view.empty() && (view.front() == ' ' || view.front() == '\t');
-    view = Trim(view);
-    if (view.empty() || view.front() == '#' || view.front() == ';') continue;
-    if (view.front() == '[' && view.back() == ']') {
-      section = std::string(Trim(view.substr(1, view.size() - 2)));
-      in_section = true;
-      out[section];
-      continue;
-    }
-    if (!in_section || indented) continue;
-    size_t eq = view.find('=');
-    if (eq == std::string_view::npos) continue;
-    out[section][ToLower(Trim(view.substr(0, eq)))] = std::string(Trim(view.substr(eq + 1)));
-  }
-  return out;
-}
-
-struct Endpoint {
-  std::string scheme;
-  std::string host;  // host[:port], default port dropped
-};
-
-Result<Endpoint> ParseEndpoint(std::string_view endpoint) {
-  Endpoint out;
-  std::string_view rest = endpoint;
-  size_t sep = rest.find("://");
-  if (sep == std::string_view::npos) {
-    out.scheme = "https";
-  } else {
-    out.scheme = ToLower(rest.substr(0, sep));
-    rest.remove_prefix(sep + 3);
-  }
-  if (out.scheme != "http" && out.scheme != "https") {
-    return InvalidArgument("S3 endpoint '{}' must use http or https", endpoint);
-  }
-  size_t slash = rest.find_first_of("/?#");
-  std::string_view host = rest.substr(0, slash);
-  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-  if (host.find('@') != std::string_view::npos) {
-    // Do not echo it: the user-info part may hold a password.
-    return InvalidArgument("S3 endpoint must not contain user information");
-  }
-  if (host.empty() || host.find(' ') != std::string_view::npos) {
-    return InvalidArgument("S3 endpoint '{}' has no valid host", endpoint);
-  }
-  if (!path.empty() && path != "/") {
-    return InvalidArgument("S3 endpoint '{}' must not have a path", endpoint);
-  }
-  std::string host_str = ToLower(host);
-  // Host header rule (RFC 9110 §7.2): the port is omitted when it is the scheme's default.
-  std::string_view default_port = out.scheme == "https" ? ":443" : ":80";
-  if (host_str.ends_with(default_port) && host_str.back() != ']') {
-    host_str.resize(host_str.size() - default_port.size());
-  }
-  out.host = std::move(host_str);
-  return out;
-}
-
-// Virtual-hosted addressing needs a bucket that is a single DNS label (dots would break TLS
-// wildcard certificates).
-bool IsDnsLabelBucket(std::string_view bucket) {
-  if (bucket.size() < 3 || bucket.size() > 63) return false;
-  for (char c : bucket) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return bucket.front() != '-' && bucket.back() != '-';
-}
-
-std::optional<std::string> FirstSet(const EnvLookup& env, std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    std::optional<std::string> value = env(name);
-    if (value && !value->empty()) return value;
-  }
-  return std::nullopt;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Request plumbing.
@@ -247,173 +73,6 @@ int64_t BackoffMs(int attempt, const StoreOptions& options) {
 }
 
 }  // namespace
-
-EnvLookup ProcessEnvironment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
-
-namespace {
-
-// The selected profile of the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE,
-// AWS_CONFIG_FILE, ~/.aws/...): options.profile, else AWS_PROFILE, else "default".
-struct SharedProfile {
-  std::map<std::string, std::string> credentials;
-  std::map<std::string, std::string> config;
-
-  // A key of the profile, the credentials file first.
-  std::string Value(const std::string& key) const {
-    if (auto it = credentials.find(key); it != credentials.end()) return it->second;
-    if (auto it = config.find(key); it != config.end()) return it->second;
-    return {};
-  }
-};
-
-// A profile named explicitly (option or AWS_PROFILE) must exist unless credentials are given.
-Result<SharedProfile> LoadSharedProfile(const StoreOptions& options, const EnvLookup& env) {
-  std::optional<std::string> home = env("HOME");
-  std::string credentials_path = FirstSet(env, {"AWS_SHARED_CREDENTIALS_FILE"})
-                                     .value_or(home ? *home + "/.aws/credentials" : "");
-  std::string config_path =
-      FirstSet(env, {"AWS_CONFIG_FILE"}).value_or(home ? *home + "/.aws/config" : "");
-  std::string profile = options.profile;
-  bool explicit_profile = !profile.empty();
-  if (profile.empty()) {
-    std::optional<std::string> from_env = FirstSet(env, {"AWS_PROFILE"});
-    explicit_profile = from_env.has_value();
-    profile = from_env.value_or("default");
-  }
-  std::map<std::string, std::string> profile_credentials;
-  std::map<std::string, std::string> profile_config;
-  bool profile_found = false;
-  if (options.use_environment) {
-    if (auto file = credentials_path.empty() ? std::nullopt : ReadIniFile(credentials_path)) {
-      if (auto it = file->find(profile); it != file->end()) {
-        profile_credentials = it->second;
-        profile_found = true;
-      }
-    }
-    if (auto file = config_path.empty() ? std::nullopt : ReadIniFile(config_path)) {
-      std::string section = profile == "default" ? "default" : "profile " + profile;
-      auto it = file->find(section);
-      if (it == file->end() && profile == "default") it = file->find("profile default");
-      if (it != file->end()) {
-        profile_config = it->second;
-        profile_found = true;
-      }
-    }
-  }
-  if (explicit_profile && !profile_found && !options.anonymous &&
-      options.credentials.empty()) {
-    return InvalidArgument("AWS profile '{}' was not found in the shared credentials or config "
-                           "file",
-                           profile);
-  }
-  return SharedProfile{std::move(profile_credentials), std::move(profile_config)};
-}
-
-// Anonymous, given, from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or from the profile.
-AwsCredentials ResolveCredentials(const StoreOptions& options, const EnvLookup& env,
-                                  const SharedProfile& profile) {
-  AwsCredentials credentials;
-  if (options.anonymous) {
-    credentials = {};
-  } else if (!options.credentials.empty()) {
-    credentials = options.credentials;
-  } else {
-    std::optional<std::string> key_id = FirstSet(env, {"AWS_ACCESS_KEY_ID"});
-    std::optional<std::string> secret = FirstSet(env, {"AWS_SECRET_ACCESS_KEY"});
-    if (!options.profile.empty() || !key_id || !secret) {
-      credentials.access_key_id = profile.Value("aws_access_key_id");
-      credentials.secret_access_key = profile.Value("aws_secret_access_key");
-      credentials.session_token = profile.Value("aws_session_token");
-    } else {
-      credentials.access_key_id = *key_id;
-      credentials.secret_access_key = *secret;
-      credentials.session_token = FirstSet(env, {"AWS_SESSION_TOKEN"}).value_or("");
-    }
-    if (credentials.empty()) credentials = {};
-  }
-  return credentials;
-}
-
-// The endpoint (option, AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL, profile, else AWS's own for the
-// region) and the addressing style.
-Status ResolveEndpoint(const StoreOptions& options, const EnvLookup& env,
-                       const SharedProfile& profile, S3Config* config) {
-  std::string endpoint = options.endpoint;
-  if (endpoint.empty()) {
-    endpoint = FirstSet(env, {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}).value_or("");
-  }
-  if (endpoint.empty()) endpoint = profile.Value("endpoint_url");
-  bool custom_endpoint = !endpoint.empty();
-  if (!custom_endpoint) {
-    endpoint = "https://s3." + config->region + ".amazonaws.com";
-    if (config->region.starts_with("cn-")) endpoint += ".cn";
-  }
-  LS_ASSIGN_OR_RETURN(Endpoint parsed, ParseEndpoint(endpoint));
-  config->scheme = parsed.scheme;
-  config->endpoint_host = parsed.host;
-  switch (options.addressing) {
-    case S3Addressing::kPathStyle:
-      config->path_style = true;
-      break;
-    case S3Addressing::kVirtualHosted:
-      config->path_style = false;
-      break;
-    case S3Addressing::kAuto:
-      config->path_style = custom_endpoint || !IsDnsLabelBucket(config->bucket);
-      break;
-  }
-  return OkStatus();
-}
-
-}  // namespace
-
-Result<S3Config> ResolveS3Config(std::string_view uri, const StoreOptions& options,
-                                 const EnvLookup& env_in) {
-  S3Config config;
-  config.options = options;
-
-  // s3://bucket/prefix, parsed (and percent-decoded once) by the one location parser.
-  LS_ASSIGN_OR_RETURN(Location location, ParseLocation(uri));
-  if (location.scheme != LocationScheme::kS3) {
-    return InvalidArgument("'{}' is not an s3:// location", uri);
-  }
-  config.bucket = location.bucket;
-  if (!location.path.empty()) {
-    LS_RETURN_IF_ERROR(ValidateObjectPath(location.path));
-    config.prefix = location.path + "/";
-  }
-
-  EnvLookup env = options.use_environment
-                      ? env_in
-                      : EnvLookup([](const std::string&) { return std::optional<std::string>(); });
-
-  LS_ASSIGN_OR_RETURN(SharedProfile profile, LoadSharedProfile(options, env));
-  config.credentials = ResolveCredentials(options, env, profile);
-
-  // Region.
-  config.region = options.region;
-  if (config.region.empty()) {
-    config.region = FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"}).value_or("");
-  }
-  if (config.region.empty()) config.region = profile.Value("region");
-  if (config.region.empty()) config.region = "us-east-1";
-
-  LS_RETURN_IF_ERROR(ResolveEndpoint(options, env, profile, &config));
-
-  config.ca_bundle = options.ca_bundle;
-  if (config.ca_bundle.empty()) config.ca_bundle = FirstSet(env, {"AWS_CA_BUNDLE"}).value_or("");
-  if (config.ca_bundle.empty()) config.ca_bundle = profile.Value("ca_bundle");
-
-  config.options.list_page_size = std::clamp(options.list_page_size, 1, 1000);
-  config.options.max_attempts = std::max(1, options.max_attempts);
-  return config;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The shared client: configuration, connection pool, signer.
@@ -545,13 +204,13 @@ struct S3ObjectStore::Client {
       return tl::unexpected(MapError(response, "stat", path));
     }
     const std::string* length = response.Header("content-length");
-    std::optional<int64_t> size = length ? ParseInt64(*length) : std::nullopt;
+    std::optional<int64_t> size = length ? ParseInteger<int64_t>(*length) : std::nullopt;
     if (!size || *size < 0) {
       return CorruptError("S3 HEAD of '{}' returned no valid Content-Length", path);
     }
     ObjectInfo info{std::string(path), *size, 0};
     if (const std::string* modified = response.Header("last-modified")) {
-      info.last_modified_ms = ParseHttpDateMs(*modified).value_or(0);
+      info.last_modified_ms = ParseHttpDateMillis(*modified).value_or(0);
     }
     if (etag != nullptr) {
       const std::string* value = response.Header("etag");
@@ -705,7 +364,7 @@ Result<std::vector<ObjectInfo>> S3ObjectStore::List(std::string_view prefix,
         key = url_encoded ? PercentDecode(*raw_key, /*plus_is_space=*/true)
                           : std::optional<std::string>(std::string(*raw_key));
       }
-      std::optional<int64_t> size = ParseInt64(entry.ChildText("Size").value_or(""));
+      std::optional<int64_t> size = ParseInteger<int64_t>(entry.ChildText("Size").value_or(""));
       if (!key || !size || *size < 0) {
         return CorruptError("Failed to list '{}': S3 returned an entry without a valid key or "
                             "size",
@@ -719,7 +378,7 @@ Result<std::vector<ObjectInfo>> S3ObjectStore::List(std::string_view prefix,
         continue;
       }
       int64_t modified =
-          ParseIso8601Ms(entry.ChildText("LastModified").value_or("")).value_or(0);
+          ParseIsoMillis(entry.ChildText("LastModified").value_or("")).value_or(0);
       out.push_back(ObjectInfo{std::move(path), *size, modified});
     }
     if (root->ChildText("IsTruncated").value_or("false") != "true") break;

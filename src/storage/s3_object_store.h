@@ -1,18 +1,8 @@
 // S3ObjectStore: an ObjectStore over Amazon S3 or any S3-compatible service (MinIO, Ceph, moto,
 // R2, ...), speaking the REST API over libcurl with SigV4-signed requests: ListObjectsV2 (with
 // continuation tokens and start-after), GET with Range, HEAD, PUT (If-None-Match for
-// kCreateOnly), DELETE, and pre-signed GET URLs for Delta Sharing clients.
-//
-// Configuration precedence, highest first (ResolveS3Config):
-//   credentials: StoreOptions::credentials; AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
-//                AWS_SESSION_TOKEN; the profile (StoreOptions::profile, else AWS_PROFILE, else
-//                "default") in ~/.aws/credentials, then in ~/.aws/config; otherwise anonymous.
-//   region:      StoreOptions::region; AWS_REGION; AWS_DEFAULT_REGION; the profile's "region";
-//                "us-east-1".
-//   endpoint:    StoreOptions::endpoint; AWS_ENDPOINT_URL_S3; AWS_ENDPOINT_URL; the profile's
-//                "endpoint_url"; https://s3.<region>.amazonaws.com.
-// File locations follow AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE. Instance metadata,
-// SSO and web-identity credentials are not supported.
+// kCreateOnly), DELETE, and pre-signed GET URLs for Delta Sharing clients. Where its settings and
+// credentials come from is storage/s3_config.h.
 //
 // Failures are retried (5xx, 429, RequestTimeout, network errors) with bounded, jittered
 // exponential backoff; 404 maps to kNotFound, 403 to kPermissionDenied, the rest to kUnavailable.
@@ -21,39 +11,13 @@
 // connection pool and stay valid after the store is destroyed.
 #pragma once
 
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "storage/object_store.h"
+#include "storage/s3_config.h"
 
 namespace lakeshare::storage {
-
-/// Everything an S3 store needs, resolved. Holds secrets: never log it.
-struct S3Config {
-  std::string bucket;
-  std::string prefix;  // key prefix of the store root: empty or ending in '/'
-  std::string region;
-  std::string scheme;         // "https" or "http"
-  std::string endpoint_host;  // host[:port] of the service, without the bucket
-  bool path_style = false;
-  AwsCredentials credentials;  // empty: unsigned (anonymous) requests
-  std::string ca_bundle;
-  StoreOptions options;  // timeouts, retries, page size, clock
-};
-
-/// Looks up an environment variable; tests pass a map instead of the process environment.
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
-
-/// The process environment.
-EnvLookup ProcessEnvironment();
-
-/// Parse an "s3://bucket/prefix" (or s3a://, s3n://) URI and resolve the configuration by the
-/// precedence above. kInvalidArgument for a bad URI or endpoint, or a named profile that exists
-/// in neither file.
-Result<S3Config> ResolveS3Config(std::string_view uri, const StoreOptions& options,
-                                 const EnvLookup& env);
 
 class S3ObjectStore final : public ObjectStore {
  public:
