@@ -6,9 +6,19 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/json_bounds.h"
+
 namespace lakeshare::delta {
 
 namespace {
+
+// `_last_checkpoint` is written by the table's provider, who may be an attacker: without bounds a
+// file of 4 MB of '[' made the parser build 4 million nested arrays (300 MB of memory for one
+// request, 75 times the file). Real ones hold the version, counts and at most the checkpoint's
+// schema (`checkpointSchema`, nested like a table schema); a file beyond these is ignored like
+// any unreadable hint (the log is listed from the start).
+constexpr JsonLimits kLastCheckpointJsonLimits{
+    .max_bytes = size_t{4} << 20, .max_depth = 3 * kMaxJsonDepth, .max_elements = 200'000};
 
 // Preference among complete checkpoints of one version: single files first.
 int KindRank(CheckpointKind k) {
@@ -53,8 +63,15 @@ Version LogListing::latest() const {
 }
 
 std::optional<Version> ReadLastCheckpointVersion(const storage::ObjectStore& store) {
-  auto bytes = store.Read(kLastCheckpointPath);
-  if (!bytes) {
+  // Opened first so that its size is known before anything is read (store.Read would read a
+  // file of any size).
+  auto file = store.OpenFile(kLastCheckpointPath);
+  if (!file || (*file)->size() < 0 ||
+      static_cast<uint64_t>((*file)->size()) > kLastCheckpointJsonLimits.max_bytes) {
+    return std::nullopt;
+  }
+  auto bytes = (*file)->Read(0, (*file)->size());
+  if (!bytes || !CheckJsonBounds(*bytes, kLastCheckpointJsonLimits, "_last_checkpoint")) {
     return std::nullopt;
   }
   auto j = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);

@@ -202,6 +202,34 @@ TEST_F(LogSegmentTest, LastCheckpointHintMissingStaleOrCorruptStillWorks) {
   EXPECT_EQ(seg->replay.size(), 1u);
 }
 
+TEST_F(LogSegmentTest, LastCheckpointHintBeyondItsBoundsIsIgnoredUnparsed) {
+  // A hostile provider's `_last_checkpoint`: 4 MB of '[' cost 300 MB of memory per request
+  // before it was bounded. Valid JSON that is too deep, too large or holds too many values is
+  // now ignored like a corrupt hint, and the log is listed from the start.
+  CommitN(4);
+  Checkpoint(2);
+  table.Put("_delta_log/_last_checkpoint", R"({"version":2,"size":5})");
+  EXPECT_EQ(ReadLastCheckpointVersion(*table.store()), std::optional<Version>(2));
+  const std::string deep = R"({"version":2,"x":)" + std::string(1000, '[') +
+                           std::string(1000, ']') + "}";
+  table.Put("_delta_log/_last_checkpoint", deep);
+  EXPECT_EQ(ReadLastCheckpointVersion(*table.store()), std::nullopt);
+  std::string many = R"({"version":2,"x":[0)";
+  for (int i = 0; i < 250'000; ++i) {
+    many += ",0";
+  }
+  many += "]}";
+  table.Put("_delta_log/_last_checkpoint", many);
+  EXPECT_EQ(ReadLastCheckpointVersion(*table.store()), std::nullopt);
+  const std::string large =
+      R"({"version":2,"x":")" + std::string((size_t{4} << 20) + 1, 'a') + R"("})";
+  table.Put("_delta_log/_last_checkpoint", large);
+  EXPECT_EQ(ReadLastCheckpointVersion(*table.store()), std::nullopt);
+  auto seg = BuildLogSegment(*table.store());
+  ASSERT_TRUE(seg) << seg.error().message;
+  EXPECT_EQ(seg->checkpoint->version, 2);
+}
+
 TEST_F(LogSegmentTest, CompactionFileReplacesItsCommits) {
   CommitN(5);
   // Compaction of 1..3: f1, f2, f3 added then f2 removed in 3.
