@@ -9,6 +9,7 @@
 #include <new>
 #include <type_traits>
 
+#include "common/check.h"
 #include "common/strings.h"
 #include "delta/json_util_internal.h"
 
@@ -272,6 +273,9 @@ class BigVector {
 
  private:
   void Grow(size_t n) {
+    // Callers cap what they reserve (FileSetBuilder::ExpectAdds) and doubling stops long before:
+    // an overflowed byte count would allocate a small block for a huge capacity.
+    LS_CHECK(n <= SIZE_MAX / sizeof(T), "BigVector capacity overflows size_t");
     MemoryBlock bigger(n * sizeof(T));
     if (size_) {
       std::memcpy(bigger.data(), block_.data(), size_ * sizeof(T));
@@ -701,6 +705,12 @@ void FileSetBuilder::Add(const AddInput& in, Version version) {
 }
 
 void FileSetBuilder::ExpectAdds(size_t n) {
+  // `n` is a checkpoint footer's num_rows, which the table's writer controls: it only sizes
+  // storage (the arrays grow past it), so a lie is capped. Uncapped, 2^62 rows made the ops array
+  // 2^62 entries of 8 bytes, a byte count that wrapped to 0: every add then wrote past a 0-byte
+  // block.
+  constexpr size_t kMaxExpectedAdds = size_t{1} << 24;
+  n = std::min(n, kMaxExpectedAdds);
   Impl& m = *impl_;
   m.tail->files.Expect(m.tail->files.size() + n);
   if (n >= 8192) {

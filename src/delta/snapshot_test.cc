@@ -799,5 +799,27 @@ TEST(FileSetTest, LayersShareTheBaseAndMergeWhenTheTailGrows) {
   EXPECT_EQ(merged.total_bytes(), 15000);
 }
 
+TEST(FileSetTest, ALyingCheckpointRowCountSizesNothingItCannotHold) {
+  // A checkpoint's footer claims num_rows (here 2^61 and 2^62, whose 8-byte entries overflow
+  // size_t); the adds that follow are stored, not written past a wrapped-around reservation.
+  for (size_t claimed : {size_t{1} << 61, size_t{1} << 62, SIZE_MAX}) {
+    FileSetBuilder b;
+    b.ExpectAdds(claimed);
+    AddInput in;
+    std::vector<std::string> paths;
+    for (int i = 0; i < 20000; ++i) {
+      paths.push_back("file-" + std::to_string(i));
+    }
+    for (const auto& p : paths) {
+      in.path = p;
+      in.size = 1;
+      b.Add(in, 0);
+    }
+    FileSet set = b.Finish();
+    EXPECT_EQ(set.size(), 20000u);
+    EXPECT_NE(set.Find("file-19999", ""), nullptr);
+  }
+}
+
 }  // namespace
 }  // namespace lakeshare::delta
