@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,9 @@ namespace lakeshare::delta {
 namespace {
 
 using Json = nlohmann::json;
+
+// Delta's default delta.dataSkippingStringPrefixLength.
+constexpr size_t kDefaultStringPrefixLength = 32;
 
 // Where a logical column lives in partition values and statistics.
 struct ColumnRef {
@@ -65,6 +69,30 @@ void WalkSchema(const Json& type, const std::string& logical_prefix,
       WalkSchema(*t, logical, physical, mapped, out);
     }
   }
+}
+
+// Delta protocol, *Per-file Statistics*: "String columns are cut off at a fixed prefix length"
+// (delta.dataSkippingStringPrefixLength, 32 characters when unset). A cut min is a prefix of the
+// least value, still a lower bound. A cut max is an upper bound only when the writer appended a
+// tie-breaker (delta-spark does: U+FFFD before PR 3430, which was wrong for a cut character past
+// U+FFFD in UTF-8 order; U+10FFFF or U+007F since), and a writer that cut without one leaves a
+// prefix that its rows exceed. A marker cannot be told from the same character in the data, so
+// no marker is trusted: a max whose length reaches the prefix length bounds nothing. Lengths are
+// counted in bytes, which are never fewer than a writer's characters or UTF-16 units, so a max
+// cut at N characters is at least N bytes long. The prefix length is the table property's when
+// that is smaller than the default (a cut at the default remains possible from a writer that
+// ran before the property was set), the default otherwise; a property that is not a
+// non-negative number trusts no string max.
+size_t StringPrefixBytes(const Metadata& metadata) {
+  std::optional<std::string> property = metadata.Config("delta.dataSkippingStringPrefixLength");
+  if (!property) {
+    return kDefaultStringPrefixLength;
+  }
+  std::optional<int64_t> length = ParseInteger<int64_t>(*property);
+  if (!length || *length < 0) {
+    return 0;
+  }
+  return static_cast<size_t>(std::min<int64_t>(*length, kDefaultStringPrefixLength));
 }
 
 // What a leaf of the predicate can be over a file's rows.
@@ -292,6 +320,9 @@ struct FileFilter::Impl {
   simdjson::dom::element stats;
   std::optional<int64_t> num_records;
   bool tight_bounds = true;
+  // A string max of at least this many bytes may be a cut one: no upper bound (see
+  // StringPrefixBytes).
+  size_t string_prefix_bytes = kDefaultStringPrefixLength;
 
   bool ParseStats() {
     if (stats_parsed) {
@@ -370,7 +401,7 @@ struct FileFilter::Impl {
         std::get<int64_t>(b.max->v) += 999;
       }
       if (b.max && n.value_type == ValueType::kString &&
-          std::get<std::string>(b.max->v).size() >= 32) {
+          std::get<std::string>(b.max->v).size() >= string_prefix_bytes) {
         b.max.reset();  // "String columns are cut off at a fixed prefix length"
       }
     }
@@ -443,6 +474,7 @@ bool OnlyPartitionColumns(const PredicateNode& n, const std::map<std::string, Co
 FileFilter::FileFilter(Predicate predicate, const Metadata& metadata, const TableFeatures& features)
     : impl_(std::make_unique<Impl>()) {
   impl_->predicate = std::move(predicate);
+  impl_->string_prefix_bytes = StringPrefixBytes(metadata);
   bool mapped = features.column_mapping_mode != "none";
   // WalkSchema recurses per nested column: a schema outside the bounds (common/json_bounds.h)
   // names no column, so the predicate prunes nothing.

@@ -6,8 +6,9 @@
 // in the predicate's type, an unknown column) counts as "any outcome", so pruning is always safe:
 // "an unknown result keeps the file; AND(false, unknown) = false; OR(true, unknown) = true".
 // Statistics follow Delta protocol, *Per-file Statistics* (physical names under column mapping;
-// timestamps truncated to milliseconds; tightBounds=false keeps only the nullCount special
-// cases). A FileFilter is not thread-safe (it reuses a parser); SelectFiles is.
+// timestamps truncated to milliseconds; a string max as long as the table's prefix length may
+// be cut and bounds nothing, see docs/delta.md; tightBounds=false keeps only the nullCount
+// special cases). A FileFilter is not thread-safe (it reuses a parser); SelectFiles is.
 #pragma once
 
 #include <cstdint>

@@ -312,6 +312,44 @@ TEST(ColumnMappingSkippingTest, SchemaNestedBeyondTheBoundsStopsPruning) {
   EXPECT_EQ(SelectFiles(**s, q).files.size(), 2u);
 }
 
+// Delta protocol, *Per-file Statistics*: "String columns are cut off at a fixed prefix length"
+// (delta.dataSkippingStringPrefixLength, 32 when unset). A max cut there without a tie-breaker is
+// below the rows it was cut from, so a max as long as the prefix is no upper bound: a file whose
+// max is the prefix of its rows must not be pruned by `name > max`. A shorter max is exact.
+TEST(StringPrefixSkippingTest, AMaxAsLongAsTheTablesPrefixLengthIsNoUpperBound) {
+  struct Case {
+    std::optional<std::string> property;  // delta.dataSkippingStringPrefixLength
+    size_t exact_below;                   // maxima shorter than this bound the rows
+  };
+  for (const Case& c : {Case{std::nullopt, 32}, Case{"4", 4}, Case{"64", 32}, Case{"0", 0},
+                        Case{"-1", 0}, Case{"four", 0}}) {
+    SCOPED_TRACE(c.property.value_or("(unset)"));
+    std::map<std::string, std::string> configuration;
+    if (c.property) configuration["delta.dataSkippingStringPrefixLength"] = *c.property;
+    auto stats = [](const std::string& max) {
+      return R"({"numRecords":1,"minValues":{"name":"a"},"maxValues":{"name":")" + max +
+             R"("},"nullCount":{"name":0}})";
+    };
+    TestTable t;
+    std::vector<std::string> lines = {ProtocolLine(),
+                                      MetadataLine(SchemaString({{"name", "string"}}), {},
+                                                   configuration)};
+    if (c.exact_below > 0) {
+      lines.push_back(AddLine("shorter", {}, 1, stats(std::string(c.exact_below - 1, 'z'))));
+    }
+    lines.push_back(AddLine("as_long", {}, 1, stats(std::string(c.exact_below, 'z'))));
+    t.Commit(0, lines);
+    auto s = t.Load();
+    ASSERT_TRUE(s) << s.error().message;
+    FileQuery q;
+    // Every max above is a run of 'z': the rows of "shorter" cannot exceed it.
+    q.json_predicate = Cmp("greaterThan", "name", "string", std::string(c.exact_below, 'z'));
+    auto sel = SelectFiles(**s, q);
+    ASSERT_EQ(sel.files.size(), 1u);
+    EXPECT_EQ(sel.files[0]->path(), "as_long");
+  }
+}
+
 TEST(TypedValueTest, ParsesTheProtocolForms) {
   EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kDate, "1970-01-02")->v), 1);
   EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kTimestamp, "1970-01-01T00:00:01Z")->v),

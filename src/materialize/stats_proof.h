@@ -13,7 +13,8 @@
 //  - the file has no deletion vector, and its partition values and min/max/nullCount statistics
 //    prove the filter TRUE for every row (delta/data_skipping.h: the outcome set is exactly
 //    {true}; a column without a nullCount may be null, so it proves nothing). Files with missing
-//    or partial statistics are rewritten (fail closed).
+//    or partial statistics are rewritten (fail closed). A string max as long as the table's
+//    prefix length may have been cut below the rows (docs/delta.md) and bounds nothing.
 // The same proof tells the files that hold NO row the recipient may read: their partition values
 // or statistics prove the filter FALSE or NULL for every row (the outcome set lacks `true`), or
 // the recipient lacks a property the filter reads. Those are not rewritten and not announced at

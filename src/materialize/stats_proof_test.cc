@@ -57,8 +57,19 @@ class StatsProofTest : public ::testing::Test {
     return a;
   }
 
+  // A file of the snapshot in partition region=eu; `stats` must outlive it.
+  delta::AddFile SnapshotFile(const std::string& stats) const {
+    delta::AddFile f;
+    f.partition_values = &eu_;
+    f.stats_data = stats.data();
+    f.stats_size = static_cast<uint32_t>(stats.size());
+    f.has_stats = true;
+    return f;
+  }
+
   delta::Metadata metadata_;
   delta::TableFeatures features_;
+  const delta::PartitionValues eu_{{{"region", std::optional<std::string>("eu")}}};
 };
 
 TEST_F(StatsProofTest, AFileWhoseStatisticsProveTheFilterIsServedAsItIs) {
@@ -130,12 +141,7 @@ TEST_F(StatsProofTest, RangesAndPartitionValues) {
   EXPECT_FALSE(proof->Proves(File(
       R"({"numRecords":5,"minValues":{"id":9},"maxValues":{"id":20},"nullCount":{"id":0}})", "eu")));
   // The snapshot's AddFile path answers alike.
-  delta::PartitionValues eu{{{"region", std::optional<std::string>("eu")}}};
-  delta::AddFile f;
-  f.partition_values = &eu;
-  f.stats_data = ten_to_twenty.data();
-  f.stats_size = static_cast<uint32_t>(ten_to_twenty.size());
-  f.has_stats = true;
+  delta::AddFile f = SnapshotFile(ten_to_twenty);
   EXPECT_TRUE(proof->Proves(f));
   delta::StoredDeletionVector dv;
   f.deletion_vector = &dv;
@@ -210,6 +216,35 @@ TEST_F(StatsProofTest, FilesProvenToHoldNoPassingRowAreExcluded) {
   delta::FileAction with_dv = File(kOnlyFR);
   with_dv.deletion_vector = delta::DeletionVectorDescriptor{};
   EXPECT_TRUE(proof->Excludes(with_dv));
+}
+
+// A table whose writer cut string statistics at 4 characters: a max "DEUT" may stand for rows
+// "DEUTSCHLAND", which `country <= 'DEUT'` refuses, so the file is rewritten, not served whole;
+// and `country > 'DEUT'` may pass those rows, so the file is not dropped either. The min, a
+// prefix of the rows, is still a lower bound.
+TEST_F(StatsProofTest, AMaxCutAtTheTablesPrefixLengthProvesNothing) {
+  metadata_.configuration.emplace_back("delta.dataSkippingStringPrefixLength", "4");
+  const std::string at_most_deut =
+      R"({"op":"lessThanOrEqual","children":[{"op":"column","name":"country","valueType":"string"},)"
+      R"({"op":"literal","value":"DEUT","valueType":"string"}]})";
+  const std::string above_deut =
+      R"({"op":"greaterThan","children":[{"op":"column","name":"country","valueType":"string"},)"
+      R"({"op":"literal","value":"DEUT","valueType":"string"}]})";
+  auto at_most = Proof(at_most_deut);
+  auto above = Proof(above_deut);
+  ASSERT_NE(at_most, nullptr);
+  ASSERT_NE(above, nullptr);
+  const delta::FileAction cut = File(CountryStats("DEUT", "DEUT", 0));
+  EXPECT_FALSE(at_most->Proves(cut));
+  EXPECT_FALSE(above->Excludes(cut));
+  // The snapshot's AddFile path answers alike.
+  const delta::AddFile f = SnapshotFile(*cut.stats);
+  EXPECT_FALSE(at_most->Proves(f));
+  EXPECT_FALSE(above->Excludes(f));
+  // Shorter than the prefix length: exact, both proofs hold; the min bounds from below.
+  EXPECT_TRUE(at_most->Proves(File(CountryStats("DE", "DEU", 0))));
+  EXPECT_TRUE(above->Excludes(File(CountryStats("DE", "DEU", 0))));
+  EXPECT_TRUE(above->Proves(File(CountryStats("DEUTZ", "DEUTZ", 0))));
 }
 
 TEST_F(StatsProofTest, PartitionValuesAloneExcludeFilesOfOtherPartitions) {
