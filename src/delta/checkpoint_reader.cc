@@ -596,6 +596,12 @@ class CheckpointFileReader {
     return OkStatus();
   }
 
+  // NoKeyColumn: each Read* below walks the row group row by row only when a column that makes
+  // its action (the protocol's versions, metaData's id or schema, txn's appId, ...) was loaded:
+  // a loaded flat column holds exactly the row group's rows, so the walk is bounded by decoded
+  // data. Otherwise the row count is only the footer's word, which the table's writer controls:
+  // a checkpoint with a `protocol` column no field of which is read, in a row group claiming 2^62
+  // rows, kept a server thread walking empty rows for ever.
   Status ReadNonFileActions(int rg) {
     const int64_t rows = r_.row_group_num_rows(rg);
     if (Path("protocol") >= 0) {
@@ -627,6 +633,9 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(LoadInteger(writer_v, rg, "protocol.minWriterVersion"));
     LS_RETURN_IF_ERROR(rf.Load(r_, rg, Path("protocol.readerFeatures")));
     LS_RETURN_IF_ERROR(wf.Load(r_, rg, Path("protocol.writerFeatures")));
+    if (!reader_v.present() && !writer_v.present()) {
+      return OkStatus();  // no row can hold a protocol (see NoKeyColumn)
+    }
     for (int64_t row = 0; row < rows; ++row) {
       bool has_r = reader_v.Next();
       bool has_w = writer_v.Next();
@@ -661,6 +670,9 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(parts.Load(r_, rg, Path("metaData.partitionColumns")));
     LS_RETURN_IF_ERROR(LoadInteger(created, rg, "metaData.createdTime"));
     LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("metaData.configuration")));
+    if (!id.present() && !schema.present()) {
+      return OkStatus();  // no row can hold a metaData action (see NoKeyColumn)
+    }
     std::vector<std::pair<std::string_view, std::optional<std::string_view>>> opt_map, cfg_map;
     for (int64_t row = 0; row < rows; ++row) {
       bool has_id = id.Next();
@@ -711,6 +723,9 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(app.Load(r_, rg, Path("txn.appId")));
     LS_RETURN_IF_ERROR(LoadInteger(version, rg, "txn.version"));
     LS_RETURN_IF_ERROR(LoadInteger(updated, rg, "txn.lastUpdated"));
+    if (!app.present()) {
+      return OkStatus();  // no row can hold a txn (see NoKeyColumn)
+    }
     for (int64_t row = 0; row < rows; ++row) {
       bool has_app = app.Next();
       bool has_version = version.Next();
@@ -736,6 +751,9 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(domain.Load(r_, rg, Path("domainMetadata.domain")));
     LS_RETURN_IF_ERROR(config.Load(r_, rg, Path("domainMetadata.configuration")));
     LS_RETURN_IF_ERROR(LoadBoolean(removed, rg, "domainMetadata.removed"));
+    if (!domain.present()) {
+      return OkStatus();  // no row can hold a domainMetadata action (see NoKeyColumn)
+    }
     for (int64_t row = 0; row < rows; ++row) {
       bool has_domain = domain.Next();
       bool has_config = config.Next();
@@ -759,6 +777,9 @@ class CheckpointFileReader {
   Status ReadCheckpointMetadata(int rg, int64_t rows) {
     FlatColumn& version = flat_[0];
     LS_RETURN_IF_ERROR(LoadInteger(version, rg, "checkpointMetadata.version"));
+    if (!version.present()) {
+      return OkStatus();  // see NoKeyColumn
+    }
     for (int64_t row = 0; row < rows; ++row) {
       if (version.Next()) {
         LS_RETURN_IF_ERROR(sink_.OnCheckpointMetadata(version.integer()));
@@ -773,6 +794,9 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(path.Load(r_, rg, Path("sidecar.path")));
     LS_RETURN_IF_ERROR(LoadInteger(size, rg, "sidecar.sizeInBytes"));
     LS_RETURN_IF_ERROR(LoadInteger(mtime, rg, "sidecar.modificationTime"));
+    if (!path.present()) {
+      return OkStatus();  // see NoKeyColumn
+    }
     for (int64_t row = 0; row < rows; ++row) {
       bool has_path = path.Next();
       bool has_size = size.Next();
