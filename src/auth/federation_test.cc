@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "auth/test_idp_internal.h"
 #include "auth/test_metastore_internal.h"
@@ -27,23 +31,30 @@ class FederationTest : public ::testing::Test {
     ASSERT_TRUE(metastore_.Open(&clock_));
     catalog_ = &metastore_.catalog();
     key_ = idp_.AddKey(JwsAlgorithm::kRS256, "k1");
-    JwksCacheOptions jwks;
+    UseKeyCache({});
+    ASSERT_TRUE(catalog_->CreateRecipient({.name = "acme", .authentication_type = "OIDC"}));
+    ASSERT_TRUE(AddPolicy("acme", "m2m", "azp", "acme-client"));
+  }
+
+  // A new key cache (and verifier and authenticator over it) with `jwks`, on the test clock.
+  void UseKeyCache(JwksCacheOptions jwks) {
+    auth_.reset();
+    verifier_.reset();
     jwks.fetch.allow_loopback_http = true;
     jwks.clock = &clock_;
     keys_ = std::make_unique<JwksCache>(jwks);
     verifier_ = std::make_unique<TokenVerifier>(*keys_, TokenVerifierOptions{.clock = &clock_});
     auth_ = std::make_unique<FederationAuthenticator>(*catalog_, *verifier_,
                                                       FederationOptions{.clock = &clock_});
-    ASSERT_TRUE(catalog_->CreateRecipient({.name = "acme", .authentication_type = "OIDC"}));
-    ASSERT_TRUE(AddPolicy("acme", "m2m", "azp", "acme-client"));
   }
 
   Result<catalog::FederationPolicy> AddPolicy(const std::string& recipient, const std::string& name,
                                               const std::string& claim, const std::string& subject,
-                                              const std::string& jwks_uri = "") {
+                                              const std::string& jwks_uri = "",
+                                              const std::string& issuer = "") {
     return catalog_->CreateFederationPolicy(
         recipient, {.name = name,
-                    .issuer = idp_.issuer(),
+                    .issuer = issuer.empty() ? idp_.issuer() : issuer,
                     .audiences = {"api://lakeshare", "https://share.example.com"},
                     .subject_claim = claim,
                     .subject = subject,
@@ -236,6 +247,64 @@ TEST_F(FederationTest, AForgedTokenFloodFetchesTheKeysABoundedNumberOfTimes) {
   // One fetch at the start, then at most one per minute.
   EXPECT_LE(idp_.jwks_fetches.load(), 1 + 5);
   EXPECT_GE(idp_.jwks_fetches.load(), 2);
+}
+
+// Polls `done` until it holds (a guard of two minutes against a hang, not a timing assertion).
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 12'000 && !done(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+TEST_F(FederationTest, AHangingIdentityProviderHoldsAtMostTheBoundOfCallers) {
+  // A provider team points a policy at an IdP that does not answer. Eight callers (the server's
+  // handler threads by default) present tokens of its issuer: two wait for it, the other six are
+  // refused at once, and a recipient whose keys are cached is served meanwhile.
+  UseKeyCache({.max_blocked_callers = 2, .fetch = {.timeout_ms = 20'000}});
+  ASSERT_TRUE(auth_->Authenticate(Sign(Claims())));  // acme's keys are cached
+  testing::TestIdp slow;
+  SigningKey slow_key = slow.AddKey(JwsAlgorithm::kES256, "s1");
+  ASSERT_TRUE(catalog_->CreateRecipient({.name = "slowpoke", .authentication_type = "OIDC"}));
+  ASSERT_TRUE(AddPolicy("slowpoke", "m2m", "azp", "acme-client", "", slow.issuer()));
+  slow.Hold();
+  constexpr int kCallers = 8;
+  std::vector<Result<FederatedIdentity>> results(kCallers);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    json claims = Claims();
+    claims["iss"] = slow.issuer();
+    claims["jti"] = "slow-" + std::to_string(i);
+    callers.emplace_back([this, &results, &answered, i, token = Sign(claims, &slow_key)] {
+      results[i] = auth_->Authenticate(token);
+      ++answered;
+    });
+  }
+  ASSERT_TRUE(Eventually([&] { return answered.load() >= kCallers - 2; }));
+  EXPECT_EQ(answered.load(), kCallers - 2) << "the IdP is held: two callers still wait for it";
+  EXPECT_EQ(keys_->stats().blocked, 2);
+  json other = Claims();
+  other["jti"] = "while-the-idp-hangs";
+  auto served = auth_->Authenticate(Sign(other));
+  EXPECT_TRUE(served) << served.error().ToString();
+
+  slow.Release();
+  for (auto& t : callers) t.join();
+  int refused = 0;
+  for (const auto& r : results) {
+    if (r) {
+      EXPECT_EQ(r->recipient, "slowpoke");
+      continue;
+    }
+    ++refused;
+    EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(r.error().message.find("Identity providers are slow to answer"), std::string::npos)
+        << r.error().message;
+  }
+  EXPECT_EQ(refused, kCallers - 2);
+  EXPECT_EQ(keys_->stats().busy, kCallers - 2);
+  EXPECT_EQ(keys_->stats().blocked, 0);
 }
 
 }  // namespace

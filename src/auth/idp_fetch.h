@@ -26,7 +26,7 @@
 namespace lakeshare::auth {
 
 struct IdpFetchOptions {
-  int64_t connect_timeout_ms = 3'000;
+  int64_t connect_timeout_ms = 2'000;  // a black-holed IdP holds its caller no longer
   int64_t timeout_ms = 5'000;
   size_t max_bytes = 128 * 1024;
   bool allow_loopback_http = false;

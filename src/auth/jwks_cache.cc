@@ -24,6 +24,42 @@ struct JwksCache::Entry {
   std::atomic<int64_t> used_at_ms{0};
 };
 
+// One of the max_blocked_callers places of a caller about to block on an identity provider,
+// taken on first need and given back when the caller returns.
+class JwksCache::BlockedPlace {
+ public:
+  explicit BlockedPlace(JwksCache& cache) : cache_(cache) {}
+  ~BlockedPlace() {
+    if (held_) --cache_.blocked_;
+  }
+  BlockedPlace(const BlockedPlace&) = delete;
+  BlockedPlace& operator=(const BlockedPlace&) = delete;
+
+  /// Whether the caller may block (it holds a place, or just took a free one).
+  bool Take() {
+    const int bound = cache_.options_.max_blocked_callers;
+    if (held_) return true;
+    if (bound <= 0) {
+      ++cache_.blocked_;
+      held_ = true;
+      return true;
+    }
+    int now = cache_.blocked_.load();
+    while (now < bound) {
+      if (cache_.blocked_.compare_exchange_weak(now, now + 1)) {
+        held_ = true;
+        return true;
+      }
+    }
+    ++cache_.busy_;
+    return false;
+  }
+
+ private:
+  JwksCache& cache_;
+  bool held_ = false;
+};
+
 std::string DiscoveryUrl(std::string_view issuer) {
   // OpenID Connect Discovery 1.0 §4: "If the Issuer value contains a path component, any
   // terminating / MUST be removed before appending /.well-known/openid-configuration."
@@ -71,6 +107,8 @@ JwksCache::Stats JwksCache::stats() const {
   MutexLock lock(mu_);
   Stats out = stats_;
   out.sources = entries_.size();
+  out.busy = busy_.load();
+  out.blocked = blocked_.load();
   return out;
 }
 
@@ -106,7 +144,9 @@ Result<JwksCache::Keys> JwksCache::RefreshForUnknownKey(const JwksSource& source
 Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, const Keys& seen) {
   std::shared_ptr<Entry> entry = EntryFor(source);
   const int64_t max_age = options_.max_age_seconds * 1000;
+  const int64_t max_stale = options_.max_stale_seconds * 1000;
   const int64_t retry = options_.failure_retry_seconds * 1000;
+  BlockedPlace place(*this);  // outlives `lock`: given back after the entry's mutex
   MutexLock lock(entry->mu);
   while (true) {
     const int64_t now = NowMs();
@@ -128,14 +168,25 @@ Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, c
         return tl::unexpected(entry->failure.value_or(
             Error{ErrorCode::kUnavailable, "The identity provider's keys are not available"}));
       }
-      if (now - entry->fetched_at_ms > options_.max_stale_seconds * 1000 && entry->failure) {
+      if (now - entry->fetched_at_ms > max_stale && entry->failure) {
         return tl::unexpected(*entry->failure);
       }
       return entry->keys;
     }
+    // Single flight: with keys to serve meanwhile, nobody waits for the fetch under way.
+    if (entry->fetching && entry->keys != nullptr && want == Want::kAny) return entry->keys;
+    if (!place.Take()) {
+      // Too many callers blocked on identity providers: do not join them.
+      if (entry->keys != nullptr && want == Want::kAny && now - entry->fetched_at_ms <= max_stale) {
+        return entry->keys;  // the refresh is left to a later caller
+      }
+      return MakeError(
+          ErrorCode::kUnavailable,
+          fmt::format("Identity providers are slow to answer: {} requests already wait for them, "
+                      "so the keys of '{}' are not fetched now; retry in a few seconds",
+                      options_.max_blocked_callers, Printable(source.issuer)));
+    }
     if (entry->fetching) {
-      // Single flight: wait for the fetch under way, unless there are keys to serve meanwhile.
-      if (entry->keys != nullptr && want == Want::kAny) return entry->keys;
       entry->fetched.Wait(entry->mu);
       continue;
     }
@@ -160,7 +211,7 @@ Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, c
     // A refresh that failed: the old keys still serve within max_stale, except for an unknown
     // key id (the key may be new: say the IdP is unavailable rather than that it is unknown).
     if (entry->keys != nullptr && want == Want::kAny &&
-        entry->attempted_at_ms - entry->fetched_at_ms <= options_.max_stale_seconds * 1000) {
+        entry->attempted_at_ms - entry->fetched_at_ms <= max_stale) {
       return entry->keys;
     }
     return tl::unexpected(fresh.error());

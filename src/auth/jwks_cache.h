@@ -19,11 +19,19 @@
 //     (bounded by the fetch timeout), or get the keys still cached when there are any;
 //   - after a failed fetch with nothing cached, callers get that error (503) without fetching
 //     for failure_retry_seconds.
+// How many callers may wait for identity providers at once: a caller that would block (fetching,
+// or waiting for another caller's fetch) holds one of max_blocked_callers places for that time,
+// whatever the source. The URLs come from provider teams, so an IdP that answers slowly, named by
+// many policies, could otherwise hold every handler thread for the fetch timeout each. Beyond the
+// bound a caller does not wait: it gets the keys still cached (the refresh is left to a later
+// caller) or, with none to serve or for an unknown key id, a prompt kUnavailable (503 with
+// Retry-After) saying identity providers are slow. Callers served from the cache never count.
 // At most max_sources entries are kept; the least recently used idle one is dropped beyond that.
 //
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -56,6 +64,9 @@ struct JwksCacheOptions {
   int64_t min_refresh_interval_seconds = 60;
   int64_t failure_retry_seconds = 10;
   size_t max_sources = 1024;
+  /// Callers blocked on identity providers at once (fetching or waiting for a fetch), across
+  /// all sources; keep it well below the server's handler threads (8 by default). 0: no bound.
+  int max_blocked_callers = 2;
   IdpFetchOptions fetch{};
   /// The wall clock (common/clock.h); null: the system clock.
   const Clock* clock = nullptr;
@@ -94,11 +105,14 @@ class JwksCache {
     int64_t fetches = 0;   // fetch attempts (discovery + JWK Set count as one)
     int64_t failures = 0;  // of which failed
     size_t sources = 0;    // entries cached now
+    int64_t busy = 0;      // callers that found every place taken (served cached keys or refused)
+    int blocked = 0;       // callers blocked on identity providers now
   };
   Stats stats() const;
 
  private:
   struct Entry;
+  class BlockedPlace;
   enum class Want { kAny, kNewerThan };
   Result<Keys> Lookup(const JwksSource& source, Want want, const Keys& seen);
   std::shared_ptr<Entry> EntryFor(const JwksSource& source);
@@ -111,6 +125,8 @@ class JwksCache {
   mutable Mutex mu_;
   std::map<JwksSource, std::shared_ptr<Entry>> entries_ LS_GUARDED_BY(mu_);
   Stats stats_ LS_GUARDED_BY(mu_);
+  std::atomic<int> blocked_{0};   // callers holding a place (BlockedPlace)
+  std::atomic<int64_t> busy_{0};  // callers that found no place free
 };
 
 }  // namespace lakeshare::auth

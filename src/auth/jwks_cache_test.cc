@@ -198,24 +198,33 @@ TEST(JwksCacheTest, StaleKeysServeThroughAnOutageUntilMaxStale) {
   EXPECT_EQ(stale.error().code, ErrorCode::kUnavailable);
 }
 
+// Holds the fetches of the URLs starting with `prefix` (every URL by default) until Open().
+class FetchGate {
+ public:
+  /// Wrap `options`' fetcher.
+  void Wrap(JwksCacheOptions& options, std::string prefix = "") {
+    options.fetcher = [this, inner = options.fetcher, prefix](const std::string& url) {
+      if (url.starts_with(prefix)) {
+        ++held;
+        gate_.Pass();
+      }
+      return inner(url);
+    };
+  }
+  void Open() { gate_.Open(); }
+
+  std::atomic<int> held{0};  // fetches that reached the gate
+
+ private:
+  testing::Gate gate_{false};
+};
+
 TEST(JwksCacheTest, ConcurrentCallersShareOneFetch) {
   ScriptedIdp idp;
   JwksCacheOptions options = idp.Options();
-  struct Gate {  // holds every fetch until the test opens it
-    Mutex mu;
-    CondVar cv;
-    bool open LS_GUARDED_BY(mu) = false;
-  } gate;
-  std::atomic<int> fetches{0};
-  DocumentFetcher inner = options.fetcher;
-  options.fetcher = [&](const std::string& url) {
-    ++fetches;
-    {
-      MutexLock lock(gate.mu);
-      while (!gate.open) gate.cv.Wait(gate.mu);
-    }
-    return inner(url);
-  };
+  options.max_blocked_callers = 0;  // every caller may wait here
+  FetchGate gate;
+  gate.Wrap(options);
   JwksCache cache(options);
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
@@ -225,14 +234,49 @@ TEST(JwksCacheTest, ConcurrentCallersShareOneFetch) {
   // Let the threads pile up on the one fetch (however many arrive after the release find the
   // keys cached: the count below holds either way).
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  {
-    MutexLock lock(gate.mu);
-    gate.open = true;
-  }
-  gate.cv.SignalAll();
+  gate.Open();
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 16);
-  EXPECT_EQ(fetches.load(), 1);
+  EXPECT_EQ(gate.held.load(), 1);
+}
+
+TEST(JwksCacheTest, BeyondTheBlockedCallersCachedKeysServeAndOthersAreRefusedAtOnce) {
+  ScriptedIdp idp;
+  JwksCacheOptions options = idp.Options();
+  options.max_blocked_callers = 1;
+  const std::string hanging = "https://hanging.example.com/jwks";
+  idp.Set(hanging, "{}");
+  FetchGate gate;
+  gate.Wrap(options, hanging);
+  JwksCache cache(options);
+  JwksSource cached{kIssuer, kJwksUri};
+  auto keys = cache.Get(cached);
+  ASSERT_TRUE(keys) << keys.error().ToString();
+  idp.clock.Advance(901 * 1000);  // past max_age: the next Get would refresh
+  std::thread blocked([&] { EXPECT_FALSE(cache.Get({"https://hanging.example.com", hanging})); });
+  while (gate.held.load() == 0) std::this_thread::yield();
+
+  // The one place is taken: the stale keys are served without a fetch...
+  auto served = cache.Get(cached);
+  ASSERT_TRUE(served) << served.error().ToString();
+  EXPECT_EQ(*served, *keys);
+  EXPECT_EQ(idp.Fetches(kJwksUri), 1);
+  // ...and a source with nothing cached, or a key id the set lacks, is refused at once.
+  for (auto refused : {cache.Get({"https://cold.example.com", kJwksUri}),
+                       cache.RefreshForUnknownKey(cached, *keys)}) {
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(refused.error().message.find("Identity providers are slow to answer"),
+              std::string::npos)
+        << refused.error().message;
+  }
+  EXPECT_EQ(cache.stats().busy, 3);
+  EXPECT_EQ(cache.stats().blocked, 1);
+  gate.Open();
+  blocked.join();
+  EXPECT_EQ(cache.stats().blocked, 0);
+  ASSERT_TRUE(cache.Get(cached));  // the place is free again: the refresh runs
+  EXPECT_EQ(idp.Fetches(kJwksUri), 2);
 }
 
 TEST(JwksCacheTest, EntriesAreBoundedLeastRecentlyUsedFirst) {
