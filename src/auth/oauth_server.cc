@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "auth/secret_token.h"
 #include "common/strings.h"
@@ -163,6 +164,14 @@ tl::expected<OAuthServer::Client, OAuthError> OAuthServer::ClientFromAssertion(
   expect.audiences.push_back(issuer_);
   expect.times = {now / 1000, options_.clock_skew_seconds};
   auto jwt = VerifyJwt(assertion, *keys, expect);
+  if (!jwt && request.token_endpoint_urls.empty() &&
+      !AudienceMatches(unverified->claims, std::span<const std::string>(&issuer_, 1))) {
+    return Fail(400, "invalid_grant",
+                fmt::format("{}. This server has no public URL configured, so an assertion's "
+                            "audience can only be its issuer '{}': the data provider sets the "
+                            "URL with `lakeshare serve --public-url` (publicUrl in a config file)",
+                            jwt.error().message, issuer_));
+  }
   if (!jwt) return Fail(400, "invalid_grant", jwt.error().message);
   if (*jwt->claims.expires_at >
       now / 1000 + options_.max_assertion_lifetime_seconds + options_.clock_skew_seconds) {

@@ -15,6 +15,11 @@
 //     with iss = client_id (sub, when present, the same), aud = this server's token endpoint URL
 //     or issuer, a jti, and at most max_assertion_lifetime_seconds of life. A jti is accepted
 //     once per replica until the assertion expires.
+// Assertion audiences (RFC 7523 §3: "The authorization server MUST reject any JWT that does not
+// contain its own identity as the intended audience"): the issuer id, and the token endpoint URL
+// of the configured public URL. Never a URL built from the request's Host header, which the
+// caller chooses: an assertion a client signed for another server would pass. Without a public
+// URL, an assertion for a URL is refused with a message naming the setting.
 // Replies: {"access_token", "token_type": "Bearer", "expires_in"} (RFC 6749 §5.1), or
 // {"error", "error_description"} with 400, or 401 for invalid_client (§5.2).
 //
@@ -65,7 +70,8 @@ struct OAuthServerOptions {
 struct TokenRequest {
   std::string_view body;                       // the form
   const std::string* authorization = nullptr;  // the Authorization header, if any
-  /// The token endpoint's URLs as this server is reached (accepted assertion audiences).
+  /// The token endpoint's URLs by configuration (accepted assertion audiences besides the
+  /// issuer id); never from the request. Empty: no public URL is configured.
   std::vector<std::string> token_endpoint_urls;
 };
 

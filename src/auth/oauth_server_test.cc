@@ -38,11 +38,12 @@ class OAuthServerTest : public ::testing::Test {
   }
 
   tl::expected<TokenReply, OAuthError> Issue(const std::string& body,
-                                             std::optional<std::string> auth = std::nullopt) {
+                                             std::optional<std::string> auth = std::nullopt,
+                                             std::vector<std::string> urls = {kTokenUrl}) {
     TokenRequest request;
     request.body = body;
     request.authorization = auth ? &*auth : nullptr;
-    request.token_endpoint_urls = {kTokenUrl};
+    request.token_endpoint_urls = std::move(urls);
     return server_->IssueToken(request);
   }
   std::string Basic(const std::string& id, const std::string& secret) {
@@ -218,6 +219,22 @@ TEST_F(OAuthServerTest, PrivateKeyJwtAsThePythonConnectorSendsIt) {
   clock_.Advance(2001);
   EXPECT_FALSE(server_->VerifyAccessToken(reply->access_token));
   EXPECT_EQ(Issue(form + Assertion(*key)).error().error, "invalid_client");
+}
+
+TEST_F(OAuthServerTest, WithoutAPublicUrlOnlyTheIssuerIsAnAssertionAudience) {
+  // No URL configured: a token endpoint URL as audience is refused, naming the setting (it once
+  // came from the request's Host header, which the caller chooses).
+  auto key = SigningKey::Generate(JwsAlgorithm::kRS256, "partner-key-1");
+  ASSERT_TRUE(catalog_->SetRecipientClientKeys(
+      "acme", R"({"keys":[)" + key->PublicKey().ToJwkJson() + "]}"));
+  std::string form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=";
+  auto refused = Issue(form + Assertion(*key), std::nullopt, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().error, "invalid_grant");
+  EXPECT_NE(refused.error().description.find("--public-url"), std::string::npos)
+      << refused.error().description;
+  auto by_issuer = Issue(form + Assertion(*key, {{"aud", server_->issuer()}}), std::nullopt, {});
+  EXPECT_TRUE(by_issuer) << Error(by_issuer);
 }
 
 TEST_F(OAuthServerTest, DeletedOrExpiredClientsStop) {

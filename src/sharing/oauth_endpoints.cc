@@ -59,12 +59,9 @@ Status RegisterOAuthEndpoints(http::Router& router, auth::OAuthServer& server,
         auth::TokenRequest token_request;
         token_request.body = request.body();
         token_request.authorization = request.Header("Authorization");
+        // Never the request's Host, which the caller chooses (auth/oauth_server.h).
         if (!options.public_url.empty()) {
           token_request.token_endpoint_urls.push_back(options.public_url + token_path);
-        } else if (const std::string* host = request.Header("Host")) {
-          for (const char* scheme : {"https://", "http://"}) {
-            token_request.token_endpoint_urls.push_back(scheme + *host + token_path);
-          }
         }
         auto reply = server.IssueToken(token_request);
         if (!reply) return OAuthErrorReply(reply.error());

@@ -22,7 +22,8 @@ namespace lakeshare::sharing {
 
 struct OAuthEndpointOptions {
   std::string endpoint = "/delta-sharing";
-  /// "scheme://host[:port]" partners reach the server at; empty: the request's Host header.
+  /// "scheme://host[:port]" partners reach the server at: its token endpoint's URL is an
+  /// accepted assertion audience. Empty: only the issuer id is (never the request's Host).
   std::string public_url;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "auth/test_metastore_internal.h"
@@ -70,6 +71,32 @@ TEST_F(OAuthEndpointsTest, ErrorsAreOAuthErrors) {
       Post(R"({"grant_type":"client_credentials"})", {{"content-type", "application/json"}});
   EXPECT_EQ(json_body.status(), 400);
   EXPECT_EQ(json::parse(json_body.body())["error"], "invalid_request");
+}
+
+TEST_F(OAuthEndpointsTest, AnAssertionForTheHostTheCallerChoseIsRefused) {
+  // No public URL is configured: the token endpoint URL of the request's Host (which the caller
+  // chooses) is no accepted audience; the server's issuer id is.
+  auto key = auth::SigningKey::Generate(auth::JwsAlgorithm::kES256, "k1");
+  ASSERT_TRUE(catalog_->SetRecipientClientKeys(
+      "acme", R"({"keys":[)" + key->PublicKey().ToJwkJson() + "]}"));
+  int jti = 0;
+  auto assert_for = [&](const std::string& audience) {
+    json claims = {{"iss", client_id_},
+                   {"aud", audience},
+                   {"exp", std::time(nullptr) + 60},
+                   {"jti", "j" + std::to_string(++jti)}};
+    return Post("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" +
+                    *auth::SignJwt(*key, claims.dump()),
+                {{"content-type", "application/x-www-form-urlencoded"}});
+  };
+  for (const char* scheme : {"https://", "http://"}) {
+    http::Response r =
+        assert_for(std::string(scheme) + "share.example.com/delta-sharing/oauth/token");
+    EXPECT_EQ(r.status(), 400) << r.body();
+    EXPECT_EQ(json::parse(r.body())["error"], "invalid_grant") << r.body();
+  }
+  http::Response ok = assert_for(server_->issuer());
+  EXPECT_EQ(ok.status(), 200) << ok.body();
 }
 
 TEST_F(OAuthEndpointsTest, TheSigningKeysArePublished) {

@@ -455,8 +455,11 @@ def main() -> int:
                  "intruder": "secret-of-intruder-0123456789"}).start()
     idp_b = Idp(scratch, "b", free_port(), [keys["other"]],
                 {"acme-pipeline": "secret-of-acme-pipeline-elsewhere"}).start()
-    server = PlatformServer(args.lakeshare, scratch / "data", ADMIN_TOKEN, extra_args=[
-        "--oidc-allow-loopback-http", "--oidc-clock-skew-seconds", str(SKEW),
+    # The public URL names the token endpoint that private-key JWT assertions are for (the
+    # request's Host is never taken for it).
+    port = free_port()
+    server = PlatformServer(args.lakeshare, scratch / "data", ADMIN_TOKEN, port=port, extra_args=[
+        "--public-url", f"http://127.0.0.1:{port}", "--oidc-allow-loopback-http", "--oidc-clock-skew-seconds", str(SKEW),
         "--oidc-jwks-max-age-seconds", str(JWKS_MAX_AGE),
         "--oidc-jwks-min-refresh-seconds", str(JWKS_MIN_REFRESH),
         "--oauth-access-token-lifetime-seconds", str(LAKESHARE_TOKEN_TTL),
