@@ -1011,6 +1011,34 @@ class CheckpointFileReader {
   std::array<ListColumn, 2>& list_;
 };
 
+// A checkpoint holds one action per row, and each action row carries a key of its own (a file's
+// path, an appId, a version): real checkpoints take tens of bytes per row. A Parquet footer may
+// still claim any number of rows, and a column chunk any number of values, in a few bytes (one
+// run-length-encoded run of nulls per page), which the column reader then decodes into memory: a
+// 257-byte checkpoint claiming 2^28 null `protocol.minReaderVersion` values cost 670 MB and 7 s
+// of CPU per snapshot load (and a failed load is not cached). So a row group may claim at most one
+// row per byte of the file, and a column chunk at most kMaxCheckpointValuesPerByte values per
+// byte (lists and maps: partitionValues holds one entry per partition column and row).
+constexpr int64_t kMaxCheckpointValuesPerByte = 16;
+
+Status CheckCheckpointCounts(const FileReader& reader, int64_t file_size) {
+  for (int rg = 0; rg < reader.num_row_groups(); ++rg) {
+    if (reader.row_group_num_rows(rg) > file_size) {
+      return CorruptError("row group {} claims {} rows, more than a file of {} bytes holds", rg,
+                          reader.row_group_num_rows(rg), file_size);
+    }
+    for (int leaf = 0; leaf < reader.schema().num_leaves(); ++leaf) {
+      const int64_t values = reader.column_chunk_info(rg, leaf).num_values;
+      if (values > kMaxCheckpointValuesPerByte * file_size) {
+        return CorruptError("row group {} claims {} values in one column, more than a file of {} "
+                            "bytes holds",
+                            rg, values, file_size);
+      }
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view path,
@@ -1026,6 +1054,10 @@ Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view
   if (!reader) {
     return MakeError(reader.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
                                                       reader.error().message));
+  }
+  if (Status counts = CheckCheckpointCounts(**reader, file->size()); !counts) {
+    return MakeError(counts.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
+                                                      counts.error().message));
   }
   std::unique_ptr<ColumnPool> pool = KeptPool::Take();
   Status st = CheckpointFileReader(**reader, path, sink, *pool).Run();

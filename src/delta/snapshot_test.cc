@@ -516,6 +516,27 @@ TEST_F(CheckpointTest, ProtocolVersionsPastTheirRangeAreCorruptNotWrapped) {
   EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "(reader 4294967297, writer 2)"));
 }
 
+TEST_F(CheckpointTest, CountsTheFileCannotHoldAreRefusedBeforeDecoding) {
+  // 164 bytes: a `protocol.minReaderVersion` column whose one data page claims 2^26 values, all
+  // null in one run-length-encoded run, in a row group claiming 2^26 rows. Decoded, it took
+  // 128 MB (4 such pages: 670 MB and 7 s of CPU) for each snapshot load; it is refused unread.
+  static const char kBytes[] =
+      "\x50\x41\x52\x31\x15\x00\x15\x12\x15\x12\x2c\x15\x80\x80\x80\x40\x15\x00\x15\x06"
+      "\x15\x06\x00\x00\x05\x00\x00\x00\x80\x80\x80\x40\x00\x15\x02\x19\x3c\x48\x06\x73"
+      "\x63\x68\x65\x6d\x61\x15\x02\x00\x35\x02\x18\x08\x70\x72\x6f\x74\x6f\x63\x6f\x6c"
+      "\x15\x02\x00\x15\x02\x25\x02\x18\x10\x6d\x69\x6e\x52\x65\x61\x64\x65\x72\x56\x65"
+      "\x72\x73\x69\x6f\x6e\x00\x16\x80\x80\x80\x40\x19\x1c\x19\x1c\x26\x08\x1c\x15\x02"
+      "\x19\x25\x00\x06\x19\x28\x08\x70\x72\x6f\x74\x6f\x63\x6f\x6c\x10\x6d\x69\x6e\x52"
+      "\x65\x61\x64\x65\x72\x56\x65\x72\x73\x69\x6f\x6e\x15\x00\x16\x80\x80\x80\x40\x16"
+      "\x3a\x16\x3a\x26\x08\x00\x00\x16\x3a\x16\x80\x80\x80\x40\x00\x00\x7b\x00\x00\x00"
+      "\x50\x41\x52\x31";
+  const std::string path = "_delta_log/00000000000000000001.checkpoint.parquet";
+  t.Put(path, std::string(kBytes, sizeof(kBytes) - 1), 7);
+  DropCommits0And1();
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt,
+                        "row group 0 claims 67108864 rows, more than a file of 164 bytes holds"));
+}
+
 TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {
   t.Put("_delta_log/00000000000000000001.checkpoint.parquet", "PAR1 definitely not parquet");
   auto s = MustLoad(t);  // commits 0 and 1 are still there
