@@ -211,6 +211,30 @@ TEST(AdminCliTest, PartitionFilterMustMatchATableAndAProperty) {
   EXPECT_FALSE(ValidatePartner(spec));
 }
 
+TEST(AdminCliTest, PartnersCsvRefusesNamesASpreadsheetReadsAsFormulas) {
+  // The partner and share names go to the links file (CSV): a name starting with '=', '+', '-'
+  // or '@' would be a formula in the spreadsheet that opens it (the server accepts such names).
+  auto specs = ParsePartnersCsv(
+      "partner,share,tables\n"
+      "=1+2,s,a.b.c\n"
+      "ok1,@SUM(1),a.b.c\n"
+      "-2-3,-2-3,a.b.c\n"
+      "+x,s,a.b.c\n"
+      "ok2,s,a.b.c\n"
+      "a=b,s-1,a.b.c\n");
+  ASSERT_FALSE(specs);
+  const std::string& m = specs.error().message;
+  for (const char* line : {"line 2: partner: the name '=1+2' starts with '='",
+                           "line 3: share: the name '@SUM(1)' starts with '@'",
+                           "line 4: partner: the name '-2-3' starts with '-'",
+                           "line 5: partner: the name '+x' starts with '+'"}) {
+    EXPECT_NE(m.find(line), std::string::npos) << line << " missing in: " << m;
+  }
+  EXPECT_NE(m.find("4 problems"), std::string::npos) << m;  // line 4's share is not repeated
+  EXPECT_EQ(m.find("line 6"), std::string::npos) << m;
+  EXPECT_EQ(m.find("line 7"), std::string::npos) << m;
+}
+
 TEST(AdminCliTest, PartnersCsvReportsEveryProblemOfTheWholeFile) {
   // Issue 14 item 9: an invalid CIDR (the server's parser), a name the server refuses, a bad
   // table and a partner named twice, on different lines: all reported in one run, by line.

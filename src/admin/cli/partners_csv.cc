@@ -115,6 +115,20 @@ std::vector<std::string> PartnerProblems(const PartnerSpec& spec) {
   if (spec.share != spec.partner) {  // a share named after the partner is reported once
     add(catalog::ValidateName("share", spec.share, /*allow_dot=*/true));
   }
+  // Both names are written to the links file (--links-out, CSV), which people open in a
+  // spreadsheet: a cell that starts with '=', '+', '-' or '@' is read there as a formula
+  // (OWASP "CSV injection"), so a partners file cannot plant one.
+  for (const auto& [what, name] : {std::pair<const char*, const std::string*>{"partner",
+                                                                             &spec.partner},
+                                   {"share", &spec.share}}) {
+    if (!name->empty() && std::string_view("=+-@").find(name->front()) != std::string_view::npos &&
+        (std::string_view(what) == "partner" || spec.share != spec.partner)) {
+      out.push_back(fmt::format("{}{}: the name '{}' starts with '{}', which a spreadsheet opening "
+                                "the links file reads as a formula; start it with a letter or "
+                                "digit",
+                                where, what, *name, name->front()));
+    }
+  }
   if (!spec.ip_access_list.empty()) {
     if (auto ips = auth::IpAccessList::Parse(spec.ip_access_list); !ips) {
       out.push_back(where + "ip_access_list: " + ips.error().message);
