@@ -555,6 +555,39 @@ TEST_F(ManagementTest, EachSharedTableGetsItsOwnSourceWhenTheyAreReadSideBySide)
   }
 }
 
+TEST_F(ManagementTest, AShareIsShownWithTheSameMetastoreStatementsWhateverItsTables) {
+  // Leftover of issue 13: the tables of a shown share were looked up one transaction each.
+  MakeTables(30);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "h"}}).status, 200);
+  auto add_tables = [this](int first, int last) {
+    Json updates = Json::array();
+    for (int i = first; i <= last; ++i) {
+      updates.push_back(Json{
+          {"action", "ADD"},
+          {"data_object", {{"name", "c.s.t" + std::to_string(i)}, {"data_object_type", "TABLE"}}}});
+    }
+    Reply r = Call("PATCH", Uc("/shares/h"), "admin-token", Json{{"updates", updates}});
+    EXPECT_EQ(r.status, 200) << r.raw;
+  };
+  auto statements_to_show = [this](size_t tables) {
+    auto count = std::make_shared<int>(0);
+    sql_fault_ = [count](std::string_view) -> std::optional<Error> {
+      ++*count;
+      return std::nullopt;
+    };
+    Reply got = Call("GET", Uc("/shares/h?include_shared_data=true"));
+    sql_fault_ = nullptr;
+    EXPECT_EQ(got.status, 200) << got.raw;
+    EXPECT_EQ(got.body["objects"].size(), tables) << got.raw;
+    for (const Json& o : got.body["objects"]) EXPECT_EQ(o["status"], "ACTIVE") << o;
+    return *count;
+  };
+  add_tables(1, 3);
+  const int three = statements_to_show(3);
+  add_tables(4, 30);
+  EXPECT_EQ(statements_to_show(30), three);
+}
+
 TEST_F(ManagementTest, CatalogsSchemasAndTablesRoundTrip) {
   MakeTables(1);
   Reply catalogs = Call("GET", Uc("/catalogs"));

@@ -81,7 +81,7 @@ TEST_F(MetastoreOutageTest, AnOutageWhileLookingUpASharesTablesIsTheOutageNotAQu
       {"action": "ADD", "data_object": {"name": "c.s.t1", "data_object_type": "TABLE"}}]})");
   auto fail_table_reads = [](Error error) {
     return [error](std::string_view sql) -> std::optional<Error> {
-      if (sql.starts_with("SELECT") && sql.find("FROM delta_tables WHERE") != sql.npos) {
+      if (sql.starts_with("SELECT") && sql.find("FROM delta_tables") != sql.npos) {
         return error;
       }
       return std::nullopt;
@@ -123,7 +123,7 @@ TEST_F(MetastoreOutageTest, AnOutageAfterAShareUpdateCommittedDoesNotReportTheUp
     if (sql.starts_with("UPDATE shares ")) {
       *updated = true;
     } else if (*updated && sql.starts_with("SELECT") &&
-               sql.find("FROM delta_tables WHERE") != sql.npos) {
+               sql.find("FROM delta_tables") != sql.npos) {
       return Error{ErrorCode::kUnavailable, "The metastore is busy"};
     }
     return std::nullopt;

@@ -2,7 +2,9 @@
 // holds), delete under /api/2.1/unity-catalog/shares, and GET/PATCH .../shares/{name}/permissions.
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -91,7 +93,8 @@ class SharesApi final : public ApiBase {
     }
     LS_ASSIGN_OR_RETURN(catalog::ShareInfo share,
                         VisibleShare(caller, name, include.value_or(false)));
-    LS_ASSIGN_OR_RETURN(Json out, WithChangesServed(ShareJson(share, include.value_or(false))));
+    LS_ASSIGN_OR_RETURN(Json out,
+                        WithChangesServed(share.name, ShareJson(share, include.value_or(false))));
     return JsonReply(out);
   }
 
@@ -102,21 +105,26 @@ class SharesApi final : public ApiBase {
   /// when the table's log cannot be read or no reader is wired. A table dropped since it was
   /// shared has no source and is left as it is; a metastore failure looking one up is the error
   /// (UpdateShare, whose change is already committed then, replies without them instead).
-  Result<Json> WithChangesServed(Json share) {
+  Result<Json> WithChangesServed(const std::string& share_name, Json share) {
     auto objects = share.find("objects");
     if (!options_.shared_table_source || objects == share.end() || !objects->is_array()) {
       return share;
+    }
+    // The share's tables in one metastore transaction, whatever their number.
+    LS_ASSIGN_OR_RETURN(std::vector<catalog::ShareContents> stored,
+                        catalog_->GetSharesWithTables({share_name}));
+    std::map<std::string, const catalog::TableInfo*> tables;  // by the object's name
+    for (const catalog::ShareContents& contents : stored) {
+      for (size_t i = 0; i < contents.tables.size(); ++i) {
+        if (contents.tables[i]) tables[contents.share.objects[i].name] = &*contents.tables[i];
+      }
     }
     // Each source is one log read from storage: they run side by side, so a share of hundreds
     // of tables on an object store answers in a few round trips rather than one per table.
     std::vector<std::pair<Json*, catalog::TableInfo>> reads;
     for (Json& o : *objects) {
-      Result<catalog::TableInfo> table = catalog_->GetTable(o.value("name", ""));
-      if (table) {
-        reads.emplace_back(&o, std::move(*table));
-      } else if (table.error().code != ErrorCode::kNotFound) {
-        return tl::unexpected<Error>(table.error());
-      }
+      auto table = tables.find(o.value("name", ""));
+      if (table != tables.end()) reads.emplace_back(&o, *table->second);
     }
     std::vector<ManagementOptions::SharedTableSource> sources(reads.size());
     ParallelFor(reads.size(), kSourceReadThreads,
@@ -186,7 +194,7 @@ class SharesApi final : public ApiBase {
     // duplicate). The reply then carries each table's stored status, not its source's, and no
     // changes_served.
     Json reply = ShareJson(out, /*include_objects=*/true);
-    Result<Json> served = WithChangesServed(reply);
+    Result<Json> served = WithChangesServed(out.name, reply);
     if (!served) {
       LogWarning("share '{}' was updated, but its tables' sources could not be looked up: {}",
                  out.name, served.error().message);
