@@ -171,7 +171,7 @@ Result<Listing<AuditEvent>> SqlCatalog::QueryAuditEvents(const AuditQuery& q) {
   auto& where = filter.first;
   auto& params = filter.second;
   const int64_t max = q.page.max_results;
-  params.push_back(max == 0 ? kNoLimit : max + 1);
+  params.push_back(SqlLimit(max));
   const std::string sql = "SELECT " + std::string(kAuditCols) + " FROM audit_events" + where +
                           (q.newest_first ? " ORDER BY time_ms DESC, id DESC LIMIT ?"
                                           : " ORDER BY time_ms, id LIMIT ?");

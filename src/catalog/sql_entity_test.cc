@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,6 +26,17 @@ TEST(KindNounTest, SpellsTheResourceKindAsANoun) {
   EXPECT_EQ(KindNoun(ResourceKind::kFederationPolicy), "Federation policy");
   EXPECT_EQ(KindNoun(ResourceKind::kNone), "");
   EXPECT_EQ(KindNoun(ResourceKind::kSharedObject), "");
+}
+
+TEST(PagingTest, TheLimitIsOneRowMoreThanThePageAndSaturates) {
+  EXPECT_EQ(SqlLimit(PageBounds{"", 10}), 11);
+  EXPECT_EQ(SqlLimit(PageBounds{"", 0}), kNoLimit);  // no limit
+  // Leftover of issue 13: INT64_MAX + 1 overflowed (a negative LIMIT: all rows on SQLite, an
+  // error on PostgreSQL).
+  for (int64_t huge : {kNoLimit - 1, kNoLimit, std::numeric_limits<int64_t>::max()}) {
+    EXPECT_EQ(SqlLimit(PageBounds{"", huge}), kNoLimit) << huge;
+    EXPECT_EQ(SqlLimit(huge), kNoLimit) << huge;
+  }
 }
 
 TEST(NamedColumnsTest, CommonColumnsFrameTheOwnOnes) {

@@ -101,7 +101,9 @@ Result<PageBounds> ParsePage(const PageRequest& page) {
   return bounds;
 }
 
-int64_t SqlLimit(const PageBounds& b) { return b.max == 0 ? kNoLimit : b.max + 1; }
+int64_t SqlLimit(int64_t max) { return max == 0 || max >= kNoLimit ? kNoLimit : max + 1; }
+
+int64_t SqlLimit(const PageBounds& b) { return SqlLimit(b.max); }
 
 SqlRows TrimPage(SqlRows rows, const PageBounds& b, std::string* next_page_token) {
   next_page_token->clear();

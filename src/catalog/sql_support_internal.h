@@ -57,7 +57,9 @@ struct PageBounds {
 };
 
 Result<PageBounds> ParsePage(const PageRequest& page);
-/// The LIMIT to fetch one page: one row more than asked, to know whether there is a next one.
+/// The LIMIT to fetch a page of at most `max` rows (0: no limit): one row more than asked, to
+/// know whether there is a next one; kNoLimit from there up (never past INT64_MAX).
+int64_t SqlLimit(int64_t max);
 int64_t SqlLimit(const PageBounds& b);
 /// Trim rows fetched with SqlLimit() to the page; the next token is made from column 0 (the key).
 /// Returns the trimmed rows.
