@@ -13,6 +13,7 @@
 
 #include "catalog/sql_catalog_impl.h"
 #include "catalog/sqlite_catalog.h"
+#include "catalog/sqlite_row_internal.h"
 #include "common/result_testing.h"
 #include "common/strings.h"
 #include "common/temp_dir.h"
@@ -37,6 +38,23 @@ TEST(PagingTest, TheLimitIsOneRowMoreThanThePageAndSaturates) {
     EXPECT_EQ(SqlLimit(PageBounds{"", huge}), kNoLimit) << huge;
     EXPECT_EQ(SqlLimit(huge), kNoLimit) << huge;
   }
+}
+
+// Leftover of issue 13: SQLite gives no text for a value it cannot convert (out of memory); the
+// row reader made a string of that null pointer.
+TEST(SqliteRowTest, AValueWithoutTextIsAnErrorNotAnEmptyCell) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT 42, NULL, 'x'", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  auto row = ReadSqliteRow(stmt);
+  ASSERT_TRUE(row) << row.error().ToString();
+  EXPECT_EQ(*row, (SqlRow{"42", std::nullopt, "x"}));
+  auto out_of_memory = [](sqlite3_stmt*, int) -> const unsigned char* { return nullptr; };
+  EXPECT_TRUE(FailsWith(ReadSqliteRow(stmt, out_of_memory), ErrorCode::kInternal, "column 0"));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 }
 
 TEST(NamedColumnsTest, CommonColumnsFrameTheOwnOnes) {

@@ -12,10 +12,30 @@
 #include <vector>
 
 #include "catalog/sql_catalog_internal.h"
+#include "catalog/sqlite_row_internal.h"
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
 
 namespace lakeshare::catalog {
+
+Result<SqlRow> ReadSqliteRow(sqlite3_stmt* stmt, SqliteColumnText column_text) {
+  const int n = sqlite3_column_count(stmt);
+  SqlRow row(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    if (sqlite3_column_type(stmt, i) == SQLITE_NULL) {
+      continue;
+    }
+    const auto* text = reinterpret_cast<const char*>(column_text(stmt, i));
+    if (text == nullptr) {
+      return Errorf(ErrorCode::kInternal,
+                    "The metastore could not give column {} of a row as text (out of memory)", i);
+    }
+    row[static_cast<size_t>(i)] =
+        std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
+  }
+  return row;
+}
+
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
@@ -135,15 +155,7 @@ class SqliteConn final : public SqlConn {
       if (rows == nullptr) {
         continue;
       }
-      int n = sqlite3_column_count(stmt);
-      SqlRow row(static_cast<size_t>(n));
-      for (int i = 0; i < n; ++i) {
-        if (sqlite3_column_type(stmt, i) != SQLITE_NULL) {
-          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-          row[static_cast<size_t>(i)] =
-              std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
-        }
-      }
+      LS_ASSIGN_OR_RETURN(SqlRow row, ReadSqliteRow(stmt));
       rows->push_back(std::move(row));
     }
   }
