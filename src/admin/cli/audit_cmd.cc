@@ -96,7 +96,7 @@ CallResult<void> RunAudit(Api& api, const GlobalOptions& g, const AuditOptions& 
   }
   if (o.jsonl) {
     // The server streams every matching event as JSON lines (format=jsonl without max_results);
-    // they go to stdout as they arrive.
+    // they go to stdout once the answer is complete and known to be no error (Api::Stream).
     query.emplace_back("format", "jsonl");
     int64_t lines = 0;
     auto st = api.Stream(kAuditPath, query, [&](std::string_view data) {

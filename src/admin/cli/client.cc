@@ -1,6 +1,8 @@
 #include "admin/cli/client.h"
 
 #include <cctype>
+#include <cstdio>
+#include <memory>
 #include <chrono>
 #include <thread>
 
@@ -99,25 +101,27 @@ CallResult<void> Api::Stream(const std::string& path, const std::vector<http::Fi
   req.headers.emplace_back("Authorization", "Bearer " + token_);
   req.headers.emplace_back("User-Agent", "lakeshare-admin/0.1.0");
   req.timeout_ms = 0;  // an export may take long; the server streams steadily
+  // The status is known only once the transfer ends (http::Client's body callback does not
+  // pass it), so nothing reaches `sink` before then: an error reply of any size is reported,
+  // never written out. The first 64 KiB are held in memory, the rest in an unnamed temporary
+  // file (TMPDIR), removed when it is closed.
+  constexpr size_t kHeldInMemory = 64 << 10;
   std::string held;
-  bool flowing = false;
-  bool sink_failed = false;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> spool(nullptr, &std::fclose);
+  bool spool_failed = false;
   auto resp = client_->Send(req, [&](std::string_view data) {
-    if (flowing) {
-      sink_failed = !sink(data);
-      return !sink_failed;
+    if (spool == nullptr && held.size() + data.size() <= kHeldInMemory) {
+      held.append(data);
+      return true;
     }
-    held.append(data);
-    if (held.size() >= (64 << 10)) {
-      flowing = true;
-      sink_failed = !sink(held);
-      held.clear();
-      return !sink_failed;
-    }
-    return true;
+    if (spool == nullptr) spool.reset(std::tmpfile());
+    spool_failed =
+        spool == nullptr || std::fwrite(data.data(), 1, data.size(), spool.get()) != data.size();
+    return !spool_failed;
   });
-  if (sink_failed) {
-    return tl::unexpected(CallError{0, "", "cannot write the output (disk full or pipe closed)"});
+  if (spool_failed) {
+    return tl::unexpected(CallError{
+        0, "", "cannot hold the answer in a temporary file (is TMPDIR full or unwritable?)"});
   }
   if (!resp) {
     return tl::unexpected(CallError{
@@ -129,8 +133,21 @@ CallResult<void> Api::Stream(const std::string& path, const std::vector<http::Fi
     auto r = Interpret(copy);
     return tl::unexpected(r ? CallError{resp->status, "", "unexpected answer"} : r.error());
   }
+  const CallError write_failed{0, "", "cannot write the output (disk full or pipe closed)"};
   if (!held.empty() && !sink(held)) {
-    return tl::unexpected(CallError{0, "", "cannot write the output (disk full or pipe closed)"});
+    return tl::unexpected(write_failed);
+  }
+  if (spool != nullptr) {
+    std::rewind(spool.get());
+    std::string chunk(1 << 20, '\0');
+    size_t n = 0;
+    while ((n = std::fread(chunk.data(), 1, chunk.size(), spool.get())) > 0) {
+      if (!sink(std::string_view(chunk.data(), n))) return tl::unexpected(write_failed);
+    }
+    if (std::ferror(spool.get())) {
+      return tl::unexpected(
+          CallError{0, "", "cannot read the answer back from its temporary file"});
+    }
   }
   return {};
 }

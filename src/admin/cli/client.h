@@ -64,8 +64,9 @@ class Api {
   CallResult<Json> Uc(const std::string& method, const std::string& path,
                       const std::vector<http::Field>& query = {}, const Json* body = nullptr);
 
-  /// GET `path` and hand a 2xx body to `sink` as it arrives. The first 64 KiB are held back
-  /// until the status is known, so an error reply is reported rather than written out.
+  /// GET `path` and hand a 2xx body to `sink` once the whole answer is in (held in memory and a
+  /// temporary file until its status is known), so an error reply of any size is reported
+  /// rather than written out.
   CallResult<void> Stream(const std::string& path, const std::vector<http::Field>& query,
                           const std::function<bool(std::string_view)>& sink);
 

@@ -73,5 +73,35 @@ TEST_F(HostileServerTest, AnAnswerWithinTheBoundsIsRead) {
   EXPECT_TRUE((*reply)["deep"].is_array());
 }
 
+// Leftover of issue 13: an error reply over 64 KiB reached the output of `audit --jsonl` before
+// its status was known.
+TEST_F(HostileServerTest, AStreamedErrorReplyOfAnySizeNeverReachesTheOutput) {
+  const std::string big(200 << 10, 'x');
+  Serve("{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"" + big + "\"}", 500);
+  std::string written;
+  auto sink = [&written](std::string_view data) {
+    written.append(data);
+    return true;
+  };
+  CallResult<void> failed = Api(Url(""), "token").Stream("/api/2.1/unity-catalog/reply", {}, sink);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().status, 500);
+  EXPECT_EQ(written.size(), 0u);
+}
+
+TEST_F(HostileServerTest, AStreamedAnswerOverTheHeldPartIsWrittenWhole) {
+  std::string lines;
+  for (int i = 0; lines.size() < (300 << 10); ++i) lines += "{\"n\":" + std::to_string(i) + "}\n";
+  Serve(lines);
+  std::string written;
+  auto sink = [&written](std::string_view data) {
+    written.append(data);
+    return true;
+  };
+  CallResult<void> ok = Api(Url(""), "token").Stream("/api/2.1/unity-catalog/reply", {}, sink);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(written, lines);
+}
+
 }  // namespace
 }  // namespace lakeshare::admin::cli
