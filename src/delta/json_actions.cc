@@ -771,6 +771,12 @@ Status JsonActionParser::Parse(const PaddedBuffer& buffer, std::string_view name
   return OkStatus();
 }
 
+// The longest line of a commit file: far beyond any action (a metaData line holds a schema of at
+// most kTableSchemaJsonLimits' 64 MiB). The file is its writer's, and a sparse file of any size
+// costs a local table's provider no disk: without a bound, a 2 GiB file without a newline was read
+// whole into memory, and scanned again for a newline after every block (hours of CPU).
+constexpr size_t kMaxJsonLineBytes = size_t{256} << 20;
+
 Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std::string_view name,
                                      int64_t block_size, ActionSink& sink) {
   const int64_t size = file.size();
@@ -791,13 +797,19 @@ Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std:
     char* buf = stream_.data.get();
     LS_RETURN_IF_ERROR(file.ReadAt(offset, static_cast<int64_t>(want), buf + have));
     offset += static_cast<int64_t>(want);
+    const size_t partial = have;  // a line's start without its newline, from the blocks before
     have += want;
     std::memset(buf + have, 0, simdjson::SIMDJSON_PADDING);
     // Parse the complete lines; keep a partial last line for the next block.
     size_t complete = have;
     if (offset < size) {
-      const void* last = memrchr(buf, '\n', have);
+      // Only the new block can hold the newline: the partial line before it has none.
+      const void* last = memrchr(buf + partial, '\n', want);
       if (last == nullptr) {
+        if (have > kMaxJsonLineBytes) {
+          return CorruptError("Failed to read '{}': a line longer than {} bytes", name,
+                              kMaxJsonLineBytes);
+        }
         continue;  // no complete line yet: read more
       }
       complete = static_cast<size_t>(static_cast<const char*>(last) - buf) + 1;

@@ -230,6 +230,15 @@ TEST_F(LogSegmentTest, LastCheckpointHintBeyondItsBoundsIsIgnoredUnparsed) {
   EXPECT_EQ(seg->checkpoint->version, 2);
 }
 
+TEST_F(LogSegmentTest, ACommitLineLongerThanAnyActionIsCorruptNotReadWhole) {
+  // A commit file without a newline (a sparse file of any size costs a local table's writer no
+  // disk) was read whole and rescanned for a newline after every block: 2 GiB ran for hours.
+  // A line is refused past 256 MiB.
+  CommitN(1);
+  table.Put("_delta_log/00000000000000000001.json", std::string((size_t{257} << 20), 'x'));
+  EXPECT_TRUE(FailsWith(table.Load(), ErrorCode::kCorrupt, "a line longer than 268435456 bytes"));
+}
+
 TEST_F(LogSegmentTest, CompactionFileReplacesItsCommits) {
   CommitN(5);
   // Compaction of 1..3: f1, f2, f3 added then f2 removed in 3.
