@@ -205,14 +205,14 @@ Result<std::string> DeletionVectorDescriptor::RelativePath() const {
   return std::string(prefix) + "/" + name;
 }
 
-std::string_view DeletionVectorDescriptor::MissingField(unsigned found) {
-  static constexpr std::pair<unsigned, std::string_view> kRequired[] = {
-      {kHasStorageType, "storageType"},
-      {kHasPathOrInlineDv, "pathOrInlineDv"},
-      {kHasSizeInBytes, "sizeInBytes"},
-      {kHasCardinality, "cardinality"}};
-  for (const auto& [bit, name] : kRequired) {
-    if ((found & bit) == 0) {
+std::string_view DeletionVectorDescriptor::MissingField(const RequiredFields& found) {
+  const std::pair<bool, std::string_view> required[] = {
+      {found.storage_type, "storageType"},
+      {found.path_or_inline_dv, "pathOrInlineDv"},
+      {found.size_in_bytes, "sizeInBytes"},
+      {found.cardinality, "cardinality"}};
+  for (const auto& [present, name] : required) {
+    if (!present) {
       return name;
     }
   }
@@ -232,11 +232,16 @@ void DeletionVectorDescriptor::AppendJson(std::string& out) const {
 }
 
 Result<std::optional<int64_t>> CommitInfo::InCommitTimestamp() const {
-  if (in_commit_timestamp_mistyped) {
+  if (in_commit_timestamp_mistyped_) {
     return CorruptError(
         "commitInfo action whose inCommitTimestamp is not a whole number up to 2^63");
   }
-  return in_commit_timestamp;
+  return in_commit_timestamp_;
+}
+
+void CommitInfo::SetInCommitTimestamp(std::optional<int64_t> value, bool mistyped) {
+  in_commit_timestamp_ = mistyped ? std::nullopt : value;
+  in_commit_timestamp_mistyped_ = mistyped;
 }
 
 std::string_view FileActionTypeName(FileActionType type) {

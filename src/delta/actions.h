@@ -84,11 +84,6 @@ struct DomainMetadata {
 
 /// Delta protocol, *Commit Provenance Information*: free-form; we extract what we use.
 struct CommitInfo {
-  // *In-Commit Timestamps*: inCommitTimestamp is a Long that readers use only where the table
-  // enables the feature; elsewhere it is free-form data. A value that is no whole number up to
-  // 2^63 reads as absent with `in_commit_timestamp_mistyped` set: ask InCommitTimestamp().
-  std::optional<int64_t> in_commit_timestamp;
-  bool in_commit_timestamp_mistyped = false;
   std::optional<int64_t> timestamp;
   std::optional<std::string> operation;
   std::string json;
@@ -96,6 +91,16 @@ struct CommitInfo {
   /// The commit's inCommitTimestamp, for a commit of a table that enables in-commit timestamps:
   /// nullopt when absent or null, kCorrupt when present but no whole number up to 2^63.
   Result<std::optional<int64_t>> InCommitTimestamp() const;
+  /// Keep the inCommitTimestamp as read: the value (nullopt when absent or null), or
+  /// `mistyped` when it is present but no whole number up to 2^63.
+  void SetInCommitTimestamp(std::optional<int64_t> value, bool mistyped);
+
+ private:
+  // *In-Commit Timestamps*: inCommitTimestamp is a Long that readers use only where the table
+  // enables the feature; elsewhere it is free-form data, so a mistyped one is a mark for the
+  // readers of such tables, not an error when the commit is read.
+  std::optional<int64_t> in_commit_timestamp_;
+  bool in_commit_timestamp_mistyped_ = false;
 };
 
 /// Delta protocol, *Deletion Vector Descriptor Schema*.
@@ -116,11 +121,15 @@ struct DeletionVectorDescriptor {
   void AppendJson(std::string& out) const;
 
   /// "storageType, pathOrInlineDv, sizeInBytes and cardinality are required, offset is
-  /// optional": a reader sets the bit of each required field it finds (kHas* below) and asks
-  /// MissingField for the name of the first one absent, "" when none is.
-  static constexpr unsigned kHasStorageType = 1, kHasPathOrInlineDv = 2, kHasSizeInBytes = 4,
-                            kHasCardinality = 8;
-  static std::string_view MissingField(unsigned found);
+  /// optional": a reader notes each required field it finds and asks MissingField for the name
+  /// of the first one absent, "" when none is.
+  struct RequiredFields {
+    bool storage_type = false;
+    bool path_or_inline_dv = false;
+    bool size_in_bytes = false;
+    bool cardinality = false;
+  };
+  static std::string_view MissingField(const RequiredFields& found);
 };
 
 enum class FileActionType : uint8_t { kAdd, kRemove, kCdc };

@@ -836,15 +836,12 @@ class CheckpointFileReader {
   // The deletion vector of the current add row. Delta protocol, *Deletion Vector Descriptor
   // Schema*: storageType, pathOrInlineDv, sizeInBytes and cardinality are required, offset is
   // optional; a required field that is null is kCorrupt naming it, never read as a default.
-  Status ReadDeletionVector(std::string_view add_path, bool has_type, bool has_path,
-                            bool has_offset, bool has_size, bool has_cardinality,
+  Status ReadDeletionVector(std::string_view add_path,
+                            const DeletionVectorDescriptor::RequiredFields& found, bool has_offset,
                             DeletionVectorDescriptor* dv) {
     FlatColumn &dv_type = flat_[8], &dv_path = flat_[9], &dv_offset = flat_[10],
                &dv_size = flat_[11], &dv_card = flat_[12];
-    using D = DeletionVectorDescriptor;
-    const std::string_view missing = D::MissingField(
-        (has_type ? D::kHasStorageType : 0) | (has_path ? D::kHasPathOrInlineDv : 0) |
-        (has_size ? D::kHasSizeInBytes : 0) | (has_cardinality ? D::kHasCardinality : 0));
+    const std::string_view missing = DeletionVectorDescriptor::MissingField(found);
     if (!missing.empty()) {
       return CorruptError("deletion vector of '{}' has no {}", add_path, missing);
     }
@@ -939,11 +936,12 @@ class CheckpointFileReader {
       bool has_stats = stats.Next();
       std::vector<std::pair<std::string_view, std::optional<std::string_view>>> tag_map;
       LS_RETURN_IF_ERROR(tags.NextRow(tag_map, "add.tags"));
-      bool has_dv_type = dv_type.Next();
-      bool has_dv_path = dv_path.Next();
+      DeletionVectorDescriptor::RequiredFields dv_found;
+      dv_found.storage_type = dv_type.Next();
+      dv_found.path_or_inline_dv = dv_path.Next();
       bool has_dv_offset = dv_offset.Next();
-      bool has_dv_size = dv_size.Next();
-      bool has_dv_card = dv_card.Next();
+      dv_found.size_in_bytes = dv_size.Next();
+      dv_found.cardinality = dv_card.Next();
       bool has_brid = base_row_id.Next();
       bool has_drcv = default_rcv.Next();
       bool has_cp = clustering.Next();
@@ -979,8 +977,7 @@ class CheckpointFileReader {
       }
       in.deletion_vector = nullptr;
       if (HasDeletionVector(dv_def)) {
-        LS_RETURN_IF_ERROR(ReadDeletionVector(in.path, has_dv_type, has_dv_path, has_dv_offset,
-                                              has_dv_size, has_dv_card, &dv));
+        LS_RETURN_IF_ERROR(ReadDeletionVector(in.path, dv_found, has_dv_offset, &dv));
         in.deletion_vector = &dv;
         extra += ",\"deletionVector\":";
         dv.AppendJson(extra);

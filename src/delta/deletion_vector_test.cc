@@ -262,13 +262,18 @@ TEST_F(DeletionVectorDescriptorTest, ARequiredFieldAbsentOrNullIsCorruptNamingIt
 
 TEST(DeletionVectorDescriptorFieldsTest, MissingFieldNamesTheFirstRequiredFieldNotFound) {
   using D = DeletionVectorDescriptor;
-  const unsigned all =
-      D::kHasStorageType | D::kHasPathOrInlineDv | D::kHasSizeInBytes | D::kHasCardinality;
-  EXPECT_EQ(D::MissingField(all), "");
-  EXPECT_EQ(D::MissingField(0), "storageType");
-  EXPECT_EQ(D::MissingField(all & ~D::kHasPathOrInlineDv), "pathOrInlineDv");
-  EXPECT_EQ(D::MissingField(all & ~D::kHasSizeInBytes & ~D::kHasCardinality), "sizeInBytes");
-  EXPECT_EQ(D::MissingField(all & ~D::kHasCardinality), "cardinality");
+  EXPECT_EQ(D::MissingField({.storage_type = true,
+                             .path_or_inline_dv = true,
+                             .size_in_bytes = true,
+                             .cardinality = true}),
+            "");
+  EXPECT_EQ(D::MissingField({}), "storageType");
+  EXPECT_EQ(D::MissingField({.storage_type = true, .size_in_bytes = true, .cardinality = true}),
+            "pathOrInlineDv");
+  EXPECT_EQ(D::MissingField({.storage_type = true, .path_or_inline_dv = true}), "sizeInBytes");
+  EXPECT_EQ(D::MissingField(
+                {.storage_type = true, .path_or_inline_dv = true, .size_in_bytes = true}),
+            "cardinality");
 }
 
 TEST_F(DeletionVectorDescriptorTest, AnAddWithoutADescriptorHasNone) {

@@ -229,7 +229,7 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
     return e;
   }
   dv = DeletionVectorDescriptor{};
-  unsigned found = 0;  // DeletionVectorDescriptor::kHas* bits
+  DeletionVectorDescriptor::RequiredFields found;
   for (auto field_result : o) {
     ondemand::field field;
     if (auto e = std::move(field_result).get(field)) {
@@ -254,14 +254,14 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
         return simdjson::INCORRECT_TYPE;
       }
       dv.storage_type = s[0];
-      found |= DeletionVectorDescriptor::kHasStorageType;
+      found.storage_type = true;
     } else if (key == "pathOrInlineDv") {
       std::string_view s;
       if (auto e = v.get_string().get(s)) {
         return e;
       }
       dv.path_or_inline_dv = std::string(s);
-      found |= DeletionVectorDescriptor::kHasPathOrInlineDv;
+      found.path_or_inline_dv = true;
     } else if (key == "offset") {
       if (auto e = GetInt(v, &n, &is_null)) {
         return e;
@@ -280,13 +280,13 @@ simdjson::error_code JsonActionParser::ParseDv(std::string_view raw, DeletionVec
       std::optional<int32_t> size = NonNegativeInt32(n);
       if (!size) return simdjson::NUMBER_OUT_OF_RANGE;
       dv.size_in_bytes = *size;
-      found |= DeletionVectorDescriptor::kHasSizeInBytes;
+      found.size_in_bytes = true;
     } else if (key == "cardinality") {
       if (auto e = GetInt(v, &n, &is_null)) {
         return e;
       }
       dv.cardinality = n;
-      found |= DeletionVectorDescriptor::kHasCardinality;
+      found.cardinality = true;
     }
   }
   if (std::string_view missing = DeletionVectorDescriptor::MissingField(found); !missing.empty()) {

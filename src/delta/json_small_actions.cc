@@ -148,8 +148,7 @@ Status ParseSmallAction(std::string_view key, std::string_view raw, ActionSink& 
     // table enables in-commit timestamps, so a mistyped one is kept as a mark for the readers
     // of such tables (CommitInfo::InCommitTimestamp), not refused here.
     auto ict = OptionalInt(j, key, "inCommitTimestamp");
-    c.in_commit_timestamp_mistyped = !ict;
-    c.in_commit_timestamp = ict ? *ict : std::nullopt;
+    c.SetInCommitTimestamp(ict ? *ict : std::nullopt, /*mistyped=*/!ict);
     c.timestamp = JsonInt(j, "timestamp");
     c.operation = JsonStr(j, "operation");
     c.json = std::string(raw);

@@ -113,7 +113,7 @@ TEST(ReconciliationTest, OnlyTheCommitInfoOfTheSnapshotVersionIsKept) {
   t.Commit(1, {AddLine("a")});
   EXPECT_FALSE(MustLoad(t)->commit_info());
   ASSERT_TRUE(MustLoad(t, 0)->commit_info());
-  EXPECT_EQ(*MustLoad(t, 0)->commit_info()->in_commit_timestamp, 111);
+  EXPECT_EQ(MustLoad(t, 0)->commit_info()->InCommitTimestamp().value(), 111);
 }
 
 TEST(ReconciliationTest, UnknownActionsAndFieldsAreIgnoredButKeptForReemission) {
