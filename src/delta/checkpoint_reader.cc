@@ -63,10 +63,12 @@ size_t Capacity(const ColumnData& d) {
 // A leaf column without repetition, read row by row.
 class FlatColumn {
  public:
-  Status Load(const FileReader& reader, int row_group, int node) {
+  // A chunk whose every value is null is skipped, unless `keep_all_null`: then its definition
+  // levels still tell at which level each row is null.
+  Status Load(const FileReader& reader, int row_group, int node, bool keep_all_null = false) {
     node_ = node >= 0 ? &reader.schema().node(node) : nullptr;
     if (node_ == nullptr || node_->shape != NodeShape::kPrimitive || node_->max_rep != 0 ||
-        AllNull(reader, row_group, node_->leaf_index)) {
+        (!keep_all_null && AllNull(reader, row_group, node_->leaf_index))) {
       node_ = nullptr;
       return OkStatus();
     }
@@ -818,9 +820,8 @@ class CheckpointFileReader {
   }
 
   // True when the current add row has a deletionVector struct: one of its leaves is defined at
-  // the struct's level or deeper (`dv_def`, -1 without the struct), even with every field null.
-  // Not seen: a struct whose fields are all null in a row group where every deletion-vector leaf
-  // is null (such leaves are not loaded, FlatColumn::Load); that add reads as one without.
+  // the struct's level or deeper (`dv_def`, -1 without the struct), even with every field null
+  // (storageType is loaded even when all null, so such a struct is seen, and is corrupt).
   bool HasDeletionVector(int dv_def) const {
     if (dv_def < 0) {
       return false;
@@ -903,7 +904,11 @@ class CheckpointFileReader {
     LS_RETURN_IF_ERROR(LoadBoolean(change, rg, "add.dataChange"));
     LS_RETURN_IF_ERROR(stats.Load(r_, rg, Path("add.stats")));
     LS_RETURN_IF_ERROR(tags.Load(r_, rg, Path("add.tags")));
-    LS_RETURN_IF_ERROR(dv_type.Load(r_, rg, Path("add.deletionVector.storageType")));
+    // Loaded even when all null: a row group of adds without deletion vectors has only null
+    // leaves, and the definition levels tell a null struct (no vector) from a present one with
+    // null fields (corrupt, as in a row group where other adds have vectors).
+    LS_RETURN_IF_ERROR(
+        dv_type.Load(r_, rg, Path("add.deletionVector.storageType"), /*keep_all_null=*/true));
     LS_RETURN_IF_ERROR(dv_path.Load(r_, rg, Path("add.deletionVector.pathOrInlineDv")));
     LS_RETURN_IF_ERROR(LoadInteger(dv_offset, rg, "add.deletionVector.offset"));
     LS_RETURN_IF_ERROR(LoadInteger(dv_size, rg, "add.deletionVector.sizeInBytes"));

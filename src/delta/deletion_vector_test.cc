@@ -289,6 +289,30 @@ TEST_F(DeletionVectorDescriptorTest, AnAddWithoutADescriptorHasNone) {
   }
 }
 
+// A null deletionVector is no deletion vector; a present one with its required fields null is
+// corrupt, also in a checkpoint row group where no add has a deletion vector, so that every
+// deletion-vector leaf is null (the reader skips such chunks, but not the struct's presence).
+TEST_F(DeletionVectorDescriptorTest, AStructWithEveryFieldNullIsCorruptWhereNoOtherAddHasOne) {
+  const std::string every_field_null =
+      R"({"storageType":null,"pathOrInlineDv":null,"offset":null,"sizeInBytes":null,)"
+      R"("cardinality":null})";
+  const std::string other_add = R"({"add":{"path":"b","partitionValues":{},"size":100,)"
+                                R"("modificationTime":1,"dataChange":true}})";
+  for (const std::string& dv : {std::string("{}"), every_field_null}) {
+    EXPECT_TRUE(FailsWith(LoadCommit(Add(dv)), ErrorCode::kCorrupt,
+                          "deletionVector without storageType"))
+        << dv;
+    testing::TestTable t;
+    std::vector<std::string> lines = Head();
+    lines.push_back(other_add);
+    lines.push_back(Add(dv));
+    t.WriteParquetCheckpoint("_delta_log/00000000000000000000.checkpoint.parquet", lines);
+    EXPECT_TRUE(
+        FailsWith(t.Load(), ErrorCode::kCorrupt, "deletion vector of 'a' has no storageType"))
+        << dv;
+  }
+}
+
 TEST(DeletionVectorPathTest, AbsolutePathsMustLieBeneathTheTable) {
   auto dir = std::filesystem::temp_directory_path() / "ls_dv_path_test";
   std::filesystem::create_directories(dir);
