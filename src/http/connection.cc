@@ -34,12 +34,6 @@ bool IsFramingHeader(std::string_view name) {
          EqualsIgnoreCase(name, "Date");
 }
 
-// A pulled body's piece (Response::Pieces): one read and one socket write each. 1 MiB, as the
-// /files producer read before bodies were pulled: with 256 KiB pieces (the stream chunk) the
-// hand-offs between the handler pool and the strand cost 16% of a 256 MiB download
-// (bench/31_file_download.sh).
-constexpr int64_t kPulledPieceBytes = int64_t{1} << 20;
-
 std::vector<Field> FieldsOf(const bhttp::fields& fields) {
   std::vector<Field> out;
   for (const auto& field : fields) {
@@ -372,8 +366,8 @@ class Session final : public SessionBase {
     } catch (...) {
       response = HandlerThrew("non-standard exception");
     }
-    if (response.has_pieces() && !is_head_) {
-      RunPieces(std::move(response));
+    if (response.has_pulled() && !is_head_) {
+      RunPulled(std::move(response));
       return;
     }
     if (response.is_streaming() && !is_head_) {
@@ -465,19 +459,17 @@ class Session final : public SessionBase {
     });
   }
 
-  // ---- Pulled bodies (Response::Pieces): no thread waits for the client ----
+  // ---- Pulled bodies (Response::Pulled, Pieces, Ndjson): no thread waits for the client ----
 
-  /// Runs on the handler pool: read the first piece, then send the head with it.
-  void RunPieces(Response response) {
-    pieces_ = response.TakePieces();
-    pieces_length_ = response.content_length().value_or(0);
-    pieces_read_ = 0;
-    std::string piece;
-    Status status = ReadPiece(piece);
-    if (!status || pieces_read_ == pieces_length_) {
-      pieces_ = nullptr;
+  /// Runs on the handler pool: pull the first part, then send the head with it.
+  void RunPulled(Response response) {
+    pulled_ = response.TakePulled();
+    std::string part;
+    Status status = Pull(part);
+    if (!status || !pulled_more_) {
+      pulled_ = nullptr;
       if (status) {
-        response.set_body(std::move(piece));  // all of it in one piece: send it plainly
+        response.set_body(std::move(part));  // all of it in one part: send it plainly
       } else {
         response = ErrorResponse(status.error(), request_->request_id());
         response.SetHeader("X-Request-Id", request_->request_id());
@@ -491,61 +483,62 @@ class Session final : public SessionBase {
     {
       MutexLock lock(stream_state_.mu);
       stream_state_.in_flight = true;
-      stream_state_.sending = std::move(piece);
+      stream_state_.sending = std::move(part);
     }
     net::post(stream_.get_executor(), [self = Self()] { self->Guard([&] { self->WriteChunk(true); }); });
   }
 
-  /// The next piece (at most kPulledPieceBytes) of a pulled body; any thread, one at a time.
-  Status ReadPiece(std::string& out) {
-    const int64_t size = std::min<int64_t>(kPulledPieceBytes, pieces_length_ - pieces_read_);
-    Status status;
+  /// The next non-empty part of a pulled body into `out` (empty on entry), setting
+  /// pulled_more_; any thread, one at a time.
+  Status Pull(std::string& out) {
+    Result<bool> more = true;
     try {
-      status = pieces_(pieces_read_, size, out);
+      do {
+        more = pulled_(out);
+      } while (more && *more && out.empty());
     } catch (const std::exception& e) {
       server_.LogError("producer_exception", request_->request_id(), e.what());
-      status = MakeError(ErrorCode::kInternal, fmt::format("Body reader threw: {}", e.what()));
+      more = MakeError(ErrorCode::kInternal, fmt::format("Body reader threw: {}", e.what()));
     } catch (...) {
       server_.LogError("producer_exception", request_->request_id(), "non-standard exception");
-      status = MakeError(ErrorCode::kInternal, "Body reader threw a non-standard exception");
+      more = MakeError(ErrorCode::kInternal, "Body reader threw a non-standard exception");
     }
-    if (status && static_cast<int64_t>(out.size()) != size) {
-      status = MakeError(ErrorCode::kInternal,
-                         fmt::format("Body reader gave {} bytes, not {}", out.size(), size));
+    if (!more) {
+      return tl::unexpected<Error>(std::move(more).error());
     }
-    if (status) {
-      pieces_read_ += size;
-    }
-    return status;
+    pulled_more_ = *more;
+    return OkStatus();
   }
 
-  /// On the strand, when a piece was sent (or not): read the next one on the handler pool.
-  void OnPieceSent(beast::error_code ec, size_t size) {
+  /// On the strand, when a part was sent (or not): pull the next one on the handler pool, into
+  /// the buffer just sent (it keeps its capacity).
+  void OnPartSent(beast::error_code ec, size_t size) {
+    std::string buffer;
     {
       MutexLock lock(stream_state_.mu);
-      stream_state_.sending.clear();
+      buffer = std::move(stream_state_.sending);
       stream_state_.in_flight = false;
     }
+    buffer.clear();
     if (ec) {
-      pieces_ = nullptr;
+      pulled_ = nullptr;
       Complete(Outcome::kConnectionLost, nullptr);
       CloseNow();
       return;
     }
     body_bytes_ += static_cast<int64_t>(size);
-    if (pieces_read_ == pieces_length_) {
-      pieces_ = nullptr;
+    if (!pulled_more_) {
+      pulled_ = nullptr;
       WriteLastChunk();
       return;
     }
-    net::post(*server_.pool, [self = Self()] {
-      std::string piece;
-      Status status = self->ReadPiece(piece);
+    net::post(*server_.pool, [self = Self(), part = std::move(buffer)]() mutable {
+      Status status = self->Pull(part);
       net::post(self->stream_.get_executor(),
-                [self, status = std::move(status), piece = std::move(piece)]() mutable {
+                [self, status = std::move(status), part = std::move(part)]() mutable {
                   self->Guard([&] {
                     if (!status) {
-                      self->pieces_ = nullptr;
+                      self->pulled_ = nullptr;
                       self->Complete(Outcome::kStreamAborted, &status.error());
                       self->CloseNow();
                       return;
@@ -553,7 +546,7 @@ class Session final : public SessionBase {
                     {
                       MutexLock lock(self->stream_state_.mu);
                       self->stream_state_.in_flight = true;
-                      self->stream_state_.sending = std::move(piece);
+                      self->stream_state_.sending = std::move(part);
                     }
                     self->WriteChunkBody();
                   });
@@ -707,8 +700,8 @@ class Session final : public SessionBase {
   }
 
   void ChunkDone(beast::error_code ec, size_t size) {
-    if (pieces_) {
-      OnPieceSent(ec, size);
+    if (pulled_) {
+      OnPartSent(ec, size);
       return;
     }
     if (!ec) {
@@ -830,11 +823,10 @@ class Session final : public SessionBase {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  // The body of a Response::Pieces being sent: touched by one thread at a time (the handler
-  // pool reads a piece, then the strand sends it).
-  PieceReader pieces_;
-  int64_t pieces_length_ = 0;
-  int64_t pieces_read_ = 0;
+  // The source of a pulled body being sent, and whether it said more follows: touched by one
+  // thread at a time (the handler pool pulls a part, then the strand sends it).
+  ChunkSource pulled_;
+  bool pulled_more_ = false;
   // Beast merges a chunked request's trailer fields into its header fields; the last chunk's
   // header is parsed just before them, so its callback keeps the head's fields.
   std::optional<std::vector<Field>> head_fields_;

@@ -1,7 +1,19 @@
 // Response: what a handler answers. Either a whole body held in memory (JSON documents, small
-// files) or a streamed body produced by a callback that writes chunks as it goes (NDJSON of a
-// million lines), sent with HTTP/1.1 chunked transfer encoding. The server owns framing:
-// Content-Length, Transfer-Encoding and Connection set by a handler are ignored.
+// files), a pulled body the server asks for a part at a time (Pulled, Pieces, Ndjson: NDJSON of
+// a million lines, files), or a streamed body produced by a callback that writes chunks as it
+// goes; bodies of unknown length go out with HTTP/1.1 chunked transfer encoding. The server owns
+// framing: Content-Length, Transfer-Encoding and Connection set by a handler are ignored.
+//
+// Pulled contract (ChunkSource, Pulled/Pieces/Ndjson):
+// - The source runs on a handler thread, called for the next part only once the previous one
+//   was sent: no thread waits while a client is slow to read, so slow readers cannot hold every
+//   handler thread. Calls never overlap; each part goes out as one chunk.
+// - A source failing on its first call gets a normal error reply with the mapped status (nothing
+//   was sent); failing later has its connection closed without the final empty chunk (or short
+//   of its Content-Length), so the client sees a truncated body, never a valid-looking end.
+// - A body whose first part is also its last goes out whole, with Content-Length.
+// - A HEAD request gets the headers without the source running; a connection that fails or a
+//   server that stops calls the source no more (it is destroyed with the response).
 //
 // Streaming contract (BodyProducer):
 // - The producer runs on a handler thread after the handler returned, and may block there.
@@ -58,6 +70,11 @@ class StreamWriter {
 /// Writes the whole streamed body; return an Error to abort (see the contract above).
 using BodyProducer = std::function<Status(StreamWriter& writer)>;
 
+/// Fills `out` (handed over empty, perhaps with capacity to reuse) with the next part of a
+/// pulled body: true when more follows, false when this part is the last (it may be empty), or
+/// an Error that aborts the response (see the pulled contract above).
+using ChunkSource = std::function<Result<bool>(std::string& out)>;
+
 /// Reads the `size` bytes at `offset` of a pulled body into `out` (replacing what it holds).
 using PieceReader = std::function<Status(int64_t offset, int64_t size, std::string& out)>;
 
@@ -80,15 +97,23 @@ class Response {
   /// encoding (see the contract in the file comment).
   static Response SizedStream(std::string_view content_type, int64_t length, BodyProducer producer,
                               int status = 200);
-  /// A body of exactly `length` bytes pulled piece by piece from `read` (a file): unlike a
-  /// SizedStream, nothing waits while the client is slow to take a piece (a handler thread reads
-  /// the next piece once the previous one was sent), so slow readers cannot hold every handler
-  /// thread. A failing read before anything was sent gets a normal error reply; after, the
-  /// connection is closed. A HEAD request gets the Content-Length without any read.
+  /// A body of unknown length pulled a part at a time from `next`, sent chunked (see the pulled
+  /// contract in the file comment).
+  static Response Pulled(std::string_view content_type, ChunkSource next, int status = 200);
+  /// A body of exactly `length` bytes pulled piece by piece (kPieceBytes each) from `read` (a
+  /// file), sent with Content-Length (see the pulled contract in the file comment). A piece of
+  /// another size than asked for aborts the response. A HEAD request gets the Content-Length.
   static Response Pieces(std::string_view content_type, int64_t length, PieceReader read,
                          int status = 200);
-  /// A streamed NDJSON body pulled line by line from `next`.
+  /// An NDJSON body pulled from `next` (lines joined into parts of about kNdjsonPartBytes).
   static Response Ndjson(NextLine next, int status = 200);
+
+  /// The piece of a Pieces body: one read and one socket write each. 1 MiB, as the /files
+  /// producer read before bodies were pulled: with 256 KiB pieces the hand-offs between the
+  /// handler pool and the network cost 16% of a 256 MiB download (bench/31_file_download.sh).
+  static constexpr int64_t kPieceBytes = int64_t{1} << 20;
+  /// About the part of an Ndjson body (the stream chunk of ServerOptions).
+  static constexpr size_t kNdjsonPartBytes = 256 * 1024;
 
   int status() const { return status_; }
   void set_status(int status) { status_ = status; }
@@ -106,9 +131,13 @@ class Response {
   void set_body(std::string body) { body_ = std::move(body); }
   std::string TakeBody() { return std::move(body_); }
 
-  bool is_streaming() const { return static_cast<bool>(producer_) || static_cast<bool>(pieces_); }
-  bool has_pieces() const { return static_cast<bool>(pieces_); }
-  PieceReader TakePieces() { return std::exchange(pieces_, nullptr); }
+  bool is_streaming() const { return static_cast<bool>(producer_); }
+  bool has_pulled() const { return static_cast<bool>(pulled_); }
+  /// The source of a pulled body (the server's way to send it); the producer then stays valid
+  /// but shares the source's state, so use one or the other.
+  ChunkSource TakePulled() { return std::exchange(pulled_, nullptr); }
+  /// Writes the whole streamed body; for a pulled body, one Write per part, so that in-process
+  /// callers and tests read every kind of streamed body the same way.
   const BodyProducer& producer() const { return producer_; }
   BodyProducer TakeProducer() { return std::exchange(producer_, nullptr); }
   /// The declared length of a streamed body (SizedStream); nullopt: chunked.
@@ -125,7 +154,7 @@ class Response {
   std::vector<Field> headers_;
   std::string body_;
   BodyProducer producer_;
-  PieceReader pieces_;
+  ChunkSource pulled_;
   std::optional<int64_t> content_length_;
   std::optional<Error> error_;
 };

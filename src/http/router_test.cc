@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -564,13 +565,67 @@ TEST(ResponseTest, NdjsonPullsLinesLazilyAndStopsAtTheFirstError) {
     return CorruptError("log truncated");
   });
   EXPECT_TRUE(response.is_streaming());
-  EXPECT_EQ(produced, 0);  // nothing before the server drives the producer
+  EXPECT_EQ(produced, 0);  // nothing before the server pulls
   EXPECT_EQ(*response.Header("Content-Type"), "application/x-ndjson; charset=utf-8");
+  // The producer of in-process callers writes what was pulled before the error.
   StringWriter writer;
   Status status = response.producer()(writer);
   ASSERT_FALSE(status.has_value());
   EXPECT_EQ(status.error().code, ErrorCode::kCorrupt);
-  EXPECT_EQ(writer.out, "{\"n\":1}\n{\"n\":2}\n");
+  EXPECT_EQ(produced, 3);
+}
+
+TEST(ResponseTest, NdjsonIsPulledInPartsOfWholeLines) {
+  constexpr int kLines = 10'000;
+  int produced = 0;
+  Response response = Response::Ndjson([&produced]() -> Result<std::optional<std::string>> {
+    if (produced == kLines) return std::optional<std::string>();
+    return std::optional<std::string>(fmt::format("{{\"n\":{:060}}}", produced++));
+  });
+  ASSERT_TRUE(response.has_pulled());
+  ChunkSource pull = response.TakePulled();
+  std::string body, part;
+  int parts = 0;
+  for (bool more = true; more; ++parts) {
+    part.clear();
+    Result<bool> pulled = pull(part);
+    ASSERT_TRUE(pulled);
+    more = *pulled;
+    ASSERT_TRUE(part.empty() || part.back() == '\n');
+    if (more) {
+      EXPECT_GE(part.size(), Response::kNdjsonPartBytes);
+    }
+    body += part;
+  }
+  EXPECT_EQ(parts, 3);  // 660 KiB of lines: two full parts and the rest
+  EXPECT_EQ(std::count(body.begin(), body.end(), '\n'), kLines);
+  EXPECT_EQ(body.substr(0, 67), fmt::format("{{\"n\":{:060}}}\n", 0));
+}
+
+TEST(ResponseTest, PiecesArePulledAtTheirOffsetsAndAWrongSizeAborts) {
+  const int64_t length = 2 * Response::kPieceBytes + 5;
+  std::vector<std::pair<int64_t, int64_t>> asked;
+  Response response = Response::Pieces(
+      "application/octet-stream", length, [&asked](int64_t offset, int64_t size, std::string& out) {
+        asked.emplace_back(offset, size);
+        out.assign(static_cast<size_t>(size == 5 ? 4 : size), 'p');
+        return OkStatus();
+      });
+  EXPECT_EQ(response.content_length(), length);
+  ChunkSource pull = response.TakePulled();
+  std::string part;
+  EXPECT_EQ(pull(part), true);
+  part.clear();
+  EXPECT_EQ(pull(part), true);
+  part.clear();
+  Result<bool> last = pull(part);
+  ASSERT_FALSE(last);
+  EXPECT_EQ(last.error().code, ErrorCode::kInternal);
+  EXPECT_THAT(last.error().message, HasSubstr("gave 4 bytes, not 5"));
+  EXPECT_THAT(asked, ElementsAre(std::pair<int64_t, int64_t>(0, Response::kPieceBytes),
+                                 std::pair<int64_t, int64_t>(Response::kPieceBytes,
+                                                             Response::kPieceBytes),
+                                 std::pair<int64_t, int64_t>(2 * Response::kPieceBytes, 5)));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -381,6 +382,109 @@ TEST_F(ServerTest, AClientThatStopsReadingIsDroppedByTheWriteTimeout) {
   Status status = outcome.get_future().get();
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+}
+
+// ---- Pulled chunked bodies (Response::Pulled, Ndjson) ----
+
+/// An NDJSON body of `lines` numbered lines (100 bytes each) that fails with `error` at line
+/// `fail_at` (never when negative).
+Response NumberedLines(int64_t lines, int64_t fail_at = -1, Error error = {}) {
+  auto next = std::make_shared<int64_t>(0);
+  return Response::Ndjson([=]() -> Result<std::optional<std::string>> {
+    if (*next == fail_at) return tl::unexpected<Error>(error);
+    if (*next >= lines) return std::optional<std::string>();
+    return std::optional<std::string>(FileLine((*next)++).substr(0, 99));
+  });
+}
+
+// Clients that do not read hold no handler thread: each part of an NDJSON body is pulled on a
+// handler thread only once the previous one was sent, so other requests are still answered.
+TEST_F(ServerTest, SlowReadersOfPulledChunkedBodiesHoldNoHandlerThread) {
+  constexpr int64_t kLines = 400'000;  // 40 MB, far more than the socket buffers hold
+  ASSERT_TRUE(router_.Handle("GET", "/lines", [](Request&) -> Result<Response> {
+    return NumberedLines(kLines);
+  }));
+  StartServer(ServerOptions{.handler_threads = 2, .write_timeout = 60s});
+  std::vector<std::unique_ptr<RawConnection>> stalled;
+  for (int i = 0; i < 4; ++i) {
+    stalled.push_back(std::make_unique<RawConnection>(server_->port(), 4096));
+    ASSERT_TRUE(stalled.back()->Send(Get("/lines")));
+  }
+  std::this_thread::sleep_for(500ms);  // give the streams time to take the handler threads
+  Client client;
+  Result<ClientResponse> hello = client.Send({.url = Url("/hello/x"), .timeout_ms = 10'000});
+  ASSERT_TRUE(hello) << hello.error().ToString();
+  EXPECT_EQ(hello->status, 200);
+  for (auto& connection : stalled) {  // still open, never read
+    std::optional<RawResponse> head = connection->ReadHead();
+    ASSERT_TRUE(head);
+    EXPECT_TRUE(head->chunked);
+  }
+
+  // A reader that reads gets every line, in order, and the last chunk; HEAD pulls nothing.
+  Result<ClientResponse> all = client.Get(Url("/lines"));
+  ASSERT_TRUE(all) << all.error().ToString();
+  ASSERT_EQ(all->body.size(), static_cast<size_t>(kLines * 100));
+  EXPECT_EQ(all->body.substr(0, 100), FileLine(0).substr(0, 99) + "\n");
+  EXPECT_EQ(all->body.substr(all->body.size() - 100), FileLine(kLines - 1).substr(0, 99) + "\n");
+  Result<ClientResponse> head = client.Send({.method = "HEAD", .url = Url("/lines")});
+  ASSERT_TRUE(head);
+  EXPECT_EQ(*head->Header("Transfer-Encoding"), "chunked");
+}
+
+TEST_F(ServerTest, APulledChunkedBodyFailingBeforeItsFirstPartGetsAnErrorAndAfterIsTruncated) {
+  const Error gone{ErrorCode::kNotFound, "Table 'x' does not exist"};
+  ASSERT_TRUE(router_.Handle("GET", "/early", [gone](Request&) -> Result<Response> {
+    return NumberedLines(100, 10, gone);  // its first part is not full yet
+  }));
+  ASSERT_TRUE(router_.Handle("GET", "/late", [gone](Request&) -> Result<Response> {
+    return NumberedLines(100'000, 50'000, gone);
+  }));
+  ASSERT_TRUE(router_.Handle("GET", "/short", [](Request&) -> Result<Response> {
+    return NumberedLines(3);
+  }));
+  StartServer();
+  Client client;
+  Result<ClientResponse> early = client.Get(Url("/early"));
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 404);
+  EXPECT_THAT(early->body, HasSubstr("Table 'x' does not exist"));
+  Result<ClientResponse> whole = client.Get(Url("/short"));  // one part: sent plainly
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->body.size(), 300u);
+  EXPECT_EQ(*whole->Header("Content-Length"), "300");
+
+  RawConnection late(server_->port());
+  ASSERT_TRUE(late.Send(Get("/late")));
+  std::optional<RawResponse> response = late.ReadHead();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  ASSERT_TRUE(response->chunked);
+  late.ReadBody(*response, false);
+  EXPECT_FALSE(response->complete) << "a failed stream must not end with the last chunk";
+  EXPECT_GE(response->body.size(), Response::kNdjsonPartBytes);
+  EXPECT_TRUE(late.WaitClosed());
+  EXPECT_THAT(LogsContaining("stream_aborted"), HasSubstr("Table 'x' does not exist"));
+}
+
+// A pulled body's client that stops reading is dropped by the write timeout; its source is then
+// called no more and released.
+TEST_F(ServerTest, APulledBodyWhoseClientStopsReadingIsDroppedByTheWriteTimeout) {
+  auto alive = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = alive;
+  ASSERT_TRUE(router_.Handle("GET", "/endless", [&alive](Request&) -> Result<Response> {
+    return Response::Ndjson([held = std::exchange(alive, nullptr), n = int64_t{0}]() mutable
+                            -> Result<std::optional<std::string>> {
+      return std::optional<std::string>(FileLine(n++).substr(0, 99));
+    });
+  }));
+  StartServer(ServerOptions{.write_timeout = 300ms});
+  RawConnection connection(server_->port(), 64 * 1024);
+  ASSERT_TRUE(connection.Send(Get("/endless")));
+  ASSERT_TRUE(connection.ReadHead());
+  // We never read again: the connection is closed and the source released.
+  for (int i = 0; i < 200 && !watch.expired(); ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(watch.expired());
 }
 
 }  // namespace

@@ -97,14 +97,17 @@ TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
   EXPECT_EQ(appended, "x" + url->url);
 }
 
-// The body of a pulled response (http::Response::Pieces), read piece by piece as the server does.
+// The body of a pulled response (http::Response::Pieces), pulled part by part as the server does.
 std::string PulledBody(http::Response& response) {
-  http::PieceReader read = response.TakePieces();
-  const int64_t length = response.content_length().value_or(0);
-  std::string out, piece;
-  for (int64_t offset = 0; offset < length; offset += 256 << 10) {
-    EXPECT_TRUE(read(offset, std::min<int64_t>(256 << 10, length - offset), piece));
-    out += piece;
+  http::ChunkSource pull = response.TakePulled();
+  std::string out, part;
+  for (bool more = true; more;) {
+    part.clear();
+    Result<bool> pulled = pull(part);
+    EXPECT_TRUE(pulled);
+    if (!pulled) break;
+    more = *pulled;
+    out += part;
   }
   return out;
 }
