@@ -488,6 +488,13 @@ class Session final : public SessionBase {
     net::post(stream_.get_executor(), [self = Self()] { self->Guard([&] { self->WriteChunk(true); }); });
   }
 
+  /// Release the source of a pulled body (and the producer that shares it), before the
+  /// exchange is recorded: what its destructor notes (an audit result) is then recorded too.
+  void DropPulled() {
+    pulled_ = nullptr;
+    stream_head_ = Response();
+  }
+
   /// The next non-empty part of a pulled body into `out` (empty on entry), setting
   /// pulled_more_; any thread, one at a time.
   Status Pull(std::string& out) {
@@ -521,14 +528,14 @@ class Session final : public SessionBase {
     }
     buffer.clear();
     if (ec) {
-      pulled_ = nullptr;
+      DropPulled();
       Complete(Outcome::kConnectionLost, nullptr);
       CloseNow();
       return;
     }
     body_bytes_ += static_cast<int64_t>(size);
     if (!pulled_more_) {
-      pulled_ = nullptr;
+      DropPulled();
       WriteLastChunk();
       return;
     }
@@ -538,7 +545,7 @@ class Session final : public SessionBase {
                 [self, status = std::move(status), part = std::move(part)]() mutable {
                   self->Guard([&] {
                     if (!status) {
-                      self->pulled_ = nullptr;
+                      self->DropPulled();
                       self->Complete(Outcome::kStreamAborted, &status.error());
                       self->CloseNow();
                       return;

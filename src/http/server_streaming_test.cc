@@ -405,12 +405,8 @@ TEST_F(ServerTest, SlowReadersOfPulledChunkedBodiesHoldNoHandlerThread) {
     return NumberedLines(kLines);
   }));
   StartServer(ServerOptions{.handler_threads = 2, .write_timeout = 60s});
-  std::vector<std::unique_ptr<RawConnection>> stalled;
-  for (int i = 0; i < 4; ++i) {
-    stalled.push_back(std::make_unique<RawConnection>(server_->port(), 4096));
-    ASSERT_TRUE(stalled.back()->Send(Get("/lines")));
-  }
-  std::this_thread::sleep_for(500ms);  // give the streams time to take the handler threads
+  std::vector<std::unique_ptr<RawConnection>> stalled =
+      StalledReaders(server_->port(), 4, Get("/lines"));
   Client client;
   Result<ClientResponse> hello = client.Send({.url = Url("/hello/x"), .timeout_ms = 10'000});
   ASSERT_TRUE(hello) << hello.error().ToString();
@@ -485,6 +481,39 @@ TEST_F(ServerTest, APulledBodyWhoseClientStopsReadingIsDroppedByTheWriteTimeout)
   // We never read again: the connection is closed and the source released.
   for (int i = 0; i < 200 && !watch.expired(); ++i) std::this_thread::sleep_for(50ms);
   EXPECT_TRUE(watch.expired());
+}
+
+// A pulled body's source is released before its exchange is recorded, so what its destructor
+// notes (the audit result of a /query whose client went away) is in the record.
+TEST_F(ServerTest, APulledBodyIsReleasedBeforeItsAbortedExchangeIsRecorded) {
+  struct Source {
+    explicit Source(std::shared_ptr<std::atomic<bool>> flag) : released(std::move(flag)) {}
+    ~Source() { *released = true; }
+    std::shared_ptr<std::atomic<bool>> released;
+  };
+  auto released = std::make_shared<std::atomic<bool>>(false);
+  ASSERT_TRUE(router_.Handle("GET", "/endless", [released](Request&) -> Result<Response> {
+    auto source = std::make_shared<Source>(released);
+    return Response::Pulled(kNdjsonContentType, [source](std::string& out) -> Result<bool> {
+      out.assign(64 << 10, 'x');
+      return true;
+    });
+  }));
+  std::promise<bool> released_when_recorded;
+  std::atomic<bool> recorded{false};
+  router_.AddCompletionHook([&](const Completion& completion) {
+    if (completion.outcome != Outcome::kComplete && !recorded.exchange(true)) {
+      released_when_recorded.set_value(released->load());
+    }
+  });
+  StartServer(ServerOptions{.write_timeout = 300ms});
+  RawConnection connection(server_->port(), 4096);
+  ASSERT_TRUE(connection.Send(Get("/endless")));
+  ASSERT_TRUE(connection.ReadHead());
+  // Never read again: the write timeout ends the exchange.
+  std::future<bool> result = released_when_recorded.get_future();
+  ASSERT_EQ(result.wait_for(30s), std::future_status::ready);
+  EXPECT_TRUE(result.get());
 }
 
 }  // namespace

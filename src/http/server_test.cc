@@ -408,12 +408,8 @@ TEST_F(ServerTest, SlowReadersOfPulledBodiesHoldNoHandlerThread) {
     return Response::Pieces("application/octet-stream", kLength, pieces);
   }));
   StartServer(ServerOptions{.handler_threads = 2, .write_timeout = 60s});
-  std::vector<std::unique_ptr<RawConnection>> stalled;
-  for (int i = 0; i < 4; ++i) {
-    stalled.push_back(std::make_unique<RawConnection>(server_->port(), 4096));
-    ASSERT_TRUE(stalled.back()->Send(Get("/big")));
-  }
-  std::this_thread::sleep_for(500ms);  // give the downloads time to take the handler threads
+  std::vector<std::unique_ptr<RawConnection>> stalled =
+      StalledReaders(server_->port(), 4, Get("/big"));
   Client client;
   Result<ClientResponse> hello = client.Send({.url = Url("/hello/x"), .timeout_ms = 10'000});
   ASSERT_TRUE(hello) << hello.error().ToString();

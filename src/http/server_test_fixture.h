@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/mutex.h"
@@ -247,6 +248,19 @@ std::string HeaderOf(const R& response, std::string_view name) {
 
 inline std::string Get(std::string_view path, std::string_view extra_headers = "") {
   return fmt::format("GET {} HTTP/1.1\r\nHost: test\r\n{}\r\n", path, extra_headers);
+}
+
+/// `n` connections to `port` that send `request`, then never read (small receive buffers, so
+/// that the server's writes soon wait), once the server had a moment to start answering them.
+inline std::vector<std::unique_ptr<RawConnection>> StalledReaders(uint16_t port, int n,
+                                                                  const std::string& request) {
+  std::vector<std::unique_ptr<RawConnection>> stalled;
+  for (int i = 0; i < n; ++i) {
+    stalled.push_back(std::make_unique<RawConnection>(port, 4096));
+    EXPECT_TRUE(stalled.back()->Send(request));
+  }
+  std::this_thread::sleep_for(500ms);  // give the responses time to take the handler threads
+  return stalled;
 }
 
 inline int64_t ResidentBytes() {

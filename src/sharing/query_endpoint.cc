@@ -29,7 +29,9 @@ namespace lakeshare::sharing {
 namespace {
 
 // The body of a snapshot /query response: the head lines, then the files, then (when asked for)
-// an endStreamAction. Immutable once built; Write runs once, on the server's stream thread.
+// an endStreamAction, pulled a part at a time (Next, on a handler thread, one call at a time):
+// the emitter, the filters, the limit counter, the line buffer and the place in the snapshot's
+// files are kept between calls.
 class QueryStream {
  public:
   struct Params {
@@ -52,111 +54,134 @@ class QueryStream {
     std::shared_ptr<const FileRewrites> rewrites;  // null: every file as it is
   };
 
-  QueryStream(const ServiceCore& core, Params params) : core_(core), p_(std::move(params)) {
+  QueryStream(const ServiceCore& core, Params params)
+      : core_(core),
+        p_(std::move(params)),
+        sink_(part_),
+        emitter_(core_.url_signer, *p_.store, p_.scope, p_.format, p_.id_scheme, sink_,
+                 p_.rewrites.get()),
+        filters_(p_.filters, p_.snapshot->metadata(), p_.snapshot->features()),
+        limit_{p_.filters.limit} {
     if (p_.time_travel) stamp_ = {p_.snapshot->version(), p_.snapshot->timestamp_ms()};
+    sink_.buffer() += p_.head;  // keeps the reserved capacity
+    // A response of every file checks the containment of all paths once per snapshot (what
+    // checking each file would cost once, then nothing); a narrower one checks its own files.
+    const bool every_file = !filters_.rule && !filters_.share && !filters_.hints && !limit_.limit;
+    plain_paths_ = every_file && p_.snapshot->FilePathsArePlain();
   }
 
-  Status Write(http::StreamWriter& writer) const {
-    const delta::Snapshot& snap = *p_.snapshot;
-    LineSink sink(writer);
-    sink.buffer() += p_.head;  // keeps the reserved capacity
-    FileEmitter emitter(core_.url_signer, *p_.store, p_.scope, p_.format, p_.id_scheme, sink,
-                        p_.rewrites.get());
-    Filters filters(p_.filters, snap.metadata(), snap.features());
-    LimitCounter limit{p_.filters.limit};
-    EndStreamAction end;
-    Status status = p_.max_files ? StreamPage(emitter, filters, limit, end)
-                                 : StreamAll(emitter, filters, limit);
-    core_.CountServed(p_.format, emitter.counters().files());
-    NoteResult(emitter.counters(), !status || limit.Reached() || !end.next_page_token.empty());
-    end.refresh_token = p_.refresh_token;
-    end.min_url_expiration_ms = emitter.min_expiration_ms();
-    return FinishStream(sink, status, p_.end_stream, end);
+  // A client gone before the end still has what it was served counted and audited (the server
+  // drops a pulled body's source before it records the exchange).
+  ~QueryStream() {
+    if (started_ && !finished_) NoteEnd(/*early=*/true);
+  }
+
+  /// The next part of the body into `out` (at least kFlushBytes but for the last): true while
+  /// more follow (http::ChunkSource).
+  Result<bool> Next(std::string& out) {
+    started_ = true;
+    part_.Begin(out);
+    bool files_done = false;
+    Status status = p_.max_files ? NextOfPage(files_done) : NextOfAll(files_done);
+    if (status && !files_done) return true;
+    NoteEnd(!status || limit_.Reached() || !end_.next_page_token.empty());
+    end_.refresh_token = p_.refresh_token;
+    end_.min_url_expiration_ms = emitter_.min_expiration_ms();
+    LS_RETURN_IF_ERROR(FinishStream(sink_, status, p_.end_stream, end_));
+    return false;
   }
 
  private:
-  // One response with every file, in the snapshot's own order, never materialized. Files are
+  // Every file, in the snapshot's own order, until a part is ready (the list of the snapshot's
+  // files, a pointer each, is taken on the first call: the place to resume from). Files are
   // handed to the emitter kMd5Lanes at a time (their parquet ids are hashed side by side).
-  Status StreamAll(FileEmitter& emitter, Filters& filters, LimitCounter& limit) const {
+  Status NextOfAll(bool& done) {
+    if (!listed_) {
+      listed_ = true;
+      files_ = p_.snapshot->files().Files();
+    }
     const delta::AddFile* batch[kMd5Lanes];
     size_t batched = 0;
-    int64_t hidden = 0;
-    Status status;
-    // A response of every file checks the containment of all paths once per snapshot (what
-    // checking each file would cost once, then nothing); a narrower one checks its own files.
-    const bool every_file = !filters.rule && !filters.share && !filters.hints && !limit.limit;
-    const bool plain_paths = every_file && p_.snapshot->FilePathsArePlain();
-    p_.snapshot->files().ForEach([&](const delta::AddFile& f) {
-      if (limit.Reached()) return false;
-      if (!filters.Shared(f)) return true;
-      uint8_t outcome = filters.Hinted(f);
-      if (!(outcome & delta::kMayBeTrue)) return true;
-      if (Hidden(f, hidden)) return true;
+    // A part is only ever ready after EmitSnapshotFiles, so no batch is left behind by a stop.
+    while (next_file_ < files_.size() && !limit_.Reached() && !part_.ready()) {
+      const delta::AddFile& f = *files_[next_file_++];
+      if (!filters_.Shared(f)) continue;
+      uint8_t outcome = filters_.Hinted(f);
+      if (!(outcome & delta::kMayBeTrue) || Hidden(f)) continue;
       batch[batched++] = &f;
-      limit.Count(f, outcome);
+      limit_.Count(f, outcome);
       if (batched == kMd5Lanes) {
-        status = emitter.EmitSnapshotFiles(batch, std::exchange(batched, 0), stamp_, plain_paths);
+        LS_RETURN_IF_ERROR(
+            emitter_.EmitSnapshotFiles(batch, std::exchange(batched, 0), stamp_, plain_paths_));
       }
-      return status.has_value();
-    });
-    if (status && batched > 0) {
-      status = emitter.EmitSnapshotFiles(batch, batched, stamp_, plain_paths);
     }
-    if (p_.rewrites) p_.rewrites->NoteNotAnnounced(hidden);
-    return status;
+    if (batched > 0) {
+      LS_RETURN_IF_ERROR(emitter_.EmitSnapshotFiles(batch, batched, stamp_, plain_paths_));
+    }
+    done = next_file_ == files_.size() || limit_.Reached();
+    return OkStatus();
   }
 
   // A file that holds none of the recipient's rows (FileRewrites::Hides) is not announced, nor
-  // counted against limitHint or a page; `hidden` counts it.
-  bool Hidden(const delta::AddFile& f, int64_t& hidden) const {
+  // counted against limitHint or a page; hidden_ counts it.
+  bool Hidden(const delta::AddFile& f) {
     if (!p_.rewrites || !p_.rewrites->Hides(f)) return false;
-    ++hidden;
+    ++hidden_;
     return true;
   }
 
   // Pages need an order that does not depend on how the snapshot was built: by (path, deletion
-  // vector), resumed after the key in the page token. Sets the next page token when files remain.
-  Status StreamPage(FileEmitter& emitter, Filters& filters, LimitCounter& limit,
-                    EndStreamAction& end) const {
-    std::vector<std::pair<const delta::AddFile*, uint8_t>> selected;
-    int64_t hidden = 0;
+  // vector), resumed after the key in the page token. The page is chosen on the first call
+  // (with the next page token when files remain), then emitted until a part is ready.
+  Status NextOfPage(bool& done) {
+    if (!page_chosen_) ChoosePage();
+    for (; page_pos_ < page_stop_ && !part_.ready(); ++page_pos_) {
+      LS_RETURN_IF_ERROR(emitter_.EmitSnapshotFile(*selected_[page_pos_].first, stamp_));
+    }
+    done = page_pos_ == page_stop_;
+    return OkStatus();
+  }
+
+  void ChoosePage() {
+    page_chosen_ = true;
     p_.snapshot->files().ForEach([&](const delta::AddFile& f) {
-      if (!filters.Shared(f)) return true;
-      uint8_t outcome = filters.Hinted(f);
-      if ((outcome & delta::kMayBeTrue) && !Hidden(f, hidden)) selected.emplace_back(&f, outcome);
+      if (!filters_.Shared(f)) return true;
+      uint8_t outcome = filters_.Hinted(f);
+      if ((outcome & delta::kMayBeTrue) && !Hidden(f)) selected_.emplace_back(&f, outcome);
       return true;
     });
     // Every page of the snapshot counts the snapshot's hidden files.
-    if (p_.rewrites) p_.rewrites->NoteNotAnnounced(hidden);
-    std::sort(selected.begin(), selected.end(),
+    std::sort(selected_.begin(), selected_.end(),
               [](const auto& a, const auto& b) { return FileLess(a.first, b.first); });
     size_t taken = 0;
-    for (; taken < selected.size() && !limit.Reached(); ++taken) {
-      limit.Count(*selected[taken].first, selected[taken].second);
+    for (; taken < selected_.size() && !limit_.Reached(); ++taken) {
+      limit_.Count(*selected_[taken].first, selected_[taken].second);
     }
-    selected.resize(taken);
-    size_t pos = 0;
+    selected_.resize(taken);
     if (!p_.after.empty()) {
-      pos = static_cast<size_t>(std::upper_bound(selected.begin(), selected.end(), p_.after,
-                                                 [](const std::string& key, const auto& e) {
-                                                   return key < FileKey(*e.first);
-                                                 }) -
-                                selected.begin());
+      page_pos_ = static_cast<size_t>(std::upper_bound(selected_.begin(), selected_.end(), p_.after,
+                                                       [](const std::string& key, const auto& e) {
+                                                         return key < FileKey(*e.first);
+                                                       }) -
+                                      selected_.begin());
     }
-    const size_t stop = std::min(selected.size(), pos + static_cast<size_t>(*p_.max_files));
-    for (size_t i = pos; i < stop; ++i) {
-      LS_RETURN_IF_ERROR(emitter.EmitSnapshotFile(*selected[i].first, stamp_));
-    }
-    if (stop < selected.size()) {
+    page_stop_ = std::min(selected_.size(), page_pos_ + static_cast<size_t>(*p_.max_files));
+    if (page_stop_ < selected_.size()) {
       PageToken t;
       t.kind = "query";
       t.binding = p_.binding;
       t.version = p_.snapshot->version();
-      t.after = FileKey(*selected[stop - 1].first);
+      t.after = FileKey(*selected_[page_stop_ - 1].first);
       t.expires_ms = p_.now + core_.options.page_token_ttl_ms;
-      end.next_page_token = EncodePageToken(core_.signer, t);
+      end_.next_page_token = EncodePageToken(core_.signer, t);
     }
-    return OkStatus();
+  }
+
+  void NoteEnd(bool early) {
+    finished_ = true;
+    if (p_.rewrites) p_.rewrites->NoteNotAnnounced(hidden_);
+    core_.CountServed(p_.format, emitter_.counters().files());
+    NoteResult(emitter_.counters(), early);
   }
 
   void NoteResult(const ServedCounters& served, bool early) const {
@@ -175,6 +200,25 @@ class QueryStream {
   const ServiceCore& core_;
   const Params p_;
   FileStamp stamp_;
+  PartWriter part_;  // before sink_, which writes to it
+  LineSink sink_;
+  FileEmitter emitter_;
+  Filters filters_;
+  LimitCounter limit_;
+  EndStreamAction end_;
+  bool plain_paths_ = false;
+  bool started_ = false;
+  bool finished_ = false;  // counted and audited
+  int64_t hidden_ = 0;
+  // Every file: the snapshot's files, and the next one to look at.
+  bool listed_ = false;
+  std::vector<const delta::AddFile*> files_;
+  size_t next_file_ = 0;
+  // A page: its files in page order, chosen on the first call, and the next one to emit.
+  bool page_chosen_ = false;
+  std::vector<std::pair<const delta::AddFile*, uint8_t>> selected_;
+  size_t page_pos_ = 0;
+  size_t page_stop_ = 0;
 };
 
 }  // namespace
@@ -346,8 +390,8 @@ Result<http::Response> AnswerSnapshotQuery(const ServiceCore& core, http::Reques
   const int64_t version = p.snapshot->version();
   const bool end_stream = p.end_stream;
   const ResponseFormat format = p.format;
-  return NdjsonStreamResponse(std::make_shared<const QueryStream>(core, std::move(p)), version,
-                              format, end_stream, sq.fileidhash);
+  return NdjsonPulledResponse(std::make_shared<QueryStream>(core, std::move(p)), version, format,
+                              end_stream, sq.fileidhash);
 }
 
 Result<http::Response> QueryTable(const ServiceCore& core, http::Request& request) {

@@ -20,6 +20,24 @@ std::string StreamErrorMessage(const Error& e) {
 
 }  // namespace
 
+Status PartWriter::Write(std::string_view data) {
+  out_->append(data);
+  return OkStatus();
+}
+
+Status PartWriter::Hand(std::string& data) {
+  if (!out_->empty()) {
+    out_->append(data);
+    data.clear();
+    return OkStatus();
+  }
+  const size_t capacity = data.capacity();
+  out_->swap(data);
+  data.clear();
+  if (data.capacity() < capacity) data.reserve(capacity);
+  return OkStatus();
+}
+
 tl::unexpected<Error> StopSignal() {
   return MakeError(ErrorCode::kResourceExhausted, std::string(kStopMarker));
 }

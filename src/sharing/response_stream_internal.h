@@ -43,6 +43,23 @@ class LineSink {
   bool handed_ = false;
 };
 
+/// The StreamWriter behind the LineSink of a pulled body (http::ChunkSource): what the sink
+/// hands over goes to the part of the current call, as the buffer itself while the part is
+/// empty (the sink gets the part's old buffer, as large as its own was).
+class PartWriter final : public http::StreamWriter {
+ public:
+  /// Writes go to `out` until the next Begin; `out` must outlive them.
+  void Begin(std::string& out) { out_ = &out; }
+  /// Something was handed over since Begin: the part is ready.
+  bool ready() const { return out_ != nullptr && !out_->empty(); }
+  Status Write(std::string_view data) override;
+  Status Hand(std::string& data) override;
+  Status Flush() override { return OkStatus(); }
+
+ private:
+  std::string* out_ = nullptr;
+};
+
 /// The error of a stream that stops early on purpose (page full); never reaches a client.
 tl::unexpected<Error> StopSignal();
 bool IsStopSignal(const Error& e);

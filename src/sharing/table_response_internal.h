@@ -45,6 +45,20 @@ http::Response NdjsonStreamResponse(std::shared_ptr<const Stream> stream, int64_
   return r;
 }
 
+/// A pulled NDJSON response whose body `stream->Next(out)` gives a part at a time (an
+/// http::ChunkSource), with the data headers (SetDataHeaders). The stream is shared with the
+/// http layer until the body is done.
+template <typename Stream>
+http::Response NdjsonPulledResponse(std::shared_ptr<Stream> stream, int64_t version,
+                                    ResponseFormat format, bool end_stream,
+                                    const std::optional<ResponseFormat>& fileidhash) {
+  http::Response r = http::Response::Pulled(
+      http::kNdjsonContentType,
+      [stream = std::move(stream)](std::string& out) { return stream->Next(out); });
+  SetDataHeaders(r, version, format, end_stream, fileidhash);
+  return r;
+}
+
 /// The extra members of the metaData line of snapshot `s`; `with_size`: size and numFiles,
 /// never for a partition-restricted table.
 MetadataExtras Extras(const TableContext& ctx, const delta::Snapshot& s,

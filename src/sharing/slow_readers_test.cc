@@ -1,0 +1,146 @@
+// Partners that do not read their responses must not hold the server's handler threads: the
+// NDJSON body of a snapshot /query is pulled a part at a time, on a handler thread only once the
+// previous part was sent (http::Response::Pulled). A real server on loopback, few handler threads,
+// a table whose /query fills the socket buffers many times over.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "delta/table_writer.h"
+#include "http/client.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "http/server_test_fixture.h"
+#include "sharing/sharing_test_util.h"
+
+// Designated initializers leave the catalog structs' other fields at their defaults on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace lakeshare::sharing::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using http::test::RawConnection;
+
+constexpr char kQuery[] = "/delta-sharing/shares/s/schemas/main/tables/big/query";
+constexpr char kChanges[] =
+    "/delta-sharing/shares/s/schemas/main/tables/big/changes?startingVersion=0";
+constexpr int kFiles = 20'000;  // their lines are about 8 MB
+
+class SlowReadersTest : public ::testing::Test {
+ protected:
+  // One table of kFiles files in one commit, change data feed on (the files need not exist to
+  // be announced), shared to alice.
+  void SetUp() override {
+    ASSERT_TRUE(bed_.Open());
+    auto created = bed_.CreateTable("big");
+    ASSERT_TRUE(created) << created.error().message;
+    delta::Metadata m = MetadataOf("big-id", {{"id", "long"}});
+    m.configuration = {{"delta.enableChangeDataFeed", "true"}};
+    std::vector<std::string> lines = {delta::ProtocolActionLine({}),
+                                      delta::MetadataActionLine(m)};
+    for (int i = 0; i < kFiles; ++i) {
+      delta::FileAction add;
+      add.path = fmt::format("part-{:05}-{:0>40}.parquet", i, i);
+      add.size = 1000 + i;
+      add.modification_time = 1672531200000;
+      add.data_change = true;
+      add.stats = R"({"numRecords":10})";
+      lines.push_back(delta::FileActionLine(add));
+    }
+    ASSERT_TRUE(created->Commit(0, lines));
+    ASSERT_TRUE(bed_.Share("s", {{.name = "main.s.big",
+                                  .shared_as = "main.big",
+                                  .history_data_sharing_status = "ENABLED",
+                                  .cdf_enabled = true}}));
+    auto alice = bed_.Recipient("alice", {"s"});
+    ASSERT_TRUE(alice) << alice.error().message;
+    alice_ = *alice;
+  }
+
+  void Serve(int handler_threads) {
+    SharingOptions options;
+    options.public_url = "http://localhost";
+    options.signing_key = "slow-readers-test-signing-key-0123456789";
+    auto service = bed_.Serve(options, router_);
+    ASSERT_TRUE(service) << service.error().message;
+    service_ = std::move(*service);
+    server_ = std::make_unique<http::Server>(
+        http::ServerOptions{.handler_threads = handler_threads,
+                            .write_timeout = 60s,
+                            .log_sink = [](std::string_view) {}},
+        router_, metrics_);
+    ASSERT_TRUE(server_->Start());
+    base_ = fmt::format("http://127.0.0.1:{}", server_->port());
+  }
+
+  void TearDown() override {
+    stalled_.clear();
+    if (server_) server_->Stop(5s);
+  }
+
+  /// Open `n` connections that ask for `request` and never read.
+  void Stall(int n, const std::string& request) {
+    for (auto& connection : http::test::StalledReaders(server_->port(), n, request)) {
+      stalled_.push_back(std::move(connection));
+    }
+  }
+
+  /// GET /shares must be answered while the stalled streams are open.
+  void ExpectOthersAnswered() {
+    Result<http::ClientResponse> shares =
+        client_.Send({.url = base_ + "/delta-sharing/shares",
+                      .headers = {{"Authorization", alice_}},
+                      .timeout_ms = 10'000});
+    ASSERT_TRUE(shares) << shares.error().ToString();
+    EXPECT_EQ(shares->status, 200);
+  }
+
+  std::string Request(const std::string& method, const std::string& target,
+                      const std::string& body = "") {
+    return fmt::format(
+        "{} {} HTTP/1.1\r\nHost: test\r\nAuthorization: {}\r\nContent-Type: "
+        "application/json\r\nContent-Length: {}\r\n\r\n{}",
+        method, target, alice_, body.size(), body);
+  }
+
+  SharingTestBed bed_;
+  std::string alice_;
+  http::Router router_;
+  std::unique_ptr<SharingService> service_;
+  http::MetricsRegistry metrics_;
+  std::unique_ptr<http::Server> server_;
+  std::string base_;
+  http::Client client_;
+  std::vector<std::unique_ptr<RawConnection>> stalled_;
+};
+
+TEST_F(SlowReadersTest, QueryStreamsThatAreNotReadHoldNoHandlerThread) {
+  ASSERT_NO_FATAL_FAILURE(Serve(2));
+  ASSERT_NO_FATAL_FAILURE(Stall(4, Request("POST", kQuery, "{}")));
+  ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
+  for (auto& connection : stalled_) {  // still open, never read past their heads
+    std::optional<http::test::RawResponse> head = connection->ReadHead();
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200);
+    EXPECT_TRUE(head->chunked);
+  }
+  // A reader that reads gets every file, after the two head lines.
+  Result<http::ClientResponse> all =
+      client_.Send({.method = "POST",
+                    .url = base_ + kQuery,
+                    .headers = {{"Authorization", alice_}, {"Content-Type", "application/json"}},
+                    .body = "{}",
+                    .timeout_ms = 60'000});
+  ASSERT_TRUE(all) << all.error().ToString();
+  EXPECT_EQ(all->status, 200);
+  EXPECT_EQ(std::count(all->body.begin(), all->body.end(), '\n'), 2 + kFiles);
+}
+
+}  // namespace
+}  // namespace lakeshare::sharing::testing
