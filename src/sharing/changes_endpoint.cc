@@ -2,6 +2,8 @@
 // change-feed stream it shares with /query's startingVersion: commits read one at a time from
 // the log, their file actions filtered by the share and streamed as NDJSON, in pages resumable at
 // any action when maxFiles is given.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "delta/change_feed.h"
+#include "http/error_response.h"
 #include "sharing/endpoints_internal.h"
 #include "sharing/file_emitter_internal.h"
 #include "sharing/file_filters_internal.h"
@@ -40,6 +43,7 @@ class ChangeStream {
     std::shared_ptr<http::AuditNotes> audit;  // its result is filled when the stream ends
     bool partition_restricted = false;
     RecipientView view;  // the recipient's columns (historical metaData lines)
+    std::shared_ptr<const StreamSlots::Slot> slot;  // given back when the stream is done
   };
 
   ChangeStream(const ServiceCore& core, Params params) : core_(core), p_(std::move(params)) {}
@@ -254,6 +258,19 @@ Result<ChangeResponse> ChangeResponseFor(const ServiceCore& core, const TableReq
   return response;
 }
 
+// The answer to a recipient that already streams as many change feeds as it may: a 429 with
+// Retry-After that says what to do.
+http::Response TooManyChangeStreams(const ServiceCore& core) {
+  http::Response r = http::StatusErrorResponse(
+      429, http::ProtocolErrorCodeFor(ErrorCode::kResourceExhausted),
+      fmt::format("You already have {} change data feed or streaming query responses in "
+                  "progress, the most this server streams at once per recipient; read them to "
+                  "the end (or close them), then retry",
+                  core.change_streams.per_key()));
+  r.SetHeader("Retry-After", "5");
+  return r;
+}
+
 }  // namespace
 
 Result<ChangeResponse> PageChanges(const ServiceCore& core, const TableRequest& t,
@@ -282,6 +299,11 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
                                      const TableContext& ctx, SnapshotPtr latest, ChangeRange range,
                                      ChangeResponse response) {
   ChangeStream::Params p;
+  // Anonymous callers (a server without tokens) are told apart by their address.
+  p.slot = core.change_streams.TryTake(ctx.recipient.anonymous
+                                           ? "address " + request.remote_address()
+                                           : "recipient " + ctx.recipient.name);
+  if (!p.slot) return TooManyChangeStreams(core);
   LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, *latest, nullptr));
   p.latest = std::move(latest);
   p.store = ctx.store;

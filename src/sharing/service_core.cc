@@ -13,7 +13,8 @@ ServiceCore::ServiceCore(std::shared_ptr<const ShareProvider> p, SharingOptions 
       options(std::move(o)),
       signer(options.signing_key),
       url_signer(signer),
-      stores(options.store_options) {}
+      stores(options.store_options),
+      change_streams(options.change_streams_per_recipient) {}
 
 int64_t ServiceCore::NowMs() const { return ClockOr(options.clock).NowMs(); }
 

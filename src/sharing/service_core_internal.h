@@ -26,6 +26,7 @@
 #include "sharing/hmac_signer.h"
 #include "sharing/share_provider.h"
 #include "sharing/sharing_service.h"
+#include "sharing/stream_slots.h"
 
 namespace lakeshare::sharing {
 
@@ -59,6 +60,7 @@ struct ServiceCore {
   mutable StoreCache stores;
   std::unique_ptr<delta::SnapshotCache> snapshots;
   http::Counter* files_served = nullptr;  // null without a metrics registry
+  StreamSlots change_streams;            // per recipient (options.change_streams_per_recipient)
   mutable Mutex base_mu;
   std::string base_url LS_GUARDED_BY(base_mu);
 

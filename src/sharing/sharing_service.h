@@ -94,6 +94,10 @@ struct SharingOptions {
   /// with Retry-After, or, when the client sent asyncquery=true, with a queryId to poll (the
   /// work goes on; the retry or the poll finds it done). Polls wait as long.
   std::chrono::milliseconds materialize_wait{30'000};
+  /// At most this many change-feed responses (/changes, /query with startingVersion) of one
+  /// recipient stream at once: each holds a handler thread while its client reads (unlike a
+  /// snapshot /query, whose body is pulled). Beyond it, a 429 with Retry-After. 0: unbounded.
+  int change_streams_per_recipient = 2;
 };
 
 /// Options from a parsed configuration file.

@@ -1,8 +1,10 @@
 // Partners that do not read their responses must not hold the server's handler threads: the
 // NDJSON body of a snapshot /query is pulled a part at a time, on a handler thread only once the
-// previous part was sent (http::Response::Pulled). A real server on loopback, few handler threads,
-// a table whose /query fills the socket buffers many times over.
+// previous part was sent (http::Response::Pulled); the change feed, still pushed, is bounded per
+// recipient (StreamSlots). A real server on loopback, few handler threads, a table whose
+// responses fill the socket buffers many times over.
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -140,6 +142,42 @@ TEST_F(SlowReadersTest, QueryStreamsThatAreNotReadHoldNoHandlerThread) {
   ASSERT_TRUE(all) << all.error().ToString();
   EXPECT_EQ(all->status, 200);
   EXPECT_EQ(std::count(all->body.begin(), all->body.end(), '\n'), 2 + kFiles);
+}
+
+// The change feed still holds a handler thread while its client reads: a recipient streams at
+// most SharingOptions::change_streams_per_recipient (2) of them at once, the next get a 429.
+TEST_F(SlowReadersTest, ARecipientHoldsAtMostTwoChangeStreams) {
+  ASSERT_NO_FATAL_FAILURE(Serve(3));
+  ASSERT_NO_FATAL_FAILURE(Stall(2, Request("GET", kChanges)));
+  ASSERT_NO_FATAL_FAILURE(Stall(2, Request("POST", kQuery, R"({"startingVersion":0})")));
+  ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
+  int streaming = 0;
+  for (auto& connection : stalled_) {
+    std::optional<http::test::RawResponse> head = connection->ReadHead();
+    ASSERT_TRUE(head);
+    if (head->status == 200) {
+      ++streaming;
+      continue;
+    }
+    EXPECT_EQ(head->status, 429);
+    EXPECT_EQ(http::test::HeaderOf(*head, "Retry-After"), "5");
+    connection->ReadBody(*head, false);
+    EXPECT_THAT(head->body, ::testing::HasSubstr("RESOURCE_EXHAUSTED"));
+    EXPECT_THAT(head->body, ::testing::HasSubstr("retry"));
+  }
+  EXPECT_EQ(streaming, 2);
+  // Once the streams are gone, their slots are free again.
+  stalled_.clear();
+  Result<http::ClientResponse> changes = Result<http::ClientResponse>();
+  for (int i = 0; i < 100; ++i) {
+    changes = client_.Send({.url = base_ + kChanges,
+                            .headers = {{"Authorization", alice_}},
+                            .timeout_ms = 60'000});
+    if (!changes || changes->status != 429) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(changes) << changes.error().ToString();
+  EXPECT_EQ(changes->status, 200);
 }
 
 }  // namespace
