@@ -26,7 +26,25 @@ struct ColumnRef {
   bool partition = false;
   std::string partition_key;               // key in partitionValues (physical name)
   std::vector<std::string> physical_path;  // path under minValues/maxValues/nullCount
+  // The schema type: a primitive's value type, or a decimal; neither for nested types.
+  std::optional<ValueType> type;
+  bool decimal = false;
 };
+
+bool IsNumeric(ValueType t) {
+  return t == ValueType::kInt || t == ValueType::kLong || t == ValueType::kFloat ||
+         t == ValueType::kDouble;
+}
+
+// Whether a hint of `hint` type may be read against `col`'s bounds. A hint of another kind than
+// the column would compare the column's values by the wrong order: an int hint on a string
+// column reads the string min/max ("1".."9", lexicographic) as numbers while a row "50" lies
+// outside them, and a file holding matching rows would be pruned. Numbers compare with numbers
+// (a statistic that is not a whole number is no bound for an integer hint, FromStat).
+bool HintFitsColumn(ValueType hint, const ColumnRef& col) {
+  if (IsNumeric(hint)) return col.decimal || (col.type && IsNumeric(*col.type));
+  return col.type == hint;
+}
 
 std::string PhysicalName(const Json& field, bool mapped) {
   std::string name = field.value("name", "");
@@ -63,8 +81,13 @@ void WalkSchema(const Json& type, const std::string& logical_prefix,
     physical.push_back(PhysicalName(f, mapped));
     ColumnRef ref;
     ref.physical_path = physical;
-    out[ToLower(logical)] = ref;
     auto t = f.find("type");
+    if (t != f.end() && t->is_string()) {
+      const std::string& type = t->get_ref<const std::string&>();
+      ref.type = ValueTypeOfDeltaType(type);
+      ref.decimal = type.starts_with("decimal");
+    }
+    out[ToLower(logical)] = ref;
     if (t != f.end() && t->is_object()) {
       WalkSchema(*t, logical, physical, mapped, out);
     }
@@ -362,6 +385,8 @@ struct FileFilter::Impl {
       return Unknown();
     }
     const ColumnRef& col = it->second;
+    // Nulls are nulls whatever the hint's type; values are bounds only for a hint that fits.
+    const bool fits = HintFitsColumn(n.value_type, col);
     if (col.partition) {
       // Delta protocol, *Partition Value Serialization*: "An empty string for any type
       // translates to a null partition value."
@@ -371,6 +396,9 @@ struct FileFilter::Impl {
       }
       if (!v->has_value() || (*v)->empty()) {
         return NullOnly();
+      }
+      if (!fits) {
+        return Unknown();
       }
       auto parsed = ParseTypedValue(n.value_type, **v);
       if (!parsed) {
@@ -390,6 +418,9 @@ struct FileFilter::Impl {
       }
       // Wide bounds: "If the nullCount ... is any value other than these two special cases,
       // the value carries no information" -- both outcomes stay possible, as above.
+    }
+    if (!fits) {
+      return b;
     }
     if (auto e = Navigate(stats, "minValues", col.physical_path)) {
       b.min = FromStat(*e, n.value_type);
@@ -491,6 +522,10 @@ FileFilter::FileFilter(Predicate predicate, const Metadata& metadata, const Tabl
     ref.partition_key = it != impl_->columns.end() && !it->second.physical_path.empty()
                             ? it->second.physical_path.back()
                             : pc;
+    if (it != impl_->columns.end()) {
+      ref.type = it->second.type;
+      ref.decimal = it->second.decimal;
+    }
     impl_->columns[ToLower(pc)] = ref;
   }
   impl_->partition_only = OnlyPartitionColumns(impl_->predicate.root(), impl_->columns);

@@ -350,6 +350,33 @@ TEST(StringPrefixSkippingTest, AMaxAsLongAsTheTablesPrefixLengthIsNoUpperBound) 
   }
 }
 
+// A hint is read against a column's statistics only when it is of the column's kind: an int hint
+// on a string column would read the lexicographic min/max ("1".."9") as numbers, and prune a file
+// whose row "50" matches `code > 10`. Numbers still compare with numbers of another width.
+TEST(HintTypeSkippingTest, AHintOfAnotherKindThanTheColumnPrunesNothing) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(),
+               MetadataLine(SchemaString({{"code", "string"}, {"id", "long"}}), {})});
+  t.Commit(1, {AddLine("f", {}, 1,
+                       R"({"numRecords":3,"minValues":{"code":"1","id":1},)"
+                       R"("maxValues":{"code":"9","id":10},"nullCount":{"code":0,"id":0}})")});
+  auto s = t.Load();
+  ASSERT_TRUE(s) << s.error().message;
+  auto select = [&](const std::string& predicate) {
+    FileQuery q;
+    q.json_predicate = predicate;
+    return SelectFiles(**s, q).files.size();
+  };
+  EXPECT_EQ(select(Cmp("greaterThan", "code", "int", "10")), 1u);
+  EXPECT_EQ(select(Cmp("greaterThan", "code", "long", "10")), 1u);
+  EXPECT_EQ(select(Cmp("lessThan", "code", "double", "0.5")), 1u);
+  EXPECT_EQ(select(Cmp("greaterThan", "id", "string", "9")), 1u);
+  // Of the column's kind, the bounds prune as before.
+  EXPECT_EQ(select(Cmp("greaterThan", "code", "string", "9")), 0u);
+  EXPECT_EQ(select(Cmp("greaterThan", "id", "int", "10")), 0u);
+  EXPECT_EQ(select(Cmp("greaterThan", "id", "double", "10.5")), 0u);
+}
+
 TEST(TypedValueTest, ParsesTheProtocolForms) {
   EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kDate, "1970-01-02")->v), 1);
   EXPECT_EQ(std::get<int64_t>(ParseTypedValue(ValueType::kTimestamp, "1970-01-01T00:00:01Z")->v),
