@@ -534,7 +534,36 @@ TEST_F(CheckpointTest, CountsTheFileCannotHoldAreRefusedBeforeDecoding) {
   t.Put(path, std::string(kBytes, sizeof(kBytes) - 1), 7);
   DropCommits0And1();
   EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt,
-                        "row group 0 claims 67108864 rows, more than a file of 164 bytes holds"));
+                        "row group 0 claims 67108864 rows (67108864 in all), more than a file of 164 bytes holds"));
+}
+
+TEST_F(CheckpointTest, RowsClaimedByManyRowGroupsCountTogether) {
+  // 400 row groups of 4,000 all-null rows: each row group alone claims fewer rows than the file
+  // has bytes, all of them 1.6 million rows in a file of a few kilobytes. Each row group added
+  // footer bytes only: the check counts the totals.
+  auto schema = parquet::WriterSchema::Make({parquet::Struct(
+      "protocol", {parquet::Primitive("minReaderVersion", parquet::PhysicalType::kInt32)})});
+  ASSERT_TRUE(schema) << schema.error().message;
+  std::string bytes;
+  auto w = parquet::FileWriter::Open(std::make_unique<parquet::StringSink>(&bytes),
+                                     std::move(*schema), {});
+  ASSERT_TRUE(w) << w.error().message;
+  const parquet::SchemaNode& leaf = (*w)->schema().node((*w)->schema().leaf_node(0));
+  parquet::ColumnData nulls;
+  nulls.leaf = 0;
+  nulls.type = parquet::PhysicalType::kInt32;
+  nulls.max_def = leaf.max_def;
+  nulls.num_entries = 4000;
+  nulls.def_levels.assign(4000, 0);
+  for (int rg = 0; rg < 400; ++rg) {
+    ASSERT_TRUE((*w)->WriteRowGroup({nulls}));
+  }
+  ASSERT_TRUE((*w)->Close());
+  ASSERT_LT(bytes.size(), 400'000u);
+  ASSERT_GT(bytes.size(), 4'000u);
+  t.Put("_delta_log/00000000000000000001.checkpoint.parquet", bytes, 7);
+  DropCommits0And1();
+  EXPECT_TRUE(FailsWith(t.Load(), ErrorCode::kCorrupt, "in all), more than a file of"));
 }
 
 TEST_F(CheckpointTest, CorruptCheckpointFallsBackToAnOlderOneOrCommits) {
