@@ -258,19 +258,6 @@ Result<ChangeResponse> ChangeResponseFor(const ServiceCore& core, const TableReq
   return response;
 }
 
-// The answer to a recipient that already streams as many change feeds as it may: a 429 with
-// Retry-After that says what to do.
-http::Response TooManyChangeStreams(const ServiceCore& core) {
-  http::Response r = http::StatusErrorResponse(
-      429, http::ProtocolErrorCodeFor(ErrorCode::kResourceExhausted),
-      fmt::format("You already have {} change data feed or streaming query responses in "
-                  "progress, the most this server streams at once per recipient; read them to "
-                  "the end (or close them), then retry",
-                  core.change_streams.per_key()));
-  r.SetHeader("Retry-After", "5");
-  return r;
-}
-
 }  // namespace
 
 Result<ChangeResponse> PageChanges(const ServiceCore& core, const TableRequest& t,
@@ -299,11 +286,11 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
                                      const TableContext& ctx, SnapshotPtr latest, ChangeRange range,
                                      ChangeResponse response) {
   ChangeStream::Params p;
-  // Anonymous callers (a server without tokens) are told apart by their address.
-  p.slot = core.change_streams.TryTake(ctx.recipient.anonymous
-                                           ? "address " + request.remote_address()
-                                           : "recipient " + ctx.recipient.name);
-  if (!p.slot) return TooManyChangeStreams(core);
+  if (auto refused = ServiceCore::TakeStreamSlot(
+          core.change_streams, request, ctx,
+          "change data feed or streaming query responses", p.slot)) {
+    return std::move(*refused);
+  }
   LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, *latest, nullptr));
   p.latest = std::move(latest);
   p.store = ctx.store;

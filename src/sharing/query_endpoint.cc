@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,7 @@ class QueryStream {
     std::shared_ptr<http::AuditNotes> audit;  // its result is filled when the stream ends
     bool partition_restricted = false;
     std::shared_ptr<const FileRewrites> rewrites;  // null: every file as it is
+    std::shared_ptr<const StreamSlots::Slot> slot;  // given back when the stream is done
   };
 
   QueryStream(const ServiceCore& core, Params params)
@@ -175,6 +177,12 @@ class QueryStream {
       t.expires_ms = p_.now + core_.options.page_token_ttl_ms;
       end_.next_page_token = EncodePageToken(core_.signer, t);
     }
+    // Only the page is kept while the stream is open (a client may be slow to read it).
+    selected_.erase(selected_.begin() + static_cast<std::ptrdiff_t>(page_stop_), selected_.end());
+    selected_.erase(selected_.begin(), selected_.begin() + static_cast<std::ptrdiff_t>(page_pos_));
+    selected_.shrink_to_fit();
+    page_pos_ = 0;
+    page_stop_ = selected_.size();
   }
 
   void NoteEnd(bool early) {
@@ -366,6 +374,10 @@ Result<http::Response> AnswerSnapshotQuery(const ServiceCore& core, http::Reques
           return QueryStatusResponse(request, sq, "pending", "");
       }
     }
+  }
+  if (auto refused = ServiceCore::TakeStreamSlot(core.snapshot_streams, request, ctx,
+                                                 "query responses", p.slot)) {
+    return std::move(*refused);
   }
   request.audit()->served_action = "deltaSharingQueriedTable";
   p.end_stream = t.caps.include_end_stream_action || q.max_files.has_value() ||

@@ -1,8 +1,11 @@
+#include <fmt/format.h>
+
 #include <any>
 #include <cctype>
 #include <chrono>
 #include <utility>
 
+#include "http/error_response.h"
 #include "sharing/digests.h"
 #include "sharing/service_core_internal.h"
 
@@ -14,7 +17,8 @@ ServiceCore::ServiceCore(std::shared_ptr<const ShareProvider> p, SharingOptions 
       signer(options.signing_key),
       url_signer(signer),
       stores(options.store_options),
-      change_streams(options.change_streams_per_recipient) {}
+      change_streams(options.change_streams_per_recipient),
+      snapshot_streams(options.snapshot_streams_per_recipient) {}
 
 int64_t ServiceCore::NowMs() const { return ClockOr(options.clock).NowMs(); }
 
@@ -114,6 +118,21 @@ std::string ServiceCore::BaseUrl(const http::Request& request) const {
   }
   MutexLock lock(base_mu);
   return base_url;
+}
+
+std::optional<http::Response> ServiceCore::TakeStreamSlot(
+    const StreamSlots& slots, const http::Request& request, const TableContext& ctx,
+    std::string_view what, std::shared_ptr<const StreamSlots::Slot>& slot) {
+  slot = slots.TryTake(ctx.recipient.anonymous ? "address " + request.remote_address()
+                                               : "recipient " + ctx.recipient.name);
+  if (slot) return std::nullopt;
+  http::Response r = http::StatusErrorResponse(
+      429, http::ProtocolErrorCodeFor(ErrorCode::kResourceExhausted),
+      fmt::format("You already have {} {} in progress, the most this server streams at once per "
+                  "recipient; read them to the end (or close them), then retry",
+                  slots.per_key(), what));
+  r.SetHeader("Retry-After", "5");
+  return r;
 }
 
 UrlScope ServiceCore::Scope(const http::Request& request, const TableContext& ctx) const {

@@ -21,6 +21,7 @@
 #include "delta/snapshot_cache.h"
 #include "http/metrics.h"
 #include "http/request.h"
+#include "http/response.h"
 #include "sharing/capabilities.h"
 #include "sharing/file_urls.h"
 #include "sharing/hmac_signer.h"
@@ -61,6 +62,7 @@ struct ServiceCore {
   std::unique_ptr<delta::SnapshotCache> snapshots;
   http::Counter* files_served = nullptr;  // null without a metrics registry
   StreamSlots change_streams;            // per recipient (options.change_streams_per_recipient)
+  StreamSlots snapshot_streams;  // per recipient (options.snapshot_streams_per_recipient)
   mutable Mutex base_mu;
   std::string base_url LS_GUARDED_BY(base_mu);
 
@@ -87,6 +89,14 @@ struct ServiceCore {
   static std::string Binding(const TableContext& ctx, std::string_view what);
   /// Count `n` files announced in `format` (the files-served metric).
   void CountServed(ResponseFormat format, int64_t n) const;
+  /// A slot of `slots` for the caller of `request` (its recipient; anonymous callers, on a
+  /// server without tokens, by address) into `slot`; when the caller holds all of them, the
+  /// answer instead: a 429 with Retry-After whose message names `what` (the streams counted).
+  static std::optional<http::Response> TakeStreamSlot(const StreamSlots& slots,
+                                                      const http::Request& request,
+                                                      const TableContext& ctx,
+                                                      std::string_view what,
+                                                      std::shared_ptr<const StreamSlots::Slot>& slot);
 
  private:
   std::string BaseUrl(const http::Request& request) const;

@@ -98,6 +98,11 @@ struct SharingOptions {
   /// recipient stream at once: each holds a handler thread while its client reads (unlike a
   /// snapshot /query, whose body is pulled). Beyond it, a 429 with Retry-After. 0: unbounded.
   int change_streams_per_recipient = 2;
+  /// At most this many snapshot /query responses of one recipient stream at once. Their bodies
+  /// are pulled, so a client that stops reading holds no handler thread, but each open stream
+  /// keeps its snapshot, a pointer per file of it and about 512 KiB of buffers. Beyond it, a 429
+  /// with Retry-After. 0: unbounded.
+  int snapshot_streams_per_recipient = 8;
 };
 
 /// Options from a parsed configuration file.

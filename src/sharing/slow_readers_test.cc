@@ -65,8 +65,9 @@ class SlowReadersTest : public ::testing::Test {
     alice_ = *alice;
   }
 
-  void Serve(int handler_threads) {
+  void Serve(int handler_threads, int snapshot_streams_per_recipient = 8) {
     SharingOptions options;
+    options.snapshot_streams_per_recipient = snapshot_streams_per_recipient;
     options.public_url = "http://localhost";
     options.signing_key = "slow-readers-test-signing-key-0123456789";
     auto service = bed_.Serve(options, router_);
@@ -142,6 +143,42 @@ TEST_F(SlowReadersTest, QueryStreamsThatAreNotReadHoldNoHandlerThread) {
   ASSERT_TRUE(all) << all.error().ToString();
   EXPECT_EQ(all->status, 200);
   EXPECT_EQ(std::count(all->body.begin(), all->body.end(), '\n'), 2 + kFiles);
+}
+
+// A snapshot stream that is not read holds no thread but memory (its snapshot, a pointer per
+// file, its buffers): a recipient streams at most SharingOptions::snapshot_streams_per_recipient
+// of them at once, the next get a 429; the slot is given back when the stream goes.
+TEST_F(SlowReadersTest, ARecipientHoldsAtMostItsSnapshotStreams) {
+  ASSERT_NO_FATAL_FAILURE(Serve(2, /*snapshot_streams_per_recipient=*/2));
+  ASSERT_NO_FATAL_FAILURE(Stall(3, Request("POST", kQuery, "{}")));
+  ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
+  int streaming = 0;
+  for (auto& connection : stalled_) {
+    std::optional<http::test::RawResponse> head = connection->ReadHead();
+    ASSERT_TRUE(head);
+    if (head->status == 200) {
+      ++streaming;
+      continue;
+    }
+    EXPECT_EQ(head->status, 429);
+    EXPECT_EQ(http::test::HeaderOf(*head, "Retry-After"), "5");
+    connection->ReadBody(*head, false);
+    EXPECT_THAT(head->body, ::testing::HasSubstr("2 query responses in progress"));
+  }
+  EXPECT_EQ(streaming, 2);
+  stalled_.clear();
+  Result<http::ClientResponse> query = Result<http::ClientResponse>();
+  for (int i = 0; i < 100; ++i) {
+    query = client_.Send({.method = "POST",
+                          .url = base_ + kQuery,
+                          .headers = {{"Authorization", alice_}, {"Content-Type", "application/json"}},
+                          .body = "{}",
+                          .timeout_ms = 60'000});
+    if (!query || query->status != 429) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(query) << query.error().ToString();
+  EXPECT_EQ(query->status, 200);
 }
 
 // The change feed still holds a handler thread while its client reads: a recipient streams at
