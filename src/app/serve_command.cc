@@ -475,7 +475,17 @@ void AddServeCommand(CLI::App& root) {
   serve
       ->add_option("--public-url", platform->public_url,
                    "scheme://host:port partners reach this server at (profile endpoint, "
-                   "activation links, file URLs); default: the request's Host header")
+                   "activation links, file URLs, the audience of partners' private-key JWT "
+                   "assertions, which need it); default: the request's Host header")
+      ->transform(CLI::Validator(
+          [](std::string& url) {
+            // As the configuration file's publicUrl: "https://x/" names the same server.
+            while (!url.empty() && url.back() == '/') url.pop_back();
+            return url.starts_with("http://") || url.starts_with("https://")
+                       ? std::string()
+                       : std::string("must start with http:// or https://");
+          },
+          "URL", "public URL"))
       ->needs(data_dir_option);
   serve
       ->add_option("--url-expiry-seconds", platform->url_expiry_seconds,
