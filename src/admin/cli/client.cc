@@ -1,9 +1,13 @@
 #include "admin/cli/client.h"
 
+#include <unistd.h>
+
 #include <cctype>
-#include <cstdio>
-#include <memory>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "common/json_bounds.h"
@@ -21,6 +25,21 @@ CallError TooLargeAnswer() {
   return RefusedAnswer(fmt::format(
       "the server's answer is over {} bytes, more than any Lakeshare reply; it was not read",
       kManagementReplyJsonLimits.max_bytes));
+}
+
+// A file in TMPDIR (std::tmpfile writes to /tmp whatever TMPDIR says) that has no name: it is
+// gone once closed, or if the process dies. Null when it cannot be made.
+std::FILE* UnnamedTemporaryFile() {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::temp_directory_path(ec);
+  if (ec) return nullptr;
+  std::string name = (dir / "lakeshare-admin-XXXXXX").string();
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) return nullptr;
+  ::unlink(name.c_str());
+  std::FILE* file = ::fdopen(fd, "w+b");
+  if (file == nullptr) ::close(fd);
+  return file;
 }
 
 }  // namespace
@@ -114,7 +133,7 @@ CallResult<void> Api::Stream(const std::string& path, const std::vector<http::Fi
       held.append(data);
       return true;
     }
-    if (spool == nullptr) spool.reset(std::tmpfile());
+    if (spool == nullptr) spool.reset(UnnamedTemporaryFile());
     spool_failed =
         spool == nullptr || std::fwrite(data.data(), 1, data.size(), spool.get()) != data.size();
     return !spool_failed;
