@@ -104,6 +104,41 @@ class SlowReadersTest : public ::testing::Test {
     EXPECT_EQ(shares->status, 200);
   }
 
+  /// How many stalled connections got a 200 head; each other one must be a 429 with
+  /// Retry-After whose body holds `message`.
+  int StreamingAndRefused(const std::string& message) {
+    int streaming = 0;
+    for (auto& connection : stalled_) {
+      std::optional<http::test::RawResponse> head = connection->ReadHead();
+      EXPECT_TRUE(head);
+      if (!head) continue;
+      if (head->status == 200) {
+        ++streaming;
+        continue;
+      }
+      EXPECT_EQ(head->status, 429);
+      EXPECT_EQ(http::test::HeaderOf(*head, "Retry-After"), "5");
+      connection->ReadBody(*head, false);
+      EXPECT_THAT(head->body, ::testing::HasSubstr("RESOURCE_EXHAUSTED"));
+      EXPECT_THAT(head->body, ::testing::HasSubstr(message));
+    }
+    return streaming;
+  }
+
+  /// The stalled streams closed, `request` is answered (not 429) once their slots are back.
+  Result<http::ClientResponse> AfterTheStallsGo(http::ClientRequest request) {
+    stalled_.clear();
+    request.headers.emplace_back("Authorization", alice_);
+    request.timeout_ms = 60'000;
+    Result<http::ClientResponse> answer = Result<http::ClientResponse>();
+    for (int i = 0; i < 100; ++i) {
+      answer = client_.Send(request);
+      if (!answer || answer->status != 429) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return answer;
+  }
+
   std::string Request(const std::string& method, const std::string& target,
                       const std::string& body = "") {
     return fmt::format(
@@ -152,31 +187,10 @@ TEST_F(SlowReadersTest, ARecipientHoldsAtMostItsSnapshotStreams) {
   ASSERT_NO_FATAL_FAILURE(Serve(2, /*snapshot_streams_per_recipient=*/2));
   ASSERT_NO_FATAL_FAILURE(Stall(3, Request("POST", kQuery, "{}")));
   ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
-  int streaming = 0;
-  for (auto& connection : stalled_) {
-    std::optional<http::test::RawResponse> head = connection->ReadHead();
-    ASSERT_TRUE(head);
-    if (head->status == 200) {
-      ++streaming;
-      continue;
-    }
-    EXPECT_EQ(head->status, 429);
-    EXPECT_EQ(http::test::HeaderOf(*head, "Retry-After"), "5");
-    connection->ReadBody(*head, false);
-    EXPECT_THAT(head->body, ::testing::HasSubstr("2 query responses in progress"));
-  }
-  EXPECT_EQ(streaming, 2);
-  stalled_.clear();
-  Result<http::ClientResponse> query = Result<http::ClientResponse>();
-  for (int i = 0; i < 100; ++i) {
-    query = client_.Send({.method = "POST",
-                          .url = base_ + kQuery,
-                          .headers = {{"Authorization", alice_}, {"Content-Type", "application/json"}},
-                          .body = "{}",
-                          .timeout_ms = 60'000});
-    if (!query || query->status != 429) break;
-    std::this_thread::sleep_for(100ms);
-  }
+  EXPECT_EQ(StreamingAndRefused("2 query responses in progress"), 2);
+  Result<http::ClientResponse> query = AfterTheStallsGo(
+      {.method = "POST", .url = base_ + kQuery, .headers = {{"Content-Type", "application/json"}},
+       .body = "{}"});
   ASSERT_TRUE(query) << query.error().ToString();
   EXPECT_EQ(query->status, 200);
 }
@@ -188,31 +202,9 @@ TEST_F(SlowReadersTest, ARecipientHoldsAtMostTwoChangeStreams) {
   ASSERT_NO_FATAL_FAILURE(Stall(2, Request("GET", kChanges)));
   ASSERT_NO_FATAL_FAILURE(Stall(2, Request("POST", kQuery, R"({"startingVersion":0})")));
   ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
-  int streaming = 0;
-  for (auto& connection : stalled_) {
-    std::optional<http::test::RawResponse> head = connection->ReadHead();
-    ASSERT_TRUE(head);
-    if (head->status == 200) {
-      ++streaming;
-      continue;
-    }
-    EXPECT_EQ(head->status, 429);
-    EXPECT_EQ(http::test::HeaderOf(*head, "Retry-After"), "5");
-    connection->ReadBody(*head, false);
-    EXPECT_THAT(head->body, ::testing::HasSubstr("RESOURCE_EXHAUSTED"));
-    EXPECT_THAT(head->body, ::testing::HasSubstr("retry"));
-  }
-  EXPECT_EQ(streaming, 2);
+  EXPECT_EQ(StreamingAndRefused("retry"), 2);
   // Once the streams are gone, their slots are free again.
-  stalled_.clear();
-  Result<http::ClientResponse> changes = Result<http::ClientResponse>();
-  for (int i = 0; i < 100; ++i) {
-    changes = client_.Send({.url = base_ + kChanges,
-                            .headers = {{"Authorization", alice_}},
-                            .timeout_ms = 60'000});
-    if (!changes || changes->status != 429) break;
-    std::this_thread::sleep_for(100ms);
-  }
+  Result<http::ClientResponse> changes = AfterTheStallsGo({.url = base_ + kChanges});
   ASSERT_TRUE(changes) << changes.error().ToString();
   EXPECT_EQ(changes->status, 200);
 }
