@@ -126,11 +126,12 @@ std::optional<http::Response> ServiceCore::TakeStreamSlot(
   slot = slots.TryTake(ctx.recipient.anonymous ? "address " + request.remote_address()
                                                : "recipient " + ctx.recipient.name);
   if (slot) return std::nullopt;
-  http::Response r = http::StatusErrorResponse(
-      429, http::ProtocolErrorCodeFor(ErrorCode::kResourceExhausted),
+  // kResourceExhausted: 429, and the error kept in the reply for the request log.
+  http::Response r = http::ErrorResponse(Error(
+      ErrorCode::kResourceExhausted,
       fmt::format("You already have {} {} in progress, the most this server streams at once per "
                   "recipient; read them to the end (or close them), then retry",
-                  slots.per_key(), what));
+                  slots.per_key(), what)));
   r.SetHeader("Retry-After", "5");
   return r;
 }
