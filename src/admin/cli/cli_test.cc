@@ -211,6 +211,19 @@ TEST(AdminCliTest, PartitionFilterMustMatchATableAndAProperty) {
   EXPECT_FALSE(ValidatePartner(spec));
 }
 
+TEST(AdminCliTest, CsvFieldsAreQuotedAndFormulasAreText) {
+  EXPECT_EQ(CsvField("https://h/activate#abc"), "https://h/activate#abc");
+  EXPECT_EQ(CsvField(""), "");
+  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvField("say \"hi\""), "\"say \"\"hi\"\"\"");
+  // What a hostile server could answer as an activation URL: a spreadsheet reads it as text.
+  EXPECT_EQ(CsvField("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(CsvField("+1"), "\"'+1\"");
+  EXPECT_EQ(CsvField("-1"), "\"'-1\"");
+  EXPECT_EQ(CsvField("@SUM(1)"), "\"'@SUM(1)\"");
+  EXPECT_EQ(CsvField("\tx"), "\"'\tx\"");
+}
+
 TEST(AdminCliTest, PartnersCsvRefusesNamesASpreadsheetReadsAsFormulas) {
   // The partner and share names go to the links file (CSV): a name starting with '=', '+', '-'
   // or '@' would be a formula in the spreadsheet that opens it (the server accepts such names).

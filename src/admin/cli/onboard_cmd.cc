@@ -96,20 +96,6 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) {
-    return s;
-  }
-  std::string out = "\"";
-  for (char c : s) {
-    out += c;
-    if (c == '"') {
-      out += '"';
-    }
-  }
-  return out + "\"";
-}
-
 CallResult<std::vector<PartnerSpec>> OnboardSpecs(const OnboardOptions& o) {
   if (o.csv.empty() == o.partner.empty()) {
     return tl::unexpected(UsageError(

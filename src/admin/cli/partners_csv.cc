@@ -308,4 +308,20 @@ Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text) {
   return out;
 }
 
+std::string CsvField(const std::string& s) {
+  const bool formula =
+      !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos;
+  if (!formula && s.find_first_of(",\"\r\n") == std::string::npos) {
+    return s;
+  }
+  std::string out = formula ? "\"'" : "\"";
+  for (char c : s) {
+    out += c;
+    if (c == '"') {
+      out += '"';
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace lakeshare::admin::cli

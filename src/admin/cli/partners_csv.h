@@ -36,6 +36,13 @@ Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text);
 /// an error.
 Result<std::vector<PartnerSpec>> ParsePartnersCsv(std::string_view text);
 
+/// `s` as a CSV cell a spreadsheet reads as text: quoted when it holds a separator, a quote or a
+/// line break, and led by an apostrophe inside quotes when it starts as a formula would ('=',
+/// '+', '-', '@', a tab or a carriage return: OWASP "CSV injection"). Partner and share names
+/// are refused earlier (PartnerProblems); an activation URL comes from the server's answer,
+/// which the CLI does not trust.
+std::string CsvField(const std::string& s);
+
 /// Every problem of a partner, each prefixed with its CSV line: names valid by the server's rule
 /// (catalog::ValidateName), the IP access list parsed as the server parses it
 /// (auth::IpAccessList), tables given, every partition filter naming one table of the partner
