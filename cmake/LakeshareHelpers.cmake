@@ -90,6 +90,8 @@ function(lakeshare_add_fuzzer name)
   add_dependencies(fuzzers ${name})
   if(ARG_SEEDS AND NOT LAKESHARE_FUZZ)
     add_test(NAME ${name}_seeds COMMAND ${name} ${ARG_SEEDS})
-    set_tests_properties(${name}_seeds PROPERTIES LABELS unit)
+    # Replaying the seeds takes seconds; a seed that makes the code loop (a hostile footer's row
+    # count once did) fails the run instead of holding it for ctest's default 1,500 s.
+    set_tests_properties(${name}_seeds PROPERTIES LABELS unit TIMEOUT 300)
   endif()
 endfunction()
