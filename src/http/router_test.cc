@@ -567,12 +567,15 @@ TEST(ResponseTest, NdjsonPullsLinesLazilyAndStopsAtTheFirstError) {
   EXPECT_TRUE(response.is_streaming());
   EXPECT_EQ(produced, 0);  // nothing before the server pulls
   EXPECT_EQ(*response.Header("Content-Type"), "application/x-ndjson; charset=utf-8");
-  // The producer of in-process callers writes what was pulled before the error.
+  // The producer of in-process callers writes whole parts only: the two lines pulled before the
+  // error fill no part, so nothing is written and the error is the answer (the server, too,
+  // replies with the error when it comes before the first part).
   StringWriter writer;
   Status status = response.producer()(writer);
   ASSERT_FALSE(status.has_value());
   EXPECT_EQ(status.error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(produced, 3);
+  EXPECT_EQ(writer.out, "");
 }
 
 TEST(ResponseTest, NdjsonIsPulledInPartsOfWholeLines) {
