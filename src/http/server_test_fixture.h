@@ -230,6 +230,11 @@ class RawConnection {
 
   /// Bytes received from the socket so far (framing included).
   int64_t received() const { return received_; }
+  /// Whether the server has sent bytes this connection has not read yet (they stay unread).
+  bool AnswerWaiting() const {
+    char byte = 0;
+    return !buffer_.empty() || ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+  }
 
  private:
   int fd_ = -1;
@@ -251,7 +256,8 @@ inline std::string Get(std::string_view path, std::string_view extra_headers = "
 }
 
 /// `n` connections to `port` that send `request`, then never read (small receive buffers, so
-/// that the server's writes soon wait), once the server had a moment to start answering them.
+/// that the server's writes soon wait), returned once the server started answering each of them
+/// (its first bytes wait unread): a blocking body then holds its handler thread.
 inline std::vector<std::unique_ptr<RawConnection>> StalledReaders(uint16_t port, int n,
                                                                   const std::string& request) {
   std::vector<std::unique_ptr<RawConnection>> stalled;
@@ -259,7 +265,13 @@ inline std::vector<std::unique_ptr<RawConnection>> StalledReaders(uint16_t port,
     stalled.push_back(std::make_unique<RawConnection>(port, 4096));
     EXPECT_TRUE(stalled.back()->Send(request));
   }
-  std::this_thread::sleep_for(500ms);  // give the responses time to take the handler threads
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (const auto& connection : stalled) {
+    while (!connection->AnswerWaiting() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_TRUE(connection->AnswerWaiting()) << "no answer began within 60 s";
+  }
   return stalled;
 }
 
