@@ -96,9 +96,8 @@ std::vector<int64_t> MonotonicCommitTimes(const LogListing& listing,
 
 }  // namespace
 
-Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
-                      const ChangeFeedOptions& options,
-                      const std::function<Status(CommitChanges&&)>& fn) {
+Result<ChangeFeedReader> ChangeFeedReader::Open(std::shared_ptr<const storage::ObjectStore> store,
+                                                const ChangeFeedOptions& options) {
   const Version start = options.start;
   if (start < 0) {
     return InvalidArgument("Invalid starting version {}", start);
@@ -124,65 +123,95 @@ Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
                            latest);
   }
   LS_ASSIGN_OR_RETURN(std::vector<const CommitRef*> range, CommitRange(listing, start, end));
-  const std::vector<int64_t> monotonic_ms = MonotonicCommitTimes(listing, range, start, end);
+  ChangeFeedReader reader;
+  reader.file_times_ = MonotonicCommitTimes(listing, range, start, end);
+  reader.commits_.reserve(range.size());
+  for (const CommitRef* c : range) reader.commits_.push_back(*c);
   // The metadata in effect at the start of the range.
   SnapshotOptions snap_options;
   snap_options.version = start;
   snap_options.load_files = false;
   snap_options.check_protocol = options.check_protocol;
   LS_ASSIGN_OR_RETURN(auto snapshot, Snapshot::Load(store, snap_options));
-  Protocol protocol = snapshot->protocol();
-  Metadata metadata = snapshot->metadata();
-  for (size_t index = 0; index < range.size(); ++index) {
-    const CommitRef* c = range[index];
-    LS_ASSIGN_OR_RETURN(PaddedBuffer buffer, ReadPadded(*store, c->file.path));
-    CommitCollector collector;
-    LS_RETURN_IF_ERROR(ParseJsonActions(buffer, c->file.path, collector));
-    if (collector.protocol) {
-      protocol = *collector.protocol;
-      if (options.check_protocol) {
-        LS_RETURN_IF_ERROR(CheckReadable(protocol));
-      }
-    }
-    if (collector.metadata) {
-      metadata = *collector.metadata;
-    }
-    if (options.require_cdf_enabled && !metadata.ConfigBool("delta.enableChangeDataFeed")) {
-      return Unsupported(
-          "Change data feed is not enabled for table version {} (delta.enableChangeDataFeed is "
-          "not true), so changes between versions {} and {} cannot be read",
-          c->version, start, end);
-    }
-    CommitChanges changes;
-    changes.version = c->version;
-    changes.timestamp_ms = monotonic_ms[index];
-    TableFeatures features = ComputeTableFeatures(protocol, metadata);
-    if (features.in_commit_timestamps_enabled) {
-      LS_ASSIGN_OR_RETURN(std::optional<int64_t> from,
-                          ConfigInt(metadata, "delta.inCommitTimestampEnablementVersion"));
-      if (c->version >= from.value_or(0) && collector.commit_info) {
-        LS_ASSIGN_OR_RETURN(std::optional<int64_t> ict,
-                            collector.commit_info->InCommitTimestamp());
-        if (ict) {
-          changes.timestamp_ms = *ict;
-        }
-      }
-    }
-    changes.protocol = std::move(collector.protocol);
-    changes.metadata = std::move(collector.metadata);
-    if (!collector.cdc.empty() && !options.data_actions_only) {
-      changes.from_cdc_files = true;
-      changes.actions = std::move(collector.cdc);
-    } else {
-      for (auto& a : collector.data) {
-        if (a.data_change) {
-          changes.actions.push_back(std::move(a));
-        }
-      }
-    }
-    LS_RETURN_IF_ERROR(fn(std::move(changes)));
+  reader.protocol_ = snapshot->protocol();
+  reader.metadata_ = snapshot->metadata();
+  reader.store_ = std::move(store);
+  reader.options_ = options;
+  reader.start_ = start;
+  reader.end_ = end;
+  return reader;
+}
+
+Result<std::optional<CommitChanges>> ChangeFeedReader::Next() {
+  if (error_) return tl::unexpected<Error>(*error_);
+  if (next_ == commits_.size()) return std::optional<CommitChanges>();
+  Result<CommitChanges> changes = ReadCommit(next_);
+  if (!changes) {
+    error_ = changes.error();
+    return tl::unexpected<Error>(std::move(changes.error()));
   }
-  return OkStatus();
+  ++next_;
+  return std::optional<CommitChanges>(std::move(*changes));
+}
+
+Result<CommitChanges> ChangeFeedReader::ReadCommit(size_t index) {
+  const CommitRef& c = commits_[index];
+  LS_ASSIGN_OR_RETURN(PaddedBuffer buffer, ReadPadded(*store_, c.file.path));
+  CommitCollector collector;
+  LS_RETURN_IF_ERROR(ParseJsonActions(buffer, c.file.path, collector));
+  if (collector.protocol) {
+    protocol_ = *collector.protocol;
+    if (options_.check_protocol) {
+      LS_RETURN_IF_ERROR(CheckReadable(protocol_));
+    }
+  }
+  if (collector.metadata) {
+    metadata_ = *collector.metadata;
+  }
+  if (options_.require_cdf_enabled && !metadata_.ConfigBool("delta.enableChangeDataFeed")) {
+    return Unsupported(
+        "Change data feed is not enabled for table version {} (delta.enableChangeDataFeed is "
+        "not true), so changes between versions {} and {} cannot be read",
+        c.version, start_, end_);
+  }
+  CommitChanges changes;
+  changes.version = c.version;
+  changes.timestamp_ms = file_times_[index];
+  TableFeatures features = ComputeTableFeatures(protocol_, metadata_);
+  if (features.in_commit_timestamps_enabled) {
+    LS_ASSIGN_OR_RETURN(std::optional<int64_t> from,
+                        ConfigInt(metadata_, "delta.inCommitTimestampEnablementVersion"));
+    if (c.version >= from.value_or(0) && collector.commit_info) {
+      LS_ASSIGN_OR_RETURN(std::optional<int64_t> ict, collector.commit_info->InCommitTimestamp());
+      if (ict) {
+        changes.timestamp_ms = *ict;
+      }
+    }
+  }
+  changes.protocol = std::move(collector.protocol);
+  changes.metadata = std::move(collector.metadata);
+  if (!collector.cdc.empty() && !options_.data_actions_only) {
+    changes.from_cdc_files = true;
+    changes.actions = std::move(collector.cdc);
+  } else {
+    for (auto& a : collector.data) {
+      if (a.data_change) {
+        changes.actions.push_back(std::move(a));
+      }
+    }
+  }
+  return changes;
+}
+
+Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,
+                      const ChangeFeedOptions& options,
+                      const std::function<Status(CommitChanges&&)>& fn) {
+  LS_ASSIGN_OR_RETURN(ChangeFeedReader reader, ChangeFeedReader::Open(std::move(store), options));
+  while (true) {
+    LS_ASSIGN_OR_RETURN(std::optional<CommitChanges> changes, reader.Next());
+    if (!changes) return OkStatus();
+    LS_RETURN_IF_ERROR(fn(std::move(*changes)));
+  }
 }
 
 Result<std::vector<CommitChanges>> ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,

@@ -6,7 +6,9 @@
 // left out. Every commit of the range must have change data feed enabled
 // (delta.enableChangeDataFeed=true in the metadata in effect at that commit); otherwise the whole
 // request is kUnsupported. Metadata and protocol changes inside the range are reported with their
-// version. Functions are thread-safe; the callback runs on the calling thread.
+// version. Functions are thread-safe; the callback runs on the calling thread. A
+// ChangeFeedReader reads the same feed a commit per call (a stream that resumes where its client
+// stopped reading); one reader is used by one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 
 #include "common/result.h"
 #include "delta/actions.h"
+#include "delta/log_segment.h"
 #include "storage/object_store.h"
 
 namespace lakeshare::delta {
@@ -45,6 +48,36 @@ struct ChangeFeedOptions {
   /// files (which are then left out): what a streaming read of the table (the sharing protocol's
   /// `startingVersion` query) consumes, as opposed to the change data feed.
   bool data_actions_only = false;
+};
+
+/// The change feed of one range, a commit per Next. Open runs the checks of the range (and
+/// loads the metadata in effect at its start); each Next reads one commit file and checks that
+/// commit (protocol, change data feed enabled), so an error may come after commits were read.
+class ChangeFeedReader {
+ public:
+  /// Errors as ReadChangeFeed's, for those found before the first commit is read.
+  static Result<ChangeFeedReader> Open(std::shared_ptr<const storage::ObjectStore> store,
+                                       const ChangeFeedOptions& options);
+
+  /// The next commit's changes in version order, nullopt after the last one. An error ends the
+  /// feed: every later call returns it again.
+  Result<std::optional<CommitChanges>> Next();
+
+ private:
+  ChangeFeedReader() = default;
+  // The changes of commits_[index], after the checks of that commit.
+  Result<CommitChanges> ReadCommit(size_t index);
+
+  std::shared_ptr<const storage::ObjectStore> store_;
+  ChangeFeedOptions options_;
+  Version start_ = 0;
+  Version end_ = 0;
+  std::vector<CommitRef> commits_;    // the range's commit files, in version order
+  std::vector<int64_t> file_times_;   // their times made strictly increasing (history.h)
+  Protocol protocol_;                 // in effect before the next commit
+  Metadata metadata_;
+  size_t next_ = 0;                   // index of the next commit in commits_
+  std::optional<Error> error_;        // the error that ended the feed
 };
 
 /// Read the change feed, one commit at a time, in version order. Errors: kInvalidArgument for
