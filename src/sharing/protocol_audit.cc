@@ -64,8 +64,11 @@ void NoteRequest(http::Request& request) {
   if (file) return;  // the query carries the URL signature
   constexpr size_t kMaxValue = 256;
   for (const auto& [name, value] : request.query_params()) {
-    if (name.size() > 64) continue;
-    notes->params[name] = IsRecordedParam(name) ? value.substr(0, kMaxValue) : "true";
+    // The caller names its parameters: one never replaces what the path recorded (share, schema,
+    // name) nor takes the keys the completion hook adds when they are missing (method, path),
+    // else "?name=x&path=y" would hide from the auditor which table was read.
+    if (name.size() > 64 || name == "method" || name == "path") continue;
+    notes->params.emplace(name, IsRecordedParam(name) ? value.substr(0, kMaxValue) : "true");
   }
 }
 

@@ -361,5 +361,26 @@ TEST_F(ProtocolTest, EveryRequestIsAuditedUnderItsAction) {
   }
 }
 
+// A partner's query parameters are recorded beside what the path names, never over it: with
+// "?name=x&share=y&schema=z", an audit event said {"name":"true","share":"true",...}, so the
+// auditor could not tell which table was read; "?path=" and "?method=" hid the request line the
+// completion hook records (it only adds those keys when they are missing).
+TEST_F(ProtocolTest, QueryParametersCannotOverwriteWhatTheAuditRecordsOfThePath) {
+  const std::string forged = "?name=events&share=plain&schema=other&path=%2Fx&method=HEAD";
+  for (const Reply& reply :
+       {Get(std::string(kPeople) + "/metadata" + forged),
+        Post(std::string(kPeople) + "/query" + forged, "{}"),
+        Get(std::string(kPeople) + "/changes" + forged + "&startingVersion=0")}) {
+    ASSERT_TRUE(reply.audit);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    const auto& params = reply.audit->params;
+    EXPECT_EQ(params.at("share"), "demo");
+    EXPECT_EQ(params.at("schema"), "main");
+    EXPECT_EQ(params.at("name"), "people");
+    EXPECT_EQ(params.count("path"), 0u) << "left for the completion hook to record";
+    EXPECT_EQ(params.count("method"), 0u) << "left for the completion hook to record";
+  }
+}
+
 }  // namespace
 }  // namespace lakeshare::sharing::testing
