@@ -320,6 +320,25 @@ TEST(AdminCliTest, TableIsAligned) {
             "longer\n");
 }
 
+TEST(AdminCliTest, ControlAndBidiCharactersInCellsAreShownEscaped) {
+  // A partner chooses the text of an audit event's error ("'version' must be an integer, got
+  // '1<LF>2026-...  deleteRecipient  admin  200'"): printed raw, it forged a line of
+  // `lakeshare admin audit`, and ESC sequences rewrote the admin's terminal.
+  std::string forged = "got '1\n2026-12-07T08:47:00.000Z  deleteRecipient  admin  200\x1b[2K\r'";
+  std::string table = FormatTable({"ERROR"}, {{forged}});
+  EXPECT_EQ(table,
+            "ERROR\n"
+            "got '1\\n2026-12-07T08:47:00.000Z  deleteRecipient  admin  200\\x1b[2K\\r'\n");
+  EXPECT_EQ(FormatTable({"A", "B"}, {{"tab\there", "x"}}), "A          B\ntab\\there  x\n");
+  // C1 controls (U+009B is a CSI), bidi overrides and invalid UTF-8 are shown as escapes too;
+  // other UTF-8 text is kept.
+  EXPECT_EQ(FormatTable({"N"}, {{"a\xc2\x9b"
+                                 "b\xe2\x80\xae"
+                                 "c\xff"
+                                 "d\xc3\xa9"}}),
+            "N\na\\u009bb\\u202ec\\xffd\xc3\xa9\n");
+}
+
 TEST(AdminCliTest, PathSegmentsAreEncoded) {
   EXPECT_EQ(EncodePathSegment("main.sales_x-1~"), "main.sales_x-1~");
   EXPECT_EQ(EncodePathSegment("a/b c?"), "a%2Fb%20c%3F");

@@ -1,16 +1,105 @@
 #include "admin/cli/output.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <vector>
 
 #include "common/iso_time.h"
+#include "common/names.h"
 #include "common/strings.h"
 
 namespace lakeshare::admin::cli {
 
-std::string FormatTable(const std::vector<std::string>& header,
-                        const std::vector<std::vector<std::string>>& rows) {
+namespace {
+
+// The length of the UTF-8 sequence at s[i] and its code point; 0 when it is not valid UTF-8
+// (truncated, overlong, a surrogate or beyond U+10FFFF).
+size_t Utf8At(std::string_view s, size_t i, uint32_t* cp) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char lead = b(0);
+  size_t n = 0;
+  if (lead < 0x80) {
+    n = 1;
+  } else if ((lead >> 5) == 0x6) {
+    n = 2;
+  } else if ((lead >> 4) == 0xe) {
+    n = 3;
+  } else if ((lead >> 3) == 0x1e) {
+    n = 4;
+  }
+  if (n == 0 || i + n > s.size()) {
+    return 0;
+  }
+  uint32_t v = n == 1 ? lead : lead & (0x7f >> n);
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xc0) != 0x80) {
+      return 0;
+    }
+    v = (v << 6) | (b(k) & 0x3f);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
+    return 0;
+  }
+  *cp = v;
+  return n;
+}
+
+// A cell as a terminal shows it safely: the text of a cell may come from a partner (an audit
+// event's error echoes its request), so control characters (C0, DEL, C1), invisible and
+// text-direction characters (common/names.h) and bytes that are not UTF-8 are written as
+// escapes ("\n", "\x1b", "\u202e", "\xff"): no cell can start a line of its own, move the
+// cursor or reorder what the admin reads.
+std::string Shown(std::string_view cell) {
+  std::string out;
+  out.reserve(cell.size());
+  for (size_t i = 0; i < cell.size();) {
+    uint32_t cp = 0;
+    size_t n = Utf8At(cell, i, &cp);
+    if (n == 0) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(cell[i]));
+      ++i;
+      continue;
+    }
+    if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\r') {
+      out += "\\r";
+    } else if (cp == '\t') {
+      out += "\\t";
+    } else if (cp < 0x20 || cp == 0x7f) {
+      out += fmt::format("\\x{:02x}", cp);
+    } else if (IsInvisibleOrFormatCodePoint(cp)) {
+      out += fmt::format("\\u{:04x}", cp);
+    } else {
+      out.append(cell.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+std::vector<std::string> ShownRow(const std::vector<std::string>& row) {
+  std::vector<std::string> out;
+  out.reserve(row.size());
+  for (const std::string& cell : row) {
+    out.push_back(Shown(cell));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatTable(const std::vector<std::string>& raw_header,
+                        const std::vector<std::vector<std::string>>& raw_rows) {
+  const std::vector<std::string> header = ShownRow(raw_header);
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(raw_rows.size());
+  for (const auto& row : raw_rows) {
+    rows.push_back(ShownRow(row));
+  }
   std::vector<size_t> width(header.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
