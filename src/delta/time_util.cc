@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "common/iso_time.h"
 
 namespace lakeshare::delta {
@@ -71,6 +73,15 @@ size_t ParseDatePart(std::string_view s, int64_t* days) {
   return pos;
 }
 
+// `micros` as int64 microseconds, or nullopt when it does not fit.
+std::optional<int64_t> MicrosInRange(__int128 micros) {
+  if (micros < std::numeric_limits<int64_t>::min() ||
+      micros > std::numeric_limits<int64_t>::max()) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(micros);
+}
+
 }  // namespace
 
 std::optional<int64_t> ParseDate(std::string_view text) {
@@ -91,9 +102,11 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
   if (pos == 0) {
     return std::nullopt;
   }
-  int64_t micros = days * 86400 * 1000000;
+  // In 128 bits, then checked: six-digit years reach past what int64 microseconds hold (about
+  // +-292,000 years), and a partner's timestamp must be refused, not wrapped around.
+  __int128 micros = static_cast<__int128>(days) * 86'400'000'000;
   if (pos == s.size()) {
-    return micros;
+    return MicrosInRange(micros);
   }
   if (s[pos] != ' ' && s[pos] != 'T') {
     return std::nullopt;
@@ -113,9 +126,9 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
   if (!offset_seconds) {
     return std::nullopt;
   }
-  micros += ((time.hour * 60 + time.minute) * 60 + time.second - *offset_seconds) * 1000000 +
-            time.fraction;
-  return micros;
+  const int64_t seconds = (time.hour * 60 + time.minute) * 60 + time.second - *offset_seconds;
+  micros += static_cast<__int128>(seconds) * 1'000'000 + time.fraction;
+  return MicrosInRange(micros);
 }
 
 }  // namespace lakeshare::delta

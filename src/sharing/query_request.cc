@@ -135,8 +135,8 @@ Result<int64_t> ParseTimestampParam(std::string_view param, std::string_view tex
         "'{}' must be a timestamp in ISO 8601 format, such as 2022-01-01T00:00:00Z, got '{}'",
         param, text);
   }
-  // Floor to milliseconds.
-  return *micros >= 0 ? *micros / 1000 : -((-*micros + 999) / 1000);
+  // Floor to milliseconds (without negating: -INT64_MIN overflows).
+  return *micros / 1000 - (*micros % 1000 < 0 ? 1 : 0);
 }
 
 Result<bool> ParseBoolParam(std::string_view param, std::string_view text) {

@@ -158,6 +158,31 @@ TEST(ListParamsTest, MaxResultsIsCheckedAndCapped) {
   EXPECT_FALSE(ParseListParams(MakeRequest("/s?maxResults=99999999999")));
 }
 
+// A partner's timestamp beyond what int64 microseconds hold wrapped around (signed overflow,
+// undefined behaviour: the sanitizer build aborts): "+294248-01-01T00:00:00Z" became a time in
+// the year -290307, so /changes?startingTimestamp= of the far future served the whole feed from
+// version 0. It is refused now; the int64 edges themselves are kept, floored to milliseconds.
+TEST(TimestampParamTest, TimestampsBeyondInt64MicrosecondsAreRefusedNotWrapped) {
+  for (const char* text :
+       {"+294248-01-01T00:00:00Z", "294247-01-10T04:00:54.775808Z", "999999-12-31T23:59:59Z",
+        "294247-01-10T04:00:54.775807-00:01", "-290308-12-21T19:59:05.224191Z",
+        "-999999-01-01", "-290308-12-21T19:59:05.224192+00:01"}) {
+    auto ms = ParseTimestampParam("startingTimestamp", text);
+    EXPECT_FALSE(ms) << text << " -> " << *ms;
+    if (!ms) {
+      EXPECT_EQ(ms.error().code, ErrorCode::kInvalidArgument) << text;
+    }
+  }
+  auto latest = ParseTimestampParam("timestamp", "294247-01-10T04:00:54.775807Z");
+  ASSERT_TRUE(latest) << latest.error().message;
+  EXPECT_EQ(*latest, 9223372036854775);
+  auto earliest = ParseTimestampParam("timestamp", "-290308-12-21T19:59:05.224192Z");
+  ASSERT_TRUE(earliest) << earliest.error().message;
+  EXPECT_EQ(*earliest, -9223372036854776);
+  EXPECT_EQ(*ParseTimestampParam("timestamp", "1969-12-31T23:59:59.9995Z"), -1);
+  EXPECT_EQ(*ParseTimestampParam("timestamp", "2022-01-01T00:00:01Z"), 1640995201000);
+}
+
 TEST(MetadataParamsTest, VersionAndTimestampAreExclusive) {
   EXPECT_FALSE(ParseMetadataParams(MakeRequest("/m?version=1&timestamp=2022-01-01T00:00:00Z")));
   EXPECT_EQ(*ParseMetadataParams(MakeRequest("/m?version=1"))->version, 1);
