@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -568,6 +569,16 @@ std::optional<int64_t> NumRecords(const AddFile& file) {
   return AsInt(Navigate(doc, "numRecords", {}));
 }
 
+int64_t AddLiveRecords(int64_t rows, const AddFile& file) {
+  std::optional<int64_t> n = NumRecords(file);
+  if (!n || *n <= 0) {
+    return rows;
+  }
+  const int64_t live = *n - std::clamp<int64_t>(file.deleted_rows(), 0, *n);
+  return live > std::numeric_limits<int64_t>::max() - rows ? std::numeric_limits<int64_t>::max()
+                                                           : rows + live;
+}
+
 FileSelection SelectFiles(const Snapshot& snapshot, const FileQuery& query) {
   FileSelection out;
   std::optional<FileFilter> filter;
@@ -597,9 +608,7 @@ FileSelection SelectFiles(const Snapshot& snapshot, const FileQuery& query) {
     }
     out.files.push_back(&f);
     if (use_limit && outcome == kMayBeTrue) {
-      if (auto n = NumRecords(f)) {
-        rows += std::max<int64_t>(0, *n - f.deleted_rows());
-      }
+      rows = AddLiveRecords(rows, f);
     }
     return true;
   });

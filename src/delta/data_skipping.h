@@ -48,6 +48,12 @@ class FileFilter {
 /// The number of records of a file from its statistics (numRecords), nullopt when unknown.
 std::optional<int64_t> NumRecords(const AddFile& file);
 
+/// `rows` (>= 0) plus the rows `file` still holds by its statistics (numRecords less its
+/// deletion vector's cardinality), the count limitHint is checked against. Both numbers come
+/// from the log and may be any int64: the file's rows are clamped to [0, numRecords] and the sum
+/// saturates at INT64_MAX. `rows` unchanged when the file has no numRecords.
+int64_t AddLiveRecords(int64_t rows, const AddFile& file);
+
 struct FileQuery {
   std::string json_predicate;         // jsonPredicateHints text; empty for none
   std::optional<int64_t> limit_hint;  // rows the client plans to read

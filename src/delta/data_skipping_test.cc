@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "delta/delta_test_util.h"
 
@@ -257,6 +258,43 @@ TEST_F(SkippingTest, LimitHintCountsOnlyFilesThatMatchEntirely) {
   // Partial matches (id < 5 in 1..10) do not count toward the limit: nothing is cut.
   q.json_predicate = Cmp("lessThan", "id", "long", "5");
   EXPECT_EQ(SelectFiles(*snapshot, q).files.size(), 2u);
+}
+
+// numRecords and a deletion vector's cardinality are any int64 the provider's log holds: the row
+// count behind limitHint overflowed (undefined behaviour; the sanitizer build aborts) with two
+// files of 2^62 records and a partner's limitHint of 2^63 - 1, and wrapped negative, so the
+// limit was never reached. The count saturates now; a cardinality outside [0, numRecords] is
+// clamped.
+TEST(LimitHintTest, HugeOrNegativeCountsFromTheLogSaturateInsteadOfOverflowing) {
+  TestTable t;
+  const std::vector<std::string> dv_features = {"deletionVectors"};
+  const std::string schema = SchemaString({{"id", "long"}});
+  auto records = [](const std::string& n) { return R"({"numRecords":)" + n + "}"; };
+  const std::string quarter = std::to_string(int64_t{1} << 62);  // 2^62
+  t.Commit(0, {ProtocolLine(3, 7, dv_features, dv_features), MetadataLine(schema),
+               AddLine("a", {}, 1, records(quarter)), AddLine("b", {}, 1, records(quarter)),
+               AddLine("c", {}, 1, records(quarter))});
+  auto three = t.Load();
+  ASSERT_TRUE(three) << three.error().message;
+  FileQuery q;
+  q.limit_hint = std::numeric_limits<int64_t>::max();
+  FileSelection sel = SelectFiles(**three, q);
+  EXPECT_EQ(sel.files.size(), 2u) << "2^62 + 2^62 reach the limit; the third file is not needed";
+  EXPECT_TRUE(sel.limit_applied);
+
+  // numRecords 2^63 - 1 less a cardinality of -1 wrapped to -2^63, counted as 0 rows: both files
+  // were returned. numRecords -2^63 less 1 (the sanitizer build sees it) counts as 0 rows.
+  TestTable u;
+  u.Commit(0, {ProtocolLine(3, 7, dv_features, dv_features), MetadataLine(schema),
+               AddLine("max1", {}, 1, records("9223372036854775807"), Dv("dv1", -1)),
+               AddLine("max2", {}, 1, records("9223372036854775807"), Dv("dv2", -1)),
+               AddLine("min", {}, 1, records("-9223372036854775808"), Dv("dv3", 1))});
+  auto odd = u.Load();
+  ASSERT_TRUE(odd) << odd.error().message;
+  q.limit_hint = 1;
+  sel = SelectFiles(**odd, q);
+  EXPECT_LE(sel.files.size(), 2u) << "one of the two huge files reaches the limit";
+  EXPECT_TRUE(sel.limit_applied);
 }
 
 TEST(ColumnMappingSkippingTest, PartitionValuesAndStatsUsePhysicalNames) {

@@ -59,7 +59,7 @@ struct LimitCounter {
   bool Reached() const { return limit && rows >= *limit; }
   void Count(const delta::AddFile& f, uint8_t outcome) {
     if (!limit || outcome != delta::kMayBeTrue) return;
-    if (auto n = delta::NumRecords(f)) rows += std::max<int64_t>(0, *n - f.deleted_rows());
+    rows = delta::AddLiveRecords(rows, f);
   }
 };
 
