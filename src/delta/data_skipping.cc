@@ -347,6 +347,22 @@ struct FileFilter::Impl {
   // A string max of at least this many bytes may be a cut one: no upper bound (see
   // StringPrefixBytes).
   size_t string_prefix_bytes = kDefaultStringPrefixLength;
+  // LimitWork: column lookups made, and how many are allowed so far (unbounded when not limited).
+  bool work_limited = false;
+  int64_t lookups = 0;
+  int64_t allowance = 0;
+  int64_t per_file = 0;
+
+  // Called once per file evaluated: true when the file must be kept without evaluation.
+  bool OverBudget() {
+    if (!work_limited) {
+      return false;
+    }
+    allowance = allowance > std::numeric_limits<int64_t>::max() - per_file
+                    ? std::numeric_limits<int64_t>::max()
+                    : allowance + per_file;
+    return lookups > allowance;
+  }
 
   bool ParseStats() {
     if (stats_parsed) {
@@ -381,6 +397,7 @@ struct FileFilter::Impl {
     if (n.op == PredicateOp::kLiteral) {
       return Exact(*n.literal);
     }
+    ++lookups;
     auto it = columns.find(ToLower(n.name));
     if (it == columns.end()) {
       return Unknown();
@@ -534,20 +551,33 @@ FileFilter::FileFilter(Predicate predicate, const Metadata& metadata, const Tabl
 
 FileFilter::~FileFilter() = default;
 
+void FileFilter::LimitWork(int64_t initial, int64_t per_file) {
+  impl_->work_limited = true;
+  impl_->allowance = initial;
+  impl_->per_file = per_file;
+}
+
 uint8_t FileFilter::Evaluate(const AddFile& file) {
   Impl& m = *impl_;
+  const bool over_budget = m.OverBudget();
   if (m.partition_only) {
     if (file.partition_values == m.last_partition && m.last_partition != nullptr) {
       return m.last_outcome;
     }
-    auto [it, inserted] = m.by_partition.try_emplace(file.partition_values, 0);
-    if (inserted) {
+    auto it = m.by_partition.find(file.partition_values);
+    if (it == m.by_partition.end()) {
+      if (over_budget) {
+        return kAnyOutcome;
+      }
       m.file = &file;
-      it->second = m.Eval(m.predicate.root());
+      it = m.by_partition.emplace(file.partition_values, m.Eval(m.predicate.root())).first;
     }
     m.last_partition = file.partition_values;
     m.last_outcome = it->second;
     return it->second;
+  }
+  if (over_budget) {
+    return kAnyOutcome;
   }
   m.file = &file;
   m.stats_parsed = false;

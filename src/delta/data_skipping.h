@@ -40,6 +40,13 @@ class FileFilter {
   uint8_t Evaluate(const AddFile& file);
   bool MayMatch(const AddFile& file) { return (Evaluate(file) & kMayBeTrue) != 0; }
 
+  /// Bound the work of a predicate a client chose (hints are best effort): each column the
+  /// predicate looks up in a file's statistics or partition values counts one, and once the count
+  /// exceeds `initial` plus `per_file` for every file evaluated so far, Evaluate answers
+  /// kAnyOutcome (the file is kept) without evaluating. A predicate of at most `per_file` lookups
+  /// is never cut. Unbounded by default: a share's own filter must decide every file.
+  void LimitWork(int64_t initial, int64_t per_file);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -297,6 +297,59 @@ TEST(LimitHintTest, HugeOrNegativeCountsFromTheLogSaturateInsteadOfOverflowing) 
   EXPECT_TRUE(sel.limit_applied);
 }
 
+// A partner's hints may hold ~900 comparisons (10,000 JSON values), each looked up in every
+// file's statistics: on a table of 100,000 files one /query held a handler thread for about a
+// minute. With LimitWork, once the lookups exceed the initial allowance plus `per_file` for each
+// file evaluated, files are kept unevaluated (any outcome), so the work stays within the
+// allowance; a predicate within `per_file` lookups per file is never cut.
+TEST(FileFilterWorkTest, LimitWorkKeepsFilesOnceTheLookupsExceedTheAllowance) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine(), MetadataLine(SchemaString({{"id", "long"}, {"part", "string"}}),
+                                            {"part"})});
+  std::vector<std::string> adds;
+  for (int i = 0; i < 100; ++i) {
+    const std::string lo = std::to_string(i * 10), hi = std::to_string(i * 10 + 9);
+    adds.push_back(AddLine("f" + std::to_string(i), {{"part", "p" + std::to_string(i)}}, 1,
+                           R"({"numRecords":10,"minValues":{"id":)" + lo +
+                               R"(},"maxValues":{"id":)" + hi + R"(},"nullCount":{"id":0}})"));
+  }
+  t.Commit(1, adds);
+  auto snapshot = t.Load();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  // 20 comparisons that are false for every file, on statistics and on partition values.
+  std::vector<std::string> on_stats, on_partitions;
+  for (int k = 1; k <= 20; ++k) {
+    on_stats.push_back(Cmp("lessThan", "id", "long", std::to_string(-k)));
+    on_partitions.push_back(Cmp("equal", "part", "string", "none" + std::to_string(k)));
+  }
+  auto pruned = [&](const std::string& json, std::optional<std::pair<int64_t, int64_t>> limit) {
+    auto predicate = Predicate::Parse(json);
+    EXPECT_TRUE(predicate) << predicate.error().message;
+    FileFilter filter(std::move(*predicate), (*snapshot)->metadata(), (*snapshot)->features());
+    if (limit) {
+      filter.LimitWork(limit->first, limit->second);
+    }
+    int n = 0;
+    (*snapshot)->files().ForEach([&](const AddFile& f) {
+      uint8_t outcome = filter.Evaluate(f);
+      EXPECT_TRUE(outcome == kMayBeFalse || outcome == kAnyOutcome) << int(outcome);
+      n += outcome & kMayBeTrue ? 0 : 1;
+      return true;
+    });
+    return n;
+  };
+  for (const auto& children : {on_stats, on_partitions}) {
+    const std::string wide = Op("or", children);
+    EXPECT_EQ(pruned(wide, std::nullopt), 100);
+    // 100 lookups to start with and 2 more per file: (100 + 2 * 100) / 20, about 15 files.
+    int cut = pruned(wide, std::pair<int64_t, int64_t>{100, 2});
+    EXPECT_GE(cut, 5);
+    EXPECT_LE(cut, 16);
+    // One comparison per file stays within 2 per file: every file is decided.
+    EXPECT_EQ(pruned(children[0], std::pair<int64_t, int64_t>{0, 2}), 100);
+  }
+}
+
 TEST(ColumnMappingSkippingTest, PartitionValuesAndStatsUsePhysicalNames) {
   TestTable t;
   const std::string schema =

@@ -12,6 +12,9 @@ namespace lakeshare::sharing {
 
 namespace {
 
+constexpr int64_t kHintLookupsInitial = 1'000'000;
+constexpr int64_t kHintLookupsPerFile = 32;
+
 // The share's partition filter: a predicate on partition columns only.
 Result<delta::Predicate> ShareFilter(const TableContext& ctx, const delta::Snapshot& s) {
   auto p = delta::Predicate::Parse(ctx.table.partition_filter);
@@ -90,7 +93,14 @@ Filters::Filters(const FilterSpec& spec, const delta::Metadata& metadata,
   if (spec.share_filter) {
     share = std::make_unique<delta::FileFilter>(*spec.share_filter, metadata, features);
   }
-  if (spec.hints) hints = std::make_unique<delta::FileFilter>(*spec.hints, metadata, features);
+  if (spec.hints) {
+    hints = std::make_unique<delta::FileFilter>(*spec.hints, metadata, features);
+    // The client's hints may hold ~900 comparisons (kPredicateJsonLimits), each looked up in
+    // every file: one /query of a 100,000-file table held a handler thread for about a minute.
+    // Past a million lookups, at most 32 per file on average (a predicate of up to 32
+    // comparisons is never cut); beyond, files are kept, which best-effort hints allow.
+    hints->LimitWork(kHintLookupsInitial, kHintLookupsPerFile);
+  }
   if (spec.share_rule) rule = &*spec.share_rule;
 }
 
