@@ -1,5 +1,8 @@
+#include <fmt/format.h>
+
 #include <cmath>
 #include <exception>
+#include <string>
 
 #include "http/server_core_internal.h"
 
@@ -107,8 +110,16 @@ void ServerCore::RecordExchange(const Request& request, int status, int64_t byte
       line.Str("user_agent", std::string_view(*agent).substr(0, 256));
     }
     if (error != nullptr) {
-      // Internal detail is fine here: the log is the operator's, not the client's.
-      line.Str("error", error->ToString());
+      // Internal detail is fine here: the log is the operator's, not the client's. A message may
+      // echo what the client sent (up to a whole body): its start is enough, and keeps the line
+      // bounded like the rest of it.
+      constexpr size_t kMaxLoggedError = 4096;
+      std::string text = error->ToString();
+      if (text.size() > kMaxLoggedError) {
+        text = fmt::format("{}... ({} bytes)", std::string_view(text).substr(0, kMaxLoggedError),
+                           text.size());
+      }
+      line.Str("error", text);
     }
     Log(line.Take());
   }

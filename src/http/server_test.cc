@@ -686,6 +686,28 @@ TEST_F(ServerTest, AccessLogIsJsonAndNeverShowsSecrets) {
               ::testing::ElementsAre("recipient:acme 200 /hello/{name}", " 401 /hello/{name}"));
 }
 
+// An error message may echo what the client sent: a partner's 1 MB 'timestamp' in a /query body
+// came back in "'timestamp' must be a timestamp ..., got '<1 MB>'", and the access log wrote it
+// whole, so 100 such requests a second (the default rate of a recipient) wrote 100 MB a second
+// to the operator's log. The error of a log line keeps its first 4 KiB and says how long it was.
+TEST_F(ServerTest, AccessLogLinesKeepTheStartOfALongErrorOnly) {
+  ASSERT_TRUE(router_.Handle("POST", "/refuse", [](Request& request) -> Result<Response> {
+    return InvalidArgument("'timestamp' must be a timestamp, got '{}'", request.body());
+  }));
+  StartServer();
+  Client client;
+  Result<ClientResponse> response =
+      client.Post(Url("/refuse"), std::string(900'000, 'x'), {{"X-Request-Id", "long-error-1"}});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  server_->Stop(5s);  // the exchange is logged once Stop returns
+  std::string line = LogsContaining("long-error-1");
+  ASSERT_FALSE(line.empty());
+  EXPECT_LT(line.size(), 8u * 1024) << line.substr(0, 300);
+  EXPECT_THAT(line, HasSubstr("got 'xxxx"));
+  EXPECT_THAT(line, HasSubstr("(900"));
+}
+
 // ---- TLS ----
 
 bool WriteSelfSignedCertificate(const std::string& cert_path, const std::string& key_path) {
