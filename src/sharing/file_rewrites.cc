@@ -66,6 +66,33 @@ Result<std::map<std::string, std::string>> PartitionMasks(const delta::Metadata&
   return out;
 }
 
+// Delta protocol, *Column Mapping*: a column can be renamed only under column mapping, so there a
+// mask naming no column of the version served may name one of its columns under a later name
+// (time travel to before `RENAME COLUMN email TO contact` with a mask on `contact`): refused,
+// never served unmasked. Without column mapping the column did not exist then: nothing to mask.
+Status CheckMasksNameColumns(const delta::Snapshot& s, const TableContext& ctx) {
+  const RecipientView& view = ctx.table.view;
+  if (view.column_masks.empty() || s.features().column_mapping_mode == "none") return OkStatus();
+  json schema = json::parse(s.metadata().schema_string, nullptr, /*allow_exceptions=*/false);
+  std::vector<std::string> names;
+  if (schema.is_object() && schema.contains("fields") && schema["fields"].is_array()) {
+    for (const json& f : schema["fields"]) {
+      if (f.is_object() && f.contains("name") && f["name"].is_string()) {
+        names.push_back(ToLower(f["name"].get<std::string>()));
+      }
+    }
+  }
+  for (const auto& [column, kind] : view.column_masks) {
+    if (std::find(names.begin(), names.end(), ToLower(column)) == names.end()) {
+      return Unsupported(
+          "Table '{}' cannot be served to you at version {}: a column masked for you has another "
+          "name at that version, or did not exist yet; ask the provider",
+          ctx.table.name, s.version());
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Error FileRewrites::ClientError(Error e) const {
@@ -102,6 +129,7 @@ Result<std::shared_ptr<const FileRewrites>> FileRewrites::For(const ServiceCore&
       (s.features().column_mapping_mode != "none" || s.features().deletion_vectors_enabled ||
        s.features().HasReaderFeature("deletionVectors"));
   if (!restricted && !compat) return std::shared_ptr<const FileRewrites>();
+  LS_RETURN_IF_ERROR(CheckMasksNameColumns(s, ctx));
   if (!core.options.materializer) {
     if (restricted) {
       // Fail closed: a filtered table is never served whole.

@@ -198,6 +198,62 @@ TEST_F(RecipientViewTest, EachRecipientReadsOnlyItsRowsAndTheListedColumns) {
   EXPECT_EQ(c.files, 0);
 }
 
+// Column masks name columns, and under column mapping a column can be renamed: a share masking
+// `contact` served version 0, where the same column (physical name col-2) was still called
+// `email`, unmasked to any partner asking for {"version": 0}. A mask naming no column of the
+// version served is refused under column mapping (it may be that column under an older name).
+TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedUnderAnOlderName) {
+  auto created = bed_.CreateTable("renamed");
+  ASSERT_TRUE(created) << created.error().message;
+  delta::TableWriter& writer = *created;
+  auto schema_of = [](const std::string& second) {
+    return R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,)"
+           R"("metadata":{"delta.columnMapping.id":1,"delta.columnMapping.physicalName":"col-1"}},)"
+           R"({"name":")" +
+           second +
+           R"(","type":"string","nullable":true,)"
+           R"("metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":"col-2"}}]})";
+  };
+  delta::Protocol p;
+  p.min_reader_version = 2;
+  p.min_writer_version = 5;
+  delta::Metadata m = testing::MetadataOf("renamed", {{"id", "long"}});
+  m.schema_string = schema_of("email");
+  m.configuration = {{"delta.columnMapping.mode", "name"},
+                     {"delta.columnMapping.maxColumnId", "2"}};
+  auto file_schema = parquet::WriterSchema::Make(
+      {parquet::Primitive("col-1", PhysicalType::kInt64),
+       parquet::Primitive("col-2", PhysicalType::kByteArray, parquet::StringType())},
+      "spark_schema");
+  ASSERT_TRUE(file_schema);
+  parquet::RowShredder shredder(file_schema->schema());
+  ASSERT_TRUE(shredder.AddJsonLine(R"({"col-1":1,"col-2":"alice@example.com"})"));
+  auto add =
+      writer.WriteDataFile("part-0.parquet", std::move(*file_schema), {shredder.TakeColumns()});
+  ASSERT_TRUE(add) << add.error().message;
+  ASSERT_TRUE(writer.Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
+                                delta::FileActionLine(*add)}));
+  m.schema_string = schema_of("contact");  // ALTER TABLE RENAME COLUMN email TO contact
+  ASSERT_TRUE(writer.Commit(1, {delta::MetadataActionLine(m)}));
+
+  nlohmann::json view = {{"column_masks", {{"contact", "hash"}}}};
+  catalog::SharedDataObject o{.name = "main.s.renamed", .history_data_sharing_status = "ENABLED"};
+  o.recipient_view_json = view.dump();
+  ASSERT_TRUE(bed_.Share("masked", {std::move(o)}));
+  auto header = bed_.Recipient("masked-partner", {"masked"});
+  ASSERT_TRUE(header) << header.error().message;
+  auto query = [&](const std::string& body) {
+    return testing::Call(router_, "POST",
+                         "/delta-sharing/shares/masked/schemas/s/tables/renamed/query",
+                         {{"Authorization", *header}}, body);
+  };
+  Reply latest = query("{}");
+  EXPECT_EQ(latest.status, 200) << latest.body;
+  Reply old = query(R"({"version": 0})");
+  EXPECT_EQ(old.status, 400) << old.body;
+  EXPECT_EQ(old.Json()["errorCode"], "UNSUPPORTED_OPERATION") << old.body;
+}
+
 // Asynchronous queries (PROTOCOL.md "asyncQuery", "Get Query Info"): a table whose files must be
 // rewritten for its recipients, asked with asyncquery=true.
 constexpr char kAsync[] = "asyncquery=true";
