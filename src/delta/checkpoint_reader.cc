@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "delta/action_reader_internal.h"
 #include "delta/time_util.h"
+#include "parquet/decode_budget.h"
 #include "parquet/file_reader.h"
 #include "parquet/record_json.h"
 
@@ -1021,34 +1022,14 @@ class CheckpointFileReader {
 // 257-byte checkpoint claiming 2^28 null `protocol.minReaderVersion` values cost 670 MB and 7 s
 // of CPU per snapshot load (and a failed load is not cached). So the row groups together may
 // claim at most one row per byte of the file, and each column's chunks together at most
-// kMaxCheckpointValuesPerByte values per byte (lists and maps: partitionValues holds one entry per partition column and row).
+// kMaxCheckpointValuesPerByte values per byte (lists and maps: partitionValues holds one entry per
+// partition column and row). The rule is the one data files follow with looser bounds
+// (parquet/decode_budget.h).
 constexpr int64_t kMaxCheckpointValuesPerByte = 16;
 
 Status CheckCheckpointCounts(const FileReader& reader, int64_t file_size) {
-  // Totals, not each row group alone: row groups cost a few footer bytes each, and their chunks
-  // may all point at the same run of nulls.
-  int64_t rows = 0;
-  std::vector<int64_t> values(static_cast<size_t>(reader.schema().num_leaves()), 0);
-  for (int rg = 0; rg < reader.num_row_groups(); ++rg) {
-    const int64_t claimed = reader.row_group_num_rows(rg);
-    rows += std::max<int64_t>(claimed, 0);  // each term is at most file_size: no overflow
-    if (claimed < 0 || rows > file_size) {
-      return CorruptError("row group {} claims {} rows ({} in all), more than a file of {} bytes "
-                          "holds",
-                          rg, claimed, rows, file_size);
-    }
-    for (int leaf = 0; leaf < reader.schema().num_leaves(); ++leaf) {
-      const int64_t chunk = reader.column_chunk_info(rg, leaf).num_values;
-      int64_t& total = values[static_cast<size_t>(leaf)];
-      total += std::max<int64_t>(chunk, 0);
-      if (chunk < 0 || total > kMaxCheckpointValuesPerByte * file_size) {
-        return CorruptError("row group {} claims {} values in one column ({} in all), more than a "
-                            "file of {} bytes holds",
-                            rg, chunk, total, file_size);
-      }
-    }
-  }
-  return OkStatus();
+  return parquet::CheckClaimedCounts(
+      reader, parquet::ClaimBounds{file_size, file_size, kMaxCheckpointValuesPerByte * file_size});
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "delta/deletion_vector.h"
 #include "delta/snapshot.h"
@@ -281,6 +283,28 @@ TEST(FileRewriterTest, MaskHashIsTheKeyedHashOfTheValue) {
 // A deletion-vector table of the corpus written by Spark: its one DV deletes rows 0 and 9 (read
 // from the DV file's bytes by hand: array container {0, 9}); the rewritten file holds the other
 // rows of the data file, in order.
+TEST(FileRewriterTest, AFileThatDecodesToMoreThanItsSizeAllowsIsCorruptNotDecoded) {
+  // A provider writes any file into its table: 164 bytes claiming 2^26 null values in one
+  // run-length-encoded run decoded to 128 MB of levels for each rewrite. Now the decode stops at
+  // the file's budget (parquet/decode_budget.h).
+  std::ifstream in(std::string(LAKESHARE_SOURCE_DIR) +
+                       "/testdata/parquet/broken/null_run_of_2p26_levels.parquet",
+                   std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(bytes.size(), 164u);
+  RewriteSpec spec;
+  spec.schema_string =
+      R"({"type":"struct","fields":[{"name":"protocol","type":{"type":"struct","fields":[)"
+      R"({"name":"minReaderVersion","type":"integer","nullable":true,"metadata":{}}]},)"
+      R"("nullable":true,"metadata":{}}]})";
+  auto r = Rewrite(bytes, spec);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(r.error().message.find("'in.parquet': decoding the column chunk takes more than"),
+            std::string::npos)
+      << r.error().message;
+}
+
 TEST(FileRewriterCorpusTest, SparkDeletionVectorTable) {
   const std::filesystem::path table =
       std::filesystem::path(LAKESHARE_CORPUS_DIR) / "delta-rs" / "table-with-dv-small";

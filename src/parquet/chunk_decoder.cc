@@ -5,6 +5,23 @@
 
 namespace lakeshare::parquet {
 
+size_t ChunkDecoder::DecodedValueBytes() const {
+  switch (leaf_.physical) {
+    case PhysicalType::kBoolean:
+      return sizeof(uint8_t);
+    case PhysicalType::kInt32:
+    case PhysicalType::kInt64:
+    case PhysicalType::kInt96:
+    case PhysicalType::kFloat:
+    case PhysicalType::kDouble:
+      return ValueWidth();
+    case PhysicalType::kByteArray:
+    case PhysicalType::kFixedLenByteArray:
+      return sizeof(std::string_view);
+  }
+  return sizeof(std::string_view);
+}
+
 Status ChunkDecoder::DecodePlain(Cursor c, size_t n, ColumnData* dst,
                                  const std::shared_ptr<const void>& owner) {
   if (n == 0) return OkStatus();
@@ -86,6 +103,7 @@ Status ChunkDecoder::DecodeDictionary(const PageRef& page, int32_t num_values, E
       c.left() / 4 < static_cast<size_t>(num_values)) {
     return Corrupt("dictionary of {} values cannot fit in {} bytes", num_values, c.left());
   }
+  LS_RETURN_IF_ERROR(Charge(static_cast<uint64_t>(num_values), DecodedValueBytes()));
   LS_RETURN_IF_ERROR(DecodePlain(c, static_cast<size_t>(num_values), &dict_, page.owner));
   has_dictionary_ = true;
   return OkStatus();
@@ -171,6 +189,7 @@ Status ChunkDecoder::DecodeByteStreamSplit(Cursor c, size_t n,
       fixed(out_->f64);
       return OkStatus();
     case PhysicalType::kFixedLenByteArray: {
+      LS_RETURN_IF_ERROR(Charge(n, w));
       auto buf = AllocateUninitialized(n * w);
       shuffle(reinterpret_cast<uint8_t*>(buf.get()));
       size_t base = out_->bytes.size();
@@ -240,6 +259,7 @@ Status ChunkDecoder::DecodeDeltaByteArray(Cursor c, size_t n) {
     if (total > static_cast<uint64_t>(kMaxPageBytes))
       return Corrupt("DELTA_BYTE_ARRAY values exceed 1 GiB");
   }
+  LS_RETURN_IF_ERROR(Charge(total, 1));
   auto buf = AllocateUninitialized(static_cast<size_t>(total));
   char* dst = buf.get();
   size_t base = out_->bytes.size();
@@ -371,6 +391,8 @@ Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, const PageRef& pag
   const int64_t n = levels.num_entries;
   size_t def_base = out_->def_levels.size();
   size_t rep_base = out_->rep_levels.size();
+  const uint64_t level_vectors = (leaf_.max_def > 0 ? 1 : 0) + (leaf_.max_rep > 0 ? 1 : 0);
+  LS_RETURN_IF_ERROR(Charge(static_cast<uint64_t>(n), level_vectors * sizeof(int16_t)));
   if (levels.v2) {
     auto decode_v2 = [&](std::string_view raw, int16_t max_level,
                          std::vector<int16_t>* out) -> Status {
@@ -409,6 +431,7 @@ Status ChunkDecoder::DecodeDataPage(const PageLevels& levels, const PageRef& pag
         static_cast<size_t>(std::count(out_->def_levels.begin() + static_cast<ptrdiff_t>(def_base),
                                        out_->def_levels.end(), leaf_.max_def));
   }
+  LS_RETURN_IF_ERROR(Charge(non_null, DecodedValueBytes()));
   out_->num_entries += n;
   return DecodeValues(Cursor{p, end}, non_null, levels.encoding, page.owner);
 }

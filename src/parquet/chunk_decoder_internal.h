@@ -1,9 +1,10 @@
 // Internal to src/parquet: the page decoder of the file reader. A ChunkDecoder turns the pages of
 // one column chunk (dictionary, data pages v1 and v2, already decompressed by the reader) into
 // the chunk's ColumnData: levels, then values by encoding (parquet/encoding_internal.h). Every
-// size read from a page is checked against the bytes left; bad pages are kCorrupt naming the
-// column and the file. Not thread-safe (one decoder per chunk read); `file`, `leaf` and `out`
-// must outlive it.
+// size read from a page is checked against the bytes left, and what the decoded levels and
+// values take against the chunk's DecodeBudget; bad pages are kCorrupt naming the column and the
+// file. Not thread-safe (one decoder per chunk read); `file`, `leaf`, `out` and `budget` must
+// outlive it.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "parquet/decode_budget.h"
 #include "parquet/encoding_internal.h"
 #include "parquet/file_reader.h"
 #include "parquet/schema.h"
@@ -64,8 +66,9 @@ struct PageLevels {
 
 class ChunkDecoder {
  public:
-  ChunkDecoder(const std::string& file, const SchemaNode& leaf, ColumnData* out)
-      : file_(file), leaf_(leaf), out_(out) {}
+  ChunkDecoder(const std::string& file, const SchemaNode& leaf, ColumnData* out,
+               DecodeBudget* budget)
+      : file_(file), leaf_(leaf), out_(out), budget_(budget) {}
 
   Status DecodeDictionary(const PageRef& page, int32_t num_values, Encoding encoding);
   Status DecodeDataPage(const PageLevels& levels, const PageRef& page);
@@ -92,9 +95,19 @@ class ChunkDecoder {
     return leaf_.physical == PhysicalType::kBoolean ? 0 : FixedWidth(leaf_);
   }
 
+  // Take `count` items of `size` bytes from the budget before they are allocated.
+  Status Charge(uint64_t count, uint64_t size) const {
+    if (budget_->Take(count, size)) return OkStatus();
+    return Corrupt("decoding the column chunk takes more than {} bytes, the limit for this file",
+                   budget_->limit());
+  }
+  // Bytes one decoded value takes in its ColumnData vector.
+  size_t DecodedValueBytes() const;
+
   const std::string& file_;
   const SchemaNode& leaf_;
   ColumnData* out_;
+  DecodeBudget* budget_;
   bool has_dictionary_ = false;
   ColumnData dict_;
 };

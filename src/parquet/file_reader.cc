@@ -121,6 +121,12 @@ Result<std::unique_ptr<FileReader>> FileReader::OpenPath(const std::string& path
 
 Result<std::unique_ptr<FileReader>> FileReader::Open(
     std::shared_ptr<storage::RandomAccessFile> file) {
+  const DecodeLimits limits = DecodeLimits::ForFileSize(file->size());
+  return Open(std::move(file), limits);
+}
+
+Result<std::unique_ptr<FileReader>> FileReader::Open(
+    std::shared_ptr<storage::RandomAccessFile> file, const DecodeLimits& limits) {
   const std::string& name = file->name();
   const int64_t size = file->size();
   if (size < 12) {
@@ -160,6 +166,9 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(
   }
   reader->schema_ = std::move(*schema);
   LS_RETURN_IF_ERROR(reader->ValidateRowGroups());
+  // Refused when a column is read, so that the footer can still be shown.
+  reader->limits_ = limits;
+  reader->claims_ = CheckClaimedCounts(*reader, limits.Claims(size));
   return reader;
 }
 
@@ -326,7 +335,7 @@ class ChunkPageReader {
   ChunkPageReader(storage::RandomAccessFile& file, const std::string& column_path,
                   int64_t footer_start, int64_t start, int64_t length, Compression codec,
                   std::shared_ptr<char[]> chunk, size_t chunk_capacity, PageArena& arena,
-                  ChunkDecoder& decoder)
+                  ChunkDecoder& decoder, DecodeBudget& budget)
       : file_(file),
         column_path_(column_path),
         footer_start_(footer_start),
@@ -337,7 +346,8 @@ class ChunkPageReader {
         chunk_size_(static_cast<size_t>(length)),
         chunk_capacity_(chunk_capacity),
         arena_(arena),
-        decoder_(decoder) {}
+        decoder_(decoder),
+        budget_(budget) {}
 
   tl::unexpected<Error> Fail(std::string_view why) const {
     return CorruptError("Failed to read column '{}' of '{}': {}", column_path_, file_.name(), why);
@@ -414,6 +424,11 @@ class ChunkPageReader {
     }
     if (out_size > in.size() * 65536 + (size_t{1} << 20)) {
       return Fail(fmt::format("page claims to inflate {} bytes to {}", in.size(), out_size));
+    }
+    if (!budget_.Take(out_size, 1)) {
+      return Fail(
+          fmt::format("decoding the column chunk takes more than {} bytes, the limit for this file",
+                      budget_.limit()));
     }
     auto [buf, owner] = arena_.Take(out_size);
     if (auto st = parquet::Decompress(codec_, in, buf, out_size); !st) {
@@ -514,6 +529,7 @@ class ChunkPageReader {
   int64_t entries_left_ = 0;
   PageArena& arena_;
   ChunkDecoder& decoder_;
+  DecodeBudget& budget_;
 };
 
 }  // namespace
@@ -535,6 +551,7 @@ Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
   auto fail = [&](std::string_view why) {
     return CorruptError("Failed to read column '{}' of '{}': {}", column_path, name(), why);
   };
+  if (!claims_) return fail(claims_.error().message);
   if (!cc.__isset.meta_data) return fail("column chunk has no metadata (encrypted or external)");
   if (cc.__isset.file_path && !cc.file_path.empty()) {
     return Unsupported("column '{}' of '{}' lives in another file ('{}'), which is not supported",
@@ -571,14 +588,15 @@ Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
     if (raw_codec < 0 || raw_codec > 7)
       return fail(fmt::format("unknown compression codec {}", raw_codec));
     const auto codec = static_cast<Compression>(raw_codec);
-    ChunkDecoder decoder(name(), node, &out);
+    DecodeBudget budget(limits_.max_chunk_bytes);
+    ChunkDecoder decoder(name(), node, &out, &budget);
     const int64_t uncompressed = std::clamp<int64_t>(
         md.total_uncompressed_size, 0, std::min<int64_t>(kMaxPageBytes, length * 1024 + (1 << 20)));
     PageArena arena(codec == Compression::kUncompressed ? 0 : static_cast<size_t>(uncompressed),
                     std::move(recycled), recycled_size);
     ReserveColumn(node, md.num_values, group.num_rows, uncompressed, out);
     ChunkPageReader pages(*file_, column_path, footer_start_, start, length, codec,
-                          std::move(chunk), chunk_capacity, arena, decoder);
+                          std::move(chunk), chunk_capacity, arena, decoder, budget);
     LS_RETURN_IF_ERROR(pages.ReadPages(md.num_values));
     if (arena.block()) {
       out.page_arena = arena.block();

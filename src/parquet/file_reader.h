@@ -1,6 +1,8 @@
 // FileReader: opens one Parquet file through a RandomAccessFile, validates and decodes its footer
 // once, and decodes column chunks on request (one leaf of one row group at a time, so memory is
-// bounded by a row group's columns that are asked for). Errors name the file and the reason.
+// bounded by a row group's columns that are asked for). What a decode may claim and take is
+// bounded by the file's size (parquet/decode_budget.h): a footer claiming more entries than that,
+// or a chunk whose decode would take more, is kCorrupt. Errors name the file and the reason.
 // Thread-safety: after Open, all const methods may be called concurrently.
 #pragma once
 
@@ -15,6 +17,7 @@
 #include "common/result.h"
 #include "common/thread_annotations.h"
 #include "parquet/column_reader.h"
+#include "parquet/decode_budget.h"
 #include "parquet/schema.h"
 #include "storage/random_access_file.h"
 
@@ -45,6 +48,9 @@ class FileReader {
  public:
   /// Read and validate the footer. `file` must outlive nothing: the reader shares ownership.
   static Result<std::unique_ptr<FileReader>> Open(std::shared_ptr<storage::RandomAccessFile> file);
+  /// Same, with the limits of each decode given (the default: DecodeLimits::ForFileSize).
+  static Result<std::unique_ptr<FileReader>> Open(std::shared_ptr<storage::RandomAccessFile> file,
+                                                  const DecodeLimits& limits);
   /// Convenience: open a local file by path.
   static Result<std::unique_ptr<FileReader>> OpenPath(const std::string& path);
 
@@ -60,7 +66,8 @@ class FileReader {
   ColumnChunkInfo column_chunk_info(int row_group, int leaf) const;
   std::optional<ColumnStatistics> column_statistics(int row_group, int leaf) const;
 
-  /// Decode one leaf column of one row group.
+  /// Decode one leaf column of one row group. Fails (kCorrupt) when the footer claims more rows
+  /// or values than the decode limits allow, or when decoding the chunk would take more.
   Result<ColumnData> ReadColumn(int row_group, int leaf) const;
   /// Same, into `out`, reusing the capacity of its vectors and its page buffers when nothing
   /// else references them (reading the same column of many row groups without fresh memory).
@@ -83,6 +90,8 @@ class FileReader {
   std::unique_ptr<format::FileMetaData> metadata_;
   Schema schema_;
   int64_t footer_start_ = 0;
+  DecodeLimits limits_;
+  Status claims_;  // the footer's counts against limits_ (CheckClaimedCounts)
   mutable Mutex scratch_mutex_;
   mutable std::shared_ptr<char[]> scratch_ LS_GUARDED_BY(scratch_mutex_);
   mutable size_t scratch_size_ LS_GUARDED_BY(scratch_mutex_) = 0;

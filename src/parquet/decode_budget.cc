@@ -1,0 +1,60 @@
+#include "parquet/decode_budget.h"
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "parquet/file_reader.h"
+
+namespace lakeshare::parquet {
+
+Status CheckClaimedCounts(const FileReader& reader, const ClaimBounds& bounds) {
+  const int num_leaves = reader.schema().num_leaves();
+  int64_t rows = 0;
+  std::vector<int64_t> values(static_cast<size_t>(num_leaves), 0);
+  for (int rg = 0; rg < reader.num_row_groups(); ++rg) {
+    const int64_t claimed = reader.row_group_num_rows(rg);
+    rows += std::max<int64_t>(claimed, 0);  // each term is at most max_rows: no overflow
+    if (claimed < 0 || rows > bounds.max_rows) {
+      return CorruptError(
+          "row group {} claims {} rows ({} in all), more than a file of {} bytes "
+          "holds",
+          rg, claimed, rows, bounds.file_size);
+    }
+    for (int leaf = 0; leaf < num_leaves; ++leaf) {
+      const int64_t chunk = reader.column_chunk_info(rg, leaf).num_values;
+      int64_t& total = values[static_cast<size_t>(leaf)];
+      total += std::max<int64_t>(chunk, 0);
+      if (chunk < 0 || total > bounds.max_values_per_column) {
+        return CorruptError(
+            "row group {} claims {} values in one column ({} in all), more than a "
+            "file of {} bytes holds",
+            rg, chunk, total, bounds.file_size);
+      }
+    }
+  }
+  return OkStatus();
+}
+
+DecodeLimits DecodeLimits::ForFileSize(int64_t file_size) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t size = std::max<int64_t>(file_size, 0);
+  DecodeLimits limits;
+  limits.max_chunk_bytes = size > (kMax - kFloorBytes) / kBytesPerFileByte
+                               ? kMax
+                               : kFloorBytes + size * kBytesPerFileByte;
+  return limits;
+}
+
+ClaimBounds DecodeLimits::Claims(int64_t file_size) const {
+  return ClaimBounds{file_size, max_chunk_bytes, max_chunk_bytes};
+}
+
+bool DecodeBudget::Take(uint64_t count, uint64_t size) {
+  const uint64_t left = static_cast<uint64_t>(std::max<int64_t>(left_, 0));
+  if (size != 0 && count > left / size) return false;
+  left_ -= static_cast<int64_t>(count * size);
+  return true;
+}
+
+}  // namespace lakeshare::parquet
