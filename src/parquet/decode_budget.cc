@@ -8,14 +8,27 @@
 
 namespace lakeshare::parquet {
 
+namespace {
+
+// Add a claim to `*total`, saturating at INT64_MAX (a claim near it must not wrap the total
+// below the bound); false when the claim is negative or the total passes `bound`.
+bool AddClaim(int64_t claim, int64_t bound, int64_t* total) {
+  if (claim < 0) return false;
+  *total = claim > std::numeric_limits<int64_t>::max() - *total
+               ? std::numeric_limits<int64_t>::max()
+               : *total + claim;
+  return *total <= bound;
+}
+
+}  // namespace
+
 Status CheckClaimedCounts(const FileReader& reader, const ClaimBounds& bounds) {
   const int num_leaves = reader.schema().num_leaves();
   int64_t rows = 0;
   std::vector<int64_t> values(static_cast<size_t>(num_leaves), 0);
   for (int rg = 0; rg < reader.num_row_groups(); ++rg) {
     const int64_t claimed = reader.row_group_num_rows(rg);
-    rows += std::max<int64_t>(claimed, 0);  // each term is at most max_rows: no overflow
-    if (claimed < 0 || rows > bounds.max_rows) {
+    if (!AddClaim(claimed, bounds.max_rows, &rows)) {
       return CorruptError(
           "row group {} claims {} rows ({} in all), more than a file of {} bytes "
           "holds",
@@ -24,8 +37,7 @@ Status CheckClaimedCounts(const FileReader& reader, const ClaimBounds& bounds) {
     for (int leaf = 0; leaf < num_leaves; ++leaf) {
       const int64_t chunk = reader.column_chunk_info(rg, leaf).num_values;
       int64_t& total = values[static_cast<size_t>(leaf)];
-      total += std::max<int64_t>(chunk, 0);
-      if (chunk < 0 || total > bounds.max_values_per_column) {
+      if (!AddClaim(chunk, bounds.max_values_per_column, &total)) {
         return CorruptError(
             "row group {} claims {} values in one column ({} in all), more than a "
             "file of {} bytes holds",

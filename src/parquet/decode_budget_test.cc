@@ -3,12 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
 
 #include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
+#include "parquet/thrift_internal.h"
 
 namespace lakeshare::parquet {
 namespace {
@@ -126,6 +129,47 @@ TEST(DecodeBudgetTest, DecompressedPagesCountToo) {
   // 8,000 bytes of values, and the 8,000-byte page they were decoded from.
   EXPECT_FALSE(OpenWith(bytes, 15999)->ReadColumn(0, 0));
   EXPECT_TRUE(OpenWith(bytes, 16000)->ReadColumn(0, 0));
+}
+
+// `bytes` with its footer decoded, changed by `edit` and encoded again.
+std::string WithFooter(const std::string& bytes,
+                       const std::function<void(format::FileMetaData&)>& edit) {
+  uint32_t len;
+  std::memcpy(&len, bytes.data() + bytes.size() - 8, 4);
+  const size_t start = bytes.size() - 8 - len;
+  format::FileMetaData md;
+  EXPECT_TRUE(DeserializeThrift(reinterpret_cast<const uint8_t*>(bytes.data() + start), &len, &md,
+                                "footer"));
+  edit(md);
+  std::string footer;
+  EXPECT_TRUE(SerializeThrift(md, &footer));
+  std::string out = bytes.substr(0, start) + footer;
+  const uint32_t new_len = static_cast<uint32_t>(footer.size());
+  out.append(reinterpret_cast<const char*>(&new_len), 4);
+  return out + "PAR1";
+}
+
+TEST(DecodeBudgetTest, ClaimsNearTheLargestInt64DoNotWrapTheTotals) {
+  // Added to the rows or values before them, a claim of 2^63 - 1 wrapped the total to a negative
+  // number, which passed the check (and a checkpoint's too): the claims of every later row group
+  // were then unchecked.
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const std::string bytes = Int64File(2, 10, /*nulls=*/true);
+  const std::string rows =
+      WithFooter(bytes, [](format::FileMetaData& md) { md.row_groups[1].num_rows = kMax; });
+  auto column = OpenWith(rows, 1000)->ReadColumn(0, 0);
+  ASSERT_FALSE(column);
+  EXPECT_NE(column.error().message.find("row group 1 claims 9223372036854775807 rows"),
+            std::string::npos)
+      << column.error().message;
+  const std::string values = WithFooter(bytes, [](format::FileMetaData& md) {
+    md.row_groups[1].columns[0].meta_data.num_values = kMax;
+  });
+  column = OpenWith(values, 1000)->ReadColumn(0, 0);
+  ASSERT_FALSE(column);
+  EXPECT_NE(column.error().message.find("row group 1 claims 9223372036854775807 values"),
+            std::string::npos)
+      << column.error().message;
 }
 
 }  // namespace
