@@ -347,6 +347,8 @@ struct FileFilter::Impl {
   // A string max of at least this many bytes may be a cut one: no upper bound (see
   // StringPrefixBytes).
   size_t string_prefix_bytes = kDefaultStringPrefixLength;
+  // A string literal's bytes that count as one lookup of LimitWork's allowance.
+  static constexpr size_t kLiteralBytesPerLookup = 64;
   // LimitWork: column lookups made, and how many are allowed so far (unbounded when not limited).
   bool work_limited = false;
   int64_t lookups = 0;
@@ -395,6 +397,11 @@ struct FileFilter::Impl {
 
   Bounds Leaf(const PredicateNode& n) {
     if (n.op == PredicateOp::kLiteral) {
+      // Copying a literal costs by its length: a string literal counts a lookup per 64 bytes, so
+      // a predicate of few but long literals (900 KB within kPredicateJsonLimits) is bounded too.
+      if (const auto* text = std::get_if<std::string>(&n.literal->v)) {
+        lookups += static_cast<int64_t>(text->size() / kLiteralBytesPerLookup);
+      }
       return Exact(*n.literal);
     }
     ++lookups;

@@ -41,7 +41,8 @@ class FileFilter {
   bool MayMatch(const AddFile& file) { return (Evaluate(file) & kMayBeTrue) != 0; }
 
   /// Bound the work of a predicate a client chose (hints are best effort): each column the
-  /// predicate looks up in a file's statistics or partition values counts one, and once the count
+  /// predicate looks up in a file's statistics or partition values counts one (a string literal
+  /// one per 64 of its bytes, since each evaluation copies it), and once the count
   /// exceeds `initial` plus `per_file` for every file evaluated so far, Evaluate answers
   /// kAnyOutcome (the file is kept) without evaluating. A predicate of at most `per_file` lookups
   /// is never cut. Unbounded by default: a share's own filter must decide every file.
