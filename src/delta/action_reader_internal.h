@@ -4,6 +4,7 @@
 // Internal to src/delta; a reader is used by one thread at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -71,15 +72,28 @@ PaddedBuffer MakePadded(std::string_view bytes);
 /// Parse newline-delimited JSON actions. `name` appears in error messages.
 Status ParseJsonActions(const PaddedBuffer& buffer, std::string_view name, ActionSink& sink);
 
+/// The longest line of a commit file: far beyond any action (a metaData line holds a schema of
+/// at most kTableSchemaJsonLimits' 64 MiB). The file is its writer's, and a sparse file of any
+/// size costs a local table's provider no disk: without a bound, a 2 GiB file without a newline
+/// was read whole into memory, and scanned again for a newline after every block (hours of CPU).
+inline constexpr size_t kMaxJsonLineBytes = size_t{256} << 20;
+
 /// Parse a newline-delimited JSON file, streaming it in blocks (memory bounded by the longest
 /// line). Adds the file size to `*bytes_read` when given.
 Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view path,
                             ActionSink& sink, int64_t* bytes_read = nullptr);
 
-/// Parse only the first action line that is a commitInfo (in-commit timestamps are in the first
-/// line); nullopt when the file has none.
-Result<std::optional<CommitInfo>> ParseFirstCommitInfo(const PaddedBuffer& buffer,
-                                                       std::string_view name);
+/// The commitInfo of a commit file's first line, reading that line only (in blocks, at most
+/// `max_line_bytes` and a newline: a longer line is kCorrupt); nullopt when the first action is
+/// not a commitInfo. "The commitInfo action must be the first action in the commit"
+/// (*In-Commit Timestamps*), and the rest of a commit may be of any size.
+Result<std::optional<CommitInfo>> ReadFirstCommitInfo(const storage::ObjectStore& store,
+                                                      std::string_view path,
+                                                      size_t max_line_bytes = kMaxJsonLineBytes);
+/// The inCommitTimestamp of that commitInfo; nullopt when there is none (a writer that broke the
+/// rule, or a commit before in-commit timestamps were enabled).
+Result<std::optional<int64_t>> ReadInCommitTimestamp(const storage::ObjectStore& store,
+                                                     std::string_view path);
 
 /// Single-action parsers from a JSON object's text (used for checkpoint-embedded JSON too).
 Result<Protocol> ParseProtocolJson(std::string_view json);

@@ -60,12 +60,8 @@ Result<int64_t> InCommitTimestamp(const Snapshot& latest, Timeline& t, size_t i)
   if (it != t.ict_cache.end()) {
     return it->second;
   }
-  LS_ASSIGN_OR_RETURN(PaddedBuffer buf, ReadPadded(*latest.store(), t.commits[i].file.path));
-  LS_ASSIGN_OR_RETURN(auto info, ParseFirstCommitInfo(buf, t.commits[i].file.path));
-  std::optional<int64_t> ict;
-  if (info) {
-    LS_ASSIGN_OR_RETURN(ict, info->InCommitTimestamp());
-  }
+  LS_ASSIGN_OR_RETURN(std::optional<int64_t> ict,
+                      ReadInCommitTimestamp(*latest.store(), t.commits[i].file.path));
   if (!ict) {
     // A writer that broke the rule: use the file time rather than refuse to resolve.
     t.ict_cache[v] = t.file_ms[i];

@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "common/result_testing.h"
+#include "common/temp_dir.h"
+#include "delta/action_reader_internal.h"
 #include "delta/change_feed.h"
 #include "delta/delta_test_util.h"
+#include "storage/local_object_store.h"
+#include "storage/memory_object_store.h"
 
 namespace lakeshare::delta {
 namespace {
@@ -112,6 +118,77 @@ TEST_F(InCommitTimestampTest, TimeTravelSearchesTheRightRange) {
   EXPECT_TRUE((*times)[3].in_commit);
   EXPECT_EQ((*times)[3].timestamp_ms, 60000);
   EXPECT_FALSE((*times)[1].in_commit);
+}
+
+TEST_F(InCommitTimestampTest, OnlyTheFirstLineOfACommitIsReadForItsTimestamp) {
+  // The in-commit timestamp is in the commitInfo, the commit's first line; the rest of a commit
+  // may be of any size (a sparse file costs a local table's provider no disk). Read whole, each
+  // history request cost a commit's size in memory (16 GiB passed), and a larger commit was
+  // refused as corrupt. Here commit 3, covered by a checkpoint, gets a sparse 17 GiB tail.
+  t.Commit(5, {CommitInfoLine(80000), AddLine("e")}, 7);
+  t.WriteParquetCheckpoint(
+      "_delta_log/00000000000000000004.checkpoint.parquet",
+      {ProtocolLine(1, 7, std::nullopt, std::vector<std::string>{"inCommitTimestamp"}),
+       MetadataLine(kSchema, {},
+                    {{"delta.enableInCommitTimestamps", "true"},
+                     {"delta.inCommitTimestampEnablementVersion", "2"},
+                     {"delta.inCommitTimestampEnablementTimestamp", "50000"}}),
+       AddLine("a"), AddLine("b"), AddLine("c"), AddLine("d")});
+  TempDir dir;
+  auto local = storage::LocalObjectStore::Open(dir.path().string());
+  ASSERT_TRUE(local) << local.error().message;
+  auto listed = t.store()->List("");
+  ASSERT_TRUE(listed);
+  for (const auto& object : *listed) {
+    ASSERT_TRUE((*local)->Put(object.path, *t.store()->Read(object.path)));
+  }
+  std::filesystem::resize_file(dir.path() / CommitName(3), uint64_t{17} << 30);
+  auto s = Snapshot::Load(std::shared_ptr<const storage::ObjectStore>(std::move(*local)));
+  ASSERT_TRUE(s) << s.error().message;
+  auto times = CommitTimestamps(**s, 2, 5);
+  ASSERT_TRUE(times) << times.error().message;
+  ASSERT_EQ(times->size(), 4u);
+  EXPECT_EQ((*times)[1].timestamp_ms, 60000);
+  EXPECT_TRUE((*times)[1].in_commit);
+  EXPECT_EQ(*VersionAtTimestamp(**s, 65000, TimestampBound::kLatestAtOrBefore), 3);
+}
+
+TEST(ReadFirstCommitInfoTest, ReadsTheFirstLineUpToItsLimit) {
+  const std::string info = CommitInfoLine(123);
+  const std::string rest = "\n" + AddLine("a") + "\n" + std::string(100'000, ' ') + "\n";
+  // A first line past the first 64 KiB block, read in several.
+  const std::string long_info =
+      R"({"commitInfo":{"inCommitTimestamp":5,"pad":")" + std::string(300'000, 'x') + R"("}})";
+  struct Case {
+    std::string bytes;
+    size_t max_line_bytes;
+    std::optional<int64_t> ict;  // nullopt: no commitInfo first
+    const char* error = nullptr;
+  };
+  const Case cases[] = {
+      {info + rest, info.size(), 123},
+      {info, info.size(), 123},  // no newline at all
+      {info + rest, info.size() - 1, std::nullopt, "a line longer than"},
+      {info, info.size() - 1, std::nullopt, "a line longer than"},
+      {long_info + rest, kMaxJsonLineBytes, 5},
+      {long_info, 200'000, std::nullopt, "a line longer than 200000 bytes"},
+      {AddLine("a") + "\n" + info, kMaxJsonLineBytes, std::nullopt},
+      {"", kMaxJsonLineBytes, std::nullopt},
+  };
+  storage::MemoryObjectStore store;
+  for (const Case& c : cases) {
+    ASSERT_TRUE(store.Put("c.json", c.bytes));
+    auto got = ReadFirstCommitInfo(store, "c.json", c.max_line_bytes);
+    if (c.error != nullptr) {
+      EXPECT_TRUE(FailsWith(got, ErrorCode::kCorrupt, c.error)) << c.bytes.substr(0, 80);
+      continue;
+    }
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_EQ(got->has_value(), c.ict.has_value()) << c.bytes.substr(0, 80);
+    if (c.ict) {
+      EXPECT_EQ(*(*got)->InCommitTimestamp(), c.ict);
+    }
+  }
 }
 
 TEST_F(InCommitTimestampTest, AMistypedEnablementVersionIsCorruptNotVersionZero) {

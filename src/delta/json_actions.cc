@@ -771,12 +771,6 @@ Status JsonActionParser::Parse(const PaddedBuffer& buffer, std::string_view name
   return OkStatus();
 }
 
-// The longest line of a commit file: far beyond any action (a metaData line holds a schema of at
-// most kTableSchemaJsonLimits' 64 MiB). The file is its writer's, and a sparse file of any size
-// costs a local table's provider no disk: without a bound, a 2 GiB file without a newline was read
-// whole into memory, and scanned again for a newline after every block (hours of CPU).
-constexpr size_t kMaxJsonLineBytes = size_t{256} << 20;
-
 Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std::string_view name,
                                      int64_t block_size, ActionSink& sink) {
   const int64_t size = file.size();
@@ -934,10 +928,65 @@ Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view 
   return parser.ParseStream(**file, path, int64_t{1} << 18, sink);
 }
 
-Result<std::optional<CommitInfo>> ParseFirstCommitInfo(const PaddedBuffer& buffer,
-                                                       std::string_view name) {
+namespace {
+
+// The first line of `file` (without its newline), read in blocks that double from 64 KiB.
+Result<PaddedBuffer> ReadFirstLine(const storage::RandomAccessFile& file, std::string_view name,
+                                   size_t max_line_bytes) {
+  const size_t size = static_cast<size_t>(std::max<int64_t>(file.size(), 0));
+  PaddedBuffer b;
+  size_t block = size_t{64} << 10;
+  while (b.size < size) {
+    // At most one byte past the longest line: its newline.
+    const size_t want = std::min({block, size - b.size, max_line_bytes + 1 - b.size});
+    if (b.capacity < b.size + want) {
+      const size_t cap = std::max(b.size + want, b.capacity * 2);
+      std::unique_ptr<char[]> bigger(new char[cap + simdjson::SIMDJSON_PADDING]);
+      if (b.size > 0) {
+        std::memcpy(bigger.get(), b.data.get(), b.size);
+      }
+      b.data = std::move(bigger);
+      b.capacity = cap;
+    }
+    char* fresh = b.data.get() + b.size;
+    LS_RETURN_IF_ERROR(
+        file.ReadAt(static_cast<int64_t>(b.size), static_cast<int64_t>(want), fresh));
+    const void* nl = std::memchr(fresh, '\n', want);
+    if (nl != nullptr) {
+      b.size = static_cast<size_t>(static_cast<const char*>(nl) - b.data.get());
+      break;
+    }
+    b.size += want;
+    if (b.size > max_line_bytes) {
+      return CorruptError("Failed to read '{}': a line longer than {} bytes", name, max_line_bytes);
+    }
+    block *= 2;
+  }
+  if (!b.data) {
+    b.data.reset(new char[simdjson::SIMDJSON_PADDING]);
+  }
+  std::memset(b.data.get() + b.size, 0, simdjson::SIMDJSON_PADDING);
+  return b;
+}
+
+}  // namespace
+
+Result<std::optional<CommitInfo>> ReadFirstCommitInfo(const storage::ObjectStore& store,
+                                                      std::string_view path,
+                                                      size_t max_line_bytes) {
+  LS_ASSIGN_OR_RETURN(auto file, store.OpenFile(path));
+  LS_ASSIGN_OR_RETURN(PaddedBuffer line, ReadFirstLine(*file, path, max_line_bytes));
   thread_local JsonActionParser parser;
-  return parser.FirstCommitInfo(buffer, name);
+  return parser.FirstCommitInfo(line, path);
+}
+
+Result<std::optional<int64_t>> ReadInCommitTimestamp(const storage::ObjectStore& store,
+                                                     std::string_view path) {
+  LS_ASSIGN_OR_RETURN(std::optional<CommitInfo> info, ReadFirstCommitInfo(store, path));
+  if (!info) {
+    return std::optional<int64_t>();
+  }
+  return info->InCommitTimestamp();
 }
 
 }  // namespace lakeshare::delta

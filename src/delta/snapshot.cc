@@ -226,12 +226,8 @@ Result<int64_t> ReadCommitTimestamp(const storage::ObjectStore& store,
         }
       }
       if (segment.last_commit) {
-        LS_ASSIGN_OR_RETURN(PaddedBuffer buf, ReadPadded(store, segment.last_commit->path));
-        LS_ASSIGN_OR_RETURN(auto info, ParseFirstCommitInfo(buf, segment.last_commit->path));
-        std::optional<int64_t> ict;
-        if (info) {
-          LS_ASSIGN_OR_RETURN(ict, info->InCommitTimestamp());
-        }
+        LS_ASSIGN_OR_RETURN(std::optional<int64_t> ict,
+                            ReadInCommitTimestamp(store, segment.last_commit->path));
         if (ict) {
           return *ict;
         }
