@@ -79,9 +79,11 @@ Status ParseJsonActions(const PaddedBuffer& buffer, std::string_view name, Actio
 inline constexpr size_t kMaxJsonLineBytes = size_t{256} << 20;
 
 /// Parse a newline-delimited JSON file, streaming it in blocks (memory bounded by the longest
-/// line). Adds the file size to `*bytes_read` when given.
+/// line: a line longer than `max_line_bytes` is kCorrupt). Adds the file size to `*bytes_read`
+/// when given.
 Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view path,
-                            ActionSink& sink, int64_t* bytes_read = nullptr);
+                            ActionSink& sink, int64_t* bytes_read = nullptr,
+                            size_t max_line_bytes = kMaxJsonLineBytes);
 
 /// The commitInfo of a commit file's first line, reading that line only (in blocks, at most
 /// `max_line_bytes` and a newline: a longer line is kCorrupt); nullopt when the first action is

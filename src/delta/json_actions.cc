@@ -177,7 +177,7 @@ class JsonActionParser {
  public:
   Status Parse(const PaddedBuffer& buffer, std::string_view name, ActionSink& sink);
   Status ParseStream(const storage::RandomAccessFile& file, std::string_view name,
-                     int64_t block_size, ActionSink& sink);
+                     int64_t block_size, size_t max_line_bytes, ActionSink& sink);
   /// Parse [data, data + size); SIMDJSON_PADDING bytes after it must be readable.
   Status ParseLines(const char* data, size_t size, int64_t block_offset, int64_t* error_offset,
                     ActionSink& sink);
@@ -772,7 +772,7 @@ Status JsonActionParser::Parse(const PaddedBuffer& buffer, std::string_view name
 }
 
 Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std::string_view name,
-                                     int64_t block_size, ActionSink& sink) {
+                                     int64_t block_size, size_t max_line_bytes, ActionSink& sink) {
   const int64_t size = file.size();
   int64_t offset = 0;
   size_t have = 0;  // unparsed bytes at the start of the buffer
@@ -800,9 +800,9 @@ Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std:
       // Only the new block can hold the newline: the partial line before it has none.
       const void* last = memrchr(buf + partial, '\n', want);
       if (last == nullptr) {
-        if (have > kMaxJsonLineBytes) {
+        if (have > max_line_bytes) {
           return CorruptError("Failed to read '{}': a line longer than {} bytes", name,
-                              kMaxJsonLineBytes);
+                              max_line_bytes);
         }
         continue;  // no complete line yet: read more
       }
@@ -913,7 +913,7 @@ Status ParseJsonActions(const PaddedBuffer& buffer, std::string_view name, Actio
 }
 
 Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view path,
-                            ActionSink& sink, int64_t* bytes_read) {
+                            ActionSink& sink, int64_t* bytes_read, size_t max_line_bytes) {
   auto file = store.OpenFile(path);
   if (!file) {
     return MakeError(
@@ -925,7 +925,7 @@ Status ParseJsonActionsFile(const storage::ObjectStore& store, std::string_view 
   }
   thread_local JsonActionParser parser;
   // 256 KiB blocks stay in cache between the read and the parse.
-  return parser.ParseStream(**file, path, int64_t{1} << 18, sink);
+  return parser.ParseStream(**file, path, int64_t{1} << 18, max_line_bytes, sink);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/result_testing.h"
+#include "delta/action_reader_internal.h"
 #include "delta/delta_test_util.h"
 #include "delta/log_files.h"
 
@@ -233,10 +234,20 @@ TEST_F(LogSegmentTest, LastCheckpointHintBeyondItsBoundsIsIgnoredUnparsed) {
 TEST_F(LogSegmentTest, ACommitLineLongerThanAnyActionIsCorruptNotReadWhole) {
   // A commit file without a newline (a sparse file of any size costs a local table's writer no
   // disk) was read whole and rescanned for a newline after every block: 2 GiB ran for hours.
-  // A line is refused past 256 MiB.
-  CommitN(1);
-  table.Put("_delta_log/00000000000000000001.json", std::string((size_t{257} << 20), 'x'));
-  EXPECT_TRUE(FailsWith(table.Load(), ErrorCode::kCorrupt, "a line longer than 268435456 bytes"));
+  // A line is refused past 256 MiB (snapshot loads use the default); here past 4 KiB, in blocks
+  // of 256 KiB: the line that fits is read, the one that does not is refused.
+  static_assert(kMaxJsonLineBytes == size_t{256} << 20);
+  struct IgnoringSink : ActionSink {
+    Status OnProtocol(Protocol) override { return OkStatus(); }
+    Status OnMetadata(Metadata) override { return OkStatus(); }
+  } ignore;
+  const std::string line = AddLine("a");
+  table.Put("c.json", line + "\n" + std::string(size_t{5} << 20, 'x'));
+  int64_t read = 0;
+  EXPECT_TRUE(FailsWith(ParseJsonActionsFile(*table.store(), "c.json", ignore, &read, 4096),
+                        ErrorCode::kCorrupt, "'c.json': a line longer than 4096 bytes"));
+  table.Put("c.json", line + "\n" + line);
+  EXPECT_TRUE(ParseJsonActionsFile(*table.store(), "c.json", ignore, &read, line.size()));
 }
 
 TEST_F(LogSegmentTest, CompactionFileReplacesItsCommits) {
