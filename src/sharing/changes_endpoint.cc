@@ -1,7 +1,7 @@
 // GET .../tables/{table}/changes (PROTOCOL.md, "Read Change Data Feed from a Table"), and the
 // change-feed stream it shares with /query's startingVersion: commits read one at a time from
-// the log, their file actions filtered by the share and streamed as NDJSON, in pages resumable at
-// any action when maxFiles is given.
+// the log (delta::ChangeFeedReader), their file actions filtered by the share and pulled by the
+// server as NDJSON a part at a time, in pages resumable at any action when maxFiles is given.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,8 +27,11 @@ namespace lakeshare::sharing {
 
 namespace {
 
-// The body of a change-feed response. Immutable once built; Write runs once, on the server's
-// stream thread, with its mutable state in a Pass.
+// The body of a change-feed response: the head lines, then the changes of each commit of the
+// range, then (when asked for) an endStreamAction, pulled a part at a time (Next, on a handler
+// thread, one call at a time). Kept between calls: the change feed reader, the commit being
+// emitted and the next of its actions, the emitter, the share's filters and the line buffer, so
+// a client that stops reading holds one commit's actions, not a thread.
 class ChangeStream {
  public:
   struct Params {
@@ -46,138 +49,191 @@ class ChangeStream {
     std::shared_ptr<const StreamSlots::Slot> slot;  // given back when the stream is done
   };
 
-  ChangeStream(const ServiceCore& core, Params params) : core_(core), p_(std::move(params)) {}
+  ChangeStream(const ServiceCore& core, Params params)
+      : core_(core),
+        p_(std::move(params)),
+        sink_(part_),
+        emitter_(core_.url_signer, *p_.store, p_.scope, p_.response.format, p_.response.id_scheme,
+                 sink_, p_.response.rewrites.get()),
+        filters_(p_.filters, p_.latest->metadata(), p_.latest->features()) {
+    sink_.buffer() += p_.response.head;  // keeps the reserved capacity
+  }
 
-  Status Write(http::StreamWriter& writer) const;
+  // A client gone before the end still has what it was served counted and audited (the server
+  // drops a pulled body's source before it records the exchange).
+  ~ChangeStream() {
+    if (started_ && !finished_) NoteEnd(/*early=*/true);
+  }
+
+  /// The next part of the body into `out` (at least kFlushBytes but for the last): true while
+  /// more follow (http::ChunkSource).
+  Result<bool> Next(std::string& out);
 
  private:
-  class Pass;
-
+  Status Produce(bool& done);
+  bool BeginCommit();
+  Status EmitActions();
+  void AppendMetadata(const delta::Metadata& metadata, int64_t version);
+  bool Shared(const delta::FileAction& a);
+  bool PageFull(int64_t version, int64_t index);
+  void NoteEnd(bool early);
   void NoteResult(const ServedCounters& served, bool early) const;
 
   const ServiceCore& core_;
   const Params p_;
-};
-
-// One pass over the change feed: the emitter, the share's filters and the page cut.
-class ChangeStream::Pass {
- public:
-  Pass(const ChangeStream& stream, LineSink& sink)
-      : s_(stream.p_),
-        core_(stream.core_),
-        sink_(sink),
-        emitter_(core_.url_signer, *s_.store, s_.scope, s_.response.format, s_.response.id_scheme,
-                 sink, s_.response.rewrites.get()),
-        filters_(s_.filters, s_.latest->metadata(), s_.latest->features()) {}
-
-  Status OnCommit(const delta::CommitChanges& c) {
-    const ChangeRange& r = s_.range;
-    const int64_t first = c.version == r.resume_version ? r.resume_index : 0;
-    const bool metadata_line = c.metadata && r.historical_metadata && c.version > r.start;
-    const bool protocol_line = c.protocol && r.historical_protocol &&
-                               s_.response.format == ResponseFormat::kDelta && c.version > r.start;
-    if (first == 0) {
-      if ((metadata_line || protocol_line || !c.actions.empty()) && PageFull(c.version, 0)) {
-        return StopSignal();
-      }
-      if (protocol_line) AppendDeltaProtocol(sink_.buffer(), *c.protocol, c.version);
-      if (metadata_line) AppendMetadata(*c.metadata, c.version);
-    }
-    for (size_t i = static_cast<size_t>(first); i < c.actions.size(); ++i) {
-      const delta::FileAction& a = c.actions[i];
-      if (!Shared(a)) continue;
-      if (PageFull(c.version, static_cast<int64_t>(i))) return StopSignal();
-      LS_RETURN_IF_ERROR(emitter_.EmitChange(a, c.version, c.timestamp_ms));
-    }
-    return sink_.MaybeFlush();
-  }
-
-  const FileEmitter& emitter() const { return emitter_; }
-  EndStreamAction& end() { return end_; }
-
- private:
-  void AppendMetadata(const delta::Metadata& metadata, int64_t version) {
-    MetadataExtras extras;
-    extras.version = version;
-    extras.cdf_enabled = s_.cdf_shared && metadata.ConfigBool("delta.enableChangeDataFeed");
-    if (s_.response.format == ResponseFormat::kParquet) {
-      AppendParquetMetadata(sink_.buffer(), RewrittenMetadata(metadata, s_.view), extras);
-    } else {
-      AppendDeltaMetadata(sink_.buffer(), metadata, extras);
-    }
-  }
-
-  // delta::FileFilter decides a partition-only predicate once per partitionValues object (it
-  // expects the snapshot's interned maps): the change actions' maps are interned the same way,
-  // one live object per distinct map for the whole stream.
-  bool Shared(const delta::FileAction& a) {
-    if (filters_.rule && !filters_.rule->Matches(a.partition_values)) return false;
-    if (!filters_.share) return true;
-    std::unique_ptr<delta::PartitionValues>& pv = interned_[a.partition_values];
-    if (!pv) {
-      pv = std::make_unique<delta::PartitionValues>(delta::PartitionValues{a.partition_values});
-    }
-    delta::AddFile f;
-    f.path_data = a.path.data();
-    f.path_size = static_cast<uint32_t>(a.path.size());
-    f.partition_values = pv.get();
-    return filters_.share->Evaluate(f) == delta::kMayBeTrue;
-  }
-
-  // True when the page is full before the action at (version, index): the next page token
-  // resumes there.
-  bool PageFull(int64_t version, int64_t index) {
-    const ChangeRange& r = s_.range;
-    if (!r.max_files || emitter_.counters().files() < *r.max_files) return false;
-    PageToken t;
-    t.kind = r.token_kind;
-    t.binding = r.binding;
-    t.version = version;
-    t.index = index;
-    t.end_version = r.end;
-    t.expires_ms = s_.now + core_.options.page_token_ttl_ms;
-    end_.next_page_token = EncodePageToken(core_.signer, t);
-    return true;
-  }
-
-  const Params& s_;
-  const ServiceCore& core_;
-  LineSink& sink_;
+  PartWriter part_;  // before sink_, which writes to it
+  LineSink sink_;
   FileEmitter emitter_;
   Filters filters_;
   std::map<delta::StringMap, std::unique_ptr<delta::PartitionValues>> interned_;
   EndStreamAction end_;
+  std::optional<delta::ChangeFeedReader> reader_;  // opened on the first call
+  std::optional<delta::CommitChanges> commit_;     // the commit being emitted
+  size_t next_action_ = 0;                         // the next of its actions
+  bool cut_ = false;                               // the page is full
+  bool started_ = false;
+  bool finished_ = false;  // counted and audited
 };
 
-Status ChangeStream::Write(http::StreamWriter& writer) const {
-  LineSink sink(writer);
-  sink.buffer() += p_.response.head;  // keeps the reserved capacity
-  Pass pass(*this, sink);
-  const ChangeRange& r = p_.range;
-  delta::ChangeFeedOptions options;
-  options.start = r.resume_version >= 0 ? r.resume_version : r.start;
-  options.end = r.end;
-  options.require_cdf_enabled = r.cdf;
-  // A streaming query (startingVersion) reads the data actions of every commit, also of commits
-  // that carry cdc files; the change feed reads those cdc files instead.
-  options.data_actions_only = !r.cdf;
-  Status status = delta::ReadChangeFeed(p_.store, options,
-                                        [&](delta::CommitChanges&& c) { return pass.OnCommit(c); });
-  const bool cut = !status && IsStopSignal(status.error());
-  if (cut) status = OkStatus();
-  const ServedCounters& served = pass.emitter().counters();
-  NoteResult(served, cut || !status);
-  if (status && !p_.response.end_stream && !pass.end().next_page_token.empty()) {
+Result<bool> ChangeStream::Next(std::string& out) {
+  started_ = true;
+  part_.Begin(out);
+  bool done = false;
+  Status status = Produce(done);
+  if (status && !done) return true;
+  NoteEnd(cut_ || !status);
+  if (status && !p_.response.end_stream && cut_) {
     return MakeError(ErrorCode::kInternal, "page cut without an endStreamAction");
   }
-  core_.CountServed(p_.response.format, served.files());
   if (!status && status.error().code == ErrorCode::kNotFound) {
     // "Changes from version X are no longer available" is about the request, not a missing
     // resource.
     status = MakeError(ErrorCode::kInvalidArgument, status.error().message);
   }
-  pass.end().min_url_expiration_ms = pass.emitter().min_expiration_ms();
-  return FinishStream(sink, status, p_.response.end_stream, pass.end());
+  end_.min_url_expiration_ms = emitter_.min_expiration_ms();
+  LS_RETURN_IF_ERROR(FinishStream(sink_, status, p_.response.end_stream, end_));
+  return false;
+}
+
+// Commits from the feed, each emitted from where the last call stopped, until a part is ready;
+// `done` once the feed ended or the page is full.
+Status ChangeStream::Produce(bool& done) {
+  if (!reader_) {
+    const ChangeRange& r = p_.range;
+    delta::ChangeFeedOptions options;
+    options.start = r.resume_version >= 0 ? r.resume_version : r.start;
+    options.end = r.end;
+    options.require_cdf_enabled = r.cdf;
+    // A streaming query (startingVersion) reads the data actions of every commit, also of
+    // commits that carry cdc files; the change feed reads those cdc files instead.
+    options.data_actions_only = !r.cdf;
+    LS_ASSIGN_OR_RETURN(delta::ChangeFeedReader reader,
+                        delta::ChangeFeedReader::Open(p_.store, options));
+    reader_.emplace(std::move(reader));
+  }
+  while (!part_.ready()) {
+    if (!commit_) {
+      LS_ASSIGN_OR_RETURN(commit_, reader_->Next());
+      if (!commit_) {
+        done = true;
+        return OkStatus();
+      }
+      cut_ = !BeginCommit();
+    }
+    if (!cut_) LS_RETURN_IF_ERROR(EmitActions());
+    if (cut_) {
+      done = true;
+      return OkStatus();
+    }
+  }
+  return OkStatus();
+}
+
+// The commit's historical protocol and metaData lines, and where its actions start (inside it
+// when a page resumes there); false when the page is full before the commit.
+bool ChangeStream::BeginCommit() {
+  const delta::CommitChanges& c = *commit_;
+  const ChangeRange& r = p_.range;
+  const int64_t first = c.version == r.resume_version ? r.resume_index : 0;
+  next_action_ = static_cast<size_t>(first);
+  if (first != 0) return true;
+  const bool metadata_line = c.metadata && r.historical_metadata && c.version > r.start;
+  const bool protocol_line = c.protocol && r.historical_protocol &&
+                             p_.response.format == ResponseFormat::kDelta && c.version > r.start;
+  if ((metadata_line || protocol_line || !c.actions.empty()) && PageFull(c.version, 0)) {
+    return false;
+  }
+  if (protocol_line) AppendDeltaProtocol(sink_.buffer(), *c.protocol, c.version);
+  if (metadata_line) AppendMetadata(*c.metadata, c.version);
+  return true;
+}
+
+// The commit's actions the share lets the recipient see, from next_action_ until a part is
+// ready or the page is full; the commit is dropped once all are emitted.
+Status ChangeStream::EmitActions() {
+  const delta::CommitChanges& c = *commit_;
+  for (; next_action_ < c.actions.size(); ++next_action_) {
+    if (part_.ready()) return OkStatus();
+    const delta::FileAction& a = c.actions[next_action_];
+    if (!Shared(a)) continue;
+    if (PageFull(c.version, static_cast<int64_t>(next_action_))) {
+      cut_ = true;
+      return OkStatus();
+    }
+    LS_RETURN_IF_ERROR(emitter_.EmitChange(a, c.version, c.timestamp_ms));
+  }
+  commit_.reset();
+  return sink_.MaybeFlush();
+}
+
+void ChangeStream::AppendMetadata(const delta::Metadata& metadata, int64_t version) {
+  MetadataExtras extras;
+  extras.version = version;
+  extras.cdf_enabled = p_.cdf_shared && metadata.ConfigBool("delta.enableChangeDataFeed");
+  if (p_.response.format == ResponseFormat::kParquet) {
+    AppendParquetMetadata(sink_.buffer(), RewrittenMetadata(metadata, p_.view), extras);
+  } else {
+    AppendDeltaMetadata(sink_.buffer(), metadata, extras);
+  }
+}
+
+// delta::FileFilter decides a partition-only predicate once per partitionValues object (it
+// expects the snapshot's interned maps): the change actions' maps are interned the same way,
+// one live object per distinct map for the whole stream.
+bool ChangeStream::Shared(const delta::FileAction& a) {
+  if (filters_.rule && !filters_.rule->Matches(a.partition_values)) return false;
+  if (!filters_.share) return true;
+  std::unique_ptr<delta::PartitionValues>& pv = interned_[a.partition_values];
+  if (!pv) {
+    pv = std::make_unique<delta::PartitionValues>(delta::PartitionValues{a.partition_values});
+  }
+  delta::AddFile f;
+  f.path_data = a.path.data();
+  f.path_size = static_cast<uint32_t>(a.path.size());
+  f.partition_values = pv.get();
+  return filters_.share->Evaluate(f) == delta::kMayBeTrue;
+}
+
+// True when the page is full before the action at (version, index): the next page token
+// resumes there.
+bool ChangeStream::PageFull(int64_t version, int64_t index) {
+  const ChangeRange& r = p_.range;
+  if (!r.max_files || emitter_.counters().files() < *r.max_files) return false;
+  PageToken t;
+  t.kind = r.token_kind;
+  t.binding = r.binding;
+  t.version = version;
+  t.index = index;
+  t.end_version = r.end;
+  t.expires_ms = p_.now + core_.options.page_token_ttl_ms;
+  end_.next_page_token = EncodePageToken(core_.signer, t);
+  return true;
+}
+
+void ChangeStream::NoteEnd(bool early) {
+  finished_ = true;
+  NoteResult(emitter_.counters(), early);
+  core_.CountServed(p_.response.format, emitter_.counters().files());
 }
 
 void ChangeStream::NoteResult(const ServedCounters& served, bool early) const {
@@ -307,8 +363,8 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
   const ResponseFormat format = p.response.format;
   const bool end_stream = p.response.end_stream;
   const std::optional<ResponseFormat> fileidhash = p.response.fileidhash;
-  return NdjsonStreamResponse(std::make_shared<const ChangeStream>(core, std::move(p)), start,
-                              format, end_stream, fileidhash);
+  return NdjsonPulledResponse(std::make_shared<ChangeStream>(core, std::move(p)), start, format,
+                              end_stream, fileidhash);
 }
 
 Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request& request) {

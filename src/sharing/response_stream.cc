@@ -4,8 +4,6 @@ namespace lakeshare::sharing {
 
 namespace {
 
-constexpr std::string_view kStopMarker = "\x01page-full";
-
 // What a client may see of an error that happens after the response started.
 std::string StreamErrorMessage(const Error& e) {
   switch (e.code) {
@@ -36,14 +34,6 @@ Status PartWriter::Hand(std::string& data) {
   data.clear();
   if (data.capacity() < capacity) data.reserve(capacity);
   return OkStatus();
-}
-
-tl::unexpected<Error> StopSignal() {
-  return MakeError(ErrorCode::kResourceExhausted, std::string(kStopMarker));
-}
-
-bool IsStopSignal(const Error& e) {
-  return e.code == ErrorCode::kResourceExhausted && e.message == kStopMarker;
 }
 
 Status FinishStream(LineSink& sink, const Status& status, bool end_stream,

@@ -60,10 +60,6 @@ class PartWriter final : public http::StreamWriter {
   std::string* out_ = nullptr;
 };
 
-/// The error of a stream that stops early on purpose (page full); never reaches a client.
-tl::unexpected<Error> StopSignal();
-bool IsStopSignal(const Error& e);
-
 /// End the stream: on success, `end` (when the client asked for an endStreamAction); on error,
 /// the error itself while nothing was sent or no endStreamAction was asked for, else an
 /// endStreamAction whose errorMessage says what a client may see of it.

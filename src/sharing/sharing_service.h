@@ -95,8 +95,10 @@ struct SharingOptions {
   /// work goes on; the retry or the poll finds it done). Polls wait as long.
   std::chrono::milliseconds materialize_wait{30'000};
   /// At most this many change-feed responses (/changes, /query with startingVersion) of one
-  /// recipient stream at once: each holds a handler thread while its client reads (unlike a
-  /// snapshot /query, whose body is pulled). Beyond it, a 429 with Retry-After. 0: unbounded.
+  /// recipient stream at once. Their bodies are pulled, so a client that stops reading holds no
+  /// handler thread, but each open stream keeps the commit it is in the middle of (all its file
+  /// actions, parsed: a commit may add millions of files), the range's commit list and about
+  /// 512 KiB of buffers. Beyond it, a 429 with Retry-After. 0: unbounded.
   int change_streams_per_recipient = 2;
   /// At most this many snapshot /query responses of one recipient stream at once. Their bodies
   /// are pulled, so a client that stops reading holds no handler thread, but each open stream

@@ -100,6 +100,29 @@ Reply Call(const http::Router& router, const std::string& method, const std::str
   return r;
 }
 
+void AppendAnnouncedFiles(std::vector<std::string>& lines, int first, int end) {
+  for (int i = first; i < end; ++i) {
+    delta::FileAction add;
+    add.path = fmt::format("part-{:05}-{:0>40}.parquet", i, i);
+    add.size = 1000 + i;
+    add.modification_time = 1672531200000;
+    add.data_change = true;
+    add.stats = R"({"numRecords":10})";
+    lines.push_back(delta::FileActionLine(add));
+  }
+}
+
+Result<delta::TableWriter> CreateAnnouncedTable(SharingTestBed& bed, const std::string& name,
+                                                int files) {
+  LS_ASSIGN_OR_RETURN(delta::TableWriter writer, bed.CreateTable(name));
+  delta::Metadata m = MetadataOf(name + "-id", {{"id", "long"}});
+  m.configuration = {{"delta.enableChangeDataFeed", "true"}};
+  std::vector<std::string> lines = {delta::ProtocolActionLine({}), delta::MetadataActionLine(m)};
+  AppendAnnouncedFiles(lines, 0, files);
+  LS_RETURN_IF_ERROR(writer.Commit(0, lines));
+  return writer;
+}
+
 delta::Metadata MetadataOf(std::string id,
                            const std::vector<std::pair<std::string, std::string>>& columns) {
   delta::Metadata m;

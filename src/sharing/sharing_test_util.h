@@ -66,6 +66,11 @@ Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::strin
                                     const std::vector<std::pair<int64_t, std::string>>& rows,
                                     delta::StringMap partition = {});
 
+/// Append the add action lines of files `first` .. `end - 1` to `lines`: file i is
+/// "part-<i, 5 digits>-<i, 40 digits>.parquet" of 1000 + i bytes and 10 records (about 400 bytes
+/// a line), dataChange true. The files need not exist (announcing a file does not read it): for
+/// tables whose responses must be large.
+void AppendAnnouncedFiles(std::vector<std::string>& lines, int first, int end);
 /// Set the modification time of the table's commit `version` (the commit timestamp readers use).
 Status SetCommitTime(const std::filesystem::path& table, int64_t version, int64_t ms);
 
@@ -107,5 +112,11 @@ class SharingTestBed {
   std::shared_ptr<MetastoreShareProvider> provider_;
   std::shared_ptr<auth::RecipientAuthenticator> auth_;
 };
+
+/// The table main.s.`name` of `bed` at version 0: a protocol, the metaData of one column `id`
+/// with change data feed on, and `files` announced files (AppendAnnouncedFiles); its writer, for
+/// later commits.
+Result<delta::TableWriter> CreateAnnouncedTable(SharingTestBed& bed, const std::string& name,
+                                                int files);
 
 }  // namespace lakeshare::sharing::testing

@@ -1,9 +1,11 @@
 // The test metastores' location policy (sharing_test_util.h) compares locations as storage's one
-// parser spells them and protects nothing.
+// parser spells them and protects nothing; announced-file lines are add actions of their range.
 
 #include "sharing/sharing_test_util.h"
 
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
@@ -25,6 +27,23 @@ TEST(SharingTestLocationPolicyTest, SpellsLocationsAsStorageParsesThem) {
     EXPECT_EQ(*r, c.canonical);
   }
   EXPECT_FALSE(policy.canonicalize("ftp://host/t"));
+}
+
+TEST(AppendAnnouncedFilesTest, AppendsOneAddLinePerFileOfTheRange) {
+  std::vector<std::string> lines = {"kept"};
+  AppendAnnouncedFiles(lines, 7, 9);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "kept");
+  for (int i = 0; i < 2; ++i) {
+    nlohmann::json add = nlohmann::json::parse(lines[1 + i])["add"];
+    EXPECT_EQ(add["path"], "part-0000" + std::to_string(7 + i) + "-" + std::string(39, '0') +
+                               std::to_string(7 + i) + ".parquet");
+    EXPECT_EQ(add["size"], 1007 + i);
+    EXPECT_EQ(add["dataChange"], true);
+    EXPECT_EQ(add["stats"], R"({"numRecords":10})");
+  }
+  AppendAnnouncedFiles(lines, 5, 5);
+  EXPECT_EQ(lines.size(), 3u);
 }
 
 }  // namespace

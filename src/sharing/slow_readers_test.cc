@@ -1,8 +1,9 @@
 // Partners that do not read their responses must not hold the server's handler threads: the
-// NDJSON body of a snapshot /query is pulled a part at a time, on a handler thread only once the
-// previous part was sent (http::Response::Pulled); the change feed, still pushed, is bounded per
-// recipient (StreamSlots). A real server on loopback, few handler threads, a table whose
-// responses fill the socket buffers many times over.
+// NDJSON bodies of a snapshot /query and of the change feed (/changes, /query with
+// startingVersion) are pulled a part at a time, on a handler thread only once the previous part
+// was sent (http::Response::Pulled); the memory open streams keep is bounded per recipient
+// (StreamSlots). A real server on loopback, few handler threads, a table whose responses fill
+// the socket buffers many times over.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -37,32 +38,21 @@ constexpr int kFiles = 20'000;  // their lines are about 8 MB
 class SlowReadersTest : public ::testing::Test {
  protected:
   // One table of kFiles files in one commit, change data feed on (the files need not exist to
-  // be announced), shared to alice.
+  // be announced), shared to alice, bob and carol.
   void SetUp() override {
     ASSERT_TRUE(bed_.Open());
-    auto created = bed_.CreateTable("big");
+    auto created = CreateAnnouncedTable(bed_, "big", kFiles);
     ASSERT_TRUE(created) << created.error().message;
-    delta::Metadata m = MetadataOf("big-id", {{"id", "long"}});
-    m.configuration = {{"delta.enableChangeDataFeed", "true"}};
-    std::vector<std::string> lines = {delta::ProtocolActionLine({}),
-                                      delta::MetadataActionLine(m)};
-    for (int i = 0; i < kFiles; ++i) {
-      delta::FileAction add;
-      add.path = fmt::format("part-{:05}-{:0>40}.parquet", i, i);
-      add.size = 1000 + i;
-      add.modification_time = 1672531200000;
-      add.data_change = true;
-      add.stats = R"({"numRecords":10})";
-      lines.push_back(delta::FileActionLine(add));
-    }
-    ASSERT_TRUE(created->Commit(0, lines));
     ASSERT_TRUE(bed_.Share("s", {{.name = "main.s.big",
                                   .shared_as = "main.big",
                                   .history_data_sharing_status = "ENABLED",
                                   .cdf_enabled = true}}));
-    auto alice = bed_.Recipient("alice", {"s"});
-    ASSERT_TRUE(alice) << alice.error().message;
-    alice_ = *alice;
+    for (const char* name : {"alice", "bob", "carol"}) {
+      auto token = bed_.Recipient(name, {"s"});
+      ASSERT_TRUE(token) << token.error().message;
+      tokens_.push_back(*token);
+    }
+    alice_ = tokens_[0];
   }
 
   void Serve(int handler_threads, int snapshot_streams_per_recipient = 8) {
@@ -104,6 +94,17 @@ class SlowReadersTest : public ::testing::Test {
     EXPECT_EQ(shares->status, 200);
   }
 
+  /// Every stalled connection got a 200 head of a chunked body, and is still open, never read
+  /// past it.
+  void ExpectStillStreaming() {
+    for (auto& connection : stalled_) {
+      std::optional<http::test::RawResponse> head = connection->ReadHead();
+      ASSERT_TRUE(head);
+      EXPECT_EQ(head->status, 200);
+      EXPECT_TRUE(head->chunked);
+    }
+  }
+
   /// How many stalled connections got a 200 head; each other one must be a 429 with
   /// Retry-After whose body holds `message`.
   int StreamingAndRefused(const std::string& message) {
@@ -141,13 +142,20 @@ class SlowReadersTest : public ::testing::Test {
 
   std::string Request(const std::string& method, const std::string& target,
                       const std::string& body = "") {
+    return RequestOf(alice_, method, target, body);
+  }
+
+  /// A request with the bearer token `token` (one of tokens_).
+  static std::string RequestOf(const std::string& token, const std::string& method,
+                               const std::string& target, const std::string& body = "") {
     return fmt::format(
         "{} {} HTTP/1.1\r\nHost: test\r\nAuthorization: {}\r\nContent-Type: "
         "application/json\r\nContent-Length: {}\r\n\r\n{}",
-        method, target, alice_, body.size(), body);
+        method, target, token, body.size(), body);
   }
 
   SharingTestBed bed_;
+  std::vector<std::string> tokens_;  // of alice, bob and carol
   std::string alice_;
   http::Router router_;
   std::unique_ptr<SharingService> service_;
@@ -162,12 +170,7 @@ TEST_F(SlowReadersTest, QueryStreamsThatAreNotReadHoldNoHandlerThread) {
   ASSERT_NO_FATAL_FAILURE(Serve(2));
   ASSERT_NO_FATAL_FAILURE(Stall(4, Request("POST", kQuery, "{}")));
   ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
-  for (auto& connection : stalled_) {  // still open, never read past their heads
-    std::optional<http::test::RawResponse> head = connection->ReadHead();
-    ASSERT_TRUE(head);
-    EXPECT_EQ(head->status, 200);
-    EXPECT_TRUE(head->chunked);
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectStillStreaming());
   // A reader that reads gets every file, after the two head lines.
   Result<http::ClientResponse> all =
       client_.Send({.method = "POST",
@@ -195,8 +198,26 @@ TEST_F(SlowReadersTest, ARecipientHoldsAtMostItsSnapshotStreams) {
   EXPECT_EQ(query->status, 200);
 }
 
-// The change feed still holds a handler thread while its client reads: a recipient streams at
-// most SharingOptions::change_streams_per_recipient (2) of them at once, the next get a 429.
+// Change streams are pulled: several partners, each with as many change streams as it may hold
+// (a /changes and a /query with startingVersion), none of them read, hold no handler thread.
+TEST_F(SlowReadersTest, ChangeStreamsOfSeveralPartnersThatAreNotReadHoldNoHandlerThread) {
+  ASSERT_NO_FATAL_FAILURE(Serve(2));
+  for (const std::string& token : tokens_) {
+    ASSERT_NO_FATAL_FAILURE(Stall(1, RequestOf(token, "GET", kChanges)));
+    ASSERT_NO_FATAL_FAILURE(Stall(1, RequestOf(token, "POST", kQuery, R"({"startingVersion":0})")));
+  }
+  ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
+  ASSERT_NO_FATAL_FAILURE(ExpectStillStreaming());
+  // Once they are gone, a reader that reads gets every change, after the two head lines.
+  Result<http::ClientResponse> after = AfterTheStallsGo({.url = base_ + kChanges});
+  ASSERT_TRUE(after) << after.error().ToString();
+  EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(std::count(after->body.begin(), after->body.end(), '\n'), 2 + kFiles);
+}
+
+// A change stream that is not read holds no thread but memory (the commit it is in, its
+// buffers): a recipient streams at most SharingOptions::change_streams_per_recipient (2) of them
+// at once, the next get a 429.
 TEST_F(SlowReadersTest, ARecipientHoldsAtMostTwoChangeStreams) {
   ASSERT_NO_FATAL_FAILURE(Serve(3));
   ASSERT_NO_FATAL_FAILURE(Stall(2, Request("GET", kChanges)));

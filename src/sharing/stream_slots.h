@@ -1,7 +1,8 @@
 // StreamSlots: a bound on how many responses of one key (a recipient) stream at once. A slot is
-// taken before a response whose body holds a handler thread while its client reads (the change
-// feed: /changes and /query with startingVersion) and given back when the last reference to it
-// goes (its body is done, or it was never sent). Thread-safe; slots may outlive the StreamSlots.
+// taken before a response whose body keeps memory while its client reads (a snapshot /query; the
+// change feed: /changes and /query with startingVersion) and given back when the last reference
+// to it goes (its body is done, or it was never sent). Thread-safe; slots may outlive the
+// StreamSlots.
 #pragma once
 
 #include <memory>

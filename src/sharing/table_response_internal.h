@@ -32,19 +32,6 @@ Result<ResponseFormat> ChooseFormat(const Capabilities& caps, const TableInfo& t
 void SetDataHeaders(http::Response& r, int64_t version, ResponseFormat format, bool end_stream,
                     const std::optional<ResponseFormat>& fileidhash);
 
-/// A streamed NDJSON response whose body `stream->Write(writer)` produces, with the data
-/// headers (SetDataHeaders). The stream is shared with the http layer until the body is done.
-template <typename Stream>
-http::Response NdjsonStreamResponse(std::shared_ptr<const Stream> stream, int64_t version,
-                                    ResponseFormat format, bool end_stream,
-                                    const std::optional<ResponseFormat>& fileidhash) {
-  http::Response r = http::Response::Stream(
-      http::kNdjsonContentType,
-      [stream = std::move(stream)](http::StreamWriter& writer) { return stream->Write(writer); });
-  SetDataHeaders(r, version, format, end_stream, fileidhash);
-  return r;
-}
-
 /// A pulled NDJSON response whose body `stream->Next(out)` gives a part at a time (an
 /// http::ChunkSource), with the data headers (SetDataHeaders). The stream is shared with the
 /// http layer until the body is done.
