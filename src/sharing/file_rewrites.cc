@@ -66,13 +66,16 @@ Result<std::map<std::string, std::string>> PartitionMasks(const delta::Metadata&
   return out;
 }
 
-// Delta protocol, *Column Mapping*: a column can be renamed only under column mapping, so there a
-// mask naming no column of the version served may name one of its columns under a later name
-// (time travel to before `RENAME COLUMN email TO contact` with a mask on `contact`): refused,
-// never served unmasked. Without column mapping the column did not exist then: nothing to mask.
+// Delta protocol, *Column Mapping*: under column mapping a column can be renamed, so a mask naming
+// no column of the version served may name one of its columns under a later name (time travel to
+// before `RENAME COLUMN email TO contact` with a mask on `contact`): refused, never served
+// unmasked. Whatever the served version's mode: column mapping can be enabled on an existing
+// table later (its columns keep their names as physical names) and the column renamed then, so a
+// version without column mapping is no proof. Fails closed: a version from before the masked
+// column was added is refused too.
 Status CheckMasksNameColumns(const delta::Snapshot& s, const TableContext& ctx) {
   const RecipientView& view = ctx.table.view;
-  if (view.column_masks.empty() || s.features().column_mapping_mode == "none") return OkStatus();
+  if (view.column_masks.empty()) return OkStatus();
   json schema = json::parse(s.metadata().schema_string, nullptr, /*allow_exceptions=*/false);
   std::vector<std::string> names;
   if (schema.is_object() && schema.contains("fields") && schema["fields"].is_array()) {

@@ -202,18 +202,22 @@ TEST_F(RecipientViewTest, EachRecipientReadsOnlyItsRowsAndTheListedColumns) {
 // `contact` served version 0, where the same column (physical name col-2) was still called
 // `email`, unmasked to any partner asking for {"version": 0}. A mask naming no column of the
 // version served is refused under column mapping (it may be that column under an older name).
+// The schema of (id long, `second` string) under column mapping, with these physical names.
+std::string MappedSchema(const std::string& second, const std::string& physical_id,
+                         const std::string& physical_second) {
+  return R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,)"
+         R"("metadata":{"delta.columnMapping.id":1,"delta.columnMapping.physicalName":")" +
+         physical_id + R"("}},{"name":")" + second +
+         R"(","type":"string","nullable":true,)"
+         R"("metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":")" +
+         physical_second + R"("}}]})";
+}
+
 TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedUnderAnOlderName) {
   auto created = bed_.CreateTable("renamed");
   ASSERT_TRUE(created) << created.error().message;
   delta::TableWriter& writer = *created;
-  auto schema_of = [](const std::string& second) {
-    return R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,)"
-           R"("metadata":{"delta.columnMapping.id":1,"delta.columnMapping.physicalName":"col-1"}},)"
-           R"({"name":")" +
-           second +
-           R"(","type":"string","nullable":true,)"
-           R"("metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":"col-2"}}]})";
-  };
+  auto schema_of = [](const std::string& second) { return MappedSchema(second, "col-1", "col-2"); };
   delta::Protocol p;
   p.min_reader_version = 2;
   p.min_writer_version = 5;
@@ -252,6 +256,59 @@ TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedUnderAnOlderName) {
   Reply old = query(R"({"version": 0})");
   EXPECT_EQ(old.status, 400) << old.body;
   EXPECT_EQ(old.Json()["errorCode"], "UNSUPPORTED_OPERATION") << old.body;
+}
+
+// Column mapping can be enabled on an existing table (its columns keep their names as physical
+// names) and a column renamed afterwards: the version from before the upgrade has no column
+// mapping, yet its `email` is the `contact` the share masks. The check does not depend on the
+// version's mode: a mask naming no column of the version served is refused whatever the mode.
+TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedFromBeforeColumnMappingWasEnabled) {
+  auto created = bed_.CreateTable("upgraded");
+  ASSERT_TRUE(created) << created.error().message;
+  delta::TableWriter& writer = *created;
+  delta::Metadata m = testing::MetadataOf("upgraded", {{"id", "long"}, {"email", "string"}});
+  auto file_schema = parquet::WriterSchema::Make(
+      {parquet::Primitive("id", PhysicalType::kInt64),
+       parquet::Primitive("email", PhysicalType::kByteArray, parquet::StringType())},
+      "spark_schema");
+  ASSERT_TRUE(file_schema);
+  parquet::RowShredder shredder(file_schema->schema());
+  ASSERT_TRUE(shredder.AddJsonLine(R"({"id":1,"email":"alice@example.com"})"));
+  auto add =
+      writer.WriteDataFile("part-0.parquet", std::move(*file_schema), {shredder.TakeColumns()});
+  ASSERT_TRUE(add) << add.error().message;
+  delta::Protocol plain;
+  plain.min_reader_version = 1;
+  plain.min_writer_version = 2;
+  ASSERT_TRUE(writer.Commit(0, {delta::ProtocolActionLine(plain), delta::MetadataActionLine(m),
+                                delta::FileActionLine(*add)}));
+  // ALTER TABLE SET TBLPROPERTIES delta.columnMapping.mode = name, then RENAME COLUMN email TO
+  // contact: the physical names stay the old names.
+  delta::Protocol mapped;
+  mapped.min_reader_version = 2;
+  mapped.min_writer_version = 5;
+  m.schema_string = MappedSchema("contact", "id", "email");
+  m.configuration = {{"delta.columnMapping.mode", "name"},
+                     {"delta.columnMapping.maxColumnId", "2"}};
+  ASSERT_TRUE(writer.Commit(1, {delta::ProtocolActionLine(mapped), delta::MetadataActionLine(m)}));
+
+  nlohmann::json view = {{"column_masks", {{"contact", "hash"}}}};
+  catalog::SharedDataObject o{.name = "main.s.upgraded", .history_data_sharing_status = "ENABLED"};
+  o.recipient_view_json = view.dump();
+  ASSERT_TRUE(bed_.Share("upgraded-share", {std::move(o)}));
+  auto header = bed_.Recipient("upgraded-partner", {"upgraded-share"});
+  ASSERT_TRUE(header) << header.error().message;
+  auto query = [&](const std::string& body) {
+    return testing::Call(router_, "POST",
+                         "/delta-sharing/shares/upgraded-share/schemas/s/tables/upgraded/query",
+                         {{"Authorization", *header}}, body);
+  };
+  Reply latest = query("{}");
+  EXPECT_EQ(latest.status, 200) << latest.body;
+  Reply old = query(R"({"version": 0})");
+  EXPECT_EQ(old.status, 400) << old.body;
+  EXPECT_EQ(old.Json()["errorCode"], "UNSUPPORTED_OPERATION") << old.body;
+  EXPECT_EQ(old.body.find("alice@example.com"), std::string::npos) << old.body;
 }
 
 // Asynchronous queries (PROTOCOL.md "asyncQuery", "Get Query Info"): a table whose files must be
