@@ -183,10 +183,11 @@ Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string
 
 std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view table_id,
                                     std::string_view path, std::string_view expires,
-                                    std::string_view recipient) const {
+                                    std::string_view recipient,
+                                    std::string_view recipient_id) const {
   std::string in;
   in.reserve(share_id.size() + table_id.size() + path.size() + expires.size() + recipient.size() +
-             4);
+             recipient_id.size() + 5);
   in.append(share_id);
   in.push_back('\0');
   in.append(table_id);
@@ -196,6 +197,8 @@ std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view 
   in.append(expires);
   in.push_back('\0');
   in.append(recipient);
+  in.push_back('\0');
+  in.append(recipient_id);
   return in;
 }
 
@@ -218,13 +221,16 @@ std::optional<LocalUrlBatch> FileUrlSigner::PrepareLocal(const storage::ObjectSt
   batch.expiration_ms_ = scope.expires_s * 1000;
   batch.head_ = scope.base_url + std::string(PrefixOf(route)) + scope.share_id + "/" +
                 scope.table_id + "/";
-  batch.query_ =
-      "?expires=" + expires + "&recipient=" + PercentEncode(scope.recipient, false) + "&signature=";
-  // MacInput(share, table, path, expires, recipient), split around the path.
-  std::string prefix = MacInput(scope.share_id, scope.table_id, "", "", "");
-  prefix.resize(prefix.size() - 2);  // drop the separators that follow the path
+  batch.query_ = "?expires=" + expires + "&recipient=" + PercentEncode(scope.recipient, false);
+  if (!scope.recipient_id.empty()) {
+    batch.query_ += "&rid=" + PercentEncode(scope.recipient_id, false);
+  }
+  batch.query_ += "&signature=";
+  // MacInput(share, table, path, expires, recipient, id), split around the path.
+  std::string prefix = MacInput(scope.share_id, scope.table_id, "", "", "", "");
+  prefix.resize(prefix.size() - 3);  // drop the separators that follow the path
   batch.mac_ = signer_.Prefixed(PurposeOf(route), prefix);
-  batch.mac_suffix_ = MacInput("", "", "", expires, scope.recipient).substr(2);
+  batch.mac_suffix_ = MacInput("", "", "", expires, scope.recipient, scope.recipient_id).substr(2);
   batch.json_plain_ = IsJsonPlain(batch.head_) && IsJsonPlain(batch.query_);
   return batch;
 }
@@ -243,9 +249,10 @@ Result<SignedUrl> FileUrlSigner::Sign(const storage::ObjectStore& store, const U
 
 Status FileUrlSigner::Verify(std::string_view share_id, std::string_view table_id,
                              std::string_view path, std::string_view expires,
-                             std::string_view recipient, std::string_view signature,
-                             int64_t now_ms, UrlRoute route) const {
-  if (!signer_.Verify(PurposeOf(route), MacInput(share_id, table_id, path, expires, recipient),
+                             std::string_view recipient, std::string_view recipient_id,
+                             std::string_view signature, int64_t now_ms, UrlRoute route) const {
+  if (!signer_.Verify(PurposeOf(route),
+                      MacInput(share_id, table_id, path, expires, recipient, recipient_id),
                       signature)) {
     return Denied("The signature of this URL does not match (was the URL altered?)");
   }
@@ -272,11 +279,18 @@ Result<http::Response> ServeSignedFile(const http::Request& request, const Share
   if (!share_id || !table_id || !path || !expires || !recipient || !signature) {
     return Denied("Not a signed file URL (expires, recipient and signature are required)");
   }
-  LS_RETURN_IF_ERROR(signer.Verify(*share_id, *table_id, *path, *expires, *recipient, *signature,
-                                   now_ms, route));
+  const std::string* rid = request.QueryParam("rid");
+  const std::string_view recipient_id = rid ? std::string_view(*rid) : std::string_view();
+  // The signature first: a forged URL costs no metastore read.
+  LS_RETURN_IF_ERROR(signer.Verify(*share_id, *table_id, *path, *expires, *recipient, recipient_id,
+                                   *signature, now_ms, route));
   LS_RETURN_IF_ERROR(storage::ValidateObjectPath(*path));
   LS_ASSIGN_OR_RETURN(TableInfo table, provider.GetTableById(*recipient, *share_id, *table_id,
                                                              request.remote_address()));
+  if (table.recipient_id != recipient_id) {
+    // Signed for an earlier recipient of the same name (deleted, then created again).
+    return NotFound("The table of this URL is no longer shared");
+  }
   std::shared_ptr<const storage::ObjectStore> table_store;
   const storage::ObjectStore* store = cache;
   if (route == UrlRoute::kTableFile) {

@@ -31,7 +31,7 @@ class FileUrlsTest : public ::testing::Test {
   }
 
   UrlScope Scope(int64_t expires_s) {
-    return UrlScope{"http://h:1", table_.share_id, table_.id, "anonymous", expires_s, 3600};
+    return UrlScope{"http://h:1", table_.share_id, table_.id, "anonymous", "", expires_s, 3600};
   }
 
   Result<http::Response> Get(const std::string& url, std::vector<http::Field> headers = {},
@@ -79,12 +79,13 @@ TEST_F(FileUrlsTest, SignedUrlServesTheFileWithRanges) {
 }
 
 TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
-  UrlScope scope{"http://h:1", "S", "T", "a b&c", 100, 3600};
+  UrlScope scope{"http://h:1", "S", "T", "a b&c", "", 100, 3600};
   const std::string path = "p=a b/f%\xC3\xA9~.parquet";
   auto url = signer_.Sign(*store_, scope, path);
   ASSERT_TRUE(url) << url.error().message;
   using namespace std::string_literals;
-  std::string mac = secret_.Mac("file", "S\0T\0"s + path + "\0"s + "100" + "\0"s + "a b&c");
+  std::string mac =
+      secret_.Mac("file", "S\0T\0"s + path + "\0"s + "100" + "\0"s + "a b&c" + "\0"s);
   EXPECT_EQ(url->url,
             "http://h:1/files/S/T/p=a%20b/f%25%C3%A9~.parquet?expires=100&recipient=a%20b%26c"
             "&signature=" +
@@ -95,6 +96,22 @@ TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
   std::string appended = "x";
   batch->AppendUrl(appended, path);
   EXPECT_EQ(appended, "x" + url->url);
+
+  // With the recipient's id (a metastore recipient): in the URL and under the MAC.
+  scope.recipient_id = "0f1e2d3c-id";
+  url = signer_.Sign(*store_, scope, path);
+  ASSERT_TRUE(url) << url.error().message;
+  mac = secret_.Mac("file", "S\0T\0"s + path + "\0"s + "100" + "\0"s + "a b&c" + "\0"s +
+                                "0f1e2d3c-id");
+  EXPECT_EQ(url->url,
+            "http://h:1/files/S/T/p=a%20b/f%25%C3%A9~.parquet?expires=100&recipient=a%20b%26c"
+            "&rid=0f1e2d3c-id&signature=" +
+                Base64UrlEncode(mac));
+  batch = signer_.PrepareLocal(*store_, scope);
+  ASSERT_TRUE(batch);
+  appended.clear();
+  batch->AppendUrl(appended, path);
+  EXPECT_EQ(appended, url->url);
 }
 
 // The body of a pulled response (http::Response::Pieces), pulled part by part as the server does.
@@ -143,6 +160,25 @@ TEST_F(FileUrlsTest, ExpiredOrAlteredUrlsAreRefused) {
   std::string who = url->url;
   who.replace(who.find("recipient=anonymous"), 19, "recipient=anonymouz");
   EXPECT_EQ(Get(who).error().code, ErrorCode::kPermissionDenied);
+  // A recipient id added to a URL signed without one (or changed, or dropped) breaks the MAC.
+  std::string with_id = url->url;
+  with_id.insert(with_id.find("&signature="), "&rid=x");
+  EXPECT_EQ(Get(with_id).error().code, ErrorCode::kPermissionDenied);
+}
+
+// The YAML provider has no recipient ids: a URL signed with one (for a metastore recipient) does
+// not name the provider's recipient, whose id is empty, and is refused after its MAC verified.
+TEST_F(FileUrlsTest, UrlsForAnotherRecipientIdAreRefused) {
+  UrlScope scope = Scope(100);
+  scope.recipient_id = "id-of-an-earlier-recipient";
+  auto url = signer_.Sign(*store_, scope, "p=a b/f.parquet");
+  ASSERT_TRUE(url) << url.error().message;
+  auto refused = Get(url->url);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
+  url = signer_.Sign(*store_, Scope(100), "p=a b/f.parquet");
+  ASSERT_TRUE(url) << url.error().message;
+  EXPECT_EQ(Get(url->url)->status(), 200);
 }
 
 TEST_F(FileUrlsTest, PathsOutsideTheTableCannotBeNamed) {

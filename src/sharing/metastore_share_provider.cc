@@ -41,6 +41,7 @@ tl::unexpected<Error> TableNotGoverned(std::string_view share, std::string_view 
 struct RecipientEntry {
   bool exists = false;
   std::string name;
+  std::string id;                   // catalog::RecipientInfo::id: what signed file URLs bind to
   std::vector<std::string> shares;  // granted SELECT, canonical names, sorted by lower-cased name
   std::map<std::string, std::string> properties;
   auth::RecipientIpGate ips;  // for signed file URLs
@@ -183,13 +184,14 @@ PartitionsTemplate ParsePartitions(std::string_view text) {
   return out;
 }
 
-// The table as `properties`' owner sees it; nullopt when it must stay invisible.
-std::optional<TableInfo> Resolve(const SharedTable& t,
-                                 const std::map<std::string, std::string>& properties) {
+// The table as recipient `r` sees it; nullopt when it must stay invisible.
+std::optional<TableInfo> Resolve(const SharedTable& t, const RecipientEntry& r) {
+  const std::map<std::string, std::string>& properties = r.properties;
   if (t.partitions.invalid) {
     return std::nullopt;
   }
   TableInfo info = t.info;
+  info.recipient_id = r.id;
   if (!ResolveView(t.recipient_view_json, properties, info.view)) {
     return std::nullopt;
   }
@@ -276,6 +278,7 @@ struct MetastoreShareProvider::Impl {
       if (grants) {
         entry->exists = true;
         entry->name = info->name;
+        entry->id = info->id;
         entry->properties = std::move(info->properties);
         entry->ips = auth::RecipientIpGate::From(info->ip_access_list);
         for (const catalog::ShareGrant& g : *grants) {
@@ -513,7 +516,7 @@ Result<ListPage<SchemaInfo>> MetastoreShareProvider::ListSchemas(const Recipient
     if (schema == last || (!options.after.empty() && schema <= options.after)) {
       continue;
     }
-    if (!Resolve(t, v.recipient->properties)) {
+    if (!Resolve(t, *v.recipient)) {
       continue;
     }
     last = schema;
@@ -544,7 +547,7 @@ Result<ListPage<TableInfo>> MetastoreShareProvider::ListTables(const Recipient& 
     if (SchemaOf(t) != schema_key) {
       continue;
     }
-    auto info = Resolve(t, v->recipient->properties);
+    auto info = Resolve(t, *v->recipient);
     if (!info) {
       continue;
     }
@@ -572,7 +575,7 @@ Result<ListPage<TableInfo>> MetastoreShareProvider::ListAllTables(
     if (!options.after.empty() && t.key <= options.after) {
       continue;
     }
-    auto info = Resolve(t, v.recipient->properties);
+    auto info = Resolve(t, *v.recipient);
     if (!info) {
       continue;
     }
@@ -601,7 +604,7 @@ Result<TableInfo> MetastoreShareProvider::GetTable(const Recipient& recipient,
   if (it == v->share->tables.end() || it->key != key) {
     return TableNotFound(share, schema, table);
   }
-  auto info = Resolve(*it, v->recipient->properties);
+  auto info = Resolve(*it, *v->recipient);
   if (!info) {
     return TableNotFound(share, schema, table);
   }
@@ -630,7 +633,7 @@ Result<TableInfo> MetastoreShareProvider::GetTableById(std::string_view recipien
       if (t.info.id != table_id) {
         continue;
       }
-      if (auto info = Resolve(t, r->properties)) {
+      if (auto info = Resolve(t, *r)) {
         if (!t.governed) {
           return TableNotGoverned(share->info.name, info->schema, info->name);
         }

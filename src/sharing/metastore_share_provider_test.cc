@@ -700,6 +700,41 @@ TEST_F(MetastoreServiceTest, ATableFolderSwappedForASymlinkIsNotFollowed) {
   EXPECT_THAT(FilePaths(e), ElementsAre("DE/7", "FR/07"));
 }
 
+// Attacker finding (issue 13): file URLs were signed over the recipient's name only, so a
+// recipient deleted and created again under the same name, with the same grant, revived the old
+// one's URLs until they expired. They are bound to the recipient's id now.
+TEST_F(MetastoreServiceTest, ARecipientCreatedAgainDoesNotReviveTheOldOnesUrls) {
+  const fs::path folder = dir_.path() / "orders" / "country=DE" / "partner_id=7";
+  fs::create_directories(folder);
+  std::ofstream(folder / "f.parquet") << "bytes";
+  const std::string query = "/delta-sharing/shares/retail/schemas/sales/tables/orders/query";
+  auto first_url = [&]() -> std::string {
+    testing::Reply e = Send("POST", query, R"({"predicateHints": ["country = 'DE'"]})");
+    EXPECT_EQ(e.status, 200) << e.body;
+    for (const nlohmann::json& j : e.lines) {
+      if (j.is_object() && j.contains("file")) {
+        return j["file"]["url"].get<std::string>().substr(std::string("http://localhost").size());
+      }
+    }
+    ADD_FAILURE() << "no file line: " << e.body;
+    return "";
+  };
+  const std::string old_url = first_url();
+  EXPECT_EQ(Send("GET", old_url).status, 200);
+
+  ASSERT_OK(catalog_->DeleteRecipient("acme"));
+  InvalidateRecipient("acme");
+  EXPECT_EQ(Send("GET", old_url).status, 404);
+
+  header_ = Recipient("acme", {{"pid", "7"}}, {"127.0.0.0/8"});
+  Grant("retail", "acme");
+  InvalidateRecipient("acme");
+  EXPECT_EQ(Send("GET", old_url).status, 404);
+  const std::string new_url = first_url();
+  EXPECT_NE(new_url, old_url);
+  EXPECT_EQ(Send("GET", new_url).status, 200);
+}
+
 TEST_F(MetastoreServiceTest, RequestsFromOutsideTheIpListAre403) {
   auto e = Send("GET", "/delta-sharing/shares", {}, "192.0.2.1");
   EXPECT_EQ(e.status, 403) << e.body;

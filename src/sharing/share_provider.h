@@ -116,6 +116,11 @@ struct TableInfo {
   std::optional<std::vector<PartitionClause>> partition_rule;
   /// Row filter, columns and masks (empty: the whole table).
   RecipientView view;
+  /// The stable id of the recipient this table was resolved for (metastore provider:
+  /// catalog::RecipientInfo::id). Self-signed file URLs are bound to it, so a recipient deleted
+  /// and created again under the same name does not inherit the old one's URLs. Empty where the
+  /// provider has no ids (a YAML file: its recipients are their names).
+  std::string recipient_id;
 
   /// Whether any partition restriction applies (sizes of the whole table must then not leak).
   bool partition_restricted() const { return !partition_filter.empty() || partition_rule; }
@@ -157,7 +162,8 @@ class ShareProvider {
   virtual Result<TableInfo> GetTable(const Recipient& recipient, std::string_view share,
                                      std::string_view schema, std::string_view table) const = 0;
   /// The table with these ids if the recipient named `recipient_name` may still read it from
-  /// `remote_address` (used to serve signed file URLs, which carry no bearer token). kNotFound
+  /// `remote_address` (used to serve signed file URLs, which carry no bearer token), with the
+  /// recipient's current id in `recipient_id` (the caller compares it with the URL's). kNotFound
   /// otherwise; kPermissionDenied when the recipient's IP access list refuses the address.
   virtual Result<TableInfo> GetTableById(std::string_view recipient_name, std::string_view share_id,
                                          std::string_view table_id,
