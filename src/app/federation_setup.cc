@@ -71,10 +71,11 @@ Status CheckPrincipalFlags(const FederationFlags& flags, const auth::IdpFetchOpt
   return OkStatus();
 }
 
-/// A whole number of seconds in [lo, hi] in the flag group `group`, its default shown in --help.
-void AddSecondsOption(CLI::App& serve, const std::string& name, int64_t& seconds, int lo, int hi,
+/// A whole number (of seconds, of callers) in [lo, hi] in the flag group `group`, its default
+/// shown in --help.
+void AddBoundedOption(CLI::App& serve, const std::string& name, int64_t& value, int lo, int hi,
                       const std::string& group, const std::string& help) {
-  serve.add_option(name, seconds, help)
+  serve.add_option(name, value, help)
       ->check(CLI::Range(lo, hi))
       ->capture_default_str()
       ->group(group);
@@ -96,20 +97,24 @@ void AddFederationFlags(CLI::App& serve, FederationFlags& flags) {
       ->group(group);
   serve.add_option("--oidc-ca-file", flags.ca_file, "PEM bundle of CAs to trust for IdP TLS")
       ->group(group);
-  AddSecondsOption(serve, "--oidc-clock-skew-seconds", flags.clock_skew_seconds, 0, 600, group,
+  AddBoundedOption(serve, "--oidc-clock-skew-seconds", flags.clock_skew_seconds, 0, 600, group,
                    "Tolerance for exp/nbf/iat of federated tokens");
-  AddSecondsOption(serve, "--oidc-jwks-max-age-seconds", flags.jwks_max_age_seconds, 1, 86400,
+  AddBoundedOption(serve, "--oidc-jwks-max-age-seconds", flags.jwks_max_age_seconds, 1, 86400,
                    group,
                    "How long an IdP's keys are used before they are fetched again (how long a "
                    "key the IdP dropped is still trusted)");
-  AddSecondsOption(serve, "--oidc-jwks-min-refresh-seconds", flags.jwks_min_refresh_seconds, 1,
+  AddBoundedOption(serve, "--oidc-jwks-min-refresh-seconds", flags.jwks_min_refresh_seconds, 1,
                    3600, group,
                    "Least time between two fetches of an IdP's keys caused by tokens naming an "
                    "unknown key id (bounds the fetches a flood of forged tokens causes)");
-  AddSecondsOption(serve, "--oauth-access-token-lifetime-seconds",
+  AddBoundedOption(serve, "--oauth-access-token-lifetime-seconds",
                    flags.access_token_lifetime_seconds, 10, 86400, group,
                    "Lifetime of the access tokens the token endpoint issues to "
                    "OAUTH_CLIENT_CREDENTIALS recipients");
+  AddBoundedOption(serve, "--oidc-max-blocked-callers", flags.max_blocked_callers, 1, 64, group,
+                   "Requests that may wait on identity providers at once (fetching keys or "
+                   "waiting for a fetch), across all of them; keep it well below the handler "
+                   "threads (8), so an IdP that hangs cannot hold them all; beyond: 503");
   AddPrincipalFlags(serve, flags);
 }
 
@@ -144,6 +149,8 @@ void FederationSetup::Build(catalog::Catalog& catalog, const FederationFlags& fl
   jwks_options_.fetch.ca_file = flags.ca_file;
   jwks_options_.max_age_seconds = flags.jwks_max_age_seconds;
   jwks_options_.min_refresh_interval_seconds = flags.jwks_min_refresh_seconds;
+  // Within 1..64 (checked when parsed).
+  jwks_options_.max_blocked_callers = static_cast<int>(flags.max_blocked_callers);
   jwks_ = std::make_unique<auth::JwksCache>(jwks_options_);
   auth::TokenVerifierOptions verifier_options;
   verifier_options.clock_skew_seconds = flags.clock_skew_seconds;

@@ -35,6 +35,7 @@ struct FederationFlags {
   int64_t jwks_max_age_seconds = 900;
   int64_t jwks_min_refresh_seconds = 60;
   int64_t access_token_lifetime_seconds = 3600;  // tokens of OAUTH_CLIENT_CREDENTIALS clients
+  int64_t max_blocked_callers = 2;  // auth::JwksCacheOptions::max_blocked_callers, 1..64
   // Provider sign-in (--oidc-principal-*): the company IdP whose tokens name principals.
   std::string principal_issuer;
   std::vector<std::string> principal_audiences;
@@ -67,6 +68,8 @@ class FederationSetup {
 
   /// IdP fetch rules (for checking the URLs of policies when they are created).
   const auth::IdpFetchOptions& fetch_options() const { return jwks_options_.fetch; }
+  /// What the JWKS cache was built with (from the flags).
+  const auth::JwksCacheOptions& jwks_options() const { return jwks_options_; }
   auth::FederationAuthenticator& federation() { return *federation_; }
   const auth::JwksCache& jwks() const { return *jwks_; }
   const auth::TokenVerifier& verifier() const { return *verifier_; }

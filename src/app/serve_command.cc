@@ -120,6 +120,7 @@ int RunServe(const std::string& config_path, const std::string& listen_override,
   if (!materializer) return ServeFailed(materializer.error());
   sharing_options.materializer = *materializer;
   sharing_options.materialize_wait = std::chrono::milliseconds(mflags.wait_ms);
+  ApplyStreamLimits(limits, sharing_options);
   // The file holds the tokens beside the shares: the provider is the authenticator too.
   std::shared_ptr<const sharing::YamlShareProvider> yaml(std::move(*provider));
   auto service =
@@ -332,6 +333,7 @@ Status BuildRecipientSide(const PlatformFlags& flags, Platform& p) {
                                        options.store_options, options.url_expiry_seconds,
                                        options.clock, p.metrics));
   options.materialize_wait = std::chrono::milliseconds(flags.materialize.wait_ms);
+  ApplyStreamLimits(flags.limits, options);
   LS_ASSIGN_OR_RETURN(p.service,
                       sharing::SharingService::Create(p.provider, p.recipients, options,
                                                       &p.metrics));

@@ -20,3 +20,9 @@ lakeshare_add_test(app_table_checks_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/table_checks_test.cc ${CMAKE_CURRENT_LIST_DIR}/table_checks.cc
           ${PROJECT_SOURCE_DIR}/src/storage/storage_test_util.cc
   DEPS lakeshare::delta lakeshare_delta_testing lakeshare::storage lakeshare::catalog)
+
+# The bounded serve flags (serve_limits.cc, federation_setup.cc): parsing, refusal, --help.
+lakeshare_add_test(app_serve_flags_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/serve_flags_test.cc ${CMAKE_CURRENT_LIST_DIR}/serve_limits.cc
+          ${CMAKE_CURRENT_LIST_DIR}/federation_setup.cc
+  DEPS lakeshare::sharing lakeshare::http lakeshare::auth lakeshare::catalog CLI11::CLI11)

@@ -8,6 +8,7 @@
 #include "auth/ip_access_list.h"
 #include "common/log.h"
 #include "common/numbers.h"
+#include "sharing/sharing_service.h"
 
 namespace lakeshare::app {
 namespace {
@@ -72,6 +73,25 @@ void AddLimitFlags(CLI::App& serve, LimitFlags& flags) {
     std::visit([&](auto field) { serve.add_option(flag.name, flags.*field, flag.help); },
                flag.field);
   }
+  serve
+      .add_option("--change-streams-per-recipient", flags.change_streams_per_recipient,
+                  "Change-feed responses (/changes, /query with startingVersion) one recipient "
+                  "streams at once, each keeping the commit it is in the middle of and about "
+                  "512 KiB of buffers; beyond: 429 + Retry-After")
+      ->check(CLI::Range(int64_t{1}, kMaxChangeStreams))
+      ->capture_default_str();
+  serve
+      .add_option("--snapshot-streams-per-recipient", flags.snapshot_streams_per_recipient,
+                  "Snapshot /query responses one recipient streams at once, each keeping its "
+                  "snapshot and about 512 KiB of buffers; beyond: 429 + Retry-After")
+      ->check(CLI::Range(int64_t{1}, kMaxSnapshotStreams))
+      ->capture_default_str();
+}
+
+void ApplyStreamLimits(const LimitFlags& flags, sharing::SharingOptions& options) {
+  // In range (CLI::Range above): the casts keep the value.
+  options.change_streams_per_recipient = static_cast<int>(flags.change_streams_per_recipient);
+  options.snapshot_streams_per_recipient = static_cast<int>(flags.snapshot_streams_per_recipient);
 }
 
 Result<http::RateLimit> ParseRateLimit(std::string_view text, std::string_view flag) {

@@ -3,7 +3,9 @@
 // ServerOptions; request rate limits (per address before authentication, per recipient after
 // it) become router middlewares; --health-listen starts a second listener that serves only
 // /healthz, /readyz and /metrics, so probes are answered whatever the main port goes through.
-// The audit flags bound what refused requests cost the metastore (retention, queue size).
+// The audit flags bound what refused requests cost the metastore (retention, queue size); the
+// stream flags how many change-feed and snapshot /query responses one recipient streams at once
+// (sharing::SharingOptions).
 // docs/security.md ("Transport and abuse limits") describes them for operators.
 #pragma once
 
@@ -28,6 +30,10 @@ namespace CLI {
 class App;
 }
 
+namespace lakeshare::sharing {
+struct SharingOptions;
+}
+
 namespace lakeshare::app {
 
 struct LimitFlags {
@@ -47,10 +53,22 @@ struct LimitFlags {
   int64_t audit_refusal_window_seconds = 60;
   /// Audit events waiting for the metastore at most (beyond: dropped, counted, recorded).
   size_t audit_queue_max = 100'000;
+  /// Streams of one recipient at once (sharing::SharingOptions' defaults: 2 and 8), each within
+  /// 1..kMaxChangeStreams / 1..kMaxSnapshotStreams.
+  int64_t change_streams_per_recipient = 2;
+  int64_t snapshot_streams_per_recipient = 8;
 };
+
+/// Bounds of the stream flags: a change-feed stream keeps the commit it is in the middle of, a
+/// snapshot stream its snapshot, each about 512 KiB of buffers.
+inline constexpr int64_t kMaxChangeStreams = 64;
+inline constexpr int64_t kMaxSnapshotStreams = 1024;
 
 /// Register the flags on `serve`; `flags` must outlive the command line parsing.
 void AddLimitFlags(CLI::App& serve, LimitFlags& flags);
+
+/// Set the per-recipient stream bounds of `options` from the flags (checked when parsed).
+void ApplyStreamLimits(const LimitFlags& flags, sharing::SharingOptions& options);
 
 /// "RATE" or "RATE:BURST" (requests per second, burst defaults to twice the rate); "0" is off.
 Result<http::RateLimit> ParseRateLimit(std::string_view text, std::string_view flag);
