@@ -22,6 +22,7 @@ namespace {
 struct AuditOptions {
   std::string from, to, since, action, principal, recipient, page_token;
   int64_t max_results = 100;
+  int64_t max_export_mib = 4096;  // --jsonl: the answer held (memory + TMPDIR) at most
   bool jsonl = false;
   bool oldest_first = false;
 };
@@ -102,7 +103,7 @@ CallResult<void> RunAudit(Api& api, const GlobalOptions& g, const AuditOptions& 
     auto st = api.Stream(kAuditPath, query, [&](std::string_view data) {
       lines += std::count(data.begin(), data.end(), '\n');
       return std::fwrite(data.data(), 1, data.size(), stdout) == data.size();
-    });
+    }, o.max_export_mib << 20);
     if (!st) {
       return st;
     }
@@ -161,6 +162,11 @@ void AddAuditCommand(CLI::App* admin) {
   c->add_flag("--jsonl", o->jsonl,
               "Export every matching event as one JSON object per line, oldest first (all "
               "pages)");
+  c->add_option("--max-export-mib", o->max_export_mib,
+                "With --jsonl: the most the export may hold, in MiB; it waits in a temporary file "
+                "(TMPDIR) until the answer is complete")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+      ->capture_default_str();
   Context ctx{"audit", ""};
   c->callback([o, ctx] {
     std::exit(

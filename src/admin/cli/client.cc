@@ -114,7 +114,8 @@ CallResult<Json> Api::Uc(const std::string& method, const std::string& path,
 }
 
 CallResult<void> Api::Stream(const std::string& path, const std::vector<http::Field>& query,
-                             const std::function<bool(std::string_view)>& sink) {
+                             const std::function<bool(std::string_view)>& sink,
+                             int64_t max_bytes) {
   http::ClientRequest req;
   req.url = base_ + path + QueryString(query);
   req.headers.emplace_back("Authorization", "Bearer " + token_);
@@ -128,7 +129,12 @@ CallResult<void> Api::Stream(const std::string& path, const std::vector<http::Fi
   std::string held;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> spool(nullptr, &std::fclose);
   bool spool_failed = false;
+  int64_t received = 0;
+  bool too_large = false;
   auto resp = client_->Send(req, [&](std::string_view data) {
+    received += static_cast<int64_t>(data.size());
+    too_large = received > max_bytes;
+    if (too_large) return false;  // stops the transfer
     if (spool == nullptr && held.size() + data.size() <= kHeldInMemory) {
       held.append(data);
       return true;
@@ -138,6 +144,12 @@ CallResult<void> Api::Stream(const std::string& path, const std::vector<http::Fi
         spool == nullptr || std::fwrite(data.data(), 1, data.size(), spool.get()) != data.size();
     return !spool_failed;
   });
+  if (too_large) {
+    return tl::unexpected(CallError{
+        0, std::string(kExportTooLarge),
+        fmt::format("the answer is over {} bytes, the most this export holds; nothing was written",
+                    max_bytes)});
+  }
   if (spool_failed) {
     return tl::unexpected(CallError{
         0, "", "cannot hold the answer in a temporary file (is TMPDIR full or unwritable?)"});

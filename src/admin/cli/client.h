@@ -42,6 +42,10 @@ using CallResult = tl::expected<T, CallError>;
 /// more values than any reply of the management API (kManagementReplyJsonLimits).
 inline constexpr std::string_view kRefusedAnswer = "REFUSED_ANSWER";
 
+/// The error_code of a streamed answer (Api::Stream) larger than the caller allowed (status 0):
+/// the part not held in memory waits in a temporary file (TMPDIR), which must stay bounded.
+inline constexpr std::string_view kExportTooLarge = "EXPORT_TOO_LARGE";
+
 /// A command line the CLI refuses before calling the server (exit code 2, with a usage hint).
 CallError UsageError(std::string message);
 
@@ -66,9 +70,10 @@ class Api {
 
   /// GET `path` and hand a 2xx body to `sink` once the whole answer is in (held in memory and a
   /// temporary file until its status is known), so an error reply of any size is reported
-  /// rather than written out.
+  /// rather than written out. An answer over `max_bytes` is not read further (a hostile or broken
+  /// server cannot fill TMPDIR): kExportTooLarge, nothing written.
   CallResult<void> Stream(const std::string& path, const std::vector<http::Field>& query,
-                          const std::function<bool(std::string_view)>& sink);
+                          const std::function<bool(std::string_view)>& sink, int64_t max_bytes);
 
   const std::string& base() const { return base_; }
 

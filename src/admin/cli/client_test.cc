@@ -27,6 +27,23 @@ class HostileServerTest : public http::test::ServerTest {
 
   CallResult<Json> Fetch() { return Api(Url(""), "token").Uc("GET", "reply"); }
 
+  /// Serve JSON lines of at least `size` bytes; returns them.
+  std::string ServeLines(size_t size) {
+    std::string lines;
+    for (int i = 0; lines.size() < size; ++i) lines += "{\"n\":" + std::to_string(i) + "}\n";
+    Serve(lines);
+    return lines;
+  }
+
+  /// Api::Stream of the reply, bounded by `max_bytes`, appending what it writes to `written`.
+  CallResult<void> Stream(int64_t max_bytes, std::string& written) {
+    auto sink = [&written](std::string_view data) {
+      written.append(data);
+      return true;
+    };
+    return Api(Url(""), "token").Stream("/api/2.1/unity-catalog/reply", {}, sink, max_bytes);
+  }
+
   /// The answer was refused (status 0: exit code 1) with `expected` in the message.
   void ExpectRefused(const std::string& expected) {
     CallResult<Json> reply = Fetch();
@@ -41,6 +58,8 @@ class HostileServerTest : public http::test::ServerTest {
     EXPECT_NE(hint.find("https://"), std::string::npos) << hint;
   }
 };
+
+constexpr int64_t kNoBound = int64_t{1} << 40;
 
 std::string Nested(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
@@ -79,26 +98,37 @@ TEST_F(HostileServerTest, AStreamedErrorReplyOfAnySizeNeverReachesTheOutput) {
   const std::string big(200 << 10, 'x');
   Serve("{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"" + big + "\"}", 500);
   std::string written;
-  auto sink = [&written](std::string_view data) {
-    written.append(data);
-    return true;
-  };
-  CallResult<void> failed = Api(Url(""), "token").Stream("/api/2.1/unity-catalog/reply", {}, sink);
+  CallResult<void> failed = Stream(kNoBound, written);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().status, 500);
   EXPECT_EQ(written.size(), 0u);
 }
 
 TEST_F(HostileServerTest, AStreamedAnswerOverTheHeldPartIsWrittenWhole) {
-  std::string lines;
-  for (int i = 0; lines.size() < (300 << 10); ++i) lines += "{\"n\":" + std::to_string(i) + "}\n";
-  Serve(lines);
+  const std::string lines = ServeLines(300 << 10);
   std::string written;
-  auto sink = [&written](std::string_view data) {
-    written.append(data);
-    return true;
-  };
-  CallResult<void> ok = Api(Url(""), "token").Stream("/api/2.1/unity-catalog/reply", {}, sink);
+  CallResult<void> ok = Stream(kNoBound, written);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(written, lines);
+}
+
+// Left by last session's review: the temporary file of `audit --jsonl` had no bound, so a hostile
+// or broken --host could fill TMPDIR. Beyond the bound the transfer stops, nothing is written,
+// and the error says what to do next; an answer of exactly the bound is written whole.
+TEST_F(HostileServerTest, AStreamedAnswerOverItsBoundIsRefusedUnwritten) {
+  const std::string lines = ServeLines(300 << 10);
+  const int64_t size = static_cast<int64_t>(lines.size());
+  std::string written;
+  CallResult<void> refused = Stream(size - 1, written);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().error_code, kExportTooLarge);
+  EXPECT_EQ(refused.error().status, 0);  // exit code 1
+  EXPECT_EQ(written.size(), 0u);
+  const std::string hint = Hint(refused.error(), Context{"audit", ""}, GlobalOptions{});
+  EXPECT_NE(hint.find("--max-export-mib"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("--from/--to"), std::string::npos) << hint;
+
+  CallResult<void> ok = Stream(size, written);
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(written, lines);
 }

@@ -21,6 +21,11 @@ std::string Hint(const CallError& e, const Context& ctx, const GlobalOptions& g)
         "between can change its answers",
         g.host);
   }
+  if (e.error_code == kExportTooLarge) {
+    return "the answer waits in a temporary file (TMPDIR) until it is complete: export a shorter "
+           "time range (--from/--to) or fewer events (--action, --recipient, --principal), or "
+           "raise --max-export-mib if TMPDIR has room";
+  }
   if (e.status == 0) {
     return fmt::format(
         "is the server running? Start it with `lakeshare serve --data-dir DIR`, or point --host "
