@@ -98,8 +98,7 @@ class ChunkDecoder {
   // Take `count` items of `size` bytes from the budget before they are allocated.
   Status Charge(uint64_t count, uint64_t size) const {
     if (budget_->Take(count, size)) return OkStatus();
-    return Corrupt("decoding the column chunk takes more than {} bytes, the limit for this file",
-                   budget_->limit());
+    return Corrupt("{}", budget_->Exceeded());
   }
   // Bytes one decoded value takes in its ColumnData vector.
   size_t DecodedValueBytes() const;

@@ -4,6 +4,8 @@
 #include <limits>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "parquet/file_reader.h"
 
 namespace lakeshare::parquet {
@@ -55,11 +57,31 @@ DecodeLimits DecodeLimits::ForFileSize(int64_t file_size) {
   limits.max_chunk_bytes = size > (kMax - kFloorBytes) / kBytesPerFileByte
                                ? kMax
                                : kFloorBytes + size * kBytesPerFileByte;
+  limits.max_file_bytes = size > (kMax - kFileFloorBytes) / kBytesPerFileByte
+                              ? kMax
+                              : kFileFloorBytes + size * kBytesPerFileByte;
   return limits;
 }
 
 ClaimBounds DecodeLimits::Claims(int64_t file_size) const {
   return ClaimBounds{file_size, max_chunk_bytes, max_chunk_bytes};
+}
+
+DecodeBudget::DecodeBudget(int64_t chunk_limit, int64_t file_left, int64_t file_limit)
+    : limit_(std::clamp<int64_t>(file_left, 0, chunk_limit)),
+      left_(limit_),
+      chunk_limit_(chunk_limit),
+      file_limit_(file_limit) {}
+
+std::string DecodeBudget::Exceeded() const {
+  if (limit_ < chunk_limit_) {
+    return fmt::format(
+        "decoding the file's column chunks takes more than {} bytes together, the limit for this "
+        "file",
+        file_limit_);
+  }
+  return fmt::format("decoding the column chunk takes more than {} bytes, the limit for this file",
+                     limit_);
 }
 
 bool DecodeBudget::Take(uint64_t count, uint64_t size) {

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <string>
 
 #include "common/result.h"
 
@@ -30,10 +32,15 @@ struct ClaimBounds {
 /// may all point at the same run of nulls.
 Status CheckClaimedCounts(const FileReader& reader, const ClaimBounds& bounds);
 
-/// The memory one column chunk's decode may take (levels, values, decompressed pages).
+/// The memory one column chunk's decode may take (levels, values, decompressed pages), and what
+/// all the chunk decodes of one FileReader may take together: a caller such as the
+/// materializer holds every column of a row group at once, and each column adds a chunk's limit
+/// for a few footer bytes, so a per-chunk limit alone bounds nothing per file.
 struct DecodeLimits {
   int64_t max_chunk_bytes = 0;
-  /// The default for a file of `file_size` bytes: kFloorBytes, plus kBytesPerFileByte per byte.
+  int64_t max_file_bytes = std::numeric_limits<int64_t>::max();
+  /// The default for a file of `file_size` bytes: kFloorBytes (kFileFloorBytes for the whole
+  /// file), plus kBytesPerFileByte per byte.
   static DecodeLimits ForFileSize(int64_t file_size);
   /// A file may claim no more entries than its decode could hold (every entry takes a byte or
   /// more decoded: a level is two, the smallest value one).
@@ -42,6 +49,7 @@ struct DecodeLimits {
   // Real data decodes to a few times its file size (compression, 16-byte views of short strings,
   // two bytes per level); a constant or all-null column of a few million rows fits the floor.
   static constexpr int64_t kFloorBytes = int64_t{64} << 20;
+  static constexpr int64_t kFileFloorBytes = int64_t{256} << 20;
   static constexpr int64_t kBytesPerFileByte = 256;
 };
 
@@ -49,13 +57,20 @@ struct DecodeLimits {
 class DecodeBudget {
  public:
   explicit DecodeBudget(int64_t limit) : limit_(limit), left_(limit) {}
+  /// A chunk's decode when its file's decodes may take `file_left` more bytes (of `file_limit`).
+  DecodeBudget(int64_t chunk_limit, int64_t file_left, int64_t file_limit);
   /// Take `count` items of `size` bytes each; false (taking nothing) when they do not fit.
   bool Take(uint64_t count, uint64_t size);
   int64_t limit() const { return limit_; }
+  int64_t taken() const { return limit_ - left_; }
+  /// Why a Take failed, for the corrupt-file message: the chunk's limit, or the file's.
+  std::string Exceeded() const;
 
  private:
   int64_t limit_;
   int64_t left_;
+  int64_t chunk_limit_ = limit_;
+  int64_t file_limit_ = 0;  // 0: no file-wide limit given
 };
 
 }  // namespace lakeshare::parquet

@@ -110,6 +110,67 @@ TEST(DecodeBudgetTest, AChunkWhoseDecodeTakesMoreThanTheLimitIsCorrupt) {
   EXPECT_EQ(read->i64.size(), 1000u);
 }
 
+// Each column adds a chunk's limit for a few footer bytes, and a caller such as the materializer
+// holds every column of a row group at once: 8 all-null columns of 30,000,000 rows each fit a
+// chunk's limit and took 800 MB from a 400 KB file. The chunks of one reader count together.
+TEST(DecodeBudgetTest, TheChunksOfOneFileCountTogether) {
+  constexpr int kColumns = 8;
+  std::vector<WriterField> fields;
+  for (int i = 0; i < kColumns; ++i) {
+    fields.push_back(Primitive("c" + std::to_string(i), PhysicalType::kInt64));
+  }
+  auto schema = WriterSchema::Make(std::move(fields));
+  ASSERT_TRUE(schema) << schema.error().message;
+  std::string bytes;
+  WriterOptions options;
+  options.compression = Compression::kUncompressed;
+  auto w = FileWriter::Open(std::make_unique<StringSink>(&bytes), std::move(*schema), options);
+  ASSERT_TRUE(w) << w.error().message;
+  std::vector<ColumnData> columns(kColumns);
+  for (int i = 0; i < kColumns; ++i) {
+    columns[i].leaf = i;
+    columns[i].type = PhysicalType::kInt64;
+    columns[i].max_def = 1;
+    columns[i].num_entries = 1000;
+    columns[i].def_levels.assign(1000, 0);  // 2,000 bytes of levels each
+  }
+  ASSERT_TRUE((*w)->WriteRowGroup(columns));
+  ASSERT_TRUE((*w)->Close());
+  auto open = [&](DecodeLimits limits) {
+    auto opened = FileReader::Open(std::shared_ptr<storage::RandomAccessFile>(
+                                       storage::MakeBufferFile(bytes, "columns.parquet")),
+                                   limits);
+    EXPECT_TRUE(opened) << opened.error().message;
+    return std::move(*opened);
+  };
+  // Each chunk fits 10,000 bytes; the file's 8 chunks take 16,000 bytes together.
+  auto whole = open(DecodeLimits{10000, 16000});
+  for (int i = 0; i < kColumns; ++i) {
+    auto column = whole->ReadColumn(0, i);
+    ASSERT_TRUE(column) << i << ": " << column.error().message;
+  }
+  auto cut = open(DecodeLimits{10000, 7000});
+  int read = 0;
+  Status failed = OkStatus();
+  for (int i = 0; i < kColumns && failed; ++i) {
+    auto column = cut->ReadColumn(0, i);
+    if (column) {
+      ++read;
+    } else {
+      failed = tl::unexpected<Error>(column.error());
+    }
+  }
+  EXPECT_EQ(read, 3);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(failed.error().message.find("takes more than 7000 bytes together, the limit for this "
+                                        "file"),
+            std::string::npos)
+      << failed.error().message;
+  EXPECT_EQ(DecodeLimits::ForFileSize(1000).max_file_bytes,
+            DecodeLimits::kFileFloorBytes + 1000 * DecodeLimits::kBytesPerFileByte);
+}
+
 TEST(DecodeBudgetTest, DecompressedPagesCountToo) {
   auto schema =
       WriterSchema::Make({Primitive("x", PhysicalType::kInt64, {}, Repetition::kRequired)});

@@ -425,11 +425,7 @@ class ChunkPageReader {
     if (out_size > in.size() * 65536 + (size_t{1} << 20)) {
       return Fail(fmt::format("page claims to inflate {} bytes to {}", in.size(), out_size));
     }
-    if (!budget_.Take(out_size, 1)) {
-      return Fail(
-          fmt::format("decoding the column chunk takes more than {} bytes, the limit for this file",
-                      budget_.limit()));
-    }
+    if (!budget_.Take(out_size, 1)) return Fail(budget_.Exceeded());
     auto [buf, owner] = arena_.Take(out_size);
     if (auto st = parquet::Decompress(codec_, in, buf, out_size); !st) {
       if (st.error().code == ErrorCode::kUnsupported) {
@@ -588,7 +584,15 @@ Status FileReader::ReadColumnInto(int rg, int leaf, ColumnData* result) const {
     if (raw_codec < 0 || raw_codec > 7)
       return fail(fmt::format("unknown compression codec {}", raw_codec));
     const auto codec = static_cast<Compression>(raw_codec);
-    DecodeBudget budget(limits_.max_chunk_bytes);
+    DecodeBudget budget(limits_.max_chunk_bytes,
+                        limits_.max_file_bytes - decoded_bytes_.load(std::memory_order_relaxed),
+                        limits_.max_file_bytes);
+    // What the chunk took counts against the file's limit whether or not its decode succeeds.
+    struct Charge {
+      std::atomic<int64_t>& total;
+      const DecodeBudget& budget;
+      ~Charge() { total.fetch_add(budget.taken(), std::memory_order_relaxed); }
+    } charge{decoded_bytes_, budget};
     ChunkDecoder decoder(name(), node, &out, &budget);
     const int64_t uncompressed = std::clamp<int64_t>(
         md.total_uncompressed_size, 0, std::min<int64_t>(kMaxPageBytes, length * 1024 + (1 << 20)));

@@ -6,6 +6,7 @@
 // Thread-safety: after Open, all const methods may be called concurrently.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -92,6 +93,9 @@ class FileReader {
   int64_t footer_start_ = 0;
   DecodeLimits limits_;
   Status claims_;  // the footer's counts against limits_ (CheckClaimedCounts)
+  // What the chunk decodes of this reader took so far, against limits_.max_file_bytes (two
+  // concurrent reads may each use what is left: at most twice the limit).
+  mutable std::atomic<int64_t> decoded_bytes_{0};
   mutable Mutex scratch_mutex_;
   mutable std::shared_ptr<char[]> scratch_ LS_GUARDED_BY(scratch_mutex_);
   mutable size_t scratch_size_ LS_GUARDED_BY(scratch_mutex_) = 0;
