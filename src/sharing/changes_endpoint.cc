@@ -35,7 +35,6 @@ namespace {
 class ChangeStream {
  public:
   struct Params {
-    SnapshotPtr latest;
     std::shared_ptr<const storage::ObjectStore> store;
     UrlScope scope;
     ChangeRange range;
@@ -49,13 +48,15 @@ class ChangeStream {
     std::shared_ptr<const StreamSlots::Slot> slot;  // given back when the stream is done
   };
 
-  ChangeStream(const ServiceCore& core, Params params)
+  // `latest` only builds the filters (they copy what they need): a stalled stream must not pin a
+  // whole snapshot (every file) once the cache has let it go.
+  ChangeStream(const ServiceCore& core, Params params, const delta::Snapshot& latest)
       : core_(core),
         p_(std::move(params)),
         sink_(part_),
         emitter_(core_.url_signer, *p_.store, p_.scope, p_.response.format, p_.response.id_scheme,
                  sink_, p_.response.rewrites.get()),
-        filters_(p_.filters, p_.latest->metadata(), p_.latest->features()) {
+        filters_(p_.filters, latest.metadata(), latest.features()) {
     sink_.buffer() += p_.response.head;  // keeps the reserved capacity
   }
 
@@ -348,7 +349,6 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
     return std::move(*refused);
   }
   LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, *latest, nullptr));
-  p.latest = std::move(latest);
   p.store = ctx.store;
   p.scope = core.Scope(request, ctx);
   p.range = std::move(range);
@@ -363,7 +363,7 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
   const ResponseFormat format = p.response.format;
   const bool end_stream = p.response.end_stream;
   const std::optional<ResponseFormat> fileidhash = p.response.fileidhash;
-  return NdjsonPulledResponse(std::make_shared<ChangeStream>(core, std::move(p)), start, format,
+  return NdjsonPulledResponse(std::make_shared<ChangeStream>(core, std::move(p), *latest), start, format,
                               end_stream, fileidhash);
 }
 

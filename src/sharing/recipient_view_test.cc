@@ -198,10 +198,6 @@ TEST_F(RecipientViewTest, EachRecipientReadsOnlyItsRowsAndTheListedColumns) {
   EXPECT_EQ(c.files, 0);
 }
 
-// Column masks name columns, and under column mapping a column can be renamed: a share masking
-// `contact` served version 0, where the same column (physical name col-2) was still called
-// `email`, unmasked to any partner asking for {"version": 0}. A mask naming no column of the
-// version served is refused under column mapping (it may be that column under an older name).
 // The schema of (id long, `second` string) under column mapping, with these physical names.
 std::string MappedSchema(const std::string& second, const std::string& physical_id,
                          const std::string& physical_second) {
@@ -213,6 +209,10 @@ std::string MappedSchema(const std::string& second, const std::string& physical_
          physical_second + R"("}}]})";
 }
 
+// Column masks name columns, and under column mapping a column can be renamed: a share masking
+// `contact` served version 0, where the same column (physical name col-2) was still called
+// `email`, unmasked to any partner asking for {"version": 0}. A mask naming no column of the
+// version served is refused (it may be that column under an older name).
 TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedUnderAnOlderName) {
   auto created = bed_.CreateTable("renamed");
   ASSERT_TRUE(created) << created.error().message;
