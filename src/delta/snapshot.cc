@@ -168,13 +168,13 @@ Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp
     ++stats.checkpoint_files_read;
     stats.bytes_read += file.size;
     if (cp.kind == CheckpointKind::kUuidJson) {
-      auto buffer = ReadPadded(store, file.path);
-      if (!buffer) {
-        return MakeError(
-            buffer.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt : buffer.error().code,
-            fmt::format("Failed to read checkpoint '{}': {}", file.path, buffer.error().message));
+      // Streamed like a commit (the provider sizes it: a sparse file costs a local table no
+      // disk), never read whole.
+      Status read = ParseJsonActionsFile(store, file.path, b);
+      if (!read && read.error().code == ErrorCode::kNotFound) {
+        return CorruptError("Failed to read checkpoint '{}': {}", file.path, read.error().message);
       }
-      LS_RETURN_IF_ERROR(ParseJsonActions(*buffer, file.path, b));
+      LS_RETURN_IF_ERROR(read);
     } else {
       LS_RETURN_IF_ERROR(ReadParquetCheckpoint(store, file.path, b));
     }

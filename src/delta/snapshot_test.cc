@@ -2,14 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "common/result_testing.h"
 #include "common/strings.h"
+#include "common/temp_dir.h"
+#include "delta/action_reader_internal.h"
 #include "delta/delta_test_util.h"
 #include "delta/log_files.h"
 #include "delta/table_writer.h"
 #include "parquet/file_writer.h"
+#include "storage/local_object_store.h"
 
 namespace lakeshare::delta {
 namespace {
@@ -417,6 +421,33 @@ TEST_F(CheckpointTest, V2JsonWithSidecars) {
   DropCommits0And1();
   ExpectState();
   EXPECT_EQ(MustLoad(t)->segment().checkpoint->kind, CheckpointKind::kUuidJson);
+}
+
+// A V2 JSON checkpoint is the provider's file, and a sparse one costs a local table's provider no
+// disk: it was read whole into memory at every snapshot load (up to 16 GiB), and a failed load is
+// not cached, so each partner request repeated it. It is streamed like a commit now: a line is
+// refused once more than kMaxJsonLineBytes are buffered without a newline.
+TEST_F(CheckpointTest, AV2JsonCheckpointIsStreamedNotReadWhole) {
+  const std::string path =
+      "_delta_log/00000000000000000001.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json";
+  auto rows = RowsAt1();
+  std::string text = R"({"checkpointMetadata":{"version":1,"tags":{}}})"
+                     "\n";
+  for (const auto& row : rows) text += row + "\n";
+  t.Put(path, text);
+  DropCommits0And1();
+  TempDir dir;
+  auto local = storage::LocalObjectStore::Open(dir.path().string());
+  ASSERT_TRUE(local) << local.error().message;
+  auto listed = t.store()->List("");
+  ASSERT_TRUE(listed);
+  for (const auto& object : *listed) {
+    ASSERT_TRUE((*local)->Put(object.path, *t.store()->Read(object.path)));
+  }
+  // A sparse tail of NUL bytes without a newline, past the longest line.
+  std::filesystem::resize_file(dir.path() / path, kMaxJsonLineBytes + (size_t{32} << 20));
+  auto s = Snapshot::Load(std::shared_ptr<const storage::ObjectStore>(std::move(*local)));
+  EXPECT_TRUE(FailsWith(s, ErrorCode::kCorrupt, "a line longer than"));
 }
 
 TEST_F(CheckpointTest, V2JsonNumbersOfTheWrongTypeOrRangeAreCorruptNotDefaulted) {
