@@ -9,6 +9,8 @@
 
 #include "app/federation_setup.h"
 #include "app/serve_limits.h"
+#include "catalog/catalog.h"
+#include "common/temp_dir.h"
 #include "sharing/sharing_service.h"
 
 namespace lakeshare::app {
@@ -54,6 +56,18 @@ TEST_F(ServeFlagsTest, StreamFlagsSetTheSharingOptions) {
   EXPECT_EQ(options.change_streams_per_recipient, 3);
   EXPECT_EQ(options.snapshot_streams_per_recipient, 1024);
   EXPECT_EQ(federation_.max_blocked_callers, 64);
+}
+
+// The flag reaches the JWKS cache the server builds (FederationSetup::Create, as serve does), not
+// only the flags struct.
+TEST_F(ServeFlagsTest, TheBlockedCallersFlagReachesTheJwksCache) {
+  ASSERT_TRUE(Parse({"--oidc-max-blocked-callers", "7"}));
+  TempDir dir;
+  auto catalog = catalog::OpenCatalog((dir.path() / "metastore.db").string());
+  ASSERT_TRUE(catalog) << catalog.error().message;
+  auto setup = FederationSetup::Create(**catalog, federation_, /*revocation_delay_ms=*/1000);
+  ASSERT_TRUE(setup) << setup.error().message;
+  EXPECT_EQ((*setup)->jwks_options().max_blocked_callers, 7);
 }
 
 TEST_F(ServeFlagsTest, OutOfRangeOrNonNumericValuesAreRefused) {
