@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <limits>
 #include <array>
 #include <cstring>
 #include <new>
@@ -18,6 +19,17 @@ namespace lakeshare::delta {
 namespace {
 
 constexpr size_t kArenaBlock = 256 * 1024;
+
+// File sizes come from the provider's log, any int64 each: two adds of 2^62 bytes overflowed an
+// int64 total (undefined behaviour; in Release /metadata served a negative table size). Sums
+// are kept in 128 bits, which no count of int64 sizes a machine can hold overflows, and a total
+// is clamped to [0, INT64_MAX].
+using ByteSum = __int128;
+
+int64_t ClampBytes(ByteSum bytes) {
+  return static_cast<int64_t>(
+      std::clamp<ByteSum>(bytes, 0, std::numeric_limits<int64_t>::max()));
+}
 
 // A fast 64-bit hash of short strings: 8-byte words folded with 64x64->128 multiplies. Only
 // grouping quality matters (equal keys are always compared byte for byte afterwards).
@@ -587,7 +599,7 @@ struct FileSetBuilder::Impl {
   std::shared_ptr<const std::vector<uint64_t>> base_dead_shared;
   std::unique_ptr<std::vector<uint64_t>> base_dead_own;
   size_t base_live = 0;
-  int64_t base_bytes = 0;  // total size of the live base entries
+  ByteSum base_bytes = 0;  // total size of the live base entries
   // The tail being built and the log-ordered operations on it, resolved at Finish.
   std::shared_ptr<FileSegment> tail = std::make_shared<FileSegment>();
   BigVector<Op> ops;
@@ -596,7 +608,7 @@ struct FileSetBuilder::Impl {
     std::string_view dv_id;
   };
   std::vector<RemovedKey> removes;  // strings in `remove_arena`
-  int64_t tail_bytes_all = 0;       // sizes of every add appended to the tail
+  ByteSum tail_bytes_all = 0;       // sizes of every add appended to the tail
   Arena remove_arena;
 
   const std::vector<uint64_t>* BaseDead() const {
@@ -626,7 +638,7 @@ struct FileSetBuilder::Impl {
   struct ResolvedTail {
     std::vector<uint64_t> dead;
     size_t live = 0;
-    int64_t bytes = 0;
+    ByteSum bytes = 0;
   };
   ResolvedTail ResolveOps();
 
@@ -755,7 +767,7 @@ FileSetBuilder::Impl::ResolvedTail FileSetBuilder::Impl::ResolveOps() {
   // Start with every tail entry dead; the winning add of each key is revived.
   auto revive = [&](uint32_t e) { tail_dead[e >> 6] &= ~(uint64_t{1} << (e & 63)); };
   size_t& tail_live = r.live;
-  int64_t& tail_bytes = r.bytes;
+  ByteSum& tail_bytes = r.bytes;
   tail_bytes = tail_bytes_all;  // minus the sizes of adds that lost, below
   size_t out_index = 0;         // winners are compacted to the front of ops (out_index <= i)
   std::vector<Op> group_winners;
@@ -823,13 +835,13 @@ FileSet FileSetBuilder::Finish(bool compact) {
   Impl::ResolvedTail resolved = m.ResolveOps();
   std::vector<uint64_t>& tail_dead = resolved.dead;
   const size_t tail_live = resolved.live;
-  const int64_t tail_bytes = resolved.bytes;
+  const ByteSum tail_bytes = resolved.bytes;
   tail.index.swap(m.ops);
   m.ops.Release();
 
   FileSet out;
   out.num_files_ = m.base_live + tail_live;
-  out.total_bytes_ = m.base_bytes + tail_bytes;
+  out.total_bytes_ = ClampBytes(m.base_bytes + tail_bytes);
   const size_t tail_dead_count = tail_entries - tail_live;
   const size_t base_entries = m.base ? m.base->files.size() : 0;
   const size_t base_dead = base_entries - m.base_live;

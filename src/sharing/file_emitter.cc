@@ -101,15 +101,15 @@ Status FileEmitter::EmitRewritten(std::string_view wrapper, std::string_view pat
   switch (type) {
     case delta::FileActionType::kAdd:
       ++counters_.add_files;
-      counters_.add_bytes += cached.size;
+      ServedCounters::AddBytes(counters_.add_bytes, cached.size);
       break;
     case delta::FileActionType::kRemove:
       ++counters_.remove_files;
-      counters_.remove_bytes += cached.size;
+      ServedCounters::AddBytes(counters_.remove_bytes, cached.size);
       break;
     case delta::FileActionType::kCdc:
       ++counters_.cdc_files;
-      counters_.cdc_bytes += cached.size;
+      ServedCounters::AddBytes(counters_.cdc_bytes, cached.size);
       break;
   }
   return Counted(sf.expiration_ms);
@@ -222,7 +222,7 @@ Status FileEmitter::WriteSnapshotLine(const delta::AddFile& f, const SignedFile&
     AppendDeltaAddFile(sink_.buffer(), f, sf.url, DvUrl(sf), DeltaWrapper(sf, stamp));
   }
   ++counters_.add_files;
-  counters_.add_bytes += f.size;
+  ServedCounters::AddBytes(counters_.add_bytes, f.size);
   return Counted(sf.expiration_ms);
 }
 
@@ -299,15 +299,15 @@ Status FileEmitter::EmitChange(const delta::FileAction& a, int64_t version, int6
   switch (a.type) {
     case delta::FileActionType::kAdd:
       ++counters_.add_files;
-      counters_.add_bytes += size;
+      ServedCounters::AddBytes(counters_.add_bytes, size);
       break;
     case delta::FileActionType::kRemove:
       ++counters_.remove_files;
-      counters_.remove_bytes += size;
+      ServedCounters::AddBytes(counters_.remove_bytes, size);
       break;
     case delta::FileActionType::kCdc:
       ++counters_.cdc_files;
-      counters_.cdc_bytes += size;
+      ServedCounters::AddBytes(counters_.cdc_bytes, size);
       break;
   }
   return Counted(sf.expiration_ms);

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,13 @@ struct ServedCounters {
   int64_t remove_files = 0;
   int64_t remove_bytes = 0;
   int64_t files() const { return add_files + cdc_files + remove_files; }
+  /// Add a file's size from the log (any int64) to one of the byte counts: a negative size counts
+  /// nothing and the count saturates at INT64_MAX (two sizes of 2^62 overflowed it).
+  static void AddBytes(int64_t& bytes, int64_t size) {
+    if (size <= 0) return;
+    bytes = size > std::numeric_limits<int64_t>::max() - bytes ? std::numeric_limits<int64_t>::max()
+                                                               : bytes + size;
+  }
 };
 
 /// The version and commit time a file line carries (time travel, change feed); none for the
