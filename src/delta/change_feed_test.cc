@@ -1,8 +1,11 @@
 // ChangeFeedReader against the callback form ReadChangeFeed: the same commits, in the same
 // order, and the same error at the same place, on hand-written tables (cdc files, dataChange=false,
 // metadata changes inside the range, errors mid-range) and on every table of the shared corpus.
-// The rules of the feed itself are tested in history_test.cc (ChangeFeedTest.*) and
-// delta_conformance_test.cc.
+// The callback form is itself a loop over the reader, so these comparisons show the two entry
+// points agree (a reader driven a Next at a time, as the pulled /changes drives it, and one
+// drained at once), not that the reader kept the behaviour of the feed before it: that rests on
+// the fixed expectations below and on the feed's own tests, history_test.cc (ChangeFeedTest.*)
+// and delta_conformance_test.cc, which passed unchanged before and after the reader came.
 #include "delta/change_feed.h"
 
 #include <gtest/gtest.h>

@@ -4,9 +4,9 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <limits>
 #include <array>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <type_traits>
 
@@ -22,9 +22,11 @@ constexpr size_t kArenaBlock = 256 * 1024;
 
 // File sizes come from the provider's log, any int64 each: two adds of 2^62 bytes overflowed an
 // int64 total (undefined behaviour; in Release /metadata served a negative table size). Sums
-// are kept in 128 bits, which no count of int64 sizes a machine can hold overflows, and a total
-// is clamped to [0, INT64_MAX].
+// are kept in 128 bits, which no count of int64 sizes a machine can hold overflows, a negative
+// size counts as 0 (as in the served byte counts), and a total is clamped to INT64_MAX.
 using ByteSum = __int128;
+
+ByteSum Bytes(int64_t size) { return std::max<int64_t>(size, 0); }
 
 int64_t ClampBytes(ByteSum bytes) {
   return static_cast<int64_t>(
@@ -630,7 +632,7 @@ struct FileSetBuilder::Impl {
     }
     SetBit(*base_dead_own, static_cast<size_t>(b));
     --base_live;
-    base_bytes -= base->files[static_cast<size_t>(b)].size;
+    base_bytes -= Bytes(base->files[static_cast<size_t>(b)].size);
   }
 
   // The tail's entries after resolving `ops` key by key: their dead bits, live count and bytes.
@@ -672,8 +674,8 @@ FileSetBuilder::FileSetBuilder(const FileSet& start) : impl_(std::make_unique<Im
     const FileSet::Layer& layer = start.layers_[l];
     layer.segment->files.ForEachIndexed([&](size_t i, const AddFile& f) {
       if (!TestBit(layer.dead.get(), i)) {
-        impl_->base_bytes -= f.size;  // counted again as a tail add
-        impl_->tail_bytes_all += f.size;
+        impl_->base_bytes -= Bytes(f.size);  // counted again as a tail add
+        impl_->tail_bytes_all += Bytes(f.size);
         uint32_t idx = impl_->tail->AppendCopy(f);
         impl_->ops.push_back(Op{KeyHash(f.path(), f.dv_unique_id()), idx});
       }
@@ -712,7 +714,7 @@ void FileSetBuilder::Add(const AddInput& in, Version version) {
   f.has_modification_time = in.has_modification_time;
   uint32_t idx = static_cast<uint32_t>(seg.files.size());
   seg.files.push_back(f);
-  m.tail_bytes_all += f.size;
+  m.tail_bytes_all += Bytes(f.size);
   m.ops.push_back(Op{KeyHash(f.path(), f.dv_unique_id()), idx});
 }
 
@@ -813,7 +815,7 @@ FileSetBuilder::Impl::ResolvedTail FileSetBuilder::Impl::ResolveOps() {
         for (size_t b = a; b < j; ++b) {
           const Op& op = ops[b];
           if (b != last && !(op.entry & kRemoveBit) && OpPath(op) == path && OpDv(op) == dv) {
-            tail_bytes -= tail->files[op.entry].size;
+            tail_bytes -= Bytes(tail->files[op.entry].size);
           }
         }
       }

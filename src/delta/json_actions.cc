@@ -779,8 +779,10 @@ Status JsonActionParser::ParseStream(const storage::RandomAccessFile& file, std:
   while (offset < size) {
     const size_t want = static_cast<size_t>(std::min<int64_t>(block_size, size - offset));
     if (stream_.capacity < have + want) {
-      // Grow (a line longer than a block, or the first use).
-      size_t cap = std::max(have + want, stream_.capacity * 2);
+      // Grow (a line longer than a block, or the first use); never past the longest line and a
+      // block (doubling alone took a 512 MiB buffer to refuse a 256 MiB line).
+      const size_t most = max_line_bytes > SIZE_MAX - want ? SIZE_MAX : max_line_bytes + want;
+      size_t cap = std::max(have + want, std::min(stream_.capacity * 2, most));
       std::unique_ptr<char[]> bigger(new char[cap + simdjson::SIMDJSON_PADDING]);
       if (have) {
         std::memcpy(bigger.get(), stream_.data.get(), have);

@@ -60,8 +60,7 @@ TEST(ReconciliationTest, ReAddingAPathReplacesItsStatistics) {
 
 // File sizes are any int64 the provider's log holds: two adds of 2^62 bytes overflowed the
 // total (undefined behaviour; in Release /metadata served the table's size as -2^63). The total
-// saturates, across commits (the tail) and a checkpoint's base, and a negative size counts down
-// only as far as 0.
+// saturates, and a negative size counts as 0 (as in the served byte counts).
 TEST(ReconciliationTest, HugeOrNegativeSizesNeitherOverflowNorGoNegative) {
   const int64_t quarter = int64_t{1} << 62;
   TestTable t;
@@ -72,7 +71,10 @@ TEST(ReconciliationTest, HugeOrNegativeSizesNeitherOverflowNorGoNegative) {
   EXPECT_EQ(s->files().total_bytes(), std::numeric_limits<int64_t>::max());
   TestTable u;
   u.Commit(0, {Head(), AddLine("a", {}, 5), AddLine("b", {}, std::numeric_limits<int64_t>::min())});
-  EXPECT_EQ(MustLoad(u)->files().total_bytes(), 0);
+  EXPECT_EQ(MustLoad(u)->files().total_bytes(), 5);
+  TestTable v;
+  v.Commit(0, {Head(), AddLine("a", {}, quarter), AddLine("b", {}, -quarter), AddLine("c", {}, 5)});
+  EXPECT_EQ(MustLoad(v)->files().total_bytes(), quarter + 5);
 }
 
 TEST(ReconciliationTest, FilesAreKeyedByPathAndDeletionVector) {

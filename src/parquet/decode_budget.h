@@ -35,7 +35,11 @@ Status CheckClaimedCounts(const FileReader& reader, const ClaimBounds& bounds);
 /// The memory one column chunk's decode may take (levels, values, decompressed pages), and what
 /// all the chunk decodes of one FileReader may take together: a caller such as the
 /// materializer holds every column of a row group at once, and each column adds a chunk's limit
-/// for a few footer bytes, so a per-chunk limit alone bounds nothing per file.
+/// for a few footer bytes, so a per-chunk limit alone bounds nothing per file. The file's bound
+/// is cumulative over every chunk read (memory and work), not what is held at once: a real but
+/// extremely compressible file (constant or sorted low-cardinality columns over ~10^8 rows in a
+/// few MB) whose whole decode passes it is refused as corrupt, and its partner is told the
+/// table's file cannot be read (the corpus holds no such file).
 struct DecodeLimits {
   int64_t max_chunk_bytes = 0;
   int64_t max_file_bytes = std::numeric_limits<int64_t>::max();

@@ -93,8 +93,8 @@ class FileReader {
   int64_t footer_start_ = 0;
   DecodeLimits limits_;
   Status claims_;  // the footer's counts against limits_ (CheckClaimedCounts)
-  // What the chunk decodes of this reader took so far, against limits_.max_file_bytes (two
-  // concurrent reads may each use what is left: at most twice the limit).
+  // What the chunk decodes of this reader took so far, against limits_.max_file_bytes (each
+  // concurrent read may use what is left when it starts: N at once, at most N times the limit).
   mutable std::atomic<int64_t> decoded_bytes_{0};
   mutable Mutex scratch_mutex_;
   mutable std::shared_ptr<char[]> scratch_ LS_GUARDED_BY(scratch_mutex_);

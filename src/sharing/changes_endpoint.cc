@@ -363,8 +363,8 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
   const ResponseFormat format = p.response.format;
   const bool end_stream = p.response.end_stream;
   const std::optional<ResponseFormat> fileidhash = p.response.fileidhash;
-  return NdjsonPulledResponse(std::make_shared<ChangeStream>(core, std::move(p), *latest), start, format,
-                              end_stream, fileidhash);
+  return NdjsonPulledResponse(std::make_shared<ChangeStream>(core, std::move(p), *latest), start,
+                              format, end_stream, fileidhash);
 }
 
 Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request& request) {

@@ -125,6 +125,25 @@ class RecipientViewTest : public ::testing::Test {
     return header ? *header : std::string();
   }
 
+  // Share `table` (history shared) with a hash mask on `contact` to a new partner: its answers to
+  // /query at the latest version and at version 0.
+  std::pair<Reply, Reply> MaskedContactQueries(const std::string& table) {
+    nlohmann::json view = {{"column_masks", {{"contact", "hash"}}}};
+    catalog::SharedDataObject o{.name = "main.s." + table, .history_data_sharing_status = "ENABLED"};
+    o.recipient_view_json = view.dump();
+    EXPECT_TRUE(bed_.Share(table + "-share", {std::move(o)}));
+    auto header = bed_.Recipient(table + "-partner", {table + "-share"});
+    EXPECT_TRUE(header) << header.error().message;
+    if (!header) return {};
+    auto query = [&](const std::string& body) {
+      return testing::Call(router_, "POST",
+                           "/delta-sharing/shares/" + table + "-share/schemas/s/tables/" + table +
+                               "/query",
+                           {{"Authorization", *header}}, body);
+    };
+    return {query("{}"), query(R"({"version": 0})")};
+  }
+
   struct Answer {
     int status = 0;
     int64_t rows = 0;  // numRecords of the files announced
@@ -240,20 +259,8 @@ TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedUnderAnOlderName) {
   m.schema_string = schema_of("contact");  // ALTER TABLE RENAME COLUMN email TO contact
   ASSERT_TRUE(writer.Commit(1, {delta::MetadataActionLine(m)}));
 
-  nlohmann::json view = {{"column_masks", {{"contact", "hash"}}}};
-  catalog::SharedDataObject o{.name = "main.s.renamed", .history_data_sharing_status = "ENABLED"};
-  o.recipient_view_json = view.dump();
-  ASSERT_TRUE(bed_.Share("masked", {std::move(o)}));
-  auto header = bed_.Recipient("masked-partner", {"masked"});
-  ASSERT_TRUE(header) << header.error().message;
-  auto query = [&](const std::string& body) {
-    return testing::Call(router_, "POST",
-                         "/delta-sharing/shares/masked/schemas/s/tables/renamed/query",
-                         {{"Authorization", *header}}, body);
-  };
-  Reply latest = query("{}");
+  auto [latest, old] = MaskedContactQueries("renamed");
   EXPECT_EQ(latest.status, 200) << latest.body;
-  Reply old = query(R"({"version": 0})");
   EXPECT_EQ(old.status, 400) << old.body;
   EXPECT_EQ(old.Json()["errorCode"], "UNSUPPORTED_OPERATION") << old.body;
 }
@@ -292,20 +299,8 @@ TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedFromBeforeColumnMapp
                      {"delta.columnMapping.maxColumnId", "2"}};
   ASSERT_TRUE(writer.Commit(1, {delta::ProtocolActionLine(mapped), delta::MetadataActionLine(m)}));
 
-  nlohmann::json view = {{"column_masks", {{"contact", "hash"}}}};
-  catalog::SharedDataObject o{.name = "main.s.upgraded", .history_data_sharing_status = "ENABLED"};
-  o.recipient_view_json = view.dump();
-  ASSERT_TRUE(bed_.Share("upgraded-share", {std::move(o)}));
-  auto header = bed_.Recipient("upgraded-partner", {"upgraded-share"});
-  ASSERT_TRUE(header) << header.error().message;
-  auto query = [&](const std::string& body) {
-    return testing::Call(router_, "POST",
-                         "/delta-sharing/shares/upgraded-share/schemas/s/tables/upgraded/query",
-                         {{"Authorization", *header}}, body);
-  };
-  Reply latest = query("{}");
+  auto [latest, old] = MaskedContactQueries("upgraded");
   EXPECT_EQ(latest.status, 200) << latest.body;
-  Reply old = query(R"({"version": 0})");
   EXPECT_EQ(old.status, 400) << old.body;
   EXPECT_EQ(old.Json()["errorCode"], "UNSUPPORTED_OPERATION") << old.body;
   EXPECT_EQ(old.body.find("alice@example.com"), std::string::npos) << old.body;
