@@ -9,7 +9,7 @@
 #include "delta/action_reader_internal.h"
 #include "delta/change_feed.h"
 #include "delta/delta_test_util.h"
-#include "storage/local_object_store.h"
+#include "delta/local_copy_test_util.h"
 #include "storage/memory_object_store.h"
 
 namespace lakeshare::delta {
@@ -135,15 +135,10 @@ TEST_F(InCommitTimestampTest, OnlyTheFirstLineOfACommitIsReadForItsTimestamp) {
                      {"delta.inCommitTimestampEnablementTimestamp", "50000"}}),
        AddLine("a"), AddLine("b"), AddLine("c"), AddLine("d")});
   TempDir dir;
-  auto local = storage::LocalObjectStore::Open(dir.path().string());
+  auto local = CopyToLocal(t, dir.path().string());
   ASSERT_TRUE(local) << local.error().message;
-  auto listed = t.store()->List("");
-  ASSERT_TRUE(listed);
-  for (const auto& object : *listed) {
-    ASSERT_TRUE((*local)->Put(object.path, *t.store()->Read(object.path)));
-  }
   std::filesystem::resize_file(dir.path() / CommitName(3), uint64_t{17} << 30);
-  auto s = Snapshot::Load(std::shared_ptr<const storage::ObjectStore>(std::move(*local)));
+  auto s = Snapshot::Load(*local);
   ASSERT_TRUE(s) << s.error().message;
   auto times = CommitTimestamps(**s, 2, 5);
   ASSERT_TRUE(times) << times.error().message;

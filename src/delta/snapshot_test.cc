@@ -11,10 +11,10 @@
 #include "common/temp_dir.h"
 #include "delta/action_reader_internal.h"
 #include "delta/delta_test_util.h"
+#include "delta/local_copy_test_util.h"
 #include "delta/log_files.h"
 #include "delta/table_writer.h"
 #include "parquet/file_writer.h"
-#include "storage/local_object_store.h"
 
 namespace lakeshare::delta {
 namespace {
@@ -457,16 +457,11 @@ TEST_F(CheckpointTest, AV2JsonCheckpointIsStreamedNotReadWhole) {
   t.Put(path, text);
   DropCommits0And1();
   TempDir dir;
-  auto local = storage::LocalObjectStore::Open(dir.path().string());
+  auto local = CopyToLocal(t, dir.path().string());
   ASSERT_TRUE(local) << local.error().message;
-  auto listed = t.store()->List("");
-  ASSERT_TRUE(listed);
-  for (const auto& object : *listed) {
-    ASSERT_TRUE((*local)->Put(object.path, *t.store()->Read(object.path)));
-  }
   // A sparse tail of NUL bytes without a newline, past the longest line.
   std::filesystem::resize_file(dir.path() / path, kMaxJsonLineBytes + (size_t{32} << 20));
-  auto s = Snapshot::Load(std::shared_ptr<const storage::ObjectStore>(std::move(*local)));
+  auto s = Snapshot::Load(*local);
   EXPECT_TRUE(FailsWith(s, ErrorCode::kCorrupt, "a line longer than"));
 }
 
