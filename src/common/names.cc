@@ -4,40 +4,6 @@ namespace lakeshare {
 
 namespace {
 
-// Decode one UTF-8 sequence at s[i] (RFC 3629: shortest form, no surrogates, <= U+10FFFF);
-// returns its length, or 0 when invalid.
-size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  size_t n;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    *cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    *cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    *cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    *cp = (*cp << 6) | (b(i + k) & 0x3F);
-  }
-  if ((n == 2 && *cp < 0x80) || (n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
-      *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
-
 struct Range {
   uint32_t first;
   uint32_t last;
@@ -69,6 +35,38 @@ constexpr Range kInvisible[] = {
 };
 
 }  // namespace
+
+size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  size_t n;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    *cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    *cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    *cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    *cp = (*cp << 6) | (b(i + k) & 0x3F);
+  }
+  if ((n == 2 && *cp < 0x80) || (n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
+      *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
 
 bool IsInvisibleOrFormatCodePoint(uint32_t cp) {
   for (const Range& r : kInvisible) {

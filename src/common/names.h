@@ -7,6 +7,7 @@
 // zero-width space makes two names that look the same. Pure functions, thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -22,6 +23,10 @@ namespace lakeshare {
 /// render as nothing (U+115F, U+1160, U+3164, U+FFA0, U+17B4/5, U+034F, U+180B-F), spaces other
 /// than U+0020 (U+00A0, U+1680, U+2000-200A, U+2028/9, U+202F, U+205F, U+3000) and C1 controls.
 bool IsInvisibleOrFormatCodePoint(uint32_t code_point);
+
+/// Decode one UTF-8 sequence at s[i] (RFC 3629: shortest form, no surrogates, at most
+/// U+10FFFF) into `*cp`; its length, or 0 when it is not valid UTF-8 (truncated included).
+size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp);
 
 /// Check an object name: non-empty, at most 255 bytes, valid UTF-8, no space, '/', control,
 /// invisible or formatting character; '.' only when `allow_dot` (it separates the parts of a

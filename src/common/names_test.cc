@@ -9,6 +9,21 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+TEST(DecodeUtf8Test, DecodesRfc3629AndRefusesTheRest) {
+  uint32_t cp = 0;
+  EXPECT_EQ(DecodeUtf8("a", 0, &cp), 1u);
+  EXPECT_EQ(cp, 'a');
+  EXPECT_EQ(DecodeUtf8("x\xe2\x80\xae", 1, &cp), 3u);  // U+202E
+  EXPECT_EQ(cp, 0x202Eu);
+  EXPECT_EQ(DecodeUtf8("\xf0\x9f\x98\x80", 0, &cp), 4u);
+  EXPECT_EQ(cp, 0x1F600u);
+  EXPECT_EQ(DecodeUtf8("\xc0\xaf", 0, &cp), 0u);          // overlong '/'
+  EXPECT_EQ(DecodeUtf8("\xed\xa0\x80", 0, &cp), 0u);      // surrogate
+  EXPECT_EQ(DecodeUtf8("\xf4\x90\x80\x80", 0, &cp), 0u);  // past U+10FFFF
+  EXPECT_EQ(DecodeUtf8("\xe2\x80", 0, &cp), 0u);          // truncated
+  EXPECT_EQ(DecodeUtf8("\xff", 0, &cp), 0u);
+}
+
 TEST(ValidateObjectNameTest, OrdinaryNamesInAnyScriptAreAccepted) {
   for (const char* name : {"acme", "a.b-c_d@e", "Überweisungen", "顧客", "données_2025",
                            "\xF0\x9F\x93\x8A"}) {  // U+1F4CA BAR CHART

@@ -14,39 +14,6 @@ namespace lakeshare::admin::cli {
 
 namespace {
 
-// The length of the UTF-8 sequence at s[i] and its code point; 0 when it is not valid UTF-8
-// (truncated, overlong, a surrogate or beyond U+10FFFF).
-size_t Utf8At(std::string_view s, size_t i, uint32_t* cp) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char lead = b(0);
-  size_t n = 0;
-  if (lead < 0x80) {
-    n = 1;
-  } else if ((lead >> 5) == 0x6) {
-    n = 2;
-  } else if ((lead >> 4) == 0xe) {
-    n = 3;
-  } else if ((lead >> 3) == 0x1e) {
-    n = 4;
-  }
-  if (n == 0 || i + n > s.size()) {
-    return 0;
-  }
-  uint32_t v = n == 1 ? lead : lead & (0x7f >> n);
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xc0) != 0x80) {
-      return 0;
-    }
-    v = (v << 6) | (b(k) & 0x3f);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-    return 0;
-  }
-  *cp = v;
-  return n;
-}
-
 // A cell as a terminal shows it safely: the text of a cell may come from a partner (an audit
 // event's error echoes its request), so control characters (C0, DEL, C1), invisible and
 // text-direction characters (common/names.h) and bytes that are not UTF-8 are written as
@@ -57,7 +24,7 @@ std::string Shown(std::string_view cell) {
   out.reserve(cell.size());
   for (size_t i = 0; i < cell.size();) {
     uint32_t cp = 0;
-    size_t n = Utf8At(cell, i, &cp);
+    size_t n = DecodeUtf8(cell, i, &cp);
     if (n == 0) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned char>(cell[i]));
       ++i;
