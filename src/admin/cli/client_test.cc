@@ -3,6 +3,7 @@
 // hint, before its parser or printers (which recurse per level) see it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -131,6 +132,27 @@ TEST_F(HostileServerTest, AStreamedAnswerOverItsBoundIsRefusedUnwritten) {
   CallResult<void> ok = Stream(size, written);
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(written, lines);
+}
+
+// Left by last session's review: the error of a hostile or compromised --host (or a message that
+// quotes a partner's name) reached the operator's terminal raw, so ESC sequences, bidi overrides
+// and line breaks in it could rewrite the screen or forge a line. Report shows it escaped, as the
+// table cells are.
+TEST_F(HostileServerTest, AnErrorMessageIsShownEscaped) {
+  Serve(R"({"error_code": "INVALID_PARAMETER_VALUE\u001b[31m",)"
+        R"( "message": "bad name 'x\u001b[2J\r\nerror: none\u202e'"})",
+        400);
+  CallResult<Json> refused = Fetch();
+  ASSERT_FALSE(refused);
+  testing::internal::CaptureStderr();
+  const int code = Report(refused.error(), Context{"shares", "get"}, GlobalOptions{});
+  const std::string shown = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(code, 2);
+  EXPECT_EQ(shown.substr(0, shown.find("\nhint: ")),
+            "error: bad name 'x\\x1b[2J\\r\\nerror: none\\u202e' "
+            "(INVALID_PARAMETER_VALUE\\x1b[31m, HTTP 400)");
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), '\n'), 2) << shown;
+  EXPECT_EQ(shown.find('\x1b'), std::string::npos) << shown;
 }
 
 }  // namespace

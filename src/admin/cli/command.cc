@@ -70,7 +70,9 @@ std::string Describe(const CallError& e) {
 }
 
 int Report(const CallError& e, const Context& ctx, const GlobalOptions& g) {
-  std::fprintf(stderr, "error: %s\nhint: %s\n", Describe(e).c_str(), Hint(e, ctx, g).c_str());
+  // The message and code come from the server (or quote a partner's names): shown escaped.
+  std::fprintf(stderr, "error: %s\nhint: %s\n", TerminalSafe(Describe(e)).c_str(),
+               TerminalSafe(Hint(e, ctx, g)).c_str());
   return e.status == 0 || e.status >= 500 ? 1 : 2;
 }
 

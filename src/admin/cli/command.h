@@ -45,7 +45,8 @@ struct Context {
 std::string Hint(const CallError& e, const Context& ctx, const GlobalOptions& g);
 /// `e` as one line: the message, the server's code and the HTTP status.
 std::string Describe(const CallError& e);
-/// Print "error: ...\nhint: ..." to stderr; the exit code (2 for 4xx and usage, else 1).
+/// Print "error: ...\nhint: ..." to stderr, shown TerminalSafe; the exit code (2 for 4xx and
+/// usage, else 1).
 int Report(const CallError& e, const Context& ctx, const GlobalOptions& g);
 
 /// The API token: --token, LAKESHARE_TOKEN, or the first line of --token-file.

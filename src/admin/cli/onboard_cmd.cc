@@ -507,7 +507,7 @@ int RunOnboard(const OnboardOptions& o) {
   auto specs = OnboardSpecs(o);
   if (!specs) {
     std::fprintf(stderr, "error: %s\nhint: see `lakeshare admin onboard --help` and docs/cli.md\n",
-                 specs.error().message.c_str());
+                 TerminalSafe(specs.error().message).c_str());
     return 2;
   }
   auto token = ResolveToken(g);

@@ -12,21 +12,14 @@
 
 namespace lakeshare::admin::cli {
 
-namespace {
-
-// A cell as a terminal shows it safely: the text of a cell may come from a partner (an audit
-// event's error echoes its request), so control characters (C0, DEL, C1), invisible and
-// text-direction characters (common/names.h) and bytes that are not UTF-8 are written as
-// escapes ("\n", "\x1b", "\u202e", "\xff"): no cell can start a line of its own, move the
-// cursor or reorder what the admin reads.
-std::string Shown(std::string_view cell) {
+std::string TerminalSafe(std::string_view text) {
   std::string out;
-  out.reserve(cell.size());
-  for (size_t i = 0; i < cell.size();) {
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
     uint32_t cp = 0;
-    size_t n = DecodeUtf8(cell, i, &cp);
+    size_t n = DecodeUtf8(text, i, &cp);
     if (n == 0) {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(cell[i]));
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
       ++i;
       continue;
     }
@@ -41,18 +34,20 @@ std::string Shown(std::string_view cell) {
     } else if (IsInvisibleOrFormatCodePoint(cp)) {
       out += fmt::format("\\u{:04x}", cp);
     } else {
-      out.append(cell.substr(i, n));
+      out.append(text.substr(i, n));
     }
     i += n;
   }
   return out;
 }
 
+namespace {
+
 std::vector<std::string> ShownRow(const std::vector<std::string>& row) {
   std::vector<std::string> out;
   out.reserve(row.size());
   for (const std::string& cell : row) {
-    out.push_back(Shown(cell));
+    out.push_back(TerminalSafe(cell));
   }
   return out;
 }

@@ -13,7 +13,15 @@ namespace lakeshare::admin::cli {
 /// Key order as the server sent it.
 using Json = nlohmann::ordered_json;
 
-/// Render rows under a header as columns aligned with two spaces between them.
+/// `text` as a terminal shows it safely, for anything the CLI prints that a server or a partner
+/// may have chosen (cells, error messages, links): control characters (C0, DEL, C1), invisible
+/// and text-direction characters (common/names.h) and bytes that are not UTF-8 are written as
+/// escapes ("\n", "\x1b", "\u202e", "\xff"), so that no such text can start a line of its own,
+/// move the cursor or reorder what the admin reads. Other UTF-8 text is kept.
+std::string TerminalSafe(std::string_view text);
+
+/// Render rows under a header as columns aligned with two spaces between them; cells are shown
+/// TerminalSafe.
 std::string FormatTable(const std::vector<std::string>& header,
                         const std::vector<std::vector<std::string>>& rows);
 

@@ -37,9 +37,8 @@ void AddCreateVerb(CLI::App* noun) {
         if (!r || g.json || !o->api_token) {
           return Done(std::move(r), g, "principal " + o->name + " created");
         }
-        std::printf(
-            "principal %s created; its API token (shown once, keep it secret) is:\n  %s\n",
-            o->name.c_str(), r->value("token_value", "").c_str());
+        std::printf("principal %s created; its API token (shown once, keep it secret) is:\n  %s\n",
+                    o->name.c_str(), TerminalSafe(r->value("token_value", "")).c_str());
         return {};
       });
   c->add_option("NAME", o->name,

@@ -140,7 +140,7 @@ void PrintRecipient(const Json& r, bool with_link) {
       expiry = " and " + expiry;
     }
     std::printf("\nactivation link (send it to the partner; it works once%s):\n  %s\n",
-                expiry.c_str(), link.c_str());
+                expiry.c_str(), TerminalSafe(link).c_str());
   }
 }
 
@@ -320,7 +320,7 @@ CallResult<void> RotateToken(const std::string& name, int64_t seconds, Api& api,
   if (!link.empty()) {
     const std::string expiry = LinkExpiry(*r);
     std::printf("new activation link (send it to the partner; it works once%s):\n  %s\n",
-                expiry.empty() ? "" : (" and " + expiry).c_str(), link.c_str());
+                expiry.empty() ? "" : (" and " + expiry).c_str(), TerminalSafe(link).c_str());
   }
   return {};
 }
