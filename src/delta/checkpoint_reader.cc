@@ -11,6 +11,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "common/civil_date.h"  // FloorDiv
 #include "common/mutex.h"
 #include "common/numbers.h"
 #include "common/strings.h"
@@ -31,8 +32,6 @@ using parquet::NodeShape;
 using parquet::PhysicalType;
 using parquet::Schema;
 using parquet::SchemaNode;
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 // True when the chunk's statistics say every value is null: such a chunk (a checkpoint's
 // metaData columns in a row group of adds, say) is not decoded at all.
