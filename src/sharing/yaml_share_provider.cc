@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "auth/secret_token.h"
 #include "common/strings.h"
 
 namespace lakeshare::sharing {
@@ -101,23 +102,20 @@ Result<auth::Identity> YamlShareProvider::Authenticate(
     const auth::Credentials& credentials) const {
   if (open_access_) return auth::Identity{"anonymous", /*anonymous=*/true};
   const std::string* authorization = credentials.authorization;
-  // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive.
   if (authorization == nullptr) {
     return MakeError(ErrorCode::kUnauthenticated, "Missing bearer token (Authorization header)");
   }
-  std::string_view value = *authorization;
-  constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size() || ToLower(value.substr(0, kScheme.size())) != kScheme) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "The Authorization header must be 'Bearer <token>'");
+  std::optional<std::string_view> token = auth::BearerToken(authorization);
+  if (!token) {
+    // BearerToken refuses another scheme and an empty token alike; this reply tells them apart.
+    constexpr std::string_view kScheme = "bearer ";
+    const bool empty = authorization->size() > kScheme.size() &&
+                       ToLower(authorization->substr(0, kScheme.size())) == kScheme;
+    return MakeError(ErrorCode::kUnauthenticated, empty ? "Empty bearer token"
+                                                        : "The Authorization header must be "
+                                                          "'Bearer <token>'");
   }
-  std::string_view token = value.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-  if (token.empty()) {
-    return MakeError(ErrorCode::kUnauthenticated, "Empty bearer token");
-  }
-  TokenDigest digest = DigestToken(token);
+  TokenDigest digest = DigestToken(*token);
   // Compare against every digest without stopping at the first match.
   int matched = -1;
   bool global = false;

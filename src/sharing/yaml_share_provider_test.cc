@@ -52,6 +52,36 @@ TEST(YamlShareProviderTest, TokensIdentifyRecipients) {
   EXPECT_EQ(p->Authenticate({nullptr, "127.0.0.1"}).error().code, ErrorCode::kUnauthenticated);
 }
 
+// The header is read by auth::BearerToken, the one parser of "Bearer <token>" (it was parsed a
+// second time here); the refusals keep their messages.
+TEST(YamlShareProviderTest, RefusedHeadersKeepTheirMessages) {
+  auto p = Make(kConfig);
+  struct Case {
+    const char* header;  // null: no Authorization header
+    const char* message;
+  };
+  const Case cases[] = {
+      {nullptr, "Missing bearer token (Authorization header)"},
+      {"Basic x", "The Authorization header must be 'Bearer <token>'"},
+      {"Bearer", "The Authorization header must be 'Bearer <token>'"},
+      {"Bearer ", "The Authorization header must be 'Bearer <token>'"},
+      {"Bearer\tacme-token-0123456789", "The Authorization header must be 'Bearer <token>'"},
+      {"Bearertoken", "The Authorization header must be 'Bearer <token>'"},
+      {"Bearer   ", "Empty bearer token"},
+      {"BEARER \t", "Empty bearer token"},
+      {"Bearer nope", "Invalid or expired bearer token"},
+  };
+  for (const Case& c : cases) {
+    std::string header = c.header ? c.header : "";
+    auto r = p->Authenticate({c.header ? &header : nullptr, "127.0.0.1"});
+    ASSERT_FALSE(r) << header;
+    EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated) << header;
+    EXPECT_EQ(r.error().message, c.message) << header;
+  }
+  std::string spaced = "bearer   acme-token-0123456789 \t";
+  EXPECT_EQ(p->Authenticate({&spaced, "127.0.0.1"})->name, "acme");
+}
+
 TEST(YamlShareProviderTest, RecipientsSeeOnlyTheirShares) {
   auto p = Make(kConfig);
   Recipient acme{"acme"}, global{"default"};
