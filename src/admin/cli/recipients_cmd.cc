@@ -306,23 +306,18 @@ void AddUpdate(CLI::App* noun) {
 CallResult<void> RotateToken(const std::string& name, int64_t seconds, Api& api,
                              const GlobalOptions& g) {
   Json body = {{"existing_token_expire_in_seconds", seconds}};
-  auto r = api.Uc("POST", "recipients/" + EncodePathSegment(name) + "/rotate-token", {}, &body);
-  if (!r) {
-    return tl::unexpected(r.error());
-  }
-  if (g.json) {
-    PrintJson(*r);
-    return {};
-  }
-  std::printf("token of recipient %s rotated; the previous token expires in %lld s\n",
-              name.c_str(), static_cast<long long>(seconds));
-  const std::string link = ActivationUrl(*r);
-  if (!link.empty()) {
-    const std::string expiry = LinkExpiry(*r);
-    std::printf("new activation link (send it to the partner; it works once%s):\n  %s\n",
-                expiry.empty() ? "" : (" and " + expiry).c_str(), TerminalSafe(link).c_str());
-  }
-  return {};
+  return Show(api.Uc("POST", "recipients/" + EncodePathSegment(name) + "/rotate-token", {}, &body),
+              g, [&](const Json& r) {
+                std::printf("token of recipient %s rotated; the previous token expires in %lld s\n",
+                            name.c_str(), static_cast<long long>(seconds));
+                const std::string link = ActivationUrl(r);
+                if (!link.empty()) {
+                  const std::string expiry = LinkExpiry(r);
+                  std::printf(
+                      "new activation link (send it to the partner; it works once%s):\n  %s\n",
+                      expiry.empty() ? "" : (" and " + expiry).c_str(), TerminalSafe(link).c_str());
+                }
+              });
 }
 
 void AddRotateToken(CLI::App* noun) {

@@ -177,16 +177,8 @@ CallResult<void> AddTable(const std::string& share, const std::string& table,
     return tl::unexpected(extended.error());
   }
   Json body = {{"updates", Json::array({Json{{"action", "ADD"}, {"data_object", object}}})}};
-  auto r = api.Uc("PATCH", "shares/" + EncodePathSegment(share), {}, &body);
-  if (!r) {
-    return tl::unexpected(r.error());
-  }
-  if (g.json) {
-    PrintJson(*r);
-  } else {
-    std::printf("table %s added to share %s\n", table.c_str(), share.c_str());
-  }
-  return {};
+  return Done(api.Uc("PATCH", "shares/" + EncodePathSegment(share), {}, &body), g,
+              fmt::format("table {} added to share {}", table, share));
 }
 
 void AddAddTable(CLI::App* noun) {
@@ -275,20 +267,16 @@ void AddSharePermissionCommands(CLI::App* admin) {
                        changes.push_back({{"principal", r}, {"remove", {"SELECT"}}});
                      }
                      Json body = {{"changes", changes}};
-                     auto r =
+                     return Show(
                          api.Uc("PATCH", "shares/" + EncodePathSegment(o->share) + "/permissions",
-                                {}, &body);
-                     if (!r) {
-                       return tl::unexpected(r.error());
-                     }
-                     if (g.json) {
-                       PrintJson(*r);
-                     } else if (const Json* a = Lookup(*r, "privilege_assignments")) {
-                       PrintRows(*a, columns);
-                     } else {
-                       std::printf("permissions of share %s updated\n", o->share.c_str());
-                     }
-                     return {};
+                                {}, &body),
+                         g, [&](const Json& r) {
+                           if (const Json* a = Lookup(r, "privilege_assignments")) {
+                             PrintRows(*a, columns);
+                           } else {
+                             std::printf("permissions of share %s updated\n", o->share.c_str());
+                           }
+                         });
                    });
     c->add_option("SHARE", o->share, "Share name")->required();
     c->add_option("--grant", o->grant, "Recipient to grant SELECT (repeatable)");
