@@ -588,6 +588,31 @@ TEST_F(ManagementTest, AShareIsShownWithTheSameMetastoreStatementsWhateverItsTab
   EXPECT_EQ(statements_to_show(30), three);
 }
 
+// Look-alike names: "café" in NFC (U+00E9) and in NFD ("e" and U+0301) look the same in every
+// listing but were two shares (or recipients, ...). Only the NFC spelling is a name now.
+TEST_F(ManagementTest, ANameHasOneSpellingItsNfcOne) {
+  const std::string nfc = "caf\u00e9", nfd = "cafe\u0301";
+  Reply created = Call("POST", Uc("/shares"), "admin-token", Json{{"name", nfc}});
+  ASSERT_EQ(created.status, 200) << created.raw;
+  for (const auto& [path, body] : std::vector<std::pair<std::string, Json>>{
+           {"/shares", Json{{"name", nfd}}},
+           {"/recipients", Json{{"name", nfd}, {"authentication_type", "TOKEN"}}},
+           {"/catalogs", Json{{"name", nfd}}},
+       }) {
+    Reply twin = Call("POST", Uc(path), "admin-token", body);
+    EXPECT_EQ(twin.status, 400) << path << ": " << twin.raw;
+    EXPECT_EQ(twin.body["error_code"], "INVALID_PARAMETER_VALUE") << path;
+    EXPECT_THAT(twin.body["message"].get<std::string>(), HasSubstr("U+0301")) << path;
+  }
+  Reply renamed = Call("PATCH", Uc("/shares/caf%C3%A9"), "admin-token",
+                       Json{{"new_name", "menu-" + nfd}});
+  EXPECT_EQ(renamed.status, 400) << renamed.raw;
+  Reply listed = Call("GET", Uc("/shares"));
+  ASSERT_EQ(listed.status, 200) << listed.raw;
+  ASSERT_EQ(listed.body["shares"].size(), 1u) << listed.raw;
+  EXPECT_EQ(listed.body["shares"][0]["name"], nfc);
+}
+
 TEST_F(ManagementTest, CatalogsSchemasAndTablesRoundTrip) {
   MakeTables(1);
   Reply catalogs = Call("GET", Uc("/catalogs"));

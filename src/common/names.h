@@ -4,7 +4,8 @@
 // (sharing::ValidateObjectName) alike. A name is 1..255 bytes of valid UTF-8 with no space, '/',
 // control character (C0, DEL, C1) and no invisible or bidirectional formatting character: a
 // share named "evil\u202Egpj.exe" shows as "evilexe.jpg" in a listing (issue 10, item 8), and a
-// zero-width space makes two names that look the same. Pure functions, thread-safe.
+// zero-width space makes two names that look the same, as does a name not in Unicode NFC
+// ("café" spelled with a combining accent). Pure functions, thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -30,9 +31,14 @@ size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp);
 
 /// Check an object name: non-empty, at most 255 bytes, valid UTF-8, no space, '/', control,
 /// invisible or formatting character; '.' only when `allow_dot` (it separates the parts of a
-/// full name "catalog.schema.table"). kInvalidArgument naming `what` ("share") and, for an
-/// invisible character, its code point (U+202E) - never the name itself, whose bidi controls
-/// would garble the message.
+/// full name "catalog.schema.table"); in Unicode Normalization Form C as far as look-alikes go:
+/// no character that NFC replaces (U+212B ANGSTROM SIGN, U+0958), no combining mark of the
+/// generic blocks (U+0300-U+036F, U+1AB0-U+1AFF, U+1DC0-U+1DFF, U+20D0-U+20FF, U+FE20-U+FE2F,
+/// U+3099-U+309A) and no Hangul jamo that NFC joins into a syllable, so "café" has one spelling
+/// (U+00E9), not a twin with "e" and U+0301. (Marks of one script, such as Bengali vowel signs,
+/// are not checked: that needs Unicode's whole composition table.) kInvalidArgument naming
+/// `what` ("share") and, for such a character, its code point (U+202E) - never the name
+/// itself, whose bidi controls would garble the message.
 Status ValidateObjectName(std::string_view what, std::string_view name, bool allow_dot);
 
 }  // namespace lakeshare

@@ -67,6 +67,57 @@ TEST(ValidateObjectNameTest, BidiControlsAndInvisibleCharactersAreRefused) {
   }
 }
 
+// Look-alike names: "café" with U+00E9 (NFC) and with "e" and U+0301 (NFD) look the same but
+// were two names. Text not in NFC is refused, naming the code point.
+TEST(ValidateObjectNameTest, NamesNotInNfcAreRefused) {
+  struct Case {
+    std::string name;
+    std::string code_point;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"cafe\u0301", "U+0301"},                   // COMBINING ACUTE ACCENT (NFD of U+00E9)
+           {"U\u0308berweisungen", "U+0308"},          // COMBINING DIAERESIS
+           {"a\u1AB0b", "U+1AB0"},                     // Combining Diacritical Marks Extended
+           {"a\u1DC0b", "U+1DC0"},                     // Combining Diacritical Marks Supplement
+           {"a\u20D7b", "U+20D7"},                     // Combining Marks for Symbols
+           {"a\uFE20b", "U+FE20"},                     // Combining Half Marks
+           {"\u304B\u3099", "U+3099"},                 // NFD of U+304C HIRAGANA GA
+           {"\u212Bngstrom", "U+212B"},                // ANGSTROM SIGN (NFC: U+00C5)
+           {"\u2126", "U+2126"},                       // OHM SIGN (NFC: U+03A9)
+           {"a\u037Eb", "U+037E"},                     // GREEK QUESTION MARK (NFC: ';')
+           {"\u0958", "U+0958"},                       // DEVANAGARI QA (NFC: U+0915 U+093C)
+           {"\uF900", "U+F900"},                       // CJK COMPATIBILITY IDEOGRAPH
+           {"\U0002F800", "U+2F800"},                  // CJK COMPATIBILITY IDEOGRAPH SUPPLEMENT
+           {"\u1112\u1161\u11AB", "U+1161"},           // NFD of U+D55C HANGUL HAN: L V T
+           {"\uD558\u11AB", "U+11AB"},                 // LV syllable U+D558 and a T
+       }) {
+    SCOPED_TRACE(c.code_point);
+    Status status = ValidateObjectName("share", c.name, true);
+    ASSERT_FALSE(status.has_value());
+    EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_THAT(status.error().message, HasSubstr(c.code_point));
+    EXPECT_THAT(status.error().message, HasSubstr("NFC"));
+    EXPECT_THAT(status.error().message, Not(HasSubstr(c.name)));
+  }
+}
+
+TEST(ValidateObjectNameTest, NfcNamesInAnyScriptStayAccepted) {
+  for (const char* name : {
+           "caf\u00e9",                 // U+00E9
+           "\u00c5ngstr\u00f6m",        // U+00C5, U+00F6
+           "\u304C",                    // HIRAGANA GA
+           "\uD55C\uAD6D",              // HANGUL "Korea", syllables
+           "\u1112",                    // a lone leading jamo
+           "\uD558\u11C3",              // an LV syllable and an old trailing jamo NFC keeps
+           "\u0915\u093C",              // DEVANAGARI KA and NUKTA: the NFC of U+0958
+           "\u09AC\u09BE\u0982\u09B2\u09BE",  // Bengali, with vowel signs
+           "\u05E9\u05C1",              // HEBREW SHIN and SHIN DOT: the NFC of U+FB2A
+           "\u03A9",                    // GREEK CAPITAL OMEGA (not the OHM SIGN)
+       }) {
+    EXPECT_TRUE(ValidateObjectName("share", name, /*allow_dot=*/true)) << name;
+  }
+}
+
 TEST(ValidateObjectNameTest, TheStructuralRulesStay) {
   EXPECT_FALSE(ValidateObjectName("schema", "a.b", false));
   EXPECT_FALSE(ValidateObjectName("share", "", true));
