@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "parquet/value_vectors_internal.h"
+
 namespace lakeshare::parquet {
 
 size_t ChunkDecoder::DecodedValueBytes() const {
@@ -128,32 +130,12 @@ Status ChunkDecoder::DecodeDictionaryIndices(Cursor c, size_t n) {
     dst.resize(base + n);
     for (size_t k = 0; k < n; ++k) dst[base + k] = src[idx[k]];
   };
-  switch (leaf_.physical) {
-    case PhysicalType::kBoolean:
-      gather(out_->bools, dict_.bools);
-      break;
-    case PhysicalType::kInt32:
-      gather(out_->i32, dict_.i32);
-      break;
-    case PhysicalType::kInt64:
-      gather(out_->i64, dict_.i64);
-      break;
-    case PhysicalType::kInt96:
-      gather(out_->i96, dict_.i96);
-      break;
-    case PhysicalType::kFloat:
-      gather(out_->f32, dict_.f32);
-      break;
-    case PhysicalType::kDouble:
-      gather(out_->f64, dict_.f64);
-      break;
-    case PhysicalType::kByteArray:
-    case PhysicalType::kFixedLenByteArray:
-      gather(out_->bytes, dict_.bytes);
-      if (out_->buffers.empty() || out_->buffers.back() != dict_.buffers.front()) {
-        out_->buffers.push_back(dict_.buffers.front());
-      }
-      break;
+  WithValueVector(leaf_.physical, [&](auto values) { gather(out_->*values, dict_.*values); });
+  if (leaf_.physical == PhysicalType::kByteArray ||
+      leaf_.physical == PhysicalType::kFixedLenByteArray) {
+    if (out_->buffers.empty() || out_->buffers.back() != dict_.buffers.front()) {
+      out_->buffers.push_back(dict_.buffers.front());
+    }
   }
   return OkStatus();
 }

@@ -10,6 +10,7 @@
 #include "parquet/compression.h"
 #include "parquet/encoding_internal.h"
 #include "parquet/thrift_internal.h"
+#include "parquet/value_vectors_internal.h"
 
 namespace lakeshare::parquet {
 
@@ -92,24 +93,8 @@ class PageArena {
 }  // namespace
 
 int64_t ColumnData::num_values() const {
-  switch (type) {
-    case PhysicalType::kBoolean:
-      return static_cast<int64_t>(bools.size());
-    case PhysicalType::kInt32:
-      return static_cast<int64_t>(i32.size());
-    case PhysicalType::kInt64:
-      return static_cast<int64_t>(i64.size());
-    case PhysicalType::kInt96:
-      return static_cast<int64_t>(i96.size());
-    case PhysicalType::kFloat:
-      return static_cast<int64_t>(f32.size());
-    case PhysicalType::kDouble:
-      return static_cast<int64_t>(f64.size());
-    case PhysicalType::kByteArray:
-    case PhysicalType::kFixedLenByteArray:
-      return static_cast<int64_t>(bytes.size());
-  }
-  return 0;
+  return WithValueVector(
+      type, [this](auto values) { return static_cast<int64_t>((this->*values).size()); });
 }
 
 FileReader::~FileReader() = default;
@@ -302,30 +287,12 @@ void ReserveColumn(const SchemaNode& node, int64_t num_values, int64_t num_rows,
   const size_t fixed_n = std::min<size_t>(n, static_cast<size_t>(uncompressed));
   if (node.max_def > 0) Reserve(out.def_levels, n);
   if (node.max_rep > 0) Reserve(out.rep_levels, n);
-  switch (node.physical) {
-    case PhysicalType::kBoolean:
-      Reserve(out.bools, n);
-      break;
-    case PhysicalType::kInt32:
-      Reserve(out.i32, fixed_n);
-      break;
-    case PhysicalType::kInt64:
-      Reserve(out.i64, fixed_n);
-      break;
-    case PhysicalType::kInt96:
-      Reserve(out.i96, fixed_n);
-      break;
-    case PhysicalType::kFloat:
-      Reserve(out.f32, fixed_n);
-      break;
-    case PhysicalType::kDouble:
-      Reserve(out.f64, fixed_n);
-      break;
-    case PhysicalType::kByteArray:
-    case PhysicalType::kFixedLenByteArray:
-      Reserve(out.bytes, n);
-      break;
-  }
+  // Booleans are bit-packed and byte arrays are views: only fixed widths are bounded by bytes.
+  const bool views_or_bits = node.physical == PhysicalType::kBoolean ||
+                             node.physical == PhysicalType::kByteArray ||
+                             node.physical == PhysicalType::kFixedLenByteArray;
+  WithValueVector(node.physical,
+                  [&](auto values) { Reserve(out.*values, views_or_bits ? n : fixed_n); });
 }
 
 // The pages of one column chunk, read from one buffer that grows when the footer under-reported
