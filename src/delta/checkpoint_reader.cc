@@ -606,30 +606,29 @@ Status CheckCheckpointCounts(const FileReader& reader, int64_t file_size) {
       reader, parquet::ClaimBounds{file_size, file_size, kMaxCheckpointValuesPerByte * file_size});
 }
 
-}  // namespace
-
-Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view path,
-                             ActionSink& sink) {
+// ReadParquetCheckpoint without the context its errors get.
+Status ReadCheckpointFile(const storage::ObjectStore& store, std::string_view path,
+                          ActionSink& sink) {
   auto opened = store.OpenFile(path);
   if (!opened) {
     return MakeError(
         opened.error().code == ErrorCode::kNotFound ? ErrorCode::kCorrupt : opened.error().code,
-        fmt::format("Failed to read checkpoint '{}': {}", path, opened.error().message));
+        opened.error().message);
   }
   std::shared_ptr<storage::RandomAccessFile> file(std::move(*opened));
-  auto reader = FileReader::Open(file);
-  if (!reader) {
-    return MakeError(reader.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
-                                                      reader.error().message));
-  }
-  if (Status counts = CheckCheckpointCounts(**reader, file->size()); !counts) {
-    return MakeError(counts.error().code, fmt::format("Failed to read checkpoint '{}': {}", path,
-                                                      counts.error().message));
-  }
+  LS_ASSIGN_OR_RETURN(auto reader, FileReader::Open(file));
+  LS_RETURN_IF_ERROR(CheckCheckpointCounts(*reader, file->size()));
   std::unique_ptr<ColumnPool> pool = KeptPool::Take();
-  Status st = CheckpointFileReader(**reader, path, sink, *pool).Run();
+  Status st = CheckpointFileReader(*reader, path, sink, *pool).Run();
   KeptPool::Give(std::move(pool));
-  if (!st) {
+  return st;
+}
+
+}  // namespace
+
+Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view path,
+                             ActionSink& sink) {
+  if (Status st = ReadCheckpointFile(store, path, sink); !st) {
     return MakeError(st.error().code,
                      fmt::format("Failed to read checkpoint '{}': {}", path, st.error().message));
   }

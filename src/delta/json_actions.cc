@@ -269,8 +269,7 @@ Result<std::optional<CommitInfo>> JsonActionParser::FirstCommitInfo(const Padded
   CommitInfoSink sink;
   Status st = ParseLine(data, first.size(), buffer.size + simdjson::SIMDJSON_PADDING, sink);
   if (!st) {
-    return MakeError(st.error().code,
-                     fmt::format("Failed to read '{}' line 1: {}", name, st.error().message));
+    return tl::unexpected(WithLine(st.error(), name, 1));
   }
   return sink.info;
 }

@@ -677,6 +677,32 @@ TEST(CheckpointColumnsTest, IntegersPastTheirRangeOrTypeAreCorruptNotCast) {
                         "'add.size' is not an integer column"));
 }
 
+// However a checkpoint fails (not Parquet, a column of another type), its error names it once.
+TEST(CheckpointColumnsTest, ErrorsNameTheCheckpointOnce) {
+  const std::string path = "_delta_log/00000000000000000000.checkpoint.parquet";
+  const std::string context = "Failed to read checkpoint '" + path + "': ";
+  auto message_of = [&](const std::string& bytes) {
+    TestTable t;
+    t.Put(path, bytes);
+    auto s = t.Load();
+    return s ? std::string() : s.error().message;
+  };
+  const std::string cases[] = {
+      "PAR1 definitely not parquet",
+      CheckpointWithTypes(parquet::PhysicalType::kDouble, "3", "1e30", "7"),
+  };
+  for (const std::string& bytes : cases) {
+    const std::string message = message_of(bytes);
+    const size_t at = message.find(context);
+    ASSERT_NE(at, std::string::npos) << message;
+    EXPECT_EQ(message.find("Failed to read checkpoint", at + 1), std::string::npos) << message;
+  }
+  const std::string column_error = message_of(cases[1]);
+  EXPECT_NE(column_error.find(context + "checkpoint column 'add.size' is not an integer column"),
+            std::string::npos)
+      << column_error;
+}
+
 // Load version 0 of a table whose only log file is a Parquet checkpoint with a protocol (INT32
 // versions), a metaData (id, schemaString, `metadata_more`) and the other action structs
 // `actions`, holding `lines` after the protocol and metaData rows (the metaData row's members are
