@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "delta/action_reader_internal.h"
+#include "delta/snapshot_internal.h"
 #include "delta/table_properties_internal.h"
 
 namespace lakeshare::delta {
@@ -21,6 +22,11 @@ class SnapshotBuilder : public ActionSink {
   Result<std::shared_ptr<const Snapshot>> Publish(const storage::ObjectStore& store,
                                                   std::shared_ptr<Snapshot> snap,
                                                   LogSegment segment, bool check_protocol);
+
+  // Snapshot::LoadSegment with a limit on the lines of JSON commits and checkpoints.
+  static Result<std::shared_ptr<const Snapshot>> LoadSegment(
+      std::shared_ptr<const storage::ObjectStore> store, LogSegment segment,
+      const SnapshotOptions& options, size_t max_line_bytes);
 
   void StartCheckpoint(Version v, bool top_level) {
     current_ = v;
@@ -161,7 +167,7 @@ class SnapshotBuilder : public ActionSink {
 namespace {
 
 Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp,
-                      SnapshotBuilder& b, LoadStats& stats) {
+                      SnapshotBuilder& b, LoadStats& stats, size_t max_line_bytes) {
   b.sidecars_.clear();
   for (const auto& file : cp.files) {
     b.StartCheckpoint(cp.version, /*top_level=*/true);
@@ -170,7 +176,7 @@ Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp
     if (cp.kind == CheckpointKind::kUuidJson) {
       // Streamed like a commit (the provider sizes it: a sparse file costs a local table no
       // disk), never read whole.
-      Status read = ParseJsonActionsFile(store, file.path, b);
+      Status read = ParseJsonActionsFile(store, file.path, b, nullptr, max_line_bytes);
       if (!read && read.error().code == ErrorCode::kNotFound) {
         return CorruptError("Failed to read checkpoint '{}': {}", file.path, read.error().message);
       }
@@ -197,14 +203,14 @@ Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp
 }
 
 Status ReplayCommit(const storage::ObjectStore& store, const CommitRef& c, SnapshotBuilder& b,
-                    LoadStats& stats) {
+                    LoadStats& stats, size_t max_line_bytes = kMaxJsonLineBytes) {
   if (c.is_compaction()) {
     ++stats.compactions_read;
   } else {
     ++stats.commits_read;
   }
   b.StartCommit(c.version, c.end_version, c.is_compaction());
-  return ParseJsonActionsFile(store, c.file.path, b, &stats.bytes_read);
+  return ParseJsonActionsFile(store, c.file.path, b, &stats.bytes_read, max_line_bytes);
 }
 
 // The commit timestamp of `version` for a snapshot whose state is in `b`.
@@ -327,6 +333,13 @@ size_t Snapshot::MemoryUsage() const {
 Result<std::shared_ptr<const Snapshot>> Snapshot::LoadSegment(
     std::shared_ptr<const storage::ObjectStore> store, LogSegment segment,
     const SnapshotOptions& options) {
+  return SnapshotBuilder::LoadSegment(std::move(store), std::move(segment), options,
+                                      kMaxJsonLineBytes);
+}
+
+Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::LoadSegment(
+    std::shared_ptr<const storage::ObjectStore> store, LogSegment segment,
+    const SnapshotOptions& options, size_t max_line_bytes) {
   auto snap = std::shared_ptr<Snapshot>(new Snapshot());
   snap->store_ = store;
   snap->version_ = segment.version;
@@ -334,7 +347,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::LoadSegment(
   b.target_ = segment.version;
   b.load_files_ = options.load_files;
   if (segment.checkpoint) {
-    LS_RETURN_IF_ERROR(ReadCheckpoint(*store, *segment.checkpoint, b, snap->stats_));
+    LS_RETURN_IF_ERROR(
+        ReadCheckpoint(*store, *segment.checkpoint, b, snap->stats_, max_line_bytes));
   }
   // A size hint for large replays (an add takes a few hundred bytes of JSON): storage starts
   // with huge-page blocks instead of growing through small ones (a page fault per 4 KiB).
@@ -344,16 +358,22 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::LoadSegment(
   }
   b.ExpectAdds(static_cast<size_t>(std::max<int64_t>(replay_bytes, 0) / 1024));
   for (const auto& c : segment.replay) {
-    LS_RETURN_IF_ERROR(ReplayCommit(*store, c, b, snap->stats_));
+    LS_RETURN_IF_ERROR(ReplayCommit(*store, c, b, snap->stats_, max_line_bytes));
   }
   return b.Publish(*store, std::move(snap), std::move(segment), options.check_protocol);
 }
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::Load(
     std::shared_ptr<const storage::ObjectStore> store, const SnapshotOptions& options) {
+  return LoadSnapshot(std::move(store), options, kMaxJsonLineBytes);
+}
+
+Result<std::shared_ptr<const Snapshot>> LoadSnapshot(
+    std::shared_ptr<const storage::ObjectStore> store, const SnapshotOptions& options,
+    size_t max_json_line_bytes) {
   LS_ASSIGN_OR_RETURN(LogSegment segment,
                       BuildLogSegment(*store, options.version, options.use_compactions));
-  auto loaded = LoadSegment(store, segment, options);
+  auto loaded = SnapshotBuilder::LoadSegment(store, segment, options, max_json_line_bytes);
   if (loaded || loaded.error().code != ErrorCode::kCorrupt || !segment.checkpoint) {
     return loaded;
   }
@@ -370,7 +390,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(
     if (!seg) {
       break;
     }
-    auto retry = LoadSegment(store, *seg, options);
+    auto retry = SnapshotBuilder::LoadSegment(store, *seg, options, max_json_line_bytes);
     if (retry || retry.error().code != ErrorCode::kCorrupt || !seg->checkpoint) {
       return retry ? retry : tl::unexpected(first_error);
     }

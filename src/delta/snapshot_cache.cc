@@ -4,6 +4,9 @@
 
 #include <chrono>
 
+#include "delta/action_reader_internal.h"
+#include "delta/snapshot_internal.h"
+
 namespace lakeshare::delta {
 
 struct SnapshotCache::Slot {
@@ -11,9 +14,11 @@ struct SnapshotCache::Slot {
   std::shared_ptr<const Snapshot> snapshot LS_GUARDED_BY(mu);
   std::shared_ptr<const storage::ObjectStore> store LS_GUARDED_BY(mu);
   int64_t checked_ms LS_GUARDED_BY(mu) = 0;
-  size_t bytes = 0;            // guarded by SnapshotCache::mu_
-  Lru::iterator lru_position;  // guarded by SnapshotCache::mu_
-  bool in_lru = false;         // guarded by SnapshotCache::mu_
+  std::optional<Error> failure;  // guarded by SnapshotCache::mu_
+  int64_t failed_ms = 0;         // guarded by SnapshotCache::mu_
+  size_t bytes = 0;              // guarded by SnapshotCache::mu_
+  Lru::iterator lru_position;    // guarded by SnapshotCache::mu_
+  bool in_lru = false;           // guarded by SnapshotCache::mu_
 };
 
 namespace {
@@ -23,6 +28,18 @@ std::string VersionKey(const std::string& location, Version v) {
 }
 
 }  // namespace
+
+bool IsTableContentError(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kUnsupported:
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kResourceExhausted:
+      return true;
+    default:
+      return false;  // outages, missing objects, refusals of the store, bugs: try again
+  }
+}
 
 SnapshotCache::SnapshotCache(SnapshotCacheOptions options) : options_(std::move(options)) {}
 SnapshotCache::~SnapshotCache() = default;
@@ -36,6 +53,55 @@ Result<std::shared_ptr<const storage::ObjectStore>> SnapshotCache::OpenStore(
   }
   LS_ASSIGN_OR_RETURN(auto store, storage::OpenObjectStore(location, options_.store_options));
   return std::shared_ptr<const storage::ObjectStore>(std::move(store));
+}
+
+SnapshotOptions SnapshotCache::LoadOptions() const {
+  SnapshotOptions so;
+  so.check_protocol = options_.check_protocol;
+  return so;
+}
+
+size_t SnapshotCache::MaxLineBytes() const {
+  return options_.max_json_line_bytes != 0 ? options_.max_json_line_bytes : kMaxJsonLineBytes;
+}
+
+std::optional<Error> SnapshotCache::RememberedFailure(Slot& slot, int64_t now) {
+  MutexLock lock(mu_);
+  if (!slot.failure || now - slot.failed_ms >= options_.failure_ttl_ms) {
+    return std::nullopt;
+  }
+  ++stats_.failure_hits;
+  return slot.failure;
+}
+
+void SnapshotCache::NoteOutcome(Slot& slot, const Error* error, int64_t now) {
+  MutexLock lock(mu_);
+  if (slot.failure) {
+    slot.failure.reset();
+    --failures_;
+  }
+  if (!error || !IsTableContentError(*error) || options_.failure_ttl_ms <= 0) {
+    return;
+  }
+  if (failures_ >= options_.max_failures) {
+    DropExpiredFailures(now);
+    if (failures_ >= options_.max_failures) {
+      return;
+    }
+  }
+  slot.failure = *error;
+  slot.failed_ms = now;
+  ++failures_;
+  ++stats_.failures_remembered;
+}
+
+void SnapshotCache::DropExpiredFailures(int64_t now) {
+  for (auto& [key, slot] : slots_) {
+    if (slot->failure && now - slot->failed_ms >= options_.failure_ttl_ms) {
+      slot->failure.reset();
+      --failures_;
+    }
+  }
 }
 
 std::shared_ptr<SnapshotCache::Slot> SnapshotCache::Acquire(const std::string& key) {
@@ -72,6 +138,7 @@ void SnapshotCache::Account(const std::string& key, const std::shared_ptr<Slot>&
     lru_.pop_back();
     if (v != slots_.end()) {
       total_bytes_ -= v->second->bytes;
+      failures_ -= v->second->failure ? 1 : 0;
       v->second->in_lru = false;
       slots_.erase(v);
       ++stats_.evictions;
@@ -88,22 +155,27 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetLatest(const std::stri
     ++stats_.hits;
     return slot->snapshot;
   }
-  std::shared_ptr<const Snapshot> result;
+  if (auto failure = RememberedFailure(*slot, now)) {
+    return tl::unexpected(std::move(*failure));
+  }
+  Result<std::shared_ptr<const Snapshot>> result;
   bool full = false;
   if (slot->snapshot) {
-    LS_ASSIGN_OR_RETURN(result, Snapshot::Refresh(slot->snapshot, options_.check_protocol));
+    result = Snapshot::Refresh(slot->snapshot, options_.check_protocol);
   } else {
     if (!slot->store) {
       LS_ASSIGN_OR_RETURN(slot->store, OpenStore(location));
     }
-    SnapshotOptions so;
-    so.check_protocol = options_.check_protocol;
-    LS_ASSIGN_OR_RETURN(result, Snapshot::Load(slot->store, so));
+    result = LoadSnapshot(slot->store, LoadOptions(), MaxLineBytes());
     full = true;
   }
-  slot->snapshot = result;
+  NoteOutcome(*slot, result ? nullptr : &result.error(), now);
+  if (!result) {
+    return result;
+  }
+  slot->snapshot = *result;
   slot->checked_ms = now;
-  size_t bytes = result->MemoryUsage();
+  size_t bytes = (*result)->MemoryUsage();
   slot_lock.Unlock();
   {
     MutexLock lock(mu_);
@@ -134,10 +206,15 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetVersion(const std::str
     ++stats_.hits;
     return slot->snapshot;
   }
-  SnapshotOptions so;
+  const int64_t now = Now();
+  if (auto failure = RememberedFailure(*slot, now)) {
+    return tl::unexpected(std::move(*failure));
+  }
+  SnapshotOptions so = LoadOptions();
   so.version = version;
-  so.check_protocol = options_.check_protocol;
-  LS_ASSIGN_OR_RETURN(auto snap, Snapshot::Load(latest->store(), so));
+  auto loaded = LoadSnapshot(latest->store(), so, MaxLineBytes());
+  NoteOutcome(*slot, loaded ? nullptr : &loaded.error(), now);
+  LS_ASSIGN_OR_RETURN(auto snap, std::move(loaded));
   slot->snapshot = snap;
   size_t bytes = snap->MemoryUsage();
   slot_lock.Unlock();
@@ -155,6 +232,7 @@ void SnapshotCache::Invalidate(const std::string& location) {
   for (auto it = slots_.begin(); it != slots_.end();) {
     if (it->first == location || it->first.compare(0, prefix.size(), prefix) == 0) {
       total_bytes_ -= it->second->bytes;
+      failures_ -= it->second->failure ? 1 : 0;
       if (it->second->in_lru) {
         lru_.erase(it->second->lru_position);
       }

@@ -2,7 +2,11 @@
 // of a table is refreshed incrementally (Snapshot::Refresh reads only the commits after the cached
 // version), at most once per `refresh_interval_ms`; historical versions are cached too. Memory is
 // bounded by a budget over Snapshot::MemoryUsage(), evicting the least recently used entries
-// (snapshots still held by callers stay alive until released).
+// (snapshots still held by callers stay alive until released). A load that fails because of the
+// table's content (a corrupt log or checkpoint, an unsupported feature: IsTableContentError) is
+// remembered for `failure_ttl_ms` under the same key, so a provider's hostile log costs its work
+// once per TTL and not once per partner request; storage outages (kUnavailable, kNotFound, ...)
+// are never remembered. Invalidate drops remembered failures too.
 // Thread-safe: lookups of different tables proceed in parallel; concurrent requests for one
 // table share a single load or refresh.
 #pragma once
@@ -11,6 +15,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -32,6 +37,14 @@ struct SnapshotCacheOptions {
   std::function<Result<std::shared_ptr<const storage::ObjectStore>>(const std::string&)> open_store;
   storage::StoreOptions store_options;
   bool check_protocol = true;
+  /// How long a failed load caused by the table's content is answered from memory (monotonic ms;
+  /// 0: never remembered). Short, so that a fixed log is picked up soon.
+  int64_t failure_ttl_ms = 5000;
+  /// At most this many remembered failures (a new one past it is not remembered).
+  size_t max_failures = 1024;
+  /// The longest line of a JSON commit or checkpoint a load reads; 0: kMaxJsonLineBytes
+  /// (delta/action_reader_internal.h). Tests set a small one.
+  size_t max_json_line_bytes = 0;
 };
 
 struct SnapshotCacheStats {
@@ -39,7 +52,13 @@ struct SnapshotCacheStats {
   int64_t refreshes = 0;  // incremental refreshes (including "no change")
   int64_t full_loads = 0;
   int64_t evictions = 0;
+  int64_t failures_remembered = 0;  // failed loads kept for failure_ttl_ms
+  int64_t failure_hits = 0;         // answered with a remembered failure, without storage
 };
+
+/// True for errors that come from what a table holds (kCorrupt, kUnsupported, kInvalidArgument,
+/// kResourceExhausted) and will recur on the same log; false for outages and missing objects.
+bool IsTableContentError(const Error& error);
 
 class SnapshotCache {
  public:
@@ -62,6 +81,14 @@ class SnapshotCache {
   using Lru = std::list<std::string>;
 
   std::shared_ptr<Slot> Acquire(const std::string& key) LS_EXCLUDES(mu_);
+  /// The failure remembered in `slot` when still fresh (counted as a hit).
+  std::optional<Error> RememberedFailure(Slot& slot, int64_t now) LS_EXCLUDES(mu_);
+  /// After a load: remember `error` when it comes from the table's content and there is room;
+  /// forget the slot's failure on success (`error` null).
+  void NoteOutcome(Slot& slot, const Error* error, int64_t now) LS_EXCLUDES(mu_);
+  void DropExpiredFailures(int64_t now) LS_REQUIRES(mu_);
+  SnapshotOptions LoadOptions() const;
+  size_t MaxLineBytes() const;
   void Account(const std::string& key, const std::shared_ptr<Slot>& slot, size_t bytes)
       LS_EXCLUDES(mu_);
   Result<std::shared_ptr<const storage::ObjectStore>> OpenStore(const std::string& location);
@@ -72,6 +99,7 @@ class SnapshotCache {
   std::unordered_map<std::string, std::shared_ptr<Slot>> slots_ LS_GUARDED_BY(mu_);
   Lru lru_ LS_GUARDED_BY(mu_);  // most recently used first
   size_t total_bytes_ LS_GUARDED_BY(mu_) = 0;
+  size_t failures_ LS_GUARDED_BY(mu_) = 0;  // slots holding a remembered failure
   SnapshotCacheStats stats_ LS_GUARDED_BY(mu_);
 };
 

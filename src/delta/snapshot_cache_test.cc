@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "common/clock.h"
+#include "common/result_testing.h"
 #include "delta/delta_test_util.h"
 
 namespace lakeshare::delta {
@@ -13,6 +15,43 @@ namespace {
 using namespace testing;  // the table builders of delta/delta_test_util.h
 
 const std::string kSchema = SchemaString({{"id", "long"}});
+
+// A store that counts the objects opened or read through it (the work a load does).
+class CountingStore final : public storage::ObjectStore {
+ public:
+  explicit CountingStore(std::shared_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
+  const std::string& uri() const override { return inner_->uri(); }
+  Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix,
+                                                std::string_view start_after) const override {
+    return inner_->List(prefix, start_after);
+  }
+  Result<std::string> Read(std::string_view path) const override {
+    ++reads;
+    return inner_->Read(path);
+  }
+  Result<std::string> ReadRange(std::string_view path, int64_t offset,
+                                int64_t length) const override {
+    ++reads;
+    return inner_->ReadRange(path, offset, length);
+  }
+  Result<storage::ObjectInfo> Stat(std::string_view path) const override {
+    return inner_->Stat(path);
+  }
+  Result<std::unique_ptr<storage::RandomAccessFile>> OpenFile(
+      std::string_view path) const override {
+    ++reads;
+    return inner_->OpenFile(path);
+  }
+  Status Put(std::string_view path, std::string_view bytes, storage::PutMode mode) override {
+    return inner_->Put(path, bytes, mode);
+  }
+  Status Delete(std::string_view path) override { return inner_->Delete(path); }
+
+  mutable std::atomic<int> reads{0};
+
+ private:
+  std::shared_ptr<storage::ObjectStore> inner_;
+};
 
 class SnapshotCacheTest : public ::testing::Test {
  protected:
@@ -142,6 +181,98 @@ TEST_F(SnapshotCacheTest, InvalidateDropsEveryVersion) {
   cache.Invalidate("t");
   EXPECT_EQ(cache.num_entries(), 0u);
   EXPECT_EQ(cache.memory_usage(), 0u);
+}
+
+// A provider's hostile log (here a commit line past the line limit) cost its whole work again on
+// every request: the failure is remembered for failure_ttl_ms, and a fixed log is read after it.
+TEST_F(SnapshotCacheTest, AFailureFromTheTablesContentIsRememberedForItsTtl) {
+  MakeTable("t", 1);
+  // A line is refused once more than the limit is read without a newline (blocks of 256 KiB).
+  tables["t"].Commit(1, {AddLine(std::string(300 << 10, 'x'))});
+  auto counting = std::make_shared<CountingStore>(tables["t"].store());
+  auto options = Options();
+  options.open_store =
+      [&](const std::string&) -> Result<std::shared_ptr<const storage::ObjectStore>> {
+    return std::shared_ptr<const storage::ObjectStore>(counting);
+  };
+  options.max_json_line_bytes = 4096;
+  options.failure_ttl_ms = 5000;
+  SnapshotCache cache(options);
+  EXPECT_TRUE(FailsWith(cache.GetLatest("t"), ErrorCode::kCorrupt, "a line longer than 4096"));
+  const int reads = counting->reads;
+  ASSERT_GT(reads, 0);
+  clock.Advance(4999);
+  EXPECT_TRUE(FailsWith(cache.GetLatest("t"), ErrorCode::kCorrupt, "a line longer than 4096"));
+  EXPECT_TRUE(FailsWith(cache.GetVersion("t", 0), ErrorCode::kCorrupt, "a line longer"));
+  EXPECT_EQ(counting->reads, reads);  // answered from memory
+  EXPECT_EQ(cache.stats().failure_hits, 2);
+  EXPECT_EQ(cache.stats().failures_remembered, 1);
+
+  tables["t"].Commit(1, {AddLine("fixed")});
+  EXPECT_FALSE(cache.GetLatest("t"));  // still within the TTL
+  clock.Advance(1);
+  auto fixed = cache.GetLatest("t");
+  ASSERT_TRUE(fixed) << fixed.error().message;
+  EXPECT_EQ((*fixed)->version(), 1);
+  EXPECT_GT(counting->reads, reads);
+}
+
+TEST_F(SnapshotCacheTest, AFailedHistoricalVersionIsRememberedUnderItsOwnKey) {
+  MakeTable("t", 1);
+  tables["t"].Put("_delta_log/00000000000000000000.json", "{not json\n");
+  tables["t"].WriteParquetCheckpoint("_delta_log/00000000000000000001.checkpoint.parquet",
+                                     {ProtocolLine(), MetadataLine(kSchema), AddLine("a")});
+  tables["t"].Commit(1, {AddLine("a")});
+  tables["t"].Commit(2, {AddLine("b")});
+  auto counting = std::make_shared<CountingStore>(tables["t"].store());
+  auto options = Options();
+  options.open_store =
+      [&](const std::string&) -> Result<std::shared_ptr<const storage::ObjectStore>> {
+    return std::shared_ptr<const storage::ObjectStore>(counting);
+  };
+  SnapshotCache cache(options);
+  ASSERT_TRUE(cache.GetLatest("t"));
+  EXPECT_EQ(cache.GetVersion("t", 0).error().code, ErrorCode::kCorrupt);
+  const int reads = counting->reads;
+  EXPECT_EQ(cache.GetVersion("t", 0).error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(counting->reads, reads);
+  EXPECT_TRUE(cache.GetLatest("t"));  // the latest is not touched by it
+  cache.Invalidate("t");
+  EXPECT_EQ(cache.GetVersion("t", 0).error().code, ErrorCode::kCorrupt);
+  EXPECT_GT(counting->reads, reads);  // Invalidate forgot it
+}
+
+// Outages and missing objects are not remembered: the next request tries again.
+TEST_F(SnapshotCacheTest, StorageFailuresAreNotRemembered) {
+  MakeTable("t", 1);
+  SnapshotCache cache(Options());
+  tables["t"].Delete("_delta_log/00000000000000000000.json");
+  EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kNotFound);
+  MakeTable("t", 1);
+  EXPECT_TRUE(cache.GetLatest("t"));
+  EXPECT_EQ(cache.stats().failures_remembered, 0);
+  for (ErrorCode code : {ErrorCode::kUnavailable, ErrorCode::kNotFound, ErrorCode::kInternal,
+                         ErrorCode::kPermissionDenied}) {
+    EXPECT_FALSE(IsTableContentError(Error(code, "x"))) << ErrorCodeName(code);
+  }
+  for (ErrorCode code : {ErrorCode::kCorrupt, ErrorCode::kUnsupported}) {
+    EXPECT_TRUE(IsTableContentError(Error(code, "x"))) << ErrorCodeName(code);
+  }
+}
+
+TEST_F(SnapshotCacheTest, RememberedFailuresAreBounded) {
+  auto options = Options();
+  options.max_failures = 2;
+  options.failure_ttl_ms = 1000;
+  SnapshotCache cache(options);
+  for (const char* name : {"a", "b", "c"}) {
+    tables[name].Put("_delta_log/00000000000000000000.json", "{not json\n");
+    EXPECT_EQ(cache.GetLatest(name).error().code, ErrorCode::kCorrupt);
+  }
+  EXPECT_EQ(cache.stats().failures_remembered, 2);  // c was not remembered
+  clock.Advance(1000);
+  EXPECT_EQ(cache.GetLatest("c").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.stats().failures_remembered, 3);  // the expired ones made room
 }
 
 }  // namespace

@@ -2,17 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/result_testing.h"
 #include "common/strings.h"
-#include "common/temp_dir.h"
-#include "delta/action_reader_internal.h"
 #include "delta/delta_test_util.h"
-#include "delta/local_copy_test_util.h"
 #include "delta/log_files.h"
+#include "delta/snapshot_internal.h"
 #include "delta/table_writer.h"
 #include "parquet/file_writer.h"
 
@@ -444,9 +441,9 @@ TEST_F(CheckpointTest, V2JsonWithSidecars) {
 }
 
 // A V2 JSON checkpoint is the provider's file, and a sparse one costs a local table's provider no
-// disk: it was read whole into memory at every snapshot load (up to 16 GiB), and a failed load is
-// not cached, so each partner request repeated it. It is streamed like a commit now: a line is
-// refused once more than kMaxJsonLineBytes are buffered without a newline.
+// disk: it was read whole into memory at every snapshot load (up to 16 GiB). It is streamed like a
+// commit now: a line is refused once more than kMaxJsonLineBytes (here 4 KiB, LoadSnapshot) are
+// buffered without a newline. A 4 KiB limit here instead of reading 288 MiB.
 TEST_F(CheckpointTest, AV2JsonCheckpointIsStreamedNotReadWhole) {
   const std::string path =
       "_delta_log/00000000000000000001.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json";
@@ -456,13 +453,11 @@ TEST_F(CheckpointTest, AV2JsonCheckpointIsStreamedNotReadWhole) {
   for (const auto& row : rows) text += row + "\n";
   t.Put(path, text);
   DropCommits0And1();
-  TempDir dir;
-  auto local = CopyToLocal(t, dir.path().string());
-  ASSERT_TRUE(local) << local.error().message;
-  // A sparse tail of NUL bytes without a newline, past the longest line.
-  std::filesystem::resize_file(dir.path() / path, kMaxJsonLineBytes + (size_t{32} << 20));
-  auto s = Snapshot::Load(*local);
-  EXPECT_TRUE(FailsWith(s, ErrorCode::kCorrupt, "a line longer than"));
+  ASSERT_TRUE(LoadSnapshot(t.store(), {}, 4096));  // its lines fit
+  // A tail of NUL bytes without a newline, past the longest line (and the reader's 256 KiB block).
+  t.Put(path, text + std::string(size_t{1} << 20, '\0'));
+  auto s = LoadSnapshot(t.store(), {}, 4096);
+  EXPECT_TRUE(FailsWith(s, ErrorCode::kCorrupt, "a line longer than 4096 bytes"));
 }
 
 TEST_F(CheckpointTest, V2JsonNumbersOfTheWrongTypeOrRangeAreCorruptNotDefaulted) {
