@@ -104,6 +104,20 @@ void SnapshotCache::DropExpiredFailures(int64_t now) {
   }
 }
 
+void SnapshotCache::DropEmpty(const std::string& key, const std::shared_ptr<Slot>& slot) {
+  MutexLock lock(mu_);
+  auto it = slots_.find(key);
+  if (slot->failure || it == slots_.end() || it->second != slot) {
+    return;
+  }
+  total_bytes_ -= slot->bytes;
+  if (slot->in_lru) {
+    lru_.erase(slot->lru_position);
+    slot->in_lru = false;
+  }
+  slots_.erase(it);
+}
+
 std::shared_ptr<SnapshotCache::Slot> SnapshotCache::Acquire(const std::string& key) {
   MutexLock lock(mu_);
   auto& slot = slots_[key];
@@ -164,13 +178,19 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetLatest(const std::stri
     result = Snapshot::Refresh(slot->snapshot, options_.check_protocol);
   } else {
     if (!slot->store) {
-      LS_ASSIGN_OR_RETURN(slot->store, OpenStore(location));
+      auto store = OpenStore(location);
+      if (!store) {
+        DropEmpty(location, slot);
+        return tl::unexpected(std::move(store.error()));
+      }
+      slot->store = std::move(*store);
     }
     result = LoadSnapshot(slot->store, LoadOptions(), MaxLineBytes());
     full = true;
   }
   NoteOutcome(*slot, result ? nullptr : &result.error(), now);
   if (!result) {
+    if (!slot->snapshot) DropEmpty(location, slot);
     return result;
   }
   slot->snapshot = *result;
@@ -214,7 +234,11 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetVersion(const std::str
   so.version = version;
   auto loaded = LoadSnapshot(latest->store(), so, MaxLineBytes());
   NoteOutcome(*slot, loaded ? nullptr : &loaded.error(), now);
-  LS_ASSIGN_OR_RETURN(auto snap, std::move(loaded));
+  if (!loaded) {
+    DropEmpty(key, slot);
+    return loaded;
+  }
+  std::shared_ptr<const Snapshot> snap = std::move(*loaded);
   slot->snapshot = snap;
   size_t bytes = snap->MemoryUsage();
   slot_lock.Unlock();

@@ -87,6 +87,10 @@ class SnapshotCache {
   /// forget the slot's failure on success (`error` null).
   void NoteOutcome(Slot& slot, const Error* error, int64_t now) LS_EXCLUDES(mu_);
   void DropExpiredFailures(int64_t now) LS_REQUIRES(mu_);
+  /// Drop `key`'s slot after a failed load left it empty (no snapshot: the caller holds
+  /// slot->mu and saw none) unless it remembers the failure: a request for a version that fails
+  /// leaves no entry behind.
+  void DropEmpty(const std::string& key, const std::shared_ptr<Slot>& slot) LS_EXCLUDES(mu_);
   SnapshotOptions LoadOptions() const;
   size_t MaxLineBytes() const;
   void Account(const std::string& key, const std::shared_ptr<Slot>& slot, size_t bytes)

@@ -260,6 +260,28 @@ TEST_F(SnapshotCacheTest, StorageFailuresAreNotRemembered) {
   }
 }
 
+// A request for a version that cannot be loaded (its commits vacuumed) left an empty entry behind,
+// never evicted while the cache stayed under its memory budget: a partner asking version=0, 1, 2,
+// ... of a long table grew the cache by one entry per request.
+TEST_F(SnapshotCacheTest, FailedLoadsLeaveNoEntryBehind) {
+  MakeTable("t", 1);
+  tables["t"].Commit(1, {AddLine("b")});
+  tables["t"].Commit(2, {AddLine("c")});
+  tables["t"].WriteParquetCheckpoint(
+      "_delta_log/00000000000000000002.checkpoint.parquet",
+      {ProtocolLine(), MetadataLine(kSchema), AddLine("t0"), AddLine("b"), AddLine("c")});
+  tables["t"].Delete("_delta_log/00000000000000000000.json");
+  tables["t"].Delete("_delta_log/00000000000000000001.json");
+  SnapshotCache cache(Options());
+  ASSERT_TRUE(cache.GetLatest("t"));
+  for (Version v : {0, 1, 0, 1}) {
+    EXPECT_EQ(cache.GetVersion("t", v).error().code, ErrorCode::kNotFound) << v;
+  }
+  EXPECT_EQ(cache.num_entries(), 1u);
+  EXPECT_EQ(cache.GetLatest("nowhere").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(cache.num_entries(), 1u);
+}
+
 TEST_F(SnapshotCacheTest, RememberedFailuresAreBounded) {
   auto options = Options();
   options.max_failures = 2;
