@@ -5,6 +5,7 @@
 #include "catalog/audit_scope.h"
 #include "common/log.h"
 #include "http/error_response.h"
+#include "http/request_id.h"
 
 namespace lakeshare::app {
 
@@ -97,6 +98,12 @@ catalog::AuditEvent AuditEventFor(const http::Request& request, int status,
   params.emplace("method", request.method());
   // A route that may carry a secret in its path (activation links) is recorded by pattern.
   params.emplace("path", http::Router::LogPathOf(request) ? request.path() : request.route());
+  // The client's own id beside the server's request_id (http/request_id.h): set here, over any
+  // value a handler recorded, so that a caller never chooses what this key says.
+  params.erase("client_request_id");
+  if (std::string client_id = http::ClientRequestId(request); !client_id.empty()) {
+    params["client_request_id"] = std::move(client_id);
+  }
   e.params_json = JsonObject(params);
   e.status_code = status;
   e.error = std::string(error_message.substr(0, 2048));
@@ -108,11 +115,12 @@ std::string ManagementDedupKey(const http::Request& request) {
   if (!IsManagement(request) || request.request_id().empty()) {
     return {};
   }
-  // A retry is the same request id, caller, method, path and body; a reused id with another
-  // request is another event.
-  std::string parts = request.request_id() + '\n' + request.principal() + '\n' +
-                      request.method() + ' ' + request.path() + '\n' +
-                      catalog::HashToken(request.body());
+  // A retry is the same client request id (X-Request-Id), caller, method, path and body; a reused
+  // id with another request is another event. Without a client id, the server's (unique) one.
+  std::string id = http::ClientRequestId(request);
+  if (id.empty()) id = request.request_id();
+  std::string parts = id + '\n' + request.principal() + '\n' + request.method() + ' ' +
+                      request.path() + '\n' + catalog::HashToken(request.body());
   return catalog::HashToken(parts);
 }
 

@@ -39,7 +39,8 @@ http::CompletionHook MakeAuditCompletionHook(catalog::AuditLog* log,
 catalog::AuditEvent AuditEventFor(const http::Request& request, int status,
                                   std::string_view error_message, int64_t now_ms);
 /// The dedup key of a management request's event (catalog::AuditEvent::dedup_key): one event per
-/// request id, principal, method, path and body; "" for other requests.
+/// client request id (X-Request-Id; the server's id when none), principal, method, path and body;
+/// "" for other requests.
 std::string ManagementDedupKey(const http::Request& request);
 /// The action name for a request whose handler named none (e.g. refused before it ran).
 std::string DefaultAuditAction(const http::Request& request);

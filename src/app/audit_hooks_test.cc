@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -80,9 +81,10 @@ class AuditHooksTest : public ::testing::Test {
 
   /// Dispatch like the server does, then run the completion hooks.
   int Exchange(std::string method, std::string target, std::string body = {},
-               std::string token = "good") {
+               std::string token = "good", std::string client_request_id = {}) {
     std::vector<http::Field> headers = {{"User-Agent", "test-agent/1.0"}};
     if (!token.empty()) headers.push_back({"Authorization", "Bearer " + token});
+    if (!client_request_id.empty()) headers.push_back({"X-Request-Id", client_request_id});
     auto request =
         http::Request::Create(std::move(method), target, headers, std::move(body), "192.0.2.10");
     EXPECT_TRUE(request);
@@ -126,6 +128,32 @@ TEST_F(AuditHooksTest, ManagementEventIsWrittenBeforeTheReplyAndOnlyOnce) {
   EXPECT_EQ(nlohmann::json::parse(e.params_json)["name"], "acme");
   router_.Complete(http::Completion{.request = *request, .status = 200});
   EXPECT_EQ(Events().size(), 1u) << "the completion hook wrote the management event again";
+}
+
+// A client's X-Request-Id used to be the event's request_id: a partner could give its requests
+// another caller's id. request_id is the server's own now; the client's is client_request_id,
+// and a management request retried under the same client id is still audited once.
+TEST_F(AuditHooksTest, TheClientsRequestIdIsKeptBesideTheServersOwn) {
+  const std::string victim = "victim-request-1";
+  EXPECT_EQ(
+      Exchange("POST", "/delta-sharing/shares/s1/schemas/x/tables/t/query?client_request_id=x",
+               "{}", "good", victim),
+      200);
+  EXPECT_EQ(Exchange("POST", "/api/2.1/unity-catalog/recipients", "{}", "good", "retry-1"), 200);
+  EXPECT_EQ(Exchange("POST", "/api/2.1/unity-catalog/recipients", "{}", "good", "retry-1"), 200);
+  EXPECT_EQ(Exchange("POST", "/api/2.1/unity-catalog/recipients", "{}", "good"), 200);
+  EXPECT_EQ(Exchange("POST", "/api/2.1/unity-catalog/recipients", "{}", "good"), 200);
+  std::vector<std::string> client_ids;
+  for (const catalog::AuditEvent& e : Events()) {
+    EXPECT_NE(e.request_id, victim);
+    EXPECT_NE(e.request_id, "retry-1");
+    EXPECT_EQ(e.request_id.size(), 32u);
+    auto params = nlohmann::json::parse(e.params_json);
+    client_ids.push_back(params.value("client_request_id", ""));
+  }
+  // The query's request and served events, one event for the retried creation, two without ids.
+  std::sort(client_ids.begin(), client_ids.end());
+  EXPECT_EQ(client_ids, (std::vector<std::string>{"", "", "retry-1", victim, victim}));
 }
 
 TEST_F(AuditHooksTest, ManagementRefusalsCarryTheirErrorCode) {

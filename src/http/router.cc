@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "http/error_response.h"
+#include "http/request_id.h"
 
 namespace lakeshare::http {
 namespace {
@@ -165,6 +166,11 @@ bool IsSaneRequestId(std::string_view id) {
   });
 }
 
+std::string ClientRequestId(const Request& request) {
+  const std::string* id = request.Header("X-Request-Id");
+  return id != nullptr && IsSaneRequestId(*id) ? *id : std::string();
+}
+
 std::string NewRequestId() {
   std::mt19937_64& engine = ThreadRandom();
   uint64_t words[2] = {engine(), engine()};
@@ -320,10 +326,8 @@ Response Router::Dispatch(Request& request) const {
   if (client_address_) {
     request.set_remote_address(client_address_(request));
   }
-  // 1. Request id.
-  const std::string* client_id = request.Header("X-Request-Id");
-  request.set_request_id(client_id != nullptr && IsSaneRequestId(*client_id) ? *client_id
-                                                                             : NewRequestId());
+  // 1. Request id: the server's own; the client's is ClientRequestId(request).
+  request.set_request_id(NewRequestId());
 
   // 1b-5. Early middlewares, then routing, authentication, middlewares and the handler.
   const Handler rest = [this](Request& r) { return RouteAndRun(r); };

@@ -5,8 +5,8 @@
 //   0. client address: when a resolver is set (SetClientAddressResolver), the request's
 //      remote_address becomes what it returns (the client behind trusted proxies), so every
 //      later step, the access log and the audit see the client;
-//   1. request id: a sane client X-Request-Id is kept, otherwise one is generated; it is echoed
-//      in the X-Request-Id response header and names the request in every log line;
+//   1. request id: the server's own, always (http/request_id.h; a sane client X-Request-Id is
+//      kept beside it, never in its place); it is in the X-Request-Id response header, every log;
 //   1b. early middlewares in the order of UseBeforeRouting() (request limits: what they refuse
 //      costs no routing and no credential check); they see no route and no principal yet;
 //   2. routing: no pattern matches -> 404, a pattern matches but not the method -> 405 + Allow
@@ -210,8 +210,8 @@ class Router {
   Result<Response> RunEarly(size_t index, Request& request, const Handler& rest) const;
 };
 
-/// Whether a client-supplied request id is safe to adopt and log: 1-128 characters of
-/// [A-Za-z0-9._:-].
+/// Whether a client-supplied request id is safe to log (http/request_id.h): 1-128 characters
+/// of [A-Za-z0-9._:-].
 bool IsSaneRequestId(std::string_view id);
 /// A fresh random request id (32 hex digits).
 std::string NewRequestId();

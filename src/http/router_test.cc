@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "http/error_response.h"
+#include "http/request_id.h"
 
 namespace lakeshare::http {
 namespace {
@@ -388,23 +389,33 @@ TEST(RouterTest, HandlerErrorsBecomeMappedReplies) {
   EXPECT_THAT(internal.error()->message, HasSubstr("footer length 0"));
 }
 
-TEST(RouterTest, KeepsSaneRequestIdsAndReplacesOthers) {
+// A client-chosen X-Request-Id used to become the request id of the audit and the logs: a partner
+// could make its requests carry another caller's id and mislead an auditor joining by it. The
+// server's id is always its own; a sane client id is kept beside it (ClientRequestId).
+TEST(RouterTest, RequestIdsAreTheServersAndTheClientsIsKeptBeside) {
   Router router;
   ASSERT_TRUE(router.Handle("GET", "/x", Echo("x")));
   Request sane = MakeRequest("GET", "/x", {{"x-request-id", "abc-123_4.5:6"}});
   Response response = router.Dispatch(sane);
-  EXPECT_EQ(sane.request_id(), "abc-123_4.5:6");
-  EXPECT_EQ(*response.Header("X-Request-Id"), "abc-123_4.5:6");
+  EXPECT_NE(sane.request_id(), "abc-123_4.5:6");
+  EXPECT_EQ(sane.request_id().size(), 32u);
+  EXPECT_EQ(*response.Header("X-Request-Id"), sane.request_id());
+  EXPECT_EQ(ClientRequestId(sane), "abc-123_4.5:6");
 
   Request insane = MakeRequest("GET", "/x", {{"X-Request-Id", "a\"b\nc"}});
   router.Dispatch(insane);
-  EXPECT_NE(insane.request_id(), "a\"b\nc");
   EXPECT_TRUE(IsSaneRequestId(insane.request_id()));
   EXPECT_EQ(insane.request_id().size(), 32u);
+  EXPECT_EQ(ClientRequestId(insane), "");
+  EXPECT_EQ(ClientRequestId(MakeRequest("GET", "/x", {{"X-Request-Id", std::string(129, 'a')}})),
+            "");
+  EXPECT_EQ(ClientRequestId(MakeRequest("GET", "/x", {{"X-Request-Id", std::string(128, 'a')}})),
+            std::string(128, 'a'));
 
   Request missing = MakeRequest("GET", "/nowhere");
   Response not_found = router.Dispatch(missing);
   EXPECT_EQ(*not_found.Header("X-Request-Id"), missing.request_id());
+  EXPECT_EQ(ClientRequestId(missing), "");
   EXPECT_FALSE(IsSaneRequestId(std::string(129, 'a')));
   EXPECT_NE(NewRequestId(), NewRequestId());
 }

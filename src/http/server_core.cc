@@ -4,6 +4,7 @@
 #include <exception>
 #include <string>
 
+#include "http/request_id.h"
 #include "http/server_core_internal.h"
 
 namespace lakeshare::http::internal {
@@ -93,8 +94,11 @@ void ServerCore::RecordExchange(const Request& request, int status, int64_t byte
   if (options.access_log) {
     bool failed = status >= 500 || outcome == Outcome::kStreamAborted;
     JsonLine line(failed ? "error" : (status >= 400 ? "warn" : "info"), "http_request");
-    line.Str("request_id", request.request_id())
-        .Str("remote", request.remote_address())
+    line.Str("request_id", request.request_id());
+    if (std::string client_id = ClientRequestId(request); !client_id.empty()) {
+      line.Str("client_request_id", client_id);
+    }
+    line.Str("remote", request.remote_address())
         .Str("method", request.method())
         .Str("path", Router::LogPathOf(request) ? request.path() : request.route())
         .Str("query", Router::LogPathOf(request) ? RedactedQuery(request) : "")

@@ -659,7 +659,7 @@ TEST_F(ServerTest, AccessLogIsJsonAndNeverShowsSecrets) {
                   {"User-Agent", "delta-sharing/1.1"}});
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(HeaderOf(*response, "X-Request-Id"), "trace-1");
+  EXPECT_NE(HeaderOf(*response, "X-Request-Id"), "trace-1");  // the server's own id
   Result<ClientResponse> denied =
       client.Get(Url("/hello/y"), {{"Authorization", "Bearer wrong-token"}});
   ASSERT_TRUE(denied);
@@ -668,6 +668,8 @@ TEST_F(ServerTest, AccessLogIsJsonAndNeverShowsSecrets) {
   std::string line = LogsContaining("trace-1");
   ASSERT_FALSE(line.empty());
   EXPECT_THAT(line, HasSubstr("\"event\":\"http_request\""));
+  EXPECT_THAT(line, HasSubstr("\"client_request_id\":\"trace-1\""));
+  EXPECT_THAT(line, HasSubstr("\"request_id\":\"" + HeaderOf(*response, "X-Request-Id") + "\""));
   EXPECT_THAT(line, HasSubstr("\"status\":200"));
   EXPECT_THAT(line, HasSubstr("\"route\":\"/hello/{name}\""));
   EXPECT_THAT(line, HasSubstr("\"principal\":\"recipient:acme\""));

@@ -115,7 +115,8 @@ def kill_during_writes(args, data_dir: Path, metastore: str):
                 params["page_token"] = token
             body = admin.get("/api/2.1/lakeshare/audit", params=params, expect=200).json()
             for e in body["events"]:
-                events[e["request_id"]] += 1
+                # The client's X-Request-Id (request_id is the server's own, one per attempt).
+                events[e["request_params"].get("client_request_id")] += 1
             token = body.get("next_page_token")
             if not token:
                 break
@@ -141,7 +142,8 @@ def retried_request_is_audited_once(args, data_dir: Path, metastore: str):
         admin.post(f"{UC}/shares", {"name": "other"}, headers=headers, expect=200)
         body = admin.get("/api/2.1/lakeshare/audit", params={"action": "createShare"},
                          expect=200).json()
-        mine = [e for e in body["events"] if e["request_id"] == "retry-same-id-1"]
+        mine = [e for e in body["events"]
+                if e["request_params"].get("client_request_id") == "retry-same-id-1"]
         assert len(mine) == 2, mine
         first = [e for e in mine if e["request_params"].get("name") == "retried"]
         assert len(first) == 1 and first[0]["response"]["status_code"] == 200, first

@@ -422,7 +422,7 @@ def graceful_stop_loses_nothing(args, data_dir: Path, metastore: str):
         body = admin.get("/api/2.1/lakeshare/audit",
                          params={"action": "deltaSharingListShares", "max_results": 1000},
                          expect=200).json()
-        seen = {e["request_id"] for e in body["events"]}
+        seen = {e["request_params"].get("client_request_id") for e in body["events"]}
         missing = [rid for rid in ids if rid not in seen]
         assert not missing, f"{len(missing)} events lost by a graceful stop, e.g. {missing[:3]}"
 
