@@ -41,6 +41,11 @@ bool IsRecordedParam(std::string_view name) {
 
 }  // namespace
 
+std::string AuditKeyOfQueryParam(std::string_view name) {
+  if (IsRecordedParam(name) || name == "pageToken") return std::string(name);
+  return std::string(kCallerParamPrefix) + std::string(name);
+}
+
 void NoteRequest(http::Request& request) {
   if (request.route().empty()) return;
   const std::shared_ptr<http::AuditNotes>& notes = request.audit();
@@ -64,11 +69,13 @@ void NoteRequest(http::Request& request) {
   if (file) return;  // the query carries the URL signature
   constexpr size_t kMaxValue = 256;
   for (const auto& [name, value] : request.query_params()) {
-    // The caller names its parameters: one never replaces what the path recorded (share, schema,
-    // name) nor takes the keys the completion hook adds when they are missing (method, path),
-    // else "?name=x&path=y" would hide from the auditor which table was read.
-    if (name.size() > 64 || name == "method" || name == "path") continue;
-    notes->params.emplace(name, IsRecordedParam(name) ? value.substr(0, kMaxValue) : "true");
+    // The caller names its parameters: only the protocol's keep their names (they say what the
+    // caller asked), any other is recorded under "query." so that it never sets or shadows a key
+    // of the server (share, schema, name, method, path, auth_method, token_subject, ...): else
+    // "?name=x" hid which table was read and "?auth_method=oidc_federation" read as federated.
+    if (name.size() > 64) continue;
+    notes->params.emplace(AuditKeyOfQueryParam(name),
+                          IsRecordedParam(name) ? value.substr(0, kMaxValue) : "true");
   }
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sharing/protocol_audit_internal.h"
 #include "sharing/protocol_test_fixture.h"
 
 namespace lakeshare::sharing::testing {
@@ -379,6 +380,34 @@ TEST_F(ProtocolTest, QueryParametersCannotOverwriteWhatTheAuditRecordsOfThePath)
     EXPECT_EQ(params.at("name"), "people");
     EXPECT_EQ(params.count("path"), 0u) << "left for the completion hook to record";
     EXPECT_EQ(params.count("method"), 0u) << "left for the completion hook to record";
+  }
+}
+
+// The caller's query parameters shared keys with the server's: for a bearer token (which sets no
+// auth_method), "?auth_method=oidc_federation&token_subject=alice" was audited as
+// {"auth_method":"true","token_subject":"true"}, as if the request were federated. A parameter the
+// protocol does not define is recorded under "query.<name>", a namespace no server key uses.
+TEST_F(ProtocolTest, QueryParametersNeverSetOrShadowAKeyOfTheServer) {
+  const std::string forged =
+      "?auth_method=oidc_federation&token_subject=alice&client_request_id=x&token_id=t&foo=bar";
+  for (const Reply& reply : {Get(std::string(kPeople) + "/metadata" + forged),
+                             Get(std::string(kShares) + forged + "&maxResults=5")}) {
+    ASSERT_TRUE(reply.audit);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    const auto& params = reply.audit->params;
+    for (const char* key :
+         {"auth_method", "token_subject", "client_request_id", "token_id", "foo"}) {
+      EXPECT_EQ(params.count(key), 0u) << key;
+      EXPECT_EQ(params.at(std::string("query.") + key), "true") << key;
+    }
+  }
+  EXPECT_EQ(AuditKeyOfQueryParam("auth_method"), "query.auth_method");
+  EXPECT_EQ(AuditKeyOfQueryParam("path"), "query.path");
+  EXPECT_EQ(AuditKeyOfQueryParam("query.x"), "query.query.x");
+  for (const char* name :
+       {"maxResults", "pageToken", "version", "timestamp", "startingVersion", "endingVersion",
+        "startingTimestamp", "endingTimestamp", "includeHistoricalMetadata"}) {
+    EXPECT_EQ(AuditKeyOfQueryParam(name), name);
   }
 }
 
