@@ -1,5 +1,6 @@
 #include "sharing/capabilities.h"
 
+#include "common/quoted.h"
 #include "common/strings.h"
 
 namespace lakeshare::sharing {
@@ -15,8 +16,8 @@ std::string_view Trim(std::string_view s) {
 Result<bool> ParseFlag(std::string_view key, std::string_view value) {
   if (value == "true") return true;
   if (value == "false") return false;
-  return InvalidArgument("delta-sharing-capabilities: {} must be true or false, got '{}'", key,
-                         value);
+  return InvalidArgument("delta-sharing-capabilities: {} must be true or false, got {}", key,
+                         Quoted(value));
 }
 
 }  // namespace
@@ -56,8 +57,8 @@ Result<Capabilities> ParseCapabilities(const std::string* header) {
       }
       if (formats.empty()) {
         return InvalidArgument(
-            "delta-sharing-capabilities: responseformat must be parquet, delta or both, got '{}'",
-            value);
+            "delta-sharing-capabilities: responseformat must be parquet, delta or both, got {}",
+            Quoted(value));
       }
       caps.formats = std::move(formats);
     } else if (key == "readerfeatures") {
@@ -79,7 +80,7 @@ Result<std::optional<ResponseFormat>> ParseFileIdHash(const std::string* header)
   std::string v = ToLower(Trim(*header));
   if (v == "parquet") return std::optional<ResponseFormat>(ResponseFormat::kParquet);
   if (v == "delta") return std::optional<ResponseFormat>(ResponseFormat::kDelta);
-  return InvalidArgument("fileidhash must be 'parquet' or 'delta', got '{}'", *header);
+  return InvalidArgument("fileidhash must be 'parquet' or 'delta', got {}", Quoted(*header));
 }
 
 }  // namespace lakeshare::sharing

@@ -2,6 +2,7 @@
 // metadata in both formats, query (snapshot, time travel, streaming ranges, hints, pages, async),
 // changes. The refusals are a data table: protocol_errors_test.cc. The world:
 // protocol_test_fixture.h.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -409,6 +410,26 @@ TEST_F(ProtocolTest, QueryParametersNeverSetOrShadowAKeyOfTheServer) {
         "startingTimestamp", "endingTimestamp", "includeHistoricalMetadata"}) {
     EXPECT_EQ(AuditKeyOfQueryParam(name), name);
   }
+}
+
+// An error quoted the whole bad parameter: a 1 MB 'timestamp' came back whole in the reply body
+// (the access log cuts at 4 KiB, the reply did not). Quoted values keep their start and length.
+TEST_F(ProtocolTest, ErrorRepliesQuoteTheStartOfALongParameterOnly) {
+  const std::string huge(1'000'000, '7');
+  for (const Reply& reply :
+       {Post(std::string(kPeople) + "/query", json{{"timestamp", huge}}.dump()),
+        Get(std::string(kPeople) + "/changes?startingTimestamp=" + huge),
+        Get(std::string(kPeople) + "/changes?startingVersion=" + huge),
+        Get(std::string(kShares) + "?maxResults=" + huge),
+        Get(std::string(kPeople) + "/metadata",
+            {{"delta-sharing-capabilities", "responseformat=" + huge}})}) {
+    EXPECT_EQ(reply.status, 400) << reply.body.substr(0, 200);
+    EXPECT_LT(reply.body.size(), 1024u) << reply.body.substr(0, 200);
+    EXPECT_THAT(reply.body, ::testing::HasSubstr("7777...' (1000000 bytes)"));
+  }
+  // A short value is quoted whole, as before.
+  EXPECT_THAT(Get(std::string(kShares) + "?maxResults=abc").body,
+              ::testing::HasSubstr("got 'abc'"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "common/json_bounds.h"
 #include "common/numbers.h"
+#include "common/quoted.h"
 #include "common/strings.h"
 #include "delta/time_util.h"
 
@@ -24,7 +25,7 @@ tl::unexpected<Error> Malformed(std::string_view field, std::string_view expecte
 Result<int64_t> ParseDecimal(std::string_view param, std::string_view text) {
   std::optional<int64_t> v = ParseInteger<int64_t>(text);
   if (!v) {
-    return InvalidArgument("'{}' must be an integer, got '{}'", param, text);
+    return InvalidArgument("'{}' must be an integer, got {}", param, Quoted(text));
   }
   return *v;
 }
@@ -132,8 +133,8 @@ Result<int64_t> ParseTimestampParam(std::string_view param, std::string_view tex
   if (!text.empty() && text.size() <= 64) micros = delta::ParseTimestampMicros(text);
   if (!micros) {
     return InvalidArgument(
-        "'{}' must be a timestamp in ISO 8601 format, such as 2022-01-01T00:00:00Z, got '{}'",
-        param, text);
+        "'{}' must be a timestamp in ISO 8601 format, such as 2022-01-01T00:00:00Z, got {}", param,
+        Quoted(text));
   }
   // Floor to milliseconds (without negating: -INT64_MIN overflows).
   return *micros / 1000 - (*micros % 1000 < 0 ? 1 : 0);
@@ -143,7 +144,7 @@ Result<bool> ParseBoolParam(std::string_view param, std::string_view text) {
   std::string v = ToLower(text);
   if (v == "true") return true;
   if (v == "false") return false;
-  return InvalidArgument("'{}' must be true or false, got '{}'", param, text);
+  return InvalidArgument("'{}' must be true or false, got {}", param, Quoted(text));
 }
 
 Result<int64_t> ParseVersionParam(std::string_view param, std::string_view text) {
