@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "common/numbers.h"
 #include "common/strings.h"
@@ -68,6 +69,16 @@ tl::unexpected<Error> Denied(std::string_view why) {
   return MakeError(ErrorCode::kPermissionDenied, std::string(why));
 }
 
+// A first-pos, last-pos or suffix-length of a range-spec (RFC 9110 §14.1.2: 1*DIGIT, no sign, no
+// bound on its length): nullopt when it is not digits only; a number past int64 reads as
+// INT64_MAX, which every comparison with a file's size treats like the number itself.
+std::optional<int64_t> RangePos(std::string_view s) {
+  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return ParseInteger<int64_t>(s).value_or(std::numeric_limits<int64_t>::max());
+}
+
 struct ByteRange {
   int64_t first = 0;
   int64_t length = 0;
@@ -85,29 +96,30 @@ std::optional<std::optional<ByteRange>> ParseRange(std::string_view header, int6
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   size_t dash = v.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
-  auto parse = [](std::string_view s, int64_t* out) {
-    std::optional<int64_t> n = ParseInteger<int64_t>(s);
-    *out = n.value_or(-1);
-    return *out >= 0;
-  };
   std::string_view a = v.substr(0, dash), b = v.substr(dash + 1);
-  int64_t first = 0, last = 0;
   if (a.empty()) {
-    int64_t suffix = 0;
-    if (!parse(b, &suffix)) return std::nullopt;
-    if (suffix == 0 || size == 0) return std::optional<ByteRange>();  // unsatisfiable
-    int64_t n = std::min(suffix, size);
+    // "The entire representation is used" when it is shorter than the suffix-length; a
+    // suffix-length of 0 is unsatisfiable (§14.1.3).
+    std::optional<int64_t> suffix = RangePos(b);
+    if (!suffix) return std::nullopt;
+    if (*suffix == 0 || size == 0) return std::optional<ByteRange>();  // unsatisfiable
+    int64_t n = std::min(*suffix, size);
     return std::optional<ByteRange>(ByteRange{size - n, n});
   }
-  if (!parse(a, &first)) return std::nullopt;
-  if (b.empty()) {
-    last = size - 1;
-  } else if (!parse(b, &last) || last < first) {
-    return std::nullopt;
+  std::optional<int64_t> first = RangePos(a);
+  if (!first) return std::nullopt;
+  // "If the last-pos value is absent, or if the value is greater than or equal to the current
+  // length of the representation data, the byte range is interpreted as the remainder."
+  int64_t last = size - 1;
+  if (!b.empty()) {
+    std::optional<int64_t> pos = RangePos(b);
+    // "A range-spec is invalid if the last-pos value is present and less than the first-pos":
+    // the header is ignored.
+    if (!pos || *pos < *first) return std::nullopt;
+    last = std::min(*pos, size - 1);
   }
-  if (first >= size) return std::optional<ByteRange>();
-  last = std::min(last, size - 1);
-  return std::optional<ByteRange>(ByteRange{first, last - first + 1});
+  if (*first >= size) return std::optional<ByteRange>();  // unsatisfiable (416)
+  return std::optional<ByteRange>(ByteRange{*first, last - *first + 1});
 }
 
 }  // namespace

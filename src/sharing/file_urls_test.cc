@@ -78,6 +78,58 @@ TEST_F(FileUrlsTest, SignedUrlServesTheFileWithRanges) {
   EXPECT_EQ(Get(url->url, {{"If-None-Match", *whole->Header("ETag")}})->status(), 304);
 }
 
+// RFC 9110 §14.1.2-3 for each form of a single byte range of the 10-byte file "0123456789".
+// "bytes=0-18446744073709551615" (a last-pos past int64) used to be ignored (200, the whole file)
+// where a last-pos past the end is clamped (206); a suffix-length or first-pos past int64 too.
+TEST_F(FileUrlsTest, RangesFollowRfc9110) {
+  auto url = signer_.Sign(*store_, Scope(100), "p=a b/f.parquet");
+  ASSERT_TRUE(url) << url.error().message;
+  struct Case {
+    const char* range;
+    int status;
+    const char* body;           // for 200 and 206
+    const char* content_range;  // for 206 and 416
+  };
+  const Case cases[] = {
+      {"bytes=0-18446744073709551615", 206, "0123456789", "bytes 0-9/10"},
+      {"bytes=3-99999999999999999999999", 206, "3456789", "bytes 3-9/10"},
+      {"bytes=0-9223372036854775807", 206, "0123456789", "bytes 0-9/10"},
+      {"bytes=-18446744073709551616", 206, "0123456789", "bytes 0-9/10"},  // longer: all of it
+      {"bytes=-11", 206, "0123456789", "bytes 0-9/10"},
+      {"bytes=18446744073709551616-", 416, "", "bytes */10"},  // first-pos past the end
+      {"bytes=18446744073709551616-18446744073709551617", 416, "", "bytes */10"},
+      {"bytes=10-20", 416, "", "bytes */10"},
+      {"bytes=-0", 416, "", "bytes */10"},  // a suffix-length of 0 is unsatisfiable
+      {"bytes=9-", 206, "9", "bytes 9-9/10"},
+      {"bytes=0-0", 206, "0", "bytes 0-0/10"},
+      {"BYTES=1-2", 206, "12", "bytes 1-2/10"},   // the unit is case-insensitive
+      {"bytes=5-4", 200, "0123456789", nullptr},  // last-pos < first-pos: invalid, ignored
+      {"bytes=18446744073709551616-5", 200, "0123456789", nullptr},
+      {"bytes=0-1,3-4", 200, "0123456789", nullptr},  // several ranges: the whole file
+      {"bytes=+1-2", 200, "0123456789", nullptr},     // not 1*DIGIT
+      {"bytes=1-+2", 200, "0123456789", nullptr},
+      {"bytes=--1", 200, "0123456789", nullptr},
+      {"bytes=1", 200, "0123456789", nullptr},
+      {"bytes=-", 200, "0123456789", nullptr},
+      {"items=1-2", 200, "0123456789", nullptr},
+  };
+  for (const Case& c : cases) {
+    auto r = Get(url->url, {{"Range", c.range}});
+    ASSERT_TRUE(r) << c.range;
+    EXPECT_EQ(r->status(), c.status) << c.range;
+    if (c.status != 416) {
+      EXPECT_EQ(r->body(), c.body) << c.range;
+    }
+    const std::string* content_range = r->Header("Content-Range");
+    if (c.content_range == nullptr) {
+      EXPECT_EQ(content_range, nullptr) << c.range;
+    } else {
+      ASSERT_NE(content_range, nullptr) << c.range;
+      EXPECT_EQ(*content_range, c.content_range) << c.range;
+    }
+  }
+}
+
 TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
   UrlScope scope{"http://h:1", "S", "T", "a b&c", "", 100, 3600};
   const std::string path = "p=a b/f%\xC3\xA9~.parquet";
