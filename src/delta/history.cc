@@ -39,7 +39,8 @@ Result<Timeline> BuildTimeline(const Snapshot& latest) {
   for (const auto& c : t.commits) {
     int64_t ms = c.file.last_modified_ms;
     if (prev != INT64_MIN && ms <= prev) {
-      ms = prev + 1;
+      // The provider sets file times: one at INT64_MAX has no "1 ms later" (saturate).
+      ms = prev == INT64_MAX ? prev : prev + 1;
     }
     t.file_ms.push_back(ms);
     prev = ms;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "common/result_testing.h"
 #include "common/temp_dir.h"
@@ -66,6 +67,26 @@ TEST_F(FileTimeTest, FileTimesAreMadeIncreasing) {
   EXPECT_EQ((*times)[1].timestamp_ms, 1001);
   EXPECT_EQ((*times)[2].timestamp_ms, 3000);
   EXPECT_EQ(*At(1001, TimestampBound::kLatestAtOrBefore), 1);
+}
+
+// A provider's file times near INT64_MAX: "1 ms after the previous commit" overflowed int64
+// (undefined behaviour, caught by UBSan); it saturates at INT64_MAX.
+TEST_F(FileTimeTest, FileTimesAtTheEndOfInt64Saturate) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  t.Commit(0, {ProtocolLine(), MetadataLine(kSchema), AddLine("a")}, kMax - 1);
+  t.Commit(1, {AddLine("b")}, kMax);
+  t.Commit(2, {AddLine("c")}, kMax);
+  t.Commit(3, {AddLine("d")}, 5);
+  auto times = CommitTimestamps(*Latest(t), 0, 3);
+  ASSERT_TRUE(times) << times.error().message;
+  ASSERT_EQ(times->size(), 4u);
+  EXPECT_EQ((*times)[0].timestamp_ms, kMax - 1);
+  EXPECT_EQ((*times)[1].timestamp_ms, kMax);
+  EXPECT_EQ((*times)[2].timestamp_ms, kMax);
+  EXPECT_EQ((*times)[3].timestamp_ms, kMax);
+  EXPECT_EQ(*At(kMax - 1, TimestampBound::kLatestAtOrBefore), 0);
+  EXPECT_EQ(*At(kMax, TimestampBound::kEarliestAtOrAfter), 1);
+  EXPECT_EQ(*At(kMax, TimestampBound::kLatestAtOrBefore), 3);
 }
 
 TEST_F(FileTimeTest, SnapshotTimestampIsTheCommitFileTime) {
