@@ -339,6 +339,23 @@ TEST(AdminCliTest, ControlAndBidiCharactersInCellsAreShownEscaped) {
             "N\na\\u009bb\\u202ec\\xffd\xc3\xa9\n");
 }
 
+// Left by issue 13's review: `--json` printed the server's strings with their bidi overrides and
+// C1 controls raw (the dump escapes only C0). They are "\u" escapes now: the same JSON value.
+TEST(AdminCliTest, JsonOutputShowsControlAndBidiCharactersEscaped) {
+  const Json doc = {{"name", "a\u202e"
+                             "b\xc2\x9b"
+                             "c\x7f"
+                             "d\U000E0041"
+                             "\u00e9"},
+                    {"n", 1}};
+  testing::internal::CaptureStdout();
+  PrintJson(doc);
+  const std::string shown = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(shown,
+            "{\n  \"name\": \"a\\u202eb\\u009bc\\u007fd\\udb40\\udc41\u00e9\",\n  \"n\": 1\n}\n");
+  EXPECT_EQ(Json::parse(shown), doc);
+}
+
 TEST(AdminCliTest, PathSegmentsAreEncoded) {
   EXPECT_EQ(EncodePathSegment("main.sales_x-1~"), "main.sales_x-1~");
   EXPECT_EQ(EncodePathSegment("a/b c?"), "a%2Fb%20c%3F");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 #include "common/iso_time.h"
@@ -12,33 +13,72 @@
 
 namespace lakeshare::admin::cli {
 
-std::string TerminalSafe(std::string_view text) {
+namespace {
+
+// A byte that is not UTF-8, as Rewrite hands it over: this bit and the byte.
+constexpr uint32_t kNotUtf8 = 0x80000000;
+
+// `text` with each code point (or byte that is not UTF-8) for which `escape` gives a text replaced
+// by that text.
+template <typename Escape>
+std::string Rewrite(std::string_view text, const Escape& escape) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     uint32_t cp = 0;
     size_t n = DecodeUtf8(text, i, &cp);
     if (n == 0) {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
-      ++i;
-      continue;
+      cp = kNotUtf8 | static_cast<unsigned char>(text[i]);
+      n = 1;
     }
-    if (cp == '\n') {
-      out += "\\n";
-    } else if (cp == '\r') {
-      out += "\\r";
-    } else if (cp == '\t') {
-      out += "\\t";
-    } else if (cp < 0x20 || cp == 0x7f) {
-      out += fmt::format("\\x{:02x}", cp);
-    } else if (IsInvisibleOrFormatCodePoint(cp)) {
-      out += fmt::format("\\u{:04x}", cp);
+    if (std::optional<std::string> escaped = escape(cp)) {
+      out += *escaped;
     } else {
       out.append(text.substr(i, n));
     }
     i += n;
   }
   return out;
+}
+
+}  // namespace
+
+std::string TerminalSafe(std::string_view text) {
+  return Rewrite(text, [](uint32_t cp) -> std::optional<std::string> {
+    if (cp & kNotUtf8) {
+      return fmt::format("\\x{:02x}", cp & 0xff);
+    }
+    if (cp == '\n') {
+      return "\\n";
+    }
+    if (cp == '\r') {
+      return "\\r";
+    }
+    if (cp == '\t') {
+      return "\\t";
+    }
+    if (cp < 0x20 || cp == 0x7f) {
+      return fmt::format("\\x{:02x}", cp);
+    }
+    if (IsInvisibleOrFormatCodePoint(cp)) {
+      return fmt::format("\\u{:04x}", cp);
+    }
+    return std::nullopt;
+  });
+}
+
+std::string TerminalSafeJson(std::string_view json) {
+  return Rewrite(json, [](uint32_t cp) -> std::optional<std::string> {
+    // A dump is UTF-8; a byte that is not is kept as it is, should one be there.
+    if ((cp & kNotUtf8) || !(cp == 0x7f || (cp >= 0x80 && IsInvisibleOrFormatCodePoint(cp)))) {
+      return std::nullopt;
+    }
+    if (cp > 0xFFFF) {
+      const uint32_t v = cp - 0x10000;
+      return fmt::format("\\u{:04x}\\u{:04x}", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
+    }
+    return fmt::format("\\u{:04x}", cp);
+  });
 }
 
 namespace {
@@ -195,5 +235,5 @@ void PrintObject(const Json& obj, const std::set<std::string>& skip) {
   std::fputs(text.substr(text.find('\n') + 1).c_str(), stdout);
 }
 
-void PrintJson(const Json& doc) { std::printf("%s\n", doc.dump(2).c_str()); }
+void PrintJson(const Json& doc) { std::printf("%s\n", TerminalSafeJson(doc.dump(2)).c_str()); }
 }  // namespace lakeshare::admin::cli

@@ -20,6 +20,12 @@ using Json = nlohmann::ordered_json;
 /// move the cursor or reorder what the admin reads. Other UTF-8 text is kept.
 std::string TerminalSafe(std::string_view text);
 
+/// `json` (a dump) as a terminal shows it safely and still JSON of the same value: DEL, C1
+/// controls and the invisible and text-direction characters of common/names.h become "\u"
+/// escapes (surrogate pairs beyond U+FFFF). They can stand only inside strings, where such an
+/// escape means the same character; the dump already escapes C0 controls.
+std::string TerminalSafeJson(std::string_view json);
+
 /// Render rows under a header as columns aligned with two spaces between them; cells are shown
 /// TerminalSafe.
 std::string FormatTable(const std::vector<std::string>& header,
