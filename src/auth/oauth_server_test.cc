@@ -18,6 +18,9 @@ using nlohmann::json;
 
 constexpr char kTokenUrl[] = "https://share.example.com/delta-sharing/oauth/token";
 constexpr int64_t kStart = 1'700'000'000'000;
+/// A token request of the RFC 7523 jwt-bearer grant, without its assertion.
+constexpr char kJwtBearerForm[] =
+    "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=";
 
 class OAuthServerTest : public ::testing::Test {
  protected:
@@ -58,6 +61,15 @@ class OAuthServerTest : public ::testing::Test {
                    {"jti", "jti-" + std::to_string(++jti_)}};
     claims.update(extra);
     return *SignJwt(key, claims.dump());
+  }
+  /// Register a new RS256 key "partner-key-1" as acme's only client key; nullopt on failure.
+  std::optional<SigningKey> RegisterClientKey() {
+    auto key = SigningKey::Generate(JwsAlgorithm::kRS256, "partner-key-1");
+    if (!key || !catalog_->SetRecipientClientKeys(
+                    "acme", R"({"keys":[)" + key->PublicKey().ToJwkJson() + "]}")) {
+      return std::nullopt;
+    }
+    return std::move(*key);
   }
   std::string Error(const tl::expected<TokenReply, OAuthError>& r) {
     return r ? std::string("issued") : r.error().error + ": " + r.error().description;
@@ -183,10 +195,9 @@ TEST_F(OAuthServerTest, AccessTokensExpireAndSigningKeysRotateAcrossReplicas) {
 }
 
 TEST_F(OAuthServerTest, PrivateKeyJwtAsThePythonConnectorSendsIt) {
-  auto key = SigningKey::Generate(JwsAlgorithm::kRS256, "partner-key-1");
-  ASSERT_TRUE(catalog_->SetRecipientClientKeys(
-      "acme", R"({"keys":[)" + key->PublicKey().ToJwkJson() + "]}"));
-  std::string form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=";
+  std::optional<SigningKey> key = RegisterClientKey();
+  ASSERT_TRUE(key);
+  const std::string form = kJwtBearerForm;
   std::string assertion = Assertion(*key);
   auto reply = Issue(form + assertion);
   ASSERT_TRUE(reply) << Error(reply);
@@ -224,10 +235,9 @@ TEST_F(OAuthServerTest, PrivateKeyJwtAsThePythonConnectorSendsIt) {
 TEST_F(OAuthServerTest, WithoutAPublicUrlOnlyTheIssuerIsAnAssertionAudience) {
   // No URL configured: a token endpoint URL as audience is refused, naming the setting (it once
   // came from the request's Host header, which the caller chooses).
-  auto key = SigningKey::Generate(JwsAlgorithm::kRS256, "partner-key-1");
-  ASSERT_TRUE(catalog_->SetRecipientClientKeys(
-      "acme", R"({"keys":[)" + key->PublicKey().ToJwkJson() + "]}"));
-  std::string form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=";
+  std::optional<SigningKey> key = RegisterClientKey();
+  ASSERT_TRUE(key);
+  const std::string form = kJwtBearerForm;
   auto refused = Issue(form + Assertion(*key), std::nullopt, {});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().error, "invalid_grant");
