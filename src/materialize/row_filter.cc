@@ -172,6 +172,25 @@ void CollectColumns(const PredicateNode& n, std::vector<std::string>* out) {
   for (const auto& c : n.children) CollectColumns(c, out);
 }
 
+// Rename the column leaves under `node` as `names` says.
+Status RenameColumns(json& node, const std::map<std::string, std::string>& names) {
+  if (node.is_array()) {
+    for (json& child : node) LS_RETURN_IF_ERROR(RenameColumns(child, names));
+    return OkStatus();
+  }
+  if (!node.is_object()) return OkStatus();
+  if (node.value("op", "") == "column" && node.contains("name") && node["name"].is_string()) {
+    auto it = names.find(node["name"].get<std::string>());
+    if (it == names.end()) {
+      return InvalidArgument("row_filter reads column '{}', which has no new name",
+                             node["name"].get<std::string>());
+    }
+    node["name"] = it->second;
+  }
+  if (node.contains("children")) return RenameColumns(node["children"], names);
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<RowFilter> RowFilter::Resolve(std::string_view filter_json,
@@ -187,7 +206,12 @@ Result<RowFilter> RowFilter::Resolve(std::string_view filter_json,
     f.resolved_ = "false";
     return f;
   }
-  f.resolved_ = doc.dump();
+  return OfResolved(doc.dump());
+}
+
+Result<RowFilter> RowFilter::OfResolved(std::string resolved) {
+  RowFilter f;
+  f.resolved_ = std::move(resolved);
   auto p = delta::Predicate::Parse(f.resolved_);
   if (!p) return InvalidArgument("row_filter is not a valid predicate: {}", p.error().message);
   f.predicate_ = std::move(*p);
@@ -198,6 +222,13 @@ std::vector<std::string> RowFilter::Columns() const {
   std::vector<std::string> out;
   if (predicate_) CollectColumns(predicate_->root(), &out);
   return out;
+}
+
+Result<RowFilter> RowFilter::Renamed(const std::map<std::string, std::string>& names) const {
+  if (never_) return *this;
+  json doc = json::parse(resolved_, nullptr, /*allow_exceptions=*/false);
+  LS_RETURN_IF_ERROR(RenameColumns(doc, names));
+  return OfResolved(doc.dump());
 }
 
 Status RowFilter::Evaluate(const parquet::Schema& schema,

@@ -36,6 +36,10 @@ class RowFilter {
   const std::string& resolved() const { return resolved_; }
   /// Top-level columns the filter reads.
   std::vector<std::string> Columns() const;
+  /// This filter reading other columns: `names` maps each of Columns() to the name it reads
+  /// instead (a column renamed since the filter was written). kInvalidArgument when a column of
+  /// Columns() is not in `names`.
+  Result<RowFilter> Renamed(const std::map<std::string, std::string>& names) const;
 
   /// Values bound to a column for every row of a file: a partition column's value (nullopt:
   /// null), by the filter's name of the column.
@@ -49,6 +53,9 @@ class RowFilter {
                   std::vector<uint8_t>* keep, const Bound& bound = {}) const;
 
  private:
+  // The filter of a resolved text that reads rows (not never()).
+  static Result<RowFilter> OfResolved(std::string resolved);
+
   bool never_ = false;
   std::string resolved_;
   std::optional<delta::Predicate> predicate_;

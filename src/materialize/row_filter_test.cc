@@ -34,6 +34,30 @@ TEST(RowFilterTest, ARecipientWithoutThePropertySeesNoRows) {
   EXPECT_EQ(keep, std::vector<uint8_t>(4, 0));
 }
 
+// A column renamed since the share was granted: the filter reads it under its other name.
+TEST(RowFilterTest, ARenamedFilterReadsItsColumnsUnderTheirNewNames) {
+  auto de = RowFilter::Resolve(
+      R"({"op":"and","children":[{"op":"equal","children":[)"
+      R"({"op":"column","name":"country","valueType":"string"},)"
+      R"({"op":"recipientProperty","name":"country","valueType":"string"}]},)"
+      R"({"op":"isNull","children":[{"op":"column","name":"note","valueType":"string"}]}]})",
+      {{"country", "DE"}});
+  ASSERT_TRUE(de);
+  auto renamed = de->Renamed({{"country", "land"}, {"note", "note"}});
+  ASSERT_TRUE(renamed) << renamed.error().message;
+  EXPECT_EQ(renamed->Columns(), (std::vector<std::string>{"land", "note"}));
+  EXPECT_NE(renamed->resolved(), de->resolved());  // the cache identity follows the names
+  EXPECT_NE(renamed->resolved().find(R"("value":"DE")"), std::string::npos);
+  // A column without a new name is an error, never a filter that reads another column.
+  EXPECT_FALSE(de->Renamed({{"country", "land"}}));
+  // A filter that keeps no row keeps none under any names.
+  auto none = RowFilter::Resolve(kCountryFilter, {});
+  ASSERT_TRUE(none);
+  auto still = none->Renamed({});
+  ASSERT_TRUE(still);
+  EXPECT_TRUE(still->never());
+}
+
 TEST(RowFilterTest, RefusesBadFilters) {
   EXPECT_FALSE(RowFilter::Resolve("{not json", {}));
   EXPECT_FALSE(RowFilter::Resolve(R"({"op":"recipientProperty"})", {}));

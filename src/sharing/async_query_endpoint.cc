@@ -113,6 +113,7 @@ Result<http::Response> QueryInfo(const ServiceCore& core, http::Request& request
   } else {
     LS_ASSIGN_OR_RETURN(sq.snapshot, core.AtVersion(ctx, latest, id.version));
   }
+  sq.latest = std::move(latest);
   sq.time_travel = id.time_travel;
   sq.format = id.format;
   sq.fileidhash = id.fileidhash;

@@ -21,6 +21,7 @@
 #include "sharing/page_tokens.h"
 #include "sharing/query_request.h"
 #include "sharing/response_stream_internal.h"
+#include "sharing/served_view_internal.h"
 #include "sharing/table_response_internal.h"
 
 namespace lakeshare::sharing {
@@ -45,6 +46,8 @@ class ChangeStream {
     std::shared_ptr<http::AuditNotes> audit;  // its result is filled when the stream ends
     bool partition_restricted = false;
     RecipientView view;  // the recipient's columns (historical metaData lines)
+    delta::Metadata latest_metadata;  // what the view's names mean (ServedView)
+    std::string table_name;
     std::shared_ptr<const StreamSlots::Slot> slot;  // given back when the stream is done
   };
 
@@ -72,9 +75,9 @@ class ChangeStream {
 
  private:
   Status Produce(bool& done);
-  bool BeginCommit();
+  Result<bool> BeginCommit();
   Status EmitActions();
-  void AppendMetadata(const delta::Metadata& metadata, int64_t version);
+  Status AppendMetadata(const delta::Metadata& metadata, int64_t version);
   bool Shared(const delta::FileAction& a);
   bool PageFull(int64_t version, int64_t index);
   void NoteEnd(bool early);
@@ -139,7 +142,8 @@ Status ChangeStream::Produce(bool& done) {
         done = true;
         return OkStatus();
       }
-      cut_ = !BeginCommit();
+      LS_ASSIGN_OR_RETURN(const bool fits, BeginCommit());
+      cut_ = !fits;
     }
     if (!cut_) LS_RETURN_IF_ERROR(EmitActions());
     if (cut_) {
@@ -152,7 +156,7 @@ Status ChangeStream::Produce(bool& done) {
 
 // The commit's historical protocol and metaData lines, and where its actions start (inside it
 // when a page resumes there); false when the page is full before the commit.
-bool ChangeStream::BeginCommit() {
+Result<bool> ChangeStream::BeginCommit() {
   const delta::CommitChanges& c = *commit_;
   const ChangeRange& r = p_.range;
   const int64_t first = c.version == r.resume_version ? r.resume_index : 0;
@@ -165,7 +169,7 @@ bool ChangeStream::BeginCommit() {
     return false;
   }
   if (protocol_line) AppendDeltaProtocol(sink_.buffer(), *c.protocol, c.version);
-  if (metadata_line) AppendMetadata(*c.metadata, c.version);
+  if (metadata_line) LS_RETURN_IF_ERROR(AppendMetadata(*c.metadata, c.version));
   return true;
 }
 
@@ -187,15 +191,18 @@ Status ChangeStream::EmitActions() {
   return sink_.MaybeFlush();
 }
 
-void ChangeStream::AppendMetadata(const delta::Metadata& metadata, int64_t version) {
+Status ChangeStream::AppendMetadata(const delta::Metadata& metadata, int64_t version) {
   MetadataExtras extras;
   extras.version = version;
   extras.cdf_enabled = p_.cdf_shared && metadata.ConfigBool("delta.enableChangeDataFeed");
   if (p_.response.format == ResponseFormat::kParquet) {
-    AppendParquetMetadata(sink_.buffer(), RewrittenMetadata(metadata, p_.view), extras);
+    LS_ASSIGN_OR_RETURN(RecipientView view,
+                        ServedView(p_.view, p_.table_name, p_.latest_metadata, metadata, version));
+    AppendParquetMetadata(sink_.buffer(), RewrittenMetadata(metadata, view), extras);
   } else {
     AppendDeltaMetadata(sink_.buffer(), metadata, extras);
   }
+  return OkStatus();
 }
 
 // delta::FileFilter decides a partition-only predicate once per partitionValues object (it
@@ -308,7 +315,11 @@ Result<ChangeResponse> ChangeResponseFor(const ServiceCore& core, const TableReq
                       ChooseFormat(t.caps, t.ctx.table, latest.features(),
                                    latest.features().HasReaderFeature("deletionVectors"),
                                    core.options.materializer != nullptr));
-  LS_ASSIGN_OR_RETURN(response.rewrites, FileRewrites::For(core, t.ctx, latest, response.format));
+  LS_ASSIGN_OR_RETURN(RecipientView view,
+                      ServedView(t.ctx.table.view, t.ctx.table.name, latest.metadata(),
+                                 latest.metadata(), latest.version()));
+  LS_ASSIGN_OR_RETURN(response.rewrites,
+                      FileRewrites::For(core, t.ctx, view, latest, response.format));
   response.id_scheme = t.fileidhash.value_or(response.format);
   response.fileidhash = t.fileidhash;
   response.end_stream = t.caps.include_end_stream_action || paged;
@@ -359,6 +370,8 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
   if (p.response.rewrites) p.response.rewrites->NoteAudit(*p.audit);
   p.partition_restricted = ctx.table.partition_restricted();
   p.view = ctx.table.view;
+  p.latest_metadata = latest->metadata();
+  p.table_name = ctx.table.name;
   const int64_t start = p.range.start;
   const ResponseFormat format = p.response.format;
   const bool end_stream = p.response.end_stream;
@@ -389,9 +402,11 @@ Result<http::Response> QueryTableChanges(const ServiceCore& core, http::Request&
   if (c.include_historical_metadata) {
     LS_ASSIGN_OR_RETURN(head, core.AtVersion(ctx, latest, range.start));
   }
+  LS_ASSIGN_OR_RETURN(RecipientView view,
+                      ServedView(ctx.table.view, ctx.table.name, latest->metadata(),
+                                 head->metadata(), head->version()));
   AppendHead(response.head, response.format, head->protocol(),
-             RewrittenMetadata(head->metadata(), ctx.table.view),
-             Extras(ctx, *head, head->version(), false),
+             RewrittenMetadata(head->metadata(), view), Extras(ctx, *head, head->version(), false),
              range.historical_protocol ? std::optional<int64_t>(head->version()) : std::nullopt);
   return StreamChanges(core, request, ctx, std::move(latest), std::move(range),
                        std::move(response));

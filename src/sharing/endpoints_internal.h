@@ -67,6 +67,7 @@ enum class PendingMode { kBusy, kSubmit, kPoll };
 struct SnapshotQuery {
   QueryRequest q;  // hints, limit, maxFiles, pageToken, refresh token fields
   SnapshotPtr snapshot;
+  SnapshotPtr latest;  // what the recipient's view names (ServedView); dropped before the stream
   bool time_travel = false;  // lines carry the snapshot's version and timestamp
   std::string after;         // the page token's resume key
   ResponseFormat format = ResponseFormat::kParquet;

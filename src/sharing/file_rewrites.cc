@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "delta/table_features.h"
 #include "sharing/file_rewrites_internal.h"
+#include "sharing/served_view_internal.h"
 
 namespace lakeshare::sharing {
 
@@ -21,79 +22,25 @@ bool Listed(const std::vector<std::string>& lowered, std::string_view name) {
 // Physical -> logical names of the top-level fields of a column-mapped schema.
 std::map<std::string, std::string> LogicalNames(const std::string& schema_string) {
   std::map<std::string, std::string> out;
-  json schema = json::parse(schema_string, nullptr, /*allow_exceptions=*/false);
-  if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array()) return out;
-  for (const json& f : schema["fields"]) {
-    if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) continue;
-    const json md = f.value("metadata", json::object());
-    if (md.is_object() && md.contains("delta.columnMapping.physicalName") &&
-        md["delta.columnMapping.physicalName"].is_string()) {
-      out[md["delta.columnMapping.physicalName"].get<std::string>()] = f["name"].get<std::string>();
-    }
+  for (const SchemaColumn& c :
+       TopLevelColumns(schema_string).value_or(std::vector<SchemaColumn>())) {
+    if (!c.physical.empty()) out[c.physical] = c.name;
   }
   return out;
 }
 
 // The column masks that name partition columns, by lower-cased name. Partition values reach
-// the client in each file's partitionValues, not in the file: they are masked there. A "hash"
-// mask needs a string column, as in files (the schema then says string for it anyway).
-Result<std::map<std::string, std::string>> PartitionMasks(const delta::Metadata& metadata,
-                                                          const RecipientView& view) {
+// the client in each file's partitionValues, not in the file: they are masked there (ServedView
+// refused a "hash" mask on a partition column that is no string).
+std::map<std::string, std::string> PartitionMasks(const delta::Metadata& metadata,
+                                                  const RecipientView& view) {
   std::map<std::string, std::string> out;
-  if (view.column_masks.empty()) return out;
-  json schema = json::parse(metadata.schema_string, nullptr, /*allow_exceptions=*/false);
   for (const std::string& p : metadata.partition_columns) {
     for (const auto& [column, kind] : view.column_masks) {
-      if (ToLower(column) != ToLower(p)) continue;
-      std::string type;
-      if (schema.is_object() && schema.contains("fields") && schema["fields"].is_array()) {
-        for (const json& f : schema["fields"]) {
-          if (f.is_object() && f.value("name", "") == p && f.contains("type") &&
-              f["type"].is_string()) {
-            type = f["type"].get<std::string>();
-          }
-        }
-      }
-      if (kind == "hash" && type != "string") {
-        return Unsupported(
-            "column mask 'hash' cannot apply to partition column '{}' of type '{}' (hash: string "
-            "columns); ask the provider",
-            column, type);
-      }
-      out[ToLower(p)] = kind;
+      if (ToLower(column) == ToLower(p)) out[ToLower(p)] = kind;
     }
   }
   return out;
-}
-
-// Delta protocol, *Column Mapping*: under column mapping a column can be renamed, so a mask naming
-// no column of the version served may name one of its columns under a later name (time travel to
-// before `RENAME COLUMN email TO contact` with a mask on `contact`): refused, never served
-// unmasked. Whatever the served version's mode: column mapping can be enabled on an existing
-// table later (its columns keep their names as physical names) and the column renamed then, so a
-// version without column mapping is no proof. Fails closed: a version from before the masked
-// column was added is refused too.
-Status CheckMasksNameColumns(const delta::Snapshot& s, const TableContext& ctx) {
-  const RecipientView& view = ctx.table.view;
-  if (view.column_masks.empty()) return OkStatus();
-  json schema = json::parse(s.metadata().schema_string, nullptr, /*allow_exceptions=*/false);
-  std::vector<std::string> names;
-  if (schema.is_object() && schema.contains("fields") && schema["fields"].is_array()) {
-    for (const json& f : schema["fields"]) {
-      if (f.is_object() && f.contains("name") && f["name"].is_string()) {
-        names.push_back(ToLower(f["name"].get<std::string>()));
-      }
-    }
-  }
-  for (const auto& [column, kind] : view.column_masks) {
-    if (std::find(names.begin(), names.end(), ToLower(column)) == names.end()) {
-      return Unsupported(
-          "Table '{}' cannot be served to you at version {}: a column masked for you has another "
-          "name at that version, or did not exist yet; ask the provider",
-          ctx.table.name, s.version());
-    }
-  }
-  return OkStatus();
 }
 
 }  // namespace
@@ -123,16 +70,15 @@ Error FileRewrites::ClientError(Error e) const {
 
 Result<std::shared_ptr<const FileRewrites>> FileRewrites::For(const ServiceCore& core,
                                                               const TableContext& ctx,
+                                                              const RecipientView& view,
                                                               const delta::Snapshot& s,
                                                               ResponseFormat format) {
-  const RecipientView& view = ctx.table.view;
   const bool restricted = Restricts(view);
   const bool compat =
       format == ResponseFormat::kParquet &&
       (s.features().column_mapping_mode != "none" || s.features().deletion_vectors_enabled ||
        s.features().HasReaderFeature("deletionVectors"));
   if (!restricted && !compat) return std::shared_ptr<const FileRewrites>();
-  LS_RETURN_IF_ERROR(CheckMasksNameColumns(s, ctx));
   if (!core.options.materializer) {
     if (restricted) {
       // Fail closed: a filtered table is never served whole.
@@ -186,7 +132,7 @@ Result<std::shared_ptr<const FileRewrites>> FileRewrites::For(const ServiceCore&
     r->logical_names_ = LogicalNames(s.metadata().schema_string);
   }
   for (const std::string& c : view.columns) r->visible_.push_back(ToLower(c));
-  LS_ASSIGN_OR_RETURN(r->partition_masks_, PartitionMasks(s.metadata(), view));
+  r->partition_masks_ = PartitionMasks(s.metadata(), view);
   r->maps_partition_values_ =
       !r->logical_names_.empty() || !r->visible_.empty() || !r->partition_masks_.empty();
   return std::shared_ptr<const FileRewrites>(std::move(r));

@@ -43,11 +43,13 @@ namespace lakeshare::sharing {
 
 class FileRewrites {
  public:
-  /// The rewrites of a response in `format` about snapshot `s` (for the change feed: the snapshot
-  /// its head describes); null when every file is served as it is. kUnsupported when files
-  /// need a rewrite and the server has no materialization cache.
+  /// The rewrites of a response in `format` about snapshot `s` (for the change feed: the latest
+  /// one, whose schema its files are rewritten to) for the recipient's `view` at that version
+  /// (ServedView, served_view_internal.h); null when every file is served as it is. kUnsupported
+  /// when files need a rewrite and the server has no materialization cache.
   static Result<std::shared_ptr<const FileRewrites>> For(const ServiceCore& core,
                                                          const TableContext& ctx,
+                                                         const RecipientView& view,
                                                          const delta::Snapshot& s,
                                                          ResponseFormat format);
 
@@ -123,9 +125,10 @@ inline constexpr std::string_view kMaterializedFilesAction = "deltaSharingMateri
 /// audit, and without the key nobody holding an audit export can test guesses of them.
 std::string TransformDigest(const HmacSigner& signer, std::string_view transform_id);
 
-/// The metaData a recipient is told about when its files are rewritten for `view`: the schema
-/// without the columns it may not see (and masked "hash" columns as strings), partition columns
-/// likewise. Unchanged without a column list or masks.
+/// The metaData a recipient is told about when its files are rewritten for `view` (by the names
+/// of `metadata`'s version: ServedView): the schema without the columns it may not see (and
+/// masked "hash" columns as strings), partition columns likewise. Unchanged without a column list
+/// or masks.
 delta::Metadata RewrittenMetadata(const delta::Metadata& metadata, const RecipientView& view);
 
 /// True when `view` changes what a recipient reads (row filter, columns or masks).

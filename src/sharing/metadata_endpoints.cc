@@ -7,6 +7,7 @@
 #include "sharing/endpoints_internal.h"
 #include "sharing/file_rewrites_internal.h"
 #include "sharing/query_request.h"
+#include "sharing/served_view_internal.h"
 #include "sharing/table_response_internal.h"
 
 namespace lakeshare::sharing {
@@ -54,8 +55,12 @@ Result<http::Response> TableMetadata(const ServiceCore& core, http::Request& req
   const bool rewritten = Restricts(ctx.table.view) ||
                          (format == ResponseFormat::kParquet &&
                           !delta::CheckParquetServing(s->features(), has_dvs).rewrite.empty());
+  // The view /query applies at this version: the two agree on every version.
+  LS_ASSIGN_OR_RETURN(
+      RecipientView view,
+      ServedView(ctx.table.view, ctx.table.name, latest->metadata(), s->metadata(), s->version()));
   std::string body;
-  AppendHead(body, format, s->protocol(), RewrittenMetadata(s->metadata(), ctx.table.view),
+  AppendHead(body, format, s->protocol(), RewrittenMetadata(s->metadata(), view),
              Extras(ctx, *s, version_field, /*with_size=*/!rewritten));
   http::Response r = http::Response::Text(std::move(body), 200, http::kNdjsonContentType);
   SetDataHeaders(r, s->version(), format, false, t.fileidhash);

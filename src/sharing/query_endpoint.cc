@@ -23,6 +23,7 @@
 #include "sharing/protocol_audit_internal.h"
 #include "sharing/query_request.h"
 #include "sharing/response_stream_internal.h"
+#include "sharing/served_view_internal.h"
 #include "sharing/table_response_internal.h"
 
 namespace lakeshare::sharing {
@@ -329,8 +330,11 @@ Result<http::Response> QueryFromVersion(const ServiceCore& core, http::Request& 
                                                            q.max_files, q.page_token, range));
   // The head lines describe the table at the starting version.
   LS_ASSIGN_OR_RETURN(SnapshotPtr start, core.AtVersion(ctx, latest, range.start));
+  LS_ASSIGN_OR_RETURN(RecipientView view,
+                      ServedView(ctx.table.view, ctx.table.name, latest->metadata(),
+                                 start->metadata(), start->version()));
   AppendHead(response.head, response.format, start->protocol(),
-             RewrittenMetadata(start->metadata(), ctx.table.view),
+             RewrittenMetadata(start->metadata(), view),
              Extras(ctx, *start, range.start, /*with_size=*/false),
              range.historical_protocol ? std::optional<int64_t>(range.start) : std::nullopt);
   return StreamChanges(core, request, ctx, std::move(latest), std::move(range),
@@ -350,7 +354,10 @@ Result<http::Response> AnswerSnapshotQuery(const ServiceCore& core, http::Reques
   p.format = sq.format;
   p.id_scheme = sq.fileidhash.value_or(p.format);
   LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, s, &q));
-  LS_ASSIGN_OR_RETURN(p.rewrites, FileRewrites::For(core, ctx, s, p.format));
+  LS_ASSIGN_OR_RETURN(
+      RecipientView view,
+      ServedView(ctx.table.view, ctx.table.name, sq.latest->metadata(), s.metadata(), s.version()));
+  LS_ASSIGN_OR_RETURN(p.rewrites, FileRewrites::For(core, ctx, view, s, p.format));
   if (p.rewrites) {
     p.rewrites->NoteAudit(*request.audit());
     auto outcome = PrepareRewrites(*p.rewrites, s, p.filters);
@@ -389,7 +396,7 @@ Result<http::Response> AnswerSnapshotQuery(const ServiceCore& core, http::Reques
   }
   if (q.max_files)
     p.max_files = std::min<int64_t>(*q.max_files, core.options.query_page_size_limit);
-  AppendHead(p.head, p.format, s.protocol(), RewrittenMetadata(s.metadata(), ctx.table.view),
+  AppendHead(p.head, p.format, s.protocol(), RewrittenMetadata(s.metadata(), view),
              Extras(ctx, s, sq.time_travel ? std::optional<int64_t>(s.version()) : std::nullopt,
                     /*with_size=*/p.rewrites == nullptr));
   p.time_travel = sq.time_travel;
@@ -427,6 +434,7 @@ Result<http::Response> QueryTable(const ServiceCore& core, http::Request& reques
                                               pin.snapshot->HasDeletionVectors(),
                                               core.options.materializer != nullptr));
   sq.fileidhash = t.fileidhash;
+  sq.latest = std::move(latest);
   sq.snapshot = std::move(pin.snapshot);
   sq.time_travel = pin.time_travel;
   sq.after = std::move(pin.after);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,37 @@ namespace {
 namespace fs = std::filesystem;
 using parquet::PhysicalType;
 using testing::Reply;
+
+// A data file of `fields` holding `rows` (JSON objects), written by `writer`; its add action.
+delta::FileAction WriteDataFile(delta::TableWriter& writer, const std::string& path,
+                                std::vector<parquet::WriterField> fields,
+                                const std::vector<std::string>& rows) {
+  auto schema = parquet::WriterSchema::Make(std::move(fields), "spark_schema");
+  EXPECT_TRUE(schema);
+  if (!schema) return {};
+  parquet::RowShredder shredder(schema->schema());
+  for (const std::string& row : rows) EXPECT_TRUE(shredder.AddJsonLine(row)) << row;
+  auto add = writer.WriteDataFile(path, std::move(*schema), {shredder.TakeColumns()});
+  EXPECT_TRUE(add) << add.error().message;
+  return add ? *add : delta::FileAction();
+}
+
+// The bytes of every file a /query or /changes answer announces, fetched at their URLs (a
+// rewritten file is short and Snappy leaves its few values readable in its bytes).
+std::string AnnouncedFileBytes(const http::Router& router, const Reply& r) {
+  std::string bytes;
+  for (const auto& line : r.lines) {
+    const nlohmann::json* f = nullptr;
+    if (line.contains("file")) f = &line["file"];
+    if (line.contains("add")) f = &line["add"];
+    if (f == nullptr) continue;
+    const std::string url = (*f)["url"].get<std::string>();
+    Reply got = testing::Call(router, "GET", url.substr(std::string("http://localhost").size()));
+    EXPECT_EQ(got.status, 200) << url;
+    bytes += got.body;
+  }
+  return bytes;
+}
 
 class RecipientViewTest : public ::testing::Test {
  protected:
@@ -100,21 +132,16 @@ class RecipientViewTest : public ::testing::Test {
     for (const auto& countries :
          {std::vector<std::string>{"DE", "DE", "DE", "DE", "DE", "DE", "FR", "FR", "FR", "FR"},
           std::vector<std::string>{"FR", "FR", "FR", "FR", "FR"}}) {
-      auto schema = parquet::WriterSchema::Make(
+      std::vector<std::string> rows;
+      for (const auto& c : countries) {
+        rows.push_back(fmt::format(R"({{"id":{},"country":"{}","note":"secret"}})", id++, c));
+      }
+      lines.push_back(delta::FileActionLine(WriteDataFile(
+          writer, fmt::format("part-{}.parquet", id),
           {parquet::Primitive("id", PhysicalType::kInt64),
            parquet::Primitive("country", PhysicalType::kByteArray, parquet::StringType()),
            parquet::Primitive("note", PhysicalType::kByteArray, parquet::StringType())},
-          "spark_schema");
-      ASSERT_TRUE(schema);
-      parquet::RowShredder shredder(schema->schema());
-      for (const auto& c : countries) {
-        ASSERT_TRUE(shredder.AddJsonLine(
-            fmt::format(R"({{"id":{},"country":"{}","note":"secret"}})", id++, c)));
-      }
-      auto add = writer.WriteDataFile(fmt::format("part-{}.parquet", id), std::move(*schema),
-                                      {shredder.TakeColumns()});
-      ASSERT_TRUE(add) << add.error().message;
-      lines.push_back(delta::FileActionLine(*add));
+          rows)));
     }
     ASSERT_TRUE(writer.Commit(0, lines));
   }
@@ -126,22 +153,26 @@ class RecipientViewTest : public ::testing::Test {
   }
 
   // Share `table` (history shared) with a hash mask on `contact` to a new partner: its answers to
-  // /query at the latest version and at version 0.
-  std::pair<Reply, Reply> MaskedContactQueries(const std::string& table) {
+  // /query at version 0, then at the latest version, serve files without the address
+  // alice@example.com (of `contact` at the latest version). The old version first: its rewrites
+  // must not come from the cache of the latest one's.
+  void ExpectContactMasked(const std::string& table) {
     nlohmann::json view = {{"column_masks", {{"contact", "hash"}}}};
     catalog::SharedDataObject o{.name = "main.s." + table, .history_data_sharing_status = "ENABLED"};
     o.recipient_view_json = view.dump();
-    EXPECT_TRUE(bed_.Share(table + "-share", {std::move(o)}));
+    ASSERT_TRUE(bed_.Share(table + "-share", {std::move(o)}));
     auto header = bed_.Recipient(table + "-partner", {table + "-share"});
-    EXPECT_TRUE(header) << header.error().message;
-    if (!header) return {};
-    auto query = [&](const std::string& body) {
-      return testing::Call(router_, "POST",
-                           "/delta-sharing/shares/" + table + "-share/schemas/s/tables/" + table +
-                               "/query",
-                           {{"Authorization", *header}}, body);
-    };
-    return {query("{}"), query(R"({"version": 0})")};
+    ASSERT_TRUE(header) << header.error().message;
+    for (const char* body : {R"({"version": 0})", "{}"}) {
+      Reply r = testing::Call(
+          router_, "POST",
+          "/delta-sharing/shares/" + table + "-share/schemas/s/tables/" + table + "/query",
+          {{"Authorization", *header}}, body);
+      ASSERT_EQ(r.status, 200) << body << ": " << r.body;
+      const std::string bytes = AnnouncedFileBytes(router_, r);
+      EXPECT_NE(bytes.find("PAR1"), std::string::npos) << body;
+      EXPECT_EQ(bytes.find("alice@example.com"), std::string::npos) << body;
+    }
   }
 
   struct Answer {
@@ -229,10 +260,9 @@ std::string MappedSchema(const std::string& second, const std::string& physical_
 }
 
 // Column masks name columns, and under column mapping a column can be renamed: a share masking
-// `contact` served version 0, where the same column (physical name col-2) was still called
-// `email`, unmasked to any partner asking for {"version": 0}. A mask naming no column of the
-// version served is refused (it may be that column under an older name).
-TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedUnderAnOlderName) {
+// `contact` once served version 0, where the same column (physical name col-2) was still called
+// `email`, unmasked to any partner asking for {"version": 0}. The mask follows the column.
+TEST_F(RecipientViewTest, AMaskedColumnIsMaskedUnderAnOlderName) {
   auto created = bed_.CreateTable("renamed");
   ASSERT_TRUE(created) << created.error().message;
   delta::TableWriter& writer = *created;
@@ -244,51 +274,37 @@ TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedUnderAnOlderName) {
   m.schema_string = schema_of("email");
   m.configuration = {{"delta.columnMapping.mode", "name"},
                      {"delta.columnMapping.maxColumnId", "2"}};
-  auto file_schema = parquet::WriterSchema::Make(
-      {parquet::Primitive("col-1", PhysicalType::kInt64),
-       parquet::Primitive("col-2", PhysicalType::kByteArray, parquet::StringType())},
-      "spark_schema");
-  ASSERT_TRUE(file_schema);
-  parquet::RowShredder shredder(file_schema->schema());
-  ASSERT_TRUE(shredder.AddJsonLine(R"({"col-1":1,"col-2":"alice@example.com"})"));
-  auto add =
-      writer.WriteDataFile("part-0.parquet", std::move(*file_schema), {shredder.TakeColumns()});
-  ASSERT_TRUE(add) << add.error().message;
-  ASSERT_TRUE(writer.Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
-                                delta::FileActionLine(*add)}));
+  const delta::FileAction add =
+      WriteDataFile(writer, "part-0.parquet",
+                    {parquet::Primitive("col-1", PhysicalType::kInt64),
+                     parquet::Primitive("col-2", PhysicalType::kByteArray, parquet::StringType())},
+                    {R"({"col-1":1,"col-2":"alice@example.com"})"});
+  ASSERT_TRUE(writer.Commit(
+      0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m), delta::FileActionLine(add)}));
   m.schema_string = schema_of("contact");  // ALTER TABLE RENAME COLUMN email TO contact
   ASSERT_TRUE(writer.Commit(1, {delta::MetadataActionLine(m)}));
 
-  auto [latest, old] = MaskedContactQueries("renamed");
-  EXPECT_EQ(latest.status, 200) << latest.body;
-  EXPECT_EQ(old.status, 400) << old.body;
-  EXPECT_EQ(old.Json()["errorCode"], "UNSUPPORTED_OPERATION") << old.body;
+  ExpectContactMasked("renamed");
 }
 
-// Column mapping can be enabled on an existing table (its columns keep their names as physical
-// names) and a column renamed afterwards: the version from before the upgrade has no column
-// mapping, yet its `email` is the `contact` the share masks. The check does not depend on the
-// version's mode: a mask naming no column of the version served is refused whatever the mode.
-TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedFromBeforeColumnMappingWasEnabled) {
+// Column mapping enabled on an existing table (its columns keep their names as physical names)
+// and a column renamed afterwards: version 0 has no column mapping, yet its `email` is the
+// `contact` the share masks, and is served masked.
+TEST_F(RecipientViewTest, AMaskedColumnIsMaskedFromBeforeColumnMappingWasEnabled) {
   auto created = bed_.CreateTable("upgraded");
   ASSERT_TRUE(created) << created.error().message;
   delta::TableWriter& writer = *created;
   delta::Metadata m = testing::MetadataOf("upgraded", {{"id", "long"}, {"email", "string"}});
-  auto file_schema = parquet::WriterSchema::Make(
-      {parquet::Primitive("id", PhysicalType::kInt64),
-       parquet::Primitive("email", PhysicalType::kByteArray, parquet::StringType())},
-      "spark_schema");
-  ASSERT_TRUE(file_schema);
-  parquet::RowShredder shredder(file_schema->schema());
-  ASSERT_TRUE(shredder.AddJsonLine(R"({"id":1,"email":"alice@example.com"})"));
-  auto add =
-      writer.WriteDataFile("part-0.parquet", std::move(*file_schema), {shredder.TakeColumns()});
-  ASSERT_TRUE(add) << add.error().message;
+  const delta::FileAction add =
+      WriteDataFile(writer, "part-0.parquet",
+                    {parquet::Primitive("id", PhysicalType::kInt64),
+                     parquet::Primitive("email", PhysicalType::kByteArray, parquet::StringType())},
+                    {R"({"id":1,"email":"alice@example.com"})"});
   delta::Protocol plain;
   plain.min_reader_version = 1;
   plain.min_writer_version = 2;
   ASSERT_TRUE(writer.Commit(0, {delta::ProtocolActionLine(plain), delta::MetadataActionLine(m),
-                                delta::FileActionLine(*add)}));
+                                delta::FileActionLine(add)}));
   // ALTER TABLE SET TBLPROPERTIES delta.columnMapping.mode = name, then RENAME COLUMN email TO
   // contact: the physical names stay the old names.
   delta::Protocol mapped;
@@ -299,11 +315,184 @@ TEST_F(RecipientViewTest, AMaskedColumnIsNeverServedUnmaskedFromBeforeColumnMapp
                      {"delta.columnMapping.maxColumnId", "2"}};
   ASSERT_TRUE(writer.Commit(1, {delta::ProtocolActionLine(mapped), delta::MetadataActionLine(m)}));
 
-  auto [latest, old] = MaskedContactQueries("upgraded");
-  EXPECT_EQ(latest.status, 200) << latest.body;
-  EXPECT_EQ(old.status, 400) << old.body;
-  EXPECT_EQ(old.Json()["errorCode"], "UNSUPPORTED_OPERATION") << old.body;
-  EXPECT_EQ(old.body.find("alice@example.com"), std::string::npos) << old.body;
+  ExpectContactMasked("upgraded");
+}
+
+// Delta protocol, *Column Mapping*: a column can be renamed and its name reused. At version 0
+// `contact` (physical col-1) holds phone numbers and `email` (col-2) addresses; version 1 renames
+// contact TO phone and email TO contact. A share naming `contact`, granted looking at the table
+// now, means col-2 at every version: /metadata, /query at version 0 and now, and /changes across
+// the rename mask, list or filter col-2, never col-1.
+class RenamedColumnsTest : public RecipientViewTest {
+ protected:
+  static constexpr char kPhone[] = "+49-555-0100";
+  static constexpr char kEmail[] = "alice@example.com";
+
+  void SetUp() override {
+    RecipientViewTest::SetUp();
+    auto created = bed_.CreateTable("swapped");
+    ASSERT_TRUE(created) << created.error().message;
+    delta::TableWriter& writer = *created;
+    delta::Protocol p;
+    p.min_reader_version = 2;
+    p.min_writer_version = 5;
+    delta::Metadata m = testing::MetadataOf("swapped", {{"id", "long"}});
+    m.schema_string = Schema("contact", "email");
+    m.configuration = {{"delta.columnMapping.mode", "name"},
+                       {"delta.columnMapping.maxColumnId", "3"},
+                       {"delta.enableChangeDataFeed", "true"}};
+    const delta::FileAction add = WriteDataFile(
+        writer, "part-0.parquet",
+        {parquet::Primitive("col-0", PhysicalType::kInt64),
+         parquet::Primitive("col-1", PhysicalType::kByteArray, parquet::StringType()),
+         parquet::Primitive("col-2", PhysicalType::kByteArray, parquet::StringType())},
+        {fmt::format(R"({{"col-0":1,"col-1":"{}","col-2":"{}"}})", kPhone, kEmail)});
+    ASSERT_TRUE(writer.Commit(0, {delta::ProtocolActionLine(p), delta::MetadataActionLine(m),
+                                  delta::FileActionLine(add)}));
+    m.schema_string = Schema("phone", "contact");
+    ASSERT_TRUE(writer.Commit(1, {delta::MetadataActionLine(m)}));
+  }
+
+  // (id long: col-0, `one` string: col-1, `two` string: col-2) under column mapping.
+  static std::string Schema(const std::string& one, const std::string& two) {
+    std::string fields;
+    int i = 0;
+    for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
+             {"id", "long"}, {one, "string"}, {two, "string"}}) {
+      if (i) fields += ",";
+      fields += fmt::format(
+          R"({{"name":"{}","type":"{}","nullable":true,"metadata":{{"delta.columnMapping.id":{},)"
+          R"("delta.columnMapping.physicalName":"col-{}"}}}})",
+          name, type, i + 1, i);
+      ++i;
+    }
+    return R"({"type":"struct","fields":[)" + fields + "]}";
+  }
+
+  // A share of the table (history and change feed shared) with `view` to a new partner; its
+  // "Bearer" header.
+  std::string ShareWith(const std::string& name, const nlohmann::json& view) {
+    catalog::SharedDataObject o{.name = "main.s.swapped", .history_data_sharing_status = "ENABLED"};
+    o.recipient_view_json = view.dump();
+    EXPECT_TRUE(bed_.Share(name, {std::move(o)}));
+    auto header = bed_.Recipient(name + "-partner", {name});
+    EXPECT_TRUE(header) << header.error().message;
+    share_ = name;
+    return header ? *header : std::string();
+  }
+  Reply Send(const std::string& header, const std::string& method, const std::string& path,
+             const std::string& body = "") {
+    return testing::Call(router_, method,
+                         "/delta-sharing/shares/" + share_ + "/schemas/s/tables/swapped" + path,
+                         {{"Authorization", header}}, body);
+  }
+  // The field names of the schema of the answer's metaData line.
+  static std::vector<std::string> Fields(const Reply& r) {
+    std::vector<std::string> out;
+    for (const auto& line : r.lines) {
+      if (!line.contains("metaData")) continue;
+      auto schema = nlohmann::json::parse(line["metaData"]["schemaString"].get<std::string>());
+      for (const auto& f : schema["fields"]) out.push_back(f["name"].get<std::string>());
+    }
+    return out;
+  }
+  size_t Files(const Reply& r) const {
+    size_t n = 0;
+    for (const auto& line : r.lines) n += line.contains("file") || line.contains("add") ? 1 : 0;
+    return n;
+  }
+
+  std::string share_;
+};
+
+TEST_F(RenamedColumnsTest, AMaskOnAReusedNameMasksTheProvidersColumnAtEveryVersion) {
+  const std::string h = ShareWith("masked", {{"column_masks", {{"contact", "hash"}}}});
+  for (const char* body : {R"({"version": 0})", "{}", R"({"startingVersion": 0})"}) {
+    Reply r = Send(h, "POST", "/query", body);
+    ASSERT_EQ(r.status, 200) << body << ": " << r.body;
+    const std::string bytes = AnnouncedFileBytes(router_, r);
+    EXPECT_NE(bytes.find(kPhone), std::string::npos) << body;  // col-1 is not masked
+    EXPECT_EQ(bytes.find(kEmail), std::string::npos) << body;
+  }
+  Reply changes = Send(h, "GET", "/changes?startingVersion=0");
+  ASSERT_EQ(changes.status, 200) << changes.body;
+  EXPECT_EQ(AnnouncedFileBytes(router_, changes).find(kEmail), std::string::npos);
+  // /metadata at version 0 agrees with /query there.
+  Reply metadata = Send(h, "GET", "/metadata?version=0");
+  ASSERT_EQ(metadata.status, 200) << metadata.body;
+  EXPECT_EQ(Fields(metadata), (std::vector<std::string>{"id", "contact", "email"}));
+}
+
+TEST_F(RenamedColumnsTest, AColumnListOnAReusedNameServesTheProvidersColumnAtEveryVersion) {
+  const std::string h = ShareWith("listed", {{"columns", {"id", "contact"}}});
+  Reply now = Send(h, "POST", "/query", "{}");
+  ASSERT_EQ(now.status, 200) << now.body;
+  EXPECT_EQ(Fields(now), (std::vector<std::string>{"id", "contact"}));
+  Reply old = Send(h, "POST", "/query", R"({"version": 0})");
+  ASSERT_EQ(old.status, 200) << old.body;
+  EXPECT_EQ(Fields(old), (std::vector<std::string>{"id", "email"}));  // col-2 as it was called
+  for (const Reply* r : {&now, &old}) {
+    const std::string bytes = AnnouncedFileBytes(router_, *r);
+    EXPECT_NE(bytes.find(kEmail), std::string::npos);
+    EXPECT_EQ(bytes.find(kPhone), std::string::npos);  // col-1 was never shared
+  }
+  Reply metadata = Send(h, "GET", "/metadata?version=0");
+  ASSERT_EQ(metadata.status, 200) << metadata.body;
+  EXPECT_EQ(Fields(metadata), (std::vector<std::string>{"id", "email"}));
+  // The change feed from before the rename: its metaData lines list col-2, never col-1.
+  Reply changes = Send(h, "GET", "/changes?startingVersion=0&includeHistoricalMetadata=true");
+  ASSERT_EQ(changes.status, 200) << changes.body;
+  EXPECT_EQ(Fields(changes), (std::vector<std::string>{"id", "email", "id", "contact"}));
+  EXPECT_EQ(AnnouncedFileBytes(router_, changes).find(kPhone), std::string::npos);
+}
+
+TEST_F(RenamedColumnsTest, ARowFilterOnAReusedNameReadsTheProvidersColumnAtEveryVersion) {
+  nlohmann::json filter = {{"op", "equal"},
+                           {"children",
+                            {{{"op", "column"}, {"name", "contact"}, {"valueType", "string"}},
+                             {{"op", "literal"}, {"value", kEmail}, {"valueType", "string"}}}}};
+  const std::string h = ShareWith("filtered", {{"row_filter", filter.dump()}});
+  for (const char* body : {"{}", R"({"version": 0})"}) {
+    Reply r = Send(h, "POST", "/query", body);
+    ASSERT_EQ(r.status, 200) << body << ": " << r.body;
+    EXPECT_EQ(Files(r), 1u) << body << ": " << r.body;  // its one row has that address in col-2
+  }
+}
+
+// /metadata and /query decide alike at every version (ServedView): at version 0, before `email`
+// was added, a mask on it has nothing to mask (both answer) and a row filter reading it cannot
+// choose rows (both refuse).
+TEST_F(RecipientViewTest, MetadataAndQueryAgreeOnAVersionFromBeforeAViewColumnExisted) {
+  auto created = bed_.CreateTable("grown");
+  ASSERT_TRUE(created) << created.error().message;
+  delta::TableWriter& writer = *created;
+  delta::Metadata m = testing::MetadataOf("grown", {{"id", "long"}});
+  auto add = testing::WriteRows(writer, "part-0.parquet", {{1, "a"}});
+  ASSERT_TRUE(add) << add.error().message;
+  ASSERT_TRUE(writer.Commit(0, {delta::ProtocolActionLine(delta::Protocol()),
+                                delta::MetadataActionLine(m), delta::FileActionLine(*add)}));
+  m = testing::MetadataOf("grown", {{"id", "long"}, {"email", "string"}});
+  ASSERT_TRUE(writer.Commit(1, {delta::MetadataActionLine(m)}));
+  nlohmann::json filter = {
+      {"op", "isNull"},
+      {"children", {{{"op", "column"}, {"name", "email"}, {"valueType", "string"}}}}};
+  for (const auto& [share, view, status] :
+       std::vector<std::tuple<std::string, nlohmann::json, int>>{
+           {"grown-masked", {{"column_masks", {{"email", "hash"}}}}, 200},
+           {"grown-filtered", {{"row_filter", filter.dump()}}, 400}}) {
+    catalog::SharedDataObject o{.name = "main.s.grown", .history_data_sharing_status = "ENABLED"};
+    o.recipient_view_json = view.dump();
+    ASSERT_TRUE(bed_.Share(share, {std::move(o)}));
+    auto header = bed_.Recipient(share + "-partner", {share});
+    ASSERT_TRUE(header) << header.error().message;
+    const std::string table = "/delta-sharing/shares/" + share + "/schemas/s/tables/grown";
+    Reply metadata =
+        testing::Call(router_, "GET", table + "/metadata?version=0", {{"Authorization", *header}});
+    Reply query = testing::Call(router_, "POST", table + "/query", {{"Authorization", *header}},
+                                R"({"version": 0})");
+    EXPECT_EQ(metadata.status, status) << share << ": " << metadata.body;
+    EXPECT_EQ(query.status, status) << share << ": " << query.body;
+  }
 }
 
 // Asynchronous queries (PROTOCOL.md "asyncQuery", "Get Query Info"): a table whose files must be

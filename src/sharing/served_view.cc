@@ -1,0 +1,157 @@
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/strings.h"
+#include "materialize/row_filter.h"
+#include "sharing/served_view_internal.h"
+
+namespace lakeshare::sharing {
+
+namespace {
+
+using nlohmann::json;
+
+// The top-level columns of one version: lower-cased name -> (name, type), and lower-cased
+// physical name -> lower-cased name.
+struct Columns {
+  std::map<std::string, std::pair<std::string, std::string>> by_name;
+  std::map<std::string, std::string> by_physical;
+};
+
+// Why a version cannot be served with the view; the column is never named (a row filter may read
+// a column the recipient does not see).
+tl::unexpected<Error> Refused(std::string_view table, int64_t version, std::string_view why) {
+  return Unsupported("Table '{}' cannot be served to you at version {}: {}; ask the provider",
+                     table, version, why);
+}
+
+Result<Columns> ColumnsOf(const delta::Metadata& m, std::string_view table, int64_t version) {
+  std::optional<std::vector<SchemaColumn>> columns = TopLevelColumns(m.schema_string);
+  if (!columns) return Refused(table, version, "its schema is not a Delta struct schema");
+  Columns out;
+  for (const SchemaColumn& c : *columns) {
+    const std::string& physical = c.physical.empty() ? c.name : c.physical;
+    const bool new_name = out.by_name.emplace(ToLower(c.name), std::pair(c.name, c.type)).second;
+    const bool new_physical = out.by_physical.emplace(ToLower(physical), ToLower(c.name)).second;
+    if (!new_name || !new_physical) {
+      return Refused(table, version, "its schema names one column twice");
+    }
+  }
+  return out;
+}
+
+// Resolves view names at the latest version to names at the served version.
+class Resolver {
+ public:
+  Resolver(Columns latest, Columns served)
+      : latest_(std::move(latest)), served_(std::move(served)) {}
+
+  // The served version's name of the column the latest version calls `name`: nullopt when that
+  // version lacks it; false when the latest version has no such column.
+  bool Resolve(const std::string& name, std::optional<std::string>* out) const {
+    out->reset();
+    std::string physical;
+    for (const auto& [p, n] : latest_.by_physical) {
+      if (n == ToLower(name)) physical = p;
+    }
+    if (physical.empty()) return false;
+    auto at = served_.by_physical.find(physical);
+    if (at != served_.by_physical.end()) *out = served_.by_name.at(at->second).first;
+    return true;
+  }
+  // The served version's Delta type of its column `served_name` (as Resolve gave it).
+  const std::string& TypeOf(const std::string& served_name) const {
+    return served_.by_name.at(ToLower(served_name)).second;
+  }
+
+ private:
+  Columns latest_;
+  Columns served_;
+};
+
+}  // namespace
+
+std::optional<std::vector<SchemaColumn>> TopLevelColumns(std::string_view schema_string) {
+  json schema = json::parse(schema_string, nullptr, /*allow_exceptions=*/false);
+  if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array()) {
+    return std::nullopt;
+  }
+  std::vector<SchemaColumn> out;
+  for (const json& f : schema["fields"]) {
+    if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) continue;
+    SchemaColumn c;
+    c.name = f["name"].get<std::string>();
+    if (f.contains("type") && f["type"].is_string()) c.type = f["type"].get<std::string>();
+    const json& md = f.contains("metadata") ? f["metadata"] : json::object();
+    if (md.is_object() && md.contains("delta.columnMapping.physicalName") &&
+        md["delta.columnMapping.physicalName"].is_string()) {
+      c.physical = md["delta.columnMapping.physicalName"].get<std::string>();
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<RecipientView> ServedView(const RecipientView& view, std::string_view table,
+                                 const delta::Metadata& latest, const delta::Metadata& served,
+                                 int64_t version) {
+  if (view.row_filter == nullptr && view.columns.empty() && view.column_masks.empty()) return view;
+  LS_ASSIGN_OR_RETURN(Columns latest_columns, ColumnsOf(latest, table, version));
+  LS_ASSIGN_OR_RETURN(Columns served_columns, ColumnsOf(served, table, version));
+  const Resolver resolver(std::move(latest_columns), std::move(served_columns));
+  const tl::unexpected<Error> not_latest =
+      Refused(table, version, "its share names a column the table no longer has");
+  RecipientView out;
+  std::optional<std::string> at;
+  for (const std::string& c : view.columns) {
+    if (!resolver.Resolve(c, &at)) return not_latest;
+    if (at) out.columns.push_back(*at);
+  }
+  if (!view.columns.empty() && out.columns.empty()) {
+    return Refused(table, version, "none of the columns shared with you existed at that version");
+  }
+  for (const auto& [column, kind] : view.column_masks) {
+    if (!resolver.Resolve(column, &at)) return not_latest;
+    if (!at) continue;
+    const bool partition =
+        std::any_of(served.partition_columns.begin(), served.partition_columns.end(),
+                    [&](const std::string& p) { return ToLower(p) == ToLower(*at); });
+    if (partition && kind == "hash" && resolver.TypeOf(*at) != "string") {
+      return Unsupported(
+          "column mask 'hash' cannot apply to partition column '{}' of type '{}' (hash: string "
+          "columns); ask the provider",
+          *at, resolver.TypeOf(*at));
+    }
+    out.column_masks[*at] = kind;
+  }
+  if (view.row_filter != nullptr) {
+    std::map<std::string, std::string> names;
+    bool same = true;
+    for (const std::string& c : view.row_filter->Columns()) {
+      if (!resolver.Resolve(c, &at)) return not_latest;
+      if (!at) {
+        return Refused(table, version,
+                       "the rows shared with you are chosen by a column that did not exist at "
+                       "that version");
+      }
+      names[c] = *at;
+      same = same && *at == c;
+    }
+    if (same) {
+      out.row_filter = view.row_filter;
+      return out;
+    }
+    auto renamed = view.row_filter->Renamed(names);
+    if (!renamed) return Refused(table, version, renamed.error().message);
+    out.row_filter = std::make_shared<const materialize::RowFilter>(std::move(*renamed));
+  }
+  return out;
+}
+
+}  // namespace lakeshare::sharing

@@ -1,0 +1,48 @@
+// ServedView: the recipient's view of a table (share_provider.h RecipientView: row filter, column
+// list, column masks) as it applies to the version served. The view names columns as the provider
+// saw them when granting: at the table's latest version. Under column mapping (Delta protocol,
+// *Column Mapping*) a column can be renamed and its name reused (RENAME contact TO phone, RENAME
+// email TO contact), so at another version the same names mean other columns. ServedView
+// resolves each name of the view to a physical column at the latest version (its
+// delta.columnMapping.physicalName; without column mapping its name, which stays its physical
+// name when column mapping is enabled later) and names that column as the served version calls
+// it: a masked, listed or filtered column is found at the served version whatever it was called
+// then; one that did not exist then is absent (nothing to mask or serve).
+// It fails closed (kUnsupported, "ask the provider") where identity cannot be decided or the view
+// cannot be honoured: a view column absent at the latest version, a schema naming one column or
+// one physical column twice, a row filter reading a column the served version lacks, a column
+// list none of whose columns existed then, a "hash" mask on a partition column that is no string.
+// Every response about a version (/metadata, /query in every format, /changes, startingVersion
+// feeds, their metaData lines) asks it, so they agree on every version. Stateless; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "delta/actions.h"
+#include "sharing/share_provider.h"
+
+namespace lakeshare::sharing {
+
+/// A top-level column of a Delta schema: its name, its type when the type is a name ("string",
+/// "long"; else empty) and its delta.columnMapping.physicalName (empty without one).
+struct SchemaColumn {
+  std::string name;
+  std::string type;
+  std::string physical;
+};
+/// The top-level columns of a Delta schema (entries without a string name are skipped); nullopt
+/// when `schema_string` is not a Delta struct schema.
+std::optional<std::vector<SchemaColumn>> TopLevelColumns(std::string_view schema_string);
+
+/// `view` (by the names of `latest`, the table's latest metaData) as it applies to the version
+/// `version` of table `table`, whose metaData is `served`: by the names of `served`.
+Result<RecipientView> ServedView(const RecipientView& view, std::string_view table,
+                                 const delta::Metadata& latest, const delta::Metadata& served,
+                                 int64_t version);
+
+}  // namespace lakeshare::sharing
