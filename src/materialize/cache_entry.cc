@@ -52,7 +52,12 @@ class ObjectSink final : public parquet::WritableSink {
 }  // namespace
 
 std::string Transform::Identity() const {
-  std::string id = "compat/v1/mapping=" + column_mapping_mode + "/columns=";
+  std::string id = "compat/v1/mapping=" + column_mapping_mode;
+  // Under column mapping the schema names the output's columns, and one data file belongs to
+  // versions that call its columns otherwise (RENAME COLUMN): a file rewritten for one version
+  // must not answer another. Without column mapping names are the file's own.
+  if (column_mapping_mode != "none") id += "/schema=" + Sha256Hex(schema_string);
+  id += "/columns=";
   for (const auto& c : columns) {
     AppendJsonString(id, c);
     id.push_back(',');

@@ -46,7 +46,8 @@ struct Transform {
     return column_mapping_mode != "none" || !columns.empty() || row_filter != nullptr ||
            !column_masks.empty();
   }
-  /// The identity of the transform in cache keys (mapping, columns, filter, masks).
+  /// The identity of the transform in cache keys (mapping, under column mapping the schema,
+  /// columns, filter, masks).
   std::string Identity() const;
 };
 

@@ -56,6 +56,26 @@ class MaterializerTest : public testing::MemoryTableTest {
   std::atomic<int> built_{0}, reused_{0}, failed_{0};
 };
 
+// One data file belongs to every version until it is removed; under column mapping those
+// versions may call its columns otherwise (RENAME COLUMN), and the rewrite names them as its
+// schema does: its identity holds the schema. Without column mapping it does not (names are the
+// file's own), so the ids of such tables stay what they were.
+TEST(TransformIdentityTest, UnderColumnMappingTheSchemaIsPartOfTheIdentity) {
+  const auto schema = [](const std::string& name) {
+    return R"({"type":"struct","fields":[{"name":")" + name +
+           R"(","type":"string","nullable":true,"metadata":{"delta.columnMapping.physicalName":"col-1"}}]})";
+  };
+  Transform before;
+  before.column_mapping_mode = "name";
+  before.schema_string = schema("email");
+  Transform after = before;
+  after.schema_string = schema("contact");
+  EXPECT_NE(before.Identity(), after.Identity());
+  before.column_mapping_mode = after.column_mapping_mode = "none";
+  EXPECT_EQ(before.Identity(), after.Identity());
+  EXPECT_EQ(before.Identity(), "compat/v1/mapping=none/columns=");
+}
+
 TEST_F(MaterializerTest, ConcurrentRequestsForOneFileBuildItOnce) {
   auto m = Materializer::Create(Options(2));
   ASSERT_TRUE(m);

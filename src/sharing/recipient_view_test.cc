@@ -446,6 +446,23 @@ TEST_F(RenamedColumnsTest, AColumnListOnAReusedNameServesTheProvidersColumnAtEve
   EXPECT_EQ(AnnouncedFileBytes(router_, changes).find(kPhone), std::string::npos);
 }
 
+// A parquet client reads rewrites with logical names, each version's own: the rewrite of the file
+// for version 0 (contact, email) must not answer a query of version 1 (phone, contact), whose
+// client would read the phone numbers as `contact`.
+TEST_F(RenamedColumnsTest, EachVersionGetsARewriteNamedAsThatVersionNamesItsColumns) {
+  const std::string h = ShareWith("whole", nlohmann::json::object());
+  Reply old = Send(h, "POST", "/query", R"({"version": 0})");
+  ASSERT_EQ(old.status, 200) << old.body;
+  const std::string old_bytes = AnnouncedFileBytes(router_, old);
+  EXPECT_NE(old_bytes.find("email"), std::string::npos);
+  EXPECT_EQ(old_bytes.find("phone"), std::string::npos);
+  Reply now = Send(h, "POST", "/query", "{}");
+  ASSERT_EQ(now.status, 200) << now.body;
+  const std::string now_bytes = AnnouncedFileBytes(router_, now);
+  EXPECT_NE(now_bytes.find("phone"), std::string::npos);
+  EXPECT_EQ(now_bytes.find("email"), std::string::npos);
+}
+
 TEST_F(RenamedColumnsTest, ARowFilterOnAReusedNameReadsTheProvidersColumnAtEveryVersion) {
   nlohmann::json filter = {{"op", "equal"},
                            {"children",
