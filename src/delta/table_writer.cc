@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/civil_date.h"  // FloorDiv
 #include "common/strings.h"
 #include "delta/log_files.h"
 #include "delta/snapshot.h"
@@ -239,9 +240,8 @@ std::string StatsCollector::Json(const std::vector<std::string>& names) const {
                           : t.unit == parquet::TimeUnit::kMicros ? 1000
                                                                  : 1000000;
       // Millisecond precision: the minimum rounds down, the maximum up.
-      auto floor_div = [](int64_t a, int64_t b) { return a / b - ((a % b != 0) && (a < 0)); };
-      const int64_t lo_ms = floor_div(l.imin, div);
-      const int64_t hi_ms = floor_div(l.imax, div) + (l.imax % div != 0 ? 1 : 0);
+      const int64_t lo_ms = FloorDiv(l.imin, div);
+      const int64_t hi_ms = FloorDiv(l.imax, div) + (l.imax % div != 0 ? 1 : 0);
       std::string a = FormatIsoMillis(lo_ms), b = FormatIsoMillis(hi_ms);
       if (!t.adjusted_to_utc) {  // timestamp_ntz: no zone designator
         if (!a.empty() && a.back() == 'Z') a.pop_back();
