@@ -1,24 +1,19 @@
 #include "delta/file_set.h"
 
 #include <fmt/format.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
-#include <new>
-#include <type_traits>
 
-#include "common/check.h"
 #include "common/strings.h"
+#include "delta/file_set_vectors_internal.h"
 #include "delta/json_util_internal.h"
 
 namespace lakeshare::delta {
 
 namespace {
-
-constexpr size_t kArenaBlock = 256 * 1024;
 
 // File sizes come from the provider's log, any int64 each: two adds of 2^62 bytes overflowed an
 // int64 total (undefined behaviour; in Release /metadata served a negative table size). Sums
@@ -87,220 +82,6 @@ void SetBit(std::vector<uint64_t>& bits, size_t i) {
 }
 
 }  // namespace
-
-constexpr size_t kHugePage = size_t{2} << 20;
-
-MemoryBlock::MemoryBlock(size_t bytes) : size_(bytes) {
-  if (bytes >= kHugePage) {
-    // Over-map by one huge page so that an aligned 2 MiB range can be chosen, then advise it.
-    size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-    size_t map_size = rounded + kHugePage;
-    void* p = mmap(nullptr, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p != MAP_FAILED) {
-      uintptr_t base = reinterpret_cast<uintptr_t>(p);
-      uintptr_t aligned = (base + kHugePage - 1) & ~(kHugePage - 1);
-      madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
-      mapping_ = p;
-      mapping_size_ = map_size;
-      data_ = reinterpret_cast<char*>(aligned);
-      return;
-    }
-  }
-  data_ = static_cast<char*>(::operator new(bytes));
-}
-
-MemoryBlock::~MemoryBlock() { Release(); }
-
-void MemoryBlock::Release() {
-  if (mapping_ != nullptr) {
-    munmap(mapping_, mapping_size_);
-  } else if (data_ != nullptr) {
-    ::operator delete(data_);
-  }
-  data_ = nullptr;
-  mapping_ = nullptr;
-}
-
-MemoryBlock::MemoryBlock(MemoryBlock&& o) noexcept
-    : data_(o.data_), size_(o.size_), mapping_(o.mapping_), mapping_size_(o.mapping_size_) {
-  o.data_ = nullptr;
-  o.mapping_ = nullptr;
-}
-
-MemoryBlock& MemoryBlock::operator=(MemoryBlock&& o) noexcept {
-  if (this != &o) {
-    Release();
-    data_ = o.data_;
-    size_ = o.size_;
-    mapping_ = o.mapping_;
-    mapping_size_ = o.mapping_size_;
-    o.data_ = nullptr;
-    o.mapping_ = nullptr;
-  }
-  return *this;
-}
-
-std::string_view Arena::Copy(std::string_view s) {
-  if (s.empty()) {
-    return std::string_view();
-  }
-  if (s.size() > left_) {
-    // Small blocks first (small tables stay small), huge-page blocks once the arena is large.
-    size_t size =
-        std::max(allocated_ >= kHugePage || expect_large_ ? kHugePage : kArenaBlock, s.size());
-    blocks_.emplace_back(size);
-    cursor_ = blocks_.back().data();
-    left_ = size;
-    allocated_ += size;
-  }
-  std::memcpy(cursor_, s.data(), s.size());
-  std::string_view out(cursor_, s.size());
-  cursor_ += s.size();
-  left_ -= s.size();
-  return out;
-}
-
-// A vector of fixed-size chunks: appending never moves elements (no reallocation copies of
-// hundreds of thousands of entries) and pointers stay valid. The first chunks are allocated one
-// by one (small tables stay small); later ones are carved from slabs of kSlabChunks chunks held
-// in huge-page MemoryBlocks.
-template <typename T, size_t kChunkBits = 12>
-class ChunkedVector {
- public:
-  static constexpr size_t kChunk = size_t{1} << kChunkBits;
-  // Chunks per slab: as many as fit 4 MiB (two huge pages), at least one.
-  static constexpr size_t kSlabChunks =
-      std::max<size_t>(1, (size_t{4} << 20) / (kChunk * sizeof(T)));
-  size_t size() const { return size_; }
-  T& operator[](size_t i) { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
-  const T& operator[](size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
-  void push_back(const T& v) {
-    if ((size_ & (kChunk - 1)) == 0 && (size_ >> kChunkBits) == chunks_.size()) {
-      AddChunk();
-    }
-    new (&(*this)[size_]) T(v);  // storage is uninitialized until here
-    ++size_;
-  }
-  size_t capacity() const { return chunks_.size() * kChunk; }
-  /// Expect about `n` elements: large sets skip the one-by-one chunks and take slabs at once.
-  void Expect(size_t n) {
-    if (n >= 8 * kChunk) {
-      slabs_now_ = true;
-    }
-  }
-  template <typename Fn>
-  bool ForEachIndexed(Fn&& fn) const {
-    for (size_t c = 0; c < chunks_.size(); ++c) {
-      const T* chunk = chunks_[c];
-      size_t n = std::min(kChunk, size_ - c * kChunk);
-      for (size_t j = 0; j < n; ++j) {
-        if (!fn(c * kChunk + j, chunk[j])) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
- private:
-  static_assert(std::is_trivially_destructible_v<T>, "chunks are freed without destructors");
-  void AddChunk() {
-    if (chunks_.size() < 8 && !slabs_now_) {
-      blocks_.emplace_back(kChunk * sizeof(T));
-      chunks_.push_back(reinterpret_cast<T*>(blocks_.back().data()));
-      return;
-    }
-    if (slab_left_ == 0) {
-      blocks_.emplace_back(kSlabChunks * kChunk * sizeof(T));
-      slab_next_ = blocks_.back().data();
-      slab_left_ = kSlabChunks;
-    }
-    chunks_.push_back(reinterpret_cast<T*>(slab_next_));
-    slab_next_ += kChunk * sizeof(T);
-    --slab_left_;
-  }
-  std::vector<T*> chunks_;
-  std::vector<MemoryBlock> blocks_;
-  char* slab_next_ = nullptr;
-  size_t slab_left_ = 0;
-  size_t size_ = 0;
-  bool slabs_now_ = false;
-};
-
-// A growable array of trivially copyable values in MemoryBlocks (huge pages once large): the
-// per-load work arrays of hundreds of thousands of entries would otherwise cost a page fault
-// per 4 KiB on every growth.
-template <typename T>
-class BigVector {
- public:
-  static_assert(std::is_trivially_copyable_v<T>);
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  T* data() { return reinterpret_cast<T*>(block_.data()); }
-  const T* data() const { return reinterpret_cast<const T*>(block_.data()); }
-  T& operator[](size_t i) { return data()[i]; }
-  const T& operator[](size_t i) const { return data()[i]; }
-  T* begin() { return data(); }
-  T* end() { return data() + size_; }
-  const T* begin() const { return data(); }
-  const T* end() const { return data() + size_; }
-  T& back() { return data()[size_ - 1]; }
-  void push_back(const T& v) {
-    if (size_ == capacity_) {
-      Grow(std::max<size_t>(64, capacity_ * 2));
-    }
-    data()[size_++] = v;
-  }
-  void resize(size_t n) {
-    if (n > capacity_) {
-      Grow(n);
-    }
-    size_ = n;
-  }
-  void reserve(size_t n) {
-    if (n > capacity_) {
-      Grow(n);
-    }
-  }
-  void clear() { size_ = 0; }
-  void swap(BigVector& o) noexcept {
-    std::swap(block_, o.block_);
-    std::swap(size_, o.size_);
-    std::swap(capacity_, o.capacity_);
-  }
-  size_t capacity() const { return capacity_; }
-  void Release() {
-    block_ = MemoryBlock();
-    size_ = capacity_ = 0;
-  }
-  void ShrinkToFit() {
-    if (capacity_ == size_) {
-      return;
-    }
-    MemoryBlock smaller(std::max<size_t>(1, size_) * sizeof(T));
-    if (size_) {
-      std::memcpy(smaller.data(), block_.data(), size_ * sizeof(T));
-    }
-    block_ = std::move(smaller);
-    capacity_ = size_;
-  }
-
- private:
-  void Grow(size_t n) {
-    // Callers cap what they reserve (FileSetBuilder::ExpectAdds) and doubling stops long before:
-    // an overflowed byte count would allocate a small block for a huge capacity.
-    LS_CHECK(n <= SIZE_MAX / sizeof(T), "BigVector capacity overflows size_t");
-    MemoryBlock bigger(n * sizeof(T));
-    if (size_) {
-      std::memcpy(bigger.data(), block_.data(), size_ * sizeof(T));
-    }
-    block_ = std::move(bigger);
-    capacity_ = n;
-  }
-  MemoryBlock block_;
-  size_t size_ = 0;
-  size_t capacity_ = 0;
-};
 
 // ---------------------------------------------------------------------------------------------
 // FileSegment: one immutable layer of files with its arena, interned partitions and key index.
