@@ -1,9 +1,9 @@
 #include "sharing/partition_rule.h"
 
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "sharing/served_view_internal.h"
 
 namespace lakeshare::sharing {
 
@@ -14,33 +14,12 @@ struct PartitionColumn {
   std::optional<delta::ValueType> type;  // nullopt: compared as text
 };
 
-std::optional<delta::ValueType> TypeOf(const nlohmann::json& type) {
-  if (!type.is_string()) {
-    return std::nullopt;
-  }
-  const std::string t = type.get<std::string>();
-  if (t == "integer" || t == "short" || t == "byte") {
-    return delta::ValueType::kInt;
-  }
-  if (t == "long") {
-    return delta::ValueType::kLong;
-  }
-  if (t == "date") {
-    return delta::ValueType::kDate;
-  }
-  if (t == "timestamp" || t == "timestamp_ntz") {
-    return delta::ValueType::kTimestamp;
-  }
-  if (t == "boolean") {
-    return delta::ValueType::kBool;
-  }
-  if (t == "float") {
-    return delta::ValueType::kFloat;
-  }
-  if (t == "double") {
-    return delta::ValueType::kDouble;
-  }
-  return std::nullopt;  // string, decimal(p,s), binary: exact text
+// The type a partition value is compared as (delta/predicate.h); nullopt: compared as text
+// (string, decimal(p,s), binary, and types that are no name).
+std::optional<delta::ValueType> TypeOf(const std::string& type) {
+  std::optional<delta::ValueType> t = delta::ValueTypeOfDeltaType(type);
+  if (t == delta::ValueType::kString) return std::nullopt;
+  return t;
 }
 
 // Partition columns by lower-cased logical name.
@@ -49,31 +28,12 @@ std::map<std::string, PartitionColumn> PartitionColumns(const delta::Metadata& m
   for (const std::string& name : metadata.partition_columns) {
     out[ToLower(name)] = PartitionColumn{name, std::nullopt};
   }
-  nlohmann::json schema = nlohmann::json::parse(metadata.schema_string, nullptr, false);
-  if (schema.is_discarded() || !schema.is_object()) {
-    return out;
-  }
-  auto fields = schema.find("fields");
-  if (fields == schema.end() || !fields->is_array()) {
-    return out;
-  }
-  for (const auto& f : *fields) {
-    if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) {
-      continue;
-    }
-    auto it = out.find(ToLower(f["name"].get<std::string>()));
-    if (it == out.end()) {
-      continue;
-    }
-    if (auto type = f.find("type"); type != f.end()) {
-      it->second.type = TypeOf(*type);
-    }
-    if (auto md = f.find("metadata"); md != f.end() && md->is_object()) {
-      auto phys = md->find("delta.columnMapping.physicalName");
-      if (phys != md->end() && phys->is_string()) {
-        it->second.key = phys->get<std::string>();
-      }
-    }
+  for (const SchemaColumn& c :
+       TopLevelColumns(metadata.schema_string).value_or(std::vector<SchemaColumn>())) {
+    auto it = out.find(ToLower(c.name));
+    if (it == out.end()) continue;
+    it->second.type = TypeOf(c.type);
+    if (!c.physical.empty()) it->second.key = c.physical;
   }
   return out;
 }
