@@ -67,19 +67,48 @@ size_t SnapshotCache::MaxLineBytes() const {
 
 std::optional<Error> SnapshotCache::RememberedFailure(Slot& slot, int64_t now) {
   MutexLock lock(mu_);
-  if (!slot.failure || now - slot.failed_ms >= options_.failure_ttl_ms) {
+  if (!slot.failure) {
+    return std::nullopt;
+  }
+  if (now - slot.failed_ms >= options_.failure_ttl_ms) {
+    // Expired: forget it now (the caller loads again and NoteOutcome decides anew), so that no
+    // other path counts it while the load runs.
+    ForgetFailure(slot);
     return std::nullopt;
   }
   ++stats_.failure_hits;
   return slot.failure;
 }
 
-void SnapshotCache::NoteOutcome(Slot& slot, const Error* error, int64_t now) {
-  MutexLock lock(mu_);
+void SnapshotCache::ForgetFailure(Slot& slot) {
   if (slot.failure) {
     slot.failure.reset();
     --failures_;
   }
+}
+
+SnapshotCache::SlotMap::iterator SnapshotCache::EraseSlot(SlotMap::iterator it) {
+  Slot& slot = *it->second;
+  // A thread may still hold the slot (it loads into it): the failure leaves with the entry, so
+  // that failures_ counts exactly the entries that hold one.
+  ForgetFailure(slot);
+  total_bytes_ -= slot.bytes;
+  slot.bytes = 0;
+  if (slot.in_lru) {
+    lru_.erase(slot.lru_position);
+    slot.in_lru = false;
+  }
+  return slots_.erase(it);
+}
+
+void SnapshotCache::NoteOutcome(const std::string& key, const std::shared_ptr<Slot>& slot,
+                                const Error* error, int64_t now) {
+  MutexLock lock(mu_);
+  auto it = slots_.find(key);
+  if (it == slots_.end() || it->second != slot) {
+    return;  // invalidated, evicted or dropped while it loaded: nothing of it is counted
+  }
+  ForgetFailure(*slot);
   if (!error || !IsTableContentError(*error) || options_.failure_ttl_ms <= 0) {
     return;
   }
@@ -89,8 +118,8 @@ void SnapshotCache::NoteOutcome(Slot& slot, const Error* error, int64_t now) {
       return;
     }
   }
-  slot.failure = *error;
-  slot.failed_ms = now;
+  slot->failure = *error;
+  slot->failed_ms = now;
   ++failures_;
   ++stats_.failures_remembered;
 }
@@ -98,8 +127,7 @@ void SnapshotCache::NoteOutcome(Slot& slot, const Error* error, int64_t now) {
 void SnapshotCache::DropExpiredFailures(int64_t now) {
   for (auto& [key, slot] : slots_) {
     if (slot->failure && now - slot->failed_ms >= options_.failure_ttl_ms) {
-      slot->failure.reset();
-      --failures_;
+      ForgetFailure(*slot);
     }
   }
 }
@@ -110,12 +138,7 @@ void SnapshotCache::DropEmpty(const std::string& key, const std::shared_ptr<Slot
   if (slot->failure || it == slots_.end() || it->second != slot) {
     return;
   }
-  total_bytes_ -= slot->bytes;
-  if (slot->in_lru) {
-    lru_.erase(slot->lru_position);
-    slot->in_lru = false;
-  }
-  slots_.erase(it);
+  EraseSlot(it);
 }
 
 std::shared_ptr<SnapshotCache::Slot> SnapshotCache::Acquire(const std::string& key) {
@@ -149,14 +172,12 @@ void SnapshotCache::Account(const std::string& key, const std::shared_ptr<Slot>&
       break;
     }
     auto v = slots_.find(victim);
-    lru_.pop_back();
-    if (v != slots_.end()) {
-      total_bytes_ -= v->second->bytes;
-      failures_ -= v->second->failure ? 1 : 0;
-      v->second->in_lru = false;
-      slots_.erase(v);
-      ++stats_.evictions;
+    if (v == slots_.end()) {
+      lru_.pop_back();
+      continue;
     }
+    EraseSlot(v);
+    ++stats_.evictions;
   }
 }
 
@@ -188,7 +209,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetLatest(const std::stri
     result = LoadSnapshot(slot->store, LoadOptions(), MaxLineBytes());
     full = true;
   }
-  NoteOutcome(*slot, result ? nullptr : &result.error(), now);
+  NoteOutcome(location, slot, result ? nullptr : &result.error(), now);
   if (!result) {
     if (!slot->snapshot) DropEmpty(location, slot);
     return result;
@@ -233,7 +254,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetVersion(const std::str
   SnapshotOptions so = LoadOptions();
   so.version = version;
   auto loaded = LoadSnapshot(latest->store(), so, MaxLineBytes());
-  NoteOutcome(*slot, loaded ? nullptr : &loaded.error(), now);
+  NoteOutcome(key, slot, loaded ? nullptr : &loaded.error(), now);
   if (!loaded) {
     DropEmpty(key, slot);
     return loaded;
@@ -255,12 +276,7 @@ void SnapshotCache::Invalidate(const std::string& location) {
   const std::string prefix = location + "\n@";
   for (auto it = slots_.begin(); it != slots_.end();) {
     if (it->first == location || it->first.compare(0, prefix.size(), prefix) == 0) {
-      total_bytes_ -= it->second->bytes;
-      failures_ -= it->second->failure ? 1 : 0;
-      if (it->second->in_lru) {
-        lru_.erase(it->second->lru_position);
-      }
-      it = slots_.erase(it);
+      it = EraseSlot(it);
     } else {
       ++it;
     }
@@ -275,6 +291,11 @@ size_t SnapshotCache::memory_usage() const {
 size_t SnapshotCache::num_entries() const {
   MutexLock lock(mu_);
   return slots_.size();
+}
+
+size_t SnapshotCache::num_failures() const {
+  MutexLock lock(mu_);
+  return failures_;
 }
 
 SnapshotCacheStats SnapshotCache::stats() const {

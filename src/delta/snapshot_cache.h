@@ -74,18 +74,27 @@ class SnapshotCache {
 
   size_t memory_usage() const;
   size_t num_entries() const;
+  /// Entries holding a remembered failure (at most max_failures).
+  size_t num_failures() const;
   SnapshotCacheStats stats() const;
 
  private:
   struct Slot;
   using Lru = std::list<std::string>;
+  using SlotMap = std::unordered_map<std::string, std::shared_ptr<Slot>>;
 
   std::shared_ptr<Slot> Acquire(const std::string& key) LS_EXCLUDES(mu_);
   /// The failure remembered in `slot` when still fresh (counted as a hit).
   std::optional<Error> RememberedFailure(Slot& slot, int64_t now) LS_EXCLUDES(mu_);
-  /// After a load: remember `error` when it comes from the table's content and there is room;
-  /// forget the slot's failure on success (`error` null).
-  void NoteOutcome(Slot& slot, const Error* error, int64_t now) LS_EXCLUDES(mu_);
+  /// After a load into `slot`: remember `error` when it comes from the table's content and there
+  /// is room; forget the slot's failure on success (`error` null). Nothing when `slot` is no
+  /// longer `key`'s entry (invalidated, evicted or dropped while it loaded).
+  void NoteOutcome(const std::string& key, const std::shared_ptr<Slot>& slot, const Error* error,
+                   int64_t now) LS_EXCLUDES(mu_);
+  /// Reset `slot`'s failure, if any, and uncount it. Invariant: only entries of slots_ hold one.
+  void ForgetFailure(Slot& slot) LS_REQUIRES(mu_);
+  /// Erase an entry (its failure and bytes uncounted, out of the LRU); the next entry.
+  SlotMap::iterator EraseSlot(SlotMap::iterator it) LS_REQUIRES(mu_);
   void DropExpiredFailures(int64_t now) LS_REQUIRES(mu_);
   /// Drop `key`'s slot after a failed load left it empty (no snapshot: the caller holds
   /// slot->mu and saw none) unless it remembers the failure: a request for a version that fails
@@ -100,7 +109,7 @@ class SnapshotCache {
 
   SnapshotCacheOptions options_;
   mutable Mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<Slot>> slots_ LS_GUARDED_BY(mu_);
+  SlotMap slots_ LS_GUARDED_BY(mu_);
   Lru lru_ LS_GUARDED_BY(mu_);  // most recently used first
   size_t total_bytes_ LS_GUARDED_BY(mu_) = 0;
   size_t failures_ LS_GUARDED_BY(mu_) = 0;  // slots holding a remembered failure

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "common/clock.h"
@@ -48,6 +50,58 @@ class CountingStore final : public storage::ObjectStore {
   Status Delete(std::string_view path) override { return inner_->Delete(path); }
 
   mutable std::atomic<int> reads{0};
+
+ private:
+  std::shared_ptr<storage::ObjectStore> inner_;
+};
+
+// A gate a test opens once: Wait() blocks the loading thread (after saying it arrived) until Open().
+class Gate {
+ public:
+  void Wait() {
+    arrived_.set_value();
+    opened_.wait();
+  }
+  void AwaitArrival() { arrived_.get_future().wait(); }
+  void Open() { open_.set_value(); }
+
+ private:
+  std::promise<void> arrived_;
+  std::promise<void> open_;
+  std::shared_future<void> opened_ = open_.get_future().share();
+};
+
+// A store whose listings stop at `gate` while it is armed (once).
+class GatedStore final : public storage::ObjectStore {
+ public:
+  explicit GatedStore(std::shared_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
+  const std::string& uri() const override { return inner_->uri(); }
+  Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix,
+                                                std::string_view start_after) const override {
+    if (armed.exchange(false)) {
+      gate.Wait();
+    }
+    return inner_->List(prefix, start_after);
+  }
+  Result<std::string> Read(std::string_view path) const override { return inner_->Read(path); }
+  Result<std::string> ReadRange(std::string_view path, int64_t offset,
+                                int64_t length) const override {
+    return inner_->ReadRange(path, offset, length);
+  }
+  Result<storage::ObjectInfo> Stat(std::string_view path) const override {
+    return inner_->Stat(path);
+  }
+  Result<std::unique_ptr<storage::RandomAccessFile>> OpenFile(
+      std::string_view path) const override {
+    return inner_->OpenFile(path);
+  }
+  Status Put(std::string_view path, std::string_view bytes, storage::PutMode mode) override {
+    return inner_->Put(path, bytes, mode);
+  }
+  Status Delete(std::string_view path) override { return inner_->Delete(path); }
+
+  mutable std::atomic<bool> armed{false};
+  mutable Gate gate;
 
  private:
   std::shared_ptr<storage::ObjectStore> inner_;
@@ -295,6 +349,93 @@ TEST_F(SnapshotCacheTest, RememberedFailuresAreBounded) {
   clock.Advance(1000);
   EXPECT_EQ(cache.GetLatest("c").error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(cache.stats().failures_remembered, 3);  // the expired ones made room
+}
+
+// failures_ counted the entries holding a failure, but a load that ended after its entry was
+// dropped still counted: Invalidate uncounted an expired failure that the slot kept, and the
+// thread reloading it uncounted it again (size_t wrapped): nothing was remembered any more.
+TEST_F(SnapshotCacheTest, AFailureInvalidatedDuringItsReloadIsUncountedOnce) {
+  for (const char* name : {"t", "u"}) {
+    tables[name].Put("_delta_log/00000000000000000000.json", "{not json\n");
+  }
+  auto gated = std::make_shared<GatedStore>(tables["t"].store());
+  auto options = Options();
+  options.open_store =
+      [&](const std::string& location) -> Result<std::shared_ptr<const storage::ObjectStore>> {
+    if (location == "t") return std::shared_ptr<const storage::ObjectStore>(gated);
+    return std::shared_ptr<const storage::ObjectStore>(tables[location].store());
+  };
+  options.max_failures = 1;
+  options.failure_ttl_ms = 1000;
+  SnapshotCache cache(options);
+  EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.num_failures(), 1u);
+  clock.Advance(1000);  // expired: the next request loads again
+  gated->armed = true;
+  std::thread reload([&] { EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kCorrupt); });
+  gated->gate.AwaitArrival();
+  cache.Invalidate("t");
+  gated->gate.Open();
+  reload.join();
+  EXPECT_EQ(cache.num_failures(), 0u);
+  EXPECT_EQ(cache.num_entries(), 0u);
+  EXPECT_EQ(cache.GetLatest("u").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.num_failures(), 1u);  // still remembered
+  EXPECT_EQ(cache.stats().failures_remembered, 2);
+}
+
+// A request that failed for an outage dropped its entry while a second request for the same
+// table waited on it; that one then failed for the content and counted a failure on an entry no
+// longer in the cache, never uncounted: after max_failures of them nothing was remembered.
+TEST_F(SnapshotCacheTest, AFailureOnADroppedEntryIsNotCounted) {
+  for (const char* name : {"t", "u"}) {
+    tables[name].Put("_delta_log/00000000000000000000.json", "{not json\n");
+  }
+  Gate gate;
+  std::atomic<int> opens{0};
+  auto options = Options();
+  options.open_store =
+      [&](const std::string& location) -> Result<std::shared_ptr<const storage::ObjectStore>> {
+    if (location == "t" && opens++ == 0) {
+      gate.Wait();
+      return MakeError(ErrorCode::kUnavailable, "store down");
+    }
+    return std::shared_ptr<const storage::ObjectStore>(tables[location].store());
+  };
+  options.max_failures = 1;
+  SnapshotCache cache(options);
+  std::thread first([&] { EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kUnavailable); });
+  gate.AwaitArrival();
+  std::thread second([&] { EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kCorrupt); });
+  // The second request takes the same entry, then waits for the first's load (no hook says when
+  // it waits: a short pause; without it the test passes without trying the sequence).
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  gate.Open();
+  first.join();
+  second.join();
+  EXPECT_EQ(cache.num_failures(), 0u);
+  EXPECT_EQ(cache.num_entries(), 0u);
+  EXPECT_EQ(cache.GetLatest("u").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.num_failures(), 1u);  // there was room for it
+}
+
+// Invalidate and eviction uncount the failures of the entries they drop.
+TEST_F(SnapshotCacheTest, DroppedEntriesTakeTheirFailuresAlong) {
+  MakeTable("big", 200);
+  tables["t"].Put("_delta_log/00000000000000000000.json", "{not json\n");
+  auto options = Options();
+  options.memory_budget_bytes = 1;  // any snapshot evicts every other entry
+  SnapshotCache cache(options);
+  EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.num_failures(), 1u);
+  cache.Invalidate("t");
+  EXPECT_EQ(cache.num_failures(), 0u);
+  EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.num_failures(), 1u);
+  ASSERT_TRUE(cache.GetLatest("big"));
+  EXPECT_EQ(cache.stats().evictions, 1);
+  EXPECT_EQ(cache.num_failures(), 0u);
+  EXPECT_EQ(cache.num_entries(), 1u);
 }
 
 }  // namespace
