@@ -125,10 +125,18 @@ void SnapshotCache::NoteOutcome(const std::string& key, const std::shared_ptr<Sl
 }
 
 void SnapshotCache::DropExpiredFailures(int64_t now) {
-  for (auto& [key, slot] : slots_) {
-    if (slot->failure && now - slot->failed_ms >= options_.failure_ttl_ms) {
-      ForgetFailure(*slot);
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    Slot& slot = *it->second;
+    if (slot.failure && now - slot.failed_ms >= options_.failure_ttl_ms) {
+      ForgetFailure(slot);
+      if (slot.bytes == 0) {
+        // Nothing accounted in it (no snapshot, or one whose Account is still to come: dropping
+        // that is an eviction): the entry only held the failure, so it leaves with it.
+        it = EraseSlot(it);
+        continue;
+      }
     }
+    ++it;
   }
 }
 

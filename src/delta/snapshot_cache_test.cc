@@ -438,5 +438,38 @@ TEST_F(SnapshotCacheTest, DroppedEntriesTakeTheirFailuresAlong) {
   EXPECT_EQ(cache.num_entries(), 1u);
 }
 
+// Expired failures were reset but their entries stayed, empty and 0 bytes: a partner asking
+// version=0, 1, 2, ... of a table whose old commits are corrupt left one entry per version once
+// the failures expired. An expired failure's entry now leaves with it.
+TEST_F(SnapshotCacheTest, ExpiredFailuresLeaveNoEntryBehind) {
+  tables["t"].Put("_delta_log/00000000000000000000.json", "{not json\n");
+  for (Version v = 1; v <= 3; ++v) {
+    tables["t"].Commit(v, {AddLine("f" + std::to_string(v))});
+  }
+  tables["t"].WriteParquetCheckpoint(
+      "_delta_log/00000000000000000003.checkpoint.parquet",
+      {ProtocolLine(), MetadataLine(kSchema), AddLine("f1"), AddLine("f2"), AddLine("f3")});
+  tables["t"].Commit(4, {AddLine("f4")});
+  auto options = Options();
+  options.max_failures = 1;
+  options.failure_ttl_ms = 1000;
+  SnapshotCache cache(options);
+  ASSERT_TRUE(cache.GetLatest("t"));
+  for (Version v : {0, 1, 2, 0, 1, 2}) {
+    EXPECT_EQ(cache.GetVersion("t", v).error().code, ErrorCode::kCorrupt) << v;
+    EXPECT_EQ(cache.num_entries(), 2u) << v;  // the latest and the one remembered failure
+    EXPECT_EQ(cache.num_failures(), 1u) << v;
+    clock.Advance(1000);
+  }
+  // The last one expires too: the next failure (of another table) sweeps it.
+  tables["u"].Put("_delta_log/00000000000000000000.json", "{not json\n");
+  EXPECT_EQ(cache.GetLatest("u").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.num_entries(), 2u);  // t's latest and u's failure
+  cache.Invalidate("t");
+  cache.Invalidate("u");
+  EXPECT_EQ(cache.num_entries(), 0u);
+  EXPECT_EQ(cache.num_failures(), 0u);
+}
+
 }  // namespace
 }  // namespace lakeshare::delta
