@@ -39,10 +39,32 @@ bool IsRecordedParam(std::string_view name) {
          name == "endingTimestamp" || name == "includeHistoricalMetadata";
 }
 
+// True when the route of `action` reads `name` from its query string (query_request.cc:
+// ParseChangesRequest, ParseMetadataParams, ParseVersionParams, ParseListParams). /query reads its
+// options from the body only: there "?version=3" is not what was served.
+bool RouteReadsQueryParam(std::string_view action, std::string_view name) {
+  if (action == "deltaSharingQueryTableChanges") {
+    return name == "startingVersion" || name == "endingVersion" || name == "startingTimestamp" ||
+           name == "endingTimestamp" || name == "includeHistoricalMetadata" ||
+           name == "pageToken";
+  }
+  if (action == "deltaSharingGetTableMetadata") {
+    return name == "version" || name == "timestamp";
+  }
+  if (action == "deltaSharingGetTableVersion") {
+    return name == "startingTimestamp";
+  }
+  if (action == "deltaSharingListShares" || action == "deltaSharingListSchemas" ||
+      action == "deltaSharingListTables" || action == "deltaSharingListAllTables") {
+    return name == "maxResults" || name == "pageToken";
+  }
+  return false;
+}
+
 }  // namespace
 
-std::string AuditKeyOfQueryParam(std::string_view name) {
-  if (IsRecordedParam(name) || name == "pageToken") return std::string(name);
+std::string AuditKeyOfQueryParam(std::string_view action, std::string_view name) {
+  if (RouteReadsQueryParam(action, name)) return std::string(name);
   return std::string(kCallerParamPrefix) + std::string(name);
 }
 
@@ -69,13 +91,14 @@ void NoteRequest(http::Request& request) {
   if (file) return;  // the query carries the URL signature
   constexpr size_t kMaxValue = 256;
   for (const auto& [name, value] : request.query_params()) {
-    // The caller names its parameters: only the protocol's keep their names (they say what the
-    // caller asked), any other is recorded under "query." so that it never sets or shadows a key
+    // The caller names its parameters: only the protocol's that the route reads keep their names
+    // (they say what the caller asked), any other (a protocol name the route ignores too) is recorded under "query." so that it never sets or shadows a key
     // of the server (share, schema, name, method, path, auth_method, token_subject, ...): else
     // "?name=x" hid which table was read and "?auth_method=oidc_federation" read as federated.
     if (name.size() > 64) continue;
-    notes->params.emplace(AuditKeyOfQueryParam(name),
-                          IsRecordedParam(name) ? value.substr(0, kMaxValue) : "true");
+    const bool read = RouteReadsQueryParam(notes->action, name);
+    notes->params.emplace(AuditKeyOfQueryParam(notes->action, name),
+                          read && IsRecordedParam(name) ? value.substr(0, kMaxValue) : "true");
   }
 }
 

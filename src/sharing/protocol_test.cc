@@ -402,14 +402,41 @@ TEST_F(ProtocolTest, QueryParametersNeverSetOrShadowAKeyOfTheServer) {
       EXPECT_EQ(params.at(std::string("query.") + key), "true") << key;
     }
   }
-  EXPECT_EQ(AuditKeyOfQueryParam("auth_method"), "query.auth_method");
-  EXPECT_EQ(AuditKeyOfQueryParam("path"), "query.path");
-  EXPECT_EQ(AuditKeyOfQueryParam("query.x"), "query.query.x");
-  for (const char* name :
-       {"maxResults", "pageToken", "version", "timestamp", "startingVersion", "endingVersion",
-        "startingTimestamp", "endingTimestamp", "includeHistoricalMetadata"}) {
-    EXPECT_EQ(AuditKeyOfQueryParam(name), name);
+  constexpr std::string_view kChanges = "deltaSharingQueryTableChanges";
+  EXPECT_EQ(AuditKeyOfQueryParam(kChanges, "auth_method"), "query.auth_method");
+  EXPECT_EQ(AuditKeyOfQueryParam(kChanges, "path"), "query.path");
+  EXPECT_EQ(AuditKeyOfQueryParam(kChanges, "query.x"), "query.query.x");
+  for (const char* name : {"pageToken", "startingVersion", "endingVersion", "startingTimestamp",
+                           "endingTimestamp", "includeHistoricalMetadata"}) {
+    EXPECT_EQ(AuditKeyOfQueryParam(kChanges, name), name);
   }
+  for (const char* name : {"version", "timestamp"}) {
+    EXPECT_EQ(AuditKeyOfQueryParam("deltaSharingGetTableMetadata", name), name);
+  }
+  EXPECT_EQ(AuditKeyOfQueryParam("deltaSharingListShares", "maxResults"), "maxResults");
+}
+
+// The protocol's names kept their audit keys on every route: POST /query reads its options from
+// the body only, yet "?version=3" with a body of {} was audited as {"version":"3"} while the
+// latest version was served. A protocol name is kept only where the route reads it.
+TEST_F(ProtocolTest, QueryStringParametersKeepTheirNamesOnlyWhereTheRouteReadsThem) {
+  Reply query = Post(std::string(kPeople) + "/query?version=3&pageToken=p&maxResults=1", "{}");
+  ASSERT_TRUE(query.audit);
+  EXPECT_EQ(query.status, 200) << query.body;
+  for (const char* name : {"version", "pageToken", "maxResults"}) {
+    EXPECT_EQ(query.audit->params.count(name), 0u) << name;
+    EXPECT_EQ(query.audit->params.at(std::string("query.") + name), "true") << name;
+  }
+  Reply changes = Get(std::string(kPeople) + "/changes?startingVersion=1&version=3");
+  ASSERT_TRUE(changes.audit);
+  EXPECT_EQ(changes.status, 200) << changes.body;
+  EXPECT_EQ(changes.audit->params.at("startingVersion"), "1");
+  EXPECT_EQ(changes.audit->params.count("version"), 0u);
+  EXPECT_EQ(changes.audit->params.at("query.version"), "true");
+  Reply metadata = Get(std::string(kPeople) + "/metadata?version=1&startingVersion=0");
+  ASSERT_TRUE(metadata.audit);
+  EXPECT_EQ(metadata.audit->params.at("version"), "1");
+  EXPECT_EQ(metadata.audit->params.at("query.startingVersion"), "true");
 }
 
 // An error quoted the whole bad parameter: a 1 MB 'timestamp' came back whole in the reply body
