@@ -71,12 +71,20 @@ tl::unexpected<Error> Denied(std::string_view why) {
 
 // A first-pos, last-pos or suffix-length of a range-spec (RFC 9110 §14.1.2: 1*DIGIT, no sign, no
 // bound on its length): nullopt when it is not digits only; a number past int64 reads as
-// INT64_MAX, which every comparison with a file's size treats like the number itself.
+// INT64_MAX, which a comparison with a file's size treats like the number itself (not one with
+// another such number: DigitsLess compares two positions).
 std::optional<int64_t> RangePos(std::string_view s) {
   if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   return ParseInteger<int64_t>(s).value_or(std::numeric_limits<int64_t>::max());
+}
+
+// a < b for two 1*DIGIT strings of any length (leading zeros allowed), as numbers.
+bool DigitsLess(std::string_view a, std::string_view b) {
+  a.remove_prefix(std::min(a.find_first_not_of('0'), a.size()));
+  b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
 struct ByteRange {
@@ -115,7 +123,7 @@ std::optional<std::optional<ByteRange>> ParseRange(std::string_view header, int6
     std::optional<int64_t> pos = RangePos(b);
     // "A range-spec is invalid if the last-pos value is present and less than the first-pos":
     // the header is ignored.
-    if (!pos || *pos < *first) return std::nullopt;
+    if (!pos || DigitsLess(b, a)) return std::nullopt;
     last = std::min(*pos, size - 1);
   }
   if (*first >= size) return std::optional<ByteRange>();  // unsatisfiable (416)

@@ -81,6 +81,7 @@ TEST_F(FileUrlsTest, SignedUrlServesTheFileWithRanges) {
 // RFC 9110 §14.1.2-3 for each form of a single byte range of the 10-byte file "0123456789".
 // "bytes=0-18446744073709551615" (a last-pos past int64) used to be ignored (200, the whole file)
 // where a last-pos past the end is clamped (206); a suffix-length or first-pos past int64 too.
+// Two positions past int64 were both read as INT64_MAX: "last < first" between them was missed.
 TEST_F(FileUrlsTest, RangesFollowRfc9110) {
   auto url = signer_.Sign(*store_, Scope(100), "p=a b/f.parquet");
   ASSERT_TRUE(url) << url.error().message;
@@ -105,6 +106,10 @@ TEST_F(FileUrlsTest, RangesFollowRfc9110) {
       {"BYTES=1-2", 206, "12", "bytes 1-2/10"},   // the unit is case-insensitive
       {"bytes=5-4", 200, "0123456789", nullptr},  // last-pos < first-pos: invalid, ignored
       {"bytes=18446744073709551616-5", 200, "0123456789", nullptr},
+      // Both past int64: compared as numbers, not both as INT64_MAX (this one answered 416).
+      {"bytes=18446744073709551617-18446744073709551616", 200, "0123456789", nullptr},
+      {"bytes=0018446744073709551616-18446744073709551616", 416, "", "bytes */10"},
+      {"bytes=007-0009", 206, "789", "bytes 7-9/10"},
       {"bytes=0-1,3-4", 200, "0123456789", nullptr},  // several ranges: the whole file
       {"bytes=+1-2", 200, "0123456789", nullptr},     // not 1*DIGIT
       {"bytes=1-+2", 200, "0123456789", nullptr},
