@@ -34,10 +34,12 @@ bool IsTableContentError(const Error& error) {
     case ErrorCode::kCorrupt:
     case ErrorCode::kUnsupported:
     case ErrorCode::kInvalidArgument:
-    case ErrorCode::kResourceExhausted:
       return true;
     default:
-      return false;  // outages, missing objects, refusals of the store, bugs: try again
+      // Outages, missing objects, refusals of the store, bugs: try again. kResourceExhausted
+      // too: a load meets it only as std::bad_alloc (parquet/file_reader.cc), which other loads
+      // may have caused; the declared bounds of a log or checkpoint answer kCorrupt.
+      return false;
   }
 }
 
@@ -114,9 +116,12 @@ void SnapshotCache::NoteOutcome(const std::string& key, const std::shared_ptr<Sl
   }
   if (failures_ >= options_.max_failures) {
     DropExpiredFailures(now);
-    if (failures_ >= options_.max_failures) {
-      return;
-    }
+  }
+  if (failures_ >= options_.max_failures) {
+    ForgetOldestFailure();
+  }
+  if (failures_ >= options_.max_failures) {
+    return;  // max_failures 0
   }
   slot->failure = *error;
   slot->failed_ms = now;
@@ -137,6 +142,23 @@ void SnapshotCache::DropExpiredFailures(int64_t now) {
       }
     }
     ++it;
+  }
+}
+
+void SnapshotCache::ForgetOldestFailure() {
+  auto oldest = slots_.end();
+  for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+    if (it->second->failure &&
+        (oldest == slots_.end() || it->second->failed_ms < oldest->second->failed_ms)) {
+      oldest = it;
+    }
+  }
+  if (oldest == slots_.end()) {
+    return;
+  }
+  ForgetFailure(*oldest->second);
+  if (oldest->second->bytes == 0) {
+    EraseSlot(oldest);  // it only held the failure
   }
 }
 

@@ -40,7 +40,7 @@ struct SnapshotCacheOptions {
   /// How long a failed load caused by the table's content is answered from memory (monotonic ms;
   /// 0: never remembered). Short, so that a fixed log is picked up soon.
   int64_t failure_ttl_ms = 5000;
-  /// At most this many remembered failures (a new one past it is not remembered).
+  /// At most this many remembered failures (past it, a new one replaces the oldest).
   size_t max_failures = 1024;
   /// The longest line of a JSON commit or checkpoint a load reads; 0: kMaxJsonLineBytes
   /// (delta/action_reader_internal.h). Tests set a small one.
@@ -56,8 +56,9 @@ struct SnapshotCacheStats {
   int64_t failure_hits = 0;         // answered with a remembered failure, without storage
 };
 
-/// True for errors that come from what a table holds (kCorrupt, kUnsupported, kInvalidArgument,
-/// kResourceExhausted) and will recur on the same log; false for outages and missing objects.
+/// True for errors that come from what a table holds (kCorrupt, kUnsupported, kInvalidArgument)
+/// and will recur on the same log; false for outages, missing objects and out-of-memory
+/// (kResourceExhausted: other loads may have caused it).
 bool IsTableContentError(const Error& error);
 
 class SnapshotCache {
@@ -96,6 +97,8 @@ class SnapshotCache {
   /// Erase an entry (its failure and bytes uncounted, out of the LRU); the next entry.
   SlotMap::iterator EraseSlot(SlotMap::iterator it) LS_REQUIRES(mu_);
   void DropExpiredFailures(int64_t now) LS_REQUIRES(mu_);
+  /// Forget the failure remembered longest (its entry leaves with it when that is all it held).
+  void ForgetOldestFailure() LS_REQUIRES(mu_);
   /// Drop `key`'s slot after a failed load left it empty (no snapshot: the caller holds
   /// slot->mu and saw none) unless it remembers the failure: a request for a version that fails
   /// leaves no entry behind.

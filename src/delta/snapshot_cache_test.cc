@@ -305,8 +305,9 @@ TEST_F(SnapshotCacheTest, StorageFailuresAreNotRemembered) {
   MakeTable("t", 1);
   EXPECT_TRUE(cache.GetLatest("t"));
   EXPECT_EQ(cache.stats().failures_remembered, 0);
+  // kResourceExhausted: a load meets it only as std::bad_alloc, which other loads may cause.
   for (ErrorCode code : {ErrorCode::kUnavailable, ErrorCode::kNotFound, ErrorCode::kInternal,
-                         ErrorCode::kPermissionDenied}) {
+                         ErrorCode::kPermissionDenied, ErrorCode::kResourceExhausted}) {
     EXPECT_FALSE(IsTableContentError(Error(code, "x"))) << ErrorCodeName(code);
   }
   for (ErrorCode code : {ErrorCode::kCorrupt, ErrorCode::kUnsupported}) {
@@ -344,11 +345,22 @@ TEST_F(SnapshotCacheTest, RememberedFailuresAreBounded) {
   for (const char* name : {"a", "b", "c"}) {
     tables[name].Put("_delta_log/00000000000000000000.json", "{not json\n");
     EXPECT_EQ(cache.GetLatest(name).error().code, ErrorCode::kCorrupt);
+    clock.Advance(1);  // a is the oldest
   }
-  EXPECT_EQ(cache.stats().failures_remembered, 2);  // c was not remembered
-  clock.Advance(1000);
+  // Past max_failures a new failure replaced none: 2 cheap failures kept an expensive table (c)
+  // from being remembered. It now replaces the oldest (a).
+  EXPECT_EQ(cache.stats().failures_remembered, 3);
+  EXPECT_EQ(cache.num_failures(), 2u);
+  EXPECT_EQ(cache.num_entries(), 2u);
   EXPECT_EQ(cache.GetLatest("c").error().code, ErrorCode::kCorrupt);
-  EXPECT_EQ(cache.stats().failures_remembered, 3);  // the expired ones made room
+  EXPECT_EQ(cache.GetLatest("b").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.stats().failure_hits, 2);  // b and c from memory
+  EXPECT_EQ(cache.GetLatest("a").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.stats().failures_remembered, 4);  // a read again, b replaced
+  clock.Advance(1000);
+  tables["d"].Put("_delta_log/00000000000000000000.json", "{not json\n");
+  EXPECT_EQ(cache.GetLatest("d").error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(cache.num_failures(), 1u);  // the expired ones made room
 }
 
 // failures_ counted the entries holding a failure, but a load that ended after its entry was
