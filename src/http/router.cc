@@ -4,6 +4,7 @@
 #include <random>
 #include <set>
 
+#include "common/quoted.h"
 #include "common/strings.h"
 #include "http/error_response.h"
 #include "http/request_id.h"
@@ -380,7 +381,7 @@ Result<Response> Router::RouteAndRun(Request& request) const {
   }
   if (best == nullptr) {
     if (allowed.empty()) {
-      return NotFound("No endpoint at '{}'", request.path());
+      return NotFound("No endpoint at {}", Quoted(request.path()));
     }
     if (allowed.count("GET") > 0) {
       allowed.insert("HEAD");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth/recipient_ip_gate.h"
+#include "common/quoted.h"
 #include "common/strings.h"
 #include "sharing/ttl_cache_internal.h"
 #include "storage/location.h"
@@ -24,8 +25,8 @@ tl::unexpected<Error> ShareNotFound(std::string_view share) {
 
 tl::unexpected<Error> TableNotFound(std::string_view share, std::string_view schema,
                                     std::string_view table) {
-  return NotFound("Table '{}.{}.{}' does not exist or is not shared with you", share, schema,
-                  table);
+  return NotFound("Table {} does not exist or is not shared with you",
+                  Quoted(fmt::format("{}.{}.{}", share, schema, table)));
 }
 
 /// A table whose root no external location contains any more (dropped or narrowed after it was

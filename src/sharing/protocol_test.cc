@@ -459,5 +459,24 @@ TEST_F(ProtocolTest, ErrorRepliesQuoteTheStartOfALongParameterOnly) {
               ::testing::HasSubstr("got 'abc'"));
 }
 
+// 404s still quoted path parameters whole ("Table '{}.{}.{}' does not exist...", "No endpoint at
+// '{}'"), bounded only by the 16 KiB request head: they are quoted like any other parameter.
+TEST_F(ProtocolTest, NotFoundRepliesQuoteTheStartOfALongPathOnly) {
+  const std::string huge(10'000, '7');
+  for (const Reply& reply :
+       {Get(std::string(kShares) + "/demo/schemas/main/tables/" + huge + "/metadata"),
+        Get(std::string(kShares) + "/demo/schemas/" + huge + "/tables/people/version"),
+        Get("/delta-sharing/nowhere/" + huge)}) {
+    EXPECT_EQ(reply.status, 404) << reply.body.substr(0, 200);
+    EXPECT_LT(reply.body.size(), 1024u) << reply.body.substr(0, 200);
+    EXPECT_THAT(reply.body, ::testing::HasSubstr("...' ("));
+  }
+  // A short name is quoted whole, as before.
+  EXPECT_THAT(Get(std::string(kShares) + "/demo/schemas/main/tables/nope/metadata").body,
+              ::testing::HasSubstr("Table 'demo.main.nope' does not exist"));
+  EXPECT_THAT(Get("/delta-sharing/nowhere").body,
+              ::testing::HasSubstr("No endpoint at '/delta-sharing/nowhere'"));
+}
+
 }  // namespace
 }  // namespace lakeshare::sharing::testing

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "auth/secret_token.h"
+#include "common/quoted.h"
 #include "common/strings.h"
 
 namespace lakeshare::sharing {
@@ -16,8 +17,8 @@ namespace {
 // name probing.
 tl::unexpected<Error> YamlTableNotFound(std::string_view share, std::string_view schema,
                                         std::string_view table) {
-  return NotFound("Table '{}.{}.{}' does not exist or is not shared with you", share, schema,
-                  table);
+  return NotFound("Table {} does not exist or is not shared with you",
+                  Quoted(fmt::format("{}.{}.{}", share, schema, table)));
 }
 
 template <typename Map, typename T, typename Fn>
