@@ -31,6 +31,18 @@ tl::unexpected<Error> Refused(std::string_view table, int64_t version, std::stri
                      table, version, why);
 }
 
+// Whether a mask of `kind` can apply to a column of Delta type `type` (empty: a nested type), as
+// materialize's rewriter applies masks to files ("null": flat columns, which it also requires
+// nullable; "hash": byte-array columns) and FileRewrites to partition values ("hash": strings).
+// A decimal may be stored as bytes: the rewriter decides.
+bool MaskFits(std::string_view kind, std::string_view type, bool partition) {
+  if (type.empty()) return false;
+  if (kind == "null") return true;
+  if (kind != "hash") return false;
+  if (partition) return type == "string";
+  return type == "string" || type == "binary" || type.substr(0, 7) == "decimal";
+}
+
 Result<Columns> ColumnsOf(const delta::Metadata& m, std::string_view table, int64_t version) {
   std::optional<std::vector<SchemaColumn>> columns = TopLevelColumns(m.schema_string);
   if (!columns) return Refused(table, version, "its schema is not a Delta struct schema");
@@ -64,6 +76,13 @@ class Resolver {
     auto at = served_.by_physical.find(physical);
     if (at != served_.by_physical.end()) *out = served_.by_name.at(at->second).first;
     return true;
+  }
+  // The served version's name of its column called `name` (any case), whatever its identity;
+  // nullopt when it has none.
+  std::optional<std::string> Named(const std::string& name) const {
+    auto it = served_.by_name.find(ToLower(name));
+    if (it == served_.by_name.end()) return std::nullopt;
+    return it->second.first;
   }
   // The served version's Delta type of its column `served_name` (as Resolve gave it).
   const std::string& TypeOf(const std::string& served_name) const {
@@ -116,19 +135,38 @@ Result<RecipientView> ServedView(const RecipientView& view, std::string_view tab
   if (!view.columns.empty() && out.columns.empty()) {
     return Refused(table, version, "none of the columns shared with you existed at that version");
   }
+  // Masks fail closed: a served column is masked when it is a masked column of the latest version
+  // (by identity) or when it carries a masked name, whatever its identity. A column dropped and
+  // re-added under its name (a new physical name), or physical names that changed when column
+  // mapping was removed and enabled again, leave older versions a column of the masked name that
+  // no identity links to the latest: the provider masked that name all along. Where both apply,
+  // the mask of the identity is kept.
   for (const auto& [column, kind] : view.column_masks) {
     if (!resolver.Resolve(column, &at)) return not_latest;
-    if (!at) continue;
+    if (at) out.column_masks[*at] = kind;
+  }
+  for (const auto& [column, kind] : view.column_masks) {
+    if (std::optional<std::string> named = resolver.Named(column)) {
+      out.column_masks.emplace(*named, kind);
+    }
+  }
+  for (const auto& [column, kind] : out.column_masks) {
+    const bool listed = out.columns.empty() ||
+                        std::any_of(out.columns.begin(), out.columns.end(), [&](const auto& c) {
+                          return ToLower(c) == ToLower(column);
+                        });
+    if (!listed) continue;  // not in the files: nothing to mask (and never named to the client)
     const bool partition =
         std::any_of(served.partition_columns.begin(), served.partition_columns.end(),
-                    [&](const std::string& p) { return ToLower(p) == ToLower(*at); });
-    if (partition && kind == "hash" && resolver.TypeOf(*at) != "string") {
+                    [&](const std::string& p) { return ToLower(p) == ToLower(column); });
+    if (!MaskFits(kind, resolver.TypeOf(column), partition)) {
       return Unsupported(
-          "column mask 'hash' cannot apply to partition column '{}' of type '{}' (hash: string "
-          "columns); ask the provider",
-          *at, resolver.TypeOf(*at));
+          "column mask '{}' cannot apply to {}column '{}' of type '{}' (null: flat columns; hash: "
+          "string {}columns); ask the provider",
+          kind, partition ? "partition " : "", column,
+          resolver.TypeOf(column).empty() ? "nested" : resolver.TypeOf(column),
+          partition ? "" : "or binary ");
     }
-    out.column_masks[*at] = kind;
   }
   if (view.row_filter != nullptr) {
     std::map<std::string, std::string> names;

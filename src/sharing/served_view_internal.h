@@ -7,11 +7,16 @@
 // delta.columnMapping.physicalName; without column mapping its name, which stays its physical
 // name when column mapping is enabled later) and names that column as the served version calls
 // it: a masked, listed or filtered column is found at the served version whatever it was called
-// then; one that did not exist then is absent (nothing to mask or serve).
+// then; one that did not exist then is not listed or filtered on. Masks also fail closed by name:
+// a served column carrying a masked name is masked whatever its identity (DROP COLUMN contact,
+// ADD COLUMN contact gives the new one a new physical name, yet the old one was masked by that
+// name while it was live); a column list stays an intersection by identity.
 // It fails closed (kUnsupported, "ask the provider") where identity cannot be decided or the view
 // cannot be honoured: a view column absent at the latest version, a schema naming one column or
 // one physical column twice, a row filter reading a column the served version lacks, a column
-// list none of whose columns existed then, a "hash" mask on a partition column that is no string.
+// list none of whose columns existed then, a mask that cannot apply to a served column's type
+// ("hash" on a column that is no string or bytes, or on a partition column that is no string;
+// any mask on a nested column).
 // Every response about a version (/metadata, /query in every format, /changes, startingVersion
 // feeds, their metaData lines) asks it, so they agree on every version. Stateless; thread-safe.
 #pragma once

@@ -75,7 +75,9 @@ TEST(ServedViewTest, ARenamedAndReusedNameMeansTheColumnTheProviderSawAtTheLates
   auto at_v1 = ServedView(view, "t", kV2, kV1, 1);
   ASSERT_TRUE(at_v1) << at_v1.error().message;
   EXPECT_EQ(at_v1->columns, (std::vector<std::string>{"id", "email"}));
-  EXPECT_EQ(at_v1->column_masks, (std::map<std::string, std::string>{{"email", "hash"}}));
+  // col-2 by identity, and the `contact` of v1 by its name (masks fail closed).
+  EXPECT_EQ(at_v1->column_masks,
+            (std::map<std::string, std::string>{{"contact", "hash"}, {"email", "hash"}}));
   ASSERT_NE(at_v1->row_filter, nullptr);
   EXPECT_EQ(at_v1->row_filter->Columns(), std::vector<std::string>{"email"});
   // At the latest version the view is as the provider wrote it (the same filter object).
@@ -118,6 +120,43 @@ TEST(ServedViewTest, WithoutColumnMappingNamesAreIdentities) {
   auto whole = ServedView(RecipientView(), "t", v1, v0, 0);
   ASSERT_TRUE(whole);
   EXPECT_TRUE(whole->columns.empty() && whole->column_masks.empty() && !whole->row_filter);
+}
+
+// Under column mapping DROP COLUMN contact, ADD COLUMN contact gives the new column a new
+// physical name: the old `contact` (col-1) is no column of the latest version, yet the provider
+// masked `contact` while it was live. It is masked by its name; a column list or a row filter
+// still means only the latest column (col-5), which the old version lacks.
+TEST(ServedViewTest, AMaskedNameIsMaskedAtAVersionWhereItIsAnotherColumn) {
+  const delta::Metadata old_v = MetadataOf({{"id", "long", "col-0"}, {"contact", "string", "col-1"}});
+  const delta::Metadata now = MetadataOf({{"id", "long", "col-0"}, {"contact", "string", "col-5"}});
+  RecipientView view;
+  view.column_masks = {{"Contact", "hash"}};
+  auto masked = ServedView(view, "t", now, old_v, 0);
+  ASSERT_TRUE(masked) << masked.error().message;
+  EXPECT_EQ(masked->column_masks, (std::map<std::string, std::string>{{"contact", "hash"}}));
+  // The same after column mapping was removed and enabled again (old physical names differ).
+  const delta::Metadata plain = MetadataOf({{"id", "long", ""}, {"contact", "string", ""}});
+  auto unmapped = ServedView(view, "t", now, plain, 0);
+  ASSERT_TRUE(unmapped) << unmapped.error().message;
+  EXPECT_EQ(unmapped->column_masks, (std::map<std::string, std::string>{{"contact", "hash"}}));
+  // A column list is an intersection by identity: the old `contact` is not served.
+  view.columns = {"id", "contact"};
+  auto listed = ServedView(view, "t", now, old_v, 0);
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_EQ(listed->columns, std::vector<std::string>{"id"});
+  // A mask that cannot apply to the old column's type refuses rather than serves it raw.
+  const delta::Metadata typed = MetadataOf({{"id", "long", "col-0"}, {"contact", "long", "col-1"}});
+  RecipientView hashed;
+  hashed.column_masks = {{"contact", "hash"}};
+  auto refused = ServedView(hashed, "t", now, typed, 0);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(refused.error().message.find("ask the provider"), std::string::npos);
+  // A row filter on a column the served version lacks by identity is refused (a name is not
+  // enough to choose rows).
+  RecipientView filtered;
+  filtered.row_filter = FilterOn("contact");
+  EXPECT_FALSE(ServedView(filtered, "t", now, old_v, 0));
 }
 
 // Where identity cannot be decided or the view cannot be honoured, nothing is served.
