@@ -14,6 +14,8 @@ namespace lakeshare::materialize {
 
 namespace {
 
+using nlohmann::json;
+
 // The JSON beside a cached file is small; anything larger is not ours.
 constexpr int64_t kMaxEntryJson = 4 << 20;
 
@@ -49,14 +51,78 @@ class ObjectSink final : public parquet::WritableSink {
   bool closed_ = false;
 };
 
+const json* Member(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+json NamingOfType(const json& type);
+
+// What of a Delta field decides a rewrite's output: its name, its column mapping (physical name,
+// field id: the file column it reads) and its type's naming. Not its nullability, comment or other
+// metadata.
+json NamingOfField(const json& field) {
+  json out = json::object();
+  if (const json* name = Member(field, "name")) out["name"] = *name;
+  if (const json* type = Member(field, "type")) out["type"] = NamingOfType(*type);
+  if (const json* md = Member(field, "metadata")) {
+    for (const char* key : {"delta.columnMapping.physicalName", "delta.columnMapping.id"}) {
+      if (const json* v = Member(*md, key)) out[key] = *v;
+    }
+  }
+  return out;
+}
+
+// A type's primitive name, or its shape with the naming of its nested fields and elements.
+json NamingOfType(const json& type) {
+  if (!type.is_object()) return type;
+  json out = json::object();
+  if (const json* kind = Member(type, "type")) out["type"] = *kind;
+  if (const json* fields = Member(type, "fields"); fields != nullptr && fields->is_array()) {
+    out["fields"] = json::array();
+    for (const json& f : *fields) out["fields"].push_back(NamingOfField(f));
+  }
+  for (const char* key : {"elementType", "keyType", "valueType"}) {
+    if (const json* t = Member(type, key)) out[key] = NamingOfType(*t);
+  }
+  return out;
+}
+
+// What of a column-mapped schema names the rewrite (file_rewriter's PlanColumns, NameNested,
+// PartitionValue): the top-level fields kept (all without a column list, in schema order, which
+// is the output's order) and those the row filter reads, each with its physical name, id, name
+// and type, nested fields likewise. A comment or a nullability change leaves it as it is.
+std::string SchemaNaming(const Transform& t) {
+  const json schema = json::parse(t.schema_string, nullptr, /*allow_exceptions=*/false);
+  const json* fields = Member(schema, "fields");
+  if (fields == nullptr || !fields->is_array()) return t.schema_string;  // the rewriter refuses
+  std::vector<std::string> wanted;
+  for (const std::string& c : t.columns) wanted.push_back(ToLower(c));
+  if (t.row_filter != nullptr && !wanted.empty()) {
+    for (const std::string& c : t.row_filter->Columns()) wanted.push_back(ToLower(c));
+  }
+  json out = json::array();
+  for (const json& f : *fields) {
+    const json* name = Member(f, "name");
+    const bool kept = wanted.empty() ||
+                      (name != nullptr && name->is_string() &&
+                       std::find(wanted.begin(), wanted.end(), ToLower(name->get<std::string>())) !=
+                           wanted.end());
+    if (kept) out.push_back(NamingOfField(f));
+  }
+  return out.dump();
+}
+
 }  // namespace
 
 std::string Transform::Identity() const {
   std::string id = "compat/v1/mapping=" + column_mapping_mode;
   // Under column mapping the schema names the output's columns, and one data file belongs to
   // versions that call its columns otherwise (RENAME COLUMN): a file rewritten for one version
-  // must not answer another. Without column mapping names are the file's own.
-  if (column_mapping_mode != "none") id += "/schema=" + Sha256Hex(schema_string);
+  // must not answer another. Only what names the output counts (SchemaNaming), so a comment does
+  // not rewrite every file again. Without column mapping names are the file's own.
+  if (column_mapping_mode != "none") id += "/naming=" + Sha256Hex(SchemaNaming(*this));
   id += "/columns=";
   for (const auto& c : columns) {
     AppendJsonString(id, c);

@@ -76,6 +76,66 @@ TEST(TransformIdentityTest, UnderColumnMappingTheSchemaIsPartOfTheIdentity) {
   EXPECT_EQ(before.Identity(), "compat/v1/mapping=none/columns=");
 }
 
+// Only what names the output is in the identity (issue: e6d85b2 hashed the whole schema, so a
+// comment on a column-mapped table rewrote every file again, and time travel rewrote each file
+// once per distinct schema): a comment or a nullability change keeps the identity, a rename (top
+// level or nested), a new physical column under a kept name, or a reordering changes it; a column
+// added outside the column list keeps it.
+TEST(TransformIdentityTest, UnderColumnMappingOnlyWhatNamesTheOutputIsPartOfTheIdentity) {
+  struct F {
+    std::string name, physical, extra = "", type = R"("string")";
+  };
+  const auto schema = [](const std::vector<F>& fields) {
+    std::string out = R"({"type":"struct","fields":[)";
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i) out += ",";
+      out += R"({"name":")" + fields[i].name + R"(","type":)" + fields[i].type +
+             R"(,"nullable":true,"metadata":{)" + fields[i].extra +
+             R"("delta.columnMapping.id":)" + std::to_string(i + 1) +
+             R"(,"delta.columnMapping.physicalName":")" + fields[i].physical + R"("}})";
+    }
+    return out + "]}";
+  };
+  const std::string nested_b = R"({"type":"struct","fields":[{"name":"b","type":"long",)"
+                               R"("nullable":true,"metadata":{"delta.columnMapping.id":9,)"
+                               R"("delta.columnMapping.physicalName":"col-9"}}]})";
+  const std::string nested_c = R"({"type":"struct","fields":[{"name":"c","type":"long",)"
+                               R"("nullable":true,"metadata":{"delta.columnMapping.id":9,)"
+                               R"("delta.columnMapping.physicalName":"col-9"}}]})";
+  Transform base;
+  base.column_mapping_mode = "name";
+  base.schema_string = schema({{"id", "col-1"}, {"contact", "col-2"}, {"s", "col-3", "", nested_b}});
+  const auto with = [&](const std::string& schema_string) {
+    Transform t = base;
+    t.schema_string = schema_string;
+    return t.Identity();
+  };
+  // A comment, a nullability change.
+  EXPECT_EQ(base.Identity(), with(schema({{"id", "col-1"},
+                                          {"contact", "col-2", R"("comment":"PII",)"},
+                                          {"s", "col-3", "", nested_b}})));
+  std::string not_null = base.schema_string;
+  not_null.replace(not_null.find(R"("nullable":true)"), 15, R"("nullable":false)");
+  EXPECT_EQ(base.Identity(), with(not_null));
+  // A rename, a nested rename, a re-added column (new physical name), a reordering.
+  EXPECT_NE(base.Identity(),
+            with(schema({{"id", "col-1"}, {"email", "col-2"}, {"s", "col-3", "", nested_b}})));
+  EXPECT_NE(base.Identity(),
+            with(schema({{"id", "col-1"}, {"contact", "col-2"}, {"s", "col-3", "", nested_c}})));
+  EXPECT_NE(base.Identity(),
+            with(schema({{"id", "col-1"}, {"contact", "col-5"}, {"s", "col-3", "", nested_b}})));
+  EXPECT_NE(base.Identity(),
+            with(schema({{"contact", "col-2"}, {"id", "col-1"}, {"s", "col-3", "", nested_b}})));
+  // With a column list, a column added outside it.
+  base.columns = {"id", "contact"};
+  EXPECT_EQ(base.Identity(), with(schema({{"id", "col-1"},
+                                          {"contact", "col-2"},
+                                          {"s", "col-3", "", nested_b},
+                                          {"phone", "col-4"}})));
+  EXPECT_NE(base.Identity(),
+            with(schema({{"id", "col-1"}, {"contact", "col-4"}, {"s", "col-3", "", nested_b}})));
+}
+
 TEST_F(MaterializerTest, ConcurrentRequestsForOneFileBuildItOnce) {
   auto m = Materializer::Create(Options(2));
   ASSERT_TRUE(m);
