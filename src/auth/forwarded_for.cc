@@ -9,15 +9,9 @@ namespace lakeshare::auth {
 
 namespace {
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The address of one X-Forwarded-For hop without its port; nullopt when it is not an address.
 std::optional<std::string> HopAddress(std::string_view hop) {
-  hop = TrimSpaces(hop);
+  hop = Trim(hop, kHttpOws);
   if (!hop.empty() && hop.front() == '[') {  // "[v6]" or "[v6]:port"
     size_t close = hop.find(']');
     if (close == std::string_view::npos) return std::nullopt;
@@ -47,7 +41,7 @@ std::string ClientAddress(std::string_view peer, std::span<const std::string_vie
   }
   std::string client(peer);
   for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
-    if (TrimSpaces(*it).empty()) continue;  // "a, , b": an empty element adds no hop
+    if (Trim(*it, kHttpOws).empty()) continue;  // "a, , b": an empty element adds no hop
     std::optional<std::string> address = HopAddress(*it);
     if (!address) return "unknown";
     client = std::move(*address);

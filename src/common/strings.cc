@@ -20,6 +20,12 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
+std::string_view Trim(std::string_view s, std::string_view chars) {
+  const size_t first = s.find_first_not_of(chars);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(chars) - first + 1);
+}
+
 std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

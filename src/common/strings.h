@@ -41,6 +41,13 @@ inline std::string Join(std::initializer_list<std::string_view> items,
 }
 std::string ToLower(std::string_view s);
 
+/// ASCII white space: the characters `std::isspace` accepts in the "C" locale.
+inline constexpr std::string_view kAsciiWhitespace = " \t\n\v\f\r";
+/// HTTP's optional white space (RFC 9110 OWS) around header list elements and parameters.
+inline constexpr std::string_view kHttpOws = " \t";
+/// `s` without the leading and trailing characters that are in `chars`.
+std::string_view Trim(std::string_view s, std::string_view chars = kAsciiWhitespace);
+
 std::string HexEncode(std::string_view bytes);
 /// Append the lowercase hex of `bytes` to `out`.
 void AppendHex(std::string& out, std::string_view bytes);

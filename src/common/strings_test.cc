@@ -14,6 +14,16 @@
 namespace lakeshare {
 namespace {
 
+TEST(StringsTest, TrimTakesOnlyTheGivenCharactersFromBothEnds) {
+  EXPECT_EQ(Trim(" \t\r\n a b \v\f"), "a b");  // all ASCII white space by default
+  EXPECT_EQ(Trim("  \t "), "");
+  EXPECT_EQ(Trim(""), "");
+  EXPECT_EQ(Trim("x"), "x");
+  EXPECT_EQ(Trim(" \v1.2.3.4\t ", kHttpOws), "\v1.2.3.4");  // OWS: space and tab only
+  EXPECT_EQ(Trim("\r key \r", " \t\r"), "key");
+  EXPECT_EQ(Trim("--a-b--", "-"), "a-b");
+}
+
 TEST(StringsTest, Base64RoundTripsEveryLength) {
   std::string bytes;
   for (int n = 0; n < 20; ++n) {

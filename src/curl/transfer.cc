@@ -6,6 +6,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "common/strings.h"
+
 namespace lakeshare::curl {
 namespace {
 
@@ -14,13 +16,8 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-bool IsOws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
-}
+// A header line's optional white space and its line end.
+constexpr std::string_view kHeaderSpace = " \t\r\n";
 
 /// What the callbacks share during one transfer.
 struct Transfer {
@@ -78,7 +75,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     return n;  // the blank line that ends the head
   }
   transfer->response->headers.emplace_back(std::string(line.substr(0, colon)),
-                                           std::string(TrimOws(line.substr(colon + 1))));
+                                           std::string(Trim(line.substr(colon + 1), kHeaderSpace)));
   return n;
 }
 

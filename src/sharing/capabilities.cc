@@ -7,12 +7,6 @@ namespace lakeshare::sharing {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 Result<bool> ParseFlag(std::string_view key, std::string_view value) {
   if (value == "true") return true;
   if (value == "false") return false;
@@ -38,17 +32,17 @@ Result<Capabilities> ParseCapabilities(const std::string* header) {
   if (header == nullptr) return caps;
   std::string lower = ToLower(*header);
   for (std::string_view segment : Split(lower, ';')) {
-    segment = Trim(segment);
+    segment = Trim(segment, kHttpOws);
     size_t eq = segment.find('=');
     if (eq == std::string_view::npos || segment.find('=', eq + 1) != std::string_view::npos) {
       continue;
     }
-    std::string_view key = Trim(segment.substr(0, eq));
-    std::string_view value = Trim(segment.substr(eq + 1));
+    std::string_view key = Trim(segment.substr(0, eq), kHttpOws);
+    std::string_view value = Trim(segment.substr(eq + 1), kHttpOws);
     if (key == "responseformat") {
       std::vector<ResponseFormat> formats;
       for (std::string_view v : Split(value, ',')) {
-        v = Trim(v);
+        v = Trim(v, kHttpOws);
         if (v == "parquet") {
           formats.push_back(ResponseFormat::kParquet);
         } else if (v == "delta") {
@@ -63,7 +57,7 @@ Result<Capabilities> ParseCapabilities(const std::string* header) {
       caps.formats = std::move(formats);
     } else if (key == "readerfeatures") {
       for (std::string_view v : Split(value, ',')) {
-        v = Trim(v);
+        v = Trim(v, kHttpOws);
         if (!v.empty()) caps.reader_features.emplace(v);
       }
     } else if (key == "includeendstreamaction") {
@@ -77,7 +71,7 @@ Result<Capabilities> ParseCapabilities(const std::string* header) {
 
 Result<std::optional<ResponseFormat>> ParseFileIdHash(const std::string* header) {
   if (header == nullptr) return std::optional<ResponseFormat>();
-  std::string v = ToLower(Trim(*header));
+  std::string v = ToLower(Trim(*header, kHttpOws));
   if (v == "parquet") return std::optional<ResponseFormat>(ResponseFormat::kParquet);
   if (v == "delta") return std::optional<ResponseFormat>(ResponseFormat::kDelta);
   return InvalidArgument("fileidhash must be 'parquet' or 'delta', got {}", Quoted(*header));

@@ -12,15 +12,8 @@ namespace lakeshare::storage {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+// Spaces, tabs and a CRLF file's carriage return around a line's parts.
+constexpr std::string_view kLineSpace = " \t\r";
 
 // Shared config/credentials files: "[section]" headers, "key = value" lines, '#'/';' comments.
 // Indented lines continue a nested block (e.g. "s3 =") and are skipped.
@@ -38,10 +31,10 @@ std::optional<IniFile> ReadIniFile(const std::string& path) {
   while (std::getline(in, line)) {
     std::string_view view = line;
     bool indented = !view.empty() && (view.front() == ' ' || view.front() == '\t');
-    view = Trim(view);
+    view = Trim(view, kLineSpace);
     if (view.empty() || view.front() == '#' || view.front() == ';') continue;
     if (view.front() == '[' && view.back() == ']') {
-      section = std::string(Trim(view.substr(1, view.size() - 2)));
+      section = std::string(Trim(view.substr(1, view.size() - 2), kLineSpace));
       in_section = true;
       out[section];
       continue;
@@ -49,7 +42,8 @@ std::optional<IniFile> ReadIniFile(const std::string& path) {
     if (!in_section || indented) continue;
     size_t eq = view.find('=');
     if (eq == std::string_view::npos) continue;
-    out[section][ToLower(Trim(view.substr(0, eq)))] = std::string(Trim(view.substr(eq + 1)));
+    out[section][ToLower(Trim(view.substr(0, eq), kLineSpace))] =
+        std::string(Trim(view.substr(eq + 1), kLineSpace));
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/result.h"
+#include "common/strings.h"  // Trim, which the verbs use on arguments
 
 namespace lakeshare::admin::cli {
 
@@ -38,8 +39,5 @@ Result<std::pair<std::string, std::string>> ParseProperty(std::string_view text)
 /// Milliseconds since the epoch from "1700000000000", an ISO-8601 date or time, or a duration
 /// ("90s", "15m", "24h", "7d") back from `now_ms`, or forward from it when `future`.
 Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms, bool future = false);
-
-/// `s` without leading and trailing white space.
-std::string_view Trim(std::string_view s);
 
 }  // namespace lakeshare::admin::cli
