@@ -328,6 +328,12 @@ size_t SnapshotCache::num_failures() const {
   return failures_;
 }
 
+long SnapshotCache::holders(const std::string& location) const {
+  MutexLock lock(mu_);
+  auto it = slots_.find(location);
+  return it == slots_.end() ? 0 : it->second.use_count() - 1;  // the map's own reference aside
+}
+
 SnapshotCacheStats SnapshotCache::stats() const {
   MutexLock lock(mu_);
   return stats_;

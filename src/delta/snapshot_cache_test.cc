@@ -419,9 +419,8 @@ TEST_F(SnapshotCacheTest, AFailureOnADroppedEntryIsNotCounted) {
   std::thread first([&] { EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kUnavailable); });
   gate.AwaitArrival();
   std::thread second([&] { EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kCorrupt); });
-  // The second request takes the same entry, then waits for the first's load (no hook says when
-  // it waits: a short pause; without it the test passes without trying the sequence).
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The second request takes the same entry, then waits for the first's load.
+  while (cache.holders("t") < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   gate.Open();
   first.join();
   second.join();
