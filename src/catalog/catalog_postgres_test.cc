@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "catalog/catalog_suite_test.h"
@@ -84,6 +85,26 @@ class PostgresServer {
             "/dump.sql " + db,
         "dump.log");
     return ReadAll(fs::path(dir_) / "dump.sql");
+  }
+
+  /// Run `sql` in the database of `url` with psql: "" or its error output.
+  std::string Exec(const std::string& url, const std::string& sql) LS_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    std::string db = url.substr(url.rfind('/') + 1);
+    {
+      std::ofstream out(fs::path(dir_) / "exec.sql", std::ios::binary | std::ios::trunc);
+      out << sql;
+    }
+    fs::permissions(fs::path(dir_) / "exec.sql", fs::perms::owner_read | fs::perms::owner_write |
+                                                     fs::perms::group_read |
+                                                     fs::perms::others_read);
+    if (Run(bin_ + "/psql -X -q -v ON_ERROR_STOP=1 -h " + dir_ + " -p " + std::to_string(port_) +
+                " -U postgres -d " + db + " -f " + dir_ + "/exec.sql",
+            "exec.log") != 0) {
+      std::string error = ReadAll(fs::path(dir_) / "exec.log");
+      return error.empty() ? "psql failed" : error;
+    }
+    return "";
   }
 
   /// Restart the server: every pooled connection of a client breaks.
@@ -170,6 +191,8 @@ const CatalogBackend* PostgresBackend() {
       .name = "Postgres",
       .new_location = [](std::string* why) { return PostgresServer::Get().NewDatabase(why); },
       .dump = [](const std::string& url) { return PostgresServer::Get().Dump(url); },
+      .exec = [](const std::string& url,
+                 const std::string& sql) { return PostgresServer::Get().Exec(url, sql); },
   };
   return kBackend;
 }

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lakeshare::catalog {
@@ -190,6 +191,54 @@ TEST_P(CatalogSuite, SharesWithTablesAreReadTogetherWithTheirTables) {
   auto empty = catalog_->GetSharesWithTables({});
   ASSERT_OK(empty);
   EXPECT_TRUE(empty->empty());
+}
+
+// Review of b13fb88 (names must be in NFC): the sharing path split each shared table's stored
+// full name by the creation rule, so a table shared before the rule with a name such as "e" +
+// U+0301 or U+2126 resolved to nothing and vanished from every partner's listing.
+TEST_P(CatalogSuite, ATableSharedBeforeTheNfcRuleStaysServedByItsStoredName) {
+  MakeTable(*catalog_, "main", "sales", "cafe");
+  MakeTable(*catalog_, "main", "sales", "ohm");
+  ASSERT_OK(catalog_->CreateShare({.name = "s", .owner = "alice"}));
+  ASSERT_OK(catalog_->UpdateShare(
+      "s", {},
+      {{SharedObjectChange::Action::kAdd, SharedDataObject{.name = "main.sales.cafe"}},
+       {SharedObjectChange::Action::kAdd, SharedDataObject{.name = "main.sales.ohm"}}},
+      "alice"));
+  // What an older server stored: names the rule refuses now (NFD "e" + U+0301, OHM SIGN).
+  const std::pair<std::string, std::string> renames[] = {{"cafe", "cafe\u0301"}, {"ohm", "\u2126"}};
+  for (const auto& [old_name, stored] : renames) {
+    ASSERT_EQ(GetParam()->exec(location_, "UPDATE delta_tables SET name = '" + stored +
+                                              "', name_key = '" + stored + "' WHERE name_key = '" +
+                                              old_name + "'"),
+              "");
+    ASSERT_EQ(GetParam()->exec(location_, "UPDATE shared_objects SET name = 'main.sales." + stored +
+                                              "', name_key = 'main.sales." + stored +
+                                              "' WHERE name_key = 'main.sales." + old_name + "'"),
+              "");
+  }
+  EXPECT_CODE(catalog_->GetTable("main.sales.cafe\u0301"), ErrorCode::kInvalidArgument);
+
+  auto got = catalog_->GetSharesWithTables({"s"});
+  ASSERT_OK(got);
+  ASSERT_EQ(got->size(), 1u);
+  const ShareContents& sc = (*got)[0];
+  ASSERT_EQ(sc.share.objects.size(), 2u);
+  ASSERT_EQ(sc.tables.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_TRUE(sc.tables[i].has_value()) << sc.share.objects[i].name;
+    EXPECT_EQ(sc.tables[i]->full_name(), sc.share.objects[i].name);
+  }
+  // The provider can still take one out of the share, by its stored name.
+  ASSERT_OK(catalog_->UpdateShare(
+      "s", {},
+      {{SharedObjectChange::Action::kRemove, SharedDataObject{.name = "main.sales.cafe\u0301"}}},
+      "alice"));
+  got = catalog_->GetSharesWithTables({"s"});
+  ASSERT_OK(got);
+  ASSERT_EQ(got->size(), 1u);
+  ASSERT_EQ((*got)[0].share.objects.size(), 1u);
+  EXPECT_TRUE((*got)[0].tables[0].has_value());
 }
 
 TEST_P(CatalogSuite, RecipientShareGrantsListSelectedSharesAndTellUnknownRecipients) {

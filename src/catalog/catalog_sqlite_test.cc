@@ -15,6 +15,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// Run `sql` on the SQLite file at `path` behind the catalog's back; "" or SQLite's error.
+std::string ExecBehindTheCatalog(const fs::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string error;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    error = "cannot open";
+  } else {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      error = message ? message : "failed";
+    }
+    sqlite3_free(message);
+  }
+  sqlite3_close(db);
+  return error;
+}
+
 const CatalogBackend* SqliteBackend() {
   static const CatalogBackend* const kBackend = new CatalogBackend{
       .name = "Sqlite",
@@ -33,6 +50,11 @@ const CatalogBackend* SqliteBackend() {
           [](const std::string& location) {
             std::string path = location.rfind("sqlite://", 0) == 0 ? location.substr(9) : location;
             return ReadAll(path) + ReadAll(path + "-wal");
+          },
+      .exec =
+          [](const std::string& location, const std::string& sql) {
+            return ExecBehindTheCatalog(
+                location.rfind("sqlite://", 0) == 0 ? location.substr(9) : location, sql);
           },
   };
   return kBackend;
@@ -82,23 +104,6 @@ TEST(SqliteCatalogTest, TheMetastoreAndItsWalAreOwnerOnly) {
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(ModeOf(dir / "old.db"), 0600u);
   EXPECT_EQ(ModeOf(dir / "old.db-wal"), 0600u);
-}
-
-/// Run `sql` on the SQLite file at `path` behind the catalog's back; "" or SQLite's error.
-std::string ExecBehindTheCatalog(const fs::path& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string error;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
-    error = "cannot open";
-  } else {
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      error = message ? message : "failed";
-    }
-    sqlite3_free(message);
-  }
-  sqlite3_close(db);
-  return error;
 }
 
 // Leftover of issue 13: integer cells were read with strtoll, so a cell holding text, a

@@ -36,6 +36,9 @@ struct CatalogBackend {
   std::function<std::string(std::string* skip_reason)> new_location;
   /// Every byte the backend stored for `location` (file contents or a dump), to look for secrets.
   std::function<std::string(const std::string& location)> dump;
+  /// Run `sql` on the metastore at `location` behind the catalog's back (what an older server
+  /// stored, say): "" or the database's error.
+  std::function<std::string(const std::string& location, const std::string& sql)> exec;
 };
 
 /// The location policy of the suite. Its canonicalize stands in for src/storage's parser

@@ -85,6 +85,20 @@ Result<std::vector<std::string>> SplitFullName(std::string_view what, std::strin
   return out;
 }
 
+std::optional<std::vector<std::string>> SplitStoredFullName(std::string_view full, size_t parts) {
+  std::vector<std::string> out;
+  for (std::string_view p : Split(full, '.')) {
+    if (p.empty()) {
+      return std::nullopt;
+    }
+    out.emplace_back(p);
+  }
+  if (out.size() != parts) {
+    return std::nullopt;
+  }
+  return out;
+}
+
 Result<PageBounds> ParsePage(const PageRequest& page) {
   if (page.max_results < 0) {
     return InvalidArgument("max_results must not be negative, got {}", page.max_results);

@@ -45,9 +45,15 @@ Result<std::vector<std::string>> QueryColumn(SqlConn& c, std::string_view sql,
 /// The number a "SELECT COUNT(*) ..." `sql` selects (see ToInt).
 Result<int64_t> QueryCount(SqlConn& c, std::string_view sql, const std::vector<SqlValue>& params);
 
-/// Split "a.b.c" into exactly `parts` valid names.
+/// Split "a.b.c", a full name a caller gave, into exactly `parts` valid names (ValidateName:
+/// the rule of names created now).
 Result<std::vector<std::string>> SplitFullName(std::string_view what, std::string_view full,
                                                size_t parts);
+
+/// Split "a.b.c", a full name read back from the metastore, into exactly `parts` non-empty
+/// parts; nullopt when it has another shape. No name rule: an object created before a rule
+/// (such as NFC, common/names.h) keeps its name and stays served.
+std::optional<std::vector<std::string>> SplitStoredFullName(std::string_view full, size_t parts);
 
 // ---- Paging: an opaque token carries the last name key of a page. ----
 

@@ -42,11 +42,12 @@ Result<TableInfo> ReadTable(SqlConn& c, std::string_view full_name) {
 
 Result<std::map<std::string, TableInfo>> ReadTablesByName(
     SqlConn& c, const std::vector<std::string>& full_names) {
-  // Looked up by their three name keys, in batches.
+  // Looked up by their three name keys, in batches. The names are stored ones (a share's
+  // objects), so no name rule: a table shared before a rule stays served.
   std::vector<std::vector<std::string>> keys;
   std::set<std::vector<std::string>> seen;
   for (const std::string& name : full_names) {
-    auto parts = SplitFullName("table", name, 3);
+    std::optional<std::vector<std::string>> parts = SplitStoredFullName(name, 3);
     if (!parts) {
       continue;  // cannot name a table
     }
