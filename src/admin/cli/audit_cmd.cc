@@ -1,6 +1,8 @@
 // `lakeshare admin audit`: the newest events first (a page at a time, saying when more match),
 // or the whole log exported as JSON lines, oldest first.
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -97,7 +99,8 @@ CallResult<void> RunAudit(Api& api, const GlobalOptions& g, const AuditOptions& 
   }
   if (o.jsonl) {
     // The server streams every matching event as JSON lines (format=jsonl without max_results);
-    // they go to stdout once the answer is complete and known to be no error (Api::Stream).
+    // they go to stdout once the answer is complete and known to be no error (Api::Stream). They
+    // are the server's bytes, not TerminalSafe: an export meant for a file or a pipe (docs/cli.md).
     query.emplace_back("format", "jsonl");
     int64_t lines = 0;
     auto st = api.Stream(kAuditPath, query, [&](std::string_view data) {
@@ -127,20 +130,27 @@ CallResult<void> RunAudit(Api& api, const GlobalOptions& g, const AuditOptions& 
                      {"STATUS", "response/status_code"},
                      {"SOURCE IP", "source_ip_address"},
                      {"ERROR", "response/error_message"}});
-  const char* order = o.oldest_first ? "oldest" : "newest";
-  if (const Json* next = Lookup(*page, "next_page_token")) {
-    // On stderr, so that the table on stdout stays a table.
-    std::fprintf(stderr,
-                 "%zu events shown (%s first); more match: see the next ones with --page-token "
-                 "%s (same filters), raise --limit, or export all with --jsonl\n",
-                 events.size(), order, next->get<std::string>().c_str());
-  } else {
-    std::fprintf(stderr, "%zu events (%s first); no more match\n", events.size(), order);
-  }
+  // On stderr, so that the table on stdout stays a table.
+  std::fputs(AuditPageSummary(*page, o.oldest_first).c_str(), stderr);
   return {};
 }
 
 }  // namespace
+
+std::string AuditPageSummary(const Json& page, bool oldest_first) {
+  const char* order = oldest_first ? "oldest" : "newest";
+  const Json* events = Lookup(page, "events");
+  const size_t shown = events != nullptr && events->is_array() ? events->size() : 0;
+  // The token is the server's text: a hostile --host could put ESC or CR in it, or a number.
+  const Json* next = Lookup(page, "next_page_token");
+  if (next != nullptr && next->is_string() && !next->get_ref<const std::string&>().empty()) {
+    return fmt::format(
+        "{} events shown ({} first); more match: see the next ones with --page-token {} (same "
+        "filters), raise --limit, or export all with --jsonl\n",
+        shown, order, TerminalSafe(next->get_ref<const std::string&>()));
+  }
+  return fmt::format("{} events ({} first); no more match\n", shown, order);
+}
 
 void AddAuditCommand(CLI::App* admin) {
   auto o = std::make_shared<AuditOptions>();

@@ -10,6 +10,7 @@
 #include "admin/cli/args.h"
 #include "admin/cli/client.h"
 #include "admin/cli/command.h"
+#include "admin/cli/nouns_internal.h"
 #include "admin/cli/output.h"
 #include "admin/cli/partners_csv.h"
 
@@ -354,6 +355,22 @@ TEST(AdminCliTest, JsonOutputShowsControlAndBidiCharactersEscaped) {
   EXPECT_EQ(shown,
             "{\n  \"name\": \"a\\u202eb\\u009bc\\u007fd\\udb40\\udc41\u00e9\",\n  \"n\": 1\n}\n");
   EXPECT_EQ(Json::parse(shown), doc);
+}
+
+// Review of issue 13: `audit` printed the server's next_page_token raw to stderr (ESC and CR
+// from a hostile --host reached the terminal), and a token that was no string threw
+// nlohmann::type_error out of the command.
+TEST(AdminCliTest, AuditSummaryShowsTheServersPageTokenEscaped) {
+  Json page = {{"events", Json::array({Json::object(), Json::object()})},
+               {"next_page_token", "bjE\x1b[2K\rok"}};
+  EXPECT_EQ(AuditPageSummary(page, /*oldest_first=*/false),
+            "2 events shown (newest first); more match: see the next ones with --page-token "
+            "bjE\\x1b[2K\\rok (same filters), raise --limit, or export all with --jsonl\n");
+  page["next_page_token"] = 42;
+  EXPECT_EQ(AuditPageSummary(page, /*oldest_first=*/true),
+            "2 events (oldest first); no more match\n");
+  page.erase("next_page_token");
+  EXPECT_EQ(AuditPageSummary(page, false), "2 events (newest first); no more match\n");
 }
 
 TEST(AdminCliTest, PathSegmentsAreEncoded) {

@@ -23,6 +23,10 @@ void AddShareCommands(CLI::App* admin);
 void AddSharePermissionCommands(CLI::App* admin);
 void AddRecipientCommands(CLI::App* admin);
 void AddAuditCommand(CLI::App* admin);
+/// The line `audit` writes to stderr under its table: how many events `page` ({"events": [...],
+/// "next_page_token": ...}) holds, and the --page-token of the next ones (shown TerminalSafe; a
+/// token that is no string counts as none).
+std::string AuditPageSummary(const Json& page, bool oldest_first);
 void AddExternalLocationCommands(CLI::App* admin);
 void AddStorageCredentialCommands(CLI::App* admin);  // issue 10
 void AddGroupCommands(CLI::App* admin);              // issue 10

@@ -1,5 +1,7 @@
 // What `lakeshare admin` prints: aligned tables of API objects (times as ISO-8601 UTC), objects
 // as "field value" lines, or the server's JSON with --json. Writes to stdout; not thread-safe.
+// Everything here is shown terminal-safe; the one exception is `audit --jsonl`, which writes the
+// server's bytes as they came (audit_cmd.cc), for a file or a pipe (docs/cli.md).
 #pragma once
 
 #include <nlohmann/json.hpp>
