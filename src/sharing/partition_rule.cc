@@ -16,7 +16,7 @@ struct PartitionColumn {
 
 // The type a partition value is compared as (delta/predicate.h); nullopt: compared as text
 // (string, decimal(p,s), binary, and types that are no name).
-std::optional<delta::ValueType> TypeOf(const std::string& type) {
+std::optional<delta::ValueType> ComparedType(const std::string& type) {
   std::optional<delta::ValueType> t = delta::ValueTypeOfDeltaType(type);
   if (t == delta::ValueType::kString) return std::nullopt;
   return t;
@@ -32,7 +32,7 @@ std::map<std::string, PartitionColumn> PartitionColumns(const delta::Metadata& m
        TopLevelColumns(metadata.schema_string).value_or(std::vector<SchemaColumn>())) {
     auto it = out.find(ToLower(c.name));
     if (it == out.end()) continue;
-    it->second.type = TypeOf(c.type);
+    it->second.type = ComparedType(c.type);
     if (!c.physical.empty()) it->second.key = c.physical;
   }
   return out;

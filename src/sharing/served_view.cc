@@ -150,7 +150,8 @@ Result<RecipientView> ServedView(const RecipientView& view, std::string_view tab
       out.column_masks.emplace(*named, kind);
     }
   }
-  for (const auto& [column, kind] : out.column_masks) {
+  for (const auto& [masked, kind] : out.column_masks) {
+    const std::string& column = masked;  // clang 14 cannot capture a structured binding
     const bool listed = out.columns.empty() ||
                         std::any_of(out.columns.begin(), out.columns.end(), [&](const auto& c) {
                           return ToLower(c) == ToLower(column);

@@ -144,20 +144,6 @@ Result<const ColumnType*> Lookup(const std::map<std::string, ColumnType>& column
   return &it->second;
 }
 
-std::optional<delta::ValueType> TypeOf(const std::string& spark_type) {
-  using delta::ValueType;
-  if (spark_type == "string") return ValueType::kString;
-  if (spark_type == "integer" || spark_type == "short" || spark_type == "byte") {
-    return ValueType::kInt;
-  }
-  if (spark_type == "long") return ValueType::kLong;
-  if (spark_type == "date") return ValueType::kDate;
-  if (spark_type == "timestamp" || spark_type == "timestamp_ntz") return ValueType::kTimestamp;
-  if (spark_type == "boolean") return ValueType::kBool;
-  if (spark_type == "float") return ValueType::kFloat;
-  if (spark_type == "double") return ValueType::kDouble;
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -172,7 +158,7 @@ std::map<std::string, ColumnType> PredicateColumns(std::string_view schema_strin
         !f["type"].is_string()) {
       continue;
     }
-    auto type = TypeOf(f["type"].get<std::string>());
+    auto type = delta::ValueTypeOfDeltaType(f["type"].get<std::string>());
     if (!type) continue;
     std::string name = f["name"].get<std::string>();
     out.emplace(ToLower(name), ColumnType{name, *type});
