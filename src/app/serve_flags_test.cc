@@ -45,16 +45,18 @@ TEST_F(ServeFlagsTest, DefaultsAreTheOptionsDefaults) {
   const sharing::SharingOptions defaults;
   EXPECT_EQ(limits_.change_streams_per_recipient, defaults.change_streams_per_recipient);
   EXPECT_EQ(limits_.snapshot_streams_per_recipient, defaults.snapshot_streams_per_recipient);
+  EXPECT_EQ(limits_.max_streams, defaults.max_streams);
   EXPECT_EQ(federation_.max_blocked_callers, auth::JwksCacheOptions{}.max_blocked_callers);
 }
 
 TEST_F(ServeFlagsTest, StreamFlagsSetTheSharingOptions) {
   ASSERT_TRUE(Parse({"--change-streams-per-recipient", "3", "--snapshot-streams-per-recipient",
-                     "1024", "--oidc-max-blocked-callers", "64"}));
+                     "1024", "--max-streams", "100000", "--oidc-max-blocked-callers", "64"}));
   sharing::SharingOptions options;
   ApplyStreamLimits(limits_, options);
   EXPECT_EQ(options.change_streams_per_recipient, 3);
   EXPECT_EQ(options.snapshot_streams_per_recipient, 1024);
+  EXPECT_EQ(options.max_streams, 100'000);
   EXPECT_EQ(federation_.max_blocked_callers, 64);
 }
 
@@ -73,13 +75,14 @@ TEST_F(ServeFlagsTest, TheBlockedCallersFlagReachesTheJwksCache) {
 TEST_F(ServeFlagsTest, OutOfRangeOrNonNumericValuesAreRefused) {
   // 0 would mean "unbounded" to the options: never from a flag.
   for (const char* flag : {"--change-streams-per-recipient", "--snapshot-streams-per-recipient",
-                           "--oidc-max-blocked-callers"}) {
+                           "--max-streams", "--oidc-max-blocked-callers"}) {
     for (const char* value : {"0", "-1", "x", "2.5", "99999999999999999999"}) {
       EXPECT_FALSE(Parse({flag, value})) << flag << " " << value;
     }
   }
   EXPECT_FALSE(Parse({"--change-streams-per-recipient", "65"}));
   EXPECT_FALSE(Parse({"--snapshot-streams-per-recipient", "1025"}));
+  EXPECT_FALSE(Parse({"--max-streams", "100001"}));
   EXPECT_FALSE(Parse({"--oidc-max-blocked-callers", "65"}));
 }
 
@@ -87,6 +90,7 @@ TEST_F(ServeFlagsTest, HelpNamesEachFlagWithItsDefault) {
   const std::string help = serve_.help();
   for (const char* flag : {"--change-streams-per-recipient INT:INT in [1 - 64]=2",
                            "--snapshot-streams-per-recipient INT:INT in [1 - 1024]=8",
+                           "--max-streams INT:INT in [1 - 100000]=512",
                            "--oidc-max-blocked-callers INT:INT in [1 - 64]=2"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag << "\n" << help;
   }

@@ -66,6 +66,29 @@ const LimitFlag kLimitFlags[] = {
      "the oldest are dropped, counted and the count recorded"},
 };
 
+// A stream flag: at least 1 (0 would mean "unbounded" to the options), at most `max`.
+struct StreamFlag {
+  const char* name;
+  int64_t LimitFlags::*field;
+  int64_t max;
+  const char* help;
+};
+
+const StreamFlag kStreamFlags[] = {
+    {"--change-streams-per-recipient", &LimitFlags::change_streams_per_recipient,
+     kMaxChangeStreams,
+     "Change-feed responses (/changes, /query with startingVersion) one recipient streams at "
+     "once, each keeping the commit it is in the middle of and about 512 KiB of buffers; beyond: "
+     "429 + Retry-After"},
+    {"--snapshot-streams-per-recipient", &LimitFlags::snapshot_streams_per_recipient,
+     kMaxSnapshotStreams,
+     "Snapshot /query responses one recipient streams at once, each keeping its snapshot and "
+     "about 512 KiB of buffers; beyond: 429 + Retry-After"},
+    {"--max-streams", &LimitFlags::max_streams, kMaxStreams,
+     "Snapshot and change-feed responses of all recipients the server streams at once (a client "
+     "that stops reading is cut after the write timeout); beyond: 503 + Retry-After"},
+};
+
 }  // namespace
 
 void AddLimitFlags(CLI::App& serve, LimitFlags& flags) {
@@ -73,25 +96,18 @@ void AddLimitFlags(CLI::App& serve, LimitFlags& flags) {
     std::visit([&](auto field) { serve.add_option(flag.name, flags.*field, flag.help); },
                flag.field);
   }
-  serve
-      .add_option("--change-streams-per-recipient", flags.change_streams_per_recipient,
-                  "Change-feed responses (/changes, /query with startingVersion) one recipient "
-                  "streams at once, each keeping the commit it is in the middle of and about "
-                  "512 KiB of buffers; beyond: 429 + Retry-After")
-      ->check(CLI::Range(int64_t{1}, kMaxChangeStreams))
-      ->capture_default_str();
-  serve
-      .add_option("--snapshot-streams-per-recipient", flags.snapshot_streams_per_recipient,
-                  "Snapshot /query responses one recipient streams at once, each keeping its "
-                  "snapshot and about 512 KiB of buffers; beyond: 429 + Retry-After")
-      ->check(CLI::Range(int64_t{1}, kMaxSnapshotStreams))
-      ->capture_default_str();
+  for (const StreamFlag& flag : kStreamFlags) {
+    serve.add_option(flag.name, flags.*flag.field, flag.help)
+        ->check(CLI::Range(int64_t{1}, flag.max))
+        ->capture_default_str();
+  }
 }
 
 void ApplyStreamLimits(const LimitFlags& flags, sharing::SharingOptions& options) {
   // In range (CLI::Range above): the casts keep the value.
   options.change_streams_per_recipient = static_cast<int>(flags.change_streams_per_recipient);
   options.snapshot_streams_per_recipient = static_cast<int>(flags.snapshot_streams_per_recipient);
+  options.max_streams = static_cast<int>(flags.max_streams);
 }
 
 Result<http::RateLimit> ParseRateLimit(std::string_view text, std::string_view flag) {

@@ -4,8 +4,8 @@
 // it) become router middlewares; --health-listen starts a second listener that serves only
 // /healthz, /readyz and /metrics, so probes are answered whatever the main port goes through.
 // The audit flags bound what refused requests cost the metastore (retention, queue size); the
-// stream flags how many change-feed and snapshot /query responses one recipient streams at once
-// (sharing::SharingOptions).
+// stream flags how many change-feed and snapshot /query responses one recipient, and the whole
+// server, stream at once (sharing::SharingOptions).
 // docs/security.md ("Transport and abuse limits") describes them for operators.
 #pragma once
 
@@ -57,17 +57,22 @@ struct LimitFlags {
   /// 1..kMaxChangeStreams / 1..kMaxSnapshotStreams.
   int64_t change_streams_per_recipient = 2;
   int64_t snapshot_streams_per_recipient = 8;
+  /// Both kinds of every recipient at once on the server (SharingOptions' default: 512), within
+  /// 1..kMaxStreams.
+  int64_t max_streams = 512;
 };
 
 /// Bounds of the stream flags: a change-feed stream keeps the commit it is in the middle of, a
 /// snapshot stream its snapshot, each about 512 KiB of buffers.
 inline constexpr int64_t kMaxChangeStreams = 64;
 inline constexpr int64_t kMaxSnapshotStreams = 1024;
+inline constexpr int64_t kMaxStreams = 100'000;
 
 /// Register the flags on `serve`; `flags` must outlive the command line parsing.
 void AddLimitFlags(CLI::App& serve, LimitFlags& flags);
 
-/// Set the per-recipient stream bounds of `options` from the flags (checked when parsed).
+/// Set the stream bounds of `options` (per recipient, per server) from the flags (checked when
+/// parsed).
 void ApplyStreamLimits(const LimitFlags& flags, sharing::SharingOptions& options);
 
 /// "RATE" or "RATE:BURST" (requests per second, burst defaults to twice the rate); "0" is off.

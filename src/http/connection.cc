@@ -247,6 +247,14 @@ class Session final : public SessionBase {
     }
   }
 
+  /// A write that did not finish within write_timeout: the client stopped reading (or reads too
+  /// slowly to take a part in that time).
+  void CountWriteTimeout(beast::error_code ec) {
+    if (ec == beast::error::timeout) {
+      server_.write_timeouts.Inc();
+    }
+  }
+
   void ReadMore() {
     bhttp::async_read_some(
         stream_, buffer_, *parser_,
@@ -528,6 +536,7 @@ class Session final : public SessionBase {
     }
     buffer.clear();
     if (ec) {
+      CountWriteTimeout(ec);
       DropPulled();
       Complete(Outcome::kConnectionLost, nullptr);
       CloseNow();
@@ -624,6 +633,7 @@ class Session final : public SessionBase {
 
   void OnResponseWritten(beast::error_code ec) {
     if (ec) {
+      CountWriteTimeout(ec);
       Complete(Outcome::kConnectionLost, nullptr);
       CloseNow();
       return;
@@ -714,6 +724,7 @@ class Session final : public SessionBase {
     if (!ec) {
       body_bytes_ += static_cast<int64_t>(size);
     }
+    CountWriteTimeout(ec);
     {
       MutexLock lock(stream_state_.mu);
       stream_state_.sending.clear();

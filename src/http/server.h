@@ -10,8 +10,10 @@
 // request head within head_timeout (slowloris, idle sockets), a started request must arrive
 // within read_timeout (its head within head_timeout of its first byte), an idle keep-alive
 // connection is closed after idle_timeout, and each write (a whole response, or one chunk of a
-// stream) must finish within write_timeout, else the connection is dropped. An exception
-// escaping a handler is logged and answered with 500.
+// stream) must finish within write_timeout, else the connection is dropped: a client that stops
+// reading a stream is cut then, and what its stream held is released (metric:
+// lakeshare_http_write_timeouts_total). An exception escaping a handler is logged and answered
+// with 500.
 //
 // Connection limits (issue 10, "idle sockets lock everyone out"): at most max_connections open,
 // and at most max_connections_per_address from one client address (IPv6: one /64, see

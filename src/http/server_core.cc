@@ -43,7 +43,11 @@ ServerCore::ServerCore(ServerOptions opts, Router& r, MetricsRegistry& m)
           "Connections waiting for a request head closed to make room near max_connections.")),
       head_timeouts(m.AddCounter(
           "lakeshare_http_head_timeouts_total",
-          "Connections closed because a request head did not arrive within head_timeout.")) {}
+          "Connections closed because a request head did not arrive within head_timeout.")),
+      write_timeouts(m.AddCounter(
+          "lakeshare_http_write_timeouts_total",
+          "Connections closed because a write (a response, or a part of a stream) did not "
+          "finish within write_timeout: clients that stopped reading.")) {}
 
 void ServerCore::Register(const std::shared_ptr<SessionBase>& session) {
   MutexLock lock(mu);

@@ -113,6 +113,7 @@ struct ServerCore {
   Counter& connections_refused;
   Counter& connections_evicted;
   Counter& head_timeouts;
+  Counter& write_timeouts;
 
   // Declared before the io_context: sessions destroyed with it still unregister here.
   Mutex mu;

@@ -11,14 +11,36 @@
 
 namespace lakeshare::sharing {
 
-ServiceCore::ServiceCore(std::shared_ptr<const ShareProvider> p, SharingOptions o)
+namespace {
+
+/// The server-wide bound of the streams, reporting to `metrics` when given.
+std::shared_ptr<StreamSlots::Total> StreamTotal(int max_streams, http::MetricsRegistry* metrics) {
+  StreamSlotMetrics reported;
+  if (metrics) {
+    reported.held = &metrics->AddGauge(
+        "lakeshare_sharing_streams_held",
+        "Snapshot and change-feed responses streaming now (bounded by --max-streams)");
+    reported.refused = &metrics->AddCounter(
+        "lakeshare_sharing_streams_refused_total",
+        "Streaming responses refused: per_key (the recipient's own bound, 429) or total (the "
+        "server's --max-streams, 503)",
+        {"limit"});
+  }
+  return std::make_shared<StreamSlots::Total>(max_streams, reported);
+}
+
+}  // namespace
+
+ServiceCore::ServiceCore(std::shared_ptr<const ShareProvider> p, SharingOptions o,
+                         http::MetricsRegistry* metrics)
     : provider(std::move(p)),
       options(std::move(o)),
       signer(options.signing_key),
       url_signer(signer),
       stores(options.store_options),
-      change_streams(options.change_streams_per_recipient),
-      snapshot_streams(options.snapshot_streams_per_recipient) {}
+      change_streams(options.change_streams_per_recipient,
+                     StreamTotal(options.max_streams, metrics)),
+      snapshot_streams(options.snapshot_streams_per_recipient, change_streams.total()) {}
 
 int64_t ServiceCore::NowMs() const { return ClockOr(options.clock).NowMs(); }
 
@@ -123,9 +145,22 @@ std::string ServiceCore::BaseUrl(const http::Request& request) const {
 std::optional<http::Response> ServiceCore::TakeStreamSlot(
     const StreamSlots& slots, const http::Request& request, const TableContext& ctx,
     std::string_view what, std::shared_ptr<const StreamSlots::Slot>& slot) {
+  StreamSlots::Refusal refusal = StreamSlots::Refusal::kNone;
   slot = slots.TryTake(ctx.recipient.anonymous ? "address " + request.remote_address()
-                                               : "recipient " + ctx.recipient.name);
+                                               : "recipient " + ctx.recipient.name,
+                       &refusal);
   if (slot) return std::nullopt;
+  if (refusal == StreamSlots::Refusal::kTotal) {
+    // The server's bound, not the caller's: 503 (ErrorResponse would hide the message of a 5xx).
+    std::string message = fmt::format(
+        "The server is streaming {} responses at once, the most it serves at a time; retry in a "
+        "few seconds",
+        slots.total()->max());
+    http::Response r = http::StatusErrorResponse(503, "TEMPORARILY_UNAVAILABLE", message);
+    r.set_error(Error(ErrorCode::kUnavailable, std::move(message)));
+    r.SetHeader("Retry-After", "5");
+    return r;
+  }
   // kResourceExhausted: 429, and the error kept in the reply for the request log.
   http::Response r = http::ErrorResponse(Error(
       ErrorCode::kResourceExhausted,

@@ -52,7 +52,9 @@ struct TableRequest {
 using SnapshotPtr = std::shared_ptr<const delta::Snapshot>;
 
 struct ServiceCore {
-  ServiceCore(std::shared_ptr<const ShareProvider> p, SharingOptions o);
+  /// `metrics`, when not null, gets the stream metrics and must outlive the core.
+  ServiceCore(std::shared_ptr<const ShareProvider> p, SharingOptions o,
+              http::MetricsRegistry* metrics = nullptr);
 
   std::shared_ptr<const ShareProvider> provider;
   SharingOptions options;
@@ -61,7 +63,8 @@ struct ServiceCore {
   mutable StoreCache stores;
   std::unique_ptr<delta::SnapshotCache> snapshots;
   http::Counter* files_served = nullptr;  // null without a metrics registry
-  StreamSlots change_streams;            // per recipient (options.change_streams_per_recipient)
+  // Both within options.max_streams (one StreamSlots::Total).
+  StreamSlots change_streams;    // per recipient (options.change_streams_per_recipient)
   StreamSlots snapshot_streams;  // per recipient (options.snapshot_streams_per_recipient)
   mutable Mutex base_mu;
   std::string base_url LS_GUARDED_BY(base_mu);
@@ -91,7 +94,8 @@ struct ServiceCore {
   void CountServed(ResponseFormat format, int64_t n) const;
   /// A slot of `slots` for the caller of `request` (its recipient; anonymous callers, on a
   /// server without tokens, by address) into `slot`; when the caller holds all of them, the
-  /// answer instead: a 429 with Retry-After whose message names `what` (the streams counted).
+  /// answer instead: a 429 with Retry-After whose message names `what` (the streams counted),
+  /// and when the server streams options.max_streams, a 503 with Retry-After.
   static std::optional<http::Response> TakeStreamSlot(const StreamSlots& slots,
                                                       const http::Request& request,
                                                       const TableContext& ctx,

@@ -51,7 +51,7 @@ Result<std::unique_ptr<SharingService>> SharingService::Create(
   if (options.url_expiry_seconds <= 0 || options.url_expiry_seconds > 7 * 24 * 3600) {
     return InvalidArgument("The URL expiry must be between 1 second and 7 days");
   }
-  auto core = std::make_unique<ServiceCore>(std::move(provider), std::move(options));
+  auto core = std::make_unique<ServiceCore>(std::move(provider), std::move(options), metrics);
   delta::SnapshotCacheOptions cache;
   cache.memory_budget_bytes = core->options.snapshot_cache_bytes;
   cache.refresh_interval_ms = core->options.snapshot_refresh_interval_ms;

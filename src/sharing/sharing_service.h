@@ -105,6 +105,13 @@ struct SharingOptions {
   /// keeps its snapshot, a pointer per file of it and about 512 KiB of buffers. Beyond it, a 429
   /// with Retry-After. 0: unbounded.
   int snapshot_streams_per_recipient = 8;
+  /// At most this many of those streams (snapshot and change feed, of every recipient) at once
+  /// on the server: the per-recipient bounds alone let many recipients (or, on a server without
+  /// tokens, many addresses) hold streams without end. Beyond it, a 503 with Retry-After; a client
+  /// that stops reading gives its slot back when the server cuts it (http::ServerOptions::
+  /// write_timeout). Metrics: lakeshare_sharing_streams_held, lakeshare_sharing_streams_refused_total
+  /// {limit}. 0: unbounded.
+  int max_streams = 512;
 };
 
 /// Options from a parsed configuration file.

@@ -232,9 +232,10 @@ Result<std::string> SharingTestBed::Recipient(const std::string& name,
 }
 
 Result<std::unique_ptr<SharingService>> SharingTestBed::Serve(SharingOptions options,
-                                                              http::Router& router) {
+                                                              http::Router& router,
+                                                              http::MetricsRegistry* metrics) {
   LS_ASSIGN_OR_RETURN(std::unique_ptr<SharingService> service,
-                      SharingService::Create(provider_, auth_, std::move(options)));
+                      SharingService::Create(provider_, auth_, std::move(options), metrics));
   LS_RETURN_IF_ERROR(service->RegisterRoutes(router));
   router.SetAuthenticator(service->MakeAuthenticator());
   return service;

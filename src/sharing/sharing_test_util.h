@@ -103,8 +103,10 @@ class SharingTestBed {
                                 std::map<std::string, std::string> properties = {});
 
   /// A service over the bed's provider and authenticator, its routes on `router` and the
-  /// router's authenticator its own. The service must outlive the router's use.
-  Result<std::unique_ptr<SharingService>> Serve(SharingOptions options, http::Router& router);
+  /// router's authenticator its own, its metrics in `metrics` when given (which must outlive it).
+  /// The service must outlive the router's use.
+  Result<std::unique_ptr<SharingService>> Serve(SharingOptions options, http::Router& router,
+                                                http::MetricsRegistry* metrics = nullptr);
 
  private:
   TempDir dir_;

@@ -35,6 +35,13 @@ constexpr char kChanges[] =
     "/delta-sharing/shares/s/schemas/main/tables/big/changes?startingVersion=0";
 constexpr int kFiles = 20'000;  // their lines are about 8 MB
 
+// The bounds SlowReadersTest::Serve sets.
+struct Limits {
+  int snapshot_streams_per_recipient = 8;
+  int max_streams = 512;
+  std::chrono::milliseconds write_timeout = 60s;  // cuts a client that stopped reading
+};
+
 class SlowReadersTest : public ::testing::Test {
  protected:
   // One table of kFiles files in one commit, change data feed on (the files need not exist to
@@ -55,17 +62,18 @@ class SlowReadersTest : public ::testing::Test {
     alice_ = tokens_[0];
   }
 
-  void Serve(int handler_threads, int snapshot_streams_per_recipient = 8) {
+  void Serve(int handler_threads, Limits limits = {}) {
     SharingOptions options;
-    options.snapshot_streams_per_recipient = snapshot_streams_per_recipient;
+    options.snapshot_streams_per_recipient = limits.snapshot_streams_per_recipient;
+    options.max_streams = limits.max_streams;
     options.public_url = "http://localhost";
     options.signing_key = "slow-readers-test-signing-key-0123456789";
-    auto service = bed_.Serve(options, router_);
+    auto service = bed_.Serve(options, router_, &metrics_);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
     server_ = std::make_unique<http::Server>(
         http::ServerOptions{.handler_threads = handler_threads,
-                            .write_timeout = 60s,
+                            .write_timeout = limits.write_timeout,
                             .log_sink = [](std::string_view) {}},
         router_, metrics_);
     ASSERT_TRUE(server_->Start());
@@ -140,6 +148,42 @@ class SlowReadersTest : public ::testing::Test {
     return answer;
   }
 
+  /// `method` `target` with the JSON `body` as the recipient of `token`, read to the end.
+  Result<http::ClientResponse> Call(const std::string& token, const std::string& method,
+                                    const std::string& target, const std::string& body = "") {
+    return client_.Send({.method = method,
+                         .url = base_ + target,
+                         .headers = {{"Authorization", token}, {"Content-Type", "application/json"}},
+                         .body = body,
+                         .timeout_ms = 60'000});
+  }
+
+  /// `answer` is a 200 with every file of the table, after the two head lines.
+  static void ExpectEveryFile(const Result<http::ClientResponse>& answer) {
+    ASSERT_TRUE(answer) << answer.error().ToString();
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(std::count(answer->body.begin(), answer->body.end(), '\n'), 2 + kFiles);
+  }
+
+  /// Wait until the metric `name` (no labels) is `value`; false after a minute.
+  bool WaitForMetric(const std::string& name, double value) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (MetricValue(name) != value) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+    return true;
+  }
+
+  /// The value of `name`'s series with no labels, or of `name{label}` (as rendered), -1 when
+  /// /metrics has none.
+  double MetricValue(const std::string& series) {
+    const std::string text = metrics_.Render();
+    size_t at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + series.size() + 2));
+  }
+
   std::string Request(const std::string& method, const std::string& target,
                       const std::string& body = "") {
     return RequestOf(alice_, method, target, body);
@@ -158,8 +202,8 @@ class SlowReadersTest : public ::testing::Test {
   std::vector<std::string> tokens_;  // of alice, bob and carol
   std::string alice_;
   http::Router router_;
+  http::MetricsRegistry metrics_;  // outlives the service, whose stream slots report to it
   std::unique_ptr<SharingService> service_;
-  http::MetricsRegistry metrics_;
   std::unique_ptr<http::Server> server_;
   std::string base_;
   http::Client client_;
@@ -171,23 +215,15 @@ TEST_F(SlowReadersTest, QueryStreamsThatAreNotReadHoldNoHandlerThread) {
   ASSERT_NO_FATAL_FAILURE(Stall(4, Request("POST", kQuery, "{}")));
   ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
   ASSERT_NO_FATAL_FAILURE(ExpectStillStreaming());
-  // A reader that reads gets every file, after the two head lines.
-  Result<http::ClientResponse> all =
-      client_.Send({.method = "POST",
-                    .url = base_ + kQuery,
-                    .headers = {{"Authorization", alice_}, {"Content-Type", "application/json"}},
-                    .body = "{}",
-                    .timeout_ms = 60'000});
-  ASSERT_TRUE(all) << all.error().ToString();
-  EXPECT_EQ(all->status, 200);
-  EXPECT_EQ(std::count(all->body.begin(), all->body.end(), '\n'), 2 + kFiles);
+  // A reader that reads gets every file.
+  ExpectEveryFile(Call(alice_, "POST", kQuery, "{}"));
 }
 
 // A snapshot stream that is not read holds no thread but memory (its snapshot, a pointer per
 // file, its buffers): a recipient streams at most SharingOptions::snapshot_streams_per_recipient
 // of them at once, the next get a 429; the slot is given back when the stream goes.
 TEST_F(SlowReadersTest, ARecipientHoldsAtMostItsSnapshotStreams) {
-  ASSERT_NO_FATAL_FAILURE(Serve(2, /*snapshot_streams_per_recipient=*/2));
+  ASSERT_NO_FATAL_FAILURE(Serve(2, {.snapshot_streams_per_recipient = 2}));
   ASSERT_NO_FATAL_FAILURE(Stall(3, Request("POST", kQuery, "{}")));
   ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
   EXPECT_EQ(StreamingAndRefused("2 query responses in progress"), 2);
@@ -209,10 +245,7 @@ TEST_F(SlowReadersTest, ChangeStreamsOfSeveralPartnersThatAreNotReadHoldNoHandle
   ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());
   ASSERT_NO_FATAL_FAILURE(ExpectStillStreaming());
   // Once they are gone, a reader that reads gets every change, after the two head lines.
-  Result<http::ClientResponse> after = AfterTheStallsGo({.url = base_ + kChanges});
-  ASSERT_TRUE(after) << after.error().ToString();
-  EXPECT_EQ(after->status, 200);
-  EXPECT_EQ(std::count(after->body.begin(), after->body.end(), '\n'), 2 + kFiles);
+  ExpectEveryFile(AfterTheStallsGo({.url = base_ + kChanges}));
 }
 
 // A change stream that is not read holds no thread but memory (the commit it is in, its
@@ -228,6 +261,59 @@ TEST_F(SlowReadersTest, ARecipientHoldsAtMostTwoChangeStreams) {
   Result<http::ClientResponse> changes = AfterTheStallsGo({.url = base_ + kChanges});
   ASSERT_TRUE(changes) << changes.error().ToString();
   EXPECT_EQ(changes->status, 200);
+}
+
+// The per-recipient bounds leave the server open to many recipients' stalled streams: all of
+// them, snapshot and change feed, count in SharingOptions::max_streams. Past it, any recipient
+// gets a 503 with Retry-After and a message saying to retry; the slots come back when the stalled
+// clients go.
+TEST_F(SlowReadersTest, TheServerHoldsAtMostMaxStreamsOfAllRecipients) {
+  ASSERT_NO_FATAL_FAILURE(Serve(2, {.max_streams = 3}));
+  ASSERT_NO_FATAL_FAILURE(Stall(1, RequestOf(tokens_[0], "POST", kQuery, "{}")));
+  ASSERT_NO_FATAL_FAILURE(Stall(1, RequestOf(tokens_[1], "GET", kChanges)));
+  ASSERT_NO_FATAL_FAILURE(Stall(1, RequestOf(tokens_[2], "POST", kQuery, "{}")));
+  ASSERT_NO_FATAL_FAILURE(ExpectStillStreaming());
+  EXPECT_EQ(MetricValue("lakeshare_sharing_streams_held"), 3);
+  ASSERT_NO_FATAL_FAILURE(ExpectOthersAnswered());  // what does not stream is still served
+  struct Refused {
+    std::string token, method, target, body;
+  };
+  for (const Refused& r : {Refused{tokens_[0], "POST", kQuery, "{}"},
+                           Refused{tokens_[1], "GET", kChanges, ""},
+                           Refused{tokens_[2], "POST", kQuery, R"({"startingVersion":0})"}}) {
+    Result<http::ClientResponse> refused = Call(r.token, r.method, r.target, r.body);
+    ASSERT_TRUE(refused) << refused.error().ToString();
+    EXPECT_EQ(refused->status, 503) << r.target;
+    EXPECT_EQ(http::test::HeaderOf(*refused, "Retry-After"), "5");
+    EXPECT_THAT(refused->body, ::testing::HasSubstr("TEMPORARILY_UNAVAILABLE"));
+    EXPECT_THAT(refused->body,
+                ::testing::HasSubstr("The server is streaming 3 responses at once, the most it "
+                                     "serves at a time; retry in a few seconds"));
+  }
+  EXPECT_EQ(MetricValue(R"(lakeshare_sharing_streams_refused_total{limit="total"})"), 3);
+  stalled_.clear();  // the stalled clients close: their slots come back
+  ASSERT_TRUE(WaitForMetric("lakeshare_sharing_streams_held", 0));
+  ExpectEveryFile(Call(alice_, "GET", kChanges));
+}
+
+// A client that stops reading is cut by the server once a write makes no progress for
+// write_timeout; its slot comes back with it, without the client doing anything.
+TEST_F(SlowReadersTest, StalledClientsAreCutAndTheirSlotsComeBack) {
+  ASSERT_NO_FATAL_FAILURE(Serve(2, {.max_streams = 3, .write_timeout = 1s}));
+  for (const std::string& token : tokens_) {
+    ASSERT_NO_FATAL_FAILURE(Stall(1, RequestOf(token, "POST", kQuery, "{}")));
+  }
+  // Each is cut when its socket buffers are full and a part waits for write_timeout.
+  ASSERT_TRUE(WaitForMetric("lakeshare_http_write_timeouts_total", 3));
+  ASSERT_TRUE(WaitForMetric("lakeshare_sharing_streams_held", 0));
+  for (auto& connection : stalled_) {
+    std::optional<http::test::RawResponse> head = connection->ReadHead();
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200);
+    connection->ReadBody(*head, false, [](std::string_view) {});
+    EXPECT_FALSE(head->complete);  // cut: no last chunk
+  }
+  ExpectEveryFile(Call(alice_, "POST", kQuery, "{}"));
 }
 
 }  // namespace
