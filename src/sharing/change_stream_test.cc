@@ -45,10 +45,7 @@ class ChangeStreamTest : public ::testing::Test {
     auto alice = bed_.Recipient("alice", {"s"});
     ASSERT_TRUE(alice) << alice.error().message;
     alice_ = *alice;
-    SharingOptions options;
-    options.public_url = "http://localhost";
-    options.signing_key = "change-stream-test-signing-key-0123456789";
-    auto service = bed_.Serve(options, router_);
+    auto service = bed_.Serve(LocalOptions("change-stream-test-signing-key-0123456789"), router_);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
   }

@@ -359,7 +359,7 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
           "change data feed or streaming query responses", p.slot)) {
     return std::move(*refused);
   }
-  LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, *latest, nullptr));
+  LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, *latest, *latest, nullptr));
   p.store = ctx.store;
   p.scope = core.Scope(request, ctx);
   p.range = std::move(range);

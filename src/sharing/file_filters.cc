@@ -1,11 +1,15 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
 #include "common/strings.h"
 #include "sharing/file_filters_internal.h"
 #include "sharing/file_rewrites_internal.h"
+#include "sharing/served_view_internal.h"
 #include "sharing/sql_predicate.h"
 
 namespace lakeshare::sharing {
@@ -15,27 +19,90 @@ namespace {
 constexpr int64_t kHintLookupsInitial = 1'000'000;
 constexpr int64_t kHintLookupsPerFile = 32;
 
-// The share's partition filter: a predicate on partition columns only.
-Result<delta::Predicate> ShareFilter(const TableContext& ctx, const delta::Snapshot& s) {
+bool IsPartitionColumn(const delta::Metadata& m, const std::string& column) {
+  return std::any_of(m.partition_columns.begin(), m.partition_columns.end(),
+                     [&](const std::string& p) { return ToLower(p) == ToLower(column); });
+}
+
+// The names at `s` of the partition columns `columns` of the latest version, by physical identity
+// (ServedNames); nullopt when `s` lacks one of them as a partition column: the restriction cannot
+// be decided there, and no file is served (never a restriction ignored).
+Result<std::optional<std::map<std::string, std::string>>> ServedPartitionNames(
+    const TableContext& ctx, const std::vector<std::string>& columns, const delta::Snapshot& latest,
+    const delta::Snapshot& s) {
+  LS_ASSIGN_OR_RETURN(auto served, ServedNames(columns, ctx.table.name, latest.metadata(),
+                                               s.metadata(), s.version()));
+  std::map<std::string, std::string> out;
+  for (const auto& [column, name] : served) {
+    if (!name || !IsPartitionColumn(s.metadata(), *name)) return std::nullopt;
+    out[column] = *name;
+  }
+  return out;
+}
+
+// `node`, a jsonPredicateHints tree, with its column leaves renamed by `names`.
+void RenameColumns(nlohmann::json& node, const std::map<std::string, std::string>& names) {
+  if (!node.is_object()) return;
+  if (node.value("op", "") == "column" && node.contains("name") && node["name"].is_string()) {
+    auto it = names.find(node["name"].get<std::string>());
+    if (it != names.end()) node["name"] = it->second;
+  }
+  if (node.contains("children") && node["children"].is_array()) {
+    for (nlohmann::json& child : node["children"]) RenameColumns(child, names);
+  }
+}
+
+// The share's partition filter, a predicate on partition columns of the latest version, on the
+// columns of `s`; nullopt: none of `s`'s files is served.
+Result<std::optional<delta::Predicate>> ShareFilter(const TableContext& ctx,
+                                                    const delta::Snapshot& latest,
+                                                    const delta::Snapshot& s) {
   auto p = delta::Predicate::Parse(ctx.table.partition_filter);
   if (!p) {
     return MakeError(ErrorCode::kInternal,
                      fmt::format("The partition filter of table '{}' is invalid: {}",
                                  ctx.table.name, p.error().message));
   }
-  for (const std::string& column : p->ReferencedColumns()) {
-    bool is_partition = false;
-    for (const auto& pc : s.partition_columns()) {
-      is_partition = is_partition || ToLower(pc) == ToLower(column);
-    }
-    if (!is_partition) {
+  const std::vector<std::string> columns = p->ReferencedColumns();
+  for (const std::string& column : columns) {
+    if (!IsPartitionColumn(latest.metadata(), column)) {
       return MakeError(ErrorCode::kInternal,
                        fmt::format("The partition filter of table '{}' references '{}', which "
                                    "is not a partition column",
                                    ctx.table.name, column));
     }
   }
-  return p;
+  if (s.version() == latest.version()) return std::optional<delta::Predicate>(std::move(*p));
+  LS_ASSIGN_OR_RETURN(auto names, ServedPartitionNames(ctx, columns, latest, s));
+  if (!names) return std::optional<delta::Predicate>();
+  nlohmann::json tree = nlohmann::json::parse(ctx.table.partition_filter, nullptr, false);
+  if (tree.is_discarded()) return std::optional<delta::Predicate>();  // Parse read it: not reached
+  RenameColumns(tree, *names);
+  LS_ASSIGN_OR_RETURN(delta::Predicate renamed, delta::Predicate::Parse(tree.dump()));
+  return std::optional<delta::Predicate>(std::move(renamed));
+}
+
+// The share's partition rule, on partition columns of the latest version, bound to the columns
+// of `s`; nullopt: none of `s`'s files is served.
+Result<std::optional<PartitionRuleMatcher>> ShareRule(const TableContext& ctx,
+                                                      const delta::Snapshot& latest,
+                                                      const delta::Snapshot& s) {
+  std::vector<PartitionClause> rule = *ctx.table.partition_rule;
+  LS_ASSIGN_OR_RETURN(PartitionRuleMatcher at_latest,
+                      PartitionRuleMatcher::Create(rule, latest.metadata()));
+  if (s.version() == latest.version()) return std::optional(std::move(at_latest));
+  std::vector<std::string> columns;
+  for (const PartitionClause& clause : rule) {
+    for (const PartitionCondition& c : clause) columns.push_back(c.column);
+  }
+  LS_ASSIGN_OR_RETURN(auto names, ServedPartitionNames(ctx, columns, latest, s));
+  if (!names) return std::optional<PartitionRuleMatcher>();
+  for (PartitionClause& clause : rule) {
+    for (PartitionCondition& c : clause) c.column = names->at(c.column);
+  }
+  LS_ASSIGN_OR_RETURN(PartitionRuleMatcher at_served,
+                      PartitionRuleMatcher::Create(rule, s.metadata()));
+  return std::optional(std::move(at_served));
 }
 
 // The hints of `q` that parse, AND-ed into one predicate.
@@ -69,14 +136,16 @@ std::optional<delta::Predicate> Hints(const SharingOptions& options, const delta
 }  // namespace
 
 Result<FilterSpec> BuildFilters(const SharingOptions& options, const TableContext& ctx,
-                                const delta::Snapshot& s, const QueryRequest* q) {
+                                const delta::Snapshot& latest, const delta::Snapshot& s,
+                                const QueryRequest* q) {
   FilterSpec spec;
   if (!ctx.table.partition_filter.empty()) {
-    LS_ASSIGN_OR_RETURN(spec.share_filter, ShareFilter(ctx, s));
+    LS_ASSIGN_OR_RETURN(spec.share_filter, ShareFilter(ctx, latest, s));
+    spec.serves_none = !spec.share_filter;
   }
   if (ctx.table.partition_rule) {
-    LS_ASSIGN_OR_RETURN(spec.share_rule,
-                        PartitionRuleMatcher::Create(*ctx.table.partition_rule, s.metadata()));
+    LS_ASSIGN_OR_RETURN(spec.share_rule, ShareRule(ctx, latest, s));
+    spec.serves_none = spec.serves_none || !spec.share_rule;
   }
   // With a row filter, column list or masks, the hints would be evaluated on statistics of rows
   // and columns the recipient may not see (a hint on a hidden column prunes files, which tells
@@ -102,9 +171,11 @@ Filters::Filters(const FilterSpec& spec, const delta::Metadata& metadata,
     hints->LimitWork(kHintLookupsInitial, kHintLookupsPerFile);
   }
   if (spec.share_rule) rule = &*spec.share_rule;
+  serves_none = spec.serves_none;
 }
 
 bool Filters::Shared(const delta::AddFile& f) {
+  if (serves_none) return false;
   if (rule && !rule->Matches(f.partition_values->values)) return false;
   return !share || share->Evaluate(f) == delta::kMayBeTrue;
 }

@@ -25,20 +25,27 @@ namespace lakeshare::sharing {
 struct FilterSpec {
   std::optional<delta::Predicate> share_filter;
   std::optional<PartitionRuleMatcher> share_rule;
+  /// A share restriction names a partition column the served version lacks: no file is served.
+  bool serves_none = false;
   std::optional<delta::Predicate> hints;
   std::optional<int64_t> limit;
 };
 
 /// The share's filters for `ctx`'s table at snapshot `s` and, with a /query request `q`, its
 /// hints: each valid hint is AND-ed, invalid ones are skipped ("BEST EFFORT"). A broken share
-/// filter is kInternal (the provider's configuration, not the client's request).
+/// filter is kInternal (the provider's configuration, not the client's request). The share's
+/// restrictions name partition columns of the `latest` snapshot; under column mapping they apply
+/// to the same columns (by physical name, served_view_internal.h ServedNames) at `s`, whatever
+/// `s` calls them, and to no file of `s` when `s` lacks one of them.
 Result<FilterSpec> BuildFilters(const SharingOptions& options, const TableContext& ctx,
-                                const delta::Snapshot& s, const QueryRequest* q);
+                                const delta::Snapshot& latest, const delta::Snapshot& s,
+                                const QueryRequest* q);
 
 /// A FilterSpec bound to one table's metadata, evaluating files (the filters cache per
 /// partition values, hence not const).
 struct Filters {
   const PartitionRuleMatcher* rule = nullptr;  // points into the FilterSpec
+  bool serves_none = false;                    // FilterSpec::serves_none
   std::unique_ptr<delta::FileFilter> share;
   std::unique_ptr<delta::FileFilter> hints;
 

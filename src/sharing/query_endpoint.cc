@@ -69,7 +69,8 @@ class QueryStream {
     sink_.buffer() += p_.head;  // keeps the reserved capacity
     // A response of every file checks the containment of all paths once per snapshot (what
     // checking each file would cost once, then nothing); a narrower one checks its own files.
-    const bool every_file = !filters_.rule && !filters_.share && !filters_.hints && !limit_.limit;
+    const bool every_file = !filters_.rule && !filters_.share && !filters_.serves_none &&
+                            !filters_.hints && !limit_.limit;
     plain_paths_ = every_file && p_.snapshot->FilePathsArePlain();
   }
 
@@ -353,7 +354,7 @@ Result<http::Response> AnswerSnapshotQuery(const ServiceCore& core, http::Reques
   p.binding = ServiceCore::Binding(ctx, q.Canonical());
   p.format = sq.format;
   p.id_scheme = sq.fileidhash.value_or(p.format);
-  LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, s, &q));
+  LS_ASSIGN_OR_RETURN(p.filters, BuildFilters(core.options, ctx, *sq.latest, s, &q));
   LS_ASSIGN_OR_RETURN(
       RecipientView view,
       ServedView(ctx.table.view, ctx.table.name, sq.latest->metadata(), s.metadata(), s.version()));

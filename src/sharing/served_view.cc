@@ -58,11 +58,21 @@ Result<Columns> ColumnsOf(const delta::Metadata& m, std::string_view table, int6
   return out;
 }
 
+tl::unexpected<Error> NotLatest(std::string_view table, int64_t version) {
+  return Refused(table, version, "its share names a column the table no longer has");
+}
+
 // Resolves view names at the latest version to names at the served version.
 class Resolver {
  public:
   Resolver(Columns latest, Columns served)
       : latest_(std::move(latest)), served_(std::move(served)) {}
+  static Result<Resolver> Make(std::string_view table, const delta::Metadata& latest,
+                               const delta::Metadata& served, int64_t version) {
+    LS_ASSIGN_OR_RETURN(Columns latest_columns, ColumnsOf(latest, table, version));
+    LS_ASSIGN_OR_RETURN(Columns served_columns, ColumnsOf(served, table, version));
+    return Resolver(std::move(latest_columns), std::move(served_columns));
+  }
 
   // The served version's name of the column the latest version calls `name`: nullopt when that
   // version lacks it; false when the latest version has no such column.
@@ -117,15 +127,23 @@ std::optional<std::vector<SchemaColumn>> TopLevelColumns(std::string_view schema
   return out;
 }
 
+Result<std::map<std::string, std::optional<std::string>>> ServedNames(
+    const std::vector<std::string>& names, std::string_view table, const delta::Metadata& latest,
+    const delta::Metadata& served, int64_t version) {
+  LS_ASSIGN_OR_RETURN(const Resolver resolver, Resolver::Make(table, latest, served, version));
+  std::map<std::string, std::optional<std::string>> out;
+  for (const std::string& name : names) {
+    if (!resolver.Resolve(name, &out[name])) return NotLatest(table, version);
+  }
+  return out;
+}
+
 Result<RecipientView> ServedView(const RecipientView& view, std::string_view table,
                                  const delta::Metadata& latest, const delta::Metadata& served,
                                  int64_t version) {
   if (view.row_filter == nullptr && view.columns.empty() && view.column_masks.empty()) return view;
-  LS_ASSIGN_OR_RETURN(Columns latest_columns, ColumnsOf(latest, table, version));
-  LS_ASSIGN_OR_RETURN(Columns served_columns, ColumnsOf(served, table, version));
-  const Resolver resolver(std::move(latest_columns), std::move(served_columns));
-  const tl::unexpected<Error> not_latest =
-      Refused(table, version, "its share names a column the table no longer has");
+  LS_ASSIGN_OR_RETURN(const Resolver resolver, Resolver::Make(table, latest, served, version));
+  const tl::unexpected<Error> not_latest = NotLatest(table, version);
   RecipientView out;
   std::optional<std::string> at;
   for (const std::string& c : view.columns) {

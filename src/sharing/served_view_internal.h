@@ -18,10 +18,12 @@
 // ("hash" on a column that is no string or bytes, or on a partition column that is no string;
 // any mask on a nested column).
 // Every response about a version (/metadata, /query in every format, /changes, startingVersion
-// feeds, their metaData lines) asks it, so they agree on every version. Stateless; thread-safe.
+// feeds, their metaData lines) asks it, so they agree on every version; the share's partition
+// restrictions resolve their columns the same way (ServedNames). Stateless; thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +45,14 @@ struct SchemaColumn {
 /// The top-level columns of a Delta schema (entries without a string name are skipped); nullopt
 /// when `schema_string` is not a Delta struct schema.
 std::optional<std::vector<SchemaColumn>> TopLevelColumns(std::string_view schema_string);
+
+/// The names at the version `version` of table `table`, whose metaData is `served`, of the
+/// top-level columns the latest version (metaData `latest`) calls `names`, resolved by physical
+/// identity as ServedView resolves a view: nullopt for a column that version lacks. Fails as
+/// ServedView does when `latest` lacks one of them or a schema names one column twice.
+Result<std::map<std::string, std::optional<std::string>>> ServedNames(
+    const std::vector<std::string>& names, std::string_view table, const delta::Metadata& latest,
+    const delta::Metadata& served, int64_t version);
 
 /// `view` (by the names of `latest`, the table's latest metaData) as it applies to the version
 /// `version` of table `table`, whose metaData is `served`: by the names of `served`.

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -86,6 +88,21 @@ TEST(ServedViewTest, ARenamedAndReusedNameMeansTheColumnTheProviderSawAtTheLates
   EXPECT_EQ(at_v2->columns, (std::vector<std::string>{"id", "contact"}));
   EXPECT_EQ(at_v2->column_masks, (std::map<std::string, std::string>{{"contact", "hash"}}));
   EXPECT_EQ(at_v2->row_filter, view.row_filter);
+}
+
+TEST(ServedNamesTest, NamesTheLatestVersionsColumnsAsTheServedVersionCallsThem) {
+  auto at_v1 = ServedNames({"Contact", "phone", "id"}, "t", kV2, kV1, 1);
+  ASSERT_TRUE(at_v1) << at_v1.error().message;
+  EXPECT_EQ(*at_v1, (std::map<std::string, std::optional<std::string>>{
+                        {"Contact", "email"}, {"phone", "contact"}, {"id", "id"}}));
+  // A column the served version lacks maps to nothing; one the latest lacks is refused.
+  const delta::Metadata v0 = MetadataOf({{"id", "long", "col-0"}});
+  auto at_v0 = ServedNames({"contact"}, "t", kV2, v0, 0);
+  ASSERT_TRUE(at_v0) << at_v0.error().message;
+  EXPECT_EQ(*at_v0, (std::map<std::string, std::optional<std::string>>{{"contact", std::nullopt}}));
+  auto gone = ServedNames({"email"}, "t", kV2, kV1, 1);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kUnsupported);
 }
 
 // Column mapping enabled on an existing table: its columns keep their names as physical names,

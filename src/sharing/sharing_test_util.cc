@@ -131,6 +131,40 @@ delta::Metadata MetadataOf(std::string id,
   return m;
 }
 
+std::string SchemaStringOf(const std::vector<SchemaField>& fields) {
+  nlohmann::json out = {{"type", "struct"}, {"fields", nlohmann::json::array()}};
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const SchemaField& f = fields[i];
+    nlohmann::json metadata = nlohmann::json::object();
+    if (!f.physical.empty()) {
+      metadata = {{"delta.columnMapping.id", i + 1},
+                  {"delta.columnMapping.physicalName", f.physical}};
+    }
+    out["fields"].push_back(
+        {{"name", f.name}, {"type", f.type}, {"nullable", true}, {"metadata", metadata}});
+  }
+  return out.dump();
+}
+
+MappedTable MappedTableOf(std::string id, std::string schema_string, int max_column_id) {
+  MappedTable t;
+  t.protocol.min_reader_version = 2;
+  t.protocol.min_writer_version = 5;
+  t.metadata.id = std::move(id);
+  t.metadata.schema_string = std::move(schema_string);
+  t.metadata.configuration = {{"delta.columnMapping.mode", "name"},
+                              {"delta.columnMapping.maxColumnId", std::to_string(max_column_id)},
+                              {"delta.enableChangeDataFeed", "true"}};
+  return t;
+}
+
+SharingOptions LocalOptions(std::string signing_key) {
+  SharingOptions options;
+  options.public_url = "http://localhost";
+  options.signing_key = std::move(signing_key);
+  return options;
+}
+
 Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::string& path,
                                     const std::vector<std::pair<int64_t, std::string>>& rows,
                                     delta::StringMap partition) {
@@ -231,11 +265,13 @@ Result<std::string> SharingTestBed::Recipient(const std::string& name,
   return "Bearer " + token;
 }
 
-Result<std::unique_ptr<SharingService>> SharingTestBed::Serve(SharingOptions options,
-                                                              http::Router& router,
-                                                              http::MetricsRegistry* metrics) {
-  LS_ASSIGN_OR_RETURN(std::unique_ptr<SharingService> service,
-                      SharingService::Create(provider_, auth_, std::move(options), metrics));
+Result<std::unique_ptr<SharingService>> SharingTestBed::Serve(
+    SharingOptions options, http::Router& router, http::MetricsRegistry* metrics,
+    std::shared_ptr<const ShareProvider> provider) {
+  if (provider == nullptr) provider = provider_;
+  LS_ASSIGN_OR_RETURN(
+      std::unique_ptr<SharingService> service,
+      SharingService::Create(std::move(provider), auth_, std::move(options), metrics));
   LS_RETURN_IF_ERROR(service->RegisterRoutes(router));
   router.SetAuthenticator(service->MakeAuthenticator());
   return service;

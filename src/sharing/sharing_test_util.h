@@ -61,6 +61,29 @@ Reply Call(const http::Router& router, const std::string& method, const std::str
 delta::Metadata MetadataOf(std::string id,
                            const std::vector<std::pair<std::string, std::string>>& columns);
 
+/// A top-level column of a test schema: its name, Delta type and, under column mapping, its
+/// delta.columnMapping.physicalName (empty: none).
+struct SchemaField {
+  std::string name;
+  std::string type;
+  std::string physical;
+};
+/// The Delta schema string of nullable `fields`; a field with a physical name carries it and its
+/// column id (its place, from 1).
+std::string SchemaStringOf(const std::vector<SchemaField>& fields);
+
+/// The protocol (reader 2, writer 5) and metaData of a table under column mapping (mode name)
+/// with the change data feed on: table id `id`, `schema_string` whose highest column id is
+/// `max_column_id`.
+struct MappedTable {
+  delta::Protocol protocol;
+  delta::Metadata metadata;
+};
+MappedTable MappedTableOf(std::string id, std::string schema_string, int max_column_id);
+
+/// The options of a test service: URLs under http://localhost, signed with `signing_key`.
+SharingOptions LocalOptions(std::string signing_key);
+
 /// One Parquet data file of (id long, name string) rows; its add action carries `partition`.
 Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::string& path,
                                     const std::vector<std::pair<int64_t, std::string>>& rows,
@@ -102,11 +125,12 @@ class SharingTestBed {
   Result<std::string> Recipient(const std::string& name, const std::vector<std::string>& shares,
                                 std::map<std::string, std::string> properties = {});
 
-  /// A service over the bed's provider and authenticator, its routes on `router` and the
-  /// router's authenticator its own, its metrics in `metrics` when given (which must outlive it).
-  /// The service must outlive the router's use.
-  Result<std::unique_ptr<SharingService>> Serve(SharingOptions options, http::Router& router,
-                                                http::MetricsRegistry* metrics = nullptr);
+  /// A service over the bed's provider (or `provider`, when given: one wrapping the bed's) and
+  /// authenticator, its routes on `router` and the router's authenticator its own, its metrics in
+  /// `metrics` when given (which must outlive it). The service must outlive the router's use.
+  Result<std::unique_ptr<SharingService>> Serve(
+      SharingOptions options, http::Router& router, http::MetricsRegistry* metrics = nullptr,
+      std::shared_ptr<const ShareProvider> provider = nullptr);
 
  private:
   TempDir dir_;

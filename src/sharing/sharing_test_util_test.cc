@@ -46,5 +46,22 @@ TEST(AppendAnnouncedFilesTest, AppendsOneAddLinePerFileOfTheRange) {
   EXPECT_EQ(lines.size(), 3u);
 }
 
+TEST(SchemaStringOfTest, WritesColumnMappingMetadataOnlyForFieldsWithAPhysicalName) {
+  const nlohmann::json schema =
+      nlohmann::json::parse(SchemaStringOf({{"id", "long", ""}, {"contact", "string", "col-2"}}));
+  EXPECT_EQ(schema["type"], "struct");
+  ASSERT_EQ(schema["fields"].size(), 2u);
+  EXPECT_EQ(schema["fields"][0], (nlohmann::json{{"name", "id"},
+                                                 {"type", "long"},
+                                                 {"nullable", true},
+                                                 {"metadata", nlohmann::json::object()}}));
+  EXPECT_EQ(schema["fields"][1]["metadata"],
+            (nlohmann::json{{"delta.columnMapping.id", 2},
+                            {"delta.columnMapping.physicalName", "col-2"}}));
+  const MappedTable t = MappedTableOf("t-id", "{}", 7);
+  EXPECT_EQ(t.protocol.min_reader_version, 2);
+  EXPECT_EQ(t.metadata.Config("delta.columnMapping.maxColumnId"), "7");
+}
+
 }  // namespace
 }  // namespace lakeshare::sharing::testing
