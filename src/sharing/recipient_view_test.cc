@@ -251,12 +251,8 @@ TEST_F(RecipientViewTest, EachRecipientReadsOnlyItsRowsAndTheListedColumns) {
 // The schema of (id long, `second` string) under column mapping, with these physical names.
 std::string MappedSchema(const std::string& second, const std::string& physical_id,
                          const std::string& physical_second) {
-  return R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,)"
-         R"("metadata":{"delta.columnMapping.id":1,"delta.columnMapping.physicalName":")" +
-         physical_id + R"("}},{"name":")" + second +
-         R"(","type":"string","nullable":true,)"
-         R"("metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":")" +
-         physical_second + R"("}}]})";
+  return testing::SchemaStringOf(
+      {{"id", "long", physical_id}, {second, "string", physical_second}});
 }
 
 // Column masks name columns, and under column mapping a column can be renamed: a share masking
@@ -267,13 +263,7 @@ TEST_F(RecipientViewTest, AMaskedColumnIsMaskedUnderAnOlderName) {
   ASSERT_TRUE(created) << created.error().message;
   delta::TableWriter& writer = *created;
   auto schema_of = [](const std::string& second) { return MappedSchema(second, "col-1", "col-2"); };
-  delta::Protocol p;
-  p.min_reader_version = 2;
-  p.min_writer_version = 5;
-  delta::Metadata m = testing::MetadataOf("renamed", {{"id", "long"}});
-  m.schema_string = schema_of("email");
-  m.configuration = {{"delta.columnMapping.mode", "name"},
-                     {"delta.columnMapping.maxColumnId", "2"}};
+  auto [p, m] = testing::MappedTableOf("renamed", schema_of("email"), 2);
   const delta::FileAction add =
       WriteDataFile(writer, "part-0.parquet",
                     {parquet::Primitive("col-1", PhysicalType::kInt64),
@@ -307,13 +297,10 @@ TEST_F(RecipientViewTest, AMaskedColumnIsMaskedFromBeforeColumnMappingWasEnabled
                                 delta::FileActionLine(add)}));
   // ALTER TABLE SET TBLPROPERTIES delta.columnMapping.mode = name, then RENAME COLUMN email TO
   // contact: the physical names stay the old names.
-  delta::Protocol mapped;
-  mapped.min_reader_version = 2;
-  mapped.min_writer_version = 5;
-  m.schema_string = MappedSchema("contact", "id", "email");
-  m.configuration = {{"delta.columnMapping.mode", "name"},
-                     {"delta.columnMapping.maxColumnId", "2"}};
-  ASSERT_TRUE(writer.Commit(1, {delta::ProtocolActionLine(mapped), delta::MetadataActionLine(m)}));
+  const testing::MappedTable mapped =
+      testing::MappedTableOf("upgraded", MappedSchema("contact", "id", "email"), 2);
+  ASSERT_TRUE(writer.Commit(
+      1, {delta::ProtocolActionLine(mapped.protocol), delta::MetadataActionLine(mapped.metadata)}));
 
   ExpectContactMasked("upgraded");
 }
@@ -327,14 +314,7 @@ TEST_F(RecipientViewTest, AMaskedColumnDroppedAndAddedAgainStaysMaskedAtOlderVer
   auto created = bed_.CreateTable("readded");
   ASSERT_TRUE(created) << created.error().message;
   delta::TableWriter& writer = *created;
-  delta::Protocol p;
-  p.min_reader_version = 2;
-  p.min_writer_version = 5;
-  delta::Metadata m = testing::MetadataOf("readded", {{"id", "long"}});
-  m.schema_string = MappedSchema("contact", "col-1", "col-2");
-  m.configuration = {{"delta.columnMapping.mode", "name"},
-                     {"delta.columnMapping.maxColumnId", "5"},
-                     {"delta.enableChangeDataFeed", "true"}};
+  auto [p, m] = testing::MappedTableOf("readded", MappedSchema("contact", "col-1", "col-2"), 5);
   const delta::FileAction old_add =
       WriteDataFile(writer, "part-0.parquet",
                     {parquet::Primitive("col-1", PhysicalType::kInt64),
@@ -395,14 +375,7 @@ class RenamedColumnsTest : public RecipientViewTest {
     auto created = bed_.CreateTable("swapped");
     ASSERT_TRUE(created) << created.error().message;
     delta::TableWriter& writer = *created;
-    delta::Protocol p;
-    p.min_reader_version = 2;
-    p.min_writer_version = 5;
-    delta::Metadata m = testing::MetadataOf("swapped", {{"id", "long"}});
-    m.schema_string = Schema("contact", "email");
-    m.configuration = {{"delta.columnMapping.mode", "name"},
-                       {"delta.columnMapping.maxColumnId", "3"},
-                       {"delta.enableChangeDataFeed", "true"}};
+    auto [p, m] = testing::MappedTableOf("swapped", Schema("contact", "email"), 3);
     const delta::FileAction add = WriteDataFile(
         writer, "part-0.parquet",
         {parquet::Primitive("col-0", PhysicalType::kInt64),
@@ -417,18 +390,8 @@ class RenamedColumnsTest : public RecipientViewTest {
 
   // (id long: col-0, `one` string: col-1, `two` string: col-2) under column mapping.
   static std::string Schema(const std::string& one, const std::string& two) {
-    std::string fields;
-    int i = 0;
-    for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
-             {"id", "long"}, {one, "string"}, {two, "string"}}) {
-      if (i) fields += ",";
-      fields += fmt::format(
-          R"({{"name":"{}","type":"{}","nullable":true,"metadata":{{"delta.columnMapping.id":{},)"
-          R"("delta.columnMapping.physicalName":"col-{}"}}}})",
-          name, type, i + 1, i);
-      ++i;
-    }
-    return R"({"type":"struct","fields":[)" + fields + "]}";
+    return testing::SchemaStringOf(
+        {{"id", "long", "col-0"}, {one, "string", "col-1"}, {two, "string", "col-2"}});
   }
 
   // A share of the table (history and change feed shared) with `view` to a new partner; its
