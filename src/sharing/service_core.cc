@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "http/address_key.h"
 #include "http/error_response.h"
 #include "sharing/digests.h"
 #include "sharing/service_core_internal.h"
@@ -146,8 +147,11 @@ std::optional<http::Response> ServiceCore::TakeStreamSlot(
     const StreamSlots& slots, const http::Request& request, const TableContext& ctx,
     std::string_view what, std::shared_ptr<const StreamSlots::Slot>& slot) {
   StreamSlots::Refusal refusal = StreamSlots::Refusal::kNone;
-  slot = slots.TryTake(ctx.recipient.anonymous ? "address " + request.remote_address()
-                                               : "recipient " + ctx.recipient.name,
+  // A caller without a token counts by the key of every per-address limit (an IPv6 address by
+  // its /64): counting single addresses would give one IPv6 host a budget per address.
+  slot = slots.TryTake(ctx.recipient.anonymous
+                           ? "address " + http::AddressLimitKey(request.remote_address())
+                           : "recipient " + ctx.recipient.name,
                        &refusal);
   if (slot) return std::nullopt;
   if (refusal == StreamSlots::Refusal::kTotal) {
@@ -156,7 +160,8 @@ std::optional<http::Response> ServiceCore::TakeStreamSlot(
         "The server is streaming {} responses at once, the most it serves at a time; retry in a "
         "few seconds",
         slots.total()->max());
-    http::Response r = http::StatusErrorResponse(503, "TEMPORARILY_UNAVAILABLE", message);
+    http::Response r = http::StatusErrorResponse(
+        503, http::ProtocolErrorCodeFor(ErrorCode::kUnavailable), message);
     r.set_error(Error(ErrorCode::kUnavailable, std::move(message)));
     r.SetHeader("Retry-After", "5");
     return r;
