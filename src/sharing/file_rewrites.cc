@@ -4,9 +4,9 @@
 #include <algorithm>
 
 #include "common/strings.h"
+#include "delta/schema_columns.h"
 #include "delta/table_features.h"
 #include "sharing/file_rewrites_internal.h"
-#include "sharing/served_view_internal.h"
 
 namespace lakeshare::sharing {
 
@@ -22,8 +22,8 @@ bool Listed(const std::vector<std::string>& lowered, std::string_view name) {
 // Physical -> logical names of the top-level fields of a column-mapped schema.
 std::map<std::string, std::string> LogicalNames(const std::string& schema_string) {
   std::map<std::string, std::string> out;
-  for (const SchemaColumn& c :
-       TopLevelColumns(schema_string).value_or(std::vector<SchemaColumn>())) {
+  for (const delta::SchemaColumn& c :
+       delta::TopLevelColumns(schema_string).value_or(std::vector<delta::SchemaColumn>())) {
     if (!c.physical.empty()) out[c.physical] = c.name;
   }
   return out;

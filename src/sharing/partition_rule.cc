@@ -3,7 +3,7 @@
 #include <map>
 
 #include "common/strings.h"
-#include "sharing/served_view_internal.h"
+#include "delta/schema_columns.h"
 
 namespace lakeshare::sharing {
 
@@ -28,8 +28,8 @@ std::map<std::string, PartitionColumn> PartitionColumns(const delta::Metadata& m
   for (const std::string& name : metadata.partition_columns) {
     out[ToLower(name)] = PartitionColumn{name, std::nullopt};
   }
-  for (const SchemaColumn& c :
-       TopLevelColumns(metadata.schema_string).value_or(std::vector<SchemaColumn>())) {
+  for (const delta::SchemaColumn& c : delta::TopLevelColumns(metadata.schema_string)
+                                          .value_or(std::vector<delta::SchemaColumn>())) {
     auto it = out.find(ToLower(c.name));
     if (it == out.end()) continue;
     it->second.type = ComparedType(c.type);

@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,8 +13,6 @@
 namespace lakeshare::sharing {
 
 namespace {
-
-using nlohmann::json;
 
 // The top-level columns of one version: lower-cased name -> (name, type), and lower-cased
 // physical name -> lower-cased name.
@@ -44,10 +41,10 @@ bool MaskFits(std::string_view kind, std::string_view type, bool partition) {
 }
 
 Result<Columns> ColumnsOf(const delta::Metadata& m, std::string_view table, int64_t version) {
-  std::optional<std::vector<SchemaColumn>> columns = TopLevelColumns(m.schema_string);
+  std::optional<std::vector<delta::SchemaColumn>> columns = delta::TopLevelColumns(m.schema_string);
   if (!columns) return Refused(table, version, "its schema is not a Delta struct schema");
   Columns out;
-  for (const SchemaColumn& c : *columns) {
+  for (const delta::SchemaColumn& c : *columns) {
     const std::string& physical = c.physical.empty() ? c.name : c.physical;
     const bool new_name = out.by_name.emplace(ToLower(c.name), std::pair(c.name, c.type)).second;
     const bool new_physical = out.by_physical.emplace(ToLower(physical), ToLower(c.name)).second;
@@ -105,27 +102,6 @@ class Resolver {
 };
 
 }  // namespace
-
-std::optional<std::vector<SchemaColumn>> TopLevelColumns(std::string_view schema_string) {
-  json schema = json::parse(schema_string, nullptr, /*allow_exceptions=*/false);
-  if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array()) {
-    return std::nullopt;
-  }
-  std::vector<SchemaColumn> out;
-  for (const json& f : schema["fields"]) {
-    if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) continue;
-    SchemaColumn c;
-    c.name = f["name"].get<std::string>();
-    if (f.contains("type") && f["type"].is_string()) c.type = f["type"].get<std::string>();
-    const json& md = f.contains("metadata") ? f["metadata"] : json::object();
-    if (md.is_object() && md.contains("delta.columnMapping.physicalName") &&
-        md["delta.columnMapping.physicalName"].is_string()) {
-      c.physical = md["delta.columnMapping.physicalName"].get<std::string>();
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
-}
 
 Result<std::map<std::string, std::optional<std::string>>> ServedNames(
     const std::vector<std::string>& names, std::string_view table, const delta::Metadata& latest,

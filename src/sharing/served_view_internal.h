@@ -31,20 +31,10 @@
 
 #include "common/result.h"
 #include "delta/actions.h"
+#include "delta/schema_columns.h"
 #include "sharing/share_provider.h"
 
 namespace lakeshare::sharing {
-
-/// A top-level column of a Delta schema: its name, its type when the type is a name ("string",
-/// "long"; else empty) and its delta.columnMapping.physicalName (empty without one).
-struct SchemaColumn {
-  std::string name;
-  std::string type;
-  std::string physical;
-};
-/// The top-level columns of a Delta schema (entries without a string name are skipped); nullopt
-/// when `schema_string` is not a Delta struct schema.
-std::optional<std::vector<SchemaColumn>> TopLevelColumns(std::string_view schema_string);
 
 /// The names at the version `version` of table `table`, whose metaData is `served`, of the
 /// top-level columns the latest version (metaData `latest`) calls `names`, resolved by physical

@@ -52,23 +52,6 @@ const delta::Metadata kV1 = MetadataOf(
 const delta::Metadata kV2 = MetadataOf(
     {{"id", "long", "col-0"}, {"phone", "string", "col-1"}, {"contact", "string", "col-2"}});
 
-TEST(TopLevelColumnsTest, NamesTypesAndPhysicalNames) {
-  auto columns = TopLevelColumns(
-      R"({"type":"struct","fields":[{"name":"a","type":"long","metadata":{}},)"
-      R"({"name":"b","type":{"type":"array"},"metadata":{"delta.columnMapping.physicalName":"col-b"}},)"
-      R"({"type":"string"},"not a field"]})");
-  ASSERT_TRUE(columns);
-  ASSERT_EQ(columns->size(), 2u);
-  EXPECT_EQ((*columns)[0].name, "a");
-  EXPECT_EQ((*columns)[0].type, "long");
-  EXPECT_EQ((*columns)[0].physical, "");
-  EXPECT_EQ((*columns)[1].name, "b");
-  EXPECT_EQ((*columns)[1].type, "");  // not a type name
-  EXPECT_EQ((*columns)[1].physical, "col-b");
-  EXPECT_FALSE(TopLevelColumns("{not json"));
-  EXPECT_FALSE(TopLevelColumns(R"({"type":"struct"})"));
-}
-
 TEST(ServedViewTest, ARenamedAndReusedNameMeansTheColumnTheProviderSawAtTheLatestVersion) {
   RecipientView view;
   view.columns = {"id", "Contact"};

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/strings.h"
+#include "delta/schema_columns.h"
 
 namespace lakeshare::sharing {
 
@@ -149,19 +150,10 @@ Result<const ColumnType*> Lookup(const std::map<std::string, ColumnType>& column
 
 std::map<std::string, ColumnType> PredicateColumns(std::string_view schema_string) {
   std::map<std::string, ColumnType> out;
-  Json schema = Json::parse(schema_string, nullptr, false);
-  if (schema.is_discarded() || !schema.is_object()) return out;
-  auto fields = schema.find("fields");
-  if (fields == schema.end() || !fields->is_array()) return out;
-  for (const auto& f : *fields) {
-    if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("type") ||
-        !f["type"].is_string()) {
-      continue;
-    }
-    auto type = delta::ValueTypeOfDeltaType(f["type"].get<std::string>());
-    if (!type) continue;
-    std::string name = f["name"].get<std::string>();
-    out.emplace(ToLower(name), ColumnType{name, *type});
+  for (const delta::SchemaColumn& c :
+       delta::TopLevelColumns(schema_string).value_or(std::vector<delta::SchemaColumn>())) {
+    auto type = delta::ValueTypeOfDeltaType(c.type);
+    if (type) out.emplace(ToLower(c.name), ColumnType{c.name, *type});
   }
   return out;
 }
