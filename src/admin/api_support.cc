@@ -94,8 +94,7 @@ http::Response NoStoreReply(const Json& body) {
 }
 
 Result<Json> ParseBody(std::string_view body) {
-  size_t first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
+  if (Trim(body, " \t\r\n").empty()) {  // JSON's white space (RFC 8259 §2) only
     return Json::object();
   }
   if (NestedDeeperThan(body, 32)) {

@@ -40,18 +40,24 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::optional<std::string_view> BearerToken(const std::string* authorization) {
-  if (authorization == nullptr) return std::nullopt;
-  std::string_view v = *authorization;
-  constexpr std::string_view kScheme = "bearer";
-  if (v.size() <= kScheme.size()) return std::nullopt;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    char c = v[i];
+namespace {
+constexpr std::string_view kBearerScheme = "bearer";
+}  // namespace
+
+bool HasBearerCredentials(std::string_view authorization) {
+  if (authorization.size() <= kBearerScheme.size() + 1) return false;
+  for (size_t i = 0; i < kBearerScheme.size(); ++i) {
+    char c = authorization[i];
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kScheme[i]) return std::nullopt;
+    if (c != kBearerScheme[i]) return false;
   }
-  v.remove_prefix(kScheme.size());
-  if (v.empty() || v.front() != ' ') return std::nullopt;
+  return authorization[kBearerScheme.size()] == ' ';
+}
+
+std::optional<std::string_view> BearerToken(const std::string* authorization) {
+  if (authorization == nullptr || !HasBearerCredentials(*authorization)) return std::nullopt;
+  std::string_view v = *authorization;
+  v.remove_prefix(kBearerScheme.size());
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
   if (v.empty()) return std::nullopt;

@@ -22,4 +22,10 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 /// or an empty token.
 std::optional<std::string_view> BearerToken(const std::string* authorization);
 
+/// Whether an Authorization header value carries Bearer credentials: the scheme (any case), a
+/// space and at least one more character (RFC 7235 §2.1, `auth-scheme 1*SP token68`). For such a
+/// value BearerToken is null only when the token is blank, so replies can tell "empty bearer
+/// token" from "not a bearer header" ("Bearer" and "Bearer " are the latter).
+bool HasBearerCredentials(std::string_view authorization);
+
 }  // namespace lakeshare::auth

@@ -38,5 +38,17 @@ TEST(SecretTokenTest, BearerTokenFollowsRfc6750) {
   EXPECT_FALSE(BearerToken(&glued));
 }
 
+TEST(SecretTokenTest, HasBearerCredentialsWantsTheSchemeASpaceAndMore) {
+  EXPECT_TRUE(HasBearerCredentials("Bearer tok"));
+  EXPECT_TRUE(HasBearerCredentials("bEARER   "));  // credentials, all blank
+  EXPECT_TRUE(HasBearerCredentials("BEARER \t"));
+  EXPECT_FALSE(HasBearerCredentials("Bearer "));  // the scheme alone
+  EXPECT_FALSE(HasBearerCredentials("Bearer"));
+  EXPECT_FALSE(HasBearerCredentials("Bearer\ttok"));
+  EXPECT_FALSE(HasBearerCredentials("Bearertok"));
+  EXPECT_FALSE(HasBearerCredentials("Basic dXNlcg=="));
+  EXPECT_FALSE(HasBearerCredentials(""));
+}
+
 }  // namespace
 }  // namespace lakeshare::auth

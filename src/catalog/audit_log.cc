@@ -22,12 +22,11 @@ constexpr int64_t kRetentionPage = 5000;
 
 /// A JSON object stored by the audit hooks, or {} when the text is none.
 std::string_view ObjectOrEmpty(std::string_view json) {
-  size_t first = json.find_first_not_of(" \t\r\n");
-  size_t last = json.find_last_not_of(" \t\r\n");
-  if (first == std::string_view::npos || json[first] != '{' || json[last] != '}') {
+  const std::string_view object = Trim(json, " \t\r\n");  // JSON's white space (RFC 8259 §2)
+  if (object.empty() || object.front() != '{' || object.back() != '}') {
     return "{}";
   }
-  return json.substr(first, last - first + 1);
+  return object;
 }
 
 void AppendField(std::string& out, std::string_view key, std::string_view value) {

@@ -121,7 +121,7 @@ struct ShareEntry {
 // "recipient_property_key"}]}]; "value unset = NULL".
 PartitionsTemplate ParsePartitions(std::string_view text) {
   PartitionsTemplate out;
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+  if (Trim(text, " \t\r\n").empty()) {  // JSON's white space (RFC 8259 §2) only
     return out;
   }
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);

@@ -92,9 +92,10 @@ void NoteRequest(http::Request& request) {
   constexpr size_t kMaxValue = 256;
   for (const auto& [name, value] : request.query_params()) {
     // The caller names its parameters: only the protocol's that the route reads keep their names
-    // (they say what the caller asked), any other (a protocol name the route ignores too) is recorded under "query." so that it never sets or shadows a key
-    // of the server (share, schema, name, method, path, auth_method, token_subject, ...): else
-    // "?name=x" hid which table was read and "?auth_method=oidc_federation" read as federated.
+    // (they say what the caller asked), any other (a protocol name the route ignores too) is
+    // recorded under "query." so that it never sets or shadows a key of the server (share,
+    // schema, name, method, path, auth_method, token_subject, ...): else "?name=x" hid which
+    // table was read and "?auth_method=oidc_federation" read as federated.
     if (name.size() > 64) continue;
     const bool read = RouteReadsQueryParam(notes->action, name);
     notes->params.emplace(AuditKeyOfQueryParam(notes->action, name),

@@ -109,12 +109,10 @@ Result<auth::Identity> YamlShareProvider::Authenticate(
   std::optional<std::string_view> token = auth::BearerToken(authorization);
   if (!token) {
     // BearerToken refuses another scheme and an empty token alike; this reply tells them apart.
-    constexpr std::string_view kScheme = "bearer ";
-    const bool empty = authorization->size() > kScheme.size() &&
-                       ToLower(authorization->substr(0, kScheme.size())) == kScheme;
-    return MakeError(ErrorCode::kUnauthenticated, empty ? "Empty bearer token"
-                                                        : "The Authorization header must be "
-                                                          "'Bearer <token>'");
+    return MakeError(ErrorCode::kUnauthenticated,
+                     auth::HasBearerCredentials(*authorization)
+                         ? "Empty bearer token"
+                         : "The Authorization header must be 'Bearer <token>'");
   }
   TokenDigest digest = DigestToken(*token);
   // Compare against every digest without stopping at the first match.
