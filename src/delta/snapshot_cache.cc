@@ -328,10 +328,10 @@ size_t SnapshotCache::num_failures() const {
   return failures_;
 }
 
-long SnapshotCache::holders(const std::string& location) const {
-  MutexLock lock(mu_);
-  auto it = slots_.find(location);
-  return it == slots_.end() ? 0 : it->second.use_count() - 1;  // the map's own reference aside
+long HoldersForTest(const SnapshotCache& cache, const std::string& location) {
+  MutexLock lock(cache.mu_);
+  auto it = cache.slots_.find(location);
+  return it == cache.slots_.end() ? 0 : it->second.use_count() - 1;  // the map's reference aside
 }
 
 SnapshotCacheStats SnapshotCache::stats() const {

@@ -77,12 +77,12 @@ class SnapshotCache {
   size_t num_entries() const;
   /// Entries holding a remembered failure (at most max_failures).
   size_t num_failures() const;
-  /// How many requests hold the entry of `location`'s latest snapshot now (loading it or waiting
-  /// for its load); 0 when there is no entry. For tests that wait for a request to join a load.
-  long holders(const std::string& location) const;
   SnapshotCacheStats stats() const;
 
  private:
+  // Tests only (delta/snapshot_internal.h): how many requests hold an entry now.
+  friend long HoldersForTest(const SnapshotCache& cache, const std::string& location);
+
   struct Slot;
   using Lru = std::list<std::string>;
   using SlotMap = std::unordered_map<std::string, std::shared_ptr<Slot>>;

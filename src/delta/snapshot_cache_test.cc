@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/result_testing.h"
 #include "delta/delta_test_util.h"
+#include "delta/snapshot_internal.h"
 
 namespace lakeshare::delta {
 namespace {
@@ -420,7 +421,7 @@ TEST_F(SnapshotCacheTest, AFailureOnADroppedEntryIsNotCounted) {
   gate.AwaitArrival();
   std::thread second([&] { EXPECT_EQ(cache.GetLatest("t").error().code, ErrorCode::kCorrupt); });
   // The second request takes the same entry, then waits for the first's load.
-  while (cache.holders("t") < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (HoldersForTest(cache, "t") < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   gate.Open();
   first.join();
   second.join();

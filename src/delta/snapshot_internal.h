@@ -1,11 +1,12 @@
 // Snapshot loads with a limit on the longest line of a JSON commit or V2 JSON checkpoint other
 // than kMaxJsonLineBytes (action_reader_internal.h): tests and the snapshot cache's tests refuse a
 // long line with a few KiB instead of writing and reading hundreds of MiB. Thread-safe like
-// Snapshot::Load.
+// Snapshot::Load. Also the snapshot cache's test-only view of its entries (HoldersForTest).
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "common/result.h"
 #include "delta/snapshot.h"
@@ -17,5 +18,12 @@ namespace lakeshare::delta {
 Result<std::shared_ptr<const Snapshot>> LoadSnapshot(
     std::shared_ptr<const storage::ObjectStore> store, const SnapshotOptions& options,
     size_t max_json_line_bytes);
+
+class SnapshotCache;
+
+/// How many requests hold the entry of `location`'s latest snapshot in `cache` now (loading it or
+/// waiting for its load); 0 when there is no entry. For tests that wait for a request to join a
+/// load. Thread-safe.
+long HoldersForTest(const SnapshotCache& cache, const std::string& location);
 
 }  // namespace lakeshare::delta
