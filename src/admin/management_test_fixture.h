@@ -7,6 +7,7 @@
 #include "admin/management_service.h"
 #include "admin/test_location_policy.h"
 #include "common/clock.h"
+#include "common/temp_dir.h"
 
 // Designated initializers naming only the fields a test cares about are the point here.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -49,22 +50,18 @@ struct Reply {
 class ManagementTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("lakeshare-admin-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(dir_);
     // LAKESHARE_ADMIN_TEST_METASTORE runs a test on another (new, empty) metastore, e.g. a
     // PostgreSQL database: one database per test, so pair it with --gtest_filter.
     const char* location = std::getenv("LAKESHARE_ADMIN_TEST_METASTORE");
     auto opened = catalog::OpenCatalog(
-        location != nullptr ? std::string(location) : (dir_ / "metastore.db").string(),
+        location != nullptr ? std::string(location) : (dir_.path() / "metastore.db").string(),
         {.clock = &clock_, .fault_for_test = [this](std::string_view sql) {
            return sql_fault_ ? sql_fault_(sql) : std::nullopt;
          }});
     ASSERT_TRUE(opened) << opened.error().ToString();
     catalog_ = std::move(*opened);
     // The test's own folder is the server's data (storage governance, issue 10).
-    ASSERT_TRUE(catalog_->SetLocationPolicy(TestLocationPolicy(dir_.string())));
+    ASSERT_TRUE(catalog_->SetLocationPolicy(TestLocationPolicy(dir_.path().string())));
     ASSERT_TRUE(catalog_->CreatePrincipal({.name = "admin", .is_admin = true}));
     ASSERT_TRUE(catalog_->AddPrincipalToken("admin", "admin-token", std::nullopt, ""));
 
@@ -102,8 +99,6 @@ class ManagementTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     catalog_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   Reply Call(std::string method, std::string_view target, std::string_view token = "admin-token",
@@ -179,7 +174,7 @@ class ManagementTest : public ::testing::Test {
 
   static std::string TokenOf(const std::string& url) { return url.substr(url.rfind('/') + 1); }
 
-  fs::path dir_;
+  TempDir dir_{"lakeshare-admin-test"};
   std::unique_ptr<catalog::Catalog> catalog_;
   ManualClock clock_{kT0};  // the catalog's and the API's time
   std::unique_ptr<ManagementService> service_;

@@ -1,11 +1,12 @@
 #include "app/audit_hooks.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+
+#include "common/temp_dir.h"
 
 namespace lakeshare::app {
 namespace {
@@ -13,12 +14,7 @@ namespace {
 class AuditHooksTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lakeshare-audit-hooks-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto catalog = catalog::OpenCatalog((dir_ / "m.db").string());
+    auto catalog = catalog::OpenCatalog((dir_.path() / "m.db").string());
     ASSERT_TRUE(catalog) << catalog.error().message;
     catalog_ = std::move(*catalog);
     log_ = std::make_unique<catalog::AuditLog>(catalog_.get());
@@ -76,7 +72,6 @@ class AuditHooksTest : public ::testing::Test {
   void TearDown() override {
     log_.reset();
     catalog_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   /// Dispatch like the server does, then run the completion hooks.
@@ -104,7 +99,7 @@ class AuditHooksTest : public ::testing::Test {
     return listing ? listing->items : std::vector<catalog::AuditEvent>{};
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"lakeshare-audit-hooks"};
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<catalog::AuditLog> log_;
   http::Router router_;

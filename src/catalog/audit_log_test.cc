@@ -8,24 +8,17 @@
 #include <fstream>
 #include <thread>
 
+#include "common/temp_dir.h"
+
 namespace lakeshare::catalog {
 namespace {
 
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lakeshare-audit-log-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto catalog = OpenCatalog((dir_ / "metastore.db").string());
+    auto catalog = OpenCatalog((dir_.path() / "metastore.db").string());
     ASSERT_TRUE(catalog) << catalog.error().message;
     catalog_ = std::move(*catalog);
-  }
-  void TearDown() override {
-    catalog_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   AuditEvent Event(std::string action, int64_t time_ms) {
@@ -44,7 +37,7 @@ class AuditLogTest : public ::testing::Test {
     return listing ? listing->items : std::vector<AuditEvent>{};
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"lakeshare-audit-log"};
   std::unique_ptr<Catalog> catalog_;
 };
 
@@ -188,7 +181,7 @@ TEST_F(AuditLogTest, RetentionExportsThenDeletesOldEvents) {
   AuditLogOptions options;
   options.retention_ms = 30 * day;
   options.retention_interval_ms = 3'600'000;
-  options.export_dir = (dir_ / "export").string();
+  options.export_dir = (dir_.path() / "export").string();
   ManualClock clock(now);
   options.clock = &clock;
   AuditLog log(catalog_.get(), options);
@@ -200,7 +193,7 @@ TEST_F(AuditLogTest, RetentionExportsThenDeletesOldEvents) {
   EXPECT_EQ(events[0].action, "recent");
   std::string exported;
   int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "export")) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "export")) {
     ++files;
     std::ifstream in(entry.path());
     exported += std::string(std::istreambuf_iterator<char>(in), {});

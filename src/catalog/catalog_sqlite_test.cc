@@ -9,6 +9,7 @@
 
 #include "catalog/catalog_suite_test.h"
 #include "common/result_testing.h"
+#include "common/temp_dir.h"
 
 namespace lakeshare::catalog {
 namespace {
@@ -38,12 +39,10 @@ const CatalogBackend* SqliteBackend() {
       .new_location =
           [](std::string*) {
             static std::atomic<int> counter{0};
-            fs::path dir = fs::temp_directory_path() /
-                           ("lakeshare-catalog-test-" + std::to_string(::getpid()));
-            fs::create_directories(dir);
+            static const TempDir dir("lakeshare-catalog-test");  // removed when the binary exits
             // Half the tests reach the factory through the sqlite:// form.
             int n = counter++;
-            std::string path = (dir / ("metastore-" + std::to_string(n) + ".db")).string();
+            std::string path = (dir.path() / ("metastore-" + std::to_string(n) + ".db")).string();
             return n % 2 == 0 ? path : "sqlite://" + path;
           },
       .dump =
@@ -60,17 +59,6 @@ const CatalogBackend* SqliteBackend() {
   return kBackend;
 }
 
-class TempDirCleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(
-        fs::temp_directory_path() / ("lakeshare-catalog-test-" + std::to_string(::getpid())), ec);
-  }
-};
-[[maybe_unused]] ::testing::Environment* const kCleanup =
-    ::testing::AddGlobalTestEnvironment(new TempDirCleanup);
-
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogSuite, ::testing::Values(SqliteBackend()), BackendName);
 
 mode_t ModeOf(const fs::path& path) {
@@ -80,9 +68,8 @@ mode_t ModeOf(const fs::path& path) {
 
 // Issue 10, item 8: metastore.db was created 0644 (token hashes, signing key, audit log).
 TEST(SqliteCatalogTest, TheMetastoreAndItsWalAreOwnerOnly) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("lakeshare-catalog-test-" + std::to_string(::getpid())) / "modes";
-  fs::create_directories(dir);
+  const TempDir scratch("lakeshare-catalog-test");
+  const fs::path& dir = scratch.path();
   const mode_t old_umask = ::umask(022);
   {
     auto c = OpenCatalog((dir / "new.db").string());
@@ -109,10 +96,8 @@ TEST(SqliteCatalogTest, TheMetastoreAndItsWalAreOwnerOnly) {
 // Leftover of issue 13: integer cells were read with strtoll, so a cell holding text, a
 // fraction or a number past int64 read as a silent 0, a prefix or a clamped value.
 TEST(SqliteCatalogTest, AnIntegerCellThatIsNotAWholeNumberIsAFaultNamingItsColumn) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("lakeshare-catalog-test-" + std::to_string(::getpid())) / "cells";
-  fs::create_directories(dir);
-  const fs::path path = dir / "metastore.db";
+  const TempDir dir("lakeshare-catalog-test");
+  const fs::path path = dir.path() / "metastore.db";
   auto c = OpenCatalog(path.string());
   ASSERT_TRUE(c) << c.error().message;
   Catalog& cat = **c;
@@ -146,10 +131,8 @@ TEST(SqliteCatalogTest, AnIntegerCellThatIsNotAWholeNumberIsAFaultNamingItsColum
 // A negative schema version, cast to size_t, skipped every migration: the metastore opened as
 // if current.
 TEST(SqliteCatalogTest, ANegativeSchemaVersionIsRefusedNotTakenForCurrent) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("lakeshare-catalog-test-" + std::to_string(::getpid())) / "version";
-  fs::create_directories(dir);
-  const fs::path path = dir / "metastore.db";
+  const TempDir dir("lakeshare-catalog-test");
+  const fs::path path = dir.path() / "metastore.db";
   ASSERT_TRUE(OpenCatalog(path.string()));
   ASSERT_EQ(ExecBehindTheCatalog(path, "DELETE FROM schema_version; INSERT INTO schema_version "
                                        "(version, applied_at) VALUES (-1, 0)"),
