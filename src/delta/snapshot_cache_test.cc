@@ -11,6 +11,7 @@
 #include "common/result_testing.h"
 #include "delta/delta_test_util.h"
 #include "delta/snapshot_internal.h"
+#include "storage/storage_test_util.h"
 
 namespace lakeshare::delta {
 namespace {
@@ -19,42 +20,7 @@ using namespace testing;  // the table builders of delta/delta_test_util.h
 
 const std::string kSchema = SchemaString({{"id", "long"}});
 
-// A store that counts the objects opened or read through it (the work a load does).
-class CountingStore final : public storage::ObjectStore {
- public:
-  explicit CountingStore(std::shared_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
-  const std::string& uri() const override { return inner_->uri(); }
-  Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix,
-                                                std::string_view start_after) const override {
-    return inner_->List(prefix, start_after);
-  }
-  Result<std::string> Read(std::string_view path) const override {
-    ++reads;
-    return inner_->Read(path);
-  }
-  Result<std::string> ReadRange(std::string_view path, int64_t offset,
-                                int64_t length) const override {
-    ++reads;
-    return inner_->ReadRange(path, offset, length);
-  }
-  Result<storage::ObjectInfo> Stat(std::string_view path) const override {
-    return inner_->Stat(path);
-  }
-  Result<std::unique_ptr<storage::RandomAccessFile>> OpenFile(
-      std::string_view path) const override {
-    ++reads;
-    return inner_->OpenFile(path);
-  }
-  Status Put(std::string_view path, std::string_view bytes, storage::PutMode mode) override {
-    return inner_->Put(path, bytes, mode);
-  }
-  Status Delete(std::string_view path) override { return inner_->Delete(path); }
-
-  mutable std::atomic<int> reads{0};
-
- private:
-  std::shared_ptr<storage::ObjectStore> inner_;
-};
+using storage::testing_util::CountingObjectStore;
 
 // A gate a test opens once: Wait() blocks the loading thread (after saying it arrived) until Open().
 class Gate {
@@ -73,39 +39,19 @@ class Gate {
 };
 
 // A store whose listings stop at `gate` while it is armed (once).
-class GatedStore final : public storage::ObjectStore {
+class GatedStore final : public storage::testing_util::ForwardingObjectStore {
  public:
-  explicit GatedStore(std::shared_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
-  const std::string& uri() const override { return inner_->uri(); }
+  using ForwardingObjectStore::ForwardingObjectStore;
   Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix,
                                                 std::string_view start_after) const override {
     if (armed.exchange(false)) {
       gate.Wait();
     }
-    return inner_->List(prefix, start_after);
+    return ForwardingObjectStore::List(prefix, start_after);
   }
-  Result<std::string> Read(std::string_view path) const override { return inner_->Read(path); }
-  Result<std::string> ReadRange(std::string_view path, int64_t offset,
-                                int64_t length) const override {
-    return inner_->ReadRange(path, offset, length);
-  }
-  Result<storage::ObjectInfo> Stat(std::string_view path) const override {
-    return inner_->Stat(path);
-  }
-  Result<std::unique_ptr<storage::RandomAccessFile>> OpenFile(
-      std::string_view path) const override {
-    return inner_->OpenFile(path);
-  }
-  Status Put(std::string_view path, std::string_view bytes, storage::PutMode mode) override {
-    return inner_->Put(path, bytes, mode);
-  }
-  Status Delete(std::string_view path) override { return inner_->Delete(path); }
 
   mutable std::atomic<bool> armed{false};
   mutable Gate gate;
-
- private:
-  std::shared_ptr<storage::ObjectStore> inner_;
 };
 
 class SnapshotCacheTest : public ::testing::Test {
@@ -244,7 +190,7 @@ TEST_F(SnapshotCacheTest, AFailureFromTheTablesContentIsRememberedForItsTtl) {
   MakeTable("t", 1);
   // A line is refused once more than the limit is read without a newline (blocks of 256 KiB).
   tables["t"].Commit(1, {AddLine(std::string(300 << 10, 'x'))});
-  auto counting = std::make_shared<CountingStore>(tables["t"].store());
+  auto counting = std::make_shared<CountingObjectStore>(tables["t"].store());
   auto options = Options();
   options.open_store =
       [&](const std::string&) -> Result<std::shared_ptr<const storage::ObjectStore>> {
@@ -254,7 +200,7 @@ TEST_F(SnapshotCacheTest, AFailureFromTheTablesContentIsRememberedForItsTtl) {
   options.failure_ttl_ms = 5000;
   SnapshotCache cache(options);
   EXPECT_TRUE(FailsWith(cache.GetLatest("t"), ErrorCode::kCorrupt, "a line longer than 4096"));
-  const int reads = counting->reads;
+  const int64_t reads = counting->reads;
   ASSERT_GT(reads, 0);
   clock.Advance(4999);
   EXPECT_TRUE(FailsWith(cache.GetLatest("t"), ErrorCode::kCorrupt, "a line longer than 4096"));
@@ -279,7 +225,7 @@ TEST_F(SnapshotCacheTest, AFailedHistoricalVersionIsRememberedUnderItsOwnKey) {
                                      {ProtocolLine(), MetadataLine(kSchema), AddLine("a")});
   tables["t"].Commit(1, {AddLine("a")});
   tables["t"].Commit(2, {AddLine("b")});
-  auto counting = std::make_shared<CountingStore>(tables["t"].store());
+  auto counting = std::make_shared<CountingObjectStore>(tables["t"].store());
   auto options = Options();
   options.open_store =
       [&](const std::string&) -> Result<std::shared_ptr<const storage::ObjectStore>> {
@@ -288,7 +234,7 @@ TEST_F(SnapshotCacheTest, AFailedHistoricalVersionIsRememberedUnderItsOwnKey) {
   SnapshotCache cache(options);
   ASSERT_TRUE(cache.GetLatest("t"));
   EXPECT_EQ(cache.GetVersion("t", 0).error().code, ErrorCode::kCorrupt);
-  const int reads = counting->reads;
+  const int64_t reads = counting->reads;
   EXPECT_EQ(cache.GetVersion("t", 0).error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(counting->reads, reads);
   EXPECT_TRUE(cache.GetLatest("t"));  // the latest is not touched by it

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "materialize/materialize_test_util.h"
+#include "storage/storage_test_util.h"
 
 namespace lakeshare::materialize {
 namespace {
@@ -277,36 +278,14 @@ TEST_F(MaterializerTest, TheCacheEvictsTheLeastRecentlyUsedEntriesNotInUse) {
 
 // A cache store whose deletes fail while `fail_deletes` is set (an unreachable bucket, a folder
 // made read-only), everything else forwarded to a memory store.
-class FailingDeleteStore final : public storage::ObjectStore {
+class FailingDeleteStore final : public storage::testing_util::ForwardingObjectStore {
  public:
-  explicit FailingDeleteStore(std::shared_ptr<storage::MemoryObjectStore> inner)
-      : inner_(std::move(inner)) {}
-  const std::string& uri() const override { return inner_->uri(); }
-  Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix,
-                                                std::string_view after = {}) const override {
-    return inner_->List(prefix, after);
-  }
-  Result<std::string> Read(std::string_view p) const override { return inner_->Read(p); }
-  Result<std::string> ReadRange(std::string_view p, int64_t offset,
-                                int64_t length) const override {
-    return inner_->ReadRange(p, offset, length);
-  }
-  Result<storage::ObjectInfo> Stat(std::string_view p) const override { return inner_->Stat(p); }
-  Result<std::unique_ptr<storage::RandomAccessFile>> OpenFile(std::string_view p) const override {
-    return inner_->OpenFile(p);
-  }
-  Status Put(std::string_view p, std::string_view bytes,
-             storage::PutMode mode = storage::PutMode::kOverwrite) override {
-    return inner_->Put(p, bytes, mode);
-  }
+  using ForwardingObjectStore::ForwardingObjectStore;
   Status Delete(std::string_view p) override {
     if (fail_deletes) return Errorf(ErrorCode::kUnavailable, "the cache store is unreachable");
-    return inner_->Delete(p);
+    return ForwardingObjectStore::Delete(p);
   }
   std::atomic<bool> fail_deletes{false};
-
- private:
-  std::shared_ptr<storage::MemoryObjectStore> inner_;
 };
 
 TEST_F(MaterializerTest, AFailedEvictionIsCountedAndNotTakenForDone) {
