@@ -1,9 +1,8 @@
 #include "delta/history.h"
 
-#include <charconv>
-#include <map>
+#include <algorithm>
 
-#include "delta/action_reader_internal.h"
+#include "delta/commit_timeline.h"
 #include "delta/table_properties_internal.h"
 #include "delta/time_util.h"
 
@@ -11,40 +10,29 @@ namespace lakeshare::delta {
 
 namespace {
 
-// Commits of the table that can be time-travelled to, with their file times made increasing.
+// Commits of the table that can be time-travelled to, with their file times made increasing: the
+// first `size` of the table's CommitTimeline (those at or before the latest version).
 struct Timeline {
-  std::vector<CommitRef> commits;
-  std::vector<int64_t> file_ms;     // monotonized modification times
+  std::shared_ptr<CommitTimeline> source;
+  std::shared_ptr<const TimelineCommits> data;
+  size_t size = 0;
   std::optional<Version> ict_from;  // first version with in-commit timestamps
   std::optional<int64_t> ict_enablement_ms;
-  std::map<Version, int64_t> ict_cache;
+
+  const CommitRef& commit(size_t i) const { return data->commits[i]; }
 };
 
 Result<Timeline> BuildTimeline(const Snapshot& latest) {
-  const auto& store = *latest.store();
-  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(store));
   Timeline t;
-  // Only versions that can be reconstructed: from the earliest checkpoint, or from 0.
-  Version earliest = 0;
-  bool has_zero = !listing.commits.empty() && listing.commits.front().version == 0;
-  if (!has_zero && !listing.checkpoints.empty()) {
-    earliest = listing.checkpoints.front().version;
-  }
-  for (const auto& c : listing.commits) {
-    if (c.version >= earliest && c.version <= latest.version()) {
-      t.commits.push_back(c);
-    }
-  }
-  int64_t prev = INT64_MIN;
-  for (const auto& c : t.commits) {
-    int64_t ms = c.file.last_modified_ms;
-    if (prev != INT64_MIN && ms <= prev) {
-      // The provider sets file times: one at INT64_MAX has no "1 ms later" (saturate).
-      ms = prev == INT64_MAX ? prev : prev + 1;
-    }
-    t.file_ms.push_back(ms);
-    prev = ms;
-  }
+  // The snapshot's own timeline, kept between requests by the SnapshotCache; else one for this
+  // request.
+  t.source = latest.timeline() ? latest.timeline() : CommitTimeline::Make();
+  LS_ASSIGN_OR_RETURN(t.data, t.source->Commits(*latest.store(), latest.version()));
+  const auto& commits = t.data->commits;
+  t.size = static_cast<size_t>(
+      std::upper_bound(commits.begin(), commits.end(), latest.version(),
+                       [](Version v, const CommitRef& c) { return v < c.version; }) -
+      commits.begin());
   if (latest.features().in_commit_timestamps_enabled) {
     LS_ASSIGN_OR_RETURN(std::optional<int64_t> from,
                         ConfigInt(latest.metadata(), "delta.inCommitTimestampEnablementVersion"));
@@ -55,32 +43,18 @@ Result<Timeline> BuildTimeline(const Snapshot& latest) {
   return t;
 }
 
-Result<int64_t> InCommitTimestamp(const Snapshot& latest, Timeline& t, size_t i) {
-  Version v = t.commits[i].version;
-  auto it = t.ict_cache.find(v);
-  if (it != t.ict_cache.end()) {
-    return it->second;
+bool UsesIct(const Timeline& t, size_t i) {
+  return t.ict_from && t.commit(i).version >= *t.ict_from;
+}
+
+Result<int64_t> TimeOf(const Snapshot& latest, const Timeline& t, size_t i) {
+  if (!UsesIct(t, i)) {
+    return t.data->file_ms[i];
   }
   LS_ASSIGN_OR_RETURN(std::optional<int64_t> ict,
-                      ReadInCommitTimestamp(*latest.store(), t.commits[i].file.path));
-  if (!ict) {
-    // A writer that broke the rule: use the file time rather than refuse to resolve.
-    t.ict_cache[v] = t.file_ms[i];
-    return t.file_ms[i];
-  }
-  t.ict_cache[v] = *ict;
-  return *ict;
-}
-
-bool UsesIct(const Timeline& t, size_t i) {
-  return t.ict_from && t.commits[i].version >= *t.ict_from;
-}
-
-Result<int64_t> TimeOf(const Snapshot& latest, Timeline& t, size_t i) {
-  if (UsesIct(t, i)) {
-    return InCommitTimestamp(latest, t, i);
-  }
-  return t.file_ms[i];
+                      t.source->InCommitTimestamp(*latest.store(), t.commit(i)));
+  // Without one, a writer broke the rule: use the file time rather than refuse to resolve.
+  return ict.value_or(t.data->file_ms[i]);
 }
 
 }  // namespace
@@ -89,32 +63,32 @@ Result<std::vector<CommitTimestamp>> CommitTimestamps(const Snapshot& latest, Ve
                                                       Version to) {
   LS_ASSIGN_OR_RETURN(Timeline t, BuildTimeline(latest));
   std::vector<CommitTimestamp> out;
-  for (size_t i = 0; i < t.commits.size(); ++i) {
-    if (t.commits[i].version < from || t.commits[i].version > to) {
+  for (size_t i = 0; i < t.size; ++i) {
+    if (t.commit(i).version < from || t.commit(i).version > to) {
       continue;
     }
     LS_ASSIGN_OR_RETURN(int64_t ms, TimeOf(latest, t, i));
-    out.push_back(CommitTimestamp{t.commits[i].version, ms, UsesIct(t, i)});
+    out.push_back(CommitTimestamp{t.commit(i).version, ms, UsesIct(t, i)});
   }
   return out;
 }
 
 Result<Version> VersionAtTimestamp(const Snapshot& latest, int64_t ts, TimestampBound bound) {
   LS_ASSIGN_OR_RETURN(Timeline t, BuildTimeline(latest));
-  if (t.commits.empty()) {
+  if (t.size == 0) {
     return InvalidArgument("The table has no commits that can be resolved by timestamp");
   }
   // *In-Commit Timestamps*: "If timestamp X >= delta.inCommitTimestampEnablementTimestamp, only
   // table versions >= delta.inCommitTimestampEnablementVersion should be considered ...
   // Otherwise, only table versions less than delta.inCommitTimestampEnablementVersion".
-  size_t lo = 0, hi = t.commits.size();  // candidate range [lo, hi)
+  size_t lo = 0, hi = t.size;  // candidate range [lo, hi)
   if (t.ict_from) {
     size_t split = 0;
-    while (split < t.commits.size() && t.commits[split].version < *t.ict_from) {
+    while (split < t.size && t.commit(split).version < *t.ict_from) {
       ++split;
     }
     bool after_enablement = !t.ict_enablement_ms || ts >= *t.ict_enablement_ms;
-    if (split > 0 && split < t.commits.size()) {
+    if (split > 0 && split < t.size) {
       if (after_enablement) {
         lo = split;
       } else {
@@ -140,28 +114,28 @@ Result<Version> VersionAtTimestamp(const Snapshot& latest, int64_t ts, Timestamp
   if (bound == TimestampBound::kLatestAtOrBefore) {
     LS_ASSIGN_OR_RETURN(size_t i, first_index(true));
     if (i == lo && lo > 0) {
-      return t.commits[lo - 1].version;  // before the ICT range
+      return t.commit(lo - 1).version;  // before the ICT range
     }
     if (i == lo) {
       LS_ASSIGN_OR_RETURN(int64_t first_ms, TimeOf(latest, t, lo));
       return InvalidArgument(
           "The timestamp {} is before the earliest available table version {} (committed at "
           "{})",
-          FormatIsoMillis(ts), t.commits[lo].version, FormatIsoMillis(first_ms));
+          FormatIsoMillis(ts), t.commit(lo).version, FormatIsoMillis(first_ms));
     }
-    return t.commits[i - 1].version;
+    return t.commit(i - 1).version;
   }
   LS_ASSIGN_OR_RETURN(size_t i, first_index(false));
-  if (i == hi && hi < t.commits.size()) {
-    return t.commits[hi].version;  // the ICT range
+  if (i == hi && hi < t.size) {
+    return t.commit(hi).version;  // the ICT range
   }
   if (i == hi) {
     LS_ASSIGN_OR_RETURN(int64_t last_ms, TimeOf(latest, t, hi - 1));
     return InvalidArgument(
         "The timestamp {} is after the latest table version {} (committed at {})",
-        FormatIsoMillis(ts), t.commits[hi - 1].version, FormatIsoMillis(last_ms));
+        FormatIsoMillis(ts), t.commit(hi - 1).version, FormatIsoMillis(last_ms));
   }
-  return t.commits[i].version;
+  return t.commit(i).version;
 }
 
 }  // namespace lakeshare::delta

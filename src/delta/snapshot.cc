@@ -342,6 +342,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::LoadSegment(
     const SnapshotOptions& options, size_t max_line_bytes) {
   auto snap = std::shared_ptr<Snapshot>(new Snapshot());
   snap->store_ = store;
+  snap->timeline_ = options.timeline;
   snap->version_ = segment.version;
   SnapshotBuilder b;
   b.target_ = segment.version;
@@ -423,6 +424,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Refresh(
     }
     SnapshotOptions full;
     full.check_protocol = check_protocol;
+    full.timeline = previous->timeline_;
     return Load(store, full);
   }
   // New commits must continue the log right after the previous version.
@@ -435,10 +437,12 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Refresh(
   if (run == 0) {
     SnapshotOptions full;
     full.check_protocol = check_protocol;
+    full.timeline = previous->timeline_;
     return Load(store, full);
   }
   auto snap = std::shared_ptr<Snapshot>(new Snapshot());
   snap->store_ = store;
+  snap->timeline_ = previous->timeline_;
   snap->version_ = next + static_cast<Version>(run) - 1;
   SnapshotBuilder b(previous->files_);
   b.target_ = snap->version_;

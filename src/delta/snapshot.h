@@ -24,6 +24,8 @@
 
 namespace lakeshare::delta {
 
+class CommitTimeline;  // delta/commit_timeline.h
+
 struct SnapshotOptions {
   /// Version to load; the latest when unset.
   std::optional<Version> version;
@@ -34,6 +36,9 @@ struct SnapshotOptions {
   bool use_compactions = false;
   /// False: protocol, metadata, txns and domains only; files() stays empty (cheap).
   bool load_files = true;
+  /// The table's commit timeline (delta/commit_timeline.h) the snapshot carries, and the
+  /// snapshots refreshed from it after it; null: none (time travel lists the log each time).
+  std::shared_ptr<CommitTimeline> timeline;
 };
 
 /// Counters of the work a load or refresh did (for tests, logs and benchmarks).
@@ -77,6 +82,9 @@ class Snapshot {
   const LogSegment& segment() const { return segment_; }
   const LoadStats& load_stats() const { return stats_; }
   const std::shared_ptr<const storage::ObjectStore>& store() const { return store_; }
+  /// The commit timeline given at load (SnapshotOptions::timeline), kept by Refresh; may be null.
+  /// Thread-safe itself: it is the one part of a snapshot that changes (it learns new commits).
+  const std::shared_ptr<CommitTimeline>& timeline() const { return timeline_; }
   /// The table's partition columns, in order.
   const std::vector<std::string>& partition_columns() const { return metadata_.partition_columns; }
   /// Approximate heap bytes held.
@@ -101,6 +109,7 @@ class Snapshot {
   Snapshot() = default;
 
   std::shared_ptr<const storage::ObjectStore> store_;
+  std::shared_ptr<CommitTimeline> timeline_;
   Version version_ = -1;
   int64_t timestamp_ms_ = 0;
   Protocol protocol_;

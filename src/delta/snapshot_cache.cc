@@ -13,6 +13,7 @@ struct SnapshotCache::Slot {
   Mutex mu;  // serializes loads and refreshes of this entry
   std::shared_ptr<const Snapshot> snapshot LS_GUARDED_BY(mu);
   std::shared_ptr<const storage::ObjectStore> store LS_GUARDED_BY(mu);
+  std::shared_ptr<CommitTimeline> timeline LS_GUARDED_BY(mu);  // of the latest snapshots
   int64_t checked_ms LS_GUARDED_BY(mu) = 0;
   std::optional<Error> failure;  // guarded by SnapshotCache::mu_
   int64_t failed_ms = 0;         // guarded by SnapshotCache::mu_
@@ -43,7 +44,9 @@ bool IsTableContentError(const Error& error) {
   }
 }
 
-SnapshotCache::SnapshotCache(SnapshotCacheOptions options) : options_(std::move(options)) {}
+SnapshotCache::SnapshotCache(SnapshotCacheOptions options)
+    : options_(std::move(options)),
+      timelines_(std::make_shared<CommitTimelineBudget>(options_.timelines)) {}
 SnapshotCache::~SnapshotCache() = default;
 
 int64_t SnapshotCache::Now() const { return ClockOr(options_.clock).MonotonicMs(); }
@@ -236,7 +239,12 @@ Result<std::shared_ptr<const Snapshot>> SnapshotCache::GetLatest(const std::stri
       }
       slot->store = std::move(*store);
     }
-    result = LoadSnapshot(slot->store, LoadOptions(), MaxLineBytes());
+    if (!slot->timeline) {
+      slot->timeline = CommitTimelineBudget::NewTimeline(timelines_);
+    }
+    SnapshotOptions so = LoadOptions();
+    so.timeline = slot->timeline;
+    result = LoadSnapshot(slot->store, so, MaxLineBytes());
     full = true;
   }
   NoteOutcome(location, slot, result ? nullptr : &result.error(), now);

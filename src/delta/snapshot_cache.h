@@ -6,7 +6,8 @@
 // table's content (a corrupt log or checkpoint, an unsupported feature: IsTableContentError) is
 // remembered for `failure_ttl_ms` under the same key, so a provider's hostile log costs its work
 // once per TTL and not once per partner request; storage outages (kUnavailable, kNotFound, ...)
-// are never remembered. Invalidate drops remembered failures too.
+// are never remembered. Invalidate drops remembered failures too. Each table's latest snapshots
+// share one commit timeline (Snapshot::timeline()), bounded by `timelines`.
 // Thread-safe: lookups of different tables proceed in parallel; concurrent requests for one
 // table share a single load or refresh.
 #pragma once
@@ -22,6 +23,7 @@
 #include "common/clock.h"
 #include "common/mutex.h"
 #include "common/result.h"
+#include "delta/commit_timeline.h"
 #include "delta/snapshot.h"
 #include "storage/object_store.h"
 
@@ -45,6 +47,9 @@ struct SnapshotCacheOptions {
   /// The longest line of a JSON commit or checkpoint a load reads; 0: kMaxJsonLineBytes
   /// (delta/action_reader_internal.h). Tests set a small one.
   size_t max_json_line_bytes = 0;
+  /// Bounds of the tables' commit timelines (delta/commit_timeline.h: timestamp time travel
+  /// lists only the commits written since the previous request).
+  CommitTimelineLimits timelines;
 };
 
 struct SnapshotCacheStats {
@@ -114,6 +119,7 @@ class SnapshotCache {
   int64_t Now() const;
 
   SnapshotCacheOptions options_;
+  const std::shared_ptr<CommitTimelineBudget> timelines_;
   mutable Mutex mu_;
   SlotMap slots_ LS_GUARDED_BY(mu_);
   Lru lru_ LS_GUARDED_BY(mu_);  // most recently used first

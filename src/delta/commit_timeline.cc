@@ -1,0 +1,262 @@
+#include "delta/commit_timeline.h"
+
+#include <algorithm>
+#include <climits>
+
+#include "delta/action_reader_internal.h"
+
+namespace lakeshare::delta {
+
+namespace {
+
+// Append `from`'s commits after `out`'s, their file times made strictly increasing: a commit
+// whose file time is not after its predecessor's counts as one millisecond later. The provider
+// sets file times: one at INT64_MAX has no "1 ms later" (saturate).
+void AppendCommits(const std::vector<CommitRef>& from, Version after, TimelineCommits& out) {
+  for (const auto& c : from) {
+    if (c.version <= after) {
+      continue;
+    }
+    int64_t ms = c.file.last_modified_ms;
+    if (!out.file_ms.empty() && ms <= out.file_ms.back()) {
+      const int64_t prev = out.file_ms.back();
+      ms = prev == INT64_MAX ? prev : prev + 1;
+    }
+    out.commits.push_back(c);
+    out.file_ms.push_back(ms);
+  }
+}
+
+// The whole log, listed from the start. Only versions that can be reconstructed count: from
+// commit 0, or from the earliest checkpoint. `*anchored` is false when neither exists (nothing
+// then shows that a later listing would start at the same commit: such a timeline is not kept).
+Result<std::shared_ptr<const TimelineCommits>> ListAll(const storage::ObjectStore& store,
+                                                       Version latest, bool* anchored) {
+  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(store));
+  auto out = std::make_shared<TimelineCommits>();
+  const bool has_zero = !listing.commits.empty() && listing.commits.front().version == 0;
+  Version earliest = 0;
+  if (has_zero) {
+    out->anchors.push_back(listing.commits.front().file);
+  } else if (!listing.checkpoints.empty()) {
+    earliest = listing.checkpoints.front().version;
+    out->anchors.push_back(listing.checkpoints.front().files.front());
+  }
+  *anchored = !out->anchors.empty();
+  AppendCommits(listing.commits, earliest - 1, *out);
+  if (*anchored && !out->commits.empty() &&
+      out->commits.front().file.path != out->anchors.front().path) {
+    out->anchors.push_back(out->commits.front().file);
+  }
+  out->listed_through =
+      std::max(latest, listing.commits.empty() ? Version{-1} : listing.commits.back().version);
+  return out;
+}
+
+// `known` and the commits written after it.
+Result<std::shared_ptr<const TimelineCommits>> Extend(const storage::ObjectStore& store,
+                                                      const TimelineCommits& known,
+                                                      Version latest) {
+  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(store, known.listed_through + 1));
+  auto out = std::make_shared<TimelineCommits>(known);
+  AppendCommits(listing.commits, known.listed_through, *out);
+  out->listed_through =
+      std::max({latest, known.listed_through,
+                listing.commits.empty() ? Version{-1} : listing.commits.back().version});
+  return out;
+}
+
+// False when an anchor is gone or was replaced (log cleanup, a table recreated in place), or
+// cannot be checked now (the full listing then reports the store's error as before).
+bool StillAnchored(const storage::ObjectStore& store, const TimelineCommits& known) {
+  for (const auto& anchor : known.anchors) {
+    auto now = store.Stat(anchor.path);
+    if (!now || now->size != anchor.size || now->last_modified_ms != anchor.last_modified_ms) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+size_t TimelineCommits::MemoryUsage() const {
+  size_t bytes = sizeof(*this) + commits.capacity() * sizeof(CommitRef) +
+                 file_ms.capacity() * sizeof(int64_t) +
+                 anchors.capacity() * sizeof(storage::ObjectInfo);
+  for (const auto& c : commits) {
+    bytes += c.file.path.capacity();
+  }
+  for (const auto& a : anchors) {
+    bytes += a.path.capacity();
+  }
+  return bytes;
+}
+
+std::shared_ptr<CommitTimeline> CommitTimeline::Make(CommitTimelineLimits limits) {
+  return std::shared_ptr<CommitTimeline>(new CommitTimeline(limits, nullptr));
+}
+
+CommitTimeline::CommitTimeline(CommitTimelineLimits limits,
+                               std::shared_ptr<CommitTimelineBudget> budget)
+    : limits_(limits), budget_(std::move(budget)) {}
+
+CommitTimeline::~CommitTimeline() {
+  if (budget_) {
+    budget_->Forget(this);
+  }
+}
+
+Result<std::shared_ptr<const TimelineCommits>> CommitTimeline::Commits(
+    const storage::ObjectStore& store, Version latest) {
+  std::shared_ptr<const TimelineCommits> known;
+  {
+    MutexLock lock(mu_);
+    known = commits_;
+  }
+  // The I/O runs without the lock: two requests may list at once, and either result is right.
+  if (known && StillAnchored(store, *known)) {
+    if (known->listed_through >= latest) {
+      Charge();
+      return known;
+    }
+    LS_ASSIGN_OR_RETURN(auto extended, Extend(store, *known, latest));
+    Install(extended, /*forget_timestamps=*/false);
+    return extended;
+  }
+  bool anchored = false;
+  LS_ASSIGN_OR_RETURN(auto all, ListAll(store, latest, &anchored));
+  Install(anchored ? all : nullptr, /*forget_timestamps=*/true);
+  return all;
+}
+
+Result<std::optional<int64_t>> CommitTimeline::InCommitTimestamp(const storage::ObjectStore& store,
+                                                                 const CommitRef& commit) {
+  {
+    MutexLock lock(mu_);
+    auto it = in_commit_ms_.find(commit.version);
+    if (it != in_commit_ms_.end()) {
+      return it->second;
+    }
+  }
+  LS_ASSIGN_OR_RETURN(std::optional<int64_t> ms, ReadInCommitTimestamp(store, commit.file.path));
+  {
+    MutexLock lock(mu_);
+    // Kept only beside the commits it belongs to (a timeline over the bound keeps neither).
+    if (commits_) {
+      in_commit_ms_[commit.version] = ms;
+    }
+  }
+  Charge();
+  return ms;
+}
+
+void CommitTimeline::Install(std::shared_ptr<const TimelineCommits> commits,
+                             bool forget_timestamps) {
+  if (commits && commits->commits.size() > limits_.max_commits) {
+    commits = nullptr;
+  }
+  const size_t bytes = commits ? commits->MemoryUsage() : 0;  // before the lock: O(commits)
+  {
+    MutexLock lock(mu_);
+    if (forget_timestamps || !commits) {
+      in_commit_ms_.clear();
+    }
+    commits_ = std::move(commits);
+    commits_bytes_ = bytes;
+  }
+  Charge();
+}
+
+void CommitTimeline::Drop() {
+  MutexLock lock(mu_);
+  commits_ = nullptr;
+  commits_bytes_ = 0;
+  in_commit_ms_.clear();
+}
+
+void CommitTimeline::Charge() {
+  if (!budget_) {
+    return;
+  }
+  size_t bytes = MemoryUsage();
+  if (bytes == 0) {
+    budget_->Forget(this);
+  } else {
+    budget_->Charge(this, bytes);
+  }
+}
+
+size_t CommitTimeline::MemoryUsage() const {
+  MutexLock lock(mu_);
+  return MemoryUsageLocked();
+}
+
+size_t CommitTimeline::MemoryUsageLocked() const {
+  if (!commits_) {
+    return 0;
+  }
+  // A map node holds the key, the value and three pointers and a colour.
+  constexpr size_t kNodeBytes =
+      4 * sizeof(void*) + sizeof(Version) + sizeof(std::optional<int64_t>);
+  return commits_bytes_ + in_commit_ms_.size() * kNodeBytes;
+}
+
+std::shared_ptr<CommitTimeline> CommitTimelineBudget::NewTimeline(
+    const std::shared_ptr<CommitTimelineBudget>& budget) {
+  return std::shared_ptr<CommitTimeline>(new CommitTimeline(budget->limits_, budget));
+}
+
+size_t CommitTimelineBudget::bytes() const {
+  MutexLock lock(mu_);
+  return total_;
+}
+
+int64_t CommitTimelineBudget::evictions() const {
+  MutexLock lock(mu_);
+  return evictions_;
+}
+
+void CommitTimelineBudget::Charge(CommitTimeline* timeline, size_t bytes) {
+  std::vector<std::shared_ptr<CommitTimeline>> victims;
+  {
+    MutexLock lock(mu_);
+    auto it = index_.find(timeline);
+    if (it != index_.end()) {
+      total_ -= it->second->bytes;
+      lru_.erase(it->second);
+    }
+    lru_.push_front(Entry{timeline, timeline->weak_from_this(), bytes});
+    index_[timeline] = lru_.begin();
+    total_ += bytes;
+    while (total_ > limits_.max_total_bytes && lru_.back().timeline != timeline) {
+      Entry& victim = lru_.back();
+      if (auto alive = victim.alive.lock()) {
+        victims.push_back(std::move(alive));
+      }
+      total_ -= victim.bytes;
+      index_.erase(victim.timeline);
+      lru_.pop_back();
+      ++evictions_;
+    }
+  }
+  // Dropped outside the budget's lock: no thread holds a timeline's lock and the budget's at once.
+  // A victim that grows again meanwhile is counted again by its own Charge (at worst counted while
+  // empty until its next use: the bound errs on the safe side).
+  for (auto& victim : victims) {
+    victim->Drop();
+  }
+}
+
+void CommitTimelineBudget::Forget(CommitTimeline* timeline) {
+  MutexLock lock(mu_);
+  auto it = index_.find(timeline);
+  if (it == index_.end()) {
+    return;
+  }
+  total_ -= it->second->bytes;
+  lru_.erase(it->second);
+  index_.erase(it);
+}
+
+}  // namespace lakeshare::delta

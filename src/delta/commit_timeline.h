@@ -1,0 +1,125 @@
+// CommitTimeline: the commits of one table that timestamp time travel searches (history.h), kept
+// between requests so that a `timestamp=` query lists only the commits written since the last
+// one instead of the whole `_delta_log`. Commits are immutable once written, so what a listing
+// found stays true; what can change is the start of the log (log cleanup deletes the oldest
+// commits and checkpoints) and its end (new commits). Each use therefore checks the file the
+// timeline starts at (commit 0, or the earliest checkpoint, and the first commit) with one Stat
+// and rebuilds from a full listing when it is gone or changed, and lists from the last known
+// version when the caller's latest version is past it. In-commit timestamps read from commit
+// files are remembered per version too.
+// Memory: one timeline keeps at most `max_commits` commits (a longer log is listed on each use,
+// as without a timeline); the timelines of one CommitTimelineBudget hold at most
+// `max_total_bytes` together, past which the least recently used are dropped (and rebuilt when
+// used again). A SnapshotCache owns a budget and gives each table one timeline, which the
+// snapshots refreshed from one another share (Snapshot::timeline()).
+// Thread-safe; the store must outlive each call, not the timeline.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "common/mutex.h"
+#include "common/result.h"
+#include "delta/log_segment.h"
+#include "storage/object_store.h"
+
+namespace lakeshare::delta {
+
+struct CommitTimelineLimits {
+  /// Commits one timeline keeps; a longer log is listed on each use.
+  size_t max_commits = 100'000;
+  /// Bytes all timelines of one budget keep together (least recently used dropped first).
+  size_t max_total_bytes = size_t{64} << 20;
+};
+
+/// The commits a timeline found, immutable once published (readers share it without a lock).
+struct TimelineCommits {
+  /// Commits that can be time-travelled to (from commit 0, else from the earliest checkpoint),
+  /// ascending; may go past the caller's latest version.
+  std::vector<CommitRef> commits;
+  /// Their file modification times made strictly increasing (history.h), saturating at INT64_MAX.
+  std::vector<int64_t> file_ms;
+  /// The files whose unchanged presence shows that no cleanup touched the start of the log.
+  std::vector<storage::ObjectInfo> anchors;
+  /// Every commit at or before this version was listed.
+  Version listed_through = -1;
+
+  /// Approximate heap bytes held (counts every path: O(commits)).
+  size_t MemoryUsage() const;
+};
+
+class CommitTimelineBudget;
+
+class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
+ public:
+  /// A timeline bounded by `limits.max_commits` only.
+  static std::shared_ptr<CommitTimeline> Make(CommitTimelineLimits limits = {});
+  ~CommitTimeline();
+
+  /// The commits of the table at `store`, listed at least through `latest`.
+  Result<std::shared_ptr<const TimelineCommits>> Commits(const storage::ObjectStore& store,
+                                                         Version latest);
+  /// The inCommitTimestamp of `commit`'s commitInfo (nullopt: it has none), read once.
+  Result<std::optional<int64_t>> InCommitTimestamp(const storage::ObjectStore& store,
+                                                   const CommitRef& commit);
+  /// Approximate heap bytes held now.
+  size_t MemoryUsage() const;
+
+ private:
+  friend class CommitTimelineBudget;
+  CommitTimeline(CommitTimelineLimits limits, std::shared_ptr<CommitTimelineBudget> budget);
+
+  /// Keep `commits` (when within max_commits) and tell the budget the new size.
+  void Install(std::shared_ptr<const TimelineCommits> commits, bool forget_timestamps)
+      LS_EXCLUDES(mu_);
+  /// Forget everything (the budget evicts this timeline).
+  void Drop() LS_EXCLUDES(mu_);
+  void Charge() LS_EXCLUDES(mu_);
+  size_t MemoryUsageLocked() const LS_REQUIRES(mu_);
+
+  const CommitTimelineLimits limits_;
+  const std::shared_ptr<CommitTimelineBudget> budget_;  // null: no shared bound
+  mutable Mutex mu_;
+  std::shared_ptr<const TimelineCommits> commits_ LS_GUARDED_BY(mu_);
+  size_t commits_bytes_ LS_GUARDED_BY(mu_) = 0;  // commits_->MemoryUsage(), counted once
+  std::map<Version, std::optional<int64_t>> in_commit_ms_ LS_GUARDED_BY(mu_);
+};
+
+/// The shared memory bound of the timelines it makes. Thread-safe; timelines keep it alive.
+class CommitTimelineBudget {
+ public:
+  explicit CommitTimelineBudget(CommitTimelineLimits limits = {}) : limits_(limits) {}
+
+  /// A new, empty timeline counted against `budget`.
+  static std::shared_ptr<CommitTimeline> NewTimeline(
+      const std::shared_ptr<CommitTimelineBudget>& budget);
+
+  size_t bytes() const LS_EXCLUDES(mu_);
+  int64_t evictions() const LS_EXCLUDES(mu_);
+
+ private:
+  friend class CommitTimeline;
+  /// `timeline` now holds `bytes` and was just used; drops the least recently used others while
+  /// the total is over the bound.
+  void Charge(CommitTimeline* timeline, size_t bytes) LS_EXCLUDES(mu_);
+  void Forget(CommitTimeline* timeline) LS_EXCLUDES(mu_);
+
+  struct Entry {
+    CommitTimeline* timeline;
+    std::weak_ptr<CommitTimeline> alive;
+    size_t bytes;
+  };
+  const CommitTimelineLimits limits_;
+  mutable Mutex mu_;
+  std::list<Entry> lru_ LS_GUARDED_BY(mu_);  // most recently used first
+  std::unordered_map<const CommitTimeline*, std::list<Entry>::iterator> index_ LS_GUARDED_BY(mu_);
+  size_t total_ LS_GUARDED_BY(mu_) = 0;
+  int64_t evictions_ LS_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace lakeshare::delta
