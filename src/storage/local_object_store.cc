@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -22,8 +23,15 @@ namespace {
 // Directories deeper than this below the root are not listed (each level holds a descriptor).
 constexpr int kMaxListDepth = 64;
 
+// The modification time in ms. The seconds are the file owner's: a time far in the future or
+// past (tmpfs keeps 64-bit seconds) has no int64 count of milliseconds and saturates.
 int64_t MtimeMs(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+  int64_t ms = 0;
+  if (__builtin_mul_overflow(static_cast<int64_t>(st.st_mtim.tv_sec), int64_t{1000}, &ms) ||
+      __builtin_add_overflow(ms, static_cast<int64_t>(st.st_mtim.tv_nsec / 1000000), &ms)) {
+    return st.st_mtim.tv_sec < 0 ? INT64_MIN : INT64_MAX;
+  }
+  return ms;
 }
 
 tl::unexpected<Error> ErrnoError(int err, std::string_view action, std::string_view path) {

@@ -4,13 +4,17 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "common/temp_dir.h"
@@ -496,6 +500,58 @@ TEST(PathRulesTest, EveryShortPathFollowsTheRule) {
   EXPECT_NE(ValidateObjectPath("a/../b").error().message.find("'..'"), std::string::npos);
   EXPECT_NE(ValidateObjectPath("a//b").error().message.find("empty path segment"),
             std::string::npos);
+}
+
+// MtimeMs multiplied a file's seconds by 1000 in int64: a modification time far in the future or
+// past, which the file's owner sets (tmpfs keeps 64-bit seconds), overflowed (undefined
+// behaviour, a wrapped time in practice); it saturates.
+TEST(LocalObjectStoreMtimeTest, FileTimesPastTheRangeOfMillisecondsSaturate) {
+  char pattern[] = "/dev/shm/lakeshare-mtime-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) {
+    GTEST_SKIP() << "no /dev/shm to keep a 64-bit file time";
+  }
+  const std::string root = pattern;
+  struct RemoveAll {
+    std::string path;
+    ~RemoveAll() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } cleanup{root};
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  struct Case {
+    int64_t seconds;
+    long nanoseconds;
+    int64_t want_ms;
+  };
+  const Case cases[] = {
+      {kMax / 1000 + 1, 0, kMax},
+      {kMax / 1000, 999'000'000, kMax},  // 192 ms past INT64_MAX
+      {kMax / 1000, 807'000'000, kMax},  // exactly INT64_MAX
+      {kMax / 1000, 0, kMax / 1000 * 1000},
+      {kMin / 1000 - 1, 0, kMin},
+      {1'700'000'000, 123'456'789, 1'700'000'000'123},
+  };
+  auto store = OpenObjectStore(root);
+  ASSERT_TRUE(store) << store.error().message;
+  for (const Case& c : cases) {
+    const std::string file = root + "/f";
+    ASSERT_TRUE(WriteFile(file, "x"));
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {c.seconds, c.nanoseconds}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0) << std::strerror(errno);
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0);
+    if (st.st_mtim.tv_sec != c.seconds) {
+      GTEST_SKIP() << "this filesystem clamps file times";
+    }
+    auto info = (*store)->Stat("f");
+    ASSERT_TRUE(info) << info.error().message;
+    EXPECT_EQ(info->last_modified_ms, c.want_ms) << c.seconds;
+    auto listed = (*store)->List("");
+    ASSERT_TRUE(listed && listed->size() == 1u);
+    EXPECT_EQ((*listed)[0].last_modified_ms, c.want_ms) << c.seconds;
+  }
 }
 
 }  // namespace
