@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "delta/action_reader_internal.h"
+#include "delta/commit_timeline.h"
 #include "delta/log_segment.h"
 #include "delta/snapshot.h"
 #include "delta/table_features.h"
@@ -66,7 +67,7 @@ Result<std::vector<const CommitRef*>> CommitRange(const LogListing& listing, Ver
   return range;
 }
 
-// File times made strictly increasing the way history.cc does (BuildTimeline): from the
+// File times made strictly increasing the way history.cc does (IncreasingFileTime): from the
 // earliest reconstructable commit (version 0, else the earliest checkpoint), each commit whose
 // file time is not after its predecessor's counts as one millisecond later.
 std::vector<int64_t> MonotonicCommitTimes(const LogListing& listing,
@@ -77,14 +78,12 @@ std::vector<int64_t> MonotonicCommitTimes(const LogListing& listing,
   Version earliest = 0;
   const bool has_zero = listing.commits.front().version == 0;
   if (!has_zero && !listing.checkpoints.empty()) earliest = listing.checkpoints.front().version;
-  int64_t prev = INT64_MIN;
+  std::optional<int64_t> prev;
   for (const CommitRef& c : listing.commits) {
     if (c.version > end) break;
     if (c.version < earliest) continue;
-    int64_t ms = c.file.last_modified_ms;
-    if (prev != INT64_MIN && ms <= prev) ms = prev + 1;
-    prev = ms;
-    if (c.version >= start) monotonic_ms.push_back(ms);
+    prev = IncreasingFileTime(prev, c.file.last_modified_ms);
+    if (c.version >= start) monotonic_ms.push_back(*prev);
   }
   // Commits before the earliest checkpoint of a log without version 0 keep their file times.
   while (monotonic_ms.size() < range.size()) {

@@ -9,21 +9,16 @@ namespace lakeshare::delta {
 
 namespace {
 
-// Append `from`'s commits after `out`'s, their file times made strictly increasing: a commit
-// whose file time is not after its predecessor's counts as one millisecond later. The provider
-// sets file times: one at INT64_MAX has no "1 ms later" (saturate).
+// Append `from`'s commits after `out`'s, their file times made strictly increasing.
 void AppendCommits(const std::vector<CommitRef>& from, Version after, TimelineCommits& out) {
   for (const auto& c : from) {
     if (c.version <= after) {
       continue;
     }
-    int64_t ms = c.file.last_modified_ms;
-    if (!out.file_ms.empty() && ms <= out.file_ms.back()) {
-      const int64_t prev = out.file_ms.back();
-      ms = prev == INT64_MAX ? prev : prev + 1;
-    }
+    out.file_ms.push_back(IncreasingFileTime(
+        out.file_ms.empty() ? std::nullopt : std::optional<int64_t>(out.file_ms.back()),
+        c.file.last_modified_ms));
     out.commits.push_back(c);
-    out.file_ms.push_back(ms);
   }
 }
 
@@ -79,6 +74,13 @@ bool StillAnchored(const storage::ObjectStore& store, const TimelineCommits& kno
 }
 
 }  // namespace
+
+int64_t IncreasingFileTime(std::optional<int64_t> previous, int64_t file_ms) {
+  if (!previous || file_ms > *previous) {
+    return file_ms;
+  }
+  return *previous == INT64_MAX ? *previous : *previous + 1;
+}
 
 size_t TimelineCommits::MemoryUsage() const {
   size_t bytes = sizeof(*this) + commits.capacity() * sizeof(CommitRef) +

@@ -53,6 +53,11 @@ struct TimelineCommits {
   size_t MemoryUsage() const;
 };
 
+/// A commit's time from its file (history.h): its modification time, made strictly increasing
+/// after the previous commit's (`previous`; nullopt for the first): one millisecond later when
+/// it is not after it, saturating at INT64_MAX (the provider sets file times).
+int64_t IncreasingFileTime(std::optional<int64_t> previous, int64_t file_ms);
+
 class CommitTimelineBudget;
 
 class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {

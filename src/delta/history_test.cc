@@ -9,6 +9,7 @@
 #include "common/temp_dir.h"
 #include "delta/action_reader_internal.h"
 #include "delta/change_feed.h"
+#include "delta/commit_timeline.h"
 #include "delta/delta_test_util.h"
 #include "delta/local_copy_test_util.h"
 #include "storage/memory_object_store.h"
@@ -326,6 +327,33 @@ TEST(ChangeFeedTest, CommitTimesAgreeWithTimeTravel) {
   EXPECT_EQ((*tail)[0].timestamp_ms, 1002);
   EXPECT_EQ((*tail)[1].timestamp_ms, 5000);
   EXPECT_EQ(*VersionAtTimestamp(*Latest(t), 1002, TimestampBound::kEarliestAtOrAfter), 2);
+}
+
+// The feed's copy of "1 ms after the previous commit" did not saturate: two commits at INT64_MAX
+// (a local file time past the range of milliseconds saturates there) overflowed int64
+// (undefined behaviour; INT64_MIN in practice), so the feed and time travel disagreed.
+TEST(ChangeFeedTest, FileTimesAtTheEndOfInt64Saturate) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  TestTable t;
+  t.Commit(0, {ProtocolLine(1, 4), MetadataLine(kSchema, {}, Cdf()), AddLine("a")}, kMax);
+  t.Commit(1, {AddLine("b")}, kMax);
+  auto all = ReadChangeFeed(t.store(), ChangeFeedOptions{0, std::nullopt});
+  ASSERT_TRUE(all) << all.error().message;
+  auto times = CommitTimestamps(*Latest(t), 0, 1);
+  ASSERT_TRUE(times);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].timestamp_ms, kMax);
+  EXPECT_EQ((*all)[1].timestamp_ms, (*times)[1].timestamp_ms);
+}
+
+TEST(IncreasingFileTimeTest, StrictlyIncreasingAndSaturating) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(IncreasingFileTime(std::nullopt, -5), -5);
+  EXPECT_EQ(IncreasingFileTime(1000, 2000), 2000);
+  EXPECT_EQ(IncreasingFileTime(1000, 1000), 1001);
+  EXPECT_EQ(IncreasingFileTime(1000, 3), 1001);
+  EXPECT_EQ(IncreasingFileTime(kMax, 5), kMax);
+  EXPECT_EQ(IncreasingFileTime(kMax - 1, kMax - 1), kMax);
 }
 
 TEST(ChangeFeedTest, CdfMustBeEnabledForTheWholeRange) {
