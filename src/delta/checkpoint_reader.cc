@@ -9,6 +9,7 @@
 #include <array>
 #include <memory>
 
+#include "common/error_context.h"
 #include "common/mutex.h"
 #include "common/numbers.h"
 #include "common/strings.h"
@@ -629,8 +630,8 @@ Status ReadCheckpointFile(const storage::ObjectStore& store, std::string_view pa
 Status ReadParquetCheckpoint(const storage::ObjectStore& store, std::string_view path,
                              ActionSink& sink) {
   if (Status st = ReadCheckpointFile(store, path, sink); !st) {
-    return MakeError(st.error().code,
-                     fmt::format("Failed to read checkpoint '{}': {}", path, st.error().message));
+    return tl::unexpected(
+        WithContext(st.error(), fmt::format("Failed to read checkpoint '{}'", path)));
   }
   return OkStatus();
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/error_context.h"
 #include "common/strings.h"
 #include "delta/json_action_parser_internal.h"
 
@@ -146,7 +147,7 @@ Status JsonActionParser::ParseLines(const char* data, size_t size, int64_t block
 namespace {
 
 Error WithLine(const Error& e, std::string_view name, int64_t line) {
-  return Error{e.code, fmt::format("Failed to read '{}' line {}: {}", name, line, e.message)};
+  return WithContext(e, fmt::format("Failed to read '{}' line {}", name, line));
 }
 
 int64_t CountLines(const char* data, size_t size) {

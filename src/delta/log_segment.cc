@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/error_context.h"
 #include "common/json_bounds.h"
 
 namespace lakeshare::delta {
@@ -98,8 +99,7 @@ Result<LogListing> ListLog(const storage::ObjectStore& store,
   }
   auto listed = store.List(kLogDir, start_after);
   if (!listed) {
-    return MakeError(listed.error().code,
-                     fmt::format("Failed to list _delta_log: {}", listed.error().message));
+    return tl::unexpected(WithContext(listed.error(), "Failed to list _delta_log"));
   }
   LogListing out;
   out.listed_from_start = start_after.empty();

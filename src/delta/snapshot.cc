@@ -6,6 +6,7 @@
 #include <charconv>
 #include <unordered_set>
 
+#include "common/error_context.h"
 #include "delta/action_reader_internal.h"
 #include "delta/snapshot_internal.h"
 #include "delta/table_properties_internal.h"
@@ -195,8 +196,8 @@ Status ReadCheckpoint(const storage::ObjectStore& store, const CheckpointRef& cp
     stats.bytes_read += sc.size_in_bytes;
     Status st = ReadParquetCheckpoint(store, path, b);
     if (!st) {
-      return MakeError(st.error().code, fmt::format("Failed to read sidecar of checkpoint {}: {}",
-                                                    cp.version, st.error().message));
+      return tl::unexpected(WithContext(
+          st.error(), fmt::format("Failed to read sidecar of checkpoint {}", cp.version)));
     }
   }
   return OkStatus();

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 
+#include "common/error_context.h"
 #include "parquet/chunk_decoder_internal.h"
 #include "parquet/compression.h"
 #include "parquet/encoding_internal.h"
@@ -396,8 +397,8 @@ class ChunkPageReader {
     auto [buf, owner] = arena_.Take(out_size);
     if (auto st = parquet::Decompress(codec_, in, buf, out_size); !st) {
       if (st.error().code == ErrorCode::kUnsupported) {
-        return MakeError(ErrorCode::kUnsupported,
-                         fmt::format("Failed to read '{}': {}", file_.name(), st.error().message));
+        return tl::unexpected(
+            WithContext(st.error(), fmt::format("Failed to read '{}'", file_.name())));
       }
       return Fail(st.error().message);
     }
