@@ -289,8 +289,10 @@ class Session final : public SessionBase {
       if (parser_->is_header_done() && !continue_sent_) {
         continue_sent_ = true;
         auto expect = parser_->get()[bhttp::field::expect];
-        if (EqualsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
-          // RFC 9110 §10.1.1: tell the client to send the body it is holding back.
+        // RFC 9110 §10.1.1: tell the client to send the body it is holding back; an HTTP/1.0
+        // client cannot read an interim response, so its expectation is ignored.
+        if (parser_->get().version() >= 11 &&
+            EqualsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
           static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
           net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                            [self = Self()](beast::error_code write_ec, size_t) {

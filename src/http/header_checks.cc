@@ -118,6 +118,12 @@ Status CheckRequestHeaders(const std::vector<Field>& headers, unsigned version) 
     return MakeError(ErrorCode::kMalformedRequest,
                      "The request has more than one Content-Type header; send exactly one");
   }
+  if (transfer_encoding != nullptr && version < 11) {
+    // RFC 9112 §6.1: such framing is faulty; a proxy may frame the same bytes otherwise.
+    return MakeError(ErrorCode::kMalformedRequest,
+                     "An HTTP/1.0 request cannot use Transfer-Encoding (RFC 9112 §6.1); send the "
+                     "body with Content-Length, or send the request as HTTP/1.1");
+  }
   if (transfer_encodings > 1 ||
       (transfer_encoding != nullptr && !EqualsIgnoreCase(*transfer_encoding, "chunked"))) {
     return MakeError(ErrorCode::kMalformedRequest,

@@ -74,5 +74,14 @@ TEST(HeaderChecksTest, AmbiguousBodyFramingIsRefused) {
       HasSubstr("more than one Content-Type"));
 }
 
+TEST(HeaderChecksTest, AnHttp10RequestWithTransferEncodingIsRefused) {
+  EXPECT_THAT(Refusal({{"Transfer-Encoding", "chunked"}}, 10),
+              HasSubstr("An HTTP/1.0 request cannot use Transfer-Encoding"));
+  EXPECT_THAT(Refusal({{"Transfer-Encoding", "chunked"}, {"Content-Length", "5"}}, 10),
+              HasSubstr("An HTTP/1.0 request cannot use Transfer-Encoding"));
+  EXPECT_EQ(Refusal({{"Content-Length", "5"}}, 10), "accepted");
+  EXPECT_EQ(Refusal({{"Host", "h"}, {"Transfer-Encoding", "chunked"}}, 11), "accepted");
+}
+
 }  // namespace
 }  // namespace lakeshare::http
