@@ -16,6 +16,7 @@ std::optional<std::vector<SchemaColumn>> TopLevelColumns(std::string_view schema
     SchemaColumn c;
     c.name = f["name"].get<std::string>();
     if (f.contains("type") && f["type"].is_string()) c.type = f["type"].get<std::string>();
+    c.nullable = f.contains("nullable") && f["nullable"].is_boolean() && f["nullable"].get<bool>();
     const json& md = f.contains("metadata") ? f["metadata"] : json::object();
     if (md.is_object() && md.contains("delta.columnMapping.physicalName") &&
         md["delta.columnMapping.physicalName"].is_string()) {

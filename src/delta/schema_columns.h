@@ -20,6 +20,8 @@ struct SchemaColumn {
   std::string type;
   /// Its delta.columnMapping.physicalName; empty without one.
   std::string physical;
+  /// The field's "nullable" (false when it is not a boolean: nothing says it may be null).
+  bool nullable = false;
 };
 
 /// The top-level columns of a Delta schema, in order (entries without a string name are

@@ -360,6 +360,66 @@ TEST_F(RecipientViewTest, AMaskedColumnDroppedAndAddedAgainStaysMaskedAtOlderVer
   EXPECT_EQ(bytes.find(kOld), std::string::npos);
 }
 
+// /metadata and /query decide alike, in ServedView, which masks a column can take: "null" only
+// on a column the schema says is nullable, "hash" only on strings and binaries (a decimal may be
+// stored as an integer, which the rewriter cannot hash). /metadata used to answer 200 where
+// /query refused a "null" mask on a non-nullable column and a "hash" mask on a decimal.
+TEST_F(RecipientViewTest, MetadataAndQueryAgreeOnWhichMasksAColumnCanTake) {
+  auto created = bed_.CreateTable("typed");
+  ASSERT_TRUE(created) << created.error().message;
+  delta::Metadata m = testing::MetadataOf("typed", {});
+  nlohmann::json schema = nlohmann::json::parse(testing::SchemaStringOf({{"s", "string", ""},
+                                                                         {"req", "string", ""},
+                                                                         {"n", "long", ""},
+                                                                         {"d", "decimal(10,2)", ""},
+                                                                         {"bin", "binary", ""}}));
+  schema["fields"][1]["nullable"] = false;  // req
+  m.schema_string = schema.dump();
+  const delta::FileAction add =
+      WriteDataFile(*created, "part-0.parquet",
+                    {parquet::Primitive("s", PhysicalType::kByteArray, parquet::StringType()),
+                     parquet::Primitive("req", PhysicalType::kByteArray, parquet::StringType(),
+                                        parquet::Repetition::kRequired),
+                     parquet::Primitive("n", PhysicalType::kInt64),
+                     parquet::Primitive("d", PhysicalType::kInt64, parquet::DecimalType(10, 2)),
+                     parquet::Primitive("bin", PhysicalType::kByteArray)},
+                    {R"({"s":"a","req":"b","n":1})"});  // d and bin null
+  ASSERT_TRUE(created->Commit(0, {delta::ProtocolActionLine({}), delta::MetadataActionLine(m),
+                                  delta::FileActionLine(add)}));
+  struct Case {
+    const char* kind;
+    const char* column;
+    int status;  // of both endpoints
+  };
+  const Case cases[] = {
+      {"null", "s", 200}, {"null", "req", 400}, {"null", "n", 200},
+      {"null", "d", 200}, {"hash", "s", 200},   {"hash", "req", 200},
+      {"hash", "n", 400}, {"hash", "d", 400},   {"hash", "bin", 200},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
+    const std::string share = "typed-" + std::to_string(i++);
+    nlohmann::json view = {{"column_masks", {{c.column, c.kind}}}};
+    catalog::SharedDataObject o{.name = "main.s.typed"};
+    o.recipient_view_json = view.dump();
+    ASSERT_TRUE(bed_.Share(share, {std::move(o)}));
+    auto header = bed_.Recipient(share + "-partner", {share});
+    ASSERT_TRUE(header) << header.error().message;
+    const std::string table = "/delta-sharing/shares/" + share + "/schemas/s/tables/typed";
+    const std::string what = std::string(c.kind) + " on " + c.column;
+    Reply metadata =
+        testing::Call(router_, "GET", table + "/metadata", {{"Authorization", *header}});
+    Reply query =
+        testing::Call(router_, "POST", table + "/query", {{"Authorization", *header}}, "{}");
+    EXPECT_EQ(metadata.status, c.status) << what << ": " << metadata.body;
+    EXPECT_EQ(query.status, c.status) << what << ": " << query.body;
+    if (c.status != 200) {
+      EXPECT_EQ(metadata.Json()["errorCode"], "UNSUPPORTED_OPERATION") << what;
+      EXPECT_EQ(query.Json()["errorCode"], "UNSUPPORTED_OPERATION") << what;
+    }
+  }
+}
+
 // Delta protocol, *Column Mapping*: a column can be renamed and its name reused. At version 0
 // `contact` (physical col-1) holds phone numbers and `email` (col-2) addresses; version 1 renames
 // contact TO phone and email TO contact. A share naming `contact`, granted looking at the table

@@ -14,10 +14,10 @@ namespace lakeshare::sharing {
 
 namespace {
 
-// The top-level columns of one version: lower-cased name -> (name, type), and lower-cased
-// physical name -> lower-cased name.
+// The top-level columns of one version: lower-cased name -> column, and lower-cased physical
+// name -> lower-cased name.
 struct Columns {
-  std::map<std::string, std::pair<std::string, std::string>> by_name;
+  std::map<std::string, delta::SchemaColumn> by_name;
   std::map<std::string, std::string> by_physical;
 };
 
@@ -28,16 +28,18 @@ tl::unexpected<Error> Refused(std::string_view table, int64_t version, std::stri
                      table, version, why);
 }
 
-// Whether a mask of `kind` can apply to a column of Delta type `type` (empty: a nested type), as
-// materialize's rewriter applies masks to files ("null": flat columns, which it also requires
-// nullable; "hash": byte-array columns) and FileRewrites to partition values ("hash": strings).
-// A decimal may be stored as bytes: the rewriter decides.
-bool MaskFits(std::string_view kind, std::string_view type, bool partition) {
-  if (type.empty()) return false;
-  if (kind == "null") return true;
+// Whether a mask of `kind` can apply to column `c` (its type empty: a nested type), decided here
+// once for every endpoint, as materialize's rewriter applies masks to files ("null": flat
+// columns the schema says are nullable; "hash": byte-array columns) and FileRewrites to
+// partition values ("hash": strings). A decimal is never hashed: a file may store it as an
+// integer (Parquet, *DECIMAL*: int32 or int64 up to precision 18), which the schema does not
+// tell and the rewriter refuses, so /metadata would accept what /query refuses.
+bool MaskFits(std::string_view kind, const delta::SchemaColumn& c, bool partition) {
+  if (c.type.empty()) return false;
+  if (kind == "null") return c.nullable;
   if (kind != "hash") return false;
-  if (partition) return type == "string";
-  return type == "string" || type == "binary" || type.substr(0, 7) == "decimal";
+  if (partition) return c.type == "string";
+  return c.type == "string" || c.type == "binary";
 }
 
 Result<Columns> ColumnsOf(const delta::Metadata& m, std::string_view table, int64_t version) {
@@ -46,7 +48,7 @@ Result<Columns> ColumnsOf(const delta::Metadata& m, std::string_view table, int6
   Columns out;
   for (const delta::SchemaColumn& c : *columns) {
     const std::string& physical = c.physical.empty() ? c.name : c.physical;
-    const bool new_name = out.by_name.emplace(ToLower(c.name), std::pair(c.name, c.type)).second;
+    const bool new_name = out.by_name.emplace(ToLower(c.name), c).second;
     const bool new_physical = out.by_physical.emplace(ToLower(physical), ToLower(c.name)).second;
     if (!new_name || !new_physical) {
       return Refused(table, version, "its schema names one column twice");
@@ -81,7 +83,7 @@ class Resolver {
     }
     if (physical.empty()) return false;
     auto at = served_.by_physical.find(physical);
-    if (at != served_.by_physical.end()) *out = served_.by_name.at(at->second).first;
+    if (at != served_.by_physical.end()) *out = served_.by_name.at(at->second).name;
     return true;
   }
   // The served version's name of its column called `name` (any case), whatever its identity;
@@ -89,11 +91,11 @@ class Resolver {
   std::optional<std::string> Named(const std::string& name) const {
     auto it = served_.by_name.find(ToLower(name));
     if (it == served_.by_name.end()) return std::nullopt;
-    return it->second.first;
+    return it->second.name;
   }
-  // The served version's Delta type of its column `served_name` (as Resolve gave it).
-  const std::string& TypeOf(const std::string& served_name) const {
-    return served_.by_name.at(ToLower(served_name)).second;
+  // The served version's column `served_name` (as Resolve gave it).
+  const delta::SchemaColumn& ColumnOf(const std::string& served_name) const {
+    return served_.by_name.at(ToLower(served_name));
   }
 
  private:
@@ -147,20 +149,19 @@ Result<RecipientView> ServedView(const RecipientView& view, std::string_view tab
   for (const auto& [masked, kind] : out.column_masks) {
     const std::string& column = masked;  // clang 14 cannot capture a structured binding
     const bool listed = out.columns.empty() ||
-                        std::any_of(out.columns.begin(), out.columns.end(), [&](const auto& c) {
-                          return ToLower(c) == ToLower(column);
-                        });
+                        std::any_of(out.columns.begin(), out.columns.end(),
+                                    [&](const auto& c) { return ToLower(c) == ToLower(column); });
     if (!listed) continue;  // not in the files: nothing to mask (and never named to the client)
     const bool partition =
         std::any_of(served.partition_columns.begin(), served.partition_columns.end(),
                     [&](const std::string& p) { return ToLower(p) == ToLower(column); });
-    if (!MaskFits(kind, resolver.TypeOf(column), partition)) {
+    const delta::SchemaColumn& c = resolver.ColumnOf(column);
+    if (!MaskFits(kind, c, partition)) {
       return Unsupported(
-          "column mask '{}' cannot apply to {}column '{}' of type '{}' (null: flat columns; hash: "
-          "string {}columns); ask the provider",
-          kind, partition ? "partition " : "", column,
-          resolver.TypeOf(column).empty() ? "nested" : resolver.TypeOf(column),
-          partition ? "" : "or binary ");
+          "column mask '{}' cannot apply to {}column '{}' of type '{}'{} (null: nullable flat "
+          "columns; hash: string {}columns); ask the provider",
+          kind, partition ? "partition " : "", column, c.type.empty() ? "nested" : c.type,
+          c.nullable ? "" : ", not nullable", partition ? "" : "or binary ");
     }
   }
   if (view.row_filter != nullptr) {
