@@ -61,16 +61,39 @@ Result<std::shared_ptr<const TimelineCommits>> Extend(const storage::ObjectStore
   return out;
 }
 
-// False when an anchor is gone or was replaced (log cleanup, a table recreated in place), or
-// cannot be checked now (the full listing then reports the store's error as before).
+// False when `file` is gone or was replaced, or cannot be checked now.
+bool Unchanged(const storage::ObjectStore& store, const storage::ObjectInfo& file) {
+  auto now = store.Stat(file.path);
+  return now && now->size == file.size && now->last_modified_ms == file.last_modified_ms;
+}
+
+// False when an anchor or the last listed commit is gone or was replaced (log cleanup, a table
+// recreated in place: its first commit may look the same, to the size and the second, but a log
+// written again with fewer commits loses the last one), or cannot be checked now (the full
+// listing then reports the store's error as before).
 bool StillAnchored(const storage::ObjectStore& store, const TimelineCommits& known) {
   for (const auto& anchor : known.anchors) {
-    auto now = store.Stat(anchor.path);
-    if (!now || now->size != anchor.size || now->last_modified_ms != anchor.last_modified_ms) {
+    if (!Unchanged(store, anchor)) {
       return false;
     }
   }
-  return true;
+  if (known.commits.empty()) {
+    return true;
+  }
+  const storage::ObjectInfo& last = known.commits.back().file;
+  const bool is_anchor = std::any_of(known.anchors.begin(), known.anchors.end(),
+                                     [&](const auto& a) { return a.path == last.path; });
+  return is_anchor || Unchanged(store, last);
+}
+
+// True when `commit` (its version, name, size and time) is one of `known`'s.
+bool Holds(const TimelineCommits& known, const CommitRef& commit) {
+  auto it = std::lower_bound(
+      known.commits.begin(), known.commits.end(), commit.version,
+      [](const CommitRef& c, Version v) { return c.version < v; });
+  return it != known.commits.end() && it->version == commit.version &&
+         it->file.path == commit.file.path && it->file.size == commit.file.size &&
+         it->file.last_modified_ms == commit.file.last_modified_ms;
 }
 
 }  // namespace
@@ -144,8 +167,9 @@ Result<std::optional<int64_t>> CommitTimeline::InCommitTimestamp(const storage::
   LS_ASSIGN_OR_RETURN(std::optional<int64_t> ms, ReadInCommitTimestamp(store, commit.file.path));
   {
     MutexLock lock(mu_);
-    // Kept only beside the commits it belongs to (a timeline over the bound keeps neither).
-    if (commits_) {
+    // Kept only beside the commits it belongs to (a timeline over the bound keeps neither; one
+    // rebuilt while this read ran may hold another file under this version).
+    if (commits_ && Holds(*commits_, commit)) {
       in_commit_ms_[commit.version] = ms;
     }
   }

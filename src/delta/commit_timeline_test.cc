@@ -103,7 +103,7 @@ TEST_F(CommitTimelineTest, ASecondQueryListsNothingAndANewCommitIsListedAlone) {
   counting->Reset();
   EXPECT_EQ(*At(*cache, 20'000), 19);
   EXPECT_EQ(counting->lists, refresh_lists);
-  EXPECT_EQ(counting->stats, 1);  // commit 0 is still the one listed
+  EXPECT_EQ(counting->stats, 2);  // commit 0 and the last listed commit are still the ones listed
   EXPECT_EQ(counting->reads, 0);
 
   Commits(100, 100);  // committed after the timeline was built: found, not stale
@@ -148,7 +148,7 @@ TEST_F(CommitTimelineTest, StoreCallsOfAHundredQueriesOnTwoThousandCommits) {
   EXPECT_EQ(uncached.objects_listed, 100 * 2000);
   EXPECT_EQ(counting->lists, 1);  // the first query builds the timeline
   EXPECT_EQ(counting->objects_listed, 2000);
-  EXPECT_EQ(counting->stats, 99);  // each later one checks commit 0
+  EXPECT_EQ(counting->stats, 2 * 99);  // each later one checks commit 0 and the last commit
 }
 
 TEST_F(CommitTimelineTest, CleanupOfEarlyCommitsIsNoticed) {
@@ -180,6 +180,44 @@ TEST(CommitTimelineRecreatedTest, ATableRecreatedInPlaceIsListedAgain) {
   auto second = timeline->Commits(*t.store(), 0);
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_EQ((*second)->file_ms, (std::vector<int64_t>{5000}));
+}
+
+TEST(CommitTimelineRecreatedTest, ARecreatedTableWhoseFirstCommitLooksTheSameIsListedAgain) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine()}, 1000);
+  t.Commit(1, {AddLine("a")}, 2000);
+  auto timeline = CommitTimeline::Make();
+  ASSERT_TRUE(timeline->Commits(*t.store(), 1));
+  // Written again with a commit 0 of the same name, size and time (an object store's times are
+  // to the second) and fewer commits: the last listed commit is gone.
+  t.Delete(CommitName(1));
+  t.Commit(0, {ProtocolLine()}, 1000);
+  auto second = timeline->Commits(*t.store(), 0);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ((*second)->file_ms, (std::vector<int64_t>{1000}));
+}
+
+// A read that began on a timeline since rebuilt (cleanup, a table recreated) must not leave its
+// file's in-commit timestamp under the new timeline's version.
+TEST(CommitTimelineRecreatedTest, AnInCommitTimestampOfAnotherFileIsNotKept) {
+  TestTable t;
+  t.Commit(0, {ProtocolLine()}, 1000);
+  t.Commit(1, {CommitInfoLine(50'000), AddLine("a")}, 2000);
+  t.Put("_delta_log/old-00000000000000000001.json", CommitInfoLine(7'000) + "\n", 2000);
+  auto timeline = CommitTimeline::Make();
+  auto commits = timeline->Commits(*t.store(), 1);
+  ASSERT_TRUE(commits) << commits.error().message;
+  ASSERT_EQ((*commits)->commits.size(), 2u);
+  CommitRef other = (*commits)->commits[1];
+  const size_t name = other.file.path.rfind("00000000000000000001.json");
+  ASSERT_NE(name, std::string::npos) << other.file.path;
+  other.file.path.insert(name, "old-");
+  auto stale = timeline->InCommitTimestamp(*t.store(), other);
+  ASSERT_TRUE(stale) << stale.error().message;
+  EXPECT_EQ(*stale, 7'000);
+  auto real = timeline->InCommitTimestamp(*t.store(), (*commits)->commits[1]);
+  ASSERT_TRUE(real) << real.error().message;
+  EXPECT_EQ(*real, 50'000);
 }
 
 TEST_F(CommitTimelineTest, CleanupOfTheCheckpointItStartsAtIsNoticed) {
