@@ -15,8 +15,9 @@
 // cannot be honoured: a view column absent at the latest version, a schema naming one column or
 // one physical column twice, a row filter reading a column the served version lacks, a column
 // list none of whose columns existed then, a mask that cannot apply to a served column's type
-// ("hash" on a column that is no string or bytes, or on a partition column that is no string;
-// any mask on a nested column).
+// ("hash" on a column that is no string or bytes, a decimal included, or on a partition column
+// that is no string; "null" on a column the schema says is not nullable, a partition column
+// included; any mask on a nested column).
 // Every response about a version (/metadata, /query in every format, /changes, startingVersion
 // feeds, their metaData lines) asks it, so they agree on every version; the share's partition
 // restrictions resolve their columns the same way (ServedNames). Stateless; thread-safe.
