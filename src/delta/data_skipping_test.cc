@@ -56,6 +56,19 @@ TEST(PredicateParseTest, AcceptsEveryOpAndValueType) {
       Predicate::Parse(Op("or", {Cmp("equal", "a", "int", "1"), Cmp("equal", "b", "int", "2")})));
 }
 
+TEST(PredicateParseTest, RenamedRenamesEveryColumnLeafItsMapNames) {
+  auto p = Predicate::Parse(
+      Op("and", {Cmp("equal", "region", "string", "EU"),
+                 Op("or", {Op("isNull", {Col("country", "string")}),
+                           Cmp("lessThan", "day", "date", "2024-01-31")})}));
+  ASSERT_TRUE(p) << p.error().message;
+  Predicate renamed = p->Renamed({{"region", "area"}, {"country", "region"}});
+  EXPECT_EQ(renamed.ReferencedColumns(), (std::vector<std::string>{"area", "region", "day"}));
+  EXPECT_EQ(p->ReferencedColumns(), (std::vector<std::string>{"region", "country", "day"}));
+  EXPECT_EQ(renamed.root().children[0].op, PredicateOp::kEqual);
+  EXPECT_EQ(renamed.root().children[0].children[1].op, PredicateOp::kLiteral);
+}
+
 TEST(PredicateParseTest, RejectsMalformedTrees) {
   auto bad = [](const std::string& json) {
     auto p = Predicate::Parse(json);

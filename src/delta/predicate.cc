@@ -156,6 +156,15 @@ void CollectColumns(const PredicateNode& n, std::vector<std::string>& out) {
   }
 }
 
+void RenameColumns(PredicateNode& n, const std::map<std::string, std::string>& names) {
+  if (n.op == PredicateOp::kColumn) {
+    if (auto it = names.find(n.name); it != names.end()) n.name = it->second;
+  }
+  for (auto& c : n.children) {
+    RenameColumns(c, names);
+  }
+}
+
 template <typename T>
 int Cmp(const T& a, const T& b) {
   return a < b ? -1 : (b < a ? 1 : 0);
@@ -319,6 +328,12 @@ Result<Predicate> Predicate::Parse(std::string_view json) {
 std::vector<std::string> Predicate::ReferencedColumns() const {
   std::vector<std::string> out;
   CollectColumns(root_, out);
+  return out;
+}
+
+Predicate Predicate::Renamed(const std::map<std::string, std::string>& names) const {
+  Predicate out = *this;
+  RenameColumns(out.root_, names);
   return out;
 }
 

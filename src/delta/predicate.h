@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +67,9 @@ class Predicate {
   const PredicateNode& root() const { return root_; }
   /// Column names the predicate references.
   std::vector<std::string> ReferencedColumns() const;
+  /// The same predicate with each column leaf named as `names` says (its key: the name as
+  /// ReferencedColumns gives it); a leaf without an entry keeps its name.
+  Predicate Renamed(const std::map<std::string, std::string>& names) const;
 
  private:
   PredicateNode root_;

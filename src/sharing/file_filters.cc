@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
@@ -40,18 +39,6 @@ Result<std::optional<std::map<std::string, std::string>>> ServedPartitionNames(
   return out;
 }
 
-// `node`, a jsonPredicateHints tree, with its column leaves renamed by `names`.
-void RenameColumns(nlohmann::json& node, const std::map<std::string, std::string>& names) {
-  if (!node.is_object()) return;
-  if (node.value("op", "") == "column" && node.contains("name") && node["name"].is_string()) {
-    auto it = names.find(node["name"].get<std::string>());
-    if (it != names.end()) node["name"] = it->second;
-  }
-  if (node.contains("children") && node["children"].is_array()) {
-    for (nlohmann::json& child : node["children"]) RenameColumns(child, names);
-  }
-}
-
 // The share's partition filter, a predicate on partition columns of the latest version, on the
 // columns of `s`; nullopt: none of `s`'s files is served.
 Result<std::optional<delta::Predicate>> ShareFilter(const TableContext& ctx,
@@ -75,11 +62,7 @@ Result<std::optional<delta::Predicate>> ShareFilter(const TableContext& ctx,
   if (s.version() == latest.version()) return std::optional<delta::Predicate>(std::move(*p));
   LS_ASSIGN_OR_RETURN(auto names, ServedPartitionNames(ctx, columns, latest, s));
   if (!names) return std::optional<delta::Predicate>();
-  nlohmann::json tree = nlohmann::json::parse(ctx.table.partition_filter, nullptr, false);
-  if (tree.is_discarded()) return std::optional<delta::Predicate>();  // Parse read it: not reached
-  RenameColumns(tree, *names);
-  LS_ASSIGN_OR_RETURN(delta::Predicate renamed, delta::Predicate::Parse(tree.dump()));
-  return std::optional<delta::Predicate>(std::move(renamed));
+  return std::optional<delta::Predicate>(p->Renamed(*names));
 }
 
 // The share's partition rule, on partition columns of the latest version, bound to the columns
