@@ -205,12 +205,12 @@ Status ChangeStream::AppendMetadata(const delta::Metadata& metadata, int64_t ver
   return OkStatus();
 }
 
-// delta::FileFilter decides a partition-only predicate once per partitionValues object (it
-// expects the snapshot's interned maps): the change actions' maps are interned the same way,
-// one live object per distinct map for the whole stream.
+// The same decision as /query's (Filters::Shared: serves_none, the Unity Catalog rule, the
+// share's partition filter). delta::FileFilter decides a partition-only predicate once per
+// partitionValues object (it expects the snapshot's interned maps): the change actions' maps are
+// interned the same way, one live object per distinct map for the whole stream.
 bool ChangeStream::Shared(const delta::FileAction& a) {
-  if (filters_.rule && !filters_.rule->Matches(a.partition_values)) return false;
-  if (!filters_.share) return true;
+  if (!filters_.rule && !filters_.share) return !filters_.serves_none;
   std::unique_ptr<delta::PartitionValues>& pv = interned_[a.partition_values];
   if (!pv) {
     pv = std::make_unique<delta::PartitionValues>(delta::PartitionValues{a.partition_values});
@@ -219,7 +219,7 @@ bool ChangeStream::Shared(const delta::FileAction& a) {
   f.path_data = a.path.data();
   f.path_size = static_cast<uint32_t>(a.path.size());
   f.partition_values = pv.get();
-  return filters_.share->Evaluate(f) == delta::kMayBeTrue;
+  return filters_.Shared(f);
 }
 
 // True when the page is full before the action at (version, index): the next page token
