@@ -1,12 +1,9 @@
-// One client connection (plain or TLS): reads requests, hands them to the handler pool, writes
-// responses (whole or streamed in chunks with backpressure), keeps the connection alive between
-// requests and closes it gracefully.
-//
-// Threads: network completions run on the connection's strand (io threads); handlers and body
-// producers run on the handler pool. A connection alternates strictly between reading one
-// request, handling it and writing its response (no pipelined processing), so apart from the
-// stream hand-off (stream_writer_internal.h) nothing on a connection is touched by two threads at
-// once.
+// The network side of one client connection, a template over its stream (plain TCP or TLS):
+// the TLS handshake, reading and parsing requests (head and body limits, deadlines, 100-continue),
+// writing responses whole or as a stream's head and chunks (write timeouts), keeping the
+// connection alive between requests and closing it gracefully. What does not depend on the
+// stream (the exchange, the handler pool's side of a response, recording) is ConnectionBase's
+// (connection_base_internal.h, whose comment says which thread runs what).
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -14,14 +11,12 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <exception>
 #include <optional>
 
 #include "common/strings.h"
+#include "http/connection_base_internal.h"
 #include "http/error_response.h"
 #include "http/header_checks.h"
-#include "http/server_core_internal.h"
-#include "http/stream_writer_internal.h"
 
 namespace lakeshare::http::internal {
 namespace {
@@ -43,33 +38,17 @@ std::vector<Field> FieldsOf(const bhttp::fields& fields) {
 }
 
 template <class Stream>
-class Session final : public SessionBase {
+class Session final : public ConnectionBase {
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   Session(ServerCore& server, tcp::socket&& socket, std::string limit_key)
-      : server_(server),
-        remote_(RemoteAddressOf(socket)),
+      : ConnectionBase(server, RemoteAddressOf(socket), std::move(limit_key)),
         stream_(MakeStream(std::move(socket), server.ssl.get())),
         buffer_(std::min(server.options.max_header_bytes, SIZE_MAX - kReadSlackBytes) +
                 kReadSlackBytes),
         opened_(Clock::now()) {
-    this->limit_key = std::move(limit_key);
-    waiting_since_ns.store(SteadyNowNs(), std::memory_order_relaxed);
-    server_.connections_open.Add({}, 1);
-    server_.connections_total.Inc();
-  }
-
-  ~Session() override {
-    if (exchange_open_) {
-      // Only when the io_context is torn down with this exchange still pending.
-      try {
-        Complete(Outcome::kConnectionLost, nullptr);
-      } catch (...) {
-      }
-    }
-    server_.connections_open.Add({}, -1);
-    server_.Unregister(this);
+    strand_ = stream_.get_executor();
   }
 
   void Start() {
@@ -119,36 +98,6 @@ class Session final : public SessionBase {
 
   std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
   beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
-
-  /// The last-resort catch of this connection (STYLE.md §3): log, answer 500 if nothing of the
-  /// response went out yet, otherwise drop the connection.
-  template <class Fn>
-  void Guard(Fn&& fn) {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      OnException(e.what());
-    } catch (...) {
-      OnException("non-standard exception");
-    }
-  }
-
-  void OnException(std::string_view what) {
-    server_.LogError("connection_exception", request_ ? request_->request_id() : "", what);
-    try {
-      if (exchange_open_ && !response_started_ && !closed_) {
-        close_after_ = true;
-        SendResponse(ErrorResponse(Error{ErrorCode::kInternal, std::string(what)},
-                                   request_ ? request_->request_id() : ""));
-        return;
-      }
-    } catch (...) {
-    }
-    if (exchange_open_) {
-      Complete(Outcome::kConnectionLost, nullptr);
-    }
-    CloseNow();
-  }
 
   void DoStart() {
     if (server_.draining) {
@@ -247,14 +196,6 @@ class Session final : public SessionBase {
     }
   }
 
-  /// A write that did not finish within write_timeout: the client stopped reading (or reads too
-  /// slowly to take a part in that time).
-  void CountWriteTimeout(beast::error_code ec) {
-    if (ec == beast::error::timeout) {
-      server_.write_timeouts.Inc();
-    }
-  }
-
   void ReadMore() {
     bhttp::async_read_some(
         stream_, buffer_, *parser_,
@@ -315,17 +256,6 @@ class Session final : public SessionBase {
 
   // ---- Handling ----
 
-  void BeginExchange() {
-    exchange_open_ = true;
-    response_started_ = false;
-    close_after_ = false;
-    body_bytes_ = 0;
-    response_status_ = 0;
-    response_error_.reset();
-    start_ = Clock::now();
-    server_.in_flight.Add({}, 1);
-  }
-
   void OnRequest() {
     phase_ = Phase::kHandling;
     Tcp().expires_never();
@@ -352,10 +282,7 @@ class Session final : public SessionBase {
       request_ =
           std::make_shared<Request>(created ? std::move(*created) : Request::ForPeer(remote_));
       request_->set_request_id(NewRequestId());
-      Response response =
-          ErrorResponse(checked ? created.error() : checked.error(), request_->request_id());
-      response.SetHeader("X-Request-Id", request_->request_id());
-      SendResponse(std::move(response));
+      SendResponse(ErrorReplyOf(checked ? created.error() : checked.error()));
       return;
     }
     request_ = std::make_shared<Request>(std::move(*created));
@@ -364,212 +291,6 @@ class Session final : public SessionBase {
       return;
     }
     net::post(*server_.pool, [self = Self()] { self->Handle(); });
-  }
-
-  /// Runs on the handler pool.
-  void Handle() {
-    Response response;
-    try {
-      response = server_.router.Dispatch(*request_);
-    } catch (const std::exception& e) {
-      response = HandlerThrew(e.what());
-    } catch (...) {
-      response = HandlerThrew("non-standard exception");
-    }
-    if (response.has_pulled() && !is_head_) {
-      RunPulled(std::move(response));
-      return;
-    }
-    if (response.is_streaming() && !is_head_) {
-      RunProducer(std::move(response));
-      return;
-    }
-    net::post(stream_.get_executor(), [self = Self(), response = std::move(response)]() mutable {
-      self->Guard([&] { self->SendResponse(std::move(response)); });
-    });
-  }
-
-  Response HandlerThrew(std::string_view what) {
-    if (request_->request_id().empty()) {
-      request_->set_request_id(NewRequestId());
-    }
-    server_.LogError("handler_exception", request_->request_id(), what);
-    Response response =
-        ErrorResponse(Error{ErrorCode::kInternal, fmt::format("Handler threw: {}", what)},
-                      request_->request_id());
-    response.SetHeader("X-Request-Id", request_->request_id());
-    return response;
-  }
-
-  /// Runs on the handler pool: drive the producer, then finish or abort the stream.
-  void RunProducer(Response response) {
-    BodyProducer producer = response.TakeProducer();
-    const std::optional<int64_t> length = response.content_length();
-    {
-      MutexLock lock(stream_state_.mu);
-      stream_state_.in_flight = false;
-      stream_state_.failed = false;
-      stream_state_.sending.clear();
-    }
-    stream_head_ = std::move(response);  // read on the strand after the first post
-    StreamWriterImpl writer(Self(), stream_state_, server_.options.stream_chunk_bytes, length);
-    Status status;
-    try {
-      status = producer(writer);
-    } catch (const std::exception& e) {
-      server_.LogError("producer_exception", request_->request_id(), e.what());
-      status = MakeError(ErrorCode::kInternal, fmt::format("Body producer threw: {}", e.what()));
-    } catch (...) {
-      status = MakeError(ErrorCode::kInternal, "Body producer threw");
-    }
-    if (status && length && writer.written() != *length) {
-      status = MakeError(ErrorCode::kInternal,
-                         fmt::format("Body producer wrote {} bytes, not the declared "
-                                     "Content-Length of {}",
-                                     writer.written(), *length));
-    }
-    if (status) {
-      if (!writer.head_sent()) {
-        // The whole body fit in one chunk: send it plainly, with Content-Length.
-        Response whole = std::move(stream_head_);
-        whole.set_body(writer.TakePending());
-        net::post(stream_.get_executor(), [self = Self(), whole = std::move(whole)]() mutable {
-          self->Guard([&] { self->SendResponse(std::move(whole)); });
-        });
-        return;
-      }
-      bool ok = writer.Flush().has_value() && writer.WaitIdle();
-      net::post(stream_.get_executor(), [self = Self(), ok] {
-        self->Guard([&] {
-          if (ok) {
-            self->WriteLastChunk();
-          } else {
-            self->Complete(Outcome::kConnectionLost, nullptr);
-            self->CloseNow();
-          }
-        });
-      });
-      return;
-    }
-    if (!writer.head_sent()) {
-      Response error = ErrorResponse(status.error(), request_->request_id());
-      error.SetHeader("X-Request-Id", request_->request_id());
-      net::post(stream_.get_executor(), [self = Self(), error = std::move(error)]() mutable {
-        self->Guard([&] { self->SendResponse(std::move(error)); });
-      });
-      return;
-    }
-    // Headers went out: close without the last chunk so the client sees a truncated body.
-    bool connection_ok = writer.WaitIdle();
-    net::post(stream_.get_executor(), [self = Self(), connection_ok, error = status.error()] {
-      self->Guard([&] {
-        self->Complete(connection_ok ? Outcome::kStreamAborted : Outcome::kConnectionLost, &error);
-        self->CloseNow();
-      });
-    });
-  }
-
-  // ---- Pulled bodies (Response::Pulled, Pieces, Ndjson): no thread waits for the client ----
-
-  /// Runs on the handler pool: pull the first part, then send the head with it.
-  void RunPulled(Response response) {
-    pulled_ = response.TakePulled();
-    std::string part;
-    Status status = Pull(part);
-    if (!status || !pulled_more_) {
-      pulled_ = nullptr;
-      if (status) {
-        response.set_body(std::move(part));  // all of it in one part: send it plainly
-      } else {
-        response = ErrorResponse(status.error(), request_->request_id());
-        response.SetHeader("X-Request-Id", request_->request_id());
-      }
-      net::post(stream_.get_executor(), [self = Self(), response = std::move(response)]() mutable {
-        self->Guard([&] { self->SendResponse(std::move(response)); });
-      });
-      return;
-    }
-    stream_head_ = std::move(response);  // read on the strand after the post
-    {
-      MutexLock lock(stream_state_.mu);
-      stream_state_.in_flight = true;
-      stream_state_.sending = std::move(part);
-    }
-    net::post(stream_.get_executor(), [self = Self()] { self->Guard([&] { self->WriteChunk(true); }); });
-  }
-
-  /// Release the source of a pulled body (and the producer that shares it), before the
-  /// exchange is recorded: what its destructor notes (an audit result) is then recorded too.
-  void DropPulled() {
-    pulled_ = nullptr;
-    stream_head_ = Response();
-  }
-
-  /// The next non-empty part of a pulled body into `out` (empty on entry), setting
-  /// pulled_more_; any thread, one at a time.
-  Status Pull(std::string& out) {
-    Result<bool> more = true;
-    try {
-      do {
-        more = pulled_(out);
-      } while (more && *more && out.empty());
-    } catch (const std::exception& e) {
-      server_.LogError("producer_exception", request_->request_id(), e.what());
-      more = MakeError(ErrorCode::kInternal, fmt::format("Body reader threw: {}", e.what()));
-    } catch (...) {
-      server_.LogError("producer_exception", request_->request_id(), "non-standard exception");
-      more = MakeError(ErrorCode::kInternal, "Body reader threw a non-standard exception");
-    }
-    if (!more) {
-      return tl::unexpected<Error>(std::move(more).error());
-    }
-    pulled_more_ = *more;
-    return OkStatus();
-  }
-
-  /// On the strand, when a part was sent (or not): pull the next one on the handler pool, into
-  /// the buffer just sent (it keeps its capacity).
-  void OnPartSent(beast::error_code ec, size_t size) {
-    std::string buffer;
-    {
-      MutexLock lock(stream_state_.mu);
-      buffer = std::move(stream_state_.sending);
-      stream_state_.in_flight = false;
-    }
-    buffer.clear();
-    if (ec) {
-      CountWriteTimeout(ec);
-      DropPulled();
-      Complete(Outcome::kConnectionLost, nullptr);
-      CloseNow();
-      return;
-    }
-    body_bytes_ += static_cast<int64_t>(size);
-    if (!pulled_more_) {
-      DropPulled();
-      WriteLastChunk();
-      return;
-    }
-    net::post(*server_.pool, [self = Self(), part = std::move(buffer)]() mutable {
-      Status status = self->Pull(part);
-      net::post(self->stream_.get_executor(),
-                [self, status = std::move(status), part = std::move(part)]() mutable {
-                  self->Guard([&] {
-                    if (!status) {
-                      self->DropPulled();
-                      self->Complete(Outcome::kStreamAborted, &status.error());
-                      self->CloseNow();
-                      return;
-                    }
-                    {
-                      MutexLock lock(self->stream_state_.mu);
-                      self->stream_state_.in_flight = true;
-                      self->stream_state_.sending = std::move(part);
-                    }
-                    self->WriteChunkBody();
-                  });
-                });
-    });
   }
 
   // ---- Writing ----
@@ -587,9 +308,7 @@ class Session final : public SessionBase {
     message.keep_alive(keep_alive);
   }
 
-  bool KeepAlive() const { return keep_alive_ && !close_after_ && !server_.draining; }
-
-  void SendResponse(Response response) {
+  void SendResponse(Response response) override {
     if (closed_) {
       Complete(Outcome::kConnectionLost, nullptr);
       return;
@@ -662,7 +381,7 @@ class Session final : public SessionBase {
     }
   }
 
-  void WriteChunk(bool head) {
+  void WriteChunk(bool head) override {
     if (closed_) {
       ChunkDone(net::error::operation_aborted, 0);
       return;
@@ -699,7 +418,7 @@ class Session final : public SessionBase {
     WriteChunkBody();
   }
 
-  void WriteChunkBody() {
+  void WriteChunkBody() override {
     // `sending` is ours until ChunkDone clears in_flight.
     size_t size = stream_state_.sending.size();
     if (size == 0) {
@@ -738,7 +457,7 @@ class Session final : public SessionBase {
     stream_state_.cv.SignalAll();
   }
 
-  void WriteLastChunk() {
+  void WriteLastChunk() override {
     if (closed_) {
       Complete(Outcome::kConnectionLost, nullptr);
       return;
@@ -776,21 +495,6 @@ class Session final : public SessionBase {
     SendResponse(std::move(response));
   }
 
-  /// Record the exchange once: metrics, access log, completion hooks.
-  void Complete(Outcome outcome, const Error* error) {
-    if (!exchange_open_) {
-      return;
-    }
-    exchange_open_ = false;
-    server_.in_flight.Add({}, -1);
-    double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-    if (error == nullptr && response_error_) {
-      error = &*response_error_;
-    }
-    server_.RecordExchange(*request_, response_status_ != 0 ? response_status_ : 500, body_bytes_,
-                           seconds, outcome, error);
-  }
-
   // ---- Closing ----
 
   /// Close after the response: send FIN, drain what the client still sends for a moment so
@@ -822,7 +526,7 @@ class Session final : public SessionBase {
     });
   }
 
-  void CloseNow() {
+  void CloseNow() override {
     if (closed_) {
       return;
     }
@@ -838,15 +542,9 @@ class Session final : public SessionBase {
   // extension of 300 MB was buffered whole), plus one read (Beast reads 64 KiB at most).
   static constexpr size_t kReadSlackBytes = 64 * 1024;
 
-  ServerCore& server_;
-  std::string remote_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  // The source of a pulled body being sent, and whether it said more follows: touched by one
-  // thread at a time (the handler pool pulls a part, then the strand sends it).
-  ChunkSource pulled_;
-  bool pulled_more_ = false;
   // Beast merges a chunked request's trailer fields into its header fields; the last chunk's
   // header is parsed just before them, so its callback keeps the head's fields.
   std::optional<std::vector<Field>> head_fields_;
@@ -857,29 +555,13 @@ class Session final : public SessionBase {
         }
       };
   Phase phase_ = Phase::kStarting;
-  bool closed_ = false;
   bool continue_sent_ = false;
   bool head_seen_ = false;  // the current request's head is complete
   Clock::time_point opened_;
   Clock::time_point head_deadline_;
   Clock::time_point request_deadline_;
 
-  // The current exchange (strand, and the handler pool while phase_ is kHandling).
-  std::shared_ptr<Request> request_;
-  bool exchange_open_ = false;
-  bool response_started_ = false;
-  bool keep_alive_ = false;
-  bool close_after_ = false;
-  bool is_head_ = false;
-  unsigned version_ = 11;
-  int response_status_ = 0;
-  std::optional<Error> response_error_;
-  int64_t body_bytes_ = 0;
-  Clock::time_point start_;
-
-  // Streaming.
-  StreamState stream_state_;
-  Response stream_head_;
+  // The framing of the current stream.
   bool chunked_ = true;
   bool sized_ = false;  // Content-Length framing (Response::SizedStream)
   std::optional<bhttp::response<bhttp::empty_body>> stream_message_;
