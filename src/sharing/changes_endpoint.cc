@@ -207,10 +207,11 @@ Status ChangeStream::AppendMetadata(const delta::Metadata& metadata, int64_t ver
 
 // The same decision as /query's (Filters::Shared: serves_none, the Unity Catalog rule, the
 // share's partition filter). delta::FileFilter decides a partition-only predicate once per
-// partitionValues object (it expects the snapshot's interned maps): the change actions' maps are
-// interned the same way, one live object per distinct map for the whole stream.
+// partitionValues object (it expects the snapshot's interned maps): with a share filter, the
+// change actions' maps are interned the same way, one live object per distinct map for the whole
+// stream; without one, nothing is kept.
 bool ChangeStream::Shared(const delta::FileAction& a) {
-  if (!filters_.rule && !filters_.share) return !filters_.serves_none;
+  if (!filters_.share) return filters_.SharedByRule(a.partition_values);
   std::unique_ptr<delta::PartitionValues>& pv = interned_[a.partition_values];
   if (!pv) {
     pv = std::make_unique<delta::PartitionValues>(delta::PartitionValues{a.partition_values});

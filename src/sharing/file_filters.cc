@@ -158,8 +158,7 @@ Filters::Filters(const FilterSpec& spec, const delta::Metadata& metadata,
 }
 
 bool Filters::Shared(const delta::AddFile& f) {
-  if (serves_none) return false;
-  if (rule && !rule->Matches(f.partition_values->values)) return false;
+  if (!SharedByRule(f.partition_values->values)) return false;
   return !share || share->Evaluate(f) == delta::kMayBeTrue;
 }
 

@@ -53,6 +53,11 @@ struct Filters {
           const delta::TableFeatures& features);
   /// The share lets the recipient see `f`.
   bool Shared(const delta::AddFile& f);
+  /// The part of Shared that reads a file's partition values alone (serves_none and the rule):
+  /// Shared(f) is SharedByRule(values) and the share's filter.
+  bool SharedByRule(const delta::StringMap& partition_values) const {
+    return !serves_none && (!rule || rule->Matches(partition_values));
+  }
   /// The hint outcome set (kMayBeTrue alone: the whole file matches).
   uint8_t Hinted(const delta::AddFile& f) { return hints ? hints->Evaluate(f) : delta::kMayBeTrue; }
 };
