@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error_context.h"
 #include "common/strings.h"
 #include "parquet/file_reader.h"
 #include "parquet/record_json.h"
@@ -121,8 +122,8 @@ int RunCat(const std::string& path, const std::string& columns, int64_t limit) {
     const int64_t rows = r.row_group_num_rows(rg);
     for (int64_t row = 0; row < rows && (limit < 0 || printed < limit); ++row) {
       if (auto st = writer.AppendRow(out); !st) {
-        Fail(Error{st.error().code, fmt::format("Failed to read '{}' row group {} row {}: {}",
-                                                path, rg, row, st.error().message)});
+        Fail(WithContext(st.error(),
+                         fmt::format("Failed to read '{}' row group {} row {}", path, rg, row)));
       }
       out.push_back('\n');
       ++printed;

@@ -14,6 +14,7 @@
 
 #include "app/seeded_random.h"
 #include "common/civil_date.h"
+#include "common/error_context.h"
 #include "common/iso_time.h"
 #include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
@@ -189,8 +190,7 @@ Status RunWrite(const std::string& schema_from, const std::string& out, const Wr
       continue;
     }
     if (auto st = rows.shredder().AddJsonLine(line); !st) {
-      return MakeError(st.error().code,
-                       fmt::format("stdin line {}: {}", line_no, st.error().message));
+      return tl::unexpected(WithContext(st.error(), fmt::format("stdin line {}", line_no)));
     }
     LS_RETURN_IF_ERROR(rows.MaybeFlush());
   }
