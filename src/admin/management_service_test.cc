@@ -513,6 +513,28 @@ TEST_F(PartitionCheckTest, ACallerWithoutSelectLearnsNothingOfTheTableFromAShare
   EXPECT_NE(checked.raw.find("secret_column"), std::string::npos) << checked.raw;
 }
 
+// A partition check that cannot reach the table's store (kUnavailable) used to be answered 400
+// INVALID_PARAMETER_VALUE, as if the request were wrong; it is an outage: 503, retry later.
+class UnreachablePartitionCheckTest : public ManagementTest {
+ protected:
+  void AdjustOptions(ManagementOptions& options) override {
+    options.check_partition_columns = [](const catalog::TableInfo&,
+                                         const std::vector<std::string>&) -> Status {
+      return MakeError(ErrorCode::kUnavailable, "cannot read the Delta log: connection refused");
+    };
+  }
+};
+
+TEST_F(UnreachablePartitionCheckTest, AStoreOutageIsUnavailableNotABadRequest) {
+  MakeTables(1);
+  ASSERT_EQ(Call("POST", Uc("/shares"), "admin-token", Json{{"name", "a-share"}}).status, 200);
+  Reply r = Call("PATCH", Uc("/shares/a-share"), "admin-token",
+                 Json::parse(R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1",
+                 "partitions": [{"values": [{"name": "x", "op": "EQUAL", "value": "1"}]}]}}]})"));
+  EXPECT_EQ(r.status, 503) << r.raw;
+  EXPECT_EQ(r.body["error_code"], "TEMPORARILY_UNAVAILABLE") << r.raw;
+}
+
 TEST_F(ManagementTest, AddingATableNeedsSelectOnIt) {
   MakeTables(2);
   std::string a = MakeTeam("team-a");

@@ -1,6 +1,8 @@
 // Shares and their permissions: create, list, get, update (rename, owner, comment, the tables it
 // holds), delete under /api/2.1/unity-catalog/shares, and GET/PATCH .../shares/{name}/permissions.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -10,6 +12,7 @@
 
 #include "admin/api_base_internal.h"
 #include "admin/api_resources_internal.h"
+#include "common/error_context.h"
 #include "common/log.h"
 #include "common/parallel.h"
 
@@ -293,7 +296,9 @@ class SharesApi final : public ApiBase {
       return tl::unexpected<Error>(table.error());
     }
     if (Status st = options_.check_partition_columns(*table, columns); !st) {
-      return InvalidArgument("updates[{}].data_object.partitions: {}", i, st.error().message);
+      // The check's own code: a bad column is a 400, a store it cannot reach a 503.
+      return tl::unexpected(
+          WithContext(st.error(), fmt::format("updates[{}].data_object.partitions", i)));
     }
     return {};
   }

@@ -1,7 +1,11 @@
 #include "app/table_checks.h"
 
-#include <memory>
+#include <fmt/format.h>
 
+#include <memory>
+#include <string>
+
+#include "common/error_context.h"
 #include "common/strings.h"
 #include "delta/snapshot.h"
 #include "storage/location.h"
@@ -27,9 +31,15 @@ Status CheckPartitionColumns(const catalog::TableInfo& table,
                              const std::vector<std::string>& columns) {
   auto snapshot = LoadMetadata(table.storage_location, {});
   if (!snapshot) {
-    return InvalidArgument(
-        "cannot read the Delta log of table '{}' at '{}' to check its partition columns: {}",
-        table.full_name(), table.storage_location, snapshot.error().message);
+    // An unreachable store is an outage the caller may retry (503); whatever else keeps the log
+    // from reading is a table that cannot be shared this way (400).
+    Error e = std::move(snapshot).error();
+    if (e.code != ErrorCode::kUnavailable) e = Error(ErrorCode::kInvalidArgument, e.message);
+    return tl::unexpected(WithContext(
+        std::move(e),
+        fmt::format(
+            "cannot read the Delta log of table '{}' at '{}' to check its partition columns",
+            table.full_name(), table.storage_location)));
   }
   const std::vector<std::string>& partition_columns = (*snapshot)->partition_columns();
   for (const std::string& column : columns) {

@@ -3,9 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,28 @@ using ::testing::HasSubstr;
 std::string EmptyTableMetadata(const std::map<std::string, std::string>& configuration = {}) {
   return delta::testing::MetadataLine(delta::testing::SchemaString({}), {}, configuration, "t");
 }
+
+// Sets an environment variable for a test's scope and restores what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value, /*overwrite=*/1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 class TableChecksTest : public ::testing::Test {
  protected:
@@ -107,6 +131,28 @@ TEST_F(TableChecksTest, AnUnreachableStoreIsUnavailableNotNotFound) {
   options.max_attempts = 1;
   options.connect_timeout_ms = 2000;
   EXPECT_EQ(ReadTableSource("s3://bucket/table", options).status, "SOURCE_UNAVAILABLE");
+}
+
+// A store that cannot be reached while a share's partitions are checked is an outage (503, retry
+// later), not a bad request: it used to come back as kInvalidArgument, a 400 that told the admin
+// to change a request that was fine.
+TEST_F(TableChecksTest, AnUnreachableStoreDuringThePartitionCheckStaysUnavailable) {
+  // CheckPartitionColumns reads the store as the server does, from the environment.
+  ScopedEnv endpoint("AWS_ENDPOINT_URL", "http://127.0.0.1:1");  // nothing listens on port 1
+  ScopedEnv key("AWS_ACCESS_KEY_ID", "key");
+  ScopedEnv secret("AWS_SECRET_ACCESS_KEY", "secret");
+  ScopedEnv region("AWS_REGION", "us-east-1");
+  catalog::TableInfo table;
+  table.catalog_name = "c";
+  table.schema_name = "s";
+  table.name = "t";
+  table.storage_location = "s3://bucket/table";
+  Status status = CheckPartitionColumns(table, {"country"});
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable) << status.error().message;
+  EXPECT_THAT(status.error().message,
+              HasSubstr("cannot read the Delta log of table 'c.s.t' at 's3://bucket/table' to "
+                        "check its partition columns: "));
 }
 
 }  // namespace
