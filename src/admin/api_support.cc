@@ -98,23 +98,25 @@ Result<Json> ParseBody(std::string_view body) {
     return Json::object();
   }
   if (NestedDeeperThan(body, 32)) {
-    return MakeError(ErrorCode::kMalformedRequest, "The request body nests JSON deeper than 32 levels");
+    return MakeError(ErrorCode::kMalformedRequest,
+                     "The request body nests JSON deeper than 32 levels");
   }
   Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     return MakeError(ErrorCode::kMalformedRequest,
-                "The request body is not valid JSON; send a JSON object (Content-Type: "
-                "application/json)");
+                     "The request body is not valid JSON; send a JSON object (Content-Type: "
+                     "application/json)");
   }
   if (!parsed.is_object()) {
-    return MakeError(ErrorCode::kMalformedRequest,
-                fmt::format("The request body must be a JSON object, got {}", TypeName(parsed)));
+    return MakeError(
+        ErrorCode::kMalformedRequest,
+        fmt::format("The request body must be a JSON object, got {}", TypeName(parsed)));
   }
   return parsed;
 }
 
 Result<std::optional<std::string>> OptString(const Json& object, std::string_view key,
-                                                size_t max_bytes) {
+                                             size_t max_bytes) {
   const Json* v = Field(object, key);
   if (v == nullptr) {
     return std::optional<std::string>();
@@ -208,14 +210,14 @@ Result<const Json*> OptArray(const Json& object, std::string_view key, size_t ma
   }
   if (v->size() > max_items) {
     return InvalidArgument("Field '{}' has {} entries; at most {} are allowed", key, v->size(),
-                        max_items);
+                           max_items);
   }
   return v;
 }
 
 Result<std::optional<std::vector<std::string>>> OptStringArray(const Json& object,
-                                                                  std::string_view key,
-                                                                  size_t max_items) {
+                                                               std::string_view key,
+                                                               size_t max_items) {
   auto array = OptArray(object, key, max_items);
   if (!array) {
     return tl::unexpected<Error>(array.error());
@@ -244,7 +246,7 @@ Result<std::optional<int64_t>> QueryInt(const http::Request& request, std::strin
   auto parsed = ParseInt64(*v);
   if (!parsed) {
     return InvalidArgument("Query parameter '{}' must be an integer, got '{}'", name,
-                        v->substr(0, 64));
+                           v->substr(0, 64));
   }
   return std::optional<int64_t>(*parsed);
 }
@@ -262,7 +264,7 @@ Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_
     return std::optional<bool>(false);
   }
   return InvalidArgument("Query parameter '{}' must be true or false, got '{}'", name,
-                      v->substr(0, 64));
+                         v->substr(0, 64));
 }
 
 Result<Paging> ParsePaging(const http::Request& request) {
@@ -438,11 +440,11 @@ Result<std::string> CanonicalPartitions(const Json& partitions) {
   constexpr size_t kMaxValues = 32;
   if (!partitions.is_array()) {
     return InvalidArgument("'partitions' must be an array of {{\"values\": [...]}}, got {}",
-                        TypeName(partitions));
+                           TypeName(partitions));
   }
   if (partitions.size() > kMaxPartitions) {
     return InvalidArgument("'partitions' has {} entries; at most {} are allowed", partitions.size(),
-                        kMaxPartitions);
+                           kMaxPartitions);
   }
   if (partitions.empty()) {
     return std::string();
@@ -452,12 +454,12 @@ Result<std::string> CanonicalPartitions(const Json& partitions) {
     const Json& partition = partitions[i];
     if (!partition.is_object()) {
       return InvalidArgument("partitions[{}] must be an object with 'values', got {}", i,
-                          TypeName(partition));
+                             TypeName(partition));
     }
     for (const auto& item : partition.items()) {
       if (item.key() != "values") {
-        return InvalidArgument("partitions[{}] has an unknown field '{}'; only 'values' is allowed", i,
-                            item.key());
+        return InvalidArgument("partitions[{}] has an unknown field '{}'; only 'values' is allowed",
+                               i, item.key());
       }
     }
     const Json* values = Field(partition, "values");
@@ -499,7 +501,8 @@ Result<std::string> CanonicalPartitions(const Json& partitions) {
         return InvalidArgument("{}.op must be EQUAL or LIKE", where);
       }
       if (*value && *key) {
-        return InvalidArgument("{} sets both 'value' and 'recipient_property_key'; give one", where);
+        return InvalidArgument("{} sets both 'value' and 'recipient_property_key'; give one",
+                               where);
       }
       if (*key && (*key)->empty()) {
         return InvalidArgument("{}.recipient_property_key must not be empty", where);
@@ -519,7 +522,7 @@ Result<std::string> CanonicalPartitions(const Json& partitions) {
 }
 
 Result<catalog::SharedDataObject> ParseDataObject(const Json& object,
-                                                     catalog::SharedObjectChange::Action action) {
+                                                  catalog::SharedObjectChange::Action action) {
   if (!object.is_object()) {
     return InvalidArgument("'data_object' must be an object, got {}", TypeName(object));
   }
@@ -536,7 +539,7 @@ Result<catalog::SharedDataObject> ParseDataObject(const Json& object,
   }
   if (*type && **type != "TABLE") {
     return InvalidArgument("data_object_type '{}' is not supported; Lakeshare shares TABLE objects",
-                        **type);
+                           **type);
   }
   if (*name) {
     o.name = **name;
@@ -557,7 +560,7 @@ Result<catalog::SharedDataObject> ParseDataObject(const Json& object,
   }
   if (std::count(o.name.begin(), o.name.end(), '.') != 2) {
     return InvalidArgument("data_object.name '{}' must be a full table name catalog.schema.table",
-                        o.name);
+                           o.name);
   }
   if (*comment) {
     o.comment = **comment;
@@ -565,7 +568,7 @@ Result<catalog::SharedDataObject> ParseDataObject(const Json& object,
   if (*history) {
     if (**history != "ENABLED" && **history != "DISABLED") {
       return InvalidArgument("history_data_sharing_status must be ENABLED or DISABLED, got '{}'",
-                          **history);
+                             **history);
     }
     o.history_data_sharing_status = **history;
   }
