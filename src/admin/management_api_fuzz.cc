@@ -5,8 +5,6 @@
 // Bad input must get a 4xx: a crash, a hang or a 5xx reply is a finding (the target aborts on 5xx).
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -70,10 +68,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                        std::move(body), "127.0.0.1");
   if (!request) return 0;  // the HTTP layer refuses it before any handler
   http::Response response = platform->router.Dispatch(*request);
-  if (response.status() >= 500) {
-    std::fprintf(stderr, "management_api_fuzz: %s %s answered %d: %s\n", method.c_str(),
-                 target.c_str(), response.status(), response.body().c_str());
-    std::abort();
-  }
+  fuzz::AbortOnServerError(kTarget, method + " " + target, response.status(), response.body());
   return 0;
 }

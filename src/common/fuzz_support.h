@@ -1,7 +1,8 @@
 // What the fuzz targets that stand up a real server part share (header only, for *_fuzz.cc):
 // a temporary folder that lives as long as the process's fixture, setup steps that abort with the
-// target's name when they fail (setup failing is a broken harness, not a finding), and the split
-// of an input into its first line and the rest.
+// target's name when they fail (setup failing is a broken harness, not a finding), the split
+// of an input into its first line and the rest, and the check that a reply is no 5xx (the targets
+// that dispatch through a router: bad input must get a 4xx).
 //
 // Thread-safety: none needed; a fuzz target runs its inputs one after another.
 #pragma once
@@ -31,6 +32,16 @@ T Must(Result<T> r, const char* target, const char* what) {
 }
 inline void Must(const Status& s, const char* target, const char* what) {
   if (!s) Die(target, what, s.error());
+}
+
+/// Abort with "<target>: <request> answered <status>: <body>" when `status` is a 5xx: a server
+/// error for any input is a finding (a crash the fuzzer keeps). Below 500, return.
+inline void AbortOnServerError(const char* target, std::string_view request, int status,
+                               std::string_view body) {
+  if (status < 500) return;
+  std::fprintf(stderr, "%s: %.*s answered %d: %.*s\n", target, static_cast<int>(request.size()),
+               request.data(), status, static_cast<int>(body.size()), body.data());
+  std::abort();
 }
 
 /// The tests' temporary folder (common/temp_dir.h): "<prefix>-XXXXXX", removed on destruction.

@@ -6,8 +6,6 @@
 // aborts on 5xx).
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -69,10 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                        std::move(body), "127.0.0.1");
   if (!request) return 0;
   http::Response response = endpoint->router.Dispatch(*request);
-  if (response.status() >= 500) {
-    std::fprintf(stderr, "oauth_token_fuzz: answered %d: %s\n", response.status(),
-                 response.body().c_str());
-    std::abort();
-  }
+  fuzz::AbortOnServerError(kTarget, "POST /delta-sharing/oauth/token", response.status(),
+                           response.body());
   return 0;
 }
