@@ -141,9 +141,7 @@ TEST_F(FederationApiTest, OnlyTheRecipientsOwnerOrAnAdminChangesItsPolicies) {
   EXPECT_EQ(Call("DELETE", std::string(kPolicies) + "/by-owner", b).status, 404);
   EXPECT_EQ(Call("GET", "/api/2.1/lakeshare/recipients/acme/profile-template", b).status, 404);
   // With USE_RECIPIENT it reads, but still cannot change.
-  Reply g = Call("PATCH", Uc("/permissions/metastore/metastore"), "admin-token",
-                 Json{{"changes", Json::array({Json{{"principal", "team-b"},
-                                                    {"add", {"USE_RECIPIENT"}}}})}});
+  Reply g = Grant("/permissions/metastore/metastore", "team-b", {"USE_RECIPIENT"});
   ASSERT_EQ(g.status, 200) << g.raw;
   EXPECT_EQ(Call("GET", std::string(kPolicies), b).status, 200);
   EXPECT_EQ(Call("POST", kPolicies, b, Policy("by-b")).status, 403);

@@ -86,8 +86,7 @@ TEST_F(ManagementTest, FiveStepOnboarding) {
   }
 
   // 5. Grant.
-  Reply grant = Call("PATCH", Uc("/shares/sales/permissions"), "admin-token",
-                     Json::parse(R"({"changes": [{"principal": "acme", "add": ["SELECT"]}]})"));
+  Reply grant = Grant("/shares/sales/permissions", "acme", {"SELECT"});
   ASSERT_EQ(grant.status, 200) << grant.raw;
   EXPECT_EQ(grant.body["privilege_assignments"][0]["principal"], "acme");
   EXPECT_EQ(grant.body["privilege_assignments"][0]["privileges"][0], "SELECT");
@@ -402,19 +401,14 @@ TEST_F(ManagementTest, TeamsSeeAndChangeOnlyTheirOwnSharesAndRecipients) {
                  Json{{"existing_token_expire_in_seconds", 0}})
                 .status,
             404);
-  Reply grant =
-      Call("PATCH", Uc("/shares/a-share/permissions"), a,
-           Json::parse(R"({"changes": [{"principal": "b-partner", "add": ["SELECT"]}]})"));
+  Reply grant = Grant("/shares/a-share/permissions", "b-partner", {"SELECT"}, a);
   EXPECT_EQ(grant.status, 404);
   EXPECT_EQ(grant.body["error_code"], "RECIPIENT_DOES_NOT_EXIST");
   EXPECT_TRUE(catalog_->GetShare("b-share", false));
   EXPECT_TRUE(catalog_->GetRecipient("b-partner"));
 
   // Their own objects work end to end.
-  EXPECT_EQ(Call("PATCH", Uc("/shares/a-share/permissions"), a,
-                 Json::parse(R"({"changes": [{"principal": "a-partner", "add": ["SELECT"]}]})"))
-                .status,
-            200);
+  EXPECT_EQ(Grant("/shares/a-share/permissions", "a-partner", {"SELECT"}, a).status, 200);
 
   // Without CREATE_SHARE a principal cannot create shares.
   Reply c = Call("POST", "/api/2.1/lakeshare/principals", "admin-token", Json{{"name", "team-c"}});
@@ -425,17 +419,11 @@ TEST_F(ManagementTest, TeamsSeeAndChangeOnlyTheirOwnSharesAndRecipients) {
   EXPECT_TRUE(Call("GET", Uc("/shares"), c_token).body["shares"].empty());
 
   // USE_SHARE lets a principal see (not change) every share.
-  ASSERT_EQ(Call("PATCH", Uc("/permissions/metastore/metastore"), "admin-token",
-                 Json::parse(R"({"changes": [{"principal": "team-c", "add": ["USE_SHARE"]}]})"))
-                .status,
-            200);
+  ASSERT_EQ(Grant("/permissions/metastore/metastore", "team-c", {"USE_SHARE"}).status, 200);
   EXPECT_EQ(Call("GET", Uc("/shares"), c_token).body["shares"].size(), 2u);
   EXPECT_EQ(Call("DELETE", Uc("/shares/a-share"), c_token).status, 403);
   // Only admins may grant on the metastore.
-  EXPECT_EQ(Call("PATCH", Uc("/permissions/metastore/metastore"), a,
-                 Json::parse(R"({"changes": [{"principal": "team-a", "add": ["USE_SHARE"]}]})"))
-                .status,
-            403);
+  EXPECT_EQ(Grant("/permissions/metastore/metastore", "team-a", {"USE_SHARE"}, a).status, 403);
 }
 
 // A schema or table lookup answered "Catalog 'x' does not exist" or "Schema 'x.s' does not
@@ -504,10 +492,7 @@ TEST_F(PartitionCheckTest, ACallerWithoutSelectLearnsNothingOfTheTableFromAShare
     EXPECT_EQ(r.status, 404) << missing << " " << r.raw;
     EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << missing;
   }
-  ASSERT_EQ(Call("PATCH", Uc("/permissions/table/c.s.t1"), "admin-token",
-                 Json::parse(R"({"changes": [{"principal": "team-a", "add": ["SELECT"]}]})"))
-                .status,
-            200);
+  ASSERT_EQ(Grant("/permissions/table/c.s.t1", "team-a", {"SELECT"}).status, 200);
   Reply checked = Call("PATCH", Uc("/shares/a-share"), a, add("c.s.t1"));
   EXPECT_EQ(checked.status, 400) << checked.raw;
   EXPECT_NE(checked.raw.find("secret_column"), std::string::npos) << checked.raw;
@@ -543,10 +528,7 @@ TEST_F(ManagementTest, AddingATableNeedsSelectOnIt) {
   Reply denied = Call("PATCH", Uc("/shares/a-share"), a, add);
   EXPECT_EQ(denied.status, 403) << denied.raw;
   EXPECT_THAT(denied.body["message"].get<std::string>(), HasSubstr("SELECT"));
-  ASSERT_EQ(Call("PATCH", Uc("/permissions/table/c.s.t1"), "admin-token",
-                 Json::parse(R"({"changes": [{"principal": "team-a", "add": ["SELECT"]}]})"))
-                .status,
-            200);
+  ASSERT_EQ(Grant("/permissions/table/c.s.t1", "team-a", {"SELECT"}).status, 200);
   Reply ok = Call("PATCH", Uc("/shares/a-share"), a, add);
   ASSERT_EQ(ok.status, 200) << ok.raw;
   EXPECT_EQ(ok.body["objects"][0]["shared_as"], "s.t1");
@@ -554,14 +536,8 @@ TEST_F(ManagementTest, AddingATableNeedsSelectOnIt) {
   Reply tables = Call("GET", Uc("/tables?catalog_name=c&schema_name=s"), a);
   // Without USE_SCHEMA the schema itself is hidden.
   EXPECT_EQ(tables.status, 404);
-  ASSERT_EQ(Call("PATCH", Uc("/permissions/schema/c.s"), "admin-token",
-                 Json::parse(R"({"changes": [{"principal": "team-a", "add": ["USE_SCHEMA"]}]})"))
-                .status,
-            200);
-  ASSERT_EQ(Call("PATCH", Uc("/permissions/catalog/c"), "admin-token",
-                 Json::parse(R"({"changes": [{"principal": "team-a", "add": ["USE_CATALOG"]}]})"))
-                .status,
-            200);
+  ASSERT_EQ(Grant("/permissions/schema/c.s", "team-a", {"USE_SCHEMA"}).status, 200);
+  ASSERT_EQ(Grant("/permissions/catalog/c", "team-a", {"USE_CATALOG"}).status, 200);
   tables = Call("GET", Uc("/tables?catalog_name=c&schema_name=s"), a);
   ASSERT_EQ(tables.status, 200) << tables.raw;
   ASSERT_EQ(tables.body["tables"].size(), 1u);

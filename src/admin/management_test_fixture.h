@@ -126,6 +126,15 @@ class ManagementTest : public ::testing::Test {
   }
   std::string Uc(std::string_view path) { return std::string(kUc) + std::string(path); }
 
+  /// PATCH the permissions at Unity Catalog `path` ("/permissions/table/c.s.t1",
+  /// "/shares/x/permissions") as `token`, adding `privileges` for `principal`.
+  Reply Grant(std::string_view path, const std::string& principal,
+              const std::vector<std::string>& privileges, std::string_view token = "admin-token") {
+    return Call(
+        "PATCH", Uc(path), token,
+        Json{{"changes", Json::array({Json{{"principal", principal}, {"add", privileges}}})}});
+  }
+
   /// catalog c, schema s, tables t1..tn owned by the admin, inside external location "bucket"
   /// (s3://bucket: registration never declares one, for admins neither).
   void MakeTables(int n) {
@@ -154,10 +163,7 @@ class ManagementTest : public ::testing::Test {
   std::string MakeTeam(const std::string& name) {
     Reply r = Call("POST", "/api/2.1/lakeshare/principals", "admin-token", Json{{"name", name}});
     EXPECT_EQ(r.status, 200) << r.raw;
-    Reply g =
-        Call("PATCH", Uc("/permissions/metastore/metastore"), "admin-token",
-             Json{{"changes", Json::array({Json{{"principal", name},
-                                                {"add", {"CREATE_SHARE", "CREATE_RECIPIENT"}}}})}});
+    Reply g = Grant("/permissions/metastore/metastore", name, {"CREATE_SHARE", "CREATE_RECIPIENT"});
     EXPECT_EQ(g.status, 200) << g.raw;
     return r.body.value("token_value", "");
   }

@@ -30,10 +30,7 @@ class MetastoreOutageTest : public ManagementTest {
     EXPECT_EQ(made.status, 200) << made.raw;
     Reply r = Call("POST", "/api/2.1/lakeshare/principals", "admin-token", Json{{"name", "team"}});
     EXPECT_EQ(r.status, 200) << r.raw;
-    Reply g = Call(
-        "PATCH", Uc("/permissions/metastore/metastore"), "admin-token",
-        Json{{"changes",
-              Json::array({Json{{"principal", "team"}, {"add", {"CREATE_EXTERNAL_LOCATION"}}}})}});
+    Reply g = Grant("/permissions/metastore/metastore", "team", {"CREATE_EXTERNAL_LOCATION"});
     EXPECT_EQ(g.status, 200) << g.raw;
     return r.body.value("token_value", "");
   }
