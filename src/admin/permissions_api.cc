@@ -125,16 +125,10 @@ class PermissionsApi final : public ApiBase {
     }
     LS_ASSIGN_OR_RETURN(auto changes, ParseChanges(body, request));
     LS_RETURN_IF_ERROR(CheckGrantRights(caller, s.type, s.name, /*change=*/true));
-    auto assignments = catalog_->UpdatePermissions(s.type, s.name, changes);
-    if (!assignments) {
-      if (assignments.error().code == ErrorCode::kNotFound &&
-          assignments.error().message.rfind("Principal '", 0) == 0) {
-        return NotFound(ResourceKind::kPrincipal, "{}", assignments.error().message);
-      }
-      return tl::unexpected<Error>(assignments.error());
-    }
+    // A grantee that does not exist comes back as the catalog's kNotFound about a principal.
+    LS_ASSIGN_OR_RETURN(auto assignments, catalog_->UpdatePermissions(s.type, s.name, changes));
     AccessChanged("");
-    return JsonReply(Json{{"privilege_assignments", PrivilegeAssignmentsJson(*assignments)}});
+    return JsonReply(Json{{"privilege_assignments", PrivilegeAssignmentsJson(assignments)}});
   }
 };
 
