@@ -18,9 +18,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing_util::WriteFile;
 
-constexpr char kAccessKey[] = "AKIAIOSFODNN7EXAMPLE";
-constexpr char kSecretKey[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-
 EnvLookup MapEnv(std::map<std::string, std::string> vars) {
   return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
