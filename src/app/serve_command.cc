@@ -350,9 +350,20 @@ Status BuildManagement(const PlatformFlags& flags, Platform& p) {
     recipients->InvalidateRecipient(recipient);
     provider->InvalidateRecipient(recipient);
   };
-  options.check_partition_columns = CheckPartitionColumns;
-  options.shared_table_source = [](const catalog::TableInfo& table) {
-    TableSource source = ReadTableSource(table.storage_location);
+  // The store of a table is opened with its location's credential, as serving opens it.
+  options.check_partition_columns = [metastore = p.catalog.get()](
+                                        const catalog::TableInfo& table,
+                                        const std::vector<std::string>& columns) -> Status {
+    LS_ASSIGN_OR_RETURN(storage::StoreOptions store, TableStoreOptions(*metastore, table));
+    return CheckPartitionColumns(table, columns, store);
+  };
+  options.shared_table_source = [metastore = p.catalog.get()](const catalog::TableInfo& table) {
+    Result<storage::StoreOptions> store = TableStoreOptions(*metastore, table);
+    TableSource source =
+        store ? ReadTableSource(table.storage_location, *store)
+              : TableSource{store.error().code == ErrorCode::kUnavailable ? "SOURCE_UNAVAILABLE"
+                                                                          : "PERMISSION_DENIED",
+                            std::nullopt};
     return admin::ManagementOptions::SharedTableSource{std::move(source.status),
                                                        source.change_data_feed};
   };

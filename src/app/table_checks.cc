@@ -28,8 +28,9 @@ Result<std::shared_ptr<const delta::Snapshot>> LoadMetadata(const std::string& l
 }  // namespace
 
 Status CheckPartitionColumns(const catalog::TableInfo& table,
-                             const std::vector<std::string>& columns) {
-  auto snapshot = LoadMetadata(table.storage_location, {});
+                             const std::vector<std::string>& columns,
+                             const storage::StoreOptions& options) {
+  auto snapshot = LoadMetadata(table.storage_location, options);
   if (!snapshot) {
     // An unreachable store is an outage the caller may retry (503); whatever else keeps the log
     // from reading is a table that cannot be shared this way (400).
@@ -56,6 +57,26 @@ Status CheckPartitionColumns(const catalog::TableInfo& table,
     }
   }
   return OkStatus();
+}
+
+Result<storage::StoreOptions> TableStoreOptions(catalog::Catalog& catalog,
+                                                const catalog::TableInfo& table) {
+  storage::StoreOptions options;
+  Result<catalog::StorageAccess> access = catalog.ResolveStorageAccess(table.storage_location);
+  if (!access) {
+    // kPermissionDenied: no external location contains the table. Anything else (the metastore
+    // unreachable, a credential sealed with another server key) is not read around.
+    if (access.error().code == ErrorCode::kPermissionDenied) return options;
+    return tl::unexpected(std::move(access).error());
+  }
+  if (const std::optional<catalog::AwsCredential>& c = access->credential) {
+    if (c->kind == catalog::kAwsAccessKey) {
+      options.credentials = {c->access_key_id, c->secret_access_key, c->session_token};
+    } else {
+      options.profile = c->profile;
+    }
+  }
+  return options;
 }
 
 TableSource ReadTableSource(const std::string& location, const storage::StoreOptions& options) {

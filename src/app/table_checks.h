@@ -4,6 +4,8 @@
 //  - CheckPartitionColumns, when a table is shared with `partitions`: they are partition columns;
 //  - ReadTableSource, when shares are shown: whether a shared table can still be read, and
 //    whether its change data feed is on.
+// Both open the table's store as the sharing service does (TableStoreOptions: the credential of
+// the external location containing it), so a check never reads with other keys than serving.
 // Stateless; thread-safe.
 #pragma once
 
@@ -21,7 +23,16 @@ namespace lakeshare::app {
 /// must be partition columns of the table, as its Delta log says (metadata only: cheap).
 /// kInvalidArgument naming the column, or why the log cannot be read.
 Status CheckPartitionColumns(const catalog::TableInfo& table,
-                             const std::vector<std::string>& columns);
+                             const std::vector<std::string>& columns,
+                             const storage::StoreOptions& options = {});
+
+/// The options that open `table`'s store as the sharing service opens it: the keys or the
+/// profile of the storage credential of the external location containing it; the server's own
+/// (environment) credentials when that location names none, or when no location contains the
+/// table (it is then not served; the check reads as before). The catalog's error otherwise
+/// (kUnavailable: the metastore cannot be read; a credential that cannot be unsealed).
+Result<storage::StoreOptions> TableStoreOptions(catalog::Catalog& catalog,
+                                                const catalog::TableInfo& table);
 
 /// What a shared table's location holds, as the management API shows it.
 struct TableSource {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "common/temp_dir.h"
 #include "delta/delta_test_util.h"
 #include "delta/table_writer.h"
@@ -153,6 +154,65 @@ TEST_F(TableChecksTest, AnUnreachableStoreDuringThePartitionCheckStaysUnavailabl
   EXPECT_THAT(status.error().message,
               HasSubstr("cannot read the Delta log of table 'c.s.t' at 's3://bucket/table' to "
                         "check its partition columns: "));
+}
+
+// Checks open a table's store as serving does: with the credential of the external location
+// containing it. Before, they read with the server's environment keys alone, so a table behind a
+// credentialed location could not be shared with `partitions` where the server had no keys.
+TEST_F(TableChecksTest, TableStoreOptionsUseTheCredentialOfTheTablesLocation) {
+  auto opened = catalog::OpenCatalog((dir_.path() / "meta.db").string());
+  ASSERT_TRUE(opened) << opened.error().message;
+  catalog::Catalog& metastore = **opened;
+  catalog::LocationPolicy policy;
+  policy.canonicalize = [](std::string_view l) -> Result<std::string> { return std::string(l); };
+  ASSERT_TRUE(metastore.SetLocationPolicy(policy));
+  metastore.SetSecretKey("server-signing-key");
+  catalog::StorageCredentialInfo keys;
+  keys.name = "keys";
+  keys.kind = "AWS_ACCESS_KEY";
+  keys.access_key_id = "AKIDTEAM";
+  keys.secret_access_key = "team-secret";
+  keys.session_token = "team-session";
+  ASSERT_TRUE(metastore.CreateStorageCredential(keys));
+  catalog::StorageCredentialInfo named;
+  named.name = "named";
+  named.kind = "AWS_PROFILE";
+  named.profile = "analytics";
+  ASSERT_TRUE(metastore.CreateStorageCredential(named));
+  for (const auto& [name, credential] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"keyed", "keys"}, {"profiled", "named"}, {"plain", ""}}) {
+    catalog::ExternalLocationInfo location;
+    location.name = name;
+    location.url = "s3://lake/" + name;
+    location.credential_name = credential;
+    ASSERT_TRUE(metastore.CreateExternalLocation(location)) << name;
+  }
+  auto options_of = [&](const std::string& location) {
+    catalog::TableInfo table;
+    table.storage_location = location;
+    return TableStoreOptions(metastore, table);
+  };
+
+  auto keyed = options_of("s3://lake/keyed/orders");
+  ASSERT_TRUE(keyed) << keyed.error().message;
+  EXPECT_EQ(keyed->credentials.access_key_id, "AKIDTEAM");
+  EXPECT_EQ(keyed->credentials.secret_access_key, "team-secret");
+  EXPECT_EQ(keyed->credentials.session_token, "team-session");
+  EXPECT_EQ(keyed->profile, "");
+  auto profiled = options_of("s3://lake/profiled/orders");
+  ASSERT_TRUE(profiled) << profiled.error().message;
+  EXPECT_EQ(profiled->profile, "analytics");
+  EXPECT_TRUE(profiled->credentials.empty());
+  for (const std::string location : {"s3://lake/plain/orders", "s3://elsewhere/orders"}) {
+    auto own = options_of(location);  // the server's own credentials
+    ASSERT_TRUE(own) << location << ": " << own.error().message;
+    EXPECT_TRUE(own->credentials.empty()) << location;
+    EXPECT_EQ(own->profile, "") << location;
+  }
+  // A credential sealed with another server key is not read around with the server's keys.
+  metastore.SetSecretKey("another-key");
+  EXPECT_FALSE(options_of("s3://lake/keyed/orders"));
 }
 
 }  // namespace
