@@ -11,9 +11,8 @@
 
 namespace lakeshare::delta {
 
-namespace {
-
-class CommitCollector : public ActionSink {
+// The actions of one commit file, as parsed.
+class ChangeFeedReader::CommitCollector : public ActionSink {
  public:
   bool wants_owned_file_actions() const override { return true; }
   Status OnProtocol(Protocol p) override {
@@ -45,6 +44,8 @@ class CommitCollector : public ActionSink {
   std::vector<FileAction> cdc;
   std::vector<FileAction> data;
 };
+
+namespace {
 
 // The commits [start, end] of the listing; every one must still be in the log.
 Result<std::vector<const CommitRef*>> CommitRange(const LogListing& listing, Version start,
@@ -126,46 +127,117 @@ Result<ChangeFeedReader> ChangeFeedReader::Open(std::shared_ptr<const storage::O
   reader.file_times_ = MonotonicCommitTimes(listing, range, start, end);
   reader.commits_.reserve(range.size());
   for (const CommitRef* c : range) reader.commits_.push_back(*c);
-  // The metadata in effect at the start of the range.
-  SnapshotOptions snap_options;
-  snap_options.version = start;
-  snap_options.load_files = false;
-  snap_options.check_protocol = options.check_protocol;
-  LS_ASSIGN_OR_RETURN(auto snapshot, Snapshot::Load(store, snap_options));
-  reader.protocol_ = snapshot->protocol();
-  reader.metadata_ = snapshot->metadata();
   reader.store_ = std::move(store);
   reader.options_ = options;
   reader.start_ = start;
   reader.end_ = end;
+  if (options.memo) {
+    // A page resumed inside this commit: the commit and the state after it, when a reader of the
+    // same table and file kept them.
+    std::shared_ptr<const ParsedCommit> kept = options.memo->RememberedCommit(start);
+    if (kept && kept->file == reader.commits_.front().file && !options.table_id.empty() &&
+        kept->metadata.id == options.table_id &&
+        kept->data_actions_only == options.data_actions_only) {
+      reader.protocol_ = kept->protocol;
+      reader.metadata_ = kept->metadata;
+      reader.first_ = std::move(kept);
+      if (options.check_protocol) {
+        LS_RETURN_IF_ERROR(CheckReadable(reader.protocol_));  // as the snapshot at start did
+      }
+      return reader;
+    }
+  }
+  LS_RETURN_IF_ERROR(reader.LoadStateBefore(listing));
   return reader;
 }
 
+Status ChangeFeedReader::LoadStateBefore(const LogListing& listing) {
+  SnapshotOptions snap_options;
+  snap_options.load_files = false;
+  // The snapshot before the first commit, when the listing can reconstruct it, and that commit
+  // read here, once (the snapshot at the start would replay it, and the first Next read it
+  // again); its protocol is checked as the snapshot at the start checked it.
+  if (start_ > 0 && SelectSegment(listing, start_ - 1)) {
+    snap_options.version = start_ - 1;
+    snap_options.check_protocol = false;
+    auto before = Snapshot::Load(store_, snap_options);
+    if (before) {
+      protocol_ = (*before)->protocol();
+      metadata_ = (*before)->metadata();
+      LS_ASSIGN_OR_RETURN(first_read_, ReadAndApply(commits_.front()));
+      if (options_.check_protocol) {
+        LS_RETURN_IF_ERROR(CheckReadable(protocol_));
+      }
+      return OkStatus();
+    }
+  }
+  // Else (version 0, the version before is no longer in the log or does not load) the metadata
+  // in effect at the start of the range; the first Next then reads the first commit again.
+  snap_options.version = start_;
+  snap_options.check_protocol = options_.check_protocol;
+  LS_ASSIGN_OR_RETURN(auto snapshot, Snapshot::Load(store_, snap_options));
+  protocol_ = snapshot->protocol();
+  metadata_ = snapshot->metadata();
+  return OkStatus();
+}
+
 Result<std::optional<CommitChanges>> ChangeFeedReader::Next() {
+  LS_ASSIGN_OR_RETURN(std::shared_ptr<const CommitChanges> changes, NextShared());
+  if (!changes) return std::optional<CommitChanges>();
+  if (changes.use_count() == 1) {
+    // Nobody else holds it (no memo): made by ReadCommit as a non-const object, so it may move.
+    return std::optional<CommitChanges>(
+        std::move(*std::const_pointer_cast<CommitChanges>(changes)));
+  }
+  return std::optional<CommitChanges>(*changes);
+}
+
+Result<std::shared_ptr<const CommitChanges>> ChangeFeedReader::NextShared() {
   if (error_) return tl::unexpected<Error>(*error_);
-  if (next_ == commits_.size()) return std::optional<CommitChanges>();
-  Result<CommitChanges> changes = ReadCommit(next_);
+  if (next_ == commits_.size()) return std::shared_ptr<const CommitChanges>();
+  auto changes = next_ == 0 && first_ ? ResumeFirst() : ReadCommit(next_);
   if (!changes) {
     error_ = changes.error();
     return tl::unexpected<Error>(std::move(changes.error()));
   }
   ++next_;
-  return std::optional<CommitChanges>(std::move(*changes));
+  if (options_.memo) last_ = *changes;
+  return changes;
 }
 
-Result<CommitChanges> ChangeFeedReader::ReadCommit(size_t index) {
-  const CommitRef& c = commits_[index];
-  LS_ASSIGN_OR_RETURN(PaddedBuffer buffer, ReadPadded(*store_, c.file.path));
-  CommitCollector collector;
-  LS_RETURN_IF_ERROR(ParseJsonActions(buffer, c.file.path, collector));
-  if (collector.protocol) {
-    protocol_ = *collector.protocol;
-    if (options_.check_protocol) {
-      LS_RETURN_IF_ERROR(CheckReadable(protocol_));
-    }
+void ChangeFeedReader::RememberLast() {
+  if (!options_.memo || !last_) return;
+  if (first_ && last_ == first_->changes) {
+    options_.memo->RememberCommit(last_->version, first_, first_->bytes);  // kept again
+    return;
   }
-  if (collector.metadata) {
-    metadata_ = *collector.metadata;
+  auto kept = std::make_shared<ParsedCommit>();
+  kept->file = commits_[next_ - 1].file;
+  kept->data_actions_only = options_.data_actions_only;
+  kept->changes = last_;
+  kept->protocol = protocol_;  // nothing was read after it
+  kept->metadata = metadata_;
+  kept->in_commit_ms = last_in_commit_ms_;
+  kept->bytes = kept->MemoryUsage();
+  const size_t bytes = kept->bytes;
+  options_.memo->RememberCommit(last_->version, std::move(kept), bytes);
+}
+
+Result<std::shared_ptr<const CommitChanges>> ChangeFeedReader::ResumeFirst() {
+  const CommitRef& c = commits_.front();
+  LS_RETURN_IF_ERROR(CheckCommit(c, first_->changes->protocol.has_value()));
+  last_in_commit_ms_ = first_->in_commit_ms;
+  const int64_t timestamp_ms = first_->in_commit_ms.value_or(file_times_.front());
+  if (timestamp_ms == first_->changes->timestamp_ms) return first_->changes;
+  // The file times start elsewhere now (log cleanup): the commit's time changed with them.
+  auto changes = std::make_shared<CommitChanges>(*first_->changes);
+  changes->timestamp_ms = timestamp_ms;
+  return std::shared_ptr<const CommitChanges>(std::move(changes));
+}
+
+Status ChangeFeedReader::CheckCommit(const CommitRef& c, bool check_protocol) {
+  if (check_protocol && options_.check_protocol) {
+    LS_RETURN_IF_ERROR(CheckReadable(protocol_));
   }
   if (options_.require_cdf_enabled && !metadata_.ConfigBool("delta.enableChangeDataFeed")) {
     return Unsupported(
@@ -173,33 +245,74 @@ Result<CommitChanges> ChangeFeedReader::ReadCommit(size_t index) {
         "not true), so changes between versions {} and {} cannot be read",
         c.version, start_, end_);
   }
-  CommitChanges changes;
-  changes.version = c.version;
-  changes.timestamp_ms = file_times_[index];
+  return OkStatus();
+}
+
+Result<std::optional<int64_t>> ChangeFeedReader::InCommitMs(
+    const CommitRef& c, const std::optional<CommitInfo>& info) const {
   TableFeatures features = ComputeTableFeatures(protocol_, metadata_);
-  if (features.in_commit_timestamps_enabled) {
-    LS_ASSIGN_OR_RETURN(std::optional<int64_t> from,
-                        ConfigInt(metadata_, "delta.inCommitTimestampEnablementVersion"));
-    if (c.version >= from.value_or(0) && collector.commit_info) {
-      LS_ASSIGN_OR_RETURN(std::optional<int64_t> ict, collector.commit_info->InCommitTimestamp());
-      if (ict) {
-        changes.timestamp_ms = *ict;
-      }
-    }
+  if (!features.in_commit_timestamps_enabled || !info) return std::optional<int64_t>();
+  LS_ASSIGN_OR_RETURN(std::optional<int64_t> from,
+                      ConfigInt(metadata_, "delta.inCommitTimestampEnablementVersion"));
+  if (c.version < from.value_or(0)) return std::optional<int64_t>();
+  return info->InCommitTimestamp();
+}
+
+Result<std::shared_ptr<ChangeFeedReader::CommitCollector>> ChangeFeedReader::ReadAndApply(
+    const CommitRef& c) {
+  LS_ASSIGN_OR_RETURN(PaddedBuffer buffer, ReadPadded(*store_, c.file.path));
+  auto collector = std::make_shared<CommitCollector>();
+  LS_RETURN_IF_ERROR(ParseJsonActions(buffer, c.file.path, *collector));
+  if (collector->protocol) {
+    protocol_ = *collector->protocol;
   }
-  changes.protocol = std::move(collector.protocol);
-  changes.metadata = std::move(collector.metadata);
-  if (!collector.cdc.empty() && !options_.data_actions_only) {
-    changes.from_cdc_files = true;
-    changes.actions = std::move(collector.cdc);
+  if (collector->metadata) {
+    metadata_ = *collector->metadata;
+  }
+  return collector;
+}
+
+Result<std::shared_ptr<const CommitChanges>> ChangeFeedReader::ReadCommit(size_t index) {
+  const CommitRef& c = commits_[index];
+  std::shared_ptr<CommitCollector> collector = std::move(first_read_);  // read by Open
+  if (index != 0 || !collector) {
+    LS_ASSIGN_OR_RETURN(collector, ReadAndApply(c));
+  }
+  LS_RETURN_IF_ERROR(CheckCommit(c, collector->protocol.has_value()));
+  LS_ASSIGN_OR_RETURN(last_in_commit_ms_, InCommitMs(c, collector->commit_info));
+  auto changes = std::make_shared<CommitChanges>();
+  changes->version = c.version;
+  changes->timestamp_ms = last_in_commit_ms_.value_or(file_times_[index]);
+  changes->protocol = std::move(collector->protocol);
+  changes->metadata = std::move(collector->metadata);
+  if (!collector->cdc.empty() && !options_.data_actions_only) {
+    changes->from_cdc_files = true;
+    changes->actions = std::move(collector->cdc);
   } else {
-    for (auto& a : collector.data) {
+    for (auto& a : collector->data) {
       if (a.data_change) {
-        changes.actions.push_back(std::move(a));
+        changes->actions.push_back(std::move(a));
       }
     }
   }
-  return changes;
+  return std::shared_ptr<const CommitChanges>(std::move(changes));
+}
+
+size_t ParsedCommit::MemoryUsage() const {
+  size_t bytes = sizeof(*this) + sizeof(CommitChanges) + file.path.capacity() +
+                 protocol.json.capacity() + 2 * metadata.json.capacity();
+  if (changes->metadata) bytes += 2 * changes->metadata->json.capacity();
+  if (changes->protocol) bytes += changes->protocol->json.capacity();
+  bytes += changes->actions.capacity() * sizeof(FileAction);
+  for (const FileAction& a : changes->actions) {
+    bytes += a.path.capacity() + a.json.capacity() + (a.stats ? a.stats->capacity() : 0);
+    bytes += a.partition_values.capacity() * sizeof(StringMap::value_type);
+    for (const auto& [key, value] : a.partition_values) {
+      bytes += key.capacity() + (value ? value->capacity() : 0);
+    }
+    if (a.deletion_vector) bytes += a.deletion_vector->path_or_inline_dv.capacity();
+  }
+  return bytes;
 }
 
 Status ReadChangeFeed(std::shared_ptr<const storage::ObjectStore> store,

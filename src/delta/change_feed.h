@@ -8,13 +8,18 @@
 // request is kUnsupported. Metadata and protocol changes inside the range are reported with their
 // version. Functions are thread-safe; the callback runs on the calling thread. A
 // ChangeFeedReader reads the same feed a commit per call (a stream that resumes where its client
-// stopped reading); one reader is used by one thread at a time.
+// stopped reading); one reader is used by one thread at a time. A reader given the table's commit
+// timeline as memo (ChangeFeedOptions::memo) can leave the commit a page was cut in there
+// (RememberLast), and a reader opened at that version takes it from there instead of reading it
+// and the state before it again: a commit of N files served a file per page is parsed once, not
+// once per page.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/result.h"
@@ -23,6 +28,8 @@
 #include "storage/object_store.h"
 
 namespace lakeshare::delta {
+
+class CommitTimeline;  // delta/commit_timeline.h
 
 /// The changes of one commit.
 struct CommitChanges {
@@ -48,11 +55,34 @@ struct ChangeFeedOptions {
   /// files (which are then left out): what a streaming read of the table (the sharing protocol's
   /// `startingVersion` query) consumes, as opposed to the change data feed.
   bool data_actions_only = false;
+  /// Where readers of this table leave the commit a page was cut in (RememberLast) and take it
+  /// from when they open at its version; null: none. The table's timeline (Snapshot::timeline())
+  /// bounds what it keeps. `table_id`: the metaData id the caller's snapshot has; a commit kept
+  /// under another id (a table recreated at the same location) or for another file is not used.
+  std::shared_ptr<CommitTimeline> memo = nullptr;
+  std::string table_id = std::string();
+};
+
+/// A commit a reader read, kept in a memo (CommitTimeline::RememberCommit) for the readers that
+/// open at its version: its changes and the state in effect after it. Immutable once kept.
+struct ParsedCommit {
+  storage::ObjectInfo file;  // the commit file it was read from
+  bool data_actions_only = false;
+  std::shared_ptr<const CommitChanges> changes;
+  Protocol protocol;  // in effect after the commit
+  Metadata metadata;
+  std::optional<int64_t> in_commit_ms;  // the in-commit timestamp that applied to it
+  size_t bytes = 0;                     // MemoryUsage(), counted once when kept
+
+  /// Approximate heap bytes held (walks every action).
+  size_t MemoryUsage() const;
 };
 
 /// The change feed of one range, a commit per Next. Open runs the checks of the range (and
-/// loads the metadata in effect at its start); each Next reads one commit file and checks that
-/// commit (protocol, change data feed enabled), so an error may come after commits were read.
+/// loads the metadata in effect at its start: the snapshot before it and its first commit, that
+/// commit as the memo kept it, or else the snapshot at the start); each Next reads one commit file
+/// and checks that commit (protocol, change data feed enabled), so an error may come after commits
+/// were read.
 class ChangeFeedReader {
  public:
   /// Errors as ReadChangeFeed's, for those found before the first commit is read.
@@ -62,22 +92,43 @@ class ChangeFeedReader {
   /// The next commit's changes in version order, nullopt after the last one. An error ends the
   /// feed: every later call returns it again.
   Result<std::optional<CommitChanges>> Next();
+  /// Next, shared with the memo (null after the last commit).
+  Result<std::shared_ptr<const CommitChanges>> NextShared();
+  /// Keep the commit the last Next returned in the memo, for a reader opened at its version (a
+  /// page cut inside it or right before it); nothing without a memo or before the first Next.
+  void RememberLast();
 
  private:
+  class CommitCollector;
   ChangeFeedReader() = default;
+  // The protocol and metadata in effect at the start of the range (from `listing`'s snapshots).
+  Status LoadStateBefore(const LogListing& listing);
+  // Read and parse commit `c` and apply its protocol and metadata.
+  Result<std::shared_ptr<CommitCollector>> ReadAndApply(const CommitRef& c);
   // The changes of commits_[index], after the checks of that commit.
-  Result<CommitChanges> ReadCommit(size_t index);
+  Result<std::shared_ptr<const CommitChanges>> ReadCommit(size_t index);
+  // The first commit, from the memo: the checks of ReadCommit on the state it kept.
+  Result<std::shared_ptr<const CommitChanges>> ResumeFirst();
+  // ReadCommit's checks of commit `c` once protocol_ and metadata_ are in effect after it.
+  Status CheckCommit(const CommitRef& c, bool check_protocol);
+  // The in-commit timestamp that applies to commit `c` (nullopt: its file time does).
+  Result<std::optional<int64_t>> InCommitMs(const CommitRef& c,
+                                            const std::optional<CommitInfo>& info) const;
 
   std::shared_ptr<const storage::ObjectStore> store_;
   ChangeFeedOptions options_;
   Version start_ = 0;
   Version end_ = 0;
-  std::vector<CommitRef> commits_;    // the range's commit files, in version order
-  std::vector<int64_t> file_times_;   // their times made strictly increasing (history.h)
-  Protocol protocol_;                 // in effect before the next commit
+  std::vector<CommitRef> commits_;   // the range's commit files, in version order
+  std::vector<int64_t> file_times_;  // their times made strictly increasing (history.h)
+  Protocol protocol_;                // in effect before the next commit
   Metadata metadata_;
-  size_t next_ = 0;                   // index of the next commit in commits_
-  std::optional<Error> error_;        // the error that ended the feed
+  size_t next_ = 0;                              // index of the next commit in commits_
+  std::optional<Error> error_;                   // the error that ended the feed
+  std::shared_ptr<CommitCollector> first_read_;  // commits_[0], read by Open
+  std::shared_ptr<const ParsedCommit> first_;    // commits_[0], from the memo
+  std::shared_ptr<const CommitChanges> last_;    // what the last Next returned (with a memo)
+  std::optional<int64_t> last_in_commit_ms_;     // and its in-commit timestamp
 };
 
 /// Read the change feed, one commit at a time, in version order. Errors: kInvalidArgument for

@@ -177,6 +177,42 @@ Result<std::optional<int64_t>> CommitTimeline::InCommitTimestamp(const storage::
   return ms;
 }
 
+void CommitTimeline::RememberCommit(Version version, std::shared_ptr<const ParsedCommit> commit,
+                                    size_t bytes) {
+  if (bytes > limits_.max_parsed_bytes || limits_.max_parsed_commits == 0) {
+    return;
+  }
+  std::list<Parsed> dropped;  // freed after the lock (a commit may hold many actions)
+  {
+    MutexLock lock(mu_);
+    auto same = std::find_if(parsed_.begin(), parsed_.end(),
+                             [&](const Parsed& p) { return p.version == version; });
+    if (same != parsed_.end()) {
+      parsed_bytes_ -= same->bytes;
+      dropped.splice(dropped.end(), parsed_, same);
+    }
+    parsed_.push_front(Parsed{version, std::move(commit), bytes});
+    parsed_bytes_ += bytes;
+    while (parsed_.size() > limits_.max_parsed_commits ||
+           parsed_bytes_ > limits_.max_parsed_bytes) {
+      parsed_bytes_ -= parsed_.back().bytes;
+      dropped.splice(dropped.end(), parsed_, std::prev(parsed_.end()));
+    }
+  }
+  Charge();
+}
+
+std::shared_ptr<const ParsedCommit> CommitTimeline::RememberedCommit(Version version) {
+  MutexLock lock(mu_);
+  auto it = std::find_if(parsed_.begin(), parsed_.end(),
+                         [&](const Parsed& p) { return p.version == version; });
+  if (it == parsed_.end()) {
+    return nullptr;
+  }
+  parsed_.splice(parsed_.begin(), parsed_, it);
+  return parsed_.front().commit;
+}
+
 void CommitTimeline::Install(std::shared_ptr<const TimelineCommits> commits,
                              bool forget_timestamps) {
   if (commits && commits->commits.size() > limits_.max_commits) {
@@ -187,6 +223,8 @@ void CommitTimeline::Install(std::shared_ptr<const TimelineCommits> commits,
     MutexLock lock(mu_);
     if (forget_timestamps || !commits) {
       in_commit_ms_.clear();
+      parsed_.clear();
+      parsed_bytes_ = 0;
     }
     commits_ = std::move(commits);
     commits_bytes_ = bytes;
@@ -199,6 +237,8 @@ void CommitTimeline::Drop() {
   commits_ = nullptr;
   commits_bytes_ = 0;
   in_commit_ms_.clear();
+  parsed_.clear();
+  parsed_bytes_ = 0;
 }
 
 void CommitTimeline::Charge() {
@@ -219,13 +259,14 @@ size_t CommitTimeline::MemoryUsage() const {
 }
 
 size_t CommitTimeline::MemoryUsageLocked() const {
-  if (!commits_) {
-    return 0;
-  }
   // A map node holds the key, the value and three pointers and a colour.
   constexpr size_t kNodeBytes =
       4 * sizeof(void*) + sizeof(Version) + sizeof(std::optional<int64_t>);
-  return commits_bytes_ + in_commit_ms_.size() * kNodeBytes;
+  const size_t parsed = parsed_bytes_ + parsed_.size() * (sizeof(Parsed) + 2 * sizeof(void*));
+  if (!commits_) {
+    return parsed;
+  }
+  return commits_bytes_ + in_commit_ms_.size() * kNodeBytes + parsed;
 }
 
 std::shared_ptr<CommitTimeline> CommitTimelineBudget::NewTimeline(

@@ -6,9 +6,11 @@
 // timeline starts at (commit 0, or the earliest checkpoint, and the first commit) with one Stat
 // and rebuilds from a full listing when it is gone or changed, and lists from the last known
 // version when the caller's latest version is past it. In-commit timestamps read from commit
-// files are remembered per version too.
+// files are remembered per version too, and so are the few commits a change feed was cut inside
+// (delta/change_feed.h: the next page resumes there without reading the commit again).
 // Memory: one timeline keeps at most `max_commits` commits (a longer log is listed on each use,
-// as without a timeline); the timelines of one CommitTimelineBudget hold at most
+// as without a timeline) and `max_parsed_commits` parsed commits of `max_parsed_bytes` together
+// (least recently used dropped first); the timelines of one CommitTimelineBudget hold at most
 // `max_total_bytes` together, past which the least recently used are dropped (and rebuilt when
 // used again). A SnapshotCache owns a budget and gives each table one timeline, which the
 // snapshots refreshed from one another share (Snapshot::timeline()).
@@ -35,6 +37,10 @@ struct CommitTimelineLimits {
   size_t max_commits = 100'000;
   /// Bytes all timelines of one budget keep together (least recently used dropped first).
   size_t max_total_bytes = size_t{64} << 20;
+  /// Parsed commits one timeline keeps for change feeds resumed inside them, and their bytes
+  /// together (a larger commit is not kept).
+  size_t max_parsed_commits = 4;
+  size_t max_parsed_bytes = size_t{16} << 20;
 };
 
 /// The commits a timeline found, immutable once published (readers share it without a lock).
@@ -59,6 +65,7 @@ struct TimelineCommits {
 int64_t IncreasingFileTime(std::optional<int64_t> previous, int64_t file_ms);
 
 class CommitTimelineBudget;
+struct ParsedCommit;  // delta/change_feed.h
 
 class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
  public:
@@ -72,6 +79,13 @@ class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
   /// The inCommitTimestamp of `commit`'s commitInfo (nullopt: it has none), read once.
   Result<std::optional<int64_t>> InCommitTimestamp(const storage::ObjectStore& store,
                                                    const CommitRef& commit);
+  /// Keep `commit` (of `version`, about `bytes` heap bytes), a change feed was cut inside it
+  /// (delta/change_feed.h); it replaces one kept for the version. Forgotten with the timestamps
+  /// (the log was rebuilt) and when the budget drops this timeline.
+  void RememberCommit(Version version, std::shared_ptr<const ParsedCommit> commit, size_t bytes)
+      LS_EXCLUDES(mu_);
+  /// The commit kept for `version` (now the most recently used), or null.
+  std::shared_ptr<const ParsedCommit> RememberedCommit(Version version) LS_EXCLUDES(mu_);
   /// Approximate heap bytes held now.
   size_t MemoryUsage() const;
 
@@ -93,6 +107,13 @@ class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
   std::shared_ptr<const TimelineCommits> commits_ LS_GUARDED_BY(mu_);
   size_t commits_bytes_ LS_GUARDED_BY(mu_) = 0;  // commits_->MemoryUsage(), counted once
   std::map<Version, std::optional<int64_t>> in_commit_ms_ LS_GUARDED_BY(mu_);
+  struct Parsed {
+    Version version;
+    std::shared_ptr<const ParsedCommit> commit;
+    size_t bytes;
+  };
+  std::list<Parsed> parsed_ LS_GUARDED_BY(mu_);  // most recently used first
+  size_t parsed_bytes_ LS_GUARDED_BY(mu_) = 0;
 };
 
 /// The shared memory bound of the timelines it makes. Thread-safe; timelines keep it alive.

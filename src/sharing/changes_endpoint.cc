@@ -49,6 +49,10 @@ class ChangeStream {
     delta::Metadata latest_metadata;  // what the view's names mean (ServedView)
     std::string table_name;
     std::shared_ptr<const StreamSlots::Slot> slot;  // given back when the stream is done
+    // Where the commit a page is cut in is kept for the page that resumes there: the table's
+    // commit timeline, and the table id it is kept under (delta::ChangeFeedOptions::memo).
+    std::shared_ptr<delta::CommitTimeline> memo;
+    std::string table_id;
   };
 
   // `latest` only builds the filters (they copy what they need): a stalled stream must not pin a
@@ -91,10 +95,10 @@ class ChangeStream {
   Filters filters_;
   std::map<delta::StringMap, std::unique_ptr<delta::PartitionValues>> interned_;
   EndStreamAction end_;
-  std::optional<delta::ChangeFeedReader> reader_;  // opened on the first call
-  std::optional<delta::CommitChanges> commit_;     // the commit being emitted
-  size_t next_action_ = 0;                         // the next of its actions
-  bool cut_ = false;                               // the page is full
+  std::optional<delta::ChangeFeedReader> reader_;       // opened on the first call
+  std::shared_ptr<const delta::CommitChanges> commit_;  // the commit being emitted
+  size_t next_action_ = 0;                              // the next of its actions
+  bool cut_ = false;                                    // the page is full
   bool started_ = false;
   bool finished_ = false;  // counted and audited
 };
@@ -131,13 +135,15 @@ Status ChangeStream::Produce(bool& done) {
     // A streaming query (startingVersion) reads the data actions of every commit, also of
     // commits that carry cdc files; the change feed reads those cdc files instead.
     options.data_actions_only = !r.cdf;
+    options.memo = p_.memo;
+    options.table_id = p_.table_id;
     LS_ASSIGN_OR_RETURN(delta::ChangeFeedReader reader,
                         delta::ChangeFeedReader::Open(p_.store, options));
     reader_.emplace(std::move(reader));
   }
   while (!part_.ready()) {
     if (!commit_) {
-      LS_ASSIGN_OR_RETURN(commit_, reader_->Next());
+      LS_ASSIGN_OR_RETURN(commit_, reader_->NextShared());
       if (!commit_) {
         done = true;
         return OkStatus();
@@ -147,6 +153,7 @@ Status ChangeStream::Produce(bool& done) {
     }
     if (!cut_) LS_RETURN_IF_ERROR(EmitActions());
     if (cut_) {
+      reader_->RememberLast();  // the next page starts in this commit
       done = true;
       return OkStatus();
     }
@@ -373,6 +380,8 @@ Result<http::Response> StreamChanges(const ServiceCore& core, http::Request& req
   p.view = ctx.table.view;
   p.latest_metadata = latest->metadata();
   p.table_name = ctx.table.name;
+  p.memo = latest->timeline();
+  p.table_id = latest->metadata().id;
   const int64_t start = p.range.start;
   const ResponseFormat format = p.response.format;
   const bool end_stream = p.response.end_stream;
