@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/federation_setup.h"
@@ -84,6 +86,29 @@ TEST_F(ServeFlagsTest, OutOfRangeOrNonNumericValuesAreRefused) {
   EXPECT_FALSE(Parse({"--snapshot-streams-per-recipient", "1025"}));
   EXPECT_FALSE(Parse({"--max-streams", "100001"}));
   EXPECT_FALSE(Parse({"--oidc-max-blocked-callers", "65"}));
+}
+
+TEST_F(ServeFlagsTest, StreamRateFlagsSetTheServerOptions) {
+  ASSERT_TRUE(Parse({}));
+  http::ServerOptions options;
+  ASSERT_TRUE(ApplyConnectionLimits(limits_, {}, options));
+  const http::ServerOptions defaults;
+  EXPECT_EQ(options.min_send_bytes_per_second, defaults.min_send_bytes_per_second);
+  EXPECT_EQ(options.send_rate_slack, defaults.send_rate_slack);
+
+  ASSERT_TRUE(Parse({"--min-stream-rate-kib", "0", "--stream-rate-slack-seconds", "5"}));
+  ASSERT_TRUE(ApplyConnectionLimits(limits_, {}, options));
+  EXPECT_EQ(options.min_send_bytes_per_second, 0u);  // no minimum
+  EXPECT_EQ(options.send_rate_slack, std::chrono::seconds(5));
+
+  for (auto [flag, value] : {std::pair{"--min-stream-rate-kib", "-1"},
+                             {"--min-stream-rate-kib", "1048577"},
+                             {"--stream-rate-slack-seconds", "0"},
+                             {"--stream-rate-slack-seconds", "86401"}}) {
+    limits_ = LimitFlags{};  // the fields CLI11 writes to stay where they are
+    ASSERT_TRUE(Parse({flag, value})) << flag;
+    EXPECT_FALSE(ApplyConnectionLimits(limits_, {}, options)) << flag << " " << value;
+  }
 }
 
 TEST_F(ServeFlagsTest, HelpNamesEachFlagWithItsDefault) {

@@ -15,6 +15,8 @@ namespace {
 
 /// File descriptors kept for everything but client connections (metastore, table files, logs).
 constexpr size_t kSpareFiles = 512;
+/// --min-stream-rate-kib at most: 1 GiB/s.
+constexpr int64_t kMaxStreamRateKib = 1 << 20;
 
 Result<double> ParseNumber(std::string_view text, std::string_view flag) {
   std::optional<double> value = ParseDouble(text);
@@ -42,6 +44,13 @@ const LimitFlag kLimitFlags[] = {
     {"--head-timeout-seconds", &LimitFlags::head_timeout_seconds,
      "A new connection must send a complete request head within this time "
      "(default 10)"},
+    {"--min-stream-rate-kib", &LimitFlags::min_stream_rate_kib,
+     "KiB per second a client must take a streamed response at, on average (default 32: a "
+     "quarter of a 1 Mbit/s link; 0: no minimum); one that falls further behind than "
+     "--stream-rate-slack-seconds is cut and its stream released"},
+    {"--stream-rate-slack-seconds", &LimitFlags::stream_rate_slack_seconds,
+     "How far behind --min-stream-rate-kib a streamed response's client may fall, and its "
+     "grace when the stream begins (default 60)"},
     {"--rate-limit-per-address", &LimitFlags::rate_per_address,
      "RATE[:BURST] requests per second from one client address, checked before "
      "authentication (default 1000:2000; 0: off); over it: 429 + Retry-After"},
@@ -132,7 +141,16 @@ Status ApplyConnectionLimits(const LimitFlags& flags,
   if (flags.head_timeout_seconds <= 0) {
     return InvalidArgument("--head-timeout-seconds must be at least 1");
   }
+  if (flags.min_stream_rate_kib < 0 || flags.min_stream_rate_kib > kMaxStreamRateKib) {
+    return InvalidArgument("--min-stream-rate-kib must be between 0 and {}", kMaxStreamRateKib);
+  }
+  if (flags.stream_rate_slack_seconds < 1 || flags.stream_rate_slack_seconds > 86'400) {
+    return InvalidArgument("--stream-rate-slack-seconds must be between 1 and 86400");
+  }
   options.max_connections = flags.max_connections;
+  // In range (checked above): the products fit.
+  options.min_send_bytes_per_second = static_cast<size_t>(flags.min_stream_rate_kib) * 1024;
+  options.send_rate_slack = std::chrono::seconds(flags.stream_rate_slack_seconds);
   options.max_connections_per_address = flags.max_connections_per_address;
   options.head_timeout = std::chrono::seconds(flags.head_timeout_seconds);
   if (!trusted_proxies.empty()) {

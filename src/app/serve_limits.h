@@ -40,6 +40,10 @@ struct LimitFlags {
   size_t max_connections = 10'000;
   size_t max_connections_per_address = 256;
   int64_t head_timeout_seconds = 10;
+  /// A streamed response must be taken at this many KiB per second on average (0: no
+  /// minimum); a client may fall behind that pace by stream_rate_slack_seconds at most.
+  int64_t min_stream_rate_kib = 32;
+  int64_t stream_rate_slack_seconds = 60;
   /// RATE[:BURST] requests per second; "0" turns the limit off.
   std::string rate_per_address = "1000:2000";
   std::string rate_per_recipient = "100:300";

@@ -318,7 +318,7 @@ class Session final : public ConnectionBase {
     response_status_ = response.status();
     response_error_ = response.error();
     keep_alive_ = KeepAlive();
-    Tcp().expires_after(server_.options.write_timeout);
+    Tcp().expires_after(WriteBudget());
     if (is_head_) {
       // Headers only, announcing the body a GET would have had (RFC 9110 §9.3.2).
       auto message = std::make_shared<bhttp::response<bhttp::empty_body>>();
@@ -402,7 +402,8 @@ class Session final : public ConnectionBase {
         stream_message_->chunked(true);
       }
       stream_serializer_.emplace(*stream_message_);
-      Tcp().expires_after(server_.options.write_timeout);
+      pace_.Restart();
+      Tcp().expires_after(WriteBudget());
       bhttp::async_write_header(stream_, *stream_serializer_,
                                 [self = Self()](beast::error_code ec, size_t) {
                                   self->Guard([&] {
@@ -425,8 +426,11 @@ class Session final : public ConnectionBase {
       ChunkDone({}, 0);
       return;
     }
-    Tcp().expires_after(server_.options.write_timeout);
-    auto done = [self = Self(), size](beast::error_code ec, size_t) {
+    Tcp().expires_after(WriteBudget(size));
+    auto done = [self = Self(), size, started = Clock::now()](beast::error_code ec, size_t) {
+      if (!ec) {
+        self->pace_.Sent(size, Clock::now() - started);
+      }
       self->Guard([&] { self->ChunkDone(ec, size); });
     };
     if (chunked_) {
@@ -473,7 +477,7 @@ class Session final : public ConnectionBase {
       GracefulClose();
       return;
     }
-    Tcp().expires_after(server_.options.write_timeout);
+    Tcp().expires_after(WriteBudget());
     net::async_write(stream_, bhttp::make_chunk_last(),
                      [self = Self()](beast::error_code ec, size_t) {
                        self->Guard([&] { self->OnResponseWritten(ec); });

@@ -7,7 +7,9 @@
 namespace lakeshare::http::internal {
 
 ConnectionBase::ConnectionBase(ServerCore& server, std::string remote, std::string limit_key)
-    : server_(server), remote_(std::move(remote)) {
+    : server_(server),
+      remote_(std::move(remote)),
+      pace_(server.options.min_send_bytes_per_second, server.options.send_rate_slack) {
   this->limit_key = std::move(limit_key);
   waiting_since_ns.store(SteadyNowNs(), std::memory_order_relaxed);
   server_.connections_open.Add({}, 1);
@@ -256,9 +258,16 @@ void ConnectionBase::Complete(Outcome outcome, const Error* error) {
                          seconds, outcome, error);
 }
 
+Clock::duration ConnectionBase::WriteBudget(size_t stream_bytes) {
+  const Clock::duration timeout = server_.options.write_timeout;
+  const Clock::duration paced = stream_bytes > 0 ? pace_.Allowance(stream_bytes) : timeout;
+  paced_write_ = paced < timeout;
+  return paced_write_ ? paced : timeout;
+}
+
 void ConnectionBase::CountWriteTimeout(beast::error_code ec) {
   if (ec == beast::error::timeout) {
-    server_.write_timeouts.Inc();
+    (paced_write_ ? server_.send_rate_cuts : server_.write_timeouts).Inc();
   }
 }
 

@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "http/response.h"
+#include "http/send_pace_internal.h"
 #include "http/server_core_internal.h"
 #include "http/stream_writer_internal.h"
 
@@ -82,8 +83,12 @@ class ConnectionBase : public SessionBase {
   void OnPartSent(beast::error_code ec, size_t size);
   /// Record the exchange once: metrics, access log, completion hooks.
   void Complete(Outcome outcome, const Error* error);
-  /// Count a write that did not finish within write_timeout: the client stopped reading (or
-  /// reads too slowly to take a part in that time).
+  /// How long the next write may take: write_timeout, or, for `stream_bytes` (> 0) of a
+  /// stream's body, the send pace's allowance when shorter (then a timeout of this write is a
+  /// send rate cut).
+  Clock::duration WriteBudget(size_t stream_bytes = 0);
+  /// Count a write that did not finish within its budget: the client stopped reading, reads
+  /// too slowly to take a part within write_timeout, or fell too far behind the send pace.
   void CountWriteTimeout(beast::error_code ec);
   bool KeepAlive() const { return keep_alive_ && !close_after_ && !server_.draining; }
   /// The error reply to request_, carrying its request id.
@@ -113,6 +118,10 @@ class ConnectionBase : public SessionBase {
   bool pulled_more_ = false;
   StreamState stream_state_;
   Response stream_head_;
+  // The minimum pace of a stream's body (restarted with each stream's head), and whether the
+  // write in progress has the pace's budget rather than write_timeout (strand).
+  SendPace pace_;
+  bool paced_write_ = false;
 
  private:
   void OnException(std::string_view what);

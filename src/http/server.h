@@ -12,8 +12,10 @@
 // connection is closed after idle_timeout, and each write (a whole response, or one chunk of a
 // stream) must finish within write_timeout, else the connection is dropped: a client that stops
 // reading a stream is cut then, and what its stream held is released (metric:
-// lakeshare_http_write_timeouts_total). An exception escaping a handler is logged and answered
-// with 500.
+// lakeshare_http_write_timeouts_total). A client that reads a stream, but slower on average than
+// min_send_bytes_per_second (a trickle that finishes each write in time), is cut once it is
+// send_rate_slack behind that pace (metric: lakeshare_http_send_rate_cuts_total). An exception
+// escaping a handler is logged and answered with 500.
 //
 // Connection limits (issue 10, "idle sockets lock everyone out"): at most max_connections open,
 // and at most max_connections_per_address from one client address (IPv6: one /64, see
@@ -68,6 +70,12 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  /// A streamed response must be taken at this many bytes per second on average, counting only
+  /// the time its writes wait for the client: one that falls behind that pace by more than
+  /// send_rate_slack (also its grace when the stream begins) is dropped like a write timeout
+  /// (send_pace_internal.h). 0: no minimum. 32 KiB/s is a quarter of a 1 Mbit/s link.
+  size_t min_send_bytes_per_second = 32 * 1024;
+  std::chrono::milliseconds send_rate_slack{60'000};
   /// Streamed bodies are sent in chunks of about this size; a stream holds at most two. 256 KiB
   /// rather than 64: a 113 MB /query response then takes 4x fewer producer/network hand-offs
   /// (futex calls 16k -> 4.5k per response, bench/30_sharing_vs_nginx.sh).

@@ -47,7 +47,11 @@ ServerCore::ServerCore(ServerOptions opts, Router& r, MetricsRegistry& m)
       write_timeouts(m.AddCounter(
           "lakeshare_http_write_timeouts_total",
           "Connections closed because a write (a response, or a part of a stream) did not "
-          "finish within write_timeout: clients that stopped reading.")) {}
+          "finish within write_timeout: clients that stopped reading.")),
+      send_rate_cuts(m.AddCounter(
+          "lakeshare_http_send_rate_cuts_total",
+          "Connections closed because their client took a streamed response slower than "
+          "min_send_bytes_per_second, by more than send_rate_slack.")) {}
 
 void ServerCore::Register(const std::shared_ptr<SessionBase>& session) {
   MutexLock lock(mu);

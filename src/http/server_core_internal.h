@@ -115,6 +115,7 @@ struct ServerCore {
   Counter& connections_evicted;
   Counter& head_timeouts;
   Counter& write_timeouts;
+  Counter& send_rate_cuts;
 
   // Declared before the io_context: sessions destroyed with it still unregister here.
   Mutex mu;
