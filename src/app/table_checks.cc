@@ -8,6 +8,7 @@
 #include "common/error_context.h"
 #include "common/strings.h"
 #include "delta/snapshot.h"
+#include "sharing/store_credential.h"
 #include "storage/location.h"
 
 namespace lakeshare::app {
@@ -64,17 +65,19 @@ Result<storage::StoreOptions> TableStoreOptions(catalog::Catalog& catalog,
   storage::StoreOptions options;
   Result<catalog::StorageAccess> access = catalog.ResolveStorageAccess(table.storage_location);
   if (!access) {
-    // kPermissionDenied: no external location contains the table. Anything else (the metastore
-    // unreachable, a credential sealed with another server key) is not read around.
-    if (access.error().code == ErrorCode::kPermissionDenied) return options;
-    return tl::unexpected(std::move(access).error());
+    // kPermissionDenied: no external location contains the table. An outage stays kUnavailable;
+    // a credential that cannot be unsealed (sealed with another server key, damaged) is not read
+    // around with the server's keys: kInvalidArgument with the catalog's advice.
+    Error e = std::move(access).error();
+    if (e.code == ErrorCode::kPermissionDenied) return options;
+    if (e.code != ErrorCode::kUnavailable) e = Error(ErrorCode::kInvalidArgument, e.message);
+    return tl::unexpected(WithContext(
+        std::move(e), fmt::format("cannot open the storage credential of the external location "
+                                  "containing table '{}'",
+                                  table.full_name())));
   }
   if (const std::optional<catalog::AwsCredential>& c = access->credential) {
-    if (c->kind == catalog::kAwsAccessKey) {
-      options.credentials = {c->access_key_id, c->secret_access_key, c->session_token};
-    } else {
-      options.profile = c->profile;
-    }
+    sharing::ApplyStoreCredential(*c, options.credentials, options.profile);
   }
   return options;
 }

@@ -29,8 +29,9 @@ Status CheckPartitionColumns(const catalog::TableInfo& table,
 /// The options that open `table`'s store as the sharing service opens it: the keys or the
 /// profile of the storage credential of the external location containing it; the server's own
 /// (environment) credentials when that location names none, or when no location contains the
-/// table (it is then not served; the check reads as before). The catalog's error otherwise
-/// (kUnavailable: the metastore cannot be read; a credential that cannot be unsealed).
+/// table (it is then not served; the check reads as before). kUnavailable when the metastore
+/// cannot be read; kInvalidArgument, with the catalog's advice, when the location's credential
+/// cannot be unsealed (never read around with the server's own keys).
 Result<storage::StoreOptions> TableStoreOptions(catalog::Catalog& catalog,
                                                 const catalog::TableInfo& table);
 

@@ -210,9 +210,16 @@ TEST_F(TableChecksTest, TableStoreOptionsUseTheCredentialOfTheTablesLocation) {
     EXPECT_TRUE(own->credentials.empty()) << location;
     EXPECT_EQ(own->profile, "") << location;
   }
-  // A credential sealed with another server key is not read around with the server's keys.
+  // A credential sealed with another server key is not read around with the server's keys: a
+  // 400 that says what to do (not the catalog's kInternal, a 500 hiding its message).
   metastore.SetSecretKey("another-key");
-  EXPECT_FALSE(options_of("s3://lake/keyed/orders"));
+  auto sealed = options_of("s3://lake/keyed/orders");
+  ASSERT_FALSE(sealed);
+  EXPECT_EQ(sealed.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(sealed.error().message,
+              HasSubstr("cannot open the storage credential of the external location"));
+  EXPECT_THAT(sealed.error().message, HasSubstr("another server key"));
+  EXPECT_EQ(sealed.error().message.find("team-secret"), std::string::npos);
 }
 
 }  // namespace

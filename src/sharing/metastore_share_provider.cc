@@ -12,6 +12,7 @@
 #include "auth/recipient_ip_gate.h"
 #include "common/quoted.h"
 #include "common/strings.h"
+#include "sharing/store_credential.h"
 #include "sharing/ttl_cache_internal.h"
 #include "storage/location.h"
 
@@ -358,11 +359,7 @@ struct MetastoreShareProvider::Impl {
         continue;
       }
       if (const std::optional<catalog::AwsCredential>& c = access->credential) {
-        if (c->kind == catalog::kAwsAccessKey) {
-          t.info.store_keys = {c->access_key_id, c->secret_access_key, c->session_token};
-        } else {
-          t.info.store_profile = c->profile;
-        }
+        ApplyStoreCredential(*c, t.info.store_keys, t.info.store_profile);
       }
     }
     return OkStatus();
