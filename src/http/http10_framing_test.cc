@@ -32,11 +32,10 @@ TEST_F(ServerTest, AnHttp10ExpectationIsIgnored) {
 TEST_F(ServerTest, AnHttp10RequestWithTransferEncodingIsRefusedAndTheConnectionCloses) {
   StartServer();
   RawConnection connection(server_->port());
-  ASSERT_TRUE(connection.Send(
+  std::optional<RawResponse> response = connection.SendAndReadResponse(
       "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
       "5\r\nhello\r\n0\r\n\r\n"
-      "GET /hello/smuggled HTTP/1.0\r\n\r\n"));
-  std::optional<RawResponse> response = connection.ReadResponse();
+      "GET /hello/smuggled HTTP/1.0\r\n\r\n");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 400);
   EXPECT_THAT(response->body, HasSubstr("HTTP/1.0"));

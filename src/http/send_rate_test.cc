@@ -62,8 +62,7 @@ TEST_F(SendRateTest, ATrickleReaderIsCutAndItsStreamReleased) {
   StartServer(ServerOptions{
       .write_timeout = 30s, .min_send_bytes_per_second = 1 << 20, .send_rate_slack = 500ms});
   RawConnection connection(server_->port(), 4096);
-  ASSERT_TRUE(connection.Send(Get("/body")));
-  ASSERT_TRUE(connection.ReadHead());
+  ASSERT_TRUE(connection.SendAndReadHead(Get("/body")));
   // A socket read (a few KiB) every 0.1 s: a part of 16 KiB every second or faster, far within
   // write_timeout, until the server cuts us (what it had written before still arrives).
   const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -86,8 +85,7 @@ TEST_F(SendRateTest, ASteadyReaderAboveTheMinimumGetsTheWholeBody) {
   ASSERT_NO_FATAL_FAILURE(ServeBody(kBytes));
   StartServer(ServerOptions{.min_send_bytes_per_second = 32 * 1024, .send_rate_slack = 300ms});
   RawConnection connection(server_->port(), 4096);
-  ASSERT_TRUE(connection.Send(Get("/body")));
-  std::optional<RawResponse> response = connection.ReadHead();
+  std::optional<RawResponse> response = connection.SendAndReadHead(Get("/body"));
   ASSERT_TRUE(response);
   // At most a socket read (a few KiB) every 10 ms: 400 KiB/s or more, without the stalls.
   int64_t received = 0;
@@ -105,8 +103,7 @@ TEST_F(SendRateTest, NoMinimumMeansOnlyTheWriteTimeoutCuts) {
   ASSERT_NO_FATAL_FAILURE(ServeBody(-1));
   StartServer(ServerOptions{.write_timeout = 300ms, .min_send_bytes_per_second = 0});
   RawConnection connection(server_->port(), 4096);
-  ASSERT_TRUE(connection.Send(Get("/body")));
-  ASSERT_TRUE(connection.ReadHead());
+  ASSERT_TRUE(connection.SendAndReadHead(Get("/body")));
   ASSERT_TRUE(WaitForCounter("lakeshare_http_write_timeouts_total", 1));  // we never read
   EXPECT_EQ(CounterValue("lakeshare_http_send_rate_cuts_total"), 0);
 }

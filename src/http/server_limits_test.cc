@@ -113,16 +113,14 @@ TEST_F(ServerLimitsTest, NearMaxConnectionsTheLongestWaitingSocketsMakeRoomForNe
 TEST_F(ServerLimitsTest, AServedKeepAliveConnectionIsEvictedOnlyAfterNeverServedOnes) {
   StartServer(ServerOptions{.max_connections = 20, .max_connections_per_address = 100});
   RawConnection partner(server_->port(), 0, "127.0.0.30");
-  ASSERT_TRUE(partner.Send(Get("/hello/first")));
-  ASSERT_EQ(partner.ReadResponse()->status, 200);
+  ASSERT_EQ(partner.SendAndReadResponse(Get("/hello/first"))->status, 200);
   std::vector<std::unique_ptr<RawConnection>> idle;
   for (int i = 0; i < 25; ++i) {
     idle.push_back(std::make_unique<RawConnection>(server_->port(), 0, "127.0.0.31"));
   }
   EXPECT_EQ(GetFrom("127.0.0.32", "/hello/new"), 200);
   // The partner's idle keep-alive connection outlived the never-served sockets.
-  ASSERT_TRUE(partner.Send(Get("/hello/again")));
-  std::optional<RawResponse> again = partner.ReadResponse();
+  std::optional<RawResponse> again = partner.SendAndReadResponse(Get("/hello/again"));
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
 }

@@ -45,8 +45,7 @@ TEST_F(ServerTest, StreamsAMillionLinesPacedByTheSocket) {
 
   constexpr int kReceiveBuffer = 128 * 1024;
   RawConnection connection(server_->port(), kReceiveBuffer);
-  ASSERT_TRUE(connection.Send(Get("/stream")));
-  std::optional<RawResponse> response = connection.ReadHead();
+  std::optional<RawResponse> response = connection.SendAndReadHead(Get("/stream"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_TRUE(response->chunked);
@@ -151,8 +150,7 @@ TEST_F(ServerTest, TheClientConsumesAStreamIncrementally) {
 
   // HTTP/1.0 has no chunked encoding: the body is raw and ends when the server closes.
   RawConnection old(server_->port());
-  ASSERT_TRUE(old.Send("GET /lines/50000 HTTP/1.0\r\n\r\n"));
-  std::optional<RawResponse> raw = old.ReadResponse();
+  std::optional<RawResponse> raw = old.SendAndReadResponse("GET /lines/50000 HTTP/1.0\r\n\r\n");
   ASSERT_TRUE(raw);
   EXPECT_FALSE(raw->chunked);
   EXPECT_EQ(raw->Header("Content-Length"), nullptr);
@@ -173,8 +171,7 @@ TEST_F(ServerTest, AStreamFailingMidwayIsTruncatedNotEnded) {
   StartServer();
 
   RawConnection connection(server_->port());
-  ASSERT_TRUE(connection.Send(Get("/fails")));
-  std::optional<RawResponse> response = connection.ReadHead();
+  std::optional<RawResponse> response = connection.SendAndReadHead(Get("/fails"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   ASSERT_TRUE(response->chunked);
@@ -253,8 +250,7 @@ TEST_F(ServerTest, ASizedStreamGoesOutWithContentLengthAndKeepsTheConnection) {
   StartServer();
 
   RawConnection connection(server_->port());
-  ASSERT_TRUE(connection.Send(Get("/sized/3000000")));
-  std::optional<RawResponse> big = connection.ReadResponse();
+  std::optional<RawResponse> big = connection.SendAndReadResponse(Get("/sized/3000000"));
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 200);
   EXPECT_FALSE(big->chunked);
@@ -265,8 +261,8 @@ TEST_F(ServerTest, ASizedStreamGoesOutWithContentLengthAndKeepsTheConnection) {
 
   // HEAD announces the length and does not run the producer.
   int runs_before = runs.load();
-  ASSERT_TRUE(connection.Send("HEAD /sized/5000000 HTTP/1.1\r\nHost: t\r\n\r\n"));
-  std::optional<RawResponse> head = connection.ReadResponse(/*head_request=*/true);
+  std::optional<RawResponse> head = connection.SendAndReadResponse(
+      "HEAD /sized/5000000 HTTP/1.1\r\nHost: t\r\n\r\n", /*head_request=*/true);
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(HeaderOf(*head, "Content-Length"), "5000000");
@@ -274,13 +270,11 @@ TEST_F(ServerTest, ASizedStreamGoesOutWithContentLengthAndKeepsTheConnection) {
   EXPECT_EQ(runs.load(), runs_before);
 
   // A body that fits one chunk, and an empty one, on the same kept-alive connection.
-  ASSERT_TRUE(connection.Send(Get("/sized/10")));
-  std::optional<RawResponse> small = connection.ReadResponse();
+  std::optional<RawResponse> small = connection.SendAndReadResponse(Get("/sized/10"));
   ASSERT_TRUE(small);
   EXPECT_EQ(HeaderOf(*small, "Content-Length"), "10");
   EXPECT_EQ(small->body, Pattern(0, 10));
-  ASSERT_TRUE(connection.Send(Get("/sized/0")));
-  std::optional<RawResponse> empty = connection.ReadResponse();
+  std::optional<RawResponse> empty = connection.SendAndReadResponse(Get("/sized/0"));
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->status, 200);
   EXPECT_EQ(HeaderOf(*empty, "Content-Length"), "0");
@@ -288,8 +282,7 @@ TEST_F(ServerTest, ASizedStreamGoesOutWithContentLengthAndKeepsTheConnection) {
 
   // HTTP/1.0 gets the Content-Length too, so the body does not depend on the close.
   RawConnection old(server_->port());
-  ASSERT_TRUE(old.Send("GET /sized/200000 HTTP/1.0\r\n\r\n"));
-  std::optional<RawResponse> raw = old.ReadResponse();
+  std::optional<RawResponse> raw = old.SendAndReadResponse("GET /sized/200000 HTTP/1.0\r\n\r\n");
   ASSERT_TRUE(raw);
   EXPECT_EQ(HeaderOf(*raw, "Content-Length"), "200000");
   EXPECT_TRUE(raw->body == Pattern(0, 200'000));
@@ -322,8 +315,7 @@ TEST_F(ServerTest, ASizedStreamOfTheWrongLengthIsCutShortNeverPadded) {
   // Too much, after the head went out: the write crossing the declared length fails and the
   // connection closes short of it.
   RawConnection over(server_->port());
-  ASSERT_TRUE(over.Send(Get("/wrong/950000/1200000")));
-  std::optional<RawResponse> response = over.ReadHead();
+  std::optional<RawResponse> response = over.SendAndReadHead(Get("/wrong/950000/1200000"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(HeaderOf(*response, "Content-Length"), "950000");
@@ -335,8 +327,7 @@ TEST_F(ServerTest, ASizedStreamOfTheWrongLengthIsCutShortNeverPadded) {
 
   // Too little, after the head went out: the same.
   RawConnection under(server_->port());
-  ASSERT_TRUE(under.Send(Get("/wrong/1000000/500000")));
-  response = under.ReadHead();
+  response = under.SendAndReadHead(Get("/wrong/1000000/500000"));
   ASSERT_TRUE(response);
   under.ReadBody(*response, false);
   EXPECT_FALSE(response->complete);
@@ -376,8 +367,7 @@ TEST_F(ServerTest, AClientThatStopsReadingIsDroppedByTheWriteTimeout) {
   }));
   StartServer(ServerOptions{.write_timeout = 300ms});
   RawConnection connection(server_->port(), 64 * 1024);
-  ASSERT_TRUE(connection.Send(Get("/endless")));
-  ASSERT_TRUE(connection.ReadHead());
+  ASSERT_TRUE(connection.SendAndReadHead(Get("/endless")));
   // We never read again: the producer's Write must eventually fail.
   Status status = outcome.get_future().get();
   ASSERT_FALSE(status);
@@ -451,8 +441,7 @@ TEST_F(ServerTest, APulledChunkedBodyFailingBeforeItsFirstPartGetsAnErrorAndAfte
   EXPECT_EQ(*whole->Header("Content-Length"), "300");
 
   RawConnection late(server_->port());
-  ASSERT_TRUE(late.Send(Get("/late")));
-  std::optional<RawResponse> response = late.ReadHead();
+  std::optional<RawResponse> response = late.SendAndReadHead(Get("/late"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   ASSERT_TRUE(response->chunked);
@@ -476,8 +465,7 @@ TEST_F(ServerTest, APulledBodyWhoseClientStopsReadingIsDroppedByTheWriteTimeout)
   }));
   StartServer(ServerOptions{.write_timeout = 300ms});
   RawConnection connection(server_->port(), 64 * 1024);
-  ASSERT_TRUE(connection.Send(Get("/endless")));
-  ASSERT_TRUE(connection.ReadHead());
+  ASSERT_TRUE(connection.SendAndReadHead(Get("/endless")));
   // We never read again: the connection is closed and the source released.
   for (int i = 0; i < 200 && !watch.expired(); ++i) std::this_thread::sleep_for(50ms);
   EXPECT_TRUE(watch.expired());
@@ -508,8 +496,7 @@ TEST_F(ServerTest, APulledBodyIsReleasedBeforeItsAbortedExchangeIsRecorded) {
   });
   StartServer(ServerOptions{.write_timeout = 300ms});
   RawConnection connection(server_->port(), 4096);
-  ASSERT_TRUE(connection.Send(Get("/endless")));
-  ASSERT_TRUE(connection.ReadHead());
+  ASSERT_TRUE(connection.SendAndReadHead(Get("/endless")));
   // Never read again: the write timeout ends the exchange.
   std::future<bool> result = released_when_recorded.get_future();
   ASSERT_EQ(result.wait_for(30s), std::future_status::ready);

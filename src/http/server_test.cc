@@ -130,8 +130,8 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   RawConnection connection(server_->port());
   ASSERT_TRUE(connection.connected());
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(connection.Send(Get(fmt::format("/hello/n{}", i))));
-    std::optional<RawResponse> response = connection.ReadResponse();
+    std::optional<RawResponse> response =
+        connection.SendAndReadResponse(Get(fmt::format("/hello/n{}", i)));
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->body, fmt::format("{{\"hello\":\"n{}\"}}", i));
@@ -152,15 +152,14 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
 TEST_F(ServerTest, ConnectionCloseAndHttp10AreHonoured) {
   StartServer();
   RawConnection closing(server_->port());
-  ASSERT_TRUE(closing.Send(Get("/hello/x", "Connection: close\r\n")));
-  std::optional<RawResponse> response = closing.ReadResponse();
+  std::optional<RawResponse> response =
+      closing.SendAndReadResponse(Get("/hello/x", "Connection: close\r\n"));
   ASSERT_TRUE(response);
   EXPECT_EQ(HeaderOf(*response, "Connection"), "close");
   EXPECT_TRUE(closing.WaitClosed());
 
   RawConnection old(server_->port());
-  ASSERT_TRUE(old.Send("GET /hello/old HTTP/1.0\r\n\r\n"));
-  response = old.ReadResponse();
+  response = old.SendAndReadResponse("GET /hello/old HTTP/1.0\r\n\r\n");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "{\"hello\":\"old\"}");
   EXPECT_TRUE(old.WaitClosed());
@@ -169,14 +168,13 @@ TEST_F(ServerTest, ConnectionCloseAndHttp10AreHonoured) {
 TEST_F(ServerTest, HeadAnswersHeadersOnly) {
   StartServer();
   RawConnection connection(server_->port());
-  ASSERT_TRUE(connection.Send("HEAD /hello/abc HTTP/1.1\r\nHost: t\r\n\r\n"));
-  std::optional<RawResponse> head = connection.ReadResponse(/*head_request=*/true);
+  std::optional<RawResponse> head = connection.SendAndReadResponse(
+      "HEAD /hello/abc HTTP/1.1\r\nHost: t\r\n\r\n", /*head_request=*/true);
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(HeaderOf(*head, "Content-Length"), "15");  // {"hello":"abc"}
   // No body bytes leaked: the next response parses cleanly.
-  ASSERT_TRUE(connection.Send(Get("/hello/after")));
-  std::optional<RawResponse> next = connection.ReadResponse();
+  std::optional<RawResponse> next = connection.SendAndReadResponse(Get("/hello/after"));
   ASSERT_TRUE(next);
   EXPECT_EQ(next->body, "{\"hello\":\"after\"}");
 
@@ -220,9 +218,8 @@ TEST_F(ServerTest, PostBodiesArriveWithContentLengthChunkedAndExpectContinue) {
   EXPECT_EQ(chunked.ReadResponse()->body, "hello world");
 
   RawConnection expecting(server_->port());
-  ASSERT_TRUE(expecting.Send(
-      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
-  std::optional<RawResponse> interim = expecting.ReadHead();
+  std::optional<RawResponse> interim = expecting.SendAndReadHead(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);
   ASSERT_TRUE(expecting.Send("ping"));
@@ -234,8 +231,8 @@ TEST_F(ServerTest, PostBodiesArriveWithContentLengthChunkedAndExpectContinue) {
 TEST_F(ServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
   StartServer(ServerOptions{.max_header_bytes = 1024});
   RawConnection connection(server_->port());
-  ASSERT_TRUE(connection.Send(Get("/hello/x", "X-Big: " + std::string(4000, 'h') + "\r\n")));
-  std::optional<RawResponse> response = connection.ReadResponse();
+  std::optional<RawResponse> response =
+      connection.SendAndReadResponse(Get("/hello/x", "X-Big: " + std::string(4000, 'h') + "\r\n"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 431);
   EXPECT_THAT(response->body, HasSubstr("\"errorCode\":\"MALFORMED_REQUEST\""));
@@ -247,8 +244,8 @@ TEST_F(ServerTest, OversizedBodiesGet413AndTheConnectionCloses) {
   StartServer(ServerOptions{.max_body_bytes = 1000});
   // Announced too big: refused before the body is read.
   RawConnection announced(server_->port());
-  ASSERT_TRUE(announced.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"));
-  std::optional<RawResponse> response = announced.ReadResponse();
+  std::optional<RawResponse> response = announced.SendAndReadResponse(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 413);
   EXPECT_THAT(response->body, HasSubstr("Request body exceeds 1000 bytes"));
@@ -260,8 +257,7 @@ TEST_F(ServerTest, OversizedBodiesGet413AndTheConnectionCloses) {
   for (int i = 0; i < 20; ++i) {
     request += "64\r\n" + std::string(100, 'x') + "\r\n";
   }
-  ASSERT_TRUE(chunked.Send(request));
-  response = chunked.ReadResponse();
+  response = chunked.SendAndReadResponse(request);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 413);
   EXPECT_TRUE(chunked.WaitClosed());
@@ -281,8 +277,7 @@ TEST_F(ServerTest, OversizedChunkLinesAndTrailersGet400AndTheConnectionCloses) {
        {"2;ext=" + std::string(300'000, 'e') + "\r\nhi\r\n0\r\n\r\n",
         "2\r\nhi\r\n0\r\nX-Trailer: " + std::string(300'000, 't') + "\r\n\r\n"}) {
     RawConnection connection(server_->port());
-    ASSERT_TRUE(connection.Send(head + framing));
-    std::optional<RawResponse> response = connection.ReadResponse();
+    std::optional<RawResponse> response = connection.SendAndReadResponse(head + framing);
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 400);
     EXPECT_THAT(response->body, HasSubstr("\"errorCode\":\"MALFORMED_REQUEST\""));
@@ -291,8 +286,9 @@ TEST_F(ServerTest, OversizedChunkLinesAndTrailersGet400AndTheConnectionCloses) {
   }
   // Extensions and trailers of ordinary size are still read.
   RawConnection small(server_->port());
-  ASSERT_TRUE(small.Send(head + "2;name=value\r\nhi\r\n0\r\nX-Trailer: t\r\n\r\n"));
-  EXPECT_EQ(small.ReadResponse()->body, "hi");
+  EXPECT_EQ(
+      small.SendAndReadResponse(head + "2;name=value\r\nhi\r\n0\r\nX-Trailer: t\r\n\r\n")->body,
+      "hi");
 }
 
 // RFC 9110 §6.5.1: trailer fields are not header fields. Merged into the head, an
@@ -306,11 +302,10 @@ TEST_F(ServerTest, TrailerFieldsAreDroppedNotMergedIntoTheHeaders) {
   }));
   StartServer();
   RawConnection connection(server_->port());
-  ASSERT_TRUE(
-      connection.Send("POST /headers HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 192.0.2.1\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n"
-                      "Authorization: Bearer smuggled\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n"));
-  std::optional<RawResponse> response = connection.ReadResponse();
+  std::optional<RawResponse> response = connection.SendAndReadResponse(
+      "POST /headers HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 192.0.2.1\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n"
+      "Authorization: Bearer smuggled\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_THAT(response->body, HasSubstr("X-Forwarded-For=192.0.2.1;"));
@@ -318,9 +313,9 @@ TEST_F(ServerTest, TrailerFieldsAreDroppedNotMergedIntoTheHeaders) {
   EXPECT_THAT(response->body, Not(HasSubstr("smuggled")));
   EXPECT_THAT(response->body, Not(HasSubstr("10.0.0.1")));
   // The connection stays usable, and a chunked request without trailers keeps its headers.
-  ASSERT_TRUE(connection.Send("POST /headers HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n"
-                              "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
-  response = connection.ReadResponse();
+  response = connection.SendAndReadResponse(
+      "POST /headers HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
   ASSERT_TRUE(response);
   EXPECT_THAT(response->body, HasSubstr("X-A=1;"));
 }
@@ -351,16 +346,14 @@ TEST_F(ServerTest, SlowClientsAreCutOffByTheReadTimeout) {
 TEST_F(ServerTest, IdleKeepAliveConnectionsAreClosed) {
   StartServer(ServerOptions{.idle_timeout = 200ms});
   RawConnection connection(server_->port());
-  ASSERT_TRUE(connection.Send(Get("/hello/x")));
-  ASSERT_EQ(connection.ReadResponse()->status, 200);
+  ASSERT_EQ(connection.SendAndReadResponse(Get("/hello/x"))->status, 200);
   EXPECT_TRUE(connection.WaitClosed());
 }
 
 TEST_F(ServerTest, MalformedHttpGets400AndOthersAreStillServed) {
   StartServer();
   RawConnection healthy(server_->port());
-  ASSERT_TRUE(healthy.Send(Get("/hello/before")));
-  ASSERT_EQ(healthy.ReadResponse()->status, 200);
+  ASSERT_EQ(healthy.SendAndReadResponse(Get("/hello/before"))->status, 200);
 
   for (std::string_view garbage :
        {"GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
@@ -377,16 +370,14 @@ TEST_F(ServerTest, MalformedHttpGets400AndOthersAreStillServed) {
         "\r\n0\r\n\r\n"}) {
     SCOPED_TRACE(std::string(garbage));
     RawConnection bad(server_->port());
-    ASSERT_TRUE(bad.Send(garbage));
-    std::optional<RawResponse> response = bad.ReadResponse();
+    std::optional<RawResponse> response = bad.SendAndReadResponse(garbage);
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 400);
     EXPECT_THAT(response->body, HasSubstr("\"errorCode\":\"MALFORMED_REQUEST\""));
     EXPECT_EQ(HeaderOf(*response, "Connection"), "close");
     EXPECT_TRUE(bad.WaitClosed());
   }
-  ASSERT_TRUE(healthy.Send(Get("/hello/after")));
-  EXPECT_EQ(healthy.ReadResponse()->body, "{\"hello\":\"after\"}");
+  EXPECT_EQ(healthy.SendAndReadResponse(Get("/hello/after"))->body, "{\"hello\":\"after\"}");
   // Refusals are logged like any exchange, with the peer.
   EXPECT_THAT(LogsContaining("\"status\":400"), HasSubstr("\"remote\":\"127.0.0.1\""));
 }
@@ -446,14 +437,12 @@ TEST_F(ServerTest, APulledBodyFailingBeforeItsFirstPieceGetsAnErrorAndAfterItIsC
   ASSERT_TRUE(router_.Handle("GET", "/cut", failing_at(1 << 20)));
   StartServer();
   RawConnection gone(server_->port());
-  ASSERT_TRUE(gone.Send(Get("/gone")));
-  std::optional<RawResponse> error = gone.ReadResponse();
+  std::optional<RawResponse> error = gone.SendAndReadResponse(Get("/gone"));
   ASSERT_TRUE(error);
   EXPECT_EQ(error->status, 404);
   EXPECT_THAT(error->body, HasSubstr("The file no longer exists"));
   RawConnection cut(server_->port());
-  ASSERT_TRUE(cut.Send(Get("/cut")));
-  std::optional<RawResponse> head = cut.ReadHead();
+  std::optional<RawResponse> head = cut.SendAndReadHead(Get("/cut"));
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_TRUE(cut.WaitClosed());  // closed short of its Content-Length, never a valid end
@@ -465,8 +454,7 @@ TEST_F(ServerTest, AThrowingHandlerGets500AndTheServerLives) {
   }));
   StartServer();
   RawConnection connection(server_->port());
-  ASSERT_TRUE(connection.Send(Get("/throw")));
-  std::optional<RawResponse> response = connection.ReadResponse();
+  std::optional<RawResponse> response = connection.SendAndReadResponse(Get("/throw"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 500);
   EXPECT_THAT(response->body, HasSubstr("\"errorCode\":\"INTERNAL_ERROR\""));
@@ -478,8 +466,7 @@ TEST_F(ServerTest, AThrowingHandlerGets500AndTheServerLives) {
   std::string logged = LogsContaining(*id);
   EXPECT_THAT(logged, HasSubstr("boom at /srv/secret/path"));
   // Same connection, next request.
-  ASSERT_TRUE(connection.Send(Get("/hello/alive")));
-  EXPECT_EQ(connection.ReadResponse()->status, 200);
+  EXPECT_EQ(connection.SendAndReadResponse(Get("/hello/alive"))->status, 200);
 }
 
 // ---- Shutdown ----
@@ -506,12 +493,10 @@ TEST_F(ServerTest, StopLetsAnInFlightStreamFinishAndRefusesNewConnections) {
   uint16_t port = server_->port();
 
   RawConnection idle(port);  // keep-alive, between requests
-  ASSERT_TRUE(idle.Send(Get("/hello/idle")));
-  ASSERT_EQ(idle.ReadResponse()->status, 200);
+  ASSERT_EQ(idle.SendAndReadResponse(Get("/hello/idle"))->status, 200);
 
   RawConnection streaming(port);
-  ASSERT_TRUE(streaming.Send(Get("/slow")));
-  std::optional<RawResponse> response = streaming.ReadHead();
+  std::optional<RawResponse> response = streaming.SendAndReadHead(Get("/slow"));
   ASSERT_TRUE(response);
   first_line_sent.get_future().wait();
 
@@ -559,8 +544,7 @@ TEST_F(ServerTest, StopCutsStreamsThatOutliveTheGracePeriod) {
   }));
   StartServer();
   RawConnection connection(server_->port());
-  ASSERT_TRUE(connection.Send(Get("/forever")));
-  std::optional<RawResponse> response = connection.ReadHead();
+  std::optional<RawResponse> response = connection.SendAndReadHead(Get("/forever"));
   ASSERT_TRUE(response);
   started.get_future().wait();
   std::thread reader([&] { connection.ReadBody(*response, false); });

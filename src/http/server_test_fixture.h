@@ -228,6 +228,17 @@ class RawConnection {
     return response;
   }
 
+  /// Send `request`, then read the head of its response (the body stays unread); nullopt when
+  /// the request could not be sent or no head came back.
+  std::optional<RawResponse> SendAndReadHead(std::string_view request) {
+    return Send(request) ? ReadHead() : std::nullopt;
+  }
+  /// Send `request`, then read its whole response (`head_request`: as ReadResponse).
+  std::optional<RawResponse> SendAndReadResponse(std::string_view request,
+                                                 bool head_request = false) {
+    return Send(request) ? ReadResponse(head_request) : std::nullopt;
+  }
+
   /// Bytes received from the socket so far (framing included).
   int64_t received() const { return received_; }
   /// Whether the server has sent bytes this connection has not read yet (they stay unread).
