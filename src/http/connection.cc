@@ -225,6 +225,16 @@ class Session final : public ConnectionBase {
     }
     if (!head_seen_ && parser_->is_header_done()) {
       OnHeadReceived();
+      // A body is still to come: an ambiguous head (header_checks.h, e.g. HTTP/1.0 with
+      // Transfer-Encoding) is refused now, before a 100 Continue and before the framing it
+      // names reads bytes that may be the next request's.
+      if (!parser_->is_done()) {
+        const auto& head = parser_->get();
+        if (Status checked = CheckRequestHeaders(FieldsOf(head), head.version()); !checked) {
+          RefuseHead(checked.error());
+          return;
+        }
+      }
     }
     if (!parser_->is_done()) {
       if (parser_->is_header_done() && !continue_sent_) {
@@ -278,11 +288,7 @@ class Session final : public ConnectionBase {
     if (!created || !checked) {
       // An ambiguous head (header_checks.h) may frame the next request differently than a
       // proxy in front did: answer and close.
-      close_after_ = !checked;
-      request_ =
-          std::make_shared<Request>(created ? std::move(*created) : Request::ForPeer(remote_));
-      request_->set_request_id(NewRequestId());
-      SendResponse(ErrorReplyOf(checked ? created.error() : checked.error()));
+      SendRefusal(std::move(created), checked ? created.error() : checked.error(), !checked);
       return;
     }
     request_ = std::make_shared<Request>(std::move(*created));
@@ -291,6 +297,34 @@ class Session final : public ConnectionBase {
       return;
     }
     net::post(*server_.pool, [self = Self()] { self->Handle(); });
+  }
+
+  /// A head refused before its body is read (OnRead): answered as OnRequest answers it, and
+  /// the connection closed (its body, if any, is never read).
+  void RefuseHead(const Error& error) {
+    phase_ = Phase::kHandling;
+    Tcp().expires_never();
+    const bhttp::request<bhttp::string_body>& head = parser_->get();
+    keep_alive_ = false;
+    version_ = head.version();
+    is_head_ = head.method() == bhttp::verb::head;
+    auto target = head.target();
+    auto method = head.method_string();
+    Result<Request> created = Request::Create(
+        std::string(method.data(), method.size()), std::string_view(target.data(), target.size()),
+        FieldsOf(head), std::string(), remote_);
+    parser_.reset();
+    BeginExchange();
+    SendRefusal(std::move(created), error, /*close=*/true);
+  }
+
+  /// Answer a request that is not handled with `error` (its Request, when it could be made,
+  /// names it in the access log and audit).
+  void SendRefusal(Result<Request>&& created, Error error, bool close) {
+    close_after_ = close;
+    request_ = std::make_shared<Request>(created ? std::move(*created) : Request::ForPeer(remote_));
+    request_->set_request_id(NewRequestId());
+    SendResponse(ErrorReplyOf(error));
   }
 
   // ---- Writing ----

@@ -43,5 +43,32 @@ TEST_F(ServerTest, AnHttp10RequestWithTransferEncodingIsRefusedAndTheConnectionC
   EXPECT_EQ(Client().Get(Url("/hello/still"))->status, 200);
 }
 
+// The head alone decides: an HTTP/1.0 request with Transfer-Encoding is refused once its head is
+// read, not after a body framed by that very header (which never came here: the connection was
+// held until the read timeout and closed without an answer).
+TEST_F(ServerTest, AnHttp10TransferEncodingIsRefusedBeforeAnyBody) {
+  StartServer();
+  RawConnection connection(server_->port());
+  std::optional<RawResponse> response =
+      connection.SendAndReadResponse("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_THAT(response->body, HasSubstr("HTTP/1.0"));
+  EXPECT_TRUE(connection.WaitClosed());
+}
+
+// An ambiguous head that holds back its body is refused at once: no 100 Continue first (the
+// client would send a body only to be refused).
+TEST_F(ServerTest, AnAmbiguousHeadGetsNoContinue) {
+  StartServer();
+  RawConnection connection(server_->port());
+  std::optional<RawResponse> response = connection.SendAndReadResponse(
+      "POST /echo HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nContent-Length: 4\r\n"
+      "Expect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);  // was 100, then 400 after the body
+  EXPECT_TRUE(connection.WaitClosed());
+}
+
 }  // namespace
 }  // namespace lakeshare::http
