@@ -10,6 +10,10 @@
 // that trickles exhausts it and its next write gets no more than its own share of time, so it is
 // cut within the slack plus one part's time at the rate. The peers: Apache mod_reqtimeout's
 // MinRate (for request bodies), nginx's send_timeout (per write, as write_timeout here).
+// A write's time runs from the async write to its completion handler on the connection's strand,
+// so a busy io thread's delay in running that handler is charged to the client too: on an
+// overloaded server a client barely above the minimum can be cut (the default minimum is a
+// quarter of a 1 Mbit/s link, so a steady client is normally far above it).
 //
 // Not thread-safe: one connection's strand uses it.
 #pragma once
