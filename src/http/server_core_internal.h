@@ -6,8 +6,9 @@
 // Files: listener.cc binds and accepts, connection.cc runs one connection's network side over
 // its stream (plain or TLS) and connection_base.cc the rest of it (its exchange, the handler
 // pool's side of a response), stream_writer.cc hands streamed bodies from producers to
-// connections, send_pace.cc holds a streamed response to the minimum send rate, tls.cc loads certificates, builtin_routes.cc serves /healthz, /readyz and
-// /metrics, server_core.cc records exchanges, server.cc starts and stops it all.
+// connections, send_pace.cc holds a streamed response to the minimum send rate, tls.cc loads
+// certificates, builtin_routes.cc serves /healthz, /readyz and /metrics, server_core.cc records
+// exchanges, server.cc starts and stops it all.
 //
 // Thread-safety: `sessions` is guarded by `mu`; the acceptor runs on its own strand; everything
 // else is set before Start returns and read-only afterwards (draining and bound_port are atomic).

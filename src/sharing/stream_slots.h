@@ -3,7 +3,8 @@
 // slot is taken before a response whose body keeps memory while its client reads (a snapshot
 // /query; the change feed: /changes and /query with startingVersion) and given back when the last
 // reference to it goes (its body is done, its client was cut for not reading or for reading
-// below the minimum send rate, or it was never sent). Thread-safe; slots may outlive the StreamSlots and their Total.
+// below the minimum send rate, or it was never sent). Thread-safe; slots may outlive the
+// StreamSlots and their Total.
 #pragma once
 
 #include <atomic>
