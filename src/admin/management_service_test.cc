@@ -518,6 +518,9 @@ TEST_F(UnreachablePartitionCheckTest, AStoreOutageIsUnavailableNotABadRequest) {
                  "partitions": [{"values": [{"name": "x", "op": "EQUAL", "value": "1"}]}]}}]})"));
   EXPECT_EQ(r.status, 503) << r.raw;
   EXPECT_EQ(r.body["error_code"], "TEMPORARILY_UNAVAILABLE") << r.raw;
+  const std::string* retry = r.response.Header("Retry-After");
+  ASSERT_NE(retry, nullptr) << r.raw;  // the client is told to try again
+  EXPECT_EQ(*retry, "1");
 }
 
 TEST_F(ManagementTest, AddingATableNeedsSelectOnIt) {
