@@ -6,7 +6,7 @@ The blocks from the line `<!-- guide-test: governance example -->` to the end of
 subsection run in order in one folder with bash, as an admin would paste them. The guide's
 placeholders are replaced by this machine's, and only those: `https://share.example.com` by the
 server's address, `/var/lib/lakeshare/admin-token` by a file holding the admin token (the server
-writes it at its first start; here the token is chosen), `/data/retail` by a scratch folder,
+writes it at its first start; here the token is chosen), `/srv/retail` by a scratch folder,
 and `lakeshare` is the built binary (first on PATH). The files the guide says exist are written
 first: `./analytics-secret-key` and `./team-retail-token` (the team principal of section 3,
 created with the API). A `sh` block followed by a `<!-- guide-test: output -->` block must fail
@@ -91,7 +91,7 @@ def main() -> int:
                 continue
             script = (code.replace("https://share.example.com", server.base)
                       .replace("/var/lib/lakeshare/admin-token", str(work / "admin-token"))
-                      .replace("/data/retail", str(retail)))
+                      .replace("/srv/retail", str(retail)))
             p = subprocess.run(["bash", "-eo", "pipefail", "-c", prelude + script], cwd=work, env=env,
                                capture_output=True, text=True, timeout=300)
             out = p.stdout + p.stderr
