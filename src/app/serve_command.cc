@@ -350,17 +350,17 @@ Status BuildManagement(const PlatformFlags& flags, Platform& p) {
     recipients->InvalidateRecipient(recipient);
     provider->InvalidateRecipient(recipient);
   };
-  // The store of a table is opened with its location's credential, as serving opens it.
+  // A check opens a table's store where and with what serving opens it.
   options.check_partition_columns = [metastore = p.catalog.get()](
                                         const catalog::TableInfo& table,
                                         const std::vector<std::string>& columns) -> Status {
-    LS_ASSIGN_OR_RETURN(storage::StoreOptions store, TableStoreOptions(*metastore, table));
+    LS_ASSIGN_OR_RETURN(TableStore store, ServedTableStore(*metastore, table));
     return CheckPartitionColumns(table, columns, store);
   };
   options.shared_table_source = [metastore = p.catalog.get()](const catalog::TableInfo& table) {
-    Result<storage::StoreOptions> store = TableStoreOptions(*metastore, table);
+    Result<TableStore> store = ServedTableStore(*metastore, table);
     TableSource source =
-        store ? ReadTableSource(table.storage_location, *store)
+        store ? ReadTableSource(*store)
               : TableSource{store.error().code == ErrorCode::kUnavailable ? "SOURCE_UNAVAILABLE"
                                                                           : "PERMISSION_DENIED",
                             std::nullopt};

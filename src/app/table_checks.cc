@@ -8,7 +8,7 @@
 #include "common/error_context.h"
 #include "common/strings.h"
 #include "delta/snapshot.h"
-#include "sharing/store_credential.h"
+#include "sharing/registered_store.h"
 #include "storage/location.h"
 
 namespace lakeshare::app {
@@ -29,9 +29,8 @@ Result<std::shared_ptr<const delta::Snapshot>> LoadMetadata(const std::string& l
 }  // namespace
 
 Status CheckPartitionColumns(const catalog::TableInfo& table,
-                             const std::vector<std::string>& columns,
-                             const storage::StoreOptions& options) {
-  auto snapshot = LoadMetadata(table.storage_location, options);
+                             const std::vector<std::string>& columns, const TableStore& store) {
+  auto snapshot = LoadMetadata(store.location, store.options);
   if (!snapshot) {
     // An unreachable store is an outage the caller may retry (503); whatever else keeps the log
     // from reading is a table that cannot be shared this way (400).
@@ -60,16 +59,18 @@ Status CheckPartitionColumns(const catalog::TableInfo& table,
   return OkStatus();
 }
 
-Result<storage::StoreOptions> TableStoreOptions(catalog::Catalog& catalog,
-                                                const catalog::TableInfo& table) {
-  storage::StoreOptions options;
+Result<TableStore> ServedTableStore(catalog::Catalog& catalog, const catalog::TableInfo& table) {
+  sharing::RegisteredRoot root =
+      sharing::RegisteredTableRoot(table.location_key, table.storage_location);
+  TableStore store(std::move(root.location));
+  store.options.local_root_without_symlinks = root.without_symlinks;
   Result<catalog::StorageAccess> access = catalog.ResolveStorageAccess(table.storage_location);
   if (!access) {
     // kPermissionDenied: no external location contains the table. An outage stays kUnavailable;
     // a credential that cannot be unsealed (sealed with another server key, damaged) is not read
     // around with the server's keys: kInvalidArgument with the catalog's advice.
     Error e = std::move(access).error();
-    if (e.code == ErrorCode::kPermissionDenied) return options;
+    if (e.code == ErrorCode::kPermissionDenied) return store;
     if (e.code != ErrorCode::kUnavailable) e = Error(ErrorCode::kInvalidArgument, e.message);
     return tl::unexpected(WithContext(
         std::move(e), fmt::format("cannot open the storage credential of the external location "
@@ -77,17 +78,17 @@ Result<storage::StoreOptions> TableStoreOptions(catalog::Catalog& catalog,
                                   table.full_name())));
   }
   if (const std::optional<catalog::AwsCredential>& c = access->credential) {
-    sharing::ApplyStoreCredential(*c, options.credentials, options.profile);
+    sharing::ApplyStoreCredential(*c, store.options.credentials, store.options.profile);
   }
-  return options;
+  return store;
 }
 
-TableSource ReadTableSource(const std::string& location, const storage::StoreOptions& options) {
+TableSource ReadTableSource(const TableStore& store) {
   // A location the parser refuses (registered before the rules) holds nothing servable. Reader
   // features are the sharing service's decision per request (it may answer in another format),
   // not a property of the source.
-  if (!storage::ParseLocation(location)) return {"SOURCE_NOT_FOUND", std::nullopt};
-  auto snapshot = LoadMetadata(location, options);
+  if (!storage::ParseLocation(store.location)) return {"SOURCE_NOT_FOUND", std::nullopt};
+  auto snapshot = LoadMetadata(store.location, store.options);
   if (snapshot) {
     return {"ACTIVE", (*snapshot)->metadata().ConfigBool("delta.enableChangeDataFeed")};
   }

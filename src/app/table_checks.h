@@ -4,8 +4,9 @@
 //  - CheckPartitionColumns, when a table is shared with `partitions`: they are partition columns;
 //  - ReadTableSource, when shares are shown: whether a shared table can still be read, and
 //    whether its change data feed is on.
-// Both open the table's store as the sharing service does (TableStoreOptions: the credential of
-// the external location containing it), so a check never reads with other keys than serving.
+// Both open the table's store as the sharing service does (ServedTableStore: at its registered
+// folder for a local table, with the credential of the external location containing it), so a
+// check never reads with other keys, nor through another folder, than serving.
 // Stateless; thread-safe.
 #pragma once
 
@@ -19,21 +20,29 @@
 
 namespace lakeshare::app {
 
-/// ManagementOptions::check_partition_columns: the columns a shared table's `partitions` name
-/// must be partition columns of the table, as its Delta log says (metadata only: cheap).
-/// kInvalidArgument naming the column, or why the log cannot be read.
-Status CheckPartitionColumns(const catalog::TableInfo& table,
-                             const std::vector<std::string>& columns,
-                             const storage::StoreOptions& options = {});
+/// Where and how a check opens a table's store.
+struct TableStore {
+  explicit TableStore(std::string location, storage::StoreOptions options = {})
+      : location(std::move(location)), options(std::move(options)) {}
+  std::string location;
+  storage::StoreOptions options;
+};
 
-/// The options that open `table`'s store as the sharing service opens it: the keys or the
-/// profile of the storage credential of the external location containing it; the server's own
+/// ManagementOptions::check_partition_columns: the columns a shared table's `partitions` name
+/// must be partition columns of the table, as the log at `store` says (metadata only: cheap).
+/// kInvalidArgument naming the column, or why the log cannot be read; kUnavailable when the
+/// store cannot be reached.
+Status CheckPartitionColumns(const catalog::TableInfo& table,
+                             const std::vector<std::string>& columns, const TableStore& store);
+
+/// Where and how the sharing service opens `table`'s store (sharing/registered_store.h): a local
+/// table at its registered folder, following no link on that path; with the keys or the profile
+/// of the storage credential of the external location containing it; the server's own
 /// (environment) credentials when that location names none, or when no location contains the
 /// table (it is then not served; the check reads as before). kUnavailable when the metastore
 /// cannot be read; kInvalidArgument, with the catalog's advice, when the location's credential
 /// cannot be unsealed (never read around with the server's own keys).
-Result<storage::StoreOptions> TableStoreOptions(catalog::Catalog& catalog,
-                                                const catalog::TableInfo& table);
+Result<TableStore> ServedTableStore(catalog::Catalog& catalog, const catalog::TableInfo& table);
 
 /// What a shared table's location holds, as the management API shows it.
 struct TableSource {
@@ -47,7 +56,7 @@ struct TableSource {
   std::optional<bool> change_data_feed;
 };
 
-/// Reads the latest metadata at `location` (one log read: no file list).
-TableSource ReadTableSource(const std::string& location, const storage::StoreOptions& options = {});
+/// Reads the latest metadata at `store` (one log read: no file list).
+TableSource ReadTableSource(const TableStore& store);
 
 }  // namespace lakeshare::app

@@ -57,9 +57,13 @@ class TableChecksTest : public ::testing::Test {
     table_ = dir_.path().string() + "/table";
     Commit(0, {delta::testing::ProtocolLine(), EmptyTableMetadata()});
   }
-  // Write a commit of the local table through the project's Delta writer.
+  // Write a commit of the local table (at `table_`, or `at`) through the project's Delta writer.
   void Commit(delta::Version version, const std::vector<std::string>& lines) {
-    auto store = storage::LocalObjectStore::Open(table_);
+    CommitAt(table_, version, lines);
+  }
+  void CommitAt(const std::string& at, delta::Version version,
+                const std::vector<std::string>& lines) {
+    auto store = storage::LocalObjectStore::Open(at);
     ASSERT_TRUE(store) << store.error().message;
     Status status = delta::TableWriter(std::move(*store)).Commit(version, lines);
     ASSERT_TRUE(status) << status.error().message;
@@ -70,7 +74,7 @@ class TableChecksTest : public ::testing::Test {
 
 TEST_F(TableChecksTest, ADeltaTableIsActive) {
   for (const std::string& location : {table_, "file://" + table_, "file:" + table_ + "/"}) {
-    EXPECT_EQ(ReadTableSource(location).status, "ACTIVE") << location;
+    EXPECT_EQ(ReadTableSource(TableStore(location)).status, "ACTIVE") << location;
   }
 }
 
@@ -86,17 +90,18 @@ TEST_F(TableChecksTest, BadLocationsAreNotFound) {
            dir_.path().string() + "/missing",
            dir_.path().string(),
        }) {
-    EXPECT_EQ(ReadTableSource(location).status, "SOURCE_NOT_FOUND") << location;
+    EXPECT_EQ(ReadTableSource(TableStore(location)).status, "SOURCE_NOT_FOUND") << location;
   }
 }
 
 TEST_F(TableChecksTest, TheChangeDataFeedIsReadWithTheStatus) {
-  EXPECT_EQ(ReadTableSource(table_).change_data_feed, std::optional<bool>(false));
+  EXPECT_EQ(ReadTableSource(TableStore(table_)).change_data_feed, std::optional<bool>(false));
   Commit(1, {EmptyTableMetadata({{"delta.enableChangeDataFeed", "true"}})});
-  TableSource source = ReadTableSource(table_);
+  TableSource source = ReadTableSource(TableStore(table_));
   EXPECT_EQ(source.status, "ACTIVE");
   EXPECT_EQ(source.change_data_feed, std::optional<bool>(true));
-  EXPECT_EQ(ReadTableSource(dir_.path().string() + "/missing").change_data_feed, std::nullopt);
+  EXPECT_EQ(ReadTableSource(TableStore(dir_.path().string() + "/missing")).change_data_feed,
+            std::nullopt);
 }
 
 TEST_F(TableChecksTest, OnlyPartitionColumnsLimitARecipientsRows) {
@@ -105,24 +110,25 @@ TEST_F(TableChecksTest, OnlyPartitionColumnsLimitARecipientsRows) {
   table.schema_name = "s";
   table.name = "t";
   table.storage_location = table_;
-  Status status = CheckPartitionColumns(table, {"country"});
+  Status status = CheckPartitionColumns(table, {"country"}, TableStore(table.storage_location));
   ASSERT_FALSE(status.has_value());
   EXPECT_THAT(status.error().message,
               HasSubstr("'country' is not a partition column of table 'c.s.t' (its partition "
                         "columns: none)"));
-  EXPECT_TRUE(CheckPartitionColumns(table, {}));
+  EXPECT_TRUE(CheckPartitionColumns(table, {}, TableStore(table.storage_location)));
   table.storage_location = dir_.path().string() + "/missing";
-  EXPECT_THAT(CheckPartitionColumns(table, {"country"}).error().message,
-              HasSubstr("cannot read the Delta log of table 'c.s.t'"));
+  EXPECT_THAT(
+      CheckPartitionColumns(table, {"country"}, TableStore(table.storage_location)).error().message,
+      HasSubstr("cannot read the Delta log of table 'c.s.t'"));
 }
 
 TEST_F(TableChecksTest, ATableThatBreaksLaterChangesItsStatus) {
-  ASSERT_EQ(ReadTableSource(table_).status, "ACTIVE");
+  ASSERT_EQ(ReadTableSource(TableStore(table_)).status, "ACTIVE");
   // A malformed commit, written by hand on purpose: the writer only writes valid actions.
   ASSERT_TRUE(WriteFile(table_ + "/_delta_log/00000000000000000001.json", "{not json\n"));
-  EXPECT_EQ(ReadTableSource(table_).status, "SOURCE_NOT_SHAREABLE");
+  EXPECT_EQ(ReadTableSource(TableStore(table_)).status, "SOURCE_NOT_SHAREABLE");
   std::filesystem::remove_all(table_);
-  EXPECT_EQ(ReadTableSource(table_).status, "SOURCE_NOT_FOUND");
+  EXPECT_EQ(ReadTableSource(TableStore(table_)).status, "SOURCE_NOT_FOUND");
 }
 
 TEST_F(TableChecksTest, AnUnreachableStoreIsUnavailableNotNotFound) {
@@ -131,7 +137,7 @@ TEST_F(TableChecksTest, AnUnreachableStoreIsUnavailableNotNotFound) {
   options.endpoint = "http://127.0.0.1:1";  // nothing listens on port 1
   options.max_attempts = 1;
   options.connect_timeout_ms = 2000;
-  EXPECT_EQ(ReadTableSource("s3://bucket/table", options).status, "SOURCE_UNAVAILABLE");
+  EXPECT_EQ(ReadTableSource(TableStore("s3://bucket/table", options)).status, "SOURCE_UNAVAILABLE");
 }
 
 // A store that cannot be reached while a share's partitions are checked is an outage (503, retry
@@ -148,7 +154,7 @@ TEST_F(TableChecksTest, AnUnreachableStoreDuringThePartitionCheckStaysUnavailabl
   table.schema_name = "s";
   table.name = "t";
   table.storage_location = "s3://bucket/table";
-  Status status = CheckPartitionColumns(table, {"country"});
+  Status status = CheckPartitionColumns(table, {"country"}, TableStore(table.storage_location));
   ASSERT_FALSE(status.has_value());
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable) << status.error().message;
   EXPECT_THAT(status.error().message,
@@ -159,7 +165,7 @@ TEST_F(TableChecksTest, AnUnreachableStoreDuringThePartitionCheckStaysUnavailabl
 // Checks open a table's store as serving does: with the credential of the external location
 // containing it. Before, they read with the server's environment keys alone, so a table behind a
 // credentialed location could not be shared with `partitions` where the server had no keys.
-TEST_F(TableChecksTest, TableStoreOptionsUseTheCredentialOfTheTablesLocation) {
+TEST_F(TableChecksTest, ServedTableStoreUsesTheCredentialOfTheTablesLocation) {
   auto opened = catalog::OpenCatalog((dir_.path() / "meta.db").string());
   ASSERT_TRUE(opened) << opened.error().message;
   catalog::Catalog& metastore = **opened;
@@ -179,8 +185,7 @@ TEST_F(TableChecksTest, TableStoreOptionsUseTheCredentialOfTheTablesLocation) {
   named.kind = "AWS_PROFILE";
   named.profile = "analytics";
   ASSERT_TRUE(metastore.CreateStorageCredential(named));
-  for (const auto& [name, credential] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [name, credential] : std::vector<std::pair<std::string, std::string>>{
            {"keyed", "keys"}, {"profiled", "named"}, {"plain", ""}}) {
     catalog::ExternalLocationInfo location;
     location.name = name;
@@ -191,24 +196,24 @@ TEST_F(TableChecksTest, TableStoreOptionsUseTheCredentialOfTheTablesLocation) {
   auto options_of = [&](const std::string& location) {
     catalog::TableInfo table;
     table.storage_location = location;
-    return TableStoreOptions(metastore, table);
+    return ServedTableStore(metastore, table);
   };
 
   auto keyed = options_of("s3://lake/keyed/orders");
   ASSERT_TRUE(keyed) << keyed.error().message;
-  EXPECT_EQ(keyed->credentials.access_key_id, "AKIDTEAM");
-  EXPECT_EQ(keyed->credentials.secret_access_key, "team-secret");
-  EXPECT_EQ(keyed->credentials.session_token, "team-session");
-  EXPECT_EQ(keyed->profile, "");
+  EXPECT_EQ(keyed->options.credentials.access_key_id, "AKIDTEAM");
+  EXPECT_EQ(keyed->options.credentials.secret_access_key, "team-secret");
+  EXPECT_EQ(keyed->options.credentials.session_token, "team-session");
+  EXPECT_EQ(keyed->options.profile, "");
   auto profiled = options_of("s3://lake/profiled/orders");
   ASSERT_TRUE(profiled) << profiled.error().message;
-  EXPECT_EQ(profiled->profile, "analytics");
-  EXPECT_TRUE(profiled->credentials.empty());
+  EXPECT_EQ(profiled->options.profile, "analytics");
+  EXPECT_TRUE(profiled->options.credentials.empty());
   for (const std::string location : {"s3://lake/plain/orders", "s3://elsewhere/orders"}) {
     auto own = options_of(location);  // the server's own credentials
     ASSERT_TRUE(own) << location << ": " << own.error().message;
-    EXPECT_TRUE(own->credentials.empty()) << location;
-    EXPECT_EQ(own->profile, "") << location;
+    EXPECT_TRUE(own->options.credentials.empty()) << location;
+    EXPECT_EQ(own->options.profile, "") << location;
   }
   // A credential sealed with another server key is not read around with the server's keys: a
   // 400 that says what to do (not the catalog's kInternal, a 500 hiding its message).
@@ -220,6 +225,50 @@ TEST_F(TableChecksTest, TableStoreOptionsUseTheCredentialOfTheTablesLocation) {
               HasSubstr("cannot open the storage credential of the external location"));
   EXPECT_THAT(sealed.error().message, HasSubstr("another server key"));
   EXPECT_EQ(sealed.error().message.find("team-secret"), std::string::npos);
+}
+
+// A local table is checked where it is served: at the folder its registration was checked
+// against, following no link on that path. Before, a team that swapped its registered table
+// folder for a link to another team's table had the checks read through the link (serving
+// already refused it): the share update's partition check accepted the other table's partition
+// column, and the share showed that table's status and change data feed flag.
+TEST_F(TableChecksTest, ALocalTableIsCheckedAtItsRegisteredFolderFollowingNoLink) {
+  const std::string other = dir_.path().string() + "/team-a/secret";
+  CommitAt(other, 0,
+           {delta::testing::ProtocolLine(),
+            delta::testing::MetadataLine(delta::testing::SchemaString({{"region", "string"}}),
+                                         {"region"}, {{"delta.enableChangeDataFeed", "true"}},
+                                         "secret")});
+  const std::string mine = dir_.path().string() + "/team-b/orders";
+  CommitAt(mine, 0, {delta::testing::ProtocolLine(), EmptyTableMetadata()});
+  auto opened = catalog::OpenCatalog((dir_.path() / "meta.db").string());
+  ASSERT_TRUE(opened) << opened.error().message;
+  catalog::LocationPolicy policy;
+  policy.canonicalize = [](std::string_view l) -> Result<std::string> { return std::string(l); };
+  ASSERT_TRUE((*opened)->SetLocationPolicy(policy));
+  catalog::TableInfo table;
+  table.catalog_name = "c";
+  table.schema_name = "s";
+  table.name = "orders";
+  table.storage_location = mine;
+  table.location_key = "file://" + mine + "/";  // registered while it was a folder
+  auto store = ServedTableStore(**opened, table);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_TRUE(store->options.local_root_without_symlinks);
+  ASSERT_EQ(ReadTableSource(*store).status, "ACTIVE");
+  EXPECT_TRUE(CheckPartitionColumns(table, {}, *store));
+
+  std::filesystem::remove_all(mine);
+  std::filesystem::create_directory_symlink(other, mine);
+  TableSource source = ReadTableSource(*store);
+  EXPECT_EQ(source.status, "SOURCE_NOT_FOUND");
+  EXPECT_EQ(source.change_data_feed, std::nullopt);
+  Status status = CheckPartitionColumns(table, {"region"}, *store);
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(status.error().message, HasSubstr("cannot read the Delta log of table 'c.s.orders'"));
+  // What the link leads to, read as registered (following links): what the checks saw before.
+  EXPECT_EQ(ReadTableSource(TableStore(mine)).change_data_feed, std::optional<bool>(true));
 }
 
 }  // namespace

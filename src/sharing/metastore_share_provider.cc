@@ -12,9 +12,8 @@
 #include "auth/recipient_ip_gate.h"
 #include "common/quoted.h"
 #include "common/strings.h"
-#include "sharing/store_credential.h"
+#include "sharing/registered_store.h"
 #include "sharing/ttl_cache_internal.h"
-#include "storage/location.h"
 
 namespace lakeshare::sharing {
 
@@ -365,18 +364,12 @@ struct MetastoreShareProvider::Impl {
     return OkStatus();
   }
 
-  // A local table is served from the folder its registration was checked against (symlinks
-  // resolved then), following no link on that path: a table folder swapped afterwards for a
-  // link (to another team's table) is refused, never followed. Other locations are kept.
+  // A local table is served from the folder its registration was checked against, following no
+  // link on that path (registered_store.h). Other locations are kept.
   static void ServeRegisteredFolder(std::string_view key, TableInfo& info) {
-    if (!key.starts_with("file:")) {
-      return;
-    }
-    // The key is a canonical URI with a trailing '/' (catalog.h); served as that URI. A key the
-    // parser refuses stays as it is, and fails to open as the location it names would.
-    Result<std::string> uri = storage::CanonicalLocationUri(key);
-    info.location = uri ? *std::move(uri) : std::string(key);
-    info.root_resolved = true;
+    RegisteredRoot root = RegisteredTableRoot(key, info.location);
+    info.location = std::move(root.location);
+    info.root_resolved = root.without_symlinks;
   }
 
   static std::shared_ptr<ShareEntry> BuildShare(const catalog::ShareContents& sc) {
