@@ -395,8 +395,10 @@ Result<Response> Router::RouteAndRun(Request& request) const {
     }
     // A refusal without an ErrorCode of its own, in the shape of the path's group.
     const RouteGroup& group = GroupOf(request);
-    std::string message =
-        fmt::format("Method {} is not allowed on '{}'", request.method(), request.path());
+    // The message reaches the audit event's error text: a path that carries a secret (an
+    // activation link) is named by its route's pattern there too.
+    std::string message = fmt::format("Method {} is not allowed on '{}'", request.method(),
+                                      secret != nullptr ? secret->pattern : request.path());
     Response response =
         group.status_renderer
             ? group.status_renderer(request, 405, "METHOD_NOT_ALLOWED", message)

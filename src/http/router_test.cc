@@ -528,9 +528,13 @@ TEST(RouterTest, AWrongMethodOnASecretPathIsLoggedByItsPattern) {
   ASSERT_TRUE(router.Handle("GET", "/activate/{token}", Echo("a"), {.log_path = false}));
   ASSERT_TRUE(router.Handle("GET", "/plain/{id}", Echo("p")));
   Request secret = MakeRequest("OPTIONS", "/activate/abcdef");
-  EXPECT_EQ(router.Dispatch(secret).status(), 405);
+  Response refused = router.Dispatch(secret);
+  EXPECT_EQ(refused.status(), 405);
   EXPECT_FALSE(Router::LogPathOf(secret));
   EXPECT_EQ(secret.route(), "/activate/{token}");
+  // The reply's message becomes the audit event's error text: it names the pattern too.
+  EXPECT_THAT(refused.body(), Not(HasSubstr("abcdef")));
+  EXPECT_THAT(refused.body(), HasSubstr("/activate/{token}"));
   Request plain = MakeRequest("DELETE", "/plain/1");
   EXPECT_EQ(router.Dispatch(plain).status(), 405);
   EXPECT_TRUE(Router::LogPathOf(plain));
