@@ -474,7 +474,8 @@ class PartitionCheckTest : public ManagementTest {
 // The partition check used to run before the SELECT check, so a team without SELECT on a table
 // learnt its partition columns and storage location from the 400, and a missing catalog or
 // schema answered with its own error. Now SELECT comes first, and a missing parent reads as a
-// missing table.
+// missing table. So does a table the caller may not see: it was a 403 ("needs SELECT") where a
+// missing one was a 404, which told any team which of another team's tables exist.
 TEST_F(PartitionCheckTest, ACallerWithoutSelectLearnsNothingOfTheTableFromAShareUpdate) {
   MakeTables(1);
   std::string a = MakeTeam("team-a");
@@ -484,13 +485,12 @@ TEST_F(PartitionCheckTest, ACallerWithoutSelectLearnsNothingOfTheTableFromAShare
                        R"(", "partitions": [{"values": [{"name": "x", "op": "EQUAL",
                        "value": "1"}]}]}}]})");
   };
-  Reply denied = Call("PATCH", Uc("/shares/a-share"), a, add("c.s.t1"));
-  EXPECT_EQ(denied.status, 403) << denied.raw;
-  EXPECT_EQ(denied.raw.find("secret_column"), std::string::npos) << denied.raw;
-  for (const std::string missing : {"nope.s.t1", "c.nope.t1"}) {
-    Reply r = Call("PATCH", Uc("/shares/a-share"), a, add(missing));
-    EXPECT_EQ(r.status, 404) << missing << " " << r.raw;
-    EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << missing;
+  for (const std::string hidden : {"c.s.t1", "c.s.nope", "nope.s.t1", "c.nope.t1"}) {
+    Reply r = Call("PATCH", Uc("/shares/a-share"), a, add(hidden));
+    EXPECT_EQ(r.status, 404) << hidden << " " << r.raw;
+    EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << hidden;
+    EXPECT_EQ(r.body["message"], "Table '" + hidden + "' does not exist") << hidden;
+    EXPECT_EQ(r.raw.find("secret_column"), std::string::npos) << r.raw;
   }
   ASSERT_EQ(Grant("/permissions/table/c.s.t1", "team-a", {"SELECT"}).status, 200);
   Reply checked = Call("PATCH", Uc("/shares/a-share"), a, add("c.s.t1"));
@@ -528,9 +528,9 @@ TEST_F(ManagementTest, AddingATableNeedsSelectOnIt) {
   std::string a = MakeTeam("team-a");
   ASSERT_EQ(Call("POST", Uc("/shares"), a, Json{{"name", "a-share"}}).status, 200);
   Json add = Json::parse(R"({"updates": [{"action": "ADD", "data_object": {"name": "c.s.t1"}}]})");
-  Reply denied = Call("PATCH", Uc("/shares/a-share"), a, add);
-  EXPECT_EQ(denied.status, 403) << denied.raw;
-  EXPECT_THAT(denied.body["message"].get<std::string>(), HasSubstr("SELECT"));
+  Reply denied = Call("PATCH", Uc("/shares/a-share"), a, add);  // hidden: it reads as missing
+  EXPECT_EQ(denied.status, 404) << denied.raw;
+  EXPECT_EQ(denied.body["error_code"], "TABLE_DOES_NOT_EXIST") << denied.raw;
   ASSERT_EQ(Grant("/permissions/table/c.s.t1", "team-a", {"SELECT"}).status, 200);
   Reply ok = Call("PATCH", Uc("/shares/a-share"), a, add);
   ASSERT_EQ(ok.status, 200) << ok.raw;

@@ -257,19 +257,12 @@ class SharesApi final : public ApiBase {
     return changes;
   }
 
-  /// A caller who is not a metastore admin may share a table it holds SELECT on. A missing
-  /// catalog or schema on the way reads as a missing table (as in ApiBase::VisibleTable), so that
-  /// the reply tells no one which catalogs and schemas exist.
+  /// A caller who is not a metastore admin may share a table it holds SELECT on (or owns). A
+  /// table it may not see reads as a missing one, and so does a missing catalog or schema on
+  /// the way (as ApiBase::VisibleTable answers), so that the reply tells no one which catalogs,
+  /// schemas and tables exist.
   Status CheckMayShare(const Caller& caller, const std::string& name) {
-    LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", name, 3));
-    LS_RETURN_IF_ERROR(HideMissingParents(caller, catalog_->GetTable(name), [&] {
-      return NotFound(ResourceKind::kTable, "Table '{}' does not exist", name);
-    }));
-    LS_ASSIGN_OR_RETURN(bool select, catalog_->HasPrivilege(caller.name, SecurableType::kTable,
-                                                            name, Privilege::kSelect));
-    if (!select) {
-      return PermissionDenied("Sharing table '{}' needs SELECT on it (or its ownership)", name);
-    }
+    LS_RETURN_IF_ERROR(VisibleTable(caller, name));
     return {};
   }
 
