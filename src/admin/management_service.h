@@ -69,7 +69,9 @@ struct ManagementOptions {
   /// Federation (issue 12): how the identity-provider URLs of federation policies (issuer,
   /// jwks_uri) are checked when a policy is created (https; plain http to loopback only with
   /// --oidc-allow-loopback-http), and how the profile template discovers an issuer's
-  /// token_endpoint. `idp_fetcher` null: auth::FetchIdpDocument with `idp_fetch`.
+  /// token_endpoint. `idp_fetcher` null: auth::FetchIdpDocument with `idp_fetch`, unbounded;
+  /// `lakeshare serve` passes one that holds a place of the callers blocked on identity
+  /// providers (auth::JwksCache::FetchDocument), so slow issuers cannot hold every thread.
   auth::IdpFetchOptions idp_fetch;
   std::function<Result<std::string>(const std::string& url)> idp_fetcher;
   /// Provider sign-in (issue 12): when set, a bearer value of JWT shape is a token of the

@@ -68,6 +68,13 @@ class FederationSetup {
 
   /// IdP fetch rules (for checking the URLs of policies when they are created).
   const auth::IdpFetchOptions& fetch_options() const { return jwks_options_.fetch; }
+  /// GET another document of an identity provider (a profile template's discovery) on a
+  /// handler thread, within the bound of callers blocked on identity providers that key fetches
+  /// share (--oidc-max-blocked-callers): a team naming an issuer that hangs cannot hold every
+  /// handler thread with template requests. The setup must outlive the fetcher.
+  auth::DocumentFetcher idp_fetcher() const {
+    return [jwks = jwks_.get()](const std::string& url) { return jwks->FetchDocument(url); };
+  }
   /// What the JWKS cache was built with (from the flags).
   const auth::JwksCacheOptions& jwks_options() const { return jwks_options_; }
   auth::FederationAuthenticator& federation() { return *federation_; }

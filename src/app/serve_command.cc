@@ -368,6 +368,7 @@ Status BuildManagement(const PlatformFlags& flags, Platform& p) {
                                                        source.change_data_feed};
   };
   options.idp_fetch = p.federation->fetch_options();        // policy URLs, templates
+  options.idp_fetcher = p.federation->idp_fetcher();        // templates' discovery, bounded
   options.principal_jwt = p.federation->principal_jwt();  // staff sign in (IdP)
   LS_ASSIGN_OR_RETURN(p.management, admin::ManagementService::Create(p.catalog.get(), options));
   return OkStatus();

@@ -141,6 +141,18 @@ Result<JwksCache::Keys> JwksCache::RefreshForUnknownKey(const JwksSource& source
   return Lookup(source, Want::kNewerThan, seen);
 }
 
+Result<std::string> JwksCache::FetchDocument(const std::string& url) {
+  BlockedPlace place(*this);
+  if (!place.Take()) {
+    return MakeError(
+        ErrorCode::kUnavailable,
+        fmt::format("Identity providers are slow to answer: {} requests already wait "
+                    "for them, so '{}' is not fetched now; retry in a few seconds",
+                    options_.max_blocked_callers, Printable(url.substr(0, url.find('?')))));
+  }
+  return options_.fetcher(url);
+}
+
 Result<JwksCache::Keys> JwksCache::Lookup(const JwksSource& source, Want want, const Keys& seen) {
   std::shared_ptr<Entry> entry = EntryFor(source);
   const int64_t max_age = options_.max_age_seconds * 1000;

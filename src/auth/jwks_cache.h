@@ -21,12 +21,13 @@
 //     for failure_retry_seconds.
 // How many callers may wait for identity providers at once: a caller that would block (fetching,
 // or waiting for another caller's fetch) holds one of max_blocked_callers places for that time,
-// whatever the source. The URLs come from provider teams, so an IdP that answers slowly, named by
-// many policies, could otherwise hold every handler thread for the fetch timeout each. Beyond the
-// bound a caller does not wait: it gets the keys still cached (the refresh is left to a later
-// caller) or, with none to serve or for an unknown key id, a prompt kUnavailable (503 with
-// Retry-After) saying identity providers are slow. Callers served from the cache never count.
-// At most max_sources entries are kept; the least recently used idle one is dropped beyond that.
+// whatever the source, and so does every FetchDocument. The URLs come from provider teams, so an
+// IdP that answers slowly, named by many policies, could otherwise hold every handler thread for
+// the fetch timeout each. Beyond the bound a caller does not wait: it gets the keys still cached
+// (the refresh is left to a later caller) or, with none to serve or for an unknown key id, a prompt
+// kUnavailable (503 with Retry-After) saying identity providers are slow. Callers served from the
+// cache never count. At most max_sources entries are kept; the least recently used idle one is
+// dropped beyond that.
 //
 // Thread-safe.
 #pragma once
@@ -100,6 +101,12 @@ class JwksCache {
   /// newer set when another caller already fetched one, else a fresh fetch if the last one is
   /// at least min_refresh_interval old, else `seen`'s set again.
   Result<Keys> RefreshForUnknownKey(const JwksSource& source, const Keys& seen);
+
+  /// GET `url` (another document of an identity provider, such as the discovery document a
+  /// profile template reads) with this cache's fetcher, holding one of the max_blocked_callers
+  /// places meanwhile: kUnavailable at once, saying identity providers are slow, when none is
+  /// free. Nothing is cached.
+  Result<std::string> FetchDocument(const std::string& url);
 
   struct Stats {
     int64_t fetches = 0;   // fetch attempts (discovery + JWK Set count as one)

@@ -1,5 +1,6 @@
 #include "auth/jwks_cache.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +14,9 @@
 
 namespace lakeshare::auth {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kIssuer[] = "https://idp.example.com/tenant";
 constexpr char kDiscovery[] = "https://idp.example.com/tenant/.well-known/openid-configuration";
@@ -277,6 +281,43 @@ TEST(JwksCacheTest, BeyondTheBlockedCallersCachedKeysServeAndOthersAreRefusedAtO
   EXPECT_EQ(cache.stats().blocked, 0);
   ASSERT_TRUE(cache.Get(cached));  // the place is free again: the refresh runs
   EXPECT_EQ(idp.Fetches(kJwksUri), 2);
+}
+
+// A profile template's discovery fetch (FetchDocument) counts among the callers blocked on
+// identity providers: with the places taken, another is refused at once, and so is a key fetch.
+TEST(JwksCacheTest, DocumentFetchesHoldAPlaceAndAreRefusedAtOnceBeyondTheBound) {
+  ScriptedIdp idp;
+  JwksCacheOptions options = idp.Options();
+  options.max_blocked_callers = 2;
+  const std::string hanging = "https://hanging.example.com/.well-known/openid-configuration";
+  idp.Set(hanging, "{}");
+  FetchGate gate;
+  gate.Wrap(options, hanging);
+  JwksCache cache(options);
+  std::vector<std::thread> blocked;
+  for (int i = 0; i < 2; ++i) {
+    blocked.emplace_back([&] { EXPECT_TRUE(cache.FetchDocument(hanging)); });
+  }
+  while (gate.held.load() < 2) std::this_thread::yield();
+  EXPECT_EQ(cache.stats().blocked, 2);
+  for (auto refused :
+       {cache.FetchDocument(hanging + "?secret=1"), cache.FetchDocument(kDiscovery)}) {
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+    EXPECT_THAT(refused.error().message, HasSubstr("Identity providers are slow to answer"));
+    EXPECT_THAT(refused.error().message, Not(HasSubstr("secret")));
+  }
+  auto keys = cache.Get({kIssuer, kJwksUri});
+  ASSERT_FALSE(keys);
+  EXPECT_EQ(keys.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(gate.held.load(), 2);
+  EXPECT_EQ(idp.Fetches(kDiscovery), 0);
+  gate.Open();
+  for (auto& t : blocked) t.join();
+  EXPECT_EQ(cache.stats().blocked, 0);
+  auto fetched = cache.FetchDocument(kDiscovery);
+  ASSERT_TRUE(fetched) << fetched.error().ToString();
+  EXPECT_THAT(*fetched, HasSubstr("token_endpoint"));
 }
 
 TEST(JwksCacheTest, EntriesAreBoundedLeastRecentlyUsedFirst) {

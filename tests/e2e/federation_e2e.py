@@ -331,6 +331,75 @@ def unreachable_idp(w: World):
     assert r.json()["errorCode"] == "TEMPORARILY_UNAVAILABLE", r.text
 
 
+class HangingIdp:
+    """A loopback listener that accepts connections and never answers, counting how many are
+    open at once (the callers the server lets block on an identity provider)."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.issuer = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.lock = threading.Lock()
+        self.open = self.most = self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.open += 1
+                self.accepted += 1
+                self.most = max(self.most, self.open)
+            threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+
+    def _hold(self, conn):
+        try:
+            while conn.recv(4096):
+                pass  # never answer; the server gives up at its fetch timeout
+        except OSError:
+            pass
+        conn.close()
+        with self.lock:
+            self.open -= 1
+
+    def close(self):
+        self.sock.close()
+
+
+@check("profile templates naming a hanging IdP hold at most the blocked-caller bound (2)")
+def hanging_idp_templates(w: World):
+    from concurrent.futures import ThreadPoolExecutor
+    idp = HangingIdp()
+    try:
+        w.admin.post("/api/2.1/unity-catalog/recipients",
+                     {"name": "slowpoke", "authentication_type": "OIDC_FEDERATION"}, expect=200)
+        w.admin.post("/api/2.0/data-sharing/recipients/slowpoke/federation-policies",
+                     {"name": "hangs", "oidc_policy": {"issuer": idp.issuer,
+                                                       "audiences": [AUDIENCE],
+                                                       "subject_claim": "sub", "subject": "x"}},
+                     expect=200)
+        n = 6
+        with ThreadPoolExecutor(n) as pool:
+            replies = list(pool.map(
+                lambda _: w.admin.get("/api/2.1/lakeshare/recipients/slowpoke/profile-template"),
+                range(n)))
+        statuses = sorted(r.status_code for r in replies)
+        print(f"     {n} template requests: statuses {statuses}, at most {idp.most} connections "
+              f"open at the IdP at once ({idp.accepted} in all)")
+        assert statuses == [503] * n, statuses
+        # Before the bound, every request held a handler thread on the IdP for the fetch timeout.
+        assert idp.most <= 2, idp.most
+    finally:
+        idp.close()
+
+
 @check("client credentials: the activation link yields a v2 profile; the connector reads")
 def client_credentials(w: World):
     from platform_harness import UC
