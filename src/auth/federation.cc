@@ -110,7 +110,7 @@ Result<FederatedIdentity> FederationAuthenticator::Authenticate(std::string_view
 
   std::vector<const catalog::FederatedRecipientPolicy*> by_audience;
   for (const auto& p : *policies) {
-    if (p.policy.jwks_uri == verified->source.jwks_uri &&
+    if (verified->VerifiedBy(JwksSource{p.policy.issuer, p.policy.jwks_uri}) &&
         AudienceMatches(jwt.claims, p.policy.audiences)) {
       by_audience.push_back(&p);
     }

@@ -214,6 +214,35 @@ TEST_F(FederationTest, AnExpiredRecipientOrTwoMatchingRecipientsAreRefused) {
   EXPECT_NE(Refusal(Sign(Claims())).find("access has expired"), std::string::npos);
 }
 
+// A team may name another team's issuer in a policy of its own recipient, with a key set of its
+// choosing (and a recipient name that sorts first). That key set never decides for the other
+// team's tokens: a key of the same id that does not verify them, a key set that cannot be
+// fetched, or a copy of the issuer's own public key neither refuses a partner's token nor makes
+// it the squatter's recipient.
+TEST_F(FederationTest, APolicyNamingTheSameIssuerWithOtherKeysNeitherRefusesNorTakesItsTokens) {
+  testing::TestIdp squatter;
+  squatter.AddKey(JwsAlgorithm::kRS256, "k1");  // the issuer's key id, another key
+  ASSERT_TRUE(catalog_->CreateRecipient({.name = "aaa", .authentication_type = "OIDC"}));
+  ASSERT_TRUE(AddPolicy("aaa", "squat", "azp", "aaa-client", squatter.jwks_uri()));
+  EXPECT_EQ(Refusal(Sign(Claims())), "accepted as acme");
+
+  UseKeyCache({});  // nothing cached: the squatter's key set cannot be fetched
+  squatter.SetStatus(503);
+  EXPECT_EQ(Refusal(Sign(Claims())), "accepted as acme");
+
+  UseKeyCache({});  // the squatter publishes the issuer's own public key
+  squatter.SetStatus(200);
+  squatter.SetJwksBody(R"({"keys":[)" + key_.PublicKey().ToJwkJson() + "]}");
+  EXPECT_EQ(Refusal(Sign(Claims())), "accepted as acme");
+  // ...and a policy of its own that the partner's token matches as well: the token verifies with
+  // both policies' keys, so both recipients match and it is refused; never the squatter's.
+  ASSERT_TRUE(AddPolicy("aaa", "same-subject", "azp", "acme-client", squatter.jwks_uri()));
+  UseKeyCache({});
+  const std::string both = Refusal(Sign(Claims()));
+  EXPECT_NE(both, "accepted as aaa");
+  EXPECT_NE(both.find("more than one recipient"), std::string::npos) << both;
+}
+
 TEST_F(FederationTest, SignatureChecksAreCachedPerTokenAndKeysPerIssuer) {
   std::string token = Sign(Claims());
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(auth_->Authenticate(token));

@@ -33,7 +33,7 @@ Result<PrincipalJwtIdentity> PrincipalJwtAuthenticator::Authenticate(std::string
   // The verifier remembers tokens verified for partners too, with the keys of a federation
   // policy (which a team may point at any JWK Set): only this IdP's keys sign staff in.
   if (claims.issuer != config_.issuer ||
-      verified->source != JwksSource{config_.issuer, config_.jwks_uri}) {
+      !verified->VerifiedBy(JwksSource{config_.issuer, config_.jwks_uri})) {
     return MakeError(ErrorCode::kUnauthenticated,
                      "The token was not verified with the keys of the identity provider this "
                      "server signs provider teams in with; request a token from it");

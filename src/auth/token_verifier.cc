@@ -1,6 +1,8 @@
 #include "auth/token_verifier.h"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "catalog/catalog.h"
 
@@ -28,24 +30,45 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Verify(
   const uint64_t generation = verified_.generation();
   LS_ASSIGN_OR_RETURN(Jwt jwt, DecodeJwt(token, options_.limits));
   LS_ASSIGN_OR_RETURN(std::vector<JwksSource> candidates, sources(jwt));
+  std::vector<JwksSource> verified_by;
+  std::optional<Error> unavailable;  // a source whose keys could not be fetched
+  std::optional<Error> bad_signature;
   for (const JwksSource& source : candidates) {
-    LS_ASSIGN_OR_RETURN(JwksCache::Keys keys, keys_.Get(source));
-    const VerificationKey* key = FindKey(*keys, jwt);
-    if (key == nullptr) {
-      LS_ASSIGN_OR_RETURN(keys, keys_.RefreshForUnknownKey(source, keys));
-      key = FindKey(*keys, jwt);
+    Result<JwksCache::Keys> keys = keys_.Get(source);
+    const VerificationKey* key = keys ? FindKey(**keys, jwt) : nullptr;
+    if (keys && key == nullptr) {
+      const JwksCache::Keys seen = *keys;
+      keys = keys_.RefreshForUnknownKey(source, seen);
+      key = keys ? FindKey(**keys, jwt) : nullptr;
+    }
+    if (!keys) {
+      if (!unavailable) unavailable = keys.error();
+      continue;
     }
     if (key == nullptr) continue;
-    LS_RETURN_IF_ERROR(jwt.VerifySignature(*key));
-    auto verified = std::make_shared<const VerifiedToken>(VerifiedToken{std::move(jwt), source});
-    // Kept until the token expires (never for a token without `exp`: it is refused later).
-    if (verified->jwt.claims.expires_at) {
-      int64_t until = (*verified->jwt.claims.expires_at + options_.clock_skew_seconds) * 1000;
-      if (until > now) verified_.PutIfGeneration(std::move(digest), verified, until, generation);
+    if (Status st = jwt.VerifySignature(*key); !st) {
+      if (!bad_signature) bad_signature = st.error();
+      continue;
     }
-    return verified;
+    verified_by.push_back(source);
   }
-  return tl::unexpected(NoKeyError(jwt, jwt.claims.issuer));
+  if (verified_by.empty()) {
+    if (unavailable) return tl::unexpected(*std::move(unavailable));
+    if (bad_signature) return tl::unexpected(*std::move(bad_signature));
+    return tl::unexpected(NoKeyError(jwt, jwt.claims.issuer));
+  }
+  auto verified =
+      std::make_shared<const VerifiedToken>(VerifiedToken{std::move(jwt), std::move(verified_by)});
+  // Kept until the token expires (never for a token without `exp`: it is refused later).
+  if (verified->jwt.claims.expires_at) {
+    int64_t until = (*verified->jwt.claims.expires_at + options_.clock_skew_seconds) * 1000;
+    if (until > now) verified_.PutIfGeneration(std::move(digest), verified, until, generation);
+  }
+  return verified;
+}
+
+bool VerifiedToken::VerifiedBy(const JwksSource& source) const {
+  return std::find(sources.begin(), sources.end(), source) != sources.end();
 }
 
 }  // namespace lakeshare::auth

@@ -39,7 +39,12 @@ struct TokenVerifierOptions {
 
 struct VerifiedToken {
   Jwt jwt;
-  JwksSource source;  // whose key verified it
+  /// Every key source of its issuer, among those asked, whose key verified it. Policies of
+  /// several teams may name one issuer, each with its own key source: only the policies whose
+  /// source is here may accept the token.
+  std::vector<JwksSource> sources;
+
+  bool VerifiedBy(const JwksSource& source) const;
 };
 
 /// Where the keys of a decoded (unverified) token may come from: the key sources configured for
@@ -51,9 +56,12 @@ class TokenVerifier {
   TokenVerifier(JwksCache& keys, TokenVerifierOptions options = {});
 
   /// The verified token: decoded (kUnauthenticated when it is no acceptable JWT), its issuer's
-  /// key sources asked of `sources`, the key named by its `kid` found in one of them (the set
-  /// fetched again, rate-limited, when the kid is unknown), and the signature checked.
-  /// kUnavailable (503) when the issuer's keys cannot be fetched.
+  /// key sources asked of `sources`, and in each of them the key named by its `kid` looked up
+  /// (the set fetched again, rate-limited, when the kid is unknown) and the signature checked.
+  /// Every source is tried: one that cannot be fetched, lacks the key or holds another key of
+  /// that id does not decide for the others (a team's policy may name another team's issuer
+  /// with a key set of its own). Verified when any source verifies it; otherwise kUnavailable
+  /// (503) when a source's keys could not be fetched, else kUnauthenticated.
   Result<std::shared_ptr<const VerifiedToken>> Verify(std::string_view token,
                                                       const KeySources& sources) const;
 

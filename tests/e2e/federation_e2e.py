@@ -243,6 +243,33 @@ def wrong_issuer_audience_subject(w: World):
     assert "sub 'intruder'" in message and "acme-pipeline" not in message, message
 
 
+@check("a team's policy naming acme's issuer with its own keys neither refuses nor takes its tokens")
+def squatted_issuer(w: World):
+    # Any team that may create a recipient can write such a policy; its recipient's name sorts
+    # before acme's, so its key source is the first one tried. IdP B publishes another key of
+    # the id that signs acme's tokens ("k1").
+    import requests
+    jwks_b = requests.get(w.idp_b.issuer + "/.well-known/openid-configuration",
+                          timeout=10).json()["jwks_uri"]
+    recipients = "/api/2.1/unity-catalog/recipients"
+    w.admin.post(recipients, {"name": "aaa_squatter", "authentication_type": "OIDC_FEDERATION"},
+                 expect=200)
+    try:
+        w.admin.post("/api/2.0/data-sharing/recipients/aaa_squatter/federation-policies",
+                     {"name": "squat", "oidc_policy": {"issuer": w.idp_a.issuer,
+                                                       "audiences": [AUDIENCE],
+                                                       "subject_claim": "sub",
+                                                       "subject": "someone-else",
+                                                       "jwks_uri": jwks_b}}, expect=200)
+        time.sleep(REVOCATION_DELAY_MS / 1000 + 0.5)  # acme's issuer's cached policies expire
+        r = bearer(w, w.idp_a.token("acme-pipeline"))
+        assert r.status_code == 200, (r.status_code, r.text)
+        assert [s["name"] for s in r.json()["items"]] == ["partner_share"], r.text
+    finally:
+        w.admin.delete(f"{recipients}/aaa_squatter", expect=200)
+        time.sleep(REVOCATION_DELAY_MS / 1000 + 0.5)
+
+
 @check("refused: expired, not yet valid, alg none, HMAC with the IdP's public key")
 def forged_and_out_of_time(w: World):
     from jwcrypto import jwk, jwt
