@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "common/quoted.h"
 #include "web/page_util_internal.h"
 
 namespace lakeshare::web {
@@ -74,7 +75,7 @@ Status RegisterPartnerGuides(http::Router& router, const std::string& sharing_en
           }
         }
         return Errorf(ErrorCode::kNotFound,
-                      "There is no partner guide '{}'; the list is at the guides page", name);
+                      "There is no partner guide {}; the list is at the guides page", Quoted(name));
       },
       options));
   return OkStatus();

@@ -66,6 +66,17 @@ TEST(PartnerGuidesTest, TheActivationPageServesTheGuidesWithoutAuthentication) {
   EXPECT_EQ(Get(router, "/delta-sharing/guides/..%2fprovider.md").status(), 404);
 }
 
+// The 404 of an unknown guide used to quote its name whole: a 16 KiB path came back in the body.
+TEST(PartnerGuidesTest, AnUnknownGuideIsQuotedByItsStartOnly) {
+  http::Router router;
+  RefuseAuthentication(router);
+  ASSERT_TRUE(RegisterActivationPage(router, {}));
+  http::Response r = Get(router, "/delta-sharing/guides/" + std::string(10'000, 'x'));
+  EXPECT_EQ(r.status(), 404);
+  EXPECT_LT(r.body().size(), 1000u);
+  EXPECT_NE(r.body().find("(10000 bytes)"), std::string::npos) << r.body();
+}
+
 TEST(PartnerGuidesTest, TheActivationPageLinksTheServedGuidesAndNamesNoPlaceholder) {
   http::Router router;
   ASSERT_TRUE(RegisterActivationPage(router, {}));
