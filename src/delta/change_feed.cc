@@ -98,57 +98,147 @@ std::vector<int64_t> MonotonicCommitTimes(const LogListing& listing,
 
 Result<ChangeFeedReader> ChangeFeedReader::Open(std::shared_ptr<const storage::ObjectStore> store,
                                                 const ChangeFeedOptions& options) {
-  const Version start = options.start;
-  if (start < 0) {
-    return InvalidArgument("Invalid starting version {}", start);
+  if (options.start < 0) {
+    return InvalidArgument("Invalid starting version {}", options.start);
   }
   if (options.end && *options.end < 0) {
     return InvalidArgument("Invalid ending version {}", *options.end);
   }
-  LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(*store));
+  ChangeFeedReader reader;
+  reader.store_ = std::move(store);
+  reader.options_ = options;
+  reader.start_ = options.start;
+  // The whole log is listed only without a memo, or when the memo's timeline cannot answer (a
+  // range it does not hold gets the listing's answer or error).
+  std::optional<LogListing> listing;
+  LS_ASSIGN_OR_RETURN(const bool from_timeline, reader.RangeFromTimeline());
+  if (!from_timeline) {
+    LS_ASSIGN_OR_RETURN(listing, ListLog(*reader.store_));
+    LS_RETURN_IF_ERROR(reader.RangeFromListing(*listing));
+  }
+  if (reader.ResumeFromMemo(/*check_file=*/from_timeline)) {
+    if (options.check_protocol) {
+      LS_RETURN_IF_ERROR(CheckReadable(reader.protocol_));  // as the snapshot at start did
+    }
+    return reader;
+  }
+  if (!listing) {
+    LS_ASSIGN_OR_RETURN(const bool loaded, reader.LoadStateNearby());
+    if (loaded) {
+      return reader;
+    }
+    LS_ASSIGN_OR_RETURN(listing, ListLog(*reader.store_));
+  }
+  LS_RETURN_IF_ERROR(reader.LoadStateBefore(*listing));
+  return reader;
+}
+
+Status ChangeFeedReader::RangeFromListing(const LogListing& listing) {
   const Version latest = listing.latest();
   if (latest < 0) {
     return NotFound("No Delta table found: _delta_log has no commit files");
   }
-  const Version end = options.end.value_or(latest);
-  if (start > end) {
-    return InvalidArgument("The starting version {} is after the ending version {}", start, end);
+  const Version end = options_.end.value_or(latest);
+  if (start_ > end) {
+    return InvalidArgument("The starting version {} is after the ending version {}", start_, end);
   }
-  if (start > latest) {
-    return InvalidArgument("The starting version {} is after the latest table version {}", start,
+  if (start_ > latest) {
+    return InvalidArgument("The starting version {} is after the latest table version {}", start_,
                            latest);
   }
   if (end > latest) {
     return InvalidArgument("The ending version {} is after the latest table version {}", end,
                            latest);
   }
-  LS_ASSIGN_OR_RETURN(std::vector<const CommitRef*> range, CommitRange(listing, start, end));
-  ChangeFeedReader reader;
-  reader.file_times_ = MonotonicCommitTimes(listing, range, start, end);
-  reader.commits_.reserve(range.size());
-  for (const CommitRef* c : range) reader.commits_.push_back(*c);
-  reader.store_ = std::move(store);
-  reader.options_ = options;
-  reader.start_ = start;
-  reader.end_ = end;
-  if (options.memo) {
-    // A page resumed inside this commit: the commit and the state after it, when a reader of the
-    // same table and file kept them.
-    std::shared_ptr<const ParsedCommit> kept = options.memo->RememberedCommit(start);
-    if (kept && kept->file == reader.commits_.front().file && !options.table_id.empty() &&
-        kept->metadata.id == options.table_id &&
-        kept->data_actions_only == options.data_actions_only) {
-      reader.protocol_ = kept->protocol;
-      reader.metadata_ = kept->metadata;
-      reader.first_ = std::move(kept);
-      if (options.check_protocol) {
-        LS_RETURN_IF_ERROR(CheckReadable(reader.protocol_));  // as the snapshot at start did
-      }
-      return reader;
+  LS_ASSIGN_OR_RETURN(std::vector<const CommitRef*> range, CommitRange(listing, start_, end));
+  file_times_ = MonotonicCommitTimes(listing, range, start_, end);
+  commits_.reserve(range.size());
+  for (const CommitRef* c : range) commits_.push_back(*c);
+  end_ = end;
+  return OkStatus();
+}
+
+Result<bool> ChangeFeedReader::RangeFromTimeline() {
+  if (!options_.memo || !options_.end || start_ > *options_.end) {
+    return false;
+  }
+  const Version end = *options_.end;
+  // Lists only what was written since the timeline's last use (and Stats its anchors).
+  LS_ASSIGN_OR_RETURN(std::shared_ptr<const TimelineCommits> known,
+                      options_.memo->Commits(*store_, end));
+  const std::vector<CommitRef>& commits = known->commits;
+  auto first = std::lower_bound(commits.begin(), commits.end(), start_,
+                                [](const CommitRef& c, Version v) { return c.version < v; });
+  const auto count = static_cast<size_t>(end - start_ + 1);
+  const auto index = static_cast<size_t>(first - commits.begin());
+  // Versions are unique and ascending: [start, end] is held whole when its last one is in place.
+  if (first == commits.end() || first->version != start_ || commits.size() - index < count ||
+      commits[index + count - 1].version != end) {
+    return false;
+  }
+  commits_.assign(first, first + static_cast<std::ptrdiff_t>(count));
+  file_times_.assign(known->file_ms.begin() + static_cast<std::ptrdiff_t>(index),
+                     known->file_ms.begin() + static_cast<std::ptrdiff_t>(index + count));
+  end_ = end;
+  return true;
+}
+
+bool ChangeFeedReader::ResumeFromMemo(bool check_file) {
+  if (!options_.memo || options_.table_id.empty()) {
+    return false;
+  }
+  // A page resumed inside this commit: the commit and the state after it, when a reader of the
+  // same table and file kept them.
+  std::shared_ptr<const ParsedCommit> kept = options_.memo->RememberedCommit(start_);
+  if (!kept || kept->file != commits_.front().file || kept->metadata.id != options_.table_id ||
+      kept->data_actions_only != options_.data_actions_only) {
+    return false;
+  }
+  if (check_file) {
+    // The timeline vouches for the start and the end of the log, not for each file in between.
+    auto now = store_->Stat(kept->file.path);
+    if (!now || now->size != kept->file.size ||
+        now->last_modified_ms != kept->file.last_modified_ms) {
+      return false;
     }
   }
-  LS_RETURN_IF_ERROR(reader.LoadStateBefore(listing));
-  return reader;
+  protocol_ = kept->protocol;
+  metadata_ = kept->metadata;
+  first_ = std::move(kept);
+  return true;
+}
+
+Result<bool> ChangeFeedReader::LoadStateNearby() {
+  const Version target = start_ > 0 ? start_ - 1 : 0;
+  LS_ASSIGN_OR_RETURN(std::optional<LogSegment> segment, BuildNearbyLogSegment(*store_, target));
+  if (!segment) {
+    return false;
+  }
+  SnapshotOptions snap_options;
+  snap_options.load_files = false;
+  snap_options.version = target;
+  snap_options.check_protocol = start_ > 0 ? false : options_.check_protocol;
+  auto snapshot = Snapshot::LoadSegment(store_, std::move(*segment), snap_options);
+  if (!snapshot) {
+    return false;  // older checkpoints, or the snapshot at the start: LoadStateBefore's choice
+  }
+  if (start_ == 0) {
+    protocol_ = (*snapshot)->protocol();
+    metadata_ = (*snapshot)->metadata();
+    return true;
+  }
+  LS_RETURN_IF_ERROR(ApplyStateBefore(**snapshot));
+  return true;
+}
+
+Status ChangeFeedReader::ApplyStateBefore(const Snapshot& before) {
+  protocol_ = before.protocol();
+  metadata_ = before.metadata();
+  LS_ASSIGN_OR_RETURN(first_read_, ReadAndApply(commits_.front()));
+  if (options_.check_protocol) {
+    LS_RETURN_IF_ERROR(CheckReadable(protocol_));
+  }
+  return OkStatus();
 }
 
 Status ChangeFeedReader::LoadStateBefore(const LogListing& listing) {
@@ -162,13 +252,7 @@ Status ChangeFeedReader::LoadStateBefore(const LogListing& listing) {
     snap_options.check_protocol = false;
     auto before = Snapshot::Load(store_, snap_options);
     if (before) {
-      protocol_ = (*before)->protocol();
-      metadata_ = (*before)->metadata();
-      LS_ASSIGN_OR_RETURN(first_read_, ReadAndApply(commits_.front()));
-      if (options_.check_protocol) {
-        LS_RETURN_IF_ERROR(CheckReadable(protocol_));
-      }
-      return OkStatus();
+      return ApplyStateBefore(**before);
     }
   }
   // Else (version 0, the version before is no longer in the log or does not load) the metadata

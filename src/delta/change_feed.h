@@ -30,6 +30,7 @@
 namespace lakeshare::delta {
 
 class CommitTimeline;  // delta/commit_timeline.h
+class Snapshot;        // delta/snapshot.h
 
 /// The changes of one commit.
 struct CommitChanges {
@@ -59,6 +60,9 @@ struct ChangeFeedOptions {
   /// from when they open at its version; null: none. The table's timeline (Snapshot::timeline())
   /// bounds what it keeps. `table_id`: the metaData id the caller's snapshot has; a commit kept
   /// under another id (a table recreated at the same location) or for another file is not used.
+  /// With `end` set too (a version the caller's snapshot has: the timeline is listed through
+  /// it), the range's commits and times come from the timeline and the state before the start
+  /// from a listing of the versions around it: a page does not list the whole log.
   std::shared_ptr<CommitTimeline> memo = nullptr;
   std::string table_id = std::string();
 };
@@ -101,6 +105,19 @@ class ChangeFeedReader {
  private:
   class CommitCollector;
   ChangeFeedReader() = default;
+  // The range's commits and their times from a listing of the whole log, with its checks.
+  Status RangeFromListing(const LogListing& listing);
+  // The same from the memo's timeline; false when it does not hold the whole range (the listing
+  // then answers) or there is no memo or no end.
+  Result<bool> RangeFromTimeline();
+  // The first commit and the state after it, as a reader of this table and file kept them;
+  // `check_file`: Stat the file first (the range's files came from the timeline, not a listing).
+  bool ResumeFromMemo(bool check_file);
+  // The protocol and metadata in effect at the start of the range from a listing of the versions
+  // around it (BuildNearbyLogSegment); false when that cannot tell (LoadStateBefore then does).
+  Result<bool> LoadStateNearby();
+  // The state of `before` (the version before the start) and the first commit read over it.
+  Status ApplyStateBefore(const Snapshot& before);
   // The protocol and metadata in effect at the start of the range (from `listing`'s snapshots).
   Status LoadStateBefore(const LogListing& listing);
   // Read and parse commit `c` and apply its protocol and metadata.

@@ -26,7 +26,7 @@ void AppendCommits(const std::vector<CommitRef>& from, Version after, TimelineCo
 // commit 0, or from the earliest checkpoint. `*anchored` is false when neither exists (nothing
 // then shows that a later listing would start at the same commit: such a timeline is not kept).
 Result<std::shared_ptr<const TimelineCommits>> ListAll(const storage::ObjectStore& store,
-                                                       Version latest, bool* anchored) {
+                                                       bool* anchored) {
   LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(store));
   auto out = std::make_shared<TimelineCommits>();
   const bool has_zero = !listing.commits.empty() && listing.commits.front().version == 0;
@@ -43,21 +43,21 @@ Result<std::shared_ptr<const TimelineCommits>> ListAll(const storage::ObjectStor
       out->commits.front().file.path != out->anchors.front().path) {
     out->anchors.push_back(out->commits.front().file);
   }
-  out->listed_through =
-      std::max(latest, listing.commits.empty() ? Version{-1} : listing.commits.back().version);
+  // Through the last commit found, not through the caller's latest version: one past the log (a
+  // table recreated with fewer commits) must not make later uses skip the commits written up to
+  // it.
+  out->listed_through = listing.commits.empty() ? Version{-1} : listing.commits.back().version;
   return out;
 }
 
 // `known` and the commits written after it.
 Result<std::shared_ptr<const TimelineCommits>> Extend(const storage::ObjectStore& store,
-                                                      const TimelineCommits& known,
-                                                      Version latest) {
+                                                      const TimelineCommits& known) {
   LS_ASSIGN_OR_RETURN(LogListing listing, ListLog(store, known.listed_through + 1));
   auto out = std::make_shared<TimelineCommits>(known);
   AppendCommits(listing.commits, known.listed_through, *out);
-  out->listed_through =
-      std::max({latest, known.listed_through,
-                listing.commits.empty() ? Version{-1} : listing.commits.back().version});
+  out->listed_through = std::max(
+      known.listed_through, listing.commits.empty() ? Version{-1} : listing.commits.back().version);
   return out;
 }
 
@@ -145,12 +145,12 @@ Result<std::shared_ptr<const TimelineCommits>> CommitTimeline::Commits(
       Charge();
       return known;
     }
-    LS_ASSIGN_OR_RETURN(auto extended, Extend(store, *known, latest));
+    LS_ASSIGN_OR_RETURN(auto extended, Extend(store, *known));
     Install(extended, /*forget_timestamps=*/false);
     return extended;
   }
   bool anchored = false;
-  LS_ASSIGN_OR_RETURN(auto all, ListAll(store, latest, &anchored));
+  LS_ASSIGN_OR_RETURN(auto all, ListAll(store, &anchored));
   Install(anchored ? all : nullptr, /*forget_timestamps=*/true);
   return all;
 }

@@ -73,7 +73,8 @@ class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
   static std::shared_ptr<CommitTimeline> Make(CommitTimelineLimits limits = {});
   ~CommitTimeline();
 
-  /// The commits of the table at `store`, listed at least through `latest`.
+  /// The commits of the table at `store`, listed at least through `latest` (through the end of
+  /// the log when `latest` is past it: a later use lists from there again).
   Result<std::shared_ptr<const TimelineCommits>> Commits(const storage::ObjectStore& store,
                                                          Version latest);
   /// The inCommitTimestamp of `commit`'s commitInfo (nullopt: it has none), read once.

@@ -90,26 +90,20 @@ std::optional<Version> ReadLastCheckpointVersion(const storage::ObjectStore& sto
   return v;
 }
 
-Result<LogListing> ListLog(const storage::ObjectStore& store,
-                           std::optional<Version> start_version) {
-  std::string start_after;
-  if (start_version && *start_version > 0) {
-    // Every name of version S-1 starts with its 20 digits and a '.', which sorts before '/'.
-    start_after = fmt::format("{}{}/", kLogDir, VersionPrefix(*start_version - 1));
-  }
-  auto listed = store.List(kLogDir, start_after);
-  if (!listed) {
-    return tl::unexpected(WithContext(listed.error(), "Failed to list _delta_log"));
-  }
+namespace {
+
+// The log files among `listed` (at or after `start_version` when set), sorted by version.
+LogListing ParseListing(std::vector<storage::ObjectInfo>& listed,
+                        std::optional<Version> start_version, bool listed_from_start) {
   LogListing out;
-  out.listed_from_start = start_after.empty();
+  out.listed_from_start = listed_from_start;
   // Checkpoint files grouped by version, then by naming scheme.
   struct MultiPart {
     std::map<int32_t, storage::ObjectInfo> parts;
   };
   std::map<Version, std::vector<CheckpointRef>> singles;
   std::map<Version, std::map<int32_t, MultiPart>> multi;
-  for (auto& info : *listed) {
+  for (auto& info : listed) {
     std::string_view name(info.path);
     if (name.substr(0, kLogDir.size()) != kLogDir) {
       continue;
@@ -177,6 +171,45 @@ Result<LogListing> ListLog(const storage::ObjectStore& store,
     }
   }
   return out;
+}
+
+}  // namespace
+
+Result<LogListing> ListLog(const storage::ObjectStore& store,
+                           std::optional<Version> start_version) {
+  std::string start_after;
+  if (start_version && *start_version > 0) {
+    // Every name of version S-1 starts with its 20 digits and a '.', which sorts before '/'.
+    start_after = fmt::format("{}{}/", kLogDir, VersionPrefix(*start_version - 1));
+  }
+  auto listed = store.List(kLogDir, start_after);
+  if (!listed) {
+    return tl::unexpected(WithContext(listed.error(), "Failed to list _delta_log"));
+  }
+  return ParseListing(*listed, start_version, start_after.empty());
+}
+
+Result<std::optional<LogSegment>> BuildNearbyLogSegment(const storage::ObjectStore& store,
+                                                        Version version) {
+  const std::string digits = VersionPrefix(version);
+  // The names of the hundred versions around `version` share all but their last two digits
+  // (one page of an S3 listing with a checksum file beside each commit), the thousand all but
+  // three; checkpoints are written every 10 or 100 commits, so one of these holds one.
+  for (size_t block_digits : {size_t{2}, size_t{3}}) {
+    const std::string prefix =
+        fmt::format("{}{}", kLogDir, std::string_view(digits).substr(0, digits.size() - block_digits));
+    auto listed = store.List(prefix);
+    if (!listed) {
+      return tl::unexpected(WithContext(listed.error(), "Failed to list _delta_log"));
+    }
+    const bool from_start = prefix.find_first_not_of('0', kLogDir.size()) == std::string::npos;
+    LogListing listing = ParseListing(*listed, std::nullopt, from_start);
+    auto segment = SelectSegment(listing, version);
+    if (segment) {
+      return std::optional<LogSegment>(std::move(*segment));
+    }
+  }
+  return std::optional<LogSegment>();
 }
 
 Result<LogSegment> SelectSegment(const LogListing& listing, std::optional<Version> version,

@@ -67,6 +67,13 @@ std::optional<Version> ReadLastCheckpointVersion(const storage::ObjectStore& sto
 Result<LogListing> ListLog(const storage::ObjectStore& store,
                            std::optional<Version> start_version = std::nullopt);
 
+/// The segment of `version` (which exists) from a listing of the versions around it only: the
+/// hundred it belongs to, else the thousand (a few hundred to a few thousand names however long
+/// the log is). Nullopt when neither holds a checkpoint at or before `version` (nor commit 0 for
+/// the first versions): only a listing of the whole log can tell then. Errors: the listing's.
+Result<std::optional<LogSegment>> BuildNearbyLogSegment(const storage::ObjectStore& store,
+                                                        Version version);
+
 /// Choose the files for `version` (latest when unset) from a listing. Errors: kNotFound when the
 /// table has no log, kNotFound when `version` is past the latest version or before the earliest
 /// reconstructable one, kCorrupt when a commit between the checkpoint and `version` is missing.
