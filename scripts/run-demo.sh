@@ -34,12 +34,17 @@ pid_file="$demo/server.pid"
 instructions="$demo/partner-instructions.txt"
 other_port=$((port == 8090 ? 8091 : 8090))
 
-# How to stop or reuse a running demo; printed when this one cannot start.
+# How to stop or reuse a running demo; printed when this one cannot start. $1: the server's pid,
+# $2: where its partner instructions are (empty: it runs from another folder, unknown here).
 running_help() {
-  local pid="$1"
-  cat >&2 <<EOF
-demo:   reuse it: the partner instructions it printed are in $instructions
+  local pid="$1" its_instructions="$2"
+  if [ -n "$its_instructions" ]; then
+    cat >&2 <<EOF
+demo:   reuse it: the partner instructions it printed are in $its_instructions
         (the activation link works once; the credential file it gave keeps working)
+EOF
+  fi
+  cat >&2 <<EOF
 demo:   stop it: Ctrl-C in the terminal where it runs${pid:+, or: kill $pid}
 demo:   or start a second, separate demo beside it:
           LAKESHARE_PORT=$other_port LAKESHARE_DEMO_DIR=var/demo-$other_port make run
@@ -52,15 +57,17 @@ exec 9>>"$demo/.lock"
 if ! flock -n 9; then
   pid="$(cat "$pid_file" 2>/dev/null || true)"
   echo "demo: a demo of $demo is already running${pid:+ (server pid $pid)}; not starting another." >&2
-  running_help "$pid"
+  running_help "$pid" "$instructions"
   exit 1
 fi
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "demo: port $port on 127.0.0.1 is already taken; not starting (nothing was changed)." >&2
   if curl -s -o /dev/null --max-time 2 "$base/readyz"; then
-    echo "demo:   $base answers like a Lakeshare server: probably a demo started from another folder." >&2
+    echo "demo:   $base answers like a Lakeshare server: probably a demo started from another folder;" >&2
+    echo "demo:   its partner instructions are in partner-instructions.txt of that demo folder" >&2
+    echo "demo:   (var/demo of the source tree it was started from, unless LAKESHARE_DEMO_DIR)." >&2
   fi
-  running_help ""
+  running_help "" ""
   exit 1
 fi
 

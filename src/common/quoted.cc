@@ -1,5 +1,7 @@
 #include "common/quoted.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace lakeshare {
@@ -15,6 +17,24 @@ std::string Quoted(std::string_view value, size_t max_bytes) {
     --end;
   }
   return fmt::format("'{}...' ({} bytes)", value.substr(0, end), value.size());
+}
+
+std::string ShellQuote(std::string_view arg) {
+  const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_-.,:/=@%+").find(c) != std::string_view::npos;
+  });
+  if (plain) return std::string(arg);
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('\'');
+  return out;
 }
 
 }  // namespace lakeshare

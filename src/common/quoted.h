@@ -24,4 +24,9 @@ inline constexpr size_t kMaxQuotedBytes = 100;
 /// "'abc...' (1000000 bytes)".
 std::string Quoted(std::string_view value, size_t max_bytes = kMaxQuotedBytes);
 
+/// `arg` as one word for /bin/sh, for a command printed for a person to copy (or a test to run):
+/// as it is when it holds only characters the shell takes literally, otherwise single-quoted (a
+/// ' inside becomes '\''). Not bounded: the caller prints whole commands.
+std::string ShellQuote(std::string_view arg);
+
 }  // namespace lakeshare

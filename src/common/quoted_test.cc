@@ -26,5 +26,15 @@ TEST(QuotedTest, AMultiByteCharacterIsNeverSplit) {
   EXPECT_EQ(Quoted("\x80\x80\x80\x80", 2), "'...' (4 bytes)");
 }
 
+TEST(QuotedTest, ShellQuoteLeavesPlainWordsAndQuotesTheRest) {
+  EXPECT_EQ(ShellQuote("country=DE"), "country=DE");
+  EXPECT_EQ(ShellQuote("203.0.113.0/24"), "203.0.113.0/24");
+  EXPECT_EQ(ShellQuote("2001:db8::/48"), "2001:db8::/48");
+  EXPECT_EQ(ShellQuote(""), "''");
+  EXPECT_EQ(ShellQuote("region=North West"), "'region=North West'");
+  EXPECT_EQ(ShellQuote("a$(rm -rf x)`b`;c"), "'a$(rm -rf x)`b`;c'");
+  EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
+}
+
 }  // namespace
 }  // namespace lakeshare

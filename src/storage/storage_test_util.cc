@@ -12,19 +12,6 @@ std::string TestdataPath(const std::string& name) {
   return std::string(LAKESHARE_SOURCE_DIR) + "/src/storage/testdata/" + name;
 }
 
-std::string ShellQuote(const std::string& arg) {
-  std::string out = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('\'');
-  return out;
-}
-
 Result<std::string> RunCommand(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {

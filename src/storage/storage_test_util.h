@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/quoted.h"
 #include "common/result.h"
 #include "storage/object_store.h"
 
@@ -19,8 +20,7 @@ namespace lakeshare::storage::testing_util {
 /// Absolute path of a file in src/storage/testdata/.
 std::string TestdataPath(const std::string& name);
 
-/// Quote `arg` for /bin/sh.
-std::string ShellQuote(const std::string& arg);
+using ::lakeshare::ShellQuote;  // common/quoted.h
 
 /// Run a shell command and return its standard output; non-zero exit is kUnavailable with the
 /// tail of the output.

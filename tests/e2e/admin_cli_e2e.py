@@ -229,6 +229,8 @@ def test_onboard_csv(ls: Lakeshare, data: Path, work: Path):
     check(second["objects"]["recipients"]["present"] == 50, second["objects"])
     check(json.loads((work / "links-2.json").read_text()) == [],
           "no partner was activated or rotated: no new links")
+    check(all("settings_left" not in p for p in second["partners"]),
+          [p for p in second["partners"] if "settings_left" in p][:3])
 
     # The human summary of a third run, and nothing duplicated on the server.
     third = ls.admin("onboard", "--csv", str(csv_path))
@@ -248,6 +250,21 @@ def test_onboard_csv(ls: Lakeshare, data: Path, work: Path):
     check(len(table) == 52, f"{len(table)} lines")
     perms = ls.admin("recipients", "share-permissions", "partner001").stdout
     check("retail" in perms and "SELECT" in perms, perms)
+
+    # A partner that exists with other settings than the file asks keeps them (onboarding never
+    # changes a recipient); the run says so with the command that applies the file's.
+    ls.admin("recipients", "update", "partner001", "--property", "country=XX", "--clear-ip")
+    p = ls.admin("onboard", "--csv", str(csv_path))
+    want = ("lakeshare admin recipients update partner001 --property country=FR "
+            "--ip 127.0.0.0/8 --ip ::1")
+    check("1 partner(s) already existed with other properties" in p.stderr and
+          f"  {want}\n" in p.stderr, p.stderr)
+    ls.admin(*want.split()[2:])
+    p1 = ls.admin_json("recipients", "get", "partner001")
+    check(p1["properties_kvpairs"]["properties"] == {"country": "FR", "partner_id": "P001"} and
+          p1["ip_access_list"]["allowed_ip_addresses"] == ["127.0.0.0/8", "::1"], p1)
+    p = ls.admin("onboard", "--csv", str(csv_path))
+    check("already existed" not in p.stderr, p.stderr)
 
 
 def test_reissue(ls: Lakeshare, work: Path):

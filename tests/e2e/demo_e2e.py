@@ -211,6 +211,10 @@ def second_run_refuses(args, demo: Demo, profile_reader: PartnerReader, scratch:
               and f"LAKESHARE_PORT=" in said,
               f"the refusal ({label}) says what runs, how to reuse it, stop it, or run another",
               said)
+        if label != "the same folder":
+            check(str(demo_dir / "partner-instructions.txt") not in said,
+                  "the refusal does not send the user to this folder's instructions: the running "
+                  "demo's are in its own folder", said)
         if label == "the same folder":
             pid = (demo.demo_dir / "server.pid").read_text().strip()
             check(f"kill {pid}" in said, "the refusal names the running server's pid", said)

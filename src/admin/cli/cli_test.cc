@@ -11,6 +11,7 @@
 #include "admin/cli/client.h"
 #include "admin/cli/command.h"
 #include "admin/cli/nouns_internal.h"
+#include "admin/cli/onboard.h"
 #include "admin/cli/output.h"
 #include "admin/cli/partners_csv.h"
 
@@ -273,6 +274,65 @@ TEST(AdminCliTest, PartnersCsvReportsEveryProblemOfTheWholeFile) {
   EXPECT_EQ(m.find("line 2"), std::string::npos) << m;
   EXPECT_EQ(m.find("line 4"), std::string::npos) << m;
   EXPECT_EQ(m.find("has no tables"), std::string::npos) << m;  // line 6 gave one, unreadable
+}
+
+TEST(AdminCliTest, AnExistingRecipientsMissingSettingsBecomeTheUpdateCommand) {
+  PartnerSpec spec;
+  spec.partner = "acme-gmbh";
+  spec.properties = {{"country", "DE"}, {"region", "North West"}};
+  spec.ip_access_list = {"203.0.113.0/24", "2001:db8::/48"};
+  const Json bare = Json::parse(
+      R"({"name": "acme-gmbh", "properties_kvpairs": {"properties": {}},
+          "ip_access_list": {"allowed_ip_addresses": []}})");
+  EXPECT_EQ(RecipientSettingsLeft(bare, spec),
+            "lakeshare admin recipients update acme-gmbh --property country=DE "
+            "--property 'region=North West' --ip 203.0.113.0/24 --ip 2001:db8::/48");
+  // Held already (keys ignore case, the list in another order, more properties kept): nothing.
+  const Json held = Json::parse(
+      R"({"properties_kvpairs": {"properties": {"COUNTRY": "DE", "region": "North West",
+                                                "tier": "gold"}},
+          "ip_access_list": {"allowed_ip_addresses": ["2001:db8::/48", "203.0.113.0/24"]}})");
+  EXPECT_EQ(RecipientSettingsLeft(held, spec), "");
+  // Another value, one more address: only what differs.
+  const Json other = Json::parse(
+      R"({"properties_kvpairs": {"properties": {"country": "FR", "region": "North West"}},
+          "ip_access_list": {"allowed_ip_addresses": ["203.0.113.0/24"]}})");
+  EXPECT_EQ(RecipientSettingsLeft(other, spec),
+            "lakeshare admin recipients update acme-gmbh --property country=DE "
+            "--ip 203.0.113.0/24 --ip 2001:db8::/48");
+  // Nothing asked: nothing to say, whatever the recipient holds.
+  PartnerSpec none;
+  none.partner = "acme-gmbh";
+  EXPECT_EQ(RecipientSettingsLeft(other, none), "");
+}
+
+TEST(AdminCliTest, SharesGetShowsTheRowFilterColumnsAndMasksAsText) {
+  // The demo's daily_sales filter, as the server returns it: a string holding the JSON.
+  const Json demo = {{"row_filter", Json::parse(R"({"op": "equal", "children": [
+      {"op": "column", "name": "country", "valueType": "string"},
+      {"op": "recipientProperty", "name": "country", "valueType": "string"}]})")
+                                        .dump()}};
+  EXPECT_EQ(RowsAndColumnsCell(demo), "rows: country = @country");
+  const Json predicate = Json::parse(R"({"op": "and", "children": [
+      {"op": "greaterThanOrEqual", "children": [
+          {"op": "column", "name": "date"},
+          {"op": "literal", "value": "2024-05-01", "valueType": "date"}]},
+      {"op": "or", "children": [
+          {"op": "isNull", "children": [{"op": "column", "name": "brand"}]},
+          {"op": "not", "children": [{"op": "lessThan", "children": [
+              {"op": "column", "name": "units"},
+              {"op": "literal", "value": "3", "valueType": "int"}]}]}]}]})");
+  const Json nested = {{"row_filter", predicate.dump()},
+                       {"columns", Json::array({"date", "units"})},
+                       {"column_masks", Json{{"brand", "hash"}}}};
+  EXPECT_EQ(RowsAndColumnsCell(nested),
+            "rows: date >= '2024-05-01' AND (brand IS NULL OR NOT (units < 3)); "
+            "columns: date, units; masks: brand=hash");
+  // What the renderer does not know is shown as the JSON, never dropped.
+  EXPECT_EQ(RowsAndColumnsCell(Json{{"row_filter", R"({"op":"in","children":[]})"}}),
+            R"(rows: {"op":"in","children":[]})");
+  EXPECT_EQ(RowsAndColumnsCell(Json{{"row_filter", "not json"}}), "rows: not json");
+  EXPECT_EQ(RowsAndColumnsCell(Json{{"name", "demo.retail.articles"}}), "");
 }
 
 TEST(AdminCliTest, TimeArgumentForms) {

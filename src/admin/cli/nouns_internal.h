@@ -27,6 +27,9 @@ void AddAuditCommand(CLI::App* admin);
 /// "next_page_token": ...}) holds, and the --page-token of the next ones (shown TerminalSafe; a
 /// token that is no string counts as none).
 std::string AuditPageSummary(const Json& page, bool oldest_first);
+/// The `shares get` cell of what recipients read of a shared table beyond its partitions: its row
+/// filter as text (`rows: country = @country`), its columns and its column masks.
+std::string RowsAndColumnsCell(const Json& shared_object);
 void AddExternalLocationCommands(CLI::App* admin);
 void AddStorageCredentialCommands(CLI::App* admin);  // issue 10
 void AddGroupCommands(CLI::App* admin);              // issue 10

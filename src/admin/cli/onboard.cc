@@ -1,6 +1,7 @@
 #include "admin/cli/onboard.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "admin/cli/command.h"
 #include "admin/cli/nouns_internal.h"
 #include "admin/cli/output.h"
+#include "common/quoted.h"
 #include "common/strings.h"
 
 namespace lakeshare::admin::cli {
@@ -323,6 +325,33 @@ std::vector<std::string> Onboarder::TablesWithoutChanges() {
   return notes_;
 }
 
+std::string RecipientSettingsLeft(const Json& existing, const PartnerSpec& spec) {
+  std::string flags;
+  const Json* has = Lookup(existing, "properties_kvpairs/properties");
+  for (const auto& [key, value] : spec.properties) {
+    bool held = false;
+    if (has != nullptr && has->is_object()) {
+      for (const auto& [k, v] : has->items()) {
+        held = held || (ToLower(k) == ToLower(key) && v.is_string() && v.get<std::string>() == value);
+      }
+    }
+    if (!held) flags += " --property " + ShellQuote(key + "=" + value);
+  }
+  if (!spec.ip_access_list.empty()) {
+    std::set<std::string> held;
+    if (const Json* ips = Lookup(existing, "ip_access_list/allowed_ip_addresses");
+        ips != nullptr && ips->is_array()) {
+      for (const Json& ip : *ips) {
+        if (ip.is_string()) held.insert(ip.get<std::string>());
+      }
+    }
+    if (held != std::set<std::string>(spec.ip_access_list.begin(), spec.ip_access_list.end())) {
+      for (const std::string& ip : spec.ip_access_list) flags += " --ip " + ShellQuote(ip);
+    }
+  }
+  return flags.empty() ? "" : "lakeshare admin recipients update " + ShellQuote(spec.partner) + flags;
+}
+
 CallResult<bool> Onboarder::EnsureRecipient(Api& api, const PartnerSpec& spec, PartnerOutcome* out,
                                             bool* changed) {
   const std::string path = "recipients/" + EncodePathSegment(spec.partner);
@@ -334,6 +363,7 @@ CallResult<bool> Onboarder::EnsureRecipient(Api& api, const PartnerSpec& spec, P
   }
   if (got) {
     Count(kRecipient, false);
+    out->settings_left = RecipientSettingsLeft(*got, spec);
     const Json* activated = Lookup(*got, "activated");
     const bool is_activated = activated && activated->is_boolean() && activated->get<bool>();
     const bool rotate = is_activated ? options_.rotate_activated

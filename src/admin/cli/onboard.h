@@ -49,9 +49,18 @@ struct PartnerOutcome {
   std::string activation_url;
   std::string link_expiry;  // "expires in 72 hours (at ...)"
   bool unactivated_without_link = false;
+  /// For a recipient that already existed with other properties or another IP access list than
+  /// asked (onboarding never changes an existing recipient): the command that applies them.
+  std::string settings_left;
   CallError error;
   std::string step;  // the step that failed
 };
+
+/// The `lakeshare admin recipients update` command that gives the recipient `existing` (a GET
+/// reply) the properties and IP access list `spec` asks for, or "" when it has them already.
+/// Properties it holds beyond those asked are kept (update merges); the IP list is compared as a
+/// set.
+std::string RecipientSettingsLeft(const Json& existing, const PartnerSpec& spec);
 
 /// What exists on the server before a run, read with list calls (so that onboarding does not
 /// probe each name with a GET that answers 404 and fills the audit log). Names lower-cased;

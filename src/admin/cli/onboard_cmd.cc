@@ -390,6 +390,9 @@ Json PartnerJson(const PartnerOutcome& p, bool with_link) {
     row["error_code"] = p.error.error_code;
     row["http_status"] = p.error.status;
   }
+  if (!p.settings_left.empty()) {
+    row["settings_left"] = p.settings_left;
+  }
   return row;
 }
 
@@ -471,6 +474,31 @@ void PrintSummaryText(const Tally& t, const std::vector<PartnerOutcome>& outcome
   }
 }
 
+/// Existing recipients whose properties or IP access list differ from what was asked: onboarding
+/// leaves them as they are (docs/cli.md), so say so, with the commands that apply the asked ones
+/// (a partition filter on @KEY hides the table from a recipient without KEY; an IP list left out
+/// leaves the partner open to every address).
+void PrintSettingsLeft(const std::vector<PartnerOutcome>& outcomes) {
+  constexpr size_t kShown = 20;
+  std::vector<const std::string*> commands;
+  for (const PartnerOutcome& p : outcomes) {
+    if (!p.settings_left.empty()) commands.push_back(&p.settings_left);
+  }
+  if (commands.empty()) return;
+  std::fprintf(stderr,
+               "note: %zu partner(s) already existed with other properties or another IP access "
+               "list than asked; onboarding does not change an existing recipient, so they keep "
+               "theirs. To apply what was asked:\n",
+               commands.size());
+  for (size_t i = 0; i < commands.size() && i < kShown; ++i) {
+    std::fprintf(stderr, "  %s\n", commands[i]->c_str());
+  }
+  if (commands.size() > kShown) {
+    std::fprintf(stderr, "  ... and %zu more (--json lists each partner's settings_left)\n",
+                 commands.size() - kShown);
+  }
+}
+
 /// Notes and the first failure's hint on stderr; the exit code.
 int FinishRun(const Tally& t, const std::vector<PartnerOutcome>& outcomes, Onboarder& onboarder,
               const GlobalOptions& g) {
@@ -487,6 +515,7 @@ int FinishRun(const Tally& t, const std::vector<PartnerOutcome>& outcomes, Onboa
                  "rerun with --reissue-links to issue new links (the old ones stop working)\n",
                  static_cast<long long>(t.no_link));
   }
+  PrintSettingsLeft(outcomes);
   if (t.failed == 0) {
     return 0;
   }

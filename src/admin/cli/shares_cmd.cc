@@ -2,6 +2,8 @@
 // and `lakeshare admin share-permissions get|update`.
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,6 +14,7 @@
 #include "admin/cli/command.h"
 #include "admin/cli/nouns_internal.h"
 #include "admin/cli/output.h"
+#include "common/strings.h"
 
 namespace lakeshare::admin::cli {
 
@@ -125,6 +128,62 @@ std::string PartitionsCell(const Json& partitions) {
   return out;
 }
 
+/// A row filter (the protocol's JSON predicate, with recipientProperty leaves) as one line of
+/// SQL-like text, `country = @country`; the JSON itself when it holds something else.
+std::string PredicateText(const Json& node, int depth) {
+  static const std::map<std::string, std::string, std::less<>> kInfix = {
+      {"equal", " = "},       {"lessThan", " < "},     {"lessThanOrEqual", " <= "},
+      {"greaterThan", " > "}, {"greaterThanOrEqual", " >= "}, {"and", " AND "}, {"or", " OR "}};
+  const std::string op = node.is_object() ? node.value("op", "") : "";
+  const Json* children = node.is_object() ? Lookup(node, "children") : nullptr;
+  std::vector<std::string> parts;
+  if (children != nullptr && children->is_array() && depth < 16) {
+    for (const Json& c : *children) {
+      std::string text = PredicateText(c, depth + 1);
+      const std::string child_op = c.is_object() ? c.value("op", "") : "";
+      parts.push_back(child_op == "and" || child_op == "or" ? "(" + text + ")" : text);
+    }
+  }
+  if (op == "column" && node.contains("name")) return Cell(node["name"]);
+  if (op == "recipientProperty" && node.contains("name")) return "@" + Cell(node["name"]);
+  if (op == "literal" && node.contains("value")) {
+    const std::string type = node.value("valueType", "");
+    return type == "string" || type == "date" || type == "timestamp"
+               ? "'" + Cell(node["value"]) + "'"
+               : Cell(node["value"]);
+  }
+  if (op == "isNull" && parts.size() == 1) return parts[0] + " IS NULL";
+  if (op == "not" && parts.size() == 1) return "NOT (" + parts[0] + ")";
+  if (auto infix = kInfix.find(op); infix != kInfix.end() && parts.size() >= 2) {
+    return Join(parts, infix->second);
+  }
+  return node.dump();
+}
+
+}  // namespace
+
+std::string RowsAndColumnsCell(const Json& o) {
+  std::vector<std::string> parts;
+  if (const Json* filter = Lookup(o, "row_filter"); filter && filter->is_string()) {
+    const Json predicate = Json::parse(filter->get<std::string>(), nullptr, false);
+    parts.push_back("rows: " + (predicate.is_discarded() ? filter->get<std::string>()
+                                                          : PredicateText(predicate, 0)));
+  }
+  if (const Json* columns = Lookup(o, "columns"); columns && columns->is_array()) {
+    std::vector<std::string> names;
+    for (const Json& c : *columns) names.push_back(Cell(c));
+    parts.push_back("columns: " + Join(names, ", "));
+  }
+  if (const Json* masks = Lookup(o, "column_masks"); masks && masks->is_object()) {
+    std::vector<std::string> items;
+    for (const auto& [column, how] : masks->items()) items.push_back(column + "=" + Cell(how));
+    parts.push_back("masks: " + Join(items, ", "));
+  }
+  return Join(parts, "; ");
+}
+
+namespace {
+
 /// Whether the table's changes are served (history or CDF shared AND the table's change data
 /// feed on), as the server reports it; the sharing flag alone would claim CDF for a table
 /// without a change data feed.
@@ -144,9 +203,11 @@ void PrintShare(const Json& share) {
       rows.push_back({Cell(o.value("name", Json())), Cell(o.value("shared_as", Json())),
                       Cell(o.value("history_data_sharing_status", Json())), ChangesCell(o),
                       PartitionsCell(o.value("partitions", Json::array())),
-                      Cell(o.value("status", Json()))});
+                      RowsAndColumnsCell(o), Cell(o.value("status", Json()))});
     }
-    std::fputs(FormatTable({"OBJECT", "SHARED AS", "HISTORY", "CDF", "PARTITIONS", "STATUS"}, rows)
+    std::fputs(FormatTable({"OBJECT", "SHARED AS", "HISTORY", "CDF", "PARTITIONS",
+                            "ROWS AND COLUMNS", "STATUS"},
+                           rows)
                    .c_str(),
                stdout);
   }
