@@ -223,6 +223,15 @@ TEST_F(ChangeFeedResumeTest, TheMemoOfAnotherTableIdOrFileIsNotUsed) {
   EXPECT_EQ((*changes)->actions[0].path, "new");
 }
 
+// A parsed commit of version `v` (no actions).
+std::shared_ptr<const ParsedCommit> KeptCommit(Version v) {
+  auto c = std::make_shared<ParsedCommit>();
+  auto changes = std::make_shared<CommitChanges>();
+  changes->version = v;
+  c->changes = std::move(changes);
+  return c;
+}
+
 // CommitTimeline::RememberCommit: a few commits per table, least recently used dropped first, a
 // commit over the byte bound not kept, all counted in the timeline's memory (and its budget's).
 TEST(CommitMemoTest, KeepsAFewCommitsLeastRecentlyUsedFirst) {
@@ -231,13 +240,7 @@ TEST(CommitMemoTest, KeepsAFewCommitsLeastRecentlyUsedFirst) {
   limits.max_parsed_bytes = 1000;
   auto budget = std::make_shared<CommitTimelineBudget>(limits);
   auto memo = CommitTimelineBudget::NewTimeline(budget);
-  auto commit = [](Version v) {
-    auto c = std::make_shared<ParsedCommit>();
-    auto changes = std::make_shared<CommitChanges>();
-    changes->version = v;
-    c->changes = std::move(changes);
-    return std::shared_ptr<const ParsedCommit>(std::move(c));
-  };
+  auto commit = KeptCommit;
   memo->RememberCommit(1, commit(1), 400);
   memo->RememberCommit(2, commit(2), 400);
   EXPECT_GE(memo->MemoryUsage(), 800u);
@@ -255,6 +258,48 @@ TEST(CommitMemoTest, KeepsAFewCommitsLeastRecentlyUsedFirst) {
   EXPECT_NE(memo->RememberedCommit(4), nullptr);
   memo->RememberCommit(4, commit(4), 10);  // kept again: replaces the entry
   EXPECT_LT(memo->MemoryUsage(), 950u);
+}
+
+// The parsed commits of a budget's timelines have their own bound: past it they drop one another,
+// least recently used first (of any table), and never push a timeline's commits out.
+TEST(CommitMemoTest, ParsedCommitsOfAllTablesHaveTheirOwnBound) {
+  TestTable a, b;
+  for (TestTable* t : {&a, &b}) {
+    t->Commit(0, {ProtocolLine(), MetadataLine(SchemaString({{"id", "long"}}))});
+    t->Commit(1, {AddLine("x")});
+  }
+  auto probe = CommitTimeline::Make();
+  ASSERT_TRUE(probe->Commits(*a.store(), 1));
+  CommitTimelineLimits limits;
+  limits.max_parsed_bytes = 1300;            // two parsed commits of 600 per table
+  limits.max_total_parsed_bytes = 2 * 700;  // two parsed commits of 600 (and their entries) in all
+  limits.max_total_bytes = 2 * probe->MemoryUsage() + 100;  // both tables' commits, no more
+  auto budget = std::make_shared<CommitTimelineBudget>(limits);
+  auto ta = CommitTimelineBudget::NewTimeline(budget);
+  auto tb = CommitTimelineBudget::NewTimeline(budget);
+  ASSERT_TRUE(ta->Commits(*a.store(), 1));
+  ASSERT_TRUE(tb->Commits(*b.store(), 1));
+  ta->RememberCommit(1, KeptCommit(1), 600);
+  tb->RememberCommit(1, KeptCommit(1), 600);
+  EXPECT_EQ(budget->evictions(), 0);  // the parsed commits do not count against the timelines
+  EXPECT_EQ(budget->bytes(), ta->MemoryUsage() + tb->MemoryUsage());
+  ASSERT_NE(ta->RememberedCommit(1), nullptr);  // now a's is the most recently used
+  ta->RememberCommit(0, KeptCommit(0), 600);    // over the parsed bound: b's commit 1 goes
+  EXPECT_EQ(budget->parsed_evictions(), 1);
+  EXPECT_EQ(budget->evictions(), 0);
+  EXPECT_EQ(tb->RememberedCommit(1), nullptr);
+  EXPECT_NE(ta->RememberedCommit(1), nullptr);
+  EXPECT_NE(ta->RememberedCommit(0), nullptr);
+  EXPECT_EQ(budget->bytes(), ta->MemoryUsage() + tb->MemoryUsage());
+  // Both timelines still hold their commits: a second use lists nothing.
+  storage::testing_util::CountingObjectStore counting(a.store());
+  ASSERT_TRUE(ta->Commits(counting, 1));
+  EXPECT_EQ(counting.lists.load(), 0);
+  // A timeline dropped takes its parsed commits out of the count.
+  ta.reset();
+  EXPECT_EQ(budget->bytes(), tb->MemoryUsage());
+  tb->RememberCommit(1, KeptCommit(1), 600);
+  EXPECT_NE(tb->RememberedCommit(1), nullptr);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "delta/commit_timeline.h"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 
 #include "delta/action_reader_internal.h"
@@ -129,6 +130,12 @@ CommitTimeline::CommitTimeline(CommitTimelineLimits limits,
 CommitTimeline::~CommitTimeline() {
   if (budget_) {
     budget_->Forget(this);
+    std::list<Parsed> dropped;
+    {
+      MutexLock lock(mu_);
+      dropped.swap(parsed_);
+    }
+    ForgetParsed(dropped);
   }
 }
 
@@ -179,9 +186,12 @@ Result<std::optional<int64_t>> CommitTimeline::InCommitTimestamp(const storage::
 
 void CommitTimeline::RememberCommit(Version version, std::shared_ptr<const ParsedCommit> commit,
                                     size_t bytes) {
-  if (bytes > limits_.max_parsed_bytes || limits_.max_parsed_commits == 0) {
+  if (bytes > limits_.max_parsed_bytes || limits_.max_parsed_commits == 0 ||
+      (budget_ && ParsedCost(bytes) > limits_.max_total_parsed_bytes)) {
     return;
   }
+  static std::atomic<uint64_t> next_id{1};
+  const uint64_t id = next_id.fetch_add(1, std::memory_order_relaxed);
   std::list<Parsed> dropped;  // freed after the lock (a commit may hold many actions)
   {
     MutexLock lock(mu_);
@@ -191,7 +201,7 @@ void CommitTimeline::RememberCommit(Version version, std::shared_ptr<const Parse
       parsed_bytes_ -= same->bytes;
       dropped.splice(dropped.end(), parsed_, same);
     }
-    parsed_.push_front(Parsed{version, std::move(commit), bytes});
+    parsed_.push_front(Parsed{version, std::move(commit), bytes, id});
     parsed_bytes_ += bytes;
     while (parsed_.size() > limits_.max_parsed_commits ||
            parsed_bytes_ > limits_.max_parsed_bytes) {
@@ -199,18 +209,59 @@ void CommitTimeline::RememberCommit(Version version, std::shared_ptr<const Parse
       dropped.splice(dropped.end(), parsed_, std::prev(parsed_.end()));
     }
   }
-  Charge();
+  // Counted apart from the timelines' bytes. A commit dropped by another thread between the lock
+  // and this charge stays counted until the budget drops it in turn: the bound errs on the safe
+  // side.
+  ForgetParsed(dropped);
+  if (budget_) {
+    budget_->ChargeParsed(this, id, ParsedCost(bytes));
+  }
+}
+
+void CommitTimeline::DropParsed(uint64_t id) {
+  std::list<Parsed> dropped;  // freed after the lock
+  MutexLock lock(mu_);
+  auto it =
+      std::find_if(parsed_.begin(), parsed_.end(), [&](const Parsed& p) { return p.id == id; });
+  if (it != parsed_.end()) {
+    parsed_bytes_ -= it->bytes;
+    dropped.splice(dropped.end(), parsed_, it);
+  }
+}
+
+void CommitTimeline::ForgetParsed(const std::list<Parsed>& dropped) const {
+  if (!budget_ || dropped.empty()) {
+    return;
+  }
+  std::vector<uint64_t> ids;
+  for (const Parsed& p : dropped) {
+    ids.push_back(p.id);
+  }
+  budget_->ForgetParsed(ids);
+}
+
+size_t CommitTimeline::ParsedCost(size_t bytes) {
+  return bytes + sizeof(Parsed) + 2 * sizeof(void*);  // the entry and its list node
 }
 
 std::shared_ptr<const ParsedCommit> CommitTimeline::RememberedCommit(Version version) {
-  MutexLock lock(mu_);
-  auto it = std::find_if(parsed_.begin(), parsed_.end(),
-                         [&](const Parsed& p) { return p.version == version; });
-  if (it == parsed_.end()) {
-    return nullptr;
+  std::shared_ptr<const ParsedCommit> commit;
+  uint64_t id = 0;
+  {
+    MutexLock lock(mu_);
+    auto it = std::find_if(parsed_.begin(), parsed_.end(),
+                           [&](const Parsed& p) { return p.version == version; });
+    if (it == parsed_.end()) {
+      return nullptr;
+    }
+    parsed_.splice(parsed_.begin(), parsed_, it);
+    commit = it->commit;
+    id = it->id;
   }
-  parsed_.splice(parsed_.begin(), parsed_, it);
-  return parsed_.front().commit;
+  if (budget_) {
+    budget_->TouchParsed(id);
+  }
+  return commit;
 }
 
 void CommitTimeline::Install(std::shared_ptr<const TimelineCommits> commits,
@@ -219,33 +270,43 @@ void CommitTimeline::Install(std::shared_ptr<const TimelineCommits> commits,
     commits = nullptr;
   }
   const size_t bytes = commits ? commits->MemoryUsage() : 0;  // before the lock: O(commits)
+  std::list<Parsed> dropped;
   {
     MutexLock lock(mu_);
     if (forget_timestamps || !commits) {
       in_commit_ms_.clear();
-      parsed_.clear();
+      dropped.swap(parsed_);
       parsed_bytes_ = 0;
     }
     commits_ = std::move(commits);
     commits_bytes_ = bytes;
   }
+  ForgetParsed(dropped);
   Charge();
 }
 
 void CommitTimeline::Drop() {
-  MutexLock lock(mu_);
-  commits_ = nullptr;
-  commits_bytes_ = 0;
-  in_commit_ms_.clear();
-  parsed_.clear();
-  parsed_bytes_ = 0;
+  std::list<Parsed> dropped;
+  {
+    MutexLock lock(mu_);
+    commits_ = nullptr;
+    commits_bytes_ = 0;
+    in_commit_ms_.clear();
+    dropped.swap(parsed_);
+    parsed_bytes_ = 0;
+  }
+  ForgetParsed(dropped);
 }
 
 void CommitTimeline::Charge() {
   if (!budget_) {
     return;
   }
-  size_t bytes = MemoryUsage();
+  size_t bytes = 0;
+  {
+    MutexLock lock(mu_);
+    bytes = TimelineBytesLocked();
+  }
   if (bytes == 0) {
     budget_->Forget(this);
   } else {
@@ -258,15 +319,18 @@ size_t CommitTimeline::MemoryUsage() const {
   return MemoryUsageLocked();
 }
 
-size_t CommitTimeline::MemoryUsageLocked() const {
+size_t CommitTimeline::TimelineBytesLocked() const {
   // A map node holds the key, the value and three pointers and a colour.
   constexpr size_t kNodeBytes =
       4 * sizeof(void*) + sizeof(Version) + sizeof(std::optional<int64_t>);
-  const size_t parsed = parsed_bytes_ + parsed_.size() * (sizeof(Parsed) + 2 * sizeof(void*));
   if (!commits_) {
-    return parsed;
+    return 0;
   }
-  return commits_bytes_ + in_commit_ms_.size() * kNodeBytes + parsed;
+  return commits_bytes_ + in_commit_ms_.size() * kNodeBytes;
+}
+
+size_t CommitTimeline::MemoryUsageLocked() const {
+  return TimelineBytesLocked() + parsed_bytes_ + parsed_.size() * ParsedCost(0);
 }
 
 std::shared_ptr<CommitTimeline> CommitTimelineBudget::NewTimeline(
@@ -276,12 +340,17 @@ std::shared_ptr<CommitTimeline> CommitTimelineBudget::NewTimeline(
 
 size_t CommitTimelineBudget::bytes() const {
   MutexLock lock(mu_);
-  return total_;
+  return total_ + parsed_total_;
 }
 
 int64_t CommitTimelineBudget::evictions() const {
   MutexLock lock(mu_);
   return evictions_;
+}
+
+int64_t CommitTimelineBudget::parsed_evictions() const {
+  MutexLock lock(mu_);
+  return parsed_evictions_;
 }
 
 void CommitTimelineBudget::Charge(CommitTimeline* timeline, size_t bytes) {
@@ -324,6 +393,51 @@ void CommitTimelineBudget::Forget(CommitTimeline* timeline) {
   total_ -= it->second->bytes;
   lru_.erase(it->second);
   index_.erase(it);
+}
+
+void CommitTimelineBudget::ChargeParsed(CommitTimeline* timeline, uint64_t id, size_t cost) {
+  std::vector<std::pair<std::shared_ptr<CommitTimeline>, uint64_t>> victims;
+  {
+    MutexLock lock(mu_);
+    parsed_lru_.push_front(ParsedEntry{id, timeline->weak_from_this(), cost});
+    parsed_index_[id] = parsed_lru_.begin();
+    parsed_total_ += cost;
+    while (parsed_total_ > limits_.max_total_parsed_bytes && parsed_lru_.back().id != id) {
+      ParsedEntry& victim = parsed_lru_.back();
+      if (auto owner = victim.owner.lock()) {
+        victims.emplace_back(std::move(owner), victim.id);
+      }
+      parsed_total_ -= victim.cost;
+      parsed_index_.erase(victim.id);
+      parsed_lru_.pop_back();
+      ++parsed_evictions_;
+    }
+  }
+  // As in Charge: dropped outside the budget's lock.
+  for (auto& [owner, victim_id] : victims) {
+    owner->DropParsed(victim_id);
+  }
+}
+
+void CommitTimelineBudget::TouchParsed(uint64_t id) {
+  MutexLock lock(mu_);
+  auto it = parsed_index_.find(id);
+  if (it != parsed_index_.end()) {
+    parsed_lru_.splice(parsed_lru_.begin(), parsed_lru_, it->second);
+  }
+}
+
+void CommitTimelineBudget::ForgetParsed(const std::vector<uint64_t>& ids) {
+  MutexLock lock(mu_);
+  for (uint64_t id : ids) {
+    auto it = parsed_index_.find(id);
+    if (it == parsed_index_.end()) {
+      continue;
+    }
+    parsed_total_ -= it->second->cost;
+    parsed_lru_.erase(it->second);
+    parsed_index_.erase(it);
+  }
 }
 
 }  // namespace lakeshare::delta

@@ -12,8 +12,10 @@
 // as without a timeline) and `max_parsed_commits` parsed commits of `max_parsed_bytes` together
 // (least recently used dropped first); the timelines of one CommitTimelineBudget hold at most
 // `max_total_bytes` together, past which the least recently used are dropped (and rebuilt when
-// used again). A SnapshotCache owns a budget and gives each table one timeline, which the
-// snapshots refreshed from one another share (Snapshot::timeline()).
+// used again), and their parsed commits `max_total_parsed_bytes` together, apart (past it the
+// least recently used parsed commits of any timeline are dropped, never a timeline). A
+// SnapshotCache owns a budget and gives each table one timeline, which the snapshots refreshed
+// from one another share (Snapshot::timeline()).
 // Thread-safe; the store must outlive each call, not the timeline.
 #pragma once
 
@@ -41,6 +43,9 @@ struct CommitTimelineLimits {
   /// together (a larger commit is not kept).
   size_t max_parsed_commits = 4;
   size_t max_parsed_bytes = size_t{16} << 20;
+  /// Bytes the parsed commits of all timelines of one budget keep together, not counted in
+  /// max_total_bytes: a few large commits must not push other tables' timelines out.
+  size_t max_total_parsed_bytes = size_t{32} << 20;
 };
 
 /// The commits a timeline found, immutable once published (readers share it without a lock).
@@ -99,8 +104,14 @@ class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
       LS_EXCLUDES(mu_);
   /// Forget everything (the budget evicts this timeline).
   void Drop() LS_EXCLUDES(mu_);
+  /// Forget the parsed commit the budget knows as `id` (its parsed commits are over their bound).
+  void DropParsed(uint64_t id) LS_EXCLUDES(mu_);
   void Charge() LS_EXCLUDES(mu_);
+  /// Bytes held apart from the parsed commits (what max_total_bytes bounds).
+  size_t TimelineBytesLocked() const LS_REQUIRES(mu_);
   size_t MemoryUsageLocked() const LS_REQUIRES(mu_);
+  /// What a parsed commit of `bytes` costs with its entry.
+  static size_t ParsedCost(size_t bytes);
 
   const CommitTimelineLimits limits_;
   const std::shared_ptr<CommitTimelineBudget> budget_;  // null: no shared bound
@@ -112,9 +123,13 @@ class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
     Version version;
     std::shared_ptr<const ParsedCommit> commit;
     size_t bytes;
+    uint64_t id;  // the budget's name for it
   };
   std::list<Parsed> parsed_ LS_GUARDED_BY(mu_);  // most recently used first
   size_t parsed_bytes_ LS_GUARDED_BY(mu_) = 0;
+
+  /// Tell the budget that the parsed commits `dropped` are gone.
+  void ForgetParsed(const std::list<Parsed>& dropped) const;
 };
 
 /// The shared memory bound of the timelines it makes. Thread-safe; timelines keep it alive.
@@ -126,8 +141,11 @@ class CommitTimelineBudget {
   static std::shared_ptr<CommitTimeline> NewTimeline(
       const std::shared_ptr<CommitTimelineBudget>& budget);
 
+  /// Bytes of the timelines and of their parsed commits.
   size_t bytes() const LS_EXCLUDES(mu_);
+  /// Timelines dropped, and parsed commits dropped for the parsed commits' bound.
   int64_t evictions() const LS_EXCLUDES(mu_);
+  int64_t parsed_evictions() const LS_EXCLUDES(mu_);
 
  private:
   friend class CommitTimeline;
@@ -135,6 +153,12 @@ class CommitTimelineBudget {
   /// the total is over the bound.
   void Charge(CommitTimeline* timeline, size_t bytes) LS_EXCLUDES(mu_);
   void Forget(CommitTimeline* timeline) LS_EXCLUDES(mu_);
+  /// `timeline` keeps a parsed commit of `cost` bytes, named `id`; drops the least recently used
+  /// others (of any timeline) while their total is over max_total_parsed_bytes.
+  void ChargeParsed(CommitTimeline* timeline, uint64_t id, size_t cost) LS_EXCLUDES(mu_);
+  /// The parsed commit `id` was just used / is gone.
+  void TouchParsed(uint64_t id) LS_EXCLUDES(mu_);
+  void ForgetParsed(const std::vector<uint64_t>& ids) LS_EXCLUDES(mu_);
 
   struct Entry {
     CommitTimeline* timeline;
@@ -147,6 +171,15 @@ class CommitTimelineBudget {
   std::unordered_map<const CommitTimeline*, std::list<Entry>::iterator> index_ LS_GUARDED_BY(mu_);
   size_t total_ LS_GUARDED_BY(mu_) = 0;
   int64_t evictions_ LS_GUARDED_BY(mu_) = 0;
+  struct ParsedEntry {
+    uint64_t id;
+    std::weak_ptr<CommitTimeline> owner;
+    size_t cost;
+  };
+  std::list<ParsedEntry> parsed_lru_ LS_GUARDED_BY(mu_);  // most recently used first
+  std::unordered_map<uint64_t, std::list<ParsedEntry>::iterator> parsed_index_ LS_GUARDED_BY(mu_);
+  size_t parsed_total_ LS_GUARDED_BY(mu_) = 0;
+  int64_t parsed_evictions_ LS_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace lakeshare::delta
