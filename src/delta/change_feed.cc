@@ -209,26 +209,39 @@ bool ChangeFeedReader::ResumeFromMemo(bool check_file) {
 }
 
 Result<bool> ChangeFeedReader::LoadStateNearby() {
-  const Version target = start_ > 0 ? start_ - 1 : 0;
-  LS_ASSIGN_OR_RETURN(std::optional<LogSegment> segment, BuildNearbyLogSegment(*store_, target));
+  if (start_ == 0) {
+    LS_RETURN_IF_ERROR(ReadFirstCommit());
+    return true;
+  }
+  LS_ASSIGN_OR_RETURN(std::optional<LogSegment> segment, BuildNearbyLogSegment(*store_, start_ - 1));
   if (!segment) {
     return false;
   }
   SnapshotOptions snap_options;
   snap_options.load_files = false;
-  snap_options.version = target;
-  snap_options.check_protocol = start_ > 0 ? false : options_.check_protocol;
+  snap_options.version = start_ - 1;
+  snap_options.check_protocol = false;
   auto snapshot = Snapshot::LoadSegment(store_, std::move(*segment), snap_options);
   if (!snapshot) {
     return false;  // older checkpoints, or the snapshot at the start: LoadStateBefore's choice
   }
-  if (start_ == 0) {
-    protocol_ = (*snapshot)->protocol();
-    metadata_ = (*snapshot)->metadata();
-    return true;
-  }
   LS_RETURN_IF_ERROR(ApplyStateBefore(**snapshot));
   return true;
+}
+
+Status ChangeFeedReader::ReadFirstCommit() {
+  LS_ASSIGN_OR_RETURN(first_read_, ReadAndApply(commits_.front()));
+  // What a snapshot of version 0 requires of it.
+  if (!first_read_->protocol) {
+    return CorruptError("Delta log has no protocol action at or before version 0");
+  }
+  if (!first_read_->metadata) {
+    return CorruptError("Delta log has no metaData action at or before version 0");
+  }
+  if (options_.check_protocol) {
+    LS_RETURN_IF_ERROR(CheckReadable(protocol_));
+  }
+  return OkStatus();
 }
 
 Status ChangeFeedReader::ApplyStateBefore(const Snapshot& before) {
@@ -242,12 +255,15 @@ Status ChangeFeedReader::ApplyStateBefore(const Snapshot& before) {
 }
 
 Status ChangeFeedReader::LoadStateBefore(const LogListing& listing) {
+  if (start_ == 0) {
+    return ReadFirstCommit();
+  }
   SnapshotOptions snap_options;
   snap_options.load_files = false;
   // The snapshot before the first commit, when the listing can reconstruct it, and that commit
   // read here, once (the snapshot at the start would replay it, and the first Next read it
   // again); its protocol is checked as the snapshot at the start checked it.
-  if (start_ > 0 && SelectSegment(listing, start_ - 1)) {
+  if (SelectSegment(listing, start_ - 1)) {
     snap_options.version = start_ - 1;
     snap_options.check_protocol = false;
     auto before = Snapshot::Load(store_, snap_options);
@@ -255,7 +271,7 @@ Status ChangeFeedReader::LoadStateBefore(const LogListing& listing) {
       return ApplyStateBefore(**before);
     }
   }
-  // Else (version 0, the version before is no longer in the log or does not load) the metadata
+  // Else (the version before is no longer in the log or does not load) the metadata
   // in effect at the start of the range; the first Next then reads the first commit again.
   snap_options.version = start_;
   snap_options.check_protocol = options_.check_protocol;

@@ -118,6 +118,8 @@ class ChangeFeedReader {
   Result<bool> LoadStateNearby();
   // The state of `before` (the version before the start) and the first commit read over it.
   Status ApplyStateBefore(const Snapshot& before);
+  // A feed from version 0: nothing is in effect before it; commit 0 is read once, here.
+  Status ReadFirstCommit();
   // The protocol and metadata in effect at the start of the range (from `listing`'s snapshots).
   Status LoadStateBefore(const LogListing& listing);
   // Read and parse commit `c` and apply its protocol and metadata.

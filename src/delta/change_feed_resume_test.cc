@@ -185,10 +185,8 @@ TEST_F(ChangeFeedResumeTest, APageResumedInACommitTakesItFromTheMemo) {
       store_->Reset();
       int pages = 0;
       EXPECT_EQ(Paged(0, data_only, page, &pages), fresh);
-      // Each commit is read once for all the pages that resume in it; commit 0 twice (the feed
-      // starts there, and there is no version before it to load the state from).
-      EXPECT_LE(store_->ReadsOf(CommitName(0)), 2);
-      for (Version v = 1; v <= 3; ++v) {
+      // Each commit is read once for all the pages that resume in it.
+      for (Version v = 0; v <= 3; ++v) {
         EXPECT_LE(store_->ReadsOf(CommitName(v)), 1) << v;
       }
       std::printf("[ resume ] memo, data_only=%d, maxFiles=%zu: %d pages, %lld reads, %lld bytes\n",
@@ -230,6 +228,31 @@ std::shared_ptr<const ParsedCommit> KeptCommit(Version v) {
   changes->version = v;
   c->changes = std::move(changes);
   return c;
+}
+
+// A feed from version 0 reads commit 0 once (nothing is in effect before it), with a memo or
+// without, and still refuses a commit 0 a snapshot of version 0 would refuse.
+TEST_F(ChangeFeedResumeTest, AFeedFromVersionZeroReadsCommitZeroOnce) {
+  for (const bool with_memo : {false, true}) {
+    memo_ = with_memo ? CommitTimeline::Make() : nullptr;
+    store_->Reset();
+    ChangeFeedOptions o = Options(0, false);
+    o.end = 3;
+    auto feed = ReadChangeFeed(store_, o);
+    ASSERT_TRUE(feed) << feed.error().message;
+    EXPECT_EQ(feed->size(), 4u);
+    EXPECT_EQ(store_->ReadsOf(CommitName(0)), 1) << "memo " << with_memo;
+  }
+  table_.Commit(0, {MetadataLine(SchemaString({{"id", "long"}}))});  // no protocol
+  for (const bool with_memo : {false, true}) {
+    memo_ = with_memo ? CommitTimeline::Make() : nullptr;
+    ChangeFeedOptions o = Options(0, false);
+    o.end = 3;
+    auto feed = ReadChangeFeed(store_, o);
+    ASSERT_FALSE(feed);
+    EXPECT_EQ(feed.error().code, ErrorCode::kCorrupt);
+    EXPECT_EQ(feed.error().message, "Delta log has no protocol action at or before version 0");
+  }
 }
 
 // CommitTimeline::RememberCommit: a few commits per table, least recently used dropped first, a
