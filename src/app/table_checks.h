@@ -36,7 +36,9 @@ Status CheckPartitionColumns(const catalog::TableInfo& table,
                              const std::vector<std::string>& columns, const TableStore& store);
 
 /// Where and how the sharing service opens `table`'s store (sharing/registered_store.h): a local
-/// table at its registered folder, following no link on that path; with the keys or the profile
+/// table at its registered folder (`table.location_key`, which Catalog::GetTable fills), following
+/// no link on that path; a table no registration checked (empty key) at its location, as serving
+/// opens it; with the keys or the profile
 /// of the storage credential of the external location containing it; the server's own
 /// (environment) credentials when that location names none, or when no location contains the
 /// table (it is then not served; the check reads as before). kUnavailable when the metastore

@@ -121,8 +121,9 @@ struct TableInfo {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   /// The canonical location the registration rules were checked against (symlinks of a local
-  /// path resolved then), with a trailing '/'; "" for a table never checked. Filled only by
-  /// GetSharesWithTables, for the sharing server, which serves exactly that folder.
+  /// path resolved then), with a trailing '/'; "" for a table never checked. Filled by GetTable
+  /// and GetSharesWithTables: the sharing server serves exactly that folder, and the management
+  /// API's table checks read it (sharing/registered_store.h); listings leave it empty.
   std::string location_key;
 
   std::string full_name() const { return catalog_name + "." + schema_name + "." + name; }

@@ -183,6 +183,9 @@ TEST_P(CatalogSuite, SharesWithTablesAreReadTogetherWithTheirTables) {
     EXPECT_EQ(s1.tables[i]->id, direct->id);
     EXPECT_EQ(s1.tables[i]->storage_location, direct->storage_location);
     EXPECT_EQ(s1.tables[i]->full_name(), direct->full_name());
+    // The folder its registration checked: what serving and the management API's checks open.
+    EXPECT_FALSE(direct->location_key.empty()) << o.name;
+    EXPECT_EQ(s1.tables[i]->location_key, direct->location_key);
   }
   EXPECT_EQ(by_name["s69"].tables.size(), 2u);
   auto none = catalog_->GetSharesWithTables({"nothing", "at-all"});

@@ -30,6 +30,10 @@ Result<TableInfo> ReadTableIn(SqlConn& c, std::string_view full_name, SchemaInfo
   LS_ASSIGN_OR_RETURN(*schema, ReadSchema(c, parts[0], parts[1]));
   LS_ASSIGN_OR_RETURN(TableInfo t, TableTable().Get(c, schema->id, parts[2], full_name));
   PlaceIn(*schema, t);
+  // The folder its registration checked: what a check of the table opens, as serving does.
+  LS_ASSIGN_OR_RETURN(SqlRows keys,
+                      c.Query("SELECT location_key FROM delta_tables WHERE id = ?", {t.id}));
+  if (!keys.empty()) t.location_key = ToStr(keys.front()[0]);
   return t;
 }
 

@@ -209,6 +209,44 @@ def symlinked_files(w: World):
         assert "SQLite format" not in got.text and ADMIN_TOKEN not in got.text
 
 
+@check("a table folder swapped for a link to another team's table: the checks do not read it")
+def swapped_folder(w: World):
+    # Alpha's table, partitioned by a column mallory should never learn.
+    secret = DeltaTableWriter(w.tables / "alpha" / "regions",
+                              [("id", "long", False), ("secret_region", "string", True)],
+                              partition_columns=("secret_region",),
+                              configuration={"delta.enableChangeDataFeed": "true"})
+    secret.commit([secret.add([{"id": 1}], {"secret_region": "north"})], 1767225600000)
+    m = w.teams["mallory"]
+    mine = w.tables / "mallory" / "decoy"
+    write_table(mine)
+    register(m, "mallory", "decoy", str(mine), 200)
+    m.post(f"{UC}/shares", {"name": "decoys"}, expect=200)
+    m.patch(f"{UC}/shares/decoys", {"updates": [{"action": "ADD", "data_object": {
+        "name": "mallory_cat.s.decoy", "data_object_type": "TABLE",
+        "history_data_sharing_status": "ENABLED"}}]}, expect=200)
+
+    def decoy_object():
+        share = m.get(f"{UC}/shares/decoys?include_shared_data=true", expect=200).json()
+        return [o for o in share["objects"] if o["name"] == "mallory_cat.s.decoy"][0]
+
+    assert decoy_object()["status"] == "ACTIVE", decoy_object()
+    shutil.rmtree(mine)
+    mine.symlink_to(w.tables / "alpha" / "regions", target_is_directory=True)
+    # Serving opens the folder the registration checked, following no link: so do the checks.
+    o = decoy_object()
+    assert o["status"] == "SOURCE_NOT_FOUND", f"the link was followed: {o}"
+    assert "changes_served" not in o, o
+    r = m.patch(f"{UC}/shares/decoys", {"updates": [{
+        "action": "UPDATE", "data_object": {
+            "name": "mallory_cat.s.decoy", "data_object_type": "TABLE",
+            "partitions": [{"values": [{"name": "secret_region", "op": "EQUAL",
+                                        "value": "north"}]}]}}]})
+    assert r.status_code == 400, f"the partition check read the other table: {r.status_code} " \
+                                 f"{r.text[:300]}"
+    assert "cannot read the Delta log" in r.text, r.text[:300]
+
+
 @check("external locations never overlap one another")
 def no_overlap(w: World):
     for url in (str(w.tables / "alpha" / "sales"), str(w.tables)):
