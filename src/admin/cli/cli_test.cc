@@ -287,12 +287,19 @@ TEST(AdminCliTest, AnExistingRecipientsMissingSettingsBecomeTheUpdateCommand) {
   EXPECT_EQ(RecipientSettingsLeft(bare, spec),
             "lakeshare admin recipients update acme-gmbh --property country=DE "
             "--property 'region=North West' --ip 203.0.113.0/24 --ip 2001:db8::/48");
-  // Held already (keys ignore case, the list in another order, more properties kept): nothing.
+  // Held already (the list in another order, more properties kept): nothing.
   const Json held = Json::parse(
-      R"({"properties_kvpairs": {"properties": {"COUNTRY": "DE", "region": "North West",
+      R"({"properties_kvpairs": {"properties": {"country": "DE", "region": "North West",
                                                 "tier": "gold"}},
           "ip_access_list": {"allowed_ip_addresses": ["2001:db8::/48", "203.0.113.0/24"]}})");
   EXPECT_EQ(RecipientSettingsLeft(held, spec), "");
+  // A key held in another case is another property: the server resolves `@country` exactly, so
+  // `COUNTRY` does not serve a `country=@country` filter and the update is still needed.
+  const Json other_case = Json::parse(
+      R"({"properties_kvpairs": {"properties": {"COUNTRY": "DE", "region": "North West"}},
+          "ip_access_list": {"allowed_ip_addresses": ["2001:db8::/48", "203.0.113.0/24"]}})");
+  EXPECT_EQ(RecipientSettingsLeft(other_case, spec),
+            "lakeshare admin recipients update acme-gmbh --property country=DE");
   // Another value, one more address: only what differs.
   const Json other = Json::parse(
       R"({"properties_kvpairs": {"properties": {"country": "FR", "region": "North West"}},

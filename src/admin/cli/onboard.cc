@@ -329,11 +329,12 @@ std::string RecipientSettingsLeft(const Json& existing, const PartnerSpec& spec)
   std::string flags;
   const Json* has = Lookup(existing, "properties_kvpairs/properties");
   for (const auto& [key, value] : spec.properties) {
+    // Exact keys: the server resolves `@key` in partition and row filters case-sensitively, so
+    // a held `COUNTRY` leaves a `country=@country` filter matching nothing.
     bool held = false;
     if (has != nullptr && has->is_object()) {
-      for (const auto& [k, v] : has->items()) {
-        held = held || (ToLower(k) == ToLower(key) && v.is_string() && v.get<std::string>() == value);
-      }
+      const auto it = has->find(key);
+      held = it != has->end() && it->is_string() && it->get<std::string>() == value;
     }
     if (!held) flags += " --property " + ShellQuote(key + "=" + value);
   }
