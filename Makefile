@@ -21,7 +21,7 @@ build: configure
 	@echo "built $(BUILD)/lakeshare"
 
 # The demo needs the server binary only: about half of the build steps of `make build` (the rest
-# are tests), so a fresh machine serves the demo in half the time.
+# are tests; steps differ in cost, so this is not a measured half of the time).
 run: configure
 	@ninja -C $(BUILD) -j $(JOBS) lakeshare
 	@scripts/run-demo.sh $(BUILD)/lakeshare
