@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "web/activation_page.h"
 #include "web/web_test_util.h"
@@ -64,6 +65,25 @@ TEST(PartnerGuidesTest, TheActivationPageServesTheGuidesWithoutAuthentication) {
   EXPECT_EQ(Get(router, "/delta-sharing/guides/provider.md").status(), 404)
       << "only the partner guides are public";
   EXPECT_EQ(Get(router, "/delta-sharing/guides/..%2fprovider.md").status(), 404);
+}
+
+// A guide is read at /delta-sharing/guides/NAME, so a relative link to another Markdown file
+// resolves beside it: it must name a served guide, or the partner following it gets a 404.
+TEST(PartnerGuidesTest, EveryRelativeMarkdownLinkOfAServedGuideNamesAServedGuide) {
+  std::set<std::string> served;
+  for (const PartnerGuide& g : PartnerGuides()) served.insert(std::string(g.name));
+  for (const PartnerGuide& g : PartnerGuides()) {
+    const std::string_view text = g.text;
+    for (size_t at = text.find("]("); at != std::string_view::npos; at = text.find("](", at + 2)) {
+      const size_t end = text.find(')', at + 2);
+      if (end == std::string_view::npos) break;
+      std::string_view target = text.substr(at + 2, end - at - 2);
+      target = target.substr(0, target.find('#'));
+      if (target.find("://") != std::string_view::npos || !target.ends_with(".md")) continue;
+      EXPECT_TRUE(served.count(std::string(target)))
+          << g.name << " links " << target << ", which is not a served partner guide";
+    }
+  }
 }
 
 // The 404 of an unknown guide used to quote its name whole: a 16 KiB path came back in the body.
