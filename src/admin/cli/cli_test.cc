@@ -339,6 +339,11 @@ TEST(AdminCliTest, SharesGetShowsTheRowFilterColumnsAndMasksAsText) {
   EXPECT_EQ(RowsAndColumnsCell(Json{{"row_filter", R"({"op":"in","children":[]})"}}),
             R"(rows: {"op":"in","children":[]})");
   EXPECT_EQ(RowsAndColumnsCell(Json{{"row_filter", "not json"}}), "rows: not json");
+  // A quote inside a string literal is doubled, as SQL writes it.
+  const Json quoted = Json::parse(R"({"op": "equal", "children": [
+      {"op": "column", "name": "name"},
+      {"op": "literal", "value": "O'Brien", "valueType": "string"}]})");
+  EXPECT_EQ(RowsAndColumnsCell(Json{{"row_filter", quoted.dump()}}), "rows: name = 'O''Brien'");
   EXPECT_EQ(RowsAndColumnsCell(Json{{"name", "demo.retail.articles"}}), "");
 }
 

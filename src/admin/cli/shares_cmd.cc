@@ -130,6 +130,17 @@ std::string PartitionsCell(const Json& partitions) {
 
 /// A row filter (the protocol's JSON predicate, with recipientProperty leaves) as one line of
 /// SQL-like text, `country = @country`; the JSON itself when it holds something else.
+/// A string as SQL writes it: quoted, an inner `'` doubled, so `O'Brien` cannot read as the
+/// literal ending early.
+std::string SqlStringLiteral(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += c;
+  }
+  return out + "'";
+}
+
 std::string PredicateText(const Json& node, int depth) {
   static const std::map<std::string, std::string, std::less<>> kInfix = {
       {"equal", " = "},       {"lessThan", " < "},     {"lessThanOrEqual", " <= "},
@@ -149,7 +160,7 @@ std::string PredicateText(const Json& node, int depth) {
   if (op == "literal" && node.contains("value")) {
     const std::string type = node.value("valueType", "");
     return type == "string" || type == "date" || type == "timestamp"
-               ? "'" + Cell(node["value"]) + "'"
+               ? SqlStringLiteral(Cell(node["value"]))
                : Cell(node["value"]);
   }
   if (op == "isNull" && parts.size() == 1) return parts[0] + " IS NULL";
