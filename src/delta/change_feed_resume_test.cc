@@ -325,5 +325,37 @@ TEST(CommitMemoTest, ParsedCommitsOfAllTablesHaveTheirOwnBound) {
   EXPECT_NE(tb->RememberedCommit(1), nullptr);
 }
 
+// A parsed commit replaced by another thread between being kept and being counted in the budget
+// (the hook runs in that window) leaves no count behind that would push out live ones.
+TEST(CommitMemoTest, AParsedCommitReplacedBeforeItIsCountedLeavesNoCount) {
+  TestTable a;
+  a.Commit(0, {ProtocolLine(), MetadataLine(SchemaString({{"id", "long"}}))});
+  a.Commit(1, {AddLine("x")});
+  auto budget = std::make_shared<CommitTimelineBudget>();
+  auto timeline = CommitTimelineBudget::NewTimeline(budget);
+  ASSERT_TRUE(timeline->Commits(*a.store(), 1));
+  bool replaced = false;
+  timeline->SetRememberHookForTesting([&] {
+    if (replaced) return;
+    replaced = true;
+    timeline->RememberCommit(1, KeptCommit(1), 500);  // the same version, from another page
+  });
+  timeline->RememberCommit(1, KeptCommit(1), 600);
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(budget->bytes(), timeline->MemoryUsage());
+  // A drop of the whole timeline in the window (its log rebuilt) leaves none either.
+  replaced = false;
+  timeline->SetRememberHookForTesting([&] {
+    if (replaced) return;
+    replaced = true;
+    a.Commit(0, {ProtocolLine(), MetadataLine(SchemaString({{"id", "long"}}))}, 5);
+    ASSERT_TRUE(timeline->Commits(*a.store(), 1));  // a changed commit 0: listed again
+  });
+  timeline->RememberCommit(0, KeptCommit(0), 600);
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(timeline->RememberedCommit(0), nullptr);
+  EXPECT_EQ(budget->bytes(), timeline->MemoryUsage());
+}
+
 }  // namespace
 }  // namespace lakeshare::delta

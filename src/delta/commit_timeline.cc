@@ -209,12 +209,24 @@ void CommitTimeline::RememberCommit(Version version, std::shared_ptr<const Parse
       dropped.splice(dropped.end(), parsed_, std::prev(parsed_.end()));
     }
   }
-  // Counted apart from the timelines' bytes. A commit dropped by another thread between the lock
-  // and this charge stays counted until the budget drops it in turn: the bound errs on the safe
-  // side.
+  // Counted apart from the timelines' bytes. Not Charge(): a timeline used only through parsed
+  // commits keeps its place in the timelines' LRU (a page resumed from a kept commit does not use
+  // the timeline's commits).
   ForgetParsed(dropped);
-  if (budget_) {
-    budget_->ChargeParsed(this, id, ParsedCost(bytes));
+  if (!budget_) {
+    return;
+  }
+  if (remember_hook_) remember_hook_();
+  budget_->ChargeParsed(this, id, ParsedCost(bytes));
+  // Another thread may have replaced or dropped the commit since the lock: its ForgetParsed then
+  // found nothing to forget, so the count is taken back here (forgetting twice is harmless).
+  bool held = false;
+  {
+    MutexLock lock(mu_);
+    held = std::any_of(parsed_.begin(), parsed_.end(), [&](const Parsed& p) { return p.id == id; });
+  }
+  if (!held) {
+    budget_->ForgetParsed({id});
   }
 }
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -90,6 +91,9 @@ class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
   /// (the log was rebuilt) and when the budget drops this timeline.
   void RememberCommit(Version version, std::shared_ptr<const ParsedCommit> commit, size_t bytes)
       LS_EXCLUDES(mu_);
+  /// Run `hook` in RememberCommit between keeping the commit and counting it in the budget (the
+  /// window another thread may replace or drop it in); tests only, set before any use.
+  void SetRememberHookForTesting(std::function<void()> hook) { remember_hook_ = std::move(hook); }
   /// The commit kept for `version` (now the most recently used), or null.
   std::shared_ptr<const ParsedCommit> RememberedCommit(Version version) LS_EXCLUDES(mu_);
   /// Approximate heap bytes held now.
@@ -126,6 +130,7 @@ class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
     uint64_t id;  // the budget's name for it
   };
   std::list<Parsed> parsed_ LS_GUARDED_BY(mu_);  // most recently used first
+  std::function<void()> remember_hook_;
   size_t parsed_bytes_ LS_GUARDED_BY(mu_) = 0;
 
   /// Tell the budget that the parsed commits `dropped` are gone.
