@@ -6,6 +6,7 @@
 #include "delta/commit_timeline.h"
 #include "delta/log_segment.h"
 #include "delta/snapshot.h"
+#include "delta/snapshot_internal.h"
 #include "delta/table_features.h"
 #include "delta/table_properties_internal.h"
 
@@ -231,17 +232,11 @@ Result<bool> ChangeFeedReader::LoadStateNearby() {
 
 Status ChangeFeedReader::ReadFirstCommit() {
   LS_ASSIGN_OR_RETURN(first_read_, ReadAndApply(commits_.front()));
-  // What a snapshot of version 0 requires of it.
-  if (!first_read_->protocol) {
-    return CorruptError("Delta log has no protocol action at or before version 0");
-  }
-  if (!first_read_->metadata) {
-    return CorruptError("Delta log has no metaData action at or before version 0");
-  }
-  if (options_.check_protocol) {
-    LS_RETURN_IF_ERROR(CheckReadable(protocol_));
-  }
-  return OkStatus();
+  // What a snapshot of version 0 requires of it. Not what a snapshot computes after (its table
+  // features, its in-commit timestamp's settings): a malformed
+  // delta.inCommitTimestampEnablementVersion in commit 0 fails at the first Next, not at Open.
+  return CheckStateComplete(first_read_->protocol, first_read_->metadata, 0,
+                            options_.check_protocol);
 }
 
 Status ChangeFeedReader::ApplyStateBefore(const Snapshot& before) {

@@ -243,16 +243,25 @@ TEST_F(ChangeFeedResumeTest, AFeedFromVersionZeroReadsCommitZeroOnce) {
     EXPECT_EQ(feed->size(), 4u);
     EXPECT_EQ(store_->ReadsOf(CommitName(0)), 1) << "memo " << with_memo;
   }
-  table_.Commit(0, {MetadataLine(SchemaString({{"id", "long"}}))});  // no protocol
-  for (const bool with_memo : {false, true}) {
-    memo_ = with_memo ? CommitTimeline::Make() : nullptr;
-    ChangeFeedOptions o = Options(0, false);
-    o.end = 3;
-    auto feed = ReadChangeFeed(store_, o);
-    ASSERT_FALSE(feed);
-    EXPECT_EQ(feed.error().code, ErrorCode::kCorrupt);
-    EXPECT_EQ(feed.error().message, "Delta log has no protocol action at or before version 0");
+  // A commit 0 without protocol, without metadata: the error of a snapshot of version 0.
+  for (const std::string& line :
+       {MetadataLine(SchemaString({{"id", "long"}})), ProtocolLine()}) {
+    table_.Commit(0, {line});
+    auto snapshot = table_.Load(0);
+    ASSERT_FALSE(snapshot);
+    EXPECT_EQ(snapshot.error().code, ErrorCode::kCorrupt);
+    for (const bool with_memo : {false, true}) {
+      memo_ = with_memo ? CommitTimeline::Make() : nullptr;
+      ChangeFeedOptions o = Options(0, false);
+      o.end = 3;
+      auto feed = ReadChangeFeed(store_, o);
+      ASSERT_FALSE(feed);
+      EXPECT_EQ(feed.error().code, ErrorCode::kCorrupt);
+      EXPECT_EQ(feed.error().message, snapshot.error().message);
+    }
   }
+  EXPECT_EQ(table_.Load(0).error().message,
+            "Delta log has no metaData action at or before version 0");
 }
 
 // CommitTimeline::RememberCommit: a few commits per table, least recently used dropped first, a

@@ -18,8 +18,8 @@ class SnapshotBuilder : public ActionSink {
  public:
   explicit SnapshotBuilder(const FileSet& start = FileSet()) : files_(start) {}
 
-  // Check the replayed state (Finish), move it into `snap` with `segment`, the log files it
-  // came from, and the snapshot's timestamp.
+  // Check the replayed state (CheckStateComplete), move it into `snap` with `segment`, the log
+  // files it came from, and the snapshot's timestamp.
   Result<std::shared_ptr<const Snapshot>> Publish(const storage::ObjectStore& store,
                                                   std::shared_ptr<Snapshot> snap,
                                                   LogSegment segment, bool check_protocol);
@@ -251,26 +251,28 @@ Result<int64_t> ReadCommitTimestamp(const storage::ObjectStore& store,
   return 0;
 }
 
-Status Finish(SnapshotBuilder& b, Snapshot& s, bool check_protocol) {
-  if (!b.protocol_) {
-    return CorruptError("Delta log has no protocol action at or before version {}", s.version());
+}  // namespace
+
+Status CheckStateComplete(const std::optional<Protocol>& protocol,
+                          const std::optional<Metadata>& metadata, Version version,
+                          bool check_protocol) {
+  if (!protocol) {
+    return CorruptError("Delta log has no protocol action at or before version {}", version);
   }
-  if (!b.metadata_) {
-    return CorruptError("Delta log has no metaData action at or before version {}", s.version());
+  if (!metadata) {
+    return CorruptError("Delta log has no metaData action at or before version {}", version);
   }
   if (check_protocol) {
-    LS_RETURN_IF_ERROR(CheckReadable(*b.protocol_));
+    LS_RETURN_IF_ERROR(CheckReadable(*protocol));
   }
   return OkStatus();
 }
-
-}  // namespace
 
 Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::Publish(const storage::ObjectStore& store,
                                                                  std::shared_ptr<Snapshot> snap,
                                                                  LogSegment segment,
                                                                  bool check_protocol) {
-  LS_RETURN_IF_ERROR(Finish(*this, *snap, check_protocol));
+  LS_RETURN_IF_ERROR(CheckStateComplete(protocol_, metadata_, snap->version(), check_protocol));
   snap->protocol_ = std::move(*protocol_);
   snap->metadata_ = std::move(*metadata_);
   snap->features_ = ComputeTableFeatures(snap->protocol_, snap->metadata_);

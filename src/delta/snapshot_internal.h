@@ -1,11 +1,13 @@
 // Snapshot loads with a limit on the longest line of a JSON commit or V2 JSON checkpoint other
 // than kMaxJsonLineBytes (action_reader_internal.h): tests and the snapshot cache's tests refuse a
 // long line with a few KiB instead of writing and reading hundreds of MiB. Thread-safe like
-// Snapshot::Load. Also the snapshot cache's test-only view of its entries (HoldersForTest).
+// Snapshot::Load. Also the snapshot cache's test-only view of its entries (HoldersForTest), and
+// the check of a replayed state that the change feed's first commit passes too.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -18,6 +20,12 @@ namespace lakeshare::delta {
 Result<std::shared_ptr<const Snapshot>> LoadSnapshot(
     std::shared_ptr<const storage::ObjectStore> store, const SnapshotOptions& options,
     size_t max_json_line_bytes);
+
+/// What a snapshot of `version` requires of the state replayed up to it: a protocol and a
+/// metadata (else kCorrupt), and with `check_protocol` a protocol this reader supports.
+Status CheckStateComplete(const std::optional<Protocol>& protocol,
+                          const std::optional<Metadata>& metadata, Version version,
+                          bool check_protocol);
 
 class SnapshotCache;
 
