@@ -197,9 +197,7 @@ bool ChangeFeedReader::ResumeFromMemo(bool check_file) {
   }
   if (check_file) {
     // The timeline vouches for the start and the end of the log, not for each file in between.
-    auto now = store_->Stat(kept->file.path);
-    if (!now || now->size != kept->file.size ||
-        now->last_modified_ms != kept->file.last_modified_ms) {
+    if (!FileUnchanged(*store_, kept->file)) {
       return false;
     }
   }

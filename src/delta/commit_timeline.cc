@@ -62,19 +62,13 @@ Result<std::shared_ptr<const TimelineCommits>> Extend(const storage::ObjectStore
   return out;
 }
 
-// False when `file` is gone or was replaced, or cannot be checked now.
-bool Unchanged(const storage::ObjectStore& store, const storage::ObjectInfo& file) {
-  auto now = store.Stat(file.path);
-  return now && now->size == file.size && now->last_modified_ms == file.last_modified_ms;
-}
-
 // False when an anchor or the last listed commit is gone or was replaced (log cleanup, a table
 // recreated in place: its first commit may look the same, to the size and the second, but a log
 // written again with fewer commits loses the last one), or cannot be checked now (the full
 // listing then reports the store's error as before).
 bool StillAnchored(const storage::ObjectStore& store, const TimelineCommits& known) {
   for (const auto& anchor : known.anchors) {
-    if (!Unchanged(store, anchor)) {
+    if (!FileUnchanged(store, anchor)) {
       return false;
     }
   }
@@ -84,7 +78,7 @@ bool StillAnchored(const storage::ObjectStore& store, const TimelineCommits& kno
   const storage::ObjectInfo& last = known.commits.back().file;
   const bool is_anchor = std::any_of(known.anchors.begin(), known.anchors.end(),
                                      [&](const auto& a) { return a.path == last.path; });
-  return is_anchor || Unchanged(store, last);
+  return is_anchor || FileUnchanged(store, last);
 }
 
 // True when `commit` (its version, name, size and time) is one of `known`'s.

@@ -189,6 +189,11 @@ Result<LogListing> ListLog(const storage::ObjectStore& store,
   return ParseListing(*listed, start_version, start_after.empty());
 }
 
+bool FileUnchanged(const storage::ObjectStore& store, const storage::ObjectInfo& file) {
+  auto now = store.Stat(file.path);
+  return now && now->size == file.size && now->last_modified_ms == file.last_modified_ms;
+}
+
 Result<std::optional<LogSegment>> BuildNearbyLogSegment(const storage::ObjectStore& store,
                                                         Version version) {
   const std::string digits = VersionPrefix(version);

@@ -63,6 +63,10 @@ struct LogSegment {
 /// Read `_delta_log/_last_checkpoint`; nullopt when missing or unreadable (it is only a hint).
 std::optional<Version> ReadLastCheckpointVersion(const storage::ObjectStore& store);
 
+/// True when `file` is still in the store with the size and modification time a listing found;
+/// false when it is gone or was replaced, or cannot be checked now (one Stat).
+bool FileUnchanged(const storage::ObjectStore& store, const storage::ObjectInfo& file);
+
 /// List the log. When `start_version` is set, only files at or after it are listed.
 Result<LogListing> ListLog(const storage::ObjectStore& store,
                            std::optional<Version> start_version = std::nullopt);
