@@ -134,6 +134,27 @@ TEST_F(ChangeFeedListingTest, APageListsTheVersionsAroundItNotTheWholeLog) {
       static_cast<long long>(memo_cost.stats));
   EXPECT_EQ(memo_cost.lists, 2);
   EXPECT_LE(memo_cost.keys, 110 + 7);  // and 3000..3004, the checkpoint at 3000, _last_checkpoint
+  // A page cut inside commit 2997: the next one resumes from the commit the memo kept.
+  ChangeFeedOptions o;
+  o.start = 2995;
+  o.end = kLatest + 5;
+  o.memo = memo;
+  o.table_id = "test-table-id";
+  {
+    auto reader = ChangeFeedReader::Open(store_, o);
+    ASSERT_TRUE(reader) << reader.error().message;
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(reader->NextShared());
+    reader->RememberLast();
+  }
+  EXPECT_EQ(page(2997, kLatest + 5, memo, &memo_cost), page(2997, kLatest + 5, nullptr, &plain));
+  std::printf(
+      "[ listing ] page resumed inside commit 2997: no memo %lld List(s) of %lld keys, %lld "
+      "Stat(s); memo %lld List(s) of %lld keys, %lld Stat(s)\n",
+      static_cast<long long>(plain.lists), static_cast<long long>(plain.keys),
+      static_cast<long long>(plain.stats), static_cast<long long>(memo_cost.lists),
+      static_cast<long long>(memo_cost.keys), static_cast<long long>(memo_cost.stats));
+  EXPECT_EQ(memo_cost.lists, 0);
+  EXPECT_LE(memo_cost.stats, 3);  // commit 0, the last commit and the kept commit's file
 }
 
 TEST_F(ChangeFeedListingTest, AfterLogCleanupTheMemoGivesTheSameAnswersAndErrors) {
