@@ -108,6 +108,16 @@ Result<FederatedIdentity> FederationAuthenticator::Authenticate(std::string_view
   const int64_t now = NowMs();
   LS_RETURN_IF_ERROR(CheckTimes(jwt.claims, {now / 1000, options_.clock_skew_seconds}));
 
+  // A policy matching the token whose key source could not be asked might have accepted it for
+  // another recipient (the one its issuer meant, when a verified source holds a copied key):
+  // refusing, or choosing among the others, would decide without it.
+  for (const auto& p : *policies) {
+    if (verified->Unavailable(JwksSource{p.policy.issuer, p.policy.jwks_uri}) &&
+        AudienceMatches(jwt.claims, p.policy.audiences) &&
+        jwt.claims.Matches(p.policy.subject_claim, p.policy.subject)) {
+      return tl::unexpected(*verified->unavailable_error);
+    }
+  }
   std::vector<const catalog::FederatedRecipientPolicy*> by_audience;
   for (const auto& p : *policies) {
     if (verified->VerifiedBy(JwksSource{p.policy.issuer, p.policy.jwks_uri}) &&

@@ -243,6 +243,31 @@ TEST_F(FederationTest, APolicyNamingTheSameIssuerWithOtherKeysNeitherRefusesNorT
   EXPECT_NE(both.find("more than one recipient"), std::string::npos) << both;
 }
 
+// The copied key while the issuer's own key set cannot be fetched: the squatter's source alone
+// verifies the token, and its policy alone would be eligible. A matching policy that could not be
+// asked is not ruled out: 503, never the squatter's recipient, and nothing cached that would
+// outlive the identity provider's recovery.
+TEST_F(FederationTest, ACopiedKeyTakesNoTokenWhileTheIssuersOwnKeysCannotBeFetched) {
+  testing::TestIdp squatter;
+  squatter.SetJwksBody(R"({"keys":[)" + key_.PublicKey().ToJwkJson() + "]}");
+  ASSERT_TRUE(catalog_->CreateRecipient({.name = "aaa", .authentication_type = "OIDC"}));
+  ASSERT_TRUE(AddPolicy("aaa", "same-subject", "azp", "acme-client", squatter.jwks_uri()));
+  const std::string token = Sign(Claims());
+  idp_.SetStatus(503);
+  EXPECT_NE(Refusal(token, ErrorCode::kUnavailable).find("HTTP 503"), std::string::npos);
+  EXPECT_NE(Refusal(token, ErrorCode::kUnavailable), "accepted as aaa");
+
+  idp_.SetStatus(200);
+  clock_.Advance(10'001);  // past the key cache's failure_retry_seconds
+  const std::string both = Refusal(token);
+  EXPECT_NE(both.find("more than one recipient"), std::string::npos) << both;
+  // A squatter's policy the token does not match leaves the partner's token to its own policy.
+  ASSERT_TRUE(catalog_->DeleteFederationPolicy("aaa", "same-subject"));
+  ASSERT_TRUE(AddPolicy("aaa", "other", "azp", "aaa-client", squatter.jwks_uri()));
+  auth_->InvalidateIssuer("");
+  EXPECT_EQ(Refusal(token), "accepted as acme");
+}
+
 TEST_F(FederationTest, SignatureChecksAreCachedPerTokenAndKeysPerIssuer) {
   std::string token = Sign(Claims());
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(auth_->Authenticate(token));

@@ -31,7 +31,8 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Verify(
   LS_ASSIGN_OR_RETURN(Jwt jwt, DecodeJwt(token, options_.limits));
   LS_ASSIGN_OR_RETURN(std::vector<JwksSource> candidates, sources(jwt));
   std::vector<JwksSource> verified_by;
-  std::optional<Error> unavailable;  // a source whose keys could not be fetched
+  std::vector<JwksSource> unavailable_sources;
+  std::optional<Error> unavailable;  // the first source whose keys could not be fetched
   std::optional<Error> bad_signature;
   for (const JwksSource& source : candidates) {
     Result<JwksCache::Keys> keys = keys_.Get(source);
@@ -43,6 +44,7 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Verify(
     }
     if (!keys) {
       if (!unavailable) unavailable = keys.error();
+      unavailable_sources.push_back(source);
       continue;
     }
     if (key == nullptr) continue;
@@ -57,10 +59,12 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Verify(
     if (bad_signature) return tl::unexpected(*std::move(bad_signature));
     return tl::unexpected(NoKeyError(jwt, jwt.claims.issuer));
   }
-  auto verified =
-      std::make_shared<const VerifiedToken>(VerifiedToken{std::move(jwt), std::move(verified_by)});
-  // Kept until the token expires (never for a token without `exp`: it is refused later).
-  if (verified->jwt.claims.expires_at) {
+  auto verified = std::make_shared<const VerifiedToken>(
+      VerifiedToken{std::move(jwt), std::move(verified_by), std::move(unavailable_sources),
+                    std::move(unavailable)});
+  // Kept until the token expires (never for a token without `exp`: it is refused later), unless
+  // a source could not be asked: that answer holds only until the source answers again.
+  if (verified->jwt.claims.expires_at && verified->unavailable.empty()) {
     int64_t until = (*verified->jwt.claims.expires_at + options_.clock_skew_seconds) * 1000;
     if (until > now) verified_.PutIfGeneration(std::move(digest), verified, until, generation);
   }
@@ -69,6 +73,10 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Verify(
 
 bool VerifiedToken::VerifiedBy(const JwksSource& source) const {
   return std::find(sources.begin(), sources.end(), source) != sources.end();
+}
+
+bool VerifiedToken::Unavailable(const JwksSource& source) const {
+  return std::find(unavailable.begin(), unavailable.end(), source) != unavailable.end();
 }
 
 }  // namespace lakeshare::auth

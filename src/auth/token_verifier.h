@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -43,8 +44,15 @@ struct VerifiedToken {
   /// several teams may name one issuer, each with its own key source: only the policies whose
   /// source is here may accept the token.
   std::vector<JwksSource> sources;
+  /// The key sources asked whose keys could not be fetched, and the first such error. A policy
+  /// naming one of them cannot be ruled out: it might have accepted the token, so a caller
+  /// choosing among policies answers this error rather than choose without it. Such a
+  /// verification is never cached.
+  std::vector<JwksSource> unavailable;
+  std::optional<Error> unavailable_error;
 
   bool VerifiedBy(const JwksSource& source) const;
+  bool Unavailable(const JwksSource& source) const;
 };
 
 /// Where the keys of a decoded (unverified) token may come from: the key sources configured for
@@ -60,8 +68,9 @@ class TokenVerifier {
   /// (the set fetched again, rate-limited, when the kid is unknown) and the signature checked.
   /// Every source is tried: one that cannot be fetched, lacks the key or holds another key of
   /// that id does not decide for the others (a team's policy may name another team's issuer
-  /// with a key set of its own). Verified when any source verifies it; otherwise kUnavailable
-  /// (503) when a source's keys could not be fetched, else kUnauthenticated.
+  /// with a key set of its own). Verified when any source verifies it (the sources that could not
+  /// be fetched listed beside, and the result then not cached); otherwise kUnavailable (503) when
+  /// a source's keys could not be fetched, else kUnauthenticated.
   Result<std::shared_ptr<const VerifiedToken>> Verify(std::string_view token,
                                                       const KeySources& sources) const;
 
