@@ -381,6 +381,16 @@ Result<Response> Router::RouteAndRun(Request& request) const {
   }
   if (best == nullptr) {
     if (allowed.empty()) {
+      // A path under one that carries a secret (an activation link with a path appended by a
+      // mail client or a link checker) holds the secret too: the message (the audit event's
+      // error text) and the access log name the route's pattern instead.
+      for (const Route& route : routes_) {
+        const size_t n = route.segments.size();
+        if (!route.options.log_path && n < count && route.Match(segments, n, &params)) {
+          request.SetRoute(route.pattern + "/...", {}, /*log_path=*/false);
+          return NotFound("No endpoint at '{}/...'", route.pattern);
+        }
+      }
       return NotFound("No endpoint at {}", Quoted(request.path()));
     }
     if (allowed.count("GET") > 0) {

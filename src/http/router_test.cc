@@ -541,6 +541,26 @@ TEST(RouterTest, AWrongMethodOnASecretPathIsLoggedByItsPattern) {
   EXPECT_EQ(plain.route(), "");
 }
 
+// A link with a path appended (by a mail client or a link checker) matches no route; its 404
+// named the whole path, and the access log and the audit recorded it: the live link.
+TEST(RouterTest, APathUnderASecretPathIsLoggedByItsPattern) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/activate/{token}", Echo("a"), {.log_path = false}));
+  ASSERT_TRUE(router.Handle("GET", "/plain/{id}", Echo("p")));
+  Request under = MakeRequest("GET", "/activate/abcdef/x");
+  Response missing = router.Dispatch(under);
+  EXPECT_EQ(missing.status(), 404);
+  EXPECT_FALSE(Router::LogPathOf(under));
+  EXPECT_EQ(under.route(), "/activate/{token}/...");
+  EXPECT_THAT(missing.body(), Not(HasSubstr("abcdef")));
+  EXPECT_THAT(missing.body(), HasSubstr("/activate/{token}/..."));
+  Request plain = MakeRequest("GET", "/plain/1/x");
+  Response other = router.Dispatch(plain);
+  EXPECT_EQ(other.status(), 404);
+  EXPECT_TRUE(Router::LogPathOf(plain));
+  EXPECT_THAT(other.body(), HasSubstr("/plain/1/x"));
+}
+
 TEST(ResponseTest, HeadersAreCaseInsensitiveAndReplaceable) {
   Response response = Response::Json("{}", 201);
   EXPECT_EQ(response.status(), 201);
