@@ -1,5 +1,6 @@
 #include "auth/jwks_cache.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -24,29 +25,32 @@ struct JwksCache::Entry {
   std::atomic<int64_t> used_at_ms{0};
 };
 
-// One of the max_blocked_callers places of a caller about to block on an identity provider,
-// taken on first need and given back when the caller returns.
+// One of `bound` places (0: no bound) counted in `held`, of a caller about to block on an
+// identity provider: taken on first need and given back when the caller returns. A caller
+// finding none free is counted in the cache's busy_.
 class JwksCache::BlockedPlace {
  public:
-  explicit BlockedPlace(JwksCache& cache) : cache_(cache) {}
+  explicit BlockedPlace(JwksCache& cache)
+      : BlockedPlace(cache, cache.blocked_, cache.options_.max_blocked_callers) {}
+  BlockedPlace(JwksCache& cache, std::atomic<int>& held, int bound)
+      : cache_(cache), count_(held), bound_(bound) {}
   ~BlockedPlace() {
-    if (held_) --cache_.blocked_;
+    if (held_) --count_;
   }
   BlockedPlace(const BlockedPlace&) = delete;
   BlockedPlace& operator=(const BlockedPlace&) = delete;
 
   /// Whether the caller may block (it holds a place, or just took a free one).
   bool Take() {
-    const int bound = cache_.options_.max_blocked_callers;
     if (held_) return true;
-    if (bound <= 0) {
-      ++cache_.blocked_;
+    if (bound_ <= 0) {
+      ++count_;
       held_ = true;
       return true;
     }
-    int now = cache_.blocked_.load();
-    while (now < bound) {
-      if (cache_.blocked_.compare_exchange_weak(now, now + 1)) {
+    int now = count_.load();
+    while (now < bound_) {
+      if (count_.compare_exchange_weak(now, now + 1)) {
         held_ = true;
         return true;
       }
@@ -57,6 +61,8 @@ class JwksCache::BlockedPlace {
 
  private:
   JwksCache& cache_;
+  std::atomic<int>& count_;
+  const int bound_;
   bool held_ = false;
 };
 
@@ -142,8 +148,13 @@ Result<JwksCache::Keys> JwksCache::RefreshForUnknownKey(const JwksSource& source
 }
 
 Result<std::string> JwksCache::FetchDocument(const std::string& url) {
+  // A document (a profile template's discovery) needs no partner's token: documents hold all but
+  // one of the places at most, so that requests naming an issuer that hangs, sent in a loop,
+  // leave one to the partners whose keys must be fetched.
+  const int bound = options_.max_blocked_callers;
+  BlockedPlace document(*this, documents_, bound <= 0 ? 0 : std::max(1, bound - 1));
   BlockedPlace place(*this);
-  if (!place.Take()) {
+  if (!document.Take() || !place.Take()) {
     return MakeError(
         ErrorCode::kUnavailable,
         fmt::format("Identity providers are slow to answer: {} requests already wait "
