@@ -145,7 +145,10 @@ Result<ApiBase::SchemaCtx> ApiBase::VisibleSchema(const Caller& caller,
 Result<ApiBase::TableCtx> ApiBase::VisibleTable(const Caller& caller, std::string_view full_name) {
   LS_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitName("table", full_name, 3));
   auto hidden = [&] {
-    return NotFound(ResourceKind::kTable, "Table '{}' does not exist", full_name);
+    return NotFound(ResourceKind::kTable,
+                    "Table '{}' does not exist or you hold no SELECT on it; ask its owner for "
+                    "SELECT",
+                    full_name);
   };
   TableCtx ctx;
   LS_ASSIGN_OR_RETURN(ctx.table, HideMissingParents(caller, catalog_->GetTable(full_name), hidden));

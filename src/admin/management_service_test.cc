@@ -437,7 +437,10 @@ TEST_F(ManagementTest, ANonAdminCannotTellAMissingCatalogOrSchemaFromAHiddenOne)
     Reply r = Call("GET", Uc("/tables/" + table), team);
     EXPECT_EQ(r.status, 404) << table << " " << r.raw;
     EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << table;
-    EXPECT_EQ(r.body["message"], "Table '" + table + "' does not exist") << table;
+    EXPECT_EQ(r.body["message"], "Table '" + table +
+                                     "' does not exist or you hold no SELECT on it; ask its "
+                                     "owner for SELECT")
+        << table;
   }
   for (const std::string schema : {"nope.s", "c.nope", "c.s", "C.s"}) {
     Reply r = Call("GET", Uc("/schemas/" + schema), team);
@@ -489,7 +492,10 @@ TEST_F(PartitionCheckTest, ACallerWithoutSelectLearnsNothingOfTheTableFromAShare
     Reply r = Call("PATCH", Uc("/shares/a-share"), a, add(hidden));
     EXPECT_EQ(r.status, 404) << hidden << " " << r.raw;
     EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << hidden;
-    EXPECT_EQ(r.body["message"], "Table '" + hidden + "' does not exist") << hidden;
+    EXPECT_EQ(r.body["message"], "Table '" + hidden +
+                                     "' does not exist or you hold no SELECT on it; ask its "
+                                     "owner for SELECT")
+        << hidden;
     EXPECT_EQ(r.raw.find("secret_column"), std::string::npos) << r.raw;
   }
   ASSERT_EQ(Grant("/permissions/table/c.s.t1", "team-a", {"SELECT"}).status, 200);

@@ -244,9 +244,11 @@ class SharesApi final : public ApiBase {
       }
       // SELECT first: the partition check reads the table's log, and its messages name the
       // table's partition columns (or its storage location), which a caller without SELECT
-      // must not learn.
+      // must not learn. A caller who is not a metastore admin may share a table it holds SELECT
+      // on (or owns); one it may not see reads as a missing one, and so does a missing catalog
+      // or schema on the way, so that the reply tells no one which tables exist.
       if (action != Action::kRemove && !caller.is_admin) {
-        LS_RETURN_IF_ERROR(CheckMayShare(caller, object.name));
+        LS_RETURN_IF_ERROR(VisibleTable(caller, object.name));
       }
       if (action != Action::kRemove && !object.partitions_json.empty() &&
           options_.check_partition_columns) {
@@ -255,15 +257,6 @@ class SharesApi final : public ApiBase {
       changes.push_back(catalog::SharedObjectChange{action, std::move(object)});
     }
     return changes;
-  }
-
-  /// A caller who is not a metastore admin may share a table it holds SELECT on (or owns). A
-  /// table it may not see reads as a missing one, and so does a missing catalog or schema on
-  /// the way (as ApiBase::VisibleTable answers), so that the reply tells no one which catalogs,
-  /// schemas and tables exist.
-  Status CheckMayShare(const Caller& caller, const std::string& name) {
-    LS_RETURN_IF_ERROR(VisibleTable(caller, name));
-    return {};
   }
 
   // The columns `object.partitions` names must be partition columns of its table: a filter on
