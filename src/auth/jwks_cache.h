@@ -23,11 +23,11 @@
 // or waiting for another caller's fetch) holds one of max_blocked_callers places for that time,
 // whatever the source, and so does every FetchDocument (documents hold all but one of the places
 // at most). The URLs come from provider teams, so an IdP that answers slowly, named by many
-// policies, could otherwise hold every handler thread for the fetch timeout each. Beyond the bound a caller does not wait: it gets the keys still cached
-// (the refresh is left to a later caller) or, with none to serve or for an unknown key id, a prompt
-// kUnavailable (503 with Retry-After) saying identity providers are slow. Callers served from the
-// cache never count. At most max_sources entries are kept; the least recently used idle one is
-// dropped beyond that.
+// policies, could otherwise hold every handler thread for the fetch timeout each. Beyond the
+// bound a caller does not wait: it gets the keys still cached (the refresh is left to a later
+// caller) or, with none to serve or for an unknown key id, a prompt kUnavailable (503 with
+// Retry-After) saying identity providers are slow. Callers served from the cache never count.
+// At most max_sources entries are kept; the least recently used idle one is dropped beyond that.
 //
 // Thread-safe.
 #pragma once
@@ -105,8 +105,8 @@ class JwksCache {
   /// GET `url` (another document of an identity provider, such as the discovery document a
   /// profile template reads) with this cache's fetcher, holding one of the max_blocked_callers
   /// places meanwhile: kUnavailable at once, saying identity providers are slow, when none is
-  /// free. Documents hold at most max_blocked_callers - 1 places (at least 1), so one is always
-  /// left to key fetches. Nothing is cached.
+  /// free. Documents hold at most max_blocked_callers - 1 places, so one is always left to key
+  /// fetches; with a bound of 1, documents and keys share the one place. Nothing is cached.
   Result<std::string> FetchDocument(const std::string& url);
 
   struct Stats {

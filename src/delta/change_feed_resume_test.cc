@@ -344,7 +344,7 @@ TEST(CommitMemoTest, AParsedCommitReplacedBeforeItIsCountedLeavesNoCount) {
   auto timeline = CommitTimelineBudget::NewTimeline(budget);
   ASSERT_TRUE(timeline->Commits(*a.store(), 1));
   bool replaced = false;
-  timeline->SetRememberHookForTesting([&] {
+  timeline->SetRememberHookForTest([&] {
     if (replaced) return;
     replaced = true;
     timeline->RememberCommit(1, KeptCommit(1), 500);  // the same version, from another page
@@ -354,7 +354,7 @@ TEST(CommitMemoTest, AParsedCommitReplacedBeforeItIsCountedLeavesNoCount) {
   EXPECT_EQ(budget->bytes(), timeline->MemoryUsage());
   // A drop of the whole timeline in the window (its log rebuilt) leaves none either.
   replaced = false;
-  timeline->SetRememberHookForTesting([&] {
+  timeline->SetRememberHookForTest([&] {
     if (replaced) return;
     replaced = true;
     a.Commit(0, {ProtocolLine(), MetadataLine(SchemaString({{"id", "long"}}))}, 5);

@@ -93,7 +93,7 @@ class CommitTimeline : public std::enable_shared_from_this<CommitTimeline> {
       LS_EXCLUDES(mu_);
   /// Run `hook` in RememberCommit between keeping the commit and counting it in the budget (the
   /// window another thread may replace or drop it in); tests only, set before any use.
-  void SetRememberHookForTesting(std::function<void()> hook) { remember_hook_ = std::move(hook); }
+  void SetRememberHookForTest(std::function<void()> hook) { remember_hook_ = std::move(hook); }
   /// The commit kept for `version` (now the most recently used), or null.
   std::shared_ptr<const ParsedCommit> RememberedCommit(Version version) LS_EXCLUDES(mu_);
   /// Approximate heap bytes held now.

@@ -128,8 +128,6 @@ std::string PartitionsCell(const Json& partitions) {
   return out;
 }
 
-/// A row filter (the protocol's JSON predicate, with recipientProperty leaves) as one line of
-/// SQL-like text, `country = @country`; the JSON itself when it holds something else.
 /// A string as SQL writes it: quoted, an inner `'` doubled, so `O'Brien` cannot read as the
 /// literal ending early.
 std::string SqlStringLiteral(const std::string& text) {
@@ -141,6 +139,8 @@ std::string SqlStringLiteral(const std::string& text) {
   return out + "'";
 }
 
+/// A row filter (the protocol's JSON predicate, with recipientProperty leaves) as one line of
+/// SQL-like text, `country = @country`; the JSON itself when it holds something else.
 std::string PredicateText(const Json& node, int depth) {
   static const std::map<std::string, std::string, std::less<>> kInfix = {
       {"equal", " = "},       {"lessThan", " < "},     {"lessThanOrEqual", " <= "},
