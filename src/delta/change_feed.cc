@@ -212,7 +212,8 @@ Result<bool> ChangeFeedReader::LoadStateNearby() {
     LS_RETURN_IF_ERROR(ReadFirstCommit());
     return true;
   }
-  LS_ASSIGN_OR_RETURN(std::optional<LogSegment> segment, BuildNearbyLogSegment(*store_, start_ - 1));
+  LS_ASSIGN_OR_RETURN(std::optional<LogSegment> segment,
+                      BuildNearbyLogSegment(*store_, start_ - 1));
   if (!segment) {
     return false;
   }

@@ -44,7 +44,8 @@ void WriteStream(TestTable& table, Version from, Version to, Version checkpoint_
     }
     table.Commit(v, {AddLine(file), RemoveLine("f" + std::to_string(v - 1))}, mtime);
     if (v % checkpoint_every == 0) {
-      table.WriteParquetCheckpoint(CheckpointName(v), {ProtocolLine(), CdfMetadata(), AddLine(file)});
+      table.WriteParquetCheckpoint(CheckpointName(v),
+                                   {ProtocolLine(), CdfMetadata(), AddLine(file)});
       table.Put(std::string(kLogDir) + "_last_checkpoint",
                 "{\"version\":" + std::to_string(v) + ",\"size\":3}");
     }
@@ -165,7 +166,8 @@ TEST_F(ChangeFeedListingTest, AfterLogCleanupTheMemoGivesTheSameAnswersAndErrors
   // Cleanup: the commits before 15 and the checkpoint at 10 deleted, a checkpoint at 35 written.
   for (Version v = 0; v < 15; ++v) table_.Delete(CommitName(v));
   table_.Delete(CheckpointName(10));
-  table_.WriteParquetCheckpoint(CheckpointName(35), {ProtocolLine(), CdfMetadata(), AddLine("f35")});
+  table_.WriteParquetCheckpoint(CheckpointName(35),
+                                {ProtocolLine(), CdfMetadata(), AddLine("f35")});
   ExpectSameAnswers(memo, kLatest);
   EXPECT_NE(Feed(20, kLatest, memo).find("39@"), std::string::npos);
 }
@@ -214,7 +216,8 @@ TEST_F(ChangeFeedListingTest, AKeptCommitWhoseFileWasReplacedIsReadAgain) {
 // version) except from 150 to 390, where the hundred versions around a page hold none.
 std::string ChangingMetadata(Version v) {
   const bool cdf = !(v >= 97 && v < 130) && !(v >= 1000 && v < 1005);
-  const std::string schema = v >= 999 ? SchemaString({{"id", "long"}, {"name", "string"}}) : kSchema;
+  const std::string schema =
+      v >= 999 ? SchemaString({{"id", "long"}, {"name", "string"}}) : kSchema;
   return MetadataLine(schema, {}, {{"delta.enableChangeDataFeed", cdf ? "true" : "false"}});
 }
 

@@ -201,8 +201,8 @@ Result<std::optional<LogSegment>> BuildNearbyLogSegment(const storage::ObjectSto
   // (one page of an S3 listing with a checksum file beside each commit), the thousand all but
   // three; checkpoints are written every 10 or 100 commits, so one of these holds one.
   for (size_t block_digits : {size_t{2}, size_t{3}}) {
-    const std::string prefix =
-        fmt::format("{}{}", kLogDir, std::string_view(digits).substr(0, digits.size() - block_digits));
+    const std::string prefix = fmt::format(
+        "{}{}", kLogDir, std::string_view(digits).substr(0, digits.size() - block_digits));
     auto listed = store.List(prefix);
     if (!listed) {
       return tl::unexpected(WithContext(listed.error(), "Failed to list _delta_log"));

@@ -350,7 +350,8 @@ std::string RecipientSettingsLeft(const Json& existing, const PartnerSpec& spec)
       for (const std::string& ip : spec.ip_access_list) flags += " --ip " + ShellQuote(ip);
     }
   }
-  return flags.empty() ? "" : "lakeshare admin recipients update " + ShellQuote(spec.partner) + flags;
+  return flags.empty() ? ""
+                       : "lakeshare admin recipients update " + ShellQuote(spec.partner) + flags;
 }
 
 CallResult<bool> Onboarder::EnsureRecipient(Api& api, const PartnerSpec& spec, PartnerOutcome* out,
