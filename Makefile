@@ -10,8 +10,10 @@ CMAKE_FLAGS ?=
 
 all: build
 
+# What install-deps installs: everything `make test` needs, or only what `make run` builds with.
+DEPS_FOR ?= test
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh --for $(DEPS_FOR)
 
 configure: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAKESHARE_WERROR=ON $(CMAKE_FLAGS) >/dev/null
@@ -22,6 +24,7 @@ build: configure
 
 # The demo needs the server binary only: about half of the build steps of `make build` (the rest
 # are tests; steps differ in cost, so this is not a measured half of the time).
+run: DEPS_FOR := run
 run: configure
 	@ninja -C $(BUILD) -j $(JOBS) lakeshare
 	@scripts/run-demo.sh $(BUILD)/lakeshare

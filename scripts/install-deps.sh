@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
 # Install the Debian packages (and test-only npm packages) Lakeshare needs to build and test.
 # Idempotent: it installs only what is missing and prints nothing when nothing is.
+#   scripts/install-deps.sh            what `make test` needs (the default)
+#   scripts/install-deps.sh --for run  what `make run` needs: the compiler and the libraries only,
+#                                      no sanitizer toolchain, PostgreSQL, Node.js, Chromium or npm
 set -euo pipefail
+
+FOR=test
+if [ "${1:-}" = "--for" ]; then FOR="${2:-}"; fi
+case "$FOR" in
+  run|test) ;;
+  *) echo "install-deps: unknown --for '${FOR}': use --for run or --for test" >&2; exit 2 ;;
+esac
 
 PACKAGES=(
   # toolchain
-  g++ cmake ninja-build ccache pkg-config clang libclang-rt-14-dev clang-format clang-tidy
-  # llvm-symbolizer: file and line in ASan/UBSan reports (make test-asan, make fuzz); lld links
-  # the sanitizer tree (make test-asan)
-  llvm lld
+  g++ cmake ninja-build ccache pkg-config
   # libraries (see docs/DESIGN: one Debian package per dependency, nothing vendored)
   libboost-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev nlohmann-json3-dev libexpected-dev
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev
   libsqlite3-dev libpq-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the demo's printed commands (curl, python3 -c) and its own readiness check
+  curl python3
+)
+TEST_PACKAGES=(
+  # the sanitizer stage, fuzzing and lint: clang with its runtimes; llvm-symbolizer (file and line
+  # in ASan/UBSan reports) and lld (links the sanitizer tree)
+  clang libclang-rt-14-dev clang-format clang-tidy llvm lld
   # test-only tools
-  zstd python3 python3-requests nodejs npm postgresql nginx-light wrk
+  zstd python3-requests nodejs npm postgresql nginx-light wrk
   # test-only: the delta-sharing Python connector's REST client (tests/e2e/connector_e2e.py and
   # the partner guides' Python blocks) on Debian's python3
   python3-fsspec python3-jwcrypto python3-aiohttp
 )
+if [ "$FOR" = test ]; then PACKAGES+=("${TEST_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -44,6 +59,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   echo "install-deps: done"
 fi
+
+# Everything below is test-only.
+if [ "$FOR" = run ]; then exit 0; fi
 
 # Test-only: DuckDB as an independent Parquet/JSON reader, from the npm registry.
 here="$(cd "$(dirname "$0")/.." && pwd)"
