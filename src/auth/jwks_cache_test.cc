@@ -218,11 +218,16 @@ class FetchGate {
   }
   void Open() { gate_.Open(); }
   /// Whether `n` fetches reached the gate within a minute: a regression fails the test instead
-  /// of spinning forever (the minute only bounds the wait; nothing is measured).
-  bool AwaitHeld(int n) const {
+  /// of spinning forever (the minute only bounds the wait; nothing is measured). When not, the
+  /// gate opens and `waiter` (the thread whose fetch was awaited) is joined, so the test can fail.
+  bool AwaitHeld(int n, std::thread& waiter) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     while (held.load() < n) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
+      if (std::chrono::steady_clock::now() > deadline) {
+        Open();
+        waiter.join();
+        return false;
+      }
       std::this_thread::yield();
     }
     return true;
@@ -233,6 +238,17 @@ class FetchGate {
  private:
   testing::Gate gate_{false};
 };
+
+// The options of a cache with `max_blocked_callers` places, whose fetches of `hanging` (a
+// document "{}") wait at `gate`.
+JwksCacheOptions HangingOptions(ScriptedIdp& idp, FetchGate& gate, const std::string& hanging,
+                                int max_blocked_callers) {
+  JwksCacheOptions options = idp.Options();
+  options.max_blocked_callers = max_blocked_callers;
+  idp.Set(hanging, "{}");
+  gate.Wrap(options, hanging);
+  return options;
+}
 
 TEST(JwksCacheTest, ConcurrentCallersShareOneFetch) {
   ScriptedIdp idp;
@@ -257,23 +273,16 @@ TEST(JwksCacheTest, ConcurrentCallersShareOneFetch) {
 
 TEST(JwksCacheTest, BeyondTheBlockedCallersCachedKeysServeAndOthersAreRefusedAtOnce) {
   ScriptedIdp idp;
-  JwksCacheOptions options = idp.Options();
-  options.max_blocked_callers = 1;
   const std::string hanging = "https://hanging.example.com/jwks";
-  idp.Set(hanging, "{}");
   FetchGate gate;
-  gate.Wrap(options, hanging);
-  JwksCache cache(options);
+  JwksCache cache(HangingOptions(idp, gate, hanging, 1));
   JwksSource cached{kIssuer, kJwksUri};
   auto keys = cache.Get(cached);
   ASSERT_TRUE(keys) << keys.error().ToString();
   idp.clock.Advance(901 * 1000);  // past max_age: the next Get would refresh
   std::thread blocked([&] { EXPECT_FALSE(cache.Get({"https://hanging.example.com", hanging})); });
-  if (!gate.AwaitHeld(1)) {
-    gate.Open();
-    blocked.join();
-    FAIL() << "the refresh of the stale keys never reached the identity provider";
-  }
+  ASSERT_TRUE(gate.AwaitHeld(1, blocked))
+      << "the refresh of the stale keys never reached the identity provider";
 
   // The one place is taken: the stale keys are served without a fetch...
   auto served = cache.Get(cached);
@@ -304,19 +313,12 @@ TEST(JwksCacheTest, BeyondTheBlockedCallersCachedKeysServeAndOthersAreRefusedAtO
 // fetches. Beyond it a document is refused at once, its query string not echoed.
 TEST(JwksCacheTest, DocumentFetchesHoldAllButOneOfThePlacesAndAreRefusedAtOnceBeyond) {
   ScriptedIdp idp;
-  JwksCacheOptions options = idp.Options();
-  options.max_blocked_callers = 2;
   const std::string hanging = "https://hanging.example.com/.well-known/openid-configuration";
-  idp.Set(hanging, "{}");
   FetchGate gate;
-  gate.Wrap(options, hanging);
-  JwksCache cache(options);
+  JwksCache cache(HangingOptions(idp, gate, hanging, 2));
   std::thread blocked([&] { EXPECT_TRUE(cache.FetchDocument(hanging)); });
-  if (!gate.AwaitHeld(1)) {
-    gate.Open();
-    blocked.join();
-    FAIL() << "the document fetch never reached the identity provider";
-  }
+  ASSERT_TRUE(gate.AwaitHeld(1, blocked))
+      << "the document fetch never reached the identity provider";
   EXPECT_EQ(cache.stats().blocked, 1);
   // A document that would not hang (a failing check must not wait on the gate).
   const std::string query = kDiscovery + std::string("?secret=1");

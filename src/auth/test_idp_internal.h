@@ -22,7 +22,8 @@
 
 namespace lakeshare::auth::testing {
 
-/// Where test threads wait while it is closed (a fetch held, an IdP that hangs).
+/// Where test threads wait while it is closed (a fetch held, an IdP that hangs, a rewrite kept
+/// pending).
 class Gate {
  public:
   explicit Gate(bool open) : open_(open) {}

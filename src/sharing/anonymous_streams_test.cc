@@ -11,7 +11,6 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
-#include "sharing/server_config.h"
 #include "sharing/sharing_service.h"
 #include "sharing/sharing_test_util.h"
 #include "sharing/yaml_share_provider.h"
@@ -27,23 +26,17 @@ class AnonymousStreamsTest : public ::testing::Test {
     ASSERT_TRUE(bed_.Open());
     auto table = CreateAnnouncedTable(bed_, "t", 10);
     ASSERT_TRUE(table) << table.error().message;
-    auto config = ParseSharingConfig(
+    auto provider = YamlProviderOf(
         "version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n"
         "    tables:\n    - {name: t, location: '" +
         (bed_.dir() / "t").string() + "'}\n");
-    ASSERT_TRUE(config) << config.error().message;
-    auto provider = YamlShareProvider::Create(*config);
     ASSERT_TRUE(provider) << provider.error().message;
     std::shared_ptr<const YamlShareProvider> yaml(std::move(*provider));
-    SharingOptions options;
+    SharingOptions options = LocalOptions("anonymous-streams-test-signing-key-0123");
     options.snapshot_streams_per_recipient = 1;
-    options.public_url = "http://localhost";
-    options.signing_key = "anonymous-streams-test-signing-key-0123";
-    auto service = SharingService::Create(yaml, yaml, options);
+    auto service = ServeOn(router_, yaml, yaml, options);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
-    ASSERT_TRUE(service_->RegisterRoutes(router_));
-    router_.SetAuthenticator(service_->MakeAuthenticator());
   }
 
   // A snapshot /query from `address`, its body not read: a 200 holds its stream slot for as long

@@ -46,12 +46,10 @@ class FileRewritesTest : public ::testing::Test {
                           delta::testing::MetadataLine(
                               delta::testing::SchemaString({{"id", "long"}}), {}, {}, "dv-table"),
                           delta::FileActionLine(a), delta::FileActionLine(b)}));
-    auto config = ParseSharingConfig(
+    auto provider = testing::YamlProviderOf(
         "version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n    tables:\n    - name: t\n"
         "      location: " +
         (dir_.path() / "table").string() + "\nauthorization:\n  bearerToken: tok\n");
-    ASSERT_TRUE(config) << config.error().message;
-    auto provider = YamlShareProvider::Create(*config);
     ASSERT_TRUE(provider) << provider.error().message;
     std::shared_ptr<const YamlShareProvider> shared(std::move(*provider));
     provider_ = shared;
@@ -92,12 +90,15 @@ class FileRewritesTest : public ::testing::Test {
     options.public_url = "http://localhost";
     options.materializer = materializer_;
     options.materialize_wait = wait;
-    auto service = SharingService::Create(provider_, auth_, options);
+    ServeWith(options);
+  }
+
+  // The service of `options` over the file's provider and tokens, on a new router.
+  void ServeWith(SharingOptions options) {
+    router_ = std::make_unique<http::Router>();
+    auto service = testing::ServeOn(*router_, provider_, auth_, std::move(options));
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
-    router_ = std::make_unique<http::Router>();
-    ASSERT_TRUE(service_->RegisterRoutes(*router_));
-    router_->SetAuthenticator(service_->MakeAuthenticator());
   }
 
   // An answer read whole (its NDJSON lines parsed) and the audit's later events, each run once.
@@ -256,12 +257,7 @@ TEST_F(FileRewritesTest, AFailedRewriteIsAuditedWithItsFileAndError) {
 TEST_F(FileRewritesTest, WithoutACacheParquetClientsAreToldToAskForTheDeltaFormat) {
   SharingOptions options;
   options.public_url = "http://localhost";
-  auto service = SharingService::Create(provider_, auth_, options);
-  ASSERT_TRUE(service);
-  service_ = std::move(*service);
-  router_ = std::make_unique<http::Router>();
-  ASSERT_TRUE(service_->RegisterRoutes(*router_));
-  router_->SetAuthenticator(service_->MakeAuthenticator());
+  ASSERT_NO_FATAL_FAILURE(ServeWith(options));
   Exchange e = Send("POST", kQuery);
   EXPECT_EQ(e.status, 400) << e.body;
   EXPECT_NE(e.body.find("responseformat=delta"), std::string::npos) << e.body;

@@ -7,6 +7,7 @@
 
 #include "common/temp_dir.h"
 #include "http/string_stream_writer.h"
+#include "sharing/sharing_test_util.h"
 #include "sharing/yaml_share_provider.h"
 
 namespace lakeshare::sharing {
@@ -20,12 +21,12 @@ class FileUrlsTest : public ::testing::Test {
     fs::create_directories(dir_.path() / "t" / "p=a b");
     std::ofstream(dir_.path() / "t" / "p=a b" / "f.parquet") << "0123456789";
     std::ofstream(dir_.path() / "secret.txt") << "outside";
-    auto config = ParseSharingConfig(
+    auto provider = testing::YamlProviderOf(
         "version: 1\nshares:\n- name: s\n  schemas:\n  - name: d\n"
         "    tables:\n    - {name: t, location: '" +
         (dir_.path() / "t").string() + "'}\n");
-    ASSERT_TRUE(config) << config.error().message;
-    provider_ = std::move(*YamlShareProvider::Create(*config));
+    ASSERT_TRUE(provider) << provider.error().message;
+    provider_ = std::move(*provider);
     table_ = *provider_->GetTable(Recipient{"anonymous", true}, "s", "d", "t");
     store_ = *stores_.Get(table_.location);
   }

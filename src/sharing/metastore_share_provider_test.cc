@@ -623,11 +623,9 @@ class MetastoreServiceTest : public MetastoreProviderTest {
     SharingOptions options;
     options.clock = &clock_;
     options.public_url = "http://localhost";
-    auto service = SharingService::Create(provider_, auth_, options);
+    auto service = testing::ServeOn(router_, provider_, auth_, options);
     ASSERT_TRUE(service) << service.error().message;
     service_ = std::move(*service);
-    ASSERT_OK(service_->RegisterRoutes(router_));
-    router_.SetAuthenticator(service_->MakeAuthenticator());
   }
 
   testing::Reply Send(const std::string& method, const std::string& target,

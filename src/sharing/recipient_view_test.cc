@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "auth/recipient_authenticator.h"
-#include "common/mutex.h"
+#include "auth/test_idp_internal.h"
 #include "common/strings.h"
 #include "delta/table_writer.h"
 #include "http/router.h"
@@ -91,10 +91,7 @@ class RecipientViewTest : public ::testing::Test {
     mo.cache = std::shared_ptr<storage::ObjectStore>(std::move(*cache));
     // Workers report each file built (or failed) before the request waiting for it learns of
     // it: a closed gate keeps that work pending for as long as a test needs.
-    mo.on_event = [this](const materialize::MaterializeEvent&) {
-      MutexLock lock(gate_mu_);
-      while (!gate_open_) gate_cv_.Wait(gate_mu_);
-    };
+    mo.on_event = [this](const materialize::MaterializeEvent&) { gate_.Pass(); };
     auto m = materialize::Materializer::Create(std::move(mo));
     ASSERT_TRUE(m);
     SharingOptions options;
@@ -112,7 +109,7 @@ class RecipientViewTest : public ::testing::Test {
     fast_service_ = std::move(*fast);
   }
   void TearDown() override {
-    OpenGate();
+    gate_.Open();
     fast_service_.reset();
     service_.reset();
   }
@@ -196,18 +193,6 @@ class RecipientViewTest : public ::testing::Test {
     return a;
   }
 
-  void CloseGate() {
-    MutexLock lock(gate_mu_);
-    gate_open_ = false;
-  }
-  void OpenGate() {
-    {
-      MutexLock lock(gate_mu_);
-      gate_open_ = true;
-    }
-    gate_cv_.SignalAll();
-  }
-
   // A POST to the shared table's `path` (/query, /queries/{id}).
   Reply Call(http::Router& router, const std::string& auth, const std::string& path,
              const std::string& body, const testing::Headers& headers = {}) {
@@ -218,9 +203,7 @@ class RecipientViewTest : public ::testing::Test {
   }
 
   testing::SharingTestBed bed_;
-  Mutex gate_mu_;
-  CondVar gate_cv_;
-  bool gate_open_ LS_GUARDED_BY(gate_mu_) = true;
+  auth::testing::Gate gate_{true};
   http::Router router_;
   http::Router fast_router_;
   std::unique_ptr<SharingService> service_;
@@ -609,7 +592,7 @@ TEST_F(RecipientViewTest, AnAsyncQueryGoesPendingThenAnyReplicaAnswersItsPolls) 
   const std::string fr = Recipient("acme-fr", {{"country", "FR"}});
   const std::vector<std::pair<std::string, std::string>> async = {
       {"delta-sharing-capabilities", kAsync}};
-  CloseGate();
+  gate_.Close();
   Reply submitted = Call(fast_router_, de, "/query", R"({"idempotencyKey":"k-1"})", async);
   ASSERT_EQ(submitted.status, 200) << submitted.body;
   ASSERT_EQ(submitted.lines.size(), 1u) << submitted.body;
@@ -661,7 +644,7 @@ TEST_F(RecipientViewTest, AnAsyncQueryGoesPendingThenAnyReplicaAnswersItsPolls) 
   // A poll may not change the query.
   EXPECT_EQ(Call(fast_router_, de, "/queries/" + id, R"({"version":0})").status, 400);
   EXPECT_EQ(Call(fast_router_, de, "/queries/" + id, R"({"queryId":"another"})").status, 400);
-  OpenGate();
+  gate_.Open();
   // The other replica, which waits for the work, answers the poll with the files.
   Reply done = Call(router_, de, "/queries/" + id, "{}");
   ASSERT_EQ(done.status, 200) << done.body;
@@ -701,11 +684,11 @@ TEST_F(RecipientViewTest, AFailedRewriteIsAFailedQueryStatusThatSaysWhatToDo) {
       break;
     }
   }
-  CloseGate();
+  gate_.Close();
   Reply submitted = Call(fast_router_, fr, "/query", R"({"idempotencyKey":"k"})", async);
   ASSERT_EQ(submitted.lines.size(), 1u) << submitted.body;
   const std::string id = submitted.lines[0]["queryStatus"]["queryId"].get<std::string>();
-  OpenGate();
+  gate_.Open();
   Reply poll = Call(router_, fr, "/queries/" + id, "{}");
   ASSERT_EQ(poll.status, 200) << poll.body;
   ASSERT_EQ(poll.lines.size(), 1u) << poll.body;

@@ -165,6 +165,23 @@ SharingOptions LocalOptions(std::string signing_key) {
   return options;
 }
 
+Result<std::unique_ptr<SharingService>> ServeOn(
+    http::Router& router, std::shared_ptr<const ShareProvider> provider,
+    std::shared_ptr<const auth::Authenticator> authenticator, SharingOptions options,
+    http::MetricsRegistry* metrics) {
+  LS_ASSIGN_OR_RETURN(std::unique_ptr<SharingService> service,
+                      SharingService::Create(std::move(provider), std::move(authenticator),
+                                             std::move(options), metrics));
+  LS_RETURN_IF_ERROR(service->RegisterRoutes(router));
+  router.SetAuthenticator(service->MakeAuthenticator());
+  return service;
+}
+
+Result<std::unique_ptr<YamlShareProvider>> YamlProviderOf(const std::string& yaml) {
+  LS_ASSIGN_OR_RETURN(SharingConfig config, ParseSharingConfig(yaml));
+  return YamlShareProvider::Create(config);
+}
+
 Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::string& path,
                                     const std::vector<std::pair<int64_t, std::string>>& rows,
                                     delta::StringMap partition) {
@@ -269,12 +286,7 @@ Result<std::unique_ptr<SharingService>> SharingTestBed::Serve(
     SharingOptions options, http::Router& router, http::MetricsRegistry* metrics,
     std::shared_ptr<const ShareProvider> provider) {
   if (provider == nullptr) provider = provider_;
-  LS_ASSIGN_OR_RETURN(
-      std::unique_ptr<SharingService> service,
-      SharingService::Create(std::move(provider), auth_, std::move(options), metrics));
-  LS_RETURN_IF_ERROR(service->RegisterRoutes(router));
-  router.SetAuthenticator(service->MakeAuthenticator());
-  return service;
+  return ServeOn(router, std::move(provider), auth_, std::move(options), metrics);
 }
 
 }  // namespace lakeshare::sharing::testing

@@ -27,6 +27,7 @@
 #include "http/router.h"
 #include "sharing/metastore_share_provider.h"
 #include "sharing/sharing_service.h"
+#include "sharing/yaml_share_provider.h"
 
 namespace lakeshare::sharing::testing {
 
@@ -83,6 +84,17 @@ MappedTable MappedTableOf(std::string id, std::string schema_string, int max_col
 
 /// The options of a test service: URLs under http://localhost, signed with `signing_key`.
 SharingOptions LocalOptions(std::string signing_key);
+
+/// A service over `provider` and `authenticator`, its routes on `router` and the router's
+/// authenticator its own, its metrics in `metrics` when given (which must outlive it). The
+/// service must outlive the router's use.
+Result<std::unique_ptr<SharingService>> ServeOn(
+    http::Router& router, std::shared_ptr<const ShareProvider> provider,
+    std::shared_ptr<const auth::Authenticator> authenticator, SharingOptions options,
+    http::MetricsRegistry* metrics = nullptr);
+
+/// The provider of the configuration file text `yaml` (ParseSharingConfig, then Create).
+Result<std::unique_ptr<YamlShareProvider>> YamlProviderOf(const std::string& yaml);
 
 /// One Parquet data file of (id long, name string) rows; its add action carries `partition`.
 Result<delta::FileAction> WriteRows(delta::TableWriter& writer, const std::string& path,

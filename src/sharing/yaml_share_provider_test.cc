@@ -2,13 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "sharing/sharing_test_util.h"
+
 namespace lakeshare::sharing {
 namespace {
 
 std::unique_ptr<YamlShareProvider> Make(const char* yaml) {
-  auto c = ParseSharingConfig(yaml);
-  EXPECT_TRUE(c) << c.error().message;
-  auto p = YamlShareProvider::Create(*c);
+  auto p = testing::YamlProviderOf(yaml);
   EXPECT_TRUE(p) << p.error().message;
   return std::move(*p);
 }
