@@ -114,6 +114,24 @@ Result<catalog::Listing<T>> ListVisible(const Paging& paging, Fetch&& fetch, Vis
 
 // ---- JSON shapes -----------------------------------------------------------------------------
 
+/// The fields of a named object whose row records who created and last changed it (shares,
+/// recipients, groups, storage credentials, external locations): name, id, owner (when T has
+/// one), comment and the four stamps. Each reply adds its own fields to these.
+template <typename T>
+Json NamedObjectJson(const T& o) {
+  Json out{{"name", o.name},
+           {"id", o.id},
+           {"comment", o.comment},
+           {"created_at", o.created_at},
+           {"created_by", o.created_by},
+           {"updated_at", o.updated_at},
+           {"updated_by", o.updated_by}};
+  if constexpr (requires(T t) { t.owner; }) {
+    out["owner"] = o.owner;
+  }
+  return out;
+}
+
 Json CatalogJson(const catalog::CatalogInfo& info);
 Json SchemaJson(const catalog::SchemaInfo& info);
 Json TableJson(const catalog::TableInfo& info);

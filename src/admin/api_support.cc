@@ -367,14 +367,7 @@ Json DataObjectJson(const catalog::SharedDataObject& o) {
 }
 
 Json ShareJson(const catalog::ShareInfo& s, bool include_objects) {
-  Json out{{"name", s.name},
-           {"id", s.id},
-           {"owner", s.owner},
-           {"comment", s.comment},
-           {"created_at", s.created_at},
-           {"created_by", s.created_by},
-           {"updated_at", s.updated_at},
-           {"updated_by", s.updated_by}};
+  Json out = NamedObjectJson(s);
   if (include_objects) {
     Json objects = Json::array();
     for (const catalog::SharedDataObject& o : s.objects) {

@@ -16,18 +16,12 @@ namespace {
 using catalog::Privilege;
 
 Json ExternalLocationJson(const catalog::ExternalLocationInfo& l) {
-  return Json{{"name", l.name},
-              {"url", l.url},
-              {"credential_name", l.credential_name},
-              {"read_only", l.read_only},
-              {"comment", l.comment},
-              {"owner", l.owner},
-              {"metastore_id", std::string(kMetastoreId)},
-              {"id", l.id},
-              {"created_at", l.created_at},
-              {"created_by", l.created_by},
-              {"updated_at", l.updated_at},
-              {"updated_by", l.updated_by}};
+  Json out = NamedObjectJson(l);
+  out["url"] = l.url;
+  out["credential_name"] = l.credential_name;
+  out["read_only"] = l.read_only;
+  out["metastore_id"] = std::string(kMetastoreId);
+  return out;
 }
 
 class ExternalLocationsApi final : public ApiBase {

@@ -17,14 +17,9 @@ namespace {
 constexpr size_t kMaxMemberChanges = 1000;
 
 Json GroupJson(const catalog::GroupInfo& g) {
-  return Json{{"name", g.name},
-              {"comment", g.comment},
-              {"members", g.members},
-              {"id", g.id},
-              {"created_at", g.created_at},
-              {"created_by", g.created_by},
-              {"updated_at", g.updated_at},
-              {"updated_by", g.updated_by}};
+  Json out = NamedObjectJson(g);
+  out["members"] = g.members;
+  return out;
 }
 
 bool IsMember(const Caller& caller, const catalog::GroupInfo& g) {

@@ -426,6 +426,17 @@ TEST_F(ManagementTest, TeamsSeeAndChangeOnlyTheirOwnSharesAndRecipients) {
   EXPECT_EQ(Grant("/permissions/metastore/metastore", "team-a", {"USE_SHARE"}, a).status, 403);
 }
 
+/// What a caller without SELECT is told of the table `table` it named, hidden or missing alike:
+/// the same 404 and words either way, so the answer never tells which.
+void ExpectHiddenTable(const Reply& r, const std::string& table) {
+  EXPECT_EQ(r.status, 404) << table << " " << r.raw;
+  EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << table;
+  EXPECT_EQ(r.body["message"], "Table '" + table +
+                                   "' does not exist or you hold no SELECT on it; ask its "
+                                   "owner for SELECT")
+      << table;
+}
+
 // A schema or table lookup answered "Catalog 'x' does not exist" or "Schema 'x.s' does not
 // exist" when a parent was missing, and "Table ..."/"Schema ..." when it was there but hidden:
 // any principal could learn which catalogs and schemas exist. To a non-admin, every missing or
@@ -434,13 +445,7 @@ TEST_F(ManagementTest, ANonAdminCannotTellAMissingCatalogOrSchemaFromAHiddenOne)
   MakeTables(1);  // c.s.t1, the admin's
   const std::string team = MakeTeam("team");
   for (const std::string table : {"nope.s.t1", "c.nope.t1", "c.s.nope", "c.s.t1", "C.S.T1"}) {
-    Reply r = Call("GET", Uc("/tables/" + table), team);
-    EXPECT_EQ(r.status, 404) << table << " " << r.raw;
-    EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << table;
-    EXPECT_EQ(r.body["message"], "Table '" + table +
-                                     "' does not exist or you hold no SELECT on it; ask its "
-                                     "owner for SELECT")
-        << table;
+    ExpectHiddenTable(Call("GET", Uc("/tables/" + table), team), table);
   }
   for (const std::string schema : {"nope.s", "c.nope", "c.s", "C.s"}) {
     Reply r = Call("GET", Uc("/schemas/" + schema), team);
@@ -490,12 +495,7 @@ TEST_F(PartitionCheckTest, ACallerWithoutSelectLearnsNothingOfTheTableFromAShare
   };
   for (const std::string hidden : {"c.s.t1", "c.s.nope", "nope.s.t1", "c.nope.t1"}) {
     Reply r = Call("PATCH", Uc("/shares/a-share"), a, add(hidden));
-    EXPECT_EQ(r.status, 404) << hidden << " " << r.raw;
-    EXPECT_EQ(r.body["error_code"], "TABLE_DOES_NOT_EXIST") << hidden;
-    EXPECT_EQ(r.body["message"], "Table '" + hidden +
-                                     "' does not exist or you hold no SELECT on it; ask its "
-                                     "owner for SELECT")
-        << hidden;
+    ExpectHiddenTable(r, hidden);
     EXPECT_EQ(r.raw.find("secret_column"), std::string::npos) << r.raw;
   }
   ASSERT_EQ(Grant("/permissions/table/c.s.t1", "team-a", {"SELECT"}).status, 200);

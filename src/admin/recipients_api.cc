@@ -45,17 +45,10 @@ class RecipientsApi final : public ApiBase {
   /// `known`: its tokens and pending links already read (listings read them for a whole page).
   Result<Json> RecipientJson(const catalog::RecipientInfo& r,
                              const catalog::RecipientSecrets* known = nullptr) {
-    Json out{{"id", r.id},
-             {"name", r.name},
-             {"authentication_type", AuthenticationTypeName(r.authentication_type)},
-             {"owner", r.owner},
-             {"comment", r.comment},
-             {"ip_access_list", Json{{"allowed_ip_addresses", r.ip_access_list}}},
-             {"properties_kvpairs", Json{{"properties", r.properties}}},
-             {"created_at", r.created_at},
-             {"created_by", r.created_by},
-             {"updated_at", r.updated_at},
-             {"updated_by", r.updated_by}};
+    Json out = NamedObjectJson(r);
+    out["authentication_type"] = AuthenticationTypeName(r.authentication_type);
+    out["ip_access_list"] = Json{{"allowed_ip_addresses", r.ip_access_list}};
+    out["properties_kvpairs"] = Json{{"properties", r.properties}};
     if (r.expiration_time) {
       out["expiration_time"] = *r.expiration_time;
     }

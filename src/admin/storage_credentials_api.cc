@@ -18,16 +18,9 @@ namespace {
 using catalog::Privilege;
 
 Json StorageCredentialJson(const catalog::StorageCredentialInfo& c) {
-  Json out{{"name", c.name},
-           {"read_only", c.read_only},
-           {"comment", c.comment},
-           {"owner", c.owner},
-           {"metastore_id", std::string(kMetastoreId)},
-           {"id", c.id},
-           {"created_at", c.created_at},
-           {"created_by", c.created_by},
-           {"updated_at", c.updated_at},
-           {"updated_by", c.updated_by}};
+  Json out = NamedObjectJson(c);
+  out["read_only"] = c.read_only;
+  out["metastore_id"] = std::string(kMetastoreId);
   if (c.kind == catalog::kAwsAccessKey) {
     out["aws_access_key"] = Json{{"access_key_id", c.access_key_id}};
   } else if (c.kind == catalog::kAwsProfile) {
