@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "parquet/value_vectors.h"
+
 namespace lakeshare::materialize {
 
 namespace {
@@ -22,7 +24,8 @@ void Pick(const std::vector<T>& in, const std::vector<uint8_t>& take, std::vecto
 }  // namespace
 
 int64_t CountKept(const std::vector<uint8_t>& keep) {
-  return static_cast<int64_t>(std::count_if(keep.begin(), keep.end(), [](uint8_t k) { return k != 0; }));
+  return static_cast<int64_t>(
+      std::count_if(keep.begin(), keep.end(), [](uint8_t k) { return k != 0; }));
 }
 
 Status SelectRows(const parquet::ColumnData& in, const std::vector<uint8_t>& keep,
@@ -48,9 +51,8 @@ Status SelectRows(const parquet::ColumnData& in, const std::vector<uint8_t>& kee
                           keep.size());
     }
     // Optional columns without nulls (the common case) keep their values as their rows.
-    const bool all_defined =
-        std::all_of(in.def_levels.begin(), in.def_levels.end(),
-                    [&](int16_t d) { return d == in.max_def; });
+    const bool all_defined = std::all_of(in.def_levels.begin(), in.def_levels.end(),
+                                         [&](int16_t d) { return d == in.max_def; });
     if (!all_defined) {
       take_value_own.resize(entries);
       size_t n = 0;
@@ -95,30 +97,11 @@ Status SelectRows(const parquet::ColumnData& in, const std::vector<uint8_t>& kee
     Pick(in.def_levels, *take_entry, &out->def_levels);
   }
   Pick(in.rep_levels, *take_entry, &out->rep_levels);
-  switch (in.type) {
-    case parquet::PhysicalType::kBoolean:
-      Pick(in.bools, *take_value, &out->bools);
-      break;
-    case parquet::PhysicalType::kInt32:
-      Pick(in.i32, *take_value, &out->i32);
-      break;
-    case parquet::PhysicalType::kInt64:
-      Pick(in.i64, *take_value, &out->i64);
-      break;
-    case parquet::PhysicalType::kInt96:
-      Pick(in.i96, *take_value, &out->i96);
-      break;
-    case parquet::PhysicalType::kFloat:
-      Pick(in.f32, *take_value, &out->f32);
-      break;
-    case parquet::PhysicalType::kDouble:
-      Pick(in.f64, *take_value, &out->f64);
-      break;
-    case parquet::PhysicalType::kByteArray:
-    case parquet::PhysicalType::kFixedLenByteArray:
-      Pick(in.bytes, *take_value, &out->bytes);
-      out->buffers = in.buffers;  // the views point into them
-      break;
+  parquet::WithValueVector(in.type,
+                           [&](auto values) { Pick(in.*values, *take_value, &(out->*values)); });
+  if (in.type == parquet::PhysicalType::kByteArray ||
+      in.type == parquet::PhysicalType::kFixedLenByteArray) {
+    out->buffers = in.buffers;  // the views point into them
   }
   return OkStatus();
 }

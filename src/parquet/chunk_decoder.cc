@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "parquet/value_vectors_internal.h"
+#include "parquet/value_vectors.h"
 
 namespace lakeshare::parquet {
 

@@ -11,7 +11,7 @@
 #include "parquet/compression.h"
 #include "parquet/encoding_internal.h"
 #include "parquet/thrift_internal.h"
-#include "parquet/value_vectors_internal.h"
+#include "parquet/value_vectors.h"
 
 namespace lakeshare::parquet {
 

@@ -1,4 +1,4 @@
-#include "parquet/value_vectors_internal.h"
+#include "parquet/value_vectors.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-// Internal to src/parquet: which of ColumnData's value vectors holds the values of a physical
-// type (`bools` for BOOLEAN, `i32` for INT32, ..., `bytes` for both byte-array types), written
-// once for the code that handles every type alike: the reader's reservation, the dictionary
-// gather, the value count. Header-only; pure, so thread-safe.
+// Which of ColumnData's value vectors holds the values of a physical type (`bools` for BOOLEAN,
+// `i32` for INT32, ..., `bytes` for both byte-array types), written once for the code that
+// handles every type alike: the reader's reservation, the dictionary gather, the value count,
+// the row selection of materialize/. Header-only; pure, so thread-safe.
 #pragma once
 
 #include "parquet/column_reader.h"
