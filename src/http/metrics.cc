@@ -27,28 +27,16 @@ bool IsValidMetricName(std::string_view name) {
   return true;
 }
 
-// "# HELP" text escapes backslash and line feed.
-void AppendEscapedHelp(std::string& out, std::string_view text) {
+// The text format escapes backslash and line feed in "# HELP" text, and double quote too in
+// label values.
+void AppendPrometheusEscaped(std::string& out, std::string_view text, bool label_value) {
   for (char c : text) {
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
-// Label values escape backslash, double quote and line feed.
-void AppendEscapedLabelValue(std::string& out, std::string_view text) {
-  for (char c : text) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
+    } else if (c == '"' && label_value) {
       out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
     } else {
       out += c;
     }
@@ -59,7 +47,7 @@ void AppendHeader(std::string& out, const MetricFamily& family, std::string_view
   out += "# HELP ";
   out += family.name();
   out += ' ';
-  AppendEscapedHelp(out, family.help());
+  AppendPrometheusEscaped(out, family.help(), /*label_value=*/false);
   out += "\n# TYPE ";
   out += family.name();
   out += ' ';
@@ -82,7 +70,7 @@ void AppendSample(std::string& out, std::string_view name, const std::vector<std
       first = false;
       out += names[i];
       out += "=\"";
-      AppendEscapedLabelValue(out, values[i]);
+      AppendPrometheusEscaped(out, values[i], /*label_value=*/true);
       out += '"';
     }
     if (!extra_name.empty()) {
