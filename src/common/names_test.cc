@@ -3,11 +3,34 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace lakeshare {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+
+// A name that must be refused, and the code point its refusal names.
+struct RefusedName {
+  std::string name;
+  std::string code_point;
+};
+
+// `name`, validated as an object of `kind`, is refused as an invalid argument whose message
+// names the code point and `also`. The name itself is not echoed: its controls or marks would
+// garble the message.
+void ExpectRefused(std::string_view kind, const RefusedName& c, std::string_view also) {
+  SCOPED_TRACE(c.code_point);
+  Status status = ValidateObjectName(kind, c.name, true);
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(status.error().message, HasSubstr(c.code_point));
+  EXPECT_THAT(status.error().message, HasSubstr(also));
+  EXPECT_THAT(status.error().message, Not(HasSubstr(c.name)));
+}
 
 TEST(DecodeUtf8Test, DecodesRfc3629AndRefusesTheRest) {
   uint32_t cp = 0;
@@ -34,11 +57,7 @@ TEST(ValidateObjectNameTest, OrdinaryNamesInAnyScriptAreAccepted) {
 
 // Issue 10, item 8: a share named with U+202E showed reversed text in listings.
 TEST(ValidateObjectNameTest, BidiControlsAndInvisibleCharactersAreRefused) {
-  struct Case {
-    std::string name;
-    std::string code_point;
-  };
-  for (const Case& c : std::vector<Case>{
+  for (const RefusedName& c : std::vector<RefusedName>{
            {"evil\u202Egpj.exe", "U+202E"},  // RIGHT-TO-LEFT OVERRIDE
            {"a\u202Ab", "U+202A"},           // LEFT-TO-RIGHT EMBEDDING
            {"a\u2066b\u2069", "U+2066"},     // LEFT-TO-RIGHT ISOLATE
@@ -56,25 +75,14 @@ TEST(ValidateObjectNameTest, BidiControlsAndInvisibleCharactersAreRefused) {
            {"a\u0085b", "U+0085"},           // NEXT LINE (C1)
            {"a\U000E0041b", "U+E0041"},      // TAG LATIN CAPITAL LETTER A
        }) {
-    SCOPED_TRACE(c.code_point);
-    Status status = ValidateObjectName("recipient", c.name, true);
-    ASSERT_FALSE(status.has_value());
-    EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
-    EXPECT_THAT(status.error().message, HasSubstr(c.code_point));
-    EXPECT_THAT(status.error().message, HasSubstr("recipient"));
-    // The name itself is not echoed: its controls would garble the message.
-    EXPECT_THAT(status.error().message, Not(HasSubstr(c.name)));
+    ExpectRefused("recipient", c, "recipient");
   }
 }
 
 // Look-alike names: "café" with U+00E9 (NFC) and with "e" and U+0301 (NFD) look the same but
 // were two names. Text not in NFC is refused, naming the code point.
 TEST(ValidateObjectNameTest, NamesNotInNfcAreRefused) {
-  struct Case {
-    std::string name;
-    std::string code_point;
-  };
-  for (const Case& c : std::vector<Case>{
+  for (const RefusedName& c : std::vector<RefusedName>{
            {"cafe\u0301", "U+0301"},                   // COMBINING ACUTE ACCENT (NFD of U+00E9)
            {"U\u0308berweisungen", "U+0308"},          // COMBINING DIAERESIS
            {"a\u1AB0b", "U+1AB0"},                     // Combining Diacritical Marks Extended
@@ -91,13 +99,7 @@ TEST(ValidateObjectNameTest, NamesNotInNfcAreRefused) {
            {"\u1112\u1161\u11AB", "U+1161"},           // NFD of U+D55C HANGUL HAN: L V T
            {"\uD558\u11AB", "U+11AB"},                 // LV syllable U+D558 and a T
        }) {
-    SCOPED_TRACE(c.code_point);
-    Status status = ValidateObjectName("share", c.name, true);
-    ASSERT_FALSE(status.has_value());
-    EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
-    EXPECT_THAT(status.error().message, HasSubstr(c.code_point));
-    EXPECT_THAT(status.error().message, HasSubstr("NFC"));
-    EXPECT_THAT(status.error().message, Not(HasSubstr(c.name)));
+    ExpectRefused("share", c, "NFC");
   }
 }
 

@@ -113,13 +113,17 @@ TEST_F(ChangeFeedListingTest, APageListsTheVersionsAroundItNotTheWholeLog) {
     return answer;
   };
   Cost plain{}, memo_cost{};
+  // What each page cost, without the memo and with it, for the test's log.
+  auto report = [&](const char* page_name) {
+    std::printf(
+        "[ listing ] %s: no memo %lld List(s) of %lld keys, %lld Stat(s); memo %lld "
+        "List(s) of %lld keys, %lld Stat(s)\n",
+        page_name, static_cast<long long>(plain.lists), static_cast<long long>(plain.keys),
+        static_cast<long long>(plain.stats), static_cast<long long>(memo_cost.lists),
+        static_cast<long long>(memo_cost.keys), static_cast<long long>(memo_cost.stats));
+  };
   EXPECT_EQ(page(2990, kLatest, memo, &memo_cost), page(2990, kLatest, nullptr, &plain));
-  std::printf(
-      "[ listing ] page at version 2990 of 3000 commits (checkpoint every 10): no memo %lld "
-      "List(s) of %lld keys, %lld Stat(s); memo %lld List(s) of %lld keys, %lld Stat(s)\n",
-      static_cast<long long>(plain.lists), static_cast<long long>(plain.keys),
-      static_cast<long long>(plain.stats), static_cast<long long>(memo_cost.lists),
-      static_cast<long long>(memo_cost.keys), static_cast<long long>(memo_cost.stats));
+  report("page at version 2990 of 3000 commits (checkpoint every 10)");
   EXPECT_GE(plain.keys, 3000);
   EXPECT_EQ(memo_cost.lists, 1);   // the hundred versions 2900..2999
   EXPECT_LE(memo_cost.keys, 110);  // their 100 commits and 10 checkpoints
@@ -127,12 +131,7 @@ TEST_F(ChangeFeedListingTest, APageListsTheVersionsAroundItNotTheWholeLog) {
   // Five commits later: the timeline lists them, the state comes from the hundred around 2994.
   WriteStream(table_, kLatest + 1, kLatest + 5, 10);
   EXPECT_EQ(page(2995, kLatest + 5, memo, &memo_cost), page(2995, kLatest + 5, nullptr, &plain));
-  std::printf(
-      "[ listing ] page at version 2995 after 5 new commits: no memo %lld List(s) of %lld keys; "
-      "memo %lld List(s) of %lld keys, %lld Stat(s)\n",
-      static_cast<long long>(plain.lists), static_cast<long long>(plain.keys),
-      static_cast<long long>(memo_cost.lists), static_cast<long long>(memo_cost.keys),
-      static_cast<long long>(memo_cost.stats));
+  report("page at version 2995 after 5 new commits");
   EXPECT_EQ(memo_cost.lists, 2);
   EXPECT_LE(memo_cost.keys, 110 + 7);  // and 3000..3004, the checkpoint at 3000, _last_checkpoint
   // A page cut inside commit 2997: the next one resumes from the commit the memo kept.
@@ -148,12 +147,7 @@ TEST_F(ChangeFeedListingTest, APageListsTheVersionsAroundItNotTheWholeLog) {
     reader->RememberLast();
   }
   EXPECT_EQ(page(2997, kLatest + 5, memo, &memo_cost), page(2997, kLatest + 5, nullptr, &plain));
-  std::printf(
-      "[ listing ] page resumed inside commit 2997: no memo %lld List(s) of %lld keys, %lld "
-      "Stat(s); memo %lld List(s) of %lld keys, %lld Stat(s)\n",
-      static_cast<long long>(plain.lists), static_cast<long long>(plain.keys),
-      static_cast<long long>(plain.stats), static_cast<long long>(memo_cost.lists),
-      static_cast<long long>(memo_cost.keys), static_cast<long long>(memo_cost.stats));
+  report("page resumed inside commit 2997");
   EXPECT_EQ(memo_cost.lists, 0);
   EXPECT_LE(memo_cost.stats, 3);  // commit 0, the last commit and the kept commit's file
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "common/result_testing.h"
@@ -28,6 +30,17 @@ std::shared_ptr<const Snapshot> MustLoad(const TestTable& t,
   auto s = t.Load(v);
   EXPECT_TRUE(s) << (s ? "" : s.error().message);
   return s ? *s : nullptr;
+}
+
+// Adds "<prefix>0" .. "<prefix><n-1>", of one byte each, at `version`.
+void AddNumberedFiles(FileSetBuilder& b, std::string_view prefix, int n, Version version) {
+  AddInput in;
+  in.size = 1;
+  for (int i = 0; i < n; ++i) {
+    const std::string path = std::string(prefix) + std::to_string(i);
+    in.path = path;
+    b.Add(in, version);
+  }
 }
 
 // ---- Action reconciliation ---------------------------------------------------------------------
@@ -877,21 +890,14 @@ TEST(SnapshotTest, FilePathsArePlainOnlyWhenEveryPathStaysInsideTheTable) {
 
 TEST(FileSetTest, LayersShareTheBaseAndMergeWhenTheTailGrows) {
   FileSetBuilder b;
-  AddInput in;
-  std::vector<std::string> paths;
-  for (int i = 0; i < 10000; ++i) {
-    paths.push_back("file-" + std::to_string(i));
-  }
-  for (const auto& p : paths) {
-    in.path = p;
-    in.size = 1;
-    b.Add(in, 0);
-  }
+  AddNumberedFiles(b, "file-", 10000, 0);
   FileSet base = b.Finish();
   EXPECT_EQ(base.num_layers(), 1);
   FileSetBuilder b2(base);
   b2.Remove("file-5", "");
+  AddInput in;
   in.path = "new";
+  in.size = 1;
   b2.Add(in, 1);
   FileSet next = b2.Finish();
   EXPECT_EQ(next.num_layers(), 2);
@@ -901,14 +907,7 @@ TEST(FileSetTest, LayersShareTheBaseAndMergeWhenTheTailGrows) {
   EXPECT_NE(next.Find("new", ""), nullptr);
   // A tail larger than max(4096, base/32) is merged into one layer.
   FileSetBuilder b3(next);
-  std::vector<std::string> more;
-  for (int i = 0; i < 5000; ++i) {
-    more.push_back("more-" + std::to_string(i));
-  }
-  for (const auto& p : more) {
-    in.path = p;
-    b3.Add(in, 2);
-  }
+  AddNumberedFiles(b3, "more-", 5000, 2);
   FileSet merged = b3.Finish();
   EXPECT_EQ(merged.num_layers(), 1);
   EXPECT_EQ(merged.size(), 15000u);
@@ -922,16 +921,7 @@ TEST(FileSetTest, ALyingCheckpointRowCountSizesNothingItCannotHold) {
   for (size_t claimed : {size_t{1} << 61, size_t{1} << 62, SIZE_MAX}) {
     FileSetBuilder b;
     b.ExpectAdds(claimed);
-    AddInput in;
-    std::vector<std::string> paths;
-    for (int i = 0; i < 20000; ++i) {
-      paths.push_back("file-" + std::to_string(i));
-    }
-    for (const auto& p : paths) {
-      in.path = p;
-      in.size = 1;
-      b.Add(in, 0);
-    }
+    AddNumberedFiles(b, "file-", 20000, 0);
     FileSet set = b.Finish();
     EXPECT_EQ(set.size(), 20000u);
     EXPECT_NE(set.Find("file-19999", ""), nullptr);
