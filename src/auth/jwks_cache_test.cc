@@ -220,7 +220,7 @@ class FetchGate {
   /// Whether `n` fetches reached the gate within a minute: a regression fails the test instead
   /// of spinning forever (the minute only bounds the wait; nothing is measured). When not, the
   /// gate opens and `waiter` (the thread whose fetch was awaited) is joined, so the test can fail.
-  bool AwaitHeld(int n, std::thread& waiter) {
+  bool AwaitHeldOrRelease(int n, std::thread& waiter) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     while (held.load() < n) {
       if (std::chrono::steady_clock::now() > deadline) {
@@ -281,7 +281,7 @@ TEST(JwksCacheTest, BeyondTheBlockedCallersCachedKeysServeAndOthersAreRefusedAtO
   ASSERT_TRUE(keys) << keys.error().ToString();
   idp.clock.Advance(901 * 1000);  // past max_age: the next Get would refresh
   std::thread blocked([&] { EXPECT_FALSE(cache.Get({"https://hanging.example.com", hanging})); });
-  ASSERT_TRUE(gate.AwaitHeld(1, blocked))
+  ASSERT_TRUE(gate.AwaitHeldOrRelease(1, blocked))
       << "the refresh of the stale keys never reached the identity provider";
 
   // The one place is taken: the stale keys are served without a fetch...
@@ -317,7 +317,7 @@ TEST(JwksCacheTest, DocumentFetchesHoldAllButOneOfThePlacesAndAreRefusedAtOnceBe
   FetchGate gate;
   JwksCache cache(HangingOptions(idp, gate, hanging, 2));
   std::thread blocked([&] { EXPECT_TRUE(cache.FetchDocument(hanging)); });
-  ASSERT_TRUE(gate.AwaitHeld(1, blocked))
+  ASSERT_TRUE(gate.AwaitHeldOrRelease(1, blocked))
       << "the document fetch never reached the identity provider";
   EXPECT_EQ(cache.stats().blocked, 1);
   // A document that would not hang (a failing check must not wait on the gate).

@@ -14,6 +14,7 @@
 
 #include "auth/jwk.h"
 #include "auth/jwt.h"
+#include "auth/test_gate.h"
 #include "common/check.h"
 #include "common/mutex.h"
 #include "http/metrics.h"
@@ -21,34 +22,6 @@
 #include "http/server.h"
 
 namespace lakeshare::auth::testing {
-
-/// Where test threads wait while it is closed (a fetch held, an IdP that hangs, a rewrite kept
-/// pending).
-class Gate {
- public:
-  explicit Gate(bool open) : open_(open) {}
-  void Close() {
-    MutexLock lock(mu_);
-    open_ = false;
-  }
-  void Open() {
-    {
-      MutexLock lock(mu_);
-      open_ = true;
-    }
-    opened_.SignalAll();
-  }
-  /// Wait until the gate is open.
-  void Pass() {
-    MutexLock lock(mu_);
-    while (!open_) opened_.Wait(mu_);
-  }
-
- private:
-  Mutex mu_;
-  CondVar opened_;
-  bool open_ LS_GUARDED_BY(mu_);
-};
 
 class TestIdp {
  public:

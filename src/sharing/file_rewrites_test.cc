@@ -90,7 +90,7 @@ class FileRewritesTest : public ::testing::Test {
     options.public_url = "http://localhost";
     options.materializer = materializer_;
     options.materialize_wait = wait;
-    ServeWith(options);
+    ServeWith(std::move(options));
   }
 
   // The service of `options` over the file's provider and tokens, on a new router.

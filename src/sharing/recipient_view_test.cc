@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "auth/recipient_authenticator.h"
-#include "auth/test_idp_internal.h"
+#include "auth/test_gate.h"
 #include "common/strings.h"
 #include "delta/table_writer.h"
 #include "http/router.h"
