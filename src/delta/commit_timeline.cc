@@ -346,7 +346,7 @@ std::shared_ptr<CommitTimeline> CommitTimelineBudget::NewTimeline(
 
 size_t CommitTimelineBudget::bytes() const {
   MutexLock lock(mu_);
-  return total_ + parsed_total_;
+  return lru_.total() + parsed_lru_.total();
 }
 
 int64_t CommitTimelineBudget::evictions() const {
@@ -363,24 +363,14 @@ void CommitTimelineBudget::Charge(CommitTimeline* timeline, size_t bytes) {
   std::vector<std::shared_ptr<CommitTimeline>> victims;
   {
     MutexLock lock(mu_);
-    auto it = index_.find(timeline);
-    if (it != index_.end()) {
-      total_ -= it->second->bytes;
-      lru_.erase(it->second);
-    }
-    lru_.push_front(Entry{timeline, timeline->weak_from_this(), bytes});
-    index_[timeline] = lru_.begin();
-    total_ += bytes;
-    while (total_ > limits_.max_total_bytes && lru_.back().timeline != timeline) {
-      Entry& victim = lru_.back();
-      if (auto alive = victim.alive.lock()) {
-        victims.push_back(std::move(alive));
-      }
-      total_ -= victim.bytes;
-      index_.erase(victim.timeline);
-      lru_.pop_back();
-      ++evictions_;
-    }
+    lru_.Put(timeline, timeline->weak_from_this(), bytes);
+    evictions_ +=
+        lru_.EvictOver(limits_.max_total_bytes, timeline,
+                       [&victims](const CommitTimeline*, std::weak_ptr<CommitTimeline>& t) {
+                         if (auto alive = t.lock()) {
+                           victims.push_back(std::move(alive));
+                         }
+                       });
   }
   // Dropped outside the budget's lock: no thread holds a timeline's lock and the budget's at once.
   // A victim that grows again meanwhile is counted again by its own Charge (at worst counted while
@@ -392,32 +382,21 @@ void CommitTimelineBudget::Charge(CommitTimeline* timeline, size_t bytes) {
 
 void CommitTimelineBudget::Forget(CommitTimeline* timeline) {
   MutexLock lock(mu_);
-  auto it = index_.find(timeline);
-  if (it == index_.end()) {
-    return;
-  }
-  total_ -= it->second->bytes;
-  lru_.erase(it->second);
-  index_.erase(it);
+  lru_.Erase(timeline);
 }
 
 void CommitTimelineBudget::ChargeParsed(CommitTimeline* timeline, uint64_t id, size_t cost) {
   std::vector<std::pair<std::shared_ptr<CommitTimeline>, uint64_t>> victims;
   {
     MutexLock lock(mu_);
-    parsed_lru_.push_front(ParsedEntry{id, timeline->weak_from_this(), cost});
-    parsed_index_[id] = parsed_lru_.begin();
-    parsed_total_ += cost;
-    while (parsed_total_ > limits_.max_total_parsed_bytes && parsed_lru_.back().id != id) {
-      ParsedEntry& victim = parsed_lru_.back();
-      if (auto owner = victim.owner.lock()) {
-        victims.emplace_back(std::move(owner), victim.id);
-      }
-      parsed_total_ -= victim.cost;
-      parsed_index_.erase(victim.id);
-      parsed_lru_.pop_back();
-      ++parsed_evictions_;
-    }
+    parsed_lru_.Put(id, timeline->weak_from_this(), cost);
+    parsed_evictions_ +=
+        parsed_lru_.EvictOver(limits_.max_total_parsed_bytes, id,
+                              [&victims](uint64_t victim_id, std::weak_ptr<CommitTimeline>& owner) {
+                                if (auto alive = owner.lock()) {
+                                  victims.emplace_back(std::move(alive), victim_id);
+                                }
+                              });
   }
   // As in Charge: dropped outside the budget's lock.
   for (auto& [owner, victim_id] : victims) {
@@ -427,22 +406,13 @@ void CommitTimelineBudget::ChargeParsed(CommitTimeline* timeline, uint64_t id, s
 
 void CommitTimelineBudget::TouchParsed(uint64_t id) {
   MutexLock lock(mu_);
-  auto it = parsed_index_.find(id);
-  if (it != parsed_index_.end()) {
-    parsed_lru_.splice(parsed_lru_.begin(), parsed_lru_, it->second);
-  }
+  parsed_lru_.Touch(id);
 }
 
 void CommitTimelineBudget::ForgetParsed(const std::vector<uint64_t>& ids) {
   MutexLock lock(mu_);
   for (uint64_t id : ids) {
-    auto it = parsed_index_.find(id);
-    if (it == parsed_index_.end()) {
-      continue;
-    }
-    parsed_total_ -= it->second->cost;
-    parsed_lru_.erase(it->second);
-    parsed_index_.erase(it);
+    parsed_lru_.Erase(id);
   }
 }
 

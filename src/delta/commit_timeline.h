@@ -25,9 +25,9 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
+#include "common/costed_lru.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "delta/log_segment.h"
@@ -165,25 +165,12 @@ class CommitTimelineBudget {
   void TouchParsed(uint64_t id) LS_EXCLUDES(mu_);
   void ForgetParsed(const std::vector<uint64_t>& ids) LS_EXCLUDES(mu_);
 
-  struct Entry {
-    CommitTimeline* timeline;
-    std::weak_ptr<CommitTimeline> alive;
-    size_t bytes;
-  };
   const CommitTimelineLimits limits_;
   mutable Mutex mu_;
-  std::list<Entry> lru_ LS_GUARDED_BY(mu_);  // most recently used first
-  std::unordered_map<const CommitTimeline*, std::list<Entry>::iterator> index_ LS_GUARDED_BY(mu_);
-  size_t total_ LS_GUARDED_BY(mu_) = 0;
+  // The timelines by their bytes, and the parsed commits (by id) with the timeline that owns each.
+  CostedLru<const CommitTimeline*, std::weak_ptr<CommitTimeline>> lru_ LS_GUARDED_BY(mu_);
   int64_t evictions_ LS_GUARDED_BY(mu_) = 0;
-  struct ParsedEntry {
-    uint64_t id;
-    std::weak_ptr<CommitTimeline> owner;
-    size_t cost;
-  };
-  std::list<ParsedEntry> parsed_lru_ LS_GUARDED_BY(mu_);  // most recently used first
-  std::unordered_map<uint64_t, std::list<ParsedEntry>::iterator> parsed_index_ LS_GUARDED_BY(mu_);
-  size_t parsed_total_ LS_GUARDED_BY(mu_) = 0;
+  CostedLru<uint64_t, std::weak_ptr<CommitTimeline>> parsed_lru_ LS_GUARDED_BY(mu_);
   int64_t parsed_evictions_ LS_GUARDED_BY(mu_) = 0;
 };
 
