@@ -116,9 +116,10 @@ Result<catalog::Listing<T>> ListVisible(const Paging& paging, Fetch&& fetch, Vis
 
 /// The fields of a named object whose row records who created and last changed it (shares,
 /// recipients, groups, storage credentials, external locations): name, id, owner (when T has
-/// one), comment and the four stamps. Each reply adds its own fields to these.
+/// one), comment and the four stamps. Each reply adds its own fields to these. The owner follows
+/// the struct: a kind whose struct gains an `owner` shows it in its reply from then on.
 template <typename T>
-Json NamedObjectJson(const T& o) {
+Json StampedObjectJson(const T& o) {
   Json out{{"name", o.name},
            {"id", o.id},
            {"comment", o.comment},

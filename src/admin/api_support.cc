@@ -367,7 +367,7 @@ Json DataObjectJson(const catalog::SharedDataObject& o) {
 }
 
 Json ShareJson(const catalog::ShareInfo& s, bool include_objects) {
-  Json out = NamedObjectJson(s);
+  Json out = StampedObjectJson(s);
   if (include_objects) {
     Json objects = Json::array();
     for (const catalog::SharedDataObject& o : s.objects) {

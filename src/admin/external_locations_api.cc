@@ -16,7 +16,7 @@ namespace {
 using catalog::Privilege;
 
 Json ExternalLocationJson(const catalog::ExternalLocationInfo& l) {
-  Json out = NamedObjectJson(l);
+  Json out = StampedObjectJson(l);
   out["url"] = l.url;
   out["credential_name"] = l.credential_name;
   out["read_only"] = l.read_only;

@@ -17,7 +17,7 @@ namespace {
 constexpr size_t kMaxMemberChanges = 1000;
 
 Json GroupJson(const catalog::GroupInfo& g) {
-  Json out = NamedObjectJson(g);
+  Json out = StampedObjectJson(g);
   out["members"] = g.members;
   return out;
 }

@@ -45,7 +45,7 @@ class RecipientsApi final : public ApiBase {
   /// `known`: its tokens and pending links already read (listings read them for a whole page).
   Result<Json> RecipientJson(const catalog::RecipientInfo& r,
                              const catalog::RecipientSecrets* known = nullptr) {
-    Json out = NamedObjectJson(r);
+    Json out = StampedObjectJson(r);
     out["authentication_type"] = AuthenticationTypeName(r.authentication_type);
     out["ip_access_list"] = Json{{"allowed_ip_addresses", r.ip_access_list}};
     out["properties_kvpairs"] = Json{{"properties", r.properties}};

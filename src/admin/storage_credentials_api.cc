@@ -18,7 +18,7 @@ namespace {
 using catalog::Privilege;
 
 Json StorageCredentialJson(const catalog::StorageCredentialInfo& c) {
-  Json out = NamedObjectJson(c);
+  Json out = StampedObjectJson(c);
   out["read_only"] = c.read_only;
   out["metastore_id"] = std::string(kMetastoreId);
   if (c.kind == catalog::kAwsAccessKey) {
