@@ -2,6 +2,8 @@
 // a cache bounded by the sum of its entries' costs (delta/commit_timeline.h keeps its timelines
 // and their parsed commits in two). What an evicted value still holds is the caller's to release,
 // usually after its lock. Not thread-safe: the owner's lock is held around every call.
+// common/ttl_cache.h is the other shape: bounded by a count of entries that expire, with its own
+// lock, for copyable values; a cache bounded by bytes, whose owner locks, starts from this one.
 #pragma once
 
 #include <cstddef>
