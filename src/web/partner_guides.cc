@@ -46,6 +46,16 @@ credential file), then the one for your tool. The guides are plain text (Markdow
                      items);
 }
 
+/// A public page's reply (the guides, their index, their images): audited as one action, with the
+/// pages' security headers.
+http::Response PageReply(http::Request& request, std::string_view body,
+                         std::string_view content_type) {
+  request.audit()->action = "viewPartnerGuides";
+  http::Response response = http::Response::Text(std::string(body), 200, content_type);
+  internal::SetPageHeaders(response);
+  return response;
+}
+
 }  // namespace
 
 Status RegisterPartnerGuides(http::Router& router, const std::string& sharing_endpoint) {
@@ -55,27 +65,31 @@ Status RegisterPartnerGuides(http::Router& router, const std::string& sharing_en
   LS_RETURN_IF_ERROR(router.Handle(
       "GET", sharing_endpoint + "/guides/",
       [index](http::Request& request) -> Result<http::Response> {
-        request.audit()->action = "viewPartnerGuides";
-        http::Response response = http::Response::Text(*index, 200, "text/html; charset=utf-8");
-        internal::SetPageHeaders(response);
-        return response;
+        return PageReply(request, *index, "text/html; charset=utf-8");
       },
       options));
   LS_RETURN_IF_ERROR(router.Handle(
       "GET", sharing_endpoint + "/guides/{name}",
       [](http::Request& request) -> Result<http::Response> {
-        request.audit()->action = "viewPartnerGuides";
         const std::string& name = *request.PathParam("name");
         for (const PartnerGuide& g : PartnerGuides()) {
-          if (g.name == name) {
-            http::Response response =
-                http::Response::Text(std::string(g.text), 200, "text/plain; charset=utf-8");
-            internal::SetPageHeaders(response);
-            return response;
-          }
+          if (g.name == name) return PageReply(request, g.text, "text/plain; charset=utf-8");
         }
         return Errorf(ErrorCode::kNotFound,
                       "There is no partner guide {}; the list is at the guides page", Quoted(name));
+      },
+      options));
+  LS_RETURN_IF_ERROR(router.Handle(
+      "GET", sharing_endpoint + "/guides/img/{name}",
+      [](http::Request& request) -> Result<http::Response> {
+        const std::string& name = *request.PathParam("name");
+        for (const GuideImage& image : GuideImages()) {
+          if (image.name == name) return PageReply(request, image.png, "image/png");
+        }
+        return Errorf(ErrorCode::kNotFound,
+                      "There is no guide image {}; open the guide that shows it from the guides "
+                      "page",
+                      Quoted(name));
       },
       options));
   return OkStatus();

@@ -86,6 +86,34 @@ TEST(PartnerGuidesTest, EveryRelativeMarkdownLinkOfAServedGuideNamesAServedGuide
   }
 }
 
+// The activation guide shows screenshots (`![...](img/NAME.png)`): read at
+// /delta-sharing/guides/partner-activation.md, each resolves to /delta-sharing/guides/img/NAME.png,
+// which must serve the picture of docs/guides/img, as a PNG, with the pages' headers.
+TEST(PartnerGuidesTest, EveryImageAServedGuideShowsIsServedBesideIt) {
+  http::Router router;
+  RefuseAuthentication(router);
+  ASSERT_TRUE(RegisterActivationPage(router, {}));
+  int images = 0;
+  for (const PartnerGuide& g : PartnerGuides()) {
+    const std::string_view text = g.text;
+    for (size_t at = text.find("]("); at != std::string_view::npos; at = text.find("](", at + 2)) {
+      const size_t end = text.find(')', at + 2);
+      if (end == std::string_view::npos) break;
+      const std::string_view target = text.substr(at + 2, end - at - 2);
+      if (!target.starts_with("img/")) continue;
+      ++images;
+      http::Response r = Get(router, "/delta-sharing/guides/" + std::string(target));
+      ASSERT_EQ(r.status(), 200) << g.name << " shows " << target << ", which is not served";
+      EXPECT_EQ(*r.Header("Content-Type"), "image/png") << target;
+      EXPECT_EQ(*r.Header("X-Content-Type-Options"), "nosniff") << target;
+      EXPECT_EQ(r.body(), ReadSource("docs/guides/" + std::string(target))) << target;
+    }
+  }
+  EXPECT_GE(images, 3) << "partner-activation.md shows the page, its success and a used link";
+  EXPECT_EQ(Get(router, "/delta-sharing/guides/img/none.png").status(), 404);
+  EXPECT_EQ(Get(router, "/delta-sharing/guides/img/..%2fprovider.md").status(), 404);
+}
+
 // The 404 of an unknown guide used to quote its name whole: a 16 KiB path came back in the body.
 TEST(PartnerGuidesTest, AnUnknownGuideIsQuotedByItsStartOnly) {
   http::Router router;
