@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "parquet/converted_type_internal.h"
 #include "parquet/thrift_internal.h"
 
 namespace lakeshare::parquet {
@@ -51,49 +52,10 @@ LogicalType FromThriftLogical(const format::SchemaElement& e) {
     if (t.kind != LogicalKind::kNone) return t;
   }
   if (!e.__isset.converted_type) return t;
-  switch (RawEnum(e.converted_type)) {
-    case format::ConvertedType::UTF8: t.kind = LogicalKind::kString; break;
-    case format::ConvertedType::MAP:
-    case format::ConvertedType::MAP_KEY_VALUE: t.kind = LogicalKind::kMap; break;
-    case format::ConvertedType::LIST: t.kind = LogicalKind::kList; break;
-    case format::ConvertedType::ENUM: t.kind = LogicalKind::kEnum; break;
-    case format::ConvertedType::DECIMAL:
-      t.kind = LogicalKind::kDecimal;
-      t.precision = e.precision;
-      t.scale = e.scale;
-      break;
-    case format::ConvertedType::DATE: t.kind = LogicalKind::kDate; break;
-    case format::ConvertedType::TIME_MILLIS:
-      t.kind = LogicalKind::kTime;
-      t.unit = TimeUnit::kMillis;
-      t.adjusted_to_utc = true;
-      break;
-    case format::ConvertedType::TIME_MICROS:
-      t.kind = LogicalKind::kTime;
-      t.unit = TimeUnit::kMicros;
-      t.adjusted_to_utc = true;
-      break;
-    case format::ConvertedType::TIMESTAMP_MILLIS:
-      t.kind = LogicalKind::kTimestamp;
-      t.unit = TimeUnit::kMillis;
-      t.adjusted_to_utc = true;
-      break;
-    case format::ConvertedType::TIMESTAMP_MICROS:
-      t.kind = LogicalKind::kTimestamp;
-      t.unit = TimeUnit::kMicros;
-      t.adjusted_to_utc = true;
-      break;
-    case format::ConvertedType::UINT_8: t = {LogicalKind::kInteger, 8, false}; break;
-    case format::ConvertedType::UINT_16: t = {LogicalKind::kInteger, 16, false}; break;
-    case format::ConvertedType::UINT_32: t = {LogicalKind::kInteger, 32, false}; break;
-    case format::ConvertedType::UINT_64: t = {LogicalKind::kInteger, 64, false}; break;
-    case format::ConvertedType::INT_8: t = {LogicalKind::kInteger, 8, true}; break;
-    case format::ConvertedType::INT_16: t = {LogicalKind::kInteger, 16, true}; break;
-    case format::ConvertedType::INT_32: t = {LogicalKind::kInteger, 32, true}; break;
-    case format::ConvertedType::INT_64: t = {LogicalKind::kInteger, 64, true}; break;
-    case format::ConvertedType::JSON: t.kind = LogicalKind::kJson; break;
-    case format::ConvertedType::BSON: t.kind = LogicalKind::kBson; break;
-    case format::ConvertedType::INTERVAL: t.kind = LogicalKind::kInterval; break;
+  t = LogicalTypeOfConverted(RawEnum(e.converted_type));
+  if (t.kind == LogicalKind::kDecimal) {
+    t.precision = e.precision;
+    t.scale = e.scale;
   }
   return t;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "parquet/file_writer.h"
+#include "parquet/converted_type_internal.h"
 #include "parquet/file_writer_internal.h"
 
 namespace lakeshare::parquet {
@@ -128,46 +129,12 @@ format::TimeUnit ThriftUnit(TimeUnit u) {
   return out;
 }
 
-// INTEGER(bit_width, signed) and the INT_n / UINT_n converted type of the same width.
-void SetInteger(const LogicalType& t, format::LogicalType* lt, format::SchemaElement* e) {
-  format::IntType it;
-  it.__set_bitWidth(static_cast<int8_t>(t.bit_width));
-  it.__set_isSigned(t.is_signed);
-  lt->__set_INTEGER(it);
-  using C = format::ConvertedType;
-  switch (t.bit_width) {
-    case 8:
-      e->__set_converted_type(t.is_signed ? C::INT_8 : C::UINT_8);
-      break;
-    case 16:
-      e->__set_converted_type(t.is_signed ? C::INT_16 : C::UINT_16);
-      break;
-    case 32:
-      e->__set_converted_type(t.is_signed ? C::INT_32 : C::UINT_32);
-      break;
-    case 64:
-      e->__set_converted_type(t.is_signed ? C::INT_64 : C::UINT_64);
-      break;
-    default:
-      break;
-  }
-}
-
-// TIME or TIMESTAMP (`ThriftType` is format::TimeType or format::TimestampType) with its unit;
-// the legacy converted type (`millis` or `micros`) only for UTC-adjusted values: "TIME_MILLIS/
-// TIME_MICROS ... compatible with isAdjustedToUTC = true" only, TIMESTAMP_MILLIS/MICROS likewise.
+// TIME or TIMESTAMP (`ThriftType` is format::TimeType or format::TimestampType) with its unit.
 template <typename ThriftType>
-ThriftType ThriftWithUnit(const LogicalType& t, format::ConvertedType::type millis,
-                          format::ConvertedType::type micros, format::SchemaElement* e) {
+ThriftType ThriftWithUnit(const LogicalType& t) {
   ThriftType tt;
   tt.__set_isAdjustedToUTC(t.adjusted_to_utc);
   tt.__set_unit(ThriftUnit(t.unit));
-  if (t.adjusted_to_utc && t.unit == TimeUnit::kMillis) {
-    e->__set_converted_type(millis);
-  }
-  if (t.adjusted_to_utc && t.unit == TimeUnit::kMicros) {
-    e->__set_converted_type(micros);
-  }
   return tt;
 }
 
@@ -177,54 +144,49 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
   const LogicalType& t = f.logical;
   format::LogicalType lt;
   bool has_logical = true;
-  auto converted = [&](format::ConvertedType::type c) { e->__set_converted_type(c); };
   switch (t.kind) {
     case LogicalKind::kNone:
       has_logical = false;
       break;
     case LogicalKind::kString:
       lt.__set_STRING(format::StringType());
-      converted(format::ConvertedType::UTF8);
       break;
     case LogicalKind::kEnum:
       lt.__set_ENUM(format::EnumType());
-      converted(format::ConvertedType::ENUM);
       break;
     case LogicalKind::kJson:
       lt.__set_JSON(format::JsonType());
-      converted(format::ConvertedType::JSON);
       break;
     case LogicalKind::kBson:
       lt.__set_BSON(format::BsonType());
-      converted(format::ConvertedType::BSON);
       break;
     case LogicalKind::kUuid:
       lt.__set_UUID(format::UUIDType());
       break;
-    case LogicalKind::kInteger:
-      SetInteger(t, &lt, e);
+    case LogicalKind::kInteger: {
+      format::IntType it;
+      it.__set_bitWidth(static_cast<int8_t>(t.bit_width));
+      it.__set_isSigned(t.is_signed);
+      lt.__set_INTEGER(it);
       break;
+    }
     case LogicalKind::kDecimal: {
       format::DecimalType dt;
       dt.__set_precision(t.precision);
       dt.__set_scale(t.scale);
       lt.__set_DECIMAL(dt);
-      converted(format::ConvertedType::DECIMAL);
       e->__set_precision(t.precision);
       e->__set_scale(t.scale);
       break;
     }
     case LogicalKind::kDate:
       lt.__set_DATE(format::DateType());
-      converted(format::ConvertedType::DATE);
       break;
     case LogicalKind::kTime:
-      lt.__set_TIME(ThriftWithUnit<format::TimeType>(t, format::ConvertedType::TIME_MILLIS,
-                                                     format::ConvertedType::TIME_MICROS, e));
+      lt.__set_TIME(ThriftWithUnit<format::TimeType>(t));
       break;
     case LogicalKind::kTimestamp:
-      lt.__set_TIMESTAMP(ThriftWithUnit<format::TimestampType>(
-          t, format::ConvertedType::TIMESTAMP_MILLIS, format::ConvertedType::TIMESTAMP_MICROS, e));
+      lt.__set_TIMESTAMP(ThriftWithUnit<format::TimestampType>(t));
       break;
     case LogicalKind::kFloat16:
       lt.__set_FLOAT16(format::Float16Type());
@@ -232,19 +194,15 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
     case LogicalKind::kInterval:
       // INTERVAL has no LogicalType counterpart; only the converted type exists.
       has_logical = false;
-      converted(format::ConvertedType::INTERVAL);
       break;
     case LogicalKind::kList:
       lt.__set_LIST(format::ListType());
-      converted(format::ConvertedType::LIST);
       break;
     case LogicalKind::kMap:
       if (f.map_key_value) {
         has_logical = false;
-        converted(format::ConvertedType::MAP_KEY_VALUE);
       } else {
         lt.__set_MAP(format::MapType());
-        converted(format::ConvertedType::MAP);
       }
       break;
     case LogicalKind::kNull:
@@ -262,6 +220,11 @@ void SetLogical(const FlatElement& f, format::SchemaElement* e) {
   }
   if (has_logical) {
     e->__set_logicalType(lt);
+  }
+  if (t.kind == LogicalKind::kMap && f.map_key_value) {
+    e->__set_converted_type(format::ConvertedType::MAP_KEY_VALUE);
+  } else if (auto converted = ConvertedTypeOf(t)) {
+    e->__set_converted_type(*converted);
   }
 }
 
