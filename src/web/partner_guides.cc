@@ -56,6 +56,27 @@ http::Response PageReply(http::Request& request, std::string_view body,
   return response;
 }
 
+/// GET `pattern` (ending in `{name}`): the entry of `files` of that name, its `content` as
+/// `content_type`; a 404 naming `what` and saying `next` for any other name.
+template <typename File>
+Status ServeByName(http::Router& router, const std::string& pattern, const std::vector<File>& files,
+                   std::string_view File::*content, std::string_view content_type,
+                   std::string_view what, std::string_view next) {
+  http::RouteOptions options;
+  options.authenticate = false;
+  return router.Handle(
+      "GET", pattern,
+      [&files, content, content_type, what,
+       next](http::Request& request) -> Result<http::Response> {
+        const std::string& name = *request.PathParam("name");
+        for (const File& file : files) {
+          if (file.name == name) return PageReply(request, file.*content, content_type);
+        }
+        return Errorf(ErrorCode::kNotFound, "There is no {} {}; {}", what, Quoted(name), next);
+      },
+      options);
+}
+
 }  // namespace
 
 Status RegisterPartnerGuides(http::Router& router, const std::string& sharing_endpoint) {
@@ -68,30 +89,12 @@ Status RegisterPartnerGuides(http::Router& router, const std::string& sharing_en
         return PageReply(request, *index, "text/html; charset=utf-8");
       },
       options));
-  LS_RETURN_IF_ERROR(router.Handle(
-      "GET", sharing_endpoint + "/guides/{name}",
-      [](http::Request& request) -> Result<http::Response> {
-        const std::string& name = *request.PathParam("name");
-        for (const PartnerGuide& g : PartnerGuides()) {
-          if (g.name == name) return PageReply(request, g.text, "text/plain; charset=utf-8");
-        }
-        return Errorf(ErrorCode::kNotFound,
-                      "There is no partner guide {}; the list is at the guides page", Quoted(name));
-      },
-      options));
-  LS_RETURN_IF_ERROR(router.Handle(
-      "GET", sharing_endpoint + "/guides/img/{name}",
-      [](http::Request& request) -> Result<http::Response> {
-        const std::string& name = *request.PathParam("name");
-        for (const GuideImage& image : GuideImages()) {
-          if (image.name == name) return PageReply(request, image.png, "image/png");
-        }
-        return Errorf(ErrorCode::kNotFound,
-                      "There is no guide image {}; open the guide that shows it from the guides "
-                      "page",
-                      Quoted(name));
-      },
-      options));
+  LS_RETURN_IF_ERROR(ServeByName(router, sharing_endpoint + "/guides/{name}", PartnerGuides(),
+                                 &PartnerGuide::text, "text/plain; charset=utf-8", "partner guide",
+                                 "the list is at the guides page"));
+  LS_RETURN_IF_ERROR(ServeByName(router, sharing_endpoint + "/guides/img/{name}", GuideImages(),
+                                 &GuideImage::png, "image/png", "guide image",
+                                 "open the guide that shows it from the guides page"));
   return OkStatus();
 }
 
