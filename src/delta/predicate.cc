@@ -38,15 +38,12 @@ std::optional<PredicateOp> ParseOp(std::string_view s) {
   return std::nullopt;
 }
 
+// A valueType is read by the names ValueTypeName writes, so the two directions cannot disagree.
 std::optional<ValueType> ParseValueType(std::string_view s) {
-  static constexpr std::pair<std::string_view, ValueType> kTypes[] = {
-      {"bool", ValueType::kBool},     {"int", ValueType::kInt},
-      {"long", ValueType::kLong},     {"string", ValueType::kString},
-      {"date", ValueType::kDate},     {"float", ValueType::kFloat},
-      {"double", ValueType::kDouble}, {"timestamp", ValueType::kTimestamp},
-  };
-  for (const auto& [name, t] : kTypes) {
-    if (name == s) {
+  for (ValueType t : {ValueType::kBool, ValueType::kInt, ValueType::kLong, ValueType::kString,
+                      ValueType::kDate, ValueType::kFloat, ValueType::kDouble,
+                      ValueType::kTimestamp}) {
+    if (ValueTypeName(t) == s) {
       return t;
     }
   }
