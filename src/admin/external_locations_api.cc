@@ -2,8 +2,10 @@
 // /api/2.1/unity-catalog/external-locations. Where tables may be registered from: a metastore
 // admin (or a holder of CREATE_EXTERNAL_LOCATION on the metastore) declares a location, its
 // owner grants CREATE_EXTERNAL_TABLE on it (PATCH .../permissions/external_location/{name}), and
-// only then can a team register tables inside it (tables_api.cc). The catalog enforces the rules
-// (governance.h): no overlap with another location, never around or inside the server's data.
+// only then can a team register tables inside it (tables_api.cc). Moving a location or changing
+// its credential needs CREATE_EXTERNAL_LOCATION too: owning one is not declaring one. The catalog
+// enforces the rules (governance.h): no overlap with another location, never around or inside
+// the server's data.
 
 #include <memory>
 
@@ -116,6 +118,18 @@ class ExternalLocationsApi final : public ApiBase {
     LS_ASSIGN_OR_RETURN(catalog::ExternalLocationInfo l, Visible(caller, name));
     LS_RETURN_IF_ERROR(
         RequireOwnerOrAdmin(caller, l.owner, "external location", l.name, "change it"));
+    if (update.url || update.credential_name) {
+      // Where a location points and which keys read it are what declaring one decides: an owner
+      // without that right (given the location, or adopted for its tables on upgrade) would
+      // otherwise move it onto any unclaimed path or bucket, or detach its credential so that
+      // the server's own keys read it.
+      LS_RETURN_IF_ERROR(RequireMeta(
+          caller, Privilege::kCreateExternalLocation,
+          fmt::format("Changing the url or storage credential of external location '{}' needs "
+                      "CREATE_EXTERNAL_LOCATION on the metastore, as creating one does; ask a "
+                      "metastore admin",
+                      l.name)));
+    }
     if (update.url) {
       Param(request, "url", *update.url);
     }

@@ -261,6 +261,23 @@ def no_overlap(w: World):
     w.teams["mallory"].get(f"{UC}/external-locations/alpha_zone", expect=404)
 
 
+@check("a location's owner moves it, or detaches its keys, only with CREATE_EXTERNAL_LOCATION")
+def owner_moves_location(w: World):
+    # alpha owns alpha_zone but may not declare locations: moving it onto a folder nobody
+    # claimed would let alpha register (and share) whatever lies there.
+    write_table(w.tables / "unclaimed" / "payroll")
+    alpha = w.teams["alpha"]
+    for change in ({"url": str(w.tables / "unclaimed"), "force": True},
+                   {"url": str(w.tables)}, {"credential_name": ""}):
+        r = alpha.patch(f"{UC}/external-locations/alpha_zone", change)
+        assert_refused(r, (403,), "CREATE_EXTERNAL_LOCATION")
+    r = register(alpha, "alpha", "payroll", str(w.tables / "unclaimed" / "payroll"), None)
+    assert_refused(r, (400, 403), "external location")
+    got = alpha.get(f"{UC}/external-locations/alpha_zone", expect=200).json()
+    assert got["url"] == str(w.tables / "alpha"), got
+    alpha.patch(f"{UC}/external-locations/alpha_zone", {"comment": "alpha's"}, expect=200)
+
+
 @check("a group's CREATE_EXTERNAL_TABLE works for its members, and stops when one leaves")
 def groups(w: World):
     write_table(w.tables / "alpha" / "orders")
