@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "common/numbers.h"
 #include "common/strings.h"
@@ -201,13 +202,43 @@ Result<std::string> StoragePathOf(const storage::ObjectStore& store, std::string
   return storage::ResolveTablePath(store, action_path);
 }
 
+std::string FileUrlSigner::Terms(const TableInfo& table) const {
+  const RecipientView& view = table.view;
+  if (!table.partition_restricted() && view.row_filter == nullptr && view.columns.empty() &&
+      view.column_masks.empty()) {
+    return "";
+  }
+  nlohmann::json rule = nullptr;
+  if (table.partition_rule) {
+    rule = nlohmann::json::array();
+    for (const PartitionClause& clause : *table.partition_rule) {
+      nlohmann::json& c = rule.emplace_back(nlohmann::json::array());
+      for (const PartitionCondition& cond : clause) {
+        c.push_back({cond.column, cond.op == PartitionCondition::Op::kLike ? "like" : "equal",
+                     cond.value ? nlohmann::json(*cond.value) : nlohmann::json(nullptr)});
+      }
+    }
+  }
+  const nlohmann::json terms = {
+      {"partitionFilter", table.partition_filter},
+      {"partitionRule", std::move(rule)},
+      {"rowFilter", view.row_filter ? nlohmann::json(view.row_filter->resolved()) : nullptr},
+      {"columns", view.columns},
+      {"masks", view.column_masks}};
+  const std::string mac = signer_.Mac(
+      "url-terms", terms.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  std::string out;
+  AppendBase64Url(out, std::string_view(mac).substr(0, 16));
+  return out;
+}
+
 std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view table_id,
                                     std::string_view path, std::string_view expires,
-                                    std::string_view recipient,
-                                    std::string_view recipient_id) const {
+                                    std::string_view recipient, std::string_view recipient_id,
+                                    std::string_view terms) const {
   std::string in;
   in.reserve(share_id.size() + table_id.size() + path.size() + expires.size() + recipient.size() +
-             recipient_id.size() + 5);
+             recipient_id.size() + terms.size() + 6);
   in.append(share_id);
   in.push_back('\0');
   in.append(table_id);
@@ -219,6 +250,12 @@ std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view 
   in.append(recipient);
   in.push_back('\0');
   in.append(recipient_id);
+  // Only when present: URLs signed before terms were bound keep verifying (replicas of two
+  // releases side by side), and an unrestricted table's URL is what it always was.
+  if (!terms.empty()) {
+    in.push_back('\0');
+    in.append(terms);
+  }
   return in;
 }
 
@@ -245,12 +282,14 @@ std::optional<LocalUrlBatch> FileUrlSigner::PrepareLocal(const storage::ObjectSt
   if (!scope.recipient_id.empty()) {
     batch.query_ += "&rid=" + PercentEncode(scope.recipient_id, false);
   }
+  if (!scope.terms.empty()) batch.query_ += "&terms=" + PercentEncode(scope.terms, false);
   batch.query_ += "&signature=";
-  // MacInput(share, table, path, expires, recipient, id), split around the path.
-  std::string prefix = MacInput(scope.share_id, scope.table_id, "", "", "", "");
+  // MacInput(share, table, path, expires, recipient, id, terms), split around the path.
+  std::string prefix = MacInput(scope.share_id, scope.table_id, "", "", "", "", "");
   prefix.resize(prefix.size() - 3);  // drop the separators that follow the path
   batch.mac_ = signer_.Prefixed(PurposeOf(route), prefix);
-  batch.mac_suffix_ = MacInput("", "", "", expires, scope.recipient, scope.recipient_id).substr(2);
+  batch.mac_suffix_ =
+      MacInput("", "", "", expires, scope.recipient, scope.recipient_id, scope.terms).substr(2);
   batch.json_plain_ = IsJsonPlain(batch.head_) && IsJsonPlain(batch.query_);
   return batch;
 }
@@ -270,9 +309,10 @@ Result<SignedUrl> FileUrlSigner::Sign(const storage::ObjectStore& store, const U
 Status FileUrlSigner::Verify(std::string_view share_id, std::string_view table_id,
                              std::string_view path, std::string_view expires,
                              std::string_view recipient, std::string_view recipient_id,
-                             std::string_view signature, int64_t now_ms, UrlRoute route) const {
+                             std::string_view terms, std::string_view signature, int64_t now_ms,
+                             UrlRoute route) const {
   if (!signer_.Verify(PurposeOf(route),
-                      MacInput(share_id, table_id, path, expires, recipient, recipient_id),
+                      MacInput(share_id, table_id, path, expires, recipient, recipient_id, terms),
                       signature)) {
     return Denied("The signature of this URL does not match (was the URL altered?)");
   }
@@ -301,15 +341,24 @@ Result<http::Response> ServeSignedFile(const http::Request& request, const Share
   }
   const std::string* rid = request.QueryParam("rid");
   const std::string_view recipient_id = rid ? std::string_view(*rid) : std::string_view();
+  const std::string* terms_param = request.QueryParam("terms");
+  const std::string_view terms = terms_param ? std::string_view(*terms_param) : std::string_view();
   // The signature first: a forged URL costs no metastore read.
   LS_RETURN_IF_ERROR(signer.Verify(*share_id, *table_id, *path, *expires, *recipient, recipient_id,
-                                   *signature, now_ms, route));
+                                   terms, *signature, now_ms, route));
   LS_RETURN_IF_ERROR(storage::ValidateObjectPath(*path));
   LS_ASSIGN_OR_RETURN(TableInfo table, provider.GetTableById(*recipient, *share_id, *table_id,
                                                              request.remote_address()));
   if (table.recipient_id != recipient_id) {
     // Signed for an earlier recipient of the same name (deleted, then created again).
     return NotFound("The table of this URL is no longer shared");
+  }
+  if (signer.Terms(table) != terms) {
+    // Issued before the provider changed what the recipient may read of the table (a mask, a
+    // row filter, a column list, a partition restriction, or a property one of them reads).
+    return NotFound(
+        "The terms under which this table is shared with you changed since this URL was issued; "
+        "query the table again for current URLs");
   }
   std::shared_ptr<const storage::ObjectStore> table_store;
   const storage::ObjectStore* store = cache;

@@ -6,13 +6,16 @@
 //   (storage/object_store.h, PresignGet), custom endpoints and path-style honoured there.
 // - Local tables: the server signs its own URLs,
 //     {base}/files/{shareId}/{tableId}/{path}?expires={unix s}&recipient={name}[&rid={id}]
-//       &signature={mac}
-//   where mac = HMAC-SHA256 over (shareId, tableId, path, expires, recipient, id) under the server
-//   secret (hmac_signer.h), and serves them itself (ServeSignedFile) with Range and ETag support.
-//   `id` is the recipient's stable id (TableInfo::recipient_id; absent when the provider has
-//   none). A URL stops working when it expires, when any part of it is altered, and when the
-//   recipient no longer sees the table or is no longer the one it was signed for (deleted and
-//   created again under the same name: another id); paths are checked by
+//       [&terms={digest}]&signature={mac}
+//   where mac = HMAC-SHA256 over (shareId, tableId, path, expires, recipient, id, terms) under
+//   the server secret (hmac_signer.h), and serves them itself (ServeSignedFile) with Range and
+//   ETag support. `id` is the recipient's stable id (TableInfo::recipient_id; absent when the
+//   provider has none); `terms` the digest of what restricts the recipient's reading of the table
+//   (FileUrlSigner::Terms; absent when nothing does). A URL stops working when it expires, when
+//   any part of it is altered, and when the recipient no longer sees the table, is no longer the
+//   one it was signed for (deleted and created again under the same name: another id), or reads
+//   it under other terms now (a mask, row filter, column list or partition restriction added,
+//   changed or lifted, or a recipient property they read changed); paths are checked by
 //   storage::ValidateObjectPath and resolved inside the table's store, so nothing outside the
 //   table can be named. Clients treat the URLs as opaque strings.
 // StoreCache and FileUrlSigner are thread-safe.
@@ -107,6 +110,7 @@ struct UrlScope {
   std::string recipient_id;       // TableInfo::recipient_id: the URL is bound to it
   int64_t expires_s = 0;          // unix seconds, the same for every URL of the response
   int64_t expiry_seconds = 3600;  // for pre-signed URLs
+  std::string terms;              // FileUrlSigner::Terms of the table: the URL is bound to it
 };
 
 struct SignedUrl {
@@ -129,8 +133,8 @@ class LocalUrlBatch {
  private:
   friend class FileUrlSigner;
   std::string head_;        // {base}/files/{shareId}/{tableId}/
-  std::string query_;       // ?expires={s}&recipient={name}[&rid={id}]&signature=
-  std::string mac_suffix_;  // the MAC input after the path: \0{expires}\0{recipient}\0{id}
+  std::string query_;       // ?expires={s}&recipient={name}[&rid={id}][&terms={t}]&signature=
+  std::string mac_suffix_;  // the MAC input after the path: \0{expires}\0{recipient}\0{id}\0{t}
   PrefixedMac mac_;         // has absorbed the MAC input before the path
   int64_t expiration_ms_ = 0;
   bool json_plain_ = false;
@@ -152,25 +156,31 @@ class FileUrlSigner {
                                             const UrlScope& scope,
                                             UrlRoute route = UrlRoute::kTableFile) const;
 
+  /// What a URL of `table` is bound to besides its names: a keyed digest (the filter's literals
+  /// are the recipient's property values, not to be guessed from it) of the partition filter and
+  /// rule and the view (row filter, columns, masks) resolved for the recipient; "" when none of
+  /// them restricts the table, so URLs of unrestricted tables keep their shape.
+  std::string Terms(const TableInfo& table) const;
+
   /// Check the signature of a self-signed URL (constant time) and its expiry:
-  /// kPermissionDenied when altered or expired. `recipient_id` is the URL's `rid` ("" when it
-  /// has none).
+  /// kPermissionDenied when altered or expired. `recipient_id` and `terms` are the URL's `rid`
+  /// and `terms` ("" when it has none).
   Status Verify(std::string_view share_id, std::string_view table_id, std::string_view path,
-                std::string_view expires, std::string_view recipient,
-                std::string_view recipient_id, std::string_view signature, int64_t now_ms,
+                std::string_view expires, std::string_view recipient, std::string_view recipient_id,
+                std::string_view terms, std::string_view signature, int64_t now_ms,
                 UrlRoute route = UrlRoute::kTableFile) const;
 
  private:
   std::string MacInput(std::string_view share_id, std::string_view table_id, std::string_view path,
                        std::string_view expires, std::string_view recipient,
-                       std::string_view recipient_id) const;
+                       std::string_view recipient_id, std::string_view terms) const;
   const HmacSigner& signer_;
 };
 
 /// Serve GET/HEAD {base}/files/{shareId}/{tableId}/{path...} (or, for kMaterialized,
 /// {base}/materialized/... from `cache`): verify the URL, ask `provider` whether the recipient
-/// still sees the table and is still the one the URL was signed for (TableInfo::recipient_id),
-/// then answer with the bytes. Single byte ranges
+/// still sees the table, is still the one the URL was signed for (TableInfo::recipient_id) and
+/// under the same terms (FileUrlSigner::Terms), then answer with the bytes. Single byte ranges
 /// (RFC 9110 §14: "bytes=a-b", "bytes=a-", "bytes=-n") get 206 with Content-Range; a range past
 /// the end 416; several ranges the whole file. ETag from size and modification time; a matching
 /// If-None-Match gets 304.

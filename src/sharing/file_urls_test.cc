@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "common/temp_dir.h"
 #include "http/string_stream_writer.h"
@@ -32,7 +33,7 @@ class FileUrlsTest : public ::testing::Test {
   }
 
   UrlScope Scope(int64_t expires_s) {
-    return UrlScope{"http://h:1", table_.share_id, table_.id, "anonymous", "", expires_s, 3600};
+    return UrlScope{"http://h:1", table_.share_id, table_.id, "anonymous", "", expires_s, 3600, ""};
   }
 
   Result<http::Response> Get(const std::string& url, std::vector<http::Field> headers = {},
@@ -137,39 +138,65 @@ TEST_F(FileUrlsTest, RangesFollowRfc9110) {
 }
 
 TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
-  UrlScope scope{"http://h:1", "S", "T", "a b&c", "", 100, 3600};
+  UrlScope scope{"http://h:1", "S", "T", "a b&c", "", 100, 3600, ""};
   const std::string path = "p=a b/f%\xC3\xA9~.parquet";
-  auto url = signer_.Sign(*store_, scope, path);
-  ASSERT_TRUE(url) << url.error().message;
   using namespace std::string_literals;
-  std::string mac =
-      secret_.Mac("file", "S\0T\0"s + path + "\0"s + "100" + "\0"s + "a b&c" + "\0"s);
-  EXPECT_EQ(url->url,
-            "http://h:1/files/S/T/p=a%20b/f%25%C3%A9~.parquet?expires=100&recipient=a%20b%26c"
-            "&signature=" +
-                Base64UrlEncode(mac));
-  EXPECT_EQ(url->expiration_ms, 100000);
-  std::optional<LocalUrlBatch> batch = signer_.PrepareLocal(*store_, scope);
-  ASSERT_TRUE(batch);
-  std::string appended = "x";
-  batch->AppendUrl(appended, path);
-  EXPECT_EQ(appended, "x" + url->url);
-
+  // The URL Sign gives for `scope` has `query` (before the signature) and the MAC of `mac_tail`
+  // after the recipient; a batch of the same scope appends the same URL.
+  auto expect_url = [&](const std::string& query, const std::string& mac_tail) {
+    auto url = signer_.Sign(*store_, scope, path);
+    ASSERT_TRUE(url) << url.error().message;
+    const std::string mac =
+        secret_.Mac("file", "S\0T\0"s + path + "\0"s + "100" + "\0"s + "a b&c" + "\0"s + mac_tail);
+    EXPECT_EQ(url->url, "http://h:1/files/S/T/p=a%20b/f%25%C3%A9~.parquet?expires=100" + query +
+                            "&signature=" + Base64UrlEncode(mac));
+    EXPECT_EQ(url->expiration_ms, 100000);
+    std::optional<LocalUrlBatch> batch = signer_.PrepareLocal(*store_, scope);
+    ASSERT_TRUE(batch);
+    std::string appended = "x";
+    batch->AppendUrl(appended, path);
+    EXPECT_EQ(appended, "x" + url->url);
+  };
+  expect_url("&recipient=a%20b%26c", "");
   // With the recipient's id (a metastore recipient): in the URL and under the MAC.
   scope.recipient_id = "0f1e2d3c-id";
-  url = signer_.Sign(*store_, scope, path);
-  ASSERT_TRUE(url) << url.error().message;
-  mac = secret_.Mac("file", "S\0T\0"s + path + "\0"s + "100" + "\0"s + "a b&c" + "\0"s +
-                                "0f1e2d3c-id");
-  EXPECT_EQ(url->url,
-            "http://h:1/files/S/T/p=a%20b/f%25%C3%A9~.parquet?expires=100&recipient=a%20b%26c"
-            "&rid=0f1e2d3c-id&signature=" +
-                Base64UrlEncode(mac));
-  batch = signer_.PrepareLocal(*store_, scope);
-  ASSERT_TRUE(batch);
-  appended.clear();
-  batch->AppendUrl(appended, path);
-  EXPECT_EQ(appended, url->url);
+  expect_url("&recipient=a%20b%26c&rid=0f1e2d3c-id", "0f1e2d3c-id");
+  // With the terms of a restricted table: in the URL and under the MAC, after the id.
+  scope.terms = "t3rms_-";
+  expect_url("&recipient=a%20b%26c&rid=0f1e2d3c-id&terms=t3rms_-", "0f1e2d3c-id\0"s + "t3rms_-");
+}
+
+// Terms name what restricts a table (FileUrlSigner::Terms): none for an unrestricted one, and a
+// different digest for each change of a partition filter or rule, or of the view.
+TEST_F(FileUrlsTest, TermsTellEveryRestrictionApart) {
+  TableInfo t = table_;
+  EXPECT_EQ(signer_.Terms(t), "");
+  std::set<std::string> seen;
+  auto add = [&](const TableInfo& table) {
+    const std::string terms = signer_.Terms(table);
+    EXPECT_FALSE(terms.empty());
+    EXPECT_TRUE(seen.insert(terms).second) << terms;
+    EXPECT_EQ(signer_.Terms(table), terms);  // the same terms, the same digest
+  };
+  t.partition_filter = R"({"op":"isNull","children":[{"op":"column","name":"p"}]})";
+  add(t);
+  t.partition_filter.clear();
+  t.partition_rule = std::vector<PartitionClause>{{{"p", PartitionCondition::Op::kEqual, "a"}}};
+  add(t);
+  (*t.partition_rule)[0][0].value = "b";
+  add(t);
+  (*t.partition_rule)[0][0].op = PartitionCondition::Op::kLike;
+  add(t);
+  (*t.partition_rule)[0][0].value = std::nullopt;
+  add(t);
+  t.partition_rule.reset();
+  t.view.columns = {"id"};
+  add(t);
+  t.view.columns.clear();
+  t.view.column_masks = {{"p", "hash"}};
+  add(t);
+  t.view.column_masks = {{"p", "null"}};
+  add(t);
 }
 
 // The body of a pulled response (http::Response::Pieces), pulled part by part as the server does.

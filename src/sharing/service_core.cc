@@ -183,6 +183,7 @@ UrlScope ServiceCore::Scope(const http::Request& request, const TableContext& ct
   scope.table_id = ctx.table.id;
   scope.recipient = ctx.recipient.name;
   scope.recipient_id = ctx.table.recipient_id;
+  scope.terms = url_signer.Terms(ctx.table);
   scope.expiry_seconds = options.url_expiry_seconds;
   scope.expires_s = NowMs() / 1000 + options.url_expiry_seconds;
   return scope;
