@@ -350,12 +350,25 @@ Result<Json> ApiBase::ChangeSharePermissions(http::Request& request, const Calle
           share.name);
     }
   }
+  // A recipient the caller may not see is reported missing, like one that does not exist.
+  // Revoking needs no right on it while it holds a grant on this share, which lists it to the
+  // caller anyway; any other revoke naming it answers as for a missing one, else revokes would
+  // tell which of other teams' recipients exist.
+  std::optional<std::vector<catalog::PrivilegeAssignment>> granted;
   for (const catalog::PermissionsChange& c : changes) {
-    if (c.add.empty()) {
-      continue;  // revoking needs no right on the recipient
+    auto seen = VisibleRecipient(caller, c.principal);
+    if (seen || seen.error().code != ErrorCode::kNotFound || !c.add.empty()) {
+      LS_RETURN_IF_ERROR(seen);
+      continue;
     }
-    // A recipient the caller may not see is reported missing, like one that does not exist.
-    LS_RETURN_IF_ERROR(VisibleRecipient(caller, c.principal));
+    if (!granted) {
+      LS_ASSIGN_OR_RETURN(granted, catalog_->GetPermissions(SecurableType::kShare, share.name));
+    }
+    if (std::none_of(granted->begin(), granted->end(), [&](const auto& a) {
+          return SameName(a.principal, c.principal);
+        })) {
+      return tl::unexpected<Error>(seen.error());
+    }
   }
   LS_ASSIGN_OR_RETURN(auto assignments,
                       catalog_->UpdatePermissions(SecurableType::kShare, share.name, changes));

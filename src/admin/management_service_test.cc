@@ -426,6 +426,36 @@ TEST_F(ManagementTest, TeamsSeeAndChangeOnlyTheirOwnSharesAndRecipients) {
   EXPECT_EQ(Grant("/permissions/metastore/metastore", "team-a", {"USE_SHARE"}, a).status, 403);
 }
 
+// Revoking needs no right on the recipient, and a revoke naming another team's recipient on the
+// caller's own share answered 200 where a missing one answered 404: any team owning a share could
+// list which partner names other teams have. A recipient the caller may not see now reads as
+// missing unless it holds a grant on that share (whose permissions the caller sees anyway).
+TEST_F(ManagementTest, RevokingOnItsOwnShareTellsNoHiddenRecipientFromAMissingOne) {
+  std::string a = MakeTeam("team-a");
+  std::string b = MakeTeam("team-b");
+  ASSERT_EQ(Call("POST", Uc("/shares"), a, Json{{"name", "a-share"}}).status, 200);
+  MakeRecipient("b-partner", b);
+  for (const std::string name : {"b-partner", "nobody"}) {
+    for (const Json& change : {Json{{"principal", name}, {"remove", {"SELECT"}}},
+                               Json{{"principal", name}}}) {
+      Reply r = Call("PATCH", Uc("/shares/a-share/permissions"), a,
+                     Json{{"changes", Json::array({change})}});
+      EXPECT_EQ(r.status, 404) << change.dump() << " " << r.raw;
+      EXPECT_EQ(r.body["error_code"], "RECIPIENT_DOES_NOT_EXIST") << r.raw;
+      EXPECT_EQ(r.body["message"], "Recipient '" + name + "' does not exist") << r.raw;
+    }
+  }
+  // Granted on the share (by an admin), the hidden recipient is listed there: the owner sees it
+  // and may revoke it.
+  ASSERT_EQ(Grant("/shares/a-share/permissions", "b-partner", {"SELECT"}).status, 200);
+  EXPECT_THAT(Call("GET", Uc("/shares/a-share/permissions"), a).raw, HasSubstr("b-partner"));
+  Reply revoked = Call("PATCH", Uc("/shares/a-share/permissions"), a,
+                       Json{{"changes", Json::array({Json{{"principal", "B-PARTNER"},
+                                                          {"remove", {"SELECT"}}}})}});
+  EXPECT_EQ(revoked.status, 200) << revoked.raw;
+  EXPECT_THAT(revoked.raw, Not(HasSubstr("b-partner")));
+}
+
 /// What a caller without SELECT is told of the table `table` it named, hidden or missing alike:
 /// the same 404 and words either way, so the answer never tells which.
 void ExpectHiddenTable(const Reply& r, const std::string& table) {
