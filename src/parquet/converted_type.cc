@@ -14,7 +14,9 @@ struct ConvertedTypeEntry {
   TimeUnit unit;   // kTime, kTimestamp (UTC-adjusted)
 };
 
-// For a kind with two converted types (MAP and MAP_KEY_VALUE), the one written comes first.
+// bit_width and is_signed count only for kInteger, unit only for kTime and kTimestamp; the other
+// rows carry 0, false and kMicros. For a kind with two converted types (MAP and MAP_KEY_VALUE),
+// the one written comes first.
 constexpr ConvertedTypeEntry kConvertedTypes[] = {
     {C::UTF8, LogicalKind::kString, 0, false, TimeUnit::kMicros},
     {C::MAP, LogicalKind::kMap, 0, false, TimeUnit::kMicros},

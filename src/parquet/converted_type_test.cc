@@ -1,37 +1,17 @@
+#include "parquet/converted_type_internal.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "parquet/converted_type_internal.h"
+#include "parquet/file_writer.h"
 
 namespace lakeshare::parquet {
 namespace {
 
 using C = format::ConvertedType;
-
-LogicalType Integer(int bit_width, bool is_signed) {
-  LogicalType t;
-  t.kind = LogicalKind::kInteger;
-  t.bit_width = bit_width;
-  t.is_signed = is_signed;
-  return t;
-}
-
-LogicalType WithUnit(LogicalKind kind, TimeUnit unit, bool adjusted_to_utc) {
-  LogicalType t;
-  t.kind = kind;
-  t.unit = unit;
-  t.adjusted_to_utc = adjusted_to_utc;
-  return t;
-}
-
-LogicalType OfKind(LogicalKind kind) {
-  LogicalType t;
-  t.kind = kind;
-  return t;
-}
 
 TEST(ConvertedTypeTest, EachConvertedTypeReadsAsItsLogicalTypeAndIsWrittenBack) {
   // Every value of the enumeration (parquet.thrift: UTF8 = 0 .. INTERVAL = 21) has a logical type,
@@ -71,20 +51,18 @@ TEST(ConvertedTypeTest, ReadsTheWidthSignAndUnitTheConvertedTypeNames) {
 }
 
 TEST(ConvertedTypeTest, TypesWithoutALegacyEquivalentGetNone) {
-  EXPECT_EQ(ConvertedTypeOf(Integer(16, false)), C::UINT_16);
-  EXPECT_EQ(ConvertedTypeOf(Integer(12, true)), std::nullopt);
-  EXPECT_EQ(ConvertedTypeOf(WithUnit(LogicalKind::kTime, TimeUnit::kMicros, true)), C::TIME_MICROS);
+  EXPECT_EQ(ConvertedTypeOf(IntType(16, false)), C::UINT_16);
+  EXPECT_EQ(ConvertedTypeOf(IntType(12, true)), std::nullopt);
+  EXPECT_EQ(ConvertedTypeOf(TimeType(TimeUnit::kMicros, true)), C::TIME_MICROS);
   // "TIME_MILLIS/TIME_MICROS ... compatible with isAdjustedToUTC = true" only; no NANOS at all.
-  EXPECT_EQ(ConvertedTypeOf(WithUnit(LogicalKind::kTime, TimeUnit::kMicros, false)), std::nullopt);
-  EXPECT_EQ(ConvertedTypeOf(WithUnit(LogicalKind::kTimestamp, TimeUnit::kMillis, false)),
-            std::nullopt);
-  EXPECT_EQ(ConvertedTypeOf(WithUnit(LogicalKind::kTimestamp, TimeUnit::kNanos, true)),
-            std::nullopt);
+  EXPECT_EQ(ConvertedTypeOf(TimeType(TimeUnit::kMicros, false)), std::nullopt);
+  EXPECT_EQ(ConvertedTypeOf(TimestampType(TimeUnit::kMillis, false)), std::nullopt);
+  EXPECT_EQ(ConvertedTypeOf(TimestampType(TimeUnit::kNanos, true)), std::nullopt);
   for (LogicalKind kind :
        {LogicalKind::kNone, LogicalKind::kUuid, LogicalKind::kFloat16, LogicalKind::kNull,
         LogicalKind::kVariant, LogicalKind::kGeometry, LogicalKind::kGeography}) {
     SCOPED_TRACE(static_cast<int>(kind));
-    EXPECT_EQ(ConvertedTypeOf(OfKind(kind)), std::nullopt);
+    EXPECT_EQ(ConvertedTypeOf(LogicalOf(kind)), std::nullopt);
   }
 }
 

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "parquet/file_writer.h"
 #include "parquet/converted_type_internal.h"
+#include "parquet/file_writer.h"
 #include "parquet/file_writer_internal.h"
 
 namespace lakeshare::parquet {
