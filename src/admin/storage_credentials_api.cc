@@ -118,6 +118,16 @@ class StorageCredentialsApi final : public ApiBase {
     if (update.aws) {
       Param(request, "kind", update.aws->kind);
     }
+    if (update.aws && update.aws->kind == catalog::kAwsProfile) {
+      // A profile names keys of the server's own configuration, which only whoever may create
+      // credentials may hand out; an owner without that right rotates keys it holds itself.
+      LS_RETURN_IF_ERROR(RequireMeta(
+          caller, Privilege::kCreateStorageCredential,
+          fmt::format("Naming a profile of the server's AWS configuration in storage credential "
+                      "'{}' needs CREATE_STORAGE_CREDENTIAL on the metastore, as creating one "
+                      "does; ask a metastore admin",
+                      c.name)));
+    }
     LS_ASSIGN_OR_RETURN(catalog::StorageCredentialInfo out,
                         catalog_->UpdateStorageCredential(c.name, update));
     if (update.aws) {
