@@ -275,6 +275,15 @@ TEST_F(FileUrlsTest, PathsOutsideTheTableCannotBeNamed) {
   EXPECT_NE(r.error().code, ErrorCode::kInternal);
 }
 
+// A log's file whose name no filesystem holds is a missing file (404), not a store to retry (503).
+TEST_F(FileUrlsTest, AFileNameTooLongForTheFilesystemIsNotFound) {
+  auto url = signer_.Sign(*store_, Scope(100), "p=a b/" + std::string(300, 'f') + ".parquet");
+  ASSERT_TRUE(url);
+  auto r = Get(url->url);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << r.error().message;
+}
+
 TEST(StoragePathTest, AbsolutePathsOnlyInsideTheTable) {
   auto store = storage::OpenObjectStore("/tmp/lakeshare-t");
   ASSERT_TRUE(store);

@@ -42,10 +42,13 @@ int Walk(int dir_fd, std::string_view path, int flags) {
   while (true) {
     size_t slash = path.find('/');
     std::string component(path.substr(0, slash));
-    if (component.empty() || component == "." || component == ".." ||
-        component.size() > kMaxComponent) {
+    if (component.empty() || component == "." || component == "..") {
       release();
       return -EINVAL;
+    }
+    if (component.size() > kMaxComponent) {  // as openat2 answers it
+      release();
+      return -ENAMETOOLONG;
     }
     if (slash == std::string_view::npos) {
       int fd = ::openat(current, component.c_str(), flags);

@@ -36,7 +36,8 @@ int64_t MtimeMs(const struct stat& st) {
 
 tl::unexpected<Error> ErrnoError(int err, std::string_view action, std::string_view path) {
   ErrorCode code = ErrorCode::kUnavailable;
-  if (err == ENOENT || err == ENOTDIR) {
+  if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
+    // A name the filesystem cannot hold names no object: not there, rather than worth a retry.
     code = ErrorCode::kNotFound;
   } else if (err == EACCES || err == EPERM) {
     code = ErrorCode::kPermissionDenied;
@@ -44,10 +45,10 @@ tl::unexpected<Error> ErrnoError(int err, std::string_view action, std::string_v
   return Errorf(code, "Failed to {} '{}': {}", action, path, std::strerror(err));
 }
 
-// A symlink (ELOOP, EXDEV from openat2; ENOTDIR for a linked directory on the way) or a missing
-// file: neither is an object of the store.
+// A symlink (ELOOP, EXDEV from openat2; ENOTDIR for a linked directory on the way), a missing
+// file or a name longer than the filesystem allows: none is an object of the store.
 bool IsNotAnObject(int err) {
-  return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EXDEV;
+  return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EXDEV || err == ENAMETOOLONG;
 }
 
 tl::unexpected<Error> NotAnObject(std::string_view path) {

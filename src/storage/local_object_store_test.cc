@@ -288,6 +288,19 @@ TEST_P(LocalObjectStoreTest, FifosAreNotObjectsAndDoNotBlock) {
   EXPECT_EQ(store_->Stat("pipe.parquet").error().code, ErrorCode::kNotFound);
 }
 
+// A Delta log may name a file the filesystem cannot hold (a segment over NAME_MAX, a path over
+// PATH_MAX): such an object does not exist. It was kUnavailable (503 + Retry-After), which made
+// connectors retry a download that can never succeed.
+TEST_P(LocalObjectStoreTest, NamesLongerThanTheFilesystemAllowsAreNotFound) {
+  for (const std::string& path : {std::string(300, 'a'), "d/" + std::string(256, 'b') + "/f",
+                                  std::string(5000, 'c').replace(1, 1, "/")}) {
+    EXPECT_EQ(store_->Read(path).error().code, ErrorCode::kNotFound) << path.size();
+    EXPECT_EQ(store_->OpenFile(path).error().code, ErrorCode::kNotFound) << path.size();
+    EXPECT_EQ(store_->Stat(path).error().code, ErrorCode::kNotFound) << path.size();
+    EXPECT_EQ(store_->ReadRange(path, 0, 1).error().code, ErrorCode::kNotFound) << path.size();
+  }
+}
+
 TEST_P(LocalObjectStoreTest, ControlCharactersInPathsAreRefused) {
   ASSERT_TRUE(WriteFile(root_ + "/a\nb", "x"));
   EXPECT_THAT(Paths(store_->List("").value()), ElementsAre());
