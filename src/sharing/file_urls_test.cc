@@ -144,6 +144,7 @@ TEST_F(FileUrlsTest, UrlsHaveTheirDocumentedShapeAndMac) {
   // The URL Sign gives for `scope` has `query` (before the signature) and the MAC of `mac_tail`
   // after the recipient; a batch of the same scope appends the same URL.
   auto expect_url = [&](const std::string& query, const std::string& mac_tail) {
+    SCOPED_TRACE(query);
     auto url = signer_.Sign(*store_, scope, path);
     ASSERT_TRUE(url) << url.error().message;
     const std::string mac =
