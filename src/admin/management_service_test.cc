@@ -456,6 +456,48 @@ TEST_F(ManagementTest, RevokingOnItsOwnShareTellsNoHiddenRecipientFromAMissingOn
   EXPECT_THAT(revoked.raw, Not(HasSubstr("b-partner")));
 }
 
+// A listing keeps only what the caller sees, and used to fetch from the metastore only as many
+// rows as its page still lacked: a principal seeing none of N shares, asking for one, made the
+// server run one query per hidden row (N queries per request, for anyone holding a token). Rows
+// are now scanned in batches, so a page costs about what listing every row at once does.
+TEST_F(ManagementTest, AFilteredListingScansHiddenRowsInBatchesNotOneQueryEach) {
+  const std::string team = MakeTeam("team");
+  for (int i = 0; i < 2500; ++i) {
+    catalog::ShareInfo share;
+    share.name = fmt::format("hidden-{:04}", i);
+    share.owner = "admin";
+    ASSERT_TRUE(catalog_->CreateShare(share));
+  }
+  ASSERT_EQ(Call("POST", Uc("/shares"), team, Json{{"name", "mine-1"}}).status, 200);
+  ASSERT_EQ(Call("POST", Uc("/shares"), team, Json{{"name", "mine-2"}}).status, 200);
+  int statements = 0;
+  sql_fault_ = [&](std::string_view) -> std::optional<Error> {
+    ++statements;
+    return std::nullopt;
+  };
+  Reply first = Call("GET", Uc("/shares?max_results=1"), team);
+  ASSERT_EQ(first.status, 200) << first.raw;
+  ASSERT_EQ(first.body["shares"].size(), 1u) << first.raw;
+  EXPECT_EQ(first.body["shares"][0]["name"], "mine-1");
+  EXPECT_LE(statements, 20) << "statements for one page of one share";
+  // The page ends at the share it returned: the next one starts right after it.
+  statements = 0;
+  Reply second = Call("GET",
+                      Uc("/shares?max_results=1&page_token=" +
+                         first.body.value("next_page_token", std::string())),
+                      team);
+  ASSERT_EQ(second.status, 200) << second.raw;
+  ASSERT_EQ(second.body["shares"].size(), 1u) << second.raw;
+  EXPECT_EQ(second.body["shares"][0]["name"], "mine-2");
+  EXPECT_FALSE(second.body.contains("next_page_token")) << second.raw;
+  EXPECT_LE(statements, 20);
+  sql_fault_ = nullptr;
+  Reply admin = Call("GET", Uc("/shares?max_results=1000"));
+  ASSERT_EQ(admin.status, 200);
+  EXPECT_EQ(admin.body["shares"].size(), 1000u);
+  EXPECT_TRUE(admin.body.contains("next_page_token"));
+}
+
 /// What a caller without SELECT is told of the table `table` it named, hidden or missing alike:
 /// the same 404 and words either way, so the answer never tells which.
 void ExpectHiddenTable(const Reply& r, const std::string& table) {
