@@ -8,6 +8,7 @@
 
 #include "common/iso_time.h"
 #include "common/numbers.h"
+#include "common/quoted.h"
 #include "common/strings.h"
 #include "storage/http_client_internal.h"
 #include "storage/location.h"
@@ -302,6 +303,21 @@ class S3File final : public RandomAccessFile {
   std::string etag_;
 };
 
+// "The name for a key is a sequence of Unicode characters whose UTF-8 encoding is at most 1,024
+// bytes long" (Amazon S3, "Naming Amazon S3 objects"). A Delta log may name a longer path: no
+// object of the store, so not found without asking S3, which answers 400 KeyTooLongError (a
+// HEAD's 400 has no body to tell it apart), else read as an outage worth retrying.
+constexpr size_t kMaxKeyBytes = 1024;
+
+Status CheckReadableKey(const S3Config& config, std::string_view path) {
+  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  if (config.prefix.size() + path.size() > kMaxKeyBytes) {
+    return NotFound("Object {} does not exist: its key is over {} bytes, the most S3 allows",
+                    Quoted(path), kMaxKeyBytes);
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 S3ObjectStore::S3ObjectStore(std::shared_ptr<Client> client) : client_(std::move(client)) {}
@@ -397,7 +413,7 @@ Result<std::vector<ObjectInfo>> S3ObjectStore::List(std::string_view prefix,
 }
 
 Result<std::string> S3ObjectStore::Read(std::string_view path) const {
-  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  LS_RETURN_IF_ERROR(CheckReadableKey(client_->config, path));
   S3Call call;
   call.key = client_->Key(path);
   LS_ASSIGN_OR_RETURN(HttpResponse response, client_->Execute(call));
@@ -409,7 +425,7 @@ Result<std::string> S3ObjectStore::Read(std::string_view path) const {
 
 Result<std::string> S3ObjectStore::ReadRange(std::string_view path, int64_t offset,
                                              int64_t length) const {
-  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  LS_RETURN_IF_ERROR(CheckReadableKey(client_->config, path));
   if (offset < 0 || length < 0) {
     return InvalidArgument("Invalid range [{}, +{}) for '{}'", offset, length, path);
   }
@@ -427,12 +443,12 @@ Result<std::string> S3ObjectStore::ReadRange(std::string_view path, int64_t offs
 }
 
 Result<ObjectInfo> S3ObjectStore::Stat(std::string_view path) const {
-  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  LS_RETURN_IF_ERROR(CheckReadableKey(client_->config, path));
   return client_->Head(path, nullptr);
 }
 
 Result<std::unique_ptr<RandomAccessFile>> S3ObjectStore::OpenFile(std::string_view path) const {
-  LS_RETURN_IF_ERROR(ValidateObjectPath(path));
+  LS_RETURN_IF_ERROR(CheckReadableKey(client_->config, path));
   std::string etag;
   LS_ASSIGN_OR_RETURN(ObjectInfo info, client_->Head(path, &etag));
   return std::unique_ptr<RandomAccessFile>(

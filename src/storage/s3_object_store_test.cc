@@ -228,6 +228,23 @@ TEST(S3ObjectStoreTest, MapsStatusesToErrorCodesWithoutLeakingSecrets) {
   EXPECT_THAT(redirected.error().message, HasSubstr("'eu-west-1'"));
 }
 
+// A Delta log naming a path whose key would pass S3's 1,024 bytes names no object: not found, and
+// S3 is not asked (it answers 400 KeyTooLongError, which read as an outage worth retrying).
+TEST(S3ObjectStoreTest, KeysLongerThanS3AllowsAreNotFoundWithoutARequest) {
+  ScriptedServer server({{400, "<Error><Code>KeyTooLongError</Code></Error>", {}}});
+  auto store = StoreFor(server);
+  const std::string path = std::string(1020, 'k');  // "root/" + path: 1,025 bytes
+  EXPECT_EQ(store->Read(path).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->ReadRange(path, 0, 1).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->Stat(path).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->OpenFile(path).error().code, ErrorCode::kNotFound);
+  EXPECT_THAT(store->Read(path).error().message, HasSubstr("(1020 bytes)"));
+  EXPECT_THAT(server.requests(), ::testing::IsEmpty());
+  // 1,024 bytes in all is a key S3 takes: asked.
+  EXPECT_EQ(store->Read(std::string(1019, 'k')).error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 TEST(S3ObjectStoreTest, NetworkFailuresAreUnavailableAndRetried) {
   int port;
   {
