@@ -357,9 +357,12 @@ Result<Json> ApiBase::ChangeSharePermissions(http::Request& request, const Calle
   std::optional<std::vector<catalog::PrivilegeAssignment>> granted;
   for (const catalog::PermissionsChange& c : changes) {
     auto seen = VisibleRecipient(caller, c.principal);
-    if (seen || seen.error().code != ErrorCode::kNotFound || !c.add.empty()) {
-      LS_RETURN_IF_ERROR(seen);
+    if (seen || seen.error().code != ErrorCode::kNotFound) {
+      LS_RETURN_IF_ERROR(seen);  // visible, or the lookup failed (the metastore down)
       continue;
+    }
+    if (!c.add.empty()) {
+      return tl::unexpected<Error>(seen.error());  // a grant: hidden reads as missing
     }
     if (!granted) {
       LS_ASSIGN_OR_RETURN(granted, catalog_->GetPermissions(SecurableType::kShare, share.name));
