@@ -299,6 +299,11 @@ TEST(S3ObjectStoreTest, DecodesUrlEncodedListingsAndSkipsFolderMarkers) {
         "<LastModified>2024-02-29T12:34:56.789Z</LastModified></Contents>"
         "<Contents><Key>root/dir/</Key><Size>0</Size></Contents>"
         "<Contents><Key>root/a/../x</Key><Size>0</Size></Contents>"
+        // Keys outside the store's prefix, which a compatible store (or anyone between) may
+        // send: never objects of the store, even where the rest after the prefix's length
+        // would be a valid path ("file/x.json").
+        "<Contents><Key>otherfile/x.json</Key><Size>1</Size></Contents>"
+        "<Contents><Key>rootfile/x.json</Key><Size>1</Size></Contents>"
         "</ListBucketResult>",
         {}}});
   auto listed = StoreFor(server)->List("");
