@@ -1,12 +1,14 @@
 // Real continuation tokens replayed where they were not issued: a /query page token of one
 // partner sent by another, on another table, on the change feed, or after the table was
-// registered again under the same name; a listing's token on another listing. Each is refused
+// registered again under the same name (and a file URL of that table); a listing's token on
+// another listing. Each is refused
 // (400 INVALID_PARAMETER_VALUE), never a page of what the token was issued for. Over a real
 // SQLite metastore and local Delta tables, through the http Router.
 // Designated initializers leave the catalog structs' other fields at their defaults on purpose.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -87,9 +89,18 @@ TEST_F(TokenReplayTest, AQueryPageTokenServesOnlyItsPartnerTableAndRoute) {
   ExpectRefused(Get("acme", changes + "&pageToken=" + token), "the change feed");
 }
 
-TEST_F(TokenReplayTest, AQueryPageTokenDiesWithTheRegistrationItWasIssuedFor) {
-  const std::string token = NextToken(Query("acme", "a", {{"maxFiles", 1}}));
+TEST_F(TokenReplayTest, AQueryPageTokenAndAFileUrlDieWithTheRegistrationTheyWereIssuedFor) {
+  const Reply first = Query("acme", "a", {{"maxFiles", 1}});
+  const std::string token = NextToken(first);
   ASSERT_FALSE(token.empty());
+  std::string url;
+  for (const nlohmann::json& line : first.lines) {
+    if (!line.contains("file")) continue;
+    url = line["file"]["url"].get<std::string>().substr(std::string("http://localhost").size());
+    const std::string path = url.substr(0, url.find('?'));
+    std::ofstream(bed_.dir() / "a" / path.substr(path.rfind('/') + 1)) << "bytes";
+  }
+  ASSERT_EQ(testing::Call(router_, "GET", url).status, 200) << url;
   // The same folder registered again under the same name, and shared again: another table.
   ASSERT_TRUE(bed_.catalog().UpdateShare(
       "replay", {}, {{catalog::SharedObjectChange::Action::kRemove, {.name = "main.s.a"}}},
@@ -104,6 +115,7 @@ TEST_F(TokenReplayTest, AQueryPageTokenDiesWithTheRegistrationItWasIssuedFor) {
   bed_.provider()->InvalidateShare("replay");
   ASSERT_EQ(Query("acme", "a", {{"maxFiles", 1}}).status, 200);
   ExpectRefused(Query("acme", "a", {{"maxFiles", 1}, {"pageToken", token}}), "re-registered");
+  EXPECT_EQ(testing::Call(router_, "GET", url).status, 404);
 }
 
 TEST_F(TokenReplayTest, AListingTokenServesOnlyItsPartnerAndListing) {
