@@ -250,8 +250,8 @@ std::string FileUrlSigner::MacInput(std::string_view share_id, std::string_view 
   in.append(recipient);
   in.push_back('\0');
   in.append(recipient_id);
-  // Only when present: URLs signed before terms were bound keep verifying (replicas of two
-  // releases side by side), and an unrestricted table's URL is what it always was.
+  // Only when present: an unrestricted table's URL is what it always was, so such URLs signed
+  // by an earlier release keep verifying (replicas of two releases side by side).
   if (!terms.empty()) {
     in.push_back('\0');
     in.append(terms);
