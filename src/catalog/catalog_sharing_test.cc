@@ -128,6 +128,60 @@ TEST_P(CatalogSuite, SharesHoldTablesWithAliasesHistoryAndPartitions) {
   EXPECT_CODE(catalog_->DeleteShare("partners2"), ErrorCode::kNotFound);
 }
 
+/// The status of the one object of share `name` as the sharing server reads it.
+std::string ServedStatus(Catalog& cat, const std::string& name) {
+  auto got = cat.GetSharesWithTables({name});
+  if (!got || got->size() != 1 || (*got)[0].share.objects.size() != 1) {
+    return "unreadable";
+  }
+  return (*got)[0].share.objects[0].status;
+}
+
+// A team granted SELECT on another team's table shares it, then loses SELECT: the share kept
+// serving the table to its recipients. Unity Catalog's rule is that a share's owner keeps SELECT
+// for as long as it shares a table; without it the object reads as PERMISSION_DENIED, which the
+// sharing server does not serve.
+TEST_P(CatalogSuite, ASharedTableWhoseShareOwnerLostSelectReadsAsPermissionDenied) {
+  MakeTable(*catalog_, "main", "sales", "daily");  // alice's
+  ASSERT_OK(catalog_->CreatePrincipal({.name = "alice"}));
+  ASSERT_OK(catalog_->CreatePrincipal({.name = "team"}));
+  ASSERT_OK(catalog_->CreatePrincipal({.name = "boss", .is_admin = true}));
+  auto grant = [&](SecurableType type, const std::string& on, const std::string& to, bool add) {
+    PermissionsChange change{.principal = to};
+    (add ? change.add : change.remove).push_back(Privilege::kSelect);
+    ASSERT_OK(catalog_->UpdatePermissions(type, on, {change}));
+  };
+  grant(SecurableType::kTable, "main.sales.daily", "team", true);
+  ASSERT_OK(catalog_->CreateShare({.name = "teams", .owner = "team"}));
+  ASSERT_OK(catalog_->UpdateShare(
+      "teams", {},
+      {{SharedObjectChange::Action::kAdd, SharedDataObject{.name = "main.sales.daily"}}}, "team"));
+  EXPECT_EQ(ServedStatus(*catalog_, "teams"), "ACTIVE");
+
+  grant(SecurableType::kTable, "main.sales.daily", "team", false);
+  EXPECT_EQ(ServedStatus(*catalog_, "teams"), "PERMISSION_DENIED");
+  // SELECT through a group, on the catalog: served again.
+  ASSERT_OK(catalog_->CreateGroup({.name = "analysts", .members = {"team"}}));
+  grant(SecurableType::kCatalog, "main", "analysts", true);
+  EXPECT_EQ(ServedStatus(*catalog_, "teams"), "ACTIVE");
+  // A share owned by a group needs the group's SELECT.
+  ObjectUpdate to_group;
+  to_group.owner = "analysts";
+  ASSERT_OK(catalog_->UpdateShare("teams", to_group, {}, "team"));
+  EXPECT_EQ(ServedStatus(*catalog_, "teams"), "ACTIVE");
+  grant(SecurableType::kCatalog, "main", "analysts", false);
+  EXPECT_EQ(ServedStatus(*catalog_, "teams"), "PERMISSION_DENIED");
+  // The table's owner and admins hold it.
+  for (const char* owner : {"ALICE", "boss"}) {
+    ObjectUpdate update;
+    update.owner = owner;
+    ASSERT_OK(catalog_->UpdateShare("teams", update, {}, "team"));
+    EXPECT_EQ(ServedStatus(*catalog_, "teams"), "ACTIVE") << owner;
+  }
+  // What the management API reads of the share is the stored object, unchanged.
+  EXPECT_EQ(catalog_->GetShare("teams", true)->objects[0].status, "ACTIVE");
+}
+
 TEST_P(CatalogSuite, SharesWithTablesAreReadTogetherWithTheirTables) {
   MakeTable(*catalog_, "main", "sales", "daily");
   MakeTable(*catalog_, "Other", "Stock", "Levels");

@@ -56,6 +56,11 @@ Result<ExternalLocationInfo> ReadExternalLocation(SqlConn& c, std::string_view n
 Result<GroupInfo> ReadGroup(SqlConn& c, std::string_view name);
 /// The names of the groups principal `id` belongs to, sorted by name key.
 Result<std::vector<std::string>> ReadGroupsOf(SqlConn& c, const std::string& principal_id);
+/// Whether `grantee` holds `privilege` on the securable `full_name`: it owns it or one it inherits
+/// from, or was granted it there; a principal also through its groups, an admin always. nullopt
+/// when `grantee` names neither a principal nor a group.
+Result<std::optional<bool>> GranteeHolds(SqlConn& c, std::string_view grantee, SecurableType type,
+                                         std::string_view full_name, Privilege privilege);
 /// kAlreadyExists when `name` is taken by a principal or a group (they share one namespace).
 Status CheckGranteeNameFree(SqlConn& c, std::string_view name);
 

@@ -221,39 +221,61 @@ Result<std::vector<ShareGrant>> SqlCatalog::ListRecipientShareGrants(std::string
   });
 }
 
-Result<bool> SqlCatalog::HasPrivilege(std::string_view principal, SecurableType type,
-                                      std::string_view full_name, Privilege privilege) {
-  return Transact<bool>(TxKind::kRead, [&](SqlConn& c) -> Result<bool> {
-    LS_ASSIGN_OR_RETURN(std::optional<Principal> p, PrincipalTable().Find(c, "", principal));
-    if (!p) {
-      return false;
-    }
+Result<std::optional<bool>> GranteeHolds(SqlConn& c, std::string_view grantee, SecurableType type,
+                                         std::string_view full_name, Privilege privilege) {
+  // The grantees whose ownership or grants count: the principal and its groups, or the group.
+  std::string id;
+  std::string grants_to = "(grantee_type = 'GROUP' AND grantee_id = ?)";
+  std::set<std::string> owners{Key(grantee)};
+  LS_ASSIGN_OR_RETURN(std::optional<Principal> p, PrincipalTable().Find(c, "", grantee));
+  if (p) {
     if (p->is_admin) {
       return true;
     }
-    LS_ASSIGN_OR_RETURN(std::vector<Securable> chain, SecurableChain(c, type, full_name));
-    // The principal holds what it owns or was granted, itself or through one of its groups.
+    id = p->id;
+    grants_to =
+        "((grantee_type = 'PRINCIPAL' AND grantee_id = ?) OR (grantee_type = 'GROUP' AND "
+        "grantee_id IN (SELECT group_id FROM group_members WHERE principal_id = ?)))";
     LS_ASSIGN_OR_RETURN(std::vector<std::string> groups, ReadGroupsOf(c, p->id));
-    std::set<std::string> owners{Key(p->name)};
     for (const std::string& g : groups) {
       owners.insert(Key(g));
     }
-    for (const Securable& s : chain) {
-      if (!s.owner.empty() && owners.count(Key(s.owner)) > 0) {
-        return true;
-      }
-      LS_ASSIGN_OR_RETURN(
-          SqlRows rows,
-          c.Query("SELECT 1 FROM grants WHERE securable_type = ? AND securable_id = ? AND "
-                  "privilege = ? AND ((grantee_type = 'PRINCIPAL' AND grantee_id = ?) OR "
-                  "(grantee_type = 'GROUP' AND grantee_id IN (SELECT group_id FROM "
-                  "group_members WHERE principal_id = ?)))",
-                  {s.type, s.id, Text(PrivilegeName(privilege)), p->id, p->id}));
-      if (!rows.empty()) {
-        return true;
-      }
+  } else {
+    LS_ASSIGN_OR_RETURN(std::optional<GroupInfo> g, GroupTable().Find(c, "", grantee));
+    if (!g) {
+      return std::optional<bool>();
     }
-    return false;
+    id = g->id;
+  }
+  LS_ASSIGN_OR_RETURN(std::vector<Securable> chain, SecurableChain(c, type, full_name));
+  for (const Securable& s : chain) {
+    if (!s.owner.empty() && owners.count(Key(s.owner)) > 0) {
+      return true;
+    }
+    std::vector<SqlValue> params{s.type, s.id, Text(PrivilegeName(privilege)), id};
+    if (p) {
+      params.push_back(id);
+    }
+    LS_ASSIGN_OR_RETURN(SqlRows rows,
+                        c.Query("SELECT 1 FROM grants WHERE securable_type = ? AND securable_id = "
+                                "? AND privilege = ? AND " +
+                                    grants_to,
+                                params));
+    if (!rows.empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<bool> SqlCatalog::HasPrivilege(std::string_view principal, SecurableType type,
+                                      std::string_view full_name, Privilege privilege) {
+  return Transact<bool>(TxKind::kRead, [&](SqlConn& c) -> Result<bool> {
+    // Callers are principals; principals and groups share one namespace, so a caller's name
+    // never names a group.
+    LS_ASSIGN_OR_RETURN(std::optional<bool> holds,
+                        GranteeHolds(c, principal, type, full_name, privilege));
+    return holds.value_or(false);
   });
 }
 

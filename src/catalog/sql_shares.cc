@@ -104,6 +104,28 @@ Result<ShareInfo> SqlCatalog::GetShare(std::string_view name, bool include_share
                              [&](SqlConn& c) { return ReadShare(c, name, include_shared_data); });
 }
 
+namespace {
+
+/// Unity Catalog's rule: a share's owner keeps SELECT on a table for as long as it shares it. A
+/// table whose owner revoked it (or a share handed to someone without it) reads as
+/// PERMISSION_DENIED, which the sharing server does not serve, instead of serving on. An owner
+/// that names no principal or group (deleted since) is not checked.
+Status MarkWithoutSelect(SqlConn& c, const std::string& share_owner, const TableInfo& table,
+                         SharedDataObject& o) {
+  if (share_owner.empty() || Key(share_owner) == Key(table.owner)) {
+    return OkStatus();
+  }
+  LS_ASSIGN_OR_RETURN(std::optional<bool> select,
+                      GranteeHolds(c, share_owner, SecurableType::kTable, table.full_name(),
+                                   Privilege::kSelect));
+  if (select && !*select) {
+    o.status = "PERMISSION_DENIED";
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
 Result<std::vector<ShareContents>> SqlCatalog::GetSharesWithTables(
     const std::vector<std::string>& names) {
   std::vector<std::vector<std::string>> keys;
@@ -124,10 +146,13 @@ Result<std::vector<ShareContents>> SqlCatalog::GetSharesWithTables(
     }
     LS_ASSIGN_OR_RETURN(auto tables, ReadTablesByName(c, table_names));
     for (ShareContents& sc : out) {
-      for (const SharedDataObject& o : sc.share.objects) {
+      for (SharedDataObject& o : sc.share.objects) {
         auto it = tables.find(Key(o.name));
         sc.tables.push_back(it == tables.end() ? std::nullopt
                                                : std::optional<TableInfo>(it->second));
+        if (it != tables.end()) {
+          LS_RETURN_IF_ERROR(MarkWithoutSelect(c, sc.share.owner, it->second, o));
+        }
       }
     }
     return out;

@@ -211,6 +211,28 @@ def partner_reads(w: World):
     assert p.get("/shares/other_share").status_code == 404
 
 
+@check("a share stops serving a table once its owner loses SELECT on it, and serves it again")
+def owner_loses_select(w: World):
+    p = protocol(w.profile)
+    query = "/shares/acme_share/schemas/sales/tables/daily/query"
+
+    def served():
+        tables = p.get("/shares/acme_share/all-tables", expect=200).json()["items"]
+        return [t["name"] for t in tables] == ["daily"] and p.post(query, {}).status_code == 200
+
+    def select(change):
+        w.admin.patch(f"{UC}/permissions/table/retail.sales.daily",
+                      {"changes": [{"principal": "team-a", change: ["SELECT"]}]}, expect=200)
+
+    # Team A shared the admin's table while it held SELECT; the grant is taken back.
+    select("remove")
+    wait_until(lambda: not served(), 10, "the table unserved after team A lost SELECT")
+    r = p.post(query, {})
+    assert r.status_code == 404 and r.json()["errorCode"] == "RESOURCE_DOES_NOT_EXIST", r.text
+    select("add")
+    wait_until(served, 10, "the table served again once team A holds SELECT again")
+
+
 @check("team B sees and changes none of team A's shares and recipients")
 def team_isolation(w: World):
     b = w.team_b
