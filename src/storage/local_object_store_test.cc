@@ -29,6 +29,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing_util::ErrorCodeOf;
 using testing_util::WriteFile;
 
 using internal::BeneathResolver;
@@ -294,10 +295,10 @@ TEST_P(LocalObjectStoreTest, FifosAreNotObjectsAndDoNotBlock) {
 TEST_P(LocalObjectStoreTest, NamesLongerThanTheFilesystemAllowsAreNotFound) {
   for (const std::string& path : {std::string(300, 'a'), "d/" + std::string(256, 'b') + "/f",
                                   std::string(5000, 'c').replace(1, 1, "/")}) {
-    EXPECT_EQ(store_->Read(path).error().code, ErrorCode::kNotFound) << path.size();
-    EXPECT_EQ(store_->OpenFile(path).error().code, ErrorCode::kNotFound) << path.size();
-    EXPECT_EQ(store_->Stat(path).error().code, ErrorCode::kNotFound) << path.size();
-    EXPECT_EQ(store_->ReadRange(path, 0, 1).error().code, ErrorCode::kNotFound) << path.size();
+    EXPECT_EQ(ErrorCodeOf(store_->Read(path)), ErrorCode::kNotFound) << path.size();
+    EXPECT_EQ(ErrorCodeOf(store_->OpenFile(path)), ErrorCode::kNotFound) << path.size();
+    EXPECT_EQ(ErrorCodeOf(store_->Stat(path)), ErrorCode::kNotFound) << path.size();
+    EXPECT_EQ(ErrorCodeOf(store_->ReadRange(path, 0, 1)), ErrorCode::kNotFound) << path.size();
   }
 }
 

@@ -309,9 +309,9 @@ class S3File final : public RandomAccessFile {
 // HEAD's 400 has no body to tell it apart), else read as an outage worth retrying.
 constexpr size_t kMaxKeyBytes = 1024;
 
-Status CheckReadableKey(const S3Config& config, std::string_view path) {
+Status CheckReadableKey(const S3ObjectStore::Client& client, std::string_view path) {
   LS_RETURN_IF_ERROR(ValidateObjectPath(path));
-  if (config.prefix.size() + path.size() > kMaxKeyBytes) {
+  if (client.Key(path).size() > kMaxKeyBytes) {
     return NotFound("Object {} does not exist: its key is over {} bytes, the most S3 allows",
                     Quoted(path), kMaxKeyBytes);
   }
@@ -413,7 +413,7 @@ Result<std::vector<ObjectInfo>> S3ObjectStore::List(std::string_view prefix,
 }
 
 Result<std::string> S3ObjectStore::Read(std::string_view path) const {
-  LS_RETURN_IF_ERROR(CheckReadableKey(client_->config, path));
+  LS_RETURN_IF_ERROR(CheckReadableKey(*client_, path));
   S3Call call;
   call.key = client_->Key(path);
   LS_ASSIGN_OR_RETURN(HttpResponse response, client_->Execute(call));
@@ -425,7 +425,7 @@ Result<std::string> S3ObjectStore::Read(std::string_view path) const {
 
 Result<std::string> S3ObjectStore::ReadRange(std::string_view path, int64_t offset,
                                              int64_t length) const {
-  LS_RETURN_IF_ERROR(CheckReadableKey(client_->config, path));
+  LS_RETURN_IF_ERROR(CheckReadableKey(*client_, path));
   if (offset < 0 || length < 0) {
     return InvalidArgument("Invalid range [{}, +{}) for '{}'", offset, length, path);
   }
@@ -443,12 +443,12 @@ Result<std::string> S3ObjectStore::ReadRange(std::string_view path, int64_t offs
 }
 
 Result<ObjectInfo> S3ObjectStore::Stat(std::string_view path) const {
-  LS_RETURN_IF_ERROR(CheckReadableKey(client_->config, path));
+  LS_RETURN_IF_ERROR(CheckReadableKey(*client_, path));
   return client_->Head(path, nullptr);
 }
 
 Result<std::unique_ptr<RandomAccessFile>> S3ObjectStore::OpenFile(std::string_view path) const {
-  LS_RETURN_IF_ERROR(CheckReadableKey(client_->config, path));
+  LS_RETURN_IF_ERROR(CheckReadableKey(*client_, path));
   std::string etag;
   LS_ASSIGN_OR_RETURN(ObjectInfo info, client_->Head(path, &etag));
   return std::unique_ptr<RandomAccessFile>(
