@@ -95,34 +95,37 @@ Result<catalog::Listing<T>> ListVisible(const Paging& paging, Fetch&& fetch, Vis
   catalog::Listing<T> out;
   catalog::PageRequest page;
   page.page_token = paging.page_token;
+  // Moves the visible items of `rows` into `kept`, at most `limit` of them (0: all); returns how
+  // many rows that took.
+  auto keep_visible = [&](std::vector<T>& rows, int64_t limit,
+                          std::vector<T>& kept) -> Result<size_t> {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      LS_ASSIGN_OR_RETURN(bool ok, visible(rows[i]));
+      if (ok) {
+        kept.push_back(std::move(rows[i]));
+        if (limit > 0 && static_cast<int64_t>(kept.size()) == limit) {
+          return i + 1;
+        }
+      }
+    }
+    return rows.size();
+  };
   while (true) {
-    const int64_t missing = paging.max_results - static_cast<int64_t>(out.items.size());
+    const int64_t missing =
+        paging.all ? 0 : paging.max_results - static_cast<int64_t>(out.items.size());
     if (!paging.all) {
       page.max_results = std::max(missing, kMaxPageSize);
     }
     LS_ASSIGN_OR_RETURN(catalog::Listing<T> listing, fetch(page));
     std::vector<T> kept;
-    size_t rows = listing.items.size();  // the rows up to the page's last item
-    for (size_t i = 0; i < listing.items.size(); ++i) {
-      LS_ASSIGN_OR_RETURN(bool ok, visible(listing.items[i]));
-      if (ok) {
-        kept.push_back(std::move(listing.items[i]));
-        if (!paging.all && static_cast<int64_t>(kept.size()) == missing) {
-          rows = i + 1;
-          break;
-        }
-      }
-    }
+    LS_ASSIGN_OR_RETURN(size_t rows, keep_visible(listing.items, missing, kept));
     if (rows < listing.items.size()) {
+      // Rows written between the two reads may make this page a little longer or shorter than
+      // asked; its token still follows its last item, so no item is skipped.
       page.max_results = static_cast<int64_t>(rows);
       LS_ASSIGN_OR_RETURN(listing, fetch(page));
       kept.clear();
-      for (T& item : listing.items) {
-        LS_ASSIGN_OR_RETURN(bool ok, visible(item));
-        if (ok) {
-          kept.push_back(std::move(item));
-        }
-      }
+      LS_RETURN_IF_ERROR(keep_visible(listing.items, 0, kept));
     }
     std::move(kept.begin(), kept.end(), std::back_inserter(out.items));
     page.page_token = listing.next_page_token;
