@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,14 +32,6 @@ Status CheckPythonModules(const std::vector<std::string>& modules);
 
 /// Write `contents` to `path`.
 Status WriteFile(const std::string& path, const std::string& contents);
-
-/// The error code of `result`; nullopt when it succeeded (so that a result expected to fail
-/// fails its assertion, instead of reading error() of a value).
-template <typename T>
-std::optional<ErrorCode> ErrorCodeOf(const Result<T>& result) {
-  if (result) return std::nullopt;
-  return result.error().code;
-}
 
 /// An ObjectStore that forwards every call to `inner`: the base of test stores that fail, block
 /// or count one kind of call.
