@@ -56,11 +56,24 @@ Result<ExternalLocationInfo> ReadExternalLocation(SqlConn& c, std::string_view n
 Result<GroupInfo> ReadGroup(SqlConn& c, std::string_view name);
 /// The names of the groups principal `id` belongs to, sorted by name key.
 Result<std::vector<std::string>> ReadGroupsOf(SqlConn& c, const std::string& principal_id);
-/// Whether `grantee` holds `privilege` on the securable `full_name`: it owns it or one it inherits
-/// from, or was granted it there; a principal also through its groups, an admin always. nullopt
-/// when `grantee` names neither a principal nor a group.
-Result<std::optional<bool>> GranteeHolds(SqlConn& c, std::string_view grantee, SecurableType type,
-                                         std::string_view full_name, Privilege privilege);
+/// A principal (with its groups) or a group, resolved once to check many securables.
+struct Grantee {
+  std::string id;  // "" when the name is neither a principal nor a group
+  bool is_principal = false;
+  bool is_admin = false;
+  std::set<std::string> owner_keys;  // its own name key, and its groups' for a principal
+};
+Result<Grantee> ResolveGrantee(SqlConn& c, std::string_view name);
+/// The schemas and catalogs read while checking many tables in one transaction, by name key.
+struct ParentsRead {
+  std::map<std::string, SchemaInfo> schemas;
+  std::map<std::string, CatalogInfo> catalogs;
+};
+/// Whether `g` holds `privilege` on table `t`: it owns the table, its schema or its catalog, or
+/// was granted the privilege on one of them (an admin always). One grants query per table once
+/// its parents are in `parents`.
+Result<bool> GranteeHoldsOnTable(SqlConn& c, const Grantee& g, const TableInfo& t,
+                                 Privilege privilege, ParentsRead& parents);
 /// kAlreadyExists when `name` is taken by a principal or a group (they share one namespace).
 Status CheckGranteeNameFree(SqlConn& c, std::string_view name);
 

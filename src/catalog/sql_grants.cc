@@ -221,61 +221,96 @@ Result<std::vector<ShareGrant>> SqlCatalog::ListRecipientShareGrants(std::string
   });
 }
 
-Result<std::optional<bool>> GranteeHolds(SqlConn& c, std::string_view grantee, SecurableType type,
-                                         std::string_view full_name, Privilege privilege) {
-  // The grantees whose ownership or grants count: the principal and its groups, or the group.
-  std::string id;
-  std::string grants_to = "(grantee_type = 'GROUP' AND grantee_id = ?)";
-  std::set<std::string> owners{Key(grantee)};
-  LS_ASSIGN_OR_RETURN(std::optional<Principal> p, PrincipalTable().Find(c, "", grantee));
+Result<Grantee> ResolveGrantee(SqlConn& c, std::string_view name) {
+  Grantee g;
+  g.owner_keys.insert(Key(name));
+  LS_ASSIGN_OR_RETURN(std::optional<Principal> p, PrincipalTable().Find(c, "", name));
   if (p) {
-    if (p->is_admin) {
-      return true;
-    }
-    id = p->id;
-    grants_to =
-        "((grantee_type = 'PRINCIPAL' AND grantee_id = ?) OR (grantee_type = 'GROUP' AND "
-        "grantee_id IN (SELECT group_id FROM group_members WHERE principal_id = ?)))";
+    g.id = p->id;
+    g.is_principal = true;
+    g.is_admin = p->is_admin;
     LS_ASSIGN_OR_RETURN(std::vector<std::string> groups, ReadGroupsOf(c, p->id));
-    for (const std::string& g : groups) {
-      owners.insert(Key(g));
+    for (const std::string& group : groups) {
+      g.owner_keys.insert(Key(group));
     }
-  } else {
-    LS_ASSIGN_OR_RETURN(std::optional<GroupInfo> g, GroupTable().Find(c, "", grantee));
-    if (!g) {
-      return std::optional<bool>();
-    }
-    id = g->id;
+    return g;
   }
-  LS_ASSIGN_OR_RETURN(std::vector<Securable> chain, SecurableChain(c, type, full_name));
+  LS_ASSIGN_OR_RETURN(std::optional<GroupInfo> group, GroupTable().Find(c, "", name));
+  if (group) {
+    g.id = group->id;
+  }
+  return g;
+}
+
+namespace {
+
+/// Whether `g` (known) holds `privilege` on the first securable of `chain`: owns one of the chain
+/// or was granted it on one, in one grants query.
+Result<bool> HoldsOnChain(SqlConn& c, const Grantee& g, const std::vector<Securable>& chain,
+                          Privilege privilege) {
+  if (g.is_admin) {
+    return true;
+  }
+  std::string on;
+  std::vector<SqlValue> params{Text(PrivilegeName(privilege))};
   for (const Securable& s : chain) {
-    if (!s.owner.empty() && owners.count(Key(s.owner)) > 0) {
+    if (!s.owner.empty() && g.owner_keys.count(Key(s.owner)) > 0) {
       return true;
     }
-    std::vector<SqlValue> params{s.type, s.id, Text(PrivilegeName(privilege)), id};
-    if (p) {
-      params.push_back(id);
-    }
-    LS_ASSIGN_OR_RETURN(SqlRows rows,
-                        c.Query("SELECT 1 FROM grants WHERE securable_type = ? AND securable_id = "
-                                "? AND privilege = ? AND " +
-                                    grants_to,
-                                params));
-    if (!rows.empty()) {
-      return true;
-    }
+    on += std::string(on.empty() ? "" : " OR ") + "(securable_type = ? AND securable_id = ?)";
+    params.push_back(s.type);
+    params.push_back(s.id);
   }
-  return false;
+  std::string by = "(grantee_type = 'GROUP' AND grantee_id = ?)";
+  params.push_back(g.id);
+  if (g.is_principal) {
+    by = "((grantee_type = 'PRINCIPAL' AND grantee_id = ?) OR (grantee_type = 'GROUP' AND "
+         "grantee_id IN (SELECT group_id FROM group_members WHERE principal_id = ?)))";
+    params.push_back(g.id);
+  }
+  LS_ASSIGN_OR_RETURN(SqlRows rows, c.Query("SELECT 1 FROM grants WHERE privilege = ? AND (" + on +
+                                                ") AND " + by + " LIMIT 1",
+                                            params));
+  return !rows.empty();
+}
+
+}  // namespace
+
+Result<bool> GranteeHoldsOnTable(SqlConn& c, const Grantee& g, const TableInfo& t,
+                                 Privilege privilege, ParentsRead& parents) {
+  if (g.is_admin) {
+    return true;
+  }
+  const std::string schema_key = Key(t.catalog_name + "." + t.schema_name);
+  auto schema = parents.schemas.find(schema_key);
+  if (schema == parents.schemas.end()) {
+    LS_ASSIGN_OR_RETURN(SchemaInfo read, ReadSchema(c, t.catalog_name, t.schema_name));
+    schema = parents.schemas.emplace(schema_key, std::move(read)).first;
+  }
+  auto cat = parents.catalogs.find(Key(t.catalog_name));
+  if (cat == parents.catalogs.end()) {
+    LS_ASSIGN_OR_RETURN(CatalogInfo read, ReadCatalog(c, t.catalog_name));
+    cat = parents.catalogs.emplace(Key(t.catalog_name), std::move(read)).first;
+  }
+  return HoldsOnChain(c, g,
+                      {{"TABLE", t.id, t.owner},
+                       {"SCHEMA", schema->second.id, schema->second.owner},
+                       {"CATALOG", cat->second.id, cat->second.owner}},
+                      privilege);
 }
 
 Result<bool> SqlCatalog::HasPrivilege(std::string_view principal, SecurableType type,
                                       std::string_view full_name, Privilege privilege) {
   return Transact<bool>(TxKind::kRead, [&](SqlConn& c) -> Result<bool> {
-    // Callers are principals; principals and groups share one namespace, so a caller's name
-    // never names a group.
-    LS_ASSIGN_OR_RETURN(std::optional<bool> holds,
-                        GranteeHolds(c, principal, type, full_name, privilege));
-    return holds.value_or(false);
+    LS_ASSIGN_OR_RETURN(Grantee g, ResolveGrantee(c, principal));
+    if (!g.is_principal) {
+      return false;  // only principals call
+    }
+    if (g.is_admin) {
+      return true;
+    }
+    LS_ASSIGN_OR_RETURN(std::vector<Securable> chain, SecurableChain(c, type, full_name));
+    return HoldsOnChain(c, g, chain, privilege);
   });
 }
 

@@ -110,16 +110,24 @@ namespace {
 /// table whose owner revoked it (or a share handed to someone without it) reads as
 /// PERMISSION_DENIED, which the sharing server does not serve, instead of serving on. An owner
 /// that names no principal or group (deleted since) is not checked.
-Status MarkWithoutSelect(SqlConn& c, const std::string& share_owner, const TableInfo& table,
-                         SharedDataObject& o) {
-  if (share_owner.empty() || Key(share_owner) == Key(table.owner)) {
-    return OkStatus();
-  }
-  LS_ASSIGN_OR_RETURN(std::optional<bool> select,
-                      GranteeHolds(c, share_owner, SecurableType::kTable, table.full_name(),
-                                   Privilege::kSelect));
-  if (select && !*select) {
-    o.status = "PERMISSION_DENIED";
+Status MarkWithoutSelect(SqlConn& c, ShareContents& sc, ParentsRead& parents) {
+  std::optional<Grantee> owner;
+  for (size_t i = 0; i < sc.share.objects.size() && i < sc.tables.size(); ++i) {
+    const std::optional<TableInfo>& table = sc.tables[i];
+    if (!table || sc.share.owner.empty() || Key(sc.share.owner) == Key(table->owner)) {
+      continue;
+    }
+    if (!owner) {
+      LS_ASSIGN_OR_RETURN(owner, ResolveGrantee(c, sc.share.owner));
+    }
+    if (owner->id.empty()) {
+      return OkStatus();
+    }
+    LS_ASSIGN_OR_RETURN(bool select,
+                        GranteeHoldsOnTable(c, *owner, *table, Privilege::kSelect, parents));
+    if (!select) {
+      sc.share.objects[i].status = "PERMISSION_DENIED";
+    }
   }
   return OkStatus();
 }
@@ -145,15 +153,14 @@ Result<std::vector<ShareContents>> SqlCatalog::GetSharesWithTables(
       }
     }
     LS_ASSIGN_OR_RETURN(auto tables, ReadTablesByName(c, table_names));
+    ParentsRead parents;
     for (ShareContents& sc : out) {
-      for (SharedDataObject& o : sc.share.objects) {
+      for (const SharedDataObject& o : sc.share.objects) {
         auto it = tables.find(Key(o.name));
         sc.tables.push_back(it == tables.end() ? std::nullopt
                                                : std::optional<TableInfo>(it->second));
-        if (it != tables.end()) {
-          LS_RETURN_IF_ERROR(MarkWithoutSelect(c, sc.share.owner, it->second, o));
-        }
       }
+      LS_RETURN_IF_ERROR(MarkWithoutSelect(c, sc, parents));
     }
     return out;
   });
