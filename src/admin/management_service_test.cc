@@ -498,6 +498,37 @@ TEST_F(ManagementTest, AFilteredListingScansHiddenRowsInBatchesNotOneQueryEach) 
   EXPECT_TRUE(admin.body.contains("next_page_token"));
 }
 
+// The sharing server reads a share with its tables on every cache miss, and the share owner's
+// SELECT is checked for each table: one grants query each, the owner and the tables' parents
+// read once (a full privilege check per table was about twelve statements each).
+TEST_F(ManagementTest, ReadingAShareChecksItsOwnersSelectInOneQueryPerTable) {
+  MakeTables(50);
+  MakeTeam("team");
+  ASSERT_EQ(Grant("/permissions/catalog/c", "team", {"SELECT"}).status, 200);
+  catalog::ShareInfo share;
+  share.name = "x";
+  share.owner = "team";
+  ASSERT_TRUE(catalog_->CreateShare(share));
+  std::vector<catalog::SharedObjectChange> adds(50);
+  for (int i = 0; i < 50; ++i) {
+    adds[i].object.name = "c.s.t" + std::to_string(i + 1);
+  }
+  ASSERT_TRUE(catalog_->UpdateShare("x", {}, adds, "team"));
+  int statements = 0;
+  sql_fault_ = [&](std::string_view) -> std::optional<Error> {
+    ++statements;
+    return std::nullopt;
+  };
+  auto read = catalog_->GetSharesWithTables({"x"});
+  sql_fault_ = nullptr;
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->size(), 1u);
+  for (const catalog::SharedDataObject& o : (*read)[0].share.objects) {
+    EXPECT_EQ(o.status, "ACTIVE") << o.name;
+  }
+  EXPECT_LE(statements, 50 + 15);
+}
+
 /// What a caller without SELECT is told of the table `table` it named, hidden or missing alike:
 /// the same 404 and words either way, so the answer never tells which.
 void ExpectHiddenTable(const Reply& r, const std::string& table) {

@@ -251,6 +251,7 @@ Result<bool> HoldsOnChain(SqlConn& c, const Grantee& g, const std::vector<Secura
   if (g.is_admin) {
     return true;
   }
+  LS_DCHECK(!chain.empty(), "every securable's chain holds at least itself");
   std::string on;
   std::vector<SqlValue> params{Text(PrivilegeName(privilege))};
   for (const Securable& s : chain) {
