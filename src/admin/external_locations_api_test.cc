@@ -23,10 +23,10 @@ TEST_F(ManagementTest, ALocationsOwnerMovesItOrChangesItsKeysOnlyWithCreateExter
                          {"owner", "team"}});
   ASSERT_EQ(made.status, 200) << made.raw;
 
-  for (const Json& change : {Json{{"url", "s3://elsewhere"}}, Json{{"url", "s3://bucket"}},
-                             Json{{"url", "s3://bucket/team/narrower"}},
-                             Json{{"credential_name", ""}},
-                             Json{{"url", "s3://elsewhere"}, {"force", true}}}) {
+  for (const Json& change :
+       {Json{{"url", "s3://elsewhere"}}, Json{{"url", "s3://bucket"}},
+        Json{{"url", "s3://bucket/team/narrower"}}, Json{{"credential_name", ""}},
+        Json{{"url", "s3://elsewhere"}, {"force", true}}}) {
     Reply refused = Call("PATCH", Uc("/external-locations/team_lake"), team, change);
     EXPECT_EQ(refused.status, 403) << change.dump() << " " << refused.raw;
     EXPECT_EQ(refused.body.value("error_code", ""), "PERMISSION_DENIED") << refused.raw;
@@ -45,14 +45,15 @@ TEST_F(ManagementTest, ALocationsOwnerMovesItOrChangesItsKeysOnlyWithCreateExter
       Call("PATCH", Uc("/external-locations/team_lake"), team, Json{{"new_name", "lake"}});
   EXPECT_EQ(renamed.status, 200) << renamed.raw;
   MakeTeam("other");
-  EXPECT_EQ(Grant("/permissions/external_location/lake", "other", {"CREATE_EXTERNAL_TABLE"}, team)
-                .status,
-            200);
+  EXPECT_EQ(
+      Grant("/permissions/external_location/lake", "other", {"CREATE_EXTERNAL_TABLE"}, team).status,
+      200);
 
   // With the right to declare locations, the owner may move it, as it could create one there.
   ASSERT_EQ(Grant("/permissions/metastore/metastore", "team", {"CREATE_EXTERNAL_LOCATION"}).status,
             200);
-  Reply moved = Call("PATCH", Uc("/external-locations/lake"), team, Json{{"url", "s3://elsewhere"}});
+  Reply moved =
+      Call("PATCH", Uc("/external-locations/lake"), team, Json{{"url", "s3://elsewhere"}});
   EXPECT_EQ(moved.status, 200) << moved.raw;
   EXPECT_EQ(moved.body["url"], "s3://elsewhere");
 }
@@ -88,9 +89,8 @@ TEST_F(ManagementTest, ACredentialsOwnerNamesTheServersProfilesOnlyWithCreateSto
   EXPECT_EQ(rotated.status, 200) << rotated.raw;
   EXPECT_EQ(rotated.body["aws_access_key"]["access_key_id"], "AKIDNEXT") << rotated.raw;
 
-  ASSERT_EQ(
-      Grant("/permissions/metastore/metastore", "team", {"CREATE_STORAGE_CREDENTIAL"}).status,
-      200);
+  ASSERT_EQ(Grant("/permissions/metastore/metastore", "team", {"CREATE_STORAGE_CREDENTIAL"}).status,
+            200);
   Reply profile = Call("PATCH", Uc("/storage-credentials/cred"), team,
                        Json{{"aws_profile", Json{{"profile_name", "p"}}}});
   EXPECT_EQ(profile.status, 200) << profile.raw;
