@@ -57,7 +57,8 @@ http::Response PageReply(http::Request& request, std::string_view body,
 }
 
 /// GET `pattern` (ending in `{name}`): the entry of `files` of that name, its `content` as
-/// `content_type`; a 404 naming `what` and saying `next` for any other name.
+/// `content_type`; a 404 naming `what` and saying `next` for any other name. The route keeps
+/// `files` by reference and the texts as views: each must outlive the router (all are static).
 template <typename File>
 Status ServeByName(http::Router& router, const std::string& pattern, const std::vector<File>& files,
                    std::string_view File::*content, std::string_view content_type,
